@@ -1,0 +1,152 @@
+// Package usererr is the typed error a caller can fix: a code, a message and
+// the path of the input field at fault. Services return it; the GraphQL layer
+// renders it as userErrors. Anything else is an internal error and is masked.
+package usererr
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/remitbilling/remit/internal/validate"
+)
+
+// Code classifies a user error. Clients switch on it, never on messages.
+type Code string
+
+const (
+	Invalid            Code = "INVALID"
+	Required           Code = "REQUIRED"
+	NotFound           Code = "NOT_FOUND"
+	Taken              Code = "TAKEN"
+	LimitExceeded      Code = "LIMIT_EXCEEDED"
+	InvalidTransition  Code = "INVALID_TRANSITION"
+	InvoiceNotEditable Code = "INVOICE_NOT_EDITABLE"
+	CurrencyLocked     Code = "CURRENCY_LOCKED"
+	CurrencyMismatch   Code = "CURRENCY_MISMATCH"
+	UnknownCurrency    Code = "UNKNOWN_CURRENCY"
+	InvalidAmount      Code = "INVALID_AMOUNT"
+	AmountTooLarge     Code = "AMOUNT_TOO_LARGE"
+	InvalidDecimal     Code = "INVALID_DECIMAL"
+	InvalidEmail       Code = "INVALID_EMAIL"
+	InvalidLocale      Code = "INVALID_LOCALE"
+	InvalidCountry     Code = "INVALID_COUNTRY"
+	InvalidPhone       Code = "INVALID_PHONE"
+	InvalidTaxID       Code = "INVALID_TAX_ID"
+	UnsupportedTaxID   Code = "UNSUPPORTED_TAX_ID_TYPE"
+	InvalidSIREN       Code = "INVALID_SIREN"
+	InvalidSIRET       Code = "INVALID_SIRET"
+	InvalidPrefix      Code = "INVALID_PREFIX"
+	InvalidNumber      Code = "INVALID_NUMBER"
+	Immutable          Code = "IMMUTABLE"
+	Inactive           Code = "INACTIVE"
+	DuplicateEmail     Code = "DUPLICATE_EMAIL"
+)
+
+// Codes lists every code, in the order the GraphQL enum declares them.
+var Codes = []Code{
+	Invalid, Required, NotFound, Taken, LimitExceeded, InvalidTransition,
+	InvoiceNotEditable, CurrencyLocked, CurrencyMismatch, UnknownCurrency,
+	InvalidAmount, AmountTooLarge, InvalidDecimal, InvalidEmail, InvalidLocale,
+	InvalidCountry, InvalidPhone, InvalidTaxID, UnsupportedTaxID, InvalidSIREN,
+	InvalidSIRET, InvalidPrefix, InvalidNumber, Immutable, Inactive, DuplicateEmail,
+}
+
+// MarshalGQL writes the code as a GraphQL enum value.
+func (c Code) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(c))) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (c *Code) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("code must be a string")
+	}
+	*c = Code(s)
+	return nil
+}
+
+// Error is one problem with the input.
+type Error struct {
+	// Field is the path to the input field at fault, e.g. ["input",
+	// "lines", "2", "quantity"]; empty when the problem is not one field's.
+	Field   []string
+	Code    Code
+	Message string
+}
+
+func (e *Error) Error() string {
+	if len(e.Field) == 0 {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s: %s: %s", strings.Join(e.Field, "."), e.Code, e.Message)
+}
+
+// New returns an error with code and message at field path.
+func New(code Code, message string, field ...string) *Error {
+	return &Error{Field: field, Code: code, Message: message}
+}
+
+// Newf is New with a formatted message.
+func Newf(code Code, field []string, format string, args ...any) *Error {
+	return &Error{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// List is several user errors reported together, so a form can show them
+// all at once.
+type List []*Error
+
+func (l List) Error() string {
+	msgs := make([]string, len(l))
+	for i, e := range l {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Add appends the user errors in err, prefixed by path, and reports whether
+// err was one. A nil err adds nothing and reports true; any other error is
+// not added, so callers return it as the internal error it is.
+func (l *List) Add(err error, path ...string) bool {
+	if err == nil {
+		return true
+	}
+	found := From(err)
+	for _, e := range found {
+		*l = append(*l, At(e, path...))
+	}
+	return len(found) > 0
+}
+
+// Err returns the list as an error, or nil when empty.
+func (l List) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// From extracts the user errors in err; nil when err is not a user error.
+func From(err error) []*Error {
+	var l List
+	if errors.As(err, &l) {
+		return l
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return []*Error{e}
+	}
+	// Pure validators report with their own type; their codes are a subset
+	// of ours.
+	var ve *validate.Error
+	if errors.As(err, &ve) {
+		return []*Error{{Field: ve.Field, Code: Code(ve.Code), Message: ve.Message}}
+	}
+	return nil
+}
+
+// At returns a copy of err with path prepended to its field.
+func At(err *Error, path ...string) *Error {
+	return &Error{Field: append(append([]string{}, path...), err.Field...), Code: err.Code, Message: err.Message}
+}

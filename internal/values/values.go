@@ -1,0 +1,83 @@
+// Package values holds the small value objects stored inside rows as JSON:
+// addresses, tax IDs, party snapshots, custom fields, discounts and tax
+// breakdowns. They have no identity of their own.
+package values
+
+import "time"
+
+// Address is a postal address.
+type Address struct {
+	Line1      string `json:"line1,omitempty"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city,omitempty"`
+	State      string `json:"state,omitempty"`
+	PostalCode string `json:"postalCode,omitempty"`
+	Country    string `json:"country,omitempty"`
+}
+
+// IsZero reports whether no part of the address is set.
+func (a Address) IsZero() bool { return a == Address{} }
+
+// Shipping is where goods go and who receives them.
+type Shipping struct {
+	Name    string  `json:"name,omitempty"`
+	Phone   string  `json:"phone,omitempty"`
+	Address Address `json:"address"`
+}
+
+// TaxID is a customer's or seller's tax identifier.
+type TaxID struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// Party freezes the identity of a seller or buyer on an issued invoice, so
+// that later edits of the account or customer never change it.
+type Party struct {
+	Name      string    `json:"name,omitempty"`
+	LegalName string    `json:"legalName,omitempty"`
+	Email     string    `json:"email,omitempty"`
+	Phone     string    `json:"phone,omitempty"`
+	Address   *Address  `json:"address,omitempty"`
+	Shipping  *Shipping `json:"shipping,omitempty"`
+	TaxIDs    []TaxID   `json:"taxIds,omitempty"`
+	TaxExempt string    `json:"taxExempt,omitempty"`
+	Locales   []string  `json:"locales,omitempty"`
+	SIREN     string    `json:"siren,omitempty"`
+	SIRET     string    `json:"siret,omitempty"`
+	VATNumber string    `json:"vatNumber,omitempty"`
+}
+
+// CustomField is a name/value pair printed on the invoice.
+type CustomField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Discount is an amount or a percentage off a line or an invoice. Exactly
+// one of Percent (a decimal string) and AmountOff (minor units) is set.
+type Discount struct {
+	Percent   string `json:"percent,omitempty"`
+	AmountOff int64  `json:"amountOff,omitempty"`
+	Name      string `json:"name,omitempty"`
+}
+
+// TaxAmount is one line of the tax breakdown (EN 16931 BG-23), with the rate
+// as it was when computed, so an issued invoice never changes.
+type TaxAmount struct {
+	TaxRateID     string `json:"taxRateId"`
+	DisplayName   string `json:"displayName"`
+	Percentage    string `json:"percentage"`
+	Inclusive     bool   `json:"inclusive"`
+	Jurisdiction  string `json:"jurisdiction,omitempty"`
+	TaxableAmount int64  `json:"taxableAmount"`
+	Amount        int64  `json:"amount"`
+}
+
+// OutOfBandPayment records an invoice marked paid outside the system.
+type OutOfBandPayment struct {
+	Method    string    `json:"method"`
+	Reference string    `json:"reference,omitempty"`
+	PaidAt    time.Time `json:"paidAt"`
+	Note      string    `json:"note,omitempty"`
+}
