@@ -1,0 +1,85 @@
+package schema
+
+import (
+	"context"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/privacy"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+
+	"github.com/remitbilling/remit/ent/intercept"
+	"github.com/remitbilling/remit/internal/values"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+// Account is a business using Remit: its legal identity, which every issued
+// invoice snapshots, and its invoicing settings.
+type Account struct{ ent.Schema }
+
+func (Account) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "acct"}, TimeMixin{}}
+}
+
+func (Account) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(256).Comment("Trading name shown to customers."),
+		field.String("legal_name").Default("").MaxLen(256).Comment("Registered legal name printed on invoices."),
+		field.String("email").Default("").MaxLen(512).Comment("Contact email printed on invoices."),
+		field.String("phone").Default("").MaxLen(20).Comment("Contact phone printed on invoices."),
+		field.JSON("address", values.Address{}).Optional().Comment("Registered address."),
+		field.String("country").Default("").MaxLen(2).Comment("ISO 3166-1 alpha-2 country of establishment."),
+		field.String("siren").Default("").Comment("French SIREN (9 digits), when registered in France."),
+		field.String("siret").Default("").Comment("French SIRET (14 digits) of the issuing establishment."),
+		field.String("vat_number").Default("").Comment("Intra-community VAT number."),
+		field.String("default_currency").Default("EUR").Comment("Currency proposed for new customers and invoices."),
+		field.Enum("numbering_scheme").NamedValues("Account", "ACCOUNT", "Customer", "CUSTOMER").Default("ACCOUNT").
+			Comment("ACCOUNT: one gapless sequence for the account (the EU default); CUSTOMER: one sequence per customer prefix."),
+		field.String("invoice_prefix").Default("INV").Comment("Prefix of account-wide invoice numbers (3–12 uppercase letters or digits)."),
+		field.Int("default_days_until_due").Default(30).Comment("Days until due for send_invoice invoices that set neither a due date nor days until due."),
+		field.String("default_footer").Default("").MaxLen(5000).Comment("Footer copied onto new invoices."),
+		field.String("default_memo").Default("").MaxLen(1500).Comment("Memo copied onto new invoices."),
+	}
+}
+
+func (Account) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+}
+
+func (Account) Policy() ent.Policy {
+	own := func(ctx context.Context, target any) error {
+		v, ok := viewer.FromContext(ctx)
+		if !ok {
+			return privacy.Denyf("no viewer in context")
+		}
+		w, ok := target.(wherer)
+		if !ok {
+			return privacy.Denyf("cannot scope %T", target)
+		}
+		w.WhereP(sql.FieldEQ("id", v.AccountID))
+		return privacy.Allow
+	}
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			queryRule(func(ctx context.Context, q ent.Query) error {
+				iq, err := intercept.NewQuery(q)
+				if err != nil {
+					return privacy.Denyf("cannot scope %T: %v", q, err)
+				}
+				return own(ctx, iq)
+			}),
+			privacy.AlwaysAllowRule(),
+		},
+		Mutation: privacy.MutationPolicy{
+			// Accounts are created only by the operator (CLI, first start),
+			// which runs with an explicit system decision.
+			privacy.OnMutationOperation(
+				privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error { return own(ctx, m) }),
+				ent.OpUpdateOne|ent.OpUpdate,
+			),
+			privacy.AlwaysDenyRule(),
+		},
+	}
+}

@@ -1,0 +1,21 @@
+package schema
+
+import (
+	"context"
+
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+)
+
+// entsqlCascade removes children with their parent at the database level, so
+// deleting a draft takes its lines and history with it in one statement.
+func entsqlCascade() schema.Annotation {
+	return entsql.OnDelete(entsql.Cascade)
+}
+
+// queryRule adapts a function to privacy.QueryRule; ent's base privacy
+// package only ships the mutation adapter.
+type queryRule func(context.Context, ent.Query) error
+
+func (f queryRule) EvalQuery(ctx context.Context, q ent.Query) error { return f(ctx, q) }

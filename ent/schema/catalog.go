@@ -1,0 +1,87 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+)
+
+// Product is something sold.
+type Product struct{ ent.Schema }
+
+func (Product) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "prod"}, TimeMixin{}, ScopeMixin{}}
+}
+
+func (Product) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(250),
+		field.String("description").Default("").MaxLen(5000),
+		field.Bool("active").Default(true),
+		field.String("unit_label").Default("").MaxLen(12),
+		field.JSON("metadata", map[string]string{}).Optional(),
+	}
+}
+
+func (Product) Edges() []ent.Edge {
+	return []ent.Edge{edge.To("prices", Price.Type)}
+}
+
+func (Product) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+}
+
+// Price is how much a product costs in one currency.
+type Price struct{ ent.Schema }
+
+func (Price) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "price"}, TimeMixin{}, ScopeMixin{}}
+}
+
+func (Price) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("product_id").Immutable(),
+		field.String("currency").Immutable(),
+		field.String("unit_amount").Immutable().Comment("Decimal in major units; may carry more decimals than the currency."),
+		field.String("nickname").Default("").MaxLen(250),
+		field.Bool("active").Default(true),
+		field.JSON("metadata", map[string]string{}).Optional(),
+	}
+}
+
+func (Price) Edges() []ent.Edge {
+	return []ent.Edge{edge.From("product", Product.Type).Ref("prices").Field("product_id").Unique().Required().Immutable()}
+}
+
+func (Price) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+}
+
+// TaxRate is a percentage of tax applied to invoice lines. Its percentage and
+// inclusiveness never change once created, so issued invoices stay true.
+type TaxRate struct{ ent.Schema }
+
+func (TaxRate) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "txr"}, TimeMixin{}, ScopeMixin{}}
+}
+
+func (TaxRate) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("display_name").NotEmpty().MaxLen(50),
+		field.String("description").Default("").MaxLen(500),
+		field.String("percentage").Immutable(),
+		field.Bool("inclusive").Immutable(),
+		field.String("country").Default(""),
+		field.String("state").Default(""),
+		field.String("jurisdiction").Default("").MaxLen(50),
+		field.String("tax_type").Default("vat"),
+		field.Bool("active").Default(true),
+		field.JSON("metadata", map[string]string{}).Optional(),
+	}
+}
+
+func (TaxRate) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+}

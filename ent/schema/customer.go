@@ -1,0 +1,87 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/remitbilling/remit/internal/values"
+)
+
+// Customer is someone a business invoices.
+type Customer struct{ ent.Schema }
+
+func (Customer) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "cus"}, TimeMixin{}, ScopeMixin{}}
+}
+
+func (Customer) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("email").Default("").MaxLen(512).Comment("Email address invoices are sent to."),
+		field.String("name").Default("").MaxLen(256).Comment("Full or business name."),
+		field.String("phone").Default("").MaxLen(20).Comment("Phone number."),
+		field.String("description").Default("").MaxLen(5000).Comment("Internal note, never shown to the customer."),
+		field.JSON("address", &values.Address{}).Optional().Comment("Billing address."),
+		field.JSON("shipping", &values.Shipping{}).Optional().Comment("Shipping details."),
+		field.Strings("preferred_locales").Optional().Comment("BCP 47 language tags, most preferred first."),
+		field.String("currency").Default("").Comment("ISO 4217 currency; locked once set, invoiced or given a balance."),
+		field.Enum("tax_exempt").NamedValues("None", "NONE", "Exempt", "EXEMPT", "Reverse", "REVERSE").Default("NONE").Comment("Tax status."),
+		field.JSON("tax_ids", []values.TaxID{}).Optional().Comment("Tax identifiers."),
+		field.String("invoice_prefix").NotEmpty().Comment("Prefix of this customer's invoice numbers with per-customer numbering."),
+		field.Int64("balance").Default(0).Comment("Credit balance in minor units: negative is credit owed to the customer, positive is owed by the customer."),
+		field.JSON("metadata", map[string]string{}).Optional().Comment("Free key/value pairs."),
+		field.Time("deleted_at").Optional().Nillable().Comment("Set when deleted while invoices still reference it."),
+	}
+}
+
+func (Customer) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("invoices", Invoice.Type).Annotations(entgql.Skip()),
+		edge.To("balance_transactions", BalanceTransaction.Type).Annotations(entgql.Skip()),
+	}
+}
+
+func (Customer) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("account_id", "mode", "invoice_prefix").Unique(),
+		index.Fields("account_id", "mode", "email"),
+		index.Fields("account_id", "mode", "created_at"),
+	}
+}
+
+func (Customer) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+}
+
+// BalanceTransaction is one entry of a customer's credit-balance ledger.
+type BalanceTransaction struct{ ent.Schema }
+
+func (BalanceTransaction) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "cbtxn"}, TimeMixin{}, ScopeMixin{}}
+}
+
+func (BalanceTransaction) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("customer_id").Immutable(),
+		field.String("invoice_id").Optional().Nillable().Immutable(),
+		field.Int64("amount").Immutable().Comment("Minor units; negative credits the customer."),
+		field.String("currency").Immutable(),
+		field.Enum("type").NamedValues("Adjustment", "ADJUSTMENT", "AppliedToInvoice", "APPLIED_TO_INVOICE", "UnappliedFromInvoice", "UNAPPLIED_FROM_INVOICE", "InvoiceTooSmall", "INVOICE_TOO_SMALL").Immutable(),
+		field.String("description").Default("").MaxLen(350).Comment("Reason for the entry."),
+		field.Int64("ending_balance").Immutable().Comment("Customer balance after this entry."),
+	}
+}
+
+func (BalanceTransaction) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("customer", Customer.Type).Ref("balance_transactions").Field("customer_id").Unique().Required().Immutable(),
+		edge.To("invoice", Invoice.Type).Field("invoice_id").Unique().Immutable(),
+	}
+}
+
+func (BalanceTransaction) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+}

@@ -1,0 +1,215 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/remitbilling/remit/internal/values"
+)
+
+// Invoice is a bill for a customer. Its lifecycle and totals are governed by
+// internal/billing; the row only stores the outcome.
+type Invoice struct{ ent.Schema }
+
+func (Invoice) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "in"}, TimeMixin{}, ScopeMixin{}}
+}
+
+func (Invoice) Fields() []ent.Field {
+	money := func(name string) ent.Field {
+		return field.Int64(name).Default(0)
+	}
+	return []ent.Field{
+		field.String("customer_id").Immutable(),
+		field.String("number").Optional().Nillable().
+			Annotations(entgql.OrderField("NUMBER")),
+		field.Enum("status").NamedValues("Draft", "DRAFT", "Open", "OPEN", "Paid", "PAID", "Uncollectible", "UNCOLLECTIBLE", "Void", "VOID").Default("DRAFT").
+			Annotations(entgql.OrderField("STATUS")),
+		field.String("currency"),
+		field.Enum("collection_method").NamedValues("SendInvoice", "SEND_INVOICE", "ChargeAutomatically", "CHARGE_AUTOMATICALLY").Default("SEND_INVOICE"),
+		field.Int("days_until_due").Optional().Nillable(),
+		field.Time("due_date").Optional().Nillable().
+			Annotations(entgql.OrderField("DUE_DATE")),
+		field.String("memo").Default(""),
+		field.String("footer").Default(""),
+		field.JSON("custom_fields", []values.CustomField{}).Optional(),
+		field.JSON("metadata", map[string]string{}).Optional(),
+		field.JSON("discounts", []values.Discount{}).Optional(),
+		// Amounts, in minor units, recomputed on every draft change and
+		// frozen at finalization.
+		money("subtotal"),
+		money("total_discount"),
+		money("total_tax"),
+		money("total_excluding_tax"),
+		field.Int64("total").Default(0).Annotations(entgql.OrderField("TOTAL")),
+		money("starting_balance"),
+		money("applied_balance"),
+		field.Int64("ending_balance").Optional().Nillable(),
+		money("amount_due"),
+		money("amount_paid"),
+		field.JSON("taxes", []values.TaxAmount{}).Optional(),
+		// Snapshots taken at finalization.
+		field.JSON("customer_snapshot", &values.Party{}).Optional(),
+		field.JSON("issuer_snapshot", &values.Party{}).Optional(),
+		field.Time("finalized_at").Optional().Nillable(),
+		field.Time("paid_at").Optional().Nillable(),
+		field.Time("voided_at").Optional().Nillable(),
+		field.Time("marked_uncollectible_at").Optional().Nillable(),
+		field.JSON("out_of_band_payment", &values.OutOfBandPayment{}).Optional(),
+		field.String("from_invoice_id").Optional().Nillable().Immutable(),
+		field.String("latest_revision_id").Optional().Nillable(),
+		field.String("duplicated_from_id").Optional().Nillable().Immutable(),
+	}
+}
+
+func (Invoice) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("customer", Customer.Type).Ref("invoices").Field("customer_id").Unique().Required().Immutable(),
+		edge.To("lines", InvoiceLine.Type).Annotations(entsqlCascade()),
+		edge.To("default_tax_rates", TaxRate.Type),
+		edge.To("history", InvoiceTransition.Type).Annotations(entsqlCascade()),
+		edge.To("revisions", Invoice.Type).From("from_invoice").Field("from_invoice_id").Unique().Immutable(),
+	}
+}
+
+func (Invoice) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("account_id", "mode", "number").Unique(),
+		index.Fields("account_id", "mode", "created_at"),
+		index.Fields("account_id", "mode", "status", "due_date"),
+		index.Fields("customer_id"),
+	}
+}
+
+func (Invoice) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+}
+
+// InvoiceLine is one line of an invoice.
+type InvoiceLine struct{ ent.Schema }
+
+func (InvoiceLine) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "il"}, TimeMixin{}, ScopeMixin{}}
+}
+
+func (InvoiceLine) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("invoice_id").Immutable(),
+		field.String("currency").Immutable().Comment("The invoice's currency, kept here so amounts render without loading the invoice."),
+		field.Int("position"),
+		field.String("price_id").Optional().Nillable(),
+		field.String("description").MaxLen(500),
+		field.String("quantity").Comment("Decimal with up to 4 decimals."),
+		field.String("unit_amount").Comment("Decimal in major units."),
+		field.JSON("discounts", []values.Discount{}).Optional(),
+		// Null tax rates mean "use the invoice defaults"; an explicit empty
+		// list means "untaxed".
+		field.Bool("tax_rates_set").Default(false),
+		field.Time("period_start").Optional().Nillable(),
+		field.Time("period_end").Optional().Nillable(),
+		field.JSON("metadata", map[string]string{}).Optional(),
+		// Computed amounts, minor units.
+		field.Int64("amount").Default(0),
+		field.Int64("discount_amount").Default(0),
+		field.Int64("invoice_discount_amount").Default(0),
+		field.JSON("tax_amounts", []values.TaxAmount{}).Optional(),
+	}
+}
+
+func (InvoiceLine) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("invoice", Invoice.Type).Ref("lines").Field("invoice_id").Unique().Required().Immutable(),
+		edge.To("price", Price.Type).Field("price_id").Unique(),
+		edge.To("tax_rates", TaxRate.Type),
+	}
+}
+
+func (InvoiceLine) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("invoice_id", "position")}
+}
+
+// InvoiceTransition records one step of an invoice's history: who moved it,
+// when, from which status to which.
+type InvoiceTransition struct{ ent.Schema }
+
+func (InvoiceTransition) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "ivt"}, TimeMixin{}, ScopeMixin{}}
+}
+
+func (InvoiceTransition) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("invoice_id").Immutable(),
+		field.String("action").Immutable(),
+		field.String("from_status").Default("").Immutable(),
+		field.String("to_status").Immutable(),
+		field.String("actor").Immutable(),
+		field.String("note").Default("").Immutable(),
+	}
+}
+
+func (InvoiceTransition) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("invoice", Invoice.Type).Ref("history").Field("invoice_id").Unique().Required().Immutable(),
+	}
+}
+
+func (InvoiceTransition) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("invoice_id", "created_at")}
+}
+
+// Sequence is a gapless invoice-number counter: one per account and mode, or
+// one per customer with per-customer numbering. It is advanced only inside
+// the finalizing transaction.
+type Sequence struct{ ent.Schema }
+
+func (Sequence) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "seq"}, TimeMixin{}, ScopeMixin{}}
+}
+
+func (Sequence) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("scope").Immutable().Comment(`"account" or a customer id.`),
+		field.Int64("next").Default(1),
+	}
+}
+
+func (Sequence) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("account_id", "mode", "scope").Unique()}
+}
+
+func (Sequence) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip()}
+}
+
+// IdempotencyKey stores the response to a mutation request so a retry with
+// the same Idempotency-Key replays it instead of acting twice.
+type IdempotencyKey struct{ ent.Schema }
+
+func (IdempotencyKey) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{Prefix: "idk"}, TimeMixin{}, ScopeMixin{}}
+}
+
+func (IdempotencyKey) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("key").Immutable().MaxLen(255),
+		field.Bytes("request_hash").Immutable(),
+		field.Int("status_code").Default(0),
+		field.Bytes("response").Optional(),
+		field.Time("expires_at").Immutable(),
+	}
+}
+
+func (IdempotencyKey) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("account_id", "mode", "key").Unique(),
+		index.Fields("expires_at"),
+	}
+}
+
+func (IdempotencyKey) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip()}
+}
