@@ -1,0 +1,318 @@
+// Package accounts manages the businesses hosted by a Remit server — their
+// legal identity and invoicing settings — and the secret API keys that act
+// for them.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"entgo.io/ent/privacy"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/apikey"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/validate"
+	"github.com/remitbilling/remit/internal/values"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+// Errors of authentication. They say no more than needed: a caller cannot
+// tell an unknown key from a revoked one.
+var (
+	ErrNoKey      = errors.New("missing API key")
+	ErrInvalidKey = errors.New("invalid API key")
+)
+
+// Service manages accounts and API keys.
+type Service struct {
+	db *ent.Client
+
+	// lastUsed throttles last-used writes to one per key per minute: a
+	// write on every request would serialize all reads behind the writer.
+	mu       sync.Mutex
+	lastUsed map[string]time.Time
+}
+
+// New returns a Service on db.
+func New(db *ent.Client) *Service {
+	return &Service{db: db, lastUsed: map[string]time.Time{}}
+}
+
+// system is the explicit decision for operator work (the CLI, first start,
+// authentication) that precedes any viewer.
+func system(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+// Create adds an account. Only the operator does this.
+func (s *Service) Create(ctx context.Context, name string) (*ent.Account, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, usererr.New(usererr.Required, "an account needs a name", "name")
+	}
+	if len([]rune(name)) > 256 {
+		return nil, usererr.New(usererr.LimitExceeded, "name is at most 256 characters", "name")
+	}
+	a, err := s.db.Account.Create().SetName(name).SetInvoicePrefix(prefixFrom(name)).Save(system(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("create account: %w", err)
+	}
+	return a, nil
+}
+
+// prefixFrom derives a readable default invoice prefix from a business name
+// ("Acme Corp" → "ACMECORP"), falling back to "INV".
+func prefixFrom(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(name) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		}
+		if b.Len() == 8 {
+			break
+		}
+	}
+	if b.Len() < 3 {
+		return "INV"
+	}
+	return b.String()
+}
+
+// List returns every account (operator only).
+func (s *Service) List(ctx context.Context) ([]*ent.Account, error) {
+	return s.db.Account.Query().Order(ent.Asc(account.FieldCreatedAt)).All(system(ctx))
+}
+
+// Count returns how many accounts exist (operator only).
+func (s *Service) Count(ctx context.Context) (int, error) {
+	return s.db.Account.Query().Count(system(ctx))
+}
+
+// Get returns the viewer's account.
+func (s *Service) Get(ctx context.Context) (*ent.Account, error) {
+	v, ok := viewer.FromContext(ctx)
+	if !ok {
+		return nil, errors.New("no viewer")
+	}
+	return s.db.Account.Get(ctx, v.AccountID)
+}
+
+// Settings carries account fields to change; nil leaves a field as it is.
+type Settings struct {
+	Name                *string
+	LegalName           *string
+	Email               *string
+	Phone               *string
+	Address             *values.Address
+	Country             *string
+	SIREN               *string
+	SIRET               *string
+	VATNumber           *string
+	DefaultCurrency     *string
+	NumberingScheme     *account.NumberingScheme
+	InvoicePrefix       *string
+	DefaultDaysUntilDue *int
+	DefaultFooter       *string
+	DefaultMemo         *string
+}
+
+// Update changes the viewer's account. Numbering changes apply to invoices
+// finalized afterwards; issued invoices keep the identity they snapshotted.
+func (s *Service) Update(ctx context.Context, in Settings) (*ent.Account, error) {
+	var errs usererr.List
+	trim := func(p *string) {
+		if p != nil {
+			*p = strings.TrimSpace(*p)
+		}
+	}
+	for _, p := range []*string{in.Name, in.LegalName, in.Email, in.Phone, in.Country, in.SIREN, in.SIRET, in.VATNumber, in.DefaultCurrency, in.InvoicePrefix} {
+		trim(p)
+	}
+	if in.Name != nil && *in.Name == "" {
+		errs = append(errs, usererr.New(usererr.Required, "an account needs a name", "name"))
+	}
+	if in.Email != nil && *in.Email != "" {
+		errs.Add(validate.Email(*in.Email), "email")
+	}
+	if in.Phone != nil && *in.Phone != "" {
+		errs.Add(validate.Phone(*in.Phone), "phone")
+	}
+	if in.Country != nil && *in.Country != "" {
+		c, err := validate.Country(*in.Country)
+		errs.Add(err, "country")
+		in.Country = &c
+	}
+	if in.Address != nil && in.Address.Country != "" {
+		c, err := validate.Country(in.Address.Country)
+		errs.Add(err, "address", "country")
+		in.Address.Country = c
+	}
+	if in.SIREN != nil && *in.SIREN != "" {
+		errs.Add(validate.SIREN(*in.SIREN), "siren")
+	}
+	if in.SIRET != nil && *in.SIRET != "" {
+		errs.Add(validate.SIRET(*in.SIRET), "siret")
+	}
+	if in.VATNumber != nil && *in.VATNumber != "" {
+		v, err := validate.TaxID("eu_vat", *in.VATNumber)
+		errs.Add(err, "vatNumber")
+		in.VATNumber = &v
+	}
+	if in.DefaultCurrency != nil {
+		c, err := money.Normalize(*in.DefaultCurrency)
+		if err != nil {
+			errs = append(errs, usererr.Newf(usererr.UnknownCurrency, []string{"defaultCurrency"}, "%q is not an ISO 4217 currency", *in.DefaultCurrency))
+		}
+		in.DefaultCurrency = &c
+	}
+	if in.InvoicePrefix != nil {
+		errs.Add(validate.InvoicePrefix(*in.InvoicePrefix), "invoicePrefix")
+	}
+	if in.DefaultDaysUntilDue != nil && (*in.DefaultDaysUntilDue < 0 || *in.DefaultDaysUntilDue > 3650) {
+		errs = append(errs, usererr.New(usererr.Invalid, "defaultDaysUntilDue is between 0 and 3650", "defaultDaysUntilDue"))
+	}
+	if in.DefaultFooter != nil && len([]rune(*in.DefaultFooter)) > 5000 {
+		errs = append(errs, usererr.New(usererr.LimitExceeded, "defaultFooter is at most 5000 characters", "defaultFooter"))
+	}
+	if in.DefaultMemo != nil && len([]rune(*in.DefaultMemo)) > 1500 {
+		errs = append(errs, usererr.New(usererr.LimitExceeded, "defaultMemo is at most 1500 characters", "defaultMemo"))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	v, ok := viewer.FromContext(ctx)
+	if !ok {
+		return nil, errors.New("no viewer")
+	}
+	u := s.db.Account.UpdateOneID(v.AccountID).
+		SetNillableName(in.Name).
+		SetNillableLegalName(in.LegalName).
+		SetNillableEmail(in.Email).
+		SetNillablePhone(in.Phone).
+		SetNillableCountry(in.Country).
+		SetNillableSiren(in.SIREN).
+		SetNillableSiret(in.SIRET).
+		SetNillableVatNumber(in.VATNumber).
+		SetNillableDefaultCurrency(in.DefaultCurrency).
+		SetNillableNumberingScheme(in.NumberingScheme).
+		SetNillableInvoicePrefix(in.InvoicePrefix).
+		SetNillableDefaultDaysUntilDue(in.DefaultDaysUntilDue).
+		SetNillableDefaultFooter(in.DefaultFooter).
+		SetNillableDefaultMemo(in.DefaultMemo)
+	if in.Address != nil {
+		u.SetAddress(*in.Address)
+	}
+	a, err := u.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("update account: %w", err)
+	}
+	return a, nil
+}
+
+// NewKey is a freshly created API key; Secret is shown once and never
+// stored.
+type NewKey struct {
+	Key    *ent.APIKey
+	Secret string
+}
+
+// CreateKey makes a secret key for an account and mode: 256 random bits,
+// of which only a SHA-256 hash is kept. A fast hash is right here: the secret
+// has full entropy, so there is nothing to stretch, and it runs on every
+// request.
+func (s *Service) CreateKey(ctx context.Context, accountID string, mode viewer.Mode, name string) (*NewKey, error) {
+	if _, err := s.db.Account.Get(system(ctx), accountID); err != nil {
+		if ent.IsNotFound(err) {
+			return nil, usererr.New(usererr.NotFound, "no such account", "account")
+		}
+		return nil, fmt.Errorf("load account: %w", err)
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, fmt.Errorf("random: %w", err)
+	}
+	secret := "sk_" + string(mode) + "_" + base64.RawURLEncoding.EncodeToString(raw[:])
+	sum := sha256.Sum256([]byte(secret))
+	ctx = viewer.NewContext(ctx, viewer.Viewer{AccountID: accountID, Mode: mode, Actor: "cli"})
+	k, err := s.db.APIKey.Create().
+		SetHash(sum[:]).
+		SetRedacted(secret[:8] + "…" + secret[len(secret)-4:]).
+		SetName(strings.TrimSpace(name)).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("create key: %w", err)
+	}
+	return &NewKey{Key: k, Secret: secret}, nil
+}
+
+// RevokeKey revokes a key by id (operator only). Revocation is immediate:
+// keys are checked against the database on every request.
+func (s *Service) RevokeKey(ctx context.Context, id string) (*ent.APIKey, error) {
+	ctx = system(ctx)
+	k, err := s.db.APIKey.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.NotFound, "no such API key", "id")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load key: %w", err)
+	}
+	if k.RevokedAt != nil {
+		return k, nil
+	}
+	return s.db.APIKey.UpdateOne(k).SetRevokedAt(clock.Now(ctx)).Save(ctx)
+}
+
+// Authenticate resolves a bearer secret to the viewer it acts for.
+func (s *Service) Authenticate(ctx context.Context, secret string) (viewer.Viewer, error) {
+	if secret == "" {
+		return viewer.Viewer{}, ErrNoKey
+	}
+	if !strings.HasPrefix(secret, "sk_test_") && !strings.HasPrefix(secret, "sk_live_") {
+		return viewer.Viewer{}, ErrInvalidKey
+	}
+	sum := sha256.Sum256([]byte(secret))
+	sctx := system(ctx)
+	k, err := s.db.APIKey.Query().Where(apikey.Hash(sum[:])).Only(sctx)
+	if ent.IsNotFound(err) {
+		return viewer.Viewer{}, ErrInvalidKey
+	}
+	if err != nil {
+		return viewer.Viewer{}, fmt.Errorf("look up key: %w", err)
+	}
+	if k.RevokedAt != nil {
+		return viewer.Viewer{}, ErrInvalidKey
+	}
+	now := clock.Now(ctx)
+	if s.shouldTouch(k.ID, now) {
+		if err := s.db.APIKey.UpdateOne(k).SetLastUsedAt(now.Truncate(time.Minute)).Exec(sctx); err != nil {
+			return viewer.Viewer{}, fmt.Errorf("record key use: %w", err)
+		}
+	}
+	return viewer.Viewer{AccountID: k.AccountID, Mode: k.Mode, Actor: k.ID}, nil
+}
+
+func (s *Service) shouldTouch(id string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.lastUsed[id]; ok && now.Sub(last) < time.Minute && !now.Before(last) {
+		return false
+	}
+	s.lastUsed[id] = now
+	return true
+}
+
+// Keys lists the viewer's keys for its mode.
+func (s *Service) Keys(ctx context.Context) ([]*ent.APIKey, error) {
+	return s.db.APIKey.Query().Order(ent.Asc(apikey.FieldCreatedAt)).All(ctx)
+}

@@ -1,0 +1,228 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/invoiceline"
+	"github.com/remitbilling/remit/ent/sequence"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/totals"
+	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/validate"
+	"github.com/remitbilling/remit/internal/values"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+// MaxSequence is the largest invoice sequence number, as at Stripe.
+const MaxSequence = 1_000_000_000
+
+// Finalize issues a draft: it assigns the next number of its sequence,
+// freezes the seller's and buyer's details, applies the customer's credit
+// balance, and marks the invoice paid when nothing (or less than the
+// currency's minimum charge) is due. Finalizing a revision voids the
+// invoice it revises. All of it commits together or not at all.
+func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error) {
+	var out *ent.Invoice
+	err := s.run(ctx, func(tx *ent.Tx) error {
+		inv, err := s.load(ctx, tx, id, ActionFinalize)
+		if err != nil {
+			return err
+		}
+		now := clock.Now(ctx)
+		v, _ := viewer.FromContext(ctx)
+		acct, err := tx.Account.Get(ctx, v.AccountID)
+		if err != nil {
+			return fmt.Errorf("load account: %w", err)
+		}
+		cus, err := customers.Lock(ctx, tx, s.dialect, inv.CustomerID)
+		if err != nil {
+			return onField(err, "id")
+		}
+		lineCount, err := tx.InvoiceLine.Query().Where(invoiceline.InvoiceID(inv.ID)).Count(ctx)
+		if err != nil {
+			return fmt.Errorf("count lines: %w", err)
+		}
+		if lineCount == 0 {
+			return usererr.New(usererr.Invalid, "an invoice needs at least one line to be finalized", "lines")
+		}
+		if cus.Currency != "" && cus.Currency != inv.Currency {
+			return usererr.Newf(usererr.CurrencyMismatch, []string{"currency"},
+				"the customer is billed in %s; this draft is in %s", cus.Currency, inv.Currency)
+		}
+		var original *ent.Invoice
+		if inv.FromInvoiceID != nil {
+			original, err = s.load(ctx, tx, *inv.FromInvoiceID, ActionVoid)
+			if err != nil {
+				return usererr.New(usererr.InvalidTransition, "the revised invoice can no longer be voided (it was paid or voided since); this revision cannot be issued", "id")
+			}
+		}
+
+		u := tx.Invoice.UpdateOne(inv).SetFinalizedAt(now).SetStatus(invoice.StatusOpen)
+		if inv.CollectionMethod == invoice.CollectionMethodSendInvoice {
+			due := inv.DueDate
+			if due == nil {
+				days := acct.DefaultDaysUntilDue
+				if inv.DaysUntilDue != nil {
+					days = *inv.DaysUntilDue
+				}
+				d := now.AddDate(0, 0, days)
+				due = &d
+			}
+			if due.Before(now) {
+				return usererr.New(usererr.Invalid, "the due date has passed; set a new one before finalizing", "dueDate")
+			}
+			u.SetDueDate(*due)
+		}
+
+		number, err := s.nextNumber(ctx, tx, acct, cus)
+		if err != nil {
+			return err
+		}
+		u.SetNumber(number)
+		u.SetIssuerSnapshot(issuerOf(acct)).SetCustomerSnapshot(buyerOf(cus))
+
+		// The customer's balance: credit reduces what is due, a debit adds
+		// to it. The ledger records what moved.
+		applied, due := totals.ApplyBalance(inv.Total, cus.Balance)
+		u.SetStartingBalance(cus.Balance).SetAppliedBalance(applied).SetAmountDue(due)
+		if cus.Currency == "" {
+			if err := tx.Customer.UpdateOne(cus).SetCurrency(inv.Currency).Exec(ctx); err != nil {
+				return fmt.Errorf("lock customer currency: %w", err)
+			}
+			cus.Currency = inv.Currency
+		}
+		if applied != 0 {
+			if _, err := customers.Post(ctx, tx, cus, customers.Entry{
+				Amount: -applied, Currency: inv.Currency, Type: balancetransaction.TypeAppliedToInvoice,
+				Description: "Applied to invoice " + number, InvoiceID: inv.ID,
+			}); err != nil {
+				return err
+			}
+		}
+		paid, tooSmall := false, false
+		switch {
+		case due == 0:
+			paid = true
+		case due > 0 && due < money.MinimumCharge(inv.Currency):
+			// Too small to charge: carried to the customer's balance and
+			// collected with the next invoice, as Stripe does.
+			paid, tooSmall = true, true
+			if _, err := customers.Post(ctx, tx, cus, customers.Entry{
+				Amount: due, Currency: inv.Currency, Type: balancetransaction.TypeInvoiceTooSmall,
+				Description: "Invoice " + number + " below the minimum chargeable amount", InvoiceID: inv.ID,
+			}); err != nil {
+				return err
+			}
+		}
+		u.SetEndingBalance(cus.Balance)
+		if paid {
+			u.SetStatus(invoice.StatusPaid).SetPaidAt(now).SetAmountPaid(due)
+		}
+		out, err = u.Save(ctx)
+		if err != nil {
+			return fmt.Errorf("finalize invoice: %w", err)
+		}
+		if err := record(ctx, tx, out, "finalize", invoice.StatusDraft, invoice.StatusOpen, "number "+number); err != nil {
+			return err
+		}
+		if paid {
+			note := "nothing due"
+			if tooSmall {
+				note = "amount due below the minimum charge; moved to the customer's balance"
+			}
+			if err := record(ctx, tx, out, "mark_paid", invoice.StatusOpen, invoice.StatusPaid, note); err != nil {
+				return err
+			}
+		}
+		if original != nil {
+			if err := s.voidLocked(ctx, tx, original, now, "superseded by revision "+number); err != nil {
+				return err
+			}
+			if err := tx.Invoice.UpdateOne(original).SetLatestRevisionID(out.ID).Exec(ctx); err != nil {
+				return fmt.Errorf("link revision: %w", err)
+			}
+		}
+		return nil
+	})
+	return detach(out, err)
+}
+
+// nextNumber advances the gapless sequence of the invoice's prefix inside
+// the finalizing transaction, so a rolled-back finalization never consumes a
+// number and a deleted draft never had one. Sequences are keyed by prefix:
+// a prefix reused later continues where it stopped instead of repeating
+// numbers.
+func (s *Service) nextNumber(ctx context.Context, tx *ent.Tx, acct *ent.Account, cus *ent.Customer) (string, error) {
+	prefix := acct.InvoicePrefix
+	if acct.NumberingScheme == account.NumberingSchemeCustomer {
+		prefix = cus.InvoicePrefix
+	}
+	// Insert the counter or bump it in one statement: on PostgreSQL the
+	// row lock it takes serializes concurrent finalizations until commit.
+	err := tx.Sequence.Create().
+		SetScope(prefix).
+		SetNext(2).
+		OnConflict(
+			sql.ConflictColumns(sequence.FieldAccountID, sequence.FieldMode, sequence.FieldScope),
+			sql.ResolveWith(func(u *sql.UpdateSet) { u.Add(sequence.FieldNext, 1) }),
+		).
+		Exec(ctx)
+	if err != nil {
+		return "", fmt.Errorf("advance sequence: %w", err)
+	}
+	seq, err := tx.Sequence.Query().Where(sequence.Scope(prefix)).Only(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read sequence: %w", err)
+	}
+	n := seq.Next - 1
+	if n > MaxSequence {
+		return "", usererr.New(usererr.LimitExceeded, "the invoice number sequence is exhausted; change the invoice prefix", "id")
+	}
+	number := fmt.Sprintf("%s-%04d", prefix, n)
+	if err := validate.InvoiceNumber(number); err != nil {
+		return "", fmt.Errorf("number %q: %w", number, err)
+	}
+	return number, nil
+}
+
+func issuerOf(a *ent.Account) *values.Party {
+	p := &values.Party{
+		Name: a.Name, LegalName: a.LegalName, Email: a.Email, Phone: a.Phone,
+		SIREN: a.Siren, SIRET: a.Siret, VATNumber: a.VatNumber,
+	}
+	if !a.Address.IsZero() {
+		addr := a.Address
+		p.Address = &addr
+	}
+	return p
+}
+
+func buyerOf(c *ent.Customer) *values.Party {
+	return &values.Party{
+		Name: c.Name, Email: c.Email, Phone: c.Phone,
+		Address: c.Address, Shipping: c.Shipping,
+		TaxIDs: c.TaxIds, TaxExempt: string(c.TaxExempt), Locales: c.PreferredLocales,
+	}
+}
+
+// voidLocked voids an invoice the caller has loaded in tx.
+func (s *Service) voidLocked(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, now time.Time, note string) error {
+	to, err := Next(inv.Status, ActionVoid)
+	if err != nil {
+		return usererr.New(usererr.InvalidTransition, err.Error(), "id")
+	}
+	if err := tx.Invoice.UpdateOne(inv).SetStatus(to).SetVoidedAt(now).Exec(ctx); err != nil {
+		return fmt.Errorf("void invoice: %w", err)
+	}
+	return record(ctx, tx, inv, "void", inv.Status, to, note)
+}

@@ -1,0 +1,115 @@
+// Package billing owns invoices: drafting, totals, numbering and the
+// lifecycle from draft to paid or void. Every rule lives here, once, and
+// every change runs in one transaction that writes all or nothing.
+package billing
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/internal/dbtx"
+	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+// Limits from the Stripe reference the API follows.
+const (
+	MaxLines           = 250
+	MaxLineTaxRates    = 10
+	MaxDefaultTaxRates = 5
+	MaxDiscounts       = 20
+	MaxCustomFields    = 4
+	MaxMemo            = 1500
+	MaxFooter          = 5000
+	MaxDescription     = 500
+	MaxDaysUntilDue    = 3650
+)
+
+// Service manages invoices.
+type Service struct {
+	db      *ent.Client
+	dialect string
+}
+
+// New returns a Service on db, whose SQL dialect is dialect.
+func New(db *ent.Client, dialect string) *Service {
+	return &Service{db: db, dialect: dialect}
+}
+
+func (s *Service) run(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	return dbtx.Run(ctx, s.db, fn)
+}
+
+// load returns an invoice of the caller, locked for update where the
+// database needs it, and checks action is allowed in its status.
+func (s *Service) load(ctx context.Context, tx *ent.Tx, id string, action Action) (*ent.Invoice, error) {
+	q := tx.Invoice.Query().Where(invoice.ID(id))
+	if dbtx.Locking(s.dialect) {
+		q = q.ForUpdate()
+	}
+	inv, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.NotFound, "no such invoice", "id")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load invoice: %w", err)
+	}
+	if !Can(inv.Status, action) {
+		code := usererr.InvalidTransition
+		if action == ActionEdit || action == ActionEditMemo {
+			code = usererr.InvoiceNotEditable
+		}
+		return nil, usererr.New(code, (&TransitionError{Status: inv.Status, Action: action}).Error(), "id")
+	}
+	return inv, nil
+}
+
+// record writes one step of the invoice's history.
+func record(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, action string, from, to invoice.Status, note string) error {
+	v, _ := viewer.FromContext(ctx)
+	actor := v.Actor
+	if actor == "" {
+		actor = "system"
+	}
+	err := tx.InvoiceTransition.Create().
+		SetInvoiceID(inv.ID).
+		SetAction(action).
+		SetFromStatus(string(from)).
+		SetToStatus(string(to)).
+		SetActor(actor).
+		SetNote(note).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", action, err)
+	}
+	return nil
+}
+
+// Get returns an invoice of the caller.
+func (s *Service) Get(ctx context.Context, id string) (*ent.Invoice, error) {
+	inv, err := s.db.Invoice.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.NotFound, "no such invoice", "id")
+	}
+	return inv, err
+}
+
+// onField moves a single user error to another input field; other errors
+// pass through.
+func onField(err error, field string) error {
+	if ue := usererr.From(err); len(ue) == 1 {
+		return &usererr.Error{Field: []string{field}, Code: ue[0].Code, Message: ue[0].Message}
+	}
+	return err
+}
+
+// detach rebinds an invoice read inside a finished transaction to the
+// client, so resolvers can still load its edges.
+func detach(inv *ent.Invoice, err error) (*ent.Invoice, error) {
+	if err != nil || inv == nil {
+		return nil, err
+	}
+	return inv.Unwrap(), nil
+}

@@ -1,0 +1,227 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/values"
+)
+
+// Void cancels an open or uncollectible invoice. Its number stays used:
+// a voided invoice remains on record.
+func (s *Service) Void(ctx context.Context, id string) (*ent.Invoice, error) {
+	var out *ent.Invoice
+	err := s.run(ctx, func(tx *ent.Tx) error {
+		inv, err := s.load(ctx, tx, id, ActionVoid)
+		if err != nil {
+			return err
+		}
+		if err := s.voidLocked(ctx, tx, inv, clock.Now(ctx), ""); err != nil {
+			return err
+		}
+		out, err = tx.Invoice.Get(ctx, id)
+		return err
+	})
+	return detach(out, err)
+}
+
+// MarkUncollectible records that an open invoice is unlikely to be paid. It
+// can still be paid or voided.
+func (s *Service) MarkUncollectible(ctx context.Context, id string) (*ent.Invoice, error) {
+	var out *ent.Invoice
+	err := s.run(ctx, func(tx *ent.Tx) error {
+		inv, err := s.load(ctx, tx, id, ActionMarkUncollectible)
+		if err != nil {
+			return err
+		}
+		to, _ := Next(inv.Status, ActionMarkUncollectible)
+		out, err = tx.Invoice.UpdateOne(inv).SetStatus(to).SetMarkedUncollectibleAt(clock.Now(ctx)).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("mark uncollectible: %w", err)
+		}
+		return record(ctx, tx, inv, "mark_uncollectible", inv.Status, to, "")
+	})
+	return detach(out, err)
+}
+
+// PaymentMethods accepted when marking an invoice paid outside Remit.
+var PaymentMethods = []string{"bank_transfer", "check", "cash", "card", "direct_debit", "other"}
+
+// MarkPaidInput records a payment received outside Remit.
+type MarkPaidInput struct {
+	Method    string
+	Reference string
+	Note      string
+	PaidAt    *time.Time
+}
+
+// MarkPaid records that the whole remaining amount was paid outside Remit.
+func (s *Service) MarkPaid(ctx context.Context, id string, in MarkPaidInput) (*ent.Invoice, error) {
+	var errs usererr.List
+	method := strings.ToLower(strings.TrimSpace(in.Method))
+	known := false
+	for _, m := range PaymentMethods {
+		known = known || m == method
+	}
+	if !known {
+		errs = append(errs, usererr.Newf(usererr.Invalid, []string{"method"}, "method is one of %s", strings.Join(PaymentMethods, ", ")))
+	}
+	in.Reference, in.Note = strings.TrimSpace(in.Reference), strings.TrimSpace(in.Note)
+	if len([]rune(in.Reference)) > 140 {
+		errs = append(errs, usererr.New(usererr.LimitExceeded, "reference is at most 140 characters", "reference"))
+	}
+	if len([]rune(in.Note)) > 500 {
+		errs = append(errs, usererr.New(usererr.LimitExceeded, "note is at most 500 characters", "note"))
+	}
+	now := clock.Now(ctx)
+	if in.PaidAt != nil && in.PaidAt.After(now) {
+		errs = append(errs, usererr.New(usererr.Invalid, "a payment cannot be received in the future", "paidAt"))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	var out *ent.Invoice
+	err := s.run(ctx, func(tx *ent.Tx) error {
+		inv, err := s.load(ctx, tx, id, ActionMarkPaid)
+		if err != nil {
+			return err
+		}
+		paidAt := now
+		if in.PaidAt != nil {
+			paidAt = in.PaidAt.UTC()
+			if inv.FinalizedAt != nil && paidAt.Before(inv.FinalizedAt.Add(-24*time.Hour*366)) {
+				return usererr.New(usererr.Invalid, "paidAt is implausibly far before the invoice was issued", "paidAt")
+			}
+		}
+		to, _ := Next(inv.Status, ActionMarkPaid)
+		out, err = tx.Invoice.UpdateOne(inv).
+			SetStatus(to).
+			SetPaidAt(paidAt).
+			SetAmountPaid(inv.AmountDue).
+			SetOutOfBandPayment(&values.OutOfBandPayment{Method: method, Reference: in.Reference, PaidAt: paidAt, Note: in.Note}).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("mark paid: %w", err)
+		}
+		note := "paid outside Remit by " + strings.ReplaceAll(method, "_", " ")
+		if in.Reference != "" {
+			note += ", reference " + in.Reference
+		}
+		return record(ctx, tx, inv, "mark_paid", inv.Status, to, note)
+	})
+	return detach(out, err)
+}
+
+// Delete removes a draft. It never had a number, so nothing is lost from
+// the sequence.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	return s.run(ctx, func(tx *ent.Tx) error {
+		inv, err := s.load(ctx, tx, id, ActionDelete)
+		if err != nil {
+			return err
+		}
+		if err := tx.Invoice.DeleteOne(inv).Exec(ctx); err != nil {
+			return fmt.Errorf("delete draft: %w", err)
+		}
+		return nil
+	})
+}
+
+// Revise starts a revision of an open or uncollectible invoice: a new draft
+// copied from it and linked to it. Finalizing the revision voids the
+// original.
+func (s *Service) Revise(ctx context.Context, id string) (*ent.Invoice, error) {
+	return s.copyOf(ctx, id, ActionRevise)
+}
+
+// Duplicate starts a new, unrelated draft from any invoice.
+func (s *Service) Duplicate(ctx context.Context, id string) (*ent.Invoice, error) {
+	return s.copyOf(ctx, id, ActionDuplicate)
+}
+
+func (s *Service) copyOf(ctx context.Context, id string, action Action) (*ent.Invoice, error) {
+	var out *ent.Invoice
+	err := s.run(ctx, func(tx *ent.Tx) error {
+		src, err := s.load(ctx, tx, id, action)
+		if err != nil {
+			return err
+		}
+		cus, err := tx.Customer.Query().Where(customer.ID(src.CustomerID), customer.DeletedAtIsNil()).Only(ctx)
+		if ent.IsNotFound(err) {
+			return usererr.New(usererr.Invalid, "the customer of this invoice was deleted", "id")
+		}
+		if err != nil {
+			return fmt.Errorf("load customer: %w", err)
+		}
+		st, err := s.loadState(ctx, tx, src, nil, nil)
+		if err != nil {
+			return err
+		}
+		h := st.header
+		// A copied due date may have passed; fall back to the same delay.
+		if h.dueDate != nil && src.FinalizedAt != nil {
+			days := int(h.dueDate.Sub(*src.FinalizedAt).Hours() / 24)
+			h.daysUntilDue, h.dueDate = &days, nil
+		} else if h.dueDate != nil && !h.dueDate.After(clock.Now(ctx)) {
+			h.dueDate = nil
+		}
+		result, err := compute(h, st.lines, st.refs)
+		if err != nil {
+			return err
+		}
+		create := tx.Invoice.Create().
+			SetCustomerID(cus.ID).
+			SetCurrency(h.currency).
+			SetCollectionMethod(h.collectionMethod).
+			SetNillableDaysUntilDue(h.daysUntilDue).
+			SetNillableDueDate(h.dueDate).
+			SetMemo(h.memo).
+			SetFooter(h.footer).
+			SetCustomFields(h.customFields).
+			SetMetadata(h.metadata).
+			SetDiscounts(h.discounts).
+			AddDefaultTaxRateIDs(h.defaultRateIDs...).
+			SetStartingBalance(cus.Balance)
+		note := ""
+		if action == ActionRevise {
+			create.SetFromInvoiceID(src.ID)
+			note = "revision of " + deref(src.Number)
+		} else {
+			create.SetDuplicatedFromID(src.ID)
+			note = "duplicate of " + firstNonEmpty(deref(src.Number), src.ID)
+		}
+		setTotals(create.Mutation(), result)
+		out, err = create.Save(ctx)
+		if err != nil {
+			return fmt.Errorf("create copy: %w", err)
+		}
+		if err := insertLines(ctx, tx, out, 0, st.lines, result); err != nil {
+			return err
+		}
+		return record(ctx, tx, out, strings.ToLower(string(action)), "", invoice.StatusDraft, note)
+	})
+	return detach(out, err)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

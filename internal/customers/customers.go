@@ -1,0 +1,573 @@
+// Package customers manages the people and businesses an account invoices:
+// their contact and tax details, and their credit-balance ledger.
+package customers
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqljson"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/dbtx"
+	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/validate"
+	"github.com/remitbilling/remit/internal/values"
+)
+
+// Service manages customers.
+type Service struct {
+	db      *ent.Client
+	dialect string
+}
+
+// New returns a Service on db, whose SQL dialect is dialect.
+func New(db *ent.Client, dialect string) *Service { return &Service{db: db, dialect: dialect} }
+
+// Lock loads a live customer inside tx, holding its row against concurrent
+// balance moves until tx ends where the database needs that said.
+func Lock(ctx context.Context, tx *ent.Tx, dialect, id string) (*ent.Customer, error) {
+	q := tx.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil())
+	if dbtx.Locking(dialect) {
+		q = q.ForUpdate()
+	}
+	c, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.NotFound, "no such customer", "customer")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load customer: %w", err)
+	}
+	return c, nil
+}
+
+// Input carries the customer fields a caller sets; nil leaves a field as
+// it is. Metadata is merged on update: an empty value removes the key.
+type Input struct {
+	Email            *string
+	Name             *string
+	Phone            *string
+	Description      *string
+	Address          *values.Address
+	Shipping         *values.Shipping
+	PreferredLocales []string
+	SetLocales       bool
+	Currency         *string
+	TaxExempt        *customer.TaxExempt
+	TaxIDs           []values.TaxID
+	SetTaxIDs        bool
+	InvoicePrefix    *string
+	Metadata         map[string]string
+}
+
+// normalize validates in and returns it cleaned, or the user errors found.
+func normalize(in Input) (Input, error) {
+	var errs usererr.List
+	trim := func(p *string) *string {
+		if p == nil {
+			return nil
+		}
+		s := strings.TrimSpace(*p)
+		return &s
+	}
+	in.Email, in.Name, in.Phone = trim(in.Email), trim(in.Name), trim(in.Phone)
+	if in.Email != nil && *in.Email != "" {
+		errs.Add(validate.Email(*in.Email), "email")
+	}
+	if in.Name != nil && len([]rune(*in.Name)) > 256 {
+		errs = append(errs, usererr.New(usererr.LimitExceeded, "name is at most 256 characters", "name"))
+	}
+	if in.Description != nil && len([]rune(*in.Description)) > 5000 {
+		errs = append(errs, usererr.New(usererr.LimitExceeded, "description is at most 5000 characters", "description"))
+	}
+	if in.Phone != nil && *in.Phone != "" {
+		errs.Add(validate.Phone(*in.Phone), "phone")
+	}
+	if in.Address != nil {
+		a, err := address(*in.Address)
+		errs.Add(err, "address")
+		in.Address = &a
+	}
+	if in.Shipping != nil {
+		a, err := address(in.Shipping.Address)
+		errs.Add(err, "shipping", "address")
+		in.Shipping.Address = a
+		if in.Shipping.Phone != "" {
+			errs.Add(validate.Phone(in.Shipping.Phone), "shipping", "phone")
+		}
+	}
+	if in.SetLocales {
+		tags, err := validate.Locales(in.PreferredLocales)
+		errs.Add(err, "preferredLocales")
+		in.PreferredLocales = tags
+	}
+	if in.Currency != nil && *in.Currency != "" {
+		c, err := money.Normalize(*in.Currency)
+		if err != nil {
+			errs = append(errs, usererr.Newf(usererr.UnknownCurrency, []string{"currency"}, "%q is not an ISO 4217 currency", *in.Currency))
+		}
+		in.Currency = &c
+	}
+	if in.SetTaxIDs {
+		if len(in.TaxIDs) > 25 {
+			errs = append(errs, usererr.New(usererr.LimitExceeded, "at most 25 tax IDs", "taxIds"))
+		}
+		for i, id := range in.TaxIDs {
+			v, err := validate.TaxID(id.Type, id.Value)
+			errs.Add(err, "taxIds", fmt.Sprint(i), "value")
+			in.TaxIDs[i] = values.TaxID{Type: id.Type, Value: v}
+		}
+	}
+	if in.InvoicePrefix != nil {
+		p := strings.TrimSpace(*in.InvoicePrefix)
+		in.InvoicePrefix = &p
+		errs.Add(validate.InvoicePrefix(p), "invoicePrefix")
+	}
+	if in.Metadata != nil {
+		errs.Add(validate.Metadata(in.Metadata), "metadata")
+	}
+	return in, errs.Err()
+}
+
+func address(a values.Address) (values.Address, error) {
+	a.Line1, a.Line2 = strings.TrimSpace(a.Line1), strings.TrimSpace(a.Line2)
+	a.City, a.State, a.PostalCode = strings.TrimSpace(a.City), strings.TrimSpace(a.State), strings.TrimSpace(a.PostalCode)
+	if a.Country == "" {
+		return a, nil
+	}
+	c, err := validate.Country(a.Country)
+	if err != nil {
+		return a, validate.At(err, "country")
+	}
+	a.Country = c
+	return a, nil
+}
+
+// Created is the outcome of Create: the customer and non-blocking warnings
+// (such as another customer already using the email).
+type Created struct {
+	Customer *ent.Customer
+	Warnings []*usererr.Error
+}
+
+// Create adds a customer.
+func (s *Service) Create(ctx context.Context, in Input) (*Created, error) {
+	in, err := normalize(in)
+	if err != nil {
+		return nil, err
+	}
+	var out Created
+	err = dbtx.Run(ctx, s.db, func(tx *ent.Tx) error {
+		c := tx.Customer.Create()
+		if in.Email != nil {
+			c.SetEmail(*in.Email)
+			if *in.Email != "" {
+				dup, err := tx.Customer.Query().Where(customer.EmailEqualFold(*in.Email), customer.DeletedAtIsNil()).Exist(ctx)
+				if err != nil {
+					return fmt.Errorf("check duplicate email: %w", err)
+				}
+				if dup {
+					out.Warnings = append(out.Warnings, usererr.New(usererr.DuplicateEmail,
+						"another customer already uses this email; both will receive what is sent to it", "email"))
+				}
+			}
+		}
+		if in.Name != nil {
+			c.SetName(*in.Name)
+		}
+		if in.Phone != nil {
+			c.SetPhone(*in.Phone)
+		}
+		if in.Description != nil {
+			c.SetDescription(*in.Description)
+		}
+		if in.Address != nil {
+			c.SetAddress(in.Address)
+		}
+		if in.Shipping != nil {
+			c.SetShipping(in.Shipping)
+		}
+		if in.SetLocales {
+			c.SetPreferredLocales(in.PreferredLocales)
+		}
+		if in.Currency != nil {
+			c.SetCurrency(*in.Currency)
+		}
+		if in.TaxExempt != nil {
+			c.SetTaxExempt(*in.TaxExempt)
+		}
+		if in.SetTaxIDs {
+			c.SetTaxIds(in.TaxIDs)
+		}
+		if in.Metadata != nil {
+			c.SetMetadata(dropEmpty(in.Metadata))
+		}
+		prefix, err := s.prefix(ctx, tx, in.InvoicePrefix, "")
+		if err != nil {
+			return err
+		}
+		c.SetInvoicePrefix(prefix)
+		cus, err := c.Save(ctx)
+		if err != nil {
+			return fmt.Errorf("create customer: %w", err)
+		}
+		out.Customer = cus
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.Customer = out.Customer.Unwrap()
+	return &out, nil
+}
+
+// prefix returns the invoice prefix to use: the requested one when free, or
+// a fresh random one. Prefixes are never shared between customers, because
+// the invoice-number sequence is keyed by prefix.
+func (s *Service) prefix(ctx context.Context, tx *ent.Tx, want *string, self string) (string, error) {
+	if want != nil {
+		taken, err := tx.Customer.Query().Where(customer.InvoicePrefix(*want), customer.IDNEQ(self)).Exist(ctx)
+		if err != nil {
+			return "", fmt.Errorf("check prefix: %w", err)
+		}
+		if taken {
+			return "", usererr.Newf(usererr.Taken, []string{"invoicePrefix"}, "prefix %s is used by another customer", *want)
+		}
+		return *want, nil
+	}
+	for range 8 {
+		p := randomPrefix()
+		taken, err := tx.Customer.Query().Where(customer.InvoicePrefix(p)).Exist(ctx)
+		if err != nil {
+			return "", fmt.Errorf("check prefix: %w", err)
+		}
+		if !taken {
+			return p, nil
+		}
+	}
+	return "", errors.New("could not find a free invoice prefix")
+}
+
+// randomPrefix makes an 8-character prefix like Stripe's ("586A2E9C"), which
+// hides how many customers an account has.
+func randomPrefix() string {
+	const alphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	// Start with a letter so the prefix never reads as a number.
+	b[0] = alphabet[10+int(b[0])%(len(alphabet)-10)]
+	return string(b[:])
+}
+
+func dropEmpty(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Get returns a customer of the caller's account and mode.
+func (s *Service) Get(ctx context.Context, id string) (*ent.Customer, error) {
+	c, err := s.db.Customer.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.NotFound, "no such customer", "id")
+	}
+	return c, err
+}
+
+// Update changes a customer. The currency cannot change once the customer
+// has been invoiced or given a balance.
+func (s *Service) Update(ctx context.Context, id string, in Input) (*ent.Customer, error) {
+	in, err := normalize(in)
+	if err != nil {
+		return nil, err
+	}
+	var out *ent.Customer
+	err = dbtx.Run(ctx, s.db, func(tx *ent.Tx) error {
+		cur, err := tx.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil()).Only(ctx)
+		if ent.IsNotFound(err) {
+			return usererr.New(usererr.NotFound, "no such customer", "id")
+		}
+		if err != nil {
+			return fmt.Errorf("load customer: %w", err)
+		}
+		u := tx.Customer.UpdateOne(cur)
+		if in.Email != nil {
+			u.SetEmail(*in.Email)
+		}
+		if in.Name != nil {
+			u.SetName(*in.Name)
+		}
+		if in.Phone != nil {
+			u.SetPhone(*in.Phone)
+		}
+		if in.Description != nil {
+			u.SetDescription(*in.Description)
+		}
+		if in.Address != nil {
+			if in.Address.IsZero() {
+				u.ClearAddress()
+			} else {
+				u.SetAddress(in.Address)
+			}
+		}
+		if in.Shipping != nil {
+			if in.Shipping.Address.IsZero() && in.Shipping.Name == "" && in.Shipping.Phone == "" {
+				u.ClearShipping()
+			} else {
+				u.SetShipping(in.Shipping)
+			}
+		}
+		if in.SetLocales {
+			u.SetPreferredLocales(in.PreferredLocales)
+		}
+		if in.Currency != nil && *in.Currency != cur.Currency {
+			locked, err := currencyLocked(ctx, tx.Client(), cur)
+			if err != nil {
+				return err
+			}
+			if locked {
+				return usererr.Newf(usererr.CurrencyLocked, []string{"currency"},
+					"the currency is locked to %s because the customer has invoices or a balance; create another customer to bill in %s", cur.Currency, *in.Currency)
+			}
+			u.SetCurrency(*in.Currency)
+		}
+		if in.TaxExempt != nil {
+			u.SetTaxExempt(*in.TaxExempt)
+		}
+		if in.SetTaxIDs {
+			u.SetTaxIds(in.TaxIDs)
+		}
+		if in.InvoicePrefix != nil && *in.InvoicePrefix != cur.InvoicePrefix {
+			p, err := s.prefix(ctx, tx, in.InvoicePrefix, cur.ID)
+			if err != nil {
+				return err
+			}
+			u.SetInvoicePrefix(p)
+		}
+		if in.Metadata != nil {
+			merged := maps.Clone(cur.Metadata)
+			if merged == nil {
+				merged = map[string]string{}
+			}
+			for k, v := range in.Metadata {
+				if v == "" {
+					delete(merged, k)
+				} else {
+					merged[k] = v
+				}
+			}
+			if err := validate.Metadata(merged); err != nil {
+				return validate.At(err, "metadata")
+			}
+			u.SetMetadata(merged)
+		}
+		out, err = u.Save(ctx)
+		if err != nil {
+			return fmt.Errorf("update customer: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Unwrap(), nil
+}
+
+// CurrencyLocked reports whether a customer's currency can no longer change.
+func (s *Service) CurrencyLocked(ctx context.Context, c *ent.Customer) (bool, error) {
+	return currencyLocked(ctx, s.db, c)
+}
+
+// currencyLocked reports whether the customer's currency is fixed: it is set
+// and the customer has a non-draft invoice or balance entries.
+func currencyLocked(ctx context.Context, db *ent.Client, c *ent.Customer) (bool, error) {
+	if c.Currency == "" {
+		return false, nil
+	}
+	if c.Balance != 0 {
+		return true, nil
+	}
+	invoiced, err := db.Invoice.Query().Where(invoice.CustomerID(c.ID), invoice.StatusNEQ(invoice.StatusDraft)).Exist(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check invoices: %w", err)
+	}
+	if invoiced {
+		return true, nil
+	}
+	ledger, err := db.BalanceTransaction.Query().Where(balancetransaction.CustomerID(c.ID)).Exist(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check balance ledger: %w", err)
+	}
+	return ledger, nil
+}
+
+// Delete removes a customer. One with issued invoices is kept, marked
+// deleted, because issued invoices must keep pointing at their buyer; its
+// drafts go.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	return dbtx.Run(ctx, s.db, func(tx *ent.Tx) error {
+		cur, err := tx.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil()).Only(ctx)
+		if ent.IsNotFound(err) {
+			return usererr.New(usererr.NotFound, "no such customer", "id")
+		}
+		if err != nil {
+			return fmt.Errorf("load customer: %w", err)
+		}
+		if _, err := tx.Invoice.Delete().Where(invoice.CustomerID(id), invoice.StatusEQ(invoice.StatusDraft)).Exec(ctx); err != nil {
+			return fmt.Errorf("delete drafts: %w", err)
+		}
+		issued, err := tx.Invoice.Query().Where(invoice.CustomerID(id)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("check invoices: %w", err)
+		}
+		ledger, err := tx.BalanceTransaction.Query().Where(balancetransaction.CustomerID(id)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("check ledger: %w", err)
+		}
+		if issued || ledger {
+			return tx.Customer.UpdateOne(cur).SetDeletedAt(clock.Now(ctx)).Exec(ctx)
+		}
+		return tx.Customer.DeleteOne(cur).Exec(ctx)
+	})
+}
+
+// Filter narrows a customer listing. Zero fields do not filter.
+type Filter struct {
+	Query         string // matches name or email, case-insensitively
+	Email         string // exact email, case-insensitive
+	MetadataKey   string
+	MetadataValue string // with MetadataKey: that key has this value
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+}
+
+// Apply adds the filter to q. Deleted customers are never listed.
+func (f Filter) Apply(q *ent.CustomerQuery) (*ent.CustomerQuery, error) {
+	q = q.Where(customer.DeletedAtIsNil())
+	if f.Query != "" {
+		q = q.Where(customer.Or(customer.NameContainsFold(f.Query), customer.EmailContainsFold(f.Query)))
+	}
+	if f.Email != "" {
+		q = q.Where(customer.EmailEqualFold(f.Email))
+	}
+	if f.MetadataKey != "" {
+		key := f.MetadataKey
+		if f.MetadataValue != "" {
+			q = q.Where(func(s *sql.Selector) {
+				s.Where(sqljson.ValueEQ(customer.FieldMetadata, f.MetadataValue, sqljson.Path(key)))
+			})
+		} else {
+			q = q.Where(func(s *sql.Selector) {
+				s.Where(sqljson.HasKey(customer.FieldMetadata, sqljson.Path(key)))
+			})
+		}
+	}
+	if f.CreatedAfter != nil {
+		q = q.Where(customer.CreatedAtGTE(*f.CreatedAfter))
+	}
+	if f.CreatedBefore != nil {
+		q = q.Where(customer.CreatedAtLT(*f.CreatedBefore))
+	}
+	return q, nil
+}
+
+// AdjustBalance records a manual credit-balance entry (negative credits the
+// customer) and returns it. The first entry sets the customer's currency.
+func (s *Service) AdjustBalance(ctx context.Context, customerID string, amount int64, currency, description string) (*ent.BalanceTransaction, error) {
+	var errs usererr.List
+	cur, cerr := money.Normalize(currency)
+	if cerr != nil {
+		errs = append(errs, usererr.Newf(usererr.UnknownCurrency, []string{"currency"}, "%q is not an ISO 4217 currency", currency))
+	}
+	if amount == 0 {
+		errs = append(errs, usererr.New(usererr.InvalidAmount, "amount must not be zero", "amount"))
+	}
+	if amount > money.MaxAmount || amount < -money.MaxAmount {
+		errs = append(errs, usererr.New(usererr.AmountTooLarge, "amount is too large", "amount"))
+	}
+	description = strings.TrimSpace(description)
+	if description == "" {
+		errs = append(errs, usererr.New(usererr.Required, "say why the balance changes", "description"))
+	} else if len([]rune(description)) > 350 {
+		errs = append(errs, usererr.New(usererr.LimitExceeded, "description is at most 350 characters", "description"))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	var out *ent.BalanceTransaction
+	err := dbtx.Run(ctx, s.db, func(tx *ent.Tx) error {
+		c, err := Lock(ctx, tx, s.dialect, customerID)
+		if err != nil {
+			return err
+		}
+		out, err = Post(ctx, tx, c, Entry{Amount: amount, Currency: cur, Type: balancetransaction.TypeAdjustment, Description: description})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Unwrap(), nil
+}
+
+// Entry is one movement of a customer's balance.
+type Entry struct {
+	Amount      int64
+	Currency    string
+	Type        balancetransaction.Type
+	Description string
+	InvoiceID   string
+}
+
+// Post writes a ledger entry and moves the customer's balance by its amount,
+// inside the caller's transaction, which must hold c from Lock. It fixes the
+// customer's currency.
+func Post(ctx context.Context, tx *ent.Tx, c *ent.Customer, e Entry) (*ent.BalanceTransaction, error) {
+	if c.Currency != "" && c.Currency != e.Currency {
+		return nil, usererr.Newf(usererr.CurrencyMismatch, []string{"currency"}, "the customer's balance is in %s", c.Currency)
+	}
+	ending := c.Balance + e.Amount
+	if ending > money.MaxAmount || ending < -money.MaxAmount {
+		return nil, usererr.New(usererr.AmountTooLarge, "the balance would be too large", "amount")
+	}
+	u := tx.Customer.UpdateOneID(c.ID).AddBalance(e.Amount)
+	if c.Currency == "" {
+		u.SetCurrency(e.Currency)
+	}
+	if err := u.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("move balance: %w", err)
+	}
+	c.Balance, c.Currency = ending, e.Currency
+	create := tx.BalanceTransaction.Create().
+		SetCustomerID(c.ID).
+		SetAmount(e.Amount).
+		SetCurrency(e.Currency).
+		SetType(e.Type).
+		SetDescription(e.Description).
+		SetEndingBalance(ending)
+	if e.InvoiceID != "" {
+		create.SetInvoiceID(e.InvoiceID)
+	}
+	bt, err := create.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record balance transaction: %w", err)
+	}
+	return bt, nil
+}
