@@ -1,0 +1,256 @@
+// Command remit is the Remit invoicing server and its operator tools.
+//
+//	remit serve                      run the API (REMIT_ADDR, REMIT_DATA_DIR, REMIT_DATABASE_URL)
+//	remit migrate                    apply pending database migrations
+//	remit account create --name N    add a business; prints its id
+//	remit apikey create --mode test|live [--account ID] [--name N]
+//	                                 make a secret key; prints only the key
+//	remit apikey revoke ID           revoke a key
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/remitbilling/remit/internal/accounts"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/server"
+	"github.com/remitbilling/remit/internal/store"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+const usage = `usage: remit <command> [flags]
+
+commands:
+  serve                                   run the server
+  migrate                                 apply pending database migrations
+  account create --name NAME              add a business account; prints its id
+  apikey create --mode test|live [--account ID] [--name NAME]
+                                          create a secret API key; prints only the key
+  apikey revoke KEY_ID                    revoke an API key
+
+environment:
+  REMIT_ADDR          listen address (default :8080)
+  REMIT_DATA_DIR      directory of the embedded SQLite database (default ./data)
+  REMIT_DATABASE_URL  postgres://… to use PostgreSQL instead of SQLite
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "remit:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func storeConfig() store.Config {
+	return store.Config{DataDir: env("REMIT_DATA_DIR", "./data"), DatabaseURL: os.Getenv("REMIT_DATABASE_URL")}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"no command given"}
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, logger)
+	case "migrate":
+		st, err := openStore(ctx, false)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		pending, err := st.Pending(ctx)
+		if err != nil {
+			return err
+		}
+		if err := st.Migrate(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "applied %d migration(s)\n", len(pending))
+		return nil
+	case "account":
+		return accountCmd(ctx, args[1:], stdout)
+	case "apikey":
+		return apikeyCmd(ctx, args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q", args[0])}
+}
+
+// openStore opens the configured database, migrating it when asked.
+func openStore(ctx context.Context, migrate bool) (*store.Store, error) {
+	st, err := store.Open(ctx, storeConfig())
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if err := st.Migrate(ctx); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", env("REMIT_ADDR", ":8080"), "listen address")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	st, err := openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv := server.New(st.Client, st.Dialect, clock.Real{}, logger)
+	if err := firstStart(ctx, srv.Accounts, stdout); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	logger.Info("remit listening", "addr", ln.Addr().String(), "database", st.Dialect,
+		"graphiql", "http://"+displayAddr(ln.Addr()), "api", "http://"+displayAddr(ln.Addr())+"/graphql")
+	return srv.Run(ctx, ln)
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil || host == "::" || host == "0.0.0.0" || host == "" {
+		return "localhost:" + port
+	}
+	return a.String()
+}
+
+// firstStart creates the first account and its test key on an empty
+// database, printing the key once: it is never shown again.
+func firstStart(ctx context.Context, accts *accounts.Service, stdout io.Writer) error {
+	n, err := accts.Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	a, err := accts.Create(ctx, env("REMIT_ACCOUNT_NAME", "My Business"))
+	if err != nil {
+		return err
+	}
+	k, err := accts.CreateKey(ctx, a.ID, viewer.Test, "created on first start")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nCreated account %s (%s).\nTest-mode secret API key — shown only this once, keep it safe:\n\n    %s\n\nUse it as: Authorization: Bearer %s\n\n", a.ID, a.Name, k.Secret, k.Secret)
+	return nil
+}
+
+func accountCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usageError{"usage: remit account create --name NAME"}
+	}
+	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
+	name := fs.String("name", "", "business name")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError{err.Error()}
+	}
+	if *name == "" {
+		return usageError{"--name is required"}
+	}
+	st, err := openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := accounts.New(st.Client).Create(ctx, *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, a.ID)
+	return nil
+}
+
+func apikeyCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"usage: remit apikey create|revoke"}
+	}
+	st, err := openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	accts := accounts.New(st.Client)
+	switch args[0] {
+	case "create":
+		fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
+		mode := fs.String("mode", "", "test or live")
+		accountID := fs.String("account", "", "account id (default: the only account)")
+		name := fs.String("name", "", "what the key is for")
+		if err := fs.Parse(args[1:]); err != nil {
+			return usageError{err.Error()}
+		}
+		m, err := viewer.ParseMode(*mode)
+		if err != nil {
+			return usageError{"--mode must be test or live"}
+		}
+		id := *accountID
+		if id == "" {
+			all, err := accts.List(ctx)
+			if err != nil {
+				return err
+			}
+			switch len(all) {
+			case 0:
+				return errors.New("no account yet: run remit serve once, or remit account create --name NAME")
+			case 1:
+				id = all[0].ID
+			default:
+				return usageError{"several accounts exist: pass --account ID"}
+			}
+		}
+		k, err := accts.CreateKey(ctx, id, m, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, k.Secret)
+		return nil
+	case "revoke":
+		if len(args) != 2 {
+			return usageError{"usage: remit apikey revoke KEY_ID"}
+		}
+		k, err := accts.RevokeKey(ctx, args[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked %s (%s)\n", k.ID, k.Redacted)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown apikey command %q", args[0])}
+}

@@ -1,0 +1,86 @@
+package graph
+
+import (
+	"github.com/remitbilling/remit/graph/model"
+	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/values"
+)
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func addressOf(in *model.AddressInput) *values.Address {
+	if in == nil {
+		return nil
+	}
+	return &values.Address{
+		Line1: str(in.Line1), Line2: str(in.Line2), City: str(in.City),
+		State: str(in.State), PostalCode: str(in.PostalCode), Country: str(in.Country),
+	}
+}
+
+func customerInput(in *model.CustomerInput) customers.Input {
+	if in == nil {
+		return customers.Input{}
+	}
+	out := customers.Input{
+		Email: in.Email, Name: in.Name, Phone: in.Phone, Description: in.Description,
+		Address:          addressOf(in.Address),
+		PreferredLocales: in.PreferredLocales, SetLocales: in.PreferredLocales != nil,
+		Currency: in.Currency, TaxExempt: in.TaxExempt,
+		SetTaxIDs: in.TaxIds != nil, InvoicePrefix: in.InvoicePrefix, Metadata: in.Metadata,
+	}
+	if in.Shipping != nil {
+		out.Shipping = &values.Shipping{Name: str(in.Shipping.Name), Phone: str(in.Shipping.Phone)}
+		if a := addressOf(in.Shipping.Address); a != nil {
+			out.Shipping.Address = *a
+		}
+	}
+	for _, t := range in.TaxIds {
+		out.TaxIDs = append(out.TaxIDs, *t)
+	}
+	return out
+}
+
+func discountsInput(ds []*model.DiscountInput) []billing.DiscountInput {
+	out := make([]billing.DiscountInput, len(ds))
+	for i, d := range ds {
+		out[i] = billing.DiscountInput{Percent: d.Percent, AmountOff: d.AmountOff, Name: str(d.Name)}
+	}
+	return out
+}
+
+func lineInput(in *model.InvoiceLineInput) billing.LineInput {
+	if in == nil {
+		return billing.LineInput{}
+	}
+	return billing.LineInput{
+		PriceID: in.Price, Description: in.Description, Quantity: in.Quantity,
+		UnitAmount: in.UnitAmount, UnitAmountMinor: in.UnitAmountMinor,
+		TaxRateIDs: in.TaxRates, SetTaxRates: in.TaxRates != nil,
+		ClearTaxRates: in.UseDefaultTaxRates != nil && *in.UseDefaultTaxRates,
+		Discounts:     discountsInput(in.Discounts), SetDiscounts: in.Discounts != nil,
+		PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd, Metadata: in.Metadata,
+	}
+}
+
+func linesInput(ls []*model.InvoiceLineInput) []billing.LineInput {
+	out := make([]billing.LineInput, len(ls))
+	for i, l := range ls {
+		out[i] = lineInput(l)
+	}
+	return out
+}
+
+func customFields(fs []*values.CustomField) []values.CustomField {
+	out := make([]values.CustomField, len(fs))
+	for i, f := range fs {
+		out[i] = *f
+	}
+	return out
+}

@@ -1,0 +1,101 @@
+package graph
+
+import (
+	"context"
+
+	"entgo.io/contrib/entgql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/apikey"
+	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/invoiceline"
+	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/price"
+	"github.com/remitbilling/remit/ent/product"
+	"github.com/remitbilling/remit/ent/taxrate"
+	"github.com/remitbilling/remit/graph/model"
+	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/ids"
+)
+
+// maxPage bounds every connection page, GitHub-style.
+const maxPage = 100
+
+// argumentError is a top-level error for a malformed argument.
+func argumentError(arg, message string) error {
+	return &gqlerror.Error{
+		Message:    arg + ": " + message,
+		Extensions: map[string]any{"code": "BAD_USER_INPUT", "argument": arg},
+	}
+}
+
+func checkFirst(first int) error {
+	if first < 1 || first > maxPage {
+		return argumentError("first", "must be within 1-100")
+	}
+	return nil
+}
+
+// orNil turns "not found" into a null result: a missing object and another
+// account's object look the same.
+func orNil[T any](v *T, err error) (*T, error) {
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// nodeTypes maps id prefixes to ent node types; the prefix is what makes
+// global ids self-describing.
+var nodeTypes = map[string]string{
+	"acct":  account.Table,
+	"key":   apikey.Table,
+	"cus":   customer.Table,
+	"cbtxn": balancetransaction.Table,
+	"prod":  product.Table,
+	"price": price.Table,
+	"txr":   taxrate.Table,
+	"in":    invoice.Table,
+	"il":    invoiceline.Table,
+	"ivt":   invoicetransition.Table,
+}
+
+// node resolves a global id through the same privacy rules as every other
+// read: another account's or mode's object is simply not found.
+func node(ctx context.Context, db *ent.Client, id string) (ent.Noder, error) {
+	if !ids.Valid(id) {
+		return nil, nil
+	}
+	table, ok := nodeTypes[ids.Prefix(id)]
+	if !ok {
+		return nil, nil
+	}
+	n, err := db.Noder(ctx, id, ent.WithFixedNodeType(table))
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return n, err
+}
+
+// invoicePayload wraps a billing result in the mutation payload.
+func invoicePayload(inv *ent.Invoice, err error) (*model.InvoicePayload, error) {
+	ue, err := userErrors(err, "input")
+	if len(ue) > 0 {
+		inv = nil
+	}
+	return &model.InvoicePayload{Invoice: inv, UserErrors: ue}, err
+}
+
+// paginateInvoices pages through invoices, newest first by default.
+func paginateInvoices(ctx context.Context, q *ent.InvoiceQuery, first int, after *entgql.Cursor[string], f billing.Filter, orderBy *ent.InvoiceOrder) (*ent.InvoiceConnection, error) {
+	if orderBy == nil {
+		orderBy = &ent.InvoiceOrder{Direction: entgql.OrderDirectionDesc, Field: ent.InvoiceOrderFieldCreatedAt}
+	}
+	return q.Paginate(ctx, after, &first, nil, nil,
+		ent.WithInvoiceFilter(func(q *ent.InvoiceQuery) (*ent.InvoiceQuery, error) { return f.Apply(ctx, q), nil }),
+		ent.WithInvoiceOrder(orderBy))
+}

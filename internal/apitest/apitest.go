@@ -1,0 +1,246 @@
+// Package apitest starts the real HTTP server on a fresh database and talks
+// GraphQL to it over HTTP, the way a client does. Tests use it to assert
+// behaviour through the public interface only.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/remitbilling/remit/internal/accounts"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/server"
+	"github.com/remitbilling/remit/internal/store"
+	"github.com/remitbilling/remit/internal/store/storetest"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+// Env is a running server with one account and a test key.
+type Env struct {
+	T       testing.TB
+	URL     string
+	Store   *store.Store
+	Server  *server.Server
+	Clock   *clock.Fake
+	Account string
+	// Key is the test-mode secret of Account.
+	Key string
+}
+
+// Start runs the server on a fresh database of dialect ("sqlite3" or
+// "postgres"); the clock starts at 2026-01-15 09:00 UTC and only moves when
+// the test says so.
+func Start(t testing.TB, dialect string) *Env {
+	t.Helper()
+	st := storetest.Open(t, dialect)
+	clk := clock.NewFake(time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC))
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+	}
+	srv := server.New(st.Client, st.Dialect, clk, logger)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	e := &Env{T: t, URL: hs.URL, Store: st, Server: srv, Clock: clk}
+	e.Account, e.Key = e.NewAccount("Acme SAS", viewer.Test)
+	return e
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// ForEachDialect runs fn once per database, as subtests.
+func ForEachDialect(t *testing.T, fn func(t *testing.T, e *Env)) {
+	for _, d := range storetest.Dialects() {
+		name := d
+		if d == "sqlite3" {
+			name = "sqlite"
+		}
+		t.Run(name, func(t *testing.T) { fn(t, Start(t, d)) })
+	}
+}
+
+// NewAccount creates another account and returns its id and a key of mode.
+func (e *Env) NewAccount(name string, mode viewer.Mode) (string, string) {
+	e.T.Helper()
+	ctx := clock.WithContext(context.Background(), e.Clock)
+	accts := accounts.New(e.Store.Client)
+	a, err := accts.Create(ctx, name)
+	if err != nil {
+		e.T.Fatalf("create account: %v", err)
+	}
+	return a.ID, e.NewKey(a.ID, mode)
+}
+
+// NewKey creates a key for an account.
+func (e *Env) NewKey(accountID string, mode viewer.Mode) string {
+	e.T.Helper()
+	ctx := clock.WithContext(context.Background(), e.Clock)
+	k, err := accounts.New(e.Store.Client).CreateKey(ctx, accountID, mode, "test")
+	if err != nil {
+		e.T.Fatalf("create key: %v", err)
+	}
+	return k.Secret
+}
+
+// Response is a decoded GraphQL response.
+type Response struct {
+	Status  int
+	Header  http.Header
+	Data    map[string]any
+	Errors  []map[string]any
+	RawBody []byte
+}
+
+// Request is one call to the API.
+type Request struct {
+	Query     string
+	Variables map[string]any
+	Key       string // default: the Env's key; "-" for none
+	Headers   map[string]string
+}
+
+// Do sends req and decodes the response; it fails the test on transport
+// errors only.
+func (e *Env) Do(req Request) *Response {
+	e.T.Helper()
+	body, err := json.Marshal(map[string]any{"query": req.Query, "variables": req.Variables})
+	if err != nil {
+		e.T.Fatalf("encode request: %v", err)
+	}
+	return e.Raw(body, req.Key, req.Headers)
+}
+
+// Raw posts body as is.
+func (e *Env) Raw(body []byte, key string, headers map[string]string) *Response {
+	e.T.Helper()
+	hr, err := http.NewRequest(http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	switch key {
+	case "":
+		hr.Header.Set("Authorization", "Bearer "+e.Key)
+	case "-":
+	default:
+		hr.Header.Set("Authorization", "Bearer "+key)
+	}
+	for k, v := range headers {
+		hr.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		e.T.Fatalf("post: %v", err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.T.Fatalf("read response: %v", err)
+	}
+	out := &Response{Status: res.StatusCode, Header: res.Header, RawBody: raw}
+	var decoded struct {
+		Data   map[string]any   `json:"data"`
+		Errors []map[string]any `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &decoded); err != nil {
+		e.T.Fatalf("decode response (status %d): %v: %s", res.StatusCode, err, raw)
+	}
+	out.Data, out.Errors = decoded.Data, decoded.Errors
+	return out
+}
+
+// Query runs a query or mutation with the Env's key and fails the test on
+// any top-level error.
+func (e *Env) Query(query string, vars map[string]any) map[string]any {
+	e.T.Helper()
+	res := e.Do(Request{Query: query, Variables: vars})
+	if len(res.Errors) > 0 || res.Status != http.StatusOK {
+		e.T.Fatalf("query failed (status %d): %s", res.Status, res.RawBody)
+	}
+	return res.Data
+}
+
+// Mutate runs a mutation, returns its payload (data[field]) and fails the
+// test if the payload carries userErrors.
+func (e *Env) Mutate(field, query string, vars map[string]any) map[string]any {
+	e.T.Helper()
+	payload := e.MutateErr(field, query, vars)
+	if ue := payload["userErrors"].([]any); len(ue) > 0 {
+		e.T.Fatalf("%s: unexpected userErrors: %v", field, ue)
+	}
+	return payload
+}
+
+// MutateErr runs a mutation and returns its payload, userErrors and all.
+func (e *Env) MutateErr(field, query string, vars map[string]any) map[string]any {
+	e.T.Helper()
+	data := e.Query(query, vars)
+	payload, ok := data[field].(map[string]any)
+	if !ok {
+		e.T.Fatalf("no payload %q in %v", field, data)
+	}
+	return payload
+}
+
+// Get walks a decoded JSON value by path elements (map keys or slice
+// indexes), failing the test when the path does not exist.
+func Get(t testing.TB, v any, path ...any) any {
+	t.Helper()
+	cur := v
+	for i, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := cur.(map[string]any)
+			if !ok {
+				t.Fatalf("path %v: element %d: not an object: %v", path, i, cur)
+			}
+			cur, ok = m[k]
+			if !ok {
+				t.Fatalf("path %v: no key %q in %v", path, k, m)
+			}
+		case int:
+			s, ok := cur.([]any)
+			if !ok || k >= len(s) {
+				t.Fatalf("path %v: element %d: no index %d in %v", path, i, k, cur)
+			}
+			cur = s[k]
+		default:
+			panic(fmt.Sprintf("bad path element %T", p))
+		}
+	}
+	return cur
+}
+
+// Str is Get for a string value.
+func Str(t testing.TB, v any, path ...any) string {
+	t.Helper()
+	s, ok := Get(t, v, path...).(string)
+	if !ok {
+		t.Fatalf("path %v: not a string: %v", path, Get(t, v, path...))
+	}
+	return s
+}
+
+// ErrorCodes lists the codes of a payload's userErrors.
+func ErrorCodes(t testing.TB, payload map[string]any) []string {
+	t.Helper()
+	var out []string
+	for _, e := range payload["userErrors"].([]any) {
+		out = append(out, e.(map[string]any)["code"].(string))
+	}
+	return out
+}

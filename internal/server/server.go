@@ -1,0 +1,158 @@
+// Package server assembles the HTTP server: the merchant GraphQL API at
+// /graphql behind API-key authentication, GraphiQL at /, and the limits
+// and error masking every endpoint shares.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/graph"
+	"github.com/remitbilling/remit/graph/generated"
+	"github.com/remitbilling/remit/internal/accounts"
+	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/catalog"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/idempotency"
+)
+
+// Limits every request to the API obeys.
+const (
+	MaxBodyBytes  = 1 << 20
+	MaxComplexity = 25_000
+	MaxDepth      = 12
+	MaxTokens     = 20_000
+)
+
+// Server serves the API over one database.
+type Server struct {
+	DB       *ent.Client
+	Dialect  string
+	Clock    clock.Clock
+	Logger   *slog.Logger
+	Accounts *accounts.Service
+	handler  http.Handler
+	idem     *idempotency.Store
+}
+
+// New wires the services and the HTTP handler.
+func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger) *Server {
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	s := &Server{
+		DB: db, Dialect: dialect, Clock: clk, Logger: logger,
+		Accounts: accounts.New(db),
+		idem:     idempotency.NewStore(db),
+	}
+	resolver := &graph.Resolver{
+		DB:        db,
+		Accounts:  s.Accounts,
+		Customers: customers.New(db, dialect),
+		Catalog:   catalog.New(db),
+		Billing:   billing.New(db, dialect),
+	}
+	api := newGraphQL(resolver, logger)
+	var merchant http.Handler = api
+	merchant = idempotency.Middleware(s.idem, requestBody, writeError)(merchant)
+	merchant = authenticate(s.Accounts, logger, merchant)
+	merchant = limitBody(MaxBodyBytes, merchant)
+
+	mux := http.NewServeMux()
+	mux.Handle("POST /graphql", merchant)
+	mux.HandleFunc("GET /graphql", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json")
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /{$}", playground.Handler("Remit GraphQL", "/graphql",
+		playground.WithGraphiqlUiHeaders(map[string]string{"Authorization": "Bearer sk_test_…"}),
+		playground.WithStoragePrefix("remit"),
+	))
+	s.handler = withRequest(logger, clk, mux)
+	return s
+}
+
+func newGraphQL(resolver *graph.Resolver, logger *slog.Logger) *handler.Server {
+	cfg := generated.Config{Resolvers: resolver}
+	setComplexity(&cfg.Complexity)
+	srv := handler.New(generated.NewExecutableSchema(cfg))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(MaxTokens)
+	srv.SetDisableSuggestion(true)
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(depthLimit{Max: MaxDepth})
+	srv.SetErrorPresenter(presentError(logger))
+	srv.SetRecoverFunc(recoverPanic(logger))
+	return srv
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Run serves on ln until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	go s.sweep(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// sweep deletes expired idempotency records hourly.
+func (s *Server) sweep(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		sctx := clock.WithContext(ctx, s.Clock)
+		if n, err := s.idem.Sweep(sctx); err != nil {
+			s.Logger.Error("sweep idempotency keys", "error", err)
+		} else if n > 0 {
+			s.Logger.Info("swept idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
