@@ -3,9 +3,9 @@ package server
 import (
 	"entgo.io/contrib/entgql"
 
+	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/graph/generated"
 	"github.com/remitbilling/remit/graph/model"
-	"github.com/remitbilling/remit/ent"
 )
 
 // linesWeight prices an invoice's line list, which holds up to 250 lines
