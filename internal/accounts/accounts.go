@@ -7,7 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
@@ -220,6 +220,10 @@ func (s *Service) Update(ctx context.Context, in Settings) (*ent.Account, error)
 	return a, nil
 }
 
+// keyEncoding spells secrets in lowercase base32 without padding: no
+// punctuation, so a double-click selects the whole key.
+var keyEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
 // NewKey is a freshly created API key; Secret is shown once and never
 // stored.
 type NewKey struct {
@@ -242,7 +246,7 @@ func (s *Service) CreateKey(ctx context.Context, accountID string, mode viewer.M
 	if _, err := rand.Read(raw[:]); err != nil {
 		return nil, fmt.Errorf("random: %w", err)
 	}
-	secret := "sk_" + string(mode) + "_" + base64.RawURLEncoding.EncodeToString(raw[:])
+	secret := "sk_" + string(mode) + "_" + keyEncoding.EncodeToString(raw[:])
 	sum := sha256.Sum256([]byte(secret))
 	ctx = viewer.NewContext(ctx, viewer.Viewer{AccountID: accountID, Mode: mode, Actor: "cli"})
 	k, err := s.db.APIKey.Create().
