@@ -1261,7 +1261,7 @@ func (c *InvoiceClient) QueryDefaultTaxRates(_m *Invoice) *TaxRateQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(invoice.Table, invoice.FieldID, id),
 			sqlgraph.To(taxrate.Table, taxrate.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, invoice.DefaultTaxRatesTable, invoice.DefaultTaxRatesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, invoice.DefaultTaxRatesTable, invoice.DefaultTaxRatesPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1507,7 +1507,7 @@ func (c *InvoiceLineClient) QueryTaxRates(_m *InvoiceLine) *TaxRateQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(invoiceline.Table, invoiceline.FieldID, id),
 			sqlgraph.To(taxrate.Table, taxrate.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, invoiceline.TaxRatesTable, invoiceline.TaxRatesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, invoiceline.TaxRatesTable, invoiceline.TaxRatesPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2306,6 +2306,38 @@ func (c *TaxRateClient) QueryAccount(_m *TaxRate) *AccountQuery {
 			sqlgraph.From(taxrate.Table, taxrate.FieldID, id),
 			sqlgraph.To(account.Table, account.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, taxrate.AccountTable, taxrate.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInvoices queries the invoices edge of a TaxRate.
+func (c *TaxRateClient) QueryInvoices(_m *TaxRate) *InvoiceQuery {
+	query := (&InvoiceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taxrate.Table, taxrate.FieldID, id),
+			sqlgraph.To(invoice.Table, invoice.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, taxrate.InvoicesTable, taxrate.InvoicesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInvoiceLines queries the invoice_lines edge of a TaxRate.
+func (c *TaxRateClient) QueryInvoiceLines(_m *TaxRate) *InvoiceLineQuery {
+	query := (&InvoiceLineClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taxrate.Table, taxrate.FieldID, id),
+			sqlgraph.To(invoiceline.Table, invoiceline.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, taxrate.InvoiceLinesTable, taxrate.InvoiceLinesPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

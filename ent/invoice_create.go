@@ -931,10 +931,10 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	}
 	if nodes := _c.mutation.DefaultTaxRatesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoice.DefaultTaxRatesTable,
-			Columns: []string{invoice.DefaultTaxRatesColumn},
+			Columns: invoice.DefaultTaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),

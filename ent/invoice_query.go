@@ -159,7 +159,7 @@ func (_q *InvoiceQuery) QueryDefaultTaxRates() *TaxRateQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(invoice.Table, invoice.FieldID, selector),
 			sqlgraph.To(taxrate.Table, taxrate.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, invoice.DefaultTaxRatesTable, invoice.DefaultTaxRatesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, invoice.DefaultTaxRatesTable, invoice.DefaultTaxRatesPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -802,33 +802,63 @@ func (_q *InvoiceQuery) loadLines(ctx context.Context, query *InvoiceLineQuery, 
 	return nil
 }
 func (_q *InvoiceQuery) loadDefaultTaxRates(ctx context.Context, query *TaxRateQuery, nodes []*Invoice, init func(*Invoice), assign func(*Invoice, *TaxRate)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[string]*Invoice)
-	for i := range nodes {
-		fks = append(fks, nodes[i].ID)
-		nodeids[nodes[i].ID] = nodes[i]
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[string]*Invoice)
+	nids := make(map[string]map[*Invoice]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
 		if init != nil {
-			init(nodes[i])
+			init(node)
 		}
 	}
-	query.withFKs = true
-	query.Where(predicate.TaxRate(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(invoice.DefaultTaxRatesColumn), fks...))
-	}))
-	neighbors, err := query.All(ctx)
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(invoice.DefaultTaxRatesTable)
+		s.Join(joinT).On(s.C(taxrate.FieldID), joinT.C(invoice.DefaultTaxRatesPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(invoice.DefaultTaxRatesPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(invoice.DefaultTaxRatesPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullString)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := values[0].(*sql.NullString).String
+				inValue := values[1].(*sql.NullString).String
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Invoice]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*TaxRate](ctx, query, qr, query.inters)
 	if err != nil {
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.invoice_default_tax_rates
-		if fk == nil {
-			return fmt.Errorf(`foreign-key "invoice_default_tax_rates" is nil for node %v`, n.ID)
-		}
-		node, ok := nodeids[*fk]
+		nodes, ok := nids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "invoice_default_tax_rates" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected "default_tax_rates" node returned %v`, n.ID)
 		}
-		assign(node, n)
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }

@@ -1057,10 +1057,10 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DefaultTaxRatesCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoice.DefaultTaxRatesTable,
-			Columns: []string{invoice.DefaultTaxRatesColumn},
+			Columns: invoice.DefaultTaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),
@@ -1070,10 +1070,10 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if nodes := _u.mutation.RemovedDefaultTaxRatesIDs(); len(nodes) > 0 && !_u.mutation.DefaultTaxRatesCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoice.DefaultTaxRatesTable,
-			Columns: []string{invoice.DefaultTaxRatesColumn},
+			Columns: invoice.DefaultTaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),
@@ -1086,10 +1086,10 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if nodes := _u.mutation.DefaultTaxRatesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoice.DefaultTaxRatesTable,
-			Columns: []string{invoice.DefaultTaxRatesColumn},
+			Columns: invoice.DefaultTaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),
@@ -2265,10 +2265,10 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if _u.mutation.DefaultTaxRatesCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoice.DefaultTaxRatesTable,
-			Columns: []string{invoice.DefaultTaxRatesColumn},
+			Columns: invoice.DefaultTaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),
@@ -2278,10 +2278,10 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if nodes := _u.mutation.RemovedDefaultTaxRatesIDs(); len(nodes) > 0 && !_u.mutation.DefaultTaxRatesCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoice.DefaultTaxRatesTable,
-			Columns: []string{invoice.DefaultTaxRatesColumn},
+			Columns: invoice.DefaultTaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),
@@ -2294,10 +2294,10 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if nodes := _u.mutation.DefaultTaxRatesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoice.DefaultTaxRatesTable,
-			Columns: []string{invoice.DefaultTaxRatesColumn},
+			Columns: invoice.DefaultTaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),

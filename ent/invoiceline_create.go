@@ -524,10 +524,10 @@ func (_c *InvoiceLineCreate) createSpec() (*InvoiceLine, *sqlgraph.CreateSpec) {
 	}
 	if nodes := _c.mutation.TaxRatesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoiceline.TaxRatesTable,
-			Columns: []string{invoiceline.TaxRatesColumn},
+			Columns: invoiceline.TaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),

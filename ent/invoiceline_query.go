@@ -152,7 +152,7 @@ func (_q *InvoiceLineQuery) QueryTaxRates() *TaxRateQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(invoiceline.Table, invoiceline.FieldID, selector),
 			sqlgraph.To(taxrate.Table, taxrate.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, invoiceline.TaxRatesTable, invoiceline.TaxRatesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, invoiceline.TaxRatesTable, invoiceline.TaxRatesPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -650,33 +650,63 @@ func (_q *InvoiceLineQuery) loadPrice(ctx context.Context, query *PriceQuery, no
 	return nil
 }
 func (_q *InvoiceLineQuery) loadTaxRates(ctx context.Context, query *TaxRateQuery, nodes []*InvoiceLine, init func(*InvoiceLine), assign func(*InvoiceLine, *TaxRate)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[string]*InvoiceLine)
-	for i := range nodes {
-		fks = append(fks, nodes[i].ID)
-		nodeids[nodes[i].ID] = nodes[i]
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[string]*InvoiceLine)
+	nids := make(map[string]map[*InvoiceLine]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
 		if init != nil {
-			init(nodes[i])
+			init(node)
 		}
 	}
-	query.withFKs = true
-	query.Where(predicate.TaxRate(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(invoiceline.TaxRatesColumn), fks...))
-	}))
-	neighbors, err := query.All(ctx)
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(invoiceline.TaxRatesTable)
+		s.Join(joinT).On(s.C(taxrate.FieldID), joinT.C(invoiceline.TaxRatesPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(invoiceline.TaxRatesPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(invoiceline.TaxRatesPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullString)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := values[0].(*sql.NullString).String
+				inValue := values[1].(*sql.NullString).String
+				if nids[inValue] == nil {
+					nids[inValue] = map[*InvoiceLine]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*TaxRate](ctx, query, qr, query.inters)
 	if err != nil {
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.invoice_line_tax_rates
-		if fk == nil {
-			return fmt.Errorf(`foreign-key "invoice_line_tax_rates" is nil for node %v`, n.ID)
-		}
-		node, ok := nodeids[*fk]
+		nodes, ok := nids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "invoice_line_tax_rates" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected "tax_rates" node returned %v`, n.ID)
 		}
-		assign(node, n)
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }

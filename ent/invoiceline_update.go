@@ -518,10 +518,10 @@ func (_u *InvoiceLineUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.TaxRatesCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoiceline.TaxRatesTable,
-			Columns: []string{invoiceline.TaxRatesColumn},
+			Columns: invoiceline.TaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),
@@ -531,10 +531,10 @@ func (_u *InvoiceLineUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if nodes := _u.mutation.RemovedTaxRatesIDs(); len(nodes) > 0 && !_u.mutation.TaxRatesCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoiceline.TaxRatesTable,
-			Columns: []string{invoiceline.TaxRatesColumn},
+			Columns: invoiceline.TaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),
@@ -547,10 +547,10 @@ func (_u *InvoiceLineUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if nodes := _u.mutation.TaxRatesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoiceline.TaxRatesTable,
-			Columns: []string{invoiceline.TaxRatesColumn},
+			Columns: invoiceline.TaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),
@@ -1098,10 +1098,10 @@ func (_u *InvoiceLineUpdateOne) sqlSave(ctx context.Context) (_node *InvoiceLine
 	}
 	if _u.mutation.TaxRatesCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoiceline.TaxRatesTable,
-			Columns: []string{invoiceline.TaxRatesColumn},
+			Columns: invoiceline.TaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),
@@ -1111,10 +1111,10 @@ func (_u *InvoiceLineUpdateOne) sqlSave(ctx context.Context) (_node *InvoiceLine
 	}
 	if nodes := _u.mutation.RemovedTaxRatesIDs(); len(nodes) > 0 && !_u.mutation.TaxRatesCleared() {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoiceline.TaxRatesTable,
-			Columns: []string{invoiceline.TaxRatesColumn},
+			Columns: invoiceline.TaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),
@@ -1127,10 +1127,10 @@ func (_u *InvoiceLineUpdateOne) sqlSave(ctx context.Context) (_node *InvoiceLine
 	}
 	if nodes := _u.mutation.TaxRatesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invoiceline.TaxRatesTable,
-			Columns: []string{invoiceline.TaxRatesColumn},
+			Columns: invoiceline.TaxRatesPrimaryKey,
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeString),

@@ -14681,28 +14681,34 @@ func (m *SequenceMutation) ResetEdge(name string) error {
 // TaxRateMutation represents an operation that mutates the TaxRate nodes in the graph.
 type TaxRateMutation struct {
 	config
-	op             Op
-	typ            string
-	id             *string
-	created_at     *time.Time
-	updated_at     *time.Time
-	mode           *viewer.Mode
-	display_name   *string
-	description    *string
-	percentage     *string
-	inclusive      *bool
-	country        *string
-	state          *string
-	jurisdiction   *string
-	tax_type       *string
-	active         *bool
-	metadata       *map[string]string
-	clearedFields  map[string]struct{}
-	account        *string
-	clearedaccount bool
-	done           bool
-	oldValue       func(context.Context) (*TaxRate, error)
-	predicates     []predicate.TaxRate
+	op                   Op
+	typ                  string
+	id                   *string
+	created_at           *time.Time
+	updated_at           *time.Time
+	mode                 *viewer.Mode
+	display_name         *string
+	description          *string
+	percentage           *string
+	inclusive            *bool
+	country              *string
+	state                *string
+	jurisdiction         *string
+	tax_type             *string
+	active               *bool
+	metadata             *map[string]string
+	clearedFields        map[string]struct{}
+	account              *string
+	clearedaccount       bool
+	invoices             map[string]struct{}
+	removedinvoices      map[string]struct{}
+	clearedinvoices      bool
+	invoice_lines        map[string]struct{}
+	removedinvoice_lines map[string]struct{}
+	clearedinvoice_lines bool
+	done                 bool
+	oldValue             func(context.Context) (*TaxRate, error)
+	predicates           []predicate.TaxRate
 }
 
 var _ ent.Mutation = (*TaxRateMutation)(nil)
@@ -15353,6 +15359,114 @@ func (m *TaxRateMutation) ResetAccount() {
 	m.clearedaccount = false
 }
 
+// AddInvoiceIDs adds the "invoices" edge to the Invoice entity by ids.
+func (m *TaxRateMutation) AddInvoiceIDs(ids ...string) {
+	if m.invoices == nil {
+		m.invoices = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.invoices[ids[i]] = struct{}{}
+	}
+}
+
+// ClearInvoices clears the "invoices" edge to the Invoice entity.
+func (m *TaxRateMutation) ClearInvoices() {
+	m.clearedinvoices = true
+}
+
+// InvoicesCleared reports if the "invoices" edge to the Invoice entity was cleared.
+func (m *TaxRateMutation) InvoicesCleared() bool {
+	return m.clearedinvoices
+}
+
+// RemoveInvoiceIDs removes the "invoices" edge to the Invoice entity by IDs.
+func (m *TaxRateMutation) RemoveInvoiceIDs(ids ...string) {
+	if m.removedinvoices == nil {
+		m.removedinvoices = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.invoices, ids[i])
+		m.removedinvoices[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedInvoices returns the removed IDs of the "invoices" edge to the Invoice entity.
+func (m *TaxRateMutation) RemovedInvoicesIDs() (ids []string) {
+	for id := range m.removedinvoices {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// InvoicesIDs returns the "invoices" edge IDs in the mutation.
+func (m *TaxRateMutation) InvoicesIDs() (ids []string) {
+	for id := range m.invoices {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetInvoices resets all changes to the "invoices" edge.
+func (m *TaxRateMutation) ResetInvoices() {
+	m.invoices = nil
+	m.clearedinvoices = false
+	m.removedinvoices = nil
+}
+
+// AddInvoiceLineIDs adds the "invoice_lines" edge to the InvoiceLine entity by ids.
+func (m *TaxRateMutation) AddInvoiceLineIDs(ids ...string) {
+	if m.invoice_lines == nil {
+		m.invoice_lines = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.invoice_lines[ids[i]] = struct{}{}
+	}
+}
+
+// ClearInvoiceLines clears the "invoice_lines" edge to the InvoiceLine entity.
+func (m *TaxRateMutation) ClearInvoiceLines() {
+	m.clearedinvoice_lines = true
+}
+
+// InvoiceLinesCleared reports if the "invoice_lines" edge to the InvoiceLine entity was cleared.
+func (m *TaxRateMutation) InvoiceLinesCleared() bool {
+	return m.clearedinvoice_lines
+}
+
+// RemoveInvoiceLineIDs removes the "invoice_lines" edge to the InvoiceLine entity by IDs.
+func (m *TaxRateMutation) RemoveInvoiceLineIDs(ids ...string) {
+	if m.removedinvoice_lines == nil {
+		m.removedinvoice_lines = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.invoice_lines, ids[i])
+		m.removedinvoice_lines[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedInvoiceLines returns the removed IDs of the "invoice_lines" edge to the InvoiceLine entity.
+func (m *TaxRateMutation) RemovedInvoiceLinesIDs() (ids []string) {
+	for id := range m.removedinvoice_lines {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// InvoiceLinesIDs returns the "invoice_lines" edge IDs in the mutation.
+func (m *TaxRateMutation) InvoiceLinesIDs() (ids []string) {
+	for id := range m.invoice_lines {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetInvoiceLines resets all changes to the "invoice_lines" edge.
+func (m *TaxRateMutation) ResetInvoiceLines() {
+	m.invoice_lines = nil
+	m.clearedinvoice_lines = false
+	m.removedinvoice_lines = nil
+}
+
 // Where appends a list predicates to the TaxRateMutation builder.
 func (m *TaxRateMutation) Where(ps ...predicate.TaxRate) {
 	m.predicates = append(m.predicates, ps...)
@@ -15716,9 +15830,15 @@ func (m *TaxRateMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TaxRateMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.account != nil {
 		edges = append(edges, taxrate.EdgeAccount)
+	}
+	if m.invoices != nil {
+		edges = append(edges, taxrate.EdgeInvoices)
+	}
+	if m.invoice_lines != nil {
+		edges = append(edges, taxrate.EdgeInvoiceLines)
 	}
 	return edges
 }
@@ -15731,27 +15851,65 @@ func (m *TaxRateMutation) AddedIDs(name string) []ent.Value {
 		if id := m.account; id != nil {
 			return []ent.Value{*id}
 		}
+	case taxrate.EdgeInvoices:
+		ids := make([]ent.Value, 0, len(m.invoices))
+		for id := range m.invoices {
+			ids = append(ids, id)
+		}
+		return ids
+	case taxrate.EdgeInvoiceLines:
+		ids := make([]ent.Value, 0, len(m.invoice_lines))
+		for id := range m.invoice_lines {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TaxRateMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
+	if m.removedinvoices != nil {
+		edges = append(edges, taxrate.EdgeInvoices)
+	}
+	if m.removedinvoice_lines != nil {
+		edges = append(edges, taxrate.EdgeInvoiceLines)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *TaxRateMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case taxrate.EdgeInvoices:
+		ids := make([]ent.Value, 0, len(m.removedinvoices))
+		for id := range m.removedinvoices {
+			ids = append(ids, id)
+		}
+		return ids
+	case taxrate.EdgeInvoiceLines:
+		ids := make([]ent.Value, 0, len(m.removedinvoice_lines))
+		for id := range m.removedinvoice_lines {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TaxRateMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.clearedaccount {
 		edges = append(edges, taxrate.EdgeAccount)
+	}
+	if m.clearedinvoices {
+		edges = append(edges, taxrate.EdgeInvoices)
+	}
+	if m.clearedinvoice_lines {
+		edges = append(edges, taxrate.EdgeInvoiceLines)
 	}
 	return edges
 }
@@ -15762,6 +15920,10 @@ func (m *TaxRateMutation) EdgeCleared(name string) bool {
 	switch name {
 	case taxrate.EdgeAccount:
 		return m.clearedaccount
+	case taxrate.EdgeInvoices:
+		return m.clearedinvoices
+	case taxrate.EdgeInvoiceLines:
+		return m.clearedinvoice_lines
 	}
 	return false
 }
@@ -15783,6 +15945,12 @@ func (m *TaxRateMutation) ResetEdge(name string) error {
 	switch name {
 	case taxrate.EdgeAccount:
 		m.ResetAccount()
+		return nil
+	case taxrate.EdgeInvoices:
+		m.ResetInvoices()
+		return nil
+	case taxrate.EdgeInvoiceLines:
+		m.ResetInvoiceLines()
 		return nil
 	}
 	return fmt.Errorf("unknown TaxRate edge %s", name)

@@ -51,19 +51,24 @@ type TaxRate struct {
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TaxRateQuery when eager-loading is set.
-	Edges                     TaxRateEdges `json:"edges"`
-	invoice_default_tax_rates *string
-	invoice_line_tax_rates    *string
-	selectValues              sql.SelectValues
+	Edges        TaxRateEdges `json:"edges"`
+	selectValues sql.SelectValues
 }
 
 // TaxRateEdges holds the relations/edges for other nodes in the graph.
 type TaxRateEdges struct {
 	// Account holds the value of the account edge.
 	Account *Account `json:"account,omitempty"`
+	// Invoices holds the value of the invoices edge.
+	Invoices []*Invoice `json:"invoices,omitempty"`
+	// InvoiceLines holds the value of the invoice_lines edge.
+	InvoiceLines []*InvoiceLine `json:"invoice_lines,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [3]bool
+
+	namedInvoices     map[string][]*Invoice
+	namedInvoiceLines map[string][]*InvoiceLine
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -75,6 +80,24 @@ func (e TaxRateEdges) AccountOrErr() (*Account, error) {
 		return nil, &NotFoundError{label: account.Label}
 	}
 	return nil, &NotLoadedError{edge: "account"}
+}
+
+// InvoicesOrErr returns the Invoices value or an error if the edge
+// was not loaded in eager-loading.
+func (e TaxRateEdges) InvoicesOrErr() ([]*Invoice, error) {
+	if e.loadedTypes[1] {
+		return e.Invoices, nil
+	}
+	return nil, &NotLoadedError{edge: "invoices"}
+}
+
+// InvoiceLinesOrErr returns the InvoiceLines value or an error if the edge
+// was not loaded in eager-loading.
+func (e TaxRateEdges) InvoiceLinesOrErr() ([]*InvoiceLine, error) {
+	if e.loadedTypes[2] {
+		return e.InvoiceLines, nil
+	}
+	return nil, &NotLoadedError{edge: "invoice_lines"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -90,10 +113,6 @@ func (*TaxRate) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case taxrate.FieldCreatedAt, taxrate.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
-		case taxrate.ForeignKeys[0]: // invoice_default_tax_rates
-			values[i] = new(sql.NullString)
-		case taxrate.ForeignKeys[1]: // invoice_line_tax_rates
-			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -201,20 +220,6 @@ func (_m *TaxRate) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field metadata: %w", err)
 				}
 			}
-		case taxrate.ForeignKeys[0]:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field invoice_default_tax_rates", values[i])
-			} else if value.Valid {
-				_m.invoice_default_tax_rates = new(string)
-				*_m.invoice_default_tax_rates = value.String
-			}
-		case taxrate.ForeignKeys[1]:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field invoice_line_tax_rates", values[i])
-			} else if value.Valid {
-				_m.invoice_line_tax_rates = new(string)
-				*_m.invoice_line_tax_rates = value.String
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -231,6 +236,16 @@ func (_m *TaxRate) Value(name string) (ent.Value, error) {
 // QueryAccount queries the "account" edge of the TaxRate entity.
 func (_m *TaxRate) QueryAccount() *AccountQuery {
 	return NewTaxRateClient(_m.config).QueryAccount(_m)
+}
+
+// QueryInvoices queries the "invoices" edge of the TaxRate entity.
+func (_m *TaxRate) QueryInvoices() *InvoiceQuery {
+	return NewTaxRateClient(_m.config).QueryInvoices(_m)
+}
+
+// QueryInvoiceLines queries the "invoice_lines" edge of the TaxRate entity.
+func (_m *TaxRate) QueryInvoiceLines() *InvoiceLineQuery {
+	return NewTaxRateClient(_m.config).QueryInvoiceLines(_m)
 }
 
 // Update returns a builder for updating this TaxRate.
@@ -299,6 +314,54 @@ func (_m *TaxRate) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Metadata))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedInvoices returns the Invoices named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *TaxRate) NamedInvoices(name string) ([]*Invoice, error) {
+	if _m.Edges.namedInvoices == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedInvoices[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *TaxRate) appendNamedInvoices(name string, edges ...*Invoice) {
+	if _m.Edges.namedInvoices == nil {
+		_m.Edges.namedInvoices = make(map[string][]*Invoice)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedInvoices[name] = []*Invoice{}
+	} else {
+		_m.Edges.namedInvoices[name] = append(_m.Edges.namedInvoices[name], edges...)
+	}
+}
+
+// NamedInvoiceLines returns the InvoiceLines named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *TaxRate) NamedInvoiceLines(name string) ([]*InvoiceLine, error) {
+	if _m.Edges.namedInvoiceLines == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedInvoiceLines[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *TaxRate) appendNamedInvoiceLines(name string, edges ...*InvoiceLine) {
+	if _m.Edges.namedInvoiceLines == nil {
+		_m.Edges.namedInvoiceLines = make(map[string][]*InvoiceLine)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedInvoiceLines[name] = []*InvoiceLine{}
+	} else {
+		_m.Edges.namedInvoiceLines[name] = append(_m.Edges.namedInvoiceLines[name], edges...)
+	}
 }
 
 // TaxRates is a parsable slice of TaxRate.

@@ -13,6 +13,8 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/taxrate"
 	"github.com/remitbilling/remit/internal/viewer"
 )
@@ -166,6 +168,36 @@ func (_c *TaxRateCreate) SetID(v string) *TaxRateCreate {
 // SetAccount sets the "account" edge to the Account entity.
 func (_c *TaxRateCreate) SetAccount(v *Account) *TaxRateCreate {
 	return _c.SetAccountID(v.ID)
+}
+
+// AddInvoiceIDs adds the "invoices" edge to the Invoice entity by IDs.
+func (_c *TaxRateCreate) AddInvoiceIDs(ids ...string) *TaxRateCreate {
+	_c.mutation.AddInvoiceIDs(ids...)
+	return _c
+}
+
+// AddInvoices adds the "invoices" edges to the Invoice entity.
+func (_c *TaxRateCreate) AddInvoices(v ...*Invoice) *TaxRateCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddInvoiceIDs(ids...)
+}
+
+// AddInvoiceLineIDs adds the "invoice_lines" edge to the InvoiceLine entity by IDs.
+func (_c *TaxRateCreate) AddInvoiceLineIDs(ids ...string) *TaxRateCreate {
+	_c.mutation.AddInvoiceLineIDs(ids...)
+	return _c
+}
+
+// AddInvoiceLines adds the "invoice_lines" edges to the InvoiceLine entity.
+func (_c *TaxRateCreate) AddInvoiceLines(v ...*InvoiceLine) *TaxRateCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddInvoiceLineIDs(ids...)
 }
 
 // Mutation returns the TaxRateMutation object of the builder.
@@ -409,6 +441,38 @@ func (_c *TaxRateCreate) createSpec() (*TaxRate, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.AccountID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.InvoicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoicesTable,
+			Columns: taxrate.InvoicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoice.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.InvoiceLinesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoiceLinesTable,
+			Columns: taxrate.InvoiceLinesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoiceline.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

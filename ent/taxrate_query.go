@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -14,6 +15,8 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/ent/taxrate"
 )
@@ -21,14 +24,17 @@ import (
 // TaxRateQuery is the builder for querying TaxRate entities.
 type TaxRateQuery struct {
 	config
-	ctx         *QueryContext
-	order       []taxrate.OrderOption
-	inters      []Interceptor
-	predicates  []predicate.TaxRate
-	withAccount *AccountQuery
-	withFKs     bool
-	loadTotal   []func(context.Context, []*TaxRate) error
-	modifiers   []func(*sql.Selector)
+	ctx                   *QueryContext
+	order                 []taxrate.OrderOption
+	inters                []Interceptor
+	predicates            []predicate.TaxRate
+	withAccount           *AccountQuery
+	withInvoices          *InvoiceQuery
+	withInvoiceLines      *InvoiceLineQuery
+	loadTotal             []func(context.Context, []*TaxRate) error
+	modifiers             []func(*sql.Selector)
+	withNamedInvoices     map[string]*InvoiceQuery
+	withNamedInvoiceLines map[string]*InvoiceLineQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -80,6 +86,50 @@ func (_q *TaxRateQuery) QueryAccount() *AccountQuery {
 			sqlgraph.From(taxrate.Table, taxrate.FieldID, selector),
 			sqlgraph.To(account.Table, account.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, taxrate.AccountTable, taxrate.AccountColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryInvoices chains the current query on the "invoices" edge.
+func (_q *TaxRateQuery) QueryInvoices() *InvoiceQuery {
+	query := (&InvoiceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taxrate.Table, taxrate.FieldID, selector),
+			sqlgraph.To(invoice.Table, invoice.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, taxrate.InvoicesTable, taxrate.InvoicesPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryInvoiceLines chains the current query on the "invoice_lines" edge.
+func (_q *TaxRateQuery) QueryInvoiceLines() *InvoiceLineQuery {
+	query := (&InvoiceLineClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taxrate.Table, taxrate.FieldID, selector),
+			sqlgraph.To(invoiceline.Table, invoiceline.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, taxrate.InvoiceLinesTable, taxrate.InvoiceLinesPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -274,12 +324,14 @@ func (_q *TaxRateQuery) Clone() *TaxRateQuery {
 		return nil
 	}
 	return &TaxRateQuery{
-		config:      _q.config,
-		ctx:         _q.ctx.Clone(),
-		order:       append([]taxrate.OrderOption{}, _q.order...),
-		inters:      append([]Interceptor{}, _q.inters...),
-		predicates:  append([]predicate.TaxRate{}, _q.predicates...),
-		withAccount: _q.withAccount.Clone(),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]taxrate.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.TaxRate{}, _q.predicates...),
+		withAccount:      _q.withAccount.Clone(),
+		withInvoices:     _q.withInvoices.Clone(),
+		withInvoiceLines: _q.withInvoiceLines.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -295,6 +347,28 @@ func (_q *TaxRateQuery) WithAccount(opts ...func(*AccountQuery)) *TaxRateQuery {
 		opt(query)
 	}
 	_q.withAccount = query
+	return _q
+}
+
+// WithInvoices tells the query-builder to eager-load the nodes that are connected to
+// the "invoices" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaxRateQuery) WithInvoices(opts ...func(*InvoiceQuery)) *TaxRateQuery {
+	query := (&InvoiceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withInvoices = query
+	return _q
+}
+
+// WithInvoiceLines tells the query-builder to eager-load the nodes that are connected to
+// the "invoice_lines" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaxRateQuery) WithInvoiceLines(opts ...func(*InvoiceLineQuery)) *TaxRateQuery {
+	query := (&InvoiceLineClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withInvoiceLines = query
 	return _q
 }
 
@@ -381,15 +455,13 @@ func (_q *TaxRateQuery) prepareQuery(ctx context.Context) error {
 func (_q *TaxRateQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*TaxRate, error) {
 	var (
 		nodes       = []*TaxRate{}
-		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [3]bool{
 			_q.withAccount != nil,
+			_q.withInvoices != nil,
+			_q.withInvoiceLines != nil,
 		}
 	)
-	if withFKs {
-		_spec.Node.Columns = append(_spec.Node.Columns, taxrate.ForeignKeys...)
-	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*TaxRate).scanValues(nil, columns)
 	}
@@ -414,6 +486,34 @@ func (_q *TaxRateQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*TaxR
 	if query := _q.withAccount; query != nil {
 		if err := _q.loadAccount(ctx, query, nodes, nil,
 			func(n *TaxRate, e *Account) { n.Edges.Account = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withInvoices; query != nil {
+		if err := _q.loadInvoices(ctx, query, nodes,
+			func(n *TaxRate) { n.Edges.Invoices = []*Invoice{} },
+			func(n *TaxRate, e *Invoice) { n.Edges.Invoices = append(n.Edges.Invoices, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withInvoiceLines; query != nil {
+		if err := _q.loadInvoiceLines(ctx, query, nodes,
+			func(n *TaxRate) { n.Edges.InvoiceLines = []*InvoiceLine{} },
+			func(n *TaxRate, e *InvoiceLine) { n.Edges.InvoiceLines = append(n.Edges.InvoiceLines, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedInvoices {
+		if err := _q.loadInvoices(ctx, query, nodes,
+			func(n *TaxRate) { n.appendNamedInvoices(name) },
+			func(n *TaxRate, e *Invoice) { n.appendNamedInvoices(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedInvoiceLines {
+		if err := _q.loadInvoiceLines(ctx, query, nodes,
+			func(n *TaxRate) { n.appendNamedInvoiceLines(name) },
+			func(n *TaxRate, e *InvoiceLine) { n.appendNamedInvoiceLines(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -450,6 +550,128 @@ func (_q *TaxRateQuery) loadAccount(ctx context.Context, query *AccountQuery, no
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *TaxRateQuery) loadInvoices(ctx context.Context, query *InvoiceQuery, nodes []*TaxRate, init func(*TaxRate), assign func(*TaxRate, *Invoice)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[string]*TaxRate)
+	nids := make(map[string]map[*TaxRate]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(taxrate.InvoicesTable)
+		s.Join(joinT).On(s.C(invoice.FieldID), joinT.C(taxrate.InvoicesPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(taxrate.InvoicesPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(taxrate.InvoicesPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullString)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := values[0].(*sql.NullString).String
+				inValue := values[1].(*sql.NullString).String
+				if nids[inValue] == nil {
+					nids[inValue] = map[*TaxRate]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Invoice](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "invoices" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
+func (_q *TaxRateQuery) loadInvoiceLines(ctx context.Context, query *InvoiceLineQuery, nodes []*TaxRate, init func(*TaxRate), assign func(*TaxRate, *InvoiceLine)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[string]*TaxRate)
+	nids := make(map[string]map[*TaxRate]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(taxrate.InvoiceLinesTable)
+		s.Join(joinT).On(s.C(invoiceline.FieldID), joinT.C(taxrate.InvoiceLinesPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(taxrate.InvoiceLinesPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(taxrate.InvoiceLinesPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullString)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := values[0].(*sql.NullString).String
+				inValue := values[1].(*sql.NullString).String
+				if nids[inValue] == nil {
+					nids[inValue] = map[*TaxRate]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*InvoiceLine](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "invoice_lines" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
 		}
 	}
 	return nil
@@ -575,6 +797,34 @@ func (_q *TaxRateQuery) ForShare(opts ...sql.LockOption) *TaxRateQuery {
 func (_q *TaxRateQuery) Modify(modifiers ...func(s *sql.Selector)) *TaxRateSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedInvoices tells the query-builder to eager-load the nodes that are connected to the "invoices"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaxRateQuery) WithNamedInvoices(name string, opts ...func(*InvoiceQuery)) *TaxRateQuery {
+	query := (&InvoiceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedInvoices == nil {
+		_q.withNamedInvoices = make(map[string]*InvoiceQuery)
+	}
+	_q.withNamedInvoices[name] = query
+	return _q
+}
+
+// WithNamedInvoiceLines tells the query-builder to eager-load the nodes that are connected to the "invoice_lines"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaxRateQuery) WithNamedInvoiceLines(name string, opts ...func(*InvoiceLineQuery)) *TaxRateQuery {
+	query := (&InvoiceLineClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedInvoiceLines == nil {
+		_q.withNamedInvoiceLines = make(map[string]*InvoiceLineQuery)
+	}
+	_q.withNamedInvoiceLines[name] = query
+	return _q
 }
 
 // TaxRateGroupBy is the group-by builder for TaxRate entities.

@@ -11,6 +11,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/ent/taxrate"
 )
@@ -153,9 +155,81 @@ func (_u *TaxRateUpdate) ClearMetadata() *TaxRateUpdate {
 	return _u
 }
 
+// AddInvoiceIDs adds the "invoices" edge to the Invoice entity by IDs.
+func (_u *TaxRateUpdate) AddInvoiceIDs(ids ...string) *TaxRateUpdate {
+	_u.mutation.AddInvoiceIDs(ids...)
+	return _u
+}
+
+// AddInvoices adds the "invoices" edges to the Invoice entity.
+func (_u *TaxRateUpdate) AddInvoices(v ...*Invoice) *TaxRateUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddInvoiceIDs(ids...)
+}
+
+// AddInvoiceLineIDs adds the "invoice_lines" edge to the InvoiceLine entity by IDs.
+func (_u *TaxRateUpdate) AddInvoiceLineIDs(ids ...string) *TaxRateUpdate {
+	_u.mutation.AddInvoiceLineIDs(ids...)
+	return _u
+}
+
+// AddInvoiceLines adds the "invoice_lines" edges to the InvoiceLine entity.
+func (_u *TaxRateUpdate) AddInvoiceLines(v ...*InvoiceLine) *TaxRateUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddInvoiceLineIDs(ids...)
+}
+
 // Mutation returns the TaxRateMutation object of the builder.
 func (_u *TaxRateUpdate) Mutation() *TaxRateMutation {
 	return _u.mutation
+}
+
+// ClearInvoices clears all "invoices" edges to the Invoice entity.
+func (_u *TaxRateUpdate) ClearInvoices() *TaxRateUpdate {
+	_u.mutation.ClearInvoices()
+	return _u
+}
+
+// RemoveInvoiceIDs removes the "invoices" edge to Invoice entities by IDs.
+func (_u *TaxRateUpdate) RemoveInvoiceIDs(ids ...string) *TaxRateUpdate {
+	_u.mutation.RemoveInvoiceIDs(ids...)
+	return _u
+}
+
+// RemoveInvoices removes "invoices" edges to Invoice entities.
+func (_u *TaxRateUpdate) RemoveInvoices(v ...*Invoice) *TaxRateUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveInvoiceIDs(ids...)
+}
+
+// ClearInvoiceLines clears all "invoice_lines" edges to the InvoiceLine entity.
+func (_u *TaxRateUpdate) ClearInvoiceLines() *TaxRateUpdate {
+	_u.mutation.ClearInvoiceLines()
+	return _u
+}
+
+// RemoveInvoiceLineIDs removes the "invoice_lines" edge to InvoiceLine entities by IDs.
+func (_u *TaxRateUpdate) RemoveInvoiceLineIDs(ids ...string) *TaxRateUpdate {
+	_u.mutation.RemoveInvoiceLineIDs(ids...)
+	return _u
+}
+
+// RemoveInvoiceLines removes "invoice_lines" edges to InvoiceLine entities.
+func (_u *TaxRateUpdate) RemoveInvoiceLines(v ...*InvoiceLine) *TaxRateUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveInvoiceLineIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -255,6 +329,96 @@ func (_u *TaxRateUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.MetadataCleared() {
 		_spec.ClearField(taxrate.FieldMetadata, field.TypeJSON)
+	}
+	if _u.mutation.InvoicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoicesTable,
+			Columns: taxrate.InvoicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoice.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedInvoicesIDs(); len(nodes) > 0 && !_u.mutation.InvoicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoicesTable,
+			Columns: taxrate.InvoicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoice.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.InvoicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoicesTable,
+			Columns: taxrate.InvoicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoice.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.InvoiceLinesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoiceLinesTable,
+			Columns: taxrate.InvoiceLinesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoiceline.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedInvoiceLinesIDs(); len(nodes) > 0 && !_u.mutation.InvoiceLinesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoiceLinesTable,
+			Columns: taxrate.InvoiceLinesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoiceline.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.InvoiceLinesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoiceLinesTable,
+			Columns: taxrate.InvoiceLinesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoiceline.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -402,9 +566,81 @@ func (_u *TaxRateUpdateOne) ClearMetadata() *TaxRateUpdateOne {
 	return _u
 }
 
+// AddInvoiceIDs adds the "invoices" edge to the Invoice entity by IDs.
+func (_u *TaxRateUpdateOne) AddInvoiceIDs(ids ...string) *TaxRateUpdateOne {
+	_u.mutation.AddInvoiceIDs(ids...)
+	return _u
+}
+
+// AddInvoices adds the "invoices" edges to the Invoice entity.
+func (_u *TaxRateUpdateOne) AddInvoices(v ...*Invoice) *TaxRateUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddInvoiceIDs(ids...)
+}
+
+// AddInvoiceLineIDs adds the "invoice_lines" edge to the InvoiceLine entity by IDs.
+func (_u *TaxRateUpdateOne) AddInvoiceLineIDs(ids ...string) *TaxRateUpdateOne {
+	_u.mutation.AddInvoiceLineIDs(ids...)
+	return _u
+}
+
+// AddInvoiceLines adds the "invoice_lines" edges to the InvoiceLine entity.
+func (_u *TaxRateUpdateOne) AddInvoiceLines(v ...*InvoiceLine) *TaxRateUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddInvoiceLineIDs(ids...)
+}
+
 // Mutation returns the TaxRateMutation object of the builder.
 func (_u *TaxRateUpdateOne) Mutation() *TaxRateMutation {
 	return _u.mutation
+}
+
+// ClearInvoices clears all "invoices" edges to the Invoice entity.
+func (_u *TaxRateUpdateOne) ClearInvoices() *TaxRateUpdateOne {
+	_u.mutation.ClearInvoices()
+	return _u
+}
+
+// RemoveInvoiceIDs removes the "invoices" edge to Invoice entities by IDs.
+func (_u *TaxRateUpdateOne) RemoveInvoiceIDs(ids ...string) *TaxRateUpdateOne {
+	_u.mutation.RemoveInvoiceIDs(ids...)
+	return _u
+}
+
+// RemoveInvoices removes "invoices" edges to Invoice entities.
+func (_u *TaxRateUpdateOne) RemoveInvoices(v ...*Invoice) *TaxRateUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveInvoiceIDs(ids...)
+}
+
+// ClearInvoiceLines clears all "invoice_lines" edges to the InvoiceLine entity.
+func (_u *TaxRateUpdateOne) ClearInvoiceLines() *TaxRateUpdateOne {
+	_u.mutation.ClearInvoiceLines()
+	return _u
+}
+
+// RemoveInvoiceLineIDs removes the "invoice_lines" edge to InvoiceLine entities by IDs.
+func (_u *TaxRateUpdateOne) RemoveInvoiceLineIDs(ids ...string) *TaxRateUpdateOne {
+	_u.mutation.RemoveInvoiceLineIDs(ids...)
+	return _u
+}
+
+// RemoveInvoiceLines removes "invoice_lines" edges to InvoiceLine entities.
+func (_u *TaxRateUpdateOne) RemoveInvoiceLines(v ...*InvoiceLine) *TaxRateUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveInvoiceLineIDs(ids...)
 }
 
 // Where appends a list predicates to the TaxRateUpdate builder.
@@ -534,6 +770,96 @@ func (_u *TaxRateUpdateOne) sqlSave(ctx context.Context) (_node *TaxRate, err er
 	}
 	if _u.mutation.MetadataCleared() {
 		_spec.ClearField(taxrate.FieldMetadata, field.TypeJSON)
+	}
+	if _u.mutation.InvoicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoicesTable,
+			Columns: taxrate.InvoicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoice.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedInvoicesIDs(); len(nodes) > 0 && !_u.mutation.InvoicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoicesTable,
+			Columns: taxrate.InvoicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoice.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.InvoicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoicesTable,
+			Columns: taxrate.InvoicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoice.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.InvoiceLinesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoiceLinesTable,
+			Columns: taxrate.InvoiceLinesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoiceline.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedInvoiceLinesIDs(); len(nodes) > 0 && !_u.mutation.InvoiceLinesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoiceLinesTable,
+			Columns: taxrate.InvoiceLinesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoiceline.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.InvoiceLinesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   taxrate.InvoiceLinesTable,
+			Columns: taxrate.InvoiceLinesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(invoiceline.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &TaxRate{config: _u.config}

@@ -130,13 +130,11 @@ const (
 	LinesInverseTable = "invoice_lines"
 	// LinesColumn is the table column denoting the lines relation/edge.
 	LinesColumn = "invoice_id"
-	// DefaultTaxRatesTable is the table that holds the default_tax_rates relation/edge.
-	DefaultTaxRatesTable = "tax_rates"
+	// DefaultTaxRatesTable is the table that holds the default_tax_rates relation/edge. The primary key declared below.
+	DefaultTaxRatesTable = "invoice_default_tax_rates"
 	// DefaultTaxRatesInverseTable is the table name for the TaxRate entity.
 	// It exists in this package in order to avoid circular dependency with the "taxrate" package.
 	DefaultTaxRatesInverseTable = "tax_rates"
-	// DefaultTaxRatesColumn is the table column denoting the default_tax_rates relation/edge.
-	DefaultTaxRatesColumn = "invoice_default_tax_rates"
 	// HistoryTable is the table that holds the history relation/edge.
 	HistoryTable = "invoice_transitions"
 	// HistoryInverseTable is the table name for the InvoiceTransition entity.
@@ -195,6 +193,12 @@ var Columns = []string{
 	FieldLatestRevisionID,
 	FieldDuplicatedFromID,
 }
+
+var (
+	// DefaultTaxRatesPrimaryKey and DefaultTaxRatesColumn2 are the table columns denoting the
+	// primary key for the default_tax_rates relation (M2M).
+	DefaultTaxRatesPrimaryKey = []string{"invoice_id", "tax_rate_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -566,7 +570,7 @@ func newDefaultTaxRatesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(DefaultTaxRatesInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, DefaultTaxRatesTable, DefaultTaxRatesColumn),
+		sqlgraph.Edge(sqlgraph.M2M, false, DefaultTaxRatesTable, DefaultTaxRatesPrimaryKey...),
 	)
 }
 func newHistoryStep() *sqlgraph.Step {

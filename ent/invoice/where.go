@@ -1830,7 +1830,7 @@ func HasDefaultTaxRates() predicate.Invoice {
 	return predicate.Invoice(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, DefaultTaxRatesTable, DefaultTaxRatesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, DefaultTaxRatesTable, DefaultTaxRatesPrimaryKey...),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})

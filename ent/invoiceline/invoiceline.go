@@ -88,13 +88,11 @@ const (
 	PriceInverseTable = "prices"
 	// PriceColumn is the table column denoting the price relation/edge.
 	PriceColumn = "price_id"
-	// TaxRatesTable is the table that holds the tax_rates relation/edge.
-	TaxRatesTable = "tax_rates"
+	// TaxRatesTable is the table that holds the tax_rates relation/edge. The primary key declared below.
+	TaxRatesTable = "invoice_line_tax_rates"
 	// TaxRatesInverseTable is the table name for the TaxRate entity.
 	// It exists in this package in order to avoid circular dependency with the "taxrate" package.
 	TaxRatesInverseTable = "tax_rates"
-	// TaxRatesColumn is the table column denoting the tax_rates relation/edge.
-	TaxRatesColumn = "invoice_line_tax_rates"
 )
 
 // Columns holds all SQL columns for invoiceline fields.
@@ -121,6 +119,12 @@ var Columns = []string{
 	FieldInvoiceDiscountAmount,
 	FieldTaxAmounts,
 }
+
+var (
+	// TaxRatesPrimaryKey and TaxRatesColumn2 are the table columns denoting the
+	// primary key for the tax_rates relation (M2M).
+	TaxRatesPrimaryKey = []string{"invoice_line_id", "tax_rate_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -318,7 +322,7 @@ func newTaxRatesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TaxRatesInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, TaxRatesTable, TaxRatesColumn),
+		sqlgraph.Edge(sqlgraph.M2M, false, TaxRatesTable, TaxRatesPrimaryKey...),
 	)
 }
 

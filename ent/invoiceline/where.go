@@ -1095,7 +1095,7 @@ func HasTaxRates() predicate.InvoiceLine {
 	return predicate.InvoiceLine(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, TaxRatesTable, TaxRatesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, TaxRatesTable, TaxRatesPrimaryKey...),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})

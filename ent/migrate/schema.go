@@ -553,8 +553,6 @@ var (
 		{Name: "tax_type", Type: field.TypeString, Default: "vat"},
 		{Name: "active", Type: field.TypeBool, Default: true},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
-		{Name: "invoice_default_tax_rates", Type: field.TypeString, Nullable: true, Size: 64},
-		{Name: "invoice_line_tax_rates", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 	}
 	// TaxRatesTable holds the schema information for the "tax_rates" table.
@@ -564,20 +562,8 @@ var (
 		PrimaryKey: []*schema.Column{TaxRatesColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "tax_rates_invoices_default_tax_rates",
-				Columns:    []*schema.Column{TaxRatesColumns[14]},
-				RefColumns: []*schema.Column{InvoicesColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-			{
-				Symbol:     "tax_rates_invoice_lines_tax_rates",
-				Columns:    []*schema.Column{TaxRatesColumns[15]},
-				RefColumns: []*schema.Column{InvoiceLinesColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-			{
 				Symbol:     "tax_rates_accounts_account",
-				Columns:    []*schema.Column{TaxRatesColumns[16]},
+				Columns:    []*schema.Column{TaxRatesColumns[14]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -586,7 +572,57 @@ var (
 			{
 				Name:    "taxrate_account_id_mode",
 				Unique:  false,
-				Columns: []*schema.Column{TaxRatesColumns[16], TaxRatesColumns[3]},
+				Columns: []*schema.Column{TaxRatesColumns[14], TaxRatesColumns[3]},
+			},
+		},
+	}
+	// InvoiceDefaultTaxRatesColumns holds the columns for the "invoice_default_tax_rates" table.
+	InvoiceDefaultTaxRatesColumns = []*schema.Column{
+		{Name: "invoice_id", Type: field.TypeString, Size: 64},
+		{Name: "tax_rate_id", Type: field.TypeString, Size: 64},
+	}
+	// InvoiceDefaultTaxRatesTable holds the schema information for the "invoice_default_tax_rates" table.
+	InvoiceDefaultTaxRatesTable = &schema.Table{
+		Name:       "invoice_default_tax_rates",
+		Columns:    InvoiceDefaultTaxRatesColumns,
+		PrimaryKey: []*schema.Column{InvoiceDefaultTaxRatesColumns[0], InvoiceDefaultTaxRatesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "invoice_default_tax_rates_invoice_id",
+				Columns:    []*schema.Column{InvoiceDefaultTaxRatesColumns[0]},
+				RefColumns: []*schema.Column{InvoicesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "invoice_default_tax_rates_tax_rate_id",
+				Columns:    []*schema.Column{InvoiceDefaultTaxRatesColumns[1]},
+				RefColumns: []*schema.Column{TaxRatesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// InvoiceLineTaxRatesColumns holds the columns for the "invoice_line_tax_rates" table.
+	InvoiceLineTaxRatesColumns = []*schema.Column{
+		{Name: "invoice_line_id", Type: field.TypeString, Size: 64},
+		{Name: "tax_rate_id", Type: field.TypeString, Size: 64},
+	}
+	// InvoiceLineTaxRatesTable holds the schema information for the "invoice_line_tax_rates" table.
+	InvoiceLineTaxRatesTable = &schema.Table{
+		Name:       "invoice_line_tax_rates",
+		Columns:    InvoiceLineTaxRatesColumns,
+		PrimaryKey: []*schema.Column{InvoiceLineTaxRatesColumns[0], InvoiceLineTaxRatesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "invoice_line_tax_rates_invoice_line_id",
+				Columns:    []*schema.Column{InvoiceLineTaxRatesColumns[0]},
+				RefColumns: []*schema.Column{InvoiceLinesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "invoice_line_tax_rates_tax_rate_id",
+				Columns:    []*schema.Column{InvoiceLineTaxRatesColumns[1]},
+				RefColumns: []*schema.Column{TaxRatesColumns[0]},
+				OnDelete:   schema.Cascade,
 			},
 		},
 	}
@@ -604,6 +640,8 @@ var (
 		ProductsTable,
 		SequencesTable,
 		TaxRatesTable,
+		InvoiceDefaultTaxRatesTable,
+		InvoiceLineTaxRatesTable,
 	}
 )
 
@@ -626,7 +664,9 @@ func init() {
 	PricesTable.ForeignKeys[1].RefTable = ProductsTable
 	ProductsTable.ForeignKeys[0].RefTable = AccountsTable
 	SequencesTable.ForeignKeys[0].RefTable = AccountsTable
-	TaxRatesTable.ForeignKeys[0].RefTable = InvoicesTable
-	TaxRatesTable.ForeignKeys[1].RefTable = InvoiceLinesTable
-	TaxRatesTable.ForeignKeys[2].RefTable = AccountsTable
+	TaxRatesTable.ForeignKeys[0].RefTable = AccountsTable
+	InvoiceDefaultTaxRatesTable.ForeignKeys[0].RefTable = InvoicesTable
+	InvoiceDefaultTaxRatesTable.ForeignKeys[1].RefTable = TaxRatesTable
+	InvoiceLineTaxRatesTable.ForeignKeys[0].RefTable = InvoiceLinesTable
+	InvoiceLineTaxRatesTable.ForeignKeys[1].RefTable = TaxRatesTable
 }

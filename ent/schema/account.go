@@ -25,12 +25,12 @@ func (Account) Mixin() []ent.Mixin {
 
 func (Account) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(256).Comment("Trading name shown to customers."),
-		field.String("legal_name").Default("").MaxLen(256).Comment("Registered legal name printed on invoices."),
-		field.String("email").Default("").MaxLen(512).Comment("Contact email printed on invoices."),
-		field.String("phone").Default("").MaxLen(20).Comment("Contact phone printed on invoices."),
+		field.String("name").NotEmpty().MaxRuneLen(256).Comment("Trading name shown to customers."),
+		field.String("legal_name").Default("").MaxRuneLen(256).Comment("Registered legal name printed on invoices."),
+		field.String("email").Default("").MaxRuneLen(512).Comment("Contact email printed on invoices."),
+		field.String("phone").Default("").MaxRuneLen(20).Comment("Contact phone printed on invoices."),
 		field.JSON("address", values.Address{}).Optional().Comment("Registered address."),
-		field.String("country").Default("").MaxLen(2).Comment("ISO 3166-1 alpha-2 country of establishment."),
+		field.String("country").Default("").MaxRuneLen(2).Comment("ISO 3166-1 alpha-2 country of establishment."),
 		field.String("siren").Default("").Comment("French SIREN (9 digits), when registered in France."),
 		field.String("siret").Default("").Comment("French SIRET (14 digits) of the issuing establishment."),
 		field.String("vat_number").Default("").Comment("Intra-community VAT number."),
@@ -39,8 +39,8 @@ func (Account) Fields() []ent.Field {
 			Comment("ACCOUNT: one gapless sequence for the account (the EU default); CUSTOMER: one sequence per customer prefix."),
 		field.String("invoice_prefix").Default("INV").Comment("Prefix of account-wide invoice numbers (3–12 uppercase letters or digits)."),
 		field.Int("default_days_until_due").Default(30).Comment("Days until due for send_invoice invoices that set neither a due date nor days until due."),
-		field.String("default_footer").Default("").MaxLen(5000).Comment("Footer copied onto new invoices."),
-		field.String("default_memo").Default("").MaxLen(1500).Comment("Memo copied onto new invoices."),
+		field.String("default_footer").Default("").MaxRuneLen(5000).Comment("Footer copied onto new invoices."),
+		field.String("default_memo").Default("").MaxRuneLen(1500).Comment("Memo copied onto new invoices."),
 	}
 }
 

@@ -21,7 +21,7 @@ func (APIKey) Fields() []ent.Field {
 	return []ent.Field{
 		field.Bytes("hash").Immutable().Sensitive().Unique().Annotations(entgql.Skip()),
 		field.String("redacted").Immutable().Comment("The key with its secret elided, e.g. sk_test_…a1b2."),
-		field.String("name").Default("").MaxLen(100).Comment("What the key is for."),
+		field.String("name").Default("").MaxRuneLen(100).Comment("What the key is for."),
 		field.Time("last_used_at").Optional().Nillable().Comment("Last authenticated request, to the minute."),
 		field.Time("revoked_at").Optional().Nillable().Comment("When the key was revoked; a revoked key authenticates nothing."),
 	}

@@ -17,10 +17,10 @@ func (Product) Mixin() []ent.Mixin {
 
 func (Product) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(250),
-		field.String("description").Default("").MaxLen(5000),
+		field.String("name").NotEmpty().MaxRuneLen(250),
+		field.String("description").Default("").MaxRuneLen(5000),
 		field.Bool("active").Default(true),
-		field.String("unit_label").Default("").MaxLen(12),
+		field.String("unit_label").Default("").MaxRuneLen(12),
 		field.JSON("metadata", map[string]string{}).Optional(),
 	}
 }
@@ -45,7 +45,7 @@ func (Price) Fields() []ent.Field {
 		field.String("product_id").Immutable(),
 		field.String("currency").Immutable(),
 		field.String("unit_amount").Immutable().Comment("Decimal in major units; may carry more decimals than the currency."),
-		field.String("nickname").Default("").MaxLen(250),
+		field.String("nickname").Default("").MaxRuneLen(250),
 		field.Bool("active").Default(true),
 		field.JSON("metadata", map[string]string{}).Optional(),
 	}
@@ -69,16 +69,25 @@ func (TaxRate) Mixin() []ent.Mixin {
 
 func (TaxRate) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("display_name").NotEmpty().MaxLen(50),
-		field.String("description").Default("").MaxLen(500),
+		field.String("display_name").NotEmpty().MaxRuneLen(50),
+		field.String("description").Default("").MaxRuneLen(500),
 		field.String("percentage").Immutable(),
 		field.Bool("inclusive").Immutable(),
 		field.String("country").Default(""),
 		field.String("state").Default(""),
-		field.String("jurisdiction").Default("").MaxLen(50),
+		field.String("jurisdiction").Default("").MaxRuneLen(50),
 		field.String("tax_type").Default("vat"),
 		field.Bool("active").Default(true),
 		field.JSON("metadata", map[string]string{}).Optional(),
+	}
+}
+
+func (TaxRate) Edges() []ent.Edge {
+	// Inverses make the invoice and line links many-to-many: one rate is
+	// used by many invoices and lines.
+	return []ent.Edge{
+		edge.From("invoices", Invoice.Type).Ref("default_tax_rates").Annotations(entgql.Skip()),
+		edge.From("invoice_lines", InvoiceLine.Type).Ref("tax_rates").Annotations(entgql.Skip()),
 	}
 }
 

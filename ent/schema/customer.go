@@ -20,10 +20,10 @@ func (Customer) Mixin() []ent.Mixin {
 
 func (Customer) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("email").Default("").MaxLen(512).Comment("Email address invoices are sent to."),
-		field.String("name").Default("").MaxLen(256).Comment("Full or business name."),
-		field.String("phone").Default("").MaxLen(20).Comment("Phone number."),
-		field.String("description").Default("").MaxLen(5000).Comment("Internal note, never shown to the customer."),
+		field.String("email").Default("").MaxRuneLen(512).Comment("Email address invoices are sent to."),
+		field.String("name").Default("").MaxRuneLen(256).Comment("Full or business name."),
+		field.String("phone").Default("").MaxRuneLen(20).Comment("Phone number."),
+		field.String("description").Default("").MaxRuneLen(5000).Comment("Internal note, never shown to the customer."),
 		field.JSON("address", &values.Address{}).Optional().Comment("Billing address."),
 		field.JSON("shipping", &values.Shipping{}).Optional().Comment("Shipping details."),
 		field.Strings("preferred_locales").Optional().Comment("BCP 47 language tags, most preferred first."),
@@ -70,7 +70,7 @@ func (BalanceTransaction) Fields() []ent.Field {
 		field.Int64("amount").Immutable().Comment("Minor units; negative credits the customer."),
 		field.String("currency").Immutable(),
 		field.Enum("type").NamedValues("Adjustment", "ADJUSTMENT", "AppliedToInvoice", "APPLIED_TO_INVOICE", "UnappliedFromInvoice", "UNAPPLIED_FROM_INVOICE", "InvoiceTooSmall", "INVOICE_TOO_SMALL").Immutable(),
-		field.String("description").Default("").MaxLen(350).Comment("Reason for the entry."),
+		field.String("description").Default("").MaxRuneLen(350).Comment("Reason for the entry."),
 		field.Int64("ending_balance").Immutable().Comment("Customer balance after this entry."),
 	}
 }

@@ -102,7 +102,7 @@ func (InvoiceLine) Fields() []ent.Field {
 		field.String("currency").Immutable().Comment("The invoice's currency, kept here so amounts render without loading the invoice."),
 		field.Int("position"),
 		field.String("price_id").Optional().Nillable(),
-		field.String("description").MaxLen(500),
+		field.String("description").MaxRuneLen(500),
 		field.String("quantity").Comment("Decimal with up to 4 decimals."),
 		field.String("unit_amount").Comment("Decimal in major units."),
 		field.JSON("discounts", []values.Discount{}).Optional(),
@@ -195,7 +195,7 @@ func (IdempotencyKey) Mixin() []ent.Mixin {
 
 func (IdempotencyKey) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("key").Immutable().MaxLen(255),
+		field.String("key").Immutable().MaxRuneLen(255),
 		field.Bytes("request_hash").Immutable(),
 		field.Int("status_code").Default(0),
 		field.Bytes("response").Optional(),

@@ -29,7 +29,7 @@ type IDMixin struct {
 
 func (IDMixin) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("id").Immutable().NotEmpty().MaxLen(64).
+		field.String("id").Immutable().NotEmpty().MaxRuneLen(64).
 			Comment("Opaque global identifier."),
 	}
 }

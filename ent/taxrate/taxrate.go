@@ -47,6 +47,10 @@ const (
 	FieldMetadata = "metadata"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
+	// EdgeInvoices holds the string denoting the invoices edge name in mutations.
+	EdgeInvoices = "invoices"
+	// EdgeInvoiceLines holds the string denoting the invoice_lines edge name in mutations.
+	EdgeInvoiceLines = "invoice_lines"
 	// Table holds the table name of the taxrate in the database.
 	Table = "tax_rates"
 	// AccountTable is the table that holds the account relation/edge.
@@ -56,6 +60,16 @@ const (
 	AccountInverseTable = "accounts"
 	// AccountColumn is the table column denoting the account relation/edge.
 	AccountColumn = "account_id"
+	// InvoicesTable is the table that holds the invoices relation/edge. The primary key declared below.
+	InvoicesTable = "invoice_default_tax_rates"
+	// InvoicesInverseTable is the table name for the Invoice entity.
+	// It exists in this package in order to avoid circular dependency with the "invoice" package.
+	InvoicesInverseTable = "invoices"
+	// InvoiceLinesTable is the table that holds the invoice_lines relation/edge. The primary key declared below.
+	InvoiceLinesTable = "invoice_line_tax_rates"
+	// InvoiceLinesInverseTable is the table name for the InvoiceLine entity.
+	// It exists in this package in order to avoid circular dependency with the "invoiceline" package.
+	InvoiceLinesInverseTable = "invoice_lines"
 )
 
 // Columns holds all SQL columns for taxrate fields.
@@ -77,22 +91,19 @@ var Columns = []string{
 	FieldMetadata,
 }
 
-// ForeignKeys holds the SQL foreign-keys that are owned by the "tax_rates"
-// table and are not defined as standalone fields in the schema.
-var ForeignKeys = []string{
-	"invoice_default_tax_rates",
-	"invoice_line_tax_rates",
-}
+var (
+	// InvoicesPrimaryKey and InvoicesColumn2 are the table columns denoting the
+	// primary key for the invoices relation (M2M).
+	InvoicesPrimaryKey = []string{"invoice_id", "tax_rate_id"}
+	// InvoiceLinesPrimaryKey and InvoiceLinesColumn2 are the table columns denoting the
+	// primary key for the invoice_lines relation (M2M).
+	InvoiceLinesPrimaryKey = []string{"invoice_line_id", "tax_rate_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
-			return true
-		}
-	}
-	for i := range ForeignKeys {
-		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -220,11 +231,53 @@ func ByAccountField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAccountStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByInvoicesCount orders the results by invoices count.
+func ByInvoicesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newInvoicesStep(), opts...)
+	}
+}
+
+// ByInvoices orders the results by invoices terms.
+func ByInvoices(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newInvoicesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByInvoiceLinesCount orders the results by invoice_lines count.
+func ByInvoiceLinesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newInvoiceLinesStep(), opts...)
+	}
+}
+
+// ByInvoiceLines orders the results by invoice_lines terms.
+func ByInvoiceLines(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newInvoiceLinesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAccountStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AccountInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, AccountTable, AccountColumn),
+	)
+}
+func newInvoicesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(InvoicesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, InvoicesTable, InvoicesPrimaryKey...),
+	)
+}
+func newInvoiceLinesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(InvoiceLinesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, InvoiceLinesTable, InvoiceLinesPrimaryKey...),
 	)
 }
 

@@ -809,6 +809,52 @@ func HasAccountWith(preds ...predicate.Account) predicate.TaxRate {
 	})
 }
 
+// HasInvoices applies the HasEdge predicate on the "invoices" edge.
+func HasInvoices() predicate.TaxRate {
+	return predicate.TaxRate(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, InvoicesTable, InvoicesPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasInvoicesWith applies the HasEdge predicate on the "invoices" edge with a given conditions (other predicates).
+func HasInvoicesWith(preds ...predicate.Invoice) predicate.TaxRate {
+	return predicate.TaxRate(func(s *sql.Selector) {
+		step := newInvoicesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasInvoiceLines applies the HasEdge predicate on the "invoice_lines" edge.
+func HasInvoiceLines() predicate.TaxRate {
+	return predicate.TaxRate(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, InvoiceLinesTable, InvoiceLinesPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasInvoiceLinesWith applies the HasEdge predicate on the "invoice_lines" edge with a given conditions (other predicates).
+func HasInvoiceLinesWith(preds ...predicate.InvoiceLine) predicate.TaxRate {
+	return predicate.TaxRate(func(s *sql.Selector) {
+		step := newInvoiceLinesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.TaxRate) predicate.TaxRate {
 	return predicate.TaxRate(sql.AndPredicates(predicates...))
