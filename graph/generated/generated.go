@@ -4150,51 +4150,51 @@ does everything or writes nothing and explains why in ` + "`" + `userErrors` + "
 """
 type Mutation {
   "Change the account's identity and invoicing settings."
-  accountUpdate(input: AccountUpdateInput!): AccountUpdatePayload!
+  accountUpdate("What to do; see the input type." input: AccountUpdateInput!): AccountUpdatePayload!
   "Create a customer."
-  customerCreate(input: CustomerCreateInput!): CustomerCreatePayload!
+  customerCreate("What to do; see the input type." input: CustomerCreateInput!): CustomerCreatePayload!
   "Change a customer."
-  customerUpdate(input: CustomerUpdateInput!): CustomerUpdatePayload!
+  customerUpdate("What to do; see the input type." input: CustomerUpdateInput!): CustomerUpdatePayload!
   "Delete a customer. One referenced by issued invoices is kept, marked deleted; its drafts are deleted."
-  customerDelete(input: CustomerDeleteInput!): CustomerDeletePayload!
+  customerDelete("What to do; see the input type." input: CustomerDeleteInput!): CustomerDeletePayload!
   "Credit or debit a customer's balance, applied to their next finalized invoice."
-  customerBalanceAdjust(input: CustomerBalanceAdjustInput!): CustomerBalanceAdjustPayload!
+  customerBalanceAdjust("What to do; see the input type." input: CustomerBalanceAdjustInput!): CustomerBalanceAdjustPayload!
   "Create a product."
-  productCreate(input: ProductCreateInput!): ProductCreatePayload!
+  productCreate("What to do; see the input type." input: ProductCreateInput!): ProductCreatePayload!
   "Change a product."
-  productUpdate(input: ProductUpdateInput!): ProductUpdatePayload!
+  productUpdate("What to do; see the input type." input: ProductUpdateInput!): ProductUpdatePayload!
   "Create a price for a product."
-  priceCreate(input: PriceCreateInput!): PriceCreatePayload!
+  priceCreate("What to do; see the input type." input: PriceCreateInput!): PriceCreatePayload!
   "Change a price's nickname, activity or metadata."
-  priceUpdate(input: PriceUpdateInput!): PriceUpdatePayload!
+  priceUpdate("What to do; see the input type." input: PriceUpdateInput!): PriceUpdatePayload!
   "Create a tax rate."
-  taxRateCreate(input: TaxRateCreateInput!): TaxRateCreatePayload!
+  taxRateCreate("What to do; see the input type." input: TaxRateCreateInput!): TaxRateCreatePayload!
   "Change a tax rate's descriptive fields or archive it."
-  taxRateUpdate(input: TaxRateUpdateInput!): TaxRateUpdatePayload!
+  taxRateUpdate("What to do; see the input type." input: TaxRateUpdateInput!): TaxRateUpdatePayload!
   "Create a draft invoice, with its lines."
-  invoiceCreate(input: InvoiceCreateInput!): InvoicePayload!
+  invoiceCreate("What to do; see the input type." input: InvoiceCreateInput!): InvoicePayload!
   "Change a draft, or the memo and metadata of an open invoice."
-  invoiceUpdate(input: InvoiceUpdateInput!): InvoicePayload!
+  invoiceUpdate("What to do; see the input type." input: InvoiceUpdateInput!): InvoicePayload!
   "Append lines to a draft."
-  invoiceLineAdd(input: InvoiceLineAddInput!): InvoicePayload!
+  invoiceLineAdd("What to do; see the input type." input: InvoiceLineAddInput!): InvoicePayload!
   "Change a line of a draft."
-  invoiceLineUpdate(input: InvoiceLineUpdateInput!): InvoicePayload!
+  invoiceLineUpdate("What to do; see the input type." input: InvoiceLineUpdateInput!): InvoicePayload!
   "Remove a line of a draft."
-  invoiceLineRemove(input: InvoiceLineRemoveInput!): InvoicePayload!
+  invoiceLineRemove("What to do; see the input type." input: InvoiceLineRemoveInput!): InvoicePayload!
   "Issue a draft: assign its number, freeze its details, apply the customer's balance."
-  invoiceFinalize(input: InvoiceIDInput!): InvoicePayload!
+  invoiceFinalize("What to do; see the input type." input: InvoiceIDInput!): InvoicePayload!
   "Cancel an open or uncollectible invoice."
-  invoiceVoid(input: InvoiceIDInput!): InvoicePayload!
+  invoiceVoid("What to do; see the input type." input: InvoiceIDInput!): InvoicePayload!
   "Record that an open invoice will probably not be paid."
-  invoiceMarkUncollectible(input: InvoiceIDInput!): InvoicePayload!
+  invoiceMarkUncollectible("What to do; see the input type." input: InvoiceIDInput!): InvoicePayload!
   "Record that an open or uncollectible invoice was paid in full outside Remit."
-  invoiceMarkPaid(input: InvoiceMarkPaidInput!): InvoicePayload!
+  invoiceMarkPaid("What to do; see the input type." input: InvoiceMarkPaidInput!): InvoicePayload!
   "Start a revision of an open or uncollectible invoice; finalizing it voids the original."
-  invoiceRevise(input: InvoiceIDInput!): InvoicePayload!
+  invoiceRevise("What to do; see the input type." input: InvoiceIDInput!): InvoicePayload!
   "Start a new draft copied from any invoice."
-  invoiceDuplicate(input: InvoiceIDInput!): InvoicePayload!
+  invoiceDuplicate("What to do; see the input type." input: InvoiceIDInput!): InvoicePayload!
   "Delete a draft."
-  invoiceDelete(input: InvoiceIDInput!): InvoiceDeletePayload!
+  invoiceDelete("What to do; see the input type." input: InvoiceIDInput!): InvoiceDeletePayload!
 }
 `, BuiltIn: false},
 }
