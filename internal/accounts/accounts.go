@@ -142,6 +142,12 @@ func (s *Service) Update(ctx context.Context, in Settings) (*ent.Account, error)
 	if in.Name != nil && *in.Name == "" {
 		errs = append(errs, usererr.New(usererr.Required, "an account needs a name", "name"))
 	}
+	if in.Name != nil && len([]rune(*in.Name)) > 256 {
+		errs = append(errs, usererr.New(usererr.LimitExceeded, "name is at most 256 characters", "name"))
+	}
+	if in.LegalName != nil && len([]rune(*in.LegalName)) > 256 {
+		errs = append(errs, usererr.New(usererr.LimitExceeded, "legalName is at most 256 characters", "legalName"))
+	}
 	if in.Email != nil && *in.Email != "" {
 		errs.Add(validate.Email(*in.Email), "email")
 	}

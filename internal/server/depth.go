@@ -38,9 +38,16 @@ func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, dept
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
-			if len(s.SelectionSet) == 0 {
+			switch {
+			case len(s.SelectionSet) == 0:
 				d = depth + 1
-			} else {
+			case s.Name == "ofType" && s.ObjectDefinition != nil && s.ObjectDefinition.Name == "__Type":
+				// A type reference unwraps list and non-null one object at
+				// a time and ends in null after a few levels: it fans out
+				// to nothing, so it costs no depth. Counting it would refuse
+				// the introspection query GraphiQL sends (7 nested ofType).
+				d = selectionDepth(s.SelectionSet, frags, depth, seen)
+			default:
 				d = selectionDepth(s.SelectionSet, frags, depth+1, seen)
 			}
 		case *ast.InlineFragment:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -26,6 +27,14 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 				inner.Path = gqlErr.Path
 				return inner
 			}
+			if isArgumentError(ctx, gqlErr) {
+				return &gqlerror.Error{
+					Message:    gqlErr.Message,
+					Path:       gqlErr.Path,
+					Locations:  gqlErr.Locations,
+					Extensions: map[string]any{"code": "BAD_USER_INPUT", "argument": gqlErr.Path[len(graphql.GetFieldContext(ctx).Path()):].String()},
+				}
+			}
 		}
 		id := RequestID(ctx)
 		logger.ErrorContext(ctx, "internal error", "request_id", id, "error", err)
@@ -38,6 +47,19 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return out
 	}
+}
+
+// isArgumentError reports whether err arose decoding the arguments of the
+// field in ctx — a malformed scalar such as a cursor, a time or metadata —
+// rather than in its resolver: gqlgen puts such errors on the path of the
+// argument, below the field's own path. They are the caller's to fix.
+func isArgumentError(ctx context.Context, err *gqlerror.Error) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return false
+	}
+	own := fc.Path()
+	return len(err.Path) > len(own) && slices.Equal(err.Path[:len(own)], own)
 }
 
 // recoverPanic logs a resolver panic and reports it masked.
