@@ -184,7 +184,10 @@ func Middleware(s *Store, body func(*http.Request) []byte, fail func(w http.Resp
 				}
 			}()
 			next.ServeHTTP(rec, r)
-			if rec.status != 0 {
+			// Only executed operations are remembered; a request refused
+			// before execution (malformed, invalid) may be corrected and
+			// retried under the same key, as with Stripe.
+			if rec.status >= 200 && rec.status < 300 {
 				if err := s.Finish(context.WithoutCancel(r.Context()), id, rec.status, rec.body.Bytes()); err == nil {
 					completed = true
 				}

@@ -71,6 +71,7 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger) *
 	merchant = idempotency.Middleware(s.idem, requestBody, writeError)(merchant)
 	merchant = authenticate(s.Accounts, logger, merchant)
 	merchant = limitBody(MaxBodyBytes, merchant)
+	merchant = requireJSON(merchant)
 
 	mux := http.NewServeMux()
 	mux.Handle("POST /graphql", merchant)

@@ -220,3 +220,20 @@ func TestIdempotencyKeyConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestIdempotencyKeyNotBurnedByInvalidRequest checks that a request refused
+// before execution does not claim its key: the corrected request, sent with
+// the same key, runs.
+func TestIdempotencyKeyNotBurnedByInvalidRequest(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	bad := e.Raw([]byte(`{"query":"mutation { customerCreate(input: {customer: {nme: \"x\"}}) { customer { id } } }"}`), "", idem("fix-and-retry"))
+	if bad.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid request: status %d, want 422: %s", bad.Status, bad.RawBody)
+	}
+	good := e.Raw(createCustomerBody(t, "Fixed"), "", idem("fix-and-retry"))
+	if good.Status != http.StatusOK || good.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("corrected request: status %d, replayed %q: %s", good.Status, good.Header.Get("Idempotent-Replayed"), good.RawBody)
+	}
+	assertCreated(t, good)
+}
