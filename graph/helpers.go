@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 
-	"entgo.io/contrib/entgql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/remitbilling/remit/ent"
@@ -18,7 +17,6 @@ import (
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/taxrate"
 	"github.com/remitbilling/remit/graph/model"
-	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/ids"
 )
 
@@ -88,14 +86,4 @@ func invoicePayload(inv *ent.Invoice, err error) (*model.InvoicePayload, error) 
 		inv = nil
 	}
 	return &model.InvoicePayload{Invoice: inv, UserErrors: ue}, err
-}
-
-// paginateInvoices pages through invoices, newest first by default.
-func paginateInvoices(ctx context.Context, q *ent.InvoiceQuery, first int, after *entgql.Cursor[string], f billing.Filter, orderBy *ent.InvoiceOrder) (*ent.InvoiceConnection, error) {
-	if orderBy == nil {
-		orderBy = &ent.InvoiceOrder{Direction: entgql.OrderDirectionDesc, Field: ent.InvoiceOrderFieldCreatedAt}
-	}
-	return q.Paginate(ctx, after, &first, nil, nil,
-		ent.WithInvoiceFilter(func(q *ent.InvoiceQuery) (*ent.InvoiceQuery, error) { return f.Apply(ctx, q), nil }),
-		ent.WithInvoiceOrder(orderBy))
 }

@@ -62,8 +62,22 @@ func cli(t *testing.T, env []string, args ...string) (string, string, int) {
 // procServer is a running `remit serve`.
 type procServer struct {
 	url    string
-	stdout string
+	stdout func() string
 	stop   func()
+}
+
+// waitStdout polls the server's stdout until it matches re, which may lag
+// the log line announcing the listener: the two pipes are copied apart.
+func (s *procServer) waitStdout(t *testing.T, re *regexp.Regexp) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindString(s.stdout()); m != "" {
+			return m
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return ""
 }
 
 var listenRE = regexp.MustCompile(`msg="remit listening" addr=(\S+)`)
@@ -104,9 +118,11 @@ func startServer(t *testing.T, env []string) *procServer {
 		cancel()
 		t.Fatal("server did not start")
 	}
-	mu.Lock()
-	s.stdout = stdout.String()
-	mu.Unlock()
+	s.stdout = func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return stdout.String()
+	}
 	var once sync.Once
 	s.stop = func() {
 		once.Do(func() {
@@ -157,9 +173,9 @@ func TestCLI(t *testing.T) {
 			}
 
 			srv := startServer(t, env)
-			key := keyRE.FindString(srv.stdout)
+			key := srv.waitStdout(t, keyRE)
 			if key == "" {
-				t.Fatalf("first start printed no test key: %q", srv.stdout)
+				t.Fatalf("first start printed no test key: %q", srv.stdout())
 			}
 			status, res := srv.graphql(t, key, `{ account { id name mode } }`)
 			if status != 200 || res["errors"] != nil {
@@ -235,11 +251,13 @@ func TestCLI(t *testing.T) {
 			}
 			srv.stop()
 			again := startServer(t, env)
-			if keyRE.MatchString(again.stdout) {
-				t.Fatalf("second start printed a key again: %q", again.stdout)
-			}
 			if status, _ := again.graphql(t, key, `{ account { id } }`); status != 200 {
 				t.Fatalf("first key after restart: %d", status)
+			}
+			// Anything printed before the listener is in the pipe by now.
+			time.Sleep(200 * time.Millisecond)
+			if keyRE.MatchString(again.stdout()) {
+				t.Fatalf("second start printed a key again: %q", again.stdout())
 			}
 		})
 	}

@@ -41,7 +41,37 @@ type Env struct {
 // the test says so.
 func Start(t testing.TB, dialect string) *Env {
 	t.Helper()
-	st := storetest.Open(t, dialect)
+	return StartWith(t, dialect, Options{})
+}
+
+// Options tune StartWith.
+type Options struct {
+	// OnQuery, when set, observes every SQL statement the server's ent
+	// client sends (see store.Config.OnQuery). Statements of the test's
+	// own setup through Env (accounts, keys) are reported too.
+	OnQuery func(ctx context.Context, query string)
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, dialect string, opts Options) *Env {
+	t.Helper()
+	var st *store.Store
+	if opts.OnQuery == nil {
+		st = storetest.Open(t, dialect)
+	} else {
+		cfg := storetest.Fresh(t, dialect)
+		cfg.OnQuery = opts.OnQuery
+		ctx := context.Background()
+		var err error
+		st, err = store.Open(ctx, cfg)
+		if err != nil {
+			t.Fatalf("apitest: %v", err)
+		}
+		t.Cleanup(func() { st.Close() }) // before Fresh's schema drop
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatalf("apitest: %v", err)
+		}
+	}
 	clk := clock.NewFake(time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {

@@ -449,7 +449,7 @@ func (s *Service) Create(ctx context.Context, in DraftInput) (*ent.Invoice, erro
 			SetMemo(h.memo).
 			SetFooter(h.footer).
 			SetCustomFields(h.customFields).
-			SetMetadata(h.metadata).
+			SetMetadata(orEmpty(h.metadata)).
 			SetDiscounts(h.discounts).
 			AddDefaultTaxRateIDs(h.defaultRateIDs...).
 			SetStartingBalance(cus.Balance)
@@ -458,7 +458,7 @@ func (s *Service) Create(ctx context.Context, in DraftInput) (*ent.Invoice, erro
 		if err != nil {
 			return fmt.Errorf("create invoice: %w", err)
 		}
-		if err := insertLines(ctx, tx, inv, 0, lines, result); err != nil {
+		if err := insertLines(ctx, tx, inv, 0, lines, h.defaultRateIDs, result); err != nil {
 			return err
 		}
 		if err := record(ctx, tx, inv, "create", "", invoice.StatusDraft, ""); err != nil {
@@ -470,7 +470,17 @@ func (s *Service) Create(ctx context.Context, in DraftInput) (*ent.Invoice, erro
 	return detach(out, err)
 }
 
-func insertLines(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, firstPosition int, lines []lineDraft, result computed) error {
+// effectiveRates are the rates a line's tax_rates edge stores: its own when
+// it sets them, else the invoice's defaults. The API lists them as the
+// rates applied; tax_rates_set tells which they are.
+func (l lineDraft) effectiveRates(defaults []string) []string {
+	if l.ratesSet {
+		return l.rateIDs
+	}
+	return defaults
+}
+
+func insertLines(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, firstPosition int, lines []lineDraft, defaults []string, result computed) error {
 	if len(lines) == 0 {
 		return nil
 	}
@@ -490,12 +500,12 @@ func insertLines(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, firstPositio
 			SetTaxRatesSet(l.ratesSet).
 			SetNillablePeriodStart(l.periodStart).
 			SetNillablePeriodEnd(l.periodEnd).
-			SetMetadata(l.metadata).
+			SetMetadata(orEmpty(l.metadata)).
 			SetAmount(lr.amount).
 			SetDiscountAmount(lr.discount).
 			SetInvoiceDiscountAmount(lr.invoiceDiscount).
 			SetTaxAmounts(lr.taxes).
-			AddTaxRateIDs(l.rateIDs...)
+			AddTaxRateIDs(l.effectiveRates(defaults)...)
 	}
 	if err := tx.InvoiceLine.CreateBulk(builders...).Exec(ctx); err != nil {
 		return fmt.Errorf("create lines: %w", err)
@@ -524,7 +534,7 @@ func (s *Service) Update(ctx context.Context, id string, in DraftInput) (*ent.In
 			if err := errs.Err(); err != nil {
 				return err
 			}
-			out, err = tx.Invoice.UpdateOne(inv).SetMemo(h.memo).SetMetadata(h.metadata).Save(ctx)
+			out, err = tx.Invoice.UpdateOne(inv).SetMemo(h.memo).SetMetadata(orEmpty(h.metadata)).Save(ctx)
 			return err
 		}
 		if in.Currency != nil {
@@ -610,8 +620,12 @@ func draftOf(l *ent.InvoiceLine) lineDraft {
 		periodEnd:   l.PeriodEnd,
 		metadata:    l.Metadata,
 	}
-	for _, t := range l.Edges.TaxRates {
-		d.rateIDs = append(d.rateIDs, t.ID)
+	// A line without its own rates stores the invoice defaults it uses;
+	// they are not its own.
+	if l.TaxRatesSet {
+		for _, t := range l.Edges.TaxRates {
+			d.rateIDs = append(d.rateIDs, t.ID)
+		}
 	}
 	return d
 }
@@ -634,7 +648,7 @@ func (s *Service) save(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st *dr
 			SetMemo(h.memo).
 			SetFooter(h.footer).
 			SetCustomFields(h.customFields).
-			SetMetadata(h.metadata).
+			SetMetadata(orEmpty(h.metadata)).
 			SetDiscounts(h.discounts).
 			ClearDefaultTaxRates().
 			AddDefaultTaxRateIDs(h.defaultRateIDs...)
@@ -671,20 +685,20 @@ func (s *Service) save(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st *dr
 			SetTaxRatesSet(l.ratesSet).
 			SetNillablePeriodStart(l.periodStart).
 			SetNillablePeriodEnd(l.periodEnd).
-			SetMetadata(l.metadata).
+			SetMetadata(orEmpty(l.metadata)).
 			SetAmount(lr.amount).
 			SetDiscountAmount(lr.discount).
 			SetInvoiceDiscountAmount(lr.invoiceDiscount).
 			SetTaxAmounts(lr.taxes).
 			ClearTaxRates().
-			AddTaxRateIDs(l.rateIDs...).
+			AddTaxRateIDs(l.effectiveRates(st.header.defaultRateIDs)...).
 			Exec(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("update line %d: %w", i, err)
 		}
 	}
 	if len(fresh) > 0 {
-		if err := insertLines(ctx, tx, inv, len(st.lines)-len(fresh), fresh, result); err != nil {
+		if err := insertLines(ctx, tx, inv, len(st.lines)-len(fresh), fresh, st.header.defaultRateIDs, result); err != nil {
 			return nil, err
 		}
 	}

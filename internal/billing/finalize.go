@@ -10,11 +10,13 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/totals"
 	"github.com/remitbilling/remit/internal/usererr"
@@ -91,6 +93,17 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 		u.SetNumber(number)
 		u.SetIssuerSnapshot(issuerOf(acct)).SetCustomerSnapshot(buyerOf(cus))
 
+		// A revision replaces its original, which is voided first so the
+		// balance it used goes back to the customer and on to the revision.
+		if original != nil {
+			if err := s.voidLocked(ctx, tx, original, cus, now, "superseded by revision "+number); err != nil {
+				return err
+			}
+			if err := tx.Invoice.UpdateOne(original).SetLatestRevisionID(inv.ID).Exec(ctx); err != nil {
+				return fmt.Errorf("link revision: %w", err)
+			}
+		}
+
 		// The customer's balance: credit reduces what is due, a debit adds
 		// to it. The ledger records what moved.
 		applied, due := totals.ApplyBalance(inv.Total, cus.Balance)
@@ -132,7 +145,9 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 		if err != nil {
 			return fmt.Errorf("finalize invoice: %w", err)
 		}
-		if err := record(ctx, tx, out, "finalize", invoice.StatusDraft, invoice.StatusOpen, "number "+number); err != nil {
+		// Finalized, then maybe paid, at the same instant: in that order.
+		steps := stepIDs(2, now)
+		if err := recordAt(ctx, tx, out, now, steps[0], "finalize", invoice.StatusDraft, invoice.StatusOpen, "number "+number); err != nil {
 			return err
 		}
 		if paid {
@@ -140,16 +155,8 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 			if tooSmall {
 				note = "amount due below the minimum charge; moved to the customer's balance"
 			}
-			if err := record(ctx, tx, out, "mark_paid", invoice.StatusOpen, invoice.StatusPaid, note); err != nil {
+			if err := recordAt(ctx, tx, out, now, steps[1], "mark_paid", invoice.StatusOpen, invoice.StatusPaid, note); err != nil {
 				return err
-			}
-		}
-		if original != nil {
-			if err := s.voidLocked(ctx, tx, original, now, "superseded by revision "+number); err != nil {
-				return err
-			}
-			if err := tx.Invoice.UpdateOne(original).SetLatestRevisionID(out.ID).Exec(ctx); err != nil {
-				return fmt.Errorf("link revision: %w", err)
 			}
 		}
 		return nil
@@ -215,8 +222,11 @@ func buyerOf(c *ent.Customer) *values.Party {
 	}
 }
 
-// voidLocked voids an invoice the caller has loaded in tx.
-func (s *Service) voidLocked(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, now time.Time, note string) error {
+// voidLocked voids an invoice the caller has loaded in tx. The customer's
+// balance the invoice used at finalization goes back to the customer
+// (Stripe's unapplied_from_invoice); cus is the invoice's customer when
+// the caller holds it already, else nil.
+func (s *Service) voidLocked(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, cus *ent.Customer, now time.Time, note string) error {
 	to, err := Next(inv.Status, ActionVoid)
 	if err != nil {
 		return usererr.New(usererr.InvalidTransition, err.Error(), "id")
@@ -224,5 +234,23 @@ func (s *Service) voidLocked(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, 
 	if err := tx.Invoice.UpdateOne(inv).SetStatus(to).SetVoidedAt(now).Exec(ctx); err != nil {
 		return fmt.Errorf("void invoice: %w", err)
 	}
-	return record(ctx, tx, inv, "void", inv.Status, to, note)
+	if inv.AppliedBalance != 0 {
+		if cus == nil {
+			// A customer deleted since keeps its ledger: lock it all the same.
+			q := tx.Customer.Query().Where(customer.ID(inv.CustomerID))
+			if dbtx.Locking(s.dialect) {
+				q = q.ForUpdate()
+			}
+			if cus, err = q.Only(ctx); err != nil {
+				return fmt.Errorf("load customer: %w", err)
+			}
+		}
+		if _, err := customers.Post(ctx, tx, cus, customers.Entry{
+			Amount: inv.AppliedBalance, Currency: inv.Currency, Type: balancetransaction.TypeUnappliedFromInvoice,
+			Description: "Unapplied from voided invoice " + deref(inv.Number), InvoiceID: inv.ID,
+		}); err != nil {
+			return err
+		}
+	}
+	return recordAt(ctx, tx, inv, now, "", "void", inv.Status, to, note)
 }

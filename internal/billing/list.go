@@ -49,8 +49,12 @@ func (f Filter) Apply(ctx context.Context, q *ent.InvoiceQuery) *ent.InvoiceQuer
 		q = q.Where(invoice.DueDateLT(*f.DueBefore))
 	}
 	if f.PastDue != nil {
+		// DueDateNotNil keeps the predicate true or false, never NULL, so
+		// its negation keeps invoices without a due date (drafts, automatic
+		// collection) instead of dropping them.
 		pastDue := invoice.And(
 			invoice.StatusIn(invoice.StatusOpen, invoice.StatusUncollectible),
+			invoice.DueDateNotNil(),
 			invoice.DueDateLT(clock.Now(ctx)),
 		)
 		if *f.PastDue {

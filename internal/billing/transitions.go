@@ -23,7 +23,7 @@ func (s *Service) Void(ctx context.Context, id string) (*ent.Invoice, error) {
 		if err != nil {
 			return err
 		}
-		if err := s.voidLocked(ctx, tx, inv, clock.Now(ctx), ""); err != nil {
+		if err := s.voidLocked(ctx, tx, inv, nil, clock.Now(ctx), ""); err != nil {
 			return err
 		}
 		out, err = tx.Invoice.Get(ctx, id)
@@ -185,7 +185,7 @@ func (s *Service) copyOf(ctx context.Context, id string, action Action) (*ent.In
 			SetMemo(h.memo).
 			SetFooter(h.footer).
 			SetCustomFields(h.customFields).
-			SetMetadata(h.metadata).
+			SetMetadata(orEmpty(h.metadata)).
 			SetDiscounts(h.discounts).
 			AddDefaultTaxRateIDs(h.defaultRateIDs...).
 			SetStartingBalance(cus.Balance)
@@ -202,12 +202,21 @@ func (s *Service) copyOf(ctx context.Context, id string, action Action) (*ent.In
 		if err != nil {
 			return fmt.Errorf("create copy: %w", err)
 		}
-		if err := insertLines(ctx, tx, out, 0, st.lines, result); err != nil {
+		if err := insertLines(ctx, tx, out, 0, st.lines, h.defaultRateIDs, result); err != nil {
 			return err
 		}
 		return record(ctx, tx, out, strings.ToLower(string(action)), "", invoice.StatusDraft, note)
 	})
 	return detach(out, err)
+}
+
+// orEmpty returns m, or an empty map for nil: the API's metadata is a
+// non-null object, so a stored null would fail every read of the invoice.
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 func deref(s *string) string {

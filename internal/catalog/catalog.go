@@ -27,6 +27,15 @@ func notFound(what string, field ...string) error {
 	return usererr.New(usererr.NotFound, "no such "+what, field...)
 }
 
+// orEmpty returns m, or an empty map for nil: the API's metadata is a
+// non-null object, so a stored null would fail every read of the object.
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
 // text trims s and checks its length in characters.
 func text(errs *usererr.List, s *string, max int, required bool, field string) {
 	if s == nil {
@@ -79,9 +88,9 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (*ent.Prod
 	if in.UnitLabel != nil {
 		c.SetUnitLabel(*in.UnitLabel)
 	}
-	if in.Metadata != nil {
-		c.SetMetadata(in.Metadata)
-	}
+	// Metadata is never null in the API: store an empty map when none
+	// is given.
+	c.SetMetadata(orEmpty(in.Metadata))
 	p, err := c.Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("create product: %w", err)
@@ -166,9 +175,7 @@ func (s *Service) CreatePrice(ctx context.Context, in PriceInput) (*ent.Price, e
 		SetCurrency(cur).
 		SetUnitAmount(amount.String()).
 		SetNickname(in.Nickname)
-	if in.Metadata != nil {
-		c.SetMetadata(in.Metadata)
-	}
+	c.SetMetadata(orEmpty(in.Metadata))
 	p, err := c.Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("create price: %w", err)
@@ -307,9 +314,7 @@ func (s *Service) CreateTaxRate(ctx context.Context, in TaxRateInput) (*ent.TaxR
 	if in.Active != nil {
 		c.SetActive(*in.Active)
 	}
-	if in.Metadata != nil {
-		c.SetMetadata(in.Metadata)
-	}
+	c.SetMetadata(orEmpty(in.Metadata))
 	r, err := c.Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("create tax rate: %w", err)

@@ -33,7 +33,9 @@ type Service struct {
 }
 
 // New returns a Service on db, whose SQL dialect is dialect.
-func New(db *ent.Client, dialect string) *Service { return &Service{db: db, dialect: dialect} }
+func New(db *ent.Client, dialect string) *Service {
+	return &Service{db: db, dialect: dialect}
+}
 
 // Lock loads a live customer inside tx, holding its row against concurrent
 // balance moves until tx ends where the database needs that said.
@@ -210,9 +212,8 @@ func (s *Service) Create(ctx context.Context, in Input) (*Created, error) {
 		if in.SetTaxIDs {
 			c.SetTaxIds(in.TaxIDs)
 		}
-		if in.Metadata != nil {
-			c.SetMetadata(dropEmpty(in.Metadata))
-		}
+		// Never null: the API's metadata is a non-null object.
+		c.SetMetadata(dropEmpty(in.Metadata))
 		prefix, err := s.prefix(ctx, tx, in.InvoicePrefix, "")
 		if err != nil {
 			return err

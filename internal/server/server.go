@@ -59,6 +59,7 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger) *
 		Accounts: accounts.New(db),
 		idem:     idempotency.NewStore(db),
 	}
+	graph.PrepareClient(db)
 	resolver := &graph.Resolver{
 		DB:        db,
 		Accounts:  s.Accounts,

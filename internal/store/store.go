@@ -43,6 +43,12 @@ const (
 type Config struct {
 	DataDir     string // SQLite file lives at DataDir/remit.db (dir created 0o700 if missing)
 	DatabaseURL string // if set (postgres://… or postgresql://…), use PostgreSQL instead
+
+	// OnQuery, when set, is called with every SQL statement the ent client
+	// sends (Exec and Query, in and out of transactions) before it runs,
+	// with the context of the call. For tests and diagnostics: it runs on
+	// the request path, so keep it cheap.
+	OnQuery func(ctx context.Context, query string)
 }
 
 // Store is an open database with its ent client.
@@ -60,12 +66,12 @@ type Store struct {
 // Migrate (or check Pending) before serving.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.DatabaseURL != "" {
-		return openPostgres(ctx, cfg.DatabaseURL)
+		return openPostgres(ctx, cfg.DatabaseURL, cfg.OnQuery)
 	}
 	if cfg.DataDir == "" {
 		return nil, errors.New("store: neither DataDir nor DatabaseURL is set")
 	}
-	return openSQLite(ctx, cfg.DataDir)
+	return openSQLite(ctx, cfg.DataDir, cfg.OnQuery)
 }
 
 // Close closes the client and its connection pool.
@@ -84,7 +90,7 @@ func sqliteDSN(path string) string {
 	return "file:" + esc + "?_fk=1&_journal_mode=WAL&_busy_timeout=10000&_synchronous=FULL&_txlock=immediate"
 }
 
-func openSQLite(ctx context.Context, dataDir string) (*Store, error) {
+func openSQLite(ctx context.Context, dataDir string, onQuery func(context.Context, string)) (*Store, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
 	}
@@ -113,14 +119,14 @@ func openSQLite(ctx context.Context, dataDir string) (*Store, error) {
 	}
 	drv := newSerialDriver(entsql.OpenDB(dialect.SQLite, db))
 	return &Store{
-		Client:  ent.NewClient(ent.Driver(drv)),
+		Client:  ent.NewClient(ent.Driver(observe(drv, onQuery))),
 		DB:      db,
 		Dialect: dialect.SQLite,
 		wlock:   drv.lock,
 	}, nil
 }
 
-func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
+func openPostgres(ctx context.Context, rawURL string, onQuery func(context.Context, string)) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		// The error would echo the URL, password included.
@@ -143,7 +149,7 @@ func openPostgres(ctx context.Context, rawURL string) (*Store, error) {
 		return nil, fmt.Errorf("store: open postgres %s: %w", u.Redacted(), err)
 	}
 	return &Store{
-		Client:  ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, db))),
+		Client:  ent.NewClient(ent.Driver(observe(entsql.OpenDB(dialect.Postgres, db), onQuery))),
 		DB:      db,
 		Dialect: dialect.Postgres,
 	}, nil

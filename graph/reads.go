@@ -1,0 +1,84 @@
+package graph
+
+import (
+	"context"
+	"slices"
+
+	entgo "entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/invoiceline"
+	"github.com/remitbilling/remit/ent/invoicetransition"
+)
+
+// PrepareClient installs the query interceptors the API's reads rely on.
+// Call it once, on the client the resolvers read through:
+//
+//   - entgql prunes selected columns to the GraphQL fields asked for, but
+//     every Money field renders in its row's currency, which clients rarely
+//     select: rows carrying money always read their currency column;
+//   - ent's edge loaders do not order, and PostgreSQL returns rows in no
+//     particular order without ORDER BY: an invoice's lines read in
+//     position order, its history in time order.
+func PrepareClient(db *ent.Client) {
+	db.Invoice.Intercept(reading(func(q *ent.InvoiceQuery) {
+		q.Modify(selectAlso(invoice.FieldCurrency))
+	}))
+	db.InvoiceLine.Intercept(reading(func(q *ent.InvoiceLineQuery) {
+		q.Order(ent.Asc(invoiceline.FieldPosition), ent.Asc(invoiceline.FieldID))
+		q.Modify(selectAlso(invoiceline.FieldCurrency, invoiceline.FieldPosition))
+	}))
+	db.InvoiceTransition.Intercept(reading(func(q *ent.InvoiceTransitionQuery) {
+		q.Order(ent.Asc(invoicetransition.FieldCreatedAt), ent.Asc(invoicetransition.FieldID))
+		q.Modify(selectAlso(invoicetransition.FieldCreatedAt))
+	}))
+	db.Customer.Intercept(reading(func(q *ent.CustomerQuery) {
+		q.Modify(selectAlso(customer.FieldCurrency))
+	}))
+	db.BalanceTransaction.Intercept(reading(func(q *ent.BalanceTransactionQuery) {
+		q.Modify(selectAlso(balancetransaction.FieldCurrency))
+	}))
+}
+
+// reading returns an interceptor applying adjust to queries of type Q that
+// load entities (not counts or single columns). Eager loads run in their
+// parent's query context, whose operation is a read too.
+func reading[Q ent.Query](adjust func(Q)) ent.Interceptor {
+	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+			if tq, ok := q.(Q); ok && loadsRows(ctx) {
+				adjust(tq)
+			}
+			return next.Query(ctx, q)
+		})
+	})
+}
+
+func loadsRows(ctx context.Context) bool {
+	qc := entgo.QueryFromContext(ctx)
+	if qc == nil {
+		return false
+	}
+	switch qc.Op {
+	case entgo.OpQueryAll, entgo.OpQueryOnly, entgo.OpQueryFirst:
+		return true
+	}
+	return false
+}
+
+// selectAlso adds columns to a selection that lacks them; a read of every
+// column already has them.
+func selectAlso(columns ...string) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		selected := s.SelectedColumns()
+		for _, c := range columns {
+			if qc := s.C(c); !slices.Contains(selected, qc) {
+				s.AppendSelect(qc)
+			}
+		}
+	}
+}
