@@ -156,6 +156,18 @@ func (r *invoiceLineResolver) TaxAmounts(ctx context.Context, obj *ent.InvoiceLi
 	return model.TaxAmounts(obj.TaxAmounts, obj.Currency), nil
 }
 
+// Invoice is the resolver for the invoice field.
+func (r *invoicePayloadResolver) Invoice(ctx context.Context, obj *model.InvoicePayload) (*ent.Invoice, error) {
+	if obj.Invoice == nil {
+		return nil, nil
+	}
+	q, err := r.DB.Invoice.Query().Where(invoice.ID(obj.Invoice.ID)).CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return orNil(q.Only(ctx))
+}
+
 // FromStatus is the resolver for the fromStatus field.
 func (r *invoiceTransitionResolver) FromStatus(ctx context.Context, obj *ent.InvoiceTransition) (*invoice.Status, error) {
 	if obj.FromStatus == "" {
@@ -188,6 +200,11 @@ func (r *Resolver) Invoice() generated.InvoiceResolver { return &invoiceResolver
 // InvoiceLine returns generated.InvoiceLineResolver implementation.
 func (r *Resolver) InvoiceLine() generated.InvoiceLineResolver { return &invoiceLineResolver{r} }
 
+// InvoicePayload returns generated.InvoicePayloadResolver implementation.
+func (r *Resolver) InvoicePayload() generated.InvoicePayloadResolver {
+	return &invoicePayloadResolver{r}
+}
+
 // InvoiceTransition returns generated.InvoiceTransitionResolver implementation.
 func (r *Resolver) InvoiceTransition() generated.InvoiceTransitionResolver {
 	return &invoiceTransitionResolver{r}
@@ -200,6 +217,7 @@ type (
 	discountResolver          struct{ *Resolver }
 	invoiceResolver           struct{ *Resolver }
 	invoiceLineResolver       struct{ *Resolver }
+	invoicePayloadResolver    struct{ *Resolver }
 	invoiceTransitionResolver struct{ *Resolver }
 	partyResolver             struct{ *Resolver }
 )

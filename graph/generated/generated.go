@@ -45,6 +45,7 @@ type ResolverRoot interface {
 	Discount() DiscountResolver
 	Invoice() InvoiceResolver
 	InvoiceLine() InvoiceLineResolver
+	InvoicePayload() InvoicePayloadResolver
 	InvoiceTransition() InvoiceTransitionResolver
 	Mutation() MutationResolver
 	Party() PartyResolver
@@ -528,6 +529,9 @@ type InvoiceLineResolver interface {
 
 	TaxRatesOverridden(ctx context.Context, obj *ent.InvoiceLine) (bool, error)
 	TaxAmounts(ctx context.Context, obj *ent.InvoiceLine) ([]*model.TaxAmount, error)
+}
+type InvoicePayloadResolver interface {
+	Invoice(ctx context.Context, obj *model.InvoicePayload) (*ent.Invoice, error)
 }
 type InvoiceTransitionResolver interface {
 	FromStatus(ctx context.Context, obj *ent.InvoiceTransition) (*invoice.Status, error)
@@ -9751,7 +9755,7 @@ func (ec *executionContext) _InvoicePayload_invoice(ctx context.Context, field g
 			return ec.fieldContext_InvoicePayload_invoice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Invoice, nil
+			return ec.Resolvers.InvoicePayload().Invoice(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
@@ -9765,8 +9769,8 @@ func (ec *executionContext) fieldContext_InvoicePayload_invoice(_ context.Contex
 	fc = &graphql.FieldContext{
 		Object:     "InvoicePayload",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Invoice(ctx, field)
 		},
@@ -19441,14 +19445,47 @@ func (ec *executionContext) _InvoicePayload(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("InvoicePayload")
 		case "invoice":
-			out.Values[i] = ec._InvoicePayload_invoice(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._InvoicePayload_invoice(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "userErrors":
 			out.Values[i] = ec._InvoicePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -440,20 +440,7 @@ func (s *Service) Create(ctx context.Context, in DraftInput) (*ent.Invoice, erro
 		if err != nil {
 			return err
 		}
-		create := tx.Invoice.Create().
-			SetCustomerID(cus.ID).
-			SetCurrency(h.currency).
-			SetCollectionMethod(h.collectionMethod).
-			SetNillableDaysUntilDue(h.daysUntilDue).
-			SetNillableDueDate(h.dueDate).
-			SetMemo(h.memo).
-			SetFooter(h.footer).
-			SetCustomFields(h.customFields).
-			SetMetadata(orEmpty(h.metadata)).
-			SetDiscounts(h.discounts).
-			AddDefaultTaxRateIDs(h.defaultRateIDs...).
-			SetStartingBalance(cus.Balance)
-		setTotals(create.Mutation(), result)
+		create := newDraft(tx, cus, h, result)
 		inv, err := create.Save(ctx)
 		if err != nil {
 			return fmt.Errorf("create invoice: %w", err)
@@ -468,6 +455,26 @@ func (s *Service) Create(ctx context.Context, in DraftInput) (*ent.Invoice, erro
 		return nil
 	})
 	return detach(out, err)
+}
+
+// newDraft builds the row of a new draft for cus from a validated header
+// and its computed totals.
+func newDraft(tx *ent.Tx, cus *ent.Customer, h header, result computed) *ent.InvoiceCreate {
+	create := tx.Invoice.Create().
+		SetCustomerID(cus.ID).
+		SetCurrency(h.currency).
+		SetCollectionMethod(h.collectionMethod).
+		SetNillableDaysUntilDue(h.daysUntilDue).
+		SetNillableDueDate(h.dueDate).
+		SetMemo(h.memo).
+		SetFooter(h.footer).
+		SetCustomFields(h.customFields).
+		SetMetadata(orEmpty(h.metadata)).
+		SetDiscounts(h.discounts).
+		AddDefaultTaxRateIDs(h.defaultRateIDs...).
+		SetStartingBalance(cus.Balance)
+	setTotals(create.Mutation(), result)
+	return create
 }
 
 // effectiveRates are the rates a line's tax_rates edge stores: its own when

@@ -176,19 +176,7 @@ func (s *Service) copyOf(ctx context.Context, id string, action Action) (*ent.In
 		if err != nil {
 			return err
 		}
-		create := tx.Invoice.Create().
-			SetCustomerID(cus.ID).
-			SetCurrency(h.currency).
-			SetCollectionMethod(h.collectionMethod).
-			SetNillableDaysUntilDue(h.daysUntilDue).
-			SetNillableDueDate(h.dueDate).
-			SetMemo(h.memo).
-			SetFooter(h.footer).
-			SetCustomFields(h.customFields).
-			SetMetadata(orEmpty(h.metadata)).
-			SetDiscounts(h.discounts).
-			AddDefaultTaxRateIDs(h.defaultRateIDs...).
-			SetStartingBalance(cus.Balance)
+		create := newDraft(tx, cus, h, result)
 		note := ""
 		if action == ActionRevise {
 			create.SetFromInvoiceID(src.ID)
@@ -197,7 +185,6 @@ func (s *Service) copyOf(ctx context.Context, id string, action Action) (*ent.In
 			create.SetDuplicatedFromID(src.ID)
 			note = "duplicate of " + firstNonEmpty(deref(src.Number), src.ID)
 		}
-		setTotals(create.Mutation(), result)
 		out, err = create.Save(ctx)
 		if err != nil {
 			return fmt.Errorf("create copy: %w", err)
