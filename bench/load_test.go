@@ -1,0 +1,126 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// opFunc performs operation i; steps receives the latency of its parts
+// (for an invoice: create and finalize), if it has any.
+type opFunc func(ctx context.Context, i int, steps *[2]time.Duration) error
+
+// phase is the outcome of one or more runs of operations by concurrent
+// workers.
+type phase struct {
+	n     int
+	lat   latencies    // per operation
+	steps [2]latencies // per part of an operation
+	// Steady-state throughput: count operations completed over span,
+	// leaving out the ramp-up (the first `workers` completions) and the
+	// drain (the last `workers`), when fewer than all workers are busy.
+	count int
+	span  time.Duration
+	// cpu is the CPU time this process (server, client and runtime alike)
+	// used during the run.
+	cpu time.Duration
+	err error
+}
+
+// cpuPerOp is the process CPU time per operation, in ms.
+func (p *phase) cpuPerOp() float64 {
+	if p.n == 0 {
+		return 0
+	}
+	return float64(p.cpu) / float64(time.Millisecond) / float64(p.n)
+}
+
+// perSec is the steady-state throughput in operations per second.
+func (p *phase) perSec() float64 {
+	if p.span <= 0 {
+		return 0
+	}
+	return float64(p.count) / p.span.Seconds()
+}
+
+func (p *phase) add(q phase) {
+	p.n += q.n
+	p.lat = append(p.lat, q.lat...)
+	p.steps[0] = append(p.steps[0], q.steps[0]...)
+	p.steps[1] = append(p.steps[1], q.steps[1]...)
+	p.count += q.count
+	p.span += q.span
+	p.cpu += q.cpu
+	if p.err == nil {
+		p.err = q.err
+	}
+}
+
+// runPhase runs operations first..first+n-1 on `workers` goroutines, each
+// taking the next operation as soon as it is done with one (a closed loop,
+// like clients that wait for each response). The first error stops the
+// phase.
+func runPhase(workers, n, first int, fn opFunc) phase {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		next atomic.Int64
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		out  = phase{n: n, lat: make(latencies, 0, n)}
+		ends = make([]time.Time, 0, n)
+	)
+	start, cpu0 := time.Now(), selfCPU()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var (
+				lat   latencies
+				steps [2]latencies
+				done  []time.Time
+			)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					break
+				}
+				var st [2]time.Duration
+				t0 := time.Now()
+				if err := fn(ctx, first+i, &st); err != nil {
+					mu.Lock()
+					if out.err == nil {
+						out.err = fmt.Errorf("operation %d: %w", first+i, err)
+					}
+					mu.Unlock()
+					cancel()
+					break
+				}
+				t1 := time.Now()
+				lat = append(lat, t1.Sub(t0))
+				steps[0] = append(steps[0], st[0])
+				steps[1] = append(steps[1], st[1])
+				done = append(done, t1)
+			}
+			mu.Lock()
+			out.lat = append(out.lat, lat...)
+			out.steps[0] = append(out.steps[0], steps[0]...)
+			out.steps[1] = append(out.steps[1], steps[1]...)
+			ends = append(ends, done...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	end := time.Now()
+	out.cpu = time.Duration((selfCPU() - cpu0) * float64(time.Second))
+	slices.SortFunc(ends, func(a, b time.Time) int { return a.Compare(b) })
+	if a, b := workers-1, len(ends)-workers; len(ends) >= 4*workers && b > a {
+		out.count, out.span = b-a, ends[b].Sub(ends[a])
+	} else {
+		out.count, out.span = len(ends), end.Sub(start)
+	}
+	return out
+}
