@@ -54,28 +54,61 @@ func (l writeLock) unlock() { <-l }
 // write through the non-transactional client inside a transaction: both wait
 // for the lock the goroutine already holds.
 type serialDriver struct {
-	drv  *entsql.Driver
-	lock writeLock
+	drv   *entsql.Driver
+	lock  writeLock
+	group *group
 }
 
 var _ dialect.Driver = (*serialDriver)(nil)
 
 func newSerialDriver(drv *entsql.Driver) *serialDriver {
-	return &serialDriver{drv: drv, lock: newWriteLock()}
+	lock := newWriteLock()
+	return &serialDriver{drv: drv, lock: lock, group: &group{drv: drv, lock: lock}}
+}
+
+// acquire takes the writer lock, counting the caller as queued meanwhile so
+// an open group waits for it (see group.settle).
+func (d *serialDriver) acquire(ctx context.Context) error {
+	d.group.waiting.Add(1)
+	err := d.lock.lock(ctx)
+	d.group.waiting.Add(-1)
+	if err != nil {
+		// The group may have stayed open for us: make sure it commits.
+		go d.group.flush()
+	}
+	return err
+}
+
+// acquireAlone takes the writer lock for a statement outside any
+// transaction, committing an open group first: the statement runs on
+// another connection, which SQLite would block behind the group's lock.
+func (d *serialDriver) acquireAlone(ctx context.Context) error {
+	if err := d.acquire(ctx); err != nil {
+		return err
+	}
+	d.group.commit()
+	return nil
 }
 
 // Dialect implements dialect.Driver.
 func (d *serialDriver) Dialect() string { return d.drv.Dialect() }
 
 // Close implements dialect.Driver.
-func (d *serialDriver) Close() error { return d.drv.Close() }
+// It commits an open group first, so nothing acknowledged is lost.
+func (d *serialDriver) Close() error {
+	if err := d.lock.lock(context.Background()); err == nil {
+		d.group.commit()
+		d.lock.unlock()
+	}
+	return d.drv.Close()
+}
 
 // DB returns the underlying pool.
 func (d *serialDriver) DB() *sql.DB { return d.drv.DB() }
 
 // Exec implements dialect.ExecQuerier; it holds the writer lock.
 func (d *serialDriver) Exec(ctx context.Context, query string, args, v any) error {
-	if err := d.lock.lock(ctx); err != nil {
+	if err := d.acquireAlone(ctx); err != nil {
 		return err
 	}
 	defer d.lock.unlock()
@@ -84,7 +117,7 @@ func (d *serialDriver) Exec(ctx context.Context, query string, args, v any) erro
 
 // ExecContext backs ent.Client.ExecContext; it holds the writer lock.
 func (d *serialDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := d.lock.lock(ctx); err != nil {
+	if err := d.acquireAlone(ctx); err != nil {
 		return nil, err
 	}
 	defer d.lock.unlock()
@@ -98,7 +131,7 @@ func (d *serialDriver) Query(ctx context.Context, query string, args, v any) err
 	if !isWriteQuery(query) {
 		return d.drv.Query(ctx, query, args, v)
 	}
-	if err := d.lock.lock(ctx); err != nil {
+	if err := d.acquireAlone(ctx); err != nil {
 		return err
 	}
 	if err := d.drv.Query(ctx, query, args, v); err != nil {
@@ -126,56 +159,18 @@ func (d *serialDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 }
 
 // BeginTx backs ent.Client.BeginTx. The DSN makes every transaction BEGIN
-// IMMEDIATE, read-only ones included, so every transaction is a writer.
+// IMMEDIATE, read-only ones included, so every transaction is a writer. It
+// joins the open commit group, if any (see group).
 func (d *serialDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
-	if err := d.lock.lock(ctx); err != nil {
+	if err := d.acquire(ctx); err != nil {
 		return nil, err
 	}
-	tx, err := d.drv.BeginTx(ctx, opts)
+	tx, err := d.group.begin(ctx, opts)
 	if err != nil {
 		d.lock.unlock()
 		return nil, err
 	}
-	release := sync.OnceFunc(d.lock.unlock)
-	// database/sql rolls the transaction back when ctx ends; let the next
-	// writer in then, even if the owner never calls Rollback.
-	stop := context.AfterFunc(ctx, release)
-	return &serialTx{Tx: tx, release: release, stop: stop}, nil
-}
-
-// serialTx releases the writer lock when the transaction ends.
-type serialTx struct {
-	dialect.Tx
-	release func()
-	stop    func() bool
-}
-
-func (t *serialTx) end() {
-	t.stop()
-	t.release()
-}
-
-// Commit commits and releases the writer lock, even on error (a failed
-// COMMIT leaves no transaction open in database/sql).
-func (t *serialTx) Commit() error {
-	defer t.end()
-	return t.Tx.Commit()
-}
-
-// Rollback rolls back and releases the writer lock.
-func (t *serialTx) Rollback() error {
-	defer t.end()
-	return t.Tx.Rollback()
-}
-
-// ExecContext backs ent.Tx's ExecContext.
-func (t *serialTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.Tx.(*entsql.Tx).ExecContext(ctx, query, args...)
-}
-
-// QueryContext backs ent.Tx's QueryContext.
-func (t *serialTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.Tx.(*entsql.Tx).QueryContext(ctx, query, args...)
+	return tx, nil
 }
 
 // unlockingRows releases the writer lock when the rows are closed.

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 )
 
@@ -48,8 +47,7 @@ func openSerial(t *testing.T) (*Store, *serialDriver) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	drv := newSerialDriver(entsql.OpenDB(dialect.SQLite, st.DB))
-	drv.lock = st.wlock // share the store's lock, as the client does
+	drv := st.serial
 	if err := drv.Exec(context.Background(), "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)", []any{}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -259,11 +259,12 @@ func (s *Store) migrateSQLite(ctx context.Context, conn *sql.Conn, migs []migrat
 }
 
 func (s *Store) applySQLite(ctx context.Context, conn *sql.Conn, m migration) error {
-	if s.wlock != nil {
-		if err := s.wlock.lock(ctx); err != nil {
+	if s.serial != nil {
+		// Commits any open write group: DDL runs on another connection.
+		if err := s.serial.acquireAlone(ctx); err != nil {
 			return err
 		}
-		defer s.wlock.unlock()
+		defer s.serial.lock.unlock()
 	}
 	// BEGIN IMMEDIATE (the DSN's _txlock): holds the database write lock
 	// from the start, so the check below cannot race another process.

@@ -57,9 +57,9 @@ type Store struct {
 	DB      *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres from entgo.io/ent/dialect
 
-	// wlock is the in-process writer lock of a SQLite store (nil on
-	// PostgreSQL); Migrate takes it around each migration transaction.
-	wlock writeLock
+	// serial is the writer-serializing driver of a SQLite store (nil on
+	// PostgreSQL); migrations take its lock too.
+	serial *serialDriver
 }
 
 // Open opens and pings the configured database. It does not migrate: call
@@ -122,7 +122,7 @@ func openSQLite(ctx context.Context, dataDir string, onQuery func(context.Contex
 		Client:  ent.NewClient(ent.Driver(observe(drv, onQuery))),
 		DB:      db,
 		Dialect: dialect.SQLite,
-		wlock:   drv.lock,
+		serial:  drv,
 	}, nil
 }
 
