@@ -24,6 +24,7 @@ import (
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/server"
 	"github.com/remitbilling/remit/internal/store"
+	"github.com/remitbilling/remit/internal/tuning"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -122,6 +123,7 @@ func openStore(ctx context.Context, migrate bool) (*store.Store, error) {
 }
 
 func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	tuning.Apply()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", env("REMIT_ADDR", ":8080"), "listen address")
 	if err := fs.Parse(args); err != nil {

@@ -50,11 +50,11 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 		if err != nil {
 			return onField(err, "id")
 		}
-		lineCount, err := tx.InvoiceLine.Query().Where(invoiceline.InvoiceID(inv.ID)).Count(ctx)
+		hasLines, err := tx.InvoiceLine.Query().Where(invoiceline.InvoiceID(inv.ID)).Exist(ctx)
 		if err != nil {
-			return fmt.Errorf("count lines: %w", err)
+			return fmt.Errorf("check lines: %w", err)
 		}
-		if lineCount == 0 {
+		if !hasLines {
 			return usererr.New(usererr.Invalid, "an invoice needs at least one line to be finalized", "lines")
 		}
 		if cus.Currency != "" && cus.Currency != inv.Currency {

@@ -87,7 +87,7 @@ func (s *Store) Close() error {
 func sqliteDSN(path string) string {
 	// SQLite decodes %HH in URI filenames; escape what would end the path.
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
-	return "file:" + esc + "?_fk=1&_journal_mode=WAL&_busy_timeout=10000&_synchronous=FULL&_txlock=immediate"
+	return "file:" + esc + "?_fk=1&_journal_mode=WAL&_busy_timeout=10000&_synchronous=FULL&_txlock=immediate&_stmt_cache_size=128"
 }
 
 func openSQLite(ctx context.Context, dataDir string, onQuery func(context.Context, string)) (*Store, error) {
