@@ -79,10 +79,10 @@ type refs struct {
 	taxRates map[string]*ent.TaxRate
 }
 
-func (s *Service) loadRefs(ctx context.Context, tx *ent.Tx, priceIDs, rateIDs []string) (refs, error) {
+func (s *Service) loadRefs(ctx context.Context, db *ent.Client, priceIDs, rateIDs []string) (refs, error) {
 	r := refs{prices: map[string]*ent.Price{}, taxRates: map[string]*ent.TaxRate{}}
 	if len(priceIDs) > 0 {
-		ps, err := tx.Price.Query().Where(price.IDIn(priceIDs...)).WithProduct().All(ctx)
+		ps, err := db.Price.Query().Where(price.IDIn(priceIDs...)).WithProduct().All(ctx)
 		if err != nil {
 			return r, fmt.Errorf("load prices: %w", err)
 		}
@@ -91,7 +91,7 @@ func (s *Service) loadRefs(ctx context.Context, tx *ent.Tx, priceIDs, rateIDs []
 		}
 	}
 	if len(rateIDs) > 0 {
-		rs, err := tx.TaxRate.Query().Where(taxrate.IDIn(rateIDs...)).All(ctx)
+		rs, err := db.TaxRate.Query().Where(taxrate.IDIn(rateIDs...)).All(ctx)
 		if err != nil {
 			return r, fmt.Errorf("load tax rates: %w", err)
 		}
@@ -377,75 +377,21 @@ func applyHeader(ctx context.Context, errs *usererr.List, h header, in DraftInpu
 
 // Create makes a draft invoice for a customer, with its lines.
 func (s *Service) Create(ctx context.Context, in DraftInput) (*ent.Invoice, error) {
+	// Reading and validating happen before the write transaction: SQLite
+	// admits one writer at a time, so the less a writer does, the more
+	// invoices per second. The customer's foreign key still guards the
+	// insert, and finalization re-checks everything it relies on.
+	d, err := s.prepareDraft(ctx, in)
+	if err != nil {
+		return nil, err
+	}
 	var out *ent.Invoice
-	err := s.run(ctx, func(tx *ent.Tx) error {
-		v, _ := viewer.FromContext(ctx)
-		acct, err := tx.Account.Get(ctx, v.AccountID)
-		if err != nil {
-			return fmt.Errorf("load account: %w", err)
-		}
-		cus, err := tx.Customer.Query().Where(customer.ID(in.CustomerID), customer.DeletedAtIsNil()).Only(ctx)
-		if ent.IsNotFound(err) {
-			return usererr.New(usererr.NotFound, "no such customer", "customer")
-		}
-		if err != nil {
-			return fmt.Errorf("load customer: %w", err)
-		}
-		var errs usererr.List
-		h := header{
-			collectionMethod: invoice.CollectionMethodSendInvoice,
-			memo:             acct.DefaultMemo,
-			footer:           acct.DefaultFooter,
-		}
-		switch {
-		case in.Currency != nil:
-			c, err := money.Normalize(*in.Currency)
-			if err != nil {
-				errs = append(errs, usererr.Newf(usererr.UnknownCurrency, []string{"currency"}, "%q is not an ISO 4217 currency", *in.Currency))
-			}
-			h.currency = c
-		case cus.Currency != "":
-			h.currency = cus.Currency
-		default:
-			h.currency = acct.DefaultCurrency
-		}
-		if cus.Currency != "" && h.currency != cus.Currency {
-			errs = append(errs, usererr.Newf(usererr.CurrencyMismatch, []string{"currency"},
-				"this customer is billed in %s; create another customer to bill in %s", cus.Currency, h.currency))
-		}
-		if len(in.Lines) > MaxLines {
-			errs = append(errs, usererr.Newf(usererr.LimitExceeded, []string{"lines"}, "an invoice has at most %d lines", MaxLines))
-		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		priceIDs, rateIDs := collectRefs(in.Lines, in.DefaultTaxRateIDs)
-		r, err := s.loadRefs(ctx, tx, priceIDs, rateIDs)
-		if err != nil {
-			return err
-		}
-		h = applyHeader(ctx, &errs, h, in, r)
-		if h.collectionMethod == invoice.CollectionMethodSendInvoice && h.daysUntilDue == nil && h.dueDate == nil {
-			days := acct.DefaultDaysUntilDue
-			h.daysUntilDue = &days
-		}
-		lines := make([]lineDraft, len(in.Lines))
-		for i, l := range in.Lines {
-			lines[i] = buildLine(&errs, l, nil, h.currency, r, "lines", fmt.Sprint(i))
-		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		result, err := compute(h, lines, r)
-		if err != nil {
-			return err
-		}
-		create := newDraft(tx, cus, h, result)
-		inv, err := create.Save(ctx)
+	err = s.run(ctx, func(tx *ent.Tx) error {
+		inv, err := newDraft(tx, d.customer, d.header, d.result).Save(ctx)
 		if err != nil {
 			return fmt.Errorf("create invoice: %w", err)
 		}
-		if err := insertLines(ctx, tx, inv, 0, lines, h.defaultRateIDs, result); err != nil {
+		if err := insertLines(ctx, tx, inv, 0, d.lines, d.header.defaultRateIDs, d.result); err != nil {
 			return err
 		}
 		if err := record(ctx, tx, inv, "create", "", invoice.StatusDraft, ""); err != nil {
@@ -455,6 +401,80 @@ func (s *Service) Create(ctx context.Context, in DraftInput) (*ent.Invoice, erro
 		return nil
 	})
 	return detach(out, err)
+}
+
+// preparedDraft is a validated new draft, ready to insert.
+type preparedDraft struct {
+	customer *ent.Customer
+	header   header
+	lines    []lineDraft
+	result   computed
+}
+
+// prepareDraft reads what a new draft refers to and validates it.
+func (s *Service) prepareDraft(ctx context.Context, in DraftInput) (*preparedDraft, error) {
+	v, _ := viewer.FromContext(ctx)
+	acct, err := s.db.Account.Get(ctx, v.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("load account: %w", err)
+	}
+	cus, err := s.db.Customer.Query().Where(customer.ID(in.CustomerID), customer.DeletedAtIsNil()).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.NotFound, "no such customer", "customer")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load customer: %w", err)
+	}
+	var errs usererr.List
+	h := header{
+		collectionMethod: invoice.CollectionMethodSendInvoice,
+		memo:             acct.DefaultMemo,
+		footer:           acct.DefaultFooter,
+	}
+	switch {
+	case in.Currency != nil:
+		c, err := money.Normalize(*in.Currency)
+		if err != nil {
+			errs = append(errs, usererr.Newf(usererr.UnknownCurrency, []string{"currency"}, "%q is not an ISO 4217 currency", *in.Currency))
+		}
+		h.currency = c
+	case cus.Currency != "":
+		h.currency = cus.Currency
+	default:
+		h.currency = acct.DefaultCurrency
+	}
+	if cus.Currency != "" && h.currency != cus.Currency {
+		errs = append(errs, usererr.Newf(usererr.CurrencyMismatch, []string{"currency"},
+			"this customer is billed in %s; create another customer to bill in %s", cus.Currency, h.currency))
+	}
+	if len(in.Lines) > MaxLines {
+		errs = append(errs, usererr.Newf(usererr.LimitExceeded, []string{"lines"}, "an invoice has at most %d lines", MaxLines))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	priceIDs, rateIDs := collectRefs(in.Lines, in.DefaultTaxRateIDs)
+	r, err := s.loadRefs(ctx, s.db, priceIDs, rateIDs)
+	if err != nil {
+		return nil, err
+	}
+	h = applyHeader(ctx, &errs, h, in, r)
+	if h.collectionMethod == invoice.CollectionMethodSendInvoice && h.daysUntilDue == nil && h.dueDate == nil {
+		days := acct.DefaultDaysUntilDue
+		h.daysUntilDue = &days
+	}
+	lines := make([]lineDraft, len(in.Lines))
+	for i, l := range in.Lines {
+		lines[i] = buildLine(&errs, l, nil, h.currency, r, "lines", fmt.Sprint(i))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	result, err := compute(h, lines, r)
+	if err != nil {
+		return nil, err
+	}
+	return &preparedDraft{customer: cus, header: h, lines: lines, result: result}, nil
 }
 
 // newDraft builds the row of a new draft for cus from a validated header
@@ -602,7 +622,7 @@ func (s *Service) loadState(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, e
 			rateIDs = append(rateIDs, t.ID)
 		}
 	}
-	st.refs, err = s.loadRefs(ctx, tx, priceIDs, rateIDs)
+	st.refs, err = s.loadRefs(ctx, tx.Client(), priceIDs, rateIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -34,18 +34,21 @@ const MaxSequence = 1_000_000_000
 // currency's minimum charge) is due. Finalizing a revision voids the
 // invoice it revises. All of it commits together or not at all.
 func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error) {
+	// The seller's identity is read before the write transaction (SQLite
+	// admits one writer): it is what the account says as finalization is
+	// asked for.
+	v, _ := viewer.FromContext(ctx)
+	acct, err := s.db.Account.Get(ctx, v.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("load account: %w", err)
+	}
 	var out *ent.Invoice
-	err := s.run(ctx, func(tx *ent.Tx) error {
+	err = s.run(ctx, func(tx *ent.Tx) error {
 		inv, err := s.load(ctx, tx, id, ActionFinalize)
 		if err != nil {
 			return err
 		}
 		now := clock.Now(ctx)
-		v, _ := viewer.FromContext(ctx)
-		acct, err := tx.Account.Get(ctx, v.AccountID)
-		if err != nil {
-			return fmt.Errorf("load account: %w", err)
-		}
 		cus, err := customers.Lock(ctx, tx, s.dialect, inv.CustomerID)
 		if err != nil {
 			return onField(err, "id")
