@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/totals"
@@ -144,12 +145,12 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 		if paid {
 			u.SetStatus(invoice.StatusPaid).SetPaidAt(now).SetAmountPaid(due)
 		}
-		out, err = u.Save(ctx)
-		if err != nil {
+		if err := u.Exec(ctx); err != nil {
 			return fmt.Errorf("finalize invoice: %w", err)
 		}
 		// Finalized, then maybe paid, at the same instant: in that order.
 		steps := stepIDs(2, now)
+		out = inv
 		if err := recordAt(ctx, tx, out, now, steps[0], "finalize", invoice.StatusDraft, invoice.StatusOpen, "number "+number); err != nil {
 			return err
 		}
@@ -164,7 +165,11 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 		}
 		return nil
 	})
-	return detach(out, err)
+	if err != nil {
+		return nil, err
+	}
+	// Read back after commit, outside the writer's critical section.
+	return s.Get(ctx, id)
 }
 
 // nextNumber advances the gapless sequence of the invoice's prefix inside
@@ -177,24 +182,42 @@ func (s *Service) nextNumber(ctx context.Context, tx *ent.Tx, acct *ent.Account,
 	if acct.NumberingScheme == account.NumberingSchemeCustomer {
 		prefix = cus.InvoicePrefix
 	}
-	// Insert the counter or bump it in one statement: on PostgreSQL the
-	// row lock it takes serializes concurrent finalizations until commit.
-	err := tx.Sequence.Create().
-		SetScope(prefix).
-		SetNext(2).
+	// Insert the counter or bump it, and read it, in one statement: on
+	// PostgreSQL the row lock it takes serializes concurrent finalizations
+	// until commit. Raw SQL because ent's upsert cannot return; the scope
+	// columns are therefore set here from the viewer, as privacy would.
+	v, _ := viewer.FromContext(ctx)
+	now := clock.Now(ctx)
+	query, args := sql.Dialect(s.dialect).
+		Insert(sequence.Table).
+		Columns(sequence.FieldID, sequence.FieldAccountID, sequence.FieldMode, sequence.FieldScope,
+			sequence.FieldNext, sequence.FieldCreatedAt, sequence.FieldUpdatedAt).
+		Values(ids.New("seq", now), v.AccountID, string(v.Mode), prefix, 2, now, now).
 		OnConflict(
 			sql.ConflictColumns(sequence.FieldAccountID, sequence.FieldMode, sequence.FieldScope),
-			sql.ResolveWith(func(u *sql.UpdateSet) { u.Add(sequence.FieldNext, 1) }),
+			sql.ResolveWith(func(u *sql.UpdateSet) {
+				u.Add(sequence.FieldNext, 1)
+				u.SetExcluded(sequence.FieldUpdatedAt)
+			}),
 		).
-		Exec(ctx)
+		Returning(sequence.FieldNext).
+		Query()
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return "", fmt.Errorf("advance sequence: %w", err)
 	}
-	seq, err := tx.Sequence.Query().Where(sequence.Scope(prefix)).Only(ctx)
-	if err != nil {
+	defer rows.Close()
+	var next int64
+	if !rows.Next() {
+		return "", fmt.Errorf("advance sequence: no row returned: %w", rows.Err())
+	}
+	if err := rows.Scan(&next); err != nil {
 		return "", fmt.Errorf("read sequence: %w", err)
 	}
-	n := seq.Next - 1
+	if err := rows.Close(); err != nil {
+		return "", fmt.Errorf("read sequence: %w", err)
+	}
+	n := next - 1
 	if n > MaxSequence {
 		return "", usererr.New(usererr.LimitExceeded, "the invoice number sequence is exhausted; change the invoice prefix", "id")
 	}
