@@ -36,14 +36,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "apikey_account_id_mode",
-				Unique:  false,
-				Columns: []*schema.Column{APIKeysColumns[9], APIKeysColumns[3]},
-			},
-			{
 				Name:    "apikey_hash",
 				Unique:  false,
 				Columns: []*schema.Column{APIKeysColumns[4]},
+			},
+			{
+				Name:    "apikey_account_id_mode_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[9], APIKeysColumns[3], APIKeysColumns[1]},
 			},
 		},
 	}
@@ -116,9 +116,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "balancetransaction_account_id_mode",
+				Name:    "balancetransaction_customer_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{BalanceTransactionsColumns[9], BalanceTransactionsColumns[3]},
+				Columns: []*schema.Column{BalanceTransactionsColumns[11], BalanceTransactionsColumns[1]},
 			},
 		},
 	}
@@ -158,11 +158,6 @@ var (
 			},
 		},
 		Indexes: []*schema.Index{
-			{
-				Name:    "customer_account_id_mode",
-				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[18], CustomersColumns[3]},
-			},
 			{
 				Name:    "customer_account_id_mode_invoice_prefix",
 				Unique:  true,
@@ -207,11 +202,6 @@ var (
 			},
 		},
 		Indexes: []*schema.Index{
-			{
-				Name:    "idempotencykey_account_id_mode",
-				Unique:  false,
-				Columns: []*schema.Column{IdempotencyKeysColumns[9], IdempotencyKeysColumns[3]},
-			},
 			{
 				Name:    "idempotencykey_account_id_mode_key",
 				Unique:  true,
@@ -292,11 +282,6 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "invoice_account_id_mode",
-				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[36], InvoicesColumns[3]},
-			},
-			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
 				Columns: []*schema.Column{InvoicesColumns[36], InvoicesColumns[3], InvoicesColumns[4]},
@@ -369,11 +354,6 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "invoiceline_account_id_mode",
-				Unique:  false,
-				Columns: []*schema.Column{InvoiceLinesColumns[19], InvoiceLinesColumns[3]},
-			},
-			{
 				Name:    "invoiceline_invoice_id_position",
 				Unique:  false,
 				Columns: []*schema.Column{InvoiceLinesColumns[18], InvoiceLinesColumns[5]},
@@ -414,11 +394,6 @@ var (
 			},
 		},
 		Indexes: []*schema.Index{
-			{
-				Name:    "invoicetransition_account_id_mode",
-				Unique:  false,
-				Columns: []*schema.Column{InvoiceTransitionsColumns[10], InvoiceTransitionsColumns[3]},
-			},
 			{
 				Name:    "invoicetransition_invoice_id_created_at",
 				Unique:  false,
@@ -461,9 +436,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "price_account_id_mode",
+				Name:    "price_product_id",
 				Unique:  false,
-				Columns: []*schema.Column{PricesColumns[9], PricesColumns[3]},
+				Columns: []*schema.Column{PricesColumns[10]},
 			},
 		},
 	}
@@ -495,9 +470,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "product_account_id_mode",
+				Name:    "product_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{ProductsColumns[9], ProductsColumns[3]},
+				Columns: []*schema.Column{ProductsColumns[9], ProductsColumns[3], ProductsColumns[1]},
 			},
 		},
 	}
@@ -525,11 +500,6 @@ var (
 			},
 		},
 		Indexes: []*schema.Index{
-			{
-				Name:    "sequence_account_id_mode",
-				Unique:  false,
-				Columns: []*schema.Column{SequencesColumns[6], SequencesColumns[3]},
-			},
 			{
 				Name:    "sequence_account_id_mode_scope",
 				Unique:  true,
@@ -570,9 +540,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "taxrate_account_id_mode",
+				Name:    "taxrate_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{TaxRatesColumns[14], TaxRatesColumns[3]},
+				Columns: []*schema.Column{TaxRatesColumns[14], TaxRatesColumns[3], TaxRatesColumns[1]},
 			},
 		},
 	}

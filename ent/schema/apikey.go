@@ -28,7 +28,7 @@ func (APIKey) Fields() []ent.Field {
 }
 
 func (APIKey) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("hash")}
+	return []ent.Index{index.Fields("hash"), index.Fields("account_id", "mode", "created_at")}
 }
 
 func (APIKey) Annotations() []schema.Annotation {

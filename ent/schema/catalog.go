@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 )
 
 // Product is something sold.
@@ -27,6 +28,10 @@ func (Product) Fields() []ent.Field {
 
 func (Product) Edges() []ent.Edge {
 	return []ent.Edge{edge.To("prices", Price.Type)}
+}
+
+func (Product) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("account_id", "mode", "created_at")}
 }
 
 func (Product) Annotations() []schema.Annotation {
@@ -53,6 +58,10 @@ func (Price) Fields() []ent.Field {
 
 func (Price) Edges() []ent.Edge {
 	return []ent.Edge{edge.From("product", Product.Type).Ref("prices").Field("product_id").Unique().Required().Immutable()}
+}
+
+func (Price) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("product_id")}
 }
 
 func (Price) Annotations() []schema.Annotation {
@@ -89,6 +98,10 @@ func (TaxRate) Edges() []ent.Edge {
 		edge.From("invoices", Invoice.Type).Ref("default_tax_rates").Annotations(entgql.Skip()),
 		edge.From("invoice_lines", InvoiceLine.Type).Ref("tax_rates").Annotations(entgql.Skip()),
 	}
+}
+
+func (TaxRate) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("account_id", "mode", "created_at")}
 }
 
 func (TaxRate) Annotations() []schema.Annotation {

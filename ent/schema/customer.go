@@ -82,6 +82,10 @@ func (BalanceTransaction) Edges() []ent.Edge {
 	}
 }
 
+func (BalanceTransaction) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("customer_id", "created_at")}
+}
+
 func (BalanceTransaction) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }

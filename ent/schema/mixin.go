@@ -10,7 +10,6 @@ import (
 	"entgo.io/ent/privacy"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
 
 	"github.com/remitbilling/remit/ent/intercept"
@@ -118,9 +117,10 @@ func (ScopeMixin) Edges() []ent.Edge {
 	}
 }
 
-func (ScopeMixin) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("account_id", "mode")}
-}
+// ScopeMixin declares no index of its own: a bare (account_id, mode) index
+// is what SQLite's planner prefers, without statistics, over the selective
+// one (a child's parent key), scanning every row of an account. Each entity
+// indexes its own access paths, scoped ones leading with account and mode.
 
 // wherer is implemented by every generated mutation and by queries wrapped
 // with intercept.NewQuery; adding the scope predicate there covers reads,

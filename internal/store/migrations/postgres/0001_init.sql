@@ -6,14 +6,12 @@ CREATE TABLE "accounts" ("id" character varying NOT NULL, "created_at" timestamp
 CREATE TABLE "api_keys" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "hash" bytea NOT NULL, "redacted" character varying NOT NULL, "name" character varying NOT NULL DEFAULT '', "last_used_at" timestamptz NULL, "revoked_at" timestamptz NULL, "account_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "api_keys_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
 -- create index "api_keys_hash_key" to table: "api_keys"
 CREATE UNIQUE INDEX "api_keys_hash_key" ON "api_keys" ("hash");
--- create index "apikey_account_id_mode" to table: "api_keys"
-CREATE INDEX "apikey_account_id_mode" ON "api_keys" ("account_id", "mode");
+-- create index "apikey_account_id_mode_created_at" to table: "api_keys"
+CREATE INDEX "apikey_account_id_mode_created_at" ON "api_keys" ("account_id", "mode", "created_at");
 -- create index "apikey_hash" to table: "api_keys"
 CREATE INDEX "apikey_hash" ON "api_keys" ("hash");
 -- create "customers" table
 CREATE TABLE "customers" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "email" character varying NOT NULL DEFAULT '', "name" character varying NOT NULL DEFAULT '', "phone" character varying NOT NULL DEFAULT '', "description" character varying NOT NULL DEFAULT '', "address" jsonb NULL, "shipping" jsonb NULL, "preferred_locales" jsonb NULL, "currency" character varying NOT NULL DEFAULT '', "tax_exempt" character varying NOT NULL DEFAULT 'NONE', "tax_ids" jsonb NULL, "invoice_prefix" character varying NOT NULL, "balance" bigint NOT NULL DEFAULT 0, "metadata" jsonb NULL, "deleted_at" timestamptz NULL, "account_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "customers_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
--- create index "customer_account_id_mode" to table: "customers"
-CREATE INDEX "customer_account_id_mode" ON "customers" ("account_id", "mode");
 -- create index "customer_account_id_mode_created_at" to table: "customers"
 CREATE INDEX "customer_account_id_mode_created_at" ON "customers" ("account_id", "mode", "created_at");
 -- create index "customer_account_id_mode_email" to table: "customers"
@@ -22,8 +20,6 @@ CREATE INDEX "customer_account_id_mode_email" ON "customers" ("account_id", "mod
 CREATE UNIQUE INDEX "customer_account_id_mode_invoice_prefix" ON "customers" ("account_id", "mode", "invoice_prefix");
 -- create "invoices" table
 CREATE TABLE "invoices" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "number" character varying NULL, "status" character varying NOT NULL DEFAULT 'DRAFT', "currency" character varying NOT NULL, "collection_method" character varying NOT NULL DEFAULT 'SEND_INVOICE', "days_until_due" bigint NULL, "due_date" timestamptz NULL, "memo" character varying NOT NULL DEFAULT '', "footer" character varying NOT NULL DEFAULT '', "custom_fields" jsonb NULL, "metadata" jsonb NULL, "discounts" jsonb NULL, "subtotal" bigint NOT NULL DEFAULT 0, "total_discount" bigint NOT NULL DEFAULT 0, "total_tax" bigint NOT NULL DEFAULT 0, "total_excluding_tax" bigint NOT NULL DEFAULT 0, "total" bigint NOT NULL DEFAULT 0, "starting_balance" bigint NOT NULL DEFAULT 0, "applied_balance" bigint NOT NULL DEFAULT 0, "ending_balance" bigint NULL, "amount_due" bigint NOT NULL DEFAULT 0, "amount_paid" bigint NOT NULL DEFAULT 0, "taxes" jsonb NULL, "customer_snapshot" jsonb NULL, "issuer_snapshot" jsonb NULL, "finalized_at" timestamptz NULL, "paid_at" timestamptz NULL, "voided_at" timestamptz NULL, "marked_uncollectible_at" timestamptz NULL, "out_of_band_payment" jsonb NULL, "latest_revision_id" character varying NULL, "duplicated_from_id" character varying NULL, "customer_id" character varying NOT NULL, "account_id" character varying NOT NULL, "from_invoice_id" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "invoices_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "invoices_customers_invoices" FOREIGN KEY ("customer_id") REFERENCES "customers" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "invoices_invoices_revisions" FOREIGN KEY ("from_invoice_id") REFERENCES "invoices" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
--- create index "invoice_account_id_mode" to table: "invoices"
-CREATE INDEX "invoice_account_id_mode" ON "invoices" ("account_id", "mode");
 -- create index "invoice_account_id_mode_created_at" to table: "invoices"
 CREATE INDEX "invoice_account_id_mode_created_at" ON "invoices" ("account_id", "mode", "created_at");
 -- create index "invoice_account_id_mode_number" to table: "invoices"
@@ -34,47 +30,39 @@ CREATE INDEX "invoice_account_id_mode_status_due_date" ON "invoices" ("account_i
 CREATE INDEX "invoice_customer_id" ON "invoices" ("customer_id");
 -- create "balance_transactions" table
 CREATE TABLE "balance_transactions" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "amount" bigint NOT NULL, "currency" character varying NOT NULL, "type" character varying NOT NULL, "description" character varying NOT NULL DEFAULT '', "ending_balance" bigint NOT NULL, "account_id" character varying NOT NULL, "invoice_id" character varying NULL, "customer_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "balance_transactions_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "balance_transactions_customers_balance_transactions" FOREIGN KEY ("customer_id") REFERENCES "customers" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "balance_transactions_invoices_invoice" FOREIGN KEY ("invoice_id") REFERENCES "invoices" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
--- create index "balancetransaction_account_id_mode" to table: "balance_transactions"
-CREATE INDEX "balancetransaction_account_id_mode" ON "balance_transactions" ("account_id", "mode");
+-- create index "balancetransaction_customer_id_created_at" to table: "balance_transactions"
+CREATE INDEX "balancetransaction_customer_id_created_at" ON "balance_transactions" ("customer_id", "created_at");
 -- create "idempotency_keys" table
 CREATE TABLE "idempotency_keys" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "key" character varying NOT NULL, "request_hash" bytea NOT NULL, "status_code" bigint NOT NULL DEFAULT 0, "response" bytea NULL, "expires_at" timestamptz NOT NULL, "account_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "idempotency_keys_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
--- create index "idempotencykey_account_id_mode" to table: "idempotency_keys"
-CREATE INDEX "idempotencykey_account_id_mode" ON "idempotency_keys" ("account_id", "mode");
 -- create index "idempotencykey_account_id_mode_key" to table: "idempotency_keys"
 CREATE UNIQUE INDEX "idempotencykey_account_id_mode_key" ON "idempotency_keys" ("account_id", "mode", "key");
 -- create index "idempotencykey_expires_at" to table: "idempotency_keys"
 CREATE INDEX "idempotencykey_expires_at" ON "idempotency_keys" ("expires_at");
 -- create "tax_rates" table
 CREATE TABLE "tax_rates" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "display_name" character varying NOT NULL, "description" character varying NOT NULL DEFAULT '', "percentage" character varying NOT NULL, "inclusive" boolean NOT NULL, "country" character varying NOT NULL DEFAULT '', "state" character varying NOT NULL DEFAULT '', "jurisdiction" character varying NOT NULL DEFAULT '', "tax_type" character varying NOT NULL DEFAULT 'vat', "active" boolean NOT NULL DEFAULT true, "metadata" jsonb NULL, "account_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "tax_rates_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
--- create index "taxrate_account_id_mode" to table: "tax_rates"
-CREATE INDEX "taxrate_account_id_mode" ON "tax_rates" ("account_id", "mode");
+-- create index "taxrate_account_id_mode_created_at" to table: "tax_rates"
+CREATE INDEX "taxrate_account_id_mode_created_at" ON "tax_rates" ("account_id", "mode", "created_at");
 -- create "invoice_default_tax_rates" table
 CREATE TABLE "invoice_default_tax_rates" ("invoice_id" character varying NOT NULL, "tax_rate_id" character varying NOT NULL, PRIMARY KEY ("invoice_id", "tax_rate_id"), CONSTRAINT "invoice_default_tax_rates_invoice_id" FOREIGN KEY ("invoice_id") REFERENCES "invoices" ("id") ON UPDATE NO ACTION ON DELETE CASCADE, CONSTRAINT "invoice_default_tax_rates_tax_rate_id" FOREIGN KEY ("tax_rate_id") REFERENCES "tax_rates" ("id") ON UPDATE NO ACTION ON DELETE CASCADE);
 -- create "products" table
 CREATE TABLE "products" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "name" character varying NOT NULL, "description" character varying NOT NULL DEFAULT '', "active" boolean NOT NULL DEFAULT true, "unit_label" character varying NOT NULL DEFAULT '', "metadata" jsonb NULL, "account_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "products_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
--- create index "product_account_id_mode" to table: "products"
-CREATE INDEX "product_account_id_mode" ON "products" ("account_id", "mode");
+-- create index "product_account_id_mode_created_at" to table: "products"
+CREATE INDEX "product_account_id_mode_created_at" ON "products" ("account_id", "mode", "created_at");
 -- create "prices" table
 CREATE TABLE "prices" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "currency" character varying NOT NULL, "unit_amount" character varying NOT NULL, "nickname" character varying NOT NULL DEFAULT '', "active" boolean NOT NULL DEFAULT true, "metadata" jsonb NULL, "account_id" character varying NOT NULL, "product_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "prices_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "prices_products_prices" FOREIGN KEY ("product_id") REFERENCES "products" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
--- create index "price_account_id_mode" to table: "prices"
-CREATE INDEX "price_account_id_mode" ON "prices" ("account_id", "mode");
+-- create index "price_product_id" to table: "prices"
+CREATE INDEX "price_product_id" ON "prices" ("product_id");
 -- create "invoice_lines" table
 CREATE TABLE "invoice_lines" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "currency" character varying NOT NULL, "position" bigint NOT NULL, "description" character varying NOT NULL, "quantity" character varying NOT NULL, "unit_amount" character varying NOT NULL, "discounts" jsonb NULL, "tax_rates_set" boolean NOT NULL DEFAULT false, "period_start" timestamptz NULL, "period_end" timestamptz NULL, "metadata" jsonb NULL, "amount" bigint NOT NULL DEFAULT 0, "discount_amount" bigint NOT NULL DEFAULT 0, "invoice_discount_amount" bigint NOT NULL DEFAULT 0, "tax_amounts" jsonb NULL, "invoice_id" character varying NOT NULL, "account_id" character varying NOT NULL, "price_id" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "invoice_lines_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "invoice_lines_invoices_lines" FOREIGN KEY ("invoice_id") REFERENCES "invoices" ("id") ON UPDATE NO ACTION ON DELETE CASCADE, CONSTRAINT "invoice_lines_prices_price" FOREIGN KEY ("price_id") REFERENCES "prices" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
--- create index "invoiceline_account_id_mode" to table: "invoice_lines"
-CREATE INDEX "invoiceline_account_id_mode" ON "invoice_lines" ("account_id", "mode");
 -- create index "invoiceline_invoice_id_position" to table: "invoice_lines"
 CREATE INDEX "invoiceline_invoice_id_position" ON "invoice_lines" ("invoice_id", "position");
 -- create "invoice_line_tax_rates" table
 CREATE TABLE "invoice_line_tax_rates" ("invoice_line_id" character varying NOT NULL, "tax_rate_id" character varying NOT NULL, PRIMARY KEY ("invoice_line_id", "tax_rate_id"), CONSTRAINT "invoice_line_tax_rates_invoice_line_id" FOREIGN KEY ("invoice_line_id") REFERENCES "invoice_lines" ("id") ON UPDATE NO ACTION ON DELETE CASCADE, CONSTRAINT "invoice_line_tax_rates_tax_rate_id" FOREIGN KEY ("tax_rate_id") REFERENCES "tax_rates" ("id") ON UPDATE NO ACTION ON DELETE CASCADE);
 -- create "invoice_transitions" table
 CREATE TABLE "invoice_transitions" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "action" character varying NOT NULL, "from_status" character varying NOT NULL DEFAULT '', "to_status" character varying NOT NULL, "actor" character varying NOT NULL, "note" character varying NOT NULL DEFAULT '', "invoice_id" character varying NOT NULL, "account_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "invoice_transitions_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "invoice_transitions_invoices_history" FOREIGN KEY ("invoice_id") REFERENCES "invoices" ("id") ON UPDATE NO ACTION ON DELETE CASCADE);
--- create index "invoicetransition_account_id_mode" to table: "invoice_transitions"
-CREATE INDEX "invoicetransition_account_id_mode" ON "invoice_transitions" ("account_id", "mode");
 -- create index "invoicetransition_invoice_id_created_at" to table: "invoice_transitions"
 CREATE INDEX "invoicetransition_invoice_id_created_at" ON "invoice_transitions" ("invoice_id", "created_at");
 -- create "sequences" table
 CREATE TABLE "sequences" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "mode" character varying NOT NULL, "scope" character varying NOT NULL, "next" bigint NOT NULL DEFAULT 1, "account_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "sequences_accounts_account" FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
--- create index "sequence_account_id_mode" to table: "sequences"
-CREATE INDEX "sequence_account_id_mode" ON "sequences" ("account_id", "mode");
 -- create index "sequence_account_id_mode_scope" to table: "sequences"
 CREATE UNIQUE INDEX "sequence_account_id_mode_scope" ON "sequences" ("account_id", "mode", "scope");

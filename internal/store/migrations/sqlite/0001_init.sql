@@ -4,20 +4,18 @@
 CREATE TABLE `api_keys` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `hash` blob NOT NULL, `redacted` text NOT NULL, `name` text NOT NULL DEFAULT (''), `last_used_at` datetime NULL, `revoked_at` datetime NULL, `account_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `api_keys_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
 -- create index "api_keys_hash_key" to table: "api_keys"
 CREATE UNIQUE INDEX `api_keys_hash_key` ON `api_keys` (`hash`);
--- create index "apikey_account_id_mode" to table: "api_keys"
-CREATE INDEX `apikey_account_id_mode` ON `api_keys` (`account_id`, `mode`);
 -- create index "apikey_hash" to table: "api_keys"
 CREATE INDEX `apikey_hash` ON `api_keys` (`hash`);
+-- create index "apikey_account_id_mode_created_at" to table: "api_keys"
+CREATE INDEX `apikey_account_id_mode_created_at` ON `api_keys` (`account_id`, `mode`, `created_at`);
 -- create "accounts" table
 CREATE TABLE `accounts` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `name` text NOT NULL, `legal_name` text NOT NULL DEFAULT (''), `email` text NOT NULL DEFAULT (''), `phone` text NOT NULL DEFAULT (''), `address` json NULL, `country` text NOT NULL DEFAULT (''), `siren` text NOT NULL DEFAULT (''), `siret` text NOT NULL DEFAULT (''), `vat_number` text NOT NULL DEFAULT (''), `default_currency` text NOT NULL DEFAULT ('EUR'), `numbering_scheme` text NOT NULL DEFAULT ('ACCOUNT'), `invoice_prefix` text NOT NULL DEFAULT ('INV'), `default_days_until_due` integer NOT NULL DEFAULT (30), `default_footer` text NOT NULL DEFAULT (''), `default_memo` text NOT NULL DEFAULT (''), PRIMARY KEY (`id`));
 -- create "balance_transactions" table
 CREATE TABLE `balance_transactions` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `amount` integer NOT NULL, `currency` text NOT NULL, `type` text NOT NULL, `description` text NOT NULL DEFAULT (''), `ending_balance` integer NOT NULL, `account_id` text NOT NULL, `invoice_id` text NULL, `customer_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `balance_transactions_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION, CONSTRAINT `balance_transactions_invoices_invoice` FOREIGN KEY (`invoice_id`) REFERENCES `invoices` (`id`) ON DELETE SET NULL, CONSTRAINT `balance_transactions_customers_balance_transactions` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`) ON DELETE NO ACTION);
--- create index "balancetransaction_account_id_mode" to table: "balance_transactions"
-CREATE INDEX `balancetransaction_account_id_mode` ON `balance_transactions` (`account_id`, `mode`);
+-- create index "balancetransaction_customer_id_created_at" to table: "balance_transactions"
+CREATE INDEX `balancetransaction_customer_id_created_at` ON `balance_transactions` (`customer_id`, `created_at`);
 -- create "customers" table
 CREATE TABLE `customers` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `email` text NOT NULL DEFAULT (''), `name` text NOT NULL DEFAULT (''), `phone` text NOT NULL DEFAULT (''), `description` text NOT NULL DEFAULT (''), `address` json NULL, `shipping` json NULL, `preferred_locales` json NULL, `currency` text NOT NULL DEFAULT (''), `tax_exempt` text NOT NULL DEFAULT ('NONE'), `tax_ids` json NULL, `invoice_prefix` text NOT NULL, `balance` integer NOT NULL DEFAULT (0), `metadata` json NULL, `deleted_at` datetime NULL, `account_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `customers_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
--- create index "customer_account_id_mode" to table: "customers"
-CREATE INDEX `customer_account_id_mode` ON `customers` (`account_id`, `mode`);
 -- create index "customer_account_id_mode_invoice_prefix" to table: "customers"
 CREATE UNIQUE INDEX `customer_account_id_mode_invoice_prefix` ON `customers` (`account_id`, `mode`, `invoice_prefix`);
 -- create index "customer_account_id_mode_email" to table: "customers"
@@ -26,16 +24,12 @@ CREATE INDEX `customer_account_id_mode_email` ON `customers` (`account_id`, `mod
 CREATE INDEX `customer_account_id_mode_created_at` ON `customers` (`account_id`, `mode`, `created_at`);
 -- create "idempotency_keys" table
 CREATE TABLE `idempotency_keys` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `key` text NOT NULL, `request_hash` blob NOT NULL, `status_code` integer NOT NULL DEFAULT (0), `response` blob NULL, `expires_at` datetime NOT NULL, `account_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `idempotency_keys_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
--- create index "idempotencykey_account_id_mode" to table: "idempotency_keys"
-CREATE INDEX `idempotencykey_account_id_mode` ON `idempotency_keys` (`account_id`, `mode`);
 -- create index "idempotencykey_account_id_mode_key" to table: "idempotency_keys"
 CREATE UNIQUE INDEX `idempotencykey_account_id_mode_key` ON `idempotency_keys` (`account_id`, `mode`, `key`);
 -- create index "idempotencykey_expires_at" to table: "idempotency_keys"
 CREATE INDEX `idempotencykey_expires_at` ON `idempotency_keys` (`expires_at`);
 -- create "invoices" table
 CREATE TABLE `invoices` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `number` text NULL, `status` text NOT NULL DEFAULT ('DRAFT'), `currency` text NOT NULL, `collection_method` text NOT NULL DEFAULT ('SEND_INVOICE'), `days_until_due` integer NULL, `due_date` datetime NULL, `memo` text NOT NULL DEFAULT (''), `footer` text NOT NULL DEFAULT (''), `custom_fields` json NULL, `metadata` json NULL, `discounts` json NULL, `subtotal` integer NOT NULL DEFAULT (0), `total_discount` integer NOT NULL DEFAULT (0), `total_tax` integer NOT NULL DEFAULT (0), `total_excluding_tax` integer NOT NULL DEFAULT (0), `total` integer NOT NULL DEFAULT (0), `starting_balance` integer NOT NULL DEFAULT (0), `applied_balance` integer NOT NULL DEFAULT (0), `ending_balance` integer NULL, `amount_due` integer NOT NULL DEFAULT (0), `amount_paid` integer NOT NULL DEFAULT (0), `taxes` json NULL, `customer_snapshot` json NULL, `issuer_snapshot` json NULL, `finalized_at` datetime NULL, `paid_at` datetime NULL, `voided_at` datetime NULL, `marked_uncollectible_at` datetime NULL, `out_of_band_payment` json NULL, `latest_revision_id` text NULL, `duplicated_from_id` text NULL, `customer_id` text NOT NULL, `account_id` text NOT NULL, `from_invoice_id` text NULL, PRIMARY KEY (`id`), CONSTRAINT `invoices_customers_invoices` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`) ON DELETE NO ACTION, CONSTRAINT `invoices_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION, CONSTRAINT `invoices_invoices_revisions` FOREIGN KEY (`from_invoice_id`) REFERENCES `invoices` (`id`) ON DELETE SET NULL);
--- create index "invoice_account_id_mode" to table: "invoices"
-CREATE INDEX `invoice_account_id_mode` ON `invoices` (`account_id`, `mode`);
 -- create index "invoice_account_id_mode_number" to table: "invoices"
 CREATE UNIQUE INDEX `invoice_account_id_mode_number` ON `invoices` (`account_id`, `mode`, `number`);
 -- create index "invoice_account_id_mode_created_at" to table: "invoices"
@@ -46,34 +40,28 @@ CREATE INDEX `invoice_account_id_mode_status_due_date` ON `invoices` (`account_i
 CREATE INDEX `invoice_customer_id` ON `invoices` (`customer_id`);
 -- create "invoice_lines" table
 CREATE TABLE `invoice_lines` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `currency` text NOT NULL, `position` integer NOT NULL, `description` text NOT NULL, `quantity` text NOT NULL, `unit_amount` text NOT NULL, `discounts` json NULL, `tax_rates_set` bool NOT NULL DEFAULT (false), `period_start` datetime NULL, `period_end` datetime NULL, `metadata` json NULL, `amount` integer NOT NULL DEFAULT (0), `discount_amount` integer NOT NULL DEFAULT (0), `invoice_discount_amount` integer NOT NULL DEFAULT (0), `tax_amounts` json NULL, `invoice_id` text NOT NULL, `account_id` text NOT NULL, `price_id` text NULL, PRIMARY KEY (`id`), CONSTRAINT `invoice_lines_invoices_lines` FOREIGN KEY (`invoice_id`) REFERENCES `invoices` (`id`) ON DELETE CASCADE, CONSTRAINT `invoice_lines_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION, CONSTRAINT `invoice_lines_prices_price` FOREIGN KEY (`price_id`) REFERENCES `prices` (`id`) ON DELETE SET NULL);
--- create index "invoiceline_account_id_mode" to table: "invoice_lines"
-CREATE INDEX `invoiceline_account_id_mode` ON `invoice_lines` (`account_id`, `mode`);
 -- create index "invoiceline_invoice_id_position" to table: "invoice_lines"
 CREATE INDEX `invoiceline_invoice_id_position` ON `invoice_lines` (`invoice_id`, `position`);
 -- create "invoice_transitions" table
 CREATE TABLE `invoice_transitions` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `action` text NOT NULL, `from_status` text NOT NULL DEFAULT (''), `to_status` text NOT NULL, `actor` text NOT NULL, `note` text NOT NULL DEFAULT (''), `invoice_id` text NOT NULL, `account_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `invoice_transitions_invoices_history` FOREIGN KEY (`invoice_id`) REFERENCES `invoices` (`id`) ON DELETE CASCADE, CONSTRAINT `invoice_transitions_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
--- create index "invoicetransition_account_id_mode" to table: "invoice_transitions"
-CREATE INDEX `invoicetransition_account_id_mode` ON `invoice_transitions` (`account_id`, `mode`);
 -- create index "invoicetransition_invoice_id_created_at" to table: "invoice_transitions"
 CREATE INDEX `invoicetransition_invoice_id_created_at` ON `invoice_transitions` (`invoice_id`, `created_at`);
 -- create "prices" table
 CREATE TABLE `prices` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `currency` text NOT NULL, `unit_amount` text NOT NULL, `nickname` text NOT NULL DEFAULT (''), `active` bool NOT NULL DEFAULT (true), `metadata` json NULL, `account_id` text NOT NULL, `product_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `prices_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION, CONSTRAINT `prices_products_prices` FOREIGN KEY (`product_id`) REFERENCES `products` (`id`) ON DELETE NO ACTION);
--- create index "price_account_id_mode" to table: "prices"
-CREATE INDEX `price_account_id_mode` ON `prices` (`account_id`, `mode`);
+-- create index "price_product_id" to table: "prices"
+CREATE INDEX `price_product_id` ON `prices` (`product_id`);
 -- create "products" table
 CREATE TABLE `products` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `name` text NOT NULL, `description` text NOT NULL DEFAULT (''), `active` bool NOT NULL DEFAULT (true), `unit_label` text NOT NULL DEFAULT (''), `metadata` json NULL, `account_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `products_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
--- create index "product_account_id_mode" to table: "products"
-CREATE INDEX `product_account_id_mode` ON `products` (`account_id`, `mode`);
+-- create index "product_account_id_mode_created_at" to table: "products"
+CREATE INDEX `product_account_id_mode_created_at` ON `products` (`account_id`, `mode`, `created_at`);
 -- create "sequences" table
 CREATE TABLE `sequences` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `scope` text NOT NULL, `next` integer NOT NULL DEFAULT (1), `account_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `sequences_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
--- create index "sequence_account_id_mode" to table: "sequences"
-CREATE INDEX `sequence_account_id_mode` ON `sequences` (`account_id`, `mode`);
 -- create index "sequence_account_id_mode_scope" to table: "sequences"
 CREATE UNIQUE INDEX `sequence_account_id_mode_scope` ON `sequences` (`account_id`, `mode`, `scope`);
 -- create "tax_rates" table
 CREATE TABLE `tax_rates` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `display_name` text NOT NULL, `description` text NOT NULL DEFAULT (''), `percentage` text NOT NULL, `inclusive` bool NOT NULL, `country` text NOT NULL DEFAULT (''), `state` text NOT NULL DEFAULT (''), `jurisdiction` text NOT NULL DEFAULT (''), `tax_type` text NOT NULL DEFAULT ('vat'), `active` bool NOT NULL DEFAULT (true), `metadata` json NULL, `account_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `tax_rates_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
--- create index "taxrate_account_id_mode" to table: "tax_rates"
-CREATE INDEX `taxrate_account_id_mode` ON `tax_rates` (`account_id`, `mode`);
+-- create index "taxrate_account_id_mode_created_at" to table: "tax_rates"
+CREATE INDEX `taxrate_account_id_mode_created_at` ON `tax_rates` (`account_id`, `mode`, `created_at`);
 -- create "invoice_default_tax_rates" table
 CREATE TABLE `invoice_default_tax_rates` (`invoice_id` text NOT NULL, `tax_rate_id` text NOT NULL, PRIMARY KEY (`invoice_id`, `tax_rate_id`), CONSTRAINT `invoice_default_tax_rates_invoice_id` FOREIGN KEY (`invoice_id`) REFERENCES `invoices` (`id`) ON DELETE CASCADE, CONSTRAINT `invoice_default_tax_rates_tax_rate_id` FOREIGN KEY (`tax_rate_id`) REFERENCES `tax_rates` (`id`) ON DELETE CASCADE);
 -- create "invoice_line_tax_rates" table
