@@ -327,7 +327,11 @@ func applyHeader(ctx context.Context, errs *usererr.List, h header, in DraftInpu
 		h.dueDate, h.daysUntilDue = &due, nil
 	}
 	if h.collectionMethod == invoice.CollectionMethodChargeAutomatically && (in.DaysUntilDue != nil || in.DueDate != nil) {
-		*errs = append(*errs, usererr.New(usererr.Invalid, "charge_automatically invoices have no due date: they are charged at finalization", "collectionMethod"))
+		field := "dueDate"
+		if in.DaysUntilDue != nil {
+			field = "daysUntilDue"
+		}
+		*errs = append(*errs, usererr.New(usererr.Invalid, "charge_automatically invoices have no due date: they are charged at finalization", field))
 	}
 	if in.Memo != nil {
 		h.memo = strings.TrimSpace(*in.Memo)

@@ -111,7 +111,17 @@ func normalize(in Input) (Input, error) {
 	}
 	if in.SetLocales {
 		tags, err := validate.Locales(in.PreferredLocales)
-		errs.Add(err, "preferredLocales")
+		if err != nil {
+			// Point at the offending tag when one alone is invalid.
+			at := []string{"preferredLocales"}
+			for i, tag := range in.PreferredLocales {
+				if _, one := validate.Locales([]string{tag}); one != nil {
+					at = append(at, fmt.Sprint(i))
+					break
+				}
+			}
+			errs.Add(err, at...)
+		}
 		in.PreferredLocales = tags
 	}
 	if in.Currency != nil && *in.Currency != "" {
