@@ -511,6 +511,44 @@ func (l lineDraft) effectiveRates(defaults []string) []string {
 	return defaults
 }
 
+// setLine writes a line's fields and computed amounts into a create or an
+// update mutation; an update also clears what the line no longer has.
+func setLine(m *ent.InvoiceLineMutation, update bool, position int, l lineDraft, lr lineComputed, defaults []string) {
+	m.SetPosition(position)
+	m.SetDescription(l.description)
+	m.SetQuantity(l.quantity.String())
+	m.SetUnitAmount(l.unitAmount.String())
+	m.SetDiscounts(l.discounts)
+	m.SetTaxRatesSet(l.ratesSet)
+	m.SetMetadata(orEmpty(l.metadata))
+	m.SetAmount(lr.amount)
+	m.SetDiscountAmount(lr.discount)
+	m.SetInvoiceDiscountAmount(lr.invoiceDiscount)
+	m.SetTaxAmounts(lr.taxes)
+	switch {
+	case l.priceID != nil:
+		m.SetPriceID(*l.priceID)
+	case update:
+		m.ClearPriceID()
+	}
+	switch {
+	case l.periodStart != nil:
+		m.SetPeriodStart(*l.periodStart)
+	case update:
+		m.ClearPeriodStart()
+	}
+	switch {
+	case l.periodEnd != nil:
+		m.SetPeriodEnd(*l.periodEnd)
+	case update:
+		m.ClearPeriodEnd()
+	}
+	if update {
+		m.ClearTaxRates()
+	}
+	m.AddTaxRateIDs(l.effectiveRates(defaults)...)
+}
+
 func insertLines(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, firstPosition int, lines []lineDraft, defaults []string, result computed) error {
 	if len(lines) == 0 {
 		return nil
@@ -519,24 +557,9 @@ func insertLines(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, firstPositio
 	builders := make([]*ent.InvoiceLineCreate, len(lines))
 	for i, l := range lines {
 		lr := result.lines[offset+i]
-		builders[i] = tx.InvoiceLine.Create().
-			SetInvoiceID(inv.ID).
-			SetCurrency(inv.Currency).
-			SetPosition(firstPosition + i).
-			SetNillablePriceID(l.priceID).
-			SetDescription(l.description).
-			SetQuantity(l.quantity.String()).
-			SetUnitAmount(l.unitAmount.String()).
-			SetDiscounts(l.discounts).
-			SetTaxRatesSet(l.ratesSet).
-			SetNillablePeriodStart(l.periodStart).
-			SetNillablePeriodEnd(l.periodEnd).
-			SetMetadata(orEmpty(l.metadata)).
-			SetAmount(lr.amount).
-			SetDiscountAmount(lr.discount).
-			SetInvoiceDiscountAmount(lr.invoiceDiscount).
-			SetTaxAmounts(lr.taxes).
-			AddTaxRateIDs(l.effectiveRates(defaults)...)
+		b := tx.InvoiceLine.Create().SetInvoiceID(inv.ID).SetCurrency(inv.Currency)
+		setLine(b.Mutation(), false, firstPosition+i, l, lr, defaults)
+		builders[i] = b
 	}
 	if err := tx.InvoiceLine.CreateBulk(builders...).Exec(ctx); err != nil {
 		return fmt.Errorf("create lines: %w", err)
@@ -706,24 +729,9 @@ func (s *Service) save(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st *dr
 			fresh = append(fresh, l)
 			continue
 		}
-		err := tx.InvoiceLine.UpdateOneID(st.ids[i]).
-			SetPosition(i).
-			SetNillablePriceID(l.priceID).
-			SetDescription(l.description).
-			SetQuantity(l.quantity.String()).
-			SetUnitAmount(l.unitAmount.String()).
-			SetDiscounts(l.discounts).
-			SetTaxRatesSet(l.ratesSet).
-			SetNillablePeriodStart(l.periodStart).
-			SetNillablePeriodEnd(l.periodEnd).
-			SetMetadata(orEmpty(l.metadata)).
-			SetAmount(lr.amount).
-			SetDiscountAmount(lr.discount).
-			SetInvoiceDiscountAmount(lr.invoiceDiscount).
-			SetTaxAmounts(lr.taxes).
-			ClearTaxRates().
-			AddTaxRateIDs(l.effectiveRates(st.header.defaultRateIDs)...).
-			Exec(ctx)
+		u := tx.InvoiceLine.UpdateOneID(st.ids[i])
+		setLine(u.Mutation(), true, i, l, lr, st.header.defaultRateIDs)
+		err := u.Exec(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("update line %d: %w", i, err)
 		}

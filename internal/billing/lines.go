@@ -41,27 +41,23 @@ func (s *Service) AddLines(ctx context.Context, invoiceID string, lines []LineIn
 	return detach(out, err)
 }
 
-// lineInvoice finds the invoice of a line.
-func (s *Service) lineInvoice(ctx context.Context, tx *ent.Tx, lineID string) (string, error) {
+// lineDraft loads, for editing, the draft a line belongs to.
+func (s *Service) lineDraft(ctx context.Context, tx *ent.Tx, lineID string) (*ent.Invoice, error) {
 	l, err := tx.InvoiceLine.Query().Where(invoiceline.ID(lineID)).Select(invoiceline.FieldInvoiceID).Only(ctx)
 	if ent.IsNotFound(err) {
-		return "", usererr.New(usererr.NotFound, "no such invoice line", "id")
+		return nil, usererr.New(usererr.NotFound, "no such invoice line", "id")
 	}
 	if err != nil {
-		return "", fmt.Errorf("load line: %w", err)
+		return nil, fmt.Errorf("load line: %w", err)
 	}
-	return l.InvoiceID, nil
+	return s.load(ctx, tx, l.InvoiceID, ActionEdit)
 }
 
 // UpdateLine changes one line of a draft.
 func (s *Service) UpdateLine(ctx context.Context, lineID string, in LineInput) (*ent.Invoice, error) {
 	var out *ent.Invoice
 	err := s.run(ctx, func(tx *ent.Tx) error {
-		invoiceID, err := s.lineInvoice(ctx, tx, lineID)
-		if err != nil {
-			return err
-		}
-		inv, err := s.load(ctx, tx, invoiceID, ActionEdit)
+		inv, err := s.lineDraft(ctx, tx, lineID)
 		if err != nil {
 			return err
 		}
@@ -88,11 +84,7 @@ func (s *Service) UpdateLine(ctx context.Context, lineID string, in LineInput) (
 func (s *Service) RemoveLine(ctx context.Context, lineID string) (*ent.Invoice, error) {
 	var out *ent.Invoice
 	err := s.run(ctx, func(tx *ent.Tx) error {
-		invoiceID, err := s.lineInvoice(ctx, tx, lineID)
-		if err != nil {
-			return err
-		}
-		inv, err := s.load(ctx, tx, invoiceID, ActionEdit)
+		inv, err := s.lineDraft(ctx, tx, lineID)
 		if err != nil {
 			return err
 		}
