@@ -44,7 +44,11 @@ type group struct {
 
 // begin starts a member transaction; the writer lock is held.
 func (g *group) begin(ctx context.Context, opts *sql.TxOptions) (*memberTx, error) {
-	if g.outer == nil {
+	// The first member of a group needs no savepoint: the outer
+	// transaction holds nothing else, so rolling it back undoes just that
+	// member, and committing releases nothing.
+	first := g.outer == nil
+	if first {
 		// The outer transaction outlives the request that opens it:
 		// database/sql would roll it back when that request's context ends.
 		outer, err := g.drv.BeginTx(context.Background(), opts)
@@ -53,12 +57,14 @@ func (g *group) begin(ctx context.Context, opts *sql.TxOptions) (*memberTx, erro
 		}
 		g.outer, g.size = outer, 0
 	}
-	if err := g.outer.Exec(ctx, "SAVEPOINT remit_member", []any{}, nil); err != nil {
-		g.abort(fmt.Errorf("savepoint: %w", err))
-		return nil, err
+	if !first {
+		if err := g.outer.Exec(ctx, "SAVEPOINT remit_member", []any{}, nil); err != nil {
+			g.abort(fmt.Errorf("savepoint: %w", err))
+			return nil, err
+		}
 	}
 	g.size++
-	t := &memberTx{g: g}
+	t := &memberTx{g: g, first: first}
 	// An abandoned transaction must not hold the writer lock forever: when
 	// its context ends, it rolls back, as database/sql does with its own.
 	t.stop = context.AfterFunc(ctx, func() { _ = t.end(false) })
@@ -127,8 +133,9 @@ func (g *group) flush() {
 type memberTx struct {
 	g    *group
 	stop func() bool
-	mu   sync.Mutex
-	done bool
+	mu    sync.Mutex
+	done  bool
+	first bool // opened the group: no savepoint of its own
 }
 
 var _ dialect.Tx = (*memberTx)(nil)
@@ -203,15 +210,24 @@ func (t *memberTx) end(commit bool) error {
 	g := t.g
 	ctx := context.Background()
 	if commit {
-		if err := g.outer.Exec(ctx, "RELEASE remit_member", []any{}, nil); err != nil {
-			g.abort(fmt.Errorf("release savepoint: %w", err))
-			g.lock.unlock()
-			return fmt.Errorf("commit: %w", err)
+		if !t.first {
+			if err := g.outer.Exec(ctx, "RELEASE remit_member", []any{}, nil); err != nil {
+				g.abort(fmt.Errorf("release savepoint: %w", err))
+				g.lock.unlock()
+				return fmt.Errorf("commit: %w", err)
+			}
 		}
 		done := make(chan error, 1)
 		g.pending = append(g.pending, done)
 		g.settle()
 		return <-done
+	}
+	if t.first {
+		// Alone in the group so far: roll the outer transaction back.
+		err := g.outer.Rollback()
+		g.outer, g.size = nil, 0
+		g.lock.unlock()
+		return err
 	}
 	err := g.outer.Exec(ctx, "ROLLBACK TO remit_member", []any{}, nil)
 	if err == nil {
