@@ -131,8 +131,8 @@ func (g *group) flush() {
 // memberTx is one caller's transaction inside a group. Its mutex orders
 // statements against a rollback triggered by its context ending.
 type memberTx struct {
-	g    *group
-	stop func() bool
+	g     *group
+	stop  func() bool
 	mu    sync.Mutex
 	done  bool
 	first bool // opened the group: no savepoint of its own
