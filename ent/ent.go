@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/idempotencykey"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			account.Table:            account.ValidColumn,
 			balancetransaction.Table: balancetransaction.ValidColumn,
 			customer.Table:           customer.ValidColumn,
+			emailmessage.Table:       emailmessage.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
 			invoice.Table:            invoice.ValidColumn,
 			invoiceline.Table:        invoiceline.ValidColumn,

@@ -22,6 +22,8 @@ type Tx struct {
 	BalanceTransaction *BalanceTransactionClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// EmailMessage is the client for interacting with the EmailMessage builders.
+	EmailMessage *EmailMessageClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// Invoice is the client for interacting with the Invoice builders.
@@ -173,6 +175,7 @@ func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.BalanceTransaction = NewBalanceTransactionClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.EmailMessage = NewEmailMessageClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Invoice = NewInvoiceClient(tx.config)
 	tx.InvoiceLine = NewInvoiceLineClient(tx.config)

@@ -175,6 +175,65 @@ var (
 			},
 		},
 	}
+	// EmailMessagesColumns holds the columns for the "email_messages" table.
+	EmailMessagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "kind", Type: field.TypeString, Size: 64},
+		{Name: "invoice_id", Type: field.TypeString, Nullable: true},
+		{Name: "from", Type: field.TypeString},
+		{Name: "from_name", Type: field.TypeString, Default: ""},
+		{Name: "reply_to", Type: field.TypeString, Default: ""},
+		{Name: "to", Type: field.TypeJSON},
+		{Name: "cc", Type: field.TypeJSON, Nullable: true},
+		{Name: "bcc", Type: field.TypeJSON, Nullable: true},
+		{Name: "subject", Type: field.TypeString, Size: 998},
+		{Name: "text_body", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "html_body", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "attachments", Type: field.TypeBytes, Nullable: true},
+		{Name: "message_id", Type: field.TypeString},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "SENDING", "SENT", "FAILED"}, Default: "QUEUED"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "lease_owner", Type: field.TypeString, Default: ""},
+		{Name: "lease_until", Type: field.TypeTime, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// EmailMessagesTable holds the schema information for the "email_messages" table.
+	EmailMessagesTable = &schema.Table{
+		Name:       "email_messages",
+		Columns:    EmailMessagesColumns,
+		PrimaryKey: []*schema.Column{EmailMessagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "email_messages_accounts_account",
+				Columns:    []*schema.Column{EmailMessagesColumns[24]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "emailmessage_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{EmailMessagesColumns[17], EmailMessagesColumns[19]},
+			},
+			{
+				Name:    "emailmessage_account_id_mode_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{EmailMessagesColumns[24], EmailMessagesColumns[3], EmailMessagesColumns[1]},
+			},
+			{
+				Name:    "emailmessage_account_id_mode_invoice_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{EmailMessagesColumns[24], EmailMessagesColumns[3], EmailMessagesColumns[5], EmailMessagesColumns[1]},
+			},
+		},
+	}
 	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
 	IdempotencyKeysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -602,6 +661,7 @@ var (
 		AccountsTable,
 		BalanceTransactionsTable,
 		CustomersTable,
+		EmailMessagesTable,
 		IdempotencyKeysTable,
 		InvoicesTable,
 		InvoiceLinesTable,
@@ -621,6 +681,7 @@ func init() {
 	BalanceTransactionsTable.ForeignKeys[1].RefTable = InvoicesTable
 	BalanceTransactionsTable.ForeignKeys[2].RefTable = CustomersTable
 	CustomersTable.ForeignKeys[0].RefTable = AccountsTable
+	EmailMessagesTable.ForeignKeys[0].RefTable = AccountsTable
 	IdempotencyKeysTable.ForeignKeys[0].RefTable = AccountsTable
 	InvoicesTable.ForeignKeys[0].RefTable = CustomersTable
 	InvoicesTable.ForeignKeys[1].RefTable = AccountsTable

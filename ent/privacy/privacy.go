@@ -206,6 +206,30 @@ func (f CustomerMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CustomerMutation", m)
 }
 
+// The EmailMessageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EmailMessageQueryRuleFunc func(context.Context, *ent.EmailMessageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EmailMessageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EmailMessageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EmailMessageQuery", q)
+}
+
+// The EmailMessageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EmailMessageMutationRuleFunc func(context.Context, *ent.EmailMessageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EmailMessageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EmailMessageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EmailMessageMutation", m)
+}
+
 // The IdempotencyKeyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type IdempotencyKeyQueryRuleFunc func(context.Context, *ent.IdempotencyKeyQuery) error

@@ -9,6 +9,7 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/idempotencykey"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
@@ -310,6 +311,104 @@ func init() {
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	customer.IDValidator = func() func(string) error {
 		validators := customerDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	emailmessageMixin := schema.EmailMessage{}.Mixin()
+	emailmessage.Policy = privacy.NewPolicies(emailmessageMixin[2], schema.EmailMessage{})
+	emailmessage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := emailmessage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	emailmessageMixinHooks0 := emailmessageMixin[0].Hooks()
+	emailmessageMixinHooks1 := emailmessageMixin[1].Hooks()
+
+	emailmessage.Hooks[1] = emailmessageMixinHooks0[0]
+
+	emailmessage.Hooks[2] = emailmessageMixinHooks1[0]
+	emailmessageMixinFields0 := emailmessageMixin[0].Fields()
+	_ = emailmessageMixinFields0
+	emailmessageMixinFields2 := emailmessageMixin[2].Fields()
+	_ = emailmessageMixinFields2
+	emailmessageFields := schema.EmailMessage{}.Fields()
+	_ = emailmessageFields
+	// emailmessageDescAccountID is the schema descriptor for account_id field.
+	emailmessageDescAccountID := emailmessageMixinFields2[0].Descriptor()
+	// emailmessage.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	emailmessage.AccountIDValidator = emailmessageDescAccountID.Validators[0].(func(string) error)
+	// emailmessageDescKind is the schema descriptor for kind field.
+	emailmessageDescKind := emailmessageFields[0].Descriptor()
+	// emailmessage.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	emailmessage.KindValidator = func() func(string) error {
+		validators := emailmessageDescKind.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(kind string) error {
+			for _, fn := range fns {
+				if err := fn(kind); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// emailmessageDescFromName is the schema descriptor for from_name field.
+	emailmessageDescFromName := emailmessageFields[3].Descriptor()
+	// emailmessage.DefaultFromName holds the default value on creation for the from_name field.
+	emailmessage.DefaultFromName = emailmessageDescFromName.Default.(string)
+	// emailmessageDescReplyTo is the schema descriptor for reply_to field.
+	emailmessageDescReplyTo := emailmessageFields[4].Descriptor()
+	// emailmessage.DefaultReplyTo holds the default value on creation for the reply_to field.
+	emailmessage.DefaultReplyTo = emailmessageDescReplyTo.Default.(string)
+	// emailmessageDescSubject is the schema descriptor for subject field.
+	emailmessageDescSubject := emailmessageFields[8].Descriptor()
+	// emailmessage.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	emailmessage.SubjectValidator = emailmessageDescSubject.Validators[0].(func(string) error)
+	// emailmessageDescTextBody is the schema descriptor for text_body field.
+	emailmessageDescTextBody := emailmessageFields[9].Descriptor()
+	// emailmessage.DefaultTextBody holds the default value on creation for the text_body field.
+	emailmessage.DefaultTextBody = emailmessageDescTextBody.Default.(string)
+	// emailmessageDescHTMLBody is the schema descriptor for html_body field.
+	emailmessageDescHTMLBody := emailmessageFields[10].Descriptor()
+	// emailmessage.DefaultHTMLBody holds the default value on creation for the html_body field.
+	emailmessage.DefaultHTMLBody = emailmessageDescHTMLBody.Default.(string)
+	// emailmessageDescMessageID is the schema descriptor for message_id field.
+	emailmessageDescMessageID := emailmessageFields[12].Descriptor()
+	// emailmessage.MessageIDValidator is a validator for the "message_id" field. It is called by the builders before save.
+	emailmessage.MessageIDValidator = emailmessageDescMessageID.Validators[0].(func(string) error)
+	// emailmessageDescAttempts is the schema descriptor for attempts field.
+	emailmessageDescAttempts := emailmessageFields[14].Descriptor()
+	// emailmessage.DefaultAttempts holds the default value on creation for the attempts field.
+	emailmessage.DefaultAttempts = emailmessageDescAttempts.Default.(int)
+	// emailmessageDescLeaseOwner is the schema descriptor for lease_owner field.
+	emailmessageDescLeaseOwner := emailmessageFields[16].Descriptor()
+	// emailmessage.DefaultLeaseOwner holds the default value on creation for the lease_owner field.
+	emailmessage.DefaultLeaseOwner = emailmessageDescLeaseOwner.Default.(string)
+	// emailmessageDescLastError is the schema descriptor for last_error field.
+	emailmessageDescLastError := emailmessageFields[18].Descriptor()
+	// emailmessage.DefaultLastError holds the default value on creation for the last_error field.
+	emailmessage.DefaultLastError = emailmessageDescLastError.Default.(string)
+	// emailmessageDescID is the schema descriptor for id field.
+	emailmessageDescID := emailmessageMixinFields0[0].Descriptor()
+	// emailmessage.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	emailmessage.IDValidator = func() func(string) error {
+		validators := emailmessageDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
