@@ -22,10 +22,12 @@ import (
 
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/server"
 	"github.com/remitbilling/remit/internal/store"
 	"github.com/remitbilling/remit/internal/tuning"
 	"github.com/remitbilling/remit/internal/viewer"
+	"github.com/remitbilling/remit/internal/worker"
 )
 
 const usage = `usage: remit <command> [flags]
@@ -42,6 +44,7 @@ environment:
   REMIT_ADDR          listen address (default :8080)
   REMIT_DATA_DIR      directory of the embedded SQLite database (default ./data)
   REMIT_DATABASE_URL  postgres://… to use PostgreSQL instead of SQLite
+  REMIT_SMTP_URL      smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 to send email
 `
 
 func main() {
@@ -138,6 +141,28 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	if err := firstStart(ctx, srv.Accounts, stdout); err != nil {
 		return err
 	}
+	// Email goes out through the outbox; without REMIT_SMTP_URL messages
+	// stay queued and readable.
+	var sender mail.Sender
+	if u := os.Getenv("REMIT_SMTP_URL"); u != "" {
+		smtp, err := mail.NewSMTP(u)
+		if err != nil {
+			return fmt.Errorf("REMIT_SMTP_URL: %w", err)
+		}
+		defer smtp.Close()
+		sender = smtp
+	}
+	sched := worker.New(worker.Options{Logger: logger}, worker.NewEmailDelivery(st.Client, st.Dialect, sender, worker.EmailOptions{}))
+	workerDone := make(chan struct{})
+	defer func() { <-workerDone }() // before the store closes
+	wctx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker() // runs first: deferred calls unwind in reverse
+	go func() {
+		defer close(workerDone)
+		if err := sched.Run(clock.WithContext(wctx, clock.Real{})); err != nil && wctx.Err() == nil {
+			logger.Error("background worker stopped", "error", err)
+		}
+	}()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
