@@ -1,0 +1,45 @@
+package document
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// BenchmarkRenderOnePage renders the one-page sample invoice. Run with
+// -cpu 1 for the per-core figure; pages/s is reported.
+func BenchmarkRenderOnePage(b *testing.B) {
+	ctx := context.Background()
+	inv := sampleInvoice("fr")
+	if _, err := Render(ctx, inv); err != nil { // warm the renderer
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		if _, err := Render(ctx, inv); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "pages/s")
+}
+
+// BenchmarkRender250Lines renders a 250-line invoice (8 A4 pages); ms/op
+// is reported.
+func BenchmarkRender250Lines(b *testing.B) {
+	ctx := context.Background()
+	inv := longInvoice("fr", 250)
+	if _, err := Render(ctx, inv); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		if _, err := Render(ctx, inv); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "ms/op")
+}

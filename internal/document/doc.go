@@ -1,0 +1,70 @@
+// Package document renders invoices as PDF/A-3b documents.
+//
+// It is pure: an Invoice (plain structs, filled by the billing layer from
+// the frozen invoice) goes in, PDF bytes come out, and the same Invoice
+// always gives the same bytes. Nothing is read from the database or the
+// clock.
+//
+// # Pipeline
+//
+// An html/template (assets/invoice.html.tmpl) and a style sheet
+// (assets/invoice.css), both embedded and parsed once per Renderer, are
+// typeset by bagme (github.com/boxesandglue/bagme, HTML/CSS → PDF on the
+// boxes-and-glue engine). The output is PDF/A-3b: the engine embeds and
+// subsets the fonts (TeX Gyre Heros), writes an sRGB output intent and the
+// XMP pdfaid part 3 / conformance B. The structure is checked by the tests
+// (pdfinfo, pdffonts, qpdf); no veraPDF validation is available here, so do
+// not claim "validated PDF/A".
+//
+// # Locale
+//
+// Invoice.Locale is a BCP 47 tag; its base language selects French ("fr",
+// "fr-FR", "fr-CA"…) or English (everything else). Labels, dates, numbers
+// and amounts follow it:
+//
+//	          fr                        en
+//	date      21/11/2026                Nov 21, 2026
+//	amount    5 000,00 $US              $5,000.00      (internal/money.Format)
+//	quantity  1 234,5                   1,234.5
+//	rate      20 %                      20%
+//
+// French grouping uses U+202F and the space before "%" and currency
+// symbols U+202F/U+00A0 (CLDR), which text extraction shows as spaces.
+//
+// # Legal mentions
+//
+// The renderer prints what CGI ann. II art. 242 nonies A, the Code de
+// commerce (L441-9, L441-10, D441-5) and Directive 2006/112/EC art. 226
+// require, from the fields the caller fills: seller and buyer identity,
+// addresses, SIREN/SIRET, VAT numbers; number, issue, due and supply
+// dates; lines with quantity, unit price excluding tax and tax rate; the
+// per-rate tax breakdown; totals and amount due; payment terms and
+// instructions; late-payment penalty rate, the fixed recovery indemnity
+// (40 € by default) and the early-payment discount statement;
+// "Autoliquidation – art. 196 directive 2006/112/CE" / "Reverse charge –
+// Article 196 of Directive 2006/112/EC" for REVERSE customers and
+// "Exonération de TVA, <reference>" / "VAT exemption, <reference>" for
+// EXEMPT ones; nature of operations and the VAT-on-debits option when set.
+// Whether a mention is legally required for a given invoice (B2B or B2C,
+// French or foreign seller) is the caller's decision: empty fields are
+// omitted.
+//
+// # Pages
+//
+// Page size is A4 or US Letter. Long invoices flow over as many pages as
+// needed: the lines table header is repeated on every page (HTML <thead>),
+// pages after the first carry "Invoice <number> (continued)", every page
+// carries the seller's legal line and "Page n/N". A draft prints
+// "DRAFT"/"BROUILLON" at the top of every page and no number; a void
+// invoice prints "VOID"/"ANNULÉE".
+//
+// # Concurrency, memory, speed
+//
+// The engine (boxesandglue v0.2.38) is not goroutine-safe and never frees
+// its node slabs; engine.go serializes renders process-wide and releases
+// the slabs after each document (see there). PDF rendering therefore uses
+// one core per process: about 50 one-page invoices per second and 190 ms
+// for 250 lines on the development machine (BenchmarkRenderOnePage,
+// BenchmarkRender250Lines). A finalized invoice never changes, so render
+// it once and store the bytes rather than on every download.
+package document

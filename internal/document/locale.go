@@ -1,0 +1,287 @@
+package document
+
+import (
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+)
+
+// lang is a supported document language.
+type lang struct {
+	// code is the BCP 47 base language passed to money.Format and written
+	// as the PDF's /Lang.
+	code string
+	// dateLayout is a time.Format layout for calendar dates.
+	dateLayout string
+	// decimalSep and groupSep format quantities and rates.
+	decimalSep string
+	groupSep   string
+	// percentSep goes between a number and "%".
+	percentSep string
+	// colon separates a label from its value ("SIREN : 123…" in French).
+	colon   string
+	regions display.Namer
+	l       labels
+}
+
+// labels is the translation table. A struct (not a map) so that a language
+// missing a label does not compile.
+type labels struct {
+	Invoice           string
+	Draft             string
+	DraftNotice       string
+	Void              string
+	Continued         string
+	Page              string
+	Number            string
+	IssueDate         string
+	DueDate           string
+	SupplyDate        string
+	From              string
+	BillTo            string
+	DeliverTo         string
+	SIREN             string
+	SIRET             string
+	VATNumber         string
+	Email             string
+	Phone             string
+	Description       string
+	Quantity          string
+	UnitPrice         string
+	Tax               string
+	Amount            string
+	Period            string
+	Subtotal          string
+	Discount          string
+	TotalExclTax      string
+	TotalTax          string
+	Total             string
+	AmountPaid        string
+	AmountDue         string
+	TaxSummary        string
+	TaxRate           string
+	TaxableAmount     string
+	TaxAmount         string
+	AmountDueBy       string // "%[1]s due %[2]s": amount, date
+	AmountDueNoDate   string
+	PaymentTerms      string
+	PaymentDetails    string
+	LegalNotices      string
+	ReverseCharge     string
+	ReverseChargeNote string
+	Exemption         string
+	NatureGoods       string
+	NatureServices    string
+	NatureMixed       string
+	NatureLabel       string
+	VATOnDebits       string
+	Penalty           string // "%[1]s": rate, "%[2]s": indemnity
+	NoEarlyDiscount   string
+	DefaultIndemnity  string
+}
+
+var (
+	langFR = &lang{
+		code:       "fr",
+		dateLayout: "02/01/2006",
+		decimalSep: ",",
+		groupSep:   "\u202f",
+		percentSep: "\u202f",
+		colon:      "\u00a0: ",
+		regions:    display.French.Regions(),
+		l: labels{
+			Invoice:           "Facture",
+			Draft:             "BROUILLON",
+			DraftNotice:       "Aperçu : ce document n'est pas une facture",
+			Void:              "ANNULÉE",
+			Continued:         "suite",
+			Page:              "Page",
+			Number:            "Numéro de facture",
+			IssueDate:         "Date d'émission",
+			DueDate:           "Date d'échéance",
+			SupplyDate:        "Date de livraison / d'exécution",
+			From:              "Émetteur",
+			BillTo:            "Facturé à",
+			DeliverTo:         "Adresse de livraison",
+			SIREN:             "SIREN",
+			SIRET:             "SIRET",
+			VATNumber:         "N° TVA intracommunautaire",
+			Email:             "E-mail",
+			Phone:             "Tél.",
+			Description:       "Désignation",
+			Quantity:          "Qté",
+			UnitPrice:         "Prix unitaire HT",
+			Tax:               "TVA",
+			Amount:            "Montant HT",
+			Period:            "Période",
+			Subtotal:          "Sous-total HT",
+			Discount:          "Remise",
+			TotalExclTax:      "Total HT",
+			TotalTax:          "Total TVA",
+			Total:             "Total TTC",
+			AmountPaid:        "Déjà réglé",
+			AmountDue:         "Montant dû",
+			TaxSummary:        "Récapitulatif de la TVA",
+			TaxRate:           "Taux",
+			TaxableAmount:     "Base HT",
+			TaxAmount:         "Montant TVA",
+			AmountDueBy:       "%[1]s à régler au plus tard le %[2]s",
+			AmountDueNoDate:   "%[1]s à régler",
+			PaymentTerms:      "Conditions de paiement",
+			PaymentDetails:    "Modalités de paiement",
+			LegalNotices:      "Mentions légales",
+			ReverseCharge:     "Autoliquidation – art. 196 directive 2006/112/CE",
+			ReverseChargeNote: "TVA due par le preneur (autoliquidation).",
+			Exemption:         "Exonération de TVA",
+			NatureLabel:       "Nature des opérations",
+			NatureGoods:       "Livraison de biens",
+			NatureServices:    "Prestation de services",
+			NatureMixed:       "Livraison de biens et prestation de services",
+			VATOnDebits:       "Option pour le paiement de la taxe d'après les débits",
+			Penalty: "En cas de retard de paiement, des pénalités au taux de %[1]s sont exigibles " +
+				"dès le jour suivant la date d'échéance, ainsi qu'une indemnité forfaitaire pour frais " +
+				"de recouvrement de %[2]s (art. L441-10 et D441-5 du Code de commerce).",
+			NoEarlyDiscount:  "Pas d'escompte pour paiement anticipé.",
+			DefaultIndemnity: "40\u00a0€",
+		},
+	}
+	langEN = &lang{
+		code:       "en",
+		dateLayout: "Jan 2, 2006",
+		decimalSep: ".",
+		groupSep:   ",",
+		percentSep: "",
+		colon:      ": ",
+		regions:    display.English.Regions(),
+		l: labels{
+			Invoice:           "Invoice",
+			Draft:             "DRAFT",
+			DraftNotice:       "Preview: this document is not an invoice",
+			Void:              "VOID",
+			Continued:         "continued",
+			Page:              "Page",
+			Number:            "Invoice number",
+			IssueDate:         "Date of issue",
+			DueDate:           "Date due",
+			SupplyDate:        "Date of supply",
+			From:              "From",
+			BillTo:            "Bill to",
+			DeliverTo:         "Deliver to",
+			SIREN:             "SIREN",
+			SIRET:             "SIRET",
+			VATNumber:         "VAT number",
+			Email:             "Email",
+			Phone:             "Phone",
+			Description:       "Description",
+			Quantity:          "Qty",
+			UnitPrice:         "Unit price",
+			Tax:               "Tax",
+			Amount:            "Amount",
+			Period:            "Period",
+			Subtotal:          "Subtotal",
+			Discount:          "Discount",
+			TotalExclTax:      "Total excluding tax",
+			TotalTax:          "Total tax",
+			Total:             "Total",
+			AmountPaid:        "Amount paid",
+			AmountDue:         "Amount due",
+			TaxSummary:        "Tax summary",
+			TaxRate:           "Rate",
+			TaxableAmount:     "Taxable amount",
+			TaxAmount:         "Tax",
+			AmountDueBy:       "%[1]s due %[2]s",
+			AmountDueNoDate:   "%[1]s due",
+			PaymentTerms:      "Payment terms",
+			PaymentDetails:    "How to pay",
+			LegalNotices:      "Legal notices",
+			ReverseCharge:     "Reverse charge – Article 196 of Directive 2006/112/EC",
+			ReverseChargeNote: "VAT to be accounted for by the customer.",
+			Exemption:         "VAT exemption",
+			NatureLabel:       "Nature of the operations",
+			NatureGoods:       "Supply of goods",
+			NatureServices:    "Supply of services",
+			NatureMixed:       "Supply of goods and services",
+			VATOnDebits:       "VAT paid on debits (option pour le paiement de la taxe d'après les débits)",
+			Penalty: "Late payment: penalties at %[1]s are due from the day after the due date, " +
+				"plus a fixed indemnity for recovery costs of %[2]s (French Commercial Code, " +
+				"art. L441-10 and D441-5).",
+			NoEarlyDiscount:  "No discount for early payment.",
+			DefaultIndemnity: "€40",
+		},
+	}
+)
+
+// resolveLang maps a BCP 47 tag to a supported language: the base language
+// of "fr", "fr-FR", "fr_CA"… is French; everything else, including an empty
+// or malformed tag, is English.
+func resolveLang(tag string) *lang {
+	tag = strings.TrimSpace(strings.ReplaceAll(tag, "_", "-"))
+	if tag == "" {
+		return langEN
+	}
+	t, err := language.Parse(tag)
+	if err != nil {
+		return langEN
+	}
+	if base, _ := t.Base(); base.String() == "fr" {
+		return langFR
+	}
+	return langEN
+}
+
+// date formats a calendar date in the language's layout, or "" for zero.
+func (lg *lang) date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(lg.dateLayout)
+}
+
+// number formats a decimal for people: "1234.5" → fr "1 234,5", en
+// "1,234.5". Trailing fraction zeros are dropped ("2.50" → "2,5").
+func (lg *lang) number(d decimal.Decimal) string {
+	s := d.String()
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteString(lg.groupSep)
+		}
+		b.WriteRune(c)
+	}
+	if frac != "" {
+		b.WriteString(lg.decimalSep)
+		b.WriteString(frac)
+	}
+	return b.String()
+}
+
+// percent formats a rate: "20" → fr "20 %", en "20%".
+func (lg *lang) percent(d decimal.Decimal) string {
+	return lg.number(d) + lg.percentSep + "%"
+}
+
+// country prints an ISO 3166-1 alpha-2 code as the country's name in the
+// language; anything else is returned unchanged.
+func (lg *lang) country(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) != 2 {
+		return s
+	}
+	r, err := language.ParseRegion(s)
+	if err != nil || !r.IsCountry() {
+		return s
+	}
+	if name := lg.regions.Name(r); name != "" {
+		return name
+	}
+	return s
+}

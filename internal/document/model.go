@@ -1,0 +1,212 @@
+package document
+
+import "time"
+
+// Invoice is everything the renderer prints. It is a plain snapshot: the
+// caller (the billing layer) copies the frozen seller and buyer identity,
+// the computed totals and the legal texts into it; the renderer computes
+// nothing and looks nothing up, so the same Invoice always gives the same
+// bytes.
+//
+// Amounts are integer minor units of Currency (cents for EUR/USD), exactly
+// as internal/totals produced them. Quantities and unit amounts are decimal
+// strings in major units ("2.5", "49.99"), as stored on invoice lines.
+type Invoice struct {
+	// Number is the legal invoice number. It must be empty for a draft
+	// (drafts never consume a number) and non-empty otherwise.
+	Number string
+	// Status is the lifecycle status (DRAFT, OPEN, PAID, VOID,
+	// UNCOLLECTIBLE). DRAFT, like Draft, renders a preview; VOID adds a
+	// "VOID"/"ANNULÉE" banner.
+	Status string
+	// Draft forces the draft preview whatever Status says.
+	Draft bool
+
+	// IssueDate and DueDate are printed as calendar dates in their own
+	// time.Location, so pass them in the account's time zone. A zero
+	// DueDate is omitted; a zero IssueDate is omitted (drafts).
+	IssueDate time.Time
+	DueDate   time.Time
+	// SupplyDate is the date of delivery or service completion, printed
+	// only when set and different from IssueDate (CGI ann. II art. 242
+	// nonies A 10°).
+	SupplyDate time.Time
+	// CreationDate fixes the PDF's CreationDate / XMP dates. When zero,
+	// IssueDate is used, and when that is zero too, 2000-01-01T00:00:00Z,
+	// so the output never depends on the wall clock.
+	CreationDate time.Time
+
+	// Currency is an ISO 4217 code, any letter case.
+	Currency string
+	// Locale is a BCP 47 tag ("fr", "fr-FR", "en-US"). Its base language
+	// picks labels, date and number formats: "fr" or "en"; anything else
+	// falls back to "en".
+	Locale string
+	// PageSize is "A4" (default when empty) or "LETTER", any letter case.
+	PageSize string
+
+	Seller Party
+	Buyer  Party
+	// DeliveryAddress, when set, is printed as the delivery address of
+	// goods (required when it differs from the buyer's address).
+	DeliveryAddress []string
+
+	// BuyerTaxExempt is the customer's tax status: "NONE" (or empty),
+	// "EXEMPT" or "REVERSE". EXEMPT prints the VAT exemption wording,
+	// REVERSE the reverse-charge wording.
+	BuyerTaxExempt string
+	// TaxExemptionReference is the legal provision justifying an
+	// exemption, appended to the exemption wording, e.g. "art. 262 ter I
+	// du CGI" or "art. 293 B du CGI". French law requires it for EXEMPT
+	// (CGI ann. II art. 242 nonies A 12°); the renderer prints the bare
+	// wording when it is empty.
+	TaxExemptionReference string
+	// OperationNature is "GOODS", "SERVICES", "MIXED" or empty (omitted):
+	// the nature of the operations required on French invoices by the
+	// e-invoicing reform.
+	OperationNature string
+	// VATOnDebits prints "Option pour le paiement de la taxe d'après les
+	// débits" (the seller opted to pay VAT on debits).
+	VATOnDebits bool
+
+	Lines []Line
+	// Taxes is the per-rate breakdown (one entry per tax rate, computed on
+	// the sum of line nets), in display order.
+	Taxes []TaxLine
+
+	Subtotal int64
+	// Discount is the invoice-level discount as a positive amount; it is
+	// printed as a reduction. Zero hides the row.
+	Discount          int64
+	TotalExcludingTax int64
+	TotalTax          int64
+	Total             int64
+	// AmountPaid is what was already paid or credited; zero hides the row.
+	AmountPaid int64
+	AmountDue  int64
+
+	// CustomFields are printed in the header next to the dates, e.g. a
+	// purchase-order number, which French law requires when the buyer
+	// issued one.
+	CustomFields []CustomField
+	// Memo is printed above the lines (Stripe's "description").
+	Memo string
+	// Footer is printed at the end of the document.
+	Footer string
+
+	// PaymentTerms is free text such as "Paiement à 30 jours".
+	PaymentTerms string
+	// PaymentInstructions tells how to pay: bank details (IBAN, BIC), a
+	// payment link, a reference to quote.
+	PaymentInstructions string
+	// LatePaymentPenalty is the late-payment penalty rate as text, e.g.
+	// "trois fois le taux d'intérêt légal" or "10 % per year". When set,
+	// the penalty sentence required by French law (C. com. L441-10) is
+	// printed with RecoveryIndemnity.
+	LatePaymentPenalty string
+	// RecoveryIndemnity is the fixed recovery indemnity as text, e.g.
+	// "40 €" (C. com. D441-5, B2B only). Empty means "40 €" whenever
+	// LatePaymentPenalty is set.
+	RecoveryIndemnity string
+	// EarlyPaymentDiscount is the early-payment discount wording. When
+	// empty and LatePaymentPenalty is set, the standard "no discount"
+	// sentence is printed (the statement is mandatory in France).
+	EarlyPaymentDiscount string
+
+	Branding Branding
+}
+
+// Party is the seller or the buyer as frozen on the invoice.
+type Party struct {
+	// Name is the trading or display name.
+	Name string
+	// LegalName is printed under Name when it differs from it.
+	LegalName string
+	// Address holds the street lines, then postal code and city, one line
+	// each, as they should be printed.
+	Address []string
+	// Country is an ISO 3166-1 alpha-2 code ("FR"), printed as the
+	// country's name in the invoice locale, or any other text, printed as
+	// is.
+	Country string
+	Email   string
+	Phone   string
+	// SIREN (9 digits) and SIRET (14 digits) are the French company
+	// identifiers.
+	SIREN string
+	SIRET string
+	// VATNumber is the intra-EU VAT identification number ("FR…").
+	VATNumber string
+	// TaxIDs are other identifiers, printed as "Label: Value".
+	TaxIDs []TaxID
+}
+
+// TaxID is an identifier with its printed label, e.g. {"GB VAT", "GB123…"}.
+type TaxID struct {
+	Label string
+	Value string
+}
+
+// Line is one invoice line.
+type Line struct {
+	Description string
+	// Quantity is a decimal string ("1", "2.5"); empty prints nothing.
+	Quantity string
+	// UnitAmount is the unit price excluding tax, a decimal string in
+	// major units that may carry more decimals than the currency ("0.0125").
+	// Empty prints nothing.
+	UnitAmount string
+	// Amount is the line net amount (excluding tax) in minor units.
+	Amount int64
+	// TaxRates are the labels of the tax rates applied, e.g. "20 %".
+	TaxRates []string
+	// PeriodStart and PeriodEnd, when both set, print the service period.
+	PeriodStart time.Time
+	PeriodEnd   time.Time
+}
+
+// TaxLine is one row of the per-rate tax breakdown.
+type TaxLine struct {
+	// Label names the tax ("TVA", "VAT", "TVA 20 %").
+	Label string
+	// Percentage is the rate as a decimal string ("20", "5.5"); empty for
+	// a tax without a rate.
+	Percentage string
+	// Taxable is the taxable amount (sum of line nets at this rate).
+	Taxable int64
+	// Amount is the tax at this rate.
+	Amount int64
+}
+
+// CustomField is a name/value pair printed in the header.
+type CustomField struct {
+	Name  string
+	Value string
+}
+
+// Branding is the account's look on its documents.
+type Branding struct {
+	// BrandColor colours the title and the table header ("#1f4e79").
+	// AccentColor colours the amount-due highlight. Both are "#rgb" or
+	// "#rrggbb"; empty picks the defaults.
+	BrandColor  string
+	AccentColor string
+	// Logo is the image data and LogoMIME its type: "image/png",
+	// "image/jpeg" or "image/svg+xml". Empty Logo prints the seller's name
+	// instead.
+	Logo     []byte
+	LogoMIME string
+}
+
+// Buyer tax statuses (Invoice.BuyerTaxExempt).
+const (
+	TaxExemptNone    = "NONE"
+	TaxExemptExempt  = "EXEMPT"
+	TaxExemptReverse = "REVERSE"
+)
+
+// Page sizes (Invoice.PageSize).
+const (
+	PageSizeA4     = "A4"
+	PageSizeLetter = "LETTER"
+)

@@ -1,0 +1,432 @@
+package document
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"strings"
+	"sync"
+
+	"github.com/bojanz/currency"
+
+	"github.com/remitbilling/remit/internal/money"
+)
+
+// ErrInvalidInvoice reports an Invoice the renderer refuses: a malformed
+// decimal, an unknown currency, page size, colour or tax status, a
+// finalized invoice without a number, a logo it cannot read.
+var ErrInvalidInvoice = errors.New("document: invalid invoice")
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidInvoice}, args...)...)
+}
+
+// view is the template's data: every value already formatted for the
+// invoice's language. Multi-line free texts are template.HTML built by
+// multiline, which escapes them.
+type view struct {
+	Lang  string
+	L     *labels
+	Draft bool
+
+	Meta            []kv
+	HeadRows        int
+	PartyCols       []struct{}
+	Seller          partyView
+	Buyer           partyView
+	DeliveryAddress template.HTML
+	Headline        string
+	Memo            template.HTML
+
+	TaxColumn bool
+	Lines     []lineView
+	Summary   []summaryRow
+	Notices   []notice
+
+	PaymentTerms        template.HTML
+	PaymentInstructions template.HTML
+	Legal               []string
+	Footer              template.HTML
+
+	LogoSVG  template.HTML
+	LogoPath string
+
+	// Fields used by pageCSS and the PDF metadata, not by the template.
+	pageSize    string
+	brand       rgb
+	accent      rgb
+	banner      string
+	runningHead string
+	legalLine   string
+	title       string
+	author      string
+	logo        *logoData
+}
+
+type kv struct{ K, V string }
+
+type partyView struct {
+	Name  string
+	Lines []string
+	IDs   []string
+}
+
+type lineView struct {
+	Description template.HTML
+	Period      string
+	Quantity    string
+	UnitAmount  string
+	Tax         string
+	Amount      string
+}
+
+type taxView struct{ Label, Rate, Taxable, Amount string }
+
+type totalRow struct{ K, V, Class string }
+
+type notice struct{ Main, Sub string }
+
+// summaryRow is one row of the grid under the lines: the tax breakdown on
+// the left (a header row, then one row per rate), the totals on the right.
+// The engine cannot nest tables, hence one grid.
+type summaryRow struct {
+	TaxHead bool
+	Tax     *taxView
+	Total   *totalRow
+}
+
+func summaryRows(taxes []taxView, totals []totalRow) []summaryRow {
+	left := len(taxes)
+	if left > 0 {
+		left++ // header
+	}
+	rows := make([]summaryRow, max(left, len(totals)))
+	for i := range rows {
+		switch {
+		case left > 0 && i == 0:
+			rows[i].TaxHead = true
+		case i < left:
+			rows[i].Tax = &taxes[i-1]
+		}
+		if i < len(totals) {
+			rows[i].Total = &totals[i]
+		}
+	}
+	return rows
+}
+
+// buildView validates inv and formats it. It does no I/O: a raster logo is
+// returned in v.logo for the caller to write out.
+func buildView(inv *Invoice) (*view, error) {
+	lg := resolveLang(inv.Locale)
+	l := &lg.l
+	cur, err := money.Normalize(inv.Currency)
+	if err != nil {
+		return nil, invalidf("currency %q: %v", inv.Currency, err)
+	}
+	draft := inv.Draft || strings.EqualFold(inv.Status, "DRAFT")
+	number := strings.TrimSpace(inv.Number)
+	if draft {
+		number = "" // a draft never shows a number, even a stale one
+	} else if number == "" {
+		return nil, invalidf("a finalized invoice needs a number")
+	}
+
+	v := &view{Lang: lg.code, L: l, Draft: draft}
+
+	switch strings.ToUpper(strings.TrimSpace(inv.PageSize)) {
+	case "", PageSizeA4:
+		v.pageSize = "A4"
+	case PageSizeLetter:
+		v.pageSize = "letter"
+	default:
+		return nil, invalidf("page size %q (want A4 or LETTER)", inv.PageSize)
+	}
+	if v.brand, err = parseColor(inv.Branding.BrandColor, defaultBrand); err != nil {
+		return nil, err
+	}
+	if v.accent, err = parseColor(inv.Branding.AccentColor, defaultAccent); err != nil {
+		return nil, err
+	}
+	if err := v.setLogo(&inv.Branding); err != nil {
+		return nil, err
+	}
+
+	amount := func(minor int64) string { return money.Format(minor, cur, lg.code) }
+
+	// Header: number, dates, custom fields.
+	if number != "" {
+		v.Meta = append(v.Meta, kv{l.Number, number})
+	}
+	if d := lg.date(inv.IssueDate); d != "" {
+		v.Meta = append(v.Meta, kv{l.IssueDate, d})
+	}
+	if d := lg.date(inv.DueDate); d != "" {
+		v.Meta = append(v.Meta, kv{l.DueDate, d})
+	}
+	if d := lg.date(inv.SupplyDate); d != "" && d != lg.date(inv.IssueDate) {
+		v.Meta = append(v.Meta, kv{l.SupplyDate, d})
+	}
+	switch strings.ToUpper(strings.TrimSpace(inv.OperationNature)) {
+	case "":
+	case "GOODS":
+		v.Meta = append(v.Meta, kv{l.NatureLabel, l.NatureGoods})
+	case "SERVICES":
+		v.Meta = append(v.Meta, kv{l.NatureLabel, l.NatureServices})
+	case "MIXED":
+		v.Meta = append(v.Meta, kv{l.NatureLabel, l.NatureMixed})
+	default:
+		return nil, invalidf("operation nature %q (want GOODS, SERVICES or MIXED)", inv.OperationNature)
+	}
+	for _, f := range inv.CustomFields {
+		v.Meta = append(v.Meta, kv{f.Name, f.Value})
+	}
+
+	v.HeadRows = 1 + len(v.Meta)
+	v.Seller = partyLines(lg, &inv.Seller)
+	v.Buyer = partyLines(lg, &inv.Buyer)
+	if len(inv.DeliveryAddress) > 0 {
+		v.DeliveryAddress = multiline(strings.Join(inv.DeliveryAddress, "\n"))
+	}
+	v.PartyCols = make([]struct{}, 2, 3)
+	if v.DeliveryAddress != "" {
+		v.PartyCols = v.PartyCols[:3]
+	}
+
+	if d := lg.date(inv.DueDate); d != "" {
+		v.Headline = fmt.Sprintf(l.AmountDueBy, amount(inv.AmountDue), d)
+	} else {
+		v.Headline = fmt.Sprintf(l.AmountDueNoDate, amount(inv.AmountDue))
+	}
+	v.Memo = multiline(inv.Memo)
+
+	// Lines.
+	v.Lines = make([]lineView, len(inv.Lines))
+	for i := range inv.Lines {
+		ln := &inv.Lines[i]
+		lv := &v.Lines[i]
+		lv.Description = multiline(ln.Description)
+		if !ln.PeriodStart.IsZero() && !ln.PeriodEnd.IsZero() {
+			lv.Period = lg.date(ln.PeriodStart) + " – " + lg.date(ln.PeriodEnd)
+		}
+		if ln.Quantity != "" {
+			q, err := money.ParseDecimal(ln.Quantity)
+			if err != nil {
+				return nil, invalidf("line %d quantity: %v", i+1, err)
+			}
+			lv.Quantity = lg.number(q)
+		}
+		if ln.UnitAmount != "" {
+			if lv.UnitAmount, err = unitAmount(ln.UnitAmount, cur, lg); err != nil {
+				return nil, invalidf("line %d unit amount: %v", i+1, err)
+			}
+		}
+		lv.Amount = amount(ln.Amount)
+		if len(ln.TaxRates) > 0 {
+			lv.Tax = strings.Join(ln.TaxRates, ", ")
+			v.TaxColumn = true
+		}
+	}
+
+	// Tax breakdown.
+	var taxes []taxView
+	for i, t := range inv.Taxes {
+		tv := taxView{Label: t.Label, Taxable: amount(t.Taxable), Amount: amount(t.Amount)}
+		if t.Percentage != "" {
+			p, err := money.ParseDecimal(t.Percentage)
+			if err != nil {
+				return nil, invalidf("tax %d percentage: %v", i+1, err)
+			}
+			tv.Rate = lg.percent(p)
+		}
+		if tv.Label == "" {
+			tv.Label = l.Tax
+		}
+		taxes = append(taxes, tv)
+	}
+
+	// Totals.
+	var totals []totalRow
+	if inv.Discount != 0 || inv.Subtotal != inv.TotalExcludingTax {
+		totals = append(totals, totalRow{K: l.Subtotal, V: amount(inv.Subtotal)})
+	}
+	if inv.Discount != 0 {
+		totals = append(totals, totalRow{K: l.Discount, V: amount(-inv.Discount)})
+	}
+	totals = append(totals,
+		totalRow{K: l.TotalExclTax, V: amount(inv.TotalExcludingTax)},
+		totalRow{K: l.TotalTax, V: amount(inv.TotalTax)},
+		totalRow{K: l.Total, V: amount(inv.Total), Class: "strong"},
+	)
+	if inv.AmountPaid != 0 {
+		totals = append(totals, totalRow{K: l.AmountPaid, V: amount(-inv.AmountPaid)})
+	}
+	totals = append(totals, totalRow{K: l.AmountDue, V: amount(inv.AmountDue), Class: "due"})
+	v.Summary = summaryRows(taxes, totals)
+
+	// Tax status wording.
+	switch strings.ToUpper(strings.TrimSpace(inv.BuyerTaxExempt)) {
+	case "", TaxExemptNone:
+	case TaxExemptReverse:
+		v.Notices = append(v.Notices, notice{Main: l.ReverseCharge, Sub: l.ReverseChargeNote})
+	case TaxExemptExempt:
+		text := l.Exemption
+		if ref := strings.TrimSpace(inv.TaxExemptionReference); ref != "" {
+			text += ", " + ref
+		}
+		v.Notices = append(v.Notices, notice{Main: text})
+	default:
+		return nil, invalidf("buyer tax status %q (want NONE, EXEMPT or REVERSE)", inv.BuyerTaxExempt)
+	}
+
+	// Payment.
+	v.PaymentTerms = multiline(inv.PaymentTerms)
+	v.PaymentInstructions = multiline(inv.PaymentInstructions)
+	if rate := strings.TrimSpace(inv.LatePaymentPenalty); rate != "" {
+		indemnity := strings.TrimSpace(inv.RecoveryIndemnity)
+		if indemnity == "" {
+			indemnity = l.DefaultIndemnity
+		}
+		v.Legal = append(v.Legal, fmt.Sprintf(l.Penalty, rate, indemnity))
+	}
+	if d := strings.TrimSpace(inv.EarlyPaymentDiscount); d != "" {
+		v.Legal = append(v.Legal, d)
+	} else if inv.LatePaymentPenalty != "" {
+		v.Legal = append(v.Legal, l.NoEarlyDiscount)
+	}
+	if inv.VATOnDebits {
+		v.Legal = append(v.Legal, l.VATOnDebits)
+	}
+	v.Footer = multiline(inv.Footer)
+
+	// Page furniture and metadata.
+	status := strings.ToUpper(strings.TrimSpace(inv.Status))
+	switch {
+	case draft:
+		v.banner = l.Draft
+		v.runningHead = l.Invoice + " – " + strings.ToLower(l.Draft) + " (" + l.Continued + ")"
+		v.title = l.Invoice + " – " + l.Draft
+	default:
+		if status == "VOID" {
+			v.banner = l.Void
+		}
+		v.runningHead = l.Invoice + " " + number + " (" + l.Continued + ")"
+		v.title = l.Invoice + " " + number
+	}
+	v.legalLine = legalLine(lg, &inv.Seller)
+	v.author = firstNonEmpty(inv.Seller.LegalName, inv.Seller.Name)
+	if v.author != "" {
+		v.title += " – " + v.author
+	}
+	return v, nil
+}
+
+func partyLines(lg *lang, p *Party) partyView {
+	l := &lg.l
+	pv := partyView{Name: strings.TrimSpace(p.Name)}
+	legal := strings.TrimSpace(p.LegalName)
+	if pv.Name == "" {
+		pv.Name = legal
+	} else if legal != "" && legal != pv.Name {
+		pv.Lines = append(pv.Lines, legal)
+	}
+	for _, a := range p.Address {
+		if a = strings.TrimSpace(a); a != "" {
+			pv.Lines = append(pv.Lines, a)
+		}
+	}
+	if c := lg.country(p.Country); c != "" {
+		pv.Lines = append(pv.Lines, c)
+	}
+	if p.Email != "" {
+		pv.Lines = append(pv.Lines, p.Email)
+	}
+	if p.Phone != "" {
+		pv.Lines = append(pv.Lines, p.Phone)
+	}
+	add := func(label, value string) {
+		if value = strings.TrimSpace(value); value != "" {
+			pv.IDs = append(pv.IDs, label+lg.colon+value)
+		}
+	}
+	add(l.SIREN, p.SIREN)
+	add(l.SIRET, p.SIRET)
+	add(l.VATNumber, p.VATNumber)
+	for _, t := range p.TaxIDs {
+		add(t.Label, t.Value)
+	}
+	return pv
+}
+
+// legalLine is the seller's identity repeated at the foot of every page.
+func legalLine(lg *lang, p *Party) string {
+	parts := []string{}
+	if n := firstNonEmpty(p.LegalName, p.Name); n != "" {
+		parts = append(parts, n)
+	}
+	if p.SIREN != "" {
+		parts = append(parts, lg.l.SIREN+" "+p.SIREN)
+	}
+	if p.VATNumber != "" {
+		parts = append(parts, lg.l.VATNumber+" "+p.VATNumber)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// multiline escapes s and turns its line breaks into <br>.
+func multiline(s string) template.HTML {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	if s == "" {
+		return ""
+	}
+	var b strings.Builder
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			b.WriteString("<br>")
+		}
+		b.WriteString(template.HTMLEscapeString(line))
+	}
+	return template.HTML(b.String())
+}
+
+// unitAmount formats a unit price. One that is exact in the currency's
+// minor unit goes through money.Format like every other amount; a finer
+// one (usage prices such as 0.0125) keeps its extra decimals.
+func unitAmount(s, cur string, lg *lang) (string, error) {
+	d, err := money.ParseDecimal(s)
+	if err != nil {
+		return "", err
+	}
+	if minor, err := money.ExactMinorFromMajor(d, cur); err == nil {
+		return money.Format(minor, cur, lg.code), nil
+	}
+	a, err := currency.NewAmount(d.String(), cur)
+	if err != nil {
+		return "", err
+	}
+	return fineFormatter(lg.code).Format(a), nil
+}
+
+var fineFormatters sync.Map // lang code → *currency.Formatter
+
+// fineFormatter formats amounts with up to money.MaxUnitDecimals decimals
+// beyond the currency's own, trailing zeros trimmed down to the currency's
+// digits. Only "fr" and "en" reach it, so the cache stays tiny.
+func fineFormatter(code string) *currency.Formatter {
+	if f, ok := fineFormatters.Load(code); ok {
+		return f.(*currency.Formatter)
+	}
+	f := currency.NewFormatter(currency.NewLocale(code))
+	f.MaxDigits = 3 + money.MaxUnitDecimals
+	actual, _ := fineFormatters.LoadOrStore(code, f)
+	return actual.(*currency.Formatter)
+}
