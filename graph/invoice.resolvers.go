@@ -126,6 +126,11 @@ func (r *invoiceResolver) DuplicatedFrom(ctx context.Context, obj *ent.Invoice) 
 	return orNil(r.DB.Invoice.Get(ctx, *obj.DuplicatedFromID))
 }
 
+// PDFURL is the resolver for the pdfUrl field.
+func (r *invoiceResolver) PDFURL(ctx context.Context, obj *ent.Invoice) (string, error) {
+	return "/invoices/" + obj.ID + "/pdf", nil
+}
+
 // Amount is the resolver for the amount field.
 func (r *invoiceLineResolver) Amount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error) {
 	return model.NewMoney(obj.Amount, obj.Currency), nil

@@ -218,6 +218,7 @@ type ComplexityRoot struct {
 		Metadata              func(childComplexity int) int
 		Number                func(childComplexity int) int
 		OutOfBandPayment      func(childComplexity int) int
+		PDFURL                func(childComplexity int) int
 		PaidAt                func(childComplexity int) int
 		PastDue               func(childComplexity int) int
 		StartingBalance       func(childComplexity int) int
@@ -519,6 +520,8 @@ type InvoiceResolver interface {
 
 	LatestRevision(ctx context.Context, obj *ent.Invoice) (*ent.Invoice, error)
 	DuplicatedFrom(ctx context.Context, obj *ent.Invoice) (*ent.Invoice, error)
+
+	PDFURL(ctx context.Context, obj *ent.Invoice) (string, error)
 }
 type InvoiceLineResolver interface {
 	Amount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error)
@@ -1300,6 +1303,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.OutOfBandPayment(childComplexity), true
+	case "Invoice.pdfUrl":
+		if e.ComplexityRoot.Invoice.PDFURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.PDFURL(childComplexity), true
 	case "Invoice.paidAt":
 		if e.ComplexityRoot.Invoice.PaidAt == nil {
 			break
@@ -3634,6 +3643,8 @@ type Invoice implements Node {
   duplicatedFrom: Invoice
   "Every step of the invoice's life: who, when, from which status to which."
   history: [InvoiceTransition!]!
+  "Path of the invoice's PDF on this server (GET it with the API key); a draft renders as a preview marked DRAFT."
+  pdfUrl: String!
   "When the invoice was created."
   createdAt: Time!
   "When it last changed."
@@ -4552,6 +4563,8 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_duplicatedFrom(ctx, field)
 	case "history":
 		return ec.fieldContext_Invoice_history(ctx, field)
+	case "pdfUrl":
+		return ec.fieldContext_Invoice_pdfUrl(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Invoice_createdAt(ctx, field)
 	case "updatedAt":
@@ -9038,6 +9051,29 @@ func (ec *executionContext) fieldContext_Invoice_history(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_pdfUrl(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_pdfUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().PDFURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_pdfUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Invoice_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
@@ -18857,6 +18893,44 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Invoice_history(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "pdfUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_pdfUrl(ctx, field, obj)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}

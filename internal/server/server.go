@@ -47,6 +47,7 @@ type Server struct {
 	Accounts *accounts.Service
 	handler  http.Handler
 	idem     *idempotency.Store
+	billing  *billing.Service
 }
 
 // New wires the services and the HTTP handler.
@@ -60,12 +61,13 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger) *
 		idem:     idempotency.NewStore(db),
 	}
 	graph.PrepareClient(db)
+	s.billing = billing.New(db, dialect)
 	resolver := &graph.Resolver{
 		DB:        db,
 		Accounts:  s.Accounts,
 		Customers: customers.New(db, dialect),
 		Catalog:   catalog.New(db),
-		Billing:   billing.New(db, dialect),
+		Billing:   s.billing,
 	}
 	api := newGraphQL(resolver, logger)
 	var merchant http.Handler = api
@@ -79,6 +81,7 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger) *
 	mux.HandleFunc("GET /graphql", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json")
 	})
+	mux.Handle("GET /invoices/{id}/pdf", authenticate(s.Accounts, logger, http.HandlerFunc(s.invoicePDF)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
