@@ -891,6 +891,11 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, invoice.FieldDuplicatedFromID)
 				fieldSeen[invoice.FieldDuplicatedFromID] = struct{}{}
 			}
+		case "hostedTokenExpiresAt":
+			if _, ok := fieldSeen[invoice.FieldHostedTokenExpiresAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldHostedTokenExpiresAt)
+				fieldSeen[invoice.FieldHostedTokenExpiresAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

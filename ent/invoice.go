@@ -97,6 +97,10 @@ type Invoice struct {
 	LatestRevisionID *string `json:"latest_revision_id,omitempty"`
 	// DuplicatedFromID holds the value of the "duplicated_from_id" field.
 	DuplicatedFromID *string `json:"duplicated_from_id,omitempty"`
+	// HostedToken holds the value of the "hosted_token" field.
+	HostedToken *string `json:"-"`
+	// HostedTokenExpiresAt holds the value of the "hosted_token_expires_at" field.
+	HostedTokenExpiresAt *time.Time `json:"hosted_token_expires_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the InvoiceQuery when eager-loading is set.
 	Edges        InvoiceEdges `json:"edges"`
@@ -209,9 +213,9 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid:
 			values[i] = new(sql.NullInt64)
-		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID:
+		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken:
 			values[i] = new(sql.NullString)
-		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt:
+		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt, invoice.FieldHostedTokenExpiresAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -481,6 +485,20 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 				_m.DuplicatedFromID = new(string)
 				*_m.DuplicatedFromID = value.String
 			}
+		case invoice.FieldHostedToken:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field hosted_token", values[i])
+			} else if value.Valid {
+				_m.HostedToken = new(string)
+				*_m.HostedToken = value.String
+			}
+		case invoice.FieldHostedTokenExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field hosted_token_expires_at", values[i])
+			} else if value.Valid {
+				_m.HostedTokenExpiresAt = new(time.Time)
+				*_m.HostedTokenExpiresAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -683,6 +701,13 @@ func (_m *Invoice) String() string {
 	if v := _m.DuplicatedFromID; v != nil {
 		builder.WriteString("duplicated_from_id=")
 		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("hosted_token=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.HostedTokenExpiresAt; v != nil {
+		builder.WriteString("hosted_token_expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

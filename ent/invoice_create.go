@@ -444,6 +444,34 @@ func (_c *InvoiceCreate) SetNillableDuplicatedFromID(v *string) *InvoiceCreate {
 	return _c
 }
 
+// SetHostedToken sets the "hosted_token" field.
+func (_c *InvoiceCreate) SetHostedToken(v string) *InvoiceCreate {
+	_c.mutation.SetHostedToken(v)
+	return _c
+}
+
+// SetNillableHostedToken sets the "hosted_token" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableHostedToken(v *string) *InvoiceCreate {
+	if v != nil {
+		_c.SetHostedToken(*v)
+	}
+	return _c
+}
+
+// SetHostedTokenExpiresAt sets the "hosted_token_expires_at" field.
+func (_c *InvoiceCreate) SetHostedTokenExpiresAt(v time.Time) *InvoiceCreate {
+	_c.mutation.SetHostedTokenExpiresAt(v)
+	return _c
+}
+
+// SetNillableHostedTokenExpiresAt sets the "hosted_token_expires_at" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableHostedTokenExpiresAt(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetHostedTokenExpiresAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *InvoiceCreate) SetID(v string) *InvoiceCreate {
 	_c.mutation.SetID(v)
@@ -878,6 +906,14 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DuplicatedFromID(); ok {
 		_spec.SetField(invoice.FieldDuplicatedFromID, field.TypeString, value)
 		_node.DuplicatedFromID = &value
+	}
+	if value, ok := _c.mutation.HostedToken(); ok {
+		_spec.SetField(invoice.FieldHostedToken, field.TypeString, value)
+		_node.HostedToken = &value
+	}
+	if value, ok := _c.mutation.HostedTokenExpiresAt(); ok {
+		_spec.SetField(invoice.FieldHostedTokenExpiresAt, field.TypeTime, value)
+		_node.HostedTokenExpiresAt = &value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1580,6 +1616,42 @@ func (u *InvoiceUpsert) ClearLatestRevisionID() *InvoiceUpsert {
 	return u
 }
 
+// SetHostedToken sets the "hosted_token" field.
+func (u *InvoiceUpsert) SetHostedToken(v string) *InvoiceUpsert {
+	u.Set(invoice.FieldHostedToken, v)
+	return u
+}
+
+// UpdateHostedToken sets the "hosted_token" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateHostedToken() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldHostedToken)
+	return u
+}
+
+// ClearHostedToken clears the value of the "hosted_token" field.
+func (u *InvoiceUpsert) ClearHostedToken() *InvoiceUpsert {
+	u.SetNull(invoice.FieldHostedToken)
+	return u
+}
+
+// SetHostedTokenExpiresAt sets the "hosted_token_expires_at" field.
+func (u *InvoiceUpsert) SetHostedTokenExpiresAt(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldHostedTokenExpiresAt, v)
+	return u
+}
+
+// UpdateHostedTokenExpiresAt sets the "hosted_token_expires_at" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateHostedTokenExpiresAt() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldHostedTokenExpiresAt)
+	return u
+}
+
+// ClearHostedTokenExpiresAt clears the value of the "hosted_token_expires_at" field.
+func (u *InvoiceUpsert) ClearHostedTokenExpiresAt() *InvoiceUpsert {
+	u.SetNull(invoice.FieldHostedTokenExpiresAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -2266,6 +2338,48 @@ func (u *InvoiceUpsertOne) UpdateLatestRevisionID() *InvoiceUpsertOne {
 func (u *InvoiceUpsertOne) ClearLatestRevisionID() *InvoiceUpsertOne {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearLatestRevisionID()
+	})
+}
+
+// SetHostedToken sets the "hosted_token" field.
+func (u *InvoiceUpsertOne) SetHostedToken(v string) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetHostedToken(v)
+	})
+}
+
+// UpdateHostedToken sets the "hosted_token" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateHostedToken() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateHostedToken()
+	})
+}
+
+// ClearHostedToken clears the value of the "hosted_token" field.
+func (u *InvoiceUpsertOne) ClearHostedToken() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearHostedToken()
+	})
+}
+
+// SetHostedTokenExpiresAt sets the "hosted_token_expires_at" field.
+func (u *InvoiceUpsertOne) SetHostedTokenExpiresAt(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetHostedTokenExpiresAt(v)
+	})
+}
+
+// UpdateHostedTokenExpiresAt sets the "hosted_token_expires_at" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateHostedTokenExpiresAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateHostedTokenExpiresAt()
+	})
+}
+
+// ClearHostedTokenExpiresAt clears the value of the "hosted_token_expires_at" field.
+func (u *InvoiceUpsertOne) ClearHostedTokenExpiresAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearHostedTokenExpiresAt()
 	})
 }
 
@@ -3122,6 +3236,48 @@ func (u *InvoiceUpsertBulk) UpdateLatestRevisionID() *InvoiceUpsertBulk {
 func (u *InvoiceUpsertBulk) ClearLatestRevisionID() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearLatestRevisionID()
+	})
+}
+
+// SetHostedToken sets the "hosted_token" field.
+func (u *InvoiceUpsertBulk) SetHostedToken(v string) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetHostedToken(v)
+	})
+}
+
+// UpdateHostedToken sets the "hosted_token" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateHostedToken() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateHostedToken()
+	})
+}
+
+// ClearHostedToken clears the value of the "hosted_token" field.
+func (u *InvoiceUpsertBulk) ClearHostedToken() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearHostedToken()
+	})
+}
+
+// SetHostedTokenExpiresAt sets the "hosted_token_expires_at" field.
+func (u *InvoiceUpsertBulk) SetHostedTokenExpiresAt(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetHostedTokenExpiresAt(v)
+	})
+}
+
+// UpdateHostedTokenExpiresAt sets the "hosted_token_expires_at" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateHostedTokenExpiresAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateHostedTokenExpiresAt()
+	})
+}
+
+// ClearHostedTokenExpiresAt clears the value of the "hosted_token_expires_at" field.
+func (u *InvoiceUpsertBulk) ClearHostedTokenExpiresAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearHostedTokenExpiresAt()
 	})
 }
 

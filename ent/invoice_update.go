@@ -603,6 +603,46 @@ func (_u *InvoiceUpdate) ClearLatestRevisionID() *InvoiceUpdate {
 	return _u
 }
 
+// SetHostedToken sets the "hosted_token" field.
+func (_u *InvoiceUpdate) SetHostedToken(v string) *InvoiceUpdate {
+	_u.mutation.SetHostedToken(v)
+	return _u
+}
+
+// SetNillableHostedToken sets the "hosted_token" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableHostedToken(v *string) *InvoiceUpdate {
+	if v != nil {
+		_u.SetHostedToken(*v)
+	}
+	return _u
+}
+
+// ClearHostedToken clears the value of the "hosted_token" field.
+func (_u *InvoiceUpdate) ClearHostedToken() *InvoiceUpdate {
+	_u.mutation.ClearHostedToken()
+	return _u
+}
+
+// SetHostedTokenExpiresAt sets the "hosted_token_expires_at" field.
+func (_u *InvoiceUpdate) SetHostedTokenExpiresAt(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetHostedTokenExpiresAt(v)
+	return _u
+}
+
+// SetNillableHostedTokenExpiresAt sets the "hosted_token_expires_at" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableHostedTokenExpiresAt(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetHostedTokenExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearHostedTokenExpiresAt clears the value of the "hosted_token_expires_at" field.
+func (_u *InvoiceUpdate) ClearHostedTokenExpiresAt() *InvoiceUpdate {
+	_u.mutation.ClearHostedTokenExpiresAt()
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the InvoiceLine entity by IDs.
 func (_u *InvoiceUpdate) AddLineIDs(ids ...string) *InvoiceUpdate {
 	_u.mutation.AddLineIDs(ids...)
@@ -1009,6 +1049,18 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DuplicatedFromIDCleared() {
 		_spec.ClearField(invoice.FieldDuplicatedFromID, field.TypeString)
+	}
+	if value, ok := _u.mutation.HostedToken(); ok {
+		_spec.SetField(invoice.FieldHostedToken, field.TypeString, value)
+	}
+	if _u.mutation.HostedTokenCleared() {
+		_spec.ClearField(invoice.FieldHostedToken, field.TypeString)
+	}
+	if value, ok := _u.mutation.HostedTokenExpiresAt(); ok {
+		_spec.SetField(invoice.FieldHostedTokenExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.HostedTokenExpiresAtCleared() {
+		_spec.ClearField(invoice.FieldHostedTokenExpiresAt, field.TypeTime)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1781,6 +1833,46 @@ func (_u *InvoiceUpdateOne) ClearLatestRevisionID() *InvoiceUpdateOne {
 	return _u
 }
 
+// SetHostedToken sets the "hosted_token" field.
+func (_u *InvoiceUpdateOne) SetHostedToken(v string) *InvoiceUpdateOne {
+	_u.mutation.SetHostedToken(v)
+	return _u
+}
+
+// SetNillableHostedToken sets the "hosted_token" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableHostedToken(v *string) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetHostedToken(*v)
+	}
+	return _u
+}
+
+// ClearHostedToken clears the value of the "hosted_token" field.
+func (_u *InvoiceUpdateOne) ClearHostedToken() *InvoiceUpdateOne {
+	_u.mutation.ClearHostedToken()
+	return _u
+}
+
+// SetHostedTokenExpiresAt sets the "hosted_token_expires_at" field.
+func (_u *InvoiceUpdateOne) SetHostedTokenExpiresAt(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetHostedTokenExpiresAt(v)
+	return _u
+}
+
+// SetNillableHostedTokenExpiresAt sets the "hosted_token_expires_at" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableHostedTokenExpiresAt(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetHostedTokenExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearHostedTokenExpiresAt clears the value of the "hosted_token_expires_at" field.
+func (_u *InvoiceUpdateOne) ClearHostedTokenExpiresAt() *InvoiceUpdateOne {
+	_u.mutation.ClearHostedTokenExpiresAt()
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the InvoiceLine entity by IDs.
 func (_u *InvoiceUpdateOne) AddLineIDs(ids ...string) *InvoiceUpdateOne {
 	_u.mutation.AddLineIDs(ids...)
@@ -2217,6 +2309,18 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if _u.mutation.DuplicatedFromIDCleared() {
 		_spec.ClearField(invoice.FieldDuplicatedFromID, field.TypeString)
+	}
+	if value, ok := _u.mutation.HostedToken(); ok {
+		_spec.SetField(invoice.FieldHostedToken, field.TypeString, value)
+	}
+	if _u.mutation.HostedTokenCleared() {
+		_spec.ClearField(invoice.FieldHostedToken, field.TypeString)
+	}
+	if value, ok := _u.mutation.HostedTokenExpiresAt(); ok {
+		_spec.SetField(invoice.FieldHostedTokenExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.HostedTokenExpiresAtCleared() {
+		_spec.ClearField(invoice.FieldHostedTokenExpiresAt, field.TypeTime)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -7695,6 +7695,8 @@ type InvoiceMutation struct {
 	out_of_band_payment      **values.OutOfBandPayment
 	latest_revision_id       *string
 	duplicated_from_id       *string
+	hosted_token             *string
+	hosted_token_expires_at  *time.Time
 	clearedFields            map[string]struct{}
 	account                  *string
 	clearedaccount           bool
@@ -9659,6 +9661,104 @@ func (m *InvoiceMutation) ResetDuplicatedFromID() {
 	delete(m.clearedFields, invoice.FieldDuplicatedFromID)
 }
 
+// SetHostedToken sets the "hosted_token" field.
+func (m *InvoiceMutation) SetHostedToken(s string) {
+	m.hosted_token = &s
+}
+
+// HostedToken returns the value of the "hosted_token" field in the mutation.
+func (m *InvoiceMutation) HostedToken() (r string, exists bool) {
+	v := m.hosted_token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHostedToken returns the old "hosted_token" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldHostedToken(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHostedToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHostedToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHostedToken: %w", err)
+	}
+	return oldValue.HostedToken, nil
+}
+
+// ClearHostedToken clears the value of the "hosted_token" field.
+func (m *InvoiceMutation) ClearHostedToken() {
+	m.hosted_token = nil
+	m.clearedFields[invoice.FieldHostedToken] = struct{}{}
+}
+
+// HostedTokenCleared returns if the "hosted_token" field was cleared in this mutation.
+func (m *InvoiceMutation) HostedTokenCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldHostedToken]
+	return ok
+}
+
+// ResetHostedToken resets all changes to the "hosted_token" field.
+func (m *InvoiceMutation) ResetHostedToken() {
+	m.hosted_token = nil
+	delete(m.clearedFields, invoice.FieldHostedToken)
+}
+
+// SetHostedTokenExpiresAt sets the "hosted_token_expires_at" field.
+func (m *InvoiceMutation) SetHostedTokenExpiresAt(t time.Time) {
+	m.hosted_token_expires_at = &t
+}
+
+// HostedTokenExpiresAt returns the value of the "hosted_token_expires_at" field in the mutation.
+func (m *InvoiceMutation) HostedTokenExpiresAt() (r time.Time, exists bool) {
+	v := m.hosted_token_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHostedTokenExpiresAt returns the old "hosted_token_expires_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldHostedTokenExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHostedTokenExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHostedTokenExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHostedTokenExpiresAt: %w", err)
+	}
+	return oldValue.HostedTokenExpiresAt, nil
+}
+
+// ClearHostedTokenExpiresAt clears the value of the "hosted_token_expires_at" field.
+func (m *InvoiceMutation) ClearHostedTokenExpiresAt() {
+	m.hosted_token_expires_at = nil
+	m.clearedFields[invoice.FieldHostedTokenExpiresAt] = struct{}{}
+}
+
+// HostedTokenExpiresAtCleared returns if the "hosted_token_expires_at" field was cleared in this mutation.
+func (m *InvoiceMutation) HostedTokenExpiresAtCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldHostedTokenExpiresAt]
+	return ok
+}
+
+// ResetHostedTokenExpiresAt resets all changes to the "hosted_token_expires_at" field.
+func (m *InvoiceMutation) ResetHostedTokenExpiresAt() {
+	m.hosted_token_expires_at = nil
+	delete(m.clearedFields, invoice.FieldHostedTokenExpiresAt)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *InvoiceMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -9990,7 +10090,7 @@ func (m *InvoiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvoiceMutation) Fields() []string {
-	fields := make([]string, 0, 37)
+	fields := make([]string, 0, 39)
 	if m.created_at != nil {
 		fields = append(fields, invoice.FieldCreatedAt)
 	}
@@ -10102,6 +10202,12 @@ func (m *InvoiceMutation) Fields() []string {
 	if m.duplicated_from_id != nil {
 		fields = append(fields, invoice.FieldDuplicatedFromID)
 	}
+	if m.hosted_token != nil {
+		fields = append(fields, invoice.FieldHostedToken)
+	}
+	if m.hosted_token_expires_at != nil {
+		fields = append(fields, invoice.FieldHostedTokenExpiresAt)
+	}
 	return fields
 }
 
@@ -10184,6 +10290,10 @@ func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
 		return m.LatestRevisionID()
 	case invoice.FieldDuplicatedFromID:
 		return m.DuplicatedFromID()
+	case invoice.FieldHostedToken:
+		return m.HostedToken()
+	case invoice.FieldHostedTokenExpiresAt:
+		return m.HostedTokenExpiresAt()
 	}
 	return nil, false
 }
@@ -10267,6 +10377,10 @@ func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldLatestRevisionID(ctx)
 	case invoice.FieldDuplicatedFromID:
 		return m.OldDuplicatedFromID(ctx)
+	case invoice.FieldHostedToken:
+		return m.OldHostedToken(ctx)
+	case invoice.FieldHostedTokenExpiresAt:
+		return m.OldHostedTokenExpiresAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Invoice field %s", name)
 }
@@ -10535,6 +10649,20 @@ func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDuplicatedFromID(v)
 		return nil
+	case invoice.FieldHostedToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHostedToken(v)
+		return nil
+	case invoice.FieldHostedTokenExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHostedTokenExpiresAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Invoice field %s", name)
 }
@@ -10754,6 +10882,12 @@ func (m *InvoiceMutation) ClearedFields() []string {
 	if m.FieldCleared(invoice.FieldDuplicatedFromID) {
 		fields = append(fields, invoice.FieldDuplicatedFromID)
 	}
+	if m.FieldCleared(invoice.FieldHostedToken) {
+		fields = append(fields, invoice.FieldHostedToken)
+	}
+	if m.FieldCleared(invoice.FieldHostedTokenExpiresAt) {
+		fields = append(fields, invoice.FieldHostedTokenExpiresAt)
+	}
 	return fields
 }
 
@@ -10821,6 +10955,12 @@ func (m *InvoiceMutation) ClearField(name string) error {
 		return nil
 	case invoice.FieldDuplicatedFromID:
 		m.ClearDuplicatedFromID()
+		return nil
+	case invoice.FieldHostedToken:
+		m.ClearHostedToken()
+		return nil
+	case invoice.FieldHostedTokenExpiresAt:
+		m.ClearHostedTokenExpiresAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Invoice nullable field %s", name)
@@ -10940,6 +11080,12 @@ func (m *InvoiceMutation) ResetField(name string) error {
 		return nil
 	case invoice.FieldDuplicatedFromID:
 		m.ResetDuplicatedFromID()
+		return nil
+	case invoice.FieldHostedToken:
+		m.ResetHostedToken()
+		return nil
+	case invoice.FieldHostedTokenExpiresAt:
+		m.ResetHostedTokenExpiresAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Invoice field %s", name)

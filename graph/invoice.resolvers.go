@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/customer"
@@ -129,6 +130,20 @@ func (r *invoiceResolver) DuplicatedFrom(ctx context.Context, obj *ent.Invoice) 
 // PDFURL is the resolver for the pdfUrl field.
 func (r *invoiceResolver) PDFURL(ctx context.Context, obj *ent.Invoice) (string, error) {
 	return "/invoices/" + obj.ID + "/pdf", nil
+}
+
+// HostedInvoiceURL is the resolver for the hostedInvoiceUrl field.
+func (r *invoiceResolver) HostedInvoiceURL(ctx context.Context, obj *ent.Invoice) (*string, error) {
+	if obj.HostedToken == nil {
+		return nil, nil
+	}
+	u := "/i/" + *obj.HostedToken
+	return &u, nil
+}
+
+// HostedInvoiceURLExpiresAt is the resolver for the hostedInvoiceUrlExpiresAt field.
+func (r *invoiceResolver) HostedInvoiceURLExpiresAt(ctx context.Context, obj *ent.Invoice) (*time.Time, error) {
+	return obj.HostedTokenExpiresAt, nil
 }
 
 // Amount is the resolver for the amount field.

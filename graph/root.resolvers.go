@@ -233,6 +233,11 @@ func (r *mutationResolver) InvoiceDuplicate(ctx context.Context, input model.Inv
 	return invoicePayload(r.Billing.Duplicate(ctx, input.ID))
 }
 
+// InvoiceHostedLinkRenew is the resolver for the invoiceHostedLinkRenew field.
+func (r *mutationResolver) InvoiceHostedLinkRenew(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error) {
+	return invoicePayload(r.Billing.RenewHostedLink(ctx, input.ID))
+}
+
 // InvoiceDelete is the resolver for the invoiceDelete field.
 func (r *mutationResolver) InvoiceDelete(ctx context.Context, input model.InvoiceIDInput) (*model.InvoiceDeletePayload, error) {
 	err := r.Billing.Delete(ctx, input.ID)

@@ -93,6 +93,10 @@ const (
 	FieldLatestRevisionID = "latest_revision_id"
 	// FieldDuplicatedFromID holds the string denoting the duplicated_from_id field in the database.
 	FieldDuplicatedFromID = "duplicated_from_id"
+	// FieldHostedToken holds the string denoting the hosted_token field in the database.
+	FieldHostedToken = "hosted_token"
+	// FieldHostedTokenExpiresAt holds the string denoting the hosted_token_expires_at field in the database.
+	FieldHostedTokenExpiresAt = "hosted_token_expires_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
@@ -192,6 +196,8 @@ var Columns = []string{
 	FieldFromInvoiceID,
 	FieldLatestRevisionID,
 	FieldDuplicatedFromID,
+	FieldHostedToken,
+	FieldHostedTokenExpiresAt,
 }
 
 var (
@@ -467,6 +473,16 @@ func ByLatestRevisionID(opts ...sql.OrderTermOption) OrderOption {
 // ByDuplicatedFromID orders the results by the duplicated_from_id field.
 func ByDuplicatedFromID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDuplicatedFromID, opts...).ToFunc()
+}
+
+// ByHostedToken orders the results by the hosted_token field.
+func ByHostedToken(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHostedToken, opts...).ToFunc()
+}
+
+// ByHostedTokenExpiresAt orders the results by the hosted_token_expires_at field.
+func ByHostedTokenExpiresAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHostedTokenExpiresAt, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

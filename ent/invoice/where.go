@@ -201,6 +201,16 @@ func DuplicatedFromID(v string) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldDuplicatedFromID, v))
 }
 
+// HostedToken applies equality check predicate on the "hosted_token" field. It's identical to HostedTokenEQ.
+func HostedToken(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldHostedToken, v))
+}
+
+// HostedTokenExpiresAt applies equality check predicate on the "hosted_token_expires_at" field. It's identical to HostedTokenExpiresAtEQ.
+func HostedTokenExpiresAt(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldHostedTokenExpiresAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldCreatedAt, v))
@@ -1754,6 +1764,131 @@ func DuplicatedFromIDEqualFold(v string) predicate.Invoice {
 // DuplicatedFromIDContainsFold applies the ContainsFold predicate on the "duplicated_from_id" field.
 func DuplicatedFromIDContainsFold(v string) predicate.Invoice {
 	return predicate.Invoice(sql.FieldContainsFold(FieldDuplicatedFromID, v))
+}
+
+// HostedTokenEQ applies the EQ predicate on the "hosted_token" field.
+func HostedTokenEQ(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldHostedToken, v))
+}
+
+// HostedTokenNEQ applies the NEQ predicate on the "hosted_token" field.
+func HostedTokenNEQ(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldHostedToken, v))
+}
+
+// HostedTokenIn applies the In predicate on the "hosted_token" field.
+func HostedTokenIn(vs ...string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldHostedToken, vs...))
+}
+
+// HostedTokenNotIn applies the NotIn predicate on the "hosted_token" field.
+func HostedTokenNotIn(vs ...string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldHostedToken, vs...))
+}
+
+// HostedTokenGT applies the GT predicate on the "hosted_token" field.
+func HostedTokenGT(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldHostedToken, v))
+}
+
+// HostedTokenGTE applies the GTE predicate on the "hosted_token" field.
+func HostedTokenGTE(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldHostedToken, v))
+}
+
+// HostedTokenLT applies the LT predicate on the "hosted_token" field.
+func HostedTokenLT(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldHostedToken, v))
+}
+
+// HostedTokenLTE applies the LTE predicate on the "hosted_token" field.
+func HostedTokenLTE(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldHostedToken, v))
+}
+
+// HostedTokenContains applies the Contains predicate on the "hosted_token" field.
+func HostedTokenContains(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldContains(FieldHostedToken, v))
+}
+
+// HostedTokenHasPrefix applies the HasPrefix predicate on the "hosted_token" field.
+func HostedTokenHasPrefix(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldHasPrefix(FieldHostedToken, v))
+}
+
+// HostedTokenHasSuffix applies the HasSuffix predicate on the "hosted_token" field.
+func HostedTokenHasSuffix(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldHasSuffix(FieldHostedToken, v))
+}
+
+// HostedTokenIsNil applies the IsNil predicate on the "hosted_token" field.
+func HostedTokenIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldHostedToken))
+}
+
+// HostedTokenNotNil applies the NotNil predicate on the "hosted_token" field.
+func HostedTokenNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldHostedToken))
+}
+
+// HostedTokenEqualFold applies the EqualFold predicate on the "hosted_token" field.
+func HostedTokenEqualFold(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEqualFold(FieldHostedToken, v))
+}
+
+// HostedTokenContainsFold applies the ContainsFold predicate on the "hosted_token" field.
+func HostedTokenContainsFold(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldContainsFold(FieldHostedToken, v))
+}
+
+// HostedTokenExpiresAtEQ applies the EQ predicate on the "hosted_token_expires_at" field.
+func HostedTokenExpiresAtEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldHostedTokenExpiresAt, v))
+}
+
+// HostedTokenExpiresAtNEQ applies the NEQ predicate on the "hosted_token_expires_at" field.
+func HostedTokenExpiresAtNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldHostedTokenExpiresAt, v))
+}
+
+// HostedTokenExpiresAtIn applies the In predicate on the "hosted_token_expires_at" field.
+func HostedTokenExpiresAtIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldHostedTokenExpiresAt, vs...))
+}
+
+// HostedTokenExpiresAtNotIn applies the NotIn predicate on the "hosted_token_expires_at" field.
+func HostedTokenExpiresAtNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldHostedTokenExpiresAt, vs...))
+}
+
+// HostedTokenExpiresAtGT applies the GT predicate on the "hosted_token_expires_at" field.
+func HostedTokenExpiresAtGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldHostedTokenExpiresAt, v))
+}
+
+// HostedTokenExpiresAtGTE applies the GTE predicate on the "hosted_token_expires_at" field.
+func HostedTokenExpiresAtGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldHostedTokenExpiresAt, v))
+}
+
+// HostedTokenExpiresAtLT applies the LT predicate on the "hosted_token_expires_at" field.
+func HostedTokenExpiresAtLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldHostedTokenExpiresAt, v))
+}
+
+// HostedTokenExpiresAtLTE applies the LTE predicate on the "hosted_token_expires_at" field.
+func HostedTokenExpiresAtLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldHostedTokenExpiresAt, v))
+}
+
+// HostedTokenExpiresAtIsNil applies the IsNil predicate on the "hosted_token_expires_at" field.
+func HostedTokenExpiresAtIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldHostedTokenExpiresAt))
+}
+
+// HostedTokenExpiresAtNotNil applies the NotNil predicate on the "hosted_token_expires_at" field.
+func HostedTokenExpiresAtNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldHostedTokenExpiresAt))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

@@ -310,6 +310,8 @@ var (
 		{Name: "out_of_band_payment", Type: field.TypeJSON, Nullable: true},
 		{Name: "latest_revision_id", Type: field.TypeString, Nullable: true},
 		{Name: "duplicated_from_id", Type: field.TypeString, Nullable: true},
+		{Name: "hosted_token", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "hosted_token_expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "customer_id", Type: field.TypeString, Size: 64},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 		{Name: "from_invoice_id", Type: field.TypeString, Nullable: true, Size: 64},
@@ -322,19 +324,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_customers_invoices",
-				Columns:    []*schema.Column{InvoicesColumns[35]},
+				Columns:    []*schema.Column{InvoicesColumns[37]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_accounts_account",
-				Columns:    []*schema.Column{InvoicesColumns[36]},
+				Columns:    []*schema.Column{InvoicesColumns[38]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_invoices_revisions",
-				Columns:    []*schema.Column{InvoicesColumns[37]},
+				Columns:    []*schema.Column{InvoicesColumns[39]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -343,22 +345,22 @@ var (
 			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
-				Columns: []*schema.Column{InvoicesColumns[36], InvoicesColumns[3], InvoicesColumns[4]},
+				Columns: []*schema.Column{InvoicesColumns[38], InvoicesColumns[3], InvoicesColumns[4]},
 			},
 			{
 				Name:    "invoice_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[36], InvoicesColumns[3], InvoicesColumns[1]},
+				Columns: []*schema.Column{InvoicesColumns[38], InvoicesColumns[3], InvoicesColumns[1]},
 			},
 			{
 				Name:    "invoice_account_id_mode_status_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[36], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[38], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[9]},
 			},
 			{
 				Name:    "invoice_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[35]},
+				Columns: []*schema.Column{InvoicesColumns[37]},
 			},
 		},
 	}

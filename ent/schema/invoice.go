@@ -63,6 +63,10 @@ func (Invoice) Fields() []ent.Field {
 		field.String("from_invoice_id").Optional().Nillable().Immutable(),
 		field.String("latest_revision_id").Optional().Nillable(),
 		field.String("duplicated_from_id").Optional().Nillable().Immutable(),
+		// The hosted invoice page's unguessable token (128 random bits),
+		// issued at finalization and replaceable by the merchant.
+		field.String("hosted_token").Optional().Nillable().Unique().Sensitive(),
+		field.Time("hosted_token_expires_at").Optional().Nillable(),
 	}
 }
 

@@ -188,49 +188,51 @@ type ComplexityRoot struct {
 	}
 
 	Invoice struct {
-		AmountDue             func(childComplexity int) int
-		AmountPaid            func(childComplexity int) int
-		AmountRemaining       func(childComplexity int) int
-		AppliedBalance        func(childComplexity int) int
-		AvailableActions      func(childComplexity int) int
-		CollectionMethod      func(childComplexity int) int
-		CreatedAt             func(childComplexity int) int
-		Currency              func(childComplexity int) int
-		CustomFields          func(childComplexity int) int
-		Customer              func(childComplexity int) int
-		CustomerDetails       func(childComplexity int) int
-		DaysUntilDue          func(childComplexity int) int
-		DefaultTaxRates       func(childComplexity int) int
-		Discounts             func(childComplexity int) int
-		DueDate               func(childComplexity int) int
-		DuplicatedFrom        func(childComplexity int) int
-		EndingBalance         func(childComplexity int) int
-		FinalizedAt           func(childComplexity int) int
-		Footer                func(childComplexity int) int
-		FromInvoice           func(childComplexity int) int
-		History               func(childComplexity int) int
-		ID                    func(childComplexity int) int
-		Issuer                func(childComplexity int) int
-		LatestRevision        func(childComplexity int) int
-		Lines                 func(childComplexity int) int
-		MarkedUncollectibleAt func(childComplexity int) int
-		Memo                  func(childComplexity int) int
-		Metadata              func(childComplexity int) int
-		Number                func(childComplexity int) int
-		OutOfBandPayment      func(childComplexity int) int
-		PDFURL                func(childComplexity int) int
-		PaidAt                func(childComplexity int) int
-		PastDue               func(childComplexity int) int
-		StartingBalance       func(childComplexity int) int
-		Status                func(childComplexity int) int
-		Subtotal              func(childComplexity int) int
-		Taxes                 func(childComplexity int) int
-		Total                 func(childComplexity int) int
-		TotalDiscount         func(childComplexity int) int
-		TotalExcludingTax     func(childComplexity int) int
-		TotalTax              func(childComplexity int) int
-		UpdatedAt             func(childComplexity int) int
-		VoidedAt              func(childComplexity int) int
+		AmountDue                 func(childComplexity int) int
+		AmountPaid                func(childComplexity int) int
+		AmountRemaining           func(childComplexity int) int
+		AppliedBalance            func(childComplexity int) int
+		AvailableActions          func(childComplexity int) int
+		CollectionMethod          func(childComplexity int) int
+		CreatedAt                 func(childComplexity int) int
+		Currency                  func(childComplexity int) int
+		CustomFields              func(childComplexity int) int
+		Customer                  func(childComplexity int) int
+		CustomerDetails           func(childComplexity int) int
+		DaysUntilDue              func(childComplexity int) int
+		DefaultTaxRates           func(childComplexity int) int
+		Discounts                 func(childComplexity int) int
+		DueDate                   func(childComplexity int) int
+		DuplicatedFrom            func(childComplexity int) int
+		EndingBalance             func(childComplexity int) int
+		FinalizedAt               func(childComplexity int) int
+		Footer                    func(childComplexity int) int
+		FromInvoice               func(childComplexity int) int
+		History                   func(childComplexity int) int
+		HostedInvoiceURL          func(childComplexity int) int
+		HostedInvoiceURLExpiresAt func(childComplexity int) int
+		ID                        func(childComplexity int) int
+		Issuer                    func(childComplexity int) int
+		LatestRevision            func(childComplexity int) int
+		Lines                     func(childComplexity int) int
+		MarkedUncollectibleAt     func(childComplexity int) int
+		Memo                      func(childComplexity int) int
+		Metadata                  func(childComplexity int) int
+		Number                    func(childComplexity int) int
+		OutOfBandPayment          func(childComplexity int) int
+		PDFURL                    func(childComplexity int) int
+		PaidAt                    func(childComplexity int) int
+		PastDue                   func(childComplexity int) int
+		StartingBalance           func(childComplexity int) int
+		Status                    func(childComplexity int) int
+		Subtotal                  func(childComplexity int) int
+		Taxes                     func(childComplexity int) int
+		Total                     func(childComplexity int) int
+		TotalDiscount             func(childComplexity int) int
+		TotalExcludingTax         func(childComplexity int) int
+		TotalTax                  func(childComplexity int) int
+		UpdatedAt                 func(childComplexity int) int
+		VoidedAt                  func(childComplexity int) int
 	}
 
 	InvoiceConnection struct {
@@ -301,6 +303,7 @@ type ComplexityRoot struct {
 		InvoiceDelete            func(childComplexity int, input model.InvoiceIDInput) int
 		InvoiceDuplicate         func(childComplexity int, input model.InvoiceIDInput) int
 		InvoiceFinalize          func(childComplexity int, input model.InvoiceIDInput) int
+		InvoiceHostedLinkRenew   func(childComplexity int, input model.InvoiceIDInput) int
 		InvoiceLineAdd           func(childComplexity int, input model.InvoiceLineAddInput) int
 		InvoiceLineRemove        func(childComplexity int, input model.InvoiceLineRemoveInput) int
 		InvoiceLineUpdate        func(childComplexity int, input model.InvoiceLineUpdateInput) int
@@ -522,6 +525,8 @@ type InvoiceResolver interface {
 	DuplicatedFrom(ctx context.Context, obj *ent.Invoice) (*ent.Invoice, error)
 
 	PDFURL(ctx context.Context, obj *ent.Invoice) (string, error)
+	HostedInvoiceURL(ctx context.Context, obj *ent.Invoice) (*string, error)
+	HostedInvoiceURLExpiresAt(ctx context.Context, obj *ent.Invoice) (*time.Time, error)
 }
 type InvoiceLineResolver interface {
 	Amount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error)
@@ -563,6 +568,7 @@ type MutationResolver interface {
 	InvoiceMarkPaid(ctx context.Context, input model.InvoiceMarkPaidInput) (*model.InvoicePayload, error)
 	InvoiceRevise(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceDuplicate(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
+	InvoiceHostedLinkRenew(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceDelete(ctx context.Context, input model.InvoiceIDInput) (*model.InvoiceDeletePayload, error)
 }
 type PartyResolver interface {
@@ -1249,6 +1255,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.History(childComplexity), true
+	case "Invoice.hostedInvoiceUrl":
+		if e.ComplexityRoot.Invoice.HostedInvoiceURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.HostedInvoiceURL(childComplexity), true
+	case "Invoice.hostedInvoiceUrlExpiresAt":
+		if e.ComplexityRoot.Invoice.HostedInvoiceURLExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.HostedInvoiceURLExpiresAt(childComplexity), true
 	case "Invoice.id":
 		if e.ComplexityRoot.Invoice.ID == nil {
 			break
@@ -1715,6 +1733,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InvoiceFinalize(childComplexity, args["input"].(model.InvoiceIDInput)), true
+	case "Mutation.invoiceHostedLinkRenew":
+		if e.ComplexityRoot.Mutation.InvoiceHostedLinkRenew == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_invoiceHostedLinkRenew_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InvoiceHostedLinkRenew(childComplexity, args["input"].(model.InvoiceIDInput)), true
 	case "Mutation.invoiceLineAdd":
 		if e.ComplexityRoot.Mutation.InvoiceLineAdd == nil {
 			break
@@ -3645,6 +3674,10 @@ type Invoice implements Node {
   history: [InvoiceTransition!]!
   "Path of the invoice's PDF on this server (GET it with the API key); a draft renders as a preview marked DRAFT."
   pdfUrl: String!
+  "Path of the customer-facing hosted invoice page (/i/<token>, 128-bit token): null on drafts. It opens without login until 30 days after the due date, 120 days at most; invoiceHostedLinkRenew issues a fresh one."
+  hostedInvoiceUrl: String
+  "When the hosted invoice page link stops working."
+  hostedInvoiceUrlExpiresAt: Time
   "When the invoice was created."
   createdAt: Time!
   "When it last changed."
@@ -4208,6 +4241,8 @@ type Mutation {
   invoiceRevise("What to do; see the input type." input: InvoiceIDInput!): InvoicePayload!
   "Start a new draft copied from any invoice."
   invoiceDuplicate("What to do; see the input type." input: InvoiceIDInput!): InvoicePayload!
+  "Issue a fresh hosted invoice page link for an issued invoice; the previous link stops working."
+  invoiceHostedLinkRenew("What to do; see the input type." input: InvoiceIDInput!): InvoicePayload!
   "Delete a draft."
   invoiceDelete("What to do; see the input type." input: InvoiceIDInput!): InvoiceDeletePayload!
 }
@@ -4565,6 +4600,10 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_history(ctx, field)
 	case "pdfUrl":
 		return ec.fieldContext_Invoice_pdfUrl(ctx, field)
+	case "hostedInvoiceUrl":
+		return ec.fieldContext_Invoice_hostedInvoiceUrl(ctx, field)
+	case "hostedInvoiceUrlExpiresAt":
+		return ec.fieldContext_Invoice_hostedInvoiceUrlExpiresAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Invoice_createdAt(ctx, field)
 	case "updatedAt":
@@ -5266,6 +5305,20 @@ func (ec *executionContext) field_Mutation_invoiceDuplicate_args(ctx context.Con
 }
 
 func (ec *executionContext) field_Mutation_invoiceFinalize_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.InvoiceIDInput, error) {
+			return ec.unmarshalNInvoiceIDInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceIDInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_invoiceHostedLinkRenew_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
@@ -9076,6 +9129,52 @@ func (ec *executionContext) fieldContext_Invoice_pdfUrl(_ context.Context, field
 	return graphql.NewScalarFieldContext("Invoice", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Invoice_hostedInvoiceUrl(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_hostedInvoiceUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().HostedInvoiceURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_hostedInvoiceUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_hostedInvoiceUrlExpiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_hostedInvoiceUrlExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().HostedInvoiceURLExpiresAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_hostedInvoiceUrlExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, true, true, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Invoice_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11082,6 +11181,50 @@ func (ec *executionContext) fieldContext_Mutation_invoiceDuplicate(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_invoiceDuplicate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_invoiceHostedLinkRenew(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_invoiceHostedLinkRenew(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InvoiceHostedLinkRenew(ctx, fc.Args["input"].(model.InvoiceIDInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoicePayload) graphql.Marshaler {
+			return ec.marshalNInvoicePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_invoiceHostedLinkRenew(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoicePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_invoiceHostedLinkRenew_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18959,6 +19102,82 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "hostedInvoiceUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_hostedInvoiceUrl(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "hostedInvoiceUrlExpiresAt":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_hostedInvoiceUrlExpiresAt(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._Invoice_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19939,6 +20158,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "invoiceDuplicate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_invoiceDuplicate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invoiceHostedLinkRenew":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_invoiceHostedLinkRenew(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

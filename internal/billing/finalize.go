@@ -95,6 +95,7 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 			return err
 		}
 		u.SetNumber(number)
+		u.SetHostedToken(newHostedToken()).SetHostedTokenExpiresAt(hostedExpiry(now, dueDate(u)))
 		u.SetIssuerSnapshot(issuerOf(acct)).SetCustomerSnapshot(buyerOf(cus))
 
 		// A revision replaces its original, which is voided first so the
@@ -170,6 +171,14 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 	}
 	// Read back after commit, outside the writer's critical section.
 	return s.Get(ctx, id)
+}
+
+// dueDate is the due date a finalization sets, if any.
+func dueDate(u *ent.InvoiceUpdateOne) *time.Time {
+	if d, ok := u.Mutation().DueDate(); ok {
+		return &d
+	}
+	return nil
 }
 
 // nextNumber advances the gapless sequence of the invoice's prefix inside
