@@ -38,6 +38,10 @@ func TestHostedInvoicePage(t *testing.T) {
 	if u := apitest.Get(t, inv, "invoice", "hostedInvoiceUrl"); u != nil {
 		t.Fatalf("a draft has a hosted page: %v", u)
 	}
+	refused := e.MutateErr("invoiceHostedLinkRenew", `mutation($id: ID!) { invoiceHostedLinkRenew(input: {id: $id}) { invoice { id } userErrors { code field } } }`, map[string]any{"id": id})
+	if codes := apitest.ErrorCodes(t, refused); len(codes) != 1 || codes[0] != "INVALID_TRANSITION" {
+		t.Fatalf("renewing a draft's link: %v, want INVALID_TRANSITION", refused)
+	}
 	fin := e.Mutate("invoiceFinalize", `mutation($id: ID!) { invoiceFinalize(input: {id: $id}) { invoice { `+fields+` } userErrors { code } } }`, map[string]any{"id": id})
 	url := apitest.Str(t, fin, "invoice", "hostedInvoiceUrl")
 	number := apitest.Str(t, fin, "invoice", "number")
