@@ -11,6 +11,7 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
@@ -607,6 +608,192 @@ func newCustomerPaginateArgs(rv map[string]any) *customerPaginateArgs {
 		case *CustomerOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithCustomerOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EmailMessageQuery) CollectFields(ctx context.Context, satisfies ...string) (*EmailMessageQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EmailMessageQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(emailmessage.Columns))
+		selectedFields = []string{emailmessage.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[emailmessage.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldCreatedAt)
+				fieldSeen[emailmessage.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[emailmessage.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldUpdatedAt)
+				fieldSeen[emailmessage.FieldUpdatedAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[emailmessage.FieldKind]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldKind)
+				fieldSeen[emailmessage.FieldKind] = struct{}{}
+			}
+		case "invoiceID":
+			if _, ok := fieldSeen[emailmessage.FieldInvoiceID]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldInvoiceID)
+				fieldSeen[emailmessage.FieldInvoiceID] = struct{}{}
+			}
+		case "from":
+			if _, ok := fieldSeen[emailmessage.FieldFrom]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldFrom)
+				fieldSeen[emailmessage.FieldFrom] = struct{}{}
+			}
+		case "fromName":
+			if _, ok := fieldSeen[emailmessage.FieldFromName]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldFromName)
+				fieldSeen[emailmessage.FieldFromName] = struct{}{}
+			}
+		case "replyTo":
+			if _, ok := fieldSeen[emailmessage.FieldReplyTo]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldReplyTo)
+				fieldSeen[emailmessage.FieldReplyTo] = struct{}{}
+			}
+		case "to":
+			if _, ok := fieldSeen[emailmessage.FieldTo]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldTo)
+				fieldSeen[emailmessage.FieldTo] = struct{}{}
+			}
+		case "cc":
+			if _, ok := fieldSeen[emailmessage.FieldCc]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldCc)
+				fieldSeen[emailmessage.FieldCc] = struct{}{}
+			}
+		case "bcc":
+			if _, ok := fieldSeen[emailmessage.FieldBcc]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldBcc)
+				fieldSeen[emailmessage.FieldBcc] = struct{}{}
+			}
+		case "subject":
+			if _, ok := fieldSeen[emailmessage.FieldSubject]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldSubject)
+				fieldSeen[emailmessage.FieldSubject] = struct{}{}
+			}
+		case "textBody":
+			if _, ok := fieldSeen[emailmessage.FieldTextBody]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldTextBody)
+				fieldSeen[emailmessage.FieldTextBody] = struct{}{}
+			}
+		case "htmlBody":
+			if _, ok := fieldSeen[emailmessage.FieldHTMLBody]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldHTMLBody)
+				fieldSeen[emailmessage.FieldHTMLBody] = struct{}{}
+			}
+		case "messageID":
+			if _, ok := fieldSeen[emailmessage.FieldMessageID]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldMessageID)
+				fieldSeen[emailmessage.FieldMessageID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[emailmessage.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldStatus)
+				fieldSeen[emailmessage.FieldStatus] = struct{}{}
+			}
+		case "attempts":
+			if _, ok := fieldSeen[emailmessage.FieldAttempts]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldAttempts)
+				fieldSeen[emailmessage.FieldAttempts] = struct{}{}
+			}
+		case "nextAttemptAt":
+			if _, ok := fieldSeen[emailmessage.FieldNextAttemptAt]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldNextAttemptAt)
+				fieldSeen[emailmessage.FieldNextAttemptAt] = struct{}{}
+			}
+		case "leaseOwner":
+			if _, ok := fieldSeen[emailmessage.FieldLeaseOwner]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldLeaseOwner)
+				fieldSeen[emailmessage.FieldLeaseOwner] = struct{}{}
+			}
+		case "leaseUntil":
+			if _, ok := fieldSeen[emailmessage.FieldLeaseUntil]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldLeaseUntil)
+				fieldSeen[emailmessage.FieldLeaseUntil] = struct{}{}
+			}
+		case "lastError":
+			if _, ok := fieldSeen[emailmessage.FieldLastError]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldLastError)
+				fieldSeen[emailmessage.FieldLastError] = struct{}{}
+			}
+		case "sentAt":
+			if _, ok := fieldSeen[emailmessage.FieldSentAt]; !ok {
+				selectedFields = append(selectedFields, emailmessage.FieldSentAt)
+				fieldSeen[emailmessage.FieldSentAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type emailmessagePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EmailMessagePaginateOption
+}
+
+func newEmailMessagePaginateArgs(rv map[string]any) *emailmessagePaginateArgs {
+	args := &emailmessagePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &EmailMessageOrder{Field: &EmailMessageOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithEmailMessageOrder(order))
+			}
+		case *EmailMessageOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithEmailMessageOrder(v))
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
@@ -45,6 +46,11 @@ var customerImplementors = []string{"Customer", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Customer) IsNode() {}
+
+var emailmessageImplementors = []string{"EmailMessage", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*EmailMessage) IsNode() {}
 
 var invoiceImplementors = []string{"Invoice", "Node"}
 
@@ -166,6 +172,15 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(customer.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, customerImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case emailmessage.Table:
+		query := c.EmailMessage.Query().
+			Where(emailmessage.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, emailmessageImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -349,6 +364,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.Customer.Query().
 			Where(customer.IDIn(ids...))
 		query, err := query.CollectFields(ctx, customerImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case emailmessage.Table:
+		query := c.EmailMessage.Query().
+			Where(emailmessage.IDIn(ids...))
+		query, err := query.CollectFields(ctx, emailmessageImplementors...)
 		if err != nil {
 			return nil, err
 		}

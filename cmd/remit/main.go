@@ -45,6 +45,8 @@ environment:
   REMIT_DATA_DIR      directory of the embedded SQLite database (default ./data)
   REMIT_DATABASE_URL  postgres://… to use PostgreSQL instead of SQLite
   REMIT_SMTP_URL      smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 to send email
+  REMIT_MAIL_FROM     sender address of invoice emails (default invoices@remit.localhost)
+  REMIT_PUBLIC_URL    address customers reach the server at, for links (default http://localhost:8080)
 `
 
 func main() {
@@ -137,10 +139,6 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		return err
 	}
 	defer st.Close()
-	srv := server.New(st.Client, st.Dialect, clock.Real{}, logger)
-	if err := firstStart(ctx, srv.Accounts, stdout); err != nil {
-		return err
-	}
 	// Email goes out through the outbox; without REMIT_SMTP_URL messages
 	// stay queued and readable.
 	var sender mail.Sender
@@ -153,6 +151,17 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		sender = smtp
 	}
 	sched := worker.New(worker.Options{Logger: logger}, worker.NewEmailDelivery(st.Client, st.Dialect, sender, worker.EmailOptions{}))
+	mailing := server.DefaultMailing
+	if v := os.Getenv("REMIT_MAIL_FROM"); v != "" {
+		mailing.From = v
+	}
+	if v := os.Getenv("REMIT_PUBLIC_URL"); v != "" {
+		mailing.PublicURL = v
+	}
+	srv := server.New(st.Client, st.Dialect, clock.Real{}, logger, server.WithMailing(mailing), server.WithWake(sched.Wake))
+	if err := firstStart(ctx, srv.Accounts, stdout); err != nil {
+		return err
+	}
 	workerDone := make(chan struct{})
 	defer func() { <-workerDone }() // before the store closes
 	wctx, stopWorker := context.WithCancel(ctx)

@@ -46,7 +46,7 @@ func (EmailMessage) Fields() []ent.Field {
 			Comment("Plain-text part."),
 		field.Text("html_body").Default("").Immutable().
 			Comment("HTML part."),
-		field.Bytes("attachments").Optional().Immutable().
+		field.Bytes("attachments").Optional().Immutable().Annotations(entgql.Skip()).
 			Comment("Attachments, encoded by internal/outbox: a JSON array of {name, content_type, data (base64)}."),
 		field.String("message_id").Immutable().NotEmpty().
 			Comment("RFC 5322 Message-ID without angle brackets, set at enqueue so every attempt carries the same one."),
@@ -79,5 +79,5 @@ func (EmailMessage) Indexes() []ent.Index {
 
 func (EmailMessage) Annotations() []schema.Annotation {
 	// Not exposed in GraphQL yet.
-	return []schema.Annotation{entgql.Skip()}
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
@@ -187,6 +188,40 @@ type ComplexityRoot struct {
 		Percent        func(childComplexity int) int
 	}
 
+	EmailMessage struct {
+		Attempts      func(childComplexity int) int
+		Cc            func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		HTMLBody      func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		NextAttemptAt func(childComplexity int) int
+		SentAt        func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Subject       func(childComplexity int) int
+		TextBody      func(childComplexity int) int
+		To            func(childComplexity int) int
+	}
+
+	EmailMessageConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EmailMessageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	EmailPreview struct {
+		HTML    func(childComplexity int) int
+		Subject func(childComplexity int) int
+		Text    func(childComplexity int) int
+		To      func(childComplexity int) int
+	}
+
 	Invoice struct {
 		AmountDue                 func(childComplexity int) int
 		AmountPaid                func(childComplexity int) int
@@ -204,6 +239,7 @@ type ComplexityRoot struct {
 		Discounts                 func(childComplexity int) int
 		DueDate                   func(childComplexity int) int
 		DuplicatedFrom            func(childComplexity int) int
+		Emails                    func(childComplexity int) int
 		EndingBalance             func(childComplexity int) int
 		FinalizedAt               func(childComplexity int) int
 		Footer                    func(childComplexity int) int
@@ -276,6 +312,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	InvoiceSendPayload struct {
+		Email      func(childComplexity int) int
+		Invoice    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	InvoiceTransition struct {
 		Action     func(childComplexity int) int
 		Actor      func(childComplexity int) int
@@ -310,6 +352,7 @@ type ComplexityRoot struct {
 		InvoiceMarkPaid          func(childComplexity int, input model.InvoiceMarkPaidInput) int
 		InvoiceMarkUncollectible func(childComplexity int, input model.InvoiceIDInput) int
 		InvoiceRevise            func(childComplexity int, input model.InvoiceIDInput) int
+		InvoiceSend              func(childComplexity int, input model.InvoiceSendInput) int
 		InvoiceUpdate            func(childComplexity int, input model.InvoiceUpdateInput) int
 		InvoiceVoid              func(childComplexity int, input model.InvoiceIDInput) int
 		PriceCreate              func(childComplexity int, input model.PriceCreateInput) int
@@ -403,16 +446,18 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys   func(childComplexity int) int
-		Account   func(childComplexity int) int
-		Customer  func(childComplexity int, id string) int
-		Customers func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.CustomerFilter, orderBy *ent.CustomerOrder) int
-		Invoice   func(childComplexity int, id string) int
-		Invoices  func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.InvoiceFilter, orderBy *ent.InvoiceOrder) int
-		Node      func(childComplexity int, id string) int
-		Nodes     func(childComplexity int, ids []string) int
-		Products  func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
-		TaxRates  func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
+		APIKeys             func(childComplexity int) int
+		Account             func(childComplexity int) int
+		Customer            func(childComplexity int, id string) int
+		Customers           func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.CustomerFilter, orderBy *ent.CustomerOrder) int
+		Emails              func(childComplexity int, first int, after *entgql.Cursor[string]) int
+		Invoice             func(childComplexity int, id string) int
+		InvoicePreviewEmail func(childComplexity int, id string) int
+		Invoices            func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.InvoiceFilter, orderBy *ent.InvoiceOrder) int
+		Node                func(childComplexity int, id string) int
+		Nodes               func(childComplexity int, ids []string) int
+		Products            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
+		TaxRates            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
 	}
 
 	Shipping struct {
@@ -527,6 +572,8 @@ type InvoiceResolver interface {
 	PDFURL(ctx context.Context, obj *ent.Invoice) (string, error)
 	HostedInvoiceURL(ctx context.Context, obj *ent.Invoice) (*string, error)
 	HostedInvoiceURLExpiresAt(ctx context.Context, obj *ent.Invoice) (*time.Time, error)
+
+	Emails(ctx context.Context, obj *ent.Invoice) ([]*ent.EmailMessage, error)
 }
 type InvoiceLineResolver interface {
 	Amount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error)
@@ -570,6 +617,7 @@ type MutationResolver interface {
 	InvoiceDuplicate(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceHostedLinkRenew(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceDelete(ctx context.Context, input model.InvoiceIDInput) (*model.InvoiceDeletePayload, error)
+	InvoiceSend(ctx context.Context, input model.InvoiceSendInput) (*model.InvoiceSendPayload, error)
 }
 type PartyResolver interface {
 	TaxExempt(ctx context.Context, obj *values.Party) (*customer.TaxExempt, error)
@@ -585,6 +633,8 @@ type QueryResolver interface {
 	Invoices(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.InvoiceFilter, orderBy *ent.InvoiceOrder) (*ent.InvoiceConnection, error)
 	Products(ctx context.Context, first int, after *entgql.Cursor[string], active *bool) (*ent.ProductConnection, error)
 	TaxRates(ctx context.Context, first int, after *entgql.Cursor[string], active *bool) (*ent.TaxRateConnection, error)
+	Emails(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.EmailMessageConnection, error)
+	InvoicePreviewEmail(ctx context.Context, id string) (*billing.EmailPreview, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1129,6 +1179,142 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Discount.Percent(childComplexity), true
 
+	case "EmailMessage.attempts":
+		if e.ComplexityRoot.EmailMessage.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.Attempts(childComplexity), true
+	case "EmailMessage.cc":
+		if e.ComplexityRoot.EmailMessage.Cc == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.Cc(childComplexity), true
+	case "EmailMessage.createdAt":
+		if e.ComplexityRoot.EmailMessage.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.CreatedAt(childComplexity), true
+	case "EmailMessage.htmlBody":
+		if e.ComplexityRoot.EmailMessage.HTMLBody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.HTMLBody(childComplexity), true
+	case "EmailMessage.id":
+		if e.ComplexityRoot.EmailMessage.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.ID(childComplexity), true
+	case "EmailMessage.kind":
+		if e.ComplexityRoot.EmailMessage.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.Kind(childComplexity), true
+	case "EmailMessage.lastError":
+		if e.ComplexityRoot.EmailMessage.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.LastError(childComplexity), true
+	case "EmailMessage.nextAttemptAt":
+		if e.ComplexityRoot.EmailMessage.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.NextAttemptAt(childComplexity), true
+	case "EmailMessage.sentAt":
+		if e.ComplexityRoot.EmailMessage.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.SentAt(childComplexity), true
+	case "EmailMessage.status":
+		if e.ComplexityRoot.EmailMessage.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.Status(childComplexity), true
+	case "EmailMessage.subject":
+		if e.ComplexityRoot.EmailMessage.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.Subject(childComplexity), true
+	case "EmailMessage.textBody":
+		if e.ComplexityRoot.EmailMessage.TextBody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.TextBody(childComplexity), true
+	case "EmailMessage.to":
+		if e.ComplexityRoot.EmailMessage.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessage.To(childComplexity), true
+
+	case "EmailMessageConnection.edges":
+		if e.ComplexityRoot.EmailMessageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessageConnection.Edges(childComplexity), true
+	case "EmailMessageConnection.pageInfo":
+		if e.ComplexityRoot.EmailMessageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessageConnection.PageInfo(childComplexity), true
+	case "EmailMessageConnection.totalCount":
+		if e.ComplexityRoot.EmailMessageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessageConnection.TotalCount(childComplexity), true
+
+	case "EmailMessageEdge.cursor":
+		if e.ComplexityRoot.EmailMessageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessageEdge.Cursor(childComplexity), true
+	case "EmailMessageEdge.node":
+		if e.ComplexityRoot.EmailMessageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailMessageEdge.Node(childComplexity), true
+
+	case "EmailPreview.html":
+		if e.ComplexityRoot.EmailPreview.HTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailPreview.HTML(childComplexity), true
+	case "EmailPreview.subject":
+		if e.ComplexityRoot.EmailPreview.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailPreview.Subject(childComplexity), true
+	case "EmailPreview.text":
+		if e.ComplexityRoot.EmailPreview.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailPreview.Text(childComplexity), true
+	case "EmailPreview.to":
+		if e.ComplexityRoot.EmailPreview.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmailPreview.To(childComplexity), true
+
 	case "Invoice.amountDue":
 		if e.ComplexityRoot.Invoice.AmountDue == nil {
 			break
@@ -1225,6 +1411,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.DuplicatedFrom(childComplexity), true
+	case "Invoice.emails":
+		if e.ComplexityRoot.Invoice.Emails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Emails(childComplexity), true
 	case "Invoice.endingBalance":
 		if e.ComplexityRoot.Invoice.EndingBalance == nil {
 			break
@@ -1561,6 +1753,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoicePayload.UserErrors(childComplexity), true
 
+	case "InvoiceSendPayload.email":
+		if e.ComplexityRoot.InvoiceSendPayload.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceSendPayload.Email(childComplexity), true
+	case "InvoiceSendPayload.invoice":
+		if e.ComplexityRoot.InvoiceSendPayload.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceSendPayload.Invoice(childComplexity), true
+	case "InvoiceSendPayload.userErrors":
+		if e.ComplexityRoot.InvoiceSendPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceSendPayload.UserErrors(childComplexity), true
+
 	case "InvoiceTransition.action":
 		if e.ComplexityRoot.InvoiceTransition.Action == nil {
 			break
@@ -1810,6 +2021,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InvoiceRevise(childComplexity, args["input"].(model.InvoiceIDInput)), true
+	case "Mutation.invoiceSend":
+		if e.ComplexityRoot.Mutation.InvoiceSend == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_invoiceSend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InvoiceSend(childComplexity, args["input"].(model.InvoiceSendInput)), true
 	case "Mutation.invoiceUpdate":
 		if e.ComplexityRoot.Mutation.InvoiceUpdate == nil {
 			break
@@ -2238,6 +2460,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Customers(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string]), args["filter"].(*model.CustomerFilter), args["orderBy"].(*ent.CustomerOrder)), true
+	case "Query.emails":
+		if e.ComplexityRoot.Query.Emails == nil {
+			break
+		}
+
+		args, err := ec.field_Query_emails_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Emails(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string])), true
 
 	case "Query.invoice":
 		if e.ComplexityRoot.Query.Invoice == nil {
@@ -2250,6 +2483,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Invoice(childComplexity, args["id"].(string)), true
+	case "Query.invoicePreviewEmail":
+		if e.ComplexityRoot.Query.InvoicePreviewEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Query_invoicePreviewEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.InvoicePreviewEmail(childComplexity, args["id"].(string)), true
 	case "Query.invoices":
 		if e.ComplexityRoot.Query.Invoices == nil {
 			break
@@ -2559,6 +2803,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputInvoiceLineUpdateInput,
 		ec.unmarshalInputInvoiceMarkPaidInput,
 		ec.unmarshalInputInvoiceOrder,
+		ec.unmarshalInputInvoiceSendInput,
 		ec.unmarshalInputInvoiceUpdateInput,
 		ec.unmarshalInputPriceCreateInput,
 		ec.unmarshalInputPriceUpdateInput,
@@ -3586,6 +3831,134 @@ type CustomerBalanceAdjustPayload {
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
+	{Name: "../schema/email.graphql", Input: `"""
+An email sent (or to be sent) through the durable outbox.
+"""
+type EmailMessage implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "What the email is about: invoice, invoice_updated, …"
+  kind: String!
+  "Recipients."
+  to: [String!]!
+  "Carbon-copy recipients."
+  cc: [String!]
+  "Subject line."
+  subject: String!
+  "QUEUED, SENDING, SENT or FAILED."
+  status: EmailMessageStatus!
+  "Delivery attempts so far."
+  attempts: Int!
+  "When the email is next due: its scheduled or retry time while queued."
+  nextAttemptAt: Time!
+  "Error of the last failed attempt."
+  lastError: String!
+  "When the mail server accepted it."
+  sentAt: Time
+  "Plain-text body."
+  textBody: String!
+  "HTML body."
+  htmlBody: String!
+  "When the email was queued."
+  createdAt: Time!
+}
+
+"""
+Delivery status of an email.
+"""
+enum EmailMessageStatus {
+  "Waiting to be sent (scheduled, or retrying after a temporary failure)."
+  QUEUED
+  "Being handed to the mail server."
+  SENDING
+  "Accepted by the mail server."
+  SENT
+  "Given up: see lastError."
+  FAILED
+}
+
+"""
+A page of emails.
+"""
+type EmailMessageConnection {
+  "Emails of this page with their cursors."
+  edges: [EmailMessageEdge]
+  "Where the page sits."
+  pageInfo: PageInfo!
+  "How many emails there are."
+  totalCount: Int!
+}
+
+"""
+An email and its cursor.
+"""
+type EmailMessageEdge {
+  "The email."
+  node: EmailMessage
+  "Its cursor."
+  cursor: Cursor!
+}
+
+"""
+An invoice email as it would be sent.
+"""
+type EmailPreview {
+  "The customer's address, when it has one."
+  to: [String!]!
+  "Subject line."
+  subject: String!
+  "Plain-text body."
+  text: String!
+  "HTML body."
+  html: String!
+}
+
+"""
+Input of invoiceSend.
+"""
+input InvoiceSendInput {
+  "The invoice, open or uncollectible."
+  id: ID!
+  "Recipients besides the customer's email."
+  to: [String!]
+  "When to send it (in the future, at most a year ahead); omit to send now."
+  sendAt: Time
+}
+
+"""
+Result of invoiceSend.
+"""
+type InvoiceSendPayload {
+  "The invoice."
+  invoice: Invoice
+  "The queued email: follow its status here or in emails."
+  email: EmailMessage
+  "Why nothing was sent, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Invoice {
+  "Emails about this invoice, newest first."
+  emails: [EmailMessage!]!
+}
+
+extend type Query {
+  "Emails of the account, newest first."
+  emails(
+    "Page size, 1–100."
+    first: Int!
+    "Cursor to continue after."
+    after: Cursor
+  ): EmailMessageConnection!
+  "The email an invoice would be sent with, without sending it."
+  invoicePreviewEmail("Invoice id." id: ID!): EmailPreview
+}
+
+extend type Mutation {
+  "Email an open invoice to its customer (and extra recipients), with its PDF and hosted-page link, now or at sendAt; delivery goes through the outbox."
+  invoiceSend("What to do; see the input type." input: InvoiceSendInput!): InvoiceSendPayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/invoice.graphql", Input: `"""
 A bill for a customer. Drafts are freely editable; finalizing issues the
 invoice with its number and freezes its contents. See ` + "`" + `availableActions` + "`" + ` for
@@ -4516,6 +4889,74 @@ func (ec *executionContext) childFields_Discount(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Discount", field.Name)
 }
 
+func (ec *executionContext) childFields_EmailMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EmailMessage_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_EmailMessage_kind(ctx, field)
+	case "to":
+		return ec.fieldContext_EmailMessage_to(ctx, field)
+	case "cc":
+		return ec.fieldContext_EmailMessage_cc(ctx, field)
+	case "subject":
+		return ec.fieldContext_EmailMessage_subject(ctx, field)
+	case "status":
+		return ec.fieldContext_EmailMessage_status(ctx, field)
+	case "attempts":
+		return ec.fieldContext_EmailMessage_attempts(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_EmailMessage_nextAttemptAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_EmailMessage_lastError(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_EmailMessage_sentAt(ctx, field)
+	case "textBody":
+		return ec.fieldContext_EmailMessage_textBody(ctx, field)
+	case "htmlBody":
+		return ec.fieldContext_EmailMessage_htmlBody(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_EmailMessage_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailMessage", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailMessageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EmailMessageConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EmailMessageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EmailMessageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailMessageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailMessageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_EmailMessageEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_EmailMessageEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailMessageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EmailPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "to":
+		return ec.fieldContext_EmailPreview_to(ctx, field)
+	case "subject":
+		return ec.fieldContext_EmailPreview_subject(ctx, field)
+	case "text":
+		return ec.fieldContext_EmailPreview_text(ctx, field)
+	case "html":
+		return ec.fieldContext_EmailPreview_html(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmailPreview", field.Name)
+}
+
 func (ec *executionContext) childFields_Invoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4608,6 +5049,8 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Invoice_updatedAt(ctx, field)
+	case "emails":
+		return ec.fieldContext_Invoice_emails(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
 }
@@ -4692,6 +5135,18 @@ func (ec *executionContext) childFields_InvoicePayload(ctx context.Context, fiel
 		return ec.fieldContext_InvoicePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InvoicePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceSendPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoice":
+		return ec.fieldContext_InvoiceSendPayload_invoice(ctx, field)
+	case "email":
+		return ec.fieldContext_InvoiceSendPayload_email(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InvoiceSendPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceSendPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_InvoiceTransition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5416,6 +5871,20 @@ func (ec *executionContext) field_Mutation_invoiceRevise_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_invoiceSend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.InvoiceSendInput, error) {
+			return ec.unmarshalNInvoiceSendInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceSendInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_invoiceUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5591,6 +6060,42 @@ func (ec *executionContext) field_Query_customers_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_emails_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_invoicePreviewEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -7970,6 +8475,539 @@ func (ec *executionContext) fieldContext_Discount_name(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Discount", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _EmailMessage_id(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_kind(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_to(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_cc(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_cc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cc, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_cc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_subject(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_status(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v emailmessage.Status) graphql.Marshaler {
+			return ec.marshalNEmailMessageStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋemailmessageᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type EmailMessageStatus does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_attempts(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_nextAttemptAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextAttemptAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_lastError(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_sentAt(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_textBody(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_textBody(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TextBody, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_textBody(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_htmlBody(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_htmlBody(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HTMLBody, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_htmlBody(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessage_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessage_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessage_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessage", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessageConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EmailMessageEdge) graphql.Marshaler {
+			return ec.marshalOEmailMessageEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessageConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailMessageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailMessageEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailMessageConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessageConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessageConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailMessageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailMessageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessageConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessageConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessageConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _EmailMessageEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessageEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmailMessage) graphql.Marshaler {
+			return ec.marshalOEmailMessage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmailMessageEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmailMessageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailMessageEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailMessageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailMessageEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _EmailPreview_to(ctx context.Context, field graphql.CollectedField, obj *billing.EmailPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailPreview_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailPreview_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailPreview", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EmailPreview_subject(ctx context.Context, field graphql.CollectedField, obj *billing.EmailPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailPreview_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailPreview_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailPreview", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EmailPreview_text(ctx context.Context, field graphql.CollectedField, obj *billing.EmailPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailPreview_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailPreview_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailPreview", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EmailPreview_html(ctx context.Context, field graphql.CollectedField, obj *billing.EmailPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmailPreview_html(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HTML, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmailPreview_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmailPreview", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Invoice_id(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9221,6 +10259,38 @@ func (ec *executionContext) fieldContext_Invoice_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Invoice_emails(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_emails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().Emails(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EmailMessage) graphql.Marshaler {
+			return ec.marshalNEmailMessage2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_emails(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.InvoiceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9935,6 +11005,102 @@ func (ec *executionContext) _InvoicePayload_userErrors(ctx context.Context, fiel
 func (ec *executionContext) fieldContext_InvoicePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "InvoicePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceSendPayload_invoice(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceSendPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceSendPayload_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invoice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceSendPayload_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceSendPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceSendPayload_email(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceSendPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceSendPayload_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmailMessage) graphql.Marshaler {
+			return ec.marshalOEmailMessage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceSendPayload_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceSendPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceSendPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceSendPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceSendPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceSendPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceSendPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -11269,6 +12435,50 @@ func (ec *executionContext) fieldContext_Mutation_invoiceDelete(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_invoiceDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_invoiceSend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_invoiceSend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InvoiceSend(ctx, fc.Args["input"].(model.InvoiceSendInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoiceSendPayload) graphql.Marshaler {
+			return ec.marshalNInvoiceSendPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceSendPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_invoiceSend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoiceSendPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_invoiceSend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12956,6 +14166,94 @@ func (ec *executionContext) fieldContext_Query_taxRates(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_taxRates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_emails(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_emails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Emails(ctx, fc.Args["first"].(int), fc.Args["after"].(*entgql.Cursor[string]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmailMessageConnection) graphql.Marshaler {
+			return ec.marshalNEmailMessageConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_emails(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailMessageConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_emails_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_invoicePreviewEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_invoicePreviewEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().InvoicePreviewEmail(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.EmailPreview) graphql.Marshaler {
+			return ec.marshalOEmailPreview2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋbillingᚐEmailPreview(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_invoicePreviewEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmailPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_invoicePreviewEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16176,6 +17474,50 @@ func (ec *executionContext) unmarshalInputInvoiceOrder(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputInvoiceSendInput(ctx context.Context, obj any) (model.InvoiceSendInput, error) {
+	var it model.InvoiceSendInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "to", "sendAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "sendAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sendAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SendAt = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputInvoiceUpdateInput(ctx context.Context, obj any) (model.InvoiceUpdateInput, error) {
 	var it model.InvoiceUpdateInput
 	if obj == nil {
@@ -16820,6 +18162,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Invoice(ctx, sel, obj)
+	case *ent.EmailMessage:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._EmailMessage(ctx, sel, obj)
 	case *ent.Customer:
 		if obj == nil {
 			return graphql.Null
@@ -18093,6 +19440,248 @@ func (ec *executionContext) _Discount(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var emailMessageImplementors = []string{"EmailMessage", "Node"}
+
+func (ec *executionContext) _EmailMessage(ctx context.Context, sel ast.SelectionSet, obj *ent.EmailMessage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailMessageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailMessage")
+		case "id":
+			out.Values[i] = ec._EmailMessage_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._EmailMessage_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._EmailMessage_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cc":
+			out.Values[i] = ec._EmailMessage_cc(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._EmailMessage_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._EmailMessage_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._EmailMessage_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextAttemptAt":
+			out.Values[i] = ec._EmailMessage_nextAttemptAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._EmailMessage_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentAt":
+			out.Values[i] = ec._EmailMessage_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "textBody":
+			out.Values[i] = ec._EmailMessage_textBody(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "htmlBody":
+			out.Values[i] = ec._EmailMessage_htmlBody(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._EmailMessage_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var emailMessageConnectionImplementors = []string{"EmailMessageConnection"}
+
+func (ec *executionContext) _EmailMessageConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.EmailMessageConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailMessageConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailMessageConnection")
+		case "edges":
+			out.Values[i] = ec._EmailMessageConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EmailMessageConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EmailMessageConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var emailMessageEdgeImplementors = []string{"EmailMessageEdge"}
+
+func (ec *executionContext) _EmailMessageEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.EmailMessageEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailMessageEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailMessageEdge")
+		case "node":
+			out.Values[i] = ec._EmailMessageEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._EmailMessageEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var emailPreviewImplementors = []string{"EmailPreview"}
+
+func (ec *executionContext) _EmailPreview(ctx context.Context, sel ast.SelectionSet, obj *billing.EmailPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emailPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmailPreview")
+		case "to":
+			out.Values[i] = ec._EmailPreview_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._EmailPreview_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._EmailPreview_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "html":
+			out.Values[i] = ec._EmailPreview_html(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var invoiceImplementors = []string{"Invoice", "Node"}
 
 func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, obj *ent.Invoice) graphql.Marshaler {
@@ -19188,6 +20777,44 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "emails":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_emails(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -19801,6 +21428,54 @@ func (ec *executionContext) _InvoicePayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var invoiceSendPayloadImplementors = []string{"InvoiceSendPayload"}
+
+func (ec *executionContext) _InvoiceSendPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceSendPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceSendPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InvoiceSendPayload")
+		case "invoice":
+			out.Values[i] = ec._InvoiceSendPayload_invoice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._InvoiceSendPayload_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._InvoiceSendPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var invoiceTransitionImplementors = []string{"InvoiceTransition", "Node"}
 
 func (ec *executionContext) _InvoiceTransition(ctx context.Context, sel ast.SelectionSet, obj *ent.InvoiceTransition) graphql.Marshaler {
@@ -20172,6 +21847,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "invoiceDelete":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_invoiceDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invoiceSend":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_invoiceSend(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -21133,6 +22815,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				}()
 				res = ec._Query_taxRates(ctx, field)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "emails":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_emails(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "invoicePreviewEmail":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_invoicePreviewEmail(ctx, field)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -22331,6 +24057,52 @@ func (ec *executionContext) unmarshalNDiscountInput2ᚖgithubᚗcomᚋremitbilli
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNEmailMessage2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.EmailMessage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmailMessage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmailMessage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessage(ctx context.Context, sel ast.SelectionSet, v *ent.EmailMessage) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EmailMessage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmailMessageConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageConnection(ctx context.Context, sel ast.SelectionSet, v *ent.EmailMessageConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EmailMessageConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEmailMessageStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋemailmessageᚐStatus(ctx context.Context, v any) (emailmessage.Status, error) {
+	var res emailmessage.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmailMessageStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋemailmessageᚐStatus(ctx context.Context, sel ast.SelectionSet, v emailmessage.Status) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22551,6 +24323,21 @@ func (ec *executionContext) marshalNInvoicePayload2ᚖgithubᚗcomᚋremitbillin
 		return graphql.Null
 	}
 	return ec._InvoicePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInvoiceSendInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceSendInput(ctx context.Context, v any) (model.InvoiceSendInput, error) {
+	res, err := ec.unmarshalInputInvoiceSendInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInvoiceSendPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceSendPayload(ctx context.Context, sel ast.SelectionSet, v *model.InvoiceSendPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._InvoiceSendPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInvoiceStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐStatus(ctx context.Context, v any) (invoice.Status, error) {
@@ -23360,6 +25147,40 @@ func (ec *executionContext) unmarshalODiscountInput2ᚕᚖgithubᚗcomᚋremitbi
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOEmailMessage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessage(ctx context.Context, sel ast.SelectionSet, v *ent.EmailMessage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EmailMessage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOEmailMessageEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EmailMessageEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOEmailMessageEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOEmailMessageEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EmailMessageEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EmailMessageEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOEmailPreview2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋbillingᚐEmailPreview(ctx context.Context, sel ast.SelectionSet, v *billing.EmailPreview) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EmailPreview(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -328,6 +328,26 @@ type InvoicePayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
+// Input of invoiceSend.
+type InvoiceSendInput struct {
+	// The invoice, open or uncollectible.
+	ID string `json:"id"`
+	// Recipients besides the customer's email.
+	To []string `json:"to,omitempty"`
+	// When to send it (in the future, at most a year ahead); omit to send now.
+	SendAt *time.Time `json:"sendAt,omitempty"`
+}
+
+// Result of invoiceSend.
+type InvoiceSendPayload struct {
+	// The invoice.
+	Invoice *ent.Invoice `json:"invoice,omitempty"`
+	// The queued email: follow its status here or in emails.
+	Email *ent.EmailMessage `json:"email,omitempty"`
+	// Why nothing was sent, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
 // Input of invoiceUpdate. On an open invoice only memo and metadata may be given.
 type InvoiceUpdateInput struct {
 	// The invoice.

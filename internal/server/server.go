@@ -50,8 +50,29 @@ type Server struct {
 	billing  *billing.Service
 }
 
+// Option configures a Server.
+type Option func(*options)
+
+type options struct {
+	mailing billing.Mailing
+	wake    func()
+}
+
+// WithMailing sets the sender address and public URL of invoice emails.
+func WithMailing(m billing.Mailing) Option { return func(o *options) { o.mailing = m } }
+
+// WithWake sets what nudges the background worker after email is queued.
+func WithWake(wake func()) Option { return func(o *options) { o.wake = wake } }
+
+// DefaultMailing is used when WithMailing is not given.
+var DefaultMailing = billing.Mailing{From: "invoices@remit.localhost", PublicURL: "http://localhost:8080"}
+
 // New wires the services and the HTTP handler.
-func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger) *Server {
+func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, opts ...Option) *Server {
+	o := options{mailing: DefaultMailing}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if clk == nil {
 		clk = clock.Real{}
 	}
@@ -68,6 +89,8 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger) *
 		Customers: customers.New(db, dialect),
 		Catalog:   catalog.New(db),
 		Billing:   s.billing,
+		Mailing:   o.mailing,
+		Wake:      o.wake,
 	}
 	api := newGraphQL(resolver, logger)
 	var merchant http.Handler = api

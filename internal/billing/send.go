@@ -1,0 +1,224 @@
+package billing
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	"time"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/document"
+	"github.com/remitbilling/remit/internal/mail"
+	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/validate"
+)
+
+// MaxSendAhead bounds how far ahead a send can be scheduled.
+const MaxSendAhead = 365 * 24 * time.Hour
+
+// Mailing is where invoice emails come from and link to.
+type Mailing struct {
+	// From is the sender address of every invoice email; replies go to the
+	// account's email when it has one.
+	From string
+	// PublicURL is the server's address as customers reach it, for the
+	// hosted-page link ("https://billing.example.com").
+	PublicURL string
+}
+
+// SendInput is who receives an invoice and when.
+type SendInput struct {
+	// To are recipients besides the customer's own email.
+	To []string
+	// SendAt schedules the email; nil sends now.
+	SendAt *time.Time
+}
+
+// EmailPreview is an invoice email as it would be sent.
+type EmailPreview struct {
+	To      []string
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// PreviewEmail composes an invoice's email without sending anything.
+func (s *Service) PreviewEmail(ctx context.Context, id string, m Mailing) (*EmailPreview, error) {
+	inv, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := s.Document(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p := composeInvoiceEmail(inv, doc, m)
+	if inv.CustomerSnapshot != nil && inv.CustomerSnapshot.Email != "" {
+		p.To = []string{inv.CustomerSnapshot.Email}
+	}
+	return p, nil
+}
+
+// Send emails an open invoice to its customer and any extra recipients,
+// with its PDF attached and a link to its hosted page, now or at SendAt.
+// The message is queued in the outbox in the same transaction that records
+// the send in the invoice's history, and delivered by the worker.
+func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) (*ent.Invoice, *ent.EmailMessage, error) {
+	var errs usererr.List
+	now := clock.Now(ctx)
+	if in.SendAt != nil {
+		switch at := in.SendAt.UTC(); {
+		case !at.After(now):
+			errs = append(errs, usererr.New(usererr.Invalid, "sendAt is in the past; omit it to send now", "sendAt"))
+		case at.After(now.Add(MaxSendAhead)):
+			errs = append(errs, usererr.New(usererr.Invalid, "sendAt is at most one year ahead", "sendAt"))
+		}
+	}
+	for i, to := range in.To {
+		errs.Add(validate.Email(strings.TrimSpace(to)), "to", fmt.Sprint(i))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, nil, err
+	}
+	inv, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if inv.Status != invoice.StatusOpen && inv.Status != invoice.StatusUncollectible {
+		verb := "a " + strings.ToLower(string(inv.Status))
+		if inv.Status == invoice.StatusDraft {
+			verb = "a draft: finalize it first"
+		}
+		return nil, nil, usererr.New(usererr.InvalidTransition, "cannot send "+verb, "id")
+	}
+	recipients := []string{}
+	if inv.CustomerSnapshot != nil && inv.CustomerSnapshot.Email != "" {
+		recipients = append(recipients, inv.CustomerSnapshot.Email)
+	}
+	for _, to := range in.To {
+		if to = strings.TrimSpace(to); !contains(recipients, to) {
+			recipients = append(recipients, to)
+		}
+	}
+	if len(recipients) == 0 {
+		return nil, nil, usererr.New(usererr.Required, "the customer has no email: give recipients in to", "to")
+	}
+	// Rendering is slow and needs no lock: do it before the transaction.
+	doc, err := s.Document(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	pdf, err := document.Render(ctx, doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("render invoice pdf: %w", err)
+	}
+	email := composeInvoiceEmail(inv, doc, m)
+	msg := outbox.Message{
+		Kind:      "invoice",
+		InvoiceID: inv.ID,
+		From:      mail.Address{Name: doc.Seller.Name, Email: m.From},
+		To:        recipients,
+		Subject:   email.Subject,
+		Text:      email.Text,
+		HTML:      email.HTML,
+		Attachments: []mail.Attachment{{
+			Name: doc.Number + ".pdf", ContentType: "application/pdf", Data: pdf,
+		}},
+	}
+	if reply := doc.Seller.Email; reply != "" && validate.Email(reply) == nil {
+		msg.ReplyTo = reply
+	}
+	if in.SendAt != nil {
+		msg.SendAt = in.SendAt.UTC()
+	}
+	var queued *ent.EmailMessage
+	err = s.run(ctx, func(tx *ent.Tx) error {
+		// Re-check the status under the writer's lock: the invoice may
+		// have been voided or paid since it was read.
+		cur, err := s.load(ctx, tx, id, ActionDuplicate)
+		if err != nil {
+			return err
+		}
+		if cur.Status != invoice.StatusOpen && cur.Status != invoice.StatusUncollectible {
+			return usererr.New(usererr.InvalidTransition, "cannot send a "+strings.ToLower(string(cur.Status))+" invoice", "id")
+		}
+		queued, err = outbox.Enqueue(ctx, tx, msg)
+		if err != nil {
+			return err
+		}
+		note := "to " + strings.Join(recipients, ", ")
+		if in.SendAt != nil {
+			note += "; scheduled for " + in.SendAt.UTC().Format(time.RFC3339)
+		}
+		return record(ctx, tx, cur, "send", cur.Status, cur.Status, note)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return inv, queued.Unwrap(), nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+var emailWords = map[string]map[string]string{
+	"en": {"subject": "Invoice %s from %s", "hello": "Hello %s,", "body": "Here is invoice %s from %s for %s, due %s.",
+		"nodue": "Here is invoice %s from %s for %s.", "link": "View and download the invoice:", "attached": "The PDF is attached.", "thanks": "Thank you for your business."},
+	"fr": {"subject": "Facture %s de %s", "hello": "Bonjour %s,", "body": "Voici la facture %s de %s d'un montant de %s, à régler avant le %s.",
+		"nodue": "Voici la facture %s de %s d'un montant de %s.", "link": "Consulter et télécharger la facture :", "attached": "La facture est jointe en PDF.", "thanks": "Merci de votre confiance."},
+}
+
+var emailHTML = htmltemplate.Must(htmltemplate.New("email").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><body style="font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#1b1f24;line-height:1.5">
+<p>{{.Hello}}</p>
+<p>{{.Body}}</p>
+{{if .Link}}<p><a href="{{.Link}}" style="display:inline-block;padding:.6em 1em;background:#1f4e79;color:#fff;border-radius:6px;text-decoration:none">{{.LinkLabel}}</a></p>{{end}}
+<p>{{.Attached}}</p>
+<p>{{.Thanks}}<br>{{.Seller}}</p>
+</body></html>`))
+
+// composeInvoiceEmail writes the invoice email in the document's language.
+func composeInvoiceEmail(inv *ent.Invoice, doc document.Invoice, m Mailing) *EmailPreview {
+	lang := "en"
+	if strings.HasPrefix(strings.ToLower(doc.Locale), "fr") {
+		lang = "fr"
+	}
+	w := emailWords[lang]
+	amount := money.Format(doc.AmountDue, doc.Currency, lang)
+	body := fmt.Sprintf(w["nodue"], doc.Number, doc.Seller.Name, amount)
+	if !doc.DueDate.IsZero() {
+		layout := "January 2, 2006"
+		if lang == "fr" {
+			layout = "02/01/2006"
+		}
+		body = fmt.Sprintf(w["body"], doc.Number, doc.Seller.Name, amount, doc.DueDate.Format(layout))
+	}
+	link := ""
+	if inv.HostedToken != nil {
+		link = strings.TrimRight(m.PublicURL, "/") + "/i/" + *inv.HostedToken
+	}
+	hello := fmt.Sprintf(w["hello"], doc.Buyer.Name)
+	text := hello + "\n\n" + body + "\n\n"
+	if link != "" {
+		text += w["link"] + "\n" + link + "\n\n"
+	}
+	text += w["attached"] + "\n\n" + w["thanks"] + "\n" + doc.Seller.Name + "\n"
+	var html bytes.Buffer
+	_ = emailHTML.Execute(&html, map[string]string{
+		"Lang": lang, "Hello": hello, "Body": body, "Link": link, "LinkLabel": strings.TrimSuffix(strings.TrimSuffix(w["link"], ":"), " :"),
+		"Attached": w["attached"], "Thanks": w["thanks"], "Seller": doc.Seller.Name,
+	})
+	return &EmailPreview{Subject: fmt.Sprintf(w["subject"], doc.Number, doc.Seller.Name), Text: text, HTML: html.String()}
+}
