@@ -105,6 +105,8 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 		writeError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json")
 	})
 	mux.Handle("GET /invoices/{id}/pdf", authenticate(s.Accounts, logger, http.HandlerFunc(s.invoicePDF)))
+	mux.HandleFunc("GET /dev/mail", s.devMail)
+	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)
 	mux.HandleFunc("GET /i/{token}/pdf", s.hostedPDF)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

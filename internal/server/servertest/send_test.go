@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/mail/mailtest"
+	"github.com/remitbilling/remit/internal/viewer"
 	"github.com/remitbilling/remit/internal/worker"
 )
 
@@ -111,6 +113,41 @@ func TestInvoiceSend(t *testing.T) {
 	hist := apitest.Get(t, status, "invoice", "history").([]any)
 	if last := hist[len(hist)-1].(map[string]any); last["action"] != "send" {
 		t.Errorf("last history step %v, want send", last)
+	}
+
+	// The dev mailbox shows it to the account's test key, and to nobody else.
+	emailID := apitest.Str(t, sent, "email", "id")
+	devMail := func(path, key string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, e.URL+path, nil)
+		if key != "" {
+			req.SetBasicAuth(key, "")
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := devMail("/dev/mail", e.Key); code != http.StatusOK || !strings.Contains(body, "Facture "+number) {
+		t.Errorf("dev mailbox: %d", code)
+	}
+	if code, body := devMail("/dev/mail/"+emailID, e.Key); code != http.StatusOK || !strings.Contains(body, "jenny@example.com") {
+		t.Errorf("dev mailbox message: %d", code)
+	}
+	_, otherKey := e.NewAccount("Other", viewer.Test)
+	for name, c := range map[string]struct {
+		path, key string
+		status    int
+	}{
+		"no key":        {"/dev/mail", "", http.StatusUnauthorized},
+		"live key":      {"/dev/mail", e.NewKey(e.Account, viewer.Live), http.StatusUnauthorized},
+		"other account": {"/dev/mail/" + emailID, otherKey, http.StatusNotFound},
+	} {
+		if code, body := devMail(c.path, c.key); code != c.status || strings.Contains(body, number) {
+			t.Errorf("dev mailbox, %s: %d, want %d", name, code, c.status)
+		}
 	}
 
 	// A scheduled send waits for its time.
