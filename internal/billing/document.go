@@ -27,6 +27,12 @@ const (
 // prints the seller and buyer it froze at finalization; a draft previews
 // with the current ones.
 func (s *Service) Document(ctx context.Context, id string) (document.Invoice, error) {
+	_, doc, err := s.document(ctx, id)
+	return doc, err
+}
+
+// document loads an invoice with its lines and assembles its document.
+func (s *Service) document(ctx context.Context, id string) (*ent.Invoice, document.Invoice, error) {
 	inv, err := s.db.Invoice.Query().
 		Where(invoice.ID(id)).
 		WithLines(func(q *ent.InvoiceLineQuery) {
@@ -34,21 +40,21 @@ func (s *Service) Document(ctx context.Context, id string) (document.Invoice, er
 		}).
 		Only(ctx)
 	if ent.IsNotFound(err) {
-		return document.Invoice{}, usererr.New(usererr.NotFound, "no such invoice", "id")
+		return nil, document.Invoice{}, usererr.New(usererr.NotFound, "no such invoice", "id")
 	}
 	if err != nil {
-		return document.Invoice{}, fmt.Errorf("load invoice: %w", err)
+		return nil, document.Invoice{}, fmt.Errorf("load invoice: %w", err)
 	}
 	seller, buyer := inv.IssuerSnapshot, inv.CustomerSnapshot
 	if seller == nil || buyer == nil {
 		v, _ := viewer.FromContext(ctx)
 		acct, err := s.db.Account.Get(ctx, v.AccountID)
 		if err != nil {
-			return document.Invoice{}, fmt.Errorf("load account: %w", err)
+			return nil, document.Invoice{}, fmt.Errorf("load account: %w", err)
 		}
 		cus, err := s.db.Customer.Query().Where(customer.ID(inv.CustomerID)).Only(ctx)
 		if err != nil {
-			return document.Invoice{}, fmt.Errorf("load customer: %w", err)
+			return nil, document.Invoice{}, fmt.Errorf("load customer: %w", err)
 		}
 		seller, buyer = issuerOf(acct), buyerOf(cus)
 	}
@@ -111,7 +117,7 @@ func (s *Service) Document(ctx context.Context, id string) (document.Invoice, er
 	if sellerCountry(seller) == "FR" {
 		doc.LatePaymentPenalty, doc.RecoveryIndemnity = frLatePenalty, frRecoveryIndemnity
 	}
-	return doc, nil
+	return inv, doc, nil
 }
 
 // documentLocale prints in the buyer's preferred language, else in the

@@ -50,11 +50,7 @@ type EmailPreview struct {
 
 // PreviewEmail composes an invoice's email without sending anything.
 func (s *Service) PreviewEmail(ctx context.Context, id string, m Mailing) (*EmailPreview, error) {
-	inv, err := s.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := s.Document(ctx, id)
+	inv, doc, err := s.document(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +82,7 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) 
 	if err := errs.Err(); err != nil {
 		return nil, nil, err
 	}
-	inv, err := s.Get(ctx, id)
+	inv, doc, err := s.document(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,10 +106,6 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) 
 		return nil, nil, usererr.New(usererr.Required, "the customer has no email: give recipients in to", "to")
 	}
 	// Rendering is slow and needs no lock: do it before the transaction.
-	doc, err := s.Document(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
 	pdf, err := document.Render(ctx, doc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("render invoice pdf: %w", err)
