@@ -18,7 +18,7 @@ const invoiceCreateMutation = `mutation Create($in: InvoiceCreateInput!) {
   }
 }`
 
-const invoiceFinalizeMutation = `mutation Finalize($in: InvoiceIDInput!) {
+const invoiceFinalizeMutation = `mutation Finalize($in: InvoiceFinalizeInput!) {
   invoiceFinalize(input: $in) {
     invoice { id number status total { amount } lines { id amount { amount } } }
     userErrors { code field message }

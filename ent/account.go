@@ -53,7 +53,23 @@ type Account struct {
 	// Footer copied onto new invoices.
 	DefaultFooter string `json:"default_footer,omitempty"`
 	// Memo copied onto new invoices.
-	DefaultMemo  string `json:"default_memo,omitempty"`
+	DefaultMemo string `json:"default_memo,omitempty"`
+	// Custom fields copied onto new invoices.
+	DefaultCustomFields []values.CustomField `json:"default_custom_fields,omitempty"`
+	// PDF page size.
+	PageSize account.PageSize `json:"page_size,omitempty"`
+	// Late-payment penalty rate as printed; empty prints the legal default for French sellers.
+	LatePaymentPenalty string `json:"late_payment_penalty,omitempty"`
+	// Fixed recovery indemnity as printed; empty prints the legal default (40 €) for French sellers.
+	RecoveryIndemnity string `json:"recovery_indemnity,omitempty"`
+	// Early-payment discount wording; empty prints that none is granted when penalties are printed.
+	EarlyPaymentDiscount string `json:"early_payment_discount,omitempty"`
+	// Email invoices to the customer when they are finalized, unless finalization says otherwise.
+	AutoSend bool `json:"auto_send,omitempty"`
+	// Brand colour, #rrggbb; empty is Remit's default.
+	BrandColor string `json:"brand_color,omitempty"`
+	// Accent colour, #rrggbb; empty is Remit's default.
+	AccentColor  string `json:"accent_color,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -62,11 +78,13 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case account.FieldAddress:
+		case account.FieldAddress, account.FieldDefaultCustomFields:
 			values[i] = new([]byte)
+		case account.FieldAutoSend:
+			values[i] = new(sql.NullBool)
 		case account.FieldDefaultDaysUntilDue:
 			values[i] = new(sql.NullInt64)
-		case account.FieldID, account.FieldName, account.FieldLegalName, account.FieldEmail, account.FieldPhone, account.FieldCountry, account.FieldSiren, account.FieldSiret, account.FieldVatNumber, account.FieldDefaultCurrency, account.FieldNumberingScheme, account.FieldInvoicePrefix, account.FieldDefaultFooter, account.FieldDefaultMemo:
+		case account.FieldID, account.FieldName, account.FieldLegalName, account.FieldEmail, account.FieldPhone, account.FieldCountry, account.FieldSiren, account.FieldSiret, account.FieldVatNumber, account.FieldDefaultCurrency, account.FieldNumberingScheme, account.FieldInvoicePrefix, account.FieldDefaultFooter, account.FieldDefaultMemo, account.FieldPageSize, account.FieldLatePaymentPenalty, account.FieldRecoveryIndemnity, account.FieldEarlyPaymentDiscount, account.FieldBrandColor, account.FieldAccentColor:
 			values[i] = new(sql.NullString)
 		case account.FieldCreatedAt, account.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -195,6 +213,56 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DefaultMemo = value.String
 			}
+		case account.FieldDefaultCustomFields:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field default_custom_fields", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.DefaultCustomFields); err != nil {
+					return fmt.Errorf("unmarshal field default_custom_fields: %w", err)
+				}
+			}
+		case account.FieldPageSize:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field page_size", values[i])
+			} else if value.Valid {
+				_m.PageSize = account.PageSize(value.String)
+			}
+		case account.FieldLatePaymentPenalty:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field late_payment_penalty", values[i])
+			} else if value.Valid {
+				_m.LatePaymentPenalty = value.String
+			}
+		case account.FieldRecoveryIndemnity:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field recovery_indemnity", values[i])
+			} else if value.Valid {
+				_m.RecoveryIndemnity = value.String
+			}
+		case account.FieldEarlyPaymentDiscount:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field early_payment_discount", values[i])
+			} else if value.Valid {
+				_m.EarlyPaymentDiscount = value.String
+			}
+		case account.FieldAutoSend:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field auto_send", values[i])
+			} else if value.Valid {
+				_m.AutoSend = value.Bool
+			}
+		case account.FieldBrandColor:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field brand_color", values[i])
+			} else if value.Valid {
+				_m.BrandColor = value.String
+			}
+		case account.FieldAccentColor:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field accent_color", values[i])
+			} else if value.Valid {
+				_m.AccentColor = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -281,6 +349,30 @@ func (_m *Account) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("default_memo=")
 	builder.WriteString(_m.DefaultMemo)
+	builder.WriteString(", ")
+	builder.WriteString("default_custom_fields=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DefaultCustomFields))
+	builder.WriteString(", ")
+	builder.WriteString("page_size=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PageSize))
+	builder.WriteString(", ")
+	builder.WriteString("late_payment_penalty=")
+	builder.WriteString(_m.LatePaymentPenalty)
+	builder.WriteString(", ")
+	builder.WriteString("recovery_indemnity=")
+	builder.WriteString(_m.RecoveryIndemnity)
+	builder.WriteString(", ")
+	builder.WriteString("early_payment_discount=")
+	builder.WriteString(_m.EarlyPaymentDiscount)
+	builder.WriteString(", ")
+	builder.WriteString("auto_send=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AutoSend))
+	builder.WriteString(", ")
+	builder.WriteString("brand_color=")
+	builder.WriteString(_m.BrandColor)
+	builder.WriteString(", ")
+	builder.WriteString("accent_color=")
+	builder.WriteString(_m.AccentColor)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -238,6 +238,110 @@ func (_c *AccountCreate) SetNillableDefaultMemo(v *string) *AccountCreate {
 	return _c
 }
 
+// SetDefaultCustomFields sets the "default_custom_fields" field.
+func (_c *AccountCreate) SetDefaultCustomFields(v []values.CustomField) *AccountCreate {
+	_c.mutation.SetDefaultCustomFields(v)
+	return _c
+}
+
+// SetPageSize sets the "page_size" field.
+func (_c *AccountCreate) SetPageSize(v account.PageSize) *AccountCreate {
+	_c.mutation.SetPageSize(v)
+	return _c
+}
+
+// SetNillablePageSize sets the "page_size" field if the given value is not nil.
+func (_c *AccountCreate) SetNillablePageSize(v *account.PageSize) *AccountCreate {
+	if v != nil {
+		_c.SetPageSize(*v)
+	}
+	return _c
+}
+
+// SetLatePaymentPenalty sets the "late_payment_penalty" field.
+func (_c *AccountCreate) SetLatePaymentPenalty(v string) *AccountCreate {
+	_c.mutation.SetLatePaymentPenalty(v)
+	return _c
+}
+
+// SetNillableLatePaymentPenalty sets the "late_payment_penalty" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableLatePaymentPenalty(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetLatePaymentPenalty(*v)
+	}
+	return _c
+}
+
+// SetRecoveryIndemnity sets the "recovery_indemnity" field.
+func (_c *AccountCreate) SetRecoveryIndemnity(v string) *AccountCreate {
+	_c.mutation.SetRecoveryIndemnity(v)
+	return _c
+}
+
+// SetNillableRecoveryIndemnity sets the "recovery_indemnity" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableRecoveryIndemnity(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetRecoveryIndemnity(*v)
+	}
+	return _c
+}
+
+// SetEarlyPaymentDiscount sets the "early_payment_discount" field.
+func (_c *AccountCreate) SetEarlyPaymentDiscount(v string) *AccountCreate {
+	_c.mutation.SetEarlyPaymentDiscount(v)
+	return _c
+}
+
+// SetNillableEarlyPaymentDiscount sets the "early_payment_discount" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableEarlyPaymentDiscount(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetEarlyPaymentDiscount(*v)
+	}
+	return _c
+}
+
+// SetAutoSend sets the "auto_send" field.
+func (_c *AccountCreate) SetAutoSend(v bool) *AccountCreate {
+	_c.mutation.SetAutoSend(v)
+	return _c
+}
+
+// SetNillableAutoSend sets the "auto_send" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableAutoSend(v *bool) *AccountCreate {
+	if v != nil {
+		_c.SetAutoSend(*v)
+	}
+	return _c
+}
+
+// SetBrandColor sets the "brand_color" field.
+func (_c *AccountCreate) SetBrandColor(v string) *AccountCreate {
+	_c.mutation.SetBrandColor(v)
+	return _c
+}
+
+// SetNillableBrandColor sets the "brand_color" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableBrandColor(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetBrandColor(*v)
+	}
+	return _c
+}
+
+// SetAccentColor sets the "accent_color" field.
+func (_c *AccountCreate) SetAccentColor(v string) *AccountCreate {
+	_c.mutation.SetAccentColor(v)
+	return _c
+}
+
+// SetNillableAccentColor sets the "accent_color" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableAccentColor(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetAccentColor(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AccountCreate) SetID(v string) *AccountCreate {
 	_c.mutation.SetID(v)
@@ -333,6 +437,34 @@ func (_c *AccountCreate) defaults() error {
 		v := account.DefaultDefaultMemo
 		_c.mutation.SetDefaultMemo(v)
 	}
+	if _, ok := _c.mutation.PageSize(); !ok {
+		v := account.DefaultPageSize
+		_c.mutation.SetPageSize(v)
+	}
+	if _, ok := _c.mutation.LatePaymentPenalty(); !ok {
+		v := account.DefaultLatePaymentPenalty
+		_c.mutation.SetLatePaymentPenalty(v)
+	}
+	if _, ok := _c.mutation.RecoveryIndemnity(); !ok {
+		v := account.DefaultRecoveryIndemnity
+		_c.mutation.SetRecoveryIndemnity(v)
+	}
+	if _, ok := _c.mutation.EarlyPaymentDiscount(); !ok {
+		v := account.DefaultEarlyPaymentDiscount
+		_c.mutation.SetEarlyPaymentDiscount(v)
+	}
+	if _, ok := _c.mutation.AutoSend(); !ok {
+		v := account.DefaultAutoSend
+		_c.mutation.SetAutoSend(v)
+	}
+	if _, ok := _c.mutation.BrandColor(); !ok {
+		v := account.DefaultBrandColor
+		_c.mutation.SetBrandColor(v)
+	}
+	if _, ok := _c.mutation.AccentColor(); !ok {
+		v := account.DefaultAccentColor
+		_c.mutation.SetAccentColor(v)
+	}
 	return nil
 }
 
@@ -425,6 +557,47 @@ func (_c *AccountCreate) check() error {
 		if err := account.DefaultMemoValidator(v); err != nil {
 			return &ValidationError{Name: "default_memo", err: fmt.Errorf(`ent: validator failed for field "Account.default_memo": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.PageSize(); !ok {
+		return &ValidationError{Name: "page_size", err: errors.New(`ent: missing required field "Account.page_size"`)}
+	}
+	if v, ok := _c.mutation.PageSize(); ok {
+		if err := account.PageSizeValidator(v); err != nil {
+			return &ValidationError{Name: "page_size", err: fmt.Errorf(`ent: validator failed for field "Account.page_size": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.LatePaymentPenalty(); !ok {
+		return &ValidationError{Name: "late_payment_penalty", err: errors.New(`ent: missing required field "Account.late_payment_penalty"`)}
+	}
+	if v, ok := _c.mutation.LatePaymentPenalty(); ok {
+		if err := account.LatePaymentPenaltyValidator(v); err != nil {
+			return &ValidationError{Name: "late_payment_penalty", err: fmt.Errorf(`ent: validator failed for field "Account.late_payment_penalty": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.RecoveryIndemnity(); !ok {
+		return &ValidationError{Name: "recovery_indemnity", err: errors.New(`ent: missing required field "Account.recovery_indemnity"`)}
+	}
+	if v, ok := _c.mutation.RecoveryIndemnity(); ok {
+		if err := account.RecoveryIndemnityValidator(v); err != nil {
+			return &ValidationError{Name: "recovery_indemnity", err: fmt.Errorf(`ent: validator failed for field "Account.recovery_indemnity": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.EarlyPaymentDiscount(); !ok {
+		return &ValidationError{Name: "early_payment_discount", err: errors.New(`ent: missing required field "Account.early_payment_discount"`)}
+	}
+	if v, ok := _c.mutation.EarlyPaymentDiscount(); ok {
+		if err := account.EarlyPaymentDiscountValidator(v); err != nil {
+			return &ValidationError{Name: "early_payment_discount", err: fmt.Errorf(`ent: validator failed for field "Account.early_payment_discount": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.AutoSend(); !ok {
+		return &ValidationError{Name: "auto_send", err: errors.New(`ent: missing required field "Account.auto_send"`)}
+	}
+	if _, ok := _c.mutation.BrandColor(); !ok {
+		return &ValidationError{Name: "brand_color", err: errors.New(`ent: missing required field "Account.brand_color"`)}
+	}
+	if _, ok := _c.mutation.AccentColor(); !ok {
+		return &ValidationError{Name: "accent_color", err: errors.New(`ent: missing required field "Account.accent_color"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := account.IDValidator(v); err != nil {
@@ -534,6 +707,38 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DefaultMemo(); ok {
 		_spec.SetField(account.FieldDefaultMemo, field.TypeString, value)
 		_node.DefaultMemo = value
+	}
+	if value, ok := _c.mutation.DefaultCustomFields(); ok {
+		_spec.SetField(account.FieldDefaultCustomFields, field.TypeJSON, value)
+		_node.DefaultCustomFields = value
+	}
+	if value, ok := _c.mutation.PageSize(); ok {
+		_spec.SetField(account.FieldPageSize, field.TypeEnum, value)
+		_node.PageSize = value
+	}
+	if value, ok := _c.mutation.LatePaymentPenalty(); ok {
+		_spec.SetField(account.FieldLatePaymentPenalty, field.TypeString, value)
+		_node.LatePaymentPenalty = value
+	}
+	if value, ok := _c.mutation.RecoveryIndemnity(); ok {
+		_spec.SetField(account.FieldRecoveryIndemnity, field.TypeString, value)
+		_node.RecoveryIndemnity = value
+	}
+	if value, ok := _c.mutation.EarlyPaymentDiscount(); ok {
+		_spec.SetField(account.FieldEarlyPaymentDiscount, field.TypeString, value)
+		_node.EarlyPaymentDiscount = value
+	}
+	if value, ok := _c.mutation.AutoSend(); ok {
+		_spec.SetField(account.FieldAutoSend, field.TypeBool, value)
+		_node.AutoSend = value
+	}
+	if value, ok := _c.mutation.BrandColor(); ok {
+		_spec.SetField(account.FieldBrandColor, field.TypeString, value)
+		_node.BrandColor = value
+	}
+	if value, ok := _c.mutation.AccentColor(); ok {
+		_spec.SetField(account.FieldAccentColor, field.TypeString, value)
+		_node.AccentColor = value
 	}
 	return _node, _spec
 }
@@ -788,6 +993,108 @@ func (u *AccountUpsert) SetDefaultMemo(v string) *AccountUpsert {
 // UpdateDefaultMemo sets the "default_memo" field to the value that was provided on create.
 func (u *AccountUpsert) UpdateDefaultMemo() *AccountUpsert {
 	u.SetExcluded(account.FieldDefaultMemo)
+	return u
+}
+
+// SetDefaultCustomFields sets the "default_custom_fields" field.
+func (u *AccountUpsert) SetDefaultCustomFields(v []values.CustomField) *AccountUpsert {
+	u.Set(account.FieldDefaultCustomFields, v)
+	return u
+}
+
+// UpdateDefaultCustomFields sets the "default_custom_fields" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateDefaultCustomFields() *AccountUpsert {
+	u.SetExcluded(account.FieldDefaultCustomFields)
+	return u
+}
+
+// ClearDefaultCustomFields clears the value of the "default_custom_fields" field.
+func (u *AccountUpsert) ClearDefaultCustomFields() *AccountUpsert {
+	u.SetNull(account.FieldDefaultCustomFields)
+	return u
+}
+
+// SetPageSize sets the "page_size" field.
+func (u *AccountUpsert) SetPageSize(v account.PageSize) *AccountUpsert {
+	u.Set(account.FieldPageSize, v)
+	return u
+}
+
+// UpdatePageSize sets the "page_size" field to the value that was provided on create.
+func (u *AccountUpsert) UpdatePageSize() *AccountUpsert {
+	u.SetExcluded(account.FieldPageSize)
+	return u
+}
+
+// SetLatePaymentPenalty sets the "late_payment_penalty" field.
+func (u *AccountUpsert) SetLatePaymentPenalty(v string) *AccountUpsert {
+	u.Set(account.FieldLatePaymentPenalty, v)
+	return u
+}
+
+// UpdateLatePaymentPenalty sets the "late_payment_penalty" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateLatePaymentPenalty() *AccountUpsert {
+	u.SetExcluded(account.FieldLatePaymentPenalty)
+	return u
+}
+
+// SetRecoveryIndemnity sets the "recovery_indemnity" field.
+func (u *AccountUpsert) SetRecoveryIndemnity(v string) *AccountUpsert {
+	u.Set(account.FieldRecoveryIndemnity, v)
+	return u
+}
+
+// UpdateRecoveryIndemnity sets the "recovery_indemnity" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateRecoveryIndemnity() *AccountUpsert {
+	u.SetExcluded(account.FieldRecoveryIndemnity)
+	return u
+}
+
+// SetEarlyPaymentDiscount sets the "early_payment_discount" field.
+func (u *AccountUpsert) SetEarlyPaymentDiscount(v string) *AccountUpsert {
+	u.Set(account.FieldEarlyPaymentDiscount, v)
+	return u
+}
+
+// UpdateEarlyPaymentDiscount sets the "early_payment_discount" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateEarlyPaymentDiscount() *AccountUpsert {
+	u.SetExcluded(account.FieldEarlyPaymentDiscount)
+	return u
+}
+
+// SetAutoSend sets the "auto_send" field.
+func (u *AccountUpsert) SetAutoSend(v bool) *AccountUpsert {
+	u.Set(account.FieldAutoSend, v)
+	return u
+}
+
+// UpdateAutoSend sets the "auto_send" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateAutoSend() *AccountUpsert {
+	u.SetExcluded(account.FieldAutoSend)
+	return u
+}
+
+// SetBrandColor sets the "brand_color" field.
+func (u *AccountUpsert) SetBrandColor(v string) *AccountUpsert {
+	u.Set(account.FieldBrandColor, v)
+	return u
+}
+
+// UpdateBrandColor sets the "brand_color" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateBrandColor() *AccountUpsert {
+	u.SetExcluded(account.FieldBrandColor)
+	return u
+}
+
+// SetAccentColor sets the "accent_color" field.
+func (u *AccountUpsert) SetAccentColor(v string) *AccountUpsert {
+	u.Set(account.FieldAccentColor, v)
+	return u
+}
+
+// UpdateAccentColor sets the "accent_color" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateAccentColor() *AccountUpsert {
+	u.SetExcluded(account.FieldAccentColor)
 	return u
 }
 
@@ -1077,6 +1384,125 @@ func (u *AccountUpsertOne) SetDefaultMemo(v string) *AccountUpsertOne {
 func (u *AccountUpsertOne) UpdateDefaultMemo() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateDefaultMemo()
+	})
+}
+
+// SetDefaultCustomFields sets the "default_custom_fields" field.
+func (u *AccountUpsertOne) SetDefaultCustomFields(v []values.CustomField) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetDefaultCustomFields(v)
+	})
+}
+
+// UpdateDefaultCustomFields sets the "default_custom_fields" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateDefaultCustomFields() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateDefaultCustomFields()
+	})
+}
+
+// ClearDefaultCustomFields clears the value of the "default_custom_fields" field.
+func (u *AccountUpsertOne) ClearDefaultCustomFields() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearDefaultCustomFields()
+	})
+}
+
+// SetPageSize sets the "page_size" field.
+func (u *AccountUpsertOne) SetPageSize(v account.PageSize) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetPageSize(v)
+	})
+}
+
+// UpdatePageSize sets the "page_size" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdatePageSize() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdatePageSize()
+	})
+}
+
+// SetLatePaymentPenalty sets the "late_payment_penalty" field.
+func (u *AccountUpsertOne) SetLatePaymentPenalty(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetLatePaymentPenalty(v)
+	})
+}
+
+// UpdateLatePaymentPenalty sets the "late_payment_penalty" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateLatePaymentPenalty() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateLatePaymentPenalty()
+	})
+}
+
+// SetRecoveryIndemnity sets the "recovery_indemnity" field.
+func (u *AccountUpsertOne) SetRecoveryIndemnity(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetRecoveryIndemnity(v)
+	})
+}
+
+// UpdateRecoveryIndemnity sets the "recovery_indemnity" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateRecoveryIndemnity() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateRecoveryIndemnity()
+	})
+}
+
+// SetEarlyPaymentDiscount sets the "early_payment_discount" field.
+func (u *AccountUpsertOne) SetEarlyPaymentDiscount(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetEarlyPaymentDiscount(v)
+	})
+}
+
+// UpdateEarlyPaymentDiscount sets the "early_payment_discount" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateEarlyPaymentDiscount() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateEarlyPaymentDiscount()
+	})
+}
+
+// SetAutoSend sets the "auto_send" field.
+func (u *AccountUpsertOne) SetAutoSend(v bool) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetAutoSend(v)
+	})
+}
+
+// UpdateAutoSend sets the "auto_send" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateAutoSend() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateAutoSend()
+	})
+}
+
+// SetBrandColor sets the "brand_color" field.
+func (u *AccountUpsertOne) SetBrandColor(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetBrandColor(v)
+	})
+}
+
+// UpdateBrandColor sets the "brand_color" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateBrandColor() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateBrandColor()
+	})
+}
+
+// SetAccentColor sets the "accent_color" field.
+func (u *AccountUpsertOne) SetAccentColor(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetAccentColor(v)
+	})
+}
+
+// UpdateAccentColor sets the "accent_color" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateAccentColor() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateAccentColor()
 	})
 }
 
@@ -1533,6 +1959,125 @@ func (u *AccountUpsertBulk) SetDefaultMemo(v string) *AccountUpsertBulk {
 func (u *AccountUpsertBulk) UpdateDefaultMemo() *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateDefaultMemo()
+	})
+}
+
+// SetDefaultCustomFields sets the "default_custom_fields" field.
+func (u *AccountUpsertBulk) SetDefaultCustomFields(v []values.CustomField) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetDefaultCustomFields(v)
+	})
+}
+
+// UpdateDefaultCustomFields sets the "default_custom_fields" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateDefaultCustomFields() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateDefaultCustomFields()
+	})
+}
+
+// ClearDefaultCustomFields clears the value of the "default_custom_fields" field.
+func (u *AccountUpsertBulk) ClearDefaultCustomFields() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearDefaultCustomFields()
+	})
+}
+
+// SetPageSize sets the "page_size" field.
+func (u *AccountUpsertBulk) SetPageSize(v account.PageSize) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetPageSize(v)
+	})
+}
+
+// UpdatePageSize sets the "page_size" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdatePageSize() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdatePageSize()
+	})
+}
+
+// SetLatePaymentPenalty sets the "late_payment_penalty" field.
+func (u *AccountUpsertBulk) SetLatePaymentPenalty(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetLatePaymentPenalty(v)
+	})
+}
+
+// UpdateLatePaymentPenalty sets the "late_payment_penalty" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateLatePaymentPenalty() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateLatePaymentPenalty()
+	})
+}
+
+// SetRecoveryIndemnity sets the "recovery_indemnity" field.
+func (u *AccountUpsertBulk) SetRecoveryIndemnity(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetRecoveryIndemnity(v)
+	})
+}
+
+// UpdateRecoveryIndemnity sets the "recovery_indemnity" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateRecoveryIndemnity() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateRecoveryIndemnity()
+	})
+}
+
+// SetEarlyPaymentDiscount sets the "early_payment_discount" field.
+func (u *AccountUpsertBulk) SetEarlyPaymentDiscount(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetEarlyPaymentDiscount(v)
+	})
+}
+
+// UpdateEarlyPaymentDiscount sets the "early_payment_discount" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateEarlyPaymentDiscount() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateEarlyPaymentDiscount()
+	})
+}
+
+// SetAutoSend sets the "auto_send" field.
+func (u *AccountUpsertBulk) SetAutoSend(v bool) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetAutoSend(v)
+	})
+}
+
+// UpdateAutoSend sets the "auto_send" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateAutoSend() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateAutoSend()
+	})
+}
+
+// SetBrandColor sets the "brand_color" field.
+func (u *AccountUpsertBulk) SetBrandColor(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetBrandColor(v)
+	})
+}
+
+// UpdateBrandColor sets the "brand_color" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateBrandColor() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateBrandColor()
+	})
+}
+
+// SetAccentColor sets the "accent_color" field.
+func (u *AccountUpsertBulk) SetAccentColor(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetAccentColor(v)
+	})
+}
+
+// UpdateAccentColor sets the "accent_color" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateAccentColor() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateAccentColor()
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/predicate"
@@ -267,6 +268,122 @@ func (_u *AccountUpdate) SetNillableDefaultMemo(v *string) *AccountUpdate {
 	return _u
 }
 
+// SetDefaultCustomFields sets the "default_custom_fields" field.
+func (_u *AccountUpdate) SetDefaultCustomFields(v []values.CustomField) *AccountUpdate {
+	_u.mutation.SetDefaultCustomFields(v)
+	return _u
+}
+
+// AppendDefaultCustomFields appends value to the "default_custom_fields" field.
+func (_u *AccountUpdate) AppendDefaultCustomFields(v []values.CustomField) *AccountUpdate {
+	_u.mutation.AppendDefaultCustomFields(v)
+	return _u
+}
+
+// ClearDefaultCustomFields clears the value of the "default_custom_fields" field.
+func (_u *AccountUpdate) ClearDefaultCustomFields() *AccountUpdate {
+	_u.mutation.ClearDefaultCustomFields()
+	return _u
+}
+
+// SetPageSize sets the "page_size" field.
+func (_u *AccountUpdate) SetPageSize(v account.PageSize) *AccountUpdate {
+	_u.mutation.SetPageSize(v)
+	return _u
+}
+
+// SetNillablePageSize sets the "page_size" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillablePageSize(v *account.PageSize) *AccountUpdate {
+	if v != nil {
+		_u.SetPageSize(*v)
+	}
+	return _u
+}
+
+// SetLatePaymentPenalty sets the "late_payment_penalty" field.
+func (_u *AccountUpdate) SetLatePaymentPenalty(v string) *AccountUpdate {
+	_u.mutation.SetLatePaymentPenalty(v)
+	return _u
+}
+
+// SetNillableLatePaymentPenalty sets the "late_payment_penalty" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableLatePaymentPenalty(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetLatePaymentPenalty(*v)
+	}
+	return _u
+}
+
+// SetRecoveryIndemnity sets the "recovery_indemnity" field.
+func (_u *AccountUpdate) SetRecoveryIndemnity(v string) *AccountUpdate {
+	_u.mutation.SetRecoveryIndemnity(v)
+	return _u
+}
+
+// SetNillableRecoveryIndemnity sets the "recovery_indemnity" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableRecoveryIndemnity(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetRecoveryIndemnity(*v)
+	}
+	return _u
+}
+
+// SetEarlyPaymentDiscount sets the "early_payment_discount" field.
+func (_u *AccountUpdate) SetEarlyPaymentDiscount(v string) *AccountUpdate {
+	_u.mutation.SetEarlyPaymentDiscount(v)
+	return _u
+}
+
+// SetNillableEarlyPaymentDiscount sets the "early_payment_discount" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableEarlyPaymentDiscount(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetEarlyPaymentDiscount(*v)
+	}
+	return _u
+}
+
+// SetAutoSend sets the "auto_send" field.
+func (_u *AccountUpdate) SetAutoSend(v bool) *AccountUpdate {
+	_u.mutation.SetAutoSend(v)
+	return _u
+}
+
+// SetNillableAutoSend sets the "auto_send" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableAutoSend(v *bool) *AccountUpdate {
+	if v != nil {
+		_u.SetAutoSend(*v)
+	}
+	return _u
+}
+
+// SetBrandColor sets the "brand_color" field.
+func (_u *AccountUpdate) SetBrandColor(v string) *AccountUpdate {
+	_u.mutation.SetBrandColor(v)
+	return _u
+}
+
+// SetNillableBrandColor sets the "brand_color" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableBrandColor(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetBrandColor(*v)
+	}
+	return _u
+}
+
+// SetAccentColor sets the "accent_color" field.
+func (_u *AccountUpdate) SetAccentColor(v string) *AccountUpdate {
+	_u.mutation.SetAccentColor(v)
+	return _u
+}
+
+// SetNillableAccentColor sets the "accent_color" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableAccentColor(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetAccentColor(*v)
+	}
+	return _u
+}
+
 // Mutation returns the AccountMutation object of the builder.
 func (_u *AccountUpdate) Mutation() *AccountMutation {
 	return _u.mutation
@@ -339,6 +456,26 @@ func (_u *AccountUpdate) check() error {
 	if v, ok := _u.mutation.DefaultMemo(); ok {
 		if err := account.DefaultMemoValidator(v); err != nil {
 			return &ValidationError{Name: "default_memo", err: fmt.Errorf(`ent: validator failed for field "Account.default_memo": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PageSize(); ok {
+		if err := account.PageSizeValidator(v); err != nil {
+			return &ValidationError{Name: "page_size", err: fmt.Errorf(`ent: validator failed for field "Account.page_size": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.LatePaymentPenalty(); ok {
+		if err := account.LatePaymentPenaltyValidator(v); err != nil {
+			return &ValidationError{Name: "late_payment_penalty", err: fmt.Errorf(`ent: validator failed for field "Account.late_payment_penalty": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RecoveryIndemnity(); ok {
+		if err := account.RecoveryIndemnityValidator(v); err != nil {
+			return &ValidationError{Name: "recovery_indemnity", err: fmt.Errorf(`ent: validator failed for field "Account.recovery_indemnity": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EarlyPaymentDiscount(); ok {
+		if err := account.EarlyPaymentDiscountValidator(v); err != nil {
+			return &ValidationError{Name: "early_payment_discount", err: fmt.Errorf(`ent: validator failed for field "Account.early_payment_discount": %w`, err)}
 		}
 	}
 	return nil
@@ -415,6 +552,38 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.DefaultMemo(); ok {
 		_spec.SetField(account.FieldDefaultMemo, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DefaultCustomFields(); ok {
+		_spec.SetField(account.FieldDefaultCustomFields, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedDefaultCustomFields(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, account.FieldDefaultCustomFields, value)
+		})
+	}
+	if _u.mutation.DefaultCustomFieldsCleared() {
+		_spec.ClearField(account.FieldDefaultCustomFields, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PageSize(); ok {
+		_spec.SetField(account.FieldPageSize, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.LatePaymentPenalty(); ok {
+		_spec.SetField(account.FieldLatePaymentPenalty, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.RecoveryIndemnity(); ok {
+		_spec.SetField(account.FieldRecoveryIndemnity, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EarlyPaymentDiscount(); ok {
+		_spec.SetField(account.FieldEarlyPaymentDiscount, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AutoSend(); ok {
+		_spec.SetField(account.FieldAutoSend, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.BrandColor(); ok {
+		_spec.SetField(account.FieldBrandColor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AccentColor(); ok {
+		_spec.SetField(account.FieldAccentColor, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -675,6 +844,122 @@ func (_u *AccountUpdateOne) SetNillableDefaultMemo(v *string) *AccountUpdateOne 
 	return _u
 }
 
+// SetDefaultCustomFields sets the "default_custom_fields" field.
+func (_u *AccountUpdateOne) SetDefaultCustomFields(v []values.CustomField) *AccountUpdateOne {
+	_u.mutation.SetDefaultCustomFields(v)
+	return _u
+}
+
+// AppendDefaultCustomFields appends value to the "default_custom_fields" field.
+func (_u *AccountUpdateOne) AppendDefaultCustomFields(v []values.CustomField) *AccountUpdateOne {
+	_u.mutation.AppendDefaultCustomFields(v)
+	return _u
+}
+
+// ClearDefaultCustomFields clears the value of the "default_custom_fields" field.
+func (_u *AccountUpdateOne) ClearDefaultCustomFields() *AccountUpdateOne {
+	_u.mutation.ClearDefaultCustomFields()
+	return _u
+}
+
+// SetPageSize sets the "page_size" field.
+func (_u *AccountUpdateOne) SetPageSize(v account.PageSize) *AccountUpdateOne {
+	_u.mutation.SetPageSize(v)
+	return _u
+}
+
+// SetNillablePageSize sets the "page_size" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillablePageSize(v *account.PageSize) *AccountUpdateOne {
+	if v != nil {
+		_u.SetPageSize(*v)
+	}
+	return _u
+}
+
+// SetLatePaymentPenalty sets the "late_payment_penalty" field.
+func (_u *AccountUpdateOne) SetLatePaymentPenalty(v string) *AccountUpdateOne {
+	_u.mutation.SetLatePaymentPenalty(v)
+	return _u
+}
+
+// SetNillableLatePaymentPenalty sets the "late_payment_penalty" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableLatePaymentPenalty(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetLatePaymentPenalty(*v)
+	}
+	return _u
+}
+
+// SetRecoveryIndemnity sets the "recovery_indemnity" field.
+func (_u *AccountUpdateOne) SetRecoveryIndemnity(v string) *AccountUpdateOne {
+	_u.mutation.SetRecoveryIndemnity(v)
+	return _u
+}
+
+// SetNillableRecoveryIndemnity sets the "recovery_indemnity" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableRecoveryIndemnity(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetRecoveryIndemnity(*v)
+	}
+	return _u
+}
+
+// SetEarlyPaymentDiscount sets the "early_payment_discount" field.
+func (_u *AccountUpdateOne) SetEarlyPaymentDiscount(v string) *AccountUpdateOne {
+	_u.mutation.SetEarlyPaymentDiscount(v)
+	return _u
+}
+
+// SetNillableEarlyPaymentDiscount sets the "early_payment_discount" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableEarlyPaymentDiscount(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetEarlyPaymentDiscount(*v)
+	}
+	return _u
+}
+
+// SetAutoSend sets the "auto_send" field.
+func (_u *AccountUpdateOne) SetAutoSend(v bool) *AccountUpdateOne {
+	_u.mutation.SetAutoSend(v)
+	return _u
+}
+
+// SetNillableAutoSend sets the "auto_send" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableAutoSend(v *bool) *AccountUpdateOne {
+	if v != nil {
+		_u.SetAutoSend(*v)
+	}
+	return _u
+}
+
+// SetBrandColor sets the "brand_color" field.
+func (_u *AccountUpdateOne) SetBrandColor(v string) *AccountUpdateOne {
+	_u.mutation.SetBrandColor(v)
+	return _u
+}
+
+// SetNillableBrandColor sets the "brand_color" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableBrandColor(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetBrandColor(*v)
+	}
+	return _u
+}
+
+// SetAccentColor sets the "accent_color" field.
+func (_u *AccountUpdateOne) SetAccentColor(v string) *AccountUpdateOne {
+	_u.mutation.SetAccentColor(v)
+	return _u
+}
+
+// SetNillableAccentColor sets the "accent_color" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableAccentColor(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetAccentColor(*v)
+	}
+	return _u
+}
+
 // Mutation returns the AccountMutation object of the builder.
 func (_u *AccountUpdateOne) Mutation() *AccountMutation {
 	return _u.mutation
@@ -760,6 +1045,26 @@ func (_u *AccountUpdateOne) check() error {
 	if v, ok := _u.mutation.DefaultMemo(); ok {
 		if err := account.DefaultMemoValidator(v); err != nil {
 			return &ValidationError{Name: "default_memo", err: fmt.Errorf(`ent: validator failed for field "Account.default_memo": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PageSize(); ok {
+		if err := account.PageSizeValidator(v); err != nil {
+			return &ValidationError{Name: "page_size", err: fmt.Errorf(`ent: validator failed for field "Account.page_size": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.LatePaymentPenalty(); ok {
+		if err := account.LatePaymentPenaltyValidator(v); err != nil {
+			return &ValidationError{Name: "late_payment_penalty", err: fmt.Errorf(`ent: validator failed for field "Account.late_payment_penalty": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RecoveryIndemnity(); ok {
+		if err := account.RecoveryIndemnityValidator(v); err != nil {
+			return &ValidationError{Name: "recovery_indemnity", err: fmt.Errorf(`ent: validator failed for field "Account.recovery_indemnity": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EarlyPaymentDiscount(); ok {
+		if err := account.EarlyPaymentDiscountValidator(v); err != nil {
+			return &ValidationError{Name: "early_payment_discount", err: fmt.Errorf(`ent: validator failed for field "Account.early_payment_discount": %w`, err)}
 		}
 	}
 	return nil
@@ -853,6 +1158,38 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if value, ok := _u.mutation.DefaultMemo(); ok {
 		_spec.SetField(account.FieldDefaultMemo, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DefaultCustomFields(); ok {
+		_spec.SetField(account.FieldDefaultCustomFields, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedDefaultCustomFields(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, account.FieldDefaultCustomFields, value)
+		})
+	}
+	if _u.mutation.DefaultCustomFieldsCleared() {
+		_spec.ClearField(account.FieldDefaultCustomFields, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PageSize(); ok {
+		_spec.SetField(account.FieldPageSize, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.LatePaymentPenalty(); ok {
+		_spec.SetField(account.FieldLatePaymentPenalty, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.RecoveryIndemnity(); ok {
+		_spec.SetField(account.FieldRecoveryIndemnity, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EarlyPaymentDiscount(); ok {
+		_spec.SetField(account.FieldEarlyPaymentDiscount, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AutoSend(); ok {
+		_spec.SetField(account.FieldAutoSend, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.BrandColor(); ok {
+		_spec.SetField(account.FieldBrandColor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AccentColor(); ok {
+		_spec.SetField(account.FieldAccentColor, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Account{config: _u.config}

@@ -18,6 +18,7 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/idempotencykey"
@@ -43,6 +44,8 @@ type Client struct {
 	Account *AccountClient
 	// BalanceTransaction is the client for interacting with the BalanceTransaction builders.
 	BalanceTransaction *BalanceTransactionClient
+	// BrandImage is the client for interacting with the BrandImage builders.
+	BrandImage *BrandImageClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
 	// EmailMessage is the client for interacting with the EmailMessage builders.
@@ -77,6 +80,7 @@ func (c *Client) init() {
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.Account = NewAccountClient(c.config)
 	c.BalanceTransaction = NewBalanceTransactionClient(c.config)
+	c.BrandImage = NewBrandImageClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
 	c.EmailMessage = NewEmailMessageClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
@@ -182,6 +186,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		APIKey:             NewAPIKeyClient(cfg),
 		Account:            NewAccountClient(cfg),
 		BalanceTransaction: NewBalanceTransactionClient(cfg),
+		BrandImage:         NewBrandImageClient(cfg),
 		Customer:           NewCustomerClient(cfg),
 		EmailMessage:       NewEmailMessageClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
@@ -214,6 +219,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		APIKey:             NewAPIKeyClient(cfg),
 		Account:            NewAccountClient(cfg),
 		BalanceTransaction: NewBalanceTransactionClient(cfg),
+		BrandImage:         NewBrandImageClient(cfg),
 		Customer:           NewCustomerClient(cfg),
 		EmailMessage:       NewEmailMessageClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
@@ -253,9 +259,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Account, c.BalanceTransaction, c.Customer, c.EmailMessage,
-		c.IdempotencyKey, c.Invoice, c.InvoiceLine, c.InvoiceTransition, c.Price,
-		c.Product, c.Sequence, c.TaxRate,
+		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
+		c.EmailMessage, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
+		c.InvoiceTransition, c.Price, c.Product, c.Sequence, c.TaxRate,
 	} {
 		n.Use(hooks...)
 	}
@@ -265,9 +271,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Account, c.BalanceTransaction, c.Customer, c.EmailMessage,
-		c.IdempotencyKey, c.Invoice, c.InvoiceLine, c.InvoiceTransition, c.Price,
-		c.Product, c.Sequence, c.TaxRate,
+		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
+		c.EmailMessage, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
+		c.InvoiceTransition, c.Price, c.Product, c.Sequence, c.TaxRate,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -282,6 +288,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Account.mutate(ctx, m)
 	case *BalanceTransactionMutation:
 		return c.BalanceTransaction.mutate(ctx, m)
+	case *BrandImageMutation:
+		return c.BrandImage.mutate(ctx, m)
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
 	case *EmailMessageMutation:
@@ -770,6 +778,156 @@ func (c *BalanceTransactionClient) mutate(ctx context.Context, m *BalanceTransac
 		return (&BalanceTransactionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown BalanceTransaction mutation op: %q", m.Op())
+	}
+}
+
+// BrandImageClient is a client for the BrandImage schema.
+type BrandImageClient struct {
+	config
+}
+
+// NewBrandImageClient returns a client for the BrandImage from the given config.
+func NewBrandImageClient(c config) *BrandImageClient {
+	return &BrandImageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `brandimage.Hooks(f(g(h())))`.
+func (c *BrandImageClient) Use(hooks ...Hook) {
+	c.hooks.BrandImage = append(c.hooks.BrandImage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `brandimage.Intercept(f(g(h())))`.
+func (c *BrandImageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BrandImage = append(c.inters.BrandImage, interceptors...)
+}
+
+// Create returns a builder for creating a BrandImage entity.
+func (c *BrandImageClient) Create() *BrandImageCreate {
+	mutation := newBrandImageMutation(c.config, OpCreate)
+	return &BrandImageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BrandImage entities.
+func (c *BrandImageClient) CreateBulk(builders ...*BrandImageCreate) *BrandImageCreateBulk {
+	return &BrandImageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BrandImageClient) MapCreateBulk(slice any, setFunc func(*BrandImageCreate, int)) *BrandImageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BrandImageCreateBulk{err: fmt.Errorf("calling to BrandImageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BrandImageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BrandImageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BrandImage.
+func (c *BrandImageClient) Update() *BrandImageUpdate {
+	mutation := newBrandImageMutation(c.config, OpUpdate)
+	return &BrandImageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BrandImageClient) UpdateOne(_m *BrandImage) *BrandImageUpdateOne {
+	mutation := newBrandImageMutation(c.config, OpUpdateOne, withBrandImage(_m))
+	return &BrandImageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BrandImageClient) UpdateOneID(id string) *BrandImageUpdateOne {
+	mutation := newBrandImageMutation(c.config, OpUpdateOne, withBrandImageID(id))
+	return &BrandImageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BrandImage.
+func (c *BrandImageClient) Delete() *BrandImageDelete {
+	mutation := newBrandImageMutation(c.config, OpDelete)
+	return &BrandImageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BrandImageClient) DeleteOne(_m *BrandImage) *BrandImageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BrandImageClient) DeleteOneID(id string) *BrandImageDeleteOne {
+	builder := c.Delete().Where(brandimage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BrandImageDeleteOne{builder}
+}
+
+// Query returns a query builder for BrandImage.
+func (c *BrandImageClient) Query() *BrandImageQuery {
+	return &BrandImageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBrandImage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BrandImage entity by its id.
+func (c *BrandImageClient) Get(ctx context.Context, id string) (*BrandImage, error) {
+	return c.Query().Where(brandimage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BrandImageClient) GetX(ctx context.Context, id string) *BrandImage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a BrandImage.
+func (c *BrandImageClient) QueryAccount(_m *BrandImage) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(brandimage.Table, brandimage.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, brandimage.AccountTable, brandimage.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *BrandImageClient) Hooks() []Hook {
+	hooks := c.hooks.BrandImage
+	return append(hooks[:len(hooks):len(hooks)], brandimage.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *BrandImageClient) Interceptors() []Interceptor {
+	return c.inters.BrandImage
+}
+
+func (c *BrandImageClient) mutate(ctx context.Context, m *BrandImageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BrandImageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BrandImageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BrandImageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BrandImageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BrandImage mutation op: %q", m.Op())
 	}
 }
 
@@ -2532,14 +2690,14 @@ func (c *TaxRateClient) mutate(ctx context.Context, m *TaxRateMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, BalanceTransaction, Customer, EmailMessage, IdempotencyKey,
-		Invoice, InvoiceLine, InvoiceTransition, Price, Product, Sequence,
-		TaxRate []ent.Hook
+		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage,
+		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Price, Product,
+		Sequence, TaxRate []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, BalanceTransaction, Customer, EmailMessage, IdempotencyKey,
-		Invoice, InvoiceLine, InvoiceTransition, Price, Product, Sequence,
-		TaxRate []ent.Interceptor
+		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage,
+		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Price, Product,
+		Sequence, TaxRate []ent.Interceptor
 	}
 )
 

@@ -56,6 +56,8 @@ type Customer struct {
 	Balance int64 `json:"balance,omitempty"`
 	// Free key/value pairs.
 	Metadata map[string]string `json:"metadata,omitempty"`
+	// Overrides of the account's invoice template.
+	InvoiceSettings values.InvoiceSettings `json:"invoice_settings,omitempty"`
 	// Set when deleted while invoices still reference it.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -114,7 +116,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case customer.FieldAddress, customer.FieldShipping, customer.FieldPreferredLocales, customer.FieldTaxIds, customer.FieldMetadata:
+		case customer.FieldAddress, customer.FieldShipping, customer.FieldPreferredLocales, customer.FieldTaxIds, customer.FieldMetadata, customer.FieldInvoiceSettings:
 			values[i] = new([]byte)
 		case customer.FieldBalance:
 			values[i] = new(sql.NullInt64)
@@ -255,6 +257,14 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field metadata: %w", err)
 				}
 			}
+		case customer.FieldInvoiceSettings:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field invoice_settings", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.InvoiceSettings); err != nil {
+					return fmt.Errorf("unmarshal field invoice_settings: %w", err)
+				}
+			}
 		case customer.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
@@ -363,6 +373,9 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("metadata=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Metadata))
+	builder.WriteString(", ")
+	builder.WriteString("invoice_settings=")
+	builder.WriteString(fmt.Sprintf("%v", _m.InvoiceSettings))
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

@@ -186,6 +186,20 @@ func (_c *CustomerCreate) SetMetadata(v map[string]string) *CustomerCreate {
 	return _c
 }
 
+// SetInvoiceSettings sets the "invoice_settings" field.
+func (_c *CustomerCreate) SetInvoiceSettings(v values.InvoiceSettings) *CustomerCreate {
+	_c.mutation.SetInvoiceSettings(v)
+	return _c
+}
+
+// SetNillableInvoiceSettings sets the "invoice_settings" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableInvoiceSettings(v *values.InvoiceSettings) *CustomerCreate {
+	if v != nil {
+		_c.SetInvoiceSettings(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *CustomerCreate) SetDeletedAt(v time.Time) *CustomerCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -495,6 +509,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 		_spec.SetField(customer.FieldMetadata, field.TypeJSON, value)
 		_node.Metadata = value
 	}
+	if value, ok := _c.mutation.InvoiceSettings(); ok {
+		_spec.SetField(customer.FieldInvoiceSettings, field.TypeJSON, value)
+		_node.InvoiceSettings = value
+	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(customer.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
@@ -801,6 +819,24 @@ func (u *CustomerUpsert) UpdateMetadata() *CustomerUpsert {
 // ClearMetadata clears the value of the "metadata" field.
 func (u *CustomerUpsert) ClearMetadata() *CustomerUpsert {
 	u.SetNull(customer.FieldMetadata)
+	return u
+}
+
+// SetInvoiceSettings sets the "invoice_settings" field.
+func (u *CustomerUpsert) SetInvoiceSettings(v values.InvoiceSettings) *CustomerUpsert {
+	u.Set(customer.FieldInvoiceSettings, v)
+	return u
+}
+
+// UpdateInvoiceSettings sets the "invoice_settings" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateInvoiceSettings() *CustomerUpsert {
+	u.SetExcluded(customer.FieldInvoiceSettings)
+	return u
+}
+
+// ClearInvoiceSettings clears the value of the "invoice_settings" field.
+func (u *CustomerUpsert) ClearInvoiceSettings() *CustomerUpsert {
+	u.SetNull(customer.FieldInvoiceSettings)
 	return u
 }
 
@@ -1114,6 +1150,27 @@ func (u *CustomerUpsertOne) UpdateMetadata() *CustomerUpsertOne {
 func (u *CustomerUpsertOne) ClearMetadata() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearMetadata()
+	})
+}
+
+// SetInvoiceSettings sets the "invoice_settings" field.
+func (u *CustomerUpsertOne) SetInvoiceSettings(v values.InvoiceSettings) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetInvoiceSettings(v)
+	})
+}
+
+// UpdateInvoiceSettings sets the "invoice_settings" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateInvoiceSettings() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateInvoiceSettings()
+	})
+}
+
+// ClearInvoiceSettings clears the value of the "invoice_settings" field.
+func (u *CustomerUpsertOne) ClearInvoiceSettings() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearInvoiceSettings()
 	})
 }
 
@@ -1597,6 +1654,27 @@ func (u *CustomerUpsertBulk) UpdateMetadata() *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) ClearMetadata() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearMetadata()
+	})
+}
+
+// SetInvoiceSettings sets the "invoice_settings" field.
+func (u *CustomerUpsertBulk) SetInvoiceSettings(v values.InvoiceSettings) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetInvoiceSettings(v)
+	})
+}
+
+// UpdateInvoiceSettings sets the "invoice_settings" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateInvoiceSettings() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateInvoiceSettings()
+	})
+}
+
+// ClearInvoiceSettings clears the value of the "invoice_settings" field.
+func (u *CustomerUpsertBulk) ClearInvoiceSettings() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearInvoiceSettings()
 	})
 }
 

@@ -238,6 +238,26 @@ func (_u *CustomerUpdate) ClearMetadata() *CustomerUpdate {
 	return _u
 }
 
+// SetInvoiceSettings sets the "invoice_settings" field.
+func (_u *CustomerUpdate) SetInvoiceSettings(v values.InvoiceSettings) *CustomerUpdate {
+	_u.mutation.SetInvoiceSettings(v)
+	return _u
+}
+
+// SetNillableInvoiceSettings sets the "invoice_settings" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableInvoiceSettings(v *values.InvoiceSettings) *CustomerUpdate {
+	if v != nil {
+		_u.SetInvoiceSettings(*v)
+	}
+	return _u
+}
+
+// ClearInvoiceSettings clears the value of the "invoice_settings" field.
+func (_u *CustomerUpdate) ClearInvoiceSettings() *CustomerUpdate {
+	_u.mutation.ClearInvoiceSettings()
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *CustomerUpdate) SetDeletedAt(v time.Time) *CustomerUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -487,6 +507,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.MetadataCleared() {
 		_spec.ClearField(customer.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.InvoiceSettings(); ok {
+		_spec.SetField(customer.FieldInvoiceSettings, field.TypeJSON, value)
+	}
+	if _u.mutation.InvoiceSettingsCleared() {
+		_spec.ClearField(customer.FieldInvoiceSettings, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(customer.FieldDeletedAt, field.TypeTime, value)
@@ -811,6 +837,26 @@ func (_u *CustomerUpdateOne) ClearMetadata() *CustomerUpdateOne {
 	return _u
 }
 
+// SetInvoiceSettings sets the "invoice_settings" field.
+func (_u *CustomerUpdateOne) SetInvoiceSettings(v values.InvoiceSettings) *CustomerUpdateOne {
+	_u.mutation.SetInvoiceSettings(v)
+	return _u
+}
+
+// SetNillableInvoiceSettings sets the "invoice_settings" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableInvoiceSettings(v *values.InvoiceSettings) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetInvoiceSettings(*v)
+	}
+	return _u
+}
+
+// ClearInvoiceSettings clears the value of the "invoice_settings" field.
+func (_u *CustomerUpdateOne) ClearInvoiceSettings() *CustomerUpdateOne {
+	_u.mutation.ClearInvoiceSettings()
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *CustomerUpdateOne) SetDeletedAt(v time.Time) *CustomerUpdateOne {
 	_u.mutation.SetDeletedAt(v)
@@ -1090,6 +1136,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.MetadataCleared() {
 		_spec.ClearField(customer.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.InvoiceSettings(); ok {
+		_spec.SetField(customer.FieldInvoiceSettings, field.TypeJSON, value)
+	}
+	if _u.mutation.InvoiceSettingsCleared() {
+		_spec.ClearField(customer.FieldInvoiceSettings, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(customer.FieldDeletedAt, field.TypeTime, value)

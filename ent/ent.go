@@ -15,6 +15,7 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/idempotencykey"
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			apikey.Table:             apikey.ValidColumn,
 			account.Table:            account.ValidColumn,
 			balancetransaction.Table: balancetransaction.ValidColumn,
+			brandimage.Table:         brandimage.ValidColumn,
 			customer.Table:           customer.ValidColumn,
 			emailmessage.Table:       emailmessage.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,

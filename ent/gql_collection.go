@@ -237,6 +237,46 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, account.FieldDefaultMemo)
 				fieldSeen[account.FieldDefaultMemo] = struct{}{}
 			}
+		case "defaultCustomFields":
+			if _, ok := fieldSeen[account.FieldDefaultCustomFields]; !ok {
+				selectedFields = append(selectedFields, account.FieldDefaultCustomFields)
+				fieldSeen[account.FieldDefaultCustomFields] = struct{}{}
+			}
+		case "pageSize":
+			if _, ok := fieldSeen[account.FieldPageSize]; !ok {
+				selectedFields = append(selectedFields, account.FieldPageSize)
+				fieldSeen[account.FieldPageSize] = struct{}{}
+			}
+		case "latePaymentPenalty":
+			if _, ok := fieldSeen[account.FieldLatePaymentPenalty]; !ok {
+				selectedFields = append(selectedFields, account.FieldLatePaymentPenalty)
+				fieldSeen[account.FieldLatePaymentPenalty] = struct{}{}
+			}
+		case "recoveryIndemnity":
+			if _, ok := fieldSeen[account.FieldRecoveryIndemnity]; !ok {
+				selectedFields = append(selectedFields, account.FieldRecoveryIndemnity)
+				fieldSeen[account.FieldRecoveryIndemnity] = struct{}{}
+			}
+		case "earlyPaymentDiscount":
+			if _, ok := fieldSeen[account.FieldEarlyPaymentDiscount]; !ok {
+				selectedFields = append(selectedFields, account.FieldEarlyPaymentDiscount)
+				fieldSeen[account.FieldEarlyPaymentDiscount] = struct{}{}
+			}
+		case "autoSend":
+			if _, ok := fieldSeen[account.FieldAutoSend]; !ok {
+				selectedFields = append(selectedFields, account.FieldAutoSend)
+				fieldSeen[account.FieldAutoSend] = struct{}{}
+			}
+		case "brandColor":
+			if _, ok := fieldSeen[account.FieldBrandColor]; !ok {
+				selectedFields = append(selectedFields, account.FieldBrandColor)
+				fieldSeen[account.FieldBrandColor] = struct{}{}
+			}
+		case "accentColor":
+			if _, ok := fieldSeen[account.FieldAccentColor]; !ok {
+				selectedFields = append(selectedFields, account.FieldAccentColor)
+				fieldSeen[account.FieldAccentColor] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -548,6 +588,11 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[customer.FieldMetadata]; !ok {
 				selectedFields = append(selectedFields, customer.FieldMetadata)
 				fieldSeen[customer.FieldMetadata] = struct{}{}
+			}
+		case "invoiceSettings":
+			if _, ok := fieldSeen[customer.FieldInvoiceSettings]; !ok {
+				selectedFields = append(selectedFields, customer.FieldInvoiceSettings)
+				fieldSeen[customer.FieldInvoiceSettings] = struct{}{}
 			}
 		case "deletedAt":
 			if _, ok := fieldSeen[customer.FieldDeletedAt]; !ok {
@@ -1037,6 +1082,11 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[invoice.FieldIssuerSnapshot]; !ok {
 				selectedFields = append(selectedFields, invoice.FieldIssuerSnapshot)
 				fieldSeen[invoice.FieldIssuerSnapshot] = struct{}{}
+			}
+		case "terms":
+			if _, ok := fieldSeen[invoice.FieldTerms]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldTerms)
+				fieldSeen[invoice.FieldTerms] = struct{}{}
 			}
 		case "finalizedAt":
 			if _, ok := fieldSeen[invoice.FieldFinalizedAt]; !ok {

@@ -81,6 +81,8 @@ type Invoice struct {
 	CustomerSnapshot *values.Party `json:"customer_snapshot,omitempty"`
 	// IssuerSnapshot holds the value of the "issuer_snapshot" field.
 	IssuerSnapshot *values.Party `json:"issuer_snapshot,omitempty"`
+	// Terms holds the value of the "terms" field.
+	Terms values.InvoiceTerms `json:"terms,omitempty"`
 	// FinalizedAt holds the value of the "finalized_at" field.
 	FinalizedAt *time.Time `json:"finalized_at,omitempty"`
 	// PaidAt holds the value of the "paid_at" field.
@@ -209,7 +211,7 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case invoice.FieldCustomFields, invoice.FieldMetadata, invoice.FieldDiscounts, invoice.FieldTaxes, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldOutOfBandPayment:
+		case invoice.FieldCustomFields, invoice.FieldMetadata, invoice.FieldDiscounts, invoice.FieldTaxes, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldTerms, invoice.FieldOutOfBandPayment:
 			values[i] = new([]byte)
 		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid:
 			values[i] = new(sql.NullInt64)
@@ -426,6 +428,14 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.IssuerSnapshot); err != nil {
 					return fmt.Errorf("unmarshal field issuer_snapshot: %w", err)
+				}
+			}
+		case invoice.FieldTerms:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field terms", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Terms); err != nil {
+					return fmt.Errorf("unmarshal field terms: %w", err)
 				}
 			}
 		case invoice.FieldFinalizedAt:
@@ -664,6 +674,9 @@ func (_m *Invoice) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("issuer_snapshot=")
 	builder.WriteString(fmt.Sprintf("%v", _m.IssuerSnapshot))
+	builder.WriteString(", ")
+	builder.WriteString("terms=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Terms))
 	builder.WriteString(", ")
 	if v := _m.FinalizedAt; v != nil {
 		builder.WriteString("finalized_at=")

@@ -340,6 +340,20 @@ func (_c *InvoiceCreate) SetIssuerSnapshot(v *values.Party) *InvoiceCreate {
 	return _c
 }
 
+// SetTerms sets the "terms" field.
+func (_c *InvoiceCreate) SetTerms(v values.InvoiceTerms) *InvoiceCreate {
+	_c.mutation.SetTerms(v)
+	return _c
+}
+
+// SetNillableTerms sets the "terms" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableTerms(v *values.InvoiceTerms) *InvoiceCreate {
+	if v != nil {
+		_c.SetTerms(*v)
+	}
+	return _c
+}
+
 // SetFinalizedAt sets the "finalized_at" field.
 func (_c *InvoiceCreate) SetFinalizedAt(v time.Time) *InvoiceCreate {
 	_c.mutation.SetFinalizedAt(v)
@@ -878,6 +892,10 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IssuerSnapshot(); ok {
 		_spec.SetField(invoice.FieldIssuerSnapshot, field.TypeJSON, value)
 		_node.IssuerSnapshot = value
+	}
+	if value, ok := _c.mutation.Terms(); ok {
+		_spec.SetField(invoice.FieldTerms, field.TypeJSON, value)
+		_node.Terms = value
 	}
 	if value, ok := _c.mutation.FinalizedAt(); ok {
 		_spec.SetField(invoice.FieldFinalizedAt, field.TypeTime, value)
@@ -1505,6 +1523,24 @@ func (u *InvoiceUpsert) UpdateIssuerSnapshot() *InvoiceUpsert {
 // ClearIssuerSnapshot clears the value of the "issuer_snapshot" field.
 func (u *InvoiceUpsert) ClearIssuerSnapshot() *InvoiceUpsert {
 	u.SetNull(invoice.FieldIssuerSnapshot)
+	return u
+}
+
+// SetTerms sets the "terms" field.
+func (u *InvoiceUpsert) SetTerms(v values.InvoiceTerms) *InvoiceUpsert {
+	u.Set(invoice.FieldTerms, v)
+	return u
+}
+
+// UpdateTerms sets the "terms" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateTerms() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldTerms)
+	return u
+}
+
+// ClearTerms clears the value of the "terms" field.
+func (u *InvoiceUpsert) ClearTerms() *InvoiceUpsert {
+	u.SetNull(invoice.FieldTerms)
 	return u
 }
 
@@ -2212,6 +2248,27 @@ func (u *InvoiceUpsertOne) UpdateIssuerSnapshot() *InvoiceUpsertOne {
 func (u *InvoiceUpsertOne) ClearIssuerSnapshot() *InvoiceUpsertOne {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearIssuerSnapshot()
+	})
+}
+
+// SetTerms sets the "terms" field.
+func (u *InvoiceUpsertOne) SetTerms(v values.InvoiceTerms) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetTerms(v)
+	})
+}
+
+// UpdateTerms sets the "terms" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateTerms() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateTerms()
+	})
+}
+
+// ClearTerms clears the value of the "terms" field.
+func (u *InvoiceUpsertOne) ClearTerms() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearTerms()
 	})
 }
 
@@ -3110,6 +3167,27 @@ func (u *InvoiceUpsertBulk) UpdateIssuerSnapshot() *InvoiceUpsertBulk {
 func (u *InvoiceUpsertBulk) ClearIssuerSnapshot() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearIssuerSnapshot()
+	})
+}
+
+// SetTerms sets the "terms" field.
+func (u *InvoiceUpsertBulk) SetTerms(v values.InvoiceTerms) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetTerms(v)
+	})
+}
+
+// UpdateTerms sets the "terms" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateTerms() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateTerms()
+	})
+}
+
+// ClearTerms clears the value of the "terms" field.
+func (u *InvoiceUpsertBulk) ClearTerms() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearTerms()
 	})
 }
 

@@ -491,6 +491,26 @@ func (_u *InvoiceUpdate) ClearIssuerSnapshot() *InvoiceUpdate {
 	return _u
 }
 
+// SetTerms sets the "terms" field.
+func (_u *InvoiceUpdate) SetTerms(v values.InvoiceTerms) *InvoiceUpdate {
+	_u.mutation.SetTerms(v)
+	return _u
+}
+
+// SetNillableTerms sets the "terms" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableTerms(v *values.InvoiceTerms) *InvoiceUpdate {
+	if v != nil {
+		_u.SetTerms(*v)
+	}
+	return _u
+}
+
+// ClearTerms clears the value of the "terms" field.
+func (_u *InvoiceUpdate) ClearTerms() *InvoiceUpdate {
+	_u.mutation.ClearTerms()
+	return _u
+}
+
 // SetFinalizedAt sets the "finalized_at" field.
 func (_u *InvoiceUpdate) SetFinalizedAt(v time.Time) *InvoiceUpdate {
 	_u.mutation.SetFinalizedAt(v)
@@ -1010,6 +1030,12 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.IssuerSnapshotCleared() {
 		_spec.ClearField(invoice.FieldIssuerSnapshot, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Terms(); ok {
+		_spec.SetField(invoice.FieldTerms, field.TypeJSON, value)
+	}
+	if _u.mutation.TermsCleared() {
+		_spec.ClearField(invoice.FieldTerms, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.FinalizedAt(); ok {
 		_spec.SetField(invoice.FieldFinalizedAt, field.TypeTime, value)
@@ -1721,6 +1747,26 @@ func (_u *InvoiceUpdateOne) ClearIssuerSnapshot() *InvoiceUpdateOne {
 	return _u
 }
 
+// SetTerms sets the "terms" field.
+func (_u *InvoiceUpdateOne) SetTerms(v values.InvoiceTerms) *InvoiceUpdateOne {
+	_u.mutation.SetTerms(v)
+	return _u
+}
+
+// SetNillableTerms sets the "terms" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableTerms(v *values.InvoiceTerms) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetTerms(*v)
+	}
+	return _u
+}
+
+// ClearTerms clears the value of the "terms" field.
+func (_u *InvoiceUpdateOne) ClearTerms() *InvoiceUpdateOne {
+	_u.mutation.ClearTerms()
+	return _u
+}
+
 // SetFinalizedAt sets the "finalized_at" field.
 func (_u *InvoiceUpdateOne) SetFinalizedAt(v time.Time) *InvoiceUpdateOne {
 	_u.mutation.SetFinalizedAt(v)
@@ -2270,6 +2316,12 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if _u.mutation.IssuerSnapshotCleared() {
 		_spec.ClearField(invoice.FieldIssuerSnapshot, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Terms(); ok {
+		_spec.SetField(invoice.FieldTerms, field.TypeJSON, value)
+	}
+	if _u.mutation.TermsCleared() {
+		_spec.ClearField(invoice.FieldTerms, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.FinalizedAt(); ok {
 		_spec.SetField(invoice.FieldFinalizedAt, field.TypeTime, value)

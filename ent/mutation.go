@@ -14,6 +14,7 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/idempotencykey"
@@ -41,6 +42,7 @@ const (
 	TypeAPIKey             = "APIKey"
 	TypeAccount            = "Account"
 	TypeBalanceTransaction = "BalanceTransaction"
+	TypeBrandImage         = "BrandImage"
 	TypeCustomer           = "Customer"
 	TypeEmailMessage       = "EmailMessage"
 	TypeIdempotencyKey     = "IdempotencyKey"
@@ -915,31 +917,40 @@ func (m *APIKeyMutation) ResetEdge(name string) error {
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
 type AccountMutation struct {
 	config
-	op                        Op
-	typ                       string
-	id                        *string
-	created_at                *time.Time
-	updated_at                *time.Time
-	name                      *string
-	legal_name                *string
-	email                     *string
-	phone                     *string
-	address                   *values.Address
-	country                   *string
-	siren                     *string
-	siret                     *string
-	vat_number                *string
-	default_currency          *string
-	numbering_scheme          *account.NumberingScheme
-	invoice_prefix            *string
-	default_days_until_due    *int
-	adddefault_days_until_due *int
-	default_footer            *string
-	default_memo              *string
-	clearedFields             map[string]struct{}
-	done                      bool
-	oldValue                  func(context.Context) (*Account, error)
-	predicates                []predicate.Account
+	op                          Op
+	typ                         string
+	id                          *string
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	name                        *string
+	legal_name                  *string
+	email                       *string
+	phone                       *string
+	address                     *values.Address
+	country                     *string
+	siren                       *string
+	siret                       *string
+	vat_number                  *string
+	default_currency            *string
+	numbering_scheme            *account.NumberingScheme
+	invoice_prefix              *string
+	default_days_until_due      *int
+	adddefault_days_until_due   *int
+	default_footer              *string
+	default_memo                *string
+	default_custom_fields       *[]values.CustomField
+	appenddefault_custom_fields []values.CustomField
+	page_size                   *account.PageSize
+	late_payment_penalty        *string
+	recovery_indemnity          *string
+	early_payment_discount      *string
+	auto_send                   *bool
+	brand_color                 *string
+	accent_color                *string
+	clearedFields               map[string]struct{}
+	done                        bool
+	oldValue                    func(context.Context) (*Account, error)
+	predicates                  []predicate.Account
 }
 
 var _ ent.Mutation = (*AccountMutation)(nil)
@@ -1691,6 +1702,323 @@ func (m *AccountMutation) ResetDefaultMemo() {
 	m.default_memo = nil
 }
 
+// SetDefaultCustomFields sets the "default_custom_fields" field.
+func (m *AccountMutation) SetDefaultCustomFields(vf []values.CustomField) {
+	m.default_custom_fields = &vf
+	m.appenddefault_custom_fields = nil
+}
+
+// DefaultCustomFields returns the value of the "default_custom_fields" field in the mutation.
+func (m *AccountMutation) DefaultCustomFields() (r []values.CustomField, exists bool) {
+	v := m.default_custom_fields
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefaultCustomFields returns the old "default_custom_fields" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldDefaultCustomFields(ctx context.Context) (v []values.CustomField, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefaultCustomFields is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefaultCustomFields requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefaultCustomFields: %w", err)
+	}
+	return oldValue.DefaultCustomFields, nil
+}
+
+// AppendDefaultCustomFields adds vf to the "default_custom_fields" field.
+func (m *AccountMutation) AppendDefaultCustomFields(vf []values.CustomField) {
+	m.appenddefault_custom_fields = append(m.appenddefault_custom_fields, vf...)
+}
+
+// AppendedDefaultCustomFields returns the list of values that were appended to the "default_custom_fields" field in this mutation.
+func (m *AccountMutation) AppendedDefaultCustomFields() ([]values.CustomField, bool) {
+	if len(m.appenddefault_custom_fields) == 0 {
+		return nil, false
+	}
+	return m.appenddefault_custom_fields, true
+}
+
+// ClearDefaultCustomFields clears the value of the "default_custom_fields" field.
+func (m *AccountMutation) ClearDefaultCustomFields() {
+	m.default_custom_fields = nil
+	m.appenddefault_custom_fields = nil
+	m.clearedFields[account.FieldDefaultCustomFields] = struct{}{}
+}
+
+// DefaultCustomFieldsCleared returns if the "default_custom_fields" field was cleared in this mutation.
+func (m *AccountMutation) DefaultCustomFieldsCleared() bool {
+	_, ok := m.clearedFields[account.FieldDefaultCustomFields]
+	return ok
+}
+
+// ResetDefaultCustomFields resets all changes to the "default_custom_fields" field.
+func (m *AccountMutation) ResetDefaultCustomFields() {
+	m.default_custom_fields = nil
+	m.appenddefault_custom_fields = nil
+	delete(m.clearedFields, account.FieldDefaultCustomFields)
+}
+
+// SetPageSize sets the "page_size" field.
+func (m *AccountMutation) SetPageSize(as account.PageSize) {
+	m.page_size = &as
+}
+
+// PageSize returns the value of the "page_size" field in the mutation.
+func (m *AccountMutation) PageSize() (r account.PageSize, exists bool) {
+	v := m.page_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPageSize returns the old "page_size" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldPageSize(ctx context.Context) (v account.PageSize, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPageSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPageSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPageSize: %w", err)
+	}
+	return oldValue.PageSize, nil
+}
+
+// ResetPageSize resets all changes to the "page_size" field.
+func (m *AccountMutation) ResetPageSize() {
+	m.page_size = nil
+}
+
+// SetLatePaymentPenalty sets the "late_payment_penalty" field.
+func (m *AccountMutation) SetLatePaymentPenalty(s string) {
+	m.late_payment_penalty = &s
+}
+
+// LatePaymentPenalty returns the value of the "late_payment_penalty" field in the mutation.
+func (m *AccountMutation) LatePaymentPenalty() (r string, exists bool) {
+	v := m.late_payment_penalty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLatePaymentPenalty returns the old "late_payment_penalty" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldLatePaymentPenalty(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLatePaymentPenalty is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLatePaymentPenalty requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLatePaymentPenalty: %w", err)
+	}
+	return oldValue.LatePaymentPenalty, nil
+}
+
+// ResetLatePaymentPenalty resets all changes to the "late_payment_penalty" field.
+func (m *AccountMutation) ResetLatePaymentPenalty() {
+	m.late_payment_penalty = nil
+}
+
+// SetRecoveryIndemnity sets the "recovery_indemnity" field.
+func (m *AccountMutation) SetRecoveryIndemnity(s string) {
+	m.recovery_indemnity = &s
+}
+
+// RecoveryIndemnity returns the value of the "recovery_indemnity" field in the mutation.
+func (m *AccountMutation) RecoveryIndemnity() (r string, exists bool) {
+	v := m.recovery_indemnity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecoveryIndemnity returns the old "recovery_indemnity" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldRecoveryIndemnity(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecoveryIndemnity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecoveryIndemnity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecoveryIndemnity: %w", err)
+	}
+	return oldValue.RecoveryIndemnity, nil
+}
+
+// ResetRecoveryIndemnity resets all changes to the "recovery_indemnity" field.
+func (m *AccountMutation) ResetRecoveryIndemnity() {
+	m.recovery_indemnity = nil
+}
+
+// SetEarlyPaymentDiscount sets the "early_payment_discount" field.
+func (m *AccountMutation) SetEarlyPaymentDiscount(s string) {
+	m.early_payment_discount = &s
+}
+
+// EarlyPaymentDiscount returns the value of the "early_payment_discount" field in the mutation.
+func (m *AccountMutation) EarlyPaymentDiscount() (r string, exists bool) {
+	v := m.early_payment_discount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEarlyPaymentDiscount returns the old "early_payment_discount" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldEarlyPaymentDiscount(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEarlyPaymentDiscount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEarlyPaymentDiscount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEarlyPaymentDiscount: %w", err)
+	}
+	return oldValue.EarlyPaymentDiscount, nil
+}
+
+// ResetEarlyPaymentDiscount resets all changes to the "early_payment_discount" field.
+func (m *AccountMutation) ResetEarlyPaymentDiscount() {
+	m.early_payment_discount = nil
+}
+
+// SetAutoSend sets the "auto_send" field.
+func (m *AccountMutation) SetAutoSend(b bool) {
+	m.auto_send = &b
+}
+
+// AutoSend returns the value of the "auto_send" field in the mutation.
+func (m *AccountMutation) AutoSend() (r bool, exists bool) {
+	v := m.auto_send
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAutoSend returns the old "auto_send" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldAutoSend(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAutoSend is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAutoSend requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAutoSend: %w", err)
+	}
+	return oldValue.AutoSend, nil
+}
+
+// ResetAutoSend resets all changes to the "auto_send" field.
+func (m *AccountMutation) ResetAutoSend() {
+	m.auto_send = nil
+}
+
+// SetBrandColor sets the "brand_color" field.
+func (m *AccountMutation) SetBrandColor(s string) {
+	m.brand_color = &s
+}
+
+// BrandColor returns the value of the "brand_color" field in the mutation.
+func (m *AccountMutation) BrandColor() (r string, exists bool) {
+	v := m.brand_color
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBrandColor returns the old "brand_color" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldBrandColor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBrandColor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBrandColor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBrandColor: %w", err)
+	}
+	return oldValue.BrandColor, nil
+}
+
+// ResetBrandColor resets all changes to the "brand_color" field.
+func (m *AccountMutation) ResetBrandColor() {
+	m.brand_color = nil
+}
+
+// SetAccentColor sets the "accent_color" field.
+func (m *AccountMutation) SetAccentColor(s string) {
+	m.accent_color = &s
+}
+
+// AccentColor returns the value of the "accent_color" field in the mutation.
+func (m *AccountMutation) AccentColor() (r string, exists bool) {
+	v := m.accent_color
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccentColor returns the old "accent_color" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldAccentColor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccentColor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccentColor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccentColor: %w", err)
+	}
+	return oldValue.AccentColor, nil
+}
+
+// ResetAccentColor resets all changes to the "accent_color" field.
+func (m *AccountMutation) ResetAccentColor() {
+	m.accent_color = nil
+}
+
 // Where appends a list predicates to the AccountMutation builder.
 func (m *AccountMutation) Where(ps ...predicate.Account) {
 	m.predicates = append(m.predicates, ps...)
@@ -1725,7 +2053,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -1777,6 +2105,30 @@ func (m *AccountMutation) Fields() []string {
 	if m.default_memo != nil {
 		fields = append(fields, account.FieldDefaultMemo)
 	}
+	if m.default_custom_fields != nil {
+		fields = append(fields, account.FieldDefaultCustomFields)
+	}
+	if m.page_size != nil {
+		fields = append(fields, account.FieldPageSize)
+	}
+	if m.late_payment_penalty != nil {
+		fields = append(fields, account.FieldLatePaymentPenalty)
+	}
+	if m.recovery_indemnity != nil {
+		fields = append(fields, account.FieldRecoveryIndemnity)
+	}
+	if m.early_payment_discount != nil {
+		fields = append(fields, account.FieldEarlyPaymentDiscount)
+	}
+	if m.auto_send != nil {
+		fields = append(fields, account.FieldAutoSend)
+	}
+	if m.brand_color != nil {
+		fields = append(fields, account.FieldBrandColor)
+	}
+	if m.accent_color != nil {
+		fields = append(fields, account.FieldAccentColor)
+	}
 	return fields
 }
 
@@ -1819,6 +2171,22 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.DefaultFooter()
 	case account.FieldDefaultMemo:
 		return m.DefaultMemo()
+	case account.FieldDefaultCustomFields:
+		return m.DefaultCustomFields()
+	case account.FieldPageSize:
+		return m.PageSize()
+	case account.FieldLatePaymentPenalty:
+		return m.LatePaymentPenalty()
+	case account.FieldRecoveryIndemnity:
+		return m.RecoveryIndemnity()
+	case account.FieldEarlyPaymentDiscount:
+		return m.EarlyPaymentDiscount()
+	case account.FieldAutoSend:
+		return m.AutoSend()
+	case account.FieldBrandColor:
+		return m.BrandColor()
+	case account.FieldAccentColor:
+		return m.AccentColor()
 	}
 	return nil, false
 }
@@ -1862,6 +2230,22 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldDefaultFooter(ctx)
 	case account.FieldDefaultMemo:
 		return m.OldDefaultMemo(ctx)
+	case account.FieldDefaultCustomFields:
+		return m.OldDefaultCustomFields(ctx)
+	case account.FieldPageSize:
+		return m.OldPageSize(ctx)
+	case account.FieldLatePaymentPenalty:
+		return m.OldLatePaymentPenalty(ctx)
+	case account.FieldRecoveryIndemnity:
+		return m.OldRecoveryIndemnity(ctx)
+	case account.FieldEarlyPaymentDiscount:
+		return m.OldEarlyPaymentDiscount(ctx)
+	case account.FieldAutoSend:
+		return m.OldAutoSend(ctx)
+	case account.FieldBrandColor:
+		return m.OldBrandColor(ctx)
+	case account.FieldAccentColor:
+		return m.OldAccentColor(ctx)
 	}
 	return nil, fmt.Errorf("unknown Account field %s", name)
 }
@@ -1990,6 +2374,62 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDefaultMemo(v)
 		return nil
+	case account.FieldDefaultCustomFields:
+		v, ok := value.([]values.CustomField)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefaultCustomFields(v)
+		return nil
+	case account.FieldPageSize:
+		v, ok := value.(account.PageSize)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPageSize(v)
+		return nil
+	case account.FieldLatePaymentPenalty:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLatePaymentPenalty(v)
+		return nil
+	case account.FieldRecoveryIndemnity:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecoveryIndemnity(v)
+		return nil
+	case account.FieldEarlyPaymentDiscount:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEarlyPaymentDiscount(v)
+		return nil
+	case account.FieldAutoSend:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAutoSend(v)
+		return nil
+	case account.FieldBrandColor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBrandColor(v)
+		return nil
+	case account.FieldAccentColor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccentColor(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
@@ -2038,6 +2478,9 @@ func (m *AccountMutation) ClearedFields() []string {
 	if m.FieldCleared(account.FieldAddress) {
 		fields = append(fields, account.FieldAddress)
 	}
+	if m.FieldCleared(account.FieldDefaultCustomFields) {
+		fields = append(fields, account.FieldDefaultCustomFields)
+	}
 	return fields
 }
 
@@ -2054,6 +2497,9 @@ func (m *AccountMutation) ClearField(name string) error {
 	switch name {
 	case account.FieldAddress:
 		m.ClearAddress()
+		return nil
+	case account.FieldDefaultCustomFields:
+		m.ClearDefaultCustomFields()
 		return nil
 	}
 	return fmt.Errorf("unknown Account nullable field %s", name)
@@ -2113,6 +2559,30 @@ func (m *AccountMutation) ResetField(name string) error {
 		return nil
 	case account.FieldDefaultMemo:
 		m.ResetDefaultMemo()
+		return nil
+	case account.FieldDefaultCustomFields:
+		m.ResetDefaultCustomFields()
+		return nil
+	case account.FieldPageSize:
+		m.ResetPageSize()
+		return nil
+	case account.FieldLatePaymentPenalty:
+		m.ResetLatePaymentPenalty()
+		return nil
+	case account.FieldRecoveryIndemnity:
+		m.ResetRecoveryIndemnity()
+		return nil
+	case account.FieldEarlyPaymentDiscount:
+		m.ResetEarlyPaymentDiscount()
+		return nil
+	case account.FieldAutoSend:
+		m.ResetAutoSend()
+		return nil
+	case account.FieldBrandColor:
+		m.ResetBrandColor()
+		return nil
+	case account.FieldAccentColor:
+		m.ResetAccentColor()
 		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
@@ -3275,6 +3745,893 @@ func (m *BalanceTransactionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown BalanceTransaction edge %s", name)
 }
 
+// BrandImageMutation represents an operation that mutates the BrandImage nodes in the graph.
+type BrandImageMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	created_at     *time.Time
+	updated_at     *time.Time
+	kind           *brandimage.Kind
+	content_type   *string
+	data           *[]byte
+	width          *int
+	addwidth       *int
+	height         *int
+	addheight      *int
+	sha256         *string
+	clearedFields  map[string]struct{}
+	account        *string
+	clearedaccount bool
+	done           bool
+	oldValue       func(context.Context) (*BrandImage, error)
+	predicates     []predicate.BrandImage
+}
+
+var _ ent.Mutation = (*BrandImageMutation)(nil)
+
+// brandimageOption allows management of the mutation configuration using functional options.
+type brandimageOption func(*BrandImageMutation)
+
+// newBrandImageMutation creates new mutation for the BrandImage entity.
+func newBrandImageMutation(c config, op Op, opts ...brandimageOption) *BrandImageMutation {
+	m := &BrandImageMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBrandImage,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBrandImageID sets the ID field of the mutation.
+func withBrandImageID(id string) brandimageOption {
+	return func(m *BrandImageMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *BrandImage
+		)
+		m.oldValue = func(ctx context.Context) (*BrandImage, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().BrandImage.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBrandImage sets the old BrandImage of the mutation.
+func withBrandImage(node *BrandImage) brandimageOption {
+	return func(m *BrandImageMutation) {
+		m.oldValue = func(context.Context) (*BrandImage, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BrandImageMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BrandImageMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of BrandImage entities.
+func (m *BrandImageMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BrandImageMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BrandImageMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().BrandImage.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *BrandImageMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *BrandImageMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the BrandImage entity.
+// If the BrandImage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BrandImageMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *BrandImageMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *BrandImageMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *BrandImageMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the BrandImage entity.
+// If the BrandImage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BrandImageMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *BrandImageMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *BrandImageMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *BrandImageMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the BrandImage entity.
+// If the BrandImage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BrandImageMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *BrandImageMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *BrandImageMutation) SetKind(b brandimage.Kind) {
+	m.kind = &b
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *BrandImageMutation) Kind() (r brandimage.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the BrandImage entity.
+// If the BrandImage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BrandImageMutation) OldKind(ctx context.Context) (v brandimage.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *BrandImageMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetContentType sets the "content_type" field.
+func (m *BrandImageMutation) SetContentType(s string) {
+	m.content_type = &s
+}
+
+// ContentType returns the value of the "content_type" field in the mutation.
+func (m *BrandImageMutation) ContentType() (r string, exists bool) {
+	v := m.content_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContentType returns the old "content_type" field's value of the BrandImage entity.
+// If the BrandImage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BrandImageMutation) OldContentType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContentType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContentType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContentType: %w", err)
+	}
+	return oldValue.ContentType, nil
+}
+
+// ResetContentType resets all changes to the "content_type" field.
+func (m *BrandImageMutation) ResetContentType() {
+	m.content_type = nil
+}
+
+// SetData sets the "data" field.
+func (m *BrandImageMutation) SetData(b []byte) {
+	m.data = &b
+}
+
+// Data returns the value of the "data" field in the mutation.
+func (m *BrandImageMutation) Data() (r []byte, exists bool) {
+	v := m.data
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldData returns the old "data" field's value of the BrandImage entity.
+// If the BrandImage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BrandImageMutation) OldData(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldData is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldData requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldData: %w", err)
+	}
+	return oldValue.Data, nil
+}
+
+// ResetData resets all changes to the "data" field.
+func (m *BrandImageMutation) ResetData() {
+	m.data = nil
+}
+
+// SetWidth sets the "width" field.
+func (m *BrandImageMutation) SetWidth(i int) {
+	m.width = &i
+	m.addwidth = nil
+}
+
+// Width returns the value of the "width" field in the mutation.
+func (m *BrandImageMutation) Width() (r int, exists bool) {
+	v := m.width
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWidth returns the old "width" field's value of the BrandImage entity.
+// If the BrandImage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BrandImageMutation) OldWidth(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWidth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWidth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWidth: %w", err)
+	}
+	return oldValue.Width, nil
+}
+
+// AddWidth adds i to the "width" field.
+func (m *BrandImageMutation) AddWidth(i int) {
+	if m.addwidth != nil {
+		*m.addwidth += i
+	} else {
+		m.addwidth = &i
+	}
+}
+
+// AddedWidth returns the value that was added to the "width" field in this mutation.
+func (m *BrandImageMutation) AddedWidth() (r int, exists bool) {
+	v := m.addwidth
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWidth resets all changes to the "width" field.
+func (m *BrandImageMutation) ResetWidth() {
+	m.width = nil
+	m.addwidth = nil
+}
+
+// SetHeight sets the "height" field.
+func (m *BrandImageMutation) SetHeight(i int) {
+	m.height = &i
+	m.addheight = nil
+}
+
+// Height returns the value of the "height" field in the mutation.
+func (m *BrandImageMutation) Height() (r int, exists bool) {
+	v := m.height
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeight returns the old "height" field's value of the BrandImage entity.
+// If the BrandImage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BrandImageMutation) OldHeight(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeight is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeight requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeight: %w", err)
+	}
+	return oldValue.Height, nil
+}
+
+// AddHeight adds i to the "height" field.
+func (m *BrandImageMutation) AddHeight(i int) {
+	if m.addheight != nil {
+		*m.addheight += i
+	} else {
+		m.addheight = &i
+	}
+}
+
+// AddedHeight returns the value that was added to the "height" field in this mutation.
+func (m *BrandImageMutation) AddedHeight() (r int, exists bool) {
+	v := m.addheight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHeight resets all changes to the "height" field.
+func (m *BrandImageMutation) ResetHeight() {
+	m.height = nil
+	m.addheight = nil
+}
+
+// SetSha256 sets the "sha256" field.
+func (m *BrandImageMutation) SetSha256(s string) {
+	m.sha256 = &s
+}
+
+// Sha256 returns the value of the "sha256" field in the mutation.
+func (m *BrandImageMutation) Sha256() (r string, exists bool) {
+	v := m.sha256
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSha256 returns the old "sha256" field's value of the BrandImage entity.
+// If the BrandImage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BrandImageMutation) OldSha256(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSha256 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSha256 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSha256: %w", err)
+	}
+	return oldValue.Sha256, nil
+}
+
+// ResetSha256 resets all changes to the "sha256" field.
+func (m *BrandImageMutation) ResetSha256() {
+	m.sha256 = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *BrandImageMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[brandimage.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *BrandImageMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *BrandImageMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *BrandImageMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the BrandImageMutation builder.
+func (m *BrandImageMutation) Where(ps ...predicate.BrandImage) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BrandImageMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BrandImageMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.BrandImage, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BrandImageMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BrandImageMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (BrandImage).
+func (m *BrandImageMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BrandImageMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, brandimage.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, brandimage.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, brandimage.FieldAccountID)
+	}
+	if m.kind != nil {
+		fields = append(fields, brandimage.FieldKind)
+	}
+	if m.content_type != nil {
+		fields = append(fields, brandimage.FieldContentType)
+	}
+	if m.data != nil {
+		fields = append(fields, brandimage.FieldData)
+	}
+	if m.width != nil {
+		fields = append(fields, brandimage.FieldWidth)
+	}
+	if m.height != nil {
+		fields = append(fields, brandimage.FieldHeight)
+	}
+	if m.sha256 != nil {
+		fields = append(fields, brandimage.FieldSha256)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BrandImageMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case brandimage.FieldCreatedAt:
+		return m.CreatedAt()
+	case brandimage.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case brandimage.FieldAccountID:
+		return m.AccountID()
+	case brandimage.FieldKind:
+		return m.Kind()
+	case brandimage.FieldContentType:
+		return m.ContentType()
+	case brandimage.FieldData:
+		return m.Data()
+	case brandimage.FieldWidth:
+		return m.Width()
+	case brandimage.FieldHeight:
+		return m.Height()
+	case brandimage.FieldSha256:
+		return m.Sha256()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BrandImageMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case brandimage.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case brandimage.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case brandimage.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case brandimage.FieldKind:
+		return m.OldKind(ctx)
+	case brandimage.FieldContentType:
+		return m.OldContentType(ctx)
+	case brandimage.FieldData:
+		return m.OldData(ctx)
+	case brandimage.FieldWidth:
+		return m.OldWidth(ctx)
+	case brandimage.FieldHeight:
+		return m.OldHeight(ctx)
+	case brandimage.FieldSha256:
+		return m.OldSha256(ctx)
+	}
+	return nil, fmt.Errorf("unknown BrandImage field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BrandImageMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case brandimage.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case brandimage.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case brandimage.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case brandimage.FieldKind:
+		v, ok := value.(brandimage.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case brandimage.FieldContentType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContentType(v)
+		return nil
+	case brandimage.FieldData:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetData(v)
+		return nil
+	case brandimage.FieldWidth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWidth(v)
+		return nil
+	case brandimage.FieldHeight:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeight(v)
+		return nil
+	case brandimage.FieldSha256:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSha256(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BrandImage field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BrandImageMutation) AddedFields() []string {
+	var fields []string
+	if m.addwidth != nil {
+		fields = append(fields, brandimage.FieldWidth)
+	}
+	if m.addheight != nil {
+		fields = append(fields, brandimage.FieldHeight)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BrandImageMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case brandimage.FieldWidth:
+		return m.AddedWidth()
+	case brandimage.FieldHeight:
+		return m.AddedHeight()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BrandImageMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case brandimage.FieldWidth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWidth(v)
+		return nil
+	case brandimage.FieldHeight:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHeight(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BrandImage numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BrandImageMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BrandImageMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BrandImageMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown BrandImage nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BrandImageMutation) ResetField(name string) error {
+	switch name {
+	case brandimage.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case brandimage.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case brandimage.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case brandimage.FieldKind:
+		m.ResetKind()
+		return nil
+	case brandimage.FieldContentType:
+		m.ResetContentType()
+		return nil
+	case brandimage.FieldData:
+		m.ResetData()
+		return nil
+	case brandimage.FieldWidth:
+		m.ResetWidth()
+		return nil
+	case brandimage.FieldHeight:
+		m.ResetHeight()
+		return nil
+	case brandimage.FieldSha256:
+		m.ResetSha256()
+		return nil
+	}
+	return fmt.Errorf("unknown BrandImage field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BrandImageMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.account != nil {
+		edges = append(edges, brandimage.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BrandImageMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case brandimage.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BrandImageMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BrandImageMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BrandImageMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedaccount {
+		edges = append(edges, brandimage.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BrandImageMutation) EdgeCleared(name string) bool {
+	switch name {
+	case brandimage.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BrandImageMutation) ClearEdge(name string) error {
+	switch name {
+	case brandimage.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown BrandImage unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BrandImageMutation) ResetEdge(name string) error {
+	switch name {
+	case brandimage.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown BrandImage edge %s", name)
+}
+
 // CustomerMutation represents an operation that mutates the Customer nodes in the graph.
 type CustomerMutation struct {
 	config
@@ -3300,6 +4657,7 @@ type CustomerMutation struct {
 	balance                     *int64
 	addbalance                  *int64
 	metadata                    *map[string]string
+	invoice_settings            *values.InvoiceSettings
 	deleted_at                  *time.Time
 	clearedFields               map[string]struct{}
 	account                     *string
@@ -4148,6 +5506,55 @@ func (m *CustomerMutation) ResetMetadata() {
 	delete(m.clearedFields, customer.FieldMetadata)
 }
 
+// SetInvoiceSettings sets the "invoice_settings" field.
+func (m *CustomerMutation) SetInvoiceSettings(vs values.InvoiceSettings) {
+	m.invoice_settings = &vs
+}
+
+// InvoiceSettings returns the value of the "invoice_settings" field in the mutation.
+func (m *CustomerMutation) InvoiceSettings() (r values.InvoiceSettings, exists bool) {
+	v := m.invoice_settings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvoiceSettings returns the old "invoice_settings" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldInvoiceSettings(ctx context.Context) (v values.InvoiceSettings, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvoiceSettings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvoiceSettings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvoiceSettings: %w", err)
+	}
+	return oldValue.InvoiceSettings, nil
+}
+
+// ClearInvoiceSettings clears the value of the "invoice_settings" field.
+func (m *CustomerMutation) ClearInvoiceSettings() {
+	m.invoice_settings = nil
+	m.clearedFields[customer.FieldInvoiceSettings] = struct{}{}
+}
+
+// InvoiceSettingsCleared returns if the "invoice_settings" field was cleared in this mutation.
+func (m *CustomerMutation) InvoiceSettingsCleared() bool {
+	_, ok := m.clearedFields[customer.FieldInvoiceSettings]
+	return ok
+}
+
+// ResetInvoiceSettings resets all changes to the "invoice_settings" field.
+func (m *CustomerMutation) ResetInvoiceSettings() {
+	m.invoice_settings = nil
+	delete(m.clearedFields, customer.FieldInvoiceSettings)
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (m *CustomerMutation) SetDeletedAt(t time.Time) {
 	m.deleted_at = &t
@@ -4366,7 +5773,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 19)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -4418,6 +5825,9 @@ func (m *CustomerMutation) Fields() []string {
 	if m.metadata != nil {
 		fields = append(fields, customer.FieldMetadata)
 	}
+	if m.invoice_settings != nil {
+		fields = append(fields, customer.FieldInvoiceSettings)
+	}
 	if m.deleted_at != nil {
 		fields = append(fields, customer.FieldDeletedAt)
 	}
@@ -4463,6 +5873,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.Balance()
 	case customer.FieldMetadata:
 		return m.Metadata()
+	case customer.FieldInvoiceSettings:
+		return m.InvoiceSettings()
 	case customer.FieldDeletedAt:
 		return m.DeletedAt()
 	}
@@ -4508,6 +5920,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldBalance(ctx)
 	case customer.FieldMetadata:
 		return m.OldMetadata(ctx)
+	case customer.FieldInvoiceSettings:
+		return m.OldInvoiceSettings(ctx)
 	case customer.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	}
@@ -4638,6 +6052,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMetadata(v)
 		return nil
+	case customer.FieldInvoiceSettings:
+		v, ok := value.(values.InvoiceSettings)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvoiceSettings(v)
+		return nil
 	case customer.FieldDeletedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -4705,6 +6126,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldMetadata) {
 		fields = append(fields, customer.FieldMetadata)
 	}
+	if m.FieldCleared(customer.FieldInvoiceSettings) {
+		fields = append(fields, customer.FieldInvoiceSettings)
+	}
 	if m.FieldCleared(customer.FieldDeletedAt) {
 		fields = append(fields, customer.FieldDeletedAt)
 	}
@@ -4736,6 +6160,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldMetadata:
 		m.ClearMetadata()
+		return nil
+	case customer.FieldInvoiceSettings:
+		m.ClearInvoiceSettings()
 		return nil
 	case customer.FieldDeletedAt:
 		m.ClearDeletedAt()
@@ -4798,6 +6225,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldMetadata:
 		m.ResetMetadata()
+		return nil
+	case customer.FieldInvoiceSettings:
+		m.ResetInvoiceSettings()
 		return nil
 	case customer.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -7688,6 +9118,7 @@ type InvoiceMutation struct {
 	appendtaxes              []values.TaxAmount
 	customer_snapshot        **values.Party
 	issuer_snapshot          **values.Party
+	terms                    *values.InvoiceTerms
 	finalized_at             *time.Time
 	paid_at                  *time.Time
 	voided_at                *time.Time
@@ -9269,6 +10700,55 @@ func (m *InvoiceMutation) ResetIssuerSnapshot() {
 	delete(m.clearedFields, invoice.FieldIssuerSnapshot)
 }
 
+// SetTerms sets the "terms" field.
+func (m *InvoiceMutation) SetTerms(vt values.InvoiceTerms) {
+	m.terms = &vt
+}
+
+// Terms returns the value of the "terms" field in the mutation.
+func (m *InvoiceMutation) Terms() (r values.InvoiceTerms, exists bool) {
+	v := m.terms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTerms returns the old "terms" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldTerms(ctx context.Context) (v values.InvoiceTerms, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTerms is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTerms requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTerms: %w", err)
+	}
+	return oldValue.Terms, nil
+}
+
+// ClearTerms clears the value of the "terms" field.
+func (m *InvoiceMutation) ClearTerms() {
+	m.terms = nil
+	m.clearedFields[invoice.FieldTerms] = struct{}{}
+}
+
+// TermsCleared returns if the "terms" field was cleared in this mutation.
+func (m *InvoiceMutation) TermsCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldTerms]
+	return ok
+}
+
+// ResetTerms resets all changes to the "terms" field.
+func (m *InvoiceMutation) ResetTerms() {
+	m.terms = nil
+	delete(m.clearedFields, invoice.FieldTerms)
+}
+
 // SetFinalizedAt sets the "finalized_at" field.
 func (m *InvoiceMutation) SetFinalizedAt(t time.Time) {
 	m.finalized_at = &t
@@ -10090,7 +11570,7 @@ func (m *InvoiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvoiceMutation) Fields() []string {
-	fields := make([]string, 0, 39)
+	fields := make([]string, 0, 40)
 	if m.created_at != nil {
 		fields = append(fields, invoice.FieldCreatedAt)
 	}
@@ -10177,6 +11657,9 @@ func (m *InvoiceMutation) Fields() []string {
 	}
 	if m.issuer_snapshot != nil {
 		fields = append(fields, invoice.FieldIssuerSnapshot)
+	}
+	if m.terms != nil {
+		fields = append(fields, invoice.FieldTerms)
 	}
 	if m.finalized_at != nil {
 		fields = append(fields, invoice.FieldFinalizedAt)
@@ -10274,6 +11757,8 @@ func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
 		return m.CustomerSnapshot()
 	case invoice.FieldIssuerSnapshot:
 		return m.IssuerSnapshot()
+	case invoice.FieldTerms:
+		return m.Terms()
 	case invoice.FieldFinalizedAt:
 		return m.FinalizedAt()
 	case invoice.FieldPaidAt:
@@ -10361,6 +11846,8 @@ func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldCustomerSnapshot(ctx)
 	case invoice.FieldIssuerSnapshot:
 		return m.OldIssuerSnapshot(ctx)
+	case invoice.FieldTerms:
+		return m.OldTerms(ctx)
 	case invoice.FieldFinalizedAt:
 		return m.OldFinalizedAt(ctx)
 	case invoice.FieldPaidAt:
@@ -10592,6 +12079,13 @@ func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetIssuerSnapshot(v)
+		return nil
+	case invoice.FieldTerms:
+		v, ok := value.(values.InvoiceTerms)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTerms(v)
 		return nil
 	case invoice.FieldFinalizedAt:
 		v, ok := value.(time.Time)
@@ -10858,6 +12352,9 @@ func (m *InvoiceMutation) ClearedFields() []string {
 	if m.FieldCleared(invoice.FieldIssuerSnapshot) {
 		fields = append(fields, invoice.FieldIssuerSnapshot)
 	}
+	if m.FieldCleared(invoice.FieldTerms) {
+		fields = append(fields, invoice.FieldTerms)
+	}
 	if m.FieldCleared(invoice.FieldFinalizedAt) {
 		fields = append(fields, invoice.FieldFinalizedAt)
 	}
@@ -10931,6 +12428,9 @@ func (m *InvoiceMutation) ClearField(name string) error {
 		return nil
 	case invoice.FieldIssuerSnapshot:
 		m.ClearIssuerSnapshot()
+		return nil
+	case invoice.FieldTerms:
+		m.ClearTerms()
 		return nil
 	case invoice.FieldFinalizedAt:
 		m.ClearFinalizedAt()
@@ -11056,6 +12556,9 @@ func (m *InvoiceMutation) ResetField(name string) error {
 		return nil
 	case invoice.FieldIssuerSnapshot:
 		m.ResetIssuerSnapshot()
+		return nil
+	case invoice.FieldTerms:
+		m.ResetTerms()
 		return nil
 	case invoice.FieldFinalizedAt:
 		m.ResetFinalizedAt()

@@ -20,6 +20,8 @@ type Tx struct {
 	Account *AccountClient
 	// BalanceTransaction is the client for interacting with the BalanceTransaction builders.
 	BalanceTransaction *BalanceTransactionClient
+	// BrandImage is the client for interacting with the BrandImage builders.
+	BrandImage *BrandImageClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
 	// EmailMessage is the client for interacting with the EmailMessage builders.
@@ -174,6 +176,7 @@ func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
 	tx.BalanceTransaction = NewBalanceTransactionClient(tx.config)
+	tx.BrandImage = NewBrandImageClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.EmailMessage = NewEmailMessageClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)

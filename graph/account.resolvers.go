@@ -10,8 +10,19 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/graph/generated"
+	"github.com/remitbilling/remit/internal/branding"
 	"github.com/remitbilling/remit/internal/viewer"
 )
+
+// Logo is the resolver for the logo field.
+func (r *accountResolver) Logo(ctx context.Context, obj *ent.Account) (*ent.BrandImage, error) {
+	return r.Accounts.Image(ctx, branding.Logo)
+}
+
+// Icon is the resolver for the icon field.
+func (r *accountResolver) Icon(ctx context.Context, obj *ent.Account) (*ent.BrandImage, error) {
+	return r.Accounts.Image(ctx, branding.Icon)
+}
 
 // Mode is the resolver for the mode field.
 func (r *accountResolver) Mode(ctx context.Context, obj *ent.Account) (viewer.Mode, error) {
@@ -19,7 +30,18 @@ func (r *accountResolver) Mode(ctx context.Context, obj *ent.Account) (viewer.Mo
 	return v.Mode, nil
 }
 
+// DataURL is the resolver for the dataUrl field.
+func (r *brandImageResolver) DataURL(ctx context.Context, obj *ent.BrandImage) (string, error) {
+	return branding.DataURI(obj.ContentType, obj.Data), nil
+}
+
 // Account returns generated.AccountResolver implementation.
 func (r *Resolver) Account() generated.AccountResolver { return &accountResolver{r} }
 
-type accountResolver struct{ *Resolver }
+// BrandImage returns generated.BrandImageResolver implementation.
+func (r *Resolver) BrandImage() generated.BrandImageResolver { return &brandImageResolver{r} }
+
+type (
+	accountResolver    struct{ *Resolver }
+	brandImageResolver struct{ *Resolver }
+)

@@ -44,7 +44,32 @@ func customerInput(in *model.CustomerInput) customers.Input {
 	for _, t := range in.TaxIds {
 		out.TaxIDs = append(out.TaxIDs, *t)
 	}
+	if st := in.InvoiceSettings; st != nil {
+		out.InvoiceSettings = &values.InvoiceSettings{
+			Memo: st.Memo, Footer: st.Footer, DaysUntilDue: st.DaysUntilDue, AutoSend: st.AutoSend,
+		}
+		if st.PageSize != nil {
+			p := string(*st.PageSize)
+			out.InvoiceSettings.PageSize = &p
+		}
+		if st.CustomFields != nil {
+			out.InvoiceSettings.CustomFieldsSet = true
+			out.InvoiceSettings.CustomFields = *customFieldsOf(st.CustomFields)
+		}
+	}
 	return out
+}
+
+// customFieldsOf copies an input list; nil stays nil (leave as is).
+func customFieldsOf(in []*values.CustomField) *[]values.CustomField {
+	if in == nil {
+		return nil
+	}
+	out := make([]values.CustomField, len(in))
+	for i, f := range in {
+		out[i] = *f
+	}
+	return &out
 }
 
 func discountsInput(ds []*model.DiscountInput) []billing.DiscountInput {

@@ -10,11 +10,13 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/graph/generated"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/values"
 )
 
 // Amount is the resolver for the amount field.
@@ -59,6 +61,27 @@ func (r *customerResolver) BalanceTransactions(ctx context.Context, obj *ent.Cus
 			&ent.BalanceTransactionOrder{Direction: entgql.OrderDirectionDesc, Field: ent.BalanceTransactionOrderFieldCreatedAt}))
 }
 
+// CustomFields is the resolver for the customFields field.
+func (r *customerInvoiceSettingsResolver) CustomFields(ctx context.Context, obj *values.InvoiceSettings) ([]*values.CustomField, error) {
+	if !obj.CustomFieldsSet {
+		return nil, nil
+	}
+	out := make([]*values.CustomField, len(obj.CustomFields))
+	for i := range obj.CustomFields {
+		out[i] = &obj.CustomFields[i]
+	}
+	return out, nil
+}
+
+// PageSize is the resolver for the pageSize field.
+func (r *customerInvoiceSettingsResolver) PageSize(ctx context.Context, obj *values.InvoiceSettings) (*account.PageSize, error) {
+	if obj.PageSize == nil {
+		return nil, nil
+	}
+	p := account.PageSize(*obj.PageSize)
+	return &p, nil
+}
+
 // BalanceTransaction returns generated.BalanceTransactionResolver implementation.
 func (r *Resolver) BalanceTransaction() generated.BalanceTransactionResolver {
 	return &balanceTransactionResolver{r}
@@ -67,7 +90,13 @@ func (r *Resolver) BalanceTransaction() generated.BalanceTransactionResolver {
 // Customer returns generated.CustomerResolver implementation.
 func (r *Resolver) Customer() generated.CustomerResolver { return &customerResolver{r} }
 
+// CustomerInvoiceSettings returns generated.CustomerInvoiceSettingsResolver implementation.
+func (r *Resolver) CustomerInvoiceSettings() generated.CustomerInvoiceSettingsResolver {
+	return &customerInvoiceSettingsResolver{r}
+}
+
 type (
-	balanceTransactionResolver struct{ *Resolver }
-	customerResolver           struct{ *Resolver }
+	balanceTransactionResolver      struct{ *Resolver }
+	customerResolver                struct{ *Resolver }
+	customerInvoiceSettingsResolver struct{ *Resolver }
 )

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"encoding/base64"
 
 	"entgo.io/contrib/entgql"
 	"github.com/remitbilling/remit/ent"
@@ -16,6 +17,7 @@ import (
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/branding"
 	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/money"
@@ -31,9 +33,39 @@ func (r *mutationResolver) AccountUpdate(ctx context.Context, input model.Accoun
 		DefaultCurrency: input.DefaultCurrency, NumberingScheme: input.NumberingScheme,
 		InvoicePrefix: input.InvoicePrefix, DefaultDaysUntilDue: input.DefaultDaysUntilDue,
 		DefaultFooter: input.DefaultFooter, DefaultMemo: input.DefaultMemo,
+		DefaultCustomFields: customFieldsOf(input.DefaultCustomFields),
+		PageSize:            input.PageSize, LatePaymentPenalty: input.LatePaymentPenalty,
+		RecoveryIndemnity: input.RecoveryIndemnity, EarlyPaymentDiscount: input.EarlyPaymentDiscount,
+		AutoSend: input.AutoSend, BrandColor: input.BrandColor, AccentColor: input.AccentColor,
 	})
 	ue, err := userErrors(err, "input")
 	return &model.AccountUpdatePayload{Account: a, UserErrors: ue}, err
+}
+
+// AccountImageSet is the resolver for the accountImageSet field.
+func (r *mutationResolver) AccountImageSet(ctx context.Context, input model.AccountImageSetInput) (*model.AccountUpdatePayload, error) {
+	data, err := base64.StdEncoding.DecodeString(input.Data)
+	if err != nil {
+		return &model.AccountUpdatePayload{UserErrors: []*usererr.Error{
+			usererr.New(usererr.InvalidImage, "data is not valid base64", "input", "data"),
+		}}, nil
+	}
+	_, err = r.Accounts.SetImage(ctx, branding.Kind(input.Kind), input.ContentType, data)
+	ue, err := userErrors(err, "input")
+	if err != nil || len(ue) > 0 {
+		return &model.AccountUpdatePayload{UserErrors: ue}, err
+	}
+	a, err := r.Accounts.Get(ctx)
+	return &model.AccountUpdatePayload{Account: a, UserErrors: ue}, err
+}
+
+// AccountImageRemove is the resolver for the accountImageRemove field.
+func (r *mutationResolver) AccountImageRemove(ctx context.Context, input model.AccountImageRemoveInput) (*model.AccountUpdatePayload, error) {
+	if err := r.Accounts.RemoveImage(ctx, branding.Kind(input.Kind)); err != nil {
+		return nil, err
+	}
+	a, err := r.Accounts.Get(ctx)
+	return &model.AccountUpdatePayload{Account: a, UserErrors: []*usererr.Error{}}, err
 }
 
 // CustomerCreate is the resolver for the customerCreate field.
@@ -202,8 +234,12 @@ func (r *mutationResolver) InvoiceLineRemove(ctx context.Context, input model.In
 }
 
 // InvoiceFinalize is the resolver for the invoiceFinalize field.
-func (r *mutationResolver) InvoiceFinalize(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error) {
-	return invoicePayload(r.Billing.Finalize(ctx, input.ID))
+func (r *mutationResolver) InvoiceFinalize(ctx context.Context, input model.InvoiceFinalizeInput) (*model.InvoicePayload, error) {
+	to := make([]string, len(input.To))
+	copy(to, input.To)
+	return invoicePayload(r.Billing.FinalizeWith(ctx, input.ID, billing.FinalizeOptions{
+		Send: input.Send, To: to, Mailing: r.Mailing,
+	}))
 }
 
 // InvoiceVoid is the resolver for the invoiceVoid field.

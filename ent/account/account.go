@@ -50,6 +50,22 @@ const (
 	FieldDefaultFooter = "default_footer"
 	// FieldDefaultMemo holds the string denoting the default_memo field in the database.
 	FieldDefaultMemo = "default_memo"
+	// FieldDefaultCustomFields holds the string denoting the default_custom_fields field in the database.
+	FieldDefaultCustomFields = "default_custom_fields"
+	// FieldPageSize holds the string denoting the page_size field in the database.
+	FieldPageSize = "page_size"
+	// FieldLatePaymentPenalty holds the string denoting the late_payment_penalty field in the database.
+	FieldLatePaymentPenalty = "late_payment_penalty"
+	// FieldRecoveryIndemnity holds the string denoting the recovery_indemnity field in the database.
+	FieldRecoveryIndemnity = "recovery_indemnity"
+	// FieldEarlyPaymentDiscount holds the string denoting the early_payment_discount field in the database.
+	FieldEarlyPaymentDiscount = "early_payment_discount"
+	// FieldAutoSend holds the string denoting the auto_send field in the database.
+	FieldAutoSend = "auto_send"
+	// FieldBrandColor holds the string denoting the brand_color field in the database.
+	FieldBrandColor = "brand_color"
+	// FieldAccentColor holds the string denoting the accent_color field in the database.
+	FieldAccentColor = "accent_color"
 	// Table holds the table name of the account in the database.
 	Table = "accounts"
 )
@@ -74,6 +90,14 @@ var Columns = []string{
 	FieldDefaultDaysUntilDue,
 	FieldDefaultFooter,
 	FieldDefaultMemo,
+	FieldDefaultCustomFields,
+	FieldPageSize,
+	FieldLatePaymentPenalty,
+	FieldRecoveryIndemnity,
+	FieldEarlyPaymentDiscount,
+	FieldAutoSend,
+	FieldBrandColor,
+	FieldAccentColor,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -132,6 +156,24 @@ var (
 	DefaultDefaultMemo string
 	// DefaultMemoValidator is a validator for the "default_memo" field. It is called by the builders before save.
 	DefaultMemoValidator func(string) error
+	// DefaultLatePaymentPenalty holds the default value on creation for the "late_payment_penalty" field.
+	DefaultLatePaymentPenalty string
+	// LatePaymentPenaltyValidator is a validator for the "late_payment_penalty" field. It is called by the builders before save.
+	LatePaymentPenaltyValidator func(string) error
+	// DefaultRecoveryIndemnity holds the default value on creation for the "recovery_indemnity" field.
+	DefaultRecoveryIndemnity string
+	// RecoveryIndemnityValidator is a validator for the "recovery_indemnity" field. It is called by the builders before save.
+	RecoveryIndemnityValidator func(string) error
+	// DefaultEarlyPaymentDiscount holds the default value on creation for the "early_payment_discount" field.
+	DefaultEarlyPaymentDiscount string
+	// EarlyPaymentDiscountValidator is a validator for the "early_payment_discount" field. It is called by the builders before save.
+	EarlyPaymentDiscountValidator func(string) error
+	// DefaultAutoSend holds the default value on creation for the "auto_send" field.
+	DefaultAutoSend bool
+	// DefaultBrandColor holds the default value on creation for the "brand_color" field.
+	DefaultBrandColor string
+	// DefaultAccentColor holds the default value on creation for the "accent_color" field.
+	DefaultAccentColor string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -159,6 +201,32 @@ func NumberingSchemeValidator(ns NumberingScheme) error {
 		return nil
 	default:
 		return fmt.Errorf("account: invalid enum value for numbering_scheme field: %q", ns)
+	}
+}
+
+// PageSize defines the type for the "page_size" enum field.
+type PageSize string
+
+// PageSizeA4 is the default value of the PageSize enum.
+const DefaultPageSize = PageSizeA4
+
+// PageSize values.
+const (
+	PageSizeA4     PageSize = "A4"
+	PageSizeLetter PageSize = "LETTER"
+)
+
+func (ps PageSize) String() string {
+	return string(ps)
+}
+
+// PageSizeValidator is a validator for the "page_size" field enum values. It is called by the builders before save.
+func PageSizeValidator(ps PageSize) error {
+	switch ps {
+	case PageSizeA4, PageSizeLetter:
+		return nil
+	default:
+		return fmt.Errorf("account: invalid enum value for page_size field: %q", ps)
 	}
 }
 
@@ -250,6 +318,41 @@ func ByDefaultMemo(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDefaultMemo, opts...).ToFunc()
 }
 
+// ByPageSize orders the results by the page_size field.
+func ByPageSize(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPageSize, opts...).ToFunc()
+}
+
+// ByLatePaymentPenalty orders the results by the late_payment_penalty field.
+func ByLatePaymentPenalty(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLatePaymentPenalty, opts...).ToFunc()
+}
+
+// ByRecoveryIndemnity orders the results by the recovery_indemnity field.
+func ByRecoveryIndemnity(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRecoveryIndemnity, opts...).ToFunc()
+}
+
+// ByEarlyPaymentDiscount orders the results by the early_payment_discount field.
+func ByEarlyPaymentDiscount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEarlyPaymentDiscount, opts...).ToFunc()
+}
+
+// ByAutoSend orders the results by the auto_send field.
+func ByAutoSend(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAutoSend, opts...).ToFunc()
+}
+
+// ByBrandColor orders the results by the brand_color field.
+func ByBrandColor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBrandColor, opts...).ToFunc()
+}
+
+// ByAccentColor orders the results by the accent_color field.
+func ByAccentColor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccentColor, opts...).ToFunc()
+}
+
 // MarshalGQL implements graphql.Marshaler interface.
 func (e NumberingScheme) MarshalGQL(w io.Writer) {
 	io.WriteString(w, strconv.Quote(e.String()))
@@ -264,6 +367,24 @@ func (e *NumberingScheme) UnmarshalGQL(val interface{}) error {
 	*e = NumberingScheme(str)
 	if err := NumberingSchemeValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid NumberingScheme", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e PageSize) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *PageSize) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = PageSize(str)
+	if err := PageSizeValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid PageSize", str)
 	}
 	return nil
 }

@@ -139,6 +139,36 @@ func DefaultMemo(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldDefaultMemo, v))
 }
 
+// LatePaymentPenalty applies equality check predicate on the "late_payment_penalty" field. It's identical to LatePaymentPenaltyEQ.
+func LatePaymentPenalty(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldLatePaymentPenalty, v))
+}
+
+// RecoveryIndemnity applies equality check predicate on the "recovery_indemnity" field. It's identical to RecoveryIndemnityEQ.
+func RecoveryIndemnity(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldRecoveryIndemnity, v))
+}
+
+// EarlyPaymentDiscount applies equality check predicate on the "early_payment_discount" field. It's identical to EarlyPaymentDiscountEQ.
+func EarlyPaymentDiscount(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldEarlyPaymentDiscount, v))
+}
+
+// AutoSend applies equality check predicate on the "auto_send" field. It's identical to AutoSendEQ.
+func AutoSend(v bool) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldAutoSend, v))
+}
+
+// BrandColor applies equality check predicate on the "brand_color" field. It's identical to BrandColorEQ.
+func BrandColor(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldBrandColor, v))
+}
+
+// AccentColor applies equality check predicate on the "accent_color" field. It's identical to AccentColorEQ.
+func AccentColor(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldAccentColor, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldCreatedAt, v))
@@ -1067,6 +1097,371 @@ func DefaultMemoEqualFold(v string) predicate.Account {
 // DefaultMemoContainsFold applies the ContainsFold predicate on the "default_memo" field.
 func DefaultMemoContainsFold(v string) predicate.Account {
 	return predicate.Account(sql.FieldContainsFold(FieldDefaultMemo, v))
+}
+
+// DefaultCustomFieldsIsNil applies the IsNil predicate on the "default_custom_fields" field.
+func DefaultCustomFieldsIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldDefaultCustomFields))
+}
+
+// DefaultCustomFieldsNotNil applies the NotNil predicate on the "default_custom_fields" field.
+func DefaultCustomFieldsNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldDefaultCustomFields))
+}
+
+// PageSizeEQ applies the EQ predicate on the "page_size" field.
+func PageSizeEQ(v PageSize) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldPageSize, v))
+}
+
+// PageSizeNEQ applies the NEQ predicate on the "page_size" field.
+func PageSizeNEQ(v PageSize) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldPageSize, v))
+}
+
+// PageSizeIn applies the In predicate on the "page_size" field.
+func PageSizeIn(vs ...PageSize) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldPageSize, vs...))
+}
+
+// PageSizeNotIn applies the NotIn predicate on the "page_size" field.
+func PageSizeNotIn(vs ...PageSize) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldPageSize, vs...))
+}
+
+// LatePaymentPenaltyEQ applies the EQ predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldLatePaymentPenalty, v))
+}
+
+// LatePaymentPenaltyNEQ applies the NEQ predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldLatePaymentPenalty, v))
+}
+
+// LatePaymentPenaltyIn applies the In predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldLatePaymentPenalty, vs...))
+}
+
+// LatePaymentPenaltyNotIn applies the NotIn predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldLatePaymentPenalty, vs...))
+}
+
+// LatePaymentPenaltyGT applies the GT predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldLatePaymentPenalty, v))
+}
+
+// LatePaymentPenaltyGTE applies the GTE predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldLatePaymentPenalty, v))
+}
+
+// LatePaymentPenaltyLT applies the LT predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldLatePaymentPenalty, v))
+}
+
+// LatePaymentPenaltyLTE applies the LTE predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldLatePaymentPenalty, v))
+}
+
+// LatePaymentPenaltyContains applies the Contains predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldLatePaymentPenalty, v))
+}
+
+// LatePaymentPenaltyHasPrefix applies the HasPrefix predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldLatePaymentPenalty, v))
+}
+
+// LatePaymentPenaltyHasSuffix applies the HasSuffix predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldLatePaymentPenalty, v))
+}
+
+// LatePaymentPenaltyEqualFold applies the EqualFold predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldLatePaymentPenalty, v))
+}
+
+// LatePaymentPenaltyContainsFold applies the ContainsFold predicate on the "late_payment_penalty" field.
+func LatePaymentPenaltyContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldLatePaymentPenalty, v))
+}
+
+// RecoveryIndemnityEQ applies the EQ predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldRecoveryIndemnity, v))
+}
+
+// RecoveryIndemnityNEQ applies the NEQ predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldRecoveryIndemnity, v))
+}
+
+// RecoveryIndemnityIn applies the In predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldRecoveryIndemnity, vs...))
+}
+
+// RecoveryIndemnityNotIn applies the NotIn predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldRecoveryIndemnity, vs...))
+}
+
+// RecoveryIndemnityGT applies the GT predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldRecoveryIndemnity, v))
+}
+
+// RecoveryIndemnityGTE applies the GTE predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldRecoveryIndemnity, v))
+}
+
+// RecoveryIndemnityLT applies the LT predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldRecoveryIndemnity, v))
+}
+
+// RecoveryIndemnityLTE applies the LTE predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldRecoveryIndemnity, v))
+}
+
+// RecoveryIndemnityContains applies the Contains predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldRecoveryIndemnity, v))
+}
+
+// RecoveryIndemnityHasPrefix applies the HasPrefix predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldRecoveryIndemnity, v))
+}
+
+// RecoveryIndemnityHasSuffix applies the HasSuffix predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldRecoveryIndemnity, v))
+}
+
+// RecoveryIndemnityEqualFold applies the EqualFold predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldRecoveryIndemnity, v))
+}
+
+// RecoveryIndemnityContainsFold applies the ContainsFold predicate on the "recovery_indemnity" field.
+func RecoveryIndemnityContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldRecoveryIndemnity, v))
+}
+
+// EarlyPaymentDiscountEQ applies the EQ predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldEarlyPaymentDiscount, v))
+}
+
+// EarlyPaymentDiscountNEQ applies the NEQ predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldEarlyPaymentDiscount, v))
+}
+
+// EarlyPaymentDiscountIn applies the In predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldEarlyPaymentDiscount, vs...))
+}
+
+// EarlyPaymentDiscountNotIn applies the NotIn predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldEarlyPaymentDiscount, vs...))
+}
+
+// EarlyPaymentDiscountGT applies the GT predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldEarlyPaymentDiscount, v))
+}
+
+// EarlyPaymentDiscountGTE applies the GTE predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldEarlyPaymentDiscount, v))
+}
+
+// EarlyPaymentDiscountLT applies the LT predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldEarlyPaymentDiscount, v))
+}
+
+// EarlyPaymentDiscountLTE applies the LTE predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldEarlyPaymentDiscount, v))
+}
+
+// EarlyPaymentDiscountContains applies the Contains predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldEarlyPaymentDiscount, v))
+}
+
+// EarlyPaymentDiscountHasPrefix applies the HasPrefix predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldEarlyPaymentDiscount, v))
+}
+
+// EarlyPaymentDiscountHasSuffix applies the HasSuffix predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldEarlyPaymentDiscount, v))
+}
+
+// EarlyPaymentDiscountEqualFold applies the EqualFold predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldEarlyPaymentDiscount, v))
+}
+
+// EarlyPaymentDiscountContainsFold applies the ContainsFold predicate on the "early_payment_discount" field.
+func EarlyPaymentDiscountContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldEarlyPaymentDiscount, v))
+}
+
+// AutoSendEQ applies the EQ predicate on the "auto_send" field.
+func AutoSendEQ(v bool) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldAutoSend, v))
+}
+
+// AutoSendNEQ applies the NEQ predicate on the "auto_send" field.
+func AutoSendNEQ(v bool) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldAutoSend, v))
+}
+
+// BrandColorEQ applies the EQ predicate on the "brand_color" field.
+func BrandColorEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldBrandColor, v))
+}
+
+// BrandColorNEQ applies the NEQ predicate on the "brand_color" field.
+func BrandColorNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldBrandColor, v))
+}
+
+// BrandColorIn applies the In predicate on the "brand_color" field.
+func BrandColorIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldBrandColor, vs...))
+}
+
+// BrandColorNotIn applies the NotIn predicate on the "brand_color" field.
+func BrandColorNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldBrandColor, vs...))
+}
+
+// BrandColorGT applies the GT predicate on the "brand_color" field.
+func BrandColorGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldBrandColor, v))
+}
+
+// BrandColorGTE applies the GTE predicate on the "brand_color" field.
+func BrandColorGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldBrandColor, v))
+}
+
+// BrandColorLT applies the LT predicate on the "brand_color" field.
+func BrandColorLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldBrandColor, v))
+}
+
+// BrandColorLTE applies the LTE predicate on the "brand_color" field.
+func BrandColorLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldBrandColor, v))
+}
+
+// BrandColorContains applies the Contains predicate on the "brand_color" field.
+func BrandColorContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldBrandColor, v))
+}
+
+// BrandColorHasPrefix applies the HasPrefix predicate on the "brand_color" field.
+func BrandColorHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldBrandColor, v))
+}
+
+// BrandColorHasSuffix applies the HasSuffix predicate on the "brand_color" field.
+func BrandColorHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldBrandColor, v))
+}
+
+// BrandColorEqualFold applies the EqualFold predicate on the "brand_color" field.
+func BrandColorEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldBrandColor, v))
+}
+
+// BrandColorContainsFold applies the ContainsFold predicate on the "brand_color" field.
+func BrandColorContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldBrandColor, v))
+}
+
+// AccentColorEQ applies the EQ predicate on the "accent_color" field.
+func AccentColorEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldAccentColor, v))
+}
+
+// AccentColorNEQ applies the NEQ predicate on the "accent_color" field.
+func AccentColorNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldAccentColor, v))
+}
+
+// AccentColorIn applies the In predicate on the "accent_color" field.
+func AccentColorIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldAccentColor, vs...))
+}
+
+// AccentColorNotIn applies the NotIn predicate on the "accent_color" field.
+func AccentColorNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldAccentColor, vs...))
+}
+
+// AccentColorGT applies the GT predicate on the "accent_color" field.
+func AccentColorGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldAccentColor, v))
+}
+
+// AccentColorGTE applies the GTE predicate on the "accent_color" field.
+func AccentColorGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldAccentColor, v))
+}
+
+// AccentColorLT applies the LT predicate on the "accent_color" field.
+func AccentColorLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldAccentColor, v))
+}
+
+// AccentColorLTE applies the LTE predicate on the "accent_color" field.
+func AccentColorLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldAccentColor, v))
+}
+
+// AccentColorContains applies the Contains predicate on the "accent_color" field.
+func AccentColorContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldAccentColor, v))
+}
+
+// AccentColorHasPrefix applies the HasPrefix predicate on the "accent_color" field.
+func AccentColorHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldAccentColor, v))
+}
+
+// AccentColorHasSuffix applies the HasSuffix predicate on the "accent_color" field.
+func AccentColorHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldAccentColor, v))
+}
+
+// AccentColorEqualFold applies the EqualFold predicate on the "accent_color" field.
+func AccentColorEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldAccentColor, v))
+}
+
+// AccentColorContainsFold applies the ContainsFold predicate on the "accent_color" field.
+func AccentColorContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldAccentColor, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -53,6 +53,8 @@ const (
 	FieldBalance = "balance"
 	// FieldMetadata holds the string denoting the metadata field in the database.
 	FieldMetadata = "metadata"
+	// FieldInvoiceSettings holds the string denoting the invoice_settings field in the database.
+	FieldInvoiceSettings = "invoice_settings"
 	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
 	FieldDeletedAt = "deleted_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -106,6 +108,7 @@ var Columns = []string{
 	FieldInvoicePrefix,
 	FieldBalance,
 	FieldMetadata,
+	FieldInvoiceSettings,
 	FieldDeletedAt,
 }
 

@@ -796,6 +796,16 @@ func MetadataNotNil() predicate.Customer {
 	return predicate.Customer(sql.FieldNotNull(FieldMetadata))
 }
 
+// InvoiceSettingsIsNil applies the IsNil predicate on the "invoice_settings" field.
+func InvoiceSettingsIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldInvoiceSettings))
+}
+
+// InvoiceSettingsNotNil applies the NotNil predicate on the "invoice_settings" field.
+func InvoiceSettingsNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldInvoiceSettings))
+}
+
 // DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
 func DeletedAtEQ(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldDeletedAt, v))

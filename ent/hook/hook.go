@@ -45,6 +45,18 @@ func (f BalanceTransactionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BalanceTransactionMutation", m)
 }
 
+// The BrandImageFunc type is an adapter to allow the use of ordinary
+// function as BrandImage mutator.
+type BrandImageFunc func(context.Context, *ent.BrandImageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BrandImageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BrandImageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BrandImageMutation", m)
+}
+
 // The CustomerFunc type is an adapter to allow the use of ordinary
 // function as Customer mutator.
 type CustomerFunc func(context.Context, *ent.CustomerMutation) (ent.Value, error)

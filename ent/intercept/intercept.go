@@ -11,6 +11,7 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/idempotencykey"
@@ -159,6 +160,33 @@ func (f TraverseBalanceTransaction) Traverse(ctx context.Context, q ent.Query) e
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.BalanceTransactionQuery", q)
+}
+
+// The BrandImageFunc type is an adapter to allow the use of ordinary function as a Querier.
+type BrandImageFunc func(context.Context, *ent.BrandImageQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f BrandImageFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.BrandImageQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.BrandImageQuery", q)
+}
+
+// The TraverseBrandImage type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseBrandImage func(context.Context, *ent.BrandImageQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseBrandImage) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseBrandImage) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BrandImageQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.BrandImageQuery", q)
 }
 
 // The CustomerFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -440,6 +468,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
 	case *ent.BalanceTransactionQuery:
 		return &query[*ent.BalanceTransactionQuery, predicate.BalanceTransaction, balancetransaction.OrderOption]{typ: ent.TypeBalanceTransaction, tq: q}, nil
+	case *ent.BrandImageQuery:
+		return &query[*ent.BrandImageQuery, predicate.BrandImage, brandimage.OrderOption]{typ: ent.TypeBrandImage, tq: q}, nil
 	case *ent.CustomerQuery:
 		return &query[*ent.CustomerQuery, predicate.Customer, customer.OrderOption]{typ: ent.TypeCustomer, tq: q}, nil
 	case *ent.EmailMessageQuery:

@@ -77,6 +77,8 @@ const (
 	FieldCustomerSnapshot = "customer_snapshot"
 	// FieldIssuerSnapshot holds the string denoting the issuer_snapshot field in the database.
 	FieldIssuerSnapshot = "issuer_snapshot"
+	// FieldTerms holds the string denoting the terms field in the database.
+	FieldTerms = "terms"
 	// FieldFinalizedAt holds the string denoting the finalized_at field in the database.
 	FieldFinalizedAt = "finalized_at"
 	// FieldPaidAt holds the string denoting the paid_at field in the database.
@@ -188,6 +190,7 @@ var Columns = []string{
 	FieldTaxes,
 	FieldCustomerSnapshot,
 	FieldIssuerSnapshot,
+	FieldTerms,
 	FieldFinalizedAt,
 	FieldPaidAt,
 	FieldVoidedAt,

@@ -1331,6 +1331,16 @@ func IssuerSnapshotNotNil() predicate.Invoice {
 	return predicate.Invoice(sql.FieldNotNull(FieldIssuerSnapshot))
 }
 
+// TermsIsNil applies the IsNil predicate on the "terms" field.
+func TermsIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldTerms))
+}
+
+// TermsNotNil applies the NotNil predicate on the "terms" field.
+func TermsNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldTerms))
+}
+
 // FinalizedAtEQ applies the EQ predicate on the "finalized_at" field.
 func FinalizedAtEQ(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldFinalizedAt, v))

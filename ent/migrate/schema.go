@@ -67,6 +67,14 @@ var (
 		{Name: "default_days_until_due", Type: field.TypeInt, Default: 30},
 		{Name: "default_footer", Type: field.TypeString, Size: 5000, Default: ""},
 		{Name: "default_memo", Type: field.TypeString, Size: 1500, Default: ""},
+		{Name: "default_custom_fields", Type: field.TypeJSON, Nullable: true},
+		{Name: "page_size", Type: field.TypeEnum, Enums: []string{"A4", "LETTER"}, Default: "A4"},
+		{Name: "late_payment_penalty", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "recovery_indemnity", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "early_payment_discount", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "auto_send", Type: field.TypeBool, Default: false},
+		{Name: "brand_color", Type: field.TypeString, Default: ""},
+		{Name: "accent_color", Type: field.TypeString, Default: ""},
 	}
 	// AccountsTable holds the schema information for the "accounts" table.
 	AccountsTable = &schema.Table{
@@ -122,6 +130,40 @@ var (
 			},
 		},
 	}
+	// BrandImagesColumns holds the columns for the "brand_images" table.
+	BrandImagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"LOGO", "ICON"}},
+		{Name: "content_type", Type: field.TypeString},
+		{Name: "data", Type: field.TypeBytes},
+		{Name: "width", Type: field.TypeInt},
+		{Name: "height", Type: field.TypeInt},
+		{Name: "sha256", Type: field.TypeString},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// BrandImagesTable holds the schema information for the "brand_images" table.
+	BrandImagesTable = &schema.Table{
+		Name:       "brand_images",
+		Columns:    BrandImagesColumns,
+		PrimaryKey: []*schema.Column{BrandImagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "brand_images_accounts_account",
+				Columns:    []*schema.Column{BrandImagesColumns[9]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "brandimage_account_id_kind",
+				Unique:  true,
+				Columns: []*schema.Column{BrandImagesColumns[9], BrandImagesColumns[3]},
+			},
+		},
+	}
 	// CustomersColumns holds the columns for the "customers" table.
 	CustomersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -141,6 +183,7 @@ var (
 		{Name: "invoice_prefix", Type: field.TypeString},
 		{Name: "balance", Type: field.TypeInt64, Default: 0},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
+		{Name: "invoice_settings", Type: field.TypeJSON, Nullable: true},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 	}
@@ -152,7 +195,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_accounts_account",
-				Columns:    []*schema.Column{CustomersColumns[18]},
+				Columns:    []*schema.Column{CustomersColumns[19]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -161,17 +204,17 @@ var (
 			{
 				Name:    "customer_account_id_mode_invoice_prefix",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[18], CustomersColumns[3], CustomersColumns[14]},
+				Columns: []*schema.Column{CustomersColumns[19], CustomersColumns[3], CustomersColumns[14]},
 			},
 			{
 				Name:    "customer_account_id_mode_email",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[18], CustomersColumns[3], CustomersColumns[4]},
+				Columns: []*schema.Column{CustomersColumns[19], CustomersColumns[3], CustomersColumns[4]},
 			},
 			{
 				Name:    "customer_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[18], CustomersColumns[3], CustomersColumns[1]},
+				Columns: []*schema.Column{CustomersColumns[19], CustomersColumns[3], CustomersColumns[1]},
 			},
 		},
 	}
@@ -303,6 +346,7 @@ var (
 		{Name: "taxes", Type: field.TypeJSON, Nullable: true},
 		{Name: "customer_snapshot", Type: field.TypeJSON, Nullable: true},
 		{Name: "issuer_snapshot", Type: field.TypeJSON, Nullable: true},
+		{Name: "terms", Type: field.TypeJSON, Nullable: true},
 		{Name: "finalized_at", Type: field.TypeTime, Nullable: true},
 		{Name: "paid_at", Type: field.TypeTime, Nullable: true},
 		{Name: "voided_at", Type: field.TypeTime, Nullable: true},
@@ -324,19 +368,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_customers_invoices",
-				Columns:    []*schema.Column{InvoicesColumns[37]},
+				Columns:    []*schema.Column{InvoicesColumns[38]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_accounts_account",
-				Columns:    []*schema.Column{InvoicesColumns[38]},
+				Columns:    []*schema.Column{InvoicesColumns[39]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_invoices_revisions",
-				Columns:    []*schema.Column{InvoicesColumns[39]},
+				Columns:    []*schema.Column{InvoicesColumns[40]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -345,22 +389,22 @@ var (
 			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
-				Columns: []*schema.Column{InvoicesColumns[38], InvoicesColumns[3], InvoicesColumns[4]},
+				Columns: []*schema.Column{InvoicesColumns[39], InvoicesColumns[3], InvoicesColumns[4]},
 			},
 			{
 				Name:    "invoice_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[38], InvoicesColumns[3], InvoicesColumns[1]},
+				Columns: []*schema.Column{InvoicesColumns[39], InvoicesColumns[3], InvoicesColumns[1]},
 			},
 			{
 				Name:    "invoice_account_id_mode_status_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[38], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[39], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[9]},
 			},
 			{
 				Name:    "invoice_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[37]},
+				Columns: []*schema.Column{InvoicesColumns[38]},
 			},
 		},
 	}
@@ -662,6 +706,7 @@ var (
 		APIKeysTable,
 		AccountsTable,
 		BalanceTransactionsTable,
+		BrandImagesTable,
 		CustomersTable,
 		EmailMessagesTable,
 		IdempotencyKeysTable,
@@ -682,6 +727,7 @@ func init() {
 	BalanceTransactionsTable.ForeignKeys[0].RefTable = AccountsTable
 	BalanceTransactionsTable.ForeignKeys[1].RefTable = InvoicesTable
 	BalanceTransactionsTable.ForeignKeys[2].RefTable = CustomersTable
+	BrandImagesTable.ForeignKeys[0].RefTable = AccountsTable
 	CustomersTable.ForeignKeys[0].RefTable = AccountsTable
 	EmailMessagesTable.ForeignKeys[0].RefTable = AccountsTable
 	IdempotencyKeysTable.ForeignKeys[0].RefTable = AccountsTable

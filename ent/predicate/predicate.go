@@ -15,6 +15,9 @@ type Account func(*sql.Selector)
 // BalanceTransaction is the predicate function for balancetransaction builders.
 type BalanceTransaction func(*sql.Selector)
 
+// BrandImage is the predicate function for brandimage builders.
+type BrandImage func(*sql.Selector)
+
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 

@@ -182,6 +182,30 @@ func (f BalanceTransactionMutationRuleFunc) EvalMutation(ctx context.Context, m 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BalanceTransactionMutation", m)
 }
 
+// The BrandImageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type BrandImageQueryRuleFunc func(context.Context, *ent.BrandImageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f BrandImageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BrandImageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.BrandImageQuery", q)
+}
+
+// The BrandImageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type BrandImageMutationRuleFunc func(context.Context, *ent.BrandImageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f BrandImageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.BrandImageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BrandImageMutation", m)
+}
+
 // The CustomerQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type CustomerQueryRuleFunc func(context.Context, *ent.CustomerQuery) error

@@ -8,6 +8,7 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/idempotencykey"
@@ -176,6 +177,36 @@ func init() {
 	account.DefaultDefaultMemo = accountDescDefaultMemo.Default.(string)
 	// account.DefaultMemoValidator is a validator for the "default_memo" field. It is called by the builders before save.
 	account.DefaultMemoValidator = accountDescDefaultMemo.Validators[0].(func(string) error)
+	// accountDescLatePaymentPenalty is the schema descriptor for late_payment_penalty field.
+	accountDescLatePaymentPenalty := accountFields[17].Descriptor()
+	// account.DefaultLatePaymentPenalty holds the default value on creation for the late_payment_penalty field.
+	account.DefaultLatePaymentPenalty = accountDescLatePaymentPenalty.Default.(string)
+	// account.LatePaymentPenaltyValidator is a validator for the "late_payment_penalty" field. It is called by the builders before save.
+	account.LatePaymentPenaltyValidator = accountDescLatePaymentPenalty.Validators[0].(func(string) error)
+	// accountDescRecoveryIndemnity is the schema descriptor for recovery_indemnity field.
+	accountDescRecoveryIndemnity := accountFields[18].Descriptor()
+	// account.DefaultRecoveryIndemnity holds the default value on creation for the recovery_indemnity field.
+	account.DefaultRecoveryIndemnity = accountDescRecoveryIndemnity.Default.(string)
+	// account.RecoveryIndemnityValidator is a validator for the "recovery_indemnity" field. It is called by the builders before save.
+	account.RecoveryIndemnityValidator = accountDescRecoveryIndemnity.Validators[0].(func(string) error)
+	// accountDescEarlyPaymentDiscount is the schema descriptor for early_payment_discount field.
+	accountDescEarlyPaymentDiscount := accountFields[19].Descriptor()
+	// account.DefaultEarlyPaymentDiscount holds the default value on creation for the early_payment_discount field.
+	account.DefaultEarlyPaymentDiscount = accountDescEarlyPaymentDiscount.Default.(string)
+	// account.EarlyPaymentDiscountValidator is a validator for the "early_payment_discount" field. It is called by the builders before save.
+	account.EarlyPaymentDiscountValidator = accountDescEarlyPaymentDiscount.Validators[0].(func(string) error)
+	// accountDescAutoSend is the schema descriptor for auto_send field.
+	accountDescAutoSend := accountFields[20].Descriptor()
+	// account.DefaultAutoSend holds the default value on creation for the auto_send field.
+	account.DefaultAutoSend = accountDescAutoSend.Default.(bool)
+	// accountDescBrandColor is the schema descriptor for brand_color field.
+	accountDescBrandColor := accountFields[21].Descriptor()
+	// account.DefaultBrandColor holds the default value on creation for the brand_color field.
+	account.DefaultBrandColor = accountDescBrandColor.Default.(string)
+	// accountDescAccentColor is the schema descriptor for accent_color field.
+	accountDescAccentColor := accountFields[22].Descriptor()
+	// account.DefaultAccentColor holds the default value on creation for the accent_color field.
+	account.DefaultAccentColor = accountDescAccentColor.Default.(string)
 	// accountDescID is the schema descriptor for id field.
 	accountDescID := accountMixinFields0[0].Descriptor()
 	// account.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -231,6 +262,48 @@ func init() {
 	// balancetransaction.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	balancetransaction.IDValidator = func() func(string) error {
 		validators := balancetransactionDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	brandimageMixin := schema.BrandImage{}.Mixin()
+	brandimage.Policy = privacy.NewPolicies(schema.BrandImage{})
+	brandimage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := brandimage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	brandimageMixinHooks0 := brandimageMixin[0].Hooks()
+	brandimageMixinHooks1 := brandimageMixin[1].Hooks()
+
+	brandimage.Hooks[1] = brandimageMixinHooks0[0]
+
+	brandimage.Hooks[2] = brandimageMixinHooks1[0]
+	brandimageMixinFields0 := brandimageMixin[0].Fields()
+	_ = brandimageMixinFields0
+	brandimageFields := schema.BrandImage{}.Fields()
+	_ = brandimageFields
+	// brandimageDescAccountID is the schema descriptor for account_id field.
+	brandimageDescAccountID := brandimageFields[0].Descriptor()
+	// brandimage.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	brandimage.AccountIDValidator = brandimageDescAccountID.Validators[0].(func(string) error)
+	// brandimageDescID is the schema descriptor for id field.
+	brandimageDescID := brandimageMixinFields0[0].Descriptor()
+	// brandimage.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	brandimage.IDValidator = func() func(string) error {
+		validators := brandimageDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

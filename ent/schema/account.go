@@ -41,6 +41,14 @@ func (Account) Fields() []ent.Field {
 		field.Int("default_days_until_due").Default(30).Comment("Days until due for send_invoice invoices that set neither a due date nor days until due."),
 		field.String("default_footer").Default("").MaxRuneLen(5000).Comment("Footer copied onto new invoices."),
 		field.String("default_memo").Default("").MaxRuneLen(1500).Comment("Memo copied onto new invoices."),
+		field.JSON("default_custom_fields", []values.CustomField{}).Optional().Comment("Custom fields copied onto new invoices."),
+		field.Enum("page_size").NamedValues("A4", "A4", "Letter", "LETTER").Default("A4").Comment("PDF page size."),
+		field.String("late_payment_penalty").Default("").MaxRuneLen(500).Comment("Late-payment penalty rate as printed; empty prints the legal default for French sellers."),
+		field.String("recovery_indemnity").Default("").MaxRuneLen(200).Comment("Fixed recovery indemnity as printed; empty prints the legal default (40 €) for French sellers."),
+		field.String("early_payment_discount").Default("").MaxRuneLen(500).Comment("Early-payment discount wording; empty prints that none is granted when penalties are printed."),
+		field.Bool("auto_send").Default(false).Comment("Email invoices to the customer when they are finalized, unless finalization says otherwise."),
+		field.String("brand_color").Default("").Comment("Brand colour, #rrggbb; empty is Remit's default."),
+		field.String("accent_color").Default("").Comment("Accent colour, #rrggbb; empty is Remit's default."),
 	}
 }
 
@@ -48,8 +56,11 @@ func (Account) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }
 
-func (Account) Policy() ent.Policy {
-	own := func(ctx context.Context, target any) error {
+// ownedBy scopes a query or mutation to the viewer's account through
+// column, whatever the mode: account settings and branding are shared by
+// test and live.
+func ownedBy(column string) func(context.Context, any) error {
+	return func(ctx context.Context, target any) error {
 		v, ok := viewer.FromContext(ctx)
 		if !ok {
 			return privacy.Denyf("no viewer in context")
@@ -58,9 +69,13 @@ func (Account) Policy() ent.Policy {
 		if !ok {
 			return privacy.Denyf("cannot scope %T", target)
 		}
-		w.WhereP(sql.FieldEQ("id", v.AccountID))
+		w.WhereP(sql.FieldEQ(column, v.AccountID))
 		return privacy.Allow
 	}
+}
+
+func (Account) Policy() ent.Policy {
+	own := ownedBy("id")
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			queryRule(func(ctx context.Context, q ent.Query) error {
@@ -82,4 +97,9 @@ func (Account) Policy() ent.Policy {
 			privacy.AlwaysDenyRule(),
 		},
 	}
+}
+
+func viewerOf(ctx context.Context) (string, bool) {
+	v, ok := viewer.FromContext(ctx)
+	return v.AccountID, ok
 }

@@ -33,6 +33,7 @@ func (Customer) Fields() []ent.Field {
 		field.String("invoice_prefix").NotEmpty().Comment("Prefix of this customer's invoice numbers with per-customer numbering."),
 		field.Int64("balance").Default(0).Comment("Credit balance in minor units: negative is credit owed to the customer, positive is owed by the customer."),
 		field.JSON("metadata", map[string]string{}).Optional().Comment("Free key/value pairs."),
+		field.JSON("invoice_settings", values.InvoiceSettings{}).Optional().Comment("Overrides of the account's invoice template."),
 		field.Time("deleted_at").Optional().Nillable().Comment("Set when deleted while invoices still reference it."),
 	}
 }

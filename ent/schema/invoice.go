@@ -55,6 +55,7 @@ func (Invoice) Fields() []ent.Field {
 		// Snapshots taken at finalization.
 		field.JSON("customer_snapshot", &values.Party{}).Optional(),
 		field.JSON("issuer_snapshot", &values.Party{}).Optional(),
+		field.JSON("terms", values.InvoiceTerms{}).Optional(),
 		field.Time("finalized_at").Optional().Nillable(),
 		field.Time("paid_at").Optional().Nillable(),
 		field.Time("voided_at").Optional().Nillable(),

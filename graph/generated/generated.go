@@ -18,6 +18,7 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/invoice"
@@ -42,7 +43,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Account() AccountResolver
 	BalanceTransaction() BalanceTransactionResolver
+	BrandImage() BrandImageResolver
 	Customer() CustomerResolver
+	CustomerInvoiceSettings() CustomerInvoiceSettingsResolver
 	Discount() DiscountResolver
 	Invoice() InvoiceResolver
 	InvoiceLine() InvoiceLineResolver
@@ -67,24 +70,34 @@ type ComplexityRoot struct {
 	}
 
 	Account struct {
-		Address             func(childComplexity int) int
-		Country             func(childComplexity int) int
-		CreatedAt           func(childComplexity int) int
-		DefaultCurrency     func(childComplexity int) int
-		DefaultDaysUntilDue func(childComplexity int) int
-		DefaultFooter       func(childComplexity int) int
-		DefaultMemo         func(childComplexity int) int
-		Email               func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		InvoicePrefix       func(childComplexity int) int
-		LegalName           func(childComplexity int) int
-		Mode                func(childComplexity int) int
-		Name                func(childComplexity int) int
-		NumberingScheme     func(childComplexity int) int
-		Phone               func(childComplexity int) int
-		Siren               func(childComplexity int) int
-		Siret               func(childComplexity int) int
-		VatNumber           func(childComplexity int) int
+		AccentColor          func(childComplexity int) int
+		Address              func(childComplexity int) int
+		AutoSend             func(childComplexity int) int
+		BrandColor           func(childComplexity int) int
+		Country              func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		DefaultCurrency      func(childComplexity int) int
+		DefaultCustomFields  func(childComplexity int) int
+		DefaultDaysUntilDue  func(childComplexity int) int
+		DefaultFooter        func(childComplexity int) int
+		DefaultMemo          func(childComplexity int) int
+		EarlyPaymentDiscount func(childComplexity int) int
+		Email                func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		Icon                 func(childComplexity int) int
+		InvoicePrefix        func(childComplexity int) int
+		LatePaymentPenalty   func(childComplexity int) int
+		LegalName            func(childComplexity int) int
+		Logo                 func(childComplexity int) int
+		Mode                 func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		NumberingScheme      func(childComplexity int) int
+		PageSize             func(childComplexity int) int
+		Phone                func(childComplexity int) int
+		RecoveryIndemnity    func(childComplexity int) int
+		Siren                func(childComplexity int) int
+		Siret                func(childComplexity int) int
+		VatNumber            func(childComplexity int) int
 	}
 
 	AccountUpdatePayload struct {
@@ -122,6 +135,15 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	BrandImage struct {
+		ContentType func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		DataURL     func(childComplexity int) int
+		Height      func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Width       func(childComplexity int) int
+	}
+
 	CustomField struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -139,6 +161,7 @@ type ComplexityRoot struct {
 		Email               func(childComplexity int) int
 		ID                  func(childComplexity int) int
 		InvoicePrefix       func(childComplexity int) int
+		InvoiceSettings     func(childComplexity int) int
 		Invoices            func(childComplexity int, first int, after *entgql.Cursor[string]) int
 		Metadata            func(childComplexity int) int
 		Name                func(childComplexity int) int
@@ -175,6 +198,15 @@ type ComplexityRoot struct {
 	CustomerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CustomerInvoiceSettings struct {
+		AutoSend     func(childComplexity int) int
+		CustomFields func(childComplexity int) int
+		DaysUntilDue func(childComplexity int) int
+		Footer       func(childComplexity int) int
+		Memo         func(childComplexity int) int
+		PageSize     func(childComplexity int) int
 	}
 
 	CustomerUpdatePayload struct {
@@ -336,6 +368,8 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AccountImageRemove       func(childComplexity int, input model.AccountImageRemoveInput) int
+		AccountImageSet          func(childComplexity int, input model.AccountImageSetInput) int
 		AccountUpdate            func(childComplexity int, input model.AccountUpdateInput) int
 		CustomerBalanceAdjust    func(childComplexity int, input model.CustomerBalanceAdjustInput) int
 		CustomerCreate           func(childComplexity int, input model.CustomerCreateInput) int
@@ -344,7 +378,7 @@ type ComplexityRoot struct {
 		InvoiceCreate            func(childComplexity int, input model.InvoiceCreateInput) int
 		InvoiceDelete            func(childComplexity int, input model.InvoiceIDInput) int
 		InvoiceDuplicate         func(childComplexity int, input model.InvoiceIDInput) int
-		InvoiceFinalize          func(childComplexity int, input model.InvoiceIDInput) int
+		InvoiceFinalize          func(childComplexity int, input model.InvoiceFinalizeInput) int
 		InvoiceHostedLinkRenew   func(childComplexity int, input model.InvoiceIDInput) int
 		InvoiceLineAdd           func(childComplexity int, input model.InvoiceLineAddInput) int
 		InvoiceLineRemove        func(childComplexity int, input model.InvoiceLineRemoveInput) int
@@ -529,11 +563,16 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type AccountResolver interface {
+	Logo(ctx context.Context, obj *ent.Account) (*ent.BrandImage, error)
+	Icon(ctx context.Context, obj *ent.Account) (*ent.BrandImage, error)
 	Mode(ctx context.Context, obj *ent.Account) (viewer.Mode, error)
 }
 type BalanceTransactionResolver interface {
 	Amount(ctx context.Context, obj *ent.BalanceTransaction) (*model.Money, error)
 	EndingBalance(ctx context.Context, obj *ent.BalanceTransaction) (*model.Money, error)
+}
+type BrandImageResolver interface {
+	DataURL(ctx context.Context, obj *ent.BrandImage) (string, error)
 }
 type CustomerResolver interface {
 	CurrencyLocked(ctx context.Context, obj *ent.Customer) (bool, error)
@@ -542,6 +581,10 @@ type CustomerResolver interface {
 
 	Invoices(ctx context.Context, obj *ent.Customer, first int, after *entgql.Cursor[string]) (*ent.InvoiceConnection, error)
 	BalanceTransactions(ctx context.Context, obj *ent.Customer, first int, after *entgql.Cursor[string]) (*ent.BalanceTransactionConnection, error)
+}
+type CustomerInvoiceSettingsResolver interface {
+	CustomFields(ctx context.Context, obj *values.InvoiceSettings) ([]*values.CustomField, error)
+	PageSize(ctx context.Context, obj *values.InvoiceSettings) (*account.PageSize, error)
 }
 type DiscountResolver interface {
 	AmountOffMinor(ctx context.Context, obj *values.Discount) (*string, error)
@@ -594,6 +637,8 @@ type InvoiceTransitionResolver interface {
 }
 type MutationResolver interface {
 	AccountUpdate(ctx context.Context, input model.AccountUpdateInput) (*model.AccountUpdatePayload, error)
+	AccountImageSet(ctx context.Context, input model.AccountImageSetInput) (*model.AccountUpdatePayload, error)
+	AccountImageRemove(ctx context.Context, input model.AccountImageRemoveInput) (*model.AccountUpdatePayload, error)
 	CustomerCreate(ctx context.Context, input model.CustomerCreateInput) (*model.CustomerCreatePayload, error)
 	CustomerUpdate(ctx context.Context, input model.CustomerUpdateInput) (*model.CustomerUpdatePayload, error)
 	CustomerDelete(ctx context.Context, input model.CustomerDeleteInput) (*model.CustomerDeletePayload, error)
@@ -609,7 +654,7 @@ type MutationResolver interface {
 	InvoiceLineAdd(ctx context.Context, input model.InvoiceLineAddInput) (*model.InvoicePayload, error)
 	InvoiceLineUpdate(ctx context.Context, input model.InvoiceLineUpdateInput) (*model.InvoicePayload, error)
 	InvoiceLineRemove(ctx context.Context, input model.InvoiceLineRemoveInput) (*model.InvoicePayload, error)
-	InvoiceFinalize(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
+	InvoiceFinalize(ctx context.Context, input model.InvoiceFinalizeInput) (*model.InvoicePayload, error)
 	InvoiceVoid(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceMarkUncollectible(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceMarkPaid(ctx context.Context, input model.InvoiceMarkPaidInput) (*model.InvoicePayload, error)
@@ -692,12 +737,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.APIKey.RevokedAt(childComplexity), true
 
+	case "Account.accentColor":
+		if e.ComplexityRoot.Account.AccentColor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.AccentColor(childComplexity), true
 	case "Account.address":
 		if e.ComplexityRoot.Account.Address == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.Address(childComplexity), true
+	case "Account.autoSend":
+		if e.ComplexityRoot.Account.AutoSend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.AutoSend(childComplexity), true
+	case "Account.brandColor":
+		if e.ComplexityRoot.Account.BrandColor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.BrandColor(childComplexity), true
 	case "Account.country":
 		if e.ComplexityRoot.Account.Country == nil {
 			break
@@ -716,6 +779,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.DefaultCurrency(childComplexity), true
+	case "Account.defaultCustomFields":
+		if e.ComplexityRoot.Account.DefaultCustomFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.DefaultCustomFields(childComplexity), true
 	case "Account.defaultDaysUntilDue":
 		if e.ComplexityRoot.Account.DefaultDaysUntilDue == nil {
 			break
@@ -734,6 +803,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.DefaultMemo(childComplexity), true
+	case "Account.earlyPaymentDiscount":
+		if e.ComplexityRoot.Account.EarlyPaymentDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.EarlyPaymentDiscount(childComplexity), true
 	case "Account.email":
 		if e.ComplexityRoot.Account.Email == nil {
 			break
@@ -746,18 +821,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.ID(childComplexity), true
+	case "Account.icon":
+		if e.ComplexityRoot.Account.Icon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Icon(childComplexity), true
 	case "Account.invoicePrefix":
 		if e.ComplexityRoot.Account.InvoicePrefix == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.InvoicePrefix(childComplexity), true
+	case "Account.latePaymentPenalty":
+		if e.ComplexityRoot.Account.LatePaymentPenalty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.LatePaymentPenalty(childComplexity), true
 	case "Account.legalName":
 		if e.ComplexityRoot.Account.LegalName == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.LegalName(childComplexity), true
+	case "Account.logo":
+		if e.ComplexityRoot.Account.Logo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Logo(childComplexity), true
 	case "Account.mode":
 		if e.ComplexityRoot.Account.Mode == nil {
 			break
@@ -776,12 +869,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.NumberingScheme(childComplexity), true
+	case "Account.pageSize":
+		if e.ComplexityRoot.Account.PageSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.PageSize(childComplexity), true
 	case "Account.phone":
 		if e.ComplexityRoot.Account.Phone == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.Phone(childComplexity), true
+	case "Account.recoveryIndemnity":
+		if e.ComplexityRoot.Account.RecoveryIndemnity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.RecoveryIndemnity(childComplexity), true
 	case "Account.siren":
 		if e.ComplexityRoot.Account.Siren == nil {
 			break
@@ -926,6 +1031,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BalanceTransactionEdge.Node(childComplexity), true
 
+	case "BrandImage.contentType":
+		if e.ComplexityRoot.BrandImage.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandImage.ContentType(childComplexity), true
+	case "BrandImage.createdAt":
+		if e.ComplexityRoot.BrandImage.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandImage.CreatedAt(childComplexity), true
+	case "BrandImage.dataUrl":
+		if e.ComplexityRoot.BrandImage.DataURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandImage.DataURL(childComplexity), true
+	case "BrandImage.height":
+		if e.ComplexityRoot.BrandImage.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandImage.Height(childComplexity), true
+	case "BrandImage.kind":
+		if e.ComplexityRoot.BrandImage.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandImage.Kind(childComplexity), true
+	case "BrandImage.width":
+		if e.ComplexityRoot.BrandImage.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BrandImage.Width(childComplexity), true
+
 	case "CustomField.name":
 		if e.ComplexityRoot.CustomField.Name == nil {
 			break
@@ -1010,6 +1152,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.InvoicePrefix(childComplexity), true
+	case "Customer.invoiceSettings":
+		if e.ComplexityRoot.Customer.InvoiceSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.InvoiceSettings(childComplexity), true
 	case "Customer.invoices":
 		if e.ComplexityRoot.Customer.Invoices == nil {
 			break
@@ -1146,6 +1294,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
+	case "CustomerInvoiceSettings.autoSend":
+		if e.ComplexityRoot.CustomerInvoiceSettings.AutoSend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerInvoiceSettings.AutoSend(childComplexity), true
+	case "CustomerInvoiceSettings.customFields":
+		if e.ComplexityRoot.CustomerInvoiceSettings.CustomFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerInvoiceSettings.CustomFields(childComplexity), true
+	case "CustomerInvoiceSettings.daysUntilDue":
+		if e.ComplexityRoot.CustomerInvoiceSettings.DaysUntilDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerInvoiceSettings.DaysUntilDue(childComplexity), true
+	case "CustomerInvoiceSettings.footer":
+		if e.ComplexityRoot.CustomerInvoiceSettings.Footer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerInvoiceSettings.Footer(childComplexity), true
+	case "CustomerInvoiceSettings.memo":
+		if e.ComplexityRoot.CustomerInvoiceSettings.Memo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerInvoiceSettings.Memo(childComplexity), true
+	case "CustomerInvoiceSettings.pageSize":
+		if e.ComplexityRoot.CustomerInvoiceSettings.PageSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerInvoiceSettings.PageSize(childComplexity), true
 
 	case "CustomerUpdatePayload.customer":
 		if e.ComplexityRoot.CustomerUpdatePayload.Customer == nil {
@@ -1845,6 +2030,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.MinorUnits(childComplexity), true
 
+	case "Mutation.accountImageRemove":
+		if e.ComplexityRoot.Mutation.AccountImageRemove == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_accountImageRemove_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AccountImageRemove(childComplexity, args["input"].(model.AccountImageRemoveInput)), true
+	case "Mutation.accountImageSet":
+		if e.ComplexityRoot.Mutation.AccountImageSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_accountImageSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AccountImageSet(childComplexity, args["input"].(model.AccountImageSetInput)), true
 	case "Mutation.accountUpdate":
 		if e.ComplexityRoot.Mutation.AccountUpdate == nil {
 			break
@@ -1943,7 +2150,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.InvoiceFinalize(childComplexity, args["input"].(model.InvoiceIDInput)), true
+		return e.ComplexityRoot.Mutation.InvoiceFinalize(childComplexity, args["input"].(model.InvoiceFinalizeInput)), true
 	case "Mutation.invoiceHostedLinkRenew":
 		if e.ComplexityRoot.Mutation.InvoiceHostedLinkRenew == nil {
 			break
@@ -2783,6 +2990,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputAccountImageRemoveInput,
+		ec.unmarshalInputAccountImageSetInput,
 		ec.unmarshalInputAccountUpdateInput,
 		ec.unmarshalInputAddressInput,
 		ec.unmarshalInputCustomFieldInput,
@@ -2791,11 +3000,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCustomerDeleteInput,
 		ec.unmarshalInputCustomerFilter,
 		ec.unmarshalInputCustomerInput,
+		ec.unmarshalInputCustomerInvoiceSettingsInput,
 		ec.unmarshalInputCustomerOrder,
 		ec.unmarshalInputCustomerUpdateInput,
 		ec.unmarshalInputDiscountInput,
 		ec.unmarshalInputInvoiceCreateInput,
 		ec.unmarshalInputInvoiceFilter,
+		ec.unmarshalInputInvoiceFinalizeInput,
 		ec.unmarshalInputInvoiceIDInput,
 		ec.unmarshalInputInvoiceLineAddInput,
 		ec.unmarshalInputInvoiceLineInput,
@@ -2925,6 +3136,26 @@ type Account implements Node {
   defaultFooter: String!
   "Memo copied onto new invoices."
   defaultMemo: String!
+  "Custom fields copied onto new invoices (a customer's own replace them)."
+  defaultCustomFields: [CustomField!]!
+  "PDF page size."
+  pageSize: PageSize!
+  "Late-payment penalty rate as printed on invoices; empty prints the legal default for French sellers."
+  latePaymentPenalty: String!
+  "Fixed recovery indemnity as printed; empty prints the legal default (40 €) for French sellers."
+  recoveryIndemnity: String!
+  "Early-payment discount wording; empty prints that none is granted, when penalties are printed."
+  earlyPaymentDiscount: String!
+  "Whether invoices are emailed to the customer when finalized (invoiceFinalize's send overrides it)."
+  autoSend: Boolean!
+  "Brand colour (#rrggbb) of documents, pages and emails; empty is Remit's default."
+  brandColor: String!
+  "Accent colour (#rrggbb); empty is Remit's default."
+  accentColor: String!
+  "The logo heading invoices, the hosted page and the portal."
+  logo: BrandImage
+  "The square icon of the portal and the hosted page."
+  icon: BrandImage
   "The mode of the key making this request."
   mode: Mode!
   "When the account was created."
@@ -2940,6 +3171,64 @@ enum NumberingScheme {
   ACCOUNT
   "One sequence per customer, behind the customer's own prefix."
   CUSTOMER
+}
+
+"""
+PDF page size.
+"""
+enum PageSize {
+  "ISO A4, 210 × 297 mm."
+  A4
+  "US Letter, 8.5 × 11 in."
+  LETTER
+}
+
+"""
+What a brand image is for.
+"""
+enum BrandImageKind {
+  "The logo heading documents: PNG, JPEG or SVG, at least 32 px a side."
+  LOGO
+  "The square icon: at least 128 × 128 px."
+  ICON
+}
+
+"""
+An account's logo or icon.
+"""
+type BrandImage {
+  "What it is for."
+  kind: BrandImageKind!
+  "image/png, image/jpeg or image/svg+xml."
+  contentType: String!
+  "Width in pixels (the viewBox width for SVG)."
+  width: Int!
+  "Height in pixels (the viewBox height for SVG)."
+  height: Int!
+  "The image inline as a data: URL."
+  dataUrl: String!
+  "When it was uploaded."
+  createdAt: Time!
+}
+
+"""
+Input of accountImageSet.
+"""
+input AccountImageSetInput {
+  "Logo or icon."
+  kind: BrandImageKind!
+  "The declared type: image/png, image/jpeg or image/svg+xml; it must match the data."
+  contentType: String!
+  "The file, base64-encoded (standard alphabet); at most 512 KB decoded."
+  data: String!
+}
+
+"""
+Input of accountImageRemove.
+"""
+input AccountImageRemoveInput {
+  "Logo or icon."
+  kind: BrandImageKind!
 }
 
 """
@@ -2994,6 +3283,22 @@ input AccountUpdateInput {
   defaultFooter: String
   "Default memo."
   defaultMemo: String
+  "Default custom fields (at most 4); replaces the list."
+  defaultCustomFields: [CustomFieldInput!]
+  "PDF page size."
+  pageSize: PageSize
+  "Late-payment penalty rate as printed, e.g. \"3 × the legal interest rate\" (at most 500 characters)."
+  latePaymentPenalty: String
+  "Fixed recovery indemnity as printed, e.g. \"40 €\" (at most 200 characters)."
+  recoveryIndemnity: String
+  "Early-payment discount wording (at most 500 characters)."
+  earlyPaymentDiscount: String
+  "Email invoices when they are finalized."
+  autoSend: Boolean
+  "Brand colour, #rgb or #rrggbb; empty resets to the default."
+  brandColor: String
+  "Accent colour, #rgb or #rrggbb; empty resets to the default."
+  accentColor: String
 }
 
 """
@@ -3147,6 +3452,12 @@ enum UserErrorCode {
   INACTIVE
   "Another customer already has this email (a warning, not an error)."
   DUPLICATE_EMAIL
+  "An image is unreadable, of a type other than PNG, JPEG or SVG, or of the wrong dimensions."
+  INVALID_IMAGE
+  "An image is larger than 512 KB."
+  IMAGE_TOO_LARGE
+  "A colour is not #rgb or #rrggbb."
+  INVALID_COLOR
 }
 
 """
@@ -3571,6 +3882,8 @@ type Customer implements Node {
   balance: Money
   "Free key/value pairs."
   metadata: Metadata!
+  "Overrides of the account's invoice template."
+  invoiceSettings: CustomerInvoiceSettings!
   "When the customer was created."
   createdAt: Time!
   "Set when the customer was deleted but is kept because issued invoices reference it."
@@ -3745,6 +4058,46 @@ input CustomerInput {
   invoicePrefix: String
   "Free key/value pairs (merged on update)."
   metadata: Metadata
+  "Overrides of the account's invoice template; replaces the current overrides as a whole."
+  invoiceSettings: CustomerInvoiceSettingsInput
+}
+
+"""
+A customer's overrides of the account's invoice template; a null field
+uses the account's setting.
+"""
+type CustomerInvoiceSettings {
+  "Memo of this customer's new invoices."
+  memo: String
+  "Footer of this customer's new invoices."
+  footer: String
+  "Payment terms: days until due."
+  daysUntilDue: Int
+  "Custom fields of this customer's new invoices, e.g. their purchase-order number; null inherits the account's."
+  customFields: [CustomField!]
+  "PDF page size."
+  pageSize: PageSize
+  "Whether this customer's invoices are emailed when finalized."
+  autoSend: Boolean
+}
+
+"""
+A customer's overrides of the account's invoice template; omit a field to
+use the account's setting.
+"""
+input CustomerInvoiceSettingsInput {
+  "Memo (at most 1500 characters)."
+  memo: String
+  "Footer (at most 5000 characters)."
+  footer: String
+  "Days until due (0–3650)."
+  daysUntilDue: Int
+  "Custom fields (at most 4); an empty list prints none."
+  customFields: [CustomFieldInput!]
+  "PDF page size."
+  pageSize: PageSize
+  "Email invoices when finalized."
+  autoSend: Boolean
 }
 
 """
@@ -3957,6 +4310,18 @@ extend type Query {
 extend type Mutation {
   "Email an open invoice to its customer (and extra recipients), with its PDF and hosted-page link, now or at sendAt; delivery goes through the outbox."
   invoiceSend("What to do; see the input type." input: InvoiceSendInput!): InvoiceSendPayload!
+}
+
+"""
+Input of invoiceFinalize.
+"""
+input InvoiceFinalizeInput {
+  "The draft."
+  id: ID!
+  "Email the invoice once issued (for a revision, an \"invoice updated\" email); omitted follows the template's autoSend, which skips customers without an email."
+  send: Boolean
+  "Recipients besides the customer's email, when sending."
+  to: [String!]
 }
 `, BuiltIn: false},
 	{Name: "../schema/invoice.graphql", Input: `"""
@@ -4572,6 +4937,10 @@ does everything or writes nothing and explains why in ` + "`" + `userErrors` + "
 type Mutation {
   "Change the account's identity and invoicing settings."
   accountUpdate("What to do; see the input type." input: AccountUpdateInput!): AccountUpdatePayload!
+  "Upload the account's logo or icon, replacing the current one."
+  accountImageSet("What to do; see the input type." input: AccountImageSetInput!): AccountUpdatePayload!
+  "Remove the account's logo or icon."
+  accountImageRemove("What to do; see the input type." input: AccountImageRemoveInput!): AccountUpdatePayload!
   "Create a customer."
   customerCreate("What to do; see the input type." input: CustomerCreateInput!): CustomerCreatePayload!
   "Change a customer."
@@ -4603,7 +4972,7 @@ type Mutation {
   "Remove a line of a draft."
   invoiceLineRemove("What to do; see the input type." input: InvoiceLineRemoveInput!): InvoicePayload!
   "Issue a draft: assign its number, freeze its details, apply the customer's balance."
-  invoiceFinalize("What to do; see the input type." input: InvoiceIDInput!): InvoicePayload!
+  invoiceFinalize("What to do; see the input type." input: InvoiceFinalizeInput!): InvoicePayload!
   "Cancel an open or uncollectible invoice."
   invoiceVoid("What to do; see the input type." input: InvoiceIDInput!): InvoicePayload!
   "Record that an open invoice will probably not be paid."
@@ -4679,6 +5048,26 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_defaultFooter(ctx, field)
 	case "defaultMemo":
 		return ec.fieldContext_Account_defaultMemo(ctx, field)
+	case "defaultCustomFields":
+		return ec.fieldContext_Account_defaultCustomFields(ctx, field)
+	case "pageSize":
+		return ec.fieldContext_Account_pageSize(ctx, field)
+	case "latePaymentPenalty":
+		return ec.fieldContext_Account_latePaymentPenalty(ctx, field)
+	case "recoveryIndemnity":
+		return ec.fieldContext_Account_recoveryIndemnity(ctx, field)
+	case "earlyPaymentDiscount":
+		return ec.fieldContext_Account_earlyPaymentDiscount(ctx, field)
+	case "autoSend":
+		return ec.fieldContext_Account_autoSend(ctx, field)
+	case "brandColor":
+		return ec.fieldContext_Account_brandColor(ctx, field)
+	case "accentColor":
+		return ec.fieldContext_Account_accentColor(ctx, field)
+	case "logo":
+		return ec.fieldContext_Account_logo(ctx, field)
+	case "icon":
+		return ec.fieldContext_Account_icon(ctx, field)
 	case "mode":
 		return ec.fieldContext_Account_mode(ctx, field)
 	case "createdAt":
@@ -4757,6 +5146,24 @@ func (ec *executionContext) childFields_BalanceTransactionEdge(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type BalanceTransactionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_BrandImage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_BrandImage_kind(ctx, field)
+	case "contentType":
+		return ec.fieldContext_BrandImage_contentType(ctx, field)
+	case "width":
+		return ec.fieldContext_BrandImage_width(ctx, field)
+	case "height":
+		return ec.fieldContext_BrandImage_height(ctx, field)
+	case "dataUrl":
+		return ec.fieldContext_BrandImage_dataUrl(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_BrandImage_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BrandImage", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -4799,6 +5206,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_balance(ctx, field)
 	case "metadata":
 		return ec.fieldContext_Customer_metadata(ctx, field)
+	case "invoiceSettings":
+		return ec.fieldContext_Customer_invoiceSettings(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Customer_createdAt(ctx, field)
 	case "deletedAt":
@@ -4865,6 +5274,24 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 		return ec.fieldContext_CustomerEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerInvoiceSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "memo":
+		return ec.fieldContext_CustomerInvoiceSettings_memo(ctx, field)
+	case "footer":
+		return ec.fieldContext_CustomerInvoiceSettings_footer(ctx, field)
+	case "daysUntilDue":
+		return ec.fieldContext_CustomerInvoiceSettings_daysUntilDue(ctx, field)
+	case "customFields":
+		return ec.fieldContext_CustomerInvoiceSettings_customFields(ctx, field)
+	case "pageSize":
+		return ec.fieldContext_CustomerInvoiceSettings_pageSize(ctx, field)
+	case "autoSend":
+		return ec.fieldContext_CustomerInvoiceSettings_autoSend(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerInvoiceSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomerUpdatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5647,6 +6074,34 @@ func (ec *executionContext) field_Money_formatted_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_accountImageRemove_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AccountImageRemoveInput, error) {
+			return ec.unmarshalNAccountImageRemoveInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountImageRemoveInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_accountImageSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AccountImageSetInput, error) {
+			return ec.unmarshalNAccountImageSetInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountImageSetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_accountUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5763,8 +6218,8 @@ func (ec *executionContext) field_Mutation_invoiceFinalize_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.InvoiceIDInput, error) {
-			return ec.unmarshalNInvoiceIDInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceIDInput(ctx, v)
+		func(ctx context.Context, v any) (model.InvoiceFinalizeInput, error) {
+			return ec.unmarshalNInvoiceFinalizeInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceFinalizeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6814,6 +7269,263 @@ func (ec *executionContext) fieldContext_Account_defaultMemo(_ context.Context, 
 	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Account_defaultCustomFields(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_defaultCustomFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultCustomFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []values.CustomField) graphql.Marshaler {
+			return ec.marshalNCustomField2ᚕgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCustomFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_defaultCustomFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_pageSize(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_pageSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v account.PageSize) graphql.Marshaler {
+			return ec.marshalNPageSize2githubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐPageSize(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_pageSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type PageSize does not have child fields"))
+}
+
+func (ec *executionContext) _Account_latePaymentPenalty(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_latePaymentPenalty(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatePaymentPenalty, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_latePaymentPenalty(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_recoveryIndemnity(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_recoveryIndemnity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecoveryIndemnity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_recoveryIndemnity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_earlyPaymentDiscount(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_earlyPaymentDiscount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EarlyPaymentDiscount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_earlyPaymentDiscount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_autoSend(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_autoSend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoSend, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_autoSend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Account_brandColor(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_brandColor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BrandColor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_brandColor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_accentColor(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_accentColor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccentColor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_accentColor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_logo(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_logo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Logo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BrandImage) graphql.Marshaler {
+			return ec.marshalOBrandImage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBrandImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_logo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BrandImage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_icon(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_icon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Icon(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BrandImage) graphql.Marshaler {
+			return ec.marshalOBrandImage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBrandImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_icon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BrandImage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Account_mode(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7392,6 +8104,144 @@ func (ec *executionContext) fieldContext_BalanceTransactionEdge_cursor(_ context
 	return graphql.NewScalarFieldContext("BalanceTransactionEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _BrandImage_kind(ctx context.Context, field graphql.CollectedField, obj *ent.BrandImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrandImage_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v brandimage.Kind) graphql.Marshaler {
+			return ec.marshalNBrandImageKind2githubᚗcomᚋremitbillingᚋremitᚋentᚋbrandimageᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrandImage_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrandImage", field, false, false, errors.New("field of type BrandImageKind does not have child fields"))
+}
+
+func (ec *executionContext) _BrandImage_contentType(ctx context.Context, field graphql.CollectedField, obj *ent.BrandImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrandImage_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrandImage_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrandImage", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BrandImage_width(ctx context.Context, field graphql.CollectedField, obj *ent.BrandImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrandImage_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrandImage_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrandImage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BrandImage_height(ctx context.Context, field graphql.CollectedField, obj *ent.BrandImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrandImage_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrandImage_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrandImage", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BrandImage_dataUrl(ctx context.Context, field graphql.CollectedField, obj *ent.BrandImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrandImage_dataUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BrandImage().DataURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrandImage_dataUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrandImage", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BrandImage_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.BrandImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BrandImage_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BrandImage_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BrandImage", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _CustomField_name(ctx context.Context, field graphql.CollectedField, obj *values.CustomField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7817,6 +8667,38 @@ func (ec *executionContext) _Customer_metadata(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Customer_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type Metadata does not have child fields"))
+}
+
+func (ec *executionContext) _Customer_invoiceSettings(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_invoiceSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvoiceSettings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v values.InvoiceSettings) graphql.Marshaler {
+			return ec.marshalNCustomerInvoiceSettings2githubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐInvoiceSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_invoiceSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerInvoiceSettings(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Customer_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
@@ -8340,6 +9222,153 @@ func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerInvoiceSettings_memo(ctx context.Context, field graphql.CollectedField, obj *values.InvoiceSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerInvoiceSettings_memo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Memo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerInvoiceSettings_memo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerInvoiceSettings", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerInvoiceSettings_footer(ctx context.Context, field graphql.CollectedField, obj *values.InvoiceSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerInvoiceSettings_footer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Footer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerInvoiceSettings_footer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerInvoiceSettings", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerInvoiceSettings_daysUntilDue(ctx context.Context, field graphql.CollectedField, obj *values.InvoiceSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerInvoiceSettings_daysUntilDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysUntilDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerInvoiceSettings_daysUntilDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerInvoiceSettings", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerInvoiceSettings_customFields(ctx context.Context, field graphql.CollectedField, obj *values.InvoiceSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerInvoiceSettings_customFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerInvoiceSettings().CustomFields(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*values.CustomField) graphql.Marshaler {
+			return ec.marshalOCustomField2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCustomFieldᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerInvoiceSettings_customFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerInvoiceSettings",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerInvoiceSettings_pageSize(ctx context.Context, field graphql.CollectedField, obj *values.InvoiceSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerInvoiceSettings_pageSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerInvoiceSettings().PageSize(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *account.PageSize) graphql.Marshaler {
+			return ec.marshalOPageSize2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐPageSize(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerInvoiceSettings_pageSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerInvoiceSettings", field, true, true, errors.New("field of type PageSize does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerInvoiceSettings_autoSend(ctx context.Context, field graphql.CollectedField, obj *values.InvoiceSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerInvoiceSettings_autoSend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoSend, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerInvoiceSettings_autoSend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerInvoiceSettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _CustomerUpdatePayload_customer(ctx context.Context, field graphql.CollectedField, obj *model.CustomerUpdatePayload) (ret graphql.Marshaler) {
@@ -11429,6 +12458,94 @@ func (ec *executionContext) fieldContext_Mutation_accountUpdate(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_accountImageSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_accountImageSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AccountImageSet(ctx, fc.Args["input"].(model.AccountImageSetInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountUpdatePayload) graphql.Marshaler {
+			return ec.marshalNAccountUpdatePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountUpdatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_accountImageSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountUpdatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_accountImageSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_accountImageRemove(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_accountImageRemove(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AccountImageRemove(ctx, fc.Args["input"].(model.AccountImageRemoveInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountUpdatePayload) graphql.Marshaler {
+			return ec.marshalNAccountUpdatePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountUpdatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_accountImageRemove(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountUpdatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_accountImageRemove_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_customerCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12099,7 +13216,7 @@ func (ec *executionContext) _Mutation_invoiceFinalize(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().InvoiceFinalize(ctx, fc.Args["input"].(model.InvoiceIDInput))
+			return ec.Resolvers.Mutation().InvoiceFinalize(ctx, fc.Args["input"].(model.InvoiceFinalizeInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoicePayload) graphql.Marshaler {
@@ -16313,6 +17430,80 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAccountImageRemoveInput(ctx context.Context, obj any) (model.AccountImageRemoveInput, error) {
+	var it model.AccountImageRemoveInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNBrandImageKind2githubᚗcomᚋremitbillingᚋremitᚋentᚋbrandimageᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAccountImageSetInput(ctx context.Context, obj any) (model.AccountImageSetInput, error) {
+	var it model.AccountImageSetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "contentType", "data"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNBrandImageKind2githubᚗcomᚋremitbillingᚋremitᚋentᚋbrandimageᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "contentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentType"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentType = data
+		case "data":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("data"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Data = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAccountUpdateInput(ctx context.Context, obj any) (model.AccountUpdateInput, error) {
 	var it model.AccountUpdateInput
 	if obj == nil {
@@ -16324,7 +17515,7 @@ func (ec *executionContext) unmarshalInputAccountUpdateInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "legalName", "email", "phone", "address", "country", "siren", "siret", "vatNumber", "defaultCurrency", "numberingScheme", "invoicePrefix", "defaultDaysUntilDue", "defaultFooter", "defaultMemo"}
+	fieldsInOrder := [...]string{"name", "legalName", "email", "phone", "address", "country", "siren", "siret", "vatNumber", "defaultCurrency", "numberingScheme", "invoicePrefix", "defaultDaysUntilDue", "defaultFooter", "defaultMemo", "defaultCustomFields", "pageSize", "latePaymentPenalty", "recoveryIndemnity", "earlyPaymentDiscount", "autoSend", "brandColor", "accentColor"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16436,6 +17627,62 @@ func (ec *executionContext) unmarshalInputAccountUpdateInput(ctx context.Context
 				return it, err
 			}
 			it.DefaultMemo = data
+		case "defaultCustomFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultCustomFields"))
+			data, err := ec.unmarshalOCustomFieldInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCustomFieldᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultCustomFields = data
+		case "pageSize":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pageSize"))
+			data, err := ec.unmarshalOPageSize2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐPageSize(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PageSize = data
+		case "latePaymentPenalty":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("latePaymentPenalty"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LatePaymentPenalty = data
+		case "recoveryIndemnity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recoveryIndemnity"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecoveryIndemnity = data
+		case "earlyPaymentDiscount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("earlyPaymentDiscount"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EarlyPaymentDiscount = data
+		case "autoSend":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoSend"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoSend = data
+		case "brandColor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("brandColor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BrandColor = data
+		case "accentColor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accentColor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccentColor = data
 		}
 	}
 	return it, nil
@@ -16730,7 +17977,7 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "name", "phone", "description", "address", "shipping", "preferredLocales", "currency", "taxExempt", "taxIds", "invoicePrefix", "metadata"}
+	fieldsInOrder := [...]string{"email", "name", "phone", "description", "address", "shipping", "preferredLocales", "currency", "taxExempt", "taxIds", "invoicePrefix", "metadata", "invoiceSettings"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16821,6 +18068,78 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 				return it, err
 			}
 			it.Metadata = data
+		case "invoiceSettings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceSettings"))
+			data, err := ec.unmarshalOCustomerInvoiceSettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerInvoiceSettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvoiceSettings = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerInvoiceSettingsInput(ctx context.Context, obj any) (model.CustomerInvoiceSettingsInput, error) {
+	var it model.CustomerInvoiceSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"memo", "footer", "daysUntilDue", "customFields", "pageSize", "autoSend"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "memo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memo"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Memo = data
+		case "footer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("footer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Footer = data
+		case "daysUntilDue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("daysUntilDue"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DaysUntilDue = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCustomFieldᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
+		case "pageSize":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pageSize"))
+			data, err := ec.unmarshalOPageSize2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐPageSize(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PageSize = data
+		case "autoSend":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoSend"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoSend = data
 		}
 	}
 	return it, nil
@@ -17136,6 +18455,50 @@ func (ec *executionContext) unmarshalInputInvoiceFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.PastDue = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputInvoiceFinalizeInput(ctx context.Context, obj any) (model.InvoiceFinalizeInput, error) {
+	var it model.InvoiceFinalizeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "send", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "send":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("send"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Send = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
 		}
 	}
 	return it, nil
@@ -18355,6 +19718,122 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "defaultCustomFields":
+			out.Values[i] = ec._Account_defaultCustomFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageSize":
+			out.Values[i] = ec._Account_pageSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "latePaymentPenalty":
+			out.Values[i] = ec._Account_latePaymentPenalty(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recoveryIndemnity":
+			out.Values[i] = ec._Account_recoveryIndemnity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "earlyPaymentDiscount":
+			out.Values[i] = ec._Account_earlyPaymentDiscount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "autoSend":
+			out.Values[i] = ec._Account_autoSend(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "brandColor":
+			out.Values[i] = ec._Account_brandColor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accentColor":
+			out.Values[i] = ec._Account_accentColor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "logo":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Account_logo(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "icon":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Account_icon(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "mode":
 			field := field
 
@@ -18783,6 +20262,102 @@ func (ec *executionContext) _BalanceTransactionEdge(ctx context.Context, sel ast
 	return out
 }
 
+var brandImageImplementors = []string{"BrandImage"}
+
+func (ec *executionContext) _BrandImage(ctx context.Context, sel ast.SelectionSet, obj *ent.BrandImage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, brandImageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BrandImage")
+		case "kind":
+			out.Values[i] = ec._BrandImage_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contentType":
+			out.Values[i] = ec._BrandImage_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "width":
+			out.Values[i] = ec._BrandImage_width(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "height":
+			out.Values[i] = ec._BrandImage_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dataUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BrandImage_dataUrl(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "createdAt":
+			out.Values[i] = ec._BrandImage_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var customFieldImplementors = []string{"CustomField"}
 
 func (ec *executionContext) _CustomField(ctx context.Context, sel ast.SelectionSet, obj *values.CustomField) graphql.Marshaler {
@@ -18976,6 +20551,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "metadata":
 			out.Values[i] = ec._Customer_metadata(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "invoiceSettings":
+			out.Values[i] = ec._Customer_invoiceSettings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -19294,6 +20874,135 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._CustomerEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var customerInvoiceSettingsImplementors = []string{"CustomerInvoiceSettings"}
+
+func (ec *executionContext) _CustomerInvoiceSettings(ctx context.Context, sel ast.SelectionSet, obj *values.InvoiceSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerInvoiceSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerInvoiceSettings")
+		case "memo":
+			out.Values[i] = ec._CustomerInvoiceSettings_memo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "footer":
+			out.Values[i] = ec._CustomerInvoiceSettings_footer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "daysUntilDue":
+			out.Values[i] = ec._CustomerInvoiceSettings_daysUntilDue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customFields":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CustomerInvoiceSettings_customFields(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "pageSize":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CustomerInvoiceSettings_pageSize(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "autoSend":
+			out.Values[i] = ec._CustomerInvoiceSettings_autoSend(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21690,6 +23399,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "accountImageSet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_accountImageSet(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accountImageRemove":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_accountImageRemove(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "customerCreate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_customerCreate(ctx, field)
@@ -23810,6 +25533,16 @@ func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋremitbillingᚋrem
 	return ec._Account(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAccountImageRemoveInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountImageRemoveInput(ctx context.Context, v any) (model.AccountImageRemoveInput, error) {
+	res, err := ec.unmarshalInputAccountImageRemoveInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAccountImageSetInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountImageSetInput(ctx context.Context, v any) (model.AccountImageSetInput, error) {
+	res, err := ec.unmarshalInputAccountImageSetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAccountUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountUpdateInput(ctx context.Context, v any) (model.AccountUpdateInput, error) {
 	res, err := ec.unmarshalInputAccountUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23870,6 +25603,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNBrandImageKind2githubᚗcomᚋremitbillingᚋremitᚋentᚋbrandimageᚐKind(ctx context.Context, v any) (brandimage.Kind, error) {
+	var res brandimage.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBrandImageKind2githubᚗcomᚋremitbillingᚋremitᚋentᚋbrandimageᚐKind(ctx context.Context, sel ast.SelectionSet, v brandimage.Kind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCollectionMethod2githubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐCollectionMethod(ctx context.Context, v any) (invoice.CollectionMethod, error) {
 	var res invoice.CollectionMethod
 	err := res.UnmarshalGQL(v)
@@ -23908,6 +25651,16 @@ func (ec *executionContext) marshalNCustomField2ᚕgithubᚗcomᚋremitbilling�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNCustomField2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCustomField(ctx context.Context, sel ast.SelectionSet, v *values.CustomField) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomField(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCustomFieldInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCustomField(ctx context.Context, v any) (*values.CustomField, error) {
@@ -23983,6 +25736,10 @@ func (ec *executionContext) marshalNCustomerDeletePayload2ᚖgithubᚗcomᚋremi
 func (ec *executionContext) unmarshalNCustomerInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerInput(ctx context.Context, v any) (*model.CustomerInput, error) {
 	res, err := ec.unmarshalInputCustomerInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerInvoiceSettings2githubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐInvoiceSettings(ctx context.Context, sel ast.SelectionSet, v values.InvoiceSettings) graphql.Marshaler {
+	return ec._CustomerInvoiceSettings(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNCustomerOrderField2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerOrderField(ctx context.Context, v any) (*ent.CustomerOrderField, error) {
@@ -24229,6 +25986,11 @@ func (ec *executionContext) marshalNInvoiceDeletePayload2ᚖgithubᚗcomᚋremit
 	return ec._InvoiceDeletePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNInvoiceFinalizeInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceFinalizeInput(ctx context.Context, v any) (model.InvoiceFinalizeInput, error) {
+	res, err := ec.unmarshalInputInvoiceFinalizeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNInvoiceIDInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceIDInput(ctx context.Context, v any) (model.InvoiceIDInput, error) {
 	res, err := ec.unmarshalInputInvoiceIDInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -24455,6 +26217,16 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNPageSize2githubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐPageSize(ctx context.Context, v any) (account.PageSize, error) {
+	var res account.PageSize
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPageSize2githubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐPageSize(ctx context.Context, sel ast.SelectionSet, v account.PageSize) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNPrice2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Price) graphql.Marshaler {
@@ -25010,6 +26782,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOBrandImage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBrandImage(ctx context.Context, sel ast.SelectionSet, v *ent.BrandImage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BrandImage(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCollectionMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐCollectionMethod(ctx context.Context, v any) (*invoice.CollectionMethod, error) {
 	if v == nil {
 		return nil, nil
@@ -25040,6 +26819,25 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOCustomField2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCustomFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*values.CustomField) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomField2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCustomField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOCustomFieldInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCustomFieldᚄ(ctx context.Context, v any) ([]*values.CustomField, error) {
@@ -25091,6 +26889,14 @@ func (ec *executionContext) unmarshalOCustomerFilter2ᚖgithubᚗcomᚋremitbill
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputCustomerFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomerInvoiceSettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerInvoiceSettingsInput(ctx context.Context, v any) (*model.CustomerInvoiceSettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerInvoiceSettingsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -25419,6 +27225,22 @@ func (ec *executionContext) marshalOOutOfBandPayment2ᚖgithubᚗcomᚋremitbill
 		return graphql.Null
 	}
 	return ec._OutOfBandPayment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPageSize2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐPageSize(ctx context.Context, v any) (*account.PageSize, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(account.PageSize)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPageSize2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐPageSize(ctx context.Context, sel ast.SelectionSet, v *account.PageSize) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOParty2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐParty(ctx context.Context, sel ast.SelectionSet, v *values.Party) graphql.Marshaler {

@@ -7,11 +7,28 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
 )
+
+// Input of accountImageRemove.
+type AccountImageRemoveInput struct {
+	// Logo or icon.
+	Kind brandimage.Kind `json:"kind"`
+}
+
+// Input of accountImageSet.
+type AccountImageSetInput struct {
+	// Logo or icon.
+	Kind brandimage.Kind `json:"kind"`
+	// The declared type: image/png, image/jpeg or image/svg+xml; it must match the data.
+	ContentType string `json:"contentType"`
+	// The file, base64-encoded (standard alphabet); at most 512 KB decoded.
+	Data string `json:"data"`
+}
 
 // Account settings to change; omitted fields stay as they are.
 type AccountUpdateInput struct {
@@ -45,6 +62,22 @@ type AccountUpdateInput struct {
 	DefaultFooter *string `json:"defaultFooter,omitempty"`
 	// Default memo.
 	DefaultMemo *string `json:"defaultMemo,omitempty"`
+	// Default custom fields (at most 4); replaces the list.
+	DefaultCustomFields []*values.CustomField `json:"defaultCustomFields,omitempty"`
+	// PDF page size.
+	PageSize *account.PageSize `json:"pageSize,omitempty"`
+	// Late-payment penalty rate as printed, e.g. "3 × the legal interest rate" (at most 500 characters).
+	LatePaymentPenalty *string `json:"latePaymentPenalty,omitempty"`
+	// Fixed recovery indemnity as printed, e.g. "40 €" (at most 200 characters).
+	RecoveryIndemnity *string `json:"recoveryIndemnity,omitempty"`
+	// Early-payment discount wording (at most 500 characters).
+	EarlyPaymentDiscount *string `json:"earlyPaymentDiscount,omitempty"`
+	// Email invoices when they are finalized.
+	AutoSend *bool `json:"autoSend,omitempty"`
+	// Brand colour, #rgb or #rrggbb; empty resets to the default.
+	BrandColor *string `json:"brandColor,omitempty"`
+	// Accent colour, #rgb or #rrggbb; empty resets to the default.
+	AccentColor *string `json:"accentColor,omitempty"`
 }
 
 // Result of accountUpdate.
@@ -165,6 +198,25 @@ type CustomerInput struct {
 	InvoicePrefix *string `json:"invoicePrefix,omitempty"`
 	// Free key/value pairs (merged on update).
 	Metadata map[string]string `json:"metadata,omitempty"`
+	// Overrides of the account's invoice template; replaces the current overrides as a whole.
+	InvoiceSettings *CustomerInvoiceSettingsInput `json:"invoiceSettings,omitempty"`
+}
+
+// A customer's overrides of the account's invoice template; omit a field to
+// use the account's setting.
+type CustomerInvoiceSettingsInput struct {
+	// Memo (at most 1500 characters).
+	Memo *string `json:"memo,omitempty"`
+	// Footer (at most 5000 characters).
+	Footer *string `json:"footer,omitempty"`
+	// Days until due (0–3650).
+	DaysUntilDue *int `json:"daysUntilDue,omitempty"`
+	// Custom fields (at most 4); an empty list prints none.
+	CustomFields []*values.CustomField `json:"customFields,omitempty"`
+	// PDF page size.
+	PageSize *account.PageSize `json:"pageSize,omitempty"`
+	// Email invoices when finalized.
+	AutoSend *bool `json:"autoSend,omitempty"`
 }
 
 // Input of customerUpdate.
@@ -249,6 +301,16 @@ type InvoiceFilter struct {
 	DueBefore *time.Time `json:"dueBefore,omitempty"`
 	// Only (true) or never (false) open or uncollectible invoices past their due date.
 	PastDue *bool `json:"pastDue,omitempty"`
+}
+
+// Input of invoiceFinalize.
+type InvoiceFinalizeInput struct {
+	// The draft.
+	ID string `json:"id"`
+	// Email the invoice once issued (for a revision, an "invoice updated" email); omitted follows the template's autoSend, which skips customers without an email.
+	Send *bool `json:"send,omitempty"`
+	// Recipients besides the customer's email, when sending.
+	To []string `json:"to,omitempty"`
 }
 
 // Input naming one invoice.

@@ -19,6 +19,7 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
+	"github.com/remitbilling/remit/internal/branding"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/usererr"
@@ -125,6 +126,16 @@ type Settings struct {
 	DefaultDaysUntilDue *int
 	DefaultFooter       *string
 	DefaultMemo         *string
+	// Invoice template.
+	DefaultCustomFields  *[]values.CustomField
+	PageSize             *account.PageSize
+	LatePaymentPenalty   *string
+	RecoveryIndemnity    *string
+	EarlyPaymentDiscount *string
+	AutoSend             *bool
+	// Branding.
+	BrandColor  *string
+	AccentColor *string
 }
 
 // Update changes the viewer's account. Numbering changes apply to invoices
@@ -194,6 +205,43 @@ func (s *Service) Update(ctx context.Context, in Settings) (*ent.Account, error)
 	if in.DefaultMemo != nil && len([]rune(*in.DefaultMemo)) > 1500 {
 		errs = append(errs, usererr.New(usererr.LimitExceeded, "defaultMemo is at most 1500 characters", "defaultMemo"))
 	}
+	if in.DefaultCustomFields != nil {
+		fields := make([]validate.CustomField, len(*in.DefaultCustomFields))
+		for i, f := range *in.DefaultCustomFields {
+			fields[i] = validate.CustomField{Name: f.Name, Value: f.Value}
+		}
+		errs.Add(validate.CustomFields(fields), "defaultCustomFields")
+		for i := range fields {
+			(*in.DefaultCustomFields)[i] = values.CustomField{Name: fields[i].Name, Value: fields[i].Value}
+		}
+	}
+	for _, t := range []struct {
+		p     *string
+		field string
+		max   int
+	}{{in.LatePaymentPenalty, "latePaymentPenalty", 500}, {in.RecoveryIndemnity, "recoveryIndemnity", 200}, {in.EarlyPaymentDiscount, "earlyPaymentDiscount", 500}} {
+		if t.p == nil {
+			continue
+		}
+		*t.p = strings.TrimSpace(*t.p)
+		if len([]rune(*t.p)) > t.max {
+			errs = append(errs, usererr.Newf(usererr.LimitExceeded, []string{t.field}, "%s is at most %d characters", t.field, t.max))
+		}
+	}
+	for _, c := range []struct {
+		p     *string
+		field string
+	}{{in.BrandColor, "brandColor"}, {in.AccentColor, "accentColor"}} {
+		if c.p == nil {
+			continue
+		}
+		norm, err := branding.Color(*c.p)
+		if err != nil {
+			errs = append(errs, usererr.New(usererr.InvalidColor, err.Error(), c.field))
+			continue
+		}
+		*c.p = norm
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -202,6 +250,13 @@ func (s *Service) Update(ctx context.Context, in Settings) (*ent.Account, error)
 		return nil, errors.New("no viewer")
 	}
 	u := s.db.Account.UpdateOneID(v.AccountID).
+		SetNillablePageSize(in.PageSize).
+		SetNillableLatePaymentPenalty(in.LatePaymentPenalty).
+		SetNillableRecoveryIndemnity(in.RecoveryIndemnity).
+		SetNillableEarlyPaymentDiscount(in.EarlyPaymentDiscount).
+		SetNillableAutoSend(in.AutoSend).
+		SetNillableBrandColor(in.BrandColor).
+		SetNillableAccentColor(in.AccentColor).
 		SetNillableName(in.Name).
 		SetNillableLegalName(in.LegalName).
 		SetNillableEmail(in.Email).
@@ -218,6 +273,9 @@ func (s *Service) Update(ctx context.Context, in Settings) (*ent.Account, error)
 		SetNillableDefaultMemo(in.DefaultMemo)
 	if in.Address != nil {
 		u.SetAddress(*in.Address)
+	}
+	if in.DefaultCustomFields != nil {
+		u.SetDefaultCustomFields(*in.DefaultCustomFields)
 	}
 	a, err := u.Save(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
@@ -16,8 +17,8 @@ import (
 )
 
 // French B2B invoices must state the late-payment penalty and the fixed
-// recovery indemnity (C. com. L441-10, D441-5); until invoice templates
-// make them configurable, French sellers get the legal defaults.
+// recovery indemnity (C. com. L441-10, D441-5): a French seller whose
+// template leaves them empty prints the legal defaults.
 const (
 	frLatePenalty       = "trois fois le taux d'intérêt légal"
 	frRecoveryIndemnity = "40 €"
@@ -33,7 +34,14 @@ func (s *Service) Document(ctx context.Context, id string) (document.Invoice, er
 
 // document loads an invoice with its lines and assembles its document.
 func (s *Service) document(ctx context.Context, id string) (*ent.Invoice, document.Invoice, error) {
-	inv, err := s.db.Invoice.Query().
+	return documentFrom(ctx, s.db, id)
+}
+
+// documentFrom assembles an invoice's document from db, which may be a
+// transaction's client: finalizing and sending at once renders the
+// invoice as the transaction has just issued it.
+func documentFrom(ctx context.Context, db *ent.Client, id string) (*ent.Invoice, document.Invoice, error) {
+	inv, err := db.Invoice.Query().
 		Where(invoice.ID(id)).
 		WithLines(func(q *ent.InvoiceLineQuery) {
 			q.Order(ent.Asc(invoiceline.FieldPosition)).WithTaxRates()
@@ -45,18 +53,32 @@ func (s *Service) document(ctx context.Context, id string) (*ent.Invoice, docume
 	if err != nil {
 		return nil, document.Invoice{}, fmt.Errorf("load invoice: %w", err)
 	}
-	seller, buyer := inv.IssuerSnapshot, inv.CustomerSnapshot
+	// The account gives the branding, which documents always print as it
+	// is now; an issued invoice's identities and terms are its snapshots.
+	v, _ := viewer.FromContext(ctx)
+	acct, err := db.Account.Get(ctx, v.AccountID)
+	if err != nil {
+		return nil, document.Invoice{}, fmt.Errorf("load account: %w", err)
+	}
+	seller, buyer, terms := inv.IssuerSnapshot, inv.CustomerSnapshot, inv.Terms
 	if seller == nil || buyer == nil {
-		v, _ := viewer.FromContext(ctx)
-		acct, err := s.db.Account.Get(ctx, v.AccountID)
-		if err != nil {
-			return nil, document.Invoice{}, fmt.Errorf("load account: %w", err)
-		}
-		cus, err := s.db.Customer.Query().Where(customer.ID(inv.CustomerID)).Only(ctx)
+		cus, err := db.Customer.Query().Where(customer.ID(inv.CustomerID)).Only(ctx)
 		if err != nil {
 			return nil, document.Invoice{}, fmt.Errorf("load customer: %w", err)
 		}
-		seller, buyer = issuerOf(acct), buyerOf(cus)
+		seller, buyer, terms = issuerOf(acct), buyerOf(cus), termsOf(acct, cus)
+	}
+	if sellerCountry(seller) == "FR" && terms.LatePaymentPenalty == "" {
+		// Issued before templates existed: the legal defaults it printed.
+		terms.LatePaymentPenalty, terms.RecoveryIndemnity = frLatePenalty, frRecoveryIndemnity
+	}
+	brand := document.Branding{BrandColor: acct.BrandColor, AccentColor: acct.AccentColor}
+	logo, err := db.BrandImage.Query().Where(brandimage.KindEQ(brandimage.KindLogo)).Only(ctx)
+	switch {
+	case err == nil:
+		brand.Logo, brand.LogoMIME = logo.Data, logo.ContentType
+	case !ent.IsNotFound(err):
+		return nil, document.Invoice{}, fmt.Errorf("load logo: %w", err)
 	}
 	doc := document.Invoice{
 		Number:            deref(inv.Number),
@@ -73,6 +95,19 @@ func (s *Service) document(ctx context.Context, id string) (*ent.Invoice, docume
 		Total:             inv.Total,
 		Memo:              inv.Memo,
 		Footer:            inv.Footer,
+		Branding:          brand,
+		PageSize:          terms.PageSize,
+
+		LatePaymentPenalty:   terms.LatePaymentPenalty,
+		RecoveryIndemnity:    terms.RecoveryIndemnity,
+		EarlyPaymentDiscount: terms.EarlyPaymentDiscount,
+	}
+	if inv.FromInvoiceID != nil {
+		orig, err := db.Invoice.Query().Where(invoice.ID(*inv.FromInvoiceID)).Select(invoice.FieldNumber).Only(ctx)
+		if err != nil {
+			return nil, document.Invoice{}, fmt.Errorf("load revised invoice: %w", err)
+		}
+		doc.Replaces = deref(orig.Number)
 	}
 	if inv.FinalizedAt != nil {
 		doc.IssueDate, doc.CreationDate = *inv.FinalizedAt, *inv.FinalizedAt
@@ -114,10 +149,63 @@ func (s *Service) document(ctx context.Context, id string) (*ent.Invoice, docume
 			doc.PaymentTerms = fmt.Sprintf("Payment due within %d days", *inv.DaysUntilDue)
 		}
 	}
-	if sellerCountry(seller) == "FR" {
-		doc.LatePaymentPenalty, doc.RecoveryIndemnity = frLatePenalty, frRecoveryIndemnity
-	}
 	return inv, doc, nil
+}
+
+// termsOf is the payment terms and page size an invoice of cus prints
+// under the account's template, with the French legal defaults.
+func termsOf(acct *ent.Account, cus *ent.Customer) values.InvoiceTerms {
+	t := values.InvoiceTerms{
+		PageSize:             string(acct.PageSize),
+		LatePaymentPenalty:   acct.LatePaymentPenalty,
+		RecoveryIndemnity:    acct.RecoveryIndemnity,
+		EarlyPaymentDiscount: acct.EarlyPaymentDiscount,
+	}
+	if p := cus.InvoiceSettings.PageSize; p != nil {
+		t.PageSize = *p
+	}
+	if acct.Country == "FR" || acct.Address.Country == "FR" {
+		if t.LatePaymentPenalty == "" {
+			t.LatePaymentPenalty = frLatePenalty
+		}
+		if t.RecoveryIndemnity == "" {
+			t.RecoveryIndemnity = frRecoveryIndemnity
+		}
+	}
+	return t
+}
+
+// template is what a new draft for a customer starts with: the account's
+// invoice template under the customer's overrides.
+type template struct {
+	memo, footer string
+	daysUntilDue int
+	customFields []values.CustomField
+	autoSend     bool
+}
+
+func templateOf(acct *ent.Account, cus *ent.Customer) template {
+	t := template{
+		memo: acct.DefaultMemo, footer: acct.DefaultFooter, daysUntilDue: acct.DefaultDaysUntilDue,
+		customFields: acct.DefaultCustomFields, autoSend: acct.AutoSend,
+	}
+	o := cus.InvoiceSettings
+	if o.Memo != nil {
+		t.memo = *o.Memo
+	}
+	if o.Footer != nil {
+		t.footer = *o.Footer
+	}
+	if o.DaysUntilDue != nil {
+		t.daysUntilDue = *o.DaysUntilDue
+	}
+	if o.CustomFieldsSet {
+		t.customFields = o.CustomFields
+	}
+	if o.AutoSend != nil {
+		t.autoSend = *o.AutoSend
+	}
+	return t
 }
 
 // documentLocale prints in the buyer's preferred language, else in the

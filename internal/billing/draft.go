@@ -430,10 +430,12 @@ func (s *Service) prepareDraft(ctx context.Context, in DraftInput) (*preparedDra
 		return nil, fmt.Errorf("load customer: %w", err)
 	}
 	var errs usererr.List
+	tpl := templateOf(acct, cus)
 	h := header{
 		collectionMethod: invoice.CollectionMethodSendInvoice,
-		memo:             acct.DefaultMemo,
-		footer:           acct.DefaultFooter,
+		memo:             tpl.memo,
+		footer:           tpl.footer,
+		customFields:     tpl.customFields,
 	}
 	switch {
 	case in.Currency != nil:
@@ -464,7 +466,7 @@ func (s *Service) prepareDraft(ctx context.Context, in DraftInput) (*preparedDra
 	}
 	h = applyHeader(ctx, &errs, h, in, r)
 	if h.collectionMethod == invoice.CollectionMethodSendInvoice && h.daysUntilDue == nil && h.dueDate == nil {
-		days := acct.DefaultDaysUntilDue
+		days := tpl.daysUntilDue
 		h.daysUntilDue = &days
 	}
 	lines := make([]lineDraft, len(in.Lines))

@@ -29,12 +29,35 @@ import (
 // MaxSequence is the largest invoice sequence number, as at Stripe.
 const MaxSequence = 1_000_000_000
 
-// Finalize issues a draft: it assigns the next number of its sequence,
-// freezes the seller's and buyer's details, applies the customer's credit
-// balance, and marks the invoice paid when nothing (or less than the
-// currency's minimum charge) is due. Finalizing a revision voids the
-// invoice it revises. All of it commits together or not at all.
+// FinalizeOptions say whether finalization also emails the invoice.
+type FinalizeOptions struct {
+	// Send emails the invoice once issued (an "invoice updated" email for
+	// a revision); nil follows the template's auto-send setting, which
+	// skips customers without an email instead of failing.
+	Send *bool
+	// To are recipients besides the customer's email.
+	To []string
+	// Mailing is where the email comes from and links to.
+	Mailing Mailing
+}
+
+// Finalize issues a draft without emailing it.
 func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error) {
+	no := false
+	return s.FinalizeWith(ctx, id, FinalizeOptions{Send: &no})
+}
+
+// FinalizeWith issues a draft: it assigns the next number of its sequence,
+// freezes the seller's and buyer's details and terms, applies the
+// customer's credit balance, and marks the invoice paid when nothing (or
+// less than the currency's minimum charge) is due. Finalizing a revision
+// voids the invoice it revises. When the invoice is to be emailed, the
+// message is queued in the same transaction. All of it commits together or
+// not at all.
+func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOptions) (*ent.Invoice, error) {
+	if err := validRecipients(opts.To); err != nil {
+		return nil, err
+	}
 	// The seller's identity is read before the write transaction (SQLite
 	// admits one writer): it is what the account says as finalization is
 	// asked for.
@@ -77,7 +100,7 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 		if inv.CollectionMethod == invoice.CollectionMethodSendInvoice {
 			due := inv.DueDate
 			if due == nil {
-				days := acct.DefaultDaysUntilDue
+				days := templateOf(acct, cus).daysUntilDue
 				if inv.DaysUntilDue != nil {
 					days = *inv.DaysUntilDue
 				}
@@ -96,7 +119,7 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 		}
 		u.SetNumber(number)
 		u.SetHostedToken(newHostedToken()).SetHostedTokenExpiresAt(hostedExpiry(now, dueDate(u)))
-		u.SetIssuerSnapshot(issuerOf(acct)).SetCustomerSnapshot(buyerOf(cus))
+		u.SetIssuerSnapshot(issuerOf(acct)).SetCustomerSnapshot(buyerOf(cus)).SetTerms(termsOf(acct, cus))
 
 		// A revision replaces its original, which is voided first so the
 		// balance it used goes back to the customer and on to the revision.
@@ -164,7 +187,14 @@ func (s *Service) Finalize(ctx context.Context, id string) (*ent.Invoice, error)
 				return err
 			}
 		}
-		return nil
+		send := templateOf(acct, cus).autoSend
+		if opts.Send != nil {
+			send = *opts.Send
+		}
+		if !send || paid {
+			return nil
+		}
+		return s.sendIssued(ctx, tx, id, SendInput{To: opts.To}, opts.Mailing, opts.Send != nil)
 	})
 	if err != nil {
 		return nil, err

@@ -76,8 +76,8 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) 
 			errs = append(errs, usererr.New(usererr.Invalid, "sendAt is at most one year ahead", "sendAt"))
 		}
 	}
-	for i, to := range in.To {
-		errs.Add(validate.Email(strings.TrimSpace(to)), "to", fmt.Sprint(i))
+	if err := validRecipients(in.To); err != nil {
+		errs = append(errs, err.(usererr.List)...)
 	}
 	if err := errs.Err(); err != nil {
 		return nil, nil, err
@@ -86,13 +86,78 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) 
 	if err != nil {
 		return nil, nil, err
 	}
-	if inv.Status != invoice.StatusOpen && inv.Status != invoice.StatusUncollectible {
-		verb := "a " + strings.ToLower(string(inv.Status))
-		if inv.Status == invoice.StatusDraft {
-			verb = "a draft: finalize it first"
-		}
-		return nil, nil, usererr.New(usererr.InvalidTransition, "cannot send "+verb, "id")
+	if err := sendable(inv); err != nil {
+		return nil, nil, err
 	}
+	// Rendering is slow and needs no lock: do it before the transaction.
+	msg, recipients, err := composeSend(ctx, inv, doc, in, m, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	var queued *ent.EmailMessage
+	err = s.run(ctx, func(tx *ent.Tx) error {
+		// Re-check the status under the writer's lock: the invoice may
+		// have been voided or paid since it was read.
+		cur, err := s.load(ctx, tx, id, ActionDuplicate)
+		if err != nil {
+			return err
+		}
+		if err := sendable(cur); err != nil {
+			return err
+		}
+		queued, err = enqueueSend(ctx, tx, cur, msg, recipients, in.SendAt)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return inv, queued.Unwrap(), nil
+}
+
+// sendIssued emails an invoice that tx has just finalized, rendering it as
+// the transaction sees it. required makes a customer without an email an
+// error; otherwise such an invoice is simply not sent.
+func (s *Service) sendIssued(ctx context.Context, tx *ent.Tx, id string, in SendInput, m Mailing, required bool) error {
+	inv, doc, err := documentFrom(ctx, tx.Client(), id)
+	if err != nil {
+		return err
+	}
+	msg, recipients, err := composeSend(ctx, inv, doc, in, m, required)
+	if err != nil || len(recipients) == 0 {
+		return err
+	}
+	_, err = enqueueSend(ctx, tx, inv, msg, recipients, nil)
+	return err
+}
+
+// validRecipients checks extra recipients' addresses.
+func validRecipients(to []string) error {
+	var errs usererr.List
+	for i, addr := range to {
+		errs.Add(validate.Email(strings.TrimSpace(addr)), "to", fmt.Sprint(i))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// sendable refuses to email an invoice that is not awaiting payment.
+func sendable(inv *ent.Invoice) error {
+	if inv.Status == invoice.StatusOpen || inv.Status == invoice.StatusUncollectible {
+		return nil
+	}
+	verb := "a " + strings.ToLower(string(inv.Status)) + " invoice"
+	if inv.Status == invoice.StatusDraft {
+		verb = "a draft: finalize it first"
+	}
+	return usererr.New(usererr.InvalidTransition, "cannot send "+verb, "id")
+}
+
+// composeSend renders the invoice and writes its email: the invoice email,
+// or for a revision the "invoice updated" email. With no recipient at all
+// it fails when required and returns no recipients otherwise.
+func composeSend(ctx context.Context, inv *ent.Invoice, doc document.Invoice, in SendInput, m Mailing, required bool) (outbox.Message, []string, error) {
 	recipients := []string{}
 	if inv.CustomerSnapshot != nil && inv.CustomerSnapshot.Email != "" {
 		recipients = append(recipients, inv.CustomerSnapshot.Email)
@@ -103,16 +168,22 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) 
 		}
 	}
 	if len(recipients) == 0 {
-		return nil, nil, usererr.New(usererr.Required, "the customer has no email: give recipients in to", "to")
+		if !required {
+			return outbox.Message{}, nil, nil
+		}
+		return outbox.Message{}, nil, usererr.New(usererr.Required, "the customer has no email: give recipients in to", "to")
 	}
-	// Rendering is slow and needs no lock: do it before the transaction.
 	pdf, err := document.Render(ctx, doc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("render invoice pdf: %w", err)
+		return outbox.Message{}, nil, fmt.Errorf("render invoice pdf: %w", err)
 	}
 	email := composeInvoiceEmail(inv, doc, m)
+	kind := "invoice"
+	if inv.FromInvoiceID != nil {
+		kind = "invoice_updated"
+	}
 	msg := outbox.Message{
-		Kind:      "invoice",
+		Kind:      kind,
 		InvoiceID: inv.ID,
 		From:      mail.Address{Name: doc.Seller.Name, Email: m.From},
 		To:        recipients,
@@ -129,31 +200,23 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) 
 	if in.SendAt != nil {
 		msg.SendAt = in.SendAt.UTC()
 	}
-	var queued *ent.EmailMessage
-	err = s.run(ctx, func(tx *ent.Tx) error {
-		// Re-check the status under the writer's lock: the invoice may
-		// have been voided or paid since it was read.
-		cur, err := s.load(ctx, tx, id, ActionDuplicate)
-		if err != nil {
-			return err
-		}
-		if cur.Status != invoice.StatusOpen && cur.Status != invoice.StatusUncollectible {
-			return usererr.New(usererr.InvalidTransition, "cannot send a "+strings.ToLower(string(cur.Status))+" invoice", "id")
-		}
-		queued, err = outbox.Enqueue(ctx, tx, msg)
-		if err != nil {
-			return err
-		}
-		note := "to " + strings.Join(recipients, ", ")
-		if in.SendAt != nil {
-			note += "; scheduled for " + in.SendAt.UTC().Format(time.RFC3339)
-		}
-		return record(ctx, tx, cur, "send", cur.Status, cur.Status, note)
-	})
+	return msg, recipients, nil
+}
+
+// enqueueSend queues msg and records the send in the invoice's history.
+func enqueueSend(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, msg outbox.Message, recipients []string, sendAt *time.Time) (*ent.EmailMessage, error) {
+	queued, err := outbox.Enqueue(ctx, tx, msg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return inv, queued.Unwrap(), nil
+	note := "to " + strings.Join(recipients, ", ")
+	if msg.Kind == "invoice_updated" {
+		note = "invoice updated email " + note
+	}
+	if sendAt != nil {
+		note += "; scheduled for " + sendAt.UTC().Format(time.RFC3339)
+	}
+	return queued, record(ctx, tx, inv, "send", inv.Status, inv.Status, note)
 }
 
 func contains(list []string, s string) bool {
@@ -166,19 +229,24 @@ func contains(list []string, s string) bool {
 }
 
 var emailWords = map[string]map[string]string{
-	"en": {"subject": "Invoice %s from %s", "hello": "Hello %s,", "body": "Here is invoice %s from %s for %s, due %s.",
+	"en": {"updatedSubject": "Updated invoice %s from %s", "replaces": "It replaces invoice %s, which is cancelled.",
+		"subject": "Invoice %s from %s", "hello": "Hello %s,", "body": "Here is invoice %s from %s for %s, due %s.",
 		"nodue": "Here is invoice %s from %s for %s.", "link": "View and download the invoice:", "attached": "The PDF is attached.", "thanks": "Thank you for your business."},
-	"fr": {"subject": "Facture %s de %s", "hello": "Bonjour %s,", "body": "Voici la facture %s de %s d'un montant de %s, à régler avant le %s.",
+	"fr": {"updatedSubject": "Facture %s de %s mise à jour", "replaces": "Elle annule et remplace la facture %s.",
+		"subject": "Facture %s de %s", "hello": "Bonjour %s,", "body": "Voici la facture %s de %s d'un montant de %s, à régler avant le %s.",
 		"nodue": "Voici la facture %s de %s d'un montant de %s.", "link": "Consulter et télécharger la facture :", "attached": "La facture est jointe en PDF.", "thanks": "Merci de votre confiance."},
 }
 
 var emailHTML = htmltemplate.Must(htmltemplate.New("email").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><body style="font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#1b1f24;line-height:1.5">
+<div style="border-top:4px solid {{.Brand}};padding-top:1em">
+<p style="font-size:1.2em;font-weight:600;color:{{.Brand}}">{{.Seller}}</p>
 <p>{{.Hello}}</p>
 <p>{{.Body}}</p>
-{{if .Link}}<p><a href="{{.Link}}" style="display:inline-block;padding:.6em 1em;background:#1f4e79;color:#fff;border-radius:6px;text-decoration:none">{{.LinkLabel}}</a></p>{{end}}
+{{if .Link}}<p><a href="{{.Link}}" style="display:inline-block;padding:.6em 1em;background:{{.Brand}};color:{{.OnBrand}};border-radius:6px;text-decoration:none">{{.LinkLabel}}</a></p>{{end}}
 <p>{{.Attached}}</p>
 <p>{{.Thanks}}<br>{{.Seller}}</p>
+</div>
 </body></html>`))
 
 // composeInvoiceEmail writes the invoice email in the document's language.
@@ -202,15 +270,24 @@ func composeInvoiceEmail(inv *ent.Invoice, doc document.Invoice, m Mailing) *Ema
 		link = strings.TrimRight(m.PublicURL, "/") + "/i/" + *inv.HostedToken
 	}
 	hello := fmt.Sprintf(w["hello"], doc.Buyer.Name)
+	subject := fmt.Sprintf(w["subject"], doc.Number, doc.Seller.Name)
+	replaces := ""
+	if doc.Replaces != "" {
+		subject = fmt.Sprintf(w["updatedSubject"], doc.Number, doc.Seller.Name)
+		replaces = fmt.Sprintf(w["replaces"], doc.Replaces)
+		body += " " + replaces
+	}
 	text := hello + "\n\n" + body + "\n\n"
 	if link != "" {
 		text += w["link"] + "\n" + link + "\n\n"
 	}
 	text += w["attached"] + "\n\n" + w["thanks"] + "\n" + doc.Seller.Name + "\n"
+	brand := document.BrandColors(doc.Branding)
 	var html bytes.Buffer
-	_ = emailHTML.Execute(&html, map[string]string{
+	_ = emailHTML.Execute(&html, map[string]any{
+		"Brand": htmltemplate.CSS(brand.Brand), "OnBrand": htmltemplate.CSS(brand.OnBrand),
 		"Lang": lang, "Hello": hello, "Body": body, "Link": link, "LinkLabel": strings.TrimSuffix(strings.TrimSuffix(w["link"], ":"), " :"),
 		"Attached": w["attached"], "Thanks": w["thanks"], "Seller": doc.Seller.Name,
 	})
-	return &EmailPreview{Subject: fmt.Sprintf(w["subject"], doc.Number, doc.Seller.Name), Text: text, HTML: html.String()}
+	return &EmailPreview{Subject: subject, Text: text, HTML: html.String()}
 }

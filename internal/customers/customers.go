@@ -71,6 +71,9 @@ type Input struct {
 	SetTaxIDs        bool
 	InvoicePrefix    *string
 	Metadata         map[string]string
+	// InvoiceSettings replaces the customer's overrides of the account's
+	// invoice template as a whole.
+	InvoiceSettings *values.InvoiceSettings
 }
 
 // normalize validates in and returns it cleaned, or the user errors found.
@@ -149,6 +152,9 @@ func normalize(in Input) (Input, error) {
 	if in.Metadata != nil {
 		errs.Add(validate.Metadata(in.Metadata), "metadata")
 	}
+	if st := in.InvoiceSettings; st != nil {
+		invoiceSettings(&errs, st)
+	}
 	return in, errs.Err()
 }
 
@@ -224,6 +230,9 @@ func (s *Service) Create(ctx context.Context, in Input) (*Created, error) {
 		}
 		// Never null: the API's metadata is a non-null object.
 		c.SetMetadata(dropEmpty(in.Metadata))
+		if in.InvoiceSettings != nil {
+			c.SetInvoiceSettings(*in.InvoiceSettings)
+		}
 		prefix, err := s.prefix(ctx, tx, in.InvoicePrefix, "")
 		if err != nil {
 			return err
@@ -365,6 +374,9 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (*ent.Custome
 		}
 		if in.SetTaxIDs {
 			u.SetTaxIds(in.TaxIDs)
+		}
+		if in.InvoiceSettings != nil {
+			u.SetInvoiceSettings(*in.InvoiceSettings)
 		}
 		if in.InvoicePrefix != nil && *in.InvoicePrefix != cur.InvoicePrefix {
 			p, err := s.prefix(ctx, tx, in.InvoicePrefix, cur.ID)
@@ -581,4 +593,38 @@ func Post(ctx context.Context, tx *ent.Tx, c *ent.Customer, e Entry) (*ent.Balan
 		return nil, fmt.Errorf("record balance transaction: %w", err)
 	}
 	return bt, nil
+}
+
+// invoiceSettings validates and cleans a customer's template overrides.
+func invoiceSettings(errs *usererr.List, st *values.InvoiceSettings) {
+	if st.Memo != nil {
+		m := strings.TrimSpace(*st.Memo)
+		st.Memo = &m
+		if len([]rune(m)) > 1500 {
+			*errs = append(*errs, usererr.New(usererr.LimitExceeded, "memo is at most 1500 characters", "invoiceSettings", "memo"))
+		}
+	}
+	if st.Footer != nil {
+		f := strings.TrimSpace(*st.Footer)
+		st.Footer = &f
+		if len([]rune(f)) > 5000 {
+			*errs = append(*errs, usererr.New(usererr.LimitExceeded, "footer is at most 5000 characters", "invoiceSettings", "footer"))
+		}
+	}
+	if d := st.DaysUntilDue; d != nil && (*d < 0 || *d > 3650) {
+		*errs = append(*errs, usererr.New(usererr.Invalid, "daysUntilDue is between 0 and 3650", "invoiceSettings", "daysUntilDue"))
+	}
+	if st.PageSize != nil && *st.PageSize != "A4" && *st.PageSize != "LETTER" {
+		*errs = append(*errs, usererr.New(usererr.Invalid, "pageSize is A4 or LETTER", "invoiceSettings", "pageSize"))
+	}
+	if st.CustomFieldsSet {
+		fields := make([]validate.CustomField, len(st.CustomFields))
+		for i, f := range st.CustomFields {
+			fields[i] = validate.CustomField{Name: f.Name, Value: f.Value}
+		}
+		errs.Add(validate.CustomFields(fields), "invoiceSettings", "customFields")
+		for i := range fields {
+			st.CustomFields[i] = values.CustomField{Name: fields[i].Name, Value: fields[i].Value}
+		}
+	}
 }

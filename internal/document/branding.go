@@ -248,3 +248,37 @@ func sanitizeSVG(data []byte, height string) (string, error) {
 		return b.String(), nil
 	}
 }
+
+// SanitizeSVG checks an SVG logo the way rendering will, so that an
+// upload the PDF would refuse is refused when it is uploaded. It returns
+// the SVG as the documents embed it, at the given CSS height.
+func SanitizeSVG(data []byte, height string) (string, error) { return sanitizeSVG(data, height) }
+
+// ParseColor reads "#rgb" or "#rrggbb" and returns it as "#rrggbb".
+func ParseColor(s string) (string, error) {
+	c, err := parseColor(s, rgb{})
+	if err != nil {
+		return "", err
+	}
+	return c.hex(), nil
+}
+
+// Colors are a branding's colours resolved for use: defaults applied,
+// "#rrggbb", with the text colour readable on each.
+type Colors struct {
+	Brand, OnBrand, Accent, OnAccent, Tint string
+}
+
+// BrandColors resolves b's colours; an invalid colour falls back to the
+// default, as rendering does.
+func BrandColors(b Branding) Colors {
+	brand, err := parseColor(b.BrandColor, defaultBrand)
+	if err != nil {
+		brand = defaultBrand
+	}
+	accent, err := parseColor(b.AccentColor, defaultAccent)
+	if err != nil {
+		accent = defaultAccent
+	}
+	return Colors{Brand: brand.hex(), OnBrand: brand.onColor(), Accent: accent.hex(), OnAccent: accent.onColor(), Tint: brand.tint(0.9).hex()}
+}

@@ -40,6 +40,7 @@ type labels struct {
 	IssueDate         string
 	DueDate           string
 	SupplyDate        string
+	Replaces          string
 	From              string
 	BillTo            string
 	DeliverTo         string
@@ -103,6 +104,7 @@ var (
 			IssueDate:         "Date d'émission",
 			DueDate:           "Date d'échéance",
 			SupplyDate:        "Date de livraison / d'exécution",
+			Replaces:          "Annule et remplace la facture",
 			From:              "Émetteur",
 			BillTo:            "Facturé à",
 			DeliverTo:         "Adresse de livraison",
@@ -167,6 +169,7 @@ var (
 			IssueDate:         "Date of issue",
 			DueDate:           "Date due",
 			SupplyDate:        "Date of supply",
+			Replaces:          "Replaces invoice",
 			From:              "From",
 			BillTo:            "Bill to",
 			DeliverTo:         "Deliver to",

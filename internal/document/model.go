@@ -21,6 +21,9 @@ type Invoice struct {
 	Status string
 	// Draft forces the draft preview whatever Status says.
 	Draft bool
+	// Replaces is the number of the invoice this one revises ("annule et
+	// remplace"), EN 16931 BG-3; empty for an original invoice.
+	Replaces string
 
 	// IssueDate and DueDate are printed as calendar dates in their own
 	// time.Location, so pass them in the account's time zone. A zero

@@ -178,6 +178,9 @@ func buildView(inv *Invoice) (*view, error) {
 	default:
 		return nil, invalidf("operation nature %q (want GOODS, SERVICES or MIXED)", inv.OperationNature)
 	}
+	if inv.Replaces != "" {
+		v.Meta = append(v.Meta, kv{l.Replaces, inv.Replaces})
+	}
 	for _, f := range inv.CustomFields {
 		v.Meta = append(v.Meta, kv{f.Name, f.Value})
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/branding"
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/usererr"
@@ -71,6 +72,12 @@ func (s *Server) hostedInvoice(w http.ResponseWriter, r *http.Request) {
 		"Status": t[string(inv.Status)], "StatusClass": strings.ToLower(string(inv.Status)),
 		"Void":   inv.Status == invoice.StatusVoid,
 		"PDFURL": "/i/" + token + "/pdf",
+	}
+	colors := document.BrandColors(doc.Branding)
+	view["Brand"], view["OnBrand"] = template.CSS(colors.Brand), template.CSS(colors.OnBrand)
+	if len(doc.Branding.Logo) > 0 {
+		// A data: URL built here from a validated upload, hence trusted.
+		view["Logo"] = template.URL(branding.DataURI(doc.Branding.LogoMIME, doc.Branding.Logo))
 	}
 	if doc.TotalTax != 0 {
 		view["Tax"] = format(doc.TotalTax)

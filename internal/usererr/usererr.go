@@ -43,6 +43,9 @@ const (
 	Immutable          Code = "IMMUTABLE"
 	Inactive           Code = "INACTIVE"
 	DuplicateEmail     Code = "DUPLICATE_EMAIL"
+	InvalidImage       Code = "INVALID_IMAGE"
+	ImageTooLarge      Code = "IMAGE_TOO_LARGE"
+	InvalidColor       Code = "INVALID_COLOR"
 )
 
 // Codes lists every code, in the order the GraphQL enum declares them.
@@ -52,6 +55,7 @@ var Codes = []Code{
 	InvalidAmount, AmountTooLarge, InvalidDecimal, InvalidEmail, InvalidLocale,
 	InvalidCountry, InvalidPhone, InvalidTaxID, UnsupportedTaxID, InvalidSIREN,
 	InvalidSIRET, InvalidPrefix, InvalidNumber, Immutable, Inactive, DuplicateEmail,
+	InvalidImage, ImageTooLarge, InvalidColor,
 }
 
 // MarshalGQL writes the code as a GraphQL enum value.

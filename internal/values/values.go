@@ -81,3 +81,26 @@ type OutOfBandPayment struct {
 	PaidAt    time.Time `json:"paidAt"`
 	Note      string    `json:"note,omitempty"`
 }
+
+// InvoiceSettings are a customer's overrides of the account's invoice
+// template. A nil field inherits the account's setting.
+type InvoiceSettings struct {
+	Memo         *string       `json:"memo,omitempty"`
+	Footer       *string       `json:"footer,omitempty"`
+	DaysUntilDue *int          `json:"daysUntilDue,omitempty"`
+	CustomFields []CustomField `json:"customFields,omitempty"`
+	// CustomFieldsSet distinguishes "no custom fields" from "inherit".
+	CustomFieldsSet bool    `json:"customFieldsSet,omitempty"`
+	PageSize        *string `json:"pageSize,omitempty"`
+	AutoSend        *bool   `json:"autoSend,omitempty"`
+}
+
+// InvoiceTerms are the payment terms an invoice prints, frozen at
+// finalization with the seller's identity: an issued invoice keeps the
+// penalty terms it was issued under.
+type InvoiceTerms struct {
+	PageSize             string `json:"pageSize,omitempty"`
+	LatePaymentPenalty   string `json:"latePaymentPenalty,omitempty"`
+	RecoveryIndemnity    string `json:"recoveryIndemnity,omitempty"`
+	EarlyPaymentDiscount string `json:"earlyPaymentDiscount,omitempty"`
+}

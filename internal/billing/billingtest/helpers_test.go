@@ -110,7 +110,7 @@ var invoiceInputTypes = map[string]string{
 	"invoiceLineAdd":           "InvoiceLineAddInput",
 	"invoiceLineUpdate":        "InvoiceLineUpdateInput",
 	"invoiceLineRemove":        "InvoiceLineRemoveInput",
-	"invoiceFinalize":          "InvoiceIDInput",
+	"invoiceFinalize":          "InvoiceFinalizeInput",
 	"invoiceVoid":              "InvoiceIDInput",
 	"invoiceMarkUncollectible": "InvoiceIDInput",
 	"invoiceMarkPaid":          "InvoiceMarkPaidInput",

@@ -86,7 +86,7 @@ func TestNumberingConcurrent(t *testing.T) {
 		for i := range ids {
 			ids[i] = apitest.Str(t, c.createInvoice(cus, nil), "id")
 		}
-		const finalize = `mutation($input: InvoiceIDInput!) { invoiceFinalize(input: $input) { invoice { id number status } userErrors { code message } } }`
+		const finalize = `mutation($input: InvoiceFinalizeInput!) { invoiceFinalize(input: $input) { invoice { id number status } userErrors { code message } } }`
 		numbers := make([]string, n)
 		errs := make([]error, n)
 		start := make(chan struct{})

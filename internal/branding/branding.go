@@ -1,0 +1,199 @@
+// Package branding validates the images and colours an account brands its
+// invoices, hosted pages, emails and portal with.
+package branding
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // accepted upload formats
+	_ "image/png"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/remitbilling/remit/internal/document"
+)
+
+// MaxBytes bounds an uploaded image, as Stripe does: a letterhead logo is
+// a few kilobytes and every PDF embeds it.
+const MaxBytes = 512 << 10
+
+// Kind is what an image is used for.
+type Kind string
+
+const (
+	// Logo heads documents and pages; any landscape or square shape.
+	Logo Kind = "LOGO"
+	// Icon is the square mark of small places (portal header, favicon).
+	Icon Kind = "ICON"
+)
+
+// Pixel bounds. A logo under 32 px tall prints blurred; an icon must be
+// square (within 5 %) and at least 128 px, like Stripe's.
+const (
+	MinLogoPixels = 32
+	MinIconPixels = 128
+	MaxPixels     = 4096
+)
+
+// Image is a validated upload.
+type Image struct {
+	Kind          Kind
+	ContentType   string
+	Data          []byte
+	Width, Height int
+	SHA256        string
+}
+
+// Error is a validation failure; Code is "LIMIT_EXCEEDED" for size and
+// "INVALID" otherwise.
+type Error struct {
+	TooLarge bool
+	Reason   string
+}
+
+func (e *Error) Error() string { return e.Reason }
+
+func invalid(format string, args ...any) error { return &Error{Reason: fmt.Sprintf(format, args...)} }
+
+// ErrInvalid matches every validation Error with errors.Is.
+var ErrInvalid = errors.New("branding: invalid image")
+
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// Validate checks an upload: its declared type must match its content
+// (sniffed, never trusted), its size and dimensions must fit the kind.
+func Validate(kind Kind, contentType string, data []byte) (Image, error) {
+	if kind != Logo && kind != Icon {
+		return Image{}, invalid("unknown image kind %q", kind)
+	}
+	if len(data) == 0 {
+		return Image{}, invalid("the image is empty")
+	}
+	if len(data) > MaxBytes {
+		return Image{}, &Error{TooLarge: true, Reason: fmt.Sprintf("the image is %d bytes; at most %d (512 KB)", len(data), MaxBytes)}
+	}
+	ct := strings.ToLower(strings.TrimSpace(contentType))
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = strings.TrimSpace(ct[:i])
+	}
+	if ct == "image/jpg" {
+		ct = "image/jpeg"
+	}
+	var w, h int
+	switch ct {
+	case "image/png", "image/jpeg":
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			return Image{}, invalid("not a readable PNG or JPEG image: %v", err)
+		}
+		if "image/"+format != ct {
+			return Image{}, invalid("the data is %s but was declared %s", format, ct)
+		}
+		// DecodeConfig reads only the header: decode the whole image so a
+		// truncated or corrupt file is refused now, not at render time.
+		if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+			return Image{}, invalid("corrupt %s image: %v", format, err)
+		}
+		w, h = cfg.Width, cfg.Height
+	case "image/svg+xml":
+		if _, err := document.SanitizeSVG(data, "16mm"); err != nil {
+			return Image{}, invalid("SVG refused: %v", err)
+		}
+		var err error
+		if w, h, err = svgSize(data); err != nil {
+			return Image{}, invalid("SVG refused: %v", err)
+		}
+	default:
+		sniffed := http.DetectContentType(data)
+		return Image{}, invalid("content type %q (looks like %s): want image/png, image/jpeg or image/svg+xml", contentType, sniffed)
+	}
+	if w > MaxPixels || h > MaxPixels {
+		return Image{}, invalid("the image is %d×%d px; at most %d px a side", w, h, MaxPixels)
+	}
+	switch kind {
+	case Logo:
+		if min(w, h) < MinLogoPixels {
+			return Image{}, invalid("the logo is %d×%d px; at least %d px a side", w, h, MinLogoPixels)
+		}
+	case Icon:
+		if min(w, h) < MinIconPixels {
+			return Image{}, invalid("the icon is %d×%d px; at least %d×%d", w, h, MinIconPixels, MinIconPixels)
+		}
+		if d := w - h; d*20 > w || -d*20 > w {
+			return Image{}, invalid("the icon is %d×%d px; it must be square", w, h)
+		}
+	}
+	sum := sha256.Sum256(data)
+	return Image{Kind: kind, ContentType: ct, Data: data, Width: w, Height: h, SHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+// svgSize reads an SVG's intrinsic size in CSS pixels from its viewBox,
+// else from numeric width and height.
+func svgSize(data []byte) (int, int, error) {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return 0, 0, errors.New("no <svg> element")
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		var w, h, vb string
+		for _, a := range se.Attr {
+			switch a.Name.Local {
+			case "width":
+				w = a.Value
+			case "height":
+				h = a.Value
+			case "viewBox":
+				vb = a.Value
+			}
+		}
+		if f := strings.Fields(strings.ReplaceAll(vb, ",", " ")); len(f) == 4 {
+			vw, err1 := strconv.ParseFloat(f[2], 64)
+			vh, err2 := strconv.ParseFloat(f[3], 64)
+			if err1 == nil && err2 == nil && vw > 0 && vh > 0 {
+				return int(vw + 0.5), int(vh + 0.5), nil
+			}
+		}
+		wf, err1 := strconv.ParseFloat(strings.TrimSuffix(w, "px"), 64)
+		hf, err2 := strconv.ParseFloat(strings.TrimSuffix(h, "px"), 64)
+		if err1 != nil || err2 != nil || wf <= 0 || hf <= 0 {
+			return 0, 0, errors.New("an SVG needs a viewBox or numeric width and height")
+		}
+		return int(wf + 0.5), int(hf + 0.5), nil
+	}
+}
+
+// Color normalizes a brand colour: "" stays "" (the default), "#abc"
+// becomes "#aabbcc".
+func Color(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	c, err := document.ParseColor(s)
+	if err != nil {
+		return "", invalid("colour %q: want #rgb or #rrggbb", s)
+	}
+	return c, nil
+}
+
+// DataURI inlines an image into a page: the hosted page and emails are
+// self-contained, and an image of at most 512 KB is fine inline.
+func DataURI(contentType string, data []byte) string {
+	return "data:" + contentType + ";base64," + base64.StdEncoding.EncodeToString(data)
+}
