@@ -111,3 +111,27 @@ func TestInvoicePDF(t *testing.T) {
 		}
 	}
 }
+
+// pdfTool runs a poppler or qpdf tool on pdf ("{}" in args is the file),
+// or skips the test when the tool is missing. A failing tool fails the
+// test: qpdf --check exits non-zero on a broken file.
+func pdfTool(t *testing.T, pdf []byte, tool string, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err != nil {
+		t.Skipf("%s not installed (Debian packages poppler-utils, qpdf)", tool)
+	}
+	path := filepath.Join(t.TempDir(), "invoice.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range args {
+		if a == "{}" {
+			args[i] = path
+		}
+	}
+	out, err := exec.Command(tool, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", tool, args, err, out)
+	}
+	return string(out)
+}
