@@ -24,6 +24,8 @@ test:
 ## bench: performance benchmarks with their figures
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s -timeout 30m ./bench/...
+	$(GO) test -run '^$$' -bench . -benchtime 3s -cpu 1 ./internal/document/
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./internal/worker/
 
 ## generate: regenerate ent and gqlgen code
 generate:

@@ -66,6 +66,10 @@ type Account struct {
 	EarlyPaymentDiscount string `json:"early_payment_discount,omitempty"`
 	// Email invoices to the customer when they are finalized, unless finalization says otherwise.
 	AutoSend bool `json:"auto_send,omitempty"`
+	// Payment method types invoices accept; empty accepts cards and direct debits.
+	PaymentMethodTypes []string `json:"payment_method_types,omitempty"`
+	// How to pay by bank transfer (IBAN, BIC, reference), printed on invoices and the hosted page.
+	BankTransferInstructions string `json:"bank_transfer_instructions,omitempty"`
 	// Brand colour, #rrggbb; empty is Remit's default.
 	BrandColor string `json:"brand_color,omitempty"`
 	// Accent colour, #rrggbb; empty is Remit's default.
@@ -78,13 +82,13 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case account.FieldAddress, account.FieldDefaultCustomFields:
+		case account.FieldAddress, account.FieldDefaultCustomFields, account.FieldPaymentMethodTypes:
 			values[i] = new([]byte)
 		case account.FieldAutoSend:
 			values[i] = new(sql.NullBool)
 		case account.FieldDefaultDaysUntilDue:
 			values[i] = new(sql.NullInt64)
-		case account.FieldID, account.FieldName, account.FieldLegalName, account.FieldEmail, account.FieldPhone, account.FieldCountry, account.FieldSiren, account.FieldSiret, account.FieldVatNumber, account.FieldDefaultCurrency, account.FieldNumberingScheme, account.FieldInvoicePrefix, account.FieldDefaultFooter, account.FieldDefaultMemo, account.FieldPageSize, account.FieldLatePaymentPenalty, account.FieldRecoveryIndemnity, account.FieldEarlyPaymentDiscount, account.FieldBrandColor, account.FieldAccentColor:
+		case account.FieldID, account.FieldName, account.FieldLegalName, account.FieldEmail, account.FieldPhone, account.FieldCountry, account.FieldSiren, account.FieldSiret, account.FieldVatNumber, account.FieldDefaultCurrency, account.FieldNumberingScheme, account.FieldInvoicePrefix, account.FieldDefaultFooter, account.FieldDefaultMemo, account.FieldPageSize, account.FieldLatePaymentPenalty, account.FieldRecoveryIndemnity, account.FieldEarlyPaymentDiscount, account.FieldBankTransferInstructions, account.FieldBrandColor, account.FieldAccentColor:
 			values[i] = new(sql.NullString)
 		case account.FieldCreatedAt, account.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -251,6 +255,20 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AutoSend = value.Bool
 			}
+		case account.FieldPaymentMethodTypes:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field payment_method_types", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.PaymentMethodTypes); err != nil {
+					return fmt.Errorf("unmarshal field payment_method_types: %w", err)
+				}
+			}
+		case account.FieldBankTransferInstructions:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field bank_transfer_instructions", values[i])
+			} else if value.Valid {
+				_m.BankTransferInstructions = value.String
+			}
 		case account.FieldBrandColor:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field brand_color", values[i])
@@ -367,6 +385,12 @@ func (_m *Account) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("auto_send=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AutoSend))
+	builder.WriteString(", ")
+	builder.WriteString("payment_method_types=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PaymentMethodTypes))
+	builder.WriteString(", ")
+	builder.WriteString("bank_transfer_instructions=")
+	builder.WriteString(_m.BankTransferInstructions)
 	builder.WriteString(", ")
 	builder.WriteString("brand_color=")
 	builder.WriteString(_m.BrandColor)

@@ -314,6 +314,26 @@ func (_c *AccountCreate) SetNillableAutoSend(v *bool) *AccountCreate {
 	return _c
 }
 
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (_c *AccountCreate) SetPaymentMethodTypes(v []string) *AccountCreate {
+	_c.mutation.SetPaymentMethodTypes(v)
+	return _c
+}
+
+// SetBankTransferInstructions sets the "bank_transfer_instructions" field.
+func (_c *AccountCreate) SetBankTransferInstructions(v string) *AccountCreate {
+	_c.mutation.SetBankTransferInstructions(v)
+	return _c
+}
+
+// SetNillableBankTransferInstructions sets the "bank_transfer_instructions" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableBankTransferInstructions(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetBankTransferInstructions(*v)
+	}
+	return _c
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (_c *AccountCreate) SetBrandColor(v string) *AccountCreate {
 	_c.mutation.SetBrandColor(v)
@@ -457,6 +477,10 @@ func (_c *AccountCreate) defaults() error {
 		v := account.DefaultAutoSend
 		_c.mutation.SetAutoSend(v)
 	}
+	if _, ok := _c.mutation.BankTransferInstructions(); !ok {
+		v := account.DefaultBankTransferInstructions
+		_c.mutation.SetBankTransferInstructions(v)
+	}
 	if _, ok := _c.mutation.BrandColor(); !ok {
 		v := account.DefaultBrandColor
 		_c.mutation.SetBrandColor(v)
@@ -592,6 +616,14 @@ func (_c *AccountCreate) check() error {
 	}
 	if _, ok := _c.mutation.AutoSend(); !ok {
 		return &ValidationError{Name: "auto_send", err: errors.New(`ent: missing required field "Account.auto_send"`)}
+	}
+	if _, ok := _c.mutation.BankTransferInstructions(); !ok {
+		return &ValidationError{Name: "bank_transfer_instructions", err: errors.New(`ent: missing required field "Account.bank_transfer_instructions"`)}
+	}
+	if v, ok := _c.mutation.BankTransferInstructions(); ok {
+		if err := account.BankTransferInstructionsValidator(v); err != nil {
+			return &ValidationError{Name: "bank_transfer_instructions", err: fmt.Errorf(`ent: validator failed for field "Account.bank_transfer_instructions": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.BrandColor(); !ok {
 		return &ValidationError{Name: "brand_color", err: errors.New(`ent: missing required field "Account.brand_color"`)}
@@ -731,6 +763,14 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.AutoSend(); ok {
 		_spec.SetField(account.FieldAutoSend, field.TypeBool, value)
 		_node.AutoSend = value
+	}
+	if value, ok := _c.mutation.PaymentMethodTypes(); ok {
+		_spec.SetField(account.FieldPaymentMethodTypes, field.TypeJSON, value)
+		_node.PaymentMethodTypes = value
+	}
+	if value, ok := _c.mutation.BankTransferInstructions(); ok {
+		_spec.SetField(account.FieldBankTransferInstructions, field.TypeString, value)
+		_node.BankTransferInstructions = value
 	}
 	if value, ok := _c.mutation.BrandColor(); ok {
 		_spec.SetField(account.FieldBrandColor, field.TypeString, value)
@@ -1071,6 +1111,36 @@ func (u *AccountUpsert) SetAutoSend(v bool) *AccountUpsert {
 // UpdateAutoSend sets the "auto_send" field to the value that was provided on create.
 func (u *AccountUpsert) UpdateAutoSend() *AccountUpsert {
 	u.SetExcluded(account.FieldAutoSend)
+	return u
+}
+
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (u *AccountUpsert) SetPaymentMethodTypes(v []string) *AccountUpsert {
+	u.Set(account.FieldPaymentMethodTypes, v)
+	return u
+}
+
+// UpdatePaymentMethodTypes sets the "payment_method_types" field to the value that was provided on create.
+func (u *AccountUpsert) UpdatePaymentMethodTypes() *AccountUpsert {
+	u.SetExcluded(account.FieldPaymentMethodTypes)
+	return u
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (u *AccountUpsert) ClearPaymentMethodTypes() *AccountUpsert {
+	u.SetNull(account.FieldPaymentMethodTypes)
+	return u
+}
+
+// SetBankTransferInstructions sets the "bank_transfer_instructions" field.
+func (u *AccountUpsert) SetBankTransferInstructions(v string) *AccountUpsert {
+	u.Set(account.FieldBankTransferInstructions, v)
+	return u
+}
+
+// UpdateBankTransferInstructions sets the "bank_transfer_instructions" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateBankTransferInstructions() *AccountUpsert {
+	u.SetExcluded(account.FieldBankTransferInstructions)
 	return u
 }
 
@@ -1475,6 +1545,41 @@ func (u *AccountUpsertOne) SetAutoSend(v bool) *AccountUpsertOne {
 func (u *AccountUpsertOne) UpdateAutoSend() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateAutoSend()
+	})
+}
+
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (u *AccountUpsertOne) SetPaymentMethodTypes(v []string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetPaymentMethodTypes(v)
+	})
+}
+
+// UpdatePaymentMethodTypes sets the "payment_method_types" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdatePaymentMethodTypes() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdatePaymentMethodTypes()
+	})
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (u *AccountUpsertOne) ClearPaymentMethodTypes() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearPaymentMethodTypes()
+	})
+}
+
+// SetBankTransferInstructions sets the "bank_transfer_instructions" field.
+func (u *AccountUpsertOne) SetBankTransferInstructions(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetBankTransferInstructions(v)
+	})
+}
+
+// UpdateBankTransferInstructions sets the "bank_transfer_instructions" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateBankTransferInstructions() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateBankTransferInstructions()
 	})
 }
 
@@ -2050,6 +2155,41 @@ func (u *AccountUpsertBulk) SetAutoSend(v bool) *AccountUpsertBulk {
 func (u *AccountUpsertBulk) UpdateAutoSend() *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateAutoSend()
+	})
+}
+
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (u *AccountUpsertBulk) SetPaymentMethodTypes(v []string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetPaymentMethodTypes(v)
+	})
+}
+
+// UpdatePaymentMethodTypes sets the "payment_method_types" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdatePaymentMethodTypes() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdatePaymentMethodTypes()
+	})
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (u *AccountUpsertBulk) ClearPaymentMethodTypes() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearPaymentMethodTypes()
+	})
+}
+
+// SetBankTransferInstructions sets the "bank_transfer_instructions" field.
+func (u *AccountUpsertBulk) SetBankTransferInstructions(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetBankTransferInstructions(v)
+	})
+}
+
+// UpdateBankTransferInstructions sets the "bank_transfer_instructions" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateBankTransferInstructions() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateBankTransferInstructions()
 	})
 }
 

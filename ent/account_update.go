@@ -356,6 +356,38 @@ func (_u *AccountUpdate) SetNillableAutoSend(v *bool) *AccountUpdate {
 	return _u
 }
 
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (_u *AccountUpdate) SetPaymentMethodTypes(v []string) *AccountUpdate {
+	_u.mutation.SetPaymentMethodTypes(v)
+	return _u
+}
+
+// AppendPaymentMethodTypes appends value to the "payment_method_types" field.
+func (_u *AccountUpdate) AppendPaymentMethodTypes(v []string) *AccountUpdate {
+	_u.mutation.AppendPaymentMethodTypes(v)
+	return _u
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (_u *AccountUpdate) ClearPaymentMethodTypes() *AccountUpdate {
+	_u.mutation.ClearPaymentMethodTypes()
+	return _u
+}
+
+// SetBankTransferInstructions sets the "bank_transfer_instructions" field.
+func (_u *AccountUpdate) SetBankTransferInstructions(v string) *AccountUpdate {
+	_u.mutation.SetBankTransferInstructions(v)
+	return _u
+}
+
+// SetNillableBankTransferInstructions sets the "bank_transfer_instructions" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableBankTransferInstructions(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetBankTransferInstructions(*v)
+	}
+	return _u
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (_u *AccountUpdate) SetBrandColor(v string) *AccountUpdate {
 	_u.mutation.SetBrandColor(v)
@@ -478,6 +510,11 @@ func (_u *AccountUpdate) check() error {
 			return &ValidationError{Name: "early_payment_discount", err: fmt.Errorf(`ent: validator failed for field "Account.early_payment_discount": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.BankTransferInstructions(); ok {
+		if err := account.BankTransferInstructionsValidator(v); err != nil {
+			return &ValidationError{Name: "bank_transfer_instructions", err: fmt.Errorf(`ent: validator failed for field "Account.bank_transfer_instructions": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -578,6 +615,20 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AutoSend(); ok {
 		_spec.SetField(account.FieldAutoSend, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PaymentMethodTypes(); ok {
+		_spec.SetField(account.FieldPaymentMethodTypes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPaymentMethodTypes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, account.FieldPaymentMethodTypes, value)
+		})
+	}
+	if _u.mutation.PaymentMethodTypesCleared() {
+		_spec.ClearField(account.FieldPaymentMethodTypes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.BankTransferInstructions(); ok {
+		_spec.SetField(account.FieldBankTransferInstructions, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.BrandColor(); ok {
 		_spec.SetField(account.FieldBrandColor, field.TypeString, value)
@@ -932,6 +983,38 @@ func (_u *AccountUpdateOne) SetNillableAutoSend(v *bool) *AccountUpdateOne {
 	return _u
 }
 
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (_u *AccountUpdateOne) SetPaymentMethodTypes(v []string) *AccountUpdateOne {
+	_u.mutation.SetPaymentMethodTypes(v)
+	return _u
+}
+
+// AppendPaymentMethodTypes appends value to the "payment_method_types" field.
+func (_u *AccountUpdateOne) AppendPaymentMethodTypes(v []string) *AccountUpdateOne {
+	_u.mutation.AppendPaymentMethodTypes(v)
+	return _u
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (_u *AccountUpdateOne) ClearPaymentMethodTypes() *AccountUpdateOne {
+	_u.mutation.ClearPaymentMethodTypes()
+	return _u
+}
+
+// SetBankTransferInstructions sets the "bank_transfer_instructions" field.
+func (_u *AccountUpdateOne) SetBankTransferInstructions(v string) *AccountUpdateOne {
+	_u.mutation.SetBankTransferInstructions(v)
+	return _u
+}
+
+// SetNillableBankTransferInstructions sets the "bank_transfer_instructions" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableBankTransferInstructions(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetBankTransferInstructions(*v)
+	}
+	return _u
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (_u *AccountUpdateOne) SetBrandColor(v string) *AccountUpdateOne {
 	_u.mutation.SetBrandColor(v)
@@ -1067,6 +1150,11 @@ func (_u *AccountUpdateOne) check() error {
 			return &ValidationError{Name: "early_payment_discount", err: fmt.Errorf(`ent: validator failed for field "Account.early_payment_discount": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.BankTransferInstructions(); ok {
+		if err := account.BankTransferInstructionsValidator(v); err != nil {
+			return &ValidationError{Name: "bank_transfer_instructions", err: fmt.Errorf(`ent: validator failed for field "Account.bank_transfer_instructions": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1184,6 +1272,20 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if value, ok := _u.mutation.AutoSend(); ok {
 		_spec.SetField(account.FieldAutoSend, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PaymentMethodTypes(); ok {
+		_spec.SetField(account.FieldPaymentMethodTypes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPaymentMethodTypes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, account.FieldPaymentMethodTypes, value)
+		})
+	}
+	if _u.mutation.PaymentMethodTypesCleared() {
+		_spec.ClearField(account.FieldPaymentMethodTypes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.BankTransferInstructions(); ok {
+		_spec.SetField(account.FieldBankTransferInstructions, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.BrandColor(); ok {
 		_spec.SetField(account.FieldBrandColor, field.TypeString, value)

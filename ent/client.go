@@ -25,9 +25,12 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/sequence"
+	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
 
 	stdsql "database/sql"
@@ -58,12 +61,18 @@ type Client struct {
 	InvoiceLine *InvoiceLineClient
 	// InvoiceTransition is the client for interacting with the InvoiceTransition builders.
 	InvoiceTransition *InvoiceTransitionClient
+	// Payment is the client for interacting with the Payment builders.
+	Payment *PaymentClient
+	// PaymentMethod is the client for interacting with the PaymentMethod builders.
+	PaymentMethod *PaymentMethodClient
 	// Price is the client for interacting with the Price builders.
 	Price *PriceClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
+	// ServerSecret is the client for interacting with the ServerSecret builders.
+	ServerSecret *ServerSecretClient
 	// TaxRate is the client for interacting with the TaxRate builders.
 	TaxRate *TaxRateClient
 }
@@ -87,9 +96,12 @@ func (c *Client) init() {
 	c.Invoice = NewInvoiceClient(c.config)
 	c.InvoiceLine = NewInvoiceLineClient(c.config)
 	c.InvoiceTransition = NewInvoiceTransitionClient(c.config)
+	c.Payment = NewPaymentClient(c.config)
+	c.PaymentMethod = NewPaymentMethodClient(c.config)
 	c.Price = NewPriceClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.Sequence = NewSequenceClient(c.config)
+	c.ServerSecret = NewServerSecretClient(c.config)
 	c.TaxRate = NewTaxRateClient(c.config)
 }
 
@@ -193,9 +205,12 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Invoice:            NewInvoiceClient(cfg),
 		InvoiceLine:        NewInvoiceLineClient(cfg),
 		InvoiceTransition:  NewInvoiceTransitionClient(cfg),
+		Payment:            NewPaymentClient(cfg),
+		PaymentMethod:      NewPaymentMethodClient(cfg),
 		Price:              NewPriceClient(cfg),
 		Product:            NewProductClient(cfg),
 		Sequence:           NewSequenceClient(cfg),
+		ServerSecret:       NewServerSecretClient(cfg),
 		TaxRate:            NewTaxRateClient(cfg),
 	}, nil
 }
@@ -226,9 +241,12 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Invoice:            NewInvoiceClient(cfg),
 		InvoiceLine:        NewInvoiceLineClient(cfg),
 		InvoiceTransition:  NewInvoiceTransitionClient(cfg),
+		Payment:            NewPaymentClient(cfg),
+		PaymentMethod:      NewPaymentMethodClient(cfg),
 		Price:              NewPriceClient(cfg),
 		Product:            NewProductClient(cfg),
 		Sequence:           NewSequenceClient(cfg),
+		ServerSecret:       NewServerSecretClient(cfg),
 		TaxRate:            NewTaxRateClient(cfg),
 	}, nil
 }
@@ -261,7 +279,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
 		c.EmailMessage, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
-		c.InvoiceTransition, c.Price, c.Product, c.Sequence, c.TaxRate,
+		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.Price, c.Product,
+		c.Sequence, c.ServerSecret, c.TaxRate,
 	} {
 		n.Use(hooks...)
 	}
@@ -273,7 +292,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
 		c.EmailMessage, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
-		c.InvoiceTransition, c.Price, c.Product, c.Sequence, c.TaxRate,
+		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.Price, c.Product,
+		c.Sequence, c.ServerSecret, c.TaxRate,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -302,12 +322,18 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.InvoiceLine.mutate(ctx, m)
 	case *InvoiceTransitionMutation:
 		return c.InvoiceTransition.mutate(ctx, m)
+	case *PaymentMutation:
+		return c.Payment.mutate(ctx, m)
+	case *PaymentMethodMutation:
+		return c.PaymentMethod.mutate(ctx, m)
 	case *PriceMutation:
 		return c.Price.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
 	case *SequenceMutation:
 		return c.Sequence.mutate(ctx, m)
+	case *ServerSecretMutation:
+		return c.ServerSecret.mutate(ctx, m)
 	case *TaxRateMutation:
 		return c.TaxRate.mutate(ctx, m)
 	default:
@@ -2023,6 +2049,354 @@ func (c *InvoiceTransitionClient) mutate(ctx context.Context, m *InvoiceTransiti
 	}
 }
 
+// PaymentClient is a client for the Payment schema.
+type PaymentClient struct {
+	config
+}
+
+// NewPaymentClient returns a client for the Payment from the given config.
+func NewPaymentClient(c config) *PaymentClient {
+	return &PaymentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `payment.Hooks(f(g(h())))`.
+func (c *PaymentClient) Use(hooks ...Hook) {
+	c.hooks.Payment = append(c.hooks.Payment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `payment.Intercept(f(g(h())))`.
+func (c *PaymentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Payment = append(c.inters.Payment, interceptors...)
+}
+
+// Create returns a builder for creating a Payment entity.
+func (c *PaymentClient) Create() *PaymentCreate {
+	mutation := newPaymentMutation(c.config, OpCreate)
+	return &PaymentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Payment entities.
+func (c *PaymentClient) CreateBulk(builders ...*PaymentCreate) *PaymentCreateBulk {
+	return &PaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentClient) MapCreateBulk(slice any, setFunc func(*PaymentCreate, int)) *PaymentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentCreateBulk{err: fmt.Errorf("calling to PaymentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Payment.
+func (c *PaymentClient) Update() *PaymentUpdate {
+	mutation := newPaymentMutation(c.config, OpUpdate)
+	return &PaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentClient) UpdateOne(_m *Payment) *PaymentUpdateOne {
+	mutation := newPaymentMutation(c.config, OpUpdateOne, withPayment(_m))
+	return &PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentClient) UpdateOneID(id string) *PaymentUpdateOne {
+	mutation := newPaymentMutation(c.config, OpUpdateOne, withPaymentID(id))
+	return &PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Payment.
+func (c *PaymentClient) Delete() *PaymentDelete {
+	mutation := newPaymentMutation(c.config, OpDelete)
+	return &PaymentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentClient) DeleteOne(_m *Payment) *PaymentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentClient) DeleteOneID(id string) *PaymentDeleteOne {
+	builder := c.Delete().Where(payment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentDeleteOne{builder}
+}
+
+// Query returns a query builder for Payment.
+func (c *PaymentClient) Query() *PaymentQuery {
+	return &PaymentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePayment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Payment entity by its id.
+func (c *PaymentClient) Get(ctx context.Context, id string) (*Payment, error) {
+	return c.Query().Where(payment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentClient) GetX(ctx context.Context, id string) *Payment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a Payment.
+func (c *PaymentClient) QueryAccount(_m *Payment) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, payment.AccountTable, payment.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInvoice queries the invoice edge of a Payment.
+func (c *PaymentClient) QueryInvoice(_m *Payment) *InvoiceQuery {
+	query := (&InvoiceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(invoice.Table, invoice.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, payment.InvoiceTable, payment.InvoiceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPaymentMethod queries the payment_method edge of a Payment.
+func (c *PaymentClient) QueryPaymentMethod(_m *Payment) *PaymentMethodQuery {
+	query := (&PaymentMethodClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(paymentmethod.Table, paymentmethod.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, payment.PaymentMethodTable, payment.PaymentMethodColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentClient) Hooks() []Hook {
+	hooks := c.hooks.Payment
+	return append(hooks[:len(hooks):len(hooks)], payment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentClient) Interceptors() []Interceptor {
+	return c.inters.Payment
+}
+
+func (c *PaymentClient) mutate(ctx context.Context, m *PaymentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Payment mutation op: %q", m.Op())
+	}
+}
+
+// PaymentMethodClient is a client for the PaymentMethod schema.
+type PaymentMethodClient struct {
+	config
+}
+
+// NewPaymentMethodClient returns a client for the PaymentMethod from the given config.
+func NewPaymentMethodClient(c config) *PaymentMethodClient {
+	return &PaymentMethodClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `paymentmethod.Hooks(f(g(h())))`.
+func (c *PaymentMethodClient) Use(hooks ...Hook) {
+	c.hooks.PaymentMethod = append(c.hooks.PaymentMethod, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `paymentmethod.Intercept(f(g(h())))`.
+func (c *PaymentMethodClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PaymentMethod = append(c.inters.PaymentMethod, interceptors...)
+}
+
+// Create returns a builder for creating a PaymentMethod entity.
+func (c *PaymentMethodClient) Create() *PaymentMethodCreate {
+	mutation := newPaymentMethodMutation(c.config, OpCreate)
+	return &PaymentMethodCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PaymentMethod entities.
+func (c *PaymentMethodClient) CreateBulk(builders ...*PaymentMethodCreate) *PaymentMethodCreateBulk {
+	return &PaymentMethodCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentMethodClient) MapCreateBulk(slice any, setFunc func(*PaymentMethodCreate, int)) *PaymentMethodCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentMethodCreateBulk{err: fmt.Errorf("calling to PaymentMethodClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentMethodCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentMethodCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PaymentMethod.
+func (c *PaymentMethodClient) Update() *PaymentMethodUpdate {
+	mutation := newPaymentMethodMutation(c.config, OpUpdate)
+	return &PaymentMethodUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentMethodClient) UpdateOne(_m *PaymentMethod) *PaymentMethodUpdateOne {
+	mutation := newPaymentMethodMutation(c.config, OpUpdateOne, withPaymentMethod(_m))
+	return &PaymentMethodUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentMethodClient) UpdateOneID(id string) *PaymentMethodUpdateOne {
+	mutation := newPaymentMethodMutation(c.config, OpUpdateOne, withPaymentMethodID(id))
+	return &PaymentMethodUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PaymentMethod.
+func (c *PaymentMethodClient) Delete() *PaymentMethodDelete {
+	mutation := newPaymentMethodMutation(c.config, OpDelete)
+	return &PaymentMethodDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentMethodClient) DeleteOne(_m *PaymentMethod) *PaymentMethodDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentMethodClient) DeleteOneID(id string) *PaymentMethodDeleteOne {
+	builder := c.Delete().Where(paymentmethod.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentMethodDeleteOne{builder}
+}
+
+// Query returns a query builder for PaymentMethod.
+func (c *PaymentMethodClient) Query() *PaymentMethodQuery {
+	return &PaymentMethodQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePaymentMethod},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PaymentMethod entity by its id.
+func (c *PaymentMethodClient) Get(ctx context.Context, id string) (*PaymentMethod, error) {
+	return c.Query().Where(paymentmethod.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentMethodClient) GetX(ctx context.Context, id string) *PaymentMethod {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a PaymentMethod.
+func (c *PaymentMethodClient) QueryAccount(_m *PaymentMethod) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentmethod.Table, paymentmethod.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, paymentmethod.AccountTable, paymentmethod.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCustomer queries the customer edge of a PaymentMethod.
+func (c *PaymentMethodClient) QueryCustomer(_m *PaymentMethod) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(paymentmethod.Table, paymentmethod.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, paymentmethod.CustomerTable, paymentmethod.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentMethodClient) Hooks() []Hook {
+	hooks := c.hooks.PaymentMethod
+	return append(hooks[:len(hooks):len(hooks)], paymentmethod.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentMethodClient) Interceptors() []Interceptor {
+	return c.inters.PaymentMethod
+}
+
+func (c *PaymentMethodClient) mutate(ctx context.Context, m *PaymentMethodMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentMethodCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentMethodUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentMethodUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentMethodDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PaymentMethod mutation op: %q", m.Op())
+	}
+}
+
 // PriceClient is a client for the Price schema.
 type PriceClient struct {
 	config
@@ -2505,6 +2879,140 @@ func (c *SequenceClient) mutate(ctx context.Context, m *SequenceMutation) (Value
 	}
 }
 
+// ServerSecretClient is a client for the ServerSecret schema.
+type ServerSecretClient struct {
+	config
+}
+
+// NewServerSecretClient returns a client for the ServerSecret from the given config.
+func NewServerSecretClient(c config) *ServerSecretClient {
+	return &ServerSecretClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `serversecret.Hooks(f(g(h())))`.
+func (c *ServerSecretClient) Use(hooks ...Hook) {
+	c.hooks.ServerSecret = append(c.hooks.ServerSecret, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `serversecret.Intercept(f(g(h())))`.
+func (c *ServerSecretClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ServerSecret = append(c.inters.ServerSecret, interceptors...)
+}
+
+// Create returns a builder for creating a ServerSecret entity.
+func (c *ServerSecretClient) Create() *ServerSecretCreate {
+	mutation := newServerSecretMutation(c.config, OpCreate)
+	return &ServerSecretCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ServerSecret entities.
+func (c *ServerSecretClient) CreateBulk(builders ...*ServerSecretCreate) *ServerSecretCreateBulk {
+	return &ServerSecretCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ServerSecretClient) MapCreateBulk(slice any, setFunc func(*ServerSecretCreate, int)) *ServerSecretCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ServerSecretCreateBulk{err: fmt.Errorf("calling to ServerSecretClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ServerSecretCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ServerSecretCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ServerSecret.
+func (c *ServerSecretClient) Update() *ServerSecretUpdate {
+	mutation := newServerSecretMutation(c.config, OpUpdate)
+	return &ServerSecretUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ServerSecretClient) UpdateOne(_m *ServerSecret) *ServerSecretUpdateOne {
+	mutation := newServerSecretMutation(c.config, OpUpdateOne, withServerSecret(_m))
+	return &ServerSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ServerSecretClient) UpdateOneID(id string) *ServerSecretUpdateOne {
+	mutation := newServerSecretMutation(c.config, OpUpdateOne, withServerSecretID(id))
+	return &ServerSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ServerSecret.
+func (c *ServerSecretClient) Delete() *ServerSecretDelete {
+	mutation := newServerSecretMutation(c.config, OpDelete)
+	return &ServerSecretDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ServerSecretClient) DeleteOne(_m *ServerSecret) *ServerSecretDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ServerSecretClient) DeleteOneID(id string) *ServerSecretDeleteOne {
+	builder := c.Delete().Where(serversecret.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ServerSecretDeleteOne{builder}
+}
+
+// Query returns a query builder for ServerSecret.
+func (c *ServerSecretClient) Query() *ServerSecretQuery {
+	return &ServerSecretQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeServerSecret},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ServerSecret entity by its id.
+func (c *ServerSecretClient) Get(ctx context.Context, id string) (*ServerSecret, error) {
+	return c.Query().Where(serversecret.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ServerSecretClient) GetX(ctx context.Context, id string) *ServerSecret {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ServerSecretClient) Hooks() []Hook {
+	hooks := c.hooks.ServerSecret
+	return append(hooks[:len(hooks):len(hooks)], serversecret.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ServerSecretClient) Interceptors() []Interceptor {
+	return c.inters.ServerSecret
+}
+
+func (c *ServerSecretClient) mutate(ctx context.Context, m *ServerSecretMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ServerSecretCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ServerSecretUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ServerSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ServerSecretDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ServerSecret mutation op: %q", m.Op())
+	}
+}
+
 // TaxRateClient is a client for the TaxRate schema.
 type TaxRateClient struct {
 	config
@@ -2691,13 +3199,14 @@ func (c *TaxRateClient) mutate(ctx context.Context, m *TaxRateMutation) (Value, 
 type (
 	hooks struct {
 		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage,
-		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Price, Product,
-		Sequence, TaxRate []ent.Hook
+		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Payment,
+		PaymentMethod, Price, Product, Sequence, ServerSecret, TaxRate []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage,
-		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Price, Product,
-		Sequence, TaxRate []ent.Interceptor
+		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Payment,
+		PaymentMethod, Price, Product, Sequence, ServerSecret,
+		TaxRate []ent.Interceptor
 	}
 )
 

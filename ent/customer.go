@@ -58,6 +58,8 @@ type Customer struct {
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// Overrides of the account's invoice template.
 	InvoiceSettings values.InvoiceSettings `json:"invoice_settings,omitempty"`
+	// Payment method charged by default.
+	DefaultPaymentMethodID *string `json:"default_payment_method_id,omitempty"`
 	// Set when deleted while invoices still reference it.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -120,7 +122,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case customer.FieldBalance:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldTaxExempt, customer.FieldInvoicePrefix:
+		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldTaxExempt, customer.FieldInvoicePrefix, customer.FieldDefaultPaymentMethodID:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
@@ -265,6 +267,13 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field invoice_settings: %w", err)
 				}
 			}
+		case customer.FieldDefaultPaymentMethodID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field default_payment_method_id", values[i])
+			} else if value.Valid {
+				_m.DefaultPaymentMethodID = new(string)
+				*_m.DefaultPaymentMethodID = value.String
+			}
 		case customer.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
@@ -376,6 +385,11 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("invoice_settings=")
 	builder.WriteString(fmt.Sprintf("%v", _m.InvoiceSettings))
+	builder.WriteString(", ")
+	if v := _m.DefaultPaymentMethodID; v != nil {
+		builder.WriteString("default_payment_method_id=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

@@ -200,6 +200,20 @@ func (_c *CustomerCreate) SetNillableInvoiceSettings(v *values.InvoiceSettings) 
 	return _c
 }
 
+// SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
+func (_c *CustomerCreate) SetDefaultPaymentMethodID(v string) *CustomerCreate {
+	_c.mutation.SetDefaultPaymentMethodID(v)
+	return _c
+}
+
+// SetNillableDefaultPaymentMethodID sets the "default_payment_method_id" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableDefaultPaymentMethodID(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetDefaultPaymentMethodID(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *CustomerCreate) SetDeletedAt(v time.Time) *CustomerCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -512,6 +526,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.InvoiceSettings(); ok {
 		_spec.SetField(customer.FieldInvoiceSettings, field.TypeJSON, value)
 		_node.InvoiceSettings = value
+	}
+	if value, ok := _c.mutation.DefaultPaymentMethodID(); ok {
+		_spec.SetField(customer.FieldDefaultPaymentMethodID, field.TypeString, value)
+		_node.DefaultPaymentMethodID = &value
 	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(customer.FieldDeletedAt, field.TypeTime, value)
@@ -837,6 +855,24 @@ func (u *CustomerUpsert) UpdateInvoiceSettings() *CustomerUpsert {
 // ClearInvoiceSettings clears the value of the "invoice_settings" field.
 func (u *CustomerUpsert) ClearInvoiceSettings() *CustomerUpsert {
 	u.SetNull(customer.FieldInvoiceSettings)
+	return u
+}
+
+// SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
+func (u *CustomerUpsert) SetDefaultPaymentMethodID(v string) *CustomerUpsert {
+	u.Set(customer.FieldDefaultPaymentMethodID, v)
+	return u
+}
+
+// UpdateDefaultPaymentMethodID sets the "default_payment_method_id" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateDefaultPaymentMethodID() *CustomerUpsert {
+	u.SetExcluded(customer.FieldDefaultPaymentMethodID)
+	return u
+}
+
+// ClearDefaultPaymentMethodID clears the value of the "default_payment_method_id" field.
+func (u *CustomerUpsert) ClearDefaultPaymentMethodID() *CustomerUpsert {
+	u.SetNull(customer.FieldDefaultPaymentMethodID)
 	return u
 }
 
@@ -1171,6 +1207,27 @@ func (u *CustomerUpsertOne) UpdateInvoiceSettings() *CustomerUpsertOne {
 func (u *CustomerUpsertOne) ClearInvoiceSettings() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearInvoiceSettings()
+	})
+}
+
+// SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
+func (u *CustomerUpsertOne) SetDefaultPaymentMethodID(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetDefaultPaymentMethodID(v)
+	})
+}
+
+// UpdateDefaultPaymentMethodID sets the "default_payment_method_id" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateDefaultPaymentMethodID() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateDefaultPaymentMethodID()
+	})
+}
+
+// ClearDefaultPaymentMethodID clears the value of the "default_payment_method_id" field.
+func (u *CustomerUpsertOne) ClearDefaultPaymentMethodID() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearDefaultPaymentMethodID()
 	})
 }
 
@@ -1675,6 +1732,27 @@ func (u *CustomerUpsertBulk) UpdateInvoiceSettings() *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) ClearInvoiceSettings() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearInvoiceSettings()
+	})
+}
+
+// SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
+func (u *CustomerUpsertBulk) SetDefaultPaymentMethodID(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetDefaultPaymentMethodID(v)
+	})
+}
+
+// UpdateDefaultPaymentMethodID sets the "default_payment_method_id" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateDefaultPaymentMethodID() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateDefaultPaymentMethodID()
+	})
+}
+
+// ClearDefaultPaymentMethodID clears the value of the "default_payment_method_id" field.
+func (u *CustomerUpsertBulk) ClearDefaultPaymentMethodID() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearDefaultPaymentMethodID()
 	})
 }
 

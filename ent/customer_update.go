@@ -258,6 +258,26 @@ func (_u *CustomerUpdate) ClearInvoiceSettings() *CustomerUpdate {
 	return _u
 }
 
+// SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
+func (_u *CustomerUpdate) SetDefaultPaymentMethodID(v string) *CustomerUpdate {
+	_u.mutation.SetDefaultPaymentMethodID(v)
+	return _u
+}
+
+// SetNillableDefaultPaymentMethodID sets the "default_payment_method_id" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableDefaultPaymentMethodID(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetDefaultPaymentMethodID(*v)
+	}
+	return _u
+}
+
+// ClearDefaultPaymentMethodID clears the value of the "default_payment_method_id" field.
+func (_u *CustomerUpdate) ClearDefaultPaymentMethodID() *CustomerUpdate {
+	_u.mutation.ClearDefaultPaymentMethodID()
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *CustomerUpdate) SetDeletedAt(v time.Time) *CustomerUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -513,6 +533,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.InvoiceSettingsCleared() {
 		_spec.ClearField(customer.FieldInvoiceSettings, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DefaultPaymentMethodID(); ok {
+		_spec.SetField(customer.FieldDefaultPaymentMethodID, field.TypeString, value)
+	}
+	if _u.mutation.DefaultPaymentMethodIDCleared() {
+		_spec.ClearField(customer.FieldDefaultPaymentMethodID, field.TypeString)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(customer.FieldDeletedAt, field.TypeTime, value)
@@ -857,6 +883,26 @@ func (_u *CustomerUpdateOne) ClearInvoiceSettings() *CustomerUpdateOne {
 	return _u
 }
 
+// SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
+func (_u *CustomerUpdateOne) SetDefaultPaymentMethodID(v string) *CustomerUpdateOne {
+	_u.mutation.SetDefaultPaymentMethodID(v)
+	return _u
+}
+
+// SetNillableDefaultPaymentMethodID sets the "default_payment_method_id" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableDefaultPaymentMethodID(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetDefaultPaymentMethodID(*v)
+	}
+	return _u
+}
+
+// ClearDefaultPaymentMethodID clears the value of the "default_payment_method_id" field.
+func (_u *CustomerUpdateOne) ClearDefaultPaymentMethodID() *CustomerUpdateOne {
+	_u.mutation.ClearDefaultPaymentMethodID()
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *CustomerUpdateOne) SetDeletedAt(v time.Time) *CustomerUpdateOne {
 	_u.mutation.SetDeletedAt(v)
@@ -1142,6 +1188,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.InvoiceSettingsCleared() {
 		_spec.ClearField(customer.FieldInvoiceSettings, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DefaultPaymentMethodID(); ok {
+		_spec.SetField(customer.FieldDefaultPaymentMethodID, field.TypeString, value)
+	}
+	if _u.mutation.DefaultPaymentMethodIDCleared() {
+		_spec.ClearField(customer.FieldDefaultPaymentMethodID, field.TypeString)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(customer.FieldDeletedAt, field.TypeTime, value)

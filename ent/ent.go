@@ -22,9 +22,12 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/sequence"
+	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
 )
 
@@ -96,9 +99,12 @@ func checkColumn(t, c string) error {
 			invoice.Table:            invoice.ValidColumn,
 			invoiceline.Table:        invoiceline.ValidColumn,
 			invoicetransition.Table:  invoicetransition.ValidColumn,
+			payment.Table:            payment.ValidColumn,
+			paymentmethod.Table:      paymentmethod.ValidColumn,
 			price.Table:              price.ValidColumn,
 			product.Table:            product.ValidColumn,
 			sequence.Table:           sequence.ValidColumn,
+			serversecret.Table:       serversecret.ValidColumn,
 			taxrate.Table:            taxrate.ValidColumn,
 		})
 	})

@@ -15,6 +15,8 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -266,6 +268,16 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[account.FieldAutoSend]; !ok {
 				selectedFields = append(selectedFields, account.FieldAutoSend)
 				fieldSeen[account.FieldAutoSend] = struct{}{}
+			}
+		case "paymentMethodTypes":
+			if _, ok := fieldSeen[account.FieldPaymentMethodTypes]; !ok {
+				selectedFields = append(selectedFields, account.FieldPaymentMethodTypes)
+				fieldSeen[account.FieldPaymentMethodTypes] = struct{}{}
+			}
+		case "bankTransferInstructions":
+			if _, ok := fieldSeen[account.FieldBankTransferInstructions]; !ok {
+				selectedFields = append(selectedFields, account.FieldBankTransferInstructions)
+				fieldSeen[account.FieldBankTransferInstructions] = struct{}{}
 			}
 		case "brandColor":
 			if _, ok := fieldSeen[account.FieldBrandColor]; !ok {
@@ -593,6 +605,11 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[customer.FieldInvoiceSettings]; !ok {
 				selectedFields = append(selectedFields, customer.FieldInvoiceSettings)
 				fieldSeen[customer.FieldInvoiceSettings] = struct{}{}
+			}
+		case "defaultPaymentMethodID":
+			if _, ok := fieldSeen[customer.FieldDefaultPaymentMethodID]; !ok {
+				selectedFields = append(selectedFields, customer.FieldDefaultPaymentMethodID)
+				fieldSeen[customer.FieldDefaultPaymentMethodID] = struct{}{}
 			}
 		case "deletedAt":
 			if _, ok := fieldSeen[customer.FieldDeletedAt]; !ok {
@@ -1133,6 +1150,21 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, invoice.FieldHostedTokenExpiresAt)
 				fieldSeen[invoice.FieldHostedTokenExpiresAt] = struct{}{}
 			}
+		case "amountsDue":
+			if _, ok := fieldSeen[invoice.FieldAmountsDue]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldAmountsDue)
+				fieldSeen[invoice.FieldAmountsDue] = struct{}{}
+			}
+		case "paymentMethodTypes":
+			if _, ok := fieldSeen[invoice.FieldPaymentMethodTypes]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldPaymentMethodTypes)
+				fieldSeen[invoice.FieldPaymentMethodTypes] = struct{}{}
+			}
+		case "amountPending":
+			if _, ok := fieldSeen[invoice.FieldAmountPending]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldAmountPending)
+				fieldSeen[invoice.FieldAmountPending] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -1537,6 +1569,323 @@ func newInvoiceTransitionPaginateArgs(rv map[string]any) *invoicetransitionPagin
 		case *InvoiceTransitionOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithInvoiceTransitionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PaymentQuery) CollectFields(ctx context.Context, satisfies ...string) (*PaymentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PaymentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(payment.Columns))
+		selectedFields = []string{payment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[payment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldCreatedAt)
+				fieldSeen[payment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[payment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldUpdatedAt)
+				fieldSeen[payment.FieldUpdatedAt] = struct{}{}
+			}
+		case "invoiceID":
+			if _, ok := fieldSeen[payment.FieldInvoiceID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldInvoiceID)
+				fieldSeen[payment.FieldInvoiceID] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[payment.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldCustomerID)
+				fieldSeen[payment.FieldCustomerID] = struct{}{}
+			}
+		case "paymentMethodID":
+			if _, ok := fieldSeen[payment.FieldPaymentMethodID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldPaymentMethodID)
+				fieldSeen[payment.FieldPaymentMethodID] = struct{}{}
+			}
+		case "methodType":
+			if _, ok := fieldSeen[payment.FieldMethodType]; !ok {
+				selectedFields = append(selectedFields, payment.FieldMethodType)
+				fieldSeen[payment.FieldMethodType] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[payment.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, payment.FieldAmount)
+				fieldSeen[payment.FieldAmount] = struct{}{}
+			}
+		case "currency":
+			if _, ok := fieldSeen[payment.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, payment.FieldCurrency)
+				fieldSeen[payment.FieldCurrency] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[payment.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, payment.FieldStatus)
+				fieldSeen[payment.FieldStatus] = struct{}{}
+			}
+		case "failureCode":
+			if _, ok := fieldSeen[payment.FieldFailureCode]; !ok {
+				selectedFields = append(selectedFields, payment.FieldFailureCode)
+				fieldSeen[payment.FieldFailureCode] = struct{}{}
+			}
+		case "failureMessage":
+			if _, ok := fieldSeen[payment.FieldFailureMessage]; !ok {
+				selectedFields = append(selectedFields, payment.FieldFailureMessage)
+				fieldSeen[payment.FieldFailureMessage] = struct{}{}
+			}
+		case "processorReference":
+			if _, ok := fieldSeen[payment.FieldProcessorReference]; !ok {
+				selectedFields = append(selectedFields, payment.FieldProcessorReference)
+				fieldSeen[payment.FieldProcessorReference] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[payment.FieldSource]; !ok {
+				selectedFields = append(selectedFields, payment.FieldSource)
+				fieldSeen[payment.FieldSource] = struct{}{}
+			}
+		case "settlesAt":
+			if _, ok := fieldSeen[payment.FieldSettlesAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldSettlesAt)
+				fieldSeen[payment.FieldSettlesAt] = struct{}{}
+			}
+		case "succeededAt":
+			if _, ok := fieldSeen[payment.FieldSucceededAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldSucceededAt)
+				fieldSeen[payment.FieldSucceededAt] = struct{}{}
+			}
+		case "failedAt":
+			if _, ok := fieldSeen[payment.FieldFailedAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldFailedAt)
+				fieldSeen[payment.FieldFailedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type paymentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PaymentPaginateOption
+}
+
+func newPaymentPaginateArgs(rv map[string]any) *paymentPaginateArgs {
+	args := &paymentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PaymentOrder{Field: &PaymentOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPaymentOrder(order))
+			}
+		case *PaymentOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPaymentOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PaymentMethodQuery) CollectFields(ctx context.Context, satisfies ...string) (*PaymentMethodQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PaymentMethodQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(paymentmethod.Columns))
+		selectedFields = []string{paymentmethod.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[paymentmethod.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldCreatedAt)
+				fieldSeen[paymentmethod.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[paymentmethod.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldUpdatedAt)
+				fieldSeen[paymentmethod.FieldUpdatedAt] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[paymentmethod.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldCustomerID)
+				fieldSeen[paymentmethod.FieldCustomerID] = struct{}{}
+			}
+		case "type":
+			if _, ok := fieldSeen[paymentmethod.FieldType]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldType)
+				fieldSeen[paymentmethod.FieldType] = struct{}{}
+			}
+		case "brand":
+			if _, ok := fieldSeen[paymentmethod.FieldBrand]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldBrand)
+				fieldSeen[paymentmethod.FieldBrand] = struct{}{}
+			}
+		case "last4":
+			if _, ok := fieldSeen[paymentmethod.FieldLast4]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldLast4)
+				fieldSeen[paymentmethod.FieldLast4] = struct{}{}
+			}
+		case "expMonth":
+			if _, ok := fieldSeen[paymentmethod.FieldExpMonth]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldExpMonth)
+				fieldSeen[paymentmethod.FieldExpMonth] = struct{}{}
+			}
+		case "expYear":
+			if _, ok := fieldSeen[paymentmethod.FieldExpYear]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldExpYear)
+				fieldSeen[paymentmethod.FieldExpYear] = struct{}{}
+			}
+		case "fingerprint":
+			if _, ok := fieldSeen[paymentmethod.FieldFingerprint]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldFingerprint)
+				fieldSeen[paymentmethod.FieldFingerprint] = struct{}{}
+			}
+		case "bankCode":
+			if _, ok := fieldSeen[paymentmethod.FieldBankCode]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldBankCode)
+				fieldSeen[paymentmethod.FieldBankCode] = struct{}{}
+			}
+		case "country":
+			if _, ok := fieldSeen[paymentmethod.FieldCountry]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldCountry)
+				fieldSeen[paymentmethod.FieldCountry] = struct{}{}
+			}
+		case "accountHolder":
+			if _, ok := fieldSeen[paymentmethod.FieldAccountHolder]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldAccountHolder)
+				fieldSeen[paymentmethod.FieldAccountHolder] = struct{}{}
+			}
+		case "mandateReference":
+			if _, ok := fieldSeen[paymentmethod.FieldMandateReference]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldMandateReference)
+				fieldSeen[paymentmethod.FieldMandateReference] = struct{}{}
+			}
+		case "mandateAcceptedAt":
+			if _, ok := fieldSeen[paymentmethod.FieldMandateAcceptedAt]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldMandateAcceptedAt)
+				fieldSeen[paymentmethod.FieldMandateAcceptedAt] = struct{}{}
+			}
+		case "detachedAt":
+			if _, ok := fieldSeen[paymentmethod.FieldDetachedAt]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldDetachedAt)
+				fieldSeen[paymentmethod.FieldDetachedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type paymentmethodPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PaymentMethodPaginateOption
+}
+
+func newPaymentMethodPaginateArgs(rv map[string]any) *paymentmethodPaginateArgs {
+	args := &paymentmethodPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PaymentMethodOrder{Field: &PaymentMethodOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPaymentMethodOrder(order))
+			}
+		case *PaymentMethodOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPaymentMethodOrder(v))
 			}
 		}
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -66,6 +68,16 @@ var invoicetransitionImplementors = []string{"InvoiceTransition", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*InvoiceTransition) IsNode() {}
+
+var paymentImplementors = []string{"Payment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Payment) IsNode() {}
+
+var paymentmethodImplementors = []string{"PaymentMethod", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PaymentMethod) IsNode() {}
 
 var priceImplementors = []string{"Price", "Node"}
 
@@ -208,6 +220,24 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(invoicetransition.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, invoicetransitionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case payment.Table:
+		query := c.Payment.Query().
+			Where(payment.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, paymentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case paymentmethod.Table:
+		query := c.PaymentMethod.Query().
+			Where(paymentmethod.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, paymentmethodImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -428,6 +458,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.InvoiceTransition.Query().
 			Where(invoicetransition.IDIn(ids...))
 		query, err := query.CollectFields(ctx, invoicetransitionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case payment.Table:
+		query := c.Payment.Query().
+			Where(payment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, paymentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case paymentmethod.Table:
+		query := c.PaymentMethod.Query().
+			Where(paymentmethod.IDIn(ids...))
+		query, err := query.CollectFields(ctx, paymentmethodImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -22,6 +22,8 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -2543,6 +2545,598 @@ func (_m *InvoiceTransition) ToEdge(order *InvoiceTransitionOrder) *InvoiceTrans
 		order = DefaultInvoiceTransitionOrder
 	}
 	return &InvoiceTransitionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PaymentEdge is the edge representation of Payment.
+type PaymentEdge struct {
+	Node   *Payment `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// PaymentConnection is the connection containing edges to Payment.
+type PaymentConnection struct {
+	Edges      []*PaymentEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *PaymentConnection) build(nodes []*Payment, pager *paymentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Payment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Payment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Payment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PaymentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PaymentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PaymentPaginateOption enables pagination customization.
+type PaymentPaginateOption func(*paymentPager) error
+
+// WithPaymentOrder configures pagination ordering.
+func WithPaymentOrder(order *PaymentOrder) PaymentPaginateOption {
+	if order == nil {
+		order = DefaultPaymentOrder
+	}
+	o := *order
+	return func(pager *paymentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPaymentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPaymentFilter configures pagination filter.
+func WithPaymentFilter(filter func(*PaymentQuery) (*PaymentQuery, error)) PaymentPaginateOption {
+	return func(pager *paymentPager) error {
+		if filter == nil {
+			return errors.New("PaymentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type paymentPager struct {
+	reverse bool
+	order   *PaymentOrder
+	filter  func(*PaymentQuery) (*PaymentQuery, error)
+}
+
+func newPaymentPager(opts []PaymentPaginateOption, reverse bool) (*paymentPager, error) {
+	pager := &paymentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPaymentOrder
+	}
+	return pager, nil
+}
+
+func (p *paymentPager) applyFilter(query *PaymentQuery) (*PaymentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *paymentPager) toCursor(_m *Payment) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *paymentPager) applyCursors(query *PaymentQuery, after, before *Cursor) (*PaymentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPaymentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *paymentPager) applyOrder(query *PaymentQuery) *PaymentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPaymentOrder.Field {
+		query = query.Order(DefaultPaymentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *paymentPager) orderExpr(query *PaymentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPaymentOrder.Field {
+			b.Comma().Ident(DefaultPaymentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Payment.
+func (_m *PaymentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PaymentPaginateOption,
+) (*PaymentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPaymentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PaymentConnection{Edges: []*PaymentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PaymentOrderFieldCreatedAt orders Payment by created_at.
+	PaymentOrderFieldCreatedAt = &PaymentOrderField{
+		Value: func(_m *Payment) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: payment.FieldCreatedAt,
+		toTerm: payment.ByCreatedAt,
+		toCursor: func(_m *Payment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PaymentOrderField) String() string {
+	var str string
+	switch f.column {
+	case PaymentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PaymentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PaymentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PaymentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PaymentOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid PaymentOrderField", str)
+	}
+	return nil
+}
+
+// PaymentOrderField defines the ordering field of Payment.
+type PaymentOrderField struct {
+	// Value extracts the ordering value from the given Payment.
+	Value    func(*Payment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) payment.OrderOption
+	toCursor func(*Payment) Cursor
+}
+
+// PaymentOrder defines the ordering of Payment.
+type PaymentOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *PaymentOrderField `json:"field"`
+}
+
+// DefaultPaymentOrder is the default ordering of Payment.
+var DefaultPaymentOrder = &PaymentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PaymentOrderField{
+		Value: func(_m *Payment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: payment.FieldID,
+		toTerm: payment.ByID,
+		toCursor: func(_m *Payment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Payment into PaymentEdge.
+func (_m *Payment) ToEdge(order *PaymentOrder) *PaymentEdge {
+	if order == nil {
+		order = DefaultPaymentOrder
+	}
+	return &PaymentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PaymentMethodEdge is the edge representation of PaymentMethod.
+type PaymentMethodEdge struct {
+	Node   *PaymentMethod `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// PaymentMethodConnection is the connection containing edges to PaymentMethod.
+type PaymentMethodConnection struct {
+	Edges      []*PaymentMethodEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *PaymentMethodConnection) build(nodes []*PaymentMethod, pager *paymentmethodPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PaymentMethod
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PaymentMethod {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PaymentMethod {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PaymentMethodEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PaymentMethodEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PaymentMethodPaginateOption enables pagination customization.
+type PaymentMethodPaginateOption func(*paymentmethodPager) error
+
+// WithPaymentMethodOrder configures pagination ordering.
+func WithPaymentMethodOrder(order *PaymentMethodOrder) PaymentMethodPaginateOption {
+	if order == nil {
+		order = DefaultPaymentMethodOrder
+	}
+	o := *order
+	return func(pager *paymentmethodPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPaymentMethodOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPaymentMethodFilter configures pagination filter.
+func WithPaymentMethodFilter(filter func(*PaymentMethodQuery) (*PaymentMethodQuery, error)) PaymentMethodPaginateOption {
+	return func(pager *paymentmethodPager) error {
+		if filter == nil {
+			return errors.New("PaymentMethodQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type paymentmethodPager struct {
+	reverse bool
+	order   *PaymentMethodOrder
+	filter  func(*PaymentMethodQuery) (*PaymentMethodQuery, error)
+}
+
+func newPaymentMethodPager(opts []PaymentMethodPaginateOption, reverse bool) (*paymentmethodPager, error) {
+	pager := &paymentmethodPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPaymentMethodOrder
+	}
+	return pager, nil
+}
+
+func (p *paymentmethodPager) applyFilter(query *PaymentMethodQuery) (*PaymentMethodQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *paymentmethodPager) toCursor(_m *PaymentMethod) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *paymentmethodPager) applyCursors(query *PaymentMethodQuery, after, before *Cursor) (*PaymentMethodQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPaymentMethodOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *paymentmethodPager) applyOrder(query *PaymentMethodQuery) *PaymentMethodQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPaymentMethodOrder.Field {
+		query = query.Order(DefaultPaymentMethodOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *paymentmethodPager) orderExpr(query *PaymentMethodQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPaymentMethodOrder.Field {
+			b.Comma().Ident(DefaultPaymentMethodOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PaymentMethod.
+func (_m *PaymentMethodQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PaymentMethodPaginateOption,
+) (*PaymentMethodConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPaymentMethodPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PaymentMethodConnection{Edges: []*PaymentMethodEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PaymentMethodOrderFieldCreatedAt orders PaymentMethod by created_at.
+	PaymentMethodOrderFieldCreatedAt = &PaymentMethodOrderField{
+		Value: func(_m *PaymentMethod) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: paymentmethod.FieldCreatedAt,
+		toTerm: paymentmethod.ByCreatedAt,
+		toCursor: func(_m *PaymentMethod) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PaymentMethodOrderField) String() string {
+	var str string
+	switch f.column {
+	case PaymentMethodOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PaymentMethodOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PaymentMethodOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PaymentMethodOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PaymentMethodOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid PaymentMethodOrderField", str)
+	}
+	return nil
+}
+
+// PaymentMethodOrderField defines the ordering field of PaymentMethod.
+type PaymentMethodOrderField struct {
+	// Value extracts the ordering value from the given PaymentMethod.
+	Value    func(*PaymentMethod) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) paymentmethod.OrderOption
+	toCursor func(*PaymentMethod) Cursor
+}
+
+// PaymentMethodOrder defines the ordering of PaymentMethod.
+type PaymentMethodOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *PaymentMethodOrderField `json:"field"`
+}
+
+// DefaultPaymentMethodOrder is the default ordering of PaymentMethod.
+var DefaultPaymentMethodOrder = &PaymentMethodOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PaymentMethodOrderField{
+		Value: func(_m *PaymentMethod) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: paymentmethod.FieldID,
+		toTerm: paymentmethod.ByID,
+		toCursor: func(_m *PaymentMethod) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PaymentMethod into PaymentMethodEdge.
+func (_m *PaymentMethod) ToEdge(order *PaymentMethodOrder) *PaymentMethodEdge {
+	if order == nil {
+		order = DefaultPaymentMethodOrder
+	}
+	return &PaymentMethodEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

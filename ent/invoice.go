@@ -103,6 +103,12 @@ type Invoice struct {
 	HostedToken *string `json:"-"`
 	// HostedTokenExpiresAt holds the value of the "hosted_token_expires_at" field.
 	HostedTokenExpiresAt *time.Time `json:"hosted_token_expires_at,omitempty"`
+	// AmountsDue holds the value of the "amounts_due" field.
+	AmountsDue []values.Installment `json:"amounts_due,omitempty"`
+	// PaymentMethodTypes holds the value of the "payment_method_types" field.
+	PaymentMethodTypes []string `json:"payment_method_types,omitempty"`
+	// AmountPending holds the value of the "amount_pending" field.
+	AmountPending int64 `json:"amount_pending,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the InvoiceQuery when eager-loading is set.
 	Edges        InvoiceEdges `json:"edges"`
@@ -211,9 +217,9 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case invoice.FieldCustomFields, invoice.FieldMetadata, invoice.FieldDiscounts, invoice.FieldTaxes, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldTerms, invoice.FieldOutOfBandPayment:
+		case invoice.FieldCustomFields, invoice.FieldMetadata, invoice.FieldDiscounts, invoice.FieldTaxes, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldTerms, invoice.FieldOutOfBandPayment, invoice.FieldAmountsDue, invoice.FieldPaymentMethodTypes:
 			values[i] = new([]byte)
-		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid:
+		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid, invoice.FieldAmountPending:
 			values[i] = new(sql.NullInt64)
 		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken:
 			values[i] = new(sql.NullString)
@@ -509,6 +515,28 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 				_m.HostedTokenExpiresAt = new(time.Time)
 				*_m.HostedTokenExpiresAt = value.Time
 			}
+		case invoice.FieldAmountsDue:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field amounts_due", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.AmountsDue); err != nil {
+					return fmt.Errorf("unmarshal field amounts_due: %w", err)
+				}
+			}
+		case invoice.FieldPaymentMethodTypes:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field payment_method_types", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.PaymentMethodTypes); err != nil {
+					return fmt.Errorf("unmarshal field payment_method_types: %w", err)
+				}
+			}
+		case invoice.FieldAmountPending:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field amount_pending", values[i])
+			} else if value.Valid {
+				_m.AmountPending = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -722,6 +750,15 @@ func (_m *Invoice) String() string {
 		builder.WriteString("hosted_token_expires_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("amounts_due=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AmountsDue))
+	builder.WriteString(", ")
+	builder.WriteString("payment_method_types=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PaymentMethodTypes))
+	builder.WriteString(", ")
+	builder.WriteString("amount_pending=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AmountPending))
 	builder.WriteByte(')')
 	return builder.String()
 }

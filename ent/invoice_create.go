@@ -486,6 +486,32 @@ func (_c *InvoiceCreate) SetNillableHostedTokenExpiresAt(v *time.Time) *InvoiceC
 	return _c
 }
 
+// SetAmountsDue sets the "amounts_due" field.
+func (_c *InvoiceCreate) SetAmountsDue(v []values.Installment) *InvoiceCreate {
+	_c.mutation.SetAmountsDue(v)
+	return _c
+}
+
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (_c *InvoiceCreate) SetPaymentMethodTypes(v []string) *InvoiceCreate {
+	_c.mutation.SetPaymentMethodTypes(v)
+	return _c
+}
+
+// SetAmountPending sets the "amount_pending" field.
+func (_c *InvoiceCreate) SetAmountPending(v int64) *InvoiceCreate {
+	_c.mutation.SetAmountPending(v)
+	return _c
+}
+
+// SetNillableAmountPending sets the "amount_pending" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableAmountPending(v *int64) *InvoiceCreate {
+	if v != nil {
+		_c.SetAmountPending(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *InvoiceCreate) SetID(v string) *InvoiceCreate {
 	_c.mutation.SetID(v)
@@ -656,6 +682,10 @@ func (_c *InvoiceCreate) defaults() error {
 		v := invoice.DefaultAmountPaid
 		_c.mutation.SetAmountPaid(v)
 	}
+	if _, ok := _c.mutation.AmountPending(); !ok {
+		v := invoice.DefaultAmountPending
+		_c.mutation.SetAmountPending(v)
+	}
 	return nil
 }
 
@@ -737,6 +767,9 @@ func (_c *InvoiceCreate) check() error {
 	}
 	if _, ok := _c.mutation.AmountPaid(); !ok {
 		return &ValidationError{Name: "amount_paid", err: errors.New(`ent: missing required field "Invoice.amount_paid"`)}
+	}
+	if _, ok := _c.mutation.AmountPending(); !ok {
+		return &ValidationError{Name: "amount_pending", err: errors.New(`ent: missing required field "Invoice.amount_pending"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := invoice.IDValidator(v); err != nil {
@@ -932,6 +965,18 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.HostedTokenExpiresAt(); ok {
 		_spec.SetField(invoice.FieldHostedTokenExpiresAt, field.TypeTime, value)
 		_node.HostedTokenExpiresAt = &value
+	}
+	if value, ok := _c.mutation.AmountsDue(); ok {
+		_spec.SetField(invoice.FieldAmountsDue, field.TypeJSON, value)
+		_node.AmountsDue = value
+	}
+	if value, ok := _c.mutation.PaymentMethodTypes(); ok {
+		_spec.SetField(invoice.FieldPaymentMethodTypes, field.TypeJSON, value)
+		_node.PaymentMethodTypes = value
+	}
+	if value, ok := _c.mutation.AmountPending(); ok {
+		_spec.SetField(invoice.FieldAmountPending, field.TypeInt64, value)
+		_node.AmountPending = value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1688,6 +1733,60 @@ func (u *InvoiceUpsert) ClearHostedTokenExpiresAt() *InvoiceUpsert {
 	return u
 }
 
+// SetAmountsDue sets the "amounts_due" field.
+func (u *InvoiceUpsert) SetAmountsDue(v []values.Installment) *InvoiceUpsert {
+	u.Set(invoice.FieldAmountsDue, v)
+	return u
+}
+
+// UpdateAmountsDue sets the "amounts_due" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateAmountsDue() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldAmountsDue)
+	return u
+}
+
+// ClearAmountsDue clears the value of the "amounts_due" field.
+func (u *InvoiceUpsert) ClearAmountsDue() *InvoiceUpsert {
+	u.SetNull(invoice.FieldAmountsDue)
+	return u
+}
+
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (u *InvoiceUpsert) SetPaymentMethodTypes(v []string) *InvoiceUpsert {
+	u.Set(invoice.FieldPaymentMethodTypes, v)
+	return u
+}
+
+// UpdatePaymentMethodTypes sets the "payment_method_types" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdatePaymentMethodTypes() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldPaymentMethodTypes)
+	return u
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (u *InvoiceUpsert) ClearPaymentMethodTypes() *InvoiceUpsert {
+	u.SetNull(invoice.FieldPaymentMethodTypes)
+	return u
+}
+
+// SetAmountPending sets the "amount_pending" field.
+func (u *InvoiceUpsert) SetAmountPending(v int64) *InvoiceUpsert {
+	u.Set(invoice.FieldAmountPending, v)
+	return u
+}
+
+// UpdateAmountPending sets the "amount_pending" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateAmountPending() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldAmountPending)
+	return u
+}
+
+// AddAmountPending adds v to the "amount_pending" field.
+func (u *InvoiceUpsert) AddAmountPending(v int64) *InvoiceUpsert {
+	u.Add(invoice.FieldAmountPending, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -2437,6 +2536,69 @@ func (u *InvoiceUpsertOne) UpdateHostedTokenExpiresAt() *InvoiceUpsertOne {
 func (u *InvoiceUpsertOne) ClearHostedTokenExpiresAt() *InvoiceUpsertOne {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearHostedTokenExpiresAt()
+	})
+}
+
+// SetAmountsDue sets the "amounts_due" field.
+func (u *InvoiceUpsertOne) SetAmountsDue(v []values.Installment) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetAmountsDue(v)
+	})
+}
+
+// UpdateAmountsDue sets the "amounts_due" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateAmountsDue() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateAmountsDue()
+	})
+}
+
+// ClearAmountsDue clears the value of the "amounts_due" field.
+func (u *InvoiceUpsertOne) ClearAmountsDue() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearAmountsDue()
+	})
+}
+
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (u *InvoiceUpsertOne) SetPaymentMethodTypes(v []string) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetPaymentMethodTypes(v)
+	})
+}
+
+// UpdatePaymentMethodTypes sets the "payment_method_types" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdatePaymentMethodTypes() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdatePaymentMethodTypes()
+	})
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (u *InvoiceUpsertOne) ClearPaymentMethodTypes() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearPaymentMethodTypes()
+	})
+}
+
+// SetAmountPending sets the "amount_pending" field.
+func (u *InvoiceUpsertOne) SetAmountPending(v int64) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetAmountPending(v)
+	})
+}
+
+// AddAmountPending adds v to the "amount_pending" field.
+func (u *InvoiceUpsertOne) AddAmountPending(v int64) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddAmountPending(v)
+	})
+}
+
+// UpdateAmountPending sets the "amount_pending" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateAmountPending() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateAmountPending()
 	})
 }
 
@@ -3356,6 +3518,69 @@ func (u *InvoiceUpsertBulk) UpdateHostedTokenExpiresAt() *InvoiceUpsertBulk {
 func (u *InvoiceUpsertBulk) ClearHostedTokenExpiresAt() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearHostedTokenExpiresAt()
+	})
+}
+
+// SetAmountsDue sets the "amounts_due" field.
+func (u *InvoiceUpsertBulk) SetAmountsDue(v []values.Installment) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetAmountsDue(v)
+	})
+}
+
+// UpdateAmountsDue sets the "amounts_due" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateAmountsDue() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateAmountsDue()
+	})
+}
+
+// ClearAmountsDue clears the value of the "amounts_due" field.
+func (u *InvoiceUpsertBulk) ClearAmountsDue() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearAmountsDue()
+	})
+}
+
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (u *InvoiceUpsertBulk) SetPaymentMethodTypes(v []string) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetPaymentMethodTypes(v)
+	})
+}
+
+// UpdatePaymentMethodTypes sets the "payment_method_types" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdatePaymentMethodTypes() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdatePaymentMethodTypes()
+	})
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (u *InvoiceUpsertBulk) ClearPaymentMethodTypes() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearPaymentMethodTypes()
+	})
+}
+
+// SetAmountPending sets the "amount_pending" field.
+func (u *InvoiceUpsertBulk) SetAmountPending(v int64) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetAmountPending(v)
+	})
+}
+
+// AddAmountPending adds v to the "amount_pending" field.
+func (u *InvoiceUpsertBulk) AddAmountPending(v int64) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddAmountPending(v)
+	})
+}
+
+// UpdateAmountPending sets the "amount_pending" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateAmountPending() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateAmountPending()
 	})
 }
 

@@ -663,6 +663,63 @@ func (_u *InvoiceUpdate) ClearHostedTokenExpiresAt() *InvoiceUpdate {
 	return _u
 }
 
+// SetAmountsDue sets the "amounts_due" field.
+func (_u *InvoiceUpdate) SetAmountsDue(v []values.Installment) *InvoiceUpdate {
+	_u.mutation.SetAmountsDue(v)
+	return _u
+}
+
+// AppendAmountsDue appends value to the "amounts_due" field.
+func (_u *InvoiceUpdate) AppendAmountsDue(v []values.Installment) *InvoiceUpdate {
+	_u.mutation.AppendAmountsDue(v)
+	return _u
+}
+
+// ClearAmountsDue clears the value of the "amounts_due" field.
+func (_u *InvoiceUpdate) ClearAmountsDue() *InvoiceUpdate {
+	_u.mutation.ClearAmountsDue()
+	return _u
+}
+
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (_u *InvoiceUpdate) SetPaymentMethodTypes(v []string) *InvoiceUpdate {
+	_u.mutation.SetPaymentMethodTypes(v)
+	return _u
+}
+
+// AppendPaymentMethodTypes appends value to the "payment_method_types" field.
+func (_u *InvoiceUpdate) AppendPaymentMethodTypes(v []string) *InvoiceUpdate {
+	_u.mutation.AppendPaymentMethodTypes(v)
+	return _u
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (_u *InvoiceUpdate) ClearPaymentMethodTypes() *InvoiceUpdate {
+	_u.mutation.ClearPaymentMethodTypes()
+	return _u
+}
+
+// SetAmountPending sets the "amount_pending" field.
+func (_u *InvoiceUpdate) SetAmountPending(v int64) *InvoiceUpdate {
+	_u.mutation.ResetAmountPending()
+	_u.mutation.SetAmountPending(v)
+	return _u
+}
+
+// SetNillableAmountPending sets the "amount_pending" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableAmountPending(v *int64) *InvoiceUpdate {
+	if v != nil {
+		_u.SetAmountPending(*v)
+	}
+	return _u
+}
+
+// AddAmountPending adds value to the "amount_pending" field.
+func (_u *InvoiceUpdate) AddAmountPending(v int64) *InvoiceUpdate {
+	_u.mutation.AddAmountPending(v)
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the InvoiceLine entity by IDs.
 func (_u *InvoiceUpdate) AddLineIDs(ids ...string) *InvoiceUpdate {
 	_u.mutation.AddLineIDs(ids...)
@@ -1087,6 +1144,34 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.HostedTokenExpiresAtCleared() {
 		_spec.ClearField(invoice.FieldHostedTokenExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AmountsDue(); ok {
+		_spec.SetField(invoice.FieldAmountsDue, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedAmountsDue(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, invoice.FieldAmountsDue, value)
+		})
+	}
+	if _u.mutation.AmountsDueCleared() {
+		_spec.ClearField(invoice.FieldAmountsDue, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PaymentMethodTypes(); ok {
+		_spec.SetField(invoice.FieldPaymentMethodTypes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPaymentMethodTypes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, invoice.FieldPaymentMethodTypes, value)
+		})
+	}
+	if _u.mutation.PaymentMethodTypesCleared() {
+		_spec.ClearField(invoice.FieldPaymentMethodTypes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.AmountPending(); ok {
+		_spec.SetField(invoice.FieldAmountPending, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAmountPending(); ok {
+		_spec.AddField(invoice.FieldAmountPending, field.TypeInt64, value)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1919,6 +2004,63 @@ func (_u *InvoiceUpdateOne) ClearHostedTokenExpiresAt() *InvoiceUpdateOne {
 	return _u
 }
 
+// SetAmountsDue sets the "amounts_due" field.
+func (_u *InvoiceUpdateOne) SetAmountsDue(v []values.Installment) *InvoiceUpdateOne {
+	_u.mutation.SetAmountsDue(v)
+	return _u
+}
+
+// AppendAmountsDue appends value to the "amounts_due" field.
+func (_u *InvoiceUpdateOne) AppendAmountsDue(v []values.Installment) *InvoiceUpdateOne {
+	_u.mutation.AppendAmountsDue(v)
+	return _u
+}
+
+// ClearAmountsDue clears the value of the "amounts_due" field.
+func (_u *InvoiceUpdateOne) ClearAmountsDue() *InvoiceUpdateOne {
+	_u.mutation.ClearAmountsDue()
+	return _u
+}
+
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (_u *InvoiceUpdateOne) SetPaymentMethodTypes(v []string) *InvoiceUpdateOne {
+	_u.mutation.SetPaymentMethodTypes(v)
+	return _u
+}
+
+// AppendPaymentMethodTypes appends value to the "payment_method_types" field.
+func (_u *InvoiceUpdateOne) AppendPaymentMethodTypes(v []string) *InvoiceUpdateOne {
+	_u.mutation.AppendPaymentMethodTypes(v)
+	return _u
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (_u *InvoiceUpdateOne) ClearPaymentMethodTypes() *InvoiceUpdateOne {
+	_u.mutation.ClearPaymentMethodTypes()
+	return _u
+}
+
+// SetAmountPending sets the "amount_pending" field.
+func (_u *InvoiceUpdateOne) SetAmountPending(v int64) *InvoiceUpdateOne {
+	_u.mutation.ResetAmountPending()
+	_u.mutation.SetAmountPending(v)
+	return _u
+}
+
+// SetNillableAmountPending sets the "amount_pending" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableAmountPending(v *int64) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetAmountPending(*v)
+	}
+	return _u
+}
+
+// AddAmountPending adds value to the "amount_pending" field.
+func (_u *InvoiceUpdateOne) AddAmountPending(v int64) *InvoiceUpdateOne {
+	_u.mutation.AddAmountPending(v)
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the InvoiceLine entity by IDs.
 func (_u *InvoiceUpdateOne) AddLineIDs(ids ...string) *InvoiceUpdateOne {
 	_u.mutation.AddLineIDs(ids...)
@@ -2373,6 +2515,34 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if _u.mutation.HostedTokenExpiresAtCleared() {
 		_spec.ClearField(invoice.FieldHostedTokenExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AmountsDue(); ok {
+		_spec.SetField(invoice.FieldAmountsDue, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedAmountsDue(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, invoice.FieldAmountsDue, value)
+		})
+	}
+	if _u.mutation.AmountsDueCleared() {
+		_spec.ClearField(invoice.FieldAmountsDue, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PaymentMethodTypes(); ok {
+		_spec.SetField(invoice.FieldPaymentMethodTypes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPaymentMethodTypes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, invoice.FieldPaymentMethodTypes, value)
+		})
+	}
+	if _u.mutation.PaymentMethodTypesCleared() {
+		_spec.ClearField(invoice.FieldPaymentMethodTypes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.AmountPending(); ok {
+		_spec.SetField(invoice.FieldAmountPending, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAmountPending(); ok {
+		_spec.AddField(invoice.FieldAmountPending, field.TypeInt64, value)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -21,10 +21,13 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/sequence"
+	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
 	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -49,9 +52,12 @@ const (
 	TypeInvoice            = "Invoice"
 	TypeInvoiceLine        = "InvoiceLine"
 	TypeInvoiceTransition  = "InvoiceTransition"
+	TypePayment            = "Payment"
+	TypePaymentMethod      = "PaymentMethod"
 	TypePrice              = "Price"
 	TypeProduct            = "Product"
 	TypeSequence           = "Sequence"
+	TypeServerSecret       = "ServerSecret"
 	TypeTaxRate            = "TaxRate"
 )
 
@@ -945,6 +951,9 @@ type AccountMutation struct {
 	recovery_indemnity          *string
 	early_payment_discount      *string
 	auto_send                   *bool
+	payment_method_types        *[]string
+	appendpayment_method_types  []string
+	bank_transfer_instructions  *string
 	brand_color                 *string
 	accent_color                *string
 	clearedFields               map[string]struct{}
@@ -1947,6 +1956,107 @@ func (m *AccountMutation) ResetAutoSend() {
 	m.auto_send = nil
 }
 
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (m *AccountMutation) SetPaymentMethodTypes(s []string) {
+	m.payment_method_types = &s
+	m.appendpayment_method_types = nil
+}
+
+// PaymentMethodTypes returns the value of the "payment_method_types" field in the mutation.
+func (m *AccountMutation) PaymentMethodTypes() (r []string, exists bool) {
+	v := m.payment_method_types
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentMethodTypes returns the old "payment_method_types" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldPaymentMethodTypes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentMethodTypes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentMethodTypes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentMethodTypes: %w", err)
+	}
+	return oldValue.PaymentMethodTypes, nil
+}
+
+// AppendPaymentMethodTypes adds s to the "payment_method_types" field.
+func (m *AccountMutation) AppendPaymentMethodTypes(s []string) {
+	m.appendpayment_method_types = append(m.appendpayment_method_types, s...)
+}
+
+// AppendedPaymentMethodTypes returns the list of values that were appended to the "payment_method_types" field in this mutation.
+func (m *AccountMutation) AppendedPaymentMethodTypes() ([]string, bool) {
+	if len(m.appendpayment_method_types) == 0 {
+		return nil, false
+	}
+	return m.appendpayment_method_types, true
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (m *AccountMutation) ClearPaymentMethodTypes() {
+	m.payment_method_types = nil
+	m.appendpayment_method_types = nil
+	m.clearedFields[account.FieldPaymentMethodTypes] = struct{}{}
+}
+
+// PaymentMethodTypesCleared returns if the "payment_method_types" field was cleared in this mutation.
+func (m *AccountMutation) PaymentMethodTypesCleared() bool {
+	_, ok := m.clearedFields[account.FieldPaymentMethodTypes]
+	return ok
+}
+
+// ResetPaymentMethodTypes resets all changes to the "payment_method_types" field.
+func (m *AccountMutation) ResetPaymentMethodTypes() {
+	m.payment_method_types = nil
+	m.appendpayment_method_types = nil
+	delete(m.clearedFields, account.FieldPaymentMethodTypes)
+}
+
+// SetBankTransferInstructions sets the "bank_transfer_instructions" field.
+func (m *AccountMutation) SetBankTransferInstructions(s string) {
+	m.bank_transfer_instructions = &s
+}
+
+// BankTransferInstructions returns the value of the "bank_transfer_instructions" field in the mutation.
+func (m *AccountMutation) BankTransferInstructions() (r string, exists bool) {
+	v := m.bank_transfer_instructions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBankTransferInstructions returns the old "bank_transfer_instructions" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldBankTransferInstructions(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBankTransferInstructions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBankTransferInstructions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBankTransferInstructions: %w", err)
+	}
+	return oldValue.BankTransferInstructions, nil
+}
+
+// ResetBankTransferInstructions resets all changes to the "bank_transfer_instructions" field.
+func (m *AccountMutation) ResetBankTransferInstructions() {
+	m.bank_transfer_instructions = nil
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (m *AccountMutation) SetBrandColor(s string) {
 	m.brand_color = &s
@@ -2053,7 +2163,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 25)
+	fields := make([]string, 0, 27)
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -2123,6 +2233,12 @@ func (m *AccountMutation) Fields() []string {
 	if m.auto_send != nil {
 		fields = append(fields, account.FieldAutoSend)
 	}
+	if m.payment_method_types != nil {
+		fields = append(fields, account.FieldPaymentMethodTypes)
+	}
+	if m.bank_transfer_instructions != nil {
+		fields = append(fields, account.FieldBankTransferInstructions)
+	}
 	if m.brand_color != nil {
 		fields = append(fields, account.FieldBrandColor)
 	}
@@ -2183,6 +2299,10 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.EarlyPaymentDiscount()
 	case account.FieldAutoSend:
 		return m.AutoSend()
+	case account.FieldPaymentMethodTypes:
+		return m.PaymentMethodTypes()
+	case account.FieldBankTransferInstructions:
+		return m.BankTransferInstructions()
 	case account.FieldBrandColor:
 		return m.BrandColor()
 	case account.FieldAccentColor:
@@ -2242,6 +2362,10 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldEarlyPaymentDiscount(ctx)
 	case account.FieldAutoSend:
 		return m.OldAutoSend(ctx)
+	case account.FieldPaymentMethodTypes:
+		return m.OldPaymentMethodTypes(ctx)
+	case account.FieldBankTransferInstructions:
+		return m.OldBankTransferInstructions(ctx)
 	case account.FieldBrandColor:
 		return m.OldBrandColor(ctx)
 	case account.FieldAccentColor:
@@ -2416,6 +2540,20 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAutoSend(v)
 		return nil
+	case account.FieldPaymentMethodTypes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentMethodTypes(v)
+		return nil
+	case account.FieldBankTransferInstructions:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBankTransferInstructions(v)
+		return nil
 	case account.FieldBrandColor:
 		v, ok := value.(string)
 		if !ok {
@@ -2481,6 +2619,9 @@ func (m *AccountMutation) ClearedFields() []string {
 	if m.FieldCleared(account.FieldDefaultCustomFields) {
 		fields = append(fields, account.FieldDefaultCustomFields)
 	}
+	if m.FieldCleared(account.FieldPaymentMethodTypes) {
+		fields = append(fields, account.FieldPaymentMethodTypes)
+	}
 	return fields
 }
 
@@ -2500,6 +2641,9 @@ func (m *AccountMutation) ClearField(name string) error {
 		return nil
 	case account.FieldDefaultCustomFields:
 		m.ClearDefaultCustomFields()
+		return nil
+	case account.FieldPaymentMethodTypes:
+		m.ClearPaymentMethodTypes()
 		return nil
 	}
 	return fmt.Errorf("unknown Account nullable field %s", name)
@@ -2577,6 +2721,12 @@ func (m *AccountMutation) ResetField(name string) error {
 		return nil
 	case account.FieldAutoSend:
 		m.ResetAutoSend()
+		return nil
+	case account.FieldPaymentMethodTypes:
+		m.ResetPaymentMethodTypes()
+		return nil
+	case account.FieldBankTransferInstructions:
+		m.ResetBankTransferInstructions()
 		return nil
 	case account.FieldBrandColor:
 		m.ResetBrandColor()
@@ -4658,6 +4808,7 @@ type CustomerMutation struct {
 	addbalance                  *int64
 	metadata                    *map[string]string
 	invoice_settings            *values.InvoiceSettings
+	default_payment_method_id   *string
 	deleted_at                  *time.Time
 	clearedFields               map[string]struct{}
 	account                     *string
@@ -5555,6 +5706,55 @@ func (m *CustomerMutation) ResetInvoiceSettings() {
 	delete(m.clearedFields, customer.FieldInvoiceSettings)
 }
 
+// SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
+func (m *CustomerMutation) SetDefaultPaymentMethodID(s string) {
+	m.default_payment_method_id = &s
+}
+
+// DefaultPaymentMethodID returns the value of the "default_payment_method_id" field in the mutation.
+func (m *CustomerMutation) DefaultPaymentMethodID() (r string, exists bool) {
+	v := m.default_payment_method_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefaultPaymentMethodID returns the old "default_payment_method_id" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldDefaultPaymentMethodID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefaultPaymentMethodID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefaultPaymentMethodID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefaultPaymentMethodID: %w", err)
+	}
+	return oldValue.DefaultPaymentMethodID, nil
+}
+
+// ClearDefaultPaymentMethodID clears the value of the "default_payment_method_id" field.
+func (m *CustomerMutation) ClearDefaultPaymentMethodID() {
+	m.default_payment_method_id = nil
+	m.clearedFields[customer.FieldDefaultPaymentMethodID] = struct{}{}
+}
+
+// DefaultPaymentMethodIDCleared returns if the "default_payment_method_id" field was cleared in this mutation.
+func (m *CustomerMutation) DefaultPaymentMethodIDCleared() bool {
+	_, ok := m.clearedFields[customer.FieldDefaultPaymentMethodID]
+	return ok
+}
+
+// ResetDefaultPaymentMethodID resets all changes to the "default_payment_method_id" field.
+func (m *CustomerMutation) ResetDefaultPaymentMethodID() {
+	m.default_payment_method_id = nil
+	delete(m.clearedFields, customer.FieldDefaultPaymentMethodID)
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (m *CustomerMutation) SetDeletedAt(t time.Time) {
 	m.deleted_at = &t
@@ -5773,7 +5973,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -5828,6 +6028,9 @@ func (m *CustomerMutation) Fields() []string {
 	if m.invoice_settings != nil {
 		fields = append(fields, customer.FieldInvoiceSettings)
 	}
+	if m.default_payment_method_id != nil {
+		fields = append(fields, customer.FieldDefaultPaymentMethodID)
+	}
 	if m.deleted_at != nil {
 		fields = append(fields, customer.FieldDeletedAt)
 	}
@@ -5875,6 +6078,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.Metadata()
 	case customer.FieldInvoiceSettings:
 		return m.InvoiceSettings()
+	case customer.FieldDefaultPaymentMethodID:
+		return m.DefaultPaymentMethodID()
 	case customer.FieldDeletedAt:
 		return m.DeletedAt()
 	}
@@ -5922,6 +6127,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldMetadata(ctx)
 	case customer.FieldInvoiceSettings:
 		return m.OldInvoiceSettings(ctx)
+	case customer.FieldDefaultPaymentMethodID:
+		return m.OldDefaultPaymentMethodID(ctx)
 	case customer.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	}
@@ -6059,6 +6266,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetInvoiceSettings(v)
 		return nil
+	case customer.FieldDefaultPaymentMethodID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefaultPaymentMethodID(v)
+		return nil
 	case customer.FieldDeletedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -6129,6 +6343,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldInvoiceSettings) {
 		fields = append(fields, customer.FieldInvoiceSettings)
 	}
+	if m.FieldCleared(customer.FieldDefaultPaymentMethodID) {
+		fields = append(fields, customer.FieldDefaultPaymentMethodID)
+	}
 	if m.FieldCleared(customer.FieldDeletedAt) {
 		fields = append(fields, customer.FieldDeletedAt)
 	}
@@ -6163,6 +6380,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldInvoiceSettings:
 		m.ClearInvoiceSettings()
+		return nil
+	case customer.FieldDefaultPaymentMethodID:
+		m.ClearDefaultPaymentMethodID()
 		return nil
 	case customer.FieldDeletedAt:
 		m.ClearDeletedAt()
@@ -6228,6 +6448,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldInvoiceSettings:
 		m.ResetInvoiceSettings()
+		return nil
+	case customer.FieldDefaultPaymentMethodID:
+		m.ResetDefaultPaymentMethodID()
 		return nil
 	case customer.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -9074,82 +9297,88 @@ func (m *IdempotencyKeyMutation) ResetEdge(name string) error {
 // InvoiceMutation represents an operation that mutates the Invoice nodes in the graph.
 type InvoiceMutation struct {
 	config
-	op                       Op
-	typ                      string
-	id                       *string
-	created_at               *time.Time
-	updated_at               *time.Time
-	mode                     *viewer.Mode
-	number                   *string
-	status                   *invoice.Status
-	currency                 *string
-	collection_method        *invoice.CollectionMethod
-	days_until_due           *int
-	adddays_until_due        *int
-	due_date                 *time.Time
-	memo                     *string
-	footer                   *string
-	custom_fields            *[]values.CustomField
-	appendcustom_fields      []values.CustomField
-	metadata                 *map[string]string
-	discounts                *[]values.Discount
-	appenddiscounts          []values.Discount
-	subtotal                 *int64
-	addsubtotal              *int64
-	total_discount           *int64
-	addtotal_discount        *int64
-	total_tax                *int64
-	addtotal_tax             *int64
-	total_excluding_tax      *int64
-	addtotal_excluding_tax   *int64
-	total                    *int64
-	addtotal                 *int64
-	starting_balance         *int64
-	addstarting_balance      *int64
-	applied_balance          *int64
-	addapplied_balance       *int64
-	ending_balance           *int64
-	addending_balance        *int64
-	amount_due               *int64
-	addamount_due            *int64
-	amount_paid              *int64
-	addamount_paid           *int64
-	taxes                    *[]values.TaxAmount
-	appendtaxes              []values.TaxAmount
-	customer_snapshot        **values.Party
-	issuer_snapshot          **values.Party
-	terms                    *values.InvoiceTerms
-	finalized_at             *time.Time
-	paid_at                  *time.Time
-	voided_at                *time.Time
-	marked_uncollectible_at  *time.Time
-	out_of_band_payment      **values.OutOfBandPayment
-	latest_revision_id       *string
-	duplicated_from_id       *string
-	hosted_token             *string
-	hosted_token_expires_at  *time.Time
-	clearedFields            map[string]struct{}
-	account                  *string
-	clearedaccount           bool
-	customer                 *string
-	clearedcustomer          bool
-	lines                    map[string]struct{}
-	removedlines             map[string]struct{}
-	clearedlines             bool
-	default_tax_rates        map[string]struct{}
-	removeddefault_tax_rates map[string]struct{}
-	cleareddefault_tax_rates bool
-	history                  map[string]struct{}
-	removedhistory           map[string]struct{}
-	clearedhistory           bool
-	from_invoice             *string
-	clearedfrom_invoice      bool
-	revisions                map[string]struct{}
-	removedrevisions         map[string]struct{}
-	clearedrevisions         bool
-	done                     bool
-	oldValue                 func(context.Context) (*Invoice, error)
-	predicates               []predicate.Invoice
+	op                         Op
+	typ                        string
+	id                         *string
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	mode                       *viewer.Mode
+	number                     *string
+	status                     *invoice.Status
+	currency                   *string
+	collection_method          *invoice.CollectionMethod
+	days_until_due             *int
+	adddays_until_due          *int
+	due_date                   *time.Time
+	memo                       *string
+	footer                     *string
+	custom_fields              *[]values.CustomField
+	appendcustom_fields        []values.CustomField
+	metadata                   *map[string]string
+	discounts                  *[]values.Discount
+	appenddiscounts            []values.Discount
+	subtotal                   *int64
+	addsubtotal                *int64
+	total_discount             *int64
+	addtotal_discount          *int64
+	total_tax                  *int64
+	addtotal_tax               *int64
+	total_excluding_tax        *int64
+	addtotal_excluding_tax     *int64
+	total                      *int64
+	addtotal                   *int64
+	starting_balance           *int64
+	addstarting_balance        *int64
+	applied_balance            *int64
+	addapplied_balance         *int64
+	ending_balance             *int64
+	addending_balance          *int64
+	amount_due                 *int64
+	addamount_due              *int64
+	amount_paid                *int64
+	addamount_paid             *int64
+	taxes                      *[]values.TaxAmount
+	appendtaxes                []values.TaxAmount
+	customer_snapshot          **values.Party
+	issuer_snapshot            **values.Party
+	terms                      *values.InvoiceTerms
+	finalized_at               *time.Time
+	paid_at                    *time.Time
+	voided_at                  *time.Time
+	marked_uncollectible_at    *time.Time
+	out_of_band_payment        **values.OutOfBandPayment
+	latest_revision_id         *string
+	duplicated_from_id         *string
+	hosted_token               *string
+	hosted_token_expires_at    *time.Time
+	amounts_due                *[]values.Installment
+	appendamounts_due          []values.Installment
+	payment_method_types       *[]string
+	appendpayment_method_types []string
+	amount_pending             *int64
+	addamount_pending          *int64
+	clearedFields              map[string]struct{}
+	account                    *string
+	clearedaccount             bool
+	customer                   *string
+	clearedcustomer            bool
+	lines                      map[string]struct{}
+	removedlines               map[string]struct{}
+	clearedlines               bool
+	default_tax_rates          map[string]struct{}
+	removeddefault_tax_rates   map[string]struct{}
+	cleareddefault_tax_rates   bool
+	history                    map[string]struct{}
+	removedhistory             map[string]struct{}
+	clearedhistory             bool
+	from_invoice               *string
+	clearedfrom_invoice        bool
+	revisions                  map[string]struct{}
+	removedrevisions           map[string]struct{}
+	clearedrevisions           bool
+	done                       bool
+	oldValue                   func(context.Context) (*Invoice, error)
+	predicates                 []predicate.Invoice
 }
 
 var _ ent.Mutation = (*InvoiceMutation)(nil)
@@ -11239,6 +11468,192 @@ func (m *InvoiceMutation) ResetHostedTokenExpiresAt() {
 	delete(m.clearedFields, invoice.FieldHostedTokenExpiresAt)
 }
 
+// SetAmountsDue sets the "amounts_due" field.
+func (m *InvoiceMutation) SetAmountsDue(v []values.Installment) {
+	m.amounts_due = &v
+	m.appendamounts_due = nil
+}
+
+// AmountsDue returns the value of the "amounts_due" field in the mutation.
+func (m *InvoiceMutation) AmountsDue() (r []values.Installment, exists bool) {
+	v := m.amounts_due
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountsDue returns the old "amounts_due" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldAmountsDue(ctx context.Context) (v []values.Installment, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountsDue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountsDue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountsDue: %w", err)
+	}
+	return oldValue.AmountsDue, nil
+}
+
+// AppendAmountsDue adds v to the "amounts_due" field.
+func (m *InvoiceMutation) AppendAmountsDue(v []values.Installment) {
+	m.appendamounts_due = append(m.appendamounts_due, v...)
+}
+
+// AppendedAmountsDue returns the list of values that were appended to the "amounts_due" field in this mutation.
+func (m *InvoiceMutation) AppendedAmountsDue() ([]values.Installment, bool) {
+	if len(m.appendamounts_due) == 0 {
+		return nil, false
+	}
+	return m.appendamounts_due, true
+}
+
+// ClearAmountsDue clears the value of the "amounts_due" field.
+func (m *InvoiceMutation) ClearAmountsDue() {
+	m.amounts_due = nil
+	m.appendamounts_due = nil
+	m.clearedFields[invoice.FieldAmountsDue] = struct{}{}
+}
+
+// AmountsDueCleared returns if the "amounts_due" field was cleared in this mutation.
+func (m *InvoiceMutation) AmountsDueCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldAmountsDue]
+	return ok
+}
+
+// ResetAmountsDue resets all changes to the "amounts_due" field.
+func (m *InvoiceMutation) ResetAmountsDue() {
+	m.amounts_due = nil
+	m.appendamounts_due = nil
+	delete(m.clearedFields, invoice.FieldAmountsDue)
+}
+
+// SetPaymentMethodTypes sets the "payment_method_types" field.
+func (m *InvoiceMutation) SetPaymentMethodTypes(s []string) {
+	m.payment_method_types = &s
+	m.appendpayment_method_types = nil
+}
+
+// PaymentMethodTypes returns the value of the "payment_method_types" field in the mutation.
+func (m *InvoiceMutation) PaymentMethodTypes() (r []string, exists bool) {
+	v := m.payment_method_types
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentMethodTypes returns the old "payment_method_types" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldPaymentMethodTypes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentMethodTypes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentMethodTypes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentMethodTypes: %w", err)
+	}
+	return oldValue.PaymentMethodTypes, nil
+}
+
+// AppendPaymentMethodTypes adds s to the "payment_method_types" field.
+func (m *InvoiceMutation) AppendPaymentMethodTypes(s []string) {
+	m.appendpayment_method_types = append(m.appendpayment_method_types, s...)
+}
+
+// AppendedPaymentMethodTypes returns the list of values that were appended to the "payment_method_types" field in this mutation.
+func (m *InvoiceMutation) AppendedPaymentMethodTypes() ([]string, bool) {
+	if len(m.appendpayment_method_types) == 0 {
+		return nil, false
+	}
+	return m.appendpayment_method_types, true
+}
+
+// ClearPaymentMethodTypes clears the value of the "payment_method_types" field.
+func (m *InvoiceMutation) ClearPaymentMethodTypes() {
+	m.payment_method_types = nil
+	m.appendpayment_method_types = nil
+	m.clearedFields[invoice.FieldPaymentMethodTypes] = struct{}{}
+}
+
+// PaymentMethodTypesCleared returns if the "payment_method_types" field was cleared in this mutation.
+func (m *InvoiceMutation) PaymentMethodTypesCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldPaymentMethodTypes]
+	return ok
+}
+
+// ResetPaymentMethodTypes resets all changes to the "payment_method_types" field.
+func (m *InvoiceMutation) ResetPaymentMethodTypes() {
+	m.payment_method_types = nil
+	m.appendpayment_method_types = nil
+	delete(m.clearedFields, invoice.FieldPaymentMethodTypes)
+}
+
+// SetAmountPending sets the "amount_pending" field.
+func (m *InvoiceMutation) SetAmountPending(i int64) {
+	m.amount_pending = &i
+	m.addamount_pending = nil
+}
+
+// AmountPending returns the value of the "amount_pending" field in the mutation.
+func (m *InvoiceMutation) AmountPending() (r int64, exists bool) {
+	v := m.amount_pending
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountPending returns the old "amount_pending" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldAmountPending(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountPending is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountPending requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountPending: %w", err)
+	}
+	return oldValue.AmountPending, nil
+}
+
+// AddAmountPending adds i to the "amount_pending" field.
+func (m *InvoiceMutation) AddAmountPending(i int64) {
+	if m.addamount_pending != nil {
+		*m.addamount_pending += i
+	} else {
+		m.addamount_pending = &i
+	}
+}
+
+// AddedAmountPending returns the value that was added to the "amount_pending" field in this mutation.
+func (m *InvoiceMutation) AddedAmountPending() (r int64, exists bool) {
+	v := m.addamount_pending
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountPending resets all changes to the "amount_pending" field.
+func (m *InvoiceMutation) ResetAmountPending() {
+	m.amount_pending = nil
+	m.addamount_pending = nil
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *InvoiceMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -11570,7 +11985,7 @@ func (m *InvoiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvoiceMutation) Fields() []string {
-	fields := make([]string, 0, 40)
+	fields := make([]string, 0, 43)
 	if m.created_at != nil {
 		fields = append(fields, invoice.FieldCreatedAt)
 	}
@@ -11691,6 +12106,15 @@ func (m *InvoiceMutation) Fields() []string {
 	if m.hosted_token_expires_at != nil {
 		fields = append(fields, invoice.FieldHostedTokenExpiresAt)
 	}
+	if m.amounts_due != nil {
+		fields = append(fields, invoice.FieldAmountsDue)
+	}
+	if m.payment_method_types != nil {
+		fields = append(fields, invoice.FieldPaymentMethodTypes)
+	}
+	if m.amount_pending != nil {
+		fields = append(fields, invoice.FieldAmountPending)
+	}
 	return fields
 }
 
@@ -11779,6 +12203,12 @@ func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
 		return m.HostedToken()
 	case invoice.FieldHostedTokenExpiresAt:
 		return m.HostedTokenExpiresAt()
+	case invoice.FieldAmountsDue:
+		return m.AmountsDue()
+	case invoice.FieldPaymentMethodTypes:
+		return m.PaymentMethodTypes()
+	case invoice.FieldAmountPending:
+		return m.AmountPending()
 	}
 	return nil, false
 }
@@ -11868,6 +12298,12 @@ func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldHostedToken(ctx)
 	case invoice.FieldHostedTokenExpiresAt:
 		return m.OldHostedTokenExpiresAt(ctx)
+	case invoice.FieldAmountsDue:
+		return m.OldAmountsDue(ctx)
+	case invoice.FieldPaymentMethodTypes:
+		return m.OldPaymentMethodTypes(ctx)
+	case invoice.FieldAmountPending:
+		return m.OldAmountPending(ctx)
 	}
 	return nil, fmt.Errorf("unknown Invoice field %s", name)
 }
@@ -12157,6 +12593,27 @@ func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetHostedTokenExpiresAt(v)
 		return nil
+	case invoice.FieldAmountsDue:
+		v, ok := value.([]values.Installment)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountsDue(v)
+		return nil
+	case invoice.FieldPaymentMethodTypes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentMethodTypes(v)
+		return nil
+	case invoice.FieldAmountPending:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountPending(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Invoice field %s", name)
 }
@@ -12198,6 +12655,9 @@ func (m *InvoiceMutation) AddedFields() []string {
 	if m.addamount_paid != nil {
 		fields = append(fields, invoice.FieldAmountPaid)
 	}
+	if m.addamount_pending != nil {
+		fields = append(fields, invoice.FieldAmountPending)
+	}
 	return fields
 }
 
@@ -12228,6 +12688,8 @@ func (m *InvoiceMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedAmountDue()
 	case invoice.FieldAmountPaid:
 		return m.AddedAmountPaid()
+	case invoice.FieldAmountPending:
+		return m.AddedAmountPending()
 	}
 	return nil, false
 }
@@ -12314,6 +12776,13 @@ func (m *InvoiceMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddAmountPaid(v)
 		return nil
+	case invoice.FieldAmountPending:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountPending(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Invoice numeric field %s", name)
 }
@@ -12384,6 +12853,12 @@ func (m *InvoiceMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(invoice.FieldHostedTokenExpiresAt) {
 		fields = append(fields, invoice.FieldHostedTokenExpiresAt)
+	}
+	if m.FieldCleared(invoice.FieldAmountsDue) {
+		fields = append(fields, invoice.FieldAmountsDue)
+	}
+	if m.FieldCleared(invoice.FieldPaymentMethodTypes) {
+		fields = append(fields, invoice.FieldPaymentMethodTypes)
 	}
 	return fields
 }
@@ -12461,6 +12936,12 @@ func (m *InvoiceMutation) ClearField(name string) error {
 		return nil
 	case invoice.FieldHostedTokenExpiresAt:
 		m.ClearHostedTokenExpiresAt()
+		return nil
+	case invoice.FieldAmountsDue:
+		m.ClearAmountsDue()
+		return nil
+	case invoice.FieldPaymentMethodTypes:
+		m.ClearPaymentMethodTypes()
 		return nil
 	}
 	return fmt.Errorf("unknown Invoice nullable field %s", name)
@@ -12589,6 +13070,15 @@ func (m *InvoiceMutation) ResetField(name string) error {
 		return nil
 	case invoice.FieldHostedTokenExpiresAt:
 		m.ResetHostedTokenExpiresAt()
+		return nil
+	case invoice.FieldAmountsDue:
+		m.ResetAmountsDue()
+		return nil
+	case invoice.FieldPaymentMethodTypes:
+		m.ResetPaymentMethodTypes()
+		return nil
+	case invoice.FieldAmountPending:
+		m.ResetAmountPending()
 		return nil
 	}
 	return fmt.Errorf("unknown Invoice field %s", name)
@@ -15603,6 +16093,3050 @@ func (m *InvoiceTransitionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown InvoiceTransition edge %s", name)
 }
 
+// PaymentMutation represents an operation that mutates the Payment nodes in the graph.
+type PaymentMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *string
+	created_at            *time.Time
+	updated_at            *time.Time
+	mode                  *viewer.Mode
+	customer_id           *string
+	method_type           *payment.MethodType
+	amount                *int64
+	addamount             *int64
+	currency              *string
+	status                *payment.Status
+	failure_code          *string
+	failure_message       *string
+	processor_reference   *string
+	idempotency_key       *string
+	source                *payment.Source
+	settles_at            *time.Time
+	succeeded_at          *time.Time
+	failed_at             *time.Time
+	clearedFields         map[string]struct{}
+	account               *string
+	clearedaccount        bool
+	invoice               *string
+	clearedinvoice        bool
+	payment_method        *string
+	clearedpayment_method bool
+	done                  bool
+	oldValue              func(context.Context) (*Payment, error)
+	predicates            []predicate.Payment
+}
+
+var _ ent.Mutation = (*PaymentMutation)(nil)
+
+// paymentOption allows management of the mutation configuration using functional options.
+type paymentOption func(*PaymentMutation)
+
+// newPaymentMutation creates new mutation for the Payment entity.
+func newPaymentMutation(c config, op Op, opts ...paymentOption) *PaymentMutation {
+	m := &PaymentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePayment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPaymentID sets the ID field of the mutation.
+func withPaymentID(id string) paymentOption {
+	return func(m *PaymentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Payment
+		)
+		m.oldValue = func(ctx context.Context) (*Payment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Payment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPayment sets the old Payment of the mutation.
+func withPayment(node *Payment) paymentOption {
+	return func(m *PaymentMutation) {
+		m.oldValue = func(context.Context) (*Payment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PaymentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PaymentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Payment entities.
+func (m *PaymentMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PaymentMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PaymentMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Payment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PaymentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PaymentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PaymentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PaymentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PaymentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PaymentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *PaymentMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *PaymentMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *PaymentMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *PaymentMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *PaymentMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *PaymentMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetInvoiceID sets the "invoice_id" field.
+func (m *PaymentMutation) SetInvoiceID(s string) {
+	m.invoice = &s
+}
+
+// InvoiceID returns the value of the "invoice_id" field in the mutation.
+func (m *PaymentMutation) InvoiceID() (r string, exists bool) {
+	v := m.invoice
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvoiceID returns the old "invoice_id" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldInvoiceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvoiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvoiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvoiceID: %w", err)
+	}
+	return oldValue.InvoiceID, nil
+}
+
+// ResetInvoiceID resets all changes to the "invoice_id" field.
+func (m *PaymentMutation) ResetInvoiceID() {
+	m.invoice = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *PaymentMutation) SetCustomerID(s string) {
+	m.customer_id = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *PaymentMutation) CustomerID() (r string, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *PaymentMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetPaymentMethodID sets the "payment_method_id" field.
+func (m *PaymentMutation) SetPaymentMethodID(s string) {
+	m.payment_method = &s
+}
+
+// PaymentMethodID returns the value of the "payment_method_id" field in the mutation.
+func (m *PaymentMutation) PaymentMethodID() (r string, exists bool) {
+	v := m.payment_method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentMethodID returns the old "payment_method_id" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldPaymentMethodID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentMethodID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentMethodID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentMethodID: %w", err)
+	}
+	return oldValue.PaymentMethodID, nil
+}
+
+// ClearPaymentMethodID clears the value of the "payment_method_id" field.
+func (m *PaymentMutation) ClearPaymentMethodID() {
+	m.payment_method = nil
+	m.clearedFields[payment.FieldPaymentMethodID] = struct{}{}
+}
+
+// PaymentMethodIDCleared returns if the "payment_method_id" field was cleared in this mutation.
+func (m *PaymentMutation) PaymentMethodIDCleared() bool {
+	_, ok := m.clearedFields[payment.FieldPaymentMethodID]
+	return ok
+}
+
+// ResetPaymentMethodID resets all changes to the "payment_method_id" field.
+func (m *PaymentMutation) ResetPaymentMethodID() {
+	m.payment_method = nil
+	delete(m.clearedFields, payment.FieldPaymentMethodID)
+}
+
+// SetMethodType sets the "method_type" field.
+func (m *PaymentMutation) SetMethodType(pt payment.MethodType) {
+	m.method_type = &pt
+}
+
+// MethodType returns the value of the "method_type" field in the mutation.
+func (m *PaymentMutation) MethodType() (r payment.MethodType, exists bool) {
+	v := m.method_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMethodType returns the old "method_type" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldMethodType(ctx context.Context) (v payment.MethodType, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMethodType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMethodType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMethodType: %w", err)
+	}
+	return oldValue.MethodType, nil
+}
+
+// ResetMethodType resets all changes to the "method_type" field.
+func (m *PaymentMutation) ResetMethodType() {
+	m.method_type = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *PaymentMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *PaymentMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *PaymentMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *PaymentMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *PaymentMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *PaymentMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *PaymentMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *PaymentMutation) ResetCurrency() {
+	m.currency = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *PaymentMutation) SetStatus(pa payment.Status) {
+	m.status = &pa
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *PaymentMutation) Status() (r payment.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldStatus(ctx context.Context) (v payment.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *PaymentMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetFailureCode sets the "failure_code" field.
+func (m *PaymentMutation) SetFailureCode(s string) {
+	m.failure_code = &s
+}
+
+// FailureCode returns the value of the "failure_code" field in the mutation.
+func (m *PaymentMutation) FailureCode() (r string, exists bool) {
+	v := m.failure_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailureCode returns the old "failure_code" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldFailureCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailureCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailureCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailureCode: %w", err)
+	}
+	return oldValue.FailureCode, nil
+}
+
+// ResetFailureCode resets all changes to the "failure_code" field.
+func (m *PaymentMutation) ResetFailureCode() {
+	m.failure_code = nil
+}
+
+// SetFailureMessage sets the "failure_message" field.
+func (m *PaymentMutation) SetFailureMessage(s string) {
+	m.failure_message = &s
+}
+
+// FailureMessage returns the value of the "failure_message" field in the mutation.
+func (m *PaymentMutation) FailureMessage() (r string, exists bool) {
+	v := m.failure_message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailureMessage returns the old "failure_message" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldFailureMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailureMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailureMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailureMessage: %w", err)
+	}
+	return oldValue.FailureMessage, nil
+}
+
+// ResetFailureMessage resets all changes to the "failure_message" field.
+func (m *PaymentMutation) ResetFailureMessage() {
+	m.failure_message = nil
+}
+
+// SetProcessorReference sets the "processor_reference" field.
+func (m *PaymentMutation) SetProcessorReference(s string) {
+	m.processor_reference = &s
+}
+
+// ProcessorReference returns the value of the "processor_reference" field in the mutation.
+func (m *PaymentMutation) ProcessorReference() (r string, exists bool) {
+	v := m.processor_reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessorReference returns the old "processor_reference" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldProcessorReference(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessorReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessorReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessorReference: %w", err)
+	}
+	return oldValue.ProcessorReference, nil
+}
+
+// ResetProcessorReference resets all changes to the "processor_reference" field.
+func (m *PaymentMutation) ResetProcessorReference() {
+	m.processor_reference = nil
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (m *PaymentMutation) SetIdempotencyKey(s string) {
+	m.idempotency_key = &s
+}
+
+// IdempotencyKey returns the value of the "idempotency_key" field in the mutation.
+func (m *PaymentMutation) IdempotencyKey() (r string, exists bool) {
+	v := m.idempotency_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdempotencyKey returns the old "idempotency_key" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldIdempotencyKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdempotencyKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdempotencyKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdempotencyKey: %w", err)
+	}
+	return oldValue.IdempotencyKey, nil
+}
+
+// ClearIdempotencyKey clears the value of the "idempotency_key" field.
+func (m *PaymentMutation) ClearIdempotencyKey() {
+	m.idempotency_key = nil
+	m.clearedFields[payment.FieldIdempotencyKey] = struct{}{}
+}
+
+// IdempotencyKeyCleared returns if the "idempotency_key" field was cleared in this mutation.
+func (m *PaymentMutation) IdempotencyKeyCleared() bool {
+	_, ok := m.clearedFields[payment.FieldIdempotencyKey]
+	return ok
+}
+
+// ResetIdempotencyKey resets all changes to the "idempotency_key" field.
+func (m *PaymentMutation) ResetIdempotencyKey() {
+	m.idempotency_key = nil
+	delete(m.clearedFields, payment.FieldIdempotencyKey)
+}
+
+// SetSource sets the "source" field.
+func (m *PaymentMutation) SetSource(pa payment.Source) {
+	m.source = &pa
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *PaymentMutation) Source() (r payment.Source, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldSource(ctx context.Context) (v payment.Source, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *PaymentMutation) ResetSource() {
+	m.source = nil
+}
+
+// SetSettlesAt sets the "settles_at" field.
+func (m *PaymentMutation) SetSettlesAt(t time.Time) {
+	m.settles_at = &t
+}
+
+// SettlesAt returns the value of the "settles_at" field in the mutation.
+func (m *PaymentMutation) SettlesAt() (r time.Time, exists bool) {
+	v := m.settles_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSettlesAt returns the old "settles_at" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldSettlesAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSettlesAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSettlesAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSettlesAt: %w", err)
+	}
+	return oldValue.SettlesAt, nil
+}
+
+// ClearSettlesAt clears the value of the "settles_at" field.
+func (m *PaymentMutation) ClearSettlesAt() {
+	m.settles_at = nil
+	m.clearedFields[payment.FieldSettlesAt] = struct{}{}
+}
+
+// SettlesAtCleared returns if the "settles_at" field was cleared in this mutation.
+func (m *PaymentMutation) SettlesAtCleared() bool {
+	_, ok := m.clearedFields[payment.FieldSettlesAt]
+	return ok
+}
+
+// ResetSettlesAt resets all changes to the "settles_at" field.
+func (m *PaymentMutation) ResetSettlesAt() {
+	m.settles_at = nil
+	delete(m.clearedFields, payment.FieldSettlesAt)
+}
+
+// SetSucceededAt sets the "succeeded_at" field.
+func (m *PaymentMutation) SetSucceededAt(t time.Time) {
+	m.succeeded_at = &t
+}
+
+// SucceededAt returns the value of the "succeeded_at" field in the mutation.
+func (m *PaymentMutation) SucceededAt() (r time.Time, exists bool) {
+	v := m.succeeded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSucceededAt returns the old "succeeded_at" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldSucceededAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSucceededAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSucceededAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSucceededAt: %w", err)
+	}
+	return oldValue.SucceededAt, nil
+}
+
+// ClearSucceededAt clears the value of the "succeeded_at" field.
+func (m *PaymentMutation) ClearSucceededAt() {
+	m.succeeded_at = nil
+	m.clearedFields[payment.FieldSucceededAt] = struct{}{}
+}
+
+// SucceededAtCleared returns if the "succeeded_at" field was cleared in this mutation.
+func (m *PaymentMutation) SucceededAtCleared() bool {
+	_, ok := m.clearedFields[payment.FieldSucceededAt]
+	return ok
+}
+
+// ResetSucceededAt resets all changes to the "succeeded_at" field.
+func (m *PaymentMutation) ResetSucceededAt() {
+	m.succeeded_at = nil
+	delete(m.clearedFields, payment.FieldSucceededAt)
+}
+
+// SetFailedAt sets the "failed_at" field.
+func (m *PaymentMutation) SetFailedAt(t time.Time) {
+	m.failed_at = &t
+}
+
+// FailedAt returns the value of the "failed_at" field in the mutation.
+func (m *PaymentMutation) FailedAt() (r time.Time, exists bool) {
+	v := m.failed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailedAt returns the old "failed_at" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldFailedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailedAt: %w", err)
+	}
+	return oldValue.FailedAt, nil
+}
+
+// ClearFailedAt clears the value of the "failed_at" field.
+func (m *PaymentMutation) ClearFailedAt() {
+	m.failed_at = nil
+	m.clearedFields[payment.FieldFailedAt] = struct{}{}
+}
+
+// FailedAtCleared returns if the "failed_at" field was cleared in this mutation.
+func (m *PaymentMutation) FailedAtCleared() bool {
+	_, ok := m.clearedFields[payment.FieldFailedAt]
+	return ok
+}
+
+// ResetFailedAt resets all changes to the "failed_at" field.
+func (m *PaymentMutation) ResetFailedAt() {
+	m.failed_at = nil
+	delete(m.clearedFields, payment.FieldFailedAt)
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *PaymentMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[payment.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *PaymentMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *PaymentMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *PaymentMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearInvoice clears the "invoice" edge to the Invoice entity.
+func (m *PaymentMutation) ClearInvoice() {
+	m.clearedinvoice = true
+	m.clearedFields[payment.FieldInvoiceID] = struct{}{}
+}
+
+// InvoiceCleared reports if the "invoice" edge to the Invoice entity was cleared.
+func (m *PaymentMutation) InvoiceCleared() bool {
+	return m.clearedinvoice
+}
+
+// InvoiceIDs returns the "invoice" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// InvoiceID instead. It exists only for internal usage by the builders.
+func (m *PaymentMutation) InvoiceIDs() (ids []string) {
+	if id := m.invoice; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetInvoice resets all changes to the "invoice" edge.
+func (m *PaymentMutation) ResetInvoice() {
+	m.invoice = nil
+	m.clearedinvoice = false
+}
+
+// ClearPaymentMethod clears the "payment_method" edge to the PaymentMethod entity.
+func (m *PaymentMutation) ClearPaymentMethod() {
+	m.clearedpayment_method = true
+	m.clearedFields[payment.FieldPaymentMethodID] = struct{}{}
+}
+
+// PaymentMethodCleared reports if the "payment_method" edge to the PaymentMethod entity was cleared.
+func (m *PaymentMutation) PaymentMethodCleared() bool {
+	return m.PaymentMethodIDCleared() || m.clearedpayment_method
+}
+
+// PaymentMethodIDs returns the "payment_method" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PaymentMethodID instead. It exists only for internal usage by the builders.
+func (m *PaymentMutation) PaymentMethodIDs() (ids []string) {
+	if id := m.payment_method; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPaymentMethod resets all changes to the "payment_method" edge.
+func (m *PaymentMutation) ResetPaymentMethod() {
+	m.payment_method = nil
+	m.clearedpayment_method = false
+}
+
+// Where appends a list predicates to the PaymentMutation builder.
+func (m *PaymentMutation) Where(ps ...predicate.Payment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PaymentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PaymentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Payment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PaymentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PaymentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Payment).
+func (m *PaymentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PaymentMutation) Fields() []string {
+	fields := make([]string, 0, 19)
+	if m.created_at != nil {
+		fields = append(fields, payment.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, payment.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, payment.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, payment.FieldMode)
+	}
+	if m.invoice != nil {
+		fields = append(fields, payment.FieldInvoiceID)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, payment.FieldCustomerID)
+	}
+	if m.payment_method != nil {
+		fields = append(fields, payment.FieldPaymentMethodID)
+	}
+	if m.method_type != nil {
+		fields = append(fields, payment.FieldMethodType)
+	}
+	if m.amount != nil {
+		fields = append(fields, payment.FieldAmount)
+	}
+	if m.currency != nil {
+		fields = append(fields, payment.FieldCurrency)
+	}
+	if m.status != nil {
+		fields = append(fields, payment.FieldStatus)
+	}
+	if m.failure_code != nil {
+		fields = append(fields, payment.FieldFailureCode)
+	}
+	if m.failure_message != nil {
+		fields = append(fields, payment.FieldFailureMessage)
+	}
+	if m.processor_reference != nil {
+		fields = append(fields, payment.FieldProcessorReference)
+	}
+	if m.idempotency_key != nil {
+		fields = append(fields, payment.FieldIdempotencyKey)
+	}
+	if m.source != nil {
+		fields = append(fields, payment.FieldSource)
+	}
+	if m.settles_at != nil {
+		fields = append(fields, payment.FieldSettlesAt)
+	}
+	if m.succeeded_at != nil {
+		fields = append(fields, payment.FieldSucceededAt)
+	}
+	if m.failed_at != nil {
+		fields = append(fields, payment.FieldFailedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PaymentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case payment.FieldCreatedAt:
+		return m.CreatedAt()
+	case payment.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case payment.FieldAccountID:
+		return m.AccountID()
+	case payment.FieldMode:
+		return m.Mode()
+	case payment.FieldInvoiceID:
+		return m.InvoiceID()
+	case payment.FieldCustomerID:
+		return m.CustomerID()
+	case payment.FieldPaymentMethodID:
+		return m.PaymentMethodID()
+	case payment.FieldMethodType:
+		return m.MethodType()
+	case payment.FieldAmount:
+		return m.Amount()
+	case payment.FieldCurrency:
+		return m.Currency()
+	case payment.FieldStatus:
+		return m.Status()
+	case payment.FieldFailureCode:
+		return m.FailureCode()
+	case payment.FieldFailureMessage:
+		return m.FailureMessage()
+	case payment.FieldProcessorReference:
+		return m.ProcessorReference()
+	case payment.FieldIdempotencyKey:
+		return m.IdempotencyKey()
+	case payment.FieldSource:
+		return m.Source()
+	case payment.FieldSettlesAt:
+		return m.SettlesAt()
+	case payment.FieldSucceededAt:
+		return m.SucceededAt()
+	case payment.FieldFailedAt:
+		return m.FailedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PaymentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case payment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case payment.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case payment.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case payment.FieldMode:
+		return m.OldMode(ctx)
+	case payment.FieldInvoiceID:
+		return m.OldInvoiceID(ctx)
+	case payment.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case payment.FieldPaymentMethodID:
+		return m.OldPaymentMethodID(ctx)
+	case payment.FieldMethodType:
+		return m.OldMethodType(ctx)
+	case payment.FieldAmount:
+		return m.OldAmount(ctx)
+	case payment.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case payment.FieldStatus:
+		return m.OldStatus(ctx)
+	case payment.FieldFailureCode:
+		return m.OldFailureCode(ctx)
+	case payment.FieldFailureMessage:
+		return m.OldFailureMessage(ctx)
+	case payment.FieldProcessorReference:
+		return m.OldProcessorReference(ctx)
+	case payment.FieldIdempotencyKey:
+		return m.OldIdempotencyKey(ctx)
+	case payment.FieldSource:
+		return m.OldSource(ctx)
+	case payment.FieldSettlesAt:
+		return m.OldSettlesAt(ctx)
+	case payment.FieldSucceededAt:
+		return m.OldSucceededAt(ctx)
+	case payment.FieldFailedAt:
+		return m.OldFailedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Payment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case payment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case payment.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case payment.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case payment.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case payment.FieldInvoiceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvoiceID(v)
+		return nil
+	case payment.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case payment.FieldPaymentMethodID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentMethodID(v)
+		return nil
+	case payment.FieldMethodType:
+		v, ok := value.(payment.MethodType)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMethodType(v)
+		return nil
+	case payment.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case payment.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case payment.FieldStatus:
+		v, ok := value.(payment.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case payment.FieldFailureCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailureCode(v)
+		return nil
+	case payment.FieldFailureMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailureMessage(v)
+		return nil
+	case payment.FieldProcessorReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessorReference(v)
+		return nil
+	case payment.FieldIdempotencyKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdempotencyKey(v)
+		return nil
+	case payment.FieldSource:
+		v, ok := value.(payment.Source)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case payment.FieldSettlesAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSettlesAt(v)
+		return nil
+	case payment.FieldSucceededAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSucceededAt(v)
+		return nil
+	case payment.FieldFailedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Payment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PaymentMutation) AddedFields() []string {
+	var fields []string
+	if m.addamount != nil {
+		fields = append(fields, payment.FieldAmount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PaymentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case payment.FieldAmount:
+		return m.AddedAmount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case payment.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Payment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PaymentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(payment.FieldPaymentMethodID) {
+		fields = append(fields, payment.FieldPaymentMethodID)
+	}
+	if m.FieldCleared(payment.FieldIdempotencyKey) {
+		fields = append(fields, payment.FieldIdempotencyKey)
+	}
+	if m.FieldCleared(payment.FieldSettlesAt) {
+		fields = append(fields, payment.FieldSettlesAt)
+	}
+	if m.FieldCleared(payment.FieldSucceededAt) {
+		fields = append(fields, payment.FieldSucceededAt)
+	}
+	if m.FieldCleared(payment.FieldFailedAt) {
+		fields = append(fields, payment.FieldFailedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PaymentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PaymentMutation) ClearField(name string) error {
+	switch name {
+	case payment.FieldPaymentMethodID:
+		m.ClearPaymentMethodID()
+		return nil
+	case payment.FieldIdempotencyKey:
+		m.ClearIdempotencyKey()
+		return nil
+	case payment.FieldSettlesAt:
+		m.ClearSettlesAt()
+		return nil
+	case payment.FieldSucceededAt:
+		m.ClearSucceededAt()
+		return nil
+	case payment.FieldFailedAt:
+		m.ClearFailedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Payment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PaymentMutation) ResetField(name string) error {
+	switch name {
+	case payment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case payment.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case payment.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case payment.FieldMode:
+		m.ResetMode()
+		return nil
+	case payment.FieldInvoiceID:
+		m.ResetInvoiceID()
+		return nil
+	case payment.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case payment.FieldPaymentMethodID:
+		m.ResetPaymentMethodID()
+		return nil
+	case payment.FieldMethodType:
+		m.ResetMethodType()
+		return nil
+	case payment.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case payment.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case payment.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case payment.FieldFailureCode:
+		m.ResetFailureCode()
+		return nil
+	case payment.FieldFailureMessage:
+		m.ResetFailureMessage()
+		return nil
+	case payment.FieldProcessorReference:
+		m.ResetProcessorReference()
+		return nil
+	case payment.FieldIdempotencyKey:
+		m.ResetIdempotencyKey()
+		return nil
+	case payment.FieldSource:
+		m.ResetSource()
+		return nil
+	case payment.FieldSettlesAt:
+		m.ResetSettlesAt()
+		return nil
+	case payment.FieldSucceededAt:
+		m.ResetSucceededAt()
+		return nil
+	case payment.FieldFailedAt:
+		m.ResetFailedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Payment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PaymentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.account != nil {
+		edges = append(edges, payment.EdgeAccount)
+	}
+	if m.invoice != nil {
+		edges = append(edges, payment.EdgeInvoice)
+	}
+	if m.payment_method != nil {
+		edges = append(edges, payment.EdgePaymentMethod)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PaymentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case payment.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case payment.EdgeInvoice:
+		if id := m.invoice; id != nil {
+			return []ent.Value{*id}
+		}
+	case payment.EdgePaymentMethod:
+		if id := m.payment_method; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PaymentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PaymentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PaymentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedaccount {
+		edges = append(edges, payment.EdgeAccount)
+	}
+	if m.clearedinvoice {
+		edges = append(edges, payment.EdgeInvoice)
+	}
+	if m.clearedpayment_method {
+		edges = append(edges, payment.EdgePaymentMethod)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PaymentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case payment.EdgeAccount:
+		return m.clearedaccount
+	case payment.EdgeInvoice:
+		return m.clearedinvoice
+	case payment.EdgePaymentMethod:
+		return m.clearedpayment_method
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PaymentMutation) ClearEdge(name string) error {
+	switch name {
+	case payment.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case payment.EdgeInvoice:
+		m.ClearInvoice()
+		return nil
+	case payment.EdgePaymentMethod:
+		m.ClearPaymentMethod()
+		return nil
+	}
+	return fmt.Errorf("unknown Payment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PaymentMutation) ResetEdge(name string) error {
+	switch name {
+	case payment.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case payment.EdgeInvoice:
+		m.ResetInvoice()
+		return nil
+	case payment.EdgePaymentMethod:
+		m.ResetPaymentMethod()
+		return nil
+	}
+	return fmt.Errorf("unknown Payment edge %s", name)
+}
+
+// PaymentMethodMutation represents an operation that mutates the PaymentMethod nodes in the graph.
+type PaymentMethodMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	created_at          *time.Time
+	updated_at          *time.Time
+	mode                *viewer.Mode
+	_type               *paymentmethod.Type
+	token               *string
+	brand               *string
+	last4               *string
+	exp_month           *int
+	addexp_month        *int
+	exp_year            *int
+	addexp_year         *int
+	fingerprint         *string
+	bank_code           *string
+	country             *string
+	account_holder      *string
+	mandate_reference   *string
+	mandate_accepted_at *time.Time
+	detached_at         *time.Time
+	clearedFields       map[string]struct{}
+	account             *string
+	clearedaccount      bool
+	customer            *string
+	clearedcustomer     bool
+	done                bool
+	oldValue            func(context.Context) (*PaymentMethod, error)
+	predicates          []predicate.PaymentMethod
+}
+
+var _ ent.Mutation = (*PaymentMethodMutation)(nil)
+
+// paymentmethodOption allows management of the mutation configuration using functional options.
+type paymentmethodOption func(*PaymentMethodMutation)
+
+// newPaymentMethodMutation creates new mutation for the PaymentMethod entity.
+func newPaymentMethodMutation(c config, op Op, opts ...paymentmethodOption) *PaymentMethodMutation {
+	m := &PaymentMethodMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePaymentMethod,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPaymentMethodID sets the ID field of the mutation.
+func withPaymentMethodID(id string) paymentmethodOption {
+	return func(m *PaymentMethodMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PaymentMethod
+		)
+		m.oldValue = func(ctx context.Context) (*PaymentMethod, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PaymentMethod.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPaymentMethod sets the old PaymentMethod of the mutation.
+func withPaymentMethod(node *PaymentMethod) paymentmethodOption {
+	return func(m *PaymentMethodMutation) {
+		m.oldValue = func(context.Context) (*PaymentMethod, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PaymentMethodMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PaymentMethodMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PaymentMethod entities.
+func (m *PaymentMethodMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PaymentMethodMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PaymentMethodMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PaymentMethod.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PaymentMethodMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PaymentMethodMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PaymentMethodMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PaymentMethodMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PaymentMethodMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PaymentMethodMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *PaymentMethodMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *PaymentMethodMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *PaymentMethodMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *PaymentMethodMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *PaymentMethodMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *PaymentMethodMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *PaymentMethodMutation) SetCustomerID(s string) {
+	m.customer = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *PaymentMethodMutation) CustomerID() (r string, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *PaymentMethodMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
+// SetType sets the "type" field.
+func (m *PaymentMethodMutation) SetType(pa paymentmethod.Type) {
+	m._type = &pa
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *PaymentMethodMutation) GetType() (r paymentmethod.Type, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldType(ctx context.Context) (v paymentmethod.Type, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *PaymentMethodMutation) ResetType() {
+	m._type = nil
+}
+
+// SetToken sets the "token" field.
+func (m *PaymentMethodMutation) SetToken(s string) {
+	m.token = &s
+}
+
+// Token returns the value of the "token" field in the mutation.
+func (m *PaymentMethodMutation) Token() (r string, exists bool) {
+	v := m.token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToken returns the old "token" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldToken(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToken: %w", err)
+	}
+	return oldValue.Token, nil
+}
+
+// ResetToken resets all changes to the "token" field.
+func (m *PaymentMethodMutation) ResetToken() {
+	m.token = nil
+}
+
+// SetBrand sets the "brand" field.
+func (m *PaymentMethodMutation) SetBrand(s string) {
+	m.brand = &s
+}
+
+// Brand returns the value of the "brand" field in the mutation.
+func (m *PaymentMethodMutation) Brand() (r string, exists bool) {
+	v := m.brand
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBrand returns the old "brand" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldBrand(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBrand is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBrand requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBrand: %w", err)
+	}
+	return oldValue.Brand, nil
+}
+
+// ResetBrand resets all changes to the "brand" field.
+func (m *PaymentMethodMutation) ResetBrand() {
+	m.brand = nil
+}
+
+// SetLast4 sets the "last4" field.
+func (m *PaymentMethodMutation) SetLast4(s string) {
+	m.last4 = &s
+}
+
+// Last4 returns the value of the "last4" field in the mutation.
+func (m *PaymentMethodMutation) Last4() (r string, exists bool) {
+	v := m.last4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLast4 returns the old "last4" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldLast4(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLast4 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLast4 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLast4: %w", err)
+	}
+	return oldValue.Last4, nil
+}
+
+// ResetLast4 resets all changes to the "last4" field.
+func (m *PaymentMethodMutation) ResetLast4() {
+	m.last4 = nil
+}
+
+// SetExpMonth sets the "exp_month" field.
+func (m *PaymentMethodMutation) SetExpMonth(i int) {
+	m.exp_month = &i
+	m.addexp_month = nil
+}
+
+// ExpMonth returns the value of the "exp_month" field in the mutation.
+func (m *PaymentMethodMutation) ExpMonth() (r int, exists bool) {
+	v := m.exp_month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpMonth returns the old "exp_month" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldExpMonth(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpMonth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpMonth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpMonth: %w", err)
+	}
+	return oldValue.ExpMonth, nil
+}
+
+// AddExpMonth adds i to the "exp_month" field.
+func (m *PaymentMethodMutation) AddExpMonth(i int) {
+	if m.addexp_month != nil {
+		*m.addexp_month += i
+	} else {
+		m.addexp_month = &i
+	}
+}
+
+// AddedExpMonth returns the value that was added to the "exp_month" field in this mutation.
+func (m *PaymentMethodMutation) AddedExpMonth() (r int, exists bool) {
+	v := m.addexp_month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetExpMonth resets all changes to the "exp_month" field.
+func (m *PaymentMethodMutation) ResetExpMonth() {
+	m.exp_month = nil
+	m.addexp_month = nil
+}
+
+// SetExpYear sets the "exp_year" field.
+func (m *PaymentMethodMutation) SetExpYear(i int) {
+	m.exp_year = &i
+	m.addexp_year = nil
+}
+
+// ExpYear returns the value of the "exp_year" field in the mutation.
+func (m *PaymentMethodMutation) ExpYear() (r int, exists bool) {
+	v := m.exp_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpYear returns the old "exp_year" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldExpYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpYear: %w", err)
+	}
+	return oldValue.ExpYear, nil
+}
+
+// AddExpYear adds i to the "exp_year" field.
+func (m *PaymentMethodMutation) AddExpYear(i int) {
+	if m.addexp_year != nil {
+		*m.addexp_year += i
+	} else {
+		m.addexp_year = &i
+	}
+}
+
+// AddedExpYear returns the value that was added to the "exp_year" field in this mutation.
+func (m *PaymentMethodMutation) AddedExpYear() (r int, exists bool) {
+	v := m.addexp_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetExpYear resets all changes to the "exp_year" field.
+func (m *PaymentMethodMutation) ResetExpYear() {
+	m.exp_year = nil
+	m.addexp_year = nil
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (m *PaymentMethodMutation) SetFingerprint(s string) {
+	m.fingerprint = &s
+}
+
+// Fingerprint returns the value of the "fingerprint" field in the mutation.
+func (m *PaymentMethodMutation) Fingerprint() (r string, exists bool) {
+	v := m.fingerprint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFingerprint returns the old "fingerprint" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldFingerprint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFingerprint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFingerprint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFingerprint: %w", err)
+	}
+	return oldValue.Fingerprint, nil
+}
+
+// ResetFingerprint resets all changes to the "fingerprint" field.
+func (m *PaymentMethodMutation) ResetFingerprint() {
+	m.fingerprint = nil
+}
+
+// SetBankCode sets the "bank_code" field.
+func (m *PaymentMethodMutation) SetBankCode(s string) {
+	m.bank_code = &s
+}
+
+// BankCode returns the value of the "bank_code" field in the mutation.
+func (m *PaymentMethodMutation) BankCode() (r string, exists bool) {
+	v := m.bank_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBankCode returns the old "bank_code" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldBankCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBankCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBankCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBankCode: %w", err)
+	}
+	return oldValue.BankCode, nil
+}
+
+// ResetBankCode resets all changes to the "bank_code" field.
+func (m *PaymentMethodMutation) ResetBankCode() {
+	m.bank_code = nil
+}
+
+// SetCountry sets the "country" field.
+func (m *PaymentMethodMutation) SetCountry(s string) {
+	m.country = &s
+}
+
+// Country returns the value of the "country" field in the mutation.
+func (m *PaymentMethodMutation) Country() (r string, exists bool) {
+	v := m.country
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCountry returns the old "country" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldCountry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCountry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCountry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCountry: %w", err)
+	}
+	return oldValue.Country, nil
+}
+
+// ResetCountry resets all changes to the "country" field.
+func (m *PaymentMethodMutation) ResetCountry() {
+	m.country = nil
+}
+
+// SetAccountHolder sets the "account_holder" field.
+func (m *PaymentMethodMutation) SetAccountHolder(s string) {
+	m.account_holder = &s
+}
+
+// AccountHolder returns the value of the "account_holder" field in the mutation.
+func (m *PaymentMethodMutation) AccountHolder() (r string, exists bool) {
+	v := m.account_holder
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountHolder returns the old "account_holder" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldAccountHolder(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountHolder is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountHolder requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountHolder: %w", err)
+	}
+	return oldValue.AccountHolder, nil
+}
+
+// ResetAccountHolder resets all changes to the "account_holder" field.
+func (m *PaymentMethodMutation) ResetAccountHolder() {
+	m.account_holder = nil
+}
+
+// SetMandateReference sets the "mandate_reference" field.
+func (m *PaymentMethodMutation) SetMandateReference(s string) {
+	m.mandate_reference = &s
+}
+
+// MandateReference returns the value of the "mandate_reference" field in the mutation.
+func (m *PaymentMethodMutation) MandateReference() (r string, exists bool) {
+	v := m.mandate_reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMandateReference returns the old "mandate_reference" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldMandateReference(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMandateReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMandateReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMandateReference: %w", err)
+	}
+	return oldValue.MandateReference, nil
+}
+
+// ResetMandateReference resets all changes to the "mandate_reference" field.
+func (m *PaymentMethodMutation) ResetMandateReference() {
+	m.mandate_reference = nil
+}
+
+// SetMandateAcceptedAt sets the "mandate_accepted_at" field.
+func (m *PaymentMethodMutation) SetMandateAcceptedAt(t time.Time) {
+	m.mandate_accepted_at = &t
+}
+
+// MandateAcceptedAt returns the value of the "mandate_accepted_at" field in the mutation.
+func (m *PaymentMethodMutation) MandateAcceptedAt() (r time.Time, exists bool) {
+	v := m.mandate_accepted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMandateAcceptedAt returns the old "mandate_accepted_at" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldMandateAcceptedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMandateAcceptedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMandateAcceptedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMandateAcceptedAt: %w", err)
+	}
+	return oldValue.MandateAcceptedAt, nil
+}
+
+// ClearMandateAcceptedAt clears the value of the "mandate_accepted_at" field.
+func (m *PaymentMethodMutation) ClearMandateAcceptedAt() {
+	m.mandate_accepted_at = nil
+	m.clearedFields[paymentmethod.FieldMandateAcceptedAt] = struct{}{}
+}
+
+// MandateAcceptedAtCleared returns if the "mandate_accepted_at" field was cleared in this mutation.
+func (m *PaymentMethodMutation) MandateAcceptedAtCleared() bool {
+	_, ok := m.clearedFields[paymentmethod.FieldMandateAcceptedAt]
+	return ok
+}
+
+// ResetMandateAcceptedAt resets all changes to the "mandate_accepted_at" field.
+func (m *PaymentMethodMutation) ResetMandateAcceptedAt() {
+	m.mandate_accepted_at = nil
+	delete(m.clearedFields, paymentmethod.FieldMandateAcceptedAt)
+}
+
+// SetDetachedAt sets the "detached_at" field.
+func (m *PaymentMethodMutation) SetDetachedAt(t time.Time) {
+	m.detached_at = &t
+}
+
+// DetachedAt returns the value of the "detached_at" field in the mutation.
+func (m *PaymentMethodMutation) DetachedAt() (r time.Time, exists bool) {
+	v := m.detached_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetachedAt returns the old "detached_at" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldDetachedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetachedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetachedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetachedAt: %w", err)
+	}
+	return oldValue.DetachedAt, nil
+}
+
+// ClearDetachedAt clears the value of the "detached_at" field.
+func (m *PaymentMethodMutation) ClearDetachedAt() {
+	m.detached_at = nil
+	m.clearedFields[paymentmethod.FieldDetachedAt] = struct{}{}
+}
+
+// DetachedAtCleared returns if the "detached_at" field was cleared in this mutation.
+func (m *PaymentMethodMutation) DetachedAtCleared() bool {
+	_, ok := m.clearedFields[paymentmethod.FieldDetachedAt]
+	return ok
+}
+
+// ResetDetachedAt resets all changes to the "detached_at" field.
+func (m *PaymentMethodMutation) ResetDetachedAt() {
+	m.detached_at = nil
+	delete(m.clearedFields, paymentmethod.FieldDetachedAt)
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *PaymentMethodMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[paymentmethod.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *PaymentMethodMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *PaymentMethodMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *PaymentMethodMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *PaymentMethodMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[paymentmethod.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *PaymentMethodMutation) CustomerCleared() bool {
+	return m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *PaymentMethodMutation) CustomerIDs() (ids []string) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *PaymentMethodMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// Where appends a list predicates to the PaymentMethodMutation builder.
+func (m *PaymentMethodMutation) Where(ps ...predicate.PaymentMethod) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PaymentMethodMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PaymentMethodMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PaymentMethod, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PaymentMethodMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PaymentMethodMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PaymentMethod).
+func (m *PaymentMethodMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PaymentMethodMutation) Fields() []string {
+	fields := make([]string, 0, 18)
+	if m.created_at != nil {
+		fields = append(fields, paymentmethod.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, paymentmethod.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, paymentmethod.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, paymentmethod.FieldMode)
+	}
+	if m.customer != nil {
+		fields = append(fields, paymentmethod.FieldCustomerID)
+	}
+	if m._type != nil {
+		fields = append(fields, paymentmethod.FieldType)
+	}
+	if m.token != nil {
+		fields = append(fields, paymentmethod.FieldToken)
+	}
+	if m.brand != nil {
+		fields = append(fields, paymentmethod.FieldBrand)
+	}
+	if m.last4 != nil {
+		fields = append(fields, paymentmethod.FieldLast4)
+	}
+	if m.exp_month != nil {
+		fields = append(fields, paymentmethod.FieldExpMonth)
+	}
+	if m.exp_year != nil {
+		fields = append(fields, paymentmethod.FieldExpYear)
+	}
+	if m.fingerprint != nil {
+		fields = append(fields, paymentmethod.FieldFingerprint)
+	}
+	if m.bank_code != nil {
+		fields = append(fields, paymentmethod.FieldBankCode)
+	}
+	if m.country != nil {
+		fields = append(fields, paymentmethod.FieldCountry)
+	}
+	if m.account_holder != nil {
+		fields = append(fields, paymentmethod.FieldAccountHolder)
+	}
+	if m.mandate_reference != nil {
+		fields = append(fields, paymentmethod.FieldMandateReference)
+	}
+	if m.mandate_accepted_at != nil {
+		fields = append(fields, paymentmethod.FieldMandateAcceptedAt)
+	}
+	if m.detached_at != nil {
+		fields = append(fields, paymentmethod.FieldDetachedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PaymentMethodMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case paymentmethod.FieldCreatedAt:
+		return m.CreatedAt()
+	case paymentmethod.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case paymentmethod.FieldAccountID:
+		return m.AccountID()
+	case paymentmethod.FieldMode:
+		return m.Mode()
+	case paymentmethod.FieldCustomerID:
+		return m.CustomerID()
+	case paymentmethod.FieldType:
+		return m.GetType()
+	case paymentmethod.FieldToken:
+		return m.Token()
+	case paymentmethod.FieldBrand:
+		return m.Brand()
+	case paymentmethod.FieldLast4:
+		return m.Last4()
+	case paymentmethod.FieldExpMonth:
+		return m.ExpMonth()
+	case paymentmethod.FieldExpYear:
+		return m.ExpYear()
+	case paymentmethod.FieldFingerprint:
+		return m.Fingerprint()
+	case paymentmethod.FieldBankCode:
+		return m.BankCode()
+	case paymentmethod.FieldCountry:
+		return m.Country()
+	case paymentmethod.FieldAccountHolder:
+		return m.AccountHolder()
+	case paymentmethod.FieldMandateReference:
+		return m.MandateReference()
+	case paymentmethod.FieldMandateAcceptedAt:
+		return m.MandateAcceptedAt()
+	case paymentmethod.FieldDetachedAt:
+		return m.DetachedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PaymentMethodMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case paymentmethod.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case paymentmethod.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case paymentmethod.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case paymentmethod.FieldMode:
+		return m.OldMode(ctx)
+	case paymentmethod.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case paymentmethod.FieldType:
+		return m.OldType(ctx)
+	case paymentmethod.FieldToken:
+		return m.OldToken(ctx)
+	case paymentmethod.FieldBrand:
+		return m.OldBrand(ctx)
+	case paymentmethod.FieldLast4:
+		return m.OldLast4(ctx)
+	case paymentmethod.FieldExpMonth:
+		return m.OldExpMonth(ctx)
+	case paymentmethod.FieldExpYear:
+		return m.OldExpYear(ctx)
+	case paymentmethod.FieldFingerprint:
+		return m.OldFingerprint(ctx)
+	case paymentmethod.FieldBankCode:
+		return m.OldBankCode(ctx)
+	case paymentmethod.FieldCountry:
+		return m.OldCountry(ctx)
+	case paymentmethod.FieldAccountHolder:
+		return m.OldAccountHolder(ctx)
+	case paymentmethod.FieldMandateReference:
+		return m.OldMandateReference(ctx)
+	case paymentmethod.FieldMandateAcceptedAt:
+		return m.OldMandateAcceptedAt(ctx)
+	case paymentmethod.FieldDetachedAt:
+		return m.OldDetachedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PaymentMethod field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentMethodMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case paymentmethod.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case paymentmethod.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case paymentmethod.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case paymentmethod.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case paymentmethod.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case paymentmethod.FieldType:
+		v, ok := value.(paymentmethod.Type)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case paymentmethod.FieldToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToken(v)
+		return nil
+	case paymentmethod.FieldBrand:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBrand(v)
+		return nil
+	case paymentmethod.FieldLast4:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLast4(v)
+		return nil
+	case paymentmethod.FieldExpMonth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpMonth(v)
+		return nil
+	case paymentmethod.FieldExpYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpYear(v)
+		return nil
+	case paymentmethod.FieldFingerprint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFingerprint(v)
+		return nil
+	case paymentmethod.FieldBankCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBankCode(v)
+		return nil
+	case paymentmethod.FieldCountry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCountry(v)
+		return nil
+	case paymentmethod.FieldAccountHolder:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountHolder(v)
+		return nil
+	case paymentmethod.FieldMandateReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMandateReference(v)
+		return nil
+	case paymentmethod.FieldMandateAcceptedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMandateAcceptedAt(v)
+		return nil
+	case paymentmethod.FieldDetachedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetachedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentMethod field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PaymentMethodMutation) AddedFields() []string {
+	var fields []string
+	if m.addexp_month != nil {
+		fields = append(fields, paymentmethod.FieldExpMonth)
+	}
+	if m.addexp_year != nil {
+		fields = append(fields, paymentmethod.FieldExpYear)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PaymentMethodMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case paymentmethod.FieldExpMonth:
+		return m.AddedExpMonth()
+	case paymentmethod.FieldExpYear:
+		return m.AddedExpYear()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentMethodMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case paymentmethod.FieldExpMonth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddExpMonth(v)
+		return nil
+	case paymentmethod.FieldExpYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddExpYear(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentMethod numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PaymentMethodMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(paymentmethod.FieldMandateAcceptedAt) {
+		fields = append(fields, paymentmethod.FieldMandateAcceptedAt)
+	}
+	if m.FieldCleared(paymentmethod.FieldDetachedAt) {
+		fields = append(fields, paymentmethod.FieldDetachedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PaymentMethodMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PaymentMethodMutation) ClearField(name string) error {
+	switch name {
+	case paymentmethod.FieldMandateAcceptedAt:
+		m.ClearMandateAcceptedAt()
+		return nil
+	case paymentmethod.FieldDetachedAt:
+		m.ClearDetachedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentMethod nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PaymentMethodMutation) ResetField(name string) error {
+	switch name {
+	case paymentmethod.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case paymentmethod.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case paymentmethod.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case paymentmethod.FieldMode:
+		m.ResetMode()
+		return nil
+	case paymentmethod.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case paymentmethod.FieldType:
+		m.ResetType()
+		return nil
+	case paymentmethod.FieldToken:
+		m.ResetToken()
+		return nil
+	case paymentmethod.FieldBrand:
+		m.ResetBrand()
+		return nil
+	case paymentmethod.FieldLast4:
+		m.ResetLast4()
+		return nil
+	case paymentmethod.FieldExpMonth:
+		m.ResetExpMonth()
+		return nil
+	case paymentmethod.FieldExpYear:
+		m.ResetExpYear()
+		return nil
+	case paymentmethod.FieldFingerprint:
+		m.ResetFingerprint()
+		return nil
+	case paymentmethod.FieldBankCode:
+		m.ResetBankCode()
+		return nil
+	case paymentmethod.FieldCountry:
+		m.ResetCountry()
+		return nil
+	case paymentmethod.FieldAccountHolder:
+		m.ResetAccountHolder()
+		return nil
+	case paymentmethod.FieldMandateReference:
+		m.ResetMandateReference()
+		return nil
+	case paymentmethod.FieldMandateAcceptedAt:
+		m.ResetMandateAcceptedAt()
+		return nil
+	case paymentmethod.FieldDetachedAt:
+		m.ResetDetachedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentMethod field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PaymentMethodMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.account != nil {
+		edges = append(edges, paymentmethod.EdgeAccount)
+	}
+	if m.customer != nil {
+		edges = append(edges, paymentmethod.EdgeCustomer)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PaymentMethodMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case paymentmethod.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case paymentmethod.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PaymentMethodMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PaymentMethodMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PaymentMethodMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedaccount {
+		edges = append(edges, paymentmethod.EdgeAccount)
+	}
+	if m.clearedcustomer {
+		edges = append(edges, paymentmethod.EdgeCustomer)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PaymentMethodMutation) EdgeCleared(name string) bool {
+	switch name {
+	case paymentmethod.EdgeAccount:
+		return m.clearedaccount
+	case paymentmethod.EdgeCustomer:
+		return m.clearedcustomer
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PaymentMethodMutation) ClearEdge(name string) error {
+	switch name {
+	case paymentmethod.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case paymentmethod.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentMethod unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PaymentMethodMutation) ResetEdge(name string) error {
+	switch name {
+	case paymentmethod.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case paymentmethod.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentMethod edge %s", name)
+}
+
 // PriceMutation represents an operation that mutates the Price nodes in the graph.
 type PriceMutation struct {
 	config
@@ -18158,6 +21692,392 @@ func (m *SequenceMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Sequence edge %s", name)
+}
+
+// ServerSecretMutation represents an operation that mutates the ServerSecret nodes in the graph.
+type ServerSecretMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	value         *[]byte
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ServerSecret, error)
+	predicates    []predicate.ServerSecret
+}
+
+var _ ent.Mutation = (*ServerSecretMutation)(nil)
+
+// serversecretOption allows management of the mutation configuration using functional options.
+type serversecretOption func(*ServerSecretMutation)
+
+// newServerSecretMutation creates new mutation for the ServerSecret entity.
+func newServerSecretMutation(c config, op Op, opts ...serversecretOption) *ServerSecretMutation {
+	m := &ServerSecretMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeServerSecret,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withServerSecretID sets the ID field of the mutation.
+func withServerSecretID(id string) serversecretOption {
+	return func(m *ServerSecretMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ServerSecret
+		)
+		m.oldValue = func(ctx context.Context) (*ServerSecret, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ServerSecret.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withServerSecret sets the old ServerSecret of the mutation.
+func withServerSecret(node *ServerSecret) serversecretOption {
+	return func(m *ServerSecretMutation) {
+		m.oldValue = func(context.Context) (*ServerSecret, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ServerSecretMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ServerSecretMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ServerSecret entities.
+func (m *ServerSecretMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ServerSecretMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ServerSecretMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ServerSecret.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetValue sets the "value" field.
+func (m *ServerSecretMutation) SetValue(b []byte) {
+	m.value = &b
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *ServerSecretMutation) Value() (r []byte, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the ServerSecret entity.
+// If the ServerSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServerSecretMutation) OldValue(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *ServerSecretMutation) ResetValue() {
+	m.value = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ServerSecretMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ServerSecretMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ServerSecret entity.
+// If the ServerSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ServerSecretMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ServerSecretMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the ServerSecretMutation builder.
+func (m *ServerSecretMutation) Where(ps ...predicate.ServerSecret) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ServerSecretMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ServerSecretMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ServerSecret, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ServerSecretMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ServerSecretMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ServerSecret).
+func (m *ServerSecretMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ServerSecretMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.value != nil {
+		fields = append(fields, serversecret.FieldValue)
+	}
+	if m.created_at != nil {
+		fields = append(fields, serversecret.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ServerSecretMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case serversecret.FieldValue:
+		return m.Value()
+	case serversecret.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ServerSecretMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case serversecret.FieldValue:
+		return m.OldValue(ctx)
+	case serversecret.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ServerSecret field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServerSecretMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case serversecret.FieldValue:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case serversecret.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ServerSecret field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ServerSecretMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ServerSecretMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ServerSecretMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ServerSecret numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ServerSecretMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ServerSecretMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ServerSecretMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ServerSecret nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ServerSecretMutation) ResetField(name string) error {
+	switch name {
+	case serversecret.FieldValue:
+		m.ResetValue()
+		return nil
+	case serversecret.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ServerSecret field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ServerSecretMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ServerSecretMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ServerSecretMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ServerSecretMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ServerSecretMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ServerSecretMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ServerSecretMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ServerSecret unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ServerSecretMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ServerSecret edge %s", name)
 }
 
 // TaxRateMutation represents an operation that mutates the TaxRate nodes in the graph.

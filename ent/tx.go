@@ -34,12 +34,18 @@ type Tx struct {
 	InvoiceLine *InvoiceLineClient
 	// InvoiceTransition is the client for interacting with the InvoiceTransition builders.
 	InvoiceTransition *InvoiceTransitionClient
+	// Payment is the client for interacting with the Payment builders.
+	Payment *PaymentClient
+	// PaymentMethod is the client for interacting with the PaymentMethod builders.
+	PaymentMethod *PaymentMethodClient
 	// Price is the client for interacting with the Price builders.
 	Price *PriceClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
+	// ServerSecret is the client for interacting with the ServerSecret builders.
+	ServerSecret *ServerSecretClient
 	// TaxRate is the client for interacting with the TaxRate builders.
 	TaxRate *TaxRateClient
 
@@ -183,9 +189,12 @@ func (tx *Tx) init() {
 	tx.Invoice = NewInvoiceClient(tx.config)
 	tx.InvoiceLine = NewInvoiceLineClient(tx.config)
 	tx.InvoiceTransition = NewInvoiceTransitionClient(tx.config)
+	tx.Payment = NewPaymentClient(tx.config)
+	tx.PaymentMethod = NewPaymentMethodClient(tx.config)
 	tx.Price = NewPriceClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.Sequence = NewSequenceClient(tx.config)
+	tx.ServerSecret = NewServerSecretClient(tx.config)
 	tx.TaxRate = NewTaxRateClient(tx.config)
 }
 

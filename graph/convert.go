@@ -109,3 +109,11 @@ func customFields(fs []*values.CustomField) []values.CustomField {
 	}
 	return out
 }
+
+func installmentsInput(in []*model.InstallmentInput) []billing.InstallmentInput {
+	out := make([]billing.InstallmentInput, len(in))
+	for i, it := range in {
+		out[i] = billing.InstallmentInput{Amount: it.Amount, DaysUntilDue: it.DaysUntilDue, DueDate: it.DueDate, Description: str(it.Description)}
+	}
+	return out
+}

@@ -87,3 +87,13 @@ func invoicePayload(inv *ent.Invoice, err error) (*model.InvoicePayload, error) 
 	}
 	return &model.InvoicePayload{Invoice: inv, UserErrors: ue}, err
 }
+
+// payPayload maps a payment attempt; a declined payment is a result, not
+// a user error.
+func payPayload(inv *ent.Invoice, p *ent.Payment, err error) (*model.InvoicePayPayload, error) {
+	ue, err := userErrors(err, "input")
+	if len(ue) > 0 {
+		return &model.InvoicePayPayload{UserErrors: ue}, nil
+	}
+	return &model.InvoicePayPayload{Invoice: inv, Payment: p, UserErrors: ue}, err
+}

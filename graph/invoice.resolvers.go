@@ -30,7 +30,7 @@ func (r *discountResolver) AmountOffMinor(ctx context.Context, obj *values.Disco
 
 // AvailableActions is the resolver for the availableActions field.
 func (r *invoiceResolver) AvailableActions(ctx context.Context, obj *ent.Invoice) ([]billing.Action, error) {
-	return billing.AvailableActions(obj.Status), nil
+	return billing.ActionsFor(obj), nil
 }
 
 // PastDue is the resolver for the pastDue field.

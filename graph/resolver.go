@@ -11,6 +11,7 @@ import (
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/usererr"
 )
 
@@ -21,6 +22,7 @@ type Resolver struct {
 	Customers *customers.Service
 	Catalog   *catalog.Service
 	Billing   *billing.Service
+	Methods   *paymentmethods.Service
 	// Mailing is where invoice emails come from and link to.
 	Mailing billing.Mailing
 	// Wake nudges the background worker after an email is queued, so it

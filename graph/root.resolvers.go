@@ -196,7 +196,9 @@ func (r *mutationResolver) InvoiceCreate(ctx context.Context, input model.Invoic
 		Metadata:          input.Metadata,
 		DefaultTaxRateIDs: input.DefaultTaxRates, SetDefaultTaxRates: input.DefaultTaxRates != nil,
 		Discounts: discountsInput(input.Discounts), SetDiscounts: input.Discounts != nil,
-		Lines: linesInput(input.Lines),
+		Lines:      linesInput(input.Lines),
+		AmountsDue: installmentsInput(input.AmountsDue), SetAmountsDue: input.AmountsDue != nil,
+		PaymentMethodTypes: input.PaymentMethodTypes, SetPaymentMethodTypes: input.PaymentMethodTypes != nil,
 	})
 	return invoicePayload(inv, err)
 }
@@ -210,6 +212,8 @@ func (r *mutationResolver) InvoiceUpdate(ctx context.Context, input model.Invoic
 		Metadata:          input.Metadata,
 		DefaultTaxRateIDs: input.DefaultTaxRates, SetDefaultTaxRates: input.DefaultTaxRates != nil,
 		Discounts: discountsInput(input.Discounts), SetDiscounts: input.Discounts != nil,
+		AmountsDue: installmentsInput(input.AmountsDue), SetAmountsDue: input.AmountsDue != nil,
+		PaymentMethodTypes: input.PaymentMethodTypes, SetPaymentMethodTypes: input.PaymentMethodTypes != nil,
 	})
 	return invoicePayload(inv, err)
 }

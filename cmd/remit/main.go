@@ -150,7 +150,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		defer smtp.Close()
 		sender = smtp
 	}
-	sched := worker.New(worker.Options{Logger: logger}, worker.NewEmailDelivery(st.Client, st.Dialect, sender, worker.EmailOptions{}))
+	email := worker.NewEmailDelivery(st.Client, st.Dialect, sender, worker.EmailOptions{})
+	var settle worker.JobFunc // set once the server (and its billing service) exists
+	sched := worker.New(worker.Options{Logger: logger}, email, &settle)
 	mailing := server.DefaultMailing
 	if v := os.Getenv("REMIT_MAIL_FROM"); v != "" {
 		mailing.From = v
@@ -159,6 +161,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		mailing.PublicURL = v
 	}
 	srv := server.New(st.Client, st.Dialect, clock.Real{}, logger, server.WithMailing(mailing), server.WithWake(sched.Wake))
+	settle = worker.JobFunc{JobName: "payment settlement", Run: func(ctx context.Context) (int, error) {
+		return srv.Billing().SettleDue(ctx, 100)
+	}}
 	if err := firstStart(ctx, srv.Accounts, stdout); err != nil {
 		return err
 	}

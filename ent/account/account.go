@@ -62,6 +62,10 @@ const (
 	FieldEarlyPaymentDiscount = "early_payment_discount"
 	// FieldAutoSend holds the string denoting the auto_send field in the database.
 	FieldAutoSend = "auto_send"
+	// FieldPaymentMethodTypes holds the string denoting the payment_method_types field in the database.
+	FieldPaymentMethodTypes = "payment_method_types"
+	// FieldBankTransferInstructions holds the string denoting the bank_transfer_instructions field in the database.
+	FieldBankTransferInstructions = "bank_transfer_instructions"
 	// FieldBrandColor holds the string denoting the brand_color field in the database.
 	FieldBrandColor = "brand_color"
 	// FieldAccentColor holds the string denoting the accent_color field in the database.
@@ -96,6 +100,8 @@ var Columns = []string{
 	FieldRecoveryIndemnity,
 	FieldEarlyPaymentDiscount,
 	FieldAutoSend,
+	FieldPaymentMethodTypes,
+	FieldBankTransferInstructions,
 	FieldBrandColor,
 	FieldAccentColor,
 }
@@ -170,6 +176,10 @@ var (
 	EarlyPaymentDiscountValidator func(string) error
 	// DefaultAutoSend holds the default value on creation for the "auto_send" field.
 	DefaultAutoSend bool
+	// DefaultBankTransferInstructions holds the default value on creation for the "bank_transfer_instructions" field.
+	DefaultBankTransferInstructions string
+	// BankTransferInstructionsValidator is a validator for the "bank_transfer_instructions" field. It is called by the builders before save.
+	BankTransferInstructionsValidator func(string) error
 	// DefaultBrandColor holds the default value on creation for the "brand_color" field.
 	DefaultBrandColor string
 	// DefaultAccentColor holds the default value on creation for the "accent_color" field.
@@ -341,6 +351,11 @@ func ByEarlyPaymentDiscount(opts ...sql.OrderTermOption) OrderOption {
 // ByAutoSend orders the results by the auto_send field.
 func ByAutoSend(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAutoSend, opts...).ToFunc()
+}
+
+// ByBankTransferInstructions orders the results by the bank_transfer_instructions field.
+func ByBankTransferInstructions(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBankTransferInstructions, opts...).ToFunc()
 }
 
 // ByBrandColor orders the results by the brand_color field.

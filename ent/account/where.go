@@ -159,6 +159,11 @@ func AutoSend(v bool) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldAutoSend, v))
 }
 
+// BankTransferInstructions applies equality check predicate on the "bank_transfer_instructions" field. It's identical to BankTransferInstructionsEQ.
+func BankTransferInstructions(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldBankTransferInstructions, v))
+}
+
 // BrandColor applies equality check predicate on the "brand_color" field. It's identical to BrandColorEQ.
 func BrandColor(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldBrandColor, v))
@@ -1332,6 +1337,81 @@ func AutoSendEQ(v bool) predicate.Account {
 // AutoSendNEQ applies the NEQ predicate on the "auto_send" field.
 func AutoSendNEQ(v bool) predicate.Account {
 	return predicate.Account(sql.FieldNEQ(FieldAutoSend, v))
+}
+
+// PaymentMethodTypesIsNil applies the IsNil predicate on the "payment_method_types" field.
+func PaymentMethodTypesIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldPaymentMethodTypes))
+}
+
+// PaymentMethodTypesNotNil applies the NotNil predicate on the "payment_method_types" field.
+func PaymentMethodTypesNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldPaymentMethodTypes))
+}
+
+// BankTransferInstructionsEQ applies the EQ predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldBankTransferInstructions, v))
+}
+
+// BankTransferInstructionsNEQ applies the NEQ predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldBankTransferInstructions, v))
+}
+
+// BankTransferInstructionsIn applies the In predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldBankTransferInstructions, vs...))
+}
+
+// BankTransferInstructionsNotIn applies the NotIn predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldBankTransferInstructions, vs...))
+}
+
+// BankTransferInstructionsGT applies the GT predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldBankTransferInstructions, v))
+}
+
+// BankTransferInstructionsGTE applies the GTE predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldBankTransferInstructions, v))
+}
+
+// BankTransferInstructionsLT applies the LT predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldBankTransferInstructions, v))
+}
+
+// BankTransferInstructionsLTE applies the LTE predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldBankTransferInstructions, v))
+}
+
+// BankTransferInstructionsContains applies the Contains predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldBankTransferInstructions, v))
+}
+
+// BankTransferInstructionsHasPrefix applies the HasPrefix predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldBankTransferInstructions, v))
+}
+
+// BankTransferInstructionsHasSuffix applies the HasSuffix predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldBankTransferInstructions, v))
+}
+
+// BankTransferInstructionsEqualFold applies the EqualFold predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldBankTransferInstructions, v))
+}
+
+// BankTransferInstructionsContainsFold applies the ContainsFold predicate on the "bank_transfer_instructions" field.
+func BankTransferInstructionsContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldBankTransferInstructions, v))
 }
 
 // BrandColorEQ applies the EQ predicate on the "brand_color" field.

@@ -55,6 +55,8 @@ const (
 	FieldMetadata = "metadata"
 	// FieldInvoiceSettings holds the string denoting the invoice_settings field in the database.
 	FieldInvoiceSettings = "invoice_settings"
+	// FieldDefaultPaymentMethodID holds the string denoting the default_payment_method_id field in the database.
+	FieldDefaultPaymentMethodID = "default_payment_method_id"
 	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
 	FieldDeletedAt = "deleted_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -109,6 +111,7 @@ var Columns = []string{
 	FieldBalance,
 	FieldMetadata,
 	FieldInvoiceSettings,
+	FieldDefaultPaymentMethodID,
 	FieldDeletedAt,
 }
 
@@ -261,6 +264,11 @@ func ByInvoicePrefix(opts ...sql.OrderTermOption) OrderOption {
 // ByBalance orders the results by the balance field.
 func ByBalance(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBalance, opts...).ToFunc()
+}
+
+// ByDefaultPaymentMethodID orders the results by the default_payment_method_id field.
+func ByDefaultPaymentMethodID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDefaultPaymentMethodID, opts...).ToFunc()
 }
 
 // ByDeletedAt orders the results by the deleted_at field.

@@ -116,6 +116,11 @@ func Balance(v int64) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldBalance, v))
 }
 
+// DefaultPaymentMethodID applies equality check predicate on the "default_payment_method_id" field. It's identical to DefaultPaymentMethodIDEQ.
+func DefaultPaymentMethodID(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldDefaultPaymentMethodID, v))
+}
+
 // DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
 func DeletedAt(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldDeletedAt, v))
@@ -804,6 +809,81 @@ func InvoiceSettingsIsNil() predicate.Customer {
 // InvoiceSettingsNotNil applies the NotNil predicate on the "invoice_settings" field.
 func InvoiceSettingsNotNil() predicate.Customer {
 	return predicate.Customer(sql.FieldNotNull(FieldInvoiceSettings))
+}
+
+// DefaultPaymentMethodIDEQ applies the EQ predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldDefaultPaymentMethodID, v))
+}
+
+// DefaultPaymentMethodIDNEQ applies the NEQ predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldDefaultPaymentMethodID, v))
+}
+
+// DefaultPaymentMethodIDIn applies the In predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldDefaultPaymentMethodID, vs...))
+}
+
+// DefaultPaymentMethodIDNotIn applies the NotIn predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldDefaultPaymentMethodID, vs...))
+}
+
+// DefaultPaymentMethodIDGT applies the GT predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldDefaultPaymentMethodID, v))
+}
+
+// DefaultPaymentMethodIDGTE applies the GTE predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldDefaultPaymentMethodID, v))
+}
+
+// DefaultPaymentMethodIDLT applies the LT predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldDefaultPaymentMethodID, v))
+}
+
+// DefaultPaymentMethodIDLTE applies the LTE predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldDefaultPaymentMethodID, v))
+}
+
+// DefaultPaymentMethodIDContains applies the Contains predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldDefaultPaymentMethodID, v))
+}
+
+// DefaultPaymentMethodIDHasPrefix applies the HasPrefix predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldDefaultPaymentMethodID, v))
+}
+
+// DefaultPaymentMethodIDHasSuffix applies the HasSuffix predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldDefaultPaymentMethodID, v))
+}
+
+// DefaultPaymentMethodIDIsNil applies the IsNil predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldDefaultPaymentMethodID))
+}
+
+// DefaultPaymentMethodIDNotNil applies the NotNil predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldDefaultPaymentMethodID))
+}
+
+// DefaultPaymentMethodIDEqualFold applies the EqualFold predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldDefaultPaymentMethodID, v))
+}
+
+// DefaultPaymentMethodIDContainsFold applies the ContainsFold predicate on the "default_payment_method_id" field.
+func DefaultPaymentMethodIDContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldDefaultPaymentMethodID, v))
 }
 
 // DeletedAtEQ applies the EQ predicate on the "deleted_at" field.

@@ -18,10 +18,13 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/sequence"
+	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
 )
 
@@ -351,6 +354,60 @@ func (f TraverseInvoiceTransition) Traverse(ctx context.Context, q ent.Query) er
 	return fmt.Errorf("unexpected query type %T. expect *ent.InvoiceTransitionQuery", q)
 }
 
+// The PaymentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PaymentFunc func(context.Context, *ent.PaymentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PaymentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PaymentQuery", q)
+}
+
+// The TraversePayment type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePayment func(context.Context, *ent.PaymentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePayment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePayment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentQuery", q)
+}
+
+// The PaymentMethodFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PaymentMethodFunc func(context.Context, *ent.PaymentMethodQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PaymentMethodFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PaymentMethodQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PaymentMethodQuery", q)
+}
+
+// The TraversePaymentMethod type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePaymentMethod func(context.Context, *ent.PaymentMethodQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePaymentMethod) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePaymentMethod) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentMethodQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentMethodQuery", q)
+}
+
 // The PriceFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PriceFunc func(context.Context, *ent.PriceQuery) (ent.Value, error)
 
@@ -432,6 +489,33 @@ func (f TraverseSequence) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SequenceQuery", q)
 }
 
+// The ServerSecretFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ServerSecretFunc func(context.Context, *ent.ServerSecretQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ServerSecretFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ServerSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ServerSecretQuery", q)
+}
+
+// The TraverseServerSecret type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseServerSecret func(context.Context, *ent.ServerSecretQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseServerSecret) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseServerSecret) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServerSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ServerSecretQuery", q)
+}
+
 // The TaxRateFunc type is an adapter to allow the use of ordinary function as a Querier.
 type TaxRateFunc func(context.Context, *ent.TaxRateQuery) (ent.Value, error)
 
@@ -482,12 +566,18 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.InvoiceLineQuery, predicate.InvoiceLine, invoiceline.OrderOption]{typ: ent.TypeInvoiceLine, tq: q}, nil
 	case *ent.InvoiceTransitionQuery:
 		return &query[*ent.InvoiceTransitionQuery, predicate.InvoiceTransition, invoicetransition.OrderOption]{typ: ent.TypeInvoiceTransition, tq: q}, nil
+	case *ent.PaymentQuery:
+		return &query[*ent.PaymentQuery, predicate.Payment, payment.OrderOption]{typ: ent.TypePayment, tq: q}, nil
+	case *ent.PaymentMethodQuery:
+		return &query[*ent.PaymentMethodQuery, predicate.PaymentMethod, paymentmethod.OrderOption]{typ: ent.TypePaymentMethod, tq: q}, nil
 	case *ent.PriceQuery:
 		return &query[*ent.PriceQuery, predicate.Price, price.OrderOption]{typ: ent.TypePrice, tq: q}, nil
 	case *ent.ProductQuery:
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
 	case *ent.SequenceQuery:
 		return &query[*ent.SequenceQuery, predicate.Sequence, sequence.OrderOption]{typ: ent.TypeSequence, tq: q}, nil
+	case *ent.ServerSecretQuery:
+		return &query[*ent.ServerSecretQuery, predicate.ServerSecret, serversecret.OrderOption]{typ: ent.TypeServerSecret, tq: q}, nil
 	case *ent.TaxRateQuery:
 		return &query[*ent.TaxRateQuery, predicate.TaxRate, taxrate.OrderOption]{typ: ent.TypeTaxRate, tq: q}, nil
 	default:

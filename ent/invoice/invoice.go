@@ -99,6 +99,12 @@ const (
 	FieldHostedToken = "hosted_token"
 	// FieldHostedTokenExpiresAt holds the string denoting the hosted_token_expires_at field in the database.
 	FieldHostedTokenExpiresAt = "hosted_token_expires_at"
+	// FieldAmountsDue holds the string denoting the amounts_due field in the database.
+	FieldAmountsDue = "amounts_due"
+	// FieldPaymentMethodTypes holds the string denoting the payment_method_types field in the database.
+	FieldPaymentMethodTypes = "payment_method_types"
+	// FieldAmountPending holds the string denoting the amount_pending field in the database.
+	FieldAmountPending = "amount_pending"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
@@ -201,6 +207,9 @@ var Columns = []string{
 	FieldDuplicatedFromID,
 	FieldHostedToken,
 	FieldHostedTokenExpiresAt,
+	FieldAmountsDue,
+	FieldPaymentMethodTypes,
+	FieldAmountPending,
 }
 
 var (
@@ -251,6 +260,8 @@ var (
 	DefaultAmountDue int64
 	// DefaultAmountPaid holds the default value on creation for the "amount_paid" field.
 	DefaultAmountPaid int64
+	// DefaultAmountPending holds the default value on creation for the "amount_pending" field.
+	DefaultAmountPending int64
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -486,6 +497,11 @@ func ByHostedToken(opts ...sql.OrderTermOption) OrderOption {
 // ByHostedTokenExpiresAt orders the results by the hosted_token_expires_at field.
 func ByHostedTokenExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldHostedTokenExpiresAt, opts...).ToFunc()
+}
+
+// ByAmountPending orders the results by the amount_pending field.
+func ByAmountPending(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAmountPending, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

@@ -211,6 +211,11 @@ func HostedTokenExpiresAt(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldHostedTokenExpiresAt, v))
 }
 
+// AmountPending applies equality check predicate on the "amount_pending" field. It's identical to AmountPendingEQ.
+func AmountPending(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldAmountPending, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldCreatedAt, v))
@@ -1899,6 +1904,66 @@ func HostedTokenExpiresAtIsNil() predicate.Invoice {
 // HostedTokenExpiresAtNotNil applies the NotNil predicate on the "hosted_token_expires_at" field.
 func HostedTokenExpiresAtNotNil() predicate.Invoice {
 	return predicate.Invoice(sql.FieldNotNull(FieldHostedTokenExpiresAt))
+}
+
+// AmountsDueIsNil applies the IsNil predicate on the "amounts_due" field.
+func AmountsDueIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldAmountsDue))
+}
+
+// AmountsDueNotNil applies the NotNil predicate on the "amounts_due" field.
+func AmountsDueNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldAmountsDue))
+}
+
+// PaymentMethodTypesIsNil applies the IsNil predicate on the "payment_method_types" field.
+func PaymentMethodTypesIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldPaymentMethodTypes))
+}
+
+// PaymentMethodTypesNotNil applies the NotNil predicate on the "payment_method_types" field.
+func PaymentMethodTypesNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldPaymentMethodTypes))
+}
+
+// AmountPendingEQ applies the EQ predicate on the "amount_pending" field.
+func AmountPendingEQ(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldAmountPending, v))
+}
+
+// AmountPendingNEQ applies the NEQ predicate on the "amount_pending" field.
+func AmountPendingNEQ(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldAmountPending, v))
+}
+
+// AmountPendingIn applies the In predicate on the "amount_pending" field.
+func AmountPendingIn(vs ...int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldAmountPending, vs...))
+}
+
+// AmountPendingNotIn applies the NotIn predicate on the "amount_pending" field.
+func AmountPendingNotIn(vs ...int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldAmountPending, vs...))
+}
+
+// AmountPendingGT applies the GT predicate on the "amount_pending" field.
+func AmountPendingGT(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldAmountPending, v))
+}
+
+// AmountPendingGTE applies the GTE predicate on the "amount_pending" field.
+func AmountPendingGTE(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldAmountPending, v))
+}
+
+// AmountPendingLT applies the LT predicate on the "amount_pending" field.
+func AmountPendingLT(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldAmountPending, v))
+}
+
+// AmountPendingLTE applies the LTE predicate on the "amount_pending" field.
+func AmountPendingLTE(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldAmountPending, v))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

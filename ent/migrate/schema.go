@@ -73,6 +73,8 @@ var (
 		{Name: "recovery_indemnity", Type: field.TypeString, Size: 200, Default: ""},
 		{Name: "early_payment_discount", Type: field.TypeString, Size: 500, Default: ""},
 		{Name: "auto_send", Type: field.TypeBool, Default: false},
+		{Name: "payment_method_types", Type: field.TypeJSON, Nullable: true},
+		{Name: "bank_transfer_instructions", Type: field.TypeString, Size: 1000, Default: ""},
 		{Name: "brand_color", Type: field.TypeString, Default: ""},
 		{Name: "accent_color", Type: field.TypeString, Default: ""},
 	}
@@ -184,6 +186,7 @@ var (
 		{Name: "balance", Type: field.TypeInt64, Default: 0},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
 		{Name: "invoice_settings", Type: field.TypeJSON, Nullable: true},
+		{Name: "default_payment_method_id", Type: field.TypeString, Nullable: true},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 	}
@@ -195,7 +198,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_accounts_account",
-				Columns:    []*schema.Column{CustomersColumns[19]},
+				Columns:    []*schema.Column{CustomersColumns[20]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -204,17 +207,17 @@ var (
 			{
 				Name:    "customer_account_id_mode_invoice_prefix",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[19], CustomersColumns[3], CustomersColumns[14]},
+				Columns: []*schema.Column{CustomersColumns[20], CustomersColumns[3], CustomersColumns[14]},
 			},
 			{
 				Name:    "customer_account_id_mode_email",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[19], CustomersColumns[3], CustomersColumns[4]},
+				Columns: []*schema.Column{CustomersColumns[20], CustomersColumns[3], CustomersColumns[4]},
 			},
 			{
 				Name:    "customer_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[19], CustomersColumns[3], CustomersColumns[1]},
+				Columns: []*schema.Column{CustomersColumns[20], CustomersColumns[3], CustomersColumns[1]},
 			},
 		},
 	}
@@ -356,6 +359,9 @@ var (
 		{Name: "duplicated_from_id", Type: field.TypeString, Nullable: true},
 		{Name: "hosted_token", Type: field.TypeString, Unique: true, Nullable: true},
 		{Name: "hosted_token_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "amounts_due", Type: field.TypeJSON, Nullable: true},
+		{Name: "payment_method_types", Type: field.TypeJSON, Nullable: true},
+		{Name: "amount_pending", Type: field.TypeInt64, Default: 0},
 		{Name: "customer_id", Type: field.TypeString, Size: 64},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 		{Name: "from_invoice_id", Type: field.TypeString, Nullable: true, Size: 64},
@@ -368,19 +374,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_customers_invoices",
-				Columns:    []*schema.Column{InvoicesColumns[38]},
+				Columns:    []*schema.Column{InvoicesColumns[41]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_accounts_account",
-				Columns:    []*schema.Column{InvoicesColumns[39]},
+				Columns:    []*schema.Column{InvoicesColumns[42]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_invoices_revisions",
-				Columns:    []*schema.Column{InvoicesColumns[40]},
+				Columns:    []*schema.Column{InvoicesColumns[43]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -389,22 +395,22 @@ var (
 			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
-				Columns: []*schema.Column{InvoicesColumns[39], InvoicesColumns[3], InvoicesColumns[4]},
+				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[3], InvoicesColumns[4]},
 			},
 			{
 				Name:    "invoice_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[39], InvoicesColumns[3], InvoicesColumns[1]},
+				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[3], InvoicesColumns[1]},
 			},
 			{
 				Name:    "invoice_account_id_mode_status_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[39], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[9]},
 			},
 			{
 				Name:    "invoice_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[38]},
+				Columns: []*schema.Column{InvoicesColumns[41]},
 			},
 		},
 	}
@@ -503,6 +509,126 @@ var (
 				Name:    "invoicetransition_invoice_id_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{InvoiceTransitionsColumns[9], InvoiceTransitionsColumns[1]},
+			},
+		},
+	}
+	// PaymentsColumns holds the columns for the "payments" table.
+	PaymentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "method_type", Type: field.TypeEnum, Enums: []string{"CARD", "SEPA_DEBIT", "ACH_DEBIT"}},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "currency", Type: field.TypeString},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PROCESSING", "SUCCEEDED", "FAILED", "REQUIRES_ACTION", "CANCELED"}, Default: "PROCESSING"},
+		{Name: "failure_code", Type: field.TypeString, Default: ""},
+		{Name: "failure_message", Type: field.TypeString, Default: ""},
+		{Name: "processor_reference", Type: field.TypeString, Default: ""},
+		{Name: "idempotency_key", Type: field.TypeString, Nullable: true},
+		{Name: "source", Type: field.TypeEnum, Enums: []string{"API", "HOSTED_PAGE", "PORTAL", "AUTOMATIC"}, Default: "API"},
+		{Name: "settles_at", Type: field.TypeTime, Nullable: true},
+		{Name: "succeeded_at", Type: field.TypeTime, Nullable: true},
+		{Name: "failed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+		{Name: "invoice_id", Type: field.TypeString, Size: 64},
+		{Name: "payment_method_id", Type: field.TypeString, Nullable: true, Size: 64},
+	}
+	// PaymentsTable holds the schema information for the "payments" table.
+	PaymentsTable = &schema.Table{
+		Name:       "payments",
+		Columns:    PaymentsColumns,
+		PrimaryKey: []*schema.Column{PaymentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payments_accounts_account",
+				Columns:    []*schema.Column{PaymentsColumns[17]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payments_invoices_invoice",
+				Columns:    []*schema.Column{PaymentsColumns[18]},
+				RefColumns: []*schema.Column{InvoicesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payments_payment_methods_payment_method",
+				Columns:    []*schema.Column{PaymentsColumns[19]},
+				RefColumns: []*schema.Column{PaymentMethodsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "payment_invoice_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentsColumns[18], PaymentsColumns[1]},
+			},
+			{
+				Name:    "payment_account_id_mode_idempotency_key",
+				Unique:  true,
+				Columns: []*schema.Column{PaymentsColumns[17], PaymentsColumns[3], PaymentsColumns[12]},
+			},
+			{
+				Name:    "payment_status_settles_at",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentsColumns[8], PaymentsColumns[14]},
+			},
+			{
+				Name:    "payment_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentsColumns[4], PaymentsColumns[1]},
+			},
+		},
+	}
+	// PaymentMethodsColumns holds the columns for the "payment_methods" table.
+	PaymentMethodsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"CARD", "SEPA_DEBIT", "ACH_DEBIT"}},
+		{Name: "token", Type: field.TypeString},
+		{Name: "brand", Type: field.TypeString, Default: ""},
+		{Name: "last4", Type: field.TypeString, Default: ""},
+		{Name: "exp_month", Type: field.TypeInt, Default: 0},
+		{Name: "exp_year", Type: field.TypeInt, Default: 0},
+		{Name: "fingerprint", Type: field.TypeString, Default: ""},
+		{Name: "bank_code", Type: field.TypeString, Default: ""},
+		{Name: "country", Type: field.TypeString, Default: ""},
+		{Name: "account_holder", Type: field.TypeString, Default: ""},
+		{Name: "mandate_reference", Type: field.TypeString, Default: ""},
+		{Name: "mandate_accepted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "detached_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+		{Name: "customer_id", Type: field.TypeString, Size: 64},
+	}
+	// PaymentMethodsTable holds the schema information for the "payment_methods" table.
+	PaymentMethodsTable = &schema.Table{
+		Name:       "payment_methods",
+		Columns:    PaymentMethodsColumns,
+		PrimaryKey: []*schema.Column{PaymentMethodsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payment_methods_accounts_account",
+				Columns:    []*schema.Column{PaymentMethodsColumns[17]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payment_methods_customers_customer",
+				Columns:    []*schema.Column{PaymentMethodsColumns[18]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "paymentmethod_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentMethodsColumns[18], PaymentMethodsColumns[1]},
 			},
 		},
 	}
@@ -612,6 +738,18 @@ var (
 			},
 		},
 	}
+	// ServerSecretsColumns holds the columns for the "server_secrets" table.
+	ServerSecretsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "value", Type: field.TypeBytes},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// ServerSecretsTable holds the schema information for the "server_secrets" table.
+	ServerSecretsTable = &schema.Table{
+		Name:       "server_secrets",
+		Columns:    ServerSecretsColumns,
+		PrimaryKey: []*schema.Column{ServerSecretsColumns[0]},
+	}
 	// TaxRatesColumns holds the columns for the "tax_rates" table.
 	TaxRatesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -713,9 +851,12 @@ var (
 		InvoicesTable,
 		InvoiceLinesTable,
 		InvoiceTransitionsTable,
+		PaymentsTable,
+		PaymentMethodsTable,
 		PricesTable,
 		ProductsTable,
 		SequencesTable,
+		ServerSecretsTable,
 		TaxRatesTable,
 		InvoiceDefaultTaxRatesTable,
 		InvoiceLineTaxRatesTable,
@@ -739,6 +880,11 @@ func init() {
 	InvoiceLinesTable.ForeignKeys[2].RefTable = PricesTable
 	InvoiceTransitionsTable.ForeignKeys[0].RefTable = InvoicesTable
 	InvoiceTransitionsTable.ForeignKeys[1].RefTable = AccountsTable
+	PaymentsTable.ForeignKeys[0].RefTable = AccountsTable
+	PaymentsTable.ForeignKeys[1].RefTable = InvoicesTable
+	PaymentsTable.ForeignKeys[2].RefTable = PaymentMethodsTable
+	PaymentMethodsTable.ForeignKeys[0].RefTable = AccountsTable
+	PaymentMethodsTable.ForeignKeys[1].RefTable = CustomersTable
 	PricesTable.ForeignKeys[0].RefTable = AccountsTable
 	PricesTable.ForeignKeys[1].RefTable = ProductsTable
 	ProductsTable.ForeignKeys[0].RefTable = AccountsTable

@@ -36,6 +36,12 @@ type InvoiceLine func(*sql.Selector)
 // InvoiceTransition is the predicate function for invoicetransition builders.
 type InvoiceTransition func(*sql.Selector)
 
+// Payment is the predicate function for payment builders.
+type Payment func(*sql.Selector)
+
+// PaymentMethod is the predicate function for paymentmethod builders.
+type PaymentMethod func(*sql.Selector)
+
 // Price is the predicate function for price builders.
 type Price func(*sql.Selector)
 
@@ -44,6 +50,9 @@ type Product func(*sql.Selector)
 
 // Sequence is the predicate function for sequence builders.
 type Sequence func(*sql.Selector)
+
+// ServerSecret is the predicate function for serversecret builders.
+type ServerSecret func(*sql.Selector)
 
 // TaxRate is the predicate function for taxrate builders.
 type TaxRate func(*sql.Selector)

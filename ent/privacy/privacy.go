@@ -350,6 +350,54 @@ func (f InvoiceTransitionMutationRuleFunc) EvalMutation(ctx context.Context, m e
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InvoiceTransitionMutation", m)
 }
 
+// The PaymentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PaymentQueryRuleFunc func(context.Context, *ent.PaymentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PaymentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PaymentQuery", q)
+}
+
+// The PaymentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PaymentMutationRuleFunc func(context.Context, *ent.PaymentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PaymentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PaymentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentMutation", m)
+}
+
+// The PaymentMethodQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PaymentMethodQueryRuleFunc func(context.Context, *ent.PaymentMethodQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PaymentMethodQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentMethodQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PaymentMethodQuery", q)
+}
+
+// The PaymentMethodMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PaymentMethodMutationRuleFunc func(context.Context, *ent.PaymentMethodMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PaymentMethodMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PaymentMethodMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentMethodMutation", m)
+}
+
 // The PriceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PriceQueryRuleFunc func(context.Context, *ent.PriceQuery) error
@@ -420,6 +468,30 @@ func (f SequenceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SequenceMutation", m)
+}
+
+// The ServerSecretQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ServerSecretQueryRuleFunc func(context.Context, *ent.ServerSecretQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ServerSecretQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServerSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ServerSecretQuery", q)
+}
+
+// The ServerSecretMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ServerSecretMutationRuleFunc func(context.Context, *ent.ServerSecretMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ServerSecretMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ServerSecretMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServerSecretMutation", m)
 }
 
 // The TaxRateQueryRuleFunc type is an adapter to allow the use of ordinary

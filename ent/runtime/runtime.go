@@ -15,10 +15,13 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/schema"
 	"github.com/remitbilling/remit/ent/sequence"
+	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
 
 	"entgo.io/ent"
@@ -199,12 +202,18 @@ func init() {
 	accountDescAutoSend := accountFields[20].Descriptor()
 	// account.DefaultAutoSend holds the default value on creation for the auto_send field.
 	account.DefaultAutoSend = accountDescAutoSend.Default.(bool)
+	// accountDescBankTransferInstructions is the schema descriptor for bank_transfer_instructions field.
+	accountDescBankTransferInstructions := accountFields[22].Descriptor()
+	// account.DefaultBankTransferInstructions holds the default value on creation for the bank_transfer_instructions field.
+	account.DefaultBankTransferInstructions = accountDescBankTransferInstructions.Default.(string)
+	// account.BankTransferInstructionsValidator is a validator for the "bank_transfer_instructions" field. It is called by the builders before save.
+	account.BankTransferInstructionsValidator = accountDescBankTransferInstructions.Validators[0].(func(string) error)
 	// accountDescBrandColor is the schema descriptor for brand_color field.
-	accountDescBrandColor := accountFields[21].Descriptor()
+	accountDescBrandColor := accountFields[23].Descriptor()
 	// account.DefaultBrandColor holds the default value on creation for the brand_color field.
 	account.DefaultBrandColor = accountDescBrandColor.Default.(string)
 	// accountDescAccentColor is the schema descriptor for accent_color field.
-	accountDescAccentColor := accountFields[22].Descriptor()
+	accountDescAccentColor := accountFields[24].Descriptor()
 	// account.DefaultAccentColor holds the default value on creation for the accent_color field.
 	account.DefaultAccentColor = accountDescAccentColor.Default.(string)
 	// accountDescID is the schema descriptor for id field.
@@ -617,6 +626,10 @@ func init() {
 	invoiceDescAmountPaid := invoiceFields[21].Descriptor()
 	// invoice.DefaultAmountPaid holds the default value on creation for the amount_paid field.
 	invoice.DefaultAmountPaid = invoiceDescAmountPaid.Default.(int64)
+	// invoiceDescAmountPending is the schema descriptor for amount_pending field.
+	invoiceDescAmountPending := invoiceFields[38].Descriptor()
+	// invoice.DefaultAmountPending holds the default value on creation for the amount_pending field.
+	invoice.DefaultAmountPending = invoiceDescAmountPending.Default.(int64)
 	// invoiceDescID is the schema descriptor for id field.
 	invoiceDescID := invoiceMixinFields0[0].Descriptor()
 	// invoice.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -738,6 +751,142 @@ func init() {
 	// invoicetransition.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	invoicetransition.IDValidator = func() func(string) error {
 		validators := invoicetransitionDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	paymentMixin := schema.Payment{}.Mixin()
+	payment.Policy = privacy.NewPolicies(paymentMixin[2], schema.Payment{})
+	payment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := payment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	paymentMixinHooks0 := paymentMixin[0].Hooks()
+	paymentMixinHooks1 := paymentMixin[1].Hooks()
+
+	payment.Hooks[1] = paymentMixinHooks0[0]
+
+	payment.Hooks[2] = paymentMixinHooks1[0]
+	paymentMixinFields0 := paymentMixin[0].Fields()
+	_ = paymentMixinFields0
+	paymentMixinFields2 := paymentMixin[2].Fields()
+	_ = paymentMixinFields2
+	paymentFields := schema.Payment{}.Fields()
+	_ = paymentFields
+	// paymentDescAccountID is the schema descriptor for account_id field.
+	paymentDescAccountID := paymentMixinFields2[0].Descriptor()
+	// payment.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	payment.AccountIDValidator = paymentDescAccountID.Validators[0].(func(string) error)
+	// paymentDescFailureCode is the schema descriptor for failure_code field.
+	paymentDescFailureCode := paymentFields[7].Descriptor()
+	// payment.DefaultFailureCode holds the default value on creation for the failure_code field.
+	payment.DefaultFailureCode = paymentDescFailureCode.Default.(string)
+	// paymentDescFailureMessage is the schema descriptor for failure_message field.
+	paymentDescFailureMessage := paymentFields[8].Descriptor()
+	// payment.DefaultFailureMessage holds the default value on creation for the failure_message field.
+	payment.DefaultFailureMessage = paymentDescFailureMessage.Default.(string)
+	// paymentDescProcessorReference is the schema descriptor for processor_reference field.
+	paymentDescProcessorReference := paymentFields[9].Descriptor()
+	// payment.DefaultProcessorReference holds the default value on creation for the processor_reference field.
+	payment.DefaultProcessorReference = paymentDescProcessorReference.Default.(string)
+	// paymentDescID is the schema descriptor for id field.
+	paymentDescID := paymentMixinFields0[0].Descriptor()
+	// payment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	payment.IDValidator = func() func(string) error {
+		validators := paymentDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	paymentmethodMixin := schema.PaymentMethod{}.Mixin()
+	paymentmethod.Policy = privacy.NewPolicies(paymentmethodMixin[2], schema.PaymentMethod{})
+	paymentmethod.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := paymentmethod.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	paymentmethodMixinHooks0 := paymentmethodMixin[0].Hooks()
+	paymentmethodMixinHooks1 := paymentmethodMixin[1].Hooks()
+
+	paymentmethod.Hooks[1] = paymentmethodMixinHooks0[0]
+
+	paymentmethod.Hooks[2] = paymentmethodMixinHooks1[0]
+	paymentmethodMixinFields0 := paymentmethodMixin[0].Fields()
+	_ = paymentmethodMixinFields0
+	paymentmethodMixinFields2 := paymentmethodMixin[2].Fields()
+	_ = paymentmethodMixinFields2
+	paymentmethodFields := schema.PaymentMethod{}.Fields()
+	_ = paymentmethodFields
+	// paymentmethodDescAccountID is the schema descriptor for account_id field.
+	paymentmethodDescAccountID := paymentmethodMixinFields2[0].Descriptor()
+	// paymentmethod.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	paymentmethod.AccountIDValidator = paymentmethodDescAccountID.Validators[0].(func(string) error)
+	// paymentmethodDescBrand is the schema descriptor for brand field.
+	paymentmethodDescBrand := paymentmethodFields[3].Descriptor()
+	// paymentmethod.DefaultBrand holds the default value on creation for the brand field.
+	paymentmethod.DefaultBrand = paymentmethodDescBrand.Default.(string)
+	// paymentmethodDescLast4 is the schema descriptor for last4 field.
+	paymentmethodDescLast4 := paymentmethodFields[4].Descriptor()
+	// paymentmethod.DefaultLast4 holds the default value on creation for the last4 field.
+	paymentmethod.DefaultLast4 = paymentmethodDescLast4.Default.(string)
+	// paymentmethodDescExpMonth is the schema descriptor for exp_month field.
+	paymentmethodDescExpMonth := paymentmethodFields[5].Descriptor()
+	// paymentmethod.DefaultExpMonth holds the default value on creation for the exp_month field.
+	paymentmethod.DefaultExpMonth = paymentmethodDescExpMonth.Default.(int)
+	// paymentmethodDescExpYear is the schema descriptor for exp_year field.
+	paymentmethodDescExpYear := paymentmethodFields[6].Descriptor()
+	// paymentmethod.DefaultExpYear holds the default value on creation for the exp_year field.
+	paymentmethod.DefaultExpYear = paymentmethodDescExpYear.Default.(int)
+	// paymentmethodDescFingerprint is the schema descriptor for fingerprint field.
+	paymentmethodDescFingerprint := paymentmethodFields[7].Descriptor()
+	// paymentmethod.DefaultFingerprint holds the default value on creation for the fingerprint field.
+	paymentmethod.DefaultFingerprint = paymentmethodDescFingerprint.Default.(string)
+	// paymentmethodDescBankCode is the schema descriptor for bank_code field.
+	paymentmethodDescBankCode := paymentmethodFields[8].Descriptor()
+	// paymentmethod.DefaultBankCode holds the default value on creation for the bank_code field.
+	paymentmethod.DefaultBankCode = paymentmethodDescBankCode.Default.(string)
+	// paymentmethodDescCountry is the schema descriptor for country field.
+	paymentmethodDescCountry := paymentmethodFields[9].Descriptor()
+	// paymentmethod.DefaultCountry holds the default value on creation for the country field.
+	paymentmethod.DefaultCountry = paymentmethodDescCountry.Default.(string)
+	// paymentmethodDescAccountHolder is the schema descriptor for account_holder field.
+	paymentmethodDescAccountHolder := paymentmethodFields[10].Descriptor()
+	// paymentmethod.DefaultAccountHolder holds the default value on creation for the account_holder field.
+	paymentmethod.DefaultAccountHolder = paymentmethodDescAccountHolder.Default.(string)
+	// paymentmethodDescMandateReference is the schema descriptor for mandate_reference field.
+	paymentmethodDescMandateReference := paymentmethodFields[11].Descriptor()
+	// paymentmethod.DefaultMandateReference holds the default value on creation for the mandate_reference field.
+	paymentmethod.DefaultMandateReference = paymentmethodDescMandateReference.Default.(string)
+	// paymentmethodDescID is the schema descriptor for id field.
+	paymentmethodDescID := paymentmethodMixinFields0[0].Descriptor()
+	// paymentmethod.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	paymentmethod.IDValidator = func() func(string) error {
+		validators := paymentmethodDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -931,6 +1080,21 @@ func init() {
 			return nil
 		}
 	}()
+	serversecret.Policy = privacy.NewPolicies(schema.ServerSecret{})
+	serversecret.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := serversecret.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	serversecretFields := schema.ServerSecret{}.Fields()
+	_ = serversecretFields
+	// serversecretDescID is the schema descriptor for id field.
+	serversecretDescID := serversecretFields[0].Descriptor()
+	// serversecret.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	serversecret.IDValidator = serversecretDescID.Validators[0].(func(string) error)
 	taxrateMixin := schema.TaxRate{}.Mixin()
 	taxrate.Policy = privacy.NewPolicies(taxrateMixin[2], schema.TaxRate{})
 	taxrate.Hooks[0] = func(next ent.Mutator) ent.Mutator {

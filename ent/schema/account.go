@@ -47,6 +47,8 @@ func (Account) Fields() []ent.Field {
 		field.String("recovery_indemnity").Default("").MaxRuneLen(200).Comment("Fixed recovery indemnity as printed; empty prints the legal default (40 €) for French sellers."),
 		field.String("early_payment_discount").Default("").MaxRuneLen(500).Comment("Early-payment discount wording; empty prints that none is granted when penalties are printed."),
 		field.Bool("auto_send").Default(false).Comment("Email invoices to the customer when they are finalized, unless finalization says otherwise."),
+		field.Strings("payment_method_types").Optional().Comment("Payment method types invoices accept; empty accepts cards and direct debits."),
+		field.String("bank_transfer_instructions").Default("").MaxRuneLen(1000).Comment("How to pay by bank transfer (IBAN, BIC, reference), printed on invoices and the hosted page."),
 		field.String("brand_color").Default("").Comment("Brand colour, #rrggbb; empty is Remit's default."),
 		field.String("accent_color").Default("").Comment("Accent colour, #rrggbb; empty is Remit's default."),
 	}

@@ -34,6 +34,7 @@ func (Customer) Fields() []ent.Field {
 		field.Int64("balance").Default(0).Comment("Credit balance in minor units: negative is credit owed to the customer, positive is owed by the customer."),
 		field.JSON("metadata", map[string]string{}).Optional().Comment("Free key/value pairs."),
 		field.JSON("invoice_settings", values.InvoiceSettings{}).Optional().Comment("Overrides of the account's invoice template."),
+		field.String("default_payment_method_id").Optional().Nillable().Comment("Payment method charged by default."),
 		field.Time("deleted_at").Optional().Nillable().Comment("Set when deleted while invoices still reference it."),
 	}
 }

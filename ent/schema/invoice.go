@@ -68,6 +68,14 @@ func (Invoice) Fields() []ent.Field {
 		// issued at finalization and replaceable by the merchant.
 		field.String("hosted_token").Optional().Nillable().Unique().Sensitive(),
 		field.Time("hosted_token_expires_at").Optional().Nillable(),
+		// Payment plan: installments whose amounts add up to amount_due.
+		field.JSON("amounts_due", []values.Installment{}).Optional(),
+		// Payment method types this invoice accepts; empty accepts the
+		// account's.
+		field.Strings("payment_method_types").Optional(),
+		// Money in flight (processing or awaiting authentication), counted
+		// against what remains so concurrent attempts cannot overpay.
+		field.Int64("amount_pending").Default(0),
 	}
 }
 

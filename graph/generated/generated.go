@@ -22,6 +22,7 @@ import (
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/usererr"
@@ -47,12 +48,15 @@ type ResolverRoot interface {
 	Customer() CustomerResolver
 	CustomerInvoiceSettings() CustomerInvoiceSettingsResolver
 	Discount() DiscountResolver
+	Installment() InstallmentResolver
 	Invoice() InvoiceResolver
 	InvoiceLine() InvoiceLineResolver
 	InvoicePayload() InvoicePayloadResolver
 	InvoiceTransition() InvoiceTransitionResolver
 	Mutation() MutationResolver
 	Party() PartyResolver
+	Payment() PaymentResolver
+	PaymentMethod() PaymentMethodResolver
 	Query() QueryResolver
 }
 
@@ -70,34 +74,36 @@ type ComplexityRoot struct {
 	}
 
 	Account struct {
-		AccentColor          func(childComplexity int) int
-		Address              func(childComplexity int) int
-		AutoSend             func(childComplexity int) int
-		BrandColor           func(childComplexity int) int
-		Country              func(childComplexity int) int
-		CreatedAt            func(childComplexity int) int
-		DefaultCurrency      func(childComplexity int) int
-		DefaultCustomFields  func(childComplexity int) int
-		DefaultDaysUntilDue  func(childComplexity int) int
-		DefaultFooter        func(childComplexity int) int
-		DefaultMemo          func(childComplexity int) int
-		EarlyPaymentDiscount func(childComplexity int) int
-		Email                func(childComplexity int) int
-		ID                   func(childComplexity int) int
-		Icon                 func(childComplexity int) int
-		InvoicePrefix        func(childComplexity int) int
-		LatePaymentPenalty   func(childComplexity int) int
-		LegalName            func(childComplexity int) int
-		Logo                 func(childComplexity int) int
-		Mode                 func(childComplexity int) int
-		Name                 func(childComplexity int) int
-		NumberingScheme      func(childComplexity int) int
-		PageSize             func(childComplexity int) int
-		Phone                func(childComplexity int) int
-		RecoveryIndemnity    func(childComplexity int) int
-		Siren                func(childComplexity int) int
-		Siret                func(childComplexity int) int
-		VatNumber            func(childComplexity int) int
+		AccentColor              func(childComplexity int) int
+		Address                  func(childComplexity int) int
+		AutoSend                 func(childComplexity int) int
+		BankTransferInstructions func(childComplexity int) int
+		BrandColor               func(childComplexity int) int
+		Country                  func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		DefaultCurrency          func(childComplexity int) int
+		DefaultCustomFields      func(childComplexity int) int
+		DefaultDaysUntilDue      func(childComplexity int) int
+		DefaultFooter            func(childComplexity int) int
+		DefaultMemo              func(childComplexity int) int
+		EarlyPaymentDiscount     func(childComplexity int) int
+		Email                    func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		Icon                     func(childComplexity int) int
+		InvoicePrefix            func(childComplexity int) int
+		LatePaymentPenalty       func(childComplexity int) int
+		LegalName                func(childComplexity int) int
+		Logo                     func(childComplexity int) int
+		Mode                     func(childComplexity int) int
+		Name                     func(childComplexity int) int
+		NumberingScheme          func(childComplexity int) int
+		PageSize                 func(childComplexity int) int
+		PaymentMethodTypes       func(childComplexity int) int
+		Phone                    func(childComplexity int) int
+		RecoveryIndemnity        func(childComplexity int) int
+		Siren                    func(childComplexity int) int
+		Siret                    func(childComplexity int) int
+		VatNumber                func(childComplexity int) int
 	}
 
 	AccountUpdatePayload struct {
@@ -150,26 +156,28 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		Address             func(childComplexity int) int
-		Balance             func(childComplexity int) int
-		BalanceTransactions func(childComplexity int, first int, after *entgql.Cursor[string]) int
-		CreatedAt           func(childComplexity int) int
-		Currency            func(childComplexity int) int
-		CurrencyLocked      func(childComplexity int) int
-		DeletedAt           func(childComplexity int) int
-		Description         func(childComplexity int) int
-		Email               func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		InvoicePrefix       func(childComplexity int) int
-		InvoiceSettings     func(childComplexity int) int
-		Invoices            func(childComplexity int, first int, after *entgql.Cursor[string]) int
-		Metadata            func(childComplexity int) int
-		Name                func(childComplexity int) int
-		Phone               func(childComplexity int) int
-		PreferredLocales    func(childComplexity int) int
-		Shipping            func(childComplexity int) int
-		TaxExempt           func(childComplexity int) int
-		TaxIds              func(childComplexity int) int
+		Address              func(childComplexity int) int
+		Balance              func(childComplexity int) int
+		BalanceTransactions  func(childComplexity int, first int, after *entgql.Cursor[string]) int
+		CreatedAt            func(childComplexity int) int
+		Currency             func(childComplexity int) int
+		CurrencyLocked       func(childComplexity int) int
+		DefaultPaymentMethod func(childComplexity int) int
+		DeletedAt            func(childComplexity int) int
+		Description          func(childComplexity int) int
+		Email                func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		InvoicePrefix        func(childComplexity int) int
+		InvoiceSettings      func(childComplexity int) int
+		Invoices             func(childComplexity int, first int, after *entgql.Cursor[string]) int
+		Metadata             func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		PaymentMethods       func(childComplexity int) int
+		Phone                func(childComplexity int) int
+		PreferredLocales     func(childComplexity int) int
+		Shipping             func(childComplexity int) int
+		TaxExempt            func(childComplexity int) int
+		TaxIds               func(childComplexity int) int
 	}
 
 	CustomerBalanceAdjustPayload struct {
@@ -254,53 +262,67 @@ type ComplexityRoot struct {
 		To      func(childComplexity int) int
 	}
 
+	Installment struct {
+		Amount       func(childComplexity int) int
+		AmountPaid   func(childComplexity int) int
+		DaysUntilDue func(childComplexity int) int
+		Description  func(childComplexity int) int
+		DueDate      func(childComplexity int) int
+		Status       func(childComplexity int) int
+	}
+
 	Invoice struct {
-		AmountDue                 func(childComplexity int) int
-		AmountPaid                func(childComplexity int) int
-		AmountRemaining           func(childComplexity int) int
-		AppliedBalance            func(childComplexity int) int
-		AvailableActions          func(childComplexity int) int
-		CollectionMethod          func(childComplexity int) int
-		CreatedAt                 func(childComplexity int) int
-		Currency                  func(childComplexity int) int
-		CustomFields              func(childComplexity int) int
-		Customer                  func(childComplexity int) int
-		CustomerDetails           func(childComplexity int) int
-		DaysUntilDue              func(childComplexity int) int
-		DefaultTaxRates           func(childComplexity int) int
-		Discounts                 func(childComplexity int) int
-		DueDate                   func(childComplexity int) int
-		DuplicatedFrom            func(childComplexity int) int
-		Emails                    func(childComplexity int) int
-		EndingBalance             func(childComplexity int) int
-		FinalizedAt               func(childComplexity int) int
-		Footer                    func(childComplexity int) int
-		FromInvoice               func(childComplexity int) int
-		History                   func(childComplexity int) int
-		HostedInvoiceURL          func(childComplexity int) int
-		HostedInvoiceURLExpiresAt func(childComplexity int) int
-		ID                        func(childComplexity int) int
-		Issuer                    func(childComplexity int) int
-		LatestRevision            func(childComplexity int) int
-		Lines                     func(childComplexity int) int
-		MarkedUncollectibleAt     func(childComplexity int) int
-		Memo                      func(childComplexity int) int
-		Metadata                  func(childComplexity int) int
-		Number                    func(childComplexity int) int
-		OutOfBandPayment          func(childComplexity int) int
-		PDFURL                    func(childComplexity int) int
-		PaidAt                    func(childComplexity int) int
-		PastDue                   func(childComplexity int) int
-		StartingBalance           func(childComplexity int) int
-		Status                    func(childComplexity int) int
-		Subtotal                  func(childComplexity int) int
-		Taxes                     func(childComplexity int) int
-		Total                     func(childComplexity int) int
-		TotalDiscount             func(childComplexity int) int
-		TotalExcludingTax         func(childComplexity int) int
-		TotalTax                  func(childComplexity int) int
-		UpdatedAt                 func(childComplexity int) int
-		VoidedAt                  func(childComplexity int) int
+		AcceptedPaymentMethodTypes func(childComplexity int) int
+		AmountDue                  func(childComplexity int) int
+		AmountPaid                 func(childComplexity int) int
+		AmountPending              func(childComplexity int) int
+		AmountRemaining            func(childComplexity int) int
+		AmountsDue                 func(childComplexity int) int
+		AppliedBalance             func(childComplexity int) int
+		AvailableActions           func(childComplexity int) int
+		CollectionMethod           func(childComplexity int) int
+		CreatedAt                  func(childComplexity int) int
+		Currency                   func(childComplexity int) int
+		CustomFields               func(childComplexity int) int
+		Customer                   func(childComplexity int) int
+		CustomerDetails            func(childComplexity int) int
+		DaysUntilDue               func(childComplexity int) int
+		DefaultTaxRates            func(childComplexity int) int
+		Discounts                  func(childComplexity int) int
+		DueDate                    func(childComplexity int) int
+		DuplicatedFrom             func(childComplexity int) int
+		Emails                     func(childComplexity int) int
+		EndingBalance              func(childComplexity int) int
+		FinalizedAt                func(childComplexity int) int
+		Footer                     func(childComplexity int) int
+		FromInvoice                func(childComplexity int) int
+		History                    func(childComplexity int) int
+		HostedInvoiceURL           func(childComplexity int) int
+		HostedInvoiceURLExpiresAt  func(childComplexity int) int
+		ID                         func(childComplexity int) int
+		Issuer                     func(childComplexity int) int
+		LatestRevision             func(childComplexity int) int
+		Lines                      func(childComplexity int) int
+		MarkedUncollectibleAt      func(childComplexity int) int
+		Memo                       func(childComplexity int) int
+		Metadata                   func(childComplexity int) int
+		Number                     func(childComplexity int) int
+		OutOfBandPayment           func(childComplexity int) int
+		PDFURL                     func(childComplexity int) int
+		PaidAt                     func(childComplexity int) int
+		PastDue                    func(childComplexity int) int
+		Payments                   func(childComplexity int) int
+		Standing                   func(childComplexity int) int
+		StartingBalance            func(childComplexity int) int
+		Status                     func(childComplexity int) int
+		Subtotal                   func(childComplexity int) int
+		Taxes                      func(childComplexity int) int
+		Total                      func(childComplexity int) int
+		TotalDiscount              func(childComplexity int) int
+		TotalExcludingTax          func(childComplexity int) int
+		TotalTax                   func(childComplexity int) int
+		UpdatedAt                  func(childComplexity int) int
+		VoidedAt                   func(childComplexity int) int
 	}
 
 	InvoiceConnection struct {
@@ -339,6 +361,12 @@ type ComplexityRoot struct {
 		UnitAmount            func(childComplexity int) int
 	}
 
+	InvoicePayPayload struct {
+		Invoice    func(childComplexity int) int
+		Payment    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	InvoicePayload struct {
 		Invoice    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -368,33 +396,39 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AccountImageRemove       func(childComplexity int, input model.AccountImageRemoveInput) int
-		AccountImageSet          func(childComplexity int, input model.AccountImageSetInput) int
-		AccountUpdate            func(childComplexity int, input model.AccountUpdateInput) int
-		CustomerBalanceAdjust    func(childComplexity int, input model.CustomerBalanceAdjustInput) int
-		CustomerCreate           func(childComplexity int, input model.CustomerCreateInput) int
-		CustomerDelete           func(childComplexity int, input model.CustomerDeleteInput) int
-		CustomerUpdate           func(childComplexity int, input model.CustomerUpdateInput) int
-		InvoiceCreate            func(childComplexity int, input model.InvoiceCreateInput) int
-		InvoiceDelete            func(childComplexity int, input model.InvoiceIDInput) int
-		InvoiceDuplicate         func(childComplexity int, input model.InvoiceIDInput) int
-		InvoiceFinalize          func(childComplexity int, input model.InvoiceFinalizeInput) int
-		InvoiceHostedLinkRenew   func(childComplexity int, input model.InvoiceIDInput) int
-		InvoiceLineAdd           func(childComplexity int, input model.InvoiceLineAddInput) int
-		InvoiceLineRemove        func(childComplexity int, input model.InvoiceLineRemoveInput) int
-		InvoiceLineUpdate        func(childComplexity int, input model.InvoiceLineUpdateInput) int
-		InvoiceMarkPaid          func(childComplexity int, input model.InvoiceMarkPaidInput) int
-		InvoiceMarkUncollectible func(childComplexity int, input model.InvoiceIDInput) int
-		InvoiceRevise            func(childComplexity int, input model.InvoiceIDInput) int
-		InvoiceSend              func(childComplexity int, input model.InvoiceSendInput) int
-		InvoiceUpdate            func(childComplexity int, input model.InvoiceUpdateInput) int
-		InvoiceVoid              func(childComplexity int, input model.InvoiceIDInput) int
-		PriceCreate              func(childComplexity int, input model.PriceCreateInput) int
-		PriceUpdate              func(childComplexity int, input model.PriceUpdateInput) int
-		ProductCreate            func(childComplexity int, input model.ProductCreateInput) int
-		ProductUpdate            func(childComplexity int, input model.ProductUpdateInput) int
-		TaxRateCreate            func(childComplexity int, input model.TaxRateCreateInput) int
-		TaxRateUpdate            func(childComplexity int, input model.TaxRateUpdateInput) int
+		AccountImageRemove              func(childComplexity int, input model.AccountImageRemoveInput) int
+		AccountImageSet                 func(childComplexity int, input model.AccountImageSetInput) int
+		AccountPaymentSettingsUpdate    func(childComplexity int, input model.AccountPaymentSettingsInput) int
+		AccountUpdate                   func(childComplexity int, input model.AccountUpdateInput) int
+		CustomerBalanceAdjust           func(childComplexity int, input model.CustomerBalanceAdjustInput) int
+		CustomerCreate                  func(childComplexity int, input model.CustomerCreateInput) int
+		CustomerDelete                  func(childComplexity int, input model.CustomerDeleteInput) int
+		CustomerSetDefaultPaymentMethod func(childComplexity int, input model.CustomerSetDefaultPaymentMethodInput) int
+		CustomerUpdate                  func(childComplexity int, input model.CustomerUpdateInput) int
+		InvoiceCreate                   func(childComplexity int, input model.InvoiceCreateInput) int
+		InvoiceDelete                   func(childComplexity int, input model.InvoiceIDInput) int
+		InvoiceDuplicate                func(childComplexity int, input model.InvoiceIDInput) int
+		InvoiceFinalize                 func(childComplexity int, input model.InvoiceFinalizeInput) int
+		InvoiceHostedLinkRenew          func(childComplexity int, input model.InvoiceIDInput) int
+		InvoiceLineAdd                  func(childComplexity int, input model.InvoiceLineAddInput) int
+		InvoiceLineRemove               func(childComplexity int, input model.InvoiceLineRemoveInput) int
+		InvoiceLineUpdate               func(childComplexity int, input model.InvoiceLineUpdateInput) int
+		InvoiceMarkPaid                 func(childComplexity int, input model.InvoiceMarkPaidInput) int
+		InvoiceMarkUncollectible        func(childComplexity int, input model.InvoiceIDInput) int
+		InvoicePay                      func(childComplexity int, input model.InvoicePayInput) int
+		InvoiceRevise                   func(childComplexity int, input model.InvoiceIDInput) int
+		InvoiceSend                     func(childComplexity int, input model.InvoiceSendInput) int
+		InvoiceUpdate                   func(childComplexity int, input model.InvoiceUpdateInput) int
+		InvoiceVoid                     func(childComplexity int, input model.InvoiceIDInput) int
+		PaymentConfirm                  func(childComplexity int, input model.PaymentConfirmInput) int
+		PaymentMethodAttach             func(childComplexity int, input model.PaymentMethodAttachInput) int
+		PaymentMethodDetach             func(childComplexity int, input model.PaymentMethodDetachInput) int
+		PriceCreate                     func(childComplexity int, input model.PriceCreateInput) int
+		PriceUpdate                     func(childComplexity int, input model.PriceUpdateInput) int
+		ProductCreate                   func(childComplexity int, input model.ProductCreateInput) int
+		ProductUpdate                   func(childComplexity int, input model.ProductUpdateInput) int
+		TaxRateCreate                   func(childComplexity int, input model.TaxRateCreateInput) int
+		TaxRateUpdate                   func(childComplexity int, input model.TaxRateUpdateInput) int
 	}
 
 	OutOfBandPayment struct {
@@ -424,6 +458,55 @@ type ComplexityRoot struct {
 		TaxExempt func(childComplexity int) int
 		TaxIDs    func(childComplexity int) int
 		VATNumber func(childComplexity int) int
+	}
+
+	Payment struct {
+		Amount             func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		FailedAt           func(childComplexity int) int
+		FailureCode        func(childComplexity int) int
+		FailureMessage     func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Invoice            func(childComplexity int) int
+		MethodType         func(childComplexity int) int
+		PaymentMethod      func(childComplexity int) int
+		ProcessorReference func(childComplexity int) int
+		SettlesAt          func(childComplexity int) int
+		Source             func(childComplexity int) int
+		Status             func(childComplexity int) int
+		SucceededAt        func(childComplexity int) int
+	}
+
+	PaymentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PaymentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	PaymentMethod struct {
+		AccountHolder    func(childComplexity int) int
+		BankCode         func(childComplexity int) int
+		Brand            func(childComplexity int) int
+		Country          func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		ExpMonth         func(childComplexity int) int
+		ExpYear          func(childComplexity int) int
+		Fingerprint      func(childComplexity int) int
+		ID               func(childComplexity int) int
+		IsDefault        func(childComplexity int) int
+		Last4            func(childComplexity int) int
+		MandateReference func(childComplexity int) int
+		Type             func(childComplexity int) int
+	}
+
+	PaymentMethodPayload struct {
+		PaymentMethod func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
 	}
 
 	Price struct {
@@ -490,6 +573,7 @@ type ComplexityRoot struct {
 		Invoices            func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.InvoiceFilter, orderBy *ent.InvoiceOrder) int
 		Node                func(childComplexity int, id string) int
 		Nodes               func(childComplexity int, ids []string) int
+		Payments            func(childComplexity int, first *int, after *entgql.Cursor[string], invoice *string) int
 		Products            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
 		TaxRates            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
 	}
@@ -581,6 +665,8 @@ type CustomerResolver interface {
 
 	Invoices(ctx context.Context, obj *ent.Customer, first int, after *entgql.Cursor[string]) (*ent.InvoiceConnection, error)
 	BalanceTransactions(ctx context.Context, obj *ent.Customer, first int, after *entgql.Cursor[string]) (*ent.BalanceTransactionConnection, error)
+	PaymentMethods(ctx context.Context, obj *ent.Customer) ([]*ent.PaymentMethod, error)
+	DefaultPaymentMethod(ctx context.Context, obj *ent.Customer) (*ent.PaymentMethod, error)
 }
 type CustomerInvoiceSettingsResolver interface {
 	CustomFields(ctx context.Context, obj *values.InvoiceSettings) ([]*values.CustomField, error)
@@ -588,6 +674,12 @@ type CustomerInvoiceSettingsResolver interface {
 }
 type DiscountResolver interface {
 	AmountOffMinor(ctx context.Context, obj *values.Discount) (*string, error)
+}
+type InstallmentResolver interface {
+	Amount(ctx context.Context, obj *billing.Installment) (*model.Money, error)
+
+	AmountPaid(ctx context.Context, obj *billing.Installment) (*model.Money, error)
+	Status(ctx context.Context, obj *billing.Installment) (string, error)
 }
 type InvoiceResolver interface {
 	AvailableActions(ctx context.Context, obj *ent.Invoice) ([]billing.Action, error)
@@ -617,6 +709,11 @@ type InvoiceResolver interface {
 	HostedInvoiceURLExpiresAt(ctx context.Context, obj *ent.Invoice) (*time.Time, error)
 
 	Emails(ctx context.Context, obj *ent.Invoice) ([]*ent.EmailMessage, error)
+	AmountsDue(ctx context.Context, obj *ent.Invoice) ([]*billing.Installment, error)
+	Standing(ctx context.Context, obj *ent.Invoice) (string, error)
+	AcceptedPaymentMethodTypes(ctx context.Context, obj *ent.Invoice) ([]string, error)
+	Payments(ctx context.Context, obj *ent.Invoice) ([]*ent.Payment, error)
+	AmountPending(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
 }
 type InvoiceLineResolver interface {
 	Amount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error)
@@ -663,9 +760,27 @@ type MutationResolver interface {
 	InvoiceHostedLinkRenew(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceDelete(ctx context.Context, input model.InvoiceIDInput) (*model.InvoiceDeletePayload, error)
 	InvoiceSend(ctx context.Context, input model.InvoiceSendInput) (*model.InvoiceSendPayload, error)
+	PaymentMethodAttach(ctx context.Context, input model.PaymentMethodAttachInput) (*model.PaymentMethodPayload, error)
+	PaymentMethodDetach(ctx context.Context, input model.PaymentMethodDetachInput) (*model.PaymentMethodPayload, error)
+	CustomerSetDefaultPaymentMethod(ctx context.Context, input model.CustomerSetDefaultPaymentMethodInput) (*model.CustomerUpdatePayload, error)
+	InvoicePay(ctx context.Context, input model.InvoicePayInput) (*model.InvoicePayPayload, error)
+	PaymentConfirm(ctx context.Context, input model.PaymentConfirmInput) (*model.InvoicePayPayload, error)
+	AccountPaymentSettingsUpdate(ctx context.Context, input model.AccountPaymentSettingsInput) (*model.AccountUpdatePayload, error)
 }
 type PartyResolver interface {
 	TaxExempt(ctx context.Context, obj *values.Party) (*customer.TaxExempt, error)
+}
+type PaymentResolver interface {
+	Invoice(ctx context.Context, obj *ent.Payment) (*ent.Invoice, error)
+	Amount(ctx context.Context, obj *ent.Payment) (*model.Money, error)
+
+	MethodType(ctx context.Context, obj *ent.Payment) (string, error)
+	PaymentMethod(ctx context.Context, obj *ent.Payment) (*ent.PaymentMethod, error)
+}
+type PaymentMethodResolver interface {
+	Type(ctx context.Context, obj *ent.PaymentMethod) (string, error)
+
+	IsDefault(ctx context.Context, obj *ent.PaymentMethod) (bool, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
@@ -680,6 +795,7 @@ type QueryResolver interface {
 	TaxRates(ctx context.Context, first int, after *entgql.Cursor[string], active *bool) (*ent.TaxRateConnection, error)
 	Emails(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.EmailMessageConnection, error)
 	InvoicePreviewEmail(ctx context.Context, id string) (*billing.EmailPreview, error)
+	Payments(ctx context.Context, first *int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -755,6 +871,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.AutoSend(childComplexity), true
+	case "Account.bankTransferInstructions":
+		if e.ComplexityRoot.Account.BankTransferInstructions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.BankTransferInstructions(childComplexity), true
 	case "Account.brandColor":
 		if e.ComplexityRoot.Account.BrandColor == nil {
 			break
@@ -875,6 +997,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.PageSize(childComplexity), true
+	case "Account.paymentMethodTypes":
+		if e.ComplexityRoot.Account.PaymentMethodTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.PaymentMethodTypes(childComplexity), true
 	case "Account.phone":
 		if e.ComplexityRoot.Account.Phone == nil {
 			break
@@ -1122,6 +1250,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.CurrencyLocked(childComplexity), true
+	case "Customer.defaultPaymentMethod":
+		if e.ComplexityRoot.Customer.DefaultPaymentMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.DefaultPaymentMethod(childComplexity), true
 	case "Customer.deletedAt":
 		if e.ComplexityRoot.Customer.DeletedAt == nil {
 			break
@@ -1181,6 +1315,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.paymentMethods":
+		if e.ComplexityRoot.Customer.PaymentMethods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.PaymentMethods(childComplexity), true
 	case "Customer.phone":
 		if e.ComplexityRoot.Customer.Phone == nil {
 			break
@@ -1500,6 +1640,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EmailPreview.To(childComplexity), true
 
+	case "Installment.amount":
+		if e.ComplexityRoot.Installment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Installment.Amount(childComplexity), true
+	case "Installment.amountPaid":
+		if e.ComplexityRoot.Installment.AmountPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Installment.AmountPaid(childComplexity), true
+	case "Installment.daysUntilDue":
+		if e.ComplexityRoot.Installment.DaysUntilDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Installment.DaysUntilDue(childComplexity), true
+	case "Installment.description":
+		if e.ComplexityRoot.Installment.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Installment.Description(childComplexity), true
+	case "Installment.dueDate":
+		if e.ComplexityRoot.Installment.DueDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Installment.DueDate(childComplexity), true
+	case "Installment.status":
+		if e.ComplexityRoot.Installment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Installment.Status(childComplexity), true
+
+	case "Invoice.acceptedPaymentMethodTypes":
+		if e.ComplexityRoot.Invoice.AcceptedPaymentMethodTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.AcceptedPaymentMethodTypes(childComplexity), true
 	case "Invoice.amountDue":
 		if e.ComplexityRoot.Invoice.AmountDue == nil {
 			break
@@ -1512,12 +1695,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.AmountPaid(childComplexity), true
+	case "Invoice.amountPending":
+		if e.ComplexityRoot.Invoice.AmountPending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.AmountPending(childComplexity), true
 	case "Invoice.amountRemaining":
 		if e.ComplexityRoot.Invoice.AmountRemaining == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Invoice.AmountRemaining(childComplexity), true
+	case "Invoice.amountsDue":
+		if e.ComplexityRoot.Invoice.AmountsDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.AmountsDue(childComplexity), true
 	case "Invoice.appliedBalance":
 		if e.ComplexityRoot.Invoice.AppliedBalance == nil {
 			break
@@ -1716,6 +1911,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.PastDue(childComplexity), true
+	case "Invoice.payments":
+		if e.ComplexityRoot.Invoice.Payments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Payments(childComplexity), true
+	case "Invoice.standing":
+		if e.ComplexityRoot.Invoice.Standing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Standing(childComplexity), true
 	case "Invoice.startingBalance":
 		if e.ComplexityRoot.Invoice.StartingBalance == nil {
 			break
@@ -1925,6 +2132,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoiceLine.UnitAmount(childComplexity), true
 
+	case "InvoicePayPayload.invoice":
+		if e.ComplexityRoot.InvoicePayPayload.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoicePayPayload.Invoice(childComplexity), true
+	case "InvoicePayPayload.payment":
+		if e.ComplexityRoot.InvoicePayPayload.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoicePayPayload.Payment(childComplexity), true
+	case "InvoicePayPayload.userErrors":
+		if e.ComplexityRoot.InvoicePayPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoicePayPayload.UserErrors(childComplexity), true
+
 	case "InvoicePayload.invoice":
 		if e.ComplexityRoot.InvoicePayload.Invoice == nil {
 			break
@@ -2052,6 +2278,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AccountImageSet(childComplexity, args["input"].(model.AccountImageSetInput)), true
+	case "Mutation.accountPaymentSettingsUpdate":
+		if e.ComplexityRoot.Mutation.AccountPaymentSettingsUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_accountPaymentSettingsUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AccountPaymentSettingsUpdate(childComplexity, args["input"].(model.AccountPaymentSettingsInput)), true
 	case "Mutation.accountUpdate":
 		if e.ComplexityRoot.Mutation.AccountUpdate == nil {
 			break
@@ -2096,6 +2333,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CustomerDelete(childComplexity, args["input"].(model.CustomerDeleteInput)), true
+	case "Mutation.customerSetDefaultPaymentMethod":
+		if e.ComplexityRoot.Mutation.CustomerSetDefaultPaymentMethod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerSetDefaultPaymentMethod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerSetDefaultPaymentMethod(childComplexity, args["input"].(model.CustomerSetDefaultPaymentMethodInput)), true
 	case "Mutation.customerUpdate":
 		if e.ComplexityRoot.Mutation.CustomerUpdate == nil {
 			break
@@ -2217,6 +2465,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InvoiceMarkUncollectible(childComplexity, args["input"].(model.InvoiceIDInput)), true
+	case "Mutation.invoicePay":
+		if e.ComplexityRoot.Mutation.InvoicePay == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_invoicePay_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InvoicePay(childComplexity, args["input"].(model.InvoicePayInput)), true
 	case "Mutation.invoiceRevise":
 		if e.ComplexityRoot.Mutation.InvoiceRevise == nil {
 			break
@@ -2261,6 +2520,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InvoiceVoid(childComplexity, args["input"].(model.InvoiceIDInput)), true
+	case "Mutation.paymentConfirm":
+		if e.ComplexityRoot.Mutation.PaymentConfirm == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_paymentConfirm_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PaymentConfirm(childComplexity, args["input"].(model.PaymentConfirmInput)), true
+	case "Mutation.paymentMethodAttach":
+		if e.ComplexityRoot.Mutation.PaymentMethodAttach == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_paymentMethodAttach_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PaymentMethodAttach(childComplexity, args["input"].(model.PaymentMethodAttachInput)), true
+	case "Mutation.paymentMethodDetach":
+		if e.ComplexityRoot.Mutation.PaymentMethodDetach == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_paymentMethodDetach_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PaymentMethodDetach(childComplexity, args["input"].(model.PaymentMethodDetachInput)), true
 	case "Mutation.priceCreate":
 		if e.ComplexityRoot.Mutation.PriceCreate == nil {
 			break
@@ -2450,6 +2742,215 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Party.VATNumber(childComplexity), true
+
+	case "Payment.amount":
+		if e.ComplexityRoot.Payment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Amount(childComplexity), true
+	case "Payment.createdAt":
+		if e.ComplexityRoot.Payment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.CreatedAt(childComplexity), true
+	case "Payment.failedAt":
+		if e.ComplexityRoot.Payment.FailedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.FailedAt(childComplexity), true
+	case "Payment.failureCode":
+		if e.ComplexityRoot.Payment.FailureCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.FailureCode(childComplexity), true
+	case "Payment.failureMessage":
+		if e.ComplexityRoot.Payment.FailureMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.FailureMessage(childComplexity), true
+	case "Payment.id":
+		if e.ComplexityRoot.Payment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.ID(childComplexity), true
+	case "Payment.invoice":
+		if e.ComplexityRoot.Payment.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Invoice(childComplexity), true
+	case "Payment.methodType":
+		if e.ComplexityRoot.Payment.MethodType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.MethodType(childComplexity), true
+	case "Payment.paymentMethod":
+		if e.ComplexityRoot.Payment.PaymentMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.PaymentMethod(childComplexity), true
+	case "Payment.processorReference":
+		if e.ComplexityRoot.Payment.ProcessorReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.ProcessorReference(childComplexity), true
+	case "Payment.settlesAt":
+		if e.ComplexityRoot.Payment.SettlesAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.SettlesAt(childComplexity), true
+	case "Payment.source":
+		if e.ComplexityRoot.Payment.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Source(childComplexity), true
+	case "Payment.status":
+		if e.ComplexityRoot.Payment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Status(childComplexity), true
+	case "Payment.succeededAt":
+		if e.ComplexityRoot.Payment.SucceededAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.SucceededAt(childComplexity), true
+
+	case "PaymentConnection.edges":
+		if e.ComplexityRoot.PaymentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentConnection.Edges(childComplexity), true
+	case "PaymentConnection.pageInfo":
+		if e.ComplexityRoot.PaymentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentConnection.PageInfo(childComplexity), true
+	case "PaymentConnection.totalCount":
+		if e.ComplexityRoot.PaymentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentConnection.TotalCount(childComplexity), true
+
+	case "PaymentEdge.cursor":
+		if e.ComplexityRoot.PaymentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentEdge.Cursor(childComplexity), true
+	case "PaymentEdge.node":
+		if e.ComplexityRoot.PaymentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentEdge.Node(childComplexity), true
+
+	case "PaymentMethod.accountHolder":
+		if e.ComplexityRoot.PaymentMethod.AccountHolder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.AccountHolder(childComplexity), true
+	case "PaymentMethod.bankCode":
+		if e.ComplexityRoot.PaymentMethod.BankCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.BankCode(childComplexity), true
+	case "PaymentMethod.brand":
+		if e.ComplexityRoot.PaymentMethod.Brand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.Brand(childComplexity), true
+	case "PaymentMethod.country":
+		if e.ComplexityRoot.PaymentMethod.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.Country(childComplexity), true
+	case "PaymentMethod.createdAt":
+		if e.ComplexityRoot.PaymentMethod.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.CreatedAt(childComplexity), true
+	case "PaymentMethod.expMonth":
+		if e.ComplexityRoot.PaymentMethod.ExpMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.ExpMonth(childComplexity), true
+	case "PaymentMethod.expYear":
+		if e.ComplexityRoot.PaymentMethod.ExpYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.ExpYear(childComplexity), true
+	case "PaymentMethod.fingerprint":
+		if e.ComplexityRoot.PaymentMethod.Fingerprint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.Fingerprint(childComplexity), true
+	case "PaymentMethod.id":
+		if e.ComplexityRoot.PaymentMethod.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.ID(childComplexity), true
+	case "PaymentMethod.isDefault":
+		if e.ComplexityRoot.PaymentMethod.IsDefault == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.IsDefault(childComplexity), true
+	case "PaymentMethod.last4":
+		if e.ComplexityRoot.PaymentMethod.Last4 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.Last4(childComplexity), true
+	case "PaymentMethod.mandateReference":
+		if e.ComplexityRoot.PaymentMethod.MandateReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.MandateReference(childComplexity), true
+	case "PaymentMethod.type":
+		if e.ComplexityRoot.PaymentMethod.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethod.Type(childComplexity), true
+
+	case "PaymentMethodPayload.paymentMethod":
+		if e.ComplexityRoot.PaymentMethodPayload.PaymentMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethodPayload.PaymentMethod(childComplexity), true
+	case "PaymentMethodPayload.userErrors":
+		if e.ComplexityRoot.PaymentMethodPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethodPayload.UserErrors(childComplexity), true
 
 	case "Price.active":
 		if e.ComplexityRoot.Price.Active == nil {
@@ -2734,6 +3235,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.payments":
+		if e.ComplexityRoot.Query.Payments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_payments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Payments(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[string]), args["invoice"].(*string)), true
 	case "Query.products":
 		if e.ComplexityRoot.Query.Products == nil {
 			break
@@ -2990,10 +3502,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputACHDebitInput,
 		ec.unmarshalInputAccountImageRemoveInput,
 		ec.unmarshalInputAccountImageSetInput,
+		ec.unmarshalInputAccountPaymentSettingsInput,
 		ec.unmarshalInputAccountUpdateInput,
 		ec.unmarshalInputAddressInput,
+		ec.unmarshalInputCardInput,
 		ec.unmarshalInputCustomFieldInput,
 		ec.unmarshalInputCustomerBalanceAdjustInput,
 		ec.unmarshalInputCustomerCreateInput,
@@ -3002,8 +3517,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCustomerInput,
 		ec.unmarshalInputCustomerInvoiceSettingsInput,
 		ec.unmarshalInputCustomerOrder,
+		ec.unmarshalInputCustomerSetDefaultPaymentMethodInput,
 		ec.unmarshalInputCustomerUpdateInput,
 		ec.unmarshalInputDiscountInput,
+		ec.unmarshalInputInstallmentInput,
 		ec.unmarshalInputInvoiceCreateInput,
 		ec.unmarshalInputInvoiceFilter,
 		ec.unmarshalInputInvoiceFinalizeInput,
@@ -3014,12 +3531,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputInvoiceLineUpdateInput,
 		ec.unmarshalInputInvoiceMarkPaidInput,
 		ec.unmarshalInputInvoiceOrder,
+		ec.unmarshalInputInvoicePayInput,
 		ec.unmarshalInputInvoiceSendInput,
 		ec.unmarshalInputInvoiceUpdateInput,
+		ec.unmarshalInputPaymentConfirmInput,
+		ec.unmarshalInputPaymentMethodAttachInput,
+		ec.unmarshalInputPaymentMethodDetachInput,
 		ec.unmarshalInputPriceCreateInput,
 		ec.unmarshalInputPriceUpdateInput,
 		ec.unmarshalInputProductCreateInput,
 		ec.unmarshalInputProductUpdateInput,
+		ec.unmarshalInputSEPADebitInput,
 		ec.unmarshalInputShippingInput,
 		ec.unmarshalInputTaxIDInput,
 		ec.unmarshalInputTaxRateCreateInput,
@@ -3458,6 +3980,28 @@ enum UserErrorCode {
   IMAGE_TOO_LARGE
   "A colour is not #rgb or #rrggbb."
   INVALID_COLOR
+  "A card number fails its checksum or has the wrong length."
+  INVALID_CARD_NUMBER
+  "The card's expiry date has passed."
+  EXPIRED_CARD
+  "The card's expiry or security code is malformed."
+  INVALID_CARD
+  "An IBAN, routing number or account number is not valid."
+  INVALID_BANK_ACCOUNT
+  "No payment processor serves this mode (live mode without a provider)."
+  PROCESSOR_UNAVAILABLE
+  "The amount is more than what remains to pay (payments in progress count)."
+  AMOUNT_EXCEEDS_REMAINING
+  "The request needs an Idempotency-Key header."
+  IDEMPOTENCY_KEY_REQUIRED
+  "The invoice does not accept this payment method, or it is not the customer's."
+  PAYMENT_METHOD_NOT_ACCEPTED
+  "The payment plan's amounts do not add up to the invoice's amount due."
+  AMOUNTS_DUE_MISMATCH
+  "A payment plan is not possible here (charge_automatically invoices)."
+  AMOUNTS_DUE_NOT_ALLOWED
+  "Not possible once the invoice has received a payment."
+  HAS_PAYMENTS
 }
 
 """
@@ -4460,6 +5004,8 @@ enum InvoiceAction {
   REVISE
   "Start a new draft copied from this invoice."
   DUPLICATE
+  "Collect a payment through Remit (invoicePay)."
+  PAY
 }
 
 """
@@ -4761,6 +5307,10 @@ input InvoiceCreateInput {
   footer: String
   "Name/value pairs printed on the invoice (at most 4)."
   customFields: [CustomFieldInput!]
+  "Payment plan (SEND_INVOICE only): installments adding up to the amount due; an empty list removes it."
+  amountsDue: [InstallmentInput!]
+  "Payment method types this invoice accepts, within the account's; an empty list accepts the account's."
+  paymentMethodTypes: [PaymentMethodType!]
   "Free key/value pairs."
   metadata: Metadata
   "Tax rates for lines that set none (at most 5)."
@@ -4801,6 +5351,10 @@ input InvoiceUpdateInput {
   footer: String
   "Name/value pairs; replaces the list."
   customFields: [CustomFieldInput!]
+  "Payment plan (SEND_INVOICE only): installments adding up to the amount due; an empty list removes it."
+  amountsDue: [InstallmentInput!]
+  "Payment method types this invoice accepts, within the account's; an empty list accepts the account's."
+  paymentMethodTypes: [PaymentMethodType!]
   "Free key/value pairs (merged; empty value removes)."
   metadata: Metadata
   "Tax rates for lines that set none; replaces the list."
@@ -4869,6 +5423,387 @@ type InvoiceDeletePayload {
   deletedId: ID
   "Why nothing was deleted, if so."
   userErrors: [UserError!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/payment.graphql", Input: `"""
+Kinds of payment method.
+"""
+enum PaymentMethodType {
+  "A debit or credit card."
+  CARD
+  "SEPA Direct Debit (EUR), with a mandate."
+  SEPA_DEBIT
+  "ACH Direct Debit (USD), with a mandate."
+  ACH_DEBIT
+  "Bank transfer: the customer pays from their bank following the invoice's instructions; record it with invoiceMarkPaid."
+  BANK_TRANSFER
+}
+
+"""
+A customer's saved way to pay. Only a processor token and display details
+are stored, never the card number or bank account.
+"""
+type PaymentMethod implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "Card or direct debit."
+  type: PaymentMethodType!
+  "Card brand (visa, mastercard, amex, …); empty for debits."
+  brand: String!
+  "Last four digits of the card or account."
+  last4: String!
+  "Card expiry month (1–12); 0 for debits."
+  expMonth: Int!
+  "Card expiry year; 0 for debits."
+  expYear: Int!
+  "Same card, same fingerprint: spots duplicates without the number."
+  fingerprint: String!
+  "Bank code (from the IBAN or the routing number), for debits."
+  bankCode: String!
+  "Country of the card issuer or bank."
+  country: String!
+  "Account holder of a debit."
+  accountHolder: String!
+  "Mandate reference of a debit."
+  mandateReference: String!
+  "Whether it is the customer's default."
+  isDefault: Boolean!
+  "When it was saved."
+  createdAt: Time!
+}
+
+"""
+Where a payment stands.
+"""
+enum PaymentStatus {
+  "Sent to the processor; bank debits stay here until they settle."
+  PROCESSING
+  "The money was collected."
+  SUCCEEDED
+  "Declined or failed: see failureCode; nothing was collected."
+  FAILED
+  "Waiting for the customer to authenticate (3-D Secure)."
+  REQUIRES_ACTION
+  "Abandoned before completion."
+  CANCELED
+}
+
+"""
+Who started a payment.
+"""
+enum PaymentSource {
+  "The merchant, through the API."
+  API
+  "The customer, on the hosted invoice page."
+  HOSTED_PAGE
+  "The customer, in the portal."
+  PORTAL
+  "Remit, charging a charge_automatically invoice at finalization."
+  AUTOMATIC
+}
+
+"""
+One attempt to collect money for an invoice.
+"""
+type Payment implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "The invoice paid."
+  invoice: Invoice!
+  "The amount attempted."
+  amount: Money!
+  "Where it stands."
+  status: PaymentStatus!
+  "The kind of method used."
+  methodType: PaymentMethodType!
+  "The method used."
+  paymentMethod: PaymentMethod
+  "Processor failure code (card_declined, insufficient_funds, …); empty unless failed."
+  failureCode: String!
+  "Processor failure message; empty unless failed."
+  failureMessage: String!
+  "The processor's reference of the charge."
+  processorReference: String!
+  "Who started it."
+  source: PaymentSource!
+  "When a bank debit is expected to settle."
+  settlesAt: Time
+  "When it succeeded."
+  succeededAt: Time
+  "When it failed."
+  failedAt: Time
+  "When it was attempted."
+  createdAt: Time!
+}
+
+"""
+Where an installment of a payment plan stands.
+"""
+enum InstallmentStatus {
+  "Not yet due, nothing paid."
+  OPEN
+  "Part of it was paid."
+  PARTIALLY_PAID
+  "Paid in full."
+  PAID
+  "Its due date passed with money still owed."
+  OVERDUE
+}
+
+"""
+One amount of a payment plan, with what has been paid of it (payments
+settle installments in due order).
+"""
+type Installment {
+  "The amount."
+  amount: Money!
+  "Days after finalization it is due, when given that way."
+  daysUntilDue: Int
+  "When it is due; set for every installment once the invoice is finalized."
+  dueDate: Time
+  "What it is, e.g. Deposit."
+  description: String!
+  "What has been paid of it."
+  amountPaid: Money!
+  "Where it stands."
+  status: InstallmentStatus!
+}
+
+"""
+An invoice's status as people read it.
+"""
+enum InvoiceStanding {
+  "Not issued yet."
+  DRAFT
+  "Awaiting payment."
+  OPEN
+  "Awaiting the rest of the payment."
+  PARTIALLY_PAID
+  "A due date (or an installment's) has passed with money owed; wins over PARTIALLY_PAID."
+  OVERDUE
+  "Paid in full."
+  PAID
+  "Cancelled."
+  VOID
+  "Unlikely to be paid."
+  UNCOLLECTIBLE
+}
+
+"""
+One installment of a payment plan.
+"""
+input InstallmentInput {
+  "Amount in major units, e.g. \"2000.00\"."
+  amount: Decimal!
+  "Due this many days after finalization (give this or dueDate)."
+  daysUntilDue: Int
+  "Due on this date (give this or daysUntilDue)."
+  dueDate: Time
+  "What it is, e.g. Deposit (at most 100 characters)."
+  description: String
+}
+
+extend type Invoice {
+  "The payment plan, when the invoice is paid in installments."
+  amountsDue: [Installment!]!
+  "Status as people read it: partially paid, overdue…"
+  standing: InvoiceStanding!
+  "Payment method types the invoice accepts."
+  acceptedPaymentMethodTypes: [PaymentMethodType!]!
+  "Payment attempts, oldest first."
+  payments: [Payment!]!
+  "Money in flight (processing or awaiting authentication)."
+  amountPending: Money!
+}
+
+extend type Customer {
+  "Saved payment methods, newest first."
+  paymentMethods: [PaymentMethod!]!
+  "The method charged by default."
+  defaultPaymentMethod: PaymentMethod
+}
+
+extend type Account {
+  "Payment method types invoices accept (an invoice can narrow it)."
+  paymentMethodTypes: [PaymentMethodType!]!
+  "How to pay by bank transfer, printed on invoices and the hosted page."
+  bankTransferInstructions: String!
+}
+
+"""
+Card details, tokenized at once; the number is never stored.
+"""
+input CardInput {
+  "Card number; spaces allowed. In test mode use Stripe's test numbers, e.g. 4242 4242 4242 4242."
+  number: String!
+  "Expiry month, 1–12."
+  expMonth: Int!
+  "Expiry year, two or four digits."
+  expYear: Int!
+  "Security code."
+  cvc: String!
+}
+
+"""
+A SEPA Direct Debit mandate. Saving it is the customer accepting the mandate.
+"""
+input SEPADebitInput {
+  "IBAN of a SEPA country."
+  iban: String!
+  "Account holder."
+  accountHolder: String!
+}
+
+"""
+An ACH Direct Debit authorization.
+"""
+input ACHDebitInput {
+  "Nine-digit ABA routing number."
+  routingNumber: String!
+  "Account number."
+  accountNumber: String!
+  "Account holder."
+  accountHolder: String!
+  "checking (default) or savings."
+  accountType: String
+}
+
+"""
+Input of paymentMethodAttach: exactly one of card, sepaDebit and achDebit.
+"""
+input PaymentMethodAttachInput {
+  "The customer."
+  customer: ID!
+  "A card."
+  card: CardInput
+  "A SEPA Direct Debit mandate."
+  sepaDebit: SEPADebitInput
+  "An ACH Direct Debit authorization."
+  achDebit: ACHDebitInput
+  "Make it the customer's default (a first method always is)."
+  setDefault: Boolean
+}
+
+"""
+Result of paymentMethodAttach and paymentMethodDetach.
+"""
+type PaymentMethodPayload {
+  "The payment method."
+  paymentMethod: PaymentMethod
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"""
+Input of paymentMethodDetach.
+"""
+input PaymentMethodDetachInput {
+  "The payment method."
+  id: ID!
+}
+
+"""
+Input of customerSetDefaultPaymentMethod.
+"""
+input CustomerSetDefaultPaymentMethodInput {
+  "The customer."
+  customer: ID!
+  "One of the customer's payment methods."
+  paymentMethod: ID!
+}
+
+"""
+Input of invoicePay. Send an Idempotency-Key header: it is required.
+"""
+input InvoicePayInput {
+  "The open invoice."
+  id: ID!
+  "One of the customer's payment methods; omitted charges the default."
+  paymentMethod: ID
+  "Amount in major units for a partial payment; omitted pays the next installment of a plan, or all that remains."
+  amount: Decimal
+}
+
+"""
+Input of paymentConfirm.
+"""
+input PaymentConfirmInput {
+  "A payment awaiting authentication."
+  id: ID!
+  "Whether the customer passed the bank's challenge (test mode simulates it)."
+  authenticated: Boolean!
+}
+
+"""
+Result of invoicePay and paymentConfirm. A declined payment is not a user
+error: it comes back with status FAILED and its failureCode.
+"""
+type InvoicePayPayload {
+  "The invoice after the attempt."
+  invoice: Invoice
+  "The attempt."
+  payment: Payment
+  "Why nothing was attempted, if so."
+  userErrors: [UserError!]!
+}
+
+"""
+Input of accountPaymentSettingsUpdate.
+"""
+input AccountPaymentSettingsInput {
+  "Accepted payment method types; an empty list accepts all."
+  paymentMethodTypes: [PaymentMethodType!]
+  "Bank transfer instructions (at most 1000 characters)."
+  bankTransferInstructions: String
+}
+
+extend type Query {
+  "A page of payments, newest first."
+  payments(
+    "Returns the first n payments (1–100)."
+    first: Int = 20
+    "Returns payments after this cursor."
+    after: Cursor
+    "Only this invoice's payments."
+    invoice: ID
+  ): PaymentConnection!
+}
+
+"""
+A page of payments.
+"""
+type PaymentConnection {
+  "The payments and their cursors."
+  edges: [PaymentEdge]
+  "Where the page is."
+  pageInfo: PageInfo!
+  "How many payments match."
+  totalCount: Int!
+}
+
+"""
+A payment and its cursor.
+"""
+type PaymentEdge {
+  "The payment."
+  node: Payment
+  "Where it is."
+  cursor: Cursor!
+}
+
+extend type Mutation {
+  "Save a payment method for a customer (test mode: Stripe's test numbers)."
+  paymentMethodAttach("What to do; see the input type." input: PaymentMethodAttachInput!): PaymentMethodPayload!
+  "Remove a customer's payment method."
+  paymentMethodDetach("What to do; see the input type." input: PaymentMethodDetachInput!): PaymentMethodPayload!
+  "Make a payment method the customer's default."
+  customerSetDefaultPaymentMethod("What to do; see the input type." input: CustomerSetDefaultPaymentMethodInput!): CustomerUpdatePayload!
+  "Charge a payment method for an open invoice, in full or in part. Requires an Idempotency-Key header."
+  invoicePay("What to do; see the input type." input: InvoicePayInput!): InvoicePayPayload!
+  "Complete a payment awaiting authentication."
+  paymentConfirm("What to do; see the input type." input: PaymentConfirmInput!): InvoicePayPayload!
+  "Choose the payment methods invoices accept and the bank transfer instructions."
+  accountPaymentSettingsUpdate("What to do; see the input type." input: AccountPaymentSettingsInput!): AccountUpdatePayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/root.graphql", Input: `"""
@@ -5072,6 +6007,10 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_mode(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Account_createdAt(ctx, field)
+	case "paymentMethodTypes":
+		return ec.fieldContext_Account_paymentMethodTypes(ctx, field)
+	case "bankTransferInstructions":
+		return ec.fieldContext_Account_bankTransferInstructions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
@@ -5216,6 +6155,10 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_invoices(ctx, field)
 	case "balanceTransactions":
 		return ec.fieldContext_Customer_balanceTransactions(ctx, field)
+	case "paymentMethods":
+		return ec.fieldContext_Customer_paymentMethods(ctx, field)
+	case "defaultPaymentMethod":
+		return ec.fieldContext_Customer_defaultPaymentMethod(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -5384,6 +6327,24 @@ func (ec *executionContext) childFields_EmailPreview(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type EmailPreview", field.Name)
 }
 
+func (ec *executionContext) childFields_Installment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_Installment_amount(ctx, field)
+	case "daysUntilDue":
+		return ec.fieldContext_Installment_daysUntilDue(ctx, field)
+	case "dueDate":
+		return ec.fieldContext_Installment_dueDate(ctx, field)
+	case "description":
+		return ec.fieldContext_Installment_description(ctx, field)
+	case "amountPaid":
+		return ec.fieldContext_Installment_amountPaid(ctx, field)
+	case "status":
+		return ec.fieldContext_Installment_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Installment", field.Name)
+}
+
 func (ec *executionContext) childFields_Invoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5478,6 +6439,16 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_updatedAt(ctx, field)
 	case "emails":
 		return ec.fieldContext_Invoice_emails(ctx, field)
+	case "amountsDue":
+		return ec.fieldContext_Invoice_amountsDue(ctx, field)
+	case "standing":
+		return ec.fieldContext_Invoice_standing(ctx, field)
+	case "acceptedPaymentMethodTypes":
+		return ec.fieldContext_Invoice_acceptedPaymentMethodTypes(ctx, field)
+	case "payments":
+		return ec.fieldContext_Invoice_payments(ctx, field)
+	case "amountPending":
+		return ec.fieldContext_Invoice_amountPending(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
 }
@@ -5552,6 +6523,18 @@ func (ec *executionContext) childFields_InvoiceLine(ctx context.Context, field g
 		return ec.fieldContext_InvoiceLine_metadata(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InvoiceLine", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoicePayPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoice":
+		return ec.fieldContext_InvoicePayPayload_invoice(ctx, field)
+	case "payment":
+		return ec.fieldContext_InvoicePayPayload_payment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InvoicePayPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoicePayPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_InvoicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5666,6 +6649,104 @@ func (ec *executionContext) childFields_Party(ctx context.Context, field graphql
 		return ec.fieldContext_Party_vatNumber(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Party", field.Name)
+}
+
+func (ec *executionContext) childFields_Payment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Payment_id(ctx, field)
+	case "invoice":
+		return ec.fieldContext_Payment_invoice(ctx, field)
+	case "amount":
+		return ec.fieldContext_Payment_amount(ctx, field)
+	case "status":
+		return ec.fieldContext_Payment_status(ctx, field)
+	case "methodType":
+		return ec.fieldContext_Payment_methodType(ctx, field)
+	case "paymentMethod":
+		return ec.fieldContext_Payment_paymentMethod(ctx, field)
+	case "failureCode":
+		return ec.fieldContext_Payment_failureCode(ctx, field)
+	case "failureMessage":
+		return ec.fieldContext_Payment_failureMessage(ctx, field)
+	case "processorReference":
+		return ec.fieldContext_Payment_processorReference(ctx, field)
+	case "source":
+		return ec.fieldContext_Payment_source(ctx, field)
+	case "settlesAt":
+		return ec.fieldContext_Payment_settlesAt(ctx, field)
+	case "succeededAt":
+		return ec.fieldContext_Payment_succeededAt(ctx, field)
+	case "failedAt":
+		return ec.fieldContext_Payment_failedAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Payment_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PaymentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PaymentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PaymentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PaymentEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PaymentEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentMethod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PaymentMethod_id(ctx, field)
+	case "type":
+		return ec.fieldContext_PaymentMethod_type(ctx, field)
+	case "brand":
+		return ec.fieldContext_PaymentMethod_brand(ctx, field)
+	case "last4":
+		return ec.fieldContext_PaymentMethod_last4(ctx, field)
+	case "expMonth":
+		return ec.fieldContext_PaymentMethod_expMonth(ctx, field)
+	case "expYear":
+		return ec.fieldContext_PaymentMethod_expYear(ctx, field)
+	case "fingerprint":
+		return ec.fieldContext_PaymentMethod_fingerprint(ctx, field)
+	case "bankCode":
+		return ec.fieldContext_PaymentMethod_bankCode(ctx, field)
+	case "country":
+		return ec.fieldContext_PaymentMethod_country(ctx, field)
+	case "accountHolder":
+		return ec.fieldContext_PaymentMethod_accountHolder(ctx, field)
+	case "mandateReference":
+		return ec.fieldContext_PaymentMethod_mandateReference(ctx, field)
+	case "isDefault":
+		return ec.fieldContext_PaymentMethod_isDefault(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PaymentMethod_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentMethod", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentMethodPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "paymentMethod":
+		return ec.fieldContext_PaymentMethodPayload_paymentMethod(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PaymentMethodPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentMethodPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Price(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6102,6 +7183,20 @@ func (ec *executionContext) field_Mutation_accountImageSet_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_accountPaymentSettingsUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AccountPaymentSettingsInput, error) {
+			return ec.unmarshalNAccountPaymentSettingsInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountPaymentSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_accountUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6150,6 +7245,20 @@ func (ec *executionContext) field_Mutation_customerDelete_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CustomerDeleteInput, error) {
 			return ec.unmarshalNCustomerDeleteInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerDeleteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_customerSetDefaultPaymentMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerSetDefaultPaymentMethodInput, error) {
+			return ec.unmarshalNCustomerSetDefaultPaymentMethodInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerSetDefaultPaymentMethodInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6312,6 +7421,20 @@ func (ec *executionContext) field_Mutation_invoiceMarkUncollectible_args(ctx con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_invoicePay_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.InvoicePayInput, error) {
+			return ec.unmarshalNInvoicePayInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePayInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_invoiceRevise_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6360,6 +7483,48 @@ func (ec *executionContext) field_Mutation_invoiceVoid_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.InvoiceIDInput, error) {
 			return ec.unmarshalNInvoiceIDInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceIDInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_paymentConfirm_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PaymentConfirmInput, error) {
+			return ec.unmarshalNPaymentConfirmInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentConfirmInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_paymentMethodAttach_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PaymentMethodAttachInput, error) {
+			return ec.unmarshalNPaymentMethodAttachInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentMethodAttachInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_paymentMethodDetach_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PaymentMethodDetachInput, error) {
+			return ec.unmarshalNPaymentMethodDetachInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentMethodDetachInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6631,6 +7796,36 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_payments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "invoice",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["invoice"] = arg2
 	return args, nil
 }
 
@@ -7570,6 +8765,52 @@ func (ec *executionContext) _Account_createdAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Account_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Account_paymentMethodTypes(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_paymentMethodTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentMethodTypes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNPaymentMethodType2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_paymentMethodTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type PaymentMethodType does not have child fields"))
+}
+
+func (ec *executionContext) _Account_bankTransferInstructions(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_bankTransferInstructions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BankTransferInstructions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_bankTransferInstructions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _AccountUpdatePayload_account(ctx context.Context, field graphql.CollectedField, obj *model.AccountUpdatePayload) (ret graphql.Marshaler) {
@@ -8835,6 +10076,70 @@ func (ec *executionContext) fieldContext_Customer_balanceTransactions(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_paymentMethods(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_paymentMethods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().PaymentMethods(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PaymentMethod) graphql.Marshaler {
+			return ec.marshalNPaymentMethod2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethodᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_paymentMethods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_defaultPaymentMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_defaultPaymentMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().DefaultPaymentMethod(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PaymentMethod) graphql.Marshaler {
+			return ec.marshalOPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_defaultPaymentMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CustomerBalanceAdjustPayload_balanceTransaction(ctx context.Context, field graphql.CollectedField, obj *model.CustomerBalanceAdjustPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10035,6 +11340,162 @@ func (ec *executionContext) _EmailPreview_html(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_EmailPreview_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmailPreview", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Installment_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Installment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Installment_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Installment().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Installment_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Installment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Installment_daysUntilDue(ctx context.Context, field graphql.CollectedField, obj *billing.Installment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Installment_daysUntilDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysUntilDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Installment_daysUntilDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Installment", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Installment_dueDate(ctx context.Context, field graphql.CollectedField, obj *billing.Installment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Installment_dueDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Installment_dueDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Installment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Installment_description(ctx context.Context, field graphql.CollectedField, obj *billing.Installment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Installment_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Installment_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Installment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Installment_amountPaid(ctx context.Context, field graphql.CollectedField, obj *billing.Installment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Installment_amountPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Installment().AmountPaid(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Installment_amountPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Installment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Installment_status(ctx context.Context, field graphql.CollectedField, obj *billing.Installment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Installment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Installment().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNInstallmentStatus2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Installment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Installment", field, true, true, errors.New("field of type InstallmentStatus does not have child fields"))
 }
 
 func (ec *executionContext) _Invoice_id(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
@@ -11320,6 +12781,148 @@ func (ec *executionContext) fieldContext_Invoice_emails(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Invoice_amountsDue(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_amountsDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().AmountsDue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Installment) graphql.Marshaler {
+			return ec.marshalNInstallment2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋbillingᚐInstallmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_amountsDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Installment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_standing(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_standing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().Standing(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNInvoiceStanding2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_standing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, true, true, errors.New("field of type InvoiceStanding does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_acceptedPaymentMethodTypes(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_acceptedPaymentMethodTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().AcceptedPaymentMethodTypes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNPaymentMethodType2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_acceptedPaymentMethodTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, true, true, errors.New("field of type PaymentMethodType does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_payments(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_payments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().Payments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_payments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_amountPending(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_amountPending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().AmountPending(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_amountPending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.InvoiceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11978,6 +13581,102 @@ func (ec *executionContext) _InvoiceLine_metadata(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_InvoiceLine_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InvoiceLine", field, false, false, errors.New("field of type Metadata does not have child fields"))
+}
+
+func (ec *executionContext) _InvoicePayPayload_invoice(ctx context.Context, field graphql.CollectedField, obj *model.InvoicePayPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoicePayPayload_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invoice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvoicePayPayload_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoicePayPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoicePayPayload_payment(ctx context.Context, field graphql.CollectedField, obj *model.InvoicePayPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoicePayPayload_payment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+			return ec.marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvoicePayPayload_payment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoicePayPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoicePayPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.InvoicePayPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoicePayPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoicePayPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoicePayPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _InvoicePayload_invoice(ctx context.Context, field graphql.CollectedField, obj *model.InvoicePayload) (ret graphql.Marshaler) {
@@ -13602,6 +15301,270 @@ func (ec *executionContext) fieldContext_Mutation_invoiceSend(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_paymentMethodAttach(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_paymentMethodAttach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PaymentMethodAttach(ctx, fc.Args["input"].(model.PaymentMethodAttachInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentMethodPayload) graphql.Marshaler {
+			return ec.marshalNPaymentMethodPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentMethodPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_paymentMethodAttach(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethodPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_paymentMethodAttach_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_paymentMethodDetach(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_paymentMethodDetach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PaymentMethodDetach(ctx, fc.Args["input"].(model.PaymentMethodDetachInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentMethodPayload) graphql.Marshaler {
+			return ec.marshalNPaymentMethodPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentMethodPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_paymentMethodDetach(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethodPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_paymentMethodDetach_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_customerSetDefaultPaymentMethod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_customerSetDefaultPaymentMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CustomerSetDefaultPaymentMethod(ctx, fc.Args["input"].(model.CustomerSetDefaultPaymentMethodInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerUpdatePayload) graphql.Marshaler {
+			return ec.marshalNCustomerUpdatePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerUpdatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_customerSetDefaultPaymentMethod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerUpdatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_customerSetDefaultPaymentMethod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_invoicePay(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_invoicePay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InvoicePay(ctx, fc.Args["input"].(model.InvoicePayInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoicePayPayload) graphql.Marshaler {
+			return ec.marshalNInvoicePayPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePayPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_invoicePay(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoicePayPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_invoicePay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_paymentConfirm(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_paymentConfirm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PaymentConfirm(ctx, fc.Args["input"].(model.PaymentConfirmInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoicePayPayload) graphql.Marshaler {
+			return ec.marshalNInvoicePayPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePayPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_paymentConfirm(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoicePayPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_paymentConfirm_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_accountPaymentSettingsUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_accountPaymentSettingsUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AccountPaymentSettingsUpdate(ctx, fc.Args["input"].(model.AccountPaymentSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountUpdatePayload) graphql.Marshaler {
+			return ec.marshalNAccountUpdatePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountUpdatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_accountPaymentSettingsUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountUpdatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_accountPaymentSettingsUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OutOfBandPayment_method(ctx context.Context, field graphql.CollectedField, obj *values.OutOfBandPayment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14087,6 +16050,860 @@ func (ec *executionContext) _Party_vatNumber(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Party_vatNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Party", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_invoice(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().Invoice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payment_status(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v payment.Status) graphql.Marshaler {
+			return ec.marshalNPaymentStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋpaymentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type PaymentStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_methodType(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_methodType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().MethodType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNPaymentMethodType2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_methodType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, true, true, errors.New("field of type PaymentMethodType does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_paymentMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_paymentMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().PaymentMethod(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PaymentMethod) graphql.Marshaler {
+			return ec.marshalOPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_paymentMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payment_failureCode(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_failureCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailureCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_failureCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_failureMessage(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_failureMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailureMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_failureMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_processorReference(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_processorReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProcessorReference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_processorReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_source(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v payment.Source) graphql.Marshaler {
+			return ec.marshalNPaymentSource2githubᚗcomᚋremitbillingᚋremitᚋentᚋpaymentᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type PaymentSource does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_settlesAt(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_settlesAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SettlesAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_settlesAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_succeededAt(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_succeededAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SucceededAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_succeededAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_failedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_failedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_failedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
+			return ec.marshalOPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+			return ec.marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_id(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_type(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaymentMethod().Type(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNPaymentMethodType2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, true, true, errors.New("field of type PaymentMethodType does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_brand(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_brand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Brand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_brand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_last4(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_last4(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Last4, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_last4(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_expMonth(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_expMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_expMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_expYear(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_expYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_expYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_fingerprint(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_fingerprint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fingerprint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_fingerprint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_bankCode(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_bankCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BankCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_bankCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_country(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_accountHolder(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_accountHolder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountHolder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_accountHolder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_mandateReference(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_mandateReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MandateReference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_mandateReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_isDefault(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_isDefault(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PaymentMethod().IsDefault(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_isDefault(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, true, true, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethod_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethod_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethod_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethodPayload_paymentMethod(ctx context.Context, field graphql.CollectedField, obj *model.PaymentMethodPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethodPayload_paymentMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentMethod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PaymentMethod) graphql.Marshaler {
+			return ec.marshalOPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethodPayload_paymentMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentMethodPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentMethodPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PaymentMethodPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethodPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethodPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentMethodPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Price_id(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
@@ -15371,6 +18188,50 @@ func (ec *executionContext) fieldContext_Query_invoicePreviewEmail(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_invoicePreviewEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_payments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_payments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Payments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["invoice"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PaymentConnection) graphql.Marshaler {
+			return ec.marshalNPaymentConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_payments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_payments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17430,6 +20291,57 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputACHDebitInput(ctx context.Context, obj any) (model.ACHDebitInput, error) {
+	var it model.ACHDebitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"routingNumber", "accountNumber", "accountHolder", "accountType"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "routingNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routingNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoutingNumber = data
+		case "accountNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountNumber = data
+		case "accountHolder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountHolder"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountHolder = data
+		case "accountType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountType = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAccountImageRemoveInput(ctx context.Context, obj any) (model.AccountImageRemoveInput, error) {
 	var it model.AccountImageRemoveInput
 	if obj == nil {
@@ -17499,6 +20411,43 @@ func (ec *executionContext) unmarshalInputAccountImageSetInput(ctx context.Conte
 				return it, err
 			}
 			it.Data = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAccountPaymentSettingsInput(ctx context.Context, obj any) (model.AccountPaymentSettingsInput, error) {
+	var it model.AccountPaymentSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"paymentMethodTypes", "bankTransferInstructions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "paymentMethodTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentMethodTypes"))
+			data, err := ec.unmarshalOPaymentMethodType2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentMethodTypes = data
+		case "bankTransferInstructions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bankTransferInstructions"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BankTransferInstructions = data
 		}
 	}
 	return it, nil
@@ -17748,6 +20697,57 @@ func (ec *executionContext) unmarshalInputAddressInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Country = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCardInput(ctx context.Context, obj any) (model.CardInput, error) {
+	var it model.CardInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"number", "expMonth", "expYear", "cvc"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "expMonth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expMonth"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpMonth = data
+		case "expYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expYear"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpYear = data
+		case "cvc":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cvc"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cvc = data
 		}
 	}
 	return it, nil
@@ -18186,6 +21186,43 @@ func (ec *executionContext) unmarshalInputCustomerOrder(ctx context.Context, obj
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCustomerSetDefaultPaymentMethodInput(ctx context.Context, obj any) (model.CustomerSetDefaultPaymentMethodInput, error) {
+	var it model.CustomerSetDefaultPaymentMethodInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customer", "paymentMethod"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "paymentMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentMethod"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentMethod = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCustomerUpdateInput(ctx context.Context, obj any) (model.CustomerUpdateInput, error) {
 	var it model.CustomerUpdateInput
 	if obj == nil {
@@ -18267,6 +21304,57 @@ func (ec *executionContext) unmarshalInputDiscountInput(ctx context.Context, obj
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputInstallmentInput(ctx context.Context, obj any) (model.InstallmentInput, error) {
+	var it model.InstallmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"amount", "daysUntilDue", "dueDate", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNDecimal2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "daysUntilDue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("daysUntilDue"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DaysUntilDue = data
+		case "dueDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueDate"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueDate = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputInvoiceCreateInput(ctx context.Context, obj any) (model.InvoiceCreateInput, error) {
 	var it model.InvoiceCreateInput
 	if obj == nil {
@@ -18278,7 +21366,7 @@ func (ec *executionContext) unmarshalInputInvoiceCreateInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customer", "currency", "collectionMethod", "daysUntilDue", "dueDate", "memo", "footer", "customFields", "metadata", "defaultTaxRates", "discounts", "lines"}
+	fieldsInOrder := [...]string{"customer", "currency", "collectionMethod", "daysUntilDue", "dueDate", "memo", "footer", "customFields", "amountsDue", "paymentMethodTypes", "metadata", "defaultTaxRates", "discounts", "lines"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18341,6 +21429,20 @@ func (ec *executionContext) unmarshalInputInvoiceCreateInput(ctx context.Context
 				return it, err
 			}
 			it.CustomFields = data
+		case "amountsDue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountsDue"))
+			data, err := ec.unmarshalOInstallmentInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInstallmentInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountsDue = data
+		case "paymentMethodTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentMethodTypes"))
+			data, err := ec.unmarshalOPaymentMethodType2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentMethodTypes = data
 		case "metadata":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
 			data, err := ec.unmarshalOMetadata2map(ctx, v)
@@ -18837,6 +21939,50 @@ func (ec *executionContext) unmarshalInputInvoiceOrder(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputInvoicePayInput(ctx context.Context, obj any) (model.InvoicePayInput, error) {
+	var it model.InvoicePayInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "paymentMethod", "amount"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "paymentMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentMethod"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentMethod = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputInvoiceSendInput(ctx context.Context, obj any) (model.InvoiceSendInput, error) {
 	var it model.InvoiceSendInput
 	if obj == nil {
@@ -18892,7 +22038,7 @@ func (ec *executionContext) unmarshalInputInvoiceUpdateInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "currency", "collectionMethod", "daysUntilDue", "dueDate", "memo", "footer", "customFields", "metadata", "defaultTaxRates", "discounts"}
+	fieldsInOrder := [...]string{"id", "currency", "collectionMethod", "daysUntilDue", "dueDate", "memo", "footer", "customFields", "amountsDue", "paymentMethodTypes", "metadata", "defaultTaxRates", "discounts"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18955,6 +22101,20 @@ func (ec *executionContext) unmarshalInputInvoiceUpdateInput(ctx context.Context
 				return it, err
 			}
 			it.CustomFields = data
+		case "amountsDue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountsDue"))
+			data, err := ec.unmarshalOInstallmentInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInstallmentInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountsDue = data
+		case "paymentMethodTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentMethodTypes"))
+			data, err := ec.unmarshalOPaymentMethodType2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentMethodTypes = data
 		case "metadata":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
 			data, err := ec.unmarshalOMetadata2map(ctx, v)
@@ -18976,6 +22136,131 @@ func (ec *executionContext) unmarshalInputInvoiceUpdateInput(ctx context.Context
 				return it, err
 			}
 			it.Discounts = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPaymentConfirmInput(ctx context.Context, obj any) (model.PaymentConfirmInput, error) {
+	var it model.PaymentConfirmInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "authenticated"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "authenticated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authenticated"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Authenticated = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPaymentMethodAttachInput(ctx context.Context, obj any) (model.PaymentMethodAttachInput, error) {
+	var it model.PaymentMethodAttachInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customer", "card", "sepaDebit", "achDebit", "setDefault"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "card":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("card"))
+			data, err := ec.unmarshalOCardInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCardInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Card = data
+		case "sepaDebit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sepaDebit"))
+			data, err := ec.unmarshalOSEPADebitInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐSEPADebitInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SepaDebit = data
+		case "achDebit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("achDebit"))
+			data, err := ec.unmarshalOACHDebitInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐACHDebitInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AchDebit = data
+		case "setDefault":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("setDefault"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SetDefault = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPaymentMethodDetachInput(ctx context.Context, obj any) (model.PaymentMethodDetachInput, error) {
+	var it model.PaymentMethodDetachInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
 		}
 	}
 	return it, nil
@@ -19215,6 +22500,43 @@ func (ec *executionContext) unmarshalInputProductUpdateInput(ctx context.Context
 				return it, err
 			}
 			it.Metadata = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSEPADebitInput(ctx context.Context, obj any) (model.SEPADebitInput, error) {
+	var it model.SEPADebitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"iban", "accountHolder"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "iban":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("iban"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Iban = data
+		case "accountHolder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountHolder"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountHolder = data
 		}
 	}
 	return it, nil
@@ -19510,6 +22832,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Price(ctx, sel, obj)
+	case *ent.PaymentMethod:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PaymentMethod(ctx, sel, obj)
+	case *ent.Payment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Payment(ctx, sel, obj)
 	case *ent.InvoiceTransition:
 		if obj == nil {
 			return graphql.Null
@@ -19874,6 +23206,16 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._Account_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paymentMethodTypes":
+			out.Values[i] = ec._Account_paymentMethodTypes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bankTransferInstructions":
+			out.Values[i] = ec._Account_bankTransferInstructions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -20645,6 +23987,82 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "paymentMethods":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Customer_paymentMethods(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "defaultPaymentMethod":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Customer_defaultPaymentMethod(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21370,6 +24788,168 @@ func (ec *executionContext) _EmailPreview(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var installmentImplementors = []string{"Installment"}
+
+func (ec *executionContext) _Installment(ctx context.Context, sel ast.SelectionSet, obj *billing.Installment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, installmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Installment")
+		case "amount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Installment_amount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "daysUntilDue":
+			out.Values[i] = ec._Installment_daysUntilDue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueDate":
+			out.Values[i] = ec._Installment_dueDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Installment_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amountPaid":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Installment_amountPaid(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "status":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Installment_status(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22524,6 +26104,196 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "amountsDue":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_amountsDue(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "standing":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_standing(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "acceptedPaymentMethodTypes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_acceptedPaymentMethodTypes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "payments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_payments(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "amountPending":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_amountPending(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23039,6 +26809,54 @@ func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._InvoiceLine_metadata(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var invoicePayPayloadImplementors = []string{"InvoicePayPayload"}
+
+func (ec *executionContext) _InvoicePayPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InvoicePayPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, invoicePayPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InvoicePayPayload")
+		case "invoice":
+			out.Values[i] = ec._InvoicePayPayload_invoice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "payment":
+			out.Values[i] = ec._InvoicePayPayload_payment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._InvoicePayPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -23581,6 +27399,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "paymentMethodAttach":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_paymentMethodAttach(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentMethodDetach":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_paymentMethodDetach(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerSetDefaultPaymentMethod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_customerSetDefaultPaymentMethod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invoicePay":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_invoicePay(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentConfirm":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_paymentConfirm(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accountPaymentSettingsUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_accountPaymentSettingsUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23812,6 +27672,539 @@ func (ec *executionContext) _Party(ctx context.Context, sel ast.SelectionSet, ob
 			out.Values[i] = ec._Party_vatNumber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var paymentImplementors = []string{"Payment", "Node"}
+
+func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *ent.Payment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Payment")
+		case "id":
+			out.Values[i] = ec._Payment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "invoice":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Payment_invoice(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "amount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Payment_amount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "status":
+			out.Values[i] = ec._Payment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "methodType":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Payment_methodType(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "paymentMethod":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Payment_paymentMethod(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "failureCode":
+			out.Values[i] = ec._Payment_failureCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failureMessage":
+			out.Values[i] = ec._Payment_failureMessage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "processorReference":
+			out.Values[i] = ec._Payment_processorReference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._Payment_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "settlesAt":
+			out.Values[i] = ec._Payment_settlesAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "succeededAt":
+			out.Values[i] = ec._Payment_succeededAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failedAt":
+			out.Values[i] = ec._Payment_failedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Payment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var paymentConnectionImplementors = []string{"PaymentConnection"}
+
+func (ec *executionContext) _PaymentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PaymentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentConnection")
+		case "edges":
+			out.Values[i] = ec._PaymentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PaymentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PaymentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var paymentEdgeImplementors = []string{"PaymentEdge"}
+
+func (ec *executionContext) _PaymentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PaymentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentEdge")
+		case "node":
+			out.Values[i] = ec._PaymentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._PaymentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var paymentMethodImplementors = []string{"PaymentMethod", "Node"}
+
+func (ec *executionContext) _PaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *ent.PaymentMethod) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentMethodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentMethod")
+		case "id":
+			out.Values[i] = ec._PaymentMethod_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PaymentMethod_type(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "brand":
+			out.Values[i] = ec._PaymentMethod_brand(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "last4":
+			out.Values[i] = ec._PaymentMethod_last4(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expMonth":
+			out.Values[i] = ec._PaymentMethod_expMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expYear":
+			out.Values[i] = ec._PaymentMethod_expYear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fingerprint":
+			out.Values[i] = ec._PaymentMethod_fingerprint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bankCode":
+			out.Values[i] = ec._PaymentMethod_bankCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "country":
+			out.Values[i] = ec._PaymentMethod_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accountHolder":
+			out.Values[i] = ec._PaymentMethod_accountHolder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mandateReference":
+			out.Values[i] = ec._PaymentMethod_mandateReference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "isDefault":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PaymentMethod_isDefault(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "createdAt":
+			out.Values[i] = ec._PaymentMethod_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var paymentMethodPayloadImplementors = []string{"PaymentMethodPayload"}
+
+func (ec *executionContext) _PaymentMethodPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentMethodPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentMethodPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentMethodPayload")
+		case "paymentMethod":
+			out.Values[i] = ec._PaymentMethodPayload_paymentMethod(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PaymentMethodPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -24582,6 +28975,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				}()
 				res = ec._Query_invoicePreviewEmail(ctx, field)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "payments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_payments(ctx, field)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -25543,6 +29958,11 @@ func (ec *executionContext) unmarshalNAccountImageSetInput2githubᚗcomᚋremitb
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAccountPaymentSettingsInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountPaymentSettingsInput(ctx context.Context, v any) (model.AccountPaymentSettingsInput, error) {
+	res, err := ec.unmarshalInputAccountPaymentSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAccountUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountUpdateInput(ctx context.Context, v any) (model.AccountUpdateInput, error) {
 	res, err := ec.unmarshalInputAccountUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25758,6 +30178,11 @@ func (ec *executionContext) marshalNCustomerOrderField2ᚖgithubᚗcomᚋremitbi
 	return v
 }
 
+func (ec *executionContext) unmarshalNCustomerSetDefaultPaymentMethodInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerSetDefaultPaymentMethodInput(ctx context.Context, v any) (model.CustomerSetDefaultPaymentMethodInput, error) {
+	res, err := ec.unmarshalInputCustomerSetDefaultPaymentMethodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCustomerUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerUpdateInput(ctx context.Context, v any) (model.CustomerUpdateInput, error) {
 	res, err := ec.unmarshalInputCustomerUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25905,6 +30330,53 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) marshalNInstallment2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋbillingᚐInstallmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Installment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInstallment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋbillingᚐInstallment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNInstallment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋbillingᚐInstallment(ctx context.Context, sel ast.SelectionSet, v *billing.Installment) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Installment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInstallmentInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInstallmentInput(ctx context.Context, v any) (*model.InstallmentInput, error) {
+	res, err := ec.unmarshalInputInstallmentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNInstallmentStatus2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInstallmentStatus2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25919,6 +30391,16 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx context.Context, sel ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Invoice(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInvoiceAction2githubᚗcomᚋremitbillingᚋremitᚋinternalᚋbillingᚐAction(ctx context.Context, v any) (billing.Action, error) {
@@ -26077,6 +30559,21 @@ func (ec *executionContext) marshalNInvoiceOrderField2ᚖgithubᚗcomᚋremitbil
 	return v
 }
 
+func (ec *executionContext) unmarshalNInvoicePayInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePayInput(ctx context.Context, v any) (model.InvoicePayInput, error) {
+	res, err := ec.unmarshalInputInvoicePayInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInvoicePayPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePayPayload(ctx context.Context, sel ast.SelectionSet, v *model.InvoicePayPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._InvoicePayPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNInvoicePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePayload(ctx context.Context, sel ast.SelectionSet, v *model.InvoicePayload) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -26100,6 +30597,22 @@ func (ec *executionContext) marshalNInvoiceSendPayload2ᚖgithubᚗcomᚋremitbi
 		return graphql.Null
 	}
 	return ec._InvoiceSendPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInvoiceStanding2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInvoiceStanding2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNInvoiceStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐStatus(ctx context.Context, v any) (invoice.Status, error) {
@@ -26226,6 +30739,159 @@ func (ec *executionContext) unmarshalNPageSize2githubᚗcomᚋremitbillingᚋrem
 }
 
 func (ec *executionContext) marshalNPageSize2githubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐPageSize(ctx context.Context, sel ast.SelectionSet, v account.PageSize) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPayment2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx context.Context, sel ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Payment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentConfirmInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentConfirmInput(ctx context.Context, v any) (model.PaymentConfirmInput, error) {
+	res, err := ec.unmarshalInputPaymentConfirmInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PaymentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPaymentMethod2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentMethod) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentMethod) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PaymentMethod(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentMethodAttachInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentMethodAttachInput(ctx context.Context, v any) (model.PaymentMethodAttachInput, error) {
+	res, err := ec.unmarshalInputPaymentMethodAttachInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPaymentMethodDetachInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentMethodDetachInput(ctx context.Context, v any) (model.PaymentMethodDetachInput, error) {
+	res, err := ec.unmarshalInputPaymentMethodDetachInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentMethodPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentMethodPayload(ctx context.Context, sel ast.SelectionSet, v *model.PaymentMethodPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PaymentMethodPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentMethodType2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentMethodType2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNPaymentMethodType2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPaymentMethodType2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPaymentMethodType2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentMethodType2string(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPaymentSource2githubᚗcomᚋremitbillingᚋremitᚋentᚋpaymentᚐSource(ctx context.Context, v any) (payment.Source, error) {
+	var res payment.Source
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentSource2githubᚗcomᚋremitbillingᚋremitᚋentᚋpaymentᚐSource(ctx context.Context, sel ast.SelectionSet, v payment.Source) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPaymentStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋpaymentᚐStatus(ctx context.Context, v any) (payment.Status, error) {
+	var res payment.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋpaymentᚐStatus(ctx context.Context, sel ast.SelectionSet, v payment.Status) graphql.Marshaler {
 	return v
 }
 
@@ -26699,6 +31365,14 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOACHDebitInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐACHDebitInput(ctx context.Context, v any) (*model.ACHDebitInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputACHDebitInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOAccount2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐAccount(ctx context.Context, sel ast.SelectionSet, v *ent.Account) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26787,6 +31461,14 @@ func (ec *executionContext) marshalOBrandImage2ᚖgithubᚗcomᚋremitbillingᚋ
 		return graphql.Null
 	}
 	return ec._BrandImage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCardInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCardInput(ctx context.Context, v any) (*model.CardInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCardInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOCollectionMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐCollectionMethod(ctx context.Context, v any) (*invoice.CollectionMethod, error) {
@@ -27042,6 +31724,23 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalOInstallmentInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInstallmentInputᚄ(ctx context.Context, v any) ([]*model.InstallmentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.InstallmentInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInstallmentInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInstallmentInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -27250,6 +31949,76 @@ func (ec *executionContext) marshalOParty2ᚖgithubᚗcomᚋremitbillingᚋremit
 	return ec._Party(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx context.Context, sel ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Payment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PaymentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentMethod) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PaymentMethod(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPaymentMethodType2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPaymentMethodType2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPaymentMethodType2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentMethodType2string(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOPrice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPrice(ctx context.Context, sel ast.SelectionSet, v *ent.Price) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -27282,6 +32051,14 @@ func (ec *executionContext) marshalOProductEdge2ᚖgithubᚗcomᚋremitbilling�
 		return graphql.Null
 	}
 	return ec._ProductEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSEPADebitInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐSEPADebitInput(ctx context.Context, v any) (*model.SEPADebitInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSEPADebitInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOShipping2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐShipping(ctx context.Context, sel ast.SelectionSet, v *values.Shipping) graphql.Marshaler {

@@ -14,6 +14,18 @@ import (
 	"github.com/remitbilling/remit/internal/values"
 )
 
+// An ACH Direct Debit authorization.
+type ACHDebitInput struct {
+	// Nine-digit ABA routing number.
+	RoutingNumber string `json:"routingNumber"`
+	// Account number.
+	AccountNumber string `json:"accountNumber"`
+	// Account holder.
+	AccountHolder string `json:"accountHolder"`
+	// checking (default) or savings.
+	AccountType *string `json:"accountType,omitempty"`
+}
+
 // Input of accountImageRemove.
 type AccountImageRemoveInput struct {
 	// Logo or icon.
@@ -28,6 +40,14 @@ type AccountImageSetInput struct {
 	ContentType string `json:"contentType"`
 	// The file, base64-encoded (standard alphabet); at most 512 KB decoded.
 	Data string `json:"data"`
+}
+
+// Input of accountPaymentSettingsUpdate.
+type AccountPaymentSettingsInput struct {
+	// Accepted payment method types; an empty list accepts all.
+	PaymentMethodTypes []string `json:"paymentMethodTypes,omitempty"`
+	// Bank transfer instructions (at most 1000 characters).
+	BankTransferInstructions *string `json:"bankTransferInstructions,omitempty"`
 }
 
 // Account settings to change; omitted fields stay as they are.
@@ -102,6 +122,18 @@ type AddressInput struct {
 	PostalCode *string `json:"postalCode,omitempty"`
 	// ISO 3166-1 alpha-2 country code.
 	Country *string `json:"country,omitempty"`
+}
+
+// Card details, tokenized at once; the number is never stored.
+type CardInput struct {
+	// Card number; spaces allowed. In test mode use Stripe's test numbers, e.g. 4242 4242 4242 4242.
+	Number string `json:"number"`
+	// Expiry month, 1–12.
+	ExpMonth int `json:"expMonth"`
+	// Expiry year, two or four digits.
+	ExpYear int `json:"expYear"`
+	// Security code.
+	Cvc string `json:"cvc"`
 }
 
 // Input of customerBalanceAdjust.
@@ -219,6 +251,14 @@ type CustomerInvoiceSettingsInput struct {
 	AutoSend *bool `json:"autoSend,omitempty"`
 }
 
+// Input of customerSetDefaultPaymentMethod.
+type CustomerSetDefaultPaymentMethodInput struct {
+	// The customer.
+	Customer string `json:"customer"`
+	// One of the customer's payment methods.
+	PaymentMethod string `json:"paymentMethod"`
+}
+
 // Input of customerUpdate.
 type CustomerUpdateInput struct {
 	// The customer to change.
@@ -245,6 +285,18 @@ type DiscountInput struct {
 	Name *string `json:"name,omitempty"`
 }
 
+// One installment of a payment plan.
+type InstallmentInput struct {
+	// Amount in major units, e.g. "2000.00".
+	Amount string `json:"amount"`
+	// Due this many days after finalization (give this or dueDate).
+	DaysUntilDue *int `json:"daysUntilDue,omitempty"`
+	// Due on this date (give this or daysUntilDue).
+	DueDate *time.Time `json:"dueDate,omitempty"`
+	// What it is, e.g. Deposit (at most 100 characters).
+	Description *string `json:"description,omitempty"`
+}
+
 // Input of invoiceCreate.
 type InvoiceCreateInput struct {
 	// The customer to bill.
@@ -263,6 +315,10 @@ type InvoiceCreateInput struct {
 	Footer *string `json:"footer,omitempty"`
 	// Name/value pairs printed on the invoice (at most 4).
 	CustomFields []*values.CustomField `json:"customFields,omitempty"`
+	// Payment plan (SEND_INVOICE only): installments adding up to the amount due; an empty list removes it.
+	AmountsDue []*InstallmentInput `json:"amountsDue,omitempty"`
+	// Payment method types this invoice accepts, within the account's; an empty list accepts the account's.
+	PaymentMethodTypes []string `json:"paymentMethodTypes,omitempty"`
 	// Free key/value pairs.
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// Tax rates for lines that set none (at most 5).
@@ -382,6 +438,27 @@ type InvoiceMarkPaidInput struct {
 	Note *string `json:"note,omitempty"`
 }
 
+// Input of invoicePay. Send an Idempotency-Key header: it is required.
+type InvoicePayInput struct {
+	// The open invoice.
+	ID string `json:"id"`
+	// One of the customer's payment methods; omitted charges the default.
+	PaymentMethod *string `json:"paymentMethod,omitempty"`
+	// Amount in major units for a partial payment; omitted pays the next installment of a plan, or all that remains.
+	Amount *string `json:"amount,omitempty"`
+}
+
+// Result of invoicePay and paymentConfirm. A declined payment is not a user
+// error: it comes back with status FAILED and its failureCode.
+type InvoicePayPayload struct {
+	// The invoice after the attempt.
+	Invoice *ent.Invoice `json:"invoice,omitempty"`
+	// The attempt.
+	Payment *ent.Payment `json:"payment,omitempty"`
+	// Why nothing was attempted, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
 // Result of a mutation returning an invoice.
 type InvoicePayload struct {
 	// The invoice as it is now.
@@ -428,12 +505,52 @@ type InvoiceUpdateInput struct {
 	Footer *string `json:"footer,omitempty"`
 	// Name/value pairs; replaces the list.
 	CustomFields []*values.CustomField `json:"customFields,omitempty"`
+	// Payment plan (SEND_INVOICE only): installments adding up to the amount due; an empty list removes it.
+	AmountsDue []*InstallmentInput `json:"amountsDue,omitempty"`
+	// Payment method types this invoice accepts, within the account's; an empty list accepts the account's.
+	PaymentMethodTypes []string `json:"paymentMethodTypes,omitempty"`
 	// Free key/value pairs (merged; empty value removes).
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// Tax rates for lines that set none; replaces the list.
 	DefaultTaxRates []string `json:"defaultTaxRates,omitempty"`
 	// Invoice-level discounts; replaces the list.
 	Discounts []*DiscountInput `json:"discounts,omitempty"`
+}
+
+// Input of paymentConfirm.
+type PaymentConfirmInput struct {
+	// A payment awaiting authentication.
+	ID string `json:"id"`
+	// Whether the customer passed the bank's challenge (test mode simulates it).
+	Authenticated bool `json:"authenticated"`
+}
+
+// Input of paymentMethodAttach: exactly one of card, sepaDebit and achDebit.
+type PaymentMethodAttachInput struct {
+	// The customer.
+	Customer string `json:"customer"`
+	// A card.
+	Card *CardInput `json:"card,omitempty"`
+	// A SEPA Direct Debit mandate.
+	SepaDebit *SEPADebitInput `json:"sepaDebit,omitempty"`
+	// An ACH Direct Debit authorization.
+	AchDebit *ACHDebitInput `json:"achDebit,omitempty"`
+	// Make it the customer's default (a first method always is).
+	SetDefault *bool `json:"setDefault,omitempty"`
+}
+
+// Input of paymentMethodDetach.
+type PaymentMethodDetachInput struct {
+	// The payment method.
+	ID string `json:"id"`
+}
+
+// Result of paymentMethodAttach and paymentMethodDetach.
+type PaymentMethodPayload struct {
+	// The payment method.
+	PaymentMethod *ent.PaymentMethod `json:"paymentMethod,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
 // Input of priceCreate. Give exactly one of unitAmount and unitAmountMinor.
@@ -524,6 +641,14 @@ type ProductUpdatePayload struct {
 	Product *ent.Product `json:"product,omitempty"`
 	// Why nothing changed, if so.
 	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// A SEPA Direct Debit mandate. Saving it is the customer accepting the mandate.
+type SEPADebitInput struct {
+	// IBAN of a SEPA country.
+	Iban string `json:"iban"`
+	// Account holder.
+	AccountHolder string `json:"accountHolder"`
 }
 
 // Shipping details to set.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/brandimage"
@@ -69,4 +71,35 @@ func (s *Service) Image(ctx context.Context, kind branding.Kind) (*ent.BrandImag
 		return nil, fmt.Errorf("load %s: %w", kind, err)
 	}
 	return img, nil
+}
+
+// UpdatePayments sets the payment method types invoices accept and the
+// bank transfer instructions; nil leaves a setting as it is.
+func (s *Service) UpdatePayments(ctx context.Context, types []string, instructions *string) (*ent.Account, error) {
+	var errs usererr.List
+	known := map[string]bool{"CARD": true, "SEPA_DEBIT": true, "ACH_DEBIT": true, "BANK_TRANSFER": true}
+	for i, t := range types {
+		if !known[t] {
+			errs = append(errs, usererr.Newf(usererr.Invalid, []string{"paymentMethodTypes", fmt.Sprint(i)}, "unknown payment method type %q", t))
+		}
+	}
+	if instructions != nil {
+		trimmed := strings.TrimSpace(*instructions)
+		instructions = &trimmed
+		if len([]rune(trimmed)) > 1000 {
+			errs = append(errs, usererr.New(usererr.LimitExceeded, "bankTransferInstructions is at most 1000 characters", "bankTransferInstructions"))
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	v, ok := viewer.FromContext(ctx)
+	if !ok {
+		return nil, errors.New("no viewer")
+	}
+	u := s.db.Account.UpdateOneID(v.AccountID).SetNillableBankTransferInstructions(instructions)
+	if types != nil {
+		u.SetPaymentMethodTypes(slices.Compact(slices.Sorted(slices.Values(types))))
+	}
+	return u.Save(ctx)
 }

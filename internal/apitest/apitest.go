@@ -226,6 +226,21 @@ func (e *Env) MutateErr(field, query string, vars map[string]any) map[string]any
 	return payload
 }
 
+// MutateKeyed runs a mutation with an Idempotency-Key header and returns
+// its payload, userErrors and all.
+func (e *Env) MutateKeyed(field, query string, vars map[string]any, idempotencyKey string) map[string]any {
+	e.T.Helper()
+	res := e.Do(Request{Query: query, Variables: vars, Headers: map[string]string{"Idempotency-Key": idempotencyKey}})
+	if len(res.Errors) > 0 || res.Status != http.StatusOK {
+		e.T.Fatalf("%s failed (status %d): %s", field, res.Status, res.RawBody)
+	}
+	payload, ok := res.Data[field].(map[string]any)
+	if !ok {
+		e.T.Fatalf("no payload %q in %v", field, res.Data)
+	}
+	return payload
+}
+
 // Get walks a decoded JSON value by path elements (map keys or slice
 // indexes), failing the test when the path does not exist.
 func Get(t testing.TB, v any, path ...any) any {

@@ -70,6 +70,14 @@ type DraftInput struct {
 	Discounts          []DiscountInput
 	SetDiscounts       bool
 	Lines              []LineInput
+	// AmountsDue is a payment plan; an empty list with SetAmountsDue
+	// removes it.
+	AmountsDue    []InstallmentInput
+	SetAmountsDue bool
+	// PaymentMethodTypes narrows the account's accepted types for this
+	// invoice; an empty list with the flag accepts the account's again.
+	PaymentMethodTypes    []string
+	SetPaymentMethodTypes bool
 }
 
 // refs holds the prices and tax rates an input names, loaded in one query
@@ -285,6 +293,8 @@ type header struct {
 	metadata         map[string]string
 	defaultRateIDs   []string
 	discounts        []values.Discount
+	amountsDue       []values.Installment
+	methodTypes      []string
 }
 
 func headerOf(inv *ent.Invoice, rateIDs []string) header {
@@ -299,6 +309,8 @@ func headerOf(inv *ent.Invoice, rateIDs []string) header {
 		metadata:         inv.Metadata,
 		defaultRateIDs:   rateIDs,
 		discounts:        inv.Discounts,
+		amountsDue:       inv.AmountsDue,
+		methodTypes:      inv.PaymentMethodTypes,
 	}
 }
 
@@ -375,6 +387,16 @@ func applyHeader(ctx context.Context, errs *usererr.List, h header, in DraftInpu
 	}
 	if in.SetDiscounts {
 		h.discounts = checkDiscounts(errs, in.Discounts, h.currency, "discounts")
+	}
+	if in.SetAmountsDue {
+		h.amountsDue = checkInstallments(ctx, errs, in.AmountsDue, h.currency)
+	}
+	if len(h.amountsDue) > 0 && h.collectionMethod == invoice.CollectionMethodChargeAutomatically {
+		*errs = append(*errs, usererr.New(usererr.AmountsDueNotAllowed,
+			"payment plans need collectionMethod SEND_INVOICE: the customer pays each installment", "amountsDue"))
+	}
+	if in.SetPaymentMethodTypes {
+		h.methodTypes = checkMethodTypes(errs, in.PaymentMethodTypes, "paymentMethodTypes")
 	}
 	return h
 }
@@ -480,6 +502,9 @@ func (s *Service) prepareDraft(ctx context.Context, in DraftInput) (*preparedDra
 	if err != nil {
 		return nil, err
 	}
+	if err := planMatches(h.amountsDue, result.total, h.currency); err != nil {
+		return nil, err
+	}
 	return &preparedDraft{customer: cus, header: h, lines: lines, result: result}, nil
 }
 
@@ -497,6 +522,8 @@ func newDraft(tx *ent.Tx, cus *ent.Customer, h header, result computed) *ent.Inv
 		SetCustomFields(h.customFields).
 		SetMetadata(orEmpty(h.metadata)).
 		SetDiscounts(h.discounts).
+		SetAmountsDue(h.amountsDue).
+		SetPaymentMethodTypes(h.methodTypes).
 		AddDefaultTaxRateIDs(h.defaultRateIDs...).
 		SetStartingBalance(cus.Balance)
 	setTotals(create.Mutation(), result)
@@ -573,7 +600,8 @@ func insertLines(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, firstPositio
 // invoice.
 func (s *Service) Update(ctx context.Context, id string, in DraftInput) (*ent.Invoice, error) {
 	memoOnly := in.Currency == nil && in.CollectionMethod == nil && in.DaysUntilDue == nil && in.DueDate == nil &&
-		in.Footer == nil && !in.SetCustomFields && !in.SetDefaultTaxRates && !in.SetDiscounts
+		in.Footer == nil && !in.SetCustomFields && !in.SetDefaultTaxRates && !in.SetDiscounts &&
+		!in.SetAmountsDue && !in.SetPaymentMethodTypes
 	action := ActionEdit
 	if memoOnly {
 		action = ActionEditMemo
@@ -612,7 +640,13 @@ func (s *Service) Update(ctx context.Context, id string, in DraftInput) (*ent.In
 			return err
 		}
 		out, err = s.save(ctx, tx, inv, st, true)
-		return err
+		if err != nil {
+			return err
+		}
+		if in.SetAmountsDue {
+			return planMatches(out.AmountsDue, out.AmountDue, out.Currency)
+		}
+		return nil
 	})
 	return detach(out, err)
 }
@@ -706,6 +740,8 @@ func (s *Service) save(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st *dr
 			SetCustomFields(h.customFields).
 			SetMetadata(orEmpty(h.metadata)).
 			SetDiscounts(h.discounts).
+			SetAmountsDue(h.amountsDue).
+			SetPaymentMethodTypes(h.methodTypes).
 			ClearDefaultTaxRates().
 			AddDefaultTaxRateIDs(h.defaultRateIDs...)
 		if h.daysUntilDue != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
+	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
@@ -136,6 +137,23 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		// to it. The ledger records what moved.
 		applied, due := totals.ApplyBalance(inv.Total, cus.Balance)
 		u.SetStartingBalance(cus.Balance).SetAppliedBalance(applied).SetAmountDue(due)
+		if len(inv.AmountsDue) > 0 {
+			if inv.CollectionMethod == invoice.CollectionMethodChargeAutomatically {
+				return usererr.New(usererr.AmountsDueNotAllowed, "payment plans need collectionMethod SEND_INVOICE", "amountsDue")
+			}
+			if err := planMatches(inv.AmountsDue, due, inv.Currency); err != nil {
+				if applied != 0 {
+					return usererr.Newf(usererr.AmountsDueMismatch, []string{"amountsDue"},
+						"the customer's balance changes the amount due to %s; update the plan's amounts", money.MajorString(due, inv.Currency))
+				}
+				return err
+			}
+			plan, last, err := scheduleInstallments(inv.AmountsDue, now)
+			if err != nil {
+				return err
+			}
+			u.SetAmountsDue(plan).SetDueDate(last).SetHostedTokenExpiresAt(hostedExpiry(now, &last))
+		}
 		if cus.Currency == "" {
 			if err := tx.Customer.UpdateOne(cus).SetCurrency(inv.Currency).Exec(ctx); err != nil {
 				return fmt.Errorf("lock customer currency: %w", err)
@@ -200,7 +218,28 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		return nil, err
 	}
 	// Read back after commit, outside the writer's critical section.
-	return s.Get(ctx, id)
+	out, err = s.Get(ctx, id)
+	if err != nil || out.CollectionMethod != invoice.CollectionMethodChargeAutomatically || out.Status != invoice.StatusOpen {
+		return out, err
+	}
+	return s.chargeAtFinalization(ctx, out)
+}
+
+// chargeAtFinalization charges a charge_automatically invoice once, with
+// the customer's default method. Finalization stands whatever happens: a
+// failure is recorded on the invoice (and emailed by Pay).
+func (s *Service) chargeAtFinalization(ctx context.Context, inv *ent.Invoice) (*ent.Invoice, error) {
+	_, _, err := s.Pay(ctx, PayInput{InvoiceID: inv.ID, IdempotencyKey: "finalize:" + inv.ID, Source: payment.SourceAutomatic})
+	if ue := usererr.From(err); len(ue) > 0 {
+		if rerr := s.run(ctx, func(tx *ent.Tx) error {
+			return record(ctx, tx, inv, "payment_failed", inv.Status, inv.Status, "automatic charge not attempted: "+ue[0].Message)
+		}); rerr != nil {
+			return nil, rerr
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, inv.ID)
 }
 
 // dueDate is the due date a finalization sets, if any.

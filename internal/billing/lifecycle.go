@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/internal/usererr"
 )
 
 // Action is something a caller can do to an invoice. AvailableActions tells
@@ -26,12 +28,14 @@ const (
 	ActionMarkUncollectible Action = "MARK_UNCOLLECTIBLE"
 	ActionRevise            Action = "REVISE"
 	ActionDuplicate         Action = "DUPLICATE"
+	// ActionPay collects a payment through Remit.
+	ActionPay Action = "PAY"
 )
 
 // Actions lists every action in display order.
 var Actions = []Action{
 	ActionEdit, ActionEditMemo, ActionDelete, ActionFinalize, ActionMarkPaid,
-	ActionVoid, ActionMarkUncollectible, ActionRevise, ActionDuplicate,
+	ActionVoid, ActionMarkUncollectible, ActionRevise, ActionDuplicate, ActionPay,
 }
 
 // stay marks an action that does not change the status.
@@ -55,8 +59,10 @@ var lifecycle = map[invoice.Status]map[Action]invoice.Status{
 		ActionMarkUncollectible: invoice.StatusUncollectible,
 		ActionRevise:            stay,
 		ActionDuplicate:         stay,
+		ActionPay:               stay,
 	},
 	invoice.StatusUncollectible: {
+		ActionPay:       stay,
 		ActionMarkPaid:  invoice.StatusPaid,
 		ActionVoid:      invoice.StatusVoid,
 		ActionRevise:    stay,
@@ -100,6 +106,8 @@ func actionVerb(a Action) string {
 		return "revise"
 	case ActionDuplicate:
 		return "duplicate"
+	case ActionPay:
+		return "pay"
 	}
 	return string(a)
 }
@@ -132,6 +140,46 @@ func AvailableActions(status invoice.Status) []Action {
 		}
 	}
 	return out
+}
+
+// ActionsFor lists what can be done to inv: the state machine's actions
+// for its status, less those its payments rule out.
+func ActionsFor(inv *ent.Invoice) []Action {
+	var out []Action
+	for _, a := range AvailableActions(inv.Status) {
+		if paymentGuard(inv, a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// paymentGuard refuses what money already received forbids: voiding or
+// revising an invoice with payments (it would need a refund), marking a
+// payment plan uncollectible after its first payment (seed "payment
+// plans"), and marking paid out of band while a payment is in flight.
+func paymentGuard(inv *ent.Invoice, a Action) error {
+	received := inv.AmountPaid > 0 && inv.Status != invoice.StatusPaid
+	inFlight := inv.AmountPending > 0
+	switch a {
+	case ActionVoid, ActionRevise:
+		if received || inFlight {
+			return usererr.New(usererr.HasPayments, "this invoice has received a payment: it can no longer be "+map[Action]string{ActionVoid: "voided", ActionRevise: "revised"}[a], "id")
+		}
+	case ActionMarkUncollectible:
+		if len(inv.AmountsDue) > 0 && (received || inFlight) {
+			return usererr.New(usererr.HasPayments, "a payment plan that has received a payment cannot be marked uncollectible", "id")
+		}
+	case ActionMarkPaid:
+		if inFlight {
+			return usererr.New(usererr.HasPayments, "a payment is in progress; wait for its outcome before marking the invoice paid", "id")
+		}
+	case ActionPay:
+		if AmountRemaining(inv) <= 0 {
+			return usererr.New(usererr.InvalidTransition, "nothing remains to pay", "id")
+		}
+	}
+	return nil
 }
 
 // MarshalGQL writes the action as a GraphQL enum value.

@@ -16,27 +16,27 @@ func TestLifecycle(t *testing.T) {
 		invoice.StatusDraft: {
 			ActionEdit: invoice.StatusDraft, ActionEditMemo: invoice.StatusDraft, ActionDelete: invoice.StatusDraft,
 			ActionFinalize: invoice.StatusOpen, ActionMarkPaid: no, ActionVoid: no,
-			ActionMarkUncollectible: no, ActionRevise: no, ActionDuplicate: invoice.StatusDraft,
+			ActionMarkUncollectible: no, ActionRevise: no, ActionDuplicate: invoice.StatusDraft, ActionPay: no,
 		},
 		invoice.StatusOpen: {
 			ActionEdit: no, ActionEditMemo: invoice.StatusOpen, ActionDelete: no, ActionFinalize: no,
 			ActionMarkPaid: invoice.StatusPaid, ActionVoid: invoice.StatusVoid,
 			ActionMarkUncollectible: invoice.StatusUncollectible, ActionRevise: invoice.StatusOpen,
-			ActionDuplicate: invoice.StatusOpen,
+			ActionDuplicate: invoice.StatusOpen, ActionPay: invoice.StatusOpen,
 		},
 		invoice.StatusUncollectible: {
 			ActionEdit: no, ActionEditMemo: no, ActionDelete: no, ActionFinalize: no,
 			ActionMarkPaid: invoice.StatusPaid, ActionVoid: invoice.StatusVoid,
 			ActionMarkUncollectible: no, ActionRevise: invoice.StatusUncollectible,
-			ActionDuplicate: invoice.StatusUncollectible,
+			ActionDuplicate: invoice.StatusUncollectible, ActionPay: invoice.StatusUncollectible,
 		},
 		invoice.StatusPaid: {
 			ActionEdit: no, ActionEditMemo: no, ActionDelete: no, ActionFinalize: no, ActionMarkPaid: no,
-			ActionVoid: no, ActionMarkUncollectible: no, ActionRevise: no, ActionDuplicate: invoice.StatusPaid,
+			ActionVoid: no, ActionMarkUncollectible: no, ActionRevise: no, ActionDuplicate: invoice.StatusPaid, ActionPay: no,
 		},
 		invoice.StatusVoid: {
 			ActionEdit: no, ActionEditMemo: no, ActionDelete: no, ActionFinalize: no, ActionMarkPaid: no,
-			ActionVoid: no, ActionMarkUncollectible: no, ActionRevise: no, ActionDuplicate: invoice.StatusVoid,
+			ActionVoid: no, ActionMarkUncollectible: no, ActionRevise: no, ActionDuplicate: invoice.StatusVoid, ActionPay: no,
 		},
 	}
 	all := []invoice.Status{invoice.StatusDraft, invoice.StatusOpen, invoice.StatusUncollectible, invoice.StatusPaid, invoice.StatusVoid}

@@ -35,6 +35,8 @@ const (
 type Service struct {
 	db      *ent.Client
 	dialect string
+	procs   Processors
+	mailing Mailing
 }
 
 // New returns a Service on db, whose SQL dialect is dialect.
@@ -66,6 +68,9 @@ func (s *Service) load(ctx context.Context, tx *ent.Tx, id string, action Action
 			code = usererr.InvoiceNotEditable
 		}
 		return nil, usererr.New(code, (&TransitionError{Status: inv.Status, Action: action}).Error(), "id")
+	}
+	if err := paymentGuard(inv, action); err != nil {
+		return nil, err
 	}
 	return inv, nil
 }

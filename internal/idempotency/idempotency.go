@@ -183,7 +183,7 @@ func Middleware(s *Store, body func(*http.Request) []byte, fail func(w http.Resp
 					_ = s.Abandon(ctx, id)
 				}
 			}()
-			next.ServeHTTP(rec, r)
+			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), keyCtx{}, key)))
 			// Only executed operations are remembered; a request refused
 			// before execution (malformed, invalid) may be corrected and
 			// retried under the same key, as with Stripe.
@@ -194,4 +194,14 @@ func Middleware(s *Store, body func(*http.Request) []byte, fail func(w http.Resp
 			}
 		})
 	}
+}
+
+type keyCtx struct{}
+
+// KeyFromContext returns the Idempotency-Key of the request being served,
+// for operations that require one (payments) or pass it on (to a payment
+// processor).
+func KeyFromContext(ctx context.Context) (string, bool) {
+	k, ok := ctx.Value(keyCtx{}).(string)
+	return k, ok && k != ""
 }

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,10 @@ import (
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/idempotency"
+	"github.com/remitbilling/remit/internal/paymentmethods"
+	"github.com/remitbilling/remit/internal/payments"
+	"github.com/remitbilling/remit/internal/secrets"
+	"github.com/remitbilling/remit/internal/viewer"
 )
 
 // Limits every request to the API obeys.
@@ -56,7 +61,12 @@ type Option func(*options)
 type options struct {
 	mailing billing.Mailing
 	wake    func()
+	procs   billing.Processors
 }
+
+// WithProcessors sets the payment processor of each mode; by default test
+// mode uses the simulator and live mode refuses payments.
+func WithProcessors(p billing.Processors) Option { return func(o *options) { o.procs = p } }
 
 // WithMailing sets the sender address and public URL of invoice emails.
 func WithMailing(m billing.Mailing) Option { return func(o *options) { o.mailing = m } }
@@ -66,6 +76,29 @@ func WithWake(wake func()) Option { return func(o *options) { o.wake = wake } }
 
 // DefaultMailing is used when WithMailing is not given.
 var DefaultMailing = billing.Mailing{From: "invoices@remit.localhost", PublicURL: "http://localhost:8080"}
+
+// DefaultProcessors serves test mode with the simulator, keyed by a
+// server secret so card fingerprints are stable across restarts and
+// processes, and refuses live payments.
+func DefaultProcessors(db *ent.Client, clk clock.Clock, logger *slog.Logger) billing.Processors {
+	root, err := secrets.Load(clock.WithContext(context.Background(), clk), db, secrets.Root)
+	if err != nil {
+		// Fingerprints then change at restart; payments still work.
+		logger.Warn("no stored server secret; card fingerprints use a temporary key", "error", err)
+		root = make([]byte, 32)
+		_, _ = rand.Read(root)
+	}
+	sim := payments.NewSimulator(clk, secrets.Derive(root, "card fingerprints"))
+	return func(m viewer.Mode) payments.Processor {
+		if m == viewer.Test {
+			return sim
+		}
+		return payments.Refusing{}
+	}
+}
+
+// Billing is the server's billing service, for the background worker.
+func (s *Server) Billing() *billing.Service { return s.billing }
 
 // New wires the services and the HTTP handler.
 func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, opts ...Option) *Server {
@@ -83,7 +116,13 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 	}
 	graph.PrepareClient(db)
 	s.billing = billing.New(db, dialect)
+	if o.procs == nil {
+		o.procs = DefaultProcessors(db, clk, logger)
+	}
+	s.billing.UsePayments(o.procs, o.mailing)
+	methods := paymentmethods.New(db, paymentmethods.Processors(o.procs))
 	resolver := &graph.Resolver{
+		Methods:   methods,
 		DB:        db,
 		Accounts:  s.Accounts,
 		Customers: customers.New(db, dialect),

@@ -17,35 +17,46 @@ import (
 type Code string
 
 const (
-	Invalid            Code = "INVALID"
-	Required           Code = "REQUIRED"
-	NotFound           Code = "NOT_FOUND"
-	Taken              Code = "TAKEN"
-	LimitExceeded      Code = "LIMIT_EXCEEDED"
-	InvalidTransition  Code = "INVALID_TRANSITION"
-	InvoiceNotEditable Code = "INVOICE_NOT_EDITABLE"
-	CurrencyLocked     Code = "CURRENCY_LOCKED"
-	CurrencyMismatch   Code = "CURRENCY_MISMATCH"
-	UnknownCurrency    Code = "UNKNOWN_CURRENCY"
-	InvalidAmount      Code = "INVALID_AMOUNT"
-	AmountTooLarge     Code = "AMOUNT_TOO_LARGE"
-	InvalidDecimal     Code = "INVALID_DECIMAL"
-	InvalidEmail       Code = "INVALID_EMAIL"
-	InvalidLocale      Code = "INVALID_LOCALE"
-	InvalidCountry     Code = "INVALID_COUNTRY"
-	InvalidPhone       Code = "INVALID_PHONE"
-	InvalidTaxID       Code = "INVALID_TAX_ID"
-	UnsupportedTaxID   Code = "UNSUPPORTED_TAX_ID_TYPE"
-	InvalidSIREN       Code = "INVALID_SIREN"
-	InvalidSIRET       Code = "INVALID_SIRET"
-	InvalidPrefix      Code = "INVALID_PREFIX"
-	InvalidNumber      Code = "INVALID_NUMBER"
-	Immutable          Code = "IMMUTABLE"
-	Inactive           Code = "INACTIVE"
-	DuplicateEmail     Code = "DUPLICATE_EMAIL"
-	InvalidImage       Code = "INVALID_IMAGE"
-	ImageTooLarge      Code = "IMAGE_TOO_LARGE"
-	InvalidColor       Code = "INVALID_COLOR"
+	Invalid                  Code = "INVALID"
+	Required                 Code = "REQUIRED"
+	NotFound                 Code = "NOT_FOUND"
+	Taken                    Code = "TAKEN"
+	LimitExceeded            Code = "LIMIT_EXCEEDED"
+	InvalidTransition        Code = "INVALID_TRANSITION"
+	InvoiceNotEditable       Code = "INVOICE_NOT_EDITABLE"
+	CurrencyLocked           Code = "CURRENCY_LOCKED"
+	CurrencyMismatch         Code = "CURRENCY_MISMATCH"
+	UnknownCurrency          Code = "UNKNOWN_CURRENCY"
+	InvalidAmount            Code = "INVALID_AMOUNT"
+	AmountTooLarge           Code = "AMOUNT_TOO_LARGE"
+	InvalidDecimal           Code = "INVALID_DECIMAL"
+	InvalidEmail             Code = "INVALID_EMAIL"
+	InvalidLocale            Code = "INVALID_LOCALE"
+	InvalidCountry           Code = "INVALID_COUNTRY"
+	InvalidPhone             Code = "INVALID_PHONE"
+	InvalidTaxID             Code = "INVALID_TAX_ID"
+	UnsupportedTaxID         Code = "UNSUPPORTED_TAX_ID_TYPE"
+	InvalidSIREN             Code = "INVALID_SIREN"
+	InvalidSIRET             Code = "INVALID_SIRET"
+	InvalidPrefix            Code = "INVALID_PREFIX"
+	InvalidNumber            Code = "INVALID_NUMBER"
+	Immutable                Code = "IMMUTABLE"
+	Inactive                 Code = "INACTIVE"
+	DuplicateEmail           Code = "DUPLICATE_EMAIL"
+	InvalidImage             Code = "INVALID_IMAGE"
+	ImageTooLarge            Code = "IMAGE_TOO_LARGE"
+	InvalidColor             Code = "INVALID_COLOR"
+	InvalidCardNumber        Code = "INVALID_CARD_NUMBER"
+	ExpiredCard              Code = "EXPIRED_CARD"
+	InvalidCard              Code = "INVALID_CARD"
+	InvalidBankAccount       Code = "INVALID_BANK_ACCOUNT"
+	ProcessorUnavailable     Code = "PROCESSOR_UNAVAILABLE"
+	AmountExceedsRemaining   Code = "AMOUNT_EXCEEDS_REMAINING"
+	IdempotencyKeyRequired   Code = "IDEMPOTENCY_KEY_REQUIRED"
+	PaymentMethodNotAccepted Code = "PAYMENT_METHOD_NOT_ACCEPTED"
+	AmountsDueMismatch       Code = "AMOUNTS_DUE_MISMATCH"
+	AmountsDueNotAllowed     Code = "AMOUNTS_DUE_NOT_ALLOWED"
+	HasPayments              Code = "HAS_PAYMENTS"
 )
 
 // Codes lists every code, in the order the GraphQL enum declares them.
@@ -56,6 +67,9 @@ var Codes = []Code{
 	InvalidCountry, InvalidPhone, InvalidTaxID, UnsupportedTaxID, InvalidSIREN,
 	InvalidSIRET, InvalidPrefix, InvalidNumber, Immutable, Inactive, DuplicateEmail,
 	InvalidImage, ImageTooLarge, InvalidColor,
+	InvalidCardNumber, ExpiredCard, InvalidCard, InvalidBankAccount, ProcessorUnavailable,
+	AmountExceedsRemaining, IdempotencyKeyRequired, PaymentMethodNotAccepted,
+	AmountsDueMismatch, AmountsDueNotAllowed, HasPayments,
 }
 
 // MarshalGQL writes the code as a GraphQL enum value.

@@ -104,3 +104,13 @@ type InvoiceTerms struct {
 	RecoveryIndemnity    string `json:"recoveryIndemnity,omitempty"`
 	EarlyPaymentDiscount string `json:"earlyPaymentDiscount,omitempty"`
 }
+
+// Installment is one amount of a payment plan: due a number of days after
+// finalization or on a date. DueDate is set for every installment at
+// finalization.
+type Installment struct {
+	Amount       int64      `json:"amount"`
+	DaysUntilDue *int       `json:"daysUntilDue,omitempty"`
+	DueDate      *time.Time `json:"dueDate,omitempty"`
+	Description  string     `json:"description,omitempty"`
+}

@@ -137,3 +137,15 @@ func (s *Scheduler) runJob(ctx context.Context, j Job) (n int, err error) {
 	}()
 	return j.RunDue(ctx)
 }
+
+// JobFunc adapts a function to Job.
+type JobFunc struct {
+	JobName string
+	Run     func(ctx context.Context) (int, error)
+}
+
+// Name identifies the job in logs.
+func (j JobFunc) Name() string { return j.JobName }
+
+// RunDue runs the function.
+func (j JobFunc) RunDue(ctx context.Context) (int, error) { return j.Run(ctx) }

@@ -116,6 +116,7 @@ var invoiceInputTypes = map[string]string{
 	"invoiceMarkPaid":          "InvoiceMarkPaidInput",
 	"invoiceRevise":            "InvoiceIDInput",
 	"invoiceDuplicate":         "InvoiceIDInput",
+	"invoicePay":               "InvoicePayInput",
 }
 
 // invoiceOp runs an invoice mutation and returns its payload, userErrors

@@ -73,6 +73,12 @@ var lifecycleActions = []lifecycleAction{
 		refusedCode: "INVALID_TRANSITION",
 	},
 	{
+		// The customer's default card (4242…) pays everything remaining.
+		name: "pay", action: "PAY", field: "invoicePay",
+		input:       func(id string) map[string]any { return map[string]any{"id": id} },
+		refusedCode: "INVALID_TRANSITION", after: "PAID",
+	},
+	{
 		name: "duplicate", action: "DUPLICATE", field: "invoiceDuplicate",
 		input:       func(id string) map[string]any { return map[string]any{"id": id} },
 		refusedCode: "INVALID_TRANSITION",
@@ -83,8 +89,8 @@ var lifecycleActions = []lifecycleAction{
 // each status allows.
 var allowed = map[string][]string{
 	"DRAFT":         {"update", "update memo", "add line", "delete", "finalize", "duplicate"},
-	"OPEN":          {"update memo", "mark paid", "void", "mark uncollectible", "revise", "duplicate"},
-	"UNCOLLECTIBLE": {"mark paid", "void", "revise", "duplicate"},
+	"OPEN":          {"update memo", "mark paid", "void", "mark uncollectible", "revise", "duplicate", "pay"},
+	"UNCOLLECTIBLE": {"mark paid", "void", "revise", "duplicate", "pay"},
 	"PAID":          {"duplicate"},
 	"VOID":          {"duplicate"},
 }
@@ -116,6 +122,7 @@ func TestLifecycleMatrix(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, c *client) {
 		cus := c.newCustomer("Jenny Rosen", "jenny@example.com")
+		c.Mutate("paymentMethodAttach", `mutation($c: ID!) { paymentMethodAttach(input: {customer: $c, card: {number: "4242424242424242", expMonth: 12, expYear: 2034, cvc: "123"}}) { paymentMethod { id } userErrors { code } } }`, map[string]any{"c": cus})
 		for _, status := range []string{"DRAFT", "OPEN", "UNCOLLECTIBLE", "PAID", "VOID"} {
 			t.Run(status, func(t *testing.T) {
 				c := c.with(t)
@@ -134,7 +141,12 @@ func TestLifecycleMatrix(t *testing.T) {
 						if a.field == "invoiceDelete" {
 							mutation = `mutation($input: InvoiceIDInput!) { invoiceDelete(input: $input) { deletedId ` + userErrorFields + ` } }`
 						}
-						p := c.MutateErr(a.field, mutation, map[string]any{"input": a.input(id)})
+						var p map[string]any
+						if a.field == "invoicePay" {
+							p = c.MutateKeyed(a.field, mutation, map[string]any{"input": a.input(id)}, "pay-"+id)
+						} else {
+							p = c.MutateErr(a.field, mutation, map[string]any{"input": a.input(id)})
+						}
 						want := slices.Contains(allowed[status], a.name)
 						if !want {
 							field := "input.id"

@@ -55,7 +55,7 @@ func TestSeedWalkthrough(t *testing.T) {
 		eq(t, "amountRemaining", money(t, open, "amountRemaining"), "5000.00")
 		eq(t, "pastDue", open["pastDue"], any(false))
 		sameJSON(t, "open actions", strs(open["availableActions"]),
-			[]string{"EDIT_MEMO", "MARK_PAID", "VOID", "MARK_UNCOLLECTIBLE", "REVISE", "DUPLICATE"})
+			[]string{"EDIT_MEMO", "MARK_PAID", "VOID", "MARK_UNCOLLECTIBLE", "REVISE", "DUPLICATE", "PAY"})
 
 		// Si un client paie une facture en dehors de Stripe, vous pouvez
 		// définir manuellement son état sur paid.

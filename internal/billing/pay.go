@@ -1,0 +1,497 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"entgo.io/ent/privacy"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/dbtx"
+	"github.com/remitbilling/remit/internal/mail"
+	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/payments"
+	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+// Method types an invoice can accept. Bank transfers are paid by the
+// customer from their bank, following the printed instructions, and
+// recorded with invoiceMarkPaid; the others are charged through Remit.
+var MethodTypes = []string{"CARD", "SEPA_DEBIT", "ACH_DEBIT", "BANK_TRANSFER"}
+
+// DefaultMethodTypes are accepted when the account chose none.
+var DefaultMethodTypes = []string{"CARD", "SEPA_DEBIT", "ACH_DEBIT", "BANK_TRANSFER"}
+
+func checkMethodTypes(errs *usererr.List, in []string, field string) []string {
+	out := []string{}
+	for i, t := range in {
+		t = strings.ToUpper(strings.TrimSpace(t))
+		if !slices.Contains(MethodTypes, t) {
+			*errs = append(*errs, usererr.Newf(usererr.Invalid, []string{field, fmt.Sprint(i)}, "payment method type is one of %s", strings.Join(MethodTypes, ", ")))
+			continue
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// AcceptedMethodTypes are the types an invoice accepts: its own list
+// within the account's.
+func AcceptedMethodTypes(acct *ent.Account, inv *ent.Invoice) []string {
+	allowed := acct.PaymentMethodTypes
+	if len(allowed) == 0 {
+		allowed = DefaultMethodTypes
+	}
+	if len(inv.PaymentMethodTypes) == 0 {
+		return allowed
+	}
+	var out []string
+	for _, t := range inv.PaymentMethodTypes {
+		if slices.Contains(allowed, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Processors picks the processor of a mode.
+type Processors func(viewer.Mode) payments.Processor
+
+// UsePayments gives the service its payment processors and the mailing
+// settings of payment emails.
+func (s *Service) UsePayments(procs Processors, m Mailing) {
+	s.procs, s.mailing = procs, m
+}
+
+// PayInput is a payment attempt on an invoice.
+type PayInput struct {
+	InvoiceID string
+	// PaymentMethodID is one of the customer's methods; empty charges the
+	// customer's default, unless Card is given.
+	PaymentMethodID string
+	// Card pays once with a card that is not saved (hosted page).
+	Card *payments.CardInput
+	// Amount in minor units; nil pays the next installment of a plan, or
+	// everything that remains.
+	Amount *int64
+	// IdempotencyKey makes retries safe: a second attempt with the same
+	// key returns the first payment.
+	IdempotencyKey string
+	Source         payment.Source
+}
+
+// Pay charges a payment method for an invoice. The payment row is written
+// and the amount reserved before the processor is called; the outcome is
+// applied after. A decline is not an error: the payment comes back FAILED,
+// recorded on the invoice, and the customer is emailed.
+func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Payment, error) {
+	if in.IdempotencyKey == "" {
+		return nil, nil, usererr.New(usererr.IdempotencyKeyRequired, "payments need an Idempotency-Key header, so that a retry never charges twice")
+	}
+	if prev, err := s.db.Payment.Query().Where(payment.IdempotencyKey(in.IdempotencyKey)).Only(ctx); err == nil {
+		if prev.InvoiceID != in.InvoiceID {
+			return nil, nil, usererr.New(usererr.Invalid, "this Idempotency-Key was used for another invoice's payment", "id")
+		}
+		inv, err := s.Get(ctx, prev.InvoiceID)
+		return inv, prev, err
+	} else if !ent.IsNotFound(err) {
+		return nil, nil, fmt.Errorf("look up payment: %w", err)
+	}
+	if in.Amount != nil && *in.Amount <= 0 {
+		return nil, nil, usererr.New(usererr.InvalidAmount, "the amount is more than zero", "amount")
+	}
+	v, _ := viewer.FromContext(ctx)
+	proc := s.processor(v.Mode)
+	if _, refusing := proc.(payments.Refusing); refusing {
+		return nil, nil, usererr.New(usererr.ProcessorUnavailable, "no payment processor is configured for live mode; use test mode or configure a provider")
+	}
+	inv, err := s.Get(ctx, in.InvoiceID)
+	if err != nil {
+		return nil, nil, err
+	}
+	acct, err := s.db.Account.Query().Where(account.ID(v.AccountID)).Select(account.FieldPaymentMethodTypes).Only(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load account: %w", err)
+	}
+	pm, err := s.methodFor(ctx, proc, inv, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !slices.Contains(AcceptedMethodTypes(acct, inv), string(pm.Type)) {
+		return nil, nil, usererr.Newf(usererr.PaymentMethodNotAccepted, []string{"paymentMethod"}, "this invoice does not accept %s payments", strings.ToLower(string(pm.Type)))
+	}
+	if c := debitCurrency(pm.Type); c != "" && c != inv.Currency {
+		return nil, nil, usererr.Newf(usererr.CurrencyMismatch, []string{"paymentMethod"}, "%s debits are in %s; this invoice is in %s", pm.Type, c, inv.Currency)
+	}
+
+	// Reserve: the amount is checked against what remains, minus what is in
+	// flight, under the invoice's lock.
+	var p *ent.Payment
+	err = s.run(ctx, func(tx *ent.Tx) error {
+		cur, err := s.load(ctx, tx, in.InvoiceID, ActionPay)
+		if err != nil {
+			return err
+		}
+		available := AmountRemaining(cur) - cur.AmountPending
+		amount := available
+		if in.Amount != nil {
+			amount = *in.Amount
+		} else if len(cur.AmountsDue) > 0 {
+			amount = nextInstallmentAmount(cur)
+		}
+		switch {
+		case available <= 0 && cur.AmountPending > 0:
+			return usererr.New(usererr.AmountExceedsRemaining, "a payment of the whole remaining amount is already in progress", "amount")
+		case amount > available:
+			return usererr.Newf(usererr.AmountExceedsRemaining, []string{"amount"}, "the amount is more than the %s remaining", money.MajorString(available, cur.Currency))
+		case amount < money.MinimumCharge(cur.Currency) && amount != available:
+			return usererr.Newf(usererr.InvalidAmount, []string{"amount"}, "the amount is below the minimum charge of %s", money.MajorString(money.MinimumCharge(cur.Currency), cur.Currency))
+		}
+		p, err = tx.Payment.Create().
+			SetInvoiceID(cur.ID).
+			SetCustomerID(cur.CustomerID).
+			SetPaymentMethodID(pm.ID).
+			SetMethodType(payment.MethodType(pm.Type)).
+			SetAmount(amount).
+			SetCurrency(cur.Currency).
+			SetIdempotencyKey(in.IdempotencyKey).
+			SetSource(orSource(in.Source)).
+			Save(ctx)
+		if err != nil {
+			if ent.IsConstraintError(err) {
+				return usererr.New(usererr.Invalid, "a payment with this Idempotency-Key is being made", "id")
+			}
+			return fmt.Errorf("create payment: %w", err)
+		}
+		return tx.Invoice.UpdateOne(cur).AddAmountPending(amount).Exec(ctx)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := proc.Charge(ctx, payments.ChargeRequest{
+		Method:         payments.Method{Type: payments.MethodType(pm.Type), Token: pm.Token},
+		Amount:         p.Amount,
+		Currency:       p.Currency,
+		IdempotencyKey: p.ID,
+		OffSession:     in.Source == payment.SourceAutomatic,
+	})
+	if err != nil {
+		if !definitive(err) {
+			// Unknown outcome (timeout, network): the payment stays
+			// PROCESSING and the settlement job asks the processor again
+			// with the same key.
+			return s.current(ctx, p.ID, err)
+		}
+		res = payments.ChargeResult{Status: payments.StatusFailed, FailureCode: payments.CodeProcessingError, FailureMessage: err.Error()}
+	}
+	return s.applyResult(ctx, p.ID, res)
+}
+
+func orSource(s payment.Source) payment.Source {
+	if s == "" {
+		return payment.SourceAPI
+	}
+	return s
+}
+
+// definitive tells processor errors that mean "this charge can never
+// succeed as sent" from those that leave the outcome unknown.
+func definitive(err error) bool {
+	for _, e := range []error{payments.ErrInvalidToken, payments.ErrInvalidRequest, payments.ErrUnsupported, payments.ErrInvalidReference} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func debitCurrency(t paymentmethod.Type) string {
+	switch t {
+	case paymentmethod.TypeSEPADebit:
+		return "EUR"
+	case paymentmethod.TypeACHDebit:
+		return "USD"
+	}
+	return ""
+}
+
+func (s *Service) processor(m viewer.Mode) payments.Processor {
+	if s.procs == nil {
+		return payments.Refusing{}
+	}
+	return s.procs(m)
+}
+
+// methodFor resolves the payment method of an attempt: given, default, or
+// a one-off card saved detached so the payment keeps its details.
+func (s *Service) methodFor(ctx context.Context, proc payments.Processor, inv *ent.Invoice, in PayInput) (*ent.PaymentMethod, error) {
+	if in.Card != nil {
+		m, err := proc.Tokenize(ctx, *in.Card)
+		if err != nil {
+			return nil, cardError(err)
+		}
+		now := clock.Now(ctx)
+		return s.db.PaymentMethod.Create().
+			SetCustomerID(inv.CustomerID).SetType(paymentmethod.TypeCard).SetToken(m.Token).
+			SetBrand(m.Brand).SetLast4(m.Last4).SetExpMonth(m.ExpMonth).SetExpYear(m.ExpYear).
+			SetFingerprint(m.Fingerprint).SetDetachedAt(now).
+			Save(ctx)
+	}
+	id := in.PaymentMethodID
+	if id == "" {
+		cus, err := s.db.Customer.Get(ctx, inv.CustomerID)
+		if err != nil {
+			return nil, fmt.Errorf("load customer: %w", err)
+		}
+		if cus.DefaultPaymentMethodID == nil {
+			return nil, usererr.New(usererr.Required, "the customer has no default payment method; give paymentMethod", "paymentMethod")
+		}
+		id = *cus.DefaultPaymentMethodID
+	}
+	pm, err := s.db.PaymentMethod.Query().
+		Where(paymentmethod.ID(id), paymentmethod.CustomerID(inv.CustomerID), paymentmethod.DetachedAtIsNil()).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.PaymentMethodNotAccepted, "no such payment method for this invoice's customer", "paymentMethod")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load payment method: %w", err)
+	}
+	return pm, nil
+}
+
+// cardError maps a refused one-off card to the API's codes.
+func cardError(err error) error {
+	switch {
+	case errors.Is(err, payments.ErrInvalidNumber):
+		return usererr.New(usererr.InvalidCardNumber, "the card number is not valid", "card", "number")
+	case errors.Is(err, payments.ErrExpiredCard):
+		return usererr.New(usererr.ExpiredCard, "the card has expired", "card", "expYear")
+	case errors.Is(err, payments.ErrInvalidExpiry), errors.Is(err, payments.ErrInvalidCVC):
+		return usererr.New(usererr.InvalidCard, err.Error(), "card")
+	}
+	return err
+}
+
+// current returns a payment and its invoice as stored, with err logged
+// nowhere: the caller gets a PROCESSING payment to look at later.
+func (s *Service) current(ctx context.Context, id string, _ error) (*ent.Invoice, *ent.Payment, error) {
+	p, err := s.db.Payment.Get(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load payment: %w", err)
+	}
+	inv, err := s.Get(ctx, p.InvoiceID)
+	return inv, p, err
+}
+
+// Confirm completes a payment awaiting customer authentication (3-D
+// Secure), as the customer's bank would after the challenge.
+func (s *Service) Confirm(ctx context.Context, paymentID string, authenticated bool) (*ent.Invoice, *ent.Payment, error) {
+	p, err := s.db.Payment.Get(ctx, paymentID)
+	if ent.IsNotFound(err) {
+		return nil, nil, usererr.New(usererr.NotFound, "no such payment", "id")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load payment: %w", err)
+	}
+	if p.Status != payment.StatusRequiresAction {
+		return nil, nil, usererr.Newf(usererr.InvalidTransition, []string{"id"}, "the payment is %s, not awaiting authentication", strings.ToLower(string(p.Status)))
+	}
+	v, _ := viewer.FromContext(ctx)
+	res, err := s.processor(v.Mode).Confirm(ctx, p.ProcessorReference, authenticated)
+	if err != nil {
+		return nil, nil, fmt.Errorf("confirm payment: %w", err)
+	}
+	return s.applyResult(ctx, p.ID, res)
+}
+
+// applyResult records a processor outcome: the payment's status, and on
+// success the invoice's amount paid (paid in full makes it PAID); on
+// failure the invoice's history and an email to the customer. Applying
+// the same outcome twice changes nothing.
+func (s *Service) applyResult(ctx context.Context, paymentID string, res payments.ChargeResult) (*ent.Invoice, *ent.Payment, error) {
+	now := clock.Now(ctx)
+	err := s.run(ctx, func(tx *ent.Tx) error {
+		q := tx.Payment.Query().Where(payment.ID(paymentID))
+		if dbtx.Locking(s.dialect) {
+			q = q.ForUpdate()
+		}
+		p, err := q.Only(ctx)
+		if err != nil {
+			return fmt.Errorf("load payment: %w", err)
+		}
+		if p.Status != payment.StatusProcessing && p.Status != payment.StatusRequiresAction {
+			return nil // already final
+		}
+		iq := tx.Invoice.Query().Where(invoice.ID(p.InvoiceID))
+		if dbtx.Locking(s.dialect) {
+			iq = iq.ForUpdate()
+		}
+		inv, err := iq.Only(ctx)
+		if err != nil {
+			return fmt.Errorf("load invoice: %w", err)
+		}
+		pu := tx.Payment.UpdateOne(p)
+		if res.Reference != "" {
+			pu.SetProcessorReference(res.Reference)
+		}
+		label := describePayment(p, inv.Currency)
+		switch res.Status {
+		case payments.StatusSucceeded:
+			if err := pu.SetStatus(payment.StatusSucceeded).SetSucceededAt(now).ClearSettlesAt().Exec(ctx); err != nil {
+				return fmt.Errorf("record payment: %w", err)
+			}
+			paid := inv.AmountPaid + p.Amount
+			iu := tx.Invoice.UpdateOne(inv).AddAmountPending(-p.Amount).SetAmountPaid(paid)
+			to := inv.Status
+			note := label
+			if paid >= inv.AmountDue {
+				to = invoice.StatusPaid
+				iu.SetStatus(to).SetPaidAt(now)
+			} else {
+				note += "; " + money.MajorString(inv.AmountDue-paid, inv.Currency) + " remaining"
+			}
+			if err := iu.Exec(ctx); err != nil {
+				return fmt.Errorf("record payment on invoice: %w", err)
+			}
+			return record(ctx, tx, inv, "payment", inv.Status, to, note)
+		case payments.StatusFailed, payments.StatusCanceled:
+			st := payment.StatusFailed
+			if res.Status == payments.StatusCanceled {
+				st = payment.StatusCanceled
+			}
+			code := res.FailureCode
+			if res.DeclineCode != "" {
+				code += "/" + res.DeclineCode
+			}
+			if err := pu.SetStatus(st).SetFailedAt(now).ClearSettlesAt().
+				SetFailureCode(res.FailureCode).SetFailureMessage(firstNonEmpty(res.FailureMessage, res.DeclineCode)).Exec(ctx); err != nil {
+				return fmt.Errorf("record payment: %w", err)
+			}
+			if err := tx.Invoice.UpdateOne(inv).AddAmountPending(-p.Amount).Exec(ctx); err != nil {
+				return fmt.Errorf("release reserved amount: %w", err)
+			}
+			if err := record(ctx, tx, inv, "payment_failed", inv.Status, inv.Status, label+" failed: "+code); err != nil {
+				return err
+			}
+			return s.enqueuePaymentFailed(ctx, tx, inv, p, res)
+		case payments.StatusRequiresAction:
+			return pu.SetStatus(payment.StatusRequiresAction).Exec(ctx)
+		case payments.StatusProcessing:
+			if !res.SettlesAt.IsZero() {
+				pu.SetSettlesAt(res.SettlesAt)
+			}
+			return pu.Exec(ctx)
+		}
+		return fmt.Errorf("unknown payment status %q", res.Status)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.current(ctx, paymentID, nil)
+}
+
+// describePayment reads as "€20.00 by visa •••• 4242".
+func describePayment(p *ent.Payment, currency string) string {
+	return money.MajorString(p.Amount, currency) + " " + currency + " by " + strings.ToLower(strings.ReplaceAll(string(p.MethodType), "_", " "))
+}
+
+var paymentFailedWords = map[string]map[string]string{
+	"en": {"subject": "Payment failed for invoice %s from %s", "body": "Hello %s,\n\nYour payment of %s for invoice %s was declined (%s). Nothing was charged.\n\nYou can pay with another method here:\n%s\n\n%s\n"},
+	"fr": {"subject": "Échec du paiement de la facture %s de %s", "body": "Bonjour %s,\n\nVotre paiement de %s pour la facture %s a été refusé (%s). Aucun montant n'a été débité.\n\nVous pouvez payer avec un autre moyen ici :\n%s\n\n%s\n"},
+}
+
+// enqueuePaymentFailed emails the customer that a payment failed, in the
+// transaction that records the failure.
+func (s *Service) enqueuePaymentFailed(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, p *ent.Payment, res payments.ChargeResult) error {
+	buyer, seller := inv.CustomerSnapshot, inv.IssuerSnapshot
+	if buyer == nil || buyer.Email == "" || seller == nil {
+		return nil
+	}
+	lang := "en"
+	if documentLocale(buyer, seller) == "fr" || strings.HasPrefix(documentLocale(buyer, seller), "fr") {
+		lang = "fr"
+	}
+	w := paymentFailedWords[lang]
+	link := ""
+	if inv.HostedToken != nil {
+		link = strings.TrimRight(s.mailing.PublicURL, "/") + "/i/" + *inv.HostedToken
+	}
+	reason := firstNonEmpty(res.DeclineCode, res.FailureCode)
+	number := deref(inv.Number)
+	_, err := outbox.Enqueue(ctx, tx, outbox.Message{
+		Kind:      "payment_failed",
+		InvoiceID: inv.ID,
+		From:      mail.Address{Name: seller.Name, Email: s.mailing.From},
+		To:        []string{buyer.Email},
+		Subject:   fmt.Sprintf(w["subject"], number, seller.Name),
+		Text:      fmt.Sprintf(w["body"], buyer.Name, money.Format(p.Amount, p.Currency, lang), number, reason, link, seller.Name),
+	})
+	return err
+}
+
+// SettleDue resolves delayed debits whose settlement time has come, and
+// asks the processor again about payments whose outcome was lost (a
+// timeout while charging). It serves every account: run it from the
+// worker.
+func (s *Service) SettleDue(ctx context.Context, limit int) (int, error) {
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	now := clock.Now(ctx)
+	due, err := s.db.Payment.Query().
+		Where(payment.StatusEQ(payment.StatusProcessing), payment.Or(
+			payment.SettlesAtLTE(now),
+			payment.And(payment.SettlesAtIsNil(), payment.CreatedAtLT(now.Add(-time.Minute))),
+		)).
+		Order(payment.ByCreatedAt()).
+		Limit(limit).
+		All(sys)
+	if err != nil {
+		return 0, fmt.Errorf("find payments to settle: %w", err)
+	}
+	n := 0
+	for _, p := range due {
+		vctx := viewer.NewContext(ctx, viewer.Viewer{AccountID: p.AccountID, Mode: p.Mode, Actor: "worker"})
+		proc := s.processor(p.Mode)
+		var res payments.ChargeResult
+		if p.ProcessorReference != "" {
+			res, err = proc.Settle(vctx, p.ProcessorReference)
+		} else {
+			pm, perr := s.db.PaymentMethod.Get(vctx, deref(p.PaymentMethodID))
+			if perr != nil {
+				return n, fmt.Errorf("load payment method: %w", perr)
+			}
+			res, err = proc.Charge(vctx, payments.ChargeRequest{
+				Method: payments.Method{Type: payments.MethodType(pm.Type), Token: pm.Token},
+				Amount: p.Amount, Currency: p.Currency, IdempotencyKey: p.ID,
+			})
+		}
+		if err != nil {
+			if definitive(err) {
+				res = payments.ChargeResult{Status: payments.StatusFailed, FailureCode: payments.CodeProcessingError, FailureMessage: err.Error()}
+			} else {
+				continue // still unknown; try on the next run
+			}
+		}
+		if res.Status == payments.StatusProcessing {
+			continue
+		}
+		if _, _, err := s.applyResult(vctx, p.ID, res); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -1,0 +1,197 @@
+// Package paymentmethods saves customers' ways to pay: it hands raw card
+// and bank details to the processor of the caller's mode, which returns a
+// token, and stores only the token and what may be shown (brand, last
+// four digits, expiry, bank code).
+package paymentmethods
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/dbtx"
+	"github.com/remitbilling/remit/internal/payments"
+	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+// Processors picks the processor serving a mode: the simulator in test
+// mode, the configured provider (or a refusing one) in live mode.
+type Processors func(viewer.Mode) payments.Processor
+
+// Service manages payment methods.
+type Service struct {
+	db    *ent.Client
+	procs Processors
+}
+
+// New returns a Service.
+func New(db *ent.Client, procs Processors) *Service { return &Service{db: db, procs: procs} }
+
+// AttachInput is one way to pay, exactly one of Card, SEPA and ACH.
+type AttachInput struct {
+	CustomerID string
+	Card       *payments.CardInput
+	SEPA       *payments.SEPAInput
+	ACH        *payments.ACHInput
+	// SetDefault makes it the customer's default; a customer's first
+	// method becomes the default anyway.
+	SetDefault bool
+}
+
+// Attach tokenizes the details and saves the method for the customer.
+func (s *Service) Attach(ctx context.Context, in AttachInput) (*ent.PaymentMethod, error) {
+	var raw any
+	n := 0
+	if in.Card != nil {
+		raw, n = *in.Card, n+1
+	}
+	if in.SEPA != nil {
+		raw, n = *in.SEPA, n+1
+	}
+	if in.ACH != nil {
+		raw, n = *in.ACH, n+1
+	}
+	if n != 1 {
+		return nil, usererr.New(usererr.Invalid, "give exactly one of card, sepaDebit and achDebit", "card")
+	}
+	cus, err := s.db.Customer.Query().Where(customer.ID(in.CustomerID), customer.DeletedAtIsNil()).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.NotFound, "no such customer", "customer")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load customer: %w", err)
+	}
+	v, _ := viewer.FromContext(ctx)
+	m, err := s.procs(v.Mode).Tokenize(ctx, raw)
+	if err != nil {
+		return nil, UserError(err)
+	}
+	now := clock.Now(ctx)
+	var out *ent.PaymentMethod
+	err = dbtx.Run(ctx, s.db, func(tx *ent.Tx) error {
+		c := tx.PaymentMethod.Create().
+			SetCustomerID(cus.ID).
+			SetType(paymentmethod.Type(m.Type)).
+			SetToken(m.Token).
+			SetBrand(m.Brand).SetLast4(m.Last4).
+			SetExpMonth(m.ExpMonth).SetExpYear(m.ExpYear).
+			SetFingerprint(m.Fingerprint).
+			SetBankCode(m.BankCode).SetCountry(m.Country)
+		if m.Type.Delayed() {
+			// Saving a debit method is the customer accepting its mandate.
+			holder := ""
+			if in.SEPA != nil {
+				holder = in.SEPA.AccountHolder
+			} else if in.ACH != nil {
+				holder = in.ACH.AccountHolder
+			}
+			c.SetAccountHolder(holder).SetMandateReference(m.MandateReference).SetMandateAcceptedAt(now)
+		}
+		pm, err := c.Save(ctx)
+		if err != nil {
+			return fmt.Errorf("save payment method: %w", err)
+		}
+		if in.SetDefault || cus.DefaultPaymentMethodID == nil {
+			if err := tx.Customer.UpdateOneID(cus.ID).SetDefaultPaymentMethodID(pm.ID).Exec(ctx); err != nil {
+				return fmt.Errorf("set default payment method: %w", err)
+			}
+		}
+		out = pm
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Unwrap(), nil
+}
+
+// Detach removes a method from its customer. The row stays, marked, for
+// the payments that used it; a default method stops being the default.
+func (s *Service) Detach(ctx context.Context, id string) (*ent.PaymentMethod, error) {
+	var out *ent.PaymentMethod
+	err := dbtx.Run(ctx, s.db, func(tx *ent.Tx) error {
+		pm, err := tx.PaymentMethod.Query().Where(paymentmethod.ID(id), paymentmethod.DetachedAtIsNil()).Only(ctx)
+		if ent.IsNotFound(err) {
+			return usererr.New(usererr.NotFound, "no such payment method", "id")
+		}
+		if err != nil {
+			return fmt.Errorf("load payment method: %w", err)
+		}
+		out, err = tx.PaymentMethod.UpdateOne(pm).SetDetachedAt(clock.Now(ctx)).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("detach payment method: %w", err)
+		}
+		_, err = tx.Customer.Update().
+			Where(customer.ID(pm.CustomerID), customer.DefaultPaymentMethodID(pm.ID)).
+			ClearDefaultPaymentMethodID().
+			Save(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Unwrap(), nil
+}
+
+// SetDefault makes a customer's attached method its default.
+func (s *Service) SetDefault(ctx context.Context, customerID, id string) (*ent.Customer, error) {
+	pm, err := s.db.PaymentMethod.Query().
+		Where(paymentmethod.ID(id), paymentmethod.CustomerID(customerID), paymentmethod.DetachedAtIsNil()).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.NotFound, "no such payment method for this customer", "paymentMethod")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load payment method: %w", err)
+	}
+	c, err := s.db.Customer.UpdateOneID(customerID).Where(customer.DeletedAtIsNil()).SetDefaultPaymentMethodID(pm.ID).Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.NotFound, "no such customer", "customer")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("set default payment method: %w", err)
+	}
+	return c, nil
+}
+
+// List returns a customer's attached methods, newest first.
+func (s *Service) List(ctx context.Context, customerID string) ([]*ent.PaymentMethod, error) {
+	return s.db.PaymentMethod.Query().
+		Where(paymentmethod.CustomerID(customerID), paymentmethod.DetachedAtIsNil()).
+		Order(ent.Desc(paymentmethod.FieldCreatedAt), ent.Desc(paymentmethod.FieldID)).
+		All(ctx)
+}
+
+// UserError turns a processor's refusal of the details into the API's
+// error codes; other errors pass through.
+func UserError(err error) error {
+	field := "card"
+	var ie *payments.InputError
+	if errors.As(err, &ie) && ie.Field != "" {
+		field = ie.Field
+	}
+	switch {
+	case errors.Is(err, payments.ErrInvalidNumber):
+		return usererr.New(usererr.InvalidCardNumber, "the card number is not valid", "card", "number")
+	case errors.Is(err, payments.ErrExpiredCard):
+		return usererr.New(usererr.ExpiredCard, "the card has expired", "card", "expYear")
+	case errors.Is(err, payments.ErrInvalidExpiry), errors.Is(err, payments.ErrInvalidCVC):
+		return usererr.New(usererr.InvalidCard, err.Error(), "card", field)
+	case errors.Is(err, payments.ErrInvalidIBAN):
+		return usererr.New(usererr.InvalidBankAccount, err.Error(), "sepaDebit", "iban")
+	case errors.Is(err, payments.ErrInvalidRouting), errors.Is(err, payments.ErrInvalidAccount):
+		return usererr.New(usererr.InvalidBankAccount, err.Error(), "achDebit", field)
+	case errors.Is(err, payments.ErrMissingHolder):
+		return usererr.New(usererr.Required, err.Error(), field, "accountHolder")
+	case errors.Is(err, payments.ErrLiveModeUnavailable):
+		return usererr.New(usererr.ProcessorUnavailable, err.Error())
+	case errors.Is(err, payments.ErrUnsupported):
+		return usererr.New(usererr.Invalid, err.Error(), field)
+	}
+	return err
+}

@@ -1,0 +1,56 @@
+// Package secrets gives the server its long-lived keys. Each is created
+// once, at random, and stored in the database, so every process serving
+// one database signs and hashes with the same keys and restarts keep them.
+package secrets
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+
+	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/privacy"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/serversecret"
+	"github.com/remitbilling/remit/internal/clock"
+)
+
+// Root is the name of the root secret every other key derives from.
+const Root = "root"
+
+// Load returns the named secret, creating it on first use. Concurrent
+// first uses agree: the insert ignores conflicts and everyone reads back
+// the stored value.
+func Load(ctx context.Context, db *ent.Client, name string) ([]byte, error) {
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	err := db.ServerSecret.Create().
+		SetID(name).SetValue(fresh).SetCreatedAt(clock.Now(ctx)).
+		OnConflict(sql.ConflictColumns(serversecret.FieldID)).DoNothing().
+		Exec(ctx)
+	// DoNothing reports "no rows" on some drivers when the row existed.
+	if err != nil && !ent.IsNotFound(err) && !isNoRows(err) {
+		return nil, fmt.Errorf("secrets: store %s: %w", name, err)
+	}
+	s, err := db.ServerSecret.Get(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: load %s: %w", name, err)
+	}
+	return s.Value, nil
+}
+
+func isNoRows(err error) bool { return err != nil && err.Error() == "sql: no rows in result set" }
+
+// Derive returns a 32-byte key for purpose from root, so that one stored
+// secret yields independent keys (HMAC-SHA256 as a KDF).
+func Derive(root []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, root)
+	m.Write([]byte("remit key derivation\x00" + purpose))
+	return m.Sum(nil)
+}
