@@ -181,6 +181,11 @@ type gqlRequest struct {
 // error on transport failures, non-200 statuses and top-level errors, so
 // worker goroutines can report it (they must not call tb.Fatal).
 func (e *apiEnv) do(ctx context.Context, query string, vars map[string]any, out any) error {
+	return e.doKeyed(ctx, "", query, vars, out)
+}
+
+// doKeyed is do with an Idempotency-Key header when key is not empty.
+func (e *apiEnv) doKeyed(ctx context.Context, key, query string, vars map[string]any, out any) error {
 	body, err := json.Marshal(gqlRequest{Query: query, Variables: vars})
 	if err != nil {
 		return err
@@ -191,6 +196,9 @@ func (e *apiEnv) do(ctx context.Context, query string, vars map[string]any, out 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+e.key)
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	res, err := e.http.Do(req)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/paymentmethod"
@@ -67,6 +68,12 @@ func AcceptedMethodTypes(acct *ent.Account, inv *ent.Invoice) []string {
 	return out
 }
 
+// payFields are the invoice columns a payment reads and writes.
+var payFields = []string{
+	invoice.FieldStatus, invoice.FieldCustomerID, invoice.FieldCurrency, invoice.FieldAmountDue,
+	invoice.FieldAmountPaid, invoice.FieldAmountPending, invoice.FieldAmountsDue,
+}
+
 // Processors picks the processor of a mode.
 type Processors func(viewer.Mode) payments.Processor
 
@@ -118,9 +125,14 @@ func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Paym
 	if _, refusing := proc.(payments.Refusing); refusing {
 		return nil, nil, usererr.New(usererr.ProcessorUnavailable, "no payment processor is configured for live mode; use test mode or configure a provider")
 	}
-	inv, err := s.Get(ctx, in.InvoiceID)
+	inv, err := s.db.Invoice.Query().Where(invoice.ID(in.InvoiceID)).
+		Select(invoice.FieldCustomerID, invoice.FieldCurrency, invoice.FieldPaymentMethodTypes).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil, usererr.New(usererr.NotFound, "no such invoice", "id")
+	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("load invoice: %w", err)
 	}
 	acct, err := s.db.Account.Query().Where(account.ID(v.AccountID)).Select(account.FieldPaymentMethodTypes).Only(ctx)
 	if err != nil {
@@ -141,7 +153,7 @@ func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Paym
 	// flight, under the invoice's lock.
 	var p *ent.Payment
 	err = s.run(ctx, func(tx *ent.Tx) error {
-		cur, err := s.load(ctx, tx, in.InvoiceID, ActionPay)
+		cur, err := s.loadFields(ctx, tx, in.InvoiceID, ActionPay, payFields...)
 		if err != nil {
 			return err
 		}
@@ -150,7 +162,7 @@ func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Paym
 		if in.Amount != nil {
 			amount = *in.Amount
 		} else if len(cur.AmountsDue) > 0 {
-			amount = nextInstallmentAmount(cur)
+			amount = NextInstallmentAmount(cur)
 		}
 		switch {
 		case available <= 0 && cur.AmountPending > 0:
@@ -252,7 +264,7 @@ func (s *Service) methodFor(ctx context.Context, proc payments.Processor, inv *e
 	}
 	id := in.PaymentMethodID
 	if id == "" {
-		cus, err := s.db.Customer.Get(ctx, inv.CustomerID)
+		cus, err := s.db.Customer.Query().Where(customer.ID(inv.CustomerID)).Select(customer.FieldDefaultPaymentMethodID).Only(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("load customer: %w", err)
 		}
@@ -337,6 +349,8 @@ func (s *Service) applyResult(ctx context.Context, paymentID string, res payment
 			return nil // already final
 		}
 		iq := tx.Invoice.Query().Where(invoice.ID(p.InvoiceID))
+		iq.Select(append(payFields,
+			invoice.FieldNumber, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldHostedToken)...)
 		if dbtx.Locking(s.dialect) {
 			iq = iq.ForUpdate()
 		}

@@ -146,9 +146,9 @@ func Installments(inv *ent.Invoice, now time.Time) []Installment {
 	return out
 }
 
-// nextInstallmentAmount is what the next unpaid installment still needs,
+// NextInstallmentAmount is what the next unpaid installment still needs,
 // after what is paid and in flight.
-func nextInstallmentAmount(inv *ent.Invoice) int64 {
+func NextInstallmentAmount(inv *ent.Invoice) int64 {
 	covered := inv.AmountPaid + inv.AmountPending
 	for _, it := range inv.AmountsDue {
 		if covered >= it.Amount {

@@ -148,6 +148,11 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)
 	mux.HandleFunc("GET /i/{token}/pdf", s.hostedPDF)
+	// The payment forms post from the page itself: cross-site posts are
+	// refused (Sec-Fetch-Site / Origin checks).
+	csrf := http.NewCrossOriginProtection()
+	mux.Handle("POST /i/{token}/pay", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedPay))))
+	mux.Handle("POST /i/{token}/confirm", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedConfirm))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))

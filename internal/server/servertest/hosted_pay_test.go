@@ -1,0 +1,124 @@
+package servertest_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/remitbilling/remit/internal/apitest"
+)
+
+var payKeyRE = regexp.MustCompile(`name="key" value="([^"]+)"`)
+
+// TestHostedPagePayment pays through the hosted invoice page's card form,
+// as a customer's browser does: a declined card shows why and leaves the
+// invoice open, 3-D Secure asks for confirmation, a good card pays; a
+// cross-site post is refused; the schedule and bank details show.
+func TestHostedPagePayment(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	e.Mutate("accountPaymentSettingsUpdate", `mutation { accountPaymentSettingsUpdate(input: {bankTransferInstructions: "IBAN FR76 3000 6000 0112 3456 7890 189 — BIC AGRIFRPP"}) { account { id } userErrors { code } } }`, nil)
+	cus := apitest.Str(t, e.Mutate("customerCreate", `mutation { customerCreate(input: {customer: {name: "Jenny Rosen", email: "jenny@example.com", preferredLocales: ["en"]}}) { customer { id } warnings { code } userErrors { code } } }`, nil), "customer", "id")
+	id := apitest.Str(t, e.Mutate("invoiceCreate", `mutation($c: ID!) { invoiceCreate(input: {customer: $c, currency: "EUR", lines: [{description: "Setup", unitAmount: "3000"}],
+		amountsDue: [{amount: "1000", daysUntilDue: 1, description: "Deposit"}, {amount: "2000", daysUntilDue: 30, description: "Balance"}]}) { invoice { id } userErrors { field code } } }`, map[string]any{"c": cus}), "invoice", "id")
+	link := apitest.Str(t, e.Mutate("invoiceFinalize", `mutation($id: ID!) { invoiceFinalize(input: {id: $id}) { invoice { hostedInvoiceUrl } userErrors { code } } }`, map[string]any{"id": id}), "invoice", "hostedInvoiceUrl")
+
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := func(path string) string {
+		t.Helper()
+		res, err := http.Get(e.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, res.StatusCode)
+		}
+		return string(b)
+	}
+	post := func(path string, form url.Values, site string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, e.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", site)
+		res, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	pay := func(card string) string {
+		t.Helper()
+		body := page(link)
+		m := payKeyRE.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no payment form on the page")
+		}
+		res := post(link+"/pay", url.Values{"key": {m[1]}, "number": {card}, "expiry": {"12/34"}, "cvc": {"123"}}, "same-origin")
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("pay: %d", res.StatusCode)
+		}
+		return res.Header.Get("Location")
+	}
+	status := func() (string, string) {
+		d := e.Query(`query($id: ID!) { invoice(id: $id) { status standing amountPaid { amount } } }`, map[string]any{"id": id})
+		return apitest.Str(t, d, "invoice", "status"), apitest.Str(t, d, "invoice", "amountPaid", "amount")
+	}
+
+	first := page(link)
+	for _, want := range []string{"Payment schedule", "Deposit", "Balance", "IBAN FR76 3000", "Pay €1,000.00"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("hosted page lacks %q", want)
+		}
+	}
+	// A cross-site form post (another site submitting to this one) is refused.
+	m := payKeyRE.FindStringSubmatch(first)
+	if res := post(link+"/pay", url.Values{"key": {m[1]}, "number": {"4242424242424242"}, "expiry": {"12/34"}, "cvc": {"123"}}, "cross-site"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site post: %d, want 403", res.StatusCode)
+	}
+	if st, paid := status(); st != "OPEN" || paid != "0.00" {
+		t.Fatalf("after a refused post: %s, paid %s", st, paid)
+	}
+
+	if body := page(pay("4242424242424241")); !strings.Contains(body, "The card number is not valid") {
+		t.Errorf("invalid card number not explained")
+	}
+	if body := page(pay("4000000000000002")); !strings.Contains(body, "declined (card_declined)") {
+		t.Errorf("decline not shown")
+	}
+	if st, paid := status(); st != "OPEN" || paid != "0.00" {
+		t.Fatalf("after a decline: %s, paid %s", st, paid)
+	}
+
+	// 3-D Secure: the page asks to confirm; confirming pays the deposit.
+	loc := pay("4000002500003155")
+	body := page(loc)
+	pid := regexp.MustCompile(`name="payment" value="([^"]+)"`).FindStringSubmatch(body)
+	if pid == nil {
+		t.Fatalf("no confirmation form after a 3-D Secure card")
+	}
+	if res := post(link+"/confirm", url.Values{"payment": {pid[1]}, "outcome": {"approve"}}, "same-origin"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %d", res.StatusCode)
+	}
+	if _, paid := status(); paid != "1000.00" {
+		t.Fatalf("after the deposit: paid %s", paid)
+	}
+	d := e.Query(`query($id: ID!) { invoice(id: $id) { standing } }`, map[string]any{"id": id})
+	if s := apitest.Str(t, d, "invoice", "standing"); s != "PARTIALLY_PAID" {
+		t.Errorf("standing %s, want PARTIALLY_PAID", s)
+	}
+	if body := page(pay("4242424242424242")); !strings.Contains(body, "your payment of €2,000.00 was received") {
+		t.Errorf("success not shown")
+	}
+	if st, paid := status(); st != "PAID" || paid != "3000.00" {
+		t.Fatalf("after the balance: %s, paid %s", st, paid)
+	}
+	if strings.Contains(page(link), `action="`+link+`/pay"`) {
+		t.Errorf("a paid invoice still offers the card form")
+	}
+}
