@@ -62,9 +62,10 @@
 //
 // The engine (boxesandglue v0.2.38) is not goroutine-safe and never frees
 // its node slabs; engine.go serializes renders process-wide and releases
-// the slabs after each document (see there). PDF rendering therefore uses
-// one core per process: about 50 one-page invoices per second and 190 ms
-// for 250 lines on the development machine (BenchmarkRenderOnePage,
-// BenchmarkRender250Lines). A finalized invoice never changes, so render
+// the slabs after each document (see there); enginecache.go keeps parsed
+// fonts and hyphenation patterns across documents. PDF rendering
+// therefore uses one core per process: about 55 one-page invoices per
+// second and 230 ms for 250 lines on a shared 2-core test machine
+// (BenchmarkRenderOnePage, BenchmarkRender250Lines). A finalized invoice never changes, so render
 // it once and store the bytes rather than on every download.
 package document

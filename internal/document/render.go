@@ -15,7 +15,6 @@ import (
 
 	bagme "github.com/boxesandglue/bagme/document"
 	pdfdoc "github.com/boxesandglue/boxesandglue/backend/document"
-	"github.com/boxesandglue/boxesandglue/frontend"
 	"github.com/boxesandglue/csshtml"
 )
 
@@ -168,7 +167,7 @@ func (r *Renderer) layout(v *view, body string, total int, created time.Time) (_
 		}
 	}()
 	buf := new(bytes.Buffer)
-	fe, err := frontend.NewForWriter(buf)
+	fe, err := newFrontend(buf)
 	if err != nil {
 		return nil, fmt.Errorf("document: %w", err)
 	}
@@ -185,6 +184,9 @@ func (r *Renderer) layout(v *view, body string, total int, created time.Time) (_
 	d, err := bagme.NewWithFrontend(fe, csshtml.NewCSSParserWithDefaults())
 	if err != nil {
 		return nil, fmt.Errorf("document: %w", err)
+	}
+	if err := attachFaces(fe); err != nil {
+		return nil, fmt.Errorf("document: fonts: %w", err)
 	}
 	d.SetGenerateOutline(false)
 	d.Title = v.title
