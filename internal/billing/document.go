@@ -3,14 +3,18 @@ package billing
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
+	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/document"
+	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -142,7 +146,12 @@ func documentFrom(ctx context.Context, db *ent.Client, id string) (*ent.Invoice,
 	for _, t := range inv.Taxes {
 		doc.Taxes = append(doc.Taxes, document.TaxLine{Label: t.DisplayName, Percentage: t.Percentage, Taxable: t.TaxableAmount, Amount: t.Amount})
 	}
-	if inv.DaysUntilDue != nil && *inv.DaysUntilDue > 0 {
+	if slices.Contains(AcceptedMethodTypes(acct, inv), "BANK_TRANSFER") {
+		doc.PaymentInstructions = acct.BankTransferInstructions
+	}
+	if len(inv.AmountsDue) > 0 {
+		doc.PaymentTerms = scheduleText(inv, doc.Locale, clock.Now(ctx))
+	} else if inv.DaysUntilDue != nil && *inv.DaysUntilDue > 0 {
 		if strings.HasPrefix(doc.Locale, "fr") {
 			doc.PaymentTerms = fmt.Sprintf("Paiement à %d jours", *inv.DaysUntilDue)
 		} else {
@@ -150,6 +159,39 @@ func documentFrom(ctx context.Context, db *ent.Client, id string) (*ent.Invoice,
 		}
 	}
 	return inv, doc, nil
+}
+
+// scheduleText prints a payment plan as payment terms: each installment,
+// its due date and what is paid of it.
+func scheduleText(inv *ent.Invoice, locale string, now time.Time) string {
+	fr := strings.HasPrefix(locale, "fr")
+	lang, layout := "en", "Jan 2, 2006"
+	head, paid, part, late := "Payment schedule:", "paid", "partly paid", "overdue"
+	if fr {
+		lang, layout = "fr", "02/01/2006"
+		head, paid, part, late = "Échéancier :", "réglée", "réglée en partie", "en retard"
+	}
+	lines := []string{head}
+	for i, it := range Installments(inv, now) {
+		d := it.Description
+		if d == "" {
+			d = fmt.Sprintf("%d", i+1)
+		}
+		l := "– " + d + " : " + money.Format(it.Amount, inv.Currency, lang)
+		if it.DueDate != nil {
+			l += " — " + it.DueDate.Format(layout)
+		}
+		switch it.Status {
+		case InstallmentPaid:
+			l += " (" + paid + ")"
+		case InstallmentPartiallyPaid:
+			l += " (" + part + " : " + money.Format(it.AmountPaid, inv.Currency, lang) + ")"
+		case InstallmentOverdue:
+			l += " (" + late + ")"
+		}
+		lines = append(lines, l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // termsOf is the payment terms and page size an invoice of cus prints

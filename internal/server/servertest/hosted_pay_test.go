@@ -121,4 +121,13 @@ func TestHostedPagePayment(t *testing.T) {
 	if strings.Contains(page(link), `action="`+link+`/pay"`) {
 		t.Errorf("a paid invoice still offers the card form")
 	}
+	// The PDF prints the schedule with what was paid, and how to pay by
+	// bank transfer.
+	_, _, pdf := getPDF(t, e, link+"/pdf", "")
+	text := pdfText(t, pdf)
+	for _, want := range []string{"Payment schedule:", "Deposit", "Balance", "(paid)", "IBAN FR76 3000"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF lacks %q", want)
+		}
+	}
 }
