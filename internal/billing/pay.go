@@ -209,7 +209,7 @@ func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Paym
 		}
 		res = payments.ChargeResult{Status: payments.StatusFailed, FailureCode: payments.CodeProcessingError, FailureMessage: err.Error()}
 	}
-	return s.applyResult(ctx, p.ID, res)
+	return s.applyResult(ctx, p, res)
 }
 
 func orSource(s payment.Source) payment.Source {
@@ -327,27 +327,19 @@ func (s *Service) Confirm(ctx context.Context, paymentID string, authenticated b
 	if err != nil {
 		return nil, nil, fmt.Errorf("confirm payment: %w", err)
 	}
-	return s.applyResult(ctx, p.ID, res)
+	return s.applyResult(ctx, p, res)
 }
 
-// applyResult records a processor outcome: the payment's status, and on
-// success the invoice's amount paid (paid in full makes it PAID); on
-// failure the invoice's history and an email to the customer. Applying
-// the same outcome twice changes nothing.
-func (s *Service) applyResult(ctx context.Context, paymentID string, res payments.ChargeResult) (*ent.Invoice, *ent.Payment, error) {
+// applyResult records a processor outcome on p as Pay, Confirm or the
+// settlement job last read it: the payment's status, and on success the
+// invoice's amount paid (paid in full makes it PAID); on failure the
+// invoice's history and an email to the customer. The payment changes only
+// while it is still in flight (a conditional update, atomic on both
+// databases), so applying an outcome twice changes nothing.
+func (s *Service) applyResult(ctx context.Context, p *ent.Payment, res payments.ChargeResult) (*ent.Invoice, *ent.Payment, error) {
 	now := clock.Now(ctx)
+	out := *p
 	err := s.run(ctx, func(tx *ent.Tx) error {
-		q := tx.Payment.Query().Where(payment.ID(paymentID))
-		if dbtx.Locking(s.dialect) {
-			q = q.ForUpdate()
-		}
-		p, err := q.Only(ctx)
-		if err != nil {
-			return fmt.Errorf("load payment: %w", err)
-		}
-		if p.Status != payment.StatusProcessing && p.Status != payment.StatusRequiresAction {
-			return nil // already final
-		}
 		iq := tx.Invoice.Query().Where(invoice.ID(p.InvoiceID))
 		iq.Select(append(payFields,
 			invoice.FieldNumber, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldHostedToken)...)
@@ -358,42 +350,56 @@ func (s *Service) applyResult(ctx context.Context, paymentID string, res payment
 		if err != nil {
 			return fmt.Errorf("load invoice: %w", err)
 		}
-		pu := tx.Payment.UpdateOne(p)
+		pu := tx.Payment.Update().Where(payment.ID(p.ID), payment.StatusIn(payment.StatusProcessing, payment.StatusRequiresAction))
 		if res.Reference != "" {
 			pu.SetProcessorReference(res.Reference)
+			out.ProcessorReference = res.Reference
 		}
-		label := describePayment(p, inv.Currency)
+		final := false
 		switch res.Status {
 		case payments.StatusSucceeded:
-			if err := pu.SetStatus(payment.StatusSucceeded).SetSucceededAt(now).ClearSettlesAt().Exec(ctx); err != nil {
-				return fmt.Errorf("record payment: %w", err)
-			}
-			paid := inv.AmountPaid + p.Amount
-			iu := tx.Invoice.UpdateOne(inv).AddAmountPending(-p.Amount).SetAmountPaid(paid)
-			to := inv.Status
-			note := label
-			if paid >= inv.AmountDue {
-				to = invoice.StatusPaid
-				iu.SetStatus(to).SetPaidAt(now)
-			} else {
-				note += "; " + money.MajorString(inv.AmountDue-paid, inv.Currency) + " remaining"
-			}
-			if err := iu.Exec(ctx); err != nil {
-				return fmt.Errorf("record payment on invoice: %w", err)
-			}
-			return record(ctx, tx, inv, "payment", inv.Status, to, note)
+			pu.SetStatus(payment.StatusSucceeded).SetSucceededAt(now).ClearSettlesAt()
+			out.Status, out.SucceededAt, out.SettlesAt, final = payment.StatusSucceeded, &now, nil, true
 		case payments.StatusFailed, payments.StatusCanceled:
 			st := payment.StatusFailed
 			if res.Status == payments.StatusCanceled {
 				st = payment.StatusCanceled
 			}
+			msg := firstNonEmpty(res.FailureMessage, res.DeclineCode)
+			pu.SetStatus(st).SetFailedAt(now).ClearSettlesAt().SetFailureCode(res.FailureCode).SetFailureMessage(msg)
+			out.Status, out.FailedAt, out.SettlesAt, out.FailureCode, out.FailureMessage, final = st, &now, nil, res.FailureCode, msg, true
+		case payments.StatusRequiresAction:
+			pu.SetStatus(payment.StatusRequiresAction)
+			out.Status = payment.StatusRequiresAction
+		case payments.StatusProcessing:
+			if !res.SettlesAt.IsZero() {
+				pu.SetSettlesAt(res.SettlesAt)
+				out.SettlesAt = &res.SettlesAt
+			}
+		default:
+			return fmt.Errorf("unknown payment status %q", res.Status)
+		}
+		n, err := pu.Save(ctx)
+		if err != nil {
+			return fmt.Errorf("record payment: %w", err)
+		}
+		if n == 0 {
+			// Final already (another worker or a retry got here first).
+			cur, err := tx.Payment.Get(ctx, p.ID)
+			if err != nil {
+				return fmt.Errorf("load payment: %w", err)
+			}
+			out = *cur
+			return nil
+		}
+		if !final {
+			return nil
+		}
+		label := describePayment(p, inv.Currency)
+		if res.Status != payments.StatusSucceeded {
 			code := res.FailureCode
 			if res.DeclineCode != "" {
 				code += "/" + res.DeclineCode
-			}
-			if err := pu.SetStatus(st).SetFailedAt(now).ClearSettlesAt().
-				SetFailureCode(res.FailureCode).SetFailureMessage(firstNonEmpty(res.FailureMessage, res.DeclineCode)).Exec(ctx); err != nil {
-				return fmt.Errorf("record payment: %w", err)
 			}
 			if err := tx.Invoice.UpdateOne(inv).AddAmountPending(-p.Amount).Exec(ctx); err != nil {
 				return fmt.Errorf("release reserved amount: %w", err)
@@ -402,20 +408,29 @@ func (s *Service) applyResult(ctx context.Context, paymentID string, res payment
 				return err
 			}
 			return s.enqueuePaymentFailed(ctx, tx, inv, p, res)
-		case payments.StatusRequiresAction:
-			return pu.SetStatus(payment.StatusRequiresAction).Exec(ctx)
-		case payments.StatusProcessing:
-			if !res.SettlesAt.IsZero() {
-				pu.SetSettlesAt(res.SettlesAt)
-			}
-			return pu.Exec(ctx)
 		}
-		return fmt.Errorf("unknown payment status %q", res.Status)
+		paid := inv.AmountPaid + p.Amount
+		iu := tx.Invoice.UpdateOne(inv).AddAmountPending(-p.Amount).SetAmountPaid(paid)
+		to, note := inv.Status, label
+		if paid >= inv.AmountDue {
+			to = invoice.StatusPaid
+			iu.SetStatus(to).SetPaidAt(now)
+		} else {
+			note += "; " + money.MajorString(inv.AmountDue-paid, inv.Currency) + " remaining"
+		}
+		if err := iu.Exec(ctx); err != nil {
+			return fmt.Errorf("record payment on invoice: %w", err)
+		}
+		return record(ctx, tx, inv, "payment", inv.Status, to, note)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.current(ctx, paymentID, nil)
+	inv, err := s.Get(ctx, p.InvoiceID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return inv, &out, nil
 }
 
 // describePayment reads as "€20.00 by visa •••• 4242".
@@ -457,6 +472,10 @@ func (s *Service) enqueuePaymentFailed(ctx context.Context, tx *ent.Tx, inv *ent
 	return err
 }
 
+// RequiresActionTimeout is how long a payment may wait for the customer's
+// authentication before it is canceled and its amount released.
+const RequiresActionTimeout = time.Hour
+
 // SettleDue resolves delayed debits whose settlement time has come, and
 // asks the processor again about payments whose outcome was lost (a
 // timeout while charging). It serves every account: run it from the
@@ -475,7 +494,26 @@ func (s *Service) SettleDue(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("find payments to settle: %w", err)
 	}
+	// A payment left awaiting authentication holds its amount; after an
+	// hour without an answer it is canceled so the invoice can be paid.
+	stale, err := s.db.Payment.Query().
+		Where(payment.StatusEQ(payment.StatusRequiresAction), payment.CreatedAtLT(now.Add(-RequiresActionTimeout))).
+		Order(payment.ByCreatedAt()).
+		Limit(limit).
+		All(sys)
+	if err != nil {
+		return 0, fmt.Errorf("find payments awaiting authentication: %w", err)
+	}
 	n := 0
+	for _, p := range stale {
+		vctx := viewer.NewContext(ctx, viewer.Viewer{AccountID: p.AccountID, Mode: p.Mode, Actor: "worker"})
+		res := payments.ChargeResult{Status: payments.StatusCanceled, FailureCode: "authentication_timeout",
+			FailureMessage: "the customer did not complete authentication in time"}
+		if _, _, err := s.applyResult(vctx, p, res); err != nil {
+			return n, err
+		}
+		n++
+	}
 	for _, p := range due {
 		vctx := viewer.NewContext(ctx, viewer.Viewer{AccountID: p.AccountID, Mode: p.Mode, Actor: "worker"})
 		proc := s.processor(p.Mode)
@@ -502,7 +540,7 @@ func (s *Service) SettleDue(ctx context.Context, limit int) (int, error) {
 		if res.Status == payments.StatusProcessing {
 			continue
 		}
-		if _, _, err := s.applyResult(vctx, p.ID, res); err != nil {
+		if _, _, err := s.applyResult(vctx, p, res); err != nil {
 			return n, err
 		}
 		n++

@@ -145,12 +145,26 @@ func (r *recorder) Write(b []byte) (int, error) {
 // Middleware applies Store to requests carrying the header. body returns
 // the request body already read by an outer middleware; fail writes an
 // error response.
-func Middleware(s *Store, body func(*http.Request) []byte, fail func(w http.ResponseWriter, r *http.Request, status int, code, msg string)) func(http.Handler) http.Handler {
+//
+// selfKeyed reports requests whose operation is idempotent on its own,
+// keyed by the same header (a payment stores its key on the payment row,
+// which a retry finds): those get the key in their context but no stored
+// response, saving two write transactions on the hottest money path. Nil
+// treats every request the generic way.
+func Middleware(s *Store, body func(*http.Request) []byte, fail func(w http.ResponseWriter, r *http.Request, status int, code, msg string), selfKeyed func(*http.Request) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			key := r.Header.Get(Header)
 			if key == "" {
 				next.ServeHTTP(w, r)
+				return
+			}
+			if selfKeyed != nil && selfKeyed(r) {
+				if !validKey(key) {
+					fail(w, r, http.StatusBadRequest, "IDEMPOTENCY_KEY_INVALID", ErrKeyInvalid.Error())
+					return
+				}
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyCtx{}, key)))
 				return
 			}
 			replay, id, err := s.Begin(r.Context(), key, body(r))

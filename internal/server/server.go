@@ -4,8 +4,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +21,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/graph"
@@ -133,7 +136,7 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 	}
 	api := newGraphQL(resolver, logger)
 	var merchant http.Handler = api
-	merchant = idempotency.Middleware(s.idem, requestBody, writeError)(merchant)
+	merchant = idempotency.Middleware(s.idem, requestBody, writeError, selfKeyed)(merchant)
 	merchant = authenticate(s.Accounts, logger, merchant)
 	merchant = limitBody(MaxBodyBytes, merchant)
 	merchant = requireJSON(merchant)
@@ -231,4 +234,36 @@ func (s *Server) sweep(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// selfKeyedFields are mutations idempotent by themselves on the
+// Idempotency-Key (see idempotency.Middleware).
+var selfKeyedFields = map[string]bool{"invoicePay": true}
+
+// selfKeyed reports a request made of one mutation of selfKeyedFields.
+func selfKeyed(r *http.Request) bool {
+	body := requestBody(r)
+	if !bytes.Contains(body, []byte("invoicePay")) {
+		return false
+	}
+	var req struct {
+		Query         string `json:"query"`
+		OperationName string `json:"operationName"`
+	}
+	if json.Unmarshal(body, &req) != nil {
+		return false
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: req.Query})
+	if err != nil {
+		return false
+	}
+	op := doc.Operations.ForName(req.OperationName)
+	if op == nil && req.OperationName == "" && len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	if op == nil || op.Operation != ast.Mutation || len(op.SelectionSet) != 1 {
+		return false
+	}
+	f, ok := op.SelectionSet[0].(*ast.Field)
+	return ok && selfKeyedFields[f.Name]
 }
