@@ -21,6 +21,7 @@ import (
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -253,7 +254,7 @@ func (s *Service) methodFor(ctx context.Context, proc payments.Processor, inv *e
 	if in.Card != nil {
 		m, err := proc.Tokenize(ctx, *in.Card)
 		if err != nil {
-			return nil, cardError(err)
+			return nil, paymentmethods.UserError(err)
 		}
 		now := clock.Now(ctx)
 		return s.db.PaymentMethod.Create().
@@ -285,18 +286,6 @@ func (s *Service) methodFor(ctx context.Context, proc payments.Processor, inv *e
 	return pm, nil
 }
 
-// cardError maps a refused one-off card to the API's codes.
-func cardError(err error) error {
-	switch {
-	case errors.Is(err, payments.ErrInvalidNumber):
-		return usererr.New(usererr.InvalidCardNumber, "the card number is not valid", "card", "number")
-	case errors.Is(err, payments.ErrExpiredCard):
-		return usererr.New(usererr.ExpiredCard, "the card has expired", "card", "expYear")
-	case errors.Is(err, payments.ErrInvalidExpiry), errors.Is(err, payments.ErrInvalidCVC):
-		return usererr.New(usererr.InvalidCard, err.Error(), "card")
-	}
-	return err
-}
 
 // current returns a payment and its invoice as stored, with err logged
 // nowhere: the caller gets a PROCESSING payment to look at later.

@@ -263,17 +263,28 @@ func (s *Server) hostedPayment(ctx context.Context, r *http.Request, inv *ent.In
 	return nil
 }
 
+// hostedTarget resolves the token of a hosted-page form post, answering
+// the request itself when it does not open a page.
+func (s *Server) hostedTarget(w http.ResponseWriter, r *http.Request, token string) (*ent.Invoice, context.Context, bool) {
+	inv, ctx, err := s.billing.Hosted(r.Context(), token)
+	if errors.Is(err, billing.ErrHostedNotFound) {
+		notFoundPage(w)
+		return nil, nil, false
+	}
+	if err != nil {
+		s.Logger.ErrorContext(r.Context(), "hosted page", "request_id", RequestID(r.Context()), "error", err)
+		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
+		return nil, nil, false
+	}
+	return inv, ctx, true
+}
+
 // hostedPay takes the card form of the hosted page: the same payment as
 // invoicePay, by the customer, then back to the page with the outcome.
 func (s *Server) hostedPay(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	inv, ctx, err := s.billing.Hosted(r.Context(), token)
-	if errors.Is(err, billing.ErrHostedNotFound) {
-		notFoundPage(w)
-		return
-	}
-	if err != nil {
-		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
+	inv, ctx, ok := s.hostedTarget(w, r, token)
+	if !ok {
 		return
 	}
 	month, year, _ := strings.Cut(strings.ReplaceAll(r.PostFormValue("expiry"), " ", ""), "/")
@@ -303,13 +314,8 @@ func (s *Server) hostedPay(w http.ResponseWriter, r *http.Request) {
 // hostedConfirm answers the simulated 3-D Secure challenge.
 func (s *Server) hostedConfirm(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	inv, ctx, err := s.billing.Hosted(r.Context(), token)
-	if errors.Is(err, billing.ErrHostedNotFound) {
-		notFoundPage(w)
-		return
-	}
-	if err != nil {
-		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
+	inv, ctx, ok := s.hostedTarget(w, r, token)
+	if !ok {
 		return
 	}
 	id := r.PostFormValue("payment")

@@ -5,11 +5,20 @@
 package servertest_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+
+	"entgo.io/ent/privacy"
+
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/mail"
+	"github.com/remitbilling/remit/internal/mail/mailtest"
+	"github.com/remitbilling/remit/internal/worker"
 
 	"github.com/remitbilling/remit/internal/apitest"
 	"github.com/remitbilling/remit/internal/store/storetest"
@@ -140,4 +149,25 @@ func canon(t testing.TB, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// mailWorker runs the email delivery job against srv; each call of the
+// returned tick delivers what is due on the test clock.
+func mailWorker(t *testing.T, e *apitest.Env, srv *mailtest.Server, opts ...mail.Option) func() int {
+	t.Helper()
+	sender, err := mail.NewSMTP(srv.URL(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sender.Close() })
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sched := worker.New(worker.Options{Logger: quiet}, worker.NewEmailDelivery(e.Store.Client, e.Store.Dialect, sender, worker.EmailOptions{Logger: quiet}))
+	return func() int {
+		t.Helper()
+		n, err := sched.Tick(clock.WithContext(privacy.DecisionContext(context.Background(), privacy.Allow), e.Clock))
+		if err != nil {
+			t.Fatalf("tick: %v", err)
+		}
+		return n
+	}
 }

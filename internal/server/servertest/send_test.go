@@ -1,22 +1,16 @@
 package servertest_test
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"entgo.io/ent/privacy"
-
 	"github.com/remitbilling/remit/internal/apitest"
-	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/mail/mailtest"
 	"github.com/remitbilling/remit/internal/viewer"
-	"github.com/remitbilling/remit/internal/worker"
 )
 
 // TestInvoiceSend emails an invoice through the outbox to a real SMTP
@@ -27,22 +21,7 @@ func TestInvoiceSend(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t, "sqlite3")
 	srv := mailtest.Start(t, mailtest.Options{STARTTLS: true})
-	sender, err := mail.NewSMTP(srv.URL(), mail.WithTLSConfig(srv.TLSConfig()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sender.Close() })
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sched := worker.New(worker.Options{Logger: quiet}, worker.NewEmailDelivery(e.Store.Client, e.Store.Dialect, sender, worker.EmailOptions{Logger: quiet}))
-	tick := func() int {
-		t.Helper()
-		ctx := clock.WithContext(privacy.DecisionContext(context.Background(), privacy.Allow), e.Clock)
-		n, err := sched.Tick(ctx)
-		if err != nil {
-			t.Fatalf("tick: %v", err)
-		}
-		return n
-	}
+	tick := mailWorker(t, e, srv, mail.WithTLSConfig(srv.TLSConfig()))
 
 	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {name: "Acme", legalName: "Acme SAS", email: "billing@acme.fr", address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"}}) { account { id } userErrors { code } } }`, nil)
 	cus := apitest.Str(t, e.Mutate("customerCreate", `mutation { customerCreate(input: {customer: {name: "Jenny Rosen", email: "jenny@example.com", preferredLocales: ["fr"]}}) { customer { id } warnings { code } userErrors { code } } }`, nil), "customer", "id")

@@ -2,24 +2,17 @@ package servertest_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
-	"entgo.io/ent/privacy"
-
 	"github.com/remitbilling/remit/internal/apitest"
-	"github.com/remitbilling/remit/internal/clock"
-	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/mail/mailtest"
-	"github.com/remitbilling/remit/internal/worker"
 )
 
 func pngOf(t *testing.T, w, h int) []byte {
@@ -191,21 +184,7 @@ func TestFinalizeAndSend(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t, "sqlite3")
 	srv := mailtest.Start(t, mailtest.Options{})
-	sender, err := mail.NewSMTP(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sender.Close() })
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sched := worker.New(worker.Options{Logger: quiet}, worker.NewEmailDelivery(e.Store.Client, e.Store.Dialect, sender, worker.EmailOptions{Logger: quiet}))
-	tick := func() int {
-		t.Helper()
-		n, err := sched.Tick(clock.WithContext(privacy.DecisionContext(context.Background(), privacy.Allow), e.Clock))
-		if err != nil {
-			t.Fatalf("tick: %v", err)
-		}
-		return n
-	}
+	tick := mailWorker(t, e, srv)
 	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {name: "Acme", legalName: "Acme SAS", country: "FR", autoSend: true,
 		address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"}}) { account { id } userErrors { code } } }`, nil)
 	withEmail := apitest.Str(t, e.Mutate("customerCreate", `mutation { customerCreate(input: {customer: {name: "Jenny Rosen", email: "jenny@example.com", preferredLocales: ["en"]}}) { customer { id } warnings { code } userErrors { code } } }`, nil), "customer", "id")
