@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/remitbilling/remit/internal/clock"
+
+	"github.com/remitbilling/remit/internal/validate"
 )
 
 // Default settlement delays for simulated bank debits. Real SEPA debits
@@ -215,7 +217,7 @@ func (s *Simulator) tokenizeCard(ctx context.Context, in CardInput) (Method, err
 	if !ok || len(d) < 12 || len(d) > 19 {
 		return Method{}, inputErr("number", ErrInvalidNumber, "must be 12 to 19 digits")
 	}
-	if !luhn(d) {
+	if !validate.Luhn(d) {
 		return Method{}, inputErr("number", ErrInvalidNumber, "fails the Luhn check")
 	}
 	br := brand(d)

@@ -2,6 +2,8 @@ package payments
 
 import (
 	"strings"
+
+	"github.com/remitbilling/remit/internal/validate"
 )
 
 // digitsOnly strips the spaces and dashes people type into forms and
@@ -29,24 +31,7 @@ func Luhn(number string) bool {
 	if !ok {
 		return false
 	}
-	return luhn(d)
-}
-
-func luhn(d string) bool {
-	sum := 0
-	double := false
-	for i := len(d) - 1; i >= 0; i-- {
-		n := int(d[i] - '0')
-		if double {
-			n *= 2
-			if n > 9 {
-				n -= 9
-			}
-		}
-		sum += n
-		double = !double
-	}
-	return sum%10 == 0
+	return validate.Luhn(d)
 }
 
 // Brand names the card network from the number's prefix, using Stripe's

@@ -116,7 +116,7 @@ func sirenProblem(s string) string {
 	if s == "000000000" {
 		return "SIREN 000000000 is a placeholder, not a real SIREN"
 	}
-	if !luhn(s) {
+	if !Luhn(s) {
 		return "SIREN " + s + " has a wrong check digit"
 	}
 	return ""
@@ -143,7 +143,7 @@ func siretProblem(s string) string {
 		}
 		return ""
 	}
-	if !luhn(s) {
+	if !Luhn(s) {
 		return "SIRET " + s + " has a wrong check digit"
 	}
 	return ""
@@ -252,7 +252,7 @@ func frVATProblem(national string) string {
 	key, siren := national[:2], national[2:]
 	// Monaco businesses get FR VAT numbers (Monaco is in the French VAT
 	// area) built on a "000" pseudo-SIREN that is not Luhn-valid.
-	if !strings.HasPrefix(siren, "000") && !luhn(siren) {
+	if !strings.HasPrefix(siren, "000") && !Luhn(siren) {
 		return "FR VAT numbers are FR + 2-character key + 9-digit SIREN; SIREN " + siren + " has a wrong check digit"
 	}
 	// Alphanumeric keys are issued by the tax office without a published
@@ -355,8 +355,9 @@ func isDigits(s string, n int) bool {
 	return true
 }
 
-// luhn reports whether the all-digit string s has a valid Luhn check digit.
-func luhn(s string) bool {
+// Luhn reports whether the all-digit string s has a valid Luhn (mod 10)
+// check digit: SIREN, SIRET and card numbers use it.
+func Luhn(s string) bool {
 	sum := 0
 	double := false
 	for i := len(s) - 1; i >= 0; i-- {

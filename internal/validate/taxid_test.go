@@ -310,7 +310,7 @@ func TestChecksumHelpers(t *testing.T) {
 		{"79927398710", false},
 	}
 	for _, tt := range luhnTests {
-		if got := luhn(tt.in); got != tt.want {
+		if got := Luhn(tt.in); got != tt.want {
 			t.Errorf("luhn(%s) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
