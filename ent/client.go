@@ -27,6 +27,10 @@ import (
 	"github.com/remitbilling/remit/ent/invoicetransition"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/ent/portalconfig"
+	"github.com/remitbilling/remit/ent/portallink"
+	"github.com/remitbilling/remit/ent/portallogincode"
+	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/sequence"
@@ -65,6 +69,14 @@ type Client struct {
 	Payment *PaymentClient
 	// PaymentMethod is the client for interacting with the PaymentMethod builders.
 	PaymentMethod *PaymentMethodClient
+	// PortalConfig is the client for interacting with the PortalConfig builders.
+	PortalConfig *PortalConfigClient
+	// PortalLink is the client for interacting with the PortalLink builders.
+	PortalLink *PortalLinkClient
+	// PortalLoginCode is the client for interacting with the PortalLoginCode builders.
+	PortalLoginCode *PortalLoginCodeClient
+	// PortalSession is the client for interacting with the PortalSession builders.
+	PortalSession *PortalSessionClient
 	// Price is the client for interacting with the Price builders.
 	Price *PriceClient
 	// Product is the client for interacting with the Product builders.
@@ -98,6 +110,10 @@ func (c *Client) init() {
 	c.InvoiceTransition = NewInvoiceTransitionClient(c.config)
 	c.Payment = NewPaymentClient(c.config)
 	c.PaymentMethod = NewPaymentMethodClient(c.config)
+	c.PortalConfig = NewPortalConfigClient(c.config)
+	c.PortalLink = NewPortalLinkClient(c.config)
+	c.PortalLoginCode = NewPortalLoginCodeClient(c.config)
+	c.PortalSession = NewPortalSessionClient(c.config)
 	c.Price = NewPriceClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.Sequence = NewSequenceClient(c.config)
@@ -207,6 +223,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		InvoiceTransition:  NewInvoiceTransitionClient(cfg),
 		Payment:            NewPaymentClient(cfg),
 		PaymentMethod:      NewPaymentMethodClient(cfg),
+		PortalConfig:       NewPortalConfigClient(cfg),
+		PortalLink:         NewPortalLinkClient(cfg),
+		PortalLoginCode:    NewPortalLoginCodeClient(cfg),
+		PortalSession:      NewPortalSessionClient(cfg),
 		Price:              NewPriceClient(cfg),
 		Product:            NewProductClient(cfg),
 		Sequence:           NewSequenceClient(cfg),
@@ -243,6 +263,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		InvoiceTransition:  NewInvoiceTransitionClient(cfg),
 		Payment:            NewPaymentClient(cfg),
 		PaymentMethod:      NewPaymentMethodClient(cfg),
+		PortalConfig:       NewPortalConfigClient(cfg),
+		PortalLink:         NewPortalLinkClient(cfg),
+		PortalLoginCode:    NewPortalLoginCodeClient(cfg),
+		PortalSession:      NewPortalSessionClient(cfg),
 		Price:              NewPriceClient(cfg),
 		Product:            NewProductClient(cfg),
 		Sequence:           NewSequenceClient(cfg),
@@ -279,8 +303,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
 		c.EmailMessage, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
-		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.Price, c.Product,
-		c.Sequence, c.ServerSecret, c.TaxRate,
+		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig, c.PortalLink,
+		c.PortalLoginCode, c.PortalSession, c.Price, c.Product, c.Sequence,
+		c.ServerSecret, c.TaxRate,
 	} {
 		n.Use(hooks...)
 	}
@@ -292,8 +317,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
 		c.EmailMessage, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
-		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.Price, c.Product,
-		c.Sequence, c.ServerSecret, c.TaxRate,
+		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig, c.PortalLink,
+		c.PortalLoginCode, c.PortalSession, c.Price, c.Product, c.Sequence,
+		c.ServerSecret, c.TaxRate,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -326,6 +352,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Payment.mutate(ctx, m)
 	case *PaymentMethodMutation:
 		return c.PaymentMethod.mutate(ctx, m)
+	case *PortalConfigMutation:
+		return c.PortalConfig.mutate(ctx, m)
+	case *PortalLinkMutation:
+		return c.PortalLink.mutate(ctx, m)
+	case *PortalLoginCodeMutation:
+		return c.PortalLoginCode.mutate(ctx, m)
+	case *PortalSessionMutation:
+		return c.PortalSession.mutate(ctx, m)
 	case *PriceMutation:
 		return c.Price.mutate(ctx, m)
 	case *ProductMutation:
@@ -2397,6 +2431,606 @@ func (c *PaymentMethodClient) mutate(ctx context.Context, m *PaymentMethodMutati
 	}
 }
 
+// PortalConfigClient is a client for the PortalConfig schema.
+type PortalConfigClient struct {
+	config
+}
+
+// NewPortalConfigClient returns a client for the PortalConfig from the given config.
+func NewPortalConfigClient(c config) *PortalConfigClient {
+	return &PortalConfigClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `portalconfig.Hooks(f(g(h())))`.
+func (c *PortalConfigClient) Use(hooks ...Hook) {
+	c.hooks.PortalConfig = append(c.hooks.PortalConfig, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `portalconfig.Intercept(f(g(h())))`.
+func (c *PortalConfigClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PortalConfig = append(c.inters.PortalConfig, interceptors...)
+}
+
+// Create returns a builder for creating a PortalConfig entity.
+func (c *PortalConfigClient) Create() *PortalConfigCreate {
+	mutation := newPortalConfigMutation(c.config, OpCreate)
+	return &PortalConfigCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PortalConfig entities.
+func (c *PortalConfigClient) CreateBulk(builders ...*PortalConfigCreate) *PortalConfigCreateBulk {
+	return &PortalConfigCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PortalConfigClient) MapCreateBulk(slice any, setFunc func(*PortalConfigCreate, int)) *PortalConfigCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PortalConfigCreateBulk{err: fmt.Errorf("calling to PortalConfigClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PortalConfigCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PortalConfigCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PortalConfig.
+func (c *PortalConfigClient) Update() *PortalConfigUpdate {
+	mutation := newPortalConfigMutation(c.config, OpUpdate)
+	return &PortalConfigUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PortalConfigClient) UpdateOne(_m *PortalConfig) *PortalConfigUpdateOne {
+	mutation := newPortalConfigMutation(c.config, OpUpdateOne, withPortalConfig(_m))
+	return &PortalConfigUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PortalConfigClient) UpdateOneID(id string) *PortalConfigUpdateOne {
+	mutation := newPortalConfigMutation(c.config, OpUpdateOne, withPortalConfigID(id))
+	return &PortalConfigUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PortalConfig.
+func (c *PortalConfigClient) Delete() *PortalConfigDelete {
+	mutation := newPortalConfigMutation(c.config, OpDelete)
+	return &PortalConfigDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PortalConfigClient) DeleteOne(_m *PortalConfig) *PortalConfigDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PortalConfigClient) DeleteOneID(id string) *PortalConfigDeleteOne {
+	builder := c.Delete().Where(portalconfig.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PortalConfigDeleteOne{builder}
+}
+
+// Query returns a query builder for PortalConfig.
+func (c *PortalConfigClient) Query() *PortalConfigQuery {
+	return &PortalConfigQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePortalConfig},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PortalConfig entity by its id.
+func (c *PortalConfigClient) Get(ctx context.Context, id string) (*PortalConfig, error) {
+	return c.Query().Where(portalconfig.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PortalConfigClient) GetX(ctx context.Context, id string) *PortalConfig {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a PortalConfig.
+func (c *PortalConfigClient) QueryAccount(_m *PortalConfig) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(portalconfig.Table, portalconfig.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, portalconfig.AccountTable, portalconfig.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PortalConfigClient) Hooks() []Hook {
+	hooks := c.hooks.PortalConfig
+	return append(hooks[:len(hooks):len(hooks)], portalconfig.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PortalConfigClient) Interceptors() []Interceptor {
+	return c.inters.PortalConfig
+}
+
+func (c *PortalConfigClient) mutate(ctx context.Context, m *PortalConfigMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PortalConfigCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PortalConfigUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PortalConfigUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PortalConfigDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PortalConfig mutation op: %q", m.Op())
+	}
+}
+
+// PortalLinkClient is a client for the PortalLink schema.
+type PortalLinkClient struct {
+	config
+}
+
+// NewPortalLinkClient returns a client for the PortalLink from the given config.
+func NewPortalLinkClient(c config) *PortalLinkClient {
+	return &PortalLinkClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `portallink.Hooks(f(g(h())))`.
+func (c *PortalLinkClient) Use(hooks ...Hook) {
+	c.hooks.PortalLink = append(c.hooks.PortalLink, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `portallink.Intercept(f(g(h())))`.
+func (c *PortalLinkClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PortalLink = append(c.inters.PortalLink, interceptors...)
+}
+
+// Create returns a builder for creating a PortalLink entity.
+func (c *PortalLinkClient) Create() *PortalLinkCreate {
+	mutation := newPortalLinkMutation(c.config, OpCreate)
+	return &PortalLinkCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PortalLink entities.
+func (c *PortalLinkClient) CreateBulk(builders ...*PortalLinkCreate) *PortalLinkCreateBulk {
+	return &PortalLinkCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PortalLinkClient) MapCreateBulk(slice any, setFunc func(*PortalLinkCreate, int)) *PortalLinkCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PortalLinkCreateBulk{err: fmt.Errorf("calling to PortalLinkClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PortalLinkCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PortalLinkCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PortalLink.
+func (c *PortalLinkClient) Update() *PortalLinkUpdate {
+	mutation := newPortalLinkMutation(c.config, OpUpdate)
+	return &PortalLinkUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PortalLinkClient) UpdateOne(_m *PortalLink) *PortalLinkUpdateOne {
+	mutation := newPortalLinkMutation(c.config, OpUpdateOne, withPortalLink(_m))
+	return &PortalLinkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PortalLinkClient) UpdateOneID(id string) *PortalLinkUpdateOne {
+	mutation := newPortalLinkMutation(c.config, OpUpdateOne, withPortalLinkID(id))
+	return &PortalLinkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PortalLink.
+func (c *PortalLinkClient) Delete() *PortalLinkDelete {
+	mutation := newPortalLinkMutation(c.config, OpDelete)
+	return &PortalLinkDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PortalLinkClient) DeleteOne(_m *PortalLink) *PortalLinkDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PortalLinkClient) DeleteOneID(id string) *PortalLinkDeleteOne {
+	builder := c.Delete().Where(portallink.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PortalLinkDeleteOne{builder}
+}
+
+// Query returns a query builder for PortalLink.
+func (c *PortalLinkClient) Query() *PortalLinkQuery {
+	return &PortalLinkQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePortalLink},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PortalLink entity by its id.
+func (c *PortalLinkClient) Get(ctx context.Context, id string) (*PortalLink, error) {
+	return c.Query().Where(portallink.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PortalLinkClient) GetX(ctx context.Context, id string) *PortalLink {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a PortalLink.
+func (c *PortalLinkClient) QueryAccount(_m *PortalLink) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(portallink.Table, portallink.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, portallink.AccountTable, portallink.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PortalLinkClient) Hooks() []Hook {
+	hooks := c.hooks.PortalLink
+	return append(hooks[:len(hooks):len(hooks)], portallink.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PortalLinkClient) Interceptors() []Interceptor {
+	return c.inters.PortalLink
+}
+
+func (c *PortalLinkClient) mutate(ctx context.Context, m *PortalLinkMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PortalLinkCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PortalLinkUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PortalLinkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PortalLinkDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PortalLink mutation op: %q", m.Op())
+	}
+}
+
+// PortalLoginCodeClient is a client for the PortalLoginCode schema.
+type PortalLoginCodeClient struct {
+	config
+}
+
+// NewPortalLoginCodeClient returns a client for the PortalLoginCode from the given config.
+func NewPortalLoginCodeClient(c config) *PortalLoginCodeClient {
+	return &PortalLoginCodeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `portallogincode.Hooks(f(g(h())))`.
+func (c *PortalLoginCodeClient) Use(hooks ...Hook) {
+	c.hooks.PortalLoginCode = append(c.hooks.PortalLoginCode, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `portallogincode.Intercept(f(g(h())))`.
+func (c *PortalLoginCodeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PortalLoginCode = append(c.inters.PortalLoginCode, interceptors...)
+}
+
+// Create returns a builder for creating a PortalLoginCode entity.
+func (c *PortalLoginCodeClient) Create() *PortalLoginCodeCreate {
+	mutation := newPortalLoginCodeMutation(c.config, OpCreate)
+	return &PortalLoginCodeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PortalLoginCode entities.
+func (c *PortalLoginCodeClient) CreateBulk(builders ...*PortalLoginCodeCreate) *PortalLoginCodeCreateBulk {
+	return &PortalLoginCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PortalLoginCodeClient) MapCreateBulk(slice any, setFunc func(*PortalLoginCodeCreate, int)) *PortalLoginCodeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PortalLoginCodeCreateBulk{err: fmt.Errorf("calling to PortalLoginCodeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PortalLoginCodeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PortalLoginCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PortalLoginCode.
+func (c *PortalLoginCodeClient) Update() *PortalLoginCodeUpdate {
+	mutation := newPortalLoginCodeMutation(c.config, OpUpdate)
+	return &PortalLoginCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PortalLoginCodeClient) UpdateOne(_m *PortalLoginCode) *PortalLoginCodeUpdateOne {
+	mutation := newPortalLoginCodeMutation(c.config, OpUpdateOne, withPortalLoginCode(_m))
+	return &PortalLoginCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PortalLoginCodeClient) UpdateOneID(id string) *PortalLoginCodeUpdateOne {
+	mutation := newPortalLoginCodeMutation(c.config, OpUpdateOne, withPortalLoginCodeID(id))
+	return &PortalLoginCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PortalLoginCode.
+func (c *PortalLoginCodeClient) Delete() *PortalLoginCodeDelete {
+	mutation := newPortalLoginCodeMutation(c.config, OpDelete)
+	return &PortalLoginCodeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PortalLoginCodeClient) DeleteOne(_m *PortalLoginCode) *PortalLoginCodeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PortalLoginCodeClient) DeleteOneID(id string) *PortalLoginCodeDeleteOne {
+	builder := c.Delete().Where(portallogincode.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PortalLoginCodeDeleteOne{builder}
+}
+
+// Query returns a query builder for PortalLoginCode.
+func (c *PortalLoginCodeClient) Query() *PortalLoginCodeQuery {
+	return &PortalLoginCodeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePortalLoginCode},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PortalLoginCode entity by its id.
+func (c *PortalLoginCodeClient) Get(ctx context.Context, id string) (*PortalLoginCode, error) {
+	return c.Query().Where(portallogincode.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PortalLoginCodeClient) GetX(ctx context.Context, id string) *PortalLoginCode {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a PortalLoginCode.
+func (c *PortalLoginCodeClient) QueryAccount(_m *PortalLoginCode) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(portallogincode.Table, portallogincode.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, portallogincode.AccountTable, portallogincode.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PortalLoginCodeClient) Hooks() []Hook {
+	hooks := c.hooks.PortalLoginCode
+	return append(hooks[:len(hooks):len(hooks)], portallogincode.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PortalLoginCodeClient) Interceptors() []Interceptor {
+	return c.inters.PortalLoginCode
+}
+
+func (c *PortalLoginCodeClient) mutate(ctx context.Context, m *PortalLoginCodeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PortalLoginCodeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PortalLoginCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PortalLoginCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PortalLoginCodeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PortalLoginCode mutation op: %q", m.Op())
+	}
+}
+
+// PortalSessionClient is a client for the PortalSession schema.
+type PortalSessionClient struct {
+	config
+}
+
+// NewPortalSessionClient returns a client for the PortalSession from the given config.
+func NewPortalSessionClient(c config) *PortalSessionClient {
+	return &PortalSessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `portalsession.Hooks(f(g(h())))`.
+func (c *PortalSessionClient) Use(hooks ...Hook) {
+	c.hooks.PortalSession = append(c.hooks.PortalSession, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `portalsession.Intercept(f(g(h())))`.
+func (c *PortalSessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PortalSession = append(c.inters.PortalSession, interceptors...)
+}
+
+// Create returns a builder for creating a PortalSession entity.
+func (c *PortalSessionClient) Create() *PortalSessionCreate {
+	mutation := newPortalSessionMutation(c.config, OpCreate)
+	return &PortalSessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PortalSession entities.
+func (c *PortalSessionClient) CreateBulk(builders ...*PortalSessionCreate) *PortalSessionCreateBulk {
+	return &PortalSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PortalSessionClient) MapCreateBulk(slice any, setFunc func(*PortalSessionCreate, int)) *PortalSessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PortalSessionCreateBulk{err: fmt.Errorf("calling to PortalSessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PortalSessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PortalSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PortalSession.
+func (c *PortalSessionClient) Update() *PortalSessionUpdate {
+	mutation := newPortalSessionMutation(c.config, OpUpdate)
+	return &PortalSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PortalSessionClient) UpdateOne(_m *PortalSession) *PortalSessionUpdateOne {
+	mutation := newPortalSessionMutation(c.config, OpUpdateOne, withPortalSession(_m))
+	return &PortalSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PortalSessionClient) UpdateOneID(id string) *PortalSessionUpdateOne {
+	mutation := newPortalSessionMutation(c.config, OpUpdateOne, withPortalSessionID(id))
+	return &PortalSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PortalSession.
+func (c *PortalSessionClient) Delete() *PortalSessionDelete {
+	mutation := newPortalSessionMutation(c.config, OpDelete)
+	return &PortalSessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PortalSessionClient) DeleteOne(_m *PortalSession) *PortalSessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PortalSessionClient) DeleteOneID(id string) *PortalSessionDeleteOne {
+	builder := c.Delete().Where(portalsession.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PortalSessionDeleteOne{builder}
+}
+
+// Query returns a query builder for PortalSession.
+func (c *PortalSessionClient) Query() *PortalSessionQuery {
+	return &PortalSessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePortalSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PortalSession entity by its id.
+func (c *PortalSessionClient) Get(ctx context.Context, id string) (*PortalSession, error) {
+	return c.Query().Where(portalsession.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PortalSessionClient) GetX(ctx context.Context, id string) *PortalSession {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a PortalSession.
+func (c *PortalSessionClient) QueryAccount(_m *PortalSession) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(portalsession.Table, portalsession.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, portalsession.AccountTable, portalsession.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PortalSessionClient) Hooks() []Hook {
+	hooks := c.hooks.PortalSession
+	return append(hooks[:len(hooks):len(hooks)], portalsession.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PortalSessionClient) Interceptors() []Interceptor {
+	return c.inters.PortalSession
+}
+
+func (c *PortalSessionClient) mutate(ctx context.Context, m *PortalSessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PortalSessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PortalSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PortalSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PortalSessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PortalSession mutation op: %q", m.Op())
+	}
+}
+
 // PriceClient is a client for the Price schema.
 type PriceClient struct {
 	config
@@ -3200,13 +3834,14 @@ type (
 	hooks struct {
 		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage,
 		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Payment,
-		PaymentMethod, Price, Product, Sequence, ServerSecret, TaxRate []ent.Hook
+		PaymentMethod, PortalConfig, PortalLink, PortalLoginCode, PortalSession, Price,
+		Product, Sequence, ServerSecret, TaxRate []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage,
 		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Payment,
-		PaymentMethod, Price, Product, Sequence, ServerSecret,
-		TaxRate []ent.Interceptor
+		PaymentMethod, PortalConfig, PortalLink, PortalLoginCode, PortalSession, Price,
+		Product, Sequence, ServerSecret, TaxRate []ent.Interceptor
 	}
 )
 

@@ -24,6 +24,10 @@ import (
 	"github.com/remitbilling/remit/ent/invoicetransition"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/ent/portalconfig"
+	"github.com/remitbilling/remit/ent/portallink"
+	"github.com/remitbilling/remit/ent/portallogincode"
+	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/sequence"
@@ -101,6 +105,10 @@ func checkColumn(t, c string) error {
 			invoicetransition.Table:  invoicetransition.ValidColumn,
 			payment.Table:            payment.ValidColumn,
 			paymentmethod.Table:      paymentmethod.ValidColumn,
+			portalconfig.Table:       portalconfig.ValidColumn,
+			portallink.Table:         portallink.ValidColumn,
+			portallogincode.Table:    portallogincode.ValidColumn,
+			portalsession.Table:      portalsession.ValidColumn,
 			price.Table:              price.ValidColumn,
 			product.Table:            product.ValidColumn,
 			sequence.Table:           sequence.ValidColumn,

@@ -38,6 +38,14 @@ type Tx struct {
 	Payment *PaymentClient
 	// PaymentMethod is the client for interacting with the PaymentMethod builders.
 	PaymentMethod *PaymentMethodClient
+	// PortalConfig is the client for interacting with the PortalConfig builders.
+	PortalConfig *PortalConfigClient
+	// PortalLink is the client for interacting with the PortalLink builders.
+	PortalLink *PortalLinkClient
+	// PortalLoginCode is the client for interacting with the PortalLoginCode builders.
+	PortalLoginCode *PortalLoginCodeClient
+	// PortalSession is the client for interacting with the PortalSession builders.
+	PortalSession *PortalSessionClient
 	// Price is the client for interacting with the Price builders.
 	Price *PriceClient
 	// Product is the client for interacting with the Product builders.
@@ -191,6 +199,10 @@ func (tx *Tx) init() {
 	tx.InvoiceTransition = NewInvoiceTransitionClient(tx.config)
 	tx.Payment = NewPaymentClient(tx.config)
 	tx.PaymentMethod = NewPaymentMethodClient(tx.config)
+	tx.PortalConfig = NewPortalConfigClient(tx.config)
+	tx.PortalLink = NewPortalLinkClient(tx.config)
+	tx.PortalLoginCode = NewPortalLoginCodeClient(tx.config)
+	tx.PortalSession = NewPortalSessionClient(tx.config)
 	tx.Price = NewPriceClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.Sequence = NewSequenceClient(tx.config)

@@ -12,6 +12,7 @@ import (
 	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/paymentmethods"
+	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/usererr"
 )
 
@@ -23,6 +24,7 @@ type Resolver struct {
 	Catalog   *catalog.Service
 	Billing   *billing.Service
 	Methods   *paymentmethods.Service
+	Portal    *portal.Service
 	// Mailing is where invoice emails come from and link to.
 	Mailing billing.Mailing
 	// Wake nudges the background worker after an email is queued, so it

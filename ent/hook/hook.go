@@ -153,6 +153,54 @@ func (f PaymentMethodFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PaymentMethodMutation", m)
 }
 
+// The PortalConfigFunc type is an adapter to allow the use of ordinary
+// function as PortalConfig mutator.
+type PortalConfigFunc func(context.Context, *ent.PortalConfigMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PortalConfigFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PortalConfigMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PortalConfigMutation", m)
+}
+
+// The PortalLinkFunc type is an adapter to allow the use of ordinary
+// function as PortalLink mutator.
+type PortalLinkFunc func(context.Context, *ent.PortalLinkMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PortalLinkFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PortalLinkMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PortalLinkMutation", m)
+}
+
+// The PortalLoginCodeFunc type is an adapter to allow the use of ordinary
+// function as PortalLoginCode mutator.
+type PortalLoginCodeFunc func(context.Context, *ent.PortalLoginCodeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PortalLoginCodeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PortalLoginCodeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PortalLoginCodeMutation", m)
+}
+
+// The PortalSessionFunc type is an adapter to allow the use of ordinary
+// function as PortalSession mutator.
+type PortalSessionFunc func(context.Context, *ent.PortalSessionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PortalSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PortalSessionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PortalSessionMutation", m)
+}
+
 // The PriceFunc type is an adapter to allow the use of ordinary
 // function as Price mutator.
 type PriceFunc func(context.Context, *ent.PriceMutation) (ent.Value, error)

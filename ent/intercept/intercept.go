@@ -20,6 +20,10 @@ import (
 	"github.com/remitbilling/remit/ent/invoicetransition"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/ent/portalconfig"
+	"github.com/remitbilling/remit/ent/portallink"
+	"github.com/remitbilling/remit/ent/portallogincode"
+	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
@@ -408,6 +412,114 @@ func (f TraversePaymentMethod) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentMethodQuery", q)
 }
 
+// The PortalConfigFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PortalConfigFunc func(context.Context, *ent.PortalConfigQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PortalConfigFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PortalConfigQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PortalConfigQuery", q)
+}
+
+// The TraversePortalConfig type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePortalConfig func(context.Context, *ent.PortalConfigQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePortalConfig) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePortalConfig) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PortalConfigQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PortalConfigQuery", q)
+}
+
+// The PortalLinkFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PortalLinkFunc func(context.Context, *ent.PortalLinkQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PortalLinkFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PortalLinkQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PortalLinkQuery", q)
+}
+
+// The TraversePortalLink type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePortalLink func(context.Context, *ent.PortalLinkQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePortalLink) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePortalLink) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PortalLinkQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PortalLinkQuery", q)
+}
+
+// The PortalLoginCodeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PortalLoginCodeFunc func(context.Context, *ent.PortalLoginCodeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PortalLoginCodeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PortalLoginCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PortalLoginCodeQuery", q)
+}
+
+// The TraversePortalLoginCode type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePortalLoginCode func(context.Context, *ent.PortalLoginCodeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePortalLoginCode) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePortalLoginCode) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PortalLoginCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PortalLoginCodeQuery", q)
+}
+
+// The PortalSessionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PortalSessionFunc func(context.Context, *ent.PortalSessionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PortalSessionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PortalSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PortalSessionQuery", q)
+}
+
+// The TraversePortalSession type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePortalSession func(context.Context, *ent.PortalSessionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePortalSession) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePortalSession) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PortalSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PortalSessionQuery", q)
+}
+
 // The PriceFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PriceFunc func(context.Context, *ent.PriceQuery) (ent.Value, error)
 
@@ -570,6 +682,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PaymentQuery, predicate.Payment, payment.OrderOption]{typ: ent.TypePayment, tq: q}, nil
 	case *ent.PaymentMethodQuery:
 		return &query[*ent.PaymentMethodQuery, predicate.PaymentMethod, paymentmethod.OrderOption]{typ: ent.TypePaymentMethod, tq: q}, nil
+	case *ent.PortalConfigQuery:
+		return &query[*ent.PortalConfigQuery, predicate.PortalConfig, portalconfig.OrderOption]{typ: ent.TypePortalConfig, tq: q}, nil
+	case *ent.PortalLinkQuery:
+		return &query[*ent.PortalLinkQuery, predicate.PortalLink, portallink.OrderOption]{typ: ent.TypePortalLink, tq: q}, nil
+	case *ent.PortalLoginCodeQuery:
+		return &query[*ent.PortalLoginCodeQuery, predicate.PortalLoginCode, portallogincode.OrderOption]{typ: ent.TypePortalLoginCode, tq: q}, nil
+	case *ent.PortalSessionQuery:
+		return &query[*ent.PortalSessionQuery, predicate.PortalSession, portalsession.OrderOption]{typ: ent.TypePortalSession, tq: q}, nil
 	case *ent.PriceQuery:
 		return &query[*ent.PriceQuery, predicate.Price, price.OrderOption]{typ: ent.TypePrice, tq: q}, nil
 	case *ent.ProductQuery:

@@ -632,6 +632,129 @@ var (
 			},
 		},
 	}
+	// PortalConfigsColumns holds the columns for the "portal_configs" table.
+	PortalConfigsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "slug", Type: field.TypeString, Unique: true},
+		{Name: "enabled", Type: field.TypeBool, Default: false},
+		{Name: "update_billing_details", Type: field.TypeBool, Default: true},
+		{Name: "manage_payment_methods", Type: field.TypeBool, Default: true},
+		{Name: "pay_invoices", Type: field.TypeBool, Default: true},
+		{Name: "show_history", Type: field.TypeBool, Default: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// PortalConfigsTable holds the schema information for the "portal_configs" table.
+	PortalConfigsTable = &schema.Table{
+		Name:       "portal_configs",
+		Columns:    PortalConfigsColumns,
+		PrimaryKey: []*schema.Column{PortalConfigsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "portal_configs_accounts_account",
+				Columns:    []*schema.Column{PortalConfigsColumns[10]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "portalconfig_account_id_mode",
+				Unique:  true,
+				Columns: []*schema.Column{PortalConfigsColumns[10], PortalConfigsColumns[3]},
+			},
+		},
+	}
+	// PortalLinksColumns holds the columns for the "portal_links" table.
+	PortalLinksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// PortalLinksTable holds the schema information for the "portal_links" table.
+	PortalLinksTable = &schema.Table{
+		Name:       "portal_links",
+		Columns:    PortalLinksColumns,
+		PrimaryKey: []*schema.Column{PortalLinksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "portal_links_accounts_account",
+				Columns:    []*schema.Column{PortalLinksColumns[8]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// PortalLoginCodesColumns holds the columns for the "portal_login_codes" table.
+	PortalLoginCodesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "email", Type: field.TypeString},
+		{Name: "code_hash", Type: field.TypeBytes},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// PortalLoginCodesTable holds the schema information for the "portal_login_codes" table.
+	PortalLoginCodesTable = &schema.Table{
+		Name:       "portal_login_codes",
+		Columns:    PortalLoginCodesColumns,
+		PrimaryKey: []*schema.Column{PortalLoginCodesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "portal_login_codes_accounts_account",
+				Columns:    []*schema.Column{PortalLoginCodesColumns[9]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "portallogincode_account_id_mode_email",
+				Unique:  true,
+				Columns: []*schema.Column{PortalLoginCodesColumns[9], PortalLoginCodesColumns[3], PortalLoginCodesColumns[4]},
+			},
+		},
+	}
+	// PortalSessionsColumns holds the columns for the "portal_sessions" table.
+	PortalSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "email", Type: field.TypeString},
+		{Name: "authenticated_at", Type: field.TypeTime},
+		{Name: "last_seen_at", Type: field.TypeTime},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "user_agent", Type: field.TypeString, Default: ""},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// PortalSessionsTable holds the schema information for the "portal_sessions" table.
+	PortalSessionsTable = &schema.Table{
+		Name:       "portal_sessions",
+		Columns:    PortalSessionsColumns,
+		PrimaryKey: []*schema.Column{PortalSessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "portal_sessions_accounts_account",
+				Columns:    []*schema.Column{PortalSessionsColumns[10]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// PricesColumns holds the columns for the "prices" table.
 	PricesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -853,6 +976,10 @@ var (
 		InvoiceTransitionsTable,
 		PaymentsTable,
 		PaymentMethodsTable,
+		PortalConfigsTable,
+		PortalLinksTable,
+		PortalLoginCodesTable,
+		PortalSessionsTable,
 		PricesTable,
 		ProductsTable,
 		SequencesTable,
@@ -885,6 +1012,10 @@ func init() {
 	PaymentsTable.ForeignKeys[2].RefTable = PaymentMethodsTable
 	PaymentMethodsTable.ForeignKeys[0].RefTable = AccountsTable
 	PaymentMethodsTable.ForeignKeys[1].RefTable = CustomersTable
+	PortalConfigsTable.ForeignKeys[0].RefTable = AccountsTable
+	PortalLinksTable.ForeignKeys[0].RefTable = AccountsTable
+	PortalLoginCodesTable.ForeignKeys[0].RefTable = AccountsTable
+	PortalSessionsTable.ForeignKeys[0].RefTable = AccountsTable
 	PricesTable.ForeignKeys[0].RefTable = AccountsTable
 	PricesTable.ForeignKeys[1].RefTable = ProductsTable
 	ProductsTable.ForeignKeys[0].RefTable = AccountsTable

@@ -42,6 +42,18 @@ type Payment func(*sql.Selector)
 // PaymentMethod is the predicate function for paymentmethod builders.
 type PaymentMethod func(*sql.Selector)
 
+// PortalConfig is the predicate function for portalconfig builders.
+type PortalConfig func(*sql.Selector)
+
+// PortalLink is the predicate function for portallink builders.
+type PortalLink func(*sql.Selector)
+
+// PortalLoginCode is the predicate function for portallogincode builders.
+type PortalLoginCode func(*sql.Selector)
+
+// PortalSession is the predicate function for portalsession builders.
+type PortalSession func(*sql.Selector)
+
 // Price is the predicate function for price builders.
 type Price func(*sql.Selector)
 

@@ -398,6 +398,102 @@ func (f PaymentMethodMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentMethodMutation", m)
 }
 
+// The PortalConfigQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PortalConfigQueryRuleFunc func(context.Context, *ent.PortalConfigQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PortalConfigQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PortalConfigQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PortalConfigQuery", q)
+}
+
+// The PortalConfigMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PortalConfigMutationRuleFunc func(context.Context, *ent.PortalConfigMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PortalConfigMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PortalConfigMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PortalConfigMutation", m)
+}
+
+// The PortalLinkQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PortalLinkQueryRuleFunc func(context.Context, *ent.PortalLinkQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PortalLinkQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PortalLinkQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PortalLinkQuery", q)
+}
+
+// The PortalLinkMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PortalLinkMutationRuleFunc func(context.Context, *ent.PortalLinkMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PortalLinkMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PortalLinkMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PortalLinkMutation", m)
+}
+
+// The PortalLoginCodeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PortalLoginCodeQueryRuleFunc func(context.Context, *ent.PortalLoginCodeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PortalLoginCodeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PortalLoginCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PortalLoginCodeQuery", q)
+}
+
+// The PortalLoginCodeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PortalLoginCodeMutationRuleFunc func(context.Context, *ent.PortalLoginCodeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PortalLoginCodeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PortalLoginCodeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PortalLoginCodeMutation", m)
+}
+
+// The PortalSessionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PortalSessionQueryRuleFunc func(context.Context, *ent.PortalSessionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PortalSessionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PortalSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PortalSessionQuery", q)
+}
+
+// The PortalSessionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PortalSessionMutationRuleFunc func(context.Context, *ent.PortalSessionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PortalSessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PortalSessionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PortalSessionMutation", m)
+}
+
 // The PriceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PriceQueryRuleFunc func(context.Context, *ent.PriceQuery) error

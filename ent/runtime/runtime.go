@@ -17,6 +17,10 @@ import (
 	"github.com/remitbilling/remit/ent/invoicetransition"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/ent/portalconfig"
+	"github.com/remitbilling/remit/ent/portallink"
+	"github.com/remitbilling/remit/ent/portallogincode"
+	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/schema"
@@ -887,6 +891,210 @@ func init() {
 	// paymentmethod.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	paymentmethod.IDValidator = func() func(string) error {
 		validators := paymentmethodDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	portalconfigMixin := schema.PortalConfig{}.Mixin()
+	portalconfig.Policy = privacy.NewPolicies(portalconfigMixin[2], schema.PortalConfig{})
+	portalconfig.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := portalconfig.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	portalconfigMixinHooks0 := portalconfigMixin[0].Hooks()
+	portalconfigMixinHooks1 := portalconfigMixin[1].Hooks()
+
+	portalconfig.Hooks[1] = portalconfigMixinHooks0[0]
+
+	portalconfig.Hooks[2] = portalconfigMixinHooks1[0]
+	portalconfigMixinFields0 := portalconfigMixin[0].Fields()
+	_ = portalconfigMixinFields0
+	portalconfigMixinFields2 := portalconfigMixin[2].Fields()
+	_ = portalconfigMixinFields2
+	portalconfigFields := schema.PortalConfig{}.Fields()
+	_ = portalconfigFields
+	// portalconfigDescAccountID is the schema descriptor for account_id field.
+	portalconfigDescAccountID := portalconfigMixinFields2[0].Descriptor()
+	// portalconfig.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	portalconfig.AccountIDValidator = portalconfigDescAccountID.Validators[0].(func(string) error)
+	// portalconfigDescEnabled is the schema descriptor for enabled field.
+	portalconfigDescEnabled := portalconfigFields[1].Descriptor()
+	// portalconfig.DefaultEnabled holds the default value on creation for the enabled field.
+	portalconfig.DefaultEnabled = portalconfigDescEnabled.Default.(bool)
+	// portalconfigDescUpdateBillingDetails is the schema descriptor for update_billing_details field.
+	portalconfigDescUpdateBillingDetails := portalconfigFields[2].Descriptor()
+	// portalconfig.DefaultUpdateBillingDetails holds the default value on creation for the update_billing_details field.
+	portalconfig.DefaultUpdateBillingDetails = portalconfigDescUpdateBillingDetails.Default.(bool)
+	// portalconfigDescManagePaymentMethods is the schema descriptor for manage_payment_methods field.
+	portalconfigDescManagePaymentMethods := portalconfigFields[3].Descriptor()
+	// portalconfig.DefaultManagePaymentMethods holds the default value on creation for the manage_payment_methods field.
+	portalconfig.DefaultManagePaymentMethods = portalconfigDescManagePaymentMethods.Default.(bool)
+	// portalconfigDescPayInvoices is the schema descriptor for pay_invoices field.
+	portalconfigDescPayInvoices := portalconfigFields[4].Descriptor()
+	// portalconfig.DefaultPayInvoices holds the default value on creation for the pay_invoices field.
+	portalconfig.DefaultPayInvoices = portalconfigDescPayInvoices.Default.(bool)
+	// portalconfigDescShowHistory is the schema descriptor for show_history field.
+	portalconfigDescShowHistory := portalconfigFields[5].Descriptor()
+	// portalconfig.DefaultShowHistory holds the default value on creation for the show_history field.
+	portalconfig.DefaultShowHistory = portalconfigDescShowHistory.Default.(bool)
+	// portalconfigDescID is the schema descriptor for id field.
+	portalconfigDescID := portalconfigMixinFields0[0].Descriptor()
+	// portalconfig.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	portalconfig.IDValidator = func() func(string) error {
+		validators := portalconfigDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	portallinkMixin := schema.PortalLink{}.Mixin()
+	portallink.Policy = privacy.NewPolicies(portallinkMixin[2], schema.PortalLink{})
+	portallink.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := portallink.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	portallinkMixinHooks0 := portallinkMixin[0].Hooks()
+	portallinkMixinHooks1 := portallinkMixin[1].Hooks()
+
+	portallink.Hooks[1] = portallinkMixinHooks0[0]
+
+	portallink.Hooks[2] = portallinkMixinHooks1[0]
+	portallinkMixinFields0 := portallinkMixin[0].Fields()
+	_ = portallinkMixinFields0
+	portallinkMixinFields2 := portallinkMixin[2].Fields()
+	_ = portallinkMixinFields2
+	portallinkFields := schema.PortalLink{}.Fields()
+	_ = portallinkFields
+	// portallinkDescAccountID is the schema descriptor for account_id field.
+	portallinkDescAccountID := portallinkMixinFields2[0].Descriptor()
+	// portallink.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	portallink.AccountIDValidator = portallinkDescAccountID.Validators[0].(func(string) error)
+	// portallinkDescID is the schema descriptor for id field.
+	portallinkDescID := portallinkMixinFields0[0].Descriptor()
+	// portallink.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	portallink.IDValidator = func() func(string) error {
+		validators := portallinkDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	portallogincodeMixin := schema.PortalLoginCode{}.Mixin()
+	portallogincode.Policy = privacy.NewPolicies(portallogincodeMixin[2], schema.PortalLoginCode{})
+	portallogincode.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := portallogincode.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	portallogincodeMixinHooks0 := portallogincodeMixin[0].Hooks()
+	portallogincodeMixinHooks1 := portallogincodeMixin[1].Hooks()
+
+	portallogincode.Hooks[1] = portallogincodeMixinHooks0[0]
+
+	portallogincode.Hooks[2] = portallogincodeMixinHooks1[0]
+	portallogincodeMixinFields0 := portallogincodeMixin[0].Fields()
+	_ = portallogincodeMixinFields0
+	portallogincodeMixinFields2 := portallogincodeMixin[2].Fields()
+	_ = portallogincodeMixinFields2
+	portallogincodeFields := schema.PortalLoginCode{}.Fields()
+	_ = portallogincodeFields
+	// portallogincodeDescAccountID is the schema descriptor for account_id field.
+	portallogincodeDescAccountID := portallogincodeMixinFields2[0].Descriptor()
+	// portallogincode.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	portallogincode.AccountIDValidator = portallogincodeDescAccountID.Validators[0].(func(string) error)
+	// portallogincodeDescAttempts is the schema descriptor for attempts field.
+	portallogincodeDescAttempts := portallogincodeFields[3].Descriptor()
+	// portallogincode.DefaultAttempts holds the default value on creation for the attempts field.
+	portallogincode.DefaultAttempts = portallogincodeDescAttempts.Default.(int)
+	// portallogincodeDescID is the schema descriptor for id field.
+	portallogincodeDescID := portallogincodeMixinFields0[0].Descriptor()
+	// portallogincode.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	portallogincode.IDValidator = func() func(string) error {
+		validators := portallogincodeDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	portalsessionMixin := schema.PortalSession{}.Mixin()
+	portalsession.Policy = privacy.NewPolicies(portalsessionMixin[2], schema.PortalSession{})
+	portalsession.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := portalsession.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	portalsessionMixinHooks0 := portalsessionMixin[0].Hooks()
+	portalsessionMixinHooks1 := portalsessionMixin[1].Hooks()
+
+	portalsession.Hooks[1] = portalsessionMixinHooks0[0]
+
+	portalsession.Hooks[2] = portalsessionMixinHooks1[0]
+	portalsessionMixinFields0 := portalsessionMixin[0].Fields()
+	_ = portalsessionMixinFields0
+	portalsessionMixinFields2 := portalsessionMixin[2].Fields()
+	_ = portalsessionMixinFields2
+	portalsessionFields := schema.PortalSession{}.Fields()
+	_ = portalsessionFields
+	// portalsessionDescAccountID is the schema descriptor for account_id field.
+	portalsessionDescAccountID := portalsessionMixinFields2[0].Descriptor()
+	// portalsession.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	portalsession.AccountIDValidator = portalsessionDescAccountID.Validators[0].(func(string) error)
+	// portalsessionDescUserAgent is the schema descriptor for user_agent field.
+	portalsessionDescUserAgent := portalsessionFields[5].Descriptor()
+	// portalsession.DefaultUserAgent holds the default value on creation for the user_agent field.
+	portalsession.DefaultUserAgent = portalsessionDescUserAgent.Default.(string)
+	// portalsessionDescID is the schema descriptor for id field.
+	portalsessionDescID := portalsessionMixinFields0[0].Descriptor()
+	// portalsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	portalsession.IDValidator = func() func(string) error {
+		validators := portalsessionDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

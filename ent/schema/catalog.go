@@ -73,7 +73,7 @@ func (Price) Annotations() []schema.Annotation {
 type TaxRate struct{ ent.Schema }
 
 func (TaxRate) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: "txr"}, TimeMixin{}, ScopeMixin{}}
+	return []ent.Mixin{IDMixin{Prefix: "txr"}, TimeMixin{}, ScopeMixin{CustomerReads: true}}
 }
 
 func (TaxRate) Fields() []ent.Field {

@@ -15,7 +15,7 @@ import (
 type Customer struct{ ent.Schema }
 
 func (Customer) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: "cus"}, TimeMixin{}, ScopeMixin{}}
+	return []ent.Mixin{IDMixin{Prefix: "cus"}, TimeMixin{}, ScopeMixin{Customer: "id"}}
 }
 
 func (Customer) Fields() []ent.Field {
@@ -62,7 +62,7 @@ func (Customer) Annotations() []schema.Annotation {
 type BalanceTransaction struct{ ent.Schema }
 
 func (BalanceTransaction) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: "cbtxn"}, TimeMixin{}, ScopeMixin{}}
+	return []ent.Mixin{IDMixin{Prefix: "cbtxn"}, TimeMixin{}, ScopeMixin{Customer: "customer_id"}}
 }
 
 func (BalanceTransaction) Fields() []ent.Field {

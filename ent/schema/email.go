@@ -20,7 +20,7 @@ import (
 type EmailMessage struct{ ent.Schema }
 
 func (EmailMessage) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: "em"}, TimeMixin{}, ScopeMixin{}}
+	return []ent.Mixin{IDMixin{Prefix: "em"}, TimeMixin{}, ScopeMixin{CustomerCreates: true}}
 }
 
 func (EmailMessage) Fields() []ent.Field {

@@ -16,7 +16,7 @@ import (
 type Invoice struct{ ent.Schema }
 
 func (Invoice) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: "in"}, TimeMixin{}, ScopeMixin{}}
+	return []ent.Mixin{IDMixin{Prefix: "in"}, TimeMixin{}, ScopeMixin{Customer: "customer_id", HideDrafts: true}}
 }
 
 func (Invoice) Fields() []ent.Field {
@@ -106,7 +106,7 @@ func (Invoice) Annotations() []schema.Annotation {
 type InvoiceLine struct{ ent.Schema }
 
 func (InvoiceLine) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: "il"}, TimeMixin{}, ScopeMixin{}}
+	return []ent.Mixin{IDMixin{Prefix: "il"}, TimeMixin{}, ScopeMixin{CustomerVia: "invoice_id"}}
 }
 
 func (InvoiceLine) Fields() []ent.Field {
@@ -150,7 +150,7 @@ func (InvoiceLine) Indexes() []ent.Index {
 type InvoiceTransition struct{ ent.Schema }
 
 func (InvoiceTransition) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: "ivt"}, TimeMixin{}, ScopeMixin{}}
+	return []ent.Mixin{IDMixin{Prefix: "ivt"}, TimeMixin{}, ScopeMixin{CustomerCreates: true}}
 }
 
 func (InvoiceTransition) Fields() []ent.Field {

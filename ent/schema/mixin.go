@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"entgo.io/contrib/entgql"
@@ -97,7 +98,26 @@ func (TimeMixin) Hooks() []ent.Hook {
 // Its privacy policy scopes every read and write to the viewer in the
 // context, so no resolver can forget it; system work must say so explicitly
 // with privacy.DecisionContext.
-type ScopeMixin struct{ mixin.Schema }
+type ScopeMixin struct {
+	mixin.Schema
+	// Customer is the column naming the customer a row belongs to ("id"
+	// for customers themselves). A portal customer's viewer sees and
+	// changes only rows whose column is its customer. Empty: the entity is
+	// the merchant's alone, unless one of the options below says otherwise.
+	Customer string
+	// CustomerVia is, for child rows (invoice lines), the column naming
+	// their invoice: a portal customer sees the lines of its own issued
+	// invoices.
+	CustomerVia string
+	// HideDrafts hides draft invoices from portal customers.
+	HideDrafts bool
+	// CustomerReads lets portal customers read (never change) the rows
+	// (tax rates, printed on their invoices anyway).
+	CustomerReads bool
+	// CustomerCreates lets actions taken by a portal customer insert rows
+	// they can never read back (invoice history, outbox emails).
+	CustomerCreates bool
+}
 
 func (ScopeMixin) Fields() []ent.Field {
 	return []ent.Field{
@@ -130,6 +150,33 @@ type wherer interface {
 	WhereP(...func(*sql.Selector))
 }
 
+// customerRule narrows what scopeRule allowed to a portal customer's own
+// rows, as configured on the mixin.
+func (m ScopeMixin) customerRule(v viewer.Viewer, w wherer, mutation bool) error {
+	switch {
+	case m.Customer != "":
+		w.WhereP(sql.FieldEQ(m.Customer, v.CustomerID))
+		if m.HideDrafts {
+			w.WhereP(sql.FieldNEQ("status", "DRAFT"))
+		}
+	case m.CustomerVia != "" && !mutation:
+		w.WhereP(func(s *sql.Selector) {
+			t := sql.Table("invoices")
+			s.Where(sql.In(s.C(m.CustomerVia),
+				sql.Select(t.C("id")).From(t).Where(sql.And(
+					sql.EQ(t.C("customer_id"), v.CustomerID),
+					sql.EQ(t.C("account_id"), v.AccountID),
+					sql.EQ(t.C("mode"), string(v.Mode)),
+					sql.NEQ(t.C("status"), "DRAFT"),
+				))))
+		})
+	case m.CustomerReads && !mutation:
+	default:
+		return privacy.Denyf("not a customer's data")
+	}
+	return privacy.Allow
+}
+
 // scopeRule restricts a query or mutation to the viewer's account and mode.
 func scopeRule(ctx context.Context, target any) error {
 	v, ok := viewer.FromContext(ctx)
@@ -148,7 +195,19 @@ func scopeRule(ctx context.Context, target any) error {
 	return privacy.Allow
 }
 
-func (ScopeMixin) Policy() ent.Policy {
+func (m ScopeMixin) Policy() ent.Policy {
+	// scoped adds the account and mode predicate, then the customer's for
+	// a portal viewer.
+	scoped := func(ctx context.Context, target any, mutation bool) error {
+		if err := scopeRule(ctx, target); !errors.Is(err, privacy.Allow) {
+			return err
+		}
+		v, _ := viewer.FromContext(ctx)
+		if v.CustomerID == "" {
+			return privacy.Allow
+		}
+		return m.customerRule(v, target.(wherer), mutation)
+	}
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
 			queryRule(func(ctx context.Context, q ent.Query) error {
@@ -156,19 +215,41 @@ func (ScopeMixin) Policy() ent.Policy {
 				if err != nil {
 					return privacy.Denyf("cannot scope %T: %v", q, err)
 				}
-				return scopeRule(ctx, iq)
+				return scoped(ctx, iq, false)
 			}),
 			privacy.AlwaysAllowRule(),
 		},
 		Mutation: privacy.MutationPolicy{
-			privacy.OnMutationOperation(stampScope(), ent.OpCreate),
+			privacy.OnMutationOperation(privacy.MutationRuleFunc(func(ctx context.Context, mu ent.Mutation) error {
+				if err := stampScope().EvalMutation(ctx, mu); !errors.Is(err, privacy.Allow) {
+					return err
+				}
+				return m.customerCreate().EvalMutation(ctx, mu)
+			}), ent.OpCreate),
 			privacy.OnMutationOperation(
-				privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error { return scopeRule(ctx, m) }),
+				privacy.MutationRuleFunc(func(ctx context.Context, mu ent.Mutation) error { return scoped(ctx, mu, true) }),
 				ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne,
 			),
 			privacy.AlwaysDenyRule(),
 		},
 	}
+}
+
+// customerCreate lets a portal customer insert only rows of its own (or
+// write-only rows, with CustomerCreates); merchants pass.
+func (m ScopeMixin) customerCreate() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, mu ent.Mutation) error {
+		v, _ := viewer.FromContext(ctx)
+		switch {
+		case v.CustomerID == "" || m.CustomerCreates:
+			return privacy.Allow
+		case m.Customer != "" && m.Customer != "id":
+			if got, _ := mu.Field(m.Customer); got == v.CustomerID {
+				return privacy.Allow
+			}
+		}
+		return privacy.Denyf("a customer cannot create this row")
+	})
 }
 
 // stampScope fills account and mode of a new row from the viewer, and refuses

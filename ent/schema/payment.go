@@ -15,7 +15,7 @@ import (
 type PaymentMethod struct{ ent.Schema }
 
 func (PaymentMethod) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: "pm"}, TimeMixin{}, ScopeMixin{}}
+	return []ent.Mixin{IDMixin{Prefix: "pm"}, TimeMixin{}, ScopeMixin{Customer: "customer_id"}}
 }
 
 func (PaymentMethod) Fields() []ent.Field {
@@ -58,7 +58,7 @@ func (PaymentMethod) Annotations() []schema.Annotation {
 type Payment struct{ ent.Schema }
 
 func (Payment) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{Prefix: "py"}, TimeMixin{}, ScopeMixin{}}
+	return []ent.Mixin{IDMixin{Prefix: "py"}, TimeMixin{}, ScopeMixin{Customer: "customer_id"}}
 }
 
 func (Payment) Fields() []ent.Field {

@@ -57,6 +57,7 @@ type ResolverRoot interface {
 	Party() PartyResolver
 	Payment() PaymentResolver
 	PaymentMethod() PaymentMethodResolver
+	PortalSettings() PortalSettingsResolver
 	Query() QueryResolver
 }
 
@@ -423,6 +424,8 @@ type ComplexityRoot struct {
 		PaymentConfirm                  func(childComplexity int, input model.PaymentConfirmInput) int
 		PaymentMethodAttach             func(childComplexity int, input model.PaymentMethodAttachInput) int
 		PaymentMethodDetach             func(childComplexity int, input model.PaymentMethodDetachInput) int
+		PortalSessionCreate             func(childComplexity int, input model.PortalSessionCreateInput) int
+		PortalSettingsUpdate            func(childComplexity int, input model.PortalSettingsInput) int
 		PriceCreate                     func(childComplexity int, input model.PriceCreateInput) int
 		PriceUpdate                     func(childComplexity int, input model.PriceUpdateInput) int
 		ProductCreate                   func(childComplexity int, input model.ProductCreateInput) int
@@ -509,6 +512,26 @@ type ComplexityRoot struct {
 		UserErrors    func(childComplexity int) int
 	}
 
+	PortalSessionCreatePayload struct {
+		ExpiresAt  func(childComplexity int) int
+		URL        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	PortalSettings struct {
+		Enabled              func(childComplexity int) int
+		ManagePaymentMethods func(childComplexity int) int
+		PayInvoices          func(childComplexity int) int
+		ShowHistory          func(childComplexity int) int
+		URL                  func(childComplexity int) int
+		UpdateBillingDetails func(childComplexity int) int
+	}
+
+	PortalSettingsPayload struct {
+		PortalSettings func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
 	Price struct {
 		Active     func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -574,6 +597,7 @@ type ComplexityRoot struct {
 		Node                func(childComplexity int, id string) int
 		Nodes               func(childComplexity int, ids []string) int
 		Payments            func(childComplexity int, first *int, after *entgql.Cursor[string], invoice *string) int
+		PortalSettings      func(childComplexity int) int
 		Products            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
 		TaxRates            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
 	}
@@ -766,6 +790,8 @@ type MutationResolver interface {
 	InvoicePay(ctx context.Context, input model.InvoicePayInput) (*model.InvoicePayPayload, error)
 	PaymentConfirm(ctx context.Context, input model.PaymentConfirmInput) (*model.InvoicePayPayload, error)
 	AccountPaymentSettingsUpdate(ctx context.Context, input model.AccountPaymentSettingsInput) (*model.AccountUpdatePayload, error)
+	PortalSettingsUpdate(ctx context.Context, input model.PortalSettingsInput) (*model.PortalSettingsPayload, error)
+	PortalSessionCreate(ctx context.Context, input model.PortalSessionCreateInput) (*model.PortalSessionCreatePayload, error)
 }
 type PartyResolver interface {
 	TaxExempt(ctx context.Context, obj *values.Party) (*customer.TaxExempt, error)
@@ -782,6 +808,9 @@ type PaymentMethodResolver interface {
 
 	IsDefault(ctx context.Context, obj *ent.PaymentMethod) (bool, error)
 }
+type PortalSettingsResolver interface {
+	URL(ctx context.Context, obj *ent.PortalConfig) (string, error)
+}
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []string) ([]ent.Noder, error)
@@ -796,6 +825,7 @@ type QueryResolver interface {
 	Emails(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.EmailMessageConnection, error)
 	InvoicePreviewEmail(ctx context.Context, id string) (*billing.EmailPreview, error)
 	Payments(ctx context.Context, first *int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error)
+	PortalSettings(ctx context.Context) (*ent.PortalConfig, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2553,6 +2583,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PaymentMethodDetach(childComplexity, args["input"].(model.PaymentMethodDetachInput)), true
+	case "Mutation.portalSessionCreate":
+		if e.ComplexityRoot.Mutation.PortalSessionCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_portalSessionCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PortalSessionCreate(childComplexity, args["input"].(model.PortalSessionCreateInput)), true
+	case "Mutation.portalSettingsUpdate":
+		if e.ComplexityRoot.Mutation.PortalSettingsUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_portalSettingsUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PortalSettingsUpdate(childComplexity, args["input"].(model.PortalSettingsInput)), true
 	case "Mutation.priceCreate":
 		if e.ComplexityRoot.Mutation.PriceCreate == nil {
 			break
@@ -2952,6 +3004,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PaymentMethodPayload.UserErrors(childComplexity), true
 
+	case "PortalSessionCreatePayload.expiresAt":
+		if e.ComplexityRoot.PortalSessionCreatePayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSessionCreatePayload.ExpiresAt(childComplexity), true
+	case "PortalSessionCreatePayload.url":
+		if e.ComplexityRoot.PortalSessionCreatePayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSessionCreatePayload.URL(childComplexity), true
+	case "PortalSessionCreatePayload.userErrors":
+		if e.ComplexityRoot.PortalSessionCreatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSessionCreatePayload.UserErrors(childComplexity), true
+
+	case "PortalSettings.enabled":
+		if e.ComplexityRoot.PortalSettings.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSettings.Enabled(childComplexity), true
+	case "PortalSettings.managePaymentMethods":
+		if e.ComplexityRoot.PortalSettings.ManagePaymentMethods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSettings.ManagePaymentMethods(childComplexity), true
+	case "PortalSettings.payInvoices":
+		if e.ComplexityRoot.PortalSettings.PayInvoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSettings.PayInvoices(childComplexity), true
+	case "PortalSettings.showHistory":
+		if e.ComplexityRoot.PortalSettings.ShowHistory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSettings.ShowHistory(childComplexity), true
+	case "PortalSettings.url":
+		if e.ComplexityRoot.PortalSettings.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSettings.URL(childComplexity), true
+	case "PortalSettings.updateBillingDetails":
+		if e.ComplexityRoot.PortalSettings.UpdateBillingDetails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSettings.UpdateBillingDetails(childComplexity), true
+
+	case "PortalSettingsPayload.portalSettings":
+		if e.ComplexityRoot.PortalSettingsPayload.PortalSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSettingsPayload.PortalSettings(childComplexity), true
+	case "PortalSettingsPayload.userErrors":
+		if e.ComplexityRoot.PortalSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalSettingsPayload.UserErrors(childComplexity), true
+
 	case "Price.active":
 		if e.ComplexityRoot.Price.Active == nil {
 			break
@@ -3246,6 +3367,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Payments(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[string]), args["invoice"].(*string)), true
+	case "Query.portalSettings":
+		if e.ComplexityRoot.Query.PortalSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PortalSettings(childComplexity), true
 	case "Query.products":
 		if e.ComplexityRoot.Query.Products == nil {
 			break
@@ -3537,6 +3664,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputPaymentConfirmInput,
 		ec.unmarshalInputPaymentMethodAttachInput,
 		ec.unmarshalInputPaymentMethodDetachInput,
+		ec.unmarshalInputPortalSessionCreateInput,
+		ec.unmarshalInputPortalSettingsInput,
 		ec.unmarshalInputPriceCreateInput,
 		ec.unmarshalInputPriceUpdateInput,
 		ec.unmarshalInputProductCreateInput,
@@ -5806,6 +5935,83 @@ extend type Mutation {
   accountPaymentSettingsUpdate("What to do; see the input type." input: AccountPaymentSettingsInput!): AccountUpdatePayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/portal.graphql", Input: `"""
+The customer portal of this account and mode: customers sign in with a
+one-time code sent to their email and see their invoices.
+"""
+type PortalSettings {
+  "Whether customers can sign in."
+  enabled: Boolean!
+  "Customers may update their billing details (never their email)."
+  updateBillingDetails: Boolean!
+  "Customers may add, remove and choose their default payment methods."
+  managePaymentMethods: Boolean!
+  "Customers may pay their invoices."
+  payInvoices: Boolean!
+  "Customers may see their payment history."
+  showHistory: Boolean!
+  "The link to share with customers; add ?prefilled_email= to fill in the email."
+  url: String!
+}
+
+"""
+Portal settings to change; omitted fields stay as they are.
+"""
+input PortalSettingsInput {
+  "Turn the portal on or off."
+  enabled: Boolean
+  "Allow billing detail updates."
+  updateBillingDetails: Boolean
+  "Allow payment method management."
+  managePaymentMethods: Boolean
+  "Allow paying invoices."
+  payInvoices: Boolean
+  "Show the payment history."
+  showHistory: Boolean
+}
+
+"""
+Result of portalSettingsUpdate.
+"""
+type PortalSettingsPayload {
+  "The settings as they are now."
+  portalSettings: PortalSettings
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"""
+Input of portalSessionCreate.
+"""
+input PortalSessionCreateInput {
+  "The customer to sign in."
+  customer: ID!
+}
+
+"""
+Result of portalSessionCreate.
+"""
+type PortalSessionCreatePayload {
+  "A one-click login link for the customer: single use, valid 15 minutes."
+  url: String
+  "When the link stops working."
+  expiresAt: Time
+  "Why no link was made, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "The customer portal's settings and link."
+  portalSettings: PortalSettings!
+}
+
+extend type Mutation {
+  "Turn the customer portal and its features on or off."
+  portalSettingsUpdate("What to do; see the input type." input: PortalSettingsInput!): PortalSettingsPayload!
+  "Make a one-click, single-use portal login link for one customer (for a \"manage billing\" button in your app)."
+  portalSessionCreate("What to do; see the input type." input: PortalSessionCreateInput!): PortalSessionCreatePayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/root.graphql", Input: `"""
 Read the account's data. Everything is scoped to the API key's account and mode.
 """
@@ -6749,6 +6955,46 @@ func (ec *executionContext) childFields_PaymentMethodPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type PaymentMethodPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_PortalSessionCreatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_PortalSessionCreatePayload_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_PortalSessionCreatePayload_expiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PortalSessionCreatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PortalSessionCreatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PortalSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enabled":
+		return ec.fieldContext_PortalSettings_enabled(ctx, field)
+	case "updateBillingDetails":
+		return ec.fieldContext_PortalSettings_updateBillingDetails(ctx, field)
+	case "managePaymentMethods":
+		return ec.fieldContext_PortalSettings_managePaymentMethods(ctx, field)
+	case "payInvoices":
+		return ec.fieldContext_PortalSettings_payInvoices(ctx, field)
+	case "showHistory":
+		return ec.fieldContext_PortalSettings_showHistory(ctx, field)
+	case "url":
+		return ec.fieldContext_PortalSettings_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PortalSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_PortalSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "portalSettings":
+		return ec.fieldContext_PortalSettingsPayload_portalSettings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PortalSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PortalSettingsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Price(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7525,6 +7771,34 @@ func (ec *executionContext) field_Mutation_paymentMethodDetach_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.PaymentMethodDetachInput, error) {
 			return ec.unmarshalNPaymentMethodDetachInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentMethodDetachInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_portalSessionCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PortalSessionCreateInput, error) {
+			return ec.unmarshalNPortalSessionCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPortalSessionCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_portalSettingsUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PortalSettingsInput, error) {
+			return ec.unmarshalNPortalSettingsInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPortalSettingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -15565,6 +15839,94 @@ func (ec *executionContext) fieldContext_Mutation_accountPaymentSettingsUpdate(c
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_portalSettingsUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_portalSettingsUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PortalSettingsUpdate(ctx, fc.Args["input"].(model.PortalSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PortalSettingsPayload) graphql.Marshaler {
+			return ec.marshalNPortalSettingsPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPortalSettingsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_portalSettingsUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalSettingsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_portalSettingsUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_portalSessionCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_portalSessionCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PortalSessionCreate(ctx, fc.Args["input"].(model.PortalSessionCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PortalSessionCreatePayload) graphql.Marshaler {
+			return ec.marshalNPortalSessionCreatePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPortalSessionCreatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_portalSessionCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalSessionCreatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_portalSessionCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OutOfBandPayment_method(ctx context.Context, field graphql.CollectedField, obj *values.OutOfBandPayment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16906,6 +17268,286 @@ func (ec *executionContext) fieldContext_PaymentMethodPayload_userErrors(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _PortalSessionCreatePayload_url(ctx context.Context, field graphql.CollectedField, obj *model.PortalSessionCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSessionCreatePayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSessionCreatePayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalSessionCreatePayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PortalSessionCreatePayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.PortalSessionCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSessionCreatePayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSessionCreatePayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalSessionCreatePayload", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _PortalSessionCreatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PortalSessionCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSessionCreatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSessionCreatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PortalSessionCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PortalSettings_enabled(ctx context.Context, field graphql.CollectedField, obj *ent.PortalConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSettings_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSettings_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalSettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PortalSettings_updateBillingDetails(ctx context.Context, field graphql.CollectedField, obj *ent.PortalConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSettings_updateBillingDetails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdateBillingDetails, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSettings_updateBillingDetails(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalSettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PortalSettings_managePaymentMethods(ctx context.Context, field graphql.CollectedField, obj *ent.PortalConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSettings_managePaymentMethods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManagePaymentMethods, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSettings_managePaymentMethods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalSettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PortalSettings_payInvoices(ctx context.Context, field graphql.CollectedField, obj *ent.PortalConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSettings_payInvoices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PayInvoices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSettings_payInvoices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalSettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PortalSettings_showHistory(ctx context.Context, field graphql.CollectedField, obj *ent.PortalConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSettings_showHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShowHistory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSettings_showHistory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalSettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PortalSettings_url(ctx context.Context, field graphql.CollectedField, obj *ent.PortalConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSettings_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PortalSettings().URL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSettings_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalSettings", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PortalSettingsPayload_portalSettings(ctx context.Context, field graphql.CollectedField, obj *model.PortalSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSettingsPayload_portalSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalSettings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PortalConfig) graphql.Marshaler {
+			return ec.marshalOPortalSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPortalConfig(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSettingsPayload_portalSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PortalSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PortalSettingsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PortalSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalSettingsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalSettingsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PortalSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Price_id(ctx context.Context, field graphql.CollectedField, obj *ent.Price) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18234,6 +18876,38 @@ func (ec *executionContext) fieldContext_Query_payments(ctx context.Context, fie
 	if fc.Args, err = ec.field_Query_payments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_portalSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_portalSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PortalSettings(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PortalConfig) graphql.Marshaler {
+			return ec.marshalNPortalSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPortalConfig(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_portalSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalSettings(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -22261,6 +22935,94 @@ func (ec *executionContext) unmarshalInputPaymentMethodDetachInput(ctx context.C
 				return it, err
 			}
 			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPortalSessionCreateInput(ctx context.Context, obj any) (model.PortalSessionCreateInput, error) {
+	var it model.PortalSessionCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customer"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPortalSettingsInput(ctx context.Context, obj any) (model.PortalSettingsInput, error) {
+	var it model.PortalSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enabled", "updateBillingDetails", "managePaymentMethods", "payInvoices", "showHistory"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "updateBillingDetails":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updateBillingDetails"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdateBillingDetails = data
+		case "managePaymentMethods":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managePaymentMethods"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagePaymentMethods = data
+		case "payInvoices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("payInvoices"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PayInvoices = data
+		case "showHistory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("showHistory"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShowHistory = data
 		}
 	}
 	return it, nil
@@ -27441,6 +28203,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "portalSettingsUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_portalSettingsUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "portalSessionCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_portalSessionCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28203,6 +28979,193 @@ func (ec *executionContext) _PaymentMethodPayload(ctx context.Context, sel ast.S
 			}
 		case "userErrors":
 			out.Values[i] = ec._PaymentMethodPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var portalSessionCreatePayloadImplementors = []string{"PortalSessionCreatePayload"}
+
+func (ec *executionContext) _PortalSessionCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PortalSessionCreatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, portalSessionCreatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PortalSessionCreatePayload")
+		case "url":
+			out.Values[i] = ec._PortalSessionCreatePayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._PortalSessionCreatePayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PortalSessionCreatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var portalSettingsImplementors = []string{"PortalSettings"}
+
+func (ec *executionContext) _PortalSettings(ctx context.Context, sel ast.SelectionSet, obj *ent.PortalConfig) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, portalSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PortalSettings")
+		case "enabled":
+			out.Values[i] = ec._PortalSettings_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updateBillingDetails":
+			out.Values[i] = ec._PortalSettings_updateBillingDetails(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "managePaymentMethods":
+			out.Values[i] = ec._PortalSettings_managePaymentMethods(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "payInvoices":
+			out.Values[i] = ec._PortalSettings_payInvoices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "showHistory":
+			out.Values[i] = ec._PortalSettings_showHistory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PortalSettings_url(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var portalSettingsPayloadImplementors = []string{"PortalSettingsPayload"}
+
+func (ec *executionContext) _PortalSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PortalSettingsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, portalSettingsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PortalSettingsPayload")
+		case "portalSettings":
+			out.Values[i] = ec._PortalSettingsPayload_portalSettings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PortalSettingsPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -28996,6 +29959,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_payments(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "portalSettings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_portalSettings(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -30895,6 +31880,46 @@ func (ec *executionContext) marshalNPaymentStatus2githubᚗcomᚋremitbillingᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalNPortalSessionCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPortalSessionCreateInput(ctx context.Context, v any) (model.PortalSessionCreateInput, error) {
+	res, err := ec.unmarshalInputPortalSessionCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPortalSessionCreatePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPortalSessionCreatePayload(ctx context.Context, sel ast.SelectionSet, v *model.PortalSessionCreatePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PortalSessionCreatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPortalSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPortalConfig(ctx context.Context, sel ast.SelectionSet, v *ent.PortalConfig) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PortalSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPortalSettingsInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPortalSettingsInput(ctx context.Context, v any) (model.PortalSettingsInput, error) {
+	res, err := ec.unmarshalInputPortalSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPortalSettingsPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPortalSettingsPayload(ctx context.Context, sel ast.SelectionSet, v *model.PortalSettingsPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PortalSettingsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPrice2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Price) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -32017,6 +33042,13 @@ func (ec *executionContext) marshalOPaymentMethodType2ᚕstringᚄ(ctx context.C
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOPortalSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPortalConfig(ctx context.Context, sel ast.SelectionSet, v *ent.PortalConfig) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PortalSettings(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPrice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPrice(ctx context.Context, sel ast.SelectionSet, v *ent.Price) graphql.Marshaler {

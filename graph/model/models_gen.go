@@ -553,6 +553,44 @@ type PaymentMethodPayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
+// Input of portalSessionCreate.
+type PortalSessionCreateInput struct {
+	// The customer to sign in.
+	Customer string `json:"customer"`
+}
+
+// Result of portalSessionCreate.
+type PortalSessionCreatePayload struct {
+	// A one-click login link for the customer: single use, valid 15 minutes.
+	URL *string `json:"url,omitempty"`
+	// When the link stops working.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Why no link was made, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Portal settings to change; omitted fields stay as they are.
+type PortalSettingsInput struct {
+	// Turn the portal on or off.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Allow billing detail updates.
+	UpdateBillingDetails *bool `json:"updateBillingDetails,omitempty"`
+	// Allow payment method management.
+	ManagePaymentMethods *bool `json:"managePaymentMethods,omitempty"`
+	// Allow paying invoices.
+	PayInvoices *bool `json:"payInvoices,omitempty"`
+	// Show the payment history.
+	ShowHistory *bool `json:"showHistory,omitempty"`
+}
+
+// Result of portalSettingsUpdate.
+type PortalSettingsPayload struct {
+	// The settings as they are now.
+	PortalSettings *ent.PortalConfig `json:"portalSettings,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
 // Input of priceCreate. Give exactly one of unitAmount and unitAmountMinor.
 type PriceCreateInput struct {
 	// The product priced.

@@ -34,6 +34,7 @@ import (
 	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
+	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/secrets"
 	"github.com/remitbilling/remit/internal/viewer"
 )
@@ -56,6 +57,8 @@ type Server struct {
 	handler  http.Handler
 	idem     *idempotency.Store
 	billing  *billing.Service
+	// Portal is the customer portal's domain service.
+	Portal *portal.Service
 }
 
 // Option configures a Server.
@@ -83,14 +86,7 @@ var DefaultMailing = billing.Mailing{From: "invoices@remit.localhost", PublicURL
 // DefaultProcessors serves test mode with the simulator, keyed by a
 // server secret so card fingerprints are stable across restarts and
 // processes, and refuses live payments.
-func DefaultProcessors(db *ent.Client, clk clock.Clock, logger *slog.Logger) billing.Processors {
-	root, err := secrets.Load(clock.WithContext(context.Background(), clk), db, secrets.Root)
-	if err != nil {
-		// Fingerprints then change at restart; payments still work.
-		logger.Warn("no stored server secret; card fingerprints use a temporary key", "error", err)
-		root = make([]byte, 32)
-		_, _ = rand.Read(root)
-	}
+func DefaultProcessors(clk clock.Clock, root []byte) billing.Processors {
 	sim := payments.NewSimulator(clk, secrets.Derive(root, "card fingerprints"))
 	return func(m viewer.Mode) payments.Processor {
 		if m == viewer.Test {
@@ -119,13 +115,29 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 	}
 	graph.PrepareClient(db)
 	s.billing = billing.New(db, dialect)
+	root, err := secrets.Load(clock.WithContext(context.Background(), clk), db, secrets.Root)
+	if err != nil {
+		// Keys then change at restart (card fingerprints, portal
+		// sessions); everything else works.
+		logger.Warn("no stored server secret; using a temporary one", "error", err)
+		root = make([]byte, 32)
+		_, _ = rand.Read(root)
+	}
 	if o.procs == nil {
-		o.procs = DefaultProcessors(db, clk, logger)
+		o.procs = DefaultProcessors(clk, root)
+	}
+	s.Portal, err = portal.New(db, dialect, clk, portal.Config{
+		CodeKey: secrets.Derive(root, "portal login codes"), TokenKey: secrets.Derive(root, "portal session tokens"),
+		From: o.mailing.From, PublicURL: o.mailing.PublicURL,
+	})
+	if err != nil {
+		panic(fmt.Sprintf("portal keys: %v", err)) // derived keys are 32 bytes: cannot happen
 	}
 	s.billing.UsePayments(o.procs, o.mailing)
 	methods := paymentmethods.New(db, paymentmethods.Processors(o.procs))
 	resolver := &graph.Resolver{
 		Methods:   methods,
+		Portal:    s.Portal,
 		DB:        db,
 		Accounts:  s.Accounts,
 		Customers: customers.New(db, dialect),

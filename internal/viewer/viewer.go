@@ -38,6 +38,10 @@ type Viewer struct {
 	// Actor identifies who acts, recorded in invoice history: an API key id
 	// ("key_…"), "cli", or "system".
 	Actor string
+	// CustomerID is set for a customer signed in to the portal: the data
+	// layer then also confines every read and write to that customer's
+	// own rows (ent/schema ScopeMixin).
+	CustomerID string
 }
 
 type ctxKey struct{}
