@@ -247,8 +247,8 @@ func pageCSS(v *view, total int) string {
 		title = "#1f1f1f" // a light brand colour is unreadable as text on white
 	}
 	fmt.Fprintf(&b, ".title { color: %s; }\n", title)
-	fmt.Fprintf(&b, "table.items th { background-color: %s; color: %s; }\n", v.brand.hex(), fg)
-	fmt.Fprintf(&b, "table.summary td.due { background-color: %s; border-top: 1pt solid %s; }\n",
+	fmt.Fprintf(&b, "th { background-color: %s; color: %s; }\n", v.brand.hex(), fg)
+	fmt.Fprintf(&b, ".due { background-color: %s; border-top: 1pt solid %s; }\n",
 		v.accent.tint(0.85).hex(), v.accent.hex())
 	fmt.Fprintf(&b, ".notice { border-left: 2pt solid %s; }\n", v.accent.hex())
 	return b.String()

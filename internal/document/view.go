@@ -29,18 +29,15 @@ type view struct {
 	L     *labels
 	Draft bool
 
-	Meta            []kv
-	HeadRows        int
-	PartyCols       []struct{}
-	Seller          partyView
-	Buyer           partyView
-	DeliveryAddress template.HTML
-	Headline        string
-	Memo            template.HTML
+	Meta     []kv
+	Parties  []partyBlock
+	Headline string
+	Memo     template.HTML
 
 	TaxColumn bool
 	Lines     []lineView
-	Summary   []summaryRow
+	Taxes     []taxView
+	Totals    totalsView
 	Notices   []notice
 
 	PaymentTerms        template.HTML
@@ -82,38 +79,18 @@ type lineView struct {
 
 type taxView struct{ Label, Rate, Taxable, Amount string }
 
-type totalRow struct{ K, V, Class string }
+type totalRow struct{ K, V string }
+
+// totalsView is the totals block: the rows up to the tax total, the total
+// including tax, the rows after it (amount paid) and the amount due.
+type totalsView struct {
+	Before []totalRow
+	Total  totalRow
+	After  []totalRow
+	Due    totalRow
+}
 
 type notice struct{ Main, Sub string }
-
-// summaryRow is one row of the grid under the lines: the tax breakdown on
-// the left (a header row, then one row per rate), the totals on the right.
-// The engine cannot nest tables, hence one grid.
-type summaryRow struct {
-	TaxHead bool
-	Tax     *taxView
-	Total   *totalRow
-}
-
-func summaryRows(taxes []taxView, totals []totalRow) []summaryRow {
-	left := len(taxes)
-	if left > 0 {
-		left++ // header
-	}
-	rows := make([]summaryRow, max(left, len(totals)))
-	for i := range rows {
-		switch {
-		case left > 0 && i == 0:
-			rows[i].TaxHead = true
-		case i < left:
-			rows[i].Tax = &taxes[i-1]
-		}
-		if i < len(totals) {
-			rows[i].Total = &totals[i]
-		}
-	}
-	return rows
-}
 
 // buildView validates inv and formats it. It does no I/O: a raster logo is
 // returned in v.logo for the caller to write out.
@@ -185,16 +162,14 @@ func buildView(inv *Invoice) (*view, error) {
 		v.Meta = append(v.Meta, kv{f.Name, f.Value})
 	}
 
-	v.HeadRows = 1 + len(v.Meta)
-	v.Seller = partyLines(lg, &inv.Seller)
-	v.Buyer = partyLines(lg, &inv.Buyer)
-	if len(inv.DeliveryAddress) > 0 {
-		v.DeliveryAddress = multiline(strings.Join(inv.DeliveryAddress, "\n"))
+	v.Parties = []partyBlock{
+		{Caption: l.From, P: partyLines(lg, &inv.Seller)},
+		{Caption: l.BillTo, P: partyLines(lg, &inv.Buyer)},
 	}
-	v.PartyCols = make([]struct{}, 2, 3)
-	if v.DeliveryAddress != "" {
-		v.PartyCols = v.PartyCols[:3]
+	if d := nonEmptyLines(inv.DeliveryAddress); len(d) > 0 {
+		v.Parties = append(v.Parties, partyBlock{Caption: l.DeliverTo, P: partyView{Lines: d}})
 	}
+	v.placeParties()
 
 	if d := lg.date(inv.DueDate); d != "" {
 		v.Headline = fmt.Sprintf(l.AmountDueBy, amount(inv.AmountDue), d)
@@ -248,24 +223,25 @@ func buildView(inv *Invoice) (*view, error) {
 		taxes = append(taxes, tv)
 	}
 
+	v.Taxes = taxes
+
 	// Totals.
-	var totals []totalRow
+	t := &v.Totals
 	if inv.Discount != 0 || inv.Subtotal != inv.TotalExcludingTax {
-		totals = append(totals, totalRow{K: l.Subtotal, V: amount(inv.Subtotal)})
+		t.Before = append(t.Before, totalRow{l.Subtotal, amount(inv.Subtotal)})
 	}
 	if inv.Discount != 0 {
-		totals = append(totals, totalRow{K: l.Discount, V: amount(-inv.Discount)})
+		t.Before = append(t.Before, totalRow{l.Discount, amount(-inv.Discount)})
 	}
-	totals = append(totals,
-		totalRow{K: l.TotalExclTax, V: amount(inv.TotalExcludingTax)},
-		totalRow{K: l.TotalTax, V: amount(inv.TotalTax)},
-		totalRow{K: l.Total, V: amount(inv.Total), Class: "strong"},
+	t.Before = append(t.Before,
+		totalRow{l.TotalExclTax, amount(inv.TotalExcludingTax)},
+		totalRow{l.TotalTax, amount(inv.TotalTax)},
 	)
+	t.Total = totalRow{l.Total, amount(inv.Total)}
 	if inv.AmountPaid != 0 {
-		totals = append(totals, totalRow{K: l.AmountPaid, V: amount(-inv.AmountPaid)})
+		t.After = append(t.After, totalRow{l.AmountPaid, amount(-inv.AmountPaid)})
 	}
-	totals = append(totals, totalRow{K: l.AmountDue, V: amount(inv.AmountDue), Class: "due"})
-	v.Summary = summaryRows(taxes, totals)
+	t.Due = totalRow{l.AmountDue, amount(inv.AmountDue)}
 
 	// Tax status wording.
 	switch strings.ToUpper(strings.TrimSpace(inv.BuyerTaxExempt)) {
@@ -322,6 +298,26 @@ func buildView(inv *Invoice) (*view, error) {
 		v.title += " – " + v.author
 	}
 	return v, nil
+}
+
+// partyBlock is one of the address blocks printed side by side under the
+// title: seller, buyer and, if any, delivery address.
+type partyBlock struct {
+	Caption string
+	P       partyView
+	Style   template.CSS // position and size, see placeParties
+}
+
+func nonEmptyLines(lines []string) []string {
+	var out []string
+	for _, s := range lines {
+		for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
 }
 
 func partyLines(lg *lang, p *Party) partyView {
@@ -432,4 +428,27 @@ func fineFormatter(code string) *currency.Formatter {
 	f.MaxDigits = 3 + money.MaxUnitDecimals
 	actual, _ := fineFormatters.LoadOrStore(code, f)
 	return actual.(*currency.Formatter)
+}
+
+// placeParties (prototype)
+func (v *view) placeParties() {
+	content := 180.0
+	if v.pageSize == "letter" {
+		content = 185.9
+	}
+	n := len(v.Parties)
+	col := content / float64(n)
+	tallest := 0.0
+	for i := range v.Parties {
+		p := &v.Parties[i]
+		h := 11.05*float64(1+len(p.P.Lines)+len(p.P.IDs)) + 2
+		if p.P.Name != "" {
+			h += 12.35
+		}
+		if i > 0 {
+			tallest = max(tallest, h)
+			p.Style = template.CSS(fmt.Sprintf("position: absolute; top: %.2fmm; left: %.2fmm; width: %.2fmm", 17.0+20, 15+col*float64(i), col-6))
+		}
+	}
+	v.Parties[0].Style = template.CSS(fmt.Sprintf("width: %.2fmm; height: %.2fpt", col-6, tallest))
 }

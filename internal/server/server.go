@@ -37,6 +37,9 @@ import (
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/secrets"
 	"github.com/remitbilling/remit/internal/viewer"
+	portalhttp "github.com/remitbilling/remit/portal"
+	portalgraph "github.com/remitbilling/remit/portal/graph"
+	portalweb "github.com/remitbilling/remit/portal/web"
 )
 
 // Limits every request to the API obeys.
@@ -168,6 +171,14 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 	csrf := http.NewCrossOriginProtection()
 	mux.Handle("POST /i/{token}/pay", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedPay))))
 	mux.Handle("POST /i/{token}/confirm", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedConfirm))))
+	deps := portalhttp.Deps{
+		DB: db, Portal: s.Portal, Billing: s.billing, Methods: methods, Customers: resolver.Customers,
+		Accounts: s.Accounts, Logger: logger,
+	}
+	// The portal: its GraphQL API and web UI, signed in by the portal's
+	// own sessions (never by API keys).
+	mux.Handle("/portal/graphql", portalhttp.Authenticate(s.Portal, portalgraph.NewHandler(deps)))
+	mux.Handle("/portal/", portalhttp.Authenticate(s.Portal, portalweb.NewHandler(deps)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
