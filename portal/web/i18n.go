@@ -1,0 +1,153 @@
+package web
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// langs are the portal's languages; the first is the fallback.
+var langs = []string{"en", "fr"}
+
+// language picks the page language from an Accept-Language header: the
+// supported language with the highest weight, English when none is asked
+// for.
+func language(header string) string {
+	type choice struct {
+		lang string
+		q    float64
+		pos  int
+	}
+	var cs []choice
+	for i, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		q := 1.0
+		for p := range strings.SplitSeq(params, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+		}
+		if q <= 0 {
+			continue
+		}
+		for _, l := range langs {
+			if base == l {
+				cs = append(cs, choice{l, q, i})
+			}
+		}
+	}
+	if len(cs) == 0 {
+		return langs[0]
+	}
+	sort.SliceStable(cs, func(a, b int) bool { return cs[a].q > cs[b].q })
+	return cs[0].lang
+}
+
+// dateLayout is how a language writes a calendar date.
+func dateLayout(lang string) string {
+	if lang == "fr" {
+		return "02/01/2006"
+	}
+	return "Jan 2, 2006"
+}
+
+// labels are the portal's words per language. Messages that name a value
+// carry one %s.
+var labels = map[string]map[string]string{
+	"en": {
+		"Portal": "Billing portal", "SkipToContent": "Skip to content", "MainNav": "Portal sections",
+		"SignInTitle": "Sign in", "SignInIntro": "Enter the email address your invoices are sent to. We will email you a code to sign in.",
+		"Email": "Email address", "SendCode": "Email me a code",
+		"CodeTitle": "Check your email", "CodeSent": "If %s is the address of a customer account, we have just sent it a 6-digit code. It works once, for 10 minutes.",
+		"Code": "6-digit code", "Verify": "Sign in", "OtherEmail": "Use another email address",
+		"WrongCode":    "This code is not valid or has expired. Check it and try again, or ask for a new code.",
+		"InvalidEmail": "Enter a valid email address.", "LinkInvalid": "This sign-in link is not valid any more. Enter your email address to get a code.",
+		"Reauth": "For your security, sign in again to change your payment methods.", "SignedOut": "You are signed out.",
+		"Invoices": "Invoices", "PaymentMethods": "Payment methods", "BillingDetails": "Billing details", "PaymentHistory": "Payment history",
+		"SignOut": "Sign out", "SignedInAs": "Signed in as %s",
+		"Number": "Number", "IssueDate": "Issued", "DueDate": "Due", "Amount": "Amount", "Status": "Status", "Remaining": "Remaining",
+		"NoInvoices": "You have no invoices yet.", "Previous": "Previous page", "Next": "Next page", "PageOf": "Page %s",
+		"OPEN": "Open", "PAID": "Paid", "OVERDUE": "Past due", "PARTIALLY_PAID": "Partially paid", "VOID": "Void", "UNCOLLECTIBLE": "Uncollectible",
+		"Invoice": "Invoice", "BilledTo": "Billed to", "Download": "Download PDF", "Lines": "Invoice lines", "Description": "Description",
+		"Subtotal": "Subtotal", "Discount": "Discount", "Tax": "Tax", "Total": "Total", "Paid": "Paid", "AmountDue": "Amount due",
+		"Voided": "This invoice was voided: nothing is due.", "Schedule": "Payment schedule", "Installment": "Installment",
+		"Payments": "Payments", "PayTitle": "Pay this invoice", "PayWith": "Pay with", "SavedCard": "%s ending in %s",
+		"NewCard": "A new card", "CardNumber": "Card number", "Expiry": "Expiry (MM/YY)", "CVC": "Security code (CVC)",
+		"PayButton": "Pay %s", "DueNow": "Due now", "BackToInvoices": "All invoices",
+		"PaySucceeded": "Thank you: your payment of %s was received.", "PayFailed": "Your payment was declined (%s). Nothing was charged; try another card.",
+		"PayProcessing": "Your payment of %s is being processed.", "PayAction": "Your bank asks you to confirm this payment.",
+		"Approve": "Confirm the payment", "Decline": "Cancel the payment",
+		"Default": "Default", "MakeDefault": "Make default", "Remove": "Remove", "AddCard": "Add a card", "SetAsDefault": "Make it my default payment method",
+		"SaveCard": "Save the card", "NoMethods": "You have no saved payment methods.", "Expires": "Expires %s",
+		"PMAdded": "Your card was saved.", "PMRemoved": "The payment method was removed.", "PMDefaulted": "Your default payment method was changed.",
+		"SavedMethods": "Saved payment methods",
+		"Name":         "Name", "Phone": "Phone", "Address": "Billing address", "Line1": "Address line 1", "Line2": "Address line 2 (optional)",
+		"City": "City", "PostalCode": "Postal code", "State": "State or region (optional)", "Country": "Country (2-letter code, e.g. FR)",
+		"EmailFixed": "Your email address signs you in: to change it, contact %s.", "Save": "Save", "Saved": "Your billing details were saved.",
+		"Date": "Date", "Method": "Method", "NoPayments": "No payments yet.",
+		"SUCCEEDED": "Succeeded", "FAILED": "Failed", "PROCESSING": "Processing", "REQUIRES_ACTION": "Awaiting confirmation", "CANCELED": "Canceled",
+		"CARD": "Card", "SEPA_DEBIT": "SEPA Direct Debit", "ACH_DEBIT": "ACH Direct Debit",
+		"Forbidden": "This feature is not available.", "ForbiddenHelp": "Contact %s if you need it.",
+		"NotFoundTitle": "Not found", "NotFound": "This page does not exist, or is not yours to see.",
+		"Error":                   "Something went wrong on our side. Please try again later.",
+		"err_INVALID_CARD_NUMBER": "The card number is not valid.", "err_EXPIRED_CARD": "The card has expired.",
+		"err_INVALID_CARD": "Check the expiry date and the security code.", "err_AMOUNT_EXCEEDS_REMAINING": "A payment is already in progress.",
+		"err_INVALID_PHONE": "Enter a valid phone number, e.g. +33 1 23 45 67 89.", "err_INVALID_COUNTRY": "Enter a country as a 2-letter code, e.g. FR.",
+		"err_PAYMENT_METHOD_NOT_ACCEPTED": "This invoice cannot be paid by card.", "err_NOT_FOUND": "This item does not exist any more.",
+		"err_OTHER": "That did not work. Check what you entered and try again.",
+	},
+	"fr": {
+		"Portal": "Espace de facturation", "SkipToContent": "Aller au contenu", "MainNav": "Rubriques de l'espace",
+		"SignInTitle": "Connexion", "SignInIntro": "Saisissez l'adresse e-mail à laquelle vous recevez vos factures. Nous vous enverrons un code de connexion.",
+		"Email": "Adresse e-mail", "SendCode": "Recevoir un code",
+		"CodeTitle": "Consultez vos e-mails", "CodeSent": "Si %s est l'adresse d'un compte client, nous venons de lui envoyer un code à 6 chiffres. Il est valable une fois, pendant 10 minutes.",
+		"Code": "Code à 6 chiffres", "Verify": "Se connecter", "OtherEmail": "Utiliser une autre adresse",
+		"WrongCode":    "Ce code n'est pas valide ou a expiré. Vérifiez-le et réessayez, ou demandez un nouveau code.",
+		"InvalidEmail": "Saisissez une adresse e-mail valide.", "LinkInvalid": "Ce lien de connexion n'est plus valable. Saisissez votre adresse e-mail pour recevoir un code.",
+		"Reauth": "Par sécurité, reconnectez-vous pour modifier vos moyens de paiement.", "SignedOut": "Vous êtes déconnecté.",
+		"Invoices": "Factures", "PaymentMethods": "Moyens de paiement", "BillingDetails": "Coordonnées de facturation", "PaymentHistory": "Historique des paiements",
+		"SignOut": "Se déconnecter", "SignedInAs": "Connecté en tant que %s",
+		"Number": "Numéro", "IssueDate": "Émise le", "DueDate": "Échéance", "Amount": "Montant", "Status": "Statut", "Remaining": "Reste à payer",
+		"NoInvoices": "Vous n'avez pas encore de facture.", "Previous": "Page précédente", "Next": "Page suivante", "PageOf": "Page %s",
+		"OPEN": "À régler", "PAID": "Réglée", "OVERDUE": "En retard", "PARTIALLY_PAID": "Partiellement réglée", "VOID": "Annulée", "UNCOLLECTIBLE": "Irrécouvrable",
+		"Invoice": "Facture", "BilledTo": "Facturé à", "Download": "Télécharger le PDF", "Lines": "Lignes de la facture", "Description": "Désignation",
+		"Subtotal": "Sous-total", "Discount": "Remise", "Tax": "TVA", "Total": "Total", "Paid": "Réglé", "AmountDue": "Montant dû",
+		"Voided": "Cette facture a été annulée : rien n'est dû.", "Schedule": "Échéancier", "Installment": "Échéance",
+		"Payments": "Paiements", "PayTitle": "Régler cette facture", "PayWith": "Payer avec", "SavedCard": "%s se terminant par %s",
+		"NewCard": "Une nouvelle carte", "CardNumber": "Numéro de carte", "Expiry": "Expiration (MM/AA)", "CVC": "Cryptogramme",
+		"PayButton": "Payer %s", "DueNow": "À régler maintenant", "BackToInvoices": "Toutes les factures",
+		"PaySucceeded": "Merci : votre paiement de %s a bien été reçu.", "PayFailed": "Votre paiement a été refusé (%s). Rien n'a été débité ; essayez une autre carte.",
+		"PayProcessing": "Votre paiement de %s est en cours de traitement.", "PayAction": "Votre banque vous demande de confirmer ce paiement.",
+		"Approve": "Confirmer le paiement", "Decline": "Annuler le paiement",
+		"Default": "Par défaut", "MakeDefault": "Utiliser par défaut", "Remove": "Supprimer", "AddCard": "Ajouter une carte", "SetAsDefault": "En faire mon moyen de paiement par défaut",
+		"SaveCard": "Enregistrer la carte", "NoMethods": "Vous n'avez aucun moyen de paiement enregistré.", "Expires": "Expire fin %s",
+		"PMAdded": "Votre carte a été enregistrée.", "PMRemoved": "Le moyen de paiement a été supprimé.", "PMDefaulted": "Votre moyen de paiement par défaut a été modifié.",
+		"SavedMethods": "Moyens de paiement enregistrés",
+		"Name":         "Nom", "Phone": "Téléphone", "Address": "Adresse de facturation", "Line1": "Adresse (ligne 1)", "Line2": "Adresse (ligne 2, facultatif)",
+		"City": "Ville", "PostalCode": "Code postal", "State": "Région (facultatif)", "Country": "Pays (code à 2 lettres, ex. FR)",
+		"EmailFixed": "Votre adresse e-mail sert à vous connecter : pour la changer, contactez %s.", "Save": "Enregistrer", "Saved": "Vos coordonnées ont été enregistrées.",
+		"Date": "Date", "Method": "Moyen", "NoPayments": "Aucun paiement pour l'instant.",
+		"SUCCEEDED": "Réussi", "FAILED": "Échoué", "PROCESSING": "En cours", "REQUIRES_ACTION": "En attente de confirmation", "CANCELED": "Annulé",
+		"CARD": "Carte", "SEPA_DEBIT": "Prélèvement SEPA", "ACH_DEBIT": "Prélèvement ACH",
+		"Forbidden": "Cette fonction n'est pas disponible.", "ForbiddenHelp": "Contactez %s si vous en avez besoin.",
+		"NotFoundTitle": "Page introuvable", "NotFound": "Cette page n'existe pas, ou ne vous est pas accessible.",
+		"Error":                   "Une erreur est survenue de notre côté. Réessayez plus tard.",
+		"err_INVALID_CARD_NUMBER": "Le numéro de carte n'est pas valide.", "err_EXPIRED_CARD": "La carte a expiré.",
+		"err_INVALID_CARD": "Vérifiez la date d'expiration et le cryptogramme.", "err_AMOUNT_EXCEEDS_REMAINING": "Un paiement est déjà en cours.",
+		"err_INVALID_PHONE": "Saisissez un numéro de téléphone valide, ex. +33 1 23 45 67 89.", "err_INVALID_COUNTRY": "Saisissez le pays en code à 2 lettres, ex. FR.",
+		"err_PAYMENT_METHOD_NOT_ACCEPTED": "Cette facture ne peut pas être réglée par carte.", "err_NOT_FOUND": "Cet élément n'existe plus.",
+		"err_OTHER": "Cela n'a pas fonctionné. Vérifiez votre saisie et réessayez.",
+	},
+}
+
+// errorText is the message of an error code in lang: codes, not messages,
+// travel in URLs, so a crafted link cannot put its own words on the page.
+func errorText(t map[string]string, code string) string {
+	if msg, ok := t["err_"+code]; ok {
+		return msg
+	}
+	return t["err_OTHER"]
+}
