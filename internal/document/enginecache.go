@@ -1,6 +1,7 @@
 package document
 
 import (
+	"compress/zlib"
 	"io"
 	"reflect"
 	"slices"
@@ -300,4 +301,30 @@ func withoutLayoutTables(t *pdf.Face) {
 	}
 	slot := reflect.ValueOf(t).Elem().FieldByName("face")
 	reflect.NewAt(slot.Type(), unsafe.Pointer(slot.UnsafeAddr())).Elem().Set(reflect.ValueOf(face))
+}
+
+// sharedZlib is the one stream compressor of every document (guarded by
+// engineTurn). baseline-pdf gives each PDF writer its own zlib.Writer at
+// the default level, whose deflate state (about 1 MB) is allocated and
+// initialised again for every document on its first stream; the writer
+// is Reset before each stream, so sharing it changes nothing else. Level
+// BestSpeed compresses the fonts and pages of a one-page invoice about
+// 1 ms faster than the default, for a PDF about 7 % larger (~2 KB).
+var sharedZlib = sync.OnceValue(func() *zlib.Writer {
+	f, ok := reflect.TypeFor[pdf.PDF]().FieldByName("zlibWriter")
+	if !ok || f.Type != reflect.TypeFor[*zlib.Writer]() || !slabReleaseEnabled() {
+		return nil
+	}
+	w, _ := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed)
+	return w
+})
+
+// shareCompressor makes pw use sharedZlib.
+func shareCompressor(pw *pdf.PDF) {
+	z := sharedZlib()
+	if z == nil || pw == nil {
+		return
+	}
+	slot := reflect.ValueOf(pw).Elem().FieldByName("zlibWriter")
+	reflect.NewAt(slot.Type(), unsafe.Pointer(slot.UnsafeAddr())).Elem().Set(reflect.ValueOf(z))
 }

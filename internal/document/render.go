@@ -181,13 +181,14 @@ func (r *Renderer) layout(v *view, body string, total int, created time.Time) (_
 	if _, err := fe.Doc.LoadSRGBColorprofile(); err != nil {
 		return nil, fmt.Errorf("document: colour profile: %w", err)
 	}
-	d, err := bagme.NewWithFrontend(fe, csshtml.NewCSSParserWithDefaults())
+	d, err := bagme.NewWithFrontend(fe, csshtml.NewCSSParser()) // no UA style sheet, see invoice.css
 	if err != nil {
 		return nil, fmt.Errorf("document: %w", err)
 	}
 	if err := attachFaces(fe); err != nil {
 		return nil, fmt.Errorf("document: fonts: %w", err)
 	}
+	shareCompressor(fe.Doc.PDFWriter)
 	d.SetGenerateOutline(false)
 	d.Title = v.title
 	d.Author = v.author
@@ -230,7 +231,8 @@ func pdfDate(t time.Time) string {
 func pageCSS(v *view, total int) string {
 	var b strings.Builder
 	const box = "font-family: sans; font-size: 7pt; color: #6b6b6b;"
-	fmt.Fprintf(&b, "@page { size: %s; margin: 17mm 15mm 17mm 15mm;\n", v.pageSize)
+	fmt.Fprintf(&b, "@page { size: %s; margin: %gmm %gmm %gmm %gmm;\n", v.pageSize,
+		pageMarginTopMM, pageMarginSideMM, pageMarginTopMM, pageMarginSideMM)
 	if v.banner != "" {
 		fmt.Fprintf(&b, "  @top-center { content: %s; font-family: sans; font-weight: bold; font-size: 13pt; color: #c62828; }\n", cssString(v.banner))
 	}

@@ -430,25 +430,104 @@ func fineFormatter(code string) *currency.Formatter {
 	return actual.(*currency.Formatter)
 }
 
-// placeParties (prototype)
+// Page geometry (pageCSS; A4 and US Letter share the margins) and the
+// party blocks' place on the first page: the title band under the top
+// margin has a fixed height (.band in invoice.css, whose .logo is placed
+// in the same corner), so the blocks start at a known distance from the
+// top of the sheet.
+const (
+	pageMarginTopMM  = 17.0
+	pageMarginSideMM = 15.0
+	titleBandMM      = 20.0 // .band in invoice.css
+	partyGapMM       = 6.0
+	partyLeadingPt   = 8.5 * 1.3 // body font size × line-height (invoice.css)
+)
+
+// placeParties lays the party blocks out side by side without a table
+// (a table cell is typeset twice, to measure it then to build it): the
+// first block (seller) stays in the flow, the others are absolutely
+// positioned at the same height in the columns to its right. The flow
+// block gets a minimum height (CSS height on a block) of the tallest
+// positioned block, estimated from its lines, so that what follows
+// never runs into a positioned block.
 func (v *view) placeParties() {
-	content := 180.0
+	content := 210.0 - 2*pageMarginSideMM
 	if v.pageSize == "letter" {
-		content = 185.9
+		content = 215.9 - 2*pageMarginSideMM
 	}
 	n := len(v.Parties)
 	col := content / float64(n)
+	width := col - partyGapMM
 	tallest := 0.0
-	for i := range v.Parties {
+	for i := 1; i < n; i++ {
 		p := &v.Parties[i]
-		h := 11.05*float64(1+len(p.P.Lines)+len(p.P.IDs)) + 2
-		if p.P.Name != "" {
-			h += 12.35
+		p.Style = template.CSS(fmt.Sprintf("position: absolute; top: %.2fmm; left: %.2fmm; width: %.2fmm",
+			pageMarginTopMM+titleBandMM, pageMarginSideMM+col*float64(i), width))
+		tallest = max(tallest, p.estimateHeight(width))
+	}
+	v.Parties[0].Style = template.CSS(fmt.Sprintf("width: %.2fmm; height: %.2fpt", width, tallest))
+}
+
+// estimateHeight is the height in points of the block typeset in a column
+// width mm wide: every line is one leading high, and a line too long for
+// the column counts as many lines as a greedy word wrap with Helvetica's
+// widths (TeX Gyre Heros has the same metrics), a little widened, takes.
+func (p *partyBlock) estimateHeight(width float64) float64 {
+	avail := width / 25.4 * 72 // pt
+	lines := wrappedLines(p.Caption, 7, avail)
+	if p.P.Name != "" {
+		lines += wrappedLines(p.P.Name, 9.5, avail)
+	}
+	for _, l := range p.P.Lines {
+		lines += wrappedLines(l, 8.5, avail)
+	}
+	for _, l := range p.P.IDs {
+		lines += wrappedLines(l, 7.5, avail)
+	}
+	return float64(lines) * partyLeadingPt
+}
+
+// wrappedLines estimates how many lines s takes at size pt in avail pt.
+func wrappedLines(s string, size, avail float64) int {
+	const widen = 1.1 // bold, kerning, rounding
+	space := 278 * size / 1000 * widen
+	lines, cur := 1, 0.0
+	for _, w := range strings.Fields(s) {
+		wd := 0.0
+		for _, r := range w {
+			wd += glyphWidth(r)
 		}
-		if i > 0 {
-			tallest = max(tallest, h)
-			p.Style = template.CSS(fmt.Sprintf("position: absolute; top: %.2fmm; left: %.2fmm; width: %.2fmm", 17.0+20, 15+col*float64(i), col-6))
+		wd *= size / 1000 * widen
+		switch {
+		case cur == 0:
+			cur = wd
+		case cur+space+wd <= avail:
+			cur += space + wd
+		default:
+			lines++
+			cur = wd
 		}
 	}
-	v.Parties[0].Style = template.CSS(fmt.Sprintf("width: %.2fmm; height: %.2fpt", col-6, tallest))
+	return lines
+}
+
+// helvetica holds the advance widths (1/1000 em) of Helvetica for ' '…'~'.
+var helvetica = [...]uint16{
+	278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+	556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
+	1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
+	667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
+	333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
+	556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+}
+
+func glyphWidth(r rune) float64 {
+	switch {
+	case r >= ' ' && r <= '~':
+		return float64(helvetica[r-' '])
+	case r >= 0x1100: // CJK and other wide scripts
+		return 1000
+	default: // accented Latin letters and the like
+		return 667
+	}
 }
