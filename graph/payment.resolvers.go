@@ -122,7 +122,11 @@ func (r *mutationResolver) CustomerSetDefaultPaymentMethod(ctx context.Context, 
 // InvoicePay is the resolver for the invoicePay field.
 func (r *mutationResolver) InvoicePay(ctx context.Context, input model.InvoicePayInput) (*model.InvoicePayPayload, error) {
 	in := billing.PayInput{InvoiceID: input.ID, PaymentMethodID: str(input.PaymentMethod)}
-	in.IdempotencyKey, _ = idempotency.KeyFromContext(ctx)
+	// Keys are namespaced by who pays (api:, hosted:, portal:…), so one
+	// payer's keys can never replay another's payment.
+	if key, ok := idempotency.KeyFromContext(ctx); ok {
+		in.IdempotencyKey = "api:" + key
+	}
 	if input.Amount != nil {
 		inv, err := r.Billing.Get(ctx, input.ID)
 		if ue := usererr.From(err); len(ue) > 0 {

@@ -412,6 +412,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{InvoicesColumns[41]},
 			},
+			{
+				Name:    "invoice_customer_id_account_id_mode_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[41], InvoicesColumns[42], InvoicesColumns[3], InvoicesColumns[1]},
+			},
 		},
 	}
 	// InvoiceLinesColumns holds the columns for the "invoice_lines" table.

@@ -95,6 +95,8 @@ func (Invoice) Indexes() []ent.Index {
 		index.Fields("account_id", "mode", "created_at"),
 		index.Fields("account_id", "mode", "status", "due_date"),
 		index.Fields("customer_id"),
+		// A customer's invoices newest first (the portal's list).
+		index.Fields("customer_id", "account_id", "mode", "created_at"),
 	}
 }
 

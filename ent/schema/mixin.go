@@ -160,10 +160,13 @@ func (m ScopeMixin) customerRule(v viewer.Viewer, w wherer, mutation bool) error
 			w.WhereP(sql.FieldNEQ("status", "DRAFT"))
 		}
 	case m.CustomerVia != "" && !mutation:
+		// A correlated EXISTS: one primary-key probe per row, where an
+		// IN list would be built from all of the customer's invoices.
 		w.WhereP(func(s *sql.Selector) {
-			t := sql.Table("invoices")
-			s.Where(sql.In(s.C(m.CustomerVia),
+			t := sql.Table("invoices").As("scope_invoices")
+			s.Where(sql.Exists(
 				sql.Select(t.C("id")).From(t).Where(sql.And(
+					sql.ColumnsEQ(t.C("id"), s.C(m.CustomerVia)),
 					sql.EQ(t.C("customer_id"), v.CustomerID),
 					sql.EQ(t.C("account_id"), v.AccountID),
 					sql.EQ(t.C("mode"), string(v.Mode)),
