@@ -1,13 +1,276 @@
-// Package graph is the customer portal's GraphQL API at /portal/graphql.
 package graph
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
 	"net/http"
+	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/remitbilling/remit/internal/viewer"
 	"github.com/remitbilling/remit/portal"
+	"github.com/remitbilling/remit/portal/graph/generated"
 )
 
-// NewHandler serves the portal GraphQL API.
+// Limits every request to the portal API obeys. They are tighter than the
+// merchant API's: the portal is public and its queries are small.
+const (
+	// MaxBodyBytes caps the request body (413 beyond).
+	MaxBodyBytes = 1 << 20
+	// MaxDepth caps selection nesting (DEPTH_LIMIT_EXCEEDED).
+	MaxDepth = 10
+	// MaxComplexity caps the query cost, connections priced by page size
+	// (COMPLEXITY_LIMIT_EXCEEDED, HTTP 422).
+	MaxComplexity = 20_000
+	// MaxTokens caps the parsed document's size.
+	MaxTokens = 10_000
+)
+
+// NewHandler serves the portal GraphQL API. It runs behind
+// portal.Authenticate, which has put the signed-in session (and a viewer
+// confined to its customer) in the request context when there is one.
+//
+//   - Only POST application/json is served (405 and 415 otherwise), with a
+//     body of at most 1 MiB (413).
+//   - A request without an Authorization header may be authenticated by the
+//     session cookie: it must then pass http.CrossOriginProtection (a
+//     cross-site browser POST is refused with 403). That also covers the
+//     login mutations, against login CSRF.
+//   - Introspection is on only for sessions of a test-mode portal; live
+//     portals and anonymous callers cannot introspect.
 func NewHandler(d portal.Deps) http.Handler {
-	return http.NotFoundHandler()
+	logger := d.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	d.Logger = logger
+	srv := newServer(&Resolver{Deps: d}, logger)
+
+	serve := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the request as Content-Type: application/json")
+			return
+		}
+		if r.ContentLength > MaxBodyBytes {
+			writeError(w, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB")
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				writeError(w, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB")
+				return
+			}
+			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+			return
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		st := &reqState{w: w, r: r, id: w.Header().Get("X-Request-Id"), cookieAuth: r.Header.Get("Authorization") == ""}
+		if st.id == "" {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			st.id = "req_" + hex.EncodeToString(b[:])
+		}
+		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+	})
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "FORBIDDEN", "cross-origin request refused")
+	}))
+	cookieGuarded := csrf.Handler(serve)
+
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json")
+			return
+		}
+		if r.Header.Get("Authorization") != "" {
+			// A bearer token is no ambient credential: no CSRF exposure.
+			serve.ServeHTTP(w, r)
+			return
+		}
+		cookieGuarded.ServeHTTP(w, r)
+	})
+}
+
+func newServer(r *Resolver, logger *slog.Logger) *handler.Server {
+	cfg := generated.Config{Resolvers: r}
+	setComplexity(&cfg.Complexity)
+	srv := handler.New(generated.NewExecutableSchema(cfg))
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(MaxTokens)
+	srv.SetDisableSuggestion(true)
+	srv.Use(introspectionPolicy{})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.Use(depthLimit{Max: MaxDepth})
+	srv.AroundRootFields(r.requireSession)
+	srv.SetErrorPresenter(presentError(logger))
+	srv.SetRecoverFunc(recoverPanic(logger))
+	return srv
+}
+
+// introspectionPolicy turns introspection on only for a signed-in session
+// of a test-mode portal: a merchant's developers can explore the schema
+// with a test customer, while live portals and anonymous callers cannot
+// (the schema is no secret, but there is no reason to hand it out).
+type introspectionPolicy struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = introspectionPolicy{}
+
+func (introspectionPolicy) ExtensionName() string                   { return "PortalIntrospection" }
+func (introspectionPolicy) Validate(graphql.ExecutableSchema) error { return nil }
+func (introspectionPolicy) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	s, ok := portal.SessionFrom(ctx)
+	oc.DisableIntrospection = !ok || s.Row.Mode != viewer.Test
+	return nil
+}
+
+// publicFields work without a session: signing in.
+var publicFields = map[string]bool{
+	"portalLoginStart":    true,
+	"portalLoginVerify":   true,
+	"portalSessionRedeem": true,
+}
+
+// requireSession refuses every root field but the login ones without a
+// live session of an enabled portal: the field resolves to null with a
+// top-level UNAUTHENTICATED error (HTTP 200), before any resolver runs.
+// Introspection fields pass (introspectionPolicy governs them).
+func (r *Resolver) requireSession(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	fc := graphql.GetRootFieldContext(ctx)
+	if fc == nil || publicFields[fc.Field.Name] || strings.HasPrefix(fc.Field.Name, "__") {
+		return next(ctx)
+	}
+	path := ast.Path{ast.PathName(fc.Field.Alias)}
+	if _, ok := portal.SessionFrom(ctx); !ok {
+		graphql.AddError(ctx, unauthenticated(path))
+		return graphql.Null
+	}
+	cfg, err := r.config(ctx)
+	if err != nil {
+		graphql.AddError(ctx, &gqlerror.Error{Message: err.Error(), Path: path, Err: err})
+		return graphql.Null
+	}
+	if !cfg.Enabled {
+		graphql.AddError(ctx, unauthenticated(path))
+		return graphql.Null
+	}
+	return next(ctx)
+}
+
+func unauthenticated(path ast.Path) *gqlerror.Error {
+	return &gqlerror.Error{
+		Message:    "sign in to the portal first",
+		Path:       path,
+		Extensions: map[string]any{"code": "UNAUTHENTICATED"},
+	}
+}
+
+// requestID is the id the server tagged the request with (X-Request-Id),
+// echoed in masked errors so they match the server log.
+func requestID(ctx context.Context) string {
+	if st := state(ctx); st != nil {
+		return st.id
+	}
+	return ""
+}
+
+// presentError shows GraphQL errors the caller can act on as they are and
+// masks everything else: an internal error carries only a request id that
+// matches the server log, never a message that might leak internals.
+func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			return gqlErr
+		}
+		if gqlErr != nil {
+			var inner *gqlerror.Error
+			if errors.As(gqlErr.Err, &inner) {
+				inner.Path = gqlErr.Path
+				return inner
+			}
+			if isArgumentError(ctx, gqlErr) {
+				return &gqlerror.Error{
+					Message:    gqlErr.Message,
+					Path:       gqlErr.Path,
+					Locations:  gqlErr.Locations,
+					Extensions: map[string]any{"code": "BAD_USER_INPUT"},
+				}
+			}
+		}
+		id := requestID(ctx)
+		logger.ErrorContext(ctx, "portal api: internal error", "request_id", id, "error", err)
+		out := &gqlerror.Error{
+			Message:    "internal error",
+			Extensions: map[string]any{"code": "INTERNAL", "requestId": id},
+		}
+		if gqlErr != nil {
+			out.Path = gqlErr.Path
+		}
+		return out
+	}
+}
+
+// isArgumentError reports whether err arose decoding the arguments of the
+// field in ctx (a malformed cursor, say) rather than in its resolver:
+// gqlgen puts such errors below the field's own path.
+func isArgumentError(ctx context.Context, err *gqlerror.Error) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return false
+	}
+	own := fc.Path()
+	if len(err.Path) <= len(own) {
+		return false
+	}
+	for i := range own {
+		if err.Path[i] != own[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// recoverPanic logs a resolver panic and reports it masked.
+func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		logger.ErrorContext(ctx, "portal api: panic in resolver", "request_id", requestID(ctx), "panic", p)
+		return errors.New("internal error")
+	}
+}
+
+// writeError answers outside GraphQL execution (method, media type, body
+// size, cross-origin) in the GraphQL response shape.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	ext := map[string]any{"code": code}
+	if id := w.Header().Get("X-Request-Id"); id != "" {
+		ext["requestId"] = id
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": message, "extensions": ext}},
+	})
 }
