@@ -4,11 +4,15 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/remitbilling/remit/internal/tuning"
 )
 
 // BenchmarkRenderOnePage renders the one-page sample invoice. Run with
-// -cpu 1 for the per-core figure; pages/s is reported.
+// -cpu 1 for the per-core figure; pages/s is reported. The runtime is set
+// up as the server sets it (internal/tuning).
 func BenchmarkRenderOnePage(b *testing.B) {
+	tuning.Apply()
 	ctx := context.Background()
 	inv := sampleInvoice("fr")
 	if _, err := Render(ctx, inv); err != nil { // warm the renderer
@@ -28,6 +32,7 @@ func BenchmarkRenderOnePage(b *testing.B) {
 // BenchmarkRender250Lines renders a 250-line invoice (8 A4 pages); ms/op
 // is reported.
 func BenchmarkRender250Lines(b *testing.B) {
+	tuning.Apply()
 	ctx := context.Background()
 	inv := longInvoice("fr", 250)
 	if _, err := Render(ctx, inv); err != nil {
