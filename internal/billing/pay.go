@@ -286,7 +286,6 @@ func (s *Service) methodFor(ctx context.Context, proc payments.Processor, inv *e
 	return pm, nil
 }
 
-
 // current returns a payment and its invoice as stored, with err logged
 // nowhere: the caller gets a PROCESSING payment to look at later.
 func (s *Service) current(ctx context.Context, id string, _ error) (*ent.Invoice, *ent.Payment, error) {

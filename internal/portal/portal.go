@@ -110,7 +110,9 @@ func (s *Service) Settings(ctx context.Context) (*ent.PortalConfig, error) {
 	return s.db.PortalConfig.Query().Only(ctx)
 }
 
-func isNoRows(err error) bool { return err != nil && strings.Contains(err.Error(), "no rows in result set") }
+func isNoRows(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no rows in result set")
+}
 
 // SettingsInput changes the portal; nil leaves a setting as it is.
 type SettingsInput struct {
@@ -410,7 +412,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (context.Conte
 }
 
 // Refresh issues a new short-lived token for a live session.
-func (s *Service) Refresh(ctx context.Context, sess *Session) (*Session, error) { return s.issue(ctx, sess.Row) }
+func (s *Service) Refresh(ctx context.Context, sess *Session) (*Session, error) {
+	return s.issue(ctx, sess.Row)
+}
 
 // Logout revokes the session: its tokens stop working at once.
 func (s *Service) Logout(ctx context.Context, sess *Session) error {
