@@ -9,24 +9,24 @@ import (
 	"context"
 
 	"github.com/remitbilling/remit/ent"
+	gmodel "github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/portal/graph/generated"
-	"github.com/remitbilling/remit/portal/graph/model"
 )
 
 // Balance is the resolver for the balance field.
-func (r *customerResolver) Balance(ctx context.Context, obj *ent.Customer) (*model.Money, error) {
+func (r *customerResolver) Balance(ctx context.Context, obj *ent.Customer) (*gmodel.Money, error) {
 	if obj.Currency == "" {
 		return nil, nil
 	}
-	return model.NewMoney(obj.Balance, obj.Currency), nil
+	return gmodel.NewMoney(obj.Balance, obj.Currency), nil
 }
 
 // CreditBalance is the resolver for the creditBalance field.
-func (r *customerResolver) CreditBalance(ctx context.Context, obj *ent.Customer) (*model.Money, error) {
+func (r *customerResolver) CreditBalance(ctx context.Context, obj *ent.Customer) (*gmodel.Money, error) {
 	if obj.Currency == "" {
 		return nil, nil
 	}
-	return model.NewMoney(max(0, -obj.Balance), obj.Currency), nil
+	return gmodel.NewMoney(max(0, -obj.Balance), obj.Currency), nil
 }
 
 // Current is the resolver for the current field.

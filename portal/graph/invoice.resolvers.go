@@ -11,20 +11,20 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/payment"
+	gmodel "github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/portal/graph/generated"
-	"github.com/remitbilling/remit/portal/graph/model"
 )
 
 // Amount is the resolver for the amount field.
-func (r *installmentResolver) Amount(ctx context.Context, obj *billing.Installment) (*model.Money, error) {
-	return model.NewMoney(obj.Amount, obj.Currency), nil
+func (r *installmentResolver) Amount(ctx context.Context, obj *billing.Installment) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.Amount, obj.Currency), nil
 }
 
 // AmountPaid is the resolver for the amountPaid field.
-func (r *installmentResolver) AmountPaid(ctx context.Context, obj *billing.Installment) (*model.Money, error) {
-	return model.NewMoney(obj.AmountPaid, obj.Currency), nil
+func (r *installmentResolver) AmountPaid(ctx context.Context, obj *billing.Installment) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.AmountPaid, obj.Currency), nil
 }
 
 // Status is the resolver for the status field.
@@ -49,43 +49,43 @@ func (r *invoiceResolver) Lines(ctx context.Context, obj *ent.Invoice) ([]*ent.I
 }
 
 // Subtotal is the resolver for the subtotal field.
-func (r *invoiceResolver) Subtotal(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.Subtotal, obj.Currency), nil
+func (r *invoiceResolver) Subtotal(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.Subtotal, obj.Currency), nil
 }
 
 // TotalDiscount is the resolver for the totalDiscount field.
-func (r *invoiceResolver) TotalDiscount(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.TotalDiscount, obj.Currency), nil
+func (r *invoiceResolver) TotalDiscount(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.TotalDiscount, obj.Currency), nil
 }
 
 // Tax is the resolver for the tax field.
-func (r *invoiceResolver) Tax(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.TotalTax, obj.Currency), nil
+func (r *invoiceResolver) Tax(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.TotalTax, obj.Currency), nil
 }
 
 // Total is the resolver for the total field.
-func (r *invoiceResolver) Total(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.Total, obj.Currency), nil
+func (r *invoiceResolver) Total(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.Total, obj.Currency), nil
 }
 
 // AmountDue is the resolver for the amountDue field.
-func (r *invoiceResolver) AmountDue(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.AmountDue, obj.Currency), nil
+func (r *invoiceResolver) AmountDue(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.AmountDue, obj.Currency), nil
 }
 
 // AmountPaid is the resolver for the amountPaid field.
-func (r *invoiceResolver) AmountPaid(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.AmountPaid, obj.Currency), nil
+func (r *invoiceResolver) AmountPaid(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.AmountPaid, obj.Currency), nil
 }
 
 // AmountRemaining is the resolver for the amountRemaining field.
-func (r *invoiceResolver) AmountRemaining(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(billing.AmountRemaining(obj), obj.Currency), nil
+func (r *invoiceResolver) AmountRemaining(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
+	return gmodel.NewMoney(billing.AmountRemaining(obj), obj.Currency), nil
 }
 
 // Taxes is the resolver for the taxes field.
-func (r *invoiceResolver) Taxes(ctx context.Context, obj *ent.Invoice) ([]*model.TaxAmount, error) {
-	return model.TaxAmounts(obj.Taxes, obj.Currency), nil
+func (r *invoiceResolver) Taxes(ctx context.Context, obj *ent.Invoice) ([]*gmodel.TaxAmount, error) {
+	return gmodel.TaxAmounts(obj.Taxes, obj.Currency), nil
 }
 
 // Installments is the resolver for the installments field.
@@ -130,8 +130,8 @@ func (r *invoiceResolver) HostedInvoiceURL(ctx context.Context, obj *ent.Invoice
 }
 
 // Amount is the resolver for the amount field.
-func (r *invoiceLineResolver) Amount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error) {
-	return model.NewMoney(obj.Amount, obj.Currency), nil
+func (r *invoiceLineResolver) Amount(ctx context.Context, obj *ent.InvoiceLine) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.Amount, obj.Currency), nil
 }
 
 // Installment returns generated.InstallmentResolver implementation.

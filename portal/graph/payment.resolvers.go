@@ -10,8 +10,8 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/customer"
+	gmodel "github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/portal/graph/generated"
-	"github.com/remitbilling/remit/portal/graph/model"
 )
 
 // Invoice is the resolver for the invoice field.
@@ -20,8 +20,8 @@ func (r *paymentResolver) Invoice(ctx context.Context, obj *ent.Payment) (*ent.I
 }
 
 // Amount is the resolver for the amount field.
-func (r *paymentResolver) Amount(ctx context.Context, obj *ent.Payment) (*model.Money, error) {
-	return model.NewMoney(obj.Amount, obj.Currency), nil
+func (r *paymentResolver) Amount(ctx context.Context, obj *ent.Payment) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.Amount, obj.Currency), nil
 }
 
 // MethodType is the resolver for the methodType field.

@@ -18,6 +18,7 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
+	model1 "github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
@@ -288,16 +289,16 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CustomerResolver interface {
-	Balance(ctx context.Context, obj *ent.Customer) (*model.Money, error)
-	CreditBalance(ctx context.Context, obj *ent.Customer) (*model.Money, error)
+	Balance(ctx context.Context, obj *ent.Customer) (*model1.Money, error)
+	CreditBalance(ctx context.Context, obj *ent.Customer) (*model1.Money, error)
 }
 type CustomerSummaryResolver interface {
 	Current(ctx context.Context, obj *ent.Customer) (bool, error)
 }
 type InstallmentResolver interface {
-	Amount(ctx context.Context, obj *billing.Installment) (*model.Money, error)
+	Amount(ctx context.Context, obj *billing.Installment) (*model1.Money, error)
 
-	AmountPaid(ctx context.Context, obj *billing.Installment) (*model.Money, error)
+	AmountPaid(ctx context.Context, obj *billing.Installment) (*model1.Money, error)
 	Status(ctx context.Context, obj *billing.Installment) (string, error)
 }
 type InvoiceResolver interface {
@@ -306,21 +307,21 @@ type InvoiceResolver interface {
 	IssuedAt(ctx context.Context, obj *ent.Invoice) (*time.Time, error)
 
 	Lines(ctx context.Context, obj *ent.Invoice) ([]*ent.InvoiceLine, error)
-	Subtotal(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	TotalDiscount(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	Tax(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	Total(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	AmountDue(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	AmountPaid(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	AmountRemaining(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	Taxes(ctx context.Context, obj *ent.Invoice) ([]*model.TaxAmount, error)
+	Subtotal(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
+	TotalDiscount(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
+	Tax(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
+	Total(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
+	AmountDue(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
+	AmountPaid(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
+	AmountRemaining(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
+	Taxes(ctx context.Context, obj *ent.Invoice) ([]*model1.TaxAmount, error)
 	Installments(ctx context.Context, obj *ent.Invoice) ([]*billing.Installment, error)
 	Payments(ctx context.Context, obj *ent.Invoice) ([]*ent.Payment, error)
 	PDFURL(ctx context.Context, obj *ent.Invoice) (string, error)
 	HostedInvoiceURL(ctx context.Context, obj *ent.Invoice) (*string, error)
 }
 type InvoiceLineResolver interface {
-	Amount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error)
+	Amount(ctx context.Context, obj *ent.InvoiceLine) (*model1.Money, error)
 }
 type MutationResolver interface {
 	PortalLoginStart(ctx context.Context, input model.PortalLoginStartInput) (*model.PortalLoginStartPayload, error)
@@ -337,7 +338,7 @@ type MutationResolver interface {
 }
 type PaymentResolver interface {
 	Invoice(ctx context.Context, obj *ent.Payment) (*ent.Invoice, error)
-	Amount(ctx context.Context, obj *ent.Payment) (*model.Money, error)
+	Amount(ctx context.Context, obj *ent.Payment) (*model1.Money, error)
 
 	MethodType(ctx context.Context, obj *ent.Payment) (string, error)
 	Brand(ctx context.Context, obj *ent.Payment) (string, error)
@@ -3521,8 +3522,8 @@ func (ec *executionContext) _Customer_balance(ctx context.Context, field graphql
 			return ec.Resolvers.Customer().Balance(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3553,8 +3554,8 @@ func (ec *executionContext) _Customer_creditBalance(ctx context.Context, field g
 			return ec.Resolvers.Customer().CreditBalance(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3677,8 +3678,8 @@ func (ec *executionContext) _Installment_amount(ctx context.Context, field graph
 			return ec.Resolvers.Installment().Amount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3755,8 +3756,8 @@ func (ec *executionContext) _Installment_amountPaid(ctx context.Context, field g
 			return ec.Resolvers.Installment().AmountPaid(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4049,8 +4050,8 @@ func (ec *executionContext) _Invoice_subtotal(ctx context.Context, field graphql
 			return ec.Resolvers.Invoice().Subtotal(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4081,8 +4082,8 @@ func (ec *executionContext) _Invoice_totalDiscount(ctx context.Context, field gr
 			return ec.Resolvers.Invoice().TotalDiscount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4113,8 +4114,8 @@ func (ec *executionContext) _Invoice_tax(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Invoice().Tax(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4145,8 +4146,8 @@ func (ec *executionContext) _Invoice_total(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Invoice().Total(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4177,8 +4178,8 @@ func (ec *executionContext) _Invoice_amountDue(ctx context.Context, field graphq
 			return ec.Resolvers.Invoice().AmountDue(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4209,8 +4210,8 @@ func (ec *executionContext) _Invoice_amountPaid(ctx context.Context, field graph
 			return ec.Resolvers.Invoice().AmountPaid(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4241,8 +4242,8 @@ func (ec *executionContext) _Invoice_amountRemaining(ctx context.Context, field 
 			return ec.Resolvers.Invoice().AmountRemaining(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4273,8 +4274,8 @@ func (ec *executionContext) _Invoice_taxes(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Invoice().Taxes(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.TaxAmount) graphql.Marshaler {
-			return ec.marshalNTaxAmount2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐTaxAmountᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model1.TaxAmount) graphql.Marshaler {
+			return ec.marshalNTaxAmount2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTaxAmountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4626,8 +4627,8 @@ func (ec *executionContext) _InvoiceLine_amount(ctx context.Context, field graph
 			return ec.Resolvers.InvoiceLine().Amount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4843,7 +4844,7 @@ func (ec *executionContext) fieldContext_LogoutPayload_userErrors(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model1.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4866,7 +4867,7 @@ func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Money", field, true, false, errors.New("field of type Decimal does not have child fields"))
 }
 
-func (ec *executionContext) _Money_minorUnits(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_minorUnits(ctx context.Context, field graphql.CollectedField, obj *model1.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4889,7 +4890,7 @@ func (ec *executionContext) fieldContext_Money_minorUnits(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Money", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model1.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4912,7 +4913,7 @@ func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field
 	return graphql.NewScalarFieldContext("Money", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.CollectedField, obj *model1.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5575,8 +5576,8 @@ func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.C
 			return ec.Resolvers.Payment().Amount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6964,7 +6965,7 @@ func (ec *executionContext) fieldContext_Shipping_address(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _TaxAmount_displayName(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _TaxAmount_displayName(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6987,7 +6988,7 @@ func (ec *executionContext) fieldContext_TaxAmount_displayName(_ context.Context
 	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _TaxAmount_percentage(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _TaxAmount_percentage(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7010,7 +7011,7 @@ func (ec *executionContext) fieldContext_TaxAmount_percentage(_ context.Context,
 	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type Decimal does not have child fields"))
 }
 
-func (ec *executionContext) _TaxAmount_inclusive(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _TaxAmount_inclusive(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7033,7 +7034,7 @@ func (ec *executionContext) fieldContext_TaxAmount_inclusive(_ context.Context, 
 	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
-func (ec *executionContext) _TaxAmount_jurisdiction(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _TaxAmount_jurisdiction(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7056,7 +7057,7 @@ func (ec *executionContext) fieldContext_TaxAmount_jurisdiction(_ context.Contex
 	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _TaxAmount_taxableAmount(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _TaxAmount_taxableAmount(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7068,8 +7069,8 @@ func (ec *executionContext) _TaxAmount_taxableAmount(ctx context.Context, field 
 			return obj.TaxableAmount(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7088,7 +7089,7 @@ func (ec *executionContext) fieldContext_TaxAmount_taxableAmount(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _TaxAmount_amount(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _TaxAmount_amount(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7100,8 +7101,8 @@ func (ec *executionContext) _TaxAmount_amount(ctx context.Context, field graphql
 			return obj.Amount(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10281,7 +10282,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 
 var moneyImplementors = []string{"Money"}
 
-func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model.Money) graphql.Marshaler {
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model1.Money) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11495,7 +11496,7 @@ func (ec *executionContext) _Shipping(ctx context.Context, sel ast.SelectionSet,
 
 var taxAmountImplementors = []string{"TaxAmount"}
 
-func (ec *executionContext) _TaxAmount(ctx context.Context, sel ast.SelectionSet, obj *model.TaxAmount) graphql.Marshaler {
+func (ec *executionContext) _TaxAmount(ctx context.Context, sel ast.SelectionSet, obj *model1.TaxAmount) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, taxAmountImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12312,7 +12313,7 @@ func (ec *executionContext) marshalNLogoutPayload2ᚖgithubᚗcomᚋremitbilling
 	return ec._LogoutPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model1.Money) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -12561,11 +12562,11 @@ func (ec *executionContext) marshalNString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) marshalNTaxAmount2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐTaxAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TaxAmount) graphql.Marshaler {
+func (ec *executionContext) marshalNTaxAmount2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTaxAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model1.TaxAmount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTaxAmount2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐTaxAmount(ctx, sel, v[i])
+		return ec.marshalNTaxAmount2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTaxAmount(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -12577,7 +12578,7 @@ func (ec *executionContext) marshalNTaxAmount2ᚕᚖgithubᚗcomᚋremitbilling�
 	return ret
 }
 
-func (ec *executionContext) marshalNTaxAmount2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐTaxAmount(ctx context.Context, sel ast.SelectionSet, v *model.TaxAmount) graphql.Marshaler {
+func (ec *executionContext) marshalNTaxAmount2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTaxAmount(ctx context.Context, sel ast.SelectionSet, v *model1.TaxAmount) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -12979,7 +12980,7 @@ func (ec *executionContext) marshalOInvoiceStanding2ᚕstringᚄ(ctx context.Con
 	return ret
 }
 
-func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model1.Money) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
