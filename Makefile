@@ -34,7 +34,7 @@ generate:
 ## check-generate: fail when generated code is stale
 check-generate: generate
 	@git diff --exit-code --stat -- . || (echo "generated code is out of date: run make generate and commit" >&2; exit 1)
-	@test -z "$$(git status --porcelain --untracked-files=all -- ent graph)" || (git status --porcelain -- ent graph; echo "generate created files not committed" >&2; exit 1)
+	@test -z "$$(git status --porcelain --untracked-files=all -- ent graph portal)" || (git status --porcelain -- ent graph portal; echo "generate created files not committed" >&2; exit 1)
 
 vet:
 	$(GO) vet ./...

@@ -5,6 +5,7 @@ package portal
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 
@@ -77,4 +78,14 @@ func Authenticate(svc *portal.Service, next http.Handler) http.Handler {
 // sooner and is refreshed by Authenticate).
 func SetCookie(w http.ResponseWriter, s *portal.Session) {
 	http.SetCookie(w, portalauth.SessionCookie(s.Token, portalauth.SessionAbsoluteTTL))
+}
+
+// ClientIP is the address login-code rate limits count by: the peer's,
+// since forwarded headers are whatever the client says.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -92,9 +92,11 @@ type PayInput struct {
 	PaymentMethodID string
 	// Card pays once with a card that is not saved (hosted page).
 	Card *payments.CardInput
-	// Amount in minor units; nil pays the next installment of a plan, or
-	// everything that remains.
+	// Amount in minor units; nil pays PayableNow: the next installment of
+	// a plan, or everything that remains.
 	Amount *int64
+	// All pays everything that remains, plan or not (when Amount is nil).
+	All bool
 	// IdempotencyKey makes retries safe: a second attempt with the same
 	// key returns the first payment.
 	IdempotencyKey string
@@ -158,12 +160,13 @@ func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Paym
 		if err != nil {
 			return err
 		}
-		available := AmountRemaining(cur) - cur.AmountPending
-		amount := available
-		if in.Amount != nil {
+		available := AmountAvailable(cur)
+		amount := PayableNow(cur)
+		switch {
+		case in.Amount != nil:
 			amount = *in.Amount
-		} else if len(cur.AmountsDue) > 0 {
-			amount = NextInstallmentAmount(cur)
+		case in.All:
+			amount = available
 		}
 		switch {
 		case available <= 0 && cur.AmountPending > 0:

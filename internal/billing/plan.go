@@ -146,6 +146,19 @@ func Installments(inv *ent.Invoice, now time.Time) []Installment {
 	return out
 }
 
+// AmountAvailable is what remains to pay less what is in flight: the most
+// a new payment may collect.
+func AmountAvailable(inv *ent.Invoice) int64 { return AmountRemaining(inv) - inv.AmountPending }
+
+// PayableNow is what a payment without an amount collects: the rest of
+// the next installment of a plan, else all that is available.
+func PayableNow(inv *ent.Invoice) int64 {
+	if len(inv.AmountsDue) > 0 {
+		return NextInstallmentAmount(inv)
+	}
+	return AmountAvailable(inv)
+}
+
 // NextInstallmentAmount is what the next unpaid installment still needs,
 // after what is paid and in flight.
 func NextInstallmentAmount(inv *ent.Invoice) int64 {

@@ -245,10 +245,7 @@ func (s *Server) hostedPayment(ctx context.Context, r *http.Request, inv *ent.In
 		view["Outcome"], view["OutcomeClass"] = msg, "error"
 	}
 	if inv.Status == invoice.StatusOpen || inv.Status == invoice.StatusUncollectible {
-		due := billing.AmountRemaining(inv) - inv.AmountPending
-		if len(inv.AmountsDue) > 0 {
-			due = billing.NextInstallmentAmount(inv)
-		}
+		due := billing.PayableNow(inv)
 		view["AmountDue"] = format(billing.AmountRemaining(inv))
 		if due > 0 && slices.Contains(accepted, "CARD") {
 			view["PayURL"] = "/i/" + r.PathValue("token") + "/pay"

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"sync"
 
@@ -168,11 +167,7 @@ func clientIP(ctx context.Context) string {
 	if st == nil {
 		return ""
 	}
-	host, _, err := net.SplitHostPort(st.r.RemoteAddr)
-	if err != nil {
-		return st.r.RemoteAddr
-	}
-	return host
+	return portalhttp.ClientIP(st.r)
 }
 
 func userAgent(ctx context.Context) string {

@@ -219,20 +219,12 @@ func (r *mutationResolver) InvoicePay(ctx context.Context, input model.InvoicePa
 		// customers': a key reused elsewhere never replays another payment.
 		IdempotencyKey: "portal:" + s.Row.CustomerID + ":" + key,
 		Source:         payment.SourcePortal,
+		// The portal pays everything that remains unless asked for the
+		// next installment only.
+		All: input.Installment == nil || !*input.Installment,
 	}
 	if c := input.Card; c != nil {
 		in.Card = &payments.CardInput{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.Cvc}
-	}
-	if input.Installment == nil || !*input.Installment {
-		// Without an amount billing pays the next installment of a plan:
-		// the portal pays everything that remains unless asked otherwise.
-		inv, err := r.Billing.Get(ctx, input.ID)
-		if err != nil {
-			return refuse(err, "input")
-		}
-		if left := billing.AmountRemaining(inv) - inv.AmountPending; len(inv.AmountsDue) > 0 && left > 0 {
-			in.Amount = &left
-		}
 	}
 	inv, p, err := r.Billing.Pay(ctx, in)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/internal/branding"
+	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/document"
 	iportal "github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/portalauth"
@@ -139,7 +139,7 @@ func (q *req) customerID() string { return q.sess.Row.CustomerID }
 
 func (q *req) redirect(path string) { http.Redirect(q.w, q.r, q.base+path, http.StatusSeeOther) }
 
-func (q *req) now() time.Time { return clockNow(q.ctx) }
+func (q *req) now() time.Time { return clock.Now(q.ctx) }
 
 // public opens the portal of the link; unknown or disabled portals get the
 // same not-found page, which tells nothing.
@@ -270,15 +270,6 @@ func (h *handler) brandCSS(q *req) {
 	fmt.Fprintf(q.w, ":root{--brand:%s;--on-brand:%s;--accent:%s;--on-accent:%s;--tint:%s}\n", c.Brand, c.OnBrand, c.Accent, c.OnAccent, c.Tint)
 }
 
-// clientIP is the address rate limits count login codes by.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // nextSections are where a login may send the customer afterwards.
 var nextSections = map[string]bool{"invoices": true, "payment-methods": true, "billing": true, "payments": true}
 
@@ -321,7 +312,7 @@ func (h *handler) loginPage(q *req) {
 func (h *handler) startLogin(q *req) {
 	email := strings.TrimSpace(q.r.PostFormValue("email"))
 	next := q.r.PostFormValue("next")
-	err := h.d.Portal.StartLogin(q.p, email, clientIP(q.r))
+	err := h.d.Portal.StartLogin(q.p, email, portal.ClientIP(q.r))
 	if err != nil && len(usererrCodes(err)) > 0 {
 		v := h.view(q, q.t["SignInTitle"], map[string]any{"Email": email, "Next": next, "Error": q.t["InvalidEmail"]})
 		v["SignedIn"] = false

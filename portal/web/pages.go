@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,7 +14,6 @@ import (
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/internal/billing"
-	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/ids"
@@ -26,8 +24,6 @@ import (
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
 )
-
-func clockNow(ctx context.Context) time.Time { return clock.Now(ctx) }
 
 // usererrCodes lists the codes of the user errors in err.
 func usererrCodes(err error) []string {
@@ -232,9 +228,8 @@ func (h *handler) paymentSection(q *req, inv *ent.Invoice, v map[string]any, f f
 	if !q.p.Config.PayInvoices || (inv.Status != invoice.StatusOpen && inv.Status != invoice.StatusUncollectible) {
 		return nil
 	}
-	due := billing.AmountRemaining(inv) - inv.AmountPending
+	due := billing.PayableNow(inv)
 	if len(inv.AmountsDue) > 0 {
-		due = billing.NextInstallmentAmount(inv)
 		v["DueNow"] = f(due)
 	}
 	if due <= 0 || !slices.Contains(billing.AcceptedMethodTypes(q.acct, inv), "CARD") {
