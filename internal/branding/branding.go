@@ -63,11 +63,6 @@ func (e *Error) Error() string { return e.Reason }
 
 func invalid(format string, args ...any) error { return &Error{Reason: fmt.Sprintf(format, args...)} }
 
-// ErrInvalid matches every validation Error with errors.Is.
-var ErrInvalid = errors.New("branding: invalid image")
-
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
-
 // Validate checks an upload: its declared type must match its content
 // (sniffed, never trusted), its size and dimensions must fit the kind.
 func Validate(kind Kind, contentType string, data []byte) (Image, error) {
