@@ -8,13 +8,22 @@ import (
 	"github.com/remitbilling/remit/internal/tuning"
 )
 
-// BenchmarkRenderOnePage renders the one-page sample invoice. Run with
-// -cpu 1 for the per-core figure; pages/s is reported. The runtime is set
-// up as the server sets it (internal/tuning).
+// BenchmarkRenderOnePage renders the one-page sample invoice, without and
+// with branding (PNG logo, colours). Run with -cpu 1 for the per-core
+// figure; pages/s is reported. The runtime is set up as the server sets
+// it (internal/tuning).
 func BenchmarkRenderOnePage(b *testing.B) {
+	b.Run("plain", func(b *testing.B) { benchmarkOnePage(b, sampleInvoice("fr")) })
+	b.Run("branded", func(b *testing.B) {
+		inv := sampleInvoice("fr")
+		inv.Branding = Branding{Logo: testPNG(b), LogoMIME: "image/png", BrandColor: "#2e7d32", AccentColor: "#f4c542"}
+		benchmarkOnePage(b, inv)
+	})
+}
+
+func benchmarkOnePage(b *testing.B, inv Invoice) {
 	tuning.Apply()
 	ctx := context.Background()
-	inv := sampleInvoice("fr")
 	if _, err := Render(ctx, inv); err != nil { // warm the renderer
 		b.Fatal(err)
 	}

@@ -6,8 +6,6 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -86,22 +84,6 @@ func (r *Renderer) Render(ctx context.Context, inv Invoice) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v.logo != nil {
-		// The engine loads <img> sources from files only.
-		dir, err := os.MkdirTemp("", "remit-document-")
-		if err != nil {
-			return nil, fmt.Errorf("document: logo: %w", err)
-		}
-		defer os.RemoveAll(dir)
-		v.LogoPath = filepath.Join(dir, "logo"+v.logo.ext)
-		if err := os.WriteFile(v.LogoPath, v.logo.data, 0o600); err != nil {
-			return nil, fmt.Errorf("document: logo: %w", err)
-		}
-	}
-	var body bytes.Buffer
-	if err := r.tmpl.Execute(&body, v); err != nil {
-		return nil, fmt.Errorf("document: execute template: %w", err)
-	}
 	created := inv.CreationDate
 	if created.IsZero() {
 		created = inv.IssueDate
@@ -119,6 +101,16 @@ func (r *Renderer) Render(ctx context.Context, inv Invoice) ([]byte, error) {
 	}
 	defer func() { <-engineTurn }()
 	defer releaseEngineMemory()
+
+	if v.logo != nil {
+		if v.LogoPath, err = logos.path(v.logo); err != nil {
+			return nil, err
+		}
+	}
+	var body bytes.Buffer
+	if err := r.tmpl.Execute(&body, v); err != nil {
+		return nil, fmt.Errorf("document: execute template: %w", err)
+	}
 
 	total := estimatePages(len(inv.Lines))
 	for pass := 1; ; pass++ {
