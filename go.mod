@@ -9,17 +9,23 @@ require (
 	github.com/99designs/gqlgen v0.17.95
 	github.com/bojanz/currency v1.5.0
 	github.com/boxesandglue/bagme v0.0.12
+	github.com/boxesandglue/baseline-pdf v1.1.18
 	github.com/boxesandglue/boxesandglue v0.2.38
 	github.com/boxesandglue/csshtml v0.0.14
+	github.com/boxesandglue/textshape v0.0.13
+	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/chromedp v0.22.1
 	github.com/emersion/go-message v0.18.2
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/hashicorp/go-multierror v1.1.1
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/mattn/go-sqlite3 v1.14.52
 	github.com/shopspring/decimal v1.6.0
 	github.com/vektah/gqlparser/v2 v2.5.64
 	github.com/wneessen/go-mail v0.8.1
+	golang.org/x/image v0.47.0
 	golang.org/x/text v0.43.0
 )
 
@@ -30,13 +36,9 @@ require (
 	github.com/andybalholm/cascadia v1.3.4 // indirect
 	github.com/apparentlymart/go-textseg/v15 v15.0.0 // indirect
 	github.com/bmatcuk/doublestar v1.3.4 // indirect
-	github.com/boxesandglue/baseline-pdf v1.1.18 // indirect
 	github.com/boxesandglue/gofpdi v1.0.24 // indirect
 	github.com/boxesandglue/htmlbag v0.0.37 // indirect
 	github.com/boxesandglue/svgreader v0.0.4 // indirect
-	github.com/boxesandglue/textshape v0.0.13 // indirect
-	github.com/chromedp/cdproto v0.159.0 // indirect
-	github.com/chromedp/chromedp v0.22.1 // indirect
 	github.com/clipperhouse/uax29/v2 v2.7.0 // indirect
 	github.com/cockroachdb/apd/v3 v3.2.1 // indirect
 	github.com/coder/websocket v1.8.15 // indirect
@@ -44,7 +46,6 @@ require (
 	github.com/go-openapi/inflect v0.19.0 // indirect
 	github.com/go-viper/mapstructure/v2 v2.5.0 // indirect
 	github.com/goccy/go-yaml v1.19.2 // indirect
-	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/hashicorp/errwrap v1.0.0 // indirect

@@ -9,14 +9,15 @@ import (
 )
 
 // BenchmarkRenderOnePage renders the one-page sample invoice, without and
-// with branding (PNG logo, colours). Run with -cpu 1 for the per-core
+// with branding (a 600×200 PNG logo with a transparent background,
+// colours). Run with -cpu 1 for the per-core
 // figure; pages/s is reported. The runtime is set up as the server sets
 // it (internal/tuning).
 func BenchmarkRenderOnePage(b *testing.B) {
 	b.Run("plain", func(b *testing.B) { benchmarkOnePage(b, sampleInvoice("fr")) })
 	b.Run("branded", func(b *testing.B) {
 		inv := sampleInvoice("fr")
-		inv.Branding = Branding{Logo: testPNG(b), LogoMIME: "image/png", BrandColor: "#2e7d32", AccentColor: "#f4c542"}
+		inv.Branding = Branding{Logo: alphaLogo(b), LogoMIME: "image/png", BrandColor: "#2e7d32", AccentColor: "#f4c542"}
 		benchmarkOnePage(b, inv)
 	})
 }

@@ -12,10 +12,11 @@ import (
 
 // The engine loads <img> sources from files only. Writing a merchant's
 // logo to a fresh temporary directory for every document (mkdir, write,
-// remove) was a tenth of a branded one-page render, so logos are kept as
-// files named by the SHA-256 of their content in one directory per
-// process, and a render of an already seen logo only checks that its file
-// is still there. The directory holds at most maxLogoFiles logos (at most
+// remove) was a tenth of a branded one-page render, so logos are kept,
+// prepared for the engine (logoprep.go), as files named by the SHA-256 of
+// the merchant's image in one directory per process, and a render of an
+// already seen logo only checks that its file is still there. The engine
+// reads an image's type from its content, so the files need no extension. The directory holds at most maxLogoFiles logos (at most
 // 512 KB each, see internal/branding): the oldest is removed first.
 //
 // Everything here runs under engineTurn, one render at a time.
@@ -30,7 +31,8 @@ type logoCache struct {
 
 var logos logoCache
 
-// path returns the name of a file holding l's bytes.
+// path returns the name of a file holding l prepared for the engine
+// (preparedLogo).
 func (c *logoCache) path(l *logoData) (string, error) {
 	if c.dir == "" {
 		dir, err := os.MkdirTemp("", "remit-logos-")
@@ -40,7 +42,7 @@ func (c *logoCache) path(l *logoData) (string, error) {
 		c.dir, c.known = dir, map[string]bool{}
 	}
 	sum := sha256.Sum256(l.data)
-	path := filepath.Join(c.dir, hex.EncodeToString(sum[:])+l.ext)
+	path := filepath.Join(c.dir, hex.EncodeToString(sum[:]))
 	if c.known[path] {
 		if _, err := os.Stat(path); err == nil {
 			return path, nil
@@ -50,7 +52,11 @@ func (c *logoCache) path(l *logoData) (string, error) {
 		c.order = append(c.order, path)
 		c.known[path] = true
 	}
-	if err := c.write(path, l.data); err != nil {
+	prepared, err := preparedLogo(l)
+	if err != nil {
+		return "", err
+	}
+	if err := c.write(path, prepared.data); err != nil {
 		return "", err
 	}
 	for len(c.order) > maxLogoFiles {

@@ -2,8 +2,14 @@ package document
 
 import (
 	"bytes"
-	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -29,13 +35,13 @@ func TestLogoCacheIsBounded(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(c.dir) })
 	var paths []string
 	for i := range maxLogoFiles + 3 {
-		p, err := c.path(&logoData{data: fmt.Appendf(nil, "logo %d", i), ext: ".png"})
+		p, err := c.path(&logoData{data: onePixelPNG(t, i), ext: ".png"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		paths = append(paths, p)
 	}
-	again, err := c.path(&logoData{data: []byte("logo 10"), ext: ".png"})
+	again, err := c.path(&logoData{data: onePixelPNG(t, 10), ext: ".png"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,8 +60,131 @@ func TestLogoCacheIsBounded(t *testing.T) {
 		if evicted := i < 3; evicted != os.IsNotExist(err) {
 			t.Errorf("logo %d: evicted %v, stat error %v", i, evicted, err)
 		}
-		if data, err := os.ReadFile(p); err == nil && string(data) != fmt.Sprintf("logo %d", i) {
-			t.Errorf("logo %d holds %q", i, data)
+		if data, err := os.ReadFile(p); err == nil {
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("logo %d: %v", i, err)
+			}
+			if r, _, _, _ := img.At(0, 0).RGBA(); r>>8 != uint32(i) {
+				t.Errorf("logo %d holds the pixel of logo %d", i, r>>8)
+			}
 		}
 	}
+}
+
+// onePixelPNG is a 1×1 PNG whose red component is i.
+func onePixelPNG(t testing.TB, i int) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	img.Set(0, 0, color.NRGBA{uint8(i), 0, 0, 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// Logos the engine cannot copy as they are (logoprep.go) print, with a
+// transparent background as the white of the page, and large ones are
+// scaled down.
+func TestLogoKinds(t *testing.T) {
+	encode := func(img image.Image) []byte {
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	r := image.Rect(0, 0, 60, 20)
+	rgba64, gray16 := image.NewRGBA64(r), image.NewGray16(r)
+	palette := image.NewPaletted(r, color.Palette{color.NRGBA{0, 0, 0, 0}, color.NRGBA{200, 0, 0, 255}})
+	for y := range 20 {
+		for x := range 60 {
+			rgba64.Set(x, y, color.RGBA64{uint16(x * 1000), 3000, 40000, 0xffff})
+			gray16.Set(x, y, color.Gray16{uint16(x * 1000)})
+			palette.SetColorIndex(x, y, uint8(min(x/30, 1))) // left half transparent
+		}
+	}
+	tests := []struct {
+		name       string
+		data       []byte
+		mime       string
+		size       string // "width height" of the image in the PDF
+		whiteAt0x0 bool   // a transparent corner prints white
+	}{
+		{"16-bit colour", encode(rgba64), "image/png", "60 20", false},
+		{"16-bit grey", encode(gray16), "image/png", "60 20", false},
+		{"palette with transparency", encode(palette), "image/png", "60 20", true},
+		{"alpha channel", alphaLogo(t), "image/png", "600 200", true},
+		{"too high", encode(image.NewGray(image.Rect(0, 0, 1200, 960))), "image/png", "300 240", false},
+		{"jpeg too high", testJPEGSized(t, 900, 600), "image/jpeg", "360 240", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := sampleInvoice("fr")
+			inv.Branding = Branding{Logo: tt.data, LogoMIME: tt.mime}
+			pdf := render(t, inv)
+			runTool(t, pdf, "qpdf", "--check", "{}")
+			list := strings.Split(strings.TrimSpace(runTool(t, pdf, "pdfimages", "-list", "{}")), "\n")
+			if len(list) != 3 {
+				t.Fatalf("want one image:\n%s", strings.Join(list, "\n"))
+			}
+			if f := strings.Fields(list[2]); strings.Join(f[3:5], " ") != tt.size || f[2] != "image" {
+				t.Errorf("image %s, want an image of %s px", list[2], tt.size)
+			}
+			dir := t.TempDir()
+			f := filepath.Join(dir, "invoice.pdf")
+			if err := os.WriteFile(f, pdf, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command(needTool(t, "pdfimages"), "-png", f, filepath.Join(dir, "img")).CombinedOutput(); err != nil {
+				t.Fatalf("pdfimages: %v\n%s", err, out)
+			}
+			data, err := os.ReadFile(filepath.Join(dir, "img-000.png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, g, b, _ := img.At(0, 0).RGBA()
+			if white := r == 0xffff && g == 0xffff && b == 0xffff; white != tt.whiteAt0x0 {
+				t.Errorf("corner pixel %04x%04x%04x, want white: %v", r, g, b, tt.whiteAt0x0)
+			}
+		})
+	}
+}
+
+// alphaLogo is a 600×200 logo with a transparent background, as design
+// tools export them.
+func alphaLogo(t testing.TB) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 600, 200))
+	for y := range 200 {
+		for x := range 600 {
+			var a uint8
+			if (x/20+y/20)%3 == 1 {
+				a = 255
+			}
+			img.Set(x, y, color.NRGBA{uint8(x), 80, uint8(y), a})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func testJPEGSized(t testing.TB, w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 90, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
