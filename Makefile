@@ -1,11 +1,12 @@
-# Remit — make targets. Everything a fresh machine needs is fetched by Go
-# itself through the module proxy; nothing else is required.
+# Remit — make targets. Go fetches every module through the module proxy;
+# the test suite also needs poppler-utils, qpdf and Chromium, which
+# test-tools installs from Debian's packages when they are missing.
 
 GO ?= go
 BIN := bin/remit
 export CGO_ENABLED := 1
 
-.PHONY: all build run test test-short bench generate check-generate vet fmt clean
+.PHONY: all build run test test-tools bench generate check-generate vet fmt clean
 
 all: build
 
@@ -17,9 +18,32 @@ run: build
 	./$(BIN) serve
 
 ## test: the whole suite (SQLite always; PostgreSQL when reachable)
-test:
+test: test-tools
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+
+# Programs the tests run: pdftotext/pdfimages (poppler-utils) and qpdf read
+# PDFs back, Chromium drives the portal. Installed with apt when missing and
+# allowed (root); otherwise the tests that need them fail and say so, unless
+# REMIT_SKIP_TOOL_TESTS=1 (internal/testtool).
+TEST_TOOLS := pdftotext:poppler-utils pdfimages:poppler-utils qpdf:qpdf chromium:chromium
+
+## test-tools: install the programs the tests need (Debian, as root)
+test-tools:
+	@missing=""; \
+	for t in $(TEST_TOOLS); do \
+	  cmd=$${t%%:*}; pkg=$${t#*:}; \
+	  if [ $$cmd = chromium ] && [ -n "$$CHROME_PATH" ]; then continue; fi; \
+	  command -v $$cmd >/dev/null 2>&1 && continue; \
+	  case " $$missing " in *" $$pkg "*) ;; *) missing="$$missing $$pkg";; esac; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "missing:$$missing (install them, or set REMIT_SKIP_TOOL_TESTS=1 to skip the checks that need them)" >&2; \
+	fi
 
 ## bench: performance benchmarks with their figures
 bench:

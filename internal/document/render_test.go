@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/remitbilling/remit/internal/testtool"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -28,11 +29,7 @@ import (
 
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s is not on PATH (install poppler-utils and qpdf); skipping this check", name)
-	}
-	return p
+	return testtool.Need(t, "Debian packages poppler-utils and qpdf", name)
 }
 
 // runTool writes pdf to a temporary file and runs tool on it; the file name

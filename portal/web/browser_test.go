@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/remitbilling/remit/internal/apitest"
+	"github.com/remitbilling/remit/internal/testtool"
 )
 
 // chromium finds a Chromium or Chrome binary: $CHROME_PATH, else the
@@ -55,7 +56,7 @@ func artifactsDir(t *testing.T) string {
 func TestBrowserStory(t *testing.T) {
 	bin := chromium()
 	if bin == "" {
-		t.Skip("no Chromium found (install Debian's chromium, or set CHROME_PATH): skipping the browser test")
+		testtool.Missing(t, "chromium", "Debian package chromium, or set CHROME_PATH")
 	}
 	f := setup(t)
 	// Chrome treats http://localhost as a secure context, where it keeps

@@ -11,15 +11,14 @@ import (
 	"testing"
 
 	"github.com/remitbilling/remit/internal/apitest"
+	"github.com/remitbilling/remit/internal/testtool"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
-// pdfText reads a PDF back as text with pdftotext, or skips the test.
+// pdfText reads a PDF back as text with pdftotext.
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext not installed (Debian package poppler-utils): cannot read the PDF back")
-	}
+	testtool.Need(t, "Debian package poppler-utils", "pdftotext")
 	path := filepath.Join(t.TempDir(), "invoice.pdf")
 	if err := os.WriteFile(path, pdf, 0o600); err != nil {
 		t.Fatal(err)
@@ -112,14 +111,12 @@ func TestInvoicePDF(t *testing.T) {
 	}
 }
 
-// pdfTool runs a poppler or qpdf tool on pdf ("{}" in args is the file),
-// or skips the test when the tool is missing. A failing tool fails the
-// test: qpdf --check exits non-zero on a broken file.
+// pdfTool runs a poppler or qpdf tool on pdf ("{}" in args is the file).
+// A failing tool fails the test: qpdf --check exits non-zero on a broken
+// file.
 func pdfTool(t *testing.T, pdf []byte, tool string, args ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath(tool); err != nil {
-		t.Skipf("%s not installed (Debian packages poppler-utils, qpdf)", tool)
-	}
+	testtool.Need(t, "Debian packages poppler-utils and qpdf", tool)
 	path := filepath.Join(t.TempDir(), "invoice.pdf")
 	if err := os.WriteFile(path, pdf, 0o600); err != nil {
 		t.Fatal(err)
