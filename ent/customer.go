@@ -76,12 +76,17 @@ type CustomerEdges struct {
 	Invoices []*Invoice `json:"invoices,omitempty"`
 	// BalanceTransactions holds the value of the balance_transactions edge.
 	BalanceTransactions []*BalanceTransaction `json:"balance_transactions,omitempty"`
+	// PaymentMethods holds the value of the payment_methods edge.
+	PaymentMethods []*PaymentMethod `json:"payment_methods,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
+	// totalCount holds the count of the edges above.
+	totalCount [1]map[string]int
 
 	namedInvoices            map[string][]*Invoice
 	namedBalanceTransactions map[string][]*BalanceTransaction
+	namedPaymentMethods      map[string][]*PaymentMethod
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -111,6 +116,15 @@ func (e CustomerEdges) BalanceTransactionsOrErr() ([]*BalanceTransaction, error)
 		return e.BalanceTransactions, nil
 	}
 	return nil, &NotLoadedError{edge: "balance_transactions"}
+}
+
+// PaymentMethodsOrErr returns the PaymentMethods value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) PaymentMethodsOrErr() ([]*PaymentMethod, error) {
+	if e.loadedTypes[3] {
+		return e.PaymentMethods, nil
+	}
+	return nil, &NotLoadedError{edge: "payment_methods"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -309,6 +323,11 @@ func (_m *Customer) QueryBalanceTransactions() *BalanceTransactionQuery {
 	return NewCustomerClient(_m.config).QueryBalanceTransactions(_m)
 }
 
+// QueryPaymentMethods queries the "payment_methods" edge of the Customer entity.
+func (_m *Customer) QueryPaymentMethods() *PaymentMethodQuery {
+	return NewCustomerClient(_m.config).QueryPaymentMethods(_m)
+}
+
 // Update returns a builder for updating this Customer.
 // Note that you need to call Customer.Unwrap() before calling this method if this Customer
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -444,6 +463,30 @@ func (_m *Customer) appendNamedBalanceTransactions(name string, edges ...*Balanc
 		_m.Edges.namedBalanceTransactions[name] = []*BalanceTransaction{}
 	} else {
 		_m.Edges.namedBalanceTransactions[name] = append(_m.Edges.namedBalanceTransactions[name], edges...)
+	}
+}
+
+// NamedPaymentMethods returns the PaymentMethods named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Customer) NamedPaymentMethods(name string) ([]*PaymentMethod, error) {
+	if _m.Edges.namedPaymentMethods == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPaymentMethods[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Customer) appendNamedPaymentMethods(name string, edges ...*PaymentMethod) {
+	if _m.Edges.namedPaymentMethods == nil {
+		_m.Edges.namedPaymentMethods = make(map[string][]*PaymentMethod)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPaymentMethods[name] = []*PaymentMethod{}
+	} else {
+		_m.Edges.namedPaymentMethods[name] = append(_m.Edges.namedPaymentMethods[name], edges...)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
 )
@@ -267,6 +268,21 @@ func (_c *CustomerCreate) AddBalanceTransactions(v ...*BalanceTransaction) *Cust
 		ids[i] = v[i].ID
 	}
 	return _c.AddBalanceTransactionIDs(ids...)
+}
+
+// AddPaymentMethodIDs adds the "payment_methods" edge to the PaymentMethod entity by IDs.
+func (_c *CustomerCreate) AddPaymentMethodIDs(ids ...string) *CustomerCreate {
+	_c.mutation.AddPaymentMethodIDs(ids...)
+	return _c
+}
+
+// AddPaymentMethods adds the "payment_methods" edges to the PaymentMethod entity.
+func (_c *CustomerCreate) AddPaymentMethods(v ...*PaymentMethod) *CustomerCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPaymentMethodIDs(ids...)
 }
 
 // Mutation returns the CustomerMutation object of the builder.
@@ -577,6 +593,22 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(balancetransaction.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PaymentMethodsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   customer.PaymentMethodsTable,
+			Columns: []string{customer.PaymentMethodsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentmethod.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -18,6 +18,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/predicate"
 )
 
@@ -31,10 +32,12 @@ type CustomerQuery struct {
 	withAccount                  *AccountQuery
 	withInvoices                 *InvoiceQuery
 	withBalanceTransactions      *BalanceTransactionQuery
+	withPaymentMethods           *PaymentMethodQuery
 	loadTotal                    []func(context.Context, []*Customer) error
 	modifiers                    []func(*sql.Selector)
 	withNamedInvoices            map[string]*InvoiceQuery
 	withNamedBalanceTransactions map[string]*BalanceTransactionQuery
+	withNamedPaymentMethods      map[string]*PaymentMethodQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +133,28 @@ func (_q *CustomerQuery) QueryBalanceTransactions() *BalanceTransactionQuery {
 			sqlgraph.From(customer.Table, customer.FieldID, selector),
 			sqlgraph.To(balancetransaction.Table, balancetransaction.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, customer.BalanceTransactionsTable, customer.BalanceTransactionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPaymentMethods chains the current query on the "payment_methods" edge.
+func (_q *CustomerQuery) QueryPaymentMethods() *PaymentMethodQuery {
+	query := (&PaymentMethodClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, selector),
+			sqlgraph.To(paymentmethod.Table, paymentmethod.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, customer.PaymentMethodsTable, customer.PaymentMethodsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -332,6 +357,7 @@ func (_q *CustomerQuery) Clone() *CustomerQuery {
 		withAccount:             _q.withAccount.Clone(),
 		withInvoices:            _q.withInvoices.Clone(),
 		withBalanceTransactions: _q.withBalanceTransactions.Clone(),
+		withPaymentMethods:      _q.withPaymentMethods.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -369,6 +395,17 @@ func (_q *CustomerQuery) WithBalanceTransactions(opts ...func(*BalanceTransactio
 		opt(query)
 	}
 	_q.withBalanceTransactions = query
+	return _q
+}
+
+// WithPaymentMethods tells the query-builder to eager-load the nodes that are connected to
+// the "payment_methods" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithPaymentMethods(opts ...func(*PaymentMethodQuery)) *CustomerQuery {
+	query := (&PaymentMethodClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPaymentMethods = query
 	return _q
 }
 
@@ -456,10 +493,11 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 	var (
 		nodes       = []*Customer{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withAccount != nil,
 			_q.withInvoices != nil,
 			_q.withBalanceTransactions != nil,
+			_q.withPaymentMethods != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -505,6 +543,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 			return nil, err
 		}
 	}
+	if query := _q.withPaymentMethods; query != nil {
+		if err := _q.loadPaymentMethods(ctx, query, nodes,
+			func(n *Customer) { n.Edges.PaymentMethods = []*PaymentMethod{} },
+			func(n *Customer, e *PaymentMethod) { n.Edges.PaymentMethods = append(n.Edges.PaymentMethods, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedInvoices {
 		if err := _q.loadInvoices(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedInvoices(name) },
@@ -516,6 +561,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 		if err := _q.loadBalanceTransactions(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedBalanceTransactions(name) },
 			func(n *Customer, e *BalanceTransaction) { n.appendNamedBalanceTransactions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPaymentMethods {
+		if err := _q.loadPaymentMethods(ctx, query, nodes,
+			func(n *Customer) { n.appendNamedPaymentMethods(name) },
+			func(n *Customer, e *PaymentMethod) { n.appendNamedPaymentMethods(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -601,6 +653,36 @@ func (_q *CustomerQuery) loadBalanceTransactions(ctx context.Context, query *Bal
 	}
 	query.Where(predicate.BalanceTransaction(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(customer.BalanceTransactionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CustomerQuery) loadPaymentMethods(ctx context.Context, query *PaymentMethodQuery, nodes []*Customer, init func(*Customer), assign func(*Customer, *PaymentMethod)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Customer)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(paymentmethod.FieldCustomerID)
+	}
+	query.Where(predicate.PaymentMethod(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customer.PaymentMethodsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -764,6 +846,20 @@ func (_q *CustomerQuery) WithNamedBalanceTransactions(name string, opts ...func(
 		_q.withNamedBalanceTransactions = make(map[string]*BalanceTransactionQuery)
 	}
 	_q.withNamedBalanceTransactions[name] = query
+	return _q
+}
+
+// WithNamedPaymentMethods tells the query-builder to eager-load the nodes that are connected to the "payment_methods"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithNamedPaymentMethods(name string, opts ...func(*PaymentMethodQuery)) *CustomerQuery {
+	query := (&PaymentMethodClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPaymentMethods == nil {
+		_q.withNamedPaymentMethods = make(map[string]*PaymentMethodQuery)
+	}
+	_q.withNamedPaymentMethods[name] = query
 	return _q
 }
 

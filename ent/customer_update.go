@@ -15,6 +15,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/internal/values"
 )
@@ -328,6 +329,21 @@ func (_u *CustomerUpdate) AddBalanceTransactions(v ...*BalanceTransaction) *Cust
 	return _u.AddBalanceTransactionIDs(ids...)
 }
 
+// AddPaymentMethodIDs adds the "payment_methods" edge to the PaymentMethod entity by IDs.
+func (_u *CustomerUpdate) AddPaymentMethodIDs(ids ...string) *CustomerUpdate {
+	_u.mutation.AddPaymentMethodIDs(ids...)
+	return _u
+}
+
+// AddPaymentMethods adds the "payment_methods" edges to the PaymentMethod entity.
+func (_u *CustomerUpdate) AddPaymentMethods(v ...*PaymentMethod) *CustomerUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentMethodIDs(ids...)
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdate) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -373,6 +389,27 @@ func (_u *CustomerUpdate) RemoveBalanceTransactions(v ...*BalanceTransaction) *C
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBalanceTransactionIDs(ids...)
+}
+
+// ClearPaymentMethods clears all "payment_methods" edges to the PaymentMethod entity.
+func (_u *CustomerUpdate) ClearPaymentMethods() *CustomerUpdate {
+	_u.mutation.ClearPaymentMethods()
+	return _u
+}
+
+// RemovePaymentMethodIDs removes the "payment_methods" edge to PaymentMethod entities by IDs.
+func (_u *CustomerUpdate) RemovePaymentMethodIDs(ids ...string) *CustomerUpdate {
+	_u.mutation.RemovePaymentMethodIDs(ids...)
+	return _u
+}
+
+// RemovePaymentMethods removes "payment_methods" edges to PaymentMethod entities.
+func (_u *CustomerUpdate) RemovePaymentMethods(v ...*PaymentMethod) *CustomerUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentMethodIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -629,6 +666,51 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(balancetransaction.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentMethodsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   customer.PaymentMethodsTable,
+			Columns: []string{customer.PaymentMethodsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentmethod.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentMethodsIDs(); len(nodes) > 0 && !_u.mutation.PaymentMethodsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   customer.PaymentMethodsTable,
+			Columns: []string{customer.PaymentMethodsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentmethod.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentMethodsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   customer.PaymentMethodsTable,
+			Columns: []string{customer.PaymentMethodsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentmethod.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -953,6 +1035,21 @@ func (_u *CustomerUpdateOne) AddBalanceTransactions(v ...*BalanceTransaction) *C
 	return _u.AddBalanceTransactionIDs(ids...)
 }
 
+// AddPaymentMethodIDs adds the "payment_methods" edge to the PaymentMethod entity by IDs.
+func (_u *CustomerUpdateOne) AddPaymentMethodIDs(ids ...string) *CustomerUpdateOne {
+	_u.mutation.AddPaymentMethodIDs(ids...)
+	return _u
+}
+
+// AddPaymentMethods adds the "payment_methods" edges to the PaymentMethod entity.
+func (_u *CustomerUpdateOne) AddPaymentMethods(v ...*PaymentMethod) *CustomerUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPaymentMethodIDs(ids...)
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdateOne) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -998,6 +1095,27 @@ func (_u *CustomerUpdateOne) RemoveBalanceTransactions(v ...*BalanceTransaction)
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBalanceTransactionIDs(ids...)
+}
+
+// ClearPaymentMethods clears all "payment_methods" edges to the PaymentMethod entity.
+func (_u *CustomerUpdateOne) ClearPaymentMethods() *CustomerUpdateOne {
+	_u.mutation.ClearPaymentMethods()
+	return _u
+}
+
+// RemovePaymentMethodIDs removes the "payment_methods" edge to PaymentMethod entities by IDs.
+func (_u *CustomerUpdateOne) RemovePaymentMethodIDs(ids ...string) *CustomerUpdateOne {
+	_u.mutation.RemovePaymentMethodIDs(ids...)
+	return _u
+}
+
+// RemovePaymentMethods removes "payment_methods" edges to PaymentMethod entities.
+func (_u *CustomerUpdateOne) RemovePaymentMethods(v ...*PaymentMethod) *CustomerUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePaymentMethodIDs(ids...)
 }
 
 // Where appends a list predicates to the CustomerUpdate builder.
@@ -1284,6 +1402,51 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(balancetransaction.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PaymentMethodsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   customer.PaymentMethodsTable,
+			Columns: []string{customer.PaymentMethodsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentmethod.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPaymentMethodsIDs(); len(nodes) > 0 && !_u.mutation.PaymentMethodsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   customer.PaymentMethodsTable,
+			Columns: []string{customer.PaymentMethodsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentmethod.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PaymentMethodsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   customer.PaymentMethodsTable,
+			Columns: []string{customer.PaymentMethodsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(paymentmethod.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

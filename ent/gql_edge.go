@@ -24,6 +24,18 @@ func (_m *BalanceTransaction) Invoice(ctx context.Context) (*Invoice, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Customer) PaymentMethods(ctx context.Context) (result []*PaymentMethod, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedPaymentMethods(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.PaymentMethodsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPaymentMethods().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Invoice) Customer(ctx context.Context) (*Customer, error) {
 	result, err := _m.Edges.CustomerOrErr()
 	if IsNotLoaded(err) {
@@ -84,6 +96,18 @@ func (_m *Invoice) Revisions(ctx context.Context) (result []*Invoice, err error)
 	}
 	if IsNotLoaded(err) {
 		result, err = _m.QueryRevisions().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Invoice) Payments(ctx context.Context) (result []*Payment, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedPayments(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.PaymentsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPayments().All(ctx)
 	}
 	return result, err
 }

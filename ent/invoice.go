@@ -131,16 +131,19 @@ type InvoiceEdges struct {
 	FromInvoice *Invoice `json:"from_invoice,omitempty"`
 	// Revisions holds the value of the revisions edge.
 	Revisions []*Invoice `json:"revisions,omitempty"`
+	// Payments holds the value of the payments edge.
+	Payments []*Payment `json:"payments,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [7]bool
+	loadedTypes [8]bool
 	// totalCount holds the count of the edges above.
-	totalCount [6]map[string]int
+	totalCount [7]map[string]int
 
 	namedLines           map[string][]*InvoiceLine
 	namedDefaultTaxRates map[string][]*TaxRate
 	namedHistory         map[string][]*InvoiceTransition
 	namedRevisions       map[string][]*Invoice
+	namedPayments        map[string][]*Payment
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -210,6 +213,15 @@ func (e InvoiceEdges) RevisionsOrErr() ([]*Invoice, error) {
 		return e.Revisions, nil
 	}
 	return nil, &NotLoadedError{edge: "revisions"}
+}
+
+// PaymentsOrErr returns the Payments value or an error if the edge
+// was not loaded in eager-loading.
+func (e InvoiceEdges) PaymentsOrErr() ([]*Payment, error) {
+	if e.loadedTypes[7] {
+		return e.Payments, nil
+	}
+	return nil, &NotLoadedError{edge: "payments"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -585,6 +597,11 @@ func (_m *Invoice) QueryRevisions() *InvoiceQuery {
 	return NewInvoiceClient(_m.config).QueryRevisions(_m)
 }
 
+// QueryPayments queries the "payments" edge of the Invoice entity.
+func (_m *Invoice) QueryPayments() *PaymentQuery {
+	return NewInvoiceClient(_m.config).QueryPayments(_m)
+}
+
 // Update returns a builder for updating this Invoice.
 // Note that you need to call Invoice.Unwrap() before calling this method if this Invoice
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -856,6 +873,30 @@ func (_m *Invoice) appendNamedRevisions(name string, edges ...*Invoice) {
 		_m.Edges.namedRevisions[name] = []*Invoice{}
 	} else {
 		_m.Edges.namedRevisions[name] = append(_m.Edges.namedRevisions[name], edges...)
+	}
+}
+
+// NamedPayments returns the Payments named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Invoice) NamedPayments(name string) ([]*Payment, error) {
+	if _m.Edges.namedPayments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPayments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Invoice) appendNamedPayments(name string, edges ...*Payment) {
+	if _m.Edges.namedPayments == nil {
+		_m.Edges.namedPayments = make(map[string][]*Payment)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPayments[name] = []*Payment{}
+	} else {
+		_m.Edges.namedPayments[name] = append(_m.Edges.namedPayments[name], edges...)
 	}
 }
 

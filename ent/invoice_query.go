@@ -19,6 +19,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/ent/taxrate"
 )
@@ -37,12 +38,14 @@ type InvoiceQuery struct {
 	withHistory              *InvoiceTransitionQuery
 	withFromInvoice          *InvoiceQuery
 	withRevisions            *InvoiceQuery
+	withPayments             *PaymentQuery
 	loadTotal                []func(context.Context, []*Invoice) error
 	modifiers                []func(*sql.Selector)
 	withNamedLines           map[string]*InvoiceLineQuery
 	withNamedDefaultTaxRates map[string]*TaxRateQuery
 	withNamedHistory         map[string]*InvoiceTransitionQuery
 	withNamedRevisions       map[string]*InvoiceQuery
+	withNamedPayments        map[string]*PaymentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -226,6 +229,28 @@ func (_q *InvoiceQuery) QueryRevisions() *InvoiceQuery {
 			sqlgraph.From(invoice.Table, invoice.FieldID, selector),
 			sqlgraph.To(invoice.Table, invoice.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, invoice.RevisionsTable, invoice.RevisionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPayments chains the current query on the "payments" edge.
+func (_q *InvoiceQuery) QueryPayments() *PaymentQuery {
+	query := (&PaymentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(invoice.Table, invoice.FieldID, selector),
+			sqlgraph.To(payment.Table, payment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, invoice.PaymentsTable, invoice.PaymentsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -432,6 +457,7 @@ func (_q *InvoiceQuery) Clone() *InvoiceQuery {
 		withHistory:         _q.withHistory.Clone(),
 		withFromInvoice:     _q.withFromInvoice.Clone(),
 		withRevisions:       _q.withRevisions.Clone(),
+		withPayments:        _q.withPayments.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -513,6 +539,17 @@ func (_q *InvoiceQuery) WithRevisions(opts ...func(*InvoiceQuery)) *InvoiceQuery
 		opt(query)
 	}
 	_q.withRevisions = query
+	return _q
+}
+
+// WithPayments tells the query-builder to eager-load the nodes that are connected to
+// the "payments" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *InvoiceQuery) WithPayments(opts ...func(*PaymentQuery)) *InvoiceQuery {
+	query := (&PaymentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPayments = query
 	return _q
 }
 
@@ -600,7 +637,7 @@ func (_q *InvoiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Invo
 	var (
 		nodes       = []*Invoice{}
 		_spec       = _q.querySpec()
-		loadedTypes = [7]bool{
+		loadedTypes = [8]bool{
 			_q.withAccount != nil,
 			_q.withCustomer != nil,
 			_q.withLines != nil,
@@ -608,6 +645,7 @@ func (_q *InvoiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Invo
 			_q.withHistory != nil,
 			_q.withFromInvoice != nil,
 			_q.withRevisions != nil,
+			_q.withPayments != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -677,6 +715,13 @@ func (_q *InvoiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Invo
 			return nil, err
 		}
 	}
+	if query := _q.withPayments; query != nil {
+		if err := _q.loadPayments(ctx, query, nodes,
+			func(n *Invoice) { n.Edges.Payments = []*Payment{} },
+			func(n *Invoice, e *Payment) { n.Edges.Payments = append(n.Edges.Payments, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedLines {
 		if err := _q.loadLines(ctx, query, nodes,
 			func(n *Invoice) { n.appendNamedLines(name) },
@@ -702,6 +747,13 @@ func (_q *InvoiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Invo
 		if err := _q.loadRevisions(ctx, query, nodes,
 			func(n *Invoice) { n.appendNamedRevisions(name) },
 			func(n *Invoice, e *Invoice) { n.appendNamedRevisions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPayments {
+		if err := _q.loadPayments(ctx, query, nodes,
+			func(n *Invoice) { n.appendNamedPayments(name) },
+			func(n *Invoice, e *Payment) { n.appendNamedPayments(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -957,6 +1009,36 @@ func (_q *InvoiceQuery) loadRevisions(ctx context.Context, query *InvoiceQuery, 
 	}
 	return nil
 }
+func (_q *InvoiceQuery) loadPayments(ctx context.Context, query *PaymentQuery, nodes []*Invoice, init func(*Invoice), assign func(*Invoice, *Payment)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Invoice)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(payment.FieldInvoiceID)
+	}
+	query.Where(predicate.Payment(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(invoice.PaymentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.InvoiceID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "invoice_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *InvoiceQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1139,6 +1221,20 @@ func (_q *InvoiceQuery) WithNamedRevisions(name string, opts ...func(*InvoiceQue
 		_q.withNamedRevisions = make(map[string]*InvoiceQuery)
 	}
 	_q.withNamedRevisions[name] = query
+	return _q
+}
+
+// WithNamedPayments tells the query-builder to eager-load the nodes that are connected to the "payments"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *InvoiceQuery) WithNamedPayments(name string, opts ...func(*PaymentQuery)) *InvoiceQuery {
+	query := (&PaymentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPayments == nil {
+		_q.withNamedPayments = make(map[string]*PaymentQuery)
+	}
+	_q.withNamedPayments[name] = query
 	return _q
 }
 

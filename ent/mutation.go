@@ -4827,6 +4827,9 @@ type CustomerMutation struct {
 	balance_transactions        map[string]struct{}
 	removedbalance_transactions map[string]struct{}
 	clearedbalance_transactions bool
+	payment_methods             map[string]struct{}
+	removedpayment_methods      map[string]struct{}
+	clearedpayment_methods      bool
 	done                        bool
 	oldValue                    func(context.Context) (*Customer, error)
 	predicates                  []predicate.Customer
@@ -5947,6 +5950,60 @@ func (m *CustomerMutation) ResetBalanceTransactions() {
 	m.removedbalance_transactions = nil
 }
 
+// AddPaymentMethodIDs adds the "payment_methods" edge to the PaymentMethod entity by ids.
+func (m *CustomerMutation) AddPaymentMethodIDs(ids ...string) {
+	if m.payment_methods == nil {
+		m.payment_methods = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.payment_methods[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPaymentMethods clears the "payment_methods" edge to the PaymentMethod entity.
+func (m *CustomerMutation) ClearPaymentMethods() {
+	m.clearedpayment_methods = true
+}
+
+// PaymentMethodsCleared reports if the "payment_methods" edge to the PaymentMethod entity was cleared.
+func (m *CustomerMutation) PaymentMethodsCleared() bool {
+	return m.clearedpayment_methods
+}
+
+// RemovePaymentMethodIDs removes the "payment_methods" edge to the PaymentMethod entity by IDs.
+func (m *CustomerMutation) RemovePaymentMethodIDs(ids ...string) {
+	if m.removedpayment_methods == nil {
+		m.removedpayment_methods = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.payment_methods, ids[i])
+		m.removedpayment_methods[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPaymentMethods returns the removed IDs of the "payment_methods" edge to the PaymentMethod entity.
+func (m *CustomerMutation) RemovedPaymentMethodsIDs() (ids []string) {
+	for id := range m.removedpayment_methods {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PaymentMethodsIDs returns the "payment_methods" edge IDs in the mutation.
+func (m *CustomerMutation) PaymentMethodsIDs() (ids []string) {
+	for id := range m.payment_methods {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPaymentMethods resets all changes to the "payment_methods" edge.
+func (m *CustomerMutation) ResetPaymentMethods() {
+	m.payment_methods = nil
+	m.clearedpayment_methods = false
+	m.removedpayment_methods = nil
+}
+
 // Where appends a list predicates to the CustomerMutation builder.
 func (m *CustomerMutation) Where(ps ...predicate.Customer) {
 	m.predicates = append(m.predicates, ps...)
@@ -6469,7 +6526,7 @@ func (m *CustomerMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CustomerMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.account != nil {
 		edges = append(edges, customer.EdgeAccount)
 	}
@@ -6478,6 +6535,9 @@ func (m *CustomerMutation) AddedEdges() []string {
 	}
 	if m.balance_transactions != nil {
 		edges = append(edges, customer.EdgeBalanceTransactions)
+	}
+	if m.payment_methods != nil {
+		edges = append(edges, customer.EdgePaymentMethods)
 	}
 	return edges
 }
@@ -6502,18 +6562,27 @@ func (m *CustomerMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgePaymentMethods:
+		ids := make([]ent.Value, 0, len(m.payment_methods))
+		for id := range m.payment_methods {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CustomerMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedinvoices != nil {
 		edges = append(edges, customer.EdgeInvoices)
 	}
 	if m.removedbalance_transactions != nil {
 		edges = append(edges, customer.EdgeBalanceTransactions)
+	}
+	if m.removedpayment_methods != nil {
+		edges = append(edges, customer.EdgePaymentMethods)
 	}
 	return edges
 }
@@ -6534,13 +6603,19 @@ func (m *CustomerMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgePaymentMethods:
+		ids := make([]ent.Value, 0, len(m.removedpayment_methods))
+		for id := range m.removedpayment_methods {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CustomerMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedaccount {
 		edges = append(edges, customer.EdgeAccount)
 	}
@@ -6549,6 +6624,9 @@ func (m *CustomerMutation) ClearedEdges() []string {
 	}
 	if m.clearedbalance_transactions {
 		edges = append(edges, customer.EdgeBalanceTransactions)
+	}
+	if m.clearedpayment_methods {
+		edges = append(edges, customer.EdgePaymentMethods)
 	}
 	return edges
 }
@@ -6563,6 +6641,8 @@ func (m *CustomerMutation) EdgeCleared(name string) bool {
 		return m.clearedinvoices
 	case customer.EdgeBalanceTransactions:
 		return m.clearedbalance_transactions
+	case customer.EdgePaymentMethods:
+		return m.clearedpayment_methods
 	}
 	return false
 }
@@ -6590,6 +6670,9 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 		return nil
 	case customer.EdgeBalanceTransactions:
 		m.ResetBalanceTransactions()
+		return nil
+	case customer.EdgePaymentMethods:
+		m.ResetPaymentMethods()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer edge %s", name)
@@ -9384,6 +9467,9 @@ type InvoiceMutation struct {
 	revisions                  map[string]struct{}
 	removedrevisions           map[string]struct{}
 	clearedrevisions           bool
+	payments                   map[string]struct{}
+	removedpayments            map[string]struct{}
+	clearedpayments            bool
 	done                       bool
 	oldValue                   func(context.Context) (*Invoice, error)
 	predicates                 []predicate.Invoice
@@ -11959,6 +12045,60 @@ func (m *InvoiceMutation) ResetRevisions() {
 	m.removedrevisions = nil
 }
 
+// AddPaymentIDs adds the "payments" edge to the Payment entity by ids.
+func (m *InvoiceMutation) AddPaymentIDs(ids ...string) {
+	if m.payments == nil {
+		m.payments = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.payments[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPayments clears the "payments" edge to the Payment entity.
+func (m *InvoiceMutation) ClearPayments() {
+	m.clearedpayments = true
+}
+
+// PaymentsCleared reports if the "payments" edge to the Payment entity was cleared.
+func (m *InvoiceMutation) PaymentsCleared() bool {
+	return m.clearedpayments
+}
+
+// RemovePaymentIDs removes the "payments" edge to the Payment entity by IDs.
+func (m *InvoiceMutation) RemovePaymentIDs(ids ...string) {
+	if m.removedpayments == nil {
+		m.removedpayments = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.payments, ids[i])
+		m.removedpayments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPayments returns the removed IDs of the "payments" edge to the Payment entity.
+func (m *InvoiceMutation) RemovedPaymentsIDs() (ids []string) {
+	for id := range m.removedpayments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PaymentsIDs returns the "payments" edge IDs in the mutation.
+func (m *InvoiceMutation) PaymentsIDs() (ids []string) {
+	for id := range m.payments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPayments resets all changes to the "payments" edge.
+func (m *InvoiceMutation) ResetPayments() {
+	m.payments = nil
+	m.clearedpayments = false
+	m.removedpayments = nil
+}
+
 // Where appends a list predicates to the InvoiceMutation builder.
 func (m *InvoiceMutation) Where(ps ...predicate.Invoice) {
 	m.predicates = append(m.predicates, ps...)
@@ -13094,7 +13234,7 @@ func (m *InvoiceMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *InvoiceMutation) AddedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.account != nil {
 		edges = append(edges, invoice.EdgeAccount)
 	}
@@ -13115,6 +13255,9 @@ func (m *InvoiceMutation) AddedEdges() []string {
 	}
 	if m.revisions != nil {
 		edges = append(edges, invoice.EdgeRevisions)
+	}
+	if m.payments != nil {
+		edges = append(edges, invoice.EdgePayments)
 	}
 	return edges
 }
@@ -13159,13 +13302,19 @@ func (m *InvoiceMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case invoice.EdgePayments:
+		ids := make([]ent.Value, 0, len(m.payments))
+		for id := range m.payments {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *InvoiceMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.removedlines != nil {
 		edges = append(edges, invoice.EdgeLines)
 	}
@@ -13177,6 +13326,9 @@ func (m *InvoiceMutation) RemovedEdges() []string {
 	}
 	if m.removedrevisions != nil {
 		edges = append(edges, invoice.EdgeRevisions)
+	}
+	if m.removedpayments != nil {
+		edges = append(edges, invoice.EdgePayments)
 	}
 	return edges
 }
@@ -13209,13 +13361,19 @@ func (m *InvoiceMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case invoice.EdgePayments:
+		ids := make([]ent.Value, 0, len(m.removedpayments))
+		for id := range m.removedpayments {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *InvoiceMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 8)
 	if m.clearedaccount {
 		edges = append(edges, invoice.EdgeAccount)
 	}
@@ -13236,6 +13394,9 @@ func (m *InvoiceMutation) ClearedEdges() []string {
 	}
 	if m.clearedrevisions {
 		edges = append(edges, invoice.EdgeRevisions)
+	}
+	if m.clearedpayments {
+		edges = append(edges, invoice.EdgePayments)
 	}
 	return edges
 }
@@ -13258,6 +13419,8 @@ func (m *InvoiceMutation) EdgeCleared(name string) bool {
 		return m.clearedfrom_invoice
 	case invoice.EdgeRevisions:
 		return m.clearedrevisions
+	case invoice.EdgePayments:
+		return m.clearedpayments
 	}
 	return false
 }
@@ -13303,6 +13466,9 @@ func (m *InvoiceMutation) ResetEdge(name string) error {
 		return nil
 	case invoice.EdgeRevisions:
 		m.ResetRevisions()
+		return nil
+	case invoice.EdgePayments:
+		m.ResetPayments()
 		return nil
 	}
 	return fmt.Errorf("unknown Invoice edge %s", name)

@@ -24,7 +24,7 @@ import (
 
 // PaymentMethods is the resolver for the paymentMethods field.
 func (r *customerResolver) PaymentMethods(ctx context.Context, obj *ent.Customer) ([]*ent.PaymentMethod, error) {
-	return r.Methods.List(ctx, obj.ID)
+	return paymentmethods.Of(ctx, obj)
 }
 
 // DefaultPaymentMethod is the resolver for the defaultPaymentMethod field.
@@ -71,7 +71,7 @@ func (r *invoiceResolver) Standing(ctx context.Context, obj *ent.Invoice) (strin
 
 // AcceptedPaymentMethodTypes is the resolver for the acceptedPaymentMethodTypes field.
 func (r *invoiceResolver) AcceptedPaymentMethodTypes(ctx context.Context, obj *ent.Invoice) ([]string, error) {
-	acct, err := r.Accounts.Get(ctx)
+	acct, err := r.account(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (r *invoiceResolver) AcceptedPaymentMethodTypes(ctx context.Context, obj *e
 
 // Payments is the resolver for the payments field.
 func (r *invoiceResolver) Payments(ctx context.Context, obj *ent.Invoice) ([]*ent.Payment, error) {
-	return r.DB.Payment.Query().Where(payment.InvoiceID(obj.ID)).Order(ent.Asc(payment.FieldCreatedAt), ent.Asc(payment.FieldID)).All(ctx)
+	return billing.InvoicePayments(ctx, obj)
 }
 
 // AmountPending is the resolver for the amountPending field.
@@ -186,11 +186,7 @@ func (r *paymentMethodResolver) Type(ctx context.Context, obj *ent.PaymentMethod
 
 // IsDefault is the resolver for the isDefault field.
 func (r *paymentMethodResolver) IsDefault(ctx context.Context, obj *ent.PaymentMethod) (bool, error) {
-	c, err := r.DB.Customer.Get(ctx, obj.CustomerID)
-	if err != nil {
-		return false, err
-	}
-	return c.DefaultPaymentMethodID != nil && *c.DefaultPaymentMethodID == obj.ID, nil
+	return paymentmethods.IsDefault(ctx, r.DB, obj)
 }
 
 // Payments is the resolver for the payments field.

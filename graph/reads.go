@@ -13,9 +13,12 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 )
 
-// PrepareClient installs the query interceptors the API's reads rely on.
+// PrepareClient installs the query interceptors the API's reads (merchant
+// and portal) rely on.
 // Call it once, on the client the resolvers read through:
 //
 //   - entgql prunes selected columns to the GraphQL fields asked for, but
@@ -37,10 +40,19 @@ func PrepareClient(db *ent.Client) {
 		q.Modify(selectAlso(invoicetransition.FieldCreatedAt))
 	}))
 	db.Customer.Intercept(reading(func(q *ent.CustomerQuery) {
-		q.Modify(selectAlso(customer.FieldCurrency))
+		// paymentmethods.IsDefault reads the customer a method was listed with.
+		q.Modify(selectAlso(customer.FieldCurrency, customer.FieldDefaultPaymentMethodID))
 	}))
 	db.BalanceTransaction.Intercept(reading(func(q *ent.BalanceTransactionQuery) {
 		q.Modify(selectAlso(balancetransaction.FieldCurrency))
+	}))
+	// Payments and payment methods loaded with a list are ordered (and the
+	// methods filtered) in Go: billing.InPaymentOrder, paymentmethods.Of.
+	db.Payment.Intercept(reading(func(q *ent.PaymentQuery) {
+		q.Modify(selectAlso(payment.FieldCurrency, payment.FieldCreatedAt))
+	}))
+	db.PaymentMethod.Intercept(reading(func(q *ent.PaymentMethodQuery) {
+		q.Modify(selectAlso(paymentmethod.FieldCreatedAt, paymentmethod.FieldDetachedAt, paymentmethod.FieldCustomerID))
 	}))
 }
 

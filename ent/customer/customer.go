@@ -65,6 +65,8 @@ const (
 	EdgeInvoices = "invoices"
 	// EdgeBalanceTransactions holds the string denoting the balance_transactions edge name in mutations.
 	EdgeBalanceTransactions = "balance_transactions"
+	// EdgePaymentMethods holds the string denoting the payment_methods edge name in mutations.
+	EdgePaymentMethods = "payment_methods"
 	// Table holds the table name of the customer in the database.
 	Table = "customers"
 	// AccountTable is the table that holds the account relation/edge.
@@ -88,6 +90,13 @@ const (
 	BalanceTransactionsInverseTable = "balance_transactions"
 	// BalanceTransactionsColumn is the table column denoting the balance_transactions relation/edge.
 	BalanceTransactionsColumn = "customer_id"
+	// PaymentMethodsTable is the table that holds the payment_methods relation/edge.
+	PaymentMethodsTable = "payment_methods"
+	// PaymentMethodsInverseTable is the table name for the PaymentMethod entity.
+	// It exists in this package in order to avoid circular dependency with the "paymentmethod" package.
+	PaymentMethodsInverseTable = "payment_methods"
+	// PaymentMethodsColumn is the table column denoting the payment_methods relation/edge.
+	PaymentMethodsColumn = "customer_id"
 )
 
 // Columns holds all SQL columns for customer fields.
@@ -310,6 +319,20 @@ func ByBalanceTransactions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOpti
 		sqlgraph.OrderByNeighborTerms(s, newBalanceTransactionsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPaymentMethodsCount orders the results by payment_methods count.
+func ByPaymentMethodsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPaymentMethodsStep(), opts...)
+	}
+}
+
+// ByPaymentMethods orders the results by payment_methods terms.
+func ByPaymentMethods(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPaymentMethodsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAccountStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -329,6 +352,13 @@ func newBalanceTransactionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(BalanceTransactionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, BalanceTransactionsTable, BalanceTransactionsColumn),
+	)
+}
+func newPaymentMethodsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PaymentMethodsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, PaymentMethodsTable, PaymentMethodsColumn),
 	)
 }
 

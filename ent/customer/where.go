@@ -1005,6 +1005,29 @@ func HasBalanceTransactionsWith(preds ...predicate.BalanceTransaction) predicate
 	})
 }
 
+// HasPaymentMethods applies the HasEdge predicate on the "payment_methods" edge.
+func HasPaymentMethods() predicate.Customer {
+	return predicate.Customer(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PaymentMethodsTable, PaymentMethodsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPaymentMethodsWith applies the HasEdge predicate on the "payment_methods" edge with a given conditions (other predicates).
+func HasPaymentMethodsWith(preds ...predicate.PaymentMethod) predicate.Customer {
+	return predicate.Customer(func(s *sql.Selector) {
+		step := newPaymentMethodsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Customer) predicate.Customer {
 	return predicate.Customer(sql.AndPredicates(predicates...))

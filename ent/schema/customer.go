@@ -43,6 +43,9 @@ func (Customer) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("invoices", Invoice.Type).Annotations(entgql.Skip()),
 		edge.To("balance_transactions", BalanceTransaction.Type).Annotations(entgql.Skip()),
+		// Inverse of PaymentMethod.customer, loaded in one query for a list
+		// of customers.
+		edge.From("payment_methods", PaymentMethod.Type).Ref("customer"),
 	}
 }
 

@@ -86,6 +86,9 @@ func (Invoice) Edges() []ent.Edge {
 		edge.To("default_tax_rates", TaxRate.Type),
 		edge.To("history", InvoiceTransition.Type).Annotations(entsqlCascade()),
 		edge.To("revisions", Invoice.Type).From("from_invoice").Field("from_invoice_id").Unique().Immutable(),
+		// Inverse of Payment.invoice (no column of its own), so that a list
+		// asking for its invoices' payments loads them in one query.
+		edge.From("payments", Payment.Type).Ref("invoice"),
 	}
 }
 

@@ -5,9 +5,11 @@
 package paymentmethods
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/customer"
@@ -161,10 +163,49 @@ func (s *Service) SetDefault(ctx context.Context, customerID, id string) (*ent.C
 
 // List returns a customer's attached methods, newest first.
 func (s *Service) List(ctx context.Context, customerID string) ([]*ent.PaymentMethod, error) {
-	return s.db.PaymentMethod.Query().
-		Where(paymentmethod.CustomerID(customerID), paymentmethod.DetachedAtIsNil()).
-		Order(ent.Desc(paymentmethod.FieldCreatedAt), ent.Desc(paymentmethod.FieldID)).
-		All(ctx)
+	all, err := s.db.PaymentMethod.Query().Where(paymentmethod.CustomerID(customerID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return attachedNewestFirst(all), nil
+}
+
+// attachedNewestFirst is how a customer's payment methods are listed: those
+// still attached, the newest first.
+func attachedNewestFirst(all []*ent.PaymentMethod) []*ent.PaymentMethod {
+	attached := slices.DeleteFunc(slices.Clone(all), func(pm *ent.PaymentMethod) bool { return pm.DetachedAt != nil })
+	slices.SortStableFunc(attached, func(a, b *ent.PaymentMethod) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
+	})
+	return attached
+}
+
+// Of returns what List returns for c: from the payment methods loaded with
+// c when a list of customers asked for them (entgql field collection), else
+// from one query. Each knows its customer, for IsDefault.
+func Of(ctx context.Context, c *ent.Customer) ([]*ent.PaymentMethod, error) {
+	all, err := c.PaymentMethods(ctx)
+	if err != nil {
+		return nil, err
+	}
+	attached := attachedNewestFirst(all)
+	for _, pm := range attached {
+		pm.Edges.Customer = c
+	}
+	return attached, nil
+}
+
+// IsDefault reports whether pm is its customer's default payment method,
+// reading the customer only when pm was not listed with it (Of).
+func IsDefault(ctx context.Context, db *ent.Client, pm *ent.PaymentMethod) (bool, error) {
+	c := pm.Edges.Customer
+	if c == nil {
+		var err error
+		if c, err = db.Customer.Get(ctx, pm.CustomerID); err != nil {
+			return false, err
+		}
+	}
+	return c.DefaultPaymentMethodID != nil && *c.DefaultPaymentMethodID == pm.ID, nil
 }
 
 // UserError turns a processor's refusal of the details into the API's

@@ -210,7 +210,7 @@ func (s *Server) hostedPayment(ctx context.Context, r *http.Request, inv *ent.In
 	if slices.Contains(accepted, "BANK_TRANSFER") && acct.BankTransferInstructions != "" && billing.AmountRemaining(inv) > 0 {
 		view["BankTransfer"] = acct.BankTransferInstructions
 	}
-	pays, err := s.DB.Payment.Query().Where(payment.InvoiceID(inv.ID)).Order(ent.Asc(payment.FieldCreatedAt)).All(ctx)
+	pays, err := billing.InvoicePayments(ctx, inv)
 	if err != nil {
 		return err
 	}

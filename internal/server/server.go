@@ -203,6 +203,7 @@ func newGraphQL(resolver *graph.Resolver, logger *slog.Logger) *handler.Server {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.Use(depthLimit{Max: MaxDepth})
+	srv.AroundRootFields(resolver.AroundRootFields)
 	srv.SetErrorPresenter(presentError(logger))
 	srv.SetRecoverFunc(recoverPanic(logger))
 	return srv

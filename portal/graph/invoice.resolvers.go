@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/remitbilling/remit/ent"
-	"github.com/remitbilling/remit/ent/payment"
 	gmodel "github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
@@ -107,8 +106,7 @@ func (r *invoiceResolver) Payments(ctx context.Context, obj *ent.Invoice) ([]*en
 	if !cfg.ShowHistory {
 		return []*ent.Payment{}, nil
 	}
-	return r.DB.Payment.Query().Where(payment.InvoiceID(obj.ID)).
-		Order(ent.Asc(payment.FieldCreatedAt), ent.Asc(payment.FieldID)).All(ctx)
+	return billing.InvoicePayments(ctx, obj)
 }
 
 // PDFURL is the resolver for the pdfUrl field.

@@ -190,7 +190,7 @@ func (h *handler) invoice(q *req) {
 // paymentSection adds the payments made, the outcome of the last attempt
 // and, while money is owed and the merchant allows it, the payment form.
 func (h *handler) paymentSection(q *req, inv *ent.Invoice, v map[string]any, f func(int64) string) error {
-	pays, err := h.d.DB.Payment.Query().Where(payment.InvoiceID(inv.ID)).Order(ent.Asc(payment.FieldCreatedAt)).All(q.ctx)
+	pays, err := billing.InvoicePayments(q.ctx, inv)
 	if err != nil {
 		return err
 	}
