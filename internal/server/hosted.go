@@ -22,6 +22,7 @@ import (
 	"github.com/remitbilling/remit/internal/branding"
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/payerui"
 	"github.com/remitbilling/remit/internal/usererr"
 )
 
@@ -37,9 +38,8 @@ var hostedLabels = map[string]map[string]string{
 		"OPEN": "Due", "PAID": "Paid", "VOID": "Void", "UNCOLLECTIBLE": "Due", "PARTIALLY_PAID": "Partially paid", "OVERDUE": "Overdue",
 		"Schedule": "Payment schedule", "Installment": "Installment", "PayTitle": "Pay by card", "CardNumber": "Card number",
 		"Expiry": "Expiry (MM/YY)", "CVC": "Security code", "PayButton": "Pay %s", "BankTransfer": "Pay by bank transfer",
-		"Payments": "Payments", "PaySucceeded": "Thank you: your payment of %s was received.", "PayFailed": "Your payment was declined (%s). Nothing was charged; try another card.",
-		"PayProcessing": "Your payment of %s is being processed.", "PayAction": "Your bank asks you to confirm this payment.",
-		"Approve": "Confirm the payment", "Decline": "Cancel", "DueNow": "Due now", "Remaining": "Remaining",
+		"Payments": "Payments",
+		"Approve":  "Confirm the payment", "Decline": "Cancel", "DueNow": "Due now", "Remaining": "Remaining",
 		"err_INVALID_CARD_NUMBER": "The card number is not valid.", "err_EXPIRED_CARD": "The card has expired.",
 		"err_INVALID_CARD": "Check the expiry date and the security code.", "err_AMOUNT_EXCEEDS_REMAINING": "A payment is already in progress.",
 		"err_OTHER": "The payment could not be made. Nothing was charged."},
@@ -48,9 +48,8 @@ var hostedLabels = map[string]map[string]string{
 		"OPEN": "À régler", "PAID": "Réglée", "VOID": "Annulée", "UNCOLLECTIBLE": "À régler", "PARTIALLY_PAID": "Partiellement réglée", "OVERDUE": "En retard",
 		"Schedule": "Échéancier", "Installment": "Échéance", "PayTitle": "Payer par carte", "CardNumber": "Numéro de carte",
 		"Expiry": "Expiration (MM/AA)", "CVC": "Cryptogramme", "PayButton": "Payer %s", "BankTransfer": "Payer par virement",
-		"Payments": "Paiements", "PaySucceeded": "Merci : votre paiement de %s a bien été reçu.", "PayFailed": "Votre paiement a été refusé (%s). Rien n'a été débité ; essayez une autre carte.",
-		"PayProcessing": "Votre paiement de %s est en cours de traitement.", "PayAction": "Votre banque vous demande de confirmer ce paiement.",
-		"Approve": "Confirmer le paiement", "Decline": "Annuler", "DueNow": "À régler maintenant", "Remaining": "Reste à payer",
+		"Payments": "Paiements",
+		"Approve":  "Confirmer le paiement", "Decline": "Annuler", "DueNow": "À régler maintenant", "Remaining": "Reste à payer",
 		"err_INVALID_CARD_NUMBER": "Le numéro de carte n'est pas valide.", "err_EXPIRED_CARD": "La carte a expiré.",
 		"err_INVALID_CARD": "Vérifiez la date d'expiration et le cryptogramme.", "err_AMOUNT_EXCEEDS_REMAINING": "Un paiement est déjà en cours.",
 		"err_OTHER": "Le paiement n'a pas pu être effectué. Rien n'a été débité."},
@@ -124,7 +123,7 @@ func (s *Server) hostedInvoice(w http.ResponseWriter, r *http.Request) {
 		lines = append(lines, line{l.Description, l.Quantity, format(l.Amount)})
 	}
 	view["Lines"] = lines
-	if err := s.hostedPayment(ctx, r, inv, view, t, format, layout); err != nil {
+	if err := s.hostedPayment(ctx, r, inv, view, lang, format, layout); err != nil {
 		s.Logger.ErrorContext(r.Context(), "hosted page payment", "request_id", RequestID(r.Context()), "error", err)
 		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
 		return
@@ -184,7 +183,8 @@ func (s *Server) writePDF(w http.ResponseWriter, r *http.Request, id string) {
 // hostedPayment adds to the page what paying needs: the schedule, the
 // payments made, bank transfer instructions, the outcome of the last
 // attempt and, while money is owed, the card form.
-func (s *Server) hostedPayment(ctx context.Context, r *http.Request, inv *ent.Invoice, view map[string]any, t map[string]string, format func(int64) string, layout string) error {
+func (s *Server) hostedPayment(ctx context.Context, r *http.Request, inv *ent.Invoice, view map[string]any, lang string, format func(int64) string, layout string) error {
+	t := hostedLabels[lang]
 	now := s.Clock.Now()
 	standing := billing.StandingOf(inv, now)
 	view["Status"], view["StatusClass"] = t[string(standing)], strings.ToLower(string(standing))
@@ -222,15 +222,9 @@ func (s *Server) hostedPayment(ctx context.Context, r *http.Request, inv *ent.In
 		if p.ID != r.URL.Query().Get("payment") {
 			continue
 		}
-		switch p.Status {
-		case payment.StatusSucceeded:
-			view["Outcome"], view["OutcomeClass"] = fmt.Sprintf(t["PaySucceeded"], format(p.Amount)), "ok"
-		case payment.StatusFailed, payment.StatusCanceled:
-			view["Outcome"], view["OutcomeClass"] = fmt.Sprintf(t["PayFailed"], p.FailureCode), "error"
-		case payment.StatusProcessing:
-			view["Outcome"], view["OutcomeClass"] = fmt.Sprintf(t["PayProcessing"], format(p.Amount)), "ok"
-		case payment.StatusRequiresAction:
-			view["Outcome"], view["OutcomeClass"] = t["PayAction"], "action"
+		text, kind := payerui.Outcome(p, lang, format(p.Amount))
+		view["Outcome"], view["OutcomeClass"] = text, string(kind)
+		if kind == payerui.KindAction {
 			view["ConfirmURL"], view["PaymentID"] = "/i/"+r.PathValue("token")+"/confirm", p.ID
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/customer"
 	gmodel "github.com/remitbilling/remit/graph/model"
+	"github.com/remitbilling/remit/internal/payerui"
 	"github.com/remitbilling/remit/portal/graph/generated"
 )
 
@@ -51,6 +52,11 @@ func (r *paymentResolver) Last4(ctx context.Context, obj *ent.Payment) (string, 
 		return "", err
 	}
 	return pm.Last4, nil
+}
+
+// FailureMessage is the resolver for the failureMessage field.
+func (r *paymentResolver) FailureMessage(ctx context.Context, obj *ent.Payment) (string, error) {
+	return payerui.Reason(obj, "en"), nil
 }
 
 // Type is the resolver for the type field.

@@ -18,6 +18,7 @@ import (
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/payerui"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
 	iportal "github.com/remitbilling/remit/internal/portal"
@@ -203,22 +204,10 @@ func (h *handler) paymentSection(q *req, inv *ent.Invoice, v map[string]any, f f
 		if p.ID != q.r.URL.Query().Get("payment") {
 			continue
 		}
-		switch p.Status {
-		case payment.StatusSucceeded:
-			v["Outcome"], v["OutcomeClass"] = fmt.Sprintf(q.t["PaySucceeded"], f(p.Amount)), "ok"
-		case payment.StatusFailed, payment.StatusCanceled:
-			reason := p.FailureMessage
-			if reason == "" {
-				reason = p.FailureCode
-			}
-			v["Outcome"], v["OutcomeClass"] = fmt.Sprintf(q.t["PayFailed"], reason), "error"
-		case payment.StatusProcessing:
-			v["Outcome"], v["OutcomeClass"] = fmt.Sprintf(q.t["PayProcessing"], f(p.Amount)), "ok"
-		case payment.StatusRequiresAction:
-			v["Outcome"], v["OutcomeClass"] = q.t["PayAction"], "action"
-			if q.p.Config.PayInvoices {
-				v["ConfirmURL"], v["PaymentID"] = q.base+"/invoices/"+inv.ID+"/confirm", p.ID
-			}
+		text, kind := payerui.Outcome(p, q.lang, f(p.Amount))
+		v["Outcome"], v["OutcomeClass"] = text, string(kind)
+		if kind == payerui.KindAction && q.p.Config.PayInvoices {
+			v["ConfirmURL"], v["PaymentID"] = q.base+"/invoices/"+inv.ID+"/confirm", p.ID
 		}
 	}
 	v["Payments"] = done

@@ -88,8 +88,13 @@ func TestHostedPagePayment(t *testing.T) {
 	if body := page(pay("4242424242424241")); !strings.Contains(body, "The card number is not valid") {
 		t.Errorf("invalid card number not explained")
 	}
-	if body := page(pay("4000000000000002")); !strings.Contains(body, "declined (card_declined)") {
+	if body := page(pay("4000000000000002")); !strings.Contains(body, "did not go through: the card was declined") {
 		t.Errorf("decline not shown")
+	}
+	// A card reported lost is declined like any other, to the payer
+	// (internal/payerui).
+	if body := page(pay("4000000000009987")); !strings.Contains(body, "the card was declined") || strings.Contains(strings.ToLower(body), "lost") {
+		t.Errorf("a lost card's decline should read as a plain decline")
 	}
 	if st, paid := status(); st != "OPEN" || paid != "0.00" {
 		t.Fatalf("after a decline: %s, paid %s", st, paid)

@@ -635,6 +635,15 @@ func TestPortalAPIAccount(t *testing.T) {
 		}
 		noKey := a.payload("invoicePay", papiPay, map[string]any{"in": map[string]any{"id": inv}}, nil)
 		wantCodes(t, "invoicePay without key", noKey, "IDEMPOTENCY_KEY_REQUIRED")
+		// A card reported lost is a plain decline to the payer, never the
+		// processor's text (internal/payerui).
+		lost := a.payload("invoicePay", `mutation($in: InvoicePayInput!) { invoicePay(input: $in) { payment { status failureCode failureMessage } userErrors { field code message } } }`,
+			map[string]any{"in": map[string]any{"id": inv, "card": testCard("4000000000009987")}}, map[string]string{"Idempotency-Key": "pay-lost"})
+		wantCodes(t, "invoicePay with a lost card", lost)
+		if apitest.Str(t, lost, "payment", "status") != "FAILED" || apitest.Str(t, lost, "payment", "failureCode") != "card_declined" ||
+			apitest.Str(t, lost, "payment", "failureMessage") != "the card was declined" {
+			t.Fatalf("lost card = %v", lost)
+		}
 		paid := a.payload("invoicePay", papiPay, map[string]any{"in": map[string]any{"id": inv, "card": testCard(cardOK)}}, map[string]string{"Idempotency-Key": "pay-1"})
 		wantCodes(t, "invoicePay", paid)
 		if apitest.Str(t, paid, "payment", "status") != "SUCCEEDED" || apitest.Str(t, paid, "invoice", "status") != "PAID" || apitest.Str(t, paid, "payment", "last4") != "4242" {
@@ -645,7 +654,7 @@ func TestPortalAPIAccount(t *testing.T) {
 			t.Fatalf("retry with the same key paid again: %v", again)
 		}
 		merchant := p.invoice(inv)
-		if pays := merchant["payments"].([]any); len(pays) != 1 || apitest.Str(t, pays[0], "source") != "PORTAL" {
+		if pays := merchant["payments"].([]any); len(pays) != 2 || apitest.Str(t, pays[0], "source") != "PORTAL" || apitest.Str(t, pays[1], "source") != "PORTAL" {
 			t.Fatalf("merchant sees payments %v", merchant["payments"])
 		}
 		// The merchant's own key space is apart: the same key there is new.
@@ -656,7 +665,7 @@ func TestPortalAPIAccount(t *testing.T) {
 		}
 
 		data := a.query(`query { payments(first: 10) { totalCount edges { node { status source: methodType invoice { id } } } } invoices(first: 10, status: [PAID]) { totalCount } open: invoices(first: 10, status: [OPEN, OVERDUE]) { totalCount } }`, nil)
-		if apitest.Get(t, data, "payments", "totalCount").(float64) != 2 || apitest.Get(t, data, "invoices", "totalCount").(float64) != 2 || apitest.Get(t, data, "open", "totalCount").(float64) != 0 {
+		if apitest.Get(t, data, "payments", "totalCount").(float64) != 3 || apitest.Get(t, data, "invoices", "totalCount").(float64) != 2 || apitest.Get(t, data, "open", "totalCount").(float64) != 0 {
 			t.Fatalf("history = %v", data)
 		}
 

@@ -343,6 +343,8 @@ type PaymentResolver interface {
 	MethodType(ctx context.Context, obj *ent.Payment) (string, error)
 	Brand(ctx context.Context, obj *ent.Payment) (string, error)
 	Last4(ctx context.Context, obj *ent.Payment) (string, error)
+
+	FailureMessage(ctx context.Context, obj *ent.Payment) (string, error)
 }
 type PaymentMethodResolver interface {
 	Type(ctx context.Context, obj *ent.PaymentMethod) (string, error)
@@ -2053,7 +2055,11 @@ type Payment {
   last4: String!
   "Why it failed (card_declined, insufficient_funds, …); empty unless failed."
   failureCode: String!
-  "Why it failed, for people; empty unless failed."
+  """
+  Why it failed, for the payer, in English (the portal's pages say it in
+  the payer's language); empty unless failed. Never the processor's own
+  text, and a card reported lost or stolen reads as declined.
+  """
   failureMessage: String!
   "When it was attempted."
   createdAt: Time!
@@ -5720,7 +5726,7 @@ func (ec *executionContext) _Payment_failureMessage(ctx context.Context, field g
 			return ec.fieldContext_Payment_failureMessage(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.FailureMessage, nil
+			return ec.Resolvers.Payment().FailureMessage(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5731,7 +5737,7 @@ func (ec *executionContext) _Payment_failureMessage(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_Payment_failureMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Payment", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Payment_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
@@ -10722,10 +10728,43 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "failureMessage":
-			out.Values[i] = ec._Payment_failureMessage(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Payment_failureMessage(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._Payment_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
