@@ -2,6 +2,9 @@ package document
 
 import (
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -187,4 +190,90 @@ func testJPEGSized(t testing.TB, w, h int) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// An interlaced PNG prints as its pixels (the engine would copy the
+// interlaced data as if it were not).
+func TestInterlacedLogo(t *testing.T) {
+	src := image.NewNRGBA(image.Rect(0, 0, 60, 20))
+	for y := range 20 {
+		for x := range 60 {
+			src.Set(x, y, color.NRGBA{uint8(x * 4), uint8(y * 12), 200, 255})
+		}
+	}
+	inv := sampleInvoice("en")
+	inv.Branding = Branding{Logo: interlacedPNG(t, src), LogoMIME: "image/png"}
+	decoded, err := png.Decode(bytes.NewReader(inv.Branding.Logo))
+	if err != nil {
+		t.Fatalf("the test's interlaced PNG: %v", err)
+	}
+	if r, g, b, _ := decoded.At(7, 3).RGBA(); r>>8 != 28 || g>>8 != 36 || b>>8 != 200 {
+		t.Fatalf("the test's interlaced PNG does not decode to its source")
+	}
+	pdf := render(t, inv)
+	dir := t.TempDir()
+	f := filepath.Join(dir, "invoice.pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(needTool(t, "pdfimages"), "-png", f, filepath.Join(dir, "img")).CombinedOutput(); err != nil {
+		t.Fatalf("pdfimages: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "img-000.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []image.Point{{0, 0}, {7, 3}, {31, 9}, {59, 19}} {
+		r1, g1, b1, _ := got.At(p.X, p.Y).RGBA()
+		r2, g2, b2, _ := src.At(p.X, p.Y).RGBA()
+		if r1>>8 != r2>>8 || g1>>8 != g2>>8 || b1>>8 != b2>>8 {
+			t.Errorf("pixel %v is %d,%d,%d in the PDF, %d,%d,%d in the logo", p, r1>>8, g1>>8, b1>>8, r2>>8, g2>>8, b2>>8)
+		}
+	}
+}
+
+// interlacedPNG encodes img as an 8-bit RGB PNG with Adam7 interlacing,
+// which Go's encoder does not write.
+func interlacedPNG(t testing.TB, img *image.NRGBA) []byte {
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	var raw bytes.Buffer
+	for _, p := range [7][4]int{{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}} {
+		for y := p[1]; y < h; y += p[3] {
+			if p[0] >= w {
+				break
+			}
+			raw.WriteByte(0) // filter: none
+			for x := p[0]; x < w; x += p[2] {
+				c := img.NRGBAAt(x, y)
+				raw.Write([]byte{c.R, c.G, c.B})
+			}
+		}
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	if _, err := zw.Write(raw.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := bytes.NewBufferString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		_ = binary.Write(out, binary.BigEndian, uint32(len(data)))
+		crc := crc32.NewIEEE()
+		crc.Write([]byte(typ))
+		crc.Write(data)
+		out.WriteString(typ)
+		out.Write(data)
+		_ = binary.Write(out, binary.BigEndian, crc.Sum32())
+	}
+	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, uint32(w)), uint32(h))
+	chunk("IHDR", append(ihdr, 8, 2, 0, 0, 1)) // 8-bit RGB, Adam7
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	return out.Bytes()
 }
