@@ -134,23 +134,7 @@ func TestLogoKinds(t *testing.T) {
 			if f := strings.Fields(list[2]); strings.Join(f[3:5], " ") != tt.size || f[2] != "image" {
 				t.Errorf("image %s, want an image of %s px", list[2], tt.size)
 			}
-			dir := t.TempDir()
-			f := filepath.Join(dir, "invoice.pdf")
-			if err := os.WriteFile(f, pdf, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if out, err := exec.Command(needTool(t, "pdfimages"), "-png", f, filepath.Join(dir, "img")).CombinedOutput(); err != nil {
-				t.Fatalf("pdfimages: %v\n%s", err, out)
-			}
-			data, err := os.ReadFile(filepath.Join(dir, "img-000.png"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			img, err := png.Decode(bytes.NewReader(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, g, b, _ := img.At(0, 0).RGBA()
+			r, g, b, _ := firstImage(t, pdf).At(0, 0).RGBA()
 			if white := r == 0xffff && g == 0xffff && b == 0xffff; white != tt.whiteAt0x0 {
 				t.Errorf("corner pixel %04x%04x%04x, want white: %v", r, g, b, tt.whiteAt0x0)
 			}
@@ -210,23 +194,7 @@ func TestInterlacedLogo(t *testing.T) {
 	if r, g, b, _ := decoded.At(7, 3).RGBA(); r>>8 != 28 || g>>8 != 36 || b>>8 != 200 {
 		t.Fatalf("the test's interlaced PNG does not decode to its source")
 	}
-	pdf := render(t, inv)
-	dir := t.TempDir()
-	f := filepath.Join(dir, "invoice.pdf")
-	if err := os.WriteFile(f, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(needTool(t, "pdfimages"), "-png", f, filepath.Join(dir, "img")).CombinedOutput(); err != nil {
-		t.Fatalf("pdfimages: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "img-000.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := firstImage(t, render(t, inv))
 	for _, p := range []image.Point{{0, 0}, {7, 3}, {31, 9}, {59, 19}} {
 		r1, g1, b1, _ := got.At(p.X, p.Y).RGBA()
 		r2, g2, b2, _ := src.At(p.X, p.Y).RGBA()
@@ -276,4 +244,26 @@ func interlacedPNG(t testing.TB, img *image.NRGBA) []byte {
 	chunk("IDAT", z.Bytes())
 	chunk("IEND", nil)
 	return out.Bytes()
+}
+
+// firstImage is the first image of pdf, extracted with pdfimages.
+func firstImage(t *testing.T, pdf []byte) image.Image {
+	t.Helper()
+	dir := t.TempDir()
+	f := filepath.Join(dir, "invoice.pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(needTool(t, "pdfimages"), "-png", f, filepath.Join(dir, "img")).CombinedOutput(); err != nil {
+		t.Fatalf("pdfimages: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "img-000.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
