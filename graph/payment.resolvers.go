@@ -186,7 +186,7 @@ func (r *paymentMethodResolver) Type(ctx context.Context, obj *ent.PaymentMethod
 
 // IsDefault is the resolver for the isDefault field.
 func (r *paymentMethodResolver) IsDefault(ctx context.Context, obj *ent.PaymentMethod) (bool, error) {
-	return paymentmethods.IsDefault(ctx, r.DB, obj)
+	return r.Methods.IsDefault(ctx, obj)
 }
 
 // Payments is the resolver for the payments field.

@@ -40,14 +40,14 @@ func PrepareClient(db *ent.Client) {
 		q.Modify(selectAlso(invoicetransition.FieldCreatedAt))
 	}))
 	db.Customer.Intercept(reading(func(q *ent.CustomerQuery) {
-		// paymentmethods.IsDefault reads the customer a method was listed with.
+		// paymentmethods.Service.IsDefault reads the customer a method was listed with.
 		q.Modify(selectAlso(customer.FieldCurrency, customer.FieldDefaultPaymentMethodID))
 	}))
 	db.BalanceTransaction.Intercept(reading(func(q *ent.BalanceTransactionQuery) {
 		q.Modify(selectAlso(balancetransaction.FieldCurrency))
 	}))
 	// Payments and payment methods loaded with a list are ordered (and the
-	// methods filtered) in Go: billing.InPaymentOrder, paymentmethods.Of.
+	// methods filtered) in Go: billing.InvoicePayments, paymentmethods.Of.
 	db.Payment.Intercept(reading(func(q *ent.PaymentQuery) {
 		q.Modify(selectAlso(payment.FieldCurrency, payment.FieldCreatedAt))
 	}))

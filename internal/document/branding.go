@@ -66,15 +66,9 @@ func (c rgb) onColor() string {
 // the PDF embeds it in every invoice.
 const maxLogoBytes = 2 << 20
 
-// logoData is a raster logo to be written to a file for the engine, which
-// loads <img> sources from disk only.
-type logoData struct {
-	data []byte
-	ext  string
-}
-
-// setLogo validates the branding logo: a raster one goes to v.logo, an SVG
-// one, sanitized, inline into v.LogoSVG.
+// setLogo validates the branding logo: a raster one goes to v.logo (written
+// to a file for the engine, which loads <img> sources from files only,
+// logofile.go), an SVG one, sanitized, inline into v.LogoSVG.
 func (v *view) setLogo(b *Branding) error {
 	if len(b.Logo) == 0 {
 		return nil
@@ -102,11 +96,7 @@ func (v *view) setLogo(b *Branding) error {
 		if format != want {
 			return invalidf("logo is %s data, declared %s", format, mime)
 		}
-		ext := ".png"
-		if format == "jpeg" {
-			ext = ".jpg"
-		}
-		v.logo = &logoData{data: b.Logo, ext: ext}
+		v.logo = b.Logo
 	case "image/svg+xml":
 		svg, err := sanitizeSVG(b.Logo, "16mm")
 		if err != nil {

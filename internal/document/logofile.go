@@ -16,8 +16,9 @@ import (
 // prepared for the engine (logoprep.go), as files named by the SHA-256 of
 // the merchant's image in one directory per process, and a render of an
 // already seen logo only checks that its file is still there. The engine
-// reads an image's type from its content, so the files need no extension. The directory holds at most maxLogoFiles logos (at most
-// 512 KB each, see internal/branding): the oldest is removed first.
+// reads an image's type from its content, so the files need no extension.
+// The directory holds at most maxLogoFiles logos (at most 512 KB each, see
+// internal/branding): the oldest is removed first.
 //
 // Everything here runs under engineTurn, one render at a time.
 
@@ -31,9 +32,9 @@ type logoCache struct {
 
 var logos logoCache
 
-// path returns the name of a file holding l prepared for the engine
-// (preparedLogo).
-func (c *logoCache) path(l *logoData) (string, error) {
+// path returns the name of a file holding the raster logo prepared for the
+// engine (preparedLogo).
+func (c *logoCache) path(logo []byte) (string, error) {
 	if c.dir == "" {
 		dir, err := os.MkdirTemp("", "remit-logos-")
 		if err != nil {
@@ -41,7 +42,7 @@ func (c *logoCache) path(l *logoData) (string, error) {
 		}
 		c.dir, c.known = dir, map[string]bool{}
 	}
-	sum := sha256.Sum256(l.data)
+	sum := sha256.Sum256(logo)
 	path := filepath.Join(c.dir, hex.EncodeToString(sum[:]))
 	if c.known[path] {
 		if _, err := os.Stat(path); err == nil {
@@ -52,11 +53,11 @@ func (c *logoCache) path(l *logoData) (string, error) {
 		c.order = append(c.order, path)
 		c.known[path] = true
 	}
-	prepared, err := preparedLogo(l)
+	prepared, err := preparedLogo(logo)
 	if err != nil {
 		return "", err
 	}
-	if err := c.write(path, prepared.data); err != nil {
+	if err := c.write(path, prepared); err != nil {
 		return "", err
 	}
 	for len(c.order) > maxLogoFiles {

@@ -38,13 +38,13 @@ func TestLogoCacheIsBounded(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(c.dir) })
 	var paths []string
 	for i := range maxLogoFiles + 3 {
-		p, err := c.path(&logoData{data: onePixelPNG(t, i), ext: ".png"})
+		p, err := c.path(onePixelPNG(t, i))
 		if err != nil {
 			t.Fatal(err)
 		}
 		paths = append(paths, p)
 	}
-	again, err := c.path(&logoData{data: onePixelPNG(t, 10), ext: ".png"})
+	again, err := c.path(onePixelPNG(t, 10))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,16 +36,16 @@ const (
 	logoMaxWidthPx  = 1600 // a very wide logo: 70 mm (the logo box) at about 580 dpi
 )
 
-func preparedLogo(l *logoData) (*logoData, error) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(l.data))
+func preparedLogo(data []byte) ([]byte, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("document: logo: %w", err)
 	}
 	scale := min(1, float64(logoMaxHeightPx)/float64(cfg.Height), float64(logoMaxWidthPx)/float64(cfg.Width))
 	if format == "jpeg" && scale == 1 && (cfg.ColorModel == color.YCbCrModel || cfg.ColorModel == color.GrayModel) {
-		return l, nil
+		return data, nil
 	}
-	src, _, err := image.Decode(bytes.NewReader(l.data))
+	src, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("document: logo: %w", err)
 	}
@@ -68,7 +68,7 @@ func preparedLogo(l *logoData) (*logoData, error) {
 	if err := enc.Encode(&out, img); err != nil {
 		return nil, fmt.Errorf("document: logo: %w", err)
 	}
-	return &logoData{data: out.Bytes(), ext: ".png"}, nil
+	return out.Bytes(), nil
 }
 
 // asGray returns img as a grey image when every pixel is grey, a third of

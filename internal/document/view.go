@@ -57,7 +57,7 @@ type view struct {
 	legalLine   string
 	title       string
 	author      string
-	logo        *logoData
+	logo        []byte // raster logo, see setLogo
 }
 
 type kv struct{ K, V string }

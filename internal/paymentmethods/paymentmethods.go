@@ -197,11 +197,11 @@ func Of(ctx context.Context, c *ent.Customer) ([]*ent.PaymentMethod, error) {
 
 // IsDefault reports whether pm is its customer's default payment method,
 // reading the customer only when pm was not listed with it (Of).
-func IsDefault(ctx context.Context, db *ent.Client, pm *ent.PaymentMethod) (bool, error) {
+func (s *Service) IsDefault(ctx context.Context, pm *ent.PaymentMethod) (bool, error) {
 	c := pm.Edges.Customer
 	if c == nil {
 		var err error
-		if c, err = db.Customer.Get(ctx, pm.CustomerID); err != nil {
+		if c, err = s.db.Customer.Get(ctx, pm.CustomerID); err != nil {
 			return false, err
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/remitbilling/remit/ent"
-	"github.com/remitbilling/remit/ent/customer"
 	gmodel "github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/payerui"
 	"github.com/remitbilling/remit/portal/graph/generated"
@@ -66,15 +65,11 @@ func (r *paymentMethodResolver) Type(ctx context.Context, obj *ent.PaymentMethod
 
 // IsDefault is the resolver for the isDefault field.
 func (r *paymentMethodResolver) IsDefault(ctx context.Context, obj *ent.PaymentMethod) (bool, error) {
-	c, err := r.DB.Customer.Query().Where(customer.ID(obj.CustomerID)).
-		Select(customer.FieldDefaultPaymentMethodID).Only(ctx)
+	def, err := r.Methods.IsDefault(ctx, obj)
 	if ent.IsNotFound(err) {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	return c.DefaultPaymentMethodID != nil && *c.DefaultPaymentMethodID == obj.ID, nil
+	return def, err
 }
 
 // Payment returns generated.PaymentResolver implementation.

@@ -321,7 +321,11 @@ func (r *queryResolver) PaymentMethods(ctx context.Context) ([]*ent.PaymentMetho
 	if err != nil {
 		return nil, err
 	}
-	return r.Methods.List(ctx, s.Row.CustomerID)
+	cus, err := r.DB.Customer.Get(ctx, s.Row.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	return paymentmethods.Of(ctx, cus) // each knows its customer: isDefault reads nothing more
 }
 
 // Payments is the resolver for the payments field.
