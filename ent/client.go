@@ -33,6 +33,7 @@ import (
 	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
+	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -81,6 +82,8 @@ type Client struct {
 	Price *PriceClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// RateLimit is the client for interacting with the RateLimit builders.
+	RateLimit *RateLimitClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
 	// ServerSecret is the client for interacting with the ServerSecret builders.
@@ -116,6 +119,7 @@ func (c *Client) init() {
 	c.PortalSession = NewPortalSessionClient(c.config)
 	c.Price = NewPriceClient(c.config)
 	c.Product = NewProductClient(c.config)
+	c.RateLimit = NewRateLimitClient(c.config)
 	c.Sequence = NewSequenceClient(c.config)
 	c.ServerSecret = NewServerSecretClient(c.config)
 	c.TaxRate = NewTaxRateClient(c.config)
@@ -229,6 +233,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		PortalSession:      NewPortalSessionClient(cfg),
 		Price:              NewPriceClient(cfg),
 		Product:            NewProductClient(cfg),
+		RateLimit:          NewRateLimitClient(cfg),
 		Sequence:           NewSequenceClient(cfg),
 		ServerSecret:       NewServerSecretClient(cfg),
 		TaxRate:            NewTaxRateClient(cfg),
@@ -269,6 +274,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		PortalSession:      NewPortalSessionClient(cfg),
 		Price:              NewPriceClient(cfg),
 		Product:            NewProductClient(cfg),
+		RateLimit:          NewRateLimitClient(cfg),
 		Sequence:           NewSequenceClient(cfg),
 		ServerSecret:       NewServerSecretClient(cfg),
 		TaxRate:            NewTaxRateClient(cfg),
@@ -304,8 +310,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
 		c.EmailMessage, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
 		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig, c.PortalLink,
-		c.PortalLoginCode, c.PortalSession, c.Price, c.Product, c.Sequence,
-		c.ServerSecret, c.TaxRate,
+		c.PortalLoginCode, c.PortalSession, c.Price, c.Product, c.RateLimit,
+		c.Sequence, c.ServerSecret, c.TaxRate,
 	} {
 		n.Use(hooks...)
 	}
@@ -318,8 +324,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
 		c.EmailMessage, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
 		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig, c.PortalLink,
-		c.PortalLoginCode, c.PortalSession, c.Price, c.Product, c.Sequence,
-		c.ServerSecret, c.TaxRate,
+		c.PortalLoginCode, c.PortalSession, c.Price, c.Product, c.RateLimit,
+		c.Sequence, c.ServerSecret, c.TaxRate,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -364,6 +370,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Price.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
+	case *RateLimitMutation:
+		return c.RateLimit.mutate(ctx, m)
 	case *SequenceMutation:
 		return c.Sequence.mutate(ctx, m)
 	case *ServerSecretMutation:
@@ -3395,6 +3403,140 @@ func (c *ProductClient) mutate(ctx context.Context, m *ProductMutation) (Value, 
 	}
 }
 
+// RateLimitClient is a client for the RateLimit schema.
+type RateLimitClient struct {
+	config
+}
+
+// NewRateLimitClient returns a client for the RateLimit from the given config.
+func NewRateLimitClient(c config) *RateLimitClient {
+	return &RateLimitClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ratelimit.Hooks(f(g(h())))`.
+func (c *RateLimitClient) Use(hooks ...Hook) {
+	c.hooks.RateLimit = append(c.hooks.RateLimit, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ratelimit.Intercept(f(g(h())))`.
+func (c *RateLimitClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RateLimit = append(c.inters.RateLimit, interceptors...)
+}
+
+// Create returns a builder for creating a RateLimit entity.
+func (c *RateLimitClient) Create() *RateLimitCreate {
+	mutation := newRateLimitMutation(c.config, OpCreate)
+	return &RateLimitCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RateLimit entities.
+func (c *RateLimitClient) CreateBulk(builders ...*RateLimitCreate) *RateLimitCreateBulk {
+	return &RateLimitCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RateLimitClient) MapCreateBulk(slice any, setFunc func(*RateLimitCreate, int)) *RateLimitCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RateLimitCreateBulk{err: fmt.Errorf("calling to RateLimitClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RateLimitCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RateLimitCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RateLimit.
+func (c *RateLimitClient) Update() *RateLimitUpdate {
+	mutation := newRateLimitMutation(c.config, OpUpdate)
+	return &RateLimitUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RateLimitClient) UpdateOne(_m *RateLimit) *RateLimitUpdateOne {
+	mutation := newRateLimitMutation(c.config, OpUpdateOne, withRateLimit(_m))
+	return &RateLimitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RateLimitClient) UpdateOneID(id string) *RateLimitUpdateOne {
+	mutation := newRateLimitMutation(c.config, OpUpdateOne, withRateLimitID(id))
+	return &RateLimitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RateLimit.
+func (c *RateLimitClient) Delete() *RateLimitDelete {
+	mutation := newRateLimitMutation(c.config, OpDelete)
+	return &RateLimitDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RateLimitClient) DeleteOne(_m *RateLimit) *RateLimitDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RateLimitClient) DeleteOneID(id string) *RateLimitDeleteOne {
+	builder := c.Delete().Where(ratelimit.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RateLimitDeleteOne{builder}
+}
+
+// Query returns a query builder for RateLimit.
+func (c *RateLimitClient) Query() *RateLimitQuery {
+	return &RateLimitQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRateLimit},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RateLimit entity by its id.
+func (c *RateLimitClient) Get(ctx context.Context, id string) (*RateLimit, error) {
+	return c.Query().Where(ratelimit.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RateLimitClient) GetX(ctx context.Context, id string) *RateLimit {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RateLimitClient) Hooks() []Hook {
+	hooks := c.hooks.RateLimit
+	return append(hooks[:len(hooks):len(hooks)], ratelimit.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RateLimitClient) Interceptors() []Interceptor {
+	return c.inters.RateLimit
+}
+
+func (c *RateLimitClient) mutate(ctx context.Context, m *RateLimitMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RateLimitCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RateLimitUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RateLimitUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RateLimitDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RateLimit mutation op: %q", m.Op())
+	}
+}
+
 // SequenceClient is a client for the Sequence schema.
 type SequenceClient struct {
 	config
@@ -3867,13 +4009,13 @@ type (
 		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage,
 		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Payment,
 		PaymentMethod, PortalConfig, PortalLink, PortalLoginCode, PortalSession, Price,
-		Product, Sequence, ServerSecret, TaxRate []ent.Hook
+		Product, RateLimit, Sequence, ServerSecret, TaxRate []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage,
 		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Payment,
 		PaymentMethod, PortalConfig, PortalLink, PortalLoginCode, PortalSession, Price,
-		Product, Sequence, ServerSecret, TaxRate []ent.Interceptor
+		Product, RateLimit, Sequence, ServerSecret, TaxRate []ent.Interceptor
 	}
 )
 

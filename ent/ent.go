@@ -30,6 +30,7 @@ import (
 	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
+	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -111,6 +112,7 @@ func checkColumn(t, c string) error {
 			portalsession.Table:      portalsession.ValidColumn,
 			price.Table:              price.ValidColumn,
 			product.Table:            product.ValidColumn,
+			ratelimit.Table:          ratelimit.ValidColumn,
 			sequence.Table:           sequence.ValidColumn,
 			serversecret.Table:       serversecret.ValidColumn,
 			taxrate.Table:            taxrate.ValidColumn,

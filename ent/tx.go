@@ -50,6 +50,8 @@ type Tx struct {
 	Price *PriceClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// RateLimit is the client for interacting with the RateLimit builders.
+	RateLimit *RateLimitClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
 	// ServerSecret is the client for interacting with the ServerSecret builders.
@@ -205,6 +207,7 @@ func (tx *Tx) init() {
 	tx.PortalSession = NewPortalSessionClient(tx.config)
 	tx.Price = NewPriceClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
+	tx.RateLimit = NewRateLimitClient(tx.config)
 	tx.Sequence = NewSequenceClient(tx.config)
 	tx.ServerSecret = NewServerSecretClient(tx.config)
 	tx.TaxRate = NewTaxRateClient(tx.config)

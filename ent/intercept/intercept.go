@@ -27,6 +27,7 @@ import (
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
+	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -574,6 +575,33 @@ func (f TraverseProduct) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProductQuery", q)
 }
 
+// The RateLimitFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RateLimitFunc func(context.Context, *ent.RateLimitQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RateLimitFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RateLimitQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RateLimitQuery", q)
+}
+
+// The TraverseRateLimit type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRateLimit func(context.Context, *ent.RateLimitQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRateLimit) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRateLimit) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RateLimitQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RateLimitQuery", q)
+}
+
 // The SequenceFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SequenceFunc func(context.Context, *ent.SequenceQuery) (ent.Value, error)
 
@@ -694,6 +722,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PriceQuery, predicate.Price, price.OrderOption]{typ: ent.TypePrice, tq: q}, nil
 	case *ent.ProductQuery:
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
+	case *ent.RateLimitQuery:
+		return &query[*ent.RateLimitQuery, predicate.RateLimit, ratelimit.OrderOption]{typ: ent.TypeRateLimit, tq: q}, nil
 	case *ent.SequenceQuery:
 		return &query[*ent.SequenceQuery, predicate.Sequence, sequence.OrderOption]{typ: ent.TypeSequence, tq: q}, nil
 	case *ent.ServerSecretQuery:

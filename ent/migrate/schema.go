@@ -835,6 +835,26 @@ var (
 			},
 		},
 	}
+	// RateLimitsColumns holds the columns for the "rate_limits" table.
+	RateLimitsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 128},
+		{Name: "count", Type: field.TypeInt, Default: 0},
+		{Name: "window_start", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// RateLimitsTable holds the schema information for the "rate_limits" table.
+	RateLimitsTable = &schema.Table{
+		Name:       "rate_limits",
+		Columns:    RateLimitsColumns,
+		PrimaryKey: []*schema.Column{RateLimitsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ratelimit_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{RateLimitsColumns[3]},
+			},
+		},
+	}
 	// SequencesColumns holds the columns for the "sequences" table.
 	SequencesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -987,6 +1007,7 @@ var (
 		PortalSessionsTable,
 		PricesTable,
 		ProductsTable,
+		RateLimitsTable,
 		SequencesTable,
 		ServerSecretsTable,
 		TaxRatesTable,
