@@ -10,9 +10,12 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -47,8 +50,10 @@ func orNil[T any](v *T, err error) (*T, error) {
 	return v, err
 }
 
-// nodeTypes maps id prefixes to ent node types; the prefix is what makes
-// global ids self-describing.
+// nodeTypes maps id prefixes (the IDMixin prefixes in ent/schema) to ent
+// node types; the prefix is what makes global ids self-describing. Every
+// type implementing Node needs its entry, or node(id:) answers null for
+// it: TestNodeTypesCoverEveryNode checks none is missing.
 var nodeTypes = map[string]string{
 	"acct":  account.Table,
 	"key":   apikey.Table,
@@ -60,6 +65,9 @@ var nodeTypes = map[string]string{
 	"in":    invoice.Table,
 	"il":    invoiceline.Table,
 	"ivt":   invoicetransition.Table,
+	"pm":    paymentmethod.Table,
+	"py":    payment.Table,
+	"em":    emailmessage.Table,
 }
 
 // node resolves a global id through the same privacy rules as every other
