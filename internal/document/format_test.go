@@ -1,7 +1,6 @@
 package document
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -131,42 +130,5 @@ func TestParseColor(t *testing.T) {
 	}
 	if (rgb{0xf4, 0xc5, 0x42}).onColor() != "#1f1f1f" || defaultBrand.onColor() != "#ffffff" {
 		t.Error("onColor picks the wrong text colour")
-	}
-}
-
-func TestSanitizeSVG(t *testing.T) {
-	const ns = `xmlns="http://www.w3.org/2000/svg"`
-	ok := []struct{ in, want string }{
-		{`<svg ` + ns + ` viewBox="0 0 10 10" width="100" height="100"><rect width="10" height="10"/></svg>`,
-			`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" height="16mm"><rect width="10" height="10"/></svg>`},
-		{`<?xml version="1.0"?><!-- c --><svg ` + ns + ` width="60" height="20"/>`,
-			`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 60 20" height="16mm"/>`},
-		{`<svg ` + ns + ` xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 1 1"><title>A &amp; B</title><defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs><use xlink:href="#g"/></svg>`,
-			`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 1 1" height="16mm"><title>A &amp; B</title>`},
-	}
-	for _, tt := range ok {
-		got, err := sanitizeSVG([]byte(tt.in), "16mm")
-		if err != nil || !strings.HasPrefix(got, tt.want) {
-			t.Errorf("sanitizeSVG(%s) =\n%s, %v; want prefix\n%s", tt.in, got, err, tt.want)
-		}
-	}
-	bad := map[string]string{
-		"not xml":           `<svg`,
-		"not svg":           `<html><body/></html>`,
-		"two roots":         `<svg ` + ns + ` viewBox="0 0 1 1"/><svg ` + ns + ` viewBox="0 0 1 1"/>`,
-		"script":            `<svg ` + ns + ` viewBox="0 0 1 1"><script>alert(1)</script></svg>`,
-		"html breakout":     `<svg ` + ns + ` viewBox="0 0 1 1"><g><p>Paid in full</p></g></svg>`,
-		"foreignObject":     `<svg ` + ns + ` viewBox="0 0 1 1"><foreignObject><div/></foreignObject></svg>`,
-		"element in title":  `<svg ` + ns + ` viewBox="0 0 1 1"><title><g/></title></svg>`,
-		"event handler":     `<svg ` + ns + ` viewBox="0 0 1 1" onload="x()"/>`,
-		"doctype":           `<!DOCTYPE svg [<!ENTITY x "y">]><svg ` + ns + ` viewBox="0 0 1 1"/>`,
-		"foreign namespace": `<svg ` + ns + ` xmlns:h="http://www.w3.org/1999/xhtml" viewBox="0 0 1 1"><h:p/></svg>`,
-		"no size":           `<svg ` + ns + `/>`,
-		"text after root":   `<svg ` + ns + ` viewBox="0 0 1 1"/>trailing`,
-	}
-	for name, in := range bad {
-		if got, err := sanitizeSVG([]byte(in), "16mm"); err == nil {
-			t.Errorf("%s: accepted, gave %s", name, got)
-		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -76,13 +77,32 @@ func Render(ctx context.Context, inv Invoice) ([]byte, error) {
 //
 // Errors wrapping ErrInvalidInvoice are the caller's; others are bugs
 // or resource problems.
+//
+// A logo the engine cannot print (stored before the upload checks of
+// CheckLogo, or failing for a reason they did not foresee) never stops a
+// document: the invoice is rendered without it, with the seller's name in
+// its place, and a warning is logged (slog's default logger). An invoice
+// that cannot be issued or emailed for its letterhead would block the
+// whole account.
 func (r *Renderer) Render(ctx context.Context, inv Invoice) ([]byte, error) {
+	return r.render(ctx, inv, false)
+}
+
+// render is Render; strict returns the logo's failure instead of leaving
+// the logo out.
+func (r *Renderer) render(ctx context.Context, inv Invoice, strict bool) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	v, err := buildView(&inv)
 	if err != nil {
 		return nil, err
+	}
+	if v.logoErr != nil {
+		if strict {
+			return nil, v.logoErr
+		}
+		warnLogo(ctx, &inv, v.logoErr)
 	}
 	created := inv.CreationDate
 	if created.IsZero() {
@@ -91,7 +111,23 @@ func (r *Renderer) Render(ctx context.Context, inv Invoice) ([]byte, error) {
 	if created.IsZero() {
 		created = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
+	pdf, err := r.typeset(ctx, v, len(inv.Lines), created)
+	if err == nil || strict || !v.hasLogo() || ctx.Err() != nil {
+		return pdf, err
+	}
+	warnLogo(ctx, &inv, err)
+	v.dropLogo()
+	return r.typeset(ctx, v, len(inv.Lines), created)
+}
 
+// warnLogo logs that inv is rendered without its logo.
+func warnLogo(ctx context.Context, inv *Invoice, err error) {
+	slog.WarnContext(ctx, "document: the account's logo cannot be printed; the invoice is rendered without it",
+		"invoice", inv.Number, "logo_type", inv.Branding.LogoMIME, "logo_bytes", len(inv.Branding.Logo), "error", err)
+}
+
+// typeset lays v out and writes the PDF.
+func (r *Renderer) typeset(ctx context.Context, v *view, lines int, created time.Time) ([]byte, error) {
 	// The engine is not goroutine-safe and keeps every node in package
 	// slabs: one document at a time, slabs released after it (engine.go).
 	select {
@@ -102,7 +138,9 @@ func (r *Renderer) Render(ctx context.Context, inv Invoice) ([]byte, error) {
 	defer func() { <-engineTurn }()
 	defer releaseEngineMemory()
 
+	v.LogoPath = ""
 	if v.logo != nil {
+		var err error
 		if v.LogoPath, err = logos.path(v.logo); err != nil {
 			return nil, err
 		}
@@ -112,7 +150,7 @@ func (r *Renderer) Render(ctx context.Context, inv Invoice) ([]byte, error) {
 		return nil, fmt.Errorf("document: execute template: %w", err)
 	}
 
-	total := estimatePages(len(inv.Lines))
+	total := estimatePages(lines)
 	for pass := 1; ; pass++ {
 		p, err := r.layout(v, body.String(), total, created)
 		if err != nil {

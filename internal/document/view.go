@@ -14,7 +14,8 @@ import (
 
 // ErrInvalidInvoice reports an Invoice the renderer refuses: a malformed
 // decimal, an unknown currency, page size, colour or tax status, a
-// finalized invoice without a number, a logo it cannot read.
+// finalized invoice without a number. (A logo it cannot print is left out,
+// see Render.)
 var ErrInvalidInvoice = errors.New("document: invalid invoice")
 
 func invalidf(format string, args ...any) error {
@@ -58,7 +59,12 @@ type view struct {
 	title       string
 	author      string
 	logo        []byte // raster logo, see setLogo
+	logoErr     error  // why setLogo refused the logo
 }
+
+func (v *view) hasLogo() bool { return v.logo != nil || v.LogoSVG != "" }
+
+func (v *view) dropLogo() { v.logo, v.LogoSVG, v.LogoPath = nil, "", "" }
 
 type kv struct{ K, V string }
 
@@ -125,9 +131,9 @@ func buildView(inv *Invoice) (*view, error) {
 	if v.accent, err = parseColor(inv.Branding.AccentColor, defaultAccent); err != nil {
 		return nil, err
 	}
-	if err := v.setLogo(&inv.Branding); err != nil {
-		return nil, err
-	}
+	// A logo that cannot be printed is the render's to handle (Render
+	// prints without it, CheckLogo refuses it), not a refused invoice.
+	v.logoErr = v.setLogo(&inv.Branding)
 
 	amount := func(minor int64) string { return money.Format(minor, cur, lg.code) }
 
