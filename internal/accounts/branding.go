@@ -18,13 +18,15 @@ import (
 // SetImage validates and stores the account's logo or icon, replacing the
 // previous one. A refused upload leaves the current image in place.
 func (s *Service) SetImage(ctx context.Context, kind branding.Kind, contentType string, data []byte) (*ent.BrandImage, error) {
-	img, err := branding.Validate(kind, contentType, data)
-	if err != nil {
-		var be *branding.Error
-		if errors.As(err, &be) && be.TooLarge {
-			return nil, usererr.New(usererr.ImageTooLarge, be.Reason, "data")
-		}
-		return nil, usererr.New(usererr.InvalidImage, err.Error(), "data")
+	img, err := branding.Validate(ctx, kind, contentType, data)
+	var be *branding.Error
+	switch {
+	case errors.As(err, &be) && be.TooLarge:
+		return nil, usererr.New(usererr.ImageTooLarge, be.Reason, "data")
+	case errors.As(err, &be):
+		return nil, usererr.New(usererr.InvalidImage, be.Reason, "data")
+	case err != nil:
+		return nil, fmt.Errorf("check %s: %w", kind, err) // the request ended, not the image's fault
 	}
 	v, ok := viewer.FromContext(ctx)
 	if !ok {

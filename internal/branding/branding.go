@@ -4,6 +4,7 @@ package branding
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -64,8 +65,16 @@ func (e *Error) Error() string { return e.Reason }
 func invalid(format string, args ...any) error { return &Error{Reason: fmt.Sprintf(format, args...)} }
 
 // Validate checks an upload: its declared type must match its content
-// (sniffed, never trusted), its size and dimensions must fit the kind.
-func Validate(kind Kind, contentType string, data []byte) (Image, error) {
+// (sniffed, never trusted), its size and dimensions must fit the kind, and
+// a logo must print: it is rendered once on a probe invoice
+// (document.CheckLogo), because checks that only read a header or the XML
+// let through logos that then failed every PDF of their account. An SVG
+// is cleaned (document.CleanSVG: no scripts, event handlers, external
+// references, processing instructions, DOCTYPE; style="…" turned into the
+// attributes the PDF engine reads), and the Image holds the cleaned file:
+// what is stored, served and printed. Errors other than *Error are not the
+// upload's (ctx ended while the render waited for the engine).
+func Validate(ctx context.Context, kind Kind, contentType string, data []byte) (Image, error) {
 	if kind != Logo && kind != Icon {
 		return Image{}, invalid("unknown image kind %q", kind)
 	}
@@ -99,10 +108,11 @@ func Validate(kind Kind, contentType string, data []byte) (Image, error) {
 		}
 		w, h = cfg.Width, cfg.Height
 	case "image/svg+xml":
-		if _, err := document.SanitizeSVG(data, "16mm"); err != nil {
+		clean, err := document.CleanSVG(data)
+		if err != nil {
 			return Image{}, invalid("SVG refused: %v", err)
 		}
-		var err error
+		data = clean
 		if w, h, err = svgSize(data); err != nil {
 			return Image{}, invalid("SVG refused: %v", err)
 		}
@@ -124,6 +134,16 @@ func Validate(kind Kind, contentType string, data []byte) (Image, error) {
 		}
 		if d := w - h; d*20 > w || -d*20 > w {
 			return Image{}, invalid("the icon is %d×%d px; it must be square", w, h)
+		}
+	}
+	// Icons are not printed (portal header, favicon): only logos go
+	// through the PDF engine.
+	if kind == Logo {
+		if err := document.CheckLogo(ctx, ct, data); err != nil {
+			if !errors.Is(err, document.ErrUnusableLogo) {
+				return Image{}, err
+			}
+			return Image{}, invalid("%v", err)
 		}
 	}
 	sum := sha256.Sum256(data)
@@ -188,7 +208,13 @@ func Color(s string) (string, error) {
 }
 
 // DataURI inlines an image into a page: the hosted page and emails are
-// self-contained, and an image of at most 512 KB is fine inline.
+// self-contained, and an image of at most 512 KB is fine inline. An SVG
+// is served cleaned (document.CleanSVG), which uploads are since it
+// exists, but not those stored before; one that does not clean is served
+// empty rather than as it was uploaded.
 func DataURI(contentType string, data []byte) string {
+	if ct, _, _ := strings.Cut(contentType, ";"); strings.EqualFold(strings.TrimSpace(ct), "image/svg+xml") {
+		data, _ = document.CleanSVG(data) // nil on failure: an empty image
+	}
 	return "data:" + contentType + ";base64," + base64.StdEncoding.EncodeToString(data)
 }
