@@ -54,8 +54,8 @@ func TestWindow(t *testing.T) {
 			{0, true, 0},
 			{10 * time.Second, true, 0},
 			{10 * time.Second, true, 0},
-			{10 * time.Second, false, 30 * time.Second}, // 4th hit at 0:30, window ends at 1:00
-			{29 * time.Second, false, time.Second},      // 0:59: denied, not extended
+			{10 * time.Second, false, 30 * time.Second},  // 4th hit at 0:30, window ends at 1:00
+			{29 * time.Second, false, time.Second},       // 0:59: denied, not extended
 			{500 * time.Millisecond, false, time.Second}, // never below a second
 			{500 * time.Millisecond, true, 0},            // 1:00: a new window
 			{time.Second, true, 0},
