@@ -270,6 +270,18 @@ func TestClassification(t *testing.T) {
 		t.Fatalf("after the rejections: %v", err)
 	}
 
+	// Accepted but the reply lost: the sender cannot know, so temporary
+	// (the outbox sends it again, with the same Message-ID).
+	srv.DropReplies(true)
+	err = s.Send(ctx, message("jenny@example.org"))
+	srv.DropReplies(false)
+	if err == nil || mail.Permanent(err) {
+		t.Fatalf("reply lost: err = %v, want temporary", err)
+	}
+	if n := srv.Count(); n != 2 {
+		t.Fatalf("reply lost: server has %d messages, want 2", n)
+	}
+
 	// A message that cannot be built is permanent.
 	m := message("jenny@example.org")
 	m.To, m.Cc, m.Bcc = []string{"not an address"}, nil, nil
@@ -290,8 +302,8 @@ func TestClassification(t *testing.T) {
 	if err == nil || mail.Permanent(err) {
 		t.Fatalf("server down: err = %v, want temporary", err)
 	}
-	if n := srv.Count(); n != 1 {
-		t.Fatalf("server got %d messages, want 1", n)
+	if n := srv.Count(); n != 2 {
+		t.Fatalf("server got %d messages, want 2", n)
 	}
 }
 

@@ -1,8 +1,8 @@
 // Package mailtest runs an in-process SMTP server (github.com/emersion/go-smtp)
 // on 127.0.0.1 that records what it receives, for tests of code that sends
 // mail. It can offer STARTTLS or speak implicit TLS with a self-signed
-// certificate, require authentication, and refuse messages with a chosen
-// SMTP reply.
+// certificate, require authentication, refuse messages with a chosen SMTP
+// reply, and accept a message but never answer (see DropReplies).
 package mailtest
 
 import (
@@ -68,6 +68,7 @@ type Server struct {
 	reject   error // returned at DATA, when set
 	rcptErr  error // returned at RCPT TO, when set
 	hold     chan struct{}
+	dropRply bool // keep each message, then hang up instead of replying
 	conns    int
 	live     map[*smtp.Conn]struct{}
 	notify   chan struct{}
@@ -192,6 +193,16 @@ func (s *Server) Hold() (release func()) {
 			close(ch)
 		})
 	}
+}
+
+// DropReplies makes the server keep each message it receives, then close
+// the connection instead of answering 250: the message is delivered but
+// the client cannot know, as when the server or the network dies right
+// after accepting it. false answers again.
+func (s *Server) DropReplies(drop bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropRply = drop
 }
 
 // DropConnections closes every open session, as a server restart or idle
@@ -338,7 +349,13 @@ func (ss *session) Data(r io.Reader) error {
 	ss.s.received = append(ss.s.received, rec)
 	close(ss.s.notify)
 	ss.s.notify = make(chan struct{})
+	drop := ss.s.dropRply
 	ss.s.mu.Unlock()
+	if drop {
+		// Closing the socket before go-smtp writes the reply: the
+		// client reads EOF where it expected 250.
+		ss.c.Conn().Close()
+	}
 	return nil
 }
 
