@@ -98,7 +98,7 @@ func Enqueue(ctx context.Context, tx *ent.Tx, m Message) (*ent.EmailMessage, err
 		SetSubject(m.Subject).
 		SetTextBody(m.Text).
 		SetHTMLBody(m.HTML).
-		SetMessageID(id + "@" + messageIDDomain(m.From.Email)).
+		SetMessageID(messageID(id, m.From.Email)).
 		SetStatus(emailmessage.StatusQueued).
 		SetNextAttemptAt(at)
 	if m.InvoiceID != "" {
@@ -122,6 +122,14 @@ func Enqueue(ctx context.Context, tx *ent.Tx, m Message) (*ent.EmailMessage, err
 		return nil, fmt.Errorf("outbox: enqueue: %w", err)
 	}
 	return row, nil
+}
+
+// messageID is the Message-ID of message id sent from addr. It depends on
+// the row alone, never on the attempt: delivery is at least once (a crash
+// after the SMTP server accepted a message and before MarkSent recorded it
+// sends it again), and receivers drop a second copy by its Message-ID.
+func messageID(id, addr string) string {
+	return id + "@" + messageIDDomain(addr)
 }
 
 // messageIDDomain is the right side of a Message-ID: the sender's domain,
@@ -235,14 +243,22 @@ func Attachments(m *ent.EmailMessage) ([]mail.Attachment, error) {
 	return out, nil
 }
 
-// ToMail returns the message to hand to a mail.Sender, dated at.
+// ToMail returns the message to hand to a mail.Sender, dated at. Every
+// attempt at m gets the same Message-ID (see messageID); only Date is the
+// attempt's.
 func ToMail(m *ent.EmailMessage, at time.Time) (mail.Message, error) {
 	atts, err := Attachments(m)
 	if err != nil {
 		return mail.Message{}, err
 	}
+	mid := m.MessageID
+	if mid == "" {
+		// Enqueue always stores one; should a row lack it, derive the same
+		// one again rather than let the sender invent a new one per attempt.
+		mid = messageID(m.ID, m.From)
+	}
 	return mail.Message{
-		MessageID:   m.MessageID,
+		MessageID:   mid,
 		Date:        at,
 		From:        mail.Address{Name: m.FromName, Email: m.From},
 		ReplyTo:     m.ReplyTo,

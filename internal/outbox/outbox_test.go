@@ -136,6 +136,43 @@ func TestEnqueueIsTransactional(t *testing.T) {
 	})
 }
 
+// TestToMailKeepsTheMessageID checks every attempt at a message carries
+// the Message-ID derived from its row, whatever the time of the attempt,
+// so receivers drop the copy a retry after a crash delivers.
+func TestToMailKeepsTheMessageID(t *testing.T) {
+	st := storetest.Open(t, "sqlite3")
+	e := setup(t, st)
+	row := enqueue(t, e, invoiceMail())
+	if row.MessageID != row.ID+"@acme.example" {
+		t.Fatalf("stored Message-ID %q, want %s@acme.example", row.MessageID, row.ID)
+	}
+	without := *row
+	without.MessageID = ""
+	idn := without
+	idn.From = "facturation@société.example"
+	for _, tt := range []struct {
+		name string
+		row  *ent.EmailMessage
+		want string
+	}{
+		{"as stored", row, row.MessageID},
+		{"row without one", &without, row.ID + "@acme.example"},
+		{"internationalized sender", &idn, row.ID + "@remit.invalid"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, at := range []time.Time{start, start.Add(time.Hour), start.Add(72 * time.Hour)} {
+				m, err := outbox.ToMail(tt.row, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.MessageID != tt.want || !m.Date.Equal(at) {
+					t.Errorf("attempt at %v: Message-ID %q Date %v, want %q", at, m.MessageID, m.Date, tt.want)
+				}
+			}
+		})
+	}
+}
+
 func ids(ms []*ent.EmailMessage) []string {
 	var out []string
 	for _, m := range ms {

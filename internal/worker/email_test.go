@@ -6,10 +6,13 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/emailmessage"
+	"github.com/remitbilling/remit/ent/hook"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/mail/mailtest"
@@ -451,5 +454,100 @@ func TestShutdownGivesMessagesBack(t *testing.T) {
 		if m.Status != emailmessage.StatusQueued || m.Attempts != 0 || m.LastError != "" {
 			t.Errorf("after shutdown: %s attempts %d error %q", m.Status, m.Attempts, m.LastError)
 		}
+	}
+}
+
+// TestCrashAfterAcceptRedeliversWithTheSameMessageID simulates the window
+// between the SMTP server accepting a message and the outbox recording it
+// SENT: delivery is at least once, so the message goes out again, and both
+// copies the server received carry the Message-ID derived from the outbox
+// row, by which mail clients drop the second.
+func TestCrashAfterAcceptRedeliversWithTheSameMessageID(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		// crash makes a first attempt that reaches the server but whose
+		// outcome is never recorded, then moves the clock to when the
+		// message is due again.
+		crash func(t *testing.T, e *env, srv *mailtest.Server)
+	}{
+		{"worker killed after the server accepted", func(t *testing.T, e *env, srv *mailtest.Server) {
+			// The dead worker's last steps: claim, send, and nothing more.
+			claimed, err := outbox.Claim(e.sys, e.st.Client, e.st.Dialect, "killed", 10, worker.DefaultLease)
+			if err != nil || len(claimed) != 1 {
+				t.Fatalf("claim: %d, %v", len(claimed), err)
+			}
+			msg, err := outbox.ToMail(claimed[0], e.clk.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := smtpSender(t, srv).Send(e.sys, msg); err != nil {
+				t.Fatal(err)
+			}
+			e.clk.Advance(worker.DefaultLease)
+		}},
+		{"recording SENT fails", func(t *testing.T, e *env, srv *mailtest.Server) {
+			var broken atomic.Bool
+			broken.Store(true)
+			e.st.Client.EmailMessage.Use(func(next ent.Mutator) ent.Mutator {
+				return hook.EmailMessageFunc(func(ctx context.Context, m *ent.EmailMessageMutation) (ent.Value, error) {
+					if s, ok := m.Status(); ok && s == emailmessage.StatusSent && broken.Load() {
+						return nil, errors.New("database connection lost")
+					}
+					return next.Mutate(ctx, m)
+				})
+			})
+			n, err := job(e, smtpSender(t, srv), worker.EmailOptions{Owner: "broken"}).RunDue(e.sys)
+			if n != 1 || err == nil {
+				t.Fatalf("RunDue = %d, %v; want 1 and the failed MarkSent", n, err)
+			}
+			broken.Store(false)
+			e.clk.Advance(worker.DefaultLease)
+		}},
+		{"the server's reply is lost", func(t *testing.T, e *env, srv *mailtest.Server) {
+			srv.DropReplies(true)
+			if n, err := job(e, smtpSender(t, srv), worker.EmailOptions{Owner: "first"}).RunDue(e.sys); n != 1 || err != nil {
+				t.Fatalf("RunDue = %d, %v", n, err)
+			}
+			srv.DropReplies(false)
+			e.clk.Advance(time.Hour) // past the backoff
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+				e := setup(t, st)
+				srv := mailtest.Start(t, mailtest.Options{})
+				row := enqueue(t, e, 1)[0]
+
+				tt.crash(t, e, srv)
+				if srv.Count() != 1 {
+					t.Fatalf("the crashed attempt delivered %d messages, want 1", srv.Count())
+				}
+				if m := get(t, e, row.ID); m.Status == emailmessage.StatusSent {
+					t.Fatalf("the crashed attempt was recorded: %s", m.Status)
+				}
+				if n := drain(t, e.sys, job(e, smtpSender(t, srv), worker.EmailOptions{Owner: "survivor"})); n != 1 {
+					t.Fatalf("the retry claimed %d, want 1", n)
+				}
+
+				got := srv.Messages()
+				if len(got) != 2 {
+					t.Fatalf("server received %d messages, want 2 (at least once)", len(got))
+				}
+				want := row.ID + "@acme.example"
+				for i, r := range got {
+					p, err := r.Parse()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if p.MessageID != want || p.Subject != invoiceMail(0).Subject {
+						t.Errorf("delivery %d: Message-ID %q subject %q, want %q, the outbox row's", i+1, p.MessageID, p.Subject, want)
+					}
+				}
+				m := get(t, e, row.ID)
+				if m.Status != emailmessage.StatusSent || m.Attempts != 2 || m.MessageID != want {
+					t.Errorf("after the retry: %s attempts %d Message-ID %s", m.Status, m.Attempts, m.MessageID)
+				}
+			})
+		})
 	}
 }
