@@ -22,6 +22,7 @@ import (
 
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/server"
 	"github.com/remitbilling/remit/internal/store"
@@ -139,6 +140,16 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		return err
 	}
 	defer st.Close()
+	// The PDF engine reads logos from files: keep them in the data
+	// directory when there is one, and remove them when the server stops.
+	if cfg := storeConfig(); cfg.DatabaseURL == "" {
+		document.SetLogoDir(cfg.DataDir)
+	}
+	defer func() {
+		if err := document.Close(); err != nil {
+			logger.Warn("remove logo files", "error", err)
+		}
+	}()
 	// Email goes out through the outbox; without REMIT_SMTP_URL messages
 	// stay queued and readable.
 	var sender mail.Sender

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -12,9 +13,21 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
+
+// TestMain removes the logo directory the tests' renders made, as the
+// server does when it stops.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
 
 // A logo file removed between renders (a temporary-files cleaner) is
 // written again, and the document does not change.
@@ -266,4 +279,94 @@ func firstImage(t *testing.T, pdf []byte) image.Image {
 		t.Fatal(err)
 	}
 	return img
+}
+
+// The process's logo directory is made in the directory SetLogoDir gives
+// (the data directory), and Close removes it; a render after Close makes a
+// new one.
+func TestLogoDirInDataDirRemovedAtClose(t *testing.T) {
+	data := t.TempDir()
+	SetLogoDir(data)
+	t.Cleanup(func() { Close(); SetLogoDir("") })
+	if err := Close(); err != nil { // start from no directory
+		t.Fatal(err)
+	}
+	inv := sampleInvoice("en")
+	inv.Branding = Branding{Logo: testPNG(t), LogoMIME: "image/png"}
+	for round := range 2 {
+		render(t, inv)
+		dirs, _ := filepath.Glob(filepath.Join(data, logoDirPrefix+strconv.Itoa(os.Getpid())+"-*"))
+		if len(dirs) != 1 {
+			t.Fatalf("round %d: logo directories in the data directory: %v", round, dirs)
+		}
+		if files, _ := os.ReadDir(dirs[0]); len(files) != 1 {
+			t.Errorf("round %d: %d logo files, want 1", round, len(files))
+		}
+		if err := Close(); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := os.ReadDir(data); len(left) != 0 {
+			t.Fatalf("round %d: left after Close: %v", round, left)
+		}
+	}
+}
+
+// Without a data directory the logos go to the system's temporary
+// directory, and nothing is left there after Close.
+func TestNoLogoDirLeftInTempDir(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	SetLogoDir("")
+	if err := Close(); err != nil {
+		t.Fatal(err)
+	}
+	inv := sampleInvoice("en")
+	inv.Branding = Branding{Logo: testPNG(t), LogoMIME: "image/png"}
+	render(t, inv)
+	if dirs, _ := filepath.Glob(filepath.Join(tmp, logoDirPrefix+"*")); len(dirs) != 1 {
+		t.Fatalf("logo directories in TMPDIR while rendering: %v", dirs)
+	}
+	if err := Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Fatalf("left in TMPDIR after Close: %v", left)
+	}
+}
+
+// A directory left by a killed process is removed by the next one to make
+// its own there; those of running processes and other files are kept.
+func TestOrphanLogoDirsRemoved(t *testing.T) {
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("cannot run true:", err)
+	}
+	parent := t.TempDir()
+	mk := func(name string) string {
+		p := filepath.Join(parent, name)
+		if err := os.MkdirAll(filepath.Join(p, "sub"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		kept bool
+	}{
+		{logoDirPrefix + strconv.Itoa(dead.Process.Pid) + "-123", false}, // its process ended
+		{logoDirPrefix + strconv.Itoa(os.Getpid()) + "-456", false},      // a predecessor with our pid
+		{logoDirPrefix + strconv.Itoa(os.Getppid()) + "-789", true},      // a running process
+		{logoDirPrefix + "abc", true},                                    // not ours to judge
+		{"data", true},
+	}
+	for _, tt := range tests {
+		mk(tt.name)
+	}
+	removeOrphanLogoDirs(parent)
+	for _, tt := range tests {
+		_, err := os.Stat(filepath.Join(parent, tt.name))
+		if kept := err == nil; kept != tt.kept {
+			t.Errorf("%s: kept %v, want %v", tt.name, kept, tt.kept)
+		}
+	}
 }
