@@ -337,6 +337,9 @@ func (r *queryResolver) Customers(ctx context.Context, first int, after *entgql.
 			MetadataKey: str(filter.MetadataKey), MetadataValue: str(filter.MetadataValue),
 			CreatedAfter: filter.CreatedAfter, CreatedBefore: filter.CreatedBefore,
 		}
+		if err := f.Validate(); err != nil {
+			return nil, usererr.At(usererr.From(err)[0], "filter")
+		}
 	}
 	if orderBy == nil {
 		orderBy = &ent.CustomerOrder{Direction: entgql.OrderDirectionDesc, Field: ent.CustomerOrderFieldCreatedAt}

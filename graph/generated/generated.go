@@ -4131,6 +4131,8 @@ enum UserErrorCode {
   AMOUNTS_DUE_NOT_ALLOWED
   "Not possible once the invoice has received a payment."
   HAS_PAYMENTS
+  "A string holds a NUL character or is not valid UTF-8."
+  INVALID_STRING
 }
 
 """

@@ -103,6 +103,14 @@ func ForEachDialect(t *testing.T, fn func(t *testing.T, e *Env)) {
 	}
 }
 
+// WithT returns the Env reporting to t, for a test that shares one server
+// between subtests (or the inputs of a fuzz target).
+func (e *Env) WithT(t testing.TB) *Env {
+	c := *e
+	c.T = t
+	return &c
+}
+
 // NewAccount creates another account and returns its id and a key of mode.
 func (e *Env) NewAccount(name string, mode viewer.Mode) (string, string) {
 	e.T.Helper()

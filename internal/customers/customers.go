@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
-	"entgo.io/ent/dialect/sql/sqljson"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/balancetransaction"
@@ -482,8 +482,28 @@ type Filter struct {
 	CreatedBefore *time.Time
 }
 
-// Apply adds the filter to q. Deleted customers are never listed.
+// Validate refuses a filter that no stored customer could match, before
+// any of it reaches a query: a metadata key must obey the same rules as
+// the keys that are stored.
+func (f Filter) Validate() error {
+	if f.MetadataKey == "" {
+		if f.MetadataValue != "" {
+			return usererr.New(usererr.Required, "metadataValue needs metadataKey", "metadataKey")
+		}
+		return nil
+	}
+	if err := validate.MetadataKey(f.MetadataKey); err != nil {
+		return usererr.At(usererr.From(err)[0], "metadataKey")
+	}
+	return nil
+}
+
+// Apply adds the filter to q. Deleted customers are never listed. The
+// filter must have passed Validate.
 func (f Filter) Apply(q *ent.CustomerQuery) (*ent.CustomerQuery, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	q = q.Where(customer.DeletedAtIsNil())
 	if f.Query != "" {
 		q = q.Where(customer.Or(customer.NameContainsFold(f.Query), customer.EmailContainsFold(f.Query)))
@@ -492,16 +512,7 @@ func (f Filter) Apply(q *ent.CustomerQuery) (*ent.CustomerQuery, error) {
 		q = q.Where(customer.EmailEqualFold(f.Email))
 	}
 	if f.MetadataKey != "" {
-		key := f.MetadataKey
-		if f.MetadataValue != "" {
-			q = q.Where(func(s *sql.Selector) {
-				s.Where(sqljson.ValueEQ(customer.FieldMetadata, f.MetadataValue, sqljson.Path(key)))
-			})
-		} else {
-			q = q.Where(func(s *sql.Selector) {
-				s.Where(sqljson.HasKey(customer.FieldMetadata, sqljson.Path(key)))
-			})
-		}
+		q = q.Where(metadataHas(f.MetadataKey, f.MetadataValue))
 	}
 	if f.CreatedAfter != nil {
 		q = q.Where(customer.CreatedAtGTE(*f.CreatedAfter))
@@ -510,6 +521,34 @@ func (f Filter) Apply(q *ent.CustomerQuery) (*ent.CustomerQuery, error) {
 		q = q.Where(customer.CreatedAtLT(*f.CreatedBefore))
 	}
 	return q, nil
+}
+
+// metadataHas selects customers whose metadata has key (with value, when
+// value is not empty). Key and value are bound parameters on both
+// databases: a JSON path built from the key (sqljson.Path) would be SQL
+// text made from input. SQLite's json_each compares the key as a plain
+// string, where a path could not even address a key holding a double
+// quote; PostgreSQL's jsonb_extract_path_text takes it as text.
+func metadataHas(key, value string) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		col := s.C(customer.FieldMetadata)
+		s.Where(sql.P(func(b *sql.Builder) {
+			if s.Dialect() == dialect.Postgres {
+				b.WriteString("jsonb_extract_path_text(").WriteString(col).WriteString(", ").Arg(key).WriteString(")")
+				if value == "" {
+					b.WriteString(" IS NOT NULL")
+				} else {
+					b.WriteString(" = ").Arg(value)
+				}
+				return
+			}
+			b.WriteString("EXISTS (SELECT 1 FROM json_each(").WriteString(col).WriteString(") AS m WHERE m.key = ").Arg(key)
+			if value != "" {
+				b.WriteString(" AND m.type = 'text' AND m.value = ").Arg(value)
+			}
+			b.WriteString(")")
+		}))
+	}
 }
 
 // AdjustBalance records a manual credit-balance entry (negative credits the

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/clock"
@@ -71,6 +72,12 @@ func limitBody(max int64, next http.Handler) http.Handler {
 				return
 			}
 			writeError(w, r, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+			return
+		}
+		if !utf8.Valid(body) {
+			// JSON decoding would turn the bad bytes into U+FFFD and store
+			// altered text: refuse it whole.
+			writeError(w, r, http.StatusBadRequest, "INVALID_STRING", "the request body is not valid UTF-8")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

@@ -31,6 +31,7 @@ import (
 	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/gqlkit"
 	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
@@ -187,14 +188,15 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 		playground.WithGraphiqlUiHeaders(map[string]string{"Authorization": "Bearer sk_test_…"}),
 		playground.WithStoragePrefix("remit"),
 	))
-	s.handler = withRequest(logger, clk, mux)
+	s.handler = withRequest(logger, clk, refuseBadPaths(mux))
 	return s
 }
 
 func newGraphQL(resolver *graph.Resolver, logger *slog.Logger) *handler.Server {
 	cfg := generated.Config{Resolvers: resolver}
 	setComplexity(&cfg.Complexity)
-	srv := handler.New(generated.NewExecutableSchema(cfg))
+	schema := generated.NewExecutableSchema(cfg)
+	srv := handler.New(schema)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -202,10 +204,11 @@ func newGraphQL(resolver *graph.Resolver, logger *slog.Logger) *handler.Server {
 	srv.SetDisableSuggestion(true)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
-	srv.Use(depthLimit{Max: MaxDepth})
+	srv.Use(gqlkit.DepthLimit{Max: MaxDepth})
+	srv.Use(gqlkit.InputGuard{Schema: schema.Schema()})
 	srv.AroundRootFields(resolver.AroundRootFields)
-	srv.SetErrorPresenter(presentError(logger))
-	srv.SetRecoverFunc(recoverPanic(logger))
+	srv.SetErrorPresenter(gqlkit.PresentError(logger, RequestID))
+	srv.SetRecoverFunc(gqlkit.Recover(logger, RequestID))
 	return srv
 }
 

@@ -8,11 +8,12 @@ import (
 	"entgo.io/ent/dialect"
 )
 
-// observedDriver reports every statement sent through the ent client —
-// Exec and Query, outside and inside transactions, and the raw
-// ExecContext/QueryContext escape hatches — to onQuery before running it.
-// BEGIN, COMMIT and ROLLBACK are not statements ent sends as text and are
-// not reported.
+// observedDriver sees every statement sent through the ent client — Exec
+// and Query, outside and inside transactions, and the raw
+// ExecContext/QueryContext escape hatches — before it runs: it refuses one
+// whose arguments hold text no database should store (checkArgs), and
+// reports it to onQuery when set. BEGIN, COMMIT and ROLLBACK are not
+// statements ent sends as text and are not reported.
 type observedDriver struct {
 	dialect.Driver
 	onQuery func(ctx context.Context, query string)
@@ -21,21 +22,35 @@ type observedDriver struct {
 var _ dialect.Driver = (*observedDriver)(nil)
 
 func observe(drv dialect.Driver, onQuery func(context.Context, string)) dialect.Driver {
-	if onQuery == nil {
-		return drv
-	}
 	return &observedDriver{Driver: drv, onQuery: onQuery}
+}
+
+// before checks a statement's arguments and reports it.
+func before(ctx context.Context, onQuery func(context.Context, string), query string, args []any) error {
+	if err := checkArgList(args); err != nil {
+		return err
+	}
+	if onQuery != nil {
+		onQuery(ctx, query)
+	}
+	return nil
 }
 
 // Exec implements dialect.ExecQuerier.
 func (d *observedDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.onQuery(ctx, query)
+	list, _ := args.([]any)
+	if err := before(ctx, d.onQuery, query, list); err != nil {
+		return err
+	}
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
 // Query implements dialect.ExecQuerier.
 func (d *observedDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.onQuery(ctx, query)
+	list, _ := args.([]any)
+	if err := before(ctx, d.onQuery, query, list); err != nil {
+		return err
+	}
 	return d.Driver.Query(ctx, query, args, v)
 }
 
@@ -47,7 +62,9 @@ func (d *observedDriver) ExecContext(ctx context.Context, query string, args ...
 	if !ok {
 		return nil, fmt.Errorf("store: driver %T does not support ExecContext", d.Driver)
 	}
-	d.onQuery(ctx, query)
+	if err := before(ctx, d.onQuery, query, args); err != nil {
+		return nil, err
+	}
 	return ex.ExecContext(ctx, query, args...)
 }
 
@@ -59,7 +76,9 @@ func (d *observedDriver) QueryContext(ctx context.Context, query string, args ..
 	if !ok {
 		return nil, fmt.Errorf("store: driver %T does not support QueryContext", d.Driver)
 	}
-	d.onQuery(ctx, query)
+	if err := before(ctx, d.onQuery, query, args); err != nil {
+		return nil, err
+	}
 	return q.QueryContext(ctx, query, args...)
 }
 
@@ -103,13 +122,19 @@ type observedTx struct {
 
 // Exec implements dialect.ExecQuerier.
 func (t *observedTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.onQuery(ctx, query)
+	list, _ := args.([]any)
+	if err := before(ctx, t.onQuery, query, list); err != nil {
+		return err
+	}
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 // Query implements dialect.ExecQuerier.
 func (t *observedTx) Query(ctx context.Context, query string, args, v any) error {
-	t.onQuery(ctx, query)
+	list, _ := args.([]any)
+	if err := before(ctx, t.onQuery, query, list); err != nil {
+		return err
+	}
 	return t.Tx.Query(ctx, query, args, v)
 }
 
@@ -121,7 +146,9 @@ func (t *observedTx) ExecContext(ctx context.Context, query string, args ...any)
 	if !ok {
 		return nil, fmt.Errorf("store: transaction %T does not support ExecContext", t.Tx)
 	}
-	t.onQuery(ctx, query)
+	if err := before(ctx, t.onQuery, query, args); err != nil {
+		return nil, err
+	}
 	return ex.ExecContext(ctx, query, args...)
 }
 
@@ -133,6 +160,8 @@ func (t *observedTx) QueryContext(ctx context.Context, query string, args ...any
 	if !ok {
 		return nil, fmt.Errorf("store: transaction %T does not support QueryContext", t.Tx)
 	}
-	t.onQuery(ctx, query)
+	if err := before(ctx, t.onQuery, query, args); err != nil {
+		return nil, err
+	}
 	return q.QueryContext(ctx, query, args...)
 }

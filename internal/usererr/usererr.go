@@ -57,6 +57,7 @@ const (
 	AmountsDueMismatch       Code = "AMOUNTS_DUE_MISMATCH"
 	AmountsDueNotAllowed     Code = "AMOUNTS_DUE_NOT_ALLOWED"
 	HasPayments              Code = "HAS_PAYMENTS"
+	InvalidString            Code = "INVALID_STRING"
 )
 
 // Codes lists every code, in the order the GraphQL enum declares them.
@@ -69,7 +70,7 @@ var Codes = []Code{
 	InvalidImage, ImageTooLarge, InvalidColor,
 	InvalidCardNumber, ExpiredCard, InvalidCard, InvalidBankAccount, ProcessorUnavailable,
 	AmountExceedsRemaining, IdempotencyKeyRequired, PaymentMethodNotAccepted,
-	AmountsDueMismatch, AmountsDueNotAllowed, HasPayments,
+	AmountsDueMismatch, AmountsDueNotAllowed, HasPayments, InvalidString,
 }
 
 // MarshalGQL writes the code as a GraphQL enum value.

@@ -31,20 +31,8 @@ func Metadata(m map[string]string) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if err := text("metadata key", k); err != nil {
+		if err := MetadataKey(k); err != nil {
 			return err
-		}
-		if k == "" {
-			return newError(CodeInvalid, "metadata keys must not be empty")
-		}
-		if n := utf8.RuneCountInString(k); n > MaxMetadataKeyRunes {
-			return newError(CodeInvalid, fmt.Sprintf("metadata key %s is %d characters; at most %d are allowed", quote(k), n, MaxMetadataKeyRunes))
-		}
-		// Brackets would be ambiguous with form-encoded nesting
-		// (metadata[a][b]=...), so a key containing them could not be
-		// addressed in an update request.
-		if strings.ContainsAny(k, "[]") {
-			return newError(CodeInvalid, fmt.Sprintf("metadata key %s must not contain '[' or ']'", quote(k)))
 		}
 		v := m[k]
 		if err := text("metadata value for key "+quote(k), v); err != nil {
@@ -53,6 +41,28 @@ func Metadata(m map[string]string) error {
 		if n := utf8.RuneCountInString(v); n > MaxMetadataValueRunes {
 			return newError(CodeLimitExceeded, fmt.Sprintf("metadata value for key %s is %d characters; at most %d are allowed", quote(k), n, MaxMetadataValueRunes))
 		}
+	}
+	return nil
+}
+
+// MetadataKey checks one metadata key: what may be stored is also all a
+// filter may ask for, so a key that fails here can be refused before it
+// reaches a query.
+func MetadataKey(k string) error {
+	if err := text("metadata key", k); err != nil {
+		return err
+	}
+	if k == "" {
+		return newError(CodeInvalid, "metadata keys must not be empty")
+	}
+	if n := utf8.RuneCountInString(k); n > MaxMetadataKeyRunes {
+		return newError(CodeInvalid, fmt.Sprintf("metadata key %s is %d characters; at most %d are allowed", quote(k), n, MaxMetadataKeyRunes))
+	}
+	// Brackets would be ambiguous with form-encoded nesting
+	// (metadata[a][b]=...), so a key containing them could not be
+	// addressed in an update request.
+	if strings.ContainsAny(k, "[]") {
+		return newError(CodeInvalid, fmt.Sprintf("metadata key %s must not contain '[' or ']'", quote(k)))
 	}
 	return nil
 }
@@ -99,6 +109,13 @@ func boundedText(what, s string, limit int) error {
 // text rejects strings PostgreSQL cannot store in a text column (invalid
 // UTF-8 or NUL bytes); SQLite would accept them, so without this check the
 // two backends would disagree.
+// ValidText reports whether s may be stored: valid UTF-8 without NUL.
+// PostgreSQL refuses NUL in text and SQLite would keep it, so refusing it
+// everywhere makes both databases behave the same.
+func ValidText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
 func text(what, s string) error {
 	if !utf8.ValidString(s) {
 		return newError(CodeInvalid, what+" is not valid UTF-8")

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -20,6 +21,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/remitbilling/remit/internal/gqlkit"
 	"github.com/remitbilling/remit/internal/viewer"
 	"github.com/remitbilling/remit/portal"
 	"github.com/remitbilling/remit/portal/graph/generated"
@@ -79,6 +81,12 @@ func NewHandler(d portal.Deps) http.Handler {
 			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
 			return
 		}
+		if !utf8.Valid(body) {
+			// JSON decoding would turn the bad bytes into U+FFFD and store
+			// altered text: refuse it whole.
+			writeError(w, http.StatusBadRequest, "INVALID_STRING", "the request body is not valid UTF-8")
+			return
+		}
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
 		st := &reqState{w: w, r: r, id: w.Header().Get("X-Request-Id"), cookieAuth: r.Header.Get("Authorization") == ""}
 		if st.id == "" {
@@ -113,17 +121,19 @@ func NewHandler(d portal.Deps) http.Handler {
 func newServer(r *Resolver, logger *slog.Logger) *handler.Server {
 	cfg := generated.Config{Resolvers: r}
 	setComplexity(&cfg.Complexity)
-	srv := handler.New(generated.NewExecutableSchema(cfg))
+	schema := generated.NewExecutableSchema(cfg)
+	srv := handler.New(schema)
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(MaxTokens)
 	srv.SetDisableSuggestion(true)
 	srv.Use(introspectionPolicy{})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
-	srv.Use(depthLimit{Max: MaxDepth})
+	srv.Use(gqlkit.DepthLimit{Max: MaxDepth})
+	srv.Use(gqlkit.InputGuard{Schema: schema.Schema()})
 	srv.AroundRootFields(r.requireSession)
-	srv.SetErrorPresenter(presentError(logger))
-	srv.SetRecoverFunc(recoverPanic(logger))
+	srv.SetErrorPresenter(gqlkit.PresentError(logger, requestID))
+	srv.SetRecoverFunc(gqlkit.Recover(logger, requestID))
 	return srv
 }
 
@@ -194,71 +204,6 @@ func requestID(ctx context.Context) string {
 		return st.id
 	}
 	return ""
-}
-
-// presentError shows GraphQL errors the caller can act on as they are and
-// masks everything else: an internal error carries only a request id that
-// matches the server log, never a message that might leak internals.
-func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
-	return func(ctx context.Context, err error) *gqlerror.Error {
-		var gqlErr *gqlerror.Error
-		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
-			return gqlErr
-		}
-		if gqlErr != nil {
-			var inner *gqlerror.Error
-			if errors.As(gqlErr.Err, &inner) {
-				inner.Path = gqlErr.Path
-				return inner
-			}
-			if isArgumentError(ctx, gqlErr) {
-				return &gqlerror.Error{
-					Message:    gqlErr.Message,
-					Path:       gqlErr.Path,
-					Locations:  gqlErr.Locations,
-					Extensions: map[string]any{"code": "BAD_USER_INPUT"},
-				}
-			}
-		}
-		id := requestID(ctx)
-		logger.ErrorContext(ctx, "portal api: internal error", "request_id", id, "error", err)
-		out := &gqlerror.Error{
-			Message:    "internal error",
-			Extensions: map[string]any{"code": "INTERNAL", "requestId": id},
-		}
-		if gqlErr != nil {
-			out.Path = gqlErr.Path
-		}
-		return out
-	}
-}
-
-// isArgumentError reports whether err arose decoding the arguments of the
-// field in ctx (a malformed cursor, say) rather than in its resolver:
-// gqlgen puts such errors below the field's own path.
-func isArgumentError(ctx context.Context, err *gqlerror.Error) bool {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil {
-		return false
-	}
-	own := fc.Path()
-	if len(err.Path) <= len(own) {
-		return false
-	}
-	for i := range own {
-		if err.Path[i] != own[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// recoverPanic logs a resolver panic and reports it masked.
-func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
-	return func(ctx context.Context, p any) error {
-		logger.ErrorContext(ctx, "portal api: panic in resolver", "request_id", requestID(ctx), "panic", p)
-		return errors.New("internal error")
-	}
 }
 
 // writeError answers outside GraphQL execution (method, media type, body

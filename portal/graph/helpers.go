@@ -36,7 +36,7 @@ var Codes = []usererr.Code{
 	usererr.InvalidCardNumber, usererr.ExpiredCard, usererr.InvalidCard, usererr.ProcessorUnavailable,
 	usererr.InvalidTransition, usererr.InvalidAmount, usererr.AmountExceedsRemaining,
 	usererr.IdempotencyKeyRequired, CodeIdempotencyKeyInvalid, usererr.PaymentMethodNotAccepted,
-	usererr.CurrencyMismatch,
+	usererr.CurrencyMismatch, usererr.InvalidString,
 }
 
 var knownCodes = func() map[usererr.Code]bool {

@@ -119,14 +119,3 @@ func TestPortalNoMerchantSurface(t *testing.T) {
 		t.Error("Customer.description (the merchant's note) is exposed")
 	}
 }
-
-// TestPortalDepth checks the depth limit counts selection levels.
-func TestPortalDepth(t *testing.T) {
-	field := func(name string, sub ...ast.Selection) *ast.Field {
-		return &ast.Field{Name: name, SelectionSet: sub}
-	}
-	set := ast.SelectionSet{field("a", field("b", field("c")), field("d"))}
-	if d := selectionDepth(set, nil, 0, map[string]bool{}); d != 3 {
-		t.Errorf("depth = %d, want 3", d)
-	}
-}

@@ -41,13 +41,13 @@ const (
 // papiClient is one portal client: anonymous, or signed in by bearer token
 // or by the session cookie.
 type papiClient struct {
-	t      *testing.T
+	t      testing.TB
 	e      *apitest.Env
 	token  string // sent as Authorization: Bearer
 	cookie string // sent as the session cookie
 }
 
-func newPapi(t *testing.T, e *apitest.Env) *papiClient { return &papiClient{t: t, e: e} }
+func newPapi(t testing.TB, e *apitest.Env) *papiClient { return &papiClient{t: t, e: e} }
 
 // post sends a raw body to /portal/graphql with headers.
 func (c *papiClient) post(method string, body []byte, headers map[string]string) *apitest.Response {
@@ -132,7 +132,7 @@ func wantCodes(t *testing.T, what string, pl map[string]any, want ...string) {
 
 // enablePortal turns the portal of key's account and mode on and returns
 // its slug (the last segment of its URL).
-func enablePortal(t *testing.T, e *apitest.Env, key string) string {
+func enablePortal(t testing.TB, e *apitest.Env, key string) string {
 	t.Helper()
 	res := e.Do(apitest.Request{Key: key, Query: `mutation { portalSettingsUpdate(input: {enabled: true}) { portalSettings { url } userErrors { code } } }`})
 	if res.Status != http.StatusOK || len(res.Errors) > 0 {
@@ -149,7 +149,7 @@ func enablePortal(t *testing.T, e *apitest.Env, key string) string {
 var sixDigits = regexp.MustCompile(`\b(\d{6})\b`)
 
 // loginCode reads (and deletes) the login code last emailed to email.
-func loginCode(t *testing.T, e *apitest.Env, email string) string {
+func loginCode(t testing.TB, e *apitest.Env, email string) string {
 	t.Helper()
 	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
 	msgs, err := e.Store.Client.EmailMessage.Query().Where(emailmessage.Kind("login_code")).All(ctx)

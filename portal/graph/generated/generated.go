@@ -1651,6 +1651,8 @@ enum UserErrorCode {
   PAYMENT_METHOD_NOT_ACCEPTED
   "The payment method's currency does not match the invoice's."
   CURRENCY_MISMATCH
+  "A string holds a NUL character or is not valid UTF-8."
+  INVALID_STRING
 }
 
 """

@@ -1,4 +1,4 @@
-package graph
+package gqlkit
 
 import (
 	"context"
@@ -8,18 +8,18 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// depthLimit refuses operations nested deeper than Max selection levels,
+// DepthLimit refuses operations nested deeper than Max selection levels,
 // before any resolver runs. Complexity bounds breadth; this bounds depth.
-type depthLimit struct{ Max int }
+type DepthLimit struct{ Max int }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = depthLimit{}
+} = DepthLimit{}
 
-func (depthLimit) ExtensionName() string                   { return "DepthLimit" }
-func (depthLimit) Validate(graphql.ExecutableSchema) error { return nil }
-func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (DepthLimit) ExtensionName() string                   { return "DepthLimit" }
+func (DepthLimit) Validate(graphql.ExecutableSchema) error { return nil }
+func (d DepthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil {
 		return nil
 	}
@@ -42,9 +42,10 @@ func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, dept
 			case len(s.SelectionSet) == 0:
 				d = depth + 1
 			case s.Name == "ofType" && s.ObjectDefinition != nil && s.ObjectDefinition.Name == "__Type":
-				// A type reference unwraps list and non-null one level at a
-				// time and ends in null: it fans out to nothing, so it
-				// costs no depth (GraphiQL's introspection nests 7).
+				// A type reference unwraps list and non-null one object at
+				// a time and ends in null after a few levels: it fans out
+				// to nothing, so it costs no depth. Counting it would refuse
+				// the introspection query GraphiQL sends (7 nested ofType).
 				d = selectionDepth(s.SelectionSet, frags, depth, seen)
 			default:
 				d = selectionDepth(s.SelectionSet, frags, depth+1, seen)
