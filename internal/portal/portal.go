@@ -18,6 +18,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/portalconfig"
 	"github.com/remitbilling/remit/ent/portallink"
 	"github.com/remitbilling/remit/ent/portallogincode"
@@ -27,6 +28,7 @@ import (
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/outbox"
 	"github.com/remitbilling/remit/internal/portalauth"
+	"github.com/remitbilling/remit/internal/ratelimit"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -39,6 +41,10 @@ var (
 	ErrNotFound = errors.New("portal: not found")
 	// ErrInvalidCode: wrong, expired, used or burnt code, or unknown email.
 	ErrInvalidCode = errors.New("portal: invalid or expired code")
+	// ErrLockedOut: too many wrong codes for this email lately; it is an
+	// ErrInvalidCode to callers that do not tell them apart. A login link
+	// still works.
+	ErrLockedOut = fmt.Errorf("%w: too many wrong codes for this email, try again later or use a login link", ErrInvalidCode)
 	// ErrInvalidLink: unknown, expired or used login link.
 	ErrInvalidLink = errors.New("portal: invalid or expired login link")
 	// ErrUnauthenticated: no valid session.
@@ -68,9 +74,17 @@ type Service struct {
 	hasher  portalauth.Hasher
 	keys    *portalauth.KeyRing
 	cfg     Config
-	byEmail *portalauth.Limiter
-	byIP    *portalauth.Limiter
+	limits  *ratelimit.Limiter
 }
+
+// Login abuse rules, counted in the database (see portalauth for why each
+// number). The email rules count per account, mode and email: the same
+// address at another merchant is another customer.
+var (
+	codesPerEmail      = ratelimit.Rule{Name: "portal.code.email", Limit: portalauth.CodeRequestsPerEmail, Window: portalauth.CodeRequestWindow}
+	codesPerAddress    = ratelimit.Rule{Name: "portal.code.address", Limit: portalauth.CodeRequestsPerIP, Window: portalauth.CodeRequestWindow}
+	wrongCodesPerEmail = ratelimit.Rule{Name: "portal.code.wrong", Limit: portalauth.WrongCodesPerEmail, Window: portalauth.WrongCodeWindow}
+)
 
 // New returns a Service.
 func New(db *ent.Client, dialect string, clk clock.Clock, cfg Config) (*Service, error) {
@@ -82,11 +96,11 @@ func New(db *ent.Client, dialect string, clk clock.Clock, cfg Config) (*Service,
 	if err != nil {
 		return nil, err
 	}
-	return &Service{
-		db: db, dialect: dialect, clk: clk, hasher: h, keys: keys, cfg: cfg,
-		byEmail: portalauth.NewLimiter(clk, portalauth.CodeRequestsPerEmail, portalauth.CodeRequestWindow),
-		byIP:    portalauth.NewLimiter(clk, portalauth.CodeRequestsPerIP, portalauth.CodeRequestWindow),
-	}, nil
+	limits, err := ratelimit.New(ratelimit.Config{DB: db, Dialect: dialect})
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: db, dialect: dialect, clk: clk, hasher: h, keys: keys, cfg: cfg, limits: limits}, nil
 }
 
 // --- Merchant side -----------------------------------------------------
@@ -190,10 +204,26 @@ func (s *Service) Open(ctx context.Context, slug string) (*Portal, error) {
 
 func scope(v viewer.Viewer) string { return v.AccountID + "/" + string(v.Mode) }
 
+// emailKey is what the email rules count by.
+func emailKey(v viewer.Viewer, email string) string { return scope(v) + "|" + email }
+
+// errLimited rolls back a login start that lost the race for the last
+// slot of a rate limit; StartLogin then answers as usual.
+var errLimited = errors.New("portal: rate limited")
+
 // StartLogin emails a one-time code when a customer of the portal's
-// account has this email. Whatever happens it returns nil, in about the
-// same time, so that answers tell nothing about who is a customer; rate
-// limits (per email and per client address) silently send nothing.
+// account has this email. Whatever happens it returns nil, so that answers
+// tell nothing about who is a customer; rate limits (per email and per
+// client address, shared by every process through the database) silently
+// send nothing.
+//
+// A known and an unknown email cost the same: both look the customer up,
+// count the limits, store a code and write the email in one transaction;
+// for an unknown email the message is deleted again before commit (and
+// for a known one the same delete matches nothing), so the database does
+// the same statements and nothing is sent (a code for an unknown
+// email can never be used: verification checks the customer again).
+// Without that, the extra outbox row made a known email measurably slower.
 func (s *Service) StartLogin(p *Portal, email, clientIP string) error {
 	ctx := p.Ctx
 	email = portalauth.NormalizeEmail(email)
@@ -201,16 +231,18 @@ func (s *Service) StartLogin(p *Portal, email, clientIP string) error {
 		return usererr.New(usererr.InvalidEmail, "enter a valid email address", "email")
 	}
 	v, _ := viewer.FromContext(ctx)
-	if !s.byIP.Allow(clientIP) || !s.byEmail.Allow(scope(v)+"|"+email) {
-		return nil
+	hits := []ratelimit.Hit{
+		{Rule: codesPerAddress, Key: ratelimit.AddressKey(clientIP)},
+		{Rule: codesPerEmail, Key: emailKey(v, email)},
+	}
+	// Over a limit already: a read, no write, nothing sent.
+	if d, err := s.limits.Check(ctx, hits...); err != nil || !d.Allowed {
+		return err
 	}
 	code, err := portalauth.NewCode()
 	if err != nil {
 		return err
 	}
-	// The work is the same whether or not the email is known: look up,
-	// hash, write one row (a code for an unknown email can never be used:
-	// verification checks the customer again).
 	customers, err := s.db.Customer.Query().
 		Where(customer.EmailEqualFold(email), customer.DeletedAtIsNil()).
 		Order(ent.Desc(customer.FieldCreatedAt)).
@@ -225,8 +257,32 @@ func (s *Service) StartLogin(p *Portal, email, clientIP string) error {
 	if err != nil {
 		return fmt.Errorf("load account: %w", err)
 	}
-	return dbtx.Run(ctx, s.db, func(tx *ent.Tx) error {
-		err := tx.PortalLoginCode.Create().
+	to, lang := email, "en"
+	if len(customers) > 0 {
+		to = customers[0].Email
+		if ls := customers[0].PreferredLocales; len(ls) > 0 && strings.HasPrefix(ls[0], "fr") {
+			lang = "fr"
+		}
+	}
+	w := codeWords[lang]
+	msg := outbox.Message{
+		Kind:    "login_code",
+		From:    mail.Address{Name: acct.Name, Email: s.cfg.From},
+		To:      []string{to},
+		Subject: fmt.Sprintf(w[0], code, acct.Name),
+		Text:    fmt.Sprintf(w[1], code, acct.Name),
+	}
+	err = dbtx.Run(ctx, s.db, func(tx *ent.Tx) error {
+		// Counted in the transaction that sends: concurrent requests
+		// cannot all slip through on the last slot.
+		d, err := s.limits.CountTx(ctx, tx, hits...)
+		if err != nil {
+			return err
+		}
+		if !d.Allowed {
+			return errLimited
+		}
+		err = tx.PortalLoginCode.Create().
 			SetEmail(email).SetCodeHash(hash).SetExpiresAt(now.Add(portalauth.CodeTTL)).
 			OnConflict(sql.ConflictColumns(portallogincode.FieldAccountID, portallogincode.FieldMode, portallogincode.FieldEmail)).
 			Update(func(u *ent.PortalLoginCodeUpsert) {
@@ -236,23 +292,24 @@ func (s *Service) StartLogin(p *Portal, email, clientIP string) error {
 		if err != nil {
 			return fmt.Errorf("store login code: %w", err)
 		}
-		if len(customers) == 0 {
-			return nil
+		m, err := outbox.Enqueue(ctx, tx, msg)
+		if err != nil {
+			return err
 		}
-		lang := "en"
-		if ls := customers[0].PreferredLocales; len(ls) > 0 && strings.HasPrefix(ls[0], "fr") {
-			lang = "fr"
+		// The same statement for both, so the work stays the same: it
+		// takes back an unknown email's message and, for a customer's,
+		// looks up an id that cannot exist and deletes nothing.
+		unsent := m.ID
+		if len(customers) > 0 {
+			unsent = ""
 		}
-		w := codeWords[lang]
-		_, err = outbox.Enqueue(ctx, tx, outbox.Message{
-			Kind:    "login_code",
-			From:    mail.Address{Name: acct.Name, Email: s.cfg.From},
-			To:      []string{customers[0].Email},
-			Subject: fmt.Sprintf(w[0], code, acct.Name),
-			Text:    fmt.Sprintf(w[1], code, acct.Name),
-		})
+		_, err = tx.EmailMessage.Delete().Where(emailmessage.ID(unsent)).Exec(ctx)
 		return err
 	})
+	if errors.Is(err, errLimited) {
+		return nil
+	}
+	return err
 }
 
 var codeWords = map[string][2]string{
@@ -270,6 +327,11 @@ type Session struct {
 // VerifyLogin checks a code and opens a session for the most recently
 // created customer with the email. A code works once, for CodeTTL; the
 // MaxAttempts-th wrong try burns it, so even the right code then fails.
+// Wrong codes also count per email across codes (WrongCodesPerEmail per
+// WrongCodeWindow): past that, no code works for the email until the
+// window ends, so requesting new codes gives no new guesses. The count is
+// kept in the transaction that holds the code row (locked on PostgreSQL,
+// SQLite serializes writers), so parallel guesses cannot overshoot it.
 func (s *Service) VerifyLogin(p *Portal, email, code, userAgent string) (*Session, error) {
 	ctx := p.Ctx
 	email = portalauth.NormalizeEmail(email)
@@ -291,7 +353,16 @@ func (s *Service) VerifyLogin(p *Portal, email, code, userAgent string) (*Sessio
 		if lc.UsedAt != nil || !now.Before(lc.ExpiresAt) || lc.Attempts >= portalauth.MaxAttempts {
 			return ErrInvalidCode
 		}
+		wrong := ratelimit.Hit{Rule: wrongCodesPerEmail, Key: emailKey(v, email)}
+		if d, err := s.limits.CheckTx(ctx, tx, wrong); err != nil {
+			return err
+		} else if !d.Allowed {
+			return ErrLockedOut
+		}
 		if !s.hasher.Equal(lc.CodeHash, scope(v), email, strings.TrimSpace(code)) {
+			if _, err := s.limits.CountTx(ctx, tx, wrong); err != nil {
+				return err
+			}
 			return tx.PortalLoginCode.UpdateOne(lc).AddAttempts(1).Exec(ctx)
 		}
 		if err := tx.PortalLoginCode.UpdateOne(lc).SetUsedAt(now).Exec(ctx); err != nil {

@@ -1,10 +1,11 @@
 // Package portalauth holds the security primitives behind customer-portal
 // login: email one-time codes, signed session tokens, session lifetime
-// policy, request throttling and the session cookie.
+// policy, the login abuse limits and the session cookie.
 //
 // It deliberately knows nothing about storage, GraphQL or mail so that each
 // rule can be tested in isolation with a fake clock; the portal service
-// composes these pieces with its database rows (login challenges, sessions).
+// composes these pieces with its database rows (login challenges, sessions,
+// and the abuse counters of internal/ratelimit).
 // Domain code here never reads the wall clock directly: every time-dependent
 // decision takes a Clock or an explicit instant.
 //
