@@ -195,8 +195,8 @@ type Branding struct {
 	BrandColor  string
 	AccentColor string
 	// Logo is the image data and LogoMIME its type: "image/png",
-	// "image/jpeg" or "image/svg+xml". Empty Logo prints the seller's name
-	// instead.
+	// "image/jpeg" or "image/svg+xml". Empty Logo, or one the engine
+	// cannot print (see Render), prints the seller's name instead.
 	Logo     []byte
 	LogoMIME string
 }
