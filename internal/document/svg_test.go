@@ -214,6 +214,7 @@ func TestCheckLogo(t *testing.T) {
 		{"png", "image/png", testPNG(t)},
 		{"jpeg", "image/jpeg", testJPEG(t)},
 		{"svg", "image/svg+xml", []byte(testSVG)},
+		{"svg with a gradient", "image/svg+xml", []byte(`<svg ` + ns + ` viewBox="0 0 100 40"><defs><linearGradient id="g" x1="0" y1="0" x2="100" y2="0" gradientUnits="userSpaceOnUse"><stop offset="0" style="stop-color:#c00"/><stop offset="1" stop-color="#00c"/></linearGradient></defs><g transform="translate(0 5)"><path d="M0 0h100v30H0z" style="fill:url(#g)"/></g></svg>`)},
 		{"svg with text", "image/svg+xml", []byte(`<svg ` + ns + ` viewBox="0 0 100 20"><text x="0" y="15" style="font-family:Helvetica;font-size:14px;font-weight:bold">Dupont</text></svg>`)},
 	}
 	for _, tt := range ok {
