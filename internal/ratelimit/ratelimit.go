@@ -199,7 +199,15 @@ func (l *Limiter) Allow(ctx context.Context, hits ...Hit) (Decision, error) {
 	if err != nil || !d.Allowed {
 		return d, err
 	}
-	err = dbtx.Run(ctx, l.db, func(tx *ent.Tx) error {
+	return l.Count(ctx, hits...)
+}
+
+// Count counts every hit, in one transaction, without checking first:
+// for callers that checked already and count only what failed.
+func (l *Limiter) Count(ctx context.Context, hits ...Hit) (Decision, error) {
+	var d Decision
+	err := dbtx.Run(ctx, l.db, func(tx *ent.Tx) error {
+		var err error
 		d, err = l.CountTx(ctx, tx, hits...)
 		return err
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/payments"
+	"github.com/remitbilling/remit/internal/ratelimit"
 
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/billing"
@@ -138,15 +139,21 @@ func (s *Server) hostedInvoice(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// hostedPDF serves the invoice PDF behind a hosted link.
+// hostedPDF serves the invoice PDF behind a hosted link. Renders count per
+// link and per client address (PDFsPerToken, PDFsPerAddress); an unknown
+// link costs only a lookup and is not counted.
 func (s *Server) hostedPDF(w http.ResponseWriter, r *http.Request) {
-	inv, ctx, err := s.billing.Hosted(r.Context(), r.PathValue("token"))
+	token := r.PathValue("token")
+	inv, ctx, err := s.billing.Hosted(r.Context(), token)
 	if errors.Is(err, billing.ErrHostedNotFound) {
 		notFoundPage(w)
 		return
 	}
 	if err != nil {
 		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
+		return
+	}
+	if !s.allowPDF(w, r, ratelimit.Hit{Rule: PDFsPerToken, Key: token}, addressHit(PDFsPerAddress, r)) {
 		return
 	}
 	s.writePDF(w, r.WithContext(ctx), inv.ID)

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -13,8 +15,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/ratelimit"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -93,30 +99,168 @@ func requestBody(r *http.Request) []byte {
 // authenticate resolves the bearer API key to the viewer every data access
 // is scoped to. Missing, unknown and revoked keys are told apart only as
 // far as fixing the request needs.
-func authenticate(accts *accounts.Service, logger *slog.Logger, next http.Handler) http.Handler {
+//
+// Failures count per client address (FailedAuthPerAddress); an address
+// over the limit gets 429 with Retry-After for every request, before its
+// key is looked at. Only failures are written, so a well-behaved client
+// costs one read of its counter.
+func authenticate(accts *accounts.Service, limits *ratelimit.Limiter, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		failures := addressHit(FailedAuthPerAddress, r)
+		d, err := limits.Check(ctx, failures)
+		if err != nil {
+			// Fail open: the key lookup below meets the same database.
+			logger.ErrorContext(ctx, "auth rate limit", "request_id", RequestID(ctx), "error", err)
+		} else if !d.Allowed {
+			tooMany(w, r, d, "too many failed authentications from this address: retry later")
+			return
+		}
+		refuse := func(message string) {
+			d, err := limits.Count(ctx, failures)
+			if err != nil {
+				logger.ErrorContext(ctx, "auth rate limit", "request_id", RequestID(ctx), "error", err)
+			} else if !d.Allowed {
+				tooMany(w, r, d, "too many failed authentications from this address: retry later")
+				return
+			}
+			writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", message)
+		}
 		h := r.Header.Get("Authorization")
 		scheme, secret, _ := strings.Cut(h, " ")
 		if h == "" {
-			writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "missing API key: send Authorization: Bearer sk_test_…")
+			refuse("missing API key: send Authorization: Bearer sk_test_…")
 			return
 		}
 		if !strings.EqualFold(scheme, "Bearer") {
-			writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "use the Bearer scheme: Authorization: Bearer sk_test_…")
+			refuse("use the Bearer scheme: Authorization: Bearer sk_test_…")
 			return
 		}
-		v, err := accts.Authenticate(r.Context(), strings.TrimSpace(secret))
+		v, err := accts.Authenticate(ctx, strings.TrimSpace(secret))
 		switch {
 		case errors.Is(err, accounts.ErrNoKey), errors.Is(err, accounts.ErrInvalidKey):
-			writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "invalid or revoked API key")
+			refuse("invalid or revoked API key")
 			return
 		case err != nil:
-			logger.ErrorContext(r.Context(), "authenticate", "request_id", RequestID(r.Context()), "error", err)
+			logger.ErrorContext(ctx, "authenticate", "request_id", RequestID(ctx), "error", err)
 			writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
+		next.ServeHTTP(w, r.WithContext(viewer.NewContext(ctx, v)))
 	})
+}
+
+// MaxMutationFields caps the root fields of one mutation operation on both
+// GraphQL APIs: each runs its own transaction, and hundreds of aliases in
+// one request would multiply the work of one request past every other
+// limit (complexity prices reads). Past it: 422 MUTATION_LIMIT_EXCEEDED,
+// nothing runs.
+const MaxMutationFields = 25
+
+// graphQLBody refuses, before GraphQL runs, a POST application/json body
+// that is more than one JSON value (trailing data after the object: 400
+// BAD_REQUEST; the GraphQL transport would ignore it) and a mutation with
+// more than MaxMutationFields root fields (422). Other requests (other
+// methods and media types, bodies that are not JSON at all) pass on
+// unchanged for the handler to answer as it does.
+func graphQLBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if r.Method != http.MethodPost || mt != "application/json" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body := requestBody(r)
+		if body == nil {
+			// Not read by limitBody (the portal reads its own): read it
+			// here, within the same size limit, and hand it on.
+			if r.ContentLength > MaxBodyBytes {
+				writeError(w, r, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB")
+				return
+			}
+			var err error
+			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				writeError(w, r, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB")
+				return
+			}
+			if err != nil {
+				writeError(w, r, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		var req struct {
+			Query         string `json:"query"`
+			OperationName string `json:"operationName"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if dec.Decode(&req) != nil {
+			next.ServeHTTP(w, r) // not JSON: the transport's own 400
+			return
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			writeError(w, r, http.StatusBadRequest, "BAD_REQUEST", "the request body must be a single JSON object, with nothing after it")
+			return
+		}
+		if n := mutationFields(req.Query, req.OperationName); n > MaxMutationFields {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			_ = json.NewEncoder(w).Encode(map[string]any{
+				"errors": []map[string]any{{
+					"message": fmt.Sprintf("a request may run at most %d mutations; this one has %d: split it", MaxMutationFields, n),
+					"extensions": map[string]any{
+						"code": "MUTATION_LIMIT_EXCEEDED", "limit": MaxMutationFields, "count": n, "requestId": RequestID(r.Context()),
+					},
+				}},
+			})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// mutationFields counts the root fields of the mutation the request would
+// run (0 for a query, or a document that does not parse: GraphQL then
+// refuses it itself). Fragments spread at the root count their fields;
+// @skip and @include are ignored, so the count is an upper bound.
+func mutationFields(query, operationName string) int {
+	if !strings.Contains(query, "mutation") {
+		return 0
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, MaxTokens)
+	if err != nil {
+		return 0
+	}
+	op := doc.Operations.ForName(operationName)
+	if op == nil && operationName == "" && len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	if op == nil || op.Operation != ast.Mutation {
+		return 0
+	}
+	return countFields(op.SelectionSet, doc.Fragments, map[string]bool{})
+}
+
+func countFields(set ast.SelectionSet, frags ast.FragmentDefinitionList, seen map[string]bool) int {
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			n++
+		case *ast.InlineFragment:
+			n += countFields(s.SelectionSet, frags, seen)
+		case *ast.FragmentSpread:
+			// A cycle is invalid GraphQL, refused later; do not loop on it.
+			if f := frags.ForName(s.Name); f != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				n += countFields(f.SelectionSet, frags, seen)
+				delete(seen, s.Name)
+			}
+		}
+	}
+	return n
 }
 
 // requireJSON refuses bodies that are not JSON with 415: the only transport

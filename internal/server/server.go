@@ -36,6 +36,7 @@ import (
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/portal"
+	"github.com/remitbilling/remit/internal/ratelimit"
 	"github.com/remitbilling/remit/internal/secrets"
 	"github.com/remitbilling/remit/internal/viewer"
 	portalhttp "github.com/remitbilling/remit/portal"
@@ -60,6 +61,7 @@ type Server struct {
 	Accounts *accounts.Service
 	handler  http.Handler
 	idem     *idempotency.Store
+	limits   *ratelimit.Limiter
 	billing  *billing.Service
 	// Portal is the customer portal's domain service.
 	Portal *portal.Service
@@ -116,6 +118,7 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 		DB: db, Dialect: dialect, Clock: clk, Logger: logger,
 		Accounts: accounts.New(db),
 		idem:     idempotency.NewStore(db),
+		limits:   newLimiter(db, dialect),
 	}
 	graph.PrepareClient(db)
 	s.billing = billing.New(db, dialect)
@@ -153,7 +156,8 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 	api := newGraphQL(resolver, logger)
 	var merchant http.Handler = api
 	merchant = idempotency.Middleware(s.idem, requestBody, writeError, selfKeyed)(merchant)
-	merchant = authenticate(s.Accounts, logger, merchant)
+	merchant = graphQLBody(merchant)
+	merchant = authenticate(s.Accounts, s.limits, logger, merchant)
 	merchant = limitBody(MaxBodyBytes, merchant)
 	merchant = requireJSON(merchant)
 
@@ -162,7 +166,7 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 	mux.HandleFunc("GET /graphql", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json")
 	})
-	mux.Handle("GET /invoices/{id}/pdf", authenticate(s.Accounts, logger, http.HandlerFunc(s.invoicePDF)))
+	mux.Handle("GET /invoices/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.invoicePDF)))
 	mux.HandleFunc("GET /dev/mail", s.devMail)
 	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)
@@ -178,8 +182,10 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 	}
 	// The portal: its GraphQL API and web UI, signed in by the portal's
 	// own sessions (never by API keys).
-	mux.Handle("/portal/graphql", portalhttp.Authenticate(s.Portal, portalgraph.NewHandler(deps)))
-	mux.Handle("/portal/", portalhttp.Authenticate(s.Portal, portalweb.NewHandler(deps)))
+	mux.Handle("/portal/graphql", graphQLBody(portalhttp.Authenticate(s.Portal, portalgraph.NewHandler(deps))))
+	web := portalhttp.Authenticate(s.Portal, portalweb.NewHandler(deps))
+	mux.Handle("/portal/", web)
+	mux.Handle("GET /portal/{slug}/invoices/{id}/pdf", s.limitPDFs(web))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
@@ -244,7 +250,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// sweep deletes expired idempotency records hourly.
+// sweep deletes expired idempotency records and rate-limit counters hourly.
 func (s *Server) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -254,6 +260,11 @@ func (s *Server) sweep(ctx context.Context) {
 			s.Logger.Error("sweep idempotency keys", "error", err)
 		} else if n > 0 {
 			s.Logger.Info("swept idempotency keys", "count", n)
+		}
+		if n, err := s.limits.Sweep(sctx); err != nil {
+			s.Logger.Error("sweep rate limits", "error", err)
+		} else if n > 0 {
+			s.Logger.Info("swept rate limits", "count", n)
 		}
 		select {
 		case <-ctx.Done():
