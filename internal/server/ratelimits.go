@@ -17,11 +17,10 @@ import (
 // RATE_LIMITED with Retry-After.
 var (
 	// FailedAuthPerAddress caps failed API-key authentications (missing,
-	// malformed, unknown or revoked keys) per client address. Past it,
-	// every request to the authenticated routes from that address gets
-	// 429 until the window ends, without its key being looked at: an
-	// attacker cannot keep trying keys, and a misconfigured integration
-	// learns it is failing.
+	// malformed, unknown or revoked keys) per client address. Past it, a
+	// failure from that address gets 429 until the window ends, after one
+	// counter read: an attacker's noise costs little, and a misconfigured
+	// integration learns it is failing. A valid key is never refused.
 	FailedAuthPerAddress = ratelimit.Rule{Name: "auth.failed.address", Limit: 30, Window: 10 * time.Minute}
 	// PDFsPerToken and PDFsPerAddress cap PDF renders (≈ 10 ms of CPU
 	// each, the most expensive thing an unauthenticated caller can ask
