@@ -21,6 +21,7 @@ import (
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
+	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/idempotencykey"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
@@ -58,6 +59,8 @@ type Client struct {
 	Customer *CustomerClient
 	// EmailMessage is the client for interacting with the EmailMessage builders.
 	EmailMessage *EmailMessageClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// Invoice is the client for interacting with the Invoice builders.
@@ -107,6 +110,7 @@ func (c *Client) init() {
 	c.BrandImage = NewBrandImageClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
 	c.EmailMessage = NewEmailMessageClient(c.config)
+	c.Event = NewEventClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Invoice = NewInvoiceClient(c.config)
 	c.InvoiceLine = NewInvoiceLineClient(c.config)
@@ -221,6 +225,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		BrandImage:         NewBrandImageClient(cfg),
 		Customer:           NewCustomerClient(cfg),
 		EmailMessage:       NewEmailMessageClient(cfg),
+		Event:              NewEventClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Invoice:            NewInvoiceClient(cfg),
 		InvoiceLine:        NewInvoiceLineClient(cfg),
@@ -262,6 +267,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		BrandImage:         NewBrandImageClient(cfg),
 		Customer:           NewCustomerClient(cfg),
 		EmailMessage:       NewEmailMessageClient(cfg),
+		Event:              NewEventClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Invoice:            NewInvoiceClient(cfg),
 		InvoiceLine:        NewInvoiceLineClient(cfg),
@@ -308,7 +314,7 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
-		c.EmailMessage, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
+		c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
 		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig, c.PortalLink,
 		c.PortalLoginCode, c.PortalSession, c.Price, c.Product, c.RateLimit,
 		c.Sequence, c.ServerSecret, c.TaxRate,
@@ -322,7 +328,7 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
-		c.EmailMessage, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
+		c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
 		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig, c.PortalLink,
 		c.PortalLoginCode, c.PortalSession, c.Price, c.Product, c.RateLimit,
 		c.Sequence, c.ServerSecret, c.TaxRate,
@@ -346,6 +352,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Customer.mutate(ctx, m)
 	case *EmailMessageMutation:
 		return c.EmailMessage.mutate(ctx, m)
+	case *EventMutation:
+		return c.Event.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *InvoiceMutation:
@@ -1344,6 +1352,156 @@ func (c *EmailMessageClient) mutate(ctx context.Context, m *EmailMessageMutation
 		return (&EmailMessageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown EmailMessage mutation op: %q", m.Op())
+	}
+}
+
+// EventClient is a client for the Event schema.
+type EventClient struct {
+	config
+}
+
+// NewEventClient returns a client for the Event from the given config.
+func NewEventClient(c config) *EventClient {
+	return &EventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `event.Hooks(f(g(h())))`.
+func (c *EventClient) Use(hooks ...Hook) {
+	c.hooks.Event = append(c.hooks.Event, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `event.Intercept(f(g(h())))`.
+func (c *EventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Event = append(c.inters.Event, interceptors...)
+}
+
+// Create returns a builder for creating a Event entity.
+func (c *EventClient) Create() *EventCreate {
+	mutation := newEventMutation(c.config, OpCreate)
+	return &EventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Event entities.
+func (c *EventClient) CreateBulk(builders ...*EventCreate) *EventCreateBulk {
+	return &EventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventClient) MapCreateBulk(slice any, setFunc func(*EventCreate, int)) *EventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventCreateBulk{err: fmt.Errorf("calling to EventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Event.
+func (c *EventClient) Update() *EventUpdate {
+	mutation := newEventMutation(c.config, OpUpdate)
+	return &EventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventClient) UpdateOne(_m *Event) *EventUpdateOne {
+	mutation := newEventMutation(c.config, OpUpdateOne, withEvent(_m))
+	return &EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventClient) UpdateOneID(id string) *EventUpdateOne {
+	mutation := newEventMutation(c.config, OpUpdateOne, withEventID(id))
+	return &EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Event.
+func (c *EventClient) Delete() *EventDelete {
+	mutation := newEventMutation(c.config, OpDelete)
+	return &EventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventClient) DeleteOne(_m *Event) *EventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventClient) DeleteOneID(id string) *EventDeleteOne {
+	builder := c.Delete().Where(event.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventDeleteOne{builder}
+}
+
+// Query returns a query builder for Event.
+func (c *EventClient) Query() *EventQuery {
+	return &EventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Event entity by its id.
+func (c *EventClient) Get(ctx context.Context, id string) (*Event, error) {
+	return c.Query().Where(event.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventClient) GetX(ctx context.Context, id string) *Event {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a Event.
+func (c *EventClient) QueryAccount(_m *Event) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, event.AccountTable, event.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EventClient) Hooks() []Hook {
+	hooks := c.hooks.Event
+	return append(hooks[:len(hooks):len(hooks)], event.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventClient) Interceptors() []Interceptor {
+	return c.inters.Event
+}
+
+func (c *EventClient) mutate(ctx context.Context, m *EventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Event mutation op: %q", m.Op())
 	}
 }
 
@@ -4006,13 +4164,13 @@ func (c *TaxRateClient) mutate(ctx context.Context, m *TaxRateMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage,
+		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage, Event,
 		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Payment,
 		PaymentMethod, PortalConfig, PortalLink, PortalLoginCode, PortalSession, Price,
 		Product, RateLimit, Sequence, ServerSecret, TaxRate []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage,
+		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage, Event,
 		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Payment,
 		PaymentMethod, PortalConfig, PortalLink, PortalLoginCode, PortalSession, Price,
 		Product, RateLimit, Sequence, ServerSecret, TaxRate []ent.Interceptor

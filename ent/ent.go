@@ -18,6 +18,7 @@ import (
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
+	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/idempotencykey"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
@@ -100,6 +101,7 @@ func checkColumn(t, c string) error {
 			brandimage.Table:         brandimage.ValidColumn,
 			customer.Table:           customer.ValidColumn,
 			emailmessage.Table:       emailmessage.ValidColumn,
+			event.Table:              event.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
 			invoice.Table:            invoice.ValidColumn,
 			invoiceline.Table:        invoiceline.ValidColumn,

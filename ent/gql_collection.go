@@ -12,6 +12,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
+	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
@@ -876,6 +877,132 @@ func newEmailMessagePaginateArgs(rv map[string]any) *emailmessagePaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EventQuery) CollectFields(ctx context.Context, satisfies ...string) (*EventQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EventQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(event.Columns))
+		selectedFields = []string{event.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[event.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, event.FieldCreatedAt)
+				fieldSeen[event.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[event.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, event.FieldUpdatedAt)
+				fieldSeen[event.FieldUpdatedAt] = struct{}{}
+			}
+		case "type":
+			if _, ok := fieldSeen[event.FieldType]; !ok {
+				selectedFields = append(selectedFields, event.FieldType)
+				fieldSeen[event.FieldType] = struct{}{}
+			}
+		case "objectType":
+			if _, ok := fieldSeen[event.FieldObjectType]; !ok {
+				selectedFields = append(selectedFields, event.FieldObjectType)
+				fieldSeen[event.FieldObjectType] = struct{}{}
+			}
+		case "objectID":
+			if _, ok := fieldSeen[event.FieldObjectID]; !ok {
+				selectedFields = append(selectedFields, event.FieldObjectID)
+				fieldSeen[event.FieldObjectID] = struct{}{}
+			}
+		case "dataVersion":
+			if _, ok := fieldSeen[event.FieldDataVersion]; !ok {
+				selectedFields = append(selectedFields, event.FieldDataVersion)
+				fieldSeen[event.FieldDataVersion] = struct{}{}
+			}
+		case "actorType":
+			if _, ok := fieldSeen[event.FieldActorType]; !ok {
+				selectedFields = append(selectedFields, event.FieldActorType)
+				fieldSeen[event.FieldActorType] = struct{}{}
+			}
+		case "actorID":
+			if _, ok := fieldSeen[event.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, event.FieldActorID)
+				fieldSeen[event.FieldActorID] = struct{}{}
+			}
+		case "requestID":
+			if _, ok := fieldSeen[event.FieldRequestID]; !ok {
+				selectedFields = append(selectedFields, event.FieldRequestID)
+				fieldSeen[event.FieldRequestID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type eventPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EventPaginateOption
+}
+
+func newEventPaginateArgs(rv map[string]any) *eventPaginateArgs {
+	args := &eventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &EventOrder{Field: &EventOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithEventOrder(order))
+			}
+		case *EventOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithEventOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *InvoiceQuery) CollectFields(ctx context.Context, satisfies ...string) (*InvoiceQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1150,6 +1277,11 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[invoice.FieldMarkedUncollectibleAt]; !ok {
 				selectedFields = append(selectedFields, invoice.FieldMarkedUncollectibleAt)
 				fieldSeen[invoice.FieldMarkedUncollectibleAt] = struct{}{}
+			}
+		case "overdueAt":
+			if _, ok := fieldSeen[invoice.FieldOverdueAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldOverdueAt)
+				fieldSeen[invoice.FieldOverdueAt] = struct{}{}
 			}
 		case "outOfBandPayment":
 			if _, ok := fieldSeen[invoice.FieldOutOfBandPayment]; !ok {

@@ -91,6 +91,8 @@ type Invoice struct {
 	VoidedAt *time.Time `json:"voided_at,omitempty"`
 	// MarkedUncollectibleAt holds the value of the "marked_uncollectible_at" field.
 	MarkedUncollectibleAt *time.Time `json:"marked_uncollectible_at,omitempty"`
+	// When the scheduler first saw the invoice past due and unpaid (and recorded invoice.overdue).
+	OverdueAt *time.Time `json:"overdue_at,omitempty"`
 	// OutOfBandPayment holds the value of the "out_of_band_payment" field.
 	OutOfBandPayment *values.OutOfBandPayment `json:"out_of_band_payment,omitempty"`
 	// FromInvoiceID holds the value of the "from_invoice_id" field.
@@ -235,7 +237,7 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken:
 			values[i] = new(sql.NullString)
-		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt, invoice.FieldHostedTokenExpiresAt:
+		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt, invoice.FieldOverdueAt, invoice.FieldHostedTokenExpiresAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -483,6 +485,13 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.MarkedUncollectibleAt = new(time.Time)
 				*_m.MarkedUncollectibleAt = value.Time
+			}
+		case invoice.FieldOverdueAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field overdue_at", values[i])
+			} else if value.Valid {
+				_m.OverdueAt = new(time.Time)
+				*_m.OverdueAt = value.Time
 			}
 		case invoice.FieldOutOfBandPayment:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -740,6 +749,11 @@ func (_m *Invoice) String() string {
 	builder.WriteString(", ")
 	if v := _m.MarkedUncollectibleAt; v != nil {
 		builder.WriteString("marked_uncollectible_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.OverdueAt; v != nil {
+		builder.WriteString("overdue_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

@@ -411,6 +411,20 @@ func (_c *InvoiceCreate) SetNillableMarkedUncollectibleAt(v *time.Time) *Invoice
 	return _c
 }
 
+// SetOverdueAt sets the "overdue_at" field.
+func (_c *InvoiceCreate) SetOverdueAt(v time.Time) *InvoiceCreate {
+	_c.mutation.SetOverdueAt(v)
+	return _c
+}
+
+// SetNillableOverdueAt sets the "overdue_at" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableOverdueAt(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetOverdueAt(*v)
+	}
+	return _c
+}
+
 // SetOutOfBandPayment sets the "out_of_band_payment" field.
 func (_c *InvoiceCreate) SetOutOfBandPayment(v *values.OutOfBandPayment) *InvoiceCreate {
 	_c.mutation.SetOutOfBandPayment(v)
@@ -961,6 +975,10 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.MarkedUncollectibleAt(); ok {
 		_spec.SetField(invoice.FieldMarkedUncollectibleAt, field.TypeTime, value)
 		_node.MarkedUncollectibleAt = &value
+	}
+	if value, ok := _c.mutation.OverdueAt(); ok {
+		_spec.SetField(invoice.FieldOverdueAt, field.TypeTime, value)
+		_node.OverdueAt = &value
 	}
 	if value, ok := _c.mutation.OutOfBandPayment(); ok {
 		_spec.SetField(invoice.FieldOutOfBandPayment, field.TypeJSON, value)
@@ -1690,6 +1708,24 @@ func (u *InvoiceUpsert) UpdateMarkedUncollectibleAt() *InvoiceUpsert {
 // ClearMarkedUncollectibleAt clears the value of the "marked_uncollectible_at" field.
 func (u *InvoiceUpsert) ClearMarkedUncollectibleAt() *InvoiceUpsert {
 	u.SetNull(invoice.FieldMarkedUncollectibleAt)
+	return u
+}
+
+// SetOverdueAt sets the "overdue_at" field.
+func (u *InvoiceUpsert) SetOverdueAt(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldOverdueAt, v)
+	return u
+}
+
+// UpdateOverdueAt sets the "overdue_at" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateOverdueAt() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldOverdueAt)
+	return u
+}
+
+// ClearOverdueAt clears the value of the "overdue_at" field.
+func (u *InvoiceUpsert) ClearOverdueAt() *InvoiceUpsert {
+	u.SetNull(invoice.FieldOverdueAt)
 	return u
 }
 
@@ -2484,6 +2520,27 @@ func (u *InvoiceUpsertOne) UpdateMarkedUncollectibleAt() *InvoiceUpsertOne {
 func (u *InvoiceUpsertOne) ClearMarkedUncollectibleAt() *InvoiceUpsertOne {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearMarkedUncollectibleAt()
+	})
+}
+
+// SetOverdueAt sets the "overdue_at" field.
+func (u *InvoiceUpsertOne) SetOverdueAt(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetOverdueAt(v)
+	})
+}
+
+// UpdateOverdueAt sets the "overdue_at" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateOverdueAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateOverdueAt()
+	})
+}
+
+// ClearOverdueAt clears the value of the "overdue_at" field.
+func (u *InvoiceUpsertOne) ClearOverdueAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearOverdueAt()
 	})
 }
 
@@ -3466,6 +3523,27 @@ func (u *InvoiceUpsertBulk) UpdateMarkedUncollectibleAt() *InvoiceUpsertBulk {
 func (u *InvoiceUpsertBulk) ClearMarkedUncollectibleAt() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearMarkedUncollectibleAt()
+	})
+}
+
+// SetOverdueAt sets the "overdue_at" field.
+func (u *InvoiceUpsertBulk) SetOverdueAt(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetOverdueAt(v)
+	})
+}
+
+// UpdateOverdueAt sets the "overdue_at" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateOverdueAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateOverdueAt()
+	})
+}
+
+// ClearOverdueAt clears the value of the "overdue_at" field.
+func (u *InvoiceUpsertBulk) ClearOverdueAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearOverdueAt()
 	})
 }
 

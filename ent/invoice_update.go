@@ -592,6 +592,26 @@ func (_u *InvoiceUpdate) ClearMarkedUncollectibleAt() *InvoiceUpdate {
 	return _u
 }
 
+// SetOverdueAt sets the "overdue_at" field.
+func (_u *InvoiceUpdate) SetOverdueAt(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetOverdueAt(v)
+	return _u
+}
+
+// SetNillableOverdueAt sets the "overdue_at" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableOverdueAt(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetOverdueAt(*v)
+	}
+	return _u
+}
+
+// ClearOverdueAt clears the value of the "overdue_at" field.
+func (_u *InvoiceUpdate) ClearOverdueAt() *InvoiceUpdate {
+	_u.mutation.ClearOverdueAt()
+	return _u
+}
+
 // SetOutOfBandPayment sets the "out_of_band_payment" field.
 func (_u *InvoiceUpdate) SetOutOfBandPayment(v *values.OutOfBandPayment) *InvoiceUpdate {
 	_u.mutation.SetOutOfBandPayment(v)
@@ -1154,6 +1174,12 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.MarkedUncollectibleAtCleared() {
 		_spec.ClearField(invoice.FieldMarkedUncollectibleAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.OverdueAt(); ok {
+		_spec.SetField(invoice.FieldOverdueAt, field.TypeTime, value)
+	}
+	if _u.mutation.OverdueAtCleared() {
+		_spec.ClearField(invoice.FieldOverdueAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.OutOfBandPayment(); ok {
 		_spec.SetField(invoice.FieldOutOfBandPayment, field.TypeJSON, value)
@@ -2014,6 +2040,26 @@ func (_u *InvoiceUpdateOne) ClearMarkedUncollectibleAt() *InvoiceUpdateOne {
 	return _u
 }
 
+// SetOverdueAt sets the "overdue_at" field.
+func (_u *InvoiceUpdateOne) SetOverdueAt(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetOverdueAt(v)
+	return _u
+}
+
+// SetNillableOverdueAt sets the "overdue_at" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableOverdueAt(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetOverdueAt(*v)
+	}
+	return _u
+}
+
+// ClearOverdueAt clears the value of the "overdue_at" field.
+func (_u *InvoiceUpdateOne) ClearOverdueAt() *InvoiceUpdateOne {
+	_u.mutation.ClearOverdueAt()
+	return _u
+}
+
 // SetOutOfBandPayment sets the "out_of_band_payment" field.
 func (_u *InvoiceUpdateOne) SetOutOfBandPayment(v *values.OutOfBandPayment) *InvoiceUpdateOne {
 	_u.mutation.SetOutOfBandPayment(v)
@@ -2606,6 +2652,12 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if _u.mutation.MarkedUncollectibleAtCleared() {
 		_spec.ClearField(invoice.FieldMarkedUncollectibleAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.OverdueAt(); ok {
+		_spec.SetField(invoice.FieldOverdueAt, field.TypeTime, value)
+	}
+	if _u.mutation.OverdueAtCleared() {
+		_spec.ClearField(invoice.FieldOverdueAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.OutOfBandPayment(); ok {
 		_spec.SetField(invoice.FieldOutOfBandPayment, field.TypeJSON, value)

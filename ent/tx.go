@@ -26,6 +26,8 @@ type Tx struct {
 	Customer *CustomerClient
 	// EmailMessage is the client for interacting with the EmailMessage builders.
 	EmailMessage *EmailMessageClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// Invoice is the client for interacting with the Invoice builders.
@@ -195,6 +197,7 @@ func (tx *Tx) init() {
 	tx.BrandImage = NewBrandImageClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.EmailMessage = NewEmailMessageClient(tx.config)
+	tx.Event = NewEventClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Invoice = NewInvoiceClient(tx.config)
 	tx.InvoiceLine = NewInvoiceLineClient(tx.config)

@@ -87,6 +87,8 @@ const (
 	FieldVoidedAt = "voided_at"
 	// FieldMarkedUncollectibleAt holds the string denoting the marked_uncollectible_at field in the database.
 	FieldMarkedUncollectibleAt = "marked_uncollectible_at"
+	// FieldOverdueAt holds the string denoting the overdue_at field in the database.
+	FieldOverdueAt = "overdue_at"
 	// FieldOutOfBandPayment holds the string denoting the out_of_band_payment field in the database.
 	FieldOutOfBandPayment = "out_of_band_payment"
 	// FieldFromInvoiceID holds the string denoting the from_invoice_id field in the database.
@@ -210,6 +212,7 @@ var Columns = []string{
 	FieldPaidAt,
 	FieldVoidedAt,
 	FieldMarkedUncollectibleAt,
+	FieldOverdueAt,
 	FieldOutOfBandPayment,
 	FieldFromInvoiceID,
 	FieldLatestRevisionID,
@@ -481,6 +484,11 @@ func ByVoidedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByMarkedUncollectibleAt orders the results by the marked_uncollectible_at field.
 func ByMarkedUncollectibleAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMarkedUncollectibleAt, opts...).ToFunc()
+}
+
+// ByOverdueAt orders the results by the overdue_at field.
+func ByOverdueAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOverdueAt, opts...).ToFunc()
 }
 
 // ByFromInvoiceID orders the results by the from_invoice_id field.

@@ -186,6 +186,11 @@ func MarkedUncollectibleAt(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldMarkedUncollectibleAt, v))
 }
 
+// OverdueAt applies equality check predicate on the "overdue_at" field. It's identical to OverdueAtEQ.
+func OverdueAt(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldOverdueAt, v))
+}
+
 // FromInvoiceID applies equality check predicate on the "from_invoice_id" field. It's identical to FromInvoiceIDEQ.
 func FromInvoiceID(v string) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldFromInvoiceID, v))
@@ -1544,6 +1549,56 @@ func MarkedUncollectibleAtIsNil() predicate.Invoice {
 // MarkedUncollectibleAtNotNil applies the NotNil predicate on the "marked_uncollectible_at" field.
 func MarkedUncollectibleAtNotNil() predicate.Invoice {
 	return predicate.Invoice(sql.FieldNotNull(FieldMarkedUncollectibleAt))
+}
+
+// OverdueAtEQ applies the EQ predicate on the "overdue_at" field.
+func OverdueAtEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldOverdueAt, v))
+}
+
+// OverdueAtNEQ applies the NEQ predicate on the "overdue_at" field.
+func OverdueAtNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldOverdueAt, v))
+}
+
+// OverdueAtIn applies the In predicate on the "overdue_at" field.
+func OverdueAtIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldOverdueAt, vs...))
+}
+
+// OverdueAtNotIn applies the NotIn predicate on the "overdue_at" field.
+func OverdueAtNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldOverdueAt, vs...))
+}
+
+// OverdueAtGT applies the GT predicate on the "overdue_at" field.
+func OverdueAtGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldOverdueAt, v))
+}
+
+// OverdueAtGTE applies the GTE predicate on the "overdue_at" field.
+func OverdueAtGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldOverdueAt, v))
+}
+
+// OverdueAtLT applies the LT predicate on the "overdue_at" field.
+func OverdueAtLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldOverdueAt, v))
+}
+
+// OverdueAtLTE applies the LTE predicate on the "overdue_at" field.
+func OverdueAtLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldOverdueAt, v))
+}
+
+// OverdueAtIsNil applies the IsNil predicate on the "overdue_at" field.
+func OverdueAtIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldOverdueAt))
+}
+
+// OverdueAtNotNil applies the NotNil predicate on the "overdue_at" field.
+func OverdueAtNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldOverdueAt))
 }
 
 // OutOfBandPaymentIsNil applies the IsNil predicate on the "out_of_band_payment" field.

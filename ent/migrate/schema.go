@@ -280,6 +280,48 @@ var (
 			},
 		},
 	}
+	// EventsColumns holds the columns for the "events" table.
+	EventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "type", Type: field.TypeString, Size: 64},
+		{Name: "object_type", Type: field.TypeString, Size: 32},
+		{Name: "object_id", Type: field.TypeString},
+		{Name: "data", Type: field.TypeJSON},
+		{Name: "data_version", Type: field.TypeInt},
+		{Name: "actor_type", Type: field.TypeString},
+		{Name: "actor_id", Type: field.TypeString, Default: ""},
+		{Name: "request_id", Type: field.TypeString, Default: ""},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// EventsTable holds the schema information for the "events" table.
+	EventsTable = &schema.Table{
+		Name:       "events",
+		Columns:    EventsColumns,
+		PrimaryKey: []*schema.Column{EventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "events_accounts_account",
+				Columns:    []*schema.Column{EventsColumns[12]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_account_id_mode_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[12], EventsColumns[3], EventsColumns[1]},
+			},
+			{
+				Name:    "event_account_id_mode_object_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[12], EventsColumns[3], EventsColumns[6], EventsColumns[1]},
+			},
+		},
+	}
 	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
 	IdempotencyKeysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -354,6 +396,7 @@ var (
 		{Name: "paid_at", Type: field.TypeTime, Nullable: true},
 		{Name: "voided_at", Type: field.TypeTime, Nullable: true},
 		{Name: "marked_uncollectible_at", Type: field.TypeTime, Nullable: true},
+		{Name: "overdue_at", Type: field.TypeTime, Nullable: true},
 		{Name: "out_of_band_payment", Type: field.TypeJSON, Nullable: true},
 		{Name: "latest_revision_id", Type: field.TypeString, Nullable: true},
 		{Name: "duplicated_from_id", Type: field.TypeString, Nullable: true},
@@ -374,19 +417,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_customers_invoices",
-				Columns:    []*schema.Column{InvoicesColumns[41]},
+				Columns:    []*schema.Column{InvoicesColumns[42]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_accounts_account",
-				Columns:    []*schema.Column{InvoicesColumns[42]},
+				Columns:    []*schema.Column{InvoicesColumns[43]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_invoices_revisions",
-				Columns:    []*schema.Column{InvoicesColumns[43]},
+				Columns:    []*schema.Column{InvoicesColumns[44]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -395,27 +438,27 @@ var (
 			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
-				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[3], InvoicesColumns[4]},
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[4]},
 			},
 			{
 				Name:    "invoice_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[3], InvoicesColumns[1]},
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[1]},
 			},
 			{
 				Name:    "invoice_account_id_mode_status_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[9]},
 			},
 			{
 				Name:    "invoice_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[41]},
+				Columns: []*schema.Column{InvoicesColumns[42]},
 			},
 			{
 				Name:    "invoice_customer_id_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[41], InvoicesColumns[42], InvoicesColumns[3], InvoicesColumns[1]},
+				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[1]},
 			},
 		},
 	}
@@ -995,6 +1038,7 @@ var (
 		BrandImagesTable,
 		CustomersTable,
 		EmailMessagesTable,
+		EventsTable,
 		IdempotencyKeysTable,
 		InvoicesTable,
 		InvoiceLinesTable,
@@ -1024,6 +1068,7 @@ func init() {
 	BrandImagesTable.ForeignKeys[0].RefTable = AccountsTable
 	CustomersTable.ForeignKeys[0].RefTable = AccountsTable
 	EmailMessagesTable.ForeignKeys[0].RefTable = AccountsTable
+	EventsTable.ForeignKeys[0].RefTable = AccountsTable
 	IdempotencyKeysTable.ForeignKeys[0].RefTable = AccountsTable
 	InvoicesTable.ForeignKeys[0].RefTable = CustomersTable
 	InvoicesTable.ForeignKeys[1].RefTable = AccountsTable

@@ -24,6 +24,9 @@ type Customer func(*sql.Selector)
 // EmailMessage is the predicate function for emailmessage builders.
 type EmailMessage func(*sql.Selector)
 
+// Event is the predicate function for event builders.
+type Event func(*sql.Selector)
+
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
 

@@ -11,6 +11,7 @@ import (
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
+	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/idempotencykey"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
@@ -509,6 +510,106 @@ func init() {
 			return nil
 		}
 	}()
+	eventMixin := schema.Event{}.Mixin()
+	event.Policy = privacy.NewPolicies(eventMixin[2], schema.Event{})
+	event.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := event.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	eventMixinHooks0 := eventMixin[0].Hooks()
+	eventMixinHooks1 := eventMixin[1].Hooks()
+
+	event.Hooks[1] = eventMixinHooks0[0]
+
+	event.Hooks[2] = eventMixinHooks1[0]
+	eventMixinFields0 := eventMixin[0].Fields()
+	_ = eventMixinFields0
+	eventMixinFields2 := eventMixin[2].Fields()
+	_ = eventMixinFields2
+	eventFields := schema.Event{}.Fields()
+	_ = eventFields
+	// eventDescAccountID is the schema descriptor for account_id field.
+	eventDescAccountID := eventMixinFields2[0].Descriptor()
+	// event.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	event.AccountIDValidator = eventDescAccountID.Validators[0].(func(string) error)
+	// eventDescType is the schema descriptor for type field.
+	eventDescType := eventFields[0].Descriptor()
+	// event.TypeValidator is a validator for the "type" field. It is called by the builders before save.
+	event.TypeValidator = func() func(string) error {
+		validators := eventDescType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(_type string) error {
+			for _, fn := range fns {
+				if err := fn(_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// eventDescObjectType is the schema descriptor for object_type field.
+	eventDescObjectType := eventFields[1].Descriptor()
+	// event.ObjectTypeValidator is a validator for the "object_type" field. It is called by the builders before save.
+	event.ObjectTypeValidator = func() func(string) error {
+		validators := eventDescObjectType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(object_type string) error {
+			for _, fn := range fns {
+				if err := fn(object_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// eventDescObjectID is the schema descriptor for object_id field.
+	eventDescObjectID := eventFields[2].Descriptor()
+	// event.ObjectIDValidator is a validator for the "object_id" field. It is called by the builders before save.
+	event.ObjectIDValidator = eventDescObjectID.Validators[0].(func(string) error)
+	// eventDescDataVersion is the schema descriptor for data_version field.
+	eventDescDataVersion := eventFields[4].Descriptor()
+	// event.DataVersionValidator is a validator for the "data_version" field. It is called by the builders before save.
+	event.DataVersionValidator = eventDescDataVersion.Validators[0].(func(int) error)
+	// eventDescActorType is the schema descriptor for actor_type field.
+	eventDescActorType := eventFields[5].Descriptor()
+	// event.ActorTypeValidator is a validator for the "actor_type" field. It is called by the builders before save.
+	event.ActorTypeValidator = eventDescActorType.Validators[0].(func(string) error)
+	// eventDescActorID is the schema descriptor for actor_id field.
+	eventDescActorID := eventFields[6].Descriptor()
+	// event.DefaultActorID holds the default value on creation for the actor_id field.
+	event.DefaultActorID = eventDescActorID.Default.(string)
+	// eventDescRequestID is the schema descriptor for request_id field.
+	eventDescRequestID := eventFields[7].Descriptor()
+	// event.DefaultRequestID holds the default value on creation for the request_id field.
+	event.DefaultRequestID = eventDescRequestID.Default.(string)
+	// eventDescID is the schema descriptor for id field.
+	eventDescID := eventMixinFields0[0].Descriptor()
+	// event.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	event.IDValidator = func() func(string) error {
+		validators := eventDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
 	idempotencykey.Policy = privacy.NewPolicies(idempotencykeyMixin[2], schema.IdempotencyKey{})
 	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -632,7 +733,7 @@ func init() {
 	// invoice.DefaultAmountPaid holds the default value on creation for the amount_paid field.
 	invoice.DefaultAmountPaid = invoiceDescAmountPaid.Default.(int64)
 	// invoiceDescAmountPending is the schema descriptor for amount_pending field.
-	invoiceDescAmountPending := invoiceFields[38].Descriptor()
+	invoiceDescAmountPending := invoiceFields[39].Descriptor()
 	// invoice.DefaultAmountPending holds the default value on creation for the amount_pending field.
 	invoice.DefaultAmountPending = invoiceDescAmountPending.Default.(int64)
 	// invoiceDescID is the schema descriptor for id field.

@@ -60,6 +60,8 @@ func (Invoice) Fields() []ent.Field {
 		field.Time("paid_at").Optional().Nillable(),
 		field.Time("voided_at").Optional().Nillable(),
 		field.Time("marked_uncollectible_at").Optional().Nillable(),
+		field.Time("overdue_at").Optional().Nillable().
+			Comment("When the scheduler first saw the invoice past due and unpaid (and recorded invoice.overdue)."),
 		field.JSON("out_of_band_payment", &values.OutOfBandPayment{}).Optional(),
 		field.String("from_invoice_id").Optional().Nillable().Immutable(),
 		field.String("latest_revision_id").Optional().Nillable(),

@@ -1,0 +1,56 @@
+package schema
+
+import (
+	"encoding/json"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Event records one change of state: what happened (a typed event type such
+// as invoice.finalized), to which object, a snapshot of the object as it
+// stood after the change, who did it and in which request. internal/events
+// writes it in the transaction of the change, so an event exists if and
+// only if its change committed. Rows are never updated or deleted.
+type Event struct{ ent.Schema }
+
+func (Event) Mixin() []ent.Mixin {
+	// Portal customers cause events (a payment, a card added) but never
+	// read them: the log is the merchant's.
+	return []ent.Mixin{IDMixin{Prefix: "evt"}, TimeMixin{}, ScopeMixin{CustomerCreates: true}}
+}
+
+func (Event) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("type").Immutable().NotEmpty().MaxRuneLen(64).
+			Comment("What happened, e.g. invoice.finalized (internal/events lists them)."),
+		field.String("object_type").Immutable().NotEmpty().MaxRuneLen(32).
+			Comment("The changed object's type: invoice, payment, customer, payment_method, email."),
+		field.String("object_id").Immutable().NotEmpty().
+			Comment("The changed object's id."),
+		field.JSON("data", json.RawMessage{}).Immutable().Annotations(entgql.Skip()).
+			Comment("The object as it stood after the change, in the versioned shape of internal/events."),
+		field.Int("data_version").Immutable().Positive().
+			Comment("Version of the snapshot's shape."),
+		field.String("actor_type").Immutable().NotEmpty().
+			Comment("Who acted: api_key, customer, system or cli."),
+		field.String("actor_id").Default("").Immutable().
+			Comment("The API key or customer id; for system actors, the job (worker, hosted_page, scheduler)."),
+		field.String("request_id").Default("").Immutable().
+			Comment("The HTTP request that caused the change, when there was one (matches the server log)."),
+	}
+}
+
+func (Event) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("account_id", "mode", "created_at"),
+		index.Fields("account_id", "mode", "object_id", "created_at"),
+	}
+}
+
+func (Event) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
+}
