@@ -15,6 +15,7 @@ import (
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/taxrate"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
@@ -420,7 +421,7 @@ func (s *Service) Create(ctx context.Context, in DraftInput) (*ent.Invoice, erro
 		if err := insertLines(ctx, tx, inv, 0, d.lines, d.header.defaultRateIDs, d.result); err != nil {
 			return err
 		}
-		if err := record(ctx, tx, inv, "create", "", invoice.StatusDraft, ""); err != nil {
+		if err := note(ctx, tx, inv, step{HistoryCreate, "", events.InvoiceCreated, ""}); err != nil {
 			return err
 		}
 		out = inv

@@ -18,6 +18,7 @@ import (
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/dbtx"
+	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/totals"
@@ -97,7 +98,7 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 			}
 		}
 
-		u := tx.Invoice.UpdateOne(inv).SetFinalizedAt(now).SetStatus(invoice.StatusOpen)
+		u := tx.Invoice.UpdateOne(inv)
 		if inv.CollectionMethod == invoice.CollectionMethodSendInvoice {
 			due := inv.DueDate
 			if due == nil {
@@ -184,26 +185,18 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 			}
 		}
 		u.SetEndingBalance(cus.Balance)
-		if paid {
-			u.SetStatus(invoice.StatusPaid).SetPaidAt(now).SetAmountPaid(due)
-		}
-		if err := u.Exec(ctx); err != nil {
-			return fmt.Errorf("finalize invoice: %w", err)
-		}
 		// Finalized, then maybe paid, at the same instant: in that order.
-		steps := stepIDs(2, now)
-		out = inv
-		if err := recordAt(ctx, tx, out, now, steps[0], "finalize", invoice.StatusDraft, invoice.StatusOpen, "number "+number); err != nil {
-			return err
-		}
+		steps := []step{{HistoryFinalize, ActionFinalize, events.InvoiceFinalized, "number " + number}}
 		if paid {
-			note := "nothing due"
+			u.SetAmountPaid(due)
+			why := "nothing due"
 			if tooSmall {
-				note = "amount due below the minimum charge; moved to the customer's balance"
+				why = "amount due below the minimum charge; moved to the customer's balance"
 			}
-			if err := recordAt(ctx, tx, out, now, steps[1], "mark_paid", invoice.StatusOpen, invoice.StatusPaid, note); err != nil {
-				return err
-			}
+			steps = append(steps, step{HistoryMarkPaid, actionSettle, events.InvoicePaid, why})
+		}
+		if out, err = transition(ctx, tx, inv, u, steps...); err != nil {
+			return err
 		}
 		send := templateOf(acct, cus).autoSend
 		if opts.Send != nil {
@@ -232,7 +225,7 @@ func (s *Service) chargeAtFinalization(ctx context.Context, inv *ent.Invoice) (*
 	_, _, err := s.Pay(ctx, PayInput{InvoiceID: inv.ID, IdempotencyKey: "finalize:" + inv.ID, Source: payment.SourceAutomatic})
 	if ue := usererr.From(err); len(ue) > 0 {
 		if rerr := s.run(ctx, func(tx *ent.Tx) error {
-			return record(ctx, tx, inv, "payment_failed", inv.Status, inv.Status, "automatic charge not attempted: "+ue[0].Message)
+			return note(ctx, tx, inv, step{HistoryPaymentFailed, "", events.InvoicePaymentFailed, "automatic charge not attempted: " + ue[0].Message})
 		}); rerr != nil {
 			return nil, rerr
 		}
@@ -331,15 +324,15 @@ func buyerOf(c *ent.Customer) *values.Party {
 // (Stripe's unapplied_from_invoice); cus is the invoice's customer when
 // the caller holds it already, else nil.
 func (s *Service) voidLocked(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, cus *ent.Customer, now time.Time, note string) error {
-	to, err := Next(inv.Status, ActionVoid)
-	if err != nil {
-		return usererr.New(usererr.InvalidTransition, err.Error(), "id")
+	if !Can(inv.Status, ActionVoid) {
+		return usererr.New(usererr.InvalidTransition, (&TransitionError{Status: inv.Status, Action: ActionVoid}).Error(), "id")
 	}
-	if err := tx.Invoice.UpdateOne(inv).SetStatus(to).SetVoidedAt(now).Exec(ctx); err != nil {
-		return fmt.Errorf("void invoice: %w", err)
+	if _, err := transition(ctx, tx, inv, tx.Invoice.UpdateOne(inv).SetVoidedAt(now), step{HistoryVoid, ActionVoid, events.InvoiceVoided, note}); err != nil {
+		return err
 	}
 	if inv.AppliedBalance != 0 {
 		if cus == nil {
+			var err error
 			// A customer deleted since keeps its ledger: lock it all the same.
 			q := tx.Customer.Query().Where(customer.ID(inv.CustomerID))
 			if dbtx.Locking(s.dialect) {
@@ -356,5 +349,5 @@ func (s *Service) voidLocked(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, 
 			return err
 		}
 	}
-	return recordAt(ctx, tx, inv, now, "", "void", inv.Status, to, note)
+	return nil
 }

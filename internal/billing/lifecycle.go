@@ -60,9 +60,11 @@ var lifecycle = map[invoice.Status]map[Action]invoice.Status{
 		ActionRevise:            stay,
 		ActionDuplicate:         stay,
 		ActionPay:               stay,
+		actionSettle:            invoice.StatusPaid,
 	},
 	invoice.StatusUncollectible: {
 		ActionPay:       stay,
+		actionSettle:    invoice.StatusPaid,
 		ActionMarkPaid:  invoice.StatusPaid,
 		ActionVoid:      invoice.StatusVoid,
 		ActionRevise:    stay,

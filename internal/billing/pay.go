@@ -18,6 +18,7 @@ import (
 	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/dbtx"
+	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/outbox"
@@ -331,9 +332,8 @@ func (s *Service) applyResult(ctx context.Context, p *ent.Payment, res payments.
 	now := clock.Now(ctx)
 	out := *p
 	err := s.run(ctx, func(tx *ent.Tx) error {
+		// The whole row: the events below carry the invoice's snapshot.
 		iq := tx.Invoice.Query().Where(invoice.ID(p.InvoiceID))
-		iq.Select(append(payFields,
-			invoice.FieldNumber, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldHostedToken)...)
 		if dbtx.Locking(s.dialect) {
 			iq = iq.ForUpdate()
 		}
@@ -384,6 +384,9 @@ func (s *Service) applyResult(ctx context.Context, p *ent.Payment, res payments.
 			return nil
 		}
 		if !final {
+			if res.Status == payments.StatusRequiresAction {
+				return events.Record(ctx, tx, events.InvoicePaymentActionRequired, inv)
+			}
 			return nil
 		}
 		label := describePayment(p, inv.Currency)
@@ -395,24 +398,27 @@ func (s *Service) applyResult(ctx context.Context, p *ent.Payment, res payments.
 			if err := tx.Invoice.UpdateOne(inv).AddAmountPending(-p.Amount).Exec(ctx); err != nil {
 				return fmt.Errorf("release reserved amount: %w", err)
 			}
-			if err := record(ctx, tx, inv, "payment_failed", inv.Status, inv.Status, label+" failed: "+code); err != nil {
+			if err := events.Record(ctx, tx, events.PaymentFailed, &out); err != nil {
+				return err
+			}
+			if err := note(ctx, tx, inv, step{HistoryPaymentFailed, "", events.InvoicePaymentFailed, label + " failed: " + code}); err != nil {
 				return err
 			}
 			return s.enqueuePaymentFailed(ctx, tx, inv, p, res)
 		}
+		if err := events.Record(ctx, tx, events.PaymentSucceeded, &out); err != nil {
+			return err
+		}
 		paid := inv.AmountPaid + p.Amount
 		iu := tx.Invoice.UpdateOne(inv).AddAmountPending(-p.Amount).SetAmountPaid(paid)
-		to, note := inv.Status, label
+		entry := step{HistoryPayment, "", events.InvoiceUpdated, label}
 		if paid >= inv.AmountDue {
-			to = invoice.StatusPaid
-			iu.SetStatus(to).SetPaidAt(now)
+			entry.action, entry.event = actionSettle, events.InvoicePaid
 		} else {
-			note += "; " + money.MajorString(inv.AmountDue-paid, inv.Currency) + " remaining"
+			entry.note += "; " + money.MajorString(inv.AmountDue-paid, inv.Currency) + " remaining"
 		}
-		if err := iu.Exec(ctx); err != nil {
-			return fmt.Errorf("record payment on invoice: %w", err)
-		}
-		return record(ctx, tx, inv, "payment", inv.Status, to, note)
+		_, err = transition(ctx, tx, inv, iu, entry)
+		return err
 	})
 	if err != nil {
 		return nil, nil, err

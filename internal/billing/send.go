@@ -14,6 +14,7 @@ import (
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/outbox"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
@@ -209,14 +210,14 @@ func enqueueSend(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, msg outbox.M
 	if err != nil {
 		return nil, err
 	}
-	note := "to " + strings.Join(recipients, ", ")
+	why := "to " + strings.Join(recipients, ", ")
 	if msg.Kind == "invoice_updated" {
-		note = "invoice updated email " + note
+		why = "invoice updated email " + why
 	}
 	if sendAt != nil {
-		note += "; scheduled for " + sendAt.UTC().Format(time.RFC3339)
+		why += "; scheduled for " + sendAt.UTC().Format(time.RFC3339)
 	}
-	return queued, record(ctx, tx, inv, "send", inv.Status, inv.Status, note)
+	return queued, note(ctx, tx, inv, step{HistorySend, "", events.InvoiceSent, why})
 }
 
 func contains(list []string, s string) bool {

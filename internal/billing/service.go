@@ -11,11 +11,9 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
-	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/usererr"
-	"github.com/remitbilling/remit/internal/viewer"
 )
 
 // Limits from the Stripe reference the API follows.
@@ -84,11 +82,6 @@ func (s *Service) loadFields(ctx context.Context, tx *ent.Tx, id string, action 
 	return inv, nil
 }
 
-// record writes one step of the invoice's history, stamped now.
-func record(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, action string, from, to invoice.Status, note string) error {
-	return recordAt(ctx, tx, inv, clock.Now(ctx), "", action, from, to, note)
-}
-
 // stepIDs returns n ids for history steps taken at the same instant, in
 // ascending order: history is read by time then id, and ids minted in the
 // same millisecond are otherwise in random order.
@@ -99,33 +92,6 @@ func stepIDs(n int, at time.Time) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// recordAt writes one step of the invoice's history, stamped at, with id
-// when not empty (see stepIDs).
-func recordAt(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, at time.Time, id, action string, from, to invoice.Status, note string) error {
-	v, _ := viewer.FromContext(ctx)
-	actor := v.Actor
-	if actor == "" {
-		actor = "system"
-	}
-	create := tx.InvoiceTransition.Create()
-	if id != "" {
-		create.SetID(id)
-	}
-	err := create.
-		SetInvoiceID(inv.ID).
-		SetAction(action).
-		SetFromStatus(string(from)).
-		SetToStatus(string(to)).
-		SetActor(actor).
-		SetNote(note).
-		SetCreatedAt(at).
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("record %s: %w", action, err)
-	}
-	return nil
 }
 
 // Get returns an invoice of the caller.

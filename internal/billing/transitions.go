@@ -8,8 +8,8 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/customer"
-	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
 )
@@ -41,12 +41,11 @@ func (s *Service) MarkUncollectible(ctx context.Context, id string) (*ent.Invoic
 		if err != nil {
 			return err
 		}
-		to, _ := Next(inv.Status, ActionMarkUncollectible)
-		out, err = tx.Invoice.UpdateOne(inv).SetStatus(to).SetMarkedUncollectibleAt(clock.Now(ctx)).Save(ctx)
-		if err != nil {
-			return fmt.Errorf("mark uncollectible: %w", err)
+		if _, err := transition(ctx, tx, inv, tx.Invoice.UpdateOne(inv), step{HistoryMarkUncollectible, ActionMarkUncollectible, events.InvoiceMarkedUncollectible, ""}); err != nil {
+			return err
 		}
-		return record(ctx, tx, inv, "mark_uncollectible", inv.Status, to, "")
+		out, err = tx.Invoice.Get(ctx, id)
+		return err
 	})
 	return detach(out, err)
 }
@@ -100,21 +99,19 @@ func (s *Service) MarkPaid(ctx context.Context, id string, in MarkPaidInput) (*e
 				return usererr.New(usererr.Invalid, "paidAt is implausibly far before the invoice was issued", "paidAt")
 			}
 		}
-		to, _ := Next(inv.Status, ActionMarkPaid)
-		out, err = tx.Invoice.UpdateOne(inv).
-			SetStatus(to).
+		u := tx.Invoice.UpdateOne(inv).
 			SetPaidAt(paidAt).
 			SetAmountPaid(inv.AmountDue).
-			SetOutOfBandPayment(&values.OutOfBandPayment{Method: method, Reference: in.Reference, PaidAt: paidAt, Note: in.Note}).
-			Save(ctx)
-		if err != nil {
-			return fmt.Errorf("mark paid: %w", err)
-		}
-		note := "paid outside Remit by " + strings.ReplaceAll(method, "_", " ")
+			SetOutOfBandPayment(&values.OutOfBandPayment{Method: method, Reference: in.Reference, PaidAt: paidAt, Note: in.Note})
+		why := "paid outside Remit by " + strings.ReplaceAll(method, "_", " ")
 		if in.Reference != "" {
-			note += ", reference " + in.Reference
+			why += ", reference " + in.Reference
 		}
-		return record(ctx, tx, inv, "mark_paid", inv.Status, to, note)
+		if _, err := transition(ctx, tx, inv, u, step{HistoryMarkPaid, ActionMarkPaid, events.InvoicePaid, why}); err != nil {
+			return err
+		}
+		out, err = tx.Invoice.Get(ctx, id)
+		return err
 	})
 	return detach(out, err)
 }
@@ -130,7 +127,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		if err := tx.Invoice.DeleteOne(inv).Exec(ctx); err != nil {
 			return fmt.Errorf("delete draft: %w", err)
 		}
-		return nil
+		return events.Record(ctx, tx, events.InvoiceDeleted, inv)
 	})
 }
 
@@ -177,13 +174,13 @@ func (s *Service) copyOf(ctx context.Context, id string, action Action) (*ent.In
 			return err
 		}
 		create := newDraft(tx, cus, h, result)
-		note := ""
+		entry := step{history: HistoryRevise, event: events.InvoiceCreated}
 		if action == ActionRevise {
 			create.SetFromInvoiceID(src.ID)
-			note = "revision of " + deref(src.Number)
+			entry.note = "revision of " + deref(src.Number)
 		} else {
 			create.SetDuplicatedFromID(src.ID)
-			note = "duplicate of " + firstNonEmpty(deref(src.Number), src.ID)
+			entry.history, entry.note = HistoryDuplicate, "duplicate of "+firstNonEmpty(deref(src.Number), src.ID)
 		}
 		out, err = create.Save(ctx)
 		if err != nil {
@@ -192,7 +189,7 @@ func (s *Service) copyOf(ctx context.Context, id string, action Action) (*ent.In
 		if err := insertLines(ctx, tx, out, 0, st.lines, h.defaultRateIDs, result); err != nil {
 			return err
 		}
-		return record(ctx, tx, out, strings.ToLower(string(action)), "", invoice.StatusDraft, note)
+		return note(ctx, tx, out, entry)
 	})
 	return detach(out, err)
 }

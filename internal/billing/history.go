@@ -1,0 +1,195 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/events"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+// HistoryAction names a step of an invoice's history, as clients read it
+// in history.action. The values are stable.
+type HistoryAction string
+
+const (
+	HistoryCreate            HistoryAction = "create"
+	HistoryRevise            HistoryAction = "revise"
+	HistoryDuplicate         HistoryAction = "duplicate"
+	HistoryFinalize          HistoryAction = "finalize"
+	HistorySend              HistoryAction = "send"
+	HistoryPayment           HistoryAction = "payment"
+	HistoryPaymentFailed     HistoryAction = "payment_failed"
+	HistoryMarkPaid          HistoryAction = "mark_paid"
+	HistoryVoid              HistoryAction = "void"
+	HistoryMarkUncollectible HistoryAction = "mark_uncollectible"
+	HistoryOverdue           HistoryAction = "overdue"
+)
+
+// actionSettle is the state machine's move when what is due has been paid
+// (a payment completing it, or nothing due at finalization). It is no
+// caller's action, so it is not in Actions.
+const actionSettle Action = "SETTLE"
+
+// step is one entry of an invoice's history: the lifecycle action that
+// moves its status (none for a step that only records, such as a send),
+// the event it records and a note for people.
+type step struct {
+	history HistoryAction
+	action  Action
+	event   events.Type
+	note    string
+}
+
+// transition is the one writer of an invoice's status. It asks the state
+// machine where each step leads from the status the previous one reached,
+// sets the status and its timestamp on u (which the caller may have filled
+// with the step's other changes), saves it, then records each step in the
+// history and its event, in order, all in tx. It returns the invoice as it
+// now stands.
+func transition(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, u *ent.InvoiceUpdateOne, steps ...step) (*ent.Invoice, error) {
+	now := clock.Now(ctx)
+	status := inv.Status
+	moves := make([][2]invoice.Status, len(steps))
+	for i, st := range steps {
+		from := status
+		if st.action != "" {
+			to, err := Next(status, st.action)
+			if err != nil {
+				return nil, err
+			}
+			if to != status {
+				stamp(u, to, now)
+			}
+			status = to
+		}
+		moves[i] = [2]invoice.Status{from, status}
+	}
+	u.SetStatus(status)
+	if err := u.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("%s invoice: %w", steps[0].history, err)
+	}
+	after := applied(inv, u.Mutation())
+	ids := stepIDs(len(steps), now)
+	for i, st := range steps {
+		if err := writeStep(ctx, tx, after, ids[i], now, st, moves[i][0], moves[i][1]); err != nil {
+			return nil, err
+		}
+	}
+	return after, nil
+}
+
+// stamp sets the timestamp of reaching status, unless the caller set it
+// (a payment received outside Remit carries its own date).
+func stamp(u *ent.InvoiceUpdateOne, status invoice.Status, now time.Time) {
+	m := u.Mutation()
+	switch status {
+	case invoice.StatusOpen:
+		if _, ok := m.FinalizedAt(); !ok {
+			u.SetFinalizedAt(now)
+		}
+	case invoice.StatusPaid:
+		if _, ok := m.PaidAt(); !ok {
+			u.SetPaidAt(now)
+		}
+	case invoice.StatusVoid:
+		if _, ok := m.VoidedAt(); !ok {
+			u.SetVoidedAt(now)
+		}
+	case invoice.StatusUncollectible:
+		if _, ok := m.MarkedUncollectibleAt(); !ok {
+			u.SetMarkedUncollectibleAt(now)
+		}
+	}
+}
+
+// note records a step that does not move the status (a send, a failed
+// payment, the creation of a draft): its history entry and its event.
+func note(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st step) error {
+	now := clock.Now(ctx)
+	from := inv.Status
+	switch st.history {
+	case HistoryCreate, HistoryRevise, HistoryDuplicate:
+		from = ""
+	}
+	return writeStep(ctx, tx, inv, "", now, st, from, inv.Status)
+}
+
+// writeStep writes one history entry of inv, stamped at, with id when not
+// empty (see stepIDs), and its event when it has one.
+func writeStep(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, id string, at time.Time, st step, from, to invoice.Status) error {
+	v, _ := viewer.FromContext(ctx)
+	actor := v.Actor
+	if actor == "" {
+		actor = "system"
+	}
+	create := tx.InvoiceTransition.Create()
+	if id != "" {
+		create.SetID(id)
+	}
+	err := create.
+		SetInvoiceID(inv.ID).
+		SetAction(string(st.history)).
+		SetFromStatus(string(from)).
+		SetToStatus(string(to)).
+		SetActor(actor).
+		SetNote(st.note).
+		SetCreatedAt(at).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", st.history, err)
+	}
+	if st.event == "" {
+		return nil
+	}
+	return events.Record(ctx, tx, st.event, inv)
+}
+
+// applied returns inv with the changes of m, an update of it, applied: the
+// invoice as it stands after the update, without reading it back. Only
+// the fields an event's snapshot shows are carried (TestEventSnapshots
+// compares them with a read).
+func applied(inv *ent.Invoice, m *ent.InvoiceMutation) *ent.Invoice {
+	out := *inv
+	if v, ok := m.Status(); ok {
+		out.Status = v
+	}
+	if v, ok := m.Number(); ok {
+		out.Number = &v
+	}
+	if v, ok := m.AmountDue(); ok {
+		out.AmountDue = v
+	}
+	if v, ok := m.AmountPaid(); ok {
+		out.AmountPaid = v
+	}
+	if v, ok := m.AddedAmountPaid(); ok {
+		out.AmountPaid += v
+	}
+	if v, ok := m.DueDate(); ok {
+		out.DueDate = &v
+	}
+	if v, ok := m.FinalizedAt(); ok {
+		out.FinalizedAt = &v
+	}
+	if v, ok := m.PaidAt(); ok {
+		out.PaidAt = &v
+	}
+	if v, ok := m.VoidedAt(); ok {
+		out.VoidedAt = &v
+	}
+	if v, ok := m.MarkedUncollectibleAt(); ok {
+		out.MarkedUncollectibleAt = &v
+	}
+	if v, ok := m.OverdueAt(); ok {
+		out.OverdueAt = &v
+	}
+	if v, ok := m.Metadata(); ok {
+		out.Metadata = v
+	}
+	return &out
+}

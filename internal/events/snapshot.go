@@ -1,0 +1,184 @@
+package events
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+// DataVersion is the version of the snapshot shapes below. A change that
+// removes or renames a field, or changes its meaning, takes a new version;
+// adding a field does not. Amounts are integer minor units of currency,
+// times are RFC 3339 in UTC, absent values are null.
+const DataVersion = 1
+
+// Snapshot is an object as an event records it.
+type Snapshot struct {
+	AccountID  string
+	Mode       viewer.Mode
+	ObjectType string
+	ObjectID   string
+	Data       any
+}
+
+// InvoiceData is the snapshot of an invoice (object type "invoice").
+type InvoiceData struct {
+	ID                    string     `json:"id"`
+	Number                *string    `json:"number"`
+	Status                string     `json:"status"`
+	Customer              string     `json:"customer"`
+	Currency              string     `json:"currency"`
+	CollectionMethod      string     `json:"collection_method"`
+	Subtotal              int64      `json:"subtotal"`
+	TotalDiscount         int64      `json:"total_discount"`
+	TotalTax              int64      `json:"total_tax"`
+	Total                 int64      `json:"total"`
+	AmountDue             int64      `json:"amount_due"`
+	AmountPaid            int64      `json:"amount_paid"`
+	AmountRemaining       int64      `json:"amount_remaining"`
+	DueDate               *time.Time `json:"due_date"`
+	FinalizedAt           *time.Time `json:"finalized_at"`
+	PaidAt                *time.Time `json:"paid_at"`
+	VoidedAt              *time.Time `json:"voided_at"`
+	MarkedUncollectibleAt *time.Time `json:"marked_uncollectible_at"`
+	OverdueAt             *time.Time `json:"overdue_at"`
+	Revises               *string    `json:"revises"`
+	Metadata              any        `json:"metadata"`
+	CreatedAt             time.Time  `json:"created_at"`
+	Livemode              bool       `json:"livemode"`
+}
+
+// PaymentData is the snapshot of a payment (object type "payment").
+type PaymentData struct {
+	ID            string     `json:"id"`
+	Invoice       string     `json:"invoice"`
+	Customer      string     `json:"customer"`
+	PaymentMethod *string    `json:"payment_method"`
+	MethodType    string     `json:"method_type"`
+	Source        string     `json:"source"`
+	Amount        int64      `json:"amount"`
+	Currency      string     `json:"currency"`
+	Status        string     `json:"status"`
+	FailureCode   string     `json:"failure_code"`
+	SucceededAt   *time.Time `json:"succeeded_at"`
+	FailedAt      *time.Time `json:"failed_at"`
+	CreatedAt     time.Time  `json:"created_at"`
+	Livemode      bool       `json:"livemode"`
+}
+
+// CustomerData is the snapshot of a customer (object type "customer").
+type CustomerData struct {
+	ID                   string     `json:"id"`
+	Name                 string     `json:"name"`
+	Email                string     `json:"email"`
+	Phone                string     `json:"phone"`
+	Currency             string     `json:"currency"`
+	Balance              int64      `json:"balance"`
+	PreferredLocales     []string   `json:"preferred_locales"`
+	InvoicePrefix        string     `json:"invoice_prefix"`
+	DefaultPaymentMethod *string    `json:"default_payment_method"`
+	Metadata             any        `json:"metadata"`
+	DeletedAt            *time.Time `json:"deleted_at"`
+	CreatedAt            time.Time  `json:"created_at"`
+	Livemode             bool       `json:"livemode"`
+}
+
+// PaymentMethodData is the snapshot of a saved payment method (object type
+// "payment_method"). Never the token or the full account number.
+type PaymentMethodData struct {
+	ID         string     `json:"id"`
+	Customer   string     `json:"customer"`
+	Type       string     `json:"type"`
+	Brand      string     `json:"brand"`
+	Last4      string     `json:"last4"`
+	ExpMonth   int        `json:"exp_month"`
+	ExpYear    int        `json:"exp_year"`
+	Country    string     `json:"country"`
+	DetachedAt *time.Time `json:"detached_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+	Livemode   bool       `json:"livemode"`
+}
+
+// EmailData is the snapshot of an outbox email (object type "email"). The
+// body and attachments are left out: they can be large, and the email
+// itself can be read by id.
+type EmailData struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	Invoice   *string    `json:"invoice"`
+	To        []string   `json:"to"`
+	Subject   string     `json:"subject"`
+	Status    string     `json:"status"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error"`
+	SentAt    *time.Time `json:"sent_at"`
+	CreatedAt time.Time  `json:"created_at"`
+	Livemode  bool       `json:"livemode"`
+}
+
+// SnapshotOf returns the snapshot of obj.
+func SnapshotOf(obj any) (Snapshot, error) {
+	switch o := obj.(type) {
+	case *ent.Invoice:
+		return Snapshot{o.AccountID, o.Mode, "invoice", o.ID, InvoiceData{
+			ID: o.ID, Number: o.Number, Status: string(o.Status), Customer: o.CustomerID,
+			Currency: o.Currency, CollectionMethod: string(o.CollectionMethod),
+			Subtotal: o.Subtotal, TotalDiscount: o.TotalDiscount, TotalTax: o.TotalTax, Total: o.Total,
+			AmountDue: o.AmountDue, AmountPaid: o.AmountPaid, AmountRemaining: o.AmountDue - o.AmountPaid,
+			DueDate: utc(o.DueDate), FinalizedAt: utc(o.FinalizedAt), PaidAt: utc(o.PaidAt), VoidedAt: utc(o.VoidedAt),
+			MarkedUncollectibleAt: utc(o.MarkedUncollectibleAt), OverdueAt: utc(o.OverdueAt),
+			Revises: o.FromInvoiceID, Metadata: orEmpty(o.Metadata), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
+		}}, nil
+	case *ent.Payment:
+		return Snapshot{o.AccountID, o.Mode, "payment", o.ID, PaymentData{
+			ID: o.ID, Invoice: o.InvoiceID, Customer: o.CustomerID, PaymentMethod: o.PaymentMethodID,
+			MethodType: string(o.MethodType), Source: string(o.Source), Amount: o.Amount, Currency: o.Currency,
+			Status: string(o.Status), FailureCode: o.FailureCode,
+			SucceededAt: utc(o.SucceededAt), FailedAt: utc(o.FailedAt), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
+		}}, nil
+	case *ent.Customer:
+		return Snapshot{o.AccountID, o.Mode, "customer", o.ID, CustomerData{
+			ID: o.ID, Name: o.Name, Email: o.Email, Phone: o.Phone, Currency: o.Currency, Balance: o.Balance,
+			PreferredLocales: orEmptyList(o.PreferredLocales), InvoicePrefix: o.InvoicePrefix,
+			DefaultPaymentMethod: o.DefaultPaymentMethodID, Metadata: orEmpty(o.Metadata),
+			DeletedAt: utc(o.DeletedAt), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
+		}}, nil
+	case *ent.PaymentMethod:
+		return Snapshot{o.AccountID, o.Mode, "payment_method", o.ID, PaymentMethodData{
+			ID: o.ID, Customer: o.CustomerID, Type: string(o.Type), Brand: o.Brand, Last4: o.Last4,
+			ExpMonth: o.ExpMonth, ExpYear: o.ExpYear, Country: o.Country,
+			DetachedAt: utc(o.DetachedAt), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
+		}}, nil
+	case *ent.EmailMessage:
+		return Snapshot{o.AccountID, o.Mode, "email", o.ID, EmailData{
+			ID: o.ID, Kind: o.Kind, Invoice: o.InvoiceID, To: orEmptyList(o.To), Subject: o.Subject,
+			Status: string(o.Status), Attempts: o.Attempts, LastError: o.LastError,
+			SentAt: utc(o.SentAt), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
+		}}, nil
+	}
+	return Snapshot{}, fmt.Errorf("events: no snapshot for %T", obj)
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func orEmptyList(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
