@@ -619,8 +619,10 @@ func (s *Service) Update(ctx context.Context, id string, in DraftInput) (*ent.In
 			if err := errs.Err(); err != nil {
 				return err
 			}
-			out, err = tx.Invoice.UpdateOne(inv).SetMemo(h.memo).SetMetadata(orEmpty(h.metadata)).Save(ctx)
-			return err
+			if out, err = tx.Invoice.UpdateOne(inv).SetMemo(h.memo).SetMetadata(orEmpty(h.metadata)).Save(ctx); err != nil {
+				return err
+			}
+			return events.Record(ctx, tx, events.InvoiceUpdated, out)
 		}
 		if in.Currency != nil {
 			c, err := money.Normalize(*in.Currency)
@@ -780,5 +782,5 @@ func (s *Service) save(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st *dr
 			return nil, err
 		}
 	}
-	return out, nil
+	return out, events.Record(ctx, tx, events.InvoiceUpdated, out)
 }

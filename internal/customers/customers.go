@@ -20,6 +20,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/dbtx"
+	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
@@ -243,7 +244,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*Created, error) {
 			return fmt.Errorf("create customer: %w", err)
 		}
 		out.Customer = cus
-		return nil
+		return events.Record(ctx, tx, events.CustomerCreated, cus)
 	})
 	if err != nil {
 		return nil, err
@@ -406,7 +407,7 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (*ent.Custome
 		if err != nil {
 			return fmt.Errorf("update customer: %w", err)
 		}
-		return nil
+		return events.Record(ctx, tx, events.CustomerUpdated, out)
 	})
 	if err != nil {
 		return nil, err
@@ -465,10 +466,16 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("check ledger: %w", err)
 		}
+		now := clock.Now(ctx)
 		if issued || ledger {
-			return tx.Customer.UpdateOne(cur).SetDeletedAt(clock.Now(ctx)).Exec(ctx)
+			if err := tx.Customer.UpdateOne(cur).SetDeletedAt(now).Exec(ctx); err != nil {
+				return err
+			}
+		} else if err := tx.Customer.DeleteOne(cur).Exec(ctx); err != nil {
+			return err
 		}
-		return tx.Customer.DeleteOne(cur).Exec(ctx)
+		cur.DeletedAt = &now
+		return events.Record(ctx, tx, events.CustomerDeleted, cur)
 	})
 }
 
@@ -581,7 +588,10 @@ func (s *Service) AdjustBalance(ctx context.Context, customerID string, amount i
 			return err
 		}
 		out, err = Post(ctx, tx, c, Entry{Amount: amount, Currency: cur, Type: balancetransaction.TypeAdjustment, Description: description})
-		return err
+		if err != nil {
+			return err
+		}
+		return events.Record(ctx, tx, events.CustomerUpdated, c)
 	})
 	if err != nil {
 		return nil, err

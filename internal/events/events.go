@@ -36,15 +36,11 @@ const (
 	InvoiceOverdue               Type = "invoice.overdue"
 	PaymentSucceeded             Type = "payment.succeeded"
 	PaymentFailed                Type = "payment.failed"
-	PaymentProcessing            Type = "payment.processing"
 	CustomerCreated              Type = "customer.created"
 	CustomerUpdated              Type = "customer.updated"
 	CustomerDeleted              Type = "customer.deleted"
-	CustomerBalanceAdjusted      Type = "customer.balance_adjusted"
 	PaymentMethodAttached        Type = "payment_method.attached"
 	PaymentMethodDetached        Type = "payment_method.detached"
-	PaymentMethodUpdated         Type = "payment_method.updated"
-	EmailQueued                  Type = "email.queued"
 	EmailSent                    Type = "email.sent"
 	EmailFailed                  Type = "email.failed"
 )
@@ -53,10 +49,10 @@ const (
 var Types = []Type{
 	InvoiceCreated, InvoiceUpdated, InvoiceDeleted, InvoiceFinalized, InvoiceSent, InvoicePaid,
 	InvoicePaymentFailed, InvoicePaymentActionRequired, InvoiceVoided, InvoiceMarkedUncollectible, InvoiceOverdue,
-	PaymentSucceeded, PaymentFailed, PaymentProcessing,
-	CustomerCreated, CustomerUpdated, CustomerDeleted, CustomerBalanceAdjusted,
-	PaymentMethodAttached, PaymentMethodDetached, PaymentMethodUpdated,
-	EmailQueued, EmailSent, EmailFailed,
+	PaymentSucceeded, PaymentFailed,
+	CustomerCreated, CustomerUpdated, CustomerDeleted,
+	PaymentMethodAttached, PaymentMethodDetached,
+	EmailSent, EmailFailed,
 }
 
 // Known reports whether t is one of Types.

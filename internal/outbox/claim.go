@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/dbtx"
+	"github.com/remitbilling/remit/internal/events"
 )
 
 // ErrLeaseLost is returned when recording the outcome of a message whose
@@ -134,16 +135,31 @@ func leased(m *ent.EmailMessage) predicate.EmailMessage {
 
 // finish applies upd to the claimed message m, in a transaction of its
 // own (SQLite commits concurrent ones together), if the claim still holds.
-func finish(ctx context.Context, client *ent.Client, m *ent.EmailMessage, upd func(*ent.EmailMessageUpdate) *ent.EmailMessageUpdate) error {
+// When event is set, the message as upd left it is recorded with it in
+// the same transaction.
+func finish(ctx context.Context, client *ent.Client, m *ent.EmailMessage, event events.Type, upd func(*ent.EmailMessageUpdate) *ent.EmailMessageUpdate) error {
 	ctx = system(ctx)
 	var n int
 	err := dbtx.Run(ctx, client, func(tx *ent.Tx) error {
 		var err error
-		n, err = upd(tx.EmailMessage.Update().Where(leased(m))).
-			ClearLeaseUntil().
-			SetUpdatedAt(clock.Now(ctx)).
-			Save(ctx)
-		return err
+		u := upd(tx.EmailMessage.Update().Where(leased(m)))
+		n, err = u.ClearLeaseUntil().SetUpdatedAt(clock.Now(ctx)).Save(ctx)
+		if err != nil || n == 0 || event == "" {
+			return err
+		}
+		// The message as it now stands, without reading it back.
+		after := *m
+		mu := u.Mutation()
+		if v, ok := mu.Status(); ok {
+			after.Status = v
+		}
+		if v, ok := mu.SentAt(); ok {
+			after.SentAt = &v
+		}
+		if v, ok := mu.LastError(); ok {
+			after.LastError = v
+		}
+		return events.Record(ctx, tx, event, &after)
 	})
 	if err != nil {
 		return fmt.Errorf("outbox: message %s: %w", m.ID, err)
@@ -156,7 +172,7 @@ func finish(ctx context.Context, client *ent.Client, m *ent.EmailMessage, upd fu
 
 // MarkSent records that the SMTP server accepted the claimed message m.
 func MarkSent(ctx context.Context, client *ent.Client, m *ent.EmailMessage) error {
-	return finish(ctx, client, m, func(u *ent.EmailMessageUpdate) *ent.EmailMessageUpdate {
+	return finish(ctx, client, m, events.EmailSent, func(u *ent.EmailMessageUpdate) *ent.EmailMessageUpdate {
 		return u.SetStatus(emailmessage.StatusSent).SetSentAt(clock.Now(ctx)).SetLastError("")
 	})
 }
@@ -164,14 +180,14 @@ func MarkSent(ctx context.Context, client *ent.Client, m *ent.EmailMessage) erro
 // MarkRetry puts the claimed message m back in the queue, due at next,
 // recording why this attempt failed.
 func MarkRetry(ctx context.Context, client *ent.Client, m *ent.EmailMessage, next time.Time, cause error) error {
-	return finish(ctx, client, m, func(u *ent.EmailMessageUpdate) *ent.EmailMessageUpdate {
+	return finish(ctx, client, m, "", func(u *ent.EmailMessageUpdate) *ent.EmailMessageUpdate {
 		return u.SetStatus(emailmessage.StatusQueued).SetNextAttemptAt(storable(next)).SetLastError(errorText(cause))
 	})
 }
 
 // MarkFailed gives up on the claimed message m, recording why.
 func MarkFailed(ctx context.Context, client *ent.Client, m *ent.EmailMessage, cause error) error {
-	return finish(ctx, client, m, func(u *ent.EmailMessageUpdate) *ent.EmailMessageUpdate {
+	return finish(ctx, client, m, events.EmailFailed, func(u *ent.EmailMessageUpdate) *ent.EmailMessageUpdate {
 		return u.SetStatus(emailmessage.StatusFailed).SetLastError(errorText(cause))
 	})
 }
@@ -179,7 +195,7 @@ func MarkFailed(ctx context.Context, client *ent.Client, m *ent.EmailMessage, ca
 // Release gives the claimed message m back unattempted: QUEUED, due now,
 // its attempt not counted.
 func Release(ctx context.Context, client *ent.Client, m *ent.EmailMessage) error {
-	return finish(ctx, client, m, func(u *ent.EmailMessageUpdate) *ent.EmailMessageUpdate {
+	return finish(ctx, client, m, "", func(u *ent.EmailMessageUpdate) *ent.EmailMessageUpdate {
 		return u.SetStatus(emailmessage.StatusQueued).SetNextAttemptAt(clock.Now(ctx)).AddAttempts(-1)
 	})
 }

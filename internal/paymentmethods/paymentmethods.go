@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/dbtx"
+	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -98,9 +99,16 @@ func (s *Service) Attach(ctx context.Context, in AttachInput) (*ent.PaymentMetho
 		if err != nil {
 			return fmt.Errorf("save payment method: %w", err)
 		}
+		if err := events.Record(ctx, tx, events.PaymentMethodAttached, pm); err != nil {
+			return err
+		}
 		if in.SetDefault || cus.DefaultPaymentMethodID == nil {
-			if err := tx.Customer.UpdateOneID(cus.ID).SetDefaultPaymentMethodID(pm.ID).Exec(ctx); err != nil {
+			c, err := tx.Customer.UpdateOneID(cus.ID).SetDefaultPaymentMethodID(pm.ID).Save(ctx)
+			if err != nil {
 				return fmt.Errorf("set default payment method: %w", err)
+			}
+			if err := events.Record(ctx, tx, events.CustomerUpdated, c); err != nil {
+				return err
 			}
 		}
 		out = pm
@@ -128,11 +136,21 @@ func (s *Service) Detach(ctx context.Context, id string) (*ent.PaymentMethod, er
 		if err != nil {
 			return fmt.Errorf("detach payment method: %w", err)
 		}
-		_, err = tx.Customer.Update().
+		if err := events.Record(ctx, tx, events.PaymentMethodDetached, out); err != nil {
+			return err
+		}
+		n, err := tx.Customer.Update().
 			Where(customer.ID(pm.CustomerID), customer.DefaultPaymentMethodID(pm.ID)).
 			ClearDefaultPaymentMethodID().
 			Save(ctx)
-		return err
+		if err != nil || n == 0 {
+			return err
+		}
+		c, err := tx.Customer.Get(ctx, pm.CustomerID)
+		if err != nil {
+			return fmt.Errorf("load customer: %w", err)
+		}
+		return events.Record(ctx, tx, events.CustomerUpdated, c)
 	})
 	if err != nil {
 		return nil, err
@@ -151,14 +169,21 @@ func (s *Service) SetDefault(ctx context.Context, customerID, id string) (*ent.C
 	if err != nil {
 		return nil, fmt.Errorf("load payment method: %w", err)
 	}
-	c, err := s.db.Customer.UpdateOneID(customerID).Where(customer.DeletedAtIsNil()).SetDefaultPaymentMethodID(pm.ID).Save(ctx)
-	if ent.IsNotFound(err) {
-		return nil, usererr.New(usererr.NotFound, "no such customer", "customer")
-	}
+	var c *ent.Customer
+	err = dbtx.Run(ctx, s.db, func(tx *ent.Tx) error {
+		c, err = tx.Customer.UpdateOneID(customerID).Where(customer.DeletedAtIsNil()).SetDefaultPaymentMethodID(pm.ID).Save(ctx)
+		if ent.IsNotFound(err) {
+			return usererr.New(usererr.NotFound, "no such customer", "customer")
+		}
+		if err != nil {
+			return fmt.Errorf("set default payment method: %w", err)
+		}
+		return events.Record(ctx, tx, events.CustomerUpdated, c)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("set default payment method: %w", err)
+		return nil, err
 	}
-	return c, nil
+	return c.Unwrap(), nil
 }
 
 // List returns a customer's attached methods, newest first.
