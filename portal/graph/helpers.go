@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -22,7 +23,7 @@ const (
 	CodeInvalidLink           usererr.Code = "INVALID_LINK"
 	CodeFeatureDisabled       usererr.Code = "FEATURE_DISABLED"
 	CodeReauthenticate        usererr.Code = "REAUTHENTICATE"
-	CodeIdempotencyKeyInvalid usererr.Code = "IDEMPOTENCY_KEY_INVALID"
+	CodeIdempotencyKeyInvalid              = payer.CodeIdempotencyKeyInvalid
 )
 
 // Codes lists every code of the portal's UserErrorCode enum. A service
@@ -113,18 +114,6 @@ func (r *Resolver) config(ctx context.Context) (*ent.PortalConfig, error) {
 	return st.cfg, st.cfgErr
 }
 
-// feature refuses a mutation whose portal feature the merchant turned off.
-func (r *Resolver) feature(ctx context.Context, on func(*ent.PortalConfig) bool) error {
-	cfg, err := r.config(ctx)
-	if err != nil {
-		return err
-	}
-	if !on(cfg) {
-		return portal.ErrFeatureOff
-	}
-	return nil
-}
-
 // paymentMethod loads a payment method once per request (its display
 // fields never change).
 func (r *Resolver) paymentMethod(ctx context.Context, id string) (*ent.PaymentMethod, error) {
@@ -203,7 +192,11 @@ func userErrors(err error, prefix ...string) ([]*usererr.Error, error) {
 	}
 	out := make([]*usererr.Error, len(ue))
 	for i, e := range ue {
-		e = usererr.At(e, prefix...)
+		if len(e.Field) > 0 {
+			// An error about no field (a missing Idempotency-Key, a
+			// processor that is down) stays about none.
+			e = usererr.At(e, prefix...)
+		}
 		if !knownCodes[e.Code] {
 			e.Code = usererr.Invalid
 		}
@@ -212,10 +205,13 @@ func userErrors(err error, prefix ...string) ([]*usererr.Error, error) {
 	return out, nil
 }
 
-// onField moves user errors to another field path.
+// onField moves user errors about a field to another field path; those
+// about none (a feature turned off, a login to renew) stay so.
 func onField(ue []*usererr.Error, field ...string) []*usererr.Error {
 	for i, e := range ue {
-		ue[i] = &usererr.Error{Field: field, Code: e.Code, Message: e.Message}
+		if len(e.Field) > 0 {
+			ue[i] = &usererr.Error{Field: field, Code: e.Code, Message: e.Message}
+		}
 	}
 	return ue
 }

@@ -13,6 +13,7 @@ import (
 	gmodel "github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/portal/graph/generated"
 )
 
@@ -99,11 +100,11 @@ func (r *invoiceResolver) Installments(ctx context.Context, obj *ent.Invoice) ([
 
 // Payments is the resolver for the payments field.
 func (r *invoiceResolver) Payments(ctx context.Context, obj *ent.Invoice) ([]*ent.Payment, error) {
-	cfg, err := r.config(ctx)
+	who, err := r.who(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !cfg.ShowHistory {
+	if !who.Allows(payer.FeatureHistory) {
 		return []*ent.Payment{}, nil
 	}
 	return billing.InvoicePayments(ctx, obj)

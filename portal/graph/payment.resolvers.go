@@ -10,7 +10,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	gmodel "github.com/remitbilling/remit/graph/model"
-	"github.com/remitbilling/remit/internal/payerui"
+	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/portal/graph/generated"
 )
 
@@ -55,7 +55,7 @@ func (r *paymentResolver) Last4(ctx context.Context, obj *ent.Payment) (string, 
 
 // FailureMessage is the resolver for the failureMessage field.
 func (r *paymentResolver) FailureMessage(ctx context.Context, obj *ent.Payment) (string, error) {
-	return payerui.Reason(obj, "en"), nil
+	return words.Reason(obj, "en"), nil
 }
 
 // Type is the resolver for the type field.

@@ -11,10 +11,9 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
-	"github.com/remitbilling/remit/ent/payment"
-	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/branding"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/portalauth"
@@ -108,13 +107,9 @@ func (r *mutationResolver) CustomerSwitch(ctx context.Context, input model.Custo
 
 // BillingDetailsUpdate is the resolver for the billingDetailsUpdate field.
 func (r *mutationResolver) BillingDetailsUpdate(ctx context.Context, input model.BillingDetailsInput) (*model.BillingDetailsUpdatePayload, error) {
-	s, err := session(ctx)
+	who, err := r.who(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if err := r.feature(ctx, func(c *ent.PortalConfig) bool { return c.UpdateBillingDetails }); err != nil {
-		ue, err := userErrors(err)
-		return &model.BillingDetailsUpdatePayload{UserErrors: ue}, err
 	}
 	// The input type has no email, description or metadata: the portal
 	// cannot reach them.
@@ -132,7 +127,7 @@ func (r *mutationResolver) BillingDetailsUpdate(ctx context.Context, input model
 	for _, t := range input.TaxIds {
 		in.TaxIDs = append(in.TaxIDs, *t)
 	}
-	c, err := r.Customers.Update(ctx, s.Row.CustomerID, in)
+	c, err := r.payer().UpdateBilling(ctx, who, in)
 	ue, err := userErrors(err, "input")
 	if len(ue) > 0 || err != nil {
 		return &model.BillingDetailsUpdatePayload{UserErrors: ue}, err
@@ -142,83 +137,44 @@ func (r *mutationResolver) BillingDetailsUpdate(ctx context.Context, input model
 
 // PaymentMethodAdd is the resolver for the paymentMethodAdd field.
 func (r *mutationResolver) PaymentMethodAdd(ctx context.Context, input model.PaymentMethodAddInput) (*model.PaymentMethodPayload, error) {
-	s, err := r.manageMethods(ctx)
+	who, err := r.who(ctx)
 	if err != nil {
-		ue, err := userErrors(err)
-		return &model.PaymentMethodPayload{UserErrors: ue}, err
+		return nil, err
 	}
 	c := input.Card
-	pm, err := r.Methods.Attach(ctx, paymentmethods.AttachInput{
-		CustomerID: s.Row.CustomerID,
-		Card:       &payments.CardInput{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.Cvc},
-		SetDefault: input.SetDefault != nil && *input.SetDefault,
-	})
-	ue, err := userErrors(err, "input")
-	if len(ue) > 0 || err != nil {
-		return &model.PaymentMethodPayload{UserErrors: ue}, err
-	}
-	return &model.PaymentMethodPayload{PaymentMethod: pm, UserErrors: ue}, nil
+	pm, err := r.payer().AddCard(ctx, who, &payments.CardInput{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.Cvc},
+		input.SetDefault != nil && *input.SetDefault)
+	return methodPayload(pm, err, "input")
 }
 
 // PaymentMethodSetDefault is the resolver for the paymentMethodSetDefault field.
 func (r *mutationResolver) PaymentMethodSetDefault(ctx context.Context, input model.PaymentMethodSetDefaultInput) (*model.PaymentMethodPayload, error) {
-	s, err := r.manageMethods(ctx)
-	if err != nil {
-		ue, err := userErrors(err)
-		return &model.PaymentMethodPayload{UserErrors: ue}, err
-	}
-	_, err = r.Methods.SetDefault(ctx, s.Row.CustomerID, input.ID)
-	ue, err := userErrors(err)
-	if len(ue) > 0 || err != nil {
-		return &model.PaymentMethodPayload{UserErrors: onField(ue, "input", "id")}, err
-	}
-	pm, err := r.DB.PaymentMethod.Get(ctx, input.ID)
+	who, err := r.who(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &model.PaymentMethodPayload{PaymentMethod: pm, UserErrors: ue}, nil
+	pm, err := r.payer().SetDefault(ctx, who, input.ID)
+	return methodPayload(pm, err, "input", "id")
 }
 
 // PaymentMethodRemove is the resolver for the paymentMethodRemove field.
 func (r *mutationResolver) PaymentMethodRemove(ctx context.Context, input model.PaymentMethodRemoveInput) (*model.PaymentMethodPayload, error) {
-	if _, err := r.manageMethods(ctx); err != nil {
-		ue, err := userErrors(err)
-		return &model.PaymentMethodPayload{UserErrors: ue}, err
+	who, err := r.who(ctx)
+	if err != nil {
+		return nil, err
 	}
-	pm, err := r.Methods.Detach(ctx, input.ID)
-	ue, err := userErrors(err)
-	if len(ue) > 0 || err != nil {
-		return &model.PaymentMethodPayload{UserErrors: onField(ue, "input", "id")}, err
-	}
-	return &model.PaymentMethodPayload{PaymentMethod: pm, UserErrors: ue}, nil
+	pm, err := r.payer().RemoveCard(ctx, who, input.ID)
+	return methodPayload(pm, err, "input", "id")
 }
 
 // InvoicePay is the resolver for the invoicePay field.
 func (r *mutationResolver) InvoicePay(ctx context.Context, input model.InvoicePayInput) (*model.InvoicePayPayload, error) {
-	s, err := session(ctx)
+	who, err := r.who(ctx)
 	if err != nil {
 		return nil, err
 	}
-	refuse := func(err error, prefix ...string) (*model.InvoicePayPayload, error) {
-		ue, err := userErrors(err, prefix...)
-		return &model.InvoicePayPayload{UserErrors: ue}, err
-	}
-	if err := r.feature(ctx, func(c *ent.PortalConfig) bool { return c.PayInvoices }); err != nil {
-		return refuse(err)
-	}
-	key, err := idempotencyKey(ctx)
-	if err != nil {
-		return refuse(err)
-	}
-	if input.Card != nil && input.PaymentMethod != nil {
-		return refuse(usererr.New(usererr.Invalid, "give either paymentMethod or card, not both", "card"), "input")
-	}
-	in := billing.PayInput{
-		InvoiceID: input.ID, PaymentMethodID: str(input.PaymentMethod),
-		// The portal's keys live apart from the merchant's and from other
-		// customers': a key reused elsewhere never replays another payment.
-		IdempotencyKey: "portal:" + s.Row.CustomerID + ":" + key,
-		Source:         payment.SourcePortal,
+	in := payer.PayRequest{
+		InvoiceID: input.ID, PaymentMethodID: str(input.PaymentMethod), Key: idempotencyKey(ctx),
 		// The portal pays everything that remains unless asked for the
 		// next installment only.
 		All: input.Installment == nil || !*input.Installment,
@@ -226,9 +182,10 @@ func (r *mutationResolver) InvoicePay(ctx context.Context, input model.InvoicePa
 	if c := input.Card; c != nil {
 		in.Card = &payments.CardInput{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.Cvc}
 	}
-	inv, p, err := r.Billing.Pay(ctx, in)
+	inv, p, err := r.payer().Pay(ctx, who, in)
 	if err != nil {
-		return refuse(err, "input")
+		ue, err := userErrors(err, "input")
+		return &model.InvoicePayPayload{UserErrors: ue}, err
 	}
 	return &model.InvoicePayPayload{Invoice: inv, Payment: p, UserErrors: []*usererr.Error{}}, nil
 }
@@ -334,11 +291,11 @@ func (r *queryResolver) Payments(ctx context.Context, first *int, after *entgql.
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := r.config(ctx)
+	who, err := r.who(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !cfg.ShowHistory {
+	if !who.Allows(payer.FeatureHistory) {
 		return nil, &gqlerror.Error{
 			Message:    "the merchant does not show the payment history",
 			Extensions: map[string]any{"code": string(CodeFeatureDisabled)},

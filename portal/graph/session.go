@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
@@ -29,47 +30,42 @@ func (r *Resolver) signedIn(ctx context.Context, s *portal.Session, login bool) 
 	return &model.PortalSessionPayload{Token: &tok, ExpiresAt: &exp, Customer: c, UserErrors: []*usererr.Error{}}, nil
 }
 
-// manageMethods checks what payment method changes need: the merchant's
-// feature and a recent login.
-func (r *Resolver) manageMethods(ctx context.Context) (*portal.Session, error) {
+// who is the signed-in customer as a payer: the payer layer
+// (internal/payer) applies the merchant's features, the recent-login rule
+// and the idempotency-key namespace.
+func (r *Resolver) who(ctx context.Context) (payer.Payer, error) {
 	s, err := session(ctx)
 	if err != nil {
-		return nil, err
+		return payer.Payer{}, err
 	}
-	if err := r.feature(ctx, func(c *ent.PortalConfig) bool { return c.ManagePaymentMethods }); err != nil {
-		return nil, err
+	cfg, err := r.config(ctx)
+	if err != nil {
+		return payer.Payer{}, err
 	}
-	if err := portal.RequireRecentLogin(ctx, s); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return payer.PortalPayer(cfg, s, ""), nil
 }
 
-// maxKeyLength leaves room for the portal's prefix within the 255
-// characters a payment's key may have.
-const maxKeyLength = 200
+func (r *Resolver) payer() *payer.Service {
+	return payer.New(payer.Deps{DB: r.DB, Billing: r.Billing, Methods: r.Methods, Customers: r.Customers})
+}
 
-var errKeyRequired = usererr.New(usererr.IdempotencyKeyRequired, "payments need an Idempotency-Key header, so that a retry never charges twice")
+// methodPayload maps a payment method change; its user errors go on field
+// (those about no field, such as a feature turned off, stay there).
+func methodPayload(pm *ent.PaymentMethod, err error, field ...string) (*model.PaymentMethodPayload, error) {
+	ue, err := userErrors(err)
+	if len(ue) > 0 || err != nil {
+		return &model.PaymentMethodPayload{UserErrors: onField(ue, field...)}, err
+	}
+	return &model.PaymentMethodPayload{PaymentMethod: pm, UserErrors: ue}, nil
+}
 
-// idempotencyKey reads the request's Idempotency-Key header.
-func idempotencyKey(ctx context.Context) (string, error) {
-	st := state(ctx)
-	if st == nil {
-		return "", errKeyRequired
+// idempotencyKey is the request's Idempotency-Key header, which the payer
+// layer checks.
+func idempotencyKey(ctx context.Context) string {
+	if st := state(ctx); st != nil {
+		return st.r.Header.Get("Idempotency-Key")
 	}
-	k := st.r.Header.Get("Idempotency-Key")
-	if k == "" {
-		return "", errKeyRequired
-	}
-	if len(k) > maxKeyLength {
-		return "", usererr.New(CodeIdempotencyKeyInvalid, "the Idempotency-Key header is at most 200 characters")
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] < 0x21 || k[i] > 0x7e {
-			return "", usererr.New(CodeIdempotencyKeyInvalid, "the Idempotency-Key header is printable ASCII without spaces")
-		}
-	}
-	return k, nil
+	return ""
 }
 
 func addressOf(in *model.AddressInput) *values.Address {

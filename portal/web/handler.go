@@ -18,6 +18,8 @@ import (
 	"github.com/remitbilling/remit/internal/branding"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/document"
+	"github.com/remitbilling/remit/internal/payer"
+	"github.com/remitbilling/remit/internal/payer/words"
 	iportal "github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/portalauth"
 	"github.com/remitbilling/remit/portal"
@@ -59,13 +61,14 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'se
 const maxForm = 64 << 10
 
 type handler struct {
-	d   portal.Deps
-	log *slog.Logger
+	d     portal.Deps
+	payer *payer.Service
+	log   *slog.Logger
 }
 
 // NewHandler serves the portal web UI under /portal/.
 func NewHandler(d portal.Deps) http.Handler {
-	h := &handler{d: d, log: d.Logger}
+	h := &handler{d: d, log: d.Logger, payer: payer.New(payer.Deps{DB: d.DB, Billing: d.Billing, Methods: d.Methods, Customers: d.Customers})}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -137,6 +140,9 @@ type req struct {
 
 func (q *req) customerID() string { return q.sess.Row.CustomerID }
 
+// who is the signed-in customer as a payer (internal/payer).
+func (q *req) who() payer.Payer { return payer.PortalPayer(q.p.Config, q.sess, q.base) }
+
 func (q *req) redirect(path string) { http.Redirect(q.w, q.r, q.base+path, http.StatusSeeOther) }
 
 func (q *req) now() time.Time { return clock.Now(q.ctx) }
@@ -155,8 +161,8 @@ func (h *handler) public(fn func(q *req)) http.HandlerFunc {
 			h.fail(w, r, nil, "open portal", err)
 			return
 		}
-		lang := language(r.Header.Get("Accept-Language"))
-		q := &req{w: w, r: r, p: p, ctx: p.Ctx, lang: lang, t: labels[lang], base: "/portal/" + url.PathEscape(slug)}
+		lang := words.FromHeader(r.Header.Get("Accept-Language"))
+		q := &req{w: w, r: r, p: p, ctx: p.Ctx, lang: lang, t: words.T(lang), base: "/portal/" + url.PathEscape(slug)}
 		q.acct, err = h.d.DB.Account.Get(p.Ctx, p.Config.AccountID)
 		if err != nil {
 			h.fail(w, r, nil, "load account", err)
@@ -166,6 +172,17 @@ func (h *handler) public(fn func(q *req)) http.HandlerFunc {
 		if s, ok := portal.SessionFrom(r.Context()); ok &&
 			s.Row.AccountID == p.Config.AccountID && s.Row.Mode == p.Config.Mode {
 			q.sess, q.ctx = s, r.Context()
+			// The customer's own language (that of their PDFs and emails)
+			// comes before the browser's.
+			cus, err := h.d.DB.Customer.Get(q.ctx, s.Row.CustomerID)
+			if err != nil && !ent.IsNotFound(err) {
+				h.fail(w, r, nil, "load customer", err)
+				return
+			}
+			if cus != nil {
+				q.lang = words.Choose(cus.PreferredLocales, r.Header.Get("Accept-Language"))
+				q.t = words.T(q.lang)
+			}
 		}
 		fn(q)
 	}
@@ -229,8 +246,8 @@ func (h *handler) render(q *req, status int, name string, v map[string]any) {
 // message renders a page that only says something (refusals, errors).
 func (h *handler) message(w http.ResponseWriter, r *http.Request, q *req, status int, key, help string) {
 	if q == nil {
-		lang := language(r.Header.Get("Accept-Language"))
-		q = &req{w: w, r: r, lang: lang, t: labels[lang]}
+		lang := words.FromHeader(r.Header.Get("Accept-Language"))
+		q = &req{w: w, r: r, lang: lang, t: words.T(lang)}
 		v := h.view(nil, q.t[key], map[string]any{"Lang": lang, "T": q.t, "Message": q.t[key]})
 		h.render(q, status, "message", v)
 		return

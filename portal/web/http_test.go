@@ -70,9 +70,20 @@ func TestPagesSignedIn(t *testing.T) {
 	r = c.get(f.base + "/billing")
 	mustContain(t, "billing", r.Body, `value="jenny@example.com" readonly`, `value="Jenny Rosen"`)
 
-	// French, from Accept-Language.
-	r = c.do(http.MethodGet, f.base+"/invoices", nil, map[string]string{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+	// The customer's preferred locale (English) comes before the
+	// browser's language.
+	french := map[string]string{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+	r = c.do(http.MethodGet, f.base+"/invoices", nil, french)
+	mustContain(t, "English customer, French browser", r.Body, `lang="en"`, "€1,200.00")
+	// Without one, the browser's language.
+	f.e.Mutate("customerUpdate", `mutation($id: ID!) { customerUpdate(input: {id: $id, customer: {preferredLocales: []}}) { customer { id } userErrors { field code } } }`, map[string]any{"id": f.jenny})
+	r = c.do(http.MethodGet, f.base+"/invoices", nil, french)
 	mustContain(t, "French list", r.Body, `lang="fr"`, "Factures", "Partiellement réglée", "1\u202f200,00\u00a0€")
+	// A French customer reads French in an English browser, as their PDFs
+	// and emails are.
+	f.e.Mutate("customerUpdate", `mutation($id: ID!) { customerUpdate(input: {id: $id, customer: {preferredLocales: ["fr-FR"]}}) { customer { id } userErrors { field code } } }`, map[string]any{"id": f.jenny})
+	r = c.do(http.MethodGet, f.base+"/invoices/"+f.plan, nil, map[string]string{"Accept-Language": "en-US,en;q=0.9"})
+	mustContain(t, "French customer, English browser", r.Body, `lang="fr"`, "Échéancier", "À régler maintenant : 2\u202f000,00\u00a0€")
 }
 
 // TestCrossSitePostRefused: a form another site submits is refused, for

@@ -1,12 +1,8 @@
-// Package payerui holds what the pages a payer sees (the hosted invoice
-// page and the customer portal) say about a payment attempt, in the
-// payer's language (en, fr).
-//
 // A failure is told from its code, never from the processor's message: that
 // message is in English whatever the payer reads, may be an internal error
 // text, and would say that a card was reported lost or stolen, which card
 // networks ask not to tell the person holding it.
-package payerui
+package words
 
 import (
 	"fmt"
@@ -67,18 +63,22 @@ func Reason(p *ent.Payment, lang string) string {
 	if p.Status != payment.StatusFailed && p.Status != payment.StatusCanceled {
 		return ""
 	}
+	return ReasonOf(p.FailureCode, lang)
+}
+
+// ReasonOf says in lang why a payment with failure code failed: the words
+// of the pages, for the emails too, so that a decline reads the same
+// everywhere and no raw code (generic_decline) reaches the payer.
+func ReasonOf(code, lang string) string {
 	m := of(lang)
-	if r, ok := m.reasons[p.FailureCode]; ok {
+	if r, ok := m.reasons[code]; ok {
 		return r
 	}
 	return m.reasons[""]
 }
 
 func of(lang string) messages {
-	if m, ok := byLang[lang]; ok {
-		return m
-	}
-	return byLang["en"]
+	return byLang[Lang(lang)]
 }
 
 // Outcome returns the sentence telling the payer how attempt p ended and

@@ -1,4 +1,4 @@
-package payerui
+package words
 
 import (
 	"strings"

@@ -1,27 +1,74 @@
-package web
+// Package words is what the pages and emails a payer reads say, in the
+// payer's language (en, fr): one label table for the hosted invoice page,
+// the portal and the payer's emails, so that a status reads the same
+// wherever the payer meets it; one date format per language; the language
+// a payer gets; and how a payment attempt ended (outcome.go).
+//
+// It imports nothing of billing, so that billing's emails use it too; the
+// payer's view of an invoice, built from these words, is internal/payer.
+package words
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/remitbilling/remit/internal/money"
 )
 
-// langs are the portal's languages; the first is the fallback.
-var langs = []string{"en", "fr"}
+// Langs are the payer's languages; the first is the fallback.
+var Langs = []string{"en", "fr"}
 
-// language picks the page language from an Accept-Language header: the
+// Lang maps a language tag ("fr-CA", "FR", "de") to a supported language,
+// English when it is none of them.
+func Lang(tag string) string {
+	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+	base, _, _ = strings.Cut(base, "_")
+	for _, l := range Langs {
+		if base == l {
+			return l
+		}
+	}
+	return Langs[0]
+}
+
+// supported tells whether tag names one of Langs.
+func supported(tag string) bool {
+	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+	base, _, _ = strings.Cut(base, "_")
+	for _, l := range Langs {
+		if base == l {
+			return true
+		}
+	}
+	return false
+}
+
+// Choose picks the language of a page: the customer's preferred locales
+// first (the language of their PDFs and emails), in their order, then the
+// browser's Accept-Language, then English.
+func Choose(preferred []string, acceptLanguage string) string {
+	for _, p := range preferred {
+		if supported(p) {
+			return Lang(p)
+		}
+	}
+	return FromHeader(acceptLanguage)
+}
+
+// FromHeader picks the language from an Accept-Language header: the
 // supported language with the highest weight, English when none is asked
 // for.
-func language(header string) string {
+func FromHeader(header string) string {
 	type choice struct {
 		lang string
 		q    float64
-		pos  int
 	}
 	var cs []choice
-	for i, part := range strings.Split(header, ",") {
+	for part := range strings.SplitSeq(header, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
 		q := 1.0
 		for p := range strings.SplitSeq(params, ";") {
 			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
@@ -30,33 +77,58 @@ func language(header string) string {
 				}
 			}
 		}
-		if q <= 0 {
+		if q <= 0 || !supported(tag) {
 			continue
 		}
-		for _, l := range langs {
-			if base == l {
-				cs = append(cs, choice{l, q, i})
-			}
-		}
+		cs = append(cs, choice{Lang(tag), q})
 	}
 	if len(cs) == 0 {
-		return langs[0]
+		return Langs[0]
 	}
 	sort.SliceStable(cs, func(a, b int) bool { return cs[a].q > cs[b].q })
 	return cs[0].lang
 }
 
-// dateLayout is how a language writes a calendar date.
-func dateLayout(lang string) string {
-	if lang == "fr" {
-		return "02/01/2006"
+// Date writes a calendar date the one way lang writes it, in pages and
+// emails alike.
+func Date(t time.Time, lang string) string {
+	if Lang(lang) == "fr" {
+		return t.Format("02/01/2006")
 	}
-	return "Jan 2, 2006"
+	return t.Format("Jan 2, 2006")
 }
 
-// labels are the portal's words per language. Messages that name a value
-// carry one %s.
-var labels = map[string]map[string]string{
+// Money writes an amount for lang (internal/money decides how).
+func Money(minor int64, currency, lang string) string {
+	return money.Format(minor, currency, Lang(lang))
+}
+
+// T is the label table of lang. Messages that name a value carry one %s.
+func T(lang string) map[string]string { return table[Lang(lang)] }
+
+// Label is one entry of lang's table, with args put into its %s.
+func Label(lang, key string, args ...any) string {
+	s := T(lang)[key]
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// Error is the message of a user error code in lang: codes, not messages,
+// travel in URLs, so a crafted link cannot put its own words on the page.
+func Error(lang, code string) string {
+	t := T(lang)
+	if msg, ok := t["err_"+code]; ok {
+		return msg
+	}
+	return t["err_OTHER"]
+}
+
+// table holds the words per language; every language has every key
+// (words_test.go). UNCOLLECTIBLE reads as OPEN: writing an invoice off is
+// the merchant's bookkeeping, and the payer still owes it and may pay it.
+var table = map[string]map[string]string{
 	"en": {
 		"Portal": "Billing portal", "SkipToContent": "Skip to content", "MainNav": "Portal sections",
 		"SignInTitle": "Sign in", "SignInIntro": "Enter the email address your invoices are sent to. We will email you a code to sign in.",
@@ -70,13 +142,17 @@ var labels = map[string]map[string]string{
 		"SignOut": "Sign out", "SignedInAs": "Signed in as %s",
 		"Number": "Number", "IssueDate": "Issued", "DueDate": "Due", "Amount": "Amount", "Status": "Status", "Remaining": "Remaining",
 		"NoInvoices": "You have no invoices yet.", "Previous": "Previous page", "Next": "Next page", "PageOf": "Page %s",
-		"OPEN": "Open", "PAID": "Paid", "OVERDUE": "Past due", "PARTIALLY_PAID": "Partially paid", "VOID": "Void", "UNCOLLECTIBLE": "Uncollectible",
+		"OPEN": "Open", "PAID": "Paid", "OVERDUE": "Overdue", "PARTIALLY_PAID": "Partially paid", "VOID": "Void", "UNCOLLECTIBLE": "Open",
 		"Invoice": "Invoice", "BilledTo": "Billed to", "Download": "Download PDF", "Lines": "Invoice lines", "Description": "Description",
 		"Subtotal": "Subtotal", "Discount": "Discount", "Tax": "Tax", "Total": "Total", "Paid": "Paid", "AmountDue": "Amount due",
 		"Voided": "This invoice was voided: nothing is due.", "Schedule": "Payment schedule", "Installment": "Installment",
 		"Payments": "Payments", "PayTitle": "Pay this invoice", "PayWith": "Pay with", "SavedCard": "%s ending in %s",
 		"NewCard": "A new card", "CardNumber": "Card number", "Expiry": "Expiry (MM/YY)", "CVC": "Security code (CVC)",
-		"PayButton": "Pay %s", "DueNow": "Due now", "BackToInvoices": "All invoices",
+		"PayButton": "Pay %s", "DueNow": "Due now: %s", "BackToInvoices": "All invoices",
+		"PayAction": "Confirm your payment", "ConfirmAmount": "Your bank asks you to confirm the payment of %s.",
+		"BankTransfer": "Pay by bank transfer", "Replaced": "This invoice was replaced by invoice %s.", "SeeReplacement": "See the new invoice",
+		"OUTSIDE": "Recorded by %s", "ReferenceOf": "reference %s",
+		"bank_transfer": "Bank transfer", "check": "Check", "cash": "Cash", "card": "Card", "direct_debit": "Direct debit", "other": "Other means",
 		"Approve": "Confirm the payment", "Decline": "Cancel the payment",
 		"Default": "Default", "MakeDefault": "Make default", "Remove": "Remove", "AddCard": "Add a card", "SetAsDefault": "Make it my default payment method",
 		"SaveCard": "Save the card", "NoMethods": "You have no saved payment methods.", "Expires": "Expires %s",
@@ -110,13 +186,17 @@ var labels = map[string]map[string]string{
 		"SignOut": "Se déconnecter", "SignedInAs": "Connecté en tant que %s",
 		"Number": "Numéro", "IssueDate": "Émise le", "DueDate": "Échéance", "Amount": "Montant", "Status": "Statut", "Remaining": "Reste à payer",
 		"NoInvoices": "Vous n'avez pas encore de facture.", "Previous": "Page précédente", "Next": "Page suivante", "PageOf": "Page %s",
-		"OPEN": "À régler", "PAID": "Réglée", "OVERDUE": "En retard", "PARTIALLY_PAID": "Partiellement réglée", "VOID": "Annulée", "UNCOLLECTIBLE": "Irrécouvrable",
+		"OPEN": "À régler", "PAID": "Réglée", "OVERDUE": "En retard", "PARTIALLY_PAID": "Partiellement réglée", "VOID": "Annulée", "UNCOLLECTIBLE": "À régler",
 		"Invoice": "Facture", "BilledTo": "Facturé à", "Download": "Télécharger le PDF", "Lines": "Lignes de la facture", "Description": "Désignation",
 		"Subtotal": "Sous-total", "Discount": "Remise", "Tax": "TVA", "Total": "Total", "Paid": "Réglé", "AmountDue": "Montant dû",
 		"Voided": "Cette facture a été annulée : rien n'est dû.", "Schedule": "Échéancier", "Installment": "Échéance",
 		"Payments": "Paiements", "PayTitle": "Régler cette facture", "PayWith": "Payer avec", "SavedCard": "%s se terminant par %s",
 		"NewCard": "Une nouvelle carte", "CardNumber": "Numéro de carte", "Expiry": "Expiration (MM/AA)", "CVC": "Cryptogramme",
-		"PayButton": "Payer %s", "DueNow": "À régler maintenant", "BackToInvoices": "Toutes les factures",
+		"PayButton": "Payer %s", "DueNow": "À régler maintenant : %s", "BackToInvoices": "Toutes les factures",
+		"PayAction": "Confirmez votre paiement", "ConfirmAmount": "Votre banque vous demande de confirmer le paiement de %s.",
+		"BankTransfer": "Payer par virement", "Replaced": "Cette facture a été remplacée par la facture %s.", "SeeReplacement": "Voir la nouvelle facture",
+		"OUTSIDE": "Enregistré par %s", "ReferenceOf": "référence %s",
+		"bank_transfer": "Virement", "check": "Chèque", "cash": "Espèces", "card": "Carte", "direct_debit": "Prélèvement", "other": "Autre moyen",
 		"Approve": "Confirmer le paiement", "Decline": "Annuler le paiement",
 		"Default": "Par défaut", "MakeDefault": "Utiliser par défaut", "Remove": "Supprimer", "AddCard": "Ajouter une carte", "SetAsDefault": "En faire mon moyen de paiement par défaut",
 		"SaveCard": "Enregistrer la carte", "NoMethods": "Vous n'avez aucun moyen de paiement enregistré.", "Expires": "Expire fin %s",
@@ -137,13 +217,4 @@ var labels = map[string]map[string]string{
 		"err_PAYMENT_METHOD_NOT_ACCEPTED": "Cette facture ne peut pas être réglée par carte.", "err_NOT_FOUND": "Cet élément n'existe plus.",
 		"err_OTHER": "Cela n'a pas fonctionné. Vérifiez votre saisie et réessayez.",
 	},
-}
-
-// errorText is the message of an error code in lang: codes, not messages,
-// travel in URLs, so a crafted link cannot put its own words on the page.
-func errorText(t map[string]string, code string) string {
-	if msg, ok := t["err_"+code]; ok {
-		return msg
-	}
-	return t["err_OTHER"]
 }

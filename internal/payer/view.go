@@ -1,0 +1,370 @@
+package payer
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/branding"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/document"
+	"github.com/remitbilling/remit/internal/ids"
+	"github.com/remitbilling/remit/internal/payer/words"
+)
+
+// Badge is a status as the payer reads it: its words and a class for its
+// colour.
+type Badge struct{ Text, Class string }
+
+// StandingBadge is an invoice's standing at now, in lang.
+func StandingBadge(inv *ent.Invoice, lang string, now time.Time) Badge {
+	s := string(billing.StandingOf(inv, now))
+	return Badge{words.T(lang)[s], strings.ToLower(s)}
+}
+
+// Line, Tax, Installment and Paid are rows of the view, every amount and
+// date already written for the payer.
+type (
+	Line        struct{ Description, Quantity, Amount string }
+	Tax         struct{ Label, Amount string }
+	Installment struct {
+		Description, DueDate, Amount string
+		Badge                        Badge
+	}
+	// Paid is money received: a payment through Remit, or one the
+	// merchant recorded as received outside Remit (Method then says how).
+	Paid struct{ Date, Amount, Method string }
+)
+
+// Notice is a sentence shown above the invoice; Class is ok, error or
+// action.
+type Notice struct{ Text, Class string }
+
+// Confirm is the 3-D Secure confirmation awaited on a payment: the
+// payment, the sentence naming its amount, and where the answer goes.
+type Confirm struct{ PaymentID, Text, URL string }
+
+// Card is a saved card the pay form offers; the default comes first.
+type Card struct {
+	ID, Label string
+	Default   bool
+}
+
+// PayForm is the form that pays what is due now.
+type PayForm struct {
+	URL, Label string
+	// Key is the form's idempotency key: one per rendering, so a double
+	// submit pays once.
+	Key   string
+	Cards []Card
+}
+
+// Replacement points from a revised invoice to the invoice that replaced
+// it.
+type Replacement struct{ Text, URL string }
+
+// Invoice is the payer's view of an invoice, in one language.
+type Invoice struct {
+	Lang                            string
+	ID, Number, Seller, Buyer, Memo string
+	Badge                           Badge
+	IssueDate, DueDate              string
+	Total, Subtotal, Discount, Paid string
+	Tax                             string
+	Taxes                           []Tax
+	Lines                           []Line
+	// AmountDue is what remains to pay while the invoice is payable, else
+	// its amount due.
+	AmountDue string
+	Plan      []Installment
+	Payments  []Paid
+	// DueNow says what the next installment of a plan asks, as a sentence.
+	DueNow       string
+	Outcome      *Notice
+	Confirm      *Confirm
+	Pay          *PayForm
+	BankTransfer string
+	Void         bool
+	Replaced     *Replacement
+	// Colors are the seller's brand colours with the text colour readable
+	// on each; Logo is the seller's logo as a data: URL ("" without one).
+	Colors document.Colors
+	Logo   string
+}
+
+// ViewOptions say what the page shows besides the invoice.
+type ViewOptions struct {
+	// Lang is the payer's language; "" reads the invoice's own (its PDF's).
+	Lang string
+	// Account is the invoice's account (payment settings).
+	Account *ent.Account
+	// Attempt is a payment whose outcome to tell (after a redirect).
+	Attempt string
+	// Error is a user error code to explain (after a refused form).
+	Error string
+}
+
+// View builds the payer's view of inv. ctx acts for the payer (the
+// hosted link's account, or the portal's customer).
+func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewOptions) (*Invoice, error) {
+	if o.Account == nil {
+		return nil, errors.New("payer view: no account given")
+	}
+	doc, err := s.d.Billing.Document(ctx, inv.ID)
+	if err != nil {
+		return nil, err
+	}
+	if o.Lang == "" {
+		o.Lang = doc.Locale
+	}
+	lang := words.Lang(o.Lang)
+	t := words.T(lang)
+	now := clock.Now(ctx)
+	f := func(minor int64) string { return words.Money(minor, inv.Currency, lang) }
+	payable := inv.Status == invoice.StatusOpen || inv.Status == invoice.StatusUncollectible
+	v := &Invoice{
+		Lang: lang, ID: inv.ID, Number: doc.Number, Seller: doc.Seller.Name, Buyer: doc.Buyer.Name, Memo: doc.Memo,
+		Badge: StandingBadge(inv, lang, now), IssueDate: words.Date(doc.IssueDate, lang),
+		Total: f(doc.Total), Subtotal: f(doc.Subtotal), AmountDue: f(doc.AmountDue),
+		Void: inv.Status == invoice.StatusVoid, Colors: document.BrandColors(doc.Branding),
+	}
+	if len(doc.Branding.Logo) > 0 {
+		v.Logo = branding.DataURI(doc.Branding.LogoMIME, doc.Branding.Logo)
+	}
+	if payable {
+		v.AmountDue = f(billing.AmountRemaining(inv))
+	}
+	if !doc.DueDate.IsZero() {
+		v.DueDate = words.Date(doc.DueDate, lang)
+	}
+	if doc.Discount != 0 {
+		v.Discount = f(doc.Discount)
+	}
+	if doc.TotalTax != 0 {
+		v.Tax = f(doc.TotalTax)
+	}
+	if doc.AmountPaid != 0 {
+		v.Paid = f(doc.AmountPaid)
+	}
+	for _, tl := range doc.Taxes {
+		label := tl.Label
+		if tl.Percentage != "" && !strings.Contains(label, "%") {
+			label += " " + tl.Percentage + " %"
+		}
+		v.Taxes = append(v.Taxes, Tax{label, f(tl.Amount)})
+	}
+	if len(v.Taxes) == 0 && doc.TotalTax != 0 {
+		v.Taxes = append(v.Taxes, Tax{t["Tax"], f(doc.TotalTax)})
+	}
+	for _, l := range doc.Lines {
+		v.Lines = append(v.Lines, Line{l.Description, l.Quantity, f(l.Amount)})
+	}
+	// Installment statuses share the words of invoice standings.
+	for i, it := range billing.Installments(inv, now) {
+		d := it.Description
+		if d == "" {
+			d = t["Installment"] + " " + strconv.Itoa(i+1)
+		}
+		due := ""
+		if it.DueDate != nil {
+			due = words.Date(*it.DueDate, lang)
+		}
+		v.Plan = append(v.Plan, Installment{d, due, f(it.Amount), Badge{t[string(it.Status)], strings.ToLower(string(it.Status))}})
+	}
+	if err := s.replacement(ctx, who, inv, v); err != nil {
+		return nil, err
+	}
+	pays, err := billing.InvoicePayments(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+	if who.Allows(FeatureHistory) {
+		v.Payments = received(inv, pays, lang)
+	}
+	canPay := who.Allows(FeaturePay)
+	var awaiting *ent.Payment
+	for _, p := range pays {
+		if p.Status == payment.StatusRequiresAction {
+			awaiting = p
+		}
+		if p.ID == o.Attempt && o.Attempt != "" {
+			text, kind := words.Outcome(p, lang, f(p.Amount))
+			v.Outcome = &Notice{text, string(kind)}
+		}
+	}
+	if o.Error != "" {
+		v.Outcome = &Notice{words.Error(lang, o.Error), "error"}
+	}
+	if !payable {
+		return v, nil
+	}
+	accepted := billing.AcceptedMethodTypes(o.Account, inv)
+	if slices.Contains(accepted, "BANK_TRANSFER") && o.Account.BankTransferInstructions != "" && billing.AmountRemaining(inv) > 0 {
+		v.BankTransfer = o.Account.BankTransferInstructions
+	}
+	if !canPay {
+		return v, nil
+	}
+	due := billing.PayableNow(inv)
+	if len(inv.AmountsDue) > 0 && due > 0 {
+		v.DueNow = fmt.Sprintf(t["DueNow"], f(due))
+	}
+	if awaiting != nil {
+		// While the bank's confirmation of a payment is awaited, that
+		// payment is the one to finish: offering the next installment
+		// beside it would ask the payer to pay twice.
+		v.DueNow = ""
+		if url := who.invoiceURL(inv.ID); url != "" {
+			v.Confirm = &Confirm{PaymentID: awaiting.ID, Text: fmt.Sprintf(t["ConfirmAmount"], f(awaiting.Amount)), URL: url + "/confirm"}
+		}
+		return v, nil
+	}
+	if due <= 0 || !slices.Contains(accepted, "CARD") {
+		return v, nil
+	}
+	url := who.invoiceURL(inv.ID)
+	if url == "" {
+		return v, nil
+	}
+	v.Pay = &PayForm{URL: url + "/pay", Label: fmt.Sprintf(t["PayButton"], f(due)), Key: ids.New("pk", now)}
+	if who.Surface == Portal {
+		v.Pay.Cards, err = s.cards(ctx, who, lang)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// replacement points a revised invoice to the invoice that replaced it,
+// where the payer can open it.
+func (s *Service) replacement(ctx context.Context, who Payer, inv *ent.Invoice, v *Invoice) error {
+	if inv.LatestRevisionID == nil {
+		return nil
+	}
+	rev, err := s.d.DB.Invoice.Query().Where(invoice.ID(*inv.LatestRevisionID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil // a draft revision: nothing to point to yet
+	}
+	if err != nil {
+		return fmt.Errorf("load revision: %w", err)
+	}
+	if rev.Number == nil {
+		return nil
+	}
+	r := &Replacement{Text: fmt.Sprintf(words.T(v.Lang)["Replaced"], *rev.Number)}
+	switch {
+	case who.Surface == Portal:
+		r.URL = who.invoiceURL(rev.ID)
+	case rev.HostedToken != nil && rev.HostedTokenExpiresAt != nil && clock.Now(ctx).Before(*rev.HostedTokenExpiresAt):
+		r.URL = "/i/" + *rev.HostedToken
+	}
+	v.Replaced = r
+	return nil
+}
+
+// received lists the money an invoice received, oldest first: its
+// succeeded payments and what the merchant recorded as paid outside Remit
+// (the rest of the amount due when it was marked paid).
+func received(inv *ent.Invoice, pays []*ent.Payment, lang string) []Paid {
+	type row struct {
+		at time.Time
+		p  Paid
+	}
+	var rows []row
+	var through int64
+	for _, p := range pays {
+		if p.Status == payment.StatusSucceeded && p.SucceededAt != nil {
+			through += p.Amount
+			rows = append(rows, row{*p.SucceededAt, Paid{words.Date(*p.SucceededAt, lang), words.Money(p.Amount, p.Currency, lang), words.T(lang)[string(p.MethodType)]}})
+		}
+	}
+	if oob := inv.OutOfBandPayment; oob != nil && inv.AmountPaid > through {
+		rows = append(rows, row{oob.PaidAt, Paid{words.Date(oob.PaidAt, lang), words.Money(inv.AmountPaid-through, inv.Currency, lang), OutsideMethod(oob.Method, oob.Reference, lang)}})
+	}
+	slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(a.at.UnixNano(), b.at.UnixNano()) })
+	out := make([]Paid, len(rows))
+	for i, r := range rows {
+		out[i] = r.p
+	}
+	return out
+}
+
+// OutsideMethod says how a payment recorded outside Remit was made
+// ("Bank transfer, reference VIR-1").
+func OutsideMethod(method, reference, lang string) string {
+	t := words.T(lang)
+	s := t[method]
+	if s == "" {
+		s = t["other"]
+	}
+	if reference != "" {
+		s += ", " + fmt.Sprintf(t["ReferenceOf"], reference)
+	}
+	return s
+}
+
+// cards lists the customer's saved cards for the pay form, the default
+// first.
+func (s *Service) cards(ctx context.Context, who Payer, lang string) ([]Card, error) {
+	methods, err := s.d.Methods.List(ctx, who.CustomerID())
+	if err != nil {
+		return nil, err
+	}
+	cus, err := s.d.DB.Customer.Get(ctx, who.CustomerID())
+	if err != nil {
+		return nil, err
+	}
+	var cards []Card
+	for _, m := range methods {
+		if m.Type != paymentmethod.TypeCard {
+			continue
+		}
+		def := cus.DefaultPaymentMethodID != nil && *cus.DefaultPaymentMethodID == m.ID
+		cards = append(cards, Card{m.ID, MethodLabel(m, lang), def})
+	}
+	slices.SortStableFunc(cards, func(a, b Card) int {
+		switch {
+		case a.Default == b.Default:
+			return 0
+		case a.Default:
+			return -1
+		}
+		return 1
+	})
+	return cards, nil
+}
+
+// MethodLabel names a saved method for the payer ("Visa ending in 4242").
+func MethodLabel(m *ent.PaymentMethod, lang string) string {
+	t := words.T(lang)
+	if m.Type == paymentmethod.TypeCard {
+		return fmt.Sprintf(t["SavedCard"], BrandName(m.Brand), m.Last4)
+	}
+	return t[string(m.Type)] + " •••• " + m.Last4
+}
+
+// BrandName is a card brand as printed on cards.
+func BrandName(b string) string {
+	switch strings.ToLower(b) {
+	case "visa":
+		return "Visa"
+	case "mastercard":
+		return "Mastercard"
+	case "amex", "american express":
+		return "American Express"
+	case "":
+		return "Card"
+	}
+	return strings.ToUpper(b[:1]) + b[1:]
+}
