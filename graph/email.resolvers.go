@@ -26,11 +26,8 @@ func (r *invoiceResolver) Emails(ctx context.Context, obj *ent.Invoice) ([]*ent.
 
 // InvoiceSend is the resolver for the invoiceSend field.
 func (r *mutationResolver) InvoiceSend(ctx context.Context, input model.InvoiceSendInput) (*model.InvoiceSendPayload, error) {
-	inv, email, err := r.Billing.Send(ctx, input.ID, billing.SendInput{To: input.To, SendAt: input.SendAt}, r.Mailing)
+	inv, email, err := r.Billing.Send(ctx, input.ID, billing.SendInput{To: input.To, SendAt: input.SendAt})
 	ue, err := userErrors(err, "input")
-	if err == nil && len(ue) == 0 && r.Wake != nil {
-		r.Wake()
-	}
 	return &model.InvoiceSendPayload{Invoice: inv, Email: email, UserErrors: ue}, err
 }
 
@@ -45,7 +42,7 @@ func (r *queryResolver) Emails(ctx context.Context, first int, after *entgql.Cur
 
 // InvoicePreviewEmail is the resolver for the invoicePreviewEmail field.
 func (r *queryResolver) InvoicePreviewEmail(ctx context.Context, id string) (*billing.EmailPreview, error) {
-	p, err := r.Billing.PreviewEmail(ctx, id, r.Mailing)
+	p, err := r.Billing.PreviewEmail(ctx, id)
 	if ue := usererr.From(err); len(ue) > 0 {
 		return nil, nil // not found reads as null, like invoice(id:)
 	}

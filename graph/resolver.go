@@ -25,11 +25,6 @@ type Resolver struct {
 	Billing   *billing.Service
 	Methods   *paymentmethods.Service
 	Portal    *portal.Service
-	// Mailing is where invoice emails come from and link to.
-	Mailing billing.Mailing
-	// Wake nudges the background worker after an email is queued, so it
-	// goes out without waiting for the next tick; nil is fine.
-	Wake func()
 }
 
 // userErrors splits a service error into the user errors to return in the

@@ -242,7 +242,7 @@ func (r *mutationResolver) InvoiceFinalize(ctx context.Context, input model.Invo
 	to := make([]string, len(input.To))
 	copy(to, input.To)
 	return invoicePayload(r.Billing.FinalizeWith(ctx, input.ID, billing.FinalizeOptions{
-		Send: input.Send, To: to, Mailing: r.Mailing,
+		Send: input.Send, To: to,
 	}))
 }
 

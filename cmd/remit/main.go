@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/remitbilling/remit/internal/accounts"
+	"github.com/remitbilling/remit/internal/app"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/mail"
@@ -28,7 +29,6 @@ import (
 	"github.com/remitbilling/remit/internal/store"
 	"github.com/remitbilling/remit/internal/tuning"
 	"github.com/remitbilling/remit/internal/viewer"
-	"github.com/remitbilling/remit/internal/worker"
 )
 
 const usage = `usage: remit <command> [flags]
@@ -161,21 +161,25 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		defer smtp.Close()
 		sender = smtp
 	}
-	email := worker.NewEmailDelivery(st.Client, st.Dialect, sender, worker.EmailOptions{})
-	var settle worker.JobFunc // set once the server (and its billing service) exists
-	sched := worker.New(worker.Options{Logger: logger}, email, &settle)
-	mailing := server.DefaultMailing
+	mailing := app.DefaultMailing
 	if v := os.Getenv("REMIT_MAIL_FROM"); v != "" {
 		mailing.From = v
 	}
 	if v := os.Getenv("REMIT_PUBLIC_URL"); v != "" {
 		mailing.PublicURL = v
 	}
-	srv := server.New(st.Client, st.Dialect, clock.Real{}, logger, server.WithMailing(mailing), server.WithWake(sched.Wake))
-	settle = worker.JobFunc{JobName: "payment settlement", Run: func(ctx context.Context) (int, error) {
-		return srv.Billing().SettleDue(ctx, 100)
-	}}
-	if err := firstStart(ctx, srv.Accounts, stdout); err != nil {
+	a, err := app.New(ctx, app.Config{
+		DB: st.Client, Dialect: st.Dialect, Clock: clock.Real{}, Logger: logger,
+		Mailing: mailing, Sender: sender,
+	})
+	if err != nil {
+		return err
+	}
+	srv, err := server.NewFromConfig(server.Config{App: a})
+	if err != nil {
+		return err
+	}
+	if err := firstStart(ctx, a.Accounts, stdout); err != nil {
 		return err
 	}
 	workerDone := make(chan struct{})
@@ -184,7 +188,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	defer stopWorker() // runs first: deferred calls unwind in reverse
 	go func() {
 		defer close(workerDone)
-		if err := sched.Run(clock.WithContext(wctx, clock.Real{})); err != nil && wctx.Err() == nil {
+		if err := a.Worker.Run(clock.WithContext(wctx, clock.Real{})); err != nil && wctx.Err() == nil {
 			logger.Error("background worker stopped", "error", err)
 		}
 	}()

@@ -39,8 +39,6 @@ type FinalizeOptions struct {
 	Send *bool
 	// To are recipients besides the customer's email.
 	To []string
-	// Mailing is where the email comes from and links to.
-	Mailing Mailing
 }
 
 // Finalize issues a draft without emailing it.
@@ -205,7 +203,7 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		if !send || paid {
 			return nil
 		}
-		return s.sendIssued(ctx, tx, id, SendInput{To: opts.To}, opts.Mailing, opts.Send != nil)
+		return s.sendIssued(ctx, tx, id, SendInput{To: opts.To}, opts.Send != nil)
 	})
 	if err != nil {
 		return nil, err

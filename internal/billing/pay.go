@@ -79,12 +79,6 @@ var payFields = []string{
 // Processors picks the processor of a mode.
 type Processors func(viewer.Mode) payments.Processor
 
-// UsePayments gives the service its payment processors and the mailing
-// settings of payment emails.
-func (s *Service) UsePayments(procs Processors, m Mailing) {
-	s.procs, s.mailing = procs, m
-}
-
 // PayInput is a payment attempt on an invoice.
 type PayInput struct {
 	InvoiceID string
@@ -246,10 +240,10 @@ func debitCurrency(t paymentmethod.Type) string {
 }
 
 func (s *Service) processor(m viewer.Mode) payments.Processor {
-	if s.procs == nil {
-		return payments.Refusing{}
+	if p := s.procs(m); p != nil {
+		return p
 	}
-	return s.procs(m)
+	return payments.Refusing{}
 }
 
 // methodFor resolves the payment method of an attempt: given, default, or
@@ -458,7 +452,7 @@ func (s *Service) enqueuePaymentFailed(ctx context.Context, tx *ent.Tx, inv *ent
 	}
 	reason := firstNonEmpty(res.DeclineCode, res.FailureCode)
 	number := deref(inv.Number)
-	_, err := outbox.Enqueue(ctx, tx, outbox.Message{
+	_, err := s.outbox.Enqueue(ctx, tx, outbox.Message{
 		Kind:      "payment_failed",
 		InvoiceID: inv.ID,
 		From:      mail.Address{Name: seller.Name, Email: s.mailing.From},

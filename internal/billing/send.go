@@ -50,12 +50,12 @@ type EmailPreview struct {
 }
 
 // PreviewEmail composes an invoice's email without sending anything.
-func (s *Service) PreviewEmail(ctx context.Context, id string, m Mailing) (*EmailPreview, error) {
+func (s *Service) PreviewEmail(ctx context.Context, id string) (*EmailPreview, error) {
 	inv, doc, err := s.document(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	p := composeInvoiceEmail(inv, doc, m)
+	p := composeInvoiceEmail(inv, doc, s.mailing)
 	if inv.CustomerSnapshot != nil && inv.CustomerSnapshot.Email != "" {
 		p.To = []string{inv.CustomerSnapshot.Email}
 	}
@@ -66,7 +66,7 @@ func (s *Service) PreviewEmail(ctx context.Context, id string, m Mailing) (*Emai
 // with its PDF attached and a link to its hosted page, now or at SendAt.
 // The message is queued in the outbox in the same transaction that records
 // the send in the invoice's history, and delivered by the worker.
-func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) (*ent.Invoice, *ent.EmailMessage, error) {
+func (s *Service) Send(ctx context.Context, id string, in SendInput) (*ent.Invoice, *ent.EmailMessage, error) {
 	var errs usererr.List
 	now := clock.Now(ctx)
 	if in.SendAt != nil {
@@ -91,7 +91,7 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) 
 		return nil, nil, err
 	}
 	// Rendering is slow and needs no lock: do it before the transaction.
-	msg, recipients, err := composeSend(ctx, inv, doc, in, m, true)
+	msg, recipients, err := composeSend(ctx, inv, doc, in, s.mailing, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -106,7 +106,7 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) 
 		if err := sendable(cur); err != nil {
 			return err
 		}
-		queued, err = enqueueSend(ctx, tx, cur, msg, recipients, in.SendAt)
+		queued, err = s.enqueueSend(ctx, tx, cur, msg, recipients, in.SendAt)
 		return err
 	})
 	if err != nil {
@@ -118,16 +118,16 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput, m Mailing) 
 // sendIssued emails an invoice that tx has just finalized, rendering it as
 // the transaction sees it. required makes a customer without an email an
 // error; otherwise such an invoice is simply not sent.
-func (s *Service) sendIssued(ctx context.Context, tx *ent.Tx, id string, in SendInput, m Mailing, required bool) error {
+func (s *Service) sendIssued(ctx context.Context, tx *ent.Tx, id string, in SendInput, required bool) error {
 	inv, doc, err := documentFrom(ctx, tx.Client(), id)
 	if err != nil {
 		return err
 	}
-	msg, recipients, err := composeSend(ctx, inv, doc, in, m, required)
+	msg, recipients, err := composeSend(ctx, inv, doc, in, s.mailing, required)
 	if err != nil || len(recipients) == 0 {
 		return err
 	}
-	_, err = enqueueSend(ctx, tx, inv, msg, recipients, nil)
+	_, err = s.enqueueSend(ctx, tx, inv, msg, recipients, nil)
 	return err
 }
 
@@ -205,8 +205,8 @@ func composeSend(ctx context.Context, inv *ent.Invoice, doc document.Invoice, in
 }
 
 // enqueueSend queues msg and records the send in the invoice's history.
-func enqueueSend(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, msg outbox.Message, recipients []string, sendAt *time.Time) (*ent.EmailMessage, error) {
-	queued, err := outbox.Enqueue(ctx, tx, msg)
+func (s *Service) enqueueSend(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, msg outbox.Message, recipients []string, sendAt *time.Time) (*ent.EmailMessage, error) {
+	queued, err := s.outbox.Enqueue(ctx, tx, msg)
 	if err != nil {
 		return nil, err
 	}

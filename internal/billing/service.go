@@ -5,14 +5,18 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/ids"
+	"github.com/remitbilling/remit/internal/outbox"
 	"github.com/remitbilling/remit/internal/usererr"
 )
 
@@ -29,17 +33,60 @@ const (
 	MaxDaysUntilDue    = 3650
 )
 
+// Config is everything a Service needs, given once at construction (see
+// internal/app, which builds it).
+type Config struct {
+	DB *ent.Client
+	// Dialect is the SQL dialect of DB (dialect.SQLite or dialect.Postgres).
+	Dialect string
+	// Processors charges payments; a mode without a processor refuses them
+	// (payments.Refusing).
+	Processors Processors
+	// Mailing is where invoice and payment emails come from and link to.
+	Mailing Mailing
+	// Outbox queues those emails and wakes their deliverer on commit.
+	Outbox *outbox.Queue
+}
+
+// Validate reports a missing dependency.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DB == nil {
+		errs = append(errs, errors.New("DB is required"))
+	}
+	if c.Dialect != dialect.SQLite && c.Dialect != dialect.Postgres {
+		errs = append(errs, fmt.Errorf("unknown dialect %q", c.Dialect))
+	}
+	if c.Processors == nil {
+		errs = append(errs, errors.New("Processors is required"))
+	}
+	if c.Mailing.From == "" || c.Mailing.PublicURL == "" {
+		errs = append(errs, errors.New("Mailing needs From and PublicURL"))
+	}
+	if c.Outbox == nil {
+		errs = append(errs, errors.New("Outbox is required"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("billing: %w", err)
+	}
+	return nil
+}
+
 // Service manages invoices.
 type Service struct {
 	db      *ent.Client
 	dialect string
 	procs   Processors
 	mailing Mailing
+	outbox  *outbox.Queue
 }
 
-// New returns a Service on db, whose SQL dialect is dialect.
-func New(db *ent.Client, dialect string) *Service {
-	return &Service{db: db, dialect: dialect}
+// New returns a Service built from cfg.
+func New(cfg Config) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Service{db: cfg.DB, dialect: cfg.Dialect, procs: cfg.Processors, mailing: cfg.Mailing, outbox: cfg.Outbox}, nil
 }
 
 func (s *Service) run(ctx context.Context, fn func(tx *ent.Tx) error) error {

@@ -58,12 +58,41 @@ var (
 // LinkTTL is how long a merchant-created login link works.
 const LinkTTL = 15 * time.Minute
 
-// Config holds the service's keys and settings.
+// Config holds the service's dependencies, keys and settings.
 type Config struct {
-	// Secret derives the code hashing and token signing keys.
+	DB *ent.Client
+	// Dialect is the SQL dialect of DB.
+	Dialect string
+	// Clock signs and checks session tokens.
+	Clock clock.Clock
+	// CodeKey hashes login codes; TokenKey signs session tokens (32 bytes
+	// each, derived from the server secret).
 	CodeKey, TokenKey []byte
 	// Mailing is where login codes come from and what links point to.
 	From, PublicURL string
+	// Outbox queues login codes and wakes their deliverer on commit.
+	Outbox *outbox.Queue
+}
+
+// Validate reports a missing dependency; the keys are checked by New.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DB == nil {
+		errs = append(errs, errors.New("DB is required"))
+	}
+	if c.Clock == nil {
+		errs = append(errs, errors.New("Clock is required"))
+	}
+	if c.From == "" || c.PublicURL == "" {
+		errs = append(errs, errors.New("From and PublicURL are required"))
+	}
+	if c.Outbox == nil {
+		errs = append(errs, errors.New("Outbox is required"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("portal: %w", err)
+	}
+	return nil
 }
 
 // Service runs the portal.
@@ -86,21 +115,24 @@ var (
 	wrongCodesPerEmail = ratelimit.Rule{Name: "portal.code.wrong", Limit: portalauth.WrongCodesPerEmail, Window: portalauth.WrongCodeWindow}
 )
 
-// New returns a Service.
-func New(db *ent.Client, dialect string, clk clock.Clock, cfg Config) (*Service, error) {
+// New returns a Service built from cfg.
+func New(cfg Config) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	h, err := portalauth.NewHasher(cfg.CodeKey)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("portal: code key: %w", err)
 	}
-	keys, err := portalauth.KeyRingFromSecret(clk, cfg.TokenKey)
+	keys, err := portalauth.KeyRingFromSecret(cfg.Clock, cfg.TokenKey)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("portal: token key: %w", err)
 	}
-	limits, err := ratelimit.New(ratelimit.Config{DB: db, Dialect: dialect})
+	limits, err := ratelimit.New(ratelimit.Config{DB: cfg.DB, Dialect: cfg.Dialect})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("portal: %w", err)
 	}
-	return &Service{db: db, dialect: dialect, clk: clk, hasher: h, keys: keys, cfg: cfg, limits: limits}, nil
+	return &Service{db: cfg.DB, dialect: cfg.Dialect, clk: cfg.Clock, hasher: h, keys: keys, cfg: cfg, limits: limits}, nil
 }
 
 // --- Merchant side -----------------------------------------------------
@@ -292,7 +324,7 @@ func (s *Service) StartLogin(p *Portal, email, clientIP string) error {
 		if err != nil {
 			return fmt.Errorf("store login code: %w", err)
 		}
-		m, err := outbox.Enqueue(ctx, tx, msg)
+		m, err := s.cfg.Outbox.Enqueue(ctx, tx, msg)
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,18 +26,13 @@ import (
 	"github.com/remitbilling/remit/graph"
 	"github.com/remitbilling/remit/graph/generated"
 	"github.com/remitbilling/remit/internal/accounts"
+	"github.com/remitbilling/remit/internal/app"
 	"github.com/remitbilling/remit/internal/billing"
-	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/clock"
-	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/gqlkit"
 	"github.com/remitbilling/remit/internal/idempotency"
-	"github.com/remitbilling/remit/internal/paymentmethods"
-	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/ratelimit"
-	"github.com/remitbilling/remit/internal/secrets"
-	"github.com/remitbilling/remit/internal/viewer"
 	portalhttp "github.com/remitbilling/remit/portal"
 	portalgraph "github.com/remitbilling/remit/portal/graph"
 	portalweb "github.com/remitbilling/remit/portal/web"
@@ -65,93 +59,74 @@ type Server struct {
 	billing  *billing.Service
 	// Portal is the customer portal's domain service.
 	Portal *portal.Service
-}
-
-// Option configures a Server.
-type Option func(*options)
-
-type options struct {
-	mailing billing.Mailing
-	wake    func()
-	procs   billing.Processors
-}
-
-// WithProcessors sets the payment processor of each mode; by default test
-// mode uses the simulator and live mode refuses payments.
-func WithProcessors(p billing.Processors) Option { return func(o *options) { o.procs = p } }
-
-// WithMailing sets the sender address and public URL of invoice emails.
-func WithMailing(m billing.Mailing) Option { return func(o *options) { o.mailing = m } }
-
-// WithWake sets what nudges the background worker after email is queued.
-func WithWake(wake func()) Option { return func(o *options) { o.wake = wake } }
-
-// DefaultMailing is used when WithMailing is not given.
-var DefaultMailing = billing.Mailing{From: "invoices@remit.localhost", PublicURL: "http://localhost:8080"}
-
-// DefaultProcessors serves test mode with the simulator, keyed by a
-// server secret so card fingerprints are stable across restarts and
-// processes, and refuses live payments.
-func DefaultProcessors(clk clock.Clock, root []byte) billing.Processors {
-	sim := payments.NewSimulator(clk, secrets.Derive(root, "card fingerprints"))
-	return func(m viewer.Mode) payments.Processor {
-		if m == viewer.Test {
-			return sim
-		}
-		return payments.Refusing{}
-	}
+	// App is the application the server serves (its services and worker).
+	App *app.App
 }
 
 // Billing is the server's billing service, for the background worker.
 func (s *Server) Billing() *billing.Service { return s.billing }
 
-// New wires the services and the HTTP handler.
-func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, opts ...Option) *Server {
-	o := options{mailing: DefaultMailing}
-	for _, opt := range opts {
-		opt(&o)
+// Config is what a Server serves.
+type Config struct {
+	// App holds the services, built once by app.New.
+	App *app.App
+}
+
+// Validate reports a missing application.
+func (c Config) Validate() error {
+	if c.App == nil {
+		return errors.New("server: App is required")
 	}
+	return nil
+}
+
+// New builds the application from defaults (app.DefaultMailing, the
+// simulator in test mode, no SMTP) and serves it: the thin constructor of
+// tests and benchmarks. The binary uses app.New and NewFromConfig.
+func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger) *Server {
 	if clk == nil {
 		clk = clock.Real{}
 	}
-	s := &Server{
-		DB: db, Dialect: dialect, Clock: clk, Logger: logger,
-		Accounts: accounts.New(db),
-		idem:     idempotency.NewStore(db),
-		limits:   newLimiter(db, dialect),
-	}
-	graph.PrepareClient(db)
-	s.billing = billing.New(db, dialect)
-	root, err := secrets.Load(clock.WithContext(context.Background(), clk), db, secrets.Root)
-	if err != nil {
-		// Keys then change at restart (card fingerprints, portal
-		// sessions); everything else works.
-		logger.Warn("no stored server secret; using a temporary one", "error", err)
-		root = make([]byte, 32)
-		_, _ = rand.Read(root)
-	}
-	if o.procs == nil {
-		o.procs = DefaultProcessors(clk, root)
-	}
-	s.Portal, err = portal.New(db, dialect, clk, portal.Config{
-		CodeKey: secrets.Derive(root, "portal login codes"), TokenKey: secrets.Derive(root, "portal session tokens"),
-		From: o.mailing.From, PublicURL: o.mailing.PublicURL,
+	a, err := app.New(context.Background(), app.Config{
+		DB: db, Dialect: dialect, Clock: clk, Logger: logger, Mailing: app.DefaultMailing,
 	})
-	if err != nil {
-		panic(fmt.Sprintf("portal keys: %v", err)) // derived keys are 32 bytes: cannot happen
+	if err == nil {
+		var s *Server
+		if s, err = NewFromConfig(Config{App: a}); err == nil {
+			return s
+		}
 	}
-	s.billing.UsePayments(o.procs, o.mailing)
-	methods := paymentmethods.New(db, paymentmethods.Processors(o.procs))
+	// Only a programming error: the arguments above are complete.
+	panic(fmt.Sprintf("server.New: %v", err))
+}
+
+// NewFromConfig builds the HTTP handler over cfg.App's services.
+func NewFromConfig(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := cfg.App
+	db, dialect, clk, logger := a.DB, a.Dialect, a.Clock, a.Logger
+	limits, err := ratelimit.New(ratelimit.Config{DB: db, Dialect: dialect})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s := &Server{
+		DB: db, Dialect: dialect, Clock: clk, Logger: logger, App: a,
+		Accounts: a.Accounts,
+		Portal:   a.Portal,
+		billing:  a.Billing,
+		idem:     idempotency.NewStore(db),
+		limits:   limits,
+	}
 	resolver := &graph.Resolver{
-		Methods:   methods,
-		Portal:    s.Portal,
+		Methods:   a.Methods,
+		Portal:    a.Portal,
 		DB:        db,
-		Accounts:  s.Accounts,
-		Customers: customers.New(db, dialect),
-		Catalog:   catalog.New(db),
-		Billing:   s.billing,
-		Mailing:   o.mailing,
-		Wake:      o.wake,
+		Accounts:  a.Accounts,
+		Customers: a.Customers,
+		Catalog:   a.Catalog,
+		Billing:   a.Billing,
 	}
 	api := newGraphQL(resolver, logger)
 	var merchant http.Handler = api
@@ -177,8 +152,8 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 	mux.Handle("POST /i/{token}/pay", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedPay))))
 	mux.Handle("POST /i/{token}/confirm", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedConfirm))))
 	deps := portalhttp.Deps{
-		DB: db, Portal: s.Portal, Billing: s.billing, Methods: methods, Customers: resolver.Customers,
-		Accounts: s.Accounts, Logger: logger,
+		DB: db, Portal: a.Portal, Billing: a.Billing, Methods: a.Methods, Customers: a.Customers,
+		Accounts: a.Accounts, Logger: logger,
 	}
 	// The portal: its GraphQL API and web UI, signed in by the portal's
 	// own sessions (never by API keys).
@@ -195,7 +170,7 @@ func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger, o
 		playground.WithStoragePrefix("remit"),
 	))
 	s.handler = withRequest(logger, clk, refuseBadPaths(mux))
-	return s
+	return s, nil
 }
 
 func newGraphQL(resolver *graph.Resolver, logger *slog.Logger) *handler.Server {

@@ -119,7 +119,7 @@ func openSQLite(ctx context.Context, dataDir string, onQuery func(context.Contex
 	}
 	drv := newSerialDriver(entsql.OpenDB(dialect.SQLite, db))
 	return &Store{
-		Client:  ent.NewClient(ent.Driver(observe(drv, onQuery))),
+		Client:  prepareReads(ent.NewClient(ent.Driver(observe(drv, onQuery)))),
 		DB:      db,
 		Dialect: dialect.SQLite,
 		serial:  drv,
@@ -149,7 +149,7 @@ func openPostgres(ctx context.Context, rawURL string, onQuery func(context.Conte
 		return nil, fmt.Errorf("store: open postgres %s: %w", u.Redacted(), err)
 	}
 	return &Store{
-		Client:  ent.NewClient(ent.Driver(observe(entsql.OpenDB(dialect.Postgres, db), onQuery))),
+		Client:  prepareReads(ent.NewClient(ent.Driver(observe(entsql.OpenDB(dialect.Postgres, db), onQuery)))),
 		DB:      db,
 		Dialect: dialect.Postgres,
 	}, nil

@@ -41,13 +41,34 @@ const DefaultInterval = time.Second
 type Options struct {
 	Interval time.Duration // between ticks; default DefaultInterval
 	Logger   *slog.Logger  // default slog.Default()
+	// Signal wakes the scheduler (see Signal); default a new one, woken
+	// through Scheduler.Wake.
+	Signal Signal
+}
+
+// Signal is a wake-up call for a Scheduler, made before it: the services
+// that queue work hold it, and the scheduler's jobs hold those services,
+// so it is what lets both be built once, in order, without a forward
+// reference.
+type Signal chan struct{}
+
+// NewSignal returns a Signal.
+func NewSignal() Signal { return make(Signal, 1) }
+
+// Wake makes the scheduler listening on s tick now rather than at the next
+// interval. It never blocks: wake-ups before the tick merge into one.
+func (s Signal) Wake() {
+	select {
+	case s <- struct{}{}:
+	default:
+	}
 }
 
 // Scheduler runs jobs.
 type Scheduler struct {
 	interval time.Duration
 	log      *slog.Logger
-	wake     chan struct{}
+	wake     Signal
 
 	mu   sync.Mutex
 	jobs []Job
@@ -55,7 +76,10 @@ type Scheduler struct {
 
 // New returns a scheduler running jobs, in order, at every tick.
 func New(opts Options, jobs ...Job) *Scheduler {
-	s := &Scheduler{interval: opts.Interval, log: opts.Logger, wake: make(chan struct{}, 1)}
+	s := &Scheduler{interval: opts.Interval, log: opts.Logger, wake: opts.Signal}
+	if s.wake == nil {
+		s.wake = NewSignal()
+	}
 	if s.interval <= 0 {
 		s.interval = DefaultInterval
 	}
@@ -76,12 +100,7 @@ func (s *Scheduler) Add(j Job) {
 // Wake makes a running loop tick now rather than at the next interval,
 // e.g. after enqueuing a message that should leave at once. It never
 // blocks.
-func (s *Scheduler) Wake() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *Scheduler) Wake() { s.wake.Wake() }
 
 // Run ticks until ctx ends, then returns nil once the current tick has
 // finished. ctx carries the clock (and is where a job's work is cancelled

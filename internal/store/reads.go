@@ -1,4 +1,4 @@
-package graph
+package store
 
 import (
 	"context"
@@ -17,9 +17,9 @@ import (
 	"github.com/remitbilling/remit/ent/paymentmethod"
 )
 
-// PrepareClient installs the query interceptors the API's reads (merchant
-// and portal) rely on.
-// Call it once, on the client the resolvers read through:
+// prepareReads installs the query interceptors every read relies on (the
+// GraphQL APIs' above all), on the client Open builds, so that no caller
+// can read through a client without them:
 //
 //   - entgql prunes selected columns to the GraphQL fields asked for, but
 //     every Money field renders in its row's currency, which clients rarely
@@ -27,7 +27,7 @@ import (
 //   - ent's edge loaders do not order, and PostgreSQL returns rows in no
 //     particular order without ORDER BY: an invoice's lines read in
 //     position order, its history in time order.
-func PrepareClient(db *ent.Client) {
+func prepareReads(db *ent.Client) *ent.Client {
 	db.Invoice.Intercept(reading(func(q *ent.InvoiceQuery) {
 		q.Modify(selectAlso(invoice.FieldCurrency))
 	}))
@@ -54,6 +54,7 @@ func PrepareClient(db *ent.Client) {
 	db.PaymentMethod.Intercept(reading(func(q *ent.PaymentMethodQuery) {
 		q.Modify(selectAlso(paymentmethod.FieldCreatedAt, paymentmethod.FieldDetachedAt, paymentmethod.FieldCustomerID))
 	}))
+	return db
 }
 
 // reading returns an interceptor applying adjust to queries of type Q that

@@ -1,0 +1,175 @@
+// Package app is Remit's composition root: it builds every service once,
+// in dependency order, each with everything it needs, from one Config.
+// cmd/remit serves what it builds and runs its worker; the HTTP server
+// (internal/server) and the test harness (internal/apitest) take their
+// services from it, so tests run the same wiring as the binary.
+//
+// Nothing is set after construction and nothing is passed per call: the
+// worker's wake-up Signal is made first, the outbox queue that nudges it
+// next, then the services that queue email, and last the worker's jobs,
+// which call those services.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/internal/accounts"
+	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/catalog"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/mail"
+	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/paymentmethods"
+	"github.com/remitbilling/remit/internal/payments"
+	"github.com/remitbilling/remit/internal/portal"
+	"github.com/remitbilling/remit/internal/secrets"
+	"github.com/remitbilling/remit/internal/viewer"
+	"github.com/remitbilling/remit/internal/worker"
+)
+
+// DefaultMailing is the sender and public address of emails when the
+// operator sets neither (REMIT_MAIL_FROM, REMIT_PUBLIC_URL).
+var DefaultMailing = billing.Mailing{From: "invoices@remit.localhost", PublicURL: "http://localhost:8080"}
+
+// SettleBatch is how many payments one run of the settlement job resolves.
+const SettleBatch = 100
+
+// Config is what the application is built from.
+type Config struct {
+	// DB is the store's client (store.Open installs its read interceptors).
+	DB *ent.Client
+	// Dialect is DB's SQL dialect.
+	Dialect string
+	Clock   clock.Clock
+	Logger  *slog.Logger
+	// Mailing is where emails come from and what their links point to.
+	Mailing billing.Mailing
+	// Processors charges payments; nil uses DefaultProcessors.
+	Processors billing.Processors
+	// Sender delivers email; nil leaves it queued, readable at /dev/mail
+	// and through the API.
+	Sender mail.Sender
+	// Email tunes the delivery job.
+	Email worker.EmailOptions
+}
+
+// Validate reports what is missing or wrong.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DB == nil {
+		errs = append(errs, errors.New("DB is required"))
+	}
+	if c.Dialect != dialect.SQLite && c.Dialect != dialect.Postgres {
+		errs = append(errs, fmt.Errorf("unknown dialect %q", c.Dialect))
+	}
+	if c.Clock == nil {
+		errs = append(errs, errors.New("Clock is required"))
+	}
+	if c.Logger == nil {
+		errs = append(errs, errors.New("Logger is required"))
+	}
+	if c.Mailing.From == "" || c.Mailing.PublicURL == "" {
+		errs = append(errs, errors.New("Mailing needs From and PublicURL"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	return nil
+}
+
+// App is the built application.
+type App struct {
+	DB      *ent.Client
+	Dialect string
+	Clock   clock.Clock
+	Logger  *slog.Logger
+	Mailing billing.Mailing
+
+	Accounts  *accounts.Service
+	Customers *customers.Service
+	Catalog   *catalog.Service
+	Billing   *billing.Service
+	Methods   *paymentmethods.Service
+	Portal    *portal.Service
+	// Outbox queues email and wakes Worker when the queuing transaction
+	// commits.
+	Outbox *outbox.Queue
+	// Worker delivers email and settles payments; the caller runs it (the
+	// server does not: tests drive their own).
+	Worker *worker.Scheduler
+}
+
+// New builds the application from cfg. It reads the server secret from the
+// database (every process on one database shares it); without one it
+// warns and uses a temporary secret, so card fingerprints and portal
+// sessions change at restart while everything else works.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	root, err := secrets.Load(clock.WithContext(ctx, cfg.Clock), cfg.DB, secrets.Root)
+	if err != nil {
+		cfg.Logger.Warn("no stored server secret; using a temporary one", "error", err)
+		root = make([]byte, 32)
+		_, _ = rand.Read(root)
+	}
+	procs := cfg.Processors
+	if procs == nil {
+		procs = DefaultProcessors(cfg.Clock, root)
+	}
+	a := &App{
+		DB: cfg.DB, Dialect: cfg.Dialect, Clock: cfg.Clock, Logger: cfg.Logger, Mailing: cfg.Mailing,
+		Accounts:  accounts.New(cfg.DB),
+		Customers: customers.New(cfg.DB, cfg.Dialect),
+		Catalog:   catalog.New(cfg.DB),
+		Methods:   paymentmethods.New(cfg.DB, paymentmethods.Processors(procs)),
+	}
+	wake := worker.NewSignal()
+	a.Outbox = outbox.NewQueue(outbox.QueueConfig{Wake: wake.Wake})
+	a.Billing, err = billing.New(billing.Config{
+		DB: cfg.DB, Dialect: cfg.Dialect, Processors: procs, Mailing: cfg.Mailing, Outbox: a.Outbox,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Portal, err = portal.New(portal.Config{
+		DB: cfg.DB, Dialect: cfg.Dialect, Clock: cfg.Clock,
+		CodeKey: secrets.Derive(root, "portal login codes"), TokenKey: secrets.Derive(root, "portal session tokens"),
+		From: cfg.Mailing.From, PublicURL: cfg.Mailing.PublicURL, Outbox: a.Outbox,
+	})
+	if err != nil {
+		return nil, err
+	}
+	emailOpts := cfg.Email
+	if emailOpts.Logger == nil {
+		emailOpts.Logger = cfg.Logger
+	}
+	a.Worker = worker.New(worker.Options{Logger: cfg.Logger, Signal: wake},
+		worker.NewEmailDelivery(cfg.DB, cfg.Dialect, cfg.Sender, emailOpts),
+		worker.JobFunc{JobName: "payment settlement", Run: func(ctx context.Context) (int, error) {
+			return a.Billing.SettleDue(ctx, SettleBatch)
+		}},
+	)
+	return a, nil
+}
+
+// DefaultProcessors serves test mode with the simulator, keyed by a
+// server secret so card fingerprints are stable across restarts and
+// processes, and refuses live payments.
+func DefaultProcessors(clk clock.Clock, root []byte) billing.Processors {
+	sim := payments.NewSimulator(clk, secrets.Derive(root, "card fingerprints"))
+	return func(m viewer.Mode) payments.Processor {
+		if m == viewer.Test {
+			return sim
+		}
+		return payments.Refusing{}
+	}
+}
