@@ -22,6 +22,7 @@ import (
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/usererr"
@@ -430,8 +431,8 @@ func describePayment(p *ent.Payment, currency string) string {
 }
 
 var paymentFailedWords = map[string]map[string]string{
-	"en": {"subject": "Payment failed for invoice %s from %s", "body": "Hello %s,\n\nYour payment of %s for invoice %s was declined (%s). Nothing was charged.\n\nYou can pay with another method here:\n%s\n\n%s\n"},
-	"fr": {"subject": "Échec du paiement de la facture %s de %s", "body": "Bonjour %s,\n\nVotre paiement de %s pour la facture %s a été refusé (%s). Aucun montant n'a été débité.\n\nVous pouvez payer avec un autre moyen ici :\n%s\n\n%s\n"},
+	"en": {"subject": "Payment failed for invoice %s from %s", "body": "Hello %s,\n\nYour payment of %s for invoice %s did not go through: %s. Nothing was charged.\n\nYou can pay with another method here:\n%s\n\n%s\n"},
+	"fr": {"subject": "Échec du paiement de la facture %s de %s", "body": "Bonjour %s,\n\nVotre paiement de %s pour la facture %s n'a pas abouti : %s. Aucun montant n'a été débité.\n\nVous pouvez payer avec un autre moyen ici :\n%s\n\n%s\n"},
 }
 
 // enqueuePaymentFailed emails the customer that a payment failed, in the
@@ -450,7 +451,9 @@ func (s *Service) enqueuePaymentFailed(ctx context.Context, tx *ent.Tx, inv *ent
 	if inv.HostedToken != nil {
 		link = strings.TrimRight(s.mailing.PublicURL, "/") + "/i/" + *inv.HostedToken
 	}
-	reason := firstNonEmpty(res.DeclineCode, res.FailureCode)
+	// The reason in the payer's words, as the pages say it: never a raw
+	// processor code, nor that a card was reported lost or stolen.
+	reason := words.ReasonOf(res.FailureCode, lang)
 	number := deref(inv.Number)
 	_, err := s.outbox.Enqueue(ctx, tx, outbox.Message{
 		Kind:      "payment_failed",

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/document"
@@ -16,6 +17,7 @@ import (
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
 )
@@ -49,17 +51,68 @@ type EmailPreview struct {
 	HTML    string
 }
 
-// PreviewEmail composes an invoice's email without sending anything.
+// PreviewEmail composes an invoice's email without sending anything, to
+// the recipients it would go to: the customer (a draft's, as it is now)
+// and, for a revision, whoever received the invoice it replaces. A draft
+// has no number yet: a placeholder stands in for it.
 func (s *Service) PreviewEmail(ctx context.Context, id string) (*EmailPreview, error) {
 	inv, doc, err := s.document(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	p := composeInvoiceEmail(inv, doc, s.mailing)
-	if inv.CustomerSnapshot != nil && inv.CustomerSnapshot.Email != "" {
-		p.To = []string{inv.CustomerSnapshot.Email}
+	if doc.Number == "" {
+		doc.Number = numberPlaceholder[emailLang(doc)]
 	}
+	prior, err := priorRecipients(ctx, s.db, inv)
+	if err != nil {
+		return nil, err
+	}
+	p := composeInvoiceEmail(inv, doc, s.mailing)
+	p.To = recipientsOf(doc.Buyer.Email, prior)
 	return p, nil
+}
+
+// numberPlaceholder stands for a draft's number in a preview.
+var numberPlaceholder = map[string]string{"en": "[number on finalization]", "fr": "[numéro à la finalisation]"}
+
+// priorRecipients are those who received the invoices a revision
+// replaces: the "invoice updated" email goes to them too, so whoever got
+// the original (an accounts payable address, say) hears it changed.
+func priorRecipients(ctx context.Context, db *ent.Client, inv *ent.Invoice) ([]string, error) {
+	var out []string
+	// Revisions chain: a revision of a revision replaces both.
+	for from, n := inv.FromInvoiceID, 0; from != nil && n < 50; n++ {
+		msgs, err := db.EmailMessage.Query().
+			Where(emailmessage.InvoiceID(*from), emailmessage.KindIn("invoice", "invoice_updated")).
+			Order(ent.Asc(emailmessage.FieldCreatedAt), ent.Asc(emailmessage.FieldID)).
+			Select(emailmessage.FieldTo).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load sent emails: %w", err)
+		}
+		for _, m := range msgs {
+			out = append(out, m.To...)
+		}
+		orig, err := db.Invoice.Query().Where(invoice.ID(*from)).Select(invoice.FieldFromInvoiceID).Only(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load revised invoice: %w", err)
+		}
+		from = orig.FromInvoiceID
+	}
+	return out, nil
+}
+
+// recipientsOf lists the customer's email then the others, each once.
+func recipientsOf(customer string, others []string) []string {
+	out := []string{}
+	if customer != "" {
+		out = append(out, customer)
+	}
+	for _, to := range others {
+		if to = strings.TrimSpace(to); to != "" && !contains(out, to) {
+			out = append(out, to)
+		}
+	}
+	return out
 }
 
 // Send emails an open invoice to its customer and any extra recipients,
@@ -90,6 +143,11 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput) (*ent.Invoi
 	if err := sendable(inv); err != nil {
 		return nil, nil, err
 	}
+	prior, err := priorRecipients(ctx, s.db, inv)
+	if err != nil {
+		return nil, nil, err
+	}
+	in.To = append(in.To, prior...)
 	// Rendering is slow and needs no lock: do it before the transaction.
 	msg, recipients, err := composeSend(ctx, inv, doc, in, s.mailing, true)
 	if err != nil {
@@ -123,6 +181,11 @@ func (s *Service) sendIssued(ctx context.Context, tx *ent.Tx, id string, in Send
 	if err != nil {
 		return err
 	}
+	prior, err := priorRecipients(ctx, tx.Client(), inv)
+	if err != nil {
+		return err
+	}
+	in.To = append(in.To, prior...)
 	msg, recipients, err := composeSend(ctx, inv, doc, in, s.mailing, required)
 	if err != nil || len(recipients) == 0 {
 		return err
@@ -159,15 +222,11 @@ func sendable(inv *ent.Invoice) error {
 // or for a revision the "invoice updated" email. With no recipient at all
 // it fails when required and returns no recipients otherwise.
 func composeSend(ctx context.Context, inv *ent.Invoice, doc document.Invoice, in SendInput, m Mailing, required bool) (outbox.Message, []string, error) {
-	recipients := []string{}
-	if inv.CustomerSnapshot != nil && inv.CustomerSnapshot.Email != "" {
-		recipients = append(recipients, inv.CustomerSnapshot.Email)
+	customer := ""
+	if inv.CustomerSnapshot != nil {
+		customer = inv.CustomerSnapshot.Email
 	}
-	for _, to := range in.To {
-		if to = strings.TrimSpace(to); !contains(recipients, to) {
-			recipients = append(recipients, to)
-		}
-	}
+	recipients := recipientsOf(customer, in.To)
 	if len(recipients) == 0 {
 		if !required {
 			return outbox.Message{}, nil, nil
@@ -250,21 +309,17 @@ var emailHTML = htmltemplate.Must(htmltemplate.New("email").Parse(`<!doctype htm
 </div>
 </body></html>`))
 
+// emailLang is the language of an invoice's emails: its document's.
+func emailLang(doc document.Invoice) string { return words.Lang(doc.Locale) }
+
 // composeInvoiceEmail writes the invoice email in the document's language.
 func composeInvoiceEmail(inv *ent.Invoice, doc document.Invoice, m Mailing) *EmailPreview {
-	lang := "en"
-	if strings.HasPrefix(strings.ToLower(doc.Locale), "fr") {
-		lang = "fr"
-	}
+	lang := emailLang(doc)
 	w := emailWords[lang]
 	amount := money.Format(doc.AmountDue, doc.Currency, lang)
 	body := fmt.Sprintf(w["nodue"], doc.Number, doc.Seller.Name, amount)
 	if !doc.DueDate.IsZero() {
-		layout := "January 2, 2006"
-		if lang == "fr" {
-			layout = "02/01/2006"
-		}
-		body = fmt.Sprintf(w["body"], doc.Number, doc.Seller.Name, amount, doc.DueDate.Format(layout))
+		body = fmt.Sprintf(w["body"], doc.Number, doc.Seller.Name, amount, words.Date(doc.DueDate, lang))
 	}
 	link := ""
 	if inv.HostedToken != nil {
