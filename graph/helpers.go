@@ -11,6 +11,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
+	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
@@ -65,6 +66,7 @@ var nodeTypes = map[string]string{
 	"in":    invoice.Table,
 	"il":    invoiceline.Table,
 	"ivt":   invoicetransition.Table,
+	"evt":   event.Table,
 	"pm":    paymentmethod.Table,
 	"py":    payment.Table,
 	"em":    emailmessage.Table,

@@ -35,3 +35,18 @@ func UnmarshalMetadata(v any) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// MarshalJSON writes stored JSON (an event's snapshot) as it is.
+func MarshalJSON(raw json.RawMessage) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		if len(raw) == 0 {
+			raw = json.RawMessage("null")
+		}
+		_, _ = w.Write(raw)
+	})
+}
+
+// UnmarshalJSON refuses JSON input: the scalar is output only.
+func UnmarshalJSON(any) (json.RawMessage, error) {
+	return nil, fmt.Errorf("JSON is an output type")
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/events"
+	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -74,9 +75,8 @@ func transition(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, u *ent.Invoic
 		return nil, fmt.Errorf("%s invoice: %w", steps[0].history, err)
 	}
 	after := applied(inv, u.Mutation())
-	ids := stepIDs(len(steps), now)
 	for i, st := range steps {
-		if err := writeStep(ctx, tx, after, ids[i], now, st, moves[i][0], moves[i][1]); err != nil {
+		if err := writeStep(ctx, tx, after, now, st, moves[i][0], moves[i][1]); err != nil {
 			return nil, err
 		}
 	}
@@ -116,22 +116,23 @@ func note(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st step) error {
 	case HistoryCreate, HistoryRevise, HistoryDuplicate:
 		from = ""
 	}
-	return writeStep(ctx, tx, inv, "", now, st, from, inv.Status)
+	return writeStep(ctx, tx, inv, now, st, from, inv.Status)
 }
 
-// writeStep writes one history entry of inv, stamped at, with id when not
-// empty (see stepIDs), and its event when it has one.
-func writeStep(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, id string, at time.Time, st step, from, to invoice.Status) error {
+// historyIDs orders history entries as they were written, even within one
+// millisecond: history is read by time then id.
+var historyIDs ids.Monotonic
+
+// writeStep writes one history entry of inv, stamped at, and its event
+// when it has one.
+func writeStep(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, at time.Time, st step, from, to invoice.Status) error {
 	v, _ := viewer.FromContext(ctx)
 	actor := v.Actor
 	if actor == "" {
 		actor = "system"
 	}
-	create := tx.InvoiceTransition.Create()
-	if id != "" {
-		create.SetID(id)
-	}
-	err := create.
+	err := tx.InvoiceTransition.Create().
+		SetID(historyIDs.New("ivt", at)).
 		SetInvoiceID(inv.ID).
 		SetAction(string(st.history)).
 		SetFromStatus(string(from)).

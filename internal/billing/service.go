@@ -7,15 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"time"
 
 	"entgo.io/ent/dialect"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/dbtx"
-	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/outbox"
 	"github.com/remitbilling/remit/internal/usererr"
 )
@@ -129,17 +126,6 @@ func (s *Service) loadFields(ctx context.Context, tx *ent.Tx, id string, action 
 	return inv, nil
 }
 
-// stepIDs returns n ids for history steps taken at the same instant, in
-// ascending order: history is read by time then id, and ids minted in the
-// same millisecond are otherwise in random order.
-func stepIDs(n int, at time.Time) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = ids.New("ivt", at)
-	}
-	slices.Sort(out)
-	return out
-}
 
 // Get returns an invoice of the caller.
 func (s *Service) Get(ctx context.Context, id string) (*ent.Invoice, error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -108,6 +109,11 @@ func ActorOf(v viewer.Viewer) Actor {
 	return Actor{Type: ActorSystem, ID: a}
 }
 
+// eventIDs orders the events of this process as they were recorded, even
+// within one millisecond (the log is read in id order). Process-wide on
+// purpose: the order must hold across every service that records.
+var eventIDs ids.Monotonic
+
 type requestIDKey struct{}
 
 // WithRequestID returns ctx carrying the id of the HTTP request being
@@ -137,7 +143,9 @@ func Record(ctx context.Context, tx *ent.Tx, typ Type, obj any) error {
 	}
 	v, _ := viewer.FromContext(ctx)
 	actor := ActorOf(v)
+	now := clock.Now(ctx)
 	err = tx.Event.Create().
+		SetID(eventIDs.New("evt", now)).
 		SetAccountID(snap.AccountID).
 		SetMode(snap.Mode).
 		SetType(string(typ)).
@@ -148,7 +156,7 @@ func Record(ctx context.Context, tx *ent.Tx, typ Type, obj any) error {
 		SetActorType(string(actor.Type)).
 		SetActorID(actor.ID).
 		SetRequestID(RequestID(ctx)).
-		SetCreatedAt(clock.Now(ctx)).
+		SetCreatedAt(now).
 		Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("events: record %s: %w", typ, err)

@@ -186,3 +186,25 @@ func BenchmarkValid(b *testing.B) {
 		_ = Valid(id)
 	}
 }
+
+// TestMonotonic checks ids minted in one millisecond, or with a clock that
+// steps back, still sort in minting order.
+func TestMonotonic(t *testing.T) {
+	var m Monotonic
+	at := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	prev := m.New("evt", at)
+	for i := range 1000 {
+		now := at
+		if i%3 == 0 {
+			now = at.Add(-time.Second) // a clock stepping back
+		}
+		id := m.New("evt", now)
+		if id <= prev || !Valid(id) {
+			t.Fatalf("%d: %s after %s", i, id, prev)
+		}
+		prev = id
+	}
+	if later := m.New("evt", at.Add(time.Hour)); later <= prev || later[4:14] == prev[4:14] {
+		t.Fatalf("a later millisecond keeps the old one: %s after %s", later, prev)
+	}
+}

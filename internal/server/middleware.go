@@ -20,6 +20,7 @@ import (
 
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/ratelimit"
 	"github.com/remitbilling/remit/internal/viewer"
 )
@@ -46,7 +47,7 @@ func withRequest(logger *slog.Logger, clk clock.Clock, next http.Handler) http.H
 		_, _ = rand.Read(b[:])
 		id := "req_" + hex.EncodeToString(b[:])
 		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx := events.WithRequestID(context.WithValue(r.Context(), requestIDKey, id), id)
 		ctx = clock.WithContext(ctx, clk)
 		r = r.WithContext(ctx)
 		defer func() {

@@ -1,0 +1,254 @@
+package servertest_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/remitbilling/remit/internal/apitest"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/events"
+	"github.com/remitbilling/remit/internal/mail/mailtest"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+const eventsQuery = `query($after: Cursor, $f: EventFilter) { events(first: 100, after: $after, filter: $f) {
+  totalCount pageInfo { hasNextPage endCursor }
+  edges { node { id type objectType objectId data dataVersion actor { type id } requestId createdAt } } } }`
+
+// apiEvent is an event as the API lists it.
+type apiEvent struct {
+	ID, Type, ObjectType, ObjectID, RequestID string
+	Data                                      map[string]any
+	DataVersion                               int
+	ActorType                                 string
+	ActorID                                   string
+}
+
+// listEvents reads every event of key's account and mode matching filter,
+// oldest first.
+func listEvents(t *testing.T, e *apitest.Env, key string, filter map[string]any) []apiEvent {
+	t.Helper()
+	var out []apiEvent
+	var after any
+	for {
+		res := e.Do(apitest.Request{Key: key, Query: eventsQuery, Variables: map[string]any{"after": after, "f": filter}})
+		if res.Status != http.StatusOK || len(res.Errors) > 0 {
+			t.Fatalf("events: %s", truncate(res.RawBody))
+		}
+		conn := res.Data["events"].(map[string]any)
+		for _, edge := range conn["edges"].([]any) {
+			n := edge.(map[string]any)["node"].(map[string]any)
+			actor := n["actor"].(map[string]any)
+			ev := apiEvent{
+				ID: n["id"].(string), Type: n["type"].(string), ObjectType: n["objectType"].(string),
+				ObjectID: n["objectId"].(string), RequestID: n["requestId"].(string),
+				Data: n["data"].(map[string]any), DataVersion: int(n["dataVersion"].(float64)),
+				ActorType: actor["type"].(string),
+			}
+			if id, ok := actor["id"].(string); ok {
+				ev.ActorID = id
+			}
+			out = append(out, ev)
+		}
+		page := conn["pageInfo"].(map[string]any)
+		if page["hasNextPage"] != true {
+			break
+		}
+		after = page["endCursor"]
+	}
+	slices.Reverse(out) // newest first → oldest first
+	return out
+}
+
+func lastOf(evs []apiEvent, typ, objectID string) (apiEvent, bool) {
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type == typ && (objectID == "" || evs[i].ObjectID == objectID) {
+			return evs[i], true
+		}
+	}
+	return apiEvent{}, false
+}
+
+// TestEventsOfEveryChange drives every kind of change through the public
+// API (and the worker and scheduler, for what they do) and checks each
+// event type is recorded with the right object, a snapshot of it as it
+// stood after the change, its actor and its request; that refused
+// mutations record nothing; and that events are the caller's only.
+func TestEventsOfEveryChange(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apitest.Env) {
+		p := newPayT(t, e)
+		smtp := mailtest.Start(t, mailtest.Options{})
+		tick := mailWorker(t, e, smtp)
+		keyID := apitest.Str(t, e.Query(`{ apiKeys { id } }`, nil), "apiKeys", 0, "id")
+
+		cus := p.customer("Ada Lovelace", "ada@example.com", "EUR")
+		e.Mutate("customerUpdate", `mutation($id: ID!) { customerUpdate(input: {id: $id, customer: {name: "Ada King"}}) { customer { id } userErrors { code } } }`, map[string]any{"id": cus})
+		gone := p.customer("Gone Soon", "gone@example.com", "EUR")
+		e.Mutate("customerDelete", `mutation($id: ID!) { customerDelete(input: {id: $id}) { deletedId userErrors { code } } }`, map[string]any{"id": gone})
+		card := p.card(cus, cardOK)
+		spare := p.card(cus, cardOK)
+		e.Mutate("paymentMethodDetach", `mutation($id: ID!) { paymentMethodDetach(input: {id: $id}) { paymentMethod { id } userErrors { code } } }`, map[string]any{"id": spare})
+
+		draft := p.draft(cus, "EUR", "10.00", nil)
+		e.Mutate("invoiceUpdate", `mutation($id: ID!) { invoiceUpdate(input: {id: $id, memo: "Thanks"}) { invoice { id } userErrors { code } } }`, map[string]any{"id": draft})
+		e.Mutate("invoiceDelete", `mutation($id: ID!) { invoiceDelete(input: {id: $id}) { deletedId userErrors { code } } }`, map[string]any{"id": draft})
+
+		paid := p.open(cus, "EUR", "100.00", map[string]any{"daysUntilDue": 30})
+		e.Mutate("invoiceSend", `mutation($id: ID!) { invoiceSend(input: {id: $id}) { email { id } userErrors { code } } }`, map[string]any{"id": paid})
+		p.payOK(paid, "", p.card(cus, cardDeclined))
+		pending := p.open(cus, "EUR", "8.00", nil)
+		p.payOK(pending, "", p.card(cus, card3DS))
+		p.payOK(paid, "40.00", card)
+		p.payOK(paid, "", card)
+
+		voided := p.open(cus, "EUR", "5.00", nil)
+		e.Mutate("invoiceVoid", `mutation($id: ID!) { invoiceVoid(input: {id: $id}) { invoice { id } userErrors { code } } }`, map[string]any{"id": voided})
+		bad := p.open(cus, "EUR", "6.00", nil)
+		e.Mutate("invoiceMarkUncollectible", `mutation($id: ID!) { invoiceMarkUncollectible(input: {id: $id}) { invoice { id } userErrors { code } } }`, map[string]any{"id": bad})
+
+		// Delivery: the first send goes out, then the server refuses every
+		// recipient for good.
+		for tick() > 0 {
+		}
+		smtp.RejectRcpt(mailtest.Reply(550, [3]int{5, 1, 1}, "no such user"))
+		late := p.open(cus, "EUR", "7.00", map[string]any{"daysUntilDue": 1})
+		e.Mutate("invoiceSend", `mutation($id: ID!) { invoiceSend(input: {id: $id}) { email { id } userErrors { code } } }`, map[string]any{"id": late})
+		for tick() > 0 {
+		}
+
+		// The scheduler: two days on, the last invoice is past due.
+		e.Clock.Advance(48 * time.Hour)
+		sched := clock.WithContext(context.Background(), e.Clock)
+		if n, err := e.Server.Billing().MarkOverdue(sched, 100); err != nil || n != 1 {
+			t.Fatalf("MarkOverdue: %d, %v; want the one invoice due in a day", n, err)
+		}
+		if n, err := e.Server.Billing().MarkOverdue(sched, 100); err != nil || n != 0 {
+			t.Fatalf("MarkOverdue again: %d, %v; want none", n, err)
+		}
+
+		evs := listEvents(t, e, e.Key, nil)
+		seen := map[string]bool{}
+		for _, ev := range evs {
+			seen[ev.Type] = true
+			if ev.DataVersion != events.DataVersion || ev.Data["id"] != ev.ObjectID {
+				t.Errorf("%s %s: version %d, data id %v", ev.Type, ev.ObjectID, ev.DataVersion, ev.Data["id"])
+			}
+		}
+		for _, typ := range events.Types {
+			if !seen[string(typ)] {
+				t.Errorf("no %s event", typ)
+			}
+		}
+
+		// Snapshots: the object as the change left it.
+		check := func(typ, id string, want map[string]any) apiEvent {
+			t.Helper()
+			ev, ok := lastOf(evs, typ, id)
+			if !ok {
+				t.Fatalf("no %s for %s", typ, id)
+			}
+			for k, v := range want {
+				if got := ev.Data[k]; got != v {
+					t.Errorf("%s %s: data.%s = %v, want %v", typ, id, k, got, v)
+				}
+			}
+			return ev
+		}
+		fin := check("invoice.finalized", paid, map[string]any{"status": "OPEN", "amount_paid": 0.0, "amount_due": 10000.0, "currency": "EUR", "customer": cus})
+		if fin.Data["number"] == nil || fin.ActorType != "API_KEY" || fin.ActorID != keyID || fin.RequestID == "" {
+			t.Errorf("invoice.finalized: number %v, actor %s %s, request %q", fin.Data["number"], fin.ActorType, fin.ActorID, fin.RequestID)
+		}
+		check("invoice.updated", paid, map[string]any{"status": "OPEN", "amount_paid": 4000.0, "amount_remaining": 6000.0})
+		check("invoice.paid", paid, map[string]any{"status": "PAID", "amount_paid": 10000.0, "amount_remaining": 0.0})
+		check("invoice.payment_failed", paid, map[string]any{"status": "OPEN"})
+		check("invoice.payment_action_required", pending, map[string]any{"status": "OPEN"})
+		check("invoice.voided", voided, map[string]any{"status": "VOID"})
+		check("invoice.marked_uncollectible", bad, map[string]any{"status": "UNCOLLECTIBLE"})
+		check("invoice.deleted", draft, map[string]any{"status": "DRAFT"})
+		check("invoice.updated", draft, map[string]any{"status": "DRAFT"})
+		check("customer.updated", cus, map[string]any{"name": "Ada King"})
+		check("customer.deleted", gone, map[string]any{"name": "Gone Soon"})
+		check("payment_method.detached", spare, map[string]any{"customer": cus})
+		check("payment.failed", "", map[string]any{"status": "FAILED", "invoice": paid})
+		check("payment.succeeded", "", map[string]any{"status": "SUCCEEDED", "invoice": paid})
+		overdue := check("invoice.overdue", late, map[string]any{"status": "OPEN"})
+		if overdue.ActorType != "SYSTEM" || overdue.Data["overdue_at"] == nil || overdue.RequestID != "" {
+			t.Errorf("invoice.overdue: actor %s, overdue_at %v, request %q", overdue.ActorType, overdue.Data["overdue_at"], overdue.RequestID)
+		}
+		sent := check("email.sent", "", map[string]any{"status": "SENT", "invoice": paid})
+		if sent.ActorType != "SYSTEM" {
+			t.Errorf("email.sent actor %s", sent.ActorType)
+		}
+		check("email.failed", "", map[string]any{"status": "FAILED", "invoice": late})
+
+		// The latest snapshot of an invoice is what reading it says.
+		inv := p.invoice(paid)
+		last := evs[0]
+		for _, ev := range evs {
+			if ev.ObjectID == paid {
+				last = ev
+			}
+		}
+		same := func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
+		if last.Data["status"] != inv["status"] || !same(last.Data["amount_paid"], apitest.Get(t, inv, "amountPaid", "minorUnits")) ||
+			!same(last.Data["amount_remaining"], apitest.Get(t, inv, "amountRemaining", "minorUnits")) {
+			t.Errorf("last event of %s: %v, the invoice reads %v", paid, last.Data, inv)
+		}
+		// History and events say the same steps.
+		var fromEvents []string
+		for _, ev := range evs {
+			if ev.ObjectID == paid && ev.ObjectType == "invoice" {
+				fromEvents = append(fromEvents, ev.Type)
+			}
+		}
+		want := []string{"invoice.created", "invoice.finalized", "invoice.sent", "invoice.payment_failed",
+			"invoice.updated", "invoice.paid"}
+		if !slices.Equal(fromEvents, want) {
+			t.Errorf("events of %s: %v, want %v", paid, fromEvents, want)
+		}
+
+		// Filters, node, isolation.
+		only := listEvents(t, e, e.Key, map[string]any{"types": []string{"invoice.paid", "invoice.voided"}})
+		if len(only) != 2 {
+			t.Errorf("filtered by type: %d events, want 2", len(only))
+		}
+		byObject := listEvents(t, e, e.Key, map[string]any{"objectId": voided})
+		if len(byObject) != 3 { // created, finalized, voided
+			t.Errorf("filtered by object: %v", byObject)
+		}
+		res := e.Do(apitest.Request{Query: `{ events(first: 10, filter: {types: ["invoice.payed"]}) { totalCount } }`})
+		if !hasCode(res, "INVALID") {
+			t.Errorf("unknown type: %s", res.RawBody)
+		}
+		node := e.Query(`query($id: ID!) { node(id: $id) { ... on Event { id type } } }`, map[string]any{"id": fin.ID})
+		if apitest.Str(t, node, "node", "type") != "invoice.finalized" {
+			t.Errorf("node: %v", node)
+		}
+		_, keyB := e.NewAccount("Other", viewer.Test)
+		liveKey := e.NewKey(e.Account, viewer.Live)
+		for _, key := range []string{keyB, liveKey} {
+			if got := listEvents(t, e, key, nil); len(got) != 0 {
+				t.Errorf("another account or mode sees %d events", len(got))
+			}
+			res := e.Do(apitest.Request{Key: key, Query: `query($id: ID!) { node(id: $id) { id } }`, Variables: map[string]any{"id": fin.ID}})
+			if res.Data["node"] != nil {
+				t.Errorf("another account or mode reads %s", fin.ID)
+			}
+		}
+
+		// A refused mutation records nothing.
+		before := len(evs)
+		e.MutateErr("invoiceVoid", `mutation($id: ID!) { invoiceVoid(input: {id: $id}) { invoice { id } userErrors { code } } }`, map[string]any{"id": paid})
+		e.MutateErr("customerCreate", `mutation { customerCreate(input: {customer: {email: "not an email"}}) { customer { id } userErrors { code } } }`, nil)
+		p.pay(paid, "1.00", card)
+		if after := listEvents(t, e, e.Key, nil); len(after) != before {
+			raw, _ := json.Marshal(after[before:])
+			t.Errorf("refused mutations recorded %d events: %s", len(after)-before, raw)
+		}
+	})
+}
