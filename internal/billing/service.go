@@ -126,7 +126,6 @@ func (s *Service) loadFields(ctx context.Context, tx *ent.Tx, id string, action 
 	return inv, nil
 }
 
-
 // Get returns an invoice of the caller.
 func (s *Service) Get(ctx context.Context, id string) (*ent.Invoice, error) {
 	inv, err := s.db.Invoice.Get(ctx, id)
