@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/remitbilling/remit/internal/accounts"
+	"github.com/remitbilling/remit/internal/app"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/server"
 	"github.com/remitbilling/remit/internal/store"
 	"github.com/remitbilling/remit/internal/store/storetest"
@@ -26,10 +28,13 @@ import (
 
 // Env is a running server with one account and a test key.
 type Env struct {
-	T       testing.TB
-	URL     string
-	Store   *store.Store
-	Server  *server.Server
+	T      testing.TB
+	URL    string
+	Store  *store.Store
+	Server *server.Server
+	// App is the application the server serves, built by app.New as the
+	// binary builds it; its Worker is not running unless the test runs it.
+	App     *app.App
 	Clock   *clock.Fake
 	Account string
 	// Key is the test-mode secret of Account.
@@ -50,6 +55,10 @@ type Options struct {
 	// client sends (see store.Config.OnQuery). Statements of the test's
 	// own setup through Env (accounts, keys) are reported too.
 	OnQuery func(ctx context.Context, query string)
+	// Sender delivers the email of App.Worker; nil leaves it queued.
+	Sender mail.Sender
+	// WorkerInterval is App.Worker's tick interval (app.Config).
+	WorkerInterval time.Duration
 }
 
 // StartWith is Start with options.
@@ -77,10 +86,20 @@ func StartWith(t testing.TB, dialect string, opts Options) *Env {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	}
-	srv := server.New(st.Client, st.Dialect, clk, logger)
+	a, err := app.New(context.Background(), app.Config{
+		DB: st.Client, Dialect: st.Dialect, Clock: clk, Logger: logger, Mailing: app.DefaultMailing,
+		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval,
+	})
+	if err != nil {
+		t.Fatalf("apitest: %v", err)
+	}
+	srv, err := server.NewFromConfig(server.Config{App: a})
+	if err != nil {
+		t.Fatalf("apitest: %v", err)
+	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	e := &Env{T: t, URL: hs.URL, Store: st, Server: srv, Clock: clk}
+	e := &Env{T: t, URL: hs.URL, Store: st, Server: srv, App: a, Clock: clk}
 	e.Account, e.Key = e.NewAccount("Acme SAS", viewer.Test)
 	return e
 }
@@ -149,6 +168,8 @@ type Request struct {
 	Variables map[string]any
 	Key       string // default: the Env's key; "-" for none
 	Headers   map[string]string
+	// Path is the endpoint; default "/graphql" (the merchant API).
+	Path string
 }
 
 // Do sends req and decodes the response; it fails the test on transport
@@ -159,13 +180,21 @@ func (e *Env) Do(req Request) *Response {
 	if err != nil {
 		e.T.Fatalf("encode request: %v", err)
 	}
-	return e.Raw(body, req.Key, req.Headers)
+	return e.rawAt(req.Path, body, req.Key, req.Headers)
 }
 
 // Raw posts body as is.
 func (e *Env) Raw(body []byte, key string, headers map[string]string) *Response {
 	e.T.Helper()
-	hr, err := http.NewRequest(http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	return e.rawAt("", body, key, headers)
+}
+
+func (e *Env) rawAt(path string, body []byte, key string, headers map[string]string) *Response {
+	e.T.Helper()
+	if path == "" {
+		path = "/graphql"
+	}
+	hr, err := http.NewRequest(http.MethodPost, e.URL+path, bytes.NewReader(body))
 	if err != nil {
 		e.T.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -59,6 +60,9 @@ type Config struct {
 	Sender mail.Sender
 	// Email tunes the delivery job.
 	Email worker.EmailOptions
+	// WorkerInterval is the worker's tick interval when nothing wakes it;
+	// default worker.DefaultInterval.
+	WorkerInterval time.Duration
 }
 
 // Validate reports what is missing or wrong.
@@ -152,7 +156,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if emailOpts.Logger == nil {
 		emailOpts.Logger = cfg.Logger
 	}
-	a.Worker = worker.New(worker.Options{Logger: cfg.Logger, Signal: wake},
+	a.Worker = worker.New(worker.Options{Interval: cfg.WorkerInterval, Logger: cfg.Logger, Signal: wake},
 		worker.NewEmailDelivery(cfg.DB, cfg.Dialect, cfg.Sender, emailOpts),
 		worker.JobFunc{JobName: "payment settlement", Run: func(ctx context.Context) (int, error) {
 			return a.Billing.SettleDue(ctx, SettleBatch)
