@@ -153,7 +153,7 @@ func (r *mutationResolver) PaymentConfirm(ctx context.Context, input model.Payme
 func (r *mutationResolver) AccountPaymentSettingsUpdate(ctx context.Context, input model.AccountPaymentSettingsInput) (*model.AccountUpdatePayload, error) {
 	a, err := r.Accounts.UpdatePayments(ctx, input.PaymentMethodTypes, input.BankTransferInstructions)
 	ue, err := userErrors(err, "input")
-	return &model.AccountUpdatePayload{Account: a, UserErrors: ue}, err
+	return &model.AccountUpdatePayload{Account: a, UserErrors: ue, Warnings: []*usererr.Error{}}, err
 }
 
 // Invoice is the resolver for the invoice field.

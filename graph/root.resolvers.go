@@ -39,7 +39,12 @@ func (r *mutationResolver) AccountUpdate(ctx context.Context, input model.Accoun
 		AutoSend: input.AutoSend, BrandColor: input.BrandColor, AccentColor: input.AccentColor,
 	})
 	ue, err := userErrors(err, "input")
-	return &model.AccountUpdatePayload{Account: a, UserErrors: ue}, err
+	out := &model.AccountUpdatePayload{Account: a, UserErrors: ue, Warnings: []*usererr.Error{}}
+	if err != nil || len(ue) > 0 {
+		return out, err
+	}
+	out.Warnings = branding.ContrastWarnings(input.BrandColor, input.AccentColor, "input")
+	return out, nil
 }
 
 // AccountImageSet is the resolver for the accountImageSet field.
@@ -48,15 +53,15 @@ func (r *mutationResolver) AccountImageSet(ctx context.Context, input model.Acco
 	if err != nil {
 		return &model.AccountUpdatePayload{UserErrors: []*usererr.Error{
 			usererr.New(usererr.InvalidImage, "data is not valid base64", "input", "data"),
-		}}, nil
+		}, Warnings: []*usererr.Error{}}, nil
 	}
 	_, err = r.Accounts.SetImage(ctx, branding.Kind(input.Kind), input.ContentType, data)
 	ue, err := userErrors(err, "input")
 	if err != nil || len(ue) > 0 {
-		return &model.AccountUpdatePayload{UserErrors: ue}, err
+		return &model.AccountUpdatePayload{UserErrors: ue, Warnings: []*usererr.Error{}}, err
 	}
 	a, err := r.Accounts.Get(ctx)
-	return &model.AccountUpdatePayload{Account: a, UserErrors: ue}, err
+	return &model.AccountUpdatePayload{Account: a, UserErrors: ue, Warnings: []*usererr.Error{}}, err
 }
 
 // AccountImageRemove is the resolver for the accountImageRemove field.
@@ -65,7 +70,7 @@ func (r *mutationResolver) AccountImageRemove(ctx context.Context, input model.A
 		return nil, err
 	}
 	a, err := r.Accounts.Get(ctx)
-	return &model.AccountUpdatePayload{Account: a, UserErrors: []*usererr.Error{}}, err
+	return &model.AccountUpdatePayload{Account: a, UserErrors: []*usererr.Error{}, Warnings: []*usererr.Error{}}, err
 }
 
 // CustomerCreate is the resolver for the customerCreate field.

@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/remitbilling/remit/ent"
@@ -106,6 +110,10 @@ type AccountUpdatePayload struct {
 	Account *ent.Account `json:"account,omitempty"`
 	// Why nothing changed, if so.
 	UserErrors []*usererr.Error `json:"userErrors"`
+	// Things worth knowing that did not stop the change, such as LOW_CONTRAST
+	// on a brand or accent colour that white text (or the colour as text on a
+	// white page) reads poorly on; pages and emails then print dark text on it.
+	Warnings []*usererr.Error `json:"warnings"`
 }
 
 // A postal address to set.
@@ -283,6 +291,26 @@ type DiscountInput struct {
 	AmountOff *string `json:"amountOff,omitempty"`
 	// Label printed with the discount.
 	Name *string `json:"name,omitempty"`
+}
+
+// Who caused an event.
+type EventActor struct {
+	// The kind of actor.
+	Type EventActorType `json:"type"`
+	// The API key id (API_KEY), customer id (CUSTOMER) or job name (SYSTEM); null otherwise.
+	ID *string `json:"id,omitempty"`
+}
+
+// Which events to list. Fields combine with AND.
+type EventFilter struct {
+	// Only these types (any of them).
+	Types []string `json:"types,omitempty"`
+	// Only events about this object.
+	ObjectID *string `json:"objectId,omitempty"`
+	// Created at or after this time.
+	CreatedAfter *time.Time `json:"createdAfter,omitempty"`
+	// Created before this time.
+	CreatedBefore *time.Time `json:"createdBefore,omitempty"`
 }
 
 // One installment of a payment plan.
@@ -761,4 +789,71 @@ type TaxRateUpdatePayload struct {
 	TaxRate *ent.TaxRate `json:"taxRate,omitempty"`
 	// Why nothing changed, if so.
 	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Kinds of actor.
+type EventActorType string
+
+const (
+	// A secret API key.
+	EventActorTypeAPIKey EventActorType = "API_KEY"
+	// A customer signed in to the portal.
+	EventActorTypeCustomer EventActorType = "CUSTOMER"
+	// An anonymous payer on the hosted invoice page.
+	EventActorTypeHostedPage EventActorType = "HOSTED_PAGE"
+	// An operator at the command line.
+	EventActorTypeCli EventActorType = "CLI"
+	// Remit itself: the background worker or the scheduler.
+	EventActorTypeSystem EventActorType = "SYSTEM"
+)
+
+var AllEventActorType = []EventActorType{
+	EventActorTypeAPIKey,
+	EventActorTypeCustomer,
+	EventActorTypeHostedPage,
+	EventActorTypeCli,
+	EventActorTypeSystem,
+}
+
+func (e EventActorType) IsValid() bool {
+	switch e {
+	case EventActorTypeAPIKey, EventActorTypeCustomer, EventActorTypeHostedPage, EventActorTypeCli, EventActorTypeSystem:
+		return true
+	}
+	return false
+}
+
+func (e EventActorType) String() string {
+	return string(e)
+}
+
+func (e *EventActorType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EventActorType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EventActorType", str)
+	}
+	return nil
+}
+
+func (e EventActorType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EventActorType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EventActorType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -15,11 +15,13 @@ import (
 	_ "image/jpeg" // accepted upload formats
 	_ "image/png"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/remitbilling/remit/internal/document"
+	"github.com/remitbilling/remit/internal/usererr"
 )
 
 // MaxBytes bounds an uploaded image, as Stripe does: a letterhead logo is
@@ -217,4 +219,44 @@ func DataURI(contentType string, data []byte) string {
 		data, _ = document.CleanSVG(data) // nil on failure: an empty image
 	}
 	return "data:" + contentType + ";base64," + base64.StdEncoding.EncodeToString(data)
+}
+
+// MinContrast is WCAG AA's least contrast ratio for normal text.
+const MinContrast = 4.5
+
+// ContrastWarning warns about colour s, given at field, when white reads
+// poorly on it (and it on white) by WCAG AA; nil when it reads well, or
+// is empty (the default colours do) or invalid (an error elsewhere).
+// Pages and emails still pick the readable text colour on it
+// (document.BrandColors), so this is a warning, not an error.
+func ContrastWarning(s string, field ...string) *usererr.Error {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	ratio, err := document.ContrastWithWhite(s)
+	if err != nil || ratio >= MinContrast {
+		return nil
+	}
+	return usererr.New(usererr.LowContrast, fmt.Sprintf(
+		"%s contrasts %.1f:1 with white, below the 4.5:1 WCAG AA asks for text: buttons and headers in this colour get whichever of dark or white text reads better on it, but text in this colour on white pages stays hard to read; a darker shade reads well both ways",
+		s, math.Floor(ratio*10)/10), field...)
+}
+
+// ContrastWarnings are the warnings about an update's brand and accent
+// colours (nil when not given), with their field paths under prefix;
+// never nil.
+func ContrastWarnings(brand, accent *string, prefix ...string) []*usererr.Error {
+	out := []*usererr.Error{}
+	for _, c := range []struct {
+		value *string
+		field string
+	}{{brand, "brandColor"}, {accent, "accentColor"}} {
+		if c.value == nil {
+			continue
+		}
+		if w := ContrastWarning(*c.value, append(append([]string{}, prefix...), c.field)...); w != nil {
+			out = append(out, w)
+		}
+	}
+	return out
 }

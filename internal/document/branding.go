@@ -7,6 +7,7 @@ import (
 	"image"
 	_ "image/jpeg" // logo formats accepted by the PDF engine
 	_ "image/png"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -49,15 +50,48 @@ func (c rgb) tint(f float64) rgb {
 	return rgb{mix(c.r), mix(c.g), mix(c.b)}
 }
 
-// onColor is the text colour readable on a c background.
+// onColor is the text colour readable on a c background: dark or white,
+// whichever contrasts more with c by WCAG 2 (white on #00aa55 is 3.0:1,
+// dark text 5.4:1).
 func (c rgb) onColor() string {
-	// Relative luminance, sRGB coefficients, without gamma: enough to pick
-	// black or white.
-	y := 0.2126*float64(c.r) + 0.7152*float64(c.g) + 0.0722*float64(c.b)
-	if y > 150 {
-		return "#1f1f1f"
+	if contrast(c, dark) > contrast(c, white) {
+		return dark.hex()
 	}
-	return "#ffffff"
+	return white.hex()
+}
+
+var (
+	white = rgb{0xff, 0xff, 0xff}
+	dark  = rgb{0x1f, 0x1f, 0x1f}
+)
+
+// luminance is c's relative luminance (WCAG 2).
+func (c rgb) luminance() float64 {
+	lin := func(v uint8) float64 {
+		f := float64(v) / 255
+		if f <= 0.04045 {
+			return f / 12.92
+		}
+		return math.Pow((f+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(c.r) + 0.7152*lin(c.g) + 0.0722*lin(c.b)
+}
+
+// contrast is the WCAG 2 contrast ratio of a and b, from 1 to 21.
+func contrast(a, b rgb) float64 {
+	la, lb := a.luminance(), b.luminance()
+	return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+}
+
+// ContrastWithWhite is the WCAG 2 contrast ratio of colour s ("#rgb" or
+// "#rrggbb") with white: how well white text reads on it, and it on a
+// white page.
+func ContrastWithWhite(s string) (float64, error) {
+	c, err := parseColor(s, rgb{})
+	if err != nil {
+		return 0, err
+	}
+	return contrast(c, white), nil
 }
 
 // maxLogoBytes bounds the logo: a letterhead logo is a few kilobytes, and

@@ -58,6 +58,8 @@ const (
 	AmountsDueNotAllowed     Code = "AMOUNTS_DUE_NOT_ALLOWED"
 	HasPayments              Code = "HAS_PAYMENTS"
 	InvalidString            Code = "INVALID_STRING"
+	// LowContrast is a warning: a colour reads poorly against white.
+	LowContrast Code = "LOW_CONTRAST"
 )
 
 // Codes lists every code, in the order the GraphQL enum declares them.
@@ -70,7 +72,7 @@ var Codes = []Code{
 	InvalidImage, ImageTooLarge, InvalidColor,
 	InvalidCardNumber, ExpiredCard, InvalidCard, InvalidBankAccount, ProcessorUnavailable,
 	AmountExceedsRemaining, IdempotencyKeyRequired, PaymentMethodNotAccepted,
-	AmountsDueMismatch, AmountsDueNotAllowed, HasPayments, InvalidString,
+	AmountsDueMismatch, AmountsDueNotAllowed, HasPayments, InvalidString, LowContrast,
 }
 
 // MarshalGQL writes the code as a GraphQL enum value.
