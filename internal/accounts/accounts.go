@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"entgo.io/ent/privacy"
-
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
@@ -53,7 +51,7 @@ func New(db *ent.Client) *Service {
 // system is the explicit decision for operator work (the CLI, first start,
 // authentication) that precedes any viewer.
 func system(ctx context.Context) context.Context {
-	return privacy.DecisionContext(ctx, privacy.Allow)
+	return viewer.Bypass(ctx, "operator work and authentication precede any viewer")
 }
 
 // Create adds an account. Only the operator does this.
@@ -312,7 +310,7 @@ func (s *Service) CreateKey(ctx context.Context, accountID string, mode viewer.M
 	}
 	secret := "sk_" + string(mode) + "_" + keyEncoding.EncodeToString(raw[:])
 	sum := sha256.Sum256([]byte(secret))
-	ctx = viewer.NewContext(ctx, viewer.Viewer{AccountID: accountID, Mode: mode, Actor: "cli"})
+	ctx = viewer.NewContext(ctx, viewer.CLI(accountID, mode))
 	k, err := s.db.APIKey.Create().
 		SetHash(sum[:]).
 		SetRedacted(secret[:8] + "…" + secret[len(secret)-4:]).
@@ -367,7 +365,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (viewer.Viewe
 			return viewer.Viewer{}, fmt.Errorf("record key use: %w", err)
 		}
 	}
-	return viewer.Viewer{AccountID: k.AccountID, Mode: k.Mode, Actor: k.ID}, nil
+	return viewer.Merchant(k.AccountID, k.Mode, k.ID), nil
 }
 
 func (s *Service) shouldTouch(id string, now time.Time) bool {

@@ -40,8 +40,13 @@ import (
 // operator sets neither (REMIT_MAIL_FROM, REMIT_PUBLIC_URL).
 var DefaultMailing = billing.Mailing{From: "invoices@remit.localhost", PublicURL: "http://localhost:8080"}
 
-// SettleBatch is how many payments one run of the settlement job resolves.
-const SettleBatch = 100
+// Batch sizes of the worker's jobs: how many payments one run of the
+// settlement job resolves, how many invoices one run of the overdue job
+// marks.
+const (
+	SettleBatch  = 100
+	OverdueBatch = 100
+)
 
 // Config is what the application is built from.
 type Config struct {
@@ -160,6 +165,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		worker.NewEmailDelivery(cfg.DB, cfg.Dialect, cfg.Sender, emailOpts),
 		worker.JobFunc{JobName: "payment settlement", Run: func(ctx context.Context) (int, error) {
 			return a.Billing.SettleDue(ctx, SettleBatch)
+		}},
+		worker.JobFunc{JobName: "invoice overdue", Run: func(ctx context.Context) (int, error) {
+			return a.Billing.MarkOverdue(ctx, OverdueBatch)
 		}},
 	)
 	return a, nil

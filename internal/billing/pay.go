@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/ent/privacy"
-
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/customer"
@@ -475,7 +473,7 @@ const RequiresActionTimeout = time.Hour
 // timeout while charging). It serves every account: run it from the
 // worker.
 func (s *Service) SettleDue(ctx context.Context, limit int) (int, error) {
-	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	sys := viewer.Bypass(ctx, "the worker settles every account's payments")
 	now := clock.Now(ctx)
 	due, err := s.db.Payment.Query().
 		Where(payment.StatusEQ(payment.StatusProcessing), payment.Or(
@@ -500,7 +498,7 @@ func (s *Service) SettleDue(ctx context.Context, limit int) (int, error) {
 	}
 	n := 0
 	for _, p := range stale {
-		vctx := viewer.NewContext(ctx, viewer.Viewer{AccountID: p.AccountID, Mode: p.Mode, Actor: "worker"})
+		vctx := viewer.NewContext(ctx, viewer.System(p.AccountID, p.Mode, "worker"))
 		res := payments.ChargeResult{Status: payments.StatusCanceled, FailureCode: "authentication_timeout",
 			FailureMessage: "the customer did not complete authentication in time"}
 		if _, _, err := s.applyResult(vctx, p, res); err != nil {
@@ -509,7 +507,7 @@ func (s *Service) SettleDue(ctx context.Context, limit int) (int, error) {
 		n++
 	}
 	for _, p := range due {
-		vctx := viewer.NewContext(ctx, viewer.Viewer{AccountID: p.AccountID, Mode: p.Mode, Actor: "worker"})
+		vctx := viewer.NewContext(ctx, viewer.System(p.AccountID, p.Mode, "worker"))
 		proc := s.processor(p.Mode)
 		var res payments.ChargeResult
 		if p.ProcessorReference != "" {

@@ -11,11 +11,11 @@ import (
 	"fmt"
 
 	"entgo.io/ent/dialect/sql"
-	"entgo.io/ent/privacy"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/viewer"
 )
 
 // Root is the name of the root secret every other key derives from.
@@ -25,7 +25,7 @@ const Root = "root"
 // first uses agree: the insert ignores conflicts and everyone reads back
 // the stored value.
 func Load(ctx context.Context, db *ent.Client, name string) ([]byte, error) {
-	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	ctx = viewer.Bypass(ctx, "server secrets belong to no account")
 	fresh := make([]byte, 32)
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, fmt.Errorf("secrets: %w", err)

@@ -92,15 +92,13 @@ func session(ctx context.Context) (*portal.Session, error) {
 // viewers cannot read. Only the fields the portal schema exposes are read.
 func merchantCtx(ctx context.Context) context.Context {
 	v, _ := viewer.FromContext(ctx)
-	return viewer.NewContext(ctx, viewer.Viewer{AccountID: v.AccountID, Mode: v.Mode, Actor: v.Actor})
+	return viewer.NewContext(ctx, v.WithoutCustomer())
 }
 
 // customerCtx acts for a session's customer (after a login or a switch in
 // this request, the request's own viewer is not that yet).
 func customerCtx(ctx context.Context, s *portal.Session) context.Context {
-	return viewer.NewContext(ctx, viewer.Viewer{
-		AccountID: s.Row.AccountID, Mode: s.Row.Mode, CustomerID: s.Row.CustomerID, Actor: "customer:" + s.Row.CustomerID,
-	})
+	return viewer.NewContext(ctx, viewer.PortalCustomer(s.Row.AccountID, s.Row.Mode, s.Row.CustomerID))
 }
 
 // config returns the portal settings of the session's account and mode,
