@@ -46,13 +46,7 @@ const (
 // compile-time constants and clocks never go there, so either case is a
 // programming error that must not silently produce a mis-sorting key.
 func New(prefix string, now time.Time) string {
-	if !validPrefix(prefix) {
-		panic(fmt.Sprintf("ids: invalid prefix %q: want 1-%d characters of [a-z0-9]", prefix, MaxPrefixLen))
-	}
-	ms := now.UnixMilli()
-	if ms < 0 || ms > maxMilli {
-		panic(fmt.Sprintf("ids: time %v outside the 48-bit millisecond range", now))
-	}
+	ms := checked(prefix, now)
 
 	// crypto/rand.Read cannot fail since Go 1.24 (it aborts the program
 	// instead), so there is no error to propagate.
@@ -68,6 +62,19 @@ func New(prefix string, now time.Time) string {
 	b.WriteByte('_')
 	b.Write(s[:])
 	return b.String()
+}
+
+// checked returns now in Unix milliseconds, panicking on a prefix or time
+// no id can have (see New).
+func checked(prefix string, now time.Time) int64 {
+	if !validPrefix(prefix) {
+		panic(fmt.Sprintf("ids: invalid prefix %q: want 1-%d characters of [a-z0-9]", prefix, MaxPrefixLen))
+	}
+	ms := now.UnixMilli()
+	if ms < 0 || ms > maxMilli {
+		panic(fmt.Sprintf("ids: time %v outside the 48-bit millisecond range", now))
+	}
+	return ms
 }
 
 // encode writes the ULID text form of (ms, rnd) into dst.
@@ -166,13 +173,7 @@ type Monotonic struct {
 
 // New is New, monotonic.
 func (m *Monotonic) New(prefix string, now time.Time) string {
-	if !validPrefix(prefix) {
-		panic(fmt.Sprintf("ids: invalid prefix %q: want 1-%d characters of [a-z0-9]", prefix, MaxPrefixLen))
-	}
-	ms := now.UnixMilli()
-	if ms < 0 || ms > maxMilli {
-		panic(fmt.Sprintf("ids: time %v outside the 48-bit millisecond range", now))
-	}
+	ms := checked(prefix, now)
 	var rnd [10]byte
 	_, _ = rand.Read(rnd[:])
 	m.mu.Lock()
