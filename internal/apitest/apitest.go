@@ -59,6 +59,9 @@ type Options struct {
 	Sender mail.Sender
 	// WorkerInterval is App.Worker's tick interval (app.Config).
 	WorkerInterval time.Duration
+	// Log receives the server's log (text, info level and up) besides
+	// the test's own when verbose.
+	Log io.Writer
 }
 
 // StartWith is Start with options.
@@ -82,10 +85,14 @@ func StartWith(t testing.TB, dialect string, opts Options) *Env {
 		}
 	}
 	clk := clock.NewFake(time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logTo []io.Writer
 	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(testWriter{t}, nil))
+		logTo = append(logTo, testWriter{t})
 	}
+	if opts.Log != nil {
+		logTo = append(logTo, opts.Log)
+	}
+	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logTo...), nil))
 	a, err := app.New(context.Background(), app.Config{
 		DB: st.Client, Dialect: st.Dialect, Clock: clk, Logger: logger, Mailing: app.DefaultMailing,
 		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval,

@@ -166,13 +166,24 @@ var publicFields = map[string]bool{
 // requireSession refuses every root field but the login ones without a
 // live session of an enabled portal: the field resolves to null with a
 // top-level UNAUTHENTICATED error (HTTP 200), before any resolver runs.
-// Introspection fields pass (introspectionPolicy governs them).
+// Introspection fields pass when introspectionPolicy allows them, and
+// answer INTROSPECTION_DISABLED otherwise.
 func (r *Resolver) requireSession(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	fc := graphql.GetRootFieldContext(ctx)
-	if fc == nil || publicFields[fc.Field.Name] || strings.HasPrefix(fc.Field.Name, "__") {
+	if fc == nil || publicFields[fc.Field.Name] || strings.HasPrefix(fc.Field.Name, "__") && !introspects(fc.Field.Name) {
 		return next(ctx)
 	}
 	path := ast.Path{ast.PathName(fc.Field.Alias)}
+	if introspects(fc.Field.Name) {
+		if graphql.GetOperationContext(ctx).DisableIntrospection {
+			// gqlgen's own refusal is a bare error, which the presenter
+			// would mask as INTERNAL and log as a server fault: it is the
+			// caller's, and expected.
+			graphql.AddError(ctx, introspectionDisabled(path))
+			return graphql.Null
+		}
+		return next(ctx)
+	}
 	if _, ok := portal.SessionFrom(ctx); !ok {
 		graphql.AddError(ctx, unauthenticated(path))
 		return graphql.Null
@@ -187,6 +198,18 @@ func (r *Resolver) requireSession(ctx context.Context, next graphql.RootResolver
 		return graphql.Null
 	}
 	return next(ctx)
+}
+
+// introspects reports the root fields that introspect the schema
+// (__typename is no introspection: it is always served).
+func introspects(field string) bool { return field == "__schema" || field == "__type" }
+
+func introspectionDisabled(path ast.Path) *gqlerror.Error {
+	return &gqlerror.Error{
+		Message:    "introspection is available only to signed-in sessions of a test-mode portal; run `remit schema print --portal` for the schema",
+		Path:       path,
+		Extensions: map[string]any{"code": "INTROSPECTION_DISABLED"},
+	}
 }
 
 func unauthenticated(path ast.Path) *gqlerror.Error {
