@@ -6,9 +6,11 @@
 //	remit apikey create --mode test|live [--account ID] [--name N]
 //	                                 make a secret key; prints only the key
 //	remit apikey revoke ID           revoke a key
+//	remit schema print [--portal]    print the merchant (or portal) GraphQL SDL
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -20,6 +22,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/vektah/gqlparser/v2/formatter"
+
+	"github.com/remitbilling/remit/graph/generated"
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/app"
 	"github.com/remitbilling/remit/internal/clock"
@@ -29,6 +34,7 @@ import (
 	"github.com/remitbilling/remit/internal/store"
 	"github.com/remitbilling/remit/internal/tuning"
 	"github.com/remitbilling/remit/internal/viewer"
+	portalgenerated "github.com/remitbilling/remit/portal/graph/generated"
 )
 
 const usage = `usage: remit <command> [flags]
@@ -40,6 +46,8 @@ commands:
   apikey create --mode test|live [--account ID] [--name NAME]
                                           create a secret API key; prints only the key
   apikey revoke KEY_ID                    revoke an API key
+  schema print [--portal]                 print the GraphQL schema (SDL) of the merchant API,
+                                          or of the portal API with --portal; needs no database
 
 environment:
   REMIT_ADDR          listen address (default :8080)
@@ -106,6 +114,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return accountCmd(ctx, args[1:], stdout)
 	case "apikey":
 		return apikeyCmd(ctx, args[1:], stdout)
+	case "schema":
+		return schemaCmd(args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -250,6 +260,35 @@ func accountCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, a.ID)
+	return nil
+}
+
+// schemaCmd prints an API's schema as SDL, from the executable schema the
+// server serves (so it cannot drift from it), without a database or a
+// session: for SPA and code-generation users, and for whoever the portal
+// refuses introspection to.
+func schemaCmd(args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "print" {
+		return usageError{"usage: remit schema print [--portal]"}
+	}
+	fs := flag.NewFlagSet("schema print", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	portal := fs.Bool("portal", false, "print the portal API's schema instead of the merchant API's")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
+	if *portal {
+		schema = portalgenerated.NewExecutableSchema(portalgenerated.Config{}).Schema()
+	}
+	var buf bytes.Buffer
+	formatter.NewFormatter(&buf, formatter.WithIndent("  ")).FormatSchema(schema)
+	if _, err := stdout.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("print schema: %w", err)
+	}
 	return nil
 }
 
