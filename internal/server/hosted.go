@@ -16,12 +16,13 @@ import (
 	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/internal/ratelimit"
 	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/webpage"
 )
 
 //go:embed pages/*.html
 var pageFiles embed.FS
 
-var pages = template.Must(template.ParseFS(pageFiles, "pages/*.html"))
+var pages = template.Must(webpage.New("pages").ParseFS(pageFiles, "pages/*.html"))
 
 // notFoundPage answers every hosted link that opens nothing — unknown,
 // expired, or a draft's — identically, so a link reveals nothing.

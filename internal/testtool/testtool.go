@@ -11,6 +11,7 @@ package testtool
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -39,4 +40,34 @@ func Missing(t testing.TB, program, install string) {
 		t.Skipf("%s is not installed (%s); skipped because %s is set", program, install, SkipEnv)
 	}
 	t.Fatalf("%s is not installed (%s; `make test-tools` installs it), or set %s=1 to skip the checks that need it", program, install, SkipEnv)
+}
+
+// Chromium returns a Chromium or Chrome binary: $CHROME_PATH, else the
+// usual names on PATH; none fails t (or skips it, SkipEnv).
+func Chromium(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("CHROME_PATH"); p != "" {
+		return p
+	}
+	return Need(t, "Debian package chromium, or set CHROME_PATH", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+}
+
+// ArtifactsDir is where a test leaves files for people to look at
+// (screenshots): $REMIT_ARTIFACTS_DIR/sub, else test-artifacts/sub at the
+// repository root, which is root relative to the test's package.
+func ArtifactsDir(t testing.TB, root, sub string) string {
+	t.Helper()
+	dir := os.Getenv("REMIT_ARTIFACTS_DIR")
+	if dir == "" {
+		abs, err := filepath.Abs(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(abs, "test-artifacts")
+	}
+	dir = filepath.Join(dir, sub)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("artifacts dir: %v", err)
+	}
+	return dir
 }

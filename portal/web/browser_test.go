@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,51 +17,18 @@ import (
 	"github.com/remitbilling/remit/internal/testtool"
 )
 
-// chromium finds a Chromium or Chrome binary: $CHROME_PATH, else the
-// usual names on PATH.
-func chromium() string {
-	if p := os.Getenv("CHROME_PATH"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// artifactsDir is where the story's screenshots go: $REMIT_ARTIFACTS_DIR,
-// else test-artifacts/portal at the repository root.
-func artifactsDir(t *testing.T) string {
-	dir := os.Getenv("REMIT_ARTIFACTS_DIR")
-	if dir == "" {
-		root, err := filepath.Abs(filepath.Join("..", ".."))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = filepath.Join(root, "test-artifacts")
-	}
-	dir = filepath.Join(dir, "portal")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("artifacts dir: %v", err)
-	}
-	return dir
-}
-
 // TestBrowserStory is the customer's whole visit in headless Chromium:
 // sign in with the emailed code, read the invoices, download a PDF, pay,
 // manage cards, update the billing details, sign out.
 func TestBrowserStory(t *testing.T) {
-	bin := chromium()
-	if bin == "" {
-		testtool.Missing(t, "chromium", "Debian package chromium, or set CHROME_PATH")
-	}
+	bin := testtool.Chromium(t)
 	f := setup(t)
 	// Chrome treats http://localhost as a secure context, where it keeps
 	// the Secure __Host- cookie.
 	base := strings.Replace(f.base, "127.0.0.1", "localhost", 1)
-	shots := artifactsDir(t)
+	// Screenshots of each page: $REMIT_ARTIFACTS_DIR/portal, else
+	// test-artifacts/portal at the repository root.
+	shots := testtool.ArtifactsDir(t, filepath.Join("..", ".."), "portal")
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),

@@ -22,6 +22,7 @@ import (
 	"github.com/remitbilling/remit/internal/payer/words"
 	iportal "github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/portalauth"
+	"github.com/remitbilling/remit/internal/webpage"
 	"github.com/remitbilling/remit/portal"
 )
 
@@ -38,7 +39,7 @@ var pages = func() map[string]*template.Template {
 	}
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {
-		out[name] = template.Must(template.New("layout.html").Funcs(funcs).
+		out[name] = template.Must(webpage.New("layout.html").Funcs(funcs).
 			ParseFS(assets, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return out

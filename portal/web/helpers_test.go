@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/base64"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -120,37 +119,21 @@ type response struct {
 
 func (c *client) do(method, u string, form url.Values, headers map[string]string) response {
 	c.t.Helper()
-	var body io.Reader
+	b := apitest.NewBrowser(c.t, "")
+	b.SetCookie(sessionCookie, c.cookie)
+	var f apitest.Form
 	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if c.cookie != "" {
-		req.AddCookie(&http.Cookie{Name: "__Host-remit_portal", Value: c.cookie})
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := hc.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, u, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	for _, ck := range res.Cookies() {
-		if ck.Name == "__Host-remit_portal" {
-			c.cookie = ck.Value
+		f = apitest.Form{}
+		for k := range form {
+			f[k] = form.Get(k)
 		}
 	}
-	return response{res.StatusCode, res.Header.Get("Location"), res.Header, string(b)}
+	p := b.Do(method, u, f, headers)
+	c.cookie = b.Cookie(sessionCookie)
+	return response{p.Status, p.Location, p.Header, p.Body}
 }
+
+const sessionCookie = "__Host-remit_portal"
 
 func (c *client) get(u string) response { c.t.Helper(); return c.do(http.MethodGet, u, nil, nil) }
 

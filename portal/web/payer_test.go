@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"net/http"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -51,21 +49,23 @@ func TestThreeDSecureOnAPlan(t *testing.T) {
 	f := setup(t)
 	c := login(t, f, f.base, "jenny@example.com")
 	page := f.base + "/invoices/" + f.plan
-	m := payKeyRE.FindStringSubmatch(c.get(page).Body)
-	if m == nil {
+	b := apitest.NewBrowser(t, f.e.URL)
+	b.SetCookie(sessionCookie, c.cookie)
+	key := b.Get(page).Input("key")
+	if key == "" {
 		t.Fatal("no payment form")
 	}
-	r := c.post(page+"/pay", url.Values{"key": {m[1]}, "method": {"new"}, "number": {"4000002500003155"}, "expiry": {"12/34"}, "cvc": {"123"}})
+	r := b.Post(page+"/pay", apitest.Form{"key": key, "method": "new", "number": "4000002500003155", "expiry": "12/34", "cvc": "123"})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("pay: %d", r.Status)
 	}
 	for _, path := range []string{r.Location, "/portal/" + f.slug + "/invoices/" + f.plan} {
-		body := c.get(f.e.URL + path).Body
+		body := b.Get(path).Body
 		mustContain(t, "awaiting confirmation", body, `id="confirm"`, "confirm the payment of €2,000.00", `id="approve"`)
 		mustNotContain(t, "awaiting confirmation", body, `id="pay"`, "Pay €", "Due now")
 	}
-	pid := regexp.MustCompile(`name="payment" value="([^"]+)"`).FindStringSubmatch(c.get(page).Body)
-	done := c.post(page+"/confirm", url.Values{"payment": {pid[1]}, "outcome": {"approve"}})
+	done := b.Post(page+"/confirm", apitest.Form{"payment": b.Get(page).Input("payment"), "outcome": "approve"})
+	c.cookie = b.Cookie(sessionCookie)
 	mustContain(t, "confirmed", c.get(f.e.URL+done.Location).Body, "Thank you", ">Paid<")
 }
 
