@@ -26,11 +26,13 @@ import (
 	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/outbox"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/portal"
+	"github.com/remitbilling/remit/internal/ratelimit"
 	"github.com/remitbilling/remit/internal/secrets"
 	"github.com/remitbilling/remit/internal/viewer"
 	"github.com/remitbilling/remit/internal/worker"
@@ -111,8 +113,13 @@ type App struct {
 	// Outbox queues email and wakes Worker when the queuing transaction
 	// commits.
 	Outbox *outbox.Queue
-	// Worker delivers email and settles payments; the caller runs it (the
-	// server does not: tests drive their own).
+	// Limits counts abuse (failed authentications, PDF renders, portal
+	// logins) in the database, shared by every process.
+	Limits *ratelimit.Limiter
+	// Idempotency stores the merchant API's idempotent responses.
+	Idempotency *idempotency.Store
+	// Worker delivers email, settles payments and marks invoices overdue;
+	// the caller runs it (the server does not: tests drive their own).
 	Worker *worker.Scheduler
 }
 
@@ -140,6 +147,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Customers: customers.New(cfg.DB, cfg.Dialect),
 		Catalog:   catalog.New(cfg.DB),
 		Methods:   paymentmethods.New(cfg.DB, paymentmethods.Processors(procs)),
+
+		Idempotency: idempotency.NewStore(cfg.DB),
+	}
+	a.Limits, err = ratelimit.New(ratelimit.Config{DB: cfg.DB, Dialect: cfg.Dialect})
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
 	}
 	wake := worker.NewSignal()
 	a.Outbox = outbox.NewQueue(outbox.QueueConfig{Wake: wake.Wake})
@@ -152,7 +165,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Portal, err = portal.New(portal.Config{
 		DB: cfg.DB, Dialect: cfg.Dialect, Clock: cfg.Clock,
 		CodeKey: secrets.Derive(root, "portal login codes"), TokenKey: secrets.Derive(root, "portal session tokens"),
-		From: cfg.Mailing.From, PublicURL: cfg.Mailing.PublicURL, Outbox: a.Outbox,
+		From: cfg.Mailing.From, PublicURL: cfg.Mailing.PublicURL, Outbox: a.Outbox, Limits: a.Limits,
 	})
 	if err != nil {
 		return nil, err

@@ -71,6 +71,8 @@ type Config struct {
 	From, PublicURL string
 	// Outbox queues login codes and wakes their deliverer on commit.
 	Outbox *outbox.Queue
+	// Limits counts login abuse (shared with the HTTP server's limits).
+	Limits *ratelimit.Limiter
 }
 
 // Validate reports a missing dependency; the keys are checked by New.
@@ -87,6 +89,9 @@ func (c Config) Validate() error {
 	}
 	if c.Outbox == nil {
 		errs = append(errs, errors.New("Outbox is required"))
+	}
+	if c.Limits == nil {
+		errs = append(errs, errors.New("Limits is required"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("portal: %w", err)
@@ -127,11 +132,7 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("portal: token key: %w", err)
 	}
-	limits, err := ratelimit.New(ratelimit.Config{DB: cfg.DB, Dialect: cfg.Dialect})
-	if err != nil {
-		return nil, fmt.Errorf("portal: %w", err)
-	}
-	return &Service{db: cfg.DB, dialect: cfg.Dialect, clk: cfg.Clock, hasher: h, keys: keys, cfg: cfg, limits: limits}, nil
+	return &Service{db: cfg.DB, dialect: cfg.Dialect, clk: cfg.Clock, hasher: h, keys: keys, cfg: cfg, limits: cfg.Limits}, nil
 }
 
 // --- Merchant side -----------------------------------------------------

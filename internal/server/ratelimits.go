@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/internal/ratelimit"
 	portalhttp "github.com/remitbilling/remit/portal"
 )
@@ -29,16 +28,6 @@ var (
 	PDFsPerToken   = ratelimit.Rule{Name: "pdf.token", Limit: 20, Window: 10 * time.Minute}
 	PDFsPerAddress = ratelimit.Rule{Name: "pdf.address", Limit: 60, Window: 10 * time.Minute}
 )
-
-// newLimiter returns the server's limiter on db.
-func newLimiter(db *ent.Client, dialect string) *ratelimit.Limiter {
-	l, err := ratelimit.New(ratelimit.Config{DB: db, Dialect: dialect})
-	if err != nil {
-		// Only a nil client or an unknown dialect: store.Open makes neither.
-		panic(err)
-	}
-	return l
-}
 
 // addressHit is a hit of rule for the request's client address (the
 // peer's: forwarded headers are whatever the client says).

@@ -107,17 +107,13 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	}
 	a := cfg.App
 	db, dialect, clk, logger := a.DB, a.Dialect, a.Clock, a.Logger
-	limits, err := ratelimit.New(ratelimit.Config{DB: db, Dialect: dialect})
-	if err != nil {
-		return nil, fmt.Errorf("server: %w", err)
-	}
 	s := &Server{
 		DB: db, Dialect: dialect, Clock: clk, Logger: logger, App: a,
 		Accounts: a.Accounts,
 		Portal:   a.Portal,
 		billing:  a.Billing,
-		idem:     idempotency.NewStore(db),
-		limits:   limits,
+		idem:     a.Idempotency,
+		limits:   a.Limits,
 	}
 	resolver := &graph.Resolver{
 		Methods:   a.Methods,
