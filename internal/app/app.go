@@ -143,15 +143,19 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{
 		DB: cfg.DB, Dialect: cfg.Dialect, Clock: cfg.Clock, Logger: cfg.Logger, Mailing: cfg.Mailing,
-		Accounts:  accounts.New(cfg.DB),
-		Customers: customers.New(cfg.DB, cfg.Dialect),
-		Catalog:   catalog.New(cfg.DB),
-		Methods:   paymentmethods.New(cfg.DB, paymentmethods.Processors(procs)),
-
+		Accounts:    accounts.New(cfg.DB),
 		Idempotency: idempotency.NewStore(cfg.DB),
 	}
-	a.Limits, err = ratelimit.New(ratelimit.Config{DB: cfg.DB, Dialect: cfg.Dialect})
-	if err != nil {
+	if a.Customers, err = customers.New(customers.Config{DB: cfg.DB, Dialect: cfg.Dialect}); err != nil {
+		return nil, err
+	}
+	if a.Catalog, err = catalog.New(catalog.Config{DB: cfg.DB}); err != nil {
+		return nil, err
+	}
+	if a.Methods, err = paymentmethods.New(paymentmethods.Config{DB: cfg.DB, Processors: paymentmethods.Processors(procs)}); err != nil {
+		return nil, err
+	}
+	if a.Limits, err = ratelimit.New(ratelimit.Config{DB: cfg.DB, Dialect: cfg.Dialect}); err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	wake := worker.NewSignal()

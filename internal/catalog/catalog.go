@@ -4,6 +4,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -20,8 +21,26 @@ type Service struct {
 	db *ent.Client
 }
 
-// New returns a Service on db.
-func New(db *ent.Client) *Service { return &Service{db: db} }
+// Config is what a Service needs.
+type Config struct {
+	DB *ent.Client
+}
+
+// Validate reports a missing dependency.
+func (c Config) Validate() error {
+	if c.DB == nil {
+		return errors.New("catalog: DB is required")
+	}
+	return nil
+}
+
+// New returns a Service built from cfg.
+func New(cfg Config) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Service{db: cfg.DB}, nil
+}
 
 func notFound(what string, field ...string) error {
 	return usererr.New(usererr.NotFound, "no such "+what, field...)

@@ -33,9 +33,27 @@ type Service struct {
 	dialect string
 }
 
-// New returns a Service on db, whose SQL dialect is dialect.
-func New(db *ent.Client, dialect string) *Service {
-	return &Service{db: db, dialect: dialect}
+// Config is what a Service needs.
+type Config struct {
+	DB *ent.Client
+	// Dialect is DB's SQL dialect: PostgreSQL needs row locks.
+	Dialect string
+}
+
+// Validate reports a missing dependency.
+func (c Config) Validate() error {
+	if c.DB == nil || c.Dialect == "" {
+		return errors.New("customers: DB and Dialect are required")
+	}
+	return nil
+}
+
+// New returns a Service built from cfg.
+func New(cfg Config) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Service{db: cfg.DB, dialect: cfg.Dialect}, nil
 }
 
 // Lock loads a live customer inside tx, holding its row against concurrent

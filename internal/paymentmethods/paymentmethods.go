@@ -32,8 +32,28 @@ type Service struct {
 	procs Processors
 }
 
-// New returns a Service.
-func New(db *ent.Client, procs Processors) *Service { return &Service{db: db, procs: procs} }
+// Config is what a Service needs.
+type Config struct {
+	DB *ent.Client
+	// Processors tokenizes cards and debit mandates.
+	Processors Processors
+}
+
+// Validate reports a missing dependency.
+func (c Config) Validate() error {
+	if c.DB == nil || c.Processors == nil {
+		return errors.New("paymentmethods: DB and Processors are required")
+	}
+	return nil
+}
+
+// New returns a Service built from cfg.
+func New(cfg Config) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Service{db: cfg.DB, procs: cfg.Processors}, nil
+}
 
 // AttachInput is one way to pay, exactly one of Card, SEPA and ACH.
 type AttachInput struct {
