@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +11,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -21,6 +18,7 @@ import (
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/events"
+	"github.com/remitbilling/remit/internal/gqlkit"
 	"github.com/remitbilling/remit/internal/ratelimit"
 	"github.com/remitbilling/remit/internal/viewer"
 )
@@ -43,9 +41,7 @@ func RequestID(ctx context.Context) string {
 // outside GraphQL into a masked 500.
 func withRequest(logger *slog.Logger, clk clock.Clock, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		id := "req_" + hex.EncodeToString(b[:])
+		id := gqlkit.NewRequestID()
 		w.Header().Set("X-Request-Id", id)
 		ctx := events.WithRequestID(context.WithValue(r.Context(), requestIDKey, id), id)
 		ctx = clock.WithContext(ctx, clk)
@@ -67,24 +63,9 @@ func withRequest(logger *slog.Logger, clk clock.Clock, next http.Handler) http.H
 // keeps it for the idempotency layer.
 func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
-			writeError(w, r, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB")
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				writeError(w, r, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB")
-				return
-			}
-			writeError(w, r, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
-			return
-		}
-		if !utf8.Valid(body) {
-			// JSON decoding would turn the bad bytes into U+FFFD and store
-			// altered text: refuse it whole.
-			writeError(w, r, http.StatusBadRequest, "INVALID_STRING", "the request body is not valid UTF-8")
+		body, bad := gqlkit.ReadBody(w, r, max)
+		if bad != nil {
+			writeError(w, r, bad.Status, bad.Code, bad.Message)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -177,19 +158,9 @@ func graphQLBody(next http.Handler) http.Handler {
 		if body == nil {
 			// Not read by limitBody (the portal reads its own): read it
 			// here, within the same size limit, and hand it on.
-			if r.ContentLength > MaxBodyBytes {
-				writeError(w, r, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB")
-				return
-			}
-			var err error
-			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				writeError(w, r, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB")
-				return
-			}
-			if err != nil {
-				writeError(w, r, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+			var bad *gqlkit.BodyError
+			if body, bad = gqlkit.ReadBody(w, r, MaxBodyBytes); bad != nil {
+				writeError(w, r, bad.Status, bad.Code, bad.Message)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -271,8 +242,7 @@ func countFields(set ast.SelectionSet, frags ast.FragmentDefinitionList, seen ma
 // preflight.
 func requireJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil || mt != "application/json" {
+		if !gqlkit.IsJSON(r) {
 			writeError(w, r, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the request as Content-Type: application/json")
 			return
 		}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -173,19 +172,11 @@ func newGraphQL(resolver *graph.Resolver, logger *slog.Logger) *handler.Server {
 	cfg := generated.Config{Resolvers: resolver}
 	setComplexity(&cfg.Complexity)
 	schema := generated.NewExecutableSchema(cfg)
-	srv := handler.New(schema)
+	// API keys may introspect: GraphiQL and codegen read the schema.
+	srv := gqlkit.NewServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens},
+		extension.Introspection{}, logger, RequestID)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.SetParserTokenLimit(MaxTokens)
-	srv.SetDisableSuggestion(true)
-	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
-	srv.Use(gqlkit.DepthLimit{Max: MaxDepth})
-	srv.Use(gqlkit.InputGuard{Schema: schema.Schema()})
 	srv.AroundRootFields(resolver.AroundRootFields)
-	srv.SetErrorPresenter(gqlkit.PresentError(logger, RequestID))
-	srv.SetRecoverFunc(gqlkit.Recover(logger, RequestID))
 	return srv
 }
 

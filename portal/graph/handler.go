@@ -1,23 +1,15 @@
 package graph
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -62,37 +54,19 @@ func NewHandler(d portal.Deps) http.Handler {
 	srv := newServer(&Resolver{Deps: d}, logger)
 
 	serve := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if err != nil || mt != "application/json" {
+		if !gqlkit.IsJSON(r) {
 			writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the request as Content-Type: application/json")
 			return
 		}
-		if r.ContentLength > MaxBodyBytes {
-			writeError(w, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB")
+		body, bad := gqlkit.ReadBody(w, r, MaxBodyBytes)
+		if bad != nil {
+			writeError(w, bad.Status, bad.Code, bad.Message)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				writeError(w, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB")
-				return
-			}
-			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
-			return
-		}
-		if !utf8.Valid(body) {
-			// JSON decoding would turn the bad bytes into U+FFFD and store
-			// altered text: refuse it whole.
-			writeError(w, http.StatusBadRequest, "INVALID_STRING", "the request body is not valid UTF-8")
-			return
-		}
-		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		st := &reqState{w: w, r: r, id: w.Header().Get("X-Request-Id"), cookieAuth: r.Header.Get("Authorization") == ""}
 		if st.id == "" {
-			var b [12]byte
-			_, _ = rand.Read(b[:])
-			st.id = "req_" + hex.EncodeToString(b[:])
+			st.id = gqlkit.NewRequestID()
 		}
 		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 	})
@@ -122,18 +96,9 @@ func newServer(r *Resolver, logger *slog.Logger) *handler.Server {
 	cfg := generated.Config{Resolvers: r}
 	setComplexity(&cfg.Complexity)
 	schema := generated.NewExecutableSchema(cfg)
-	srv := handler.New(schema)
-	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.SetParserTokenLimit(MaxTokens)
-	srv.SetDisableSuggestion(true)
-	srv.Use(introspectionPolicy{})
-	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
-	srv.Use(gqlkit.DepthLimit{Max: MaxDepth})
-	srv.Use(gqlkit.InputGuard{Schema: schema.Schema()})
+	srv := gqlkit.NewServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens},
+		introspectionPolicy{}, logger, requestID)
 	srv.AroundRootFields(r.requireSession)
-	srv.SetErrorPresenter(gqlkit.PresentError(logger, requestID))
-	srv.SetRecoverFunc(gqlkit.Recover(logger, requestID))
 	return srv
 }
 
@@ -232,13 +197,5 @@ func requestID(ctx context.Context) string {
 // writeError answers outside GraphQL execution (method, media type, body
 // size, cross-origin) in the GraphQL response shape.
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	ext := map[string]any{"code": code}
-	if id := w.Header().Get("X-Request-Id"); id != "" {
-		ext["requestId"] = id
-	}
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": ext}},
-	})
+	gqlkit.WriteError(w, status, code, message, w.Header().Get("X-Request-Id"))
 }

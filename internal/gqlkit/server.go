@@ -1,0 +1,111 @@
+package gqlkit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Limits bound what one request to a GraphQL API may ask.
+type Limits struct {
+	// Complexity caps the query cost (COMPLEXITY_LIMIT_EXCEEDED).
+	Complexity int
+	// Depth caps selection nesting (DEPTH_LIMIT_EXCEEDED).
+	Depth int
+	// Tokens caps the parsed document's size.
+	Tokens int
+}
+
+// NewServer is a GraphQL server as both APIs (/graphql and
+// /portal/graphql) run one: POST only, parsed documents cached, no field
+// suggestions in errors (they would map the schema for a caller who may
+// not introspect), the limits, strings checked (InputGuard), errors
+// masked and panics recovered with the request's id. introspection
+// decides who may introspect.
+func NewServer(schema graphql.ExecutableSchema, l Limits, introspection graphql.HandlerExtension, logger *slog.Logger, requestID func(context.Context) string) *handler.Server {
+	srv := handler.New(schema)
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(l.Tokens)
+	srv.SetDisableSuggestion(true)
+	srv.Use(introspection)
+	srv.Use(extension.FixedComplexityLimit(l.Complexity))
+	srv.Use(DepthLimit{Max: l.Depth})
+	srv.Use(InputGuard{Schema: schema.Schema()})
+	srv.SetErrorPresenter(PresentError(logger, requestID))
+	srv.SetRecoverFunc(Recover(logger, requestID))
+	return srv
+}
+
+// NewRequestID is a fresh request id ("req_" and 96 random bits), which
+// the server log and masked errors share.
+func NewRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "req_" + hex.EncodeToString(b[:])
+}
+
+// IsJSON tells whether r declares a JSON body: the only transport, which
+// also forces browsers into a CORS preflight.
+func IsJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
+}
+
+// BodyError is why a request body was refused: an HTTP status and a code
+// for the GraphQL-shaped answer (WriteError).
+type BodyError struct {
+	Status        int
+	Code, Message string
+}
+
+// ReadBody reads r's whole body, at most max bytes, and checks it is
+// UTF-8: JSON decoding would turn bad bytes into U+FFFD and store altered
+// text, so such a body is refused whole.
+func ReadBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, *BodyError) {
+	tooLarge := &BodyError{http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "request body is larger than 1 MiB"}
+	if r.ContentLength > max {
+		return nil, tooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge
+		}
+		return nil, &BodyError{http.StatusBadRequest, "BAD_REQUEST", "could not read the request body"}
+	}
+	if !utf8.Valid(body) {
+		return nil, &BodyError{http.StatusBadRequest, "INVALID_STRING", "the request body is not valid UTF-8"}
+	}
+	return body, nil
+}
+
+// WriteError answers outside GraphQL execution (transport, authentication,
+// limits) in the GraphQL response shape, with status; requestID ("" for
+// none) is echoed so the answer matches the server log.
+func WriteError(w http.ResponseWriter, status int, code, message, requestID string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	ext := map[string]any{"code": code}
+	if requestID != "" {
+		ext["requestId"] = requestID
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": message, "extensions": ext}},
+	})
+}
