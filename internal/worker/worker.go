@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"sync"
 	"time"
 )
 
@@ -69,8 +68,8 @@ type Scheduler struct {
 	interval time.Duration
 	log      *slog.Logger
 	wake     Signal
-
-	mu   sync.Mutex
+	// jobs are fixed at construction: a job needing a service is built
+	// after it (see Signal), never added later.
 	jobs []Job
 }
 
@@ -88,13 +87,6 @@ func New(opts Options, jobs ...Job) *Scheduler {
 	}
 	s.jobs = append(s.jobs, jobs...)
 	return s
-}
-
-// Add registers another job.
-func (s *Scheduler) Add(j Job) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.jobs = append(s.jobs, j)
 }
 
 // Wake makes a running loop tick now rather than at the next interval,
@@ -129,12 +121,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // the jobs' errors, which it also logs. A panicking job is logged and
 // reported as an error; the others still run.
 func (s *Scheduler) Tick(ctx context.Context) (int, error) {
-	s.mu.Lock()
-	jobs := append([]Job(nil), s.jobs...)
-	s.mu.Unlock()
 	total := 0
 	var errs []error
-	for _, j := range jobs {
+	for _, j := range s.jobs {
 		if ctx.Err() != nil {
 			break
 		}
