@@ -40,8 +40,7 @@ func TestTickRunsEveryJob(t *testing.T) {
 	failing := &fakeJob{name: "failing", work: func(int32) (int, error) { return 0, boom }}
 	panicking := &fakeJob{name: "panicking", work: func(int32) (int, error) { panic("bug") }}
 	busy := &fakeJob{name: "busy", work: func(int32) (int, error) { return 3, nil }}
-	s := worker.New(worker.Options{Logger: quiet}, failing, panicking)
-	s.Add(busy)
+	s := worker.New(worker.Options{Logger: quiet}, failing, panicking, busy)
 	clk := clock.NewFake(start)
 	n, err := s.Tick(clock.WithContext(context.Background(), clk))
 	if n != 3 {
