@@ -62,7 +62,8 @@ type Server struct {
 	App *app.App
 }
 
-// Billing is the server's billing service, for the background worker.
+// Billing is the server's billing service (App.Billing), for tests that
+// run its system jobs by hand.
 func (s *Server) Billing() *billing.Service { return s.billing }
 
 // Config is what a Server serves.
