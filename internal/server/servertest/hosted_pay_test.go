@@ -1,17 +1,12 @@
 package servertest_test
 
 import (
-	"io"
 	"net/http"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/remitbilling/remit/internal/apitest"
 )
-
-var payKeyRE = regexp.MustCompile(`name="key" value="([^"]+)"`)
 
 // TestHostedPagePayment pays through the hosted invoice page's card form,
 // as a customer's browser does: a declined card shows why and leaves the
@@ -26,44 +21,29 @@ func TestHostedPagePayment(t *testing.T) {
 		amountsDue: [{amount: "1000", daysUntilDue: 1, description: "Deposit"}, {amount: "2000", daysUntilDue: 30, description: "Balance"}]}) { invoice { id } userErrors { field code } } }`, map[string]any{"c": cus}), "invoice", "id")
 	link := apitest.Str(t, e.Mutate("invoiceFinalize", `mutation($id: ID!) { invoiceFinalize(input: {id: $id}) { invoice { hostedInvoiceUrl } userErrors { code } } }`, map[string]any{"id": id}), "invoice", "hostedInvoiceUrl")
 
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	b := e.Browser()
 	page := func(path string) string {
 		t.Helper()
-		res, err := http.Get(e.URL + path)
-		if err != nil {
-			t.Fatal(err)
+		p := b.Get(path)
+		if p.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, p.Status)
 		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %d", path, res.StatusCode)
-		}
-		return string(b)
+		return p.Body
 	}
-	post := func(path string, form url.Values, site string) *http.Response {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, e.URL+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", site)
-		res, err := noRedirect.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res
+	card := func(key, number string) apitest.Form {
+		return apitest.Form{"key": key, "number": number, "expiry": "12/34", "cvc": "123"}
 	}
-	pay := func(card string) string {
+	pay := func(number string) string {
 		t.Helper()
-		body := page(link)
-		m := payKeyRE.FindStringSubmatch(body)
-		if m == nil {
+		key := b.Get(link).Input("key")
+		if key == "" {
 			t.Fatalf("no payment form on the page")
 		}
-		res := post(link+"/pay", url.Values{"key": {m[1]}, "number": {card}, "expiry": {"12/34"}, "cvc": {"123"}}, "same-origin")
-		if res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("pay: %d", res.StatusCode)
+		res := b.Post(link+"/pay", card(key, number))
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("pay: %d", res.Status)
 		}
-		return res.Header.Get("Location")
+		return res.Location
 	}
 	status := func() (string, string) {
 		d := e.Query(`query($id: ID!) { invoice(id: $id) { status standing amountPaid { amount } } }`, map[string]any{"id": id})
@@ -77,9 +57,8 @@ func TestHostedPagePayment(t *testing.T) {
 		}
 	}
 	// A cross-site form post (another site submitting to this one) is refused.
-	m := payKeyRE.FindStringSubmatch(first)
-	if res := post(link+"/pay", url.Values{"key": {m[1]}, "number": {"4242424242424242"}, "expiry": {"12/34"}, "cvc": {"123"}}, "cross-site"); res.StatusCode != http.StatusForbidden {
-		t.Errorf("cross-site post: %d, want 403", res.StatusCode)
+	if res := b.PostFrom("cross-site", link+"/pay", card(b.Get(link).Input("key"), "4242424242424242")); res.Status != http.StatusForbidden {
+		t.Errorf("cross-site post: %d, want 403", res.Status)
 	}
 	if st, paid := status(); st != "OPEN" || paid != "0.00" {
 		t.Fatalf("after a refused post: %s, paid %s", st, paid)
@@ -102,13 +81,12 @@ func TestHostedPagePayment(t *testing.T) {
 
 	// 3-D Secure: the page asks to confirm; confirming pays the deposit.
 	loc := pay("4000002500003155")
-	body := page(loc)
-	pid := regexp.MustCompile(`name="payment" value="([^"]+)"`).FindStringSubmatch(body)
-	if pid == nil {
+	pid := b.Get(loc).Input("payment")
+	if pid == "" {
 		t.Fatalf("no confirmation form after a 3-D Secure card")
 	}
-	if res := post(link+"/confirm", url.Values{"payment": {pid[1]}, "outcome": {"approve"}}, "same-origin"); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("confirm: %d", res.StatusCode)
+	if res := b.Post(link+"/confirm", apitest.Form{"payment": pid, "outcome": "approve"}); res.Status != http.StatusSeeOther {
+		t.Fatalf("confirm: %d", res.Status)
 	}
 	if _, paid := status(); paid != "1000.00" {
 		t.Fatalf("after the deposit: paid %s", paid)
