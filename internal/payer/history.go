@@ -85,19 +85,13 @@ func (s *Service) History(ctx context.Context, who Payer, lang string) ([]Histor
 		}})
 	}
 	for _, inv := range outside {
-		var through int64
-		for _, p := range inv.Edges.Payments {
-			if p.Status == payment.StatusSucceeded {
-				through += p.Amount
-			}
-		}
-		oob := inv.OutOfBandPayment
-		if inv.AmountPaid <= through {
+		o := Outside(inv, inv.Edges.Payments)
+		if o == nil {
 			continue
 		}
-		rows = append(rows, dated{oob.PaidAt, HistoryRow{
-			Date: words.Date(oob.PaidAt, lang), InvoiceID: inv.ID, Number: numbers[inv.ID],
-			Amount: words.Money(inv.AmountPaid-through, inv.Currency, lang), Method: OutsideMethod(oob.Method, oob.Reference, lang),
+		rows = append(rows, dated{o.PaidAt, HistoryRow{
+			Date: words.Date(o.PaidAt, lang), InvoiceID: inv.ID, Number: numbers[inv.ID],
+			Amount: words.Money(o.Amount, o.Currency, lang), Method: OutsideMethod(o.Method, o.Reference, lang),
 			Badge: Badge{t["SUCCEEDED"], "succeeded"},
 		}})
 	}

@@ -209,9 +209,7 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 		return v, nil
 	}
 	accepted := billing.AcceptedMethodTypes(o.Account, inv)
-	if slices.Contains(accepted, "BANK_TRANSFER") && o.Account.BankTransferInstructions != "" && billing.AmountRemaining(inv) > 0 {
-		v.BankTransfer = o.Account.BankTransferInstructions
-	}
+	v.BankTransfer = BankTransfer(o.Account, inv)
 	if !canPay {
 		return v, nil
 	}
@@ -274,23 +272,20 @@ func (s *Service) replacement(ctx context.Context, who Payer, inv *ent.Invoice, 
 }
 
 // received lists the money an invoice received, oldest first: its
-// succeeded payments and what the merchant recorded as paid outside Remit
-// (the rest of the amount due when it was marked paid).
+// succeeded payments and what the merchant recorded as paid outside Remit.
 func received(inv *ent.Invoice, pays []*ent.Payment, lang string) []Paid {
 	type row struct {
 		at time.Time
 		p  Paid
 	}
 	var rows []row
-	var through int64
 	for _, p := range pays {
 		if p.Status == payment.StatusSucceeded && p.SucceededAt != nil {
-			through += p.Amount
 			rows = append(rows, row{*p.SucceededAt, Paid{words.Date(*p.SucceededAt, lang), words.Money(p.Amount, p.Currency, lang), words.T(lang)[string(p.MethodType)]}})
 		}
 	}
-	if oob := inv.OutOfBandPayment; oob != nil && inv.AmountPaid > through {
-		rows = append(rows, row{oob.PaidAt, Paid{words.Date(oob.PaidAt, lang), words.Money(inv.AmountPaid-through, inv.Currency, lang), OutsideMethod(oob.Method, oob.Reference, lang)}})
+	if o := Outside(inv, pays); o != nil {
+		rows = append(rows, row{o.PaidAt, Paid{words.Date(o.PaidAt, lang), words.Money(o.Amount, o.Currency, lang), OutsideMethod(o.Method, o.Reference, lang)}})
 	}
 	slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(a.at.UnixNano(), b.at.UnixNano()) })
 	out := make([]Paid, len(rows))
@@ -298,6 +293,47 @@ func received(inv *ent.Invoice, pays []*ent.Payment, lang string) []Paid {
 		out[i] = r.p
 	}
 	return out
+}
+
+// OutsidePayment is money the merchant recorded as received outside
+// Remit (invoiceMarkPaid): how, when, and how much.
+type OutsidePayment struct {
+	Method, Reference string
+	PaidAt            time.Time
+	Amount            int64
+	Currency          string
+}
+
+// Outside is what inv received outside Remit: marking it paid settles
+// what its own succeeded payments (pays) left (nil when nothing).
+func Outside(inv *ent.Invoice, pays []*ent.Payment) *OutsidePayment {
+	oob := inv.OutOfBandPayment
+	if oob == nil {
+		return nil
+	}
+	var through int64
+	for _, p := range pays {
+		if p.Status == payment.StatusSucceeded {
+			through += p.Amount
+		}
+	}
+	if inv.AmountPaid <= through {
+		return nil
+	}
+	return &OutsidePayment{Method: oob.Method, Reference: oob.Reference, PaidAt: oob.PaidAt, Amount: inv.AmountPaid - through, Currency: inv.Currency}
+}
+
+// BankTransfer is how to pay inv by bank transfer: the account's
+// instructions while money is owed and the invoice takes transfers; ""
+// otherwise.
+func BankTransfer(acct *ent.Account, inv *ent.Invoice) string {
+	if inv.Status != invoice.StatusOpen && inv.Status != invoice.StatusUncollectible {
+		return ""
+	}
+	if billing.AmountRemaining(inv) <= 0 || !slices.Contains(billing.AcceptedMethodTypes(acct, inv), "BANK_TRANSFER") {
+		return ""
+	}
+	return acct.BankTransferInstructions
 }
 
 // OutsideMethod says how a payment recorded outside Remit was made

@@ -66,6 +66,10 @@ type reqState struct {
 	cfg     *ent.PortalConfig
 	cfgErr  error
 
+	acctOnce sync.Once
+	acct     *ent.Account
+	acctErr  error
+
 	mu      sync.Mutex
 	methods map[string]*ent.PaymentMethod
 }
@@ -110,6 +114,24 @@ func (r *Resolver) config(ctx context.Context) (*ent.PortalConfig, error) {
 	}
 	st.cfgOnce.Do(func() { st.cfg, st.cfgErr = r.DB.PortalConfig.Query().Only(merchantCtx(ctx)) })
 	return st.cfg, st.cfgErr
+}
+
+// account returns the merchant's account (its payment settings), read
+// once per request.
+func (r *Resolver) account(ctx context.Context) (*ent.Account, error) {
+	load := func() (*ent.Account, error) {
+		cfg, err := r.config(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return r.DB.Account.Get(merchantCtx(ctx), cfg.AccountID)
+	}
+	st := state(ctx)
+	if st == nil {
+		return load()
+	}
+	st.acctOnce.Do(func() { st.acct, st.acctErr = load() })
+	return st.acct, st.acctErr
 }
 
 // paymentMethod loads a payment method once per request (its display

@@ -128,8 +128,38 @@ func (r *invoiceResolver) HostedInvoiceURL(ctx context.Context, obj *ent.Invoice
 	return &u, nil
 }
 
+// BankTransferInstructions is the resolver for the bankTransferInstructions field.
+func (r *invoiceResolver) BankTransferInstructions(ctx context.Context, obj *ent.Invoice) (*string, error) {
+	acct, err := r.account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s := payer.BankTransfer(acct, obj); s != "" {
+		return &s, nil
+	}
+	return nil, nil
+}
+
+// PaidOutsideRemit is the resolver for the paidOutsideRemit field.
+func (r *invoiceResolver) PaidOutsideRemit(ctx context.Context, obj *ent.Invoice) (*payer.OutsidePayment, error) {
+	who, err := r.who(ctx)
+	if err != nil || !who.Allows(payer.FeatureHistory) || obj.OutOfBandPayment == nil {
+		return nil, err
+	}
+	pays, err := billing.InvoicePayments(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return payer.Outside(obj, pays), nil
+}
+
 // Amount is the resolver for the amount field.
 func (r *invoiceLineResolver) Amount(ctx context.Context, obj *ent.InvoiceLine) (*gmodel.Money, error) {
+	return gmodel.NewMoney(obj.Amount, obj.Currency), nil
+}
+
+// Amount is the resolver for the amount field.
+func (r *outsidePaymentResolver) Amount(ctx context.Context, obj *payer.OutsidePayment) (*gmodel.Money, error) {
 	return gmodel.NewMoney(obj.Amount, obj.Currency), nil
 }
 
@@ -142,8 +172,14 @@ func (r *Resolver) Invoice() generated.InvoiceResolver { return &invoiceResolver
 // InvoiceLine returns generated.InvoiceLineResolver implementation.
 func (r *Resolver) InvoiceLine() generated.InvoiceLineResolver { return &invoiceLineResolver{r} }
 
+// OutsidePayment returns generated.OutsidePaymentResolver implementation.
+func (r *Resolver) OutsidePayment() generated.OutsidePaymentResolver {
+	return &outsidePaymentResolver{r}
+}
+
 type (
-	installmentResolver struct{ *Resolver }
-	invoiceResolver     struct{ *Resolver }
-	invoiceLineResolver struct{ *Resolver }
+	installmentResolver    struct{ *Resolver }
+	invoiceResolver        struct{ *Resolver }
+	invoiceLineResolver    struct{ *Resolver }
+	outsidePaymentResolver struct{ *Resolver }
 )

@@ -225,3 +225,37 @@ func TestStatusReadsTheSame(t *testing.T) {
 		t.Errorf("hosted page does not read UNCOLLECTIBLE as Open")
 	}
 }
+
+// TestPortalAPIOutsidePaymentAndBankTransfer: the portal API tells what
+// the merchant recorded as received outside Remit, and how to pay an open
+// invoice by bank transfer — what the portal's pages show.
+func TestPortalAPIOutsidePaymentAndBankTransfer(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	e.Mutate("accountPaymentSettingsUpdate", `mutation { accountPaymentSettingsUpdate(input: {bankTransferInstructions: "IBAN FR76 3000 6000 0112 3456 7890 189"}) { account { id } userErrors { code } } }`, nil)
+	cus := newCustomer(t, e, "jenny@example.com", "en")
+	invoice := func() string {
+		id := apitest.Str(t, e.Mutate("invoiceCreate", `mutation($c: ID!) { invoiceCreate(input: {customer: $c, currency: "EUR", lines: [{description: "Consulting", unitAmount: "100"}]}) { invoice { id } userErrors { code } } }`, map[string]any{"c": cus}), "invoice", "id")
+		e.Mutate("invoiceFinalize", `mutation($id: ID!) { invoiceFinalize(input: {id: $id}) { invoice { id } userErrors { code } } }`, map[string]any{"id": id})
+		return id
+	}
+	open, paid := invoice(), invoice()
+	e.Mutate("invoiceMarkPaid", `mutation($id: ID!) { invoiceMarkPaid(input: {id: $id, method: "bank_transfer", reference: "VIR-7"}) { invoice { id } userErrors { code } } }`, map[string]any{"id": paid})
+	c := newPapi(t, e).login(enablePortal(t, e, e.Key), "jenny@example.com")
+	q := `query($id: ID!) { invoice(id: $id) { bankTransferInstructions paidOutsideRemit { method reference amount { amount } } } }`
+
+	d := c.query(q, map[string]any{"id": open})
+	if s, _ := apitest.Get(t, d, "invoice", "bankTransferInstructions").(string); !strings.HasPrefix(s, "IBAN FR76") {
+		t.Errorf("open invoice: bank transfer instructions %q", s)
+	}
+	if o := apitest.Get(t, d, "invoice", "paidOutsideRemit"); o != nil {
+		t.Errorf("open invoice paid outside Remit: %v", o)
+	}
+	d = c.query(q, map[string]any{"id": paid})
+	if s := apitest.Get(t, d, "invoice", "bankTransferInstructions"); s != nil {
+		t.Errorf("paid invoice: bank transfer instructions %v", s)
+	}
+	if got := fmt.Sprint(apitest.Get(t, d, "invoice", "paidOutsideRemit")); got != "map[amount:map[amount:100.00] method:bank_transfer reference:VIR-7]" {
+		t.Errorf("paid outside Remit: %s", got)
+	}
+}

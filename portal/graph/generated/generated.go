@@ -20,6 +20,7 @@ import (
 	"github.com/remitbilling/remit/ent/payment"
 	model1 "github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/portal/graph/model"
@@ -43,6 +44,7 @@ type ResolverRoot interface {
 	Invoice() InvoiceResolver
 	InvoiceLine() InvoiceLineResolver
 	Mutation() MutationResolver
+	OutsidePayment() OutsidePaymentResolver
 	Payment() PaymentResolver
 	PaymentMethod() PaymentMethodResolver
 	Query() QueryResolver
@@ -96,28 +98,30 @@ type ComplexityRoot struct {
 	}
 
 	Invoice struct {
-		AmountDue        func(childComplexity int) int
-		AmountPaid       func(childComplexity int) int
-		AmountRemaining  func(childComplexity int) int
-		Currency         func(childComplexity int) int
-		DueDate          func(childComplexity int) int
-		HostedInvoiceURL func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Installments     func(childComplexity int) int
-		IssuedAt         func(childComplexity int) int
-		Lines            func(childComplexity int) int
-		Number           func(childComplexity int) int
-		PDFURL           func(childComplexity int) int
-		PaidAt           func(childComplexity int) int
-		Payments         func(childComplexity int) int
-		Standing         func(childComplexity int) int
-		Status           func(childComplexity int) int
-		Subtotal         func(childComplexity int) int
-		Tax              func(childComplexity int) int
-		Taxes            func(childComplexity int) int
-		Total            func(childComplexity int) int
-		TotalDiscount    func(childComplexity int) int
-		VoidedAt         func(childComplexity int) int
+		AmountDue                func(childComplexity int) int
+		AmountPaid               func(childComplexity int) int
+		AmountRemaining          func(childComplexity int) int
+		BankTransferInstructions func(childComplexity int) int
+		Currency                 func(childComplexity int) int
+		DueDate                  func(childComplexity int) int
+		HostedInvoiceURL         func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		Installments             func(childComplexity int) int
+		IssuedAt                 func(childComplexity int) int
+		Lines                    func(childComplexity int) int
+		Number                   func(childComplexity int) int
+		PDFURL                   func(childComplexity int) int
+		PaidAt                   func(childComplexity int) int
+		PaidOutsideRemit         func(childComplexity int) int
+		Payments                 func(childComplexity int) int
+		Standing                 func(childComplexity int) int
+		Status                   func(childComplexity int) int
+		Subtotal                 func(childComplexity int) int
+		Tax                      func(childComplexity int) int
+		Taxes                    func(childComplexity int) int
+		Total                    func(childComplexity int) int
+		TotalDiscount            func(childComplexity int) int
+		VoidedAt                 func(childComplexity int) int
 	}
 
 	InvoiceConnection struct {
@@ -170,6 +174,13 @@ type ComplexityRoot struct {
 		PortalLoginVerify       func(childComplexity int, input model.PortalLoginVerifyInput) int
 		PortalSessionRedeem     func(childComplexity int, input model.PortalSessionRedeemInput) int
 		SessionRefresh          func(childComplexity int) int
+	}
+
+	OutsidePayment struct {
+		Amount    func(childComplexity int) int
+		Method    func(childComplexity int) int
+		PaidAt    func(childComplexity int) int
+		Reference func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -319,6 +330,8 @@ type InvoiceResolver interface {
 	Payments(ctx context.Context, obj *ent.Invoice) ([]*ent.Payment, error)
 	PDFURL(ctx context.Context, obj *ent.Invoice) (string, error)
 	HostedInvoiceURL(ctx context.Context, obj *ent.Invoice) (*string, error)
+	BankTransferInstructions(ctx context.Context, obj *ent.Invoice) (*string, error)
+	PaidOutsideRemit(ctx context.Context, obj *ent.Invoice) (*payer.OutsidePayment, error)
 }
 type InvoiceLineResolver interface {
 	Amount(ctx context.Context, obj *ent.InvoiceLine) (*model1.Money, error)
@@ -335,6 +348,9 @@ type MutationResolver interface {
 	PaymentMethodSetDefault(ctx context.Context, input model.PaymentMethodSetDefaultInput) (*model.PaymentMethodPayload, error)
 	PaymentMethodRemove(ctx context.Context, input model.PaymentMethodRemoveInput) (*model.PaymentMethodPayload, error)
 	InvoicePay(ctx context.Context, input model.InvoicePayInput) (*model.InvoicePayPayload, error)
+}
+type OutsidePaymentResolver interface {
+	Amount(ctx context.Context, obj *payer.OutsidePayment) (*model1.Money, error)
 }
 type PaymentResolver interface {
 	Invoice(ctx context.Context, obj *ent.Payment) (*ent.Invoice, error)
@@ -570,6 +586,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.AmountRemaining(childComplexity), true
+	case "Invoice.bankTransferInstructions":
+		if e.ComplexityRoot.Invoice.BankTransferInstructions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.BankTransferInstructions(childComplexity), true
 	case "Invoice.currency":
 		if e.ComplexityRoot.Invoice.Currency == nil {
 			break
@@ -630,6 +652,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.PaidAt(childComplexity), true
+	case "Invoice.paidOutsideRemit":
+		if e.ComplexityRoot.Invoice.PaidOutsideRemit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.PaidOutsideRemit(childComplexity), true
 	case "Invoice.payments":
 		if e.ComplexityRoot.Invoice.Payments == nil {
 			break
@@ -927,6 +955,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SessionRefresh(childComplexity), true
+
+	case "OutsidePayment.amount":
+		if e.ComplexityRoot.OutsidePayment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutsidePayment.Amount(childComplexity), true
+	case "OutsidePayment.method":
+		if e.ComplexityRoot.OutsidePayment.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutsidePayment.Method(childComplexity), true
+	case "OutsidePayment.paidAt":
+		if e.ComplexityRoot.OutsidePayment.PaidAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutsidePayment.PaidAt(childComplexity), true
+	case "OutsidePayment.reference":
+		if e.ComplexityRoot.OutsidePayment.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutsidePayment.Reference(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1864,6 +1917,31 @@ type Invoice {
   pdfUrl: String!
   "Path of the invoice's hosted payment page (/i/<token>), while its link works."
   hostedInvoiceUrl: String
+  """
+  How to pay by bank transfer (the merchant's instructions), while money is
+  owed and the invoice takes transfers; null otherwise.
+  """
+  bankTransferInstructions: String
+  """
+  Money the merchant recorded as received outside Remit (a transfer, a
+  check), which payments does not list; null when none, or when the
+  merchant hides the payment history.
+  """
+  paidOutsideRemit: OutsidePayment
+}
+
+"""
+Money the merchant recorded as received outside Remit.
+"""
+type OutsidePayment {
+  "How: bank_transfer, check, cash, card, direct_debit or other."
+  method: String!
+  "The payer's or the bank's reference; empty when none was recorded."
+  reference: String!
+  "When it was received."
+  paidAt: Time!
+  "How much: what remained to pay when the invoice was marked paid."
+  amount: Money!
 }
 
 """
@@ -2404,6 +2482,10 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_pdfUrl(ctx, field)
 	case "hostedInvoiceUrl":
 		return ec.fieldContext_Invoice_hostedInvoiceUrl(ctx, field)
+	case "bankTransferInstructions":
+		return ec.fieldContext_Invoice_bankTransferInstructions(ctx, field)
+	case "paidOutsideRemit":
+		return ec.fieldContext_Invoice_paidOutsideRemit(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
 }
@@ -2482,6 +2564,20 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 		return ec.fieldContext_Money_formatted(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_OutsidePayment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_OutsidePayment_method(ctx, field)
+	case "reference":
+		return ec.fieldContext_OutsidePayment_reference(ctx, field)
+	case "paidAt":
+		return ec.fieldContext_OutsidePayment_paidAt(ctx, field)
+	case "amount":
+		return ec.fieldContext_OutsidePayment_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OutsidePayment", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4412,6 +4508,61 @@ func (ec *executionContext) fieldContext_Invoice_hostedInvoiceUrl(_ context.Cont
 	return graphql.NewScalarFieldContext("Invoice", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Invoice_bankTransferInstructions(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_bankTransferInstructions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().BankTransferInstructions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_bankTransferInstructions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_paidOutsideRemit(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_paidOutsideRemit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().PaidOutsideRemit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *payer.OutsidePayment) graphql.Marshaler {
+			return ec.marshalOOutsidePayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋpayerᚐOutsidePayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_paidOutsideRemit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutsidePayment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.InvoiceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5421,6 +5572,107 @@ func (ec *executionContext) fieldContext_Mutation_invoicePay(ctx context.Context
 	if fc.Args, err = ec.field_Mutation_invoicePay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OutsidePayment_method(ctx context.Context, field graphql.CollectedField, obj *payer.OutsidePayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutsidePayment_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutsidePayment_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutsidePayment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OutsidePayment_reference(ctx context.Context, field graphql.CollectedField, obj *payer.OutsidePayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutsidePayment_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutsidePayment_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutsidePayment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _OutsidePayment_paidAt(ctx context.Context, field graphql.CollectedField, obj *payer.OutsidePayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutsidePayment_paidAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutsidePayment_paidAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutsidePayment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _OutsidePayment_amount(ctx context.Context, field graphql.CollectedField, obj *payer.OutsidePayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutsidePayment_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OutsidePayment().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutsidePayment_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OutsidePayment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -9989,6 +10241,82 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "bankTransferInstructions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_bankTransferInstructions(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "paidOutsideRemit":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_paidOutsideRemit(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10438,6 +10766,92 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var outsidePaymentImplementors = []string{"OutsidePayment"}
+
+func (ec *executionContext) _OutsidePayment(ctx context.Context, sel ast.SelectionSet, obj *payer.OutsidePayment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outsidePaymentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OutsidePayment")
+		case "method":
+			out.Values[i] = ec._OutsidePayment_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reference":
+			out.Values[i] = ec._OutsidePayment_reference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidAt":
+			out.Values[i] = ec._OutsidePayment_paidAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._OutsidePayment_amount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13026,6 +13440,13 @@ func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremit
 		return graphql.Null
 	}
 	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOutsidePayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋpayerᚐOutsidePayment(ctx context.Context, sel ast.SelectionSet, v *payer.OutsidePayment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OutsidePayment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx context.Context, sel ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
