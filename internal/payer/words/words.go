@@ -24,26 +24,23 @@ var Langs = []string{"en", "fr"}
 // Lang maps a language tag ("fr-CA", "FR", "de") to a supported language,
 // English when it is none of them.
 func Lang(tag string) string {
-	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-	base, _, _ = strings.Cut(base, "_")
-	for _, l := range Langs {
-		if base == l {
-			return l
-		}
+	if l, ok := supported(tag); ok {
+		return l
 	}
 	return Langs[0]
 }
 
-// supported tells whether tag names one of Langs.
-func supported(tag string) bool {
+// supported is the language of Langs tag names (its primary subtag,
+// "fr" in "fr-CA" or "fr_FR"), if any.
+func supported(tag string) (string, bool) {
 	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
 	base, _, _ = strings.Cut(base, "_")
 	for _, l := range Langs {
 		if base == l {
-			return true
+			return l, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // Choose picks the language of a page: the customer's preferred locales
@@ -51,8 +48,8 @@ func supported(tag string) bool {
 // browser's Accept-Language, then English.
 func Choose(preferred []string, acceptLanguage string) string {
 	for _, p := range preferred {
-		if supported(p) {
-			return Lang(p)
+		if l, ok := supported(p); ok {
+			return l
 		}
 	}
 	return FromHeader(acceptLanguage)
@@ -77,10 +74,11 @@ func FromHeader(header string) string {
 				}
 			}
 		}
-		if q <= 0 || !supported(tag) {
+		l, ok := supported(tag)
+		if q <= 0 || !ok {
 			continue
 		}
-		cs = append(cs, choice{Lang(tag), q})
+		cs = append(cs, choice{l, q})
 	}
 	if len(cs) == 0 {
 		return Langs[0]
