@@ -7,10 +7,13 @@
 package graph
 
 import (
+	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/portal"
 )
 
 // Resolver holds the services the API calls.
 type Resolver struct {
 	portal.Deps
+	// Payer is the payer layer every payer action and rule goes through.
+	Payer *payer.Service
 }

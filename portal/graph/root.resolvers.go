@@ -127,7 +127,7 @@ func (r *mutationResolver) BillingDetailsUpdate(ctx context.Context, input model
 	for _, t := range input.TaxIds {
 		in.TaxIDs = append(in.TaxIDs, *t)
 	}
-	c, err := r.payer().UpdateBilling(ctx, who, in)
+	c, err := r.Payer.UpdateBilling(ctx, who, in)
 	ue, err := userErrors(err, "input")
 	if len(ue) > 0 || err != nil {
 		return &model.BillingDetailsUpdatePayload{UserErrors: ue}, err
@@ -142,7 +142,7 @@ func (r *mutationResolver) PaymentMethodAdd(ctx context.Context, input model.Pay
 		return nil, err
 	}
 	c := input.Card
-	pm, err := r.payer().AddCard(ctx, who, &payments.CardInput{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.Cvc},
+	pm, err := r.Payer.AddCard(ctx, who, &payments.CardInput{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.Cvc},
 		input.SetDefault != nil && *input.SetDefault)
 	return methodPayload(pm, err, "input")
 }
@@ -153,7 +153,7 @@ func (r *mutationResolver) PaymentMethodSetDefault(ctx context.Context, input mo
 	if err != nil {
 		return nil, err
 	}
-	pm, err := r.payer().SetDefault(ctx, who, input.ID)
+	pm, err := r.Payer.SetDefault(ctx, who, input.ID)
 	return methodPayload(pm, err, "input", "id")
 }
 
@@ -163,7 +163,7 @@ func (r *mutationResolver) PaymentMethodRemove(ctx context.Context, input model.
 	if err != nil {
 		return nil, err
 	}
-	pm, err := r.payer().RemoveCard(ctx, who, input.ID)
+	pm, err := r.Payer.RemoveCard(ctx, who, input.ID)
 	return methodPayload(pm, err, "input", "id")
 }
 
@@ -182,7 +182,7 @@ func (r *mutationResolver) InvoicePay(ctx context.Context, input model.InvoicePa
 	if c := input.Card; c != nil {
 		in.Card = &payments.CardInput{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.Cvc}
 	}
-	inv, p, err := r.payer().Pay(ctx, who, in)
+	inv, p, err := r.Payer.Pay(ctx, who, in)
 	if err != nil {
 		ue, err := userErrors(err, "input")
 		return &model.InvoicePayPayload{UserErrors: ue}, err

@@ -45,10 +45,6 @@ func (r *Resolver) who(ctx context.Context) (payer.Payer, error) {
 	return payer.PortalPayer(cfg, s, ""), nil
 }
 
-func (r *Resolver) payer() *payer.Service {
-	return payer.New(payer.Deps{DB: r.DB, Billing: r.Billing, Methods: r.Methods, Customers: r.Customers})
-}
-
 // methodPayload maps a payment method change; its user errors go on field
 // (those about no field, such as a feature turned off, stay there).
 func methodPayload(pm *ent.PaymentMethod, err error, field ...string) (*model.PaymentMethodPayload, error) {
