@@ -36,15 +36,8 @@ func notFoundPage(w http.ResponseWriter) {
 // hostedInvoice serves the customer-facing page of an issued invoice at
 // /i/{token}: no login, the unguessable token is the credential.
 func (s *Server) hostedInvoice(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
-	inv, ctx, err := s.billing.Hosted(r.Context(), token)
-	if errors.Is(err, billing.ErrHostedNotFound) {
-		notFoundPage(w)
-		return
-	}
-	if err != nil {
-		s.Logger.ErrorContext(r.Context(), "hosted page", "request_id", RequestID(r.Context()), "error", err)
-		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
+	inv, ctx, ok := s.hostedTarget(w, r, r.PathValue("token"))
+	if !ok {
 		return
 	}
 	view, err := s.hostedView(ctx, r, inv)
@@ -68,13 +61,8 @@ func (s *Server) hostedInvoice(w http.ResponseWriter, r *http.Request) {
 // link costs only a lookup and is not counted.
 func (s *Server) hostedPDF(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	inv, ctx, err := s.billing.Hosted(r.Context(), token)
-	if errors.Is(err, billing.ErrHostedNotFound) {
-		notFoundPage(w)
-		return
-	}
-	if err != nil {
-		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
+	inv, ctx, ok := s.hostedTarget(w, r, token)
+	if !ok {
 		return
 	}
 	if !s.allowPDF(w, r, ratelimit.Hit{Rule: PDFsPerToken, Key: token}, addressHit(PDFsPerAddress, r)) {
@@ -142,8 +130,8 @@ func (s *Server) payer() *payer.Service {
 	return payer.New(payer.Deps{DB: s.DB, Billing: s.billing})
 }
 
-// hostedTarget resolves the token of a hosted-page form post, answering
-// the request itself when it does not open a page.
+// hostedTarget resolves the token of a hosted link (the page, its PDF, its
+// forms), answering the request itself when it opens nothing.
 func (s *Server) hostedTarget(w http.ResponseWriter, r *http.Request, token string) (*ent.Invoice, context.Context, bool) {
 	inv, ctx, err := s.billing.Hosted(r.Context(), token)
 	if errors.Is(err, billing.ErrHostedNotFound) {
