@@ -71,7 +71,7 @@ func TestHostedPagePayment(t *testing.T) {
 		t.Errorf("decline not shown")
 	}
 	// A card reported lost is declined like any other, to the payer
-	// (internal/payerui).
+	// (internal/payer/words).
 	if body := page(pay("4000000000009987")); !strings.Contains(body, "the card was declined") || strings.Contains(strings.ToLower(body), "lost") {
 		t.Errorf("a lost card's decline should read as a plain decline")
 	}

@@ -636,7 +636,7 @@ func TestPortalAPIAccount(t *testing.T) {
 		noKey := a.payload("invoicePay", papiPay, map[string]any{"in": map[string]any{"id": inv}}, nil)
 		wantCodes(t, "invoicePay without key", noKey, "IDEMPOTENCY_KEY_REQUIRED")
 		// A card reported lost is a plain decline to the payer, never the
-		// processor's text (internal/payerui).
+		// processor's text (internal/payer/words).
 		lost := a.payload("invoicePay", `mutation($in: InvoicePayInput!) { invoicePay(input: $in) { payment { status failureCode failureMessage } userErrors { field code message } } }`,
 			map[string]any{"in": map[string]any{"id": inv, "card": testCard("4000000000009987")}}, map[string]string{"Idempotency-Key": "pay-lost"})
 		wantCodes(t, "invoicePay with a lost card", lost)
