@@ -5580,18 +5580,29 @@ type OutOfBandPayment {
 }
 
 """
-One step of an invoice's history.
+One step of an invoice's history, written by the same call that records
+its event (see ` + "`" + `events` + "`" + `); steps taken in one request keep their order.
 """
 type InvoiceTransition implements Node {
   "Opaque global identifier."
   id: ID!
-  "What happened: create, finalize, mark_paid, void, mark_uncollectible, revise, duplicate."
+  """
+  What happened: create, revise or duplicate (the draft was made, from
+  another invoice for the last two), finalize, send (an email was queued),
+  payment (a payment succeeded; the invoice is paid when nothing remains),
+  payment_failed, mark_paid (paid outside Remit, or nothing due at
+  finalization), void, mark_uncollectible.
+  """
   action: String!
   "Status before, null on creation."
   fromStatus: InvoiceStatus
   "Status after."
   toStatus: InvoiceStatus!
-  "Who acted: an API key id, cli or system."
+  """
+  Who acted: an API key id (key_…), customer:<id> for a customer in the
+  portal, hosted_page for a payer on the hosted invoice page, cli, or a job
+  of Remit's own (worker, scheduler, system).
+  """
   actor: String!
   "Details, such as the number assigned or the payment reference."
   note: String!
