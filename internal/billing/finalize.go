@@ -96,7 +96,7 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 			}
 		}
 
-		u := tx.Invoice.UpdateOne(inv)
+		u := update(tx, inv)
 		if inv.CollectionMethod == invoice.CollectionMethodSendInvoice {
 			due := inv.DueDate
 			if due == nil {
@@ -234,7 +234,7 @@ func (s *Service) chargeAtFinalization(ctx context.Context, inv *ent.Invoice) (*
 }
 
 // dueDate is the due date a finalization sets, if any.
-func dueDate(u *ent.InvoiceUpdateOne) *time.Time {
+func dueDate(u *ent.InvoiceUpdate) *time.Time {
 	if d, ok := u.Mutation().DueDate(); ok {
 		return &d
 	}
@@ -325,7 +325,7 @@ func (s *Service) voidLocked(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, 
 	if !Can(inv.Status, ActionVoid) {
 		return usererr.New(usererr.InvalidTransition, (&TransitionError{Status: inv.Status, Action: ActionVoid}).Error(), "id")
 	}
-	if _, err := transition(ctx, tx, inv, tx.Invoice.UpdateOne(inv).SetVoidedAt(now), step{HistoryVoid, ActionVoid, events.InvoiceVoided, note}); err != nil {
+	if _, err := transition(ctx, tx, inv, update(tx, inv).SetVoidedAt(now), step{HistoryVoid, ActionVoid, events.InvoiceVoided, note}); err != nil {
 		return err
 	}
 	if inv.AppliedBalance != 0 {

@@ -46,13 +46,20 @@ type step struct {
 	note    string
 }
 
+// update starts the update of inv that transition saves: a plain UPDATE
+// by id (scoped like every write), because an UpdateOne would read the
+// row back, and transition already knows what it becomes.
+func update(tx *ent.Tx, inv *ent.Invoice) *ent.InvoiceUpdate {
+	return tx.Invoice.Update().Where(invoice.ID(inv.ID))
+}
+
 // transition is the one writer of an invoice's status. It asks the state
 // machine where each step leads from the status the previous one reached,
-// sets the status and its timestamp on u (which the caller may have filled
-// with the step's other changes), saves it, then records each step in the
-// history and its event, in order, all in tx. It returns the invoice as it
-// now stands.
-func transition(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, u *ent.InvoiceUpdateOne, steps ...step) (*ent.Invoice, error) {
+// sets the status and its timestamp on u (an update of inv, see update,
+// which the caller may have filled with the step's other changes), saves
+// it, then records each step in the history and its event, in order, all
+// in tx. It returns the invoice as it now stands.
+func transition(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, u *ent.InvoiceUpdate, steps ...step) (*ent.Invoice, error) {
 	now := clock.Now(ctx)
 	status := inv.Status
 	moves := make([][2]invoice.Status, len(steps))
@@ -71,8 +78,14 @@ func transition(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, u *ent.Invoic
 		moves[i] = [2]invoice.Status{from, status}
 	}
 	u.SetStatus(status)
-	if err := u.Exec(ctx); err != nil {
+	n, err := u.Save(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("%s invoice: %w", steps[0].history, err)
+	}
+	if n != 1 {
+		// The caller loaded inv in tx (locked where the database needs
+		// it): it cannot have gone.
+		return nil, fmt.Errorf("%s invoice %s: %d rows updated", steps[0].history, inv.ID, n)
 	}
 	after := applied(inv, u.Mutation())
 	for i, st := range steps {
@@ -85,7 +98,7 @@ func transition(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, u *ent.Invoic
 
 // stamp sets the timestamp of reaching status, unless the caller set it
 // (a payment received outside Remit carries its own date).
-func stamp(u *ent.InvoiceUpdateOne, status invoice.Status, now time.Time) {
+func stamp(u *ent.InvoiceUpdate, status invoice.Status, now time.Time) {
 	m := u.Mutation()
 	switch status {
 	case invoice.StatusOpen:

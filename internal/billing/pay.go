@@ -403,7 +403,7 @@ func (s *Service) applyResult(ctx context.Context, p *ent.Payment, res payments.
 			return err
 		}
 		paid := inv.AmountPaid + p.Amount
-		iu := tx.Invoice.UpdateOne(inv).AddAmountPending(-p.Amount).SetAmountPaid(paid)
+		iu := update(tx, inv).AddAmountPending(-p.Amount).SetAmountPaid(paid)
 		entry := step{HistoryPayment, "", events.InvoiceUpdated, label}
 		if paid >= inv.AmountDue {
 			entry.action, entry.event = actionSettle, events.InvoicePaid

@@ -41,7 +41,7 @@ func (s *Service) MarkUncollectible(ctx context.Context, id string) (*ent.Invoic
 		if err != nil {
 			return err
 		}
-		if _, err := transition(ctx, tx, inv, tx.Invoice.UpdateOne(inv), step{HistoryMarkUncollectible, ActionMarkUncollectible, events.InvoiceMarkedUncollectible, ""}); err != nil {
+		if _, err := transition(ctx, tx, inv, update(tx, inv), step{HistoryMarkUncollectible, ActionMarkUncollectible, events.InvoiceMarkedUncollectible, ""}); err != nil {
 			return err
 		}
 		out, err = tx.Invoice.Get(ctx, id)
@@ -99,7 +99,7 @@ func (s *Service) MarkPaid(ctx context.Context, id string, in MarkPaidInput) (*e
 				return usererr.New(usererr.Invalid, "paidAt is implausibly far before the invoice was issued", "paidAt")
 			}
 		}
-		u := tx.Invoice.UpdateOne(inv).
+		u := update(tx, inv).
 			SetPaidAt(paidAt).
 			SetAmountPaid(inv.AmountDue).
 			SetOutOfBandPayment(&values.OutOfBandPayment{Method: method, Reference: in.Reference, PaidAt: paidAt, Note: in.Note})
