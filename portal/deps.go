@@ -7,6 +7,7 @@ import (
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/portal"
 )
@@ -21,5 +22,8 @@ type Deps struct {
 	Methods   *paymentmethods.Service
 	Customers *customers.Service
 	Accounts  *accounts.Service
-	Logger    *slog.Logger
+	// Payer is the payer's side: what the customer sees of an invoice and
+	// can do about it.
+	Payer  *payer.Service
+	Logger *slog.Logger
 }

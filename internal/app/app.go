@@ -29,6 +29,7 @@ import (
 	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/portal"
@@ -110,6 +111,9 @@ type App struct {
 	Billing   *billing.Service
 	Methods   *paymentmethods.Service
 	Portal    *portal.Service
+	// Payer is the payer's side, shared by the hosted page and the
+	// portal's pages and API.
+	Payer *payer.Service
 	// Outbox queues email and wakes Worker when the queuing transaction
 	// commits.
 	Outbox *outbox.Queue
@@ -166,6 +170,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.Payer = payer.New(payer.Deps{DB: cfg.DB, Billing: a.Billing, Methods: a.Methods, Customers: a.Customers})
 	a.Portal, err = portal.New(portal.Config{
 		DB: cfg.DB, Dialect: cfg.Dialect, Clock: cfg.Clock,
 		CodeKey: secrets.Derive(root, "portal login codes"), TokenKey: secrets.Derive(root, "portal session tokens"),

@@ -125,10 +125,8 @@ func (s *Server) hostedView(ctx context.Context, r *http.Request, inv *ent.Invoi
 	return view, nil
 }
 
-// payer is the payer layer over the server's services.
-func (s *Server) payer() *payer.Service {
-	return payer.New(payer.Deps{DB: s.DB, Billing: s.billing})
-}
+// payer is the payer layer the application built.
+func (s *Server) payer() *payer.Service { return s.App.Payer }
 
 // hostedTarget resolves the token of a hosted link (the page, its PDF, its
 // forms), answering the request itself when it opens nothing.

@@ -149,7 +149,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.Handle("POST /i/{token}/confirm", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedConfirm))))
 	deps := portalhttp.Deps{
 		DB: db, Portal: a.Portal, Billing: a.Billing, Methods: a.Methods, Customers: a.Customers,
-		Accounts: a.Accounts, Logger: logger,
+		Accounts: a.Accounts, Payer: a.Payer, Logger: logger,
 	}
 	// The portal: its GraphQL API and web UI, signed in by the portal's
 	// own sessions (never by API keys).

@@ -14,7 +14,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/remitbilling/remit/internal/gqlkit"
-	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/viewer"
 	"github.com/remitbilling/remit/portal"
 	"github.com/remitbilling/remit/portal/graph/generated"
@@ -52,7 +51,7 @@ func NewHandler(d portal.Deps) http.Handler {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	d.Logger = logger
-	srv := newServer(&Resolver{Deps: d, Payer: payer.New(payer.Deps{DB: d.DB, Billing: d.Billing, Methods: d.Methods, Customers: d.Customers})}, logger)
+	srv := newServer(&Resolver{Deps: d, Payer: d.Payer}, logger)
 
 	serve := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !gqlkit.IsJSON(r) {

@@ -69,7 +69,7 @@ type handler struct {
 
 // NewHandler serves the portal web UI under /portal/.
 func NewHandler(d portal.Deps) http.Handler {
-	h := &handler{d: d, log: d.Logger, payer: payer.New(payer.Deps{DB: d.DB, Billing: d.Billing, Methods: d.Methods, Customers: d.Customers})}
+	h := &handler{d: d, log: d.Logger, payer: d.Payer}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
