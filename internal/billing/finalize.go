@@ -208,10 +208,10 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 	if err != nil {
 		return nil, err
 	}
-	// Read back after commit, outside the writer's critical section.
-	out, err = s.Get(ctx, id)
-	if err != nil || out.CollectionMethod != invoice.CollectionMethodChargeAutomatically || out.Status != invoice.StatusOpen {
-		return out, err
+	// transition knows what the invoice became: no read back.
+	out = out.Unwrap()
+	if out.CollectionMethod != invoice.CollectionMethodChargeAutomatically || out.Status != invoice.StatusOpen {
+		return out, nil
 	}
 	return s.chargeAtFinalization(ctx, out)
 }

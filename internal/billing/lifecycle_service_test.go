@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -219,4 +220,67 @@ func TestLifecycleMatrix(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAppliedIsWhatIsStored checks that what a transition returns without
+// reading the row back (billing's applied) is what the database holds,
+// field by field: for a plain finalization, one that marks the invoice
+// paid at once (nothing due), and after a payment.
+func TestAppliedIsWhatIsStored(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			s := newSvc(t, d)
+			cur, desc := "EUR", "Consulting"
+			for _, amount := range []string{"120.00", "0.00"} {
+				days := 15
+				inv, err := s.app.Billing.Create(s.ctx, billing.DraftInput{CustomerID: s.customer, Currency: &cur, DaysUntilDue: &days,
+					Metadata: map[string]string{"po": "42"}, Lines: []billing.LineInput{{Description: &desc, UnitAmount: &amount}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.app.Billing.Finalize(s.ctx, inv.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := s.app.Billing.Get(s.ctx, inv.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameInvoice(t, "finalize "+amount, got, want)
+			}
+		})
+	}
+}
+
+// sameInvoice compares every stored field of two invoices.
+func sameInvoice(t *testing.T, what string, got, want *ent.Invoice) {
+	t.Helper()
+	g, w := reflect.ValueOf(*got), reflect.ValueOf(*want)
+	for i := range g.NumField() {
+		f := g.Type().Field(i)
+		if !f.IsExported() || f.Name == "Edges" {
+			continue
+		}
+		a, b := g.Field(i).Interface(), w.Field(i).Interface()
+		if !reflect.DeepEqual(normal(a), normal(b)) {
+			t.Errorf("%s: %s = %v, stored %v", what, f.Name, a, b)
+		}
+	}
+}
+
+// normal makes times comparable across a round trip through the database
+// (location and monotonic reading aside).
+func normal(v any) any {
+	switch v := v.(type) {
+	case time.Time:
+		return v.UTC().Round(0)
+	case *time.Time:
+		if v == nil {
+			return v
+		}
+		u := v.UTC().Round(0)
+		return &u
+	}
+	return v
 }
