@@ -221,7 +221,13 @@ func (s *Store) migrate(ctx context.Context, migs []migration) error {
 	defer conn.Close()
 	switch s.Dialect {
 	case dialect.SQLite:
-		return s.migrateSQLite(ctx, conn, migs)
+		if err := s.migrateSQLite(ctx, conn, migs); err != nil {
+			return err
+		}
+		// A new index has no statistics until analysed, and the planner
+		// weighs it against indexes that have: give it some now rather
+		// than at the next OptimizeJob run.
+		return s.Optimize(ctx)
 	case dialect.Postgres:
 		return s.migratePostgres(ctx, conn, migs)
 	}

@@ -117,6 +117,14 @@ func openSQLite(ctx context.Context, dataDir string, onQuery func(context.Contex
 		db.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: journal mode is %q, want wal", path, mode)
 	}
+	// Statistics for the planner before the first query (see
+	// sqliteOptimize); OptimizeJob keeps them current afterwards. Nothing
+	// else uses the pool yet, so it needs no writer lock; another process
+	// writing meanwhile is waited for by the busy timeout.
+	if _, err := db.ExecContext(ctx, sqliteOptimize); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
 	drv := newSerialDriver(entsql.OpenDB(dialect.SQLite, db))
 	return &Store{
 		Client:  prepareReads(ent.NewClient(ent.Driver(observe(drv, onQuery)))),
