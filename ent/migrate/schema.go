@@ -441,14 +441,14 @@ var (
 				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[4]},
 			},
 			{
-				Name:    "invoice_account_id_mode_created_at",
+				Name:    "invoice_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[1]},
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
-				Name:    "invoice_account_id_mode_status_due_date",
+				Name:    "invoice_status_overdue_at_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[5], InvoicesColumns[33], InvoicesColumns[9]},
 			},
 			{
 				Name:    "invoice_customer_id",
