@@ -35,6 +35,7 @@ import (
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/ratelimit"
 	"github.com/remitbilling/remit/internal/secrets"
+	"github.com/remitbilling/remit/internal/store"
 	"github.com/remitbilling/remit/internal/viewer"
 	"github.com/remitbilling/remit/internal/worker"
 )
@@ -191,6 +192,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		worker.JobFunc{JobName: "invoice overdue", Run: func(ctx context.Context) (int, error) {
 			return a.Billing.MarkOverdue(ctx, OverdueBatch)
 		}},
+		worker.JobFunc{JobName: "planner statistics", Run: store.OptimizeJob(cfg.DB, cfg.Dialect)},
 	)
 	return a, nil
 }
