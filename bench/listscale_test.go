@@ -58,19 +58,21 @@ var scaleListPageInfoQuery = strings.Replace(scaleListQuery, "    edges {", "   
 type scaleListResult struct {
 	Invoices struct {
 		Edges []struct {
-			Node struct {
-				ID       string `json:"id"`
-				Status   string `json:"status"`
-				Currency string `json:"currency"`
-				Customer struct {
-					ID string `json:"id"`
-				} `json:"customer"`
-				Lines []struct {
-					ID string `json:"id"`
-				} `json:"lines"`
-			} `json:"node"`
+			Node scaleNode `json:"node"`
 		} `json:"edges"`
 	} `json:"invoices"`
+}
+
+type scaleNode struct {
+	ID       string `json:"id"`
+	Status   string `json:"status"`
+	Currency string `json:"currency"`
+	Customer struct {
+		ID string `json:"id"`
+	} `json:"customer"`
+	Lines []struct {
+		ID string `json:"id"`
+	} `json:"lines"`
 }
 
 // BenchmarkInvoiceListScale lists a page of 50 invoices with lines and
@@ -132,17 +134,19 @@ func BenchmarkInvoiceListScale(b *testing.B) {
 	report(b, fmt.Sprintf("%d invoices seeded in %s (%d past due, %d USD, %d open, %d drafts); statistics in %s",
 		n, seeded.Round(time.Millisecond), counts.pastDue, counts.usd, counts.open, counts.drafts, optimized.Round(time.Millisecond)))
 
-	pastDue := func(s, _ string) bool { return s == "OPEN" || s == "UNCOLLECTIBLE" }
+	pastDue := func(n scaleNode) bool { return n.Status == "OPEN" || n.Status == "UNCOLLECTIBLE" }
+	cus := api.customers[0]
 	cases := []struct {
 		name   string
 		query  string
 		filter map[string]any
-		check  func(status, currency string) bool
+		check  func(scaleNode) bool
 	}{
-		{"default", scaleListQuery, nil, func(string, string) bool { return true }},
+		{"default", scaleListQuery, nil, func(scaleNode) bool { return true }},
 		{"pastDue", scaleListQuery, map[string]any{"pastDue": true}, pastDue},
-		{"statusOpen", scaleListQuery, map[string]any{"status": []string{"OPEN"}}, func(s, _ string) bool { return s == "OPEN" }},
-		{"currencyUSD", scaleListQuery, map[string]any{"currency": "usd"}, func(_, c string) bool { return c == "USD" }},
+		{"statusOpen", scaleListQuery, map[string]any{"status": []string{"OPEN"}}, func(n scaleNode) bool { return n.Status == "OPEN" }},
+		{"currencyUSD", scaleListQuery, map[string]any{"currency": "usd"}, func(n scaleNode) bool { return n.Currency == "USD" }},
+		{"customer", scaleListQuery, map[string]any{"customer": cus}, func(n scaleNode) bool { return n.Customer.ID == cus }},
 		// The same page with pageInfo: the COUNT entgql adds for it.
 		{"pastDue_pageInfo", scaleListPageInfoQuery, map[string]any{"pastDue": true}, pastDue},
 	}
@@ -158,7 +162,7 @@ func BenchmarkInvoiceListScale(b *testing.B) {
 				return fmt.Errorf("listed %d invoices, want 50", len(res.Invoices.Edges))
 			}
 			for _, e := range res.Invoices.Edges {
-				if !c.check(e.Node.Status, e.Node.Currency) || e.Node.Customer.ID == "" || len(e.Node.Lines) != 2 {
+				if !c.check(e.Node) || e.Node.Customer.ID == "" || len(e.Node.Lines) != 2 {
 					return fmt.Errorf("unexpected invoice %+v", e.Node)
 				}
 			}
