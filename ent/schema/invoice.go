@@ -98,13 +98,14 @@ func (Invoice) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id", "mode", "number").Unique(),
 		// The merchant list in its default order, newest first: a page
-		// reads this index from its start and stops at the page's end, so
-		// it costs the same at any table size. id completes the order
-		// (entgql orders by created_at, id), so nothing is sorted. status,
-		// due_date and currency let the list's filters (past due, status,
-		// due dates, currency) reject an invoice from the index entry
-		// without reading its row. It replaces an index on (status,
-		// due_date) that the planner preferred for "past due" and that
+		// reads this index from its start and stops once the page is full,
+		// instead of sorting everything that matched. id completes the
+		// order (entgql orders by created_at, id), so nothing is sorted.
+		// status, due_date and currency let the list's filters (past due,
+		// status, due dates, currency) reject an invoice from the index
+		// entry without reading its row. It replaces (account_id, mode,
+		// created_at), its prefix, and (account_id, mode, status,
+		// due_date), which the planner preferred for "past due" and which
 		// made it sort every past-due invoice to return 50 of them.
 		index.Fields("account_id", "mode", "created_at", "id", "status", "due_date", "currency").
 			StorageKey("invoice_list_order"),
