@@ -28,6 +28,8 @@ type Limits struct {
 	Depth int
 	// Tokens caps the parsed document's size.
 	Tokens int
+	// Mutations caps the root fields of a mutation (MUTATION_LIMIT_EXCEEDED).
+	Mutations int
 }
 
 // NewServer is a GraphQL server as both APIs (/graphql and
@@ -45,6 +47,7 @@ func NewServer(schema graphql.ExecutableSchema, l Limits, introspection graphql.
 	srv.Use(introspection)
 	srv.Use(extension.FixedComplexityLimit(l.Complexity))
 	srv.Use(DepthLimit{Max: l.Depth})
+	srv.Use(MutationLimit{Max: l.Mutations})
 	srv.Use(InputGuard{Schema: schema.Schema()})
 	srv.SetErrorPresenter(PresentError(logger, requestID))
 	srv.SetRecoverFunc(Recover(logger, requestID))

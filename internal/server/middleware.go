@@ -5,15 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strings"
-
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/clock"
@@ -135,22 +130,18 @@ func authenticate(accts *accounts.Service, limits *ratelimit.Limiter, logger *sl
 }
 
 // MaxMutationFields caps the root fields of one mutation operation on both
-// GraphQL APIs: each runs its own transaction, and hundreds of aliases in
-// one request would multiply the work of one request past every other
-// limit (complexity prices reads). Past it: 422 MUTATION_LIMIT_EXCEEDED,
-// nothing runs.
+// GraphQL APIs (gqlkit.MutationLimit): past it, 422
+// MUTATION_LIMIT_EXCEEDED and nothing runs.
 const MaxMutationFields = 25
 
 // graphQLBody refuses, before GraphQL runs, a POST application/json body
 // that is more than one JSON value (trailing data after the object: 400
-// BAD_REQUEST; the GraphQL transport would ignore it) and a mutation with
-// more than MaxMutationFields root fields (422). Other requests (other
-// methods and media types, bodies that are not JSON at all) pass on
-// unchanged for the handler to answer as it does.
+// BAD_REQUEST; the GraphQL transport would ignore it). Other requests
+// (other methods and media types, bodies that are not JSON at all) pass
+// on unchanged for the handler to answer as it does.
 func graphQLBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if r.Method != http.MethodPost || mt != "application/json" {
+		if r.Method != http.MethodPost || !gqlkit.IsJSON(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -165,76 +156,19 @@ func graphQLBody(next http.Handler) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		var req struct {
-			Query         string `json:"query"`
-			OperationName string `json:"operationName"`
-		}
+		// Scan the value without keeping any of it (the transport decodes
+		// it), then look past its end.
 		dec := json.NewDecoder(bytes.NewReader(body))
-		if dec.Decode(&req) != nil {
-			next.ServeHTTP(w, r) // not JSON: the transport's own 400
+		if dec.Decode(&struct{}{}) != nil {
+			next.ServeHTTP(w, r) // not a JSON object: the transport's own 400
 			return
 		}
 		if _, err := dec.Token(); err != io.EOF {
 			writeError(w, r, http.StatusBadRequest, "BAD_REQUEST", "the request body must be a single JSON object, with nothing after it")
 			return
 		}
-		if n := mutationFields(req.Query, req.OperationName); n > MaxMutationFields {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnprocessableEntity)
-			_ = json.NewEncoder(w).Encode(map[string]any{
-				"errors": []map[string]any{{
-					"message": fmt.Sprintf("a request may run at most %d mutations; this one has %d: split it", MaxMutationFields, n),
-					"extensions": map[string]any{
-						"code": "MUTATION_LIMIT_EXCEEDED", "limit": MaxMutationFields, "count": n, "requestId": RequestID(r.Context()),
-					},
-				}},
-			})
-			return
-		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// mutationFields counts the root fields of the mutation the request would
-// run (0 for a query, or a document that does not parse: GraphQL then
-// refuses it itself). Fragments spread at the root count their fields;
-// @skip and @include are ignored, so the count is an upper bound.
-func mutationFields(query, operationName string) int {
-	if !strings.Contains(query, "mutation") {
-		return 0
-	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, MaxTokens)
-	if err != nil {
-		return 0
-	}
-	op := doc.Operations.ForName(operationName)
-	if op == nil && operationName == "" && len(doc.Operations) == 1 {
-		op = doc.Operations[0]
-	}
-	if op == nil || op.Operation != ast.Mutation {
-		return 0
-	}
-	return countFields(op.SelectionSet, doc.Fragments, map[string]bool{})
-}
-
-func countFields(set ast.SelectionSet, frags ast.FragmentDefinitionList, seen map[string]bool) int {
-	n := 0
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			n++
-		case *ast.InlineFragment:
-			n += countFields(s.SelectionSet, frags, seen)
-		case *ast.FragmentSpread:
-			// A cycle is invalid GraphQL, refused later; do not loop on it.
-			if f := frags.ForName(s.Name); f != nil && !seen[s.Name] {
-				seen[s.Name] = true
-				n += countFields(f.SelectionSet, frags, seen)
-				delete(seen, s.Name)
-			}
-		}
-	}
-	return n
 }
 
 // requireJSON refuses bodies that are not JSON with 415: the only transport

@@ -174,7 +174,7 @@ func newGraphQL(resolver *graph.Resolver, logger *slog.Logger) *handler.Server {
 	setComplexity(&cfg.Complexity)
 	schema := generated.NewExecutableSchema(cfg)
 	// API keys may introspect: GraphiQL and codegen read the schema.
-	srv := gqlkit.NewServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens},
+	srv := gqlkit.NewServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens, Mutations: MaxMutationFields},
 		extension.Introspection{}, logger, RequestID)
 	srv.AddTransport(transport.Options{})
 	srv.AroundRootFields(resolver.AroundRootFields)

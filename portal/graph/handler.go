@@ -31,6 +31,9 @@ const (
 	MaxComplexity = 20_000
 	// MaxTokens caps the parsed document's size.
 	MaxTokens = 10_000
+	// MaxMutationFields caps the root fields of one mutation
+	// (MUTATION_LIMIT_EXCEEDED, HTTP 422), as on the merchant API.
+	MaxMutationFields = 25
 )
 
 // NewHandler serves the portal GraphQL API. It runs behind
@@ -96,7 +99,7 @@ func newServer(r *Resolver, logger *slog.Logger) *handler.Server {
 	cfg := generated.Config{Resolvers: r}
 	setComplexity(&cfg.Complexity)
 	schema := generated.NewExecutableSchema(cfg)
-	srv := gqlkit.NewServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens},
+	srv := gqlkit.NewServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens, Mutations: MaxMutationFields},
 		introspectionPolicy{}, logger, requestID)
 	srv.AroundRootFields(r.requireSession)
 	return srv
