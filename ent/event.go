@@ -45,6 +45,14 @@ type Event struct {
 	ActorID string `json:"actor_id,omitempty"`
 	// The HTTP request that caused the change, when there was one (matches the server log).
 	RequestID string `json:"request_id,omitempty"`
+	// For a step of an invoice's history, its action (create, finalize, send, payment, …); empty otherwise.
+	HistoryAction string `json:"history_action,omitempty"`
+	// For a history step, the invoice's status before it (empty on creation).
+	FromStatus string `json:"from_status,omitempty"`
+	// For a history step, the invoice's status after it.
+	ToStatus string `json:"to_status,omitempty"`
+	// For a history step, details for people: the number assigned, the payment reference.
+	Note string `json:"note,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EventQuery when eager-loading is set.
 	Edges        EventEdges `json:"edges"`
@@ -80,7 +88,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case event.FieldDataVersion:
 			values[i] = new(sql.NullInt64)
-		case event.FieldID, event.FieldAccountID, event.FieldMode, event.FieldType, event.FieldObjectType, event.FieldObjectID, event.FieldActorType, event.FieldActorID, event.FieldRequestID:
+		case event.FieldID, event.FieldAccountID, event.FieldMode, event.FieldType, event.FieldObjectType, event.FieldObjectID, event.FieldActorType, event.FieldActorID, event.FieldRequestID, event.FieldHistoryAction, event.FieldFromStatus, event.FieldToStatus, event.FieldNote:
 			values[i] = new(sql.NullString)
 		case event.FieldCreatedAt, event.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -179,6 +187,30 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.RequestID = value.String
 			}
+		case event.FieldHistoryAction:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field history_action", values[i])
+			} else if value.Valid {
+				_m.HistoryAction = value.String
+			}
+		case event.FieldFromStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field from_status", values[i])
+			} else if value.Valid {
+				_m.FromStatus = value.String
+			}
+		case event.FieldToStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field to_status", values[i])
+			} else if value.Valid {
+				_m.ToStatus = value.String
+			}
+		case event.FieldNote:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field note", values[i])
+			} else if value.Valid {
+				_m.Note = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -255,6 +287,18 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("request_id=")
 	builder.WriteString(_m.RequestID)
+	builder.WriteString(", ")
+	builder.WriteString("history_action=")
+	builder.WriteString(_m.HistoryAction)
+	builder.WriteString(", ")
+	builder.WriteString("from_status=")
+	builder.WriteString(_m.FromStatus)
+	builder.WriteString(", ")
+	builder.WriteString("to_status=")
+	builder.WriteString(_m.ToStatus)
+	builder.WriteString(", ")
+	builder.WriteString("note=")
+	builder.WriteString(_m.Note)
 	builder.WriteByte(')')
 	return builder.String()
 }

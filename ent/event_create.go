@@ -114,6 +114,62 @@ func (_c *EventCreate) SetNillableRequestID(v *string) *EventCreate {
 	return _c
 }
 
+// SetHistoryAction sets the "history_action" field.
+func (_c *EventCreate) SetHistoryAction(v string) *EventCreate {
+	_c.mutation.SetHistoryAction(v)
+	return _c
+}
+
+// SetNillableHistoryAction sets the "history_action" field if the given value is not nil.
+func (_c *EventCreate) SetNillableHistoryAction(v *string) *EventCreate {
+	if v != nil {
+		_c.SetHistoryAction(*v)
+	}
+	return _c
+}
+
+// SetFromStatus sets the "from_status" field.
+func (_c *EventCreate) SetFromStatus(v string) *EventCreate {
+	_c.mutation.SetFromStatus(v)
+	return _c
+}
+
+// SetNillableFromStatus sets the "from_status" field if the given value is not nil.
+func (_c *EventCreate) SetNillableFromStatus(v *string) *EventCreate {
+	if v != nil {
+		_c.SetFromStatus(*v)
+	}
+	return _c
+}
+
+// SetToStatus sets the "to_status" field.
+func (_c *EventCreate) SetToStatus(v string) *EventCreate {
+	_c.mutation.SetToStatus(v)
+	return _c
+}
+
+// SetNillableToStatus sets the "to_status" field if the given value is not nil.
+func (_c *EventCreate) SetNillableToStatus(v *string) *EventCreate {
+	if v != nil {
+		_c.SetToStatus(*v)
+	}
+	return _c
+}
+
+// SetNote sets the "note" field.
+func (_c *EventCreate) SetNote(v string) *EventCreate {
+	_c.mutation.SetNote(v)
+	return _c
+}
+
+// SetNillableNote sets the "note" field if the given value is not nil.
+func (_c *EventCreate) SetNillableNote(v *string) *EventCreate {
+	if v != nil {
+		_c.SetNote(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *EventCreate) SetID(v string) *EventCreate {
 	_c.mutation.SetID(v)
@@ -169,6 +225,22 @@ func (_c *EventCreate) defaults() error {
 	if _, ok := _c.mutation.RequestID(); !ok {
 		v := event.DefaultRequestID
 		_c.mutation.SetRequestID(v)
+	}
+	if _, ok := _c.mutation.HistoryAction(); !ok {
+		v := event.DefaultHistoryAction
+		_c.mutation.SetHistoryAction(v)
+	}
+	if _, ok := _c.mutation.FromStatus(); !ok {
+		v := event.DefaultFromStatus
+		_c.mutation.SetFromStatus(v)
+	}
+	if _, ok := _c.mutation.ToStatus(); !ok {
+		v := event.DefaultToStatus
+		_c.mutation.SetToStatus(v)
+	}
+	if _, ok := _c.mutation.Note(); !ok {
+		v := event.DefaultNote
+		_c.mutation.SetNote(v)
 	}
 	return nil
 }
@@ -245,6 +317,18 @@ func (_c *EventCreate) check() error {
 	}
 	if _, ok := _c.mutation.RequestID(); !ok {
 		return &ValidationError{Name: "request_id", err: errors.New(`ent: missing required field "Event.request_id"`)}
+	}
+	if _, ok := _c.mutation.HistoryAction(); !ok {
+		return &ValidationError{Name: "history_action", err: errors.New(`ent: missing required field "Event.history_action"`)}
+	}
+	if _, ok := _c.mutation.FromStatus(); !ok {
+		return &ValidationError{Name: "from_status", err: errors.New(`ent: missing required field "Event.from_status"`)}
+	}
+	if _, ok := _c.mutation.ToStatus(); !ok {
+		return &ValidationError{Name: "to_status", err: errors.New(`ent: missing required field "Event.to_status"`)}
+	}
+	if _, ok := _c.mutation.Note(); !ok {
+		return &ValidationError{Name: "note", err: errors.New(`ent: missing required field "Event.note"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := event.IDValidator(v); err != nil {
@@ -333,6 +417,22 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.RequestID(); ok {
 		_spec.SetField(event.FieldRequestID, field.TypeString, value)
 		_node.RequestID = value
+	}
+	if value, ok := _c.mutation.HistoryAction(); ok {
+		_spec.SetField(event.FieldHistoryAction, field.TypeString, value)
+		_node.HistoryAction = value
+	}
+	if value, ok := _c.mutation.FromStatus(); ok {
+		_spec.SetField(event.FieldFromStatus, field.TypeString, value)
+		_node.FromStatus = value
+	}
+	if value, ok := _c.mutation.ToStatus(); ok {
+		_spec.SetField(event.FieldToStatus, field.TypeString, value)
+		_node.ToStatus = value
+	}
+	if value, ok := _c.mutation.Note(); ok {
+		_spec.SetField(event.FieldNote, field.TypeString, value)
+		_node.Note = value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -464,6 +564,18 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		}
 		if _, exists := u.create.mutation.RequestID(); exists {
 			s.SetIgnore(event.FieldRequestID)
+		}
+		if _, exists := u.create.mutation.HistoryAction(); exists {
+			s.SetIgnore(event.FieldHistoryAction)
+		}
+		if _, exists := u.create.mutation.FromStatus(); exists {
+			s.SetIgnore(event.FieldFromStatus)
+		}
+		if _, exists := u.create.mutation.ToStatus(); exists {
+			s.SetIgnore(event.FieldToStatus)
+		}
+		if _, exists := u.create.mutation.Note(); exists {
+			s.SetIgnore(event.FieldNote)
 		}
 	}))
 	return u
@@ -725,6 +837,18 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			}
 			if _, exists := b.mutation.RequestID(); exists {
 				s.SetIgnore(event.FieldRequestID)
+			}
+			if _, exists := b.mutation.HistoryAction(); exists {
+				s.SetIgnore(event.FieldHistoryAction)
+			}
+			if _, exists := b.mutation.FromStatus(); exists {
+				s.SetIgnore(event.FieldFromStatus)
+			}
+			if _, exists := b.mutation.ToStatus(); exists {
+				s.SetIgnore(event.FieldToStatus)
+			}
+			if _, exists := b.mutation.Note(); exists {
+				s.SetIgnore(event.FieldNote)
 			}
 		}
 	}))

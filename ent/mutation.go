@@ -8533,6 +8533,10 @@ type EventMutation struct {
 	actor_type      *string
 	actor_id        *string
 	request_id      *string
+	history_action  *string
+	from_status     *string
+	to_status       *string
+	note            *string
 	clearedFields   map[string]struct{}
 	account         *string
 	clearedaccount  bool
@@ -9112,6 +9116,150 @@ func (m *EventMutation) ResetRequestID() {
 	m.request_id = nil
 }
 
+// SetHistoryAction sets the "history_action" field.
+func (m *EventMutation) SetHistoryAction(s string) {
+	m.history_action = &s
+}
+
+// HistoryAction returns the value of the "history_action" field in the mutation.
+func (m *EventMutation) HistoryAction() (r string, exists bool) {
+	v := m.history_action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHistoryAction returns the old "history_action" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldHistoryAction(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHistoryAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHistoryAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHistoryAction: %w", err)
+	}
+	return oldValue.HistoryAction, nil
+}
+
+// ResetHistoryAction resets all changes to the "history_action" field.
+func (m *EventMutation) ResetHistoryAction() {
+	m.history_action = nil
+}
+
+// SetFromStatus sets the "from_status" field.
+func (m *EventMutation) SetFromStatus(s string) {
+	m.from_status = &s
+}
+
+// FromStatus returns the value of the "from_status" field in the mutation.
+func (m *EventMutation) FromStatus() (r string, exists bool) {
+	v := m.from_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromStatus returns the old "from_status" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldFromStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromStatus: %w", err)
+	}
+	return oldValue.FromStatus, nil
+}
+
+// ResetFromStatus resets all changes to the "from_status" field.
+func (m *EventMutation) ResetFromStatus() {
+	m.from_status = nil
+}
+
+// SetToStatus sets the "to_status" field.
+func (m *EventMutation) SetToStatus(s string) {
+	m.to_status = &s
+}
+
+// ToStatus returns the value of the "to_status" field in the mutation.
+func (m *EventMutation) ToStatus() (r string, exists bool) {
+	v := m.to_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToStatus returns the old "to_status" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldToStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToStatus: %w", err)
+	}
+	return oldValue.ToStatus, nil
+}
+
+// ResetToStatus resets all changes to the "to_status" field.
+func (m *EventMutation) ResetToStatus() {
+	m.to_status = nil
+}
+
+// SetNote sets the "note" field.
+func (m *EventMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *EventMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *EventMutation) ResetNote() {
+	m.note = nil
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *EventMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -9173,7 +9321,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, event.FieldCreatedAt)
 	}
@@ -9210,6 +9358,18 @@ func (m *EventMutation) Fields() []string {
 	if m.request_id != nil {
 		fields = append(fields, event.FieldRequestID)
 	}
+	if m.history_action != nil {
+		fields = append(fields, event.FieldHistoryAction)
+	}
+	if m.from_status != nil {
+		fields = append(fields, event.FieldFromStatus)
+	}
+	if m.to_status != nil {
+		fields = append(fields, event.FieldToStatus)
+	}
+	if m.note != nil {
+		fields = append(fields, event.FieldNote)
+	}
 	return fields
 }
 
@@ -9242,6 +9402,14 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.ActorID()
 	case event.FieldRequestID:
 		return m.RequestID()
+	case event.FieldHistoryAction:
+		return m.HistoryAction()
+	case event.FieldFromStatus:
+		return m.FromStatus()
+	case event.FieldToStatus:
+		return m.ToStatus()
+	case event.FieldNote:
+		return m.Note()
 	}
 	return nil, false
 }
@@ -9275,6 +9443,14 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldActorID(ctx)
 	case event.FieldRequestID:
 		return m.OldRequestID(ctx)
+	case event.FieldHistoryAction:
+		return m.OldHistoryAction(ctx)
+	case event.FieldFromStatus:
+		return m.OldFromStatus(ctx)
+	case event.FieldToStatus:
+		return m.OldToStatus(ctx)
+	case event.FieldNote:
+		return m.OldNote(ctx)
 	}
 	return nil, fmt.Errorf("unknown Event field %s", name)
 }
@@ -9367,6 +9543,34 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRequestID(v)
+		return nil
+	case event.FieldHistoryAction:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHistoryAction(v)
+		return nil
+	case event.FieldFromStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromStatus(v)
+		return nil
+	case event.FieldToStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToStatus(v)
+		return nil
+	case event.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)
@@ -9467,6 +9671,18 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldRequestID:
 		m.ResetRequestID()
+		return nil
+	case event.FieldHistoryAction:
+		m.ResetHistoryAction()
+		return nil
+	case event.FieldFromStatus:
+		m.ResetFromStatus()
+		return nil
+	case event.FieldToStatus:
+		m.ResetToStatus()
+		return nil
+	case event.FieldNote:
+		m.ResetNote()
 		return nil
 	}
 	return fmt.Errorf("unknown Event field %s", name)

@@ -41,6 +41,14 @@ const (
 	FieldActorID = "actor_id"
 	// FieldRequestID holds the string denoting the request_id field in the database.
 	FieldRequestID = "request_id"
+	// FieldHistoryAction holds the string denoting the history_action field in the database.
+	FieldHistoryAction = "history_action"
+	// FieldFromStatus holds the string denoting the from_status field in the database.
+	FieldFromStatus = "from_status"
+	// FieldToStatus holds the string denoting the to_status field in the database.
+	FieldToStatus = "to_status"
+	// FieldNote holds the string denoting the note field in the database.
+	FieldNote = "note"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// Table holds the table name of the event in the database.
@@ -69,6 +77,10 @@ var Columns = []string{
 	FieldActorType,
 	FieldActorID,
 	FieldRequestID,
+	FieldHistoryAction,
+	FieldFromStatus,
+	FieldToStatus,
+	FieldNote,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -105,6 +117,14 @@ var (
 	DefaultActorID string
 	// DefaultRequestID holds the default value on creation for the "request_id" field.
 	DefaultRequestID string
+	// DefaultHistoryAction holds the default value on creation for the "history_action" field.
+	DefaultHistoryAction string
+	// DefaultFromStatus holds the default value on creation for the "from_status" field.
+	DefaultFromStatus string
+	// DefaultToStatus holds the default value on creation for the "to_status" field.
+	DefaultToStatus string
+	// DefaultNote holds the default value on creation for the "note" field.
+	DefaultNote string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -180,6 +200,26 @@ func ByActorID(opts ...sql.OrderTermOption) OrderOption {
 // ByRequestID orders the results by the request_id field.
 func ByRequestID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRequestID, opts...).ToFunc()
+}
+
+// ByHistoryAction orders the results by the history_action field.
+func ByHistoryAction(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHistoryAction, opts...).ToFunc()
+}
+
+// ByFromStatus orders the results by the from_status field.
+func ByFromStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFromStatus, opts...).ToFunc()
+}
+
+// ByToStatus orders the results by the to_status field.
+func ByToStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldToStatus, opts...).ToFunc()
+}
+
+// ByNote orders the results by the note field.
+func ByNote(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNote, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

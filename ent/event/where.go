@@ -116,6 +116,26 @@ func RequestID(v string) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldRequestID, v))
 }
 
+// HistoryAction applies equality check predicate on the "history_action" field. It's identical to HistoryActionEQ.
+func HistoryAction(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldHistoryAction, v))
+}
+
+// FromStatus applies equality check predicate on the "from_status" field. It's identical to FromStatusEQ.
+func FromStatus(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldFromStatus, v))
+}
+
+// ToStatus applies equality check predicate on the "to_status" field. It's identical to ToStatusEQ.
+func ToStatus(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldToStatus, v))
+}
+
+// Note applies equality check predicate on the "note" field. It's identical to NoteEQ.
+func Note(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldNote, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldCreatedAt, v))
@@ -719,6 +739,266 @@ func RequestIDEqualFold(v string) predicate.Event {
 // RequestIDContainsFold applies the ContainsFold predicate on the "request_id" field.
 func RequestIDContainsFold(v string) predicate.Event {
 	return predicate.Event(sql.FieldContainsFold(FieldRequestID, v))
+}
+
+// HistoryActionEQ applies the EQ predicate on the "history_action" field.
+func HistoryActionEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldHistoryAction, v))
+}
+
+// HistoryActionNEQ applies the NEQ predicate on the "history_action" field.
+func HistoryActionNEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldHistoryAction, v))
+}
+
+// HistoryActionIn applies the In predicate on the "history_action" field.
+func HistoryActionIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldHistoryAction, vs...))
+}
+
+// HistoryActionNotIn applies the NotIn predicate on the "history_action" field.
+func HistoryActionNotIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldHistoryAction, vs...))
+}
+
+// HistoryActionGT applies the GT predicate on the "history_action" field.
+func HistoryActionGT(v string) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldHistoryAction, v))
+}
+
+// HistoryActionGTE applies the GTE predicate on the "history_action" field.
+func HistoryActionGTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldHistoryAction, v))
+}
+
+// HistoryActionLT applies the LT predicate on the "history_action" field.
+func HistoryActionLT(v string) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldHistoryAction, v))
+}
+
+// HistoryActionLTE applies the LTE predicate on the "history_action" field.
+func HistoryActionLTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldHistoryAction, v))
+}
+
+// HistoryActionContains applies the Contains predicate on the "history_action" field.
+func HistoryActionContains(v string) predicate.Event {
+	return predicate.Event(sql.FieldContains(FieldHistoryAction, v))
+}
+
+// HistoryActionHasPrefix applies the HasPrefix predicate on the "history_action" field.
+func HistoryActionHasPrefix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasPrefix(FieldHistoryAction, v))
+}
+
+// HistoryActionHasSuffix applies the HasSuffix predicate on the "history_action" field.
+func HistoryActionHasSuffix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasSuffix(FieldHistoryAction, v))
+}
+
+// HistoryActionEqualFold applies the EqualFold predicate on the "history_action" field.
+func HistoryActionEqualFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldEqualFold(FieldHistoryAction, v))
+}
+
+// HistoryActionContainsFold applies the ContainsFold predicate on the "history_action" field.
+func HistoryActionContainsFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldContainsFold(FieldHistoryAction, v))
+}
+
+// FromStatusEQ applies the EQ predicate on the "from_status" field.
+func FromStatusEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldFromStatus, v))
+}
+
+// FromStatusNEQ applies the NEQ predicate on the "from_status" field.
+func FromStatusNEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldFromStatus, v))
+}
+
+// FromStatusIn applies the In predicate on the "from_status" field.
+func FromStatusIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldFromStatus, vs...))
+}
+
+// FromStatusNotIn applies the NotIn predicate on the "from_status" field.
+func FromStatusNotIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldFromStatus, vs...))
+}
+
+// FromStatusGT applies the GT predicate on the "from_status" field.
+func FromStatusGT(v string) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldFromStatus, v))
+}
+
+// FromStatusGTE applies the GTE predicate on the "from_status" field.
+func FromStatusGTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldFromStatus, v))
+}
+
+// FromStatusLT applies the LT predicate on the "from_status" field.
+func FromStatusLT(v string) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldFromStatus, v))
+}
+
+// FromStatusLTE applies the LTE predicate on the "from_status" field.
+func FromStatusLTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldFromStatus, v))
+}
+
+// FromStatusContains applies the Contains predicate on the "from_status" field.
+func FromStatusContains(v string) predicate.Event {
+	return predicate.Event(sql.FieldContains(FieldFromStatus, v))
+}
+
+// FromStatusHasPrefix applies the HasPrefix predicate on the "from_status" field.
+func FromStatusHasPrefix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasPrefix(FieldFromStatus, v))
+}
+
+// FromStatusHasSuffix applies the HasSuffix predicate on the "from_status" field.
+func FromStatusHasSuffix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasSuffix(FieldFromStatus, v))
+}
+
+// FromStatusEqualFold applies the EqualFold predicate on the "from_status" field.
+func FromStatusEqualFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldEqualFold(FieldFromStatus, v))
+}
+
+// FromStatusContainsFold applies the ContainsFold predicate on the "from_status" field.
+func FromStatusContainsFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldContainsFold(FieldFromStatus, v))
+}
+
+// ToStatusEQ applies the EQ predicate on the "to_status" field.
+func ToStatusEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldToStatus, v))
+}
+
+// ToStatusNEQ applies the NEQ predicate on the "to_status" field.
+func ToStatusNEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldToStatus, v))
+}
+
+// ToStatusIn applies the In predicate on the "to_status" field.
+func ToStatusIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldToStatus, vs...))
+}
+
+// ToStatusNotIn applies the NotIn predicate on the "to_status" field.
+func ToStatusNotIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldToStatus, vs...))
+}
+
+// ToStatusGT applies the GT predicate on the "to_status" field.
+func ToStatusGT(v string) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldToStatus, v))
+}
+
+// ToStatusGTE applies the GTE predicate on the "to_status" field.
+func ToStatusGTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldToStatus, v))
+}
+
+// ToStatusLT applies the LT predicate on the "to_status" field.
+func ToStatusLT(v string) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldToStatus, v))
+}
+
+// ToStatusLTE applies the LTE predicate on the "to_status" field.
+func ToStatusLTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldToStatus, v))
+}
+
+// ToStatusContains applies the Contains predicate on the "to_status" field.
+func ToStatusContains(v string) predicate.Event {
+	return predicate.Event(sql.FieldContains(FieldToStatus, v))
+}
+
+// ToStatusHasPrefix applies the HasPrefix predicate on the "to_status" field.
+func ToStatusHasPrefix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasPrefix(FieldToStatus, v))
+}
+
+// ToStatusHasSuffix applies the HasSuffix predicate on the "to_status" field.
+func ToStatusHasSuffix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasSuffix(FieldToStatus, v))
+}
+
+// ToStatusEqualFold applies the EqualFold predicate on the "to_status" field.
+func ToStatusEqualFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldEqualFold(FieldToStatus, v))
+}
+
+// ToStatusContainsFold applies the ContainsFold predicate on the "to_status" field.
+func ToStatusContainsFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldContainsFold(FieldToStatus, v))
+}
+
+// NoteEQ applies the EQ predicate on the "note" field.
+func NoteEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldNote, v))
+}
+
+// NoteNEQ applies the NEQ predicate on the "note" field.
+func NoteNEQ(v string) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldNote, v))
+}
+
+// NoteIn applies the In predicate on the "note" field.
+func NoteIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldNote, vs...))
+}
+
+// NoteNotIn applies the NotIn predicate on the "note" field.
+func NoteNotIn(vs ...string) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldNote, vs...))
+}
+
+// NoteGT applies the GT predicate on the "note" field.
+func NoteGT(v string) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldNote, v))
+}
+
+// NoteGTE applies the GTE predicate on the "note" field.
+func NoteGTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldNote, v))
+}
+
+// NoteLT applies the LT predicate on the "note" field.
+func NoteLT(v string) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldNote, v))
+}
+
+// NoteLTE applies the LTE predicate on the "note" field.
+func NoteLTE(v string) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldNote, v))
+}
+
+// NoteContains applies the Contains predicate on the "note" field.
+func NoteContains(v string) predicate.Event {
+	return predicate.Event(sql.FieldContains(FieldNote, v))
+}
+
+// NoteHasPrefix applies the HasPrefix predicate on the "note" field.
+func NoteHasPrefix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasPrefix(FieldNote, v))
+}
+
+// NoteHasSuffix applies the HasSuffix predicate on the "note" field.
+func NoteHasSuffix(v string) predicate.Event {
+	return predicate.Event(sql.FieldHasSuffix(FieldNote, v))
+}
+
+// NoteEqualFold applies the EqualFold predicate on the "note" field.
+func NoteEqualFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldEqualFold(FieldNote, v))
+}
+
+// NoteContainsFold applies the ContainsFold predicate on the "note" field.
+func NoteContainsFold(v string) predicate.Event {
+	return predicate.Event(sql.FieldContainsFold(FieldNote, v))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

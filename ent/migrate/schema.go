@@ -294,6 +294,10 @@ var (
 		{Name: "actor_type", Type: field.TypeString},
 		{Name: "actor_id", Type: field.TypeString, Default: ""},
 		{Name: "request_id", Type: field.TypeString, Default: ""},
+		{Name: "history_action", Type: field.TypeString, Default: ""},
+		{Name: "from_status", Type: field.TypeString, Default: ""},
+		{Name: "to_status", Type: field.TypeString, Default: ""},
+		{Name: "note", Type: field.TypeString, Default: ""},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 	}
 	// EventsTable holds the schema information for the "events" table.
@@ -304,7 +308,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "events_accounts_account",
-				Columns:    []*schema.Column{EventsColumns[12]},
+				Columns:    []*schema.Column{EventsColumns[16]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -313,12 +317,12 @@ var (
 			{
 				Name:    "event_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[12], EventsColumns[3], EventsColumns[1]},
+				Columns: []*schema.Column{EventsColumns[16], EventsColumns[3], EventsColumns[1]},
 			},
 			{
 				Name:    "event_account_id_mode_object_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[12], EventsColumns[3], EventsColumns[6], EventsColumns[1]},
+				Columns: []*schema.Column{EventsColumns[16], EventsColumns[3], EventsColumns[6], EventsColumns[1]},
 			},
 		},
 	}

@@ -592,6 +592,22 @@ func init() {
 	eventDescRequestID := eventFields[7].Descriptor()
 	// event.DefaultRequestID holds the default value on creation for the request_id field.
 	event.DefaultRequestID = eventDescRequestID.Default.(string)
+	// eventDescHistoryAction is the schema descriptor for history_action field.
+	eventDescHistoryAction := eventFields[8].Descriptor()
+	// event.DefaultHistoryAction holds the default value on creation for the history_action field.
+	event.DefaultHistoryAction = eventDescHistoryAction.Default.(string)
+	// eventDescFromStatus is the schema descriptor for from_status field.
+	eventDescFromStatus := eventFields[9].Descriptor()
+	// event.DefaultFromStatus holds the default value on creation for the from_status field.
+	event.DefaultFromStatus = eventDescFromStatus.Default.(string)
+	// eventDescToStatus is the schema descriptor for to_status field.
+	eventDescToStatus := eventFields[10].Descriptor()
+	// event.DefaultToStatus holds the default value on creation for the to_status field.
+	event.DefaultToStatus = eventDescToStatus.Default.(string)
+	// eventDescNote is the schema descriptor for note field.
+	eventDescNote := eventFields[11].Descriptor()
+	// event.DefaultNote holds the default value on creation for the note field.
+	event.DefaultNote = eventDescNote.Default.(string)
 	// eventDescID is the schema descriptor for id field.
 	eventDescID := eventMixinFields0[0].Descriptor()
 	// event.IDValidator is a validator for the "id" field. It is called by the builders before save.

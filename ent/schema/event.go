@@ -41,6 +41,17 @@ func (Event) Fields() []ent.Field {
 			Comment("The API key or customer id; for system actors, the job (worker, hosted_page, scheduler)."),
 		field.String("request_id").Default("").Immutable().
 			Comment("The HTTP request that caused the change, when there was one (matches the server log)."),
+		// An invoice's history is read from its events: each step of it
+		// (internal/billing) is one event, so a step costs one row, not a
+		// history row and an event row. Empty for other events.
+		field.String("history_action").Default("").Immutable().Annotations(entgql.Skip()).
+			Comment("For a step of an invoice's history, its action (create, finalize, send, payment, …); empty otherwise."),
+		field.String("from_status").Default("").Immutable().Annotations(entgql.Skip()).
+			Comment("For a history step, the invoice's status before it (empty on creation)."),
+		field.String("to_status").Default("").Immutable().Annotations(entgql.Skip()).
+			Comment("For a history step, the invoice's status after it."),
+		field.String("note").Default("").Immutable().Annotations(entgql.Skip()).
+			Comment("For a history step, details for people: the number assigned, the payment reference."),
 	}
 }
 
