@@ -127,6 +127,11 @@ func (r *invoiceResolver) DuplicatedFrom(ctx context.Context, obj *ent.Invoice) 
 	return orNil(r.DB.Invoice.Get(ctx, *obj.DuplicatedFromID))
 }
 
+// History is the resolver for the history field.
+func (r *invoiceResolver) History(ctx context.Context, obj *ent.Invoice) ([]*ent.InvoiceTransition, error) {
+	return r.Billing.History(ctx, obj.ID)
+}
+
 // PDFURL is the resolver for the pdfUrl field.
 func (r *invoiceResolver) PDFURL(ctx context.Context, obj *ent.Invoice) (string, error) {
 	return "/invoices/" + obj.ID + "/pdf", nil

@@ -166,7 +166,9 @@ func (InvoiceLine) Indexes() []ent.Index {
 }
 
 // InvoiceTransition records one step of an invoice's history: who moved it,
-// when, from which status to which.
+// when, from which status to which. Only steps taken before migration 0011
+// are here: since then each step is the event that records it (the events'
+// history_action), read back by billing.History; nothing writes this table.
 type InvoiceTransition struct{ ent.Schema }
 
 func (InvoiceTransition) Mixin() []ent.Mixin {

@@ -762,7 +762,7 @@ type InvoiceResolver interface {
 
 	LatestRevision(ctx context.Context, obj *ent.Invoice) (*ent.Invoice, error)
 	DuplicatedFrom(ctx context.Context, obj *ent.Invoice) (*ent.Invoice, error)
-
+	History(ctx context.Context, obj *ent.Invoice) ([]*ent.InvoiceTransition, error)
 	PDFURL(ctx context.Context, obj *ent.Invoice) (string, error)
 	HostedInvoiceURL(ctx context.Context, obj *ent.Invoice) (*string, error)
 	HostedInvoiceURLExpiresAt(ctx context.Context, obj *ent.Invoice) (*time.Time, error)
@@ -13704,7 +13704,7 @@ func (ec *executionContext) _Invoice_history(ctx context.Context, field graphql.
 			return ec.fieldContext_Invoice_history(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.History(ctx)
+			return ec.Resolvers.Invoice().History(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.InvoiceTransition) graphql.Marshaler {
@@ -13719,7 +13719,7 @@ func (ec *executionContext) fieldContext_Invoice_history(_ context.Context, fiel
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_InvoiceTransition(ctx, field)
 		},

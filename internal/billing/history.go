@@ -4,17 +4,18 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
 
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/invoicetransition"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/events"
-	"github.com/remitbilling/remit/internal/ids"
-	"github.com/remitbilling/remit/internal/viewer"
 )
 
 // HistoryAction names a step of an invoice's history, as clients read it
@@ -61,7 +62,7 @@ func update(tx *ent.Tx, inv *ent.Invoice) *ent.InvoiceUpdate {
 // machine where each step leads from the status the previous one reached,
 // sets the status and its timestamp on u (an update of inv, see update,
 // which the caller may have filled with the step's other changes), saves
-// it, then records each step in the history and its event, in order, all
+// it, then records each step (its event, which is its history entry), in order, all
 // in tx. It returns the invoice as it now stands.
 func transition(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, u *ent.InvoiceUpdate, steps ...step) (*ent.Invoice, error) {
 	now := clock.Now(ctx)
@@ -93,7 +94,7 @@ func transition(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, u *ent.Invoic
 	}
 	after := applied(inv, u.Mutation())
 	for i, st := range steps {
-		if err := writeStep(ctx, tx, after, now, st, moves[i][0], moves[i][1]); err != nil {
+		if err := writeStep(ctx, tx, after, st, moves[i][0], moves[i][1]); err != nil {
 			return nil, err
 		}
 	}
@@ -125,46 +126,22 @@ func stamp(u *ent.InvoiceUpdate, status invoice.Status, now time.Time) {
 }
 
 // note records a step that does not move the status (a send, a failed
-// payment, the creation of a draft): its history entry and its event.
+// payment, the creation of a draft): its event, which is its history entry.
 func note(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st step) error {
-	now := clock.Now(ctx)
 	from := inv.Status
 	switch st.history {
 	case HistoryCreate, HistoryRevise, HistoryDuplicate:
 		from = ""
 	}
-	return writeStep(ctx, tx, inv, now, st, from, inv.Status)
+	return writeStep(ctx, tx, inv, st, from, inv.Status)
 }
 
-// historyIDs orders history entries as they were written, even within one
-// millisecond: history is read by time then id.
-var historyIDs ids.Monotonic
-
-// writeStep writes one history entry of inv, stamped at, and its event
-// when it has one.
-func writeStep(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, at time.Time, st step, from, to invoice.Status) error {
-	v, _ := viewer.FromContext(ctx)
-	actor := v.Actor
-	if actor == "" {
-		actor = "system"
-	}
-	err := tx.InvoiceTransition.Create().
-		SetID(historyIDs.New("ivt", at)).
-		SetInvoiceID(inv.ID).
-		SetAction(string(st.history)).
-		SetFromStatus(string(from)).
-		SetToStatus(string(to)).
-		SetActor(actor).
-		SetNote(st.note).
-		SetCreatedAt(at).
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("record %s: %w", st.history, err)
-	}
-	if st.event == "" {
-		return nil
-	}
-	return events.Record(ctx, tx, st.event, inv)
+// writeStep records one step of inv's history: its event, which carries
+// the step (the history is read from the invoice's events).
+func writeStep(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st step, from, to invoice.Status) error {
+	return events.RecordStep(ctx, tx, st.event, inv, events.Step{
+		Action: string(st.history), From: string(from), To: string(to), Note: st.note,
+	})
 }
 
 // applied returns inv with the changes of m, an update of it, applied: the
@@ -240,4 +217,38 @@ func snake(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// History returns the steps of invoice id's history, oldest first: those
+// recorded as events, after the rows of invoice_transitions written before
+// events carried them.
+func (s *Service) History(ctx context.Context, id string) ([]*ent.InvoiceTransition, error) {
+	legacy, err := s.db.InvoiceTransition.Query().Where(invoicetransition.InvoiceID(id)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", id, err)
+	}
+	evs, err := s.db.Event.Query().
+		Where(event.ObjectID(id), event.HistoryActionNEQ("")).
+		Order(ent.Asc(event.FieldCreatedAt), ent.Asc(event.FieldID)).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", id, err)
+	}
+	out := slices.Grow(legacy, len(evs))
+	for _, e := range evs {
+		out = append(out, &ent.InvoiceTransition{
+			ID:         e.ID,
+			CreatedAt:  e.CreatedAt,
+			UpdatedAt:  e.CreatedAt,
+			AccountID:  e.AccountID,
+			Mode:       e.Mode,
+			InvoiceID:  e.ObjectID,
+			Action:     e.HistoryAction,
+			FromStatus: e.FromStatus,
+			ToStatus:   e.ToStatus,
+			Actor:      events.Actor{Type: events.ActorType(e.ActorType), ID: e.ActorID}.String(),
+			Note:       e.Note,
+		})
+	}
+	return out, nil
 }

@@ -109,6 +109,18 @@ func ActorOf(v viewer.Viewer) Actor {
 	return Actor{Type: ActorSystem, ID: a}
 }
 
+// String is the actor as an invoice's history shows it: the API key id,
+// customer:<id>, hosted_page, cli, or the system job's name.
+func (a Actor) String() string {
+	switch a.Type {
+	case ActorCustomer:
+		return "customer:" + a.ID
+	case ActorPayer, ActorCLI:
+		return string(a.Type)
+	}
+	return a.ID
+}
+
 // eventIDs orders the events of this process as they were recorded, even
 // within one millisecond (the log is read in id order). Process-wide on
 // purpose: the order must hold across every service that records.
@@ -133,6 +145,24 @@ func RequestID(ctx context.Context) string {
 // after the change) in tx. The account and mode are obj's own, so a system
 // job acting across accounts records each event where it belongs.
 func Record(ctx context.Context, tx *ent.Tx, typ Type, obj any) error {
+	return record(ctx, tx, typ, obj, nil)
+}
+
+// Step is the entry an event makes in its invoice's history: the history
+// is read from the invoice's events, so each step is one row.
+type Step struct {
+	Action   string // create, finalize, send, payment, …
+	From, To string // the invoice's status before and after; From is empty on creation
+	Note     string // for people: the number assigned, the payment reference
+}
+
+// RecordStep is Record for an event that is also a step of an invoice's
+// history.
+func RecordStep(ctx context.Context, tx *ent.Tx, typ Type, inv *ent.Invoice, st Step) error {
+	return record(ctx, tx, typ, inv, &st)
+}
+
+func record(ctx context.Context, tx *ent.Tx, typ Type, obj any, st *Step) error {
 	snap, err := SnapshotOf(obj)
 	if err != nil {
 		return err
@@ -144,7 +174,7 @@ func Record(ctx context.Context, tx *ent.Tx, typ Type, obj any) error {
 	v, _ := viewer.FromContext(ctx)
 	actor := ActorOf(v)
 	now := clock.Now(ctx)
-	err = tx.Event.Create().
+	c := tx.Event.Create().
 		SetID(eventIDs.New("evt", now)).
 		SetAccountID(snap.AccountID).
 		SetMode(snap.Mode).
@@ -156,9 +186,11 @@ func Record(ctx context.Context, tx *ent.Tx, typ Type, obj any) error {
 		SetActorType(string(actor.Type)).
 		SetActorID(actor.ID).
 		SetRequestID(RequestID(ctx)).
-		SetCreatedAt(now).
-		Exec(ctx)
-	if err != nil {
+		SetCreatedAt(now)
+	if st != nil {
+		c.SetHistoryAction(st.Action).SetFromStatus(st.From).SetToStatus(st.To).SetNote(st.Note)
+	}
+	if err := c.Exec(ctx); err != nil {
 		return fmt.Errorf("events: record %s: %w", typ, err)
 	}
 	return nil
