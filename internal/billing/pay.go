@@ -8,15 +8,19 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/events"
+	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/outbox"
@@ -69,12 +73,6 @@ func AcceptedMethodTypes(acct *ent.Account, inv *ent.Invoice) []string {
 	return out
 }
 
-// payFields are the invoice columns a payment reads and writes.
-var payFields = []string{
-	invoice.FieldStatus, invoice.FieldCustomerID, invoice.FieldCurrency, invoice.FieldAmountDue,
-	invoice.FieldAmountPaid, invoice.FieldAmountPending, invoice.FieldAmountsDue,
-}
-
 // Processors picks the processor of a mode.
 type Processors func(viewer.Mode) payments.Processor
 
@@ -97,105 +95,41 @@ type PayInput struct {
 	Source         payment.Source
 }
 
-// Pay charges a payment method for an invoice. The payment row is written
-// and the amount reserved before the processor is called; the outcome is
-// applied after. A decline is not an error: the payment comes back FAILED,
-// recorded on the invoice, and the customer is emailed.
+// Pay charges a payment method for an invoice. A decline is not an error:
+// the payment comes back FAILED, recorded on the invoice, and the customer
+// is emailed.
+//
+// With a processor that answers in this process (test mode's simulator,
+// payments.InProcess) a payment is one write transaction: the invoice is
+// read once, locked where the database needs it, charged, and the payment
+// inserted with its outcome beside the invoice's one update and the
+// events. With a processor over the network the payment row is written
+// and its amount reserved first, the processor called outside any
+// transaction, and the outcome applied after (applyResult), so that no
+// money moves without a record.
+//
+// The Idempotency-Key is the payment row's unique key. A first attempt
+// does not look it up: a retry finds its payment when the attempt fails
+// (the invoice it paid has nothing left to pay, or its own row is in the
+// way) and gets that payment back, as it now stands.
 func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Payment, error) {
 	if in.IdempotencyKey == "" {
 		return nil, nil, usererr.New(usererr.IdempotencyKeyRequired, "payments need an Idempotency-Key header, so that a retry never charges twice")
 	}
-	if prev, err := s.db.Payment.Query().Where(payment.IdempotencyKey(in.IdempotencyKey)).Only(ctx); err == nil {
-		if prev.InvoiceID != in.InvoiceID {
-			return nil, nil, usererr.New(usererr.Invalid, "this Idempotency-Key was used for another invoice's payment", "id")
-		}
-		inv, err := s.Get(ctx, prev.InvoiceID)
-		return inv, prev, err
-	} else if !ent.IsNotFound(err) {
-		return nil, nil, fmt.Errorf("look up payment: %w", err)
-	}
-	if in.Amount != nil && *in.Amount <= 0 {
-		return nil, nil, usererr.New(usererr.InvalidAmount, "the amount is more than zero", "amount")
-	}
 	v, _ := viewer.FromContext(ctx)
 	proc := s.processor(v.Mode)
-	if _, refusing := proc.(payments.Refusing); refusing {
-		return nil, nil, usererr.New(usererr.ProcessorUnavailable, "no payment processor is configured for live mode; use test mode or configure a provider")
-	}
-	inv, err := s.db.Invoice.Query().Where(invoice.ID(in.InvoiceID)).
-		Select(invoice.FieldCustomerID, invoice.FieldCurrency, invoice.FieldPaymentMethodTypes).
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil, usererr.New(usererr.NotFound, "no such invoice", "id")
-	}
+	a, err := s.attempt(ctx, proc, in)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load invoice: %w", err)
+		return s.replay(ctx, in, err)
 	}
-	acct, err := s.db.Account.Query().Where(account.ID(v.AccountID)).Select(account.FieldPaymentMethodTypes).Only(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load account: %w", err)
-	}
-	pm, err := s.methodFor(ctx, proc, inv, in)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !slices.Contains(AcceptedMethodTypes(acct, inv), string(pm.Type)) {
-		return nil, nil, usererr.Newf(usererr.PaymentMethodNotAccepted, []string{"paymentMethod"}, "this invoice does not accept %s payments", strings.ToLower(string(pm.Type)))
-	}
-	if c := debitCurrency(pm.Type); c != "" && c != inv.Currency {
-		return nil, nil, usererr.Newf(usererr.CurrencyMismatch, []string{"paymentMethod"}, "%s debits are in %s; this invoice is in %s", pm.Type, c, inv.Currency)
-	}
-
-	// Reserve: the amount is checked against what remains, minus what is in
-	// flight, under the invoice's lock.
-	var p *ent.Payment
-	err = s.run(ctx, func(tx *ent.Tx) error {
-		cur, err := s.loadFields(ctx, tx, in.InvoiceID, ActionPay, payFields...)
-		if err != nil {
-			return err
-		}
-		available := AmountAvailable(cur)
-		amount := PayableNow(cur)
-		switch {
-		case in.Amount != nil:
-			amount = *in.Amount
-		case in.All:
-			amount = available
-		}
-		switch {
-		case available <= 0 && cur.AmountPending > 0:
-			return usererr.New(usererr.AmountExceedsRemaining, "a payment of the whole remaining amount is already in progress", "amount")
-		case amount > available:
-			return usererr.Newf(usererr.AmountExceedsRemaining, []string{"amount"}, "the amount is more than the %s remaining", money.MajorString(available, cur.Currency))
-		case amount < money.MinimumCharge(cur.Currency) && amount != available:
-			return usererr.Newf(usererr.InvalidAmount, []string{"amount"}, "the amount is below the minimum charge of %s", money.MajorString(money.MinimumCharge(cur.Currency), cur.Currency))
-		}
-		p, err = tx.Payment.Create().
-			SetInvoiceID(cur.ID).
-			SetCustomerID(cur.CustomerID).
-			SetPaymentMethodID(pm.ID).
-			SetMethodType(payment.MethodType(pm.Type)).
-			SetAmount(amount).
-			SetCurrency(cur.Currency).
-			SetIdempotencyKey(in.IdempotencyKey).
-			SetSource(orSource(in.Source)).
-			Save(ctx)
-		if err != nil {
-			if ent.IsConstraintError(err) {
-				return usererr.New(usererr.Invalid, "a payment with this Idempotency-Key is being made", "id")
-			}
-			return fmt.Errorf("create payment: %w", err)
-		}
-		return tx.Invoice.UpdateOne(cur).AddAmountPending(amount).Exec(ctx)
-	})
-	if err != nil {
-		return nil, nil, err
+	if a.charged {
+		return a.inv, a.payment, nil
 	}
 	res, err := proc.Charge(ctx, payments.ChargeRequest{
-		Method:         payments.Method{Type: payments.MethodType(pm.Type), Token: pm.Token},
-		Amount:         p.Amount,
-		Currency:       p.Currency,
-		IdempotencyKey: p.ID,
+		Method:         payments.Method{Type: payments.MethodType(a.method.Type), Token: a.method.Token},
+		Amount:         a.payment.Amount,
+		Currency:       a.payment.Currency,
+		IdempotencyKey: a.payment.ID,
 		OffSession:     in.Source == payment.SourceAutomatic,
 	})
 	if err != nil {
@@ -203,11 +137,188 @@ func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Paym
 			// Unknown outcome (timeout, network): the payment stays
 			// PROCESSING and the settlement job asks the processor again
 			// with the same key.
-			return s.current(ctx, p.ID, err)
+			return s.current(ctx, a.payment.ID, err)
 		}
 		res = payments.ChargeResult{Status: payments.StatusFailed, FailureCode: payments.CodeProcessingError, FailureMessage: err.Error()}
 	}
-	return s.applyResult(ctx, p, res)
+	return s.applyResult(ctx, a.payment, res)
+}
+
+// paymentIDPrefix is the prefix of payment ids (the schema's IDMixin): an
+// in-process charge is keyed by the id of the payment it is about to
+// insert, as the settlement job keys a retry of it.
+const paymentIDPrefix = "py"
+
+// attempted is what attempt did: a payment charged and recorded with its
+// outcome (charged), or one reserved for its method to be charged.
+type attempted struct {
+	inv     *ent.Invoice
+	payment *ent.Payment
+	method  *ent.PaymentMethod
+	charged bool
+}
+
+// attempt checks a payment and writes it, in one transaction: charged
+// there and recorded with its outcome when proc answers in process, else
+// reserved (the payment PROCESSING, its amount held on the invoice) for
+// Pay to charge. The checks come in the order callers see their errors:
+// the invoice exists, the method is the customer's and accepted, the
+// invoice can be paid, the amount fits.
+func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayInput) (attempted, error) {
+	var a attempted
+	if in.Amount != nil && *in.Amount <= 0 {
+		return a, usererr.New(usererr.InvalidAmount, "the amount is more than zero", "amount")
+	}
+	if _, refusing := proc.(payments.Refusing); refusing {
+		return a, usererr.New(usererr.ProcessorUnavailable, "no payment processor is configured for live mode; use test mode or configure a provider")
+	}
+	v, _ := viewer.FromContext(ctx)
+	acct, err := s.db.Account.Query().Where(account.ID(v.AccountID)).Select(account.FieldPaymentMethodTypes).Only(ctx)
+	if err != nil {
+		return a, fmt.Errorf("load account: %w", err)
+	}
+	var card *payments.Method
+	if in.Card != nil {
+		// Before the transaction: a real processor's tokenization is a
+		// network call.
+		m, err := proc.Tokenize(ctx, *in.Card)
+		if err != nil {
+			return a, paymentmethods.UserError(err)
+		}
+		card = &m
+	}
+	_, inProcess := proc.(payments.InProcess)
+	err = s.run(ctx, func(tx *ent.Tx) error {
+		// The whole row, once: the events carry the invoice's snapshot.
+		q := tx.Invoice.Query().Where(invoice.ID(in.InvoiceID))
+		if dbtx.Locking(s.dialect) {
+			q = q.ForUpdate()
+		}
+		inv, err := q.Only(ctx)
+		if ent.IsNotFound(err) {
+			return usererr.New(usererr.NotFound, "no such invoice", "id")
+		}
+		if err != nil {
+			return fmt.Errorf("load invoice: %w", err)
+		}
+		pm, err := methodFor(ctx, tx, inv, in, card)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(AcceptedMethodTypes(acct, inv), string(pm.Type)) {
+			return usererr.Newf(usererr.PaymentMethodNotAccepted, []string{"paymentMethod"}, "this invoice does not accept %s payments", strings.ToLower(string(pm.Type)))
+		}
+		if c := debitCurrency(pm.Type); c != "" && c != inv.Currency {
+			return usererr.Newf(usererr.CurrencyMismatch, []string{"paymentMethod"}, "%s debits are in %s; this invoice is in %s", pm.Type, c, inv.Currency)
+		}
+		// The amount is checked against what remains, minus what is in
+		// flight, under the invoice's lock.
+		if !Can(inv.Status, ActionPay) {
+			return usererr.New(usererr.InvalidTransition, (&TransitionError{Status: inv.Status, Action: ActionPay}).Error(), "id")
+		}
+		if err := paymentGuard(inv, ActionPay); err != nil {
+			return err
+		}
+		available := AmountAvailable(inv)
+		amount := PayableNow(inv)
+		switch {
+		case in.Amount != nil:
+			amount = *in.Amount
+		case in.All:
+			amount = available
+		}
+		switch {
+		case available <= 0 && inv.AmountPending > 0:
+			return usererr.New(usererr.AmountExceedsRemaining, "a payment of the whole remaining amount is already in progress", "amount")
+		case amount > available:
+			return usererr.Newf(usererr.AmountExceedsRemaining, []string{"amount"}, "the amount is more than the %s remaining", money.MajorString(available, inv.Currency))
+		case amount < money.MinimumCharge(inv.Currency) && amount != available:
+			return usererr.Newf(usererr.InvalidAmount, []string{"amount"}, "the amount is below the minimum charge of %s", money.MajorString(money.MinimumCharge(inv.Currency), inv.Currency))
+		}
+		pc := tx.Payment.Create().
+			SetID(ids.New(paymentIDPrefix, clock.Now(ctx))).
+			SetInvoiceID(inv.ID).
+			SetCustomerID(inv.CustomerID).
+			SetPaymentMethodID(pm.ID).
+			SetMethodType(payment.MethodType(pm.Type)).
+			SetAmount(amount).
+			SetCurrency(inv.Currency).
+			SetIdempotencyKey(in.IdempotencyKey).
+			SetSource(orSource(in.Source))
+		a.method = pm
+		if !inProcess {
+			if a.payment, err = insertPayment(ctx, pc); err != nil {
+				return err
+			}
+			return tx.Invoice.Update().Where(invoice.ID(inv.ID)).AddAmountPending(amount).Exec(ctx)
+		}
+		id, _ := pc.Mutation().ID()
+		res, err := proc.Charge(ctx, payments.ChargeRequest{
+			Method:         payments.Method{Type: payments.MethodType(pm.Type), Token: pm.Token},
+			Amount:         amount,
+			Currency:       inv.Currency,
+			IdempotencyKey: id,
+			OffSession:     in.Source == payment.SourceAutomatic,
+		})
+		if err != nil {
+			if definitive(err) {
+				res = payments.ChargeResult{Status: payments.StatusFailed, FailureCode: payments.CodeProcessingError, FailureMessage: err.Error()}
+			} else {
+				// Unknown outcome: PROCESSING, for the settlement job to
+				// ask again with the same key.
+				res = payments.ChargeResult{Status: payments.StatusProcessing}
+			}
+		}
+		if err := setOutcome(pc.Mutation(), res, clock.Now(ctx)); err != nil {
+			return err
+		}
+		if a.payment, err = insertPayment(ctx, pc); err != nil {
+			return err
+		}
+		a.inv, err = s.recordOutcome(ctx, tx, inv, a.payment, res, false)
+		a.charged = true
+		return err
+	})
+	if err != nil {
+		return attempted{}, err
+	}
+	// Read in the transaction, returned after it: rebound to the client so
+	// resolvers can load their edges.
+	a.payment = a.payment.Unwrap()
+	if a.inv != nil {
+		a.inv = a.inv.Unwrap()
+	}
+	return a, nil
+}
+
+// insertPayment saves a new payment.
+func insertPayment(ctx context.Context, pc *ent.PaymentCreate) (*ent.Payment, error) {
+	p, err := pc.Save(ctx)
+	if ent.IsConstraintError(err) {
+		return nil, usererr.New(usererr.Invalid, "a payment with this Idempotency-Key is being made", "id")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create payment: %w", err)
+	}
+	return p, nil
+}
+
+// replay answers a failed attempt whose Idempotency-Key already has a
+// payment: the retry of that payment gets it back, with its invoice. An
+// attempt whose key is new fails with its own error.
+func (s *Service) replay(ctx context.Context, in PayInput, cause error) (*ent.Invoice, *ent.Payment, error) {
+	prev, err := s.db.Payment.Query().Where(payment.IdempotencyKey(in.IdempotencyKey)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil, cause
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up payment: %w", err)
+	}
+	if prev.InvoiceID != in.InvoiceID {
+		return nil, nil, usererr.New(usererr.Invalid, "this Idempotency-Key was used for another invoice's payment", "id")
+	}
+	inv, err := s.Get(ctx, prev.InvoiceID)
+	return inv, prev, err
 }
 
 func orSource(s payment.Source) payment.Source {
@@ -245,42 +356,148 @@ func (s *Service) processor(m viewer.Mode) payments.Processor {
 	return payments.Refusing{}
 }
 
-// methodFor resolves the payment method of an attempt: given, default, or
-// a one-off card saved detached so the payment keeps its details.
-func (s *Service) methodFor(ctx context.Context, proc payments.Processor, inv *ent.Invoice, in PayInput) (*ent.PaymentMethod, error) {
-	if in.Card != nil {
-		m, err := proc.Tokenize(ctx, *in.Card)
-		if err != nil {
-			return nil, paymentmethods.UserError(err)
-		}
-		now := clock.Now(ctx)
-		return s.db.PaymentMethod.Create().
-			SetCustomerID(inv.CustomerID).SetType(paymentmethod.TypeCard).SetToken(m.Token).
-			SetBrand(m.Brand).SetLast4(m.Last4).SetExpMonth(m.ExpMonth).SetExpYear(m.ExpYear).
-			SetFingerprint(m.Fingerprint).SetDetachedAt(now).
+// methodFor resolves the payment method of an attempt on inv, in tx: the
+// one given, the customer's default (found through the customer row in
+// the same statement), or a one-off card, saved detached so the payment
+// keeps its details.
+func methodFor(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, in PayInput, card *payments.Method) (*ent.PaymentMethod, error) {
+	if card != nil {
+		return tx.PaymentMethod.Create().
+			SetCustomerID(inv.CustomerID).SetType(paymentmethod.TypeCard).SetToken(card.Token).
+			SetBrand(card.Brand).SetLast4(card.Last4).SetExpMonth(card.ExpMonth).SetExpYear(card.ExpYear).
+			SetFingerprint(card.Fingerprint).SetDetachedAt(clock.Now(ctx)).
 			Save(ctx)
 	}
-	id := in.PaymentMethodID
-	if id == "" {
-		cus, err := s.db.Customer.Query().Where(customer.ID(inv.CustomerID)).Select(customer.FieldDefaultPaymentMethodID).Only(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("load customer: %w", err)
-		}
-		if cus.DefaultPaymentMethodID == nil {
-			return nil, usererr.New(usererr.Required, "the customer has no default payment method; give paymentMethod", "paymentMethod")
-		}
-		id = *cus.DefaultPaymentMethodID
+	q := tx.PaymentMethod.Query().Where(paymentmethod.CustomerID(inv.CustomerID), paymentmethod.DetachedAtIsNil())
+	if in.PaymentMethodID != "" {
+		q.Where(paymentmethod.ID(in.PaymentMethodID))
+	} else {
+		q.Where(defaultOf(inv.CustomerID))
 	}
-	pm, err := s.db.PaymentMethod.Query().
-		Where(paymentmethod.ID(id), paymentmethod.CustomerID(inv.CustomerID), paymentmethod.DetachedAtIsNil()).
-		Only(ctx)
+	pm, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
+		if in.PaymentMethodID == "" {
+			has, err := tx.Customer.Query().Where(customer.ID(inv.CustomerID), customer.DefaultPaymentMethodIDNotNil()).Exist(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("load customer: %w", err)
+			}
+			if !has {
+				return nil, usererr.New(usererr.Required, "the customer has no default payment method; give paymentMethod", "paymentMethod")
+			}
+		}
 		return nil, usererr.New(usererr.PaymentMethodNotAccepted, "no such payment method for this invoice's customer", "paymentMethod")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load payment method: %w", err)
 	}
 	return pm, nil
+}
+
+// defaultOf matches the default payment method of a customer:
+// id IN (SELECT default_payment_method_id FROM customers WHERE id = ?).
+func defaultOf(customerID string) predicate.PaymentMethod {
+	return func(s *sql.Selector) {
+		b := sql.Dialect(s.Dialect())
+		c := b.Table(customer.Table)
+		s.Where(sql.In(s.C(paymentmethod.FieldID),
+			b.Select(c.C(customer.FieldDefaultPaymentMethodID)).From(c).Where(sql.EQ(c.C(customer.FieldID), customerID))))
+	}
+}
+
+// setOutcome sets on a payment's mutation what res says of it: its status
+// and, as they apply, the processor's reference, when it succeeded or
+// failed and why, and when a debit settles.
+func setOutcome(m *ent.PaymentMutation, res payments.ChargeResult, now time.Time) error {
+	if res.Reference != "" {
+		m.SetProcessorReference(res.Reference)
+	}
+	switch res.Status {
+	case payments.StatusSucceeded:
+		m.SetStatus(payment.StatusSucceeded)
+		m.SetSucceededAt(now)
+		m.ClearSettlesAt()
+	case payments.StatusFailed, payments.StatusCanceled:
+		st := payment.StatusFailed
+		if res.Status == payments.StatusCanceled {
+			st = payment.StatusCanceled
+		}
+		m.SetStatus(st)
+		m.SetFailedAt(now)
+		m.ClearSettlesAt()
+		m.SetFailureCode(res.FailureCode)
+		m.SetFailureMessage(firstNonEmpty(res.FailureMessage, res.DeclineCode))
+	case payments.StatusRequiresAction:
+		m.SetStatus(payment.StatusRequiresAction)
+	case payments.StatusProcessing:
+		m.SetStatus(payment.StatusProcessing)
+		if !res.SettlesAt.IsZero() {
+			m.SetSettlesAt(res.SettlesAt)
+		}
+	default:
+		return fmt.Errorf("unknown payment status %q", res.Status)
+	}
+	return nil
+}
+
+// recordOutcome writes, in tx, what the outcome res of p (the payment as
+// it now stands) does to its invoice inv, and returns the invoice as it
+// then stands. A success adds to what is paid, through transition (PAID
+// once nothing remains); a failure is a step of the invoice's history and
+// an email to the customer; a charge still in flight (3-D Secure, a debit
+// settling later) holds its amount on the invoice. reserved says whether
+// p's amount is held already (written before the processor was called):
+// an outcome that ends the payment releases it.
+func (s *Service) recordOutcome(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, p *ent.Payment, res payments.ChargeResult, reserved bool) (*ent.Invoice, error) {
+	switch res.Status {
+	case payments.StatusSucceeded:
+		if err := events.Record(ctx, tx, events.PaymentSucceeded, p); err != nil {
+			return nil, err
+		}
+		paid := inv.AmountPaid + p.Amount
+		iu := update(tx, inv).SetAmountPaid(paid)
+		if reserved {
+			iu.AddAmountPending(-p.Amount)
+		}
+		entry := step{HistoryPayment, "", events.InvoiceUpdated, describePayment(p, inv.Currency)}
+		if paid >= inv.AmountDue {
+			entry.action, entry.event = actionSettle, events.InvoicePaid
+		} else {
+			entry.note += "; " + money.MajorString(inv.AmountDue-paid, inv.Currency) + " remaining"
+		}
+		return transition(ctx, tx, inv, iu, entry)
+	case payments.StatusFailed, payments.StatusCanceled:
+		if reserved {
+			u := tx.Invoice.Update().Where(invoice.ID(inv.ID)).AddAmountPending(-p.Amount)
+			if err := u.Exec(ctx); err != nil {
+				return nil, fmt.Errorf("release reserved amount: %w", err)
+			}
+			inv = applied(inv, u.Mutation())
+		}
+		if err := events.Record(ctx, tx, events.PaymentFailed, p); err != nil {
+			return nil, err
+		}
+		code := res.FailureCode
+		if res.DeclineCode != "" {
+			code += "/" + res.DeclineCode
+		}
+		if err := note(ctx, tx, inv, step{HistoryPaymentFailed, "", events.InvoicePaymentFailed, describePayment(p, inv.Currency) + " failed: " + code}); err != nil {
+			return nil, err
+		}
+		return inv, s.enqueuePaymentFailed(ctx, tx, inv, p, res)
+	case payments.StatusRequiresAction, payments.StatusProcessing:
+		if !reserved {
+			u := tx.Invoice.Update().Where(invoice.ID(inv.ID)).AddAmountPending(p.Amount)
+			if err := u.Exec(ctx); err != nil {
+				return nil, fmt.Errorf("reserve amount: %w", err)
+			}
+			inv = applied(inv, u.Mutation())
+		}
+		if res.Status == payments.StatusRequiresAction {
+			return inv, events.Record(ctx, tx, events.InvoicePaymentActionRequired, inv)
+		}
+		return inv, nil
+	}
+	return nil, fmt.Errorf("unknown payment status %q", res.Status)
 }
 
 // current returns a payment and its invoice as stored, with err logged
@@ -316,52 +533,29 @@ func (s *Service) Confirm(ctx context.Context, paymentID string, authenticated b
 }
 
 // applyResult records a processor outcome on p as Pay, Confirm or the
-// settlement job last read it: the payment's status, and on success the
-// invoice's amount paid (paid in full makes it PAID); on failure the
-// invoice's history and an email to the customer. The payment changes only
-// while it is still in flight (a conditional update, atomic on both
-// databases), so applying an outcome twice changes nothing.
+// settlement job last read it: the payment's status, and what the outcome
+// does to the invoice (recordOutcome; p's amount was reserved when it was
+// written). The payment changes only while it is still in flight (a
+// conditional update, atomic on both databases), so applying an outcome
+// twice changes nothing. It returns the invoice and the payment as they
+// then stand, without reading them back.
 func (s *Service) applyResult(ctx context.Context, p *ent.Payment, res payments.ChargeResult) (*ent.Invoice, *ent.Payment, error) {
-	now := clock.Now(ctx)
 	out := *p
+	var inv *ent.Invoice
 	err := s.run(ctx, func(tx *ent.Tx) error {
-		// The whole row: the events below carry the invoice's snapshot.
+		// The whole row: the events carry the invoice's snapshot.
 		iq := tx.Invoice.Query().Where(invoice.ID(p.InvoiceID))
 		if dbtx.Locking(s.dialect) {
 			iq = iq.ForUpdate()
 		}
-		inv, err := iq.Only(ctx)
+		cur, err := iq.Only(ctx)
 		if err != nil {
 			return fmt.Errorf("load invoice: %w", err)
 		}
+		inv = cur
 		pu := tx.Payment.Update().Where(payment.ID(p.ID), payment.StatusIn(payment.StatusProcessing, payment.StatusRequiresAction))
-		if res.Reference != "" {
-			pu.SetProcessorReference(res.Reference)
-			out.ProcessorReference = res.Reference
-		}
-		final := false
-		switch res.Status {
-		case payments.StatusSucceeded:
-			pu.SetStatus(payment.StatusSucceeded).SetSucceededAt(now).ClearSettlesAt()
-			out.Status, out.SucceededAt, out.SettlesAt, final = payment.StatusSucceeded, &now, nil, true
-		case payments.StatusFailed, payments.StatusCanceled:
-			st := payment.StatusFailed
-			if res.Status == payments.StatusCanceled {
-				st = payment.StatusCanceled
-			}
-			msg := firstNonEmpty(res.FailureMessage, res.DeclineCode)
-			pu.SetStatus(st).SetFailedAt(now).ClearSettlesAt().SetFailureCode(res.FailureCode).SetFailureMessage(msg)
-			out.Status, out.FailedAt, out.SettlesAt, out.FailureCode, out.FailureMessage, final = st, &now, nil, res.FailureCode, msg, true
-		case payments.StatusRequiresAction:
-			pu.SetStatus(payment.StatusRequiresAction)
-			out.Status = payment.StatusRequiresAction
-		case payments.StatusProcessing:
-			if !res.SettlesAt.IsZero() {
-				pu.SetSettlesAt(res.SettlesAt)
-				out.SettlesAt = &res.SettlesAt
-			}
-		default:
-			return fmt.Errorf("unknown payment status %q", res.Status)
+		if err := setOutcome(pu.Mutation(), res, clock.Now(ctx)); err != nil {
+			return err
 		}
 		n, err := pu.Save(ctx)
 		if err != nil {
@@ -369,58 +563,53 @@ func (s *Service) applyResult(ctx context.Context, p *ent.Payment, res payments.
 		}
 		if n == 0 {
 			// Final already (another worker or a retry got here first).
-			cur, err := tx.Payment.Get(ctx, p.ID)
+			now, err := tx.Payment.Get(ctx, p.ID)
 			if err != nil {
 				return fmt.Errorf("load payment: %w", err)
 			}
-			out = *cur
+			out = *now.Unwrap()
 			return nil
 		}
-		if !final {
-			if res.Status == payments.StatusRequiresAction {
-				return events.Record(ctx, tx, events.InvoicePaymentActionRequired, inv)
-			}
-			return nil
-		}
-		label := describePayment(p, inv.Currency)
-		if res.Status != payments.StatusSucceeded {
-			code := res.FailureCode
-			if res.DeclineCode != "" {
-				code += "/" + res.DeclineCode
-			}
-			if err := tx.Invoice.UpdateOne(inv).AddAmountPending(-p.Amount).Exec(ctx); err != nil {
-				return fmt.Errorf("release reserved amount: %w", err)
-			}
-			if err := events.Record(ctx, tx, events.PaymentFailed, &out); err != nil {
-				return err
-			}
-			if err := note(ctx, tx, inv, step{HistoryPaymentFailed, "", events.InvoicePaymentFailed, label + " failed: " + code}); err != nil {
-				return err
-			}
-			return s.enqueuePaymentFailed(ctx, tx, inv, p, res)
-		}
-		if err := events.Record(ctx, tx, events.PaymentSucceeded, &out); err != nil {
-			return err
-		}
-		paid := inv.AmountPaid + p.Amount
-		iu := update(tx, inv).AddAmountPending(-p.Amount).SetAmountPaid(paid)
-		entry := step{HistoryPayment, "", events.InvoiceUpdated, label}
-		if paid >= inv.AmountDue {
-			entry.action, entry.event = actionSettle, events.InvoicePaid
-		} else {
-			entry.note += "; " + money.MajorString(inv.AmountDue-paid, inv.Currency) + " remaining"
-		}
-		_, err = transition(ctx, tx, inv, iu, entry)
+		applyOutcome(&out, pu.Mutation())
+		inv, err = s.recordOutcome(ctx, tx, cur, &out, res, true)
 		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	inv, err := s.Get(ctx, p.InvoiceID)
-	if err != nil {
-		return nil, nil, err
+	return inv.Unwrap(), &out, nil
+}
+
+// applyOutcome carries onto p the fields an outcome's update m set or
+// cleared (setOutcome), as the row now holds them.
+func applyOutcome(p *ent.Payment, m *ent.PaymentMutation) {
+	if v, ok := m.Status(); ok {
+		p.Status = v
 	}
-	return inv, &out, nil
+	if v, ok := m.ProcessorReference(); ok {
+		p.ProcessorReference = v
+	}
+	if v, ok := m.SucceededAt(); ok {
+		p.SucceededAt = &v
+	}
+	if v, ok := m.FailedAt(); ok {
+		p.FailedAt = &v
+	}
+	if v, ok := m.SettlesAt(); ok {
+		p.SettlesAt = &v
+	}
+	if m.SettlesAtCleared() {
+		p.SettlesAt = nil
+	}
+	if v, ok := m.FailureCode(); ok {
+		p.FailureCode = v
+	}
+	if v, ok := m.FailureMessage(); ok {
+		p.FailureMessage = v
+	}
+	if v, ok := m.UpdatedAt(); ok {
+		p.UpdatedAt = v
+	}
 }
 
 // describePayment reads as "€20.00 by visa •••• 4242".

@@ -213,6 +213,18 @@ type Processor interface {
 	Settle(ctx context.Context, reference string) (ChargeResult, error)
 }
 
+// InProcess is implemented by a processor whose Charge answers at once
+// from this process, with no network and no real money (the Simulator).
+// Its caller may charge inside the database transaction that records the
+// payment, and write the payment once, with its outcome, instead of
+// reserving it before the call and settling it after. A real provider must
+// not implement it: a charge made in a transaction that then fails to
+// commit would be money moved without a record.
+type InProcess interface {
+	Processor
+	ChargesInProcess()
+}
+
 // Errors returned by processors. Input errors arrive wrapped in an
 // *InputError naming the field, so match them with errors.Is.
 var (
@@ -272,6 +284,7 @@ type Refusing struct{}
 var (
 	_ Processor = Refusing{}
 	_ Processor = (*Simulator)(nil)
+	_ InProcess = (*Simulator)(nil)
 )
 
 func (Refusing) Tokenize(context.Context, any) (Method, error) {

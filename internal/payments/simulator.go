@@ -331,6 +331,11 @@ func (s *Simulator) tokenizeACH(in ACHInput) (Method, error) {
 	}, nil
 }
 
+// ChargesInProcess marks the Simulator as an InProcess processor: it
+// answers from memory and moves no money, so billing charges it inside the
+// transaction that records the payment.
+func (s *Simulator) ChargesInProcess() {}
+
 // Charge simulates a payment. Cards resolve at once (or ask for 3-D
 // Secure); debits return PROCESSING with SettlesAt = now + delay.
 func (s *Simulator) Charge(ctx context.Context, req ChargeRequest) (ChargeResult, error) {
