@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -450,19 +451,70 @@ var (
 				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
+				Name:    "invoice_list_number",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+			},
+			{
+				Name:    "invoice_list_status",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[0], InvoicesColumns[9], InvoicesColumns[6]},
+			},
+			{
+				Name:    "invoice_list_due",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[9], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[6]},
+			},
+			{
+				Name:    "invoice_list_total",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[19], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+			},
+			{
+				Name:    "invoice_awaiting_created",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
+				},
+			},
+			{
+				Name:    "invoice_awaiting_number",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
+				},
+			},
+			{
 				Name:    "invoice_status_overdue_at_due_date",
 				Unique:  false,
 				Columns: []*schema.Column{InvoicesColumns[5], InvoicesColumns[33], InvoicesColumns[9]},
 			},
 			{
-				Name:    "invoice_customer_id",
+				Name:    "invoice_customer_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[42]},
+				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[1], InvoicesColumns[0]},
 			},
 			{
-				Name:    "invoice_customer_id_account_id_mode_created_at",
+				Name:    "invoice_customer_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[1]},
+				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[4], InvoicesColumns[0]},
+			},
+			{
+				Name:    "invoice_customer_status",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[5], InvoicesColumns[0]},
+			},
+			{
+				Name:    "invoice_customer_due",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[9], InvoicesColumns[0]},
+			},
+			{
+				Name:    "invoice_customer_total",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[19], InvoicesColumns[0]},
 			},
 		},
 	}
