@@ -87,7 +87,7 @@ func startAPIOn(tb testing.TB, st *store.Store, customers int) *apiEnv {
 	clk := clock.Real{}
 	sink := &logSink{}
 	logger := slog.New(slog.NewTextHandler(sink, nil))
-	hs := httptest.NewServer(server.New(st.Client, st.Dialect, clk, logger))
+	hs := httptest.NewServer(server.New(st, clk, logger))
 	tb.Cleanup(hs.Close)
 
 	ctx := clock.WithContext(context.Background(), clk)

@@ -34,7 +34,7 @@ func main() {
 			gen.FeatureVersionedMigration,
 		},
 	}
-	if err := entc.Generate("./schema", cfg, entc.Extensions(ex)); err != nil {
+	if err := entc.Generate("./schema", cfg, entc.Extensions(ex), entc.TemplateDir("./template")); err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/remitbilling/remit/ent"
@@ -87,6 +88,56 @@ func node(ctx context.Context, db *ent.Client, id string) (ent.Noder, error) {
 		return nil, nil
 	}
 	return n, err
+}
+
+// answersSelection reports whether inv, the invoice a mutation returned
+// (a whole row, as its transaction left it), answers the payload's
+// selection without a statement per line: edges it has not loaded are read
+// on demand, one statement each (as a re-read would), except the edges of
+// lines (taxRates, price), read once per line unless the lines came loaded
+// with them. Only then is the invoice read again, selection eager-loaded.
+// The edges inv came with are named after the selection's aliases, which is
+// how entgql looks them up.
+func answersSelection(ctx context.Context, inv *ent.Invoice) bool {
+	oc := graphql.GetOperationContext(ctx)
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "defaultTaxRates":
+			if rates, err := inv.Edges.DefaultTaxRatesOrErr(); err == nil {
+				inv.LoadedNamedDefaultTaxRates(f.Alias, rates)
+			}
+		case "lines":
+			lines, err := inv.Edges.LinesOrErr()
+			for _, sub := range graphql.CollectFields(oc, f.Selections, nil) {
+				switch sub.Name {
+				case "taxRates":
+					if err != nil {
+						return false
+					}
+					for _, l := range lines {
+						rates, err := l.Edges.TaxRatesOrErr()
+						if err != nil {
+							return false
+						}
+						l.LoadedNamedTaxRates(sub.Alias, rates)
+					}
+				case "price":
+					if err != nil {
+						return false
+					}
+					for _, l := range lines {
+						if _, err := l.Edges.PriceOrErr(); ent.IsNotLoaded(err) {
+							return false
+						}
+					}
+				}
+			}
+			if err == nil {
+				inv.LoadedNamedLines(f.Alias, lines)
+			}
+		}
+	}
+	return true
 }
 
 // invoicePayload wraps a billing result in the mutation payload.

@@ -186,6 +186,9 @@ func (r *invoicePayloadResolver) Invoice(ctx context.Context, obj *model.Invoice
 	if obj.Invoice == nil {
 		return nil, nil
 	}
+	if answersSelection(ctx, obj.Invoice) {
+		return obj.Invoice, nil
+	}
 	q, err := r.DB.Invoice.Query().Where(invoice.ID(obj.Invoice.ID)).CollectFields(ctx)
 	if err != nil {
 		return nil, err

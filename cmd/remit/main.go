@@ -179,7 +179,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		mailing.PublicURL = v
 	}
 	a, err := app.New(ctx, app.Config{
-		DB: st.Client, Dialect: st.Dialect, Clock: clock.Real{}, Logger: logger,
+		DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: clock.Real{}, Logger: logger,
 		Mailing: mailing, Sender: sender,
 	})
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/remitbilling/remit/internal/branding"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/rowcache"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
 	"github.com/remitbilling/remit/internal/values"
@@ -37,15 +38,39 @@ var (
 type Service struct {
 	db *ent.Client
 
+	// keys and accounts are read on every request and rarely written:
+	// kept in memory while the store's change signal stands still, so a
+	// key revoked by any process stops working at once.
+	keys     *rowcache.Cache[[sha256.Size]byte, *ent.APIKey]
+	accounts *rowcache.Cache[string, *ent.Account]
+
 	// lastUsed throttles last-used writes to one per key per minute: a
 	// write on every request would serialize all reads behind the writer.
 	mu       sync.Mutex
 	lastUsed map[string]time.Time
 }
 
-// New returns a Service on db.
+// New returns a Service on db that reads keys and accounts from it every
+// time: for the command line and tools.
 func New(db *ent.Client) *Service {
-	return &Service{db: db, lastUsed: map[string]time.Time{}}
+	return NewCached(db, rowcache.Never{})
+}
+
+// NewCached returns a Service on db that keeps keys and accounts in memory
+// while changes (the store's change signal) does not move: for the server.
+// A revoked key must stop at once: keys are kept only where the signal
+// reaches every process before the revoking one goes on (SQLite); on
+// PostgreSQL each request reads its key.
+func NewCached(db *ent.Client, changes rowcache.Versioner) *Service {
+	keySignal := changes
+	if !changes.Immediate() {
+		keySignal = rowcache.Never{}
+	}
+	return &Service{
+		db: db, lastUsed: map[string]time.Time{},
+		keys:     rowcache.New[[sha256.Size]byte, *ent.APIKey](keySignal),
+		accounts: rowcache.New[string, *ent.Account](changes),
+	}
 }
 
 // system is the explicit decision for operator work (the CLI, first start,
@@ -104,7 +129,9 @@ func (s *Service) Get(ctx context.Context) (*ent.Account, error) {
 	if !ok {
 		return nil, errors.New("no viewer")
 	}
-	return s.db.Account.Get(ctx, v.AccountID)
+	return s.accounts.Get(v.AccountID, func() (*ent.Account, error) {
+		return s.db.Account.Get(ctx, v.AccountID)
+	})
 }
 
 // Settings carries account fields to change; nil leaves a field as it is.
@@ -349,7 +376,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (viewer.Viewe
 	}
 	sum := sha256.Sum256([]byte(secret))
 	sctx := system(ctx)
-	k, err := s.db.APIKey.Query().Where(apikey.Hash(sum[:])).Only(sctx)
+	k, err := s.keys.Get(sum, func() (*ent.APIKey, error) {
+		return s.db.APIKey.Query().Where(apikey.Hash(sum[:])).Only(sctx)
+	})
 	if ent.IsNotFound(err) {
 		return viewer.Viewer{}, ErrInvalidKey
 	}

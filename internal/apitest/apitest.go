@@ -94,7 +94,7 @@ func StartWith(t testing.TB, dialect string, opts Options) *Env {
 	}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logTo...), nil))
 	a, err := app.New(context.Background(), app.Config{
-		DB: st.Client, Dialect: st.Dialect, Clock: clk, Logger: logger, Mailing: app.DefaultMailing,
+		DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: clk, Logger: logger, Mailing: app.DefaultMailing,
 		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval,
 	})
 	if err != nil {

@@ -34,6 +34,7 @@ import (
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/ratelimit"
+	"github.com/remitbilling/remit/internal/rowcache"
 	"github.com/remitbilling/remit/internal/secrets"
 	"github.com/remitbilling/remit/internal/store"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -72,6 +73,9 @@ type Config struct {
 	// WorkerInterval is the worker's tick interval when nothing wakes it;
 	// default worker.DefaultInterval.
 	WorkerInterval time.Duration
+	// Changes is the store's signal that cached rows (API keys, accounts,
+	// tax rates) changed (store.Store.Changes).
+	Changes rowcache.Versioner
 }
 
 // Validate reports what is missing or wrong.
@@ -88,6 +92,9 @@ func (c Config) Validate() error {
 	}
 	if c.Logger == nil {
 		errs = append(errs, errors.New("Logger is required"))
+	}
+	if c.Changes == nil {
+		errs = append(errs, errors.New("Changes is required"))
 	}
 	if c.Mailing.From == "" || c.Mailing.PublicURL == "" {
 		errs = append(errs, errors.New("Mailing needs From and PublicURL"))
@@ -148,7 +155,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{
 		DB: cfg.DB, Dialect: cfg.Dialect, Clock: cfg.Clock, Logger: cfg.Logger, Mailing: cfg.Mailing,
-		Accounts:    accounts.New(cfg.DB),
+		Accounts:    accounts.NewCached(cfg.DB, cfg.Changes),
 		Idempotency: idempotency.NewStore(cfg.DB),
 	}
 	if a.Customers, err = customers.New(customers.Config{DB: cfg.DB, Dialect: cfg.Dialect}); err != nil {
@@ -167,6 +174,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Outbox = outbox.NewQueue(outbox.QueueConfig{Wake: wake.Wake})
 	a.Billing, err = billing.New(billing.Config{
 		DB: cfg.DB, Dialect: cfg.Dialect, Processors: procs, Mailing: cfg.Mailing, Outbox: a.Outbox,
+		Accounts: a.Accounts, Changes: cfg.Changes,
 	})
 	if err != nil {
 		return nil, err

@@ -10,12 +10,13 @@ import (
 	"github.com/remitbilling/remit/internal/app"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/rowcache"
 )
 
 func TestConfigValidate(t *testing.T) {
 	valid := func() app.Config {
 		return app.Config{
-			DB: &ent.Client{}, Dialect: "sqlite3", Clock: clock.Real{},
+			DB: &ent.Client{}, Dialect: "sqlite3", Changes: rowcache.Never{}, Clock: clock.Real{},
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailing: app.DefaultMailing,
 		}
 	}
@@ -27,6 +28,7 @@ func TestConfigValidate(t *testing.T) {
 		{"complete", func(*app.Config) {}, ""},
 		{"postgres", func(c *app.Config) { c.Dialect = "postgres" }, ""},
 		{"no database", func(c *app.Config) { c.DB = nil }, "DB is required"},
+		{"no change signal", func(c *app.Config) { c.Changes = nil }, "Changes is required"},
 		{"unknown dialect", func(c *app.Config) { c.Dialect = "mysql" }, `unknown dialect "mysql"`},
 		{"no clock", func(c *app.Config) { c.Clock = nil }, "Clock is required"},
 		{"no logger", func(c *app.Config) { c.Logger = nil }, "Logger is required"},

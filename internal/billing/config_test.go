@@ -5,9 +5,11 @@ import (
 	"testing"
 
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/outbox"
 	"github.com/remitbilling/remit/internal/payments"
+	"github.com/remitbilling/remit/internal/rowcache"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -20,6 +22,8 @@ func TestConfig(t *testing.T) {
 			Processors: func(viewer.Mode) payments.Processor { return payments.Refusing{} },
 			Mailing:    billing.Mailing{From: "invoices@example.com", PublicURL: "https://billing.example.com"},
 			Outbox:     outbox.NewQueue(outbox.QueueConfig{}),
+			Accounts:   accounts.New(&ent.Client{}),
+			Changes:    rowcache.Never{},
 		}
 	}
 	cases := []struct {
@@ -33,6 +37,8 @@ func TestConfig(t *testing.T) {
 		{"no processors", func(c *billing.Config) { c.Processors = nil }, "Processors is required"},
 		{"no mailing", func(c *billing.Config) { c.Mailing = billing.Mailing{} }, "Mailing needs From and PublicURL"},
 		{"no outbox", func(c *billing.Config) { c.Outbox = nil }, "Outbox is required"},
+		{"no accounts", func(c *billing.Config) { c.Accounts = nil }, "Accounts is required"},
+		{"no change signal", func(c *billing.Config) { c.Changes = nil }, "Changes is required"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -99,16 +99,54 @@ func (s *Service) loadRefs(ctx context.Context, db *ent.Client, priceIDs, rateID
 			r.prices[p.ID] = p
 		}
 	}
-	if len(rateIDs) > 0 {
-		rs, err := db.TaxRate.Query().Where(taxrate.IDIn(rateIDs...)).All(ctx)
-		if err != nil {
-			return r, fmt.Errorf("load tax rates: %w", err)
-		}
-		for _, t := range rs {
-			r.taxRates[t.ID] = t
+	if len(rateIDs) == 0 {
+		return r, nil
+	}
+	if db == s.db {
+		if all, err := s.accountRates(ctx); err != nil {
+			return r, err
+		} else if all != nil {
+			for _, id := range rateIDs {
+				if t, ok := all[id]; ok {
+					r.taxRates[id] = t
+				}
+			}
+			return r, nil
 		}
 	}
+	rs, err := db.TaxRate.Query().Where(taxrate.IDIn(rateIDs...)).All(ctx)
+	if err != nil {
+		return r, fmt.Errorf("load tax rates: %w", err)
+	}
+	for _, t := range rs {
+		r.taxRates[t.ID] = t
+	}
 	return r, nil
+}
+
+// maxCachedRates bounds the tax rates of an account kept in memory; an
+// account with more reads the ones it names each time.
+const maxCachedRates = 1000
+
+// accountRates returns every tax rate of the caller's account and mode,
+// kept in memory while no tax rate changes (a rate's percentage never
+// does; archiving one is a change), or nil when there are too many.
+func (s *Service) accountRates(ctx context.Context) (map[string]*ent.TaxRate, error) {
+	v, _ := viewer.FromContext(ctx)
+	return s.rates.Get(v.AccountID+"/"+string(v.Mode), func() (map[string]*ent.TaxRate, error) {
+		rs, err := s.db.TaxRate.Query().Limit(maxCachedRates + 1).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load tax rates: %w", err)
+		}
+		if len(rs) > maxCachedRates {
+			return nil, nil
+		}
+		all := make(map[string]*ent.TaxRate, len(rs))
+		for _, t := range rs {
+			all[t.ID] = t
+		}
+		return all, nil
+	})
 }
 
 func collectRefs(lines []LineInput, defaults []string) (priceIDs, rateIDs []string) {
@@ -412,22 +450,30 @@ func (s *Service) Create(ctx context.Context, in DraftInput) (*ent.Invoice, erro
 	if err != nil {
 		return nil, err
 	}
-	var out *ent.Invoice
+	var (
+		out   *ent.Invoice
+		lines []*ent.InvoiceLine
+	)
 	err = s.run(ctx, func(tx *ent.Tx) error {
 		inv, err := newDraft(tx, d.customer, d.header, d.result).Save(ctx)
 		if err != nil {
 			return fmt.Errorf("create invoice: %w", err)
 		}
-		if err := insertLines(ctx, tx, inv, 0, d.lines, d.header.defaultRateIDs, d.result); err != nil {
+		saved, err := insertLines(ctx, tx, inv, 0, d.lines, d.header.defaultRateIDs, d.result)
+		if err != nil {
 			return err
 		}
 		if err := note(ctx, tx, inv, step{HistoryCreate, "", events.InvoiceCreated, ""}); err != nil {
 			return err
 		}
-		out = inv
+		out, lines = inv, saved
 		return nil
 	})
-	return detach(out, err)
+	if out, err = detach(out, err); err != nil {
+		return nil, err
+	}
+	withLines(out, d.customer, lines, d.lines, d.header, d.refs)
+	return out, nil
 }
 
 // preparedDraft is a validated new draft, ready to insert.
@@ -435,13 +481,13 @@ type preparedDraft struct {
 	customer *ent.Customer
 	header   header
 	lines    []lineDraft
+	refs     refs
 	result   computed
 }
 
 // prepareDraft reads what a new draft refers to and validates it.
 func (s *Service) prepareDraft(ctx context.Context, in DraftInput) (*preparedDraft, error) {
-	v, _ := viewer.FromContext(ctx)
-	acct, err := s.db.Account.Get(ctx, v.AccountID)
+	acct, err := s.accounts.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load account: %w", err)
 	}
@@ -506,7 +552,7 @@ func (s *Service) prepareDraft(ctx context.Context, in DraftInput) (*preparedDra
 	if err := planMatches(h.amountsDue, result.total, h.currency); err != nil {
 		return nil, err
 	}
-	return &preparedDraft{customer: cus, header: h, lines: lines, result: result}, nil
+	return &preparedDraft{customer: cus, header: h, lines: lines, refs: r, result: result}, nil
 }
 
 // newDraft builds the row of a new draft for cus from a validated header
@@ -579,9 +625,9 @@ func setLine(m *ent.InvoiceLineMutation, update bool, position int, l lineDraft,
 	m.AddTaxRateIDs(l.effectiveRates(defaults)...)
 }
 
-func insertLines(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, firstPosition int, lines []lineDraft, defaults []string, result computed) error {
+func insertLines(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, firstPosition int, lines []lineDraft, defaults []string, result computed) ([]*ent.InvoiceLine, error) {
 	if len(lines) == 0 {
-		return nil
+		return nil, nil
 	}
 	offset := len(result.lines) - len(lines)
 	builders := make([]*ent.InvoiceLineCreate, len(lines))
@@ -591,10 +637,39 @@ func insertLines(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, firstPositio
 		setLine(b.Mutation(), false, firstPosition+i, l, lr, defaults)
 		builders[i] = b
 	}
-	if err := tx.InvoiceLine.CreateBulk(builders...).Exec(ctx); err != nil {
-		return fmt.Errorf("create lines: %w", err)
+	saved, err := tx.InvoiceLine.CreateBulk(builders...).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("create lines: %w", err)
 	}
-	return nil
+	return saved, nil
+}
+
+// withLines hands inv its lines as just written, with the tax rates and
+// prices they refer to, as eager loading would: the mutation's payload then
+// answers from them without reading them back.
+func withLines(inv *ent.Invoice, cus *ent.Customer, saved []*ent.InvoiceLine, lines []lineDraft, h header, r refs) {
+	for i, l := range saved {
+		l = l.Unwrap()
+		saved[i] = l
+		ids := lines[i].effectiveRates(h.defaultRateIDs)
+		rates := make([]*ent.TaxRate, len(ids))
+		for j, id := range ids {
+			rates[j] = r.taxRates[id]
+		}
+		l.Edges.LoadedTaxRates(rates)
+		if l.PriceID != nil {
+			l.Edges.LoadedPrice(r.prices[*l.PriceID])
+		} else {
+			l.Edges.LoadedPrice(nil)
+		}
+	}
+	defaults := make([]*ent.TaxRate, len(h.defaultRateIDs))
+	for i, id := range h.defaultRateIDs {
+		defaults[i] = r.taxRates[id]
+	}
+	inv.Edges.LoadedLines(saved)
+	inv.Edges.LoadedDefaultTaxRates(defaults)
+	inv.Edges.LoadedCustomer(cus)
 }
 
 // Update changes a draft's fields, or only the memo and metadata of an open
@@ -778,7 +853,7 @@ func (s *Service) save(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st *dr
 		}
 	}
 	if len(fresh) > 0 {
-		if err := insertLines(ctx, tx, inv, len(st.lines)-len(fresh), fresh, st.header.defaultRateIDs, result); err != nil {
+		if _, err := insertLines(ctx, tx, inv, len(st.lines)-len(fresh), fresh, st.header.defaultRateIDs, result); err != nil {
 			return nil, err
 		}
 	}

@@ -61,8 +61,7 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 	// The seller's identity is read before the write transaction (SQLite
 	// admits one writer): it is what the account says as finalization is
 	// asked for.
-	v, _ := viewer.FromContext(ctx)
-	acct, err := s.db.Account.Get(ctx, v.AccountID)
+	acct, err := s.accounts.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load account: %w", err)
 	}

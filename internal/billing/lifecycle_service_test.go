@@ -37,7 +37,7 @@ func newSvc(t *testing.T, dialect string) *svc {
 	st := storetest.Open(t, dialect)
 	clk := clock.NewFake(time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC))
 	a, err := app.New(context.Background(), app.Config{
-		DB: st.Client, Dialect: st.Dialect, Clock: clk,
+		DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: clk,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Mailing: billing.Mailing{From: "invoices@remit.test", PublicURL: "http://remit.test"},
 	})

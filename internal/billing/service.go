@@ -14,6 +14,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/rowcache"
 	"github.com/remitbilling/remit/internal/usererr"
 )
 
@@ -43,6 +44,17 @@ type Config struct {
 	Mailing Mailing
 	// Outbox queues those emails and wakes their deliverer on commit.
 	Outbox *outbox.Queue
+	// Accounts gives the caller's account (kept in memory between writes
+	// by accounts.Service).
+	Accounts AccountSource
+	// Changes is the store's signal that tax rates (among others) changed:
+	// the service keeps each account's rates in memory until then.
+	Changes rowcache.Versioner
+}
+
+// AccountSource returns the account of the viewer in ctx.
+type AccountSource interface {
+	Get(ctx context.Context) (*ent.Account, error)
 }
 
 // Validate reports a missing dependency.
@@ -63,6 +75,12 @@ func (c Config) Validate() error {
 	if c.Outbox == nil {
 		errs = append(errs, errors.New("Outbox is required"))
 	}
+	if c.Accounts == nil {
+		errs = append(errs, errors.New("Accounts is required"))
+	}
+	if c.Changes == nil {
+		errs = append(errs, errors.New("Changes is required"))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("billing: %w", err)
 	}
@@ -76,6 +94,10 @@ type Service struct {
 	procs   Processors
 	mailing Mailing
 	outbox  *outbox.Queue
+	// accounts reads the caller's account.
+	accounts AccountSource
+	// rates keeps each account's tax rates, by account and mode.
+	rates *rowcache.Cache[string, map[string]*ent.TaxRate]
 }
 
 // New returns a Service built from cfg.
@@ -83,7 +105,9 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Service{db: cfg.DB, dialect: cfg.Dialect, procs: cfg.Processors, mailing: cfg.Mailing, outbox: cfg.Outbox}, nil
+	return &Service{db: cfg.DB, dialect: cfg.Dialect, procs: cfg.Processors, mailing: cfg.Mailing, outbox: cfg.Outbox, accounts: cfg.Accounts,
+		rates: rowcache.New[string, map[string]*ent.TaxRate](cfg.Changes),
+	}, nil
 }
 
 func (s *Service) run(ctx context.Context, fn func(tx *ent.Tx) error) error {

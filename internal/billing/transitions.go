@@ -186,7 +186,7 @@ func (s *Service) copyOf(ctx context.Context, id string, action Action) (*ent.In
 		if err != nil {
 			return fmt.Errorf("create copy: %w", err)
 		}
-		if err := insertLines(ctx, tx, out, 0, st.lines, h.defaultRateIDs, result); err != nil {
+		if _, err := insertLines(ctx, tx, out, 0, st.lines, h.defaultRateIDs, result); err != nil {
 			return err
 		}
 		return note(ctx, tx, out, entry)

@@ -32,6 +32,7 @@ import (
 	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/ratelimit"
+	"github.com/remitbilling/remit/internal/store"
 	portalhttp "github.com/remitbilling/remit/portal"
 	portalgraph "github.com/remitbilling/remit/portal/graph"
 	portalweb "github.com/remitbilling/remit/portal/web"
@@ -83,12 +84,12 @@ func (c Config) Validate() error {
 // New builds the application from defaults (app.DefaultMailing, the
 // simulator in test mode, no SMTP) and serves it: the thin constructor of
 // tests and benchmarks. The binary uses app.New and NewFromConfig.
-func New(db *ent.Client, dialect string, clk clock.Clock, logger *slog.Logger) *Server {
+func New(st *store.Store, clk clock.Clock, logger *slog.Logger) *Server {
 	if clk == nil {
 		clk = clock.Real{}
 	}
 	a, err := app.New(context.Background(), app.Config{
-		DB: db, Dialect: dialect, Clock: clk, Logger: logger, Mailing: app.DefaultMailing,
+		DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: clk, Logger: logger, Mailing: app.DefaultMailing,
 	})
 	if err == nil {
 		var s *Server

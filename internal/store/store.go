@@ -57,6 +57,9 @@ type Store struct {
 	DB      *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres from entgo.io/ent/dialect
 
+	// Changes says when cached rows (keys, accounts, tax rates) changed.
+	Changes Changes
+
 	// serial is the writer-serializing driver of a SQLite store (nil on
 	// PostgreSQL); migrations take its lock too.
 	serial *serialDriver
@@ -76,7 +79,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // Close closes the client and its connection pool.
 func (s *Store) Close() error {
-	return s.Client.Close()
+	err := s.Client.Close()
+	if s.Changes != nil {
+		s.Changes.Close()
+	}
+	return err
 }
 
 // sqliteDSN returns the go-sqlite3 DSN used for the database file at path:
@@ -125,11 +132,19 @@ func openSQLite(ctx context.Context, dataDir string, onQuery func(context.Contex
 		db.Close()
 		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
+	changes, err := openFileChanges(dataDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	drv := newSerialDriver(entsql.OpenDB(dialect.SQLite, db))
+	client := prepareReads(ent.NewClient(ent.Driver(observe(drv, onQuery))))
+	client.Use(bumpOnWrite(changes))
 	return &Store{
-		Client:  prepareReads(ent.NewClient(ent.Driver(observe(drv, onQuery)))),
+		Client:  client,
 		DB:      db,
 		Dialect: dialect.SQLite,
+		Changes: changes,
 		serial:  drv,
 	}, nil
 }
@@ -156,9 +171,17 @@ func openPostgres(ctx context.Context, rawURL string, onQuery func(context.Conte
 		db.Close()
 		return nil, fmt.Errorf("store: open postgres %s: %w", u.Redacted(), err)
 	}
+	changes, err := openPGChanges(ctx, rawURL)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	client := prepareReads(ent.NewClient(ent.Driver(observe(entsql.OpenDB(dialect.Postgres, db), onQuery))))
+	client.Use(bumpOnWrite(changes))
 	return &Store{
-		Client:  prepareReads(ent.NewClient(ent.Driver(observe(entsql.OpenDB(dialect.Postgres, db), onQuery)))),
+		Client:  client,
 		DB:      db,
 		Dialect: dialect.Postgres,
+		Changes: changes,
 	}, nil
 }

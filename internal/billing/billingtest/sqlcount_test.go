@@ -62,11 +62,12 @@ const listQuery = `query($first: Int!) { invoices(first: $first) { edges { node 
 //
 // Budget: at most 8 statements for the GraphQL work (invoices, customers,
 // the customers' payment methods, lines, lines' tax rates, default tax
-// rates, payments, the account for the accepted payment method types),
-// plus the API-key lookup of
-// authentication, counted separately: 6 in all. A key's last-used time is
-// written at most once a minute, and the warm-up request took it. Asking
-// for pageInfo adds entgql's row count: 9, 10 in all.
+// rates, payments, the account for the accepted payment method types).
+// Authentication costs none on SQLite: the key in use is kept in memory
+// while no key, account or tax rate changes (store.Changes); PostgreSQL
+// reads it, counted apart. A key's last-used time
+// is written at most once a minute, and the warm-up request took it.
+// Asking for pageInfo adds entgql's row count: 9.
 func TestListStatementCount(t *testing.T) {
 	t.Parallel()
 	for _, d := range storetest.Dialects() {
@@ -149,7 +150,13 @@ func TestListStatementCount(t *testing.T) {
 					for _, s := range stmts {
 						t.Logf("  %.160s", s)
 					}
-					eq(t, "authentication statements", len(auth), 1)
+					// PostgreSQL reads the key on every request: a revocation
+					// must not wait for a notification (store.Changes).
+					wantAuth := 0
+					if d == dialect.Postgres {
+						wantAuth = 1
+					}
+					eq(t, "authentication statements", len(auth), wantAuth)
 					if len(work) > variant.budget {
 						t.Errorf("%s, first: %d: %d statements besides authentication, want at most %d", variant.name, first, len(work), variant.budget)
 					}

@@ -148,7 +148,7 @@ func TestLimitsSharedAcrossServers(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				hs := httptest.NewServer(server.New(st.Client, st.Dialect, clk, logger))
+				hs := httptest.NewServer(server.New(st, clk, logger))
 				stop := sync.OnceFunc(func() { hs.Close(); st.Close() })
 				t.Cleanup(stop)
 				return hs.URL, stop
