@@ -37,7 +37,7 @@ const (
 // once a minute is not counted.
 func TestWriteStatementCount(t *testing.T) {
 	t.Parallel()
-	budgets := map[string]int{"create": 5, "update": 4, "finalize": 5, "send": 6, "pay": 8}
+	budgets := map[string]int{"create": 5, "update": 4, "finalize": 7, "send": 8, "pay": 8}
 	for _, d := range storetest.Dialects() {
 		name := d
 		if d == dialect.SQLite {
