@@ -67,21 +67,26 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 	}
 	var out *ent.Invoice
 	err = s.run(ctx, func(tx *ent.Tx) error {
-		inv, err := s.load(ctx, tx, id, ActionFinalize)
+		inv, err := s.loadFields(ctx, tx, id, ActionFinalize, withHasLines)
 		if err != nil {
 			return err
 		}
+		if !hasLines(inv) {
+			return usererr.New(usererr.Invalid, "an invoice needs at least one line to be finalized", "lines")
+		}
 		now := clock.Now(ctx)
-		cus, err := customers.Lock(ctx, tx, s.dialect, inv.CustomerID)
+		// The customer is locked only when finalizing may write it (its
+		// balance applied, a too-small amount carried to it, a revised
+		// invoice's balance given back, its currency set): invoices
+		// finalized for one customer otherwise go side by side on
+		// PostgreSQL. Then it is read again, locked.
+		cus, err := customers.Read(ctx, tx, s.dialect, inv.CustomerID)
+		if err == nil && dbtx.Locking(s.dialect) && (cus.Balance != 0 || cus.Currency == "" || inv.FromInvoiceID != nil ||
+			(inv.Total > 0 && inv.Total < money.MinimumCharge(inv.Currency))) {
+			cus, err = customers.Lock(ctx, tx, s.dialect, inv.CustomerID)
+		}
 		if err != nil {
 			return onField(err, "id")
-		}
-		hasLines, err := tx.InvoiceLine.Query().Where(invoiceline.InvoiceID(inv.ID)).Exist(ctx)
-		if err != nil {
-			return fmt.Errorf("check lines: %w", err)
-		}
-		if !hasLines {
-			return usererr.New(usererr.Invalid, "an invoice needs at least one line to be finalized", "lines")
 		}
 		if cus.Currency != "" && cus.Currency != inv.Currency {
 			return usererr.Newf(usererr.CurrencyMismatch, []string{"currency"},
@@ -213,6 +218,35 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		return out, nil
 	}
 	return s.chargeAtFinalization(ctx, out)
+}
+
+// hasLinesColumn is the extra column withHasLines selects.
+const hasLinesColumn = "has_lines"
+
+// withHasLines makes an invoice read say whether the invoice has lines, in
+// the same statement (finalization refuses an empty invoice).
+func withHasLines(s *sql.Selector) {
+	lines := sql.Table(invoiceline.Table)
+	s.AppendSelectExprAs(
+		sql.Exists(sql.Select(lines.C(invoiceline.FieldID)).From(lines).
+			Where(sql.ColumnsEQ(lines.C(invoiceline.FieldInvoiceID), s.C(invoice.FieldID)))),
+		hasLinesColumn)
+}
+
+// hasLines reads what withHasLines selected (a boolean on PostgreSQL, an
+// integer on SQLite).
+func hasLines(inv *ent.Invoice) bool {
+	v, err := inv.Value(hasLinesColumn)
+	if err != nil {
+		return false
+	}
+	switch b := v.(type) {
+	case bool:
+		return b
+	case int64:
+		return b != 0
+	}
+	return false
 }
 
 // chargeAtFinalization charges a charge_automatically invoice once, with

@@ -192,7 +192,7 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 		// The whole row, once: the events carry the invoice's snapshot.
 		q := tx.Invoice.Query().Where(invoice.ID(in.InvoiceID))
 		if dbtx.Locking(s.dialect) {
-			q = q.ForUpdate()
+			q.Modify(dbtx.ForNoKeyUpdate)
 		}
 		inv, err := q.Only(ctx)
 		if ent.IsNotFound(err) {
@@ -546,7 +546,7 @@ func (s *Service) applyResult(ctx context.Context, p *ent.Payment, res payments.
 		// The whole row: the events carry the invoice's snapshot.
 		iq := tx.Invoice.Query().Where(invoice.ID(p.InvoiceID))
 		if dbtx.Locking(s.dialect) {
-			iq = iq.ForUpdate()
+			iq.Modify(dbtx.ForNoKeyUpdate)
 		}
 		cur, err := iq.Only(ctx)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
@@ -117,18 +118,22 @@ func (s *Service) run(ctx context.Context, fn func(tx *ent.Tx) error) error {
 // load returns an invoice of the caller, locked for update where the
 // database needs it, and checks action is allowed in its status.
 func (s *Service) load(ctx context.Context, tx *ent.Tx, id string, action Action) (*ent.Invoice, error) {
-	return s.loadFields(ctx, tx, id, action)
+	return s.loadFields(ctx, tx, id, action, nil)
 }
 
 // loadFields is load reading only fields (all when none), for hot paths
-// that need a few columns of a wide row.
-func (s *Service) loadFields(ctx context.Context, tx *ent.Tx, id string, action Action, fields ...string) (*ent.Invoice, error) {
+// that need a few columns of a wide row, with extra columns selected by
+// also (read back with Invoice.Value).
+func (s *Service) loadFields(ctx context.Context, tx *ent.Tx, id string, action Action, also func(*sql.Selector), fields ...string) (*ent.Invoice, error) {
 	q := tx.Invoice.Query().Where(invoice.ID(id))
 	if len(fields) > 0 {
 		q.Select(fields...)
 	}
+	if also != nil {
+		q.Modify(also)
+	}
 	if dbtx.Locking(s.dialect) {
-		q = q.ForUpdate()
+		q.Modify(dbtx.ForNoKeyUpdate)
 	}
 	inv, err := q.Only(ctx)
 	if ent.IsNotFound(err) {

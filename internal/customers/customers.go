@@ -57,11 +57,23 @@ func New(cfg Config) (*Service, error) {
 }
 
 // Lock loads a live customer inside tx, holding its row against concurrent
-// balance moves until tx ends where the database needs that said.
+// balance moves until tx ends where the database needs that said (FOR NO
+// KEY UPDATE: invoices and payments inserted for the customer meanwhile
+// do not wait).
 func Lock(ctx context.Context, tx *ent.Tx, dialect, id string) (*ent.Customer, error) {
+	return read(ctx, tx, dialect, id, true)
+}
+
+// Read loads a live customer inside tx without locking it, for a writer
+// that locks it (Lock) only if it turns out to move its balance.
+func Read(ctx context.Context, tx *ent.Tx, dialect, id string) (*ent.Customer, error) {
+	return read(ctx, tx, dialect, id, false)
+}
+
+func read(ctx context.Context, tx *ent.Tx, dialect, id string, lock bool) (*ent.Customer, error) {
 	q := tx.Customer.Query().Where(customer.ID(id), customer.DeletedAtIsNil())
-	if dbtx.Locking(dialect) {
-		q = q.ForUpdate()
+	if lock && dbtx.Locking(dialect) {
+		q.Modify(dbtx.ForNoKeyUpdate)
 	}
 	c, err := q.Only(ctx)
 	if ent.IsNotFound(err) {

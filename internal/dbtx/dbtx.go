@@ -50,6 +50,7 @@ import (
 	"fmt"
 
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/remitbilling/remit/ent"
 )
@@ -162,3 +163,10 @@ func AfterCommit(tx *ent.Tx, f func()) {
 // FOR UPDATE) to serialize writers. SQLite serializes every write
 // transaction already and rejects the syntax.
 func Locking(dialectName string) bool { return dialectName == dialect.Postgres }
+
+// ForNoKeyUpdate locks the rows a query reads against concurrent updates
+// until the transaction ends (use it where Locking says so). It is the
+// lock of an UPDATE that changes no key: unlike FOR UPDATE it does not
+// block the KEY SHARE lock a foreign key takes, so inserting an invoice or
+// a payment that refers to the row does not wait for it.
+func ForNoKeyUpdate(s *sql.Selector) { s.For(sql.LockNoKeyUpdate) }

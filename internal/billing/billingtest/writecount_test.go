@@ -37,7 +37,7 @@ const (
 // once a minute is not counted.
 func TestWriteStatementCount(t *testing.T) {
 	t.Parallel()
-	budgets := map[string]int{"create": 5, "update": 4, "finalize": 7, "send": 8, "pay": 8}
+	budgets := map[string]int{"create": 5, "update": 4, "finalize": 6, "send": 8, "pay": 8}
 	for _, d := range storetest.Dialects() {
 		name := d
 		if d == dialect.SQLite {
@@ -104,8 +104,8 @@ func TestWriteStatementCount(t *testing.T) {
 					t.Errorf("%s: %d statements, want at most %d", step, got[step], budgets[step])
 				}
 			}
-			if cf := got["create"] + got["finalize"]; cf > 12 {
-				t.Errorf("create+finalize: %d statements, want at most 12", cf)
+			if cf := got["create"] + got["finalize"]; cf > 11 {
+				t.Errorf("create+finalize: %d statements, want at most 11", cf)
 			}
 		})
 	}
