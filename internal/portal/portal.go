@@ -354,6 +354,40 @@ type Session struct {
 	Row       *ent.PortalSession
 	Token     string
 	ExpiresAt time.Time
+	// PortalEnabled is whether the merchant's portal was on when
+	// Authenticate read the session (in the same statement, so that a
+	// request needs no other read to refuse a portal turned off); nil
+	// for a session not read by Authenticate (a login, a switch).
+	PortalEnabled *bool
+}
+
+// portalEnabledColumn is the extra column of the session read: whether
+// the portal of the session's account and mode is on (NULL without one).
+const portalEnabledColumn = "portal_enabled"
+
+// withPortalEnabled adds portalEnabledColumn to a read of sessions.
+func withPortalEnabled(s *sql.Selector) {
+	b := sql.Dialect(s.Dialect())
+	c := b.Table(portalconfig.Table)
+	s.AppendSelectExprAs(b.Select(c.C(portalconfig.FieldEnabled)).From(c).Where(sql.And(
+		sql.ColumnsEQ(c.C(portalconfig.FieldAccountID), s.C(portalsession.FieldAccountID)),
+		sql.ColumnsEQ(c.C(portalconfig.FieldMode), s.C(portalsession.FieldMode)),
+	)), portalEnabledColumn)
+}
+
+// portalEnabled reads portalEnabledColumn from a session read with it:
+// a boolean on PostgreSQL, an integer on SQLite, NULL when the account
+// has no portal (off).
+func portalEnabled(row *ent.PortalSession) *bool {
+	v, _ := row.Value(portalEnabledColumn)
+	on := false
+	switch x := v.(type) {
+	case bool:
+		on = x
+	case int64:
+		on = x != 0
+	}
+	return &on
 }
 
 // VerifyLogin checks a code and opens a session for the most recently
@@ -487,8 +521,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (context.Conte
 	if err != nil {
 		return nil, nil, ErrUnauthenticated
 	}
-	row, err := s.db.PortalSession.Query().Where(portalsession.ID(claims.SessionID)).
-		Only(viewer.Bypass(ctx, "the signed token finds its session"))
+	q := s.db.PortalSession.Query().Where(portalsession.ID(claims.SessionID))
+	q.Modify(withPortalEnabled)
+	row, err := q.Only(viewer.Bypass(ctx, "the signed token finds its session"))
 	if err != nil {
 		return nil, nil, ErrUnauthenticated
 	}
@@ -509,7 +544,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (context.Conte
 		}
 		row.LastSeenAt = now
 	}
-	return vctx, &Session{Row: row, Token: token, ExpiresAt: claims.ExpiresAt}, nil
+	return vctx, &Session{Row: row, Token: token, ExpiresAt: claims.ExpiresAt, PortalEnabled: portalEnabled(row)}, nil
 }
 
 // Refresh issues a new short-lived token for a live session.

@@ -152,16 +152,23 @@ func (r *Resolver) requireSession(ctx context.Context, next graphql.RootResolver
 		}
 		return next(ctx)
 	}
-	if _, ok := portal.SessionFrom(ctx); !ok {
+	s, ok := portal.SessionFrom(ctx)
+	if !ok {
 		graphql.AddError(ctx, unauthenticated(path))
 		return graphql.Null
 	}
-	cfg, err := r.config(ctx)
-	if err != nil {
-		graphql.AddError(ctx, &gqlerror.Error{Message: err.Error(), Path: path, Err: err})
-		return graphql.Null
+	// A portal turned off signs everyone out: Authenticate read whether it
+	// is on with the session; a session opened in this request was not.
+	enabled := s.PortalEnabled
+	if enabled == nil {
+		cfg, err := r.config(ctx)
+		if err != nil {
+			graphql.AddError(ctx, &gqlerror.Error{Message: err.Error(), Path: path, Err: err})
+			return graphql.Null
+		}
+		enabled = &cfg.Enabled
 	}
-	if !cfg.Enabled {
+	if !*enabled {
 		graphql.AddError(ctx, unauthenticated(path))
 		return graphql.Null
 	}
