@@ -12,7 +12,6 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
-	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/graph/generated"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
@@ -47,7 +46,7 @@ func (r *customerResolver) Invoices(ctx context.Context, obj *ent.Customer, firs
 	if err := checkFirst(first); err != nil {
 		return nil, err
 	}
-	return paginateInvoices(ctx, r.DB.Invoice.Query().Where(invoice.CustomerID(obj.ID)), first, after, billing.Filter{}, nil)
+	return listInvoices(ctx, r.DB, first, after, billing.Filter{CustomerID: obj.ID}, nil)
 }
 
 // BalanceTransactions is the resolver for the balanceTransactions field.

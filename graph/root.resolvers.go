@@ -371,24 +371,7 @@ func (r *queryResolver) Invoices(ctx context.Context, first int, after *entgql.C
 			DueAfter: filter.DueAfter, DueBefore: filter.DueBefore, PastDue: filter.PastDue,
 		}
 	}
-	if after != nil && orderBy != nil && orderBy.Field != nil {
-		if column := nullableInvoiceOrder(orderBy.Field.String()); column != "" {
-			// Seek past the cursor ourselves: entgql's cursors lose
-			// invoices whose value is NULL (see invoicesAfter).
-			q := r.DB.Invoice.Query().Where(invoicesAfter(column, after, orderBy.Direction))
-			conn, err := paginateInvoices(ctx, q, first, nil, f, orderBy)
-			if err != nil {
-				return nil, err
-			}
-			conn.PageInfo.HasPreviousPage = true
-			// The pager counted what follows the cursor; count them all.
-			if conn.TotalCount, err = f.Apply(ctx, r.DB.Invoice.Query()).Count(ctx); err != nil {
-				return nil, err
-			}
-			return conn, nil
-		}
-	}
-	return paginateInvoices(ctx, r.DB.Invoice.Query(), first, after, f, orderBy)
+	return listInvoices(ctx, r.DB, first, after, f, orderBy)
 }
 
 // Products is the resolver for the products field.

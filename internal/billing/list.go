@@ -2,10 +2,16 @@ package billing
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/internal/clock"
 )
 
@@ -20,6 +26,15 @@ type Filter struct {
 	DueAfter      *time.Time
 	DueBefore     *time.Time
 	PastDue       *bool
+
+	// OrderedBy is the invoice column the list is ordered by
+	// (invoice.FieldCreatedAt when empty). Past due then compares the due
+	// date in a way SQLite's planner does not take for a range of the due
+	// date index, unless the list is in due date order: without value
+	// statistics it would read every invoice due before now from that
+	// index and sort them, where the list's own index returns the first
+	// past-due invoices in order after a few entries.
+	OrderedBy string
 }
 
 // Apply adds the filter to q, judging "past due" by the clock in ctx.
@@ -31,7 +46,7 @@ func (f Filter) Apply(ctx context.Context, q *ent.InvoiceQuery) *ent.InvoiceQuer
 		q = q.Where(invoice.CustomerID(f.CustomerID))
 	}
 	if f.Currency != "" {
-		q = q.Where(invoice.CurrencyEqualFold(f.Currency))
+		q = q.Where(currencyIs(f.Currency))
 	}
 	if f.Number != "" {
 		q = q.Where(invoice.Number(f.Number))
@@ -52,11 +67,12 @@ func (f Filter) Apply(ctx context.Context, q *ent.InvoiceQuery) *ent.InvoiceQuer
 		// DueDateNotNil keeps the predicate true or false, never NULL, so
 		// its negation keeps invoices without a due date (drafts, automatic
 		// collection) instead of dropping them.
-		pastDue := invoice.And(
-			invoice.StatusIn(invoice.StatusOpen, invoice.StatusUncollectible),
-			invoice.DueDateNotNil(),
-			invoice.DueDateLT(clock.Now(ctx)),
-		)
+		// DueDate NOT NULL keeps the predicate true or false, never NULL.
+		due := invoice.And(invoice.DueDateNotNil(), invoice.DueDateLT(clock.Now(ctx)))
+		if f.OrderedBy != invoice.FieldDueDate {
+			due = dueDateBeforeNoRange(clock.Now(ctx))
+		}
+		pastDue := invoice.And(awaitingPayment(), due)
 		if *f.PastDue {
 			q = q.Where(pastDue)
 		} else {
@@ -64,6 +80,96 @@ func (f Filter) Apply(ctx context.Context, q *ent.InvoiceQuery) *ent.InvoiceQuer
 		}
 	}
 	return q
+}
+
+// currencyIs matches invoices in currency, case-insensitively. Stored
+// currencies are upper-case ISO codes (money.Normalize), so this is an
+// equality an index can serve, where a case-insensitive comparison
+// (LOWER(currency) = …, ILIKE) must read each row. It matches what the
+// case-insensitive comparison matched: the code whose lower case is the
+// input's.
+func currencyIs(code string) predicate.Invoice {
+	lower := strings.ToLower(code)
+	for i := 0; i < len(lower); i++ {
+		if lower[i] >= 0x80 {
+			// No stored code lowers to anything but ASCII.
+			return func(s *sql.Selector) { s.Where(sql.False()) }
+		}
+	}
+	return invoice.Currency(strings.ToUpper(lower))
+}
+
+// dueDateBeforeNoRange is due_date IS NOT NULL AND due_date < t written,
+// on SQLite, with a unary plus before each due_date: that keeps both a
+// test of each row (or index entry), out of the planner's choice of index
+// ranges.
+func dueDateBeforeNoRange(t time.Time) predicate.Invoice {
+	return func(s *sql.Selector) {
+		col := s.C(invoice.FieldDueDate)
+		if s.Dialect() != dialect.SQLite {
+			s.Where(sql.And(sql.NotNull(col), sql.LT(col, t)))
+			return
+		}
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.WriteString("(+").WriteString(col).WriteString(" IS NOT NULL AND +").WriteString(col).WriteString(" < ").Arg(t).WriteString(")")
+		}))
+	}
+}
+
+// awaitingPayment matches open and uncollectible invoices, written as the
+// condition of the partial indexes of invoices awaiting payment
+// (ent/schema's awaitingPayment): SQLite uses a partial index only for a
+// query whose WHERE clause has its condition as written, constants and
+// all, never with bound values.
+func awaitingPayment() predicate.Invoice {
+	return func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.WriteString(s.C(invoice.FieldStatus)).WriteString(" IN ('OPEN', 'UNCOLLECTIBLE')")
+		}))
+	}
+}
+
+// ExcludesDrafts reports whether no draft passes the filter: the only
+// invoices without a number (every other status was reached through
+// finalization, which numbers the invoice).
+func (f Filter) ExcludesDrafts() bool {
+	if f.Number != "" {
+		return true
+	}
+	set := f.StatusSet()
+	return set != nil && !slices.Contains(set, invoice.StatusDraft)
+}
+
+// NeedsDueDate reports whether only invoices with a due date pass the
+// filter.
+func (f Filter) NeedsDueDate() bool {
+	return f.DueAfter != nil || f.DueBefore != nil || (f.PastDue != nil && *f.PastDue)
+}
+
+// StatusSet returns the statuses an invoice may have to pass the filter
+// (Statuses, narrowed by PastDue: true to those awaiting payment), or nil
+// when the filter does not restrict the status. The statuses are distinct
+// and in no particular order.
+func (f Filter) StatusSet() []invoice.Status {
+	var set []invoice.Status
+	switch {
+	case len(f.Statuses) > 0:
+		for _, st := range f.Statuses {
+			if !slices.Contains(set, st) {
+				set = append(set, st)
+			}
+		}
+	case f.PastDue != nil && *f.PastDue:
+		return []invoice.Status{invoice.StatusOpen, invoice.StatusUncollectible}
+	default:
+		return nil
+	}
+	if f.PastDue != nil && *f.PastDue {
+		set = slices.DeleteFunc(set, func(st invoice.Status) bool {
+			return st != invoice.StatusOpen && st != invoice.StatusUncollectible
+		})
+	}
+	return set
 }
 
 // PastDue reports whether an invoice awaits payment after its due date.

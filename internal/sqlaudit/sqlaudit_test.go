@@ -40,7 +40,8 @@ var allow = map[string]string{
 	// Column names given by the callers, all of them generated constants
 	// (invoice.FieldNumber, invoice.FieldDueDate, …).
 	module + "/internal/store.selectAlso": "columns passed by callers as ent field constants",
-	module + "/graph.invoicesAfter":       "column from nullableInvoiceOrder, an ent field constant",
+	module + "/graph.invoiceRanges":       "column from invoiceOrderColumn, an ent field constant",
+	module + "/graph.invoiceRange.after":  "column from invoiceOrderColumn, an ent field constant",
 }
 
 // skip are generated packages: ent's and gqlgen's output, regenerated from

@@ -16,22 +16,43 @@ import (
 // statements ent sends as text and are not reported.
 type observedDriver struct {
 	dialect.Driver
-	onQuery func(ctx context.Context, query string)
+	onQuery queryObserver
+}
+
+// queryObserver is what observedDriver reports a statement to: nil, or
+// Config.OnQuery and Config.OnStatement combined.
+type queryObserver func(ctx context.Context, query string, args []any)
+
+// observer combines Config's two callbacks, or returns nil when neither is
+// set.
+func observer(cfg Config) queryObserver {
+	onQuery, onStatement := cfg.OnQuery, cfg.OnStatement
+	if onQuery == nil && onStatement == nil {
+		return nil
+	}
+	return func(ctx context.Context, query string, args []any) {
+		if onQuery != nil {
+			onQuery(ctx, query)
+		}
+		if onStatement != nil {
+			onStatement(ctx, query, args)
+		}
+	}
 }
 
 var _ dialect.Driver = (*observedDriver)(nil)
 
-func observe(drv dialect.Driver, onQuery func(context.Context, string)) dialect.Driver {
+func observe(drv dialect.Driver, onQuery queryObserver) dialect.Driver {
 	return &observedDriver{Driver: drv, onQuery: onQuery}
 }
 
 // before checks a statement's arguments and reports it.
-func before(ctx context.Context, onQuery func(context.Context, string), query string, args []any) error {
+func before(ctx context.Context, onQuery queryObserver, query string, args []any) error {
 	if err := checkArgList(args); err != nil {
 		return err
 	}
 	if onQuery != nil {
-		onQuery(ctx, query)
+		onQuery(ctx, query, args)
 	}
 	return nil
 }
@@ -117,7 +138,7 @@ func (d *observedDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dial
 // observedTx reports the statements of a transaction.
 type observedTx struct {
 	dialect.Tx
-	onQuery func(context.Context, string)
+	onQuery queryObserver
 }
 
 // Exec implements dialect.ExecQuerier.

@@ -49,6 +49,10 @@ type Config struct {
 	// with the context of the call. For tests and diagnostics: it runs on
 	// the request path, so keep it cheap.
 	OnQuery func(ctx context.Context, query string)
+	// OnStatement is OnQuery with the statement's arguments, for tools that
+	// replay a statement (the benchmarks EXPLAIN what the server ran). The
+	// arguments are the caller's: read them, never change them.
+	OnStatement func(ctx context.Context, query string, args []any)
 }
 
 // Store is an open database with its ent client.
@@ -69,12 +73,12 @@ type Store struct {
 // Migrate (or check Pending) before serving.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.DatabaseURL != "" {
-		return openPostgres(ctx, cfg.DatabaseURL, cfg.OnQuery)
+		return openPostgres(ctx, cfg.DatabaseURL, observer(cfg))
 	}
 	if cfg.DataDir == "" {
 		return nil, errors.New("store: neither DataDir nor DatabaseURL is set")
 	}
-	return openSQLite(ctx, cfg.DataDir, cfg.OnQuery)
+	return openSQLite(ctx, cfg.DataDir, observer(cfg))
 }
 
 // Close closes the client and its connection pool.
@@ -97,7 +101,7 @@ func sqliteDSN(path string) string {
 	return "file:" + esc + "?_fk=1&_journal_mode=WAL&_busy_timeout=10000&_synchronous=FULL&_txlock=immediate&_stmt_cache_size=128"
 }
 
-func openSQLite(ctx context.Context, dataDir string, onQuery func(context.Context, string)) (*Store, error) {
+func openSQLite(ctx context.Context, dataDir string, onQuery queryObserver) (*Store, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create data dir: %w", err)
 	}
@@ -149,7 +153,7 @@ func openSQLite(ctx context.Context, dataDir string, onQuery func(context.Contex
 	}, nil
 }
 
-func openPostgres(ctx context.Context, rawURL string, onQuery func(context.Context, string)) (*Store, error) {
+func openPostgres(ctx context.Context, rawURL string, onQuery queryObserver) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		// The error would echo the URL, password included.
