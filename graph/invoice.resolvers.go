@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/graph/generated"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/values"
 )
 
@@ -38,66 +39,13 @@ func (r *invoiceResolver) PastDue(ctx context.Context, obj *ent.Invoice) (bool, 
 	return billing.PastDue(ctx, obj), nil
 }
 
-// Subtotal is the resolver for the subtotal field.
-func (r *invoiceResolver) Subtotal(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.Subtotal, obj.Currency), nil
-}
-
-// TotalDiscount is the resolver for the totalDiscount field.
-func (r *invoiceResolver) TotalDiscount(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.TotalDiscount, obj.Currency), nil
-}
-
-// TotalTax is the resolver for the totalTax field.
-func (r *invoiceResolver) TotalTax(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.TotalTax, obj.Currency), nil
-}
-
-// TotalExcludingTax is the resolver for the totalExcludingTax field.
-func (r *invoiceResolver) TotalExcludingTax(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.TotalExcludingTax, obj.Currency), nil
-}
-
 // Taxes is the resolver for the taxes field.
 func (r *invoiceResolver) Taxes(ctx context.Context, obj *ent.Invoice) ([]*model.TaxAmount, error) {
 	return model.TaxAmounts(obj.Taxes, obj.Currency), nil
 }
 
-// Total is the resolver for the total field.
-func (r *invoiceResolver) Total(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.Total, obj.Currency), nil
-}
-
-// StartingBalance is the resolver for the startingBalance field.
-func (r *invoiceResolver) StartingBalance(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.StartingBalance, obj.Currency), nil
-}
-
-// AppliedBalance is the resolver for the appliedBalance field.
-func (r *invoiceResolver) AppliedBalance(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.AppliedBalance, obj.Currency), nil
-}
-
-// EndingBalance is the resolver for the endingBalance field.
-func (r *invoiceResolver) EndingBalance(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	if obj.EndingBalance == nil {
-		return nil, nil
-	}
-	return model.NewMoney(*obj.EndingBalance, obj.Currency), nil
-}
-
-// AmountDue is the resolver for the amountDue field.
-func (r *invoiceResolver) AmountDue(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.AmountDue, obj.Currency), nil
-}
-
-// AmountPaid is the resolver for the amountPaid field.
-func (r *invoiceResolver) AmountPaid(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.AmountPaid, obj.Currency), nil
-}
-
 // AmountRemaining is the resolver for the amountRemaining field.
-func (r *invoiceResolver) AmountRemaining(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
+func (r *invoiceResolver) AmountRemaining(ctx context.Context, obj *ent.Invoice) (*money.Money, error) {
 	return model.NewMoney(billing.AmountRemaining(obj), obj.Currency), nil
 }
 
@@ -151,29 +99,9 @@ func (r *invoiceResolver) HostedInvoiceURLExpiresAt(ctx context.Context, obj *en
 	return obj.HostedTokenExpiresAt, nil
 }
 
-// Amount is the resolver for the amount field.
-func (r *invoiceLineResolver) Amount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error) {
-	return model.NewMoney(obj.Amount, obj.Currency), nil
-}
-
-// DiscountAmount is the resolver for the discountAmount field.
-func (r *invoiceLineResolver) DiscountAmount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error) {
-	return model.NewMoney(obj.DiscountAmount, obj.Currency), nil
-}
-
-// InvoiceDiscountAmount is the resolver for the invoiceDiscountAmount field.
-func (r *invoiceLineResolver) InvoiceDiscountAmount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error) {
-	return model.NewMoney(obj.InvoiceDiscountAmount, obj.Currency), nil
-}
-
 // NetAmount is the resolver for the netAmount field.
-func (r *invoiceLineResolver) NetAmount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error) {
+func (r *invoiceLineResolver) NetAmount(ctx context.Context, obj *ent.InvoiceLine) (*money.Money, error) {
 	return model.NewMoney(obj.Amount-obj.DiscountAmount, obj.Currency), nil
-}
-
-// TaxRatesOverridden is the resolver for the taxRatesOverridden field.
-func (r *invoiceLineResolver) TaxRatesOverridden(ctx context.Context, obj *ent.InvoiceLine) (bool, error) {
-	return obj.TaxRatesSet, nil
 }
 
 // TaxAmounts is the resolver for the taxAmounts field.

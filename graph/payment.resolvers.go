@@ -40,12 +40,12 @@ func (r *customerResolver) DefaultPaymentMethod(ctx context.Context, obj *ent.Cu
 }
 
 // Amount is the resolver for the amount field.
-func (r *installmentResolver) Amount(ctx context.Context, obj *billing.Installment) (*model.Money, error) {
+func (r *installmentResolver) Amount(ctx context.Context, obj *billing.Installment) (*money.Money, error) {
 	return model.NewMoney(obj.Amount, obj.Currency), nil
 }
 
 // AmountPaid is the resolver for the amountPaid field.
-func (r *installmentResolver) AmountPaid(ctx context.Context, obj *billing.Installment) (*model.Money, error) {
+func (r *installmentResolver) AmountPaid(ctx context.Context, obj *billing.Installment) (*money.Money, error) {
 	return model.NewMoney(obj.AmountPaid, obj.Currency), nil
 }
 
@@ -81,11 +81,6 @@ func (r *invoiceResolver) AcceptedPaymentMethodTypes(ctx context.Context, obj *e
 // Payments is the resolver for the payments field.
 func (r *invoiceResolver) Payments(ctx context.Context, obj *ent.Invoice) ([]*ent.Payment, error) {
 	return billing.InvoicePayments(ctx, obj)
-}
-
-// AmountPending is the resolver for the amountPending field.
-func (r *invoiceResolver) AmountPending(ctx context.Context, obj *ent.Invoice) (*model.Money, error) {
-	return model.NewMoney(obj.AmountPending, obj.Currency), nil
 }
 
 // PaymentMethodAttach is the resolver for the paymentMethodAttach field.
@@ -162,7 +157,7 @@ func (r *paymentResolver) Invoice(ctx context.Context, obj *ent.Payment) (*ent.I
 }
 
 // Amount is the resolver for the amount field.
-func (r *paymentResolver) Amount(ctx context.Context, obj *ent.Payment) (*model.Money, error) {
+func (r *paymentResolver) Amount(ctx context.Context, obj *ent.Payment) (*money.Money, error) {
 	return model.NewMoney(obj.Amount, obj.Currency), nil
 }
 

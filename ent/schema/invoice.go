@@ -22,7 +22,7 @@ func (Invoice) Mixin() []ent.Mixin {
 
 func (Invoice) Fields() []ent.Field {
 	money := func(name string) ent.Field {
-		return field.Int64(name).Default(0)
+		return field.Int64(name).Default(0).Annotations(Money{Amount: true})
 	}
 	return []ent.Field{
 		field.String("customer_id").Immutable(),
@@ -46,10 +46,10 @@ func (Invoice) Fields() []ent.Field {
 		money("total_discount"),
 		money("total_tax"),
 		money("total_excluding_tax"),
-		field.Int64("total").Default(0).Annotations(entgql.OrderField("TOTAL")),
+		field.Int64("total").Default(0).Annotations(entgql.OrderField("TOTAL"), Money{Amount: true}),
 		money("starting_balance"),
 		money("applied_balance"),
-		field.Int64("ending_balance").Optional().Nillable(),
+		field.Int64("ending_balance").Optional().Nillable().Annotations(Money{Amount: true}),
 		money("amount_due"),
 		money("amount_paid"),
 		field.JSON("taxes", []values.TaxAmount{}).Optional(),
@@ -78,7 +78,7 @@ func (Invoice) Fields() []ent.Field {
 		field.Strings("payment_method_types").Optional(),
 		// Money in flight (processing or awaiting authentication), counted
 		// against what remains so concurrent attempts cannot overpay.
-		field.Int64("amount_pending").Default(0),
+		field.Int64("amount_pending").Default(0).Annotations(Money{Amount: true}),
 	}
 }
 
@@ -183,9 +183,9 @@ func (InvoiceLine) Fields() []ent.Field {
 		field.Time("period_end").Optional().Nillable(),
 		field.JSON("metadata", map[string]string{}).Optional(),
 		// Computed amounts, minor units.
-		field.Int64("amount").Default(0),
-		field.Int64("discount_amount").Default(0),
-		field.Int64("invoice_discount_amount").Default(0),
+		field.Int64("amount").Default(0).Annotations(Money{Amount: true}),
+		field.Int64("discount_amount").Default(0).Annotations(Money{Amount: true}),
+		field.Int64("invoice_discount_amount").Default(0).Annotations(Money{Amount: true}),
 		field.JSON("tax_amounts", []values.TaxAmount{}).Optional(),
 	}
 }

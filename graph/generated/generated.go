@@ -26,6 +26,7 @@ import (
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -305,12 +306,12 @@ type ComplexityRoot struct {
 
 	Invoice struct {
 		AcceptedPaymentMethodTypes func(childComplexity int) int
-		AmountDue                  func(childComplexity int) int
-		AmountPaid                 func(childComplexity int) int
-		AmountPending              func(childComplexity int) int
+		AmountDueMoney             func(childComplexity int) int
+		AmountPaidMoney            func(childComplexity int) int
+		AmountPendingMoney         func(childComplexity int) int
 		AmountRemaining            func(childComplexity int) int
 		AmountsDue                 func(childComplexity int) int
-		AppliedBalance             func(childComplexity int) int
+		AppliedBalanceMoney        func(childComplexity int) int
 		AvailableActions           func(childComplexity int) int
 		CollectionMethod           func(childComplexity int) int
 		CreatedAt                  func(childComplexity int) int
@@ -324,7 +325,7 @@ type ComplexityRoot struct {
 		DueDate                    func(childComplexity int) int
 		DuplicatedFrom             func(childComplexity int) int
 		Emails                     func(childComplexity int) int
-		EndingBalance              func(childComplexity int) int
+		EndingBalanceMoney         func(childComplexity int) int
 		FinalizedAt                func(childComplexity int) int
 		Footer                     func(childComplexity int) int
 		FromInvoice                func(childComplexity int) int
@@ -345,14 +346,14 @@ type ComplexityRoot struct {
 		PastDue                    func(childComplexity int) int
 		Payments                   func(childComplexity int) int
 		Standing                   func(childComplexity int) int
-		StartingBalance            func(childComplexity int) int
+		StartingBalanceMoney       func(childComplexity int) int
 		Status                     func(childComplexity int) int
-		Subtotal                   func(childComplexity int) int
+		SubtotalMoney              func(childComplexity int) int
 		Taxes                      func(childComplexity int) int
-		Total                      func(childComplexity int) int
-		TotalDiscount              func(childComplexity int) int
-		TotalExcludingTax          func(childComplexity int) int
-		TotalTax                   func(childComplexity int) int
+		TotalDiscountMoney         func(childComplexity int) int
+		TotalExcludingTaxMoney     func(childComplexity int) int
+		TotalMoney                 func(childComplexity int) int
+		TotalTaxMoney              func(childComplexity int) int
 		UpdatedAt                  func(childComplexity int) int
 		VoidedAt                   func(childComplexity int) int
 	}
@@ -374,23 +375,23 @@ type ComplexityRoot struct {
 	}
 
 	InvoiceLine struct {
-		Amount                func(childComplexity int) int
-		Description           func(childComplexity int) int
-		DiscountAmount        func(childComplexity int) int
-		Discounts             func(childComplexity int) int
-		ID                    func(childComplexity int) int
-		InvoiceDiscountAmount func(childComplexity int) int
-		Metadata              func(childComplexity int) int
-		NetAmount             func(childComplexity int) int
-		PeriodEnd             func(childComplexity int) int
-		PeriodStart           func(childComplexity int) int
-		Position              func(childComplexity int) int
-		Price                 func(childComplexity int) int
-		Quantity              func(childComplexity int) int
-		TaxAmounts            func(childComplexity int) int
-		TaxRates              func(childComplexity int) int
-		TaxRatesOverridden    func(childComplexity int) int
-		UnitAmount            func(childComplexity int) int
+		AmountMoney                func(childComplexity int) int
+		Description                func(childComplexity int) int
+		DiscountAmountMoney        func(childComplexity int) int
+		Discounts                  func(childComplexity int) int
+		ID                         func(childComplexity int) int
+		InvoiceDiscountAmountMoney func(childComplexity int) int
+		Metadata                   func(childComplexity int) int
+		NetAmount                  func(childComplexity int) int
+		PeriodEnd                  func(childComplexity int) int
+		PeriodStart                func(childComplexity int) int
+		Position                   func(childComplexity int) int
+		Price                      func(childComplexity int) int
+		Quantity                   func(childComplexity int) int
+		TaxAmounts                 func(childComplexity int) int
+		TaxRates                   func(childComplexity int) int
+		TaxRatesSet                func(childComplexity int) int
+		UnitAmount                 func(childComplexity int) int
 	}
 
 	InvoicePayPayload struct {
@@ -708,8 +709,8 @@ type AccountResolver interface {
 	Mode(ctx context.Context, obj *ent.Account) (viewer.Mode, error)
 }
 type BalanceTransactionResolver interface {
-	Amount(ctx context.Context, obj *ent.BalanceTransaction) (*model.Money, error)
-	EndingBalance(ctx context.Context, obj *ent.BalanceTransaction) (*model.Money, error)
+	Amount(ctx context.Context, obj *ent.BalanceTransaction) (*money.Money, error)
+	EndingBalance(ctx context.Context, obj *ent.BalanceTransaction) (*money.Money, error)
 }
 type BrandImageResolver interface {
 	DataURL(ctx context.Context, obj *ent.BrandImage) (string, error)
@@ -717,7 +718,7 @@ type BrandImageResolver interface {
 type CustomerResolver interface {
 	CurrencyLocked(ctx context.Context, obj *ent.Customer) (bool, error)
 
-	Balance(ctx context.Context, obj *ent.Customer) (*model.Money, error)
+	Balance(ctx context.Context, obj *ent.Customer) (*money.Money, error)
 
 	Invoices(ctx context.Context, obj *ent.Customer, first int, after *entgql.Cursor[string]) (*ent.InvoiceConnection, error)
 	BalanceTransactions(ctx context.Context, obj *ent.Customer, first int, after *entgql.Cursor[string]) (*ent.BalanceTransactionConnection, error)
@@ -735,9 +736,9 @@ type EventResolver interface {
 	Actor(ctx context.Context, obj *ent.Event) (*model.EventActor, error)
 }
 type InstallmentResolver interface {
-	Amount(ctx context.Context, obj *billing.Installment) (*model.Money, error)
+	Amount(ctx context.Context, obj *billing.Installment) (*money.Money, error)
 
-	AmountPaid(ctx context.Context, obj *billing.Installment) (*model.Money, error)
+	AmountPaid(ctx context.Context, obj *billing.Installment) (*money.Money, error)
 	Status(ctx context.Context, obj *billing.Installment) (string, error)
 }
 type InvoiceResolver interface {
@@ -745,18 +746,9 @@ type InvoiceResolver interface {
 
 	PastDue(ctx context.Context, obj *ent.Invoice) (bool, error)
 
-	Subtotal(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	TotalDiscount(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	TotalTax(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	TotalExcludingTax(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
 	Taxes(ctx context.Context, obj *ent.Invoice) ([]*model.TaxAmount, error)
-	Total(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	StartingBalance(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	AppliedBalance(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	EndingBalance(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	AmountDue(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	AmountPaid(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
-	AmountRemaining(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
+
+	AmountRemaining(ctx context.Context, obj *ent.Invoice) (*money.Money, error)
 	Issuer(ctx context.Context, obj *ent.Invoice) (*values.Party, error)
 	CustomerDetails(ctx context.Context, obj *ent.Invoice) (*values.Party, error)
 
@@ -772,16 +764,10 @@ type InvoiceResolver interface {
 	Standing(ctx context.Context, obj *ent.Invoice) (string, error)
 	AcceptedPaymentMethodTypes(ctx context.Context, obj *ent.Invoice) ([]string, error)
 	Payments(ctx context.Context, obj *ent.Invoice) ([]*ent.Payment, error)
-	AmountPending(ctx context.Context, obj *ent.Invoice) (*model.Money, error)
 }
 type InvoiceLineResolver interface {
-	Amount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error)
+	NetAmount(ctx context.Context, obj *ent.InvoiceLine) (*money.Money, error)
 
-	DiscountAmount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error)
-	InvoiceDiscountAmount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error)
-	NetAmount(ctx context.Context, obj *ent.InvoiceLine) (*model.Money, error)
-
-	TaxRatesOverridden(ctx context.Context, obj *ent.InvoiceLine) (bool, error)
 	TaxAmounts(ctx context.Context, obj *ent.InvoiceLine) ([]*model.TaxAmount, error)
 }
 type InvoicePayloadResolver interface {
@@ -833,7 +819,7 @@ type PartyResolver interface {
 }
 type PaymentResolver interface {
 	Invoice(ctx context.Context, obj *ent.Payment) (*ent.Invoice, error)
-	Amount(ctx context.Context, obj *ent.Payment) (*model.Money, error)
+	Amount(ctx context.Context, obj *ent.Payment) (*money.Money, error)
 
 	MethodType(ctx context.Context, obj *ent.Payment) (string, error)
 	PaymentMethod(ctx context.Context, obj *ent.Payment) (*ent.PaymentMethod, error)
@@ -1856,23 +1842,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invoice.AcceptedPaymentMethodTypes(childComplexity), true
 	case "Invoice.amountDue":
-		if e.ComplexityRoot.Invoice.AmountDue == nil {
+		if e.ComplexityRoot.Invoice.AmountDueMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.AmountDue(childComplexity), true
+		return e.ComplexityRoot.Invoice.AmountDueMoney(childComplexity), true
 	case "Invoice.amountPaid":
-		if e.ComplexityRoot.Invoice.AmountPaid == nil {
+		if e.ComplexityRoot.Invoice.AmountPaidMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.AmountPaid(childComplexity), true
+		return e.ComplexityRoot.Invoice.AmountPaidMoney(childComplexity), true
 	case "Invoice.amountPending":
-		if e.ComplexityRoot.Invoice.AmountPending == nil {
+		if e.ComplexityRoot.Invoice.AmountPendingMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.AmountPending(childComplexity), true
+		return e.ComplexityRoot.Invoice.AmountPendingMoney(childComplexity), true
 	case "Invoice.amountRemaining":
 		if e.ComplexityRoot.Invoice.AmountRemaining == nil {
 			break
@@ -1886,11 +1872,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invoice.AmountsDue(childComplexity), true
 	case "Invoice.appliedBalance":
-		if e.ComplexityRoot.Invoice.AppliedBalance == nil {
+		if e.ComplexityRoot.Invoice.AppliedBalanceMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.AppliedBalance(childComplexity), true
+		return e.ComplexityRoot.Invoice.AppliedBalanceMoney(childComplexity), true
 	case "Invoice.availableActions":
 		if e.ComplexityRoot.Invoice.AvailableActions == nil {
 			break
@@ -1970,11 +1956,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invoice.Emails(childComplexity), true
 	case "Invoice.endingBalance":
-		if e.ComplexityRoot.Invoice.EndingBalance == nil {
+		if e.ComplexityRoot.Invoice.EndingBalanceMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.EndingBalance(childComplexity), true
+		return e.ComplexityRoot.Invoice.EndingBalanceMoney(childComplexity), true
 	case "Invoice.finalizedAt":
 		if e.ComplexityRoot.Invoice.FinalizedAt == nil {
 			break
@@ -2096,11 +2082,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invoice.Standing(childComplexity), true
 	case "Invoice.startingBalance":
-		if e.ComplexityRoot.Invoice.StartingBalance == nil {
+		if e.ComplexityRoot.Invoice.StartingBalanceMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.StartingBalance(childComplexity), true
+		return e.ComplexityRoot.Invoice.StartingBalanceMoney(childComplexity), true
 	case "Invoice.status":
 		if e.ComplexityRoot.Invoice.Status == nil {
 			break
@@ -2108,41 +2094,41 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invoice.Status(childComplexity), true
 	case "Invoice.subtotal":
-		if e.ComplexityRoot.Invoice.Subtotal == nil {
+		if e.ComplexityRoot.Invoice.SubtotalMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.Subtotal(childComplexity), true
+		return e.ComplexityRoot.Invoice.SubtotalMoney(childComplexity), true
 	case "Invoice.taxes":
 		if e.ComplexityRoot.Invoice.Taxes == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Invoice.Taxes(childComplexity), true
-	case "Invoice.total":
-		if e.ComplexityRoot.Invoice.Total == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invoice.Total(childComplexity), true
 	case "Invoice.totalDiscount":
-		if e.ComplexityRoot.Invoice.TotalDiscount == nil {
+		if e.ComplexityRoot.Invoice.TotalDiscountMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.TotalDiscount(childComplexity), true
+		return e.ComplexityRoot.Invoice.TotalDiscountMoney(childComplexity), true
 	case "Invoice.totalExcludingTax":
-		if e.ComplexityRoot.Invoice.TotalExcludingTax == nil {
+		if e.ComplexityRoot.Invoice.TotalExcludingTaxMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.TotalExcludingTax(childComplexity), true
+		return e.ComplexityRoot.Invoice.TotalExcludingTaxMoney(childComplexity), true
+	case "Invoice.total":
+		if e.ComplexityRoot.Invoice.TotalMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.TotalMoney(childComplexity), true
 	case "Invoice.totalTax":
-		if e.ComplexityRoot.Invoice.TotalTax == nil {
+		if e.ComplexityRoot.Invoice.TotalTaxMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.TotalTax(childComplexity), true
+		return e.ComplexityRoot.Invoice.TotalTaxMoney(childComplexity), true
 	case "Invoice.updatedAt":
 		if e.ComplexityRoot.Invoice.UpdatedAt == nil {
 			break
@@ -2202,11 +2188,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.InvoiceEdge.Node(childComplexity), true
 
 	case "InvoiceLine.amount":
-		if e.ComplexityRoot.InvoiceLine.Amount == nil {
+		if e.ComplexityRoot.InvoiceLine.AmountMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.InvoiceLine.Amount(childComplexity), true
+		return e.ComplexityRoot.InvoiceLine.AmountMoney(childComplexity), true
 	case "InvoiceLine.description":
 		if e.ComplexityRoot.InvoiceLine.Description == nil {
 			break
@@ -2214,11 +2200,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoiceLine.Description(childComplexity), true
 	case "InvoiceLine.discountAmount":
-		if e.ComplexityRoot.InvoiceLine.DiscountAmount == nil {
+		if e.ComplexityRoot.InvoiceLine.DiscountAmountMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.InvoiceLine.DiscountAmount(childComplexity), true
+		return e.ComplexityRoot.InvoiceLine.DiscountAmountMoney(childComplexity), true
 	case "InvoiceLine.discounts":
 		if e.ComplexityRoot.InvoiceLine.Discounts == nil {
 			break
@@ -2232,11 +2218,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoiceLine.ID(childComplexity), true
 	case "InvoiceLine.invoiceDiscountAmount":
-		if e.ComplexityRoot.InvoiceLine.InvoiceDiscountAmount == nil {
+		if e.ComplexityRoot.InvoiceLine.InvoiceDiscountAmountMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.InvoiceLine.InvoiceDiscountAmount(childComplexity), true
+		return e.ComplexityRoot.InvoiceLine.InvoiceDiscountAmountMoney(childComplexity), true
 	case "InvoiceLine.metadata":
 		if e.ComplexityRoot.InvoiceLine.Metadata == nil {
 			break
@@ -2292,11 +2278,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoiceLine.TaxRates(childComplexity), true
 	case "InvoiceLine.taxRatesOverridden":
-		if e.ComplexityRoot.InvoiceLine.TaxRatesOverridden == nil {
+		if e.ComplexityRoot.InvoiceLine.TaxRatesSet == nil {
 			break
 		}
 
-		return e.ComplexityRoot.InvoiceLine.TaxRatesOverridden(childComplexity), true
+		return e.ComplexityRoot.InvoiceLine.TaxRatesSet(childComplexity), true
 	case "InvoiceLine.unitAmount":
 		if e.ComplexityRoot.InvoiceLine.UnitAmount == nil {
 			break
@@ -9739,8 +9725,8 @@ func (ec *executionContext) _BalanceTransaction_amount(ctx context.Context, fiel
 			return ec.Resolvers.BalanceTransaction().Amount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9771,8 +9757,8 @@ func (ec *executionContext) _BalanceTransaction_endingBalance(ctx context.Contex
 			return ec.Resolvers.BalanceTransaction().EndingBalance(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10556,8 +10542,8 @@ func (ec *executionContext) _Customer_balance(ctx context.Context, field graphql
 			return ec.Resolvers.Customer().Balance(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		false,
@@ -12447,8 +12433,8 @@ func (ec *executionContext) _Installment_amount(ctx context.Context, field graph
 			return ec.Resolvers.Installment().Amount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12548,8 +12534,8 @@ func (ec *executionContext) _Installment_amountPaid(ctx context.Context, field g
 			return ec.Resolvers.Installment().AmountPaid(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13036,11 +13022,11 @@ func (ec *executionContext) _Invoice_subtotal(ctx context.Context, field graphql
 			return ec.fieldContext_Invoice_subtotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().Subtotal(ctx, obj)
+			return obj.SubtotalMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13051,7 +13037,7 @@ func (ec *executionContext) fieldContext_Invoice_subtotal(_ context.Context, fie
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -13068,11 +13054,11 @@ func (ec *executionContext) _Invoice_totalDiscount(ctx context.Context, field gr
 			return ec.fieldContext_Invoice_totalDiscount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().TotalDiscount(ctx, obj)
+			return obj.TotalDiscountMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13083,7 +13069,7 @@ func (ec *executionContext) fieldContext_Invoice_totalDiscount(_ context.Context
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -13100,11 +13086,11 @@ func (ec *executionContext) _Invoice_totalTax(ctx context.Context, field graphql
 			return ec.fieldContext_Invoice_totalTax(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().TotalTax(ctx, obj)
+			return obj.TotalTaxMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13115,7 +13101,7 @@ func (ec *executionContext) fieldContext_Invoice_totalTax(_ context.Context, fie
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -13132,11 +13118,11 @@ func (ec *executionContext) _Invoice_totalExcludingTax(ctx context.Context, fiel
 			return ec.fieldContext_Invoice_totalExcludingTax(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().TotalExcludingTax(ctx, obj)
+			return obj.TotalExcludingTaxMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13147,7 +13133,7 @@ func (ec *executionContext) fieldContext_Invoice_totalExcludingTax(_ context.Con
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -13196,11 +13182,11 @@ func (ec *executionContext) _Invoice_total(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Invoice_total(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().Total(ctx, obj)
+			return obj.TotalMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13211,7 +13197,7 @@ func (ec *executionContext) fieldContext_Invoice_total(_ context.Context, field 
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -13228,11 +13214,11 @@ func (ec *executionContext) _Invoice_startingBalance(ctx context.Context, field 
 			return ec.fieldContext_Invoice_startingBalance(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().StartingBalance(ctx, obj)
+			return obj.StartingBalanceMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13243,7 +13229,7 @@ func (ec *executionContext) fieldContext_Invoice_startingBalance(_ context.Conte
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -13260,11 +13246,11 @@ func (ec *executionContext) _Invoice_appliedBalance(ctx context.Context, field g
 			return ec.fieldContext_Invoice_appliedBalance(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().AppliedBalance(ctx, obj)
+			return obj.AppliedBalanceMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13275,7 +13261,7 @@ func (ec *executionContext) fieldContext_Invoice_appliedBalance(_ context.Contex
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -13292,11 +13278,11 @@ func (ec *executionContext) _Invoice_endingBalance(ctx context.Context, field gr
 			return ec.fieldContext_Invoice_endingBalance(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().EndingBalance(ctx, obj)
+			return obj.EndingBalanceMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		false,
@@ -13307,7 +13293,7 @@ func (ec *executionContext) fieldContext_Invoice_endingBalance(_ context.Context
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -13324,11 +13310,11 @@ func (ec *executionContext) _Invoice_amountDue(ctx context.Context, field graphq
 			return ec.fieldContext_Invoice_amountDue(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().AmountDue(ctx, obj)
+			return obj.AmountDueMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13339,7 +13325,7 @@ func (ec *executionContext) fieldContext_Invoice_amountDue(_ context.Context, fi
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -13356,11 +13342,11 @@ func (ec *executionContext) _Invoice_amountPaid(ctx context.Context, field graph
 			return ec.fieldContext_Invoice_amountPaid(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().AmountPaid(ctx, obj)
+			return obj.AmountPaidMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13371,7 +13357,7 @@ func (ec *executionContext) fieldContext_Invoice_amountPaid(_ context.Context, f
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -13391,8 +13377,8 @@ func (ec *executionContext) _Invoice_amountRemaining(ctx context.Context, field 
 			return ec.Resolvers.Invoice().AmountRemaining(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13993,11 +13979,11 @@ func (ec *executionContext) _Invoice_amountPending(ctx context.Context, field gr
 			return ec.fieldContext_Invoice_amountPending(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().AmountPending(ctx, obj)
+			return obj.AmountPendingMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14008,7 +13994,7 @@ func (ec *executionContext) fieldContext_Invoice_amountPending(_ context.Context
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -14369,11 +14355,11 @@ func (ec *executionContext) _InvoiceLine_amount(ctx context.Context, field graph
 			return ec.fieldContext_InvoiceLine_amount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.InvoiceLine().Amount(ctx, obj)
+			return obj.AmountMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14384,7 +14370,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_amount(_ context.Context, f
 		Object:     "InvoiceLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -14433,11 +14419,11 @@ func (ec *executionContext) _InvoiceLine_discountAmount(ctx context.Context, fie
 			return ec.fieldContext_InvoiceLine_discountAmount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.InvoiceLine().DiscountAmount(ctx, obj)
+			return obj.DiscountAmountMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14448,7 +14434,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_discountAmount(_ context.Co
 		Object:     "InvoiceLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -14465,11 +14451,11 @@ func (ec *executionContext) _InvoiceLine_invoiceDiscountAmount(ctx context.Conte
 			return ec.fieldContext_InvoiceLine_invoiceDiscountAmount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.InvoiceLine().InvoiceDiscountAmount(ctx, obj)
+			return obj.InvoiceDiscountAmountMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14480,7 +14466,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_invoiceDiscountAmount(_ con
 		Object:     "InvoiceLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -14500,8 +14486,8 @@ func (ec *executionContext) _InvoiceLine_netAmount(ctx context.Context, field gr
 			return ec.Resolvers.InvoiceLine().NetAmount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14561,7 +14547,7 @@ func (ec *executionContext) _InvoiceLine_taxRatesOverridden(ctx context.Context,
 			return ec.fieldContext_InvoiceLine_taxRatesOverridden(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.InvoiceLine().TaxRatesOverridden(ctx, obj)
+			return obj.TaxRatesSet, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -14572,7 +14558,7 @@ func (ec *executionContext) _InvoiceLine_taxRatesOverridden(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceLine_taxRatesOverridden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("InvoiceLine", field, true, true, errors.New("field of type Boolean does not have child fields"))
+	return graphql.NewScalarFieldContext("InvoiceLine", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _InvoiceLine_taxAmounts(ctx context.Context, field graphql.CollectedField, obj *ent.InvoiceLine) (ret graphql.Marshaler) {
@@ -15093,7 +15079,7 @@ func (ec *executionContext) fieldContext_InvoiceTransition_createdAt(_ context.C
 	return graphql.NewScalarFieldContext("InvoiceTransition", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
-func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15116,7 +15102,7 @@ func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Money", field, true, false, errors.New("field of type Decimal does not have child fields"))
 }
 
-func (ec *executionContext) _Money_minorUnits(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_minorUnits(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15139,7 +15125,7 @@ func (ec *executionContext) fieldContext_Money_minorUnits(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Money", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15162,7 +15148,7 @@ func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field
 	return graphql.NewScalarFieldContext("Money", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17300,8 +17286,8 @@ func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.C
 			return ec.Resolvers.Payment().Amount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20056,8 +20042,8 @@ func (ec *executionContext) _TaxAmount_taxableAmount(ctx context.Context, field 
 			return obj.TaxableAmount(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20088,8 +20074,8 @@ func (ec *executionContext) _TaxAmount_amount(ctx context.Context, field graphql
 			return obj.Amount(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -27165,157 +27151,25 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "subtotal":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_subtotal(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_subtotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "totalDiscount":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_totalDiscount(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_totalDiscount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "totalTax":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_totalTax(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_totalTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "totalExcludingTax":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_totalExcludingTax(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_totalExcludingTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "taxes":
 			field := field
 
@@ -27355,233 +27209,35 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "total":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_total(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "startingBalance":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_startingBalance(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_startingBalance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "appliedBalance":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_appliedBalance(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_appliedBalance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "endingBalance":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_endingBalance(ctx, field, obj)
-				if res == graphql.RequiredNull {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_endingBalance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "amountDue":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_amountDue(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_amountDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "amountPaid":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_amountPaid(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_amountPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "amountRemaining":
 			field := field
 
@@ -28188,43 +27844,10 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "amountPending":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_amountPending(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_amountPending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28456,124 +28079,25 @@ func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "amount":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._InvoiceLine_amount(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._InvoiceLine_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "discounts":
 			out.Values[i] = ec._InvoiceLine_discounts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "discountAmount":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._InvoiceLine_discountAmount(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._InvoiceLine_discountAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "invoiceDiscountAmount":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._InvoiceLine_invoiceDiscountAmount(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._InvoiceLine_invoiceDiscountAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "netAmount":
 			field := field
 
@@ -28651,43 +28175,10 @@ func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionS
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "taxRatesOverridden":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._InvoiceLine_taxRatesOverridden(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._InvoiceLine_taxRatesOverridden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "taxAmounts":
 			field := field
 
@@ -29070,7 +28561,7 @@ func (ec *executionContext) _InvoiceTransition(ctx context.Context, sel ast.Sele
 
 var moneyImplementors = []string{"Money"}
 
-func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model.Money) graphql.Marshaler {
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32916,7 +32407,7 @@ func (ec *executionContext) marshalNMode2githubᚗcomᚋremitbillingᚋremitᚋi
 	return v
 }
 
-func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -34192,7 +33683,7 @@ func (ec *executionContext) marshalOMetadata2map(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -106,12 +106,19 @@ func (s *Service) loadRefs(ctx context.Context, db *ent.Client, priceIDs, rateID
 		if all, err := s.accountRates(ctx); err != nil {
 			return r, err
 		} else if all != nil {
+			var missing []string
 			for _, id := range rateIDs {
 				if t, ok := all[id]; ok {
 					r.taxRates[id] = t
+				} else {
+					missing = append(missing, id)
 				}
 			}
-			return r, nil
+			// A rate created by another process moments ago may not be
+			// known here yet: read what is not kept.
+			if rateIDs = missing; len(rateIDs) == 0 {
+				return r, nil
+			}
 		}
 	}
 	rs, err := db.TaxRate.Query().Where(taxrate.IDIn(rateIDs...)).All(ctx)

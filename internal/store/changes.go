@@ -47,8 +47,10 @@ var cachedTables = map[string]bool{ent.TypeAPIKey: true, ent.TypeAccount: true, 
 // changesChannel is the PostgreSQL notification channel.
 const changesChannel = "remit_cached_rows"
 
-// notifyChanges is the statement a PostgreSQL writer sends.
-const notifyChanges = "NOTIFY " + changesChannel
+// notifyChanges is the statement a PostgreSQL writer sends. Channels are
+// per database, so the payload names the writer's schema: processes on
+// other schemas of the database (tests, other tenants) ignore it.
+const notifyChanges = "SELECT pg_notify('" + changesChannel + "', current_schema())"
 
 // bumpOnWrite is the ent hook that bumps c after every write to a cached
 // table commits (or, on PostgreSQL, sends the notification inside the
@@ -65,10 +67,14 @@ func bumpOnWrite(c Changes) ent.Hook {
 				return v, err
 			}
 			if tx := txOf(m); tx != nil {
-				if _, isPG := c.(*pgChanges); isPG {
+				if pg, isPG := c.(*pgChanges); isPG {
+					// Other processes learn of it when the transaction
+					// commits and delivers the notification; this one at
+					// once.
 					if _, err := tx.ExecContext(ctx, notifyChanges); err != nil {
 						return nil, fmt.Errorf("store: signal change: %w", err)
 					}
+					dbtx.AfterCommit(tx, func() { pg.version.Add(1) })
 					return v, nil
 				}
 				dbtx.AfterCommit(tx, func() { _ = c.bump(context.WithoutCancel(ctx), nil) })
@@ -125,6 +131,7 @@ func notifierOf(m ent.Mutation) func(context.Context) error {
 // pgChanges follows the notifications of one LISTEN connection.
 type pgChanges struct {
 	url     string
+	schema  string // the schema this process works in, read at LISTEN
 	version atomic.Uint64
 	up      atomic.Bool
 	cancel  context.CancelFunc
@@ -153,6 +160,10 @@ func (c *pgChanges) listen(ctx context.Context) (*pgx.Conn, error) {
 		conn.Close(ctx)
 		return nil, fmt.Errorf("store: listen for changes: %w", err)
 	}
+	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&c.schema); err != nil {
+		conn.Close(ctx)
+		return nil, fmt.Errorf("store: listen for changes: %w", err)
+	}
 	// Whatever changed while nobody listened is unknown: start afresh.
 	c.version.Add(1)
 	c.up.Store(true)
@@ -166,13 +177,16 @@ func (c *pgChanges) follow(ctx context.Context, conn *pgx.Conn) {
 	backoff := 100 * time.Millisecond
 	for {
 		for conn != nil {
-			if _, err := conn.WaitForNotification(ctx); err != nil {
+			n, err := conn.WaitForNotification(ctx)
+			if err != nil {
 				c.up.Store(false)
 				conn.Close(context.Background())
 				conn = nil
 				break
 			}
-			c.version.Add(1)
+			if n.Payload == c.schema {
+				c.version.Add(1)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -197,6 +211,7 @@ func (c *pgChanges) Version() uint64 {
 }
 
 func (c *pgChanges) bump(ctx context.Context, notify func(context.Context) error) error {
+	c.version.Add(1)
 	if notify == nil {
 		return nil
 	}

@@ -10,11 +10,12 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	gmodel "github.com/remitbilling/remit/graph/model"
+	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/portal/graph/generated"
 )
 
 // Balance is the resolver for the balance field.
-func (r *customerResolver) Balance(ctx context.Context, obj *ent.Customer) (*gmodel.Money, error) {
+func (r *customerResolver) Balance(ctx context.Context, obj *ent.Customer) (*money.Money, error) {
 	if obj.Currency == "" {
 		return nil, nil
 	}
@@ -22,7 +23,7 @@ func (r *customerResolver) Balance(ctx context.Context, obj *ent.Customer) (*gmo
 }
 
 // CreditBalance is the resolver for the creditBalance field.
-func (r *customerResolver) CreditBalance(ctx context.Context, obj *ent.Customer) (*gmodel.Money, error) {
+func (r *customerResolver) CreditBalance(ctx context.Context, obj *ent.Customer) (*money.Money, error) {
 	if obj.Currency == "" {
 		return nil, nil
 	}

@@ -13,17 +13,18 @@ import (
 	gmodel "github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/portal/graph/generated"
 )
 
 // Amount is the resolver for the amount field.
-func (r *installmentResolver) Amount(ctx context.Context, obj *billing.Installment) (*gmodel.Money, error) {
+func (r *installmentResolver) Amount(ctx context.Context, obj *billing.Installment) (*money.Money, error) {
 	return gmodel.NewMoney(obj.Amount, obj.Currency), nil
 }
 
 // AmountPaid is the resolver for the amountPaid field.
-func (r *installmentResolver) AmountPaid(ctx context.Context, obj *billing.Installment) (*gmodel.Money, error) {
+func (r *installmentResolver) AmountPaid(ctx context.Context, obj *billing.Installment) (*money.Money, error) {
 	return gmodel.NewMoney(obj.AmountPaid, obj.Currency), nil
 }
 
@@ -48,38 +49,8 @@ func (r *invoiceResolver) Lines(ctx context.Context, obj *ent.Invoice) ([]*ent.I
 	return obj.Lines(ctx)
 }
 
-// Subtotal is the resolver for the subtotal field.
-func (r *invoiceResolver) Subtotal(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
-	return gmodel.NewMoney(obj.Subtotal, obj.Currency), nil
-}
-
-// TotalDiscount is the resolver for the totalDiscount field.
-func (r *invoiceResolver) TotalDiscount(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
-	return gmodel.NewMoney(obj.TotalDiscount, obj.Currency), nil
-}
-
-// Tax is the resolver for the tax field.
-func (r *invoiceResolver) Tax(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
-	return gmodel.NewMoney(obj.TotalTax, obj.Currency), nil
-}
-
-// Total is the resolver for the total field.
-func (r *invoiceResolver) Total(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
-	return gmodel.NewMoney(obj.Total, obj.Currency), nil
-}
-
-// AmountDue is the resolver for the amountDue field.
-func (r *invoiceResolver) AmountDue(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
-	return gmodel.NewMoney(obj.AmountDue, obj.Currency), nil
-}
-
-// AmountPaid is the resolver for the amountPaid field.
-func (r *invoiceResolver) AmountPaid(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
-	return gmodel.NewMoney(obj.AmountPaid, obj.Currency), nil
-}
-
 // AmountRemaining is the resolver for the amountRemaining field.
-func (r *invoiceResolver) AmountRemaining(ctx context.Context, obj *ent.Invoice) (*gmodel.Money, error) {
+func (r *invoiceResolver) AmountRemaining(ctx context.Context, obj *ent.Invoice) (*money.Money, error) {
 	return gmodel.NewMoney(billing.AmountRemaining(obj), obj.Currency), nil
 }
 
@@ -154,12 +125,7 @@ func (r *invoiceResolver) PaidOutsideRemit(ctx context.Context, obj *ent.Invoice
 }
 
 // Amount is the resolver for the amount field.
-func (r *invoiceLineResolver) Amount(ctx context.Context, obj *ent.InvoiceLine) (*gmodel.Money, error) {
-	return gmodel.NewMoney(obj.Amount, obj.Currency), nil
-}
-
-// Amount is the resolver for the amount field.
-func (r *outsidePaymentResolver) Amount(ctx context.Context, obj *payer.OutsidePayment) (*gmodel.Money, error) {
+func (r *outsidePaymentResolver) Amount(ctx context.Context, obj *payer.OutsidePayment) (*money.Money, error) {
 	return gmodel.NewMoney(obj.Amount, obj.Currency), nil
 }
 
@@ -169,9 +135,6 @@ func (r *Resolver) Installment() generated.InstallmentResolver { return &install
 // Invoice returns generated.InvoiceResolver implementation.
 func (r *Resolver) Invoice() generated.InvoiceResolver { return &invoiceResolver{r} }
 
-// InvoiceLine returns generated.InvoiceLineResolver implementation.
-func (r *Resolver) InvoiceLine() generated.InvoiceLineResolver { return &invoiceLineResolver{r} }
-
 // OutsidePayment returns generated.OutsidePaymentResolver implementation.
 func (r *Resolver) OutsidePayment() generated.OutsidePaymentResolver {
 	return &outsidePaymentResolver{r}
@@ -180,6 +143,5 @@ func (r *Resolver) OutsidePayment() generated.OutsidePaymentResolver {
 type (
 	installmentResolver    struct{ *Resolver }
 	invoiceResolver        struct{ *Resolver }
-	invoiceLineResolver    struct{ *Resolver }
 	outsidePaymentResolver struct{ *Resolver }
 )

@@ -10,6 +10,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	gmodel "github.com/remitbilling/remit/graph/model"
+	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/portal/graph/generated"
 )
@@ -20,7 +21,7 @@ func (r *paymentResolver) Invoice(ctx context.Context, obj *ent.Payment) (*ent.I
 }
 
 // Amount is the resolver for the amount field.
-func (r *paymentResolver) Amount(ctx context.Context, obj *ent.Payment) (*gmodel.Money, error) {
+func (r *paymentResolver) Amount(ctx context.Context, obj *ent.Payment) (*money.Money, error) {
 	return gmodel.NewMoney(obj.Amount, obj.Currency), nil
 }
 

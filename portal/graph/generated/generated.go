@@ -20,6 +20,7 @@ import (
 	"github.com/remitbilling/remit/ent/payment"
 	model1 "github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
@@ -42,7 +43,6 @@ type ResolverRoot interface {
 	CustomerSummary() CustomerSummaryResolver
 	Installment() InstallmentResolver
 	Invoice() InvoiceResolver
-	InvoiceLine() InvoiceLineResolver
 	Mutation() MutationResolver
 	OutsidePayment() OutsidePaymentResolver
 	Payment() PaymentResolver
@@ -98,8 +98,8 @@ type ComplexityRoot struct {
 	}
 
 	Invoice struct {
-		AmountDue                func(childComplexity int) int
-		AmountPaid               func(childComplexity int) int
+		AmountDueMoney           func(childComplexity int) int
+		AmountPaidMoney          func(childComplexity int) int
 		AmountRemaining          func(childComplexity int) int
 		BankTransferInstructions func(childComplexity int) int
 		Currency                 func(childComplexity int) int
@@ -116,11 +116,11 @@ type ComplexityRoot struct {
 		Payments                 func(childComplexity int) int
 		Standing                 func(childComplexity int) int
 		Status                   func(childComplexity int) int
-		Subtotal                 func(childComplexity int) int
-		Tax                      func(childComplexity int) int
+		SubtotalMoney            func(childComplexity int) int
 		Taxes                    func(childComplexity int) int
-		Total                    func(childComplexity int) int
-		TotalDiscount            func(childComplexity int) int
+		TotalDiscountMoney       func(childComplexity int) int
+		TotalMoney               func(childComplexity int) int
+		TotalTaxMoney            func(childComplexity int) int
 		VoidedAt                 func(childComplexity int) int
 	}
 
@@ -136,7 +136,7 @@ type ComplexityRoot struct {
 	}
 
 	InvoiceLine struct {
-		Amount      func(childComplexity int) int
+		AmountMoney func(childComplexity int) int
 		Description func(childComplexity int) int
 		PeriodEnd   func(childComplexity int) int
 		PeriodStart func(childComplexity int) int
@@ -300,16 +300,16 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CustomerResolver interface {
-	Balance(ctx context.Context, obj *ent.Customer) (*model1.Money, error)
-	CreditBalance(ctx context.Context, obj *ent.Customer) (*model1.Money, error)
+	Balance(ctx context.Context, obj *ent.Customer) (*money.Money, error)
+	CreditBalance(ctx context.Context, obj *ent.Customer) (*money.Money, error)
 }
 type CustomerSummaryResolver interface {
 	Current(ctx context.Context, obj *ent.Customer) (bool, error)
 }
 type InstallmentResolver interface {
-	Amount(ctx context.Context, obj *billing.Installment) (*model1.Money, error)
+	Amount(ctx context.Context, obj *billing.Installment) (*money.Money, error)
 
-	AmountPaid(ctx context.Context, obj *billing.Installment) (*model1.Money, error)
+	AmountPaid(ctx context.Context, obj *billing.Installment) (*money.Money, error)
 	Status(ctx context.Context, obj *billing.Installment) (string, error)
 }
 type InvoiceResolver interface {
@@ -318,13 +318,8 @@ type InvoiceResolver interface {
 	IssuedAt(ctx context.Context, obj *ent.Invoice) (*time.Time, error)
 
 	Lines(ctx context.Context, obj *ent.Invoice) ([]*ent.InvoiceLine, error)
-	Subtotal(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
-	TotalDiscount(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
-	Tax(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
-	Total(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
-	AmountDue(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
-	AmountPaid(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
-	AmountRemaining(ctx context.Context, obj *ent.Invoice) (*model1.Money, error)
+
+	AmountRemaining(ctx context.Context, obj *ent.Invoice) (*money.Money, error)
 	Taxes(ctx context.Context, obj *ent.Invoice) ([]*model1.TaxAmount, error)
 	Installments(ctx context.Context, obj *ent.Invoice) ([]*billing.Installment, error)
 	Payments(ctx context.Context, obj *ent.Invoice) ([]*ent.Payment, error)
@@ -332,9 +327,6 @@ type InvoiceResolver interface {
 	HostedInvoiceURL(ctx context.Context, obj *ent.Invoice) (*string, error)
 	BankTransferInstructions(ctx context.Context, obj *ent.Invoice) (*string, error)
 	PaidOutsideRemit(ctx context.Context, obj *ent.Invoice) (*payer.OutsidePayment, error)
-}
-type InvoiceLineResolver interface {
-	Amount(ctx context.Context, obj *ent.InvoiceLine) (*model1.Money, error)
 }
 type MutationResolver interface {
 	PortalLoginStart(ctx context.Context, input model.PortalLoginStartInput) (*model.PortalLoginStartPayload, error)
@@ -350,11 +342,11 @@ type MutationResolver interface {
 	InvoicePay(ctx context.Context, input model.InvoicePayInput) (*model.InvoicePayPayload, error)
 }
 type OutsidePaymentResolver interface {
-	Amount(ctx context.Context, obj *payer.OutsidePayment) (*model1.Money, error)
+	Amount(ctx context.Context, obj *payer.OutsidePayment) (*money.Money, error)
 }
 type PaymentResolver interface {
 	Invoice(ctx context.Context, obj *ent.Payment) (*ent.Invoice, error)
-	Amount(ctx context.Context, obj *ent.Payment) (*model1.Money, error)
+	Amount(ctx context.Context, obj *ent.Payment) (*money.Money, error)
 
 	MethodType(ctx context.Context, obj *ent.Payment) (string, error)
 	Brand(ctx context.Context, obj *ent.Payment) (string, error)
@@ -569,17 +561,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.Installment.Status(childComplexity), true
 
 	case "Invoice.amountDue":
-		if e.ComplexityRoot.Invoice.AmountDue == nil {
+		if e.ComplexityRoot.Invoice.AmountDueMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.AmountDue(childComplexity), true
+		return e.ComplexityRoot.Invoice.AmountDueMoney(childComplexity), true
 	case "Invoice.amountPaid":
-		if e.ComplexityRoot.Invoice.AmountPaid == nil {
+		if e.ComplexityRoot.Invoice.AmountPaidMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.AmountPaid(childComplexity), true
+		return e.ComplexityRoot.Invoice.AmountPaidMoney(childComplexity), true
 	case "Invoice.amountRemaining":
 		if e.ComplexityRoot.Invoice.AmountRemaining == nil {
 			break
@@ -677,35 +669,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invoice.Status(childComplexity), true
 	case "Invoice.subtotal":
-		if e.ComplexityRoot.Invoice.Subtotal == nil {
+		if e.ComplexityRoot.Invoice.SubtotalMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.Subtotal(childComplexity), true
-	case "Invoice.tax":
-		if e.ComplexityRoot.Invoice.Tax == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invoice.Tax(childComplexity), true
+		return e.ComplexityRoot.Invoice.SubtotalMoney(childComplexity), true
 	case "Invoice.taxes":
 		if e.ComplexityRoot.Invoice.Taxes == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Invoice.Taxes(childComplexity), true
-	case "Invoice.total":
-		if e.ComplexityRoot.Invoice.Total == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Invoice.Total(childComplexity), true
 	case "Invoice.totalDiscount":
-		if e.ComplexityRoot.Invoice.TotalDiscount == nil {
+		if e.ComplexityRoot.Invoice.TotalDiscountMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Invoice.TotalDiscount(childComplexity), true
+		return e.ComplexityRoot.Invoice.TotalDiscountMoney(childComplexity), true
+	case "Invoice.total":
+		if e.ComplexityRoot.Invoice.TotalMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.TotalMoney(childComplexity), true
+	case "Invoice.tax":
+		if e.ComplexityRoot.Invoice.TotalTaxMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.TotalTaxMoney(childComplexity), true
 	case "Invoice.voidedAt":
 		if e.ComplexityRoot.Invoice.VoidedAt == nil {
 			break
@@ -746,11 +738,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.InvoiceEdge.Node(childComplexity), true
 
 	case "InvoiceLine.amount":
-		if e.ComplexityRoot.InvoiceLine.Amount == nil {
+		if e.ComplexityRoot.InvoiceLine.AmountMoney == nil {
 			break
 		}
 
-		return e.ComplexityRoot.InvoiceLine.Amount(childComplexity), true
+		return e.ComplexityRoot.InvoiceLine.AmountMoney(childComplexity), true
 	case "InvoiceLine.description":
 		if e.ComplexityRoot.InvoiceLine.Description == nil {
 			break
@@ -3626,8 +3618,8 @@ func (ec *executionContext) _Customer_balance(ctx context.Context, field graphql
 			return ec.Resolvers.Customer().Balance(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3658,8 +3650,8 @@ func (ec *executionContext) _Customer_creditBalance(ctx context.Context, field g
 			return ec.Resolvers.Customer().CreditBalance(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3782,8 +3774,8 @@ func (ec *executionContext) _Installment_amount(ctx context.Context, field graph
 			return ec.Resolvers.Installment().Amount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3860,8 +3852,8 @@ func (ec *executionContext) _Installment_amountPaid(ctx context.Context, field g
 			return ec.Resolvers.Installment().AmountPaid(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4151,11 +4143,11 @@ func (ec *executionContext) _Invoice_subtotal(ctx context.Context, field graphql
 			return ec.fieldContext_Invoice_subtotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().Subtotal(ctx, obj)
+			return obj.SubtotalMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4166,7 +4158,7 @@ func (ec *executionContext) fieldContext_Invoice_subtotal(_ context.Context, fie
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -4183,11 +4175,11 @@ func (ec *executionContext) _Invoice_totalDiscount(ctx context.Context, field gr
 			return ec.fieldContext_Invoice_totalDiscount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().TotalDiscount(ctx, obj)
+			return obj.TotalDiscountMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4198,7 +4190,7 @@ func (ec *executionContext) fieldContext_Invoice_totalDiscount(_ context.Context
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -4215,11 +4207,11 @@ func (ec *executionContext) _Invoice_tax(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Invoice_tax(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().Tax(ctx, obj)
+			return obj.TotalTaxMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4230,7 +4222,7 @@ func (ec *executionContext) fieldContext_Invoice_tax(_ context.Context, field gr
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -4247,11 +4239,11 @@ func (ec *executionContext) _Invoice_total(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Invoice_total(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().Total(ctx, obj)
+			return obj.TotalMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4262,7 +4254,7 @@ func (ec *executionContext) fieldContext_Invoice_total(_ context.Context, field 
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -4279,11 +4271,11 @@ func (ec *executionContext) _Invoice_amountDue(ctx context.Context, field graphq
 			return ec.fieldContext_Invoice_amountDue(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().AmountDue(ctx, obj)
+			return obj.AmountDueMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4294,7 +4286,7 @@ func (ec *executionContext) fieldContext_Invoice_amountDue(_ context.Context, fi
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -4311,11 +4303,11 @@ func (ec *executionContext) _Invoice_amountPaid(ctx context.Context, field graph
 			return ec.fieldContext_Invoice_amountPaid(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Invoice().AmountPaid(ctx, obj)
+			return obj.AmountPaidMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4326,7 +4318,7 @@ func (ec *executionContext) fieldContext_Invoice_amountPaid(_ context.Context, f
 		Object:     "Invoice",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -4346,8 +4338,8 @@ func (ec *executionContext) _Invoice_amountRemaining(ctx context.Context, field 
 			return ec.Resolvers.Invoice().AmountRemaining(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4783,11 +4775,11 @@ func (ec *executionContext) _InvoiceLine_amount(ctx context.Context, field graph
 			return ec.fieldContext_InvoiceLine_amount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.InvoiceLine().Amount(ctx, obj)
+			return obj.AmountMoney(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4798,7 +4790,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_amount(_ context.Context, f
 		Object:     "InvoiceLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -5003,7 +4995,7 @@ func (ec *executionContext) fieldContext_LogoutPayload_userErrors(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model1.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5026,7 +5018,7 @@ func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Money", field, true, false, errors.New("field of type Decimal does not have child fields"))
 }
 
-func (ec *executionContext) _Money_minorUnits(ctx context.Context, field graphql.CollectedField, obj *model1.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_minorUnits(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5049,7 +5041,7 @@ func (ec *executionContext) fieldContext_Money_minorUnits(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Money", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model1.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5072,7 +5064,7 @@ func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field
 	return graphql.NewScalarFieldContext("Money", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
-func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.CollectedField, obj *model1.Money) (ret graphql.Marshaler) {
+func (ec *executionContext) _Money_formatted(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5657,8 +5649,8 @@ func (ec *executionContext) _OutsidePayment_amount(ctx context.Context, field gr
 			return ec.Resolvers.OutsidePayment().Amount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5836,8 +5828,8 @@ func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.C
 			return ec.Resolvers.Payment().Amount(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7329,8 +7321,8 @@ func (ec *executionContext) _TaxAmount_taxableAmount(ctx context.Context, field 
 			return obj.TaxableAmount(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7361,8 +7353,8 @@ func (ec *executionContext) _TaxAmount_amount(ctx context.Context, field graphql
 			return obj.Amount(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model1.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9786,233 +9778,35 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "subtotal":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_subtotal(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_subtotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "totalDiscount":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_totalDiscount(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_totalDiscount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "tax":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_tax(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_tax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "total":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_total(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "amountDue":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_amountDue(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_amountDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "amountPaid":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._Invoice_amountPaid(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._Invoice_amountPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "amountRemaining":
 			field := field
 
@@ -10444,65 +10238,32 @@ func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionS
 		case "description":
 			out.Values[i] = ec._InvoiceLine_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "quantity":
 			out.Values[i] = ec._InvoiceLine_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "unitAmount":
 			out.Values[i] = ec._InvoiceLine_unitAmount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "amount":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._InvoiceLine_amount(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._InvoiceLine_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "periodStart":
 			out.Values[i] = ec._InvoiceLine_periodStart(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "periodEnd":
 			out.Values[i] = ec._InvoiceLine_periodEnd(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10618,7 +10379,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 
 var moneyImplementors = []string{"Money"}
 
-func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model1.Money) graphql.Marshaler {
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12768,7 +12529,7 @@ func (ec *executionContext) marshalNLogoutPayload2ᚖgithubᚗcomᚋremitbilling
 	return ec._LogoutPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
 			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
@@ -13435,7 +13196,7 @@ func (ec *executionContext) marshalOInvoiceStanding2ᚕstringᚄ(ctx context.Con
 	return ret
 }
 
-func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model1.Money) graphql.Marshaler {
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
