@@ -5566,11 +5566,12 @@ type OutOfBandPayment {
 }
 
 """
-One step of an invoice's history, written by the same call that records
-its event (see ` + "`" + `events` + "`" + `); steps taken in one request keep their order.
+One step of an invoice's history: the event that recorded it (see
+` + "`" + `events` + "`" + `), read back as a step; steps taken in one request keep their
+order.
 """
 type InvoiceTransition implements Node {
-  "Opaque global identifier."
+  "The id of the event that recorded the step (evt_…; ivt_… for steps recorded before events carried them)."
   id: ID!
   """
   What happened: create, revise or duplicate (the draft was made, from
