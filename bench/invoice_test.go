@@ -209,14 +209,15 @@ func invoiceBench(b *testing.B) (note, summary string) {
 	b.ReportMetric(rawP.lat.pct(50), "raw_p50_ms")
 	b.ReportMetric(rawP.lat.pct(99), "raw_p99_ms")
 	b.ReportMetric(apiP.cpuPerOp(), "api_cpu_ms/inv")
+	b.ReportMetric(apiP.allocsPerOp(), "api_kallocs/inv")
 	b.ReportMetric(rawP.cpuPerOp(), "raw_cpu_ms/inv")
 	b.ReportMetric(other, "other_cpu_pct")
 	return note, fmt.Sprintf("%d invoices/side in %d rounds, %d clients, taxed lines=%v\n"+
 		"  raw: %6.0f inv/s  p50 %6.2f ms  p99 %6.2f ms  (tx1 p50 %.2f ms, tx2 p50 %.2f ms; CPU %.2f ms/invoice)\n"+
-		"  API: %6.0f inv/s  p50 %6.2f ms  p99 %6.2f ms  (invoiceCreate p50 %.2f ms, invoiceFinalize p50 %.2f ms; CPU %.2f ms/invoice)\n"+
+		"  API: %6.0f inv/s  p50 %6.2f ms  p99 %6.2f ms  (invoiceCreate p50 %.2f ms, invoiceFinalize p50 %.2f ms; CPU %.2f ms/invoice; %.1f k allocations/invoice)\n"+
 		"  API/raw = %.1f %% (goal >= 50 %%); CPU used by other processes meanwhile: %.0f %%",
 		b.N, rounds, clients, taxed,
 		rawP.perSec(), rawP.lat.pct(50), rawP.lat.pct(99), rawP.steps[0].pct(50), rawP.steps[1].pct(50), rawP.cpuPerOp(),
-		apiP.perSec(), apiP.lat.pct(50), apiP.lat.pct(99), apiP.steps[0].pct(50), apiP.steps[1].pct(50), apiP.cpuPerOp(),
+		apiP.perSec(), apiP.lat.pct(50), apiP.lat.pct(99), apiP.steps[0].pct(50), apiP.steps[1].pct(50), apiP.cpuPerOp(), apiP.allocsPerOp(),
 		ratio, other)
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -27,7 +28,10 @@ type phase struct {
 	// cpu is the CPU time this process (server, client and runtime alike)
 	// used during the run.
 	cpu time.Duration
-	err error
+	// allocs is how many heap allocations this process (server, client
+	// and runtime alike) made during the run.
+	allocs uint64
+	err    error
 }
 
 // cpuPerOp is the process CPU time per operation, in ms.
@@ -54,6 +58,7 @@ func (p *phase) add(q phase) {
 	p.count += q.count
 	p.span += q.span
 	p.cpu += q.cpu
+	p.allocs += q.allocs
 	if p.err == nil {
 		p.err = q.err
 	}
@@ -73,7 +78,7 @@ func runPhase(workers, n, first int, fn opFunc) phase {
 		out  = phase{n: n, lat: make(latencies, 0, n)}
 		ends = make([]time.Time, 0, n)
 	)
-	start, cpu0 := time.Now(), selfCPU()
+	start, cpu0, allocs0 := time.Now(), selfCPU(), mallocs()
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -116,6 +121,7 @@ func runPhase(workers, n, first int, fn opFunc) phase {
 	wg.Wait()
 	end := time.Now()
 	out.cpu = time.Duration((selfCPU() - cpu0) * float64(time.Second))
+	out.allocs = mallocs() - allocs0
 	slices.SortFunc(ends, func(a, b time.Time) int { return a.Compare(b) })
 	if a, b := workers-1, len(ends)-workers; len(ends) >= 4*workers && b > a {
 		out.count, out.span = b-a, ends[b].Sub(ends[a])
@@ -123,4 +129,20 @@ func runPhase(workers, n, first int, fn opFunc) phase {
 		out.count, out.span = len(ends), end.Sub(start)
 	}
 	return out
+}
+
+// allocsPerOp is the process's heap allocations per operation, in
+// thousands (the HTTP client's share included).
+func (p phase) allocsPerOp() float64 {
+	if p.n == 0 {
+		return 0
+	}
+	return float64(p.allocs) / float64(p.n) / 1000
+}
+
+// mallocs returns the process's cumulative heap allocations.
+func mallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
 }
