@@ -32,6 +32,13 @@ var t0 = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
 // server.
 func each(t *testing.T, fn func(t *testing.T, c *client)) {
 	t.Helper()
+	forDialects(t, func(t *testing.T, d string) { fn(t, &client{Env: apitest.Start(t, d), t: t}) })
+}
+
+// forDialects runs fn once per dialect, in parallel subtests named sqlite
+// and postgres.
+func forDialects(t *testing.T, fn func(t *testing.T, d string)) {
+	t.Helper()
 	for _, d := range storetest.Dialects() {
 		name := d
 		if d == dialect.SQLite {
@@ -39,7 +46,7 @@ func each(t *testing.T, fn func(t *testing.T, c *client)) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, &client{Env: apitest.Start(t, d), t: t})
+			fn(t, d)
 		})
 	}
 }

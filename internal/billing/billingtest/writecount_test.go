@@ -8,7 +8,6 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/remitbilling/remit/internal/apitest"
-	"github.com/remitbilling/remit/internal/store/storetest"
 )
 
 // The mutations of the write-path benchmark (bench/invoice_test.go,
@@ -38,75 +37,66 @@ const (
 func TestWriteStatementCount(t *testing.T) {
 	t.Parallel()
 	budgets := map[string]int{"create": 5, "update": 4, "finalize": 6, "send": 8, "pay": 8}
-	for _, d := range storetest.Dialects() {
-		name := d
-		if d == dialect.SQLite {
-			name = "sqlite"
+	eachCounted(t, func(t *testing.T, c *client, log *statementLog, d string) {
+		vat := c.taxRate("TVA", "20", false)
+		cus := c.newCustomer("Client", "client@example.com")
+		c.Mutate("paymentMethodAttach", `mutation($c: ID!) { paymentMethodAttach(input: {customer: $c, setDefault: true, card: {number: "4242424242424242", expMonth: 12, expYear: 2034, cvc: "123"}}) { userErrors { code message } } }`,
+			map[string]any{"c": cus})
+		input := func(i int) map[string]any {
+			lines := make([]any, 10)
+			for j := range lines {
+				lines[j] = line(fmt.Sprintf("Phase %d of order %d", j+1, i), fmt.Sprintf("%d.5", j+1), fmt.Sprintf("%d.90", 650+j*10), "taxRates", []any{vat})
+			}
+			return map[string]any{"customer": cus, "currency": "EUR", "lines": lines}
 		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			log := &statementLog{}
-			c := &client{Env: apitest.StartWith(t, d, apitest.Options{OnQuery: log.observe}), t: t}
-			vat := c.taxRate("TVA", "20", false)
-			cus := c.newCustomer("Client", "client@example.com")
-			c.Mutate("paymentMethodAttach", `mutation($c: ID!) { paymentMethodAttach(input: {customer: $c, setDefault: true, card: {number: "4242424242424242", expMonth: 12, expYear: 2034, cvc: "123"}}) { userErrors { code message } } }`,
-				map[string]any{"c": cus})
-			input := func(i int) map[string]any {
-				lines := make([]any, 10)
-				for j := range lines {
-					lines[j] = line(fmt.Sprintf("Phase %d of order %d", j+1, i), fmt.Sprintf("%d.5", j+1), fmt.Sprintf("%d.90", 650+j*10), "taxRates", []any{vat})
-				}
-				return map[string]any{"customer": cus, "currency": "EUR", "lines": lines}
+		mutate := func(field, q string, in map[string]any, key string) map[string]any {
+			var p map[string]any
+			if key != "" {
+				p = c.MutateKeyed(field, q, map[string]any{"in": in}, key)
+			} else {
+				p = c.MutateErr(field, q, map[string]any{"in": in})
 			}
-			mutate := func(field, q string, in map[string]any, key string) map[string]any {
-				var p map[string]any
-				if key != "" {
-					p = c.MutateKeyed(field, q, map[string]any{"in": in}, key)
-				} else {
-					p = c.MutateErr(field, q, map[string]any{"in": in})
-				}
-				if ue := p["userErrors"].([]any); len(ue) > 0 {
-					t.Fatalf("%s: %v", field, ue)
-				}
-				return p
+			if ue := p["userErrors"].([]any); len(ue) > 0 {
+				t.Fatalf("%s: %v", field, ue)
 			}
-			life := func(i int, count func(step string, fn func())) {
-				var id string
-				count("create", func() { id = apitest.Str(t, mutate("invoiceCreate", countCreate, input(i), ""), "invoice", "id") })
-				count("update", func() { mutate("invoiceUpdate", countUpdate, map[string]any{"id": id, "memo": "Merci"}, "") })
-				count("finalize", func() {
-					p := mutate("invoiceFinalize", countFinalize, map[string]any{"id": id}, "")
-					eq(t, "status", apitest.Str(t, p, "invoice", "status"), "OPEN")
-				})
-				count("send", func() { mutate("invoiceSend", countSend, map[string]any{"id": id}, "") })
-				count("pay", func() {
-					p := mutate("invoicePay", countPay, map[string]any{"id": id}, fmt.Sprintf("count-%d", i))
-					eq(t, "status", apitest.Str(t, p, "invoice", "status"), "PAID")
-				})
-			}
-			life(0, func(_ string, fn func()) { fn() }) // warm-up
-			got := map[string]int{}
-			life(1, func(step string, fn func()) {
-				stmts := log.during(fn)
-				t.Logf("%s: %d statements", step, len(stmts))
-				for _, s := range stmts {
-					t.Logf("  %.300s", s)
-					// PostgreSQL reads the key on every request (a
-					// revocation must not wait for a notification): apart.
-					if d == dialect.Postgres && strings.Contains(s, "api_keys") {
-						continue
-					}
-					got[step]++
-				}
+			return p
+		}
+		life := func(i int, count func(step string, fn func())) {
+			var id string
+			count("create", func() { id = apitest.Str(t, mutate("invoiceCreate", countCreate, input(i), ""), "invoice", "id") })
+			count("update", func() { mutate("invoiceUpdate", countUpdate, map[string]any{"id": id, "memo": "Merci"}, "") })
+			count("finalize", func() {
+				p := mutate("invoiceFinalize", countFinalize, map[string]any{"id": id}, "")
+				eq(t, "status", apitest.Str(t, p, "invoice", "status"), "OPEN")
 			})
-			for _, step := range []string{"create", "update", "finalize", "send", "pay"} {
-				if got[step] > budgets[step] {
-					t.Errorf("%s: %d statements, want at most %d", step, got[step], budgets[step])
+			count("send", func() { mutate("invoiceSend", countSend, map[string]any{"id": id}, "") })
+			count("pay", func() {
+				p := mutate("invoicePay", countPay, map[string]any{"id": id}, fmt.Sprintf("count-%d", i))
+				eq(t, "status", apitest.Str(t, p, "invoice", "status"), "PAID")
+			})
+		}
+		life(0, func(_ string, fn func()) { fn() }) // warm-up
+		got := map[string]int{}
+		life(1, func(step string, fn func()) {
+			stmts := log.during(fn)
+			t.Logf("%s: %d statements", step, len(stmts))
+			for _, s := range stmts {
+				t.Logf("  %.300s", s)
+				// PostgreSQL reads the key on every request (a
+				// revocation must not wait for a notification): apart.
+				if d == dialect.Postgres && strings.Contains(s, "api_keys") {
+					continue
 				}
-			}
-			if cf := got["create"] + got["finalize"]; cf > 11 {
-				t.Errorf("create+finalize: %d statements, want at most 11", cf)
+				got[step]++
 			}
 		})
-	}
+		for _, step := range []string{"create", "update", "finalize", "send", "pay"} {
+			if got[step] > budgets[step] {
+				t.Errorf("%s: %d statements, want at most %d", step, got[step], budgets[step])
+			}
+		}
+		if cf := got["create"] + got["finalize"]; cf > 11 {
+			t.Errorf("create+finalize: %d statements, want at most 11", cf)
+		}
+	})
 }
