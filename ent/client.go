@@ -20,6 +20,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/idempotencykey"
@@ -57,6 +58,8 @@ type Client struct {
 	BrandImage *BrandImageClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// CustomerTerm is the client for interacting with the CustomerTerm builders.
+	CustomerTerm *CustomerTermClient
 	// EmailMessage is the client for interacting with the EmailMessage builders.
 	EmailMessage *EmailMessageClient
 	// Event is the client for interacting with the Event builders.
@@ -109,6 +112,7 @@ func (c *Client) init() {
 	c.BalanceTransaction = NewBalanceTransactionClient(c.config)
 	c.BrandImage = NewBrandImageClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
+	c.CustomerTerm = NewCustomerTermClient(c.config)
 	c.EmailMessage = NewEmailMessageClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
@@ -224,6 +228,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		BalanceTransaction: NewBalanceTransactionClient(cfg),
 		BrandImage:         NewBrandImageClient(cfg),
 		Customer:           NewCustomerClient(cfg),
+		CustomerTerm:       NewCustomerTermClient(cfg),
 		EmailMessage:       NewEmailMessageClient(cfg),
 		Event:              NewEventClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
@@ -266,6 +271,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		BalanceTransaction: NewBalanceTransactionClient(cfg),
 		BrandImage:         NewBrandImageClient(cfg),
 		Customer:           NewCustomerClient(cfg),
+		CustomerTerm:       NewCustomerTermClient(cfg),
 		EmailMessage:       NewEmailMessageClient(cfg),
 		Event:              NewEventClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
@@ -314,10 +320,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
-		c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
-		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig, c.PortalLink,
-		c.PortalLoginCode, c.PortalSession, c.Price, c.Product, c.RateLimit,
-		c.Sequence, c.ServerSecret, c.TaxRate,
+		c.CustomerTerm, c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice,
+		c.InvoiceLine, c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig,
+		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price, c.Product,
+		c.RateLimit, c.Sequence, c.ServerSecret, c.TaxRate,
 	} {
 		n.Use(hooks...)
 	}
@@ -328,10 +334,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
-		c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice, c.InvoiceLine,
-		c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig, c.PortalLink,
-		c.PortalLoginCode, c.PortalSession, c.Price, c.Product, c.RateLimit,
-		c.Sequence, c.ServerSecret, c.TaxRate,
+		c.CustomerTerm, c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice,
+		c.InvoiceLine, c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig,
+		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price, c.Product,
+		c.RateLimit, c.Sequence, c.ServerSecret, c.TaxRate,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -350,6 +356,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.BrandImage.mutate(ctx, m)
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
+	case *CustomerTermMutation:
+		return c.CustomerTerm.mutate(ctx, m)
 	case *EmailMessageMutation:
 		return c.EmailMessage.mutate(ctx, m)
 	case *EventMutation:
@@ -1163,6 +1171,22 @@ func (c *CustomerClient) QueryBalanceTransactions(_m *Customer) *BalanceTransact
 	return query
 }
 
+// QueryTerms queries the terms edge of a Customer.
+func (c *CustomerClient) QueryTerms(_m *Customer) *CustomerTermQuery {
+	query := (&CustomerTermClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, id),
+			sqlgraph.To(customerterm.Table, customerterm.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.TermsTable, customer.TermsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryPaymentMethods queries the payment_methods edge of a Customer.
 func (c *CustomerClient) QueryPaymentMethods(_m *Customer) *PaymentMethodQuery {
 	query := (&PaymentMethodClient{config: c.config}).Query()
@@ -1202,6 +1226,172 @@ func (c *CustomerClient) mutate(ctx context.Context, m *CustomerMutation) (Value
 		return (&CustomerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Customer mutation op: %q", m.Op())
+	}
+}
+
+// CustomerTermClient is a client for the CustomerTerm schema.
+type CustomerTermClient struct {
+	config
+}
+
+// NewCustomerTermClient returns a client for the CustomerTerm from the given config.
+func NewCustomerTermClient(c config) *CustomerTermClient {
+	return &CustomerTermClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `customerterm.Hooks(f(g(h())))`.
+func (c *CustomerTermClient) Use(hooks ...Hook) {
+	c.hooks.CustomerTerm = append(c.hooks.CustomerTerm, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `customerterm.Intercept(f(g(h())))`.
+func (c *CustomerTermClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CustomerTerm = append(c.inters.CustomerTerm, interceptors...)
+}
+
+// Create returns a builder for creating a CustomerTerm entity.
+func (c *CustomerTermClient) Create() *CustomerTermCreate {
+	mutation := newCustomerTermMutation(c.config, OpCreate)
+	return &CustomerTermCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CustomerTerm entities.
+func (c *CustomerTermClient) CreateBulk(builders ...*CustomerTermCreate) *CustomerTermCreateBulk {
+	return &CustomerTermCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CustomerTermClient) MapCreateBulk(slice any, setFunc func(*CustomerTermCreate, int)) *CustomerTermCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CustomerTermCreateBulk{err: fmt.Errorf("calling to CustomerTermClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CustomerTermCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CustomerTermCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CustomerTerm.
+func (c *CustomerTermClient) Update() *CustomerTermUpdate {
+	mutation := newCustomerTermMutation(c.config, OpUpdate)
+	return &CustomerTermUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CustomerTermClient) UpdateOne(_m *CustomerTerm) *CustomerTermUpdateOne {
+	mutation := newCustomerTermMutation(c.config, OpUpdateOne, withCustomerTerm(_m))
+	return &CustomerTermUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CustomerTermClient) UpdateOneID(id int) *CustomerTermUpdateOne {
+	mutation := newCustomerTermMutation(c.config, OpUpdateOne, withCustomerTermID(id))
+	return &CustomerTermUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CustomerTerm.
+func (c *CustomerTermClient) Delete() *CustomerTermDelete {
+	mutation := newCustomerTermMutation(c.config, OpDelete)
+	return &CustomerTermDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CustomerTermClient) DeleteOne(_m *CustomerTerm) *CustomerTermDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CustomerTermClient) DeleteOneID(id int) *CustomerTermDeleteOne {
+	builder := c.Delete().Where(customerterm.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CustomerTermDeleteOne{builder}
+}
+
+// Query returns a query builder for CustomerTerm.
+func (c *CustomerTermClient) Query() *CustomerTermQuery {
+	return &CustomerTermQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCustomerTerm},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CustomerTerm entity by its id.
+func (c *CustomerTermClient) Get(ctx context.Context, id int) (*CustomerTerm, error) {
+	return c.Query().Where(customerterm.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CustomerTermClient) GetX(ctx context.Context, id int) *CustomerTerm {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a CustomerTerm.
+func (c *CustomerTermClient) QueryAccount(_m *CustomerTerm) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customerterm.Table, customerterm.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, customerterm.AccountTable, customerterm.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCustomer queries the customer edge of a CustomerTerm.
+func (c *CustomerTermClient) QueryCustomer(_m *CustomerTerm) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customerterm.Table, customerterm.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, customerterm.CustomerTable, customerterm.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CustomerTermClient) Hooks() []Hook {
+	hooks := c.hooks.CustomerTerm
+	return append(hooks[:len(hooks):len(hooks)], customerterm.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CustomerTermClient) Interceptors() []Interceptor {
+	return c.inters.CustomerTerm
+}
+
+func (c *CustomerTermClient) mutate(ctx context.Context, m *CustomerTermMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CustomerTermCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CustomerTermUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CustomerTermUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CustomerTermDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CustomerTerm mutation op: %q", m.Op())
 	}
 }
 
@@ -4164,16 +4354,18 @@ func (c *TaxRateClient) mutate(ctx context.Context, m *TaxRateMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage, Event,
-		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Payment,
-		PaymentMethod, PortalConfig, PortalLink, PortalLoginCode, PortalSession, Price,
-		Product, RateLimit, Sequence, ServerSecret, TaxRate []ent.Hook
+		APIKey, Account, BalanceTransaction, BrandImage, Customer, CustomerTerm,
+		EmailMessage, Event, IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition,
+		Payment, PaymentMethod, PortalConfig, PortalLink, PortalLoginCode,
+		PortalSession, Price, Product, RateLimit, Sequence, ServerSecret,
+		TaxRate []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, BalanceTransaction, BrandImage, Customer, EmailMessage, Event,
-		IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition, Payment,
-		PaymentMethod, PortalConfig, PortalLink, PortalLoginCode, PortalSession, Price,
-		Product, RateLimit, Sequence, ServerSecret, TaxRate []ent.Interceptor
+		APIKey, Account, BalanceTransaction, BrandImage, Customer, CustomerTerm,
+		EmailMessage, Event, IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition,
+		Payment, PaymentMethod, PortalConfig, PortalLink, PortalLoginCode,
+		PortalSession, Price, Product, RateLimit, Sequence, ServerSecret,
+		TaxRate []ent.Interceptor
 	}
 )
 

@@ -76,16 +76,19 @@ type CustomerEdges struct {
 	Invoices []*Invoice `json:"invoices,omitempty"`
 	// BalanceTransactions holds the value of the balance_transactions edge.
 	BalanceTransactions []*BalanceTransaction `json:"balance_transactions,omitempty"`
+	// Terms holds the value of the terms edge.
+	Terms []*CustomerTerm `json:"terms,omitempty"`
 	// PaymentMethods holds the value of the payment_methods edge.
 	PaymentMethods []*PaymentMethod `json:"payment_methods,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
 	namedInvoices            map[string][]*Invoice
 	namedBalanceTransactions map[string][]*BalanceTransaction
+	namedTerms               map[string][]*CustomerTerm
 	namedPaymentMethods      map[string][]*PaymentMethod
 }
 
@@ -118,10 +121,19 @@ func (e CustomerEdges) BalanceTransactionsOrErr() ([]*BalanceTransaction, error)
 	return nil, &NotLoadedError{edge: "balance_transactions"}
 }
 
+// TermsOrErr returns the Terms value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) TermsOrErr() ([]*CustomerTerm, error) {
+	if e.loadedTypes[3] {
+		return e.Terms, nil
+	}
+	return nil, &NotLoadedError{edge: "terms"}
+}
+
 // PaymentMethodsOrErr returns the PaymentMethods value or an error if the edge
 // was not loaded in eager-loading.
 func (e CustomerEdges) PaymentMethodsOrErr() ([]*PaymentMethod, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[4] {
 		return e.PaymentMethods, nil
 	}
 	return nil, &NotLoadedError{edge: "payment_methods"}
@@ -323,6 +335,11 @@ func (_m *Customer) QueryBalanceTransactions() *BalanceTransactionQuery {
 	return NewCustomerClient(_m.config).QueryBalanceTransactions(_m)
 }
 
+// QueryTerms queries the "terms" edge of the Customer entity.
+func (_m *Customer) QueryTerms() *CustomerTermQuery {
+	return NewCustomerClient(_m.config).QueryTerms(_m)
+}
+
 // QueryPaymentMethods queries the "payment_methods" edge of the Customer entity.
 func (_m *Customer) QueryPaymentMethods() *PaymentMethodQuery {
 	return NewCustomerClient(_m.config).QueryPaymentMethods(_m)
@@ -463,6 +480,30 @@ func (_m *Customer) appendNamedBalanceTransactions(name string, edges ...*Balanc
 		_m.Edges.namedBalanceTransactions[name] = []*BalanceTransaction{}
 	} else {
 		_m.Edges.namedBalanceTransactions[name] = append(_m.Edges.namedBalanceTransactions[name], edges...)
+	}
+}
+
+// NamedTerms returns the Terms named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Customer) NamedTerms(name string) ([]*CustomerTerm, error) {
+	if _m.Edges.namedTerms == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedTerms[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Customer) appendNamedTerms(name string, edges ...*CustomerTerm) {
+	if _m.Edges.namedTerms == nil {
+		_m.Edges.namedTerms = make(map[string][]*CustomerTerm)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedTerms[name] = []*CustomerTerm{}
+	} else {
+		_m.Edges.namedTerms[name] = append(_m.Edges.namedTerms[name], edges...)
 	}
 }
 

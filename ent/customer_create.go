@@ -15,6 +15,7 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/internal/values"
@@ -268,6 +269,21 @@ func (_c *CustomerCreate) AddBalanceTransactions(v ...*BalanceTransaction) *Cust
 		ids[i] = v[i].ID
 	}
 	return _c.AddBalanceTransactionIDs(ids...)
+}
+
+// AddTermIDs adds the "terms" edge to the CustomerTerm entity by IDs.
+func (_c *CustomerCreate) AddTermIDs(ids ...int) *CustomerCreate {
+	_c.mutation.AddTermIDs(ids...)
+	return _c
+}
+
+// AddTerms adds the "terms" edges to the CustomerTerm entity.
+func (_c *CustomerCreate) AddTerms(v ...*CustomerTerm) *CustomerCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTermIDs(ids...)
 }
 
 // AddPaymentMethodIDs adds the "payment_methods" edge to the PaymentMethod entity by IDs.
@@ -593,6 +609,22 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(balancetransaction.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TermsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.TermsTable,
+			Columns: []string{customer.TermsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customerterm.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

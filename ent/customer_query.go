@@ -17,6 +17,7 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/predicate"
@@ -32,11 +33,13 @@ type CustomerQuery struct {
 	withAccount                  *AccountQuery
 	withInvoices                 *InvoiceQuery
 	withBalanceTransactions      *BalanceTransactionQuery
+	withTerms                    *CustomerTermQuery
 	withPaymentMethods           *PaymentMethodQuery
 	loadTotal                    []func(context.Context, []*Customer) error
 	modifiers                    []func(*sql.Selector)
 	withNamedInvoices            map[string]*InvoiceQuery
 	withNamedBalanceTransactions map[string]*BalanceTransactionQuery
+	withNamedTerms               map[string]*CustomerTermQuery
 	withNamedPaymentMethods      map[string]*PaymentMethodQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -133,6 +136,28 @@ func (_q *CustomerQuery) QueryBalanceTransactions() *BalanceTransactionQuery {
 			sqlgraph.From(customer.Table, customer.FieldID, selector),
 			sqlgraph.To(balancetransaction.Table, balancetransaction.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, customer.BalanceTransactionsTable, customer.BalanceTransactionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTerms chains the current query on the "terms" edge.
+func (_q *CustomerQuery) QueryTerms() *CustomerTermQuery {
+	query := (&CustomerTermClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, selector),
+			sqlgraph.To(customerterm.Table, customerterm.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.TermsTable, customer.TermsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -357,6 +382,7 @@ func (_q *CustomerQuery) Clone() *CustomerQuery {
 		withAccount:             _q.withAccount.Clone(),
 		withInvoices:            _q.withInvoices.Clone(),
 		withBalanceTransactions: _q.withBalanceTransactions.Clone(),
+		withTerms:               _q.withTerms.Clone(),
 		withPaymentMethods:      _q.withPaymentMethods.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -395,6 +421,17 @@ func (_q *CustomerQuery) WithBalanceTransactions(opts ...func(*BalanceTransactio
 		opt(query)
 	}
 	_q.withBalanceTransactions = query
+	return _q
+}
+
+// WithTerms tells the query-builder to eager-load the nodes that are connected to
+// the "terms" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithTerms(opts ...func(*CustomerTermQuery)) *CustomerQuery {
+	query := (&CustomerTermClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTerms = query
 	return _q
 }
 
@@ -493,10 +530,11 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 	var (
 		nodes       = []*Customer{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withAccount != nil,
 			_q.withInvoices != nil,
 			_q.withBalanceTransactions != nil,
+			_q.withTerms != nil,
 			_q.withPaymentMethods != nil,
 		}
 	)
@@ -543,6 +581,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 			return nil, err
 		}
 	}
+	if query := _q.withTerms; query != nil {
+		if err := _q.loadTerms(ctx, query, nodes,
+			func(n *Customer) { n.Edges.Terms = []*CustomerTerm{} },
+			func(n *Customer, e *CustomerTerm) { n.Edges.Terms = append(n.Edges.Terms, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withPaymentMethods; query != nil {
 		if err := _q.loadPaymentMethods(ctx, query, nodes,
 			func(n *Customer) { n.Edges.PaymentMethods = []*PaymentMethod{} },
@@ -561,6 +606,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 		if err := _q.loadBalanceTransactions(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedBalanceTransactions(name) },
 			func(n *Customer, e *BalanceTransaction) { n.appendNamedBalanceTransactions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedTerms {
+		if err := _q.loadTerms(ctx, query, nodes,
+			func(n *Customer) { n.appendNamedTerms(name) },
+			func(n *Customer, e *CustomerTerm) { n.appendNamedTerms(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -653,6 +705,36 @@ func (_q *CustomerQuery) loadBalanceTransactions(ctx context.Context, query *Bal
 	}
 	query.Where(predicate.BalanceTransaction(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(customer.BalanceTransactionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CustomerQuery) loadTerms(ctx context.Context, query *CustomerTermQuery, nodes []*Customer, init func(*Customer), assign func(*Customer, *CustomerTerm)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Customer)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(customerterm.FieldCustomerID)
+	}
+	query.Where(predicate.CustomerTerm(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customer.TermsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -846,6 +928,20 @@ func (_q *CustomerQuery) WithNamedBalanceTransactions(name string, opts ...func(
 		_q.withNamedBalanceTransactions = make(map[string]*BalanceTransactionQuery)
 	}
 	_q.withNamedBalanceTransactions[name] = query
+	return _q
+}
+
+// WithNamedTerms tells the query-builder to eager-load the nodes that are connected to the "terms"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithNamedTerms(name string, opts ...func(*CustomerTermQuery)) *CustomerQuery {
+	query := (&CustomerTermClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedTerms == nil {
+		_q.withNamedTerms = make(map[string]*CustomerTermQuery)
+	}
+	_q.withNamedTerms[name] = query
 	return _q
 }
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/predicate"
@@ -329,6 +330,21 @@ func (_u *CustomerUpdate) AddBalanceTransactions(v ...*BalanceTransaction) *Cust
 	return _u.AddBalanceTransactionIDs(ids...)
 }
 
+// AddTermIDs adds the "terms" edge to the CustomerTerm entity by IDs.
+func (_u *CustomerUpdate) AddTermIDs(ids ...int) *CustomerUpdate {
+	_u.mutation.AddTermIDs(ids...)
+	return _u
+}
+
+// AddTerms adds the "terms" edges to the CustomerTerm entity.
+func (_u *CustomerUpdate) AddTerms(v ...*CustomerTerm) *CustomerUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTermIDs(ids...)
+}
+
 // AddPaymentMethodIDs adds the "payment_methods" edge to the PaymentMethod entity by IDs.
 func (_u *CustomerUpdate) AddPaymentMethodIDs(ids ...string) *CustomerUpdate {
 	_u.mutation.AddPaymentMethodIDs(ids...)
@@ -389,6 +405,27 @@ func (_u *CustomerUpdate) RemoveBalanceTransactions(v ...*BalanceTransaction) *C
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBalanceTransactionIDs(ids...)
+}
+
+// ClearTerms clears all "terms" edges to the CustomerTerm entity.
+func (_u *CustomerUpdate) ClearTerms() *CustomerUpdate {
+	_u.mutation.ClearTerms()
+	return _u
+}
+
+// RemoveTermIDs removes the "terms" edge to CustomerTerm entities by IDs.
+func (_u *CustomerUpdate) RemoveTermIDs(ids ...int) *CustomerUpdate {
+	_u.mutation.RemoveTermIDs(ids...)
+	return _u
+}
+
+// RemoveTerms removes "terms" edges to CustomerTerm entities.
+func (_u *CustomerUpdate) RemoveTerms(v ...*CustomerTerm) *CustomerUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTermIDs(ids...)
 }
 
 // ClearPaymentMethods clears all "payment_methods" edges to the PaymentMethod entity.
@@ -666,6 +703,51 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(balancetransaction.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TermsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.TermsTable,
+			Columns: []string{customer.TermsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customerterm.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTermsIDs(); len(nodes) > 0 && !_u.mutation.TermsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.TermsTable,
+			Columns: []string{customer.TermsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customerterm.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TermsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.TermsTable,
+			Columns: []string{customer.TermsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customerterm.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1035,6 +1117,21 @@ func (_u *CustomerUpdateOne) AddBalanceTransactions(v ...*BalanceTransaction) *C
 	return _u.AddBalanceTransactionIDs(ids...)
 }
 
+// AddTermIDs adds the "terms" edge to the CustomerTerm entity by IDs.
+func (_u *CustomerUpdateOne) AddTermIDs(ids ...int) *CustomerUpdateOne {
+	_u.mutation.AddTermIDs(ids...)
+	return _u
+}
+
+// AddTerms adds the "terms" edges to the CustomerTerm entity.
+func (_u *CustomerUpdateOne) AddTerms(v ...*CustomerTerm) *CustomerUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTermIDs(ids...)
+}
+
 // AddPaymentMethodIDs adds the "payment_methods" edge to the PaymentMethod entity by IDs.
 func (_u *CustomerUpdateOne) AddPaymentMethodIDs(ids ...string) *CustomerUpdateOne {
 	_u.mutation.AddPaymentMethodIDs(ids...)
@@ -1095,6 +1192,27 @@ func (_u *CustomerUpdateOne) RemoveBalanceTransactions(v ...*BalanceTransaction)
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBalanceTransactionIDs(ids...)
+}
+
+// ClearTerms clears all "terms" edges to the CustomerTerm entity.
+func (_u *CustomerUpdateOne) ClearTerms() *CustomerUpdateOne {
+	_u.mutation.ClearTerms()
+	return _u
+}
+
+// RemoveTermIDs removes the "terms" edge to CustomerTerm entities by IDs.
+func (_u *CustomerUpdateOne) RemoveTermIDs(ids ...int) *CustomerUpdateOne {
+	_u.mutation.RemoveTermIDs(ids...)
+	return _u
+}
+
+// RemoveTerms removes "terms" edges to CustomerTerm entities.
+func (_u *CustomerUpdateOne) RemoveTerms(v ...*CustomerTerm) *CustomerUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTermIDs(ids...)
 }
 
 // ClearPaymentMethods clears all "payment_methods" edges to the PaymentMethod entity.
@@ -1402,6 +1520,51 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(balancetransaction.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TermsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.TermsTable,
+			Columns: []string{customer.TermsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customerterm.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTermsIDs(); len(nodes) > 0 && !_u.mutation.TermsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.TermsTable,
+			Columns: []string{customer.TermsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customerterm.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TermsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.TermsTable,
+			Columns: []string{customer.TermsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customerterm.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

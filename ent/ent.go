@@ -17,6 +17,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/idempotencykey"
@@ -100,6 +101,7 @@ func checkColumn(t, c string) error {
 			balancetransaction.Table: balancetransaction.ValidColumn,
 			brandimage.Table:         brandimage.ValidColumn,
 			customer.Table:           customer.ValidColumn,
+			customerterm.Table:       customerterm.ValidColumn,
 			emailmessage.Table:       emailmessage.ValidColumn,
 			event.Table:              event.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,

@@ -58,11 +58,18 @@ func (e *CustomerEdges) LoadedBalanceTransactions(v []*BalanceTransaction) {
 	e.loadedTypes[2] = true
 }
 
+// LoadedTerms sets the terms edge to v and marks it loaded, as eager
+// loading does.
+func (e *CustomerEdges) LoadedTerms(v []*CustomerTerm) {
+	e.Terms = v
+	e.loadedTypes[3] = true
+}
+
 // LoadedPaymentMethods sets the payment_methods edge to v and marks it loaded, as eager
 // loading does.
 func (e *CustomerEdges) LoadedPaymentMethods(v []*PaymentMethod) {
 	e.PaymentMethods = v
-	e.loadedTypes[3] = true
+	e.loadedTypes[4] = true
 }
 
 // LoadedNamedInvoices sets the invoices edge loaded under name, as eager
@@ -89,6 +96,18 @@ func (_m *Customer) LoadedNamedBalanceTransactions(name string, v []*BalanceTran
 	_m.Edges.namedBalanceTransactions[name] = v
 }
 
+// LoadedNamedTerms sets the terms edge loaded under name, as eager
+// loading for a GraphQL field aliased name does (entgql reads edges by alias).
+func (_m *Customer) LoadedNamedTerms(name string, v []*CustomerTerm) {
+	if _m.Edges.namedTerms == nil {
+		_m.Edges.namedTerms = make(map[string][]*CustomerTerm)
+	}
+	if v == nil {
+		v = []*CustomerTerm{}
+	}
+	_m.Edges.namedTerms[name] = v
+}
+
 // LoadedNamedPaymentMethods sets the payment_methods edge loaded under name, as eager
 // loading for a GraphQL field aliased name does (entgql reads edges by alias).
 func (_m *Customer) LoadedNamedPaymentMethods(name string, v []*PaymentMethod) {
@@ -99,6 +118,20 @@ func (_m *Customer) LoadedNamedPaymentMethods(name string, v []*PaymentMethod) {
 		v = []*PaymentMethod{}
 	}
 	_m.Edges.namedPaymentMethods[name] = v
+}
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *CustomerTermEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedCustomer sets the customer edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *CustomerTermEdges) LoadedCustomer(v *Customer) {
+	e.Customer = v
+	e.loadedTypes[1] = true
 }
 
 // LoadedAccount sets the account edge to v and marks it loaded, as eager

@@ -17,6 +17,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/idempotencykey"
@@ -54,6 +55,7 @@ const (
 	TypeBalanceTransaction = "BalanceTransaction"
 	TypeBrandImage         = "BrandImage"
 	TypeCustomer           = "Customer"
+	TypeCustomerTerm       = "CustomerTerm"
 	TypeEmailMessage       = "EmailMessage"
 	TypeEvent              = "Event"
 	TypeIdempotencyKey     = "IdempotencyKey"
@@ -4832,6 +4834,9 @@ type CustomerMutation struct {
 	balance_transactions        map[string]struct{}
 	removedbalance_transactions map[string]struct{}
 	clearedbalance_transactions bool
+	terms                       map[int]struct{}
+	removedterms                map[int]struct{}
+	clearedterms                bool
 	payment_methods             map[string]struct{}
 	removedpayment_methods      map[string]struct{}
 	clearedpayment_methods      bool
@@ -5955,6 +5960,60 @@ func (m *CustomerMutation) ResetBalanceTransactions() {
 	m.removedbalance_transactions = nil
 }
 
+// AddTermIDs adds the "terms" edge to the CustomerTerm entity by ids.
+func (m *CustomerMutation) AddTermIDs(ids ...int) {
+	if m.terms == nil {
+		m.terms = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.terms[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTerms clears the "terms" edge to the CustomerTerm entity.
+func (m *CustomerMutation) ClearTerms() {
+	m.clearedterms = true
+}
+
+// TermsCleared reports if the "terms" edge to the CustomerTerm entity was cleared.
+func (m *CustomerMutation) TermsCleared() bool {
+	return m.clearedterms
+}
+
+// RemoveTermIDs removes the "terms" edge to the CustomerTerm entity by IDs.
+func (m *CustomerMutation) RemoveTermIDs(ids ...int) {
+	if m.removedterms == nil {
+		m.removedterms = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.terms, ids[i])
+		m.removedterms[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTerms returns the removed IDs of the "terms" edge to the CustomerTerm entity.
+func (m *CustomerMutation) RemovedTermsIDs() (ids []int) {
+	for id := range m.removedterms {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TermsIDs returns the "terms" edge IDs in the mutation.
+func (m *CustomerMutation) TermsIDs() (ids []int) {
+	for id := range m.terms {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTerms resets all changes to the "terms" edge.
+func (m *CustomerMutation) ResetTerms() {
+	m.terms = nil
+	m.clearedterms = false
+	m.removedterms = nil
+}
+
 // AddPaymentMethodIDs adds the "payment_methods" edge to the PaymentMethod entity by ids.
 func (m *CustomerMutation) AddPaymentMethodIDs(ids ...string) {
 	if m.payment_methods == nil {
@@ -6531,7 +6590,7 @@ func (m *CustomerMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CustomerMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.account != nil {
 		edges = append(edges, customer.EdgeAccount)
 	}
@@ -6540,6 +6599,9 @@ func (m *CustomerMutation) AddedEdges() []string {
 	}
 	if m.balance_transactions != nil {
 		edges = append(edges, customer.EdgeBalanceTransactions)
+	}
+	if m.terms != nil {
+		edges = append(edges, customer.EdgeTerms)
 	}
 	if m.payment_methods != nil {
 		edges = append(edges, customer.EdgePaymentMethods)
@@ -6567,6 +6629,12 @@ func (m *CustomerMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeTerms:
+		ids := make([]ent.Value, 0, len(m.terms))
+		for id := range m.terms {
+			ids = append(ids, id)
+		}
+		return ids
 	case customer.EdgePaymentMethods:
 		ids := make([]ent.Value, 0, len(m.payment_methods))
 		for id := range m.payment_methods {
@@ -6579,12 +6647,15 @@ func (m *CustomerMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CustomerMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedinvoices != nil {
 		edges = append(edges, customer.EdgeInvoices)
 	}
 	if m.removedbalance_transactions != nil {
 		edges = append(edges, customer.EdgeBalanceTransactions)
+	}
+	if m.removedterms != nil {
+		edges = append(edges, customer.EdgeTerms)
 	}
 	if m.removedpayment_methods != nil {
 		edges = append(edges, customer.EdgePaymentMethods)
@@ -6608,6 +6679,12 @@ func (m *CustomerMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeTerms:
+		ids := make([]ent.Value, 0, len(m.removedterms))
+		for id := range m.removedterms {
+			ids = append(ids, id)
+		}
+		return ids
 	case customer.EdgePaymentMethods:
 		ids := make([]ent.Value, 0, len(m.removedpayment_methods))
 		for id := range m.removedpayment_methods {
@@ -6620,7 +6697,7 @@ func (m *CustomerMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CustomerMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedaccount {
 		edges = append(edges, customer.EdgeAccount)
 	}
@@ -6629,6 +6706,9 @@ func (m *CustomerMutation) ClearedEdges() []string {
 	}
 	if m.clearedbalance_transactions {
 		edges = append(edges, customer.EdgeBalanceTransactions)
+	}
+	if m.clearedterms {
+		edges = append(edges, customer.EdgeTerms)
 	}
 	if m.clearedpayment_methods {
 		edges = append(edges, customer.EdgePaymentMethods)
@@ -6646,6 +6726,8 @@ func (m *CustomerMutation) EdgeCleared(name string) bool {
 		return m.clearedinvoices
 	case customer.EdgeBalanceTransactions:
 		return m.clearedbalance_transactions
+	case customer.EdgeTerms:
+		return m.clearedterms
 	case customer.EdgePaymentMethods:
 		return m.clearedpayment_methods
 	}
@@ -6676,11 +6758,602 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 	case customer.EdgeBalanceTransactions:
 		m.ResetBalanceTransactions()
 		return nil
+	case customer.EdgeTerms:
+		m.ResetTerms()
+		return nil
 	case customer.EdgePaymentMethods:
 		m.ResetPaymentMethods()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer edge %s", name)
+}
+
+// CustomerTermMutation represents an operation that mutates the CustomerTerm nodes in the graph.
+type CustomerTermMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	mode            *viewer.Mode
+	term            *string
+	clearedFields   map[string]struct{}
+	account         *string
+	clearedaccount  bool
+	customer        *string
+	clearedcustomer bool
+	done            bool
+	oldValue        func(context.Context) (*CustomerTerm, error)
+	predicates      []predicate.CustomerTerm
+}
+
+var _ ent.Mutation = (*CustomerTermMutation)(nil)
+
+// customertermOption allows management of the mutation configuration using functional options.
+type customertermOption func(*CustomerTermMutation)
+
+// newCustomerTermMutation creates new mutation for the CustomerTerm entity.
+func newCustomerTermMutation(c config, op Op, opts ...customertermOption) *CustomerTermMutation {
+	m := &CustomerTermMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCustomerTerm,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCustomerTermID sets the ID field of the mutation.
+func withCustomerTermID(id int) customertermOption {
+	return func(m *CustomerTermMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CustomerTerm
+		)
+		m.oldValue = func(ctx context.Context) (*CustomerTerm, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CustomerTerm.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCustomerTerm sets the old CustomerTerm of the mutation.
+func withCustomerTerm(node *CustomerTerm) customertermOption {
+	return func(m *CustomerTermMutation) {
+		m.oldValue = func(context.Context) (*CustomerTerm, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CustomerTermMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CustomerTermMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CustomerTermMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CustomerTermMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CustomerTerm.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *CustomerTermMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *CustomerTermMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the CustomerTerm entity.
+// If the CustomerTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerTermMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *CustomerTermMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *CustomerTermMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *CustomerTermMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the CustomerTerm entity.
+// If the CustomerTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerTermMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *CustomerTermMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *CustomerTermMutation) SetCustomerID(s string) {
+	m.customer = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *CustomerTermMutation) CustomerID() (r string, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the CustomerTerm entity.
+// If the CustomerTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerTermMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *CustomerTermMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
+// SetTerm sets the "term" field.
+func (m *CustomerTermMutation) SetTerm(s string) {
+	m.term = &s
+}
+
+// Term returns the value of the "term" field in the mutation.
+func (m *CustomerTermMutation) Term() (r string, exists bool) {
+	v := m.term
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTerm returns the old "term" field's value of the CustomerTerm entity.
+// If the CustomerTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerTermMutation) OldTerm(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTerm is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTerm requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTerm: %w", err)
+	}
+	return oldValue.Term, nil
+}
+
+// ResetTerm resets all changes to the "term" field.
+func (m *CustomerTermMutation) ResetTerm() {
+	m.term = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *CustomerTermMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[customerterm.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *CustomerTermMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *CustomerTermMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *CustomerTermMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *CustomerTermMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[customerterm.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *CustomerTermMutation) CustomerCleared() bool {
+	return m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *CustomerTermMutation) CustomerIDs() (ids []string) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *CustomerTermMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// Where appends a list predicates to the CustomerTermMutation builder.
+func (m *CustomerTermMutation) Where(ps ...predicate.CustomerTerm) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CustomerTermMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CustomerTermMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CustomerTerm, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CustomerTermMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CustomerTermMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CustomerTerm).
+func (m *CustomerTermMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CustomerTermMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.account != nil {
+		fields = append(fields, customerterm.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, customerterm.FieldMode)
+	}
+	if m.customer != nil {
+		fields = append(fields, customerterm.FieldCustomerID)
+	}
+	if m.term != nil {
+		fields = append(fields, customerterm.FieldTerm)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CustomerTermMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case customerterm.FieldAccountID:
+		return m.AccountID()
+	case customerterm.FieldMode:
+		return m.Mode()
+	case customerterm.FieldCustomerID:
+		return m.CustomerID()
+	case customerterm.FieldTerm:
+		return m.Term()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CustomerTermMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case customerterm.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case customerterm.FieldMode:
+		return m.OldMode(ctx)
+	case customerterm.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case customerterm.FieldTerm:
+		return m.OldTerm(ctx)
+	}
+	return nil, fmt.Errorf("unknown CustomerTerm field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CustomerTermMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case customerterm.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case customerterm.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case customerterm.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case customerterm.FieldTerm:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTerm(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerTerm field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CustomerTermMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CustomerTermMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CustomerTermMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CustomerTerm numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CustomerTermMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CustomerTermMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CustomerTermMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CustomerTerm nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CustomerTermMutation) ResetField(name string) error {
+	switch name {
+	case customerterm.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case customerterm.FieldMode:
+		m.ResetMode()
+		return nil
+	case customerterm.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case customerterm.FieldTerm:
+		m.ResetTerm()
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerTerm field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CustomerTermMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.account != nil {
+		edges = append(edges, customerterm.EdgeAccount)
+	}
+	if m.customer != nil {
+		edges = append(edges, customerterm.EdgeCustomer)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CustomerTermMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case customerterm.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case customerterm.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CustomerTermMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CustomerTermMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CustomerTermMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedaccount {
+		edges = append(edges, customerterm.EdgeAccount)
+	}
+	if m.clearedcustomer {
+		edges = append(edges, customerterm.EdgeCustomer)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CustomerTermMutation) EdgeCleared(name string) bool {
+	switch name {
+	case customerterm.EdgeAccount:
+		return m.clearedaccount
+	case customerterm.EdgeCustomer:
+		return m.clearedcustomer
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CustomerTermMutation) ClearEdge(name string) error {
+	switch name {
+	case customerterm.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case customerterm.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerTerm unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CustomerTermMutation) ResetEdge(name string) error {
+	switch name {
+	case customerterm.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case customerterm.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerTerm edge %s", name)
 }
 
 // EmailMessageMutation represents an operation that mutates the EmailMessage nodes in the graph.

@@ -24,6 +24,8 @@ type Tx struct {
 	BrandImage *BrandImageClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// CustomerTerm is the client for interacting with the CustomerTerm builders.
+	CustomerTerm *CustomerTermClient
 	// EmailMessage is the client for interacting with the EmailMessage builders.
 	EmailMessage *EmailMessageClient
 	// Event is the client for interacting with the Event builders.
@@ -196,6 +198,7 @@ func (tx *Tx) init() {
 	tx.BalanceTransaction = NewBalanceTransactionClient(tx.config)
 	tx.BrandImage = NewBrandImageClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.CustomerTerm = NewCustomerTermClient(tx.config)
 	tx.EmailMessage = NewEmailMessageClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)

@@ -13,8 +13,10 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/customers"
 )
 
 // Lists page with the cursor as an index range, and say whether a next
@@ -307,6 +309,65 @@ func listInvoices(ctx context.Context, db *ent.Client, first int, after *entgql.
 	if selects(ctx, "totalCount") {
 		if conn.TotalCount, err = f.Apply(ctx, db.Invoice.Query()).Count(ctx); err != nil {
 			return nil, fmt.Errorf("count invoices: %w", err)
+		}
+	}
+	return conn, nil
+}
+
+// listCustomers answers the merchant's customers list, newest first by
+// default, the way listInvoices pages (one ordering: creation, then id).
+func listCustomers(ctx context.Context, db *ent.Client, first int, after *entgql.Cursor[string], f customers.Filter, orderBy *ent.CustomerOrder) (*ent.CustomerConnection, error) {
+	if orderBy == nil {
+		orderBy = &ent.CustomerOrder{Direction: entgql.OrderDirectionDesc, Field: ent.CustomerOrderFieldCreatedAt}
+	}
+	apply := func(q *ent.CustomerQuery) (*ent.CustomerQuery, error) { return f.Apply(ctx, q) }
+	column := customer.FieldID
+	if orderBy.Field != nil {
+		column = customer.FieldCreatedAt // the only ordering field
+	}
+	desc := orderBy.Direction == entgql.OrderDirectionDesc
+	q := db.Customer.Query()
+	if after != nil {
+		q = q.Where(func(s *sql.Selector) {
+			switch {
+			case column == customer.FieldID && desc:
+				s.Where(sql.LT(s.C(customer.FieldID), after.ID))
+			case column == customer.FieldID:
+				s.Where(sql.GT(s.C(customer.FieldID), after.ID))
+			case desc:
+				s.Where(sql.CompositeLT([]string{s.C(customer.FieldCreatedAt), s.C(customer.FieldID)}, after.Value, after.ID))
+			default:
+				s.Where(sql.CompositeGT([]string{s.C(customer.FieldCreatedAt), s.C(customer.FieldID)}, after.Value, after.ID))
+			}
+		})
+	}
+	var conn *ent.CustomerConnection
+	if selects(ctx, "edges") {
+		var err error
+		conn, err = q.Paginate(pagerContext(ctx), nil, &first, nil, nil, ent.WithCustomerFilter(apply), ent.WithCustomerOrder(orderBy))
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		conn = &ent.CustomerConnection{Edges: []*ent.CustomerEdge{}}
+		fq, err := apply(q)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := fq.Limit(first + 1).IDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		conn.PageInfo.HasNextPage = len(ids) > first
+	}
+	conn.PageInfo.HasPreviousPage = after != nil
+	if selects(ctx, "totalCount") {
+		fq, err := apply(db.Customer.Query())
+		if err != nil {
+			return nil, err
+		}
+		if conn.TotalCount, err = fq.Count(ctx); err != nil {
+			return nil, fmt.Errorf("count customers: %w", err)
 		}
 	}
 	return conn, nil

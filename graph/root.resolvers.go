@@ -346,11 +346,7 @@ func (r *queryResolver) Customers(ctx context.Context, first int, after *entgql.
 			return nil, usererr.At(usererr.From(err)[0], "filter")
 		}
 	}
-	if orderBy == nil {
-		orderBy = &ent.CustomerOrder{Direction: entgql.OrderDirectionDesc, Field: ent.CustomerOrderFieldCreatedAt}
-	}
-	return r.DB.Customer.Query().Paginate(ctx, after, &first, nil, nil,
-		ent.WithCustomerFilter(f.Apply), ent.WithCustomerOrder(orderBy))
+	return listCustomers(ctx, r.DB, first, after, f, orderBy)
 }
 
 // Invoice is the resolver for the invoice field.

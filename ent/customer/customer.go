@@ -65,6 +65,8 @@ const (
 	EdgeInvoices = "invoices"
 	// EdgeBalanceTransactions holds the string denoting the balance_transactions edge name in mutations.
 	EdgeBalanceTransactions = "balance_transactions"
+	// EdgeTerms holds the string denoting the terms edge name in mutations.
+	EdgeTerms = "terms"
 	// EdgePaymentMethods holds the string denoting the payment_methods edge name in mutations.
 	EdgePaymentMethods = "payment_methods"
 	// Table holds the table name of the customer in the database.
@@ -90,6 +92,13 @@ const (
 	BalanceTransactionsInverseTable = "balance_transactions"
 	// BalanceTransactionsColumn is the table column denoting the balance_transactions relation/edge.
 	BalanceTransactionsColumn = "customer_id"
+	// TermsTable is the table that holds the terms relation/edge.
+	TermsTable = "customer_terms"
+	// TermsInverseTable is the table name for the CustomerTerm entity.
+	// It exists in this package in order to avoid circular dependency with the "customerterm" package.
+	TermsInverseTable = "customer_terms"
+	// TermsColumn is the table column denoting the terms relation/edge.
+	TermsColumn = "customer_id"
 	// PaymentMethodsTable is the table that holds the payment_methods relation/edge.
 	PaymentMethodsTable = "payment_methods"
 	// PaymentMethodsInverseTable is the table name for the PaymentMethod entity.
@@ -140,7 +149,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/remitbilling/remit/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
 	AccountIDValidator func(string) error
@@ -320,6 +329,20 @@ func ByBalanceTransactions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOpti
 	}
 }
 
+// ByTermsCount orders the results by terms count.
+func ByTermsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTermsStep(), opts...)
+	}
+}
+
+// ByTerms orders the results by terms terms.
+func ByTerms(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTermsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByPaymentMethodsCount orders the results by payment_methods count.
 func ByPaymentMethodsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -352,6 +375,13 @@ func newBalanceTransactionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(BalanceTransactionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, BalanceTransactionsTable, BalanceTransactionsColumn),
+	)
+}
+func newTermsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TermsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, TermsTable, TermsColumn),
 	)
 }
 func newPaymentMethodsStep() *sqlgraph.Step {

@@ -1005,6 +1005,29 @@ func HasBalanceTransactionsWith(preds ...predicate.BalanceTransaction) predicate
 	})
 }
 
+// HasTerms applies the HasEdge predicate on the "terms" edge.
+func HasTerms() predicate.Customer {
+	return predicate.Customer(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, TermsTable, TermsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTermsWith applies the HasEdge predicate on the "terms" edge with a given conditions (other predicates).
+func HasTermsWith(preds ...predicate.CustomerTerm) predicate.Customer {
+	return predicate.Customer(func(s *sql.Selector) {
+		step := newTermsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasPaymentMethods applies the HasEdge predicate on the "payment_methods" edge.
 func HasPaymentMethods() predicate.Customer {
 	return predicate.Customer(func(s *sql.Selector) {

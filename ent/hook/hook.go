@@ -69,6 +69,18 @@ func (f CustomerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CustomerMutation", m)
 }
 
+// The CustomerTermFunc type is an adapter to allow the use of ordinary
+// function as CustomerTerm mutator.
+type CustomerTermFunc func(context.Context, *ent.CustomerTermMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CustomerTermFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CustomerTermMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CustomerTermMutation", m)
+}
+
 // The EmailMessageFunc type is an adapter to allow the use of ordinary
 // function as EmailMessage mutator.
 type EmailMessageFunc func(context.Context, *ent.EmailMessageMutation) (ent.Value, error)

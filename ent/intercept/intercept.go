@@ -13,6 +13,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/idempotencykey"
@@ -223,6 +224,33 @@ func (f TraverseCustomer) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.CustomerQuery", q)
+}
+
+// The CustomerTermFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CustomerTermFunc func(context.Context, *ent.CustomerTermQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CustomerTermFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CustomerTermQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CustomerTermQuery", q)
+}
+
+// The TraverseCustomerTerm type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCustomerTerm func(context.Context, *ent.CustomerTermQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCustomerTerm) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCustomerTerm) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CustomerTermQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CustomerTermQuery", q)
 }
 
 // The EmailMessageFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -724,6 +752,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.BrandImageQuery, predicate.BrandImage, brandimage.OrderOption]{typ: ent.TypeBrandImage, tq: q}, nil
 	case *ent.CustomerQuery:
 		return &query[*ent.CustomerQuery, predicate.Customer, customer.OrderOption]{typ: ent.TypeCustomer, tq: q}, nil
+	case *ent.CustomerTermQuery:
+		return &query[*ent.CustomerTermQuery, predicate.CustomerTerm, customerterm.OrderOption]{typ: ent.TypeCustomerTerm, tq: q}, nil
 	case *ent.EmailMessageQuery:
 		return &query[*ent.EmailMessageQuery, predicate.EmailMessage, emailmessage.OrderOption]{typ: ent.TypeEmailMessage, tq: q}, nil
 	case *ent.EventQuery:

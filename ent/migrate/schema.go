@@ -220,6 +220,68 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{CustomersColumns[20], CustomersColumns[3], CustomersColumns[1]},
 			},
+			{
+				Name:    "customer_name_trigrams",
+				Unique:  false,
+				Columns: []*schema.Column{CustomersColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "gin_trgm_ops",
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
+			},
+			{
+				Name:    "customer_email_trigrams",
+				Unique:  false,
+				Columns: []*schema.Column{CustomersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "gin_trgm_ops",
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
+			},
+		},
+	}
+	// CustomerTermsColumns holds the columns for the "customer_terms" table.
+	CustomerTermsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "term", Type: field.TypeString, Size: 64},
+		{Name: "customer_id", Type: field.TypeString, Size: 64},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// CustomerTermsTable holds the schema information for the "customer_terms" table.
+	CustomerTermsTable = &schema.Table{
+		Name:       "customer_terms",
+		Columns:    CustomerTermsColumns,
+		PrimaryKey: []*schema.Column{CustomerTermsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "customer_terms_customers_terms",
+				Columns:    []*schema.Column{CustomerTermsColumns[3]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "customer_terms_accounts_account",
+				Columns:    []*schema.Column{CustomerTermsColumns[4]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "customerterm_account_id_mode_term",
+				Unique:  false,
+				Columns: []*schema.Column{CustomerTermsColumns[4], CustomerTermsColumns[1], CustomerTermsColumns[2]},
+			},
+			{
+				Name:    "customerterm_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{CustomerTermsColumns[3]},
+			},
 		},
 	}
 	// EmailMessagesColumns holds the columns for the "email_messages" table.
@@ -1093,6 +1155,7 @@ var (
 		BalanceTransactionsTable,
 		BrandImagesTable,
 		CustomersTable,
+		CustomerTermsTable,
 		EmailMessagesTable,
 		EventsTable,
 		IdempotencyKeysTable,
@@ -1123,6 +1186,8 @@ func init() {
 	BalanceTransactionsTable.ForeignKeys[2].RefTable = CustomersTable
 	BrandImagesTable.ForeignKeys[0].RefTable = AccountsTable
 	CustomersTable.ForeignKeys[0].RefTable = AccountsTable
+	CustomerTermsTable.ForeignKeys[0].RefTable = CustomersTable
+	CustomerTermsTable.ForeignKeys[1].RefTable = AccountsTable
 	EmailMessagesTable.ForeignKeys[0].RefTable = AccountsTable
 	EventsTable.ForeignKeys[0].RefTable = AccountsTable
 	IdempotencyKeysTable.ForeignKeys[0].RefTable = AccountsTable

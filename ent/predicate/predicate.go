@@ -21,6 +21,9 @@ type BrandImage func(*sql.Selector)
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
+// CustomerTerm is the predicate function for customerterm builders.
+type CustomerTerm func(*sql.Selector)
+
 // EmailMessage is the predicate function for emailmessage builders.
 type EmailMessage func(*sql.Selector)
 

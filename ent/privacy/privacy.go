@@ -230,6 +230,30 @@ func (f CustomerMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CustomerMutation", m)
 }
 
+// The CustomerTermQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CustomerTermQueryRuleFunc func(context.Context, *ent.CustomerTermQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CustomerTermQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CustomerTermQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CustomerTermQuery", q)
+}
+
+// The CustomerTermMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CustomerTermMutationRuleFunc func(context.Context, *ent.CustomerTermMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CustomerTermMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CustomerTermMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CustomerTermMutation", m)
+}
+
 // The EmailMessageQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type EmailMessageQueryRuleFunc func(context.Context, *ent.EmailMessageQuery) error

@@ -10,6 +10,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/ent/idempotencykey"
@@ -344,10 +345,13 @@ func init() {
 	}
 	customerMixinHooks0 := customerMixin[0].Hooks()
 	customerMixinHooks1 := customerMixin[1].Hooks()
+	customerHooks := schema.Customer{}.Hooks()
 
 	customer.Hooks[1] = customerMixinHooks0[0]
 
 	customer.Hooks[2] = customerMixinHooks1[0]
+
+	customer.Hooks[3] = customerHooks[0]
 	customerMixinFields0 := customerMixin[0].Fields()
 	_ = customerMixinFields0
 	customerMixinFields2 := customerMixin[2].Fields()
@@ -412,6 +416,28 @@ func init() {
 			return nil
 		}
 	}()
+	customertermMixin := schema.CustomerTerm{}.Mixin()
+	customerterm.Policy = privacy.NewPolicies(customertermMixin[0], schema.CustomerTerm{})
+	customerterm.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := customerterm.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	customertermMixinFields0 := customertermMixin[0].Fields()
+	_ = customertermMixinFields0
+	customertermFields := schema.CustomerTerm{}.Fields()
+	_ = customertermFields
+	// customertermDescAccountID is the schema descriptor for account_id field.
+	customertermDescAccountID := customertermMixinFields0[0].Descriptor()
+	// customerterm.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	customerterm.AccountIDValidator = customertermDescAccountID.Validators[0].(func(string) error)
+	// customertermDescTerm is the schema descriptor for term field.
+	customertermDescTerm := customertermFields[1].Descriptor()
+	// customerterm.TermValidator is a validator for the "term" field. It is called by the builders before save.
+	customerterm.TermValidator = customertermDescTerm.Validators[0].(func(string) error)
 	emailmessageMixin := schema.EmailMessage{}.Mixin()
 	emailmessage.Policy = privacy.NewPolicies(emailmessageMixin[2], schema.EmailMessage{})
 	emailmessage.Hooks[0] = func(next ent.Mutator) ent.Mutator {

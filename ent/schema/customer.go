@@ -3,6 +3,8 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -43,6 +45,8 @@ func (Customer) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("invoices", Invoice.Type).Annotations(entgql.Skip()),
 		edge.To("balance_transactions", BalanceTransaction.Type).Annotations(entgql.Skip()),
+		// The search terms of the name and email (SQLite's search).
+		edge.To("terms", CustomerTerm.Type).Annotations(entgql.Skip(), entsqlCascade()),
 		// Inverse of PaymentMethod.customer, loaded in one query for a list
 		// of customers.
 		edge.From("payment_methods", PaymentMethod.Type).Ref("customer"),
@@ -50,11 +54,24 @@ func (Customer) Edges() []ent.Edge {
 }
 
 func (Customer) Indexes() []ent.Index {
+	// Trigram indexes of name and email (pg_trgm; the migration creates the
+	// extension) answer PostgreSQL's search, name or email ILIKE '%…%', and
+	// the case-insensitive email filter, ILIKE '…', from the postings of the
+	// query's trigrams (3 characters at least; a shorter query reads the
+	// list in order). SQLite has no such index type: there these are plain
+	// indexes, and the search reads CustomerTerm.
+	trigrams := []schema.Annotation{entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"}), entsql.OpClass("gin_trgm_ops")}
 	return []ent.Index{
 		index.Fields("account_id", "mode", "invoice_prefix").Unique(),
 		index.Fields("account_id", "mode", "email"),
 		index.Fields("account_id", "mode", "created_at"),
+		index.Fields("name").Annotations(trigrams...).StorageKey("customer_name_trigrams"),
+		index.Fields("email").Annotations(trigrams...).StorageKey("customer_email_trigrams"),
 	}
+}
+
+func (Customer) Hooks() []ent.Hook {
+	return []ent.Hook{customerTermsHook}
 }
 
 func (Customer) Annotations() []schema.Annotation {

@@ -198,7 +198,14 @@ type CustomerDeletePayload struct {
 
 // Which customers to list.
 type CustomerFilter struct {
-	// Matches name or email, case-insensitively.
+	// Matches name or email, case-insensitively, from an index. On PostgreSQL
+	// the query may appear anywhere in them (3 characters or more are looked up
+	// in trigram indexes; a shorter query reads the list until its page is
+	// full). On SQLite a word of the name or email must start with it: "rosen"
+	// finds "Jenny Rosen" and "jenny.rosen@example.com", and so does
+	// "rosen@example", but "osen" does not; a word starts after a space or
+	// punctuation (leading punctuation of the query is ignored), and letters
+	// outside ASCII match in the case typed.
 	Query *string `json:"query,omitempty"`
 	// Exact email, case-insensitive.
 	Email *string `json:"email,omitempty"`

@@ -17,14 +17,17 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/searchterms"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
 	"github.com/remitbilling/remit/internal/values"
+	"github.com/remitbilling/remit/internal/viewer"
 )
 
 // Service manages customers.
@@ -535,18 +538,26 @@ func (f Filter) Validate() error {
 	return nil
 }
 
-// Apply adds the filter to q. Deleted customers are never listed. The
-// filter must have passed Validate.
-func (f Filter) Apply(q *ent.CustomerQuery) (*ent.CustomerQuery, error) {
+// Apply adds the filter to q, for the viewer in ctx. Deleted customers
+// are never listed. The filter must have passed Validate.
+//
+// The search (Query) reads an index rather than every customer. On
+// PostgreSQL it matches the query anywhere in the name or email, as
+// ILIKE '%…%' served by the trigram indexes of both. On SQLite it matches
+// where a word of the name or email starts with the query (package
+// searchterms), a range of the CustomerTerm index. The email filter is a
+// case-insensitive equality, on SQLite looked up by the email's first term.
+func (f Filter) Apply(ctx context.Context, q *ent.CustomerQuery) (*ent.CustomerQuery, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
+	v, _ := viewer.FromContext(ctx)
 	q = q.Where(customer.DeletedAtIsNil())
 	if f.Query != "" {
-		q = q.Where(customer.Or(customer.NameContainsFold(f.Query), customer.EmailContainsFold(f.Query)))
+		q = q.Where(search(v, f.Query))
 	}
 	if f.Email != "" {
-		q = q.Where(customer.EmailEqualFold(f.Email))
+		q = q.Where(customer.EmailEqualFold(f.Email), emailTerm(v, f.Email))
 	}
 	if f.MetadataKey != "" {
 		q = q.Where(metadataHas(f.MetadataKey, f.MetadataValue))
@@ -558,6 +569,58 @@ func (f Filter) Apply(q *ent.CustomerQuery) (*ent.CustomerQuery, error) {
 		q = q.Where(customer.CreatedAtLT(*f.CreatedBefore))
 	}
 	return q, nil
+}
+
+// search matches customers whose name or email holds q: anywhere in them
+// on PostgreSQL (the trigram indexes), where one of their words starts on
+// SQLite (the customer terms).
+func search(v viewer.Viewer, q string) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			customer.Or(customer.NameContainsFold(q), customer.EmailContainsFold(q))(s)
+			return
+		}
+		key, long := searchterms.Query(q)
+		if key == "" {
+			s.Where(sql.False())
+			return
+		}
+		lo, hi := searchterms.Range(key)
+		s.Where(sql.In(s.C(customer.FieldID), termLookup(v, sql.GTE(customerterm.FieldTerm, lo), sql.LT(customerterm.FieldTerm, hi))))
+		if long {
+			// The terms hold the query's first characters: the text must
+			// hold the rest (LIKE: ASCII letters in any case, as the terms).
+			customer.Or(customer.NameContains(q), customer.EmailContains(q))(s)
+		}
+	}
+}
+
+// emailTerm narrows the case-insensitive email filter, on SQLite, to the
+// customers that have the email's first term (the whole email, cut), an
+// equality of the CustomerTerm index; the EqualFold beside it decides.
+func emailTerm(v viewer.Viewer, email string) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			return
+		}
+		key, _ := searchterms.Exact(email)
+		s.Where(sql.In(s.C(customer.FieldID), termLookup(v, sql.EQ(customerterm.FieldTerm, key))))
+	}
+}
+
+// termLookup selects the ids of the viewer's customers having a term that
+// satisfies preds: the account and mode are its own, so the subquery reads
+// a range of the (account_id, mode, term) index.
+func termLookup(v viewer.Viewer, preds ...*sql.Predicate) *sql.Selector {
+	t := sql.Table(customerterm.Table)
+	where := []*sql.Predicate{
+		sql.EQ(t.C(customerterm.FieldAccountID), v.AccountID),
+		sql.EQ(t.C(customerterm.FieldMode), string(v.Mode)),
+	}
+	for _, p := range preds {
+		where = append(where, p)
+	}
+	return sql.Select(t.C(customerterm.FieldCustomerID)).From(t).Where(sql.And(where...))
 }
 
 // metadataHas selects customers whose metadata has key (with value, when

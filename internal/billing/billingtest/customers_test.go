@@ -2,8 +2,11 @@ package billingtest_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/remitbilling/remit/internal/apitest"
 )
@@ -211,5 +214,65 @@ func TestCustomers(t *testing.T) {
 			wantCodes(t, c.MutateErr("customerDelete", deleteMutation, map[string]any{"input": map[string]any{"id": kept}}), "input.id:NOT_FOUND")
 			sameDB(t, c.Env, db)
 		})
+	})
+}
+
+// TestCustomerSearch covers what the customer search matches (the filter's
+// query: name or email, any case) and the email filter, read from an index
+// on both databases: PostgreSQL matches anywhere in the text (trigram
+// indexes), SQLite where a word of it starts (its customer terms, rewritten
+// when the name or email changes, gone with the customer).
+func TestCustomerSearch(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, c *client) {
+		postgres := c.Store.Dialect == dialect.Postgres
+		jenny := c.newCustomer("Jenny Rosen-Martin", "Jenny.Rosen@Example.com")
+		c.Clock.Advance(time.Minute)
+		emile := c.newCustomer("Émile Zola (Paris)", "EMILE+factures@zola.example")
+		c.Clock.Advance(time.Minute)
+		long := c.newCustomer("Société Anonyme des "+strings.Repeat("Établissements ", 8)+"Dupont", "compta@dupont.example")
+		c.Clock.Advance(time.Minute)
+		bob := c.newCustomer("Bob", "bob@mail.example")
+		search := func(q string) []string { return c.customerIDs(map[string]any{"query": q}, 2) }
+		for _, tc := range []struct {
+			q    string
+			want []string // newest first
+		}{
+			{"rosen", []string{jenny}},         // a word of the name and of the email
+			{"ROSEN@example", []string{jenny}}, // across words, any case
+			{"@example.com", []string{jenny}},  // leading punctuation starts no word
+			{"example", []string{bob, long, emile, jenny}},
+			{"Émile", []string{emile}},
+			{"factures@zola", []string{emile}},
+			{"paris)", []string{emile}},
+			{"ÉTABLISSEMENTS Établissements", []string{long}},
+			{"des " + strings.Repeat("Établissements ", 8) + "DUPONT", []string{long}}, // longer than a term
+			{"zzz", nil},
+		} {
+			sameJSON(t, "search "+tc.q, search(tc.q), tc.want)
+		}
+		// Inside a word, or a non-ASCII letter in another case: PostgreSQL
+		// finds it, SQLite does not.
+		var pgOnly, pgOnlyEmile []string
+		if postgres {
+			pgOnly, pgOnlyEmile = []string{jenny}, []string{emile}
+		}
+		sameJSON(t, "inside a word", search("osen-mart"), pgOnly)
+		sameJSON(t, "another case", search("émile"), pgOnlyEmile)
+
+		// The email filter: the whole address, any case.
+		sameJSON(t, "email", c.customerIDs(map[string]any{"email": "JENNY.ROSEN@example.COM"}, 10), []string{jenny})
+		sameJSON(t, "email prefix", c.customerIDs(map[string]any{"email": "jenny.rosen@example"}, 10), []string(nil))
+
+		// The terms follow a change of name or email.
+		wantCodes(t, c.customerUpdate(jenny, map[string]any{"name": "Jenny Durand", "email": "jd@corp.example"}))
+		sameJSON(t, "old name", search("rosen"), []string(nil))
+		sameJSON(t, "new name", search("durand"), []string{jenny})
+		sameJSON(t, "new email", c.customerIDs(map[string]any{"email": "JD@corp.example"}, 10), []string{jenny})
+		// A deleted customer is no longer found.
+		p := c.Mutate("customerDelete", `mutation($input: CustomerDeleteInput!) { customerDelete(input: $input) { deletedId `+userErrorFields+` } }`,
+			map[string]any{"input": map[string]any{"id": bob}})
+		wantCodes(t, p)
+		sameJSON(t, "deleted", search("bob"), []string(nil))
 	})
 }

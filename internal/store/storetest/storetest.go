@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -68,6 +69,11 @@ func postgres(t testing.TB) *sql.DB {
 			return
 		}
 		db.SetMaxOpenConns(4)
+		if err := trigramExtension(db); err != nil {
+			db.Close()
+			pg.failed = fmt.Sprintf("storetest: %v", err)
+			return
+		}
 		pg.admin = db
 	})
 	if pg.failed != "" {
@@ -168,4 +174,37 @@ func randomHex(t testing.TB, n int) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// trigramExtension installs pg_trgm, which the migrations use, where every
+// test's schema sees it: pg_catalog, searched whatever the search_path. A
+// migration's CREATE EXTENSION IF NOT EXISTS then finds it installed;
+// without this, the first test to migrate would install it in its own
+// schema, invisible to the others and dropped with it. Concurrent test
+// binaries take an advisory lock around it.
+func trigramExtension(db *sql.DB) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	const lock = 0x72656d6974 // "remit"
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", lock); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", lock)
+	var schema sql.NullString
+	err = conn.QueryRowContext(ctx, "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'").Scan(&schema)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err = conn.ExecContext(ctx, "CREATE EXTENSION pg_trgm SCHEMA pg_catalog")
+	case err == nil && schema.String != "pg_catalog":
+		_, err = conn.ExecContext(ctx, "ALTER EXTENSION pg_trgm SET SCHEMA pg_catalog")
+	}
+	if err != nil {
+		return fmt.Errorf("install pg_trgm (the migrations need it; Debian: postgresql-contrib): %w", err)
+	}
+	return nil
 }

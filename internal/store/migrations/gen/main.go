@@ -306,6 +306,20 @@ func scratchSchema(ctx context.Context) (string, func(), error) {
 		admin.Close()
 		return "", nil, fmt.Errorf("no PostgreSQL dev server (set REMIT_TEST_DATABASE_URL or -pg-dev-url): %w", err)
 	}
+	// pg_trgm, which the migrations use, installed where the scratch
+	// schema sees it (as internal/store/storetest does for tests).
+	var ext sql.NullString
+	err = admin.QueryRowContext(ctx, "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'").Scan(&ext)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err = admin.ExecContext(ctx, "CREATE EXTENSION pg_trgm SCHEMA pg_catalog")
+	case err == nil && ext.String != "pg_catalog":
+		_, err = admin.ExecContext(ctx, "ALTER EXTENSION pg_trgm SET SCHEMA pg_catalog")
+	}
+	if err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("install pg_trgm on the dev server: %w", err)
+	}
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		admin.Close()
