@@ -320,6 +320,17 @@ func listCustomers(ctx context.Context, db *ent.Client, first int, after *entgql
 	if orderBy == nil {
 		orderBy = &ent.CustomerOrder{Direction: entgql.OrderDirectionDesc, Field: ent.CustomerOrderFieldCreatedAt}
 	}
+	if f.Query != "" {
+		d, err := dialectOf(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		if d == dialect.SQLite {
+			if err := f.Prepare(ctx, db); err != nil {
+				return nil, err
+			}
+		}
+	}
 	apply := func(q *ent.CustomerQuery) (*ent.CustomerQuery, error) { return f.Apply(ctx, q) }
 	column := customer.FieldID
 	if orderBy.Field != nil {

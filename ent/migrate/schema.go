@@ -216,9 +216,9 @@ var (
 				Columns: []*schema.Column{CustomersColumns[20], CustomersColumns[3], CustomersColumns[4]},
 			},
 			{
-				Name:    "customer_account_id_mode_created_at",
+				Name:    "customer_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[20], CustomersColumns[3], CustomersColumns[1]},
+				Columns: []*schema.Column{CustomersColumns[20], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[19]},
 			},
 			{
 				Name:    "customer_name_trigrams",
@@ -278,9 +278,9 @@ var (
 				Columns: []*schema.Column{CustomerTermsColumns[4], CustomerTermsColumns[1], CustomerTermsColumns[2]},
 			},
 			{
-				Name:    "customerterm_customer_id",
+				Name:    "customerterm_customer_id_term",
 				Unique:  false,
-				Columns: []*schema.Column{CustomerTermsColumns[3]},
+				Columns: []*schema.Column{CustomerTermsColumns[3], CustomerTermsColumns[2]},
 			},
 		},
 	}

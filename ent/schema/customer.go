@@ -64,7 +64,11 @@ func (Customer) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id", "mode", "invoice_prefix").Unique(),
 		index.Fields("account_id", "mode", "email"),
-		index.Fields("account_id", "mode", "created_at"),
+		// The list in its order (created_at, then id), so a page reads it
+		// from the start or the cursor and stops once full; deleted_at
+		// rejects a deleted customer from the entry (a search read in this
+		// order tests many customers).
+		index.Fields("account_id", "mode", "created_at", "id", "deleted_at").StorageKey("customer_list_order"),
 		index.Fields("name").Annotations(trigrams...).StorageKey("customer_name_trigrams"),
 		index.Fields("email").Annotations(trigrams...).StorageKey("customer_email_trigrams"),
 	}

@@ -47,7 +47,9 @@ func (CustomerTerm) Indexes() []ent.Index {
 		// A search is a range of this index: account, mode, then the terms
 		// that start with the query.
 		index.Fields("account_id", "mode", "term"),
-		index.Fields("customer_id"),
+		// A customer's terms: rewriting them, and whether one matches a
+		// search read in the list's order (customers.Filter).
+		index.Fields("customer_id", "term"),
 	}
 }
 
