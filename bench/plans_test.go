@@ -107,7 +107,7 @@ func explainSQLite(ctx context.Context, st *store.Store, s statement, rules plan
 				uniqueLookup = true
 			}
 		}
-		if strings.HasPrefix(step, "SEARCH ") && strings.Contains(step, "USING INDEX") && !strings.HasPrefix(step, "SEARCH "+rules.table+" ") {
+		if strings.HasPrefix(step, "SEARCH ") && strings.Contains(step, " INDEX ") && !strings.HasPrefix(step, "SEARCH "+rules.table+" ") {
 			// A lookup in another table (the search terms) feeding the
 			// rows through a list subquery.
 			indexLookup = true
