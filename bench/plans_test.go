@@ -220,7 +220,7 @@ func pgVerdict(ctx context.Context, st *store.Store, n pgNode, rules planRules) 
 			bad = "scans the table (Seq Scan)"
 			return
 		case strings.Contains(n.NodeType, "Index") && n.Relation == rules.table && n.NodeType != "Bitmap Index Scan" &&
-			!strings.Contains(n.IndexCond, "account_id") && !strings.Contains(n.IndexCond, "customer_id") && !strings.Contains(n.IndexCond, "id = "):
+			!strings.Contains(n.IndexCond, "account_id") && !strings.Contains(n.IndexCond, "customer_id") && !pgKeyLookup(n.IndexCond):
 			bad = "reads a whole index (" + n.Index + ")"
 			return
 		case n.NodeType == "Sort":
@@ -235,6 +235,12 @@ func pgVerdict(ctx context.Context, st *store.Store, n pgNode, rules planRules) 
 	}
 	visit(n)
 	return bad
+}
+
+// pgKeyLookup reports whether an index condition looks rows up by id
+// (id = …, or id = ANY (list): the rows of a page, read by key).
+func pgKeyLookup(cond string) bool {
+	return strings.HasPrefix(cond, "((id)::text = ") || strings.HasPrefix(cond, "(id = ")
 }
 
 // pgBoundedInput reports whether a Sort's input is a unique-index lookup
