@@ -211,8 +211,12 @@ func BenchmarkInvoiceListScale(b *testing.B) {
 	big, small := m["customer_big"], m["customer_small"]
 	awaiting := func(n scaleNode) bool { return n.Status == "OPEN" || n.Status == "UNCOLLECTIBLE" }
 	// Past due when the server looked, which was between sent and got.
-	pastDue := func(n scaleNode, _, got time.Time) bool { return awaiting(n) && n.DueDate != nil && n.DueDate.Before(got) }
-	notPastDue := func(n scaleNode, sent, _ time.Time) bool { return !awaiting(n) || n.DueDate == nil || !n.DueDate.Before(sent) }
+	pastDue := func(n scaleNode, _, got time.Time) bool {
+		return awaiting(n) && n.DueDate != nil && n.DueDate.Before(got)
+	}
+	notPastDue := func(n scaleNode, sent, _ time.Time) bool {
+		return !awaiting(n) || n.DueDate == nil || !n.DueDate.Before(sent)
+	}
 	is := func(f func(scaleNode) bool) func(scaleNode, time.Time, time.Time) bool {
 		return func(n scaleNode, _, _ time.Time) bool { return f(n) }
 	}
@@ -754,4 +758,3 @@ func dialectName(d string) string {
 	}
 	return d
 }
-
