@@ -200,15 +200,7 @@ func invoiceBench(b *testing.B) (note, summary string) {
 	if apiP.err != nil {
 		b.Fatalf("api: %v", apiP.err)
 	}
-	ratio := 100 * apiP.perSec() / rawP.perSec()
-	b.ReportMetric(rawP.perSec(), "raw_inv/s")
-	b.ReportMetric(apiP.perSec(), "api_inv/s")
-	b.ReportMetric(ratio, "ratio_pct")
-	b.ReportMetric(apiP.lat.pct(50), "api_p50_ms")
-	b.ReportMetric(apiP.lat.pct(99), "api_p99_ms")
-	b.ReportMetric(rawP.lat.pct(50), "raw_p50_ms")
-	b.ReportMetric(rawP.lat.pct(99), "raw_p99_ms")
-	b.ReportMetric(apiP.cpuPerOp(), "api_cpu_ms/inv")
+	ratio := reportBeside(b, apiP, rawP, "raw_inv/s", "raw")
 	b.ReportMetric(apiP.allocsPerOp(), "api_kallocs/inv")
 	b.ReportMetric(rawP.cpuPerOp(), "raw_cpu_ms/inv")
 	b.ReportMetric(other, "other_cpu_pct")

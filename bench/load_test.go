@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -145,4 +146,21 @@ func mallocs() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.Mallocs
+}
+
+// reportBeside reports the API's phase beside its baseline's, measured in
+// the same run: both rates (the baseline's under rateUnit), their ratio
+// (returned, in percent), both latencies (the baseline's prefixed by
+// name) and the API's CPU per operation.
+func reportBeside(b *testing.B, api, base phase, rateUnit, name string) float64 {
+	ratio := 100 * api.perSec() / base.perSec()
+	b.ReportMetric(base.perSec(), rateUnit)
+	b.ReportMetric(api.perSec(), "api_inv/s")
+	b.ReportMetric(ratio, "ratio_pct")
+	b.ReportMetric(api.lat.pct(50), "api_p50_ms")
+	b.ReportMetric(api.lat.pct(99), "api_p99_ms")
+	b.ReportMetric(base.lat.pct(50), name+"_p50_ms")
+	b.ReportMetric(base.lat.pct(99), name+"_p99_ms")
+	b.ReportMetric(api.cpuPerOp(), "api_cpu_ms/inv")
+	return ratio
 }

@@ -401,15 +401,7 @@ func pgInvoiceBench(b *testing.B, pgbench string, ncus int) string {
 	if apiP.err != nil {
 		b.Fatalf("api: %v", apiP.err)
 	}
-	ratio := 100 * apiP.perSec() / pgP.perSec()
-	b.ReportMetric(pgP.perSec(), "pgbench_tps")
-	b.ReportMetric(apiP.perSec(), "api_inv/s")
-	b.ReportMetric(ratio, "ratio_pct")
-	b.ReportMetric(apiP.lat.pct(50), "api_p50_ms")
-	b.ReportMetric(apiP.lat.pct(99), "api_p99_ms")
-	b.ReportMetric(pgP.lat.pct(50), "pgbench_p50_ms")
-	b.ReportMetric(pgP.lat.pct(99), "pgbench_p99_ms")
-	b.ReportMetric(apiP.cpuPerOp(), "api_cpu_ms/inv")
+	ratio := reportBeside(b, apiP, pgP, "pgbench_tps", "pgbench")
 	var tpsText []string
 	for _, t := range tps {
 		tpsText = append(tpsText, fmt.Sprintf("%.0f", t))
