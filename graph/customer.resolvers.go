@@ -15,16 +15,17 @@ import (
 	"github.com/remitbilling/remit/graph/generated"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
+	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/values"
 )
 
 // Amount is the resolver for the amount field.
-func (r *balanceTransactionResolver) Amount(ctx context.Context, obj *ent.BalanceTransaction) (*model.Money, error) {
+func (r *balanceTransactionResolver) Amount(ctx context.Context, obj *ent.BalanceTransaction) (*money.Money, error) {
 	return model.NewMoney(obj.Amount, obj.Currency), nil
 }
 
 // EndingBalance is the resolver for the endingBalance field.
-func (r *balanceTransactionResolver) EndingBalance(ctx context.Context, obj *ent.BalanceTransaction) (*model.Money, error) {
+func (r *balanceTransactionResolver) EndingBalance(ctx context.Context, obj *ent.BalanceTransaction) (*money.Money, error) {
 	return model.NewMoney(obj.EndingBalance, obj.Currency), nil
 }
 
@@ -34,7 +35,7 @@ func (r *customerResolver) CurrencyLocked(ctx context.Context, obj *ent.Customer
 }
 
 // Balance is the resolver for the balance field.
-func (r *customerResolver) Balance(ctx context.Context, obj *ent.Customer) (*model.Money, error) {
+func (r *customerResolver) Balance(ctx context.Context, obj *ent.Customer) (*money.Money, error) {
 	if obj.Currency == "" {
 		return nil, nil
 	}
