@@ -11,7 +11,6 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/remitbilling/remit/ent"
-	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
@@ -172,8 +171,7 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 	if _, refusing := proc.(payments.Refusing); refusing {
 		return a, usererr.New(usererr.ProcessorUnavailable, "no payment processor is configured for live mode; use test mode or configure a provider")
 	}
-	v, _ := viewer.FromContext(ctx)
-	acct, err := s.db.Account.Query().Where(account.ID(v.AccountID)).Select(account.FieldPaymentMethodTypes).Only(ctx)
+	acct, err := s.accounts.Get(ctx)
 	if err != nil {
 		return a, fmt.Errorf("load account: %w", err)
 	}

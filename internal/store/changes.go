@@ -36,8 +36,9 @@ type Changes interface {
 	// milliseconds later. What must stop at once (a revoked key) is cached
 	// only when it is.
 	Immediate() bool
-	// bump signals a change; on PostgreSQL notify sends the NOTIFY.
-	bump(ctx context.Context, notify func(context.Context) error) error
+	// written signals that m, run in tx (nil outside one), wrote a cached
+	// table: once tx commits, for every process.
+	written(ctx context.Context, tx *ent.Tx, m ent.Mutation) error
 	Close() error
 }
 
@@ -52,10 +53,9 @@ const changesChannel = "remit_cached_rows"
 // other schemas of the database (tests, other tenants) ignore it.
 const notifyChanges = "SELECT pg_notify('" + changesChannel + "', current_schema())"
 
-// bumpOnWrite is the ent hook that bumps c after every write to a cached
-// table commits (or, on PostgreSQL, sends the notification inside the
-// transaction, which delivers it on commit). A key's last-used stamp,
-// written once a minute, is not a change anyone caches.
+// bumpOnWrite is the ent hook that tells c of every write to a cached
+// table (c.written). A key's last-used stamp, written once a minute, is
+// not a change anyone caches.
 func bumpOnWrite(c Changes) ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -66,21 +66,7 @@ func bumpOnWrite(c Changes) ent.Hook {
 			if err != nil {
 				return v, err
 			}
-			if tx := txOf(m); tx != nil {
-				if pg, isPG := c.(*pgChanges); isPG {
-					// Other processes learn of it when the transaction
-					// commits and delivers the notification; this one at
-					// once.
-					if _, err := tx.ExecContext(ctx, notifyChanges); err != nil {
-						return nil, fmt.Errorf("store: signal change: %w", err)
-					}
-					dbtx.AfterCommit(tx, func() { pg.version.Add(1) })
-					return v, nil
-				}
-				dbtx.AfterCommit(tx, func() { _ = c.bump(context.WithoutCancel(ctx), nil) })
-				return v, nil
-			}
-			if err := c.bump(ctx, notifierOf(m)); err != nil {
+			if err := c.written(ctx, txOf(m), m); err != nil {
 				return nil, err
 			}
 			return v, nil
@@ -114,18 +100,13 @@ func txOf(m ent.Mutation) *ent.Tx {
 	return nil
 }
 
-// notifierOf returns what sends the notification of a mutation outside a
-// transaction, through the mutation's client.
-func notifierOf(m ent.Mutation) func(context.Context) error {
+// clientOf returns the client a mutation outside a transaction ran on.
+func clientOf(m ent.Mutation) *ent.Client {
 	type clienter interface{ Client() *ent.Client }
-	c, ok := m.(clienter)
-	if !ok {
-		return nil
+	if c, ok := m.(clienter); ok {
+		return c.Client()
 	}
-	return func(ctx context.Context) error {
-		_, err := c.Client().ExecContext(ctx, notifyChanges)
-		return err
-	}
+	return nil
 }
 
 // pgChanges follows the notifications of one LISTEN connection.
@@ -210,12 +191,23 @@ func (c *pgChanges) Version() uint64 {
 	return c.version.Load()
 }
 
-func (c *pgChanges) bump(ctx context.Context, notify func(context.Context) error) error {
-	c.version.Add(1)
-	if notify == nil {
+// written sends the notification in tx, so other processes learn of the
+// change when it commits; this process moves its own version at once
+// (after the commit).
+func (c *pgChanges) written(ctx context.Context, tx *ent.Tx, m ent.Mutation) error {
+	if tx != nil {
+		if _, err := tx.ExecContext(ctx, notifyChanges); err != nil {
+			return fmt.Errorf("store: signal change: %w", err)
+		}
+		dbtx.AfterCommit(tx, func() { c.version.Add(1) })
 		return nil
 	}
-	if err := notify(ctx); err != nil {
+	c.version.Add(1)
+	client := clientOf(m)
+	if client == nil {
+		return nil
+	}
+	if _, err := client.ExecContext(ctx, notifyChanges); err != nil {
 		return fmt.Errorf("store: signal change: %w", err)
 	}
 	return nil

@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"unsafe"
+
+	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/internal/dbtx"
 )
 
 // ChangesFile is the file beside the SQLite database that holds the
@@ -47,7 +50,12 @@ func openFileChanges(dataDir string) (*fileChanges, error) {
 
 func (c *fileChanges) Version() uint64 { return c.counter.Load() }
 
-func (c *fileChanges) bump(context.Context, func(context.Context) error) error {
+// written moves the shared counter once tx (if any) has committed.
+func (c *fileChanges) written(_ context.Context, tx *ent.Tx, _ ent.Mutation) error {
+	if tx != nil {
+		dbtx.AfterCommit(tx, func() { c.counter.Add(1) })
+		return nil
+	}
 	c.counter.Add(1)
 	return nil
 }
