@@ -197,6 +197,50 @@ func (r ChargeResult) HardDecline() bool {
 	return hardDeclines[r.DeclineCode] || hardDeclines[r.FailureCode]
 }
 
+// RefundRequest asks to give back Amount (minor units) of a succeeded
+// charge.
+type RefundRequest struct {
+	// Charge is the processor's reference of the charge
+	// (ChargeResult.Reference).
+	Charge   string
+	Amount   int64
+	Currency string // ISO 4217, any case; the charge's
+	// IdempotencyKey makes retries safe, as for charges: the same key
+	// returns the first refund instead of refunding twice.
+	IdempotencyKey string
+	// Reason is Stripe's: duplicate, fraudulent, requested_by_customer,
+	// or empty.
+	Reason string
+}
+
+// RefundStatus is where a refund stands: pending (bank debits refund
+// later), succeeded or failed. The values follow Stripe's Refund.
+type RefundStatus string
+
+const (
+	RefundPending   RefundStatus = "PENDING"
+	RefundSucceeded RefundStatus = "SUCCEEDED"
+	RefundFailed    RefundStatus = "FAILED"
+)
+
+// RefundResult is what a processor says of a refund.
+type RefundResult struct {
+	Status RefundStatus
+	// Reference identifies the refund at the processor; SettleRefund takes
+	// it.
+	Reference string
+	// FailureCode is Stripe's refund failure_reason (declined,
+	// expired_or_canceled_card, lost_or_stolen_card, insufficient_funds,
+	// unknown); FailureMessage is safe to show.
+	FailureCode    string
+	FailureMessage string
+	// SettlesAt is when to ask again with SettleRefund: when a pending
+	// refund is expected to settle, or until when a succeeded one may
+	// still fail (Stripe's asynchronous refund failure, which a real
+	// provider reports by webhook). Zero when the status is final.
+	SettlesAt time.Time
+}
+
 // Processor moves money. Implementations must be safe for concurrent use.
 type Processor interface {
 	// Tokenize validates raw details and returns a storable Method. input
@@ -211,6 +255,14 @@ type Processor interface {
 	// Settle returns the current state of a PROCESSING debit: still
 	// PROCESSING before its SettlesAt, final afterwards.
 	Settle(ctx context.Context, reference string) (ChargeResult, error)
+	// Refund gives back part or all of a succeeded charge. A refund the
+	// bank refuses is a FAILED result, not an error; errors are for
+	// requests that could never succeed as sent (ErrInvalidReference,
+	// ErrInvalidRequest) and for infrastructure failures.
+	Refund(ctx context.Context, req RefundRequest) (RefundResult, error)
+	// SettleRefund returns the current state of a refund whose result
+	// carried a SettlesAt: unchanged before it, final afterwards.
+	SettleRefund(ctx context.Context, reference string) (RefundResult, error)
 }
 
 // InProcess is implemented by a processor whose Charge answers at once
@@ -301,4 +353,12 @@ func (Refusing) Confirm(context.Context, string, bool) (ChargeResult, error) {
 
 func (Refusing) Settle(context.Context, string) (ChargeResult, error) {
 	return ChargeResult{}, ErrLiveModeUnavailable
+}
+
+func (Refusing) Refund(context.Context, RefundRequest) (RefundResult, error) {
+	return RefundResult{}, ErrLiveModeUnavailable
+}
+
+func (Refusing) SettleRefund(context.Context, string) (RefundResult, error) {
+	return RefundResult{}, ErrLiveModeUnavailable
 }
