@@ -281,7 +281,11 @@ func received(inv *ent.Invoice, pays []*ent.Payment, lang string) []Paid {
 	var rows []row
 	for _, p := range pays {
 		if p.Status == payment.StatusSucceeded && p.SucceededAt != nil {
-			rows = append(rows, row{*p.SucceededAt, Paid{words.Date(*p.SucceededAt, lang), words.Money(p.Amount, p.Currency, lang), words.T(lang)[string(p.MethodType)]}})
+			method := words.T(lang)[string(p.MethodType)]
+			if p.MethodType == payment.MethodTypeOutOfBand {
+				method = OutsideMethod(p.OutOfBandMethod, p.Reference, lang)
+			}
+			rows = append(rows, row{*p.SucceededAt, Paid{words.Date(*p.SucceededAt, lang), words.Money(p.Amount, p.Currency, lang), method}})
 		}
 	}
 	if o := Outside(inv, pays); o != nil {
