@@ -13,6 +13,7 @@ import (
 
 	"github.com/remitbilling/remit/internal/apitest"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/mail/mailtest"
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/viewer"
 )
@@ -464,4 +465,78 @@ func TestConcurrentRefundsNeverExceedThePayment(t *testing.T) {
 			t.Errorf("refunds add up to %d in %d refunds, amountRefunded %s; want 3000 in 30", sum, len(got["refunds"].([]any)), minor(t, got, "amountRefunded"))
 		}
 	})
+}
+
+// TestRefundEmail delivers the refund email over SMTP, in the customer's
+// language: how much, for which invoice, to which card, from whom.
+func TestRefundEmail(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	smtp := mailtest.Start(t, mailtest.Options{})
+	deliver := mailWorker(t, e, smtp)
+	p := newPayT(t, e)
+	for _, c := range []struct {
+		lang, subject string
+		body          []string
+	}{
+		{"en", "Refund of €25.00 from Acme SAS", []string{"Hello Jenny Rosen,", "Acme SAS has refunded €25.00 for invoice %s to your card ending in 4242.", "5 to 10 business days"}},
+		{"fr", "Remboursement de 25,00", []string{"Bonjour Jenny Rosen,", "Acme SAS vous a remboursé 25,00", "pour la facture %s sur votre carte se terminant par 4242.", "5 à 10 jours ouvrés"}},
+	} {
+		cus := newCustomer(t, e, c.lang+"@example.com", c.lang)
+		id, pay := p.paidBy(cus, "EUR", "100.00", p.card(cus, cardOK))
+		number := apitest.Str(t, e.Query(`query($id: ID!) { invoice(id: $id) { number } }`, map[string]any{"id": id}), "invoice", "number")
+		p.refundOK(pay, "25.00")
+		for deliver() > 0 {
+		}
+		var found bool
+		for _, m := range smtp.Messages() {
+			if len(m.To) != 1 || m.To[0] != c.lang+"@example.com" {
+				continue
+			}
+			msg, err := m.Parse()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(msg.Subject, c.subject) {
+				continue // the receipt of another email
+			}
+			found = true
+			for _, want := range c.body {
+				if strings.Contains(want, "%s") {
+					want = fmt.Sprintf(want, number)
+				}
+				if !strings.Contains(strings.ReplaceAll(msg.Text, "\u202f", " "), strings.ReplaceAll(want, "\u202f", " ")) {
+					t.Errorf("%s refund email lacks %q:\n%s", c.lang, want, msg.Text)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no refund email among %d messages", c.lang, len(smtp.Messages()))
+		}
+	}
+}
+
+// TestPortalAPIRefunds: the customer's portal API shows what was refunded
+// on each payment, and the refunds; another customer sees none of it.
+func TestPortalAPIRefunds(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	p := newPayT(t, e)
+	cus := newCustomer(t, e, "jenny@example.com", "en")
+	_, pay := p.paidBy(cus, "EUR", "100.00", p.card(cus, cardOK))
+	p.refundOK(pay, "25.00")
+	newCustomer(t, e, "oscar@example.com", "en")
+	slug := enablePortal(t, e, e.Key)
+
+	q := `{ payments(first: 10) { edges { node { id amountRefunded { amount } refunds { id amount { amount } status } } } } }`
+	d := newPapi(t, e).login(slug, "jenny@example.com").query(q, nil)
+	node := apitest.Get(t, d, "payments", "edges", 0, "node")
+	if apitest.Str(t, node, "id") != pay || apitest.Str(t, node, "amountRefunded", "amount") != "25.00" ||
+		apitest.Str(t, node, "refunds", 0, "amount", "amount") != "25.00" || apitest.Str(t, node, "refunds", 0, "status") != "SUCCEEDED" {
+		t.Errorf("portal payment %v", node)
+	}
+	other := newPapi(t, e).login(slug, "oscar@example.com").query(q, nil)
+	if edges := apitest.Get(t, other, "payments", "edges").([]any); len(edges) != 0 {
+		t.Errorf("another customer sees payments %v", edges)
+	}
 }
