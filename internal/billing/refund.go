@@ -22,12 +22,19 @@ import (
 // RefundReasons are the reasons a refund may give (Stripe's).
 var RefundReasons = []string{"DUPLICATE", "FRAUDULENT", "REQUESTED_BY_CUSTOMER"}
 
+// creditNoteReasons maps the reasons of a credit note that are not a
+// refund's to the refund reason they amount to: the customer asked.
+var creditNoteReasons = map[string]refund.Reason{
+	"ORDER_CHANGE":           refund.ReasonRequestedByCustomer,
+	"PRODUCT_UNSATISFACTORY": refund.ReasonRequestedByCustomer,
+}
+
 // RefundRequest asks for money back on an invoice's succeeded payments.
 type RefundRequest struct {
 	InvoiceID    string // required
 	PaymentID    string // one payment; empty = spread over the invoice's succeeded payments, newest first
 	Amount       int64  // minor units, > 0
-	Reason       string // DUPLICATE, FRAUDULENT, REQUESTED_BY_CUSTOMER ("" allowed)
+	Reason       string // DUPLICATE, FRAUDULENT, REQUESTED_BY_CUSTOMER ("" allowed; a credit note's ORDER_CHANGE and PRODUCT_UNSATISFACTORY read as REQUESTED_BY_CUSTOMER)
 	CreditNoteID string // set when a credit note asks for the refund
 	Field        string // input path for user errors, e.g. "input.refundAmount"
 	// IdempotencyKey is stored on the refund, which a retry with the same
@@ -88,6 +95,9 @@ func (s *Service) reserveRefunds(ctx context.Context, req RefundRequest, all boo
 	var reason *refund.Reason
 	if req.Reason != "" {
 		r := refund.Reason(strings.ToUpper(strings.TrimSpace(req.Reason)))
+		if cn, ok := creditNoteReasons[string(r)]; ok {
+			r = cn
+		}
 		if refund.ReasonValidator(r) != nil {
 			return nil, usererr.Newf(usererr.Invalid, sibling(amountPath, "reason"), "reason is one of %s", strings.Join(RefundReasons, ", "))
 		}
@@ -234,6 +244,10 @@ func nonEmpty(s string) *string {
 func (s *Service) ExecuteRefunds(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
+	}
+	if dbtx.FromContext(ctx) != nil {
+		// Money must not move for refunds a rollback could still undo.
+		return errors.New("billing: ExecuteRefunds runs after the transaction that reserved the refunds committed, not inside it")
 	}
 	rs, err := s.db.Refund.Query().Where(refund.IDIn(ids...)).WithPayment().All(ctx)
 	if err != nil {

@@ -185,9 +185,16 @@ func TestReserveRefunds(t *testing.T) {
 					t.Errorf("refund of %d: %v, want %s at input.refundAmount", c.amount, err, c.code)
 				}
 			}
+			err := dbtx.RunContext(s.ctx, s.app.DB, func(ctx context.Context, tx *ent.Tx) error {
+				_, err := b.ReserveRefunds(ctx, billing.RefundRequest{InvoiceID: inv, Amount: 100, Reason: "BECAUSE", Field: "input.refundAmount"})
+				return err
+			})
+			if ue := usererr.From(err); len(ue) != 1 || ue[0].Code != usererr.Invalid || !slices.Equal(ue[0].Field, []string{"input", "reason"}) {
+				t.Errorf("unknown reason: %v", err)
+			}
 			// The caller rolls back: the refunds go with it.
 			boom := errors.New("credit note refused")
-			err := dbtx.RunContext(s.ctx, s.app.DB, func(ctx context.Context, tx *ent.Tx) error {
+			err = dbtx.RunContext(s.ctx, s.app.DB, func(ctx context.Context, tx *ent.Tx) error {
 				if _, err := b.ReserveRefunds(ctx, billing.RefundRequest{InvoiceID: inv, Amount: 1000, Field: "input.refundAmount"}); err != nil {
 					return err
 				}
@@ -208,9 +215,14 @@ func TestReserveRefunds(t *testing.T) {
 			var ids []string
 			err = dbtx.RunContext(s.ctx, s.app.DB, func(ctx context.Context, tx *ent.Tx) error {
 				var err error
-				ids, err = b.ReserveRefunds(ctx, billing.RefundRequest{InvoiceID: inv, Amount: 8000, Reason: "REQUESTED_BY_CUSTOMER", CreditNoteID: "cn_test", Field: "input.refundAmount"})
+				// A credit note's reason reads as the refund reason it
+				// amounts to.
+				ids, err = b.ReserveRefunds(ctx, billing.RefundRequest{InvoiceID: inv, Amount: 8000, Reason: "ORDER_CHANGE", CreditNoteID: "cn_test", Field: "input.refundAmount"})
 				if err != nil {
 					return err
+				}
+				if err := b.ExecuteRefunds(ctx, ids); err == nil {
+					t.Error("ExecuteRefunds ran inside the reserving transaction")
 				}
 				// Inside the transaction: PENDING, held on the payments,
 				// nothing sent yet.

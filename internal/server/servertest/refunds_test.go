@@ -135,6 +135,14 @@ func TestRefunds(t *testing.T) {
 		if apitest.Str(t, node, "node", "id") != re["id"] {
 			t.Errorf("node(refund) %v", node)
 		}
+		// Another account, or the live mode, does not see it.
+		_, otherKey := e.NewAccount("Globex", viewer.Test)
+		for what, key := range map[string]string{"another account": otherKey, "live mode": e.NewKey(e.Account, viewer.Live)} {
+			res := e.Do(apitest.Request{Key: key, Query: `query($id: ID!) { node(id: $id) { id } }`, Variables: map[string]any{"id": re["id"]}})
+			if len(res.Errors) > 0 || res.Data["node"] != nil {
+				t.Errorf("%s reads the refund: %s", what, res.RawBody)
+			}
+		}
 
 		// Replays: the same key returns the same refund, even with the
 		// amount changed and after the HTTP layer's 24-hour window.
