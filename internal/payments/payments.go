@@ -8,9 +8,10 @@
 // Two processors ship with the package:
 //
 //   - Simulator, for test mode. It behaves like Stripe's test cards, test
-//     IBANs and test bank accounts, including 3-D Secure and delayed bank
-//     debits, so invoices, dunning and receipts can be exercised end to end
-//     without a network.
+//     IBANs and test bank accounts, including 3-D Secure, delayed bank
+//     debits and refunds (those of debits settle later; those of
+//     4000000000005126 fail after succeeding), so invoices, dunning,
+//     receipts and refunds can be exercised end to end without a network.
 //   - Refusing, for live mode when no real provider is configured. Failing
 //     loudly beats silently simulating money in production.
 //
