@@ -33,6 +33,7 @@ import (
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
+	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -117,6 +118,7 @@ func checkColumn(t, c string) error {
 			price.Table:              price.ValidColumn,
 			product.Table:            product.ValidColumn,
 			ratelimit.Table:          ratelimit.ValidColumn,
+			refund.Table:             refund.ValidColumn,
 			sequence.Table:           sequence.ValidColumn,
 			serversecret.Table:       serversecret.ValidColumn,
 			taxrate.Table:            taxrate.ValidColumn,

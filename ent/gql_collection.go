@@ -20,6 +20,7 @@ import (
 	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
+	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/ent/taxrate"
 )
 
@@ -1834,6 +1835,26 @@ func (_q *PaymentQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, payment.FieldFailedAt)
 				fieldSeen[payment.FieldFailedAt] = struct{}{}
 			}
+		case "amountRefunded":
+			if _, ok := fieldSeen[payment.FieldAmountRefunded]; !ok {
+				selectedFields = append(selectedFields, payment.FieldAmountRefunded)
+				fieldSeen[payment.FieldAmountRefunded] = struct{}{}
+			}
+		case "amountRefundPending":
+			if _, ok := fieldSeen[payment.FieldAmountRefundPending]; !ok {
+				selectedFields = append(selectedFields, payment.FieldAmountRefundPending)
+				fieldSeen[payment.FieldAmountRefundPending] = struct{}{}
+			}
+		case "outOfBandMethod":
+			if _, ok := fieldSeen[payment.FieldOutOfBandMethod]; !ok {
+				selectedFields = append(selectedFields, payment.FieldOutOfBandMethod)
+				fieldSeen[payment.FieldOutOfBandMethod] = struct{}{}
+			}
+		case "reference":
+			if _, ok := fieldSeen[payment.FieldReference]; !ok {
+				selectedFields = append(selectedFields, payment.FieldReference)
+				fieldSeen[payment.FieldReference] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -2309,6 +2330,167 @@ func newProductPaginateArgs(rv map[string]any) *productPaginateArgs {
 		case *ProductOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithProductOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RefundQuery) CollectFields(ctx context.Context, satisfies ...string) (*RefundQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RefundQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(refund.Columns))
+		selectedFields = []string{refund.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[refund.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, refund.FieldCreatedAt)
+				fieldSeen[refund.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[refund.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, refund.FieldUpdatedAt)
+				fieldSeen[refund.FieldUpdatedAt] = struct{}{}
+			}
+		case "paymentID":
+			if _, ok := fieldSeen[refund.FieldPaymentID]; !ok {
+				selectedFields = append(selectedFields, refund.FieldPaymentID)
+				fieldSeen[refund.FieldPaymentID] = struct{}{}
+			}
+		case "invoiceID":
+			if _, ok := fieldSeen[refund.FieldInvoiceID]; !ok {
+				selectedFields = append(selectedFields, refund.FieldInvoiceID)
+				fieldSeen[refund.FieldInvoiceID] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[refund.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, refund.FieldCustomerID)
+				fieldSeen[refund.FieldCustomerID] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[refund.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, refund.FieldAmount)
+				fieldSeen[refund.FieldAmount] = struct{}{}
+			}
+		case "currency":
+			if _, ok := fieldSeen[refund.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, refund.FieldCurrency)
+				fieldSeen[refund.FieldCurrency] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[refund.FieldReason]; !ok {
+				selectedFields = append(selectedFields, refund.FieldReason)
+				fieldSeen[refund.FieldReason] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[refund.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, refund.FieldStatus)
+				fieldSeen[refund.FieldStatus] = struct{}{}
+			}
+		case "failureCode":
+			if _, ok := fieldSeen[refund.FieldFailureCode]; !ok {
+				selectedFields = append(selectedFields, refund.FieldFailureCode)
+				fieldSeen[refund.FieldFailureCode] = struct{}{}
+			}
+		case "failureMessage":
+			if _, ok := fieldSeen[refund.FieldFailureMessage]; !ok {
+				selectedFields = append(selectedFields, refund.FieldFailureMessage)
+				fieldSeen[refund.FieldFailureMessage] = struct{}{}
+			}
+		case "processorReference":
+			if _, ok := fieldSeen[refund.FieldProcessorReference]; !ok {
+				selectedFields = append(selectedFields, refund.FieldProcessorReference)
+				fieldSeen[refund.FieldProcessorReference] = struct{}{}
+			}
+		case "creditNoteID":
+			if _, ok := fieldSeen[refund.FieldCreditNoteID]; !ok {
+				selectedFields = append(selectedFields, refund.FieldCreditNoteID)
+				fieldSeen[refund.FieldCreditNoteID] = struct{}{}
+			}
+		case "settlesAt":
+			if _, ok := fieldSeen[refund.FieldSettlesAt]; !ok {
+				selectedFields = append(selectedFields, refund.FieldSettlesAt)
+				fieldSeen[refund.FieldSettlesAt] = struct{}{}
+			}
+		case "succeededAt":
+			if _, ok := fieldSeen[refund.FieldSucceededAt]; !ok {
+				selectedFields = append(selectedFields, refund.FieldSucceededAt)
+				fieldSeen[refund.FieldSucceededAt] = struct{}{}
+			}
+		case "failedAt":
+			if _, ok := fieldSeen[refund.FieldFailedAt]; !ok {
+				selectedFields = append(selectedFields, refund.FieldFailedAt)
+				fieldSeen[refund.FieldFailedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type refundPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RefundPaginateOption
+}
+
+func newRefundPaginateArgs(rv map[string]any) *refundPaginateArgs {
+	args := &refundPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &RefundOrder{Field: &RefundOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithRefundOrder(order))
+			}
+		case *RefundOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithRefundOrder(v))
 			}
 		}
 	}

@@ -346,6 +346,25 @@ func (e *PaymentEdges) LoadedPaymentMethod(v *PaymentMethod) {
 	e.loadedTypes[2] = true
 }
 
+// LoadedRefunds sets the refunds edge to v and marks it loaded, as eager
+// loading does.
+func (e *PaymentEdges) LoadedRefunds(v []*Refund) {
+	e.Refunds = v
+	e.loadedTypes[3] = true
+}
+
+// LoadedNamedRefunds sets the refunds edge loaded under name, as eager
+// loading for a GraphQL field aliased name does (entgql reads edges by alias).
+func (_m *Payment) LoadedNamedRefunds(name string, v []*Refund) {
+	if _m.Edges.namedRefunds == nil {
+		_m.Edges.namedRefunds = make(map[string][]*Refund)
+	}
+	if v == nil {
+		v = []*Refund{}
+	}
+	_m.Edges.namedRefunds[name] = v
+}
+
 // LoadedAccount sets the account edge to v and marks it loaded, as eager
 // loading does (nil: loaded, and there is none).
 func (e *PaymentMethodEdges) LoadedAccount(v *Account) {
@@ -426,6 +445,27 @@ func (_m *Product) LoadedNamedPrices(name string, v []*Price) {
 		v = []*Price{}
 	}
 	_m.Edges.namedPrices[name] = v
+}
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *RefundEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedPayment sets the payment edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *RefundEdges) LoadedPayment(v *Payment) {
+	e.Payment = v
+	e.loadedTypes[1] = true
+}
+
+// LoadedInvoice sets the invoice edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *RefundEdges) LoadedInvoice(v *Invoice) {
+	e.Invoice = v
+	e.loadedTypes[2] = true
 }
 
 // LoadedAccount sets the account edge to v and marks it loaded, as eager

@@ -76,3 +76,13 @@ func (_m *InvoiceLine) DiscountAmountMoney() *money.Money {
 func (_m *InvoiceLine) InvoiceDiscountAmountMoney() *money.Money {
 	return money.New(_m.InvoiceDiscountAmount, _m.Currency)
 }
+
+// AmountRefundedMoney is amount_refunded in the Payment's currency.
+func (_m *Payment) AmountRefundedMoney() *money.Money {
+	return money.New(_m.AmountRefunded, _m.Currency)
+}
+
+// AmountMoney is amount in the Refund's currency.
+func (_m *Refund) AmountMoney() *money.Money {
+	return money.New(_m.Amount, _m.Currency)
+}

@@ -60,6 +60,14 @@ type Payment struct {
 	SucceededAt *time.Time `json:"succeeded_at,omitempty"`
 	// FailedAt holds the value of the "failed_at" field.
 	FailedAt *time.Time `json:"failed_at,omitempty"`
+	// AmountRefunded holds the value of the "amount_refunded" field.
+	AmountRefunded int64 `json:"amount_refunded,omitempty"`
+	// AmountRefundPending holds the value of the "amount_refund_pending" field.
+	AmountRefundPending int64 `json:"amount_refund_pending,omitempty"`
+	// How money recorded outside Remit came: bank_transfer, check, cash, card, direct_debit or other.
+	OutOfBandMethod string `json:"out_of_band_method,omitempty"`
+	// The merchant's reference of money recorded outside Remit (transfer reference, check number).
+	Reference string `json:"reference,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PaymentQuery when eager-loading is set.
 	Edges        PaymentEdges `json:"edges"`
@@ -74,9 +82,13 @@ type PaymentEdges struct {
 	Invoice *Invoice `json:"invoice,omitempty"`
 	// PaymentMethod holds the value of the payment_method edge.
 	PaymentMethod *PaymentMethod `json:"payment_method,omitempty"`
+	// Refunds holds the value of the refunds edge.
+	Refunds []*Refund `json:"refunds,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
+
+	namedRefunds map[string][]*Refund
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -112,14 +124,23 @@ func (e PaymentEdges) PaymentMethodOrErr() (*PaymentMethod, error) {
 	return nil, &NotLoadedError{edge: "payment_method"}
 }
 
+// RefundsOrErr returns the Refunds value or an error if the edge
+// was not loaded in eager-loading.
+func (e PaymentEdges) RefundsOrErr() ([]*Refund, error) {
+	if e.loadedTypes[3] {
+		return e.Refunds, nil
+	}
+	return nil, &NotLoadedError{edge: "refunds"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Payment) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case payment.FieldAmount:
+		case payment.FieldAmount, payment.FieldAmountRefunded, payment.FieldAmountRefundPending:
 			values[i] = new(sql.NullInt64)
-		case payment.FieldID, payment.FieldAccountID, payment.FieldMode, payment.FieldInvoiceID, payment.FieldCustomerID, payment.FieldPaymentMethodID, payment.FieldMethodType, payment.FieldCurrency, payment.FieldStatus, payment.FieldFailureCode, payment.FieldFailureMessage, payment.FieldProcessorReference, payment.FieldIdempotencyKey, payment.FieldSource:
+		case payment.FieldID, payment.FieldAccountID, payment.FieldMode, payment.FieldInvoiceID, payment.FieldCustomerID, payment.FieldPaymentMethodID, payment.FieldMethodType, payment.FieldCurrency, payment.FieldStatus, payment.FieldFailureCode, payment.FieldFailureMessage, payment.FieldProcessorReference, payment.FieldIdempotencyKey, payment.FieldSource, payment.FieldOutOfBandMethod, payment.FieldReference:
 			values[i] = new(sql.NullString)
 		case payment.FieldCreatedAt, payment.FieldUpdatedAt, payment.FieldSettlesAt, payment.FieldSucceededAt, payment.FieldFailedAt:
 			values[i] = new(sql.NullTime)
@@ -263,6 +284,30 @@ func (_m *Payment) assignValues(columns []string, values []any) error {
 				_m.FailedAt = new(time.Time)
 				*_m.FailedAt = value.Time
 			}
+		case payment.FieldAmountRefunded:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field amount_refunded", values[i])
+			} else if value.Valid {
+				_m.AmountRefunded = value.Int64
+			}
+		case payment.FieldAmountRefundPending:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field amount_refund_pending", values[i])
+			} else if value.Valid {
+				_m.AmountRefundPending = value.Int64
+			}
+		case payment.FieldOutOfBandMethod:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field out_of_band_method", values[i])
+			} else if value.Valid {
+				_m.OutOfBandMethod = value.String
+			}
+		case payment.FieldReference:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field reference", values[i])
+			} else if value.Valid {
+				_m.Reference = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -289,6 +334,11 @@ func (_m *Payment) QueryInvoice() *InvoiceQuery {
 // QueryPaymentMethod queries the "payment_method" edge of the Payment entity.
 func (_m *Payment) QueryPaymentMethod() *PaymentMethodQuery {
 	return NewPaymentClient(_m.config).QueryPaymentMethod(_m)
+}
+
+// QueryRefunds queries the "refunds" edge of the Payment entity.
+func (_m *Payment) QueryRefunds() *RefundQuery {
+	return NewPaymentClient(_m.config).QueryRefunds(_m)
 }
 
 // Update returns a builder for updating this Payment.
@@ -377,8 +427,44 @@ func (_m *Payment) String() string {
 		builder.WriteString("failed_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("amount_refunded=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AmountRefunded))
+	builder.WriteString(", ")
+	builder.WriteString("amount_refund_pending=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AmountRefundPending))
+	builder.WriteString(", ")
+	builder.WriteString("out_of_band_method=")
+	builder.WriteString(_m.OutOfBandMethod)
+	builder.WriteString(", ")
+	builder.WriteString("reference=")
+	builder.WriteString(_m.Reference)
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedRefunds returns the Refunds named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Payment) NamedRefunds(name string) ([]*Refund, error) {
+	if _m.Edges.namedRefunds == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRefunds[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Payment) appendNamedRefunds(name string, edges ...*Refund) {
+	if _m.Edges.namedRefunds == nil {
+		_m.Edges.namedRefunds = make(map[string][]*Refund)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRefunds[name] = []*Refund{}
+	} else {
+		_m.Edges.namedRefunds[name] = append(_m.Edges.namedRefunds[name], edges...)
+	}
 }
 
 // Payments is a parsable slice of Payment.

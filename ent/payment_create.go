@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -221,6 +222,62 @@ func (_c *PaymentCreate) SetNillableFailedAt(v *time.Time) *PaymentCreate {
 	return _c
 }
 
+// SetAmountRefunded sets the "amount_refunded" field.
+func (_c *PaymentCreate) SetAmountRefunded(v int64) *PaymentCreate {
+	_c.mutation.SetAmountRefunded(v)
+	return _c
+}
+
+// SetNillableAmountRefunded sets the "amount_refunded" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableAmountRefunded(v *int64) *PaymentCreate {
+	if v != nil {
+		_c.SetAmountRefunded(*v)
+	}
+	return _c
+}
+
+// SetAmountRefundPending sets the "amount_refund_pending" field.
+func (_c *PaymentCreate) SetAmountRefundPending(v int64) *PaymentCreate {
+	_c.mutation.SetAmountRefundPending(v)
+	return _c
+}
+
+// SetNillableAmountRefundPending sets the "amount_refund_pending" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableAmountRefundPending(v *int64) *PaymentCreate {
+	if v != nil {
+		_c.SetAmountRefundPending(*v)
+	}
+	return _c
+}
+
+// SetOutOfBandMethod sets the "out_of_band_method" field.
+func (_c *PaymentCreate) SetOutOfBandMethod(v string) *PaymentCreate {
+	_c.mutation.SetOutOfBandMethod(v)
+	return _c
+}
+
+// SetNillableOutOfBandMethod sets the "out_of_band_method" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableOutOfBandMethod(v *string) *PaymentCreate {
+	if v != nil {
+		_c.SetOutOfBandMethod(*v)
+	}
+	return _c
+}
+
+// SetReference sets the "reference" field.
+func (_c *PaymentCreate) SetReference(v string) *PaymentCreate {
+	_c.mutation.SetReference(v)
+	return _c
+}
+
+// SetNillableReference sets the "reference" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableReference(v *string) *PaymentCreate {
+	if v != nil {
+		_c.SetReference(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *PaymentCreate) SetID(v string) *PaymentCreate {
 	_c.mutation.SetID(v)
@@ -240,6 +297,21 @@ func (_c *PaymentCreate) SetInvoice(v *Invoice) *PaymentCreate {
 // SetPaymentMethod sets the "payment_method" edge to the PaymentMethod entity.
 func (_c *PaymentCreate) SetPaymentMethod(v *PaymentMethod) *PaymentCreate {
 	return _c.SetPaymentMethodID(v.ID)
+}
+
+// AddRefundIDs adds the "refunds" edge to the Refund entity by IDs.
+func (_c *PaymentCreate) AddRefundIDs(ids ...string) *PaymentCreate {
+	_c.mutation.AddRefundIDs(ids...)
+	return _c
+}
+
+// AddRefunds adds the "refunds" edges to the Refund entity.
+func (_c *PaymentCreate) AddRefunds(v ...*Refund) *PaymentCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRefundIDs(ids...)
 }
 
 // Mutation returns the PaymentMutation object of the builder.
@@ -298,6 +370,22 @@ func (_c *PaymentCreate) defaults() error {
 	if _, ok := _c.mutation.Source(); !ok {
 		v := payment.DefaultSource
 		_c.mutation.SetSource(v)
+	}
+	if _, ok := _c.mutation.AmountRefunded(); !ok {
+		v := payment.DefaultAmountRefunded
+		_c.mutation.SetAmountRefunded(v)
+	}
+	if _, ok := _c.mutation.AmountRefundPending(); !ok {
+		v := payment.DefaultAmountRefundPending
+		_c.mutation.SetAmountRefundPending(v)
+	}
+	if _, ok := _c.mutation.OutOfBandMethod(); !ok {
+		v := payment.DefaultOutOfBandMethod
+		_c.mutation.SetOutOfBandMethod(v)
+	}
+	if _, ok := _c.mutation.Reference(); !ok {
+		v := payment.DefaultReference
+		_c.mutation.SetReference(v)
 	}
 	return nil
 }
@@ -370,6 +458,18 @@ func (_c *PaymentCreate) check() error {
 		if err := payment.SourceValidator(v); err != nil {
 			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "Payment.source": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.AmountRefunded(); !ok {
+		return &ValidationError{Name: "amount_refunded", err: errors.New(`ent: missing required field "Payment.amount_refunded"`)}
+	}
+	if _, ok := _c.mutation.AmountRefundPending(); !ok {
+		return &ValidationError{Name: "amount_refund_pending", err: errors.New(`ent: missing required field "Payment.amount_refund_pending"`)}
+	}
+	if _, ok := _c.mutation.OutOfBandMethod(); !ok {
+		return &ValidationError{Name: "out_of_band_method", err: errors.New(`ent: missing required field "Payment.out_of_band_method"`)}
+	}
+	if _, ok := _c.mutation.Reference(); !ok {
+		return &ValidationError{Name: "reference", err: errors.New(`ent: missing required field "Payment.reference"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := payment.IDValidator(v); err != nil {
@@ -482,6 +582,22 @@ func (_c *PaymentCreate) createSpec() (*Payment, *sqlgraph.CreateSpec) {
 		_spec.SetField(payment.FieldFailedAt, field.TypeTime, value)
 		_node.FailedAt = &value
 	}
+	if value, ok := _c.mutation.AmountRefunded(); ok {
+		_spec.SetField(payment.FieldAmountRefunded, field.TypeInt64, value)
+		_node.AmountRefunded = value
+	}
+	if value, ok := _c.mutation.AmountRefundPending(); ok {
+		_spec.SetField(payment.FieldAmountRefundPending, field.TypeInt64, value)
+		_node.AmountRefundPending = value
+	}
+	if value, ok := _c.mutation.OutOfBandMethod(); ok {
+		_spec.SetField(payment.FieldOutOfBandMethod, field.TypeString, value)
+		_node.OutOfBandMethod = value
+	}
+	if value, ok := _c.mutation.Reference(); ok {
+		_spec.SetField(payment.FieldReference, field.TypeString, value)
+		_node.Reference = value
+	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -531,6 +647,22 @@ func (_c *PaymentCreate) createSpec() (*Payment, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.PaymentMethodID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RefundsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   payment.RefundsTable,
+			Columns: []string{payment.RefundsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refund.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -699,6 +831,42 @@ func (u *PaymentUpsert) ClearFailedAt() *PaymentUpsert {
 	return u
 }
 
+// SetAmountRefunded sets the "amount_refunded" field.
+func (u *PaymentUpsert) SetAmountRefunded(v int64) *PaymentUpsert {
+	u.Set(payment.FieldAmountRefunded, v)
+	return u
+}
+
+// UpdateAmountRefunded sets the "amount_refunded" field to the value that was provided on create.
+func (u *PaymentUpsert) UpdateAmountRefunded() *PaymentUpsert {
+	u.SetExcluded(payment.FieldAmountRefunded)
+	return u
+}
+
+// AddAmountRefunded adds v to the "amount_refunded" field.
+func (u *PaymentUpsert) AddAmountRefunded(v int64) *PaymentUpsert {
+	u.Add(payment.FieldAmountRefunded, v)
+	return u
+}
+
+// SetAmountRefundPending sets the "amount_refund_pending" field.
+func (u *PaymentUpsert) SetAmountRefundPending(v int64) *PaymentUpsert {
+	u.Set(payment.FieldAmountRefundPending, v)
+	return u
+}
+
+// UpdateAmountRefundPending sets the "amount_refund_pending" field to the value that was provided on create.
+func (u *PaymentUpsert) UpdateAmountRefundPending() *PaymentUpsert {
+	u.SetExcluded(payment.FieldAmountRefundPending)
+	return u
+}
+
+// AddAmountRefundPending adds v to the "amount_refund_pending" field.
+func (u *PaymentUpsert) AddAmountRefundPending(v int64) *PaymentUpsert {
+	u.Add(payment.FieldAmountRefundPending, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -748,6 +916,12 @@ func (u *PaymentUpsertOne) UpdateNewValues() *PaymentUpsertOne {
 		}
 		if _, exists := u.create.mutation.Source(); exists {
 			s.SetIgnore(payment.FieldSource)
+		}
+		if _, exists := u.create.mutation.OutOfBandMethod(); exists {
+			s.SetIgnore(payment.FieldOutOfBandMethod)
+		}
+		if _, exists := u.create.mutation.Reference(); exists {
+			s.SetIgnore(payment.FieldReference)
 		}
 	}))
 	return u
@@ -910,6 +1084,48 @@ func (u *PaymentUpsertOne) UpdateFailedAt() *PaymentUpsertOne {
 func (u *PaymentUpsertOne) ClearFailedAt() *PaymentUpsertOne {
 	return u.Update(func(s *PaymentUpsert) {
 		s.ClearFailedAt()
+	})
+}
+
+// SetAmountRefunded sets the "amount_refunded" field.
+func (u *PaymentUpsertOne) SetAmountRefunded(v int64) *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetAmountRefunded(v)
+	})
+}
+
+// AddAmountRefunded adds v to the "amount_refunded" field.
+func (u *PaymentUpsertOne) AddAmountRefunded(v int64) *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.AddAmountRefunded(v)
+	})
+}
+
+// UpdateAmountRefunded sets the "amount_refunded" field to the value that was provided on create.
+func (u *PaymentUpsertOne) UpdateAmountRefunded() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateAmountRefunded()
+	})
+}
+
+// SetAmountRefundPending sets the "amount_refund_pending" field.
+func (u *PaymentUpsertOne) SetAmountRefundPending(v int64) *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetAmountRefundPending(v)
+	})
+}
+
+// AddAmountRefundPending adds v to the "amount_refund_pending" field.
+func (u *PaymentUpsertOne) AddAmountRefundPending(v int64) *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.AddAmountRefundPending(v)
+	})
+}
+
+// UpdateAmountRefundPending sets the "amount_refund_pending" field to the value that was provided on create.
+func (u *PaymentUpsertOne) UpdateAmountRefundPending() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateAmountRefundPending()
 	})
 }
 
@@ -1129,6 +1345,12 @@ func (u *PaymentUpsertBulk) UpdateNewValues() *PaymentUpsertBulk {
 			if _, exists := b.mutation.Source(); exists {
 				s.SetIgnore(payment.FieldSource)
 			}
+			if _, exists := b.mutation.OutOfBandMethod(); exists {
+				s.SetIgnore(payment.FieldOutOfBandMethod)
+			}
+			if _, exists := b.mutation.Reference(); exists {
+				s.SetIgnore(payment.FieldReference)
+			}
 		}
 	}))
 	return u
@@ -1291,6 +1513,48 @@ func (u *PaymentUpsertBulk) UpdateFailedAt() *PaymentUpsertBulk {
 func (u *PaymentUpsertBulk) ClearFailedAt() *PaymentUpsertBulk {
 	return u.Update(func(s *PaymentUpsert) {
 		s.ClearFailedAt()
+	})
+}
+
+// SetAmountRefunded sets the "amount_refunded" field.
+func (u *PaymentUpsertBulk) SetAmountRefunded(v int64) *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetAmountRefunded(v)
+	})
+}
+
+// AddAmountRefunded adds v to the "amount_refunded" field.
+func (u *PaymentUpsertBulk) AddAmountRefunded(v int64) *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.AddAmountRefunded(v)
+	})
+}
+
+// UpdateAmountRefunded sets the "amount_refunded" field to the value that was provided on create.
+func (u *PaymentUpsertBulk) UpdateAmountRefunded() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateAmountRefunded()
+	})
+}
+
+// SetAmountRefundPending sets the "amount_refund_pending" field.
+func (u *PaymentUpsertBulk) SetAmountRefundPending(v int64) *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetAmountRefundPending(v)
+	})
+}
+
+// AddAmountRefundPending adds v to the "amount_refund_pending" field.
+func (u *PaymentUpsertBulk) AddAmountRefundPending(v int64) *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.AddAmountRefundPending(v)
+	})
+}
+
+// UpdateAmountRefundPending sets the "amount_refund_pending" field to the value that was provided on create.
+func (u *PaymentUpsertBulk) UpdateAmountRefundPending() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateAmountRefundPending()
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/predicate"
+	"github.com/remitbilling/remit/ent/refund"
 )
 
 // PaymentUpdate is the builder for updating Payment entities.
@@ -159,9 +160,87 @@ func (_u *PaymentUpdate) ClearFailedAt() *PaymentUpdate {
 	return _u
 }
 
+// SetAmountRefunded sets the "amount_refunded" field.
+func (_u *PaymentUpdate) SetAmountRefunded(v int64) *PaymentUpdate {
+	_u.mutation.ResetAmountRefunded()
+	_u.mutation.SetAmountRefunded(v)
+	return _u
+}
+
+// SetNillableAmountRefunded sets the "amount_refunded" field if the given value is not nil.
+func (_u *PaymentUpdate) SetNillableAmountRefunded(v *int64) *PaymentUpdate {
+	if v != nil {
+		_u.SetAmountRefunded(*v)
+	}
+	return _u
+}
+
+// AddAmountRefunded adds value to the "amount_refunded" field.
+func (_u *PaymentUpdate) AddAmountRefunded(v int64) *PaymentUpdate {
+	_u.mutation.AddAmountRefunded(v)
+	return _u
+}
+
+// SetAmountRefundPending sets the "amount_refund_pending" field.
+func (_u *PaymentUpdate) SetAmountRefundPending(v int64) *PaymentUpdate {
+	_u.mutation.ResetAmountRefundPending()
+	_u.mutation.SetAmountRefundPending(v)
+	return _u
+}
+
+// SetNillableAmountRefundPending sets the "amount_refund_pending" field if the given value is not nil.
+func (_u *PaymentUpdate) SetNillableAmountRefundPending(v *int64) *PaymentUpdate {
+	if v != nil {
+		_u.SetAmountRefundPending(*v)
+	}
+	return _u
+}
+
+// AddAmountRefundPending adds value to the "amount_refund_pending" field.
+func (_u *PaymentUpdate) AddAmountRefundPending(v int64) *PaymentUpdate {
+	_u.mutation.AddAmountRefundPending(v)
+	return _u
+}
+
+// AddRefundIDs adds the "refunds" edge to the Refund entity by IDs.
+func (_u *PaymentUpdate) AddRefundIDs(ids ...string) *PaymentUpdate {
+	_u.mutation.AddRefundIDs(ids...)
+	return _u
+}
+
+// AddRefunds adds the "refunds" edges to the Refund entity.
+func (_u *PaymentUpdate) AddRefunds(v ...*Refund) *PaymentUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRefundIDs(ids...)
+}
+
 // Mutation returns the PaymentMutation object of the builder.
 func (_u *PaymentUpdate) Mutation() *PaymentMutation {
 	return _u.mutation
+}
+
+// ClearRefunds clears all "refunds" edges to the Refund entity.
+func (_u *PaymentUpdate) ClearRefunds() *PaymentUpdate {
+	_u.mutation.ClearRefunds()
+	return _u
+}
+
+// RemoveRefundIDs removes the "refunds" edge to Refund entities by IDs.
+func (_u *PaymentUpdate) RemoveRefundIDs(ids ...string) *PaymentUpdate {
+	_u.mutation.RemoveRefundIDs(ids...)
+	return _u
+}
+
+// RemoveRefunds removes "refunds" edges to Refund entities.
+func (_u *PaymentUpdate) RemoveRefunds(v ...*Refund) *PaymentUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRefundIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -260,6 +339,63 @@ func (_u *PaymentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.FailedAtCleared() {
 		_spec.ClearField(payment.FieldFailedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AmountRefunded(); ok {
+		_spec.SetField(payment.FieldAmountRefunded, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAmountRefunded(); ok {
+		_spec.AddField(payment.FieldAmountRefunded, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AmountRefundPending(); ok {
+		_spec.SetField(payment.FieldAmountRefundPending, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAmountRefundPending(); ok {
+		_spec.AddField(payment.FieldAmountRefundPending, field.TypeInt64, value)
+	}
+	if _u.mutation.RefundsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   payment.RefundsTable,
+			Columns: []string{payment.RefundsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refund.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRefundsIDs(); len(nodes) > 0 && !_u.mutation.RefundsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   payment.RefundsTable,
+			Columns: []string{payment.RefundsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refund.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RefundsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   payment.RefundsTable,
+			Columns: []string{payment.RefundsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refund.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -413,9 +549,87 @@ func (_u *PaymentUpdateOne) ClearFailedAt() *PaymentUpdateOne {
 	return _u
 }
 
+// SetAmountRefunded sets the "amount_refunded" field.
+func (_u *PaymentUpdateOne) SetAmountRefunded(v int64) *PaymentUpdateOne {
+	_u.mutation.ResetAmountRefunded()
+	_u.mutation.SetAmountRefunded(v)
+	return _u
+}
+
+// SetNillableAmountRefunded sets the "amount_refunded" field if the given value is not nil.
+func (_u *PaymentUpdateOne) SetNillableAmountRefunded(v *int64) *PaymentUpdateOne {
+	if v != nil {
+		_u.SetAmountRefunded(*v)
+	}
+	return _u
+}
+
+// AddAmountRefunded adds value to the "amount_refunded" field.
+func (_u *PaymentUpdateOne) AddAmountRefunded(v int64) *PaymentUpdateOne {
+	_u.mutation.AddAmountRefunded(v)
+	return _u
+}
+
+// SetAmountRefundPending sets the "amount_refund_pending" field.
+func (_u *PaymentUpdateOne) SetAmountRefundPending(v int64) *PaymentUpdateOne {
+	_u.mutation.ResetAmountRefundPending()
+	_u.mutation.SetAmountRefundPending(v)
+	return _u
+}
+
+// SetNillableAmountRefundPending sets the "amount_refund_pending" field if the given value is not nil.
+func (_u *PaymentUpdateOne) SetNillableAmountRefundPending(v *int64) *PaymentUpdateOne {
+	if v != nil {
+		_u.SetAmountRefundPending(*v)
+	}
+	return _u
+}
+
+// AddAmountRefundPending adds value to the "amount_refund_pending" field.
+func (_u *PaymentUpdateOne) AddAmountRefundPending(v int64) *PaymentUpdateOne {
+	_u.mutation.AddAmountRefundPending(v)
+	return _u
+}
+
+// AddRefundIDs adds the "refunds" edge to the Refund entity by IDs.
+func (_u *PaymentUpdateOne) AddRefundIDs(ids ...string) *PaymentUpdateOne {
+	_u.mutation.AddRefundIDs(ids...)
+	return _u
+}
+
+// AddRefunds adds the "refunds" edges to the Refund entity.
+func (_u *PaymentUpdateOne) AddRefunds(v ...*Refund) *PaymentUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRefundIDs(ids...)
+}
+
 // Mutation returns the PaymentMutation object of the builder.
 func (_u *PaymentUpdateOne) Mutation() *PaymentMutation {
 	return _u.mutation
+}
+
+// ClearRefunds clears all "refunds" edges to the Refund entity.
+func (_u *PaymentUpdateOne) ClearRefunds() *PaymentUpdateOne {
+	_u.mutation.ClearRefunds()
+	return _u
+}
+
+// RemoveRefundIDs removes the "refunds" edge to Refund entities by IDs.
+func (_u *PaymentUpdateOne) RemoveRefundIDs(ids ...string) *PaymentUpdateOne {
+	_u.mutation.RemoveRefundIDs(ids...)
+	return _u
+}
+
+// RemoveRefunds removes "refunds" edges to Refund entities.
+func (_u *PaymentUpdateOne) RemoveRefunds(v ...*Refund) *PaymentUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRefundIDs(ids...)
 }
 
 // Where appends a list predicates to the PaymentUpdate builder.
@@ -544,6 +758,63 @@ func (_u *PaymentUpdateOne) sqlSave(ctx context.Context) (_node *Payment, err er
 	}
 	if _u.mutation.FailedAtCleared() {
 		_spec.ClearField(payment.FieldFailedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AmountRefunded(); ok {
+		_spec.SetField(payment.FieldAmountRefunded, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAmountRefunded(); ok {
+		_spec.AddField(payment.FieldAmountRefunded, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AmountRefundPending(); ok {
+		_spec.SetField(payment.FieldAmountRefundPending, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAmountRefundPending(); ok {
+		_spec.AddField(payment.FieldAmountRefundPending, field.TypeInt64, value)
+	}
+	if _u.mutation.RefundsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   payment.RefundsTable,
+			Columns: []string{payment.RefundsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refund.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRefundsIDs(); len(nodes) > 0 && !_u.mutation.RefundsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   payment.RefundsTable,
+			Columns: []string{payment.RefundsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refund.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RefundsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   payment.RefundsTable,
+			Columns: []string{payment.RefundsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refund.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Payment{config: _u.config}

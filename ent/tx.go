@@ -56,6 +56,8 @@ type Tx struct {
 	Product *ProductClient
 	// RateLimit is the client for interacting with the RateLimit builders.
 	RateLimit *RateLimitClient
+	// Refund is the client for interacting with the Refund builders.
+	Refund *RefundClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
 	// ServerSecret is the client for interacting with the ServerSecret builders.
@@ -214,6 +216,7 @@ func (tx *Tx) init() {
 	tx.Price = NewPriceClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.RateLimit = NewRateLimitClient(tx.config)
+	tx.Refund = NewRefundClient(tx.config)
 	tx.Sequence = NewSequenceClient(tx.config)
 	tx.ServerSecret = NewServerSecretClient(tx.config)
 	tx.TaxRate = NewTaxRateClient(tx.config)

@@ -20,6 +20,7 @@ import (
 	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
+	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/ent/taxrate"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/ids"
@@ -70,6 +71,7 @@ var nodeTypes = map[string]string{
 	"evt":   event.Table,
 	"pm":    paymentmethod.Table,
 	"py":    payment.Table,
+	"re":    refund.Table,
 	"em":    emailmessage.Table,
 }
 

@@ -139,6 +139,18 @@ func (r *mutationResolver) InvoicePay(ctx context.Context, input model.InvoicePa
 	return payPayload(r.Billing.Pay(ctx, in))
 }
 
+// InvoiceRecordPayment is the resolver for the invoiceRecordPayment field.
+func (r *mutationResolver) InvoiceRecordPayment(ctx context.Context, input model.InvoiceRecordPaymentInput) (*model.InvoiceRecordPaymentPayload, error) {
+	inv, p, err := r.Billing.RecordPayment(ctx, input.ID, billing.RecordPaymentInput{
+		Amount: input.Amount, Method: input.Method, Reference: str(input.Reference), PaidAt: input.PaidAt,
+	})
+	ue, err := userErrors(err, "input")
+	if len(ue) > 0 || err != nil {
+		return &model.InvoiceRecordPaymentPayload{UserErrors: ue}, err
+	}
+	return &model.InvoiceRecordPaymentPayload{Invoice: inv, Payment: p, UserErrors: ue}, nil
+}
+
 // PaymentConfirm is the resolver for the paymentConfirm field.
 func (r *mutationResolver) PaymentConfirm(ctx context.Context, input model.PaymentConfirmInput) (*model.InvoicePayPayload, error) {
 	return payPayload(r.Billing.Confirm(ctx, input.ID, input.Authenticated))
@@ -172,6 +184,14 @@ func (r *paymentResolver) PaymentMethod(ctx context.Context, obj *ent.Payment) (
 		return nil, nil
 	}
 	return r.DB.PaymentMethod.Get(ctx, *obj.PaymentMethodID)
+}
+
+// OutOfBandMethod is the resolver for the outOfBandMethod field.
+func (r *paymentResolver) OutOfBandMethod(ctx context.Context, obj *ent.Payment) (*string, error) {
+	if obj.MethodType != payment.MethodTypeOutOfBand {
+		return nil, nil
+	}
+	return &obj.OutOfBandMethod, nil
 }
 
 // Type is the resolver for the type field.

@@ -685,7 +685,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
 		{Name: "customer_id", Type: field.TypeString},
-		{Name: "method_type", Type: field.TypeEnum, Enums: []string{"CARD", "SEPA_DEBIT", "ACH_DEBIT"}},
+		{Name: "method_type", Type: field.TypeEnum, Enums: []string{"CARD", "SEPA_DEBIT", "ACH_DEBIT", "OUT_OF_BAND"}},
 		{Name: "amount", Type: field.TypeInt64},
 		{Name: "currency", Type: field.TypeString},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PROCESSING", "SUCCEEDED", "FAILED", "REQUIRES_ACTION", "CANCELED"}, Default: "PROCESSING"},
@@ -697,6 +697,10 @@ var (
 		{Name: "settles_at", Type: field.TypeTime, Nullable: true},
 		{Name: "succeeded_at", Type: field.TypeTime, Nullable: true},
 		{Name: "failed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "amount_refunded", Type: field.TypeInt64, Default: 0},
+		{Name: "amount_refund_pending", Type: field.TypeInt64, Default: 0},
+		{Name: "out_of_band_method", Type: field.TypeString, Default: ""},
+		{Name: "reference", Type: field.TypeString, Default: ""},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 		{Name: "invoice_id", Type: field.TypeString, Size: 64},
 		{Name: "payment_method_id", Type: field.TypeString, Nullable: true, Size: 64},
@@ -709,19 +713,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "payments_accounts_account",
-				Columns:    []*schema.Column{PaymentsColumns[17]},
+				Columns:    []*schema.Column{PaymentsColumns[21]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "payments_invoices_invoice",
-				Columns:    []*schema.Column{PaymentsColumns[18]},
+				Columns:    []*schema.Column{PaymentsColumns[22]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "payments_payment_methods_payment_method",
-				Columns:    []*schema.Column{PaymentsColumns[19]},
+				Columns:    []*schema.Column{PaymentsColumns[23]},
 				RefColumns: []*schema.Column{PaymentMethodsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -730,12 +734,12 @@ var (
 			{
 				Name:    "payment_invoice_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{PaymentsColumns[18], PaymentsColumns[1]},
+				Columns: []*schema.Column{PaymentsColumns[22], PaymentsColumns[1]},
 			},
 			{
 				Name:    "payment_account_id_mode_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{PaymentsColumns[17], PaymentsColumns[3], PaymentsColumns[12]},
+				Columns: []*schema.Column{PaymentsColumns[21], PaymentsColumns[3], PaymentsColumns[12]},
 			},
 			{
 				Name:    "payment_status_settles_at",
@@ -1016,6 +1020,82 @@ var (
 			},
 		},
 	}
+	// RefundsColumns holds the columns for the "refunds" table.
+	RefundsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "currency", Type: field.TypeString},
+		{Name: "reason", Type: field.TypeEnum, Nullable: true, Enums: []string{"DUPLICATE", "FRAUDULENT", "REQUESTED_BY_CUSTOMER"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "SUCCEEDED", "FAILED"}, Default: "PENDING"},
+		{Name: "failure_code", Type: field.TypeString, Default: ""},
+		{Name: "failure_message", Type: field.TypeString, Default: ""},
+		{Name: "processor_reference", Type: field.TypeString, Default: ""},
+		{Name: "idempotency_key", Type: field.TypeString, Nullable: true},
+		{Name: "credit_note_id", Type: field.TypeString, Nullable: true},
+		{Name: "settles_at", Type: field.TypeTime, Nullable: true},
+		{Name: "succeeded_at", Type: field.TypeTime, Nullable: true},
+		{Name: "failed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+		{Name: "payment_id", Type: field.TypeString, Size: 64},
+		{Name: "invoice_id", Type: field.TypeString, Size: 64},
+	}
+	// RefundsTable holds the schema information for the "refunds" table.
+	RefundsTable = &schema.Table{
+		Name:       "refunds",
+		Columns:    RefundsColumns,
+		PrimaryKey: []*schema.Column{RefundsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "refunds_accounts_account",
+				Columns:    []*schema.Column{RefundsColumns[17]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "refunds_payments_payment",
+				Columns:    []*schema.Column{RefundsColumns[18]},
+				RefColumns: []*schema.Column{PaymentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "refunds_invoices_invoice",
+				Columns:    []*schema.Column{RefundsColumns[19]},
+				RefColumns: []*schema.Column{InvoicesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "refund_payment_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{RefundsColumns[18], RefundsColumns[1]},
+			},
+			{
+				Name:    "refund_invoice_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{RefundsColumns[19], RefundsColumns[1]},
+			},
+			{
+				Name:    "refund_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{RefundsColumns[4], RefundsColumns[1]},
+			},
+			{
+				Name:    "refund_account_id_mode_idempotency_key",
+				Unique:  true,
+				Columns: []*schema.Column{RefundsColumns[17], RefundsColumns[3], RefundsColumns[12]},
+			},
+			{
+				Name:    "refund_status_settles_at",
+				Unique:  false,
+				Columns: []*schema.Column{RefundsColumns[8], RefundsColumns[14]},
+			},
+		},
+	}
 	// SequencesColumns holds the columns for the "sequences" table.
 	SequencesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -1171,6 +1251,7 @@ var (
 		PricesTable,
 		ProductsTable,
 		RateLimitsTable,
+		RefundsTable,
 		SequencesTable,
 		ServerSecretsTable,
 		TaxRatesTable,
@@ -1211,6 +1292,9 @@ func init() {
 	PricesTable.ForeignKeys[0].RefTable = AccountsTable
 	PricesTable.ForeignKeys[1].RefTable = ProductsTable
 	ProductsTable.ForeignKeys[0].RefTable = AccountsTable
+	RefundsTable.ForeignKeys[0].RefTable = AccountsTable
+	RefundsTable.ForeignKeys[1].RefTable = PaymentsTable
+	RefundsTable.ForeignKeys[2].RefTable = InvoicesTable
 	SequencesTable.ForeignKeys[0].RefTable = AccountsTable
 	TaxRatesTable.ForeignKeys[0].RefTable = AccountsTable
 	InvoiceDefaultTaxRatesTable.ForeignKeys[0].RefTable = InvoicesTable

@@ -57,12 +57,22 @@ const (
 	FieldSucceededAt = "succeeded_at"
 	// FieldFailedAt holds the string denoting the failed_at field in the database.
 	FieldFailedAt = "failed_at"
+	// FieldAmountRefunded holds the string denoting the amount_refunded field in the database.
+	FieldAmountRefunded = "amount_refunded"
+	// FieldAmountRefundPending holds the string denoting the amount_refund_pending field in the database.
+	FieldAmountRefundPending = "amount_refund_pending"
+	// FieldOutOfBandMethod holds the string denoting the out_of_band_method field in the database.
+	FieldOutOfBandMethod = "out_of_band_method"
+	// FieldReference holds the string denoting the reference field in the database.
+	FieldReference = "reference"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeInvoice holds the string denoting the invoice edge name in mutations.
 	EdgeInvoice = "invoice"
 	// EdgePaymentMethod holds the string denoting the payment_method edge name in mutations.
 	EdgePaymentMethod = "payment_method"
+	// EdgeRefunds holds the string denoting the refunds edge name in mutations.
+	EdgeRefunds = "refunds"
 	// Table holds the table name of the payment in the database.
 	Table = "payments"
 	// AccountTable is the table that holds the account relation/edge.
@@ -86,6 +96,13 @@ const (
 	PaymentMethodInverseTable = "payment_methods"
 	// PaymentMethodColumn is the table column denoting the payment_method relation/edge.
 	PaymentMethodColumn = "payment_method_id"
+	// RefundsTable is the table that holds the refunds relation/edge.
+	RefundsTable = "refunds"
+	// RefundsInverseTable is the table name for the Refund entity.
+	// It exists in this package in order to avoid circular dependency with the "refund" package.
+	RefundsInverseTable = "refunds"
+	// RefundsColumn is the table column denoting the refunds relation/edge.
+	RefundsColumn = "payment_id"
 )
 
 // Columns holds all SQL columns for payment fields.
@@ -110,6 +127,10 @@ var Columns = []string{
 	FieldSettlesAt,
 	FieldSucceededAt,
 	FieldFailedAt,
+	FieldAmountRefunded,
+	FieldAmountRefundPending,
+	FieldOutOfBandMethod,
+	FieldReference,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -138,6 +159,14 @@ var (
 	DefaultFailureMessage string
 	// DefaultProcessorReference holds the default value on creation for the "processor_reference" field.
 	DefaultProcessorReference string
+	// DefaultAmountRefunded holds the default value on creation for the "amount_refunded" field.
+	DefaultAmountRefunded int64
+	// DefaultAmountRefundPending holds the default value on creation for the "amount_refund_pending" field.
+	DefaultAmountRefundPending int64
+	// DefaultOutOfBandMethod holds the default value on creation for the "out_of_band_method" field.
+	DefaultOutOfBandMethod string
+	// DefaultReference holds the default value on creation for the "reference" field.
+	DefaultReference string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -160,6 +189,7 @@ const (
 	MethodTypeCard      MethodType = "CARD"
 	MethodTypeSEPADebit MethodType = "SEPA_DEBIT"
 	MethodTypeACHDebit  MethodType = "ACH_DEBIT"
+	MethodTypeOutOfBand MethodType = "OUT_OF_BAND"
 )
 
 func (mt MethodType) String() string {
@@ -169,7 +199,7 @@ func (mt MethodType) String() string {
 // MethodTypeValidator is a validator for the "method_type" field enum values. It is called by the builders before save.
 func MethodTypeValidator(mt MethodType) error {
 	switch mt {
-	case MethodTypeCard, MethodTypeSEPADebit, MethodTypeACHDebit:
+	case MethodTypeCard, MethodTypeSEPADebit, MethodTypeACHDebit, MethodTypeOutOfBand:
 		return nil
 	default:
 		return fmt.Errorf("payment: invalid enum value for method_type field: %q", mt)
@@ -336,6 +366,26 @@ func ByFailedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFailedAt, opts...).ToFunc()
 }
 
+// ByAmountRefunded orders the results by the amount_refunded field.
+func ByAmountRefunded(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAmountRefunded, opts...).ToFunc()
+}
+
+// ByAmountRefundPending orders the results by the amount_refund_pending field.
+func ByAmountRefundPending(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAmountRefundPending, opts...).ToFunc()
+}
+
+// ByOutOfBandMethod orders the results by the out_of_band_method field.
+func ByOutOfBandMethod(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOutOfBandMethod, opts...).ToFunc()
+}
+
+// ByReference orders the results by the reference field.
+func ByReference(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReference, opts...).ToFunc()
+}
+
 // ByAccountField orders the results by account field.
 func ByAccountField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -354,6 +404,20 @@ func ByInvoiceField(field string, opts ...sql.OrderTermOption) OrderOption {
 func ByPaymentMethodField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newPaymentMethodStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByRefundsCount orders the results by refunds count.
+func ByRefundsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRefundsStep(), opts...)
+	}
+}
+
+// ByRefunds orders the results by refunds terms.
+func ByRefunds(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRefundsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 func newAccountStep() *sqlgraph.Step {
@@ -375,6 +439,13 @@ func newPaymentMethodStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PaymentMethodInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, PaymentMethodTable, PaymentMethodColumn),
+	)
+}
+func newRefundsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RefundsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, RefundsTable, RefundsColumn),
 	)
 }
 

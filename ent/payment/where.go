@@ -141,6 +141,26 @@ func FailedAt(v time.Time) predicate.Payment {
 	return predicate.Payment(sql.FieldEQ(FieldFailedAt, v))
 }
 
+// AmountRefunded applies equality check predicate on the "amount_refunded" field. It's identical to AmountRefundedEQ.
+func AmountRefunded(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldAmountRefunded, v))
+}
+
+// AmountRefundPending applies equality check predicate on the "amount_refund_pending" field. It's identical to AmountRefundPendingEQ.
+func AmountRefundPending(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldAmountRefundPending, v))
+}
+
+// OutOfBandMethod applies equality check predicate on the "out_of_band_method" field. It's identical to OutOfBandMethodEQ.
+func OutOfBandMethod(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldOutOfBandMethod, v))
+}
+
+// Reference applies equality check predicate on the "reference" field. It's identical to ReferenceEQ.
+func Reference(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldReference, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Payment {
 	return predicate.Payment(sql.FieldEQ(FieldCreatedAt, v))
@@ -1106,6 +1126,216 @@ func FailedAtNotNil() predicate.Payment {
 	return predicate.Payment(sql.FieldNotNull(FieldFailedAt))
 }
 
+// AmountRefundedEQ applies the EQ predicate on the "amount_refunded" field.
+func AmountRefundedEQ(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldAmountRefunded, v))
+}
+
+// AmountRefundedNEQ applies the NEQ predicate on the "amount_refunded" field.
+func AmountRefundedNEQ(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldAmountRefunded, v))
+}
+
+// AmountRefundedIn applies the In predicate on the "amount_refunded" field.
+func AmountRefundedIn(vs ...int64) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldAmountRefunded, vs...))
+}
+
+// AmountRefundedNotIn applies the NotIn predicate on the "amount_refunded" field.
+func AmountRefundedNotIn(vs ...int64) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldAmountRefunded, vs...))
+}
+
+// AmountRefundedGT applies the GT predicate on the "amount_refunded" field.
+func AmountRefundedGT(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldAmountRefunded, v))
+}
+
+// AmountRefundedGTE applies the GTE predicate on the "amount_refunded" field.
+func AmountRefundedGTE(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldAmountRefunded, v))
+}
+
+// AmountRefundedLT applies the LT predicate on the "amount_refunded" field.
+func AmountRefundedLT(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldAmountRefunded, v))
+}
+
+// AmountRefundedLTE applies the LTE predicate on the "amount_refunded" field.
+func AmountRefundedLTE(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldAmountRefunded, v))
+}
+
+// AmountRefundPendingEQ applies the EQ predicate on the "amount_refund_pending" field.
+func AmountRefundPendingEQ(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldAmountRefundPending, v))
+}
+
+// AmountRefundPendingNEQ applies the NEQ predicate on the "amount_refund_pending" field.
+func AmountRefundPendingNEQ(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldAmountRefundPending, v))
+}
+
+// AmountRefundPendingIn applies the In predicate on the "amount_refund_pending" field.
+func AmountRefundPendingIn(vs ...int64) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldAmountRefundPending, vs...))
+}
+
+// AmountRefundPendingNotIn applies the NotIn predicate on the "amount_refund_pending" field.
+func AmountRefundPendingNotIn(vs ...int64) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldAmountRefundPending, vs...))
+}
+
+// AmountRefundPendingGT applies the GT predicate on the "amount_refund_pending" field.
+func AmountRefundPendingGT(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldAmountRefundPending, v))
+}
+
+// AmountRefundPendingGTE applies the GTE predicate on the "amount_refund_pending" field.
+func AmountRefundPendingGTE(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldAmountRefundPending, v))
+}
+
+// AmountRefundPendingLT applies the LT predicate on the "amount_refund_pending" field.
+func AmountRefundPendingLT(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldAmountRefundPending, v))
+}
+
+// AmountRefundPendingLTE applies the LTE predicate on the "amount_refund_pending" field.
+func AmountRefundPendingLTE(v int64) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldAmountRefundPending, v))
+}
+
+// OutOfBandMethodEQ applies the EQ predicate on the "out_of_band_method" field.
+func OutOfBandMethodEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldOutOfBandMethod, v))
+}
+
+// OutOfBandMethodNEQ applies the NEQ predicate on the "out_of_band_method" field.
+func OutOfBandMethodNEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldOutOfBandMethod, v))
+}
+
+// OutOfBandMethodIn applies the In predicate on the "out_of_band_method" field.
+func OutOfBandMethodIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldOutOfBandMethod, vs...))
+}
+
+// OutOfBandMethodNotIn applies the NotIn predicate on the "out_of_band_method" field.
+func OutOfBandMethodNotIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldOutOfBandMethod, vs...))
+}
+
+// OutOfBandMethodGT applies the GT predicate on the "out_of_band_method" field.
+func OutOfBandMethodGT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldOutOfBandMethod, v))
+}
+
+// OutOfBandMethodGTE applies the GTE predicate on the "out_of_band_method" field.
+func OutOfBandMethodGTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldOutOfBandMethod, v))
+}
+
+// OutOfBandMethodLT applies the LT predicate on the "out_of_band_method" field.
+func OutOfBandMethodLT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldOutOfBandMethod, v))
+}
+
+// OutOfBandMethodLTE applies the LTE predicate on the "out_of_band_method" field.
+func OutOfBandMethodLTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldOutOfBandMethod, v))
+}
+
+// OutOfBandMethodContains applies the Contains predicate on the "out_of_band_method" field.
+func OutOfBandMethodContains(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContains(FieldOutOfBandMethod, v))
+}
+
+// OutOfBandMethodHasPrefix applies the HasPrefix predicate on the "out_of_band_method" field.
+func OutOfBandMethodHasPrefix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasPrefix(FieldOutOfBandMethod, v))
+}
+
+// OutOfBandMethodHasSuffix applies the HasSuffix predicate on the "out_of_band_method" field.
+func OutOfBandMethodHasSuffix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasSuffix(FieldOutOfBandMethod, v))
+}
+
+// OutOfBandMethodEqualFold applies the EqualFold predicate on the "out_of_band_method" field.
+func OutOfBandMethodEqualFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEqualFold(FieldOutOfBandMethod, v))
+}
+
+// OutOfBandMethodContainsFold applies the ContainsFold predicate on the "out_of_band_method" field.
+func OutOfBandMethodContainsFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContainsFold(FieldOutOfBandMethod, v))
+}
+
+// ReferenceEQ applies the EQ predicate on the "reference" field.
+func ReferenceEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldReference, v))
+}
+
+// ReferenceNEQ applies the NEQ predicate on the "reference" field.
+func ReferenceNEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldReference, v))
+}
+
+// ReferenceIn applies the In predicate on the "reference" field.
+func ReferenceIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldReference, vs...))
+}
+
+// ReferenceNotIn applies the NotIn predicate on the "reference" field.
+func ReferenceNotIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldReference, vs...))
+}
+
+// ReferenceGT applies the GT predicate on the "reference" field.
+func ReferenceGT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldReference, v))
+}
+
+// ReferenceGTE applies the GTE predicate on the "reference" field.
+func ReferenceGTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldReference, v))
+}
+
+// ReferenceLT applies the LT predicate on the "reference" field.
+func ReferenceLT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldReference, v))
+}
+
+// ReferenceLTE applies the LTE predicate on the "reference" field.
+func ReferenceLTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldReference, v))
+}
+
+// ReferenceContains applies the Contains predicate on the "reference" field.
+func ReferenceContains(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContains(FieldReference, v))
+}
+
+// ReferenceHasPrefix applies the HasPrefix predicate on the "reference" field.
+func ReferenceHasPrefix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasPrefix(FieldReference, v))
+}
+
+// ReferenceHasSuffix applies the HasSuffix predicate on the "reference" field.
+func ReferenceHasSuffix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasSuffix(FieldReference, v))
+}
+
+// ReferenceEqualFold applies the EqualFold predicate on the "reference" field.
+func ReferenceEqualFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEqualFold(FieldReference, v))
+}
+
+// ReferenceContainsFold applies the ContainsFold predicate on the "reference" field.
+func ReferenceContainsFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContainsFold(FieldReference, v))
+}
+
 // HasAccount applies the HasEdge predicate on the "account" edge.
 func HasAccount() predicate.Payment {
 	return predicate.Payment(func(s *sql.Selector) {
@@ -1167,6 +1397,29 @@ func HasPaymentMethod() predicate.Payment {
 func HasPaymentMethodWith(preds ...predicate.PaymentMethod) predicate.Payment {
 	return predicate.Payment(func(s *sql.Selector) {
 		step := newPaymentMethodStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRefunds applies the HasEdge predicate on the "refunds" edge.
+func HasRefunds() predicate.Payment {
+	return predicate.Payment(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, RefundsTable, RefundsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRefundsWith applies the HasEdge predicate on the "refunds" edge with a given conditions (other predicates).
+func HasRefundsWith(preds ...predicate.Refund) predicate.Payment {
+	return predicate.Payment(func(s *sql.Selector) {
+		step := newRefundsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

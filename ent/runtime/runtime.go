@@ -26,6 +26,7 @@ import (
 	"github.com/remitbilling/remit/ent/price"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
+	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/ent/schema"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
@@ -950,6 +951,22 @@ func init() {
 	paymentDescProcessorReference := paymentFields[9].Descriptor()
 	// payment.DefaultProcessorReference holds the default value on creation for the processor_reference field.
 	payment.DefaultProcessorReference = paymentDescProcessorReference.Default.(string)
+	// paymentDescAmountRefunded is the schema descriptor for amount_refunded field.
+	paymentDescAmountRefunded := paymentFields[15].Descriptor()
+	// payment.DefaultAmountRefunded holds the default value on creation for the amount_refunded field.
+	payment.DefaultAmountRefunded = paymentDescAmountRefunded.Default.(int64)
+	// paymentDescAmountRefundPending is the schema descriptor for amount_refund_pending field.
+	paymentDescAmountRefundPending := paymentFields[16].Descriptor()
+	// payment.DefaultAmountRefundPending holds the default value on creation for the amount_refund_pending field.
+	payment.DefaultAmountRefundPending = paymentDescAmountRefundPending.Default.(int64)
+	// paymentDescOutOfBandMethod is the schema descriptor for out_of_band_method field.
+	paymentDescOutOfBandMethod := paymentFields[17].Descriptor()
+	// payment.DefaultOutOfBandMethod holds the default value on creation for the out_of_band_method field.
+	payment.DefaultOutOfBandMethod = paymentDescOutOfBandMethod.Default.(string)
+	// paymentDescReference is the schema descriptor for reference field.
+	paymentDescReference := paymentFields[18].Descriptor()
+	// payment.DefaultReference holds the default value on creation for the reference field.
+	payment.DefaultReference = paymentDescReference.Default.(string)
 	// paymentDescID is the schema descriptor for id field.
 	paymentDescID := paymentMixinFields0[0].Descriptor()
 	// payment.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -1404,6 +1421,62 @@ func init() {
 	// ratelimit.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	ratelimit.IDValidator = func() func(string) error {
 		validators := ratelimitDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	refundMixin := schema.Refund{}.Mixin()
+	refund.Policy = privacy.NewPolicies(refundMixin[2], schema.Refund{})
+	refund.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := refund.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	refundMixinHooks0 := refundMixin[0].Hooks()
+	refundMixinHooks1 := refundMixin[1].Hooks()
+
+	refund.Hooks[1] = refundMixinHooks0[0]
+
+	refund.Hooks[2] = refundMixinHooks1[0]
+	refundMixinFields0 := refundMixin[0].Fields()
+	_ = refundMixinFields0
+	refundMixinFields2 := refundMixin[2].Fields()
+	_ = refundMixinFields2
+	refundFields := schema.Refund{}.Fields()
+	_ = refundFields
+	// refundDescAccountID is the schema descriptor for account_id field.
+	refundDescAccountID := refundMixinFields2[0].Descriptor()
+	// refund.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	refund.AccountIDValidator = refundDescAccountID.Validators[0].(func(string) error)
+	// refundDescFailureCode is the schema descriptor for failure_code field.
+	refundDescFailureCode := refundFields[7].Descriptor()
+	// refund.DefaultFailureCode holds the default value on creation for the failure_code field.
+	refund.DefaultFailureCode = refundDescFailureCode.Default.(string)
+	// refundDescFailureMessage is the schema descriptor for failure_message field.
+	refundDescFailureMessage := refundFields[8].Descriptor()
+	// refund.DefaultFailureMessage holds the default value on creation for the failure_message field.
+	refund.DefaultFailureMessage = refundDescFailureMessage.Default.(string)
+	// refundDescProcessorReference is the schema descriptor for processor_reference field.
+	refundDescProcessorReference := refundFields[9].Descriptor()
+	// refund.DefaultProcessorReference holds the default value on creation for the processor_reference field.
+	refund.DefaultProcessorReference = refundDescProcessorReference.Default.(string)
+	// refundDescID is the schema descriptor for id field.
+	refundDescID := refundMixinFields0[0].Descriptor()
+	// refund.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	refund.IDValidator = func() func(string) error {
+		validators := refundDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

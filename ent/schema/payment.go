@@ -66,7 +66,10 @@ func (Payment) Fields() []ent.Field {
 		field.String("invoice_id").Immutable(),
 		field.String("customer_id").Immutable(),
 		field.String("payment_method_id").Optional().Nillable().Immutable(),
-		field.Enum("method_type").NamedValues("Card", "CARD", "SEPADebit", "SEPA_DEBIT", "ACHDebit", "ACH_DEBIT").Immutable(),
+		// OUT_OF_BAND is money the merchant received outside Remit and
+		// recorded (invoiceRecordPayment, invoiceMarkPaid): no processor,
+		// no payment method, SUCCEEDED when written.
+		field.Enum("method_type").NamedValues("Card", "CARD", "SEPADebit", "SEPA_DEBIT", "ACHDebit", "ACH_DEBIT", "OutOfBand", "OUT_OF_BAND").Immutable(),
 		field.Int64("amount").Immutable(),
 		field.String("currency").Immutable(),
 		field.Enum("status").NamedValues(
@@ -81,6 +84,15 @@ func (Payment) Fields() []ent.Field {
 		field.Time("settles_at").Optional().Nillable(),
 		field.Time("succeeded_at").Optional().Nillable(),
 		field.Time("failed_at").Optional().Nillable(),
+		// What refunds took back (SUCCEEDED) and hold (PENDING): the
+		// payment can still give back amount - both, checked under its
+		// row's lock.
+		field.Int64("amount_refunded").Default(0).Annotations(Money{Amount: true}),
+		field.Int64("amount_refund_pending").Default(0),
+		field.String("out_of_band_method").Default("").Immutable().
+			Comment("How money recorded outside Remit came: bank_transfer, check, cash, card, direct_debit or other."),
+		field.String("reference").Default("").Immutable().
+			Comment("The merchant's reference of money recorded outside Remit (transfer reference, check number)."),
 	}
 }
 
@@ -88,6 +100,7 @@ func (Payment) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("invoice", Invoice.Type).Field("invoice_id").Unique().Required().Immutable().Annotations(entgql.Skip()),
 		edge.To("payment_method", PaymentMethod.Type).Field("payment_method_id").Unique().Immutable().Annotations(entgql.Skip()),
+		edge.From("refunds", Refund.Type).Ref("payment").Annotations(entgql.Skip()),
 	}
 }
 

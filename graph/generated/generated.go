@@ -24,6 +24,7 @@ import (
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/money"
@@ -62,6 +63,7 @@ type ResolverRoot interface {
 	PaymentMethod() PaymentMethodResolver
 	PortalSettings() PortalSettingsResolver
 	Query() QueryResolver
+	Refund() RefundResolver
 }
 
 type DirectiveRoot struct {
@@ -309,6 +311,7 @@ type ComplexityRoot struct {
 		AmountDueMoney             func(childComplexity int) int
 		AmountPaidMoney            func(childComplexity int) int
 		AmountPendingMoney         func(childComplexity int) int
+		AmountRefunded             func(childComplexity int) int
 		AmountRemaining            func(childComplexity int) int
 		AmountsDue                 func(childComplexity int) int
 		AppliedBalanceMoney        func(childComplexity int) int
@@ -405,6 +408,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	InvoiceRecordPaymentPayload struct {
+		Invoice    func(childComplexity int) int
+		Payment    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	InvoiceSendPayload struct {
 		Email      func(childComplexity int) int
 		Invoice    func(childComplexity int) int
@@ -449,6 +458,7 @@ type ComplexityRoot struct {
 		InvoiceMarkPaid                 func(childComplexity int, input model.InvoiceMarkPaidInput) int
 		InvoiceMarkUncollectible        func(childComplexity int, input model.InvoiceIDInput) int
 		InvoicePay                      func(childComplexity int, input model.InvoicePayInput) int
+		InvoiceRecordPayment            func(childComplexity int, input model.InvoiceRecordPaymentInput) int
 		InvoiceRevise                   func(childComplexity int, input model.InvoiceIDInput) int
 		InvoiceSend                     func(childComplexity int, input model.InvoiceSendInput) int
 		InvoiceUpdate                   func(childComplexity int, input model.InvoiceUpdateInput) int
@@ -456,6 +466,7 @@ type ComplexityRoot struct {
 		PaymentConfirm                  func(childComplexity int, input model.PaymentConfirmInput) int
 		PaymentMethodAttach             func(childComplexity int, input model.PaymentMethodAttachInput) int
 		PaymentMethodDetach             func(childComplexity int, input model.PaymentMethodDetachInput) int
+		PaymentRefund                   func(childComplexity int, input model.PaymentRefundInput) int
 		PortalSessionCreate             func(childComplexity int, input model.PortalSessionCreateInput) int
 		PortalSettingsUpdate            func(childComplexity int, input model.PortalSettingsInput) int
 		PriceCreate                     func(childComplexity int, input model.PriceCreateInput) int
@@ -496,20 +507,24 @@ type ComplexityRoot struct {
 	}
 
 	Payment struct {
-		Amount             func(childComplexity int) int
-		CreatedAt          func(childComplexity int) int
-		FailedAt           func(childComplexity int) int
-		FailureCode        func(childComplexity int) int
-		FailureMessage     func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		Invoice            func(childComplexity int) int
-		MethodType         func(childComplexity int) int
-		PaymentMethod      func(childComplexity int) int
-		ProcessorReference func(childComplexity int) int
-		SettlesAt          func(childComplexity int) int
-		Source             func(childComplexity int) int
-		Status             func(childComplexity int) int
-		SucceededAt        func(childComplexity int) int
+		Amount              func(childComplexity int) int
+		AmountRefundedMoney func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		FailedAt            func(childComplexity int) int
+		FailureCode         func(childComplexity int) int
+		FailureMessage      func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Invoice             func(childComplexity int) int
+		MethodType          func(childComplexity int) int
+		OutOfBandMethod     func(childComplexity int) int
+		PaymentMethod       func(childComplexity int) int
+		ProcessorReference  func(childComplexity int) int
+		Reference           func(childComplexity int) int
+		Refunds             func(childComplexity int) int
+		SettlesAt           func(childComplexity int) int
+		Source              func(childComplexity int) int
+		Status              func(childComplexity int) int
+		SucceededAt         func(childComplexity int) int
 	}
 
 	PaymentConnection struct {
@@ -542,6 +557,12 @@ type ComplexityRoot struct {
 	PaymentMethodPayload struct {
 		PaymentMethod func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
+	}
+
+	PaymentRefundPayload struct {
+		Payment    func(childComplexity int) int
+		Refund     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	PortalSessionCreatePayload struct {
@@ -633,6 +654,21 @@ type ComplexityRoot struct {
 		PortalSettings      func(childComplexity int) int
 		Products            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
 		TaxRates            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
+	}
+
+	Refund struct {
+		AmountMoney        func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		FailedAt           func(childComplexity int) int
+		FailureCode        func(childComplexity int) int
+		FailureMessage     func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Invoice            func(childComplexity int) int
+		Payment            func(childComplexity int) int
+		ProcessorReference func(childComplexity int) int
+		Reason             func(childComplexity int) int
+		Status             func(childComplexity int) int
+		SucceededAt        func(childComplexity int) int
 	}
 
 	Shipping struct {
@@ -764,6 +800,8 @@ type InvoiceResolver interface {
 	Standing(ctx context.Context, obj *ent.Invoice) (string, error)
 	AcceptedPaymentMethodTypes(ctx context.Context, obj *ent.Invoice) ([]string, error)
 	Payments(ctx context.Context, obj *ent.Invoice) ([]*ent.Payment, error)
+
+	AmountRefunded(ctx context.Context, obj *ent.Invoice) (*money.Money, error)
 }
 type InvoiceLineResolver interface {
 	NetAmount(ctx context.Context, obj *ent.InvoiceLine) (*money.Money, error)
@@ -809,10 +847,12 @@ type MutationResolver interface {
 	PaymentMethodDetach(ctx context.Context, input model.PaymentMethodDetachInput) (*model.PaymentMethodPayload, error)
 	CustomerSetDefaultPaymentMethod(ctx context.Context, input model.CustomerSetDefaultPaymentMethodInput) (*model.CustomerUpdatePayload, error)
 	InvoicePay(ctx context.Context, input model.InvoicePayInput) (*model.InvoicePayPayload, error)
+	InvoiceRecordPayment(ctx context.Context, input model.InvoiceRecordPaymentInput) (*model.InvoiceRecordPaymentPayload, error)
 	PaymentConfirm(ctx context.Context, input model.PaymentConfirmInput) (*model.InvoicePayPayload, error)
 	AccountPaymentSettingsUpdate(ctx context.Context, input model.AccountPaymentSettingsInput) (*model.AccountUpdatePayload, error)
 	PortalSettingsUpdate(ctx context.Context, input model.PortalSettingsInput) (*model.PortalSettingsPayload, error)
 	PortalSessionCreate(ctx context.Context, input model.PortalSessionCreateInput) (*model.PortalSessionCreatePayload, error)
+	PaymentRefund(ctx context.Context, input model.PaymentRefundInput) (*model.PaymentRefundPayload, error)
 }
 type PartyResolver interface {
 	TaxExempt(ctx context.Context, obj *values.Party) (*customer.TaxExempt, error)
@@ -823,6 +863,10 @@ type PaymentResolver interface {
 
 	MethodType(ctx context.Context, obj *ent.Payment) (string, error)
 	PaymentMethod(ctx context.Context, obj *ent.Payment) (*ent.PaymentMethod, error)
+
+	OutOfBandMethod(ctx context.Context, obj *ent.Payment) (*string, error)
+
+	Refunds(ctx context.Context, obj *ent.Payment) ([]*ent.Refund, error)
 }
 type PaymentMethodResolver interface {
 	Type(ctx context.Context, obj *ent.PaymentMethod) (string, error)
@@ -848,6 +892,10 @@ type QueryResolver interface {
 	Events(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.EventFilter) (*ent.EventConnection, error)
 	Payments(ctx context.Context, first *int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error)
 	PortalSettings(ctx context.Context) (*ent.PortalConfig, error)
+}
+type RefundResolver interface {
+	Payment(ctx context.Context, obj *ent.Refund) (*ent.Payment, error)
+	Invoice(ctx context.Context, obj *ent.Refund) (*ent.Invoice, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1859,6 +1907,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.AmountPendingMoney(childComplexity), true
+	case "Invoice.amountRefunded":
+		if e.ComplexityRoot.Invoice.AmountRefunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.AmountRefunded(childComplexity), true
 	case "Invoice.amountRemaining":
 		if e.ComplexityRoot.Invoice.AmountRemaining == nil {
 			break
@@ -2322,6 +2376,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoicePayload.UserErrors(childComplexity), true
 
+	case "InvoiceRecordPaymentPayload.invoice":
+		if e.ComplexityRoot.InvoiceRecordPaymentPayload.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceRecordPaymentPayload.Invoice(childComplexity), true
+	case "InvoiceRecordPaymentPayload.payment":
+		if e.ComplexityRoot.InvoiceRecordPaymentPayload.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceRecordPaymentPayload.Payment(childComplexity), true
+	case "InvoiceRecordPaymentPayload.userErrors":
+		if e.ComplexityRoot.InvoiceRecordPaymentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceRecordPaymentPayload.UserErrors(childComplexity), true
+
 	case "InvoiceSendPayload.email":
 		if e.ComplexityRoot.InvoiceSendPayload.Email == nil {
 			break
@@ -2634,6 +2707,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InvoicePay(childComplexity, args["input"].(model.InvoicePayInput)), true
+	case "Mutation.invoiceRecordPayment":
+		if e.ComplexityRoot.Mutation.InvoiceRecordPayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_invoiceRecordPayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InvoiceRecordPayment(childComplexity, args["input"].(model.InvoiceRecordPaymentInput)), true
 	case "Mutation.invoiceRevise":
 		if e.ComplexityRoot.Mutation.InvoiceRevise == nil {
 			break
@@ -2711,6 +2795,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PaymentMethodDetach(childComplexity, args["input"].(model.PaymentMethodDetachInput)), true
+	case "Mutation.paymentRefund":
+		if e.ComplexityRoot.Mutation.PaymentRefund == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_paymentRefund_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PaymentRefund(childComplexity, args["input"].(model.PaymentRefundInput)), true
 	case "Mutation.portalSessionCreate":
 		if e.ComplexityRoot.Mutation.PortalSessionCreate == nil {
 			break
@@ -2929,6 +3024,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.Amount(childComplexity), true
+	case "Payment.amountRefunded":
+		if e.ComplexityRoot.Payment.AmountRefundedMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.AmountRefundedMoney(childComplexity), true
 	case "Payment.createdAt":
 		if e.ComplexityRoot.Payment.CreatedAt == nil {
 			break
@@ -2971,6 +3072,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.MethodType(childComplexity), true
+	case "Payment.outOfBandMethod":
+		if e.ComplexityRoot.Payment.OutOfBandMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.OutOfBandMethod(childComplexity), true
 	case "Payment.paymentMethod":
 		if e.ComplexityRoot.Payment.PaymentMethod == nil {
 			break
@@ -2983,6 +3090,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.ProcessorReference(childComplexity), true
+	case "Payment.reference":
+		if e.ComplexityRoot.Payment.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Reference(childComplexity), true
+	case "Payment.refunds":
+		if e.ComplexityRoot.Payment.Refunds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Refunds(childComplexity), true
 	case "Payment.settlesAt":
 		if e.ComplexityRoot.Payment.SettlesAt == nil {
 			break
@@ -3131,6 +3250,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PaymentMethodPayload.UserErrors(childComplexity), true
+
+	case "PaymentRefundPayload.payment":
+		if e.ComplexityRoot.PaymentRefundPayload.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentRefundPayload.Payment(childComplexity), true
+	case "PaymentRefundPayload.refund":
+		if e.ComplexityRoot.PaymentRefundPayload.Refund == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentRefundPayload.Refund(childComplexity), true
+	case "PaymentRefundPayload.userErrors":
+		if e.ComplexityRoot.PaymentRefundPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentRefundPayload.UserErrors(childComplexity), true
 
 	case "PortalSessionCreatePayload.expiresAt":
 		if e.ComplexityRoot.PortalSessionCreatePayload.ExpiresAt == nil {
@@ -3535,6 +3673,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.TaxRates(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string]), args["active"].(*bool)), true
 
+	case "Refund.amount":
+		if e.ComplexityRoot.Refund.AmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.AmountMoney(childComplexity), true
+	case "Refund.createdAt":
+		if e.ComplexityRoot.Refund.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.CreatedAt(childComplexity), true
+	case "Refund.failedAt":
+		if e.ComplexityRoot.Refund.FailedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.FailedAt(childComplexity), true
+	case "Refund.failureCode":
+		if e.ComplexityRoot.Refund.FailureCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.FailureCode(childComplexity), true
+	case "Refund.failureMessage":
+		if e.ComplexityRoot.Refund.FailureMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.FailureMessage(childComplexity), true
+	case "Refund.id":
+		if e.ComplexityRoot.Refund.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.ID(childComplexity), true
+	case "Refund.invoice":
+		if e.ComplexityRoot.Refund.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Invoice(childComplexity), true
+	case "Refund.payment":
+		if e.ComplexityRoot.Refund.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Payment(childComplexity), true
+	case "Refund.processorReference":
+		if e.ComplexityRoot.Refund.ProcessorReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.ProcessorReference(childComplexity), true
+	case "Refund.reason":
+		if e.ComplexityRoot.Refund.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Reason(childComplexity), true
+	case "Refund.status":
+		if e.ComplexityRoot.Refund.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.Status(childComplexity), true
+	case "Refund.succeededAt":
+		if e.ComplexityRoot.Refund.SucceededAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.SucceededAt(childComplexity), true
+
 	case "Shipping.address":
 		if e.ComplexityRoot.Shipping.Address == nil {
 			break
@@ -3799,11 +4010,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputInvoiceMarkPaidInput,
 		ec.unmarshalInputInvoiceOrder,
 		ec.unmarshalInputInvoicePayInput,
+		ec.unmarshalInputInvoiceRecordPaymentInput,
 		ec.unmarshalInputInvoiceSendInput,
 		ec.unmarshalInputInvoiceUpdateInput,
 		ec.unmarshalInputPaymentConfirmInput,
 		ec.unmarshalInputPaymentMethodAttachInput,
 		ec.unmarshalInputPaymentMethodDetachInput,
+		ec.unmarshalInputPaymentRefundInput,
 		ec.unmarshalInputPortalSessionCreateInput,
 		ec.unmarshalInputPortalSettingsInput,
 		ec.unmarshalInputPriceCreateInput,
@@ -4275,12 +4488,14 @@ enum UserErrorCode {
   AMOUNTS_DUE_MISMATCH
   "A payment plan is not possible here (charge_automatically invoices)."
   AMOUNTS_DUE_NOT_ALLOWED
-  "Not possible once the invoice has received a payment."
+  "Not possible once the invoice has received a payment: issue a credit note to correct it."
   HAS_PAYMENTS
   "A string holds a NUL character or is not valid UTF-8."
   INVALID_STRING
   "A colour contrasts less than 4.5:1 (WCAG AA) with white (a warning, not an error)."
   LOW_CONTRAST
+  "The refund is more than the payments can still give back (refunds in progress count)."
+  REFUND_EXCEEDS_PAYMENT
 }
 
 """
@@ -5171,8 +5386,10 @@ Types: invoice.created, invoice.updated, invoice.deleted,
 invoice.finalized, invoice.sent (the email was queued), invoice.paid,
 invoice.payment_failed, invoice.payment_action_required, invoice.voided,
 invoice.marked_uncollectible, invoice.overdue (the due date passed
-unpaid; the status stays OPEN), payment.succeeded, payment.failed,
-customer.created, customer.updated (also a balance or default payment
+unpaid; the status stays OPEN), payment.succeeded (also money recorded
+outside Remit), payment.failed, refund.created (reserved, sent to the
+processor), refund.succeeded, refund.failed (also a refund that had
+succeeded and that the bank gave back), customer.created, customer.updated (also a balance or default payment
 method change), customer.deleted, payment_method.attached,
 payment_method.detached, email.sent, email.failed.
 """
@@ -5181,7 +5398,7 @@ type Event implements Node {
   id: ID!
   "What happened, e.g. invoice.finalized."
   type: String!
-  "The changed object's type: invoice, payment, customer, payment_method or email."
+  "The changed object's type: invoice, payment, refund, customer, payment_method or email."
   objectType: String!
   "The changed object's id."
   objectId: ID!
@@ -5586,8 +5803,9 @@ type InvoiceTransition implements Node {
   What happened: create, revise or duplicate (the draft was made, from
   another invoice for the last two), finalize, send (an email was queued),
   payment (a payment succeeded; the invoice is paid when nothing remains),
-  payment_failed, mark_paid (paid outside Remit, or nothing due at
-  finalization), void, mark_uncollectible.
+  payment_failed, record_payment (money received outside Remit was
+  recorded; the invoice is paid when nothing remains), mark_paid (paid
+  outside Remit, or nothing due at finalization), void, mark_uncollectible.
   """
   action: String!
   "Status before, null on creation."
@@ -5855,8 +6073,10 @@ enum PaymentMethodType {
   SEPA_DEBIT
   "ACH Direct Debit (USD), with a mandate."
   ACH_DEBIT
-  "Bank transfer: the customer pays from their bank following the invoice's instructions; record it with invoiceMarkPaid."
+  "Bank transfer: the customer pays from their bank following the invoice's instructions; record it with invoiceRecordPayment (or invoiceMarkPaid for all that remains)."
   BANK_TRANSFER
+  "Money received outside Remit and recorded by the merchant (invoiceRecordPayment, invoiceMarkPaid): only a payment's methodType, never a saved method's."
+  OUT_OF_BAND
 }
 
 """
@@ -5954,6 +6174,10 @@ type Payment implements Node {
   failedAt: Time
   "When it was attempted."
   createdAt: Time!
+  "For money recorded outside Remit (methodType OUT_OF_BAND): how it came (bank_transfer, check, cash, card, direct_debit or other); null otherwise."
+  outOfBandMethod: String
+  "For money recorded outside Remit: the merchant's reference (transfer reference, check number); empty otherwise."
+  reference: String!
 }
 
 """
@@ -6145,6 +6369,35 @@ input InvoicePayInput {
 }
 
 """
+Input of invoiceRecordPayment: money received outside Remit, of any amount
+up to what remains.
+"""
+input InvoiceRecordPaymentInput {
+  "The open or uncollectible invoice."
+  id: ID!
+  "Amount received in major units, e.g. \"250.00\": more than zero, at most what remains less payments in progress."
+  amount: Decimal!
+  "How it came: bank_transfer, check, cash, card, direct_debit or other."
+  method: String!
+  "Bank or check reference (at most 140 characters)."
+  reference: String
+  "When it was received (not in the future); default now."
+  paidAt: Time
+}
+
+"""
+Result of invoiceRecordPayment.
+"""
+type InvoiceRecordPaymentPayload {
+  "The invoice after the payment: PAID once nothing remains."
+  invoice: Invoice
+  "The payment recorded, with methodType OUT_OF_BAND."
+  payment: Payment
+  "Why nothing was recorded, if so."
+  userErrors: [UserError!]!
+}
+
+"""
 Input of paymentConfirm.
 """
 input PaymentConfirmInput {
@@ -6220,6 +6473,8 @@ extend type Mutation {
   customerSetDefaultPaymentMethod("What to do; see the input type." input: CustomerSetDefaultPaymentMethodInput!): CustomerUpdatePayload!
   "Charge a payment method for an open invoice, in full or in part. Requires an Idempotency-Key header."
   invoicePay("What to do; see the input type." input: InvoicePayInput!): InvoicePayPayload!
+  "Record money received outside Remit (bank transfer, check, cash…), in full or in part: it counts toward a payment plan's installments in order, and the invoice is PAID once nothing remains."
+  invoiceRecordPayment("What to do; see the input type." input: InvoiceRecordPaymentInput!): InvoiceRecordPaymentPayload!
   "Complete a payment awaiting authentication."
   paymentConfirm("What to do; see the input type." input: PaymentConfirmInput!): InvoicePayPayload!
   "Choose the payment methods invoices accept and the bank transfer instructions."
@@ -6301,6 +6556,105 @@ extend type Mutation {
   portalSettingsUpdate("What to do; see the input type." input: PortalSettingsInput!): PortalSettingsPayload!
   "Make a one-click, single-use portal login link for one customer (for a \"manage billing\" button in your app)."
   portalSessionCreate("What to do; see the input type." input: PortalSessionCreateInput!): PortalSessionCreatePayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/refund.graphql", Input: `"""
+Why a refund is made (Stripe's reasons).
+"""
+enum RefundReason {
+  "The customer was charged twice."
+  DUPLICATE
+  "The payment was fraudulent."
+  FRAUDULENT
+  "The customer asked for it."
+  REQUESTED_BY_CUSTOMER
+}
+
+"""
+Where a refund stands.
+"""
+enum RefundStatus {
+  "Sent to the processor, not settled yet (refunds of bank debits settle days later); its amount is held on the payment."
+  PENDING
+  "The money was given back. A card's issuer may still refuse it later: it then becomes FAILED."
+  SUCCEEDED
+  "The refund did not go through (see failureCode): the amount can be refunded again."
+  FAILED
+}
+
+"""
+Money given back on a succeeded payment, through the processor that
+collected it (paymentRefund, or a credit note's refundAmount). A refund
+does not change its invoice's status: correcting the invoice is a credit
+note's job.
+"""
+type Refund implements Node {
+  "Opaque global identifier (re_…)."
+  id: ID!
+  "The payment refunded."
+  payment: Payment!
+  "The invoice the payment paid."
+  invoice: Invoice!
+  "The amount given back."
+  amount: Money!
+  "Why, when given."
+  reason: RefundReason
+  "Where it stands."
+  status: RefundStatus!
+  "Why it failed (Stripe's refund failure reasons: declined, expired_or_canceled_card, …); empty unless failed."
+  failureCode: String!
+  "Why it failed, for people; empty unless failed."
+  failureMessage: String!
+  "The processor's reference of the refund."
+  processorReference: String!
+  "When it succeeded."
+  succeededAt: Time
+  "When it failed."
+  failedAt: Time
+  "When it was made."
+  createdAt: Time!
+}
+
+extend type Payment {
+  "What succeeded refunds gave back."
+  amountRefunded: Money!
+  "Refunds of this payment, oldest first."
+  refunds: [Refund!]!
+}
+
+extend type Invoice {
+  "What succeeded refunds gave back on the invoice's payments (the invoice's status and amountPaid stay as they are)."
+  amountRefunded: Money!
+}
+
+"""
+Input of paymentRefund. Send an Idempotency-Key header: it is required.
+"""
+input PaymentRefundInput {
+  "A succeeded payment collected through Remit."
+  payment: ID!
+  "Amount in major units for a partial refund; omitted refunds all the payment can still give back."
+  amount: Decimal
+  "Why."
+  reason: RefundReason
+}
+
+"""
+Result of paymentRefund. A refund the bank refuses is not a user error: it
+comes back with status FAILED and its failureCode.
+"""
+type PaymentRefundPayload {
+  "The refund: SUCCEEDED, PENDING (bank debits settle later) or FAILED."
+  refund: Refund
+  "The payment refunded, as it now stands."
+  payment: Payment
+  "Why nothing was refunded, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Refund all or part of a succeeded payment through the processor that collected it. Refunds in progress count: the refunds of a payment never add up to more than it collected. Requires an Idempotency-Key header."
+  paymentRefund("What to do; see the input type." input: PaymentRefundInput!): PaymentRefundPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/root.graphql", Input: `"""
@@ -7004,6 +7358,8 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_payments(ctx, field)
 	case "amountPending":
 		return ec.fieldContext_Invoice_amountPending(ctx, field)
+	case "amountRefunded":
+		return ec.fieldContext_Invoice_amountRefunded(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
 }
@@ -7100,6 +7456,18 @@ func (ec *executionContext) childFields_InvoicePayload(ctx context.Context, fiel
 		return ec.fieldContext_InvoicePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InvoicePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceRecordPaymentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoice":
+		return ec.fieldContext_InvoiceRecordPaymentPayload_invoice(ctx, field)
+	case "payment":
+		return ec.fieldContext_InvoiceRecordPaymentPayload_payment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InvoiceRecordPaymentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceRecordPaymentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_InvoiceSendPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7236,6 +7604,14 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 		return ec.fieldContext_Payment_failedAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Payment_createdAt(ctx, field)
+	case "outOfBandMethod":
+		return ec.fieldContext_Payment_outOfBandMethod(ctx, field)
+	case "reference":
+		return ec.fieldContext_Payment_reference(ctx, field)
+	case "amountRefunded":
+		return ec.fieldContext_Payment_amountRefunded(ctx, field)
+	case "refunds":
+		return ec.fieldContext_Payment_refunds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
 }
@@ -7302,6 +7678,18 @@ func (ec *executionContext) childFields_PaymentMethodPayload(ctx context.Context
 		return ec.fieldContext_PaymentMethodPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PaymentMethodPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentRefundPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "refund":
+		return ec.fieldContext_PaymentRefundPayload_refund(ctx, field)
+	case "payment":
+		return ec.fieldContext_PaymentRefundPayload_payment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PaymentRefundPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentRefundPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PortalSessionCreatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7448,6 +7836,36 @@ func (ec *executionContext) childFields_ProductUpdatePayload(ctx context.Context
 		return ec.fieldContext_ProductUpdatePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProductUpdatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Refund(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Refund_id(ctx, field)
+	case "payment":
+		return ec.fieldContext_Refund_payment(ctx, field)
+	case "invoice":
+		return ec.fieldContext_Refund_invoice(ctx, field)
+	case "amount":
+		return ec.fieldContext_Refund_amount(ctx, field)
+	case "reason":
+		return ec.fieldContext_Refund_reason(ctx, field)
+	case "status":
+		return ec.fieldContext_Refund_status(ctx, field)
+	case "failureCode":
+		return ec.fieldContext_Refund_failureCode(ctx, field)
+	case "failureMessage":
+		return ec.fieldContext_Refund_failureMessage(ctx, field)
+	case "processorReference":
+		return ec.fieldContext_Refund_processorReference(ctx, field)
+	case "succeededAt":
+		return ec.fieldContext_Refund_succeededAt(ctx, field)
+	case "failedAt":
+		return ec.fieldContext_Refund_failedAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Refund_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Refund", field.Name)
 }
 
 func (ec *executionContext) childFields_Shipping(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8030,6 +8448,20 @@ func (ec *executionContext) field_Mutation_invoicePay_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_invoiceRecordPayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.InvoiceRecordPaymentInput, error) {
+			return ec.unmarshalNInvoiceRecordPaymentInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceRecordPaymentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_invoiceRevise_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8120,6 +8552,20 @@ func (ec *executionContext) field_Mutation_paymentMethodDetach_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.PaymentMethodDetachInput, error) {
 			return ec.unmarshalNPaymentMethodDetachInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentMethodDetachInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_paymentRefund_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PaymentRefundInput, error) {
+			return ec.unmarshalNPaymentRefundInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentRefundInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14012,6 +14458,38 @@ func (ec *executionContext) fieldContext_Invoice_amountPending(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Invoice_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_amountRefunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().AmountRefunded(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.InvoiceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14822,6 +15300,102 @@ func (ec *executionContext) _InvoicePayload_userErrors(ctx context.Context, fiel
 func (ec *executionContext) fieldContext_InvoicePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "InvoicePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceRecordPaymentPayload_invoice(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceRecordPaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceRecordPaymentPayload_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invoice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceRecordPaymentPayload_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceRecordPaymentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceRecordPaymentPayload_payment(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceRecordPaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceRecordPaymentPayload_payment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+			return ec.marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceRecordPaymentPayload_payment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceRecordPaymentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceRecordPaymentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceRecordPaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceRecordPaymentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceRecordPaymentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceRecordPaymentPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -16566,6 +17140,50 @@ func (ec *executionContext) fieldContext_Mutation_invoicePay(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_invoiceRecordPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_invoiceRecordPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InvoiceRecordPayment(ctx, fc.Args["input"].(model.InvoiceRecordPaymentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoiceRecordPaymentPayload) graphql.Marshaler {
+			return ec.marshalNInvoiceRecordPaymentPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceRecordPaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_invoiceRecordPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoiceRecordPaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_invoiceRecordPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_paymentConfirm(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16736,6 +17354,50 @@ func (ec *executionContext) fieldContext_Mutation_portalSessionCreate(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_portalSessionCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_paymentRefund(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_paymentRefund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PaymentRefund(ctx, fc.Args["input"].(model.PaymentRefundInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentRefundPayload) graphql.Marshaler {
+			return ec.marshalNPaymentRefundPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentRefundPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_paymentRefund(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentRefundPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_paymentRefund_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17578,6 +18240,116 @@ func (ec *executionContext) fieldContext_Payment_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Payment_outOfBandMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_outOfBandMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().OutOfBandMethod(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_outOfBandMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_reference(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_amountRefunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountRefundedMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Payment_refunds(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_refunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().Refunds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Refund) graphql.Marshaler {
+			return ec.marshalNRefund2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefundᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_refunds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Refund(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PaymentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18073,6 +18845,102 @@ func (ec *executionContext) _PaymentMethodPayload_userErrors(ctx context.Context
 func (ec *executionContext) fieldContext_PaymentMethodPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "PaymentMethodPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentRefundPayload_refund(ctx context.Context, field graphql.CollectedField, obj *model.PaymentRefundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentRefundPayload_refund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refund, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Refund) graphql.Marshaler {
+			return ec.marshalORefund2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefund(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentRefundPayload_refund(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentRefundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Refund(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentRefundPayload_payment(ctx context.Context, field graphql.CollectedField, obj *model.PaymentRefundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentRefundPayload_payment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+			return ec.marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentRefundPayload_payment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentRefundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentRefundPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PaymentRefundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentRefundPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentRefundPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentRefundPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -19845,6 +20713,309 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Refund_id(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Refund_payment(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_payment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Refund().Payment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_payment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Refund",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Refund_invoice(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Refund().Invoice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Refund",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Refund_amount(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Refund",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Refund_reason(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *refund.Reason) graphql.Marshaler {
+			return ec.marshalORefundReason2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋrefundᚐReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type RefundReason does not have child fields"))
+}
+
+func (ec *executionContext) _Refund_status(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v refund.Status) graphql.Marshaler {
+			return ec.marshalNRefundStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋrefundᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type RefundStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Refund_failureCode(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_failureCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailureCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_failureCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Refund_failureMessage(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_failureMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailureMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_failureMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Refund_processorReference(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_processorReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProcessorReference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_processorReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Refund_succeededAt(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_succeededAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SucceededAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_succeededAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Refund_failedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_failedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_failedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Refund_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _Shipping_name(ctx context.Context, field graphql.CollectedField, obj *values.Shipping) (ret graphql.Marshaler) {
@@ -23567,6 +24738,64 @@ func (ec *executionContext) unmarshalInputInvoicePayInput(ctx context.Context, o
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputInvoiceRecordPaymentInput(ctx context.Context, obj any) (model.InvoiceRecordPaymentInput, error) {
+	var it model.InvoiceRecordPaymentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "amount", "method", "reference", "paidAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNDecimal2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "method":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("method"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Method = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
+		case "paidAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paidAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaidAt = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputInvoiceSendInput(ctx context.Context, obj any) (model.InvoiceSendInput, error) {
 	var it model.InvoiceSendInput
 	if obj == nil {
@@ -23845,6 +25074,50 @@ func (ec *executionContext) unmarshalInputPaymentMethodDetachInput(ctx context.C
 				return it, err
 			}
 			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputPaymentRefundInput(ctx context.Context, obj any) (model.PaymentRefundInput, error) {
+	var it model.PaymentRefundInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"payment", "amount", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "payment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("payment"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Payment = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalORefundReason2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋrefundᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
 		}
 	}
 	return it, nil
@@ -24494,6 +25767,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._TaxRate(ctx, sel, obj)
+	case *ent.Refund:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Refund(ctx, sel, obj)
 	case *ent.Product:
 		if obj == nil {
 			return graphql.Null
@@ -27858,6 +29136,44 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "amountRefunded":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_amountRefunded(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28387,6 +29703,54 @@ func (ec *executionContext) _InvoicePayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var invoiceRecordPaymentPayloadImplementors = []string{"InvoiceRecordPaymentPayload"}
+
+func (ec *executionContext) _InvoiceRecordPaymentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceRecordPaymentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceRecordPaymentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InvoiceRecordPaymentPayload")
+		case "invoice":
+			out.Values[i] = ec._InvoiceRecordPaymentPayload_invoice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "payment":
+			out.Values[i] = ec._InvoiceRecordPaymentPayload_payment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._InvoiceRecordPaymentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var invoiceSendPayloadImplementors = []string{"InvoiceSendPayload"}
 
 func (ec *executionContext) _InvoiceSendPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceSendPayload) graphql.Marshaler {
@@ -28859,6 +30223,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "invoiceRecordPayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_invoiceRecordPayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "paymentConfirm":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_paymentConfirm(ctx, field)
@@ -28883,6 +30254,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "portalSessionCreate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_portalSessionCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentRefund":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_paymentRefund(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -29354,6 +30732,92 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "outOfBandMethod":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Payment_outOfBandMethod(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reference":
+			out.Values[i] = ec._Payment_reference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amountRefunded":
+			out.Values[i] = ec._Payment_amountRefunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refunds":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Payment_refunds(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29649,6 +31113,54 @@ func (ec *executionContext) _PaymentMethodPayload(ctx context.Context, sel ast.S
 			}
 		case "userErrors":
 			out.Values[i] = ec._PaymentMethodPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var paymentRefundPayloadImplementors = []string{"PaymentRefundPayload"}
+
+func (ec *executionContext) _PaymentRefundPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentRefundPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentRefundPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentRefundPayload")
+		case "refund":
+			out.Values[i] = ec._PaymentRefundPayload_refund(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "payment":
+			out.Values[i] = ec._PaymentRefundPayload_payment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PaymentRefundPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30697,6 +32209,165 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				return ec._Query___schema(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var refundImplementors = []string{"Refund", "Node"}
+
+func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, obj *ent.Refund) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refundImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Refund")
+		case "id":
+			out.Values[i] = ec._Refund_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "payment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Refund_payment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "invoice":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Refund_invoice(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "amount":
+			out.Values[i] = ec._Refund_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._Refund_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Refund_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failureCode":
+			out.Values[i] = ec._Refund_failureCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failureMessage":
+			out.Values[i] = ec._Refund_failureMessage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "processorReference":
+			out.Values[i] = ec._Refund_processorReference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "succeededAt":
+			out.Values[i] = ec._Refund_succeededAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failedAt":
+			out.Values[i] = ec._Refund_failedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Refund_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -32291,6 +33962,21 @@ func (ec *executionContext) marshalNInvoicePayload2ᚖgithubᚗcomᚋremitbillin
 	return ec._InvoicePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNInvoiceRecordPaymentInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceRecordPaymentInput(ctx context.Context, v any) (model.InvoiceRecordPaymentInput, error) {
+	res, err := ec.unmarshalInputInvoiceRecordPaymentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInvoiceRecordPaymentPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceRecordPaymentPayload(ctx context.Context, sel ast.SelectionSet, v *model.InvoiceRecordPaymentPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._InvoiceRecordPaymentPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInvoiceSendInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceSendInput(ctx context.Context, v any) (model.InvoiceSendInput, error) {
 	res, err := ec.unmarshalInputInvoiceSendInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32604,6 +34290,21 @@ func (ec *executionContext) marshalNPaymentMethodType2ᚕstringᚄ(ctx context.C
 	return ret
 }
 
+func (ec *executionContext) unmarshalNPaymentRefundInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentRefundInput(ctx context.Context, v any) (model.PaymentRefundInput, error) {
+	res, err := ec.unmarshalInputPaymentRefundInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentRefundPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentRefundPayload(ctx context.Context, sel ast.SelectionSet, v *model.PaymentRefundPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PaymentRefundPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPaymentSource2githubᚗcomᚋremitbillingᚋremitᚋentᚋpaymentᚐSource(ctx context.Context, v any) (payment.Source, error) {
 	var res payment.Source
 	err := res.UnmarshalGQL(v)
@@ -32768,6 +34469,42 @@ func (ec *executionContext) marshalNProductUpdatePayload2ᚖgithubᚗcomᚋremit
 		return graphql.Null
 	}
 	return ec._ProductUpdatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRefund2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefundᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Refund) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRefund2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefund(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRefund2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefund(ctx context.Context, sel ast.SelectionSet, v *ent.Refund) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Refund(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRefundStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋrefundᚐStatus(ctx context.Context, v any) (refund.Status, error) {
+	var res refund.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRefundStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋrefundᚐStatus(ctx context.Context, sel ast.SelectionSet, v refund.Status) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -33862,6 +35599,29 @@ func (ec *executionContext) marshalOProductEdge2ᚖgithubᚗcomᚋremitbilling�
 		return graphql.Null
 	}
 	return ec._ProductEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORefund2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefund(ctx context.Context, sel ast.SelectionSet, v *ent.Refund) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Refund(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORefundReason2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋrefundᚐReason(ctx context.Context, v any) (*refund.Reason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(refund.Reason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORefundReason2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋrefundᚐReason(ctx context.Context, sel ast.SelectionSet, v *refund.Reason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOSEPADebitInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐSEPADebitInput(ctx context.Context, v any) (*model.SEPADebitInput, error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
 )
@@ -502,6 +503,31 @@ type InvoicePayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
+// Input of invoiceRecordPayment: money received outside Remit, of any amount
+// up to what remains.
+type InvoiceRecordPaymentInput struct {
+	// The open or uncollectible invoice.
+	ID string `json:"id"`
+	// Amount received in major units, e.g. "250.00": more than zero, at most what remains less payments in progress.
+	Amount string `json:"amount"`
+	// How it came: bank_transfer, check, cash, card, direct_debit or other.
+	Method string `json:"method"`
+	// Bank or check reference (at most 140 characters).
+	Reference *string `json:"reference,omitempty"`
+	// When it was received (not in the future); default now.
+	PaidAt *time.Time `json:"paidAt,omitempty"`
+}
+
+// Result of invoiceRecordPayment.
+type InvoiceRecordPaymentPayload struct {
+	// The invoice after the payment: PAID once nothing remains.
+	Invoice *ent.Invoice `json:"invoice,omitempty"`
+	// The payment recorded, with methodType OUT_OF_BAND.
+	Payment *ent.Payment `json:"payment,omitempty"`
+	// Why nothing was recorded, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
 // Input of invoiceSend.
 type InvoiceSendInput struct {
 	// The invoice, open or uncollectible.
@@ -585,6 +611,27 @@ type PaymentMethodPayload struct {
 	// The payment method.
 	PaymentMethod *ent.PaymentMethod `json:"paymentMethod,omitempty"`
 	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of paymentRefund. Send an Idempotency-Key header: it is required.
+type PaymentRefundInput struct {
+	// A succeeded payment collected through Remit.
+	Payment string `json:"payment"`
+	// Amount in major units for a partial refund; omitted refunds all the payment can still give back.
+	Amount *string `json:"amount,omitempty"`
+	// Why.
+	Reason *refund.Reason `json:"reason,omitempty"`
+}
+
+// Result of paymentRefund. A refund the bank refuses is not a user error: it
+// comes back with status FAILED and its failureCode.
+type PaymentRefundPayload struct {
+	// The refund: SUCCEEDED, PENDING (bank debits settle later) or FAILED.
+	Refund *ent.Refund `json:"refund,omitempty"`
+	// The payment refunded, as it now stands.
+	Payment *ent.Payment `json:"payment,omitempty"`
+	// Why nothing was refunded, if so.
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 

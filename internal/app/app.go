@@ -197,6 +197,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		worker.JobFunc{JobName: "payment settlement", Run: func(ctx context.Context) (int, error) {
 			return a.Billing.SettleDue(ctx, SettleBatch)
 		}},
+		worker.JobFunc{JobName: "refund settlement", Run: func(ctx context.Context) (int, error) {
+			return a.Billing.SettleRefunds(ctx, SettleBatch)
+		}},
 		worker.JobFunc{JobName: "invoice overdue", Run: func(ctx context.Context) (int, error) {
 			return a.Billing.MarkOverdue(ctx, OverdueBatch)
 		}},

@@ -31,6 +31,7 @@ const (
 	HistoryPayment           HistoryAction = "payment"
 	HistoryPaymentFailed     HistoryAction = "payment_failed"
 	HistoryMarkPaid          HistoryAction = "mark_paid"
+	HistoryRecordPayment     HistoryAction = "record_payment"
 	HistoryVoid              HistoryAction = "void"
 	HistoryMarkUncollectible HistoryAction = "mark_uncollectible"
 	HistoryOverdue           HistoryAction = "overdue"

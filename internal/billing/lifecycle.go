@@ -157,7 +157,7 @@ func ActionsFor(inv *ent.Invoice) []Action {
 }
 
 // paymentGuard refuses what money already received forbids: voiding or
-// revising an invoice with payments (it would need a refund), marking a
+// revising an invoice with payments (a credit note corrects it), marking a
 // payment plan uncollectible after its first payment (seed "payment
 // plans"), and marking paid out of band while a payment is in flight.
 func paymentGuard(inv *ent.Invoice, a Action) error {
@@ -165,8 +165,12 @@ func paymentGuard(inv *ent.Invoice, a Action) error {
 	inFlight := inv.AmountPending > 0
 	switch a {
 	case ActionVoid, ActionRevise:
-		if received || inFlight {
-			return usererr.New(usererr.HasPayments, "this invoice has received a payment: it can no longer be "+map[Action]string{ActionVoid: "voided", ActionRevise: "revised"}[a], "id")
+		verb := map[Action]string{ActionVoid: "voided", ActionRevise: "revised"}[a]
+		switch {
+		case received:
+			return usererr.New(usererr.HasPayments, "this invoice has payments: it can no longer be "+verb+"; issue a credit note (creditNoteCreate) to correct it", "id")
+		case inFlight:
+			return usererr.New(usererr.HasPayments, "a payment of this invoice is in progress: it cannot be "+verb+" until its outcome is known (once paid, issue a credit note (creditNoteCreate) to correct it)", "id")
 		}
 	case ActionMarkUncollectible:
 		if len(inv.AmountsDue) > 0 && (received || inFlight) {

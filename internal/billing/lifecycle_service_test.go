@@ -143,7 +143,7 @@ func TestLifecycleMatrix(t *testing.T) {
 		{billing.ActionMarkPaid, func(s *svc, id string) error {
 			_, err := s.app.Billing.MarkPaid(s.ctx, id, billing.MarkPaidInput{Method: "check", Reference: "CHQ-1"})
 			return err
-		}, []string{"invoice.paid"}, invoice.StatusPaid},
+		}, []string{"payment.succeeded", "invoice.paid"}, invoice.StatusPaid},
 		{billing.ActionVoid, func(s *svc, id string) error { _, err := s.app.Billing.Void(s.ctx, id); return err },
 			[]string{"invoice.voided"}, invoice.StatusVoid},
 		{billing.ActionMarkUncollectible, func(s *svc, id string) error {

@@ -32,7 +32,8 @@ import (
 
 // Method types an invoice can accept. Bank transfers are paid by the
 // customer from their bank, following the printed instructions, and
-// recorded with invoiceMarkPaid; the others are charged through Remit.
+// recorded with invoiceRecordPayment (or invoiceMarkPaid); the others are
+// charged through Remit.
 var MethodTypes = []string{"CARD", "SEPA_DEBIT", "ACH_DEBIT", "BANK_TRANSFER"}
 
 // DefaultMethodTypes are accepted when the account chose none.

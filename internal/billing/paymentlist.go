@@ -3,9 +3,11 @@ package billing
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/refund"
 )
 
 // InvoicePayments returns the payments of inv the way every view lists
@@ -22,4 +24,22 @@ func InvoicePayments(ctx context.Context, inv *ent.Invoice) ([]*ent.Payment, err
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
 	return ps, nil
+}
+
+// PaymentRefunds returns the refunds of p, oldest first.
+func PaymentRefunds(ctx context.Context, p *ent.Payment) ([]*ent.Refund, error) {
+	rs, err := p.QueryRefunds().Order(ent.Asc(refund.FieldCreatedAt), ent.Asc(refund.FieldID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list refunds: %w", err)
+	}
+	return rs, nil
+}
+
+// AmountRefunded is what succeeded refunds gave back on payments ps.
+func AmountRefunded(ps []*ent.Payment) int64 {
+	var n int64
+	for _, p := range ps {
+		n += p.AmountRefunded
+	}
+	return n
 }

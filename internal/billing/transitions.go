@@ -3,15 +3,12 @@ package billing
 import (
 	"context"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/usererr"
-	"github.com/remitbilling/remit/internal/values"
 )
 
 // Void cancels an open or uncollectible invoice. Its number stays used:
@@ -42,72 +39,6 @@ func (s *Service) MarkUncollectible(ctx context.Context, id string) (*ent.Invoic
 			return err
 		}
 		if _, err := transition(ctx, tx, inv, update(tx, inv), step{HistoryMarkUncollectible, ActionMarkUncollectible, events.InvoiceMarkedUncollectible, ""}); err != nil {
-			return err
-		}
-		out, err = tx.Invoice.Get(ctx, id)
-		return err
-	})
-	return detach(out, err)
-}
-
-// PaymentMethods accepted when marking an invoice paid outside Remit.
-var PaymentMethods = []string{"bank_transfer", "check", "cash", "card", "direct_debit", "other"}
-
-// MarkPaidInput records a payment received outside Remit.
-type MarkPaidInput struct {
-	Method    string
-	Reference string
-	Note      string
-	PaidAt    *time.Time
-}
-
-// MarkPaid records that the whole remaining amount was paid outside Remit.
-func (s *Service) MarkPaid(ctx context.Context, id string, in MarkPaidInput) (*ent.Invoice, error) {
-	var errs usererr.List
-	method := strings.ToLower(strings.TrimSpace(in.Method))
-	known := false
-	for _, m := range PaymentMethods {
-		known = known || m == method
-	}
-	if !known {
-		errs = append(errs, usererr.Newf(usererr.Invalid, []string{"method"}, "method is one of %s", strings.Join(PaymentMethods, ", ")))
-	}
-	in.Reference, in.Note = strings.TrimSpace(in.Reference), strings.TrimSpace(in.Note)
-	if len([]rune(in.Reference)) > 140 {
-		errs = append(errs, usererr.New(usererr.LimitExceeded, "reference is at most 140 characters", "reference"))
-	}
-	if len([]rune(in.Note)) > 500 {
-		errs = append(errs, usererr.New(usererr.LimitExceeded, "note is at most 500 characters", "note"))
-	}
-	now := clock.Now(ctx)
-	if in.PaidAt != nil && in.PaidAt.After(now) {
-		errs = append(errs, usererr.New(usererr.Invalid, "a payment cannot be received in the future", "paidAt"))
-	}
-	if err := errs.Err(); err != nil {
-		return nil, err
-	}
-	var out *ent.Invoice
-	err := s.run(ctx, func(tx *ent.Tx) error {
-		inv, err := s.load(ctx, tx, id, ActionMarkPaid)
-		if err != nil {
-			return err
-		}
-		paidAt := now
-		if in.PaidAt != nil {
-			paidAt = in.PaidAt.UTC()
-			if inv.FinalizedAt != nil && paidAt.Before(inv.FinalizedAt.Add(-24*time.Hour*366)) {
-				return usererr.New(usererr.Invalid, "paidAt is implausibly far before the invoice was issued", "paidAt")
-			}
-		}
-		u := update(tx, inv).
-			SetPaidAt(paidAt).
-			SetAmountPaid(inv.AmountDue).
-			SetOutOfBandPayment(&values.OutOfBandPayment{Method: method, Reference: in.Reference, PaidAt: paidAt, Note: in.Note})
-		why := "paid outside Remit by " + strings.ReplaceAll(method, "_", " ")
-		if in.Reference != "" {
-			why += ", reference " + in.Reference
-		}
-		if _, err := transition(ctx, tx, inv, u, step{HistoryMarkPaid, ActionMarkPaid, events.InvoicePaid, why}); err != nil {
 			return err
 		}
 		out, err = tx.Invoice.Get(ctx, id)

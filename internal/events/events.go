@@ -37,6 +37,9 @@ const (
 	InvoiceOverdue               Type = "invoice.overdue"
 	PaymentSucceeded             Type = "payment.succeeded"
 	PaymentFailed                Type = "payment.failed"
+	RefundCreated                Type = "refund.created"
+	RefundSucceeded              Type = "refund.succeeded"
+	RefundFailed                 Type = "refund.failed"
 	CustomerCreated              Type = "customer.created"
 	CustomerUpdated              Type = "customer.updated"
 	CustomerDeleted              Type = "customer.deleted"
@@ -51,6 +54,7 @@ var Types = []Type{
 	InvoiceCreated, InvoiceUpdated, InvoiceDeleted, InvoiceFinalized, InvoiceSent, InvoicePaid,
 	InvoicePaymentFailed, InvoicePaymentActionRequired, InvoiceVoided, InvoiceMarkedUncollectible, InvoiceOverdue,
 	PaymentSucceeded, PaymentFailed,
+	RefundCreated, RefundSucceeded, RefundFailed,
 	CustomerCreated, CustomerUpdated, CustomerDeleted,
 	PaymentMethodAttached, PaymentMethodDetached,
 	EmailSent, EmailFailed,
@@ -141,7 +145,7 @@ func RequestID(ctx context.Context) string {
 }
 
 // Record writes the event typ about obj (an *ent.Invoice, *ent.Payment,
-// *ent.Customer, *ent.PaymentMethod or *ent.EmailMessage, as it stands
+// *ent.Refund, *ent.Customer, *ent.PaymentMethod or *ent.EmailMessage, as it stands
 // after the change) in tx. The account and mode are obj's own, so a system
 // job acting across accounts records each event where it belongs.
 func Record(ctx context.Context, tx *ent.Tx, typ Type, obj any) error {

@@ -66,6 +66,31 @@ type PaymentData struct {
 	FailedAt      *time.Time `json:"failed_at"`
 	CreatedAt     time.Time  `json:"created_at"`
 	Livemode      bool       `json:"livemode"`
+	// AmountRefunded is what succeeded refunds gave back.
+	AmountRefunded int64 `json:"amount_refunded"`
+	// OutOfBandMethod and Reference describe money recorded outside
+	// Remit (method_type OUT_OF_BAND); empty otherwise.
+	OutOfBandMethod string `json:"out_of_band_method"`
+	Reference       string `json:"reference"`
+}
+
+// RefundData is the snapshot of a refund (object type "refund").
+type RefundData struct {
+	ID                 string     `json:"id"`
+	Payment            string     `json:"payment"`
+	Invoice            string     `json:"invoice"`
+	Customer           string     `json:"customer"`
+	CreditNote         *string    `json:"credit_note"`
+	Amount             int64      `json:"amount"`
+	Currency           string     `json:"currency"`
+	Reason             *string    `json:"reason"`
+	Status             string     `json:"status"`
+	FailureCode        string     `json:"failure_code"`
+	ProcessorReference string     `json:"processor_reference"`
+	SucceededAt        *time.Time `json:"succeeded_at"`
+	FailedAt           *time.Time `json:"failed_at"`
+	CreatedAt          time.Time  `json:"created_at"`
+	Livemode           bool       `json:"livemode"`
 }
 
 // CustomerData is the snapshot of a customer (object type "customer").
@@ -137,6 +162,19 @@ func SnapshotOf(obj any) (Snapshot, error) {
 			MethodType: string(o.MethodType), Source: string(o.Source), Amount: o.Amount, Currency: o.Currency,
 			Status: string(o.Status), FailureCode: o.FailureCode,
 			SucceededAt: utc(o.SucceededAt), FailedAt: utc(o.FailedAt), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
+			AmountRefunded: o.AmountRefunded, OutOfBandMethod: o.OutOfBandMethod, Reference: o.Reference,
+		}}, nil
+	case *ent.Refund:
+		var reason *string
+		if o.Reason != nil {
+			r := string(*o.Reason)
+			reason = &r
+		}
+		return Snapshot{o.AccountID, o.Mode, "refund", o.ID, RefundData{
+			ID: o.ID, Payment: o.PaymentID, Invoice: o.InvoiceID, Customer: o.CustomerID, CreditNote: o.CreditNoteID,
+			Amount: o.Amount, Currency: o.Currency, Reason: reason, Status: string(o.Status), FailureCode: o.FailureCode,
+			ProcessorReference: o.ProcessorReference, SucceededAt: utc(o.SucceededAt), FailedAt: utc(o.FailedAt),
+			CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
 		}}, nil
 	case *ent.Customer:
 		return Snapshot{o.AccountID, o.Mode, "customer", o.ID, CustomerData{

@@ -12,11 +12,13 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/internal/payer/words"
 )
 
 // HistoryRow is one payment of the customer's history: a payment through
-// Remit, or money the merchant recorded as received outside Remit.
+// Remit, money the merchant recorded as received outside Remit, or a
+// refund (a negative amount).
 type HistoryRow struct {
 	Date, InvoiceID, Number, Amount, Method string
 	Badge                                   Badge
@@ -25,8 +27,9 @@ type HistoryRow struct {
 // HistoryLimit is how many payments the history shows.
 const HistoryLimit = 100
 
-// History lists the customer's payments, newest first, in lang. ctx acts
-// for the customer: the data layer reads only their own rows.
+// History lists the customer's payments and refunds, newest first, in
+// lang. ctx acts for the customer: the data layer reads only their own
+// rows.
 func (s *Service) History(ctx context.Context, who Payer, lang string) ([]HistoryRow, error) {
 	if err := who.Require(FeatureHistory); err != nil {
 		return nil, err
@@ -35,6 +38,10 @@ func (s *Service) History(ctx context.Context, who Payer, lang string) ([]Histor
 	list, err := s.d.DB.Payment.Query().Order(ent.Desc(payment.FieldCreatedAt), ent.Desc(payment.FieldID)).Limit(HistoryLimit).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list payments: %w", err)
+	}
+	refunds, err := s.d.DB.Refund.Query().Order(ent.Desc(refund.FieldCreatedAt), ent.Desc(refund.FieldID)).Limit(HistoryLimit).WithPayment().All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list refunds: %w", err)
 	}
 	outside, err := s.d.DB.Invoice.Query().Where(invoice.OutOfBandPaymentNotNil()).
 		Order(ent.Desc(invoice.FieldPaidAt)).Limit(HistoryLimit).WithPayments().All(ctx)
@@ -45,6 +52,12 @@ func (s *Service) History(ctx context.Context, who Payer, lang string) ([]Histor
 	for _, p := range list {
 		invIDs = append(invIDs, p.InvoiceID)
 		if p.PaymentMethodID != nil {
+			pmIDs = append(pmIDs, *p.PaymentMethodID)
+		}
+	}
+	for _, r := range refunds {
+		invIDs = append(invIDs, r.InvoiceID)
+		if p := r.Edges.Payment; p != nil && p.PaymentMethodID != nil {
 			pmIDs = append(pmIDs, *p.PaymentMethodID)
 		}
 	}
@@ -71,17 +84,38 @@ func (s *Service) History(ctx context.Context, who Payer, lang string) ([]Histor
 		row HistoryRow
 	}
 	var rows []dated
-	for _, p := range list {
-		method := t[string(p.MethodType)]
+	methodOf := func(p *ent.Payment) string {
+		if p.MethodType == payment.MethodTypeOutOfBand {
+			return OutsideMethod(p.OutOfBandMethod, p.Reference, lang)
+		}
 		if p.PaymentMethodID != nil {
 			if m := methods[*p.PaymentMethodID]; m != nil && m.Last4 != "" {
-				method = BrandName(m.Brand) + " •••• " + m.Last4
+				return BrandName(m.Brand) + " •••• " + m.Last4
 			}
 		}
-		rows = append(rows, dated{p.CreatedAt, HistoryRow{
-			Date: words.Date(p.CreatedAt, lang), InvoiceID: p.InvoiceID, Number: numbers[p.InvoiceID],
-			Amount: words.Money(p.Amount, p.Currency, lang), Method: method,
+		return t[string(p.MethodType)]
+	}
+	for _, p := range list {
+		// Money recorded outside Remit is dated when it was received.
+		at := p.CreatedAt
+		if p.MethodType == payment.MethodTypeOutOfBand && p.SucceededAt != nil {
+			at = *p.SucceededAt
+		}
+		rows = append(rows, dated{at, HistoryRow{
+			Date: words.Date(at, lang), InvoiceID: p.InvoiceID, Number: numbers[p.InvoiceID],
+			Amount: words.Money(p.Amount, p.Currency, lang), Method: methodOf(p),
 			Badge: Badge{t[string(p.Status)], strings.ToLower(string(p.Status))},
+		}})
+	}
+	for _, r := range refunds {
+		to := t["CARD"]
+		if p := r.Edges.Payment; p != nil {
+			to = methodOf(p)
+		}
+		rows = append(rows, dated{r.CreatedAt, HistoryRow{
+			Date: words.Date(r.CreatedAt, lang), InvoiceID: r.InvoiceID, Number: numbers[r.InvoiceID],
+			Amount: words.Money(-r.Amount, r.Currency, lang), Method: fmt.Sprintf(t["RefundTo"], to),
+			Badge: Badge{t["REFUND_"+string(r.Status)], refundBadge[r.Status]},
 		}})
 	}
 	for _, inv := range outside {
@@ -104,4 +138,9 @@ func (s *Service) History(ctx context.Context, who Payer, lang string) ([]Histor
 		out = append(out, r.row)
 	}
 	return out, nil
+}
+
+// refundBadge is the badge class of a refund's status.
+var refundBadge = map[refund.Status]string{
+	refund.StatusPending: "processing", refund.StatusSucceeded: "neutral", refund.StatusFailed: "failed",
 }

@@ -281,7 +281,11 @@ func received(inv *ent.Invoice, pays []*ent.Payment, lang string) []Paid {
 	var rows []row
 	for _, p := range pays {
 		if p.Status == payment.StatusSucceeded && p.SucceededAt != nil {
-			rows = append(rows, row{*p.SucceededAt, Paid{words.Date(*p.SucceededAt, lang), words.Money(p.Amount, p.Currency, lang), words.T(lang)[string(p.MethodType)]}})
+			method := words.T(lang)[string(p.MethodType)]
+			if p.MethodType == payment.MethodTypeOutOfBand {
+				method = OutsideMethod(p.OutOfBandMethod, p.Reference, lang)
+			}
+			rows = append(rows, row{*p.SucceededAt, Paid{words.Date(*p.SucceededAt, lang), words.Money(p.Amount, p.Currency, lang), method}})
 		}
 	}
 	if o := Outside(inv, pays); o != nil {
@@ -304,8 +308,10 @@ type OutsidePayment struct {
 	Currency          string
 }
 
-// Outside is what inv received outside Remit: marking it paid settles
-// what its own succeeded payments (pays) left (nil when nothing).
+// Outside is what inv received outside Remit that no payment records:
+// marking it paid settles what its succeeded payments (pays) left (nil
+// when nothing; since invoiceMarkPaid records a payment too, nil for
+// invoices marked paid since).
 func Outside(inv *ent.Invoice, pays []*ent.Payment) *OutsidePayment {
 	oob := inv.OutOfBandPayment
 	if oob == nil {
@@ -321,6 +327,20 @@ func Outside(inv *ent.Invoice, pays []*ent.Payment) *OutsidePayment {
 		return nil
 	}
 	return &OutsidePayment{Method: oob.Method, Reference: oob.Reference, PaidAt: oob.PaidAt, Amount: inv.AmountPaid - through, Currency: inv.Currency}
+}
+
+// PaidOutside is all inv received outside Remit, as invoiceMarkPaid
+// recorded it (nil when it was not marked paid): the payments recorded
+// outside Remit (method type OUT_OF_BAND) and, for invoices marked paid
+// before those were payments, what its own payments left.
+func PaidOutside(inv *ent.Invoice, pays []*ent.Payment) *OutsidePayment {
+	through := make([]*ent.Payment, 0, len(pays))
+	for _, p := range pays {
+		if p.MethodType != payment.MethodTypeOutOfBand {
+			through = append(through, p)
+		}
+	}
+	return Outside(inv, through)
 }
 
 // BankTransfer is how to pay inv by bank transfer: the account's

@@ -8,9 +8,10 @@
 // Two processors ship with the package:
 //
 //   - Simulator, for test mode. It behaves like Stripe's test cards, test
-//     IBANs and test bank accounts, including 3-D Secure and delayed bank
-//     debits, so invoices, dunning and receipts can be exercised end to end
-//     without a network.
+//     IBANs and test bank accounts, including 3-D Secure, delayed bank
+//     debits and refunds (those of debits settle later; those of
+//     4000000000005126 fail after succeeding), so invoices, dunning,
+//     receipts and refunds can be exercised end to end without a network.
 //   - Refusing, for live mode when no real provider is configured. Failing
 //     loudly beats silently simulating money in production.
 //
@@ -197,6 +198,50 @@ func (r ChargeResult) HardDecline() bool {
 	return hardDeclines[r.DeclineCode] || hardDeclines[r.FailureCode]
 }
 
+// RefundRequest asks to give back Amount (minor units) of a succeeded
+// charge.
+type RefundRequest struct {
+	// Charge is the processor's reference of the charge
+	// (ChargeResult.Reference).
+	Charge   string
+	Amount   int64
+	Currency string // ISO 4217, any case; the charge's
+	// IdempotencyKey makes retries safe, as for charges: the same key
+	// returns the first refund instead of refunding twice.
+	IdempotencyKey string
+	// Reason is Stripe's: duplicate, fraudulent, requested_by_customer,
+	// or empty.
+	Reason string
+}
+
+// RefundStatus is where a refund stands: pending (bank debits refund
+// later), succeeded or failed. The values follow Stripe's Refund.
+type RefundStatus string
+
+const (
+	RefundPending   RefundStatus = "PENDING"
+	RefundSucceeded RefundStatus = "SUCCEEDED"
+	RefundFailed    RefundStatus = "FAILED"
+)
+
+// RefundResult is what a processor says of a refund.
+type RefundResult struct {
+	Status RefundStatus
+	// Reference identifies the refund at the processor; SettleRefund takes
+	// it.
+	Reference string
+	// FailureCode is Stripe's refund failure_reason (declined,
+	// expired_or_canceled_card, lost_or_stolen_card, insufficient_funds,
+	// unknown); FailureMessage is safe to show.
+	FailureCode    string
+	FailureMessage string
+	// SettlesAt is when to ask again with SettleRefund: when a pending
+	// refund is expected to settle, or until when a succeeded one may
+	// still fail (Stripe's asynchronous refund failure, which a real
+	// provider reports by webhook). Zero when the status is final.
+	SettlesAt time.Time
+}
+
 // Processor moves money. Implementations must be safe for concurrent use.
 type Processor interface {
 	// Tokenize validates raw details and returns a storable Method. input
@@ -211,6 +256,14 @@ type Processor interface {
 	// Settle returns the current state of a PROCESSING debit: still
 	// PROCESSING before its SettlesAt, final afterwards.
 	Settle(ctx context.Context, reference string) (ChargeResult, error)
+	// Refund gives back part or all of a succeeded charge. A refund the
+	// bank refuses is a FAILED result, not an error; errors are for
+	// requests that could never succeed as sent (ErrInvalidReference,
+	// ErrInvalidRequest) and for infrastructure failures.
+	Refund(ctx context.Context, req RefundRequest) (RefundResult, error)
+	// SettleRefund returns the current state of a refund whose result
+	// carried a SettlesAt: unchanged before it, final afterwards.
+	SettleRefund(ctx context.Context, reference string) (RefundResult, error)
 }
 
 // InProcess is implemented by a processor whose Charge answers at once
@@ -301,4 +354,12 @@ func (Refusing) Confirm(context.Context, string, bool) (ChargeResult, error) {
 
 func (Refusing) Settle(context.Context, string) (ChargeResult, error) {
 	return ChargeResult{}, ErrLiveModeUnavailable
+}
+
+func (Refusing) Refund(context.Context, RefundRequest) (RefundResult, error) {
+	return RefundResult{}, ErrLiveModeUnavailable
+}
+
+func (Refusing) SettleRefund(context.Context, string) (RefundResult, error) {
+	return RefundResult{}, ErrLiveModeUnavailable
 }

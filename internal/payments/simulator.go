@@ -25,6 +25,14 @@ const (
 	DefaultSEPADelay = 48 * time.Hour
 	DefaultACHDelay  = 96 * time.Hour
 
+	// Refunds of bank debits are pending until they settle, as long as
+	// the debits themselves took; a refund of the asynchronous-failure
+	// test card reads succeeded until RefundFailDelay has passed, then
+	// failed.
+	DefaultSEPARefundDelay = DefaultSEPADelay
+	DefaultACHRefundDelay  = DefaultACHDelay
+	DefaultRefundFailDelay = 5 * time.Minute
+
 	// DefaultMaxRemembered bounds the in-memory idempotency and 3-D Secure
 	// records. Older entries are forgotten first; a forgotten key charges
 	// again, exactly like an expired Stripe idempotency key.
@@ -32,8 +40,9 @@ const (
 )
 
 const (
-	tokenPrefix = "sim_pm_"
-	refPrefix   = "sim_ch_"
+	tokenPrefix  = "sim_pm_"
+	refPrefix    = "sim_ch_"
+	refundPrefix = "sim_re_"
 )
 
 type outcome struct {
@@ -65,6 +74,9 @@ type scenario struct {
 	result outcome
 	// action means the charge needs 3-D Secure before result applies.
 	action bool
+	// refundFails makes a refund of the charge succeed at first and fail
+	// later (Stripe's 4000000000005126).
+	refundFails bool
 }
 
 // Scenario codes must not contain '_' because tokens and references are
@@ -81,6 +93,8 @@ var scenarios = map[string]scenario{
 	"chgfail": {typ: Card, result: declined(CodeGenericDecline, msgDeclined)},
 	"3ds":     {typ: Card, result: succeeded, action: true},
 	"3dsnsf":  {typ: Card, result: declined(CodeInsufficientFunds, "Your card has insufficient funds."), action: true},
+
+	"refundfail": {typ: Card, result: succeeded, refundFails: true},
 
 	"sepaok":  {typ: SEPADebit, result: succeeded},
 	"sepansf": {typ: SEPADebit, result: outcome{StatusFailed, CodeInsufficientFunds, "", msgBankNSF}},
@@ -107,6 +121,10 @@ var testCards = map[string]string{
 	"4000002500003155": "3ds",
 	"4000002760003184": "3ds",
 	"4000008260003178": "3dsnsf",
+	// Charges succeed; a refund reads succeeded, then fails some time
+	// later (Stripe: "its status begins as succeeded … transitions to
+	// failed", with a charge.refund.updated event).
+	"4000000000005126": "refundfail",
 }
 
 // Stripe's test IBANs. Any other valid SEPA IBAN succeeds after the delay.
@@ -136,9 +154,13 @@ var testAccounts = map[string]string{
 //
 // Set the exported fields before first use; they are read without locking.
 type Simulator struct {
-	SEPADelay     time.Duration
-	ACHDelay      time.Duration
-	MaxRemembered int
+	SEPADelay time.Duration
+	ACHDelay  time.Duration
+	// Refund delays (see DefaultSEPARefundDelay).
+	SEPARefundDelay time.Duration
+	ACHRefundDelay  time.Duration
+	RefundFailDelay time.Duration
+	MaxRemembered   int
 
 	clock Clock
 	key   []byte
@@ -146,6 +168,7 @@ type Simulator struct {
 	mu        sync.Mutex
 	idem      bounded[idemEntry]
 	confirmed bounded[ChargeResult]
+	refunds   bounded[refundEntry]
 }
 
 type idemEntry struct {
@@ -167,11 +190,14 @@ func NewSimulator(c Clock, fingerprintKey []byte) *Simulator {
 		panic("payments: NewSimulator needs a fingerprint key")
 	}
 	return &Simulator{
-		SEPADelay:     DefaultSEPADelay,
-		ACHDelay:      DefaultACHDelay,
-		MaxRemembered: DefaultMaxRemembered,
-		clock:         c,
-		key:           append([]byte(nil), fingerprintKey...),
+		SEPADelay:       DefaultSEPADelay,
+		ACHDelay:        DefaultACHDelay,
+		SEPARefundDelay: DefaultSEPARefundDelay,
+		ACHRefundDelay:  DefaultACHRefundDelay,
+		RefundFailDelay: DefaultRefundFailDelay,
+		MaxRemembered:   DefaultMaxRemembered,
+		clock:           c,
+		key:             append([]byte(nil), fingerprintKey...),
 	}
 }
 
@@ -566,4 +592,122 @@ func (b *bounded[V]) put(k string, v V, limit int) {
 		b.next++
 	}
 	b.m[k] = v
+}
+
+type refundEntry struct {
+	request string
+	result  RefundResult
+}
+
+// Refund simulates giving back part of a succeeded charge: at once for
+// cards, PENDING until the delay has passed for bank debits, and, for the
+// asynchronous-failure card, SUCCEEDED now and FAILED after
+// RefundFailDelay (SettleRefund tells). Like Settle it needs no memory:
+// the outcome and its time travel in the reference. It does not track
+// how much of a charge was refunded: billing does, under a lock.
+func (s *Simulator) Refund(ctx context.Context, req RefundRequest) (RefundResult, error) {
+	if err := ctx.Err(); err != nil {
+		return RefundResult{}, err
+	}
+	if req.Amount <= 0 {
+		return RefundResult{}, fmt.Errorf("%w: amount must be positive", ErrInvalidRequest)
+	}
+	cur, ok := normCurrency(req.Currency)
+	if !ok {
+		return RefundResult{}, fmt.Errorf("%w: currency must be a three-letter ISO 4217 code", ErrInvalidRequest)
+	}
+	code, sc, at, err := parseReference(req.Charge)
+	if err != nil {
+		return RefundResult{}, err
+	}
+	now := s.now(ctx)
+	if sc.result.status != StatusSucceeded || sc.action && !s.wasConfirmed(req.Charge) || sc.typ.Delayed() && now.Before(time.Unix(at, 0)) {
+		return RefundResult{}, fmt.Errorf("%w: only a succeeded charge can be refunded", ErrInvalidReference)
+	}
+	fp := fmt.Sprintf("%s|%d|%s|%s", req.Charge, req.Amount, cur, req.Reason)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if req.IdempotencyKey != "" {
+		if e, ok := s.refunds.get(req.IdempotencyKey); ok {
+			if e.request != fp {
+				return RefundResult{}, ErrIdempotencyConflict
+			}
+			return e.result, nil
+		}
+	}
+	var res RefundResult
+	switch {
+	case sc.typ.Delayed():
+		delay := s.SEPARefundDelay
+		if sc.typ == ACHDebit {
+			delay = s.ACHRefundDelay
+		}
+		at := now.Add(delay).Unix()
+		res = RefundResult{Status: RefundPending, Reference: newRefundReference(code, at), SettlesAt: time.Unix(at, 0).UTC()}
+	case sc.refundFails:
+		at := now.Add(s.RefundFailDelay).Unix()
+		res = RefundResult{Status: RefundSucceeded, Reference: newRefundReference(code, at), SettlesAt: time.Unix(at, 0).UTC()}
+	default:
+		res = RefundResult{Status: RefundSucceeded, Reference: newRefundReference(code, 0)}
+	}
+	if req.IdempotencyKey != "" {
+		s.refunds.put(req.IdempotencyKey, refundEntry{request: fp, result: res}, s.MaxRemembered)
+	}
+	return res, nil
+}
+
+// wasConfirmed reports whether a 3-D Secure charge is remembered as
+// authenticated. A forgotten one is taken as confirmed: billing refunds
+// only payments it recorded as succeeded.
+func (s *Simulator) wasConfirmed(ref string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	res, ok := s.confirmed.get(ref)
+	return !ok || res.Status == StatusSucceeded
+}
+
+// SettleRefund resolves a refund by the clock alone.
+func (s *Simulator) SettleRefund(ctx context.Context, reference string) (RefundResult, error) {
+	if err := ctx.Err(); err != nil {
+		return RefundResult{}, err
+	}
+	sc, at, err := parseRefundReference(reference)
+	if err != nil {
+		return RefundResult{}, err
+	}
+	if at == 0 {
+		return RefundResult{Status: RefundSucceeded, Reference: reference}, nil
+	}
+	settlesAt := time.Unix(at, 0).UTC()
+	pending := s.now(ctx).Before(settlesAt)
+	switch {
+	case sc.refundFails && pending:
+		return RefundResult{Status: RefundSucceeded, Reference: reference, SettlesAt: settlesAt}, nil
+	case sc.refundFails:
+		return RefundResult{Status: RefundFailed, Reference: reference, FailureCode: CodeRefundDeclined,
+			FailureMessage: "The customer's bank could not accept the refund."}, nil
+	case pending:
+		return RefundResult{Status: RefundPending, Reference: reference, SettlesAt: settlesAt}, nil
+	}
+	return RefundResult{Status: RefundSucceeded, Reference: reference}, nil
+}
+
+// CodeRefundDeclined is the failure_reason of a refund the simulator
+// fails.
+const CodeRefundDeclined = "declined"
+
+func newRefundReference(code string, settleUnix int64) string {
+	return refundPrefix + code + "_" + strconv.FormatInt(settleUnix, 10) + "_" + randomHex(8)
+}
+
+func parseRefundReference(ref string) (scenario, int64, error) {
+	rest, ok := strings.CutPrefix(ref, refundPrefix)
+	if !ok {
+		return scenario{}, 0, fmt.Errorf("%w: %q", ErrInvalidReference, ref)
+	}
+	_, sc, at, err := parseReference(refPrefix + rest)
+	if err != nil {
+		return scenario{}, 0, fmt.Errorf("%w: %q", ErrInvalidReference, ref)
+	}
+	return sc, at, nil
 }

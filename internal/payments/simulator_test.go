@@ -68,6 +68,7 @@ func TestTestCards(t *testing.T) {
 		{"378282246310005", "amex", StatusSucceeded, "", "", false},
 		{"6011111111111117", "discover", StatusSucceeded, "", "", false},
 		{"4000000000000259", "visa", StatusSucceeded, "", "", false}, // disputes are not simulated
+		{"4000000000005126", "visa", StatusSucceeded, "", "", false}, // its refunds fail later (refund_test.go)
 		{"4000000000000002", "visa", StatusFailed, CodeCardDeclined, CodeGenericDecline, false},
 		{"4000000000009995", "visa", StatusFailed, CodeCardDeclined, CodeInsufficientFunds, false},
 		{"4000000000009987", "visa", StatusFailed, CodeCardDeclined, CodeLostCard, true},

@@ -240,12 +240,12 @@ func (s *Server) sweep(ctx context.Context) {
 
 // selfKeyedFields are mutations idempotent by themselves on the
 // Idempotency-Key (see idempotency.Middleware).
-var selfKeyedFields = map[string]bool{"invoicePay": true}
+var selfKeyedFields = map[string]bool{"invoicePay": true, "paymentRefund": true}
 
 // selfKeyed reports a request made of one mutation of selfKeyedFields.
 func selfKeyed(r *http.Request) bool {
 	body := requestBody(r)
-	if !bytes.Contains(body, []byte("invoicePay")) {
+	if !bytes.Contains(body, []byte("invoicePay")) && !bytes.Contains(body, []byte("paymentRefund")) {
 		return false
 	}
 	var req struct {

@@ -58,6 +58,7 @@ const (
 	AmountsDueNotAllowed     Code = "AMOUNTS_DUE_NOT_ALLOWED"
 	HasPayments              Code = "HAS_PAYMENTS"
 	InvalidString            Code = "INVALID_STRING"
+	RefundExceedsPayment     Code = "REFUND_EXCEEDS_PAYMENT"
 	// LowContrast is a warning: a colour reads poorly against white.
 	LowContrast Code = "LOW_CONTRAST"
 )
@@ -73,6 +74,7 @@ var Codes = []Code{
 	InvalidCardNumber, ExpiredCard, InvalidCard, InvalidBankAccount, ProcessorUnavailable,
 	AmountExceedsRemaining, IdempotencyKeyRequired, PaymentMethodNotAccepted,
 	AmountsDueMismatch, AmountsDueNotAllowed, HasPayments, InvalidString, LowContrast,
+	RefundExceedsPayment,
 }
 
 // MarshalGQL writes the code as a GraphQL enum value.

@@ -121,7 +121,7 @@ func (r *invoiceResolver) PaidOutsideRemit(ctx context.Context, obj *ent.Invoice
 	if err != nil {
 		return nil, err
 	}
-	return payer.Outside(obj, pays), nil
+	return payer.PaidOutside(obj, pays), nil
 }
 
 // Amount is the resolver for the amount field.

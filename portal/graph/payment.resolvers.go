@@ -10,6 +10,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	gmodel "github.com/remitbilling/remit/graph/model"
+	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/portal/graph/generated"
@@ -57,6 +58,11 @@ func (r *paymentResolver) Last4(ctx context.Context, obj *ent.Payment) (string, 
 // FailureMessage is the resolver for the failureMessage field.
 func (r *paymentResolver) FailureMessage(ctx context.Context, obj *ent.Payment) (string, error) {
 	return words.Reason(obj, "en"), nil
+}
+
+// Refunds is the resolver for the refunds field.
+func (r *paymentResolver) Refunds(ctx context.Context, obj *ent.Payment) ([]*ent.Refund, error) {
+	return billing.PaymentRefunds(ctx, obj)
 }
 
 // Type is the resolver for the type field.

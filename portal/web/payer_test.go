@@ -83,3 +83,18 @@ func TestRevisedInvoicePointsToNewVersion(t *testing.T) {
 		t.Errorf("the revision's page does not open")
 	}
 }
+
+// TestRefundsInHistory: a refund of the plan's deposit shows in the
+// payment history, as money going back to the card it came from.
+func TestRefundsInHistory(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	pay := apitest.Str(t, f.e.Query(`query($id: ID!) { invoice(id: $id) { payments { id } } }`, map[string]any{"id": f.plan}), "invoice", "payments", 0, "id")
+	r := f.e.MutateKeyed("paymentRefund", `mutation($p: ID!) { paymentRefund(input: {payment: $p, amount: "300.00"}) { refund { status } userErrors { code } } }`, map[string]any{"p": pay}, "refund-deposit")
+	if st := apitest.Str(t, r, "refund", "status"); st != "SUCCEEDED" {
+		t.Fatalf("refund %v", r)
+	}
+	c := login(t, f, f.base, "jenny@example.com")
+	history := c.get(f.base + "/payments").Body
+	mustContain(t, "history", history, "-€300.00", "Refund to Visa •••• 4242", "Refunded", "€1,000.00")
+}

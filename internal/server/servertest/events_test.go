@@ -103,6 +103,12 @@ func TestEventsOfEveryChange(t *testing.T) {
 		p.payOK(paid, "", p.card(cus, cardDeclined))
 		pending := p.open(cus, "EUR", "8.00", nil)
 		p.payOK(pending, "", p.card(cus, card3DS))
+		// A refund that succeeds, then fails (the worker learns it below);
+		// its customer has no email, so that the emails below are the
+		// invoices' only.
+		quiet := p.customer("No Mail", "", "EUR")
+		_, refunded := p.paidBy(quiet, "EUR", "9.00", p.card(quiet, cardRefundFails))
+		refund := apitest.Str(t, p.refundOK(refunded, "3.00"), "refund", "id")
 		p.payOK(paid, "40.00", card)
 		p.payOK(paid, "", card)
 
@@ -129,6 +135,9 @@ func TestEventsOfEveryChange(t *testing.T) {
 		}
 		if n, err := e.Server.Billing().MarkOverdue(sched, 100); err != nil || n != 0 {
 			t.Fatalf("MarkOverdue again: %d, %v; want none", n, err)
+		}
+		if n, err := e.Server.Billing().SettleRefunds(sched, 100); err != nil || n != 1 {
+			t.Fatalf("SettleRefunds: %d, %v; want the refund that fails", n, err)
 		}
 
 		evs := listEvents(t, e, e.Key, nil)
@@ -176,6 +185,11 @@ func TestEventsOfEveryChange(t *testing.T) {
 		check("payment_method.detached", spare, map[string]any{"customer": cus})
 		check("payment.failed", "", map[string]any{"status": "FAILED", "invoice": paid})
 		check("payment.succeeded", "", map[string]any{"status": "SUCCEEDED", "invoice": paid})
+		check("refund.created", refund, map[string]any{"status": "PENDING", "payment": refunded, "amount": 300.0, "currency": "EUR"})
+		check("refund.succeeded", refund, map[string]any{"status": "SUCCEEDED", "payment": refunded})
+		if failed := check("refund.failed", refund, map[string]any{"status": "FAILED", "payment": refunded}); failed.ActorType != "SYSTEM" || failed.Data["failure_code"] == "" {
+			t.Errorf("refund.failed: actor %s, failure %v", failed.ActorType, failed.Data["failure_code"])
+		}
 		overdue := check("invoice.overdue", late, map[string]any{"status": "OPEN"})
 		if overdue.ActorType != "SYSTEM" || overdue.Data["overdue_at"] == nil || overdue.RequestID != "" {
 			t.Errorf("invoice.overdue: actor %s, overdue_at %v, request %q", overdue.ActorType, overdue.Data["overdue_at"], overdue.RequestID)
@@ -214,8 +228,8 @@ func TestEventsOfEveryChange(t *testing.T) {
 
 		// Filters, node, isolation.
 		only := listEvents(t, e, e.Key, map[string]any{"types": []string{"invoice.paid", "invoice.voided"}})
-		if len(only) != 2 {
-			t.Errorf("filtered by type: %d events, want 2", len(only))
+		if len(only) != 3 { // paid, refunded, voided
+			t.Errorf("filtered by type: %d events, want 3", len(only))
 		}
 		byObject := listEvents(t, e, e.Key, map[string]any{"objectId": voided})
 		if len(byObject) != 3 { // created, finalized, voided
