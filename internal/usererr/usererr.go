@@ -58,6 +58,9 @@ const (
 	AmountsDueNotAllowed     Code = "AMOUNTS_DUE_NOT_ALLOWED"
 	HasPayments              Code = "HAS_PAYMENTS"
 	InvalidString            Code = "INVALID_STRING"
+	// TaxIDRequired: a reverse-charge (or intra-community) invoice cannot
+	// be issued without the buyer's and the seller's VAT numbers.
+	TaxIDRequired Code = "TAX_ID_REQUIRED"
 	// LowContrast is a warning: a colour reads poorly against white.
 	LowContrast Code = "LOW_CONTRAST"
 )
@@ -73,6 +76,7 @@ var Codes = []Code{
 	InvalidCardNumber, ExpiredCard, InvalidCard, InvalidBankAccount, ProcessorUnavailable,
 	AmountExceedsRemaining, IdempotencyKeyRequired, PaymentMethodNotAccepted,
 	AmountsDueMismatch, AmountsDueNotAllowed, HasPayments, InvalidString, LowContrast,
+	TaxIDRequired,
 }
 
 // MarshalGQL writes the code as a GraphQL enum value.
