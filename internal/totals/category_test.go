@@ -127,6 +127,17 @@ func TestComputeVATCategories(t *testing.T) {
 			TotalExcludingTax: 30000, Tax: 2000, Total: 32000,
 		},
 	}, {
+		// One E breakdown (BR-E-08) for two exemptions: both reasons, no
+		// single code.
+		name: "exempt rates of two reasons are one group listing both",
+		in: Input{Currency: "EUR", Exemption: Exemption{Category: Exempt, Reason: "Exempt buyer"}, Lines: []Line{
+			line("1", "200", exempt), line("1", "100", s20), line("1", "50", exempt),
+		}},
+		want: categorySummary{
+			Taxes:             []breakdown{{Exempt, "0", "TVA non applicable, art. 293 B du CGI; Exempt buyer", "", 35000, 0}},
+			TotalExcludingTax: 35000, Tax: 0, Total: 35000,
+		},
+	}, {
 		// 120.00 including 20 % is 100.00 + 20.00 for a buyer who pays
 		// VAT; under reverse charge no VAT is in it: 120.00 net.
 		name: "an inclusive price under reverse charge stays what it is, all net",
@@ -211,10 +222,6 @@ func TestComputeVATCategoryErrors(t *testing.T) {
 		{"code of another category", Input{Currency: "EUR", Lines: []Line{line("1", "1", vat("a", "0", Exempt, "Exempt", "VATEX-EU-AE"))}}},
 		{"reason on a standard rate", Input{Currency: "EUR", Lines: []Line{line("1", "1", vat("a", "20", Standard, "why"))}}},
 		{"two S 20 % rates on one line", Input{Currency: "EUR", Lines: []Line{line("1", "1", s20, vat("b", "20", Standard))}}},
-		{"one E group, two reasons", Input{Currency: "EUR", Lines: []Line{
-			line("1", "1", vat("a", "0", Exempt, "art. 261-4 du CGI", "VATEX-FR-CGI261-4")),
-			line("1", "1", vat("b", "0", Exempt, "art. 293 B du CGI", "VATEX-FR-FRANCHISE")),
-		}}},
 		{"an exemption of category S", Input{Currency: "EUR", Exemption: Exemption{Category: Standard}, Lines: []Line{line("1", "1", s20)}}},
 	}
 	for _, tt := range tests {

@@ -52,8 +52,9 @@
 // non-nil slice means the line is untaxed. A rate ID must describe the same
 // rate (percentage and behaviour) everywhere it appears in an Input. A line
 // may not carry two VAT rates of one group unless the group is 0 % (an
-// exemption can make it so), and the rates of one VAT group must give the
-// same exemption reason and code (EN 16931 has one per breakdown).
+// exemption can make it so). The rates of one 0 % VAT group may state
+// different exemptions: the group, of which EN 16931 has one, lists them
+// (see group.mergeExemption).
 package totals
 
 import (
@@ -264,6 +265,26 @@ type group struct {
 	points    int64   // percentage × 10⁴
 	inclusive bool    // computed as inclusive: an inclusive rate above 0 %
 	members   []member
+	reasons   []string // the exemptions of its rates, when they differ
+}
+
+// mergeExemption gives the group the exemption of one more of its rates
+// that states another: EN 16931 has one breakdown per category and rate,
+// with one reason (BT-120) and one code (BT-121), so the group keeps the
+// code its rates share, if any, and lists each rate's reason (or code,
+// for a rate that gives none), in the order the lines bring them.
+func (g *group) mergeExemption(r TaxRate) {
+	label := func(r TaxRate) string { return cmp.Or(r.ExemptionReason, r.ExemptionCode) }
+	if g.reasons == nil {
+		g.reasons = []string{label(g.rate)}
+	}
+	if l := label(r); !slices.Contains(g.reasons, l) {
+		g.reasons = append(g.reasons, l)
+	}
+	if g.rate.ExemptionCode != r.ExemptionCode {
+		g.rate.ExemptionCode = ""
+	}
+	g.rate.ExemptionReason = strings.Join(g.reasons, "; ")
 }
 
 // member locates a line's TaxAmounts entries for a group: one, or several
@@ -320,8 +341,7 @@ func (c *computation) line(i int, l Line, defaults rateSet, lr *LineResult) erro
 			g = &group{key: key, rate: r, points: set.points[slot], inclusive: r.Inclusive && set.points[slot] > 0}
 			c.groups[key] = g
 		} else if r.VAT && (r.ExemptionReason != g.rate.ExemptionReason || r.ExemptionCode != g.rate.ExemptionCode) {
-			return fmt.Errorf("tax rate %d: %w: %q and %q are both VAT of category %s at %s %% but give different exemption reasons; EN 16931 has one per category and rate",
-				slot, ErrInvalidTaxRate, g.rate.ID, r.ID, r.Category, r.Percentage)
+			g.mergeExemption(r)
 		}
 		if n := len(g.members); n > 0 && g.members[n-1].line == i {
 			// Two rates of one VAT group on a line would tax it twice
