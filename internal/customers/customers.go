@@ -108,9 +108,9 @@ type Input struct {
 	TaxExemptionReason *string
 	TaxExemptionCode   *string
 	TaxIDs             []values.TaxID
-	SetTaxIDs        bool
-	InvoicePrefix    *string
-	Metadata         map[string]string
+	SetTaxIDs          bool
+	InvoicePrefix      *string
+	Metadata           map[string]string
 	// InvoiceSettings replaces the customer's overrides of the account's
 	// invoice template as a whole.
 	InvoiceSettings *values.InvoiceSettings

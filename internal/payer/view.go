@@ -88,9 +88,9 @@ type Invoice struct {
 	AmountDue string
 	// Settled says when and how a paid invoice was paid ("Paid on Nov 28,
 	// 2026 — Card"); the page then shows the total paid, not 0.00 due.
-	Settled string
-	Plan      []Installment
-	Payments  []Paid
+	Settled  string
+	Plan     []Installment
+	Payments []Paid
 	// DueNow says what the next installment of a plan asks, as a sentence.
 	DueNow       string
 	Outcome      *Notice

@@ -157,4 +157,3 @@ func TestShippingAddressPrinted(t *testing.T) {
 		lacks(t, "PDF", text, "Adresse de livraison")
 	})
 }
-
