@@ -2401,11 +2401,6 @@ func (_q *TaxRateQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, taxrate.FieldTaxType)
 				fieldSeen[taxrate.FieldTaxType] = struct{}{}
 			}
-		case "category":
-			if _, ok := fieldSeen[taxrate.FieldCategory]; !ok {
-				selectedFields = append(selectedFields, taxrate.FieldCategory)
-				fieldSeen[taxrate.FieldCategory] = struct{}{}
-			}
 		case "exemptionReason":
 			if _, ok := fieldSeen[taxrate.FieldExemptionReason]; !ok {
 				selectedFields = append(selectedFields, taxrate.FieldExemptionReason)

@@ -18,6 +18,9 @@ import (
 
 // Category is the resolver for the category field.
 func (r *taxRateResolver) Category(ctx context.Context, obj *ent.TaxRate) (string, error) {
+	if obj.Category != "" {
+		return obj.Category, nil
+	}
 	p, err := decimal.NewFromString(obj.Percentage)
 	if err != nil {
 		return "", fmt.Errorf("tax rate %s: percentage %q: %w", obj.ID, obj.Percentage, err)

@@ -91,7 +91,9 @@ func (TaxRate) Fields() []ent.Field {
 		// charges nothing: a reason text (BT-120) and a VATEX code
 		// (BT-121). Rates created before categories existed have "" and
 		// read as S above 0 %, Z at 0 % (totals.CategoryOr).
-		field.String("category").Default("").Immutable(),
+		// Skipped by entgql: its GraphQL resolver reads the percentage
+		// too, and an unknown field makes a query load every column.
+		field.String("category").Default("").Immutable().Annotations(entgql.Skip()),
 		field.String("exemption_reason").Default("").MaxRuneLen(300).Immutable(),
 		field.String("exemption_code").Default("").Immutable(),
 		field.Bool("active").Default(true),
