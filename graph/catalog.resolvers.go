@@ -9,11 +9,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/graph/generated"
 	"github.com/remitbilling/remit/internal/totals"
+	"github.com/shopspring/decimal"
 )
 
 // Category is the resolver for the category field.

@@ -5442,7 +5442,7 @@ type Invoice implements Node {
   totalTax: Money!
   "Total without any tax."
   totalExcludingTax: Money!
-  "Tax breakdown per rate (EN 16931 BG-23)."
+  "Tax breakdown per VAT category and rate (EN 16931 BG-23). A draft computes it under its customer's tax status as it was at the draft's last change (an EXEMPT or REVERSE customer's VAT shows as E or AE at 0 %); finalization computes it again if that status changed since."
   taxes: [TaxAmount!]!
   "Total after discounts and tax."
   total: Money!
