@@ -48,6 +48,10 @@ type Customer struct {
 	Currency string `json:"currency,omitempty"`
 	// Tax status.
 	TaxExempt customer.TaxExempt `json:"tax_exempt,omitempty"`
+	// Why the customer's invoices carry no VAT (EN 16931 BT-120), e.g. the article of law.
+	TaxExemptionReason string `json:"tax_exemption_reason,omitempty"`
+	// VATEX code of the exemption (EN 16931 BT-121), e.g. VATEX-EU-132-1I.
+	TaxExemptionCode string `json:"tax_exemption_code,omitempty"`
 	// Tax identifiers.
 	TaxIds []values.TaxID `json:"tax_ids,omitempty"`
 	// Prefix of this customer's invoice numbers with per-customer numbering.
@@ -148,7 +152,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case customer.FieldBalance:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldTaxExempt, customer.FieldInvoicePrefix, customer.FieldDefaultPaymentMethodID:
+		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldTaxExempt, customer.FieldTaxExemptionReason, customer.FieldTaxExemptionCode, customer.FieldInvoicePrefix, customer.FieldDefaultPaymentMethodID:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
@@ -256,6 +260,18 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field tax_exempt", values[i])
 			} else if value.Valid {
 				_m.TaxExempt = customer.TaxExempt(value.String)
+			}
+		case customer.FieldTaxExemptionReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field tax_exemption_reason", values[i])
+			} else if value.Valid {
+				_m.TaxExemptionReason = value.String
+			}
+		case customer.FieldTaxExemptionCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field tax_exemption_code", values[i])
+			} else if value.Valid {
+				_m.TaxExemptionCode = value.String
 			}
 		case customer.FieldTaxIds:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -406,6 +422,12 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("tax_exempt=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TaxExempt))
+	builder.WriteString(", ")
+	builder.WriteString("tax_exemption_reason=")
+	builder.WriteString(_m.TaxExemptionReason)
+	builder.WriteString(", ")
+	builder.WriteString("tax_exemption_code=")
+	builder.WriteString(_m.TaxExemptionCode)
 	builder.WriteString(", ")
 	builder.WriteString("tax_ids=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TaxIds))

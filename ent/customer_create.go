@@ -156,6 +156,34 @@ func (_c *CustomerCreate) SetNillableTaxExempt(v *customer.TaxExempt) *CustomerC
 	return _c
 }
 
+// SetTaxExemptionReason sets the "tax_exemption_reason" field.
+func (_c *CustomerCreate) SetTaxExemptionReason(v string) *CustomerCreate {
+	_c.mutation.SetTaxExemptionReason(v)
+	return _c
+}
+
+// SetNillableTaxExemptionReason sets the "tax_exemption_reason" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableTaxExemptionReason(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetTaxExemptionReason(*v)
+	}
+	return _c
+}
+
+// SetTaxExemptionCode sets the "tax_exemption_code" field.
+func (_c *CustomerCreate) SetTaxExemptionCode(v string) *CustomerCreate {
+	_c.mutation.SetTaxExemptionCode(v)
+	return _c
+}
+
+// SetNillableTaxExemptionCode sets the "tax_exemption_code" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableTaxExemptionCode(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetTaxExemptionCode(*v)
+	}
+	return _c
+}
+
 // SetTaxIds sets the "tax_ids" field.
 func (_c *CustomerCreate) SetTaxIds(v []values.TaxID) *CustomerCreate {
 	_c.mutation.SetTaxIds(v)
@@ -362,6 +390,14 @@ func (_c *CustomerCreate) defaults() error {
 		v := customer.DefaultTaxExempt
 		_c.mutation.SetTaxExempt(v)
 	}
+	if _, ok := _c.mutation.TaxExemptionReason(); !ok {
+		v := customer.DefaultTaxExemptionReason
+		_c.mutation.SetTaxExemptionReason(v)
+	}
+	if _, ok := _c.mutation.TaxExemptionCode(); !ok {
+		v := customer.DefaultTaxExemptionCode
+		_c.mutation.SetTaxExemptionCode(v)
+	}
 	if _, ok := _c.mutation.Balance(); !ok {
 		v := customer.DefaultBalance
 		_c.mutation.SetBalance(v)
@@ -435,6 +471,17 @@ func (_c *CustomerCreate) check() error {
 		if err := customer.TaxExemptValidator(v); err != nil {
 			return &ValidationError{Name: "tax_exempt", err: fmt.Errorf(`ent: validator failed for field "Customer.tax_exempt": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.TaxExemptionReason(); !ok {
+		return &ValidationError{Name: "tax_exemption_reason", err: errors.New(`ent: missing required field "Customer.tax_exemption_reason"`)}
+	}
+	if v, ok := _c.mutation.TaxExemptionReason(); ok {
+		if err := customer.TaxExemptionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "tax_exemption_reason", err: fmt.Errorf(`ent: validator failed for field "Customer.tax_exemption_reason": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.TaxExemptionCode(); !ok {
+		return &ValidationError{Name: "tax_exemption_code", err: errors.New(`ent: missing required field "Customer.tax_exemption_code"`)}
 	}
 	if _, ok := _c.mutation.InvoicePrefix(); !ok {
 		return &ValidationError{Name: "invoice_prefix", err: errors.New(`ent: missing required field "Customer.invoice_prefix"`)}
@@ -538,6 +585,14 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TaxExempt(); ok {
 		_spec.SetField(customer.FieldTaxExempt, field.TypeEnum, value)
 		_node.TaxExempt = value
+	}
+	if value, ok := _c.mutation.TaxExemptionReason(); ok {
+		_spec.SetField(customer.FieldTaxExemptionReason, field.TypeString, value)
+		_node.TaxExemptionReason = value
+	}
+	if value, ok := _c.mutation.TaxExemptionCode(); ok {
+		_spec.SetField(customer.FieldTaxExemptionCode, field.TypeString, value)
+		_node.TaxExemptionCode = value
 	}
 	if value, ok := _c.mutation.TaxIds(); ok {
 		_spec.SetField(customer.FieldTaxIds, field.TypeJSON, value)
@@ -835,6 +890,30 @@ func (u *CustomerUpsert) SetTaxExempt(v customer.TaxExempt) *CustomerUpsert {
 // UpdateTaxExempt sets the "tax_exempt" field to the value that was provided on create.
 func (u *CustomerUpsert) UpdateTaxExempt() *CustomerUpsert {
 	u.SetExcluded(customer.FieldTaxExempt)
+	return u
+}
+
+// SetTaxExemptionReason sets the "tax_exemption_reason" field.
+func (u *CustomerUpsert) SetTaxExemptionReason(v string) *CustomerUpsert {
+	u.Set(customer.FieldTaxExemptionReason, v)
+	return u
+}
+
+// UpdateTaxExemptionReason sets the "tax_exemption_reason" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateTaxExemptionReason() *CustomerUpsert {
+	u.SetExcluded(customer.FieldTaxExemptionReason)
+	return u
+}
+
+// SetTaxExemptionCode sets the "tax_exemption_code" field.
+func (u *CustomerUpsert) SetTaxExemptionCode(v string) *CustomerUpsert {
+	u.Set(customer.FieldTaxExemptionCode, v)
+	return u
+}
+
+// UpdateTaxExemptionCode sets the "tax_exemption_code" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateTaxExemptionCode() *CustomerUpsert {
+	u.SetExcluded(customer.FieldTaxExemptionCode)
 	return u
 }
 
@@ -1173,6 +1252,34 @@ func (u *CustomerUpsertOne) SetTaxExempt(v customer.TaxExempt) *CustomerUpsertOn
 func (u *CustomerUpsertOne) UpdateTaxExempt() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateTaxExempt()
+	})
+}
+
+// SetTaxExemptionReason sets the "tax_exemption_reason" field.
+func (u *CustomerUpsertOne) SetTaxExemptionReason(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetTaxExemptionReason(v)
+	})
+}
+
+// UpdateTaxExemptionReason sets the "tax_exemption_reason" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateTaxExemptionReason() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateTaxExemptionReason()
+	})
+}
+
+// SetTaxExemptionCode sets the "tax_exemption_code" field.
+func (u *CustomerUpsertOne) SetTaxExemptionCode(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetTaxExemptionCode(v)
+	})
+}
+
+// UpdateTaxExemptionCode sets the "tax_exemption_code" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateTaxExemptionCode() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateTaxExemptionCode()
 	})
 }
 
@@ -1698,6 +1805,34 @@ func (u *CustomerUpsertBulk) SetTaxExempt(v customer.TaxExempt) *CustomerUpsertB
 func (u *CustomerUpsertBulk) UpdateTaxExempt() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateTaxExempt()
+	})
+}
+
+// SetTaxExemptionReason sets the "tax_exemption_reason" field.
+func (u *CustomerUpsertBulk) SetTaxExemptionReason(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetTaxExemptionReason(v)
+	})
+}
+
+// UpdateTaxExemptionReason sets the "tax_exemption_reason" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateTaxExemptionReason() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateTaxExemptionReason()
+	})
+}
+
+// SetTaxExemptionCode sets the "tax_exemption_code" field.
+func (u *CustomerUpsertBulk) SetTaxExemptionCode(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetTaxExemptionCode(v)
+	})
+}
+
+// UpdateTaxExemptionCode sets the "tax_exemption_code" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateTaxExemptionCode() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateTaxExemptionCode()
 	})
 }
 

@@ -175,6 +175,34 @@ func (_u *CustomerUpdate) SetNillableTaxExempt(v *customer.TaxExempt) *CustomerU
 	return _u
 }
 
+// SetTaxExemptionReason sets the "tax_exemption_reason" field.
+func (_u *CustomerUpdate) SetTaxExemptionReason(v string) *CustomerUpdate {
+	_u.mutation.SetTaxExemptionReason(v)
+	return _u
+}
+
+// SetNillableTaxExemptionReason sets the "tax_exemption_reason" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableTaxExemptionReason(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetTaxExemptionReason(*v)
+	}
+	return _u
+}
+
+// SetTaxExemptionCode sets the "tax_exemption_code" field.
+func (_u *CustomerUpdate) SetTaxExemptionCode(v string) *CustomerUpdate {
+	_u.mutation.SetTaxExemptionCode(v)
+	return _u
+}
+
+// SetNillableTaxExemptionCode sets the "tax_exemption_code" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableTaxExemptionCode(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetTaxExemptionCode(*v)
+	}
+	return _u
+}
+
 // SetTaxIds sets the "tax_ids" field.
 func (_u *CustomerUpdate) SetTaxIds(v []values.TaxID) *CustomerUpdate {
 	_u.mutation.SetTaxIds(v)
@@ -503,6 +531,11 @@ func (_u *CustomerUpdate) check() error {
 			return &ValidationError{Name: "tax_exempt", err: fmt.Errorf(`ent: validator failed for field "Customer.tax_exempt": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TaxExemptionReason(); ok {
+		if err := customer.TaxExemptionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "tax_exemption_reason", err: fmt.Errorf(`ent: validator failed for field "Customer.tax_exemption_reason": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.InvoicePrefix(); ok {
 		if err := customer.InvoicePrefixValidator(v); err != nil {
 			return &ValidationError{Name: "invoice_prefix", err: fmt.Errorf(`ent: validator failed for field "Customer.invoice_prefix": %w`, err)}
@@ -575,6 +608,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.TaxExempt(); ok {
 		_spec.SetField(customer.FieldTaxExempt, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.TaxExemptionReason(); ok {
+		_spec.SetField(customer.FieldTaxExemptionReason, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.TaxExemptionCode(); ok {
+		_spec.SetField(customer.FieldTaxExemptionCode, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.TaxIds(); ok {
 		_spec.SetField(customer.FieldTaxIds, field.TypeJSON, value)
@@ -962,6 +1001,34 @@ func (_u *CustomerUpdateOne) SetNillableTaxExempt(v *customer.TaxExempt) *Custom
 	return _u
 }
 
+// SetTaxExemptionReason sets the "tax_exemption_reason" field.
+func (_u *CustomerUpdateOne) SetTaxExemptionReason(v string) *CustomerUpdateOne {
+	_u.mutation.SetTaxExemptionReason(v)
+	return _u
+}
+
+// SetNillableTaxExemptionReason sets the "tax_exemption_reason" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableTaxExemptionReason(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetTaxExemptionReason(*v)
+	}
+	return _u
+}
+
+// SetTaxExemptionCode sets the "tax_exemption_code" field.
+func (_u *CustomerUpdateOne) SetTaxExemptionCode(v string) *CustomerUpdateOne {
+	_u.mutation.SetTaxExemptionCode(v)
+	return _u
+}
+
+// SetNillableTaxExemptionCode sets the "tax_exemption_code" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableTaxExemptionCode(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetTaxExemptionCode(*v)
+	}
+	return _u
+}
+
 // SetTaxIds sets the "tax_ids" field.
 func (_u *CustomerUpdateOne) SetTaxIds(v []values.TaxID) *CustomerUpdateOne {
 	_u.mutation.SetTaxIds(v)
@@ -1303,6 +1370,11 @@ func (_u *CustomerUpdateOne) check() error {
 			return &ValidationError{Name: "tax_exempt", err: fmt.Errorf(`ent: validator failed for field "Customer.tax_exempt": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TaxExemptionReason(); ok {
+		if err := customer.TaxExemptionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "tax_exemption_reason", err: fmt.Errorf(`ent: validator failed for field "Customer.tax_exemption_reason": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.InvoicePrefix(); ok {
 		if err := customer.InvoicePrefixValidator(v); err != nil {
 			return &ValidationError{Name: "invoice_prefix", err: fmt.Errorf(`ent: validator failed for field "Customer.invoice_prefix": %w`, err)}
@@ -1392,6 +1464,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.TaxExempt(); ok {
 		_spec.SetField(customer.FieldTaxExempt, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.TaxExemptionReason(); ok {
+		_spec.SetField(customer.FieldTaxExemptionReason, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.TaxExemptionCode(); ok {
+		_spec.SetField(customer.FieldTaxExemptionCode, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.TaxIds(); ok {
 		_spec.SetField(customer.FieldTaxIds, field.TypeJSON, value)

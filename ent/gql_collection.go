@@ -596,6 +596,16 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, customer.FieldTaxExempt)
 				fieldSeen[customer.FieldTaxExempt] = struct{}{}
 			}
+		case "taxExemptionReason":
+			if _, ok := fieldSeen[customer.FieldTaxExemptionReason]; !ok {
+				selectedFields = append(selectedFields, customer.FieldTaxExemptionReason)
+				fieldSeen[customer.FieldTaxExemptionReason] = struct{}{}
+			}
+		case "taxExemptionCode":
+			if _, ok := fieldSeen[customer.FieldTaxExemptionCode]; !ok {
+				selectedFields = append(selectedFields, customer.FieldTaxExemptionCode)
+				fieldSeen[customer.FieldTaxExemptionCode] = struct{}{}
+			}
 		case "taxIds":
 			if _, ok := fieldSeen[customer.FieldTaxIds]; !ok {
 				selectedFields = append(selectedFields, customer.FieldTaxIds)
@@ -1243,6 +1253,11 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[invoice.FieldTaxes]; !ok {
 				selectedFields = append(selectedFields, invoice.FieldTaxes)
 				fieldSeen[invoice.FieldTaxes] = struct{}{}
+			}
+		case "taxExemption":
+			if _, ok := fieldSeen[invoice.FieldTaxExemption]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldTaxExemption)
+				fieldSeen[invoice.FieldTaxExemption] = struct{}{}
 			}
 		case "customerSnapshot":
 			if _, ok := fieldSeen[invoice.FieldCustomerSnapshot]; !ok {
@@ -2567,6 +2582,16 @@ func (_q *TaxRateQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[taxrate.FieldTaxType]; !ok {
 				selectedFields = append(selectedFields, taxrate.FieldTaxType)
 				fieldSeen[taxrate.FieldTaxType] = struct{}{}
+			}
+		case "exemptionReason":
+			if _, ok := fieldSeen[taxrate.FieldExemptionReason]; !ok {
+				selectedFields = append(selectedFields, taxrate.FieldExemptionReason)
+				fieldSeen[taxrate.FieldExemptionReason] = struct{}{}
+			}
+		case "exemptionCode":
+			if _, ok := fieldSeen[taxrate.FieldExemptionCode]; !ok {
+				selectedFields = append(selectedFields, taxrate.FieldExemptionCode)
+				fieldSeen[taxrate.FieldExemptionCode] = struct{}{}
 			}
 		case "active":
 			if _, ok := fieldSeen[taxrate.FieldActive]; !ok {

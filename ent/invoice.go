@@ -77,6 +77,8 @@ type Invoice struct {
 	AmountPaid int64 `json:"amount_paid,omitempty"`
 	// Taxes holds the value of the "taxes" field.
 	Taxes []values.TaxAmount `json:"taxes,omitempty"`
+	// TaxExemption holds the value of the "tax_exemption" field.
+	TaxExemption *values.TaxExemption `json:"tax_exemption,omitempty"`
 	// CustomerSnapshot holds the value of the "customer_snapshot" field.
 	CustomerSnapshot *values.Party `json:"customer_snapshot,omitempty"`
 	// IssuerSnapshot holds the value of the "issuer_snapshot" field.
@@ -231,7 +233,7 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case invoice.FieldCustomFields, invoice.FieldMetadata, invoice.FieldDiscounts, invoice.FieldTaxes, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldTerms, invoice.FieldOutOfBandPayment, invoice.FieldAmountsDue, invoice.FieldPaymentMethodTypes:
+		case invoice.FieldCustomFields, invoice.FieldMetadata, invoice.FieldDiscounts, invoice.FieldTaxes, invoice.FieldTaxExemption, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldTerms, invoice.FieldOutOfBandPayment, invoice.FieldAmountsDue, invoice.FieldPaymentMethodTypes:
 			values[i] = new([]byte)
 		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid, invoice.FieldAmountPending:
 			values[i] = new(sql.NullInt64)
@@ -432,6 +434,14 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.Taxes); err != nil {
 					return fmt.Errorf("unmarshal field taxes: %w", err)
+				}
+			}
+		case invoice.FieldTaxExemption:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field tax_exemption", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.TaxExemption); err != nil {
+					return fmt.Errorf("unmarshal field tax_exemption: %w", err)
 				}
 			}
 		case invoice.FieldCustomerSnapshot:
@@ -722,6 +732,9 @@ func (_m *Invoice) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("taxes=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Taxes))
+	builder.WriteString(", ")
+	builder.WriteString("tax_exemption=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TaxExemption))
 	builder.WriteString(", ")
 	builder.WriteString("customer_snapshot=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerSnapshot))

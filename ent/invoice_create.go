@@ -329,6 +329,12 @@ func (_c *InvoiceCreate) SetTaxes(v []values.TaxAmount) *InvoiceCreate {
 	return _c
 }
 
+// SetTaxExemption sets the "tax_exemption" field.
+func (_c *InvoiceCreate) SetTaxExemption(v *values.TaxExemption) *InvoiceCreate {
+	_c.mutation.SetTaxExemption(v)
+	return _c
+}
+
 // SetCustomerSnapshot sets the "customer_snapshot" field.
 func (_c *InvoiceCreate) SetCustomerSnapshot(v *values.Party) *InvoiceCreate {
 	_c.mutation.SetCustomerSnapshot(v)
@@ -947,6 +953,10 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Taxes(); ok {
 		_spec.SetField(invoice.FieldTaxes, field.TypeJSON, value)
 		_node.Taxes = value
+	}
+	if value, ok := _c.mutation.TaxExemption(); ok {
+		_spec.SetField(invoice.FieldTaxExemption, field.TypeJSON, value)
+		_node.TaxExemption = value
 	}
 	if value, ok := _c.mutation.CustomerSnapshot(); ok {
 		_spec.SetField(invoice.FieldCustomerSnapshot, field.TypeJSON, value)
@@ -1582,6 +1592,24 @@ func (u *InvoiceUpsert) UpdateTaxes() *InvoiceUpsert {
 // ClearTaxes clears the value of the "taxes" field.
 func (u *InvoiceUpsert) ClearTaxes() *InvoiceUpsert {
 	u.SetNull(invoice.FieldTaxes)
+	return u
+}
+
+// SetTaxExemption sets the "tax_exemption" field.
+func (u *InvoiceUpsert) SetTaxExemption(v *values.TaxExemption) *InvoiceUpsert {
+	u.Set(invoice.FieldTaxExemption, v)
+	return u
+}
+
+// UpdateTaxExemption sets the "tax_exemption" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateTaxExemption() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldTaxExemption)
+	return u
+}
+
+// ClearTaxExemption clears the value of the "tax_exemption" field.
+func (u *InvoiceUpsert) ClearTaxExemption() *InvoiceUpsert {
+	u.SetNull(invoice.FieldTaxExemption)
 	return u
 }
 
@@ -2373,6 +2401,27 @@ func (u *InvoiceUpsertOne) UpdateTaxes() *InvoiceUpsertOne {
 func (u *InvoiceUpsertOne) ClearTaxes() *InvoiceUpsertOne {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearTaxes()
+	})
+}
+
+// SetTaxExemption sets the "tax_exemption" field.
+func (u *InvoiceUpsertOne) SetTaxExemption(v *values.TaxExemption) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetTaxExemption(v)
+	})
+}
+
+// UpdateTaxExemption sets the "tax_exemption" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateTaxExemption() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateTaxExemption()
+	})
+}
+
+// ClearTaxExemption clears the value of the "tax_exemption" field.
+func (u *InvoiceUpsertOne) ClearTaxExemption() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearTaxExemption()
 	})
 }
 
@@ -3376,6 +3425,27 @@ func (u *InvoiceUpsertBulk) UpdateTaxes() *InvoiceUpsertBulk {
 func (u *InvoiceUpsertBulk) ClearTaxes() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearTaxes()
+	})
+}
+
+// SetTaxExemption sets the "tax_exemption" field.
+func (u *InvoiceUpsertBulk) SetTaxExemption(v *values.TaxExemption) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetTaxExemption(v)
+	})
+}
+
+// UpdateTaxExemption sets the "tax_exemption" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateTaxExemption() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateTaxExemption()
+	})
+}
+
+// ClearTaxExemption clears the value of the "tax_exemption" field.
+func (u *InvoiceUpsertBulk) ClearTaxExemption() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearTaxExemption()
 	})
 }
 

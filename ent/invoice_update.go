@@ -468,6 +468,18 @@ func (_u *InvoiceUpdate) ClearTaxes() *InvoiceUpdate {
 	return _u
 }
 
+// SetTaxExemption sets the "tax_exemption" field.
+func (_u *InvoiceUpdate) SetTaxExemption(v *values.TaxExemption) *InvoiceUpdate {
+	_u.mutation.SetTaxExemption(v)
+	return _u
+}
+
+// ClearTaxExemption clears the value of the "tax_exemption" field.
+func (_u *InvoiceUpdate) ClearTaxExemption() *InvoiceUpdate {
+	_u.mutation.ClearTaxExemption()
+	return _u
+}
+
 // SetCustomerSnapshot sets the "customer_snapshot" field.
 func (_u *InvoiceUpdate) SetCustomerSnapshot(v *values.Party) *InvoiceUpdate {
 	_u.mutation.SetCustomerSnapshot(v)
@@ -1132,6 +1144,12 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.TaxesCleared() {
 		_spec.ClearField(invoice.FieldTaxes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.TaxExemption(); ok {
+		_spec.SetField(invoice.FieldTaxExemption, field.TypeJSON, value)
+	}
+	if _u.mutation.TaxExemptionCleared() {
+		_spec.ClearField(invoice.FieldTaxExemption, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.CustomerSnapshot(); ok {
 		_spec.SetField(invoice.FieldCustomerSnapshot, field.TypeJSON, value)
@@ -1916,6 +1934,18 @@ func (_u *InvoiceUpdateOne) ClearTaxes() *InvoiceUpdateOne {
 	return _u
 }
 
+// SetTaxExemption sets the "tax_exemption" field.
+func (_u *InvoiceUpdateOne) SetTaxExemption(v *values.TaxExemption) *InvoiceUpdateOne {
+	_u.mutation.SetTaxExemption(v)
+	return _u
+}
+
+// ClearTaxExemption clears the value of the "tax_exemption" field.
+func (_u *InvoiceUpdateOne) ClearTaxExemption() *InvoiceUpdateOne {
+	_u.mutation.ClearTaxExemption()
+	return _u
+}
+
 // SetCustomerSnapshot sets the "customer_snapshot" field.
 func (_u *InvoiceUpdateOne) SetCustomerSnapshot(v *values.Party) *InvoiceUpdateOne {
 	_u.mutation.SetCustomerSnapshot(v)
@@ -2610,6 +2640,12 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if _u.mutation.TaxesCleared() {
 		_spec.ClearField(invoice.FieldTaxes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.TaxExemption(); ok {
+		_spec.SetField(invoice.FieldTaxExemption, field.TypeJSON, value)
+	}
+	if _u.mutation.TaxExemptionCleared() {
+		_spec.ClearField(invoice.FieldTaxExemption, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.CustomerSnapshot(); ok {
 		_spec.SetField(invoice.FieldCustomerSnapshot, field.TypeJSON, value)

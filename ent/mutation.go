@@ -4818,6 +4818,8 @@ type CustomerMutation struct {
 	appendpreferred_locales     []string
 	currency                    *string
 	tax_exempt                  *customer.TaxExempt
+	tax_exemption_reason        *string
+	tax_exemption_code          *string
 	tax_ids                     *[]values.TaxID
 	appendtax_ids               []values.TaxID
 	invoice_prefix              *string
@@ -5474,6 +5476,78 @@ func (m *CustomerMutation) ResetTaxExempt() {
 	m.tax_exempt = nil
 }
 
+// SetTaxExemptionReason sets the "tax_exemption_reason" field.
+func (m *CustomerMutation) SetTaxExemptionReason(s string) {
+	m.tax_exemption_reason = &s
+}
+
+// TaxExemptionReason returns the value of the "tax_exemption_reason" field in the mutation.
+func (m *CustomerMutation) TaxExemptionReason() (r string, exists bool) {
+	v := m.tax_exemption_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxExemptionReason returns the old "tax_exemption_reason" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldTaxExemptionReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxExemptionReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxExemptionReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxExemptionReason: %w", err)
+	}
+	return oldValue.TaxExemptionReason, nil
+}
+
+// ResetTaxExemptionReason resets all changes to the "tax_exemption_reason" field.
+func (m *CustomerMutation) ResetTaxExemptionReason() {
+	m.tax_exemption_reason = nil
+}
+
+// SetTaxExemptionCode sets the "tax_exemption_code" field.
+func (m *CustomerMutation) SetTaxExemptionCode(s string) {
+	m.tax_exemption_code = &s
+}
+
+// TaxExemptionCode returns the value of the "tax_exemption_code" field in the mutation.
+func (m *CustomerMutation) TaxExemptionCode() (r string, exists bool) {
+	v := m.tax_exemption_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxExemptionCode returns the old "tax_exemption_code" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldTaxExemptionCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxExemptionCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxExemptionCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxExemptionCode: %w", err)
+	}
+	return oldValue.TaxExemptionCode, nil
+}
+
+// ResetTaxExemptionCode resets all changes to the "tax_exemption_code" field.
+func (m *CustomerMutation) ResetTaxExemptionCode() {
+	m.tax_exemption_code = nil
+}
+
 // SetTaxIds sets the "tax_ids" field.
 func (m *CustomerMutation) SetTaxIds(vi []values.TaxID) {
 	m.tax_ids = &vi
@@ -6104,7 +6178,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 22)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -6143,6 +6217,12 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.tax_exempt != nil {
 		fields = append(fields, customer.FieldTaxExempt)
+	}
+	if m.tax_exemption_reason != nil {
+		fields = append(fields, customer.FieldTaxExemptionReason)
+	}
+	if m.tax_exemption_code != nil {
+		fields = append(fields, customer.FieldTaxExemptionCode)
 	}
 	if m.tax_ids != nil {
 		fields = append(fields, customer.FieldTaxIds)
@@ -6199,6 +6279,10 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.Currency()
 	case customer.FieldTaxExempt:
 		return m.TaxExempt()
+	case customer.FieldTaxExemptionReason:
+		return m.TaxExemptionReason()
+	case customer.FieldTaxExemptionCode:
+		return m.TaxExemptionCode()
 	case customer.FieldTaxIds:
 		return m.TaxIds()
 	case customer.FieldInvoicePrefix:
@@ -6248,6 +6332,10 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCurrency(ctx)
 	case customer.FieldTaxExempt:
 		return m.OldTaxExempt(ctx)
+	case customer.FieldTaxExemptionReason:
+		return m.OldTaxExemptionReason(ctx)
+	case customer.FieldTaxExemptionCode:
+		return m.OldTaxExemptionCode(ctx)
 	case customer.FieldTaxIds:
 		return m.OldTaxIds(ctx)
 	case customer.FieldInvoicePrefix:
@@ -6361,6 +6449,20 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTaxExempt(v)
+		return nil
+	case customer.FieldTaxExemptionReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxExemptionReason(v)
+		return nil
+	case customer.FieldTaxExemptionCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxExemptionCode(v)
 		return nil
 	case customer.FieldTaxIds:
 		v, ok := value.([]values.TaxID)
@@ -6564,6 +6666,12 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldTaxExempt:
 		m.ResetTaxExempt()
+		return nil
+	case customer.FieldTaxExemptionReason:
+		m.ResetTaxExemptionReason()
+		return nil
+	case customer.FieldTaxExemptionCode:
+		m.ResetTaxExemptionCode()
 		return nil
 	case customer.FieldTaxIds:
 		m.ResetTaxIds()
@@ -11358,6 +11466,7 @@ type InvoiceMutation struct {
 	addamount_paid             *int64
 	taxes                      *[]values.TaxAmount
 	appendtaxes                []values.TaxAmount
+	tax_exemption              **values.TaxExemption
 	customer_snapshot          **values.Party
 	issuer_snapshot            **values.Party
 	terms                      *values.InvoiceTerms
@@ -12854,6 +12963,55 @@ func (m *InvoiceMutation) ResetTaxes() {
 	delete(m.clearedFields, invoice.FieldTaxes)
 }
 
+// SetTaxExemption sets the "tax_exemption" field.
+func (m *InvoiceMutation) SetTaxExemption(ve *values.TaxExemption) {
+	m.tax_exemption = &ve
+}
+
+// TaxExemption returns the value of the "tax_exemption" field in the mutation.
+func (m *InvoiceMutation) TaxExemption() (r *values.TaxExemption, exists bool) {
+	v := m.tax_exemption
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxExemption returns the old "tax_exemption" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldTaxExemption(ctx context.Context) (v *values.TaxExemption, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxExemption is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxExemption requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxExemption: %w", err)
+	}
+	return oldValue.TaxExemption, nil
+}
+
+// ClearTaxExemption clears the value of the "tax_exemption" field.
+func (m *InvoiceMutation) ClearTaxExemption() {
+	m.tax_exemption = nil
+	m.clearedFields[invoice.FieldTaxExemption] = struct{}{}
+}
+
+// TaxExemptionCleared returns if the "tax_exemption" field was cleared in this mutation.
+func (m *InvoiceMutation) TaxExemptionCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldTaxExemption]
+	return ok
+}
+
+// ResetTaxExemption resets all changes to the "tax_exemption" field.
+func (m *InvoiceMutation) ResetTaxExemption() {
+	m.tax_exemption = nil
+	delete(m.clearedFields, invoice.FieldTaxExemption)
+}
+
 // SetCustomerSnapshot sets the "customer_snapshot" field.
 func (m *InvoiceMutation) SetCustomerSnapshot(v *values.Party) {
 	m.customer_snapshot = &v
@@ -14111,7 +14269,7 @@ func (m *InvoiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvoiceMutation) Fields() []string {
-	fields := make([]string, 0, 44)
+	fields := make([]string, 0, 45)
 	if m.created_at != nil {
 		fields = append(fields, invoice.FieldCreatedAt)
 	}
@@ -14192,6 +14350,9 @@ func (m *InvoiceMutation) Fields() []string {
 	}
 	if m.taxes != nil {
 		fields = append(fields, invoice.FieldTaxes)
+	}
+	if m.tax_exemption != nil {
+		fields = append(fields, invoice.FieldTaxExemption)
 	}
 	if m.customer_snapshot != nil {
 		fields = append(fields, invoice.FieldCustomerSnapshot)
@@ -14306,6 +14467,8 @@ func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
 		return m.AmountPaid()
 	case invoice.FieldTaxes:
 		return m.Taxes()
+	case invoice.FieldTaxExemption:
+		return m.TaxExemption()
 	case invoice.FieldCustomerSnapshot:
 		return m.CustomerSnapshot()
 	case invoice.FieldIssuerSnapshot:
@@ -14403,6 +14566,8 @@ func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldAmountPaid(ctx)
 	case invoice.FieldTaxes:
 		return m.OldTaxes(ctx)
+	case invoice.FieldTaxExemption:
+		return m.OldTaxExemption(ctx)
 	case invoice.FieldCustomerSnapshot:
 		return m.OldCustomerSnapshot(ctx)
 	case invoice.FieldIssuerSnapshot:
@@ -14634,6 +14799,13 @@ func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTaxes(v)
+		return nil
+	case invoice.FieldTaxExemption:
+		v, ok := value.(*values.TaxExemption)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxExemption(v)
 		return nil
 	case invoice.FieldCustomerSnapshot:
 		v, ok := value.(*values.Party)
@@ -14955,6 +15127,9 @@ func (m *InvoiceMutation) ClearedFields() []string {
 	if m.FieldCleared(invoice.FieldTaxes) {
 		fields = append(fields, invoice.FieldTaxes)
 	}
+	if m.FieldCleared(invoice.FieldTaxExemption) {
+		fields = append(fields, invoice.FieldTaxExemption)
+	}
 	if m.FieldCleared(invoice.FieldCustomerSnapshot) {
 		fields = append(fields, invoice.FieldCustomerSnapshot)
 	}
@@ -15040,6 +15215,9 @@ func (m *InvoiceMutation) ClearField(name string) error {
 		return nil
 	case invoice.FieldTaxes:
 		m.ClearTaxes()
+		return nil
+	case invoice.FieldTaxExemption:
+		m.ClearTaxExemption()
 		return nil
 	case invoice.FieldCustomerSnapshot:
 		m.ClearCustomerSnapshot()
@@ -15177,6 +15355,9 @@ func (m *InvoiceMutation) ResetField(name string) error {
 		return nil
 	case invoice.FieldTaxes:
 		m.ResetTaxes()
+		return nil
+	case invoice.FieldTaxExemption:
+		m.ResetTaxExemption()
 		return nil
 	case invoice.FieldCustomerSnapshot:
 		m.ResetCustomerSnapshot()
@@ -30146,6 +30327,9 @@ type TaxRateMutation struct {
 	state                *string
 	jurisdiction         *string
 	tax_type             *string
+	category             *string
+	exemption_reason     *string
+	exemption_code       *string
 	active               *bool
 	metadata             *map[string]string
 	clearedFields        map[string]struct{}
@@ -30698,6 +30882,114 @@ func (m *TaxRateMutation) ResetTaxType() {
 	m.tax_type = nil
 }
 
+// SetCategory sets the "category" field.
+func (m *TaxRateMutation) SetCategory(s string) {
+	m.category = &s
+}
+
+// Category returns the value of the "category" field in the mutation.
+func (m *TaxRateMutation) Category() (r string, exists bool) {
+	v := m.category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategory returns the old "category" field's value of the TaxRate entity.
+// If the TaxRate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxRateMutation) OldCategory(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategory is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategory requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategory: %w", err)
+	}
+	return oldValue.Category, nil
+}
+
+// ResetCategory resets all changes to the "category" field.
+func (m *TaxRateMutation) ResetCategory() {
+	m.category = nil
+}
+
+// SetExemptionReason sets the "exemption_reason" field.
+func (m *TaxRateMutation) SetExemptionReason(s string) {
+	m.exemption_reason = &s
+}
+
+// ExemptionReason returns the value of the "exemption_reason" field in the mutation.
+func (m *TaxRateMutation) ExemptionReason() (r string, exists bool) {
+	v := m.exemption_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExemptionReason returns the old "exemption_reason" field's value of the TaxRate entity.
+// If the TaxRate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxRateMutation) OldExemptionReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExemptionReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExemptionReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExemptionReason: %w", err)
+	}
+	return oldValue.ExemptionReason, nil
+}
+
+// ResetExemptionReason resets all changes to the "exemption_reason" field.
+func (m *TaxRateMutation) ResetExemptionReason() {
+	m.exemption_reason = nil
+}
+
+// SetExemptionCode sets the "exemption_code" field.
+func (m *TaxRateMutation) SetExemptionCode(s string) {
+	m.exemption_code = &s
+}
+
+// ExemptionCode returns the value of the "exemption_code" field in the mutation.
+func (m *TaxRateMutation) ExemptionCode() (r string, exists bool) {
+	v := m.exemption_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExemptionCode returns the old "exemption_code" field's value of the TaxRate entity.
+// If the TaxRate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxRateMutation) OldExemptionCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExemptionCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExemptionCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExemptionCode: %w", err)
+	}
+	return oldValue.ExemptionCode, nil
+}
+
+// ResetExemptionCode resets all changes to the "exemption_code" field.
+func (m *TaxRateMutation) ResetExemptionCode() {
+	m.exemption_code = nil
+}
+
 // SetActive sets the "active" field.
 func (m *TaxRateMutation) SetActive(b bool) {
 	m.active = &b
@@ -30952,7 +31244,7 @@ func (m *TaxRateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TaxRateMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, taxrate.FieldCreatedAt)
 	}
@@ -30988,6 +31280,15 @@ func (m *TaxRateMutation) Fields() []string {
 	}
 	if m.tax_type != nil {
 		fields = append(fields, taxrate.FieldTaxType)
+	}
+	if m.category != nil {
+		fields = append(fields, taxrate.FieldCategory)
+	}
+	if m.exemption_reason != nil {
+		fields = append(fields, taxrate.FieldExemptionReason)
+	}
+	if m.exemption_code != nil {
+		fields = append(fields, taxrate.FieldExemptionCode)
 	}
 	if m.active != nil {
 		fields = append(fields, taxrate.FieldActive)
@@ -31027,6 +31328,12 @@ func (m *TaxRateMutation) Field(name string) (ent.Value, bool) {
 		return m.Jurisdiction()
 	case taxrate.FieldTaxType:
 		return m.TaxType()
+	case taxrate.FieldCategory:
+		return m.Category()
+	case taxrate.FieldExemptionReason:
+		return m.ExemptionReason()
+	case taxrate.FieldExemptionCode:
+		return m.ExemptionCode()
 	case taxrate.FieldActive:
 		return m.Active()
 	case taxrate.FieldMetadata:
@@ -31064,6 +31371,12 @@ func (m *TaxRateMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldJurisdiction(ctx)
 	case taxrate.FieldTaxType:
 		return m.OldTaxType(ctx)
+	case taxrate.FieldCategory:
+		return m.OldCategory(ctx)
+	case taxrate.FieldExemptionReason:
+		return m.OldExemptionReason(ctx)
+	case taxrate.FieldExemptionCode:
+		return m.OldExemptionCode(ctx)
 	case taxrate.FieldActive:
 		return m.OldActive(ctx)
 	case taxrate.FieldMetadata:
@@ -31160,6 +31473,27 @@ func (m *TaxRateMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTaxType(v)
+		return nil
+	case taxrate.FieldCategory:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategory(v)
+		return nil
+	case taxrate.FieldExemptionReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExemptionReason(v)
+		return nil
+	case taxrate.FieldExemptionCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExemptionCode(v)
 		return nil
 	case taxrate.FieldActive:
 		v, ok := value.(bool)
@@ -31268,6 +31602,15 @@ func (m *TaxRateMutation) ResetField(name string) error {
 		return nil
 	case taxrate.FieldTaxType:
 		m.ResetTaxType()
+		return nil
+	case taxrate.FieldCategory:
+		m.ResetCategory()
+		return nil
+	case taxrate.FieldExemptionReason:
+		m.ResetExemptionReason()
+		return nil
+	case taxrate.FieldExemptionCode:
+		m.ResetExemptionCode()
 		return nil
 	case taxrate.FieldActive:
 		m.ResetActive()

@@ -45,6 +45,12 @@ type TaxRate struct {
 	Jurisdiction string `json:"jurisdiction,omitempty"`
 	// TaxType holds the value of the "tax_type" field.
 	TaxType string `json:"tax_type,omitempty"`
+	// Category holds the value of the "category" field.
+	Category string `json:"category,omitempty"`
+	// ExemptionReason holds the value of the "exemption_reason" field.
+	ExemptionReason string `json:"exemption_reason,omitempty"`
+	// ExemptionCode holds the value of the "exemption_code" field.
+	ExemptionCode string `json:"exemption_code,omitempty"`
 	// Active holds the value of the "active" field.
 	Active bool `json:"active,omitempty"`
 	// Metadata holds the value of the "metadata" field.
@@ -109,7 +115,7 @@ func (*TaxRate) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case taxrate.FieldInclusive, taxrate.FieldActive:
 			values[i] = new(sql.NullBool)
-		case taxrate.FieldID, taxrate.FieldAccountID, taxrate.FieldMode, taxrate.FieldDisplayName, taxrate.FieldDescription, taxrate.FieldPercentage, taxrate.FieldCountry, taxrate.FieldState, taxrate.FieldJurisdiction, taxrate.FieldTaxType:
+		case taxrate.FieldID, taxrate.FieldAccountID, taxrate.FieldMode, taxrate.FieldDisplayName, taxrate.FieldDescription, taxrate.FieldPercentage, taxrate.FieldCountry, taxrate.FieldState, taxrate.FieldJurisdiction, taxrate.FieldTaxType, taxrate.FieldCategory, taxrate.FieldExemptionReason, taxrate.FieldExemptionCode:
 			values[i] = new(sql.NullString)
 		case taxrate.FieldCreatedAt, taxrate.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -205,6 +211,24 @@ func (_m *TaxRate) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field tax_type", values[i])
 			} else if value.Valid {
 				_m.TaxType = value.String
+			}
+		case taxrate.FieldCategory:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field category", values[i])
+			} else if value.Valid {
+				_m.Category = value.String
+			}
+		case taxrate.FieldExemptionReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field exemption_reason", values[i])
+			} else if value.Valid {
+				_m.ExemptionReason = value.String
+			}
+		case taxrate.FieldExemptionCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field exemption_code", values[i])
+			} else if value.Valid {
+				_m.ExemptionCode = value.String
 			}
 		case taxrate.FieldActive:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -306,6 +330,15 @@ func (_m *TaxRate) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("tax_type=")
 	builder.WriteString(_m.TaxType)
+	builder.WriteString(", ")
+	builder.WriteString("category=")
+	builder.WriteString(_m.Category)
+	builder.WriteString(", ")
+	builder.WriteString("exemption_reason=")
+	builder.WriteString(_m.ExemptionReason)
+	builder.WriteString(", ")
+	builder.WriteString("exemption_code=")
+	builder.WriteString(_m.ExemptionCode)
 	builder.WriteString(", ")
 	builder.WriteString("active=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))

@@ -139,6 +139,48 @@ func (_c *TaxRateCreate) SetNillableTaxType(v *string) *TaxRateCreate {
 	return _c
 }
 
+// SetCategory sets the "category" field.
+func (_c *TaxRateCreate) SetCategory(v string) *TaxRateCreate {
+	_c.mutation.SetCategory(v)
+	return _c
+}
+
+// SetNillableCategory sets the "category" field if the given value is not nil.
+func (_c *TaxRateCreate) SetNillableCategory(v *string) *TaxRateCreate {
+	if v != nil {
+		_c.SetCategory(*v)
+	}
+	return _c
+}
+
+// SetExemptionReason sets the "exemption_reason" field.
+func (_c *TaxRateCreate) SetExemptionReason(v string) *TaxRateCreate {
+	_c.mutation.SetExemptionReason(v)
+	return _c
+}
+
+// SetNillableExemptionReason sets the "exemption_reason" field if the given value is not nil.
+func (_c *TaxRateCreate) SetNillableExemptionReason(v *string) *TaxRateCreate {
+	if v != nil {
+		_c.SetExemptionReason(*v)
+	}
+	return _c
+}
+
+// SetExemptionCode sets the "exemption_code" field.
+func (_c *TaxRateCreate) SetExemptionCode(v string) *TaxRateCreate {
+	_c.mutation.SetExemptionCode(v)
+	return _c
+}
+
+// SetNillableExemptionCode sets the "exemption_code" field if the given value is not nil.
+func (_c *TaxRateCreate) SetNillableExemptionCode(v *string) *TaxRateCreate {
+	if v != nil {
+		_c.SetExemptionCode(*v)
+	}
+	return _c
+}
+
 // SetActive sets the "active" field.
 func (_c *TaxRateCreate) SetActive(v bool) *TaxRateCreate {
 	_c.mutation.SetActive(v)
@@ -257,6 +299,18 @@ func (_c *TaxRateCreate) defaults() error {
 		v := taxrate.DefaultTaxType
 		_c.mutation.SetTaxType(v)
 	}
+	if _, ok := _c.mutation.Category(); !ok {
+		v := taxrate.DefaultCategory
+		_c.mutation.SetCategory(v)
+	}
+	if _, ok := _c.mutation.ExemptionReason(); !ok {
+		v := taxrate.DefaultExemptionReason
+		_c.mutation.SetExemptionReason(v)
+	}
+	if _, ok := _c.mutation.ExemptionCode(); !ok {
+		v := taxrate.DefaultExemptionCode
+		_c.mutation.SetExemptionCode(v)
+	}
 	if _, ok := _c.mutation.Active(); !ok {
 		v := taxrate.DefaultActive
 		_c.mutation.SetActive(v)
@@ -326,6 +380,20 @@ func (_c *TaxRateCreate) check() error {
 	}
 	if _, ok := _c.mutation.TaxType(); !ok {
 		return &ValidationError{Name: "tax_type", err: errors.New(`ent: missing required field "TaxRate.tax_type"`)}
+	}
+	if _, ok := _c.mutation.Category(); !ok {
+		return &ValidationError{Name: "category", err: errors.New(`ent: missing required field "TaxRate.category"`)}
+	}
+	if _, ok := _c.mutation.ExemptionReason(); !ok {
+		return &ValidationError{Name: "exemption_reason", err: errors.New(`ent: missing required field "TaxRate.exemption_reason"`)}
+	}
+	if v, ok := _c.mutation.ExemptionReason(); ok {
+		if err := taxrate.ExemptionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "exemption_reason", err: fmt.Errorf(`ent: validator failed for field "TaxRate.exemption_reason": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ExemptionCode(); !ok {
+		return &ValidationError{Name: "exemption_code", err: errors.New(`ent: missing required field "TaxRate.exemption_code"`)}
 	}
 	if _, ok := _c.mutation.Active(); !ok {
 		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "TaxRate.active"`)}
@@ -417,6 +485,18 @@ func (_c *TaxRateCreate) createSpec() (*TaxRate, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TaxType(); ok {
 		_spec.SetField(taxrate.FieldTaxType, field.TypeString, value)
 		_node.TaxType = value
+	}
+	if value, ok := _c.mutation.Category(); ok {
+		_spec.SetField(taxrate.FieldCategory, field.TypeString, value)
+		_node.Category = value
+	}
+	if value, ok := _c.mutation.ExemptionReason(); ok {
+		_spec.SetField(taxrate.FieldExemptionReason, field.TypeString, value)
+		_node.ExemptionReason = value
+	}
+	if value, ok := _c.mutation.ExemptionCode(); ok {
+		_spec.SetField(taxrate.FieldExemptionCode, field.TypeString, value)
+		_node.ExemptionCode = value
 	}
 	if value, ok := _c.mutation.Active(); ok {
 		_spec.SetField(taxrate.FieldActive, field.TypeBool, value)
@@ -672,6 +752,15 @@ func (u *TaxRateUpsertOne) UpdateNewValues() *TaxRateUpsertOne {
 		}
 		if _, exists := u.create.mutation.Inclusive(); exists {
 			s.SetIgnore(taxrate.FieldInclusive)
+		}
+		if _, exists := u.create.mutation.Category(); exists {
+			s.SetIgnore(taxrate.FieldCategory)
+		}
+		if _, exists := u.create.mutation.ExemptionReason(); exists {
+			s.SetIgnore(taxrate.FieldExemptionReason)
+		}
+		if _, exists := u.create.mutation.ExemptionCode(); exists {
+			s.SetIgnore(taxrate.FieldExemptionCode)
 		}
 	}))
 	return u
@@ -1034,6 +1123,15 @@ func (u *TaxRateUpsertBulk) UpdateNewValues() *TaxRateUpsertBulk {
 			}
 			if _, exists := b.mutation.Inclusive(); exists {
 				s.SetIgnore(taxrate.FieldInclusive)
+			}
+			if _, exists := b.mutation.Category(); exists {
+				s.SetIgnore(taxrate.FieldCategory)
+			}
+			if _, exists := b.mutation.ExemptionReason(); exists {
+				s.SetIgnore(taxrate.FieldExemptionReason)
+			}
+			if _, exists := b.mutation.ExemptionCode(); exists {
+				s.SetIgnore(taxrate.FieldExemptionCode)
 			}
 		}
 	}))

@@ -33,6 +33,7 @@ func customerInput(in *model.CustomerInput) customers.Input {
 		Address:          addressOf(in.Address),
 		PreferredLocales: in.PreferredLocales, SetLocales: in.PreferredLocales != nil,
 		Currency: in.Currency, TaxExempt: in.TaxExempt,
+		TaxExemptionReason: in.TaxExemptionReason, TaxExemptionCode: in.TaxExemptionCode,
 		SetTaxIDs: in.TaxIds != nil, InvoicePrefix: in.InvoicePrefix, Metadata: in.Metadata,
 	}
 	if in.Shipping != nil {

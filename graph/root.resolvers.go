@@ -175,6 +175,7 @@ func (r *mutationResolver) TaxRateCreate(ctx context.Context, input model.TaxRat
 		DisplayName: &input.DisplayName, Percentage: &input.Percentage, Inclusive: &input.Inclusive,
 		Description: input.Description, Country: input.Country, State: input.State,
 		Jurisdiction: input.Jurisdiction, TaxType: input.TaxType, Metadata: input.Metadata,
+		Category: input.Category, ExemptionReason: input.ExemptionReason, ExemptionCode: input.ExemptionCode,
 	})
 	ue, err := userErrors(err, "input")
 	return &model.TaxRateCreatePayload{TaxRate: t, UserErrors: ue}, err

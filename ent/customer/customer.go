@@ -45,6 +45,10 @@ const (
 	FieldCurrency = "currency"
 	// FieldTaxExempt holds the string denoting the tax_exempt field in the database.
 	FieldTaxExempt = "tax_exempt"
+	// FieldTaxExemptionReason holds the string denoting the tax_exemption_reason field in the database.
+	FieldTaxExemptionReason = "tax_exemption_reason"
+	// FieldTaxExemptionCode holds the string denoting the tax_exemption_code field in the database.
+	FieldTaxExemptionCode = "tax_exemption_code"
 	// FieldTaxIds holds the string denoting the tax_ids field in the database.
 	FieldTaxIds = "tax_ids"
 	// FieldInvoicePrefix holds the string denoting the invoice_prefix field in the database.
@@ -124,6 +128,8 @@ var Columns = []string{
 	FieldPreferredLocales,
 	FieldCurrency,
 	FieldTaxExempt,
+	FieldTaxExemptionReason,
+	FieldTaxExemptionCode,
 	FieldTaxIds,
 	FieldInvoicePrefix,
 	FieldBalance,
@@ -171,6 +177,12 @@ var (
 	DescriptionValidator func(string) error
 	// DefaultCurrency holds the default value on creation for the "currency" field.
 	DefaultCurrency string
+	// DefaultTaxExemptionReason holds the default value on creation for the "tax_exemption_reason" field.
+	DefaultTaxExemptionReason string
+	// TaxExemptionReasonValidator is a validator for the "tax_exemption_reason" field. It is called by the builders before save.
+	TaxExemptionReasonValidator func(string) error
+	// DefaultTaxExemptionCode holds the default value on creation for the "tax_exemption_code" field.
+	DefaultTaxExemptionCode string
 	// InvoicePrefixValidator is a validator for the "invoice_prefix" field. It is called by the builders before save.
 	InvoicePrefixValidator func(string) error
 	// DefaultBalance holds the default value on creation for the "balance" field.
@@ -272,6 +284,16 @@ func ByCurrency(opts ...sql.OrderTermOption) OrderOption {
 // ByTaxExempt orders the results by the tax_exempt field.
 func ByTaxExempt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTaxExempt, opts...).ToFunc()
+}
+
+// ByTaxExemptionReason orders the results by the tax_exemption_reason field.
+func ByTaxExemptionReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTaxExemptionReason, opts...).ToFunc()
+}
+
+// ByTaxExemptionCode orders the results by the tax_exemption_code field.
+func ByTaxExemptionCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTaxExemptionCode, opts...).ToFunc()
 }
 
 // ByInvoicePrefix orders the results by the invoice_prefix field.

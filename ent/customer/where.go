@@ -106,6 +106,16 @@ func Currency(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldCurrency, v))
 }
 
+// TaxExemptionReason applies equality check predicate on the "tax_exemption_reason" field. It's identical to TaxExemptionReasonEQ.
+func TaxExemptionReason(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionCode applies equality check predicate on the "tax_exemption_code" field. It's identical to TaxExemptionCodeEQ.
+func TaxExemptionCode(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldTaxExemptionCode, v))
+}
+
 // InvoicePrefix applies equality check predicate on the "invoice_prefix" field. It's identical to InvoicePrefixEQ.
 func InvoicePrefix(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldInvoicePrefix, v))
@@ -674,6 +684,136 @@ func TaxExemptIn(vs ...TaxExempt) predicate.Customer {
 // TaxExemptNotIn applies the NotIn predicate on the "tax_exempt" field.
 func TaxExemptNotIn(vs ...TaxExempt) predicate.Customer {
 	return predicate.Customer(sql.FieldNotIn(FieldTaxExempt, vs...))
+}
+
+// TaxExemptionReasonEQ applies the EQ predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionReasonNEQ applies the NEQ predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionReasonIn applies the In predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldTaxExemptionReason, vs...))
+}
+
+// TaxExemptionReasonNotIn applies the NotIn predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldTaxExemptionReason, vs...))
+}
+
+// TaxExemptionReasonGT applies the GT predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionReasonGTE applies the GTE predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionReasonLT applies the LT predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionReasonLTE applies the LTE predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionReasonContains applies the Contains predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionReasonHasPrefix applies the HasPrefix predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionReasonHasSuffix applies the HasSuffix predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionReasonEqualFold applies the EqualFold predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionReasonContainsFold applies the ContainsFold predicate on the "tax_exemption_reason" field.
+func TaxExemptionReasonContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldTaxExemptionReason, v))
+}
+
+// TaxExemptionCodeEQ applies the EQ predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldTaxExemptionCode, v))
+}
+
+// TaxExemptionCodeNEQ applies the NEQ predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldTaxExemptionCode, v))
+}
+
+// TaxExemptionCodeIn applies the In predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldTaxExemptionCode, vs...))
+}
+
+// TaxExemptionCodeNotIn applies the NotIn predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldTaxExemptionCode, vs...))
+}
+
+// TaxExemptionCodeGT applies the GT predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldTaxExemptionCode, v))
+}
+
+// TaxExemptionCodeGTE applies the GTE predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldTaxExemptionCode, v))
+}
+
+// TaxExemptionCodeLT applies the LT predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldTaxExemptionCode, v))
+}
+
+// TaxExemptionCodeLTE applies the LTE predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldTaxExemptionCode, v))
+}
+
+// TaxExemptionCodeContains applies the Contains predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldTaxExemptionCode, v))
+}
+
+// TaxExemptionCodeHasPrefix applies the HasPrefix predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldTaxExemptionCode, v))
+}
+
+// TaxExemptionCodeHasSuffix applies the HasSuffix predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldTaxExemptionCode, v))
+}
+
+// TaxExemptionCodeEqualFold applies the EqualFold predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldTaxExemptionCode, v))
+}
+
+// TaxExemptionCodeContainsFold applies the ContainsFold predicate on the "tax_exemption_code" field.
+func TaxExemptionCodeContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldTaxExemptionCode, v))
 }
 
 // TaxIdsIsNil applies the IsNil predicate on the "tax_ids" field.

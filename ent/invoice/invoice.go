@@ -73,6 +73,8 @@ const (
 	FieldAmountPaid = "amount_paid"
 	// FieldTaxes holds the string denoting the taxes field in the database.
 	FieldTaxes = "taxes"
+	// FieldTaxExemption holds the string denoting the tax_exemption field in the database.
+	FieldTaxExemption = "tax_exemption"
 	// FieldCustomerSnapshot holds the string denoting the customer_snapshot field in the database.
 	FieldCustomerSnapshot = "customer_snapshot"
 	// FieldIssuerSnapshot holds the string denoting the issuer_snapshot field in the database.
@@ -205,6 +207,7 @@ var Columns = []string{
 	FieldAmountDue,
 	FieldAmountPaid,
 	FieldTaxes,
+	FieldTaxExemption,
 	FieldCustomerSnapshot,
 	FieldIssuerSnapshot,
 	FieldTerms,

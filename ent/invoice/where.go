@@ -1321,6 +1321,16 @@ func TaxesNotNil() predicate.Invoice {
 	return predicate.Invoice(sql.FieldNotNull(FieldTaxes))
 }
 
+// TaxExemptionIsNil applies the IsNil predicate on the "tax_exemption" field.
+func TaxExemptionIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldTaxExemption))
+}
+
+// TaxExemptionNotNil applies the NotNil predicate on the "tax_exemption" field.
+func TaxExemptionNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldTaxExemption))
+}
+
 // CustomerSnapshotIsNil applies the IsNil predicate on the "customer_snapshot" field.
 func CustomerSnapshotIsNil() predicate.Invoice {
 	return predicate.Invoice(sql.FieldIsNull(FieldCustomerSnapshot))

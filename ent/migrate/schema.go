@@ -182,6 +182,8 @@ var (
 		{Name: "preferred_locales", Type: field.TypeJSON, Nullable: true},
 		{Name: "currency", Type: field.TypeString, Default: ""},
 		{Name: "tax_exempt", Type: field.TypeEnum, Enums: []string{"NONE", "EXEMPT", "REVERSE"}, Default: "NONE"},
+		{Name: "tax_exemption_reason", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "tax_exemption_code", Type: field.TypeString, Default: ""},
 		{Name: "tax_ids", Type: field.TypeJSON, Nullable: true},
 		{Name: "invoice_prefix", Type: field.TypeString},
 		{Name: "balance", Type: field.TypeInt64, Default: 0},
@@ -199,7 +201,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_accounts_account",
-				Columns:    []*schema.Column{CustomersColumns[20]},
+				Columns:    []*schema.Column{CustomersColumns[22]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -208,17 +210,17 @@ var (
 			{
 				Name:    "customer_account_id_mode_invoice_prefix",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[20], CustomersColumns[3], CustomersColumns[14]},
+				Columns: []*schema.Column{CustomersColumns[22], CustomersColumns[3], CustomersColumns[16]},
 			},
 			{
 				Name:    "customer_account_id_mode_email",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[20], CustomersColumns[3], CustomersColumns[4]},
+				Columns: []*schema.Column{CustomersColumns[22], CustomersColumns[3], CustomersColumns[4]},
 			},
 			{
 				Name:    "customer_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[20], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[19]},
+				Columns: []*schema.Column{CustomersColumns[22], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[21]},
 			},
 			{
 				Name:    "customer_name_trigrams",
@@ -456,6 +458,7 @@ var (
 		{Name: "amount_due", Type: field.TypeInt64, Default: 0},
 		{Name: "amount_paid", Type: field.TypeInt64, Default: 0},
 		{Name: "taxes", Type: field.TypeJSON, Nullable: true},
+		{Name: "tax_exemption", Type: field.TypeJSON, Nullable: true},
 		{Name: "customer_snapshot", Type: field.TypeJSON, Nullable: true},
 		{Name: "issuer_snapshot", Type: field.TypeJSON, Nullable: true},
 		{Name: "terms", Type: field.TypeJSON, Nullable: true},
@@ -484,19 +487,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_customers_invoices",
-				Columns:    []*schema.Column{InvoicesColumns[42]},
+				Columns:    []*schema.Column{InvoicesColumns[43]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_accounts_account",
-				Columns:    []*schema.Column{InvoicesColumns[43]},
+				Columns:    []*schema.Column{InvoicesColumns[44]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_invoices_revisions",
-				Columns:    []*schema.Column{InvoicesColumns[44]},
+				Columns:    []*schema.Column{InvoicesColumns[45]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -505,37 +508,37 @@ var (
 			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[4]},
+				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[4]},
 			},
 			{
 				Name:    "invoice_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[0], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[0], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[9], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[9], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[19], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[19], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_awaiting_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[9]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -543,7 +546,7 @@ var (
 			{
 				Name:    "invoice_awaiting_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[9]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -551,32 +554,32 @@ var (
 			{
 				Name:    "invoice_status_overdue_at_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[5], InvoicesColumns[33], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[5], InvoicesColumns[34], InvoicesColumns[9]},
 			},
 			{
 				Name:    "invoice_customer_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[1], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[1], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[4], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[4], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[5], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[5], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[9], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[9], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[42], InvoicesColumns[19], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[19], InvoicesColumns[0]},
 			},
 		},
 	}
@@ -1153,6 +1156,9 @@ var (
 		{Name: "state", Type: field.TypeString, Default: ""},
 		{Name: "jurisdiction", Type: field.TypeString, Size: 50, Default: ""},
 		{Name: "tax_type", Type: field.TypeString, Default: "vat"},
+		{Name: "category", Type: field.TypeString, Default: ""},
+		{Name: "exemption_reason", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "exemption_code", Type: field.TypeString, Default: ""},
 		{Name: "active", Type: field.TypeBool, Default: true},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
@@ -1165,7 +1171,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "tax_rates_accounts_account",
-				Columns:    []*schema.Column{TaxRatesColumns[14]},
+				Columns:    []*schema.Column{TaxRatesColumns[17]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1174,7 +1180,7 @@ var (
 			{
 				Name:    "taxrate_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{TaxRatesColumns[14], TaxRatesColumns[3], TaxRatesColumns[1]},
+				Columns: []*schema.Column{TaxRatesColumns[17], TaxRatesColumns[3], TaxRatesColumns[1]},
 			},
 		},
 	}

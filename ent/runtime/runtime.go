@@ -391,12 +391,22 @@ func init() {
 	customerDescCurrency := customerFields[7].Descriptor()
 	// customer.DefaultCurrency holds the default value on creation for the currency field.
 	customer.DefaultCurrency = customerDescCurrency.Default.(string)
+	// customerDescTaxExemptionReason is the schema descriptor for tax_exemption_reason field.
+	customerDescTaxExemptionReason := customerFields[9].Descriptor()
+	// customer.DefaultTaxExemptionReason holds the default value on creation for the tax_exemption_reason field.
+	customer.DefaultTaxExemptionReason = customerDescTaxExemptionReason.Default.(string)
+	// customer.TaxExemptionReasonValidator is a validator for the "tax_exemption_reason" field. It is called by the builders before save.
+	customer.TaxExemptionReasonValidator = customerDescTaxExemptionReason.Validators[0].(func(string) error)
+	// customerDescTaxExemptionCode is the schema descriptor for tax_exemption_code field.
+	customerDescTaxExemptionCode := customerFields[10].Descriptor()
+	// customer.DefaultTaxExemptionCode holds the default value on creation for the tax_exemption_code field.
+	customer.DefaultTaxExemptionCode = customerDescTaxExemptionCode.Default.(string)
 	// customerDescInvoicePrefix is the schema descriptor for invoice_prefix field.
-	customerDescInvoicePrefix := customerFields[10].Descriptor()
+	customerDescInvoicePrefix := customerFields[12].Descriptor()
 	// customer.InvoicePrefixValidator is a validator for the "invoice_prefix" field. It is called by the builders before save.
 	customer.InvoicePrefixValidator = customerDescInvoicePrefix.Validators[0].(func(string) error)
 	// customerDescBalance is the schema descriptor for balance field.
-	customerDescBalance := customerFields[11].Descriptor()
+	customerDescBalance := customerFields[13].Descriptor()
 	// customer.DefaultBalance holds the default value on creation for the balance field.
 	customer.DefaultBalance = customerDescBalance.Default.(int64)
 	// customerDescID is the schema descriptor for id field.
@@ -776,7 +786,7 @@ func init() {
 	// invoice.DefaultAmountPaid holds the default value on creation for the amount_paid field.
 	invoice.DefaultAmountPaid = invoiceDescAmountPaid.Default.(int64)
 	// invoiceDescAmountPending is the schema descriptor for amount_pending field.
-	invoiceDescAmountPending := invoiceFields[39].Descriptor()
+	invoiceDescAmountPending := invoiceFields[40].Descriptor()
 	// invoice.DefaultAmountPending holds the default value on creation for the amount_pending field.
 	invoice.DefaultAmountPending = invoiceDescAmountPending.Default.(int64)
 	// invoiceDescID is the schema descriptor for id field.
@@ -1621,8 +1631,22 @@ func init() {
 	taxrateDescTaxType := taxrateFields[7].Descriptor()
 	// taxrate.DefaultTaxType holds the default value on creation for the tax_type field.
 	taxrate.DefaultTaxType = taxrateDescTaxType.Default.(string)
+	// taxrateDescCategory is the schema descriptor for category field.
+	taxrateDescCategory := taxrateFields[8].Descriptor()
+	// taxrate.DefaultCategory holds the default value on creation for the category field.
+	taxrate.DefaultCategory = taxrateDescCategory.Default.(string)
+	// taxrateDescExemptionReason is the schema descriptor for exemption_reason field.
+	taxrateDescExemptionReason := taxrateFields[9].Descriptor()
+	// taxrate.DefaultExemptionReason holds the default value on creation for the exemption_reason field.
+	taxrate.DefaultExemptionReason = taxrateDescExemptionReason.Default.(string)
+	// taxrate.ExemptionReasonValidator is a validator for the "exemption_reason" field. It is called by the builders before save.
+	taxrate.ExemptionReasonValidator = taxrateDescExemptionReason.Validators[0].(func(string) error)
+	// taxrateDescExemptionCode is the schema descriptor for exemption_code field.
+	taxrateDescExemptionCode := taxrateFields[10].Descriptor()
+	// taxrate.DefaultExemptionCode holds the default value on creation for the exemption_code field.
+	taxrate.DefaultExemptionCode = taxrateDescExemptionCode.Default.(string)
 	// taxrateDescActive is the schema descriptor for active field.
-	taxrateDescActive := taxrateFields[8].Descriptor()
+	taxrateDescActive := taxrateFields[11].Descriptor()
 	// taxrate.DefaultActive holds the default value on creation for the active field.
 	taxrate.DefaultActive = taxrateDescActive.Default.(bool)
 	// taxrateDescID is the schema descriptor for id field.

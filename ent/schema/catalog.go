@@ -68,8 +68,9 @@ func (Price) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }
 
-// TaxRate is a percentage of tax applied to invoice lines. Its percentage and
-// inclusiveness never change once created, so issued invoices stay true.
+// TaxRate is a percentage of tax applied to invoice lines. Its percentage,
+// inclusiveness and VAT category never change once created, so issued
+// invoices stay true.
 type TaxRate struct{ ent.Schema }
 
 func (TaxRate) Mixin() []ent.Mixin {
@@ -86,6 +87,15 @@ func (TaxRate) Fields() []ent.Field {
 		field.String("state").Default(""),
 		field.String("jurisdiction").Default("").MaxRuneLen(50),
 		field.String("tax_type").Default("vat"),
+		// EN 16931 VAT category (S, Z, E, AE, K, G, O), with why a 0 % rate
+		// charges nothing: a reason text (BT-120) and a VATEX code
+		// (BT-121). Rates created before categories existed have "" and
+		// read as S above 0 %, Z at 0 % (totals.CategoryOr).
+		// Skipped by entgql: its GraphQL resolver reads the percentage
+		// too, and an unknown field makes a query load every column.
+		field.String("category").Default("").Immutable().Annotations(entgql.Skip()),
+		field.String("exemption_reason").Default("").MaxRuneLen(300).Immutable(),
+		field.String("exemption_code").Default("").Immutable(),
 		field.Bool("active").Default(true),
 		field.JSON("metadata", map[string]string{}).Optional(),
 	}

@@ -31,6 +31,8 @@ func (Customer) Fields() []ent.Field {
 		field.Strings("preferred_locales").Optional().Comment("BCP 47 language tags, most preferred first."),
 		field.String("currency").Default("").Comment("ISO 4217 currency; locked once set, invoiced or given a balance."),
 		field.Enum("tax_exempt").NamedValues("None", "NONE", "Exempt", "EXEMPT", "Reverse", "REVERSE").Default("NONE").Comment("Tax status."),
+		field.String("tax_exemption_reason").Default("").MaxRuneLen(300).Comment("Why the customer's invoices carry no VAT (EN 16931 BT-120), e.g. the article of law."),
+		field.String("tax_exemption_code").Default("").Comment("VATEX code of the exemption (EN 16931 BT-121), e.g. VATEX-EU-132-1I."),
 		field.JSON("tax_ids", []values.TaxID{}).Optional().Comment("Tax identifiers."),
 		field.String("invoice_prefix").NotEmpty().Comment("Prefix of this customer's invoice numbers with per-customer numbering."),
 		field.Int64("balance").Default(0).Comment("Credit balance in minor units: negative is credit owed to the customer, positive is owed by the customer."),

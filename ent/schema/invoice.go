@@ -53,6 +53,9 @@ func (Invoice) Fields() []ent.Field {
 		money("amount_due"),
 		money("amount_paid"),
 		field.JSON("taxes", []values.TaxAmount{}).Optional(),
+		// The buyer's tax status the totals were computed under (null: none),
+		// so finalization knows whether the customer's status changed since.
+		field.JSON("tax_exemption", &values.TaxExemption{}).Optional(),
 		// Snapshots taken at finalization.
 		field.JSON("customer_snapshot", &values.Party{}).Optional(),
 		field.JSON("issuer_snapshot", &values.Party{}).Optional(),

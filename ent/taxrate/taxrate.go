@@ -41,6 +41,12 @@ const (
 	FieldJurisdiction = "jurisdiction"
 	// FieldTaxType holds the string denoting the tax_type field in the database.
 	FieldTaxType = "tax_type"
+	// FieldCategory holds the string denoting the category field in the database.
+	FieldCategory = "category"
+	// FieldExemptionReason holds the string denoting the exemption_reason field in the database.
+	FieldExemptionReason = "exemption_reason"
+	// FieldExemptionCode holds the string denoting the exemption_code field in the database.
+	FieldExemptionCode = "exemption_code"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
 	// FieldMetadata holds the string denoting the metadata field in the database.
@@ -87,6 +93,9 @@ var Columns = []string{
 	FieldState,
 	FieldJurisdiction,
 	FieldTaxType,
+	FieldCategory,
+	FieldExemptionReason,
+	FieldExemptionCode,
 	FieldActive,
 	FieldMetadata,
 }
@@ -136,6 +145,14 @@ var (
 	JurisdictionValidator func(string) error
 	// DefaultTaxType holds the default value on creation for the "tax_type" field.
 	DefaultTaxType string
+	// DefaultCategory holds the default value on creation for the "category" field.
+	DefaultCategory string
+	// DefaultExemptionReason holds the default value on creation for the "exemption_reason" field.
+	DefaultExemptionReason string
+	// ExemptionReasonValidator is a validator for the "exemption_reason" field. It is called by the builders before save.
+	ExemptionReasonValidator func(string) error
+	// DefaultExemptionCode holds the default value on creation for the "exemption_code" field.
+	DefaultExemptionCode string
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -218,6 +235,21 @@ func ByJurisdiction(opts ...sql.OrderTermOption) OrderOption {
 // ByTaxType orders the results by the tax_type field.
 func ByTaxType(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTaxType, opts...).ToFunc()
+}
+
+// ByCategory orders the results by the category field.
+func ByCategory(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCategory, opts...).ToFunc()
+}
+
+// ByExemptionReason orders the results by the exemption_reason field.
+func ByExemptionReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExemptionReason, opts...).ToFunc()
+}
+
+// ByExemptionCode orders the results by the exemption_code field.
+func ByExemptionCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExemptionCode, opts...).ToFunc()
 }
 
 // ByActive orders the results by the active field.

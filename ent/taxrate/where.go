@@ -121,6 +121,21 @@ func TaxType(v string) predicate.TaxRate {
 	return predicate.TaxRate(sql.FieldEQ(FieldTaxType, v))
 }
 
+// Category applies equality check predicate on the "category" field. It's identical to CategoryEQ.
+func Category(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEQ(FieldCategory, v))
+}
+
+// ExemptionReason applies equality check predicate on the "exemption_reason" field. It's identical to ExemptionReasonEQ.
+func ExemptionReason(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEQ(FieldExemptionReason, v))
+}
+
+// ExemptionCode applies equality check predicate on the "exemption_code" field. It's identical to ExemptionCodeEQ.
+func ExemptionCode(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEQ(FieldExemptionCode, v))
+}
+
 // Active applies equality check predicate on the "active" field. It's identical to ActiveEQ.
 func Active(v bool) predicate.TaxRate {
 	return predicate.TaxRate(sql.FieldEQ(FieldActive, v))
@@ -764,6 +779,201 @@ func TaxTypeEqualFold(v string) predicate.TaxRate {
 // TaxTypeContainsFold applies the ContainsFold predicate on the "tax_type" field.
 func TaxTypeContainsFold(v string) predicate.TaxRate {
 	return predicate.TaxRate(sql.FieldContainsFold(FieldTaxType, v))
+}
+
+// CategoryEQ applies the EQ predicate on the "category" field.
+func CategoryEQ(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEQ(FieldCategory, v))
+}
+
+// CategoryNEQ applies the NEQ predicate on the "category" field.
+func CategoryNEQ(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldNEQ(FieldCategory, v))
+}
+
+// CategoryIn applies the In predicate on the "category" field.
+func CategoryIn(vs ...string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldIn(FieldCategory, vs...))
+}
+
+// CategoryNotIn applies the NotIn predicate on the "category" field.
+func CategoryNotIn(vs ...string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldNotIn(FieldCategory, vs...))
+}
+
+// CategoryGT applies the GT predicate on the "category" field.
+func CategoryGT(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldGT(FieldCategory, v))
+}
+
+// CategoryGTE applies the GTE predicate on the "category" field.
+func CategoryGTE(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldGTE(FieldCategory, v))
+}
+
+// CategoryLT applies the LT predicate on the "category" field.
+func CategoryLT(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldLT(FieldCategory, v))
+}
+
+// CategoryLTE applies the LTE predicate on the "category" field.
+func CategoryLTE(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldLTE(FieldCategory, v))
+}
+
+// CategoryContains applies the Contains predicate on the "category" field.
+func CategoryContains(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldContains(FieldCategory, v))
+}
+
+// CategoryHasPrefix applies the HasPrefix predicate on the "category" field.
+func CategoryHasPrefix(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldHasPrefix(FieldCategory, v))
+}
+
+// CategoryHasSuffix applies the HasSuffix predicate on the "category" field.
+func CategoryHasSuffix(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldHasSuffix(FieldCategory, v))
+}
+
+// CategoryEqualFold applies the EqualFold predicate on the "category" field.
+func CategoryEqualFold(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEqualFold(FieldCategory, v))
+}
+
+// CategoryContainsFold applies the ContainsFold predicate on the "category" field.
+func CategoryContainsFold(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldContainsFold(FieldCategory, v))
+}
+
+// ExemptionReasonEQ applies the EQ predicate on the "exemption_reason" field.
+func ExemptionReasonEQ(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEQ(FieldExemptionReason, v))
+}
+
+// ExemptionReasonNEQ applies the NEQ predicate on the "exemption_reason" field.
+func ExemptionReasonNEQ(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldNEQ(FieldExemptionReason, v))
+}
+
+// ExemptionReasonIn applies the In predicate on the "exemption_reason" field.
+func ExemptionReasonIn(vs ...string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldIn(FieldExemptionReason, vs...))
+}
+
+// ExemptionReasonNotIn applies the NotIn predicate on the "exemption_reason" field.
+func ExemptionReasonNotIn(vs ...string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldNotIn(FieldExemptionReason, vs...))
+}
+
+// ExemptionReasonGT applies the GT predicate on the "exemption_reason" field.
+func ExemptionReasonGT(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldGT(FieldExemptionReason, v))
+}
+
+// ExemptionReasonGTE applies the GTE predicate on the "exemption_reason" field.
+func ExemptionReasonGTE(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldGTE(FieldExemptionReason, v))
+}
+
+// ExemptionReasonLT applies the LT predicate on the "exemption_reason" field.
+func ExemptionReasonLT(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldLT(FieldExemptionReason, v))
+}
+
+// ExemptionReasonLTE applies the LTE predicate on the "exemption_reason" field.
+func ExemptionReasonLTE(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldLTE(FieldExemptionReason, v))
+}
+
+// ExemptionReasonContains applies the Contains predicate on the "exemption_reason" field.
+func ExemptionReasonContains(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldContains(FieldExemptionReason, v))
+}
+
+// ExemptionReasonHasPrefix applies the HasPrefix predicate on the "exemption_reason" field.
+func ExemptionReasonHasPrefix(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldHasPrefix(FieldExemptionReason, v))
+}
+
+// ExemptionReasonHasSuffix applies the HasSuffix predicate on the "exemption_reason" field.
+func ExemptionReasonHasSuffix(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldHasSuffix(FieldExemptionReason, v))
+}
+
+// ExemptionReasonEqualFold applies the EqualFold predicate on the "exemption_reason" field.
+func ExemptionReasonEqualFold(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEqualFold(FieldExemptionReason, v))
+}
+
+// ExemptionReasonContainsFold applies the ContainsFold predicate on the "exemption_reason" field.
+func ExemptionReasonContainsFold(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldContainsFold(FieldExemptionReason, v))
+}
+
+// ExemptionCodeEQ applies the EQ predicate on the "exemption_code" field.
+func ExemptionCodeEQ(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEQ(FieldExemptionCode, v))
+}
+
+// ExemptionCodeNEQ applies the NEQ predicate on the "exemption_code" field.
+func ExemptionCodeNEQ(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldNEQ(FieldExemptionCode, v))
+}
+
+// ExemptionCodeIn applies the In predicate on the "exemption_code" field.
+func ExemptionCodeIn(vs ...string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldIn(FieldExemptionCode, vs...))
+}
+
+// ExemptionCodeNotIn applies the NotIn predicate on the "exemption_code" field.
+func ExemptionCodeNotIn(vs ...string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldNotIn(FieldExemptionCode, vs...))
+}
+
+// ExemptionCodeGT applies the GT predicate on the "exemption_code" field.
+func ExemptionCodeGT(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldGT(FieldExemptionCode, v))
+}
+
+// ExemptionCodeGTE applies the GTE predicate on the "exemption_code" field.
+func ExemptionCodeGTE(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldGTE(FieldExemptionCode, v))
+}
+
+// ExemptionCodeLT applies the LT predicate on the "exemption_code" field.
+func ExemptionCodeLT(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldLT(FieldExemptionCode, v))
+}
+
+// ExemptionCodeLTE applies the LTE predicate on the "exemption_code" field.
+func ExemptionCodeLTE(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldLTE(FieldExemptionCode, v))
+}
+
+// ExemptionCodeContains applies the Contains predicate on the "exemption_code" field.
+func ExemptionCodeContains(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldContains(FieldExemptionCode, v))
+}
+
+// ExemptionCodeHasPrefix applies the HasPrefix predicate on the "exemption_code" field.
+func ExemptionCodeHasPrefix(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldHasPrefix(FieldExemptionCode, v))
+}
+
+// ExemptionCodeHasSuffix applies the HasSuffix predicate on the "exemption_code" field.
+func ExemptionCodeHasSuffix(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldHasSuffix(FieldExemptionCode, v))
+}
+
+// ExemptionCodeEqualFold applies the EqualFold predicate on the "exemption_code" field.
+func ExemptionCodeEqualFold(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEqualFold(FieldExemptionCode, v))
+}
+
+// ExemptionCodeContainsFold applies the ContainsFold predicate on the "exemption_code" field.
+func ExemptionCodeContainsFold(v string) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldContainsFold(FieldExemptionCode, v))
 }
 
 // ActiveEQ applies the EQ predicate on the "active" field.

@@ -64,6 +64,7 @@ type ResolverRoot interface {
 	PortalSettings() PortalSettingsResolver
 	Query() QueryResolver
 	Refund() RefundResolver
+	TaxRate() TaxRateResolver
 }
 
 type DirectiveRoot struct {
@@ -184,6 +185,8 @@ type ComplexityRoot struct {
 		PreferredLocales     func(childComplexity int) int
 		Shipping             func(childComplexity int) int
 		TaxExempt            func(childComplexity int) int
+		TaxExemptionCode     func(childComplexity int) int
+		TaxExemptionReason   func(childComplexity int) int
 		TaxIds               func(childComplexity int) int
 	}
 
@@ -492,18 +495,20 @@ type ComplexityRoot struct {
 	}
 
 	Party struct {
-		Address   func(childComplexity int) int
-		Email     func(childComplexity int) int
-		LegalName func(childComplexity int) int
-		Locales   func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Phone     func(childComplexity int) int
-		SIREN     func(childComplexity int) int
-		SIRET     func(childComplexity int) int
-		Shipping  func(childComplexity int) int
-		TaxExempt func(childComplexity int) int
-		TaxIDs    func(childComplexity int) int
-		VATNumber func(childComplexity int) int
+		Address            func(childComplexity int) int
+		Email              func(childComplexity int) int
+		LegalName          func(childComplexity int) int
+		Locales            func(childComplexity int) int
+		Name               func(childComplexity int) int
+		Phone              func(childComplexity int) int
+		SIREN              func(childComplexity int) int
+		SIRET              func(childComplexity int) int
+		Shipping           func(childComplexity int) int
+		TaxExempt          func(childComplexity int) int
+		TaxExemptionCode   func(childComplexity int) int
+		TaxExemptionReason func(childComplexity int) int
+		TaxIDs             func(childComplexity int) int
+		VATNumber          func(childComplexity int) int
 	}
 
 	Payment struct {
@@ -678,13 +683,16 @@ type ComplexityRoot struct {
 	}
 
 	TaxAmount struct {
-		Amount        func(childComplexity int) int
-		DisplayName   func(childComplexity int) int
-		Inclusive     func(childComplexity int) int
-		Jurisdiction  func(childComplexity int) int
-		Percentage    func(childComplexity int) int
-		TaxRateID     func(childComplexity int) int
-		TaxableAmount func(childComplexity int) int
+		Amount          func(childComplexity int) int
+		Category        func(childComplexity int) int
+		DisplayName     func(childComplexity int) int
+		ExemptionCode   func(childComplexity int) int
+		ExemptionReason func(childComplexity int) int
+		Inclusive       func(childComplexity int) int
+		Jurisdiction    func(childComplexity int) int
+		Percentage      func(childComplexity int) int
+		TaxRateID       func(childComplexity int) int
+		TaxableAmount   func(childComplexity int) int
 	}
 
 	TaxID struct {
@@ -693,18 +701,21 @@ type ComplexityRoot struct {
 	}
 
 	TaxRate struct {
-		Active       func(childComplexity int) int
-		Country      func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		Description  func(childComplexity int) int
-		DisplayName  func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Inclusive    func(childComplexity int) int
-		Jurisdiction func(childComplexity int) int
-		Metadata     func(childComplexity int) int
-		Percentage   func(childComplexity int) int
-		State        func(childComplexity int) int
-		TaxType      func(childComplexity int) int
+		Active          func(childComplexity int) int
+		Category        func(childComplexity int) int
+		Country         func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Description     func(childComplexity int) int
+		DisplayName     func(childComplexity int) int
+		ExemptionCode   func(childComplexity int) int
+		ExemptionReason func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Inclusive       func(childComplexity int) int
+		Jurisdiction    func(childComplexity int) int
+		Metadata        func(childComplexity int) int
+		Percentage      func(childComplexity int) int
+		State           func(childComplexity int) int
+		TaxType         func(childComplexity int) int
 	}
 
 	TaxRateConnection struct {
@@ -896,6 +907,9 @@ type QueryResolver interface {
 type RefundResolver interface {
 	Payment(ctx context.Context, obj *ent.Refund) (*ent.Payment, error)
 	Invoice(ctx context.Context, obj *ent.Refund) (*ent.Invoice, error)
+}
+type TaxRateResolver interface {
+	Category(ctx context.Context, obj *ent.TaxRate) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1451,6 +1465,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.TaxExempt(childComplexity), true
+	case "Customer.taxExemptionCode":
+		if e.ComplexityRoot.Customer.TaxExemptionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.TaxExemptionCode(childComplexity), true
+	case "Customer.taxExemptionReason":
+		if e.ComplexityRoot.Customer.TaxExemptionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.TaxExemptionReason(childComplexity), true
 	case "Customer.taxIds":
 		if e.ComplexityRoot.Customer.TaxIds == nil {
 			break
@@ -3005,6 +3031,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Party.TaxExempt(childComplexity), true
+	case "Party.taxExemptionCode":
+		if e.ComplexityRoot.Party.TaxExemptionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Party.TaxExemptionCode(childComplexity), true
+	case "Party.taxExemptionReason":
+		if e.ComplexityRoot.Party.TaxExemptionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Party.TaxExemptionReason(childComplexity), true
 	case "Party.taxIds":
 		if e.ComplexityRoot.Party.TaxIDs == nil {
 			break
@@ -3771,12 +3809,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TaxAmount.Amount(childComplexity), true
+	case "TaxAmount.category":
+		if e.ComplexityRoot.TaxAmount.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxAmount.Category(childComplexity), true
 	case "TaxAmount.displayName":
 		if e.ComplexityRoot.TaxAmount.DisplayName == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TaxAmount.DisplayName(childComplexity), true
+	case "TaxAmount.exemptionCode":
+		if e.ComplexityRoot.TaxAmount.ExemptionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxAmount.ExemptionCode(childComplexity), true
+	case "TaxAmount.exemptionReason":
+		if e.ComplexityRoot.TaxAmount.ExemptionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxAmount.ExemptionReason(childComplexity), true
 	case "TaxAmount.inclusive":
 		if e.ComplexityRoot.TaxAmount.Inclusive == nil {
 			break
@@ -3827,6 +3883,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TaxRate.Active(childComplexity), true
+	case "TaxRate.category":
+		if e.ComplexityRoot.TaxRate.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.Category(childComplexity), true
 	case "TaxRate.country":
 		if e.ComplexityRoot.TaxRate.Country == nil {
 			break
@@ -3851,6 +3913,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TaxRate.DisplayName(childComplexity), true
+	case "TaxRate.exemptionCode":
+		if e.ComplexityRoot.TaxRate.ExemptionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.ExemptionCode(childComplexity), true
+	case "TaxRate.exemptionReason":
+		if e.ComplexityRoot.TaxRate.ExemptionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.ExemptionReason(childComplexity), true
 	case "TaxRate.id":
 		if e.ComplexityRoot.TaxRate.ID == nil {
 			break
@@ -4496,6 +4570,8 @@ enum UserErrorCode {
   LOW_CONTRAST
   "The refund is more than the payments can still give back (refunds in progress count)."
   REFUND_EXCEEDS_PAYMENT
+  "A VAT number is missing: a reverse-charge or intra-community invoice names the buyer's and the seller's (EN 16931 BR-AE-02, BR-IC-02)."
+  TAX_ID_REQUIRED
 }
 
 """
@@ -4656,12 +4732,40 @@ type TaxRate implements Node {
   jurisdiction: String!
   "Kind of tax: vat, sales_tax, gst, …"
   taxType: String!
+  "EN 16931 VAT category. VAT rates of one category and percentage form one group of the invoice's tax breakdown, whatever their IDs."
+  category: VatCategory!
+  "Why a rate of category E, AE, K, G or O charges no VAT (EN 16931 BT-120), e.g. \"TVA non applicable, art. 293 B du CGI\"."
+  exemptionReason: String!
+  "VATEX code of the exemption (EN 16931 BT-121), e.g. VATEX-EU-132-1I; AE, K, G and O default to their generic code."
+  exemptionCode: String!
   "Whether new lines may use it; archived rates keep working where already set."
   active: Boolean!
   "Free key/value pairs."
   metadata: Metadata!
   "When the rate was created."
   createdAt: Time!
+}
+
+"""
+EN 16931 VAT category (UNCL5305 codes, BT-118 / BT-151): why a rate is
+what it is. Only S is above 0 %; E, AE, K, G and O state why no VAT is
+charged (an exemption reason or a VATEX code); S and Z state none.
+"""
+enum VatCategory {
+  "Standard rate: above 0 %."
+  S
+  "Zero rated: taxable at 0 %."
+  Z
+  "Exempt from VAT: the exemption reason is required (e.g. art. 261 or 293 B du CGI)."
+  E
+  "Reverse charge (autoliquidation): the buyer accounts for the VAT; both parties' VAT numbers are required."
+  AE
+  "Intra-community supply of goods (VATEX-EU-IC); the buyer's VAT number is required."
+  K
+  "Export outside the EU (VATEX-EU-G)."
+  G
+  "Not subject to VAT: outside the scope of the tax (VATEX-EU-O)."
+  O
 }
 
 """
@@ -4834,6 +4938,12 @@ input TaxRateCreateInput {
   jurisdiction: String
   "Kind of tax (default vat)."
   taxType: String
+  "EN 16931 VAT category; default S above 0 %, Z at 0 %. S is above 0 %; every other category is 0 %. Cannot change later."
+  category: VatCategory
+  "Why no VAT is charged (up to 300 characters): required for E, refused for S and Z."
+  exemptionReason: String
+  "VATEX code (CEF list, e.g. VATEX-EU-132, VATEX-FR-FRANCHISE) of the rate's category; AE, K, G and O default to VATEX-EU-AE, -IC, -G, -O. Refused for S and Z."
+  exemptionCode: String
   "Free key/value pairs."
   metadata: Metadata
 }
@@ -4910,8 +5020,12 @@ type Customer implements Node {
   currency: String!
   "Whether the currency can still change."
   currencyLocked: Boolean!
-  "Tax status: NONE, EXEMPT, or REVERSE (reverse charge)."
+  "Tax status: NONE, EXEMPT, or REVERSE (reverse charge). Finalizing turns the VAT of an EXEMPT or REVERSE customer's invoice into category E or AE at 0 %."
   taxExempt: TaxExempt!
+  "Why an EXEMPT or REVERSE customer pays no VAT (EN 16931 BT-120), printed in its invoices' VAT breakdown."
+  taxExemptionReason: String!
+  "VATEX code of the exemption (BT-121): of category E for EXEMPT (e.g. VATEX-EU-132-1I), AE for REVERSE (default VATEX-EU-AE)."
+  taxExemptionCode: String!
   "Tax identifiers."
   taxIds: [TaxID!]!
   "Prefix of this customer's invoice numbers under per-customer numbering."
@@ -5099,6 +5213,10 @@ input CustomerInput {
   currency: String
   "Tax status."
   taxExempt: TaxExempt
+  "Why the customer pays no VAT (up to 300 characters), e.g. \"Exonération, art. 261-4-4° du CGI\"."
+  taxExemptionReason: String
+  "VATEX code of the exemption (CEF list), of the category of taxExempt (E for EXEMPT, AE for REVERSE); empty clears it."
+  taxExemptionCode: String
   "Tax identifiers; replaces the whole list."
   taxIds: [TaxIDInput!]
   "Prefix of this customer's invoice numbers: 3–12 uppercase letters or digits, unique in the account. Generated when omitted."
@@ -5541,7 +5659,7 @@ type Invoice implements Node {
   totalTax: Money!
   "Total without any tax."
   totalExcludingTax: Money!
-  "Tax breakdown per rate (EN 16931 BG-23)."
+  "Tax breakdown per VAT category and rate (EN 16931 BG-23). A draft computes it under its customer's tax status as it was at the draft's last change (an EXEMPT or REVERSE customer's VAT shows as E or AE at 0 %); finalization computes it again if that status changed since."
   taxes: [TaxAmount!]!
   "Total after discounts and tax."
   total: Money!
@@ -5728,7 +5846,9 @@ input DiscountInput {
 }
 
 """
-One tax of the breakdown, with the rate as applied.
+One tax of the breakdown, with the rate as applied. VAT is broken down per
+category and percentage (EN 16931 BG-23): taxRateId is then the rate of the
+group's first line. Other taxes are one entry per rate.
 """
 type TaxAmount {
   "The tax rate."
@@ -5741,6 +5861,12 @@ type TaxAmount {
   inclusive: Boolean!
   "Jurisdiction."
   jurisdiction: String
+  "EN 16931 VAT category of this group (BT-118): a customer EXEMPT or REVERSE turns S into E or AE at 0 %."
+  category: VatCategory!
+  "Why this group charges no VAT (BT-120), when given."
+  exemptionReason: String
+  "VATEX code of the exemption (BT-121), when given."
+  exemptionCode: String
   "Taxable base, net of this tax."
   taxableAmount: Money!
   "Tax."
@@ -5767,6 +5893,10 @@ type Party {
   taxIds: [TaxID!]!
   "Tax status (buyer)."
   taxExempt: TaxExempt
+  "Why the buyer pays no VAT (buyer, EXEMPT or REVERSE)."
+  taxExemptionReason: String
+  "VATEX code of the buyer's exemption."
+  taxExemptionCode: String
   "Preferred locales (buyer)."
   locales: [String!]!
   "SIREN (seller)."
@@ -6990,6 +7120,10 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_currencyLocked(ctx, field)
 	case "taxExempt":
 		return ec.fieldContext_Customer_taxExempt(ctx, field)
+	case "taxExemptionReason":
+		return ec.fieldContext_Customer_taxExemptionReason(ctx, field)
+	case "taxExemptionCode":
+		return ec.fieldContext_Customer_taxExemptionCode(ctx, field)
 	case "taxIds":
 		return ec.fieldContext_Customer_taxIds(ctx, field)
 	case "invoicePrefix":
@@ -7562,6 +7696,10 @@ func (ec *executionContext) childFields_Party(ctx context.Context, field graphql
 		return ec.fieldContext_Party_taxIds(ctx, field)
 	case "taxExempt":
 		return ec.fieldContext_Party_taxExempt(ctx, field)
+	case "taxExemptionReason":
+		return ec.fieldContext_Party_taxExemptionReason(ctx, field)
+	case "taxExemptionCode":
+		return ec.fieldContext_Party_taxExemptionCode(ctx, field)
 	case "locales":
 		return ec.fieldContext_Party_locales(ctx, field)
 	case "siren":
@@ -7892,6 +8030,12 @@ func (ec *executionContext) childFields_TaxAmount(ctx context.Context, field gra
 		return ec.fieldContext_TaxAmount_inclusive(ctx, field)
 	case "jurisdiction":
 		return ec.fieldContext_TaxAmount_jurisdiction(ctx, field)
+	case "category":
+		return ec.fieldContext_TaxAmount_category(ctx, field)
+	case "exemptionReason":
+		return ec.fieldContext_TaxAmount_exemptionReason(ctx, field)
+	case "exemptionCode":
+		return ec.fieldContext_TaxAmount_exemptionCode(ctx, field)
 	case "taxableAmount":
 		return ec.fieldContext_TaxAmount_taxableAmount(ctx, field)
 	case "amount":
@@ -7930,6 +8074,12 @@ func (ec *executionContext) childFields_TaxRate(ctx context.Context, field graph
 		return ec.fieldContext_TaxRate_jurisdiction(ctx, field)
 	case "taxType":
 		return ec.fieldContext_TaxRate_taxType(ctx, field)
+	case "category":
+		return ec.fieldContext_TaxRate_category(ctx, field)
+	case "exemptionReason":
+		return ec.fieldContext_TaxRate_exemptionReason(ctx, field)
+	case "exemptionCode":
+		return ec.fieldContext_TaxRate_exemptionCode(ctx, field)
 	case "active":
 		return ec.fieldContext_TaxRate_active(ctx, field)
 	case "metadata":
@@ -10929,6 +11079,52 @@ func (ec *executionContext) _Customer_taxExempt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Customer_taxExempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type TaxExempt does not have child fields"))
+}
+
+func (ec *executionContext) _Customer_taxExemptionReason(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_taxExemptionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxExemptionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_taxExemptionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Customer_taxExemptionCode(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_taxExemptionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxExemptionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_taxExemptionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Customer_taxIds(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
@@ -17799,6 +17995,52 @@ func (ec *executionContext) fieldContext_Party_taxExempt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Party", field, true, true, errors.New("field of type TaxExempt does not have child fields"))
 }
 
+func (ec *executionContext) _Party_taxExemptionReason(ctx context.Context, field graphql.CollectedField, obj *values.Party) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Party_taxExemptionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxExemptionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Party_taxExemptionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Party", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Party_taxExemptionCode(ctx context.Context, field graphql.CollectedField, obj *values.Party) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Party_taxExemptionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxExemptionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Party_taxExemptionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Party", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Party_locales(ctx context.Context, field graphql.CollectedField, obj *values.Party) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21211,6 +21453,75 @@ func (ec *executionContext) fieldContext_TaxAmount_jurisdiction(_ context.Contex
 	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _TaxAmount_category(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxAmount_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNVatCategory2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxAmount_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type VatCategory does not have child fields"))
+}
+
+func (ec *executionContext) _TaxAmount_exemptionReason(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxAmount_exemptionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExemptionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaxAmount_exemptionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TaxAmount_exemptionCode(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxAmount_exemptionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExemptionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaxAmount_exemptionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _TaxAmount_taxableAmount(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21525,6 +21836,75 @@ func (ec *executionContext) _TaxRate_taxType(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_TaxRate_taxType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxRate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TaxRate_category(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TaxRate().Category(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNVatCategory2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxRate", field, true, true, errors.New("field of type VatCategory does not have child fields"))
+}
+
+func (ec *executionContext) _TaxRate_exemptionReason(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_exemptionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExemptionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_exemptionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxRate", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TaxRate_exemptionCode(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_exemptionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExemptionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_exemptionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxRate", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
@@ -23681,7 +24061,7 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "name", "phone", "description", "address", "shipping", "preferredLocales", "currency", "taxExempt", "taxIds", "invoicePrefix", "metadata", "invoiceSettings"}
+	fieldsInOrder := [...]string{"email", "name", "phone", "description", "address", "shipping", "preferredLocales", "currency", "taxExempt", "taxExemptionReason", "taxExemptionCode", "taxIds", "invoicePrefix", "metadata", "invoiceSettings"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23751,6 +24131,20 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 				return it, err
 			}
 			it.TaxExempt = data
+		case "taxExemptionReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxExemptionReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxExemptionReason = data
+		case "taxExemptionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxExemptionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxExemptionCode = data
 		case "taxIds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxIds"))
 			data, err := ec.unmarshalOTaxIDInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐTaxIDᚄ(ctx, v)
@@ -25579,7 +25973,7 @@ func (ec *executionContext) unmarshalInputTaxRateCreateInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"displayName", "percentage", "inclusive", "description", "country", "state", "jurisdiction", "taxType", "metadata"}
+	fieldsInOrder := [...]string{"displayName", "percentage", "inclusive", "description", "country", "state", "jurisdiction", "taxType", "category", "exemptionReason", "exemptionCode", "metadata"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25642,6 +26036,27 @@ func (ec *executionContext) unmarshalInputTaxRateCreateInput(ctx context.Context
 				return it, err
 			}
 			it.TaxType = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOVatCategory2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "exemptionReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exemptionReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExemptionReason = data
+		case "exemptionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exemptionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExemptionCode = data
 		case "metadata":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
 			data, err := ec.unmarshalOMetadata2map(ctx, v)
@@ -26800,6 +27215,16 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "taxExempt":
 			out.Values[i] = ec._Customer_taxExempt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxExemptionReason":
+			out.Values[i] = ec._Customer_taxExemptionReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxExemptionCode":
+			out.Values[i] = ec._Customer_taxExemptionCode(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -30477,6 +30902,16 @@ func (ec *executionContext) _Party(ctx context.Context, sel ast.SelectionSet, ob
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "taxExemptionReason":
+			out.Values[i] = ec._Party_taxExemptionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxExemptionCode":
+			out.Values[i] = ec._Party_taxExemptionCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "locales":
 			out.Values[i] = ec._Party_locales(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -32476,6 +32911,21 @@ func (ec *executionContext) _TaxAmount(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "category":
+			out.Values[i] = ec._TaxAmount_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exemptionReason":
+			out.Values[i] = ec._TaxAmount_exemptionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exemptionCode":
+			out.Values[i] = ec._TaxAmount_exemptionCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "taxableAmount":
 			out.Values[i] = ec._TaxAmount_taxableAmount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -32565,62 +33015,110 @@ func (ec *executionContext) _TaxRate(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._TaxRate_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayName":
 			out.Values[i] = ec._TaxRate_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._TaxRate_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "percentage":
 			out.Values[i] = ec._TaxRate_percentage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "inclusive":
 			out.Values[i] = ec._TaxRate_inclusive(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "country":
 			out.Values[i] = ec._TaxRate_country(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "state":
 			out.Values[i] = ec._TaxRate_state(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "jurisdiction":
 			out.Values[i] = ec._TaxRate_jurisdiction(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "taxType":
 			out.Values[i] = ec._TaxRate_taxType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "category":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TaxRate_category(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "exemptionReason":
+			out.Values[i] = ec._TaxRate_exemptionReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "exemptionCode":
+			out.Values[i] = ec._TaxRate_exemptionCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "active":
 			out.Values[i] = ec._TaxRate_active(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "metadata":
 			out.Values[i] = ec._TaxRate_metadata(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._TaxRate_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -34731,6 +35229,22 @@ func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋremitbillingᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalNVatCategory2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVatCategory2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -35787,6 +36301,24 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOVatCategory2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOVatCategory2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
 	return res
 }
 

@@ -240,6 +240,10 @@ type CustomerInput struct {
 	Currency *string `json:"currency,omitempty"`
 	// Tax status.
 	TaxExempt *customer.TaxExempt `json:"taxExempt,omitempty"`
+	// Why the customer pays no VAT (up to 300 characters), e.g. "Exonération, art. 261-4-4° du CGI".
+	TaxExemptionReason *string `json:"taxExemptionReason,omitempty"`
+	// VATEX code of the exemption (CEF list), of the category of taxExempt (E for EXEMPT, AE for REVERSE); empty clears it.
+	TaxExemptionCode *string `json:"taxExemptionCode,omitempty"`
 	// Tax identifiers; replaces the whole list.
 	TaxIds []*values.TaxID `json:"taxIds,omitempty"`
 	// Prefix of this customer's invoice numbers: 3–12 uppercase letters or digits, unique in the account. Generated when omitted.
@@ -799,6 +803,12 @@ type TaxRateCreateInput struct {
 	Jurisdiction *string `json:"jurisdiction,omitempty"`
 	// Kind of tax (default vat).
 	TaxType *string `json:"taxType,omitempty"`
+	// EN 16931 VAT category; default S above 0 %, Z at 0 %. S is above 0 %; every other category is 0 %. Cannot change later.
+	Category *string `json:"category,omitempty"`
+	// Why no VAT is charged (up to 300 characters): required for E, refused for S and Z.
+	ExemptionReason *string `json:"exemptionReason,omitempty"`
+	// VATEX code (CEF list, e.g. VATEX-EU-132, VATEX-FR-FRANCHISE) of the rate's category; AE, K, G and O default to VATEX-EU-AE, -IC, -G, -O. Refused for S and Z.
+	ExemptionCode *string `json:"exemptionCode,omitempty"`
 	// Free key/value pairs.
 	Metadata map[string]string `json:"metadata,omitempty"`
 }

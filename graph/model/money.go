@@ -3,7 +3,10 @@
 package model
 
 import (
+	"github.com/shopspring/decimal"
+
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/totals"
 	"github.com/remitbilling/remit/internal/values"
 )
 
@@ -28,10 +31,15 @@ func (t TaxAmount) TaxableAmount() *money.Money {
 // Amount is the tax.
 func (t TaxAmount) Amount() *money.Money { return money.New(t.TaxAmount.Amount, t.Currency) }
 
-// TaxAmounts pairs a breakdown with its currency.
+// TaxAmounts pairs a breakdown with its currency. A breakdown computed
+// before VAT categories existed gets the category its percentage implied.
 func TaxAmounts(ts []values.TaxAmount, currency string) []*TaxAmount {
 	out := make([]*TaxAmount, len(ts))
 	for i, t := range ts {
+		if t.Category == "" {
+			p, _ := decimal.NewFromString(t.Percentage)
+			t.Category = string(totals.CategoryOr("", p))
+		}
 		out[i] = &TaxAmount{TaxAmount: t, Currency: currency}
 	}
 	return out

@@ -12,9 +12,11 @@ import (
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
+	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/totals"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -133,9 +135,7 @@ func documentFrom(ctx context.Context, db *ent.Client, id string) (*ent.Invoice,
 			Quantity:    l.Quantity,
 			UnitAmount:  l.UnitAmount,
 			Amount:      l.Amount - l.DiscountAmount,
-		}
-		for _, t := range l.Edges.TaxRates {
-			dl.TaxRates = append(dl.TaxRates, t.Percentage+" %")
+			TaxRates:    lineRates(l),
 		}
 		if l.PeriodStart != nil && l.PeriodEnd != nil {
 			dl.PeriodStart, dl.PeriodEnd = *l.PeriodStart, *l.PeriodEnd
@@ -144,7 +144,21 @@ func documentFrom(ctx context.Context, db *ent.Client, id string) (*ent.Invoice,
 		doc.Lines = append(doc.Lines, dl)
 	}
 	for _, t := range inv.Taxes {
-		doc.Taxes = append(doc.Taxes, document.TaxLine{Label: t.DisplayName, Percentage: t.Percentage, Taxable: t.TaxableAmount, Amount: t.Amount})
+		doc.Taxes = append(doc.Taxes, document.TaxLine{
+			Label: t.DisplayName, Percentage: t.Percentage, Taxable: t.TaxableAmount, Amount: t.Amount,
+			Category: t.Category, ExemptionReason: t.ExemptionReason, ExemptionCode: t.ExemptionCode,
+		})
+	}
+	if s := buyer.Shipping; s != nil && !s.Address.IsZero() {
+		doc.DeliveryAddress, doc.DeliveryCountry = deliveryLines(s), s.Address.Country
+	}
+	switch inv.Status {
+	case invoice.StatusPaid:
+		if doc.Paid, err = settlementOf(ctx, inv); err != nil {
+			return nil, document.Invoice{}, err
+		}
+	case invoice.StatusOpen, invoice.StatusUncollectible:
+		doc.NextInstallment = nextInstallment(inv, clock.Now(ctx))
 	}
 	if slices.Contains(AcceptedMethodTypes(acct, inv), "BANK_TRANSFER") {
 		doc.PaymentInstructions = acct.BankTransferInstructions
@@ -166,16 +180,16 @@ func documentFrom(ctx context.Context, db *ent.Client, id string) (*ent.Invoice,
 func scheduleText(inv *ent.Invoice, locale string, now time.Time) string {
 	fr := strings.HasPrefix(locale, "fr")
 	lang, layout := "en", "Jan 2, 2006"
-	head, paid, part, late := "Payment schedule:", "paid", "partly paid", "overdue"
+	head, paid, part, late, name := "Payment schedule:", "paid", "partly paid", "overdue", "Installment %d"
 	if fr {
 		lang, layout = "fr", "02/01/2006"
-		head, paid, part, late = "Échéancier :", "réglée", "réglée en partie", "en retard"
+		head, paid, part, late, name = "Échéancier :", "réglée", "réglée en partie", "en retard", "Échéance %d"
 	}
 	lines := []string{head}
 	for i, it := range Installments(inv, now) {
 		d := it.Description
 		if d == "" {
-			d = fmt.Sprintf("%d", i+1)
+			d = fmt.Sprintf(name, i+1)
 		}
 		l := "– " + d + " : " + money.Format(it.Amount, inv.Currency, lang)
 		if it.DueDate != nil {
@@ -192,6 +206,93 @@ func scheduleText(inv *ent.Invoice, locale string, now time.Time) string {
 		lines = append(lines, l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lineRates is what a line's tax column prints: each rate as applied, its
+// percentage, and for a category other than S its code ("0 % AE"), so
+// that a reverse-charge line never reads as charged at the rate it would
+// have had. A line computed before categories prints its rates.
+func lineRates(l *ent.InvoiceLine) []string {
+	var out []string
+	if len(l.TaxAmounts) > 0 && l.TaxAmounts[0].Category != "" {
+		for _, t := range l.TaxAmounts {
+			s := t.Percentage + " %"
+			if t.Category != string(totals.Standard) {
+				s += " " + t.Category
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	for _, t := range l.Edges.TaxRates {
+		out = append(out, t.Percentage+" %")
+	}
+	return out
+}
+
+// deliveryLines is the shipping address as the PDF prints it: the
+// recipient, then the street lines (the country is printed apart).
+func deliveryLines(s *values.Shipping) []string {
+	a := s.Address
+	var out []string
+	for _, l := range []string{s.Name, a.Line1, a.Line2, strings.TrimSpace(a.PostalCode + " " + a.City), a.State} {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// settlementOf says when and how a paid invoice was paid: its succeeded
+// payments' methods, credit from the customer's balance, and what the
+// merchant recorded as received outside Remit.
+func settlementOf(ctx context.Context, inv *ent.Invoice) (*document.Settlement, error) {
+	s := &document.Settlement{}
+	if inv.PaidAt != nil {
+		s.At = *inv.PaidAt
+	}
+	if inv.AppliedBalance < 0 {
+		s.Methods = append(s.Methods, "balance")
+	}
+	pays, err := InvoicePayments(ctx, inv)
+	if err != nil {
+		return nil, fmt.Errorf("load payments: %w", err)
+	}
+	for _, p := range pays {
+		if p.Status != payment.StatusSucceeded {
+			continue
+		}
+		// Money recorded outside Remit (invoiceRecordPayment) is said as the
+		// seller recorded it, not as a way of paying through Remit.
+		if p.MethodType == payment.MethodTypeOutOfBand {
+			s.Recorded, s.Reference = p.OutOfBandMethod, p.Reference
+			continue
+		}
+		if m := string(p.MethodType); !slices.Contains(s.Methods, m) {
+			s.Methods = append(s.Methods, m)
+		}
+	}
+	if o := inv.OutOfBandPayment; o != nil {
+		s.Recorded, s.Reference = o.Method, o.Reference
+	}
+	return s, nil
+}
+
+// nextInstallment is the first installment of a plan not yet paid in
+// full, with what remains of it; nil without a plan.
+func nextInstallment(inv *ent.Invoice, now time.Time) *document.Installment {
+	all := Installments(inv, now)
+	for i, it := range all {
+		if it.Status == InstallmentPaid {
+			continue
+		}
+		out := &document.Installment{Number: i + 1, Of: len(all), Label: it.Description, Amount: it.Amount - it.AmountPaid}
+		if it.DueDate != nil {
+			out.DueDate = *it.DueDate
+		}
+		return out
+	}
+	return nil
 }
 
 // termsOf is the payment terms and page size an invoice of cus prints

@@ -552,7 +552,7 @@ func (s *Service) prepareDraft(ctx context.Context, in DraftInput) (*preparedDra
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	result, err := compute(h, lines, r)
+	result, err := compute(h, lines, r, exemptionOf(cus))
 	if err != nil {
 		return nil, err
 	}
@@ -808,13 +808,13 @@ func draftOf(l *ent.InvoiceLine) lineDraft {
 // save recomputes the totals of st and writes the invoice and every line
 // whose stored values changed. New lines (id "") are inserted.
 func (s *Service) save(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st *draftState, headerChanged bool) (*ent.Invoice, error) {
-	result, err := compute(st.header, st.lines, st.refs)
-	if err != nil {
-		return nil, err
-	}
 	cus, err := tx.Customer.Get(ctx, inv.CustomerID)
 	if err != nil {
 		return nil, fmt.Errorf("load customer: %w", err)
+	}
+	result, err := compute(st.header, st.lines, st.refs, exemptionOf(cus))
+	if err != nil {
+		return nil, err
 	}
 	u := tx.Invoice.UpdateOne(inv).SetStartingBalance(cus.Balance)
 	if headerChanged {

@@ -81,9 +81,14 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		// finalized for one customer otherwise go side by side on
 		// PostgreSQL. Then it is read again, locked.
 		cus, err := customers.Read(ctx, tx, s.dialect, inv.CustomerID)
-		if err == nil && dbtx.Locking(s.dialect) && (cus.Balance != 0 || cus.Currency == "" || inv.FromInvoiceID != nil ||
-			(inv.Total > 0 && inv.Total < money.MinimumCharge(inv.Currency))) {
+		mayWrite := func(total int64) bool {
+			return cus.Balance != 0 || cus.Currency == "" || inv.FromInvoiceID != nil ||
+				(total > 0 && total < money.MinimumCharge(inv.Currency))
+		}
+		locked := false
+		if err == nil && dbtx.Locking(s.dialect) && mayWrite(inv.Total) {
 			cus, err = customers.Lock(ctx, tx, s.dialect, inv.CustomerID)
+			locked = true
 		}
 		if err != nil {
 			return onField(err, "id")
@@ -101,6 +106,20 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		}
 
 		u := update(tx, inv)
+		// The VAT of the customer's tax status now: an EXEMPT or REVERSE
+		// customer's taxed lines become E or AE at 0 %.
+		total, taxes, retaxed, err := s.retax(ctx, tx, inv, cus, u)
+		if err != nil {
+			return err
+		}
+		if err := checkTaxIDs(acct, cus, taxes); err != nil {
+			return err
+		}
+		if !locked && dbtx.Locking(s.dialect) && mayWrite(total) {
+			if cus, err = customers.Lock(ctx, tx, s.dialect, inv.CustomerID); err != nil {
+				return onField(err, "id")
+			}
+		}
 		if inv.CollectionMethod == invoice.CollectionMethodSendInvoice {
 			due := inv.DueDate
 			if due == nil {
@@ -138,13 +157,17 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 
 		// The customer's balance: credit reduces what is due, a debit adds
 		// to it. The ledger records what moved.
-		applied, due := totals.ApplyBalance(inv.Total, cus.Balance)
+		applied, due := totals.ApplyBalance(total, cus.Balance)
 		u.SetStartingBalance(cus.Balance).SetAppliedBalance(applied).SetAmountDue(due)
 		if len(inv.AmountsDue) > 0 {
 			if inv.CollectionMethod == invoice.CollectionMethodChargeAutomatically {
 				return usererr.New(usererr.AmountsDueNotAllowed, "payment plans need collectionMethod SEND_INVOICE", "amountsDue")
 			}
 			if err := planMatches(inv.AmountsDue, due, inv.Currency); err != nil {
+				if retaxed {
+					return usererr.Newf(usererr.AmountsDueMismatch, []string{"amountsDue"},
+						"the customer's tax status changed since the draft was computed: the amount due is now %s; update the plan's amounts", money.MajorString(due, inv.Currency))
+				}
 				if applied != 0 {
 					return usererr.Newf(usererr.AmountsDueMismatch, []string{"amountsDue"},
 						"the customer's balance changes the amount due to %s; update the plan's amounts", money.MajorString(due, inv.Currency))
@@ -347,6 +370,7 @@ func buyerOf(c *ent.Customer) *values.Party {
 		Name: c.Name, Email: c.Email, Phone: c.Phone,
 		Address: c.Address, Shipping: c.Shipping,
 		TaxIDs: c.TaxIds, TaxExempt: string(c.TaxExempt), Locales: c.PreferredLocales,
+		TaxExemptionReason: c.TaxExemptionReason, TaxExemptionCode: c.TaxExemptionCode,
 	}
 }
 

@@ -100,7 +100,7 @@ func (s *Service) copyOf(ctx context.Context, id string, action Action) (*ent.In
 		} else if h.dueDate != nil && !h.dueDate.After(clock.Now(ctx)) {
 			h.dueDate = nil
 		}
-		result, err := compute(h, st.lines, st.refs)
+		result, err := compute(h, st.lines, st.refs, exemptionOf(cus))
 		if err != nil {
 			return err
 		}

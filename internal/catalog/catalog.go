@@ -12,6 +12,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/totals"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
 )
@@ -245,10 +246,49 @@ type TaxRateInput struct {
 	TaxType      *string
 	Active       *bool
 	Metadata     map[string]string
+	// Category is the EN 16931 VAT category code (S, Z, E, AE, K, G, O);
+	// nil takes S above 0 % and Z at 0 %. ExemptionReason and
+	// ExemptionCode (VATEX) say why a 0 % category charges nothing. The
+	// three are set only at creation, like the percentage.
+	Category        *string
+	ExemptionReason *string
+	ExemptionCode   *string
 }
 
 // TaxTypes lists the accepted tax types.
 var TaxTypes = []string{"vat", "sales_tax", "gst", "hst", "pst", "qst", "rst", "igst", "jct", "service_tax", "lease_tax", "amusement_tax", "communications_tax"}
+
+// checkCategory validates the VAT category of a new rate of percentage
+// pct and fills in its defaults: the category from the percentage, the
+// category's generic VATEX code for AE, K, G and O.
+func (in *TaxRateInput) checkCategory(errs *usererr.List, pct decimal.Decimal) {
+	text(errs, in.ExemptionReason, 300, false, "exemptionReason")
+	cat := totals.CategoryOr("", pct)
+	if in.Category != nil {
+		c, ok := totals.ParseCategory(*in.Category)
+		if !ok {
+			*errs = append(*errs, usererr.Newf(usererr.Invalid, []string{"category"}, "category is one of S, Z, E, AE, K, G, O (EN 16931), not %q", *in.Category))
+			return
+		}
+		cat = c
+	}
+	reason, code := "", ""
+	if in.ExemptionReason != nil {
+		reason = *in.ExemptionReason
+	}
+	if in.ExemptionCode != nil {
+		code = strings.ToUpper(strings.TrimSpace(*in.ExemptionCode))
+	}
+	if re := totals.CheckRate(cat, pct, reason, code); re != nil {
+		*errs = append(*errs, usererr.New(usererr.Invalid, re.Message, re.Field))
+		return
+	}
+	if code == "" {
+		code = cat.DefaultExemptionCode()
+	}
+	c := string(cat)
+	in.Category, in.ExemptionReason, in.ExemptionCode = &c, &reason, &code
+}
 
 func (in *TaxRateInput) check(create bool) (decimal.Decimal, error) {
 	var errs usererr.List
@@ -257,6 +297,7 @@ func (in *TaxRateInput) check(create bool) (decimal.Decimal, error) {
 	text(&errs, in.Jurisdiction, 50, false, "jurisdiction")
 	text(&errs, in.State, 10, false, "state")
 	var pct decimal.Decimal
+	pctOK := false
 	if create {
 		switch {
 		case in.Percentage == nil:
@@ -271,11 +312,14 @@ func (in *TaxRateInput) check(create bool) (decimal.Decimal, error) {
 			case -p.Exponent() > 4 && !p.Equal(p.Round(4)):
 				errs = append(errs, usererr.New(usererr.Invalid, "percentage has at most 4 decimals", "percentage"))
 			default:
-				pct = p
+				pct, pctOK = p, true
 			}
 		}
 		if in.Inclusive == nil {
 			errs = append(errs, usererr.New(usererr.Required, "say whether prices include this tax", "inclusive"))
+		}
+		if pctOK {
+			in.checkCategory(&errs, pct.Round(4))
 		}
 	} else {
 		if in.Percentage != nil {
@@ -314,7 +358,10 @@ func (s *Service) CreateTaxRate(ctx context.Context, in TaxRateInput) (*ent.TaxR
 	c := s.db.TaxRate.Create().
 		SetDisplayName(*in.DisplayName).
 		SetPercentage(pct.String()).
-		SetInclusive(*in.Inclusive)
+		SetInclusive(*in.Inclusive).
+		SetCategory(*in.Category).
+		SetExemptionReason(*in.ExemptionReason).
+		SetExemptionCode(*in.ExemptionCode)
 	if in.Description != nil {
 		c.SetDescription(*in.Description)
 	}

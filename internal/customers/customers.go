@@ -24,6 +24,7 @@ import (
 	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/searchterms"
+	"github.com/remitbilling/remit/internal/totals"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
 	"github.com/remitbilling/remit/internal/values"
@@ -101,10 +102,15 @@ type Input struct {
 	SetLocales       bool
 	Currency         *string
 	TaxExempt        *customer.TaxExempt
-	TaxIDs           []values.TaxID
-	SetTaxIDs        bool
-	InvoicePrefix    *string
-	Metadata         map[string]string
+	// TaxExemptionReason and TaxExemptionCode (a VATEX code) say why an
+	// EXEMPT or REVERSE customer's invoices carry no VAT; they are
+	// printed in the VAT breakdown of its invoices.
+	TaxExemptionReason *string
+	TaxExemptionCode   *string
+	TaxIDs             []values.TaxID
+	SetTaxIDs          bool
+	InvoicePrefix      *string
+	Metadata           map[string]string
 	// InvoiceSettings replaces the customer's overrides of the account's
 	// invoice template as a whole.
 	InvoiceSettings *values.InvoiceSettings
@@ -178,6 +184,21 @@ func normalize(in Input) (Input, error) {
 			in.TaxIDs[i] = values.TaxID{Type: id.Type, Value: v}
 		}
 	}
+	if in.TaxExemptionReason != nil {
+		r := strings.TrimSpace(*in.TaxExemptionReason)
+		in.TaxExemptionReason = &r
+		if len([]rune(r)) > 300 {
+			errs = append(errs, usererr.New(usererr.LimitExceeded, "taxExemptionReason is at most 300 characters", "taxExemptionReason"))
+		}
+	}
+	if in.TaxExemptionCode != nil {
+		c := strings.ToUpper(strings.TrimSpace(*in.TaxExemptionCode))
+		in.TaxExemptionCode = &c
+		if _, ok := totals.VATEXCategory(c); c != "" && !ok {
+			errs = append(errs, usererr.Newf(usererr.Invalid, []string{"taxExemptionCode"},
+				"%q is not a code of the CEF VATEX list (e.g. VATEX-EU-132-1I, VATEX-FR-FRANCHISE, VATEX-EU-AE)", c))
+		}
+	}
 	if in.InvoicePrefix != nil {
 		p := strings.TrimSpace(*in.InvoicePrefix)
 		in.InvoicePrefix = &p
@@ -190,6 +211,32 @@ func normalize(in Input) (Input, error) {
 		invoiceSettings(&errs, st)
 	}
 	return in, errs.Err()
+}
+
+// exemptionMatches refuses a VATEX code of another category than the
+// customer's status gives its invoices: E for EXEMPT, AE for REVERSE. A
+// customer without an exemption may keep a code for later.
+func exemptionMatches(status customer.TaxExempt, code string) error {
+	want := totals.Exempt
+	switch status {
+	case customer.TaxExemptReverse:
+		want = totals.ReverseCharge
+	case customer.TaxExemptExempt:
+	default:
+		return nil
+	}
+	if cat, ok := totals.VATEXCategory(code); ok && cat != want {
+		return usererr.Newf(usererr.Invalid, []string{"taxExemptionCode"},
+			"%s is a code of VAT category %s; a %s customer's invoices are of category %s", code, cat, status, want)
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func address(a values.Address) (values.Address, error) {
@@ -258,6 +305,19 @@ func (s *Service) Create(ctx context.Context, in Input) (*Created, error) {
 		}
 		if in.TaxExempt != nil {
 			c.SetTaxExempt(*in.TaxExempt)
+		}
+		if in.TaxExemptionReason != nil {
+			c.SetTaxExemptionReason(*in.TaxExemptionReason)
+		}
+		if in.TaxExemptionCode != nil {
+			c.SetTaxExemptionCode(*in.TaxExemptionCode)
+		}
+		status := customer.TaxExemptNone
+		if in.TaxExempt != nil {
+			status = *in.TaxExempt
+		}
+		if err := exemptionMatches(status, deref(in.TaxExemptionCode)); err != nil {
+			return err
 		}
 		if in.SetTaxIDs {
 			c.SetTaxIds(in.TaxIDs)
@@ -405,6 +465,22 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (*ent.Custome
 		}
 		if in.TaxExempt != nil {
 			u.SetTaxExempt(*in.TaxExempt)
+		}
+		if in.TaxExemptionReason != nil {
+			u.SetTaxExemptionReason(*in.TaxExemptionReason)
+		}
+		if in.TaxExemptionCode != nil {
+			u.SetTaxExemptionCode(*in.TaxExemptionCode)
+		}
+		status, code := cur.TaxExempt, cur.TaxExemptionCode
+		if in.TaxExempt != nil {
+			status = *in.TaxExempt
+		}
+		if in.TaxExemptionCode != nil {
+			code = *in.TaxExemptionCode
+		}
+		if err := exemptionMatches(status, code); err != nil {
+			return err
 		}
 		if in.SetTaxIDs {
 			u.SetTaxIds(in.TaxIDs)

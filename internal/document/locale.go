@@ -82,6 +82,31 @@ type labels struct {
 	Penalty           string // "%[1]s": rate, "%[2]s": indemnity
 	NoEarlyDiscount   string
 	DefaultIndemnity  string
+
+	// VAT categories (EN 16931): the breakdown's label of each category
+	// but S, and the mention each prints under the totals.
+	CatZero, CatExempt, CatReverse, CatIntraCommunity, CatExport, CatOutOfScope string
+	MentionIntraCommunity, MentionExport, MentionOutOfScope                     string
+	ExemptionCode                                                               string // "%s": the VATEX code
+	// CatShort qualifies the tax total of a breakdown of one category
+	// ("Total TVA (autoliquidation)"); it fits the totals' label column.
+	CatShort map[string]string
+
+	// A paid invoice's headline: "%[1]s paid on %[2]s by %[3]s" (amount,
+	// date, how), or without how.
+	PaidBy, PaidOn, PaidNoDate string
+	// How it was paid, by Settlement method.
+	Methods          map[string]string
+	RecordedBySeller string // "%s": the methods, recorded by the seller
+	Reference        string // "%s": the reference
+	And              string
+	// A payment plan's headline: "%[3]s: %[1]s due %[2]s" (amount, date,
+	// installment), and an installment's name: "%[1]d of %[2]d".
+	InstallmentDueBy string
+	InstallmentN     string
+	// LegalRate is the French legal default penalty rate as this
+	// language says it.
+	LegalRate string
 }
 
 var (
@@ -148,6 +173,35 @@ var (
 				"de recouvrement de %[2]s (art. L441-10 et D441-5 du Code de commerce).",
 			NoEarlyDiscount:  "Pas d'escompte pour paiement anticipé.",
 			DefaultIndemnity: "40\u00a0€",
+
+			CatZero:               "TVA taux zéro",
+			CatExempt:             "Exonération de TVA",
+			CatReverse:            "Autoliquidation",
+			CatIntraCommunity:     "Livraison intracommunautaire",
+			CatExport:             "Exportation hors UE",
+			CatOutOfScope:         "Hors champ de la TVA",
+			MentionIntraCommunity: "Exonération de TVA, art. 262 ter I du CGI – livraison intracommunautaire de biens",
+			MentionExport:         "Exonération de TVA, art. 262 I du CGI – exportation hors de l'Union européenne",
+			MentionOutOfScope:     "Opération hors du champ d'application de la TVA",
+			ExemptionCode:         "code %s",
+			CatShort: map[string]string{
+				"Z": "taux zéro", "E": "exonérée", "AE": "autoliquidation", "K": "exonérée", "G": "exonérée", "O": "hors champ",
+			},
+
+			PaidBy:     "%[1]s réglé le %[2]s par %[3]s",
+			PaidOn:     "%[1]s réglé le %[2]s",
+			PaidNoDate: "%[1]s réglé",
+			Methods: map[string]string{
+				"CARD": "carte bancaire", "SEPA_DEBIT": "prélèvement SEPA", "ACH_DEBIT": "prélèvement ACH",
+				"bank_transfer": "virement bancaire", "check": "chèque", "cash": "espèces", "card": "carte bancaire",
+				"direct_debit": "prélèvement", "other": "un autre moyen", "balance": "crédit client",
+			},
+			RecordedBySeller: "%s, paiement enregistré par le vendeur",
+			Reference:        "réf. %s",
+			And:              " et ",
+			InstallmentDueBy: "%[3]s : %[1]s à régler au plus tard le %[2]s",
+			InstallmentN:     "Échéance %[1]d sur %[2]d",
+			LegalRate:        "trois fois le taux d'intérêt légal",
 		},
 	}
 	langEN = &lang{
@@ -213,6 +267,35 @@ var (
 				"art. L441-10 and D441-5).",
 			NoEarlyDiscount:  "No discount for early payment.",
 			DefaultIndemnity: "€40",
+
+			CatZero:               "Zero-rated VAT",
+			CatExempt:             "VAT exempt",
+			CatReverse:            "Reverse charge",
+			CatIntraCommunity:     "Intra-community supply",
+			CatExport:             "Export outside the EU",
+			CatOutOfScope:         "Not subject to VAT",
+			MentionIntraCommunity: "VAT exempt intra-community supply of goods – Article 138 of Directive 2006/112/EC",
+			MentionExport:         "VAT exempt export outside the European Union – Article 146 of Directive 2006/112/EC",
+			MentionOutOfScope:     "Not subject to VAT: outside the scope of the tax",
+			ExemptionCode:         "code %s",
+			CatShort: map[string]string{
+				"Z": "zero rated", "E": "exempt", "AE": "reverse charge", "K": "exempt", "G": "exempt", "O": "not subject",
+			},
+
+			PaidBy:     "%[1]s paid on %[2]s by %[3]s",
+			PaidOn:     "%[1]s paid on %[2]s",
+			PaidNoDate: "%[1]s paid",
+			Methods: map[string]string{
+				"CARD": "card", "SEPA_DEBIT": "SEPA Direct Debit", "ACH_DEBIT": "ACH Direct Debit",
+				"bank_transfer": "bank transfer", "check": "check", "cash": "cash", "card": "card",
+				"direct_debit": "direct debit", "other": "other means", "balance": "account credit",
+			},
+			RecordedBySeller: "%s, recorded by the seller",
+			Reference:        "ref. %s",
+			And:              " and ",
+			InstallmentDueBy: "%[3]s: %[1]s due %[2]s",
+			InstallmentN:     "Installment %[1]d of %[2]d",
+			LegalRate:        "three times the French legal interest rate",
 		},
 	}
 )

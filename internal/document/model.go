@@ -51,12 +51,17 @@ type Invoice struct {
 	Seller Party
 	Buyer  Party
 	// DeliveryAddress, when set, is printed as the delivery address of
-	// goods (required when it differs from the buyer's address).
+	// goods (required when it differs from the buyer's address): the
+	// recipient's name and the street lines, then DeliveryCountry (an
+	// ISO 3166-1 alpha-2 code printed as the country's name, or text).
 	DeliveryAddress []string
+	DeliveryCountry string
 
 	// BuyerTaxExempt is the customer's tax status: "NONE" (or empty),
-	// "EXEMPT" or "REVERSE". EXEMPT prints the VAT exemption wording,
-	// REVERSE the reverse-charge wording.
+	// "EXEMPT" or "REVERSE". When no entry of Taxes has a Category (an
+	// invoice computed before VAT categories), EXEMPT prints the VAT
+	// exemption wording and REVERSE the reverse-charge wording; otherwise
+	// the wording follows the categories of Taxes.
 	BuyerTaxExempt string
 	// TaxExemptionReference is the legal provision justifying an
 	// exemption, appended to the exemption wording, e.g. "art. 262 ter I
@@ -73,8 +78,8 @@ type Invoice struct {
 	VATOnDebits bool
 
 	Lines []Line
-	// Taxes is the per-rate breakdown (one entry per tax rate, computed on
-	// the sum of line nets), in display order.
+	// Taxes is the VAT breakdown (one entry per category and rate, EN 16931
+	// BG-23, computed on the sum of line nets), in display order.
 	Taxes []TaxLine
 
 	Subtotal int64
@@ -87,6 +92,12 @@ type Invoice struct {
 	// AmountPaid is what was already paid or credited; zero hides the row.
 	AmountPaid int64
 	AmountDue  int64
+	// Paid, for an invoice paid in full (Status PAID), says when and how:
+	// the headline then reads "Paid on … by …" instead of an amount to pay.
+	Paid *Settlement
+	// NextInstallment is a payment plan's next installment still owed:
+	// the headline asks for it rather than for the whole amount due.
+	NextInstallment *Installment
 
 	// CustomFields are printed in the header next to the dates, e.g. a
 	// purchase-order number, which French law requires when the buyer
@@ -168,6 +179,32 @@ type Line struct {
 	PeriodEnd   time.Time
 }
 
+// Settlement is how a paid invoice was paid.
+type Settlement struct {
+	// At is when the invoice became paid (its last payment).
+	At time.Time
+	// Methods are the means it was paid by online, oldest first, each
+	// once: the payment method types of payments through Remit ("CARD",
+	// "SEPA_DEBIT", "ACH_DEBIT"), or "balance" (the customer's credit).
+	Methods []string
+	// Recorded is the means of a payment the seller recorded as received
+	// outside Remit ("bank_transfer", "check", "cash", "card",
+	// "direct_debit", "other"), with its bank or check Reference.
+	Recorded  string
+	Reference string
+}
+
+// Installment is one amount of a payment plan.
+type Installment struct {
+	// Number is the installment's rank, from 1, of Of; Label its
+	// description, printed instead of "Installment n of N" when set.
+	Number, Of int
+	Label      string
+	// Amount is what remains to pay of it; DueDate when it is due.
+	Amount  int64
+	DueDate time.Time
+}
+
 // TaxLine is one row of the per-rate tax breakdown.
 type TaxLine struct {
 	// Label names the tax ("TVA", "VAT", "TVA 20 %").
@@ -179,6 +216,14 @@ type TaxLine struct {
 	Taxable int64
 	// Amount is the tax at this rate.
 	Amount int64
+	// Category is the EN 16931 VAT category code ("S", "Z", "E", "AE",
+	// "K", "G", "O"); empty for a breakdown made before categories,
+	// which then prints as before (see BuyerTaxExempt).
+	Category string
+	// ExemptionReason and ExemptionCode (VATEX) say why a category other
+	// than S and Z charges nothing; they are printed with its wording.
+	ExemptionReason string
+	ExemptionCode   string
 }
 
 // CustomField is a name/value pair printed in the header.

@@ -283,6 +283,10 @@ func pageCSS(v *view, total int) string {
 	fmt.Fprintf(&b, ".due { background-color: %s; border-top: 1pt solid %s; }\n",
 		v.accent.tint(0.85).hex(), v.accent.hex())
 	fmt.Fprintf(&b, ".notice { border-left: 2pt solid %s; }\n", v.accent.hex())
+	// The total, amount paid and amount due sit under the summary table's
+	// last two columns, whose labels start that far from its right edge
+	// (the table spans the text block, wider on LETTER than on A4).
+	fmt.Fprintf(&b, ".totals { padding-left: %.2fmm; }\n", v.contentWidthMM()-totalsColumnsMM)
 	return b.String()
 }
 

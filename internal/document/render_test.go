@@ -173,11 +173,14 @@ func TestRenderMentions(t *testing.T) {
 			"Amount paid -$18.00", "Amount due $6,000.00",
 			"$6,000.00 due Dec 21, 2026",
 			"Payment terms", "How to pay",
-			"Late payment: penalties at trois fois le taux d'intérêt légal are due from the day after the due date",
-			"fixed indemnity for recovery costs of 40 €",
+			// The French legal defaults read in English (they used to be
+			// printed in French inside the English sentence).
+			"Late payment: penalties at three times the French legal interest rate are due from the day after the due date",
+			"fixed indemnity for recovery costs of €40",
 			"No discount for early payment.",
 		},
-		unwant: []string{"Facture", "Montant dû", "DRAFT", "Reverse charge", "VAT exemption", "(continued)"},
+		unwant: []string{"Facture", "Montant dû", "DRAFT", "Reverse charge", "VAT exemption", "(continued)",
+			"trois fois le taux d'intérêt légal", "40 €"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.locale, func(t *testing.T) {

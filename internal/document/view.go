@@ -173,15 +173,14 @@ func buildView(inv *Invoice) (*view, error) {
 		{Caption: l.BillTo, P: partyLines(lg, &inv.Buyer)},
 	}
 	if d := nonEmptyLines(inv.DeliveryAddress); len(d) > 0 {
-		v.Parties = append(v.Parties, partyBlock{Caption: l.DeliverTo, P: partyView{Lines: d}})
+		if c := lg.country(inv.DeliveryCountry); c != "" {
+			d = append(d, c)
+		}
+		v.Parties = append(v.Parties, partyBlock{Caption: l.DeliverTo, P: partyView{Name: d[0], Lines: d[1:]}})
 	}
 	v.placeParties()
 
-	if d := lg.date(inv.DueDate); d != "" {
-		v.Headline = fmt.Sprintf(l.AmountDueBy, amount(inv.AmountDue), d)
-	} else {
-		v.Headline = fmt.Sprintf(l.AmountDueNoDate, amount(inv.AmountDue))
-	}
+	v.Headline = headline(lg, inv, amount)
 	v.Memo = multiline(inv.Memo)
 
 	// Lines.
@@ -212,8 +211,10 @@ func buildView(inv *Invoice) (*view, error) {
 		}
 	}
 
-	// Tax breakdown.
+	// Tax breakdown: one row per category and rate, a category other than
+	// S named for what it is.
 	var taxes []taxView
+	categorized := false
 	for i, t := range inv.Taxes {
 		tv := taxView{Label: t.Label, Taxable: amount(t.Taxable), Amount: amount(t.Amount)}
 		if t.Percentage != "" {
@@ -222,6 +223,16 @@ func buildView(inv *Invoice) (*view, error) {
 				return nil, invalidf("tax %d percentage: %v", i+1, err)
 			}
 			tv.Rate = lg.percent(p)
+		}
+		if t.Category != "" {
+			categorized = true
+			name, ok := categoryName(l, t.Category)
+			if !ok {
+				return nil, invalidf("tax %d category %q (want S, Z, E, AE, K, G or O)", i+1, t.Category)
+			}
+			if name != "" {
+				tv.Label = name
+			}
 		}
 		if tv.Label == "" {
 			tv.Label = l.Tax
@@ -241,7 +252,7 @@ func buildView(inv *Invoice) (*view, error) {
 	}
 	t.Before = append(t.Before,
 		totalRow{l.TotalExclTax, amount(inv.TotalExcludingTax)},
-		totalRow{l.TotalTax, amount(inv.TotalTax)},
+		totalRow{totalTaxLabel(l, inv.Taxes), amount(inv.TotalTax)},
 	)
 	t.Total = totalRow{l.Total, amount(inv.Total)}
 	if inv.AmountPaid != 0 {
@@ -249,19 +260,22 @@ func buildView(inv *Invoice) (*view, error) {
 	}
 	t.Due = totalRow{l.AmountDue, amount(inv.AmountDue)}
 
-	// Tax status wording.
-	switch strings.ToUpper(strings.TrimSpace(inv.BuyerTaxExempt)) {
-	case "", TaxExemptNone:
-	case TaxExemptReverse:
+	// Tax status wording: the mention of each category of the breakdown
+	// that charges no VAT, with its reason; for a breakdown made before
+	// categories, the buyer's status.
+	switch status := strings.ToUpper(strings.TrimSpace(inv.BuyerTaxExempt)); {
+	case status != "" && status != TaxExemptNone && status != TaxExemptReverse && status != TaxExemptExempt:
+		return nil, invalidf("buyer tax status %q (want NONE, EXEMPT or REVERSE)", inv.BuyerTaxExempt)
+	case categorized:
+		v.Notices = categoryNotices(l, inv.Taxes)
+	case status == TaxExemptReverse:
 		v.Notices = append(v.Notices, notice{Main: l.ReverseCharge, Sub: l.ReverseChargeNote})
-	case TaxExemptExempt:
+	case status == TaxExemptExempt:
 		text := l.Exemption
 		if ref := strings.TrimSpace(inv.TaxExemptionReference); ref != "" {
 			text += ", " + ref
 		}
 		v.Notices = append(v.Notices, notice{Main: text})
-	default:
-		return nil, invalidf("buyer tax status %q (want NONE, EXEMPT or REVERSE)", inv.BuyerTaxExempt)
 	}
 
 	// Payment.
@@ -269,8 +283,13 @@ func buildView(inv *Invoice) (*view, error) {
 	v.PaymentInstructions = multiline(inv.PaymentInstructions)
 	if rate := strings.TrimSpace(inv.LatePaymentPenalty); rate != "" {
 		indemnity := strings.TrimSpace(inv.RecoveryIndemnity)
-		if indemnity == "" {
+		if indemnity == "" || isDefaultIndemnity(indemnity) {
 			indemnity = l.DefaultIndemnity
+		}
+		// The French legal default reads in the document's language; a
+		// rate the seller wrote prints as written.
+		if strings.EqualFold(rate, langFR.l.LegalRate) {
+			rate = l.LegalRate
 		}
 		v.Legal = append(v.Legal, fmt.Sprintf(l.Penalty, rate, indemnity))
 	}
@@ -447,7 +466,18 @@ const (
 	titleBandMM      = 20.0 // .band in invoice.css
 	partyGapMM       = 6.0
 	partyLeadingPt   = 8.5 * 1.3 // body font size × line-height (invoice.css)
+	// totalsColumnsMM is the width of the summary table's last two
+	// columns (label and amount of the totals, invoice.html.tmpl).
+	totalsColumnsMM = 41.0 + 27.0
 )
+
+// contentWidthMM is the width of the text block of v's page size.
+func (v *view) contentWidthMM() float64 {
+	if v.pageSize == "letter" {
+		return 215.9 - 2*pageMarginSideMM
+	}
+	return 210.0 - 2*pageMarginSideMM
+}
 
 // placeParties lays the party blocks out side by side without a table
 // (a table cell is typeset twice, to measure it then to build it): the
@@ -457,10 +487,7 @@ const (
 // positioned block, estimated from its lines, so that what follows
 // never runs into a positioned block.
 func (v *view) placeParties() {
-	content := 210.0 - 2*pageMarginSideMM
-	if v.pageSize == "letter" {
-		content = 215.9 - 2*pageMarginSideMM
-	}
+	content := v.contentWidthMM()
 	n := len(v.Parties)
 	col := content / float64(n)
 	width := col - partyGapMM

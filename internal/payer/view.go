@@ -86,8 +86,11 @@ type Invoice struct {
 	// AmountDue is what remains to pay while the invoice is payable, else
 	// its amount due.
 	AmountDue string
-	Plan      []Installment
-	Payments  []Paid
+	// Settled says when and how a paid invoice was paid ("Paid on Nov 28,
+	// 2026 — Card"); the page then shows the total paid, not 0.00 due.
+	Settled  string
+	Plan     []Installment
+	Payments []Paid
 	// DueNow says what the next installment of a plan asks, as a sentence.
 	DueNow       string
 	Outcome      *Notice
@@ -143,6 +146,9 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 	}
 	if payable {
 		v.AmountDue = f(billing.AmountRemaining(inv))
+	}
+	if inv.Status == invoice.StatusPaid {
+		v.Settled = Settled(doc.Paid, lang)
 	}
 	if !doc.DueDate.IsZero() {
 		v.DueDate = words.Date(doc.DueDate, lang)
@@ -341,6 +347,30 @@ func PaidOutside(inv *ent.Invoice, pays []*ent.Payment) *OutsidePayment {
 		}
 	}
 	return Outside(inv, through)
+}
+
+// Settled says when and how a paid invoice was paid, in lang.
+func Settled(p *document.Settlement, lang string) string {
+	t := words.T(lang)
+	if p == nil || p.At.IsZero() {
+		return t["PAID"]
+	}
+	var how []string
+	for _, m := range p.Methods {
+		if s := t[m]; s != "" {
+			how = append(how, s)
+		} else {
+			how = append(how, t["other"])
+		}
+	}
+	if p.Recorded != "" {
+		how = append(how, fmt.Sprintf(t["RecordedBySeller"], OutsideMethod(p.Recorded, p.Reference, lang)))
+	}
+	date := words.Date(p.At, lang)
+	if len(how) == 0 {
+		return fmt.Sprintf(t["PaidOn"], date)
+	}
+	return fmt.Sprintf(t["PaidVia"], date, strings.Join(how, ", "))
 }
 
 // BankTransfer is how to pay inv by bank transfer: the account's

@@ -19,8 +19,14 @@
 //     total is allocated to lines pro rata to their nets by the largest
 //     remainder method, so the shares add up exactly, with ties going to
 //     the lower line index so the split is reproducible.
-//  4. Tax: one group per tax rate ID. A line's base is its net minus its
-//     invoice discount share. For an exclusive rate the group tax is
+//  4. Tax: one group per VAT category and percentage (EN 16931 BG-23,
+//     BR-S-08 and its siblings: a VAT rate's ID does not matter, two rates
+//     of category S at 20 % are one group), and one group per rate ID for
+//     the taxes that are not VAT (sales taxes and the like, which stack).
+//     A buyer's Exemption first turns every taxed (S) rate into a 0 % rate
+//     of its category (E or AE), so an exempt or reverse-charge invoice
+//     carries no tax while its breakdown still says why. A line's base is
+//     its net minus its invoice discount share. For an exclusive rate the group tax is
 //     round(Σ bases × p / 100) and the taxable amount is Σ bases; for an
 //     inclusive rate the bases already contain the tax, so the tax is
 //     round(Σ bases × p / (100 + p)) and the taxable amount is Σ bases −
@@ -44,10 +50,15 @@
 //
 // A nil Line.TaxRates means the invoice's DefaultTaxRates apply; an empty,
 // non-nil slice means the line is untaxed. A rate ID must describe the same
-// rate (percentage and behaviour) everywhere it appears in an Input.
+// rate (percentage and behaviour) everywhere it appears in an Input. A line
+// may not carry two VAT rates of one group unless the group is 0 % (an
+// exemption can make it so). The rates of one 0 % VAT group may state
+// different exemptions: the group, of which EN 16931 has one, lists them
+// (see group.mergeExemption).
 package totals
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -60,9 +71,19 @@ import (
 
 // TaxRate is a tax rate as applied to invoice lines.
 type TaxRate struct {
-	ID         string          // stable identity, used for grouping
+	ID         string          // stable identity; the group of a tax other than VAT
 	Percentage decimal.Decimal // 0..100, up to 4 decimals
 	Inclusive  bool
+	// VAT rates are grouped per Category and Percentage; other taxes per
+	// ID.
+	VAT bool
+	// Category is the EN 16931 category; "" reads as CategoryOr does (S
+	// above 0 %, Z at 0 %). See CheckRate for what each allows.
+	Category Category
+	// ExemptionReason (BT-120) and ExemptionCode (a VATEX code, BT-121)
+	// say why a rate of a category other than S and Z charges no VAT.
+	ExemptionReason string
+	ExemptionCode   string
 }
 
 // Discount is a line or invoice discount. Exactly one of Percent and
@@ -86,6 +107,9 @@ type Input struct {
 	Lines           []Line
 	Discounts       []Discount // invoice-level
 	DefaultTaxRates []TaxRate
+	// Exemption is the buyer's tax status (exempt, reverse charge); the
+	// zero value charges every rate as it is.
+	Exemption Exemption
 }
 
 // LineResult holds a line's amounts, in the order of Input.Lines.
@@ -94,10 +118,13 @@ type LineResult struct {
 	DiscountAmount       int64       // line-level discounts
 	InvoiceDiscountShare int64       // this line's share of invoice-level discounts
 	TaxAmounts           []TaxAmount // this line's share of each group, in TaxRates order
-	TaxRates             []TaxRate   // effective rates: the line's own or the defaults
+	TaxRates             []TaxRate   // effective rates: the line's own or the defaults, exemption applied
 }
 
-// TaxAmount is the tax of one rate, for a group or a line's share of it.
+// TaxAmount is the tax of one group, or a line's share of it. A group's
+// TaxRate is the effective rate of its first line (of several VAT rates of
+// one category and percentage, the one that line carries); its Category
+// is always set.
 type TaxAmount struct {
 	TaxRate       TaxRate
 	TaxableAmount int64 // net taxable base, excluding the tax for inclusive rates
@@ -110,7 +137,7 @@ type Result struct {
 	Subtotal          int64       // Σ (line amount − line discounts)
 	InvoiceDiscount   int64       // Σ invoice-level discounts, capped at Subtotal
 	TotalDiscount     int64       // line discounts + invoice discounts
-	Taxes             []TaxAmount // one per tax rate used by a line (BG-23), ordered by rate ID
+	Taxes             []TaxAmount // one per group used by a line (BG-23): VAT by category then percentage (highest first), then other taxes by rate ID
 	TaxExclusive      int64       // Σ exclusive tax
 	TaxInclusive      int64       // Σ inclusive tax, already inside the line amounts
 	TotalExcludingTax int64       // Subtotal − InvoiceDiscount − TaxInclusive
@@ -151,7 +178,13 @@ func Compute(in Input) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("currency: %w", err)
 	}
-	c := computation{currency: cur, groups: make(map[string]*group)}
+	exemption := in.Exemption
+	if !exemption.IsZero() {
+		if exemption.Category != Exempt && exemption.Category != ReverseCharge {
+			return Result{}, fmt.Errorf("%w: an exemption is of category E or AE, not %q", ErrInvalidTaxRate, exemption.Category)
+		}
+	}
+	c := computation{currency: cur, exemption: exemption, seen: make(map[string]seenRate), groups: make(map[string]*group)}
 	defaults, err := c.rates(in.DefaultTaxRates, "default tax rate")
 	if err != nil {
 		return Result{}, err
@@ -210,22 +243,66 @@ func Compute(in Input) (Result, error) {
 
 // computation carries the state shared by the steps of one Compute call.
 type computation struct {
-	currency string
-	groups   map[string]*group
-	alloc    allocator
+	currency  string
+	exemption Exemption
+	seen      map[string]seenRate // every rate by ID, as given
+	groups    map[string]*group   // by group key
+	alloc     allocator
 }
 
-// group is the set of lines carrying one tax rate.
+// seenRate is a rate as first given, to check that its ID always means
+// the same rate.
+type seenRate struct {
+	rate   TaxRate
+	points int64
+}
+
+// group is the set of lines carrying one tax: a VAT category and
+// percentage, or a rate of another tax.
 type group struct {
-	rate    TaxRate
-	points  int64 // percentage × 10⁴
-	members []member
+	key       string
+	rate      TaxRate // effective rate of the first line
+	points    int64   // percentage × 10⁴
+	inclusive bool    // computed as inclusive: an inclusive rate above 0 %
+	members   []member
+	reasons   []string // the exemptions of its rates, when they differ
 }
 
-// member locates a line's TaxAmounts entry for a group.
-type member struct{ line, slot int }
+// mergeExemption gives the group the exemption of one more of its rates
+// that states another: EN 16931 has one breakdown per category and rate,
+// with one reason (BT-120) and one code (BT-121), so the group keeps the
+// code its rates share, if any, and lists each rate's reason (or code,
+// for a rate that gives none), in the order the lines bring them.
+func (g *group) mergeExemption(r TaxRate) {
+	label := func(r TaxRate) string { return cmp.Or(r.ExemptionReason, r.ExemptionCode) }
+	if g.reasons == nil {
+		g.reasons = []string{label(g.rate)}
+	}
+	if l := label(r); !slices.Contains(g.reasons, l) {
+		g.reasons = append(g.reasons, l)
+	}
+	if g.rate.ExemptionCode != r.ExemptionCode {
+		g.rate.ExemptionCode = ""
+	}
+	g.rate.ExemptionReason = strings.Join(g.reasons, "; ")
+}
 
-func (c *computation) line(i int, l Line, defaults []TaxRate, lr *LineResult) error {
+// member locates a line's TaxAmounts entries for a group: one, or several
+// when the line carries several rates of a 0 % VAT group.
+type member struct {
+	line  int
+	slots []int
+}
+
+// rateSet is a line's (or the default) rates, validated: the effective
+// rates, exemption applied, with their percentages and group keys.
+type rateSet struct {
+	rates  []TaxRate
+	points []int64
+	keys   []string
+}
+
+func (c *computation) line(i int, l Line, defaults rateSet, lr *LineResult) error {
 	if l.Quantity.Sign() <= 0 || !placesAtMost(l.Quantity, percentDecimals) {
 		return fmt.Errorf("%w: must be positive with at most %d decimals", ErrInvalidQuantity, percentDecimals)
 	}
@@ -245,21 +322,39 @@ func (c *computation) line(i int, l Line, defaults []TaxRate, lr *LineResult) er
 		return err
 	}
 
-	rates := defaults
+	set := defaults
 	if l.TaxRates != nil {
-		if rates, err = c.rates(l.TaxRates, "tax rate"); err != nil {
+		if set, err = c.rates(l.TaxRates, "tax rate"); err != nil {
 			return err
 		}
 	}
 	*lr = LineResult{
 		Amount:         amount,
 		DiscountAmount: discount,
-		TaxRates:       slices.Clone(rates),
-		TaxAmounts:     make([]TaxAmount, len(rates)),
+		TaxRates:       slices.Clone(set.rates),
+		TaxAmounts:     make([]TaxAmount, len(set.rates)),
 	}
-	for slot, r := range rates {
-		g := c.groups[r.ID]
-		g.members = append(g.members, member{line: i, slot: slot})
+	for slot, key := range set.keys {
+		r := set.rates[slot]
+		g := c.groups[key]
+		if g == nil {
+			g = &group{key: key, rate: r, points: set.points[slot], inclusive: r.Inclusive && set.points[slot] > 0}
+			c.groups[key] = g
+		} else if r.VAT && (r.ExemptionReason != g.rate.ExemptionReason || r.ExemptionCode != g.rate.ExemptionCode) {
+			g.mergeExemption(r)
+		}
+		if n := len(g.members); n > 0 && g.members[n-1].line == i {
+			// Two rates of one VAT group on a line would tax it twice
+			// in one breakdown; at 0 % (an exemption may have turned
+			// both) there is nothing to tax twice.
+			if g.points != 0 {
+				return fmt.Errorf("tax rate %d: %w: two VAT rates of category %s at %s %% on one line",
+					slot, ErrInvalidTaxRate, r.Category, r.Percentage)
+			}
+			g.members[n-1].slots = append(g.members[n-1].slots, slot)
+			continue
+		}
+		g.members = append(g.members, member{line: i, slots: []int{slot}})
 	}
 	return nil
 }
@@ -283,37 +378,66 @@ func lineAmount(quantity, unit decimal.Decimal, currency string) (int64, error) 
 	return amount, nil
 }
 
-// rates validates a line's (or the default) rate set and registers each
-// rate's group. label names the rates in errors.
-func (c *computation) rates(rates []TaxRate, label string) ([]TaxRate, error) {
+// rates validates a line's (or the default) rate set and applies the
+// buyer's exemption to it. label names the rates in errors.
+func (c *computation) rates(rates []TaxRate, label string) (rateSet, error) {
+	set := rateSet{
+		rates:  make([]TaxRate, len(rates)),
+		points: make([]int64, len(rates)),
+		keys:   make([]string, len(rates)),
+	}
 	inclusive := 0
 	for k, r := range rates {
 		if r.ID == "" {
-			return nil, fmt.Errorf("%s %d: %w: empty id", label, k, ErrInvalidTaxRate)
+			return set, fmt.Errorf("%s %d: %w: empty id", label, k, ErrInvalidTaxRate)
 		}
 		points, ok := parsePercent(r.Percentage, 0)
 		if !ok {
-			return nil, fmt.Errorf("%s %d: %w: percentage of %q must be in [0, 100] with at most %d decimals",
+			return set, fmt.Errorf("%s %d: %w: percentage of %q must be in [0, 100] with at most %d decimals",
 				label, k, ErrInvalidTaxRate, r.ID, percentDecimals)
 		}
 		if slices.ContainsFunc(rates[:k], func(o TaxRate) bool { return o.ID == r.ID }) {
-			return nil, fmt.Errorf("%s %d: %w: %q listed twice", label, k, ErrInvalidTaxRate, r.ID)
+			return set, fmt.Errorf("%s %d: %w: %q listed twice", label, k, ErrInvalidTaxRate, r.ID)
 		}
 		if r.Inclusive {
 			if inclusive++; inclusive > 1 {
-				return nil, fmt.Errorf("%s %d: %w", label, k, ErrMultipleInclusiveRates)
+				return set, fmt.Errorf("%s %d: %w", label, k, ErrMultipleInclusiveRates)
 			}
 		}
-		g, ok := c.groups[r.ID]
-		if !ok {
-			c.groups[r.ID] = &group{rate: r, points: points}
-			continue
+		if r.Category != "" {
+			cat, ok := ParseCategory(string(r.Category))
+			if !ok {
+				return set, fmt.Errorf("%s %d: %w: unknown VAT category %q", label, k, ErrInvalidTaxRate, r.Category)
+			}
+			if re := CheckRate(cat, r.Percentage, r.ExemptionReason, r.ExemptionCode); re != nil {
+				return set, fmt.Errorf("%s %d: %w: %q: %s", label, k, ErrInvalidTaxRate, r.ID, re.Message)
+			}
+			r.Category = cat
+			if r.ExemptionCode == "" {
+				r.ExemptionCode = cat.DefaultExemptionCode()
+			}
 		}
-		if g.points != points || g.rate.Inclusive != r.Inclusive {
-			return nil, fmt.Errorf("%s %d: %w: %q used for two different rates", label, k, ErrInvalidTaxRate, r.ID)
+		if prev, ok := c.seen[r.ID]; !ok {
+			c.seen[r.ID] = seenRate{rate: r, points: points}
+		} else if prev.points != points || prev.rate.Inclusive != r.Inclusive || prev.rate.VAT != r.VAT ||
+			prev.rate.Category != r.Category || prev.rate.ExemptionReason != r.ExemptionReason || prev.rate.ExemptionCode != r.ExemptionCode {
+			return set, fmt.Errorf("%s %d: %w: %q used for two different rates", label, k, ErrInvalidTaxRate, r.ID)
+		}
+
+		eff := c.exemption.apply(r)
+		eff.Category = CategoryOr(eff.Category, eff.Percentage)
+		if eff.Percentage.IsZero() {
+			points = 0
+		}
+		set.rates[k], set.points[k] = eff, points
+		if eff.VAT {
+			// Inclusiveness makes no difference at 0 %.
+			set.keys[k] = fmt.Sprintf("vat|%s|%d|%t", eff.Category, points, eff.Inclusive && points > 0)
+		} else {
+			set.keys[k] = "id|" + r.ID
 		}
 	}
-	return rates, nil
+	return set, nil
 }
 
 // taxes computes every group, then the tax totals of res. bases holds each
@@ -321,11 +445,9 @@ func (c *computation) rates(rates []TaxRate, label string) ([]TaxRate, error) {
 func (c *computation) taxes(bases []int64, res *Result) error {
 	groups := make([]*group, 0, len(c.groups))
 	for _, g := range c.groups {
-		if len(g.members) > 0 { // unused default rates
-			groups = append(groups, g)
-		}
+		groups = append(groups, g)
 	}
-	slices.SortFunc(groups, func(a, b *group) int { return strings.Compare(a.rate.ID, b.rate.ID) })
+	slices.SortFunc(groups, compareGroups)
 
 	// Exclusive rates on a line with an inclusive rate apply to the price
 	// net of that tax, so inclusive groups go first.
@@ -334,7 +456,7 @@ func (c *computation) taxes(bases []int64, res *Result) error {
 	var weights, shares []int64
 	for _, inclusive := range []bool{true, false} {
 		for gi, g := range groups {
-			if g.rate.Inclusive != inclusive {
+			if g.inclusive != inclusive {
 				continue
 			}
 			weights, shares = weights[:0], shares[:0]
@@ -359,12 +481,14 @@ func (c *computation) taxes(bases []int64, res *Result) error {
 			c.alloc.allocate(tax, weights, shares)
 			for k, m := range g.members {
 				lr := &res.Lines[m.line]
-				ta := TaxAmount{TaxRate: lr.TaxRates[m.slot], TaxableAmount: weights[k], Amount: shares[k]}
-				if inclusive {
-					ta.TaxableAmount -= shares[k]
-					inclusiveTax[m.line] = shares[k]
+				for _, slot := range m.slots {
+					ta := TaxAmount{TaxRate: lr.TaxRates[slot], TaxableAmount: weights[k], Amount: shares[k]}
+					if inclusive {
+						ta.TaxableAmount -= shares[k]
+						inclusiveTax[m.line] = shares[k]
+					}
+					lr.TaxAmounts[slot] = ta
 				}
-				lr.TaxAmounts[m.slot] = ta
 			}
 			ta := TaxAmount{TaxRate: g.rate, TaxableAmount: base, Amount: tax}
 			if inclusive {
@@ -381,6 +505,27 @@ func (c *computation) taxes(bases []int64, res *Result) error {
 		}
 	}
 	return nil
+}
+
+// compareGroups orders the breakdown: VAT first, by category (Categories'
+// order) then percentage, highest first; then the other taxes by rate ID.
+func compareGroups(a, b *group) int {
+	if a.rate.VAT != b.rate.VAT {
+		if a.rate.VAT {
+			return -1
+		}
+		return 1
+	}
+	if !a.rate.VAT {
+		return strings.Compare(a.rate.ID, b.rate.ID)
+	}
+	if c := cmp.Compare(slices.Index(Categories, a.rate.Category), slices.Index(Categories, b.rate.Category)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.points, a.points); c != 0 {
+		return c
+	}
+	return strings.Compare(a.key, b.key)
 }
 
 // discount is a validated Discount: exactly one field is non-zero.

@@ -59,6 +59,9 @@ const (
 	HasPayments              Code = "HAS_PAYMENTS"
 	InvalidString            Code = "INVALID_STRING"
 	RefundExceedsPayment     Code = "REFUND_EXCEEDS_PAYMENT"
+	// TaxIDRequired: a reverse-charge (or intra-community) invoice cannot
+	// be issued without the buyer's and the seller's VAT numbers.
+	TaxIDRequired Code = "TAX_ID_REQUIRED"
 	// LowContrast is a warning: a colour reads poorly against white.
 	LowContrast Code = "LOW_CONTRAST"
 )
@@ -75,6 +78,7 @@ var Codes = []Code{
 	AmountExceedsRemaining, IdempotencyKeyRequired, PaymentMethodNotAccepted,
 	AmountsDueMismatch, AmountsDueNotAllowed, HasPayments, InvalidString, LowContrast,
 	RefundExceedsPayment,
+	TaxIDRequired,
 }
 
 // MarshalGQL writes the code as a GraphQL enum value.

@@ -42,10 +42,14 @@ type Party struct {
 	Shipping  *Shipping `json:"shipping,omitempty"`
 	TaxIDs    []TaxID   `json:"taxIds,omitempty"`
 	TaxExempt string    `json:"taxExempt,omitempty"`
-	Locales   []string  `json:"locales,omitempty"`
-	SIREN     string    `json:"siren,omitempty"`
-	SIRET     string    `json:"siret,omitempty"`
-	VATNumber string    `json:"vatNumber,omitempty"`
+	// TaxExemptionReason and TaxExemptionCode say why an exempt or
+	// reverse-charge buyer pays no VAT (EN 16931 BT-120, BT-121).
+	TaxExemptionReason string   `json:"taxExemptionReason,omitempty"`
+	TaxExemptionCode   string   `json:"taxExemptionCode,omitempty"`
+	Locales            []string `json:"locales,omitempty"`
+	SIREN              string   `json:"siren,omitempty"`
+	SIRET              string   `json:"siret,omitempty"`
+	VATNumber          string   `json:"vatNumber,omitempty"`
 }
 
 // CustomField is a name/value pair printed on the invoice.
@@ -63,15 +67,29 @@ type Discount struct {
 }
 
 // TaxAmount is one line of the tax breakdown (EN 16931 BG-23), with the rate
-// as it was when computed, so an issued invoice never changes.
+// as it was when computed, so an issued invoice never changes. Category
+// (BT-118) is empty in breakdowns computed before categories existed: S
+// above 0 %, Z at 0 %. ExemptionReason (BT-120) and ExemptionCode (a VATEX
+// code, BT-121) say why a category other than S and Z charges nothing.
 type TaxAmount struct {
-	TaxRateID     string `json:"taxRateId"`
-	DisplayName   string `json:"displayName"`
-	Percentage    string `json:"percentage"`
-	Inclusive     bool   `json:"inclusive"`
-	Jurisdiction  string `json:"jurisdiction,omitempty"`
-	TaxableAmount int64  `json:"taxableAmount"`
-	Amount        int64  `json:"amount"`
+	TaxRateID       string `json:"taxRateId"`
+	DisplayName     string `json:"displayName"`
+	Percentage      string `json:"percentage"`
+	Inclusive       bool   `json:"inclusive"`
+	Jurisdiction    string `json:"jurisdiction,omitempty"`
+	Category        string `json:"category,omitempty"`
+	ExemptionReason string `json:"exemptionReason,omitempty"`
+	ExemptionCode   string `json:"exemptionCode,omitempty"`
+	TaxableAmount   int64  `json:"taxableAmount"`
+	Amount          int64  `json:"amount"`
+}
+
+// TaxExemption is a buyer's tax status as applied to an invoice: Status is
+// EXEMPT or REVERSE, with the reason and VATEX code the customer gives.
+type TaxExemption struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	Code   string `json:"code,omitempty"`
 }
 
 // OutOfBandPayment records an invoice marked paid outside the system.

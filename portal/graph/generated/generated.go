@@ -285,12 +285,15 @@ type ComplexityRoot struct {
 	}
 
 	TaxAmount struct {
-		Amount        func(childComplexity int) int
-		DisplayName   func(childComplexity int) int
-		Inclusive     func(childComplexity int) int
-		Jurisdiction  func(childComplexity int) int
-		Percentage    func(childComplexity int) int
-		TaxableAmount func(childComplexity int) int
+		Amount          func(childComplexity int) int
+		Category        func(childComplexity int) int
+		DisplayName     func(childComplexity int) int
+		ExemptionCode   func(childComplexity int) int
+		ExemptionReason func(childComplexity int) int
+		Inclusive       func(childComplexity int) int
+		Jurisdiction    func(childComplexity int) int
+		Percentage      func(childComplexity int) int
+		TaxableAmount   func(childComplexity int) int
 	}
 
 	TaxID struct {
@@ -1386,12 +1389,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TaxAmount.Amount(childComplexity), true
+	case "TaxAmount.category":
+		if e.ComplexityRoot.TaxAmount.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxAmount.Category(childComplexity), true
 	case "TaxAmount.displayName":
 		if e.ComplexityRoot.TaxAmount.DisplayName == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TaxAmount.DisplayName(childComplexity), true
+	case "TaxAmount.exemptionCode":
+		if e.ComplexityRoot.TaxAmount.ExemptionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxAmount.ExemptionCode(childComplexity), true
+	case "TaxAmount.exemptionReason":
+		if e.ComplexityRoot.TaxAmount.ExemptionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxAmount.ExemptionReason(childComplexity), true
 	case "TaxAmount.inclusive":
 		if e.ComplexityRoot.TaxAmount.Inclusive == nil {
 			break
@@ -2036,6 +2057,26 @@ type InvoiceLine {
 }
 
 """
+EN 16931 VAT category of a tax.
+"""
+enum VatCategory {
+  "Standard rate."
+  S
+  "Zero rated."
+  Z
+  "Exempt from VAT."
+  E
+  "Reverse charge: the customer accounts for the VAT."
+  AE
+  "Intra-community supply of goods."
+  K
+  "Export outside the EU."
+  G
+  "Not subject to VAT."
+  O
+}
+
+"""
 One tax of an invoice's breakdown.
 """
 type TaxAmount {
@@ -2047,6 +2088,12 @@ type TaxAmount {
   inclusive: Boolean!
   "Jurisdiction, when given."
   jurisdiction: String!
+  "EN 16931 VAT category: S standard, Z zero rated, E exempt, AE reverse charge, K intra-community supply, G export, O not subject to VAT."
+  category: VatCategory!
+  "Why this tax is not charged (exempt or reverse-charge invoices), when given."
+  exemptionReason: String
+  "VATEX code of the exemption, when given."
+  exemptionCode: String
   "Taxable base."
   taxableAmount: Money!
   "The tax."
@@ -2843,6 +2890,12 @@ func (ec *executionContext) childFields_TaxAmount(ctx context.Context, field gra
 		return ec.fieldContext_TaxAmount_inclusive(ctx, field)
 	case "jurisdiction":
 		return ec.fieldContext_TaxAmount_jurisdiction(ctx, field)
+	case "category":
+		return ec.fieldContext_TaxAmount_category(ctx, field)
+	case "exemptionReason":
+		return ec.fieldContext_TaxAmount_exemptionReason(ctx, field)
+	case "exemptionCode":
+		return ec.fieldContext_TaxAmount_exemptionCode(ctx, field)
 	case "taxableAmount":
 		return ec.fieldContext_TaxAmount_taxableAmount(ctx, field)
 	case "amount":
@@ -7573,6 +7626,75 @@ func (ec *executionContext) fieldContext_TaxAmount_jurisdiction(_ context.Contex
 	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _TaxAmount_category(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxAmount_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNVatCategory2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxAmount_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type VatCategory does not have child fields"))
+}
+
+func (ec *executionContext) _TaxAmount_exemptionReason(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxAmount_exemptionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExemptionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaxAmount_exemptionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TaxAmount_exemptionCode(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxAmount_exemptionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExemptionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaxAmount_exemptionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxAmount", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _TaxAmount_taxableAmount(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12102,6 +12224,21 @@ func (ec *executionContext) _TaxAmount(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "category":
+			out.Values[i] = ec._TaxAmount_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exemptionReason":
+			out.Values[i] = ec._TaxAmount_exemptionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exemptionCode":
+			out.Values[i] = ec._TaxAmount_exemptionCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "taxableAmount":
 			out.Values[i] = ec._TaxAmount_taxableAmount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13275,6 +13412,22 @@ func (ec *executionContext) unmarshalNUserErrorCode2githubᚗcomᚋremitbilling�
 
 func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐCode(ctx context.Context, sel ast.SelectionSet, v usererr.Code) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNVatCategory2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVatCategory2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
