@@ -82,6 +82,21 @@ type labels struct {
 	Penalty           string // "%[1]s": rate, "%[2]s": indemnity
 	NoEarlyDiscount   string
 	DefaultIndemnity  string
+
+	// Credit notes.
+	CreditNote       string
+	CreditNoteNumber string
+	CreditNoteVoid   string
+	CorrectsInvoice  string
+	InvoiceDate      string
+	Reason           string
+	Reasons          map[string]string // by CreditNote.Reason
+	CreditHeadline   string            // "%[1]s": amount, "%[2]s": invoice number
+	CreditTotal      string
+	CreditDeducted   string // "%[1]s": invoice number
+	CreditRefunded   string
+	CreditToBalance  string
+	CreditOutOfBand  string
 }
 
 var (
@@ -148,6 +163,25 @@ var (
 				"de recouvrement de %[2]s (art. L441-10 et D441-5 du Code de commerce).",
 			NoEarlyDiscount:  "Pas d'escompte pour paiement anticipé.",
 			DefaultIndemnity: "40\u00a0€",
+
+			CreditNote:       "Avoir",
+			CreditNoteNumber: "Numéro d'avoir",
+			CreditNoteVoid:   "ANNULÉ",
+			CorrectsInvoice:  "Facture d'origine",
+			InvoiceDate:      "Date de la facture",
+			Reason:           "Motif",
+			Reasons: map[string]string{
+				ReasonDuplicate:             "Facturation en double",
+				ReasonFraudulent:            "Opération frauduleuse",
+				ReasonOrderChange:           "Modification de la commande",
+				ReasonProductUnsatisfactory: "Produit ou service non satisfaisant",
+			},
+			CreditHeadline:  "Avoir de %[1]s sur la facture %[2]s",
+			CreditTotal:     "Total de l'avoir TTC",
+			CreditDeducted:  "Déduit de la facture",
+			CreditRefunded:  "Remboursé sur le moyen de paiement",
+			CreditToBalance: "Porté au crédit de votre compte",
+			CreditOutOfBand: "Remboursé par un autre moyen",
 		},
 	}
 	langEN = &lang{
@@ -213,6 +247,25 @@ var (
 				"art. L441-10 and D441-5).",
 			NoEarlyDiscount:  "No discount for early payment.",
 			DefaultIndemnity: "€40",
+
+			CreditNote:       "Credit note",
+			CreditNoteNumber: "Credit note number",
+			CreditNoteVoid:   "VOID",
+			CorrectsInvoice:  "Corrects invoice",
+			InvoiceDate:      "Invoice date",
+			Reason:           "Reason",
+			Reasons: map[string]string{
+				ReasonDuplicate:             "Duplicate charge",
+				ReasonFraudulent:            "Fraudulent charge",
+				ReasonOrderChange:           "Order change",
+				ReasonProductUnsatisfactory: "Product or service unsatisfactory",
+			},
+			CreditHeadline:  "%[1]s credited on invoice %[2]s",
+			CreditTotal:     "Total credited",
+			CreditDeducted:  "Deducted from the invoice",
+			CreditRefunded:  "Refunded to the payment method",
+			CreditToBalance: "Credited to your account balance",
+			CreditOutOfBand: "Refunded by other means",
 		},
 	}
 )
