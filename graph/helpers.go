@@ -10,6 +10,8 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/event"
@@ -71,6 +73,8 @@ var nodeTypes = map[string]string{
 	"pm":    paymentmethod.Table,
 	"py":    payment.Table,
 	"em":    emailmessage.Table,
+	"cn":    creditnote.Table,
+	"cnl":   creditnoteline.Table,
 }
 
 // node resolves a global id through the same privacy rules as every other
