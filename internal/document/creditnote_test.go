@@ -97,3 +97,11 @@ func TestRenderCreditNoteInvalid(t *testing.T) {
 		t.Errorf("no invoice number: %v, want ErrInvalidInvoice", err)
 	}
 }
+
+func TestRenderInvoiceCreditNotesRow(t *testing.T) {
+	inv := sampleInvoice("fr")
+	inv.CreditNotes, inv.AmountDue = 100000, 500000
+	assertContains(t, text(t, render(t, inv)), "Avoirs -1 000,00 $US", "Montant dû 5 000,00 $US")
+	inv = sampleInvoice("en")
+	assertLacks(t, text(t, render(t, inv)), "Credit notes")
+}

@@ -93,10 +93,11 @@ type labels struct {
 	Reasons          map[string]string // by CreditNote.Reason
 	CreditHeadline   string            // "%[1]s": amount, "%[2]s": invoice number
 	CreditTotal      string
-	CreditDeducted   string // "%[1]s": invoice number
+	CreditDeducted   string
 	CreditRefunded   string
 	CreditToBalance  string
 	CreditOutOfBand  string
+	CreditNotesRow   string // an invoice\'s row of what credit notes took off
 }
 
 var (
@@ -182,6 +183,7 @@ var (
 			CreditRefunded:  "Remboursé sur le moyen de paiement",
 			CreditToBalance: "Porté au crédit de votre compte",
 			CreditOutOfBand: "Remboursé par un autre moyen",
+			CreditNotesRow:  "Avoirs",
 		},
 	}
 	langEN = &lang{
@@ -266,6 +268,7 @@ var (
 			CreditRefunded:  "Refunded to the payment method",
 			CreditToBalance: "Credited to your account balance",
 			CreditOutOfBand: "Refunded by other means",
+			CreditNotesRow:  "Credit notes",
 		},
 	}
 )

@@ -278,6 +278,9 @@ func buildView(inv *Invoice) (*view, error) {
 			}
 		}
 	} else {
+		if inv.CreditNotes != 0 {
+			t.After = append(t.After, totalRow{l.CreditNotesRow, amount(-inv.CreditNotes)})
+		}
 		if inv.AmountPaid != 0 {
 			t.After = append(t.After, totalRow{l.AmountPaid, amount(-inv.AmountPaid)})
 		}

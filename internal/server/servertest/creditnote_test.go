@@ -107,6 +107,11 @@ func TestCreditNotePDFAndEmail(t *testing.T) {
 				t.Fatalf("pdfUrl: %d %s", status, header.Get("Content-Type"))
 			}
 			assertText(t, "downloaded PDF", pdfText(t, pdf), want...)
+			// The invoice's PDF shows what the credit note took off.
+			_, _, invPDF := getPDF(t, e, "/invoices/"+inv+"/pdf", e.Key)
+			assertText(t, "invoice PDF", pdfText(t, invPDF), map[string][]string{
+				"fr": {"Avoirs -600,00 €", "Montant dû 696,00 €"}, "en": {"Credit notes -€600.00", "Amount due €696.00"},
+			}[tc.locale]...)
 			_, other := e.NewAccount("Other", viewer.Test)
 			if status, _, _ := getPDF(t, e, apitest.Str(t, p, "creditNote", "pdfUrl"), other); status != http.StatusNotFound {
 				t.Errorf("another account's key: %d, want 404", status)
