@@ -35,6 +35,7 @@ type creditDraft struct {
 // totals engine computes it from.
 type creditLine struct {
 	typ                               creditnoteline.Type
+	invoiceLine                       *ent.InvoiceLine
 	invoiceLineID                     *string
 	method                            *creditnoteline.Method
 	description, quantity, unitAmount string
@@ -242,7 +243,7 @@ func creditOf(it creditItem, prior map[string]credited, r refs, currency string,
 			"this invoice line was credited by %s: credit it by %s again", lower(p.method), lower(p.method))
 	}
 	cl := creditLine{
-		typ: creditnoteline.TypeInvoiceLine, invoiceLineID: &l.ID, method: &method, description: l.Description,
+		typ: creditnoteline.TypeInvoiceLine, invoiceLine: l, invoiceLineID: &l.ID, method: &method, description: l.Description,
 	}
 	switch method {
 	case creditnoteline.MethodQuantity:
@@ -644,6 +645,8 @@ func (d *creditDraft) lineEntities(cn *ent.CreditNote) []*ent.CreditNoteLine {
 			Description: l.description, Quantity: l.quantity, UnitAmount: l.unitAmount,
 			Amount: l.amount, DiscountAmount: l.discount, TaxAmounts: l.taxes,
 		}
+		// Unsaved: the invoice line is not found through the row.
+		out[i].Edges.LoadedInvoiceLine(l.invoiceLine)
 	}
 	return out
 }

@@ -34,7 +34,7 @@ fragment CN on CreditNote {
 const creditNotePreviewFields = `
 fragment CNP on CreditNotePreview {
   type reason currency memo invoice { id amountDue { amount } }
-  lines { id type method description quantity unitAmount amount { amount } discountAmount { amount } }
+  lines { id type method description quantity unitAmount invoiceLine { id } amount { amount } discountAmount { amount } }
   subtotal { amount } totalDiscount { amount } totalExcludingTax { amount } totalTax { amount } total { amount }
   taxes { taxRateId percentage inclusive taxableAmount { amount } amount { amount } }
   prePaymentAmount { amount } postPaymentAmount { amount } creditAmount { amount } outOfBandAmount { amount }
@@ -138,6 +138,7 @@ func TestCreditNotePrePayment(t *testing.T) {
 		eq(t, "preview total", money(t, pv, "total"), "120.00")
 		eq(t, "preview pre-payment", money(t, pv, "prePaymentAmount"), "120.00")
 		eq(t, "preview line id", apitest.Str(t, pv, "lines", 0, "id"), "")
+		eq(t, "preview line's invoice line", apitest.Str(t, pv, "lines", 0, "invoiceLine", "id"), a)
 		sameJSON(t, "data after a preview", dbState(t, c.Env), before)
 
 		c.Clock.Advance(time.Minute)
