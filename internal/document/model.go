@@ -86,10 +86,11 @@ type Invoice struct {
 	Total             int64
 	// AmountPaid is what was already paid or credited; zero hides the row.
 	AmountPaid int64
+	AmountDue  int64
+
 	// CreditNotes is what credit notes took off the amount due (their
 	// pre-payment parts), printed as a reduction; zero hides the row.
 	CreditNotes int64
-	AmountDue   int64
 
 	// CustomFields are printed in the header next to the dates, e.g. a
 	// purchase-order number, which French law requires when the buyer
