@@ -103,8 +103,10 @@ type Invoice struct {
 	BankTransfer string
 	Void         bool
 	Replaced     *Replacement
-	// CreditNotes correcting the invoice, oldest first.
+	// CreditNotes correcting the invoice, oldest first; Credited is what
+	// they took off the amount due ("" when nothing).
 	CreditNotes []CreditNote
+	Credited    string
 	// Colors are the seller's brand colours with the text colour readable
 	// on each; Logo is the seller's logo as a data: URL ("" without one).
 	Colors document.Colors
@@ -164,6 +166,9 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 	}
 	if doc.AmountPaid != 0 {
 		v.Paid = f(doc.AmountPaid)
+	}
+	if doc.CreditNotes != 0 {
+		v.Credited = f(doc.CreditNotes)
 	}
 	for _, tl := range doc.Taxes {
 		label := tl.Label

@@ -150,7 +150,7 @@ func TestCreditNoteHostedPage(t *testing.T) {
 	status, _, page := getPage(t, e, url)
 	page = strings.NewReplacer("\u202f", " ", "\u00a0", " ").Replace(page)
 	pdfLink := url + "/credit_notes/" + id + "/pdf"
-	for _, want := range []string{"Avoirs", "Avoir " + number, "Modification de la commande", "120,00 €", `href="` + pdfLink + `"`} {
+	for _, want := range []string{"Avoirs", "Avoir " + number, "Modification de la commande", "120,00 €", "−120,00 €", `href="` + pdfLink + `"`} {
 		if status != http.StatusOK || !strings.Contains(page, want) {
 			t.Errorf("hosted page (%d) lacks %q", status, want)
 		}
