@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -34,6 +35,8 @@ type BalanceTransaction struct {
 	CustomerID string `json:"customer_id,omitempty"`
 	// InvoiceID holds the value of the "invoice_id" field.
 	InvoiceID *string `json:"invoice_id,omitempty"`
+	// The credit note whose credit_amount this entry is (or gives back).
+	CreditNoteID *string `json:"credit_note_id,omitempty"`
 	// Minor units; negative credits the customer.
 	Amount int64 `json:"amount,omitempty"`
 	// Currency holds the value of the "currency" field.
@@ -58,11 +61,13 @@ type BalanceTransactionEdges struct {
 	Customer *Customer `json:"customer,omitempty"`
 	// Invoice holds the value of the invoice edge.
 	Invoice *Invoice `json:"invoice,omitempty"`
+	// CreditNote holds the value of the credit_note edge.
+	CreditNote *CreditNote `json:"credit_note,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -98,6 +103,17 @@ func (e BalanceTransactionEdges) InvoiceOrErr() (*Invoice, error) {
 	return nil, &NotLoadedError{edge: "invoice"}
 }
 
+// CreditNoteOrErr returns the CreditNote value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e BalanceTransactionEdges) CreditNoteOrErr() (*CreditNote, error) {
+	if e.CreditNote != nil {
+		return e.CreditNote, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: creditnote.Label}
+	}
+	return nil, &NotLoadedError{edge: "credit_note"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*BalanceTransaction) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -105,7 +121,7 @@ func (*BalanceTransaction) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case balancetransaction.FieldAmount, balancetransaction.FieldEndingBalance:
 			values[i] = new(sql.NullInt64)
-		case balancetransaction.FieldID, balancetransaction.FieldAccountID, balancetransaction.FieldMode, balancetransaction.FieldCustomerID, balancetransaction.FieldInvoiceID, balancetransaction.FieldCurrency, balancetransaction.FieldType, balancetransaction.FieldDescription:
+		case balancetransaction.FieldID, balancetransaction.FieldAccountID, balancetransaction.FieldMode, balancetransaction.FieldCustomerID, balancetransaction.FieldInvoiceID, balancetransaction.FieldCreditNoteID, balancetransaction.FieldCurrency, balancetransaction.FieldType, balancetransaction.FieldDescription:
 			values[i] = new(sql.NullString)
 		case balancetransaction.FieldCreatedAt, balancetransaction.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -167,6 +183,13 @@ func (_m *BalanceTransaction) assignValues(columns []string, values []any) error
 				_m.InvoiceID = new(string)
 				*_m.InvoiceID = value.String
 			}
+		case balancetransaction.FieldCreditNoteID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field credit_note_id", values[i])
+			} else if value.Valid {
+				_m.CreditNoteID = new(string)
+				*_m.CreditNoteID = value.String
+			}
 		case balancetransaction.FieldAmount:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field amount", values[i])
@@ -225,6 +248,11 @@ func (_m *BalanceTransaction) QueryInvoice() *InvoiceQuery {
 	return NewBalanceTransactionClient(_m.config).QueryInvoice(_m)
 }
 
+// QueryCreditNote queries the "credit_note" edge of the BalanceTransaction entity.
+func (_m *BalanceTransaction) QueryCreditNote() *CreditNoteQuery {
+	return NewBalanceTransactionClient(_m.config).QueryCreditNote(_m)
+}
+
 // Update returns a builder for updating this BalanceTransaction.
 // Note that you need to call BalanceTransaction.Unwrap() before calling this method if this BalanceTransaction
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -265,6 +293,11 @@ func (_m *BalanceTransaction) String() string {
 	builder.WriteString(", ")
 	if v := _m.InvoiceID; v != nil {
 		builder.WriteString("invoice_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.CreditNoteID; v != nil {
+		builder.WriteString("credit_note_id=")
 		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -67,6 +68,20 @@ func (_c *BalanceTransactionCreate) SetInvoiceID(v string) *BalanceTransactionCr
 func (_c *BalanceTransactionCreate) SetNillableInvoiceID(v *string) *BalanceTransactionCreate {
 	if v != nil {
 		_c.SetInvoiceID(*v)
+	}
+	return _c
+}
+
+// SetCreditNoteID sets the "credit_note_id" field.
+func (_c *BalanceTransactionCreate) SetCreditNoteID(v string) *BalanceTransactionCreate {
+	_c.mutation.SetCreditNoteID(v)
+	return _c
+}
+
+// SetNillableCreditNoteID sets the "credit_note_id" field if the given value is not nil.
+func (_c *BalanceTransactionCreate) SetNillableCreditNoteID(v *string) *BalanceTransactionCreate {
+	if v != nil {
+		_c.SetCreditNoteID(*v)
 	}
 	return _c
 }
@@ -128,6 +143,11 @@ func (_c *BalanceTransactionCreate) SetCustomer(v *Customer) *BalanceTransaction
 // SetInvoice sets the "invoice" edge to the Invoice entity.
 func (_c *BalanceTransactionCreate) SetInvoice(v *Invoice) *BalanceTransactionCreate {
 	return _c.SetInvoiceID(v.ID)
+}
+
+// SetCreditNote sets the "credit_note" edge to the CreditNote entity.
+func (_c *BalanceTransactionCreate) SetCreditNote(v *CreditNote) *BalanceTransactionCreate {
+	return _c.SetCreditNoteID(v.ID)
 }
 
 // Mutation returns the BalanceTransactionMutation object of the builder.
@@ -356,6 +376,23 @@ func (_c *BalanceTransactionCreate) createSpec() (*BalanceTransaction, *sqlgraph
 		_node.InvoiceID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.CreditNoteIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   balancetransaction.CreditNoteTable,
+			Columns: []string{balancetransaction.CreditNoteColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(creditnote.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CreditNoteID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -463,6 +500,9 @@ func (u *BalanceTransactionUpsertOne) UpdateNewValues() *BalanceTransactionUpser
 		}
 		if _, exists := u.create.mutation.InvoiceID(); exists {
 			s.SetIgnore(balancetransaction.FieldInvoiceID)
+		}
+		if _, exists := u.create.mutation.CreditNoteID(); exists {
+			s.SetIgnore(balancetransaction.FieldCreditNoteID)
 		}
 		if _, exists := u.create.mutation.Amount(); exists {
 			s.SetIgnore(balancetransaction.FieldAmount)
@@ -732,6 +772,9 @@ func (u *BalanceTransactionUpsertBulk) UpdateNewValues() *BalanceTransactionUpse
 			}
 			if _, exists := b.mutation.InvoiceID(); exists {
 				s.SetIgnore(balancetransaction.FieldInvoiceID)
+			}
+			if _, exists := b.mutation.CreditNoteID(); exists {
+				s.SetIgnore(balancetransaction.FieldCreditNoteID)
 			}
 			if _, exists := b.mutation.Amount(); exists {
 				s.SetIgnore(balancetransaction.FieldAmount)

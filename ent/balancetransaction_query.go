@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/predicate"
@@ -23,15 +24,16 @@ import (
 // BalanceTransactionQuery is the builder for querying BalanceTransaction entities.
 type BalanceTransactionQuery struct {
 	config
-	ctx          *QueryContext
-	order        []balancetransaction.OrderOption
-	inters       []Interceptor
-	predicates   []predicate.BalanceTransaction
-	withAccount  *AccountQuery
-	withCustomer *CustomerQuery
-	withInvoice  *InvoiceQuery
-	loadTotal    []func(context.Context, []*BalanceTransaction) error
-	modifiers    []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []balancetransaction.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.BalanceTransaction
+	withAccount    *AccountQuery
+	withCustomer   *CustomerQuery
+	withInvoice    *InvoiceQuery
+	withCreditNote *CreditNoteQuery
+	loadTotal      []func(context.Context, []*BalanceTransaction) error
+	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -127,6 +129,28 @@ func (_q *BalanceTransactionQuery) QueryInvoice() *InvoiceQuery {
 			sqlgraph.From(balancetransaction.Table, balancetransaction.FieldID, selector),
 			sqlgraph.To(invoice.Table, invoice.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, balancetransaction.InvoiceTable, balancetransaction.InvoiceColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCreditNote chains the current query on the "credit_note" edge.
+func (_q *BalanceTransactionQuery) QueryCreditNote() *CreditNoteQuery {
+	query := (&CreditNoteClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(balancetransaction.Table, balancetransaction.FieldID, selector),
+			sqlgraph.To(creditnote.Table, creditnote.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, balancetransaction.CreditNoteTable, balancetransaction.CreditNoteColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -321,14 +345,15 @@ func (_q *BalanceTransactionQuery) Clone() *BalanceTransactionQuery {
 		return nil
 	}
 	return &BalanceTransactionQuery{
-		config:       _q.config,
-		ctx:          _q.ctx.Clone(),
-		order:        append([]balancetransaction.OrderOption{}, _q.order...),
-		inters:       append([]Interceptor{}, _q.inters...),
-		predicates:   append([]predicate.BalanceTransaction{}, _q.predicates...),
-		withAccount:  _q.withAccount.Clone(),
-		withCustomer: _q.withCustomer.Clone(),
-		withInvoice:  _q.withInvoice.Clone(),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]balancetransaction.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.BalanceTransaction{}, _q.predicates...),
+		withAccount:    _q.withAccount.Clone(),
+		withCustomer:   _q.withCustomer.Clone(),
+		withInvoice:    _q.withInvoice.Clone(),
+		withCreditNote: _q.withCreditNote.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -366,6 +391,17 @@ func (_q *BalanceTransactionQuery) WithInvoice(opts ...func(*InvoiceQuery)) *Bal
 		opt(query)
 	}
 	_q.withInvoice = query
+	return _q
+}
+
+// WithCreditNote tells the query-builder to eager-load the nodes that are connected to
+// the "credit_note" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BalanceTransactionQuery) WithCreditNote(opts ...func(*CreditNoteQuery)) *BalanceTransactionQuery {
+	query := (&CreditNoteClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCreditNote = query
 	return _q
 }
 
@@ -453,10 +489,11 @@ func (_q *BalanceTransactionQuery) sqlAll(ctx context.Context, hooks ...queryHoo
 	var (
 		nodes       = []*BalanceTransaction{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withAccount != nil,
 			_q.withCustomer != nil,
 			_q.withInvoice != nil,
+			_q.withCreditNote != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -495,6 +532,12 @@ func (_q *BalanceTransactionQuery) sqlAll(ctx context.Context, hooks ...queryHoo
 	if query := _q.withInvoice; query != nil {
 		if err := _q.loadInvoice(ctx, query, nodes, nil,
 			func(n *BalanceTransaction, e *Invoice) { n.Edges.Invoice = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCreditNote; query != nil {
+		if err := _q.loadCreditNote(ctx, query, nodes, nil,
+			func(n *BalanceTransaction, e *CreditNote) { n.Edges.CreditNote = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -596,6 +639,38 @@ func (_q *BalanceTransactionQuery) loadInvoice(ctx context.Context, query *Invoi
 	}
 	return nil
 }
+func (_q *BalanceTransactionQuery) loadCreditNote(ctx context.Context, query *CreditNoteQuery, nodes []*BalanceTransaction, init func(*BalanceTransaction), assign func(*BalanceTransaction, *CreditNote)) error {
+	ids := make([]string, 0, len(nodes))
+	nodeids := make(map[string][]*BalanceTransaction)
+	for i := range nodes {
+		if nodes[i].CreditNoteID == nil {
+			continue
+		}
+		fk := *nodes[i].CreditNoteID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(creditnote.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "credit_note_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *BalanceTransactionQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -633,6 +708,9 @@ func (_q *BalanceTransactionQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withInvoice != nil {
 			_spec.Node.AddColumnOnce(balancetransaction.FieldInvoiceID)
+		}
+		if _q.withCreditNote != nil {
+			_spec.Node.AddColumnOnce(balancetransaction.FieldCreditNoteID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -19,6 +19,8 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/emailmessage"
@@ -57,6 +59,10 @@ type Client struct {
 	BalanceTransaction *BalanceTransactionClient
 	// BrandImage is the client for interacting with the BrandImage builders.
 	BrandImage *BrandImageClient
+	// CreditNote is the client for interacting with the CreditNote builders.
+	CreditNote *CreditNoteClient
+	// CreditNoteLine is the client for interacting with the CreditNoteLine builders.
+	CreditNoteLine *CreditNoteLineClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
 	// CustomerTerm is the client for interacting with the CustomerTerm builders.
@@ -114,6 +120,8 @@ func (c *Client) init() {
 	c.Account = NewAccountClient(c.config)
 	c.BalanceTransaction = NewBalanceTransactionClient(c.config)
 	c.BrandImage = NewBrandImageClient(c.config)
+	c.CreditNote = NewCreditNoteClient(c.config)
+	c.CreditNoteLine = NewCreditNoteLineClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
 	c.CustomerTerm = NewCustomerTermClient(c.config)
 	c.EmailMessage = NewEmailMessageClient(c.config)
@@ -231,6 +239,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Account:            NewAccountClient(cfg),
 		BalanceTransaction: NewBalanceTransactionClient(cfg),
 		BrandImage:         NewBrandImageClient(cfg),
+		CreditNote:         NewCreditNoteClient(cfg),
+		CreditNoteLine:     NewCreditNoteLineClient(cfg),
 		Customer:           NewCustomerClient(cfg),
 		CustomerTerm:       NewCustomerTermClient(cfg),
 		EmailMessage:       NewEmailMessageClient(cfg),
@@ -275,6 +285,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Account:            NewAccountClient(cfg),
 		BalanceTransaction: NewBalanceTransactionClient(cfg),
 		BrandImage:         NewBrandImageClient(cfg),
+		CreditNote:         NewCreditNoteClient(cfg),
+		CreditNoteLine:     NewCreditNoteLineClient(cfg),
 		Customer:           NewCustomerClient(cfg),
 		CustomerTerm:       NewCustomerTermClient(cfg),
 		EmailMessage:       NewEmailMessageClient(cfg),
@@ -325,11 +337,12 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
-		c.CustomerTerm, c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice,
-		c.InvoiceLine, c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig,
-		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price, c.Product,
-		c.RateLimit, c.Refund, c.Sequence, c.ServerSecret, c.TaxRate,
+		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.CreditNote,
+		c.CreditNoteLine, c.Customer, c.CustomerTerm, c.EmailMessage, c.Event,
+		c.IdempotencyKey, c.Invoice, c.InvoiceLine, c.InvoiceTransition, c.Payment,
+		c.PaymentMethod, c.PortalConfig, c.PortalLink, c.PortalLoginCode,
+		c.PortalSession, c.Price, c.Product, c.RateLimit, c.Refund, c.Sequence,
+		c.ServerSecret, c.TaxRate,
 	} {
 		n.Use(hooks...)
 	}
@@ -339,11 +352,12 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.Customer,
-		c.CustomerTerm, c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice,
-		c.InvoiceLine, c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig,
-		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price, c.Product,
-		c.RateLimit, c.Refund, c.Sequence, c.ServerSecret, c.TaxRate,
+		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.CreditNote,
+		c.CreditNoteLine, c.Customer, c.CustomerTerm, c.EmailMessage, c.Event,
+		c.IdempotencyKey, c.Invoice, c.InvoiceLine, c.InvoiceTransition, c.Payment,
+		c.PaymentMethod, c.PortalConfig, c.PortalLink, c.PortalLoginCode,
+		c.PortalSession, c.Price, c.Product, c.RateLimit, c.Refund, c.Sequence,
+		c.ServerSecret, c.TaxRate,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -360,6 +374,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.BalanceTransaction.mutate(ctx, m)
 	case *BrandImageMutation:
 		return c.BrandImage.mutate(ctx, m)
+	case *CreditNoteMutation:
+		return c.CreditNote.mutate(ctx, m)
+	case *CreditNoteLineMutation:
+		return c.CreditNoteLine.mutate(ctx, m)
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
 	case *CustomerTermMutation:
@@ -847,6 +865,22 @@ func (c *BalanceTransactionClient) QueryInvoice(_m *BalanceTransaction) *Invoice
 	return query
 }
 
+// QueryCreditNote queries the credit_note edge of a BalanceTransaction.
+func (c *BalanceTransactionClient) QueryCreditNote(_m *BalanceTransaction) *CreditNoteQuery {
+	query := (&CreditNoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(balancetransaction.Table, balancetransaction.FieldID, id),
+			sqlgraph.To(creditnote.Table, creditnote.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, balancetransaction.CreditNoteTable, balancetransaction.CreditNoteColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *BalanceTransactionClient) Hooks() []Hook {
 	hooks := c.hooks.BalanceTransaction
@@ -1020,6 +1054,386 @@ func (c *BrandImageClient) mutate(ctx context.Context, m *BrandImageMutation) (V
 		return (&BrandImageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown BrandImage mutation op: %q", m.Op())
+	}
+}
+
+// CreditNoteClient is a client for the CreditNote schema.
+type CreditNoteClient struct {
+	config
+}
+
+// NewCreditNoteClient returns a client for the CreditNote from the given config.
+func NewCreditNoteClient(c config) *CreditNoteClient {
+	return &CreditNoteClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `creditnote.Hooks(f(g(h())))`.
+func (c *CreditNoteClient) Use(hooks ...Hook) {
+	c.hooks.CreditNote = append(c.hooks.CreditNote, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `creditnote.Intercept(f(g(h())))`.
+func (c *CreditNoteClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CreditNote = append(c.inters.CreditNote, interceptors...)
+}
+
+// Create returns a builder for creating a CreditNote entity.
+func (c *CreditNoteClient) Create() *CreditNoteCreate {
+	mutation := newCreditNoteMutation(c.config, OpCreate)
+	return &CreditNoteCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CreditNote entities.
+func (c *CreditNoteClient) CreateBulk(builders ...*CreditNoteCreate) *CreditNoteCreateBulk {
+	return &CreditNoteCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CreditNoteClient) MapCreateBulk(slice any, setFunc func(*CreditNoteCreate, int)) *CreditNoteCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CreditNoteCreateBulk{err: fmt.Errorf("calling to CreditNoteClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CreditNoteCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CreditNoteCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CreditNote.
+func (c *CreditNoteClient) Update() *CreditNoteUpdate {
+	mutation := newCreditNoteMutation(c.config, OpUpdate)
+	return &CreditNoteUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CreditNoteClient) UpdateOne(_m *CreditNote) *CreditNoteUpdateOne {
+	mutation := newCreditNoteMutation(c.config, OpUpdateOne, withCreditNote(_m))
+	return &CreditNoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CreditNoteClient) UpdateOneID(id string) *CreditNoteUpdateOne {
+	mutation := newCreditNoteMutation(c.config, OpUpdateOne, withCreditNoteID(id))
+	return &CreditNoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CreditNote.
+func (c *CreditNoteClient) Delete() *CreditNoteDelete {
+	mutation := newCreditNoteMutation(c.config, OpDelete)
+	return &CreditNoteDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CreditNoteClient) DeleteOne(_m *CreditNote) *CreditNoteDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CreditNoteClient) DeleteOneID(id string) *CreditNoteDeleteOne {
+	builder := c.Delete().Where(creditnote.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CreditNoteDeleteOne{builder}
+}
+
+// Query returns a query builder for CreditNote.
+func (c *CreditNoteClient) Query() *CreditNoteQuery {
+	return &CreditNoteQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCreditNote},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CreditNote entity by its id.
+func (c *CreditNoteClient) Get(ctx context.Context, id string) (*CreditNote, error) {
+	return c.Query().Where(creditnote.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CreditNoteClient) GetX(ctx context.Context, id string) *CreditNote {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a CreditNote.
+func (c *CreditNoteClient) QueryAccount(_m *CreditNote) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(creditnote.Table, creditnote.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, creditnote.AccountTable, creditnote.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInvoice queries the invoice edge of a CreditNote.
+func (c *CreditNoteClient) QueryInvoice(_m *CreditNote) *InvoiceQuery {
+	query := (&InvoiceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(creditnote.Table, creditnote.FieldID, id),
+			sqlgraph.To(invoice.Table, invoice.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, creditnote.InvoiceTable, creditnote.InvoiceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCustomer queries the customer edge of a CreditNote.
+func (c *CreditNoteClient) QueryCustomer(_m *CreditNote) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(creditnote.Table, creditnote.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, creditnote.CustomerTable, creditnote.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLines queries the lines edge of a CreditNote.
+func (c *CreditNoteClient) QueryLines(_m *CreditNote) *CreditNoteLineQuery {
+	query := (&CreditNoteLineClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(creditnote.Table, creditnote.FieldID, id),
+			sqlgraph.To(creditnoteline.Table, creditnoteline.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, creditnote.LinesTable, creditnote.LinesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CreditNoteClient) Hooks() []Hook {
+	hooks := c.hooks.CreditNote
+	return append(hooks[:len(hooks):len(hooks)], creditnote.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CreditNoteClient) Interceptors() []Interceptor {
+	return c.inters.CreditNote
+}
+
+func (c *CreditNoteClient) mutate(ctx context.Context, m *CreditNoteMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CreditNoteCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CreditNoteUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CreditNoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CreditNoteDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CreditNote mutation op: %q", m.Op())
+	}
+}
+
+// CreditNoteLineClient is a client for the CreditNoteLine schema.
+type CreditNoteLineClient struct {
+	config
+}
+
+// NewCreditNoteLineClient returns a client for the CreditNoteLine from the given config.
+func NewCreditNoteLineClient(c config) *CreditNoteLineClient {
+	return &CreditNoteLineClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `creditnoteline.Hooks(f(g(h())))`.
+func (c *CreditNoteLineClient) Use(hooks ...Hook) {
+	c.hooks.CreditNoteLine = append(c.hooks.CreditNoteLine, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `creditnoteline.Intercept(f(g(h())))`.
+func (c *CreditNoteLineClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CreditNoteLine = append(c.inters.CreditNoteLine, interceptors...)
+}
+
+// Create returns a builder for creating a CreditNoteLine entity.
+func (c *CreditNoteLineClient) Create() *CreditNoteLineCreate {
+	mutation := newCreditNoteLineMutation(c.config, OpCreate)
+	return &CreditNoteLineCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CreditNoteLine entities.
+func (c *CreditNoteLineClient) CreateBulk(builders ...*CreditNoteLineCreate) *CreditNoteLineCreateBulk {
+	return &CreditNoteLineCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CreditNoteLineClient) MapCreateBulk(slice any, setFunc func(*CreditNoteLineCreate, int)) *CreditNoteLineCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CreditNoteLineCreateBulk{err: fmt.Errorf("calling to CreditNoteLineClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CreditNoteLineCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CreditNoteLineCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CreditNoteLine.
+func (c *CreditNoteLineClient) Update() *CreditNoteLineUpdate {
+	mutation := newCreditNoteLineMutation(c.config, OpUpdate)
+	return &CreditNoteLineUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CreditNoteLineClient) UpdateOne(_m *CreditNoteLine) *CreditNoteLineUpdateOne {
+	mutation := newCreditNoteLineMutation(c.config, OpUpdateOne, withCreditNoteLine(_m))
+	return &CreditNoteLineUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CreditNoteLineClient) UpdateOneID(id string) *CreditNoteLineUpdateOne {
+	mutation := newCreditNoteLineMutation(c.config, OpUpdateOne, withCreditNoteLineID(id))
+	return &CreditNoteLineUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CreditNoteLine.
+func (c *CreditNoteLineClient) Delete() *CreditNoteLineDelete {
+	mutation := newCreditNoteLineMutation(c.config, OpDelete)
+	return &CreditNoteLineDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CreditNoteLineClient) DeleteOne(_m *CreditNoteLine) *CreditNoteLineDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CreditNoteLineClient) DeleteOneID(id string) *CreditNoteLineDeleteOne {
+	builder := c.Delete().Where(creditnoteline.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CreditNoteLineDeleteOne{builder}
+}
+
+// Query returns a query builder for CreditNoteLine.
+func (c *CreditNoteLineClient) Query() *CreditNoteLineQuery {
+	return &CreditNoteLineQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCreditNoteLine},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CreditNoteLine entity by its id.
+func (c *CreditNoteLineClient) Get(ctx context.Context, id string) (*CreditNoteLine, error) {
+	return c.Query().Where(creditnoteline.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CreditNoteLineClient) GetX(ctx context.Context, id string) *CreditNoteLine {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a CreditNoteLine.
+func (c *CreditNoteLineClient) QueryAccount(_m *CreditNoteLine) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(creditnoteline.Table, creditnoteline.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, creditnoteline.AccountTable, creditnoteline.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCreditNote queries the credit_note edge of a CreditNoteLine.
+func (c *CreditNoteLineClient) QueryCreditNote(_m *CreditNoteLine) *CreditNoteQuery {
+	query := (&CreditNoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(creditnoteline.Table, creditnoteline.FieldID, id),
+			sqlgraph.To(creditnote.Table, creditnote.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, creditnoteline.CreditNoteTable, creditnoteline.CreditNoteColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInvoiceLine queries the invoice_line edge of a CreditNoteLine.
+func (c *CreditNoteLineClient) QueryInvoiceLine(_m *CreditNoteLine) *InvoiceLineQuery {
+	query := (&InvoiceLineClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(creditnoteline.Table, creditnoteline.FieldID, id),
+			sqlgraph.To(invoiceline.Table, invoiceline.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, creditnoteline.InvoiceLineTable, creditnoteline.InvoiceLineColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CreditNoteLineClient) Hooks() []Hook {
+	hooks := c.hooks.CreditNoteLine
+	return append(hooks[:len(hooks):len(hooks)], creditnoteline.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CreditNoteLineClient) Interceptors() []Interceptor {
+	return c.inters.CreditNoteLine
+}
+
+func (c *CreditNoteLineClient) mutate(ctx context.Context, m *CreditNoteLineMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CreditNoteLineCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CreditNoteLineUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CreditNoteLineUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CreditNoteLineDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CreditNoteLine mutation op: %q", m.Op())
 	}
 }
 
@@ -4560,18 +4974,18 @@ func (c *TaxRateClient) mutate(ctx context.Context, m *TaxRateMutation) (Value, 
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, BalanceTransaction, BrandImage, Customer, CustomerTerm,
-		EmailMessage, Event, IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition,
-		Payment, PaymentMethod, PortalConfig, PortalLink, PortalLoginCode,
-		PortalSession, Price, Product, RateLimit, Refund, Sequence, ServerSecret,
-		TaxRate []ent.Hook
+		APIKey, Account, BalanceTransaction, BrandImage, CreditNote, CreditNoteLine,
+		Customer, CustomerTerm, EmailMessage, Event, IdempotencyKey, Invoice,
+		InvoiceLine, InvoiceTransition, Payment, PaymentMethod, PortalConfig,
+		PortalLink, PortalLoginCode, PortalSession, Price, Product, RateLimit, Refund,
+		Sequence, ServerSecret, TaxRate []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, BalanceTransaction, BrandImage, Customer, CustomerTerm,
-		EmailMessage, Event, IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition,
-		Payment, PaymentMethod, PortalConfig, PortalLink, PortalLoginCode,
-		PortalSession, Price, Product, RateLimit, Refund, Sequence, ServerSecret,
-		TaxRate []ent.Interceptor
+		APIKey, Account, BalanceTransaction, BrandImage, CreditNote, CreditNoteLine,
+		Customer, CustomerTerm, EmailMessage, Event, IdempotencyKey, Invoice,
+		InvoiceLine, InvoiceTransition, Payment, PaymentMethod, PortalConfig,
+		PortalLink, PortalLoginCode, PortalSession, Price, Product, RateLimit, Refund,
+		Sequence, ServerSecret, TaxRate []ent.Interceptor
 	}
 )
 

@@ -16,6 +16,8 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/emailmessage"
@@ -101,6 +103,8 @@ func checkColumn(t, c string) error {
 			account.Table:            account.ValidColumn,
 			balancetransaction.Table: balancetransaction.ValidColumn,
 			brandimage.Table:         brandimage.ValidColumn,
+			creditnote.Table:         creditnote.ValidColumn,
+			creditnoteline.Table:     creditnoteline.ValidColumn,
 			customer.Table:           customer.ValidColumn,
 			customerterm.Table:       customerterm.ValidColumn,
 			emailmessage.Table:       emailmessage.ValidColumn,

@@ -10,6 +10,8 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/event"
@@ -402,6 +404,21 @@ func (_q *BalanceTransactionQuery) collectField(ctx context.Context, oneNode boo
 				selectedFields = append(selectedFields, balancetransaction.FieldInvoiceID)
 				fieldSeen[balancetransaction.FieldInvoiceID] = struct{}{}
 			}
+
+		case "creditNote":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CreditNoteClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, creditnoteImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreditNote = query
+			if _, ok := fieldSeen[balancetransaction.FieldCreditNoteID]; !ok {
+				selectedFields = append(selectedFields, balancetransaction.FieldCreditNoteID)
+				fieldSeen[balancetransaction.FieldCreditNoteID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[balancetransaction.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, balancetransaction.FieldCreatedAt)
@@ -421,6 +438,11 @@ func (_q *BalanceTransactionQuery) collectField(ctx context.Context, oneNode boo
 			if _, ok := fieldSeen[balancetransaction.FieldInvoiceID]; !ok {
 				selectedFields = append(selectedFields, balancetransaction.FieldInvoiceID)
 				fieldSeen[balancetransaction.FieldInvoiceID] = struct{}{}
+			}
+		case "creditNoteID":
+			if _, ok := fieldSeen[balancetransaction.FieldCreditNoteID]; !ok {
+				selectedFields = append(selectedFields, balancetransaction.FieldCreditNoteID)
+				fieldSeen[balancetransaction.FieldCreditNoteID] = struct{}{}
 			}
 		case "amount":
 			if _, ok := fieldSeen[balancetransaction.FieldAmount]; !ok {
@@ -501,6 +523,431 @@ func newBalanceTransactionPaginateArgs(rv map[string]any) *balancetransactionPag
 		case *BalanceTransactionOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithBalanceTransactionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CreditNoteQuery) CollectFields(ctx context.Context, satisfies ...string) (*CreditNoteQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CreditNoteQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(creditnote.Columns))
+		selectedFields = []string{creditnote.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "invoice":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&InvoiceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, invoiceImplementors)...); err != nil {
+				return err
+			}
+			_q.withInvoice = query
+			if _, ok := fieldSeen[creditnote.FieldInvoiceID]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldInvoiceID)
+				fieldSeen[creditnote.FieldInvoiceID] = struct{}{}
+			}
+
+		case "customer":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CustomerClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, customerImplementors)...); err != nil {
+				return err
+			}
+			_q.withCustomer = query
+			if _, ok := fieldSeen[creditnote.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldCustomerID)
+				fieldSeen[creditnote.FieldCustomerID] = struct{}{}
+			}
+
+		case "lines":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CreditNoteLineClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, creditnotelineImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedLines(alias, func(wq *CreditNoteLineQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[creditnote.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldCreatedAt)
+				fieldSeen[creditnote.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[creditnote.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldUpdatedAt)
+				fieldSeen[creditnote.FieldUpdatedAt] = struct{}{}
+			}
+		case "invoiceID":
+			if _, ok := fieldSeen[creditnote.FieldInvoiceID]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldInvoiceID)
+				fieldSeen[creditnote.FieldInvoiceID] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[creditnote.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldCustomerID)
+				fieldSeen[creditnote.FieldCustomerID] = struct{}{}
+			}
+		case "number":
+			if _, ok := fieldSeen[creditnote.FieldNumber]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldNumber)
+				fieldSeen[creditnote.FieldNumber] = struct{}{}
+			}
+		case "currency":
+			if _, ok := fieldSeen[creditnote.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldCurrency)
+				fieldSeen[creditnote.FieldCurrency] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[creditnote.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldStatus)
+				fieldSeen[creditnote.FieldStatus] = struct{}{}
+			}
+		case "type":
+			if _, ok := fieldSeen[creditnote.FieldType]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldType)
+				fieldSeen[creditnote.FieldType] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[creditnote.FieldReason]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldReason)
+				fieldSeen[creditnote.FieldReason] = struct{}{}
+			}
+		case "memo":
+			if _, ok := fieldSeen[creditnote.FieldMemo]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldMemo)
+				fieldSeen[creditnote.FieldMemo] = struct{}{}
+			}
+		case "metadata":
+			if _, ok := fieldSeen[creditnote.FieldMetadata]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldMetadata)
+				fieldSeen[creditnote.FieldMetadata] = struct{}{}
+			}
+		case "subtotal":
+			if _, ok := fieldSeen[creditnote.FieldSubtotal]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldSubtotal)
+				fieldSeen[creditnote.FieldSubtotal] = struct{}{}
+			}
+		case "totalDiscount":
+			if _, ok := fieldSeen[creditnote.FieldTotalDiscount]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldTotalDiscount)
+				fieldSeen[creditnote.FieldTotalDiscount] = struct{}{}
+			}
+		case "totalExcludingTax":
+			if _, ok := fieldSeen[creditnote.FieldTotalExcludingTax]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldTotalExcludingTax)
+				fieldSeen[creditnote.FieldTotalExcludingTax] = struct{}{}
+			}
+		case "totalTax":
+			if _, ok := fieldSeen[creditnote.FieldTotalTax]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldTotalTax)
+				fieldSeen[creditnote.FieldTotalTax] = struct{}{}
+			}
+		case "total":
+			if _, ok := fieldSeen[creditnote.FieldTotal]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldTotal)
+				fieldSeen[creditnote.FieldTotal] = struct{}{}
+			}
+		case "taxes":
+			if _, ok := fieldSeen[creditnote.FieldTaxes]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldTaxes)
+				fieldSeen[creditnote.FieldTaxes] = struct{}{}
+			}
+		case "prePaymentAmount":
+			if _, ok := fieldSeen[creditnote.FieldPrePaymentAmount]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldPrePaymentAmount)
+				fieldSeen[creditnote.FieldPrePaymentAmount] = struct{}{}
+			}
+		case "postPaymentAmount":
+			if _, ok := fieldSeen[creditnote.FieldPostPaymentAmount]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldPostPaymentAmount)
+				fieldSeen[creditnote.FieldPostPaymentAmount] = struct{}{}
+			}
+		case "refundAmount":
+			if _, ok := fieldSeen[creditnote.FieldRefundAmount]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldRefundAmount)
+				fieldSeen[creditnote.FieldRefundAmount] = struct{}{}
+			}
+		case "creditAmount":
+			if _, ok := fieldSeen[creditnote.FieldCreditAmount]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldCreditAmount)
+				fieldSeen[creditnote.FieldCreditAmount] = struct{}{}
+			}
+		case "outOfBandAmount":
+			if _, ok := fieldSeen[creditnote.FieldOutOfBandAmount]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldOutOfBandAmount)
+				fieldSeen[creditnote.FieldOutOfBandAmount] = struct{}{}
+			}
+		case "voidedAt":
+			if _, ok := fieldSeen[creditnote.FieldVoidedAt]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldVoidedAt)
+				fieldSeen[creditnote.FieldVoidedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type creditnotePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CreditNotePaginateOption
+}
+
+func newCreditNotePaginateArgs(rv map[string]any) *creditnotePaginateArgs {
+	args := &creditnotePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CreditNoteOrder{Field: &CreditNoteOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCreditNoteOrder(order))
+			}
+		case *CreditNoteOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCreditNoteOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CreditNoteLineQuery) CollectFields(ctx context.Context, satisfies ...string) (*CreditNoteLineQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CreditNoteLineQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(creditnoteline.Columns))
+		selectedFields = []string{creditnoteline.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "creditNote":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CreditNoteClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, creditnoteImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreditNote = query
+			if _, ok := fieldSeen[creditnoteline.FieldCreditNoteID]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldCreditNoteID)
+				fieldSeen[creditnoteline.FieldCreditNoteID] = struct{}{}
+			}
+
+		case "invoiceLine":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&InvoiceLineClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, invoicelineImplementors)...); err != nil {
+				return err
+			}
+			_q.withInvoiceLine = query
+			if _, ok := fieldSeen[creditnoteline.FieldInvoiceLineID]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldInvoiceLineID)
+				fieldSeen[creditnoteline.FieldInvoiceLineID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[creditnoteline.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldCreatedAt)
+				fieldSeen[creditnoteline.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[creditnoteline.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldUpdatedAt)
+				fieldSeen[creditnoteline.FieldUpdatedAt] = struct{}{}
+			}
+		case "creditNoteID":
+			if _, ok := fieldSeen[creditnoteline.FieldCreditNoteID]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldCreditNoteID)
+				fieldSeen[creditnoteline.FieldCreditNoteID] = struct{}{}
+			}
+		case "invoiceID":
+			if _, ok := fieldSeen[creditnoteline.FieldInvoiceID]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldInvoiceID)
+				fieldSeen[creditnoteline.FieldInvoiceID] = struct{}{}
+			}
+		case "currency":
+			if _, ok := fieldSeen[creditnoteline.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldCurrency)
+				fieldSeen[creditnoteline.FieldCurrency] = struct{}{}
+			}
+		case "position":
+			if _, ok := fieldSeen[creditnoteline.FieldPosition]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldPosition)
+				fieldSeen[creditnoteline.FieldPosition] = struct{}{}
+			}
+		case "type":
+			if _, ok := fieldSeen[creditnoteline.FieldType]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldType)
+				fieldSeen[creditnoteline.FieldType] = struct{}{}
+			}
+		case "invoiceLineID":
+			if _, ok := fieldSeen[creditnoteline.FieldInvoiceLineID]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldInvoiceLineID)
+				fieldSeen[creditnoteline.FieldInvoiceLineID] = struct{}{}
+			}
+		case "method":
+			if _, ok := fieldSeen[creditnoteline.FieldMethod]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldMethod)
+				fieldSeen[creditnoteline.FieldMethod] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[creditnoteline.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldDescription)
+				fieldSeen[creditnoteline.FieldDescription] = struct{}{}
+			}
+		case "quantity":
+			if _, ok := fieldSeen[creditnoteline.FieldQuantity]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldQuantity)
+				fieldSeen[creditnoteline.FieldQuantity] = struct{}{}
+			}
+		case "unitAmount":
+			if _, ok := fieldSeen[creditnoteline.FieldUnitAmount]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldUnitAmount)
+				fieldSeen[creditnoteline.FieldUnitAmount] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[creditnoteline.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldAmount)
+				fieldSeen[creditnoteline.FieldAmount] = struct{}{}
+			}
+		case "discountAmount":
+			if _, ok := fieldSeen[creditnoteline.FieldDiscountAmount]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldDiscountAmount)
+				fieldSeen[creditnoteline.FieldDiscountAmount] = struct{}{}
+			}
+		case "taxAmounts":
+			if _, ok := fieldSeen[creditnoteline.FieldTaxAmounts]; !ok {
+				selectedFields = append(selectedFields, creditnoteline.FieldTaxAmounts)
+				fieldSeen[creditnoteline.FieldTaxAmounts] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type creditnotelinePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CreditNoteLinePaginateOption
+}
+
+func newCreditNoteLinePaginateArgs(rv map[string]any) *creditnotelinePaginateArgs {
+	args := &creditnotelinePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CreditNoteLineOrder{Field: &CreditNoteLineOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCreditNoteLineOrder(order))
+			}
+		case *CreditNoteLineOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCreditNoteLineOrder(v))
 			}
 		}
 	}
@@ -1338,6 +1785,16 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[invoice.FieldAmountPending]; !ok {
 				selectedFields = append(selectedFields, invoice.FieldAmountPending)
 				fieldSeen[invoice.FieldAmountPending] = struct{}{}
+			}
+		case "prePaymentCreditNotesAmount":
+			if _, ok := fieldSeen[invoice.FieldPrePaymentCreditNotesAmount]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldPrePaymentCreditNotesAmount)
+				fieldSeen[invoice.FieldPrePaymentCreditNotesAmount] = struct{}{}
+			}
+		case "postPaymentCreditNotesAmount":
+			if _, ok := fieldSeen[invoice.FieldPostPaymentCreditNotesAmount]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldPostPaymentCreditNotesAmount)
+				fieldSeen[invoice.FieldPostPaymentCreditNotesAmount] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -24,6 +24,58 @@ func (_m *BalanceTransaction) Invoice(ctx context.Context) (*Invoice, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *BalanceTransaction) CreditNote(ctx context.Context) (*CreditNote, error) {
+	result, err := _m.Edges.CreditNoteOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreditNote().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *CreditNote) Invoice(ctx context.Context) (*Invoice, error) {
+	result, err := _m.Edges.InvoiceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryInvoice().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CreditNote) Customer(ctx context.Context) (*Customer, error) {
+	result, err := _m.Edges.CustomerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCustomer().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CreditNote) Lines(ctx context.Context) (result []*CreditNoteLine, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedLines(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.LinesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLines().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *CreditNoteLine) CreditNote(ctx context.Context) (*CreditNote, error) {
+	result, err := _m.Edges.CreditNoteOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreditNote().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CreditNoteLine) InvoiceLine(ctx context.Context) (*InvoiceLine, error) {
+	result, err := _m.Edges.InvoiceLineOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryInvoiceLine().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Customer) PaymentMethods(ctx context.Context) (result []*PaymentMethod, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedPaymentMethods(graphql.GetFieldContext(ctx).Field.Alias)

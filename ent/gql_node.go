@@ -12,6 +12,8 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/event"
@@ -45,6 +47,16 @@ var balancetransactionImplementors = []string{"BalanceTransaction", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*BalanceTransaction) IsNode() {}
+
+var creditnoteImplementors = []string{"CreditNote", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CreditNote) IsNode() {}
+
+var creditnotelineImplementors = []string{"CreditNoteLine", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CreditNoteLine) IsNode() {}
 
 var customerImplementors = []string{"Customer", "Node"}
 
@@ -187,6 +199,24 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(balancetransaction.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, balancetransactionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case creditnote.Table:
+		query := c.CreditNote.Query().
+			Where(creditnote.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, creditnoteImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case creditnoteline.Table:
+		query := c.CreditNoteLine.Query().
+			Where(creditnoteline.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, creditnotelineImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -408,6 +438,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.BalanceTransaction.Query().
 			Where(balancetransaction.IDIn(ids...))
 		query, err := query.CollectFields(ctx, balancetransactionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case creditnote.Table:
+		query := c.CreditNote.Query().
+			Where(creditnote.IDIn(ids...))
+		query, err := query.CollectFields(ctx, creditnoteImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case creditnoteline.Table:
+		query := c.CreditNoteLine.Query().
+			Where(creditnoteline.IDIn(ids...))
+		query, err := query.CollectFields(ctx, creditnotelineImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,8 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/event"
@@ -995,6 +997,598 @@ func (_m *BalanceTransaction) ToEdge(order *BalanceTransactionOrder) *BalanceTra
 		order = DefaultBalanceTransactionOrder
 	}
 	return &BalanceTransactionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CreditNoteEdge is the edge representation of CreditNote.
+type CreditNoteEdge struct {
+	Node   *CreditNote `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// CreditNoteConnection is the connection containing edges to CreditNote.
+type CreditNoteConnection struct {
+	Edges      []*CreditNoteEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *CreditNoteConnection) build(nodes []*CreditNote, pager *creditnotePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CreditNote
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CreditNote {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CreditNote {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CreditNoteEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CreditNoteEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CreditNotePaginateOption enables pagination customization.
+type CreditNotePaginateOption func(*creditnotePager) error
+
+// WithCreditNoteOrder configures pagination ordering.
+func WithCreditNoteOrder(order *CreditNoteOrder) CreditNotePaginateOption {
+	if order == nil {
+		order = DefaultCreditNoteOrder
+	}
+	o := *order
+	return func(pager *creditnotePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultCreditNoteOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithCreditNoteFilter configures pagination filter.
+func WithCreditNoteFilter(filter func(*CreditNoteQuery) (*CreditNoteQuery, error)) CreditNotePaginateOption {
+	return func(pager *creditnotePager) error {
+		if filter == nil {
+			return errors.New("CreditNoteQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type creditnotePager struct {
+	reverse bool
+	order   *CreditNoteOrder
+	filter  func(*CreditNoteQuery) (*CreditNoteQuery, error)
+}
+
+func newCreditNotePager(opts []CreditNotePaginateOption, reverse bool) (*creditnotePager, error) {
+	pager := &creditnotePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultCreditNoteOrder
+	}
+	return pager, nil
+}
+
+func (p *creditnotePager) applyFilter(query *CreditNoteQuery) (*CreditNoteQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *creditnotePager) toCursor(_m *CreditNote) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *creditnotePager) applyCursors(query *CreditNoteQuery, after, before *Cursor) (*CreditNoteQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCreditNoteOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *creditnotePager) applyOrder(query *CreditNoteQuery) *CreditNoteQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultCreditNoteOrder.Field {
+		query = query.Order(DefaultCreditNoteOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *creditnotePager) orderExpr(query *CreditNoteQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultCreditNoteOrder.Field {
+			b.Comma().Ident(DefaultCreditNoteOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CreditNote.
+func (_m *CreditNoteQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CreditNotePaginateOption,
+) (*CreditNoteConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCreditNotePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CreditNoteConnection{Edges: []*CreditNoteEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CreditNoteOrderFieldCreatedAt orders CreditNote by created_at.
+	CreditNoteOrderFieldCreatedAt = &CreditNoteOrderField{
+		Value: func(_m *CreditNote) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: creditnote.FieldCreatedAt,
+		toTerm: creditnote.ByCreatedAt,
+		toCursor: func(_m *CreditNote) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CreditNoteOrderField) String() string {
+	var str string
+	switch f.column {
+	case CreditNoteOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CreditNoteOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CreditNoteOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CreditNoteOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CreditNoteOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid CreditNoteOrderField", str)
+	}
+	return nil
+}
+
+// CreditNoteOrderField defines the ordering field of CreditNote.
+type CreditNoteOrderField struct {
+	// Value extracts the ordering value from the given CreditNote.
+	Value    func(*CreditNote) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) creditnote.OrderOption
+	toCursor func(*CreditNote) Cursor
+}
+
+// CreditNoteOrder defines the ordering of CreditNote.
+type CreditNoteOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *CreditNoteOrderField `json:"field"`
+}
+
+// DefaultCreditNoteOrder is the default ordering of CreditNote.
+var DefaultCreditNoteOrder = &CreditNoteOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CreditNoteOrderField{
+		Value: func(_m *CreditNote) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: creditnote.FieldID,
+		toTerm: creditnote.ByID,
+		toCursor: func(_m *CreditNote) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CreditNote into CreditNoteEdge.
+func (_m *CreditNote) ToEdge(order *CreditNoteOrder) *CreditNoteEdge {
+	if order == nil {
+		order = DefaultCreditNoteOrder
+	}
+	return &CreditNoteEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CreditNoteLineEdge is the edge representation of CreditNoteLine.
+type CreditNoteLineEdge struct {
+	Node   *CreditNoteLine `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// CreditNoteLineConnection is the connection containing edges to CreditNoteLine.
+type CreditNoteLineConnection struct {
+	Edges      []*CreditNoteLineEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *CreditNoteLineConnection) build(nodes []*CreditNoteLine, pager *creditnotelinePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CreditNoteLine
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CreditNoteLine {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CreditNoteLine {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CreditNoteLineEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CreditNoteLineEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CreditNoteLinePaginateOption enables pagination customization.
+type CreditNoteLinePaginateOption func(*creditnotelinePager) error
+
+// WithCreditNoteLineOrder configures pagination ordering.
+func WithCreditNoteLineOrder(order *CreditNoteLineOrder) CreditNoteLinePaginateOption {
+	if order == nil {
+		order = DefaultCreditNoteLineOrder
+	}
+	o := *order
+	return func(pager *creditnotelinePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultCreditNoteLineOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithCreditNoteLineFilter configures pagination filter.
+func WithCreditNoteLineFilter(filter func(*CreditNoteLineQuery) (*CreditNoteLineQuery, error)) CreditNoteLinePaginateOption {
+	return func(pager *creditnotelinePager) error {
+		if filter == nil {
+			return errors.New("CreditNoteLineQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type creditnotelinePager struct {
+	reverse bool
+	order   *CreditNoteLineOrder
+	filter  func(*CreditNoteLineQuery) (*CreditNoteLineQuery, error)
+}
+
+func newCreditNoteLinePager(opts []CreditNoteLinePaginateOption, reverse bool) (*creditnotelinePager, error) {
+	pager := &creditnotelinePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultCreditNoteLineOrder
+	}
+	return pager, nil
+}
+
+func (p *creditnotelinePager) applyFilter(query *CreditNoteLineQuery) (*CreditNoteLineQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *creditnotelinePager) toCursor(_m *CreditNoteLine) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *creditnotelinePager) applyCursors(query *CreditNoteLineQuery, after, before *Cursor) (*CreditNoteLineQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCreditNoteLineOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *creditnotelinePager) applyOrder(query *CreditNoteLineQuery) *CreditNoteLineQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultCreditNoteLineOrder.Field {
+		query = query.Order(DefaultCreditNoteLineOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *creditnotelinePager) orderExpr(query *CreditNoteLineQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultCreditNoteLineOrder.Field {
+			b.Comma().Ident(DefaultCreditNoteLineOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CreditNoteLine.
+func (_m *CreditNoteLineQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CreditNoteLinePaginateOption,
+) (*CreditNoteLineConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCreditNoteLinePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CreditNoteLineConnection{Edges: []*CreditNoteLineEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CreditNoteLineOrderFieldCreatedAt orders CreditNoteLine by created_at.
+	CreditNoteLineOrderFieldCreatedAt = &CreditNoteLineOrderField{
+		Value: func(_m *CreditNoteLine) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: creditnoteline.FieldCreatedAt,
+		toTerm: creditnoteline.ByCreatedAt,
+		toCursor: func(_m *CreditNoteLine) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CreditNoteLineOrderField) String() string {
+	var str string
+	switch f.column {
+	case CreditNoteLineOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CreditNoteLineOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CreditNoteLineOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CreditNoteLineOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CreditNoteLineOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid CreditNoteLineOrderField", str)
+	}
+	return nil
+}
+
+// CreditNoteLineOrderField defines the ordering field of CreditNoteLine.
+type CreditNoteLineOrderField struct {
+	// Value extracts the ordering value from the given CreditNoteLine.
+	Value    func(*CreditNoteLine) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) creditnoteline.OrderOption
+	toCursor func(*CreditNoteLine) Cursor
+}
+
+// CreditNoteLineOrder defines the ordering of CreditNoteLine.
+type CreditNoteLineOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *CreditNoteLineOrderField `json:"field"`
+}
+
+// DefaultCreditNoteLineOrder is the default ordering of CreditNoteLine.
+var DefaultCreditNoteLineOrder = &CreditNoteLineOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CreditNoteLineOrderField{
+		Value: func(_m *CreditNoteLine) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: creditnoteline.FieldID,
+		toTerm: creditnoteline.ByID,
+		toCursor: func(_m *CreditNoteLine) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CreditNoteLine into CreditNoteLineEdge.
+func (_m *CreditNoteLine) ToEdge(order *CreditNoteLineOrder) *CreditNoteLineEdge {
+	if order == nil {
+		order = DefaultCreditNoteLineOrder
+	}
+	return &CreditNoteLineEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -113,6 +113,10 @@ type Invoice struct {
 	PaymentMethodTypes []string `json:"payment_method_types,omitempty"`
 	// AmountPending holds the value of the "amount_pending" field.
 	AmountPending int64 `json:"amount_pending,omitempty"`
+	// PrePaymentCreditNotesAmount holds the value of the "pre_payment_credit_notes_amount" field.
+	PrePaymentCreditNotesAmount int64 `json:"pre_payment_credit_notes_amount,omitempty"`
+	// PostPaymentCreditNotesAmount holds the value of the "post_payment_credit_notes_amount" field.
+	PostPaymentCreditNotesAmount int64 `json:"post_payment_credit_notes_amount,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the InvoiceQuery when eager-loading is set.
 	Edges        InvoiceEdges `json:"edges"`
@@ -235,7 +239,7 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case invoice.FieldCustomFields, invoice.FieldMetadata, invoice.FieldDiscounts, invoice.FieldTaxes, invoice.FieldTaxExemption, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldTerms, invoice.FieldOutOfBandPayment, invoice.FieldAmountsDue, invoice.FieldPaymentMethodTypes:
 			values[i] = new([]byte)
-		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid, invoice.FieldAmountPending:
+		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid, invoice.FieldAmountPending, invoice.FieldPrePaymentCreditNotesAmount, invoice.FieldPostPaymentCreditNotesAmount:
 			values[i] = new(sql.NullInt64)
 		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken:
 			values[i] = new(sql.NullString)
@@ -568,6 +572,18 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AmountPending = value.Int64
 			}
+		case invoice.FieldPrePaymentCreditNotesAmount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field pre_payment_credit_notes_amount", values[i])
+			} else if value.Valid {
+				_m.PrePaymentCreditNotesAmount = value.Int64
+			}
+		case invoice.FieldPostPaymentCreditNotesAmount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field post_payment_credit_notes_amount", values[i])
+			} else if value.Valid {
+				_m.PostPaymentCreditNotesAmount = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -803,6 +819,12 @@ func (_m *Invoice) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("amount_pending=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AmountPending))
+	builder.WriteString(", ")
+	builder.WriteString("pre_payment_credit_notes_amount=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PrePaymentCreditNotesAmount))
+	builder.WriteString(", ")
+	builder.WriteString("post_payment_credit_notes_amount=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PostPaymentCreditNotesAmount))
 	builder.WriteByte(')')
 	return builder.String()
 }

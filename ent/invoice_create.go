@@ -533,6 +533,34 @@ func (_c *InvoiceCreate) SetNillableAmountPending(v *int64) *InvoiceCreate {
 	return _c
 }
 
+// SetPrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field.
+func (_c *InvoiceCreate) SetPrePaymentCreditNotesAmount(v int64) *InvoiceCreate {
+	_c.mutation.SetPrePaymentCreditNotesAmount(v)
+	return _c
+}
+
+// SetNillablePrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillablePrePaymentCreditNotesAmount(v *int64) *InvoiceCreate {
+	if v != nil {
+		_c.SetPrePaymentCreditNotesAmount(*v)
+	}
+	return _c
+}
+
+// SetPostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field.
+func (_c *InvoiceCreate) SetPostPaymentCreditNotesAmount(v int64) *InvoiceCreate {
+	_c.mutation.SetPostPaymentCreditNotesAmount(v)
+	return _c
+}
+
+// SetNillablePostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillablePostPaymentCreditNotesAmount(v *int64) *InvoiceCreate {
+	if v != nil {
+		_c.SetPostPaymentCreditNotesAmount(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *InvoiceCreate) SetID(v string) *InvoiceCreate {
 	_c.mutation.SetID(v)
@@ -722,6 +750,14 @@ func (_c *InvoiceCreate) defaults() error {
 		v := invoice.DefaultAmountPending
 		_c.mutation.SetAmountPending(v)
 	}
+	if _, ok := _c.mutation.PrePaymentCreditNotesAmount(); !ok {
+		v := invoice.DefaultPrePaymentCreditNotesAmount
+		_c.mutation.SetPrePaymentCreditNotesAmount(v)
+	}
+	if _, ok := _c.mutation.PostPaymentCreditNotesAmount(); !ok {
+		v := invoice.DefaultPostPaymentCreditNotesAmount
+		_c.mutation.SetPostPaymentCreditNotesAmount(v)
+	}
 	return nil
 }
 
@@ -806,6 +842,12 @@ func (_c *InvoiceCreate) check() error {
 	}
 	if _, ok := _c.mutation.AmountPending(); !ok {
 		return &ValidationError{Name: "amount_pending", err: errors.New(`ent: missing required field "Invoice.amount_pending"`)}
+	}
+	if _, ok := _c.mutation.PrePaymentCreditNotesAmount(); !ok {
+		return &ValidationError{Name: "pre_payment_credit_notes_amount", err: errors.New(`ent: missing required field "Invoice.pre_payment_credit_notes_amount"`)}
+	}
+	if _, ok := _c.mutation.PostPaymentCreditNotesAmount(); !ok {
+		return &ValidationError{Name: "post_payment_credit_notes_amount", err: errors.New(`ent: missing required field "Invoice.post_payment_credit_notes_amount"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := invoice.IDValidator(v); err != nil {
@@ -1021,6 +1063,14 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.AmountPending(); ok {
 		_spec.SetField(invoice.FieldAmountPending, field.TypeInt64, value)
 		_node.AmountPending = value
+	}
+	if value, ok := _c.mutation.PrePaymentCreditNotesAmount(); ok {
+		_spec.SetField(invoice.FieldPrePaymentCreditNotesAmount, field.TypeInt64, value)
+		_node.PrePaymentCreditNotesAmount = value
+	}
+	if value, ok := _c.mutation.PostPaymentCreditNotesAmount(); ok {
+		_spec.SetField(invoice.FieldPostPaymentCreditNotesAmount, field.TypeInt64, value)
+		_node.PostPaymentCreditNotesAmount = value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1883,6 +1933,42 @@ func (u *InvoiceUpsert) AddAmountPending(v int64) *InvoiceUpsert {
 	return u
 }
 
+// SetPrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field.
+func (u *InvoiceUpsert) SetPrePaymentCreditNotesAmount(v int64) *InvoiceUpsert {
+	u.Set(invoice.FieldPrePaymentCreditNotesAmount, v)
+	return u
+}
+
+// UpdatePrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdatePrePaymentCreditNotesAmount() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldPrePaymentCreditNotesAmount)
+	return u
+}
+
+// AddPrePaymentCreditNotesAmount adds v to the "pre_payment_credit_notes_amount" field.
+func (u *InvoiceUpsert) AddPrePaymentCreditNotesAmount(v int64) *InvoiceUpsert {
+	u.Add(invoice.FieldPrePaymentCreditNotesAmount, v)
+	return u
+}
+
+// SetPostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field.
+func (u *InvoiceUpsert) SetPostPaymentCreditNotesAmount(v int64) *InvoiceUpsert {
+	u.Set(invoice.FieldPostPaymentCreditNotesAmount, v)
+	return u
+}
+
+// UpdatePostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdatePostPaymentCreditNotesAmount() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldPostPaymentCreditNotesAmount)
+	return u
+}
+
+// AddPostPaymentCreditNotesAmount adds v to the "post_payment_credit_notes_amount" field.
+func (u *InvoiceUpsert) AddPostPaymentCreditNotesAmount(v int64) *InvoiceUpsert {
+	u.Add(invoice.FieldPostPaymentCreditNotesAmount, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -2737,6 +2823,48 @@ func (u *InvoiceUpsertOne) AddAmountPending(v int64) *InvoiceUpsertOne {
 func (u *InvoiceUpsertOne) UpdateAmountPending() *InvoiceUpsertOne {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.UpdateAmountPending()
+	})
+}
+
+// SetPrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field.
+func (u *InvoiceUpsertOne) SetPrePaymentCreditNotesAmount(v int64) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetPrePaymentCreditNotesAmount(v)
+	})
+}
+
+// AddPrePaymentCreditNotesAmount adds v to the "pre_payment_credit_notes_amount" field.
+func (u *InvoiceUpsertOne) AddPrePaymentCreditNotesAmount(v int64) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddPrePaymentCreditNotesAmount(v)
+	})
+}
+
+// UpdatePrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdatePrePaymentCreditNotesAmount() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdatePrePaymentCreditNotesAmount()
+	})
+}
+
+// SetPostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field.
+func (u *InvoiceUpsertOne) SetPostPaymentCreditNotesAmount(v int64) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetPostPaymentCreditNotesAmount(v)
+	})
+}
+
+// AddPostPaymentCreditNotesAmount adds v to the "post_payment_credit_notes_amount" field.
+func (u *InvoiceUpsertOne) AddPostPaymentCreditNotesAmount(v int64) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddPostPaymentCreditNotesAmount(v)
+	})
+}
+
+// UpdatePostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdatePostPaymentCreditNotesAmount() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdatePostPaymentCreditNotesAmount()
 	})
 }
 
@@ -3761,6 +3889,48 @@ func (u *InvoiceUpsertBulk) AddAmountPending(v int64) *InvoiceUpsertBulk {
 func (u *InvoiceUpsertBulk) UpdateAmountPending() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.UpdateAmountPending()
+	})
+}
+
+// SetPrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field.
+func (u *InvoiceUpsertBulk) SetPrePaymentCreditNotesAmount(v int64) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetPrePaymentCreditNotesAmount(v)
+	})
+}
+
+// AddPrePaymentCreditNotesAmount adds v to the "pre_payment_credit_notes_amount" field.
+func (u *InvoiceUpsertBulk) AddPrePaymentCreditNotesAmount(v int64) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddPrePaymentCreditNotesAmount(v)
+	})
+}
+
+// UpdatePrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdatePrePaymentCreditNotesAmount() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdatePrePaymentCreditNotesAmount()
+	})
+}
+
+// SetPostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field.
+func (u *InvoiceUpsertBulk) SetPostPaymentCreditNotesAmount(v int64) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetPostPaymentCreditNotesAmount(v)
+	})
+}
+
+// AddPostPaymentCreditNotesAmount adds v to the "post_payment_credit_notes_amount" field.
+func (u *InvoiceUpsertBulk) AddPostPaymentCreditNotesAmount(v int64) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddPostPaymentCreditNotesAmount(v)
+	})
+}
+
+// UpdatePostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdatePostPaymentCreditNotesAmount() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdatePostPaymentCreditNotesAmount()
 	})
 }
 

@@ -753,6 +753,48 @@ func (_u *InvoiceUpdate) AddAmountPending(v int64) *InvoiceUpdate {
 	return _u
 }
 
+// SetPrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field.
+func (_u *InvoiceUpdate) SetPrePaymentCreditNotesAmount(v int64) *InvoiceUpdate {
+	_u.mutation.ResetPrePaymentCreditNotesAmount()
+	_u.mutation.SetPrePaymentCreditNotesAmount(v)
+	return _u
+}
+
+// SetNillablePrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillablePrePaymentCreditNotesAmount(v *int64) *InvoiceUpdate {
+	if v != nil {
+		_u.SetPrePaymentCreditNotesAmount(*v)
+	}
+	return _u
+}
+
+// AddPrePaymentCreditNotesAmount adds value to the "pre_payment_credit_notes_amount" field.
+func (_u *InvoiceUpdate) AddPrePaymentCreditNotesAmount(v int64) *InvoiceUpdate {
+	_u.mutation.AddPrePaymentCreditNotesAmount(v)
+	return _u
+}
+
+// SetPostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field.
+func (_u *InvoiceUpdate) SetPostPaymentCreditNotesAmount(v int64) *InvoiceUpdate {
+	_u.mutation.ResetPostPaymentCreditNotesAmount()
+	_u.mutation.SetPostPaymentCreditNotesAmount(v)
+	return _u
+}
+
+// SetNillablePostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillablePostPaymentCreditNotesAmount(v *int64) *InvoiceUpdate {
+	if v != nil {
+		_u.SetPostPaymentCreditNotesAmount(*v)
+	}
+	return _u
+}
+
+// AddPostPaymentCreditNotesAmount adds value to the "post_payment_credit_notes_amount" field.
+func (_u *InvoiceUpdate) AddPostPaymentCreditNotesAmount(v int64) *InvoiceUpdate {
+	_u.mutation.AddPostPaymentCreditNotesAmount(v)
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the InvoiceLine entity by IDs.
 func (_u *InvoiceUpdate) AddLineIDs(ids ...string) *InvoiceUpdate {
 	_u.mutation.AddLineIDs(ids...)
@@ -1253,6 +1295,18 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedAmountPending(); ok {
 		_spec.AddField(invoice.FieldAmountPending, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.PrePaymentCreditNotesAmount(); ok {
+		_spec.SetField(invoice.FieldPrePaymentCreditNotesAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPrePaymentCreditNotesAmount(); ok {
+		_spec.AddField(invoice.FieldPrePaymentCreditNotesAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.PostPaymentCreditNotesAmount(); ok {
+		_spec.SetField(invoice.FieldPostPaymentCreditNotesAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPostPaymentCreditNotesAmount(); ok {
+		_spec.AddField(invoice.FieldPostPaymentCreditNotesAmount, field.TypeInt64, value)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2219,6 +2273,48 @@ func (_u *InvoiceUpdateOne) AddAmountPending(v int64) *InvoiceUpdateOne {
 	return _u
 }
 
+// SetPrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field.
+func (_u *InvoiceUpdateOne) SetPrePaymentCreditNotesAmount(v int64) *InvoiceUpdateOne {
+	_u.mutation.ResetPrePaymentCreditNotesAmount()
+	_u.mutation.SetPrePaymentCreditNotesAmount(v)
+	return _u
+}
+
+// SetNillablePrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillablePrePaymentCreditNotesAmount(v *int64) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetPrePaymentCreditNotesAmount(*v)
+	}
+	return _u
+}
+
+// AddPrePaymentCreditNotesAmount adds value to the "pre_payment_credit_notes_amount" field.
+func (_u *InvoiceUpdateOne) AddPrePaymentCreditNotesAmount(v int64) *InvoiceUpdateOne {
+	_u.mutation.AddPrePaymentCreditNotesAmount(v)
+	return _u
+}
+
+// SetPostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field.
+func (_u *InvoiceUpdateOne) SetPostPaymentCreditNotesAmount(v int64) *InvoiceUpdateOne {
+	_u.mutation.ResetPostPaymentCreditNotesAmount()
+	_u.mutation.SetPostPaymentCreditNotesAmount(v)
+	return _u
+}
+
+// SetNillablePostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillablePostPaymentCreditNotesAmount(v *int64) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetPostPaymentCreditNotesAmount(*v)
+	}
+	return _u
+}
+
+// AddPostPaymentCreditNotesAmount adds value to the "post_payment_credit_notes_amount" field.
+func (_u *InvoiceUpdateOne) AddPostPaymentCreditNotesAmount(v int64) *InvoiceUpdateOne {
+	_u.mutation.AddPostPaymentCreditNotesAmount(v)
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the InvoiceLine entity by IDs.
 func (_u *InvoiceUpdateOne) AddLineIDs(ids ...string) *InvoiceUpdateOne {
 	_u.mutation.AddLineIDs(ids...)
@@ -2749,6 +2845,18 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if value, ok := _u.mutation.AddedAmountPending(); ok {
 		_spec.AddField(invoice.FieldAmountPending, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.PrePaymentCreditNotesAmount(); ok {
+		_spec.SetField(invoice.FieldPrePaymentCreditNotesAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPrePaymentCreditNotesAmount(); ok {
+		_spec.AddField(invoice.FieldPrePaymentCreditNotesAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.PostPaymentCreditNotesAmount(); ok {
+		_spec.SetField(invoice.FieldPostPaymentCreditNotesAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPostPaymentCreditNotesAmount(); ok {
+		_spec.AddField(invoice.FieldPostPaymentCreditNotesAmount, field.TypeInt64, value)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -30,11 +30,79 @@ func (e *BalanceTransactionEdges) LoadedInvoice(v *Invoice) {
 	e.loadedTypes[2] = true
 }
 
+// LoadedCreditNote sets the credit_note edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *BalanceTransactionEdges) LoadedCreditNote(v *CreditNote) {
+	e.CreditNote = v
+	e.loadedTypes[3] = true
+}
+
 // LoadedAccount sets the account edge to v and marks it loaded, as eager
 // loading does (nil: loaded, and there is none).
 func (e *BrandImageEdges) LoadedAccount(v *Account) {
 	e.Account = v
 	e.loadedTypes[0] = true
+}
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *CreditNoteEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedInvoice sets the invoice edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *CreditNoteEdges) LoadedInvoice(v *Invoice) {
+	e.Invoice = v
+	e.loadedTypes[1] = true
+}
+
+// LoadedCustomer sets the customer edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *CreditNoteEdges) LoadedCustomer(v *Customer) {
+	e.Customer = v
+	e.loadedTypes[2] = true
+}
+
+// LoadedLines sets the lines edge to v and marks it loaded, as eager
+// loading does.
+func (e *CreditNoteEdges) LoadedLines(v []*CreditNoteLine) {
+	e.Lines = v
+	e.loadedTypes[3] = true
+}
+
+// LoadedNamedLines sets the lines edge loaded under name, as eager
+// loading for a GraphQL field aliased name does (entgql reads edges by alias).
+func (_m *CreditNote) LoadedNamedLines(name string, v []*CreditNoteLine) {
+	if _m.Edges.namedLines == nil {
+		_m.Edges.namedLines = make(map[string][]*CreditNoteLine)
+	}
+	if v == nil {
+		v = []*CreditNoteLine{}
+	}
+	_m.Edges.namedLines[name] = v
+}
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *CreditNoteLineEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedCreditNote sets the credit_note edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *CreditNoteLineEdges) LoadedCreditNote(v *CreditNote) {
+	e.CreditNote = v
+	e.loadedTypes[1] = true
+}
+
+// LoadedInvoiceLine sets the invoice_line edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *CreditNoteLineEdges) LoadedInvoiceLine(v *InvoiceLine) {
+	e.InvoiceLine = v
+	e.loadedTypes[2] = true
 }
 
 // LoadedAccount sets the account edge to v and marks it loaded, as eager

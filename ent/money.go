@@ -4,6 +4,66 @@ package ent
 
 import "github.com/remitbilling/remit/internal/money"
 
+// SubtotalMoney is subtotal in the CreditNote's currency.
+func (_m *CreditNote) SubtotalMoney() *money.Money {
+	return money.New(_m.Subtotal, _m.Currency)
+}
+
+// TotalDiscountMoney is total_discount in the CreditNote's currency.
+func (_m *CreditNote) TotalDiscountMoney() *money.Money {
+	return money.New(_m.TotalDiscount, _m.Currency)
+}
+
+// TotalExcludingTaxMoney is total_excluding_tax in the CreditNote's currency.
+func (_m *CreditNote) TotalExcludingTaxMoney() *money.Money {
+	return money.New(_m.TotalExcludingTax, _m.Currency)
+}
+
+// TotalTaxMoney is total_tax in the CreditNote's currency.
+func (_m *CreditNote) TotalTaxMoney() *money.Money {
+	return money.New(_m.TotalTax, _m.Currency)
+}
+
+// TotalMoney is total in the CreditNote's currency.
+func (_m *CreditNote) TotalMoney() *money.Money {
+	return money.New(_m.Total, _m.Currency)
+}
+
+// PrePaymentAmountMoney is pre_payment_amount in the CreditNote's currency.
+func (_m *CreditNote) PrePaymentAmountMoney() *money.Money {
+	return money.New(_m.PrePaymentAmount, _m.Currency)
+}
+
+// PostPaymentAmountMoney is post_payment_amount in the CreditNote's currency.
+func (_m *CreditNote) PostPaymentAmountMoney() *money.Money {
+	return money.New(_m.PostPaymentAmount, _m.Currency)
+}
+
+// RefundAmountMoney is refund_amount in the CreditNote's currency.
+func (_m *CreditNote) RefundAmountMoney() *money.Money {
+	return money.New(_m.RefundAmount, _m.Currency)
+}
+
+// CreditAmountMoney is credit_amount in the CreditNote's currency.
+func (_m *CreditNote) CreditAmountMoney() *money.Money {
+	return money.New(_m.CreditAmount, _m.Currency)
+}
+
+// OutOfBandAmountMoney is out_of_band_amount in the CreditNote's currency.
+func (_m *CreditNote) OutOfBandAmountMoney() *money.Money {
+	return money.New(_m.OutOfBandAmount, _m.Currency)
+}
+
+// AmountMoney is amount in the CreditNoteLine's currency.
+func (_m *CreditNoteLine) AmountMoney() *money.Money {
+	return money.New(_m.Amount, _m.Currency)
+}
+
+// DiscountAmountMoney is discount_amount in the CreditNoteLine's currency.
+func (_m *CreditNoteLine) DiscountAmountMoney() *money.Money {
+	return money.New(_m.DiscountAmount, _m.Currency)
+}
+
 // SubtotalMoney is subtotal in the Invoice's currency.
 func (_m *Invoice) SubtotalMoney() *money.Money {
 	return money.New(_m.Subtotal, _m.Currency)
@@ -60,6 +120,16 @@ func (_m *Invoice) AmountPaidMoney() *money.Money {
 // AmountPendingMoney is amount_pending in the Invoice's currency.
 func (_m *Invoice) AmountPendingMoney() *money.Money {
 	return money.New(_m.AmountPending, _m.Currency)
+}
+
+// PrePaymentCreditNotesAmountMoney is pre_payment_credit_notes_amount in the Invoice's currency.
+func (_m *Invoice) PrePaymentCreditNotesAmountMoney() *money.Money {
+	return money.New(_m.PrePaymentCreditNotesAmount, _m.Currency)
+}
+
+// PostPaymentCreditNotesAmountMoney is post_payment_credit_notes_amount in the Invoice's currency.
+func (_m *Invoice) PostPaymentCreditNotesAmountMoney() *money.Money {
+	return money.New(_m.PostPaymentCreditNotesAmount, _m.Currency)
 }
 
 // AmountMoney is amount in the InvoiceLine's currency.

@@ -16,6 +16,8 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/emailmessage"
@@ -55,6 +57,8 @@ const (
 	TypeAccount            = "Account"
 	TypeBalanceTransaction = "BalanceTransaction"
 	TypeBrandImage         = "BrandImage"
+	TypeCreditNote         = "CreditNote"
+	TypeCreditNoteLine     = "CreditNoteLine"
 	TypeCustomer           = "Customer"
 	TypeCustomerTerm       = "CustomerTerm"
 	TypeEmailMessage       = "EmailMessage"
@@ -2806,29 +2810,31 @@ func (m *AccountMutation) ResetEdge(name string) error {
 // BalanceTransactionMutation represents an operation that mutates the BalanceTransaction nodes in the graph.
 type BalanceTransactionMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *string
-	created_at        *time.Time
-	updated_at        *time.Time
-	mode              *viewer.Mode
-	amount            *int64
-	addamount         *int64
-	currency          *string
-	_type             *balancetransaction.Type
-	description       *string
-	ending_balance    *int64
-	addending_balance *int64
-	clearedFields     map[string]struct{}
-	account           *string
-	clearedaccount    bool
-	customer          *string
-	clearedcustomer   bool
-	invoice           *string
-	clearedinvoice    bool
-	done              bool
-	oldValue          func(context.Context) (*BalanceTransaction, error)
-	predicates        []predicate.BalanceTransaction
+	op                 Op
+	typ                string
+	id                 *string
+	created_at         *time.Time
+	updated_at         *time.Time
+	mode               *viewer.Mode
+	amount             *int64
+	addamount          *int64
+	currency           *string
+	_type              *balancetransaction.Type
+	description        *string
+	ending_balance     *int64
+	addending_balance  *int64
+	clearedFields      map[string]struct{}
+	account            *string
+	clearedaccount     bool
+	customer           *string
+	clearedcustomer    bool
+	invoice            *string
+	clearedinvoice     bool
+	credit_note        *string
+	clearedcredit_note bool
+	done               bool
+	oldValue           func(context.Context) (*BalanceTransaction, error)
+	predicates         []predicate.BalanceTransaction
 }
 
 var _ ent.Mutation = (*BalanceTransactionMutation)(nil)
@@ -3164,6 +3170,55 @@ func (m *BalanceTransactionMutation) ResetInvoiceID() {
 	delete(m.clearedFields, balancetransaction.FieldInvoiceID)
 }
 
+// SetCreditNoteID sets the "credit_note_id" field.
+func (m *BalanceTransactionMutation) SetCreditNoteID(s string) {
+	m.credit_note = &s
+}
+
+// CreditNoteID returns the value of the "credit_note_id" field in the mutation.
+func (m *BalanceTransactionMutation) CreditNoteID() (r string, exists bool) {
+	v := m.credit_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreditNoteID returns the old "credit_note_id" field's value of the BalanceTransaction entity.
+// If the BalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BalanceTransactionMutation) OldCreditNoteID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreditNoteID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreditNoteID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreditNoteID: %w", err)
+	}
+	return oldValue.CreditNoteID, nil
+}
+
+// ClearCreditNoteID clears the value of the "credit_note_id" field.
+func (m *BalanceTransactionMutation) ClearCreditNoteID() {
+	m.credit_note = nil
+	m.clearedFields[balancetransaction.FieldCreditNoteID] = struct{}{}
+}
+
+// CreditNoteIDCleared returns if the "credit_note_id" field was cleared in this mutation.
+func (m *BalanceTransactionMutation) CreditNoteIDCleared() bool {
+	_, ok := m.clearedFields[balancetransaction.FieldCreditNoteID]
+	return ok
+}
+
+// ResetCreditNoteID resets all changes to the "credit_note_id" field.
+func (m *BalanceTransactionMutation) ResetCreditNoteID() {
+	m.credit_note = nil
+	delete(m.clearedFields, balancetransaction.FieldCreditNoteID)
+}
+
 // SetAmount sets the "amount" field.
 func (m *BalanceTransactionMutation) SetAmount(i int64) {
 	m.amount = &i
@@ -3465,6 +3520,33 @@ func (m *BalanceTransactionMutation) ResetInvoice() {
 	m.clearedinvoice = false
 }
 
+// ClearCreditNote clears the "credit_note" edge to the CreditNote entity.
+func (m *BalanceTransactionMutation) ClearCreditNote() {
+	m.clearedcredit_note = true
+	m.clearedFields[balancetransaction.FieldCreditNoteID] = struct{}{}
+}
+
+// CreditNoteCleared reports if the "credit_note" edge to the CreditNote entity was cleared.
+func (m *BalanceTransactionMutation) CreditNoteCleared() bool {
+	return m.CreditNoteIDCleared() || m.clearedcredit_note
+}
+
+// CreditNoteIDs returns the "credit_note" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CreditNoteID instead. It exists only for internal usage by the builders.
+func (m *BalanceTransactionMutation) CreditNoteIDs() (ids []string) {
+	if id := m.credit_note; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCreditNote resets all changes to the "credit_note" edge.
+func (m *BalanceTransactionMutation) ResetCreditNote() {
+	m.credit_note = nil
+	m.clearedcredit_note = false
+}
+
 // Where appends a list predicates to the BalanceTransactionMutation builder.
 func (m *BalanceTransactionMutation) Where(ps ...predicate.BalanceTransaction) {
 	m.predicates = append(m.predicates, ps...)
@@ -3499,7 +3581,7 @@ func (m *BalanceTransactionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BalanceTransactionMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, balancetransaction.FieldCreatedAt)
 	}
@@ -3517,6 +3599,9 @@ func (m *BalanceTransactionMutation) Fields() []string {
 	}
 	if m.invoice != nil {
 		fields = append(fields, balancetransaction.FieldInvoiceID)
+	}
+	if m.credit_note != nil {
+		fields = append(fields, balancetransaction.FieldCreditNoteID)
 	}
 	if m.amount != nil {
 		fields = append(fields, balancetransaction.FieldAmount)
@@ -3553,6 +3638,8 @@ func (m *BalanceTransactionMutation) Field(name string) (ent.Value, bool) {
 		return m.CustomerID()
 	case balancetransaction.FieldInvoiceID:
 		return m.InvoiceID()
+	case balancetransaction.FieldCreditNoteID:
+		return m.CreditNoteID()
 	case balancetransaction.FieldAmount:
 		return m.Amount()
 	case balancetransaction.FieldCurrency:
@@ -3584,6 +3671,8 @@ func (m *BalanceTransactionMutation) OldField(ctx context.Context, name string) 
 		return m.OldCustomerID(ctx)
 	case balancetransaction.FieldInvoiceID:
 		return m.OldInvoiceID(ctx)
+	case balancetransaction.FieldCreditNoteID:
+		return m.OldCreditNoteID(ctx)
 	case balancetransaction.FieldAmount:
 		return m.OldAmount(ctx)
 	case balancetransaction.FieldCurrency:
@@ -3644,6 +3733,13 @@ func (m *BalanceTransactionMutation) SetField(name string, value ent.Value) erro
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetInvoiceID(v)
+		return nil
+	case balancetransaction.FieldCreditNoteID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreditNoteID(v)
 		return nil
 	case balancetransaction.FieldAmount:
 		v, ok := value.(int64)
@@ -3740,6 +3836,9 @@ func (m *BalanceTransactionMutation) ClearedFields() []string {
 	if m.FieldCleared(balancetransaction.FieldInvoiceID) {
 		fields = append(fields, balancetransaction.FieldInvoiceID)
 	}
+	if m.FieldCleared(balancetransaction.FieldCreditNoteID) {
+		fields = append(fields, balancetransaction.FieldCreditNoteID)
+	}
 	return fields
 }
 
@@ -3756,6 +3855,9 @@ func (m *BalanceTransactionMutation) ClearField(name string) error {
 	switch name {
 	case balancetransaction.FieldInvoiceID:
 		m.ClearInvoiceID()
+		return nil
+	case balancetransaction.FieldCreditNoteID:
+		m.ClearCreditNoteID()
 		return nil
 	}
 	return fmt.Errorf("unknown BalanceTransaction nullable field %s", name)
@@ -3783,6 +3885,9 @@ func (m *BalanceTransactionMutation) ResetField(name string) error {
 	case balancetransaction.FieldInvoiceID:
 		m.ResetInvoiceID()
 		return nil
+	case balancetransaction.FieldCreditNoteID:
+		m.ResetCreditNoteID()
+		return nil
 	case balancetransaction.FieldAmount:
 		m.ResetAmount()
 		return nil
@@ -3804,7 +3909,7 @@ func (m *BalanceTransactionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *BalanceTransactionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.account != nil {
 		edges = append(edges, balancetransaction.EdgeAccount)
 	}
@@ -3813,6 +3918,9 @@ func (m *BalanceTransactionMutation) AddedEdges() []string {
 	}
 	if m.invoice != nil {
 		edges = append(edges, balancetransaction.EdgeInvoice)
+	}
+	if m.credit_note != nil {
+		edges = append(edges, balancetransaction.EdgeCreditNote)
 	}
 	return edges
 }
@@ -3833,13 +3941,17 @@ func (m *BalanceTransactionMutation) AddedIDs(name string) []ent.Value {
 		if id := m.invoice; id != nil {
 			return []ent.Value{*id}
 		}
+	case balancetransaction.EdgeCreditNote:
+		if id := m.credit_note; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *BalanceTransactionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	return edges
 }
 
@@ -3851,7 +3963,7 @@ func (m *BalanceTransactionMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *BalanceTransactionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedaccount {
 		edges = append(edges, balancetransaction.EdgeAccount)
 	}
@@ -3860,6 +3972,9 @@ func (m *BalanceTransactionMutation) ClearedEdges() []string {
 	}
 	if m.clearedinvoice {
 		edges = append(edges, balancetransaction.EdgeInvoice)
+	}
+	if m.clearedcredit_note {
+		edges = append(edges, balancetransaction.EdgeCreditNote)
 	}
 	return edges
 }
@@ -3874,6 +3989,8 @@ func (m *BalanceTransactionMutation) EdgeCleared(name string) bool {
 		return m.clearedcustomer
 	case balancetransaction.EdgeInvoice:
 		return m.clearedinvoice
+	case balancetransaction.EdgeCreditNote:
+		return m.clearedcredit_note
 	}
 	return false
 }
@@ -3891,6 +4008,9 @@ func (m *BalanceTransactionMutation) ClearEdge(name string) error {
 	case balancetransaction.EdgeInvoice:
 		m.ClearInvoice()
 		return nil
+	case balancetransaction.EdgeCreditNote:
+		m.ClearCreditNote()
+		return nil
 	}
 	return fmt.Errorf("unknown BalanceTransaction unique edge %s", name)
 }
@@ -3907,6 +4027,9 @@ func (m *BalanceTransactionMutation) ResetEdge(name string) error {
 		return nil
 	case balancetransaction.EdgeInvoice:
 		m.ResetInvoice()
+		return nil
+	case balancetransaction.EdgeCreditNote:
+		m.ResetCreditNote()
 		return nil
 	}
 	return fmt.Errorf("unknown BalanceTransaction edge %s", name)
@@ -4797,6 +4920,3905 @@ func (m *BrandImageMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown BrandImage edge %s", name)
+}
+
+// CreditNoteMutation represents an operation that mutates the CreditNote nodes in the graph.
+type CreditNoteMutation struct {
+	config
+	op                           Op
+	typ                          string
+	id                           *string
+	created_at                   *time.Time
+	updated_at                   *time.Time
+	mode                         *viewer.Mode
+	number                       *string
+	currency                     *string
+	status                       *creditnote.Status
+	_type                        *creditnote.Type
+	reason                       *creditnote.Reason
+	memo                         *string
+	metadata                     *map[string]string
+	subtotal                     *int64
+	addsubtotal                  *int64
+	total_discount               *int64
+	addtotal_discount            *int64
+	total_excluding_tax          *int64
+	addtotal_excluding_tax       *int64
+	total_tax                    *int64
+	addtotal_tax                 *int64
+	total                        *int64
+	addtotal                     *int64
+	taxes                        *[]values.TaxAmount
+	appendtaxes                  []values.TaxAmount
+	pre_payment_amount           *int64
+	addpre_payment_amount        *int64
+	post_payment_amount          *int64
+	addpost_payment_amount       *int64
+	refund_amount                *int64
+	addrefund_amount             *int64
+	credit_amount                *int64
+	addcredit_amount             *int64
+	out_of_band_amount           *int64
+	addout_of_band_amount        *int64
+	installment_reductions       *[]int64
+	appendinstallment_reductions []int64
+	voided_at                    *time.Time
+	clearedFields                map[string]struct{}
+	account                      *string
+	clearedaccount               bool
+	invoice                      *string
+	clearedinvoice               bool
+	customer                     *string
+	clearedcustomer              bool
+	lines                        map[string]struct{}
+	removedlines                 map[string]struct{}
+	clearedlines                 bool
+	done                         bool
+	oldValue                     func(context.Context) (*CreditNote, error)
+	predicates                   []predicate.CreditNote
+}
+
+var _ ent.Mutation = (*CreditNoteMutation)(nil)
+
+// creditnoteOption allows management of the mutation configuration using functional options.
+type creditnoteOption func(*CreditNoteMutation)
+
+// newCreditNoteMutation creates new mutation for the CreditNote entity.
+func newCreditNoteMutation(c config, op Op, opts ...creditnoteOption) *CreditNoteMutation {
+	m := &CreditNoteMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCreditNote,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCreditNoteID sets the ID field of the mutation.
+func withCreditNoteID(id string) creditnoteOption {
+	return func(m *CreditNoteMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CreditNote
+		)
+		m.oldValue = func(ctx context.Context) (*CreditNote, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CreditNote.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCreditNote sets the old CreditNote of the mutation.
+func withCreditNote(node *CreditNote) creditnoteOption {
+	return func(m *CreditNoteMutation) {
+		m.oldValue = func(context.Context) (*CreditNote, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CreditNoteMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CreditNoteMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CreditNote entities.
+func (m *CreditNoteMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CreditNoteMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CreditNoteMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CreditNote.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CreditNoteMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CreditNoteMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CreditNoteMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CreditNoteMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CreditNoteMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CreditNoteMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *CreditNoteMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *CreditNoteMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *CreditNoteMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *CreditNoteMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *CreditNoteMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *CreditNoteMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetInvoiceID sets the "invoice_id" field.
+func (m *CreditNoteMutation) SetInvoiceID(s string) {
+	m.invoice = &s
+}
+
+// InvoiceID returns the value of the "invoice_id" field in the mutation.
+func (m *CreditNoteMutation) InvoiceID() (r string, exists bool) {
+	v := m.invoice
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvoiceID returns the old "invoice_id" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldInvoiceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvoiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvoiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvoiceID: %w", err)
+	}
+	return oldValue.InvoiceID, nil
+}
+
+// ResetInvoiceID resets all changes to the "invoice_id" field.
+func (m *CreditNoteMutation) ResetInvoiceID() {
+	m.invoice = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *CreditNoteMutation) SetCustomerID(s string) {
+	m.customer = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *CreditNoteMutation) CustomerID() (r string, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *CreditNoteMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
+// SetNumber sets the "number" field.
+func (m *CreditNoteMutation) SetNumber(s string) {
+	m.number = &s
+}
+
+// Number returns the value of the "number" field in the mutation.
+func (m *CreditNoteMutation) Number() (r string, exists bool) {
+	v := m.number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNumber returns the old "number" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldNumber(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNumber: %w", err)
+	}
+	return oldValue.Number, nil
+}
+
+// ResetNumber resets all changes to the "number" field.
+func (m *CreditNoteMutation) ResetNumber() {
+	m.number = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *CreditNoteMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *CreditNoteMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *CreditNoteMutation) ResetCurrency() {
+	m.currency = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *CreditNoteMutation) SetStatus(c creditnote.Status) {
+	m.status = &c
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *CreditNoteMutation) Status() (r creditnote.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldStatus(ctx context.Context) (v creditnote.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *CreditNoteMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetType sets the "type" field.
+func (m *CreditNoteMutation) SetType(c creditnote.Type) {
+	m._type = &c
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *CreditNoteMutation) GetType() (r creditnote.Type, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldType(ctx context.Context) (v creditnote.Type, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *CreditNoteMutation) ResetType() {
+	m._type = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *CreditNoteMutation) SetReason(c creditnote.Reason) {
+	m.reason = &c
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *CreditNoteMutation) Reason() (r creditnote.Reason, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldReason(ctx context.Context) (v *creditnote.Reason, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ClearReason clears the value of the "reason" field.
+func (m *CreditNoteMutation) ClearReason() {
+	m.reason = nil
+	m.clearedFields[creditnote.FieldReason] = struct{}{}
+}
+
+// ReasonCleared returns if the "reason" field was cleared in this mutation.
+func (m *CreditNoteMutation) ReasonCleared() bool {
+	_, ok := m.clearedFields[creditnote.FieldReason]
+	return ok
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *CreditNoteMutation) ResetReason() {
+	m.reason = nil
+	delete(m.clearedFields, creditnote.FieldReason)
+}
+
+// SetMemo sets the "memo" field.
+func (m *CreditNoteMutation) SetMemo(s string) {
+	m.memo = &s
+}
+
+// Memo returns the value of the "memo" field in the mutation.
+func (m *CreditNoteMutation) Memo() (r string, exists bool) {
+	v := m.memo
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemo returns the old "memo" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldMemo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemo: %w", err)
+	}
+	return oldValue.Memo, nil
+}
+
+// ResetMemo resets all changes to the "memo" field.
+func (m *CreditNoteMutation) ResetMemo() {
+	m.memo = nil
+}
+
+// SetMetadata sets the "metadata" field.
+func (m *CreditNoteMutation) SetMetadata(value map[string]string) {
+	m.metadata = &value
+}
+
+// Metadata returns the value of the "metadata" field in the mutation.
+func (m *CreditNoteMutation) Metadata() (r map[string]string, exists bool) {
+	v := m.metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetadata returns the old "metadata" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldMetadata(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetadata: %w", err)
+	}
+	return oldValue.Metadata, nil
+}
+
+// ClearMetadata clears the value of the "metadata" field.
+func (m *CreditNoteMutation) ClearMetadata() {
+	m.metadata = nil
+	m.clearedFields[creditnote.FieldMetadata] = struct{}{}
+}
+
+// MetadataCleared returns if the "metadata" field was cleared in this mutation.
+func (m *CreditNoteMutation) MetadataCleared() bool {
+	_, ok := m.clearedFields[creditnote.FieldMetadata]
+	return ok
+}
+
+// ResetMetadata resets all changes to the "metadata" field.
+func (m *CreditNoteMutation) ResetMetadata() {
+	m.metadata = nil
+	delete(m.clearedFields, creditnote.FieldMetadata)
+}
+
+// SetSubtotal sets the "subtotal" field.
+func (m *CreditNoteMutation) SetSubtotal(i int64) {
+	m.subtotal = &i
+	m.addsubtotal = nil
+}
+
+// Subtotal returns the value of the "subtotal" field in the mutation.
+func (m *CreditNoteMutation) Subtotal() (r int64, exists bool) {
+	v := m.subtotal
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubtotal returns the old "subtotal" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldSubtotal(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubtotal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubtotal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubtotal: %w", err)
+	}
+	return oldValue.Subtotal, nil
+}
+
+// AddSubtotal adds i to the "subtotal" field.
+func (m *CreditNoteMutation) AddSubtotal(i int64) {
+	if m.addsubtotal != nil {
+		*m.addsubtotal += i
+	} else {
+		m.addsubtotal = &i
+	}
+}
+
+// AddedSubtotal returns the value that was added to the "subtotal" field in this mutation.
+func (m *CreditNoteMutation) AddedSubtotal() (r int64, exists bool) {
+	v := m.addsubtotal
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSubtotal resets all changes to the "subtotal" field.
+func (m *CreditNoteMutation) ResetSubtotal() {
+	m.subtotal = nil
+	m.addsubtotal = nil
+}
+
+// SetTotalDiscount sets the "total_discount" field.
+func (m *CreditNoteMutation) SetTotalDiscount(i int64) {
+	m.total_discount = &i
+	m.addtotal_discount = nil
+}
+
+// TotalDiscount returns the value of the "total_discount" field in the mutation.
+func (m *CreditNoteMutation) TotalDiscount() (r int64, exists bool) {
+	v := m.total_discount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotalDiscount returns the old "total_discount" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldTotalDiscount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotalDiscount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotalDiscount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotalDiscount: %w", err)
+	}
+	return oldValue.TotalDiscount, nil
+}
+
+// AddTotalDiscount adds i to the "total_discount" field.
+func (m *CreditNoteMutation) AddTotalDiscount(i int64) {
+	if m.addtotal_discount != nil {
+		*m.addtotal_discount += i
+	} else {
+		m.addtotal_discount = &i
+	}
+}
+
+// AddedTotalDiscount returns the value that was added to the "total_discount" field in this mutation.
+func (m *CreditNoteMutation) AddedTotalDiscount() (r int64, exists bool) {
+	v := m.addtotal_discount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotalDiscount resets all changes to the "total_discount" field.
+func (m *CreditNoteMutation) ResetTotalDiscount() {
+	m.total_discount = nil
+	m.addtotal_discount = nil
+}
+
+// SetTotalExcludingTax sets the "total_excluding_tax" field.
+func (m *CreditNoteMutation) SetTotalExcludingTax(i int64) {
+	m.total_excluding_tax = &i
+	m.addtotal_excluding_tax = nil
+}
+
+// TotalExcludingTax returns the value of the "total_excluding_tax" field in the mutation.
+func (m *CreditNoteMutation) TotalExcludingTax() (r int64, exists bool) {
+	v := m.total_excluding_tax
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotalExcludingTax returns the old "total_excluding_tax" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldTotalExcludingTax(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotalExcludingTax is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotalExcludingTax requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotalExcludingTax: %w", err)
+	}
+	return oldValue.TotalExcludingTax, nil
+}
+
+// AddTotalExcludingTax adds i to the "total_excluding_tax" field.
+func (m *CreditNoteMutation) AddTotalExcludingTax(i int64) {
+	if m.addtotal_excluding_tax != nil {
+		*m.addtotal_excluding_tax += i
+	} else {
+		m.addtotal_excluding_tax = &i
+	}
+}
+
+// AddedTotalExcludingTax returns the value that was added to the "total_excluding_tax" field in this mutation.
+func (m *CreditNoteMutation) AddedTotalExcludingTax() (r int64, exists bool) {
+	v := m.addtotal_excluding_tax
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotalExcludingTax resets all changes to the "total_excluding_tax" field.
+func (m *CreditNoteMutation) ResetTotalExcludingTax() {
+	m.total_excluding_tax = nil
+	m.addtotal_excluding_tax = nil
+}
+
+// SetTotalTax sets the "total_tax" field.
+func (m *CreditNoteMutation) SetTotalTax(i int64) {
+	m.total_tax = &i
+	m.addtotal_tax = nil
+}
+
+// TotalTax returns the value of the "total_tax" field in the mutation.
+func (m *CreditNoteMutation) TotalTax() (r int64, exists bool) {
+	v := m.total_tax
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotalTax returns the old "total_tax" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldTotalTax(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotalTax is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotalTax requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotalTax: %w", err)
+	}
+	return oldValue.TotalTax, nil
+}
+
+// AddTotalTax adds i to the "total_tax" field.
+func (m *CreditNoteMutation) AddTotalTax(i int64) {
+	if m.addtotal_tax != nil {
+		*m.addtotal_tax += i
+	} else {
+		m.addtotal_tax = &i
+	}
+}
+
+// AddedTotalTax returns the value that was added to the "total_tax" field in this mutation.
+func (m *CreditNoteMutation) AddedTotalTax() (r int64, exists bool) {
+	v := m.addtotal_tax
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotalTax resets all changes to the "total_tax" field.
+func (m *CreditNoteMutation) ResetTotalTax() {
+	m.total_tax = nil
+	m.addtotal_tax = nil
+}
+
+// SetTotal sets the "total" field.
+func (m *CreditNoteMutation) SetTotal(i int64) {
+	m.total = &i
+	m.addtotal = nil
+}
+
+// Total returns the value of the "total" field in the mutation.
+func (m *CreditNoteMutation) Total() (r int64, exists bool) {
+	v := m.total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotal returns the old "total" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldTotal(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotal: %w", err)
+	}
+	return oldValue.Total, nil
+}
+
+// AddTotal adds i to the "total" field.
+func (m *CreditNoteMutation) AddTotal(i int64) {
+	if m.addtotal != nil {
+		*m.addtotal += i
+	} else {
+		m.addtotal = &i
+	}
+}
+
+// AddedTotal returns the value that was added to the "total" field in this mutation.
+func (m *CreditNoteMutation) AddedTotal() (r int64, exists bool) {
+	v := m.addtotal
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotal resets all changes to the "total" field.
+func (m *CreditNoteMutation) ResetTotal() {
+	m.total = nil
+	m.addtotal = nil
+}
+
+// SetTaxes sets the "taxes" field.
+func (m *CreditNoteMutation) SetTaxes(va []values.TaxAmount) {
+	m.taxes = &va
+	m.appendtaxes = nil
+}
+
+// Taxes returns the value of the "taxes" field in the mutation.
+func (m *CreditNoteMutation) Taxes() (r []values.TaxAmount, exists bool) {
+	v := m.taxes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxes returns the old "taxes" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldTaxes(ctx context.Context) (v []values.TaxAmount, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxes: %w", err)
+	}
+	return oldValue.Taxes, nil
+}
+
+// AppendTaxes adds va to the "taxes" field.
+func (m *CreditNoteMutation) AppendTaxes(va []values.TaxAmount) {
+	m.appendtaxes = append(m.appendtaxes, va...)
+}
+
+// AppendedTaxes returns the list of values that were appended to the "taxes" field in this mutation.
+func (m *CreditNoteMutation) AppendedTaxes() ([]values.TaxAmount, bool) {
+	if len(m.appendtaxes) == 0 {
+		return nil, false
+	}
+	return m.appendtaxes, true
+}
+
+// ClearTaxes clears the value of the "taxes" field.
+func (m *CreditNoteMutation) ClearTaxes() {
+	m.taxes = nil
+	m.appendtaxes = nil
+	m.clearedFields[creditnote.FieldTaxes] = struct{}{}
+}
+
+// TaxesCleared returns if the "taxes" field was cleared in this mutation.
+func (m *CreditNoteMutation) TaxesCleared() bool {
+	_, ok := m.clearedFields[creditnote.FieldTaxes]
+	return ok
+}
+
+// ResetTaxes resets all changes to the "taxes" field.
+func (m *CreditNoteMutation) ResetTaxes() {
+	m.taxes = nil
+	m.appendtaxes = nil
+	delete(m.clearedFields, creditnote.FieldTaxes)
+}
+
+// SetPrePaymentAmount sets the "pre_payment_amount" field.
+func (m *CreditNoteMutation) SetPrePaymentAmount(i int64) {
+	m.pre_payment_amount = &i
+	m.addpre_payment_amount = nil
+}
+
+// PrePaymentAmount returns the value of the "pre_payment_amount" field in the mutation.
+func (m *CreditNoteMutation) PrePaymentAmount() (r int64, exists bool) {
+	v := m.pre_payment_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrePaymentAmount returns the old "pre_payment_amount" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldPrePaymentAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrePaymentAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrePaymentAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrePaymentAmount: %w", err)
+	}
+	return oldValue.PrePaymentAmount, nil
+}
+
+// AddPrePaymentAmount adds i to the "pre_payment_amount" field.
+func (m *CreditNoteMutation) AddPrePaymentAmount(i int64) {
+	if m.addpre_payment_amount != nil {
+		*m.addpre_payment_amount += i
+	} else {
+		m.addpre_payment_amount = &i
+	}
+}
+
+// AddedPrePaymentAmount returns the value that was added to the "pre_payment_amount" field in this mutation.
+func (m *CreditNoteMutation) AddedPrePaymentAmount() (r int64, exists bool) {
+	v := m.addpre_payment_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPrePaymentAmount resets all changes to the "pre_payment_amount" field.
+func (m *CreditNoteMutation) ResetPrePaymentAmount() {
+	m.pre_payment_amount = nil
+	m.addpre_payment_amount = nil
+}
+
+// SetPostPaymentAmount sets the "post_payment_amount" field.
+func (m *CreditNoteMutation) SetPostPaymentAmount(i int64) {
+	m.post_payment_amount = &i
+	m.addpost_payment_amount = nil
+}
+
+// PostPaymentAmount returns the value of the "post_payment_amount" field in the mutation.
+func (m *CreditNoteMutation) PostPaymentAmount() (r int64, exists bool) {
+	v := m.post_payment_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostPaymentAmount returns the old "post_payment_amount" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldPostPaymentAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostPaymentAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostPaymentAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostPaymentAmount: %w", err)
+	}
+	return oldValue.PostPaymentAmount, nil
+}
+
+// AddPostPaymentAmount adds i to the "post_payment_amount" field.
+func (m *CreditNoteMutation) AddPostPaymentAmount(i int64) {
+	if m.addpost_payment_amount != nil {
+		*m.addpost_payment_amount += i
+	} else {
+		m.addpost_payment_amount = &i
+	}
+}
+
+// AddedPostPaymentAmount returns the value that was added to the "post_payment_amount" field in this mutation.
+func (m *CreditNoteMutation) AddedPostPaymentAmount() (r int64, exists bool) {
+	v := m.addpost_payment_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPostPaymentAmount resets all changes to the "post_payment_amount" field.
+func (m *CreditNoteMutation) ResetPostPaymentAmount() {
+	m.post_payment_amount = nil
+	m.addpost_payment_amount = nil
+}
+
+// SetRefundAmount sets the "refund_amount" field.
+func (m *CreditNoteMutation) SetRefundAmount(i int64) {
+	m.refund_amount = &i
+	m.addrefund_amount = nil
+}
+
+// RefundAmount returns the value of the "refund_amount" field in the mutation.
+func (m *CreditNoteMutation) RefundAmount() (r int64, exists bool) {
+	v := m.refund_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefundAmount returns the old "refund_amount" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldRefundAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefundAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefundAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefundAmount: %w", err)
+	}
+	return oldValue.RefundAmount, nil
+}
+
+// AddRefundAmount adds i to the "refund_amount" field.
+func (m *CreditNoteMutation) AddRefundAmount(i int64) {
+	if m.addrefund_amount != nil {
+		*m.addrefund_amount += i
+	} else {
+		m.addrefund_amount = &i
+	}
+}
+
+// AddedRefundAmount returns the value that was added to the "refund_amount" field in this mutation.
+func (m *CreditNoteMutation) AddedRefundAmount() (r int64, exists bool) {
+	v := m.addrefund_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefundAmount resets all changes to the "refund_amount" field.
+func (m *CreditNoteMutation) ResetRefundAmount() {
+	m.refund_amount = nil
+	m.addrefund_amount = nil
+}
+
+// SetCreditAmount sets the "credit_amount" field.
+func (m *CreditNoteMutation) SetCreditAmount(i int64) {
+	m.credit_amount = &i
+	m.addcredit_amount = nil
+}
+
+// CreditAmount returns the value of the "credit_amount" field in the mutation.
+func (m *CreditNoteMutation) CreditAmount() (r int64, exists bool) {
+	v := m.credit_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreditAmount returns the old "credit_amount" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldCreditAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreditAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreditAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreditAmount: %w", err)
+	}
+	return oldValue.CreditAmount, nil
+}
+
+// AddCreditAmount adds i to the "credit_amount" field.
+func (m *CreditNoteMutation) AddCreditAmount(i int64) {
+	if m.addcredit_amount != nil {
+		*m.addcredit_amount += i
+	} else {
+		m.addcredit_amount = &i
+	}
+}
+
+// AddedCreditAmount returns the value that was added to the "credit_amount" field in this mutation.
+func (m *CreditNoteMutation) AddedCreditAmount() (r int64, exists bool) {
+	v := m.addcredit_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreditAmount resets all changes to the "credit_amount" field.
+func (m *CreditNoteMutation) ResetCreditAmount() {
+	m.credit_amount = nil
+	m.addcredit_amount = nil
+}
+
+// SetOutOfBandAmount sets the "out_of_band_amount" field.
+func (m *CreditNoteMutation) SetOutOfBandAmount(i int64) {
+	m.out_of_band_amount = &i
+	m.addout_of_band_amount = nil
+}
+
+// OutOfBandAmount returns the value of the "out_of_band_amount" field in the mutation.
+func (m *CreditNoteMutation) OutOfBandAmount() (r int64, exists bool) {
+	v := m.out_of_band_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutOfBandAmount returns the old "out_of_band_amount" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldOutOfBandAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutOfBandAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutOfBandAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutOfBandAmount: %w", err)
+	}
+	return oldValue.OutOfBandAmount, nil
+}
+
+// AddOutOfBandAmount adds i to the "out_of_band_amount" field.
+func (m *CreditNoteMutation) AddOutOfBandAmount(i int64) {
+	if m.addout_of_band_amount != nil {
+		*m.addout_of_band_amount += i
+	} else {
+		m.addout_of_band_amount = &i
+	}
+}
+
+// AddedOutOfBandAmount returns the value that was added to the "out_of_band_amount" field in this mutation.
+func (m *CreditNoteMutation) AddedOutOfBandAmount() (r int64, exists bool) {
+	v := m.addout_of_band_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOutOfBandAmount resets all changes to the "out_of_band_amount" field.
+func (m *CreditNoteMutation) ResetOutOfBandAmount() {
+	m.out_of_band_amount = nil
+	m.addout_of_band_amount = nil
+}
+
+// SetInstallmentReductions sets the "installment_reductions" field.
+func (m *CreditNoteMutation) SetInstallmentReductions(i []int64) {
+	m.installment_reductions = &i
+	m.appendinstallment_reductions = nil
+}
+
+// InstallmentReductions returns the value of the "installment_reductions" field in the mutation.
+func (m *CreditNoteMutation) InstallmentReductions() (r []int64, exists bool) {
+	v := m.installment_reductions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInstallmentReductions returns the old "installment_reductions" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldInstallmentReductions(ctx context.Context) (v []int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInstallmentReductions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInstallmentReductions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInstallmentReductions: %w", err)
+	}
+	return oldValue.InstallmentReductions, nil
+}
+
+// AppendInstallmentReductions adds i to the "installment_reductions" field.
+func (m *CreditNoteMutation) AppendInstallmentReductions(i []int64) {
+	m.appendinstallment_reductions = append(m.appendinstallment_reductions, i...)
+}
+
+// AppendedInstallmentReductions returns the list of values that were appended to the "installment_reductions" field in this mutation.
+func (m *CreditNoteMutation) AppendedInstallmentReductions() ([]int64, bool) {
+	if len(m.appendinstallment_reductions) == 0 {
+		return nil, false
+	}
+	return m.appendinstallment_reductions, true
+}
+
+// ClearInstallmentReductions clears the value of the "installment_reductions" field.
+func (m *CreditNoteMutation) ClearInstallmentReductions() {
+	m.installment_reductions = nil
+	m.appendinstallment_reductions = nil
+	m.clearedFields[creditnote.FieldInstallmentReductions] = struct{}{}
+}
+
+// InstallmentReductionsCleared returns if the "installment_reductions" field was cleared in this mutation.
+func (m *CreditNoteMutation) InstallmentReductionsCleared() bool {
+	_, ok := m.clearedFields[creditnote.FieldInstallmentReductions]
+	return ok
+}
+
+// ResetInstallmentReductions resets all changes to the "installment_reductions" field.
+func (m *CreditNoteMutation) ResetInstallmentReductions() {
+	m.installment_reductions = nil
+	m.appendinstallment_reductions = nil
+	delete(m.clearedFields, creditnote.FieldInstallmentReductions)
+}
+
+// SetVoidedAt sets the "voided_at" field.
+func (m *CreditNoteMutation) SetVoidedAt(t time.Time) {
+	m.voided_at = &t
+}
+
+// VoidedAt returns the value of the "voided_at" field in the mutation.
+func (m *CreditNoteMutation) VoidedAt() (r time.Time, exists bool) {
+	v := m.voided_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVoidedAt returns the old "voided_at" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldVoidedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVoidedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVoidedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVoidedAt: %w", err)
+	}
+	return oldValue.VoidedAt, nil
+}
+
+// ClearVoidedAt clears the value of the "voided_at" field.
+func (m *CreditNoteMutation) ClearVoidedAt() {
+	m.voided_at = nil
+	m.clearedFields[creditnote.FieldVoidedAt] = struct{}{}
+}
+
+// VoidedAtCleared returns if the "voided_at" field was cleared in this mutation.
+func (m *CreditNoteMutation) VoidedAtCleared() bool {
+	_, ok := m.clearedFields[creditnote.FieldVoidedAt]
+	return ok
+}
+
+// ResetVoidedAt resets all changes to the "voided_at" field.
+func (m *CreditNoteMutation) ResetVoidedAt() {
+	m.voided_at = nil
+	delete(m.clearedFields, creditnote.FieldVoidedAt)
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *CreditNoteMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[creditnote.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *CreditNoteMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *CreditNoteMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *CreditNoteMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearInvoice clears the "invoice" edge to the Invoice entity.
+func (m *CreditNoteMutation) ClearInvoice() {
+	m.clearedinvoice = true
+	m.clearedFields[creditnote.FieldInvoiceID] = struct{}{}
+}
+
+// InvoiceCleared reports if the "invoice" edge to the Invoice entity was cleared.
+func (m *CreditNoteMutation) InvoiceCleared() bool {
+	return m.clearedinvoice
+}
+
+// InvoiceIDs returns the "invoice" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// InvoiceID instead. It exists only for internal usage by the builders.
+func (m *CreditNoteMutation) InvoiceIDs() (ids []string) {
+	if id := m.invoice; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetInvoice resets all changes to the "invoice" edge.
+func (m *CreditNoteMutation) ResetInvoice() {
+	m.invoice = nil
+	m.clearedinvoice = false
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *CreditNoteMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[creditnote.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *CreditNoteMutation) CustomerCleared() bool {
+	return m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *CreditNoteMutation) CustomerIDs() (ids []string) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *CreditNoteMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// AddLineIDs adds the "lines" edge to the CreditNoteLine entity by ids.
+func (m *CreditNoteMutation) AddLineIDs(ids ...string) {
+	if m.lines == nil {
+		m.lines = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.lines[ids[i]] = struct{}{}
+	}
+}
+
+// ClearLines clears the "lines" edge to the CreditNoteLine entity.
+func (m *CreditNoteMutation) ClearLines() {
+	m.clearedlines = true
+}
+
+// LinesCleared reports if the "lines" edge to the CreditNoteLine entity was cleared.
+func (m *CreditNoteMutation) LinesCleared() bool {
+	return m.clearedlines
+}
+
+// RemoveLineIDs removes the "lines" edge to the CreditNoteLine entity by IDs.
+func (m *CreditNoteMutation) RemoveLineIDs(ids ...string) {
+	if m.removedlines == nil {
+		m.removedlines = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.lines, ids[i])
+		m.removedlines[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedLines returns the removed IDs of the "lines" edge to the CreditNoteLine entity.
+func (m *CreditNoteMutation) RemovedLinesIDs() (ids []string) {
+	for id := range m.removedlines {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// LinesIDs returns the "lines" edge IDs in the mutation.
+func (m *CreditNoteMutation) LinesIDs() (ids []string) {
+	for id := range m.lines {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetLines resets all changes to the "lines" edge.
+func (m *CreditNoteMutation) ResetLines() {
+	m.lines = nil
+	m.clearedlines = false
+	m.removedlines = nil
+}
+
+// Where appends a list predicates to the CreditNoteMutation builder.
+func (m *CreditNoteMutation) Where(ps ...predicate.CreditNote) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CreditNoteMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CreditNoteMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CreditNote, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CreditNoteMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CreditNoteMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CreditNote).
+func (m *CreditNoteMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CreditNoteMutation) Fields() []string {
+	fields := make([]string, 0, 26)
+	if m.created_at != nil {
+		fields = append(fields, creditnote.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, creditnote.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, creditnote.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, creditnote.FieldMode)
+	}
+	if m.invoice != nil {
+		fields = append(fields, creditnote.FieldInvoiceID)
+	}
+	if m.customer != nil {
+		fields = append(fields, creditnote.FieldCustomerID)
+	}
+	if m.number != nil {
+		fields = append(fields, creditnote.FieldNumber)
+	}
+	if m.currency != nil {
+		fields = append(fields, creditnote.FieldCurrency)
+	}
+	if m.status != nil {
+		fields = append(fields, creditnote.FieldStatus)
+	}
+	if m._type != nil {
+		fields = append(fields, creditnote.FieldType)
+	}
+	if m.reason != nil {
+		fields = append(fields, creditnote.FieldReason)
+	}
+	if m.memo != nil {
+		fields = append(fields, creditnote.FieldMemo)
+	}
+	if m.metadata != nil {
+		fields = append(fields, creditnote.FieldMetadata)
+	}
+	if m.subtotal != nil {
+		fields = append(fields, creditnote.FieldSubtotal)
+	}
+	if m.total_discount != nil {
+		fields = append(fields, creditnote.FieldTotalDiscount)
+	}
+	if m.total_excluding_tax != nil {
+		fields = append(fields, creditnote.FieldTotalExcludingTax)
+	}
+	if m.total_tax != nil {
+		fields = append(fields, creditnote.FieldTotalTax)
+	}
+	if m.total != nil {
+		fields = append(fields, creditnote.FieldTotal)
+	}
+	if m.taxes != nil {
+		fields = append(fields, creditnote.FieldTaxes)
+	}
+	if m.pre_payment_amount != nil {
+		fields = append(fields, creditnote.FieldPrePaymentAmount)
+	}
+	if m.post_payment_amount != nil {
+		fields = append(fields, creditnote.FieldPostPaymentAmount)
+	}
+	if m.refund_amount != nil {
+		fields = append(fields, creditnote.FieldRefundAmount)
+	}
+	if m.credit_amount != nil {
+		fields = append(fields, creditnote.FieldCreditAmount)
+	}
+	if m.out_of_band_amount != nil {
+		fields = append(fields, creditnote.FieldOutOfBandAmount)
+	}
+	if m.installment_reductions != nil {
+		fields = append(fields, creditnote.FieldInstallmentReductions)
+	}
+	if m.voided_at != nil {
+		fields = append(fields, creditnote.FieldVoidedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CreditNoteMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case creditnote.FieldCreatedAt:
+		return m.CreatedAt()
+	case creditnote.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case creditnote.FieldAccountID:
+		return m.AccountID()
+	case creditnote.FieldMode:
+		return m.Mode()
+	case creditnote.FieldInvoiceID:
+		return m.InvoiceID()
+	case creditnote.FieldCustomerID:
+		return m.CustomerID()
+	case creditnote.FieldNumber:
+		return m.Number()
+	case creditnote.FieldCurrency:
+		return m.Currency()
+	case creditnote.FieldStatus:
+		return m.Status()
+	case creditnote.FieldType:
+		return m.GetType()
+	case creditnote.FieldReason:
+		return m.Reason()
+	case creditnote.FieldMemo:
+		return m.Memo()
+	case creditnote.FieldMetadata:
+		return m.Metadata()
+	case creditnote.FieldSubtotal:
+		return m.Subtotal()
+	case creditnote.FieldTotalDiscount:
+		return m.TotalDiscount()
+	case creditnote.FieldTotalExcludingTax:
+		return m.TotalExcludingTax()
+	case creditnote.FieldTotalTax:
+		return m.TotalTax()
+	case creditnote.FieldTotal:
+		return m.Total()
+	case creditnote.FieldTaxes:
+		return m.Taxes()
+	case creditnote.FieldPrePaymentAmount:
+		return m.PrePaymentAmount()
+	case creditnote.FieldPostPaymentAmount:
+		return m.PostPaymentAmount()
+	case creditnote.FieldRefundAmount:
+		return m.RefundAmount()
+	case creditnote.FieldCreditAmount:
+		return m.CreditAmount()
+	case creditnote.FieldOutOfBandAmount:
+		return m.OutOfBandAmount()
+	case creditnote.FieldInstallmentReductions:
+		return m.InstallmentReductions()
+	case creditnote.FieldVoidedAt:
+		return m.VoidedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CreditNoteMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case creditnote.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case creditnote.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case creditnote.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case creditnote.FieldMode:
+		return m.OldMode(ctx)
+	case creditnote.FieldInvoiceID:
+		return m.OldInvoiceID(ctx)
+	case creditnote.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case creditnote.FieldNumber:
+		return m.OldNumber(ctx)
+	case creditnote.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case creditnote.FieldStatus:
+		return m.OldStatus(ctx)
+	case creditnote.FieldType:
+		return m.OldType(ctx)
+	case creditnote.FieldReason:
+		return m.OldReason(ctx)
+	case creditnote.FieldMemo:
+		return m.OldMemo(ctx)
+	case creditnote.FieldMetadata:
+		return m.OldMetadata(ctx)
+	case creditnote.FieldSubtotal:
+		return m.OldSubtotal(ctx)
+	case creditnote.FieldTotalDiscount:
+		return m.OldTotalDiscount(ctx)
+	case creditnote.FieldTotalExcludingTax:
+		return m.OldTotalExcludingTax(ctx)
+	case creditnote.FieldTotalTax:
+		return m.OldTotalTax(ctx)
+	case creditnote.FieldTotal:
+		return m.OldTotal(ctx)
+	case creditnote.FieldTaxes:
+		return m.OldTaxes(ctx)
+	case creditnote.FieldPrePaymentAmount:
+		return m.OldPrePaymentAmount(ctx)
+	case creditnote.FieldPostPaymentAmount:
+		return m.OldPostPaymentAmount(ctx)
+	case creditnote.FieldRefundAmount:
+		return m.OldRefundAmount(ctx)
+	case creditnote.FieldCreditAmount:
+		return m.OldCreditAmount(ctx)
+	case creditnote.FieldOutOfBandAmount:
+		return m.OldOutOfBandAmount(ctx)
+	case creditnote.FieldInstallmentReductions:
+		return m.OldInstallmentReductions(ctx)
+	case creditnote.FieldVoidedAt:
+		return m.OldVoidedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown CreditNote field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CreditNoteMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case creditnote.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case creditnote.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case creditnote.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case creditnote.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case creditnote.FieldInvoiceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvoiceID(v)
+		return nil
+	case creditnote.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case creditnote.FieldNumber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNumber(v)
+		return nil
+	case creditnote.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case creditnote.FieldStatus:
+		v, ok := value.(creditnote.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case creditnote.FieldType:
+		v, ok := value.(creditnote.Type)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case creditnote.FieldReason:
+		v, ok := value.(creditnote.Reason)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case creditnote.FieldMemo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemo(v)
+		return nil
+	case creditnote.FieldMetadata:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetadata(v)
+		return nil
+	case creditnote.FieldSubtotal:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubtotal(v)
+		return nil
+	case creditnote.FieldTotalDiscount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotalDiscount(v)
+		return nil
+	case creditnote.FieldTotalExcludingTax:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotalExcludingTax(v)
+		return nil
+	case creditnote.FieldTotalTax:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotalTax(v)
+		return nil
+	case creditnote.FieldTotal:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotal(v)
+		return nil
+	case creditnote.FieldTaxes:
+		v, ok := value.([]values.TaxAmount)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxes(v)
+		return nil
+	case creditnote.FieldPrePaymentAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrePaymentAmount(v)
+		return nil
+	case creditnote.FieldPostPaymentAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostPaymentAmount(v)
+		return nil
+	case creditnote.FieldRefundAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefundAmount(v)
+		return nil
+	case creditnote.FieldCreditAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreditAmount(v)
+		return nil
+	case creditnote.FieldOutOfBandAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutOfBandAmount(v)
+		return nil
+	case creditnote.FieldInstallmentReductions:
+		v, ok := value.([]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInstallmentReductions(v)
+		return nil
+	case creditnote.FieldVoidedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVoidedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CreditNoteMutation) AddedFields() []string {
+	var fields []string
+	if m.addsubtotal != nil {
+		fields = append(fields, creditnote.FieldSubtotal)
+	}
+	if m.addtotal_discount != nil {
+		fields = append(fields, creditnote.FieldTotalDiscount)
+	}
+	if m.addtotal_excluding_tax != nil {
+		fields = append(fields, creditnote.FieldTotalExcludingTax)
+	}
+	if m.addtotal_tax != nil {
+		fields = append(fields, creditnote.FieldTotalTax)
+	}
+	if m.addtotal != nil {
+		fields = append(fields, creditnote.FieldTotal)
+	}
+	if m.addpre_payment_amount != nil {
+		fields = append(fields, creditnote.FieldPrePaymentAmount)
+	}
+	if m.addpost_payment_amount != nil {
+		fields = append(fields, creditnote.FieldPostPaymentAmount)
+	}
+	if m.addrefund_amount != nil {
+		fields = append(fields, creditnote.FieldRefundAmount)
+	}
+	if m.addcredit_amount != nil {
+		fields = append(fields, creditnote.FieldCreditAmount)
+	}
+	if m.addout_of_band_amount != nil {
+		fields = append(fields, creditnote.FieldOutOfBandAmount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CreditNoteMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case creditnote.FieldSubtotal:
+		return m.AddedSubtotal()
+	case creditnote.FieldTotalDiscount:
+		return m.AddedTotalDiscount()
+	case creditnote.FieldTotalExcludingTax:
+		return m.AddedTotalExcludingTax()
+	case creditnote.FieldTotalTax:
+		return m.AddedTotalTax()
+	case creditnote.FieldTotal:
+		return m.AddedTotal()
+	case creditnote.FieldPrePaymentAmount:
+		return m.AddedPrePaymentAmount()
+	case creditnote.FieldPostPaymentAmount:
+		return m.AddedPostPaymentAmount()
+	case creditnote.FieldRefundAmount:
+		return m.AddedRefundAmount()
+	case creditnote.FieldCreditAmount:
+		return m.AddedCreditAmount()
+	case creditnote.FieldOutOfBandAmount:
+		return m.AddedOutOfBandAmount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CreditNoteMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case creditnote.FieldSubtotal:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSubtotal(v)
+		return nil
+	case creditnote.FieldTotalDiscount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotalDiscount(v)
+		return nil
+	case creditnote.FieldTotalExcludingTax:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotalExcludingTax(v)
+		return nil
+	case creditnote.FieldTotalTax:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotalTax(v)
+		return nil
+	case creditnote.FieldTotal:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotal(v)
+		return nil
+	case creditnote.FieldPrePaymentAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPrePaymentAmount(v)
+		return nil
+	case creditnote.FieldPostPaymentAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPostPaymentAmount(v)
+		return nil
+	case creditnote.FieldRefundAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefundAmount(v)
+		return nil
+	case creditnote.FieldCreditAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreditAmount(v)
+		return nil
+	case creditnote.FieldOutOfBandAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOutOfBandAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CreditNoteMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(creditnote.FieldReason) {
+		fields = append(fields, creditnote.FieldReason)
+	}
+	if m.FieldCleared(creditnote.FieldMetadata) {
+		fields = append(fields, creditnote.FieldMetadata)
+	}
+	if m.FieldCleared(creditnote.FieldTaxes) {
+		fields = append(fields, creditnote.FieldTaxes)
+	}
+	if m.FieldCleared(creditnote.FieldInstallmentReductions) {
+		fields = append(fields, creditnote.FieldInstallmentReductions)
+	}
+	if m.FieldCleared(creditnote.FieldVoidedAt) {
+		fields = append(fields, creditnote.FieldVoidedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CreditNoteMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CreditNoteMutation) ClearField(name string) error {
+	switch name {
+	case creditnote.FieldReason:
+		m.ClearReason()
+		return nil
+	case creditnote.FieldMetadata:
+		m.ClearMetadata()
+		return nil
+	case creditnote.FieldTaxes:
+		m.ClearTaxes()
+		return nil
+	case creditnote.FieldInstallmentReductions:
+		m.ClearInstallmentReductions()
+		return nil
+	case creditnote.FieldVoidedAt:
+		m.ClearVoidedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CreditNoteMutation) ResetField(name string) error {
+	switch name {
+	case creditnote.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case creditnote.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case creditnote.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case creditnote.FieldMode:
+		m.ResetMode()
+		return nil
+	case creditnote.FieldInvoiceID:
+		m.ResetInvoiceID()
+		return nil
+	case creditnote.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case creditnote.FieldNumber:
+		m.ResetNumber()
+		return nil
+	case creditnote.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case creditnote.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case creditnote.FieldType:
+		m.ResetType()
+		return nil
+	case creditnote.FieldReason:
+		m.ResetReason()
+		return nil
+	case creditnote.FieldMemo:
+		m.ResetMemo()
+		return nil
+	case creditnote.FieldMetadata:
+		m.ResetMetadata()
+		return nil
+	case creditnote.FieldSubtotal:
+		m.ResetSubtotal()
+		return nil
+	case creditnote.FieldTotalDiscount:
+		m.ResetTotalDiscount()
+		return nil
+	case creditnote.FieldTotalExcludingTax:
+		m.ResetTotalExcludingTax()
+		return nil
+	case creditnote.FieldTotalTax:
+		m.ResetTotalTax()
+		return nil
+	case creditnote.FieldTotal:
+		m.ResetTotal()
+		return nil
+	case creditnote.FieldTaxes:
+		m.ResetTaxes()
+		return nil
+	case creditnote.FieldPrePaymentAmount:
+		m.ResetPrePaymentAmount()
+		return nil
+	case creditnote.FieldPostPaymentAmount:
+		m.ResetPostPaymentAmount()
+		return nil
+	case creditnote.FieldRefundAmount:
+		m.ResetRefundAmount()
+		return nil
+	case creditnote.FieldCreditAmount:
+		m.ResetCreditAmount()
+		return nil
+	case creditnote.FieldOutOfBandAmount:
+		m.ResetOutOfBandAmount()
+		return nil
+	case creditnote.FieldInstallmentReductions:
+		m.ResetInstallmentReductions()
+		return nil
+	case creditnote.FieldVoidedAt:
+		m.ResetVoidedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CreditNoteMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.account != nil {
+		edges = append(edges, creditnote.EdgeAccount)
+	}
+	if m.invoice != nil {
+		edges = append(edges, creditnote.EdgeInvoice)
+	}
+	if m.customer != nil {
+		edges = append(edges, creditnote.EdgeCustomer)
+	}
+	if m.lines != nil {
+		edges = append(edges, creditnote.EdgeLines)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CreditNoteMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case creditnote.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case creditnote.EdgeInvoice:
+		if id := m.invoice; id != nil {
+			return []ent.Value{*id}
+		}
+	case creditnote.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	case creditnote.EdgeLines:
+		ids := make([]ent.Value, 0, len(m.lines))
+		for id := range m.lines {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CreditNoteMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.removedlines != nil {
+		edges = append(edges, creditnote.EdgeLines)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CreditNoteMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case creditnote.EdgeLines:
+		ids := make([]ent.Value, 0, len(m.removedlines))
+		for id := range m.removedlines {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CreditNoteMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedaccount {
+		edges = append(edges, creditnote.EdgeAccount)
+	}
+	if m.clearedinvoice {
+		edges = append(edges, creditnote.EdgeInvoice)
+	}
+	if m.clearedcustomer {
+		edges = append(edges, creditnote.EdgeCustomer)
+	}
+	if m.clearedlines {
+		edges = append(edges, creditnote.EdgeLines)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CreditNoteMutation) EdgeCleared(name string) bool {
+	switch name {
+	case creditnote.EdgeAccount:
+		return m.clearedaccount
+	case creditnote.EdgeInvoice:
+		return m.clearedinvoice
+	case creditnote.EdgeCustomer:
+		return m.clearedcustomer
+	case creditnote.EdgeLines:
+		return m.clearedlines
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CreditNoteMutation) ClearEdge(name string) error {
+	switch name {
+	case creditnote.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case creditnote.EdgeInvoice:
+		m.ClearInvoice()
+		return nil
+	case creditnote.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CreditNoteMutation) ResetEdge(name string) error {
+	switch name {
+	case creditnote.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case creditnote.EdgeInvoice:
+		m.ResetInvoice()
+		return nil
+	case creditnote.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	case creditnote.EdgeLines:
+		m.ResetLines()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote edge %s", name)
+}
+
+// CreditNoteLineMutation represents an operation that mutates the CreditNoteLine nodes in the graph.
+type CreditNoteLineMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	created_at          *time.Time
+	updated_at          *time.Time
+	mode                *viewer.Mode
+	invoice_id          *string
+	currency            *string
+	position            *int
+	addposition         *int
+	_type               *creditnoteline.Type
+	method              *creditnoteline.Method
+	description         *string
+	quantity            *string
+	unit_amount         *string
+	amount              *int64
+	addamount           *int64
+	discount_amount     *int64
+	adddiscount_amount  *int64
+	tax_amounts         *[]values.TaxAmount
+	appendtax_amounts   []values.TaxAmount
+	clearedFields       map[string]struct{}
+	account             *string
+	clearedaccount      bool
+	credit_note         *string
+	clearedcredit_note  bool
+	invoice_line        *string
+	clearedinvoice_line bool
+	done                bool
+	oldValue            func(context.Context) (*CreditNoteLine, error)
+	predicates          []predicate.CreditNoteLine
+}
+
+var _ ent.Mutation = (*CreditNoteLineMutation)(nil)
+
+// creditnotelineOption allows management of the mutation configuration using functional options.
+type creditnotelineOption func(*CreditNoteLineMutation)
+
+// newCreditNoteLineMutation creates new mutation for the CreditNoteLine entity.
+func newCreditNoteLineMutation(c config, op Op, opts ...creditnotelineOption) *CreditNoteLineMutation {
+	m := &CreditNoteLineMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCreditNoteLine,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCreditNoteLineID sets the ID field of the mutation.
+func withCreditNoteLineID(id string) creditnotelineOption {
+	return func(m *CreditNoteLineMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CreditNoteLine
+		)
+		m.oldValue = func(ctx context.Context) (*CreditNoteLine, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CreditNoteLine.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCreditNoteLine sets the old CreditNoteLine of the mutation.
+func withCreditNoteLine(node *CreditNoteLine) creditnotelineOption {
+	return func(m *CreditNoteLineMutation) {
+		m.oldValue = func(context.Context) (*CreditNoteLine, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CreditNoteLineMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CreditNoteLineMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CreditNoteLine entities.
+func (m *CreditNoteLineMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CreditNoteLineMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CreditNoteLineMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CreditNoteLine.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CreditNoteLineMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CreditNoteLineMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CreditNoteLineMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CreditNoteLineMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CreditNoteLineMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CreditNoteLineMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *CreditNoteLineMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *CreditNoteLineMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *CreditNoteLineMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *CreditNoteLineMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *CreditNoteLineMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *CreditNoteLineMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetCreditNoteID sets the "credit_note_id" field.
+func (m *CreditNoteLineMutation) SetCreditNoteID(s string) {
+	m.credit_note = &s
+}
+
+// CreditNoteID returns the value of the "credit_note_id" field in the mutation.
+func (m *CreditNoteLineMutation) CreditNoteID() (r string, exists bool) {
+	v := m.credit_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreditNoteID returns the old "credit_note_id" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldCreditNoteID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreditNoteID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreditNoteID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreditNoteID: %w", err)
+	}
+	return oldValue.CreditNoteID, nil
+}
+
+// ResetCreditNoteID resets all changes to the "credit_note_id" field.
+func (m *CreditNoteLineMutation) ResetCreditNoteID() {
+	m.credit_note = nil
+}
+
+// SetInvoiceID sets the "invoice_id" field.
+func (m *CreditNoteLineMutation) SetInvoiceID(s string) {
+	m.invoice_id = &s
+}
+
+// InvoiceID returns the value of the "invoice_id" field in the mutation.
+func (m *CreditNoteLineMutation) InvoiceID() (r string, exists bool) {
+	v := m.invoice_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvoiceID returns the old "invoice_id" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldInvoiceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvoiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvoiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvoiceID: %w", err)
+	}
+	return oldValue.InvoiceID, nil
+}
+
+// ResetInvoiceID resets all changes to the "invoice_id" field.
+func (m *CreditNoteLineMutation) ResetInvoiceID() {
+	m.invoice_id = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *CreditNoteLineMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *CreditNoteLineMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *CreditNoteLineMutation) ResetCurrency() {
+	m.currency = nil
+}
+
+// SetPosition sets the "position" field.
+func (m *CreditNoteLineMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *CreditNoteLineMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *CreditNoteLineMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *CreditNoteLineMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *CreditNoteLineMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// SetType sets the "type" field.
+func (m *CreditNoteLineMutation) SetType(c creditnoteline.Type) {
+	m._type = &c
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *CreditNoteLineMutation) GetType() (r creditnoteline.Type, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldType(ctx context.Context) (v creditnoteline.Type, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *CreditNoteLineMutation) ResetType() {
+	m._type = nil
+}
+
+// SetInvoiceLineID sets the "invoice_line_id" field.
+func (m *CreditNoteLineMutation) SetInvoiceLineID(s string) {
+	m.invoice_line = &s
+}
+
+// InvoiceLineID returns the value of the "invoice_line_id" field in the mutation.
+func (m *CreditNoteLineMutation) InvoiceLineID() (r string, exists bool) {
+	v := m.invoice_line
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvoiceLineID returns the old "invoice_line_id" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldInvoiceLineID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvoiceLineID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvoiceLineID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvoiceLineID: %w", err)
+	}
+	return oldValue.InvoiceLineID, nil
+}
+
+// ClearInvoiceLineID clears the value of the "invoice_line_id" field.
+func (m *CreditNoteLineMutation) ClearInvoiceLineID() {
+	m.invoice_line = nil
+	m.clearedFields[creditnoteline.FieldInvoiceLineID] = struct{}{}
+}
+
+// InvoiceLineIDCleared returns if the "invoice_line_id" field was cleared in this mutation.
+func (m *CreditNoteLineMutation) InvoiceLineIDCleared() bool {
+	_, ok := m.clearedFields[creditnoteline.FieldInvoiceLineID]
+	return ok
+}
+
+// ResetInvoiceLineID resets all changes to the "invoice_line_id" field.
+func (m *CreditNoteLineMutation) ResetInvoiceLineID() {
+	m.invoice_line = nil
+	delete(m.clearedFields, creditnoteline.FieldInvoiceLineID)
+}
+
+// SetMethod sets the "method" field.
+func (m *CreditNoteLineMutation) SetMethod(c creditnoteline.Method) {
+	m.method = &c
+}
+
+// Method returns the value of the "method" field in the mutation.
+func (m *CreditNoteLineMutation) Method() (r creditnoteline.Method, exists bool) {
+	v := m.method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMethod returns the old "method" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldMethod(ctx context.Context) (v *creditnoteline.Method, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMethod: %w", err)
+	}
+	return oldValue.Method, nil
+}
+
+// ClearMethod clears the value of the "method" field.
+func (m *CreditNoteLineMutation) ClearMethod() {
+	m.method = nil
+	m.clearedFields[creditnoteline.FieldMethod] = struct{}{}
+}
+
+// MethodCleared returns if the "method" field was cleared in this mutation.
+func (m *CreditNoteLineMutation) MethodCleared() bool {
+	_, ok := m.clearedFields[creditnoteline.FieldMethod]
+	return ok
+}
+
+// ResetMethod resets all changes to the "method" field.
+func (m *CreditNoteLineMutation) ResetMethod() {
+	m.method = nil
+	delete(m.clearedFields, creditnoteline.FieldMethod)
+}
+
+// SetDescription sets the "description" field.
+func (m *CreditNoteLineMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *CreditNoteLineMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *CreditNoteLineMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetQuantity sets the "quantity" field.
+func (m *CreditNoteLineMutation) SetQuantity(s string) {
+	m.quantity = &s
+}
+
+// Quantity returns the value of the "quantity" field in the mutation.
+func (m *CreditNoteLineMutation) Quantity() (r string, exists bool) {
+	v := m.quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuantity returns the old "quantity" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldQuantity(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuantity: %w", err)
+	}
+	return oldValue.Quantity, nil
+}
+
+// ResetQuantity resets all changes to the "quantity" field.
+func (m *CreditNoteLineMutation) ResetQuantity() {
+	m.quantity = nil
+}
+
+// SetUnitAmount sets the "unit_amount" field.
+func (m *CreditNoteLineMutation) SetUnitAmount(s string) {
+	m.unit_amount = &s
+}
+
+// UnitAmount returns the value of the "unit_amount" field in the mutation.
+func (m *CreditNoteLineMutation) UnitAmount() (r string, exists bool) {
+	v := m.unit_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnitAmount returns the old "unit_amount" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldUnitAmount(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnitAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnitAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnitAmount: %w", err)
+	}
+	return oldValue.UnitAmount, nil
+}
+
+// ResetUnitAmount resets all changes to the "unit_amount" field.
+func (m *CreditNoteLineMutation) ResetUnitAmount() {
+	m.unit_amount = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *CreditNoteLineMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *CreditNoteLineMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *CreditNoteLineMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *CreditNoteLineMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *CreditNoteLineMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetDiscountAmount sets the "discount_amount" field.
+func (m *CreditNoteLineMutation) SetDiscountAmount(i int64) {
+	m.discount_amount = &i
+	m.adddiscount_amount = nil
+}
+
+// DiscountAmount returns the value of the "discount_amount" field in the mutation.
+func (m *CreditNoteLineMutation) DiscountAmount() (r int64, exists bool) {
+	v := m.discount_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDiscountAmount returns the old "discount_amount" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldDiscountAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDiscountAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDiscountAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDiscountAmount: %w", err)
+	}
+	return oldValue.DiscountAmount, nil
+}
+
+// AddDiscountAmount adds i to the "discount_amount" field.
+func (m *CreditNoteLineMutation) AddDiscountAmount(i int64) {
+	if m.adddiscount_amount != nil {
+		*m.adddiscount_amount += i
+	} else {
+		m.adddiscount_amount = &i
+	}
+}
+
+// AddedDiscountAmount returns the value that was added to the "discount_amount" field in this mutation.
+func (m *CreditNoteLineMutation) AddedDiscountAmount() (r int64, exists bool) {
+	v := m.adddiscount_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDiscountAmount resets all changes to the "discount_amount" field.
+func (m *CreditNoteLineMutation) ResetDiscountAmount() {
+	m.discount_amount = nil
+	m.adddiscount_amount = nil
+}
+
+// SetTaxAmounts sets the "tax_amounts" field.
+func (m *CreditNoteLineMutation) SetTaxAmounts(va []values.TaxAmount) {
+	m.tax_amounts = &va
+	m.appendtax_amounts = nil
+}
+
+// TaxAmounts returns the value of the "tax_amounts" field in the mutation.
+func (m *CreditNoteLineMutation) TaxAmounts() (r []values.TaxAmount, exists bool) {
+	v := m.tax_amounts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxAmounts returns the old "tax_amounts" field's value of the CreditNoteLine entity.
+// If the CreditNoteLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteLineMutation) OldTaxAmounts(ctx context.Context) (v []values.TaxAmount, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxAmounts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxAmounts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxAmounts: %w", err)
+	}
+	return oldValue.TaxAmounts, nil
+}
+
+// AppendTaxAmounts adds va to the "tax_amounts" field.
+func (m *CreditNoteLineMutation) AppendTaxAmounts(va []values.TaxAmount) {
+	m.appendtax_amounts = append(m.appendtax_amounts, va...)
+}
+
+// AppendedTaxAmounts returns the list of values that were appended to the "tax_amounts" field in this mutation.
+func (m *CreditNoteLineMutation) AppendedTaxAmounts() ([]values.TaxAmount, bool) {
+	if len(m.appendtax_amounts) == 0 {
+		return nil, false
+	}
+	return m.appendtax_amounts, true
+}
+
+// ClearTaxAmounts clears the value of the "tax_amounts" field.
+func (m *CreditNoteLineMutation) ClearTaxAmounts() {
+	m.tax_amounts = nil
+	m.appendtax_amounts = nil
+	m.clearedFields[creditnoteline.FieldTaxAmounts] = struct{}{}
+}
+
+// TaxAmountsCleared returns if the "tax_amounts" field was cleared in this mutation.
+func (m *CreditNoteLineMutation) TaxAmountsCleared() bool {
+	_, ok := m.clearedFields[creditnoteline.FieldTaxAmounts]
+	return ok
+}
+
+// ResetTaxAmounts resets all changes to the "tax_amounts" field.
+func (m *CreditNoteLineMutation) ResetTaxAmounts() {
+	m.tax_amounts = nil
+	m.appendtax_amounts = nil
+	delete(m.clearedFields, creditnoteline.FieldTaxAmounts)
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *CreditNoteLineMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[creditnoteline.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *CreditNoteLineMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *CreditNoteLineMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *CreditNoteLineMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearCreditNote clears the "credit_note" edge to the CreditNote entity.
+func (m *CreditNoteLineMutation) ClearCreditNote() {
+	m.clearedcredit_note = true
+	m.clearedFields[creditnoteline.FieldCreditNoteID] = struct{}{}
+}
+
+// CreditNoteCleared reports if the "credit_note" edge to the CreditNote entity was cleared.
+func (m *CreditNoteLineMutation) CreditNoteCleared() bool {
+	return m.clearedcredit_note
+}
+
+// CreditNoteIDs returns the "credit_note" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CreditNoteID instead. It exists only for internal usage by the builders.
+func (m *CreditNoteLineMutation) CreditNoteIDs() (ids []string) {
+	if id := m.credit_note; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCreditNote resets all changes to the "credit_note" edge.
+func (m *CreditNoteLineMutation) ResetCreditNote() {
+	m.credit_note = nil
+	m.clearedcredit_note = false
+}
+
+// ClearInvoiceLine clears the "invoice_line" edge to the InvoiceLine entity.
+func (m *CreditNoteLineMutation) ClearInvoiceLine() {
+	m.clearedinvoice_line = true
+	m.clearedFields[creditnoteline.FieldInvoiceLineID] = struct{}{}
+}
+
+// InvoiceLineCleared reports if the "invoice_line" edge to the InvoiceLine entity was cleared.
+func (m *CreditNoteLineMutation) InvoiceLineCleared() bool {
+	return m.InvoiceLineIDCleared() || m.clearedinvoice_line
+}
+
+// InvoiceLineIDs returns the "invoice_line" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// InvoiceLineID instead. It exists only for internal usage by the builders.
+func (m *CreditNoteLineMutation) InvoiceLineIDs() (ids []string) {
+	if id := m.invoice_line; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetInvoiceLine resets all changes to the "invoice_line" edge.
+func (m *CreditNoteLineMutation) ResetInvoiceLine() {
+	m.invoice_line = nil
+	m.clearedinvoice_line = false
+}
+
+// Where appends a list predicates to the CreditNoteLineMutation builder.
+func (m *CreditNoteLineMutation) Where(ps ...predicate.CreditNoteLine) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CreditNoteLineMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CreditNoteLineMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CreditNoteLine, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CreditNoteLineMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CreditNoteLineMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CreditNoteLine).
+func (m *CreditNoteLineMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CreditNoteLineMutation) Fields() []string {
+	fields := make([]string, 0, 17)
+	if m.created_at != nil {
+		fields = append(fields, creditnoteline.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, creditnoteline.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, creditnoteline.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, creditnoteline.FieldMode)
+	}
+	if m.credit_note != nil {
+		fields = append(fields, creditnoteline.FieldCreditNoteID)
+	}
+	if m.invoice_id != nil {
+		fields = append(fields, creditnoteline.FieldInvoiceID)
+	}
+	if m.currency != nil {
+		fields = append(fields, creditnoteline.FieldCurrency)
+	}
+	if m.position != nil {
+		fields = append(fields, creditnoteline.FieldPosition)
+	}
+	if m._type != nil {
+		fields = append(fields, creditnoteline.FieldType)
+	}
+	if m.invoice_line != nil {
+		fields = append(fields, creditnoteline.FieldInvoiceLineID)
+	}
+	if m.method != nil {
+		fields = append(fields, creditnoteline.FieldMethod)
+	}
+	if m.description != nil {
+		fields = append(fields, creditnoteline.FieldDescription)
+	}
+	if m.quantity != nil {
+		fields = append(fields, creditnoteline.FieldQuantity)
+	}
+	if m.unit_amount != nil {
+		fields = append(fields, creditnoteline.FieldUnitAmount)
+	}
+	if m.amount != nil {
+		fields = append(fields, creditnoteline.FieldAmount)
+	}
+	if m.discount_amount != nil {
+		fields = append(fields, creditnoteline.FieldDiscountAmount)
+	}
+	if m.tax_amounts != nil {
+		fields = append(fields, creditnoteline.FieldTaxAmounts)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CreditNoteLineMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case creditnoteline.FieldCreatedAt:
+		return m.CreatedAt()
+	case creditnoteline.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case creditnoteline.FieldAccountID:
+		return m.AccountID()
+	case creditnoteline.FieldMode:
+		return m.Mode()
+	case creditnoteline.FieldCreditNoteID:
+		return m.CreditNoteID()
+	case creditnoteline.FieldInvoiceID:
+		return m.InvoiceID()
+	case creditnoteline.FieldCurrency:
+		return m.Currency()
+	case creditnoteline.FieldPosition:
+		return m.Position()
+	case creditnoteline.FieldType:
+		return m.GetType()
+	case creditnoteline.FieldInvoiceLineID:
+		return m.InvoiceLineID()
+	case creditnoteline.FieldMethod:
+		return m.Method()
+	case creditnoteline.FieldDescription:
+		return m.Description()
+	case creditnoteline.FieldQuantity:
+		return m.Quantity()
+	case creditnoteline.FieldUnitAmount:
+		return m.UnitAmount()
+	case creditnoteline.FieldAmount:
+		return m.Amount()
+	case creditnoteline.FieldDiscountAmount:
+		return m.DiscountAmount()
+	case creditnoteline.FieldTaxAmounts:
+		return m.TaxAmounts()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CreditNoteLineMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case creditnoteline.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case creditnoteline.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case creditnoteline.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case creditnoteline.FieldMode:
+		return m.OldMode(ctx)
+	case creditnoteline.FieldCreditNoteID:
+		return m.OldCreditNoteID(ctx)
+	case creditnoteline.FieldInvoiceID:
+		return m.OldInvoiceID(ctx)
+	case creditnoteline.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case creditnoteline.FieldPosition:
+		return m.OldPosition(ctx)
+	case creditnoteline.FieldType:
+		return m.OldType(ctx)
+	case creditnoteline.FieldInvoiceLineID:
+		return m.OldInvoiceLineID(ctx)
+	case creditnoteline.FieldMethod:
+		return m.OldMethod(ctx)
+	case creditnoteline.FieldDescription:
+		return m.OldDescription(ctx)
+	case creditnoteline.FieldQuantity:
+		return m.OldQuantity(ctx)
+	case creditnoteline.FieldUnitAmount:
+		return m.OldUnitAmount(ctx)
+	case creditnoteline.FieldAmount:
+		return m.OldAmount(ctx)
+	case creditnoteline.FieldDiscountAmount:
+		return m.OldDiscountAmount(ctx)
+	case creditnoteline.FieldTaxAmounts:
+		return m.OldTaxAmounts(ctx)
+	}
+	return nil, fmt.Errorf("unknown CreditNoteLine field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CreditNoteLineMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case creditnoteline.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case creditnoteline.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case creditnoteline.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case creditnoteline.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case creditnoteline.FieldCreditNoteID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreditNoteID(v)
+		return nil
+	case creditnoteline.FieldInvoiceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvoiceID(v)
+		return nil
+	case creditnoteline.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case creditnoteline.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	case creditnoteline.FieldType:
+		v, ok := value.(creditnoteline.Type)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case creditnoteline.FieldInvoiceLineID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvoiceLineID(v)
+		return nil
+	case creditnoteline.FieldMethod:
+		v, ok := value.(creditnoteline.Method)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMethod(v)
+		return nil
+	case creditnoteline.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case creditnoteline.FieldQuantity:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuantity(v)
+		return nil
+	case creditnoteline.FieldUnitAmount:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnitAmount(v)
+		return nil
+	case creditnoteline.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case creditnoteline.FieldDiscountAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDiscountAmount(v)
+		return nil
+	case creditnoteline.FieldTaxAmounts:
+		v, ok := value.([]values.TaxAmount)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxAmounts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNoteLine field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CreditNoteLineMutation) AddedFields() []string {
+	var fields []string
+	if m.addposition != nil {
+		fields = append(fields, creditnoteline.FieldPosition)
+	}
+	if m.addamount != nil {
+		fields = append(fields, creditnoteline.FieldAmount)
+	}
+	if m.adddiscount_amount != nil {
+		fields = append(fields, creditnoteline.FieldDiscountAmount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CreditNoteLineMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case creditnoteline.FieldPosition:
+		return m.AddedPosition()
+	case creditnoteline.FieldAmount:
+		return m.AddedAmount()
+	case creditnoteline.FieldDiscountAmount:
+		return m.AddedDiscountAmount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CreditNoteLineMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case creditnoteline.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	case creditnoteline.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case creditnoteline.FieldDiscountAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDiscountAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNoteLine numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CreditNoteLineMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(creditnoteline.FieldInvoiceLineID) {
+		fields = append(fields, creditnoteline.FieldInvoiceLineID)
+	}
+	if m.FieldCleared(creditnoteline.FieldMethod) {
+		fields = append(fields, creditnoteline.FieldMethod)
+	}
+	if m.FieldCleared(creditnoteline.FieldTaxAmounts) {
+		fields = append(fields, creditnoteline.FieldTaxAmounts)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CreditNoteLineMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CreditNoteLineMutation) ClearField(name string) error {
+	switch name {
+	case creditnoteline.FieldInvoiceLineID:
+		m.ClearInvoiceLineID()
+		return nil
+	case creditnoteline.FieldMethod:
+		m.ClearMethod()
+		return nil
+	case creditnoteline.FieldTaxAmounts:
+		m.ClearTaxAmounts()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNoteLine nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CreditNoteLineMutation) ResetField(name string) error {
+	switch name {
+	case creditnoteline.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case creditnoteline.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case creditnoteline.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case creditnoteline.FieldMode:
+		m.ResetMode()
+		return nil
+	case creditnoteline.FieldCreditNoteID:
+		m.ResetCreditNoteID()
+		return nil
+	case creditnoteline.FieldInvoiceID:
+		m.ResetInvoiceID()
+		return nil
+	case creditnoteline.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case creditnoteline.FieldPosition:
+		m.ResetPosition()
+		return nil
+	case creditnoteline.FieldType:
+		m.ResetType()
+		return nil
+	case creditnoteline.FieldInvoiceLineID:
+		m.ResetInvoiceLineID()
+		return nil
+	case creditnoteline.FieldMethod:
+		m.ResetMethod()
+		return nil
+	case creditnoteline.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case creditnoteline.FieldQuantity:
+		m.ResetQuantity()
+		return nil
+	case creditnoteline.FieldUnitAmount:
+		m.ResetUnitAmount()
+		return nil
+	case creditnoteline.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case creditnoteline.FieldDiscountAmount:
+		m.ResetDiscountAmount()
+		return nil
+	case creditnoteline.FieldTaxAmounts:
+		m.ResetTaxAmounts()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNoteLine field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CreditNoteLineMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.account != nil {
+		edges = append(edges, creditnoteline.EdgeAccount)
+	}
+	if m.credit_note != nil {
+		edges = append(edges, creditnoteline.EdgeCreditNote)
+	}
+	if m.invoice_line != nil {
+		edges = append(edges, creditnoteline.EdgeInvoiceLine)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CreditNoteLineMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case creditnoteline.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case creditnoteline.EdgeCreditNote:
+		if id := m.credit_note; id != nil {
+			return []ent.Value{*id}
+		}
+	case creditnoteline.EdgeInvoiceLine:
+		if id := m.invoice_line; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CreditNoteLineMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CreditNoteLineMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CreditNoteLineMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedaccount {
+		edges = append(edges, creditnoteline.EdgeAccount)
+	}
+	if m.clearedcredit_note {
+		edges = append(edges, creditnoteline.EdgeCreditNote)
+	}
+	if m.clearedinvoice_line {
+		edges = append(edges, creditnoteline.EdgeInvoiceLine)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CreditNoteLineMutation) EdgeCleared(name string) bool {
+	switch name {
+	case creditnoteline.EdgeAccount:
+		return m.clearedaccount
+	case creditnoteline.EdgeCreditNote:
+		return m.clearedcredit_note
+	case creditnoteline.EdgeInvoiceLine:
+		return m.clearedinvoice_line
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CreditNoteLineMutation) ClearEdge(name string) error {
+	switch name {
+	case creditnoteline.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case creditnoteline.EdgeCreditNote:
+		m.ClearCreditNote()
+		return nil
+	case creditnoteline.EdgeInvoiceLine:
+		m.ClearInvoiceLine()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNoteLine unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CreditNoteLineMutation) ResetEdge(name string) error {
+	switch name {
+	case creditnoteline.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case creditnoteline.EdgeCreditNote:
+		m.ResetCreditNote()
+		return nil
+	case creditnoteline.EdgeInvoiceLine:
+		m.ResetInvoiceLine()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNoteLine edge %s", name)
 }
 
 // CustomerMutation represents an operation that mutates the Customer nodes in the graph.
@@ -11424,93 +15446,97 @@ func (m *IdempotencyKeyMutation) ResetEdge(name string) error {
 // InvoiceMutation represents an operation that mutates the Invoice nodes in the graph.
 type InvoiceMutation struct {
 	config
-	op                         Op
-	typ                        string
-	id                         *string
-	created_at                 *time.Time
-	updated_at                 *time.Time
-	mode                       *viewer.Mode
-	number                     *string
-	status                     *invoice.Status
-	currency                   *string
-	collection_method          *invoice.CollectionMethod
-	days_until_due             *int
-	adddays_until_due          *int
-	due_date                   *time.Time
-	memo                       *string
-	footer                     *string
-	custom_fields              *[]values.CustomField
-	appendcustom_fields        []values.CustomField
-	metadata                   *map[string]string
-	discounts                  *[]values.Discount
-	appenddiscounts            []values.Discount
-	subtotal                   *int64
-	addsubtotal                *int64
-	total_discount             *int64
-	addtotal_discount          *int64
-	total_tax                  *int64
-	addtotal_tax               *int64
-	total_excluding_tax        *int64
-	addtotal_excluding_tax     *int64
-	total                      *int64
-	addtotal                   *int64
-	starting_balance           *int64
-	addstarting_balance        *int64
-	applied_balance            *int64
-	addapplied_balance         *int64
-	ending_balance             *int64
-	addending_balance          *int64
-	amount_due                 *int64
-	addamount_due              *int64
-	amount_paid                *int64
-	addamount_paid             *int64
-	taxes                      *[]values.TaxAmount
-	appendtaxes                []values.TaxAmount
-	tax_exemption              **values.TaxExemption
-	customer_snapshot          **values.Party
-	issuer_snapshot            **values.Party
-	terms                      *values.InvoiceTerms
-	finalized_at               *time.Time
-	paid_at                    *time.Time
-	voided_at                  *time.Time
-	marked_uncollectible_at    *time.Time
-	overdue_at                 *time.Time
-	out_of_band_payment        **values.OutOfBandPayment
-	latest_revision_id         *string
-	duplicated_from_id         *string
-	hosted_token               *string
-	hosted_token_expires_at    *time.Time
-	amounts_due                *[]values.Installment
-	appendamounts_due          []values.Installment
-	payment_method_types       *[]string
-	appendpayment_method_types []string
-	amount_pending             *int64
-	addamount_pending          *int64
-	clearedFields              map[string]struct{}
-	account                    *string
-	clearedaccount             bool
-	customer                   *string
-	clearedcustomer            bool
-	lines                      map[string]struct{}
-	removedlines               map[string]struct{}
-	clearedlines               bool
-	default_tax_rates          map[string]struct{}
-	removeddefault_tax_rates   map[string]struct{}
-	cleareddefault_tax_rates   bool
-	history                    map[string]struct{}
-	removedhistory             map[string]struct{}
-	clearedhistory             bool
-	from_invoice               *string
-	clearedfrom_invoice        bool
-	revisions                  map[string]struct{}
-	removedrevisions           map[string]struct{}
-	clearedrevisions           bool
-	payments                   map[string]struct{}
-	removedpayments            map[string]struct{}
-	clearedpayments            bool
-	done                       bool
-	oldValue                   func(context.Context) (*Invoice, error)
-	predicates                 []predicate.Invoice
+	op                                  Op
+	typ                                 string
+	id                                  *string
+	created_at                          *time.Time
+	updated_at                          *time.Time
+	mode                                *viewer.Mode
+	number                              *string
+	status                              *invoice.Status
+	currency                            *string
+	collection_method                   *invoice.CollectionMethod
+	days_until_due                      *int
+	adddays_until_due                   *int
+	due_date                            *time.Time
+	memo                                *string
+	footer                              *string
+	custom_fields                       *[]values.CustomField
+	appendcustom_fields                 []values.CustomField
+	metadata                            *map[string]string
+	discounts                           *[]values.Discount
+	appenddiscounts                     []values.Discount
+	subtotal                            *int64
+	addsubtotal                         *int64
+	total_discount                      *int64
+	addtotal_discount                   *int64
+	total_tax                           *int64
+	addtotal_tax                        *int64
+	total_excluding_tax                 *int64
+	addtotal_excluding_tax              *int64
+	total                               *int64
+	addtotal                            *int64
+	starting_balance                    *int64
+	addstarting_balance                 *int64
+	applied_balance                     *int64
+	addapplied_balance                  *int64
+	ending_balance                      *int64
+	addending_balance                   *int64
+	amount_due                          *int64
+	addamount_due                       *int64
+	amount_paid                         *int64
+	addamount_paid                      *int64
+	taxes                               *[]values.TaxAmount
+	appendtaxes                         []values.TaxAmount
+	tax_exemption                       **values.TaxExemption
+	customer_snapshot                   **values.Party
+	issuer_snapshot                     **values.Party
+	terms                               *values.InvoiceTerms
+	finalized_at                        *time.Time
+	paid_at                             *time.Time
+	voided_at                           *time.Time
+	marked_uncollectible_at             *time.Time
+	overdue_at                          *time.Time
+	out_of_band_payment                 **values.OutOfBandPayment
+	latest_revision_id                  *string
+	duplicated_from_id                  *string
+	hosted_token                        *string
+	hosted_token_expires_at             *time.Time
+	amounts_due                         *[]values.Installment
+	appendamounts_due                   []values.Installment
+	payment_method_types                *[]string
+	appendpayment_method_types          []string
+	amount_pending                      *int64
+	addamount_pending                   *int64
+	pre_payment_credit_notes_amount     *int64
+	addpre_payment_credit_notes_amount  *int64
+	post_payment_credit_notes_amount    *int64
+	addpost_payment_credit_notes_amount *int64
+	clearedFields                       map[string]struct{}
+	account                             *string
+	clearedaccount                      bool
+	customer                            *string
+	clearedcustomer                     bool
+	lines                               map[string]struct{}
+	removedlines                        map[string]struct{}
+	clearedlines                        bool
+	default_tax_rates                   map[string]struct{}
+	removeddefault_tax_rates            map[string]struct{}
+	cleareddefault_tax_rates            bool
+	history                             map[string]struct{}
+	removedhistory                      map[string]struct{}
+	clearedhistory                      bool
+	from_invoice                        *string
+	clearedfrom_invoice                 bool
+	revisions                           map[string]struct{}
+	removedrevisions                    map[string]struct{}
+	clearedrevisions                    bool
+	payments                            map[string]struct{}
+	removedpayments                     map[string]struct{}
+	clearedpayments                     bool
+	done                                bool
+	oldValue                            func(context.Context) (*Invoice, error)
+	predicates                          []predicate.Invoice
 }
 
 var _ ent.Mutation = (*InvoiceMutation)(nil)
@@ -13884,6 +17910,118 @@ func (m *InvoiceMutation) ResetAmountPending() {
 	m.addamount_pending = nil
 }
 
+// SetPrePaymentCreditNotesAmount sets the "pre_payment_credit_notes_amount" field.
+func (m *InvoiceMutation) SetPrePaymentCreditNotesAmount(i int64) {
+	m.pre_payment_credit_notes_amount = &i
+	m.addpre_payment_credit_notes_amount = nil
+}
+
+// PrePaymentCreditNotesAmount returns the value of the "pre_payment_credit_notes_amount" field in the mutation.
+func (m *InvoiceMutation) PrePaymentCreditNotesAmount() (r int64, exists bool) {
+	v := m.pre_payment_credit_notes_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrePaymentCreditNotesAmount returns the old "pre_payment_credit_notes_amount" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldPrePaymentCreditNotesAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrePaymentCreditNotesAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrePaymentCreditNotesAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrePaymentCreditNotesAmount: %w", err)
+	}
+	return oldValue.PrePaymentCreditNotesAmount, nil
+}
+
+// AddPrePaymentCreditNotesAmount adds i to the "pre_payment_credit_notes_amount" field.
+func (m *InvoiceMutation) AddPrePaymentCreditNotesAmount(i int64) {
+	if m.addpre_payment_credit_notes_amount != nil {
+		*m.addpre_payment_credit_notes_amount += i
+	} else {
+		m.addpre_payment_credit_notes_amount = &i
+	}
+}
+
+// AddedPrePaymentCreditNotesAmount returns the value that was added to the "pre_payment_credit_notes_amount" field in this mutation.
+func (m *InvoiceMutation) AddedPrePaymentCreditNotesAmount() (r int64, exists bool) {
+	v := m.addpre_payment_credit_notes_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPrePaymentCreditNotesAmount resets all changes to the "pre_payment_credit_notes_amount" field.
+func (m *InvoiceMutation) ResetPrePaymentCreditNotesAmount() {
+	m.pre_payment_credit_notes_amount = nil
+	m.addpre_payment_credit_notes_amount = nil
+}
+
+// SetPostPaymentCreditNotesAmount sets the "post_payment_credit_notes_amount" field.
+func (m *InvoiceMutation) SetPostPaymentCreditNotesAmount(i int64) {
+	m.post_payment_credit_notes_amount = &i
+	m.addpost_payment_credit_notes_amount = nil
+}
+
+// PostPaymentCreditNotesAmount returns the value of the "post_payment_credit_notes_amount" field in the mutation.
+func (m *InvoiceMutation) PostPaymentCreditNotesAmount() (r int64, exists bool) {
+	v := m.post_payment_credit_notes_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostPaymentCreditNotesAmount returns the old "post_payment_credit_notes_amount" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldPostPaymentCreditNotesAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostPaymentCreditNotesAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostPaymentCreditNotesAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostPaymentCreditNotesAmount: %w", err)
+	}
+	return oldValue.PostPaymentCreditNotesAmount, nil
+}
+
+// AddPostPaymentCreditNotesAmount adds i to the "post_payment_credit_notes_amount" field.
+func (m *InvoiceMutation) AddPostPaymentCreditNotesAmount(i int64) {
+	if m.addpost_payment_credit_notes_amount != nil {
+		*m.addpost_payment_credit_notes_amount += i
+	} else {
+		m.addpost_payment_credit_notes_amount = &i
+	}
+}
+
+// AddedPostPaymentCreditNotesAmount returns the value that was added to the "post_payment_credit_notes_amount" field in this mutation.
+func (m *InvoiceMutation) AddedPostPaymentCreditNotesAmount() (r int64, exists bool) {
+	v := m.addpost_payment_credit_notes_amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPostPaymentCreditNotesAmount resets all changes to the "post_payment_credit_notes_amount" field.
+func (m *InvoiceMutation) ResetPostPaymentCreditNotesAmount() {
+	m.post_payment_credit_notes_amount = nil
+	m.addpost_payment_credit_notes_amount = nil
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *InvoiceMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -14269,7 +18407,7 @@ func (m *InvoiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvoiceMutation) Fields() []string {
-	fields := make([]string, 0, 45)
+	fields := make([]string, 0, 47)
 	if m.created_at != nil {
 		fields = append(fields, invoice.FieldCreatedAt)
 	}
@@ -14405,6 +18543,12 @@ func (m *InvoiceMutation) Fields() []string {
 	if m.amount_pending != nil {
 		fields = append(fields, invoice.FieldAmountPending)
 	}
+	if m.pre_payment_credit_notes_amount != nil {
+		fields = append(fields, invoice.FieldPrePaymentCreditNotesAmount)
+	}
+	if m.post_payment_credit_notes_amount != nil {
+		fields = append(fields, invoice.FieldPostPaymentCreditNotesAmount)
+	}
 	return fields
 }
 
@@ -14503,6 +18647,10 @@ func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
 		return m.PaymentMethodTypes()
 	case invoice.FieldAmountPending:
 		return m.AmountPending()
+	case invoice.FieldPrePaymentCreditNotesAmount:
+		return m.PrePaymentCreditNotesAmount()
+	case invoice.FieldPostPaymentCreditNotesAmount:
+		return m.PostPaymentCreditNotesAmount()
 	}
 	return nil, false
 }
@@ -14602,6 +18750,10 @@ func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldPaymentMethodTypes(ctx)
 	case invoice.FieldAmountPending:
 		return m.OldAmountPending(ctx)
+	case invoice.FieldPrePaymentCreditNotesAmount:
+		return m.OldPrePaymentCreditNotesAmount(ctx)
+	case invoice.FieldPostPaymentCreditNotesAmount:
+		return m.OldPostPaymentCreditNotesAmount(ctx)
 	}
 	return nil, fmt.Errorf("unknown Invoice field %s", name)
 }
@@ -14926,6 +19078,20 @@ func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAmountPending(v)
 		return nil
+	case invoice.FieldPrePaymentCreditNotesAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrePaymentCreditNotesAmount(v)
+		return nil
+	case invoice.FieldPostPaymentCreditNotesAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostPaymentCreditNotesAmount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Invoice field %s", name)
 }
@@ -14970,6 +19136,12 @@ func (m *InvoiceMutation) AddedFields() []string {
 	if m.addamount_pending != nil {
 		fields = append(fields, invoice.FieldAmountPending)
 	}
+	if m.addpre_payment_credit_notes_amount != nil {
+		fields = append(fields, invoice.FieldPrePaymentCreditNotesAmount)
+	}
+	if m.addpost_payment_credit_notes_amount != nil {
+		fields = append(fields, invoice.FieldPostPaymentCreditNotesAmount)
+	}
 	return fields
 }
 
@@ -15002,6 +19174,10 @@ func (m *InvoiceMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedAmountPaid()
 	case invoice.FieldAmountPending:
 		return m.AddedAmountPending()
+	case invoice.FieldPrePaymentCreditNotesAmount:
+		return m.AddedPrePaymentCreditNotesAmount()
+	case invoice.FieldPostPaymentCreditNotesAmount:
+		return m.AddedPostPaymentCreditNotesAmount()
 	}
 	return nil, false
 }
@@ -15094,6 +19270,20 @@ func (m *InvoiceMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddAmountPending(v)
+		return nil
+	case invoice.FieldPrePaymentCreditNotesAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPrePaymentCreditNotesAmount(v)
+		return nil
+	case invoice.FieldPostPaymentCreditNotesAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPostPaymentCreditNotesAmount(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Invoice numeric field %s", name)
@@ -15409,6 +19599,12 @@ func (m *InvoiceMutation) ResetField(name string) error {
 		return nil
 	case invoice.FieldAmountPending:
 		m.ResetAmountPending()
+		return nil
+	case invoice.FieldPrePaymentCreditNotesAmount:
+		m.ResetPrePaymentCreditNotesAmount()
+		return nil
+	case invoice.FieldPostPaymentCreditNotesAmount:
+		m.ResetPostPaymentCreditNotesAmount()
 		return nil
 	}
 	return fmt.Errorf("unknown Invoice field %s", name)

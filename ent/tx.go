@@ -22,6 +22,10 @@ type Tx struct {
 	BalanceTransaction *BalanceTransactionClient
 	// BrandImage is the client for interacting with the BrandImage builders.
 	BrandImage *BrandImageClient
+	// CreditNote is the client for interacting with the CreditNote builders.
+	CreditNote *CreditNoteClient
+	// CreditNoteLine is the client for interacting with the CreditNoteLine builders.
+	CreditNoteLine *CreditNoteLineClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
 	// CustomerTerm is the client for interacting with the CustomerTerm builders.
@@ -199,6 +203,8 @@ func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.BalanceTransaction = NewBalanceTransactionClient(tx.config)
 	tx.BrandImage = NewBrandImageClient(tx.config)
+	tx.CreditNote = NewCreditNoteClient(tx.config)
+	tx.CreditNoteLine = NewCreditNoteLineClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.CustomerTerm = NewCustomerTermClient(tx.config)
 	tx.EmailMessage = NewEmailMessageClient(tx.config)

@@ -10,6 +10,8 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/event"
@@ -73,6 +75,8 @@ var nodeTypes = map[string]string{
 	"py":    payment.Table,
 	"re":    refund.Table,
 	"em":    emailmessage.Table,
+	"cn":    creditnote.Table,
+	"cnl":   creditnoteline.Table,
 }
 
 // node resolves a global id through the same privacy rules as every other

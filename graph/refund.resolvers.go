@@ -59,6 +59,14 @@ func (r *refundResolver) Invoice(ctx context.Context, obj *ent.Refund) (*ent.Inv
 	return r.DB.Invoice.Get(ctx, obj.InvoiceID)
 }
 
+// CreditNote is the resolver for the creditNote field.
+func (r *refundResolver) CreditNote(ctx context.Context, obj *ent.Refund) (*ent.CreditNote, error) {
+	if obj.CreditNoteID == nil {
+		return nil, nil
+	}
+	return r.DB.CreditNote.Get(ctx, *obj.CreditNoteID)
+}
+
 // Refund returns generated.RefundResolver implementation.
 func (r *Resolver) Refund() generated.RefundResolver { return &refundResolver{r} }
 

@@ -31,6 +31,8 @@ const (
 	FieldCustomerID = "customer_id"
 	// FieldInvoiceID holds the string denoting the invoice_id field in the database.
 	FieldInvoiceID = "invoice_id"
+	// FieldCreditNoteID holds the string denoting the credit_note_id field in the database.
+	FieldCreditNoteID = "credit_note_id"
 	// FieldAmount holds the string denoting the amount field in the database.
 	FieldAmount = "amount"
 	// FieldCurrency holds the string denoting the currency field in the database.
@@ -47,6 +49,8 @@ const (
 	EdgeCustomer = "customer"
 	// EdgeInvoice holds the string denoting the invoice edge name in mutations.
 	EdgeInvoice = "invoice"
+	// EdgeCreditNote holds the string denoting the credit_note edge name in mutations.
+	EdgeCreditNote = "credit_note"
 	// Table holds the table name of the balancetransaction in the database.
 	Table = "balance_transactions"
 	// AccountTable is the table that holds the account relation/edge.
@@ -70,6 +74,13 @@ const (
 	InvoiceInverseTable = "invoices"
 	// InvoiceColumn is the table column denoting the invoice relation/edge.
 	InvoiceColumn = "invoice_id"
+	// CreditNoteTable is the table that holds the credit_note relation/edge.
+	CreditNoteTable = "balance_transactions"
+	// CreditNoteInverseTable is the table name for the CreditNote entity.
+	// It exists in this package in order to avoid circular dependency with the "creditnote" package.
+	CreditNoteInverseTable = "credit_notes"
+	// CreditNoteColumn is the table column denoting the credit_note relation/edge.
+	CreditNoteColumn = "credit_note_id"
 )
 
 // Columns holds all SQL columns for balancetransaction fields.
@@ -81,6 +92,7 @@ var Columns = []string{
 	FieldMode,
 	FieldCustomerID,
 	FieldInvoiceID,
+	FieldCreditNoteID,
 	FieldAmount,
 	FieldCurrency,
 	FieldType,
@@ -135,6 +147,7 @@ const (
 	TypeAppliedToInvoice     Type = "APPLIED_TO_INVOICE"
 	TypeUnappliedFromInvoice Type = "UNAPPLIED_FROM_INVOICE"
 	TypeInvoiceTooSmall      Type = "INVOICE_TOO_SMALL"
+	TypeCreditNote           Type = "CREDIT_NOTE"
 )
 
 func (_type Type) String() string {
@@ -144,7 +157,7 @@ func (_type Type) String() string {
 // TypeValidator is a validator for the "type" field enum values. It is called by the builders before save.
 func TypeValidator(_type Type) error {
 	switch _type {
-	case TypeAdjustment, TypeAppliedToInvoice, TypeUnappliedFromInvoice, TypeInvoiceTooSmall:
+	case TypeAdjustment, TypeAppliedToInvoice, TypeUnappliedFromInvoice, TypeInvoiceTooSmall, TypeCreditNote:
 		return nil
 	default:
 		return fmt.Errorf("balancetransaction: invalid enum value for type field: %q", _type)
@@ -187,6 +200,11 @@ func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
 // ByInvoiceID orders the results by the invoice_id field.
 func ByInvoiceID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldInvoiceID, opts...).ToFunc()
+}
+
+// ByCreditNoteID orders the results by the credit_note_id field.
+func ByCreditNoteID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreditNoteID, opts...).ToFunc()
 }
 
 // ByAmount orders the results by the amount field.
@@ -234,6 +252,13 @@ func ByInvoiceField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newInvoiceStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByCreditNoteField orders the results by credit_note field.
+func ByCreditNoteField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCreditNoteStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newAccountStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -253,6 +278,13 @@ func newInvoiceStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(InvoiceInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, InvoiceTable, InvoiceColumn),
+	)
+}
+func newCreditNoteStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CreditNoteInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CreditNoteTable, CreditNoteColumn),
 	)
 }
 

@@ -91,6 +91,11 @@ func InvoiceID(v string) predicate.BalanceTransaction {
 	return predicate.BalanceTransaction(sql.FieldEQ(FieldInvoiceID, v))
 }
 
+// CreditNoteID applies equality check predicate on the "credit_note_id" field. It's identical to CreditNoteIDEQ.
+func CreditNoteID(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldEQ(FieldCreditNoteID, v))
+}
+
 // Amount applies equality check predicate on the "amount" field. It's identical to AmountEQ.
 func Amount(v int64) predicate.BalanceTransaction {
 	return predicate.BalanceTransaction(sql.FieldEQ(FieldAmount, v))
@@ -426,6 +431,81 @@ func InvoiceIDContainsFold(v string) predicate.BalanceTransaction {
 	return predicate.BalanceTransaction(sql.FieldContainsFold(FieldInvoiceID, v))
 }
 
+// CreditNoteIDEQ applies the EQ predicate on the "credit_note_id" field.
+func CreditNoteIDEQ(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldEQ(FieldCreditNoteID, v))
+}
+
+// CreditNoteIDNEQ applies the NEQ predicate on the "credit_note_id" field.
+func CreditNoteIDNEQ(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldNEQ(FieldCreditNoteID, v))
+}
+
+// CreditNoteIDIn applies the In predicate on the "credit_note_id" field.
+func CreditNoteIDIn(vs ...string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldIn(FieldCreditNoteID, vs...))
+}
+
+// CreditNoteIDNotIn applies the NotIn predicate on the "credit_note_id" field.
+func CreditNoteIDNotIn(vs ...string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldNotIn(FieldCreditNoteID, vs...))
+}
+
+// CreditNoteIDGT applies the GT predicate on the "credit_note_id" field.
+func CreditNoteIDGT(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldGT(FieldCreditNoteID, v))
+}
+
+// CreditNoteIDGTE applies the GTE predicate on the "credit_note_id" field.
+func CreditNoteIDGTE(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldGTE(FieldCreditNoteID, v))
+}
+
+// CreditNoteIDLT applies the LT predicate on the "credit_note_id" field.
+func CreditNoteIDLT(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldLT(FieldCreditNoteID, v))
+}
+
+// CreditNoteIDLTE applies the LTE predicate on the "credit_note_id" field.
+func CreditNoteIDLTE(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldLTE(FieldCreditNoteID, v))
+}
+
+// CreditNoteIDContains applies the Contains predicate on the "credit_note_id" field.
+func CreditNoteIDContains(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldContains(FieldCreditNoteID, v))
+}
+
+// CreditNoteIDHasPrefix applies the HasPrefix predicate on the "credit_note_id" field.
+func CreditNoteIDHasPrefix(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldHasPrefix(FieldCreditNoteID, v))
+}
+
+// CreditNoteIDHasSuffix applies the HasSuffix predicate on the "credit_note_id" field.
+func CreditNoteIDHasSuffix(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldHasSuffix(FieldCreditNoteID, v))
+}
+
+// CreditNoteIDIsNil applies the IsNil predicate on the "credit_note_id" field.
+func CreditNoteIDIsNil() predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldIsNull(FieldCreditNoteID))
+}
+
+// CreditNoteIDNotNil applies the NotNil predicate on the "credit_note_id" field.
+func CreditNoteIDNotNil() predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldNotNull(FieldCreditNoteID))
+}
+
+// CreditNoteIDEqualFold applies the EqualFold predicate on the "credit_note_id" field.
+func CreditNoteIDEqualFold(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldEqualFold(FieldCreditNoteID, v))
+}
+
+// CreditNoteIDContainsFold applies the ContainsFold predicate on the "credit_note_id" field.
+func CreditNoteIDContainsFold(v string) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(sql.FieldContainsFold(FieldCreditNoteID, v))
+}
+
 // AmountEQ applies the EQ predicate on the "amount" field.
 func AmountEQ(v int64) predicate.BalanceTransaction {
 	return predicate.BalanceTransaction(sql.FieldEQ(FieldAmount, v))
@@ -717,6 +797,29 @@ func HasInvoice() predicate.BalanceTransaction {
 func HasInvoiceWith(preds ...predicate.Invoice) predicate.BalanceTransaction {
 	return predicate.BalanceTransaction(func(s *sql.Selector) {
 		step := newInvoiceStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCreditNote applies the HasEdge predicate on the "credit_note" edge.
+func HasCreditNote() predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CreditNoteTable, CreditNoteColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCreditNoteWith applies the HasEdge predicate on the "credit_note" edge with a given conditions (other predicates).
+func HasCreditNoteWith(preds ...predicate.CreditNote) predicate.BalanceTransaction {
+	return predicate.BalanceTransaction(func(s *sql.Selector) {
+		step := newCreditNoteStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -12,6 +12,8 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/emailmessage"
@@ -198,6 +200,60 @@ func (f TraverseBrandImage) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.BrandImageQuery", q)
+}
+
+// The CreditNoteFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CreditNoteFunc func(context.Context, *ent.CreditNoteQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CreditNoteFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CreditNoteQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CreditNoteQuery", q)
+}
+
+// The TraverseCreditNote type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCreditNote func(context.Context, *ent.CreditNoteQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCreditNote) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCreditNote) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CreditNoteQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CreditNoteQuery", q)
+}
+
+// The CreditNoteLineFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CreditNoteLineFunc func(context.Context, *ent.CreditNoteLineQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CreditNoteLineFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CreditNoteLineQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CreditNoteLineQuery", q)
+}
+
+// The TraverseCreditNoteLine type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCreditNoteLine func(context.Context, *ent.CreditNoteLineQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCreditNoteLine) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCreditNoteLine) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CreditNoteLineQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CreditNoteLineQuery", q)
 }
 
 // The CustomerFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -778,6 +834,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.BalanceTransactionQuery, predicate.BalanceTransaction, balancetransaction.OrderOption]{typ: ent.TypeBalanceTransaction, tq: q}, nil
 	case *ent.BrandImageQuery:
 		return &query[*ent.BrandImageQuery, predicate.BrandImage, brandimage.OrderOption]{typ: ent.TypeBrandImage, tq: q}, nil
+	case *ent.CreditNoteQuery:
+		return &query[*ent.CreditNoteQuery, predicate.CreditNote, creditnote.OrderOption]{typ: ent.TypeCreditNote, tq: q}, nil
+	case *ent.CreditNoteLineQuery:
+		return &query[*ent.CreditNoteLineQuery, predicate.CreditNoteLine, creditnoteline.OrderOption]{typ: ent.TypeCreditNoteLine, tq: q}, nil
 	case *ent.CustomerQuery:
 		return &query[*ent.CustomerQuery, predicate.Customer, customer.OrderOption]{typ: ent.TypeCustomer, tq: q}, nil
 	case *ent.CustomerTermQuery:

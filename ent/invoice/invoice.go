@@ -109,6 +109,10 @@ const (
 	FieldPaymentMethodTypes = "payment_method_types"
 	// FieldAmountPending holds the string denoting the amount_pending field in the database.
 	FieldAmountPending = "amount_pending"
+	// FieldPrePaymentCreditNotesAmount holds the string denoting the pre_payment_credit_notes_amount field in the database.
+	FieldPrePaymentCreditNotesAmount = "pre_payment_credit_notes_amount"
+	// FieldPostPaymentCreditNotesAmount holds the string denoting the post_payment_credit_notes_amount field in the database.
+	FieldPostPaymentCreditNotesAmount = "post_payment_credit_notes_amount"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
@@ -225,6 +229,8 @@ var Columns = []string{
 	FieldAmountsDue,
 	FieldPaymentMethodTypes,
 	FieldAmountPending,
+	FieldPrePaymentCreditNotesAmount,
+	FieldPostPaymentCreditNotesAmount,
 }
 
 var (
@@ -277,6 +283,10 @@ var (
 	DefaultAmountPaid int64
 	// DefaultAmountPending holds the default value on creation for the "amount_pending" field.
 	DefaultAmountPending int64
+	// DefaultPrePaymentCreditNotesAmount holds the default value on creation for the "pre_payment_credit_notes_amount" field.
+	DefaultPrePaymentCreditNotesAmount int64
+	// DefaultPostPaymentCreditNotesAmount holds the default value on creation for the "post_payment_credit_notes_amount" field.
+	DefaultPostPaymentCreditNotesAmount int64
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -522,6 +532,16 @@ func ByHostedTokenExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 // ByAmountPending orders the results by the amount_pending field.
 func ByAmountPending(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAmountPending, opts...).ToFunc()
+}
+
+// ByPrePaymentCreditNotesAmount orders the results by the pre_payment_credit_notes_amount field.
+func ByPrePaymentCreditNotesAmount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPrePaymentCreditNotesAmount, opts...).ToFunc()
+}
+
+// ByPostPaymentCreditNotesAmount orders the results by the post_payment_credit_notes_amount field.
+func ByPostPaymentCreditNotesAmount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPostPaymentCreditNotesAmount, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

@@ -221,6 +221,16 @@ func AmountPending(v int64) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldAmountPending, v))
 }
 
+// PrePaymentCreditNotesAmount applies equality check predicate on the "pre_payment_credit_notes_amount" field. It's identical to PrePaymentCreditNotesAmountEQ.
+func PrePaymentCreditNotesAmount(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldPrePaymentCreditNotesAmount, v))
+}
+
+// PostPaymentCreditNotesAmount applies equality check predicate on the "post_payment_credit_notes_amount" field. It's identical to PostPaymentCreditNotesAmountEQ.
+func PostPaymentCreditNotesAmount(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldPostPaymentCreditNotesAmount, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldCreatedAt, v))
@@ -2029,6 +2039,86 @@ func AmountPendingLT(v int64) predicate.Invoice {
 // AmountPendingLTE applies the LTE predicate on the "amount_pending" field.
 func AmountPendingLTE(v int64) predicate.Invoice {
 	return predicate.Invoice(sql.FieldLTE(FieldAmountPending, v))
+}
+
+// PrePaymentCreditNotesAmountEQ applies the EQ predicate on the "pre_payment_credit_notes_amount" field.
+func PrePaymentCreditNotesAmountEQ(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldPrePaymentCreditNotesAmount, v))
+}
+
+// PrePaymentCreditNotesAmountNEQ applies the NEQ predicate on the "pre_payment_credit_notes_amount" field.
+func PrePaymentCreditNotesAmountNEQ(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldPrePaymentCreditNotesAmount, v))
+}
+
+// PrePaymentCreditNotesAmountIn applies the In predicate on the "pre_payment_credit_notes_amount" field.
+func PrePaymentCreditNotesAmountIn(vs ...int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldPrePaymentCreditNotesAmount, vs...))
+}
+
+// PrePaymentCreditNotesAmountNotIn applies the NotIn predicate on the "pre_payment_credit_notes_amount" field.
+func PrePaymentCreditNotesAmountNotIn(vs ...int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldPrePaymentCreditNotesAmount, vs...))
+}
+
+// PrePaymentCreditNotesAmountGT applies the GT predicate on the "pre_payment_credit_notes_amount" field.
+func PrePaymentCreditNotesAmountGT(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldPrePaymentCreditNotesAmount, v))
+}
+
+// PrePaymentCreditNotesAmountGTE applies the GTE predicate on the "pre_payment_credit_notes_amount" field.
+func PrePaymentCreditNotesAmountGTE(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldPrePaymentCreditNotesAmount, v))
+}
+
+// PrePaymentCreditNotesAmountLT applies the LT predicate on the "pre_payment_credit_notes_amount" field.
+func PrePaymentCreditNotesAmountLT(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldPrePaymentCreditNotesAmount, v))
+}
+
+// PrePaymentCreditNotesAmountLTE applies the LTE predicate on the "pre_payment_credit_notes_amount" field.
+func PrePaymentCreditNotesAmountLTE(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldPrePaymentCreditNotesAmount, v))
+}
+
+// PostPaymentCreditNotesAmountEQ applies the EQ predicate on the "post_payment_credit_notes_amount" field.
+func PostPaymentCreditNotesAmountEQ(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldPostPaymentCreditNotesAmount, v))
+}
+
+// PostPaymentCreditNotesAmountNEQ applies the NEQ predicate on the "post_payment_credit_notes_amount" field.
+func PostPaymentCreditNotesAmountNEQ(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldPostPaymentCreditNotesAmount, v))
+}
+
+// PostPaymentCreditNotesAmountIn applies the In predicate on the "post_payment_credit_notes_amount" field.
+func PostPaymentCreditNotesAmountIn(vs ...int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldPostPaymentCreditNotesAmount, vs...))
+}
+
+// PostPaymentCreditNotesAmountNotIn applies the NotIn predicate on the "post_payment_credit_notes_amount" field.
+func PostPaymentCreditNotesAmountNotIn(vs ...int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldPostPaymentCreditNotesAmount, vs...))
+}
+
+// PostPaymentCreditNotesAmountGT applies the GT predicate on the "post_payment_credit_notes_amount" field.
+func PostPaymentCreditNotesAmountGT(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldPostPaymentCreditNotesAmount, v))
+}
+
+// PostPaymentCreditNotesAmountGTE applies the GTE predicate on the "post_payment_credit_notes_amount" field.
+func PostPaymentCreditNotesAmountGTE(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldPostPaymentCreditNotesAmount, v))
+}
+
+// PostPaymentCreditNotesAmountLT applies the LT predicate on the "post_payment_credit_notes_amount" field.
+func PostPaymentCreditNotesAmountLT(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldPostPaymentCreditNotesAmount, v))
+}
+
+// PostPaymentCreditNotesAmountLTE applies the LTE predicate on the "post_payment_credit_notes_amount" field.
+func PostPaymentCreditNotesAmountLTE(v int64) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldPostPaymentCreditNotesAmount, v))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

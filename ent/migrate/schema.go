@@ -93,11 +93,12 @@ var (
 		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
 		{Name: "amount", Type: field.TypeInt64},
 		{Name: "currency", Type: field.TypeString},
-		{Name: "type", Type: field.TypeEnum, Enums: []string{"ADJUSTMENT", "APPLIED_TO_INVOICE", "UNAPPLIED_FROM_INVOICE", "INVOICE_TOO_SMALL"}},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"ADJUSTMENT", "APPLIED_TO_INVOICE", "UNAPPLIED_FROM_INVOICE", "INVOICE_TOO_SMALL", "CREDIT_NOTE"}},
 		{Name: "description", Type: field.TypeString, Size: 350, Default: ""},
 		{Name: "ending_balance", Type: field.TypeInt64},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 		{Name: "invoice_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "credit_note_id", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "customer_id", Type: field.TypeString, Size: 64},
 	}
 	// BalanceTransactionsTable holds the schema information for the "balance_transactions" table.
@@ -119,8 +120,14 @@ var (
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "balance_transactions_customers_balance_transactions",
+				Symbol:     "balance_transactions_credit_notes_credit_note",
 				Columns:    []*schema.Column{BalanceTransactionsColumns[11]},
+				RefColumns: []*schema.Column{CreditNotesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "balance_transactions_customers_balance_transactions",
+				Columns:    []*schema.Column{BalanceTransactionsColumns[12]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -129,7 +136,7 @@ var (
 			{
 				Name:    "balancetransaction_customer_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{BalanceTransactionsColumns[11], BalanceTransactionsColumns[1]},
+				Columns: []*schema.Column{BalanceTransactionsColumns[12], BalanceTransactionsColumns[1]},
 			},
 		},
 	}
@@ -164,6 +171,143 @@ var (
 				Name:    "brandimage_account_id_kind",
 				Unique:  true,
 				Columns: []*schema.Column{BrandImagesColumns[9], BrandImagesColumns[3]},
+			},
+		},
+	}
+	// CreditNotesColumns holds the columns for the "credit_notes" table.
+	CreditNotesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "number", Type: field.TypeString},
+		{Name: "currency", Type: field.TypeString},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"ISSUED", "VOID"}, Default: "ISSUED"},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"PRE_PAYMENT", "POST_PAYMENT", "MIXED"}},
+		{Name: "reason", Type: field.TypeEnum, Nullable: true, Enums: []string{"DUPLICATE", "FRAUDULENT", "ORDER_CHANGE", "PRODUCT_UNSATISFACTORY"}},
+		{Name: "memo", Type: field.TypeString, Default: ""},
+		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
+		{Name: "subtotal", Type: field.TypeInt64, Default: 0},
+		{Name: "total_discount", Type: field.TypeInt64, Default: 0},
+		{Name: "total_excluding_tax", Type: field.TypeInt64, Default: 0},
+		{Name: "total_tax", Type: field.TypeInt64, Default: 0},
+		{Name: "total", Type: field.TypeInt64, Default: 0},
+		{Name: "taxes", Type: field.TypeJSON, Nullable: true},
+		{Name: "pre_payment_amount", Type: field.TypeInt64, Default: 0},
+		{Name: "post_payment_amount", Type: field.TypeInt64, Default: 0},
+		{Name: "refund_amount", Type: field.TypeInt64, Default: 0},
+		{Name: "credit_amount", Type: field.TypeInt64, Default: 0},
+		{Name: "out_of_band_amount", Type: field.TypeInt64, Default: 0},
+		{Name: "installment_reductions", Type: field.TypeJSON, Nullable: true},
+		{Name: "voided_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+		{Name: "invoice_id", Type: field.TypeString, Size: 64},
+		{Name: "customer_id", Type: field.TypeString, Size: 64},
+	}
+	// CreditNotesTable holds the schema information for the "credit_notes" table.
+	CreditNotesTable = &schema.Table{
+		Name:       "credit_notes",
+		Columns:    CreditNotesColumns,
+		PrimaryKey: []*schema.Column{CreditNotesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "credit_notes_accounts_account",
+				Columns:    []*schema.Column{CreditNotesColumns[24]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "credit_notes_invoices_invoice",
+				Columns:    []*schema.Column{CreditNotesColumns[25]},
+				RefColumns: []*schema.Column{InvoicesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "credit_notes_customers_customer",
+				Columns:    []*schema.Column{CreditNotesColumns[26]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "creditnote_account_id_mode_number",
+				Unique:  true,
+				Columns: []*schema.Column{CreditNotesColumns[24], CreditNotesColumns[3], CreditNotesColumns[4]},
+			},
+			{
+				Name:    "creditnote_account_id_mode_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{CreditNotesColumns[24], CreditNotesColumns[3], CreditNotesColumns[1], CreditNotesColumns[0]},
+			},
+			{
+				Name:    "creditnote_invoice_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{CreditNotesColumns[25], CreditNotesColumns[1]},
+			},
+			{
+				Name:    "creditnote_customer_id_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{CreditNotesColumns[26], CreditNotesColumns[1], CreditNotesColumns[0]},
+			},
+		},
+	}
+	// CreditNoteLinesColumns holds the columns for the "credit_note_lines" table.
+	CreditNoteLinesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "invoice_id", Type: field.TypeString},
+		{Name: "currency", Type: field.TypeString},
+		{Name: "position", Type: field.TypeInt},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"INVOICE_LINE", "CUSTOM"}},
+		{Name: "method", Type: field.TypeEnum, Nullable: true, Enums: []string{"QUANTITY", "AMOUNT"}},
+		{Name: "description", Type: field.TypeString, Size: 500},
+		{Name: "quantity", Type: field.TypeString, Default: ""},
+		{Name: "unit_amount", Type: field.TypeString, Default: ""},
+		{Name: "amount", Type: field.TypeInt64, Default: 0},
+		{Name: "discount_amount", Type: field.TypeInt64, Default: 0},
+		{Name: "tax_amounts", Type: field.TypeJSON, Nullable: true},
+		{Name: "credit_note_id", Type: field.TypeString, Size: 64},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+		{Name: "invoice_line_id", Type: field.TypeString, Nullable: true, Size: 64},
+	}
+	// CreditNoteLinesTable holds the schema information for the "credit_note_lines" table.
+	CreditNoteLinesTable = &schema.Table{
+		Name:       "credit_note_lines",
+		Columns:    CreditNoteLinesColumns,
+		PrimaryKey: []*schema.Column{CreditNoteLinesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "credit_note_lines_credit_notes_lines",
+				Columns:    []*schema.Column{CreditNoteLinesColumns[15]},
+				RefColumns: []*schema.Column{CreditNotesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "credit_note_lines_accounts_account",
+				Columns:    []*schema.Column{CreditNoteLinesColumns[16]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "credit_note_lines_invoice_lines_invoice_line",
+				Columns:    []*schema.Column{CreditNoteLinesColumns[17]},
+				RefColumns: []*schema.Column{InvoiceLinesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "creditnoteline_credit_note_id_position",
+				Unique:  false,
+				Columns: []*schema.Column{CreditNoteLinesColumns[15], CreditNoteLinesColumns[6]},
+			},
+			{
+				Name:    "creditnoteline_invoice_line_id",
+				Unique:  false,
+				Columns: []*schema.Column{CreditNoteLinesColumns[17]},
 			},
 		},
 	}
@@ -475,6 +619,8 @@ var (
 		{Name: "amounts_due", Type: field.TypeJSON, Nullable: true},
 		{Name: "payment_method_types", Type: field.TypeJSON, Nullable: true},
 		{Name: "amount_pending", Type: field.TypeInt64, Default: 0},
+		{Name: "pre_payment_credit_notes_amount", Type: field.TypeInt64, Default: 0},
+		{Name: "post_payment_credit_notes_amount", Type: field.TypeInt64, Default: 0},
 		{Name: "customer_id", Type: field.TypeString, Size: 64},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 		{Name: "from_invoice_id", Type: field.TypeString, Nullable: true, Size: 64},
@@ -487,19 +633,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_customers_invoices",
-				Columns:    []*schema.Column{InvoicesColumns[43]},
+				Columns:    []*schema.Column{InvoicesColumns[45]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_accounts_account",
-				Columns:    []*schema.Column{InvoicesColumns[44]},
+				Columns:    []*schema.Column{InvoicesColumns[46]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_invoices_revisions",
-				Columns:    []*schema.Column{InvoicesColumns[45]},
+				Columns:    []*schema.Column{InvoicesColumns[47]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -508,37 +654,37 @@ var (
 			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
-				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[4]},
+				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[4]},
 			},
 			{
 				Name:    "invoice_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[0], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[0], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[9], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[9], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[19], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[19], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_awaiting_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[9]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -546,7 +692,7 @@ var (
 			{
 				Name:    "invoice_awaiting_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[44], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[9]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -559,27 +705,27 @@ var (
 			{
 				Name:    "invoice_customer_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[1], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[45], InvoicesColumns[1], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[4], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[45], InvoicesColumns[4], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[5], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[45], InvoicesColumns[5], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[9], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[45], InvoicesColumns[9], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[43], InvoicesColumns[19], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[45], InvoicesColumns[19], InvoicesColumns[0]},
 			},
 		},
 	}
@@ -1240,6 +1386,8 @@ var (
 		AccountsTable,
 		BalanceTransactionsTable,
 		BrandImagesTable,
+		CreditNotesTable,
+		CreditNoteLinesTable,
 		CustomersTable,
 		CustomerTermsTable,
 		EmailMessagesTable,
@@ -1270,8 +1418,15 @@ func init() {
 	APIKeysTable.ForeignKeys[0].RefTable = AccountsTable
 	BalanceTransactionsTable.ForeignKeys[0].RefTable = AccountsTable
 	BalanceTransactionsTable.ForeignKeys[1].RefTable = InvoicesTable
-	BalanceTransactionsTable.ForeignKeys[2].RefTable = CustomersTable
+	BalanceTransactionsTable.ForeignKeys[2].RefTable = CreditNotesTable
+	BalanceTransactionsTable.ForeignKeys[3].RefTable = CustomersTable
 	BrandImagesTable.ForeignKeys[0].RefTable = AccountsTable
+	CreditNotesTable.ForeignKeys[0].RefTable = AccountsTable
+	CreditNotesTable.ForeignKeys[1].RefTable = InvoicesTable
+	CreditNotesTable.ForeignKeys[2].RefTable = CustomersTable
+	CreditNoteLinesTable.ForeignKeys[0].RefTable = CreditNotesTable
+	CreditNoteLinesTable.ForeignKeys[1].RefTable = AccountsTable
+	CreditNoteLinesTable.ForeignKeys[2].RefTable = InvoiceLinesTable
 	CustomersTable.ForeignKeys[0].RefTable = AccountsTable
 	CustomerTermsTable.ForeignKeys[0].RefTable = CustomersTable
 	CustomerTermsTable.ForeignKeys[1].RefTable = AccountsTable

@@ -18,6 +18,12 @@ type BalanceTransaction func(*sql.Selector)
 // BrandImage is the predicate function for brandimage builders.
 type BrandImage func(*sql.Selector)
 
+// CreditNote is the predicate function for creditnote builders.
+type CreditNote func(*sql.Selector)
+
+// CreditNoteLine is the predicate function for creditnoteline builders.
+type CreditNoteLine func(*sql.Selector)
+
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 

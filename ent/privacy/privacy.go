@@ -206,6 +206,54 @@ func (f BrandImageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BrandImageMutation", m)
 }
 
+// The CreditNoteQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CreditNoteQueryRuleFunc func(context.Context, *ent.CreditNoteQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CreditNoteQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CreditNoteQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CreditNoteQuery", q)
+}
+
+// The CreditNoteMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CreditNoteMutationRuleFunc func(context.Context, *ent.CreditNoteMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CreditNoteMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CreditNoteMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CreditNoteMutation", m)
+}
+
+// The CreditNoteLineQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CreditNoteLineQueryRuleFunc func(context.Context, *ent.CreditNoteLineQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CreditNoteLineQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CreditNoteLineQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CreditNoteLineQuery", q)
+}
+
+// The CreditNoteLineMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CreditNoteLineMutationRuleFunc func(context.Context, *ent.CreditNoteLineMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CreditNoteLineMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CreditNoteLineMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CreditNoteLineMutation", m)
+}
+
 // The CustomerQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type CustomerQueryRuleFunc func(context.Context, *ent.CustomerQuery) error

@@ -9,6 +9,8 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/emailmessage"
@@ -269,7 +271,7 @@ func init() {
 	// balancetransaction.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
 	balancetransaction.AccountIDValidator = balancetransactionDescAccountID.Validators[0].(func(string) error)
 	// balancetransactionDescDescription is the schema descriptor for description field.
-	balancetransactionDescDescription := balancetransactionFields[5].Descriptor()
+	balancetransactionDescDescription := balancetransactionFields[6].Descriptor()
 	// balancetransaction.DefaultDescription holds the default value on creation for the description field.
 	balancetransaction.DefaultDescription = balancetransactionDescDescription.Default.(string)
 	// balancetransaction.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
@@ -321,6 +323,158 @@ func init() {
 	// brandimage.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	brandimage.IDValidator = func() func(string) error {
 		validators := brandimageDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	creditnoteMixin := schema.CreditNote{}.Mixin()
+	creditnote.Policy = privacy.NewPolicies(creditnoteMixin[2], schema.CreditNote{})
+	creditnote.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := creditnote.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	creditnoteMixinHooks0 := creditnoteMixin[0].Hooks()
+	creditnoteMixinHooks1 := creditnoteMixin[1].Hooks()
+
+	creditnote.Hooks[1] = creditnoteMixinHooks0[0]
+
+	creditnote.Hooks[2] = creditnoteMixinHooks1[0]
+	creditnoteMixinFields0 := creditnoteMixin[0].Fields()
+	_ = creditnoteMixinFields0
+	creditnoteMixinFields2 := creditnoteMixin[2].Fields()
+	_ = creditnoteMixinFields2
+	creditnoteFields := schema.CreditNote{}.Fields()
+	_ = creditnoteFields
+	// creditnoteDescAccountID is the schema descriptor for account_id field.
+	creditnoteDescAccountID := creditnoteMixinFields2[0].Descriptor()
+	// creditnote.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	creditnote.AccountIDValidator = creditnoteDescAccountID.Validators[0].(func(string) error)
+	// creditnoteDescMemo is the schema descriptor for memo field.
+	creditnoteDescMemo := creditnoteFields[7].Descriptor()
+	// creditnote.DefaultMemo holds the default value on creation for the memo field.
+	creditnote.DefaultMemo = creditnoteDescMemo.Default.(string)
+	// creditnoteDescSubtotal is the schema descriptor for subtotal field.
+	creditnoteDescSubtotal := creditnoteFields[9].Descriptor()
+	// creditnote.DefaultSubtotal holds the default value on creation for the subtotal field.
+	creditnote.DefaultSubtotal = creditnoteDescSubtotal.Default.(int64)
+	// creditnoteDescTotalDiscount is the schema descriptor for total_discount field.
+	creditnoteDescTotalDiscount := creditnoteFields[10].Descriptor()
+	// creditnote.DefaultTotalDiscount holds the default value on creation for the total_discount field.
+	creditnote.DefaultTotalDiscount = creditnoteDescTotalDiscount.Default.(int64)
+	// creditnoteDescTotalExcludingTax is the schema descriptor for total_excluding_tax field.
+	creditnoteDescTotalExcludingTax := creditnoteFields[11].Descriptor()
+	// creditnote.DefaultTotalExcludingTax holds the default value on creation for the total_excluding_tax field.
+	creditnote.DefaultTotalExcludingTax = creditnoteDescTotalExcludingTax.Default.(int64)
+	// creditnoteDescTotalTax is the schema descriptor for total_tax field.
+	creditnoteDescTotalTax := creditnoteFields[12].Descriptor()
+	// creditnote.DefaultTotalTax holds the default value on creation for the total_tax field.
+	creditnote.DefaultTotalTax = creditnoteDescTotalTax.Default.(int64)
+	// creditnoteDescTotal is the schema descriptor for total field.
+	creditnoteDescTotal := creditnoteFields[13].Descriptor()
+	// creditnote.DefaultTotal holds the default value on creation for the total field.
+	creditnote.DefaultTotal = creditnoteDescTotal.Default.(int64)
+	// creditnoteDescPrePaymentAmount is the schema descriptor for pre_payment_amount field.
+	creditnoteDescPrePaymentAmount := creditnoteFields[15].Descriptor()
+	// creditnote.DefaultPrePaymentAmount holds the default value on creation for the pre_payment_amount field.
+	creditnote.DefaultPrePaymentAmount = creditnoteDescPrePaymentAmount.Default.(int64)
+	// creditnoteDescPostPaymentAmount is the schema descriptor for post_payment_amount field.
+	creditnoteDescPostPaymentAmount := creditnoteFields[16].Descriptor()
+	// creditnote.DefaultPostPaymentAmount holds the default value on creation for the post_payment_amount field.
+	creditnote.DefaultPostPaymentAmount = creditnoteDescPostPaymentAmount.Default.(int64)
+	// creditnoteDescRefundAmount is the schema descriptor for refund_amount field.
+	creditnoteDescRefundAmount := creditnoteFields[17].Descriptor()
+	// creditnote.DefaultRefundAmount holds the default value on creation for the refund_amount field.
+	creditnote.DefaultRefundAmount = creditnoteDescRefundAmount.Default.(int64)
+	// creditnoteDescCreditAmount is the schema descriptor for credit_amount field.
+	creditnoteDescCreditAmount := creditnoteFields[18].Descriptor()
+	// creditnote.DefaultCreditAmount holds the default value on creation for the credit_amount field.
+	creditnote.DefaultCreditAmount = creditnoteDescCreditAmount.Default.(int64)
+	// creditnoteDescOutOfBandAmount is the schema descriptor for out_of_band_amount field.
+	creditnoteDescOutOfBandAmount := creditnoteFields[19].Descriptor()
+	// creditnote.DefaultOutOfBandAmount holds the default value on creation for the out_of_band_amount field.
+	creditnote.DefaultOutOfBandAmount = creditnoteDescOutOfBandAmount.Default.(int64)
+	// creditnoteDescID is the schema descriptor for id field.
+	creditnoteDescID := creditnoteMixinFields0[0].Descriptor()
+	// creditnote.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	creditnote.IDValidator = func() func(string) error {
+		validators := creditnoteDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	creditnotelineMixin := schema.CreditNoteLine{}.Mixin()
+	creditnoteline.Policy = privacy.NewPolicies(creditnotelineMixin[2], schema.CreditNoteLine{})
+	creditnoteline.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := creditnoteline.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	creditnotelineMixinHooks0 := creditnotelineMixin[0].Hooks()
+	creditnotelineMixinHooks1 := creditnotelineMixin[1].Hooks()
+
+	creditnoteline.Hooks[1] = creditnotelineMixinHooks0[0]
+
+	creditnoteline.Hooks[2] = creditnotelineMixinHooks1[0]
+	creditnotelineMixinFields0 := creditnotelineMixin[0].Fields()
+	_ = creditnotelineMixinFields0
+	creditnotelineMixinFields2 := creditnotelineMixin[2].Fields()
+	_ = creditnotelineMixinFields2
+	creditnotelineFields := schema.CreditNoteLine{}.Fields()
+	_ = creditnotelineFields
+	// creditnotelineDescAccountID is the schema descriptor for account_id field.
+	creditnotelineDescAccountID := creditnotelineMixinFields2[0].Descriptor()
+	// creditnoteline.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	creditnoteline.AccountIDValidator = creditnotelineDescAccountID.Validators[0].(func(string) error)
+	// creditnotelineDescDescription is the schema descriptor for description field.
+	creditnotelineDescDescription := creditnotelineFields[7].Descriptor()
+	// creditnoteline.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	creditnoteline.DescriptionValidator = creditnotelineDescDescription.Validators[0].(func(string) error)
+	// creditnotelineDescQuantity is the schema descriptor for quantity field.
+	creditnotelineDescQuantity := creditnotelineFields[8].Descriptor()
+	// creditnoteline.DefaultQuantity holds the default value on creation for the quantity field.
+	creditnoteline.DefaultQuantity = creditnotelineDescQuantity.Default.(string)
+	// creditnotelineDescUnitAmount is the schema descriptor for unit_amount field.
+	creditnotelineDescUnitAmount := creditnotelineFields[9].Descriptor()
+	// creditnoteline.DefaultUnitAmount holds the default value on creation for the unit_amount field.
+	creditnoteline.DefaultUnitAmount = creditnotelineDescUnitAmount.Default.(string)
+	// creditnotelineDescAmount is the schema descriptor for amount field.
+	creditnotelineDescAmount := creditnotelineFields[10].Descriptor()
+	// creditnoteline.DefaultAmount holds the default value on creation for the amount field.
+	creditnoteline.DefaultAmount = creditnotelineDescAmount.Default.(int64)
+	// creditnotelineDescDiscountAmount is the schema descriptor for discount_amount field.
+	creditnotelineDescDiscountAmount := creditnotelineFields[11].Descriptor()
+	// creditnoteline.DefaultDiscountAmount holds the default value on creation for the discount_amount field.
+	creditnoteline.DefaultDiscountAmount = creditnotelineDescDiscountAmount.Default.(int64)
+	// creditnotelineDescID is the schema descriptor for id field.
+	creditnotelineDescID := creditnotelineMixinFields0[0].Descriptor()
+	// creditnoteline.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	creditnoteline.IDValidator = func() func(string) error {
+		validators := creditnotelineDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -789,6 +943,14 @@ func init() {
 	invoiceDescAmountPending := invoiceFields[40].Descriptor()
 	// invoice.DefaultAmountPending holds the default value on creation for the amount_pending field.
 	invoice.DefaultAmountPending = invoiceDescAmountPending.Default.(int64)
+	// invoiceDescPrePaymentCreditNotesAmount is the schema descriptor for pre_payment_credit_notes_amount field.
+	invoiceDescPrePaymentCreditNotesAmount := invoiceFields[41].Descriptor()
+	// invoice.DefaultPrePaymentCreditNotesAmount holds the default value on creation for the pre_payment_credit_notes_amount field.
+	invoice.DefaultPrePaymentCreditNotesAmount = invoiceDescPrePaymentCreditNotesAmount.Default.(int64)
+	// invoiceDescPostPaymentCreditNotesAmount is the schema descriptor for post_payment_credit_notes_amount field.
+	invoiceDescPostPaymentCreditNotesAmount := invoiceFields[42].Descriptor()
+	// invoice.DefaultPostPaymentCreditNotesAmount holds the default value on creation for the post_payment_credit_notes_amount field.
+	invoice.DefaultPostPaymentCreditNotesAmount = invoiceDescPostPaymentCreditNotesAmount.Default.(int64)
 	// invoiceDescID is the schema descriptor for id field.
 	invoiceDescID := invoiceMixinFields0[0].Descriptor()
 	// invoice.IDValidator is a validator for the "id" field. It is called by the builders before save.

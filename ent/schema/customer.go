@@ -95,9 +95,10 @@ func (BalanceTransaction) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("customer_id").Immutable(),
 		field.String("invoice_id").Optional().Nillable().Immutable(),
+		field.String("credit_note_id").Optional().Nillable().Immutable().Comment("The credit note whose credit_amount this entry is (or gives back)."),
 		field.Int64("amount").Immutable().Comment("Minor units; negative credits the customer."),
 		field.String("currency").Immutable(),
-		field.Enum("type").NamedValues("Adjustment", "ADJUSTMENT", "AppliedToInvoice", "APPLIED_TO_INVOICE", "UnappliedFromInvoice", "UNAPPLIED_FROM_INVOICE", "InvoiceTooSmall", "INVOICE_TOO_SMALL").Immutable(),
+		field.Enum("type").NamedValues("Adjustment", "ADJUSTMENT", "AppliedToInvoice", "APPLIED_TO_INVOICE", "UnappliedFromInvoice", "UNAPPLIED_FROM_INVOICE", "InvoiceTooSmall", "INVOICE_TOO_SMALL", "CreditNote", "CREDIT_NOTE").Immutable(),
 		field.String("description").Default("").MaxRuneLen(350).Comment("Reason for the entry."),
 		field.Int64("ending_balance").Immutable().Comment("Customer balance after this entry."),
 	}
@@ -107,6 +108,7 @@ func (BalanceTransaction) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("customer", Customer.Type).Ref("balance_transactions").Field("customer_id").Unique().Required().Immutable(),
 		edge.To("invoice", Invoice.Type).Field("invoice_id").Unique().Immutable(),
+		edge.To("credit_note", CreditNote.Type).Field("credit_note_id").Unique().Immutable(),
 	}
 }
 

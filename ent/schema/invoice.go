@@ -82,6 +82,12 @@ func (Invoice) Fields() []ent.Field {
 		// Money in flight (processing or awaiting authentication), counted
 		// against what remains so concurrent attempts cannot overpay.
 		field.Int64("amount_pending").Default(0).Annotations(Money{Amount: true}),
+		// What issued credit notes took from the invoice (billing's credit
+		// notes): the pre-payment part reduced amount_due; the post-payment
+		// part was refunded, credited to the balance or returned outside
+		// Remit. Voided credit notes give theirs back.
+		money("pre_payment_credit_notes_amount"),
+		money("post_payment_credit_notes_amount"),
 	}
 }
 

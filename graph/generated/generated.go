@@ -20,6 +20,8 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/creditnote"
+	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/ent/invoice"
@@ -48,6 +50,9 @@ type ResolverRoot interface {
 	Account() AccountResolver
 	BalanceTransaction() BalanceTransactionResolver
 	BrandImage() BrandImageResolver
+	CreditNote() CreditNoteResolver
+	CreditNoteLine() CreditNoteLineResolver
+	CreditNotePreview() CreditNotePreviewResolver
 	Customer() CustomerResolver
 	CustomerInvoiceSettings() CustomerInvoiceSettingsResolver
 	Discount() DiscountResolver
@@ -131,6 +136,7 @@ type ComplexityRoot struct {
 	BalanceTransaction struct {
 		Amount        func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
+		CreditNote    func(childComplexity int) int
 		Description   func(childComplexity int) int
 		EndingBalance func(childComplexity int) int
 		ID            func(childComplexity int) int
@@ -156,6 +162,90 @@ type ComplexityRoot struct {
 		Height      func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Width       func(childComplexity int) int
+	}
+
+	CreditNote struct {
+		CreatedAt              func(childComplexity int) int
+		CreditAmountMoney      func(childComplexity int) int
+		Currency               func(childComplexity int) int
+		Customer               func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Invoice                func(childComplexity int) int
+		Lines                  func(childComplexity int) int
+		Memo                   func(childComplexity int) int
+		Metadata               func(childComplexity int) int
+		Number                 func(childComplexity int) int
+		OutOfBandAmountMoney   func(childComplexity int) int
+		PDFURL                 func(childComplexity int) int
+		PostPaymentAmountMoney func(childComplexity int) int
+		PrePaymentAmountMoney  func(childComplexity int) int
+		Reason                 func(childComplexity int) int
+		RefundAmountMoney      func(childComplexity int) int
+		Refunds                func(childComplexity int) int
+		Status                 func(childComplexity int) int
+		SubtotalMoney          func(childComplexity int) int
+		Taxes                  func(childComplexity int) int
+		TotalDiscountMoney     func(childComplexity int) int
+		TotalExcludingTaxMoney func(childComplexity int) int
+		TotalMoney             func(childComplexity int) int
+		TotalTaxMoney          func(childComplexity int) int
+		Type                   func(childComplexity int) int
+		UpdatedAt              func(childComplexity int) int
+		VoidedAt               func(childComplexity int) int
+	}
+
+	CreditNoteConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CreditNoteEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CreditNoteLine struct {
+		AmountMoney         func(childComplexity int) int
+		Description         func(childComplexity int) int
+		DiscountAmountMoney func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		InvoiceLine         func(childComplexity int) int
+		Method              func(childComplexity int) int
+		Quantity            func(childComplexity int) int
+		TaxAmounts          func(childComplexity int) int
+		Type                func(childComplexity int) int
+		UnitAmount          func(childComplexity int) int
+	}
+
+	CreditNotePayload struct {
+		CreditNote func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CreditNotePreview struct {
+		CreditAmountMoney      func(childComplexity int) int
+		Currency               func(childComplexity int) int
+		Invoice                func(childComplexity int) int
+		Lines                  func(childComplexity int) int
+		Memo                   func(childComplexity int) int
+		OutOfBandAmountMoney   func(childComplexity int) int
+		PostPaymentAmountMoney func(childComplexity int) int
+		PrePaymentAmountMoney  func(childComplexity int) int
+		Reason                 func(childComplexity int) int
+		RefundAmountMoney      func(childComplexity int) int
+		SubtotalMoney          func(childComplexity int) int
+		Taxes                  func(childComplexity int) int
+		TotalDiscountMoney     func(childComplexity int) int
+		TotalExcludingTaxMoney func(childComplexity int) int
+		TotalMoney             func(childComplexity int) int
+		TotalTaxMoney          func(childComplexity int) int
+		Type                   func(childComplexity int) int
+	}
+
+	CreditNotePreviewPayload struct {
+		CreditNote func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	CustomField struct {
@@ -310,58 +400,61 @@ type ComplexityRoot struct {
 	}
 
 	Invoice struct {
-		AcceptedPaymentMethodTypes func(childComplexity int) int
-		AmountDueMoney             func(childComplexity int) int
-		AmountPaidMoney            func(childComplexity int) int
-		AmountPendingMoney         func(childComplexity int) int
-		AmountRefunded             func(childComplexity int) int
-		AmountRemaining            func(childComplexity int) int
-		AmountsDue                 func(childComplexity int) int
-		AppliedBalanceMoney        func(childComplexity int) int
-		AvailableActions           func(childComplexity int) int
-		CollectionMethod           func(childComplexity int) int
-		CreatedAt                  func(childComplexity int) int
-		Currency                   func(childComplexity int) int
-		CustomFields               func(childComplexity int) int
-		Customer                   func(childComplexity int) int
-		CustomerDetails            func(childComplexity int) int
-		DaysUntilDue               func(childComplexity int) int
-		DefaultTaxRates            func(childComplexity int) int
-		Discounts                  func(childComplexity int) int
-		DueDate                    func(childComplexity int) int
-		DuplicatedFrom             func(childComplexity int) int
-		Emails                     func(childComplexity int) int
-		EndingBalanceMoney         func(childComplexity int) int
-		FinalizedAt                func(childComplexity int) int
-		Footer                     func(childComplexity int) int
-		FromInvoice                func(childComplexity int) int
-		History                    func(childComplexity int) int
-		HostedInvoiceURL           func(childComplexity int) int
-		HostedInvoiceURLExpiresAt  func(childComplexity int) int
-		ID                         func(childComplexity int) int
-		Issuer                     func(childComplexity int) int
-		LatestRevision             func(childComplexity int) int
-		Lines                      func(childComplexity int) int
-		MarkedUncollectibleAt      func(childComplexity int) int
-		Memo                       func(childComplexity int) int
-		Metadata                   func(childComplexity int) int
-		Number                     func(childComplexity int) int
-		OutOfBandPayment           func(childComplexity int) int
-		PDFURL                     func(childComplexity int) int
-		PaidAt                     func(childComplexity int) int
-		PastDue                    func(childComplexity int) int
-		Payments                   func(childComplexity int) int
-		Standing                   func(childComplexity int) int
-		StartingBalanceMoney       func(childComplexity int) int
-		Status                     func(childComplexity int) int
-		SubtotalMoney              func(childComplexity int) int
-		Taxes                      func(childComplexity int) int
-		TotalDiscountMoney         func(childComplexity int) int
-		TotalExcludingTaxMoney     func(childComplexity int) int
-		TotalMoney                 func(childComplexity int) int
-		TotalTaxMoney              func(childComplexity int) int
-		UpdatedAt                  func(childComplexity int) int
-		VoidedAt                   func(childComplexity int) int
+		AcceptedPaymentMethodTypes        func(childComplexity int) int
+		AmountDueMoney                    func(childComplexity int) int
+		AmountPaidMoney                   func(childComplexity int) int
+		AmountPendingMoney                func(childComplexity int) int
+		AmountRefunded                    func(childComplexity int) int
+		AmountRemaining                   func(childComplexity int) int
+		AmountsDue                        func(childComplexity int) int
+		AppliedBalanceMoney               func(childComplexity int) int
+		AvailableActions                  func(childComplexity int) int
+		CollectionMethod                  func(childComplexity int) int
+		CreatedAt                         func(childComplexity int) int
+		CreditNotes                       func(childComplexity int) int
+		Currency                          func(childComplexity int) int
+		CustomFields                      func(childComplexity int) int
+		Customer                          func(childComplexity int) int
+		CustomerDetails                   func(childComplexity int) int
+		DaysUntilDue                      func(childComplexity int) int
+		DefaultTaxRates                   func(childComplexity int) int
+		Discounts                         func(childComplexity int) int
+		DueDate                           func(childComplexity int) int
+		DuplicatedFrom                    func(childComplexity int) int
+		Emails                            func(childComplexity int) int
+		EndingBalanceMoney                func(childComplexity int) int
+		FinalizedAt                       func(childComplexity int) int
+		Footer                            func(childComplexity int) int
+		FromInvoice                       func(childComplexity int) int
+		History                           func(childComplexity int) int
+		HostedInvoiceURL                  func(childComplexity int) int
+		HostedInvoiceURLExpiresAt         func(childComplexity int) int
+		ID                                func(childComplexity int) int
+		Issuer                            func(childComplexity int) int
+		LatestRevision                    func(childComplexity int) int
+		Lines                             func(childComplexity int) int
+		MarkedUncollectibleAt             func(childComplexity int) int
+		Memo                              func(childComplexity int) int
+		Metadata                          func(childComplexity int) int
+		Number                            func(childComplexity int) int
+		OutOfBandPayment                  func(childComplexity int) int
+		PDFURL                            func(childComplexity int) int
+		PaidAt                            func(childComplexity int) int
+		PastDue                           func(childComplexity int) int
+		Payments                          func(childComplexity int) int
+		PostPaymentCreditNotesAmountMoney func(childComplexity int) int
+		PrePaymentCreditNotesAmountMoney  func(childComplexity int) int
+		Standing                          func(childComplexity int) int
+		StartingBalanceMoney              func(childComplexity int) int
+		Status                            func(childComplexity int) int
+		SubtotalMoney                     func(childComplexity int) int
+		Taxes                             func(childComplexity int) int
+		TotalDiscountMoney                func(childComplexity int) int
+		TotalExcludingTaxMoney            func(childComplexity int) int
+		TotalMoney                        func(childComplexity int) int
+		TotalTaxMoney                     func(childComplexity int) int
+		UpdatedAt                         func(childComplexity int) int
+		VoidedAt                          func(childComplexity int) int
 	}
 
 	InvoiceConnection struct {
@@ -445,6 +538,9 @@ type ComplexityRoot struct {
 		AccountImageSet                 func(childComplexity int, input model.AccountImageSetInput) int
 		AccountPaymentSettingsUpdate    func(childComplexity int, input model.AccountPaymentSettingsInput) int
 		AccountUpdate                   func(childComplexity int, input model.AccountUpdateInput) int
+		CreditNoteCreate                func(childComplexity int, input model.CreditNoteCreateInput) int
+		CreditNoteUpdate                func(childComplexity int, input model.CreditNoteUpdateInput) int
+		CreditNoteVoid                  func(childComplexity int, input model.CreditNoteVoidInput) int
 		CustomerBalanceAdjust           func(childComplexity int, input model.CustomerBalanceAdjustInput) int
 		CustomerCreate                  func(childComplexity int, input model.CustomerCreateInput) int
 		CustomerDelete                  func(childComplexity int, input model.CustomerDeleteInput) int
@@ -646,6 +742,9 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys             func(childComplexity int) int
 		Account             func(childComplexity int) int
+		CreditNote          func(childComplexity int, id string) int
+		CreditNotePreview   func(childComplexity int, input model.CreditNoteCreateInput) int
+		CreditNotes         func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.CreditNoteFilter) int
 		Customer            func(childComplexity int, id string) int
 		Customers           func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.CustomerFilter, orderBy *ent.CustomerOrder) int
 		Emails              func(childComplexity int, first int, after *entgql.Cursor[string]) int
@@ -664,6 +763,7 @@ type ComplexityRoot struct {
 	Refund struct {
 		AmountMoney        func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
+		CreditNote         func(childComplexity int) int
 		FailedAt           func(childComplexity int) int
 		FailureCode        func(childComplexity int) int
 		FailureMessage     func(childComplexity int) int
@@ -762,6 +862,26 @@ type BalanceTransactionResolver interface {
 type BrandImageResolver interface {
 	DataURL(ctx context.Context, obj *ent.BrandImage) (string, error)
 }
+type CreditNoteResolver interface {
+	Lines(ctx context.Context, obj *ent.CreditNote) ([]*ent.CreditNoteLine, error)
+
+	Taxes(ctx context.Context, obj *ent.CreditNote) ([]*model.TaxAmount, error)
+
+	Refunds(ctx context.Context, obj *ent.CreditNote) ([]*ent.Refund, error)
+
+	PDFURL(ctx context.Context, obj *ent.CreditNote) (string, error)
+}
+type CreditNoteLineResolver interface {
+	Quantity(ctx context.Context, obj *ent.CreditNoteLine) (*string, error)
+	UnitAmount(ctx context.Context, obj *ent.CreditNoteLine) (*string, error)
+
+	TaxAmounts(ctx context.Context, obj *ent.CreditNoteLine) ([]*model.TaxAmount, error)
+}
+type CreditNotePreviewResolver interface {
+	Lines(ctx context.Context, obj *ent.CreditNote) ([]*ent.CreditNoteLine, error)
+
+	Taxes(ctx context.Context, obj *ent.CreditNote) ([]*model.TaxAmount, error)
+}
 type CustomerResolver interface {
 	CurrencyLocked(ctx context.Context, obj *ent.Customer) (bool, error)
 
@@ -805,6 +925,8 @@ type InvoiceResolver interface {
 	PDFURL(ctx context.Context, obj *ent.Invoice) (string, error)
 	HostedInvoiceURL(ctx context.Context, obj *ent.Invoice) (*string, error)
 	HostedInvoiceURLExpiresAt(ctx context.Context, obj *ent.Invoice) (*time.Time, error)
+
+	CreditNotes(ctx context.Context, obj *ent.Invoice) ([]*ent.CreditNote, error)
 
 	Emails(ctx context.Context, obj *ent.Invoice) ([]*ent.EmailMessage, error)
 	AmountsDue(ctx context.Context, obj *ent.Invoice) ([]*billing.Installment, error)
@@ -853,6 +975,9 @@ type MutationResolver interface {
 	InvoiceDuplicate(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceHostedLinkRenew(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceDelete(ctx context.Context, input model.InvoiceIDInput) (*model.InvoiceDeletePayload, error)
+	CreditNoteCreate(ctx context.Context, input model.CreditNoteCreateInput) (*model.CreditNotePayload, error)
+	CreditNoteUpdate(ctx context.Context, input model.CreditNoteUpdateInput) (*model.CreditNotePayload, error)
+	CreditNoteVoid(ctx context.Context, input model.CreditNoteVoidInput) (*model.CreditNotePayload, error)
 	InvoiceSend(ctx context.Context, input model.InvoiceSendInput) (*model.InvoiceSendPayload, error)
 	PaymentMethodAttach(ctx context.Context, input model.PaymentMethodAttachInput) (*model.PaymentMethodPayload, error)
 	PaymentMethodDetach(ctx context.Context, input model.PaymentMethodDetachInput) (*model.PaymentMethodPayload, error)
@@ -898,6 +1023,9 @@ type QueryResolver interface {
 	Invoices(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.InvoiceFilter, orderBy *ent.InvoiceOrder) (*ent.InvoiceConnection, error)
 	Products(ctx context.Context, first int, after *entgql.Cursor[string], active *bool) (*ent.ProductConnection, error)
 	TaxRates(ctx context.Context, first int, after *entgql.Cursor[string], active *bool) (*ent.TaxRateConnection, error)
+	CreditNote(ctx context.Context, id string) (*ent.CreditNote, error)
+	CreditNotes(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.CreditNoteFilter) (*ent.CreditNoteConnection, error)
+	CreditNotePreview(ctx context.Context, input model.CreditNoteCreateInput) (*model.CreditNotePreviewPayload, error)
 	Emails(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.EmailMessageConnection, error)
 	InvoicePreviewEmail(ctx context.Context, id string) (*billing.EmailPreview, error)
 	Events(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.EventFilter) (*ent.EventConnection, error)
@@ -907,6 +1035,8 @@ type QueryResolver interface {
 type RefundResolver interface {
 	Payment(ctx context.Context, obj *ent.Refund) (*ent.Payment, error)
 	Invoice(ctx context.Context, obj *ent.Refund) (*ent.Invoice, error)
+
+	CreditNote(ctx context.Context, obj *ent.Refund) (*ent.CreditNote, error)
 }
 type TaxRateResolver interface {
 	Category(ctx context.Context, obj *ent.TaxRate) (string, error)
@@ -1216,6 +1346,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BalanceTransaction.CreatedAt(childComplexity), true
+	case "BalanceTransaction.creditNote":
+		if e.ComplexityRoot.BalanceTransaction.CreditNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BalanceTransaction.CreditNote(childComplexity), true
 	case "BalanceTransaction.description":
 		if e.ComplexityRoot.BalanceTransaction.Description == nil {
 			break
@@ -1315,6 +1451,391 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BrandImage.Width(childComplexity), true
+
+	case "CreditNote.createdAt":
+		if e.ComplexityRoot.CreditNote.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.CreatedAt(childComplexity), true
+	case "CreditNote.creditAmount":
+		if e.ComplexityRoot.CreditNote.CreditAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.CreditAmountMoney(childComplexity), true
+	case "CreditNote.currency":
+		if e.ComplexityRoot.CreditNote.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Currency(childComplexity), true
+	case "CreditNote.customer":
+		if e.ComplexityRoot.CreditNote.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Customer(childComplexity), true
+	case "CreditNote.id":
+		if e.ComplexityRoot.CreditNote.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.ID(childComplexity), true
+	case "CreditNote.invoice":
+		if e.ComplexityRoot.CreditNote.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Invoice(childComplexity), true
+	case "CreditNote.lines":
+		if e.ComplexityRoot.CreditNote.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Lines(childComplexity), true
+	case "CreditNote.memo":
+		if e.ComplexityRoot.CreditNote.Memo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Memo(childComplexity), true
+	case "CreditNote.metadata":
+		if e.ComplexityRoot.CreditNote.Metadata == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Metadata(childComplexity), true
+	case "CreditNote.number":
+		if e.ComplexityRoot.CreditNote.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Number(childComplexity), true
+	case "CreditNote.outOfBandAmount":
+		if e.ComplexityRoot.CreditNote.OutOfBandAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.OutOfBandAmountMoney(childComplexity), true
+	case "CreditNote.pdfUrl":
+		if e.ComplexityRoot.CreditNote.PDFURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.PDFURL(childComplexity), true
+	case "CreditNote.postPaymentAmount":
+		if e.ComplexityRoot.CreditNote.PostPaymentAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.PostPaymentAmountMoney(childComplexity), true
+	case "CreditNote.prePaymentAmount":
+		if e.ComplexityRoot.CreditNote.PrePaymentAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.PrePaymentAmountMoney(childComplexity), true
+	case "CreditNote.reason":
+		if e.ComplexityRoot.CreditNote.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Reason(childComplexity), true
+	case "CreditNote.refundAmount":
+		if e.ComplexityRoot.CreditNote.RefundAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.RefundAmountMoney(childComplexity), true
+	case "CreditNote.refunds":
+		if e.ComplexityRoot.CreditNote.Refunds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Refunds(childComplexity), true
+	case "CreditNote.status":
+		if e.ComplexityRoot.CreditNote.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Status(childComplexity), true
+	case "CreditNote.subtotal":
+		if e.ComplexityRoot.CreditNote.SubtotalMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.SubtotalMoney(childComplexity), true
+	case "CreditNote.taxes":
+		if e.ComplexityRoot.CreditNote.Taxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Taxes(childComplexity), true
+	case "CreditNote.totalDiscount":
+		if e.ComplexityRoot.CreditNote.TotalDiscountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.TotalDiscountMoney(childComplexity), true
+	case "CreditNote.totalExcludingTax":
+		if e.ComplexityRoot.CreditNote.TotalExcludingTaxMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.TotalExcludingTaxMoney(childComplexity), true
+	case "CreditNote.total":
+		if e.ComplexityRoot.CreditNote.TotalMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.TotalMoney(childComplexity), true
+	case "CreditNote.totalTax":
+		if e.ComplexityRoot.CreditNote.TotalTaxMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.TotalTaxMoney(childComplexity), true
+	case "CreditNote.type":
+		if e.ComplexityRoot.CreditNote.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Type(childComplexity), true
+	case "CreditNote.updatedAt":
+		if e.ComplexityRoot.CreditNote.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.UpdatedAt(childComplexity), true
+	case "CreditNote.voidedAt":
+		if e.ComplexityRoot.CreditNote.VoidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.VoidedAt(childComplexity), true
+
+	case "CreditNoteConnection.edges":
+		if e.ComplexityRoot.CreditNoteConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteConnection.Edges(childComplexity), true
+	case "CreditNoteConnection.pageInfo":
+		if e.ComplexityRoot.CreditNoteConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteConnection.PageInfo(childComplexity), true
+	case "CreditNoteConnection.totalCount":
+		if e.ComplexityRoot.CreditNoteConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteConnection.TotalCount(childComplexity), true
+
+	case "CreditNoteEdge.cursor":
+		if e.ComplexityRoot.CreditNoteEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteEdge.Cursor(childComplexity), true
+	case "CreditNoteEdge.node":
+		if e.ComplexityRoot.CreditNoteEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteEdge.Node(childComplexity), true
+
+	case "CreditNoteLine.amount":
+		if e.ComplexityRoot.CreditNoteLine.AmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteLine.AmountMoney(childComplexity), true
+	case "CreditNoteLine.description":
+		if e.ComplexityRoot.CreditNoteLine.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteLine.Description(childComplexity), true
+	case "CreditNoteLine.discountAmount":
+		if e.ComplexityRoot.CreditNoteLine.DiscountAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteLine.DiscountAmountMoney(childComplexity), true
+	case "CreditNoteLine.id":
+		if e.ComplexityRoot.CreditNoteLine.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteLine.ID(childComplexity), true
+	case "CreditNoteLine.invoiceLine":
+		if e.ComplexityRoot.CreditNoteLine.InvoiceLine == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteLine.InvoiceLine(childComplexity), true
+	case "CreditNoteLine.method":
+		if e.ComplexityRoot.CreditNoteLine.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteLine.Method(childComplexity), true
+	case "CreditNoteLine.quantity":
+		if e.ComplexityRoot.CreditNoteLine.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteLine.Quantity(childComplexity), true
+	case "CreditNoteLine.taxAmounts":
+		if e.ComplexityRoot.CreditNoteLine.TaxAmounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteLine.TaxAmounts(childComplexity), true
+	case "CreditNoteLine.type":
+		if e.ComplexityRoot.CreditNoteLine.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteLine.Type(childComplexity), true
+	case "CreditNoteLine.unitAmount":
+		if e.ComplexityRoot.CreditNoteLine.UnitAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNoteLine.UnitAmount(childComplexity), true
+
+	case "CreditNotePayload.creditNote":
+		if e.ComplexityRoot.CreditNotePayload.CreditNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePayload.CreditNote(childComplexity), true
+	case "CreditNotePayload.userErrors":
+		if e.ComplexityRoot.CreditNotePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePayload.UserErrors(childComplexity), true
+
+	case "CreditNotePreview.creditAmount":
+		if e.ComplexityRoot.CreditNotePreview.CreditAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.CreditAmountMoney(childComplexity), true
+	case "CreditNotePreview.currency":
+		if e.ComplexityRoot.CreditNotePreview.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.Currency(childComplexity), true
+	case "CreditNotePreview.invoice":
+		if e.ComplexityRoot.CreditNotePreview.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.Invoice(childComplexity), true
+	case "CreditNotePreview.lines":
+		if e.ComplexityRoot.CreditNotePreview.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.Lines(childComplexity), true
+	case "CreditNotePreview.memo":
+		if e.ComplexityRoot.CreditNotePreview.Memo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.Memo(childComplexity), true
+	case "CreditNotePreview.outOfBandAmount":
+		if e.ComplexityRoot.CreditNotePreview.OutOfBandAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.OutOfBandAmountMoney(childComplexity), true
+	case "CreditNotePreview.postPaymentAmount":
+		if e.ComplexityRoot.CreditNotePreview.PostPaymentAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.PostPaymentAmountMoney(childComplexity), true
+	case "CreditNotePreview.prePaymentAmount":
+		if e.ComplexityRoot.CreditNotePreview.PrePaymentAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.PrePaymentAmountMoney(childComplexity), true
+	case "CreditNotePreview.reason":
+		if e.ComplexityRoot.CreditNotePreview.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.Reason(childComplexity), true
+	case "CreditNotePreview.refundAmount":
+		if e.ComplexityRoot.CreditNotePreview.RefundAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.RefundAmountMoney(childComplexity), true
+	case "CreditNotePreview.subtotal":
+		if e.ComplexityRoot.CreditNotePreview.SubtotalMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.SubtotalMoney(childComplexity), true
+	case "CreditNotePreview.taxes":
+		if e.ComplexityRoot.CreditNotePreview.Taxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.Taxes(childComplexity), true
+	case "CreditNotePreview.totalDiscount":
+		if e.ComplexityRoot.CreditNotePreview.TotalDiscountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.TotalDiscountMoney(childComplexity), true
+	case "CreditNotePreview.totalExcludingTax":
+		if e.ComplexityRoot.CreditNotePreview.TotalExcludingTaxMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.TotalExcludingTaxMoney(childComplexity), true
+	case "CreditNotePreview.total":
+		if e.ComplexityRoot.CreditNotePreview.TotalMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.TotalMoney(childComplexity), true
+	case "CreditNotePreview.totalTax":
+		if e.ComplexityRoot.CreditNotePreview.TotalTaxMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.TotalTaxMoney(childComplexity), true
+	case "CreditNotePreview.type":
+		if e.ComplexityRoot.CreditNotePreview.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreview.Type(childComplexity), true
+
+	case "CreditNotePreviewPayload.creditNote":
+		if e.ComplexityRoot.CreditNotePreviewPayload.CreditNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreviewPayload.CreditNote(childComplexity), true
+	case "CreditNotePreviewPayload.userErrors":
+		if e.ComplexityRoot.CreditNotePreviewPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNotePreviewPayload.UserErrors(childComplexity), true
 
 	case "CustomField.name":
 		if e.ComplexityRoot.CustomField.Name == nil {
@@ -1975,6 +2496,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.CreatedAt(childComplexity), true
+	case "Invoice.creditNotes":
+		if e.ComplexityRoot.Invoice.CreditNotes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.CreditNotes(childComplexity), true
 	case "Invoice.currency":
 		if e.ComplexityRoot.Invoice.Currency == nil {
 			break
@@ -2155,6 +2682,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Payments(childComplexity), true
+	case "Invoice.postPaymentCreditNotesAmount":
+		if e.ComplexityRoot.Invoice.PostPaymentCreditNotesAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.PostPaymentCreditNotesAmountMoney(childComplexity), true
+	case "Invoice.prePaymentCreditNotesAmount":
+		if e.ComplexityRoot.Invoice.PrePaymentCreditNotesAmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.PrePaymentCreditNotesAmountMoney(childComplexity), true
 	case "Invoice.standing":
 		if e.ComplexityRoot.Invoice.Standing == nil {
 			break
@@ -2557,6 +3096,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AccountUpdate(childComplexity, args["input"].(model.AccountUpdateInput)), true
+	case "Mutation.creditNoteCreate":
+		if e.ComplexityRoot.Mutation.CreditNoteCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_creditNoteCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreditNoteCreate(childComplexity, args["input"].(model.CreditNoteCreateInput)), true
+	case "Mutation.creditNoteUpdate":
+		if e.ComplexityRoot.Mutation.CreditNoteUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_creditNoteUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreditNoteUpdate(childComplexity, args["input"].(model.CreditNoteUpdateInput)), true
+	case "Mutation.creditNoteVoid":
+		if e.ComplexityRoot.Mutation.CreditNoteVoid == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_creditNoteVoid_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreditNoteVoid(childComplexity, args["input"].(model.CreditNoteVoidInput)), true
 	case "Mutation.customerBalanceAdjust":
 		if e.ComplexityRoot.Mutation.CustomerBalanceAdjust == nil {
 			break
@@ -3571,6 +4143,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Account(childComplexity), true
+	case "Query.creditNote":
+		if e.ComplexityRoot.Query.CreditNote == nil {
+			break
+		}
+
+		args, err := ec.field_Query_creditNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CreditNote(childComplexity, args["id"].(string)), true
+	case "Query.creditNotePreview":
+		if e.ComplexityRoot.Query.CreditNotePreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_creditNotePreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CreditNotePreview(childComplexity, args["input"].(model.CreditNoteCreateInput)), true
+	case "Query.creditNotes":
+		if e.ComplexityRoot.Query.CreditNotes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_creditNotes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CreditNotes(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string]), args["filter"].(*model.CreditNoteFilter)), true
 	case "Query.customer":
 		if e.ComplexityRoot.Query.Customer == nil {
 			break
@@ -3723,6 +4328,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Refund.CreatedAt(childComplexity), true
+	case "Refund.creditNote":
+		if e.ComplexityRoot.Refund.CreditNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Refund.CreditNote(childComplexity), true
 	case "Refund.failedAt":
 		if e.ComplexityRoot.Refund.FailedAt == nil {
 			break
@@ -4060,6 +4671,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAccountUpdateInput,
 		ec.unmarshalInputAddressInput,
 		ec.unmarshalInputCardInput,
+		ec.unmarshalInputCreditNoteCreateInput,
+		ec.unmarshalInputCreditNoteFilter,
+		ec.unmarshalInputCreditNoteLineInput,
+		ec.unmarshalInputCreditNoteUpdateInput,
+		ec.unmarshalInputCreditNoteVoidInput,
 		ec.unmarshalInputCustomFieldInput,
 		ec.unmarshalInputCustomerBalanceAdjustInput,
 		ec.unmarshalInputCustomerCreateInput,
@@ -4996,6 +5612,388 @@ type TaxRateUpdatePayload {
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
+	{Name: "../schema/creditnote.graphql", Input: `"""
+A credit note (an "avoir", EN 16931 document type 381): the correction of
+an issued invoice, which is never edited once issued. It has its own gapless
+number (<invoice prefix>-AV-0001, test and live apart), never changes once
+issued (memo and metadata aside), and says how its total settled: the
+pre-payment part came off what the invoice still owed (the invoice is paid
+when nothing remains), the post-payment part was refunded, credited to the
+customer's balance, or returned outside Remit.
+"""
+type CreditNote implements Node {
+  "Opaque global identifier (cn_…)."
+  id: ID!
+  "The credit note number, e.g. ACME-AV-0001."
+  number: String!
+  "ISSUED, or VOID once voided."
+  status: CreditNoteStatus!
+  "Whether it reduced what the invoice owed, gave back money received, or both."
+  type: CreditNoteType!
+  "Why it was issued."
+  reason: CreditNoteReason
+  "The invoice it corrects."
+  invoice: Invoice!
+  "The invoice's customer."
+  customer: Customer!
+  "ISO 4217 currency: the invoice's."
+  currency: String!
+  "Note printed on the credit note; editable."
+  memo: String!
+  "Free key/value pairs; editable."
+  metadata: Metadata!
+  "The lines, in order."
+  lines: [CreditNoteLine!]!
+  "Sum of the lines' amounts (after the invoice lines' own discounts)."
+  subtotal: Money!
+  "The invoice-level discount the lines give back."
+  totalDiscount: Money!
+  "Total without any tax."
+  totalExcludingTax: Money!
+  "Total tax (exclusive and inclusive)."
+  totalTax: Money!
+  "Tax breakdown per rate (EN 16931 BG-23), computed like an invoice's."
+  taxes: [TaxAmount!]!
+  "What it credits in all: prePaymentAmount + postPaymentAmount."
+  total: Money!
+  "The part that reduced what the invoice still owed."
+  prePaymentAmount: Money!
+  "The part given back: refundAmount + creditAmount + outOfBandAmount."
+  postPaymentAmount: Money!
+  "Refunded to the invoice's payments."
+  refundAmount: Money!
+  "The refunds that give refundAmount back, oldest first: one per payment they draw on (newest payment first), each with its status."
+  refunds: [Refund!]!
+  "Credited to the customer's balance (a CREDIT_NOTE balance transaction), deducted from the next invoice."
+  creditAmount: Money!
+  "Returned to the customer outside Remit (recorded only)."
+  outOfBandAmount: Money!
+  "Path of the credit note's PDF on this server (GET it with the API key)."
+  pdfUrl: String!
+  "When it was voided."
+  voidedAt: Time
+  "When it was issued."
+  createdAt: Time!
+  "When it last changed."
+  updatedAt: Time!
+}
+
+"""
+The credit note creditNoteCreate would issue, computed and checked the
+same way, with nothing written: no id, no number.
+"""
+type CreditNotePreview {
+  "Whether it would reduce what the invoice owes, give back money received, or both."
+  type: CreditNoteType!
+  "Why it would be issued."
+  reason: CreditNoteReason
+  "The invoice it would correct."
+  invoice: Invoice!
+  "ISO 4217 currency: the invoice's."
+  currency: String!
+  "Note to print."
+  memo: String!
+  "The lines, in order (their ids are empty)."
+  lines: [CreditNoteLine!]!
+  "Sum of the lines' amounts (after the invoice lines' own discounts)."
+  subtotal: Money!
+  "The invoice-level discount the lines give back."
+  totalDiscount: Money!
+  "Total without any tax."
+  totalExcludingTax: Money!
+  "Total tax."
+  totalTax: Money!
+  "Tax breakdown per rate."
+  taxes: [TaxAmount!]!
+  "What it would credit in all."
+  total: Money!
+  "The part that would reduce what the invoice still owes."
+  prePaymentAmount: Money!
+  "The part that would be given back."
+  postPaymentAmount: Money!
+  "To refund to the invoice's payments."
+  refundAmount: Money!
+  "To credit to the customer's balance."
+  creditAmount: Money!
+  "Returned outside Remit."
+  outOfBandAmount: Money!
+}
+
+"""
+Where a credit note stands.
+"""
+enum CreditNoteStatus {
+  "Issued: in effect."
+  ISSUED
+  "Voided while its invoice was open: its effect on the invoice and the balance was undone."
+  VOID
+}
+
+"""
+How a credit note's total settles.
+"""
+enum CreditNoteType {
+  "All of it reduced what the invoice still owed."
+  PRE_PAYMENT
+  "All of it gave back money received."
+  POST_PAYMENT
+  "Both."
+  MIXED
+}
+
+"""
+Why a credit note is issued.
+"""
+enum CreditNoteReason {
+  "The invoice billed something twice."
+  DUPLICATE
+  "The charge was fraudulent."
+  FRAUDULENT
+  "The order changed."
+  ORDER_CHANGE
+  "The product or service was unsatisfactory."
+  PRODUCT_UNSATISFACTORY
+}
+
+"""
+What a credit note line credits.
+"""
+enum CreditNoteLineType {
+  "A line of the invoice, by quantity or by amount."
+  INVOICE_LINE
+  "A line of its own (and the lines of a credit by amount alone)."
+  CUSTOM
+}
+
+"""
+How an invoice line is credited; a line credited one way is only ever
+credited that way again.
+"""
+enum CreditNoteLineMethod {
+  "A quantity of the line: its share of the line's amount and discount."
+  QUANTITY
+  "An amount of the line's base."
+  AMOUNT
+}
+
+"""
+A line of a credit note.
+"""
+type CreditNoteLine implements Node {
+  "Opaque identifier (cnl_…); empty in a preview."
+  id: ID!
+  "Invoice line or custom."
+  type: CreditNoteLineType!
+  "The invoice line credited (INVOICE_LINE)."
+  invoiceLine: InvoiceLine
+  "How the invoice line is credited (INVOICE_LINE)."
+  method: CreditNoteLineMethod
+  "What is credited."
+  description: String!
+  "Quantity credited; null for a credit by amount."
+  quantity: Decimal
+  "Unit price in major units; null for a credit by amount."
+  unitAmount: Decimal
+  "What the line credits, before the invoice-level discount it gives back."
+  amount: Money!
+  "The share of the invoice-level discount the line gives back."
+  discountAmount: Money!
+  "The line's share of each tax."
+  taxAmounts: [TaxAmount!]!
+}
+
+"""
+A line to credit. Give invoiceLine with quantity or amount to credit a line
+of the invoice, with its own price and taxes; or description and unitAmount
+(quantity, taxRates) for a custom line.
+"""
+input CreditNoteLineInput {
+  "A line of the invoice to credit."
+  invoiceLine: ID
+  "Quantity of the invoice line to credit (at most what earlier credit notes left), or of the custom line (default 1); up to 4 decimals."
+  quantity: Decimal
+  "Amount of the invoice line to credit, in major units: its base, net of discounts, tax excluded (included for an inclusive rate)."
+  amount: Decimal
+  "What a custom line credits (up to 500 characters)."
+  description: String
+  "A custom line's unit price in major units."
+  unitAmount: Decimal
+  "A custom line's tax rates; [] makes it untaxed. Omit to use the invoice's default rates."
+  taxRates: [ID!]
+}
+
+"""
+Input of creditNoteCreate and creditNotePreview. Give lines, or amount
+alone: a lump sum, tax included, split over the invoice's tax rates pro
+rata to what each rate's lines total. The total splits into a post-payment
+part, refundAmount + creditAmount + outOfBandAmount (at most what was
+paid), and a pre-payment part, the rest (at most what the invoice still
+owes). Amounts are decimals in major units of the invoice's currency.
+"""
+input CreditNoteCreateInput {
+  "The invoice to correct: open, paid or uncollectible."
+  invoice: ID!
+  "The lines to credit (at most 250)."
+  lines: [CreditNoteLineInput!]
+  "A lump sum to credit, tax included; with lines, it must be their total."
+  amount: Decimal
+  "Why."
+  reason: CreditNoteReason
+  "Note printed on the credit note (up to 1500 characters)."
+  memo: String
+  "To refund to the invoice's payments."
+  refundAmount: Decimal
+  "To credit to the customer's balance, deducted from the next invoice."
+  creditAmount: Decimal
+  "Returned to the customer outside Remit (recorded only)."
+  outOfBandAmount: Decimal
+  "Email the credit note (PDF attached) to the customer: omitted sends it when the customer has an email; true requires one; false sends nothing."
+  email: Boolean
+  "Free key/value pairs."
+  metadata: Metadata
+}
+
+"""
+Input of creditNoteUpdate: only the memo and metadata change.
+"""
+input CreditNoteUpdateInput {
+  "The credit note."
+  id: ID!
+  "Note printed on the credit note."
+  memo: String
+  "Free key/value pairs (merged; an empty value removes the key)."
+  metadata: Metadata
+}
+
+"""
+Input of creditNoteVoid.
+"""
+input CreditNoteVoidInput {
+  "The credit note."
+  id: ID!
+}
+
+"""
+Result of a mutation returning a credit note.
+"""
+type CreditNotePayload {
+  "The credit note as it is now."
+  creditNote: CreditNote
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"""
+Result of creditNotePreview.
+"""
+type CreditNotePreviewPayload {
+  "The credit note that would be issued."
+  creditNote: CreditNotePreview
+  "Why it could not be issued, if so."
+  userErrors: [UserError!]!
+}
+
+"""
+Which credit notes to list.
+"""
+input CreditNoteFilter {
+  "Credit notes of this invoice."
+  invoice: ID
+  "Credit notes of this customer."
+  customer: ID
+  "Any of these statuses."
+  status: [CreditNoteStatus!]
+  "Created at or after this instant."
+  createdAfter: Time
+  "Created before this instant."
+  createdBefore: Time
+}
+
+"""
+A page of credit notes.
+"""
+type CreditNoteConnection {
+  "Credit notes of this page with their cursors."
+  edges: [CreditNoteEdge]
+  "Where the page sits."
+  pageInfo: PageInfo!
+  "How many credit notes match the filter."
+  totalCount: Int!
+}
+
+"""
+A credit note and its cursor.
+"""
+type CreditNoteEdge {
+  "The credit note."
+  node: CreditNote
+  "Its cursor."
+  cursor: Cursor!
+}
+
+extend type Invoice {
+  "Credit notes correcting this invoice, oldest first (history steps credit_note and credit_note_void record them)."
+  creditNotes: [CreditNote!]!
+  "What issued credit notes took off the amount due."
+  prePaymentCreditNotesAmount: Money!
+  "What issued credit notes gave back of the money received."
+  postPaymentCreditNotesAmount: Money!
+}
+
+extend type BalanceTransaction {
+  "The credit note the entry credits (or takes back, when voided)."
+  creditNote: CreditNote
+}
+
+extend enum BalanceTransactionType {
+  "Credited by a credit note's creditAmount (or taken back when it is voided)."
+  CREDIT_NOTE
+}
+
+extend enum UserErrorCode {
+  "The credit note's total is more than the invoice's total less earlier credit notes and refunds."
+  CREDIT_EXCEEDS_REMAINING
+  "A line credits more of an invoice line's quantity than earlier credit notes left."
+  CREDIT_QUANTITY_EXCEEDS_REMAINING
+  "A line credits more of an invoice line's amount than earlier credit notes left."
+  CREDIT_LINE_AMOUNT_EXCEEDS_REMAINING
+  "An invoice line credited by quantity is credited by amount, or the other way round."
+  CREDIT_METHOD_MISMATCH
+  "amount and lines are both given and disagree."
+  CREDIT_AMOUNT_MISMATCH
+  "refundAmount + creditAmount + outOfBandAmount exceed the credit note's total."
+  CREDIT_SPLIT_EXCEEDS_TOTAL
+  "The pre-payment part (what the split leaves) is more than the invoice still owes."
+  PRE_PAYMENT_EXCEEDS_REMAINING
+  "The post-payment part is more than was paid, less earlier post-payment credits and refunds."
+  POST_PAYMENT_EXCEEDS_PAID
+}
+
+extend type Query {
+  "A credit note by id."
+  creditNote("Credit note id." id: ID!): CreditNote
+  "Credit notes, newest first."
+  creditNotes(
+    "Page size, 1–100."
+    first: Int!
+    "Cursor to continue after."
+    after: Cursor
+    "Which credit notes."
+    filter: CreditNoteFilter
+  ): CreditNoteConnection!
+  "The credit note creditNoteCreate would issue with this input, with the same checks; nothing is written."
+  creditNotePreview("What to preview; see the input type." input: CreditNoteCreateInput!): CreditNotePreviewPayload!
+}
+
+extend type Mutation {
+  "Issue a credit note on an open, paid or uncollectible invoice, and email it (see the input)."
+  creditNoteCreate("What to do; see the input type." input: CreditNoteCreateInput!): CreditNotePayload!
+  "Change the memo or metadata of a credit note."
+  creditNoteUpdate("What to do; see the input type." input: CreditNoteUpdateInput!): CreditNotePayload!
+  "Void a credit note while its invoice is open: what it took off the amount due is due again, the balance it credited is taken back."
+  creditNoteVoid("What to do; see the input type." input: CreditNoteVoidInput!): CreditNotePayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/customer.graphql", Input: `"""
 Someone the account invoices.
 """
@@ -5516,7 +6514,7 @@ type Event implements Node {
   id: ID!
   "What happened, e.g. invoice.finalized."
   type: String!
-  "The changed object's type: invoice, payment, refund, customer, payment_method or email."
+  "The changed object's type: invoice, payment, refund, customer, payment_method, email or credit_note."
   objectType: String!
   "The changed object's id."
   objectId: ID!
@@ -6741,6 +7739,8 @@ type Refund implements Node {
   succeededAt: Time
   "When it failed."
   failedAt: Time
+  "The credit note this refund gives money back for, if a credit note asked for it."
+  creditNote: CreditNote
   "When it was made."
   createdAt: Time!
 }
@@ -7042,6 +8042,8 @@ func (ec *executionContext) childFields_BalanceTransaction(ctx context.Context, 
 		return ec.fieldContext_BalanceTransaction_invoice(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_BalanceTransaction_createdAt(ctx, field)
+	case "creditNote":
+		return ec.fieldContext_BalanceTransaction_creditNote(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BalanceTransaction", field.Name)
 }
@@ -7084,6 +8086,174 @@ func (ec *executionContext) childFields_BrandImage(ctx context.Context, field gr
 		return ec.fieldContext_BrandImage_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BrandImage", field.Name)
+}
+
+func (ec *executionContext) childFields_CreditNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CreditNote_id(ctx, field)
+	case "number":
+		return ec.fieldContext_CreditNote_number(ctx, field)
+	case "status":
+		return ec.fieldContext_CreditNote_status(ctx, field)
+	case "type":
+		return ec.fieldContext_CreditNote_type(ctx, field)
+	case "reason":
+		return ec.fieldContext_CreditNote_reason(ctx, field)
+	case "invoice":
+		return ec.fieldContext_CreditNote_invoice(ctx, field)
+	case "customer":
+		return ec.fieldContext_CreditNote_customer(ctx, field)
+	case "currency":
+		return ec.fieldContext_CreditNote_currency(ctx, field)
+	case "memo":
+		return ec.fieldContext_CreditNote_memo(ctx, field)
+	case "metadata":
+		return ec.fieldContext_CreditNote_metadata(ctx, field)
+	case "lines":
+		return ec.fieldContext_CreditNote_lines(ctx, field)
+	case "subtotal":
+		return ec.fieldContext_CreditNote_subtotal(ctx, field)
+	case "totalDiscount":
+		return ec.fieldContext_CreditNote_totalDiscount(ctx, field)
+	case "totalExcludingTax":
+		return ec.fieldContext_CreditNote_totalExcludingTax(ctx, field)
+	case "totalTax":
+		return ec.fieldContext_CreditNote_totalTax(ctx, field)
+	case "taxes":
+		return ec.fieldContext_CreditNote_taxes(ctx, field)
+	case "total":
+		return ec.fieldContext_CreditNote_total(ctx, field)
+	case "prePaymentAmount":
+		return ec.fieldContext_CreditNote_prePaymentAmount(ctx, field)
+	case "postPaymentAmount":
+		return ec.fieldContext_CreditNote_postPaymentAmount(ctx, field)
+	case "refundAmount":
+		return ec.fieldContext_CreditNote_refundAmount(ctx, field)
+	case "refunds":
+		return ec.fieldContext_CreditNote_refunds(ctx, field)
+	case "creditAmount":
+		return ec.fieldContext_CreditNote_creditAmount(ctx, field)
+	case "outOfBandAmount":
+		return ec.fieldContext_CreditNote_outOfBandAmount(ctx, field)
+	case "pdfUrl":
+		return ec.fieldContext_CreditNote_pdfUrl(ctx, field)
+	case "voidedAt":
+		return ec.fieldContext_CreditNote_voidedAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CreditNote_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CreditNote_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditNote", field.Name)
+}
+
+func (ec *executionContext) childFields_CreditNoteConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CreditNoteConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CreditNoteConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CreditNoteConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditNoteConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CreditNoteEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CreditNoteEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_CreditNoteEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditNoteEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CreditNoteLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CreditNoteLine_id(ctx, field)
+	case "type":
+		return ec.fieldContext_CreditNoteLine_type(ctx, field)
+	case "invoiceLine":
+		return ec.fieldContext_CreditNoteLine_invoiceLine(ctx, field)
+	case "method":
+		return ec.fieldContext_CreditNoteLine_method(ctx, field)
+	case "description":
+		return ec.fieldContext_CreditNoteLine_description(ctx, field)
+	case "quantity":
+		return ec.fieldContext_CreditNoteLine_quantity(ctx, field)
+	case "unitAmount":
+		return ec.fieldContext_CreditNoteLine_unitAmount(ctx, field)
+	case "amount":
+		return ec.fieldContext_CreditNoteLine_amount(ctx, field)
+	case "discountAmount":
+		return ec.fieldContext_CreditNoteLine_discountAmount(ctx, field)
+	case "taxAmounts":
+		return ec.fieldContext_CreditNoteLine_taxAmounts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditNoteLine", field.Name)
+}
+
+func (ec *executionContext) childFields_CreditNotePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "creditNote":
+		return ec.fieldContext_CreditNotePayload_creditNote(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreditNotePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditNotePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreditNotePreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_CreditNotePreview_type(ctx, field)
+	case "reason":
+		return ec.fieldContext_CreditNotePreview_reason(ctx, field)
+	case "invoice":
+		return ec.fieldContext_CreditNotePreview_invoice(ctx, field)
+	case "currency":
+		return ec.fieldContext_CreditNotePreview_currency(ctx, field)
+	case "memo":
+		return ec.fieldContext_CreditNotePreview_memo(ctx, field)
+	case "lines":
+		return ec.fieldContext_CreditNotePreview_lines(ctx, field)
+	case "subtotal":
+		return ec.fieldContext_CreditNotePreview_subtotal(ctx, field)
+	case "totalDiscount":
+		return ec.fieldContext_CreditNotePreview_totalDiscount(ctx, field)
+	case "totalExcludingTax":
+		return ec.fieldContext_CreditNotePreview_totalExcludingTax(ctx, field)
+	case "totalTax":
+		return ec.fieldContext_CreditNotePreview_totalTax(ctx, field)
+	case "taxes":
+		return ec.fieldContext_CreditNotePreview_taxes(ctx, field)
+	case "total":
+		return ec.fieldContext_CreditNotePreview_total(ctx, field)
+	case "prePaymentAmount":
+		return ec.fieldContext_CreditNotePreview_prePaymentAmount(ctx, field)
+	case "postPaymentAmount":
+		return ec.fieldContext_CreditNotePreview_postPaymentAmount(ctx, field)
+	case "refundAmount":
+		return ec.fieldContext_CreditNotePreview_refundAmount(ctx, field)
+	case "creditAmount":
+		return ec.fieldContext_CreditNotePreview_creditAmount(ctx, field)
+	case "outOfBandAmount":
+		return ec.fieldContext_CreditNotePreview_outOfBandAmount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditNotePreview", field.Name)
+}
+
+func (ec *executionContext) childFields_CreditNotePreviewPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "creditNote":
+		return ec.fieldContext_CreditNotePreviewPayload_creditNote(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreditNotePreviewPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditNotePreviewPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7480,6 +8650,12 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Invoice_updatedAt(ctx, field)
+	case "creditNotes":
+		return ec.fieldContext_Invoice_creditNotes(ctx, field)
+	case "prePaymentCreditNotesAmount":
+		return ec.fieldContext_Invoice_prePaymentCreditNotesAmount(ctx, field)
+	case "postPaymentCreditNotesAmount":
+		return ec.fieldContext_Invoice_postPaymentCreditNotesAmount(ctx, field)
 	case "emails":
 		return ec.fieldContext_Invoice_emails(ctx, field)
 	case "amountsDue":
@@ -8000,6 +9176,8 @@ func (ec *executionContext) childFields_Refund(ctx context.Context, field graphq
 		return ec.fieldContext_Refund_succeededAt(ctx, field)
 	case "failedAt":
 		return ec.fieldContext_Refund_failedAt(ctx, field)
+	case "creditNote":
+		return ec.fieldContext_Refund_creditNote(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Refund_createdAt(ctx, field)
 	}
@@ -8366,6 +9544,48 @@ func (ec *executionContext) field_Mutation_accountUpdate_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.AccountUpdateInput, error) {
 			return ec.unmarshalNAccountUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_creditNoteCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreditNoteCreateInput, error) {
+			return ec.unmarshalNCreditNoteCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_creditNoteUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreditNoteUpdateInput, error) {
+			return ec.unmarshalNCreditNoteUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_creditNoteVoid_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreditNoteVoidInput, error) {
+			return ec.unmarshalNCreditNoteVoidInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteVoidInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8847,6 +10067,64 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_creditNotePreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreditNoteCreateInput, error) {
+			return ec.unmarshalNCreditNoteCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_creditNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_creditNotes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CreditNoteFilter, error) {
+			return ec.unmarshalOCreditNoteFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -10484,6 +11762,38 @@ func (ec *executionContext) fieldContext_BalanceTransaction_createdAt(_ context.
 	return graphql.NewScalarFieldContext("BalanceTransaction", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _BalanceTransaction_creditNote(ctx context.Context, field graphql.CollectedField, obj *ent.BalanceTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BalanceTransaction_creditNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditNote(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
+			return ec.marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BalanceTransaction_creditNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BalanceTransaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BalanceTransactionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.BalanceTransactionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10762,6 +12072,1806 @@ func (ec *executionContext) _BrandImage_createdAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_BrandImage_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BrandImage", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_id(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_number(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_status(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v creditnote.Status) graphql.Marshaler {
+			return ec.marshalNCreditNoteStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type CreditNoteStatus does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_type(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v creditnote.Type) graphql.Marshaler {
+			return ec.marshalNCreditNoteType2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type CreditNoteType does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_reason(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *creditnote.Reason) graphql.Marshaler {
+			return ec.marshalOCreditNoteReason2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type CreditNoteReason does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_invoice(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invoice(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_customer(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_currency(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_memo(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_memo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Memo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_memo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_metadata(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_metadata(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metadata, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]string) graphql.Marshaler {
+			return ec.marshalNMetadata2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type Metadata does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_lines(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditNote().Lines(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CreditNoteLine) graphql.Marshaler {
+			return ec.marshalNCreditNoteLine2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNoteLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_subtotal(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_subtotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubtotalMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_totalDiscount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_totalDiscount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalDiscountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_totalDiscount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_totalExcludingTax(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_totalExcludingTax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalExcludingTaxMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_totalExcludingTax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_totalTax(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_totalTax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalTaxMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_totalTax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_taxes(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_taxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditNote().Taxes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TaxAmount) graphql.Marshaler {
+			return ec.marshalNTaxAmount2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTaxAmountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_taxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaxAmount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_total(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_prePaymentAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_prePaymentAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrePaymentAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_prePaymentAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_postPaymentAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_postPaymentAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostPaymentAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_postPaymentAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_refundAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_refundAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_refundAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_refunds(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_refunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditNote().Refunds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Refund) graphql.Marshaler {
+			return ec.marshalNRefund2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefundᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_refunds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Refund(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_creditAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_creditAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_creditAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_outOfBandAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_outOfBandAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutOfBandAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_outOfBandAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNote_pdfUrl(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_pdfUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditNote().PDFURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_pdfUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_voidedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_voidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VoidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_voidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNote_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNoteConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
+			return ec.marshalOCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNoteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNoteEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNoteConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNoteConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNoteConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNoteConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNoteEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
+			return ec.marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNoteEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNoteEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNoteEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNoteLine_id(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteLine_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteLine_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNoteLine", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNoteLine_type(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteLine_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v creditnoteline.Type) graphql.Marshaler {
+			return ec.marshalNCreditNoteLineType2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnotelineᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteLine_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNoteLine", field, false, false, errors.New("field of type CreditNoteLineType does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNoteLine_invoiceLine(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteLine_invoiceLine(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvoiceLine(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.InvoiceLine) graphql.Marshaler {
+			return ec.marshalOInvoiceLine2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceLine(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteLine_invoiceLine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNoteLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoiceLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNoteLine_method(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteLine_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *creditnoteline.Method) graphql.Marshaler {
+			return ec.marshalOCreditNoteLineMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnotelineᚐMethod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteLine_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNoteLine", field, false, false, errors.New("field of type CreditNoteLineMethod does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNoteLine_description(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteLine_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteLine_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNoteLine", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNoteLine_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteLine_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditNoteLine().Quantity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNoteLine", field, true, true, errors.New("field of type Decimal does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNoteLine_unitAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteLine_unitAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditNoteLine().UnitAmount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteLine_unitAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNoteLine", field, true, true, errors.New("field of type Decimal does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNoteLine_amount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteLine_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteLine_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNoteLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNoteLine_discountAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteLine_discountAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DiscountAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteLine_discountAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNoteLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNoteLine_taxAmounts(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNoteLine_taxAmounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditNoteLine().TaxAmounts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TaxAmount) graphql.Marshaler {
+			return ec.marshalNTaxAmount2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTaxAmountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNoteLine_taxAmounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNoteLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaxAmount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePayload_creditNote(ctx context.Context, field graphql.CollectedField, obj *model.CreditNotePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePayload_creditNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
+			return ec.marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePayload_creditNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreditNotePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_type(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v creditnote.Type) graphql.Marshaler {
+			return ec.marshalNCreditNoteType2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNotePreview", field, false, false, errors.New("field of type CreditNoteType does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNotePreview_reason(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *creditnote.Reason) graphql.Marshaler {
+			return ec.marshalOCreditNoteReason2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNotePreview", field, false, false, errors.New("field of type CreditNoteReason does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNotePreview_invoice(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invoice(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_currency(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNotePreview", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNotePreview_memo(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_memo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Memo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_memo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditNotePreview", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CreditNotePreview_lines(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditNotePreview().Lines(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CreditNoteLine) graphql.Marshaler {
+			return ec.marshalNCreditNoteLine2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNoteLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_subtotal(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_subtotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubtotalMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_totalDiscount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_totalDiscount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalDiscountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_totalDiscount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_totalExcludingTax(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_totalExcludingTax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalExcludingTaxMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_totalExcludingTax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_totalTax(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_totalTax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalTaxMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_totalTax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_taxes(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_taxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditNotePreview().Taxes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TaxAmount) graphql.Marshaler {
+			return ec.marshalNTaxAmount2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTaxAmountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_taxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaxAmount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_total(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_prePaymentAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_prePaymentAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrePaymentAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_prePaymentAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_postPaymentAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_postPaymentAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostPaymentAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_postPaymentAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_refundAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_refundAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_refundAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_creditAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_creditAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_creditAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreview_outOfBandAmount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreview_outOfBandAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutOfBandAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreview_outOfBandAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreviewPayload_creditNote(ctx context.Context, field graphql.CollectedField, obj *model.CreditNotePreviewPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreviewPayload_creditNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
+			return ec.marshalOCreditNotePreview2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreviewPayload_creditNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreviewPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNotePreview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditNotePreviewPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CreditNotePreviewPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNotePreviewPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNotePreviewPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNotePreviewPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CustomField_name(ctx context.Context, field graphql.CollectedField, obj *values.CustomField) (ret graphql.Marshaler) {
@@ -14480,6 +17590,102 @@ func (ec *executionContext) fieldContext_Invoice_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Invoice_creditNotes(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_creditNotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().CreditNotes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CreditNote) graphql.Marshaler {
+			return ec.marshalNCreditNote2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_creditNotes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_prePaymentCreditNotesAmount(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_prePaymentCreditNotesAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrePaymentCreditNotesAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_prePaymentCreditNotesAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_postPaymentCreditNotesAmount(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_postPaymentCreditNotesAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostPaymentCreditNotesAmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_postPaymentCreditNotesAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Invoice_emails(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17110,6 +20316,138 @@ func (ec *executionContext) fieldContext_Mutation_invoiceDelete(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_invoiceDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_creditNoteCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_creditNoteCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreditNoteCreate(ctx, fc.Args["input"].(model.CreditNoteCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreditNotePayload) graphql.Marshaler {
+			return ec.marshalNCreditNotePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNotePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_creditNoteCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNotePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_creditNoteCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_creditNoteUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_creditNoteUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreditNoteUpdate(ctx, fc.Args["input"].(model.CreditNoteUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreditNotePayload) graphql.Marshaler {
+			return ec.marshalNCreditNotePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNotePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_creditNoteUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNotePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_creditNoteUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_creditNoteVoid(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_creditNoteVoid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreditNoteVoid(ctx, fc.Args["input"].(model.CreditNoteVoidInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreditNotePayload) graphql.Marshaler {
+			return ec.marshalNCreditNotePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNotePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_creditNoteVoid(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNotePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_creditNoteVoid_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20673,6 +24011,138 @@ func (ec *executionContext) fieldContext_Query_taxRates(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_creditNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_creditNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CreditNote(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
+			return ec.marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_creditNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNote(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_creditNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_creditNotes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_creditNotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CreditNotes(ctx, fc.Args["first"].(int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["filter"].(*model.CreditNoteFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNoteConnection) graphql.Marshaler {
+			return ec.marshalNCreditNoteConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_creditNotes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNoteConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_creditNotes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_creditNotePreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_creditNotePreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CreditNotePreview(ctx, fc.Args["input"].(model.CreditNoteCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreditNotePreviewPayload) graphql.Marshaler {
+			return ec.marshalNCreditNotePreviewPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNotePreviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_creditNotePreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNotePreviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_creditNotePreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_emails(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21235,6 +24705,38 @@ func (ec *executionContext) _Refund_failedAt(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Refund_failedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Refund_creditNote(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Refund_creditNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Refund().CreditNote(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
+			return ec.marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Refund_creditNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Refund",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditNote(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Refund_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Refund) (ret graphql.Marshaler) {
@@ -23837,6 +27339,296 @@ func (ec *executionContext) unmarshalInputCardInput(ctx context.Context, obj any
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCreditNoteCreateInput(ctx context.Context, obj any) (model.CreditNoteCreateInput, error) {
+	var it model.CreditNoteCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"invoice", "lines", "amount", "reason", "memo", "refundAmount", "creditAmount", "outOfBandAmount", "email", "metadata"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "invoice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoice"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Invoice = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOCreditNoteLineInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOCreditNoteReason2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "memo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memo"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Memo = data
+		case "refundAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundAmount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RefundAmount = data
+		case "creditAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creditAmount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreditAmount = data
+		case "outOfBandAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outOfBandAmount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutOfBandAmount = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "metadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
+			data, err := ec.unmarshalOMetadata2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metadata = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreditNoteFilter(ctx context.Context, obj any) (model.CreditNoteFilter, error) {
+	var it model.CreditNoteFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"invoice", "customer", "status", "createdAfter", "createdBefore"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "invoice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoice"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Invoice = data
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCreditNoteStatus2ᚕgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "createdAfter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAfter"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAfter = data
+		case "createdBefore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdBefore"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedBefore = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreditNoteLineInput(ctx context.Context, obj any) (model.CreditNoteLineInput, error) {
+	var it model.CreditNoteLineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"invoiceLine", "quantity", "amount", "description", "unitAmount", "taxRates"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "invoiceLine":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceLine"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvoiceLine = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "unitAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitAmount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitAmount = data
+		case "taxRates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxRates"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxRates = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreditNoteUpdateInput(ctx context.Context, obj any) (model.CreditNoteUpdateInput, error) {
+	var it model.CreditNoteUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "memo", "metadata"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "memo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memo"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Memo = data
+		case "metadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
+			data, err := ec.unmarshalOMetadata2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metadata = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreditNoteVoidInput(ctx context.Context, obj any) (model.CreditNoteVoidInput, error) {
+	var it model.CreditNoteVoidInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCustomFieldInput(ctx context.Context, obj any) (values.CustomField, error) {
 	var it values.CustomField
 	if obj == nil {
@@ -26237,6 +30029,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Customer(ctx, sel, obj)
+	case *ent.CreditNoteLine:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CreditNoteLine(ctx, sel, obj)
+	case *ent.CreditNote:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CreditNote(ctx, sel, obj)
 	case *ent.BalanceTransaction:
 		if obj == nil {
 			return graphql.Null
@@ -26867,6 +30669,44 @@ func (ec *executionContext) _BalanceTransaction(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "creditNote":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BalanceTransaction_creditNote(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27053,6 +30893,981 @@ func (ec *executionContext) _BrandImage(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._BrandImage_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var creditNoteImplementors = []string{"CreditNote", "Node"}
+
+func (ec *executionContext) _CreditNote(ctx context.Context, sel ast.SelectionSet, obj *ent.CreditNote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditNoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditNote")
+		case "id":
+			out.Values[i] = ec._CreditNote_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._CreditNote_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._CreditNote_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._CreditNote_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._CreditNote_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "invoice":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNote_invoice(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "customer":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNote_customer(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "currency":
+			out.Values[i] = ec._CreditNote_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memo":
+			out.Values[i] = ec._CreditNote_memo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "metadata":
+			out.Values[i] = ec._CreditNote_metadata(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lines":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNote_lines(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "subtotal":
+			out.Values[i] = ec._CreditNote_subtotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalDiscount":
+			out.Values[i] = ec._CreditNote_totalDiscount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalExcludingTax":
+			out.Values[i] = ec._CreditNote_totalExcludingTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalTax":
+			out.Values[i] = ec._CreditNote_totalTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNote_taxes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "total":
+			out.Values[i] = ec._CreditNote_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "prePaymentAmount":
+			out.Values[i] = ec._CreditNote_prePaymentAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postPaymentAmount":
+			out.Values[i] = ec._CreditNote_postPaymentAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refundAmount":
+			out.Values[i] = ec._CreditNote_refundAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refunds":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNote_refunds(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "creditAmount":
+			out.Values[i] = ec._CreditNote_creditAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outOfBandAmount":
+			out.Values[i] = ec._CreditNote_outOfBandAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pdfUrl":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNote_pdfUrl(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "voidedAt":
+			out.Values[i] = ec._CreditNote_voidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._CreditNote_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CreditNote_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var creditNoteConnectionImplementors = []string{"CreditNoteConnection"}
+
+func (ec *executionContext) _CreditNoteConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CreditNoteConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditNoteConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditNoteConnection")
+		case "edges":
+			out.Values[i] = ec._CreditNoteConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CreditNoteConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CreditNoteConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var creditNoteEdgeImplementors = []string{"CreditNoteEdge"}
+
+func (ec *executionContext) _CreditNoteEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CreditNoteEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditNoteEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditNoteEdge")
+		case "node":
+			out.Values[i] = ec._CreditNoteEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._CreditNoteEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var creditNoteLineImplementors = []string{"CreditNoteLine", "Node"}
+
+func (ec *executionContext) _CreditNoteLine(ctx context.Context, sel ast.SelectionSet, obj *ent.CreditNoteLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditNoteLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditNoteLine")
+		case "id":
+			out.Values[i] = ec._CreditNoteLine_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._CreditNoteLine_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "invoiceLine":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNoteLine_invoiceLine(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "method":
+			out.Values[i] = ec._CreditNoteLine_method(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._CreditNoteLine_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantity":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNoteLine_quantity(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "unitAmount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNoteLine_unitAmount(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "amount":
+			out.Values[i] = ec._CreditNoteLine_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "discountAmount":
+			out.Values[i] = ec._CreditNoteLine_discountAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxAmounts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNoteLine_taxAmounts(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var creditNotePayloadImplementors = []string{"CreditNotePayload"}
+
+func (ec *executionContext) _CreditNotePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreditNotePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditNotePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditNotePayload")
+		case "creditNote":
+			out.Values[i] = ec._CreditNotePayload_creditNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreditNotePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var creditNotePreviewImplementors = []string{"CreditNotePreview"}
+
+func (ec *executionContext) _CreditNotePreview(ctx context.Context, sel ast.SelectionSet, obj *ent.CreditNote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditNotePreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditNotePreview")
+		case "type":
+			out.Values[i] = ec._CreditNotePreview_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._CreditNotePreview_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "invoice":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNotePreview_invoice(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "currency":
+			out.Values[i] = ec._CreditNotePreview_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memo":
+			out.Values[i] = ec._CreditNotePreview_memo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lines":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNotePreview_lines(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "subtotal":
+			out.Values[i] = ec._CreditNotePreview_subtotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalDiscount":
+			out.Values[i] = ec._CreditNotePreview_totalDiscount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalExcludingTax":
+			out.Values[i] = ec._CreditNotePreview_totalExcludingTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalTax":
+			out.Values[i] = ec._CreditNotePreview_totalTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNotePreview_taxes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "total":
+			out.Values[i] = ec._CreditNotePreview_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "prePaymentAmount":
+			out.Values[i] = ec._CreditNotePreview_prePaymentAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postPaymentAmount":
+			out.Values[i] = ec._CreditNotePreview_postPaymentAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refundAmount":
+			out.Values[i] = ec._CreditNotePreview_refundAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "creditAmount":
+			out.Values[i] = ec._CreditNotePreview_creditAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outOfBandAmount":
+			out.Values[i] = ec._CreditNotePreview_outOfBandAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var creditNotePreviewPayloadImplementors = []string{"CreditNotePreviewPayload"}
+
+func (ec *executionContext) _CreditNotePreviewPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreditNotePreviewPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditNotePreviewPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditNotePreviewPayload")
+		case "creditNote":
+			out.Values[i] = ec._CreditNotePreviewPayload_creditNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreditNotePreviewPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -29366,6 +34181,54 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "creditNotes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_creditNotes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "prePaymentCreditNotesAmount":
+			out.Values[i] = ec._Invoice_prePaymentCreditNotesAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postPaymentCreditNotesAmount":
+			out.Values[i] = ec._Invoice_postPaymentCreditNotesAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "emails":
 			field := field
 
@@ -30609,6 +35472,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "invoiceDelete":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_invoiceDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "creditNoteCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_creditNoteCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "creditNoteUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_creditNoteUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "creditNoteVoid":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_creditNoteVoid(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -32522,6 +37406,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "creditNote":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_creditNote(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "creditNotes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_creditNotes(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "creditNotePreview":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_creditNotePreview(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "emails":
 			field := field
 
@@ -32800,6 +37750,44 @@ func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "creditNote":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Refund_creditNote(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._Refund_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -33887,6 +38875,138 @@ func (ec *executionContext) unmarshalNCollectionMethod2githubᚗcomᚋremitbilli
 
 func (ec *executionContext) marshalNCollectionMethod2githubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐCollectionMethod(ctx context.Context, sel ast.SelectionSet, v invoice.CollectionMethod) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCreditNote2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNote) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CreditNote(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCreditNoteConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNoteConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CreditNoteConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreditNoteCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteCreateInput(ctx context.Context, v any) (model.CreditNoteCreateInput, error) {
+	res, err := ec.unmarshalInputCreditNoteCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreditNoteLine2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreditNoteLine2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCreditNoteLine2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteLine(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNoteLine) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CreditNoteLine(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreditNoteLineInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteLineInput(ctx context.Context, v any) (*model.CreditNoteLineInput, error) {
+	res, err := ec.unmarshalInputCreditNoteLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreditNoteLineType2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnotelineᚐType(ctx context.Context, v any) (creditnoteline.Type, error) {
+	var res creditnoteline.Type
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreditNoteLineType2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnotelineᚐType(ctx context.Context, sel ast.SelectionSet, v creditnoteline.Type) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCreditNotePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNotePayload(ctx context.Context, sel ast.SelectionSet, v *model.CreditNotePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CreditNotePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCreditNotePreviewPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNotePreviewPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreditNotePreviewPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CreditNotePreviewPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreditNoteStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐStatus(ctx context.Context, v any) (creditnote.Status, error) {
+	var res creditnote.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreditNoteStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐStatus(ctx context.Context, sel ast.SelectionSet, v creditnote.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNCreditNoteType2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐType(ctx context.Context, v any) (creditnote.Type, error) {
+	var res creditnote.Type
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreditNoteType2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐType(ctx context.Context, sel ast.SelectionSet, v creditnote.Type) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNCreditNoteUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteUpdateInput(ctx context.Context, v any) (model.CreditNoteUpdateInput, error) {
+	res, err := ec.unmarshalInputCreditNoteUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreditNoteVoidInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteVoidInput(ctx context.Context, v any) (model.CreditNoteVoidInput, error) {
+	res, err := ec.unmarshalInputCreditNoteVoidInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[string], error) {
@@ -35507,6 +40627,133 @@ func (ec *executionContext) marshalOCollectionMethod2ᚖgithubᚗcomᚋremitbill
 	return v
 }
 
+func (ec *executionContext) marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CreditNote(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNoteEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CreditNoteEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCreditNoteFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteFilter(ctx context.Context, v any) (*model.CreditNoteFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCreditNoteFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCreditNoteLineInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteLineInputᚄ(ctx context.Context, v any) ([]*model.CreditNoteLineInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CreditNoteLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreditNoteLineInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCreditNoteLineMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnotelineᚐMethod(ctx context.Context, v any) (*creditnoteline.Method, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(creditnoteline.Method)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCreditNoteLineMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnotelineᚐMethod(ctx context.Context, sel ast.SelectionSet, v *creditnoteline.Method) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOCreditNotePreview2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CreditNotePreview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCreditNoteReason2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐReason(ctx context.Context, v any) (*creditnote.Reason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(creditnote.Reason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCreditNoteReason2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐReason(ctx context.Context, sel ast.SelectionSet, v *creditnote.Reason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOCreditNoteStatus2ᚕgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐStatusᚄ(ctx context.Context, v any) ([]creditnote.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]creditnote.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreditNoteStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCreditNoteStatus2ᚕgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []creditnote.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreditNoteStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[string], error) {
 	if v == nil {
 		return nil, nil
@@ -35847,6 +41094,13 @@ func (ec *executionContext) unmarshalOInvoiceFilter2ᚖgithubᚗcomᚋremitbilli
 	}
 	res, err := ec.unmarshalInputInvoiceFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInvoiceLine2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceLine(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceLine) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._InvoiceLine(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInvoiceLineInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceLineInputᚄ(ctx context.Context, v any) ([]*model.InvoiceLineInput, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/refund"
@@ -143,6 +144,99 @@ type CardInput struct {
 	ExpYear int `json:"expYear"`
 	// Security code.
 	Cvc string `json:"cvc"`
+}
+
+// Input of creditNoteCreate and creditNotePreview. Give lines, or amount
+// alone: a lump sum, tax included, split over the invoice's tax rates pro
+// rata to what each rate's lines total. The total splits into a post-payment
+// part, refundAmount + creditAmount + outOfBandAmount (at most what was
+// paid), and a pre-payment part, the rest (at most what the invoice still
+// owes). Amounts are decimals in major units of the invoice's currency.
+type CreditNoteCreateInput struct {
+	// The invoice to correct: open, paid or uncollectible.
+	Invoice string `json:"invoice"`
+	// The lines to credit (at most 250).
+	Lines []*CreditNoteLineInput `json:"lines,omitempty"`
+	// A lump sum to credit, tax included; with lines, it must be their total.
+	Amount *string `json:"amount,omitempty"`
+	// Why.
+	Reason *creditnote.Reason `json:"reason,omitempty"`
+	// Note printed on the credit note (up to 1500 characters).
+	Memo *string `json:"memo,omitempty"`
+	// To refund to the invoice's payments.
+	RefundAmount *string `json:"refundAmount,omitempty"`
+	// To credit to the customer's balance, deducted from the next invoice.
+	CreditAmount *string `json:"creditAmount,omitempty"`
+	// Returned to the customer outside Remit (recorded only).
+	OutOfBandAmount *string `json:"outOfBandAmount,omitempty"`
+	// Email the credit note (PDF attached) to the customer: omitted sends it when the customer has an email; true requires one; false sends nothing.
+	Email *bool `json:"email,omitempty"`
+	// Free key/value pairs.
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+// Which credit notes to list.
+type CreditNoteFilter struct {
+	// Credit notes of this invoice.
+	Invoice *string `json:"invoice,omitempty"`
+	// Credit notes of this customer.
+	Customer *string `json:"customer,omitempty"`
+	// Any of these statuses.
+	Status []creditnote.Status `json:"status,omitempty"`
+	// Created at or after this instant.
+	CreatedAfter *time.Time `json:"createdAfter,omitempty"`
+	// Created before this instant.
+	CreatedBefore *time.Time `json:"createdBefore,omitempty"`
+}
+
+// A line to credit. Give invoiceLine with quantity or amount to credit a line
+// of the invoice, with its own price and taxes; or description and unitAmount
+// (quantity, taxRates) for a custom line.
+type CreditNoteLineInput struct {
+	// A line of the invoice to credit.
+	InvoiceLine *string `json:"invoiceLine,omitempty"`
+	// Quantity of the invoice line to credit (at most what earlier credit notes left), or of the custom line (default 1); up to 4 decimals.
+	Quantity *string `json:"quantity,omitempty"`
+	// Amount of the invoice line to credit, in major units: its base, net of discounts, tax excluded (included for an inclusive rate).
+	Amount *string `json:"amount,omitempty"`
+	// What a custom line credits (up to 500 characters).
+	Description *string `json:"description,omitempty"`
+	// A custom line's unit price in major units.
+	UnitAmount *string `json:"unitAmount,omitempty"`
+	// A custom line's tax rates; [] makes it untaxed. Omit to use the invoice's default rates.
+	TaxRates []string `json:"taxRates,omitempty"`
+}
+
+// Result of a mutation returning a credit note.
+type CreditNotePayload struct {
+	// The credit note as it is now.
+	CreditNote *ent.CreditNote `json:"creditNote,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Result of creditNotePreview.
+type CreditNotePreviewPayload struct {
+	// The credit note that would be issued.
+	CreditNote *ent.CreditNote `json:"creditNote,omitempty"`
+	// Why it could not be issued, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of creditNoteUpdate: only the memo and metadata change.
+type CreditNoteUpdateInput struct {
+	// The credit note.
+	ID string `json:"id"`
+	// Note printed on the credit note.
+	Memo *string `json:"memo,omitempty"`
+	// Free key/value pairs (merged; an empty value removes the key).
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+// Input of creditNoteVoid.
+type CreditNoteVoidInput struct {
+	// The credit note.
+	ID string `json:"id"`
 }
 
 // Input of customerBalanceAdjust.

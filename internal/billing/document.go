@@ -125,6 +125,7 @@ func documentFrom(ctx context.Context, db *ent.Client, id string) (*ent.Invoice,
 	}
 	// Credit applied from the customer's balance reads as already paid.
 	doc.AmountPaid = inv.AmountPaid - min(inv.AppliedBalance, 0)
+	doc.CreditNotes = inv.PrePaymentCreditNotesAmount
 	doc.AmountDue = AmountRemaining(inv)
 	for _, f := range inv.CustomFields {
 		doc.CustomFields = append(doc.CustomFields, document.CustomField{Name: f.Name, Value: f.Value})

@@ -307,6 +307,23 @@ func (s *Service) nextNumber(ctx context.Context, tx *ent.Tx, acct *ent.Account,
 	if acct.NumberingScheme == account.NumberingSchemeCustomer {
 		prefix = cus.InvoicePrefix
 	}
+	n, err := s.advanceSequence(ctx, tx, prefix)
+	if err != nil {
+		return "", err
+	}
+	if n > MaxSequence {
+		return "", usererr.New(usererr.LimitExceeded, "the invoice number sequence is exhausted; change the invoice prefix", "id")
+	}
+	number := fmt.Sprintf("%s-%04d", prefix, n)
+	if err := validate.InvoiceNumber(number); err != nil {
+		return "", fmt.Errorf("number %q: %w", number, err)
+	}
+	return number, nil
+}
+
+// advanceSequence takes the next number of the gapless sequence scope of
+// the viewer's account and mode, inside the caller's transaction.
+func (s *Service) advanceSequence(ctx context.Context, tx *ent.Tx, scope string) (int64, error) {
 	// Insert the counter or bump it, and read it, in one statement: on
 	// PostgreSQL the row lock it takes serializes concurrent finalizations
 	// until commit. Raw SQL because ent's upsert cannot return; the scope
@@ -317,7 +334,7 @@ func (s *Service) nextNumber(ctx context.Context, tx *ent.Tx, acct *ent.Account,
 		Insert(sequence.Table).
 		Columns(sequence.FieldID, sequence.FieldAccountID, sequence.FieldMode, sequence.FieldScope,
 			sequence.FieldNext, sequence.FieldCreatedAt, sequence.FieldUpdatedAt).
-		Values(ids.New("seq", now), v.AccountID, string(v.Mode), prefix, 2, now, now).
+		Values(ids.New("seq", now), v.AccountID, string(v.Mode), scope, 2, now, now).
 		OnConflict(
 			sql.ConflictColumns(sequence.FieldAccountID, sequence.FieldMode, sequence.FieldScope),
 			sql.ResolveWith(func(u *sql.UpdateSet) {
@@ -329,28 +346,20 @@ func (s *Service) nextNumber(ctx context.Context, tx *ent.Tx, acct *ent.Account,
 		Query()
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
-		return "", fmt.Errorf("advance sequence: %w", err)
+		return 0, fmt.Errorf("advance sequence: %w", err)
 	}
 	defer rows.Close()
 	var next int64
 	if !rows.Next() {
-		return "", fmt.Errorf("advance sequence: no row returned: %w", rows.Err())
+		return 0, fmt.Errorf("advance sequence: no row returned: %w", rows.Err())
 	}
 	if err := rows.Scan(&next); err != nil {
-		return "", fmt.Errorf("read sequence: %w", err)
+		return 0, fmt.Errorf("read sequence: %w", err)
 	}
 	if err := rows.Close(); err != nil {
-		return "", fmt.Errorf("read sequence: %w", err)
+		return 0, fmt.Errorf("read sequence: %w", err)
 	}
-	n := next - 1
-	if n > MaxSequence {
-		return "", usererr.New(usererr.LimitExceeded, "the invoice number sequence is exhausted; change the invoice prefix", "id")
-	}
-	number := fmt.Sprintf("%s-%04d", prefix, n)
-	if err := validate.InvoiceNumber(number); err != nil {
-		return "", fmt.Errorf("number %q: %w", number, err)
-	}
-	return number, nil
+	return next - 1, nil
 }
 
 func issuerOf(a *ent.Account) *values.Party {

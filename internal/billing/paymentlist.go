@@ -35,6 +35,19 @@ func PaymentRefunds(ctx context.Context, p *ent.Payment) ([]*ent.Refund, error) 
 	return rs, nil
 }
 
+// CreditNoteRefunds returns the refunds credit note cn asked for, oldest
+// first.
+func CreditNoteRefunds(ctx context.Context, db *ent.Client, cn *ent.CreditNote) ([]*ent.Refund, error) {
+	rs, err := db.Refund.Query().
+		Where(refund.InvoiceID(cn.InvoiceID), refund.CreditNoteID(cn.ID)). // the invoice's index
+		Order(ent.Asc(refund.FieldCreatedAt), ent.Asc(refund.FieldID)).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list refunds of credit note %s: %w", cn.ID, err)
+	}
+	return rs, nil
+}
+
 // AmountRefunded is what succeeded refunds gave back on payments ps.
 func AmountRefunded(ps []*ent.Payment) int64 {
 	var n int64

@@ -469,3 +469,29 @@ func (s *Service) refundAsStored(ctx context.Context, id string) (*ent.Refund, *
 	}
 	return r, p, nil
 }
+
+// refundedApart is what refunds made outside credit notes (paymentRefund)
+// took back of invoice id, pending or succeeded: a credit note can never
+// credit it again. Read in the caller's transaction, under the invoice's
+// lock, which paymentRefund does not take; a refund reserved concurrently
+// on another payment row is caught by ReserveRefunds' own check when the
+// credit note refunds too, and otherwise only narrows what a later credit
+// note may take.
+func refundedApart(ctx context.Context, db *ent.Client, invoiceID string) (int64, error) {
+	amounts, err := db.Refund.Query().
+		Where(
+			refund.InvoiceID(invoiceID),
+			refund.CreditNoteIDIsNil(),
+			refund.StatusIn(refund.StatusPending, refund.StatusSucceeded),
+		).
+		Select(refund.FieldAmount).
+		Ints(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("refunds of invoice %s: %w", invoiceID, err)
+	}
+	var sum int64
+	for _, a := range amounts {
+		sum += int64(a)
+	}
+	return sum, nil
+}

@@ -828,6 +828,9 @@ type Entry struct {
 	Type        balancetransaction.Type
 	Description string
 	InvoiceID   string
+	// CreditNoteID links an entry to the credit note it credits (or
+	// takes back, when the credit note is voided).
+	CreditNoteID string
 }
 
 // Post writes a ledger entry and moves the customer's balance by its amount,
@@ -858,6 +861,9 @@ func Post(ctx context.Context, tx *ent.Tx, c *ent.Customer, e Entry) (*ent.Balan
 		SetEndingBalance(ending)
 	if e.InvoiceID != "" {
 		create.SetInvoiceID(e.InvoiceID)
+	}
+	if e.CreditNoteID != "" {
+		create.SetCreditNoteID(e.CreditNoteID)
 	}
 	bt, err := create.Save(ctx)
 	if err != nil {

@@ -107,6 +107,21 @@ type labels struct {
 	// LegalRate is the French legal default penalty rate as this
 	// language says it.
 	LegalRate string
+	// Credit notes.
+	CreditNote       string
+	CreditNoteNumber string
+	CreditNoteVoid   string
+	CorrectsInvoice  string
+	InvoiceDate      string
+	Reason           string
+	Reasons          map[string]string // by CreditNote.Reason
+	CreditHeadline   string            // "%[1]s": amount, "%[2]s": invoice number
+	CreditTotal      string
+	CreditDeducted   string
+	CreditRefunded   string
+	CreditToBalance  string
+	CreditOutOfBand  string
+	CreditNotesRow   string // an invoice\'s row of what credit notes took off
 }
 
 var (
@@ -202,6 +217,25 @@ var (
 			InstallmentDueBy: "%[3]s : %[1]s à régler au plus tard le %[2]s",
 			InstallmentN:     "Échéance %[1]d sur %[2]d",
 			LegalRate:        "trois fois le taux d'intérêt légal",
+			CreditNote:       "Avoir",
+			CreditNoteNumber: "Numéro d'avoir",
+			CreditNoteVoid:   "ANNULÉ",
+			CorrectsInvoice:  "Facture d'origine",
+			InvoiceDate:      "Date de la facture",
+			Reason:           "Motif",
+			Reasons: map[string]string{
+				ReasonDuplicate:             "Facturation en double",
+				ReasonFraudulent:            "Opération frauduleuse",
+				ReasonOrderChange:           "Modification de la commande",
+				ReasonProductUnsatisfactory: "Produit ou service non satisfaisant",
+			},
+			CreditHeadline:  "Avoir de %[1]s sur la facture %[2]s",
+			CreditTotal:     "Total de l'avoir TTC",
+			CreditDeducted:  "Déduit de la facture",
+			CreditRefunded:  "Remboursé sur le moyen de paiement",
+			CreditToBalance: "Porté au crédit de votre compte",
+			CreditOutOfBand: "Remboursé par un autre moyen",
+			CreditNotesRow:  "Avoirs",
 		},
 	}
 	langEN = &lang{
@@ -296,6 +330,25 @@ var (
 			InstallmentDueBy: "%[3]s: %[1]s due %[2]s",
 			InstallmentN:     "Installment %[1]d of %[2]d",
 			LegalRate:        "three times the French legal interest rate",
+			CreditNote:       "Credit note",
+			CreditNoteNumber: "Credit note number",
+			CreditNoteVoid:   "VOID",
+			CorrectsInvoice:  "Corrects invoice",
+			InvoiceDate:      "Invoice date",
+			Reason:           "Reason",
+			Reasons: map[string]string{
+				ReasonDuplicate:             "Duplicate charge",
+				ReasonFraudulent:            "Fraudulent charge",
+				ReasonOrderChange:           "Order change",
+				ReasonProductUnsatisfactory: "Product or service unsatisfactory",
+			},
+			CreditHeadline:  "%[1]s credited on invoice %[2]s",
+			CreditTotal:     "Total credited",
+			CreditDeducted:  "Deducted from the invoice",
+			CreditRefunded:  "Refunded to the payment method",
+			CreditToBalance: "Credited to your account balance",
+			CreditOutOfBand: "Refunded by other means",
+			CreditNotesRow:  "Credit notes",
 		},
 	}
 )

@@ -99,6 +99,10 @@ type Invoice struct {
 	// the headline asks for it rather than for the whole amount due.
 	NextInstallment *Installment
 
+	// CreditNotes is what credit notes took off the amount due (their
+	// pre-payment parts), printed as a reduction; zero hides the row.
+	CreditNotes int64
+
 	// CustomFields are printed in the header next to the dates, e.g. a
 	// purchase-order number, which French law requires when the buyer
 	// issued one.
@@ -128,7 +132,41 @@ type Invoice struct {
 	EarlyPaymentDiscount string
 
 	Branding Branding
+
+	// CreditNote, when set, makes the document a credit note ("avoir",
+	// EN 16931 type 381) correcting an issued invoice: Number is then the
+	// credit note's, the totals are what it credits, and DueDate,
+	// AmountPaid, AmountDue and the payment texts are not printed.
+	CreditNote *CreditNote
 }
+
+// CreditNote is what a credit note prints besides an invoice's fields:
+// the invoice it corrects, why, and how its total was settled. Amounts
+// are minor units of the document's currency; zero hides a row.
+type CreditNote struct {
+	// InvoiceNumber and InvoiceDate identify the corrected invoice
+	// (EN 16931 BG-3).
+	InvoiceNumber string
+	InvoiceDate   time.Time
+	// Reason is DUPLICATE, FRAUDULENT, ORDER_CHANGE,
+	// PRODUCT_UNSATISFACTORY or empty (not printed).
+	Reason string
+	// PrePayment was deducted from what the invoice still owed; Refunded
+	// goes back to the payment(s); Credited went to the customer's credit
+	// balance; OutOfBand was returned outside Remit.
+	PrePayment int64
+	Refunded   int64
+	Credited   int64
+	OutOfBand  int64
+}
+
+// Credit note reasons (CreditNote.Reason).
+const (
+	ReasonDuplicate             = "DUPLICATE"
+	ReasonFraudulent            = "FRAUDULENT"
+	ReasonOrderChange           = "ORDER_CHANGE"
+	ReasonProductUnsatisfactory = "PRODUCT_UNSATISFACTORY"
+)
 
 // Party is the seller or the buyer as frozen on the invoice.
 type Party struct {

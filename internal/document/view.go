@@ -29,6 +29,8 @@ type view struct {
 	Lang  string
 	L     *labels
 	Draft bool
+	// Title heads the first page: "Invoice", or "Credit note".
+	Title string
 
 	Meta     []kv
 	Parties  []partyBlock
@@ -115,7 +117,11 @@ func buildView(inv *Invoice) (*view, error) {
 		return nil, invalidf("a finalized invoice needs a number")
 	}
 
-	v := &view{Lang: lg.code, L: l, Draft: draft}
+	v := &view{Lang: lg.code, L: l, Draft: draft, Title: l.Invoice}
+	cn := inv.CreditNote
+	if cn != nil {
+		v.Title = l.CreditNote
+	}
 
 	switch strings.ToUpper(strings.TrimSpace(inv.PageSize)) {
 	case "", PageSizeA4:
@@ -139,7 +145,11 @@ func buildView(inv *Invoice) (*view, error) {
 
 	// Header: number, dates, custom fields.
 	if number != "" {
-		v.Meta = append(v.Meta, kv{l.Number, number})
+		label := l.Number
+		if cn != nil {
+			label = l.CreditNoteNumber
+		}
+		v.Meta = append(v.Meta, kv{label, number})
 	}
 	if d := lg.date(inv.IssueDate); d != "" {
 		v.Meta = append(v.Meta, kv{l.IssueDate, d})
@@ -164,6 +174,11 @@ func buildView(inv *Invoice) (*view, error) {
 	if inv.Replaces != "" {
 		v.Meta = append(v.Meta, kv{l.Replaces, inv.Replaces})
 	}
+	if cn != nil {
+		if err := v.creditNoteMeta(lg, cn); err != nil {
+			return nil, err
+		}
+	}
 	for _, f := range inv.CustomFields {
 		v.Meta = append(v.Meta, kv{f.Name, f.Value})
 	}
@@ -180,7 +195,11 @@ func buildView(inv *Invoice) (*view, error) {
 	}
 	v.placeParties()
 
-	v.Headline = headline(lg, inv, amount)
+	if cn != nil {
+		v.Headline = fmt.Sprintf(l.CreditHeadline, amount(inv.Total), cn.InvoiceNumber)
+	} else {
+		v.Headline = headline(lg, inv, amount)
+	}
 	v.Memo = multiline(inv.Memo)
 
 	// Lines.
@@ -255,10 +274,31 @@ func buildView(inv *Invoice) (*view, error) {
 		totalRow{totalTaxLabel(l, inv.Taxes), amount(inv.TotalTax)},
 	)
 	t.Total = totalRow{l.Total, amount(inv.Total)}
-	if inv.AmountPaid != 0 {
-		t.After = append(t.After, totalRow{l.AmountPaid, amount(-inv.AmountPaid)})
+	if cn != nil {
+		// What the credit note's total became: no amount is due.
+		t.Total.K = l.CreditTotal
+		for _, r := range []struct {
+			label string
+			minor int64
+		}{
+			{l.CreditDeducted, cn.PrePayment},
+			{l.CreditRefunded, cn.Refunded},
+			{l.CreditToBalance, cn.Credited},
+			{l.CreditOutOfBand, cn.OutOfBand},
+		} {
+			if r.minor != 0 {
+				t.After = append(t.After, totalRow{r.label, amount(r.minor)})
+			}
+		}
+	} else {
+		if inv.CreditNotes != 0 {
+			t.After = append(t.After, totalRow{l.CreditNotesRow, amount(-inv.CreditNotes)})
+		}
+		if inv.AmountPaid != 0 {
+			t.After = append(t.After, totalRow{l.AmountPaid, amount(-inv.AmountPaid)})
+		}
+		t.Due = totalRow{l.AmountDue, amount(inv.AmountDue)}
 	}
-	t.Due = totalRow{l.AmountDue, amount(inv.AmountDue)}
 
 	// Tax status wording: the mention of each category of the breakdown
 	// that charges no VAT, with its reason; for a breakdown made before
@@ -310,6 +350,12 @@ func buildView(inv *Invoice) (*view, error) {
 		v.banner = l.Draft
 		v.runningHead = l.Invoice + " – " + strings.ToLower(l.Draft) + " (" + l.Continued + ")"
 		v.title = l.Invoice + " – " + l.Draft
+	case cn != nil:
+		if status == "VOID" {
+			v.banner = l.CreditNoteVoid
+		}
+		v.runningHead = l.CreditNote + " " + number + " (" + l.Continued + ")"
+		v.title = l.CreditNote + " " + number
 	default:
 		if status == "VOID" {
 			v.banner = l.Void
@@ -323,6 +369,28 @@ func buildView(inv *Invoice) (*view, error) {
 		v.title += " – " + v.author
 	}
 	return v, nil
+}
+
+// creditNoteMeta adds to the header what a credit note states besides its
+// own number and date: the invoice it corrects, that invoice's date, and
+// the reason.
+func (v *view) creditNoteMeta(lg *lang, cn *CreditNote) error {
+	l := &lg.l
+	if strings.TrimSpace(cn.InvoiceNumber) == "" {
+		return invalidf("a credit note needs the number of the invoice it corrects")
+	}
+	v.Meta = append(v.Meta, kv{l.CorrectsInvoice, cn.InvoiceNumber})
+	if d := lg.date(cn.InvoiceDate); d != "" {
+		v.Meta = append(v.Meta, kv{l.InvoiceDate, d})
+	}
+	if cn.Reason != "" {
+		text, ok := l.Reasons[strings.ToUpper(strings.TrimSpace(cn.Reason))]
+		if !ok {
+			return invalidf("credit note reason %q", cn.Reason)
+		}
+		v.Meta = append(v.Meta, kv{l.Reason, text})
+	}
+	return nil
 }
 
 // partyBlock is one of the address blocks printed side by side under the

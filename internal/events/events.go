@@ -47,6 +47,9 @@ const (
 	PaymentMethodDetached        Type = "payment_method.detached"
 	EmailSent                    Type = "email.sent"
 	EmailFailed                  Type = "email.failed"
+	CreditNoteCreated            Type = "credit_note.created"
+	CreditNoteUpdated            Type = "credit_note.updated"
+	CreditNoteVoided             Type = "credit_note.voided"
 )
 
 // Types lists every event type, for filters and documentation.
@@ -58,6 +61,7 @@ var Types = []Type{
 	CustomerCreated, CustomerUpdated, CustomerDeleted,
 	PaymentMethodAttached, PaymentMethodDetached,
 	EmailSent, EmailFailed,
+	CreditNoteCreated, CreditNoteUpdated, CreditNoteVoided,
 }
 
 // Known reports whether t is one of Types.
@@ -145,7 +149,7 @@ func RequestID(ctx context.Context) string {
 }
 
 // Record writes the event typ about obj (an *ent.Invoice, *ent.Payment,
-// *ent.Refund, *ent.Customer, *ent.PaymentMethod or *ent.EmailMessage, as it stands
+// *ent.Refund, *ent.Customer, *ent.PaymentMethod, *ent.EmailMessage or *ent.CreditNote, as it stands
 // after the change) in tx. The account and mode are obj's own, so a system
 // job acting across accounts records each event where it belongs.
 func Record(ctx context.Context, tx *ent.Tx, typ Type, obj any) error {

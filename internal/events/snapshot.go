@@ -143,6 +143,34 @@ type EmailData struct {
 	Livemode  bool       `json:"livemode"`
 }
 
+// CreditNoteData is the snapshot of a credit note (object type
+// "credit_note"), without its lines.
+type CreditNoteData struct {
+	ID                string     `json:"id"`
+	Number            string     `json:"number"`
+	Invoice           string     `json:"invoice"`
+	Customer          string     `json:"customer"`
+	Status            string     `json:"status"`
+	Type              string     `json:"type"`
+	Reason            *string    `json:"reason"`
+	Currency          string     `json:"currency"`
+	Subtotal          int64      `json:"subtotal"`
+	TotalDiscount     int64      `json:"total_discount"`
+	TotalExcludingTax int64      `json:"total_excluding_tax"`
+	TotalTax          int64      `json:"total_tax"`
+	Total             int64      `json:"total"`
+	PrePaymentAmount  int64      `json:"pre_payment_amount"`
+	PostPaymentAmount int64      `json:"post_payment_amount"`
+	RefundAmount      int64      `json:"refund_amount"`
+	CreditAmount      int64      `json:"credit_amount"`
+	OutOfBandAmount   int64      `json:"out_of_band_amount"`
+	Memo              string     `json:"memo"`
+	Metadata          any        `json:"metadata"`
+	VoidedAt          *time.Time `json:"voided_at"`
+	CreatedAt         time.Time  `json:"created_at"`
+	Livemode          bool       `json:"livemode"`
+}
+
 // SnapshotOf returns the snapshot of obj.
 func SnapshotOf(obj any) (Snapshot, error) {
 	switch o := obj.(type) {
@@ -194,6 +222,22 @@ func SnapshotOf(obj any) (Snapshot, error) {
 			ID: o.ID, Kind: o.Kind, Invoice: o.InvoiceID, To: orEmptyList(o.To), Subject: o.Subject,
 			Status: string(o.Status), Attempts: o.Attempts, LastError: o.LastError,
 			SentAt: utc(o.SentAt), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
+		}}, nil
+	case *ent.CreditNote:
+		var reason *string
+		if o.Reason != nil {
+			r := string(*o.Reason)
+			reason = &r
+		}
+		return Snapshot{o.AccountID, o.Mode, "credit_note", o.ID, CreditNoteData{
+			ID: o.ID, Number: o.Number, Invoice: o.InvoiceID, Customer: o.CustomerID,
+			Status: string(o.Status), Type: string(o.Type), Reason: reason, Currency: o.Currency,
+			Subtotal: o.Subtotal, TotalDiscount: o.TotalDiscount, TotalExcludingTax: o.TotalExcludingTax,
+			TotalTax: o.TotalTax, Total: o.Total,
+			PrePaymentAmount: o.PrePaymentAmount, PostPaymentAmount: o.PostPaymentAmount,
+			RefundAmount: o.RefundAmount, CreditAmount: o.CreditAmount, OutOfBandAmount: o.OutOfBandAmount,
+			Memo: o.Memo, Metadata: orEmpty(o.Metadata), VoidedAt: utc(o.VoidedAt),
+			CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
 		}}, nil
 	}
 	return Snapshot{}, fmt.Errorf("events: no snapshot for %T", obj)

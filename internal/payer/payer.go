@@ -146,6 +146,18 @@ func (p Payer) invoiceURL(id string) string {
 	return p.Base + "/invoices/" + url.PathEscape(id)
 }
 
+// creditNoteURL is where p downloads the PDF of credit note id; "" when
+// the surface has no page for it.
+func (p Payer) creditNoteURL(id string) string {
+	if p.Surface == Hosted {
+		return "/i/" + p.Token + "/credit_notes/" + url.PathEscape(id) + "/pdf"
+	}
+	if p.Base == "" {
+		return ""
+	}
+	return p.Base + "/credit_notes/" + url.PathEscape(id) + "/pdf"
+}
+
 // CodeIdempotencyKeyInvalid: a payer's Idempotency-Key is too long or not
 // printable ASCII.
 const CodeIdempotencyKeyInvalid usererr.Code = "IDEMPOTENCY_KEY_INVALID"

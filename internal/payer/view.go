@@ -69,6 +69,13 @@ type PayForm struct {
 	Cards []Card
 }
 
+// CreditNote is a credit note of the invoice, as the payer reads it, with
+// where its PDF is (URL, empty when the surface has none).
+type CreditNote struct {
+	Number, Date, Amount, Reason, URL string
+	Void                              bool
+}
+
 // Replacement points from a revised invoice to the invoice that replaced
 // it.
 type Replacement struct{ Text, URL string }
@@ -99,6 +106,10 @@ type Invoice struct {
 	BankTransfer string
 	Void         bool
 	Replaced     *Replacement
+	// CreditNotes correcting the invoice, oldest first; Credited is what
+	// they took off the amount due ("" when nothing).
+	CreditNotes []CreditNote
+	Credited    string
 	// Colors are the seller's brand colours with the text colour readable
 	// on each; Logo is the seller's logo as a data: URL ("" without one).
 	Colors document.Colors
@@ -162,6 +173,9 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 	if doc.AmountPaid != 0 {
 		v.Paid = f(doc.AmountPaid)
 	}
+	if doc.CreditNotes != 0 {
+		v.Credited = f(doc.CreditNotes)
+	}
 	for _, tl := range doc.Taxes {
 		label := tl.Label
 		if tl.Percentage != "" && !strings.Contains(label, "%") {
@@ -188,6 +202,9 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 		v.Plan = append(v.Plan, Installment{d, due, f(it.Amount), Badge{t[string(it.Status)], strings.ToLower(string(it.Status))}})
 	}
 	if err := s.replacement(ctx, who, inv, v); err != nil {
+		return nil, err
+	}
+	if err := s.creditNotes(ctx, who, inv, v); err != nil {
 		return nil, err
 	}
 	pays, err := billing.InvoicePayments(ctx, inv)

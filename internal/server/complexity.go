@@ -28,4 +28,10 @@ func setComplexity(c *generated.ComplexityRoot) {
 	c.Customer.Invoices = func(child, first int, _ *entgql.Cursor[string]) int { return page(child, first) }
 	c.Customer.BalanceTransactions = func(child, first int, _ *entgql.Cursor[string]) int { return page(child, first) }
 	c.Invoice.Lines = func(child int) int { return 1 + linesWeight*child }
+	c.Query.CreditNotes = func(child, first int, _ *entgql.Cursor[string], _ *model.CreditNoteFilter) int {
+		return page(child, first)
+	}
+	c.CreditNote.Lines = func(child int) int { return 1 + linesWeight*child }
+	c.CreditNotePreview.Lines = func(child int) int { return 1 + linesWeight*child }
+	c.Invoice.CreditNotes = func(child int) int { return 1 + linesWeight*child }
 }

@@ -139,10 +139,12 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		writeError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json")
 	})
 	mux.Handle("GET /invoices/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.invoicePDF)))
+	mux.Handle("GET /credit_notes/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.creditNotePDF)))
 	mux.HandleFunc("GET /dev/mail", s.devMail)
 	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)
 	mux.HandleFunc("GET /i/{token}/pdf", s.hostedPDF)
+	mux.HandleFunc("GET /i/{token}/credit_notes/{id}/pdf", s.hostedCreditNotePDF)
 	// The payment forms post from the page itself: cross-site posts are
 	// refused (Sec-Fetch-Site / Origin checks).
 	csrf := http.NewCrossOriginProtection()
@@ -158,6 +160,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	web := portalhttp.Authenticate(s.Portal, portalweb.NewHandler(deps))
 	mux.Handle("/portal/", web)
 	mux.Handle("GET /portal/{slug}/invoices/{id}/pdf", s.limitPDFs(web))
+	mux.Handle("GET /portal/{slug}/credit_notes/{id}/pdf", s.limitPDFs(web))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))

@@ -66,6 +66,40 @@ const (
 	LowContrast Code = "LOW_CONTRAST"
 )
 
+// Credit notes (internal/billing creditnote*.go).
+const (
+	// CreditExceedsRemaining: the credit note's total is more than the
+	// invoice's total less earlier credit notes and refunds.
+	CreditExceedsRemaining Code = "CREDIT_EXCEEDS_REMAINING"
+	// CreditQuantityExceedsRemaining: a line credits more of an invoice
+	// line's quantity than earlier credit notes left.
+	CreditQuantityExceedsRemaining Code = "CREDIT_QUANTITY_EXCEEDS_REMAINING"
+	// CreditLineAmountExceedsRemaining: a line credits more of an invoice
+	// line's amount than earlier credit notes left.
+	CreditLineAmountExceedsRemaining Code = "CREDIT_LINE_AMOUNT_EXCEEDS_REMAINING"
+	// CreditMethodMismatch: an invoice line credited by quantity is
+	// credited by amount, or the other way round.
+	CreditMethodMismatch Code = "CREDIT_METHOD_MISMATCH"
+	// CreditAmountMismatch: amount and lines are both given and disagree.
+	CreditAmountMismatch Code = "CREDIT_AMOUNT_MISMATCH"
+	// CreditSplitExceedsTotal: refundAmount + creditAmount +
+	// outOfBandAmount exceed the credit note's total.
+	CreditSplitExceedsTotal Code = "CREDIT_SPLIT_EXCEEDS_TOTAL"
+	// PrePaymentExceedsRemaining: the pre-payment part (what the split
+	// leaves) is more than the invoice still owes.
+	PrePaymentExceedsRemaining Code = "PRE_PAYMENT_EXCEEDS_REMAINING"
+	// PostPaymentExceedsPaid: the post-payment part is more than was paid
+	// (less earlier post-payment credits and refunds).
+	PostPaymentExceedsPaid Code = "POST_PAYMENT_EXCEEDS_PAID"
+)
+
+// CreditNoteCodes are the credit notes' codes, part of Codes.
+var CreditNoteCodes = []Code{
+	CreditExceedsRemaining, CreditQuantityExceedsRemaining, CreditLineAmountExceedsRemaining,
+	CreditMethodMismatch, CreditAmountMismatch, CreditSplitExceedsTotal, PrePaymentExceedsRemaining,
+	PostPaymentExceedsPaid,
+}
+
 // Codes lists every code, in the order the GraphQL enum declares them.
 var Codes = []Code{
 	Invalid, Required, NotFound, Taken, LimitExceeded, InvalidTransition,
@@ -80,6 +114,8 @@ var Codes = []Code{
 	RefundExceedsPayment,
 	TaxIDRequired,
 }
+
+func init() { Codes = append(Codes, CreditNoteCodes...) }
 
 // MarshalGQL writes the code as a GraphQL enum value.
 func (c Code) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(c))) }

@@ -293,3 +293,11 @@ func setComplexity(c *generated.ComplexityRoot) {
 	c.Invoice.Installments = func(child int) int { return 1 + planWeight*child }
 	c.Invoice.Taxes = func(child int) int { return 1 + planWeight*child }
 }
+
+// nonEmpty is s, or null when empty.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -93,6 +93,7 @@ func NewHandler(d portal.Deps) http.Handler {
 	mux.HandleFunc("GET /portal/{slug}/invoices", h.private(always, h.invoices))
 	mux.HandleFunc("GET /portal/{slug}/invoices/{id}", h.private(always, h.invoice))
 	mux.HandleFunc("GET /portal/{slug}/invoices/{id}/pdf", h.private(always, h.invoicePDF))
+	mux.HandleFunc("GET /portal/{slug}/credit_notes/{id}/pdf", h.private(always, h.creditNotePDF))
 	mux.HandleFunc("POST /portal/{slug}/invoices/{id}/pay", h.private(pay, h.pay))
 	mux.HandleFunc("POST /portal/{slug}/invoices/{id}/confirm", h.private(pay, h.confirm))
 	mux.HandleFunc("GET /portal/{slug}/payment-methods", h.private(methods, h.methods))

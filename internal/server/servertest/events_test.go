@@ -116,6 +116,11 @@ func TestEventsOfEveryChange(t *testing.T) {
 		e.Mutate("invoiceVoid", `mutation($id: ID!) { invoiceVoid(input: {id: $id}) { invoice { id } userErrors { code } } }`, map[string]any{"id": voided})
 		bad := p.open(cus, "EUR", "6.00", nil)
 		e.Mutate("invoiceMarkUncollectible", `mutation($id: ID!) { invoiceMarkUncollectible(input: {id: $id}) { invoice { id } userErrors { code } } }`, map[string]any{"id": bad})
+		credited := p.open(cus, "EUR", "20.00", nil)
+		cn := apitest.Str(t, e.Mutate("creditNoteCreate", `mutation($id: ID!) { creditNoteCreate(input: {invoice: $id, amount: "5.00", email: false}) { creditNote { id } userErrors { code } } }`,
+			map[string]any{"id": credited}), "creditNote", "id")
+		e.Mutate("creditNoteUpdate", `mutation($id: ID!) { creditNoteUpdate(input: {id: $id, memo: "Geste"}) { creditNote { id } userErrors { code } } }`, map[string]any{"id": cn})
+		e.Mutate("creditNoteVoid", `mutation($id: ID!) { creditNoteVoid(input: {id: $id}) { creditNote { id } userErrors { code } } }`, map[string]any{"id": cn})
 
 		// Delivery: the first send goes out, then the server refuses every
 		// recipient for good.
@@ -199,6 +204,9 @@ func TestEventsOfEveryChange(t *testing.T) {
 			t.Errorf("email.sent actor %s", sent.ActorType)
 		}
 		check("email.failed", "", map[string]any{"status": "FAILED", "invoice": late})
+		check("credit_note.created", cn, map[string]any{"status": "ISSUED", "type": "PRE_PAYMENT", "invoice": credited, "customer": cus, "total": 500.0, "pre_payment_amount": 500.0})
+		check("credit_note.updated", cn, map[string]any{"status": "ISSUED", "memo": "Geste"})
+		check("credit_note.voided", cn, map[string]any{"status": "VOID"})
 
 		// The latest snapshot of an invoice is what reading it says.
 		inv := p.invoice(paid)
@@ -259,6 +267,8 @@ func TestEventsOfEveryChange(t *testing.T) {
 		before := len(evs)
 		e.MutateErr("invoiceVoid", `mutation($id: ID!) { invoiceVoid(input: {id: $id}) { invoice { id } userErrors { code } } }`, map[string]any{"id": paid})
 		e.MutateErr("customerCreate", `mutation { customerCreate(input: {customer: {email: "not an email"}}) { customer { id } userErrors { code } } }`, nil)
+		e.MutateErr("creditNoteCreate", `mutation($id: ID!) { creditNoteCreate(input: {invoice: $id, amount: "1.00"}) { creditNote { id } userErrors { code } } }`, map[string]any{"id": paid})
+		e.MutateErr("creditNoteVoid", `mutation($id: ID!) { creditNoteVoid(input: {id: $id}) { creditNote { id } userErrors { code } } }`, map[string]any{"id": cn})
 		p.pay(paid, "1.00", card)
 		if after := listEvents(t, e, e.Key, nil); len(after) != before {
 			raw, _ := json.Marshal(after[before:])
