@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -383,7 +384,9 @@ func lumpSum(inv *ent.Invoice, amount int64, lang string) ([]creditLine, error) 
 // (rounded once on the same base), so a fully credited invoice owes
 // nothing. taxed is what earlier credit notes credited (priorTaxes).
 func (d *creditDraft) compute(inv *ent.Invoice, req *creditRequest, taxed map[taxedKey]taxed) error {
-	in := totals.Input{Currency: inv.Currency, Lines: make([]totals.Line, len(d.lines))}
+	// Custom lines are taxed as the invoice was: a reverse-charge or
+	// exempt buyer's credit note charges no VAT either.
+	in := totals.Input{Currency: inv.Currency, Lines: make([]totals.Line, len(d.lines)), Exemption: totalsExemption(inv.TaxExemption)}
 	for i, l := range d.lines {
 		in.Lines[i] = l.engine
 	}
@@ -407,9 +410,10 @@ func (d *creditDraft) compute(inv *ent.Invoice, req *creditRequest, taxed map[ta
 		}
 	}
 	tax := func(ta totals.TaxAmount) values.TaxAmount {
-		n := names[ta.TaxRate.ID]
+		n := names[rateID(ta.TaxRate.ID)]
 		return values.TaxAmount{
-			TaxRateID: ta.TaxRate.ID, Percentage: ta.TaxRate.Percentage.String(), Inclusive: ta.TaxRate.Inclusive,
+			TaxRateID: rateID(ta.TaxRate.ID), Percentage: ta.TaxRate.Percentage.String(), Inclusive: ta.TaxRate.Inclusive,
+			Category: string(ta.TaxRate.Category), ExemptionReason: ta.TaxRate.ExemptionReason, ExemptionCode: ta.TaxRate.ExemptionCode,
 			DisplayName: n.DisplayName, Jurisdiction: n.Jurisdiction,
 			TaxableAmount: ta.TaxableAmount, Amount: ta.Amount,
 		}
@@ -444,7 +448,7 @@ func runningTax(res *totals.Result, taxed map[taxedKey]taxed) error {
 	changed := false
 	for gi := range res.Taxes {
 		g := &res.Taxes[gi]
-		prior, ok := taxed[taxedKey{g.TaxRate.ID, g.TaxRate.Inclusive}]
+		prior, ok := taxed[taxedKey{rateID(g.TaxRate.ID), g.TaxRate.Inclusive}]
 		if !ok {
 			continue
 		}
@@ -652,12 +656,30 @@ func (d *creditDraft) lineEntities(cn *ent.CreditNote) []*ent.CreditNoteLine {
 }
 
 // rateOfAmount is the rate a stored tax amount was computed with.
+// chargedPrefix marks, inside the engine, a rate as an invoice line was
+// charged it (exemption applied: 0 % AE for a 20 % rate of a
+// reverse-charge buyer), so that it is not taken for the same rate as a
+// custom line of the credit note sends afresh, which the engine would
+// refuse as one id with two rates. rateID takes it off again.
+const chargedPrefix = "charged:"
+
+// rateID is the tax rate id of an engine rate.
+func rateID(engineID string) string { return strings.TrimPrefix(engineID, chargedPrefix) }
+
 func rateOfAmount(t values.TaxAmount) (totals.TaxRate, error) {
 	p, err := decimal.NewFromString(t.Percentage)
 	if err != nil {
 		return totals.TaxRate{}, fmt.Errorf("tax rate %s percentage %q: %w", t.TaxRateID, t.Percentage, err)
 	}
-	return totals.TaxRate{ID: t.TaxRateID, Percentage: p, Inclusive: t.Inclusive}, nil
+	// The invoice line's tax as it was charged, exemption applied: a
+	// credit of a reverse-charge line is reverse charge too. A stored
+	// category marks VAT (invoices computed before categories have none and
+	// keep a group per rate, as they were computed).
+	return totals.TaxRate{
+		ID: chargedPrefix + t.TaxRateID, Percentage: p, Inclusive: t.Inclusive,
+		VAT:      t.Category != "",
+		Category: totals.Category(t.Category), ExemptionReason: t.ExemptionReason, ExemptionCode: t.ExemptionCode,
+	}, nil
 }
 
 // taxLabel names a rate in a line's description: "VAT 20 %".

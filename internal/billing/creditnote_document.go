@@ -96,13 +96,14 @@ func creditNoteDocument(ctx context.Context, db *ent.Client, acct *ent.Account, 
 	}
 	for _, l := range cn.Edges.Lines {
 		dl := document.Line{Description: l.Description, Quantity: l.Quantity, UnitAmount: l.UnitAmount, Amount: l.Amount}
-		for _, t := range l.TaxAmounts {
-			dl.TaxRates = append(dl.TaxRates, t.Percentage+" %")
-		}
+		dl.TaxRates = taxAmountLabels(l.TaxAmounts)
 		doc.Lines = append(doc.Lines, dl)
 	}
 	for _, t := range cn.Taxes {
-		doc.Taxes = append(doc.Taxes, document.TaxLine{Label: t.DisplayName, Percentage: t.Percentage, Taxable: t.TaxableAmount, Amount: t.Amount})
+		doc.Taxes = append(doc.Taxes, document.TaxLine{
+			Label: t.DisplayName, Percentage: t.Percentage, Taxable: t.TaxableAmount, Amount: t.Amount,
+			Category: t.Category, ExemptionReason: t.ExemptionReason, ExemptionCode: t.ExemptionCode,
+		})
 	}
 	return doc, nil
 }

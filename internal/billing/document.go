@@ -216,17 +216,24 @@ func scheduleText(inv *ent.Invoice, locale string, now time.Time) string {
 func lineRates(l *ent.InvoiceLine) []string {
 	var out []string
 	if len(l.TaxAmounts) > 0 && l.TaxAmounts[0].Category != "" {
-		for _, t := range l.TaxAmounts {
-			s := t.Percentage + " %"
-			if t.Category != string(totals.Standard) {
-				s += " " + t.Category
-			}
-			out = append(out, s)
-		}
-		return out
+		return taxAmountLabels(l.TaxAmounts)
 	}
 	for _, t := range l.Edges.TaxRates {
 		out = append(out, t.Percentage+" %")
+	}
+	return out
+}
+
+// taxAmountLabels are the rates a line was taxed at as the PDF prints
+// them: "20 %", or "0 % AE" for a category other than standard.
+func taxAmountLabels(taxes []values.TaxAmount) []string {
+	out := make([]string, 0, len(taxes))
+	for _, t := range taxes {
+		s := t.Percentage + " %"
+		if t.Category != "" && t.Category != string(totals.Standard) {
+			s += " " + t.Category
+		}
+		out = append(out, s)
 	}
 	return out
 }

@@ -665,3 +665,35 @@ func TestCreditNoteRefund(t *testing.T) {
 		wantCodes(t, c.creditNoteOp("creditNoteVoid", map[string]any{"id": cnID}), "input.id:INVALID_TRANSITION")
 	})
 }
+
+// TestCreditNoteReverseCharge credits a reverse-charge invoice: the credit
+// of its line and a custom line with a 20 % rate are reverse charge too,
+// as the invoice was, so the credit note gives back no VAT.
+func TestCreditNoteReverseCharge(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, c *client) {
+		c.sellerWithVAT()
+		vat := c.taxRate("TVA", "20", false)
+		cus := c.newCustomer("Rosen GmbH", "ap@rosen.example", "taxExempt", "REVERSE",
+			"taxIds", []any{map[string]any{"type": "eu_vat", "value": "DE136695976"}})
+		inv := c.issued(cus, map[string]any{"lines": []any{line("Conseil", "1", "1000", "taxRates", []any{vat})}})
+		eq(t, "invoice total", money(t, inv, "total"), "1000.00")
+
+		cn := c.creditNote(map[string]any{
+			"invoice": apitest.Str(t, inv, "id"), "reason": "ORDER_CHANGE",
+			"lines": []any{
+				map[string]any{"invoiceLine": lineID(t, inv, 0), "amount": "400.00"},
+				map[string]any{"description": "Geste commercial", "quantity": "1", "unitAmount": "100.00", "taxRates": []any{vat}},
+			},
+		})
+		eq(t, "credit total", money(t, cn, "total"), "500.00")
+		eq(t, "credit tax", money(t, cn, "totalTax"), "0.00")
+		eq(t, "amount due", money(t, cn, "invoice", "amountDue"), "500.00")
+		got := c.Query(`query($id: ID!) { creditNote(id: $id) { taxes { category percentage taxableAmount { amount } amount { amount } exemptionCode exemptionReason }
+  lines { taxAmounts { category percentage amount { amount } } } } }`, map[string]any{"id": apitest.Str(t, cn, "id")})["creditNote"]
+		sameJSON(t, "breakdown", breakdown(t, got), []string{"AE 0 500.00 0.00 VATEX-EU-AE"})
+		for i := range 2 {
+			eq(t, fmt.Sprintf("line %d category", i), apitest.Str(t, got, "lines", i, "taxAmounts", 0, "category"), "AE")
+		}
+	})
+}
