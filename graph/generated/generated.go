@@ -5967,6 +5967,8 @@ extend enum UserErrorCode {
   PRE_PAYMENT_EXCEEDS_REMAINING
   "The post-payment part is more than was paid, less earlier post-payment credits and refunds."
   POST_PAYMENT_EXCEEDS_PAID
+  "The invoice has credit notes standing: void them (creditNoteVoid) before voiding or revising it."
+  HAS_CREDIT_NOTES
 }
 
 extend type Query {

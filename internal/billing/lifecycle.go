@@ -157,7 +157,9 @@ func ActionsFor(inv *ent.Invoice) []Action {
 }
 
 // paymentGuard refuses what money already received forbids: voiding or
-// revising an invoice with payments (a credit note corrects it), marking a
+// revising an invoice with payments (a credit note corrects it) or with
+// credit notes standing (they would correct an invoice that no longer
+// exists), marking a
 // payment plan uncollectible after its first payment (seed "payment
 // plans"), and marking paid out of band while a payment is in flight.
 func paymentGuard(inv *ent.Invoice, a Action) error {
@@ -171,6 +173,8 @@ func paymentGuard(inv *ent.Invoice, a Action) error {
 			return usererr.New(usererr.HasPayments, "this invoice has payments: it can no longer be "+verb+"; issue a credit note (creditNoteCreate) to correct it", "id")
 		case inFlight:
 			return usererr.New(usererr.HasPayments, "a payment of this invoice is in progress: it cannot be "+verb+" until its outcome is known (once paid, issue a credit note (creditNoteCreate) to correct it)", "id")
+		case inv.PrePaymentCreditNotesAmount > 0 || inv.PostPaymentCreditNotesAmount > 0:
+			return usererr.New(usererr.HasCreditNotes, "this invoice has credit notes: void them (creditNoteVoid) before it can be "+verb, "id")
 		}
 	case ActionMarkUncollectible:
 		if len(inv.AmountsDue) > 0 && (received || inFlight) {

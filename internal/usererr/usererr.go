@@ -91,13 +91,17 @@ const (
 	// PostPaymentExceedsPaid: the post-payment part is more than was paid
 	// (less earlier post-payment credits and refunds).
 	PostPaymentExceedsPaid Code = "POST_PAYMENT_EXCEEDS_PAID"
+	// HasCreditNotes: an invoice that issued credit notes cannot be voided
+	// or revised while they stand (a credit note must correct an invoice
+	// that exists).
+	HasCreditNotes Code = "HAS_CREDIT_NOTES"
 )
 
 // CreditNoteCodes are the credit notes' codes, part of Codes.
 var CreditNoteCodes = []Code{
 	CreditExceedsRemaining, CreditQuantityExceedsRemaining, CreditLineAmountExceedsRemaining,
 	CreditMethodMismatch, CreditAmountMismatch, CreditSplitExceedsTotal, PrePaymentExceedsRemaining,
-	PostPaymentExceedsPaid,
+	PostPaymentExceedsPaid, HasCreditNotes,
 }
 
 // Codes lists every code, in the order the GraphQL enum declares them.

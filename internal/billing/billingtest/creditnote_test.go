@@ -697,3 +697,29 @@ func TestCreditNoteReverseCharge(t *testing.T) {
 		}
 	})
 }
+
+// TestInvoiceWithCreditNotesStands: an open invoice with a credit note
+// standing can be neither voided nor revised (the credit note would
+// correct an invoice that no longer exists); once the credit note is
+// voided, it can.
+func TestInvoiceWithCreditNotesStands(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, c *client) {
+		cus := c.newCustomer("Jenny Rosen", "jenny@example.com")
+		inv := c.issued(cus, map[string]any{"lines": []any{line("Formation", "3", "100.00")}})
+		id := apitest.Str(t, inv, "id")
+		cn := c.creditNote(map[string]any{"invoice": id, "amount": "100.00"})
+
+		before := dbState(t, c.Env)
+		for _, field := range []string{"invoiceVoid", "invoiceRevise"} {
+			p := c.invoiceOp(field, map[string]any{"id": id})
+			wantCodes(t, p, "input.id:HAS_CREDIT_NOTES")
+		}
+		sameJSON(t, "data after refusals", dbState(t, c.Env), before)
+
+		if p := c.creditNoteOp("creditNoteVoid", map[string]any{"id": apitest.Str(t, cn, "id")}); len(p["userErrors"].([]any)) > 0 {
+			t.Fatalf("creditNoteVoid: %v", p["userErrors"])
+		}
+		eq(t, "status", apitest.Str(t, c.byID("invoiceVoid", id), "status"), "VOID")
+	})
+}
