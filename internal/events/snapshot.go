@@ -193,11 +193,7 @@ func SnapshotOf(obj any) (Snapshot, error) {
 			AmountRefunded: o.AmountRefunded, OutOfBandMethod: o.OutOfBandMethod, Reference: o.Reference,
 		}}, nil
 	case *ent.Refund:
-		var reason *string
-		if o.Reason != nil {
-			r := string(*o.Reason)
-			reason = &r
-		}
+		reason := enumString(o.Reason)
 		return Snapshot{o.AccountID, o.Mode, "refund", o.ID, RefundData{
 			ID: o.ID, Payment: o.PaymentID, Invoice: o.InvoiceID, Customer: o.CustomerID, CreditNote: o.CreditNoteID,
 			Amount: o.Amount, Currency: o.Currency, Reason: reason, Status: string(o.Status), FailureCode: o.FailureCode,
@@ -224,11 +220,7 @@ func SnapshotOf(obj any) (Snapshot, error) {
 			SentAt: utc(o.SentAt), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
 		}}, nil
 	case *ent.CreditNote:
-		var reason *string
-		if o.Reason != nil {
-			r := string(*o.Reason)
-			reason = &r
-		}
+		reason := enumString(o.Reason)
 		return Snapshot{o.AccountID, o.Mode, "credit_note", o.ID, CreditNoteData{
 			ID: o.ID, Number: o.Number, Invoice: o.InvoiceID, Customer: o.CustomerID,
 			Status: string(o.Status), Type: string(o.Type), Reason: reason, Currency: o.Currency,
@@ -263,4 +255,13 @@ func orEmptyList(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// enumString is an optional enum value as its string, nil when unset.
+func enumString[E ~string](e *E) *string {
+	if e == nil {
+		return nil
+	}
+	s := string(*e)
+	return &s
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/ratelimit"
@@ -59,9 +58,5 @@ func (s *Server) writeCreditNotePDF(w http.ResponseWriter, r *http.Request, id, 
 		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
 		return
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="`+doc.Number+`.pdf"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(pdf)
+	document.WritePDF(w, pdf, doc.Number, false)
 }

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/internal/billing"
@@ -92,11 +91,7 @@ func (s *Server) writePDF(w http.ResponseWriter, r *http.Request, id string) {
 	if name == "" {
 		name = "draft-" + id
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="`+name+`.pdf"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(pdf)
+	document.WritePDF(w, pdf, name, false)
 }
 
 // hostedView is what the hosted page shows: the payer's view of the

@@ -2,7 +2,6 @@ package web
 
 import (
 	"slices"
-	"strconv"
 
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/usererr"
@@ -25,10 +24,5 @@ func (h *handler) creditNotePDF(q *req) {
 		h.fail(q.w, q.r, q, "render credit note pdf", err)
 		return
 	}
-	w := q.w
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+safeFilename(doc.Number)+`.pdf"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(pdf)
+	document.WritePDF(q.w, pdf, doc.Number, true)
 }

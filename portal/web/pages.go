@@ -140,21 +140,7 @@ func (h *handler) invoicePDF(q *req) {
 		h.fail(q.w, q.r, q, "render invoice pdf", err)
 		return
 	}
-	w := q.w
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+safeFilename(doc.Number)+`.pdf"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(pdf)
-}
-
-func safeFilename(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == '"' || r == '\\' || r == '/' || r > 0x7e {
-			return '_'
-		}
-		return r
-	}, s)
+	document.WritePDF(q.w, pdf, doc.Number, true)
 }
 
 func (h *handler) pay(q *req) {
