@@ -178,6 +178,34 @@ func TestBrowserStory(t *testing.T) {
 		t.Errorf("merchant API: invoice is %s, want PAID", st)
 	}
 
+	// 4b. The merchant corrects it with a credit note that refunds part of
+	// the card payment: the invoice's page lists it, with its PDF.
+	cn := f.e.MutateErr("creditNoteCreate", `mutation($in: CreditNoteCreateInput!) { creditNoteCreate(input: $in) {
+  creditNote { id number total { amount } refunds { status } } userErrors { field code message } } }`,
+		map[string]any{"in": map[string]any{"invoice": f.open1, "amount": "100.00", "refundAmount": "100.00", "reason": "ORDER_CHANGE", "email": false}})
+	if ue, _ := cn["userErrors"].([]any); len(ue) > 0 {
+		t.Fatalf("creditNoteCreate: %v", ue)
+	}
+	cnNumber := apitest.Str(t, cn, "creditNote", "number")
+	if st := apitest.Str(t, cn, "creditNote", "refunds", 0, "status"); st != "SUCCEEDED" {
+		t.Errorf("credit note's refund: %s, want SUCCEEDED", st)
+	}
+	run("credit note on the invoice page",
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.ID("credit-notes")),
+		shot("05b-credit-note"),
+	)
+	if s := text("#credit-notes"); !strings.Contains(s, cnNumber) || !strings.Contains(s, "€100.00") {
+		t.Errorf("credit notes section: %q, want %s of €100.00", s, cnNumber)
+	}
+	cnHref, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#credit-notes a"), "href"))
+	if err != nil || !cnHref.Exists {
+		t.Fatalf("credit note pdf link: %v", err)
+	}
+	if cnPDF := web.get(f.e.URL + cnHref.Value); cnPDF.Status != http.StatusOK || !strings.HasPrefix(cnPDF.Body, "%PDF") {
+		t.Errorf("credit note PDF %s: %d %.16q", cnHref.Value, cnPDF.Status, cnPDF.Body)
+	}
+
 	// 5. Cards: add a Mastercard, make it the default, remove the Visa.
 	run("payment methods",
 		chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/payment-methods"]`)),
