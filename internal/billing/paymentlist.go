@@ -26,6 +26,15 @@ func InvoicePayments(ctx context.Context, inv *ent.Invoice) ([]*ent.Payment, err
 	return ps, nil
 }
 
+// InvoiceRefunds returns the refunds of inv's payments, oldest first.
+func InvoiceRefunds(ctx context.Context, inv *ent.Invoice) ([]*ent.Refund, error) {
+	rs, err := inv.QueryPayments().QueryRefunds().Order(ent.Asc(refund.FieldCreatedAt), ent.Asc(refund.FieldID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list refunds of invoice %s: %w", inv.ID, err)
+	}
+	return rs, nil
+}
+
 // PaymentRefunds returns the refunds of p, oldest first.
 func PaymentRefunds(ctx context.Context, p *ent.Payment) ([]*ent.Refund, error) {
 	rs, err := p.QueryRefunds().Order(ent.Asc(refund.FieldCreatedAt), ent.Asc(refund.FieldID)).All(ctx)

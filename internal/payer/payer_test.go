@@ -9,6 +9,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/payment"
+	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/payments"
@@ -154,28 +155,37 @@ func TestReceived(t *testing.T) {
 	paid := func(amount int64, d int) *ent.Payment {
 		return &ent.Payment{Amount: amount, Currency: "EUR", Status: payment.StatusSucceeded, SucceededAt: day(d), MethodType: payment.MethodTypeCard}
 	}
+	paidID := func(id string, amount int64, d int) *ent.Payment { p := paid(amount, d); p.ID = id; return p }
 	failed := &ent.Payment{Amount: 500, Currency: "EUR", Status: payment.StatusFailed, MethodType: payment.MethodTypeCard}
 	tests := []struct {
-		name string
-		inv  *ent.Invoice
-		pays []*ent.Payment
-		want []Paid
+		name    string
+		inv     *ent.Invoice
+		pays    []*ent.Payment
+		want    []Paid
+		refunds []*ent.Refund
 	}{
 		{"card payments only", &ent.Invoice{Currency: "EUR", AmountPaid: 1500}, []*ent.Payment{paid(1000, 2), failed, paid(500, 3)},
-			[]Paid{{"Mar 2, 2026", "€10.00", "Card"}, {"Mar 3, 2026", "€5.00", "Card"}}},
+			[]Paid{{"Mar 2, 2026", "€10.00", "Card"}, {"Mar 3, 2026", "€5.00", "Card"}}, nil},
 		{"the rest paid outside Remit, before", &ent.Invoice{Currency: "EUR", AmountPaid: 3000,
 			OutOfBandPayment: &values.OutOfBandPayment{Method: "bank_transfer", Reference: "VIR-1", PaidAt: *day(1)}}, []*ent.Payment{paid(1000, 2)},
-			[]Paid{{"Mar 1, 2026", "€20.00", "Bank transfer, reference VIR-1"}, {"Mar 2, 2026", "€10.00", "Card"}}},
+			[]Paid{{"Mar 1, 2026", "€20.00", "Bank transfer, reference VIR-1"}, {"Mar 2, 2026", "€10.00", "Card"}}, nil},
 		{"all paid outside Remit", &ent.Invoice{Currency: "EUR", AmountPaid: 1500,
 			OutOfBandPayment: &values.OutOfBandPayment{Method: "check", PaidAt: *day(4)}}, nil,
-			[]Paid{{"Mar 4, 2026", "€15.00", "Check"}}},
+			[]Paid{{"Mar 4, 2026", "€15.00", "Check"}}, nil},
 		{"nothing left for the outside payment", &ent.Invoice{Currency: "EUR", AmountPaid: 1000,
 			OutOfBandPayment: &values.OutOfBandPayment{Method: "cash", PaidAt: *day(4)}}, []*ent.Payment{paid(1000, 2)},
-			[]Paid{{"Mar 2, 2026", "€10.00", "Card"}}},
-		{"nothing", &ent.Invoice{Currency: "EUR"}, []*ent.Payment{failed}, []Paid{}},
+			[]Paid{{"Mar 2, 2026", "€10.00", "Card"}}, nil},
+		{"nothing", &ent.Invoice{Currency: "EUR"}, []*ent.Payment{failed}, []Paid{}, nil},
+		{"refunds done and under way, not failed ones", &ent.Invoice{Currency: "EUR", AmountPaid: 1000}, []*ent.Payment{paidID("py_1", 1000, 2)},
+			[]Paid{{"Mar 2, 2026", "€10.00", "Card"}, {"Mar 5, 2026", "-€3.00", "Refund to Card"}, {"Mar 6, 2026", "-€2.00", "Refund to Card — Refund in progress"}},
+			[]*ent.Refund{
+				{PaymentID: "py_1", Amount: 300, Currency: "EUR", Status: refund.StatusSucceeded, CreatedAt: *day(5)},
+				{PaymentID: "py_1", Amount: 200, Currency: "EUR", Status: refund.StatusPending, CreatedAt: *day(6)},
+				{PaymentID: "py_1", Amount: 100, Currency: "EUR", Status: refund.StatusFailed, CreatedAt: *day(7)},
+			}},
 	}
 	for _, tt := range tests {
-		got := received(tt.inv, tt.pays, "en")
+		got := received(tt.inv, tt.pays, tt.refunds, "en")
 		if len(got) != len(tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 			continue

@@ -14,6 +14,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/branding"
 	"github.com/remitbilling/remit/internal/clock"
@@ -212,7 +213,13 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 		return nil, err
 	}
 	if who.Allows(FeatureHistory) {
-		v.Payments = received(inv, pays, lang)
+		var refunds []*ent.Refund
+		if slices.ContainsFunc(pays, func(p *ent.Payment) bool { return p.AmountRefunded > 0 || p.AmountRefundPending > 0 }) {
+			if refunds, err = billing.InvoiceRefunds(ctx, inv); err != nil {
+				return nil, err
+			}
+		}
+		v.Payments = received(inv, pays, refunds, lang)
 	}
 	canPay := who.Allows(FeaturePay)
 	var awaiting *ent.Payment
@@ -296,7 +303,7 @@ func (s *Service) replacement(ctx context.Context, who Payer, inv *ent.Invoice, 
 
 // received lists the money an invoice received, oldest first: its
 // succeeded payments and what the merchant recorded as paid outside Remit.
-func received(inv *ent.Invoice, pays []*ent.Payment, lang string) []Paid {
+func received(inv *ent.Invoice, pays []*ent.Payment, refunds []*ent.Refund, lang string) []Paid {
 	type row struct {
 		at time.Time
 		p  Paid
@@ -311,6 +318,19 @@ func received(inv *ent.Invoice, pays []*ent.Payment, lang string) []Paid {
 			rows = append(rows, row{*p.SucceededAt, Paid{words.Date(*p.SucceededAt, lang), words.Money(p.Amount, p.Currency, lang), method}})
 		}
 	}
+	// Money given back, as a negative row: refunds done or under way
+	// (a failed one gave nothing back).
+	t := words.T(lang)
+	for _, r := range refunds {
+		if r.Status == refund.StatusFailed {
+			continue
+		}
+		how := fmt.Sprintf(t["RefundTo"], t[string(methodTypeOf(pays, r.PaymentID))])
+		if r.Status == refund.StatusPending {
+			how += " — " + t["REFUND_PENDING"]
+		}
+		rows = append(rows, row{r.CreatedAt, Paid{words.Date(r.CreatedAt, lang), words.Money(-r.Amount, r.Currency, lang), how}})
+	}
 	if o := Outside(inv, pays); o != nil {
 		rows = append(rows, row{o.PaidAt, Paid{words.Date(o.PaidAt, lang), words.Money(o.Amount, o.Currency, lang), OutsideMethod(o.Method, o.Reference, lang)}})
 	}
@@ -320,6 +340,16 @@ func received(inv *ent.Invoice, pays []*ent.Payment, lang string) []Paid {
 		out[i] = r.p
 	}
 	return out
+}
+
+// methodTypeOf is how payment id of pays was made.
+func methodTypeOf(pays []*ent.Payment, id string) payment.MethodType {
+	for _, p := range pays {
+		if p.ID == id {
+			return p.MethodType
+		}
+	}
+	return payment.MethodTypeCard
 }
 
 // OutsidePayment is money the merchant recorded as received outside
