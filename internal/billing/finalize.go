@@ -115,6 +115,9 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		if err := checkTaxIDs(acct, cus, taxes); err != nil {
 			return err
 		}
+		if err := checkOutOfScope(taxes); err != nil {
+			return err
+		}
 		if !locked && dbtx.Locking(s.dialect) && mayWrite(total) {
 			if cus, err = customers.Lock(ctx, tx, s.dialect, inv.CustomerID); err != nil {
 				return onField(err, "id")

@@ -80,3 +80,24 @@ func checkTaxIDs(acct *ent.Account, cus *ent.Customer, taxes []values.TaxAmount)
 	}
 	return errs.Err()
 }
+
+// checkOutOfScope refuses to issue an invoice that mixes supplies outside
+// the scope of VAT (category O) with any other VAT category: EN 16931
+// BR-O-11 to BR-O-14 allow an O breakdown only alone, since an invoice
+// outside the scope of VAT states no VAT at all. They go on two invoices.
+func checkOutOfScope(taxes []values.TaxAmount) error {
+	outside, other := false, ""
+	for _, t := range taxes {
+		switch c := totals.Category(t.Category); {
+		case c == totals.OutOfScope:
+			outside = true
+		case c != "":
+			other = t.Category
+		}
+	}
+	if !outside || other == "" {
+		return nil
+	}
+	return usererr.Newf(usererr.Invalid, []string{"lines"},
+		"lines outside the scope of VAT (category O) cannot be invoiced with lines of VAT category %s (EN 16931 BR-O-11): issue them on a separate invoice", other)
+}

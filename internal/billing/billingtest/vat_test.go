@@ -354,3 +354,33 @@ func TestTaxStatusChangedAfterDraft(t *testing.T) {
 		sameJSON(t, "breakdown", breakdown(t, got), []string{"S 20 1000.00 200.00"})
 	})
 }
+
+// TestOutOfScopeStandsAlone: lines outside the scope of VAT (category O)
+// are invoiced alone (EN 16931 BR-O-11): with a standard-rated line the
+// finalization is refused and writes nothing; alone, the invoice issues.
+func TestOutOfScopeStandsAlone(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, c *client) {
+		c.sellerWithVAT()
+		vat := c.taxRate("TVA", "20", false)
+		outside, p := c.vatRate(map[string]any{"percentage": "0", "category": "O"})
+		if outside == "" {
+			t.Fatal(p)
+		}
+		cus := c.newCustomer("Jenny Rosen", "jenny@example.com")
+		mixed := c.createInvoice(cus, map[string]any{"currency": "EUR", "lines": []any{
+			line("Débours", "1", "80", "taxRates", []any{outside}),
+			line("Conseil", "1", "100", "taxRates", []any{vat}),
+		}})
+		before := dbState(t, c.Env)
+		wantCodes(t, c.invoiceOp("invoiceFinalize", map[string]any{"id": apitest.Str(t, mixed, "id")}), "input.lines:INVALID")
+		sameJSON(t, "data after the refusal", dbState(t, c.Env), before)
+
+		alone := c.finalize(apitest.Str(t, c.createInvoice(cus, map[string]any{"currency": "EUR", "lines": []any{
+			line("Débours", "1", "80", "taxRates", []any{outside}),
+		}}), "id"))
+		got := c.Query(`query($id: ID!) { invoice(id: $id) { `+vatTaxesFields+` total { amount } } }`, map[string]any{"id": apitest.Str(t, alone, "id")})["invoice"]
+		sameJSON(t, "breakdown", breakdown(t, got), []string{"O 0 80.00 0.00 VATEX-EU-O"})
+		eq(t, "total", money(t, got, "total"), "80.00")
+	})
+}
