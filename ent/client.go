@@ -2503,6 +2503,22 @@ func (c *InvoiceClient) QueryPayments(_m *Invoice) *PaymentQuery {
 	return query
 }
 
+// QueryCreditNotes queries the credit_notes edge of a Invoice.
+func (c *InvoiceClient) QueryCreditNotes(_m *Invoice) *CreditNoteQuery {
+	query := (&CreditNoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(invoice.Table, invoice.FieldID, id),
+			sqlgraph.To(creditnote.Table, creditnote.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, invoice.CreditNotesTable, invoice.CreditNotesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *InvoiceClient) Hooks() []Hook {
 	hooks := c.hooks.Invoice

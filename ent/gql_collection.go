@@ -1576,6 +1576,19 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			_q.WithNamedPayments(alias, func(wq *PaymentQuery) {
 				*wq = *query
 			})
+
+		case "creditNotes":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CreditNoteClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, creditnoteImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedCreditNotes(alias, func(wq *CreditNoteQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[invoice.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, invoice.FieldCreatedAt)

@@ -164,6 +164,18 @@ func (_m *Invoice) Payments(ctx context.Context) (result []*Payment, err error) 
 	return result, err
 }
 
+func (_m *Invoice) CreditNotes(ctx context.Context) (result []*CreditNote, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedCreditNotes(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.CreditNotesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreditNotes().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *InvoiceLine) Invoice(ctx context.Context) (*Invoice, error) {
 	result, err := _m.Edges.InvoiceOrErr()
 	if IsNotLoaded(err) {

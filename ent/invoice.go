@@ -141,17 +141,20 @@ type InvoiceEdges struct {
 	Revisions []*Invoice `json:"revisions,omitempty"`
 	// Payments holds the value of the payments edge.
 	Payments []*Payment `json:"payments,omitempty"`
+	// CreditNotes holds the value of the credit_notes edge.
+	CreditNotes []*CreditNote `json:"credit_notes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [9]bool
 	// totalCount holds the count of the edges above.
-	totalCount [7]map[string]int
+	totalCount [8]map[string]int
 
 	namedLines           map[string][]*InvoiceLine
 	namedDefaultTaxRates map[string][]*TaxRate
 	namedHistory         map[string][]*InvoiceTransition
 	namedRevisions       map[string][]*Invoice
 	namedPayments        map[string][]*Payment
+	namedCreditNotes     map[string][]*CreditNote
 }
 
 // AccountOrErr returns the Account value or an error if the edge
@@ -230,6 +233,15 @@ func (e InvoiceEdges) PaymentsOrErr() ([]*Payment, error) {
 		return e.Payments, nil
 	}
 	return nil, &NotLoadedError{edge: "payments"}
+}
+
+// CreditNotesOrErr returns the CreditNotes value or an error if the edge
+// was not loaded in eager-loading.
+func (e InvoiceEdges) CreditNotesOrErr() ([]*CreditNote, error) {
+	if e.loadedTypes[8] {
+		return e.CreditNotes, nil
+	}
+	return nil, &NotLoadedError{edge: "credit_notes"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -637,6 +649,11 @@ func (_m *Invoice) QueryPayments() *PaymentQuery {
 	return NewInvoiceClient(_m.config).QueryPayments(_m)
 }
 
+// QueryCreditNotes queries the "credit_notes" edge of the Invoice entity.
+func (_m *Invoice) QueryCreditNotes() *CreditNoteQuery {
+	return NewInvoiceClient(_m.config).QueryCreditNotes(_m)
+}
+
 // Update returns a builder for updating this Invoice.
 // Note that you need to call Invoice.Unwrap() before calling this method if this Invoice
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -946,6 +963,30 @@ func (_m *Invoice) appendNamedPayments(name string, edges ...*Payment) {
 		_m.Edges.namedPayments[name] = []*Payment{}
 	} else {
 		_m.Edges.namedPayments[name] = append(_m.Edges.namedPayments[name], edges...)
+	}
+}
+
+// NamedCreditNotes returns the CreditNotes named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Invoice) NamedCreditNotes(name string) ([]*CreditNote, error) {
+	if _m.Edges.namedCreditNotes == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCreditNotes[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Invoice) appendNamedCreditNotes(name string, edges ...*CreditNote) {
+	if _m.Edges.namedCreditNotes == nil {
+		_m.Edges.namedCreditNotes = make(map[string][]*CreditNote)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCreditNotes[name] = []*CreditNote{}
+	} else {
+		_m.Edges.namedCreditNotes[name] = append(_m.Edges.namedCreditNotes[name], edges...)
 	}
 }
 

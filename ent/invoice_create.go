@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
@@ -657,6 +658,21 @@ func (_c *InvoiceCreate) AddPayments(v ...*Payment) *InvoiceCreate {
 	return _c.AddPaymentIDs(ids...)
 }
 
+// AddCreditNoteIDs adds the "credit_notes" edge to the CreditNote entity by IDs.
+func (_c *InvoiceCreate) AddCreditNoteIDs(ids ...string) *InvoiceCreate {
+	_c.mutation.AddCreditNoteIDs(ids...)
+	return _c
+}
+
+// AddCreditNotes adds the "credit_notes" edges to the CreditNote entity.
+func (_c *InvoiceCreate) AddCreditNotes(v ...*CreditNote) *InvoiceCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddCreditNoteIDs(ids...)
+}
+
 // Mutation returns the InvoiceMutation object of the builder.
 func (_c *InvoiceCreate) Mutation() *InvoiceMutation {
 	return _c.mutation
@@ -1196,6 +1212,22 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CreditNotesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   invoice.CreditNotesTable,
+			Columns: []string{invoice.CreditNotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(creditnote.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

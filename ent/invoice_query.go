@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
@@ -39,6 +40,7 @@ type InvoiceQuery struct {
 	withFromInvoice          *InvoiceQuery
 	withRevisions            *InvoiceQuery
 	withPayments             *PaymentQuery
+	withCreditNotes          *CreditNoteQuery
 	loadTotal                []func(context.Context, []*Invoice) error
 	modifiers                []func(*sql.Selector)
 	withNamedLines           map[string]*InvoiceLineQuery
@@ -46,6 +48,7 @@ type InvoiceQuery struct {
 	withNamedHistory         map[string]*InvoiceTransitionQuery
 	withNamedRevisions       map[string]*InvoiceQuery
 	withNamedPayments        map[string]*PaymentQuery
+	withNamedCreditNotes     map[string]*CreditNoteQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -258,6 +261,28 @@ func (_q *InvoiceQuery) QueryPayments() *PaymentQuery {
 	return query
 }
 
+// QueryCreditNotes chains the current query on the "credit_notes" edge.
+func (_q *InvoiceQuery) QueryCreditNotes() *CreditNoteQuery {
+	query := (&CreditNoteClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(invoice.Table, invoice.FieldID, selector),
+			sqlgraph.To(creditnote.Table, creditnote.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, invoice.CreditNotesTable, invoice.CreditNotesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Invoice entity from the query.
 // Returns a *NotFoundError when no Invoice was found.
 func (_q *InvoiceQuery) First(ctx context.Context) (*Invoice, error) {
@@ -458,6 +483,7 @@ func (_q *InvoiceQuery) Clone() *InvoiceQuery {
 		withFromInvoice:     _q.withFromInvoice.Clone(),
 		withRevisions:       _q.withRevisions.Clone(),
 		withPayments:        _q.withPayments.Clone(),
+		withCreditNotes:     _q.withCreditNotes.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -553,6 +579,17 @@ func (_q *InvoiceQuery) WithPayments(opts ...func(*PaymentQuery)) *InvoiceQuery 
 	return _q
 }
 
+// WithCreditNotes tells the query-builder to eager-load the nodes that are connected to
+// the "credit_notes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *InvoiceQuery) WithCreditNotes(opts ...func(*CreditNoteQuery)) *InvoiceQuery {
+	query := (&CreditNoteClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCreditNotes = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -637,7 +674,7 @@ func (_q *InvoiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Invo
 	var (
 		nodes       = []*Invoice{}
 		_spec       = _q.querySpec()
-		loadedTypes = [8]bool{
+		loadedTypes = [9]bool{
 			_q.withAccount != nil,
 			_q.withCustomer != nil,
 			_q.withLines != nil,
@@ -646,6 +683,7 @@ func (_q *InvoiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Invo
 			_q.withFromInvoice != nil,
 			_q.withRevisions != nil,
 			_q.withPayments != nil,
+			_q.withCreditNotes != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -722,6 +760,13 @@ func (_q *InvoiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Invo
 			return nil, err
 		}
 	}
+	if query := _q.withCreditNotes; query != nil {
+		if err := _q.loadCreditNotes(ctx, query, nodes,
+			func(n *Invoice) { n.Edges.CreditNotes = []*CreditNote{} },
+			func(n *Invoice, e *CreditNote) { n.Edges.CreditNotes = append(n.Edges.CreditNotes, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedLines {
 		if err := _q.loadLines(ctx, query, nodes,
 			func(n *Invoice) { n.appendNamedLines(name) },
@@ -754,6 +799,13 @@ func (_q *InvoiceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Invo
 		if err := _q.loadPayments(ctx, query, nodes,
 			func(n *Invoice) { n.appendNamedPayments(name) },
 			func(n *Invoice, e *Payment) { n.appendNamedPayments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCreditNotes {
+		if err := _q.loadCreditNotes(ctx, query, nodes,
+			func(n *Invoice) { n.appendNamedCreditNotes(name) },
+			func(n *Invoice, e *CreditNote) { n.appendNamedCreditNotes(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1039,6 +1091,36 @@ func (_q *InvoiceQuery) loadPayments(ctx context.Context, query *PaymentQuery, n
 	}
 	return nil
 }
+func (_q *InvoiceQuery) loadCreditNotes(ctx context.Context, query *CreditNoteQuery, nodes []*Invoice, init func(*Invoice), assign func(*Invoice, *CreditNote)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Invoice)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(creditnote.FieldInvoiceID)
+	}
+	query.Where(predicate.CreditNote(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(invoice.CreditNotesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.InvoiceID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "invoice_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *InvoiceQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1235,6 +1317,20 @@ func (_q *InvoiceQuery) WithNamedPayments(name string, opts ...func(*PaymentQuer
 		_q.withNamedPayments = make(map[string]*PaymentQuery)
 	}
 	_q.withNamedPayments[name] = query
+	return _q
+}
+
+// WithNamedCreditNotes tells the query-builder to eager-load the nodes that are connected to the "credit_notes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *InvoiceQuery) WithNamedCreditNotes(name string, opts ...func(*CreditNoteQuery)) *InvoiceQuery {
+	query := (&CreditNoteClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCreditNotes == nil {
+		_q.withNamedCreditNotes = make(map[string]*CreditNoteQuery)
+	}
+	_q.withNamedCreditNotes[name] = query
 	return _q
 }
 

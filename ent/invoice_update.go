@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
+	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/invoicetransition"
@@ -870,6 +871,21 @@ func (_u *InvoiceUpdate) AddPayments(v ...*Payment) *InvoiceUpdate {
 	return _u.AddPaymentIDs(ids...)
 }
 
+// AddCreditNoteIDs adds the "credit_notes" edge to the CreditNote entity by IDs.
+func (_u *InvoiceUpdate) AddCreditNoteIDs(ids ...string) *InvoiceUpdate {
+	_u.mutation.AddCreditNoteIDs(ids...)
+	return _u
+}
+
+// AddCreditNotes adds the "credit_notes" edges to the CreditNote entity.
+func (_u *InvoiceUpdate) AddCreditNotes(v ...*CreditNote) *InvoiceUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCreditNoteIDs(ids...)
+}
+
 // Mutation returns the InvoiceMutation object of the builder.
 func (_u *InvoiceUpdate) Mutation() *InvoiceMutation {
 	return _u.mutation
@@ -978,6 +994,27 @@ func (_u *InvoiceUpdate) RemovePayments(v ...*Payment) *InvoiceUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePaymentIDs(ids...)
+}
+
+// ClearCreditNotes clears all "credit_notes" edges to the CreditNote entity.
+func (_u *InvoiceUpdate) ClearCreditNotes() *InvoiceUpdate {
+	_u.mutation.ClearCreditNotes()
+	return _u
+}
+
+// RemoveCreditNoteIDs removes the "credit_notes" edge to CreditNote entities by IDs.
+func (_u *InvoiceUpdate) RemoveCreditNoteIDs(ids ...string) *InvoiceUpdate {
+	_u.mutation.RemoveCreditNoteIDs(ids...)
+	return _u
+}
+
+// RemoveCreditNotes removes "credit_notes" edges to CreditNote entities.
+func (_u *InvoiceUpdate) RemoveCreditNotes(v ...*CreditNote) *InvoiceUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCreditNoteIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -1526,6 +1563,51 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CreditNotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   invoice.CreditNotesTable,
+			Columns: []string{invoice.CreditNotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(creditnote.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCreditNotesIDs(); len(nodes) > 0 && !_u.mutation.CreditNotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   invoice.CreditNotesTable,
+			Columns: []string{invoice.CreditNotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(creditnote.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CreditNotesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   invoice.CreditNotesTable,
+			Columns: []string{invoice.CreditNotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(creditnote.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -2390,6 +2472,21 @@ func (_u *InvoiceUpdateOne) AddPayments(v ...*Payment) *InvoiceUpdateOne {
 	return _u.AddPaymentIDs(ids...)
 }
 
+// AddCreditNoteIDs adds the "credit_notes" edge to the CreditNote entity by IDs.
+func (_u *InvoiceUpdateOne) AddCreditNoteIDs(ids ...string) *InvoiceUpdateOne {
+	_u.mutation.AddCreditNoteIDs(ids...)
+	return _u
+}
+
+// AddCreditNotes adds the "credit_notes" edges to the CreditNote entity.
+func (_u *InvoiceUpdateOne) AddCreditNotes(v ...*CreditNote) *InvoiceUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCreditNoteIDs(ids...)
+}
+
 // Mutation returns the InvoiceMutation object of the builder.
 func (_u *InvoiceUpdateOne) Mutation() *InvoiceMutation {
 	return _u.mutation
@@ -2498,6 +2595,27 @@ func (_u *InvoiceUpdateOne) RemovePayments(v ...*Payment) *InvoiceUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePaymentIDs(ids...)
+}
+
+// ClearCreditNotes clears all "credit_notes" edges to the CreditNote entity.
+func (_u *InvoiceUpdateOne) ClearCreditNotes() *InvoiceUpdateOne {
+	_u.mutation.ClearCreditNotes()
+	return _u
+}
+
+// RemoveCreditNoteIDs removes the "credit_notes" edge to CreditNote entities by IDs.
+func (_u *InvoiceUpdateOne) RemoveCreditNoteIDs(ids ...string) *InvoiceUpdateOne {
+	_u.mutation.RemoveCreditNoteIDs(ids...)
+	return _u
+}
+
+// RemoveCreditNotes removes "credit_notes" edges to CreditNote entities.
+func (_u *InvoiceUpdateOne) RemoveCreditNotes(v ...*CreditNote) *InvoiceUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCreditNoteIDs(ids...)
 }
 
 // Where appends a list predicates to the InvoiceUpdate builder.
@@ -3076,6 +3194,51 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CreditNotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   invoice.CreditNotesTable,
+			Columns: []string{invoice.CreditNotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(creditnote.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCreditNotesIDs(); len(nodes) > 0 && !_u.mutation.CreditNotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   invoice.CreditNotesTable,
+			Columns: []string{invoice.CreditNotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(creditnote.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CreditNotesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   invoice.CreditNotesTable,
+			Columns: []string{invoice.CreditNotesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(creditnote.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -279,6 +279,13 @@ func (e *InvoiceEdges) LoadedPayments(v []*Payment) {
 	e.loadedTypes[7] = true
 }
 
+// LoadedCreditNotes sets the credit_notes edge to v and marks it loaded, as eager
+// loading does.
+func (e *InvoiceEdges) LoadedCreditNotes(v []*CreditNote) {
+	e.CreditNotes = v
+	e.loadedTypes[8] = true
+}
+
 // LoadedNamedLines sets the lines edge loaded under name, as eager
 // loading for a GraphQL field aliased name does (entgql reads edges by alias).
 func (_m *Invoice) LoadedNamedLines(name string, v []*InvoiceLine) {
@@ -337,6 +344,18 @@ func (_m *Invoice) LoadedNamedPayments(name string, v []*Payment) {
 		v = []*Payment{}
 	}
 	_m.Edges.namedPayments[name] = v
+}
+
+// LoadedNamedCreditNotes sets the credit_notes edge loaded under name, as eager
+// loading for a GraphQL field aliased name does (entgql reads edges by alias).
+func (_m *Invoice) LoadedNamedCreditNotes(name string, v []*CreditNote) {
+	if _m.Edges.namedCreditNotes == nil {
+		_m.Edges.namedCreditNotes = make(map[string][]*CreditNote)
+	}
+	if v == nil {
+		v = []*CreditNote{}
+	}
+	_m.Edges.namedCreditNotes[name] = v
 }
 
 // LoadedAccount sets the account edge to v and marks it loaded, as eager

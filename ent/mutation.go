@@ -15534,6 +15534,9 @@ type InvoiceMutation struct {
 	payments                            map[string]struct{}
 	removedpayments                     map[string]struct{}
 	clearedpayments                     bool
+	credit_notes                        map[string]struct{}
+	removedcredit_notes                 map[string]struct{}
+	clearedcredit_notes                 bool
 	done                                bool
 	oldValue                            func(context.Context) (*Invoice, error)
 	predicates                          []predicate.Invoice
@@ -18373,6 +18376,60 @@ func (m *InvoiceMutation) ResetPayments() {
 	m.removedpayments = nil
 }
 
+// AddCreditNoteIDs adds the "credit_notes" edge to the CreditNote entity by ids.
+func (m *InvoiceMutation) AddCreditNoteIDs(ids ...string) {
+	if m.credit_notes == nil {
+		m.credit_notes = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.credit_notes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCreditNotes clears the "credit_notes" edge to the CreditNote entity.
+func (m *InvoiceMutation) ClearCreditNotes() {
+	m.clearedcredit_notes = true
+}
+
+// CreditNotesCleared reports if the "credit_notes" edge to the CreditNote entity was cleared.
+func (m *InvoiceMutation) CreditNotesCleared() bool {
+	return m.clearedcredit_notes
+}
+
+// RemoveCreditNoteIDs removes the "credit_notes" edge to the CreditNote entity by IDs.
+func (m *InvoiceMutation) RemoveCreditNoteIDs(ids ...string) {
+	if m.removedcredit_notes == nil {
+		m.removedcredit_notes = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.credit_notes, ids[i])
+		m.removedcredit_notes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCreditNotes returns the removed IDs of the "credit_notes" edge to the CreditNote entity.
+func (m *InvoiceMutation) RemovedCreditNotesIDs() (ids []string) {
+	for id := range m.removedcredit_notes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CreditNotesIDs returns the "credit_notes" edge IDs in the mutation.
+func (m *InvoiceMutation) CreditNotesIDs() (ids []string) {
+	for id := range m.credit_notes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCreditNotes resets all changes to the "credit_notes" edge.
+func (m *InvoiceMutation) ResetCreditNotes() {
+	m.credit_notes = nil
+	m.clearedcredit_notes = false
+	m.removedcredit_notes = nil
+}
+
 // Where appends a list predicates to the InvoiceMutation builder.
 func (m *InvoiceMutation) Where(ps ...predicate.Invoice) {
 	m.predicates = append(m.predicates, ps...)
@@ -19612,7 +19669,7 @@ func (m *InvoiceMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *InvoiceMutation) AddedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.account != nil {
 		edges = append(edges, invoice.EdgeAccount)
 	}
@@ -19636,6 +19693,9 @@ func (m *InvoiceMutation) AddedEdges() []string {
 	}
 	if m.payments != nil {
 		edges = append(edges, invoice.EdgePayments)
+	}
+	if m.credit_notes != nil {
+		edges = append(edges, invoice.EdgeCreditNotes)
 	}
 	return edges
 }
@@ -19686,13 +19746,19 @@ func (m *InvoiceMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case invoice.EdgeCreditNotes:
+		ids := make([]ent.Value, 0, len(m.credit_notes))
+		for id := range m.credit_notes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *InvoiceMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.removedlines != nil {
 		edges = append(edges, invoice.EdgeLines)
 	}
@@ -19707,6 +19773,9 @@ func (m *InvoiceMutation) RemovedEdges() []string {
 	}
 	if m.removedpayments != nil {
 		edges = append(edges, invoice.EdgePayments)
+	}
+	if m.removedcredit_notes != nil {
+		edges = append(edges, invoice.EdgeCreditNotes)
 	}
 	return edges
 }
@@ -19745,13 +19814,19 @@ func (m *InvoiceMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case invoice.EdgeCreditNotes:
+		ids := make([]ent.Value, 0, len(m.removedcredit_notes))
+		for id := range m.removedcredit_notes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *InvoiceMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.clearedaccount {
 		edges = append(edges, invoice.EdgeAccount)
 	}
@@ -19776,6 +19851,9 @@ func (m *InvoiceMutation) ClearedEdges() []string {
 	if m.clearedpayments {
 		edges = append(edges, invoice.EdgePayments)
 	}
+	if m.clearedcredit_notes {
+		edges = append(edges, invoice.EdgeCreditNotes)
+	}
 	return edges
 }
 
@@ -19799,6 +19877,8 @@ func (m *InvoiceMutation) EdgeCleared(name string) bool {
 		return m.clearedrevisions
 	case invoice.EdgePayments:
 		return m.clearedpayments
+	case invoice.EdgeCreditNotes:
+		return m.clearedcredit_notes
 	}
 	return false
 }
@@ -19847,6 +19927,9 @@ func (m *InvoiceMutation) ResetEdge(name string) error {
 		return nil
 	case invoice.EdgePayments:
 		m.ResetPayments()
+		return nil
+	case invoice.EdgeCreditNotes:
+		m.ResetCreditNotes()
 		return nil
 	}
 	return fmt.Errorf("unknown Invoice edge %s", name)

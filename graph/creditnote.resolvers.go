@@ -62,7 +62,7 @@ func (r *creditNotePreviewResolver) Taxes(ctx context.Context, obj *ent.CreditNo
 
 // CreditNotes is the resolver for the creditNotes field.
 func (r *invoiceResolver) CreditNotes(ctx context.Context, obj *ent.Invoice) ([]*ent.CreditNote, error) {
-	return billing.InvoiceCreditNotes(ctx, r.DB, obj.ID)
+	return billing.InvoiceCreditNotes(ctx, obj)
 }
 
 // CreditNoteCreate is the resolver for the creditNoteCreate field.

@@ -129,6 +129,8 @@ const (
 	EdgeRevisions = "revisions"
 	// EdgePayments holds the string denoting the payments edge name in mutations.
 	EdgePayments = "payments"
+	// EdgeCreditNotes holds the string denoting the credit_notes edge name in mutations.
+	EdgeCreditNotes = "credit_notes"
 	// Table holds the table name of the invoice in the database.
 	Table = "invoices"
 	// AccountTable is the table that holds the account relation/edge.
@@ -179,6 +181,13 @@ const (
 	PaymentsInverseTable = "payments"
 	// PaymentsColumn is the table column denoting the payments relation/edge.
 	PaymentsColumn = "invoice_id"
+	// CreditNotesTable is the table that holds the credit_notes relation/edge.
+	CreditNotesTable = "credit_notes"
+	// CreditNotesInverseTable is the table name for the CreditNote entity.
+	// It exists in this package in order to avoid circular dependency with the "creditnote" package.
+	CreditNotesInverseTable = "credit_notes"
+	// CreditNotesColumn is the table column denoting the credit_notes relation/edge.
+	CreditNotesColumn = "invoice_id"
 )
 
 // Columns holds all SQL columns for invoice fields.
@@ -634,6 +643,20 @@ func ByPayments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newPaymentsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByCreditNotesCount orders the results by credit_notes count.
+func ByCreditNotesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newCreditNotesStep(), opts...)
+	}
+}
+
+// ByCreditNotes orders the results by credit_notes terms.
+func ByCreditNotes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCreditNotesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAccountStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -688,6 +711,13 @@ func newPaymentsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PaymentsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, PaymentsTable, PaymentsColumn),
+	)
+}
+func newCreditNotesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CreditNotesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, CreditNotesTable, CreditNotesColumn),
 	)
 }
 

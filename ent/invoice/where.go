@@ -2305,6 +2305,29 @@ func HasPaymentsWith(preds ...predicate.Payment) predicate.Invoice {
 	})
 }
 
+// HasCreditNotes applies the HasEdge predicate on the "credit_notes" edge.
+func HasCreditNotes() predicate.Invoice {
+	return predicate.Invoice(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, CreditNotesTable, CreditNotesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCreditNotesWith applies the HasEdge predicate on the "credit_notes" edge with a given conditions (other predicates).
+func HasCreditNotesWith(preds ...predicate.CreditNote) predicate.Invoice {
+	return predicate.Invoice(func(s *sql.Selector) {
+		step := newCreditNotesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Invoice) predicate.Invoice {
 	return predicate.Invoice(sql.AndPredicates(predicates...))

@@ -101,6 +101,8 @@ func (Invoice) Edges() []ent.Edge {
 		// Inverse of Payment.invoice (no column of its own), so that a list
 		// asking for its invoices' payments loads them in one query.
 		edge.From("payments", Payment.Type).Ref("invoice"),
+		// Inverse of CreditNote.invoice, for the same reason.
+		edge.From("credit_notes", CreditNote.Type).Ref("invoice"),
 	}
 }
 

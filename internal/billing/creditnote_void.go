@@ -1,8 +1,10 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/remitbilling/remit/ent"
@@ -42,10 +44,18 @@ func CreditNoteLines(ctx context.Context, cn *ent.CreditNote) ([]*ent.CreditNote
 	return cn.QueryLines().Order(ent.Asc(creditnoteline.FieldPosition)).All(ctx)
 }
 
-// InvoiceCreditNotes returns an invoice's credit notes, oldest first.
-func InvoiceCreditNotes(ctx context.Context, db *ent.Client, invoiceID string) ([]*ent.CreditNote, error) {
-	return db.CreditNote.Query().Where(creditnote.InvoiceID(invoiceID)).
-		Order(ent.Asc(creditnote.FieldCreatedAt), ent.Asc(creditnote.FieldID)).All(ctx)
+// InvoiceCreditNotes returns an invoice's credit notes, oldest first: the
+// ones a list loaded with its invoices (edge loading does not order, so
+// the order is set here), else read.
+func InvoiceCreditNotes(ctx context.Context, inv *ent.Invoice) ([]*ent.CreditNote, error) {
+	cns, err := inv.CreditNotes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("credit notes of invoice %s: %w", inv.ID, err)
+	}
+	slices.SortStableFunc(cns, func(a, b *ent.CreditNote) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return cns, nil
 }
 
 // CreditNoteUpdate changes what stays editable on an issued credit note:

@@ -11,7 +11,7 @@ import (
 
 // creditNotes lists inv's credit notes on v, with their PDFs' links.
 func (s *Service) creditNotes(ctx context.Context, who Payer, inv *ent.Invoice, v *Invoice) error {
-	list, err := billing.InvoiceCreditNotes(ctx, s.d.DB, inv.ID)
+	list, err := billing.InvoiceCreditNotes(ctx, inv)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func (r *creditNoteLineResolver) UnitAmount(ctx context.Context, obj *ent.Credit
 
 // CreditNotes is the resolver for the creditNotes field.
 func (r *invoiceResolver) CreditNotes(ctx context.Context, obj *ent.Invoice) ([]*ent.CreditNote, error) {
-	return billing.InvoiceCreditNotes(ctx, r.DB, obj.ID)
+	return billing.InvoiceCreditNotes(ctx, obj)
 }
 
 // CreditNotes is the resolver for the creditNotes field.
