@@ -73,8 +73,10 @@ type Account struct {
 	// Brand colour, #rrggbb; empty is Remit's default.
 	BrandColor string `json:"brand_color,omitempty"`
 	// Accent colour, #rrggbb; empty is Remit's default.
-	AccentColor  string `json:"accent_color,omitempty"`
-	selectValues sql.SelectValues
+	AccentColor string `json:"accent_color,omitempty"`
+	// Reminders, retries and collection emails; unset parts are Remit's defaults.
+	CollectionSettings *values.CollectionSettings `json:"collection_settings,omitempty"`
+	selectValues       sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -82,7 +84,7 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case account.FieldAddress, account.FieldDefaultCustomFields, account.FieldPaymentMethodTypes:
+		case account.FieldAddress, account.FieldDefaultCustomFields, account.FieldPaymentMethodTypes, account.FieldCollectionSettings:
 			values[i] = new([]byte)
 		case account.FieldAutoSend:
 			values[i] = new(sql.NullBool)
@@ -281,6 +283,14 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AccentColor = value.String
 			}
+		case account.FieldCollectionSettings:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field collection_settings", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.CollectionSettings); err != nil {
+					return fmt.Errorf("unmarshal field collection_settings: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -397,6 +407,9 @@ func (_m *Account) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("accent_color=")
 	builder.WriteString(_m.AccentColor)
+	builder.WriteString(", ")
+	builder.WriteString("collection_settings=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CollectionSettings))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -362,6 +362,12 @@ func (_c *AccountCreate) SetNillableAccentColor(v *string) *AccountCreate {
 	return _c
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (_c *AccountCreate) SetCollectionSettings(v *values.CollectionSettings) *AccountCreate {
+	_c.mutation.SetCollectionSettings(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AccountCreate) SetID(v string) *AccountCreate {
 	_c.mutation.SetID(v)
@@ -780,6 +786,10 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 		_spec.SetField(account.FieldAccentColor, field.TypeString, value)
 		_node.AccentColor = value
 	}
+	if value, ok := _c.mutation.CollectionSettings(); ok {
+		_spec.SetField(account.FieldCollectionSettings, field.TypeJSON, value)
+		_node.CollectionSettings = value
+	}
 	return _node, _spec
 }
 
@@ -1165,6 +1175,24 @@ func (u *AccountUpsert) SetAccentColor(v string) *AccountUpsert {
 // UpdateAccentColor sets the "accent_color" field to the value that was provided on create.
 func (u *AccountUpsert) UpdateAccentColor() *AccountUpsert {
 	u.SetExcluded(account.FieldAccentColor)
+	return u
+}
+
+// SetCollectionSettings sets the "collection_settings" field.
+func (u *AccountUpsert) SetCollectionSettings(v *values.CollectionSettings) *AccountUpsert {
+	u.Set(account.FieldCollectionSettings, v)
+	return u
+}
+
+// UpdateCollectionSettings sets the "collection_settings" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateCollectionSettings() *AccountUpsert {
+	u.SetExcluded(account.FieldCollectionSettings)
+	return u
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (u *AccountUpsert) ClearCollectionSettings() *AccountUpsert {
+	u.SetNull(account.FieldCollectionSettings)
 	return u
 }
 
@@ -1608,6 +1636,27 @@ func (u *AccountUpsertOne) SetAccentColor(v string) *AccountUpsertOne {
 func (u *AccountUpsertOne) UpdateAccentColor() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateAccentColor()
+	})
+}
+
+// SetCollectionSettings sets the "collection_settings" field.
+func (u *AccountUpsertOne) SetCollectionSettings(v *values.CollectionSettings) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetCollectionSettings(v)
+	})
+}
+
+// UpdateCollectionSettings sets the "collection_settings" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateCollectionSettings() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateCollectionSettings()
+	})
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (u *AccountUpsertOne) ClearCollectionSettings() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearCollectionSettings()
 	})
 }
 
@@ -2218,6 +2267,27 @@ func (u *AccountUpsertBulk) SetAccentColor(v string) *AccountUpsertBulk {
 func (u *AccountUpsertBulk) UpdateAccentColor() *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateAccentColor()
+	})
+}
+
+// SetCollectionSettings sets the "collection_settings" field.
+func (u *AccountUpsertBulk) SetCollectionSettings(v *values.CollectionSettings) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetCollectionSettings(v)
+	})
+}
+
+// UpdateCollectionSettings sets the "collection_settings" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateCollectionSettings() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateCollectionSettings()
+	})
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (u *AccountUpsertBulk) ClearCollectionSettings() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearCollectionSettings()
 	})
 }
 

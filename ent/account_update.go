@@ -416,6 +416,18 @@ func (_u *AccountUpdate) SetNillableAccentColor(v *string) *AccountUpdate {
 	return _u
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (_u *AccountUpdate) SetCollectionSettings(v *values.CollectionSettings) *AccountUpdate {
+	_u.mutation.SetCollectionSettings(v)
+	return _u
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (_u *AccountUpdate) ClearCollectionSettings() *AccountUpdate {
+	_u.mutation.ClearCollectionSettings()
+	return _u
+}
+
 // Mutation returns the AccountMutation object of the builder.
 func (_u *AccountUpdate) Mutation() *AccountMutation {
 	return _u.mutation
@@ -635,6 +647,12 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AccentColor(); ok {
 		_spec.SetField(account.FieldAccentColor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.CollectionSettings(); ok {
+		_spec.SetField(account.FieldCollectionSettings, field.TypeJSON, value)
+	}
+	if _u.mutation.CollectionSettingsCleared() {
+		_spec.ClearField(account.FieldCollectionSettings, field.TypeJSON)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -1043,6 +1061,18 @@ func (_u *AccountUpdateOne) SetNillableAccentColor(v *string) *AccountUpdateOne 
 	return _u
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (_u *AccountUpdateOne) SetCollectionSettings(v *values.CollectionSettings) *AccountUpdateOne {
+	_u.mutation.SetCollectionSettings(v)
+	return _u
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (_u *AccountUpdateOne) ClearCollectionSettings() *AccountUpdateOne {
+	_u.mutation.ClearCollectionSettings()
+	return _u
+}
+
 // Mutation returns the AccountMutation object of the builder.
 func (_u *AccountUpdateOne) Mutation() *AccountMutation {
 	return _u.mutation
@@ -1292,6 +1322,12 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if value, ok := _u.mutation.AccentColor(); ok {
 		_spec.SetField(account.FieldAccentColor, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.CollectionSettings(); ok {
+		_spec.SetField(account.FieldCollectionSettings, field.TypeJSON, value)
+	}
+	if _u.mutation.CollectionSettingsCleared() {
+		_spec.ClearField(account.FieldCollectionSettings, field.TypeJSON)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Account{config: _u.config}

@@ -42,6 +42,7 @@ import (
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
+	"github.com/remitbilling/remit/ent/testclock"
 
 	stdsql "database/sql"
 )
@@ -105,6 +106,8 @@ type Client struct {
 	ServerSecret *ServerSecretClient
 	// TaxRate is the client for interacting with the TaxRate builders.
 	TaxRate *TaxRateClient
+	// TestClock is the client for interacting with the TestClock builders.
+	TestClock *TestClockClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -143,6 +146,7 @@ func (c *Client) init() {
 	c.Sequence = NewSequenceClient(c.config)
 	c.ServerSecret = NewServerSecretClient(c.config)
 	c.TaxRate = NewTaxRateClient(c.config)
+	c.TestClock = NewTestClockClient(c.config)
 }
 
 type (
@@ -262,6 +266,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Sequence:           NewSequenceClient(cfg),
 		ServerSecret:       NewServerSecretClient(cfg),
 		TaxRate:            NewTaxRateClient(cfg),
+		TestClock:          NewTestClockClient(cfg),
 	}, nil
 }
 
@@ -308,6 +313,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Sequence:           NewSequenceClient(cfg),
 		ServerSecret:       NewServerSecretClient(cfg),
 		TaxRate:            NewTaxRateClient(cfg),
+		TestClock:          NewTestClockClient(cfg),
 	}, nil
 }
 
@@ -342,7 +348,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.IdempotencyKey, c.Invoice, c.InvoiceLine, c.InvoiceTransition, c.Payment,
 		c.PaymentMethod, c.PortalConfig, c.PortalLink, c.PortalLoginCode,
 		c.PortalSession, c.Price, c.Product, c.RateLimit, c.Refund, c.Sequence,
-		c.ServerSecret, c.TaxRate,
+		c.ServerSecret, c.TaxRate, c.TestClock,
 	} {
 		n.Use(hooks...)
 	}
@@ -357,7 +363,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.IdempotencyKey, c.Invoice, c.InvoiceLine, c.InvoiceTransition, c.Payment,
 		c.PaymentMethod, c.PortalConfig, c.PortalLink, c.PortalLoginCode,
 		c.PortalSession, c.Price, c.Product, c.RateLimit, c.Refund, c.Sequence,
-		c.ServerSecret, c.TaxRate,
+		c.ServerSecret, c.TaxRate, c.TestClock,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -420,6 +426,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ServerSecret.mutate(ctx, m)
 	case *TaxRateMutation:
 		return c.TaxRate.mutate(ctx, m)
+	case *TestClockMutation:
+		return c.TestClock.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -4987,6 +4995,156 @@ func (c *TaxRateClient) mutate(ctx context.Context, m *TaxRateMutation) (Value, 
 	}
 }
 
+// TestClockClient is a client for the TestClock schema.
+type TestClockClient struct {
+	config
+}
+
+// NewTestClockClient returns a client for the TestClock from the given config.
+func NewTestClockClient(c config) *TestClockClient {
+	return &TestClockClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `testclock.Hooks(f(g(h())))`.
+func (c *TestClockClient) Use(hooks ...Hook) {
+	c.hooks.TestClock = append(c.hooks.TestClock, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `testclock.Intercept(f(g(h())))`.
+func (c *TestClockClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TestClock = append(c.inters.TestClock, interceptors...)
+}
+
+// Create returns a builder for creating a TestClock entity.
+func (c *TestClockClient) Create() *TestClockCreate {
+	mutation := newTestClockMutation(c.config, OpCreate)
+	return &TestClockCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TestClock entities.
+func (c *TestClockClient) CreateBulk(builders ...*TestClockCreate) *TestClockCreateBulk {
+	return &TestClockCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TestClockClient) MapCreateBulk(slice any, setFunc func(*TestClockCreate, int)) *TestClockCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TestClockCreateBulk{err: fmt.Errorf("calling to TestClockClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TestClockCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TestClockCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TestClock.
+func (c *TestClockClient) Update() *TestClockUpdate {
+	mutation := newTestClockMutation(c.config, OpUpdate)
+	return &TestClockUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TestClockClient) UpdateOne(_m *TestClock) *TestClockUpdateOne {
+	mutation := newTestClockMutation(c.config, OpUpdateOne, withTestClock(_m))
+	return &TestClockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TestClockClient) UpdateOneID(id string) *TestClockUpdateOne {
+	mutation := newTestClockMutation(c.config, OpUpdateOne, withTestClockID(id))
+	return &TestClockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TestClock.
+func (c *TestClockClient) Delete() *TestClockDelete {
+	mutation := newTestClockMutation(c.config, OpDelete)
+	return &TestClockDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TestClockClient) DeleteOne(_m *TestClock) *TestClockDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TestClockClient) DeleteOneID(id string) *TestClockDeleteOne {
+	builder := c.Delete().Where(testclock.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TestClockDeleteOne{builder}
+}
+
+// Query returns a query builder for TestClock.
+func (c *TestClockClient) Query() *TestClockQuery {
+	return &TestClockQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTestClock},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TestClock entity by its id.
+func (c *TestClockClient) Get(ctx context.Context, id string) (*TestClock, error) {
+	return c.Query().Where(testclock.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TestClockClient) GetX(ctx context.Context, id string) *TestClock {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a TestClock.
+func (c *TestClockClient) QueryAccount(_m *TestClock) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(testclock.Table, testclock.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, testclock.AccountTable, testclock.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TestClockClient) Hooks() []Hook {
+	hooks := c.hooks.TestClock
+	return append(hooks[:len(hooks):len(hooks)], testclock.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TestClockClient) Interceptors() []Interceptor {
+	return c.inters.TestClock
+}
+
+func (c *TestClockClient) mutate(ctx context.Context, m *TestClockMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TestClockCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TestClockUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TestClockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TestClockDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TestClock mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
@@ -4994,14 +5152,14 @@ type (
 		Customer, CustomerTerm, EmailMessage, Event, IdempotencyKey, Invoice,
 		InvoiceLine, InvoiceTransition, Payment, PaymentMethod, PortalConfig,
 		PortalLink, PortalLoginCode, PortalSession, Price, Product, RateLimit, Refund,
-		Sequence, ServerSecret, TaxRate []ent.Hook
+		Sequence, ServerSecret, TaxRate, TestClock []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, BalanceTransaction, BrandImage, CreditNote, CreditNoteLine,
 		Customer, CustomerTerm, EmailMessage, Event, IdempotencyKey, Invoice,
 		InvoiceLine, InvoiceTransition, Payment, PaymentMethod, PortalConfig,
 		PortalLink, PortalLoginCode, PortalSession, Price, Product, RateLimit, Refund,
-		Sequence, ServerSecret, TaxRate []ent.Interceptor
+		Sequence, ServerSecret, TaxRate, TestClock []ent.Interceptor
 	}
 )
 

@@ -66,6 +66,10 @@ type Customer struct {
 	DefaultPaymentMethodID *string `json:"default_payment_method_id,omitempty"`
 	// Set when deleted while invoices still reference it.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Overrides of the account's collection settings.
+	CollectionSettings *values.CollectionSettings `json:"collection_settings,omitempty"`
+	// Test clock the customer lives on (test mode only; set at creation).
+	TestClockID *string `json:"test_clock_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerQuery when eager-loading is set.
 	Edges        CustomerEdges `json:"edges"`
@@ -148,11 +152,11 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case customer.FieldAddress, customer.FieldShipping, customer.FieldPreferredLocales, customer.FieldTaxIds, customer.FieldMetadata, customer.FieldInvoiceSettings:
+		case customer.FieldAddress, customer.FieldShipping, customer.FieldPreferredLocales, customer.FieldTaxIds, customer.FieldMetadata, customer.FieldInvoiceSettings, customer.FieldCollectionSettings:
 			values[i] = new([]byte)
 		case customer.FieldBalance:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldTaxExempt, customer.FieldTaxExemptionReason, customer.FieldTaxExemptionCode, customer.FieldInvoicePrefix, customer.FieldDefaultPaymentMethodID:
+		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldTaxExempt, customer.FieldTaxExemptionReason, customer.FieldTaxExemptionCode, customer.FieldInvoicePrefix, customer.FieldDefaultPaymentMethodID, customer.FieldTestClockID:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
@@ -323,6 +327,21 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
 			}
+		case customer.FieldCollectionSettings:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field collection_settings", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.CollectionSettings); err != nil {
+					return fmt.Errorf("unmarshal field collection_settings: %w", err)
+				}
+			}
+		case customer.FieldTestClockID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field test_clock_id", values[i])
+			} else if value.Valid {
+				_m.TestClockID = new(string)
+				*_m.TestClockID = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -452,6 +471,14 @@ func (_m *Customer) String() string {
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("collection_settings=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CollectionSettings))
+	builder.WriteString(", ")
+	if v := _m.TestClockID; v != nil {
+		builder.WriteString("test_clock_id=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

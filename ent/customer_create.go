@@ -258,6 +258,26 @@ func (_c *CustomerCreate) SetNillableDeletedAt(v *time.Time) *CustomerCreate {
 	return _c
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (_c *CustomerCreate) SetCollectionSettings(v *values.CollectionSettings) *CustomerCreate {
+	_c.mutation.SetCollectionSettings(v)
+	return _c
+}
+
+// SetTestClockID sets the "test_clock_id" field.
+func (_c *CustomerCreate) SetTestClockID(v string) *CustomerCreate {
+	_c.mutation.SetTestClockID(v)
+	return _c
+}
+
+// SetNillableTestClockID sets the "test_clock_id" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableTestClockID(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetTestClockID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CustomerCreate) SetID(v string) *CustomerCreate {
 	_c.mutation.SetID(v)
@@ -621,6 +641,14 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(customer.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.CollectionSettings(); ok {
+		_spec.SetField(customer.FieldCollectionSettings, field.TypeJSON, value)
+		_node.CollectionSettings = value
+	}
+	if value, ok := _c.mutation.TestClockID(); ok {
+		_spec.SetField(customer.FieldTestClockID, field.TypeString, value)
+		_node.TestClockID = &value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1037,6 +1065,24 @@ func (u *CustomerUpsert) ClearDeletedAt() *CustomerUpsert {
 	return u
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (u *CustomerUpsert) SetCollectionSettings(v *values.CollectionSettings) *CustomerUpsert {
+	u.Set(customer.FieldCollectionSettings, v)
+	return u
+}
+
+// UpdateCollectionSettings sets the "collection_settings" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateCollectionSettings() *CustomerUpsert {
+	u.SetExcluded(customer.FieldCollectionSettings)
+	return u
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (u *CustomerUpsert) ClearCollectionSettings() *CustomerUpsert {
+	u.SetNull(customer.FieldCollectionSettings)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1062,6 +1108,9 @@ func (u *CustomerUpsertOne) UpdateNewValues() *CustomerUpsertOne {
 		}
 		if _, exists := u.create.mutation.Mode(); exists {
 			s.SetIgnore(customer.FieldMode)
+		}
+		if _, exists := u.create.mutation.TestClockID(); exists {
+			s.SetIgnore(customer.FieldTestClockID)
 		}
 	}))
 	return u
@@ -1423,6 +1472,27 @@ func (u *CustomerUpsertOne) ClearDeletedAt() *CustomerUpsertOne {
 	})
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (u *CustomerUpsertOne) SetCollectionSettings(v *values.CollectionSettings) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetCollectionSettings(v)
+	})
+}
+
+// UpdateCollectionSettings sets the "collection_settings" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateCollectionSettings() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateCollectionSettings()
+	})
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (u *CustomerUpsertOne) ClearCollectionSettings() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearCollectionSettings()
+	})
+}
+
 // Exec executes the query.
 func (u *CustomerUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -1614,6 +1684,9 @@ func (u *CustomerUpsertBulk) UpdateNewValues() *CustomerUpsertBulk {
 			}
 			if _, exists := b.mutation.Mode(); exists {
 				s.SetIgnore(customer.FieldMode)
+			}
+			if _, exists := b.mutation.TestClockID(); exists {
+				s.SetIgnore(customer.FieldTestClockID)
 			}
 		}
 	}))
@@ -1973,6 +2046,27 @@ func (u *CustomerUpsertBulk) UpdateDeletedAt() *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) ClearDeletedAt() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetCollectionSettings sets the "collection_settings" field.
+func (u *CustomerUpsertBulk) SetCollectionSettings(v *values.CollectionSettings) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetCollectionSettings(v)
+	})
+}
+
+// UpdateCollectionSettings sets the "collection_settings" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateCollectionSettings() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateCollectionSettings()
+	})
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (u *CustomerUpsertBulk) ClearCollectionSettings() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearCollectionSettings()
 	})
 }
 

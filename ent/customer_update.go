@@ -328,6 +328,18 @@ func (_u *CustomerUpdate) ClearDeletedAt() *CustomerUpdate {
 	return _u
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (_u *CustomerUpdate) SetCollectionSettings(v *values.CollectionSettings) *CustomerUpdate {
+	_u.mutation.SetCollectionSettings(v)
+	return _u
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (_u *CustomerUpdate) ClearCollectionSettings() *CustomerUpdate {
+	_u.mutation.ClearCollectionSettings()
+	return _u
+}
+
 // AddInvoiceIDs adds the "invoices" edge to the Invoice entity by IDs.
 func (_u *CustomerUpdate) AddInvoiceIDs(ids ...string) *CustomerUpdate {
 	_u.mutation.AddInvoiceIDs(ids...)
@@ -658,6 +670,15 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(customer.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CollectionSettings(); ok {
+		_spec.SetField(customer.FieldCollectionSettings, field.TypeJSON, value)
+	}
+	if _u.mutation.CollectionSettingsCleared() {
+		_spec.ClearField(customer.FieldCollectionSettings, field.TypeJSON)
+	}
+	if _u.mutation.TestClockIDCleared() {
+		_spec.ClearField(customer.FieldTestClockID, field.TypeString)
 	}
 	if _u.mutation.InvoicesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1154,6 +1175,18 @@ func (_u *CustomerUpdateOne) ClearDeletedAt() *CustomerUpdateOne {
 	return _u
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (_u *CustomerUpdateOne) SetCollectionSettings(v *values.CollectionSettings) *CustomerUpdateOne {
+	_u.mutation.SetCollectionSettings(v)
+	return _u
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (_u *CustomerUpdateOne) ClearCollectionSettings() *CustomerUpdateOne {
+	_u.mutation.ClearCollectionSettings()
+	return _u
+}
+
 // AddInvoiceIDs adds the "invoices" edge to the Invoice entity by IDs.
 func (_u *CustomerUpdateOne) AddInvoiceIDs(ids ...string) *CustomerUpdateOne {
 	_u.mutation.AddInvoiceIDs(ids...)
@@ -1514,6 +1547,15 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(customer.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CollectionSettings(); ok {
+		_spec.SetField(customer.FieldCollectionSettings, field.TypeJSON, value)
+	}
+	if _u.mutation.CollectionSettingsCleared() {
+		_spec.ClearField(customer.FieldCollectionSettings, field.TypeJSON)
+	}
+	if _u.mutation.TestClockIDCleared() {
+		_spec.ClearField(customer.FieldTestClockID, field.TypeString)
 	}
 	if _u.mutation.InvoicesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -39,6 +39,7 @@ import (
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
+	"github.com/remitbilling/remit/ent/testclock"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -126,6 +127,7 @@ func checkColumn(t, c string) error {
 			sequence.Table:           sequence.ValidColumn,
 			serversecret.Table:       serversecret.ValidColumn,
 			taxrate.Table:            taxrate.ValidColumn,
+			testclock.Table:          testclock.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

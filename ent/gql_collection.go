@@ -24,6 +24,7 @@ import (
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/ent/taxrate"
+	"github.com/remitbilling/remit/ent/testclock"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -292,6 +293,11 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[account.FieldAccentColor]; !ok {
 				selectedFields = append(selectedFields, account.FieldAccentColor)
 				fieldSeen[account.FieldAccentColor] = struct{}{}
+			}
+		case "collectionSettings":
+			if _, ok := fieldSeen[account.FieldCollectionSettings]; !ok {
+				selectedFields = append(selectedFields, account.FieldCollectionSettings)
+				fieldSeen[account.FieldCollectionSettings] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -1088,6 +1094,16 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, customer.FieldDeletedAt)
 				fieldSeen[customer.FieldDeletedAt] = struct{}{}
 			}
+		case "collectionSettings":
+			if _, ok := fieldSeen[customer.FieldCollectionSettings]; !ok {
+				selectedFields = append(selectedFields, customer.FieldCollectionSettings)
+				fieldSeen[customer.FieldCollectionSettings] = struct{}{}
+			}
+		case "testClockID":
+			if _, ok := fieldSeen[customer.FieldTestClockID]; !ok {
+				selectedFields = append(selectedFields, customer.FieldTestClockID)
+				fieldSeen[customer.FieldTestClockID] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -1809,6 +1825,56 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, invoice.FieldPostPaymentCreditNotesAmount)
 				fieldSeen[invoice.FieldPostPaymentCreditNotesAmount] = struct{}{}
 			}
+		case "collectionSettings":
+			if _, ok := fieldSeen[invoice.FieldCollectionSettings]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCollectionSettings)
+				fieldSeen[invoice.FieldCollectionSettings] = struct{}{}
+			}
+		case "testClockID":
+			if _, ok := fieldSeen[invoice.FieldTestClockID]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldTestClockID)
+				fieldSeen[invoice.FieldTestClockID] = struct{}{}
+			}
+		case "nextCollectionAt":
+			if _, ok := fieldSeen[invoice.FieldNextCollectionAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldNextCollectionAt)
+				fieldSeen[invoice.FieldNextCollectionAt] = struct{}{}
+			}
+		case "lastReminderAt":
+			if _, ok := fieldSeen[invoice.FieldLastReminderAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldLastReminderAt)
+				fieldSeen[invoice.FieldLastReminderAt] = struct{}{}
+			}
+		case "reminderCount":
+			if _, ok := fieldSeen[invoice.FieldReminderCount]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldReminderCount)
+				fieldSeen[invoice.FieldReminderCount] = struct{}{}
+			}
+		case "nextPaymentAttemptAt":
+			if _, ok := fieldSeen[invoice.FieldNextPaymentAttemptAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldNextPaymentAttemptAt)
+				fieldSeen[invoice.FieldNextPaymentAttemptAt] = struct{}{}
+			}
+		case "attemptCount":
+			if _, ok := fieldSeen[invoice.FieldAttemptCount]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldAttemptCount)
+				fieldSeen[invoice.FieldAttemptCount] = struct{}{}
+			}
+		case "retryStartedAt":
+			if _, ok := fieldSeen[invoice.FieldRetryStartedAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldRetryStartedAt)
+				fieldSeen[invoice.FieldRetryStartedAt] = struct{}{}
+			}
+		case "scheduledPayment":
+			if _, ok := fieldSeen[invoice.FieldScheduledPayment]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldScheduledPayment)
+				fieldSeen[invoice.FieldScheduledPayment] = struct{}{}
+			}
+		case "scheduledPaymentAt":
+			if _, ok := fieldSeen[invoice.FieldScheduledPaymentAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldScheduledPaymentAt)
+				fieldSeen[invoice.FieldScheduledPaymentAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -2305,6 +2371,11 @@ func (_q *PaymentQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, payment.FieldSource)
 				fieldSeen[payment.FieldSource] = struct{}{}
 			}
+		case "testClockID":
+			if _, ok := fieldSeen[payment.FieldTestClockID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldTestClockID)
+				fieldSeen[payment.FieldTestClockID] = struct{}{}
+			}
 		case "settlesAt":
 			if _, ok := fieldSeen[payment.FieldSettlesAt]; !ok {
 				selectedFields = append(selectedFields, payment.FieldSettlesAt)
@@ -2495,6 +2566,11 @@ func (_q *PaymentMethodQuery) collectField(ctx context.Context, oneNode bool, op
 			if _, ok := fieldSeen[paymentmethod.FieldDetachedAt]; !ok {
 				selectedFields = append(selectedFields, paymentmethod.FieldDetachedAt)
 				fieldSeen[paymentmethod.FieldDetachedAt] = struct{}{}
+			}
+		case "expiryNotifiedAt":
+			if _, ok := fieldSeen[paymentmethod.FieldExpiryNotifiedAt]; !ok {
+				selectedFields = append(selectedFields, paymentmethod.FieldExpiryNotifiedAt)
+				fieldSeen[paymentmethod.FieldExpiryNotifiedAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -3127,6 +3203,122 @@ func newTaxRatePaginateArgs(rv map[string]any) *taxratePaginateArgs {
 		case *TaxRateOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithTaxRateOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TestClockQuery) CollectFields(ctx context.Context, satisfies ...string) (*TestClockQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TestClockQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(testclock.Columns))
+		selectedFields = []string{testclock.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[testclock.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, testclock.FieldCreatedAt)
+				fieldSeen[testclock.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[testclock.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, testclock.FieldUpdatedAt)
+				fieldSeen[testclock.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[testclock.FieldName]; !ok {
+				selectedFields = append(selectedFields, testclock.FieldName)
+				fieldSeen[testclock.FieldName] = struct{}{}
+			}
+		case "frozenTime":
+			if _, ok := fieldSeen[testclock.FieldFrozenTime]; !ok {
+				selectedFields = append(selectedFields, testclock.FieldFrozenTime)
+				fieldSeen[testclock.FieldFrozenTime] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[testclock.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, testclock.FieldStatus)
+				fieldSeen[testclock.FieldStatus] = struct{}{}
+			}
+		case "advancingTo":
+			if _, ok := fieldSeen[testclock.FieldAdvancingTo]; !ok {
+				selectedFields = append(selectedFields, testclock.FieldAdvancingTo)
+				fieldSeen[testclock.FieldAdvancingTo] = struct{}{}
+			}
+		case "failure":
+			if _, ok := fieldSeen[testclock.FieldFailure]; !ok {
+				selectedFields = append(selectedFields, testclock.FieldFailure)
+				fieldSeen[testclock.FieldFailure] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type testclockPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TestClockPaginateOption
+}
+
+func newTestClockPaginateArgs(rv map[string]any) *testclockPaginateArgs {
+	args := &testclockPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &TestClockOrder{Field: &TestClockOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithTestClockOrder(order))
+			}
+		case *TestClockOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithTestClockOrder(v))
 			}
 		}
 	}

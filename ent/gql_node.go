@@ -26,6 +26,7 @@ import (
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/ent/taxrate"
+	"github.com/remitbilling/remit/ent/testclock"
 )
 
 // Noder wraps the basic Node method.
@@ -117,6 +118,11 @@ var taxrateImplementors = []string{"TaxRate", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*TaxRate) IsNode() {}
+
+var testclockImplementors = []string{"TestClock", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TestClock) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -325,6 +331,15 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(taxrate.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, taxrateImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case testclock.Table:
+		query := c.TestClock.Query().
+			Where(testclock.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, testclockImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -662,6 +677,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.TaxRate.Query().
 			Where(taxrate.IDIn(ids...))
 		query, err := query.CollectFields(ctx, taxrateImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case testclock.Table:
+		query := c.TestClock.Query().
+			Where(testclock.IDIn(ids...))
+		query, err := query.CollectFields(ctx, testclockImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -31,6 +31,7 @@ import (
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/ent/taxrate"
+	"github.com/remitbilling/remit/ent/testclock"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -5213,6 +5214,302 @@ func (_m *TaxRate) ToEdge(order *TaxRateOrder) *TaxRateEdge {
 		order = DefaultTaxRateOrder
 	}
 	return &TaxRateEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TestClockEdge is the edge representation of TestClock.
+type TestClockEdge struct {
+	Node   *TestClock `json:"node"`
+	Cursor Cursor     `json:"cursor"`
+}
+
+// TestClockConnection is the connection containing edges to TestClock.
+type TestClockConnection struct {
+	Edges      []*TestClockEdge `json:"edges"`
+	PageInfo   PageInfo         `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+func (c *TestClockConnection) build(nodes []*TestClock, pager *testclockPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *TestClock
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *TestClock {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *TestClock {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TestClockEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TestClockEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TestClockPaginateOption enables pagination customization.
+type TestClockPaginateOption func(*testclockPager) error
+
+// WithTestClockOrder configures pagination ordering.
+func WithTestClockOrder(order *TestClockOrder) TestClockPaginateOption {
+	if order == nil {
+		order = DefaultTestClockOrder
+	}
+	o := *order
+	return func(pager *testclockPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultTestClockOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithTestClockFilter configures pagination filter.
+func WithTestClockFilter(filter func(*TestClockQuery) (*TestClockQuery, error)) TestClockPaginateOption {
+	return func(pager *testclockPager) error {
+		if filter == nil {
+			return errors.New("TestClockQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type testclockPager struct {
+	reverse bool
+	order   *TestClockOrder
+	filter  func(*TestClockQuery) (*TestClockQuery, error)
+}
+
+func newTestClockPager(opts []TestClockPaginateOption, reverse bool) (*testclockPager, error) {
+	pager := &testclockPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultTestClockOrder
+	}
+	return pager, nil
+}
+
+func (p *testclockPager) applyFilter(query *TestClockQuery) (*TestClockQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *testclockPager) toCursor(_m *TestClock) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *testclockPager) applyCursors(query *TestClockQuery, after, before *Cursor) (*TestClockQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultTestClockOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *testclockPager) applyOrder(query *TestClockQuery) *TestClockQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultTestClockOrder.Field {
+		query = query.Order(DefaultTestClockOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *testclockPager) orderExpr(query *TestClockQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultTestClockOrder.Field {
+			b.Comma().Ident(DefaultTestClockOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to TestClock.
+func (_m *TestClockQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TestClockPaginateOption,
+) (*TestClockConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTestClockPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TestClockConnection{Edges: []*TestClockEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TestClockOrderFieldCreatedAt orders TestClock by created_at.
+	TestClockOrderFieldCreatedAt = &TestClockOrderField{
+		Value: func(_m *TestClock) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: testclock.FieldCreatedAt,
+		toTerm: testclock.ByCreatedAt,
+		toCursor: func(_m *TestClock) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TestClockOrderField) String() string {
+	var str string
+	switch f.column {
+	case TestClockOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TestClockOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TestClockOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TestClockOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TestClockOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid TestClockOrderField", str)
+	}
+	return nil
+}
+
+// TestClockOrderField defines the ordering field of TestClock.
+type TestClockOrderField struct {
+	// Value extracts the ordering value from the given TestClock.
+	Value    func(*TestClock) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) testclock.OrderOption
+	toCursor func(*TestClock) Cursor
+}
+
+// TestClockOrder defines the ordering of TestClock.
+type TestClockOrder struct {
+	Direction OrderDirection       `json:"direction"`
+	Field     *TestClockOrderField `json:"field"`
+}
+
+// DefaultTestClockOrder is the default ordering of TestClock.
+var DefaultTestClockOrder = &TestClockOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TestClockOrderField{
+		Value: func(_m *TestClock) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: testclock.FieldID,
+		toTerm: testclock.ByID,
+		toCursor: func(_m *TestClock) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts TestClock into TestClockEdge.
+func (_m *TestClock) ToEdge(order *TestClockOrder) *TestClockEdge {
+	if order == nil {
+		order = DefaultTestClockOrder
+	}
+	return &TestClockEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

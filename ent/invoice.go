@@ -117,6 +117,26 @@ type Invoice struct {
 	PrePaymentCreditNotesAmount int64 `json:"pre_payment_credit_notes_amount,omitempty"`
 	// PostPaymentCreditNotesAmount holds the value of the "post_payment_credit_notes_amount" field.
 	PostPaymentCreditNotesAmount int64 `json:"post_payment_credit_notes_amount,omitempty"`
+	// Overrides of the customer's and account's collection settings.
+	CollectionSettings *values.CollectionSettings `json:"collection_settings,omitempty"`
+	// The test clock of the invoice's customer: the invoice lives on its time.
+	TestClockID *string `json:"test_clock_id,omitempty"`
+	// NextCollectionAt holds the value of the "next_collection_at" field.
+	NextCollectionAt *time.Time `json:"next_collection_at,omitempty"`
+	// When the last reminder was due; before the first, when reminders started counting (finalization).
+	LastReminderAt *time.Time `json:"last_reminder_at,omitempty"`
+	// ReminderCount holds the value of the "reminder_count" field.
+	ReminderCount int `json:"reminder_count,omitempty"`
+	// When the next automatic retry of a failed charge is made.
+	NextPaymentAttemptAt *time.Time `json:"next_payment_attempt_at,omitempty"`
+	// Automatic charge attempts made: the one at finalization and each retry.
+	AttemptCount int `json:"attempt_count,omitempty"`
+	// When the automatic charge first failed: retries are planned from it.
+	RetryStartedAt *time.Time `json:"retry_started_at,omitempty"`
+	// ScheduledPayment holds the value of the "scheduled_payment" field.
+	ScheduledPayment *values.ScheduledPayment `json:"scheduled_payment,omitempty"`
+	// When the payment the customer scheduled is charged (scheduled_payment.at), for the SCHEDULED standing.
+	ScheduledPaymentAt *time.Time `json:"scheduled_payment_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the InvoiceQuery when eager-loading is set.
 	Edges        InvoiceEdges `json:"edges"`
@@ -249,13 +269,13 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case invoice.FieldCustomFields, invoice.FieldMetadata, invoice.FieldDiscounts, invoice.FieldTaxes, invoice.FieldTaxExemption, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldTerms, invoice.FieldOutOfBandPayment, invoice.FieldAmountsDue, invoice.FieldPaymentMethodTypes:
+		case invoice.FieldCustomFields, invoice.FieldMetadata, invoice.FieldDiscounts, invoice.FieldTaxes, invoice.FieldTaxExemption, invoice.FieldCustomerSnapshot, invoice.FieldIssuerSnapshot, invoice.FieldTerms, invoice.FieldOutOfBandPayment, invoice.FieldAmountsDue, invoice.FieldPaymentMethodTypes, invoice.FieldCollectionSettings, invoice.FieldScheduledPayment:
 			values[i] = new([]byte)
-		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid, invoice.FieldAmountPending, invoice.FieldPrePaymentCreditNotesAmount, invoice.FieldPostPaymentCreditNotesAmount:
+		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid, invoice.FieldAmountPending, invoice.FieldPrePaymentCreditNotesAmount, invoice.FieldPostPaymentCreditNotesAmount, invoice.FieldReminderCount, invoice.FieldAttemptCount:
 			values[i] = new(sql.NullInt64)
-		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken:
+		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken, invoice.FieldTestClockID:
 			values[i] = new(sql.NullString)
-		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt, invoice.FieldOverdueAt, invoice.FieldHostedTokenExpiresAt:
+		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt, invoice.FieldOverdueAt, invoice.FieldHostedTokenExpiresAt, invoice.FieldNextCollectionAt, invoice.FieldLastReminderAt, invoice.FieldNextPaymentAttemptAt, invoice.FieldRetryStartedAt, invoice.FieldScheduledPaymentAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -596,6 +616,76 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PostPaymentCreditNotesAmount = value.Int64
 			}
+		case invoice.FieldCollectionSettings:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field collection_settings", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.CollectionSettings); err != nil {
+					return fmt.Errorf("unmarshal field collection_settings: %w", err)
+				}
+			}
+		case invoice.FieldTestClockID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field test_clock_id", values[i])
+			} else if value.Valid {
+				_m.TestClockID = new(string)
+				*_m.TestClockID = value.String
+			}
+		case invoice.FieldNextCollectionAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field next_collection_at", values[i])
+			} else if value.Valid {
+				_m.NextCollectionAt = new(time.Time)
+				*_m.NextCollectionAt = value.Time
+			}
+		case invoice.FieldLastReminderAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_reminder_at", values[i])
+			} else if value.Valid {
+				_m.LastReminderAt = new(time.Time)
+				*_m.LastReminderAt = value.Time
+			}
+		case invoice.FieldReminderCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field reminder_count", values[i])
+			} else if value.Valid {
+				_m.ReminderCount = int(value.Int64)
+			}
+		case invoice.FieldNextPaymentAttemptAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field next_payment_attempt_at", values[i])
+			} else if value.Valid {
+				_m.NextPaymentAttemptAt = new(time.Time)
+				*_m.NextPaymentAttemptAt = value.Time
+			}
+		case invoice.FieldAttemptCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field attempt_count", values[i])
+			} else if value.Valid {
+				_m.AttemptCount = int(value.Int64)
+			}
+		case invoice.FieldRetryStartedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field retry_started_at", values[i])
+			} else if value.Valid {
+				_m.RetryStartedAt = new(time.Time)
+				*_m.RetryStartedAt = value.Time
+			}
+		case invoice.FieldScheduledPayment:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field scheduled_payment", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.ScheduledPayment); err != nil {
+					return fmt.Errorf("unmarshal field scheduled_payment: %w", err)
+				}
+			}
+		case invoice.FieldScheduledPaymentAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field scheduled_payment_at", values[i])
+			} else if value.Valid {
+				_m.ScheduledPaymentAt = new(time.Time)
+				*_m.ScheduledPaymentAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -842,6 +932,48 @@ func (_m *Invoice) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("post_payment_credit_notes_amount=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PostPaymentCreditNotesAmount))
+	builder.WriteString(", ")
+	builder.WriteString("collection_settings=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CollectionSettings))
+	builder.WriteString(", ")
+	if v := _m.TestClockID; v != nil {
+		builder.WriteString("test_clock_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.NextCollectionAt; v != nil {
+		builder.WriteString("next_collection_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastReminderAt; v != nil {
+		builder.WriteString("last_reminder_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("reminder_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReminderCount))
+	builder.WriteString(", ")
+	if v := _m.NextPaymentAttemptAt; v != nil {
+		builder.WriteString("next_payment_attempt_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("attempt_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AttemptCount))
+	builder.WriteString(", ")
+	if v := _m.RetryStartedAt; v != nil {
+		builder.WriteString("retry_started_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("scheduled_payment=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ScheduledPayment))
+	builder.WriteString(", ")
+	if v := _m.ScheduledPaymentAt; v != nil {
+		builder.WriteString("scheduled_payment_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -562,6 +562,130 @@ func (_c *InvoiceCreate) SetNillablePostPaymentCreditNotesAmount(v *int64) *Invo
 	return _c
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (_c *InvoiceCreate) SetCollectionSettings(v *values.CollectionSettings) *InvoiceCreate {
+	_c.mutation.SetCollectionSettings(v)
+	return _c
+}
+
+// SetTestClockID sets the "test_clock_id" field.
+func (_c *InvoiceCreate) SetTestClockID(v string) *InvoiceCreate {
+	_c.mutation.SetTestClockID(v)
+	return _c
+}
+
+// SetNillableTestClockID sets the "test_clock_id" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableTestClockID(v *string) *InvoiceCreate {
+	if v != nil {
+		_c.SetTestClockID(*v)
+	}
+	return _c
+}
+
+// SetNextCollectionAt sets the "next_collection_at" field.
+func (_c *InvoiceCreate) SetNextCollectionAt(v time.Time) *InvoiceCreate {
+	_c.mutation.SetNextCollectionAt(v)
+	return _c
+}
+
+// SetNillableNextCollectionAt sets the "next_collection_at" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableNextCollectionAt(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetNextCollectionAt(*v)
+	}
+	return _c
+}
+
+// SetLastReminderAt sets the "last_reminder_at" field.
+func (_c *InvoiceCreate) SetLastReminderAt(v time.Time) *InvoiceCreate {
+	_c.mutation.SetLastReminderAt(v)
+	return _c
+}
+
+// SetNillableLastReminderAt sets the "last_reminder_at" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableLastReminderAt(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetLastReminderAt(*v)
+	}
+	return _c
+}
+
+// SetReminderCount sets the "reminder_count" field.
+func (_c *InvoiceCreate) SetReminderCount(v int) *InvoiceCreate {
+	_c.mutation.SetReminderCount(v)
+	return _c
+}
+
+// SetNillableReminderCount sets the "reminder_count" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableReminderCount(v *int) *InvoiceCreate {
+	if v != nil {
+		_c.SetReminderCount(*v)
+	}
+	return _c
+}
+
+// SetNextPaymentAttemptAt sets the "next_payment_attempt_at" field.
+func (_c *InvoiceCreate) SetNextPaymentAttemptAt(v time.Time) *InvoiceCreate {
+	_c.mutation.SetNextPaymentAttemptAt(v)
+	return _c
+}
+
+// SetNillableNextPaymentAttemptAt sets the "next_payment_attempt_at" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableNextPaymentAttemptAt(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetNextPaymentAttemptAt(*v)
+	}
+	return _c
+}
+
+// SetAttemptCount sets the "attempt_count" field.
+func (_c *InvoiceCreate) SetAttemptCount(v int) *InvoiceCreate {
+	_c.mutation.SetAttemptCount(v)
+	return _c
+}
+
+// SetNillableAttemptCount sets the "attempt_count" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableAttemptCount(v *int) *InvoiceCreate {
+	if v != nil {
+		_c.SetAttemptCount(*v)
+	}
+	return _c
+}
+
+// SetRetryStartedAt sets the "retry_started_at" field.
+func (_c *InvoiceCreate) SetRetryStartedAt(v time.Time) *InvoiceCreate {
+	_c.mutation.SetRetryStartedAt(v)
+	return _c
+}
+
+// SetNillableRetryStartedAt sets the "retry_started_at" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableRetryStartedAt(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetRetryStartedAt(*v)
+	}
+	return _c
+}
+
+// SetScheduledPayment sets the "scheduled_payment" field.
+func (_c *InvoiceCreate) SetScheduledPayment(v *values.ScheduledPayment) *InvoiceCreate {
+	_c.mutation.SetScheduledPayment(v)
+	return _c
+}
+
+// SetScheduledPaymentAt sets the "scheduled_payment_at" field.
+func (_c *InvoiceCreate) SetScheduledPaymentAt(v time.Time) *InvoiceCreate {
+	_c.mutation.SetScheduledPaymentAt(v)
+	return _c
+}
+
+// SetNillableScheduledPaymentAt sets the "scheduled_payment_at" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableScheduledPaymentAt(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetScheduledPaymentAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *InvoiceCreate) SetID(v string) *InvoiceCreate {
 	_c.mutation.SetID(v)
@@ -774,6 +898,14 @@ func (_c *InvoiceCreate) defaults() error {
 		v := invoice.DefaultPostPaymentCreditNotesAmount
 		_c.mutation.SetPostPaymentCreditNotesAmount(v)
 	}
+	if _, ok := _c.mutation.ReminderCount(); !ok {
+		v := invoice.DefaultReminderCount
+		_c.mutation.SetReminderCount(v)
+	}
+	if _, ok := _c.mutation.AttemptCount(); !ok {
+		v := invoice.DefaultAttemptCount
+		_c.mutation.SetAttemptCount(v)
+	}
 	return nil
 }
 
@@ -864,6 +996,12 @@ func (_c *InvoiceCreate) check() error {
 	}
 	if _, ok := _c.mutation.PostPaymentCreditNotesAmount(); !ok {
 		return &ValidationError{Name: "post_payment_credit_notes_amount", err: errors.New(`ent: missing required field "Invoice.post_payment_credit_notes_amount"`)}
+	}
+	if _, ok := _c.mutation.ReminderCount(); !ok {
+		return &ValidationError{Name: "reminder_count", err: errors.New(`ent: missing required field "Invoice.reminder_count"`)}
+	}
+	if _, ok := _c.mutation.AttemptCount(); !ok {
+		return &ValidationError{Name: "attempt_count", err: errors.New(`ent: missing required field "Invoice.attempt_count"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := invoice.IDValidator(v); err != nil {
@@ -1087,6 +1225,46 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PostPaymentCreditNotesAmount(); ok {
 		_spec.SetField(invoice.FieldPostPaymentCreditNotesAmount, field.TypeInt64, value)
 		_node.PostPaymentCreditNotesAmount = value
+	}
+	if value, ok := _c.mutation.CollectionSettings(); ok {
+		_spec.SetField(invoice.FieldCollectionSettings, field.TypeJSON, value)
+		_node.CollectionSettings = value
+	}
+	if value, ok := _c.mutation.TestClockID(); ok {
+		_spec.SetField(invoice.FieldTestClockID, field.TypeString, value)
+		_node.TestClockID = &value
+	}
+	if value, ok := _c.mutation.NextCollectionAt(); ok {
+		_spec.SetField(invoice.FieldNextCollectionAt, field.TypeTime, value)
+		_node.NextCollectionAt = &value
+	}
+	if value, ok := _c.mutation.LastReminderAt(); ok {
+		_spec.SetField(invoice.FieldLastReminderAt, field.TypeTime, value)
+		_node.LastReminderAt = &value
+	}
+	if value, ok := _c.mutation.ReminderCount(); ok {
+		_spec.SetField(invoice.FieldReminderCount, field.TypeInt, value)
+		_node.ReminderCount = value
+	}
+	if value, ok := _c.mutation.NextPaymentAttemptAt(); ok {
+		_spec.SetField(invoice.FieldNextPaymentAttemptAt, field.TypeTime, value)
+		_node.NextPaymentAttemptAt = &value
+	}
+	if value, ok := _c.mutation.AttemptCount(); ok {
+		_spec.SetField(invoice.FieldAttemptCount, field.TypeInt, value)
+		_node.AttemptCount = value
+	}
+	if value, ok := _c.mutation.RetryStartedAt(); ok {
+		_spec.SetField(invoice.FieldRetryStartedAt, field.TypeTime, value)
+		_node.RetryStartedAt = &value
+	}
+	if value, ok := _c.mutation.ScheduledPayment(); ok {
+		_spec.SetField(invoice.FieldScheduledPayment, field.TypeJSON, value)
+		_node.ScheduledPayment = value
+	}
+	if value, ok := _c.mutation.ScheduledPaymentAt(); ok {
+		_spec.SetField(invoice.FieldScheduledPaymentAt, field.TypeTime, value)
+		_node.ScheduledPaymentAt = &value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -2001,6 +2179,168 @@ func (u *InvoiceUpsert) AddPostPaymentCreditNotesAmount(v int64) *InvoiceUpsert 
 	return u
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (u *InvoiceUpsert) SetCollectionSettings(v *values.CollectionSettings) *InvoiceUpsert {
+	u.Set(invoice.FieldCollectionSettings, v)
+	return u
+}
+
+// UpdateCollectionSettings sets the "collection_settings" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateCollectionSettings() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldCollectionSettings)
+	return u
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (u *InvoiceUpsert) ClearCollectionSettings() *InvoiceUpsert {
+	u.SetNull(invoice.FieldCollectionSettings)
+	return u
+}
+
+// SetNextCollectionAt sets the "next_collection_at" field.
+func (u *InvoiceUpsert) SetNextCollectionAt(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldNextCollectionAt, v)
+	return u
+}
+
+// UpdateNextCollectionAt sets the "next_collection_at" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateNextCollectionAt() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldNextCollectionAt)
+	return u
+}
+
+// ClearNextCollectionAt clears the value of the "next_collection_at" field.
+func (u *InvoiceUpsert) ClearNextCollectionAt() *InvoiceUpsert {
+	u.SetNull(invoice.FieldNextCollectionAt)
+	return u
+}
+
+// SetLastReminderAt sets the "last_reminder_at" field.
+func (u *InvoiceUpsert) SetLastReminderAt(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldLastReminderAt, v)
+	return u
+}
+
+// UpdateLastReminderAt sets the "last_reminder_at" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateLastReminderAt() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldLastReminderAt)
+	return u
+}
+
+// ClearLastReminderAt clears the value of the "last_reminder_at" field.
+func (u *InvoiceUpsert) ClearLastReminderAt() *InvoiceUpsert {
+	u.SetNull(invoice.FieldLastReminderAt)
+	return u
+}
+
+// SetReminderCount sets the "reminder_count" field.
+func (u *InvoiceUpsert) SetReminderCount(v int) *InvoiceUpsert {
+	u.Set(invoice.FieldReminderCount, v)
+	return u
+}
+
+// UpdateReminderCount sets the "reminder_count" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateReminderCount() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldReminderCount)
+	return u
+}
+
+// AddReminderCount adds v to the "reminder_count" field.
+func (u *InvoiceUpsert) AddReminderCount(v int) *InvoiceUpsert {
+	u.Add(invoice.FieldReminderCount, v)
+	return u
+}
+
+// SetNextPaymentAttemptAt sets the "next_payment_attempt_at" field.
+func (u *InvoiceUpsert) SetNextPaymentAttemptAt(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldNextPaymentAttemptAt, v)
+	return u
+}
+
+// UpdateNextPaymentAttemptAt sets the "next_payment_attempt_at" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateNextPaymentAttemptAt() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldNextPaymentAttemptAt)
+	return u
+}
+
+// ClearNextPaymentAttemptAt clears the value of the "next_payment_attempt_at" field.
+func (u *InvoiceUpsert) ClearNextPaymentAttemptAt() *InvoiceUpsert {
+	u.SetNull(invoice.FieldNextPaymentAttemptAt)
+	return u
+}
+
+// SetAttemptCount sets the "attempt_count" field.
+func (u *InvoiceUpsert) SetAttemptCount(v int) *InvoiceUpsert {
+	u.Set(invoice.FieldAttemptCount, v)
+	return u
+}
+
+// UpdateAttemptCount sets the "attempt_count" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateAttemptCount() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldAttemptCount)
+	return u
+}
+
+// AddAttemptCount adds v to the "attempt_count" field.
+func (u *InvoiceUpsert) AddAttemptCount(v int) *InvoiceUpsert {
+	u.Add(invoice.FieldAttemptCount, v)
+	return u
+}
+
+// SetRetryStartedAt sets the "retry_started_at" field.
+func (u *InvoiceUpsert) SetRetryStartedAt(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldRetryStartedAt, v)
+	return u
+}
+
+// UpdateRetryStartedAt sets the "retry_started_at" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateRetryStartedAt() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldRetryStartedAt)
+	return u
+}
+
+// ClearRetryStartedAt clears the value of the "retry_started_at" field.
+func (u *InvoiceUpsert) ClearRetryStartedAt() *InvoiceUpsert {
+	u.SetNull(invoice.FieldRetryStartedAt)
+	return u
+}
+
+// SetScheduledPayment sets the "scheduled_payment" field.
+func (u *InvoiceUpsert) SetScheduledPayment(v *values.ScheduledPayment) *InvoiceUpsert {
+	u.Set(invoice.FieldScheduledPayment, v)
+	return u
+}
+
+// UpdateScheduledPayment sets the "scheduled_payment" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateScheduledPayment() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldScheduledPayment)
+	return u
+}
+
+// ClearScheduledPayment clears the value of the "scheduled_payment" field.
+func (u *InvoiceUpsert) ClearScheduledPayment() *InvoiceUpsert {
+	u.SetNull(invoice.FieldScheduledPayment)
+	return u
+}
+
+// SetScheduledPaymentAt sets the "scheduled_payment_at" field.
+func (u *InvoiceUpsert) SetScheduledPaymentAt(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldScheduledPaymentAt, v)
+	return u
+}
+
+// UpdateScheduledPaymentAt sets the "scheduled_payment_at" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateScheduledPaymentAt() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldScheduledPaymentAt)
+	return u
+}
+
+// ClearScheduledPaymentAt clears the value of the "scheduled_payment_at" field.
+func (u *InvoiceUpsert) ClearScheduledPaymentAt() *InvoiceUpsert {
+	u.SetNull(invoice.FieldScheduledPaymentAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -2035,6 +2375,9 @@ func (u *InvoiceUpsertOne) UpdateNewValues() *InvoiceUpsertOne {
 		}
 		if _, exists := u.create.mutation.DuplicatedFromID(); exists {
 			s.SetIgnore(invoice.FieldDuplicatedFromID)
+		}
+		if _, exists := u.create.mutation.TestClockID(); exists {
+			s.SetIgnore(invoice.FieldTestClockID)
 		}
 	}))
 	return u
@@ -2900,6 +3243,195 @@ func (u *InvoiceUpsertOne) UpdatePostPaymentCreditNotesAmount() *InvoiceUpsertOn
 	})
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (u *InvoiceUpsertOne) SetCollectionSettings(v *values.CollectionSettings) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetCollectionSettings(v)
+	})
+}
+
+// UpdateCollectionSettings sets the "collection_settings" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateCollectionSettings() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateCollectionSettings()
+	})
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (u *InvoiceUpsertOne) ClearCollectionSettings() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearCollectionSettings()
+	})
+}
+
+// SetNextCollectionAt sets the "next_collection_at" field.
+func (u *InvoiceUpsertOne) SetNextCollectionAt(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetNextCollectionAt(v)
+	})
+}
+
+// UpdateNextCollectionAt sets the "next_collection_at" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateNextCollectionAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateNextCollectionAt()
+	})
+}
+
+// ClearNextCollectionAt clears the value of the "next_collection_at" field.
+func (u *InvoiceUpsertOne) ClearNextCollectionAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearNextCollectionAt()
+	})
+}
+
+// SetLastReminderAt sets the "last_reminder_at" field.
+func (u *InvoiceUpsertOne) SetLastReminderAt(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetLastReminderAt(v)
+	})
+}
+
+// UpdateLastReminderAt sets the "last_reminder_at" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateLastReminderAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateLastReminderAt()
+	})
+}
+
+// ClearLastReminderAt clears the value of the "last_reminder_at" field.
+func (u *InvoiceUpsertOne) ClearLastReminderAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearLastReminderAt()
+	})
+}
+
+// SetReminderCount sets the "reminder_count" field.
+func (u *InvoiceUpsertOne) SetReminderCount(v int) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetReminderCount(v)
+	})
+}
+
+// AddReminderCount adds v to the "reminder_count" field.
+func (u *InvoiceUpsertOne) AddReminderCount(v int) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddReminderCount(v)
+	})
+}
+
+// UpdateReminderCount sets the "reminder_count" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateReminderCount() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateReminderCount()
+	})
+}
+
+// SetNextPaymentAttemptAt sets the "next_payment_attempt_at" field.
+func (u *InvoiceUpsertOne) SetNextPaymentAttemptAt(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetNextPaymentAttemptAt(v)
+	})
+}
+
+// UpdateNextPaymentAttemptAt sets the "next_payment_attempt_at" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateNextPaymentAttemptAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateNextPaymentAttemptAt()
+	})
+}
+
+// ClearNextPaymentAttemptAt clears the value of the "next_payment_attempt_at" field.
+func (u *InvoiceUpsertOne) ClearNextPaymentAttemptAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearNextPaymentAttemptAt()
+	})
+}
+
+// SetAttemptCount sets the "attempt_count" field.
+func (u *InvoiceUpsertOne) SetAttemptCount(v int) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetAttemptCount(v)
+	})
+}
+
+// AddAttemptCount adds v to the "attempt_count" field.
+func (u *InvoiceUpsertOne) AddAttemptCount(v int) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddAttemptCount(v)
+	})
+}
+
+// UpdateAttemptCount sets the "attempt_count" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateAttemptCount() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateAttemptCount()
+	})
+}
+
+// SetRetryStartedAt sets the "retry_started_at" field.
+func (u *InvoiceUpsertOne) SetRetryStartedAt(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetRetryStartedAt(v)
+	})
+}
+
+// UpdateRetryStartedAt sets the "retry_started_at" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateRetryStartedAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateRetryStartedAt()
+	})
+}
+
+// ClearRetryStartedAt clears the value of the "retry_started_at" field.
+func (u *InvoiceUpsertOne) ClearRetryStartedAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearRetryStartedAt()
+	})
+}
+
+// SetScheduledPayment sets the "scheduled_payment" field.
+func (u *InvoiceUpsertOne) SetScheduledPayment(v *values.ScheduledPayment) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetScheduledPayment(v)
+	})
+}
+
+// UpdateScheduledPayment sets the "scheduled_payment" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateScheduledPayment() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateScheduledPayment()
+	})
+}
+
+// ClearScheduledPayment clears the value of the "scheduled_payment" field.
+func (u *InvoiceUpsertOne) ClearScheduledPayment() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearScheduledPayment()
+	})
+}
+
+// SetScheduledPaymentAt sets the "scheduled_payment_at" field.
+func (u *InvoiceUpsertOne) SetScheduledPaymentAt(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetScheduledPaymentAt(v)
+	})
+}
+
+// UpdateScheduledPaymentAt sets the "scheduled_payment_at" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateScheduledPaymentAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateScheduledPaymentAt()
+	})
+}
+
+// ClearScheduledPaymentAt clears the value of the "scheduled_payment_at" field.
+func (u *InvoiceUpsertOne) ClearScheduledPaymentAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearScheduledPaymentAt()
+	})
+}
+
 // Exec executes the query.
 func (u *InvoiceUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -3100,6 +3632,9 @@ func (u *InvoiceUpsertBulk) UpdateNewValues() *InvoiceUpsertBulk {
 			}
 			if _, exists := b.mutation.DuplicatedFromID(); exists {
 				s.SetIgnore(invoice.FieldDuplicatedFromID)
+			}
+			if _, exists := b.mutation.TestClockID(); exists {
+				s.SetIgnore(invoice.FieldTestClockID)
 			}
 		}
 	}))
@@ -3963,6 +4498,195 @@ func (u *InvoiceUpsertBulk) AddPostPaymentCreditNotesAmount(v int64) *InvoiceUps
 func (u *InvoiceUpsertBulk) UpdatePostPaymentCreditNotesAmount() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.UpdatePostPaymentCreditNotesAmount()
+	})
+}
+
+// SetCollectionSettings sets the "collection_settings" field.
+func (u *InvoiceUpsertBulk) SetCollectionSettings(v *values.CollectionSettings) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetCollectionSettings(v)
+	})
+}
+
+// UpdateCollectionSettings sets the "collection_settings" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateCollectionSettings() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateCollectionSettings()
+	})
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (u *InvoiceUpsertBulk) ClearCollectionSettings() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearCollectionSettings()
+	})
+}
+
+// SetNextCollectionAt sets the "next_collection_at" field.
+func (u *InvoiceUpsertBulk) SetNextCollectionAt(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetNextCollectionAt(v)
+	})
+}
+
+// UpdateNextCollectionAt sets the "next_collection_at" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateNextCollectionAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateNextCollectionAt()
+	})
+}
+
+// ClearNextCollectionAt clears the value of the "next_collection_at" field.
+func (u *InvoiceUpsertBulk) ClearNextCollectionAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearNextCollectionAt()
+	})
+}
+
+// SetLastReminderAt sets the "last_reminder_at" field.
+func (u *InvoiceUpsertBulk) SetLastReminderAt(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetLastReminderAt(v)
+	})
+}
+
+// UpdateLastReminderAt sets the "last_reminder_at" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateLastReminderAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateLastReminderAt()
+	})
+}
+
+// ClearLastReminderAt clears the value of the "last_reminder_at" field.
+func (u *InvoiceUpsertBulk) ClearLastReminderAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearLastReminderAt()
+	})
+}
+
+// SetReminderCount sets the "reminder_count" field.
+func (u *InvoiceUpsertBulk) SetReminderCount(v int) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetReminderCount(v)
+	})
+}
+
+// AddReminderCount adds v to the "reminder_count" field.
+func (u *InvoiceUpsertBulk) AddReminderCount(v int) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddReminderCount(v)
+	})
+}
+
+// UpdateReminderCount sets the "reminder_count" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateReminderCount() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateReminderCount()
+	})
+}
+
+// SetNextPaymentAttemptAt sets the "next_payment_attempt_at" field.
+func (u *InvoiceUpsertBulk) SetNextPaymentAttemptAt(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetNextPaymentAttemptAt(v)
+	})
+}
+
+// UpdateNextPaymentAttemptAt sets the "next_payment_attempt_at" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateNextPaymentAttemptAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateNextPaymentAttemptAt()
+	})
+}
+
+// ClearNextPaymentAttemptAt clears the value of the "next_payment_attempt_at" field.
+func (u *InvoiceUpsertBulk) ClearNextPaymentAttemptAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearNextPaymentAttemptAt()
+	})
+}
+
+// SetAttemptCount sets the "attempt_count" field.
+func (u *InvoiceUpsertBulk) SetAttemptCount(v int) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetAttemptCount(v)
+	})
+}
+
+// AddAttemptCount adds v to the "attempt_count" field.
+func (u *InvoiceUpsertBulk) AddAttemptCount(v int) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddAttemptCount(v)
+	})
+}
+
+// UpdateAttemptCount sets the "attempt_count" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateAttemptCount() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateAttemptCount()
+	})
+}
+
+// SetRetryStartedAt sets the "retry_started_at" field.
+func (u *InvoiceUpsertBulk) SetRetryStartedAt(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetRetryStartedAt(v)
+	})
+}
+
+// UpdateRetryStartedAt sets the "retry_started_at" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateRetryStartedAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateRetryStartedAt()
+	})
+}
+
+// ClearRetryStartedAt clears the value of the "retry_started_at" field.
+func (u *InvoiceUpsertBulk) ClearRetryStartedAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearRetryStartedAt()
+	})
+}
+
+// SetScheduledPayment sets the "scheduled_payment" field.
+func (u *InvoiceUpsertBulk) SetScheduledPayment(v *values.ScheduledPayment) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetScheduledPayment(v)
+	})
+}
+
+// UpdateScheduledPayment sets the "scheduled_payment" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateScheduledPayment() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateScheduledPayment()
+	})
+}
+
+// ClearScheduledPayment clears the value of the "scheduled_payment" field.
+func (u *InvoiceUpsertBulk) ClearScheduledPayment() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearScheduledPayment()
+	})
+}
+
+// SetScheduledPaymentAt sets the "scheduled_payment_at" field.
+func (u *InvoiceUpsertBulk) SetScheduledPaymentAt(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetScheduledPaymentAt(v)
+	})
+}
+
+// UpdateScheduledPaymentAt sets the "scheduled_payment_at" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateScheduledPaymentAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateScheduledPaymentAt()
+	})
+}
+
+// ClearScheduledPaymentAt clears the value of the "scheduled_payment_at" field.
+func (u *InvoiceUpsertBulk) ClearScheduledPaymentAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearScheduledPaymentAt()
 	})
 }
 

@@ -796,6 +796,172 @@ func (_u *InvoiceUpdate) AddPostPaymentCreditNotesAmount(v int64) *InvoiceUpdate
 	return _u
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (_u *InvoiceUpdate) SetCollectionSettings(v *values.CollectionSettings) *InvoiceUpdate {
+	_u.mutation.SetCollectionSettings(v)
+	return _u
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (_u *InvoiceUpdate) ClearCollectionSettings() *InvoiceUpdate {
+	_u.mutation.ClearCollectionSettings()
+	return _u
+}
+
+// SetNextCollectionAt sets the "next_collection_at" field.
+func (_u *InvoiceUpdate) SetNextCollectionAt(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetNextCollectionAt(v)
+	return _u
+}
+
+// SetNillableNextCollectionAt sets the "next_collection_at" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableNextCollectionAt(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetNextCollectionAt(*v)
+	}
+	return _u
+}
+
+// ClearNextCollectionAt clears the value of the "next_collection_at" field.
+func (_u *InvoiceUpdate) ClearNextCollectionAt() *InvoiceUpdate {
+	_u.mutation.ClearNextCollectionAt()
+	return _u
+}
+
+// SetLastReminderAt sets the "last_reminder_at" field.
+func (_u *InvoiceUpdate) SetLastReminderAt(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetLastReminderAt(v)
+	return _u
+}
+
+// SetNillableLastReminderAt sets the "last_reminder_at" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableLastReminderAt(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetLastReminderAt(*v)
+	}
+	return _u
+}
+
+// ClearLastReminderAt clears the value of the "last_reminder_at" field.
+func (_u *InvoiceUpdate) ClearLastReminderAt() *InvoiceUpdate {
+	_u.mutation.ClearLastReminderAt()
+	return _u
+}
+
+// SetReminderCount sets the "reminder_count" field.
+func (_u *InvoiceUpdate) SetReminderCount(v int) *InvoiceUpdate {
+	_u.mutation.ResetReminderCount()
+	_u.mutation.SetReminderCount(v)
+	return _u
+}
+
+// SetNillableReminderCount sets the "reminder_count" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableReminderCount(v *int) *InvoiceUpdate {
+	if v != nil {
+		_u.SetReminderCount(*v)
+	}
+	return _u
+}
+
+// AddReminderCount adds value to the "reminder_count" field.
+func (_u *InvoiceUpdate) AddReminderCount(v int) *InvoiceUpdate {
+	_u.mutation.AddReminderCount(v)
+	return _u
+}
+
+// SetNextPaymentAttemptAt sets the "next_payment_attempt_at" field.
+func (_u *InvoiceUpdate) SetNextPaymentAttemptAt(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetNextPaymentAttemptAt(v)
+	return _u
+}
+
+// SetNillableNextPaymentAttemptAt sets the "next_payment_attempt_at" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableNextPaymentAttemptAt(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetNextPaymentAttemptAt(*v)
+	}
+	return _u
+}
+
+// ClearNextPaymentAttemptAt clears the value of the "next_payment_attempt_at" field.
+func (_u *InvoiceUpdate) ClearNextPaymentAttemptAt() *InvoiceUpdate {
+	_u.mutation.ClearNextPaymentAttemptAt()
+	return _u
+}
+
+// SetAttemptCount sets the "attempt_count" field.
+func (_u *InvoiceUpdate) SetAttemptCount(v int) *InvoiceUpdate {
+	_u.mutation.ResetAttemptCount()
+	_u.mutation.SetAttemptCount(v)
+	return _u
+}
+
+// SetNillableAttemptCount sets the "attempt_count" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableAttemptCount(v *int) *InvoiceUpdate {
+	if v != nil {
+		_u.SetAttemptCount(*v)
+	}
+	return _u
+}
+
+// AddAttemptCount adds value to the "attempt_count" field.
+func (_u *InvoiceUpdate) AddAttemptCount(v int) *InvoiceUpdate {
+	_u.mutation.AddAttemptCount(v)
+	return _u
+}
+
+// SetRetryStartedAt sets the "retry_started_at" field.
+func (_u *InvoiceUpdate) SetRetryStartedAt(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetRetryStartedAt(v)
+	return _u
+}
+
+// SetNillableRetryStartedAt sets the "retry_started_at" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableRetryStartedAt(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetRetryStartedAt(*v)
+	}
+	return _u
+}
+
+// ClearRetryStartedAt clears the value of the "retry_started_at" field.
+func (_u *InvoiceUpdate) ClearRetryStartedAt() *InvoiceUpdate {
+	_u.mutation.ClearRetryStartedAt()
+	return _u
+}
+
+// SetScheduledPayment sets the "scheduled_payment" field.
+func (_u *InvoiceUpdate) SetScheduledPayment(v *values.ScheduledPayment) *InvoiceUpdate {
+	_u.mutation.SetScheduledPayment(v)
+	return _u
+}
+
+// ClearScheduledPayment clears the value of the "scheduled_payment" field.
+func (_u *InvoiceUpdate) ClearScheduledPayment() *InvoiceUpdate {
+	_u.mutation.ClearScheduledPayment()
+	return _u
+}
+
+// SetScheduledPaymentAt sets the "scheduled_payment_at" field.
+func (_u *InvoiceUpdate) SetScheduledPaymentAt(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetScheduledPaymentAt(v)
+	return _u
+}
+
+// SetNillableScheduledPaymentAt sets the "scheduled_payment_at" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableScheduledPaymentAt(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetScheduledPaymentAt(*v)
+	}
+	return _u
+}
+
+// ClearScheduledPaymentAt clears the value of the "scheduled_payment_at" field.
+func (_u *InvoiceUpdate) ClearScheduledPaymentAt() *InvoiceUpdate {
+	_u.mutation.ClearScheduledPaymentAt()
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the InvoiceLine entity by IDs.
 func (_u *InvoiceUpdate) AddLineIDs(ids ...string) *InvoiceUpdate {
 	_u.mutation.AddLineIDs(ids...)
@@ -1344,6 +1510,63 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedPostPaymentCreditNotesAmount(); ok {
 		_spec.AddField(invoice.FieldPostPaymentCreditNotesAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.CollectionSettings(); ok {
+		_spec.SetField(invoice.FieldCollectionSettings, field.TypeJSON, value)
+	}
+	if _u.mutation.CollectionSettingsCleared() {
+		_spec.ClearField(invoice.FieldCollectionSettings, field.TypeJSON)
+	}
+	if _u.mutation.TestClockIDCleared() {
+		_spec.ClearField(invoice.FieldTestClockID, field.TypeString)
+	}
+	if value, ok := _u.mutation.NextCollectionAt(); ok {
+		_spec.SetField(invoice.FieldNextCollectionAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextCollectionAtCleared() {
+		_spec.ClearField(invoice.FieldNextCollectionAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastReminderAt(); ok {
+		_spec.SetField(invoice.FieldLastReminderAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastReminderAtCleared() {
+		_spec.ClearField(invoice.FieldLastReminderAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReminderCount(); ok {
+		_spec.SetField(invoice.FieldReminderCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReminderCount(); ok {
+		_spec.AddField(invoice.FieldReminderCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.NextPaymentAttemptAt(); ok {
+		_spec.SetField(invoice.FieldNextPaymentAttemptAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextPaymentAttemptAtCleared() {
+		_spec.ClearField(invoice.FieldNextPaymentAttemptAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AttemptCount(); ok {
+		_spec.SetField(invoice.FieldAttemptCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedAttemptCount(); ok {
+		_spec.AddField(invoice.FieldAttemptCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RetryStartedAt(); ok {
+		_spec.SetField(invoice.FieldRetryStartedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RetryStartedAtCleared() {
+		_spec.ClearField(invoice.FieldRetryStartedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ScheduledPayment(); ok {
+		_spec.SetField(invoice.FieldScheduledPayment, field.TypeJSON, value)
+	}
+	if _u.mutation.ScheduledPaymentCleared() {
+		_spec.ClearField(invoice.FieldScheduledPayment, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ScheduledPaymentAt(); ok {
+		_spec.SetField(invoice.FieldScheduledPaymentAt, field.TypeTime, value)
+	}
+	if _u.mutation.ScheduledPaymentAtCleared() {
+		_spec.ClearField(invoice.FieldScheduledPaymentAt, field.TypeTime)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2397,6 +2620,172 @@ func (_u *InvoiceUpdateOne) AddPostPaymentCreditNotesAmount(v int64) *InvoiceUpd
 	return _u
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (_u *InvoiceUpdateOne) SetCollectionSettings(v *values.CollectionSettings) *InvoiceUpdateOne {
+	_u.mutation.SetCollectionSettings(v)
+	return _u
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (_u *InvoiceUpdateOne) ClearCollectionSettings() *InvoiceUpdateOne {
+	_u.mutation.ClearCollectionSettings()
+	return _u
+}
+
+// SetNextCollectionAt sets the "next_collection_at" field.
+func (_u *InvoiceUpdateOne) SetNextCollectionAt(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetNextCollectionAt(v)
+	return _u
+}
+
+// SetNillableNextCollectionAt sets the "next_collection_at" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableNextCollectionAt(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetNextCollectionAt(*v)
+	}
+	return _u
+}
+
+// ClearNextCollectionAt clears the value of the "next_collection_at" field.
+func (_u *InvoiceUpdateOne) ClearNextCollectionAt() *InvoiceUpdateOne {
+	_u.mutation.ClearNextCollectionAt()
+	return _u
+}
+
+// SetLastReminderAt sets the "last_reminder_at" field.
+func (_u *InvoiceUpdateOne) SetLastReminderAt(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetLastReminderAt(v)
+	return _u
+}
+
+// SetNillableLastReminderAt sets the "last_reminder_at" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableLastReminderAt(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetLastReminderAt(*v)
+	}
+	return _u
+}
+
+// ClearLastReminderAt clears the value of the "last_reminder_at" field.
+func (_u *InvoiceUpdateOne) ClearLastReminderAt() *InvoiceUpdateOne {
+	_u.mutation.ClearLastReminderAt()
+	return _u
+}
+
+// SetReminderCount sets the "reminder_count" field.
+func (_u *InvoiceUpdateOne) SetReminderCount(v int) *InvoiceUpdateOne {
+	_u.mutation.ResetReminderCount()
+	_u.mutation.SetReminderCount(v)
+	return _u
+}
+
+// SetNillableReminderCount sets the "reminder_count" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableReminderCount(v *int) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetReminderCount(*v)
+	}
+	return _u
+}
+
+// AddReminderCount adds value to the "reminder_count" field.
+func (_u *InvoiceUpdateOne) AddReminderCount(v int) *InvoiceUpdateOne {
+	_u.mutation.AddReminderCount(v)
+	return _u
+}
+
+// SetNextPaymentAttemptAt sets the "next_payment_attempt_at" field.
+func (_u *InvoiceUpdateOne) SetNextPaymentAttemptAt(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetNextPaymentAttemptAt(v)
+	return _u
+}
+
+// SetNillableNextPaymentAttemptAt sets the "next_payment_attempt_at" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableNextPaymentAttemptAt(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetNextPaymentAttemptAt(*v)
+	}
+	return _u
+}
+
+// ClearNextPaymentAttemptAt clears the value of the "next_payment_attempt_at" field.
+func (_u *InvoiceUpdateOne) ClearNextPaymentAttemptAt() *InvoiceUpdateOne {
+	_u.mutation.ClearNextPaymentAttemptAt()
+	return _u
+}
+
+// SetAttemptCount sets the "attempt_count" field.
+func (_u *InvoiceUpdateOne) SetAttemptCount(v int) *InvoiceUpdateOne {
+	_u.mutation.ResetAttemptCount()
+	_u.mutation.SetAttemptCount(v)
+	return _u
+}
+
+// SetNillableAttemptCount sets the "attempt_count" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableAttemptCount(v *int) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetAttemptCount(*v)
+	}
+	return _u
+}
+
+// AddAttemptCount adds value to the "attempt_count" field.
+func (_u *InvoiceUpdateOne) AddAttemptCount(v int) *InvoiceUpdateOne {
+	_u.mutation.AddAttemptCount(v)
+	return _u
+}
+
+// SetRetryStartedAt sets the "retry_started_at" field.
+func (_u *InvoiceUpdateOne) SetRetryStartedAt(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetRetryStartedAt(v)
+	return _u
+}
+
+// SetNillableRetryStartedAt sets the "retry_started_at" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableRetryStartedAt(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetRetryStartedAt(*v)
+	}
+	return _u
+}
+
+// ClearRetryStartedAt clears the value of the "retry_started_at" field.
+func (_u *InvoiceUpdateOne) ClearRetryStartedAt() *InvoiceUpdateOne {
+	_u.mutation.ClearRetryStartedAt()
+	return _u
+}
+
+// SetScheduledPayment sets the "scheduled_payment" field.
+func (_u *InvoiceUpdateOne) SetScheduledPayment(v *values.ScheduledPayment) *InvoiceUpdateOne {
+	_u.mutation.SetScheduledPayment(v)
+	return _u
+}
+
+// ClearScheduledPayment clears the value of the "scheduled_payment" field.
+func (_u *InvoiceUpdateOne) ClearScheduledPayment() *InvoiceUpdateOne {
+	_u.mutation.ClearScheduledPayment()
+	return _u
+}
+
+// SetScheduledPaymentAt sets the "scheduled_payment_at" field.
+func (_u *InvoiceUpdateOne) SetScheduledPaymentAt(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetScheduledPaymentAt(v)
+	return _u
+}
+
+// SetNillableScheduledPaymentAt sets the "scheduled_payment_at" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableScheduledPaymentAt(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetScheduledPaymentAt(*v)
+	}
+	return _u
+}
+
+// ClearScheduledPaymentAt clears the value of the "scheduled_payment_at" field.
+func (_u *InvoiceUpdateOne) ClearScheduledPaymentAt() *InvoiceUpdateOne {
+	_u.mutation.ClearScheduledPaymentAt()
+	return _u
+}
+
 // AddLineIDs adds the "lines" edge to the InvoiceLine entity by IDs.
 func (_u *InvoiceUpdateOne) AddLineIDs(ids ...string) *InvoiceUpdateOne {
 	_u.mutation.AddLineIDs(ids...)
@@ -2975,6 +3364,63 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if value, ok := _u.mutation.AddedPostPaymentCreditNotesAmount(); ok {
 		_spec.AddField(invoice.FieldPostPaymentCreditNotesAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.CollectionSettings(); ok {
+		_spec.SetField(invoice.FieldCollectionSettings, field.TypeJSON, value)
+	}
+	if _u.mutation.CollectionSettingsCleared() {
+		_spec.ClearField(invoice.FieldCollectionSettings, field.TypeJSON)
+	}
+	if _u.mutation.TestClockIDCleared() {
+		_spec.ClearField(invoice.FieldTestClockID, field.TypeString)
+	}
+	if value, ok := _u.mutation.NextCollectionAt(); ok {
+		_spec.SetField(invoice.FieldNextCollectionAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextCollectionAtCleared() {
+		_spec.ClearField(invoice.FieldNextCollectionAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastReminderAt(); ok {
+		_spec.SetField(invoice.FieldLastReminderAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastReminderAtCleared() {
+		_spec.ClearField(invoice.FieldLastReminderAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReminderCount(); ok {
+		_spec.SetField(invoice.FieldReminderCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReminderCount(); ok {
+		_spec.AddField(invoice.FieldReminderCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.NextPaymentAttemptAt(); ok {
+		_spec.SetField(invoice.FieldNextPaymentAttemptAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextPaymentAttemptAtCleared() {
+		_spec.ClearField(invoice.FieldNextPaymentAttemptAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AttemptCount(); ok {
+		_spec.SetField(invoice.FieldAttemptCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedAttemptCount(); ok {
+		_spec.AddField(invoice.FieldAttemptCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RetryStartedAt(); ok {
+		_spec.SetField(invoice.FieldRetryStartedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RetryStartedAtCleared() {
+		_spec.ClearField(invoice.FieldRetryStartedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ScheduledPayment(); ok {
+		_spec.SetField(invoice.FieldScheduledPayment, field.TypeJSON, value)
+	}
+	if _u.mutation.ScheduledPaymentCleared() {
+		_spec.ClearField(invoice.FieldScheduledPayment, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ScheduledPaymentAt(); ok {
+		_spec.SetField(invoice.FieldScheduledPaymentAt, field.TypeTime, value)
+	}
+	if _u.mutation.ScheduledPaymentAtCleared() {
+		_spec.ClearField(invoice.FieldScheduledPaymentAt, field.TypeTime)
 	}
 	if _u.mutation.LinesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -606,3 +606,10 @@ func (_m *TaxRate) LoadedNamedInvoiceLines(name string, v []*InvoiceLine) {
 	}
 	_m.Edges.namedInvoiceLines[name] = v
 }
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *TestClockEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}

@@ -40,6 +40,7 @@ import (
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
+	"github.com/remitbilling/remit/ent/testclock"
 	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
 )
@@ -80,6 +81,7 @@ const (
 	TypeSequence           = "Sequence"
 	TypeServerSecret       = "ServerSecret"
 	TypeTaxRate            = "TaxRate"
+	TypeTestClock          = "TestClock"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -977,6 +979,7 @@ type AccountMutation struct {
 	bank_transfer_instructions  *string
 	brand_color                 *string
 	accent_color                *string
+	collection_settings         **values.CollectionSettings
 	clearedFields               map[string]struct{}
 	done                        bool
 	oldValue                    func(context.Context) (*Account, error)
@@ -2150,6 +2153,55 @@ func (m *AccountMutation) ResetAccentColor() {
 	m.accent_color = nil
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (m *AccountMutation) SetCollectionSettings(vs *values.CollectionSettings) {
+	m.collection_settings = &vs
+}
+
+// CollectionSettings returns the value of the "collection_settings" field in the mutation.
+func (m *AccountMutation) CollectionSettings() (r *values.CollectionSettings, exists bool) {
+	v := m.collection_settings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCollectionSettings returns the old "collection_settings" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldCollectionSettings(ctx context.Context) (v *values.CollectionSettings, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCollectionSettings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCollectionSettings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCollectionSettings: %w", err)
+	}
+	return oldValue.CollectionSettings, nil
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (m *AccountMutation) ClearCollectionSettings() {
+	m.collection_settings = nil
+	m.clearedFields[account.FieldCollectionSettings] = struct{}{}
+}
+
+// CollectionSettingsCleared returns if the "collection_settings" field was cleared in this mutation.
+func (m *AccountMutation) CollectionSettingsCleared() bool {
+	_, ok := m.clearedFields[account.FieldCollectionSettings]
+	return ok
+}
+
+// ResetCollectionSettings resets all changes to the "collection_settings" field.
+func (m *AccountMutation) ResetCollectionSettings() {
+	m.collection_settings = nil
+	delete(m.clearedFields, account.FieldCollectionSettings)
+}
+
 // Where appends a list predicates to the AccountMutation builder.
 func (m *AccountMutation) Where(ps ...predicate.Account) {
 	m.predicates = append(m.predicates, ps...)
@@ -2184,7 +2236,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 27)
+	fields := make([]string, 0, 28)
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -2266,6 +2318,9 @@ func (m *AccountMutation) Fields() []string {
 	if m.accent_color != nil {
 		fields = append(fields, account.FieldAccentColor)
 	}
+	if m.collection_settings != nil {
+		fields = append(fields, account.FieldCollectionSettings)
+	}
 	return fields
 }
 
@@ -2328,6 +2383,8 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.BrandColor()
 	case account.FieldAccentColor:
 		return m.AccentColor()
+	case account.FieldCollectionSettings:
+		return m.CollectionSettings()
 	}
 	return nil, false
 }
@@ -2391,6 +2448,8 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBrandColor(ctx)
 	case account.FieldAccentColor:
 		return m.OldAccentColor(ctx)
+	case account.FieldCollectionSettings:
+		return m.OldCollectionSettings(ctx)
 	}
 	return nil, fmt.Errorf("unknown Account field %s", name)
 }
@@ -2589,6 +2648,13 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAccentColor(v)
 		return nil
+	case account.FieldCollectionSettings:
+		v, ok := value.(*values.CollectionSettings)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCollectionSettings(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
@@ -2643,6 +2709,9 @@ func (m *AccountMutation) ClearedFields() []string {
 	if m.FieldCleared(account.FieldPaymentMethodTypes) {
 		fields = append(fields, account.FieldPaymentMethodTypes)
 	}
+	if m.FieldCleared(account.FieldCollectionSettings) {
+		fields = append(fields, account.FieldCollectionSettings)
+	}
 	return fields
 }
 
@@ -2665,6 +2734,9 @@ func (m *AccountMutation) ClearField(name string) error {
 		return nil
 	case account.FieldPaymentMethodTypes:
 		m.ClearPaymentMethodTypes()
+		return nil
+	case account.FieldCollectionSettings:
+		m.ClearCollectionSettings()
 		return nil
 	}
 	return fmt.Errorf("unknown Account nullable field %s", name)
@@ -2754,6 +2826,9 @@ func (m *AccountMutation) ResetField(name string) error {
 		return nil
 	case account.FieldAccentColor:
 		m.ResetAccentColor()
+		return nil
+	case account.FieldCollectionSettings:
+		m.ResetCollectionSettings()
 		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
@@ -8851,6 +8926,8 @@ type CustomerMutation struct {
 	invoice_settings            *values.InvoiceSettings
 	default_payment_method_id   *string
 	deleted_at                  *time.Time
+	collection_settings         **values.CollectionSettings
+	test_clock_id               *string
 	clearedFields               map[string]struct{}
 	account                     *string
 	clearedaccount              bool
@@ -9923,6 +10000,104 @@ func (m *CustomerMutation) ResetDeletedAt() {
 	delete(m.clearedFields, customer.FieldDeletedAt)
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (m *CustomerMutation) SetCollectionSettings(vs *values.CollectionSettings) {
+	m.collection_settings = &vs
+}
+
+// CollectionSettings returns the value of the "collection_settings" field in the mutation.
+func (m *CustomerMutation) CollectionSettings() (r *values.CollectionSettings, exists bool) {
+	v := m.collection_settings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCollectionSettings returns the old "collection_settings" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldCollectionSettings(ctx context.Context) (v *values.CollectionSettings, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCollectionSettings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCollectionSettings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCollectionSettings: %w", err)
+	}
+	return oldValue.CollectionSettings, nil
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (m *CustomerMutation) ClearCollectionSettings() {
+	m.collection_settings = nil
+	m.clearedFields[customer.FieldCollectionSettings] = struct{}{}
+}
+
+// CollectionSettingsCleared returns if the "collection_settings" field was cleared in this mutation.
+func (m *CustomerMutation) CollectionSettingsCleared() bool {
+	_, ok := m.clearedFields[customer.FieldCollectionSettings]
+	return ok
+}
+
+// ResetCollectionSettings resets all changes to the "collection_settings" field.
+func (m *CustomerMutation) ResetCollectionSettings() {
+	m.collection_settings = nil
+	delete(m.clearedFields, customer.FieldCollectionSettings)
+}
+
+// SetTestClockID sets the "test_clock_id" field.
+func (m *CustomerMutation) SetTestClockID(s string) {
+	m.test_clock_id = &s
+}
+
+// TestClockID returns the value of the "test_clock_id" field in the mutation.
+func (m *CustomerMutation) TestClockID() (r string, exists bool) {
+	v := m.test_clock_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTestClockID returns the old "test_clock_id" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldTestClockID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTestClockID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTestClockID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTestClockID: %w", err)
+	}
+	return oldValue.TestClockID, nil
+}
+
+// ClearTestClockID clears the value of the "test_clock_id" field.
+func (m *CustomerMutation) ClearTestClockID() {
+	m.test_clock_id = nil
+	m.clearedFields[customer.FieldTestClockID] = struct{}{}
+}
+
+// TestClockIDCleared returns if the "test_clock_id" field was cleared in this mutation.
+func (m *CustomerMutation) TestClockIDCleared() bool {
+	_, ok := m.clearedFields[customer.FieldTestClockID]
+	return ok
+}
+
+// ResetTestClockID resets all changes to the "test_clock_id" field.
+func (m *CustomerMutation) ResetTestClockID() {
+	m.test_clock_id = nil
+	delete(m.clearedFields, customer.FieldTestClockID)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *CustomerMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -10200,7 +10375,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -10267,6 +10442,12 @@ func (m *CustomerMutation) Fields() []string {
 	if m.deleted_at != nil {
 		fields = append(fields, customer.FieldDeletedAt)
 	}
+	if m.collection_settings != nil {
+		fields = append(fields, customer.FieldCollectionSettings)
+	}
+	if m.test_clock_id != nil {
+		fields = append(fields, customer.FieldTestClockID)
+	}
 	return fields
 }
 
@@ -10319,6 +10500,10 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.DefaultPaymentMethodID()
 	case customer.FieldDeletedAt:
 		return m.DeletedAt()
+	case customer.FieldCollectionSettings:
+		return m.CollectionSettings()
+	case customer.FieldTestClockID:
+		return m.TestClockID()
 	}
 	return nil, false
 }
@@ -10372,6 +10557,10 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldDefaultPaymentMethodID(ctx)
 	case customer.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case customer.FieldCollectionSettings:
+		return m.OldCollectionSettings(ctx)
+	case customer.FieldTestClockID:
+		return m.OldTestClockID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -10535,6 +10724,20 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDeletedAt(v)
 		return nil
+	case customer.FieldCollectionSettings:
+		v, ok := value.(*values.CollectionSettings)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCollectionSettings(v)
+		return nil
+	case customer.FieldTestClockID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTestClockID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
 }
@@ -10604,6 +10807,12 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldDeletedAt) {
 		fields = append(fields, customer.FieldDeletedAt)
 	}
+	if m.FieldCleared(customer.FieldCollectionSettings) {
+		fields = append(fields, customer.FieldCollectionSettings)
+	}
+	if m.FieldCleared(customer.FieldTestClockID) {
+		fields = append(fields, customer.FieldTestClockID)
+	}
 	return fields
 }
 
@@ -10641,6 +10850,12 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldDeletedAt:
 		m.ClearDeletedAt()
+		return nil
+	case customer.FieldCollectionSettings:
+		m.ClearCollectionSettings()
+		return nil
+	case customer.FieldTestClockID:
+		m.ClearTestClockID()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer nullable field %s", name)
@@ -10715,6 +10930,12 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case customer.FieldCollectionSettings:
+		m.ResetCollectionSettings()
+		return nil
+	case customer.FieldTestClockID:
+		m.ResetTestClockID()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
@@ -15512,6 +15733,18 @@ type InvoiceMutation struct {
 	addpre_payment_credit_notes_amount  *int64
 	post_payment_credit_notes_amount    *int64
 	addpost_payment_credit_notes_amount *int64
+	collection_settings                 **values.CollectionSettings
+	test_clock_id                       *string
+	next_collection_at                  *time.Time
+	last_reminder_at                    *time.Time
+	reminder_count                      *int
+	addreminder_count                   *int
+	next_payment_attempt_at             *time.Time
+	attempt_count                       *int
+	addattempt_count                    *int
+	retry_started_at                    *time.Time
+	scheduled_payment                   **values.ScheduledPayment
+	scheduled_payment_at                *time.Time
 	clearedFields                       map[string]struct{}
 	account                             *string
 	clearedaccount                      bool
@@ -18025,6 +18258,510 @@ func (m *InvoiceMutation) ResetPostPaymentCreditNotesAmount() {
 	m.addpost_payment_credit_notes_amount = nil
 }
 
+// SetCollectionSettings sets the "collection_settings" field.
+func (m *InvoiceMutation) SetCollectionSettings(vs *values.CollectionSettings) {
+	m.collection_settings = &vs
+}
+
+// CollectionSettings returns the value of the "collection_settings" field in the mutation.
+func (m *InvoiceMutation) CollectionSettings() (r *values.CollectionSettings, exists bool) {
+	v := m.collection_settings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCollectionSettings returns the old "collection_settings" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldCollectionSettings(ctx context.Context) (v *values.CollectionSettings, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCollectionSettings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCollectionSettings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCollectionSettings: %w", err)
+	}
+	return oldValue.CollectionSettings, nil
+}
+
+// ClearCollectionSettings clears the value of the "collection_settings" field.
+func (m *InvoiceMutation) ClearCollectionSettings() {
+	m.collection_settings = nil
+	m.clearedFields[invoice.FieldCollectionSettings] = struct{}{}
+}
+
+// CollectionSettingsCleared returns if the "collection_settings" field was cleared in this mutation.
+func (m *InvoiceMutation) CollectionSettingsCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldCollectionSettings]
+	return ok
+}
+
+// ResetCollectionSettings resets all changes to the "collection_settings" field.
+func (m *InvoiceMutation) ResetCollectionSettings() {
+	m.collection_settings = nil
+	delete(m.clearedFields, invoice.FieldCollectionSettings)
+}
+
+// SetTestClockID sets the "test_clock_id" field.
+func (m *InvoiceMutation) SetTestClockID(s string) {
+	m.test_clock_id = &s
+}
+
+// TestClockID returns the value of the "test_clock_id" field in the mutation.
+func (m *InvoiceMutation) TestClockID() (r string, exists bool) {
+	v := m.test_clock_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTestClockID returns the old "test_clock_id" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldTestClockID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTestClockID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTestClockID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTestClockID: %w", err)
+	}
+	return oldValue.TestClockID, nil
+}
+
+// ClearTestClockID clears the value of the "test_clock_id" field.
+func (m *InvoiceMutation) ClearTestClockID() {
+	m.test_clock_id = nil
+	m.clearedFields[invoice.FieldTestClockID] = struct{}{}
+}
+
+// TestClockIDCleared returns if the "test_clock_id" field was cleared in this mutation.
+func (m *InvoiceMutation) TestClockIDCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldTestClockID]
+	return ok
+}
+
+// ResetTestClockID resets all changes to the "test_clock_id" field.
+func (m *InvoiceMutation) ResetTestClockID() {
+	m.test_clock_id = nil
+	delete(m.clearedFields, invoice.FieldTestClockID)
+}
+
+// SetNextCollectionAt sets the "next_collection_at" field.
+func (m *InvoiceMutation) SetNextCollectionAt(t time.Time) {
+	m.next_collection_at = &t
+}
+
+// NextCollectionAt returns the value of the "next_collection_at" field in the mutation.
+func (m *InvoiceMutation) NextCollectionAt() (r time.Time, exists bool) {
+	v := m.next_collection_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextCollectionAt returns the old "next_collection_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldNextCollectionAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextCollectionAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextCollectionAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextCollectionAt: %w", err)
+	}
+	return oldValue.NextCollectionAt, nil
+}
+
+// ClearNextCollectionAt clears the value of the "next_collection_at" field.
+func (m *InvoiceMutation) ClearNextCollectionAt() {
+	m.next_collection_at = nil
+	m.clearedFields[invoice.FieldNextCollectionAt] = struct{}{}
+}
+
+// NextCollectionAtCleared returns if the "next_collection_at" field was cleared in this mutation.
+func (m *InvoiceMutation) NextCollectionAtCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldNextCollectionAt]
+	return ok
+}
+
+// ResetNextCollectionAt resets all changes to the "next_collection_at" field.
+func (m *InvoiceMutation) ResetNextCollectionAt() {
+	m.next_collection_at = nil
+	delete(m.clearedFields, invoice.FieldNextCollectionAt)
+}
+
+// SetLastReminderAt sets the "last_reminder_at" field.
+func (m *InvoiceMutation) SetLastReminderAt(t time.Time) {
+	m.last_reminder_at = &t
+}
+
+// LastReminderAt returns the value of the "last_reminder_at" field in the mutation.
+func (m *InvoiceMutation) LastReminderAt() (r time.Time, exists bool) {
+	v := m.last_reminder_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastReminderAt returns the old "last_reminder_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldLastReminderAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastReminderAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastReminderAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastReminderAt: %w", err)
+	}
+	return oldValue.LastReminderAt, nil
+}
+
+// ClearLastReminderAt clears the value of the "last_reminder_at" field.
+func (m *InvoiceMutation) ClearLastReminderAt() {
+	m.last_reminder_at = nil
+	m.clearedFields[invoice.FieldLastReminderAt] = struct{}{}
+}
+
+// LastReminderAtCleared returns if the "last_reminder_at" field was cleared in this mutation.
+func (m *InvoiceMutation) LastReminderAtCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldLastReminderAt]
+	return ok
+}
+
+// ResetLastReminderAt resets all changes to the "last_reminder_at" field.
+func (m *InvoiceMutation) ResetLastReminderAt() {
+	m.last_reminder_at = nil
+	delete(m.clearedFields, invoice.FieldLastReminderAt)
+}
+
+// SetReminderCount sets the "reminder_count" field.
+func (m *InvoiceMutation) SetReminderCount(i int) {
+	m.reminder_count = &i
+	m.addreminder_count = nil
+}
+
+// ReminderCount returns the value of the "reminder_count" field in the mutation.
+func (m *InvoiceMutation) ReminderCount() (r int, exists bool) {
+	v := m.reminder_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReminderCount returns the old "reminder_count" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldReminderCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReminderCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReminderCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReminderCount: %w", err)
+	}
+	return oldValue.ReminderCount, nil
+}
+
+// AddReminderCount adds i to the "reminder_count" field.
+func (m *InvoiceMutation) AddReminderCount(i int) {
+	if m.addreminder_count != nil {
+		*m.addreminder_count += i
+	} else {
+		m.addreminder_count = &i
+	}
+}
+
+// AddedReminderCount returns the value that was added to the "reminder_count" field in this mutation.
+func (m *InvoiceMutation) AddedReminderCount() (r int, exists bool) {
+	v := m.addreminder_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReminderCount resets all changes to the "reminder_count" field.
+func (m *InvoiceMutation) ResetReminderCount() {
+	m.reminder_count = nil
+	m.addreminder_count = nil
+}
+
+// SetNextPaymentAttemptAt sets the "next_payment_attempt_at" field.
+func (m *InvoiceMutation) SetNextPaymentAttemptAt(t time.Time) {
+	m.next_payment_attempt_at = &t
+}
+
+// NextPaymentAttemptAt returns the value of the "next_payment_attempt_at" field in the mutation.
+func (m *InvoiceMutation) NextPaymentAttemptAt() (r time.Time, exists bool) {
+	v := m.next_payment_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextPaymentAttemptAt returns the old "next_payment_attempt_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldNextPaymentAttemptAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextPaymentAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextPaymentAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextPaymentAttemptAt: %w", err)
+	}
+	return oldValue.NextPaymentAttemptAt, nil
+}
+
+// ClearNextPaymentAttemptAt clears the value of the "next_payment_attempt_at" field.
+func (m *InvoiceMutation) ClearNextPaymentAttemptAt() {
+	m.next_payment_attempt_at = nil
+	m.clearedFields[invoice.FieldNextPaymentAttemptAt] = struct{}{}
+}
+
+// NextPaymentAttemptAtCleared returns if the "next_payment_attempt_at" field was cleared in this mutation.
+func (m *InvoiceMutation) NextPaymentAttemptAtCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldNextPaymentAttemptAt]
+	return ok
+}
+
+// ResetNextPaymentAttemptAt resets all changes to the "next_payment_attempt_at" field.
+func (m *InvoiceMutation) ResetNextPaymentAttemptAt() {
+	m.next_payment_attempt_at = nil
+	delete(m.clearedFields, invoice.FieldNextPaymentAttemptAt)
+}
+
+// SetAttemptCount sets the "attempt_count" field.
+func (m *InvoiceMutation) SetAttemptCount(i int) {
+	m.attempt_count = &i
+	m.addattempt_count = nil
+}
+
+// AttemptCount returns the value of the "attempt_count" field in the mutation.
+func (m *InvoiceMutation) AttemptCount() (r int, exists bool) {
+	v := m.attempt_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttemptCount returns the old "attempt_count" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldAttemptCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttemptCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttemptCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttemptCount: %w", err)
+	}
+	return oldValue.AttemptCount, nil
+}
+
+// AddAttemptCount adds i to the "attempt_count" field.
+func (m *InvoiceMutation) AddAttemptCount(i int) {
+	if m.addattempt_count != nil {
+		*m.addattempt_count += i
+	} else {
+		m.addattempt_count = &i
+	}
+}
+
+// AddedAttemptCount returns the value that was added to the "attempt_count" field in this mutation.
+func (m *InvoiceMutation) AddedAttemptCount() (r int, exists bool) {
+	v := m.addattempt_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttemptCount resets all changes to the "attempt_count" field.
+func (m *InvoiceMutation) ResetAttemptCount() {
+	m.attempt_count = nil
+	m.addattempt_count = nil
+}
+
+// SetRetryStartedAt sets the "retry_started_at" field.
+func (m *InvoiceMutation) SetRetryStartedAt(t time.Time) {
+	m.retry_started_at = &t
+}
+
+// RetryStartedAt returns the value of the "retry_started_at" field in the mutation.
+func (m *InvoiceMutation) RetryStartedAt() (r time.Time, exists bool) {
+	v := m.retry_started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRetryStartedAt returns the old "retry_started_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldRetryStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRetryStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRetryStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRetryStartedAt: %w", err)
+	}
+	return oldValue.RetryStartedAt, nil
+}
+
+// ClearRetryStartedAt clears the value of the "retry_started_at" field.
+func (m *InvoiceMutation) ClearRetryStartedAt() {
+	m.retry_started_at = nil
+	m.clearedFields[invoice.FieldRetryStartedAt] = struct{}{}
+}
+
+// RetryStartedAtCleared returns if the "retry_started_at" field was cleared in this mutation.
+func (m *InvoiceMutation) RetryStartedAtCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldRetryStartedAt]
+	return ok
+}
+
+// ResetRetryStartedAt resets all changes to the "retry_started_at" field.
+func (m *InvoiceMutation) ResetRetryStartedAt() {
+	m.retry_started_at = nil
+	delete(m.clearedFields, invoice.FieldRetryStartedAt)
+}
+
+// SetScheduledPayment sets the "scheduled_payment" field.
+func (m *InvoiceMutation) SetScheduledPayment(vp *values.ScheduledPayment) {
+	m.scheduled_payment = &vp
+}
+
+// ScheduledPayment returns the value of the "scheduled_payment" field in the mutation.
+func (m *InvoiceMutation) ScheduledPayment() (r *values.ScheduledPayment, exists bool) {
+	v := m.scheduled_payment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScheduledPayment returns the old "scheduled_payment" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldScheduledPayment(ctx context.Context) (v *values.ScheduledPayment, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScheduledPayment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScheduledPayment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScheduledPayment: %w", err)
+	}
+	return oldValue.ScheduledPayment, nil
+}
+
+// ClearScheduledPayment clears the value of the "scheduled_payment" field.
+func (m *InvoiceMutation) ClearScheduledPayment() {
+	m.scheduled_payment = nil
+	m.clearedFields[invoice.FieldScheduledPayment] = struct{}{}
+}
+
+// ScheduledPaymentCleared returns if the "scheduled_payment" field was cleared in this mutation.
+func (m *InvoiceMutation) ScheduledPaymentCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldScheduledPayment]
+	return ok
+}
+
+// ResetScheduledPayment resets all changes to the "scheduled_payment" field.
+func (m *InvoiceMutation) ResetScheduledPayment() {
+	m.scheduled_payment = nil
+	delete(m.clearedFields, invoice.FieldScheduledPayment)
+}
+
+// SetScheduledPaymentAt sets the "scheduled_payment_at" field.
+func (m *InvoiceMutation) SetScheduledPaymentAt(t time.Time) {
+	m.scheduled_payment_at = &t
+}
+
+// ScheduledPaymentAt returns the value of the "scheduled_payment_at" field in the mutation.
+func (m *InvoiceMutation) ScheduledPaymentAt() (r time.Time, exists bool) {
+	v := m.scheduled_payment_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScheduledPaymentAt returns the old "scheduled_payment_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldScheduledPaymentAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScheduledPaymentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScheduledPaymentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScheduledPaymentAt: %w", err)
+	}
+	return oldValue.ScheduledPaymentAt, nil
+}
+
+// ClearScheduledPaymentAt clears the value of the "scheduled_payment_at" field.
+func (m *InvoiceMutation) ClearScheduledPaymentAt() {
+	m.scheduled_payment_at = nil
+	m.clearedFields[invoice.FieldScheduledPaymentAt] = struct{}{}
+}
+
+// ScheduledPaymentAtCleared returns if the "scheduled_payment_at" field was cleared in this mutation.
+func (m *InvoiceMutation) ScheduledPaymentAtCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldScheduledPaymentAt]
+	return ok
+}
+
+// ResetScheduledPaymentAt resets all changes to the "scheduled_payment_at" field.
+func (m *InvoiceMutation) ResetScheduledPaymentAt() {
+	m.scheduled_payment_at = nil
+	delete(m.clearedFields, invoice.FieldScheduledPaymentAt)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *InvoiceMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -18464,7 +19201,7 @@ func (m *InvoiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvoiceMutation) Fields() []string {
-	fields := make([]string, 0, 47)
+	fields := make([]string, 0, 57)
 	if m.created_at != nil {
 		fields = append(fields, invoice.FieldCreatedAt)
 	}
@@ -18606,6 +19343,36 @@ func (m *InvoiceMutation) Fields() []string {
 	if m.post_payment_credit_notes_amount != nil {
 		fields = append(fields, invoice.FieldPostPaymentCreditNotesAmount)
 	}
+	if m.collection_settings != nil {
+		fields = append(fields, invoice.FieldCollectionSettings)
+	}
+	if m.test_clock_id != nil {
+		fields = append(fields, invoice.FieldTestClockID)
+	}
+	if m.next_collection_at != nil {
+		fields = append(fields, invoice.FieldNextCollectionAt)
+	}
+	if m.last_reminder_at != nil {
+		fields = append(fields, invoice.FieldLastReminderAt)
+	}
+	if m.reminder_count != nil {
+		fields = append(fields, invoice.FieldReminderCount)
+	}
+	if m.next_payment_attempt_at != nil {
+		fields = append(fields, invoice.FieldNextPaymentAttemptAt)
+	}
+	if m.attempt_count != nil {
+		fields = append(fields, invoice.FieldAttemptCount)
+	}
+	if m.retry_started_at != nil {
+		fields = append(fields, invoice.FieldRetryStartedAt)
+	}
+	if m.scheduled_payment != nil {
+		fields = append(fields, invoice.FieldScheduledPayment)
+	}
+	if m.scheduled_payment_at != nil {
+		fields = append(fields, invoice.FieldScheduledPaymentAt)
+	}
 	return fields
 }
 
@@ -18708,6 +19475,26 @@ func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
 		return m.PrePaymentCreditNotesAmount()
 	case invoice.FieldPostPaymentCreditNotesAmount:
 		return m.PostPaymentCreditNotesAmount()
+	case invoice.FieldCollectionSettings:
+		return m.CollectionSettings()
+	case invoice.FieldTestClockID:
+		return m.TestClockID()
+	case invoice.FieldNextCollectionAt:
+		return m.NextCollectionAt()
+	case invoice.FieldLastReminderAt:
+		return m.LastReminderAt()
+	case invoice.FieldReminderCount:
+		return m.ReminderCount()
+	case invoice.FieldNextPaymentAttemptAt:
+		return m.NextPaymentAttemptAt()
+	case invoice.FieldAttemptCount:
+		return m.AttemptCount()
+	case invoice.FieldRetryStartedAt:
+		return m.RetryStartedAt()
+	case invoice.FieldScheduledPayment:
+		return m.ScheduledPayment()
+	case invoice.FieldScheduledPaymentAt:
+		return m.ScheduledPaymentAt()
 	}
 	return nil, false
 }
@@ -18811,6 +19598,26 @@ func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldPrePaymentCreditNotesAmount(ctx)
 	case invoice.FieldPostPaymentCreditNotesAmount:
 		return m.OldPostPaymentCreditNotesAmount(ctx)
+	case invoice.FieldCollectionSettings:
+		return m.OldCollectionSettings(ctx)
+	case invoice.FieldTestClockID:
+		return m.OldTestClockID(ctx)
+	case invoice.FieldNextCollectionAt:
+		return m.OldNextCollectionAt(ctx)
+	case invoice.FieldLastReminderAt:
+		return m.OldLastReminderAt(ctx)
+	case invoice.FieldReminderCount:
+		return m.OldReminderCount(ctx)
+	case invoice.FieldNextPaymentAttemptAt:
+		return m.OldNextPaymentAttemptAt(ctx)
+	case invoice.FieldAttemptCount:
+		return m.OldAttemptCount(ctx)
+	case invoice.FieldRetryStartedAt:
+		return m.OldRetryStartedAt(ctx)
+	case invoice.FieldScheduledPayment:
+		return m.OldScheduledPayment(ctx)
+	case invoice.FieldScheduledPaymentAt:
+		return m.OldScheduledPaymentAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Invoice field %s", name)
 }
@@ -19149,6 +19956,76 @@ func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPostPaymentCreditNotesAmount(v)
 		return nil
+	case invoice.FieldCollectionSettings:
+		v, ok := value.(*values.CollectionSettings)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCollectionSettings(v)
+		return nil
+	case invoice.FieldTestClockID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTestClockID(v)
+		return nil
+	case invoice.FieldNextCollectionAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextCollectionAt(v)
+		return nil
+	case invoice.FieldLastReminderAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastReminderAt(v)
+		return nil
+	case invoice.FieldReminderCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReminderCount(v)
+		return nil
+	case invoice.FieldNextPaymentAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextPaymentAttemptAt(v)
+		return nil
+	case invoice.FieldAttemptCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttemptCount(v)
+		return nil
+	case invoice.FieldRetryStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRetryStartedAt(v)
+		return nil
+	case invoice.FieldScheduledPayment:
+		v, ok := value.(*values.ScheduledPayment)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScheduledPayment(v)
+		return nil
+	case invoice.FieldScheduledPaymentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScheduledPaymentAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Invoice field %s", name)
 }
@@ -19199,6 +20076,12 @@ func (m *InvoiceMutation) AddedFields() []string {
 	if m.addpost_payment_credit_notes_amount != nil {
 		fields = append(fields, invoice.FieldPostPaymentCreditNotesAmount)
 	}
+	if m.addreminder_count != nil {
+		fields = append(fields, invoice.FieldReminderCount)
+	}
+	if m.addattempt_count != nil {
+		fields = append(fields, invoice.FieldAttemptCount)
+	}
 	return fields
 }
 
@@ -19235,6 +20118,10 @@ func (m *InvoiceMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedPrePaymentCreditNotesAmount()
 	case invoice.FieldPostPaymentCreditNotesAmount:
 		return m.AddedPostPaymentCreditNotesAmount()
+	case invoice.FieldReminderCount:
+		return m.AddedReminderCount()
+	case invoice.FieldAttemptCount:
+		return m.AddedAttemptCount()
 	}
 	return nil, false
 }
@@ -19342,6 +20229,20 @@ func (m *InvoiceMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddPostPaymentCreditNotesAmount(v)
 		return nil
+	case invoice.FieldReminderCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReminderCount(v)
+		return nil
+	case invoice.FieldAttemptCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttemptCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Invoice numeric field %s", name)
 }
@@ -19424,6 +20325,30 @@ func (m *InvoiceMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(invoice.FieldPaymentMethodTypes) {
 		fields = append(fields, invoice.FieldPaymentMethodTypes)
+	}
+	if m.FieldCleared(invoice.FieldCollectionSettings) {
+		fields = append(fields, invoice.FieldCollectionSettings)
+	}
+	if m.FieldCleared(invoice.FieldTestClockID) {
+		fields = append(fields, invoice.FieldTestClockID)
+	}
+	if m.FieldCleared(invoice.FieldNextCollectionAt) {
+		fields = append(fields, invoice.FieldNextCollectionAt)
+	}
+	if m.FieldCleared(invoice.FieldLastReminderAt) {
+		fields = append(fields, invoice.FieldLastReminderAt)
+	}
+	if m.FieldCleared(invoice.FieldNextPaymentAttemptAt) {
+		fields = append(fields, invoice.FieldNextPaymentAttemptAt)
+	}
+	if m.FieldCleared(invoice.FieldRetryStartedAt) {
+		fields = append(fields, invoice.FieldRetryStartedAt)
+	}
+	if m.FieldCleared(invoice.FieldScheduledPayment) {
+		fields = append(fields, invoice.FieldScheduledPayment)
+	}
+	if m.FieldCleared(invoice.FieldScheduledPaymentAt) {
+		fields = append(fields, invoice.FieldScheduledPaymentAt)
 	}
 	return fields
 }
@@ -19513,6 +20438,30 @@ func (m *InvoiceMutation) ClearField(name string) error {
 		return nil
 	case invoice.FieldPaymentMethodTypes:
 		m.ClearPaymentMethodTypes()
+		return nil
+	case invoice.FieldCollectionSettings:
+		m.ClearCollectionSettings()
+		return nil
+	case invoice.FieldTestClockID:
+		m.ClearTestClockID()
+		return nil
+	case invoice.FieldNextCollectionAt:
+		m.ClearNextCollectionAt()
+		return nil
+	case invoice.FieldLastReminderAt:
+		m.ClearLastReminderAt()
+		return nil
+	case invoice.FieldNextPaymentAttemptAt:
+		m.ClearNextPaymentAttemptAt()
+		return nil
+	case invoice.FieldRetryStartedAt:
+		m.ClearRetryStartedAt()
+		return nil
+	case invoice.FieldScheduledPayment:
+		m.ClearScheduledPayment()
+		return nil
+	case invoice.FieldScheduledPaymentAt:
+		m.ClearScheduledPaymentAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Invoice nullable field %s", name)
@@ -19662,6 +20611,36 @@ func (m *InvoiceMutation) ResetField(name string) error {
 		return nil
 	case invoice.FieldPostPaymentCreditNotesAmount:
 		m.ResetPostPaymentCreditNotesAmount()
+		return nil
+	case invoice.FieldCollectionSettings:
+		m.ResetCollectionSettings()
+		return nil
+	case invoice.FieldTestClockID:
+		m.ResetTestClockID()
+		return nil
+	case invoice.FieldNextCollectionAt:
+		m.ResetNextCollectionAt()
+		return nil
+	case invoice.FieldLastReminderAt:
+		m.ResetLastReminderAt()
+		return nil
+	case invoice.FieldReminderCount:
+		m.ResetReminderCount()
+		return nil
+	case invoice.FieldNextPaymentAttemptAt:
+		m.ResetNextPaymentAttemptAt()
+		return nil
+	case invoice.FieldAttemptCount:
+		m.ResetAttemptCount()
+		return nil
+	case invoice.FieldRetryStartedAt:
+		m.ResetRetryStartedAt()
+		return nil
+	case invoice.FieldScheduledPayment:
+		m.ResetScheduledPayment()
+		return nil
+	case invoice.FieldScheduledPaymentAt:
+		m.ResetScheduledPaymentAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Invoice field %s", name)
@@ -22748,6 +23727,7 @@ type PaymentMutation struct {
 	processor_reference      *string
 	idempotency_key          *string
 	source                   *payment.Source
+	test_clock_id            *string
 	settles_at               *time.Time
 	succeeded_at             *time.Time
 	failed_at                *time.Time
@@ -23498,6 +24478,55 @@ func (m *PaymentMutation) ResetSource() {
 	m.source = nil
 }
 
+// SetTestClockID sets the "test_clock_id" field.
+func (m *PaymentMutation) SetTestClockID(s string) {
+	m.test_clock_id = &s
+}
+
+// TestClockID returns the value of the "test_clock_id" field in the mutation.
+func (m *PaymentMutation) TestClockID() (r string, exists bool) {
+	v := m.test_clock_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTestClockID returns the old "test_clock_id" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldTestClockID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTestClockID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTestClockID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTestClockID: %w", err)
+	}
+	return oldValue.TestClockID, nil
+}
+
+// ClearTestClockID clears the value of the "test_clock_id" field.
+func (m *PaymentMutation) ClearTestClockID() {
+	m.test_clock_id = nil
+	m.clearedFields[payment.FieldTestClockID] = struct{}{}
+}
+
+// TestClockIDCleared returns if the "test_clock_id" field was cleared in this mutation.
+func (m *PaymentMutation) TestClockIDCleared() bool {
+	_, ok := m.clearedFields[payment.FieldTestClockID]
+	return ok
+}
+
+// ResetTestClockID resets all changes to the "test_clock_id" field.
+func (m *PaymentMutation) ResetTestClockID() {
+	m.test_clock_id = nil
+	delete(m.clearedFields, payment.FieldTestClockID)
+}
+
 // SetSettlesAt sets the "settles_at" field.
 func (m *PaymentMutation) SetSettlesAt(t time.Time) {
 	m.settles_at = &t
@@ -23998,7 +25027,7 @@ func (m *PaymentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PaymentMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, payment.FieldCreatedAt)
 	}
@@ -24046,6 +25075,9 @@ func (m *PaymentMutation) Fields() []string {
 	}
 	if m.source != nil {
 		fields = append(fields, payment.FieldSource)
+	}
+	if m.test_clock_id != nil {
+		fields = append(fields, payment.FieldTestClockID)
 	}
 	if m.settles_at != nil {
 		fields = append(fields, payment.FieldSettlesAt)
@@ -24108,6 +25140,8 @@ func (m *PaymentMutation) Field(name string) (ent.Value, bool) {
 		return m.IdempotencyKey()
 	case payment.FieldSource:
 		return m.Source()
+	case payment.FieldTestClockID:
+		return m.TestClockID()
 	case payment.FieldSettlesAt:
 		return m.SettlesAt()
 	case payment.FieldSucceededAt:
@@ -24163,6 +25197,8 @@ func (m *PaymentMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldIdempotencyKey(ctx)
 	case payment.FieldSource:
 		return m.OldSource(ctx)
+	case payment.FieldTestClockID:
+		return m.OldTestClockID(ctx)
 	case payment.FieldSettlesAt:
 		return m.OldSettlesAt(ctx)
 	case payment.FieldSucceededAt:
@@ -24298,6 +25334,13 @@ func (m *PaymentMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSource(v)
 		return nil
+	case payment.FieldTestClockID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTestClockID(v)
+		return nil
 	case payment.FieldSettlesAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -24422,6 +25465,9 @@ func (m *PaymentMutation) ClearedFields() []string {
 	if m.FieldCleared(payment.FieldIdempotencyKey) {
 		fields = append(fields, payment.FieldIdempotencyKey)
 	}
+	if m.FieldCleared(payment.FieldTestClockID) {
+		fields = append(fields, payment.FieldTestClockID)
+	}
 	if m.FieldCleared(payment.FieldSettlesAt) {
 		fields = append(fields, payment.FieldSettlesAt)
 	}
@@ -24450,6 +25496,9 @@ func (m *PaymentMutation) ClearField(name string) error {
 		return nil
 	case payment.FieldIdempotencyKey:
 		m.ClearIdempotencyKey()
+		return nil
+	case payment.FieldTestClockID:
+		m.ClearTestClockID()
 		return nil
 	case payment.FieldSettlesAt:
 		m.ClearSettlesAt()
@@ -24515,6 +25564,9 @@ func (m *PaymentMutation) ResetField(name string) error {
 		return nil
 	case payment.FieldSource:
 		m.ResetSource()
+		return nil
+	case payment.FieldTestClockID:
+		m.ResetTestClockID()
 		return nil
 	case payment.FieldSettlesAt:
 		m.ResetSettlesAt()
@@ -24703,6 +25755,7 @@ type PaymentMethodMutation struct {
 	mandate_reference   *string
 	mandate_accepted_at *time.Time
 	detached_at         *time.Time
+	expiry_notified_at  *time.Time
 	clearedFields       map[string]struct{}
 	account             *string
 	clearedaccount      bool
@@ -25531,6 +26584,55 @@ func (m *PaymentMethodMutation) ResetDetachedAt() {
 	delete(m.clearedFields, paymentmethod.FieldDetachedAt)
 }
 
+// SetExpiryNotifiedAt sets the "expiry_notified_at" field.
+func (m *PaymentMethodMutation) SetExpiryNotifiedAt(t time.Time) {
+	m.expiry_notified_at = &t
+}
+
+// ExpiryNotifiedAt returns the value of the "expiry_notified_at" field in the mutation.
+func (m *PaymentMethodMutation) ExpiryNotifiedAt() (r time.Time, exists bool) {
+	v := m.expiry_notified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiryNotifiedAt returns the old "expiry_notified_at" field's value of the PaymentMethod entity.
+// If the PaymentMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMethodMutation) OldExpiryNotifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiryNotifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiryNotifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiryNotifiedAt: %w", err)
+	}
+	return oldValue.ExpiryNotifiedAt, nil
+}
+
+// ClearExpiryNotifiedAt clears the value of the "expiry_notified_at" field.
+func (m *PaymentMethodMutation) ClearExpiryNotifiedAt() {
+	m.expiry_notified_at = nil
+	m.clearedFields[paymentmethod.FieldExpiryNotifiedAt] = struct{}{}
+}
+
+// ExpiryNotifiedAtCleared returns if the "expiry_notified_at" field was cleared in this mutation.
+func (m *PaymentMethodMutation) ExpiryNotifiedAtCleared() bool {
+	_, ok := m.clearedFields[paymentmethod.FieldExpiryNotifiedAt]
+	return ok
+}
+
+// ResetExpiryNotifiedAt resets all changes to the "expiry_notified_at" field.
+func (m *PaymentMethodMutation) ResetExpiryNotifiedAt() {
+	m.expiry_notified_at = nil
+	delete(m.clearedFields, paymentmethod.FieldExpiryNotifiedAt)
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *PaymentMethodMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -25619,7 +26721,7 @@ func (m *PaymentMethodMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PaymentMethodMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 19)
 	if m.created_at != nil {
 		fields = append(fields, paymentmethod.FieldCreatedAt)
 	}
@@ -25674,6 +26776,9 @@ func (m *PaymentMethodMutation) Fields() []string {
 	if m.detached_at != nil {
 		fields = append(fields, paymentmethod.FieldDetachedAt)
 	}
+	if m.expiry_notified_at != nil {
+		fields = append(fields, paymentmethod.FieldExpiryNotifiedAt)
+	}
 	return fields
 }
 
@@ -25718,6 +26823,8 @@ func (m *PaymentMethodMutation) Field(name string) (ent.Value, bool) {
 		return m.MandateAcceptedAt()
 	case paymentmethod.FieldDetachedAt:
 		return m.DetachedAt()
+	case paymentmethod.FieldExpiryNotifiedAt:
+		return m.ExpiryNotifiedAt()
 	}
 	return nil, false
 }
@@ -25763,6 +26870,8 @@ func (m *PaymentMethodMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldMandateAcceptedAt(ctx)
 	case paymentmethod.FieldDetachedAt:
 		return m.OldDetachedAt(ctx)
+	case paymentmethod.FieldExpiryNotifiedAt:
+		return m.OldExpiryNotifiedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown PaymentMethod field %s", name)
 }
@@ -25898,6 +27007,13 @@ func (m *PaymentMethodMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDetachedAt(v)
 		return nil
+	case paymentmethod.FieldExpiryNotifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiryNotifiedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown PaymentMethod field %s", name)
 }
@@ -25961,6 +27077,9 @@ func (m *PaymentMethodMutation) ClearedFields() []string {
 	if m.FieldCleared(paymentmethod.FieldDetachedAt) {
 		fields = append(fields, paymentmethod.FieldDetachedAt)
 	}
+	if m.FieldCleared(paymentmethod.FieldExpiryNotifiedAt) {
+		fields = append(fields, paymentmethod.FieldExpiryNotifiedAt)
+	}
 	return fields
 }
 
@@ -25980,6 +27099,9 @@ func (m *PaymentMethodMutation) ClearField(name string) error {
 		return nil
 	case paymentmethod.FieldDetachedAt:
 		m.ClearDetachedAt()
+		return nil
+	case paymentmethod.FieldExpiryNotifiedAt:
+		m.ClearExpiryNotifiedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown PaymentMethod nullable field %s", name)
@@ -26042,6 +27164,9 @@ func (m *PaymentMethodMutation) ResetField(name string) error {
 		return nil
 	case paymentmethod.FieldDetachedAt:
 		m.ResetDetachedAt()
+		return nil
+	case paymentmethod.FieldExpiryNotifiedAt:
+		m.ResetExpiryNotifiedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown PaymentMethod field %s", name)
@@ -36027,4 +37152,844 @@ func (m *TaxRateMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown TaxRate edge %s", name)
+}
+
+// TestClockMutation represents an operation that mutates the TestClock nodes in the graph.
+type TestClockMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	created_at     *time.Time
+	updated_at     *time.Time
+	mode           *viewer.Mode
+	name           *string
+	frozen_time    *time.Time
+	status         *testclock.Status
+	advancing_to   *time.Time
+	failure        *string
+	clearedFields  map[string]struct{}
+	account        *string
+	clearedaccount bool
+	done           bool
+	oldValue       func(context.Context) (*TestClock, error)
+	predicates     []predicate.TestClock
+}
+
+var _ ent.Mutation = (*TestClockMutation)(nil)
+
+// testclockOption allows management of the mutation configuration using functional options.
+type testclockOption func(*TestClockMutation)
+
+// newTestClockMutation creates new mutation for the TestClock entity.
+func newTestClockMutation(c config, op Op, opts ...testclockOption) *TestClockMutation {
+	m := &TestClockMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTestClock,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTestClockID sets the ID field of the mutation.
+func withTestClockID(id string) testclockOption {
+	return func(m *TestClockMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TestClock
+		)
+		m.oldValue = func(ctx context.Context) (*TestClock, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TestClock.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTestClock sets the old TestClock of the mutation.
+func withTestClock(node *TestClock) testclockOption {
+	return func(m *TestClockMutation) {
+		m.oldValue = func(context.Context) (*TestClock, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TestClockMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TestClockMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TestClock entities.
+func (m *TestClockMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TestClockMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TestClockMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TestClock.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TestClockMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TestClockMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TestClock entity.
+// If the TestClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TestClockMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TestClockMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TestClockMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TestClockMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TestClock entity.
+// If the TestClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TestClockMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TestClockMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *TestClockMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *TestClockMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the TestClock entity.
+// If the TestClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TestClockMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *TestClockMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *TestClockMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *TestClockMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the TestClock entity.
+// If the TestClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TestClockMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *TestClockMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetName sets the "name" field.
+func (m *TestClockMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *TestClockMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the TestClock entity.
+// If the TestClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TestClockMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *TestClockMutation) ResetName() {
+	m.name = nil
+}
+
+// SetFrozenTime sets the "frozen_time" field.
+func (m *TestClockMutation) SetFrozenTime(t time.Time) {
+	m.frozen_time = &t
+}
+
+// FrozenTime returns the value of the "frozen_time" field in the mutation.
+func (m *TestClockMutation) FrozenTime() (r time.Time, exists bool) {
+	v := m.frozen_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFrozenTime returns the old "frozen_time" field's value of the TestClock entity.
+// If the TestClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TestClockMutation) OldFrozenTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFrozenTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFrozenTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFrozenTime: %w", err)
+	}
+	return oldValue.FrozenTime, nil
+}
+
+// ResetFrozenTime resets all changes to the "frozen_time" field.
+func (m *TestClockMutation) ResetFrozenTime() {
+	m.frozen_time = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *TestClockMutation) SetStatus(t testclock.Status) {
+	m.status = &t
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *TestClockMutation) Status() (r testclock.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the TestClock entity.
+// If the TestClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TestClockMutation) OldStatus(ctx context.Context) (v testclock.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *TestClockMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAdvancingTo sets the "advancing_to" field.
+func (m *TestClockMutation) SetAdvancingTo(t time.Time) {
+	m.advancing_to = &t
+}
+
+// AdvancingTo returns the value of the "advancing_to" field in the mutation.
+func (m *TestClockMutation) AdvancingTo() (r time.Time, exists bool) {
+	v := m.advancing_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAdvancingTo returns the old "advancing_to" field's value of the TestClock entity.
+// If the TestClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TestClockMutation) OldAdvancingTo(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAdvancingTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAdvancingTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAdvancingTo: %w", err)
+	}
+	return oldValue.AdvancingTo, nil
+}
+
+// ClearAdvancingTo clears the value of the "advancing_to" field.
+func (m *TestClockMutation) ClearAdvancingTo() {
+	m.advancing_to = nil
+	m.clearedFields[testclock.FieldAdvancingTo] = struct{}{}
+}
+
+// AdvancingToCleared returns if the "advancing_to" field was cleared in this mutation.
+func (m *TestClockMutation) AdvancingToCleared() bool {
+	_, ok := m.clearedFields[testclock.FieldAdvancingTo]
+	return ok
+}
+
+// ResetAdvancingTo resets all changes to the "advancing_to" field.
+func (m *TestClockMutation) ResetAdvancingTo() {
+	m.advancing_to = nil
+	delete(m.clearedFields, testclock.FieldAdvancingTo)
+}
+
+// SetFailure sets the "failure" field.
+func (m *TestClockMutation) SetFailure(s string) {
+	m.failure = &s
+}
+
+// Failure returns the value of the "failure" field in the mutation.
+func (m *TestClockMutation) Failure() (r string, exists bool) {
+	v := m.failure
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailure returns the old "failure" field's value of the TestClock entity.
+// If the TestClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TestClockMutation) OldFailure(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailure is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailure requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailure: %w", err)
+	}
+	return oldValue.Failure, nil
+}
+
+// ResetFailure resets all changes to the "failure" field.
+func (m *TestClockMutation) ResetFailure() {
+	m.failure = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *TestClockMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[testclock.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *TestClockMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *TestClockMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *TestClockMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the TestClockMutation builder.
+func (m *TestClockMutation) Where(ps ...predicate.TestClock) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TestClockMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TestClockMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TestClock, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TestClockMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TestClockMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TestClock).
+func (m *TestClockMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TestClockMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, testclock.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, testclock.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, testclock.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, testclock.FieldMode)
+	}
+	if m.name != nil {
+		fields = append(fields, testclock.FieldName)
+	}
+	if m.frozen_time != nil {
+		fields = append(fields, testclock.FieldFrozenTime)
+	}
+	if m.status != nil {
+		fields = append(fields, testclock.FieldStatus)
+	}
+	if m.advancing_to != nil {
+		fields = append(fields, testclock.FieldAdvancingTo)
+	}
+	if m.failure != nil {
+		fields = append(fields, testclock.FieldFailure)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TestClockMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case testclock.FieldCreatedAt:
+		return m.CreatedAt()
+	case testclock.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case testclock.FieldAccountID:
+		return m.AccountID()
+	case testclock.FieldMode:
+		return m.Mode()
+	case testclock.FieldName:
+		return m.Name()
+	case testclock.FieldFrozenTime:
+		return m.FrozenTime()
+	case testclock.FieldStatus:
+		return m.Status()
+	case testclock.FieldAdvancingTo:
+		return m.AdvancingTo()
+	case testclock.FieldFailure:
+		return m.Failure()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TestClockMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case testclock.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case testclock.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case testclock.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case testclock.FieldMode:
+		return m.OldMode(ctx)
+	case testclock.FieldName:
+		return m.OldName(ctx)
+	case testclock.FieldFrozenTime:
+		return m.OldFrozenTime(ctx)
+	case testclock.FieldStatus:
+		return m.OldStatus(ctx)
+	case testclock.FieldAdvancingTo:
+		return m.OldAdvancingTo(ctx)
+	case testclock.FieldFailure:
+		return m.OldFailure(ctx)
+	}
+	return nil, fmt.Errorf("unknown TestClock field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TestClockMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case testclock.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case testclock.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case testclock.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case testclock.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case testclock.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case testclock.FieldFrozenTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFrozenTime(v)
+		return nil
+	case testclock.FieldStatus:
+		v, ok := value.(testclock.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case testclock.FieldAdvancingTo:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAdvancingTo(v)
+		return nil
+	case testclock.FieldFailure:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailure(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TestClock field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TestClockMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TestClockMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TestClockMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown TestClock numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TestClockMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(testclock.FieldAdvancingTo) {
+		fields = append(fields, testclock.FieldAdvancingTo)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TestClockMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TestClockMutation) ClearField(name string) error {
+	switch name {
+	case testclock.FieldAdvancingTo:
+		m.ClearAdvancingTo()
+		return nil
+	}
+	return fmt.Errorf("unknown TestClock nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TestClockMutation) ResetField(name string) error {
+	switch name {
+	case testclock.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case testclock.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case testclock.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case testclock.FieldMode:
+		m.ResetMode()
+		return nil
+	case testclock.FieldName:
+		m.ResetName()
+		return nil
+	case testclock.FieldFrozenTime:
+		m.ResetFrozenTime()
+		return nil
+	case testclock.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case testclock.FieldAdvancingTo:
+		m.ResetAdvancingTo()
+		return nil
+	case testclock.FieldFailure:
+		m.ResetFailure()
+		return nil
+	}
+	return fmt.Errorf("unknown TestClock field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TestClockMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.account != nil {
+		edges = append(edges, testclock.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TestClockMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case testclock.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TestClockMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TestClockMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TestClockMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedaccount {
+		edges = append(edges, testclock.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TestClockMutation) EdgeCleared(name string) bool {
+	switch name {
+	case testclock.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TestClockMutation) ClearEdge(name string) error {
+	switch name {
+	case testclock.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown TestClock unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TestClockMutation) ResetEdge(name string) error {
+	switch name {
+	case testclock.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown TestClock edge %s", name)
 }

@@ -54,6 +54,8 @@ type Payment struct {
 	IdempotencyKey *string `json:"-"`
 	// Source holds the value of the "source" field.
 	Source payment.Source `json:"source,omitempty"`
+	// The invoice's test clock: the payment settles on its time.
+	TestClockID *string `json:"test_clock_id,omitempty"`
 	// SettlesAt holds the value of the "settles_at" field.
 	SettlesAt *time.Time `json:"settles_at,omitempty"`
 	// SucceededAt holds the value of the "succeeded_at" field.
@@ -140,7 +142,7 @@ func (*Payment) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case payment.FieldAmount, payment.FieldAmountRefunded, payment.FieldAmountRefundPending:
 			values[i] = new(sql.NullInt64)
-		case payment.FieldID, payment.FieldAccountID, payment.FieldMode, payment.FieldInvoiceID, payment.FieldCustomerID, payment.FieldPaymentMethodID, payment.FieldMethodType, payment.FieldCurrency, payment.FieldStatus, payment.FieldFailureCode, payment.FieldFailureMessage, payment.FieldProcessorReference, payment.FieldIdempotencyKey, payment.FieldSource, payment.FieldOutOfBandMethod, payment.FieldReference:
+		case payment.FieldID, payment.FieldAccountID, payment.FieldMode, payment.FieldInvoiceID, payment.FieldCustomerID, payment.FieldPaymentMethodID, payment.FieldMethodType, payment.FieldCurrency, payment.FieldStatus, payment.FieldFailureCode, payment.FieldFailureMessage, payment.FieldProcessorReference, payment.FieldIdempotencyKey, payment.FieldSource, payment.FieldTestClockID, payment.FieldOutOfBandMethod, payment.FieldReference:
 			values[i] = new(sql.NullString)
 		case payment.FieldCreatedAt, payment.FieldUpdatedAt, payment.FieldSettlesAt, payment.FieldSucceededAt, payment.FieldFailedAt:
 			values[i] = new(sql.NullTime)
@@ -262,6 +264,13 @@ func (_m *Payment) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field source", values[i])
 			} else if value.Valid {
 				_m.Source = payment.Source(value.String)
+			}
+		case payment.FieldTestClockID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field test_clock_id", values[i])
+			} else if value.Valid {
+				_m.TestClockID = new(string)
+				*_m.TestClockID = value.String
 			}
 		case payment.FieldSettlesAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -412,6 +421,11 @@ func (_m *Payment) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("source=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Source))
+	builder.WriteString(", ")
+	if v := _m.TestClockID; v != nil {
+		builder.WriteString("test_clock_id=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	if v := _m.SettlesAt; v != nil {
 		builder.WriteString("settles_at=")

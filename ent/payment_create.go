@@ -180,6 +180,20 @@ func (_c *PaymentCreate) SetNillableSource(v *payment.Source) *PaymentCreate {
 	return _c
 }
 
+// SetTestClockID sets the "test_clock_id" field.
+func (_c *PaymentCreate) SetTestClockID(v string) *PaymentCreate {
+	_c.mutation.SetTestClockID(v)
+	return _c
+}
+
+// SetNillableTestClockID sets the "test_clock_id" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableTestClockID(v *string) *PaymentCreate {
+	if v != nil {
+		_c.SetTestClockID(*v)
+	}
+	return _c
+}
+
 // SetSettlesAt sets the "settles_at" field.
 func (_c *PaymentCreate) SetSettlesAt(v time.Time) *PaymentCreate {
 	_c.mutation.SetSettlesAt(v)
@@ -570,6 +584,10 @@ func (_c *PaymentCreate) createSpec() (*Payment, *sqlgraph.CreateSpec) {
 		_spec.SetField(payment.FieldSource, field.TypeEnum, value)
 		_node.Source = value
 	}
+	if value, ok := _c.mutation.TestClockID(); ok {
+		_spec.SetField(payment.FieldTestClockID, field.TypeString, value)
+		_node.TestClockID = &value
+	}
 	if value, ok := _c.mutation.SettlesAt(); ok {
 		_spec.SetField(payment.FieldSettlesAt, field.TypeTime, value)
 		_node.SettlesAt = &value
@@ -916,6 +934,9 @@ func (u *PaymentUpsertOne) UpdateNewValues() *PaymentUpsertOne {
 		}
 		if _, exists := u.create.mutation.Source(); exists {
 			s.SetIgnore(payment.FieldSource)
+		}
+		if _, exists := u.create.mutation.TestClockID(); exists {
+			s.SetIgnore(payment.FieldTestClockID)
 		}
 		if _, exists := u.create.mutation.OutOfBandMethod(); exists {
 			s.SetIgnore(payment.FieldOutOfBandMethod)
@@ -1344,6 +1365,9 @@ func (u *PaymentUpsertBulk) UpdateNewValues() *PaymentUpsertBulk {
 			}
 			if _, exists := b.mutation.Source(); exists {
 				s.SetIgnore(payment.FieldSource)
+			}
+			if _, exists := b.mutation.TestClockID(); exists {
+				s.SetIgnore(payment.FieldTestClockID)
 			}
 			if _, exists := b.mutation.OutOfBandMethod(); exists {
 				s.SetIgnore(payment.FieldOutOfBandMethod)

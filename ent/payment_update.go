@@ -322,6 +322,9 @@ func (_u *PaymentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.IdempotencyKeyCleared() {
 		_spec.ClearField(payment.FieldIdempotencyKey, field.TypeString)
 	}
+	if _u.mutation.TestClockIDCleared() {
+		_spec.ClearField(payment.FieldTestClockID, field.TypeString)
+	}
 	if value, ok := _u.mutation.SettlesAt(); ok {
 		_spec.SetField(payment.FieldSettlesAt, field.TypeTime, value)
 	}
@@ -740,6 +743,9 @@ func (_u *PaymentUpdateOne) sqlSave(ctx context.Context) (_node *Payment, err er
 	}
 	if _u.mutation.IdempotencyKeyCleared() {
 		_spec.ClearField(payment.FieldIdempotencyKey, field.TypeString)
+	}
+	if _u.mutation.TestClockIDCleared() {
+		_spec.ClearField(payment.FieldTestClockID, field.TypeString)
 	}
 	if value, ok := _u.mutation.SettlesAt(); ok {
 		_spec.SetField(payment.FieldSettlesAt, field.TypeTime, value)

@@ -57,6 +57,8 @@ type PaymentMethod struct {
 	MandateAcceptedAt *time.Time `json:"mandate_accepted_at,omitempty"`
 	// Set when removed; kept for the payments that used it.
 	DetachedAt *time.Time `json:"detached_at,omitempty"`
+	// When the customer was told the card expires (once per card).
+	ExpiryNotifiedAt *time.Time `json:"expiry_notified_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PaymentMethodQuery when eager-loading is set.
 	Edges        PaymentMethodEdges `json:"edges"`
@@ -105,7 +107,7 @@ func (*PaymentMethod) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case paymentmethod.FieldID, paymentmethod.FieldAccountID, paymentmethod.FieldMode, paymentmethod.FieldCustomerID, paymentmethod.FieldType, paymentmethod.FieldToken, paymentmethod.FieldBrand, paymentmethod.FieldLast4, paymentmethod.FieldFingerprint, paymentmethod.FieldBankCode, paymentmethod.FieldCountry, paymentmethod.FieldAccountHolder, paymentmethod.FieldMandateReference:
 			values[i] = new(sql.NullString)
-		case paymentmethod.FieldCreatedAt, paymentmethod.FieldUpdatedAt, paymentmethod.FieldMandateAcceptedAt, paymentmethod.FieldDetachedAt:
+		case paymentmethod.FieldCreatedAt, paymentmethod.FieldUpdatedAt, paymentmethod.FieldMandateAcceptedAt, paymentmethod.FieldDetachedAt, paymentmethod.FieldExpiryNotifiedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -238,6 +240,13 @@ func (_m *PaymentMethod) assignValues(columns []string, values []any) error {
 				_m.DetachedAt = new(time.Time)
 				*_m.DetachedAt = value.Time
 			}
+		case paymentmethod.FieldExpiryNotifiedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field expiry_notified_at", values[i])
+			} else if value.Valid {
+				_m.ExpiryNotifiedAt = new(time.Time)
+				*_m.ExpiryNotifiedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -338,6 +347,11 @@ func (_m *PaymentMethod) String() string {
 	builder.WriteString(", ")
 	if v := _m.DetachedAt; v != nil {
 		builder.WriteString("detached_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ExpiryNotifiedAt; v != nil {
+		builder.WriteString("expiry_notified_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

@@ -222,6 +222,20 @@ func (_c *PaymentMethodCreate) SetNillableDetachedAt(v *time.Time) *PaymentMetho
 	return _c
 }
 
+// SetExpiryNotifiedAt sets the "expiry_notified_at" field.
+func (_c *PaymentMethodCreate) SetExpiryNotifiedAt(v time.Time) *PaymentMethodCreate {
+	_c.mutation.SetExpiryNotifiedAt(v)
+	return _c
+}
+
+// SetNillableExpiryNotifiedAt sets the "expiry_notified_at" field if the given value is not nil.
+func (_c *PaymentMethodCreate) SetNillableExpiryNotifiedAt(v *time.Time) *PaymentMethodCreate {
+	if v != nil {
+		_c.SetExpiryNotifiedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *PaymentMethodCreate) SetID(v string) *PaymentMethodCreate {
 	_c.mutation.SetID(v)
@@ -490,6 +504,10 @@ func (_c *PaymentMethodCreate) createSpec() (*PaymentMethod, *sqlgraph.CreateSpe
 		_spec.SetField(paymentmethod.FieldDetachedAt, field.TypeTime, value)
 		_node.DetachedAt = &value
 	}
+	if value, ok := _c.mutation.ExpiryNotifiedAt(); ok {
+		_spec.SetField(paymentmethod.FieldExpiryNotifiedAt, field.TypeTime, value)
+		_node.ExpiryNotifiedAt = &value
+	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -603,6 +621,24 @@ func (u *PaymentMethodUpsert) UpdateDetachedAt() *PaymentMethodUpsert {
 // ClearDetachedAt clears the value of the "detached_at" field.
 func (u *PaymentMethodUpsert) ClearDetachedAt() *PaymentMethodUpsert {
 	u.SetNull(paymentmethod.FieldDetachedAt)
+	return u
+}
+
+// SetExpiryNotifiedAt sets the "expiry_notified_at" field.
+func (u *PaymentMethodUpsert) SetExpiryNotifiedAt(v time.Time) *PaymentMethodUpsert {
+	u.Set(paymentmethod.FieldExpiryNotifiedAt, v)
+	return u
+}
+
+// UpdateExpiryNotifiedAt sets the "expiry_notified_at" field to the value that was provided on create.
+func (u *PaymentMethodUpsert) UpdateExpiryNotifiedAt() *PaymentMethodUpsert {
+	u.SetExcluded(paymentmethod.FieldExpiryNotifiedAt)
+	return u
+}
+
+// ClearExpiryNotifiedAt clears the value of the "expiry_notified_at" field.
+func (u *PaymentMethodUpsert) ClearExpiryNotifiedAt() *PaymentMethodUpsert {
+	u.SetNull(paymentmethod.FieldExpiryNotifiedAt)
 	return u
 }
 
@@ -734,6 +770,27 @@ func (u *PaymentMethodUpsertOne) UpdateDetachedAt() *PaymentMethodUpsertOne {
 func (u *PaymentMethodUpsertOne) ClearDetachedAt() *PaymentMethodUpsertOne {
 	return u.Update(func(s *PaymentMethodUpsert) {
 		s.ClearDetachedAt()
+	})
+}
+
+// SetExpiryNotifiedAt sets the "expiry_notified_at" field.
+func (u *PaymentMethodUpsertOne) SetExpiryNotifiedAt(v time.Time) *PaymentMethodUpsertOne {
+	return u.Update(func(s *PaymentMethodUpsert) {
+		s.SetExpiryNotifiedAt(v)
+	})
+}
+
+// UpdateExpiryNotifiedAt sets the "expiry_notified_at" field to the value that was provided on create.
+func (u *PaymentMethodUpsertOne) UpdateExpiryNotifiedAt() *PaymentMethodUpsertOne {
+	return u.Update(func(s *PaymentMethodUpsert) {
+		s.UpdateExpiryNotifiedAt()
+	})
+}
+
+// ClearExpiryNotifiedAt clears the value of the "expiry_notified_at" field.
+func (u *PaymentMethodUpsertOne) ClearExpiryNotifiedAt() *PaymentMethodUpsertOne {
+	return u.Update(func(s *PaymentMethodUpsert) {
+		s.ClearExpiryNotifiedAt()
 	})
 }
 
@@ -1032,6 +1089,27 @@ func (u *PaymentMethodUpsertBulk) UpdateDetachedAt() *PaymentMethodUpsertBulk {
 func (u *PaymentMethodUpsertBulk) ClearDetachedAt() *PaymentMethodUpsertBulk {
 	return u.Update(func(s *PaymentMethodUpsert) {
 		s.ClearDetachedAt()
+	})
+}
+
+// SetExpiryNotifiedAt sets the "expiry_notified_at" field.
+func (u *PaymentMethodUpsertBulk) SetExpiryNotifiedAt(v time.Time) *PaymentMethodUpsertBulk {
+	return u.Update(func(s *PaymentMethodUpsert) {
+		s.SetExpiryNotifiedAt(v)
+	})
+}
+
+// UpdateExpiryNotifiedAt sets the "expiry_notified_at" field to the value that was provided on create.
+func (u *PaymentMethodUpsertBulk) UpdateExpiryNotifiedAt() *PaymentMethodUpsertBulk {
+	return u.Update(func(s *PaymentMethodUpsert) {
+		s.UpdateExpiryNotifiedAt()
+	})
+}
+
+// ClearExpiryNotifiedAt clears the value of the "expiry_notified_at" field.
+func (u *PaymentMethodUpsertBulk) ClearExpiryNotifiedAt() *PaymentMethodUpsertBulk {
+	return u.Update(func(s *PaymentMethodUpsert) {
+		s.ClearExpiryNotifiedAt()
 	})
 }
 

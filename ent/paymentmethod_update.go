@@ -63,6 +63,26 @@ func (_u *PaymentMethodUpdate) ClearDetachedAt() *PaymentMethodUpdate {
 	return _u
 }
 
+// SetExpiryNotifiedAt sets the "expiry_notified_at" field.
+func (_u *PaymentMethodUpdate) SetExpiryNotifiedAt(v time.Time) *PaymentMethodUpdate {
+	_u.mutation.SetExpiryNotifiedAt(v)
+	return _u
+}
+
+// SetNillableExpiryNotifiedAt sets the "expiry_notified_at" field if the given value is not nil.
+func (_u *PaymentMethodUpdate) SetNillableExpiryNotifiedAt(v *time.Time) *PaymentMethodUpdate {
+	if v != nil {
+		_u.SetExpiryNotifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiryNotifiedAt clears the value of the "expiry_notified_at" field.
+func (_u *PaymentMethodUpdate) ClearExpiryNotifiedAt() *PaymentMethodUpdate {
+	_u.mutation.ClearExpiryNotifiedAt()
+	return _u
+}
+
 // Mutation returns the PaymentMethodMutation object of the builder.
 func (_u *PaymentMethodUpdate) Mutation() *PaymentMethodMutation {
 	return _u.mutation
@@ -136,6 +156,12 @@ func (_u *PaymentMethodUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if _u.mutation.DetachedAtCleared() {
 		_spec.ClearField(paymentmethod.FieldDetachedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.ExpiryNotifiedAt(); ok {
+		_spec.SetField(paymentmethod.FieldExpiryNotifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiryNotifiedAtCleared() {
+		_spec.ClearField(paymentmethod.FieldExpiryNotifiedAt, field.TypeTime)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -189,6 +215,26 @@ func (_u *PaymentMethodUpdateOne) SetNillableDetachedAt(v *time.Time) *PaymentMe
 // ClearDetachedAt clears the value of the "detached_at" field.
 func (_u *PaymentMethodUpdateOne) ClearDetachedAt() *PaymentMethodUpdateOne {
 	_u.mutation.ClearDetachedAt()
+	return _u
+}
+
+// SetExpiryNotifiedAt sets the "expiry_notified_at" field.
+func (_u *PaymentMethodUpdateOne) SetExpiryNotifiedAt(v time.Time) *PaymentMethodUpdateOne {
+	_u.mutation.SetExpiryNotifiedAt(v)
+	return _u
+}
+
+// SetNillableExpiryNotifiedAt sets the "expiry_notified_at" field if the given value is not nil.
+func (_u *PaymentMethodUpdateOne) SetNillableExpiryNotifiedAt(v *time.Time) *PaymentMethodUpdateOne {
+	if v != nil {
+		_u.SetExpiryNotifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiryNotifiedAt clears the value of the "expiry_notified_at" field.
+func (_u *PaymentMethodUpdateOne) ClearExpiryNotifiedAt() *PaymentMethodUpdateOne {
+	_u.mutation.ClearExpiryNotifiedAt()
 	return _u
 }
 
@@ -294,6 +340,12 @@ func (_u *PaymentMethodUpdateOne) sqlSave(ctx context.Context) (_node *PaymentMe
 	}
 	if _u.mutation.DetachedAtCleared() {
 		_spec.ClearField(paymentmethod.FieldDetachedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ExpiryNotifiedAt(); ok {
+		_spec.SetField(paymentmethod.FieldExpiryNotifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiryNotifiedAtCleared() {
+		_spec.ClearField(paymentmethod.FieldExpiryNotifiedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &PaymentMethod{config: _u.config}

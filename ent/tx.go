@@ -68,6 +68,8 @@ type Tx struct {
 	ServerSecret *ServerSecretClient
 	// TaxRate is the client for interacting with the TaxRate builders.
 	TaxRate *TaxRateClient
+	// TestClock is the client for interacting with the TestClock builders.
+	TestClock *TestClockClient
 
 	// lazily loaded.
 	client     *Client
@@ -226,6 +228,7 @@ func (tx *Tx) init() {
 	tx.Sequence = NewSequenceClient(tx.config)
 	tx.ServerSecret = NewServerSecretClient(tx.config)
 	tx.TaxRate = NewTaxRateClient(tx.config)
+	tx.TestClock = NewTestClockClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -70,6 +70,8 @@ const (
 	FieldBrandColor = "brand_color"
 	// FieldAccentColor holds the string denoting the accent_color field in the database.
 	FieldAccentColor = "accent_color"
+	// FieldCollectionSettings holds the string denoting the collection_settings field in the database.
+	FieldCollectionSettings = "collection_settings"
 	// Table holds the table name of the account in the database.
 	Table = "accounts"
 )
@@ -104,6 +106,7 @@ var Columns = []string{
 	FieldBankTransferInstructions,
 	FieldBrandColor,
 	FieldAccentColor,
+	FieldCollectionSettings,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

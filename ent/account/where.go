@@ -1544,6 +1544,16 @@ func AccentColorContainsFold(v string) predicate.Account {
 	return predicate.Account(sql.FieldContainsFold(FieldAccentColor, v))
 }
 
+// CollectionSettingsIsNil applies the IsNil predicate on the "collection_settings" field.
+func CollectionSettingsIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldCollectionSettings))
+}
+
+// CollectionSettingsNotNil applies the NotNil predicate on the "collection_settings" field.
+func CollectionSettingsNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldCollectionSettings))
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Account) predicate.Account {
 	return predicate.Account(sql.AndPredicates(predicates...))

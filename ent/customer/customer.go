@@ -63,6 +63,10 @@ const (
 	FieldDefaultPaymentMethodID = "default_payment_method_id"
 	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
 	FieldDeletedAt = "deleted_at"
+	// FieldCollectionSettings holds the string denoting the collection_settings field in the database.
+	FieldCollectionSettings = "collection_settings"
+	// FieldTestClockID holds the string denoting the test_clock_id field in the database.
+	FieldTestClockID = "test_clock_id"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeInvoices holds the string denoting the invoices edge name in mutations.
@@ -137,6 +141,8 @@ var Columns = []string{
 	FieldInvoiceSettings,
 	FieldDefaultPaymentMethodID,
 	FieldDeletedAt,
+	FieldCollectionSettings,
+	FieldTestClockID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -314,6 +320,11 @@ func ByDefaultPaymentMethodID(opts ...sql.OrderTermOption) OrderOption {
 // ByDeletedAt orders the results by the deleted_at field.
 func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
+}
+
+// ByTestClockID orders the results by the test_clock_id field.
+func ByTestClockID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTestClockID, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

@@ -136,6 +136,11 @@ func DeletedAt(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldDeletedAt, v))
 }
 
+// TestClockID applies equality check predicate on the "test_clock_id" field. It's identical to TestClockIDEQ.
+func TestClockID(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldTestClockID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldCreatedAt, v))
@@ -1074,6 +1079,91 @@ func DeletedAtIsNil() predicate.Customer {
 // DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
 func DeletedAtNotNil() predicate.Customer {
 	return predicate.Customer(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// CollectionSettingsIsNil applies the IsNil predicate on the "collection_settings" field.
+func CollectionSettingsIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldCollectionSettings))
+}
+
+// CollectionSettingsNotNil applies the NotNil predicate on the "collection_settings" field.
+func CollectionSettingsNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldCollectionSettings))
+}
+
+// TestClockIDEQ applies the EQ predicate on the "test_clock_id" field.
+func TestClockIDEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldTestClockID, v))
+}
+
+// TestClockIDNEQ applies the NEQ predicate on the "test_clock_id" field.
+func TestClockIDNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldTestClockID, v))
+}
+
+// TestClockIDIn applies the In predicate on the "test_clock_id" field.
+func TestClockIDIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldTestClockID, vs...))
+}
+
+// TestClockIDNotIn applies the NotIn predicate on the "test_clock_id" field.
+func TestClockIDNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldTestClockID, vs...))
+}
+
+// TestClockIDGT applies the GT predicate on the "test_clock_id" field.
+func TestClockIDGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldTestClockID, v))
+}
+
+// TestClockIDGTE applies the GTE predicate on the "test_clock_id" field.
+func TestClockIDGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldTestClockID, v))
+}
+
+// TestClockIDLT applies the LT predicate on the "test_clock_id" field.
+func TestClockIDLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldTestClockID, v))
+}
+
+// TestClockIDLTE applies the LTE predicate on the "test_clock_id" field.
+func TestClockIDLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldTestClockID, v))
+}
+
+// TestClockIDContains applies the Contains predicate on the "test_clock_id" field.
+func TestClockIDContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldTestClockID, v))
+}
+
+// TestClockIDHasPrefix applies the HasPrefix predicate on the "test_clock_id" field.
+func TestClockIDHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldTestClockID, v))
+}
+
+// TestClockIDHasSuffix applies the HasSuffix predicate on the "test_clock_id" field.
+func TestClockIDHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldTestClockID, v))
+}
+
+// TestClockIDIsNil applies the IsNil predicate on the "test_clock_id" field.
+func TestClockIDIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldTestClockID))
+}
+
+// TestClockIDNotNil applies the NotNil predicate on the "test_clock_id" field.
+func TestClockIDNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldTestClockID))
+}
+
+// TestClockIDEqualFold applies the EqualFold predicate on the "test_clock_id" field.
+func TestClockIDEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldTestClockID, v))
+}
+
+// TestClockIDContainsFold applies the ContainsFold predicate on the "test_clock_id" field.
+func TestClockIDContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldTestClockID, v))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

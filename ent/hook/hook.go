@@ -333,6 +333,18 @@ func (f TaxRateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TaxRateMutation", m)
 }
 
+// The TestClockFunc type is an adapter to allow the use of ordinary
+// function as TestClock mutator.
+type TestClockFunc func(context.Context, *ent.TestClockMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TestClockFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TestClockMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TestClockMutation", m)
+}
+
 // Condition is a hook condition function.
 type Condition func(context.Context, ent.Mutation) bool
 

@@ -36,6 +36,7 @@ import (
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
+	"github.com/remitbilling/remit/ent/testclock"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -823,6 +824,33 @@ func (f TraverseTaxRate) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.TaxRateQuery", q)
 }
 
+// The TestClockFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TestClockFunc func(context.Context, *ent.TestClockQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TestClockFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TestClockQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TestClockQuery", q)
+}
+
+// The TraverseTestClock type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTestClock func(context.Context, *ent.TestClockQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTestClock) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTestClock) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TestClockQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TestClockQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -880,6 +908,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ServerSecretQuery, predicate.ServerSecret, serversecret.OrderOption]{typ: ent.TypeServerSecret, tq: q}, nil
 	case *ent.TaxRateQuery:
 		return &query[*ent.TaxRateQuery, predicate.TaxRate, taxrate.OrderOption]{typ: ent.TypeTaxRate, tq: q}, nil
+	case *ent.TestClockQuery:
+		return &query[*ent.TestClockQuery, predicate.TestClock, testclock.OrderOption]{typ: ent.TypeTestClock, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -113,6 +113,26 @@ const (
 	FieldPrePaymentCreditNotesAmount = "pre_payment_credit_notes_amount"
 	// FieldPostPaymentCreditNotesAmount holds the string denoting the post_payment_credit_notes_amount field in the database.
 	FieldPostPaymentCreditNotesAmount = "post_payment_credit_notes_amount"
+	// FieldCollectionSettings holds the string denoting the collection_settings field in the database.
+	FieldCollectionSettings = "collection_settings"
+	// FieldTestClockID holds the string denoting the test_clock_id field in the database.
+	FieldTestClockID = "test_clock_id"
+	// FieldNextCollectionAt holds the string denoting the next_collection_at field in the database.
+	FieldNextCollectionAt = "next_collection_at"
+	// FieldLastReminderAt holds the string denoting the last_reminder_at field in the database.
+	FieldLastReminderAt = "last_reminder_at"
+	// FieldReminderCount holds the string denoting the reminder_count field in the database.
+	FieldReminderCount = "reminder_count"
+	// FieldNextPaymentAttemptAt holds the string denoting the next_payment_attempt_at field in the database.
+	FieldNextPaymentAttemptAt = "next_payment_attempt_at"
+	// FieldAttemptCount holds the string denoting the attempt_count field in the database.
+	FieldAttemptCount = "attempt_count"
+	// FieldRetryStartedAt holds the string denoting the retry_started_at field in the database.
+	FieldRetryStartedAt = "retry_started_at"
+	// FieldScheduledPayment holds the string denoting the scheduled_payment field in the database.
+	FieldScheduledPayment = "scheduled_payment"
+	// FieldScheduledPaymentAt holds the string denoting the scheduled_payment_at field in the database.
+	FieldScheduledPaymentAt = "scheduled_payment_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
@@ -240,6 +260,16 @@ var Columns = []string{
 	FieldAmountPending,
 	FieldPrePaymentCreditNotesAmount,
 	FieldPostPaymentCreditNotesAmount,
+	FieldCollectionSettings,
+	FieldTestClockID,
+	FieldNextCollectionAt,
+	FieldLastReminderAt,
+	FieldReminderCount,
+	FieldNextPaymentAttemptAt,
+	FieldAttemptCount,
+	FieldRetryStartedAt,
+	FieldScheduledPayment,
+	FieldScheduledPaymentAt,
 }
 
 var (
@@ -296,6 +326,10 @@ var (
 	DefaultPrePaymentCreditNotesAmount int64
 	// DefaultPostPaymentCreditNotesAmount holds the default value on creation for the "post_payment_credit_notes_amount" field.
 	DefaultPostPaymentCreditNotesAmount int64
+	// DefaultReminderCount holds the default value on creation for the "reminder_count" field.
+	DefaultReminderCount int
+	// DefaultAttemptCount holds the default value on creation for the "attempt_count" field.
+	DefaultAttemptCount int
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -551,6 +585,46 @@ func ByPrePaymentCreditNotesAmount(opts ...sql.OrderTermOption) OrderOption {
 // ByPostPaymentCreditNotesAmount orders the results by the post_payment_credit_notes_amount field.
 func ByPostPaymentCreditNotesAmount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPostPaymentCreditNotesAmount, opts...).ToFunc()
+}
+
+// ByTestClockID orders the results by the test_clock_id field.
+func ByTestClockID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTestClockID, opts...).ToFunc()
+}
+
+// ByNextCollectionAt orders the results by the next_collection_at field.
+func ByNextCollectionAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNextCollectionAt, opts...).ToFunc()
+}
+
+// ByLastReminderAt orders the results by the last_reminder_at field.
+func ByLastReminderAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastReminderAt, opts...).ToFunc()
+}
+
+// ByReminderCount orders the results by the reminder_count field.
+func ByReminderCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReminderCount, opts...).ToFunc()
+}
+
+// ByNextPaymentAttemptAt orders the results by the next_payment_attempt_at field.
+func ByNextPaymentAttemptAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNextPaymentAttemptAt, opts...).ToFunc()
+}
+
+// ByAttemptCount orders the results by the attempt_count field.
+func ByAttemptCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAttemptCount, opts...).ToFunc()
+}
+
+// ByRetryStartedAt orders the results by the retry_started_at field.
+func ByRetryStartedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRetryStartedAt, opts...).ToFunc()
+}
+
+// ByScheduledPaymentAt orders the results by the scheduled_payment_at field.
+func ByScheduledPaymentAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScheduledPaymentAt, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

@@ -231,6 +231,46 @@ func PostPaymentCreditNotesAmount(v int64) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldPostPaymentCreditNotesAmount, v))
 }
 
+// TestClockID applies equality check predicate on the "test_clock_id" field. It's identical to TestClockIDEQ.
+func TestClockID(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldTestClockID, v))
+}
+
+// NextCollectionAt applies equality check predicate on the "next_collection_at" field. It's identical to NextCollectionAtEQ.
+func NextCollectionAt(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldNextCollectionAt, v))
+}
+
+// LastReminderAt applies equality check predicate on the "last_reminder_at" field. It's identical to LastReminderAtEQ.
+func LastReminderAt(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldLastReminderAt, v))
+}
+
+// ReminderCount applies equality check predicate on the "reminder_count" field. It's identical to ReminderCountEQ.
+func ReminderCount(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldReminderCount, v))
+}
+
+// NextPaymentAttemptAt applies equality check predicate on the "next_payment_attempt_at" field. It's identical to NextPaymentAttemptAtEQ.
+func NextPaymentAttemptAt(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldNextPaymentAttemptAt, v))
+}
+
+// AttemptCount applies equality check predicate on the "attempt_count" field. It's identical to AttemptCountEQ.
+func AttemptCount(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldAttemptCount, v))
+}
+
+// RetryStartedAt applies equality check predicate on the "retry_started_at" field. It's identical to RetryStartedAtEQ.
+func RetryStartedAt(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldRetryStartedAt, v))
+}
+
+// ScheduledPaymentAt applies equality check predicate on the "scheduled_payment_at" field. It's identical to ScheduledPaymentAtEQ.
+func ScheduledPaymentAt(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldScheduledPaymentAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldCreatedAt, v))
@@ -2119,6 +2159,431 @@ func PostPaymentCreditNotesAmountLT(v int64) predicate.Invoice {
 // PostPaymentCreditNotesAmountLTE applies the LTE predicate on the "post_payment_credit_notes_amount" field.
 func PostPaymentCreditNotesAmountLTE(v int64) predicate.Invoice {
 	return predicate.Invoice(sql.FieldLTE(FieldPostPaymentCreditNotesAmount, v))
+}
+
+// CollectionSettingsIsNil applies the IsNil predicate on the "collection_settings" field.
+func CollectionSettingsIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldCollectionSettings))
+}
+
+// CollectionSettingsNotNil applies the NotNil predicate on the "collection_settings" field.
+func CollectionSettingsNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldCollectionSettings))
+}
+
+// TestClockIDEQ applies the EQ predicate on the "test_clock_id" field.
+func TestClockIDEQ(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldTestClockID, v))
+}
+
+// TestClockIDNEQ applies the NEQ predicate on the "test_clock_id" field.
+func TestClockIDNEQ(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldTestClockID, v))
+}
+
+// TestClockIDIn applies the In predicate on the "test_clock_id" field.
+func TestClockIDIn(vs ...string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldTestClockID, vs...))
+}
+
+// TestClockIDNotIn applies the NotIn predicate on the "test_clock_id" field.
+func TestClockIDNotIn(vs ...string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldTestClockID, vs...))
+}
+
+// TestClockIDGT applies the GT predicate on the "test_clock_id" field.
+func TestClockIDGT(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldTestClockID, v))
+}
+
+// TestClockIDGTE applies the GTE predicate on the "test_clock_id" field.
+func TestClockIDGTE(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldTestClockID, v))
+}
+
+// TestClockIDLT applies the LT predicate on the "test_clock_id" field.
+func TestClockIDLT(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldTestClockID, v))
+}
+
+// TestClockIDLTE applies the LTE predicate on the "test_clock_id" field.
+func TestClockIDLTE(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldTestClockID, v))
+}
+
+// TestClockIDContains applies the Contains predicate on the "test_clock_id" field.
+func TestClockIDContains(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldContains(FieldTestClockID, v))
+}
+
+// TestClockIDHasPrefix applies the HasPrefix predicate on the "test_clock_id" field.
+func TestClockIDHasPrefix(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldHasPrefix(FieldTestClockID, v))
+}
+
+// TestClockIDHasSuffix applies the HasSuffix predicate on the "test_clock_id" field.
+func TestClockIDHasSuffix(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldHasSuffix(FieldTestClockID, v))
+}
+
+// TestClockIDIsNil applies the IsNil predicate on the "test_clock_id" field.
+func TestClockIDIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldTestClockID))
+}
+
+// TestClockIDNotNil applies the NotNil predicate on the "test_clock_id" field.
+func TestClockIDNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldTestClockID))
+}
+
+// TestClockIDEqualFold applies the EqualFold predicate on the "test_clock_id" field.
+func TestClockIDEqualFold(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEqualFold(FieldTestClockID, v))
+}
+
+// TestClockIDContainsFold applies the ContainsFold predicate on the "test_clock_id" field.
+func TestClockIDContainsFold(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldContainsFold(FieldTestClockID, v))
+}
+
+// NextCollectionAtEQ applies the EQ predicate on the "next_collection_at" field.
+func NextCollectionAtEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldNextCollectionAt, v))
+}
+
+// NextCollectionAtNEQ applies the NEQ predicate on the "next_collection_at" field.
+func NextCollectionAtNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldNextCollectionAt, v))
+}
+
+// NextCollectionAtIn applies the In predicate on the "next_collection_at" field.
+func NextCollectionAtIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldNextCollectionAt, vs...))
+}
+
+// NextCollectionAtNotIn applies the NotIn predicate on the "next_collection_at" field.
+func NextCollectionAtNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldNextCollectionAt, vs...))
+}
+
+// NextCollectionAtGT applies the GT predicate on the "next_collection_at" field.
+func NextCollectionAtGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldNextCollectionAt, v))
+}
+
+// NextCollectionAtGTE applies the GTE predicate on the "next_collection_at" field.
+func NextCollectionAtGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldNextCollectionAt, v))
+}
+
+// NextCollectionAtLT applies the LT predicate on the "next_collection_at" field.
+func NextCollectionAtLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldNextCollectionAt, v))
+}
+
+// NextCollectionAtLTE applies the LTE predicate on the "next_collection_at" field.
+func NextCollectionAtLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldNextCollectionAt, v))
+}
+
+// NextCollectionAtIsNil applies the IsNil predicate on the "next_collection_at" field.
+func NextCollectionAtIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldNextCollectionAt))
+}
+
+// NextCollectionAtNotNil applies the NotNil predicate on the "next_collection_at" field.
+func NextCollectionAtNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldNextCollectionAt))
+}
+
+// LastReminderAtEQ applies the EQ predicate on the "last_reminder_at" field.
+func LastReminderAtEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldLastReminderAt, v))
+}
+
+// LastReminderAtNEQ applies the NEQ predicate on the "last_reminder_at" field.
+func LastReminderAtNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldLastReminderAt, v))
+}
+
+// LastReminderAtIn applies the In predicate on the "last_reminder_at" field.
+func LastReminderAtIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldLastReminderAt, vs...))
+}
+
+// LastReminderAtNotIn applies the NotIn predicate on the "last_reminder_at" field.
+func LastReminderAtNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldLastReminderAt, vs...))
+}
+
+// LastReminderAtGT applies the GT predicate on the "last_reminder_at" field.
+func LastReminderAtGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldLastReminderAt, v))
+}
+
+// LastReminderAtGTE applies the GTE predicate on the "last_reminder_at" field.
+func LastReminderAtGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldLastReminderAt, v))
+}
+
+// LastReminderAtLT applies the LT predicate on the "last_reminder_at" field.
+func LastReminderAtLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldLastReminderAt, v))
+}
+
+// LastReminderAtLTE applies the LTE predicate on the "last_reminder_at" field.
+func LastReminderAtLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldLastReminderAt, v))
+}
+
+// LastReminderAtIsNil applies the IsNil predicate on the "last_reminder_at" field.
+func LastReminderAtIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldLastReminderAt))
+}
+
+// LastReminderAtNotNil applies the NotNil predicate on the "last_reminder_at" field.
+func LastReminderAtNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldLastReminderAt))
+}
+
+// ReminderCountEQ applies the EQ predicate on the "reminder_count" field.
+func ReminderCountEQ(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldReminderCount, v))
+}
+
+// ReminderCountNEQ applies the NEQ predicate on the "reminder_count" field.
+func ReminderCountNEQ(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldReminderCount, v))
+}
+
+// ReminderCountIn applies the In predicate on the "reminder_count" field.
+func ReminderCountIn(vs ...int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldReminderCount, vs...))
+}
+
+// ReminderCountNotIn applies the NotIn predicate on the "reminder_count" field.
+func ReminderCountNotIn(vs ...int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldReminderCount, vs...))
+}
+
+// ReminderCountGT applies the GT predicate on the "reminder_count" field.
+func ReminderCountGT(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldReminderCount, v))
+}
+
+// ReminderCountGTE applies the GTE predicate on the "reminder_count" field.
+func ReminderCountGTE(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldReminderCount, v))
+}
+
+// ReminderCountLT applies the LT predicate on the "reminder_count" field.
+func ReminderCountLT(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldReminderCount, v))
+}
+
+// ReminderCountLTE applies the LTE predicate on the "reminder_count" field.
+func ReminderCountLTE(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldReminderCount, v))
+}
+
+// NextPaymentAttemptAtEQ applies the EQ predicate on the "next_payment_attempt_at" field.
+func NextPaymentAttemptAtEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldNextPaymentAttemptAt, v))
+}
+
+// NextPaymentAttemptAtNEQ applies the NEQ predicate on the "next_payment_attempt_at" field.
+func NextPaymentAttemptAtNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldNextPaymentAttemptAt, v))
+}
+
+// NextPaymentAttemptAtIn applies the In predicate on the "next_payment_attempt_at" field.
+func NextPaymentAttemptAtIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldNextPaymentAttemptAt, vs...))
+}
+
+// NextPaymentAttemptAtNotIn applies the NotIn predicate on the "next_payment_attempt_at" field.
+func NextPaymentAttemptAtNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldNextPaymentAttemptAt, vs...))
+}
+
+// NextPaymentAttemptAtGT applies the GT predicate on the "next_payment_attempt_at" field.
+func NextPaymentAttemptAtGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldNextPaymentAttemptAt, v))
+}
+
+// NextPaymentAttemptAtGTE applies the GTE predicate on the "next_payment_attempt_at" field.
+func NextPaymentAttemptAtGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldNextPaymentAttemptAt, v))
+}
+
+// NextPaymentAttemptAtLT applies the LT predicate on the "next_payment_attempt_at" field.
+func NextPaymentAttemptAtLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldNextPaymentAttemptAt, v))
+}
+
+// NextPaymentAttemptAtLTE applies the LTE predicate on the "next_payment_attempt_at" field.
+func NextPaymentAttemptAtLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldNextPaymentAttemptAt, v))
+}
+
+// NextPaymentAttemptAtIsNil applies the IsNil predicate on the "next_payment_attempt_at" field.
+func NextPaymentAttemptAtIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldNextPaymentAttemptAt))
+}
+
+// NextPaymentAttemptAtNotNil applies the NotNil predicate on the "next_payment_attempt_at" field.
+func NextPaymentAttemptAtNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldNextPaymentAttemptAt))
+}
+
+// AttemptCountEQ applies the EQ predicate on the "attempt_count" field.
+func AttemptCountEQ(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldAttemptCount, v))
+}
+
+// AttemptCountNEQ applies the NEQ predicate on the "attempt_count" field.
+func AttemptCountNEQ(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldAttemptCount, v))
+}
+
+// AttemptCountIn applies the In predicate on the "attempt_count" field.
+func AttemptCountIn(vs ...int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldAttemptCount, vs...))
+}
+
+// AttemptCountNotIn applies the NotIn predicate on the "attempt_count" field.
+func AttemptCountNotIn(vs ...int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldAttemptCount, vs...))
+}
+
+// AttemptCountGT applies the GT predicate on the "attempt_count" field.
+func AttemptCountGT(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldAttemptCount, v))
+}
+
+// AttemptCountGTE applies the GTE predicate on the "attempt_count" field.
+func AttemptCountGTE(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldAttemptCount, v))
+}
+
+// AttemptCountLT applies the LT predicate on the "attempt_count" field.
+func AttemptCountLT(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldAttemptCount, v))
+}
+
+// AttemptCountLTE applies the LTE predicate on the "attempt_count" field.
+func AttemptCountLTE(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldAttemptCount, v))
+}
+
+// RetryStartedAtEQ applies the EQ predicate on the "retry_started_at" field.
+func RetryStartedAtEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldRetryStartedAt, v))
+}
+
+// RetryStartedAtNEQ applies the NEQ predicate on the "retry_started_at" field.
+func RetryStartedAtNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldRetryStartedAt, v))
+}
+
+// RetryStartedAtIn applies the In predicate on the "retry_started_at" field.
+func RetryStartedAtIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldRetryStartedAt, vs...))
+}
+
+// RetryStartedAtNotIn applies the NotIn predicate on the "retry_started_at" field.
+func RetryStartedAtNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldRetryStartedAt, vs...))
+}
+
+// RetryStartedAtGT applies the GT predicate on the "retry_started_at" field.
+func RetryStartedAtGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldRetryStartedAt, v))
+}
+
+// RetryStartedAtGTE applies the GTE predicate on the "retry_started_at" field.
+func RetryStartedAtGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldRetryStartedAt, v))
+}
+
+// RetryStartedAtLT applies the LT predicate on the "retry_started_at" field.
+func RetryStartedAtLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldRetryStartedAt, v))
+}
+
+// RetryStartedAtLTE applies the LTE predicate on the "retry_started_at" field.
+func RetryStartedAtLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldRetryStartedAt, v))
+}
+
+// RetryStartedAtIsNil applies the IsNil predicate on the "retry_started_at" field.
+func RetryStartedAtIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldRetryStartedAt))
+}
+
+// RetryStartedAtNotNil applies the NotNil predicate on the "retry_started_at" field.
+func RetryStartedAtNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldRetryStartedAt))
+}
+
+// ScheduledPaymentIsNil applies the IsNil predicate on the "scheduled_payment" field.
+func ScheduledPaymentIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldScheduledPayment))
+}
+
+// ScheduledPaymentNotNil applies the NotNil predicate on the "scheduled_payment" field.
+func ScheduledPaymentNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldScheduledPayment))
+}
+
+// ScheduledPaymentAtEQ applies the EQ predicate on the "scheduled_payment_at" field.
+func ScheduledPaymentAtEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldScheduledPaymentAt, v))
+}
+
+// ScheduledPaymentAtNEQ applies the NEQ predicate on the "scheduled_payment_at" field.
+func ScheduledPaymentAtNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldScheduledPaymentAt, v))
+}
+
+// ScheduledPaymentAtIn applies the In predicate on the "scheduled_payment_at" field.
+func ScheduledPaymentAtIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldScheduledPaymentAt, vs...))
+}
+
+// ScheduledPaymentAtNotIn applies the NotIn predicate on the "scheduled_payment_at" field.
+func ScheduledPaymentAtNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldScheduledPaymentAt, vs...))
+}
+
+// ScheduledPaymentAtGT applies the GT predicate on the "scheduled_payment_at" field.
+func ScheduledPaymentAtGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldScheduledPaymentAt, v))
+}
+
+// ScheduledPaymentAtGTE applies the GTE predicate on the "scheduled_payment_at" field.
+func ScheduledPaymentAtGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldScheduledPaymentAt, v))
+}
+
+// ScheduledPaymentAtLT applies the LT predicate on the "scheduled_payment_at" field.
+func ScheduledPaymentAtLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldScheduledPaymentAt, v))
+}
+
+// ScheduledPaymentAtLTE applies the LTE predicate on the "scheduled_payment_at" field.
+func ScheduledPaymentAtLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldScheduledPaymentAt, v))
+}
+
+// ScheduledPaymentAtIsNil applies the IsNil predicate on the "scheduled_payment_at" field.
+func ScheduledPaymentAtIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldScheduledPaymentAt))
+}
+
+// ScheduledPaymentAtNotNil applies the NotNil predicate on the "scheduled_payment_at" field.
+func ScheduledPaymentAtNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldScheduledPaymentAt))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

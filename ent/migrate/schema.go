@@ -78,6 +78,7 @@ var (
 		{Name: "bank_transfer_instructions", Type: field.TypeString, Size: 1000, Default: ""},
 		{Name: "brand_color", Type: field.TypeString, Default: ""},
 		{Name: "accent_color", Type: field.TypeString, Default: ""},
+		{Name: "collection_settings", Type: field.TypeJSON, Nullable: true},
 	}
 	// AccountsTable holds the schema information for the "accounts" table.
 	AccountsTable = &schema.Table{
@@ -335,6 +336,8 @@ var (
 		{Name: "invoice_settings", Type: field.TypeJSON, Nullable: true},
 		{Name: "default_payment_method_id", Type: field.TypeString, Nullable: true},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "collection_settings", Type: field.TypeJSON, Nullable: true},
+		{Name: "test_clock_id", Type: field.TypeString, Nullable: true},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
@@ -345,7 +348,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_accounts_account",
-				Columns:    []*schema.Column{CustomersColumns[22]},
+				Columns:    []*schema.Column{CustomersColumns[24]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -354,17 +357,22 @@ var (
 			{
 				Name:    "customer_account_id_mode_invoice_prefix",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[22], CustomersColumns[3], CustomersColumns[16]},
+				Columns: []*schema.Column{CustomersColumns[24], CustomersColumns[3], CustomersColumns[16]},
+			},
+			{
+				Name:    "customer_test_clock_id",
+				Unique:  false,
+				Columns: []*schema.Column{CustomersColumns[23]},
 			},
 			{
 				Name:    "customer_account_id_mode_email",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[22], CustomersColumns[3], CustomersColumns[4]},
+				Columns: []*schema.Column{CustomersColumns[24], CustomersColumns[3], CustomersColumns[4]},
 			},
 			{
 				Name:    "customer_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[22], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[21]},
+				Columns: []*schema.Column{CustomersColumns[24], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[21]},
 			},
 			{
 				Name:    "customer_name_trigrams",
@@ -621,6 +629,16 @@ var (
 		{Name: "amount_pending", Type: field.TypeInt64, Default: 0},
 		{Name: "pre_payment_credit_notes_amount", Type: field.TypeInt64, Default: 0},
 		{Name: "post_payment_credit_notes_amount", Type: field.TypeInt64, Default: 0},
+		{Name: "collection_settings", Type: field.TypeJSON, Nullable: true},
+		{Name: "test_clock_id", Type: field.TypeString, Nullable: true},
+		{Name: "next_collection_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_reminder_at", Type: field.TypeTime, Nullable: true},
+		{Name: "reminder_count", Type: field.TypeInt, Default: 0},
+		{Name: "next_payment_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "attempt_count", Type: field.TypeInt, Default: 0},
+		{Name: "retry_started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "scheduled_payment", Type: field.TypeJSON, Nullable: true},
+		{Name: "scheduled_payment_at", Type: field.TypeTime, Nullable: true},
 		{Name: "customer_id", Type: field.TypeString, Size: 64},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 		{Name: "from_invoice_id", Type: field.TypeString, Nullable: true, Size: 64},
@@ -633,19 +651,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_customers_invoices",
-				Columns:    []*schema.Column{InvoicesColumns[45]},
+				Columns:    []*schema.Column{InvoicesColumns[55]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_accounts_account",
-				Columns:    []*schema.Column{InvoicesColumns[46]},
+				Columns:    []*schema.Column{InvoicesColumns[56]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_invoices_revisions",
-				Columns:    []*schema.Column{InvoicesColumns[47]},
+				Columns:    []*schema.Column{InvoicesColumns[57]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -654,37 +672,37 @@ var (
 			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
-				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[4]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[4]},
 			},
 			{
 				Name:    "invoice_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[0], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[0], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[9], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[9], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_list_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[19], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[19], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
 			},
 			{
 				Name:    "invoice_awaiting_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[9]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -692,7 +710,7 @@ var (
 			{
 				Name:    "invoice_awaiting_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[9]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -703,29 +721,37 @@ var (
 				Columns: []*schema.Column{InvoicesColumns[5], InvoicesColumns[34], InvoicesColumns[9]},
 			},
 			{
+				Name:    "invoice_collection_due",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[47]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "next_collection_at IS NOT NULL",
+				},
+			},
+			{
 				Name:    "invoice_customer_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[45], InvoicesColumns[1], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[55], InvoicesColumns[1], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[45], InvoicesColumns[4], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[55], InvoicesColumns[4], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[45], InvoicesColumns[5], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[55], InvoicesColumns[5], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[45], InvoicesColumns[9], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[55], InvoicesColumns[9], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[45], InvoicesColumns[19], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[55], InvoicesColumns[19], InvoicesColumns[0]},
 			},
 		},
 	}
@@ -842,7 +868,8 @@ var (
 		{Name: "failure_message", Type: field.TypeString, Default: ""},
 		{Name: "processor_reference", Type: field.TypeString, Default: ""},
 		{Name: "idempotency_key", Type: field.TypeString, Nullable: true},
-		{Name: "source", Type: field.TypeEnum, Enums: []string{"API", "HOSTED_PAGE", "PORTAL", "AUTOMATIC"}, Default: "API"},
+		{Name: "source", Type: field.TypeEnum, Enums: []string{"API", "HOSTED_PAGE", "PORTAL", "AUTOMATIC", "SCHEDULED"}, Default: "API"},
+		{Name: "test_clock_id", Type: field.TypeString, Nullable: true},
 		{Name: "settles_at", Type: field.TypeTime, Nullable: true},
 		{Name: "succeeded_at", Type: field.TypeTime, Nullable: true},
 		{Name: "failed_at", Type: field.TypeTime, Nullable: true},
@@ -862,19 +889,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "payments_accounts_account",
-				Columns:    []*schema.Column{PaymentsColumns[21]},
+				Columns:    []*schema.Column{PaymentsColumns[22]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "payments_invoices_invoice",
-				Columns:    []*schema.Column{PaymentsColumns[22]},
+				Columns:    []*schema.Column{PaymentsColumns[23]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "payments_payment_methods_payment_method",
-				Columns:    []*schema.Column{PaymentsColumns[23]},
+				Columns:    []*schema.Column{PaymentsColumns[24]},
 				RefColumns: []*schema.Column{PaymentMethodsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -883,17 +910,17 @@ var (
 			{
 				Name:    "payment_invoice_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{PaymentsColumns[22], PaymentsColumns[1]},
+				Columns: []*schema.Column{PaymentsColumns[23], PaymentsColumns[1]},
 			},
 			{
 				Name:    "payment_account_id_mode_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{PaymentsColumns[21], PaymentsColumns[3], PaymentsColumns[12]},
+				Columns: []*schema.Column{PaymentsColumns[22], PaymentsColumns[3], PaymentsColumns[12]},
 			},
 			{
 				Name:    "payment_status_settles_at",
 				Unique:  false,
-				Columns: []*schema.Column{PaymentsColumns[8], PaymentsColumns[14]},
+				Columns: []*schema.Column{PaymentsColumns[8], PaymentsColumns[15]},
 			},
 			{
 				Name:    "payment_customer_id_created_at",
@@ -921,6 +948,7 @@ var (
 		{Name: "mandate_reference", Type: field.TypeString, Default: ""},
 		{Name: "mandate_accepted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "detached_at", Type: field.TypeTime, Nullable: true},
+		{Name: "expiry_notified_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 		{Name: "customer_id", Type: field.TypeString, Size: 64},
 	}
@@ -932,13 +960,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "payment_methods_accounts_account",
-				Columns:    []*schema.Column{PaymentMethodsColumns[17]},
+				Columns:    []*schema.Column{PaymentMethodsColumns[18]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "payment_methods_customers_customer",
-				Columns:    []*schema.Column{PaymentMethodsColumns[18]},
+				Columns:    []*schema.Column{PaymentMethodsColumns[19]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -947,7 +975,12 @@ var (
 			{
 				Name:    "paymentmethod_customer_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{PaymentMethodsColumns[18], PaymentMethodsColumns[1]},
+				Columns: []*schema.Column{PaymentMethodsColumns[19], PaymentMethodsColumns[1]},
+			},
+			{
+				Name:    "paymentmethod_exp_year_exp_month",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentMethodsColumns[9], PaymentMethodsColumns[8]},
 			},
 		},
 	}
@@ -1330,6 +1363,33 @@ var (
 			},
 		},
 	}
+	// TestClocksColumns holds the columns for the "test_clocks" table.
+	TestClocksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "name", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "frozen_time", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"READY", "ADVANCING", "INTERNAL_FAILURE"}, Default: "READY"},
+		{Name: "advancing_to", Type: field.TypeTime, Nullable: true},
+		{Name: "failure", Type: field.TypeString, Default: ""},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// TestClocksTable holds the schema information for the "test_clocks" table.
+	TestClocksTable = &schema.Table{
+		Name:       "test_clocks",
+		Columns:    TestClocksColumns,
+		PrimaryKey: []*schema.Column{TestClocksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "test_clocks_accounts_account",
+				Columns:    []*schema.Column{TestClocksColumns[9]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// InvoiceDefaultTaxRatesColumns holds the columns for the "invoice_default_tax_rates" table.
 	InvoiceDefaultTaxRatesColumns = []*schema.Column{
 		{Name: "invoice_id", Type: field.TypeString, Size: 64},
@@ -1409,6 +1469,7 @@ var (
 		SequencesTable,
 		ServerSecretsTable,
 		TaxRatesTable,
+		TestClocksTable,
 		InvoiceDefaultTaxRatesTable,
 		InvoiceLineTaxRatesTable,
 	}
@@ -1458,6 +1519,7 @@ func init() {
 	RefundsTable.ForeignKeys[2].RefTable = InvoicesTable
 	SequencesTable.ForeignKeys[0].RefTable = AccountsTable
 	TaxRatesTable.ForeignKeys[0].RefTable = AccountsTable
+	TestClocksTable.ForeignKeys[0].RefTable = AccountsTable
 	InvoiceDefaultTaxRatesTable.ForeignKeys[0].RefTable = InvoicesTable
 	InvoiceDefaultTaxRatesTable.ForeignKeys[1].RefTable = TaxRatesTable
 	InvoiceLineTaxRatesTable.ForeignKeys[0].RefTable = InvoiceLinesTable

@@ -51,6 +51,8 @@ const (
 	FieldIdempotencyKey = "idempotency_key"
 	// FieldSource holds the string denoting the source field in the database.
 	FieldSource = "source"
+	// FieldTestClockID holds the string denoting the test_clock_id field in the database.
+	FieldTestClockID = "test_clock_id"
 	// FieldSettlesAt holds the string denoting the settles_at field in the database.
 	FieldSettlesAt = "settles_at"
 	// FieldSucceededAt holds the string denoting the succeeded_at field in the database.
@@ -124,6 +126,7 @@ var Columns = []string{
 	FieldProcessorReference,
 	FieldIdempotencyKey,
 	FieldSource,
+	FieldTestClockID,
 	FieldSettlesAt,
 	FieldSucceededAt,
 	FieldFailedAt,
@@ -247,6 +250,7 @@ const (
 	SourceHostedPage Source = "HOSTED_PAGE"
 	SourcePortal     Source = "PORTAL"
 	SourceAutomatic  Source = "AUTOMATIC"
+	SourceScheduled  Source = "SCHEDULED"
 )
 
 func (s Source) String() string {
@@ -256,7 +260,7 @@ func (s Source) String() string {
 // SourceValidator is a validator for the "source" field enum values. It is called by the builders before save.
 func SourceValidator(s Source) error {
 	switch s {
-	case SourceAPI, SourceHostedPage, SourcePortal, SourceAutomatic:
+	case SourceAPI, SourceHostedPage, SourcePortal, SourceAutomatic, SourceScheduled:
 		return nil
 	default:
 		return fmt.Errorf("payment: invalid enum value for source field: %q", s)
@@ -349,6 +353,11 @@ func ByIdempotencyKey(opts ...sql.OrderTermOption) OrderOption {
 // BySource orders the results by the source field.
 func BySource(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSource, opts...).ToFunc()
+}
+
+// ByTestClockID orders the results by the test_clock_id field.
+func ByTestClockID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTestClockID, opts...).ToFunc()
 }
 
 // BySettlesAt orders the results by the settles_at field.

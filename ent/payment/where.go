@@ -126,6 +126,11 @@ func IdempotencyKey(v string) predicate.Payment {
 	return predicate.Payment(sql.FieldEQ(FieldIdempotencyKey, v))
 }
 
+// TestClockID applies equality check predicate on the "test_clock_id" field. It's identical to TestClockIDEQ.
+func TestClockID(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldTestClockID, v))
+}
+
 // SettlesAt applies equality check predicate on the "settles_at" field. It's identical to SettlesAtEQ.
 func SettlesAt(v time.Time) predicate.Payment {
 	return predicate.Payment(sql.FieldEQ(FieldSettlesAt, v))
@@ -974,6 +979,81 @@ func SourceIn(vs ...Source) predicate.Payment {
 // SourceNotIn applies the NotIn predicate on the "source" field.
 func SourceNotIn(vs ...Source) predicate.Payment {
 	return predicate.Payment(sql.FieldNotIn(FieldSource, vs...))
+}
+
+// TestClockIDEQ applies the EQ predicate on the "test_clock_id" field.
+func TestClockIDEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldTestClockID, v))
+}
+
+// TestClockIDNEQ applies the NEQ predicate on the "test_clock_id" field.
+func TestClockIDNEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldTestClockID, v))
+}
+
+// TestClockIDIn applies the In predicate on the "test_clock_id" field.
+func TestClockIDIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldTestClockID, vs...))
+}
+
+// TestClockIDNotIn applies the NotIn predicate on the "test_clock_id" field.
+func TestClockIDNotIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldTestClockID, vs...))
+}
+
+// TestClockIDGT applies the GT predicate on the "test_clock_id" field.
+func TestClockIDGT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldTestClockID, v))
+}
+
+// TestClockIDGTE applies the GTE predicate on the "test_clock_id" field.
+func TestClockIDGTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldTestClockID, v))
+}
+
+// TestClockIDLT applies the LT predicate on the "test_clock_id" field.
+func TestClockIDLT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldTestClockID, v))
+}
+
+// TestClockIDLTE applies the LTE predicate on the "test_clock_id" field.
+func TestClockIDLTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldTestClockID, v))
+}
+
+// TestClockIDContains applies the Contains predicate on the "test_clock_id" field.
+func TestClockIDContains(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContains(FieldTestClockID, v))
+}
+
+// TestClockIDHasPrefix applies the HasPrefix predicate on the "test_clock_id" field.
+func TestClockIDHasPrefix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasPrefix(FieldTestClockID, v))
+}
+
+// TestClockIDHasSuffix applies the HasSuffix predicate on the "test_clock_id" field.
+func TestClockIDHasSuffix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasSuffix(FieldTestClockID, v))
+}
+
+// TestClockIDIsNil applies the IsNil predicate on the "test_clock_id" field.
+func TestClockIDIsNil() predicate.Payment {
+	return predicate.Payment(sql.FieldIsNull(FieldTestClockID))
+}
+
+// TestClockIDNotNil applies the NotNil predicate on the "test_clock_id" field.
+func TestClockIDNotNil() predicate.Payment {
+	return predicate.Payment(sql.FieldNotNull(FieldTestClockID))
+}
+
+// TestClockIDEqualFold applies the EqualFold predicate on the "test_clock_id" field.
+func TestClockIDEqualFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEqualFold(FieldTestClockID, v))
+}
+
+// TestClockIDContainsFold applies the ContainsFold predicate on the "test_clock_id" field.
+func TestClockIDContainsFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContainsFold(FieldTestClockID, v))
 }
 
 // SettlesAtEQ applies the EQ predicate on the "settles_at" field.

@@ -55,6 +55,8 @@ const (
 	FieldMandateAcceptedAt = "mandate_accepted_at"
 	// FieldDetachedAt holds the string denoting the detached_at field in the database.
 	FieldDetachedAt = "detached_at"
+	// FieldExpiryNotifiedAt holds the string denoting the expiry_notified_at field in the database.
+	FieldExpiryNotifiedAt = "expiry_notified_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
@@ -98,6 +100,7 @@ var Columns = []string{
 	FieldMandateReference,
 	FieldMandateAcceptedAt,
 	FieldDetachedAt,
+	FieldExpiryNotifiedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -272,6 +275,11 @@ func ByMandateAcceptedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByDetachedAt orders the results by the detached_at field.
 func ByDetachedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDetachedAt, opts...).ToFunc()
+}
+
+// ByExpiryNotifiedAt orders the results by the expiry_notified_at field.
+func ByExpiryNotifiedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExpiryNotifiedAt, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

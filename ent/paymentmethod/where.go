@@ -146,6 +146,11 @@ func DetachedAt(v time.Time) predicate.PaymentMethod {
 	return predicate.PaymentMethod(sql.FieldEQ(FieldDetachedAt, v))
 }
 
+// ExpiryNotifiedAt applies equality check predicate on the "expiry_notified_at" field. It's identical to ExpiryNotifiedAtEQ.
+func ExpiryNotifiedAt(v time.Time) predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldEQ(FieldExpiryNotifiedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.PaymentMethod {
 	return predicate.PaymentMethod(sql.FieldEQ(FieldCreatedAt, v))
@@ -1104,6 +1109,56 @@ func DetachedAtIsNil() predicate.PaymentMethod {
 // DetachedAtNotNil applies the NotNil predicate on the "detached_at" field.
 func DetachedAtNotNil() predicate.PaymentMethod {
 	return predicate.PaymentMethod(sql.FieldNotNull(FieldDetachedAt))
+}
+
+// ExpiryNotifiedAtEQ applies the EQ predicate on the "expiry_notified_at" field.
+func ExpiryNotifiedAtEQ(v time.Time) predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldEQ(FieldExpiryNotifiedAt, v))
+}
+
+// ExpiryNotifiedAtNEQ applies the NEQ predicate on the "expiry_notified_at" field.
+func ExpiryNotifiedAtNEQ(v time.Time) predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldNEQ(FieldExpiryNotifiedAt, v))
+}
+
+// ExpiryNotifiedAtIn applies the In predicate on the "expiry_notified_at" field.
+func ExpiryNotifiedAtIn(vs ...time.Time) predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldIn(FieldExpiryNotifiedAt, vs...))
+}
+
+// ExpiryNotifiedAtNotIn applies the NotIn predicate on the "expiry_notified_at" field.
+func ExpiryNotifiedAtNotIn(vs ...time.Time) predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldNotIn(FieldExpiryNotifiedAt, vs...))
+}
+
+// ExpiryNotifiedAtGT applies the GT predicate on the "expiry_notified_at" field.
+func ExpiryNotifiedAtGT(v time.Time) predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldGT(FieldExpiryNotifiedAt, v))
+}
+
+// ExpiryNotifiedAtGTE applies the GTE predicate on the "expiry_notified_at" field.
+func ExpiryNotifiedAtGTE(v time.Time) predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldGTE(FieldExpiryNotifiedAt, v))
+}
+
+// ExpiryNotifiedAtLT applies the LT predicate on the "expiry_notified_at" field.
+func ExpiryNotifiedAtLT(v time.Time) predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldLT(FieldExpiryNotifiedAt, v))
+}
+
+// ExpiryNotifiedAtLTE applies the LTE predicate on the "expiry_notified_at" field.
+func ExpiryNotifiedAtLTE(v time.Time) predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldLTE(FieldExpiryNotifiedAt, v))
+}
+
+// ExpiryNotifiedAtIsNil applies the IsNil predicate on the "expiry_notified_at" field.
+func ExpiryNotifiedAtIsNil() predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldIsNull(FieldExpiryNotifiedAt))
+}
+
+// ExpiryNotifiedAtNotNil applies the NotNil predicate on the "expiry_notified_at" field.
+func ExpiryNotifiedAtNotNil() predicate.PaymentMethod {
+	return predicate.PaymentMethod(sql.FieldNotNull(FieldExpiryNotifiedAt))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

@@ -86,3 +86,6 @@ type ServerSecret func(*sql.Selector)
 
 // TaxRate is the predicate function for taxrate builders.
 type TaxRate func(*sql.Selector)
+
+// TestClock is the predicate function for testclock builders.
+type TestClock func(*sql.Selector)

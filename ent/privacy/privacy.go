@@ -757,3 +757,27 @@ func (f TaxRateMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TaxRateMutation", m)
 }
+
+// The TestClockQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TestClockQueryRuleFunc func(context.Context, *ent.TestClockQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TestClockQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TestClockQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TestClockQuery", q)
+}
+
+// The TestClockMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TestClockMutationRuleFunc func(context.Context, *ent.TestClockMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TestClockMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TestClockMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TestClockMutation", m)
+}

@@ -33,6 +33,7 @@ import (
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
+	"github.com/remitbilling/remit/ent/testclock"
 
 	"entgo.io/ent"
 	"entgo.io/ent/privacy"
@@ -951,6 +952,14 @@ func init() {
 	invoiceDescPostPaymentCreditNotesAmount := invoiceFields[42].Descriptor()
 	// invoice.DefaultPostPaymentCreditNotesAmount holds the default value on creation for the post_payment_credit_notes_amount field.
 	invoice.DefaultPostPaymentCreditNotesAmount = invoiceDescPostPaymentCreditNotesAmount.Default.(int64)
+	// invoiceDescReminderCount is the schema descriptor for reminder_count field.
+	invoiceDescReminderCount := invoiceFields[47].Descriptor()
+	// invoice.DefaultReminderCount holds the default value on creation for the reminder_count field.
+	invoice.DefaultReminderCount = invoiceDescReminderCount.Default.(int)
+	// invoiceDescAttemptCount is the schema descriptor for attempt_count field.
+	invoiceDescAttemptCount := invoiceFields[49].Descriptor()
+	// invoice.DefaultAttemptCount holds the default value on creation for the attempt_count field.
+	invoice.DefaultAttemptCount = invoiceDescAttemptCount.Default.(int)
 	// invoiceDescID is the schema descriptor for id field.
 	invoiceDescID := invoiceMixinFields0[0].Descriptor()
 	// invoice.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -1124,19 +1133,19 @@ func init() {
 	// payment.DefaultProcessorReference holds the default value on creation for the processor_reference field.
 	payment.DefaultProcessorReference = paymentDescProcessorReference.Default.(string)
 	// paymentDescAmountRefunded is the schema descriptor for amount_refunded field.
-	paymentDescAmountRefunded := paymentFields[15].Descriptor()
+	paymentDescAmountRefunded := paymentFields[16].Descriptor()
 	// payment.DefaultAmountRefunded holds the default value on creation for the amount_refunded field.
 	payment.DefaultAmountRefunded = paymentDescAmountRefunded.Default.(int64)
 	// paymentDescAmountRefundPending is the schema descriptor for amount_refund_pending field.
-	paymentDescAmountRefundPending := paymentFields[16].Descriptor()
+	paymentDescAmountRefundPending := paymentFields[17].Descriptor()
 	// payment.DefaultAmountRefundPending holds the default value on creation for the amount_refund_pending field.
 	payment.DefaultAmountRefundPending = paymentDescAmountRefundPending.Default.(int64)
 	// paymentDescOutOfBandMethod is the schema descriptor for out_of_band_method field.
-	paymentDescOutOfBandMethod := paymentFields[17].Descriptor()
+	paymentDescOutOfBandMethod := paymentFields[18].Descriptor()
 	// payment.DefaultOutOfBandMethod holds the default value on creation for the out_of_band_method field.
 	payment.DefaultOutOfBandMethod = paymentDescOutOfBandMethod.Default.(string)
 	// paymentDescReference is the schema descriptor for reference field.
-	paymentDescReference := paymentFields[18].Descriptor()
+	paymentDescReference := paymentFields[19].Descriptor()
 	// payment.DefaultReference holds the default value on creation for the reference field.
 	payment.DefaultReference = paymentDescReference.Default.(string)
 	// paymentDescID is the schema descriptor for id field.
@@ -1816,6 +1825,60 @@ func init() {
 	// taxrate.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	taxrate.IDValidator = func() func(string) error {
 		validators := taxrateDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	testclockMixin := schema.TestClock{}.Mixin()
+	testclock.Policy = privacy.NewPolicies(testclockMixin[2], schema.TestClock{})
+	testclock.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := testclock.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	testclockMixinHooks0 := testclockMixin[0].Hooks()
+	testclockMixinHooks1 := testclockMixin[1].Hooks()
+
+	testclock.Hooks[1] = testclockMixinHooks0[0]
+
+	testclock.Hooks[2] = testclockMixinHooks1[0]
+	testclockMixinFields0 := testclockMixin[0].Fields()
+	_ = testclockMixinFields0
+	testclockMixinFields2 := testclockMixin[2].Fields()
+	_ = testclockMixinFields2
+	testclockFields := schema.TestClock{}.Fields()
+	_ = testclockFields
+	// testclockDescAccountID is the schema descriptor for account_id field.
+	testclockDescAccountID := testclockMixinFields2[0].Descriptor()
+	// testclock.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	testclock.AccountIDValidator = testclockDescAccountID.Validators[0].(func(string) error)
+	// testclockDescName is the schema descriptor for name field.
+	testclockDescName := testclockFields[0].Descriptor()
+	// testclock.DefaultName holds the default value on creation for the name field.
+	testclock.DefaultName = testclockDescName.Default.(string)
+	// testclock.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	testclock.NameValidator = testclockDescName.Validators[0].(func(string) error)
+	// testclockDescFailure is the schema descriptor for failure field.
+	testclockDescFailure := testclockFields[4].Descriptor()
+	// testclock.DefaultFailure holds the default value on creation for the failure field.
+	testclock.DefaultFailure = testclockDescFailure.Default.(string)
+	// testclockDescID is the schema descriptor for id field.
+	testclockDescID := testclockMixinFields0[0].Descriptor()
+	// testclock.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	testclock.IDValidator = func() func(string) error {
+		validators := testclockDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -51,6 +51,7 @@ func (Account) Fields() []ent.Field {
 		field.String("bank_transfer_instructions").Default("").MaxRuneLen(1000).Comment("How to pay by bank transfer (IBAN, BIC, reference), printed on invoices and the hosted page."),
 		field.String("brand_color").Default("").Comment("Brand colour, #rrggbb; empty is Remit's default."),
 		field.String("accent_color").Default("").Comment("Accent colour, #rrggbb; empty is Remit's default."),
+		field.JSON("collection_settings", &values.CollectionSettings{}).Optional().Comment("Reminders, retries and collection emails; unset parts are Remit's defaults."),
 	}
 }
 

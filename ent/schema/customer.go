@@ -40,6 +40,8 @@ func (Customer) Fields() []ent.Field {
 		field.JSON("invoice_settings", values.InvoiceSettings{}).Optional().Comment("Overrides of the account's invoice template."),
 		field.String("default_payment_method_id").Optional().Nillable().Comment("Payment method charged by default."),
 		field.Time("deleted_at").Optional().Nillable().Comment("Set when deleted while invoices still reference it."),
+		field.JSON("collection_settings", &values.CollectionSettings{}).Optional().Comment("Overrides of the account's collection settings."),
+		field.String("test_clock_id").Optional().Nillable().Immutable().Comment("Test clock the customer lives on (test mode only; set at creation)."),
 	}
 }
 
@@ -65,6 +67,7 @@ func (Customer) Indexes() []ent.Index {
 	trigrams := []schema.Annotation{entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"}), entsql.OpClass("gin_trgm_ops")}
 	return []ent.Index{
 		index.Fields("account_id", "mode", "invoice_prefix").Unique(),
+		index.Fields("test_clock_id"),
 		index.Fields("account_id", "mode", "email"),
 		// The list in its order (created_at, then id), so a page reads it
 		// from the start or the cursor and stops once full; deleted_at

@@ -88,6 +88,28 @@ func (Invoice) Fields() []ent.Field {
 		// Remit. Voided credit notes give theirs back.
 		money("pre_payment_credit_notes_amount"),
 		money("post_payment_credit_notes_amount"),
+		// Collection (billing's collections job). An invoice is looked at
+		// again at next_collection_at, the earliest of what is planned for
+		// it: its next reminder, its next automatic retry, a payment its
+		// customer scheduled or the notice before it. The job finds due
+		// invoices from one index, however many are not due.
+		field.JSON("collection_settings", &values.CollectionSettings{}).Optional().
+			Comment("Overrides of the customer's and account's collection settings."),
+		field.String("test_clock_id").Optional().Nillable().Immutable().
+			Comment("The test clock of the invoice's customer: the invoice lives on its time."),
+		field.Time("next_collection_at").Optional().Nillable(),
+		field.Time("last_reminder_at").Optional().Nillable().
+			Comment("When the last reminder was due; before the first, when reminders started counting (finalization)."),
+		field.Int("reminder_count").Default(0),
+		field.Time("next_payment_attempt_at").Optional().Nillable().
+			Comment("When the next automatic retry of a failed charge is made."),
+		field.Int("attempt_count").Default(0).
+			Comment("Automatic charge attempts made: the one at finalization and each retry."),
+		field.Time("retry_started_at").Optional().Nillable().
+			Comment("When the automatic charge first failed: retries are planned from it."),
+		field.JSON("scheduled_payment", &values.ScheduledPayment{}).Optional(),
+		field.Time("scheduled_payment_at").Optional().Nillable().
+			Comment("When the payment the customer scheduled is charged (scheduled_payment.at), for the SCHEDULED standing."),
 	}
 }
 
@@ -154,6 +176,12 @@ func (Invoice) Indexes() []ent.Index {
 		// The overdue job's query, across accounts: open invoices not yet
 		// marked overdue, by due date.
 		index.Fields("status", "overdue_at", "due_date"),
+		// The collections job's query: invoices whose next collection step
+		// is due, in real time (no test clock) or on one test clock. Only
+		// invoices with something planned are in it, so drafts and settled
+		// invoices cost it nothing.
+		index.Fields("test_clock_id", "next_collection_at").
+			Annotations(entsql.IndexWhere("next_collection_at IS NOT NULL")).StorageKey("invoice_collection_due"),
 		// A customer's invoices in each order of the list (the merchant
 		// list's customer filter, the portal's list newest first). A
 		// customer id names one account and mode, so they are not part of

@@ -34,6 +34,7 @@ func (PaymentMethod) Fields() []ent.Field {
 		field.String("mandate_reference").Default("").Immutable(),
 		field.Time("mandate_accepted_at").Optional().Nillable().Immutable(),
 		field.Time("detached_at").Optional().Nillable().Comment("Set when removed; kept for the payments that used it."),
+		field.Time("expiry_notified_at").Optional().Nillable().Comment("When the customer was told the card expires (once per card)."),
 	}
 }
 
@@ -44,7 +45,11 @@ func (PaymentMethod) Edges() []ent.Edge {
 }
 
 func (PaymentMethod) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("customer_id", "created_at")}
+	return []ent.Index{
+		index.Fields("customer_id", "created_at"),
+		// The card-expiry notice: cards expiring in a given month.
+		index.Fields("exp_year", "exp_month"),
+	}
 }
 
 func (PaymentMethod) Annotations() []schema.Annotation {
@@ -80,7 +85,8 @@ func (Payment) Fields() []ent.Field {
 		field.String("failure_message").Default(""),
 		field.String("processor_reference").Default(""),
 		field.String("idempotency_key").Optional().Nillable().Immutable().Sensitive(),
-		field.Enum("source").NamedValues("API", "API", "HostedPage", "HOSTED_PAGE", "Portal", "PORTAL", "Automatic", "AUTOMATIC").Default("API").Immutable(),
+		field.Enum("source").NamedValues("API", "API", "HostedPage", "HOSTED_PAGE", "Portal", "PORTAL", "Automatic", "AUTOMATIC", "Scheduled", "SCHEDULED").Default("API").Immutable(),
+		field.String("test_clock_id").Optional().Nillable().Immutable().Comment("The invoice's test clock: the payment settles on its time."),
 		field.Time("settles_at").Optional().Nillable(),
 		field.Time("succeeded_at").Optional().Nillable(),
 		field.Time("failed_at").Optional().Nillable(),

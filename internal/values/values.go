@@ -132,3 +132,68 @@ type Installment struct {
 	DueDate      *time.Time `json:"dueDate,omitempty"`
 	Description  string     `json:"description,omitempty"`
 }
+
+// CollectionSettings is how unpaid invoices are chased. The same shape is
+// stored on the account, on a customer and on an invoice: every field left
+// nil inherits from the level above (the account inherits Remit's
+// defaults), so a customer or an invoice overrides only what it sets.
+type CollectionSettings struct {
+	Reminders *ReminderSettings `json:"reminders,omitempty"`
+	Retries   *RetrySettings    `json:"retries,omitempty"`
+	Emails    *CollectionEmails `json:"emails,omitempty"`
+	// ScheduledPayments lets customers choose a date to be charged on
+	// (hosted page, portal).
+	ScheduledPayments *bool `json:"scheduledPayments,omitempty"`
+}
+
+// ReminderSettings are the reminders of unpaid send-invoice invoices.
+type ReminderSettings struct {
+	Enabled *bool `json:"enabled,omitempty"`
+	// OffsetDays are days relative to the due date: -3 is three days
+	// before, 0 the day itself, 7 a week after. Nil inherits; an empty
+	// list (OffsetDaysSet) sends none.
+	OffsetDays    []int `json:"offsetDays,omitempty"`
+	OffsetDaysSet bool  `json:"offsetDaysSet,omitempty"`
+	// InstallmentDaysBefore is how many days before each installment of
+	// a payment plan its reminder goes.
+	InstallmentDaysBefore *int `json:"installmentDaysBefore,omitempty"`
+}
+
+// RetrySettings are the automatic retries of failed automatic charges.
+type RetrySettings struct {
+	Enabled *bool `json:"enabled,omitempty"`
+	// Policy is SMART (Tries spread over Window) or CUSTOM (ScheduleDays).
+	Policy       *string `json:"policy,omitempty"`
+	Tries        *int    `json:"tries,omitempty"`
+	Window       *string `json:"window,omitempty"`
+	ScheduleDays []int   `json:"scheduleDays,omitempty"`
+	// DirectDebit retries SEPA and ACH debits that failed for
+	// insufficient funds.
+	DirectDebit *bool `json:"directDebit,omitempty"`
+	// WhenExhausted is LEAVE_OPEN or MARK_UNCOLLECTIBLE.
+	WhenExhausted *string `json:"whenExhausted,omitempty"`
+}
+
+// CollectionEmails switch each automatic customer email on or off.
+type CollectionEmails struct {
+	Reminder         *bool `json:"reminder,omitempty"`
+	PaymentFailed    *bool `json:"paymentFailed,omitempty"`
+	ActionRequired   *bool `json:"actionRequired,omitempty"`
+	Receipt          *bool `json:"receipt,omitempty"`
+	CardExpiring     *bool `json:"cardExpiring,omitempty"`
+	ScheduledPayment *bool `json:"scheduledPayment,omitempty"`
+}
+
+// ScheduledPayment is a payment the customer asked to be charged on a
+// date of their choice.
+type ScheduledPayment struct {
+	At              time.Time `json:"at"`
+	PaymentMethodID string    `json:"paymentMethodId"`
+	// Amount in minor units; zero charges what is payable on the day.
+	Amount int64 `json:"amount,omitempty"`
+	// Source is where the customer scheduled it (HOSTED_PAGE, PORTAL).
+	Source      string    `json:"source"`
+	ScheduledAt time.Time `json:"scheduledAt"`
+	// NoticeSent records that the "charged in three days" email went.
+	NoticeSent bool `json:"noticeSent,omitempty"`
+}
