@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/emailmessage"
+	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -53,6 +54,8 @@ type EmailMessage struct {
 	HTMLBody string `json:"html_body,omitempty"`
 	// Attachments, encoded by internal/outbox: a JSON array of {name, content_type, data (base64)}.
 	Attachments []byte `json:"attachments,omitempty"`
+	// RenderedAttachments holds the value of the "rendered_attachments" field.
+	RenderedAttachments []values.DocumentRef `json:"rendered_attachments,omitempty"`
 	// RFC 5322 Message-ID without angle brackets, set at enqueue so every attempt carries the same one.
 	MessageID string `json:"message_id,omitempty"`
 	// QUEUED: waiting for next_attempt_at; SENDING: claimed by lease_owner until lease_until; SENT; FAILED: given up, see last_error.
@@ -100,7 +103,7 @@ func (*EmailMessage) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case emailmessage.FieldTo, emailmessage.FieldCc, emailmessage.FieldBcc, emailmessage.FieldAttachments:
+		case emailmessage.FieldTo, emailmessage.FieldCc, emailmessage.FieldBcc, emailmessage.FieldAttachments, emailmessage.FieldRenderedAttachments:
 			values[i] = new([]byte)
 		case emailmessage.FieldAttempts:
 			values[i] = new(sql.NullInt64)
@@ -231,6 +234,14 @@ func (_m *EmailMessage) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field attachments", values[i])
 			} else if value != nil {
 				_m.Attachments = *value
+			}
+		case emailmessage.FieldRenderedAttachments:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field rendered_attachments", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.RenderedAttachments); err != nil {
+					return fmt.Errorf("unmarshal field rendered_attachments: %w", err)
+				}
 			}
 		case emailmessage.FieldMessageID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -372,6 +383,9 @@ func (_m *EmailMessage) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("attachments=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Attachments))
+	builder.WriteString(", ")
+	builder.WriteString("rendered_attachments=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RenderedAttachments))
 	builder.WriteString(", ")
 	builder.WriteString("message_id=")
 	builder.WriteString(_m.MessageID)

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/emailmessage"
+	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -158,6 +159,12 @@ func (_c *EmailMessageCreate) SetNillableHTMLBody(v *string) *EmailMessageCreate
 // SetAttachments sets the "attachments" field.
 func (_c *EmailMessageCreate) SetAttachments(v []byte) *EmailMessageCreate {
 	_c.mutation.SetAttachments(v)
+	return _c
+}
+
+// SetRenderedAttachments sets the "rendered_attachments" field.
+func (_c *EmailMessageCreate) SetRenderedAttachments(v []values.DocumentRef) *EmailMessageCreate {
+	_c.mutation.SetRenderedAttachments(v)
 	return _c
 }
 
@@ -530,6 +537,10 @@ func (_c *EmailMessageCreate) createSpec() (*EmailMessage, *sqlgraph.CreateSpec)
 		_spec.SetField(emailmessage.FieldAttachments, field.TypeBytes, value)
 		_node.Attachments = value
 	}
+	if value, ok := _c.mutation.RenderedAttachments(); ok {
+		_spec.SetField(emailmessage.FieldRenderedAttachments, field.TypeJSON, value)
+		_node.RenderedAttachments = value
+	}
 	if value, ok := _c.mutation.MessageID(); ok {
 		_spec.SetField(emailmessage.FieldMessageID, field.TypeString, value)
 		_node.MessageID = value
@@ -806,6 +817,9 @@ func (u *EmailMessageUpsertOne) UpdateNewValues() *EmailMessageUpsertOne {
 		}
 		if _, exists := u.create.mutation.Attachments(); exists {
 			s.SetIgnore(emailmessage.FieldAttachments)
+		}
+		if _, exists := u.create.mutation.RenderedAttachments(); exists {
+			s.SetIgnore(emailmessage.FieldRenderedAttachments)
 		}
 		if _, exists := u.create.mutation.MessageID(); exists {
 			s.SetIgnore(emailmessage.FieldMessageID)
@@ -1201,6 +1215,9 @@ func (u *EmailMessageUpsertBulk) UpdateNewValues() *EmailMessageUpsertBulk {
 			}
 			if _, exists := b.mutation.Attachments(); exists {
 				s.SetIgnore(emailmessage.FieldAttachments)
+			}
+			if _, exists := b.mutation.RenderedAttachments(); exists {
+				s.SetIgnore(emailmessage.FieldRenderedAttachments)
 			}
 			if _, exists := b.mutation.MessageID(); exists {
 				s.SetIgnore(emailmessage.FieldMessageID)

@@ -238,6 +238,9 @@ func (_u *EmailMessageUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.AttachmentsCleared() {
 		_spec.ClearField(emailmessage.FieldAttachments, field.TypeBytes)
 	}
+	if _u.mutation.RenderedAttachmentsCleared() {
+		_spec.ClearField(emailmessage.FieldRenderedAttachments, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(emailmessage.FieldStatus, field.TypeEnum, value)
 	}
@@ -528,6 +531,9 @@ func (_u *EmailMessageUpdateOne) sqlSave(ctx context.Context) (_node *EmailMessa
 	}
 	if _u.mutation.AttachmentsCleared() {
 		_spec.ClearField(emailmessage.FieldAttachments, field.TypeBytes)
+	}
+	if _u.mutation.RenderedAttachmentsCleared() {
+		_spec.ClearField(emailmessage.FieldRenderedAttachments, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(emailmessage.FieldStatus, field.TypeEnum, value)

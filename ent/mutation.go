@@ -11712,42 +11712,44 @@ func (m *CustomerTermMutation) ResetEdge(name string) error {
 // EmailMessageMutation represents an operation that mutates the EmailMessage nodes in the graph.
 type EmailMessageMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *string
-	created_at      *time.Time
-	updated_at      *time.Time
-	mode            *viewer.Mode
-	kind            *string
-	invoice_id      *string
-	from            *string
-	from_name       *string
-	reply_to        *string
-	to              *[]string
-	appendto        []string
-	cc              *[]string
-	appendcc        []string
-	bcc             *[]string
-	appendbcc       []string
-	subject         *string
-	text_body       *string
-	html_body       *string
-	attachments     *[]byte
-	message_id      *string
-	status          *emailmessage.Status
-	attempts        *int
-	addattempts     *int
-	next_attempt_at *time.Time
-	lease_owner     *string
-	lease_until     *time.Time
-	last_error      *string
-	sent_at         *time.Time
-	clearedFields   map[string]struct{}
-	account         *string
-	clearedaccount  bool
-	done            bool
-	oldValue        func(context.Context) (*EmailMessage, error)
-	predicates      []predicate.EmailMessage
+	op                         Op
+	typ                        string
+	id                         *string
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	mode                       *viewer.Mode
+	kind                       *string
+	invoice_id                 *string
+	from                       *string
+	from_name                  *string
+	reply_to                   *string
+	to                         *[]string
+	appendto                   []string
+	cc                         *[]string
+	appendcc                   []string
+	bcc                        *[]string
+	appendbcc                  []string
+	subject                    *string
+	text_body                  *string
+	html_body                  *string
+	attachments                *[]byte
+	rendered_attachments       *[]values.DocumentRef
+	appendrendered_attachments []values.DocumentRef
+	message_id                 *string
+	status                     *emailmessage.Status
+	attempts                   *int
+	addattempts                *int
+	next_attempt_at            *time.Time
+	lease_owner                *string
+	lease_until                *time.Time
+	last_error                 *string
+	sent_at                    *time.Time
+	clearedFields              map[string]struct{}
+	account                    *string
+	clearedaccount             bool
+	done                       bool
+	oldValue                   func(context.Context) (*EmailMessage, error)
+	predicates                 []predicate.EmailMessage
 }
 
 var _ ent.Mutation = (*EmailMessageMutation)(nil)
@@ -12529,6 +12531,71 @@ func (m *EmailMessageMutation) ResetAttachments() {
 	delete(m.clearedFields, emailmessage.FieldAttachments)
 }
 
+// SetRenderedAttachments sets the "rendered_attachments" field.
+func (m *EmailMessageMutation) SetRenderedAttachments(vr []values.DocumentRef) {
+	m.rendered_attachments = &vr
+	m.appendrendered_attachments = nil
+}
+
+// RenderedAttachments returns the value of the "rendered_attachments" field in the mutation.
+func (m *EmailMessageMutation) RenderedAttachments() (r []values.DocumentRef, exists bool) {
+	v := m.rendered_attachments
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRenderedAttachments returns the old "rendered_attachments" field's value of the EmailMessage entity.
+// If the EmailMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailMessageMutation) OldRenderedAttachments(ctx context.Context) (v []values.DocumentRef, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRenderedAttachments is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRenderedAttachments requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRenderedAttachments: %w", err)
+	}
+	return oldValue.RenderedAttachments, nil
+}
+
+// AppendRenderedAttachments adds vr to the "rendered_attachments" field.
+func (m *EmailMessageMutation) AppendRenderedAttachments(vr []values.DocumentRef) {
+	m.appendrendered_attachments = append(m.appendrendered_attachments, vr...)
+}
+
+// AppendedRenderedAttachments returns the list of values that were appended to the "rendered_attachments" field in this mutation.
+func (m *EmailMessageMutation) AppendedRenderedAttachments() ([]values.DocumentRef, bool) {
+	if len(m.appendrendered_attachments) == 0 {
+		return nil, false
+	}
+	return m.appendrendered_attachments, true
+}
+
+// ClearRenderedAttachments clears the value of the "rendered_attachments" field.
+func (m *EmailMessageMutation) ClearRenderedAttachments() {
+	m.rendered_attachments = nil
+	m.appendrendered_attachments = nil
+	m.clearedFields[emailmessage.FieldRenderedAttachments] = struct{}{}
+}
+
+// RenderedAttachmentsCleared returns if the "rendered_attachments" field was cleared in this mutation.
+func (m *EmailMessageMutation) RenderedAttachmentsCleared() bool {
+	_, ok := m.clearedFields[emailmessage.FieldRenderedAttachments]
+	return ok
+}
+
+// ResetRenderedAttachments resets all changes to the "rendered_attachments" field.
+func (m *EmailMessageMutation) ResetRenderedAttachments() {
+	m.rendered_attachments = nil
+	m.appendrendered_attachments = nil
+	delete(m.clearedFields, emailmessage.FieldRenderedAttachments)
+}
+
 // SetMessageID sets the "message_id" field.
 func (m *EmailMessageMutation) SetMessageID(s string) {
 	m.message_id = &s
@@ -12924,7 +12991,7 @@ func (m *EmailMessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EmailMessageMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, emailmessage.FieldCreatedAt)
 	}
@@ -12972,6 +13039,9 @@ func (m *EmailMessageMutation) Fields() []string {
 	}
 	if m.attachments != nil {
 		fields = append(fields, emailmessage.FieldAttachments)
+	}
+	if m.rendered_attachments != nil {
+		fields = append(fields, emailmessage.FieldRenderedAttachments)
 	}
 	if m.message_id != nil {
 		fields = append(fields, emailmessage.FieldMessageID)
@@ -13037,6 +13107,8 @@ func (m *EmailMessageMutation) Field(name string) (ent.Value, bool) {
 		return m.HTMLBody()
 	case emailmessage.FieldAttachments:
 		return m.Attachments()
+	case emailmessage.FieldRenderedAttachments:
+		return m.RenderedAttachments()
 	case emailmessage.FieldMessageID:
 		return m.MessageID()
 	case emailmessage.FieldStatus:
@@ -13094,6 +13166,8 @@ func (m *EmailMessageMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldHTMLBody(ctx)
 	case emailmessage.FieldAttachments:
 		return m.OldAttachments(ctx)
+	case emailmessage.FieldRenderedAttachments:
+		return m.OldRenderedAttachments(ctx)
 	case emailmessage.FieldMessageID:
 		return m.OldMessageID(ctx)
 	case emailmessage.FieldStatus:
@@ -13231,6 +13305,13 @@ func (m *EmailMessageMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAttachments(v)
 		return nil
+	case emailmessage.FieldRenderedAttachments:
+		v, ok := value.([]values.DocumentRef)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRenderedAttachments(v)
+		return nil
 	case emailmessage.FieldMessageID:
 		v, ok := value.(string)
 		if !ok {
@@ -13344,6 +13425,9 @@ func (m *EmailMessageMutation) ClearedFields() []string {
 	if m.FieldCleared(emailmessage.FieldAttachments) {
 		fields = append(fields, emailmessage.FieldAttachments)
 	}
+	if m.FieldCleared(emailmessage.FieldRenderedAttachments) {
+		fields = append(fields, emailmessage.FieldRenderedAttachments)
+	}
 	if m.FieldCleared(emailmessage.FieldLeaseUntil) {
 		fields = append(fields, emailmessage.FieldLeaseUntil)
 	}
@@ -13375,6 +13459,9 @@ func (m *EmailMessageMutation) ClearField(name string) error {
 		return nil
 	case emailmessage.FieldAttachments:
 		m.ClearAttachments()
+		return nil
+	case emailmessage.FieldRenderedAttachments:
+		m.ClearRenderedAttachments()
 		return nil
 	case emailmessage.FieldLeaseUntil:
 		m.ClearLeaseUntil()
@@ -13437,6 +13524,9 @@ func (m *EmailMessageMutation) ResetField(name string) error {
 		return nil
 	case emailmessage.FieldAttachments:
 		m.ResetAttachments()
+		return nil
+	case emailmessage.FieldRenderedAttachments:
+		m.ResetRenderedAttachments()
 		return nil
 	case emailmessage.FieldMessageID:
 		m.ResetMessageID()

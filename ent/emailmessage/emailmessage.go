@@ -51,6 +51,8 @@ const (
 	FieldHTMLBody = "html_body"
 	// FieldAttachments holds the string denoting the attachments field in the database.
 	FieldAttachments = "attachments"
+	// FieldRenderedAttachments holds the string denoting the rendered_attachments field in the database.
+	FieldRenderedAttachments = "rendered_attachments"
 	// FieldMessageID holds the string denoting the message_id field in the database.
 	FieldMessageID = "message_id"
 	// FieldStatus holds the string denoting the status field in the database.
@@ -99,6 +101,7 @@ var Columns = []string{
 	FieldTextBody,
 	FieldHTMLBody,
 	FieldAttachments,
+	FieldRenderedAttachments,
 	FieldMessageID,
 	FieldStatus,
 	FieldAttempts,

@@ -936,6 +936,16 @@ func AttachmentsNotNil() predicate.EmailMessage {
 	return predicate.EmailMessage(sql.FieldNotNull(FieldAttachments))
 }
 
+// RenderedAttachmentsIsNil applies the IsNil predicate on the "rendered_attachments" field.
+func RenderedAttachmentsIsNil() predicate.EmailMessage {
+	return predicate.EmailMessage(sql.FieldIsNull(FieldRenderedAttachments))
+}
+
+// RenderedAttachmentsNotNil applies the NotNil predicate on the "rendered_attachments" field.
+func RenderedAttachmentsNotNil() predicate.EmailMessage {
+	return predicate.EmailMessage(sql.FieldNotNull(FieldRenderedAttachments))
+}
+
 // MessageIDEQ applies the EQ predicate on the "message_id" field.
 func MessageIDEQ(v string) predicate.EmailMessage {
 	return predicate.EmailMessage(sql.FieldEQ(FieldMessageID, v))

@@ -456,6 +456,7 @@ var (
 		{Name: "text_body", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "html_body", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "attachments", Type: field.TypeBytes, Nullable: true},
+		{Name: "rendered_attachments", Type: field.TypeJSON, Nullable: true},
 		{Name: "message_id", Type: field.TypeString},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "SENDING", "SENT", "FAILED"}, Default: "QUEUED"},
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
@@ -474,7 +475,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "email_messages_accounts_account",
-				Columns:    []*schema.Column{EmailMessagesColumns[24]},
+				Columns:    []*schema.Column{EmailMessagesColumns[25]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -483,17 +484,17 @@ var (
 			{
 				Name:    "emailmessage_status_next_attempt_at",
 				Unique:  false,
-				Columns: []*schema.Column{EmailMessagesColumns[17], EmailMessagesColumns[19]},
+				Columns: []*schema.Column{EmailMessagesColumns[18], EmailMessagesColumns[20]},
 			},
 			{
 				Name:    "emailmessage_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{EmailMessagesColumns[24], EmailMessagesColumns[3], EmailMessagesColumns[1]},
+				Columns: []*schema.Column{EmailMessagesColumns[25], EmailMessagesColumns[3], EmailMessagesColumns[1]},
 			},
 			{
 				Name:    "emailmessage_account_id_mode_invoice_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{EmailMessagesColumns[24], EmailMessagesColumns[3], EmailMessagesColumns[5], EmailMessagesColumns[1]},
+				Columns: []*schema.Column{EmailMessagesColumns[25], EmailMessagesColumns[3], EmailMessagesColumns[5], EmailMessagesColumns[1]},
 			},
 		},
 	}

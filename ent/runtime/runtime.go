@@ -669,19 +669,19 @@ func init() {
 	// emailmessage.DefaultHTMLBody holds the default value on creation for the html_body field.
 	emailmessage.DefaultHTMLBody = emailmessageDescHTMLBody.Default.(string)
 	// emailmessageDescMessageID is the schema descriptor for message_id field.
-	emailmessageDescMessageID := emailmessageFields[12].Descriptor()
+	emailmessageDescMessageID := emailmessageFields[13].Descriptor()
 	// emailmessage.MessageIDValidator is a validator for the "message_id" field. It is called by the builders before save.
 	emailmessage.MessageIDValidator = emailmessageDescMessageID.Validators[0].(func(string) error)
 	// emailmessageDescAttempts is the schema descriptor for attempts field.
-	emailmessageDescAttempts := emailmessageFields[14].Descriptor()
+	emailmessageDescAttempts := emailmessageFields[15].Descriptor()
 	// emailmessage.DefaultAttempts holds the default value on creation for the attempts field.
 	emailmessage.DefaultAttempts = emailmessageDescAttempts.Default.(int)
 	// emailmessageDescLeaseOwner is the schema descriptor for lease_owner field.
-	emailmessageDescLeaseOwner := emailmessageFields[16].Descriptor()
+	emailmessageDescLeaseOwner := emailmessageFields[17].Descriptor()
 	// emailmessage.DefaultLeaseOwner holds the default value on creation for the lease_owner field.
 	emailmessage.DefaultLeaseOwner = emailmessageDescLeaseOwner.Default.(string)
 	// emailmessageDescLastError is the schema descriptor for last_error field.
-	emailmessageDescLastError := emailmessageFields[18].Descriptor()
+	emailmessageDescLastError := emailmessageFields[19].Descriptor()
 	// emailmessage.DefaultLastError holds the default value on creation for the last_error field.
 	emailmessage.DefaultLastError = emailmessageDescLastError.Default.(string)
 	// emailmessageDescID is the schema descriptor for id field.

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"github.com/remitbilling/remit/internal/values"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -48,6 +50,10 @@ func (EmailMessage) Fields() []ent.Field {
 			Comment("HTML part."),
 		field.Bytes("attachments").Optional().Immutable().Annotations(entgql.Skip()).
 			Comment("Attachments, encoded by internal/outbox: a JSON array of {name, content_type, data (base64)}."),
+		// Documents rendered when the message is delivered rather than when
+		// it is queued (a receipt queued in the transaction that records a
+		// payment), attached after the stored attachments.
+		field.JSON("rendered_attachments", []values.DocumentRef{}).Optional().Immutable().Annotations(entgql.Skip()),
 		field.String("message_id").Immutable().NotEmpty().
 			Comment("RFC 5322 Message-ID without angle brackets, set at enqueue so every attempt carries the same one."),
 		field.Enum("status").NamedValues("Queued", "QUEUED", "Sending", "SENDING", "Sent", "SENT", "Failed", "FAILED").Default("QUEUED").

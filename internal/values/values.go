@@ -197,3 +197,10 @@ type ScheduledPayment struct {
 	// NoticeSent records that the "charged in three days" email went.
 	NoticeSent bool `json:"noticeSent,omitempty"`
 }
+
+// DocumentRef names a document to render and attach when an email is
+// delivered: Kind is "invoice" or "receipt", ID the invoice or payment.
+type DocumentRef struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+}

@@ -6,6 +6,8 @@ ALTER TABLE "accounts" ADD COLUMN "collection_settings" jsonb NULL;
 ALTER TABLE "customers" ADD COLUMN "collection_settings" jsonb NULL, ADD COLUMN "test_clock_id" character varying NULL;
 -- create index "customer_test_clock_id" to table: "customers"
 CREATE INDEX "customer_test_clock_id" ON "customers" ("test_clock_id");
+-- modify "email_messages" table
+ALTER TABLE "email_messages" ADD COLUMN "rendered_attachments" jsonb NULL;
 -- modify "invoices" table
 ALTER TABLE "invoices" ADD COLUMN "collection_settings" jsonb NULL, ADD COLUMN "test_clock_id" character varying NULL, ADD COLUMN "next_collection_at" timestamptz NULL, ADD COLUMN "last_reminder_at" timestamptz NULL, ADD COLUMN "reminder_count" bigint NOT NULL DEFAULT 0, ADD COLUMN "next_payment_attempt_at" timestamptz NULL, ADD COLUMN "attempt_count" bigint NOT NULL DEFAULT 0, ADD COLUMN "retry_started_at" timestamptz NULL, ADD COLUMN "scheduled_payment" jsonb NULL, ADD COLUMN "scheduled_payment_at" timestamptz NULL;
 -- create index "invoice_collection_due" to table: "invoices"
