@@ -18,6 +18,8 @@ ALTER TABLE `invoices` ADD COLUMN `scheduled_payment` json NULL;
 ALTER TABLE `invoices` ADD COLUMN `scheduled_payment_at` datetime NULL;
 -- create index "invoice_collection_due" to table: "invoices"
 CREATE INDEX `invoice_collection_due` ON `invoices` (`test_clock_id`, `next_collection_at`) WHERE next_collection_at IS NOT NULL;
+-- add column "rendered_attachments" to table: "email_messages"
+ALTER TABLE `email_messages` ADD COLUMN `rendered_attachments` json NULL;
 -- add column "collection_settings" to table: "accounts"
 ALTER TABLE `accounts` ADD COLUMN `collection_settings` json NULL;
 -- add column "expiry_notified_at" to table: "payment_methods"
