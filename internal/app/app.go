@@ -37,6 +37,7 @@ import (
 	"github.com/remitbilling/remit/internal/rowcache"
 	"github.com/remitbilling/remit/internal/secrets"
 	"github.com/remitbilling/remit/internal/store"
+	"github.com/remitbilling/remit/internal/testclocks"
 	"github.com/remitbilling/remit/internal/viewer"
 	"github.com/remitbilling/remit/internal/worker"
 )
@@ -49,8 +50,9 @@ var DefaultMailing = billing.Mailing{From: "invoices@remit.localhost", PublicURL
 // settlement job resolves, how many invoices one run of the overdue job
 // marks.
 const (
-	SettleBatch  = 100
-	OverdueBatch = 100
+	SettleBatch     = 100
+	OverdueBatch    = 100
+	CollectionBatch = 100
 )
 
 // Config is what the application is built from.
@@ -130,7 +132,10 @@ type App struct {
 	Limits *ratelimit.Limiter
 	// Idempotency stores the merchant API's idempotent responses.
 	Idempotency *idempotency.Store
-	// Worker delivers email, settles payments and marks invoices overdue;
+	// TestClocks runs test clocks, with the worker's jobs.
+	TestClocks *testclocks.Service
+	// Worker delivers email, settles payments, marks invoices overdue and
+	// chases payment (reminders, retries, scheduled payments);
 	// the caller runs it (the server does not: tests drive their own).
 	Worker *worker.Scheduler
 }
@@ -188,6 +193,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.TestClocks, err = testclocks.New(testclocks.Config{DB: cfg.DB, Jobs: a.Billing}); err != nil {
+		return nil, err
+	}
 	emailOpts := cfg.Email
 	if emailOpts.Logger == nil {
 		emailOpts.Logger = cfg.Logger
@@ -195,13 +203,16 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Worker = worker.New(worker.Options{Interval: cfg.WorkerInterval, Logger: cfg.Logger, Signal: wake},
 		worker.NewEmailDelivery(cfg.DB, cfg.Dialect, cfg.Sender, emailOpts),
 		worker.JobFunc{JobName: "payment settlement", Run: func(ctx context.Context) (int, error) {
-			return a.Billing.SettleDue(ctx, SettleBatch)
+			return a.Billing.SettleDue(ctx, "", SettleBatch)
 		}},
 		worker.JobFunc{JobName: "refund settlement", Run: func(ctx context.Context) (int, error) {
 			return a.Billing.SettleRefunds(ctx, SettleBatch)
 		}},
 		worker.JobFunc{JobName: "invoice overdue", Run: func(ctx context.Context) (int, error) {
-			return a.Billing.MarkOverdue(ctx, OverdueBatch)
+			return a.Billing.MarkOverdue(ctx, "", OverdueBatch)
+		}},
+		worker.JobFunc{JobName: "collections", Run: func(ctx context.Context) (int, error) {
+			return a.Billing.RunCollections(ctx, "", CollectionBatch)
 		}},
 		worker.JobFunc{JobName: "planner statistics", Run: store.OptimizeJob(cfg.DB, cfg.Dialect)},
 	)

@@ -567,6 +567,7 @@ func (s *Service) prepareDraft(ctx context.Context, in DraftInput) (*preparedDra
 func newDraft(tx *ent.Tx, cus *ent.Customer, h header, result computed) *ent.InvoiceCreate {
 	create := tx.Invoice.Create().
 		SetCustomerID(cus.ID).
+		SetNillableTestClockID(cus.TestClockID).
 		SetCurrency(h.currency).
 		SetCollectionMethod(h.collectionMethod).
 		SetNillableDaysUntilDue(h.daysUntilDue).

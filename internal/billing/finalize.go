@@ -74,6 +74,9 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		if !hasLines(inv) {
 			return usererr.New(usererr.Invalid, "an invoice needs at least one line to be finalized", "lines")
 		}
+		if ctx, err = s.invoiceClock(ctx, tx, inv); err != nil {
+			return err
+		}
 		now := clock.Now(ctx)
 		// The customer is locked only when finalizing may write it (its
 		// balance applied, a too-small amount carried to it, a revised
@@ -213,6 +216,17 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 			}
 		}
 		u.SetEndingBalance(cus.Balance)
+		if !paid {
+			// Reminders count from now; the first one is planned.
+			set, err := s.collectionSettings(ctx, tx, inv, cus)
+			if err != nil {
+				return err
+			}
+			u.SetLastReminderAt(now)
+			issued := *inv
+			issued.Status = invoice.StatusOpen
+			replan(u, set, &issued)
+		}
 		// Finalized, then maybe paid, at the same instant: in that order.
 		steps := []step{{HistoryFinalize, ActionFinalize, events.InvoiceFinalized, "number " + number}}
 		if paid {

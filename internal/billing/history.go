@@ -35,6 +35,9 @@ const (
 	HistoryVoid              HistoryAction = "void"
 	HistoryMarkUncollectible HistoryAction = "mark_uncollectible"
 	HistoryOverdue           HistoryAction = "overdue"
+	HistoryReminder          HistoryAction = "reminder"
+	HistoryScheduled         HistoryAction = "payment_scheduled"
+	HistoryScheduleCanceled  HistoryAction = "payment_schedule_canceled"
 )
 
 // actionSettle is the state machine's move when what is due has been paid
@@ -84,6 +87,9 @@ func transition(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, u *ent.Invoic
 		moves[i] = [2]invoice.Status{from, status}
 	}
 	u.SetStatus(status)
+	if status != invoice.StatusOpen && inv.NextCollectionAt != nil {
+		clearCollection(u) // nothing more is chased once it is not open
+	}
 	n, err := u.Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s invoice: %w", steps[0].history, err)

@@ -13,15 +13,20 @@ import (
 
 // MarkOverdue records invoice.overdue, once, for open invoices whose due
 // date has passed unpaid, up to limit of them, across every account: run
-// it from the worker. The status does not change (overdue is a standing
+// it from the worker, for invoices on real time (testClockID empty) or on
+// one test clock. The status does not change (overdue is a standing
 // of an open invoice, not a status); overdue_at is set by a conditional
 // update, so several processes running it at once record each invoice
 // once.
-func (s *Service) MarkOverdue(ctx context.Context, limit int) (int, error) {
+func (s *Service) MarkOverdue(ctx context.Context, testClockID string, limit int) (int, error) {
 	sys := viewer.Bypass(ctx, "the scheduler serves every account")
 	now := clock.Now(ctx)
+	onClock := invoice.TestClockIDIsNil()
+	if testClockID != "" {
+		onClock = invoice.TestClockID(testClockID)
+	}
 	due, err := s.db.Invoice.Query().
-		Where(invoice.StatusEQ(invoice.StatusOpen), invoice.DueDateLT(now), invoice.OverdueAtIsNil()).
+		Where(invoice.StatusEQ(invoice.StatusOpen), invoice.DueDateLT(now), invoice.OverdueAtIsNil(), onClock).
 		Order(invoice.ByDueDate(), invoice.ByID()).
 		Limit(limit).
 		All(sys)

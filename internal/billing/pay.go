@@ -130,7 +130,7 @@ func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Paym
 		Amount:         a.payment.Amount,
 		Currency:       a.payment.Currency,
 		IdempotencyKey: a.payment.ID,
-		OffSession:     in.Source == payment.SourceAutomatic,
+		OffSession:     in.Source == payment.SourceAutomatic || in.Source == payment.SourceScheduled,
 	})
 	if err != nil {
 		if !definitive(err) {
@@ -200,6 +200,9 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 		if err != nil {
 			return fmt.Errorf("load invoice: %w", err)
 		}
+		if ctx, err = s.invoiceClock(ctx, tx, inv); err != nil {
+			return err
+		}
 		pm, err := methodFor(ctx, tx, inv, in, card)
 		if err != nil {
 			return err
@@ -236,6 +239,7 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 		}
 		pc := tx.Payment.Create().
 			SetID(ids.New(paymentIDPrefix, clock.Now(ctx))).
+			SetNillableTestClockID(inv.TestClockID).
 			SetInvoiceID(inv.ID).
 			SetCustomerID(inv.CustomerID).
 			SetPaymentMethodID(pm.ID).
@@ -249,7 +253,16 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 			if a.payment, err = insertPayment(ctx, pc); err != nil {
 				return err
 			}
-			return tx.Invoice.Update().Where(invoice.ID(inv.ID)).AddAmountPending(amount).Exec(ctx)
+			u := update(tx, inv).AddAmountPending(amount)
+			if offSession(a.payment) {
+				set, err := s.collectionSettings(ctx, tx, inv, nil)
+				if err != nil {
+					return err
+				}
+				afterAttempt(set, inv, a.payment, payments.ChargeResult{Status: payments.StatusProcessing}, u, true, clock.Now(ctx))
+				replan(u, set, inv)
+			}
+			return u.Exec(ctx)
 		}
 		id, _ := pc.Mutation().ID()
 		res, err := proc.Charge(ctx, payments.ChargeRequest{
@@ -257,7 +270,7 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 			Amount:         amount,
 			Currency:       inv.Currency,
 			IdempotencyKey: id,
-			OffSession:     in.Source == payment.SourceAutomatic,
+			OffSession:     in.Source == payment.SourceAutomatic || in.Source == payment.SourceScheduled,
 		})
 		if err != nil {
 			if definitive(err) {
@@ -447,30 +460,51 @@ func setOutcome(m *ent.PaymentMutation, res payments.ChargeResult, now time.Time
 // p's amount is held already (written before the processor was called):
 // an outcome that ends the payment releases it.
 func (s *Service) recordOutcome(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, p *ent.Payment, res payments.ChargeResult, reserved bool) (*ent.Invoice, error) {
+	ctx, err := s.invoiceClock(ctx, tx, inv)
+	if err != nil {
+		return nil, err
+	}
+	set, err := s.collectionSettings(ctx, tx, inv, nil)
+	if err != nil {
+		return nil, err
+	}
+	now := clock.Now(ctx)
+	// An in-process charge is recorded once with its first outcome; one
+	// reserved first (a processor over the network, or an outcome that
+	// came later) had its attempt counted when it was reserved.
+	first := !reserved
+	iu := update(tx, inv)
 	switch res.Status {
 	case payments.StatusSucceeded:
 		if err := events.Record(ctx, tx, events.PaymentSucceeded, p); err != nil {
 			return nil, err
 		}
 		paid := inv.AmountPaid + p.Amount
-		iu := update(tx, inv).SetAmountPaid(paid)
+		iu.SetAmountPaid(paid)
 		if reserved {
 			iu.AddAmountPending(-p.Amount)
 		}
+		afterAttempt(set, inv, p, res, iu, first, now)
 		entry := step{HistoryPayment, "", events.InvoiceUpdated, describePayment(p, inv.Currency)}
 		if paid >= inv.AmountDue {
 			entry.action, entry.event = actionSettle, events.InvoicePaid
 		} else {
 			entry.note += "; " + money.MajorString(inv.AmountDue-paid, inv.Currency) + " remaining"
+			replan(iu, set, inv)
 		}
-		return transition(ctx, tx, inv, iu, entry)
+		after, err := transition(ctx, tx, inv, iu, entry)
+		if err != nil {
+			return nil, err
+		}
+		if set.Emails.Receipt {
+			if err := s.enqueueReceipt(ctx, tx, after, p); err != nil {
+				return nil, err
+			}
+		}
+		return after, nil
 	case payments.StatusFailed, payments.StatusCanceled:
 		if reserved {
-			u := tx.Invoice.Update().Where(invoice.ID(inv.ID)).AddAmountPending(-p.Amount)
-			if err := u.Exec(ctx); err != nil {
-				return nil, fmt.Errorf("release reserved amount: %w", err)
-			}
-			inv = applied(inv, u.Mutation())
+			iu.AddAmountPending(-p.Amount)
 		}
 		if err := events.Record(ctx, tx, events.PaymentFailed, p); err != nil {
 			return nil, err
@@ -479,24 +513,65 @@ func (s *Service) recordOutcome(ctx context.Context, tx *ent.Tx, inv *ent.Invoic
 		if res.DeclineCode != "" {
 			code += "/" + res.DeclineCode
 		}
-		if err := note(ctx, tx, inv, step{HistoryPaymentFailed, "", events.InvoicePaymentFailed, describePayment(p, inv.Currency) + " failed: " + code}); err != nil {
+		text := describePayment(p, inv.Currency) + " failed: " + code
+		why, exhausted := afterAttempt(set, inv, p, res, iu, first, now)
+		if why != "" {
+			text += "; " + why
+		}
+		replan(iu, set, inv)
+		steps := []step{{HistoryPaymentFailed, "", events.InvoicePaymentFailed, text}}
+		if exhausted != nil {
+			steps = append(steps, *exhausted)
+		}
+		var after *ent.Invoice
+		if changed(iu) || exhausted != nil {
+			after, err = transition(ctx, tx, inv, iu, steps...)
+		} else {
+			after, err = inv, note(ctx, tx, inv, steps[0])
+		}
+		if err != nil {
 			return nil, err
 		}
-		return inv, s.enqueuePaymentFailed(ctx, tx, inv, p, res)
+		if !set.Emails.PaymentFailed {
+			return after, nil
+		}
+		return after, s.enqueuePaymentFailed(ctx, tx, after, p, res)
 	case payments.StatusRequiresAction, payments.StatusProcessing:
 		if !reserved {
-			u := tx.Invoice.Update().Where(invoice.ID(inv.ID)).AddAmountPending(p.Amount)
-			if err := u.Exec(ctx); err != nil {
+			iu.AddAmountPending(p.Amount)
+		}
+		afterAttempt(set, inv, p, res, iu, first, now)
+		replan(iu, set, inv)
+		if changed(iu) {
+			if err := iu.Exec(ctx); err != nil {
 				return nil, fmt.Errorf("reserve amount: %w", err)
 			}
-			inv = applied(inv, u.Mutation())
+			inv = applied(inv, iu.Mutation())
 		}
-		if res.Status == payments.StatusRequiresAction {
-			return inv, events.Record(ctx, tx, events.InvoicePaymentActionRequired, inv)
+		if res.Status != payments.StatusRequiresAction {
+			return inv, nil
+		}
+		if err := events.Record(ctx, tx, events.InvoicePaymentActionRequired, inv); err != nil {
+			return nil, err
+		}
+		if offSession(p) && set.Emails.ActionRequired {
+			return inv, s.enqueueActionRequired(ctx, tx, inv, p)
 		}
 		return inv, nil
 	}
 	return nil, fmt.Errorf("unknown payment status %q", res.Status)
+}
+
+// changed reports whether u changes anything.
+func changed(u *ent.InvoiceUpdate) bool {
+	m := u.Mutation()
+	return len(m.Fields()) > 0 || len(m.AddedFields()) > 0 || len(m.ClearedFields()) > 0
+}
+
+// offSession reports whether p was made without the customer present:
+// an automatic charge or one they scheduled.
+func offSession(p *ent.Payment) bool {
+	return p.Source == payment.SourceAutomatic || p.Source == payment.SourceScheduled
 }
 
 // current returns a payment and its invoice as stored, with err logged
@@ -656,15 +731,25 @@ func (s *Service) enqueuePaymentFailed(ctx context.Context, tx *ent.Tx, inv *ent
 // authentication before it is canceled and its amount released.
 const RequiresActionTimeout = time.Hour
 
+// OffSessionActionTimeout is the same for a payment made without the
+// customer (an automatic charge, a scheduled payment): they learn of it
+// by email, so they get three days; then the retry schedule goes on.
+const OffSessionActionTimeout = 72 * time.Hour
+
 // SettleDue resolves delayed debits whose settlement time has come, and
 // asks the processor again about payments whose outcome was lost (a
 // timeout while charging). It serves every account: run it from the
-// worker.
-func (s *Service) SettleDue(ctx context.Context, limit int) (int, error) {
+// worker, for payments on real time (testClockID empty) or on one test
+// clock.
+func (s *Service) SettleDue(ctx context.Context, testClockID string, limit int) (int, error) {
 	sys := viewer.Bypass(ctx, "the worker settles every account's payments")
 	now := clock.Now(ctx)
+	onClock := payment.TestClockIDIsNil()
+	if testClockID != "" {
+		onClock = payment.TestClockID(testClockID)
+	}
 	due, err := s.db.Payment.Query().
-		Where(payment.StatusEQ(payment.StatusProcessing), payment.Or(
+		Where(onClock, payment.StatusEQ(payment.StatusProcessing), payment.Or(
 			payment.SettlesAtLTE(now),
 			payment.And(payment.SettlesAtIsNil(), payment.CreatedAtLT(now.Add(-time.Minute))),
 		)).
@@ -676,8 +761,12 @@ func (s *Service) SettleDue(ctx context.Context, limit int) (int, error) {
 	}
 	// A payment left awaiting authentication holds its amount; after an
 	// hour without an answer it is canceled so the invoice can be paid.
+	offSession := payment.SourceIn(payment.SourceAutomatic, payment.SourceScheduled)
 	stale, err := s.db.Payment.Query().
-		Where(payment.StatusEQ(payment.StatusRequiresAction), payment.CreatedAtLT(now.Add(-RequiresActionTimeout))).
+		Where(onClock, payment.StatusEQ(payment.StatusRequiresAction), payment.Or(
+			payment.And(payment.Not(offSession), payment.CreatedAtLT(now.Add(-RequiresActionTimeout))),
+			payment.And(offSession, payment.CreatedAtLT(now.Add(-OffSessionActionTimeout))),
+		)).
 		Order(payment.ByCreatedAt()).
 		Limit(limit).
 		All(sys)

@@ -91,3 +91,32 @@ func FromContext(ctx context.Context) Clock {
 func Now(ctx context.Context) time.Time {
 	return FromContext(ctx).Now().UTC().Truncate(time.Microsecond)
 }
+
+// Simulated is a test clock's time carried over the process's own clock:
+// domain code reads the simulated instant (Now), while infrastructure
+// that must act in the process's time, such as when a queued email is
+// handed to the SMTP server, reads Base.
+type Simulated struct {
+	At   time.Time
+	Base Clock
+}
+
+// Now returns the simulated instant.
+func (s Simulated) Now() time.Time { return s.At }
+
+// Simulate returns a context whose clock reads at, over ctx's clock.
+func Simulate(ctx context.Context, at time.Time) context.Context {
+	return WithContext(ctx, Simulated{At: at.UTC(), Base: Base(ctx)})
+}
+
+// Base returns the process's clock under any simulated one in ctx.
+func Base(ctx context.Context) Clock {
+	c := FromContext(ctx)
+	for {
+		s, ok := c.(Simulated)
+		if !ok {
+			return c
+		}
+		c = s.Base
+	}
+}

@@ -19,7 +19,9 @@ import (
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/customerterm"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/testclock"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/collection"
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/money"
@@ -114,6 +116,12 @@ type Input struct {
 	// InvoiceSettings replaces the customer's overrides of the account's
 	// invoice template as a whole.
 	InvoiceSettings *values.InvoiceSettings
+	// CollectionSettings overrides the account's collection settings;
+	// on update, only the parts it sets change.
+	CollectionSettings *values.CollectionSettings
+	// TestClockID puts a test-mode customer on a test clock, at creation
+	// only.
+	TestClockID *string
 }
 
 // normalize validates in and returns it cleaned, or the user errors found.
@@ -210,6 +218,7 @@ func normalize(in Input) (Input, error) {
 	if st := in.InvoiceSettings; st != nil {
 		invoiceSettings(&errs, st)
 	}
+	errs.Add(collection.Validate(in.CollectionSettings, "collectionSettings"))
 	return in, errs.Err()
 }
 
@@ -326,6 +335,15 @@ func (s *Service) Create(ctx context.Context, in Input) (*Created, error) {
 		c.SetMetadata(dropEmpty(in.Metadata))
 		if in.InvoiceSettings != nil {
 			c.SetInvoiceSettings(*in.InvoiceSettings)
+		}
+		if in.CollectionSettings != nil {
+			c.SetCollectionSettings(collection.Merge(nil, in.CollectionSettings))
+		}
+		if in.TestClockID != nil {
+			if err := onTestClock(ctx, tx, *in.TestClockID); err != nil {
+				return err
+			}
+			c.SetTestClockID(*in.TestClockID)
 		}
 		prefix, err := s.prefix(ctx, tx, in.InvoicePrefix, "")
 		if err != nil {
@@ -487,6 +505,12 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (*ent.Custome
 		}
 		if in.InvoiceSettings != nil {
 			u.SetInvoiceSettings(*in.InvoiceSettings)
+		}
+		if in.CollectionSettings != nil {
+			u.SetCollectionSettings(collection.Merge(cur.CollectionSettings, in.CollectionSettings))
+		}
+		if in.TestClockID != nil {
+			return usererr.New(usererr.Immutable, "a customer's test clock is set when it is created, for good", "testClock")
 		}
 		if in.InvoicePrefix != nil && *in.InvoicePrefix != cur.InvoicePrefix {
 			p, err := s.prefix(ctx, tx, in.InvoicePrefix, cur.ID)
@@ -904,4 +928,20 @@ func invoiceSettings(errs *usererr.List, st *values.InvoiceSettings) {
 			st.CustomFields[i] = values.CustomField{Name: fields[i].Name, Value: fields[i].Value}
 		}
 	}
+}
+
+// onTestClock checks that a new customer can live on test clock id: one
+// of the caller's, in test mode (a live key sees none).
+func onTestClock(ctx context.Context, tx *ent.Tx, id string) error {
+	if v, _ := viewer.FromContext(ctx); v.Mode != viewer.Test {
+		return usererr.New(usererr.Invalid, "test clocks are for test mode only", "testClock")
+	}
+	ok, err := tx.TestClock.Query().Where(testclock.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("load test clock: %w", err)
+	}
+	if !ok {
+		return usererr.New(usererr.NotFound, "no such test clock", "testClock")
+	}
+	return nil
 }

@@ -35,6 +35,10 @@ const (
 	InvoiceVoided                Type = "invoice.voided"
 	InvoiceMarkedUncollectible   Type = "invoice.marked_uncollectible"
 	InvoiceOverdue               Type = "invoice.overdue"
+	InvoiceReminderSent          Type = "invoice.reminder_sent"
+	InvoiceWillBeDue             Type = "invoice.will_be_due"
+	PaymentScheduled             Type = "payment.scheduled"
+	PaymentScheduleCanceled      Type = "payment.schedule_canceled"
 	PaymentSucceeded             Type = "payment.succeeded"
 	PaymentFailed                Type = "payment.failed"
 	RefundCreated                Type = "refund.created"
@@ -56,7 +60,8 @@ const (
 var Types = []Type{
 	InvoiceCreated, InvoiceUpdated, InvoiceDeleted, InvoiceFinalized, InvoiceSent, InvoicePaid,
 	InvoicePaymentFailed, InvoicePaymentActionRequired, InvoiceVoided, InvoiceMarkedUncollectible, InvoiceOverdue,
-	PaymentSucceeded, PaymentFailed,
+	InvoiceReminderSent, InvoiceWillBeDue,
+	PaymentSucceeded, PaymentFailed, PaymentScheduled, PaymentScheduleCanceled,
 	RefundCreated, RefundSucceeded, RefundFailed,
 	CustomerCreated, CustomerUpdated, CustomerDeleted,
 	PaymentMethodAttached, PaymentMethodDetached,

@@ -83,7 +83,9 @@ func Enqueue(ctx context.Context, tx *ent.Tx, m Message) (*ent.EmailMessage, err
 		return nil, err
 	}
 	now := clock.Now(ctx)
-	at := now
+	// Due now in the process's time, even when ctx runs on a test clock:
+	// the worker delivers by the process's clock.
+	at := clock.Base(ctx).Now().UTC().Truncate(time.Microsecond)
 	if m.SendAt.After(now) {
 		at = m.SendAt.UTC().Truncate(time.Microsecond)
 	}

@@ -479,25 +479,7 @@ func (s *Service) cards(ctx context.Context, who Payer, lang string) ([]Card, er
 }
 
 // MethodLabel names a saved method for the payer ("Visa ending in 4242").
-func MethodLabel(m *ent.PaymentMethod, lang string) string {
-	t := words.T(lang)
-	if m.Type == paymentmethod.TypeCard {
-		return fmt.Sprintf(t["SavedCard"], BrandName(m.Brand), m.Last4)
-	}
-	return t[string(m.Type)] + " •••• " + m.Last4
-}
+func MethodLabel(m *ent.PaymentMethod, lang string) string { return words.MethodName(m, lang) }
 
 // BrandName is a card brand as printed on cards.
-func BrandName(b string) string {
-	switch strings.ToLower(b) {
-	case "visa":
-		return "Visa"
-	case "mastercard":
-		return "Mastercard"
-	case "amex", "american express":
-		return "American Express"
-	case "":
-		return "Card"
-	}
-	return strings.ToUpper(b[:1]) + b[1:]
-}
+func BrandName(b string) string { return words.BrandName(b) }

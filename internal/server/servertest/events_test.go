@@ -135,10 +135,10 @@ func TestEventsOfEveryChange(t *testing.T) {
 		// The scheduler: two days on, the last invoice is past due.
 		e.Clock.Advance(48 * time.Hour)
 		sched := clock.WithContext(context.Background(), e.Clock)
-		if n, err := e.Server.Billing().MarkOverdue(sched, 100); err != nil || n != 1 {
+		if n, err := e.Server.Billing().MarkOverdue(sched, "", 100); err != nil || n != 1 {
 			t.Fatalf("MarkOverdue: %d, %v; want the one invoice due in a day", n, err)
 		}
-		if n, err := e.Server.Billing().MarkOverdue(sched, 100); err != nil || n != 0 {
+		if n, err := e.Server.Billing().MarkOverdue(sched, "", 100); err != nil || n != 0 {
 			t.Fatalf("MarkOverdue again: %d, %v; want none", n, err)
 		}
 		if n, err := e.Server.Billing().SettleRefunds(sched, 100); err != nil || n != 1 {

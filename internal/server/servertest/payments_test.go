@@ -1214,7 +1214,7 @@ func TestSEPADebitSettles(t *testing.T) {
 	settle := func() int {
 		t.Helper()
 		ctx := clock.WithContext(context.Background(), e.Clock)
-		n, err := e.Server.Billing().SettleDue(ctx, 100)
+		n, err := e.Server.Billing().SettleDue(ctx, "", 100)
 		if err != nil {
 			t.Fatalf("settle: %v", err)
 		}
