@@ -1323,7 +1323,7 @@ func TestAbandonedAuthenticationIsCanceled(t *testing.T) {
 		t.Fatalf("payment %s, want REQUIRES_ACTION", st)
 	}
 	settle := func() int {
-		n, err := e.Server.Billing().SettleDue(clock.WithContext(context.Background(), e.Clock), 100)
+		n, err := e.Server.Billing().SettleDue(clock.WithContext(context.Background(), e.Clock), "", 100)
 		if err != nil {
 			t.Fatal(err)
 		}
