@@ -45,6 +45,7 @@ func customerInput(in *model.CustomerInput) customers.Input {
 	for _, t := range in.TaxIds {
 		out.TaxIDs = append(out.TaxIDs, *t)
 	}
+	out.CollectionSettings = collectionSettingsOf(in.CollectionSettings)
 	if st := in.InvoiceSettings; st != nil {
 		out.InvoiceSettings = &values.InvoiceSettings{
 			Memo: st.Memo, Footer: st.Footer, DaysUntilDue: st.DaysUntilDue, AutoSend: st.AutoSend,
@@ -115,6 +116,34 @@ func installmentsInput(in []*model.InstallmentInput) []billing.InstallmentInput 
 	out := make([]billing.InstallmentInput, len(in))
 	for i, it := range in {
 		out[i] = billing.InstallmentInput{Amount: it.Amount, DaysUntilDue: it.DaysUntilDue, DueDate: it.DueDate, Description: str(it.Description)}
+	}
+	return out
+}
+
+// collectionSettingsOf turns the API's settings input into stored
+// overrides; nil stays nil.
+func collectionSettingsOf(in *model.CollectionSettingsInput) *values.CollectionSettings {
+	if in == nil {
+		return nil
+	}
+	out := &values.CollectionSettings{ScheduledPayments: in.ScheduledPayments}
+	if r := in.Reminders; r != nil {
+		out.Reminders = &values.ReminderSettings{
+			Enabled: r.Enabled, OffsetDays: r.OffsetDays, OffsetDaysSet: r.OffsetDays != nil,
+			InstallmentDaysBefore: r.InstallmentDaysBefore,
+		}
+	}
+	if r := in.Retries; r != nil {
+		out.Retries = &values.RetrySettings{
+			Enabled: r.Enabled, Policy: r.Policy, Tries: r.Tries, Window: r.Window, ScheduleDays: r.ScheduleDays,
+			DirectDebit: r.DirectDebit, WhenExhausted: r.WhenExhausted,
+		}
+	}
+	if e := in.Emails; e != nil {
+		out.Emails = &values.CollectionEmails{
+			Reminder: e.Reminder, PaymentFailed: e.PaymentFailed, ActionRequired: e.ActionRequired,
+			Receipt: e.Receipt, CardExpiring: e.CardExpiring, ScheduledPayment: e.ScheduledPayment,
+		}
 	}
 	return out
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/ent/taxrate"
+	"github.com/remitbilling/remit/ent/testclock"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/ids"
 )
@@ -77,6 +78,7 @@ var nodeTypes = map[string]string{
 	"em":    emailmessage.Table,
 	"cn":    creditnote.Table,
 	"cnl":   creditnoteline.Table,
+	"clock": testclock.Table,
 }
 
 // node resolves a global id through the same privacy rules as every other

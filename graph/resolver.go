@@ -13,6 +13,7 @@ import (
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/portal"
+	"github.com/remitbilling/remit/internal/testclocks"
 	"github.com/remitbilling/remit/internal/usererr"
 )
 
@@ -25,6 +26,8 @@ type Resolver struct {
 	Billing   *billing.Service
 	Methods   *paymentmethods.Service
 	Portal    *portal.Service
+	// TestClocks runs test clocks.
+	Clocks *testclocks.Service
 }
 
 // userErrors splits a service error into the user errors to return in the

@@ -75,7 +75,11 @@ func (r *mutationResolver) AccountImageRemove(ctx context.Context, input model.A
 
 // CustomerCreate is the resolver for the customerCreate field.
 func (r *mutationResolver) CustomerCreate(ctx context.Context, input model.CustomerCreateInput) (*model.CustomerCreatePayload, error) {
-	created, err := r.Customers.Create(ctx, customerInput(input.Customer))
+	in := customerInput(input.Customer)
+	if input.TestClock != nil {
+		in.TestClockID = input.TestClock
+	}
+	created, err := r.Customers.Create(ctx, in)
 	ue, err := userErrors(err, "input", "customer")
 	out := &model.CustomerCreatePayload{UserErrors: ue, Warnings: []*usererr.Error{}}
 	if created != nil {
@@ -366,6 +370,9 @@ func (r *queryResolver) Invoices(ctx context.Context, first int, after *entgql.C
 			Statuses: filter.Status, CustomerID: str(filter.Customer), Currency: str(filter.Currency),
 			Number: str(filter.Number), CreatedAfter: filter.CreatedAfter, CreatedBefore: filter.CreatedBefore,
 			DueAfter: filter.DueAfter, DueBefore: filter.DueBefore, PastDue: filter.PastDue,
+		}
+		for _, st := range filter.Standing {
+			f.Standings = append(f.Standings, billing.Standing(st))
 		}
 	}
 	return listInvoices(ctx, r.DB, first, after, f, orderBy)

@@ -27,6 +27,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/refund"
+	"github.com/remitbilling/remit/ent/testclock"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/money"
@@ -69,6 +70,7 @@ type ResolverRoot interface {
 	PortalSettings() PortalSettingsResolver
 	Query() QueryResolver
 	Refund() RefundResolver
+	ScheduledPayment() ScheduledPaymentResolver
 	TaxRate() TaxRateResolver
 }
 
@@ -91,6 +93,7 @@ type ComplexityRoot struct {
 		AutoSend                 func(childComplexity int) int
 		BankTransferInstructions func(childComplexity int) int
 		BrandColor               func(childComplexity int) int
+		CollectionSettings       func(childComplexity int) int
 		Country                  func(childComplexity int) int
 		CreatedAt                func(childComplexity int) int
 		DefaultCurrency          func(childComplexity int) int
@@ -116,6 +119,11 @@ type ComplexityRoot struct {
 		Siren                    func(childComplexity int) int
 		Siret                    func(childComplexity int) int
 		VatNumber                func(childComplexity int) int
+	}
+
+	AccountCollectionSettingsUpdatePayload struct {
+		CollectionSettings func(childComplexity int) int
+		UserErrors         func(childComplexity int) int
 	}
 
 	AccountUpdatePayload struct {
@@ -162,6 +170,22 @@ type ComplexityRoot struct {
 		Height      func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Width       func(childComplexity int) int
+	}
+
+	CollectionEmails struct {
+		ActionRequired   func(childComplexity int) int
+		CardExpiring     func(childComplexity int) int
+		PaymentFailed    func(childComplexity int) int
+		Receipt          func(childComplexity int) int
+		Reminder         func(childComplexity int) int
+		ScheduledPayment func(childComplexity int) int
+	}
+
+	CollectionSettings struct {
+		Emails            func(childComplexity int) int
+		Reminders         func(childComplexity int) int
+		Retries           func(childComplexity int) int
+		ScheduledPayments func(childComplexity int) int
 	}
 
 	CreditNote struct {
@@ -257,6 +281,7 @@ type ComplexityRoot struct {
 		Address              func(childComplexity int) int
 		Balance              func(childComplexity int) int
 		BalanceTransactions  func(childComplexity int, first int, after *entgql.Cursor[string]) int
+		CollectionSettings   func(childComplexity int) int
 		CreatedAt            func(childComplexity int) int
 		Currency             func(childComplexity int) int
 		CurrencyLocked       func(childComplexity int) int
@@ -278,6 +303,7 @@ type ComplexityRoot struct {
 		TaxExemptionCode     func(childComplexity int) int
 		TaxExemptionReason   func(childComplexity int) int
 		TaxIds               func(childComplexity int) int
+		TestClock            func(childComplexity int) int
 	}
 
 	CustomerBalanceAdjustPayload struct {
@@ -408,8 +434,10 @@ type ComplexityRoot struct {
 		AmountRemaining                   func(childComplexity int) int
 		AmountsDue                        func(childComplexity int) int
 		AppliedBalanceMoney               func(childComplexity int) int
+		AttemptCount                      func(childComplexity int) int
 		AvailableActions                  func(childComplexity int) int
 		CollectionMethod                  func(childComplexity int) int
+		CollectionSettings                func(childComplexity int) int
 		CreatedAt                         func(childComplexity int) int
 		CreditNotes                       func(childComplexity int) int
 		Currency                          func(childComplexity int) int
@@ -436,6 +464,7 @@ type ComplexityRoot struct {
 		MarkedUncollectibleAt             func(childComplexity int) int
 		Memo                              func(childComplexity int) int
 		Metadata                          func(childComplexity int) int
+		NextPaymentAttemptAt              func(childComplexity int) int
 		Number                            func(childComplexity int) int
 		OutOfBandPayment                  func(childComplexity int) int
 		PDFURL                            func(childComplexity int) int
@@ -444,15 +473,19 @@ type ComplexityRoot struct {
 		Payments                          func(childComplexity int) int
 		PostPaymentCreditNotesAmountMoney func(childComplexity int) int
 		PrePaymentCreditNotesAmountMoney  func(childComplexity int) int
+		ReminderCount                     func(childComplexity int) int
+		ScheduledPayment                  func(childComplexity int) int
 		Standing                          func(childComplexity int) int
 		StartingBalanceMoney              func(childComplexity int) int
 		Status                            func(childComplexity int) int
 		SubtotalMoney                     func(childComplexity int) int
 		Taxes                             func(childComplexity int) int
+		TestClock                         func(childComplexity int) int
 		TotalDiscountMoney                func(childComplexity int) int
 		TotalExcludingTaxMoney            func(childComplexity int) int
 		TotalMoney                        func(childComplexity int) int
 		TotalTaxMoney                     func(childComplexity int) int
+		UpcomingActions                   func(childComplexity int) int
 		UpdatedAt                         func(childComplexity int) int
 		VoidedAt                          func(childComplexity int) int
 	}
@@ -534,6 +567,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AccountCollectionSettingsUpdate func(childComplexity int, input model.AccountCollectionSettingsUpdateInput) int
 		AccountImageRemove              func(childComplexity int, input model.AccountImageRemoveInput) int
 		AccountImageSet                 func(childComplexity int, input model.AccountImageSetInput) int
 		AccountPaymentSettingsUpdate    func(childComplexity int, input model.AccountPaymentSettingsInput) int
@@ -546,6 +580,7 @@ type ComplexityRoot struct {
 		CustomerDelete                  func(childComplexity int, input model.CustomerDeleteInput) int
 		CustomerSetDefaultPaymentMethod func(childComplexity int, input model.CustomerSetDefaultPaymentMethodInput) int
 		CustomerUpdate                  func(childComplexity int, input model.CustomerUpdateInput) int
+		InvoiceCollectionSettingsUpdate func(childComplexity int, input model.InvoiceCollectionSettingsUpdateInput) int
 		InvoiceCreate                   func(childComplexity int, input model.InvoiceCreateInput) int
 		InvoiceDelete                   func(childComplexity int, input model.InvoiceIDInput) int
 		InvoiceDuplicate                func(childComplexity int, input model.InvoiceIDInput) int
@@ -574,6 +609,9 @@ type ComplexityRoot struct {
 		ProductUpdate                   func(childComplexity int, input model.ProductUpdateInput) int
 		TaxRateCreate                   func(childComplexity int, input model.TaxRateCreateInput) int
 		TaxRateUpdate                   func(childComplexity int, input model.TaxRateUpdateInput) int
+		TestClockAdvance                func(childComplexity int, input model.TestClockAdvanceInput) int
+		TestClockCreate                 func(childComplexity int, input model.TestClockCreateInput) int
+		TestClockDelete                 func(childComplexity int, input model.TestClockDeleteInput) int
 	}
 
 	OutOfBandPayment struct {
@@ -758,6 +796,7 @@ type ComplexityRoot struct {
 		PortalSettings      func(childComplexity int) int
 		Products            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
 		TaxRates            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
+		TestClocks          func(childComplexity int) int
 	}
 
 	Refund struct {
@@ -774,6 +813,30 @@ type ComplexityRoot struct {
 		Reason             func(childComplexity int) int
 		Status             func(childComplexity int) int
 		SucceededAt        func(childComplexity int) int
+	}
+
+	ReminderSettings struct {
+		Enabled               func(childComplexity int) int
+		InstallmentDaysBefore func(childComplexity int) int
+		OffsetDays            func(childComplexity int) int
+	}
+
+	RetrySettings struct {
+		DirectDebit   func(childComplexity int) int
+		Enabled       func(childComplexity int) int
+		Policy        func(childComplexity int) int
+		ScheduleDays  func(childComplexity int) int
+		Tries         func(childComplexity int) int
+		WhenExhausted func(childComplexity int) int
+		Window        func(childComplexity int) int
+	}
+
+	ScheduledPayment struct {
+		Amount        func(childComplexity int) int
+		At            func(childComplexity int) int
+		PaymentMethod func(childComplexity int) int
+		ScheduledAt   func(childComplexity int) int
+		Source        func(childComplexity int) int
 	}
 
 	Shipping struct {
@@ -839,6 +902,31 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	TestClock struct {
+		CreatedAt  func(childComplexity int) int
+		Failure    func(childComplexity int) int
+		FrozenTime func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
+	TestClockDeletePayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	TestClockPayload struct {
+		TestClock  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UpcomingAction struct {
+		At          func(childComplexity int) int
+		Description func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
 	UserError struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
@@ -854,6 +942,8 @@ type AccountResolver interface {
 	Logo(ctx context.Context, obj *ent.Account) (*ent.BrandImage, error)
 	Icon(ctx context.Context, obj *ent.Account) (*ent.BrandImage, error)
 	Mode(ctx context.Context, obj *ent.Account) (viewer.Mode, error)
+
+	CollectionSettings(ctx context.Context, obj *ent.Account) (*values.CollectionSettings, error)
 }
 type BalanceTransactionResolver interface {
 	Amount(ctx context.Context, obj *ent.BalanceTransaction) (*money.Money, error)
@@ -889,6 +979,8 @@ type CustomerResolver interface {
 
 	Invoices(ctx context.Context, obj *ent.Customer, first int, after *entgql.Cursor[string]) (*ent.InvoiceConnection, error)
 	BalanceTransactions(ctx context.Context, obj *ent.Customer, first int, after *entgql.Cursor[string]) (*ent.BalanceTransactionConnection, error)
+	CollectionSettings(ctx context.Context, obj *ent.Customer) (*values.CollectionSettings, error)
+	TestClock(ctx context.Context, obj *ent.Customer) (*ent.TestClock, error)
 	PaymentMethods(ctx context.Context, obj *ent.Customer) ([]*ent.PaymentMethod, error)
 	DefaultPaymentMethod(ctx context.Context, obj *ent.Customer) (*ent.PaymentMethod, error)
 }
@@ -926,6 +1018,11 @@ type InvoiceResolver interface {
 	HostedInvoiceURL(ctx context.Context, obj *ent.Invoice) (*string, error)
 	HostedInvoiceURLExpiresAt(ctx context.Context, obj *ent.Invoice) (*time.Time, error)
 
+	CollectionSettings(ctx context.Context, obj *ent.Invoice) (*values.CollectionSettings, error)
+
+	ScheduledPayment(ctx context.Context, obj *ent.Invoice) (*values.ScheduledPayment, error)
+	UpcomingActions(ctx context.Context, obj *ent.Invoice) ([]*model.UpcomingAction, error)
+	TestClock(ctx context.Context, obj *ent.Invoice) (*ent.TestClock, error)
 	CreditNotes(ctx context.Context, obj *ent.Invoice) ([]*ent.CreditNote, error)
 
 	Emails(ctx context.Context, obj *ent.Invoice) ([]*ent.EmailMessage, error)
@@ -975,6 +1072,11 @@ type MutationResolver interface {
 	InvoiceDuplicate(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceHostedLinkRenew(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceDelete(ctx context.Context, input model.InvoiceIDInput) (*model.InvoiceDeletePayload, error)
+	AccountCollectionSettingsUpdate(ctx context.Context, input model.AccountCollectionSettingsUpdateInput) (*model.AccountCollectionSettingsUpdatePayload, error)
+	InvoiceCollectionSettingsUpdate(ctx context.Context, input model.InvoiceCollectionSettingsUpdateInput) (*model.InvoicePayload, error)
+	TestClockCreate(ctx context.Context, input model.TestClockCreateInput) (*model.TestClockPayload, error)
+	TestClockAdvance(ctx context.Context, input model.TestClockAdvanceInput) (*model.TestClockPayload, error)
+	TestClockDelete(ctx context.Context, input model.TestClockDeleteInput) (*model.TestClockDeletePayload, error)
 	CreditNoteCreate(ctx context.Context, input model.CreditNoteCreateInput) (*model.CreditNotePayload, error)
 	CreditNoteUpdate(ctx context.Context, input model.CreditNoteUpdateInput) (*model.CreditNotePayload, error)
 	CreditNoteVoid(ctx context.Context, input model.CreditNoteVoidInput) (*model.CreditNotePayload, error)
@@ -1023,6 +1125,7 @@ type QueryResolver interface {
 	Invoices(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.InvoiceFilter, orderBy *ent.InvoiceOrder) (*ent.InvoiceConnection, error)
 	Products(ctx context.Context, first int, after *entgql.Cursor[string], active *bool) (*ent.ProductConnection, error)
 	TaxRates(ctx context.Context, first int, after *entgql.Cursor[string], active *bool) (*ent.TaxRateConnection, error)
+	TestClocks(ctx context.Context) ([]*ent.TestClock, error)
 	CreditNote(ctx context.Context, id string) (*ent.CreditNote, error)
 	CreditNotes(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.CreditNoteFilter) (*ent.CreditNoteConnection, error)
 	CreditNotePreview(ctx context.Context, input model.CreditNoteCreateInput) (*model.CreditNotePreviewPayload, error)
@@ -1037,6 +1140,10 @@ type RefundResolver interface {
 	Invoice(ctx context.Context, obj *ent.Refund) (*ent.Invoice, error)
 
 	CreditNote(ctx context.Context, obj *ent.Refund) (*ent.CreditNote, error)
+}
+type ScheduledPaymentResolver interface {
+	PaymentMethod(ctx context.Context, obj *values.ScheduledPayment) (*ent.PaymentMethod, error)
+	Amount(ctx context.Context, obj *values.ScheduledPayment) (*money.Money, error)
 }
 type TaxRateResolver interface {
 	Category(ctx context.Context, obj *ent.TaxRate) (string, error)
@@ -1127,6 +1234,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.BrandColor(childComplexity), true
+	case "Account.collectionSettings":
+		if e.ComplexityRoot.Account.CollectionSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.CollectionSettings(childComplexity), true
 	case "Account.country":
 		if e.ComplexityRoot.Account.Country == nil {
 			break
@@ -1277,6 +1390,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.VatNumber(childComplexity), true
+
+	case "AccountCollectionSettingsUpdatePayload.collectionSettings":
+		if e.ComplexityRoot.AccountCollectionSettingsUpdatePayload.CollectionSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountCollectionSettingsUpdatePayload.CollectionSettings(childComplexity), true
+	case "AccountCollectionSettingsUpdatePayload.userErrors":
+		if e.ComplexityRoot.AccountCollectionSettingsUpdatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountCollectionSettingsUpdatePayload.UserErrors(childComplexity), true
 
 	case "AccountUpdatePayload.account":
 		if e.ComplexityRoot.AccountUpdatePayload.Account == nil {
@@ -1451,6 +1577,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BrandImage.Width(childComplexity), true
+
+	case "CollectionEmails.actionRequired":
+		if e.ComplexityRoot.CollectionEmails.ActionRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionEmails.ActionRequired(childComplexity), true
+	case "CollectionEmails.cardExpiring":
+		if e.ComplexityRoot.CollectionEmails.CardExpiring == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionEmails.CardExpiring(childComplexity), true
+	case "CollectionEmails.paymentFailed":
+		if e.ComplexityRoot.CollectionEmails.PaymentFailed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionEmails.PaymentFailed(childComplexity), true
+	case "CollectionEmails.receipt":
+		if e.ComplexityRoot.CollectionEmails.Receipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionEmails.Receipt(childComplexity), true
+	case "CollectionEmails.reminder":
+		if e.ComplexityRoot.CollectionEmails.Reminder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionEmails.Reminder(childComplexity), true
+	case "CollectionEmails.scheduledPayment":
+		if e.ComplexityRoot.CollectionEmails.ScheduledPayment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionEmails.ScheduledPayment(childComplexity), true
+
+	case "CollectionSettings.emails":
+		if e.ComplexityRoot.CollectionSettings.Emails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSettings.Emails(childComplexity), true
+	case "CollectionSettings.reminders":
+		if e.ComplexityRoot.CollectionSettings.Reminders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSettings.Reminders(childComplexity), true
+	case "CollectionSettings.retries":
+		if e.ComplexityRoot.CollectionSettings.Retries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSettings.Retries(childComplexity), true
+	case "CollectionSettings.scheduledPayments":
+		if e.ComplexityRoot.CollectionSettings.ScheduledPayments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionSettings.ScheduledPayments(childComplexity), true
 
 	case "CreditNote.createdAt":
 		if e.ComplexityRoot.CreditNote.CreatedAt == nil {
@@ -1873,6 +2061,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.BalanceTransactions(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string])), true
+	case "Customer.collectionSettings":
+		if e.ComplexityRoot.Customer.CollectionSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CollectionSettings(childComplexity), true
 	case "Customer.createdAt":
 		if e.ComplexityRoot.Customer.CreatedAt == nil {
 			break
@@ -2004,6 +2198,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.TaxIds(childComplexity), true
+	case "Customer.testClock":
+		if e.ComplexityRoot.Customer.TestClock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.TestClock(childComplexity), true
 
 	case "CustomerBalanceAdjustPayload.balanceTransaction":
 		if e.ComplexityRoot.CustomerBalanceAdjustPayload.BalanceTransaction == nil {
@@ -2478,6 +2678,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.AppliedBalanceMoney(childComplexity), true
+	case "Invoice.attemptCount":
+		if e.ComplexityRoot.Invoice.AttemptCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.AttemptCount(childComplexity), true
 	case "Invoice.availableActions":
 		if e.ComplexityRoot.Invoice.AvailableActions == nil {
 			break
@@ -2490,6 +2696,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.CollectionMethod(childComplexity), true
+	case "Invoice.collectionSettings":
+		if e.ComplexityRoot.Invoice.CollectionSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.CollectionSettings(childComplexity), true
 	case "Invoice.createdAt":
 		if e.ComplexityRoot.Invoice.CreatedAt == nil {
 			break
@@ -2646,6 +2858,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Metadata(childComplexity), true
+	case "Invoice.nextPaymentAttemptAt":
+		if e.ComplexityRoot.Invoice.NextPaymentAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.NextPaymentAttemptAt(childComplexity), true
 	case "Invoice.number":
 		if e.ComplexityRoot.Invoice.Number == nil {
 			break
@@ -2694,6 +2912,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.PrePaymentCreditNotesAmountMoney(childComplexity), true
+	case "Invoice.reminderCount":
+		if e.ComplexityRoot.Invoice.ReminderCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.ReminderCount(childComplexity), true
+	case "Invoice.scheduledPayment":
+		if e.ComplexityRoot.Invoice.ScheduledPayment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.ScheduledPayment(childComplexity), true
 	case "Invoice.standing":
 		if e.ComplexityRoot.Invoice.Standing == nil {
 			break
@@ -2724,6 +2954,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Taxes(childComplexity), true
+	case "Invoice.testClock":
+		if e.ComplexityRoot.Invoice.TestClock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.TestClock(childComplexity), true
 	case "Invoice.totalDiscount":
 		if e.ComplexityRoot.Invoice.TotalDiscountMoney == nil {
 			break
@@ -2748,6 +2984,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.TotalTaxMoney(childComplexity), true
+	case "Invoice.upcomingActions":
+		if e.ComplexityRoot.Invoice.UpcomingActions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.UpcomingActions(childComplexity), true
 	case "Invoice.updatedAt":
 		if e.ComplexityRoot.Invoice.UpdatedAt == nil {
 			break
@@ -3052,6 +3294,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.MinorUnits(childComplexity), true
 
+	case "Mutation.accountCollectionSettingsUpdate":
+		if e.ComplexityRoot.Mutation.AccountCollectionSettingsUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_accountCollectionSettingsUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AccountCollectionSettingsUpdate(childComplexity, args["input"].(model.AccountCollectionSettingsUpdateInput)), true
 	case "Mutation.accountImageRemove":
 		if e.ComplexityRoot.Mutation.AccountImageRemove == nil {
 			break
@@ -3184,6 +3437,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CustomerUpdate(childComplexity, args["input"].(model.CustomerUpdateInput)), true
+	case "Mutation.invoiceCollectionSettingsUpdate":
+		if e.ComplexityRoot.Mutation.InvoiceCollectionSettingsUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_invoiceCollectionSettingsUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InvoiceCollectionSettingsUpdate(childComplexity, args["input"].(model.InvoiceCollectionSettingsUpdateInput)), true
 	case "Mutation.invoiceCreate":
 		if e.ComplexityRoot.Mutation.InvoiceCreate == nil {
 			break
@@ -3492,6 +3756,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TaxRateUpdate(childComplexity, args["input"].(model.TaxRateUpdateInput)), true
+	case "Mutation.testClockAdvance":
+		if e.ComplexityRoot.Mutation.TestClockAdvance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testClockAdvance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestClockAdvance(childComplexity, args["input"].(model.TestClockAdvanceInput)), true
+	case "Mutation.testClockCreate":
+		if e.ComplexityRoot.Mutation.TestClockCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testClockCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestClockCreate(childComplexity, args["input"].(model.TestClockCreateInput)), true
+	case "Mutation.testClockDelete":
+		if e.ComplexityRoot.Mutation.TestClockDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testClockDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestClockDelete(childComplexity, args["input"].(model.TestClockDeleteInput)), true
 
 	case "OutOfBandPayment.method":
 		if e.ComplexityRoot.OutOfBandPayment.Method == nil {
@@ -4315,6 +4612,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TaxRates(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string]), args["active"].(*bool)), true
+	case "Query.testClocks":
+		if e.ComplexityRoot.Query.TestClocks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.TestClocks(childComplexity), true
 
 	case "Refund.amount":
 		if e.ComplexityRoot.Refund.AmountMoney == nil {
@@ -4394,6 +4697,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Refund.SucceededAt(childComplexity), true
+
+	case "ReminderSettings.enabled":
+		if e.ComplexityRoot.ReminderSettings.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReminderSettings.Enabled(childComplexity), true
+	case "ReminderSettings.installmentDaysBefore":
+		if e.ComplexityRoot.ReminderSettings.InstallmentDaysBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReminderSettings.InstallmentDaysBefore(childComplexity), true
+	case "ReminderSettings.offsetDays":
+		if e.ComplexityRoot.ReminderSettings.OffsetDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReminderSettings.OffsetDays(childComplexity), true
+
+	case "RetrySettings.directDebit":
+		if e.ComplexityRoot.RetrySettings.DirectDebit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetrySettings.DirectDebit(childComplexity), true
+	case "RetrySettings.enabled":
+		if e.ComplexityRoot.RetrySettings.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetrySettings.Enabled(childComplexity), true
+	case "RetrySettings.policy":
+		if e.ComplexityRoot.RetrySettings.Policy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetrySettings.Policy(childComplexity), true
+	case "RetrySettings.scheduleDays":
+		if e.ComplexityRoot.RetrySettings.ScheduleDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetrySettings.ScheduleDays(childComplexity), true
+	case "RetrySettings.tries":
+		if e.ComplexityRoot.RetrySettings.Tries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetrySettings.Tries(childComplexity), true
+	case "RetrySettings.whenExhausted":
+		if e.ComplexityRoot.RetrySettings.WhenExhausted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetrySettings.WhenExhausted(childComplexity), true
+	case "RetrySettings.window":
+		if e.ComplexityRoot.RetrySettings.Window == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetrySettings.Window(childComplexity), true
+
+	case "ScheduledPayment.amount":
+		if e.ComplexityRoot.ScheduledPayment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPayment.Amount(childComplexity), true
+	case "ScheduledPayment.at":
+		if e.ComplexityRoot.ScheduledPayment.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPayment.At(childComplexity), true
+	case "ScheduledPayment.paymentMethod":
+		if e.ComplexityRoot.ScheduledPayment.PaymentMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPayment.PaymentMethod(childComplexity), true
+	case "ScheduledPayment.scheduledAt":
+		if e.ComplexityRoot.ScheduledPayment.ScheduledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPayment.ScheduledAt(childComplexity), true
+	case "ScheduledPayment.source":
+		if e.ComplexityRoot.ScheduledPayment.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPayment.Source(childComplexity), true
 
 	case "Shipping.address":
 		if e.ComplexityRoot.Shipping.Address == nil {
@@ -4637,6 +5033,88 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TaxRateUpdatePayload.UserErrors(childComplexity), true
 
+	case "TestClock.createdAt":
+		if e.ComplexityRoot.TestClock.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestClock.CreatedAt(childComplexity), true
+	case "TestClock.failure":
+		if e.ComplexityRoot.TestClock.Failure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestClock.Failure(childComplexity), true
+	case "TestClock.frozenTime":
+		if e.ComplexityRoot.TestClock.FrozenTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestClock.FrozenTime(childComplexity), true
+	case "TestClock.id":
+		if e.ComplexityRoot.TestClock.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestClock.ID(childComplexity), true
+	case "TestClock.name":
+		if e.ComplexityRoot.TestClock.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestClock.Name(childComplexity), true
+	case "TestClock.status":
+		if e.ComplexityRoot.TestClock.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestClock.Status(childComplexity), true
+
+	case "TestClockDeletePayload.deletedId":
+		if e.ComplexityRoot.TestClockDeletePayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestClockDeletePayload.DeletedID(childComplexity), true
+	case "TestClockDeletePayload.userErrors":
+		if e.ComplexityRoot.TestClockDeletePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestClockDeletePayload.UserErrors(childComplexity), true
+
+	case "TestClockPayload.testClock":
+		if e.ComplexityRoot.TestClockPayload.TestClock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestClockPayload.TestClock(childComplexity), true
+	case "TestClockPayload.userErrors":
+		if e.ComplexityRoot.TestClockPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestClockPayload.UserErrors(childComplexity), true
+
+	case "UpcomingAction.at":
+		if e.ComplexityRoot.UpcomingAction.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingAction.At(childComplexity), true
+	case "UpcomingAction.description":
+		if e.ComplexityRoot.UpcomingAction.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingAction.Description(childComplexity), true
+	case "UpcomingAction.type":
+		if e.ComplexityRoot.UpcomingAction.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingAction.Type(childComplexity), true
+
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
 			break
@@ -4665,12 +5143,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputACHDebitInput,
+		ec.unmarshalInputAccountCollectionSettingsUpdateInput,
 		ec.unmarshalInputAccountImageRemoveInput,
 		ec.unmarshalInputAccountImageSetInput,
 		ec.unmarshalInputAccountPaymentSettingsInput,
 		ec.unmarshalInputAccountUpdateInput,
 		ec.unmarshalInputAddressInput,
 		ec.unmarshalInputCardInput,
+		ec.unmarshalInputCollectionEmailsInput,
+		ec.unmarshalInputCollectionSettingsInput,
 		ec.unmarshalInputCreditNoteCreateInput,
 		ec.unmarshalInputCreditNoteFilter,
 		ec.unmarshalInputCreditNoteLineInput,
@@ -4689,6 +5170,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputDiscountInput,
 		ec.unmarshalInputEventFilter,
 		ec.unmarshalInputInstallmentInput,
+		ec.unmarshalInputInvoiceCollectionSettingsUpdateInput,
 		ec.unmarshalInputInvoiceCreateInput,
 		ec.unmarshalInputInvoiceFilter,
 		ec.unmarshalInputInvoiceFinalizeInput,
@@ -4713,11 +5195,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputPriceUpdateInput,
 		ec.unmarshalInputProductCreateInput,
 		ec.unmarshalInputProductUpdateInput,
+		ec.unmarshalInputReminderSettingsInput,
+		ec.unmarshalInputRetrySettingsInput,
 		ec.unmarshalInputSEPADebitInput,
 		ec.unmarshalInputShippingInput,
 		ec.unmarshalInputTaxIDInput,
 		ec.unmarshalInputTaxRateCreateInput,
 		ec.unmarshalInputTaxRateUpdateInput,
+		ec.unmarshalInputTestClockAdvanceInput,
+		ec.unmarshalInputTestClockCreateInput,
+		ec.unmarshalInputTestClockDeleteInput,
 	)
 	first := true
 
@@ -5612,6 +6099,348 @@ type TaxRateUpdatePayload {
   userErrors: [UserError!]!
 }
 `, BuiltIn: false},
+	{Name: "../schema/collection.graphql", Input: `"""
+How unpaid invoices are chased without anyone lifting a finger: reminders
+of send-invoice invoices, automatic retries of failed automatic charges,
+the customer emails that go with them, and whether customers may schedule
+a payment. Set on the account (accountCollectionSettingsUpdate),
+overridden per customer (customerUpdate's collectionSettings) and per
+invoice (invoiceCollectionSettingsUpdate); read here as they apply.
+"""
+type CollectionSettings {
+  "Reminders of unpaid send-invoice invoices."
+  reminders: ReminderSettings!
+  "Automatic retries of failed automatic charges."
+  retries: RetrySettings!
+  "Which automatic emails customers receive."
+  emails: CollectionEmails!
+  "Whether customers may choose a date to be charged on, on the hosted page and in the portal."
+  scheduledPayments: Boolean!
+}
+
+"""
+Reminders of unpaid send-invoice invoices. An invoice gets each reminder
+whose time comes while money is owed, once; a reminder whose time had
+passed when the invoice was issued is not sent, and reminders missed while
+the server was down go out as one.
+"""
+type ReminderSettings {
+  "Whether reminders are sent."
+  enabled: Boolean!
+  "Days relative to the due date, in order: -3 is three days before, 0 the day itself, 7 a week after. Default -3, 0, 7, 14."
+  offsetDays: [Int!]!
+  "Installments of a payment plan are reminded this many days before each due date instead (default 7)."
+  installmentDaysBefore: Int!
+}
+
+"How failed automatic charges are retried."
+enum RetryPolicy {
+  "` + "`" + `tries` + "`" + ` attempts spread evenly over ` + "`" + `window` + "`" + `, never two on one day."
+  SMART
+  "One attempt on each day of ` + "`" + `scheduleDays` + "`" + `, counted from the first failure."
+  CUSTOM
+}
+
+"The span SMART retries are spread over."
+enum RetryWindow {
+  "7 days."
+  ONE_WEEK
+  "14 days (default)."
+  TWO_WEEKS
+  "21 days."
+  THREE_WEEKS
+  "One calendar month."
+  ONE_MONTH
+  "Two calendar months."
+  TWO_MONTHS
+}
+
+"What happens to an invoice once its retries are spent."
+enum RetriesExhausted {
+  "It stays open, past due (default)."
+  LEAVE_OPEN
+  "It is marked uncollectible."
+  MARK_UNCOLLECTIBLE
+}
+
+"""
+Automatic retries of a charge-automatically invoice whose charge failed.
+Each retry charges the customer's default payment method at that time, so
+a customer who adds a card in the portal is charged with it. No retry
+follows a hard decline (lost or stolen card, fraud, incorrect number,
+expired card, closed account, debit not authorized) or when the customer
+has no usable payment method.
+"""
+type RetrySettings {
+  "Whether failed charges are retried."
+  enabled: Boolean!
+  "SMART (default) or CUSTOM."
+  policy: RetryPolicy!
+  "SMART: how many retries (default 8, at most one per day of the window)."
+  tries: Int!
+  "SMART: the span they are spread over (default TWO_WEEKS)."
+  window: RetryWindow!
+  "CUSTOM: days after the first failure, increasing (default 3, 5, 7)."
+  scheduleDays: [Int!]!
+  "Whether SEPA and ACH debits that failed for insufficient funds are retried too (default true)."
+  directDebit: Boolean!
+  "What happens when no retry is left."
+  whenExhausted: RetriesExhausted!
+}
+
+"Which automatic emails customers receive (all on by default)."
+type CollectionEmails {
+  "Reminders of unpaid invoices."
+  reminder: Boolean!
+  "A payment failed."
+  paymentFailed: Boolean!
+  "An automatic payment needs the customer to confirm it (3-D Secure), with a link to do so on the hosted page."
+  actionRequired: Boolean!
+  "A receipt after every successful payment, with the invoice and the receipt as PDFs."
+  receipt: Boolean!
+  "A saved card used for automatic charges expires next month."
+  cardExpiring: Boolean!
+  "A payment was scheduled, and three days before it is charged."
+  scheduledPayment: Boolean!
+}
+
+"""
+Collection settings to change: only what is given changes; the rest
+inherits from the level above (an account inherits Remit's defaults).
+"""
+input CollectionSettingsInput {
+  "Reminders."
+  reminders: ReminderSettingsInput
+  "Automatic retries."
+  retries: RetrySettingsInput
+  "Automatic emails."
+  emails: CollectionEmailsInput
+  "Let customers schedule payments (account only)."
+  scheduledPayments: Boolean
+}
+
+"Reminders to change."
+input ReminderSettingsInput {
+  "Whether reminders are sent."
+  enabled: Boolean
+  "Days relative to the due date, from -60 to 365, at most 10; an empty list sends none."
+  offsetDays: [Int!]
+  "Days before each installment of a payment plan, 0 to 60."
+  installmentDaysBefore: Int
+}
+
+"Retries to change."
+input RetrySettingsInput {
+  "Whether failed charges are retried."
+  enabled: Boolean
+  "SMART or CUSTOM."
+  policy: RetryPolicy
+  "SMART: how many retries, 1 to 20, at most one per day of the window."
+  tries: Int
+  "SMART: the span they are spread over."
+  window: RetryWindow
+  "CUSTOM: days after the first failure, increasing, 1 to 120, at most 20."
+  scheduleDays: [Int!]
+  "Retry SEPA and ACH debits that failed for insufficient funds."
+  directDebit: Boolean
+  "What happens when no retry is left."
+  whenExhausted: RetriesExhausted
+}
+
+"Emails to switch on or off."
+input CollectionEmailsInput {
+  "Reminders."
+  reminder: Boolean
+  "Payment failed."
+  paymentFailed: Boolean
+  "Payment needs confirming."
+  actionRequired: Boolean
+  "Receipts."
+  receipt: Boolean
+  "Card expiring."
+  cardExpiring: Boolean
+  "Payment scheduled, and its notice."
+  scheduledPayment: Boolean
+}
+
+"Input of accountCollectionSettingsUpdate."
+input AccountCollectionSettingsUpdateInput {
+  "What to change."
+  settings: CollectionSettingsInput!
+}
+
+"Result of accountCollectionSettingsUpdate."
+type AccountCollectionSettingsUpdatePayload {
+  "The account's settings as they now are."
+  collectionSettings: CollectionSettings
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of invoiceCollectionSettingsUpdate."
+input InvoiceCollectionSettingsUpdateInput {
+  "A draft or open invoice."
+  id: ID!
+  "What to change for this invoice alone."
+  settings: CollectionSettingsInput!
+}
+
+"""
+A payment the customer scheduled on the hosted page or in the portal: the
+worker charges it on its date with the method chosen.
+"""
+type ScheduledPayment {
+  "When it is charged."
+  at: Time!
+  "The method charged."
+  paymentMethod: PaymentMethod
+  "The amount, when the customer chose one; null charges what is payable then (the next installment of a plan, else all that remains)."
+  amount: Money
+  "When the customer scheduled it."
+  scheduledAt: Time!
+  "Where: HOSTED_PAGE or PORTAL."
+  source: String!
+}
+
+"What the collections job will do next for an invoice."
+enum UpcomingActionType {
+  "Email a reminder."
+  REMINDER
+  "Retry the failed automatic charge."
+  PAYMENT_RETRY
+  "Charge the payment the customer scheduled."
+  SCHEDULED_PAYMENT
+  "Tell the customer their scheduled payment is in three days."
+  SCHEDULED_PAYMENT_NOTICE
+}
+
+"One planned automatic action."
+type UpcomingAction {
+  "What."
+  type: UpcomingActionType!
+  "When."
+  at: Time!
+  "For people, e.g. \"reminder 7 days after the due date\"."
+  description: String!
+}
+
+"The state of a test clock."
+enum TestClockStatus {
+  "Ready to advance."
+  READY
+  "Advancing: running what falls due on the way."
+  ADVANCING
+  "An advance stopped on an error (see failure); advance again to resume."
+  INTERNAL_FAILURE
+}
+
+"""
+A test-mode clock (Stripe's test clocks). Customers created on it
+(customerCreate's testClock) live on its time: their invoices fall due,
+are reminded, retried and charged as it advances, and nothing else does.
+Advancing it runs, in time order, everything that falls due for its
+customers on the way.
+"""
+type TestClock implements Node {
+  "Opaque global identifier (clock_…)."
+  id: ID!
+  "A name for people."
+  name: String!
+  "The clock's time: its customers' now."
+  frozenTime: Time!
+  "READY, ADVANCING or INTERNAL_FAILURE."
+  status: TestClockStatus!
+  "Why the last advance stopped, when it did."
+  failure: String!
+  "When it was created."
+  createdAt: Time!
+}
+
+"Input of testClockCreate."
+input TestClockCreateInput {
+  "The clock's starting time (to the second)."
+  frozenTime: Time!
+  "A name for people (at most 300 characters)."
+  name: String
+}
+
+"Input of testClockAdvance."
+input TestClockAdvanceInput {
+  "The clock."
+  id: ID!
+  "Where to move it: after its frozen time, at most two years on."
+  to: Time!
+}
+
+"Input of testClockDelete."
+input TestClockDeleteInput {
+  "The clock."
+  id: ID!
+}
+
+"Result of testClockCreate and testClockAdvance."
+type TestClockPayload {
+  "The clock as it now is."
+  testClock: TestClock
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"Result of testClockDelete."
+type TestClockDeletePayload {
+  "The deleted clock's id."
+  deletedId: ID
+  "Why nothing was deleted, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Account {
+  "Collection settings: reminders, retries, emails, scheduled payments."
+  collectionSettings: CollectionSettings!
+}
+
+extend type Customer {
+  "The collection settings this customer's invoices live under (the account's with the customer's overrides)."
+  collectionSettings: CollectionSettings!
+  "The test clock the customer lives on, if any."
+  testClock: TestClock
+}
+
+extend type Invoice {
+  "The collection settings the invoice lives under (account, customer, invoice)."
+  collectionSettings: CollectionSettings!
+  "When the failed automatic charge is retried next; null when no retry is planned."
+  nextPaymentAttemptAt: Time
+  "Automatic charge attempts made: the one at finalization and each retry."
+  attemptCount: Int!
+  "Reminders sent."
+  reminderCount: Int!
+  "The payment the customer scheduled, if any."
+  scheduledPayment: ScheduledPayment
+  "What the collections job will do next, in time order: the next reminder, the next retry, a scheduled payment and its notice."
+  upcomingActions: [UpcomingAction!]!
+  "The test clock the invoice lives on, if any."
+  testClock: TestClock
+}
+
+extend type Query {
+  "The account's test clocks, newest first (test mode)."
+  testClocks: [TestClock!]!
+}
+
+extend type Mutation {
+  "Change the account's collection settings (both modes)."
+  accountCollectionSettingsUpdate("What to do; see the input type." input: AccountCollectionSettingsUpdateInput!): AccountCollectionSettingsUpdatePayload!
+  "Override collection settings for one draft or open invoice (e.g. stop its reminders); what is planned for it is planned again."
+  invoiceCollectionSettingsUpdate("What to do; see the input type." input: InvoiceCollectionSettingsUpdateInput!): InvoicePayload!
+  "Create a test clock (test mode)."
+  testClockCreate("What to do; see the input type." input: TestClockCreateInput!): TestClockPayload!
+  "Move a test clock forward, running in time order what falls due for its customers on the way."
+  testClockAdvance("What to do; see the input type." input: TestClockAdvanceInput!): TestClockPayload!
+  "Delete a test clock and all its customers' data."
+  testClockDelete("What to do; see the input type." input: TestClockDeleteInput!): TestClockDeletePayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/creditnote.graphql", Input: `"""
 A credit note (an "avoir", EN 16931 document type 381): the correction of
 an issued invoice, which is never edited once issued. It has its own gapless
@@ -6225,6 +7054,8 @@ input CustomerInput {
   metadata: Metadata
   "Overrides of the account's invoice template; replaces the current overrides as a whole."
   invoiceSettings: CustomerInvoiceSettingsInput
+  "Overrides of the account's collection settings; on update only what is given changes."
+  collectionSettings: CollectionSettingsInput
 }
 
 """
@@ -6271,6 +7102,8 @@ Input of customerCreate.
 input CustomerCreateInput {
   "The customer's fields."
   customer: CustomerInput!
+  "A test clock to live on (test mode; set at creation, for good)."
+  testClock: ID
 }
 
 """
@@ -6998,6 +7831,8 @@ input InvoiceFilter {
   dueBefore: Time
   "Only (true) or never (false) open or uncollectible invoices past their due date."
   pastDue: Boolean
+  "Only invoices in one of these standings (open invoices are OVERDUE, PENDING, RETRYING, SCHEDULED, PARTIALLY_PAID or OPEN, in that order of precedence)."
+  standing: [InvoiceStanding!]
 }
 
 """
@@ -7353,8 +8188,14 @@ enum InvoiceStanding {
   OPEN
   "Awaiting the rest of the payment."
   PARTIALLY_PAID
-  "A due date (or an installment's) has passed with money owed; wins over PARTIALLY_PAID."
+  "A due date (or an installment's) has passed with money owed; wins over every other standing of an open invoice, and is exactly what the pastDue filter selects among open invoices."
   OVERDUE
+  "A payment is in flight: a debit settling, or a charge awaiting the customer's authentication."
+  PENDING
+  "An automatic charge failed and a retry is planned (see nextPaymentAttemptAt)."
+  RETRYING
+  "The customer scheduled a payment (see scheduledPayment)."
+  SCHEDULED
   "Paid in full."
   PAID
   "Cancelled."
@@ -7990,12 +8831,24 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_mode(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Account_createdAt(ctx, field)
+	case "collectionSettings":
+		return ec.fieldContext_Account_collectionSettings(ctx, field)
 	case "paymentMethodTypes":
 		return ec.fieldContext_Account_paymentMethodTypes(ctx, field)
 	case "bankTransferInstructions":
 		return ec.fieldContext_Account_bankTransferInstructions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountCollectionSettingsUpdatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "collectionSettings":
+		return ec.fieldContext_AccountCollectionSettingsUpdatePayload_collectionSettings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AccountCollectionSettingsUpdatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountCollectionSettingsUpdatePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AccountUpdatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8088,6 +8941,38 @@ func (ec *executionContext) childFields_BrandImage(ctx context.Context, field gr
 		return ec.fieldContext_BrandImage_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BrandImage", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionEmails(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reminder":
+		return ec.fieldContext_CollectionEmails_reminder(ctx, field)
+	case "paymentFailed":
+		return ec.fieldContext_CollectionEmails_paymentFailed(ctx, field)
+	case "actionRequired":
+		return ec.fieldContext_CollectionEmails_actionRequired(ctx, field)
+	case "receipt":
+		return ec.fieldContext_CollectionEmails_receipt(ctx, field)
+	case "cardExpiring":
+		return ec.fieldContext_CollectionEmails_cardExpiring(ctx, field)
+	case "scheduledPayment":
+		return ec.fieldContext_CollectionEmails_scheduledPayment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionEmails", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reminders":
+		return ec.fieldContext_CollectionSettings_reminders(ctx, field)
+	case "retries":
+		return ec.fieldContext_CollectionSettings_retries(ctx, field)
+	case "emails":
+		return ec.fieldContext_CollectionSettings_emails(ctx, field)
+	case "scheduledPayments":
+		return ec.fieldContext_CollectionSettings_scheduledPayments(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_CreditNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8314,6 +9199,10 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_invoices(ctx, field)
 	case "balanceTransactions":
 		return ec.fieldContext_Customer_balanceTransactions(ctx, field)
+	case "collectionSettings":
+		return ec.fieldContext_Customer_collectionSettings(ctx, field)
+	case "testClock":
+		return ec.fieldContext_Customer_testClock(ctx, field)
 	case "paymentMethods":
 		return ec.fieldContext_Customer_paymentMethods(ctx, field)
 	case "defaultPaymentMethod":
@@ -8652,6 +9541,20 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Invoice_updatedAt(ctx, field)
+	case "collectionSettings":
+		return ec.fieldContext_Invoice_collectionSettings(ctx, field)
+	case "nextPaymentAttemptAt":
+		return ec.fieldContext_Invoice_nextPaymentAttemptAt(ctx, field)
+	case "attemptCount":
+		return ec.fieldContext_Invoice_attemptCount(ctx, field)
+	case "reminderCount":
+		return ec.fieldContext_Invoice_reminderCount(ctx, field)
+	case "scheduledPayment":
+		return ec.fieldContext_Invoice_scheduledPayment(ctx, field)
+	case "upcomingActions":
+		return ec.fieldContext_Invoice_upcomingActions(ctx, field)
+	case "testClock":
+		return ec.fieldContext_Invoice_testClock(ctx, field)
 	case "creditNotes":
 		return ec.fieldContext_Invoice_creditNotes(ctx, field)
 	case "prePaymentCreditNotesAmount":
@@ -9186,6 +10089,54 @@ func (ec *executionContext) childFields_Refund(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Refund", field.Name)
 }
 
+func (ec *executionContext) childFields_ReminderSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enabled":
+		return ec.fieldContext_ReminderSettings_enabled(ctx, field)
+	case "offsetDays":
+		return ec.fieldContext_ReminderSettings_offsetDays(ctx, field)
+	case "installmentDaysBefore":
+		return ec.fieldContext_ReminderSettings_installmentDaysBefore(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReminderSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_RetrySettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enabled":
+		return ec.fieldContext_RetrySettings_enabled(ctx, field)
+	case "policy":
+		return ec.fieldContext_RetrySettings_policy(ctx, field)
+	case "tries":
+		return ec.fieldContext_RetrySettings_tries(ctx, field)
+	case "window":
+		return ec.fieldContext_RetrySettings_window(ctx, field)
+	case "scheduleDays":
+		return ec.fieldContext_RetrySettings_scheduleDays(ctx, field)
+	case "directDebit":
+		return ec.fieldContext_RetrySettings_directDebit(ctx, field)
+	case "whenExhausted":
+		return ec.fieldContext_RetrySettings_whenExhausted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RetrySettings", field.Name)
+}
+
+func (ec *executionContext) childFields_ScheduledPayment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_ScheduledPayment_at(ctx, field)
+	case "paymentMethod":
+		return ec.fieldContext_ScheduledPayment_paymentMethod(ctx, field)
+	case "amount":
+		return ec.fieldContext_ScheduledPayment_amount(ctx, field)
+	case "scheduledAt":
+		return ec.fieldContext_ScheduledPayment_scheduledAt(ctx, field)
+	case "source":
+		return ec.fieldContext_ScheduledPayment_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScheduledPayment", field.Name)
+}
+
 func (ec *executionContext) childFields_Shipping(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -9310,6 +10261,56 @@ func (ec *executionContext) childFields_TaxRateUpdatePayload(ctx context.Context
 		return ec.fieldContext_TaxRateUpdatePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TaxRateUpdatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TestClock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TestClock_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TestClock_name(ctx, field)
+	case "frozenTime":
+		return ec.fieldContext_TestClock_frozenTime(ctx, field)
+	case "status":
+		return ec.fieldContext_TestClock_status(ctx, field)
+	case "failure":
+		return ec.fieldContext_TestClock_failure(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TestClock_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TestClock", field.Name)
+}
+
+func (ec *executionContext) childFields_TestClockDeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedId":
+		return ec.fieldContext_TestClockDeletePayload_deletedId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TestClockDeletePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TestClockDeletePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TestClockPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "testClock":
+		return ec.fieldContext_TestClockPayload_testClock(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TestClockPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TestClockPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpcomingAction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_UpcomingAction_type(ctx, field)
+	case "at":
+		return ec.fieldContext_UpcomingAction_at(ctx, field)
+	case "description":
+		return ec.fieldContext_UpcomingAction_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpcomingAction", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9498,6 +10499,20 @@ func (ec *executionContext) field_Money_formatted_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_accountCollectionSettingsUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AccountCollectionSettingsUpdateInput, error) {
+			return ec.unmarshalNAccountCollectionSettingsUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountCollectionSettingsUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_accountImageRemove_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9658,6 +10673,20 @@ func (ec *executionContext) field_Mutation_customerUpdate_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CustomerUpdateInput, error) {
 			return ec.unmarshalNCustomerUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_invoiceCollectionSettingsUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.InvoiceCollectionSettingsUpdateInput, error) {
+			return ec.unmarshalNInvoiceCollectionSettingsUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceCollectionSettingsUpdateInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10050,6 +11079,48 @@ func (ec *executionContext) field_Mutation_taxRateUpdate_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.TaxRateUpdateInput, error) {
 			return ec.unmarshalNTaxRateUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTaxRateUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_testClockAdvance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TestClockAdvanceInput, error) {
+			return ec.unmarshalNTestClockAdvanceInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockAdvanceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_testClockCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TestClockCreateInput, error) {
+			return ec.unmarshalNTestClockCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_testClockDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TestClockDeleteInput, error) {
+			return ec.unmarshalNTestClockDeleteInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockDeleteInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11296,6 +12367,38 @@ func (ec *executionContext) fieldContext_Account_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Account_collectionSettings(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_collectionSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().CollectionSettings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *values.CollectionSettings) graphql.Marshaler {
+			return ec.marshalNCollectionSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCollectionSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_collectionSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Account_paymentMethodTypes(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11340,6 +12443,70 @@ func (ec *executionContext) _Account_bankTransferInstructions(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_Account_bankTransferInstructions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AccountCollectionSettingsUpdatePayload_collectionSettings(ctx context.Context, field graphql.CollectedField, obj *model.AccountCollectionSettingsUpdatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountCollectionSettingsUpdatePayload_collectionSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CollectionSettings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *values.CollectionSettings) graphql.Marshaler {
+			return ec.marshalOCollectionSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCollectionSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountCollectionSettingsUpdatePayload_collectionSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountCollectionSettingsUpdatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountCollectionSettingsUpdatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AccountCollectionSettingsUpdatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountCollectionSettingsUpdatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountCollectionSettingsUpdatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountCollectionSettingsUpdatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AccountUpdatePayload_account(ctx context.Context, field graphql.CollectedField, obj *model.AccountUpdatePayload) (ret graphql.Marshaler) {
@@ -12074,6 +13241,263 @@ func (ec *executionContext) _BrandImage_createdAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_BrandImage_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BrandImage", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionEmails_reminder(ctx context.Context, field graphql.CollectedField, obj *values.CollectionEmails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionEmails_reminder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reminder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalNBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionEmails_reminder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionEmails", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionEmails_paymentFailed(ctx context.Context, field graphql.CollectedField, obj *values.CollectionEmails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionEmails_paymentFailed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentFailed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalNBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionEmails_paymentFailed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionEmails", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionEmails_actionRequired(ctx context.Context, field graphql.CollectedField, obj *values.CollectionEmails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionEmails_actionRequired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActionRequired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalNBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionEmails_actionRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionEmails", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionEmails_receipt(ctx context.Context, field graphql.CollectedField, obj *values.CollectionEmails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionEmails_receipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Receipt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalNBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionEmails_receipt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionEmails", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionEmails_cardExpiring(ctx context.Context, field graphql.CollectedField, obj *values.CollectionEmails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionEmails_cardExpiring(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CardExpiring, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalNBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionEmails_cardExpiring(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionEmails", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionEmails_scheduledPayment(ctx context.Context, field graphql.CollectedField, obj *values.CollectionEmails) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionEmails_scheduledPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledPayment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalNBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionEmails_scheduledPayment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionEmails", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CollectionSettings_reminders(ctx context.Context, field graphql.CollectedField, obj *values.CollectionSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSettings_reminders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reminders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *values.ReminderSettings) graphql.Marshaler {
+			return ec.marshalNReminderSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐReminderSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSettings_reminders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReminderSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionSettings_retries(ctx context.Context, field graphql.CollectedField, obj *values.CollectionSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSettings_retries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *values.RetrySettings) graphql.Marshaler {
+			return ec.marshalNRetrySettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐRetrySettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSettings_retries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RetrySettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionSettings_emails(ctx context.Context, field graphql.CollectedField, obj *values.CollectionSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSettings_emails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Emails, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *values.CollectionEmails) graphql.Marshaler {
+			return ec.marshalNCollectionEmails2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCollectionEmails(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSettings_emails(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionEmails(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionSettings_scheduledPayments(ctx context.Context, field graphql.CollectedField, obj *values.CollectionSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionSettings_scheduledPayments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledPayments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalNBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionSettings_scheduledPayments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionSettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _CreditNote_id(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
@@ -14511,6 +15935,70 @@ func (ec *executionContext) fieldContext_Customer_balanceTransactions(ctx contex
 	if fc.Args, err = ec.field_Customer_balanceTransactions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_collectionSettings(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_collectionSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().CollectionSettings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *values.CollectionSettings) graphql.Marshaler {
+			return ec.marshalNCollectionSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCollectionSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_collectionSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_testClock(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_testClock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().TestClock(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TestClock) graphql.Marshaler {
+			return ec.marshalOTestClock2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClock(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_testClock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TestClock(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -17592,6 +19080,203 @@ func (ec *executionContext) fieldContext_Invoice_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Invoice_collectionSettings(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_collectionSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().CollectionSettings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *values.CollectionSettings) graphql.Marshaler {
+			return ec.marshalNCollectionSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCollectionSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_collectionSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_nextPaymentAttemptAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_nextPaymentAttemptAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextPaymentAttemptAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_nextPaymentAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_attemptCount(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_attemptCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttemptCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_attemptCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_reminderCount(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_reminderCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReminderCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_reminderCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_scheduledPayment(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_scheduledPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().ScheduledPayment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *values.ScheduledPayment) graphql.Marshaler {
+			return ec.marshalOScheduledPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐScheduledPayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_scheduledPayment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScheduledPayment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_upcomingActions(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_upcomingActions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().UpcomingActions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UpcomingAction) graphql.Marshaler {
+			return ec.marshalNUpcomingAction2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐUpcomingActionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_upcomingActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpcomingAction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_testClock(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_testClock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().TestClock(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TestClock) graphql.Marshaler {
+			return ec.marshalOTestClock2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClock(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_testClock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TestClock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Invoice_creditNotes(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20318,6 +22003,226 @@ func (ec *executionContext) fieldContext_Mutation_invoiceDelete(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_invoiceDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_accountCollectionSettingsUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_accountCollectionSettingsUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AccountCollectionSettingsUpdate(ctx, fc.Args["input"].(model.AccountCollectionSettingsUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountCollectionSettingsUpdatePayload) graphql.Marshaler {
+			return ec.marshalNAccountCollectionSettingsUpdatePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountCollectionSettingsUpdatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_accountCollectionSettingsUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountCollectionSettingsUpdatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_accountCollectionSettingsUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_invoiceCollectionSettingsUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_invoiceCollectionSettingsUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InvoiceCollectionSettingsUpdate(ctx, fc.Args["input"].(model.InvoiceCollectionSettingsUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoicePayload) graphql.Marshaler {
+			return ec.marshalNInvoicePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_invoiceCollectionSettingsUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoicePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_invoiceCollectionSettingsUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_testClockCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testClockCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestClockCreate(ctx, fc.Args["input"].(model.TestClockCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TestClockPayload) graphql.Marshaler {
+			return ec.marshalNTestClockPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testClockCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TestClockPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testClockCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_testClockAdvance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testClockAdvance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestClockAdvance(ctx, fc.Args["input"].(model.TestClockAdvanceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TestClockPayload) graphql.Marshaler {
+			return ec.marshalNTestClockPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testClockAdvance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TestClockPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testClockAdvance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_testClockDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testClockDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestClockDelete(ctx, fc.Args["input"].(model.TestClockDeleteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TestClockDeletePayload) graphql.Marshaler {
+			return ec.marshalNTestClockDeletePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testClockDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TestClockDeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testClockDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24013,6 +25918,38 @@ func (ec *executionContext) fieldContext_Query_taxRates(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_testClocks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_testClocks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().TestClocks(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TestClock) graphql.Marshaler {
+			return ec.marshalNTestClock2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClockᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_testClocks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TestClock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_creditNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24762,6 +26699,369 @@ func (ec *executionContext) _Refund_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Refund_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ReminderSettings_enabled(ctx context.Context, field graphql.CollectedField, obj *values.ReminderSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReminderSettings_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalNBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReminderSettings_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReminderSettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _ReminderSettings_offsetDays(ctx context.Context, field graphql.CollectedField, obj *values.ReminderSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReminderSettings_offsetDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OffsetDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReminderSettings_offsetDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReminderSettings", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ReminderSettings_installmentDaysBefore(ctx context.Context, field graphql.CollectedField, obj *values.ReminderSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReminderSettings_installmentDaysBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InstallmentDaysBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalNInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReminderSettings_installmentDaysBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReminderSettings", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RetrySettings_enabled(ctx context.Context, field graphql.CollectedField, obj *values.RetrySettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetrySettings_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalNBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetrySettings_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetrySettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _RetrySettings_policy(ctx context.Context, field graphql.CollectedField, obj *values.RetrySettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetrySettings_policy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Policy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalNRetryPolicy2ᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetrySettings_policy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetrySettings", field, false, false, errors.New("field of type RetryPolicy does not have child fields"))
+}
+
+func (ec *executionContext) _RetrySettings_tries(ctx context.Context, field graphql.CollectedField, obj *values.RetrySettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetrySettings_tries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalNInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetrySettings_tries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetrySettings", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RetrySettings_window(ctx context.Context, field graphql.CollectedField, obj *values.RetrySettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetrySettings_window(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Window, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalNRetryWindow2ᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetrySettings_window(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetrySettings", field, false, false, errors.New("field of type RetryWindow does not have child fields"))
+}
+
+func (ec *executionContext) _RetrySettings_scheduleDays(ctx context.Context, field graphql.CollectedField, obj *values.RetrySettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetrySettings_scheduleDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduleDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetrySettings_scheduleDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetrySettings", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RetrySettings_directDebit(ctx context.Context, field graphql.CollectedField, obj *values.RetrySettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetrySettings_directDebit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DirectDebit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalNBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetrySettings_directDebit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetrySettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _RetrySettings_whenExhausted(ctx context.Context, field graphql.CollectedField, obj *values.RetrySettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetrySettings_whenExhausted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WhenExhausted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalNRetriesExhausted2ᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetrySettings_whenExhausted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetrySettings", field, false, false, errors.New("field of type RetriesExhausted does not have child fields"))
+}
+
+func (ec *executionContext) _ScheduledPayment_at(ctx context.Context, field graphql.CollectedField, obj *values.ScheduledPayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPayment_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPayment_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduledPayment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ScheduledPayment_paymentMethod(ctx context.Context, field graphql.CollectedField, obj *values.ScheduledPayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPayment_paymentMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduledPayment().PaymentMethod(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PaymentMethod) graphql.Marshaler {
+			return ec.marshalOPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPayment_paymentMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScheduledPayment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScheduledPayment_amount(ctx context.Context, field graphql.CollectedField, obj *values.ScheduledPayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPayment_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduledPayment().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPayment_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScheduledPayment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScheduledPayment_scheduledAt(ctx context.Context, field graphql.CollectedField, obj *values.ScheduledPayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPayment_scheduledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPayment_scheduledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduledPayment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ScheduledPayment_source(ctx context.Context, field graphql.CollectedField, obj *values.ScheduledPayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPayment_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPayment_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduledPayment", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Shipping_name(ctx context.Context, field graphql.CollectedField, obj *values.Shipping) (ret graphql.Marshaler) {
@@ -25749,6 +28049,332 @@ func (ec *executionContext) fieldContext_TaxRateUpdatePayload_userErrors(_ conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TestClock_id(ctx context.Context, field graphql.CollectedField, obj *ent.TestClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestClock_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestClock_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TestClock", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _TestClock_name(ctx context.Context, field graphql.CollectedField, obj *ent.TestClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestClock_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestClock_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TestClock", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TestClock_frozenTime(ctx context.Context, field graphql.CollectedField, obj *ent.TestClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestClock_frozenTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FrozenTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestClock_frozenTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TestClock", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TestClock_status(ctx context.Context, field graphql.CollectedField, obj *ent.TestClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestClock_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v testclock.Status) graphql.Marshaler {
+			return ec.marshalNTestClockStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋtestclockᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestClock_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TestClock", field, false, false, errors.New("field of type TestClockStatus does not have child fields"))
+}
+
+func (ec *executionContext) _TestClock_failure(ctx context.Context, field graphql.CollectedField, obj *ent.TestClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestClock_failure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestClock_failure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TestClock", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TestClock_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.TestClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestClock_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestClock_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TestClock", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TestClockDeletePayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *model.TestClockDeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestClockDeletePayload_deletedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TestClockDeletePayload_deletedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TestClockDeletePayload", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _TestClockDeletePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.TestClockDeletePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestClockDeletePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestClockDeletePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TestClockDeletePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TestClockPayload_testClock(ctx context.Context, field graphql.CollectedField, obj *model.TestClockPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestClockPayload_testClock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TestClock, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TestClock) graphql.Marshaler {
+			return ec.marshalOTestClock2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClock(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TestClockPayload_testClock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TestClockPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TestClock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TestClockPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.TestClockPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TestClockPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TestClockPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TestClockPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpcomingAction_type(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingAction_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.UpcomingActionType) graphql.Marshaler {
+			return ec.marshalNUpcomingActionType2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐUpcomingActionType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingAction_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingAction", field, false, false, errors.New("field of type UpcomingActionType does not have child fields"))
+}
+
+func (ec *executionContext) _UpcomingAction_at(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingAction_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingAction_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingAction", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _UpcomingAction_description(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingAction_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingAction_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingAction", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *usererr.Error) (ret graphql.Marshaler) {
@@ -26930,6 +29556,36 @@ func (ec *executionContext) unmarshalInputACHDebitInput(ctx context.Context, obj
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputAccountCollectionSettingsUpdateInput(ctx context.Context, obj any) (model.AccountCollectionSettingsUpdateInput, error) {
+	var it model.AccountCollectionSettingsUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"settings"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "settings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("settings"))
+			data, err := ec.unmarshalNCollectionSettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCollectionSettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Settings = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAccountImageRemoveInput(ctx context.Context, obj any) (model.AccountImageRemoveInput, error) {
 	var it model.AccountImageRemoveInput
 	if obj == nil {
@@ -27341,6 +29997,122 @@ func (ec *executionContext) unmarshalInputCardInput(ctx context.Context, obj any
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCollectionEmailsInput(ctx context.Context, obj any) (model.CollectionEmailsInput, error) {
+	var it model.CollectionEmailsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reminder", "paymentFailed", "actionRequired", "receipt", "cardExpiring", "scheduledPayment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reminder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reminder"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reminder = data
+		case "paymentFailed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentFailed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentFailed = data
+		case "actionRequired":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionRequired"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionRequired = data
+		case "receipt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receipt"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Receipt = data
+		case "cardExpiring":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cardExpiring"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CardExpiring = data
+		case "scheduledPayment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheduledPayment"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScheduledPayment = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCollectionSettingsInput(ctx context.Context, obj any) (model.CollectionSettingsInput, error) {
+	var it model.CollectionSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"reminders", "retries", "emails", "scheduledPayments"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "reminders":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reminders"))
+			data, err := ec.unmarshalOReminderSettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐReminderSettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reminders = data
+		case "retries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retries"))
+			data, err := ec.unmarshalORetrySettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐRetrySettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Retries = data
+		case "emails":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emails"))
+			data, err := ec.unmarshalOCollectionEmailsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCollectionEmailsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Emails = data
+		case "scheduledPayments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheduledPayments"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScheduledPayments = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCreditNoteCreateInput(ctx context.Context, obj any) (model.CreditNoteCreateInput, error) {
 	var it model.CreditNoteCreateInput
 	if obj == nil {
@@ -27730,7 +30502,7 @@ func (ec *executionContext) unmarshalInputCustomerCreateInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customer"}
+	fieldsInOrder := [...]string{"customer", "testClock"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27744,6 +30516,13 @@ func (ec *executionContext) unmarshalInputCustomerCreateInput(ctx context.Contex
 				return it, err
 			}
 			it.Customer = data
+		case "testClock":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("testClock"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TestClock = data
 		}
 	}
 	return it, nil
@@ -27855,7 +30634,7 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "name", "phone", "description", "address", "shipping", "preferredLocales", "currency", "taxExempt", "taxExemptionReason", "taxExemptionCode", "taxIds", "invoicePrefix", "metadata", "invoiceSettings"}
+	fieldsInOrder := [...]string{"email", "name", "phone", "description", "address", "shipping", "preferredLocales", "currency", "taxExempt", "taxExemptionReason", "taxExemptionCode", "taxIds", "invoicePrefix", "metadata", "invoiceSettings", "collectionSettings"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27967,6 +30746,13 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 				return it, err
 			}
 			it.InvoiceSettings = data
+		case "collectionSettings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionSettings"))
+			data, err := ec.unmarshalOCollectionSettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCollectionSettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CollectionSettings = data
 		}
 	}
 	return it, nil
@@ -28298,6 +31084,43 @@ func (ec *executionContext) unmarshalInputInstallmentInput(ctx context.Context, 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputInvoiceCollectionSettingsUpdateInput(ctx context.Context, obj any) (model.InvoiceCollectionSettingsUpdateInput, error) {
+	var it model.InvoiceCollectionSettingsUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "settings"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "settings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("settings"))
+			data, err := ec.unmarshalNCollectionSettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCollectionSettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Settings = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputInvoiceCreateInput(ctx context.Context, obj any) (model.InvoiceCreateInput, error) {
 	var it model.InvoiceCreateInput
 	if obj == nil {
@@ -28430,7 +31253,7 @@ func (ec *executionContext) unmarshalInputInvoiceFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"status", "customer", "currency", "number", "createdAfter", "createdBefore", "dueAfter", "dueBefore", "pastDue"}
+	fieldsInOrder := [...]string{"status", "customer", "currency", "number", "createdAfter", "createdBefore", "dueAfter", "dueBefore", "pastDue", "standing"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28500,6 +31323,13 @@ func (ec *executionContext) unmarshalInputInvoiceFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.PastDue = data
+		case "standing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("standing"))
+			data, err := ec.unmarshalOInvoiceStanding2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Standing = data
 		}
 	}
 	return it, nil
@@ -29638,6 +32468,122 @@ func (ec *executionContext) unmarshalInputProductUpdateInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputReminderSettingsInput(ctx context.Context, obj any) (model.ReminderSettingsInput, error) {
+	var it model.ReminderSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enabled", "offsetDays", "installmentDaysBefore"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "offsetDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offsetDays"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OffsetDays = data
+		case "installmentDaysBefore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("installmentDaysBefore"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InstallmentDaysBefore = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRetrySettingsInput(ctx context.Context, obj any) (model.RetrySettingsInput, error) {
+	var it model.RetrySettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"enabled", "policy", "tries", "window", "scheduleDays", "directDebit", "whenExhausted"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "policy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("policy"))
+			data, err := ec.unmarshalORetryPolicy2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Policy = data
+		case "tries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tries"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tries = data
+		case "window":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("window"))
+			data, err := ec.unmarshalORetryWindow2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Window = data
+		case "scheduleDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheduleDays"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScheduleDays = data
+		case "directDebit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directDebit"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectDebit = data
+		case "whenExhausted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("whenExhausted"))
+			data, err := ec.unmarshalORetriesExhausted2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WhenExhausted = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputSEPADebitInput(ctx context.Context, obj any) (model.SEPADebitInput, error) {
 	var it model.SEPADebitInput
 	if obj == nil {
@@ -29963,6 +32909,110 @@ func (ec *executionContext) unmarshalInputTaxRateUpdateInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputTestClockAdvanceInput(ctx context.Context, obj any) (model.TestClockAdvanceInput, error) {
+	var it model.TestClockAdvanceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputTestClockCreateInput(ctx context.Context, obj any) (model.TestClockCreateInput, error) {
+	var it model.TestClockCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"frozenTime", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "frozenTime":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("frozenTime"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FrozenTime = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputTestClockDeleteInput(ctx context.Context, obj any) (model.TestClockDeleteInput, error) {
+	var it model.TestClockDeleteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -29971,6 +33021,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.TestClock:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TestClock(ctx, sel, obj)
 	case *ent.TaxRate:
 		if obj == nil {
 			return graphql.Null
@@ -30383,6 +33438,44 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "collectionSettings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Account_collectionSettings(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "paymentMethodTypes":
 			out.Values[i] = ec._Account_paymentMethodTypes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -30392,6 +33485,49 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = ec._Account_bankTransferInstructions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var accountCollectionSettingsUpdatePayloadImplementors = []string{"AccountCollectionSettingsUpdatePayload"}
+
+func (ec *executionContext) _AccountCollectionSettingsUpdatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.AccountCollectionSettingsUpdatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountCollectionSettingsUpdatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountCollectionSettingsUpdatePayload")
+		case "collectionSettings":
+			out.Values[i] = ec._AccountCollectionSettingsUpdatePayload_collectionSettings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AccountCollectionSettingsUpdatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -30895,6 +34031,122 @@ func (ec *executionContext) _BrandImage(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._BrandImage_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var collectionEmailsImplementors = []string{"CollectionEmails"}
+
+func (ec *executionContext) _CollectionEmails(ctx context.Context, sel ast.SelectionSet, obj *values.CollectionEmails) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionEmailsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionEmails")
+		case "reminder":
+			out.Values[i] = ec._CollectionEmails_reminder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paymentFailed":
+			out.Values[i] = ec._CollectionEmails_paymentFailed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actionRequired":
+			out.Values[i] = ec._CollectionEmails_actionRequired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receipt":
+			out.Values[i] = ec._CollectionEmails_receipt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cardExpiring":
+			out.Values[i] = ec._CollectionEmails_cardExpiring(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledPayment":
+			out.Values[i] = ec._CollectionEmails_scheduledPayment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var collectionSettingsImplementors = []string{"CollectionSettings"}
+
+func (ec *executionContext) _CollectionSettings(ctx context.Context, sel ast.SelectionSet, obj *values.CollectionSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionSettings")
+		case "reminders":
+			out.Values[i] = ec._CollectionSettings_reminders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retries":
+			out.Values[i] = ec._CollectionSettings_retries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "emails":
+			out.Values[i] = ec._CollectionSettings_emails(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduledPayments":
+			out.Values[i] = ec._CollectionSettings_scheduledPayments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -32162,6 +35414,82 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				}()
 				res = ec._Customer_balanceTransactions(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "collectionSettings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Customer_collectionSettings(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "testClock":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Customer_testClock(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -34183,6 +37511,173 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "collectionSettings":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_collectionSettings(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "nextPaymentAttemptAt":
+			out.Values[i] = ec._Invoice_nextPaymentAttemptAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attemptCount":
+			out.Values[i] = ec._Invoice_attemptCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reminderCount":
+			out.Values[i] = ec._Invoice_reminderCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scheduledPayment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_scheduledPayment(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "upcomingActions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_upcomingActions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "testClock":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_testClock(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "creditNotes":
 			field := field
 
@@ -35474,6 +38969,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "invoiceDelete":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_invoiceDelete(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accountCollectionSettingsUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_accountCollectionSettingsUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invoiceCollectionSettingsUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_invoiceCollectionSettingsUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testClockCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testClockCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testClockAdvance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testClockAdvance(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testClockDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testClockDelete(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -37408,6 +40938,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "testClocks":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_testClocks(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "creditNote":
 			field := field
 
@@ -37792,6 +41344,246 @@ func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, o
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdAt":
 			out.Values[i] = ec._Refund_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var reminderSettingsImplementors = []string{"ReminderSettings"}
+
+func (ec *executionContext) _ReminderSettings(ctx context.Context, sel ast.SelectionSet, obj *values.ReminderSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reminderSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReminderSettings")
+		case "enabled":
+			out.Values[i] = ec._ReminderSettings_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "offsetDays":
+			out.Values[i] = ec._ReminderSettings_offsetDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "installmentDaysBefore":
+			out.Values[i] = ec._ReminderSettings_installmentDaysBefore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var retrySettingsImplementors = []string{"RetrySettings"}
+
+func (ec *executionContext) _RetrySettings(ctx context.Context, sel ast.SelectionSet, obj *values.RetrySettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, retrySettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RetrySettings")
+		case "enabled":
+			out.Values[i] = ec._RetrySettings_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "policy":
+			out.Values[i] = ec._RetrySettings_policy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tries":
+			out.Values[i] = ec._RetrySettings_tries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "window":
+			out.Values[i] = ec._RetrySettings_window(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduleDays":
+			out.Values[i] = ec._RetrySettings_scheduleDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "directDebit":
+			out.Values[i] = ec._RetrySettings_directDebit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "whenExhausted":
+			out.Values[i] = ec._RetrySettings_whenExhausted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var scheduledPaymentImplementors = []string{"ScheduledPayment"}
+
+func (ec *executionContext) _ScheduledPayment(ctx context.Context, sel ast.SelectionSet, obj *values.ScheduledPayment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scheduledPaymentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScheduledPayment")
+		case "at":
+			out.Values[i] = ec._ScheduledPayment_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paymentMethod":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ScheduledPayment_paymentMethod(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "amount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ScheduledPayment_amount(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "scheduledAt":
+			out.Values[i] = ec._ScheduledPayment_scheduledAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._ScheduledPayment_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38308,6 +42100,203 @@ func (ec *executionContext) _TaxRateUpdatePayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var testClockImplementors = []string{"TestClock", "Node"}
+
+func (ec *executionContext) _TestClock(ctx context.Context, sel ast.SelectionSet, obj *ent.TestClock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, testClockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TestClock")
+		case "id":
+			out.Values[i] = ec._TestClock_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TestClock_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "frozenTime":
+			out.Values[i] = ec._TestClock_frozenTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._TestClock_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failure":
+			out.Values[i] = ec._TestClock_failure(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._TestClock_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var testClockDeletePayloadImplementors = []string{"TestClockDeletePayload"}
+
+func (ec *executionContext) _TestClockDeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.TestClockDeletePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, testClockDeletePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TestClockDeletePayload")
+		case "deletedId":
+			out.Values[i] = ec._TestClockDeletePayload_deletedId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._TestClockDeletePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var testClockPayloadImplementors = []string{"TestClockPayload"}
+
+func (ec *executionContext) _TestClockPayload(ctx context.Context, sel ast.SelectionSet, obj *model.TestClockPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, testClockPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TestClockPayload")
+		case "testClock":
+			out.Values[i] = ec._TestClockPayload_testClock(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._TestClockPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var upcomingActionImplementors = []string{"UpcomingAction"}
+
+func (ec *executionContext) _UpcomingAction(ctx context.Context, sel ast.SelectionSet, obj *model.UpcomingAction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, upcomingActionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpcomingAction")
+		case "type":
+			out.Values[i] = ec._UpcomingAction_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._UpcomingAction_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._UpcomingAction_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var userErrorImplementors = []string{"UserError"}
 
 func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *usererr.Error) graphql.Marshaler {
@@ -38784,6 +42773,21 @@ func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋremitbillingᚋrem
 	return ec._Account(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAccountCollectionSettingsUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountCollectionSettingsUpdateInput(ctx context.Context, v any) (model.AccountCollectionSettingsUpdateInput, error) {
+	res, err := ec.unmarshalInputAccountCollectionSettingsUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountCollectionSettingsUpdatePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountCollectionSettingsUpdatePayload(ctx context.Context, sel ast.SelectionSet, v *model.AccountCollectionSettingsUpdatePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AccountCollectionSettingsUpdatePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAccountImageRemoveInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountImageRemoveInput(ctx context.Context, v any) (model.AccountImageRemoveInput, error) {
 	res, err := ec.unmarshalInputAccountImageRemoveInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -38859,6 +42863,28 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNBoolean2ᚖbool(ctx context.Context, v any) (*bool, error) {
+	res, err := graphql.UnmarshalBoolean(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBoolean2ᚖbool(ctx context.Context, sel ast.SelectionSet, v *bool) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalBoolean(*v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNBrandImageKind2githubᚗcomᚋremitbillingᚋremitᚋentᚋbrandimageᚐKind(ctx context.Context, v any) (brandimage.Kind, error) {
 	var res brandimage.Kind
 	err := res.UnmarshalGQL(v)
@@ -38869,6 +42895,16 @@ func (ec *executionContext) marshalNBrandImageKind2githubᚗcomᚋremitbilling�
 	return v
 }
 
+func (ec *executionContext) marshalNCollectionEmails2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCollectionEmails(ctx context.Context, sel ast.SelectionSet, v *values.CollectionEmails) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CollectionEmails(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCollectionMethod2githubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐCollectionMethod(ctx context.Context, v any) (invoice.CollectionMethod, error) {
 	var res invoice.CollectionMethod
 	err := res.UnmarshalGQL(v)
@@ -38877,6 +42913,21 @@ func (ec *executionContext) unmarshalNCollectionMethod2githubᚗcomᚋremitbilli
 
 func (ec *executionContext) marshalNCollectionMethod2githubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐCollectionMethod(ctx context.Context, sel ast.SelectionSet, v invoice.CollectionMethod) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCollectionSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCollectionSettings(ctx context.Context, sel ast.SelectionSet, v *values.CollectionSettings) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CollectionSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCollectionSettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCollectionSettingsInput(ctx context.Context, v any) (*model.CollectionSettingsInput, error) {
+	res, err := ec.unmarshalInputCollectionSettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCreditNote2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNote) graphql.Marshaler {
@@ -39391,6 +43442,57 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalInt(*v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx context.Context, sel ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -39439,6 +43541,11 @@ func (ec *executionContext) marshalNInvoiceAction2ᚕgithubᚗcomᚋremitbilling
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNInvoiceCollectionSettingsUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceCollectionSettingsUpdateInput(ctx context.Context, v any) (model.InvoiceCollectionSettingsUpdateInput, error) {
+	res, err := ec.unmarshalInputInvoiceCollectionSettingsUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNInvoiceConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceConnection(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceConnection) graphql.Marshaler {
@@ -40127,6 +44234,92 @@ func (ec *executionContext) marshalNRefundStatus2githubᚗcomᚋremitbillingᚋr
 	return v
 }
 
+func (ec *executionContext) marshalNReminderSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐReminderSettings(ctx context.Context, sel ast.SelectionSet, v *values.ReminderSettings) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReminderSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRetriesExhausted2ᚖstring(ctx context.Context, v any) (*string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRetriesExhausted2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalString(*v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNRetryPolicy2ᚖstring(ctx context.Context, v any) (*string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRetryPolicy2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalString(*v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNRetrySettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐRetrySettings(ctx context.Context, sel ast.SelectionSet, v *values.RetrySettings) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._RetrySettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRetryWindow2ᚖstring(ctx context.Context, v any) (*string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRetryWindow2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalString(*v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -40299,6 +44492,77 @@ func (ec *executionContext) marshalNTaxRateUpdatePayload2ᚖgithubᚗcomᚋremit
 	return ec._TaxRateUpdatePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTestClock2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClockᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TestClock) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTestClock2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClock(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTestClock2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClock(ctx context.Context, sel ast.SelectionSet, v *ent.TestClock) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TestClock(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTestClockAdvanceInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockAdvanceInput(ctx context.Context, v any) (model.TestClockAdvanceInput, error) {
+	res, err := ec.unmarshalInputTestClockAdvanceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTestClockCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockCreateInput(ctx context.Context, v any) (model.TestClockCreateInput, error) {
+	res, err := ec.unmarshalInputTestClockCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTestClockDeleteInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockDeleteInput(ctx context.Context, v any) (model.TestClockDeleteInput, error) {
+	res, err := ec.unmarshalInputTestClockDeleteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTestClockDeletePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.TestClockDeletePayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TestClockDeletePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTestClockPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestClockPayload(ctx context.Context, sel ast.SelectionSet, v *model.TestClockPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TestClockPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTestClockStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋtestclockᚐStatus(ctx context.Context, v any) (testclock.Status, error) {
+	var res testclock.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTestClockStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋtestclockᚐStatus(ctx context.Context, sel ast.SelectionSet, v testclock.Status) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -40313,6 +44577,42 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNUpcomingAction2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐUpcomingActionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UpcomingAction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUpcomingAction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐUpcomingAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUpcomingAction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐUpcomingAction(ctx context.Context, sel ast.SelectionSet, v *model.UpcomingAction) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._UpcomingAction(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpcomingActionType2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐUpcomingActionType(ctx context.Context, v any) (model.UpcomingActionType, error) {
+	var res model.UpcomingActionType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpcomingActionType2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐUpcomingActionType(ctx context.Context, sel ast.SelectionSet, v model.UpcomingActionType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
@@ -40613,6 +44913,14 @@ func (ec *executionContext) unmarshalOCardInput2ᚖgithubᚗcomᚋremitbilling�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOCollectionEmailsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCollectionEmailsInput(ctx context.Context, v any) (*model.CollectionEmailsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCollectionEmailsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOCollectionMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐCollectionMethod(ctx context.Context, v any) (*invoice.CollectionMethod, error) {
 	if v == nil {
 		return nil, nil
@@ -40627,6 +44935,21 @@ func (ec *executionContext) marshalOCollectionMethod2ᚖgithubᚗcomᚋremitbill
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOCollectionSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐCollectionSettings(ctx context.Context, sel ast.SelectionSet, v *values.CollectionSettings) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CollectionSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCollectionSettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCollectionSettingsInput(ctx context.Context, v any) (*model.CollectionSettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCollectionSettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
@@ -41045,6 +45368,41 @@ func (ec *executionContext) unmarshalOInstallmentInput2ᚕᚖgithubᚗcomᚋremi
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -41128,6 +45486,42 @@ func (ec *executionContext) unmarshalOInvoiceOrder2ᚖgithubᚗcomᚋremitbillin
 	}
 	res, err := ec.unmarshalInputInvoiceOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOInvoiceStanding2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInvoiceStanding2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInvoiceStanding2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInvoiceStanding2string(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOInvoiceStatus2ᚕgithubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐStatusᚄ(ctx context.Context, v any) ([]invoice.Status, error) {
@@ -41394,12 +45788,89 @@ func (ec *executionContext) marshalORefundReason2ᚖgithubᚗcomᚋremitbilling�
 	return v
 }
 
+func (ec *executionContext) unmarshalOReminderSettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐReminderSettingsInput(ctx context.Context, v any) (*model.ReminderSettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReminderSettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORetriesExhausted2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORetriesExhausted2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalORetryPolicy2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORetryPolicy2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalORetrySettingsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐRetrySettingsInput(ctx context.Context, v any) (*model.RetrySettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRetrySettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORetryWindow2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORetryWindow2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOSEPADebitInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐSEPADebitInput(ctx context.Context, v any) (*model.SEPADebitInput, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputSEPADebitInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOScheduledPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐScheduledPayment(ctx context.Context, sel ast.SelectionSet, v *values.ScheduledPayment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScheduledPayment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOShipping2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐShipping(ctx context.Context, sel ast.SelectionSet, v *values.Shipping) graphql.Marshaler {
@@ -41540,6 +46011,13 @@ func (ec *executionContext) marshalOTaxRateEdge2ᚖgithubᚗcomᚋremitbilling�
 		return graphql.Null
 	}
 	return ec._TaxRateEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTestClock2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClock(ctx context.Context, sel ast.SelectionSet, v *ent.TestClock) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TestClock(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

@@ -32,6 +32,20 @@ type ACHDebitInput struct {
 	AccountType *string `json:"accountType,omitempty"`
 }
 
+// Input of accountCollectionSettingsUpdate.
+type AccountCollectionSettingsUpdateInput struct {
+	// What to change.
+	Settings *CollectionSettingsInput `json:"settings"`
+}
+
+// Result of accountCollectionSettingsUpdate.
+type AccountCollectionSettingsUpdatePayload struct {
+	// The account's settings as they now are.
+	CollectionSettings *values.CollectionSettings `json:"collectionSettings,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
 // Input of accountImageRemove.
 type AccountImageRemoveInput struct {
 	// Logo or icon.
@@ -144,6 +158,35 @@ type CardInput struct {
 	ExpYear int `json:"expYear"`
 	// Security code.
 	Cvc string `json:"cvc"`
+}
+
+// Emails to switch on or off.
+type CollectionEmailsInput struct {
+	// Reminders.
+	Reminder *bool `json:"reminder,omitempty"`
+	// Payment failed.
+	PaymentFailed *bool `json:"paymentFailed,omitempty"`
+	// Payment needs confirming.
+	ActionRequired *bool `json:"actionRequired,omitempty"`
+	// Receipts.
+	Receipt *bool `json:"receipt,omitempty"`
+	// Card expiring.
+	CardExpiring *bool `json:"cardExpiring,omitempty"`
+	// Payment scheduled, and its notice.
+	ScheduledPayment *bool `json:"scheduledPayment,omitempty"`
+}
+
+// Collection settings to change: only what is given changes; the rest
+// inherits from the level above (an account inherits Remit's defaults).
+type CollectionSettingsInput struct {
+	// Reminders.
+	Reminders *ReminderSettingsInput `json:"reminders,omitempty"`
+	// Automatic retries.
+	Retries *RetrySettingsInput `json:"retries,omitempty"`
+	// Automatic emails.
+	Emails *CollectionEmailsInput `json:"emails,omitempty"`
+	// Let customers schedule payments (account only).
+	ScheduledPayments *bool `json:"scheduledPayments,omitempty"`
 }
 
 // Input of creditNoteCreate and creditNotePreview. Give lines, or amount
@@ -265,6 +308,8 @@ type CustomerBalanceAdjustPayload struct {
 type CustomerCreateInput struct {
 	// The customer's fields.
 	Customer *CustomerInput `json:"customer"`
+	// A test clock to live on (test mode; set at creation, for good).
+	TestClock *string `json:"testClock,omitempty"`
 }
 
 // Result of customerCreate.
@@ -346,6 +391,8 @@ type CustomerInput struct {
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// Overrides of the account's invoice template; replaces the current overrides as a whole.
 	InvoiceSettings *CustomerInvoiceSettingsInput `json:"invoiceSettings,omitempty"`
+	// Overrides of the account's collection settings; on update only what is given changes.
+	CollectionSettings *CollectionSettingsInput `json:"collectionSettings,omitempty"`
 }
 
 // A customer's overrides of the account's invoice template; omit a field to
@@ -431,6 +478,14 @@ type InstallmentInput struct {
 	Description *string `json:"description,omitempty"`
 }
 
+// Input of invoiceCollectionSettingsUpdate.
+type InvoiceCollectionSettingsUpdateInput struct {
+	// A draft or open invoice.
+	ID string `json:"id"`
+	// What to change for this invoice alone.
+	Settings *CollectionSettingsInput `json:"settings"`
+}
+
 // Input of invoiceCreate.
 type InvoiceCreateInput struct {
 	// The customer to bill.
@@ -491,6 +546,8 @@ type InvoiceFilter struct {
 	DueBefore *time.Time `json:"dueBefore,omitempty"`
 	// Only (true) or never (false) open or uncollectible invoices past their due date.
 	PastDue *bool `json:"pastDue,omitempty"`
+	// Only invoices in one of these standings (open invoices are OVERDUE, PENDING, RETRYING, SCHEDULED, PARTIALLY_PAID or OPEN, in that order of precedence).
+	Standing []string `json:"standing,omitempty"`
 }
 
 // Input of invoiceFinalize.
@@ -861,6 +918,34 @@ type ProductUpdatePayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
+// Reminders to change.
+type ReminderSettingsInput struct {
+	// Whether reminders are sent.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Days relative to the due date, from -60 to 365, at most 10; an empty list sends none.
+	OffsetDays []int `json:"offsetDays,omitempty"`
+	// Days before each installment of a payment plan, 0 to 60.
+	InstallmentDaysBefore *int `json:"installmentDaysBefore,omitempty"`
+}
+
+// Retries to change.
+type RetrySettingsInput struct {
+	// Whether failed charges are retried.
+	Enabled *bool `json:"enabled,omitempty"`
+	// SMART or CUSTOM.
+	Policy *string `json:"policy,omitempty"`
+	// SMART: how many retries, 1 to 20, at most one per day of the window.
+	Tries *int `json:"tries,omitempty"`
+	// SMART: the span they are spread over.
+	Window *string `json:"window,omitempty"`
+	// CUSTOM: days after the first failure, increasing, 1 to 120, at most 20.
+	ScheduleDays []int `json:"scheduleDays,omitempty"`
+	// Retry SEPA and ACH debits that failed for insufficient funds.
+	DirectDebit *bool `json:"directDebit,omitempty"`
+	// What happens when no retry is left.
+	WhenExhausted *string `json:"whenExhausted,omitempty"`
+}
+
 // A SEPA Direct Debit mandate. Saving it is the customer accepting the mandate.
 type SEPADebitInput struct {
 	// IBAN of a SEPA country.
@@ -949,6 +1034,54 @@ type TaxRateUpdatePayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
+// Input of testClockAdvance.
+type TestClockAdvanceInput struct {
+	// The clock.
+	ID string `json:"id"`
+	// Where to move it: after its frozen time, at most two years on.
+	To time.Time `json:"to"`
+}
+
+// Input of testClockCreate.
+type TestClockCreateInput struct {
+	// The clock's starting time (to the second).
+	FrozenTime time.Time `json:"frozenTime"`
+	// A name for people (at most 300 characters).
+	Name *string `json:"name,omitempty"`
+}
+
+// Input of testClockDelete.
+type TestClockDeleteInput struct {
+	// The clock.
+	ID string `json:"id"`
+}
+
+// Result of testClockDelete.
+type TestClockDeletePayload struct {
+	// The deleted clock's id.
+	DeletedID *string `json:"deletedId,omitempty"`
+	// Why nothing was deleted, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Result of testClockCreate and testClockAdvance.
+type TestClockPayload struct {
+	// The clock as it now is.
+	TestClock *ent.TestClock `json:"testClock,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// One planned automatic action.
+type UpcomingAction struct {
+	// What.
+	Type UpcomingActionType `json:"type"`
+	// When.
+	At time.Time `json:"at"`
+	// For people, e.g. "reminder 7 days after the due date".
+	Description string `json:"description"`
+}
+
 // Kinds of actor.
 type EventActorType string
 
@@ -1011,6 +1144,70 @@ func (e *EventActorType) UnmarshalJSON(b []byte) error {
 }
 
 func (e EventActorType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What the collections job will do next for an invoice.
+type UpcomingActionType string
+
+const (
+	// Email a reminder.
+	UpcomingActionTypeReminder UpcomingActionType = "REMINDER"
+	// Retry the failed automatic charge.
+	UpcomingActionTypePaymentRetry UpcomingActionType = "PAYMENT_RETRY"
+	// Charge the payment the customer scheduled.
+	UpcomingActionTypeScheduledPayment UpcomingActionType = "SCHEDULED_PAYMENT"
+	// Tell the customer their scheduled payment is in three days.
+	UpcomingActionTypeScheduledPaymentNotice UpcomingActionType = "SCHEDULED_PAYMENT_NOTICE"
+)
+
+var AllUpcomingActionType = []UpcomingActionType{
+	UpcomingActionTypeReminder,
+	UpcomingActionTypePaymentRetry,
+	UpcomingActionTypeScheduledPayment,
+	UpcomingActionTypeScheduledPaymentNotice,
+}
+
+func (e UpcomingActionType) IsValid() bool {
+	switch e {
+	case UpcomingActionTypeReminder, UpcomingActionTypePaymentRetry, UpcomingActionTypeScheduledPayment, UpcomingActionTypeScheduledPaymentNotice:
+		return true
+	}
+	return false
+}
+
+func (e UpcomingActionType) String() string {
+	return string(e)
+}
+
+func (e *UpcomingActionType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UpcomingActionType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UpcomingActionType", str)
+	}
+	return nil
+}
+
+func (e UpcomingActionType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UpcomingActionType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UpcomingActionType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

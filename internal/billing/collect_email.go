@@ -147,7 +147,10 @@ func installmentOwed(inv *ent.Invoice, i int) int64 {
 }
 
 // describeReminder is a reminder's note in the invoice's history.
-func describeReminder(r collection.Reminder) string {
+func describeReminder(r collection.Reminder) string { return "reminder sent " + reminderWhen(r) }
+
+// reminderWhen says when a reminder falls: "3 days before the due date".
+func reminderWhen(r collection.Reminder) string {
 	when := ""
 	switch {
 	case r.OffsetDays < 0:
@@ -158,9 +161,9 @@ func describeReminder(r collection.Reminder) string {
 		when = fmt.Sprintf("%d days after", r.OffsetDays)
 	}
 	if r.Installment > 0 {
-		return fmt.Sprintf("reminder sent %s the due date of installment %d", when, r.Installment)
+		return fmt.Sprintf("%s the due date of installment %d", when, r.Installment)
 	}
-	return "reminder sent " + when + " the due date"
+	return when + " the due date"
 }
 
 // enqueueActionRequired emails the customer that the automatic payment p

@@ -23,21 +23,22 @@ import (
 type HistoryAction string
 
 const (
-	HistoryCreate            HistoryAction = "create"
-	HistoryRevise            HistoryAction = "revise"
-	HistoryDuplicate         HistoryAction = "duplicate"
-	HistoryFinalize          HistoryAction = "finalize"
-	HistorySend              HistoryAction = "send"
-	HistoryPayment           HistoryAction = "payment"
-	HistoryPaymentFailed     HistoryAction = "payment_failed"
-	HistoryMarkPaid          HistoryAction = "mark_paid"
-	HistoryRecordPayment     HistoryAction = "record_payment"
-	HistoryVoid              HistoryAction = "void"
-	HistoryMarkUncollectible HistoryAction = "mark_uncollectible"
-	HistoryOverdue           HistoryAction = "overdue"
-	HistoryReminder          HistoryAction = "reminder"
-	HistoryScheduled         HistoryAction = "payment_scheduled"
-	HistoryScheduleCanceled  HistoryAction = "payment_schedule_canceled"
+	HistoryCreate             HistoryAction = "create"
+	HistoryRevise             HistoryAction = "revise"
+	HistoryDuplicate          HistoryAction = "duplicate"
+	HistoryFinalize           HistoryAction = "finalize"
+	HistorySend               HistoryAction = "send"
+	HistoryPayment            HistoryAction = "payment"
+	HistoryPaymentFailed      HistoryAction = "payment_failed"
+	HistoryMarkPaid           HistoryAction = "mark_paid"
+	HistoryRecordPayment      HistoryAction = "record_payment"
+	HistoryVoid               HistoryAction = "void"
+	HistoryMarkUncollectible  HistoryAction = "mark_uncollectible"
+	HistoryOverdue            HistoryAction = "overdue"
+	HistoryReminder           HistoryAction = "reminder"
+	HistoryCollectionSettings HistoryAction = "collection_settings"
+	HistoryScheduled          HistoryAction = "payment_scheduled"
+	HistoryScheduleCanceled   HistoryAction = "payment_schedule_canceled"
 )
 
 // actionSettle is the state machine's move when what is due has been paid

@@ -26,6 +26,8 @@ type Filter struct {
 	DueAfter      *time.Time
 	DueBefore     *time.Time
 	PastDue       *bool
+	// Standings keeps invoices in one of these standings (StandingIn).
+	Standings []Standing
 
 	// OrderedBy is the invoice column the list is ordered by
 	// (invoice.FieldCreatedAt when empty). Past due then compares the due
@@ -62,6 +64,9 @@ func (f Filter) Apply(ctx context.Context, q *ent.InvoiceQuery) *ent.InvoiceQuer
 	}
 	if f.DueBefore != nil {
 		q = q.Where(invoice.DueDateLT(*f.DueBefore))
+	}
+	if len(f.Standings) > 0 {
+		q = q.Where(StandingIn(clock.Now(ctx), f.Standings))
 	}
 	if f.PastDue != nil {
 		// DueDateNotNil keeps the predicate true or false, never NULL, so

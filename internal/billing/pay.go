@@ -207,11 +207,8 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(AcceptedMethodTypes(acct, inv), string(pm.Type)) {
-			return usererr.Newf(usererr.PaymentMethodNotAccepted, []string{"paymentMethod"}, "this invoice does not accept %s payments", strings.ToLower(string(pm.Type)))
-		}
-		if c := debitCurrency(pm.Type); c != "" && c != inv.Currency {
-			return usererr.Newf(usererr.CurrencyMismatch, []string{"paymentMethod"}, "%s debits are in %s; this invoice is in %s", pm.Type, c, inv.Currency)
+		if err := methodAccepted(acct, inv, pm); err != nil {
+			return err
 		}
 		// The amount is checked against what remains, minus what is in
 		// flight, under the invoice's lock.
@@ -349,6 +346,18 @@ func definitive(err error) bool {
 		}
 	}
 	return false
+}
+
+// methodAccepted checks that pm can pay inv: a type the invoice accepts,
+// in the debit's currency.
+func methodAccepted(acct *ent.Account, inv *ent.Invoice, pm *ent.PaymentMethod) error {
+	if !slices.Contains(AcceptedMethodTypes(acct, inv), string(pm.Type)) {
+		return usererr.Newf(usererr.PaymentMethodNotAccepted, []string{"paymentMethod"}, "this invoice does not accept %s payments", strings.ToLower(string(pm.Type)))
+	}
+	if c := debitCurrency(pm.Type); c != "" && c != inv.Currency {
+		return usererr.Newf(usererr.CurrencyMismatch, []string{"paymentMethod"}, "%s debits are in %s; this invoice is in %s", pm.Type, c, inv.Currency)
+	}
+	return nil
 }
 
 func debitCurrency(t paymentmethod.Type) string {

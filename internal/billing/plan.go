@@ -9,6 +9,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/usererr"
@@ -173,9 +174,13 @@ func NextInstallmentAmount(inv *ent.Invoice) int64 {
 	return 0
 }
 
-// Standing is an invoice's status as people read it: an open invoice is
-// partially paid once money came in, and overdue, which wins, when a due
-// date (or an installment's) passed with money owed.
+// Standing is an invoice's status as people read it. An open invoice is,
+// in this order of precedence: overdue when a due date (or an
+// installment's) passed with money owed; pending while a payment is in
+// flight (a debit settling, a charge awaiting authentication); retrying
+// when a failed automatic charge will be retried; scheduled when its
+// customer scheduled a payment; partially paid once money came in; else
+// open.
 type Standing string
 
 const (
@@ -183,6 +188,9 @@ const (
 	StandingOpen          Standing = "OPEN"
 	StandingPartiallyPaid Standing = "PARTIALLY_PAID"
 	StandingOverdue       Standing = "OVERDUE"
+	StandingPending       Standing = "PENDING"
+	StandingRetrying      Standing = "RETRYING"
+	StandingScheduled     Standing = "SCHEDULED"
 	StandingPaid          Standing = "PAID"
 	StandingVoid          Standing = "VOID"
 	StandingUncollectible Standing = "UNCOLLECTIBLE"
@@ -193,17 +201,68 @@ func StandingOf(inv *ent.Invoice, now time.Time) Standing {
 	if inv.Status != invoice.StatusOpen {
 		return Standing(inv.Status)
 	}
-	if len(inv.AmountsDue) > 0 {
-		for _, it := range Installments(inv, now) {
-			if it.Status == InstallmentOverdue {
-				return StandingOverdue
-			}
-		}
-	} else if inv.DueDate != nil && now.After(*inv.DueDate) && AmountRemaining(inv) > 0 {
+	switch {
+	case overdueAt(inv, now):
 		return StandingOverdue
-	}
-	if inv.AmountPaid > 0 {
+	case inv.AmountPending > 0:
+		return StandingPending
+	case inv.NextPaymentAttemptAt != nil:
+		return StandingRetrying
+	case inv.ScheduledPaymentAt != nil:
+		return StandingScheduled
+	case inv.AmountPaid > 0:
 		return StandingPartiallyPaid
 	}
 	return StandingOpen
+}
+
+// overdueAt reports whether open invoice inv owes money past a due date
+// (or an installment's) at now.
+func overdueAt(inv *ent.Invoice, now time.Time) bool {
+	if len(inv.AmountsDue) > 0 {
+		for _, it := range Installments(inv, now) {
+			if it.Status == InstallmentOverdue {
+				return true
+			}
+		}
+		return false
+	}
+	return inv.DueDate != nil && now.After(*inv.DueDate) && AmountRemaining(inv) > 0
+}
+
+// StandingIn matches invoices in one of standings at now, in SQL, with
+// StandingOf's precedence. A payment plan whose earlier installment is
+// past due while its last due date is not reads OVERDUE from StandingOf
+// but not here (the row has no column for it).
+func StandingIn(now time.Time, standings []Standing) predicate.Invoice {
+	open := invoice.StatusEQ(invoice.StatusOpen)
+	overdue := invoice.And(open, invoice.DueDateNotNil(), invoice.DueDateLT(now))
+	notOverdue := invoice.And(open, invoice.Not(overdue))
+	pending := invoice.AmountPendingGT(0)
+	retrying := invoice.And(invoice.AmountPending(0), invoice.NextPaymentAttemptAtNotNil())
+	scheduled := invoice.And(invoice.AmountPending(0), invoice.NextPaymentAttemptAtIsNil(), invoice.ScheduledPaymentAtNotNil())
+	plain := invoice.And(invoice.AmountPending(0), invoice.NextPaymentAttemptAtIsNil(), invoice.ScheduledPaymentAtIsNil())
+	var preds []predicate.Invoice
+	for _, st := range standings {
+		switch st {
+		case StandingOverdue:
+			preds = append(preds, overdue)
+		case StandingPending:
+			preds = append(preds, invoice.And(notOverdue, pending))
+		case StandingRetrying:
+			preds = append(preds, invoice.And(notOverdue, retrying))
+		case StandingScheduled:
+			preds = append(preds, invoice.And(notOverdue, scheduled))
+		case StandingPartiallyPaid:
+			preds = append(preds, invoice.And(notOverdue, plain, invoice.AmountPaidGT(0)))
+		case StandingOpen:
+			preds = append(preds, invoice.And(notOverdue, plain, invoice.AmountPaid(0)))
+		default:
+			preds = append(preds, invoice.StatusEQ(invoice.Status(st)))
+		}
+	}
+	if len(preds) == 0 {
+		return invoice.ID("") // nothing
+	}
+	return invoice.Or(preds...)
 }

@@ -397,3 +397,31 @@ func RetryAt(s Settings, start time.Time, n int) (time.Time, bool) {
 	day := (n*days + s.RetryTries - 1) / s.RetryTries
 	return start.AddDate(0, 0, day), true
 }
+
+// Explicit spells s out as stored settings with every field set, the
+// shape the API reads.
+func Explicit(s Settings) *values.CollectionSettings {
+	policy, window, exhausted := string(s.RetryPolicy), string(s.RetryWindow), string(s.WhenExhausted)
+	e := s.Emails
+	return &values.CollectionSettings{
+		Reminders: &values.ReminderSettings{
+			Enabled: &s.RemindersEnabled, OffsetDays: nonNil(s.ReminderOffsetDays), InstallmentDaysBefore: &s.InstallmentDaysBefore,
+		},
+		Retries: &values.RetrySettings{
+			Enabled: &s.RetriesEnabled, Policy: &policy, Tries: &s.RetryTries, Window: &window,
+			ScheduleDays: nonNil(s.RetryScheduleDays), DirectDebit: &s.DirectDebitRetries, WhenExhausted: &exhausted,
+		},
+		Emails: &values.CollectionEmails{
+			Reminder: &e.Reminder, PaymentFailed: &e.PaymentFailed, ActionRequired: &e.ActionRequired,
+			Receipt: &e.Receipt, CardExpiring: &e.CardExpiring, ScheduledPayment: &e.ScheduledPayment,
+		},
+		ScheduledPayments: &s.ScheduledPayments,
+	}
+}
+
+func nonNil(days []int) []int {
+	if days == nil {
+		return []int{}
+	}
+	return days
+}

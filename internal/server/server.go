@@ -124,6 +124,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		Customers: a.Customers,
 		Catalog:   a.Catalog,
 		Billing:   a.Billing,
+		Clocks:    a.TestClocks,
 	}
 	api := newGraphQL(resolver, logger)
 	var merchant http.Handler = api

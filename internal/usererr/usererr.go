@@ -97,6 +97,19 @@ const (
 	HasCreditNotes Code = "HAS_CREDIT_NOTES"
 )
 
+// Collection codes.
+const (
+	// ScheduledAfterDueDate warns that a payment is scheduled after the
+	// date it is due by: allowed, late.
+	ScheduledAfterDueDate Code = "SCHEDULED_AFTER_DUE_DATE"
+	// SchedulingDisabled refuses a scheduled payment the account does not
+	// offer.
+	SchedulingDisabled Code = "SCHEDULING_DISABLED"
+)
+
+// CollectionCodes are collection's codes, part of Codes.
+var CollectionCodes = []Code{ScheduledAfterDueDate, SchedulingDisabled}
+
 // CreditNoteCodes are the credit notes' codes, part of Codes.
 var CreditNoteCodes = []Code{
 	CreditExceedsRemaining, CreditQuantityExceedsRemaining, CreditLineAmountExceedsRemaining,
@@ -119,7 +132,7 @@ var Codes = []Code{
 	TaxIDRequired,
 }
 
-func init() { Codes = append(Codes, CreditNoteCodes...) }
+func init() { Codes = append(append(Codes, CreditNoteCodes...), CollectionCodes...) }
 
 // MarshalGQL writes the code as a GraphQL enum value.
 func (c Code) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(c))) }

@@ -189,8 +189,10 @@ type CollectionEmails struct {
 type ScheduledPayment struct {
 	At              time.Time `json:"at"`
 	PaymentMethodID string    `json:"paymentMethodId"`
-	// Amount in minor units; zero charges what is payable on the day.
-	Amount int64 `json:"amount,omitempty"`
+	// Amount in minor units, in Currency; zero charges what is payable on
+	// the day.
+	Amount   int64  `json:"amount,omitempty"`
+	Currency string `json:"currency"`
 	// Source is where the customer scheduled it (HOSTED_PAGE, PORTAL).
 	Source      string    `json:"source"`
 	ScheduledAt time.Time `json:"scheduledAt"`
