@@ -9,7 +9,7 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
-		"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/collection"
 	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/payments"

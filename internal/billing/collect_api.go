@@ -80,10 +80,10 @@ func (s *Service) UpdateInvoiceCollectionSettings(ctx context.Context, id string
 type UpcomingKind string
 
 const (
-	UpcomingReminder      UpcomingKind = "REMINDER"
-	UpcomingRetry         UpcomingKind = "PAYMENT_RETRY"
-	UpcomingScheduled     UpcomingKind = "SCHEDULED_PAYMENT"
-	UpcomingNotice        UpcomingKind = "SCHEDULED_PAYMENT_NOTICE"
+	UpcomingReminder  UpcomingKind = "REMINDER"
+	UpcomingRetry     UpcomingKind = "PAYMENT_RETRY"
+	UpcomingScheduled UpcomingKind = "SCHEDULED_PAYMENT"
+	UpcomingNotice    UpcomingKind = "SCHEDULED_PAYMENT_NOTICE"
 )
 
 // Upcoming is one planned automatic action.
