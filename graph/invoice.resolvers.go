@@ -36,7 +36,7 @@ func (r *invoiceResolver) AvailableActions(ctx context.Context, obj *ent.Invoice
 
 // PastDue is the resolver for the pastDue field.
 func (r *invoiceResolver) PastDue(ctx context.Context, obj *ent.Invoice) (bool, error) {
-	return billing.PastDue(ctx, obj), nil
+	return billing.PastDue(obj, r.Billing.Now(ctx, obj)), nil
 }
 
 // Taxes is the resolver for the taxes field.

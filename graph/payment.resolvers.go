@@ -66,7 +66,7 @@ func (r *invoiceResolver) AmountsDue(ctx context.Context, obj *ent.Invoice) ([]*
 
 // Standing is the resolver for the standing field.
 func (r *invoiceResolver) Standing(ctx context.Context, obj *ent.Invoice) (string, error) {
-	return string(billing.StandingOf(obj, clock.Now(ctx))), nil
+	return string(billing.StandingOf(obj, r.Billing.Now(ctx, obj))), nil
 }
 
 // AcceptedPaymentMethodTypes is the resolver for the acceptedPaymentMethodTypes field.

@@ -335,6 +335,7 @@ func replan(u *ent.InvoiceUpdate, set collection.Settings, inv *ent.Invoice) {
 }
 
 func setNextCollection(u *ent.InvoiceUpdate, next *time.Time) {
+	u.Mutation().ResetNextCollectionAt()
 	if next == nil {
 		u.ClearNextCollectionAt()
 		return
@@ -345,6 +346,12 @@ func setNextCollection(u *ent.InvoiceUpdate, next *time.Time) {
 // clearCollection drops everything planned for an invoice that is no
 // longer open.
 func clearCollection(u *ent.InvoiceUpdate) {
+	// Reset first: a column both set and cleared would be assigned twice.
+	m := u.Mutation()
+	m.ResetNextCollectionAt()
+	m.ResetNextPaymentAttemptAt()
+	m.ResetScheduledPayment()
+	m.ResetScheduledPaymentAt()
 	u.ClearNextCollectionAt().ClearNextPaymentAttemptAt().ClearScheduledPayment().ClearScheduledPaymentAt()
 }
 
@@ -388,6 +395,7 @@ func afterAttempt(set collection.Settings, inv *ent.Invoice, p *ent.Payment, res
 		case !set.RetriesEnabled:
 			note = "automatic retries are off"
 		case planned:
+			u.Mutation().ResetNextPaymentAttemptAt() // cleared above when first
 			u.SetNextPaymentAttemptAt(next)
 			note = "next attempt " + next.Format("2006-01-02 15:04 MST")
 		default:

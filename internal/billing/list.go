@@ -199,11 +199,11 @@ func (f Filter) StatusSet() []invoice.Status {
 }
 
 // PastDue reports whether an invoice awaits payment after its due date.
-func PastDue(ctx context.Context, inv *ent.Invoice) bool {
+func PastDue(inv *ent.Invoice, now time.Time) bool {
 	if inv.Status != invoice.StatusOpen && inv.Status != invoice.StatusUncollectible {
 		return false
 	}
-	return inv.DueDate != nil && inv.DueDate.Before(clock.Now(ctx))
+	return inv.DueDate != nil && inv.DueDate.Before(now)
 }
 
 // AmountRemaining is what is left to pay on an invoice.

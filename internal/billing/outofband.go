@@ -103,6 +103,9 @@ func (s *Service) MarkPaid(ctx context.Context, id string, in MarkPaidInput) (*e
 		if err != nil {
 			return err
 		}
+		if ctx, err = s.invoiceClock(ctx, tx, inv); err != nil {
+			return err
+		}
 		paidAt, err := o.at(ctx, inv)
 		if err != nil {
 			return err
@@ -138,6 +141,9 @@ func (s *Service) RecordPayment(ctx context.Context, id string, in RecordPayment
 	err = s.run(ctx, func(tx *ent.Tx) error {
 		cur, err := s.load(ctx, tx, id, ActionPay)
 		if err != nil {
+			return err
+		}
+		if ctx, err = s.invoiceClock(ctx, tx, cur); err != nil {
 			return err
 		}
 		amount, err := money.ParseAmount(in.Amount, cur.Currency, "amount")

@@ -35,7 +35,7 @@ func (r *installmentResolver) Status(ctx context.Context, obj *billing.Installme
 
 // Standing is the resolver for the standing field.
 func (r *invoiceResolver) Standing(ctx context.Context, obj *ent.Invoice) (string, error) {
-	return string(billing.StandingOf(obj, clock.Now(ctx))), nil
+	return string(billing.StandingOf(obj, r.Billing.Now(ctx, obj))), nil
 }
 
 // IssuedAt is the resolver for the issuedAt field.
