@@ -39,6 +39,30 @@ type Env struct {
 	Account string
 	// Key is the test-mode secret of Account.
 	Key string
+
+	storeConfig store.Config
+	logger      *slog.Logger
+}
+
+// SecondProcess builds another application on the same database, with
+// its own connections, as a second server process would be: its Worker
+// competes with App.Worker for the same work. It reads the Env's clock.
+func (e *Env) SecondProcess(opts Options) *app.App {
+	e.T.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, e.storeConfig)
+	if err != nil {
+		e.T.Fatalf("apitest: second process: %v", err)
+	}
+	e.T.Cleanup(func() { st.Close() })
+	a, err := app.New(ctx, app.Config{
+		DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: e.Clock, Logger: e.logger, Mailing: app.DefaultMailing,
+		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval,
+	})
+	if err != nil {
+		e.T.Fatalf("apitest: second process: %v", err)
+	}
+	return a
 }
 
 // Start runs the server on a fresh database of dialect ("sqlite3" or
@@ -67,22 +91,17 @@ type Options struct {
 // StartWith is Start with options.
 func StartWith(t testing.TB, dialect string, opts Options) *Env {
 	t.Helper()
-	var st *store.Store
-	if opts.OnQuery == nil {
-		st = storetest.Open(t, dialect)
-	} else {
-		cfg := storetest.Fresh(t, dialect)
-		cfg.OnQuery = opts.OnQuery
-		ctx := context.Background()
-		var err error
-		st, err = store.Open(ctx, cfg)
-		if err != nil {
-			t.Fatalf("apitest: %v", err)
-		}
-		t.Cleanup(func() { st.Close() }) // before Fresh's schema drop
-		if err := st.Migrate(ctx); err != nil {
-			t.Fatalf("apitest: %v", err)
-		}
+	cfg := storetest.Fresh(t, dialect)
+	base := cfg
+	cfg.OnQuery = opts.OnQuery
+	ctx := context.Background()
+	st, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("apitest: %v", err)
+	}
+	t.Cleanup(func() { st.Close() }) // before Fresh's schema drop
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatalf("apitest: %v", err)
 	}
 	clk := clock.NewFake(time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC))
 	var logTo []io.Writer
@@ -93,7 +112,7 @@ func StartWith(t testing.TB, dialect string, opts Options) *Env {
 		logTo = append(logTo, opts.Log)
 	}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logTo...), nil))
-	a, err := app.New(context.Background(), app.Config{
+	a, err := app.New(ctx, app.Config{
 		DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: clk, Logger: logger, Mailing: app.DefaultMailing,
 		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval,
 	})
@@ -106,7 +125,7 @@ func StartWith(t testing.TB, dialect string, opts Options) *Env {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	e := &Env{T: t, URL: hs.URL, Store: st, Server: srv, App: a, Clock: clk}
+	e := &Env{T: t, URL: hs.URL, Store: st, Server: srv, App: a, Clock: clk, storeConfig: base, logger: logger}
 	e.Account, e.Key = e.NewAccount("Acme SAS", viewer.Test)
 	return e
 }

@@ -386,7 +386,14 @@ func afterAttempt(set collection.Settings, inv *ent.Invoice, p *ent.Payment, res
 		} else {
 			u.SetRetryStartedAt(now)
 		}
-		next, planned := collection.RetryAt(set, start, attempts)
+		// The next retry still ahead: slots missed while nothing ran are
+		// skipped, not made back to back.
+		n := attempts
+		next, planned := collection.RetryAt(set, start, n)
+		for planned && !next.After(now) {
+			n++
+			next, planned = collection.RetryAt(set, start, n)
+		}
 		switch {
 		case res.HardDecline():
 			note = "not retried: the decline rules out charging this method again"

@@ -1,12 +1,19 @@
 package servertest_test
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/remitbilling/remit/ent/emailmessage"
 	"github.com/remitbilling/remit/internal/apitest"
+	"github.com/remitbilling/remit/internal/app"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/mail/mailtest"
+	"github.com/remitbilling/remit/internal/viewer"
 )
 
 const (
@@ -351,4 +358,78 @@ func str(v any) string {
 	return s
 }
 
-var _ = time.Second
+
+// TestTwoSchedulersExactlyOnce runs two server processes' schedulers
+// against one database at once: every due reminder is emailed once and
+// every due retry charged once, whatever their interleaving.
+func TestTwoSchedulersExactlyOnce(t *testing.T) {
+	t.Parallel()
+	apitest.ForEachDialect(t, func(t *testing.T, e *apitest.Env) {
+		smtp := mailtest.Start(t, mailtest.Options{})
+		sender := func() mail.Sender {
+			s, err := mail.NewSMTP(smtp.URL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		c := newCollT(t, e, "2026-01-15T09:00:00Z") // the clock is only for settings; customers live on real time
+		c.settings(map[string]any{"reminders": map[string]any{"offsetDays": []int{1}}})
+		const reminded, retried = 12, 6
+		cus := newCustomer(t, e, "jenny@example.com", "en")
+		var sent, charged []string
+		for range reminded {
+			sent = append(sent, c.open(cus, "EUR", "100.00", map[string]any{"daysUntilDue": 5}))
+		}
+		payer := newCustomer(t, e, "oscar@example.com", "en")
+		c.card(payer, cardDeclined)
+		for range retried {
+			charged = append(charged, c.open(payer, "EUR", "100.00", map[string]any{"collectionMethod": "CHARGE_AUTOMATICALLY"}))
+		}
+		// Processes build their own app and delivery; both deliver to the
+		// same SMTP server.
+		first := e.SecondProcess(apitest.Options{Sender: sender()})
+		second := e.SecondProcess(apitest.Options{Sender: sender()})
+		e.Clock.Advance(7*24*time.Hour + time.Hour)
+		ctx := clock.WithContext(context.Background(), e.Clock)
+		var wg sync.WaitGroup
+		for _, a := range []*app.App{first, second} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 50 {
+					n, err := a.Worker.Tick(ctx)
+					if err != nil {
+						t.Errorf("tick: %v", err)
+						return
+					}
+					if n == 0 {
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		subjects, _ := mailsTo(t, smtp, "jenny@example.com", "Overdue")
+		if len(subjects) != reminded {
+			t.Errorf("%d reminder emails for %d invoices", len(subjects), reminded)
+		}
+		sys := viewer.Bypass(context.Background(), "test")
+		for _, id := range sent {
+			n, err := e.Store.Client.EmailMessage.Query().Where(emailmessage.InvoiceID(id), emailmessage.Kind("invoice_reminder")).Count(sys)
+			if err != nil || n != 1 {
+				t.Errorf("invoice %s: %d reminders queued (%v)", id, n, err)
+			}
+		}
+		for _, id := range charged {
+			inv := c.inv(id)
+			pays := apitest.Get(t, inv, "payments").([]any)
+			// The charge at finalization, then one retry: the three
+			// slots missed in the week are skipped, not made at once.
+			if len(pays) != 2 || inv["attemptCount"].(float64) != 2 {
+				t.Errorf("invoice %s: %d payments, %v attempts", id, len(pays), inv["attemptCount"])
+			}
+		}
+	})
+}
