@@ -192,6 +192,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if emailOpts.Logger == nil {
 		emailOpts.Logger = cfg.Logger
 	}
+	if emailOpts.Documents == nil {
+		emailOpts.Documents = a.Billing // receipts' PDFs, rendered at delivery
+	}
 	a.Worker = worker.New(worker.Options{Interval: cfg.WorkerInterval, Logger: cfg.Logger, Signal: wake},
 		worker.NewEmailDelivery(cfg.DB, cfg.Dialect, cfg.Sender, emailOpts),
 		worker.JobFunc{JobName: "payment settlement", Run: func(ctx context.Context) (int, error) {

@@ -463,7 +463,11 @@ func (s *Service) recordOutcome(ctx context.Context, tx *ent.Tx, inv *ent.Invoic
 		} else {
 			entry.note += "; " + money.MajorString(inv.AmountDue-paid, inv.Currency) + " remaining"
 		}
-		return transition(ctx, tx, inv, iu, entry)
+		after, err := transition(ctx, tx, inv, iu, entry)
+		if err != nil {
+			return nil, err
+		}
+		return after, s.enqueueReceipt(ctx, tx, after, p)
 	case payments.StatusFailed, payments.StatusCanceled:
 		if reserved {
 			u := tx.Invoice.Update().Where(invoice.ID(inv.ID)).AddAmountPending(-p.Amount)
