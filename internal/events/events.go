@@ -45,6 +45,7 @@ const (
 	CustomerDeleted              Type = "customer.deleted"
 	PaymentMethodAttached        Type = "payment_method.attached"
 	PaymentMethodDetached        Type = "payment_method.detached"
+	PaymentMethodExpiring        Type = "payment_method.expiring"
 	EmailSent                    Type = "email.sent"
 	EmailFailed                  Type = "email.failed"
 	CreditNoteCreated            Type = "credit_note.created"
@@ -59,7 +60,7 @@ var Types = []Type{
 	PaymentSucceeded, PaymentFailed,
 	RefundCreated, RefundSucceeded, RefundFailed,
 	CustomerCreated, CustomerUpdated, CustomerDeleted,
-	PaymentMethodAttached, PaymentMethodDetached,
+	PaymentMethodAttached, PaymentMethodDetached, PaymentMethodExpiring,
 	EmailSent, EmailFailed,
 	CreditNoteCreated, CreditNoteUpdated, CreditNoteVoided,
 }
