@@ -6440,6 +6440,13 @@ extend type Mutation {
   "Delete a test clock and all its customers' data."
   testClockDelete("What to do; see the input type." input: TestClockDeleteInput!): TestClockDeletePayload!
 }
+
+extend enum UserErrorCode {
+  "Warning: the payment is scheduled after the date it is due by; it is late then."
+  SCHEDULED_AFTER_DUE_DATE
+  "The account does not let customers schedule payments."
+  SCHEDULING_DISABLED
+}
 `, BuiltIn: false},
 	{Name: "../schema/creditnote.graphql", Input: `"""
 A credit note (an "avoir", EN 16931 document type 381): the correction of
@@ -7337,12 +7344,16 @@ Types: invoice.created, invoice.updated, invoice.deleted,
 invoice.finalized, invoice.sent (the email was queued), invoice.paid,
 invoice.payment_failed, invoice.payment_action_required, invoice.voided,
 invoice.marked_uncollectible, invoice.overdue (the due date passed
-unpaid; the status stays OPEN), payment.succeeded (also money recorded
-outside Remit), payment.failed, refund.created (reserved, sent to the
+unpaid; the status stays OPEN), invoice.reminder_sent (a reminder was
+queued), invoice.will_be_due (a reminder before the due date went),
+payment.succeeded (also money recorded outside Remit), payment.failed,
+payment.scheduled and payment.schedule_canceled (the customer scheduled
+or canceled a payment; the object is the invoice), refund.created (reserved, sent to the
 processor), refund.succeeded, refund.failed (also a refund that had
 succeeded and that the bank gave back), customer.created, customer.updated (also a balance or default payment
 method change), customer.deleted, payment_method.attached,
-payment_method.detached, email.sent, email.failed.
+payment_method.detached, payment_method.expiring (the customer was told
+their card expires next month), email.sent, email.failed.
 """
 type Event implements Node {
   "Global id (evt_…); ids sort in the order events were recorded."

@@ -193,12 +193,17 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.TestClocks, err = testclocks.New(testclocks.Config{DB: cfg.DB, Jobs: a.Billing}); err != nil {
+	if a.TestClocks, err = testclocks.New(testclocks.Config{DB: cfg.DB, Jobs: a.Billing,
+		Extra: []func(context.Context, string, int) (int, error){a.Billing.NotifyExpiringCards},
+	}); err != nil {
 		return nil, err
 	}
 	emailOpts := cfg.Email
 	if emailOpts.Logger == nil {
 		emailOpts.Logger = cfg.Logger
+	}
+	if emailOpts.Documents == nil {
+		emailOpts.Documents = a.Billing // receipts' PDFs, rendered at delivery
 	}
 	a.Worker = worker.New(worker.Options{Interval: cfg.WorkerInterval, Logger: cfg.Logger, Signal: wake},
 		worker.NewEmailDelivery(cfg.DB, cfg.Dialect, cfg.Sender, emailOpts),
@@ -213,6 +218,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}},
 		worker.JobFunc{JobName: "collections", Run: func(ctx context.Context) (int, error) {
 			return a.Billing.RunCollections(ctx, "", CollectionBatch)
+		}},
+		worker.JobFunc{JobName: "card expiry notices", Run: func(ctx context.Context) (int, error) {
+			return a.Billing.NotifyExpiringCards(ctx, "", CollectionBatch)
 		}},
 		worker.JobFunc{JobName: "planner statistics", Run: store.OptimizeJob(cfg.DB, cfg.Dialect)},
 	)

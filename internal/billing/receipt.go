@@ -2,13 +2,74 @@ package billing
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/internal/mail"
+	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/payer/words"
+	"github.com/remitbilling/remit/internal/values"
 )
+
+var receiptWords = map[string]map[string]string{
+	"en": {
+		"subject":   "Receipt for your payment of %s to %s",
+		"body":      "Hello %s,\n\n%s received your payment of %s by %s for invoice %s. Thank you.\n\n%s\n\nThe invoice and the receipt are attached as PDFs.\n",
+		"remaining": "%s remains to pay on this invoice.",
+		"paid":      "The invoice is now paid in full.",
+		"link":      "View the invoice online:\n%s\n",
+	},
+	"fr": {
+		"subject":   "Reçu de votre paiement de %s à %s",
+		"body":      "Bonjour %s,\n\n%s a bien reçu votre paiement de %s par %s pour la facture %s. Merci.\n\n%s\n\nLa facture et le reçu sont joints en PDF.\n",
+		"remaining": "Il reste %s à régler sur cette facture.",
+		"paid":      "La facture est désormais intégralement réglée.",
+		"link":      "Consulter la facture en ligne :\n%s\n",
+	},
+}
 
 // enqueueReceipt queues the receipt of the succeeded payment p of inv
 // (the invoice as the payment left it), in the transaction that records
-// the payment. Filled in by the receipts change.
+// the payment, in the language of the invoice's documents. The PDFs (the
+// invoice as it then stands, and the receipt) are rendered when the
+// email is delivered, not in this transaction. Whether receipts are on is
+// the caller's to check.
 func (s *Service) enqueueReceipt(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, p *ent.Payment) error {
-	return nil
+	buyer, seller := inv.CustomerSnapshot, inv.IssuerSnapshot
+	if buyer == nil || buyer.Email == "" || seller == nil {
+		return nil
+	}
+	var pm *ent.PaymentMethod
+	if p.PaymentMethodID != nil {
+		var err error
+		if pm, err = tx.PaymentMethod.Query().Where(paymentmethod.ID(*p.PaymentMethodID)).Only(ctx); err != nil {
+			return fmt.Errorf("load payment method: %w", err)
+		}
+	}
+	locale := documentLocale(buyer, seller)
+	lang := words.Lang(locale)
+	w := receiptWords[lang]
+	amount := money.Format(p.Amount, p.Currency, lang)
+	standing := w["paid"]
+	if rest := AmountRemaining(inv); rest > 0 {
+		standing = fmt.Sprintf(w["remaining"], money.Format(rest, inv.Currency, lang))
+	}
+	text := fmt.Sprintf(w["body"], buyer.Name, seller.Name, amount, methodOf(p, pm).Describe(locale), deref(inv.Number), standing)
+	if inv.HostedToken != nil {
+		text += "\n" + fmt.Sprintf(w["link"], strings.TrimRight(s.mailing.PublicURL, "/")+"/i/"+*inv.HostedToken)
+	}
+	text += "\n" + seller.Name + "\n"
+	_, err := s.outbox.Enqueue(ctx, tx, outbox.Message{
+		Kind:      "receipt",
+		InvoiceID: inv.ID,
+		From:      mail.Address{Name: seller.Name, Email: s.mailing.From},
+		To:        []string{buyer.Email},
+		Subject:   fmt.Sprintf(w["subject"], amount, seller.Name),
+		Text:      text,
+		Render:    []values.DocumentRef{{Kind: DocumentInvoice, ID: inv.ID}, {Kind: DocumentReceipt, ID: p.ID}},
+	})
+	return err
 }

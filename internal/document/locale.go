@@ -122,6 +122,13 @@ type labels struct {
 	CreditToBalance  string
 	CreditOutOfBand  string
 	CreditNotesRow   string // an invoice\'s row of what credit notes took off
+	// Receipts (receipt.go): the title, the header's labels, the totals
+	// (this payment, what the invoice asked, what is paid of it so far
+	// and what remains) and the closing mentions ("%s": the invoice
+	// number).
+	Receipt, ReceiptNumber, DatePaid, PaymentMethod               string
+	ReceiptAmount, ReceiptInvoiceDue, PaidToDate, AmountRemaining string
+	PaidInFull, ReceiptNotInvoice                                 string
 }
 
 var (
@@ -236,6 +243,17 @@ var (
 			CreditToBalance: "Porté au crédit de votre compte",
 			CreditOutOfBand: "Remboursé par un autre moyen",
 			CreditNotesRow:  "Avoirs",
+
+			Receipt:           "Reçu",
+			ReceiptNumber:     "Numéro de reçu",
+			DatePaid:          "Date du paiement",
+			PaymentMethod:     "Moyen de paiement",
+			ReceiptAmount:     "Montant réglé",
+			ReceiptInvoiceDue: "Montant dû sur la facture",
+			PaidToDate:        "Total réglé à ce jour",
+			AmountRemaining:   "Reste à payer",
+			PaidInFull:        "La facture %s est intégralement réglée.",
+			ReceiptNotInvoice: "Ce reçu atteste un paiement de la facture %s ; il ne constitue pas une facture.",
 		},
 	}
 	langEN = &lang{
@@ -349,6 +367,17 @@ var (
 			CreditToBalance: "Credited to your account balance",
 			CreditOutOfBand: "Refunded by other means",
 			CreditNotesRow:  "Credit notes",
+
+			Receipt:           "Receipt",
+			ReceiptNumber:     "Receipt number",
+			DatePaid:          "Date paid",
+			PaymentMethod:     "Payment method",
+			ReceiptAmount:     "Amount paid",
+			ReceiptInvoiceDue: "Amount due on the invoice",
+			PaidToDate:        "Paid to date",
+			AmountRemaining:   "Amount remaining",
+			PaidInFull:        "Invoice %s is paid in full.",
+			ReceiptNotInvoice: "This receipt acknowledges a payment of invoice %s; it is not an invoice.",
 		},
 	}
 )

@@ -49,6 +49,7 @@ const (
 	CustomerDeleted              Type = "customer.deleted"
 	PaymentMethodAttached        Type = "payment_method.attached"
 	PaymentMethodDetached        Type = "payment_method.detached"
+	PaymentMethodExpiring        Type = "payment_method.expiring"
 	EmailSent                    Type = "email.sent"
 	EmailFailed                  Type = "email.failed"
 	CreditNoteCreated            Type = "credit_note.created"
@@ -64,7 +65,7 @@ var Types = []Type{
 	PaymentSucceeded, PaymentFailed, PaymentScheduled, PaymentScheduleCanceled,
 	RefundCreated, RefundSucceeded, RefundFailed,
 	CustomerCreated, CustomerUpdated, CustomerDeleted,
-	PaymentMethodAttached, PaymentMethodDetached,
+	PaymentMethodAttached, PaymentMethodDetached, PaymentMethodExpiring,
 	EmailSent, EmailFailed,
 	CreditNoteCreated, CreditNoteUpdated, CreditNoteVoided,
 }

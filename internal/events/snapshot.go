@@ -124,6 +124,8 @@ type PaymentMethodData struct {
 	DetachedAt *time.Time `json:"detached_at"`
 	CreatedAt  time.Time  `json:"created_at"`
 	Livemode   bool       `json:"livemode"`
+	// ExpiryNotifiedAt is when the customer was told the card expires.
+	ExpiryNotifiedAt *time.Time `json:"expiry_notified_at"`
 }
 
 // EmailData is the snapshot of an outbox email (object type "email"). The
@@ -212,6 +214,7 @@ func SnapshotOf(obj any) (Snapshot, error) {
 			ID: o.ID, Customer: o.CustomerID, Type: string(o.Type), Brand: o.Brand, Last4: o.Last4,
 			ExpMonth: o.ExpMonth, ExpYear: o.ExpYear, Country: o.Country,
 			DetachedAt: utc(o.DetachedAt), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
+			ExpiryNotifiedAt: utc(o.ExpiryNotifiedAt),
 		}}, nil
 	case *ent.EmailMessage:
 		return Snapshot{o.AccountID, o.Mode, "email", o.ID, EmailData{

@@ -33,6 +33,7 @@ import (
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
+	"github.com/remitbilling/remit/internal/values"
 )
 
 // IDPrefix is the prefix of message ids ("em_…").
@@ -70,6 +71,12 @@ type Message struct {
 	HTML    string
 
 	Attachments []mail.Attachment
+	// Render names documents the worker renders and attaches, after
+	// Attachments, when it delivers the message: a message queued in the
+	// transaction of a payment carries no PDF rendered inside it, and its
+	// documents show the rows as they stand once that transaction
+	// committed.
+	Render []values.DocumentRef
 
 	// SendAt schedules the message; zero (or a past time) means now.
 	SendAt time.Time
@@ -118,6 +125,9 @@ func Enqueue(ctx context.Context, tx *ent.Tx, m Message) (*ent.EmailMessage, err
 			return nil, fmt.Errorf("outbox: encode attachments: %w", err)
 		}
 		c.SetAttachments(b)
+	}
+	if len(m.Render) > 0 {
+		c.SetRenderedAttachments(m.Render)
 	}
 	row, err := c.Save(ctx)
 	if err != nil {
@@ -201,8 +211,16 @@ func Validate(m Message) error {
 			add(usererr.Invalid, "the body is not valid UTF-8", b.field)
 		}
 	}
-	if len(m.Attachments) > MaxAttachments {
-		add(usererr.LimitExceeded, fmt.Sprintf("%d attachments; at most %d are allowed", len(m.Attachments), MaxAttachments), "attachments")
+	if n := len(m.Attachments) + len(m.Render); n > MaxAttachments {
+		add(usererr.LimitExceeded, fmt.Sprintf("%d attachments; at most %d are allowed", n, MaxAttachments), "attachments")
+	}
+	for i, r := range m.Render {
+		if r.Kind == "" || strings.IndexFunc(r.Kind, func(c rune) bool { return (c < 'a' || c > 'z') && c != '_' }) >= 0 {
+			add(usererr.Invalid, "a document to render needs a kind of lowercase letters and _", "render", fmt.Sprint(i), "kind")
+		}
+		if !ids.Valid(r.ID) {
+			add(usererr.Invalid, "not an id", "render", fmt.Sprint(i), "id")
+		}
 	}
 	total := 0
 	for i, a := range m.Attachments {

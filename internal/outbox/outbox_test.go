@@ -18,6 +18,7 @@ import (
 	"github.com/remitbilling/remit/internal/store"
 	"github.com/remitbilling/remit/internal/store/storetest"
 	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -114,6 +115,9 @@ func TestEnqueueIsTransactional(t *testing.T) {
 		if err != nil || m.MessageID != got.MessageID || m.From != want.From || len(m.Attachments) != 1 {
 			t.Errorf("ToMail = %+v, %v", m, err)
 		}
+		if got.RenderedAttachments != nil {
+			t.Errorf("documents to render %v, want none", got.RenderedAttachments)
+		}
 
 		// Listed per invoice, newest first.
 		other := invoiceMail()
@@ -132,6 +136,15 @@ func TestEnqueueIsTransactional(t *testing.T) {
 		list, err = outbox.List(e.ctx, st.Client, outbox.Filter{Kind: "login_code", Statuses: []emailmessage.Status{emailmessage.StatusQueued}}, 10)
 		if err != nil || len(list) != 1 || list[0].ID != second.ID {
 			t.Fatalf("List(kind) = %v, %v", ids(list), err)
+		}
+
+		// Documents to render at delivery are stored with the message.
+		receipt := invoiceMail()
+		receipt.Kind, receipt.Attachments = "receipt", nil
+		receipt.Render = []values.DocumentRef{{Kind: "invoice", ID: want.InvoiceID}, {Kind: "receipt", ID: "py_01kf3qv0m0a0b0c0d0e0f0g0h0"}}
+		stored, err := outbox.Get(e.ctx, st.Client, enqueue(t, e, receipt).ID)
+		if err != nil || len(stored.RenderedAttachments) != 2 || stored.RenderedAttachments[1] != receipt.Render[1] || len(stored.Attachments) != 0 {
+			t.Errorf("documents to render stored as %v (%v)", stored.RenderedAttachments, err)
 		}
 	})
 }
@@ -243,6 +256,16 @@ func TestValidate(t *testing.T) {
 		{"empty attachment", func(m *outbox.Message) { m.Attachments[0].Data = nil }, "attachments.0.data", usererr.Required},
 		{"attachments too big", func(m *outbox.Message) {
 			m.Attachments = []mail.Attachment{{Name: "a.bin", ContentType: "application/octet-stream", Data: big}, {Name: "b.bin", ContentType: "application/octet-stream", Data: big}}
+		}, "attachments", usererr.LimitExceeded},
+		{"render kind", func(m *outbox.Message) {
+			m.Render = []values.DocumentRef{{Kind: "Invoice PDF", ID: "in_01kf3qv0m0a0b0c0d0e0f0g0h0"}}
+		}, "render.0.kind", usererr.Invalid},
+		{"render id", func(m *outbox.Message) { m.Render = []values.DocumentRef{{Kind: "receipt", ID: "py_nope"}} }, "render.0.id", usererr.Invalid},
+		{"attachments and renders too many", func(m *outbox.Message) {
+			m.Render = make([]values.DocumentRef, outbox.MaxAttachments)
+			for i := range m.Render {
+				m.Render[i] = values.DocumentRef{Kind: "invoice", ID: "in_01kf3qv0m0a0b0c0d0e0f0g0h0"}
+			}
 		}, "attachments", usererr.LimitExceeded},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

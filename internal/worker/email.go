@@ -54,6 +54,9 @@ type EmailOptions struct {
 	// (attempt ≥ 1). Default: Exponential(30s, 6h).
 	Backoff func(attempt int) time.Duration
 	Logger  *slog.Logger // default slog.Default()
+	// Documents renders the documents a message names for delivery
+	// (receipts); without it such a message fails.
+	Documents DocumentRenderer
 }
 
 // Exponential returns a backoff of base·2^(attempt-1), with ±20 % jitter so
@@ -196,10 +199,24 @@ func (j *EmailDelivery) deliver(ctx context.Context, m *ent.EmailMessage) error 
 	if err != nil {
 		return outbox.MarkFailed(rec, j.client, m, err)
 	}
-	sctx, cancel := context.WithTimeout(ctx, j.opts.SendTimeout)
-	err = j.sender.Send(sctx, msg)
-	cancel()
 	log := j.opts.Logger.With("message", m.ID, "kind", m.Kind, "attempt", m.Attempts)
+	if len(m.RenderedAttachments) > 0 && j.opts.Documents == nil {
+		log.ErrorContext(ctx, "email failed", "err", errNoRenderer)
+		return outbox.MarkFailed(rec, j.client, m, errNoRenderer)
+	}
+	// Rendering and sending share the send's time: both must end within
+	// the lease checked above.
+	sctx, cancel := context.WithTimeout(ctx, j.opts.SendTimeout)
+	if len(m.RenderedAttachments) > 0 {
+		var docs []mail.Attachment
+		if docs, err = renderDocuments(sctx, j.opts.Documents, m); err == nil {
+			msg.Attachments = append(msg.Attachments, docs...)
+		}
+	}
+	if err == nil {
+		err = j.sender.Send(sctx, msg)
+	}
+	cancel()
 	switch {
 	case err == nil:
 		log.DebugContext(ctx, "email sent")

@@ -145,6 +145,16 @@ func TestEventsOfEveryChange(t *testing.T) {
 			t.Fatalf("SettleRefunds: %d, %v; want the refund that fails", n, err)
 		}
 
+		// The scheduler: a default card expiring next month while an
+		// automatic charge waits (not attempted: the card came after).
+		expiring := p.customer("Card Expiring", "expiring@example.com", "EUR")
+		p.open(expiring, "EUR", "12.00", map[string]any{"collectionMethod": "CHARGE_AUTOMATICALLY"})
+		expCard := apitest.Str(t, p.attach(expiring, map[string]any{"setDefault": true,
+			"card": map[string]any{"number": cardOK, "expMonth": 2, "expYear": 2026, "cvc": "123"}}), "paymentMethod", "id")
+		if n, err := e.Server.Billing().NotifyExpiringCards(sched, "", 100); err != nil || n != 1 {
+			t.Fatalf("NotifyExpiringCards: %d, %v; want the one card", n, err)
+		}
+
 		evs := listEvents(t, e, e.Key, nil)
 		seen := map[string]bool{}
 		for _, ev := range evs {
@@ -188,6 +198,9 @@ func TestEventsOfEveryChange(t *testing.T) {
 		check("customer.updated", cus, map[string]any{"name": "Ada King"})
 		check("customer.deleted", gone, map[string]any{"name": "Gone Soon"})
 		check("payment_method.detached", spare, map[string]any{"customer": cus})
+		if ev := check("payment_method.expiring", expCard, map[string]any{"customer": expiring, "last4": "4242", "exp_month": 2.0}); ev.ActorType != "SYSTEM" || ev.Data["expiry_notified_at"] == nil {
+			t.Errorf("payment_method.expiring: actor %s, expiry_notified_at %v", ev.ActorType, ev.Data["expiry_notified_at"])
+		}
 		check("payment.failed", "", map[string]any{"status": "FAILED", "invoice": paid})
 		check("payment.succeeded", "", map[string]any{"status": "SUCCEEDED", "invoice": paid})
 		check("refund.created", refund, map[string]any{"status": "PENDING", "payment": refunded, "amount": 300.0, "currency": "EUR"})

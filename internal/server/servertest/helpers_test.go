@@ -161,7 +161,7 @@ func mailWorker(t *testing.T, e *apitest.Env, srv *mailtest.Server, opts ...mail
 	}
 	t.Cleanup(func() { sender.Close() })
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sched := worker.New(worker.Options{Logger: quiet}, worker.NewEmailDelivery(e.Store.Client, e.Store.Dialect, sender, worker.EmailOptions{Logger: quiet}))
+	sched := worker.New(worker.Options{Logger: quiet}, worker.NewEmailDelivery(e.Store.Client, e.Store.Dialect, sender, worker.EmailOptions{Logger: quiet, Documents: e.App.Billing}))
 	return func() int {
 		t.Helper()
 		n, err := sched.Tick(clock.WithContext(privacy.DecisionContext(context.Background(), privacy.Allow), e.Clock))

@@ -57,6 +57,10 @@ func TestInjectionThroughFilters(t *testing.T) {
 		for _, id := range []string{a1, a2, inv, pm, py} {
 			mine[id] = true
 		}
+		// The payment's receipt email is A's too.
+		for _, id := range collectIDs(e.Query(`{ emails(first: 100) { edges { node { id } } } }`, nil)) {
+			mine[id] = true
+		}
 
 		// Account B in test mode, and A in live mode: the same metadata,
 		// the same names, their own invoices.
