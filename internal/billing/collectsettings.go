@@ -9,6 +9,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/customer"
+	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/collection"
 	"github.com/remitbilling/remit/internal/values"
 )
@@ -23,10 +24,17 @@ func (s *Service) collectionSettings(ctx context.Context, tx *ent.Tx, inv *ent.I
 		return collection.Settings{}, fmt.Errorf("load account: %w", err)
 	}
 	var own *values.CollectionSettings
-	if cus != nil {
+	switch raw, read := inv.Value(customerSettingsColumn); {
+	case cus != nil:
 		own = cus.CollectionSettings
-	} else if own, err = customerCollectionSettings(ctx, tx, inv.CustomerID); err != nil {
-		return collection.Settings{}, err
+	case read == nil:
+		if own, err = decodeSettings(raw); err != nil {
+			return collection.Settings{}, err
+		}
+	default:
+		if own, err = customerCollectionSettings(ctx, tx, inv.CustomerID); err != nil {
+			return collection.Settings{}, err
+		}
 	}
 	return collection.Resolve(acct.CollectionSettings, own, inv.CollectionSettings), nil
 }
@@ -42,11 +50,45 @@ func customerCollectionSettings(ctx context.Context, tx *ent.Tx, customerID stri
 	if err != nil {
 		return nil, fmt.Errorf("load customer collection settings: %w", err)
 	}
-	if len(rows) == 0 || len(rows[0].Settings) == 0 || string(rows[0].Settings) == "null" {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return decodeSettings(rows[0].Settings)
+}
+
+// customerSettingsColumn is the extra column withCustomerSettings selects.
+const customerSettingsColumn = "customer_collection_settings"
+
+// withCustomerSettings makes an invoice read carry its customer's
+// collection overrides, in the same statement, for collectionSettings:
+// a payment's outcome (a receipt or not, a retry or not) needs them.
+func withCustomerSettings(s *sql.Selector) {
+	c := sql.Table(customer.Table)
+	s.AppendSelectExprAs(
+		sql.Select(c.C(customer.FieldCollectionSettings)).From(c).
+			Where(sql.ColumnsEQ(c.C(customer.FieldID), s.C(invoice.FieldCustomerID))),
+		customerSettingsColumn)
+}
+
+// decodeSettings reads stored settings as the driver returns them (text
+// on SQLite, bytes on PostgreSQL; NULL for none).
+func decodeSettings(raw any) (*values.CollectionSettings, error) {
+	var b []byte
+	switch v := raw.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return nil, fmt.Errorf("customer collection settings read as %T", raw)
+	}
+	if len(b) == 0 || string(b) == "null" {
 		return nil, nil
 	}
 	out := &values.CollectionSettings{}
-	if err := json.Unmarshal(rows[0].Settings, out); err != nil {
+	if err := json.Unmarshal(b, out); err != nil {
 		return nil, fmt.Errorf("decode customer collection settings: %w", err)
 	}
 	return out, nil

@@ -189,7 +189,9 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 	_, inProcess := proc.(payments.InProcess)
 	err = s.run(ctx, func(tx *ent.Tx) error {
 		// The whole row, once: the events carry the invoice's snapshot.
-		q := tx.Invoice.Query().Where(invoice.ID(in.InvoiceID))
+		// With its customer's collection settings, which the outcome
+		// needs, in the same statement.
+		q := tx.Invoice.Query().Where(invoice.ID(in.InvoiceID)).Modify(withCustomerSettings)
 		if dbtx.Locking(s.dialect) {
 			q.Modify(dbtx.ForNoKeyUpdate)
 		}
@@ -284,6 +286,7 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 		if a.payment, err = insertPayment(ctx, pc); err != nil {
 			return err
 		}
+		a.payment.Edges.PaymentMethod = pm // for the receipt, without a read
 		a.inv, err = s.recordOutcome(ctx, tx, inv, a.payment, res, false)
 		a.charged = true
 		return err
@@ -292,7 +295,9 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 		return attempted{}, err
 	}
 	// Read in the transaction, returned after it: rebound to the client so
-	// resolvers can load their edges.
+	// resolvers can load their edges (the method, set for the receipt, is
+	// loaded again by whoever asks).
+	a.payment.Edges.PaymentMethod = nil
 	a.payment = a.payment.Unwrap()
 	if a.inv != nil {
 		a.inv = a.inv.Unwrap()

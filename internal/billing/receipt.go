@@ -42,8 +42,8 @@ func (s *Service) enqueueReceipt(ctx context.Context, tx *ent.Tx, inv *ent.Invoi
 	if buyer == nil || buyer.Email == "" || seller == nil {
 		return nil
 	}
-	var pm *ent.PaymentMethod
-	if p.PaymentMethodID != nil {
+	pm := p.Edges.PaymentMethod // the payer's attempt has it at hand
+	if pm == nil && p.PaymentMethodID != nil {
 		var err error
 		if pm, err = tx.PaymentMethod.Query().Where(paymentmethod.ID(*p.PaymentMethodID)).Only(ctx); err != nil {
 			return fmt.Errorf("load payment method: %w", err)
