@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/internal/apitest"
+	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/mail/mailtest"
@@ -132,6 +134,18 @@ func TestEventsOfEveryChange(t *testing.T) {
 		for tick() > 0 {
 		}
 
+		// Due in five days: reminded three days before.
+		reminded := p.open(cus, "EUR", "11.00", map[string]any{"daysUntilDue": 5})
+		// A payment the customer schedules, then cancels.
+		e.Mutate("accountCollectionSettingsUpdate", `mutation { accountCollectionSettingsUpdate(input: {settings: {scheduledPayments: true}}) { collectionSettings { scheduledPayments } userErrors { code } } }`, nil)
+		as := viewer.NewContext(clock.WithContext(context.Background(), e.Clock), viewer.System(e.Account, viewer.Test, "test"))
+		if _, _, err := e.Server.Billing().SchedulePayment(as, billing.ScheduleInput{InvoiceID: reminded, Date: e.Clock.Now().AddDate(0, 0, 4), PaymentMethodID: card, Source: payment.SourcePortal}); err != nil {
+			t.Fatalf("schedule: %v", err)
+		}
+		if _, err := e.Server.Billing().CancelScheduledPayment(as, reminded); err != nil {
+			t.Fatalf("cancel schedule: %v", err)
+		}
+
 		// The scheduler: two days on, the last invoice is past due.
 		e.Clock.Advance(48 * time.Hour)
 		sched := clock.WithContext(context.Background(), e.Clock)
@@ -140,6 +154,9 @@ func TestEventsOfEveryChange(t *testing.T) {
 		}
 		if n, err := e.Server.Billing().MarkOverdue(sched, "", 100); err != nil || n != 0 {
 			t.Fatalf("MarkOverdue again: %d, %v; want none", n, err)
+		}
+		if n, err := e.Server.Billing().RunCollections(sched, "", 100); err != nil || n != 2 {
+			t.Fatalf("RunCollections: %d, %v; want the reminders of the invoices due in one and five days", n, err)
 		}
 		if n, err := e.Server.Billing().SettleRefunds(sched, 100); err != nil || n != 1 {
 			t.Fatalf("SettleRefunds: %d, %v; want the refund that fails", n, err)
