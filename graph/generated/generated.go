@@ -7840,7 +7840,7 @@ input InvoiceFilter {
   dueAfter: Time
   "Due before this instant."
   dueBefore: Time
-  "Only (true) or never (false) open or uncollectible invoices past their due date."
+  "Only (true) or never (false) open or uncollectible invoices past their due date (a payment plan's last due date: an invoice's pastDue field also counts a missed earlier installment)."
   pastDue: Boolean
   "Only invoices in one of these standings (open invoices are OVERDUE, PENDING, RETRYING, SCHEDULED, PARTIALLY_PAID or OPEN, in that order of precedence)."
   standing: [InvoiceStanding!]

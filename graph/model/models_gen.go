@@ -544,7 +544,7 @@ type InvoiceFilter struct {
 	DueAfter *time.Time `json:"dueAfter,omitempty"`
 	// Due before this instant.
 	DueBefore *time.Time `json:"dueBefore,omitempty"`
-	// Only (true) or never (false) open or uncollectible invoices past their due date.
+	// Only (true) or never (false) open or uncollectible invoices past their due date (a payment plan's last due date: an invoice's pastDue field also counts a missed earlier installment).
 	PastDue *bool `json:"pastDue,omitempty"`
 	// Only invoices in one of these standings (open invoices are OVERDUE, PENDING, RETRYING, SCHEDULED, PARTIALLY_PAID or OPEN, in that order of precedence).
 	Standing []string `json:"standing,omitempty"`

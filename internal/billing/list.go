@@ -200,10 +200,15 @@ func (f Filter) StatusSet() []invoice.Status {
 
 // PastDue reports whether an invoice awaits payment after its due date.
 func PastDue(inv *ent.Invoice, now time.Time) bool {
-	if inv.Status != invoice.StatusOpen && inv.Status != invoice.StatusUncollectible {
-		return false
+	switch inv.Status {
+	case invoice.StatusOpen:
+		// As the standing says: a plan is past due once an installment
+		// is.
+		return overdueAt(inv, now)
+	case invoice.StatusUncollectible:
+		return inv.DueDate != nil && inv.DueDate.Before(now)
 	}
-	return inv.DueDate != nil && inv.DueDate.Before(now)
+	return false
 }
 
 // AmountRemaining is what is left to pay on an invoice.

@@ -17,7 +17,7 @@ import (
 )
 
 const (
-	cardLost     = "4000000000009987"
+	cardLost      = "4000000000009987"
 	card3DSAlways = "4000002760003184"
 )
 
@@ -287,8 +287,15 @@ func TestInstallmentReminders(t *testing.T) {
 		map[string]any{"amount": "100.00", "daysUntilDue": 10, "description": "Deposit"},
 		map[string]any{"amount": "200.00", "daysUntilDue": 40, "description": "Balance"},
 	}})
-	c.advance("2026-03-05T00:00:00Z")
+	c.advance("2026-03-12T00:00:00Z")
+	// A missed installment: the invoice is past due, as its standing says.
+	if inv := c.inv(id); inv["standing"] != "OVERDUE" || inv["pastDue"] != true {
+		t.Fatalf("installment 1 missed: standing %v, pastDue %v", inv["standing"], inv["pastDue"])
+	}
 	c.must("invoiceRecordPayment", `mutation($id: ID!) { invoiceRecordPayment(input: {id: $id, amount: "100.00", method: "bank_transfer"}) { invoice { id } userErrors { code field message } } }`, map[string]any{"id": id})
+	if inv := c.inv(id); inv["standing"] != "PARTIALLY_PAID" || inv["pastDue"] != false {
+		t.Fatalf("installment 1 paid: standing %v, pastDue %v", inv["standing"], inv["pastDue"])
+	}
 	c.advance("2026-04-15T00:00:00Z")
 	for deliver() > 0 {
 	}
@@ -357,7 +364,6 @@ func str(v any) string {
 	s, _ := v.(string)
 	return s
 }
-
 
 // TestTwoSchedulersExactlyOnce runs two server processes' schedulers
 // against one database at once: every due reminder is emailed once and
