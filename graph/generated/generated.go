@@ -7479,7 +7479,7 @@ type Invoice implements Node {
   daysUntilDue: Int
   "When payment is due; set at finalization from daysUntilDue when not fixed."
   dueDate: Time
-  "Whether the invoice is open (or uncollectible) and its due date has passed."
+  "Whether the invoice is open (or uncollectible) and its due date (or, for a payment plan, an installment's) has passed: exactly when an open invoice's standing is OVERDUE."
   pastDue: Boolean!
   "Note to the customer printed on the invoice; editable while open."
   memo: String!

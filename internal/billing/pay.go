@@ -20,9 +20,7 @@ import (
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/ids"
-	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/money"
-	"github.com/remitbilling/remit/internal/outbox"
 	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
@@ -713,31 +711,17 @@ var paymentFailedWords = map[string]map[string]string{
 // enqueuePaymentFailed emails the customer that a payment failed, in the
 // transaction that records the failure.
 func (s *Service) enqueuePaymentFailed(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, p *ent.Payment, res payments.ChargeResult) error {
-	buyer, seller := inv.CustomerSnapshot, inv.IssuerSnapshot
-	if buyer == nil || buyer.Email == "" || seller == nil {
+	m, ok := s.customerMail(inv)
+	if !ok {
 		return nil
 	}
-	lang := "en"
-	if documentLocale(buyer, seller) == "fr" || strings.HasPrefix(documentLocale(buyer, seller), "fr") {
-		lang = "fr"
-	}
-	w := paymentFailedWords[lang]
-	link := ""
-	if inv.HostedToken != nil {
-		link = strings.TrimRight(s.mailing.PublicURL, "/") + "/i/" + *inv.HostedToken
-	}
+	w := paymentFailedWords[m.lang]
 	// The reason in the payer's words, as the pages say it: never a raw
 	// processor code, nor that a card was reported lost or stolen.
-	reason := words.ReasonOf(res.FailureCode, lang)
-	number := deref(inv.Number)
-	_, err := s.outbox.Enqueue(ctx, tx, outbox.Message{
-		Kind:      "payment_failed",
-		InvoiceID: inv.ID,
-		From:      mail.Address{Name: seller.Name, Email: s.mailing.From},
-		To:        []string{buyer.Email},
-		Subject:   fmt.Sprintf(w["subject"], number, seller.Name),
-		Text:      fmt.Sprintf(w["body"], buyer.Name, money.Format(p.Amount, p.Currency, lang), number, reason, link, seller.Name),
-	})
+	reason := words.ReasonOf(res.FailureCode, m.lang)
+	_, err := s.outbox.Enqueue(ctx, tx, m.message("payment_failed", inv, s.mailing.From,
+		fmt.Sprintf(w["subject"], m.number, m.seller.Name),
+		fmt.Sprintf(w["body"], m.buyer.Name, money.Format(p.Amount, p.Currency, m.lang), m.number, reason, m.link, m.seller.Name)))
 	return err
 }
 

@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/paymentmethod"
@@ -58,8 +57,8 @@ func (s *Service) enqueueReceipt(ctx context.Context, tx *ent.Tx, inv *ent.Invoi
 		standing = fmt.Sprintf(w["remaining"], money.Format(rest, inv.Currency, lang))
 	}
 	text := fmt.Sprintf(w["body"], buyer.Name, seller.Name, amount, methodOf(p, pm).Describe(locale), deref(inv.Number), standing)
-	if inv.HostedToken != nil {
-		text += "\n" + fmt.Sprintf(w["link"], strings.TrimRight(s.mailing.PublicURL, "/")+"/i/"+*inv.HostedToken)
+	if link := s.mailing.hostedLink(inv); link != "" {
+		text += "\n" + fmt.Sprintf(w["link"], link)
 	}
 	text += "\n" + seller.Name + "\n"
 	_, err := s.outbox.Enqueue(ctx, tx, outbox.Message{
