@@ -439,3 +439,100 @@ func TestTwoSchedulersExactlyOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestDebitRetriedForInsufficientFunds: a SEPA debit that fails for
+// insufficient funds when it settles, on the clock's time, is retried when
+// direct-debit retries are on, and not when they are off.
+func TestDebitRetriedForInsufficientFunds(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	c := newCollT(t, e, "2026-03-01T09:00:00Z")
+	on := c.customer("jenny@example.com", "en")
+	c.sepa(on, ibanNSF)
+	retried := c.open(on, "EUR", "100.00", map[string]any{"collectionMethod": "CHARGE_AUTOMATICALLY"})
+	off := c.customer("oscar@example.com", "en")
+	c.must("customerUpdate", `mutation($id: ID!) { customerUpdate(input: {id: $id, customer: {collectionSettings: {retries: {directDebit: false}}}}) { customer { collectionSettings { retries { directDebit } } } userErrors { code field message } } }`, map[string]any{"id": off})
+	c.sepa(off, ibanNSF)
+	kept := c.open(off, "EUR", "100.00", map[string]any{"collectionMethod": "CHARGE_AUTOMATICALLY"})
+	if inv := c.inv(retried); inv["standing"] != "PENDING" {
+		t.Fatalf("a debit in flight: %v", inv["standing"])
+	}
+	c.advance("2026-03-05T00:00:00Z")
+	if inv := c.inv(retried); inv["standing"] != "RETRYING" || apitest.Str(t, inv, "payments", 0, "failureCode") != "insufficient_funds" {
+		t.Errorf("debit with retries: %v", inv)
+	}
+	if inv := c.inv(kept); inv["standing"] != "OPEN" || inv["nextPaymentAttemptAt"] != nil {
+		t.Errorf("debit without retries: %v", inv)
+	}
+}
+
+// TestTestClocksAreTestModeOnly: a live key can neither make a clock nor
+// put a customer on one, and deleting a clock removes its customers'
+// data.
+func TestTestClocksAreTestModeOnly(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	c := newCollT(t, e, "2026-03-01T09:00:00Z")
+	live := e.NewKey(e.Account, viewer.Live)
+	res := e.Do(apitest.Request{Key: live, Query: `mutation { testClockCreate(input: {frozenTime: "2026-03-01T00:00:00Z"}) { testClock { id } userErrors { code } } }`})
+	if codes := apitest.ErrorCodes(t, res.Data["testClockCreate"].(map[string]any)); len(codes) != 1 || codes[0] != "INVALID" {
+		t.Errorf("live clock: %s", res.RawBody)
+	}
+	res = e.Do(apitest.Request{Key: live, Query: `mutation($k: ID) { customerCreate(input: {customer: {name: "Live"}, testClock: $k}) { customer { id } userErrors { code field } } }`, Variables: map[string]any{"k": c.clock}})
+	if codes := apitest.ErrorCodes(t, res.Data["customerCreate"].(map[string]any)); len(codes) != 1 || codes[0] != "INVALID" {
+		t.Errorf("live customer on a clock: %s", res.RawBody)
+	}
+	cus := c.customer("jenny@example.com", "en")
+	c.card(cus, cardOK)
+	id := c.open(cus, "EUR", "100.00", map[string]any{"daysUntilDue": 10})
+	c.must("testClockDelete", `mutation($id: ID!) { testClockDelete(input: {id: $id}) { deletedId userErrors { code } } }`, map[string]any{"id": c.clock})
+	gone := c.query(`query($c: ID!, $i: ID!) { c: node(id: $c) { id } i: node(id: $i) { id } }`, map[string]any{"c": cus, "i": id})
+	if gone["c"] != nil || gone["i"] != nil {
+		t.Errorf("after deleting the clock: %v", gone)
+	}
+}
+
+// TestAFailingStepHoldsUpNoOther: an invoice whose reminder cannot be
+// queued (its customer's address is broken) is reported and put back for
+// later; the other invoices' reminders go out.
+func TestAFailingStepHoldsUpNoOther(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	p := newPayT(t, e)
+	cus := newCustomer(t, e, "jenny@example.com", "en")
+	broken := p.open(cus, "EUR", "100.00", map[string]any{"daysUntilDue": 5})
+	fine := p.open(cus, "EUR", "100.00", map[string]any{"daysUntilDue": 5})
+	sys := viewer.Bypass(context.Background(), "test")
+	inv, err := e.Store.Client.Invoice.Get(sys, broken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := *inv.CustomerSnapshot
+	snap.Email = "not an address"
+	if err := e.Store.Client.Invoice.UpdateOneID(broken).SetCustomerSnapshot(&snap).Exec(sys); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(3 * 24 * time.Hour)
+	ctx := clock.WithContext(context.Background(), e.Clock)
+	n, err := e.Server.Billing().RunCollections(ctx, "", 100)
+	if err == nil || !strings.Contains(err.Error(), broken) || n != 2 {
+		t.Fatalf("RunCollections: %d, %v; want both handled and the broken one reported", n, err)
+	}
+	got := func(id string) int {
+		k, err := e.Store.Client.EmailMessage.Query().Where(emailmessage.InvoiceID(id), emailmessage.Kind("invoice_reminder")).Count(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if got(fine) != 1 || got(broken) != 0 {
+		t.Errorf("reminders: fine %d, broken %d", got(fine), got(broken))
+	}
+	after, err := e.Store.Client.Invoice.Get(sys, broken)
+	if err != nil || after.NextCollectionAt == nil || !after.NextCollectionAt.After(e.Clock.Now()) {
+		t.Errorf("the broken invoice is not put back for later: %v, %v", after.NextCollectionAt, err)
+	}
+	if n, err := e.Server.Billing().RunCollections(ctx, "", 100); n != 0 || err != nil {
+		t.Errorf("again at once: %d, %v; want nothing until the backoff passes", n, err)
+	}
+}
