@@ -85,7 +85,7 @@ func TestPortalAPISchedulePayment(t *testing.T) {
 
 		for _, tc := range []struct {
 			what, id, date, method, code string
-			field                      []any
+			field                        []any
 		}{
 			{"malformed date", inv, "20/02/2026", visa, "INVALID", []any{"input", "date"}},
 			{"today", inv, "2026-01-15", visa, "INVALID", []any{"input", "date"}},
