@@ -137,8 +137,7 @@ func TestHostedPageSchedulePayment(t *testing.T) {
 	if inv := merchant(); inv["scheduledPayment"] != nil || apitest.Str(t, inv, "standing") != "OPEN" {
 		t.Errorf("after canceling: %v", inv)
 	}
-	// Another invoice's link cannot cancel this one's schedule, and an
-	// unknown link opens nothing.
+	// An unknown link opens nothing.
 	if res := b.Post("/i/unknowntokenunknowntoken12/schedule/cancel", nil); res.Status != http.StatusNotFound {
 		t.Errorf("unknown link: %d", res.Status)
 	}
