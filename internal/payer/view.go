@@ -70,6 +70,33 @@ type PayForm struct {
 	Cards []Card
 }
 
+// Scheduled is the payment the customer scheduled, as the payer reads it:
+// its day, the method charged and the amount (what is due that day, when
+// no amount was chosen), with where to cancel it ("" when the payer may
+// not).
+type Scheduled struct {
+	Title, Date, Method, Amount string
+	CancelURL                   string
+}
+
+// ScheduleForm is the form that schedules a payment for a date, or
+// changes the one scheduled.
+type ScheduleForm struct {
+	URL, Label string
+	// Min and Max bound the date (YYYY-MM-DD); Value is the day shown
+	// first: the one scheduled, else the day the payment is due by when
+	// it can be chosen.
+	Min, Max, Value string
+	// OnTime tells, before the payer chooses, the day after which the
+	// payment is late ("" without a due date).
+	OnTime string
+	// Methods are the saved methods the payer may choose, the one
+	// scheduled (else the default) first; NewCard offers a new card,
+	// saved to the customer.
+	Methods []Card
+	NewCard bool
+}
+
 // CreditNote is a credit note of the invoice, as the payer reads it, with
 // where its PDF is (URL, empty when the surface has none).
 type CreditNote struct {
@@ -111,6 +138,13 @@ type Invoice struct {
 	// they took off the amount due ("" when nothing).
 	CreditNotes []CreditNote
 	Credited    string
+	// Warning is what the payer should know of what they just did (a
+	// payment scheduled after the due date).
+	Warning *Notice
+	// Scheduled is the payment the customer scheduled; Schedule the form
+	// that schedules one, or changes it.
+	Scheduled *Scheduled
+	Schedule  *ScheduleForm
 	// Colors are the seller's brand colours with the text colour readable
 	// on each; Logo is the seller's logo as a data: URL ("" without one).
 	Colors document.Colors
@@ -127,6 +161,12 @@ type ViewOptions struct {
 	Attempt string
 	// Error is a user error code to explain (after a refused form).
 	Error string
+	// Done is a payer action to confirm (after a redirect): "scheduled"
+	// or "unscheduled".
+	Done string
+	// Warning is a warning code of that action to explain
+	// (SCHEDULED_AFTER_DUE_DATE).
+	Warning string
 }
 
 // View builds the payer's view of inv. ctx acts for the payer (the
@@ -240,6 +280,9 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 	}
 	accepted := billing.AcceptedMethodTypes(o.Account, inv)
 	v.BankTransfer = BankTransfer(o.Account, inv)
+	if err := s.scheduled(ctx, who, inv, v, o); err != nil {
+		return nil, err
+	}
 	if !canPay {
 		return v, nil
 	}
@@ -256,6 +299,9 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 			v.Confirm = &Confirm{PaymentID: awaiting.ID, Text: fmt.Sprintf(t["ConfirmAmount"], f(awaiting.Amount)), URL: url + "/confirm"}
 		}
 		return v, nil
+	}
+	if err := s.scheduleForm(ctx, who, inv, v, accepted); err != nil {
+		return nil, err
 	}
 	if due <= 0 || !slices.Contains(accepted, "CARD") {
 		return v, nil

@@ -62,8 +62,12 @@ type AttachInput struct {
 	SEPA       *payments.SEPAInput
 	ACH        *payments.ACHInput
 	// SetDefault makes it the customer's default; a customer's first
-	// method becomes the default anyway.
+	// method becomes the default anyway, unless NeverDefault.
 	SetDefault bool
+	// NeverDefault keeps the method from becoming the default as the
+	// customer's first: a card saved from a hosted invoice link, for one
+	// scheduled payment, is not what the merchant charges next.
+	NeverDefault bool
 }
 
 // Attach tokenizes the details and saves the method for the customer.
@@ -122,7 +126,7 @@ func (s *Service) Attach(ctx context.Context, in AttachInput) (*ent.PaymentMetho
 		if err := events.Record(ctx, tx, events.PaymentMethodAttached, pm); err != nil {
 			return err
 		}
-		if in.SetDefault || cus.DefaultPaymentMethodID == nil {
+		if in.SetDefault || (cus.DefaultPaymentMethodID == nil && !in.NeverDefault) {
 			c, err := tx.Customer.UpdateOneID(cus.ID).SetDefaultPaymentMethodID(pm.ID).Save(ctx)
 			if err != nil {
 				return fmt.Errorf("set default payment method: %w", err)

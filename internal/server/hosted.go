@@ -103,7 +103,7 @@ func (s *Server) hostedView(ctx context.Context, r *http.Request, inv *ent.Invoi
 	}
 	q := r.URL.Query()
 	v, err := s.payer().View(ctx, payer.HostedPayer(r.PathValue("token")), inv, payer.ViewOptions{
-		Account: acct, Attempt: q.Get("payment"), Error: q.Get("error"),
+		Account: acct, Attempt: q.Get("payment"), Error: q.Get("error"), Done: q.Get("done"), Warning: q.Get("warning"),
 	})
 	if err != nil {
 		return nil, err
@@ -184,4 +184,62 @@ func (s *Server) hostedConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/i/"+token+"?payment="+url.QueryEscape(id), http.StatusSeeOther)
+}
+
+// hostedSchedule takes the hosted page's "pay on a date" form: a day, and
+// a new card (saved to the customer) or the method already scheduled when
+// only the date changes. Back on the page, the outcome and any warning
+// (a day after the due date) show.
+func (s *Server) hostedSchedule(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	inv, ctx, ok := s.hostedTarget(w, r, token)
+	if !ok {
+		return
+	}
+	in := payer.ScheduleRequest{InvoiceID: inv.ID}
+	date, err := payer.ParseDate(r.PostFormValue("date"), "date")
+	if err == nil {
+		in.Date = date
+		if m := r.PostFormValue("method"); m != "" && m != "new" {
+			in.PaymentMethodID = m
+		} else {
+			in.Card = payer.CardForm(r)
+		}
+		var warnings []*usererr.Error
+		if _, warnings, err = s.payer().SchedulePayment(ctx, payer.HostedPayer(token), in); err == nil {
+			back := "/i/" + token + "?done=scheduled"
+			if len(warnings) > 0 {
+				back += "&warning=" + url.QueryEscape(string(warnings[0].Code))
+			}
+			http.Redirect(w, r, back+"#outcome", http.StatusSeeOther)
+			return
+		}
+	}
+	s.hostedRefused(w, r, token, "hosted schedule", err)
+}
+
+// hostedUnschedule cancels the payment scheduled on the hosted page's
+// invoice.
+func (s *Server) hostedUnschedule(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	inv, ctx, ok := s.hostedTarget(w, r, token)
+	if !ok {
+		return
+	}
+	if _, err := s.payer().CancelScheduledPayment(ctx, payer.HostedPayer(token), inv.ID); err != nil {
+		s.hostedRefused(w, r, token, "hosted schedule cancel", err)
+		return
+	}
+	http.Redirect(w, r, "/i/"+token+"?done=unscheduled#outcome", http.StatusSeeOther)
+}
+
+// hostedRefused sends the payer back to the page with why a form was
+// refused, or answers an internal error.
+func (s *Server) hostedRefused(w http.ResponseWriter, r *http.Request, token, what string, err error) {
+	if code := payer.PageError(err); code != "" {
+		http.Redirect(w, r, "/i/"+token+"?error="+url.QueryEscape(code)+"#outcome", http.StatusSeeOther)
+		return
+	}
+	s.Logger.ErrorContext(r.Context(), what, "request_id", RequestID(r.Context()), "error", err)
+	writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
 }

@@ -151,6 +151,8 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	csrf := http.NewCrossOriginProtection()
 	mux.Handle("POST /i/{token}/pay", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedPay))))
 	mux.Handle("POST /i/{token}/confirm", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedConfirm))))
+	mux.Handle("POST /i/{token}/schedule", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedSchedule))))
+	mux.Handle("POST /i/{token}/schedule/cancel", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedUnschedule))))
 	deps := portalhttp.Deps{
 		DB: db, Portal: a.Portal, Billing: a.Billing, Methods: a.Methods, Customers: a.Customers,
 		Accounts: a.Accounts, Payer: a.Payer, Logger: logger,

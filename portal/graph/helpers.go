@@ -37,7 +37,7 @@ var Codes = []usererr.Code{
 	usererr.InvalidCardNumber, usererr.ExpiredCard, usererr.InvalidCard, usererr.ProcessorUnavailable,
 	usererr.InvalidTransition, usererr.InvalidAmount, usererr.AmountExceedsRemaining,
 	usererr.IdempotencyKeyRequired, CodeIdempotencyKeyInvalid, usererr.PaymentMethodNotAccepted,
-	usererr.CurrencyMismatch, usererr.InvalidString,
+	usererr.CurrencyMismatch, usererr.InvalidString, usererr.SchedulingDisabled, usererr.ScheduledAfterDueDate,
 }
 
 var knownCodes = func() map[usererr.Code]bool {
@@ -223,6 +223,17 @@ func userErrors(err error, prefix ...string) ([]*usererr.Error, error) {
 		out[i] = e
 	}
 	return out, nil
+}
+
+// warningsOf maps a service's warnings as userErrors maps its errors
+// (fields under prefix, codes in the portal's enum); none is an empty
+// list.
+func warningsOf(ws []*usererr.Error, prefix ...string) []*usererr.Error {
+	if len(ws) == 0 {
+		return []*usererr.Error{}
+	}
+	out, _ := userErrors(usererr.List(ws), prefix...)
+	return out
 }
 
 // onField moves user errors about a field to another field path; those

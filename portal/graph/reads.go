@@ -12,10 +12,11 @@ import (
 )
 
 // standingFilter turns standings into an invoice predicate. PAID, VOID and
-// UNCOLLECTIBLE are statuses. OPEN, PARTIALLY_PAID and OVERDUE split the
-// open invoices by payments and due dates (of a payment plan's
-// installments too), which billing.StandingOf decides: the customer's open
-// invoices (a few, scoped by the data layer) are read and judged here.
+// UNCOLLECTIBLE are statuses. The others split the open invoices by
+// payments (made, in flight, retried, scheduled) and due dates (of a
+// payment plan's installments too), which billing.StandingOf decides: the
+// customer's open invoices (a few, scoped by the data layer) are read,
+// with the columns StandingOf reads, and judged here.
 func standingFilter(ctx context.Context, db *ent.Client, standings []string) (predicate.Invoice, error) {
 	var statuses []invoice.Status
 	var openStandings []billing.Standing
@@ -27,7 +28,8 @@ func standingFilter(ctx context.Context, db *ent.Client, standings []string) (pr
 			statuses = append(statuses, invoice.StatusVoid)
 		case billing.StandingUncollectible:
 			statuses = append(statuses, invoice.StatusUncollectible)
-		case billing.StandingOpen, billing.StandingPartiallyPaid, billing.StandingOverdue:
+		case billing.StandingOpen, billing.StandingPartiallyPaid, billing.StandingOverdue,
+			billing.StandingPending, billing.StandingRetrying, billing.StandingScheduled:
 			openStandings = append(openStandings, billing.Standing(s))
 		}
 	}
@@ -37,7 +39,8 @@ func standingFilter(ctx context.Context, db *ent.Client, standings []string) (pr
 	}
 	if len(openStandings) > 0 {
 		open, err := db.Invoice.Query().Where(invoice.StatusEQ(invoice.StatusOpen)).
-			Select(invoice.FieldStatus, invoice.FieldDueDate, invoice.FieldAmountsDue, invoice.FieldAmountDue, invoice.FieldAmountPaid).
+			Select(invoice.FieldStatus, invoice.FieldDueDate, invoice.FieldAmountsDue, invoice.FieldAmountDue, invoice.FieldAmountPaid,
+				invoice.FieldAmountPending, invoice.FieldNextPaymentAttemptAt, invoice.FieldScheduledPaymentAt).
 			All(ctx)
 		if err != nil {
 			return nil, err

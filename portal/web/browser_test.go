@@ -17,19 +17,21 @@ import (
 	"github.com/remitbilling/remit/internal/testtool"
 )
 
-// TestBrowserStory is the customer's whole visit in headless Chromium:
-// sign in with the emailed code, read the invoices, download a PDF, pay,
-// manage cards, update the billing details, sign out.
-func TestBrowserStory(t *testing.T) {
-	bin := testtool.Chromium(t)
-	f := setup(t)
-	// Chrome treats http://localhost as a secure context, where it keeps
-	// the Secure __Host- cookie.
-	base := strings.Replace(f.base, "127.0.0.1", "localhost", 1)
-	// Screenshots of each page: $REMIT_ARTIFACTS_DIR/portal, else
-	// test-artifacts/portal at the repository root.
-	shots := testtool.ArtifactsDir(t, filepath.Join("..", ".."), "portal")
+// chrome is a headless Chromium driving one story of the portal, with
+// what its steps need: run them, screenshot the page, read it.
+type chrome struct {
+	t     *testing.T
+	ctx   context.Context
+	shots string
+}
 
+// startChrome starts Chromium for t, stopped when t ends. Screenshots go
+// to $REMIT_ARTIFACTS_DIR/portal, else test-artifacts/portal at the
+// repository root.
+func startChrome(t *testing.T) *chrome {
+	t.Helper()
+	bin := testtool.Chromium(t)
+	c := &chrome{t: t, shots: testtool.ArtifactsDir(t, filepath.Join("..", ".."), "portal")}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
 		chromedp.NoSandbox,
@@ -44,41 +46,62 @@ func TestBrowserStory(t *testing.T) {
 		chromedp.Flag("lang", "en-US"),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelCtx := chromedp.NewContext(actx)
-	defer cancelCtx()
+	t.Cleanup(cancelCtx)
 	// The first run starts the browser, for the life of bctx: no timeout
 	// there (it would stop the browser); the story's steps get one.
 	if err := chromedp.Do(bctx); err != nil {
 		t.Fatalf("start Chromium (%s): %v", bin, err)
 	}
 	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
+	c.ctx = ctx
+	return c
+}
 
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
+func (c *chrome) run(step string, actions ...chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	if err := chromedp.Do(c.ctx, actions...); err != nil {
+		c.t.Fatalf("%s: %v", step, err)
 	}
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg) // quality 100: PNG
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
-		})
-	}
-	get := func(what string, a chromedp.Action[string]) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, a)
+}
+
+// shot saves a screenshot of the whole page as name.png.
+func (c *chrome) shot(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		buf, err := chromedp.FullScreenshot(100)(ctx, tg) // quality 100: PNG
 		if err != nil {
-			t.Fatalf("read %s: %v", what, err)
+			return err
 		}
-		return strings.TrimSpace(s)
+		return os.WriteFile(filepath.Join(c.shots, name+".png"), buf, 0o644)
+	})
+}
+
+func (c *chrome) get(what string, a chromedp.Action[string]) string {
+	c.t.Helper()
+	s, err := chromedp.Run(c.ctx, a)
+	if err != nil {
+		c.t.Fatalf("read %s: %v", what, err)
 	}
-	text := func(sel string) string { t.Helper(); return get(sel, chromedp.Text(chromedp.CSS(sel))) }
+	return strings.TrimSpace(s)
+}
+
+func (c *chrome) text(sel string) string {
+	c.t.Helper()
+	return c.get(sel, chromedp.Text(chromedp.CSS(sel)))
+}
+
+// TestBrowserStory is the customer's whole visit in headless Chromium:
+// sign in with the emailed code, read the invoices, download a PDF, pay,
+// manage cards, update the billing details, sign out.
+func TestBrowserStory(t *testing.T) {
+	c := startChrome(t)
+	f := setup(t)
+	// Chrome treats http://localhost as a secure context, where it keeps
+	// the Secure __Host- cookie.
+	base := strings.Replace(f.base, "127.0.0.1", "localhost", 1)
+	ctx, shots, run, shot, get, text := c.ctx, c.shots, c.run, c.shot, c.get, c.text
 	merchant := func(query string, vars map[string]any) map[string]any { return f.e.Query(query, vars) }
 
 	// 1. Sign in: the email, then the code from the outbox.

@@ -96,6 +96,8 @@ func NewHandler(d portal.Deps) http.Handler {
 	mux.HandleFunc("GET /portal/{slug}/credit_notes/{id}/pdf", h.private(always, h.creditNotePDF))
 	mux.HandleFunc("POST /portal/{slug}/invoices/{id}/pay", h.private(pay, h.pay))
 	mux.HandleFunc("POST /portal/{slug}/invoices/{id}/confirm", h.private(pay, h.confirm))
+	mux.HandleFunc("POST /portal/{slug}/invoices/{id}/schedule", h.private(pay, h.schedule))
+	mux.HandleFunc("POST /portal/{slug}/invoices/{id}/schedule/cancel", h.private(pay, h.unschedule))
 	mux.HandleFunc("GET /portal/{slug}/payment-methods", h.private(methods, h.methods))
 	mux.HandleFunc("POST /portal/{slug}/payment-methods", h.private(methods, h.addMethod))
 	mux.HandleFunc("POST /portal/{slug}/payment-methods/{id}/default", h.private(methods, h.defaultMethod))

@@ -112,6 +112,7 @@ func (h *handler) invoice(q *req) {
 	query := q.r.URL.Query()
 	v, err := h.payer.View(q.ctx, q.who(), inv, payer.ViewOptions{
 		Lang: q.lang, Account: q.acct, Attempt: query.Get("payment"), Error: query.Get("error"),
+		Done: query.Get("done"), Warning: query.Get("warning"),
 	})
 	if err != nil {
 		h.fail(q.w, q.r, q, "invoice view", err)
@@ -189,6 +190,67 @@ func (h *handler) confirm(q *req) {
 		return
 	}
 	q.redirect("/invoices/" + inv.ID + "?payment=" + url.QueryEscape(id) + "#outcome")
+}
+
+// schedule takes the "pay on a date" form: a day and a saved method, or a
+// new card (saved to the customer first, as on the payment methods page).
+func (h *handler) schedule(q *req) {
+	inv, ok := h.ownInvoice(q)
+	if !ok {
+		return
+	}
+	back := "/invoices/" + inv.ID
+	date, err := payer.ParseDate(q.r.PostFormValue("date"), "date")
+	if err == nil {
+		in := payer.ScheduleRequest{InvoiceID: inv.ID, Date: date}
+		if m := q.r.PostFormValue("method"); m != "" && m != "new" {
+			in.PaymentMethodID = m
+		} else {
+			in.Card = payer.CardForm(q.r)
+		}
+		var warnings []*usererr.Error
+		if _, warnings, err = h.payer.SchedulePayment(q.ctx, q.who(), in); err == nil {
+			done := back + "?done=scheduled"
+			if len(warnings) > 0 {
+				done += "&warning=" + url.QueryEscape(string(warnings[0].Code))
+			}
+			q.redirect(done + "#outcome")
+			return
+		}
+	}
+	h.scheduleRefused(q, back, err)
+}
+
+// unschedule cancels the payment scheduled on an invoice.
+func (h *handler) unschedule(q *req) {
+	inv, ok := h.ownInvoice(q)
+	if !ok {
+		return
+	}
+	back := "/invoices/" + inv.ID
+	if _, err := h.payer.CancelScheduledPayment(q.ctx, q.who(), inv.ID); err != nil {
+		h.scheduleRefused(q, back, err)
+		return
+	}
+	q.redirect(back + "?done=unscheduled#outcome")
+}
+
+// scheduleRefused sends the customer back to the invoice with why a
+// schedule was refused; saving a new card may first need a fresh login.
+func (h *handler) scheduleRefused(q *req, back string, err error) {
+	if errors.Is(err, iportal.ErrReauthenticate) {
+		q.redirect("/login?m=reauth&next=invoices")
+		return
+	}
+	if errors.Is(err, iportal.ErrFeatureOff) {
+		h.message(q.w, q.r, q, http.StatusForbidden, "Forbidden", "ForbiddenHelp")
+		return
+	}
+	if code := payer.PageError(err); code != "" {
+		q.redirect(back + "?error=" + url.QueryEscape(code) + "#outcome")
+		return
+	}
+	h.fail(q.w, q.r, q, "schedule payment", err)
 }
 
 // --- Payment methods ----------------------------------------------------

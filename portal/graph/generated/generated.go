@@ -52,6 +52,7 @@ type ResolverRoot interface {
 	Payment() PaymentResolver
 	PaymentMethod() PaymentMethodResolver
 	Query() QueryResolver
+	ScheduledPayment() ScheduledPaymentResolver
 }
 
 type DirectiveRoot struct {
@@ -142,6 +143,7 @@ type ComplexityRoot struct {
 		AmountPaidMoney          func(childComplexity int) int
 		AmountRemaining          func(childComplexity int) int
 		BankTransferInstructions func(childComplexity int) int
+		CanSchedulePayment       func(childComplexity int) int
 		CreditNotes              func(childComplexity int) int
 		Currency                 func(childComplexity int) int
 		DueDate                  func(childComplexity int) int
@@ -155,6 +157,7 @@ type ComplexityRoot struct {
 		PaidAt                   func(childComplexity int) int
 		PaidOutsideRemit         func(childComplexity int) int
 		Payments                 func(childComplexity int) int
+		ScheduledPayment         func(childComplexity int) int
 		Standing                 func(childComplexity int) int
 		Status                   func(childComplexity int) int
 		SubtotalMoney            func(childComplexity int) int
@@ -163,6 +166,11 @@ type ComplexityRoot struct {
 		TotalMoney               func(childComplexity int) int
 		TotalTaxMoney            func(childComplexity int) int
 		VoidedAt                 func(childComplexity int) int
+	}
+
+	InvoiceCancelScheduledPaymentPayload struct {
+		Invoice    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	InvoiceConnection struct {
@@ -191,6 +199,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	InvoiceSchedulePaymentPayload struct {
+		Invoice    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+		Warnings   func(childComplexity int) int
+	}
+
 	LogoutPayload struct {
 		Ok         func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -204,17 +218,19 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		BillingDetailsUpdate    func(childComplexity int, input model.BillingDetailsInput) int
-		CustomerSwitch          func(childComplexity int, input model.CustomerSwitchInput) int
-		InvoicePay              func(childComplexity int, input model.InvoicePayInput) int
-		Logout                  func(childComplexity int) int
-		PaymentMethodAdd        func(childComplexity int, input model.PaymentMethodAddInput) int
-		PaymentMethodRemove     func(childComplexity int, input model.PaymentMethodRemoveInput) int
-		PaymentMethodSetDefault func(childComplexity int, input model.PaymentMethodSetDefaultInput) int
-		PortalLoginStart        func(childComplexity int, input model.PortalLoginStartInput) int
-		PortalLoginVerify       func(childComplexity int, input model.PortalLoginVerifyInput) int
-		PortalSessionRedeem     func(childComplexity int, input model.PortalSessionRedeemInput) int
-		SessionRefresh          func(childComplexity int) int
+		BillingDetailsUpdate          func(childComplexity int, input model.BillingDetailsInput) int
+		CustomerSwitch                func(childComplexity int, input model.CustomerSwitchInput) int
+		InvoiceCancelScheduledPayment func(childComplexity int, input model.InvoiceCancelScheduledPaymentInput) int
+		InvoicePay                    func(childComplexity int, input model.InvoicePayInput) int
+		InvoiceSchedulePayment        func(childComplexity int, input model.InvoiceSchedulePaymentInput) int
+		Logout                        func(childComplexity int) int
+		PaymentMethodAdd              func(childComplexity int, input model.PaymentMethodAddInput) int
+		PaymentMethodRemove           func(childComplexity int, input model.PaymentMethodRemoveInput) int
+		PaymentMethodSetDefault       func(childComplexity int, input model.PaymentMethodSetDefaultInput) int
+		PortalLoginStart              func(childComplexity int, input model.PortalLoginStartInput) int
+		PortalLoginVerify             func(childComplexity int, input model.PortalLoginVerifyInput) int
+		PortalSessionRedeem           func(childComplexity int, input model.PortalSessionRedeemInput) int
+		SessionRefresh                func(childComplexity int) int
 	}
 
 	OutsidePayment struct {
@@ -319,6 +335,13 @@ type ComplexityRoot struct {
 		Status      func(childComplexity int) int
 	}
 
+	ScheduledPayment struct {
+		Amount        func(childComplexity int) int
+		Date          func(childComplexity int) int
+		PaymentMethod func(childComplexity int) int
+		ScheduledAt   func(childComplexity int) int
+	}
+
 	Shipping struct {
 		Address func(childComplexity int) int
 		Name    func(childComplexity int) int
@@ -393,6 +416,8 @@ type InvoiceResolver interface {
 	BankTransferInstructions(ctx context.Context, obj *ent.Invoice) (*string, error)
 	PaidOutsideRemit(ctx context.Context, obj *ent.Invoice) (*payer.OutsidePayment, error)
 	CreditNotes(ctx context.Context, obj *ent.Invoice) ([]*ent.CreditNote, error)
+
+	CanSchedulePayment(ctx context.Context, obj *ent.Invoice) (bool, error)
 }
 type MutationResolver interface {
 	PortalLoginStart(ctx context.Context, input model.PortalLoginStartInput) (*model.PortalLoginStartPayload, error)
@@ -406,6 +431,8 @@ type MutationResolver interface {
 	PaymentMethodSetDefault(ctx context.Context, input model.PaymentMethodSetDefaultInput) (*model.PaymentMethodPayload, error)
 	PaymentMethodRemove(ctx context.Context, input model.PaymentMethodRemoveInput) (*model.PaymentMethodPayload, error)
 	InvoicePay(ctx context.Context, input model.InvoicePayInput) (*model.InvoicePayPayload, error)
+	InvoiceSchedulePayment(ctx context.Context, input model.InvoiceSchedulePaymentInput) (*model.InvoiceSchedulePaymentPayload, error)
+	InvoiceCancelScheduledPayment(ctx context.Context, input model.InvoiceCancelScheduledPaymentInput) (*model.InvoiceCancelScheduledPaymentPayload, error)
 }
 type OutsidePaymentResolver interface {
 	Amount(ctx context.Context, obj *payer.OutsidePayment) (*money.Money, error)
@@ -436,6 +463,11 @@ type QueryResolver interface {
 	PaymentMethods(ctx context.Context) ([]*ent.PaymentMethod, error)
 	Payments(ctx context.Context, first *int, after *entgql.Cursor[string]) (*ent.PaymentConnection, error)
 	CreditNotes(ctx context.Context, first *int, after *entgql.Cursor[string]) (*ent.CreditNoteConnection, error)
+}
+type ScheduledPaymentResolver interface {
+	Date(ctx context.Context, obj *values.ScheduledPayment) (string, error)
+	PaymentMethod(ctx context.Context, obj *values.ScheduledPayment) (*ent.PaymentMethod, error)
+	Amount(ctx context.Context, obj *values.ScheduledPayment) (*money.Money, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -801,6 +833,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.BankTransferInstructions(childComplexity), true
+	case "Invoice.canSchedulePayment":
+		if e.ComplexityRoot.Invoice.CanSchedulePayment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.CanSchedulePayment(childComplexity), true
 	case "Invoice.creditNotes":
 		if e.ComplexityRoot.Invoice.CreditNotes == nil {
 			break
@@ -879,6 +917,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Payments(childComplexity), true
+	case "Invoice.scheduledPayment":
+		if e.ComplexityRoot.Invoice.ScheduledPayment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.ScheduledPayment(childComplexity), true
 	case "Invoice.standing":
 		if e.ComplexityRoot.Invoice.Standing == nil {
 			break
@@ -927,6 +971,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.VoidedAt(childComplexity), true
+
+	case "InvoiceCancelScheduledPaymentPayload.invoice":
+		if e.ComplexityRoot.InvoiceCancelScheduledPaymentPayload.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceCancelScheduledPaymentPayload.Invoice(childComplexity), true
+	case "InvoiceCancelScheduledPaymentPayload.userErrors":
+		if e.ComplexityRoot.InvoiceCancelScheduledPaymentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceCancelScheduledPaymentPayload.UserErrors(childComplexity), true
 
 	case "InvoiceConnection.edges":
 		if e.ComplexityRoot.InvoiceConnection.Edges == nil {
@@ -1016,6 +1073,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoicePayPayload.UserErrors(childComplexity), true
 
+	case "InvoiceSchedulePaymentPayload.invoice":
+		if e.ComplexityRoot.InvoiceSchedulePaymentPayload.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceSchedulePaymentPayload.Invoice(childComplexity), true
+	case "InvoiceSchedulePaymentPayload.userErrors":
+		if e.ComplexityRoot.InvoiceSchedulePaymentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceSchedulePaymentPayload.UserErrors(childComplexity), true
+	case "InvoiceSchedulePaymentPayload.warnings":
+		if e.ComplexityRoot.InvoiceSchedulePaymentPayload.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceSchedulePaymentPayload.Warnings(childComplexity), true
+
 	case "LogoutPayload.ok":
 		if e.ComplexityRoot.LogoutPayload.Ok == nil {
 			break
@@ -1081,6 +1157,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CustomerSwitch(childComplexity, args["input"].(model.CustomerSwitchInput)), true
+	case "Mutation.invoiceCancelScheduledPayment":
+		if e.ComplexityRoot.Mutation.InvoiceCancelScheduledPayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_invoiceCancelScheduledPayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InvoiceCancelScheduledPayment(childComplexity, args["input"].(model.InvoiceCancelScheduledPaymentInput)), true
 	case "Mutation.invoicePay":
 		if e.ComplexityRoot.Mutation.InvoicePay == nil {
 			break
@@ -1092,6 +1179,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InvoicePay(childComplexity, args["input"].(model.InvoicePayInput)), true
+	case "Mutation.invoiceSchedulePayment":
+		if e.ComplexityRoot.Mutation.InvoiceSchedulePayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_invoiceSchedulePayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InvoiceSchedulePayment(childComplexity, args["input"].(model.InvoiceSchedulePaymentInput)), true
 	case "Mutation.logout":
 		if e.ComplexityRoot.Mutation.Logout == nil {
 			break
@@ -1583,6 +1681,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Refund.Status(childComplexity), true
 
+	case "ScheduledPayment.amount":
+		if e.ComplexityRoot.ScheduledPayment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPayment.Amount(childComplexity), true
+	case "ScheduledPayment.date":
+		if e.ComplexityRoot.ScheduledPayment.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPayment.Date(childComplexity), true
+	case "ScheduledPayment.paymentMethod":
+		if e.ComplexityRoot.ScheduledPayment.PaymentMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPayment.PaymentMethod(childComplexity), true
+	case "ScheduledPayment.scheduledAt":
+		if e.ComplexityRoot.ScheduledPayment.ScheduledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScheduledPayment.ScheduledAt(childComplexity), true
+
 	case "Shipping.address":
 		if e.ComplexityRoot.Shipping.Address == nil {
 			break
@@ -1701,7 +1824,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputBillingDetailsInput,
 		ec.unmarshalInputCardInput,
 		ec.unmarshalInputCustomerSwitchInput,
+		ec.unmarshalInputInvoiceCancelScheduledPaymentInput,
 		ec.unmarshalInputInvoicePayInput,
+		ec.unmarshalInputInvoiceSchedulePaymentInput,
 		ec.unmarshalInputPaymentMethodAddInput,
 		ec.unmarshalInputPaymentMethodRemoveInput,
 		ec.unmarshalInputPaymentMethodSetDefaultInput,
@@ -1871,6 +1996,12 @@ An instant in time, RFC 3339 in UTC (e.g. "2026-11-21T09:30:00Z").
 scalar Time
 
 """
+A calendar day, "YYYY-MM-DD" (e.g. "2026-11-21"), counted in UTC: a
+payment scheduled for a day is charged as that day starts in UTC.
+"""
+scalar Date
+
+"""
 An opaque pagination cursor. Pass a connection's ` + "`" + `endCursor` + "`" + ` as ` + "`" + `after` + "`" + `.
 """
 scalar Cursor
@@ -1987,6 +2118,10 @@ enum UserErrorCode {
   CURRENCY_MISMATCH
   "A string holds a NUL character or is not valid UTF-8."
   INVALID_STRING
+  "The merchant does not let customers schedule payments."
+  SCHEDULING_DISABLED
+  "A warning, not an error: the payment is scheduled after the date it is due by (the due date, or the next installment's), so it will be late."
+  SCHEDULED_AFTER_DUE_DATE
 }
 
 """
@@ -2359,7 +2494,7 @@ enum InvoiceStanding {
   OPEN
   "Awaiting the rest of the payment."
   PARTIALLY_PAID
-  "A due date (or an installment's) has passed with money owed; wins over PARTIALLY_PAID."
+  "A due date (or an installment's) has passed with money owed; wins over every other standing of an open invoice."
   OVERDUE
   "Paid in full."
   PAID
@@ -2367,6 +2502,12 @@ enum InvoiceStanding {
   VOID
   "The merchant does not expect payment any more."
   UNCOLLECTIBLE
+  "A payment is on its way: a bank debit settling, or a card payment awaiting the customer's confirmation (3-D Secure)."
+  PENDING
+  "A failed automatic charge will be tried again (see the merchant's retries)."
+  RETRYING
+  "The customer scheduled a payment (scheduledPayment); not yet due."
+  SCHEDULED
 }
 
 """
@@ -2794,6 +2935,83 @@ type Mutation {
   invoicePay("What to do; see the input type." input: InvoicePayInput!): InvoicePayPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/schedule.graphql", Input: `"""
+A payment the customer scheduled for a day (in the portal or on the
+invoice's hosted page): the merchant charges it that day with the method
+chosen. The customer is emailed when it is scheduled and a few days before.
+"""
+type ScheduledPayment {
+  "The day it is charged, as the day starts in UTC."
+  date: Date!
+  "The saved method charged."
+  paymentMethod: PaymentMethod
+  "The amount, when one was set; null charges what is payable that day (the next installment of a payment plan, else all that remains)."
+  amount: Money
+  "When it was scheduled."
+  scheduledAt: Time!
+}
+
+extend type Invoice {
+  "The payment the customer scheduled, if any."
+  scheduledPayment: ScheduledPayment
+  """
+  Whether invoiceSchedulePayment may be used now: the merchant lets
+  customers schedule payments and allows paying in the portal, and the
+  invoice is open, sent to be paid (not charged automatically), with
+  something left to pay that no payment in progress covers.
+  """
+  canSchedulePayment: Boolean!
+}
+
+"""
+Input of invoiceSchedulePayment.
+"""
+input InvoiceSchedulePaymentInput {
+  "One of the customer's open invoices (canSchedulePayment)."
+  invoice: ID!
+  "The day to be charged: from tomorrow to a year ahead. A day after the due date is allowed, with a SCHEDULED_AFTER_DUE_DATE warning."
+  date: Date!
+  "One of the customer's saved payment methods, of a kind the invoice accepts (paymentMethodAdd saves a card)."
+  paymentMethod: ID!
+}
+
+"""
+Result of invoiceSchedulePayment.
+"""
+type InvoiceSchedulePaymentPayload {
+  "The invoice with its scheduledPayment."
+  invoice: Invoice
+  "What the customer should know although the payment was scheduled (SCHEDULED_AFTER_DUE_DATE)."
+  warnings: [UserError!]!
+  "Why nothing was scheduled, if so."
+  userErrors: [UserError!]!
+}
+
+"""
+Input of invoiceCancelScheduledPayment.
+"""
+input InvoiceCancelScheduledPaymentInput {
+  "One of the customer's invoices with a scheduled payment."
+  invoice: ID!
+}
+
+"""
+Result of invoiceCancelScheduledPayment.
+"""
+type InvoiceCancelScheduledPaymentPayload {
+  "The invoice, without a scheduled payment."
+  invoice: Invoice
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Schedule the payment of an open invoice for a day, with a saved method, or move the one scheduled (its day or method). FEATURE_DISABLED when the merchant turned paying in the portal off; SCHEDULING_DISABLED when it does not offer scheduling."
+  invoiceSchedulePayment("What to do; see the input type." input: InvoiceSchedulePaymentInput!): InvoiceSchedulePaymentPayload!
+  "Cancel the payment scheduled for an invoice."
+  invoiceCancelScheduledPayment("What to do; see the input type." input: InvoiceCancelScheduledPaymentInput!): InvoiceCancelScheduledPaymentPayload!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3011,8 +3229,22 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_paidOutsideRemit(ctx, field)
 	case "creditNotes":
 		return ec.fieldContext_Invoice_creditNotes(ctx, field)
+	case "scheduledPayment":
+		return ec.fieldContext_Invoice_scheduledPayment(ctx, field)
+	case "canSchedulePayment":
+		return ec.fieldContext_Invoice_canSchedulePayment(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceCancelScheduledPaymentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoice":
+		return ec.fieldContext_InvoiceCancelScheduledPaymentPayload_invoice(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InvoiceCancelScheduledPaymentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceCancelScheduledPaymentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_InvoiceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3065,6 +3297,18 @@ func (ec *executionContext) childFields_InvoicePayPayload(ctx context.Context, f
 		return ec.fieldContext_InvoicePayPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InvoicePayPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceSchedulePaymentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoice":
+		return ec.fieldContext_InvoiceSchedulePaymentPayload_invoice(ctx, field)
+	case "warnings":
+		return ec.fieldContext_InvoiceSchedulePaymentPayload_warnings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InvoiceSchedulePaymentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceSchedulePaymentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3271,6 +3515,20 @@ func (ec *executionContext) childFields_Refund(ctx context.Context, field graphq
 		return ec.fieldContext_Refund_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Refund", field.Name)
+}
+
+func (ec *executionContext) childFields_ScheduledPayment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_ScheduledPayment_date(ctx, field)
+	case "paymentMethod":
+		return ec.fieldContext_ScheduledPayment_paymentMethod(ctx, field)
+	case "amount":
+		return ec.fieldContext_ScheduledPayment_amount(ctx, field)
+	case "scheduledAt":
+		return ec.fieldContext_ScheduledPayment_scheduledAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScheduledPayment", field.Name)
 }
 
 func (ec *executionContext) childFields_Shipping(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3489,12 +3747,40 @@ func (ec *executionContext) field_Mutation_customerSwitch_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_invoiceCancelScheduledPayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.InvoiceCancelScheduledPaymentInput, error) {
+			return ec.unmarshalNInvoiceCancelScheduledPaymentInput2githubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐInvoiceCancelScheduledPaymentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_invoicePay_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.InvoicePayInput, error) {
 			return ec.unmarshalNInvoicePayInput2githubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐInvoicePayInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_invoiceSchedulePayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.InvoiceSchedulePaymentInput, error) {
+			return ec.unmarshalNInvoiceSchedulePaymentInput2githubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐInvoiceSchedulePaymentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5826,6 +6112,125 @@ func (ec *executionContext) fieldContext_Invoice_creditNotes(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Invoice_scheduledPayment(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_scheduledPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledPayment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *values.ScheduledPayment) graphql.Marshaler {
+			return ec.marshalOScheduledPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐScheduledPayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_scheduledPayment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScheduledPayment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_canSchedulePayment(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_canSchedulePayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().CanSchedulePayment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_canSchedulePayment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, true, true, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _InvoiceCancelScheduledPaymentPayload_invoice(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceCancelScheduledPaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceCancelScheduledPaymentPayload_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invoice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceCancelScheduledPaymentPayload_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceCancelScheduledPaymentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceCancelScheduledPaymentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceCancelScheduledPaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceCancelScheduledPaymentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceCancelScheduledPaymentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceCancelScheduledPaymentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.InvoiceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6201,6 +6606,102 @@ func (ec *executionContext) _InvoicePayPayload_userErrors(ctx context.Context, f
 func (ec *executionContext) fieldContext_InvoicePayPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "InvoicePayPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceSchedulePaymentPayload_invoice(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceSchedulePaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceSchedulePaymentPayload_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invoice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceSchedulePaymentPayload_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceSchedulePaymentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceSchedulePaymentPayload_warnings(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceSchedulePaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceSchedulePaymentPayload_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceSchedulePaymentPayload_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceSchedulePaymentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceSchedulePaymentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceSchedulePaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceSchedulePaymentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceSchedulePaymentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceSchedulePaymentPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -6833,6 +7334,94 @@ func (ec *executionContext) fieldContext_Mutation_invoicePay(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_invoicePay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_invoiceSchedulePayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_invoiceSchedulePayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InvoiceSchedulePayment(ctx, fc.Args["input"].(model.InvoiceSchedulePaymentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoiceSchedulePaymentPayload) graphql.Marshaler {
+			return ec.marshalNInvoiceSchedulePaymentPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐInvoiceSchedulePaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_invoiceSchedulePayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoiceSchedulePaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_invoiceSchedulePayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_invoiceCancelScheduledPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_invoiceCancelScheduledPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InvoiceCancelScheduledPayment(ctx, fc.Args["input"].(model.InvoiceCancelScheduledPaymentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoiceCancelScheduledPaymentPayload) graphql.Marshaler {
+			return ec.marshalNInvoiceCancelScheduledPaymentPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐInvoiceCancelScheduledPaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_invoiceCancelScheduledPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoiceCancelScheduledPaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_invoiceCancelScheduledPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8619,6 +9208,116 @@ func (ec *executionContext) fieldContext_Refund_createdAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Refund", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _ScheduledPayment_date(ctx context.Context, field graphql.CollectedField, obj *values.ScheduledPayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPayment_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduledPayment().Date(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNDate2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPayment_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduledPayment", field, true, true, errors.New("field of type Date does not have child fields"))
+}
+
+func (ec *executionContext) _ScheduledPayment_paymentMethod(ctx context.Context, field graphql.CollectedField, obj *values.ScheduledPayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPayment_paymentMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduledPayment().PaymentMethod(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PaymentMethod) graphql.Marshaler {
+			return ec.marshalOPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPayment_paymentMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScheduledPayment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScheduledPayment_amount(ctx context.Context, field graphql.CollectedField, obj *values.ScheduledPayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPayment_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScheduledPayment().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPayment_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScheduledPayment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScheduledPayment_scheduledAt(ctx context.Context, field graphql.CollectedField, obj *values.ScheduledPayment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScheduledPayment_scheduledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScheduledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScheduledPayment_scheduledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScheduledPayment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Shipping_name(ctx context.Context, field graphql.CollectedField, obj *values.Shipping) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10307,6 +11006,36 @@ func (ec *executionContext) unmarshalInputCustomerSwitchInput(ctx context.Contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputInvoiceCancelScheduledPaymentInput(ctx context.Context, obj any) (model.InvoiceCancelScheduledPaymentInput, error) {
+	var it model.InvoiceCancelScheduledPaymentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"invoice"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "invoice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoice"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Invoice = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputInvoicePayInput(ctx context.Context, obj any) (model.InvoicePayInput, error) {
 	var it model.InvoicePayInput
 	if obj == nil {
@@ -10353,6 +11082,50 @@ func (ec *executionContext) unmarshalInputInvoicePayInput(ctx context.Context, o
 				return it, err
 			}
 			it.Installment = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputInvoiceSchedulePaymentInput(ctx context.Context, obj any) (model.InvoiceSchedulePaymentInput, error) {
+	var it model.InvoiceSchedulePaymentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"invoice", "date", "paymentMethod"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "invoice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoice"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Invoice = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNDate2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "paymentMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentMethod"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentMethod = data
 		}
 	}
 	return it, nil
@@ -12115,6 +12888,92 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "scheduledPayment":
+			out.Values[i] = ec._Invoice_scheduledPayment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "canSchedulePayment":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_canSchedulePayment(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var invoiceCancelScheduledPaymentPayloadImplementors = []string{"InvoiceCancelScheduledPaymentPayload"}
+
+func (ec *executionContext) _InvoiceCancelScheduledPaymentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceCancelScheduledPaymentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceCancelScheduledPaymentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InvoiceCancelScheduledPaymentPayload")
+		case "invoice":
+			out.Values[i] = ec._InvoiceCancelScheduledPaymentPayload_invoice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._InvoiceCancelScheduledPaymentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12338,6 +13197,54 @@ func (ec *executionContext) _InvoicePayPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var invoiceSchedulePaymentPayloadImplementors = []string{"InvoiceSchedulePaymentPayload"}
+
+func (ec *executionContext) _InvoiceSchedulePaymentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceSchedulePaymentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceSchedulePaymentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InvoiceSchedulePaymentPayload")
+		case "invoice":
+			out.Values[i] = ec._InvoiceSchedulePaymentPayload_invoice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._InvoiceSchedulePaymentPayload_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._InvoiceSchedulePaymentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var logoutPayloadImplementors = []string{"LogoutPayload"}
 
 func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LogoutPayload) graphql.Marshaler {
@@ -12527,6 +13434,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "invoicePay":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_invoicePay(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invoiceSchedulePayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_invoiceSchedulePayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invoiceCancelScheduledPayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_invoiceCancelScheduledPayment(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -13784,6 +14705,158 @@ func (ec *executionContext) _Refund(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var scheduledPaymentImplementors = []string{"ScheduledPayment"}
+
+func (ec *executionContext) _ScheduledPayment(ctx context.Context, sel ast.SelectionSet, obj *values.ScheduledPayment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scheduledPaymentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScheduledPayment")
+		case "date":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ScheduledPayment_date(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "paymentMethod":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ScheduledPayment_paymentMethod(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "amount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ScheduledPayment_amount(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "scheduledAt":
+			out.Values[i] = ec._ScheduledPayment_scheduledAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var shippingImplementors = []string{"Shipping"}
 
 func (ec *executionContext) _Shipping(ctx context.Context, sel ast.SelectionSet, obj *values.Shipping) graphql.Marshaler {
@@ -14561,6 +15634,22 @@ func (ec *executionContext) unmarshalNCustomerSwitchInput2githubᚗcomᚋremitbi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNDate2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNDecimal2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14651,6 +15740,21 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInvoiceCancelScheduledPaymentInput2githubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐInvoiceCancelScheduledPaymentInput(ctx context.Context, v any) (model.InvoiceCancelScheduledPaymentInput, error) {
+	res, err := ec.unmarshalInputInvoiceCancelScheduledPaymentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInvoiceCancelScheduledPaymentPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐInvoiceCancelScheduledPaymentPayload(ctx context.Context, sel ast.SelectionSet, v *model.InvoiceCancelScheduledPaymentPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._InvoiceCancelScheduledPaymentPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNInvoiceConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceConnection(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -14700,6 +15804,21 @@ func (ec *executionContext) marshalNInvoicePayPayload2ᚖgithubᚗcomᚋremitbil
 		return graphql.Null
 	}
 	return ec._InvoicePayPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInvoiceSchedulePaymentInput2githubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐInvoiceSchedulePaymentInput(ctx context.Context, v any) (model.InvoiceSchedulePaymentInput, error) {
+	res, err := ec.unmarshalInputInvoiceSchedulePaymentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInvoiceSchedulePaymentPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐInvoiceSchedulePaymentPayload(ctx context.Context, sel ast.SelectionSet, v *model.InvoiceSchedulePaymentPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._InvoiceSchedulePaymentPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInvoiceStanding2string(ctx context.Context, v any) (string, error) {
@@ -15564,6 +16683,13 @@ func (ec *executionContext) marshalOPaymentMethod2ᚖgithubᚗcomᚋremitbilling
 		return graphql.Null
 	}
 	return ec._PaymentMethod(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOScheduledPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐScheduledPayment(ctx context.Context, sel ast.SelectionSet, v *values.ScheduledPayment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScheduledPayment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOShipping2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐShipping(ctx context.Context, sel ast.SelectionSet, v *values.Shipping) graphql.Marshaler {

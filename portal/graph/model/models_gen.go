@@ -69,6 +69,20 @@ type CustomerSwitchInput struct {
 	Customer string `json:"customer"`
 }
 
+// Input of invoiceCancelScheduledPayment.
+type InvoiceCancelScheduledPaymentInput struct {
+	// One of the customer's invoices with a scheduled payment.
+	Invoice string `json:"invoice"`
+}
+
+// Result of invoiceCancelScheduledPayment.
+type InvoiceCancelScheduledPaymentPayload struct {
+	// The invoice, without a scheduled payment.
+	Invoice *ent.Invoice `json:"invoice,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
 // Input of invoicePay. Send an Idempotency-Key header: a retry with the same
 // key never charges twice.
 type InvoicePayInput struct {
@@ -90,6 +104,26 @@ type InvoicePayPayload struct {
 	// The attempt.
 	Payment *ent.Payment `json:"payment,omitempty"`
 	// Why nothing was attempted, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of invoiceSchedulePayment.
+type InvoiceSchedulePaymentInput struct {
+	// One of the customer's open invoices (canSchedulePayment).
+	Invoice string `json:"invoice"`
+	// The day to be charged: from tomorrow to a year ahead. A day after the due date is allowed, with a SCHEDULED_AFTER_DUE_DATE warning.
+	Date string `json:"date"`
+	// One of the customer's saved payment methods, of a kind the invoice accepts (paymentMethodAdd saves a card).
+	PaymentMethod string `json:"paymentMethod"`
+}
+
+// Result of invoiceSchedulePayment.
+type InvoiceSchedulePaymentPayload struct {
+	// The invoice with its scheduledPayment.
+	Invoice *ent.Invoice `json:"invoice,omitempty"`
+	// What the customer should know although the payment was scheduled (SCHEDULED_AFTER_DUE_DATE).
+	Warnings []*usererr.Error `json:"warnings"`
+	// Why nothing was scheduled, if so.
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
