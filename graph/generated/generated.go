@@ -6215,7 +6215,7 @@ input CollectionSettingsInput {
   retries: RetrySettingsInput
   "Automatic emails."
   emails: CollectionEmailsInput
-  "Let customers schedule payments (account only)."
+  "Let customers schedule payments (the account's setting only: refused on a customer or an invoice)."
   scheduledPayments: Boolean
 }
 

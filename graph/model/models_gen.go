@@ -185,7 +185,7 @@ type CollectionSettingsInput struct {
 	Retries *RetrySettingsInput `json:"retries,omitempty"`
 	// Automatic emails.
 	Emails *CollectionEmailsInput `json:"emails,omitempty"`
-	// Let customers schedule payments (account only).
+	// Let customers schedule payments (the account's setting only: refused on a customer or an invoice).
 	ScheduledPayments *bool `json:"scheduledPayments,omitempty"`
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/collection"
 	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/internal/usererr"
@@ -51,21 +52,10 @@ func (s *Service) SchedulePayment(ctx context.Context, in ScheduleInput) (*ent.I
 		if err != nil {
 			return err
 		}
-		switch {
-		case !set.ScheduledPayments:
-			return usererr.New(usererr.SchedulingDisabled, "this merchant does not offer scheduled payments")
-		case inv.Status != invoice.StatusOpen || AmountAvailable(inv) <= 0:
-			return usererr.New(usererr.InvalidTransition, "the invoice has nothing left to pay", "id")
-		case inv.CollectionMethod != invoice.CollectionMethodSendInvoice:
-			return usererr.New(usererr.Invalid, "this invoice is charged automatically", "id")
+		if err := s.CheckSchedule(ctx, inv, in.Date, now); err != nil {
+			return err
 		}
-		at := time.Date(in.Date.Year(), in.Date.Month(), in.Date.Day(), 0, 0, 0, 0, time.UTC)
-		switch {
-		case !at.After(now):
-			return usererr.New(usererr.Invalid, "choose a day after today", "date")
-		case at.Sub(now) > MaxScheduleAhead:
-			return usererr.New(usererr.Invalid, "choose a day within a year", "date")
-		}
+		at := ScheduleDay(in.Date)
 		pm, err := methodFor(ctx, tx, inv, PayInput{PaymentMethodID: in.PaymentMethodID}, nil)
 		if err != nil {
 			return onField(err, "paymentMethod")
@@ -73,7 +63,7 @@ func (s *Service) SchedulePayment(ctx context.Context, in ScheduleInput) (*ent.I
 		if err := s.checkMethod(ctx, inv, pm); err != nil {
 			return err
 		}
-		if due := nextDueDate(inv); due != nil && at.After(*due) {
+		if due := NextDueDate(inv); due != nil && at.After(*due) {
 			warnings = append(warnings, usererr.Newf(usererr.ScheduledAfterDueDate, []string{"date"},
 				"the payment is due by %s: a later payment is late", due.Format("2006-01-02")))
 		}
@@ -126,6 +116,57 @@ func (s *Service) CancelScheduledPayment(ctx context.Context, id string) (*ent.I
 	return out.Unwrap(), nil
 }
 
+// ScheduleDay is the calendar day of t in UTC, at its start: the instant
+// a payment scheduled for that day is charged.
+func ScheduleDay(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// ScheduleRange is the first and the last day a payment may be scheduled
+// for at now: tomorrow, and the last day within MaxScheduleAhead.
+func ScheduleRange(now time.Time) (first, last time.Time) {
+	return ScheduleDay(now).AddDate(0, 0, 1), ScheduleDay(now.Add(MaxScheduleAhead))
+}
+
+// SchedulingOffered reports whether the caller's account lets customers
+// schedule payments (an account setting: customers and invoices do not
+// override it).
+func (s *Service) SchedulingOffered(ctx context.Context) (bool, error) {
+	acct, err := s.accounts.Get(ctx)
+	if err != nil {
+		return false, fmt.Errorf("load account: %w", err)
+	}
+	return collection.Resolve(acct.CollectionSettings).ScheduledPayments, nil
+}
+
+// Schedulable reports whether a payment of inv can be scheduled: an open
+// send-invoice invoice with money not already in flight.
+func Schedulable(inv *ent.Invoice) bool {
+	return inv.Status == invoice.StatusOpen && inv.CollectionMethod == invoice.CollectionMethodSendInvoice && AmountAvailable(inv) > 0
+}
+
+// CheckSchedule says why a payment of inv cannot be scheduled for date
+// at now, inv's time (nil when it can), as SchedulePayment will: callers
+// that must save something first (a new card) ask before.
+func (s *Service) CheckSchedule(ctx context.Context, inv *ent.Invoice, date, now time.Time) error {
+	offered, err := s.SchedulingOffered(ctx)
+	if err != nil {
+		return err
+	}
+	if !offered {
+		return usererr.New(usererr.SchedulingDisabled, "this merchant does not offer scheduled payments")
+	}
+	if !Schedulable(inv) {
+		return usererr.New(usererr.InvalidTransition, "this invoice cannot be paid on a date", "id")
+	}
+	first, last := ScheduleRange(now)
+	if d := ScheduleDay(date); d.Before(first) || d.After(last) {
+		return usererr.Newf(usererr.Invalid, []string{"date"}, "choose a day from %s to %s", first.Format("2006-01-02"), last.Format("2006-01-02"))
+	}
+	return nil
+}
+
 // checkMethod checks that pm can pay inv: a type the invoice accepts, in
 // the debit's currency.
 func (s *Service) checkMethod(ctx context.Context, inv *ent.Invoice, pm *ent.PaymentMethod) error {
@@ -136,9 +177,10 @@ func (s *Service) checkMethod(ctx context.Context, inv *ent.Invoice, pm *ent.Pay
 	return methodAccepted(acct, inv, pm)
 }
 
-// nextDueDate is the date what is owed now is due by: the first unsettled
-// installment's, else the invoice's.
-func nextDueDate(inv *ent.Invoice) *time.Time {
+// NextDueDate is the date what is owed now is due by: the first
+// installment that what is paid and in flight leaves unsettled, else the
+// invoice's due date (nil without one). A payment scheduled later is late.
+func NextDueDate(inv *ent.Invoice) *time.Time {
 	for _, d := range installmentDues(inv) {
 		if !d.Settled {
 			return &d.Date

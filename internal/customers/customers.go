@@ -219,6 +219,9 @@ func normalize(in Input) (Input, error) {
 		invoiceSettings(&errs, st)
 	}
 	errs.Add(collection.Validate(in.CollectionSettings, "collectionSettings"))
+	if cs := in.CollectionSettings; cs != nil && cs.ScheduledPayments != nil {
+		errs = append(errs, usererr.New(usererr.Invalid, "whether customers may schedule payments is the account's setting", "collectionSettings", "scheduledPayments"))
+	}
 	return in, errs.Err()
 }
 

@@ -102,53 +102,21 @@ func (s *Service) CancelScheduledPayment(ctx context.Context, who Payer, invoice
 // merchant lets customers schedule, and the send-invoice invoice is open
 // with something left to pay that no payment in flight covers.
 func (s *Service) CanSchedule(ctx context.Context, who Payer, inv *ent.Invoice) (bool, error) {
-	if !who.Allows(FeaturePay) || !openToSchedule(inv) {
+	if !who.Allows(FeaturePay) || !billing.Schedulable(inv) {
 		return false, nil
 	}
-	set, err := s.d.Billing.InvoiceCollectionSettings(ctx, inv)
-	if err != nil {
-		return false, err
-	}
-	return set.ScheduledPayments, nil
-}
-
-func openToSchedule(inv *ent.Invoice) bool {
-	return inv.Status == invoice.StatusOpen && inv.CollectionMethod == invoice.CollectionMethodSendInvoice && billing.AmountAvailable(inv) > 0
+	return s.d.Billing.SchedulingOffered(ctx)
 }
 
 // schedulable says why inv cannot be scheduled on date, as billing would,
 // before anything is saved for it.
 func (s *Service) schedulable(ctx context.Context, inv *ent.Invoice, date time.Time) error {
-	set, err := s.d.Billing.InvoiceCollectionSettings(ctx, inv)
-	if err != nil {
-		return err
-	}
-	if !set.ScheduledPayments {
-		return usererr.New(usererr.SchedulingDisabled, "this merchant does not offer scheduled payments")
-	}
-	if !openToSchedule(inv) {
-		return usererr.New(usererr.InvalidTransition, "this invoice cannot be paid on a date", "invoice")
-	}
-	first, last := ScheduleRange(s.d.Billing.Now(ctx, inv))
-	if d := day(date); d.Before(first) || d.After(last) {
-		return usererr.Newf(usererr.Invalid, []string{"date"}, "choose a day from %s to %s", first.Format(DateLayout), last.Format(DateLayout))
-	}
-	return nil
+	return invoiceField(s.d.Billing.CheckSchedule(ctx, inv, date, s.d.Billing.Now(ctx, inv)))
 }
 
 // ScheduleRange is the first and the last day a payment may be scheduled
-// for at now: tomorrow, and the last day within billing.MaxScheduleAhead.
-func ScheduleRange(now time.Time) (first, last time.Time) {
-	today := day(now)
-	return today.AddDate(0, 0, 1), day(now.Add(billing.MaxScheduleAhead))
-}
-
-// day is t's calendar day in UTC, at its start: the day a scheduled
-// payment is charged on.
-func day(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
+// for at now (billing.ScheduleRange).
+func ScheduleRange(now time.Time) (first, last time.Time) { return billing.ScheduleRange(now) }
 
 // ParseDate reads a day written as DateLayout (YYYY-MM-DD); a malformed
 // one is a user error at field.
@@ -160,24 +128,10 @@ func ParseDate(s string, field ...string) (time.Time, error) {
 	return d, nil
 }
 
-// OnTimeBy is the last day a payment of inv is on time: the due date of
-// the first installment that what is paid and in flight leaves unsettled,
-// else the invoice's due date (nil without one). A payment scheduled later
-// gets billing's SCHEDULED_AFTER_DUE_DATE warning.
-func OnTimeBy(inv *ent.Invoice) *time.Time {
-	covered := inv.AmountPaid + inv.AmountPending
-	for _, it := range inv.AmountsDue {
-		if it.DueDate == nil {
-			continue
-		}
-		if covered >= it.Amount {
-			covered -= it.Amount
-			continue
-		}
-		return it.DueDate
-	}
-	return inv.DueDate
-}
+// OnTimeBy is the last day a payment of inv is on time
+// (billing.NextDueDate); a payment scheduled later gets billing's
+// SCHEDULED_AFTER_DUE_DATE warning.
+func OnTimeBy(inv *ent.Invoice) *time.Time { return billing.NextDueDate(inv) }
 
 // saveCard saves a new card to inv's customer, to schedule it. In the
 // portal it is the customer's own card change (AddCard: the portal's

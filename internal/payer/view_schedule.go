@@ -75,7 +75,7 @@ func (s *Service) scheduleForm(ctx context.Context, who Payer, inv *ent.Invoice,
 	}
 	if by := OnTimeBy(inv); by != nil {
 		form.OnTime = fmt.Sprintf(t["OnTimeBy"], words.Date(*by, v.Lang))
-		if d := day(*by); !d.Before(first) && !d.After(last) {
+		if d := billing.ScheduleDay(*by); !d.Before(first) && !d.After(last) {
 			form.Value = d.Format(DateLayout)
 		}
 	}
