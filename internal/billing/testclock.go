@@ -9,6 +9,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/viewer"
 )
 
 // invoiceClock returns ctx on the time of inv's test clock, when its
@@ -24,12 +25,18 @@ func (s *Service) invoiceClock(ctx context.Context, tx *ent.Tx, inv *ent.Invoice
 
 // testClockContext returns ctx on test clock id's time.
 func (s *Service) testClockContext(ctx context.Context, tx *ent.Tx, id string) (context.Context, error) {
+	// The merchant's clock, read for its customer too (the portal): its
+	// time is what their invoices live by.
+	rctx := ctx
+	if v, ok := viewer.FromContext(ctx); ok && v.CustomerID != "" {
+		rctx = viewer.NewContext(ctx, v.WithoutCustomer())
+	}
 	var tc *ent.TestClock
 	var err error
 	if tx != nil {
-		tc, err = tx.TestClock.Get(ctx, id)
+		tc, err = tx.TestClock.Get(rctx, id)
 	} else {
-		tc, err = s.db.TestClock.Get(ctx, id)
+		tc, err = s.db.TestClock.Get(rctx, id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load test clock %s: %w", id, err)

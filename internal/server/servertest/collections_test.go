@@ -536,3 +536,51 @@ func TestAFailingStepHoldsUpNoOther(t *testing.T) {
 		t.Errorf("again at once: %d, %v; want nothing until the backoff passes", n, err)
 	}
 }
+
+// TestScheduledPaymentChargedOnItsDate: a customer on a test clock
+// schedules a payment in the portal; they are emailed at once and three
+// days before; the invoice is SCHEDULED until the worker charges it on its
+// date with the method chosen, and PAID after.
+func TestScheduledPaymentChargedOnItsDate(t *testing.T) {
+	t.Parallel()
+	apitest.ForEachDialect(t, func(t *testing.T, e *apitest.Env) {
+		smtp := mailtest.Start(t, mailtest.Options{})
+		deliver := mailWorker(t, e, smtp)
+		c := newCollT(t, e, "2026-03-01T09:00:00Z")
+		c.settings(map[string]any{"scheduledPayments": true})
+		slug := enablePortal(t, e, e.Key)
+		cus := c.customer("jenny@example.com", "en")
+		card := c.card(cus, cardOK)
+		id := c.open(cus, "EUR", "250.00", map[string]any{"daysUntilDue": 30})
+		portal := newPapi(t, e).login(slug, "jenny@example.com")
+		pl := portal.payload("invoiceSchedulePayment", papiSchedule, map[string]any{"in": map[string]any{"invoice": id, "date": "2026-03-20", "paymentMethod": card}}, nil)
+		if ue := pl["userErrors"].([]any); len(ue) > 0 {
+			t.Fatalf("schedule: %v", ue)
+		}
+		inv := c.inv(id)
+		if inv["standing"] != "SCHEDULED" {
+			t.Fatalf("scheduled: %v", inv)
+		}
+		acts := apitest.Get(t, inv, "upcomingActions").([]any)
+		if len(acts) < 2 || acts[0].(map[string]any)["type"] != "SCHEDULED_PAYMENT_NOTICE" || !strings.HasPrefix(acts[0].(map[string]any)["at"].(string), "2026-03-17T00:00:00") {
+			t.Errorf("upcoming %v", acts)
+		}
+		c.advance("2026-03-19T00:00:00Z")
+		if inv = c.inv(id); inv["standing"] != "SCHEDULED" || len(apitest.Get(t, inv, "payments").([]any)) != 0 {
+			t.Fatalf("charged early: %v", inv)
+		}
+		c.advance("2026-03-21T00:00:00Z")
+		inv = c.inv(id)
+		pays := apitest.Get(t, inv, "payments").([]any)
+		if inv["status"] != "PAID" || len(pays) != 1 || apitest.Str(t, pays[0], "paymentMethod", "id") != card {
+			t.Fatalf("on its date: %v", inv)
+		}
+		for deliver() > 0 {
+		}
+		scheduled, _ := mailsTo(t, smtp, "jenny@example.com", "Payment scheduled for invoice")
+		notice, _ := mailsTo(t, smtp, "jenny@example.com", "Your payment for invoice")
+		if len(scheduled) != 1 || len(notice) != 1 {
+			t.Errorf("emails: %v / %v", scheduled, notice)
+		}
+	})
+}
