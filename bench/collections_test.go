@@ -103,6 +103,16 @@ func benchCollections(b *testing.B, st *store.Store, n int) {
 	if queued != due {
 		b.Fatalf("%d reminders queued for %d due invoices", queued, due)
 	}
+	// The drain moved 1 % of the index's entries: PostgreSQL keeps the
+	// old ones until a vacuum, which autovacuum runs after such a batch;
+	// measured as it then stands (statistics included), not mid-cleanup.
+	if st.Dialect == dialect.Postgres {
+		if _, err := st.DB.Exec("VACUUM ANALYZE invoices"); err != nil {
+			b.Fatal(err)
+		}
+	} else if _, err := st.DB.Exec("ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
 	logEmptyPassPlan(b, st, now)
 
 	b.ResetTimer()
@@ -124,7 +134,7 @@ func logEmptyPassPlan(b *testing.B, st *store.Store, now time.Time) {
 	var q string
 	var args []any
 	if st.Dialect == dialect.Postgres {
-		q = `EXPLAIN SELECT id, account_id, mode, next_collection_at FROM invoices WHERE next_collection_at <= $1 AND test_clock_id IS NULL ORDER BY next_collection_at LIMIT 100`
+		q = `EXPLAIN (ANALYZE, BUFFERS) SELECT id, account_id, mode, next_collection_at FROM invoices WHERE next_collection_at <= $1 AND test_clock_id IS NULL ORDER BY next_collection_at LIMIT 100`
 		args = []any{now}
 	} else {
 		q = "EXPLAIN QUERY PLAN SELECT `id`, `account_id`, `mode`, `next_collection_at` FROM `invoices` WHERE `next_collection_at` <= ? AND `test_clock_id` IS NULL ORDER BY `next_collection_at` LIMIT 100"

@@ -135,6 +135,10 @@ func (s *Service) collect(ctx context.Context, id string, planned time.Time) (bo
 		var extra []events.Type
 		if r := dueReminder(set, inv, now); r != nil {
 			u.SetLastReminderAt(r.At).AddReminderCount(1)
+			// The reminder's link works for as long as after issuing.
+			if exp := inv.HostedTokenExpiresAt; exp != nil && exp.Before(now.Add(hostedAfterDue)) {
+				u.SetHostedTokenExpiresAt(now.Add(hostedAfterDue))
+			}
 			if err := s.enqueueReminder(ctx, tx, inv, *r); err != nil {
 				return err
 			}
@@ -168,19 +172,20 @@ func (s *Service) collect(ctx context.Context, id string, planned time.Time) (bo
 			charge = &PayInput{InvoiceID: inv.ID, Source: payment.SourceAutomatic,
 				IdempotencyKey: fmt.Sprintf("retry:%s:%d", inv.ID, inv.AttemptCount+1)}
 		}
-		after := applied(inv, u.Mutation())
-		next := nextCollection(set, after)
+		next := nextCollection(set, applied(inv, u.Mutation()))
 		if charge != nil {
-			if lease := now.Add(collectionLease); next == nil || next.After(lease) {
-				next = &lease
-			}
+			// Held while the charge is made outside this transaction:
+			// another process finds it planned for later and leaves it;
+			// the charge's outcome plans what follows.
+			lease := now.Add(collectionLease)
+			next = &lease
 		}
 		setNextCollection(u, next)
 		if len(steps) == 0 {
 			return u.Exec(ctx)
 		}
 		acted = true
-		after, err = transition(ctx, tx, inv, u, steps...)
+		after, err := transition(ctx, tx, inv, u, steps...)
 		if err != nil {
 			return err
 		}
