@@ -496,21 +496,9 @@ func OutsideMethod(method, reference, lang string) string {
 // cards lists the customer's saved cards for the pay form, the default
 // first.
 func (s *Service) cards(ctx context.Context, who Payer, lang string) ([]Card, error) {
-	methods, err := s.d.Methods.List(ctx, who.CustomerID())
+	cards, err := s.savedMethods(ctx, who, lang, func(m *ent.PaymentMethod) bool { return m.Type == paymentmethod.TypeCard })
 	if err != nil {
 		return nil, err
-	}
-	cus, err := s.d.DB.Customer.Get(ctx, who.CustomerID())
-	if err != nil {
-		return nil, err
-	}
-	var cards []Card
-	for _, m := range methods {
-		if m.Type != paymentmethod.TypeCard {
-			continue
-		}
-		def := cus.DefaultPaymentMethodID != nil && *cus.DefaultPaymentMethodID == m.ID
-		cards = append(cards, Card{m.ID, MethodLabel(m, lang), def})
 	}
 	slices.SortStableFunc(cards, func(a, b Card) int {
 		switch {
@@ -522,6 +510,28 @@ func (s *Service) cards(ctx context.Context, who Payer, lang string) ([]Card, er
 		return 1
 	})
 	return cards, nil
+}
+
+// savedMethods lists the customer's saved methods that keep accepts, in
+// the order they are listed, each saying whether it is the default.
+func (s *Service) savedMethods(ctx context.Context, who Payer, lang string, keep func(*ent.PaymentMethod) bool) ([]Card, error) {
+	methods, err := s.d.Methods.List(ctx, who.CustomerID())
+	if err != nil {
+		return nil, err
+	}
+	cus, err := s.d.DB.Customer.Get(ctx, who.CustomerID())
+	if err != nil {
+		return nil, err
+	}
+	var out []Card
+	for _, m := range methods {
+		if !keep(m) {
+			continue
+		}
+		def := cus.DefaultPaymentMethodID != nil && *cus.DefaultPaymentMethodID == m.ID
+		out = append(out, Card{m.ID, MethodLabel(m, lang), def})
+	}
+	return out, nil
 }
 
 // MethodLabel names a saved method for the payer ("Visa ending in 4242").

@@ -107,21 +107,9 @@ func (s *Service) scheduleMethods(ctx context.Context, who Payer, current string
 		}
 		return []Card{{ID: pm.ID, Label: MethodLabel(pm, lang)}}, nil
 	}
-	methods, err := s.d.Methods.List(ctx, who.CustomerID())
+	out, err := s.savedMethods(ctx, who, lang, func(m *ent.PaymentMethod) bool { return slices.Contains(accepted, string(m.Type)) })
 	if err != nil {
 		return nil, err
-	}
-	cus, err := s.d.DB.Customer.Get(ctx, who.CustomerID())
-	if err != nil {
-		return nil, err
-	}
-	var out []Card
-	for _, m := range methods {
-		if !slices.Contains(accepted, string(m.Type)) {
-			continue
-		}
-		def := cus.DefaultPaymentMethodID != nil && *cus.DefaultPaymentMethodID == m.ID
-		out = append(out, Card{m.ID, MethodLabel(m, lang), def})
 	}
 	rank := func(c Card) int {
 		switch {
