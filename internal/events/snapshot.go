@@ -44,10 +44,15 @@ type InvoiceData struct {
 	VoidedAt              *time.Time `json:"voided_at"`
 	MarkedUncollectibleAt *time.Time `json:"marked_uncollectible_at"`
 	OverdueAt             *time.Time `json:"overdue_at"`
-	Revises               *string    `json:"revises"`
-	Metadata              any        `json:"metadata"`
-	CreatedAt             time.Time  `json:"created_at"`
-	Livemode              bool       `json:"livemode"`
+	// NextPaymentAttemptAt is when a failed automatic charge is retried
+	// next (null when none is planned); AttemptCount how many automatic
+	// attempts were made.
+	NextPaymentAttemptAt *time.Time `json:"next_payment_attempt_at"`
+	AttemptCount         int        `json:"attempt_count"`
+	Revises              *string    `json:"revises"`
+	Metadata             any        `json:"metadata"`
+	CreatedAt            time.Time  `json:"created_at"`
+	Livemode             bool       `json:"livemode"`
 }
 
 // PaymentData is the snapshot of a payment (object type "payment").
@@ -184,6 +189,7 @@ func SnapshotOf(obj any) (Snapshot, error) {
 			AmountDue: o.AmountDue, AmountPaid: o.AmountPaid, AmountRemaining: o.AmountDue - o.AmountPaid,
 			DueDate: utc(o.DueDate), FinalizedAt: utc(o.FinalizedAt), PaidAt: utc(o.PaidAt), VoidedAt: utc(o.VoidedAt),
 			MarkedUncollectibleAt: utc(o.MarkedUncollectibleAt), OverdueAt: utc(o.OverdueAt),
+			NextPaymentAttemptAt: utc(o.NextPaymentAttemptAt), AttemptCount: o.AttemptCount,
 			Revises: o.FromInvoiceID, Metadata: orEmpty(o.Metadata), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
 		}}, nil
 	case *ent.Payment:

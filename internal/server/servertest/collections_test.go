@@ -205,6 +205,10 @@ func TestRetriesUntilTheCustomerAddsACard(t *testing.T) {
 		if inv["standing"] != "RETRYING" || inv["attemptCount"].(float64) != 1 || !strings.HasPrefix(str(inv["nextPaymentAttemptAt"]), "2026-03-03T09:00:00") {
 			t.Fatalf("after the first decline: %v", inv)
 		}
+		failed, ok := lastOf(listEvents(t, e, e.Key, map[string]any{"types": []string{"invoice.payment_failed"}}), "invoice.payment_failed", id)
+		if !ok || !strings.HasPrefix(str(failed.Data["next_payment_attempt_at"]), "2026-03-03T09:00:00") || failed.Data["attempt_count"].(float64) != 1 {
+			t.Errorf("invoice.payment_failed: %v", failed.Data)
+		}
 		c.advance("2026-03-04T00:00:00Z")
 		inv = c.inv(id)
 		if inv["attemptCount"].(float64) != 2 || !strings.HasPrefix(str(inv["nextPaymentAttemptAt"]), "2026-03-05T09:00:00") {
