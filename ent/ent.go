@@ -40,6 +40,8 @@ import (
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
 	"github.com/remitbilling/remit/ent/testclock"
+	"github.com/remitbilling/remit/ent/webhookdelivery"
+	"github.com/remitbilling/remit/ent/webhookendpoint"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -128,6 +130,8 @@ func checkColumn(t, c string) error {
 			serversecret.Table:       serversecret.ValidColumn,
 			taxrate.Table:            taxrate.ValidColumn,
 			testclock.Table:          testclock.ValidColumn,
+			webhookdelivery.Table:    webhookdelivery.ValidColumn,
+			webhookendpoint.Table:    webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -53,6 +53,8 @@ type Event struct {
 	ToStatus string `json:"to_status,omitempty"`
 	// For a history step, details for people: the number assigned, the payment reference.
 	Note string `json:"note,omitempty"`
+	// When the webhook dispatcher queued the event's deliveries (NULL until then).
+	DispatchedAt *time.Time `json:"dispatched_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EventQuery when eager-loading is set.
 	Edges        EventEdges `json:"edges"`
@@ -90,7 +92,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case event.FieldID, event.FieldAccountID, event.FieldMode, event.FieldType, event.FieldObjectType, event.FieldObjectID, event.FieldActorType, event.FieldActorID, event.FieldRequestID, event.FieldHistoryAction, event.FieldFromStatus, event.FieldToStatus, event.FieldNote:
 			values[i] = new(sql.NullString)
-		case event.FieldCreatedAt, event.FieldUpdatedAt:
+		case event.FieldCreatedAt, event.FieldUpdatedAt, event.FieldDispatchedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -211,6 +213,13 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Note = value.String
 			}
+		case event.FieldDispatchedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field dispatched_at", values[i])
+			} else if value.Valid {
+				_m.DispatchedAt = new(time.Time)
+				*_m.DispatchedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -299,6 +308,11 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("note=")
 	builder.WriteString(_m.Note)
+	builder.WriteString(", ")
+	if v := _m.DispatchedAt; v != nil {
+		builder.WriteString("dispatched_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

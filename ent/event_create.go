@@ -170,6 +170,20 @@ func (_c *EventCreate) SetNillableNote(v *string) *EventCreate {
 	return _c
 }
 
+// SetDispatchedAt sets the "dispatched_at" field.
+func (_c *EventCreate) SetDispatchedAt(v time.Time) *EventCreate {
+	_c.mutation.SetDispatchedAt(v)
+	return _c
+}
+
+// SetNillableDispatchedAt sets the "dispatched_at" field if the given value is not nil.
+func (_c *EventCreate) SetNillableDispatchedAt(v *time.Time) *EventCreate {
+	if v != nil {
+		_c.SetDispatchedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *EventCreate) SetID(v string) *EventCreate {
 	_c.mutation.SetID(v)
@@ -434,6 +448,10 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 		_spec.SetField(event.FieldNote, field.TypeString, value)
 		_node.Note = value
 	}
+	if value, ok := _c.mutation.DispatchedAt(); ok {
+		_spec.SetField(event.FieldDispatchedAt, field.TypeTime, value)
+		_node.DispatchedAt = &value
+	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -512,6 +530,24 @@ func (u *EventUpsert) SetUpdatedAt(v time.Time) *EventUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *EventUpsert) UpdateUpdatedAt() *EventUpsert {
 	u.SetExcluded(event.FieldUpdatedAt)
+	return u
+}
+
+// SetDispatchedAt sets the "dispatched_at" field.
+func (u *EventUpsert) SetDispatchedAt(v time.Time) *EventUpsert {
+	u.Set(event.FieldDispatchedAt, v)
+	return u
+}
+
+// UpdateDispatchedAt sets the "dispatched_at" field to the value that was provided on create.
+func (u *EventUpsert) UpdateDispatchedAt() *EventUpsert {
+	u.SetExcluded(event.FieldDispatchedAt)
+	return u
+}
+
+// ClearDispatchedAt clears the value of the "dispatched_at" field.
+func (u *EventUpsert) ClearDispatchedAt() *EventUpsert {
+	u.SetNull(event.FieldDispatchedAt)
 	return u
 }
 
@@ -619,6 +655,27 @@ func (u *EventUpsertOne) SetUpdatedAt(v time.Time) *EventUpsertOne {
 func (u *EventUpsertOne) UpdateUpdatedAt() *EventUpsertOne {
 	return u.Update(func(s *EventUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDispatchedAt sets the "dispatched_at" field.
+func (u *EventUpsertOne) SetDispatchedAt(v time.Time) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetDispatchedAt(v)
+	})
+}
+
+// UpdateDispatchedAt sets the "dispatched_at" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateDispatchedAt() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateDispatchedAt()
+	})
+}
+
+// ClearDispatchedAt clears the value of the "dispatched_at" field.
+func (u *EventUpsertOne) ClearDispatchedAt() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearDispatchedAt()
 	})
 }
 
@@ -893,6 +950,27 @@ func (u *EventUpsertBulk) SetUpdatedAt(v time.Time) *EventUpsertBulk {
 func (u *EventUpsertBulk) UpdateUpdatedAt() *EventUpsertBulk {
 	return u.Update(func(s *EventUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDispatchedAt sets the "dispatched_at" field.
+func (u *EventUpsertBulk) SetDispatchedAt(v time.Time) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetDispatchedAt(v)
+	})
+}
+
+// UpdateDispatchedAt sets the "dispatched_at" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateDispatchedAt() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateDispatchedAt()
+	})
+}
+
+// ClearDispatchedAt clears the value of the "dispatched_at" field.
+func (u *EventUpsertBulk) ClearDispatchedAt() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.ClearDispatchedAt()
 	})
 }
 

@@ -613,3 +613,43 @@ func (e *TestClockEdges) LoadedAccount(v *Account) {
 	e.Account = v
 	e.loadedTypes[0] = true
 }
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *WebhookDeliveryEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedEndpoint sets the endpoint edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *WebhookDeliveryEdges) LoadedEndpoint(v *WebhookEndpoint) {
+	e.Endpoint = v
+	e.loadedTypes[1] = true
+}
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *WebhookEndpointEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedDeliveries sets the deliveries edge to v and marks it loaded, as eager
+// loading does.
+func (e *WebhookEndpointEdges) LoadedDeliveries(v []*WebhookDelivery) {
+	e.Deliveries = v
+	e.loadedTypes[1] = true
+}
+
+// LoadedNamedDeliveries sets the deliveries edge loaded under name, as eager
+// loading for a GraphQL field aliased name does (entgql reads edges by alias).
+func (_m *WebhookEndpoint) LoadedNamedDeliveries(name string, v []*WebhookDelivery) {
+	if _m.Edges.namedDeliveries == nil {
+		_m.Edges.namedDeliveries = make(map[string][]*WebhookDelivery)
+	}
+	if v == nil {
+		v = []*WebhookDelivery{}
+	}
+	_m.Edges.namedDeliveries[name] = v
+}

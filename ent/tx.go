@@ -70,6 +70,10 @@ type Tx struct {
 	TaxRate *TaxRateClient
 	// TestClock is the client for interacting with the TestClock builders.
 	TestClock *TestClockClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
+	// WebhookEndpoint is the client for interacting with the WebhookEndpoint builders.
+	WebhookEndpoint *WebhookEndpointClient
 
 	// lazily loaded.
 	client     *Client
@@ -229,6 +233,8 @@ func (tx *Tx) init() {
 	tx.ServerSecret = NewServerSecretClient(tx.config)
 	tx.TaxRate = NewTaxRateClient(tx.config)
 	tx.TestClock = NewTestClockClient(tx.config)
+	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
+	tx.WebhookEndpoint = NewWebhookEndpointClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -49,6 +49,8 @@ const (
 	FieldToStatus = "to_status"
 	// FieldNote holds the string denoting the note field in the database.
 	FieldNote = "note"
+	// FieldDispatchedAt holds the string denoting the dispatched_at field in the database.
+	FieldDispatchedAt = "dispatched_at"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// Table holds the table name of the event in the database.
@@ -81,6 +83,7 @@ var Columns = []string{
 	FieldFromStatus,
 	FieldToStatus,
 	FieldNote,
+	FieldDispatchedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -220,6 +223,11 @@ func ByToStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByNote orders the results by the note field.
 func ByNote(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNote, opts...).ToFunc()
+}
+
+// ByDispatchedAt orders the results by the dispatched_at field.
+func ByDispatchedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDispatchedAt, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

@@ -516,6 +516,7 @@ var (
 		{Name: "from_status", Type: field.TypeString, Default: ""},
 		{Name: "to_status", Type: field.TypeString, Default: ""},
 		{Name: "note", Type: field.TypeString, Default: ""},
+		{Name: "dispatched_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 	}
 	// EventsTable holds the schema information for the "events" table.
@@ -526,7 +527,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "events_accounts_account",
-				Columns:    []*schema.Column{EventsColumns[16]},
+				Columns:    []*schema.Column{EventsColumns[17]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -535,12 +536,20 @@ var (
 			{
 				Name:    "event_account_id_mode_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[16], EventsColumns[3], EventsColumns[1]},
+				Columns: []*schema.Column{EventsColumns[17], EventsColumns[3], EventsColumns[1]},
+			},
+			{
+				Name:    "event_undispatched",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "dispatched_at IS NULL",
+				},
 			},
 			{
 				Name:    "event_account_id_mode_object_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[16], EventsColumns[3], EventsColumns[6], EventsColumns[1]},
+				Columns: []*schema.Column{EventsColumns[17], EventsColumns[3], EventsColumns[6], EventsColumns[1]},
 			},
 		},
 	}
@@ -1391,6 +1400,91 @@ var (
 			},
 		},
 	}
+	// WebhookDeliveriesColumns holds the columns for the "webhook_deliveries" table.
+	WebhookDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "event_id", Type: field.TypeString},
+		{Name: "event_type", Type: field.TypeString},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "SUCCEEDED", "FAILED"}, Default: "PENDING"},
+		{Name: "attempt_count", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "lease_owner", Type: field.TypeString, Default: ""},
+		{Name: "last_status_code", Type: field.TypeInt, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Default: ""},
+		{Name: "attempts", Type: field.TypeJSON, Nullable: true},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+		{Name: "endpoint_id", Type: field.TypeString, Size: 64},
+	}
+	// WebhookDeliveriesTable holds the schema information for the "webhook_deliveries" table.
+	WebhookDeliveriesTable = &schema.Table{
+		Name:       "webhook_deliveries",
+		Columns:    WebhookDeliveriesColumns,
+		PrimaryKey: []*schema.Column{WebhookDeliveriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhook_deliveries_accounts_account",
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[14]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "webhook_deliveries_webhook_endpoints_endpoint",
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[15]},
+				RefColumns: []*schema.Column{WebhookEndpointsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookdelivery_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[6], WebhookDeliveriesColumns[8]},
+			},
+			{
+				Name:    "webhookdelivery_endpoint_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[15], WebhookDeliveriesColumns[1]},
+			},
+			{
+				Name:    "webhookdelivery_event_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[4]},
+			},
+		},
+	}
+	// WebhookEndpointsColumns holds the columns for the "webhook_endpoints" table.
+	WebhookEndpointsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "url", Type: field.TypeString, Size: 2048},
+		{Name: "description", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "enabled_events", Type: field.TypeJSON},
+		{Name: "disabled", Type: field.TypeBool, Default: false},
+		{Name: "disabled_reason", Type: field.TypeString, Default: ""},
+		{Name: "secrets", Type: field.TypeJSON},
+		{Name: "failing_since", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// WebhookEndpointsTable holds the schema information for the "webhook_endpoints" table.
+	WebhookEndpointsTable = &schema.Table{
+		Name:       "webhook_endpoints",
+		Columns:    WebhookEndpointsColumns,
+		PrimaryKey: []*schema.Column{WebhookEndpointsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhook_endpoints_accounts_account",
+				Columns:    []*schema.Column{WebhookEndpointsColumns[11]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// InvoiceDefaultTaxRatesColumns holds the columns for the "invoice_default_tax_rates" table.
 	InvoiceDefaultTaxRatesColumns = []*schema.Column{
 		{Name: "invoice_id", Type: field.TypeString, Size: 64},
@@ -1471,6 +1565,8 @@ var (
 		ServerSecretsTable,
 		TaxRatesTable,
 		TestClocksTable,
+		WebhookDeliveriesTable,
+		WebhookEndpointsTable,
 		InvoiceDefaultTaxRatesTable,
 		InvoiceLineTaxRatesTable,
 	}
@@ -1521,6 +1617,9 @@ func init() {
 	SequencesTable.ForeignKeys[0].RefTable = AccountsTable
 	TaxRatesTable.ForeignKeys[0].RefTable = AccountsTable
 	TestClocksTable.ForeignKeys[0].RefTable = AccountsTable
+	WebhookDeliveriesTable.ForeignKeys[0].RefTable = AccountsTable
+	WebhookDeliveriesTable.ForeignKeys[1].RefTable = WebhookEndpointsTable
+	WebhookEndpointsTable.ForeignKeys[0].RefTable = AccountsTable
 	InvoiceDefaultTaxRatesTable.ForeignKeys[0].RefTable = InvoicesTable
 	InvoiceDefaultTaxRatesTable.ForeignKeys[1].RefTable = TaxRatesTable
 	InvoiceLineTaxRatesTable.ForeignKeys[0].RefTable = InvoiceLinesTable

@@ -89,3 +89,9 @@ type TaxRate func(*sql.Selector)
 
 // TestClock is the predicate function for testclock builders.
 type TestClock func(*sql.Selector)
+
+// WebhookDelivery is the predicate function for webhookdelivery builders.
+type WebhookDelivery func(*sql.Selector)
+
+// WebhookEndpoint is the predicate function for webhookendpoint builders.
+type WebhookEndpoint func(*sql.Selector)

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"entgo.io/ent/dialect/entsql"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
@@ -52,12 +53,17 @@ func (Event) Fields() []ent.Field {
 			Comment("For a history step, the invoice's status after it."),
 		field.String("note").Default("").Immutable().Annotations(entgql.Skip()).
 			Comment("For a history step, details for people: the number assigned, the payment reference."),
+		field.Time("dispatched_at").Optional().Nillable().Annotations(entgql.Skip()).
+			Comment("When the webhook dispatcher queued the event's deliveries (NULL until then)."),
 	}
 }
 
 func (Event) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id", "mode", "created_at"),
+		// Events not yet handed to webhook endpoints, oldest first: the
+		// dispatcher's queue. Only those are in it.
+		index.Fields("id").Annotations(entsql.IndexWhere("dispatched_at IS NULL")).StorageKey("event_undispatched"),
 		index.Fields("account_id", "mode", "object_id", "created_at"),
 	}
 }

@@ -206,3 +206,21 @@ type DocumentRef struct {
 	Kind string `json:"kind"`
 	ID   string `json:"id"`
 }
+
+// WebhookSecret is one signing secret of a webhook endpoint.
+type WebhookSecret struct {
+	Secret    string    `json:"secret"`
+	CreatedAt time.Time `json:"createdAt"`
+	// ExpiresAt ends a rotated secret's overlap; nil for the current one.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// WebhookAttempt is one attempt to deliver a webhook.
+type WebhookAttempt struct {
+	At         time.Time `json:"at"`
+	StatusCode int       `json:"statusCode,omitempty"`
+	LatencyMS  int64     `json:"latencyMs"`
+	// Body is the first 2 KB of the receiver's answer.
+	Body  string `json:"body,omitempty"`
+	Error string `json:"error,omitempty"`
+}
