@@ -25,6 +25,8 @@ import (
 	"github.com/remitbilling/remit/ent/refund"
 	"github.com/remitbilling/remit/ent/taxrate"
 	"github.com/remitbilling/remit/ent/testclock"
+	"github.com/remitbilling/remit/ent/webhookdelivery"
+	"github.com/remitbilling/remit/ent/webhookendpoint"
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/ids"
 )
@@ -79,6 +81,8 @@ var nodeTypes = map[string]string{
 	"cn":    creditnote.Table,
 	"cnl":   creditnoteline.Table,
 	"clock": testclock.Table,
+	"we":    webhookendpoint.Table,
+	"whd":   webhookdelivery.Table,
 }
 
 // node resolves a global id through the same privacy rules as every other

@@ -15,6 +15,7 @@ import (
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/testclocks"
 	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/webhooks"
 )
 
 // Resolver holds the services the API calls.
@@ -28,6 +29,8 @@ type Resolver struct {
 	Portal    *portal.Service
 	// TestClocks runs test clocks.
 	Clocks *testclocks.Service
+	// Webhooks manages webhook endpoints.
+	Webhooks *webhooks.Service
 }
 
 // userErrors splits a service error into the user errors to return in the

@@ -466,6 +466,14 @@ type EventFilter struct {
 	CreatedBefore *time.Time `json:"createdBefore,omitempty"`
 }
 
+// Input of eventResend.
+type EventResendInput struct {
+	// The event to deliver again.
+	Event string `json:"event"`
+	// The endpoint to deliver it to.
+	Endpoint string `json:"endpoint"`
+}
+
 // One installment of a payment plan.
 type InstallmentInput struct {
 	// Amount in major units, e.g. "2000.00".
@@ -1080,6 +1088,62 @@ type UpcomingAction struct {
 	At time.Time `json:"at"`
 	// For people, e.g. "reminder 7 days after the due date".
 	Description string `json:"description"`
+}
+
+// Result of webhookEndpointTest and eventResend.
+type WebhookDeliveryPayload struct {
+	// The delivery queued.
+	Delivery *ent.WebhookDelivery `json:"delivery,omitempty"`
+	// Why nothing was queued, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of webhookEndpointCreate.
+type WebhookEndpointCreateInput struct {
+	// Where to POST events.
+	URL string `json:"url"`
+	// Event types to deliver, or ["*"] for all.
+	EnabledEvents []string `json:"enabledEvents"`
+	// A note for people (at most 500 characters).
+	Description *string `json:"description,omitempty"`
+}
+
+// Result of webhookEndpointDelete.
+type WebhookEndpointDeletePayload struct {
+	// The deleted endpoint's id.
+	DeletedID *string `json:"deletedId,omitempty"`
+	// Why nothing was deleted, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of webhookEndpointDelete, webhookEndpointRotateSecret and webhookEndpointTest.
+type WebhookEndpointIDInput struct {
+	// The endpoint.
+	ID string `json:"id"`
+}
+
+// Result of the endpoint mutations.
+type WebhookEndpointPayload struct {
+	// The endpoint as it now is.
+	WebhookEndpoint *ent.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// The signing secret (whsec_…): given only by webhookEndpointCreate and webhookEndpointRotateSecret, and never again.
+	Secret *string `json:"secret,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of webhookEndpointUpdate.
+type WebhookEndpointUpdateInput struct {
+	// The endpoint.
+	ID string `json:"id"`
+	// A new URL.
+	URL *string `json:"url,omitempty"`
+	// New event types.
+	EnabledEvents []string `json:"enabledEvents,omitempty"`
+	// A new note.
+	Description *string `json:"description,omitempty"`
+	// Stop (true) or resume (false) deliveries.
+	Disabled *bool `json:"disabled,omitempty"`
 }
 
 // Kinds of actor.

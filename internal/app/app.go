@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"os"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -39,6 +41,7 @@ import (
 	"github.com/remitbilling/remit/internal/store"
 	"github.com/remitbilling/remit/internal/testclocks"
 	"github.com/remitbilling/remit/internal/viewer"
+	"github.com/remitbilling/remit/internal/webhooks"
 	"github.com/remitbilling/remit/internal/worker"
 )
 
@@ -53,6 +56,9 @@ const (
 	SettleBatch     = 100
 	OverdueBatch    = 100
 	CollectionBatch = 100
+	// WebhookBatch is how many events one dispatch fans out and how many
+	// deliveries one run sends at once.
+	WebhookBatch = 32
 )
 
 // Config is what the application is built from.
@@ -78,6 +84,20 @@ type Config struct {
 	// Changes is the store's signal that cached rows (API keys, accounts,
 	// tax rates) changed (store.Store.Changes).
 	Changes rowcache.Versioner
+	// WebhookClients send webhooks; zero uses webhooks.Client (public
+	// addresses only in live mode).
+	WebhookClients WebhookClients
+}
+
+// WebhookClients are the HTTP clients of each mode's webhooks.
+type WebhookClients struct{ Live, Test *http.Client }
+
+// workerOwner names this process's claims: host and a random suffix.
+func workerOwner() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%x", host, b)
 }
 
 // Validate reports what is missing or wrong.
@@ -134,6 +154,9 @@ type App struct {
 	Idempotency *idempotency.Store
 	// TestClocks runs test clocks, with the worker's jobs.
 	TestClocks *testclocks.Service
+	// Webhooks manages endpoints; the worker dispatches events to them and
+	// delivers.
+	Webhooks *webhooks.Service
 	// Worker delivers email, settles payments, marks invoices overdue and
 	// chases payment (reminders, retries, scheduled payments);
 	// the caller runs it (the server does not: tests drive their own).
@@ -198,6 +221,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}); err != nil {
 		return nil, err
 	}
+	if a.Webhooks, err = webhooks.New(webhooks.Config{
+		DB: cfg.DB, Dialect: cfg.Dialect, Outbox: a.Outbox, From: cfg.Mailing.From,
+		Live: cfg.WebhookClients.Live, Test: cfg.WebhookClients.Test,
+	}); err != nil {
+		return nil, err
+	}
+	owner := workerOwner()
 	emailOpts := cfg.Email
 	if emailOpts.Logger == nil {
 		emailOpts.Logger = cfg.Logger
@@ -221,6 +251,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		}},
 		worker.JobFunc{JobName: "card expiry notices", Run: func(ctx context.Context) (int, error) {
 			return a.Billing.NotifyExpiringCards(ctx, "", CollectionBatch)
+		}},
+		worker.JobFunc{JobName: "webhook dispatch", Run: func(ctx context.Context) (int, error) {
+			return a.Webhooks.Dispatch(ctx, WebhookBatch)
+		}},
+		worker.JobFunc{JobName: "webhook delivery", Run: func(ctx context.Context) (int, error) {
+			return a.Webhooks.Deliver(ctx, owner, WebhookBatch)
 		}},
 		worker.JobFunc{JobName: "planner statistics", Run: store.OptimizeJob(cfg.DB, cfg.Dialect)},
 	)

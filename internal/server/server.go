@@ -125,6 +125,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		Catalog:   a.Catalog,
 		Billing:   a.Billing,
 		Clocks:    a.TestClocks,
+		Webhooks:  a.Webhooks,
 	}
 	api := newGraphQL(resolver, logger)
 	var merchant http.Handler = api

@@ -1,0 +1,264 @@
+package servertest_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/remitbilling/remit/internal/apitest"
+	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/viewer"
+	"github.com/remitbilling/remit/internal/webhooks"
+)
+
+// receiver is a webhook receiver on loopback that records what it gets
+// and answers with the status its answer function says.
+type receiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	got    []received
+	answer func(n int) int
+}
+
+type received struct {
+	body      []byte
+	signature string
+	eventID   string
+}
+
+func newReceiver(t *testing.T, answer func(n int) int) *receiver {
+	r := &receiver{answer: answer}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.got = append(r.got, received{b, req.Header.Get(webhooks.SignatureHeader), req.Header.Get(webhooks.EventIDHeader)})
+		n := len(r.got)
+		r.mu.Unlock()
+		code := http.StatusOK
+		if r.answer != nil {
+			code = r.answer(n)
+		}
+		if code == http.StatusFound {
+			w.Header().Set("Location", "http://127.0.0.1:1/elsewhere")
+		}
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, `{"received":true}`)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) all() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...)
+}
+
+const endpointCreate = `mutation($in: WebhookEndpointCreateInput!) { webhookEndpointCreate(input: $in) {
+  webhookEndpoint { id url enabledEvents disabled } secret userErrors { code field message } } }`
+
+func createEndpoint(t *testing.T, e *apitest.Env, key, url string, types ...string) (string, string) {
+	t.Helper()
+	res := e.Do(apitest.Request{Key: key, Query: endpointCreate, Variables: map[string]any{"in": map[string]any{"url": url, "enabledEvents": types}}})
+	pl := res.Data["webhookEndpointCreate"].(map[string]any)
+	if ue := pl["userErrors"].([]any); len(ue) > 0 || len(res.Errors) > 0 {
+		t.Fatalf("webhookEndpointCreate: %s", res.RawBody)
+	}
+	return apitest.Str(t, pl, "webhookEndpoint", "id"), apitest.Str(t, pl, "secret")
+}
+
+// tickAll runs the application's scheduler until it has nothing left.
+func tickAll(t *testing.T, e *apitest.Env) {
+	t.Helper()
+	ctx := clock.WithContext(context.Background(), e.Clock)
+	for range 20 {
+		n, err := e.App.Worker.Tick(ctx)
+		if err != nil {
+			t.Fatalf("tick: %v", err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// TestWebhookDelivery: events of the subscribed types reach the endpoint
+// as signed POSTs (Stripe's scheme, checked with its algorithm), once
+// each, with the event's snapshot; other types do not.
+func TestWebhookDelivery(t *testing.T) {
+	t.Parallel()
+	apitest.ForEachDialect(t, func(t *testing.T, e *apitest.Env) {
+		rcv := newReceiver(t, nil)
+		_, secret := createEndpoint(t, e, e.Key, rcv.URL+"/hook", "invoice.finalized", "invoice.paid")
+		if !strings.HasPrefix(secret, "whsec_") {
+			t.Fatalf("secret %q", secret)
+		}
+		p := newPayT(t, e)
+		cus := newCustomer(t, e, "jenny@example.com", "en")
+		id := p.open(cus, "EUR", "100.00", nil)
+		p.payOK(id, "", p.card(cus, cardOK))
+		tickAll(t, e)
+		got := rcv.all()
+		if len(got) != 2 {
+			t.Fatalf("%d deliveries, want invoice.finalized and invoice.paid", len(got))
+		}
+		var types []string
+		for _, g := range got {
+			if err := webhooks.Verify(g.signature, g.body, secret, e.Clock.Now()); err != nil {
+				t.Errorf("signature %q: %v", g.signature, err)
+			}
+			var p webhooks.Payload
+			if err := json.Unmarshal(g.body, &p); err != nil {
+				t.Fatal(err)
+			}
+			var obj map[string]any
+			_ = json.Unmarshal(p.Data.Object, &obj)
+			if p.ID != g.eventID || p.Livemode || p.APIVersion != webhooks.APIVersion || obj["id"] != id {
+				t.Errorf("payload %s", g.body)
+			}
+			types = append(types, p.Type)
+		}
+		if strings.Join(types, ",") != "invoice.finalized,invoice.paid" && strings.Join(types, ",") != "invoice.paid,invoice.finalized" {
+			t.Errorf("types %v", types)
+		}
+		if err := webhooks.Verify(got[0].signature, got[0].body, "whsec_other", e.Clock.Now()); err == nil {
+			t.Error("a wrong secret verified")
+		}
+		tickAll(t, e)
+		if len(rcv.all()) != 2 {
+			t.Errorf("delivered again: %d", len(rcv.all()))
+		}
+	})
+}
+
+const deliveriesQuery = `query($ep: ID) { webhookDeliveries(endpoint: $ep) { id status attemptCount lastStatusCode nextAttemptAt attempts { statusCode latencyMs body error } } }`
+
+// TestWebhookRetriesAndDisable: a failing receiver is retried with
+// backoff, each attempt recorded; a redirect is a failure, not followed;
+// an endpoint failing for the whole retry span (three hours in test mode)
+// is disabled and the account told.
+func TestWebhookRetriesAndDisable(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {email: "ops@acme.example"}) { account { id } userErrors { code } } }`, nil)
+	flaky := newReceiver(t, func(n int) int {
+		if n == 1 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
+	ep, _ := createEndpoint(t, e, e.Key, flaky.URL, "customer.created")
+	newCustomer(t, e, "jenny@example.com", "en")
+	tickAll(t, e)
+	d := apitest.Get(t, e.Query(deliveriesQuery, map[string]any{"ep": ep}), "webhookDeliveries", 0).(map[string]any)
+	if d["status"] != "PENDING" || d["lastStatusCode"].(float64) != 500 || apitest.Str(t, d, "attempts", 0, "body") != `{"received":true}` {
+		t.Fatalf("after a 500: %v", d)
+	}
+	e.Clock.Advance(time.Minute)
+	tickAll(t, e)
+	d = apitest.Get(t, e.Query(deliveriesQuery, map[string]any{"ep": ep}), "webhookDeliveries", 0).(map[string]any)
+	if d["status"] != "SUCCEEDED" || d["attemptCount"].(float64) != 2 || len(flaky.all()) != 2 {
+		t.Fatalf("after the retry: %v", d)
+	}
+
+	moved := newReceiver(t, func(int) int { return http.StatusFound })
+	down, _ := createEndpoint(t, e, e.Key, moved.URL, "customer.created")
+	newCustomer(t, e, "oscar@example.com", "en")
+	for range 12 {
+		tickAll(t, e)
+		e.Clock.Advance(30 * time.Minute)
+	}
+	tickAll(t, e)
+	for _, g := range moved.all() {
+		if len(g.body) == 0 {
+			t.Error("empty delivery")
+		}
+	}
+	d = apitest.Get(t, e.Query(deliveriesQuery, map[string]any{"ep": down}), "webhookDeliveries", 0).(map[string]any)
+	if d["status"] != "FAILED" || d["lastStatusCode"].(float64) != 302 {
+		t.Fatalf("a redirecting receiver: %v", d)
+	}
+	eps := e.Query(`{ webhookEndpoints { id disabled disabledReason } }`, nil)
+	for _, x := range apitest.Get(t, eps, "webhookEndpoints").([]any) {
+		x := x.(map[string]any)
+		if x["id"] == down && x["disabled"] != true {
+			t.Errorf("failing endpoint still enabled: %v", x)
+		}
+		if x["id"] == ep && x["disabled"] != false {
+			t.Errorf("healthy endpoint disabled: %v", x)
+		}
+	}
+	mails := e.Query(`{ emails(first: 20) { edges { node { kind to subject } } } }`, nil)
+	if !strings.Contains(string(must(json.Marshal(mails))), "webhook_endpoint_disabled") {
+		t.Errorf("the account was not told: %v", mails)
+	}
+}
+
+// TestWebhookRotationPingAndResend: after a rotation both secrets sign for
+// a day; a ping and a resent event are delivered.
+func TestWebhookRotationPingAndResend(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	rcv := newReceiver(t, nil)
+	ep, old := createEndpoint(t, e, e.Key, rcv.URL, "customer.created")
+	pl := e.Mutate("webhookEndpointRotateSecret", `mutation($id: ID!) { webhookEndpointRotateSecret(input: {id: $id}) { secret userErrors { code } } }`, map[string]any{"id": ep})
+	fresh := apitest.Str(t, pl, "secret")
+	e.Mutate("webhookEndpointTest", `mutation($id: ID!) { webhookEndpointTest(input: {id: $id}) { delivery { id eventType } userErrors { code } } }`, map[string]any{"id": ep})
+	newCustomer(t, e, "jenny@example.com", "en")
+	tickAll(t, e)
+	got := rcv.all()
+	if len(got) != 2 {
+		t.Fatalf("%d deliveries, want the ping and the event", len(got))
+	}
+	for _, g := range got {
+		if webhooks.Verify(g.signature, g.body, old, e.Clock.Now()) != nil || webhooks.Verify(g.signature, g.body, fresh, e.Clock.Now()) != nil {
+			t.Errorf("during the rotation both secrets sign: %q", g.signature)
+		}
+	}
+	var ev webhooks.Payload
+	for _, g := range got {
+		_ = json.Unmarshal(g.body, &ev)
+		if ev.Type == "customer.created" {
+			break
+		}
+	}
+	e.Mutate("eventResend", `mutation($ev: ID!, $ep: ID!) { eventResend(input: {event: $ev, endpoint: $ep}) { delivery { id } userErrors { code } } }`, map[string]any{"ev": ev.ID, "ep": ep})
+	e.Clock.Advance(25 * time.Hour)
+	tickAll(t, e)
+	got = rcv.all()
+	last := got[len(got)-1]
+	if len(got) != 3 || last.eventID != ev.ID {
+		t.Fatalf("resend: %d deliveries, last %s", len(got), last.eventID)
+	}
+	if webhooks.Verify(last.signature, last.body, fresh, e.Clock.Now()) != nil || webhooks.Verify(last.signature, last.body, old, e.Clock.Now()) == nil {
+		t.Errorf("after a day only the new secret signs: %q", last.signature)
+	}
+}
+
+// TestLiveWebhookURLs: live endpoints are https to public addresses; a
+// loopback or private address is refused at creation.
+func TestLiveWebhookURLs(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	live := e.NewKey(e.Account, viewer.Live)
+	for _, url := range []string{"http://example.com/hook", "https://127.0.0.1/hook", "https://10.0.0.7/hook", "https://[::1]/hook", "https://localhost/hook"} {
+		res := e.Do(apitest.Request{Key: live, Query: endpointCreate, Variables: map[string]any{"in": map[string]any{"url": url, "enabledEvents": []string{"*"}}}})
+		codes := apitest.ErrorCodes(t, res.Data["webhookEndpointCreate"].(map[string]any))
+		if len(codes) != 1 || codes[0] != "INVALID" {
+			t.Errorf("%s: %s", url, res.RawBody)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
