@@ -262,3 +262,89 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestWebhookReceiversThatFail: an unreachable receiver, one whose TLS
+// certificate is not trusted, one that answers 2xx after 9 s (delivered)
+// and one that takes 30 s (timed out at 10 s) are each recorded as such;
+// a second server process started in the middle of a retry schedule
+// finishes it, nothing delivered twice.
+func TestWebhookReceiversThatFail(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	untrusted := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	t.Cleanup(untrusted.Close)
+	slow := func(d time.Duration) *httptest.Server {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// Read to the end, so the server notices the client leaving.
+			_, _ = io.Copy(io.Discard, r.Body)
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+			}
+		}))
+		t.Cleanup(s.Close)
+		return s
+	}
+	cases := map[string]string{
+		"unreachable": closedURL,
+		"tls":         untrusted.URL,
+		"9s":          slow(9 * time.Second).URL,
+		"30s":         slow(30 * time.Second).URL,
+	}
+	eps := map[string]string{}
+	for name, url := range cases {
+		eps[name], _ = createEndpoint(t, e, e.Key, url, "customer.created")
+	}
+	newCustomer(t, e, "jenny@example.com", "en")
+	start := time.Now()
+	tickAll(t, e)
+	if took := time.Since(start); took > 25*time.Second {
+		t.Errorf("the deliveries took %s: a slow receiver held up the others", took)
+	}
+	for name, ep := range eps {
+		d := apitest.Get(t, e.Query(deliveriesQuery, map[string]any{"ep": ep}), "webhookDeliveries", 0).(map[string]any)
+		a := apitest.Get(t, d, "attempts", 0).(map[string]any)
+		switch name {
+		case "9s":
+			if d["status"] != "SUCCEEDED" || a["latencyMs"].(float64) < 9000 {
+				t.Errorf("%s: %v", name, d)
+			}
+		default:
+			if d["status"] != "PENDING" || a["error"] == "" {
+				t.Errorf("%s: %v", name, d)
+			}
+		}
+	}
+
+	// The failing ones stop: their pending retries end at once.
+	for _, ep := range eps {
+		e.Mutate("webhookEndpointUpdate", `mutation($id: ID!) { webhookEndpointUpdate(input: {id: $id, disabled: true}) { webhookEndpoint { disabled } userErrors { code } } }`, map[string]any{"id": ep})
+	}
+
+	// A restart mid-schedule: another process takes the pending retries.
+	flaky := newReceiver(t, func(n int) int {
+		if n == 1 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	ep, _ := createEndpoint(t, e, e.Key, flaky.URL, "customer.updated")
+	cus := newCustomer(t, e, "oscar@example.com", "en")
+	e.Mutate("customerUpdate", `mutation($id: ID!) { customerUpdate(input: {id: $id, customer: {name: "Oscar"}}) { customer { id } userErrors { code } } }`, map[string]any{"id": cus})
+	tickAll(t, e)
+	restarted := e.SecondProcess(apitest.Options{})
+	e.Clock.Advance(time.Minute)
+	ctx := clock.WithContext(context.Background(), e.Clock)
+	for range 5 {
+		if _, err := restarted.Worker.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := apitest.Get(t, e.Query(deliveriesQuery, map[string]any{"ep": ep}), "webhookDeliveries", 0).(map[string]any)
+	if d["status"] != "SUCCEEDED" || len(flaky.all()) != 2 {
+		t.Errorf("after the restart: %v, %d requests", d, len(flaky.all()))
+	}
+}
