@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/vektah/gqlparser/v2/formatter"
@@ -34,6 +35,7 @@ import (
 	"github.com/remitbilling/remit/internal/store"
 	"github.com/remitbilling/remit/internal/tuning"
 	"github.com/remitbilling/remit/internal/viewer"
+	"github.com/remitbilling/remit/internal/webhooks"
 	portalgenerated "github.com/remitbilling/remit/portal/graph/generated"
 )
 
@@ -48,6 +50,10 @@ commands:
   apikey revoke KEY_ID                    revoke an API key
   schema print [--portal]                 print the GraphQL schema (SDL) of the merchant API,
                                           or of the portal API with --portal; needs no database
+  webhook listen [--forward-to URL] [--api URL] [--key KEY] [--events TYPE,TYPE]
+                                          follow the account's events as they happen (REMIT_API_KEY,
+                                          default API http://localhost:8080), print them and forward
+                                          them signed to a local URL, for development
 
 environment:
   REMIT_ADDR          listen address (default :8080)
@@ -116,6 +122,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return apikeyCmd(ctx, args[1:], stdout)
 	case "schema":
 		return schemaCmd(args[1:], stdout)
+	case "webhook":
+		return webhookCmd(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -267,6 +275,27 @@ func accountCmd(ctx context.Context, args []string, stdout io.Writer) error {
 // server serves (so it cannot drift from it), without a database or a
 // session: for SPA and code-generation users, and for whoever the portal
 // refuses introspection to.
+// webhookCmd is `remit webhook listen`.
+func webhookCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "listen" {
+		return usageError{"usage: remit webhook listen [--forward-to URL] [--api URL] [--key KEY] [--events TYPE,TYPE]"}
+	}
+	fs := flag.NewFlagSet("webhook listen", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	forward := fs.String("forward-to", "", "local URL to POST each event to, signed")
+	api := fs.String("api", env("REMIT_API_URL", "http://localhost:8080"), "the Remit server")
+	key := fs.String("key", os.Getenv("REMIT_API_KEY"), "a secret API key (sk_test_… or sk_live_…)")
+	types := fs.String("events", "", "comma-separated event types (default all)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError{err.Error()}
+	}
+	l := &webhooks.Listener{API: *api, Key: *key, ForwardTo: *forward, Out: stdout}
+	if *types != "" {
+		l.Types = strings.Split(*types, ",")
+	}
+	return l.Run(ctx)
+}
+
 func schemaCmd(args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "print" {
 		return usageError{"usage: remit schema print [--portal]"}

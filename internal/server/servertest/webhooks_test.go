@@ -348,3 +348,46 @@ func TestWebhookReceiversThatFail(t *testing.T) {
 		t.Errorf("after the restart: %v, %d requests", d, len(flaky.all()))
 	}
 }
+
+// TestWebhookListen: `remit webhook listen` follows the account's events
+// through the API, prints them and forwards them, signed with the secret
+// it printed, to a local receiver.
+func TestWebhookListen(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	rcv := newReceiver(t, nil)
+	var out strings.Builder
+	var mu sync.Mutex
+	l := &webhooks.Listener{API: e.URL, Key: e.Key, ForwardTo: rcv.URL, Types: []string{"customer.created"}, Interval: 50 * time.Millisecond,
+		Out: writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(p) })}
+	ctx, cancel := context.WithCancel(clock.WithContext(context.Background(), e.Clock))
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond)
+	cus := newCustomer(t, e, "jenny@example.com", "en")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(rcv.all()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got := rcv.all()
+	if len(got) != 1 {
+		t.Fatalf("%d forwarded", len(got))
+	}
+	if err := webhooks.Verify(got[0].signature, got[0].body, l.Secret, e.Clock.Now()); err != nil {
+		t.Errorf("forwarded signature: %v", err)
+	}
+	mu.Lock()
+	printed := out.String()
+	mu.Unlock()
+	if !strings.Contains(printed, l.Secret) || !strings.Contains(printed, "customer.created") || !strings.Contains(printed, "→ 200") || !strings.Contains(string(got[0].body), cus) {
+		t.Errorf("printed:\n%s", printed)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
