@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -120,31 +119,39 @@ func subscribed(ep *ent.WebhookEndpoint, typ string) bool {
 	return slices.Contains(ep.EnabledEvents, AllEvents) || slices.Contains(ep.EnabledEvents, typ)
 }
 
-// Deliver sends up to limit due deliveries, concurrently (a slow receiver
-// holds up no other), claimed for owner; it returns how many it
-// attempted.
+// MaxInFlight bounds the deliveries one process has under way.
+const MaxInFlight = 64
+
+// Deliver starts up to limit due deliveries, claimed for owner, each in
+// its own goroutine, and returns how many it started without waiting for
+// them: a receiver that takes its 10 seconds holds up no other delivery
+// and no other job. At most MaxInFlight are under way at once; Wait waits
+// for them.
 func (s *Service) Deliver(ctx context.Context, owner string, limit int) (int, error) {
-	claimed, err := s.claim(system(ctx), owner, limit)
+	free := MaxInFlight - int(s.inFlight.Load())
+	if free <= 0 {
+		return 0, nil
+	}
+	claimed, err := s.claim(system(ctx), owner, min(limit, free))
 	if err != nil || len(claimed) == 0 {
 		return 0, err
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(claimed))
-	for i, d := range claimed {
-		wg.Add(1)
+	for _, d := range claimed {
+		s.inFlight.Add(1)
+		s.running.Add(1)
 		go func() {
-			defer wg.Done()
-			errs[i] = s.attempt(ctx, d)
+			defer s.running.Done()
+			defer s.inFlight.Add(-1)
+			if err := s.attempt(ctx, d); err != nil && s.log != nil {
+				s.log.ErrorContext(ctx, "webhook delivery", "delivery", d.ID, "err", err)
+			}
 		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return len(claimed), err
-		}
 	}
 	return len(claimed), nil
 }
+
+// Wait waits for the deliveries under way.
+func (s *Service) Wait() { s.running.Wait() }
 
 // claim leases due deliveries: PENDING with next_attempt_at passed (an
 // expired lease included, so a worker that died leaves nothing stuck).

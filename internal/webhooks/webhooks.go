@@ -12,10 +12,13 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/remitbilling/remit/ent"
@@ -59,6 +62,8 @@ type Config struct {
 	Live, Test *http.Client
 	// Resolver checks live URLs at creation; nil is net.DefaultResolver.
 	Resolver *net.Resolver
+	// Logger reports deliveries that could not be recorded.
+	Logger *slog.Logger
 }
 
 // Service manages endpoints and delivers events to them.
@@ -69,6 +74,10 @@ type Service struct {
 	from       string
 	live, test *http.Client
 	resolver   *net.Resolver
+	log        *slog.Logger
+	// inFlight counts deliveries under way; running waits for them.
+	inFlight atomic.Int64
+	running  sync.WaitGroup
 }
 
 // New returns a Service built from cfg.
@@ -83,7 +92,7 @@ func New(cfg Config) (*Service, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
-	s := &Service{db: cfg.DB, dialect: cfg.Dialect, outbox: cfg.Outbox, from: cfg.From, live: cfg.Live, test: cfg.Test, resolver: cfg.Resolver}
+	s := &Service{db: cfg.DB, dialect: cfg.Dialect, outbox: cfg.Outbox, from: cfg.From, live: cfg.Live, test: cfg.Test, resolver: cfg.Resolver, log: cfg.Logger}
 	if s.live == nil {
 		s.live = Client(true)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/remitbilling/remit/internal/apitest"
+	"github.com/remitbilling/remit/internal/app"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/viewer"
 	"github.com/remitbilling/remit/internal/webhooks"
@@ -73,12 +74,19 @@ func createEndpoint(t *testing.T, e *apitest.Env, key, url string, types ...stri
 	return apitest.Str(t, pl, "webhookEndpoint", "id"), apitest.Str(t, pl, "secret")
 }
 
-// tickAll runs the application's scheduler until it has nothing left.
+// tickAll runs the application's scheduler until it has nothing left,
+// waiting each time for the deliveries it started.
 func tickAll(t *testing.T, e *apitest.Env) {
 	t.Helper()
-	ctx := clock.WithContext(context.Background(), e.Clock)
+	tickUntilIdle(t, e.App, e.Clock)
+}
+
+func tickUntilIdle(t *testing.T, a *app.App, clk clock.Clock) {
+	t.Helper()
+	ctx := clock.WithContext(context.Background(), clk)
 	for range 20 {
-		n, err := e.App.Worker.Tick(ctx)
+		n, err := a.Worker.Tick(ctx)
+		a.Webhooks.Wait()
 		if err != nil {
 			t.Fatalf("tick: %v", err)
 		}
@@ -337,12 +345,7 @@ func TestWebhookReceiversThatFail(t *testing.T) {
 	tickAll(t, e)
 	restarted := e.SecondProcess(apitest.Options{})
 	e.Clock.Advance(time.Minute)
-	ctx := clock.WithContext(context.Background(), e.Clock)
-	for range 5 {
-		if _, err := restarted.Worker.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tickUntilIdle(t, restarted, e.Clock)
 	d := apitest.Get(t, e.Query(deliveriesQuery, map[string]any{"ep": ep}), "webhookDeliveries", 0).(map[string]any)
 	if d["status"] != "SUCCEEDED" || len(flaky.all()) != 2 {
 		t.Errorf("after the restart: %v, %d requests", d, len(flaky.all()))
