@@ -132,8 +132,15 @@ func (s *Service) Deliver(ctx context.Context, owner string, limit int) (int, er
 	if free <= 0 {
 		return 0, nil
 	}
-	claimed, err := s.claim(system(ctx), owner, min(limit, free))
+	sys := system(ctx)
+	claimed, err := s.claim(sys, owner, min(limit, free))
 	if err != nil || len(claimed) == 0 {
+		return 0, err
+	}
+	// The batch's endpoints and events in one query each, not two per
+	// delivery.
+	eps, evs, err := s.load(sys, claimed)
+	if err != nil {
 		return 0, err
 	}
 	for _, d := range claimed {
@@ -142,12 +149,42 @@ func (s *Service) Deliver(ctx context.Context, owner string, limit int) (int, er
 		go func() {
 			defer s.running.Done()
 			defer s.inFlight.Add(-1)
-			if err := s.attempt(ctx, d); err != nil && s.log != nil {
+			if err := s.attempt(ctx, d, eps[d.EndpointID], evs[d.EventID]); err != nil && s.log != nil {
 				s.log.ErrorContext(ctx, "webhook delivery", "delivery", d.ID, "err", err)
 			}
 		}()
 	}
 	return len(claimed), nil
+}
+
+// load reads the endpoints and events of ds, by id.
+func (s *Service) load(ctx context.Context, ds []*ent.WebhookDelivery) (map[string]*ent.WebhookEndpoint, map[string]*ent.Event, error) {
+	var epIDs, evIDs []string
+	for _, d := range ds {
+		epIDs = append(epIDs, d.EndpointID)
+		if d.EventID != "" {
+			evIDs = append(evIDs, d.EventID)
+		}
+	}
+	eps, err := s.db.WebhookEndpoint.Query().Where(webhookendpoint.IDIn(slices.Compact(slices.Sorted(slices.Values(epIDs)))...)).All(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load endpoints: %w", err)
+	}
+	epBy := make(map[string]*ent.WebhookEndpoint, len(eps))
+	for _, ep := range eps {
+		epBy[ep.ID] = ep
+	}
+	evBy := map[string]*ent.Event{}
+	if len(evIDs) > 0 {
+		evs, err := s.db.Event.Query().Where(event.IDIn(slices.Compact(slices.Sorted(slices.Values(evIDs)))...)).All(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load events: %w", err)
+		}
+		for _, ev := range evs {
+			evBy[ev.ID] = ev
+		}
+	}
+	return epBy, evBy, nil
 }
 
 // Wait waits for the deliveries under way.
@@ -213,17 +250,16 @@ type PayloadRequest struct {
 	ID string `json:"id"`
 }
 
-// body is the JSON d delivers: its event, or a ping.
-func (s *Service) body(ctx context.Context, d *ent.WebhookDelivery) ([]byte, error) {
+// body is the JSON d delivers: its event ev, or a ping.
+func body(d *ent.WebhookDelivery, ev *ent.Event) ([]byte, error) {
 	p := Payload{Object: "event", Type: d.EventType, APIVersion: APIVersion, Livemode: d.Mode == viewer.Live}
 	if d.EventID == "" {
 		p.ID, p.Created = d.ID, d.CreatedAt.Unix()
 		p.Data.Object = json.RawMessage(`{"object":"ping","endpoint":` + strconv.Quote(d.EndpointID) + `}`)
 		return json.Marshal(p)
 	}
-	ev, err := s.db.Event.Get(ctx, d.EventID)
-	if err != nil {
-		return nil, fmt.Errorf("load event %s: %w", d.EventID, err)
+	if ev == nil {
+		return nil, fmt.Errorf("event %s of delivery %s is gone", d.EventID, d.ID)
 	}
 	p.ID, p.Created, p.Data.Object = ev.ID, ev.CreatedAt.Unix(), ev.Data
 	if ev.RequestID != "" {
@@ -233,16 +269,14 @@ func (s *Service) body(ctx context.Context, d *ent.WebhookDelivery) ([]byte, err
 }
 
 // attempt makes one attempt of the claimed delivery d and records it.
-func (s *Service) attempt(ctx context.Context, d *ent.WebhookDelivery) error {
-	sys := system(ctx)
-	ep, err := s.db.WebhookEndpoint.Get(sys, d.EndpointID)
-	if err != nil {
-		return fmt.Errorf("load endpoint %s: %w", d.EndpointID, err)
+func (s *Service) attempt(ctx context.Context, d *ent.WebhookDelivery, ep *ent.WebhookEndpoint, ev *ent.Event) error {
+	if ep == nil {
+		return fmt.Errorf("endpoint %s of delivery %s is gone", d.EndpointID, d.ID)
 	}
 	if ep.Disabled {
 		return s.record(ctx, d, ep, values.WebhookAttempt{At: now(ctx), Error: "endpoint disabled"}, true)
 	}
-	body, err := s.body(sys, d)
+	payload, err := body(d, ev)
 	if err != nil {
 		return err
 	}
@@ -259,13 +293,13 @@ func (s *Service) attempt(ctx context.Context, d *ent.WebhookDelivery) error {
 	}
 	rctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, http.MethodPost, ep.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, ep.URL, bytes.NewReader(payload))
 	if err != nil {
 		return s.record(ctx, d, ep, values.WebhookAttempt{At: start, Error: err.Error()}, false)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Remit-Webhooks/1 (+"+APIVersion+")")
-	req.Header.Set(SignatureHeader, Sign(start, body, secrets...))
+	req.Header.Set(SignatureHeader, Sign(start, payload, secrets...))
 	eventID := d.EventID
 	if eventID == "" {
 		eventID = d.ID
@@ -304,8 +338,8 @@ func (s *Service) record(ctx context.Context, d *ent.WebhookDelivery, ep *ent.We
 		attempts = attempts[len(attempts)-maxAttemptsKept:]
 	}
 	sys := system(ctx)
-	return dbtx.Run(sys, s.db, func(tx *ent.Tx) error {
-		u := tx.WebhookDelivery.Update().
+	update := func(c *ent.WebhookDeliveryClient) *ent.WebhookDeliveryUpdate {
+		u := c.Update().
 			Where(webhookdelivery.ID(d.ID), webhookdelivery.LeaseOwner(d.LeaseOwner), webhookdelivery.AttemptCount(d.AttemptCount)).
 			SetAttempts(attempts).SetLastStatusCode(a.StatusCode).SetLastError(a.Error).SetLeaseOwner("")
 		switch {
@@ -316,6 +350,17 @@ func (s *Service) record(ctx context.Context, d *ent.WebhookDelivery, ep *ent.We
 		default:
 			u.SetNextAttemptAt(at.Add(backoff(d.AttemptCount)))
 		}
+		return u
+	}
+	// Most attempts change the delivery alone: one statement, no
+	// transaction.
+	stillFailing := !ok && ep.FailingSince != nil && at.Sub(*ep.FailingSince) < GiveUpAfter(d.Mode)
+	if final || (ok && ep.FailingSince == nil) || stillFailing {
+		_, err := update(s.db.WebhookDelivery).Save(sys)
+		return err
+	}
+	return dbtx.Run(sys, s.db, func(tx *ent.Tx) error {
+		u := update(tx.WebhookDelivery)
 		n, err := u.Save(sys)
 		if err != nil || n == 0 || final {
 			return err // n == 0: the lease ended and another worker took it
