@@ -792,7 +792,7 @@ type ComplexityRoot struct {
 		Invoices            func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.InvoiceFilter, orderBy *ent.InvoiceOrder) int
 		Node                func(childComplexity int, id string) int
 		Nodes               func(childComplexity int, ids []string) int
-		Payments            func(childComplexity int, first *int, after *entgql.Cursor[string], invoice *string) int
+		Payments            func(childComplexity int, first int, after *entgql.Cursor[string], invoice *string) int
 		PortalSettings      func(childComplexity int) int
 		Products            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
 		TaxRates            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
@@ -1132,7 +1132,7 @@ type QueryResolver interface {
 	Emails(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.EmailMessageConnection, error)
 	InvoicePreviewEmail(ctx context.Context, id string) (*billing.EmailPreview, error)
 	Events(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.EventFilter) (*ent.EventConnection, error)
-	Payments(ctx context.Context, first *int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error)
+	Payments(ctx context.Context, first int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error)
 	PortalSettings(ctx context.Context) (*ent.PortalConfig, error)
 }
 type RefundResolver interface {
@@ -4583,7 +4583,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Payments(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[string]), args["invoice"].(*string)), true
+		return e.ComplexityRoot.Query.Payments(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string]), args["invoice"].(*string)), true
 	case "Query.portalSettings":
 		if e.ComplexityRoot.Query.PortalSettings == nil {
 			break
@@ -5499,25 +5499,29 @@ type AccountUpdatePayload {
 }
 `, BuiltIn: false},
 	{Name: "../schema/base.graphql", Input: `"""
-An instant in time, RFC 3339 in UTC (e.g. "2026-11-21T09:30:00Z").
+An instant in time, an RFC 3339 date-time string in UTC (e.g.
+"2026-11-21T09:30:00Z"); input may carry any offset. JSON: a string.
 """
-scalar Time
+scalar Time @specifiedBy(url: "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6")
 
 """
-An opaque pagination cursor. Pass a connection's ` + "`" + `endCursor` + "`" + ` as ` + "`" + `after` + "`" + `.
+An opaque pagination cursor (JSON: a string): pass a connection's
+` + "`" + `endCursor` + "`" + ` as ` + "`" + `after` + "`" + `, with the same ` + "`" + `orderBy` + "`" + ` and filter as the page it
+came from. A cursor of another ordering is refused (INVALID_CURSOR).
 """
 scalar Cursor
 
 """
-An exact decimal number written as a string, e.g. "49.99" or "0.0015".
-Never a float: amounts stay exact to the cent.
+An exact decimal number written as a string (JSON: a string matching
+-?[0-9]+(\.[0-9]+)?), e.g. "49.99" or "0.0015". Never a float: amounts stay
+exact to the cent. Map it to a string, or to a decimal type, never to a number.
 """
 scalar Decimal
 
 """
-Free key/value pairs as a JSON object of strings: at most 50 keys, keys up to
-40 characters, values up to 500. On update, keys merge; an empty string value
-removes a key.
+Free key/value pairs as a JSON object of strings (TypeScript:
+Record<string, string>): at most 50 keys, keys up to 40 characters, values up
+to 500. On update, keys merge; an empty string value removes a key.
 """
 scalar Metadata
 
@@ -5675,6 +5679,8 @@ enum UserErrorCode {
   REFUND_EXCEEDS_PAYMENT
   "A VAT number is missing: a reverse-charge or intra-community invoice names the buyer's and the seller's (EN 16931 BR-AE-02, BR-IC-02)."
   TAX_ID_REQUIRED
+  "A list's after cursor belongs to another ordering (orderBy) or list, or to an older server: start again without after. Reported as a top-level error with extensions.code INVALID_CURSOR."
+  INVALID_CURSOR
 }
 
 """
@@ -5876,7 +5882,7 @@ A page of products.
 """
 type ProductConnection {
   "Products of this page with their cursors."
-  edges: [ProductEdge]
+  edges: [ProductEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many products match."
@@ -5888,7 +5894,7 @@ A product and its cursor.
 """
 type ProductEdge {
   "The product."
-  node: Product
+  node: Product!
   "Its cursor."
   cursor: Cursor!
 }
@@ -5898,7 +5904,7 @@ A page of tax rates.
 """
 type TaxRateConnection {
   "Tax rates of this page with their cursors."
-  edges: [TaxRateEdge]
+  edges: [TaxRateEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many rates match."
@@ -5910,7 +5916,7 @@ A tax rate and its cursor.
 """
 type TaxRateEdge {
   "The tax rate."
-  node: TaxRate
+  node: TaxRate!
   "Its cursor."
   cursor: Cursor!
 }
@@ -6750,7 +6756,7 @@ A page of credit notes.
 """
 type CreditNoteConnection {
   "Credit notes of this page with their cursors."
-  edges: [CreditNoteEdge]
+  edges: [CreditNoteEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many credit notes match the filter."
@@ -6762,7 +6768,7 @@ A credit note and its cursor.
 """
 type CreditNoteEdge {
   "The credit note."
-  node: CreditNote
+  node: CreditNote!
   "Its cursor."
   cursor: Cursor!
 }
@@ -6812,8 +6818,8 @@ extend type Query {
   creditNote("Credit note id." id: ID!): CreditNote
   "Credit notes, newest first."
   creditNotes(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Which credit notes."
@@ -6878,15 +6884,15 @@ type Customer implements Node {
   deletedAt: Time
   "The customer's invoices, newest first."
   invoices(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
   ): InvoiceConnection!
   "The credit-balance ledger, newest first."
   balanceTransactions(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
   ): BalanceTransactionConnection!
@@ -6943,7 +6949,7 @@ A page of customers.
 """
 type CustomerConnection {
   "The customers of this page with their cursors."
-  edges: [CustomerEdge]
+  edges: [CustomerEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many customers match the filter."
@@ -6955,7 +6961,7 @@ A customer and its cursor.
 """
 type CustomerEdge {
   "The customer."
-  node: Customer
+  node: Customer!
   "Its cursor."
   cursor: Cursor!
 }
@@ -6965,7 +6971,7 @@ A page of balance transactions.
 """
 type BalanceTransactionConnection {
   "The entries of this page with their cursors."
-  edges: [BalanceTransactionEdge]
+  edges: [BalanceTransactionEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many entries there are."
@@ -6977,7 +6983,7 @@ A balance transaction and its cursor.
 """
 type BalanceTransactionEdge {
   "The entry."
-  node: BalanceTransaction
+  node: BalanceTransaction!
   "Its cursor."
   cursor: Cursor!
 }
@@ -7240,7 +7246,7 @@ A page of emails.
 """
 type EmailMessageConnection {
   "Emails of this page with their cursors."
-  edges: [EmailMessageEdge]
+  edges: [EmailMessageEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many emails there are."
@@ -7252,7 +7258,7 @@ An email and its cursor.
 """
 type EmailMessageEdge {
   "The email."
-  node: EmailMessage
+  node: EmailMessage!
   "Its cursor."
   cursor: Cursor!
 }
@@ -7303,8 +7309,8 @@ extend type Invoice {
 extend type Query {
   "Emails of the account, newest first."
   emails(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
   ): EmailMessageConnection!
@@ -7330,9 +7336,10 @@ input InvoiceFinalizeInput {
 }
 `, BuiltIn: false},
 	{Name: "../schema/event.graphql", Input: `"""
-Arbitrary JSON, written as it is stored (output only).
+Arbitrary JSON, written as it is stored (output only): any JSON value,
+usually an object.
 """
-scalar JSON
+scalar JSON @specifiedBy(url: "https://datatracker.ietf.org/doc/html/rfc8259")
 
 """
 A change of state, recorded in the same transaction as the change itself:
@@ -7426,7 +7433,7 @@ A page of events.
 """
 type EventConnection {
   "The events of this page."
-  edges: [EventEdge]
+  edges: [EventEdge!]!
   "Where the page stands."
   pageInfo: PageInfo!
   "How many events match in all."
@@ -7438,7 +7445,7 @@ An event and its cursor.
 """
 type EventEdge {
   "The event."
-  node: Event
+  node: Event!
   "Cursor to continue after it."
   cursor: Cursor!
 }
@@ -7446,8 +7453,8 @@ type EventEdge {
 extend type Query {
   "Events of the account and mode, newest first."
   events(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Which events."
@@ -7803,7 +7810,7 @@ A page of invoices.
 """
 type InvoiceConnection {
   "Invoices of this page with their cursors."
-  edges: [InvoiceEdge]
+  edges: [InvoiceEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many invoices match the filter."
@@ -7815,7 +7822,7 @@ An invoice and its cursor.
 """
 type InvoiceEdge {
   "The invoice."
-  node: Invoice
+  node: Invoice!
   "Its cursor."
   cursor: Cursor!
 }
@@ -8415,8 +8422,8 @@ input AccountPaymentSettingsInput {
 extend type Query {
   "A page of payments, newest first."
   payments(
-    "Returns the first n payments (1–100)."
-    first: Int = 20
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Returns payments after this cursor."
     after: Cursor
     "Only this invoice's payments."
@@ -8429,7 +8436,7 @@ A page of payments.
 """
 type PaymentConnection {
   "The payments and their cursors."
-  edges: [PaymentEdge]
+  edges: [PaymentEdge!]!
   "Where the page is."
   pageInfo: PageInfo!
   "How many payments match."
@@ -8441,7 +8448,7 @@ A payment and its cursor.
 """
 type PaymentEdge {
   "The payment."
-  node: Payment
+  node: Payment!
   "Where it is."
   cursor: Cursor!
 }
@@ -8657,8 +8664,8 @@ type Query {
   customer("Customer id." id: ID!): Customer
   "Customers, filtered and ordered; deleted customers are not listed."
   customers(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Which customers."
@@ -8670,8 +8677,8 @@ type Query {
   invoice("Invoice id." id: ID!): Invoice
   "Invoices, filtered and ordered."
   invoices(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Which invoices."
@@ -8681,8 +8688,8 @@ type Query {
   ): InvoiceConnection!
   "Products, newest first."
   products(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Only active (true) or archived (false) products."
@@ -8690,8 +8697,8 @@ type Query {
   ): ProductConnection!
   "Tax rates, newest first."
   taxRates(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Only active (true) or archived (false) rates."
@@ -11414,8 +11421,8 @@ func (ec *executionContext) field_Query_payments_args(ctx context.Context, rawAr
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12987,10 +12994,10 @@ func (ec *executionContext) _BalanceTransactionConnection_edges(ctx context.Cont
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.BalanceTransactionEdge) graphql.Marshaler {
-			return ec.marshalOBalanceTransactionEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx, selections, v)
+			return ec.marshalNBalanceTransactionEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_BalanceTransactionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -13074,10 +13081,10 @@ func (ec *executionContext) _BalanceTransactionEdge_node(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.BalanceTransaction) graphql.Marshaler {
-			return ec.marshalOBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransaction(ctx, selections, v)
+			return ec.marshalNBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransaction(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_BalanceTransactionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14280,10 +14287,10 @@ func (ec *executionContext) _CreditNoteConnection_edges(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
-			return ec.marshalOCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, selections, v)
+			return ec.marshalNCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CreditNoteConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14367,10 +14374,10 @@ func (ec *executionContext) _CreditNoteEdge_node(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
-			return ec.marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
+			return ec.marshalNCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CreditNoteEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -16187,10 +16194,10 @@ func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
-			return ec.marshalOCustomerEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx, selections, v)
+			return ec.marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -16425,10 +16432,10 @@ func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalOCustomer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomer(ctx, selections, v)
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomer(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17059,10 +17066,10 @@ func (ec *executionContext) _EmailMessageConnection_edges(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EmailMessageEdge) graphql.Marshaler {
-			return ec.marshalOEmailMessageEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx, selections, v)
+			return ec.marshalNEmailMessageEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_EmailMessageConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17146,10 +17153,10 @@ func (ec *executionContext) _EmailMessageEdge_node(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmailMessage) graphql.Marshaler {
-			return ec.marshalOEmailMessage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessage(ctx, selections, v)
+			return ec.marshalNEmailMessage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessage(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_EmailMessageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17555,10 +17562,10 @@ func (ec *executionContext) _EventConnection_edges(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EventEdge) graphql.Marshaler {
-			return ec.marshalOEventEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx, selections, v)
+			return ec.marshalNEventEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_EventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17642,10 +17649,10 @@ func (ec *executionContext) _EventEdge_node(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
-			return ec.marshalOEvent2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEvent(ctx, selections, v)
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEvent(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_EventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19603,10 +19610,10 @@ func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
-			return ec.marshalOInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx, selections, v)
+			return ec.marshalNInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19745,10 +19752,10 @@ func (ec *executionContext) _InvoiceEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
-			return ec.marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+			return ec.marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -23861,10 +23868,10 @@ func (ec *executionContext) _PaymentConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
-			return ec.marshalOPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, selections, v)
+			return ec.marshalNPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_PaymentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -23948,10 +23955,10 @@ func (ec *executionContext) _PaymentEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
-			return ec.marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
+			return ec.marshalNPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_PaymentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -25256,10 +25263,10 @@ func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ProductEdge) graphql.Marshaler {
-			return ec.marshalOProductEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx, selections, v)
+			return ec.marshalNProductEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ProductConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -25407,10 +25414,10 @@ func (ec *executionContext) _ProductEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Product) graphql.Marshaler {
-			return ec.marshalOProduct2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProduct(ctx, selections, v)
+			return ec.marshalNProduct2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProduct(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ProductEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -26235,7 +26242,7 @@ func (ec *executionContext) _Query_payments(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Payments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["invoice"].(*string))
+			return ec.Resolvers.Query().Payments(ctx, fc.Args["first"].(int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["invoice"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PaymentConnection) graphql.Marshaler {
@@ -27805,10 +27812,10 @@ func (ec *executionContext) _TaxRateConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TaxRateEdge) graphql.Marshaler {
-			return ec.marshalOTaxRateEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx, selections, v)
+			return ec.marshalNTaxRateEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_TaxRateConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -27956,10 +27963,10 @@ func (ec *executionContext) _TaxRateEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.TaxRate) graphql.Marshaler {
-			return ec.marshalOTaxRate2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRate(ctx, selections, v)
+			return ec.marshalNTaxRate2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRate(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_TaxRateEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -33891,7 +33898,7 @@ func (ec *executionContext) _BalanceTransactionConnection(ctx context.Context, s
 			out.Values[i] = graphql.MarshalString("BalanceTransactionConnection")
 		case "edges":
 			out.Values[i] = ec._BalanceTransactionConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -33939,7 +33946,7 @@ func (ec *executionContext) _BalanceTransactionEdge(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("BalanceTransactionEdge")
 		case "node":
 			out.Values[i] = ec._BalanceTransactionEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -34560,7 +34567,7 @@ func (ec *executionContext) _CreditNoteConnection(ctx context.Context, sel ast.S
 			out.Values[i] = graphql.MarshalString("CreditNoteConnection")
 		case "edges":
 			out.Values[i] = ec._CreditNoteConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -34608,7 +34615,7 @@ func (ec *executionContext) _CreditNoteEdge(ctx context.Context, sel ast.Selecti
 			out.Values[i] = graphql.MarshalString("CreditNoteEdge")
 		case "node":
 			out.Values[i] = ec._CreditNoteEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -35687,7 +35694,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("CustomerConnection")
 		case "edges":
 			out.Values[i] = ec._CustomerConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -35826,7 +35833,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 			out.Values[i] = graphql.MarshalString("CustomerEdge")
 		case "node":
 			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -36220,7 +36227,7 @@ func (ec *executionContext) _EmailMessageConnection(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("EmailMessageConnection")
 		case "edges":
 			out.Values[i] = ec._EmailMessageConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -36268,7 +36275,7 @@ func (ec *executionContext) _EmailMessageEdge(ctx context.Context, sel ast.Selec
 			out.Values[i] = graphql.MarshalString("EmailMessageEdge")
 		case "node":
 			out.Values[i] = ec._EmailMessageEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -36518,7 +36525,7 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 			out.Values[i] = graphql.MarshalString("EventConnection")
 		case "edges":
 			out.Values[i] = ec._EventConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -36566,7 +36573,7 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = graphql.MarshalString("EventEdge")
 		case "node":
 			out.Values[i] = ec._EventEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -38005,7 +38012,7 @@ func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("InvoiceConnection")
 		case "edges":
 			out.Values[i] = ec._InvoiceConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -38096,7 +38103,7 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("InvoiceEdge")
 		case "node":
 			out.Values[i] = ec._InvoiceEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -39715,7 +39722,7 @@ func (ec *executionContext) _PaymentConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("PaymentConnection")
 		case "edges":
 			out.Values[i] = ec._PaymentConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -39763,7 +39770,7 @@ func (ec *executionContext) _PaymentEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("PaymentEdge")
 		case "node":
 			out.Values[i] = ec._PaymentEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -40546,7 +40553,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("ProductConnection")
 		case "edges":
 			out.Values[i] = ec._ProductConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -40637,7 +40644,7 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("ProductEdge")
 		case "node":
 			out.Values[i] = ec._ProductEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -41948,7 +41955,7 @@ func (ec *executionContext) _TaxRateConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("TaxRateConnection")
 		case "edges":
 			out.Values[i] = ec._TaxRateConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -42039,7 +42046,7 @@ func (ec *executionContext) _TaxRateEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("TaxRateEdge")
 		case "node":
 			out.Values[i] = ec._TaxRateEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -42838,6 +42845,16 @@ func (ec *executionContext) unmarshalNAddressInput2ᚖgithubᚗcomᚋremitbillin
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransaction(ctx context.Context, sel ast.SelectionSet, v *ent.BalanceTransaction) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BalanceTransaction(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBalanceTransactionConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.BalanceTransactionConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -42846,6 +42863,32 @@ func (ec *executionContext) marshalNBalanceTransactionConnection2ᚖgithubᚗcom
 		return graphql.Null
 	}
 	return ec._BalanceTransactionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBalanceTransactionEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.BalanceTransactionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBalanceTransactionEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBalanceTransactionEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.BalanceTransactionEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BalanceTransactionEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNBalanceTransactionType2githubᚗcomᚋremitbillingᚋremitᚋentᚋbalancetransactionᚐType(ctx context.Context, v any) (balancetransaction.Type, error) {
@@ -42980,6 +43023,32 @@ func (ec *executionContext) marshalNCreditNoteConnection2ᚖgithubᚗcomᚋremit
 func (ec *executionContext) unmarshalNCreditNoteCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteCreateInput(ctx context.Context, v any) (model.CreditNoteCreateInput, error) {
 	res, err := ec.unmarshalInputCreditNoteCreateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNoteEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CreditNoteEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCreditNoteLine2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteLine) graphql.Marshaler {
@@ -43183,6 +43252,32 @@ func (ec *executionContext) marshalNCustomerDeletePayload2ᚖgithubᚗcomᚋremi
 	return ec._CustomerDeletePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCustomerInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerInput(ctx context.Context, v any) (*model.CustomerInput, error) {
 	res, err := ec.unmarshalInputCustomerInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -43305,6 +43400,32 @@ func (ec *executionContext) marshalNEmailMessageConnection2ᚖgithubᚗcomᚋrem
 	return ec._EmailMessageConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEmailMessageEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.EmailMessageEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmailMessageEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmailMessageEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EmailMessageEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EmailMessageEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNEmailMessageStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋemailmessageᚐStatus(ctx context.Context, v any) (emailmessage.Status, error) {
 	var res emailmessage.Status
 	err := res.UnmarshalGQL(v)
@@ -43313,6 +43434,16 @@ func (ec *executionContext) unmarshalNEmailMessageStatus2githubᚗcomᚋremitbil
 
 func (ec *executionContext) marshalNEmailMessageStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋemailmessageᚐStatus(ctx context.Context, sel ast.SelectionSet, v emailmessage.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Event(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEventActor2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐEventActor(ctx context.Context, sel ast.SelectionSet, v *model.EventActor) graphql.Marshaler {
@@ -43343,6 +43474,32 @@ func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋremitbilli
 		return graphql.Null
 	}
 	return ec._EventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.EventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEventEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EventEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EventEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -43582,6 +43739,32 @@ func (ec *executionContext) marshalNInvoiceDeletePayload2ᚖgithubᚗcomᚋremit
 		return graphql.Null
 	}
 	return ec._InvoiceDeletePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._InvoiceEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInvoiceFinalizeInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceFinalizeInput(ctx context.Context, v any) (model.InvoiceFinalizeInput, error) {
@@ -43936,6 +44119,32 @@ func (ec *executionContext) marshalNPaymentConnection2ᚖgithubᚗcomᚋremitbil
 	return ec._PaymentConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PaymentEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPaymentMethod2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentMethod) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -44192,6 +44401,32 @@ func (ec *executionContext) marshalNProductCreatePayload2ᚖgithubᚗcomᚋremit
 		return graphql.Null
 	}
 	return ec._ProductCreatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProductEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ProductEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProductEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProductEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ProductEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProductEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNProductUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐProductUpdateInput(ctx context.Context, v any) (model.ProductUpdateInput, error) {
@@ -44486,6 +44721,32 @@ func (ec *executionContext) marshalNTaxRateCreatePayload2ᚖgithubᚗcomᚋremit
 		return graphql.Null
 	}
 	return ec._TaxRateCreatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTaxRateEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TaxRateEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTaxRateEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTaxRateEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx context.Context, sel ast.SelectionSet, v *ent.TaxRateEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TaxRateEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTaxRateUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTaxRateUpdateInput(ctx context.Context, v any) (model.TaxRateUpdateInput, error) {
@@ -44859,26 +45120,6 @@ func (ec *executionContext) marshalOBalanceTransaction2ᚖgithubᚗcomᚋremitbi
 	return ec._BalanceTransaction(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOBalanceTransactionEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.BalanceTransactionEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOBalanceTransactionEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOBalanceTransactionEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.BalanceTransactionEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._BalanceTransactionEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -44968,26 +45209,6 @@ func (ec *executionContext) marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋ
 		return graphql.Null
 	}
 	return ec._CreditNote(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNoteEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._CreditNoteEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCreditNoteFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteFilter(ctx context.Context, v any) (*model.CreditNoteFilter, error) {
@@ -45149,26 +45370,6 @@ func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋremitbillingᚋre
 	return ec._Customer(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOCustomerEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOCustomerEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOCustomerEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._CustomerEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOCustomerFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerFilter(ctx context.Context, v any) (*model.CustomerFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -45247,58 +45448,11 @@ func (ec *executionContext) marshalOEmailMessage2ᚖgithubᚗcomᚋremitbilling�
 	return ec._EmailMessage(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOEmailMessageEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EmailMessageEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOEmailMessageEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOEmailMessageEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EmailMessageEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._EmailMessageEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalOEmailPreview2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋbillingᚐEmailPreview(ctx context.Context, sel ast.SelectionSet, v *billing.EmailPreview) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._EmailPreview(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *ent.Event) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._Event(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOEventEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EventEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOEventEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOEventEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EventEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._EventEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOEventFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐEventFilter(ctx context.Context, v any) (*model.EventFilter, error) {
@@ -45437,26 +45591,6 @@ func (ec *executionContext) marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋrem
 		return graphql.Null
 	}
 	return ec._Invoice(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._InvoiceEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInvoiceFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceFilter(ctx context.Context, v any) (*model.InvoiceFilter, error) {
@@ -45672,26 +45806,6 @@ func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋrem
 	return ec._Payment(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._PaymentEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalOPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentMethod) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -45754,26 +45868,6 @@ func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋremitbillingᚋrem
 		return graphql.Null
 	}
 	return ec._Product(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOProductEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ProductEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOProductEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOProductEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ProductEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._ProductEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORefund2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefund(ctx context.Context, sel ast.SelectionSet, v *ent.Refund) graphql.Marshaler {
@@ -46002,26 +46096,6 @@ func (ec *executionContext) marshalOTaxRate2ᚖgithubᚗcomᚋremitbillingᚋrem
 		return graphql.Null
 	}
 	return ec._TaxRate(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOTaxRateEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.TaxRateEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOTaxRateEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOTaxRateEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx context.Context, sel ast.SelectionSet, v *ent.TaxRateEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._TaxRateEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTestClock2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClock(ctx context.Context, sel ast.SelectionSet, v *ent.TestClock) graphql.Marshaler {
