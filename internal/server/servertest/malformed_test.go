@@ -69,7 +69,7 @@ func TestMalformedRequests(t *testing.T) {
 			{"unknown mutation", q(`mutation { customerCreat(input: {customer: {name: "x"}}) { customer { id } } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
 			{"unknown argument", q(`{ customers(first: 1, last: 2) { totalCount } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
 			{"unknown input field", q(`mutation { customerCreate(input: {customer: {name: "x", shoeSize: 44}}) { customer { id } } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
-			{"missing required argument", q(`{ customers { totalCount } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
+			{"missing required argument", q(`{ customer { id } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
 			{"wrong literal type", q(`{ customers(first: "ten") { totalCount } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
 			{"wrong variable type", q(`query($n: Int!) { customers(first: $n) { totalCount } }`, map[string]any{"n": "ten"}), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
 			{"missing variable", q(`mutation($name: String!) { customerCreate(input: {customer: {name: $name}}) { customer { id } } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
