@@ -17,7 +17,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
@@ -32,6 +31,7 @@ import (
 	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/ratelimit"
+	"github.com/remitbilling/remit/internal/server/graphiql"
 	"github.com/remitbilling/remit/internal/store"
 	portalhttp "github.com/remitbilling/remit/portal"
 	portalgraph "github.com/remitbilling/remit/portal/graph"
@@ -175,10 +175,9 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.Handle("GET /{$}", playground.Handler("Remit GraphQL", "/graphql",
-		playground.WithGraphiqlUiHeaders(map[string]string{"Authorization": "Bearer sk_test_…"}),
-		playground.WithStoragePrefix("remit"),
-	))
+	// GraphiQL, from the binary alone.
+	mux.HandleFunc("GET /{$}", graphiql.Page)
+	mux.HandleFunc("GET "+graphiql.Prefix, graphiql.Asset)
 	s.handler = withRequest(logger, clk, refuseBadPaths(mux))
 	return s, nil
 }
