@@ -259,9 +259,18 @@ func listInvoices(ctx context.Context, db *ent.Client, first int, after *entgql.
 	if orderBy == nil {
 		orderBy = &ent.InvoiceOrder{Direction: entgql.OrderDirectionDesc, Field: ent.InvoiceOrderFieldCreatedAt}
 	}
+	var field string
+	if orderBy.Field != nil {
+		field = orderBy.Field.String()
+	}
+	order := orderKey("invoices", field, orderBy.Direction)
+	after, err := untagCursor(after, order)
+	if err != nil {
+		return nil, err
+	}
 	f.OrderedBy, _ = invoiceOrderColumn(orderBy)
 	filter := ent.WithInvoiceFilter(func(q *ent.InvoiceQuery) (*ent.InvoiceQuery, error) { return f.Apply(ctx, q), nil })
-	order := ent.WithInvoiceOrder(orderBy)
+	entOrder := ent.WithInvoiceOrder(orderBy)
 	ranges, err := invoiceRanges(ctx, db, orderBy, f)
 	if err != nil {
 		return nil, err
@@ -316,7 +325,7 @@ func listInvoices(ctx context.Context, db *ent.Client, first int, after *entgql.
 			}
 			q = q.Where(invoice.IDIn(ids...))
 		}
-		page, err := q.Paginate(pctx, nil, &left, nil, nil, filter, order)
+		page, err := q.Paginate(pctx, nil, &left, nil, nil, filter, entOrder)
 		if err != nil {
 			return nil, err
 		}
@@ -328,6 +337,11 @@ func listInvoices(ctx context.Context, db *ent.Client, first int, after *entgql.
 		left -= len(page.Edges)
 	}
 	conn.PageInfo.HasPreviousPage = after != nil
+	cursors := make([]*entgql.Cursor[string], len(conn.Edges))
+	for i, e := range conn.Edges {
+		cursors[i] = &e.Cursor
+	}
+	tagCursors(cursors, order)
 	if n := len(conn.Edges); n > 0 {
 		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
 		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
@@ -345,6 +359,15 @@ func listInvoices(ctx context.Context, db *ent.Client, first int, after *entgql.
 func listCustomers(ctx context.Context, db *ent.Client, first int, after *entgql.Cursor[string], f customers.Filter, orderBy *ent.CustomerOrder) (*ent.CustomerConnection, error) {
 	if orderBy == nil {
 		orderBy = &ent.CustomerOrder{Direction: entgql.OrderDirectionDesc, Field: ent.CustomerOrderFieldCreatedAt}
+	}
+	var field string
+	if orderBy.Field != nil {
+		field = orderBy.Field.String()
+	}
+	order := orderKey("customers", field, orderBy.Direction)
+	after, err := untagCursor(after, order)
+	if err != nil {
+		return nil, err
 	}
 	if f.Query != "" {
 		d, err := dialectOf(ctx, db)
@@ -398,6 +421,11 @@ func listCustomers(ctx context.Context, db *ent.Client, first int, after *entgql
 		conn.PageInfo.HasNextPage = len(ids) > first
 	}
 	conn.PageInfo.HasPreviousPage = after != nil
+	cursors := make([]*entgql.Cursor[string], len(conn.Edges))
+	for i, e := range conn.Edges {
+		cursors[i] = &e.Cursor
+	}
+	tagCursors(cursors, order)
 	if selects(ctx, "totalCount") {
 		fq, err := apply(db.Customer.Query())
 		if err != nil {

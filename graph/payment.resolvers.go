@@ -205,15 +205,15 @@ func (r *paymentMethodResolver) IsDefault(ctx context.Context, obj *ent.PaymentM
 }
 
 // Payments is the resolver for the payments field.
-func (r *queryResolver) Payments(ctx context.Context, first *int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error) {
-	if err := checkFirst(*first); err != nil {
+func (r *queryResolver) Payments(ctx context.Context, first int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error) {
+	if err := checkFirst(first); err != nil {
 		return nil, err
 	}
 	q := r.DB.Payment.Query()
 	if invoice != nil {
 		q = q.Where(payment.InvoiceID(*invoice))
 	}
-	return q.Paginate(ctx, after, first, nil, nil,
+	return q.Paginate(ctx, after, &first, nil, nil,
 		ent.WithPaymentOrder(&ent.PaymentOrder{Direction: entgql.OrderDirectionDesc, Field: ent.PaymentOrderFieldCreatedAt}))
 }
 

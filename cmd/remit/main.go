@@ -62,6 +62,7 @@ environment:
   REMIT_SMTP_URL      smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 to send email
   REMIT_MAIL_FROM     sender address of invoice emails (default invoices@remit.localhost)
   REMIT_PUBLIC_URL    address customers reach the server at, for links (default http://localhost:8080)
+  REMIT_CORS_ORIGINS  origins whose pages may call the GraphQL APIs, comma-separated (default none)
 `
 
 func main() {
@@ -193,7 +194,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	if err != nil {
 		return err
 	}
-	srv, err := server.NewFromConfig(server.Config{App: a})
+	origins, err := server.ParseOrigins(os.Getenv("REMIT_CORS_ORIGINS"))
+	if err != nil {
+		return fmt.Errorf("REMIT_CORS_ORIGINS: %w", err)
+	}
+	srv, err := server.NewFromConfig(server.Config{App: a, CORSOrigins: origins})
 	if err != nil {
 		return err
 	}

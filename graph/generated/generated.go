@@ -800,7 +800,7 @@ type ComplexityRoot struct {
 		Invoices            func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.InvoiceFilter, orderBy *ent.InvoiceOrder) int
 		Node                func(childComplexity int, id string) int
 		Nodes               func(childComplexity int, ids []string) int
-		Payments            func(childComplexity int, first *int, after *entgql.Cursor[string], invoice *string) int
+		Payments            func(childComplexity int, first int, after *entgql.Cursor[string], invoice *string) int
 		PortalSettings      func(childComplexity int) int
 		Products            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
 		TaxRates            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
@@ -1198,7 +1198,7 @@ type QueryResolver interface {
 	Emails(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.EmailMessageConnection, error)
 	InvoicePreviewEmail(ctx context.Context, id string) (*billing.EmailPreview, error)
 	Events(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.EventFilter) (*ent.EventConnection, error)
-	Payments(ctx context.Context, first *int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error)
+	Payments(ctx context.Context, first int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error)
 	PortalSettings(ctx context.Context) (*ent.PortalConfig, error)
 	WebhookEndpoints(ctx context.Context) ([]*ent.WebhookEndpoint, error)
 	WebhookDeliveries(ctx context.Context, endpoint *string, event *string, status *webhookdelivery.Status) ([]*ent.WebhookDelivery, error)
@@ -4720,7 +4720,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Payments(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[string]), args["invoice"].(*string)), true
+		return e.ComplexityRoot.Query.Payments(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string]), args["invoice"].(*string)), true
 	case "Query.portalSettings":
 		if e.ComplexityRoot.Query.PortalSettings == nil {
 			break
@@ -5855,25 +5855,29 @@ type AccountUpdatePayload {
 }
 `, BuiltIn: false},
 	{Name: "../schema/base.graphql", Input: `"""
-An instant in time, RFC 3339 in UTC (e.g. "2026-11-21T09:30:00Z").
+An instant in time, an RFC 3339 date-time string in UTC (e.g.
+"2026-11-21T09:30:00Z"); input may carry any offset. JSON: a string.
 """
-scalar Time
+scalar Time @specifiedBy(url: "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6")
 
 """
-An opaque pagination cursor. Pass a connection's ` + "`" + `endCursor` + "`" + ` as ` + "`" + `after` + "`" + `.
+An opaque pagination cursor (JSON: a string): pass a connection's
+` + "`" + `endCursor` + "`" + ` as ` + "`" + `after` + "`" + `, with the same ` + "`" + `orderBy` + "`" + ` and filter as the page it
+came from. A cursor of another ordering is refused (INVALID_CURSOR).
 """
 scalar Cursor
 
 """
-An exact decimal number written as a string, e.g. "49.99" or "0.0015".
-Never a float: amounts stay exact to the cent.
+An exact decimal number written as a string (JSON: a string matching
+-?[0-9]+(\.[0-9]+)?), e.g. "49.99" or "0.0015". Never a float: amounts stay
+exact to the cent. Map it to a string, or to a decimal type, never to a number.
 """
 scalar Decimal
 
 """
-Free key/value pairs as a JSON object of strings: at most 50 keys, keys up to
-40 characters, values up to 500. On update, keys merge; an empty string value
-removes a key.
+Free key/value pairs as a JSON object of strings (TypeScript:
+Record<string, string>): at most 50 keys, keys up to 40 characters, values up
+to 500. On update, keys merge; an empty string value removes a key.
 """
 scalar Metadata
 
@@ -6031,6 +6035,8 @@ enum UserErrorCode {
   REFUND_EXCEEDS_PAYMENT
   "A VAT number is missing: a reverse-charge or intra-community invoice names the buyer's and the seller's (EN 16931 BR-AE-02, BR-IC-02)."
   TAX_ID_REQUIRED
+  "A list's after cursor belongs to another ordering (orderBy) or list, or to an older server: start again without after. Reported as a top-level error with extensions.code INVALID_CURSOR."
+  INVALID_CURSOR
 }
 
 """
@@ -6232,7 +6238,7 @@ A page of products.
 """
 type ProductConnection {
   "Products of this page with their cursors."
-  edges: [ProductEdge]
+  edges: [ProductEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many products match."
@@ -6244,7 +6250,7 @@ A product and its cursor.
 """
 type ProductEdge {
   "The product."
-  node: Product
+  node: Product!
   "Its cursor."
   cursor: Cursor!
 }
@@ -6254,7 +6260,7 @@ A page of tax rates.
 """
 type TaxRateConnection {
   "Tax rates of this page with their cursors."
-  edges: [TaxRateEdge]
+  edges: [TaxRateEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many rates match."
@@ -6266,7 +6272,7 @@ A tax rate and its cursor.
 """
 type TaxRateEdge {
   "The tax rate."
-  node: TaxRate
+  node: TaxRate!
   "Its cursor."
   cursor: Cursor!
 }
@@ -7106,7 +7112,7 @@ A page of credit notes.
 """
 type CreditNoteConnection {
   "Credit notes of this page with their cursors."
-  edges: [CreditNoteEdge]
+  edges: [CreditNoteEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many credit notes match the filter."
@@ -7118,7 +7124,7 @@ A credit note and its cursor.
 """
 type CreditNoteEdge {
   "The credit note."
-  node: CreditNote
+  node: CreditNote!
   "Its cursor."
   cursor: Cursor!
 }
@@ -7168,8 +7174,8 @@ extend type Query {
   creditNote("Credit note id." id: ID!): CreditNote
   "Credit notes, newest first."
   creditNotes(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Which credit notes."
@@ -7234,15 +7240,15 @@ type Customer implements Node {
   deletedAt: Time
   "The customer's invoices, newest first."
   invoices(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
   ): InvoiceConnection!
   "The credit-balance ledger, newest first."
   balanceTransactions(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
   ): BalanceTransactionConnection!
@@ -7299,7 +7305,7 @@ A page of customers.
 """
 type CustomerConnection {
   "The customers of this page with their cursors."
-  edges: [CustomerEdge]
+  edges: [CustomerEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many customers match the filter."
@@ -7311,7 +7317,7 @@ A customer and its cursor.
 """
 type CustomerEdge {
   "The customer."
-  node: Customer
+  node: Customer!
   "Its cursor."
   cursor: Cursor!
 }
@@ -7321,7 +7327,7 @@ A page of balance transactions.
 """
 type BalanceTransactionConnection {
   "The entries of this page with their cursors."
-  edges: [BalanceTransactionEdge]
+  edges: [BalanceTransactionEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many entries there are."
@@ -7333,7 +7339,7 @@ A balance transaction and its cursor.
 """
 type BalanceTransactionEdge {
   "The entry."
-  node: BalanceTransaction
+  node: BalanceTransaction!
   "Its cursor."
   cursor: Cursor!
 }
@@ -7596,7 +7602,7 @@ A page of emails.
 """
 type EmailMessageConnection {
   "Emails of this page with their cursors."
-  edges: [EmailMessageEdge]
+  edges: [EmailMessageEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many emails there are."
@@ -7608,7 +7614,7 @@ An email and its cursor.
 """
 type EmailMessageEdge {
   "The email."
-  node: EmailMessage
+  node: EmailMessage!
   "Its cursor."
   cursor: Cursor!
 }
@@ -7659,8 +7665,8 @@ extend type Invoice {
 extend type Query {
   "Emails of the account, newest first."
   emails(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
   ): EmailMessageConnection!
@@ -7686,9 +7692,10 @@ input InvoiceFinalizeInput {
 }
 `, BuiltIn: false},
 	{Name: "../schema/event.graphql", Input: `"""
-Arbitrary JSON, written as it is stored (output only).
+Arbitrary JSON, written as it is stored (output only): any JSON value,
+usually an object.
 """
-scalar JSON
+scalar JSON @specifiedBy(url: "https://datatracker.ietf.org/doc/html/rfc8259")
 
 """
 A change of state, recorded in the same transaction as the change itself:
@@ -7782,7 +7789,7 @@ A page of events.
 """
 type EventConnection {
   "The events of this page."
-  edges: [EventEdge]
+  edges: [EventEdge!]!
   "Where the page stands."
   pageInfo: PageInfo!
   "How many events match in all."
@@ -7794,7 +7801,7 @@ An event and its cursor.
 """
 type EventEdge {
   "The event."
-  node: Event
+  node: Event!
   "Cursor to continue after it."
   cursor: Cursor!
 }
@@ -7802,8 +7809,8 @@ type EventEdge {
 extend type Query {
   "Events of the account and mode, newest first."
   events(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Which events."
@@ -8159,7 +8166,7 @@ A page of invoices.
 """
 type InvoiceConnection {
   "Invoices of this page with their cursors."
-  edges: [InvoiceEdge]
+  edges: [InvoiceEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many invoices match the filter."
@@ -8171,7 +8178,7 @@ An invoice and its cursor.
 """
 type InvoiceEdge {
   "The invoice."
-  node: Invoice
+  node: Invoice!
   "Its cursor."
   cursor: Cursor!
 }
@@ -8771,8 +8778,8 @@ input AccountPaymentSettingsInput {
 extend type Query {
   "A page of payments, newest first."
   payments(
-    "Returns the first n payments (1–100)."
-    first: Int = 20
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Returns payments after this cursor."
     after: Cursor
     "Only this invoice's payments."
@@ -8785,7 +8792,7 @@ A page of payments.
 """
 type PaymentConnection {
   "The payments and their cursors."
-  edges: [PaymentEdge]
+  edges: [PaymentEdge!]!
   "Where the page is."
   pageInfo: PageInfo!
   "How many payments match."
@@ -8797,7 +8804,7 @@ A payment and its cursor.
 """
 type PaymentEdge {
   "The payment."
-  node: Payment
+  node: Payment!
   "Where it is."
   cursor: Cursor!
 }
@@ -9013,8 +9020,8 @@ type Query {
   customer("Customer id." id: ID!): Customer
   "Customers, filtered and ordered; deleted customers are not listed."
   customers(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Which customers."
@@ -9026,8 +9033,8 @@ type Query {
   invoice("Invoice id." id: ID!): Invoice
   "Invoices, filtered and ordered."
   invoices(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Which invoices."
@@ -9037,8 +9044,8 @@ type Query {
   ): InvoiceConnection!
   "Products, newest first."
   products(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Only active (true) or archived (false) products."
@@ -9046,8 +9053,8 @@ type Query {
   ): ProductConnection!
   "Tax rates, newest first."
   taxRates(
-    "Page size, 1–100."
-    first: Int!
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Cursor to continue after."
     after: Cursor
     "Only active (true) or archived (false) rates."
@@ -12132,8 +12139,8 @@ func (ec *executionContext) field_Query_payments_args(ctx context.Context, rawAr
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13735,10 +13742,10 @@ func (ec *executionContext) _BalanceTransactionConnection_edges(ctx context.Cont
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.BalanceTransactionEdge) graphql.Marshaler {
-			return ec.marshalOBalanceTransactionEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx, selections, v)
+			return ec.marshalNBalanceTransactionEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_BalanceTransactionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -13822,10 +13829,10 @@ func (ec *executionContext) _BalanceTransactionEdge_node(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.BalanceTransaction) graphql.Marshaler {
-			return ec.marshalOBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransaction(ctx, selections, v)
+			return ec.marshalNBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransaction(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_BalanceTransactionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -15028,10 +15035,10 @@ func (ec *executionContext) _CreditNoteConnection_edges(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
-			return ec.marshalOCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, selections, v)
+			return ec.marshalNCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CreditNoteConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -15115,10 +15122,10 @@ func (ec *executionContext) _CreditNoteEdge_node(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
-			return ec.marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
+			return ec.marshalNCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CreditNoteEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -16935,10 +16942,10 @@ func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
-			return ec.marshalOCustomerEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx, selections, v)
+			return ec.marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17173,10 +17180,10 @@ func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalOCustomer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomer(ctx, selections, v)
+			return ec.marshalNCustomer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomer(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17807,10 +17814,10 @@ func (ec *executionContext) _EmailMessageConnection_edges(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EmailMessageEdge) graphql.Marshaler {
-			return ec.marshalOEmailMessageEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx, selections, v)
+			return ec.marshalNEmailMessageEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_EmailMessageConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -17894,10 +17901,10 @@ func (ec *executionContext) _EmailMessageEdge_node(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmailMessage) graphql.Marshaler {
-			return ec.marshalOEmailMessage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessage(ctx, selections, v)
+			return ec.marshalNEmailMessage2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessage(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_EmailMessageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -18303,10 +18310,10 @@ func (ec *executionContext) _EventConnection_edges(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EventEdge) graphql.Marshaler {
-			return ec.marshalOEventEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx, selections, v)
+			return ec.marshalNEventEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_EventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -18390,10 +18397,10 @@ func (ec *executionContext) _EventEdge_node(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
-			return ec.marshalOEvent2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEvent(ctx, selections, v)
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEvent(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_EventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -20351,10 +20358,10 @@ func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
-			return ec.marshalOInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx, selections, v)
+			return ec.marshalNInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -20493,10 +20500,10 @@ func (ec *executionContext) _InvoiceEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
-			return ec.marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+			return ec.marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -24873,10 +24880,10 @@ func (ec *executionContext) _PaymentConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
-			return ec.marshalOPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, selections, v)
+			return ec.marshalNPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_PaymentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -24960,10 +24967,10 @@ func (ec *executionContext) _PaymentEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
-			return ec.marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
+			return ec.marshalNPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_PaymentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -26268,10 +26275,10 @@ func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ProductEdge) graphql.Marshaler {
-			return ec.marshalOProductEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx, selections, v)
+			return ec.marshalNProductEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ProductConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -26419,10 +26426,10 @@ func (ec *executionContext) _ProductEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Product) graphql.Marshaler {
-			return ec.marshalOProduct2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProduct(ctx, selections, v)
+			return ec.marshalNProduct2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProduct(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ProductEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -27247,7 +27254,7 @@ func (ec *executionContext) _Query_payments(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Payments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["invoice"].(*string))
+			return ec.Resolvers.Query().Payments(ctx, fc.Args["first"].(int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["invoice"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PaymentConnection) graphql.Marshaler {
@@ -28893,10 +28900,10 @@ func (ec *executionContext) _TaxRateConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TaxRateEdge) graphql.Marshaler {
-			return ec.marshalOTaxRateEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx, selections, v)
+			return ec.marshalNTaxRateEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_TaxRateConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -29044,10 +29051,10 @@ func (ec *executionContext) _TaxRateEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.TaxRate) graphql.Marshaler {
-			return ec.marshalOTaxRate2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRate(ctx, selections, v)
+			return ec.marshalNTaxRate2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRate(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_TaxRateEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -35957,7 +35964,7 @@ func (ec *executionContext) _BalanceTransactionConnection(ctx context.Context, s
 			out.Values[i] = graphql.MarshalString("BalanceTransactionConnection")
 		case "edges":
 			out.Values[i] = ec._BalanceTransactionConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -36005,7 +36012,7 @@ func (ec *executionContext) _BalanceTransactionEdge(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("BalanceTransactionEdge")
 		case "node":
 			out.Values[i] = ec._BalanceTransactionEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -36626,7 +36633,7 @@ func (ec *executionContext) _CreditNoteConnection(ctx context.Context, sel ast.S
 			out.Values[i] = graphql.MarshalString("CreditNoteConnection")
 		case "edges":
 			out.Values[i] = ec._CreditNoteConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -36674,7 +36681,7 @@ func (ec *executionContext) _CreditNoteEdge(ctx context.Context, sel ast.Selecti
 			out.Values[i] = graphql.MarshalString("CreditNoteEdge")
 		case "node":
 			out.Values[i] = ec._CreditNoteEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -37753,7 +37760,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("CustomerConnection")
 		case "edges":
 			out.Values[i] = ec._CustomerConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -37892,7 +37899,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 			out.Values[i] = graphql.MarshalString("CustomerEdge")
 		case "node":
 			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -38286,7 +38293,7 @@ func (ec *executionContext) _EmailMessageConnection(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("EmailMessageConnection")
 		case "edges":
 			out.Values[i] = ec._EmailMessageConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -38334,7 +38341,7 @@ func (ec *executionContext) _EmailMessageEdge(ctx context.Context, sel ast.Selec
 			out.Values[i] = graphql.MarshalString("EmailMessageEdge")
 		case "node":
 			out.Values[i] = ec._EmailMessageEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -38584,7 +38591,7 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 			out.Values[i] = graphql.MarshalString("EventConnection")
 		case "edges":
 			out.Values[i] = ec._EventConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -38632,7 +38639,7 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = graphql.MarshalString("EventEdge")
 		case "node":
 			out.Values[i] = ec._EventEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -40071,7 +40078,7 @@ func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("InvoiceConnection")
 		case "edges":
 			out.Values[i] = ec._InvoiceConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -40162,7 +40169,7 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("InvoiceEdge")
 		case "node":
 			out.Values[i] = ec._InvoiceEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -41823,7 +41830,7 @@ func (ec *executionContext) _PaymentConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("PaymentConnection")
 		case "edges":
 			out.Values[i] = ec._PaymentConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -41871,7 +41878,7 @@ func (ec *executionContext) _PaymentEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("PaymentEdge")
 		case "node":
 			out.Values[i] = ec._PaymentEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -42654,7 +42661,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("ProductConnection")
 		case "edges":
 			out.Values[i] = ec._ProductConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -42745,7 +42752,7 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("ProductEdge")
 		case "node":
 			out.Values[i] = ec._ProductEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -44100,7 +44107,7 @@ func (ec *executionContext) _TaxRateConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("TaxRateConnection")
 		case "edges":
 			out.Values[i] = ec._TaxRateConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -44191,7 +44198,7 @@ func (ec *executionContext) _TaxRateEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("TaxRateEdge")
 		case "node":
 			out.Values[i] = ec._TaxRateEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -45381,6 +45388,16 @@ func (ec *executionContext) unmarshalNAddressInput2ᚖgithubᚗcomᚋremitbillin
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransaction(ctx context.Context, sel ast.SelectionSet, v *ent.BalanceTransaction) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BalanceTransaction(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBalanceTransactionConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.BalanceTransactionConnection) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -45389,6 +45406,32 @@ func (ec *executionContext) marshalNBalanceTransactionConnection2ᚖgithubᚗcom
 		return graphql.Null
 	}
 	return ec._BalanceTransactionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBalanceTransactionEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.BalanceTransactionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBalanceTransactionEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBalanceTransactionEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.BalanceTransactionEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BalanceTransactionEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNBalanceTransactionType2githubᚗcomᚋremitbillingᚋremitᚋentᚋbalancetransactionᚐType(ctx context.Context, v any) (balancetransaction.Type, error) {
@@ -45523,6 +45566,32 @@ func (ec *executionContext) marshalNCreditNoteConnection2ᚖgithubᚗcomᚋremit
 func (ec *executionContext) unmarshalNCreditNoteCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteCreateInput(ctx context.Context, v any) (model.CreditNoteCreateInput, error) {
 	res, err := ec.unmarshalInputCreditNoteCreateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNoteEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CreditNoteEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCreditNoteLine2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteLine) graphql.Marshaler {
@@ -45726,6 +45795,32 @@ func (ec *executionContext) marshalNCustomerDeletePayload2ᚖgithubᚗcomᚋremi
 	return ec._CustomerDeletePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCustomerEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCustomerInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerInput(ctx context.Context, v any) (*model.CustomerInput, error) {
 	res, err := ec.unmarshalInputCustomerInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -45848,6 +45943,32 @@ func (ec *executionContext) marshalNEmailMessageConnection2ᚖgithubᚗcomᚋrem
 	return ec._EmailMessageConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEmailMessageEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.EmailMessageEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmailMessageEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmailMessageEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EmailMessageEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EmailMessageEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNEmailMessageStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋemailmessageᚐStatus(ctx context.Context, v any) (emailmessage.Status, error) {
 	var res emailmessage.Status
 	err := res.UnmarshalGQL(v)
@@ -45856,6 +45977,16 @@ func (ec *executionContext) unmarshalNEmailMessageStatus2githubᚗcomᚋremitbil
 
 func (ec *executionContext) marshalNEmailMessageStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋemailmessageᚐStatus(ctx context.Context, sel ast.SelectionSet, v emailmessage.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Event(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEventActor2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐEventActor(ctx context.Context, sel ast.SelectionSet, v *model.EventActor) graphql.Marshaler {
@@ -45886,6 +46017,32 @@ func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋremitbilli
 		return graphql.Null
 	}
 	return ec._EventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.EventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEventEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EventEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EventEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNEventResendInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐEventResendInput(ctx context.Context, v any) (model.EventResendInput, error) {
@@ -46146,6 +46303,32 @@ func (ec *executionContext) marshalNInvoiceDeletePayload2ᚖgithubᚗcomᚋremit
 		return graphql.Null
 	}
 	return ec._InvoiceDeletePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._InvoiceEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInvoiceFinalizeInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceFinalizeInput(ctx context.Context, v any) (model.InvoiceFinalizeInput, error) {
@@ -46500,6 +46683,32 @@ func (ec *executionContext) marshalNPaymentConnection2ᚖgithubᚗcomᚋremitbil
 	return ec._PaymentConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PaymentEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPaymentMethod2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentMethod) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -46756,6 +46965,32 @@ func (ec *executionContext) marshalNProductCreatePayload2ᚖgithubᚗcomᚋremit
 		return graphql.Null
 	}
 	return ec._ProductCreatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProductEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ProductEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProductEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProductEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ProductEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ProductEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNProductUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐProductUpdateInput(ctx context.Context, v any) (model.ProductUpdateInput, error) {
@@ -47050,6 +47285,32 @@ func (ec *executionContext) marshalNTaxRateCreatePayload2ᚖgithubᚗcomᚋremit
 		return graphql.Null
 	}
 	return ec._TaxRateCreatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTaxRateEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TaxRateEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTaxRateEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTaxRateEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx context.Context, sel ast.SelectionSet, v *ent.TaxRateEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TaxRateEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTaxRateUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTaxRateUpdateInput(ctx context.Context, v any) (model.TaxRateUpdateInput, error) {
@@ -47550,26 +47811,6 @@ func (ec *executionContext) marshalOBalanceTransaction2ᚖgithubᚗcomᚋremitbi
 	return ec._BalanceTransaction(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOBalanceTransactionEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.BalanceTransactionEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOBalanceTransactionEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOBalanceTransactionEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransactionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.BalanceTransactionEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._BalanceTransactionEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -47659,26 +47900,6 @@ func (ec *executionContext) marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋ
 		return graphql.Null
 	}
 	return ec._CreditNote(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNoteEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._CreditNoteEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCreditNoteFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCreditNoteFilter(ctx context.Context, v any) (*model.CreditNoteFilter, error) {
@@ -47840,26 +48061,6 @@ func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋremitbillingᚋre
 	return ec._Customer(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOCustomerEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOCustomerEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOCustomerEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._CustomerEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOCustomerFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerFilter(ctx context.Context, v any) (*model.CustomerFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -47938,58 +48139,11 @@ func (ec *executionContext) marshalOEmailMessage2ᚖgithubᚗcomᚋremitbilling�
 	return ec._EmailMessage(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOEmailMessageEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EmailMessageEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOEmailMessageEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOEmailMessageEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EmailMessageEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._EmailMessageEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalOEmailPreview2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋbillingᚐEmailPreview(ctx context.Context, sel ast.SelectionSet, v *billing.EmailPreview) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._EmailPreview(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *ent.Event) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._Event(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOEventEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EventEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOEventEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOEventEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EventEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._EventEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOEventFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐEventFilter(ctx context.Context, v any) (*model.EventFilter, error) {
@@ -48128,26 +48282,6 @@ func (ec *executionContext) marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋrem
 		return graphql.Null
 	}
 	return ec._Invoice(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._InvoiceEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInvoiceFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceFilter(ctx context.Context, v any) (*model.InvoiceFilter, error) {
@@ -48363,26 +48497,6 @@ func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋrem
 	return ec._Payment(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._PaymentEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalOPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentMethod) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -48445,26 +48559,6 @@ func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋremitbillingᚋrem
 		return graphql.Null
 	}
 	return ec._Product(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOProductEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ProductEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOProductEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOProductEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐProductEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ProductEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._ProductEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORefund2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefund(ctx context.Context, sel ast.SelectionSet, v *ent.Refund) graphql.Marshaler {
@@ -48693,26 +48787,6 @@ func (ec *executionContext) marshalOTaxRate2ᚖgithubᚗcomᚋremitbillingᚋrem
 		return graphql.Null
 	}
 	return ec._TaxRate(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOTaxRateEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.TaxRateEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOTaxRateEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOTaxRateEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTaxRateEdge(ctx context.Context, sel ast.SelectionSet, v *ent.TaxRateEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._TaxRateEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTestClock2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClock(ctx context.Context, sel ast.SelectionSet, v *ent.TestClock) graphql.Marshaler {

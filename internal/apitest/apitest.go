@@ -86,6 +86,8 @@ type Options struct {
 	// Log receives the server's log (text, info level and up) besides
 	// the test's own when verbose.
 	Log io.Writer
+	// CORSOrigins is server.Config.CORSOrigins.
+	CORSOrigins []string
 }
 
 // StartWith is Start with options.
@@ -119,7 +121,7 @@ func StartWith(t testing.TB, dialect string, opts Options) *Env {
 	if err != nil {
 		t.Fatalf("apitest: %v", err)
 	}
-	srv, err := server.NewFromConfig(server.Config{App: a})
+	srv, err := server.NewFromConfig(server.Config{App: a, CORSOrigins: opts.CORSOrigins})
 	if err != nil {
 		t.Fatalf("apitest: %v", err)
 	}

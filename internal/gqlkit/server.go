@@ -33,7 +33,8 @@ type Limits struct {
 }
 
 // NewServer is a GraphQL server as both APIs (/graphql and
-// /portal/graphql) run one: POST only, parsed documents cached, no field
+// /portal/graphql) run one: POST, and GET for queries (GET), automatic
+// persisted queries in a cache bounded in bytes, parsed documents cached, no field
 // suggestions in errors (they would map the schema for a caller who may
 // not introspect), the limits, strings checked (InputGuard), errors
 // masked and panics recovered with the request's id. introspection
@@ -41,6 +42,8 @@ type Limits struct {
 func NewServer(schema graphql.ExecutableSchema, l Limits, introspection graphql.HandlerExtension, logger *slog.Logger, requestID func(context.Context) string) *handler.Server {
 	srv := handler.New(schema)
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(GET{RequestID: requestID})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: newQueryCache(apqBytes)})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(l.Tokens)
 	srv.SetDisableSuggestion(true)

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -135,9 +134,10 @@ func authenticate(accts *accounts.Service, limits *ratelimit.Limiter, logger *sl
 const MaxMutationFields = 25
 
 // graphQLBody refuses, before GraphQL runs, a POST application/json body
-// that is more than one JSON value (trailing data after the object: 400
-// BAD_REQUEST; the GraphQL transport would ignore it). Other requests
-// (other methods and media types, bodies that are not JSON at all) pass
+// that is not one JSON object of a GraphQL request (gqlkit.CheckBody): a
+// batch (BATCH_NOT_SUPPORTED), trailing data after the object (which the
+// transport would ignore), anything the transport would answer with an
+// echo of the body. Other requests (other methods and media types) pass
 // on unchanged for the handler to answer as it does.
 func graphQLBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -156,30 +156,39 @@ func graphQLBody(next http.Handler) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		// Scan the value without keeping any of it (the transport decodes
-		// it), then look past its end.
-		dec := json.NewDecoder(bytes.NewReader(body))
-		if dec.Decode(&struct{}{}) != nil {
-			next.ServeHTTP(w, r) // not a JSON object: the transport's own 400
-			return
-		}
-		if _, err := dec.Token(); err != io.EOF {
-			writeError(w, r, http.StatusBadRequest, "BAD_REQUEST", "the request body must be a single JSON object, with nothing after it")
+		if bad := gqlkit.CheckBody(body); bad != nil {
+			writeError(w, r, bad.Status, bad.Code, bad.Message)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// requireJSON refuses bodies that are not JSON with 415: the only transport
-// is POST application/json, which also forces browsers into a CORS
-// preflight.
+// requireJSON refuses POST bodies that are not JSON with 415: the only
+// POST transport is application/json, which also forces browsers into a
+// CORS preflight (a form post cannot reach GraphQL).
 func requireJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !gqlkit.IsJSON(r) {
+		if r.Method == http.MethodPost && !gqlkit.IsJSON(r) {
 			writeError(w, r, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the request as Content-Type: application/json")
 			return
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// byMethod routes a GraphQL endpoint's POST and GET; CORS preflights are
+// answered before (cors).
+func byMethod(post, get http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			post.ServeHTTP(w, r)
+		case http.MethodGet:
+			get.ServeHTTP(w, r)
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			writeError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json, or queries as GET")
+		}
 	})
 }

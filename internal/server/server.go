@@ -12,12 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 
@@ -32,6 +31,7 @@ import (
 	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/ratelimit"
+	"github.com/remitbilling/remit/internal/server/graphiql"
 	"github.com/remitbilling/remit/internal/store"
 	portalhttp "github.com/remitbilling/remit/portal"
 	portalgraph "github.com/remitbilling/remit/portal/graph"
@@ -71,12 +71,19 @@ func (s *Server) Billing() *billing.Service { return s.billing }
 type Config struct {
 	// App holds the services, built once by app.New.
 	App *app.App
+	// CORSOrigins are the origins whose browser pages may call /graphql
+	// and /portal/graphql (REMIT_CORS_ORIGINS, read by ParseOrigins);
+	// none by default.
+	CORSOrigins []string
 }
 
-// Validate reports a missing application.
+// Validate reports a missing application or a malformed origin.
 func (c Config) Validate() error {
 	if c.App == nil {
 		return errors.New("server: App is required")
+	}
+	if _, err := ParseOrigins(strings.Join(c.CORSOrigins, ",")); err != nil {
+		return fmt.Errorf("server: CORSOrigins: %w", err)
 	}
 	return nil
 }
@@ -128,18 +135,18 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		Webhooks:  a.Webhooks,
 	}
 	api := newGraphQL(resolver, logger)
-	var merchant http.Handler = api
-	merchant = idempotency.Middleware(s.idem, requestBody, writeError, selfKeyed)(merchant)
-	merchant = graphQLBody(merchant)
-	merchant = authenticate(s.Accounts, s.limits, logger, merchant)
-	merchant = limitBody(MaxBodyBytes, merchant)
-	merchant = requireJSON(merchant)
+	var post http.Handler = api
+	post = idempotency.Middleware(s.idem, requestBody, writeError, selfKeyed)(post)
+	post = graphQLBody(post)
+	post = authenticate(s.Accounts, s.limits, logger, post)
+	post = limitBody(MaxBodyBytes, post)
+	post = requireJSON(post)
+	// A GET carries a query only (the transport refuses anything else):
+	// no body to read, and nothing to make idempotent.
+	get := authenticate(s.Accounts, s.limits, logger, api)
 
 	mux := http.NewServeMux()
-	mux.Handle("POST /graphql", merchant)
-	mux.HandleFunc("GET /graphql", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json")
-	})
+	mux.Handle("/graphql", cors(cfg.CORSOrigins, byMethod(post, get)))
 	mux.Handle("GET /invoices/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.invoicePDF)))
 	mux.Handle("GET /credit_notes/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.creditNotePDF)))
 	mux.HandleFunc("GET /dev/mail", s.devMail)
@@ -160,7 +167,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	}
 	// The portal: its GraphQL API and web UI, signed in by the portal's
 	// own sessions (never by API keys).
-	mux.Handle("/portal/graphql", graphQLBody(portalhttp.Authenticate(s.Portal, portalgraph.NewHandler(deps))))
+	mux.Handle("/portal/graphql", cors(cfg.CORSOrigins, graphQLBody(portalhttp.Authenticate(s.Portal, portalgraph.NewHandler(deps)))))
 	web := portalhttp.Authenticate(s.Portal, portalweb.NewHandler(deps))
 	mux.Handle("/portal/", web)
 	mux.Handle("GET /portal/{slug}/invoices/{id}/pdf", s.limitPDFs(web))
@@ -169,10 +176,9 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.Handle("GET /{$}", playground.Handler("Remit GraphQL", "/graphql",
-		playground.WithGraphiqlUiHeaders(map[string]string{"Authorization": "Bearer sk_test_…"}),
-		playground.WithStoragePrefix("remit"),
-	))
+	// GraphiQL, from the binary alone.
+	mux.HandleFunc("GET /{$}", graphiql.Page)
+	mux.HandleFunc("GET "+graphiql.Prefix, graphiql.Asset)
 	s.handler = withRequest(logger, clk, refuseBadPaths(mux))
 	return s, nil
 }
@@ -184,7 +190,6 @@ func newGraphQL(resolver *graph.Resolver, logger *slog.Logger) *handler.Server {
 	// API keys may introspect: GraphiQL and codegen read the schema.
 	srv := gqlkit.NewServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens, Mutations: MaxMutationFields},
 		extension.Introspection{}, logger, RequestID)
-	srv.AddTransport(transport.Options{})
 	srv.AroundRootFields(resolver.AroundRootFields)
 	return srv
 }

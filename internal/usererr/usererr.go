@@ -62,6 +62,9 @@ const (
 	// TaxIDRequired: a reverse-charge (or intra-community) invoice cannot
 	// be issued without the buyer's and the seller's VAT numbers.
 	TaxIDRequired Code = "TAX_ID_REQUIRED"
+	// InvalidCursor: a list's after cursor was made under another
+	// ordering (or by another list): its next page would be wrong.
+	InvalidCursor Code = "INVALID_CURSOR"
 	// LowContrast is a warning: a colour reads poorly against white.
 	LowContrast Code = "LOW_CONTRAST"
 )
@@ -129,7 +132,7 @@ var Codes = []Code{
 	AmountExceedsRemaining, IdempotencyKeyRequired, PaymentMethodNotAccepted,
 	AmountsDueMismatch, AmountsDueNotAllowed, HasPayments, InvalidString, LowContrast,
 	RefundExceedsPayment,
-	TaxIDRequired,
+	TaxIDRequired, InvalidCursor,
 }
 
 func init() { Codes = append(append(Codes, CreditNoteCodes...), CollectionCodes...) }

@@ -50,7 +50,7 @@ func (r *invoiceResolver) CreditNotes(ctx context.Context, obj *ent.Invoice) ([]
 }
 
 // CreditNotes is the resolver for the creditNotes field.
-func (r *queryResolver) CreditNotes(ctx context.Context, first *int, after *entgql.Cursor[string]) (*ent.CreditNoteConnection, error) {
+func (r *queryResolver) CreditNotes(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.CreditNoteConnection, error) {
 	n, err := pageSize(first)
 	if err != nil {
 		return nil, err

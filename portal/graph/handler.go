@@ -40,8 +40,9 @@ const (
 // portal.Authenticate, which has put the signed-in session (and a viewer
 // confined to its customer) in the request context when there is one.
 //
-//   - Only POST application/json is served (405 and 415 otherwise), with a
-//     body of at most 1 MiB (413).
+//   - POST application/json is served, with a body of at most 1 MiB (413),
+//     and queries over GET (gqlkit.GET; a mutation over GET is refused
+//     with 405); other methods get 405, other media types 415.
 //   - A request without an Authorization header may be authenticated by the
 //     session cookie: it must then pass http.CrossOriginProtection (a
 //     cross-site browser POST is refused with 403). That also covers the
@@ -57,6 +58,13 @@ func NewHandler(d portal.Deps) http.Handler {
 	srv := newServer(&Resolver{Deps: d, Payer: d.Payer}, logger)
 
 	serve := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			// A query only, no body: GET has no effect, so the cookie
+			// needs no cross-origin check (nor does CrossOriginProtection
+			// make one for a safe method).
+			srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, newState(w, r))))
+			return
+		}
 		if !gqlkit.IsJSON(r) {
 			writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the request as Content-Type: application/json")
 			return
@@ -67,11 +75,7 @@ func NewHandler(d portal.Deps) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		st := &reqState{w: w, r: r, id: w.Header().Get("X-Request-Id"), cookieAuth: r.Header.Get("Authorization") == ""}
-		if st.id == "" {
-			st.id = gqlkit.NewRequestID()
-		}
-		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, newState(w, r))))
 	})
 
 	csrf := http.NewCrossOriginProtection()
@@ -81,18 +85,26 @@ func NewHandler(d portal.Deps) http.Handler {
 	cookieGuarded := csrf.Handler(serve)
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json")
+		if r.Method != http.MethodPost && r.Method != http.MethodGet {
+			w.Header().Set("Allow", "GET, POST")
+			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json, or queries as GET")
 			return
 		}
-		if r.Header.Get("Authorization") != "" {
+		if r.Header.Get("Authorization") != "" || r.Method == http.MethodGet {
 			// A bearer token is no ambient credential: no CSRF exposure.
 			serve.ServeHTTP(w, r)
 			return
 		}
 		cookieGuarded.ServeHTTP(w, r)
 	})
+}
+
+func newState(w http.ResponseWriter, r *http.Request) *reqState {
+	st := &reqState{w: w, r: r, id: w.Header().Get("X-Request-Id"), cookieAuth: r.Header.Get("Authorization") == ""}
+	if st.id == "" {
+		st.id = gqlkit.NewRequestID()
+	}
+	return st
 }
 
 func newServer(r *Resolver, logger *slog.Logger) *handler.Server {

@@ -250,11 +250,7 @@ func onField(ue []*usererr.Error, field ...string) []*usererr.Error {
 // maxPage bounds every connection page.
 const maxPage = 100
 
-func pageSize(first *int) (int, error) {
-	n := 20
-	if first != nil {
-		n = *first
-	}
+func pageSize(n int) (int, error) {
 	if n < 1 || n > maxPage {
 		return 0, &gqlerror.Error{
 			Message:    "first: must be within 1-100",
@@ -290,15 +286,9 @@ const (
 // setComplexity prices connections by the page asked for and lists by a
 // typical size, so a wide or deeply nested query is refused before it runs.
 func setComplexity(c *generated.ComplexityRoot) {
-	page := func(child int, first *int) int {
-		n := 20
-		if first != nil && *first > 0 {
-			n = *first
-		}
-		return 2 + n*child
-	}
-	c.Query.Invoices = func(child int, first *int, _ *ent.Cursor, _ []string) int { return page(child, first) }
-	c.Query.Payments = func(child int, first *int, _ *ent.Cursor) int { return page(child, first) }
+	page := func(child int, first int) int { return 2 + max(first, 1)*child }
+	c.Query.Invoices = func(child int, first int, _ *ent.Cursor, _ []string) int { return page(child, first) }
+	c.Query.Payments = func(child int, first int, _ *ent.Cursor) int { return page(child, first) }
 	c.Invoice.Lines = func(child int) int { return 1 + linesWeight*child }
 	c.Invoice.Payments = func(child int) int { return 1 + paymentsWeight*child }
 	c.Invoice.Installments = func(child int) int { return 1 + planWeight*child }

@@ -245,7 +245,7 @@ func (r *queryResolver) Customers(ctx context.Context) ([]*ent.Customer, error) 
 }
 
 // Invoices is the resolver for the invoices field.
-func (r *queryResolver) Invoices(ctx context.Context, first *int, after *entgql.Cursor[string], status []string) (*ent.InvoiceConnection, error) {
+func (r *queryResolver) Invoices(ctx context.Context, first int, after *entgql.Cursor[string], status []string) (*ent.InvoiceConnection, error) {
 	n, err := pageSize(first)
 	if err != nil {
 		return nil, err
@@ -286,7 +286,7 @@ func (r *queryResolver) PaymentMethods(ctx context.Context) ([]*ent.PaymentMetho
 }
 
 // Payments is the resolver for the payments field.
-func (r *queryResolver) Payments(ctx context.Context, first *int, after *entgql.Cursor[string]) (*ent.PaymentConnection, error) {
+func (r *queryResolver) Payments(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.PaymentConnection, error) {
 	n, err := pageSize(first)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package servertest_test
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -26,8 +27,35 @@ func TestEndpoints(t *testing.T) {
 	if !strings.Contains(page, "graphiql") {
 		t.Errorf("GET / does not mention GraphiQL: %s", truncate(res.Body))
 	}
-	if !strings.Contains(page, "/graphql") {
-		t.Errorf("GET / does not point GraphiQL at /graphql")
+	// Served from the binary: every script and style from the server,
+	// cached for long under versioned names; the page's script points at
+	// /graphql with an ASCII header template.
+	refs := regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllStringSubmatch(string(res.Body), -1)
+	if len(refs) < 5 {
+		t.Errorf("GET /: %d assets, want GraphiQL, React, ReactDOM, the style and the page's script", len(refs))
+	}
+	var script string
+	for _, ref := range refs {
+		if !strings.HasPrefix(ref[1], "/graphiql/") {
+			t.Errorf("GET / loads %s from outside the server", ref[1])
+			continue
+		}
+		asset := send(t, http.MethodGet, e.URL+ref[1], nil, nil)
+		if asset.Status != http.StatusOK || !strings.Contains(asset.Header.Get("Cache-Control"), "immutable") {
+			t.Errorf("GET %s: %d, Cache-Control %q", ref[1], asset.Status, asset.Header.Get("Cache-Control"))
+		}
+		if strings.Contains(ref[1], "/remit-") {
+			script = string(asset.Body)
+		}
+	}
+	if !strings.Contains(script, "'/graphql'") || !strings.Contains(script, "Bearer sk_test_PASTE_YOUR_KEY") {
+		t.Errorf("the page's script does not point GraphiQL at /graphql with the header template: %s", script)
+	}
+	for _, r := range script {
+		if r > 0x7e {
+			t.Errorf("the page's script holds %q: a header template must be ASCII", r)
+			break
+		}
 	}
 	if strings.Contains(string(res.Body), e.Key) {
 		t.Errorf("GET / embeds a real secret key")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -52,13 +53,13 @@ func TestMalformedRequests(t *testing.T) {
 			status      int
 			code        string
 		}{
-			{"truncated JSON", `{"query": "` + create[:20], "", http.StatusBadRequest, ""},
-			{"not JSON", `query=mutation+{+customerCreate}`, "", http.StatusBadRequest, ""},
-			{"JSON array", `[` + q(create, nil) + `]`, "", http.StatusBadRequest, ""},
-			{"JSON string", `"` + create + `"`, "", http.StatusBadRequest, ""},
-			{"empty body", ``, "", http.StatusBadRequest, ""},
-			{"query not a string", `{"query": 5}`, "", http.StatusBadRequest, ""},
-			{"variables not an object", `{"query": "{ account { id } }", "variables": "x"}`, "", http.StatusBadRequest, ""},
+			{"truncated JSON", `{"query": "` + create[:20], "", http.StatusBadRequest, "BAD_REQUEST"},
+			{"not JSON", `query=mutation+{+customerCreate}`, "", http.StatusBadRequest, "BAD_REQUEST"},
+			{"JSON array", `[` + q(create, nil) + `]`, "", http.StatusBadRequest, "BATCH_NOT_SUPPORTED"},
+			{"JSON string", `"` + create + `"`, "", http.StatusBadRequest, "BAD_REQUEST"},
+			{"empty body", ``, "", http.StatusBadRequest, "BAD_REQUEST"},
+			{"query not a string", `{"query": 5}`, "", http.StatusBadRequest, "BAD_REQUEST"},
+			{"variables not an object", `{"query": "{ account { id } }", "variables": "x"}`, "", http.StatusBadRequest, "BAD_REQUEST"},
 			{"form content type", q(create, nil), "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
 			{"text content type", q(create, nil), "text/plain", http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
 			{"no operation", `{}`, "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
@@ -68,7 +69,7 @@ func TestMalformedRequests(t *testing.T) {
 			{"unknown mutation", q(`mutation { customerCreat(input: {customer: {name: "x"}}) { customer { id } } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
 			{"unknown argument", q(`{ customers(first: 1, last: 2) { totalCount } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
 			{"unknown input field", q(`mutation { customerCreate(input: {customer: {name: "x", shoeSize: 44}}) { customer { id } } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
-			{"missing required argument", q(`{ customers { totalCount } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
+			{"missing required argument", q(`{ customer { id } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
 			{"wrong literal type", q(`{ customers(first: "ten") { totalCount } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
 			{"wrong variable type", q(`query($n: Int!) { customers(first: $n) { totalCount } }`, map[string]any{"n": "ten"}), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
 			{"missing variable", q(`mutation($name: String!) { customerCreate(input: {customer: {name: $name}}) { customer { id } } }`, nil), "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
@@ -142,15 +143,19 @@ func TestBodyLimit(t *testing.T) {
 	})
 }
 
-// TestMethods checks /graphql answers only POST.
+// TestMethods checks /graphql answers POST, and GET for queries only.
 func TestMethods(t *testing.T) {
 	t.Parallel()
 	forEachDialect(t, func(t *testing.T, e *apitest.Env) {
 		auth := map[string]string{"Authorization": "Bearer " + e.Key}
 		res := send(t, http.MethodGet, e.URL+"/graphql?query=%7Baccount%7Bid%7D%7D", nil, auth)
+		if res.Status != http.StatusOK || !strings.Contains(string(res.Body), e.Account) {
+			t.Errorf("GET query: %d %s", res.Status, truncate(res.Body))
+		}
+		res = send(t, http.MethodGet, e.URL+"/graphql?query="+url.QueryEscape(`mutation { customerCreate(input: {customer: {name: "X"}}) { customer { id } } }`), nil, auth)
 		assertRefused(t, res.Status, res.Body, res.Header, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
 		res = send(t, http.MethodGet, e.URL+"/graphql", nil, nil)
-		assertRefused(t, res.Status, res.Body, res.Header, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
+		assertRefused(t, res.Status, res.Body, res.Header, http.StatusUnauthorized, "UNAUTHENTICATED")
 		for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
 			res := send(t, m, e.URL+"/graphql", strings.NewReader(`{"query":"{ account { id } }"}`), auth)
 			if res.Status != http.StatusMethodNotAllowed {

@@ -318,13 +318,13 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		CreditNotes    func(childComplexity int, first *int, after *entgql.Cursor[string]) int
+		CreditNotes    func(childComplexity int, first int, after *entgql.Cursor[string]) int
 		Customers      func(childComplexity int) int
 		Invoice        func(childComplexity int, id string) int
-		Invoices       func(childComplexity int, first *int, after *entgql.Cursor[string], status []string) int
+		Invoices       func(childComplexity int, first int, after *entgql.Cursor[string], status []string) int
 		Me             func(childComplexity int) int
 		PaymentMethods func(childComplexity int) int
-		Payments       func(childComplexity int, first *int, after *entgql.Cursor[string]) int
+		Payments       func(childComplexity int, first int, after *entgql.Cursor[string]) int
 		Portal         func(childComplexity int) int
 	}
 
@@ -458,11 +458,11 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*ent.Customer, error)
 	Portal(ctx context.Context) (*model.Portal, error)
 	Customers(ctx context.Context) ([]*ent.Customer, error)
-	Invoices(ctx context.Context, first *int, after *entgql.Cursor[string], status []string) (*ent.InvoiceConnection, error)
+	Invoices(ctx context.Context, first int, after *entgql.Cursor[string], status []string) (*ent.InvoiceConnection, error)
 	Invoice(ctx context.Context, id string) (*ent.Invoice, error)
 	PaymentMethods(ctx context.Context) ([]*ent.PaymentMethod, error)
-	Payments(ctx context.Context, first *int, after *entgql.Cursor[string]) (*ent.PaymentConnection, error)
-	CreditNotes(ctx context.Context, first *int, after *entgql.Cursor[string]) (*ent.CreditNoteConnection, error)
+	Payments(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.PaymentConnection, error)
+	CreditNotes(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.CreditNoteConnection, error)
 }
 type ScheduledPaymentResolver interface {
 	Date(ctx context.Context, obj *values.ScheduledPayment) (string, error)
@@ -1596,7 +1596,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CreditNotes(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[string])), true
+		return e.ComplexityRoot.Query.CreditNotes(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string])), true
 	case "Query.customers":
 		if e.ComplexityRoot.Query.Customers == nil {
 			break
@@ -1625,7 +1625,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Invoices(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[string]), args["status"].([]string)), true
+		return e.ComplexityRoot.Query.Invoices(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string]), args["status"].([]string)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -1648,7 +1648,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Payments(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[string])), true
+		return e.ComplexityRoot.Query.Payments(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string])), true
 	case "Query.portal":
 		if e.ComplexityRoot.Query.Portal == nil {
 			break
@@ -1991,24 +1991,29 @@ type LogoutPayload {
 # UNAUTHENTICATED, and the HTTP status stays 200.
 
 """
-An instant in time, RFC 3339 in UTC (e.g. "2026-11-21T09:30:00Z").
+An instant in time, an RFC 3339 date-time string in UTC (e.g.
+"2026-11-21T09:30:00Z"); input may carry any offset. JSON: a string.
 """
-scalar Time
+scalar Time @specifiedBy(url: "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6")
 
 """
-A calendar day, "YYYY-MM-DD" (e.g. "2026-11-21"), counted in UTC: a
-payment scheduled for a day is charged as that day starts in UTC.
+A calendar day, an RFC 3339 full-date string "YYYY-MM-DD" (e.g.
+"2026-11-21"), counted in UTC: a payment scheduled for a day is charged as
+that day starts in UTC.
 """
-scalar Date
+scalar Date @specifiedBy(url: "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6")
 
 """
-An opaque pagination cursor. Pass a connection's ` + "`" + `endCursor` + "`" + ` as ` + "`" + `after` + "`" + `.
+An opaque pagination cursor (JSON: a string): pass a connection's
+` + "`" + `endCursor` + "`" + ` as ` + "`" + `after` + "`" + `, with the same ` + "`" + `orderBy` + "`" + ` and filter as the page it
+came from. A cursor of another ordering is refused (INVALID_CURSOR).
 """
 scalar Cursor
 
 """
-An exact decimal number written as a string, e.g. "49.99" or "0.0015".
-Never a float: amounts stay exact to the cent.
+An exact decimal number written as a string (JSON: a string matching
+-?[0-9]+(\.[0-9]+)?), e.g. "49.99" or "0.0015". Never a float: amounts stay
+exact to the cent. Map it to a string, or to a decimal type, never to a number.
 """
 scalar Decimal
 
@@ -2284,7 +2289,7 @@ A page of credit notes.
 """
 type CreditNoteConnection {
   "Credit notes of this page with their cursors."
-  edges: [CreditNoteEdge]
+  edges: [CreditNoteEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many credit notes there are."
@@ -2296,7 +2301,7 @@ A credit note and its cursor.
 """
 type CreditNoteEdge {
   "The credit note."
-  node: CreditNote
+  node: CreditNote!
   "Its cursor."
   cursor: Cursor!
 }
@@ -2309,8 +2314,8 @@ extend type Invoice {
 extend type Query {
   "The customer's credit notes, newest first; only its own."
   creditNotes(
-    "Returns the first n credit notes (1–100)."
-    first: Int = 20
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Returns credit notes after this cursor."
     after: Cursor
   ): CreditNoteConnection!
@@ -2607,7 +2612,7 @@ A page of invoices.
 """
 type InvoiceConnection {
   "Invoices of this page with their cursors."
-  edges: [InvoiceEdge]
+  edges: [InvoiceEdge!]!
   "Where the page sits."
   pageInfo: PageInfo!
   "How many invoices match."
@@ -2619,7 +2624,7 @@ An invoice and its cursor.
 """
 type InvoiceEdge {
   "The invoice."
-  node: Invoice
+  node: Invoice!
   "Its cursor."
   cursor: Cursor!
 }
@@ -2742,7 +2747,7 @@ A page of payments.
 """
 type PaymentConnection {
   "The payments and their cursors."
-  edges: [PaymentEdge]
+  edges: [PaymentEdge!]!
   "Where the page is."
   pageInfo: PageInfo!
   "How many payments there are."
@@ -2754,7 +2759,7 @@ A payment and its cursor.
 """
 type PaymentEdge {
   "The payment."
-  node: Payment
+  node: Payment!
   "Its cursor."
   cursor: Cursor!
 }
@@ -2883,8 +2888,8 @@ type Query {
   customers: [CustomerSummary!]!
   "The customer's invoices, newest first. Drafts are never listed."
   invoices(
-    "Returns the first n invoices (1–100)."
-    first: Int = 20
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Returns invoices after this cursor."
     after: Cursor
     "Only invoices in any of these standings."
@@ -2899,8 +2904,8 @@ type Query {
   paymentMethods: [PaymentMethod!]!
   "The customer's payments, newest first. A top-level FEATURE_DISABLED error when the merchant hides the payment history."
   payments(
-    "Returns the first n payments (1–100)."
-    first: Int = 20
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
     "Returns payments after this cursor."
     after: Cursor
   ): PaymentConnection!
@@ -3891,8 +3896,8 @@ func (ec *executionContext) field_Query_creditNotes_args(ctx context.Context, ra
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3927,8 +3932,8 @@ func (ec *executionContext) field_Query_invoices_args(ctx context.Context, rawAr
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3957,8 +3962,8 @@ func (ec *executionContext) field_Query_payments_args(ctx context.Context, rawAr
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4667,10 +4672,10 @@ func (ec *executionContext) _CreditNoteConnection_edges(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
-			return ec.marshalOCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, selections, v)
+			return ec.marshalNCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CreditNoteConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4754,10 +4759,10 @@ func (ec *executionContext) _CreditNoteEdge_node(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
-			return ec.marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
+			return ec.marshalNCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CreditNoteEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6244,10 +6249,10 @@ func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
-			return ec.marshalOInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx, selections, v)
+			return ec.marshalNInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6331,10 +6336,10 @@ func (ec *executionContext) _InvoiceEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
-			return ec.marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+			return ec.marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7946,10 +7951,10 @@ func (ec *executionContext) _PaymentConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
-			return ec.marshalOPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, selections, v)
+			return ec.marshalNPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_PaymentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8033,10 +8038,10 @@ func (ec *executionContext) _PaymentEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
-			return ec.marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
+			return ec.marshalNPayment2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPayment(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_PaymentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8833,7 +8838,7 @@ func (ec *executionContext) _Query_invoices(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Invoices(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["status"].([]string))
+			return ec.Resolvers.Query().Invoices(ctx, fc.Args["first"].(int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["status"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.InvoiceConnection) graphql.Marshaler {
@@ -8953,7 +8958,7 @@ func (ec *executionContext) _Query_payments(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Payments(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[string]))
+			return ec.Resolvers.Query().Payments(ctx, fc.Args["first"].(int), fc.Args["after"].(*entgql.Cursor[string]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PaymentConnection) graphql.Marshaler {
@@ -8997,7 +9002,7 @@ func (ec *executionContext) _Query_creditNotes(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CreditNotes(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[string]))
+			return ec.Resolvers.Query().CreditNotes(ctx, fc.Args["first"].(int), fc.Args["after"].(*entgql.Cursor[string]))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditNoteConnection) graphql.Marshaler {
@@ -11762,7 +11767,7 @@ func (ec *executionContext) _CreditNoteConnection(ctx context.Context, sel ast.S
 			out.Values[i] = graphql.MarshalString("CreditNoteConnection")
 		case "edges":
 			out.Values[i] = ec._CreditNoteConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -11810,7 +11815,7 @@ func (ec *executionContext) _CreditNoteEdge(ctx context.Context, sel ast.Selecti
 			out.Values[i] = graphql.MarshalString("CreditNoteEdge")
 		case "node":
 			out.Values[i] = ec._CreditNoteEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -13009,7 +13014,7 @@ func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("InvoiceConnection")
 		case "edges":
 			out.Values[i] = ec._InvoiceConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -13057,7 +13062,7 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("InvoiceEdge")
 		case "node":
 			out.Values[i] = ec._InvoiceEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -13950,7 +13955,7 @@ func (ec *executionContext) _PaymentConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("PaymentConnection")
 		case "edges":
 			out.Values[i] = ec._PaymentConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -13998,7 +14003,7 @@ func (ec *executionContext) _PaymentEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("PaymentEdge")
 		case "node":
 			out.Values[i] = ec._PaymentEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -15547,6 +15552,32 @@ func (ec *executionContext) marshalNCreditNoteConnection2ᚖgithubᚗcomᚋremit
 	return ec._CreditNoteConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNoteEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CreditNoteEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCreditNoteLine2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteLine) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -15740,6 +15771,16 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx context.Context, sel ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Invoice(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInvoiceCancelScheduledPaymentInput2githubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐInvoiceCancelScheduledPaymentInput(ctx context.Context, v any) (model.InvoiceCancelScheduledPaymentInput, error) {
 	res, err := ec.unmarshalInputInvoiceCancelScheduledPaymentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15763,6 +15804,32 @@ func (ec *executionContext) marshalNInvoiceConnection2ᚖgithubᚗcomᚋremitbil
 		return graphql.Null
 	}
 	return ec._InvoiceConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._InvoiceEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNInvoiceLine2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.InvoiceLine) graphql.Marshaler {
@@ -15905,6 +15972,32 @@ func (ec *executionContext) marshalNPaymentConnection2ᚖgithubᚗcomᚋremitbil
 		return graphql.Null
 	}
 	return ec._PaymentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PaymentEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPaymentMethod2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentMethod) graphql.Marshaler {
@@ -16454,33 +16547,6 @@ func (ec *executionContext) unmarshalOCardInput2ᚖgithubᚗcomᚋremitbilling�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOCreditNote2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNote(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNote) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._CreditNote(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOCreditNoteEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNoteEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOCreditNoteEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CreditNoteEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._CreditNoteEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOCreditNoteReason2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcreditnoteᚐReason(ctx context.Context, v any) (*creditnote.Reason, error) {
 	if v == nil {
 		return nil, nil
@@ -16556,49 +16622,11 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
-	if v == nil {
-		return nil, nil
-	}
-	res, err := graphql.UnmarshalInt(v)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalInt(*v)
-	return res
-}
-
 func (ec *executionContext) marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx context.Context, sel ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Invoice(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOInvoiceEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOInvoiceEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._InvoiceEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInvoiceStanding2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -16656,26 +16684,6 @@ func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋremitbillingᚋrem
 		return graphql.Null
 	}
 	return ec._Payment(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOPaymentEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOPaymentEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._PaymentEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPaymentMethod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentMethod(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentMethod) graphql.Marshaler {
