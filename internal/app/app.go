@@ -224,6 +224,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if a.Webhooks, err = webhooks.New(webhooks.Config{
 		DB: cfg.DB, Dialect: cfg.Dialect, Outbox: a.Outbox, From: cfg.Mailing.From,
 		Live: cfg.WebhookClients.Live, Test: cfg.WebhookClients.Test, Logger: cfg.Logger,
+		Changes: cfg.Changes,
 	}); err != nil {
 		return nil, err
 	}

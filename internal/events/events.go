@@ -142,6 +142,23 @@ var eventIDs ids.Monotonic
 
 type requestIDKey struct{}
 
+// Subscribers tells whether anything outside Remit subscribes to an
+// account's events in a mode (webhook endpoints). An event nobody
+// subscribes to is recorded as dispatched already, so it costs the
+// dispatcher's queue (its partial index) nothing.
+type Subscribers interface {
+	Subscribed(ctx context.Context, accountID string, mode viewer.Mode) bool
+}
+
+type subscribersKey struct{}
+
+// WithSubscribers returns ctx whose events ask s whether to queue them
+// for dispatch. Without it every event is queued (the dispatcher decides):
+// what is recorded outside requests stays correct at no cost to them.
+func WithSubscribers(ctx context.Context, s Subscribers) context.Context {
+	return context.WithValue(ctx, subscribersKey{}, s)
+}
+
 // WithRequestID returns ctx carrying the id of the HTTP request being
 // served, which events record.
 func WithRequestID(ctx context.Context, id string) context.Context {
@@ -203,6 +220,9 @@ func record(ctx context.Context, tx *ent.Tx, typ Type, obj any, st *Step) error 
 		SetCreatedAt(now)
 	if st != nil {
 		c.SetHistoryAction(st.Action).SetFromStatus(st.From).SetToStatus(st.To).SetNote(st.Note)
+	}
+	if subs, ok := ctx.Value(subscribersKey{}).(Subscribers); ok && !subs.Subscribed(ctx, snap.AccountID, snap.Mode) {
+		c.SetDispatchedAt(now)
 	}
 	if err := c.Exec(ctx); err != nil {
 		return fmt.Errorf("events: record %s: %w", typ, err)

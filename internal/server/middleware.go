@@ -31,14 +31,18 @@ func RequestID(ctx context.Context) string {
 }
 
 // withRequest tags each request with an id (echoed in X-Request-Id and in
-// masked errors), puts the server's clock in its context, and turns a panic
-// outside GraphQL into a masked 500.
-func withRequest(logger *slog.Logger, clk clock.Clock, next http.Handler) http.Handler {
+// masked errors), puts the server's clock in its context and who
+// subscribes to the events it records, and turns a panic outside GraphQL
+// into a masked 500.
+func withRequest(logger *slog.Logger, clk clock.Clock, subs events.Subscribers, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := gqlkit.NewRequestID()
 		w.Header().Set("X-Request-Id", id)
 		ctx := events.WithRequestID(context.WithValue(r.Context(), requestIDKey, id), id)
 		ctx = clock.WithContext(ctx, clk)
+		if subs != nil {
+			ctx = events.WithSubscribers(ctx, subs)
+		}
 		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {

@@ -179,7 +179,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	// GraphiQL, from the binary alone.
 	mux.HandleFunc("GET /{$}", graphiql.Page)
 	mux.HandleFunc("GET "+graphiql.Prefix, graphiql.Asset)
-	s.handler = withRequest(logger, clk, refuseBadPaths(mux))
+	s.handler = withRequest(logger, clk, a.Webhooks, refuseBadPaths(mux))
 	return s, nil
 }
 

@@ -43,7 +43,7 @@ type Changes interface {
 }
 
 // cachedTables are the ent types whose rows processes cache.
-var cachedTables = map[string]bool{ent.TypeAPIKey: true, ent.TypeAccount: true, ent.TypeTaxRate: true}
+var cachedTables = map[string]bool{ent.TypeAPIKey: true, ent.TypeAccount: true, ent.TypeTaxRate: true, ent.TypeWebhookEndpoint: true}
 
 // changesChannel is the PostgreSQL notification channel.
 const changesChannel = "remit_cached_rows"
@@ -76,9 +76,13 @@ func bumpOnWrite(c Changes) ent.Hook {
 
 // onlyStamps reports whether m changes nothing but bookkeeping times.
 func onlyStamps(m ent.Mutation) bool {
-	if m.Op().Is(ent.OpCreate) && m.Type() != ent.TypeTaxRate {
+	if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
+		return false
+	}
+	if m.Op().Is(ent.OpCreate) && m.Type() != ent.TypeTaxRate && m.Type() != ent.TypeWebhookEndpoint {
 		// A new key or account is in no cache yet; a new tax rate joins
-		// its account's rates, which are kept whole.
+		// its account's rates, which are kept whole, and a new webhook
+		// endpoint makes its account's events wanted.
 		return true
 	}
 	for _, f := range m.Fields() {

@@ -28,6 +28,7 @@ import (
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/rowcache"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -64,6 +65,9 @@ type Config struct {
 	Resolver *net.Resolver
 	// Logger reports deliveries that could not be recorded.
 	Logger *slog.Logger
+	// Changes is the store's signal that endpoints changed: whether an
+	// account has any is kept in memory until then (Subscribed).
+	Changes rowcache.Versioner
 }
 
 // Service manages endpoints and delivers events to them.
@@ -75,6 +79,8 @@ type Service struct {
 	live, test *http.Client
 	resolver   *net.Resolver
 	log        *slog.Logger
+	// subscribed keeps, by account and mode, whether any endpoint is on.
+	subscribed *rowcache.Cache[string, bool]
 	// inFlight counts deliveries under way; running waits for them.
 	inFlight atomic.Int64
 	running  sync.WaitGroup
@@ -86,13 +92,17 @@ func New(cfg Config) (*Service, error) {
 	if cfg.DB == nil {
 		errs = append(errs, errors.New("DB is required"))
 	}
+	if cfg.Changes == nil {
+		errs = append(errs, errors.New("Changes is required"))
+	}
 	if cfg.Outbox == nil || cfg.From == "" {
 		errs = append(errs, errors.New("Outbox and From are required"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
-	s := &Service{db: cfg.DB, dialect: cfg.Dialect, outbox: cfg.Outbox, from: cfg.From, live: cfg.Live, test: cfg.Test, resolver: cfg.Resolver, log: cfg.Logger}
+	s := &Service{db: cfg.DB, dialect: cfg.Dialect, outbox: cfg.Outbox, from: cfg.From, live: cfg.Live, test: cfg.Test, resolver: cfg.Resolver, log: cfg.Logger,
+		subscribed: rowcache.New[string, bool](cfg.Changes)}
 	if s.live == nil {
 		s.live = Client(true)
 	}
@@ -103,6 +113,21 @@ func New(cfg Config) (*Service, error) {
 		s.resolver = net.DefaultResolver
 	}
 	return s, nil
+}
+
+// Subscribed reports whether an account has an enabled endpoint in mode:
+// its events are queued for dispatch only then (events.Subscribers). It
+// is read for every event a request records, from memory while no
+// endpoint changed. On PostgreSQL the change reaches other processes some
+// milliseconds after it commits: an endpoint receives the events recorded
+// from about its creation on.
+func (s *Service) Subscribed(ctx context.Context, accountID string, mode viewer.Mode) bool {
+	on, err := s.subscribed.Get(accountID+"|"+string(mode), func() (bool, error) {
+		return s.db.WebhookEndpoint.Query().
+			Where(webhookendpoint.AccountID(accountID), webhookendpoint.ModeEQ(mode), webhookendpoint.Disabled(false)).
+			Exist(system(ctx))
+	})
+	return err != nil || on // in doubt, queue it
 }
 
 // EndpointInput is what webhookEndpointCreate and Update set; nil leaves

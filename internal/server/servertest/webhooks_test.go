@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/remitbilling/remit/ent/event"
 	"github.com/remitbilling/remit/internal/apitest"
 	"github.com/remitbilling/remit/internal/app"
 	"github.com/remitbilling/remit/internal/clock"
@@ -394,3 +395,35 @@ func TestWebhookListen(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestEventsQueuedOnlyForSubscribers: an event of an account without an
+// endpoint is recorded as dispatched (the dispatcher's queue never holds
+// it); once an endpoint exists, the account's next events are queued and
+// delivered.
+func TestEventsQueuedOnlyForSubscribers(t *testing.T) {
+	t.Parallel()
+	apitest.ForEachDialect(t, func(t *testing.T, e *apitest.Env) {
+		sys := viewer.Bypass(context.Background(), "test")
+		before := newCustomer(t, e, "jenny@example.com", "en")
+		queued := func(objectID string) bool {
+			ev, err := e.Store.Client.Event.Query().Where(event.ObjectID(objectID)).Only(sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ev.DispatchedAt == nil
+		}
+		if queued(before) {
+			t.Error("an event nobody subscribes to was queued")
+		}
+		rcv := newReceiver(t, nil)
+		createEndpoint(t, e, e.Key, rcv.URL, "customer.created")
+		after := newCustomer(t, e, "oscar@example.com", "en")
+		if !queued(after) {
+			t.Error("an event of a subscribed account was not queued")
+		}
+		tickAll(t, e)
+		if got := rcv.all(); len(got) != 1 || !strings.Contains(string(got[0].body), after) {
+			t.Errorf("delivered %d", len(got))
+		}
+	})
+}
