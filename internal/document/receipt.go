@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/remitbilling/remit/internal/money"
+
+	"github.com/remitbilling/remit/internal/values"
 )
 
 // Receipt is what the receipt of one payment of an invoice prints: who
@@ -80,26 +82,11 @@ func (m PaymentMethod) describe(lg *lang) string {
 	case typ == "OUT_OF_BAND":
 		return settlement(l, &Settlement{Recorded: firstNonEmpty(m.OutOfBand, "other"), Reference: m.Reference})
 	case typ == "CARD" && last4 != "":
-		return brandName(m.Brand) + " •••• " + last4
+		return values.CardBrand(m.Brand) + " •••• " + last4
 	case last4 != "":
 		return methodName(l, typ) + " •••• " + last4
 	}
 	return methodName(l, typ)
-}
-
-// brandName is a card brand as printed on cards.
-func brandName(b string) string {
-	switch b = strings.TrimSpace(b); strings.ToLower(b) {
-	case "visa":
-		return "Visa"
-	case "mastercard":
-		return "Mastercard"
-	case "amex", "american express":
-		return "American Express"
-	case "":
-		return "Card"
-	}
-	return upperFirst(b)
 }
 
 func upperFirst(s string) string {

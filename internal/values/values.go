@@ -3,7 +3,12 @@
 // breakdowns. They have no identity of their own.
 package values
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Address is a postal address.
 type Address struct {
@@ -223,4 +228,21 @@ type WebhookAttempt struct {
 	// Body is the first 2 KB of the receiver's answer.
 	Body  string `json:"body,omitempty"`
 	Error string `json:"error,omitempty"`
+}
+
+// CardBrand is a card brand as printed on cards ("visa" → "Visa"), the
+// way every page, email and document names it.
+func CardBrand(b string) string {
+	switch b = strings.TrimSpace(b); strings.ToLower(b) {
+	case "visa":
+		return "Visa"
+	case "mastercard":
+		return "Mastercard"
+	case "amex", "american express":
+		return "American Express"
+	case "":
+		return "Card"
+	}
+	r, n := utf8.DecodeRuneInString(b)
+	return string(unicode.ToUpper(r)) + b[n:]
 }

@@ -2,10 +2,10 @@ package words
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/internal/values"
 )
 
 // MethodName names a saved method for the payer ("Visa ending in 4242"),
@@ -19,16 +19,4 @@ func MethodName(m *ent.PaymentMethod, lang string) string {
 }
 
 // BrandName is a card brand as printed on cards.
-func BrandName(b string) string {
-	switch strings.ToLower(b) {
-	case "visa":
-		return "Visa"
-	case "mastercard":
-		return "Mastercard"
-	case "amex", "american express":
-		return "American Express"
-	case "":
-		return "Card"
-	}
-	return strings.ToUpper(b[:1]) + b[1:]
-}
+func BrandName(b string) string { return values.CardBrand(b) }
