@@ -11,6 +11,7 @@ import (
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/eventstream"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/testclocks"
@@ -31,6 +32,8 @@ type Resolver struct {
 	Clocks *testclocks.Service
 	// Webhooks manages webhook endpoints.
 	Webhooks *webhooks.Service
+	// Events follows the event log for subscriptions.
+	Stream *eventstream.Hub
 }
 
 // userErrors splits a service error into the user errors to return in the

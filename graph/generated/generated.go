@@ -72,6 +72,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Refund() RefundResolver
 	ScheduledPayment() ScheduledPaymentResolver
+	Subscription() SubscriptionResolver
 	TaxRate() TaxRateResolver
 	WebhookDelivery() WebhookDeliveryResolver
 }
@@ -855,6 +856,10 @@ type ComplexityRoot struct {
 		Phone   func(childComplexity int) int
 	}
 
+	Subscription struct {
+		Events func(childComplexity int, types []string) int
+	}
+
 	TaxAmount struct {
 		Amount          func(childComplexity int) int
 		Category        func(childComplexity int) int
@@ -1212,6 +1217,9 @@ type RefundResolver interface {
 type ScheduledPaymentResolver interface {
 	PaymentMethod(ctx context.Context, obj *values.ScheduledPayment) (*ent.PaymentMethod, error)
 	Amount(ctx context.Context, obj *values.ScheduledPayment) (*money.Money, error)
+}
+type SubscriptionResolver interface {
+	Events(ctx context.Context, types []string) (<-chan *ent.Event, error)
 }
 type TaxRateResolver interface {
 	Category(ctx context.Context, obj *ent.TaxRate) (string, error)
@@ -4964,6 +4972,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Shipping.Phone(childComplexity), true
 
+	case "Subscription.events":
+		if e.ComplexityRoot.Subscription.Events == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Events(childComplexity, args["types"].([]string)), true
+
 	case "TaxAmount.amount":
 		if e.ComplexityRoot.TaxAmount.Amount == nil {
 			break
@@ -5604,6 +5624,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -9122,6 +9159,18 @@ type Mutation {
   invoiceDelete("What to do; see the input type." input: InvoiceIDInput!): InvoiceDeletePayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/subscription.graphql", Input: `"""
+Live updates, over Server-Sent Events: POST the subscription to /graphql
+with ` + "`" + `Accept: text/event-stream` + "`" + ` (the graphql-sse protocol's distinct
+connections mode, as graphql-sse's and urql's clients speak it). A live
+view, best effort: events committed while nobody listened, or faster than
+a subscriber reads, are not replayed; webhooks never lose one.
+"""
+type Subscription {
+  "The account's events in this mode as they are committed, by any server process; of these types only, when given."
+  events("Only these types." types: [String!]): Event!
+}
+`, BuiltIn: false},
 	{Name: "../schema/webhook.graphql", Input: `"""
 A URL of yours that Remit tells of events, by signed POSTs: a JSON body
 (` + "`" + `id` + "`" + `, ` + "`" + `type` + "`" + `, ` + "`" + `created` + "`" + `, ` + "`" + `apiVersion` + "`" + `, ` + "`" + `livemode` + "`" + `, ` + "`" + `data.object` + "`" + `, the
@@ -12252,6 +12301,20 @@ func (ec *executionContext) field_Query_webhookDeliveries_args(ctx context.Conte
 		return nil, err
 	}
 	args["status"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg0
 	return args, nil
 }
 
@@ -28248,6 +28311,50 @@ func (ec *executionContext) fieldContext_Shipping_address(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_events(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Events(ctx, fc.Args["types"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TaxAmount_taxRateId(ctx context.Context, field graphql.CollectedField, obj *model.TaxAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -43824,6 +43931,26 @@ func (ec *executionContext) _Shipping(ctx context.Context, sel ast.SelectionSet,
 	})
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "events":
+		return ec._Subscription_events(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var taxAmountImplementors = []string{"TaxAmount"}

@@ -972,6 +972,14 @@ type ShippingInput struct {
 	Address *AddressInput `json:"address"`
 }
 
+// Live updates, over Server-Sent Events: POST the subscription to /graphql
+// with `Accept: text/event-stream` (the graphql-sse protocol's distinct
+// connections mode, as graphql-sse's and urql's clients speak it). A live
+// view, best effort: events committed while nobody listened, or faster than
+// a subscriber reads, are not replayed; webhooks never lose one.
+type Subscription struct {
+}
+
 // Input of taxRateCreate.
 type TaxRateCreateInput struct {
 	// Name printed on invoices (up to 50 characters).

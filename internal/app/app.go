@@ -28,6 +28,7 @@ import (
 	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/eventstream"
 	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/outbox"
@@ -157,6 +158,8 @@ type App struct {
 	// Webhooks manages endpoints; the worker dispatches events to them and
 	// delivers.
 	Webhooks *webhooks.Service
+	// Events follows the event log for the APIs' subscriptions.
+	Events *eventstream.Hub
 	// Worker delivers email, settles payments, marks invoices overdue and
 	// chases payment (reminders, retries, scheduled payments);
 	// the caller runs it (the server does not: tests drive their own).
@@ -226,6 +229,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Live: cfg.WebhookClients.Live, Test: cfg.WebhookClients.Test, Logger: cfg.Logger,
 		Changes: cfg.Changes,
 	}); err != nil {
+		return nil, err
+	}
+	if a.Events, err = eventstream.New(eventstream.Config{DB: cfg.DB, Logger: cfg.Logger}); err != nil {
 		return nil, err
 	}
 	owner := workerOwner()

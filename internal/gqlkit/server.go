@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"time"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -41,6 +42,10 @@ type Limits struct {
 // decides who may introspect.
 func NewServer(schema graphql.ExecutableSchema, l Limits, introspection graphql.HandlerExtension, logger *slog.Logger, requestID func(context.Context) string) *handler.Server {
 	srv := handler.New(schema)
+	// Subscriptions stream over Server-Sent Events (a POST that accepts
+	// text/event-stream), with a comment line every 15 s so proxies keep
+	// the connection.
+	srv.AddTransport(transport.SSE{KeepAlivePingInterval: 15 * time.Second})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(GET{RequestID: requestID})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: newQueryCache(apqBytes)})

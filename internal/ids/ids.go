@@ -192,3 +192,13 @@ func (m *Monotonic) New(prefix string, now time.Time) string {
 	encode(&s, uint64(ms), &rnd)
 	return prefix + "_" + string(s[:])
 }
+
+// Floor is the smallest id of prefix that New could mint at t or later:
+// a lower bound for "ids minted since t" in a range scan.
+func Floor(prefix string, t time.Time) string {
+	ms := checked(prefix, t)
+	var zero [10]byte
+	var s [SuffixLen]byte
+	encode(&s, uint64(ms), &zero)
+	return prefix + "_" + string(s[:])
+}

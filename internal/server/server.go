@@ -133,6 +133,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		Billing:   a.Billing,
 		Clocks:    a.TestClocks,
 		Webhooks:  a.Webhooks,
+		Stream:    a.Events,
 	}
 	api := newGraphQL(resolver, logger)
 	var post http.Handler = api

@@ -1,0 +1,93 @@
+package servertest_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/remitbilling/remit/internal/apitest"
+	"github.com/remitbilling/remit/internal/viewer"
+)
+
+// sseEvents subscribes with key over Server-Sent Events and sends each
+// streamed payload's data to the returned channel until ctx ends.
+func sseEvents(t *testing.T, ctx context.Context, e *apitest.Env, key, query string) <-chan map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("subscribe: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	out := make(chan map[string]any, 16)
+	go func() {
+		defer close(out)
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			line := sc.Text()
+			if !strings.HasPrefix(line, "data:") {
+				continue
+			}
+			var p struct {
+				Data   map[string]any `json:"data"`
+				Errors []any          `json:"errors"`
+			}
+			if json.Unmarshal([]byte(strings.TrimSpace(strings.TrimPrefix(line, "data:"))), &p) == nil && p.Data != nil {
+				out <- p.Data
+			}
+		}
+	}()
+	return out
+}
+
+// TestEventsSubscription: a merchant subscribed over SSE receives the
+// events of its account and mode as they commit, of the types it asked
+// for; another account's, or another mode's, never reach it.
+func TestEventsSubscription(t *testing.T) {
+	t.Parallel()
+	apitest.ForEachDialect(t, func(t *testing.T, e *apitest.Env) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		stream := sseEvents(t, ctx, e, e.Key, `subscription { events(types: ["customer.created"]) { id type objectId } }`)
+		time.Sleep(300 * time.Millisecond) // the subscription is in place
+		other, _ := e.NewAccount("Other SAS", viewer.Test)
+		otherKey := e.NewKey(other, viewer.Test)
+		e.Do(apitest.Request{Key: otherKey, Query: `mutation { customerCreate(input: {customer: {name: "Not yours"}}) { customer { id } userErrors { code } } }`})
+		live := e.NewKey(e.Account, viewer.Live)
+		e.Do(apitest.Request{Key: live, Query: `mutation { customerCreate(input: {customer: {name: "Live one"}}) { customer { id } userErrors { code } } }`})
+		mine := newCustomer(t, e, "jenny@example.com", "en")
+		e.Mutate("customerUpdate", `mutation($id: ID!) { customerUpdate(input: {id: $id, customer: {name: "Jenny"}}) { customer { id } userErrors { code } } }`, map[string]any{"id": mine})
+		select {
+		case got, ok := <-stream:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			ev := got["events"].(map[string]any)
+			if ev["type"] != "customer.created" || ev["objectId"] != mine {
+				t.Fatalf("first event %v, want the creation of %s", ev, mine)
+			}
+		case <-ctx.Done():
+			t.Fatal("no event within the time")
+		}
+		select {
+		case got := <-stream:
+			t.Errorf("a second event reached the subscriber: %v", got)
+		case <-time.After(time.Second):
+		}
+	})
+}
