@@ -7,6 +7,7 @@ import (
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/eventstream"
 	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/portal"
@@ -26,4 +27,6 @@ type Deps struct {
 	// can do about it.
 	Payer  *payer.Service
 	Logger *slog.Logger
+	// Events follows the event log for subscriptions.
+	Events *eventstream.Hub
 }

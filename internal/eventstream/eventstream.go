@@ -8,6 +8,7 @@ package eventstream
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -95,7 +96,7 @@ func (h *Hub) Subscribe(ctx context.Context, keep func(*ent.Event) bool) <-chan 
 }
 
 // ForViewer keeps the events of v's account and mode, of types (all when
-// empty), and, for a portal customer, about their invoices only.
+// empty), and, for a portal customer, about their own invoices only.
 func ForViewer(v viewer.Viewer, types []string) func(*ent.Event) bool {
 	return func(ev *ent.Event) bool {
 		if ev.AccountID != v.AccountID || ev.Mode != v.Mode {
@@ -103,6 +104,14 @@ func ForViewer(v viewer.Viewer, types []string) func(*ent.Event) bool {
 		}
 		if len(types) > 0 && !contains(types, ev.Type) {
 			return false
+		}
+		if v.CustomerID != "" {
+			var about struct {
+				Customer string `json:"customer"`
+			}
+			if ev.ObjectType != "invoice" || json.Unmarshal(ev.Data, &about) != nil || about.Customer != v.CustomerID {
+				return false
+			}
 		}
 		return true
 	}

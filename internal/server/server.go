@@ -164,7 +164,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.Handle("POST /i/{token}/schedule/cancel", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedUnschedule))))
 	deps := portalhttp.Deps{
 		DB: db, Portal: a.Portal, Billing: a.Billing, Methods: a.Methods, Customers: a.Customers,
-		Accounts: a.Accounts, Payer: a.Payer, Logger: logger,
+		Accounts: a.Accounts, Payer: a.Payer, Logger: logger, Events: a.Events,
 	}
 	// The portal: its GraphQL API and web UI, signed in by the portal's
 	// own sessions (never by API keys).

@@ -91,3 +91,60 @@ func TestEventsSubscription(t *testing.T) {
 		}
 	})
 }
+
+// TestPortalInvoiceSubscription: a portal customer subscribed over SSE
+// sees their invoices change as it happens, and never another
+// customer's.
+func TestPortalInvoiceSubscription(t *testing.T) {
+	t.Parallel()
+	apitest.ForEachDialect(t, func(t *testing.T, e *apitest.Env) {
+		p := newPayT(t, e)
+		slug := enablePortal(t, e, e.Key)
+		jenny := newCustomer(t, e, "jenny@example.com", "en")
+		oscar := newCustomer(t, e, "oscar@example.com", "en")
+		c := newPapi(t, e).login(slug, "jenny@example.com")
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		body, _ := json.Marshal(map[string]any{"query": `subscription { invoiceUpdated { id status } }`})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.URL+"/portal/graphql", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "text/event-stream")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("subscribe: %v %v", err, res)
+		}
+		defer res.Body.Close()
+		got := make(chan map[string]any, 16)
+		go func() {
+			sc := bufio.NewScanner(res.Body)
+			for sc.Scan() {
+				if line := sc.Text(); strings.HasPrefix(line, "data:") {
+					var p struct {
+						Data map[string]any `json:"data"`
+					}
+					if json.Unmarshal([]byte(strings.TrimSpace(strings.TrimPrefix(line, "data:"))), &p) == nil && p.Data != nil {
+						got <- p.Data["invoiceUpdated"].(map[string]any)
+					}
+				}
+			}
+		}()
+		time.Sleep(300 * time.Millisecond)
+		p.open(oscar, "EUR", "10.00", nil)
+		mine := p.open(jenny, "EUR", "20.00", nil)
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case inv := <-got:
+				if inv["id"] != mine {
+					t.Fatalf("another invoice reached the customer: %v", inv)
+				}
+				if inv["status"] == "OPEN" {
+					return
+				}
+			case <-deadline:
+				t.Fatal("the customer's invoice never came")
+			}
+		}
+	})
+}

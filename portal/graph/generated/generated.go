@@ -53,6 +53,7 @@ type ResolverRoot interface {
 	PaymentMethod() PaymentMethodResolver
 	Query() QueryResolver
 	ScheduledPayment() ScheduledPaymentResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -348,6 +349,10 @@ type ComplexityRoot struct {
 		Phone   func(childComplexity int) int
 	}
 
+	Subscription struct {
+		InvoiceUpdated func(childComplexity int) int
+	}
+
 	TaxAmount struct {
 		Amount          func(childComplexity int) int
 		Category        func(childComplexity int) int
@@ -468,6 +473,9 @@ type ScheduledPaymentResolver interface {
 	Date(ctx context.Context, obj *values.ScheduledPayment) (string, error)
 	PaymentMethod(ctx context.Context, obj *values.ScheduledPayment) (*ent.PaymentMethod, error)
 	Amount(ctx context.Context, obj *values.ScheduledPayment) (*money.Money, error)
+}
+type SubscriptionResolver interface {
+	InvoiceUpdated(ctx context.Context) (<-chan *ent.Invoice, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1725,6 +1733,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Shipping.Phone(childComplexity), true
 
+	case "Subscription.invoiceUpdated":
+		if e.ComplexityRoot.Subscription.InvoiceUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.InvoiceUpdated(childComplexity), true
+
 	case "TaxAmount.amount":
 		if e.ComplexityRoot.TaxAmount.Amount == nil {
 			break
@@ -1878,6 +1893,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithUnmarshalerMap(ctx, inputUnmarshalMap)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -3015,6 +3047,17 @@ extend type Mutation {
   invoiceSchedulePayment("What to do; see the input type." input: InvoiceSchedulePaymentInput!): InvoiceSchedulePaymentPayload!
   "Cancel the payment scheduled for an invoice."
   invoiceCancelScheduledPayment("What to do; see the input type." input: InvoiceCancelScheduledPaymentInput!): InvoiceCancelScheduledPaymentPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/subscription.graphql", Input: `"""
+Live updates, over Server-Sent Events: POST the subscription to
+/portal/graphql with ` + "`" + `Accept: text/event-stream` + "`" + ` (graphql-sse's distinct
+connections mode). Best effort: what changed while nobody listened is not
+replayed.
+"""
+type Subscription {
+  "The signed-in customer's invoices as they change (issued, paid, payment failed, reminded…), the moment the change commits."
+  invoiceUpdated: Invoice!
 }
 `, BuiltIn: false},
 }
@@ -9401,6 +9444,38 @@ func (ec *executionContext) fieldContext_Shipping_address(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_invoiceUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_invoiceUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().InvoiceUpdated(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_invoiceUpdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TaxAmount_displayName(ctx context.Context, field graphql.CollectedField, obj *model1.TaxAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14908,6 +14983,26 @@ func (ec *executionContext) _Shipping(ctx context.Context, sel ast.SelectionSet,
 	})
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "invoiceUpdated":
+		return ec._Subscription_invoiceUpdated(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var taxAmountImplementors = []string{"TaxAmount"}

@@ -258,3 +258,10 @@ type ShippingInput struct {
 	// Delivery address.
 	Address *AddressInput `json:"address"`
 }
+
+// Live updates, over Server-Sent Events: POST the subscription to
+// /portal/graphql with `Accept: text/event-stream` (graphql-sse's distinct
+// connections mode). Best effort: what changed while nobody listened is not
+// replayed.
+type Subscription struct {
+}
