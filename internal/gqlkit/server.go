@@ -19,6 +19,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	coderws "github.com/coder/websocket"
 )
 
 // Limits bound what one request to a GraphQL API may ask.
@@ -41,7 +43,25 @@ type Limits struct {
 // masked and panics recovered with the request's id. introspection
 // decides who may introspect.
 func NewServer(schema graphql.ExecutableSchema, l Limits, introspection graphql.HandlerExtension, logger *slog.Logger, requestID func(context.Context) string) *handler.Server {
+	return NewStreamingServer(schema, l, introspection, logger, requestID, nil)
+}
+
+// NewStreamingServer is NewServer that also serves subscriptions over
+// WebSocket (graphql-transport-ws, and the older graphql-ws), whose
+// connection_init payload init authenticates (a browser's WebSocket
+// cannot send headers). The upgrade request reaches it unauthenticated.
+func NewStreamingServer(schema graphql.ExecutableSchema, l Limits, introspection graphql.HandlerExtension, logger *slog.Logger, requestID func(context.Context) string, init transport.WebsocketInitFunc) *handler.Server {
 	srv := handler.New(schema)
+	if init != nil {
+		srv.AddTransport(transport.Websocket{
+			InitFunc:              init,
+			InitTimeout:           10 * time.Second,
+			KeepAlivePingInterval: 15 * time.Second,
+			// Authentication is the init payload's, never a cookie:
+			// another origin's page gains nothing by connecting.
+			Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocketAccept},
+		})
+	}
 	// Subscriptions stream over Server-Sent Events (a POST that accepts
 	// text/event-stream), with a comment line every 15 s so proxies keep
 	// the connection.
@@ -61,6 +81,11 @@ func NewServer(schema graphql.ExecutableSchema, l Limits, introspection graphql.
 	srv.SetRecoverFunc(Recover(logger, requestID))
 	return srv
 }
+
+// websocketAccept skips the origin check: a connection is worth nothing
+// until its init payload authenticates it (no cookie is ever read), so a
+// page of another origin gains nothing the API key does not give.
+var websocketAccept = coderws.AcceptOptions{InsecureSkipVerify: true}
 
 // NewRequestID is a fresh request id ("req_" and 96 random bits), which
 // the server log and masked errors share.

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/events"
@@ -183,16 +185,55 @@ func requireJSON(next http.Handler) http.Handler {
 
 // byMethod routes a GraphQL endpoint's POST and GET; CORS preflights are
 // answered before (cors).
-func byMethod(post, get http.Handler) http.Handler {
+func byMethod(post, get, upgrade http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPost:
 			post.ServeHTTP(w, r)
 		case http.MethodGet:
+			if upgrade != nil && isWebsocket(r) {
+				upgrade.ServeHTTP(w, r)
+				return
+			}
 			get.ServeHTTP(w, r)
 		default:
 			w.Header().Set("Allow", "GET, POST")
 			writeError(w, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "send GraphQL requests as POST application/json, or queries as GET")
 		}
 	})
+}
+
+// isWebsocket reports whether r asks to upgrade to a WebSocket.
+func isWebsocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// streaming lifts the server's write timeout for a subscription's stream
+// (Server-Sent Events or a WebSocket): it lasts as long as its client
+// listens, and the transports keep it alive with pings.
+func streaming(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocket(r) || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			rc := http.NewResponseController(w)
+			_ = rc.SetWriteDeadline(time.Time{})
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// websocketAuth authenticates a WebSocket's connection_init payload as
+// authenticate does a request's header: {"Authorization": "Bearer sk_…"}.
+func websocketAuth(accts *accounts.Service) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		scheme, secret, _ := strings.Cut(p.Authorization(), " ")
+		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+			return ctx, nil, errors.New(`send connection_init with {"Authorization": "Bearer sk_test_…"}`)
+		}
+		v, err := accts.Authenticate(ctx, strings.TrimSpace(secret))
+		if err != nil {
+			return ctx, nil, errors.New("invalid or revoked API key")
+		}
+		return viewer.NewContext(ctx, v), nil, nil
+	}
 }

@@ -147,7 +147,9 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	get := authenticate(s.Accounts, s.limits, logger, api)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", cors(cfg.CORSOrigins, byMethod(post, get)))
+	// A WebSocket upgrade authenticates in its init payload
+	// (websocketAuth): it goes to the API as it is.
+	mux.Handle("/graphql", cors(cfg.CORSOrigins, streaming(byMethod(post, get, api))))
 	mux.Handle("GET /invoices/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.invoicePDF)))
 	mux.Handle("GET /credit_notes/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.creditNotePDF)))
 	mux.HandleFunc("GET /dev/mail", s.devMail)
@@ -168,7 +170,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	}
 	// The portal: its GraphQL API and web UI, signed in by the portal's
 	// own sessions (never by API keys).
-	mux.Handle("/portal/graphql", cors(cfg.CORSOrigins, graphQLBody(portalhttp.Authenticate(s.Portal, portalgraph.NewHandler(deps)))))
+	mux.Handle("/portal/graphql", cors(cfg.CORSOrigins, streaming(graphQLBody(portalhttp.Authenticate(s.Portal, portalgraph.NewHandler(deps))))))
 	web := portalhttp.Authenticate(s.Portal, portalweb.NewHandler(deps))
 	mux.Handle("/portal/", web)
 	mux.Handle("GET /portal/{slug}/invoices/{id}/pdf", s.limitPDFs(web))
@@ -189,8 +191,8 @@ func newGraphQL(resolver *graph.Resolver, logger *slog.Logger) *handler.Server {
 	setComplexity(&cfg.Complexity)
 	schema := generated.NewExecutableSchema(cfg)
 	// API keys may introspect: GraphiQL and codegen read the schema.
-	srv := gqlkit.NewServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens, Mutations: MaxMutationFields},
-		extension.Introspection{}, logger, RequestID)
+	srv := gqlkit.NewStreamingServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens, Mutations: MaxMutationFields},
+		extension.Introspection{}, logger, RequestID, websocketAuth(resolver.Accounts))
 	srv.AroundRootFields(resolver.AroundRootFields)
 	return srv
 }

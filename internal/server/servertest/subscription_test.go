@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
 	"github.com/remitbilling/remit/internal/apitest"
 	"github.com/remitbilling/remit/internal/viewer"
 )
@@ -147,4 +150,54 @@ func TestPortalInvoiceSubscription(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestEventsOverWebSocket: the same subscription over graphql-transport-ws,
+// authenticated by the connection_init payload; a wrong key is refused.
+func TestEventsOverWebSocket(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dial := func(key string) *websocket.Conn {
+		t.Helper()
+		c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.URL, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		t.Cleanup(func() { c.CloseNow() })
+		if err := wsjson.Write(ctx, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + key}}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	bad := dial("sk_test_nope")
+	var m map[string]any
+	if err := wsjson.Read(ctx, bad, &m); err == nil && m["type"] == "connection_ack" {
+		t.Fatal("a wrong key was acknowledged")
+	}
+
+	c := dial(e.Key)
+	if err := wsjson.Read(ctx, c, &m); err != nil || m["type"] != "connection_ack" {
+		t.Fatalf("init: %v %v", m, err)
+	}
+	if err := wsjson.Write(ctx, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription { events(types: ["customer.created"]) { type objectId } }`}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	cus := newCustomer(t, e, "jenny@example.com", "en")
+	for {
+		if err := wsjson.Read(ctx, c, &m); err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if m["type"] == "ping" || m["type"] == "ka" {
+			continue
+		}
+		payload, _ := json.Marshal(m["payload"])
+		if m["type"] != "next" || !strings.Contains(string(payload), cus) {
+			t.Fatalf("got %v", m)
+		}
+		return
+	}
 }
