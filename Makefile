@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin/remit
 export CGO_ENABLED := 1
 
-.PHONY: all build run test test-tools bench generate check-generate vet fmt clean
+.PHONY: all build run test test-tools client-deps bench generate check-generate vet fmt clean
 
 all: build
 
@@ -18,7 +18,7 @@ run: build
 	./$(BIN) serve
 
 ## test: the whole suite (SQLite always; PostgreSQL when reachable)
-test: test-tools
+test: test-tools client-deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 
@@ -27,6 +27,11 @@ test: test-tools
 # allowed (root); otherwise the tests that need them fail and say so, unless
 # REMIT_SKIP_TOOL_TESTS=1 (internal/testtool).
 TEST_TOOLS := pdftotext:poppler-utils pdfimages:poppler-utils qpdf:qpdf chromium:chromium
+
+## client-deps: the JavaScript client test's packages, from its lockfile
+client-deps:
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: install Node.js 20 or later with npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	cd internal/clienttest/node && npm ci --no-audit --no-fund --loglevel=error
 
 ## test-tools: install the programs the tests need (Debian, as root)
 test-tools:
