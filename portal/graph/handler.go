@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -111,10 +113,26 @@ func newServer(r *Resolver, logger *slog.Logger) *handler.Server {
 	cfg := generated.Config{Resolvers: r}
 	setComplexity(&cfg.Complexity)
 	schema := generated.NewExecutableSchema(cfg)
-	srv := gqlkit.NewServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens, Mutations: MaxMutationFields},
-		introspectionPolicy{}, logger, requestID)
+	srv := gqlkit.NewStreamingServer(schema, gqlkit.Limits{Complexity: MaxComplexity, Depth: MaxDepth, Tokens: MaxTokens, Mutations: MaxMutationFields},
+		introspectionPolicy{}, logger, requestID, r.websocketAuth)
 	srv.AroundRootFields(r.requireSession)
 	return srv
+}
+
+// websocketAuth signs a WebSocket in with the session token of its
+// connection_init payload ({"Authorization": "Bearer <token>"}), and only
+// with it: a session cookie the upgrade request carried is replaced, so a
+// page of another site cannot ride the customer's cookie.
+func (r *Resolver) websocketAuth(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	scheme, tok, _ := strings.Cut(p.Authorization(), " ")
+	if !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return ctx, nil, errors.New(`send connection_init with {"Authorization": "Bearer <session token>"}`)
+	}
+	sctx, sess, err := r.Portal.Authenticate(ctx, strings.TrimSpace(tok))
+	if err != nil {
+		return ctx, nil, errors.New("invalid or expired session")
+	}
+	return portal.WithSession(sctx, sess), nil, nil
 }
 
 // introspectionPolicy turns introspection on only for a signed-in session

@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/remitbilling/remit/internal/apitest"
+	"github.com/remitbilling/remit/internal/portalauth"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -199,5 +200,66 @@ func TestEventsOverWebSocket(t *testing.T) {
 			t.Fatalf("got %v", m)
 		}
 		return
+	}
+}
+
+// TestPortalSubscriptionOverWebSocket: the portal's subscription over
+// graphql-transport-ws signs in with the session token of its init
+// payload; a payload without one is refused, whatever cookie the upgrade
+// carried.
+func TestPortalSubscriptionOverWebSocket(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	p := newPayT(t, e)
+	slug := enablePortal(t, e, e.Key)
+	jenny := newCustomer(t, e, "jenny@example.com", "en")
+	c := newPapi(t, e).login(slug, "jenny@example.com")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dial := func(payload map[string]any, cookie string) *websocket.Conn {
+		t.Helper()
+		h := http.Header{}
+		if cookie != "" {
+			h.Set("Cookie", cookie)
+		}
+		conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.URL, "http")+"/portal/graphql",
+			&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPHeader: h})
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		t.Cleanup(func() { conn.CloseNow() })
+		if err := wsjson.Write(ctx, conn, map[string]any{"type": "connection_init", "payload": payload}); err != nil {
+			t.Fatal(err)
+		}
+		return conn
+	}
+	var m map[string]any
+	cookieOnly := dial(map[string]any{}, portalauth.CookieName+"="+c.token)
+	if err := wsjson.Read(ctx, cookieOnly, &m); err == nil && m["type"] == "connection_ack" {
+		t.Fatal("a connection without a token in its payload was acknowledged")
+	}
+	conn := dial(map[string]any{"Authorization": "Bearer " + c.token}, "")
+	if err := wsjson.Read(ctx, conn, &m); err != nil || m["type"] != "connection_ack" {
+		t.Fatalf("init: %v %v", m, err)
+	}
+	if err := wsjson.Write(ctx, conn, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": `subscription { invoiceUpdated { id status } }`}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	id := p.open(jenny, "EUR", "20.00", nil)
+	for {
+		if err := wsjson.Read(ctx, conn, &m); err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if m["type"] != "next" {
+			continue
+		}
+		payload, _ := json.Marshal(m["payload"])
+		if !strings.Contains(string(payload), id) {
+			t.Fatalf("got %s", payload)
+		}
+		if strings.Contains(string(payload), `"OPEN"`) {
+			return
+		}
 	}
 }
