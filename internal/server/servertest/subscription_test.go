@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/remitbilling/remit/internal/apitest"
 	"github.com/remitbilling/remit/internal/portalauth"
+	"github.com/remitbilling/remit/internal/server"
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
@@ -262,4 +264,33 @@ func TestPortalSubscriptionOverWebSocket(t *testing.T) {
 			return
 		}
 	}
+}
+
+// TestSubscriptionAcrossProcesses: a subscriber of one server process
+// receives an event another process committed (both databases).
+func TestSubscriptionAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	apitest.ForEachDialect(t, func(t *testing.T, e *apitest.Env) {
+		second, err := server.NewFromConfig(server.Config{App: e.SecondProcess(apitest.Options{})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(second)
+		t.Cleanup(hs.Close)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		other := *e
+		other.URL = hs.URL
+		stream := sseEvents(t, ctx, &other, e.Key, `subscription { events(types: ["customer.created"]) { objectId } }`)
+		time.Sleep(300 * time.Millisecond)
+		cus := newCustomer(t, e, "jenny@example.com", "en") // through the first process
+		select {
+		case got := <-stream:
+			if got["events"].(map[string]any)["objectId"] != cus {
+				t.Fatalf("got %v", got)
+			}
+		case <-ctx.Done():
+			t.Fatal("the other process's subscriber never heard of it")
+		}
+	})
 }
