@@ -47,6 +47,14 @@ func newCollT(t *testing.T, e *apitest.Env, frozen string) *collT {
 	return c
 }
 
+// mailedClock is a collections test's SMTP server, the delivery of its
+// outbox, and a test clock frozen at 2026-03-01 09:00 UTC.
+func mailedClock(t *testing.T, e *apitest.Env) (*mailtest.Server, func() int, *collT) {
+	t.Helper()
+	smtp := mailtest.Start(t, mailtest.Options{})
+	return smtp, mailWorker(t, e, smtp), newCollT(t, e, "2026-03-01T09:00:00Z")
+}
+
 // settings updates the account's collection settings.
 func (c *collT) settings(in map[string]any) map[string]any {
 	c.t.Helper()
@@ -120,9 +128,7 @@ func mailsTo(t *testing.T, smtp *mailtest.Server, addr, prefix string) (subjects
 func TestRemindersOnATestClock(t *testing.T) {
 	t.Parallel()
 	apitest.ForEachDialect(t, func(t *testing.T, e *apitest.Env) {
-		smtp := mailtest.Start(t, mailtest.Options{})
-		deliver := mailWorker(t, e, smtp)
-		c := newCollT(t, e, "2026-03-01T09:00:00Z")
+		smtp, deliver, c := mailedClock(t, e)
 		set := c.settings(map[string]any{"reminders": map[string]any{"offsetDays": []int{7, -3, 0}}})
 		if got := apitest.Get(t, set, "collectionSettings", "reminders", "offsetDays").([]any); len(got) != 3 || got[0].(float64) != -3 {
 			t.Fatalf("settings %v", set)
@@ -283,9 +289,7 @@ func TestExhaustedRetriesMarkUncollectible(t *testing.T) {
 func TestInstallmentReminders(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t, "sqlite3")
-	smtp := mailtest.Start(t, mailtest.Options{})
-	deliver := mailWorker(t, e, smtp)
-	c := newCollT(t, e, "2026-03-01T09:00:00Z")
+	smtp, deliver, c := mailedClock(t, e)
 	cus := c.customer("jenny@example.com", "en")
 	id := c.open(cus, "EUR", "300.00", map[string]any{"amountsDue": []any{
 		map[string]any{"amount": "100.00", "daysUntilDue": 10, "description": "Deposit"},
@@ -320,9 +324,7 @@ func TestInstallmentReminders(t *testing.T) {
 func TestOffSessionAuthentication(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t, "sqlite3")
-	smtp := mailtest.Start(t, mailtest.Options{})
-	deliver := mailWorker(t, e, smtp)
-	c := newCollT(t, e, "2026-03-01T09:00:00Z")
+	smtp, deliver, c := mailedClock(t, e)
 	cus := c.customer("jenny@example.com", "en")
 	c.card(cus, card3DSAlways)
 	id := c.open(cus, "EUR", "100.00", map[string]any{"collectionMethod": "CHARGE_AUTOMATICALLY"})
@@ -548,9 +550,7 @@ func TestAFailingStepHoldsUpNoOther(t *testing.T) {
 func TestScheduledPaymentChargedOnItsDate(t *testing.T) {
 	t.Parallel()
 	apitest.ForEachDialect(t, func(t *testing.T, e *apitest.Env) {
-		smtp := mailtest.Start(t, mailtest.Options{})
-		deliver := mailWorker(t, e, smtp)
-		c := newCollT(t, e, "2026-03-01T09:00:00Z")
+		smtp, deliver, c := mailedClock(t, e)
 		c.settings(map[string]any{"scheduledPayments": true})
 		slug := enablePortal(t, e, e.Key)
 		cus := c.customer("jenny@example.com", "en")
