@@ -29,6 +29,7 @@ import (
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/eventstream"
+	"github.com/remitbilling/remit/internal/exports"
 	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/outbox"
@@ -160,6 +161,8 @@ type App struct {
 	Webhooks *webhooks.Service
 	// Events follows the event log for the APIs' subscriptions.
 	Events *eventstream.Hub
+	// Exports writes the account's lists as CSV.
+	Exports *exports.Service
 	// Worker delivers email, settles payments, marks invoices overdue and
 	// chases payment (reminders, retries, scheduled payments);
 	// the caller runs it (the server does not: tests drive their own).
@@ -232,6 +235,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	if a.Events, err = eventstream.New(eventstream.Config{DB: cfg.DB, Logger: cfg.Logger}); err != nil {
+		return nil, err
+	}
+	if a.Exports, err = exports.New(cfg.DB); err != nil {
 		return nil, err
 	}
 	owner := workerOwner()

@@ -9,9 +9,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -27,6 +29,7 @@ import (
 	"github.com/remitbilling/remit/internal/app"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/exports"
 	"github.com/remitbilling/remit/internal/gqlkit"
 	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/portal"
@@ -152,6 +155,23 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.Handle("/graphql", cors(cfg.CORSOrigins, streaming(byMethod(post, get, api))))
 	mux.Handle("GET /invoices/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.invoicePDF)))
 	mux.Handle("GET /credit_notes/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.creditNotePDF)))
+	for name, write := range map[string]func(context.Context, io.Writer, url.Values, exports.Options) (int, error){
+		"invoices": func(ctx context.Context, w io.Writer, q url.Values, o exports.Options) (int, error) {
+			f, _ := invoiceFilter(q) // checked by exportCSV
+			return a.Exports.Invoices(ctx, w, f, o)
+		},
+		"customers": func(ctx context.Context, w io.Writer, _ url.Values, o exports.Options) (int, error) {
+			return a.Exports.Customers(ctx, w, o)
+		},
+		"payments": func(ctx context.Context, w io.Writer, _ url.Values, o exports.Options) (int, error) {
+			return a.Exports.Payments(ctx, w, o)
+		},
+		"credit-notes": func(ctx context.Context, w io.Writer, _ url.Values, o exports.Options) (int, error) {
+			return a.Exports.CreditNotes(ctx, w, o)
+		},
+	} {
+		mux.Handle("GET /exports/"+name+".csv", authenticate(s.Accounts, s.limits, logger, s.exportCSV(name, write)))
+	}
 	mux.HandleFunc("GET /dev/mail", s.devMail)
 	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)
