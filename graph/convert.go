@@ -1,6 +1,11 @@
 package graph
 
 import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/customers"
@@ -146,4 +151,38 @@ func collectionSettingsOf(in *model.CollectionSettingsInput) *values.CollectionS
 		}
 	}
 	return out
+}
+
+// exportNames are the exports' names in their paths.
+var exportNames = map[model.ExportKind]string{
+	model.ExportKindInvoices: "invoices", model.ExportKindCustomers: "customers",
+	model.ExportKindPayments: "payments", model.ExportKindCreditNotes: "credit-notes",
+}
+
+// exportFilter writes the invoices list's filter as the export's query
+// parameters.
+func exportFilter(q url.Values, f *model.InvoiceFilter) {
+	var statuses []string
+	for _, st := range f.Status {
+		statuses = append(statuses, string(st))
+	}
+	if len(statuses) > 0 {
+		q.Set("status", strings.Join(statuses, ","))
+	}
+	if len(f.Standing) > 0 {
+		q.Set("standing", strings.Join(f.Standing, ","))
+	}
+	for k, v := range map[string]*string{"customer": f.Customer, "currency": f.Currency, "number": f.Number} {
+		if v != nil {
+			q.Set(k, *v)
+		}
+	}
+	for k, v := range map[string]*time.Time{"created_after": f.CreatedAfter, "created_before": f.CreatedBefore, "due_after": f.DueAfter, "due_before": f.DueBefore} {
+		if v != nil {
+			q.Set(k, v.UTC().Format(time.RFC3339))
+		}
+	}
+	if f.PastDue != nil {
+		q.Set("past_due", strconv.FormatBool(*f.PastDue))
+	}
 }

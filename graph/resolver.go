@@ -12,6 +12,7 @@ import (
 	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/eventstream"
+	"github.com/remitbilling/remit/internal/exports"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/testclocks"
@@ -34,6 +35,10 @@ type Resolver struct {
 	Webhooks *webhooks.Service
 	// Events follows the event log for subscriptions.
 	Stream *eventstream.Hub
+	// Exports writes CSV exports and signs their download links.
+	Exports *exports.Service
+	// PublicURL is the server's address as clients reach it, for links.
+	PublicURL string
 }
 
 // userErrors splits a service error into the user errors to return in the

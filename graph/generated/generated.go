@@ -419,6 +419,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ExportPayload struct {
+		ExpiresAt  func(childComplexity int) int
+		URL        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Installment struct {
 		Amount       func(childComplexity int) int
 		AmountPaid   func(childComplexity int) int
@@ -584,6 +590,7 @@ type ComplexityRoot struct {
 		CustomerSetDefaultPaymentMethod func(childComplexity int, input model.CustomerSetDefaultPaymentMethodInput) int
 		CustomerUpdate                  func(childComplexity int, input model.CustomerUpdateInput) int
 		EventResend                     func(childComplexity int, input model.EventResendInput) int
+		ExportCreate                    func(childComplexity int, input model.ExportCreateInput) int
 		InvoiceCollectionSettingsUpdate func(childComplexity int, input model.InvoiceCollectionSettingsUpdateInput) int
 		InvoiceCreate                   func(childComplexity int, input model.InvoiceCreateInput) int
 		InvoiceDelete                   func(childComplexity int, input model.InvoiceIDInput) int
@@ -1146,6 +1153,7 @@ type MutationResolver interface {
 	CreditNoteUpdate(ctx context.Context, input model.CreditNoteUpdateInput) (*model.CreditNotePayload, error)
 	CreditNoteVoid(ctx context.Context, input model.CreditNoteVoidInput) (*model.CreditNotePayload, error)
 	InvoiceSend(ctx context.Context, input model.InvoiceSendInput) (*model.InvoiceSendPayload, error)
+	ExportCreate(ctx context.Context, input model.ExportCreateInput) (*model.ExportPayload, error)
 	PaymentMethodAttach(ctx context.Context, input model.PaymentMethodAttachInput) (*model.PaymentMethodPayload, error)
 	PaymentMethodDetach(ctx context.Context, input model.PaymentMethodDetachInput) (*model.PaymentMethodPayload, error)
 	CustomerSetDefaultPaymentMethod(ctx context.Context, input model.CustomerSetDefaultPaymentMethodInput) (*model.CustomerUpdatePayload, error)
@@ -2672,6 +2680,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventEdge.Node(childComplexity), true
 
+	case "ExportPayload.expiresAt":
+		if e.ComplexityRoot.ExportPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportPayload.ExpiresAt(childComplexity), true
+	case "ExportPayload.url":
+		if e.ComplexityRoot.ExportPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportPayload.URL(childComplexity), true
+	case "ExportPayload.userErrors":
+		if e.ComplexityRoot.ExportPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportPayload.UserErrors(childComplexity), true
+
 	case "Installment.amount":
 		if e.ComplexityRoot.Installment.Amount == nil {
 			break
@@ -3527,6 +3554,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EventResend(childComplexity, args["input"].(model.EventResendInput)), true
+	case "Mutation.exportCreate":
+		if e.ComplexityRoot.Mutation.ExportCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportCreate(childComplexity, args["input"].(model.ExportCreateInput)), true
 	case "Mutation.invoiceCollectionSettingsUpdate":
 		if e.ComplexityRoot.Mutation.InvoiceCollectionSettingsUpdate == nil {
 			break
@@ -5542,6 +5580,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputDiscountInput,
 		ec.unmarshalInputEventFilter,
 		ec.unmarshalInputEventResendInput,
+		ec.unmarshalInputExportCreateInput,
 		ec.unmarshalInputInstallmentInput,
 		ec.unmarshalInputInvoiceCollectionSettingsUpdateInput,
 		ec.unmarshalInputInvoiceCreateInput,
@@ -7855,6 +7894,45 @@ extend type Query {
   ): EventConnection!
 }
 `, BuiltIn: false},
+	{Name: "../schema/export.graphql", Input: `"What exportCreate exports."
+enum ExportKind {
+  "Invoices (/exports/invoices.csv), with the invoices list's filter."
+  INVOICES
+  "Customers (/exports/customers.csv)."
+  CUSTOMERS
+  "Payments (/exports/payments.csv)."
+  PAYMENTS
+  "Credit notes (/exports/credit-notes.csv)."
+  CREDIT_NOTES
+}
+
+"Input of exportCreate."
+input ExportCreateInput {
+  "What to export."
+  kind: ExportKind!
+  "For INVOICES: which ones (the invoices list's filter)."
+  filter: InvoiceFilter
+  "IANA time zone of the date columns, e.g. Europe/Paris (default UTC)."
+  timezone: String
+  "Start the file with a UTF-8 byte-order mark, for spreadsheet programs."
+  bom: Boolean
+}
+
+"Result of exportCreate."
+type ExportPayload {
+  "A download link that works without the API key until expiresAt: for a browser app, which must never hold the key."
+  url: String
+  "When the link stops working (ten minutes on)."
+  expiresAt: Time
+  "Why there is no link, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "A short-lived signed link to a CSV export of this account and mode."
+  exportCreate("What to export; see the input type." input: ExportCreateInput!): ExportPayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/invoice.graphql", Input: `"""
 A bill for a customer. Drafts are freely editable; finalizing issues the
 invoice with its number and freezes its contents. See ` + "`" + `availableActions` + "`" + ` for
@@ -10032,6 +10110,18 @@ func (ec *executionContext) childFields_EventEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ExportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_ExportPayload_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ExportPayload_expiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ExportPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Installment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "amount":
@@ -11388,6 +11478,20 @@ func (ec *executionContext) field_Mutation_eventResend_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.EventResendInput, error) {
 			return ec.unmarshalNEventResendInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐEventResendInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_exportCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ExportCreateInput, error) {
+			return ec.unmarshalNExportCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐExportCreateInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -18502,6 +18606,84 @@ func (ec *executionContext) fieldContext_EventEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("EventEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _ExportPayload_url(ctx context.Context, field graphql.CollectedField, obj *model.ExportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportPayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportPayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ExportPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ExportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportPayload", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ExportPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ExportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Installment_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Installment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23228,6 +23410,50 @@ func (ec *executionContext) fieldContext_Mutation_invoiceSend(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_invoiceSend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportCreate(ctx, fc.Args["input"].(model.ExportCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExportPayload) graphql.Marshaler {
+			return ec.marshalNExportPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐExportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -33082,6 +33308,57 @@ func (ec *executionContext) unmarshalInputEventResendInput(ctx context.Context, 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputExportCreateInput(ctx context.Context, obj any) (model.ExportCreateInput, error) {
+	var it model.ExportCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "filter", "timezone", "bom"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNExportKind2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐExportKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "filter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+			data, err := ec.unmarshalOInvoiceFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoiceFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filter = data
+		case "timezone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timezone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timezone = data
+		case "bom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bom"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bom = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputInstallmentInput(ctx context.Context, obj any) (model.InstallmentInput, error) {
 	var it model.InstallmentInput
 	if obj == nil {
@@ -38775,6 +39052,54 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var exportPayloadImplementors = []string{"ExportPayload"}
+
+func (ec *executionContext) _ExportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ExportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportPayload")
+		case "url":
+			out.Values[i] = ec._ExportPayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ExportPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ExportPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var installmentImplementors = []string{"Installment"}
 
 func (ec *executionContext) _Installment(ctx context.Context, sel ast.SelectionSet, obj *billing.Installment) graphql.Marshaler {
@@ -41223,6 +41548,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "invoiceSend":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_invoiceSend(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportCreate(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -46175,6 +46507,31 @@ func (ec *executionContext) marshalNEventEdge2ᚖgithubᚗcomᚋremitbillingᚋr
 func (ec *executionContext) unmarshalNEventResendInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐEventResendInput(ctx context.Context, v any) (model.EventResendInput, error) {
 	res, err := ec.unmarshalInputEventResendInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNExportCreateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐExportCreateInput(ctx context.Context, v any) (model.ExportCreateInput, error) {
+	res, err := ec.unmarshalInputExportCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNExportKind2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐExportKind(ctx context.Context, v any) (model.ExportKind, error) {
+	var res model.ExportKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportKind2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐExportKind(ctx context.Context, sel ast.SelectionSet, v model.ExportKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNExportPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐExportPayload(ctx context.Context, sel ast.SelectionSet, v *model.ExportPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ExportPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {

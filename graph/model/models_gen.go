@@ -474,6 +474,28 @@ type EventResendInput struct {
 	Endpoint string `json:"endpoint"`
 }
 
+// Input of exportCreate.
+type ExportCreateInput struct {
+	// What to export.
+	Kind ExportKind `json:"kind"`
+	// For INVOICES: which ones (the invoices list's filter).
+	Filter *InvoiceFilter `json:"filter,omitempty"`
+	// IANA time zone of the date columns, e.g. Europe/Paris (default UTC).
+	Timezone *string `json:"timezone,omitempty"`
+	// Start the file with a UTF-8 byte-order mark, for spreadsheet programs.
+	Bom *bool `json:"bom,omitempty"`
+}
+
+// Result of exportCreate.
+type ExportPayload struct {
+	// A download link that works without the API key until expiresAt: for a browser app, which must never hold the key.
+	URL *string `json:"url,omitempty"`
+	// When the link stops working (ten minutes on).
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Why there is no link, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
 // One installment of a payment plan.
 type InstallmentInput struct {
 	// Amount in major units, e.g. "2000.00".
@@ -1216,6 +1238,70 @@ func (e *EventActorType) UnmarshalJSON(b []byte) error {
 }
 
 func (e EventActorType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What exportCreate exports.
+type ExportKind string
+
+const (
+	// Invoices (/exports/invoices.csv), with the invoices list's filter.
+	ExportKindInvoices ExportKind = "INVOICES"
+	// Customers (/exports/customers.csv).
+	ExportKindCustomers ExportKind = "CUSTOMERS"
+	// Payments (/exports/payments.csv).
+	ExportKindPayments ExportKind = "PAYMENTS"
+	// Credit notes (/exports/credit-notes.csv).
+	ExportKindCreditNotes ExportKind = "CREDIT_NOTES"
+)
+
+var AllExportKind = []ExportKind{
+	ExportKindInvoices,
+	ExportKindCustomers,
+	ExportKindPayments,
+	ExportKindCreditNotes,
+}
+
+func (e ExportKind) IsValid() bool {
+	switch e {
+	case ExportKindInvoices, ExportKindCustomers, ExportKindPayments, ExportKindCreditNotes:
+		return true
+	}
+	return false
+}
+
+func (e ExportKind) String() string {
+	return string(e)
+}
+
+func (e *ExportKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportKind", str)
+	}
+	return nil
+}
+
+func (e ExportKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

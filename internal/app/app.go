@@ -237,7 +237,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if a.Events, err = eventstream.New(eventstream.Config{DB: cfg.DB, Logger: cfg.Logger}); err != nil {
 		return nil, err
 	}
-	if a.Exports, err = exports.New(cfg.DB); err != nil {
+	if a.Exports, err = exports.New(cfg.DB, secrets.Derive(root, "export links")); err != nil {
 		return nil, err
 	}
 	owner := workerOwner()

@@ -40,14 +40,18 @@ type Options struct {
 }
 
 // Service writes exports.
-type Service struct{ db *ent.Client }
+type Service struct {
+	db *ent.Client
+	// key signs download links (SignedLink).
+	key []byte
+}
 
-// New returns a Service over db.
-func New(db *ent.Client) (*Service, error) {
-	if db == nil {
-		return nil, errors.New("exports: DB is required")
+// New returns a Service over db, signing links with key.
+func New(db *ent.Client, key []byte) (*Service, error) {
+	if db == nil || len(key) == 0 {
+		return nil, errors.New("exports: DB and a signing key are required")
 	}
-	return &Service{db: db}, nil
+	return &Service{db: db, key: key}, nil
 }
 
 // sheet is a CSV being written.

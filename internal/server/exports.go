@@ -15,6 +15,7 @@ import (
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/exports"
+	"github.com/remitbilling/remit/internal/viewer"
 )
 
 // exportCSV serves one CSV export (API key): the list's filters as query
@@ -97,4 +98,23 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// signedOr serves a download link that exportCreate signed with h as the
+// account and mode it was signed for, and anything else with keyed (the
+// API key's authentication). A forged, altered or expired link is a 403.
+func signedOr(svc *exports.Service, name string, h, keyed http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if !exports.Signed(q) {
+			keyed.ServeHTTP(w, r)
+			return
+		}
+		v, err := svc.VerifyLink(r.Context(), name, q)
+		if err != nil {
+			writeError(w, r, http.StatusForbidden, "FORBIDDEN", err.Error())
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), v)))
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/remitbilling/remit/internal/apitest"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -105,4 +106,49 @@ func TestExports(t *testing.T) {
 			t.Errorf("without a valid key: %d", code)
 		}
 	})
+}
+
+// TestSignedExportLinks: exportCreate hands a browser app a link that
+// downloads the export without the API key, for ten minutes; altered or
+// expired, it is refused.
+func TestSignedExportLinks(t *testing.T) {
+	t.Parallel()
+	e := apitest.Start(t, "sqlite3")
+	p := newPayT(t, e)
+	cus := newCustomer(t, e, "jenny@example.com", "en")
+	p.open(cus, "EUR", "100.00", nil)
+	paid, _ := p.paidBy(cus, "EUR", "50.00", p.card(cus, cardOK))
+	pl := e.Mutate("exportCreate", `mutation { exportCreate(input: {kind: INVOICES, filter: {status: [PAID]}, timezone: "Europe/Paris"}) { url expiresAt userErrors { code field } } }`, nil)
+	link := apitest.Str(t, pl, "url")
+	if !strings.HasPrefix(link, "http://localhost:8080/exports/invoices.csv?") {
+		t.Fatalf("link %s", link)
+	}
+	path := strings.TrimPrefix(link, "http://localhost:8080")
+	get := func(path string) (int, string) {
+		res, err := http.Get(e.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	code, body := get(path)
+	if rows := records(t, body); code != http.StatusOK || len(rows) != 1 || rows[0]["id"] != paid {
+		t.Fatalf("signed link: %d %s", code, body)
+	}
+	if code, _ := get(strings.Replace(path, "status=PAID", "status=OPEN", 1)); code != http.StatusForbidden {
+		t.Errorf("altered filter: %d", code)
+	}
+	if code, _ := get(strings.Replace(path, "/invoices.csv", "/customers.csv", 1)); code != http.StatusForbidden {
+		t.Errorf("another export with the same signature: %d", code)
+	}
+	res := e.Do(apitest.Request{Key: e.Key, Query: `mutation { exportCreate(input: {kind: CUSTOMERS, timezone: "Mars/Olympus"}) { url userErrors { code field } } }`})
+	if codes := apitest.ErrorCodes(t, res.Data["exportCreate"].(map[string]any)); len(codes) != 1 || codes[0] != "INVALID" {
+		t.Errorf("bad timezone: %s", res.RawBody)
+	}
+	e.Clock.Advance(11 * time.Minute)
+	if code, _ := get(path); code != http.StatusForbidden {
+		t.Errorf("expired link: %d", code)
+	}
 }
