@@ -66,7 +66,7 @@ func (s *Service) VerifyLink(ctx context.Context, name string, q url.Values) (vi
 	if mode != viewer.Test && mode != viewer.Live {
 		return viewer.Viewer{}, ErrBadLink
 	}
-	return viewer.Viewer{AccountID: q.Get(paramAccount), Mode: mode, Actor: "signed export link"}, nil
+	return viewer.System(q.Get(paramAccount), mode, "signed export link"), nil
 }
 
 // sign is the HMAC of an export and its query (sorted by Encode).
