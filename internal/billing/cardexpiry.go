@@ -193,11 +193,10 @@ func (s *Service) notifyExpiring(ctx context.Context, tx *ent.Tx, pm *ent.Paymen
 // oldest open invoice charged automatically ("hosted"), else nowhere
 // ("none").
 func (s *Service) updateCardLink(ctx context.Context, tx *ent.Tx, cus *ent.Customer) (string, string, error) {
-	base := strings.TrimRight(s.mailing.PublicURL, "/")
 	pc, err := tx.PortalConfig.Query().Only(ctx)
 	switch {
 	case err == nil && pc.Enabled && pc.ManagePaymentMethods:
-		return base + "/portal/" + pc.Slug, "portal", nil
+		return strings.TrimRight(s.mailing.PublicURL, "/") + "/portal/" + pc.Slug, "portal", nil
 	case err != nil && !ent.IsNotFound(err):
 		return "", "", fmt.Errorf("load portal settings: %w", err)
 	}
@@ -208,7 +207,7 @@ func (s *Service) updateCardLink(ctx context.Context, tx *ent.Tx, cus *ent.Custo
 		First(ctx)
 	switch {
 	case err == nil:
-		return base + "/i/" + *inv.HostedToken, "hosted", nil
+		return s.mailing.hostedLink(inv), "hosted", nil
 	case !ent.IsNotFound(err):
 		return "", "", fmt.Errorf("load open invoice: %w", err)
 	}

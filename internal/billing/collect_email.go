@@ -61,8 +61,9 @@ var collectionWords = map[string]map[string]string{
 // false when the customer has no email.
 type customerMail struct {
 	buyer, seller *values.Party
-	lang, link    string
-	number        string
+	// locale is the invoice documents' locale; lang the emails' language.
+	locale, lang, link string
+	number             string
 }
 
 func (s *Service) customerMail(inv *ent.Invoice) (customerMail, bool) {
@@ -70,11 +71,8 @@ func (s *Service) customerMail(inv *ent.Invoice) (customerMail, bool) {
 	if buyer == nil || buyer.Email == "" || seller == nil {
 		return customerMail{}, false
 	}
-	lang := "en"
-	if strings.HasPrefix(documentLocale(buyer, seller), "fr") {
-		lang = "fr"
-	}
-	return customerMail{buyer: buyer, seller: seller, lang: lang, link: s.mailing.hostedLink(inv), number: deref(inv.Number)}, true
+	locale := documentLocale(buyer, seller)
+	return customerMail{buyer: buyer, seller: seller, locale: locale, lang: words.Lang(locale), link: s.mailing.hostedLink(inv), number: deref(inv.Number)}, true
 }
 
 func (m customerMail) message(kind string, inv *ent.Invoice, from string, subject, text string) outbox.Message {

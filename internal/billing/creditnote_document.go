@@ -200,7 +200,7 @@ func composeCreditNoteEmail(ctx context.Context, inv *ent.Invoice, cn *ent.Credi
 	}
 	link := ""
 	if inv.HostedToken != nil && inv.HostedTokenExpiresAt != nil && clock.Now(ctx).Before(*inv.HostedTokenExpiresAt) {
-		link = strings.TrimRight(m.PublicURL, "/") + "/i/" + *inv.HostedToken
+		link = m.hostedLink(inv)
 	}
 	hello := fmt.Sprintf(w["hello"], doc.Buyer.Name)
 	text := hello + "\n\n" + strings.Join(body, "\n") + "\n\n"

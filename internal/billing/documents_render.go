@@ -33,11 +33,7 @@ func (s *Service) RenderDocument(ctx context.Context, ref values.DocumentRef) (m
 		if err != nil {
 			return mail.Attachment{}, err
 		}
-		pdf, err := document.Render(ctx, doc)
-		if err != nil {
-			return mail.Attachment{}, fmt.Errorf("render invoice pdf: %w", err)
-		}
-		return mail.Attachment{Name: doc.Number + ".pdf", ContentType: "application/pdf", Data: pdf}, nil
+		return invoiceAttachment(ctx, doc)
 	case DocumentReceipt:
 		rc, err := s.receipt(ctx, ref.ID)
 		if err != nil {
@@ -50,6 +46,15 @@ func (s *Service) RenderDocument(ctx context.Context, ref values.DocumentRef) (m
 		return mail.Attachment{Name: receiptFileName[words.Lang(rc.Locale)] + rc.Number + ".pdf", ContentType: "application/pdf", Data: pdf}, nil
 	}
 	return mail.Attachment{}, fmt.Errorf("no document of kind %q", ref.Kind)
+}
+
+// invoiceAttachment is doc's PDF as an email attaches it.
+func invoiceAttachment(ctx context.Context, doc document.Invoice) (mail.Attachment, error) {
+	pdf, err := document.Render(ctx, doc)
+	if err != nil {
+		return mail.Attachment{}, fmt.Errorf("render invoice pdf: %w", err)
+	}
+	return mail.Attachment{Name: doc.Number + ".pdf", ContentType: "application/pdf", Data: pdf}, nil
 }
 
 var receiptFileName = map[string]string{"en": "receipt-", "fr": "recu-"}

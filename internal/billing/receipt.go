@@ -6,10 +6,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/paymentmethod"
-	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/money"
-	"github.com/remitbilling/remit/internal/outbox"
-	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/internal/values"
 )
 
@@ -37,8 +34,8 @@ var receiptWords = map[string]map[string]string{
 // email is delivered, not in this transaction. Whether receipts are on is
 // the caller's to check.
 func (s *Service) enqueueReceipt(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, p *ent.Payment) error {
-	buyer, seller := inv.CustomerSnapshot, inv.IssuerSnapshot
-	if buyer == nil || buyer.Email == "" || seller == nil {
+	m, ok := s.customerMail(inv)
+	if !ok {
 		return nil
 	}
 	pm := p.Edges.PaymentMethod // the payer's attempt has it at hand
@@ -48,27 +45,19 @@ func (s *Service) enqueueReceipt(ctx context.Context, tx *ent.Tx, inv *ent.Invoi
 			return fmt.Errorf("load payment method: %w", err)
 		}
 	}
-	locale := documentLocale(buyer, seller)
-	lang := words.Lang(locale)
-	w := receiptWords[lang]
-	amount := money.Format(p.Amount, p.Currency, lang)
+	w := receiptWords[m.lang]
+	amount := money.Format(p.Amount, p.Currency, m.lang)
 	standing := w["paid"]
 	if rest := AmountRemaining(inv); rest > 0 {
-		standing = fmt.Sprintf(w["remaining"], money.Format(rest, inv.Currency, lang))
+		standing = fmt.Sprintf(w["remaining"], money.Format(rest, inv.Currency, m.lang))
 	}
-	text := fmt.Sprintf(w["body"], buyer.Name, seller.Name, amount, methodOf(p, pm).Describe(locale), deref(inv.Number), standing)
-	if link := s.mailing.hostedLink(inv); link != "" {
-		text += "\n" + fmt.Sprintf(w["link"], link)
+	text := fmt.Sprintf(w["body"], m.buyer.Name, m.seller.Name, amount, methodOf(p, pm).Describe(m.locale), m.number, standing)
+	if m.link != "" {
+		text += "\n" + fmt.Sprintf(w["link"], m.link)
 	}
-	text += "\n" + seller.Name + "\n"
-	_, err := s.outbox.Enqueue(ctx, tx, outbox.Message{
-		Kind:      "receipt",
-		InvoiceID: inv.ID,
-		From:      mail.Address{Name: seller.Name, Email: s.mailing.From},
-		To:        []string{buyer.Email},
-		Subject:   fmt.Sprintf(w["subject"], amount, seller.Name),
-		Text:      text,
-		Render:    []values.DocumentRef{{Kind: DocumentInvoice, ID: inv.ID}, {Kind: DocumentReceipt, ID: p.ID}},
-	})
+	text += "\n" + m.seller.Name + "\n"
+	msg := m.message("receipt", inv, s.mailing.From, fmt.Sprintf(w["subject"], amount, m.seller.Name), text)
+	msg.Render = []values.DocumentRef{{Kind: DocumentInvoice, ID: inv.ID}, {Kind: DocumentReceipt, ID: p.ID}}
+	_, err := s.outbox.Enqueue(ctx, tx, msg)
 	return err
 }

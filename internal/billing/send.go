@@ -233,9 +233,9 @@ func composeSend(ctx context.Context, inv *ent.Invoice, doc document.Invoice, in
 		}
 		return outbox.Message{}, nil, usererr.New(usererr.Required, "the customer has no email: give recipients in to", "to")
 	}
-	pdf, err := document.Render(ctx, doc)
+	pdf, err := invoiceAttachment(ctx, doc)
 	if err != nil {
-		return outbox.Message{}, nil, fmt.Errorf("render invoice pdf: %w", err)
+		return outbox.Message{}, nil, err
 	}
 	email := composeInvoiceEmail(inv, doc, m)
 	kind := "invoice"
@@ -243,16 +243,14 @@ func composeSend(ctx context.Context, inv *ent.Invoice, doc document.Invoice, in
 		kind = "invoice_updated"
 	}
 	msg := outbox.Message{
-		Kind:      kind,
-		InvoiceID: inv.ID,
-		From:      mail.Address{Name: doc.Seller.Name, Email: m.From},
-		To:        recipients,
-		Subject:   email.Subject,
-		Text:      email.Text,
-		HTML:      email.HTML,
-		Attachments: []mail.Attachment{{
-			Name: doc.Number + ".pdf", ContentType: "application/pdf", Data: pdf,
-		}},
+		Kind:        kind,
+		InvoiceID:   inv.ID,
+		From:        mail.Address{Name: doc.Seller.Name, Email: m.From},
+		To:          recipients,
+		Subject:     email.Subject,
+		Text:        email.Text,
+		HTML:        email.HTML,
+		Attachments: []mail.Attachment{pdf},
 	}
 	if reply := doc.Seller.Email; reply != "" && validate.Email(reply) == nil {
 		msg.ReplyTo = reply
@@ -321,10 +319,7 @@ func composeInvoiceEmail(inv *ent.Invoice, doc document.Invoice, m Mailing) *Ema
 	if !doc.DueDate.IsZero() {
 		body = fmt.Sprintf(w["body"], doc.Number, doc.Seller.Name, amount, words.Date(doc.DueDate, lang))
 	}
-	link := ""
-	if inv.HostedToken != nil {
-		link = strings.TrimRight(m.PublicURL, "/") + "/i/" + *inv.HostedToken
-	}
+	link := m.hostedLink(inv)
 	hello := fmt.Sprintf(w["hello"], doc.Buyer.Name)
 	subject := fmt.Sprintf(w["subject"], doc.Number, doc.Seller.Name)
 	replaces := ""
