@@ -33,6 +33,9 @@ type Config struct {
 	Logger   *slog.Logger
 }
 
+// pageSize is how many events one read of the log brings.
+const pageSize = 500
+
 // Hub follows the log while it has subscribers.
 type Hub struct {
 	db       *ent.Client
@@ -143,19 +146,26 @@ func (h *Hub) poll(ctx context.Context, since time.Time) {
 		if from.Before(since) {
 			from = since
 		}
-		evs, err := h.db.Event.Query().Where(event.IDGTE(ids.Floor("evt", from))).Order(event.ByID()).Limit(1000).All(sys)
-		if err != nil {
-			if ctx.Err() == nil {
-				h.log.Error("event stream", "err", fmt.Errorf("read the log: %w", err))
+		// Page by id through the window, however many events it holds.
+		page := event.IDGTE(ids.Floor("evt", from))
+		for {
+			evs, err := h.db.Event.Query().Where(page).Order(event.ByID()).Limit(pageSize).All(sys)
+			if err != nil {
+				if ctx.Err() == nil {
+					h.log.Error("event stream", "err", fmt.Errorf("read the log: %w", err))
+				}
+				break
 			}
-			continue
-		}
-		for _, ev := range evs {
-			if _, ok := seen[ev.ID]; ok {
-				continue
+			for _, ev := range evs {
+				if _, ok := seen[ev.ID]; !ok {
+					seen[ev.ID] = now
+					h.publish(ev)
+				}
 			}
-			seen[ev.ID] = now
-			h.publish(ev)
+			if len(evs) < pageSize {
+				break
+			}
+			page = event.IDGT(evs[len(evs)-1].ID)
 		}
 		for id, at := range seen {
 			if now.Sub(at) > 2*h.lookback {
