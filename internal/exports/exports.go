@@ -119,6 +119,30 @@ func (s *sheet) date(t *time.Time) string {
 
 func amount(minor int64, currency string) string { return money.MajorString(minor, currency) }
 
+// stream writes the rows of every batch read returns, after the last id
+// of the one before, until one comes back empty, flushing each batch.
+func stream[T any](sh *sheet, read func(after string) ([]T, error), id func(T) string, row func(T) []string) (int, error) {
+	last := ""
+	for {
+		batch, err := read(last)
+		if err != nil {
+			return sh.rows, err
+		}
+		if len(batch) == 0 {
+			return sh.rows, sh.flush()
+		}
+		for _, x := range batch {
+			if err := sh.row(row(x)); err != nil {
+				return sh.rows, err
+			}
+		}
+		if err := sh.flush(); err != nil {
+			return sh.rows, err
+		}
+		last = id(batch[len(batch)-1])
+	}
+}
+
 // Invoices writes the invoices f selects, oldest first, with Stripe's
 // export columns.
 func (s *Service) Invoices(ctx context.Context, w io.Writer, f billing.Filter, o Options) (int, error) {
@@ -131,46 +155,34 @@ func (s *Service) Invoices(ctx context.Context, w io.Writer, f billing.Filter, o
 		return 0, err
 	}
 	now := clock.Now(ctx)
-	last := ""
-	for {
-		q := s.db.Invoice.Query().Where(invoice.IDGT(last)).Order(invoice.ByID()).Limit(batch)
-		invs, err := f.Apply(ctx, q).All(ctx)
+	// A draft has no customer snapshot: its customer is read with its
+	// batch.
+	var names map[string]*ent.Customer
+	read := func(after string) ([]*ent.Invoice, error) {
+		invs, err := f.Apply(ctx, s.db.Invoice.Query().Where(invoice.IDGT(after)).Order(invoice.ByID()).Limit(batch)).All(ctx)
 		if err != nil {
-			return sh.rows, fmt.Errorf("read invoices: %w", err)
+			return nil, fmt.Errorf("read invoices: %w", err)
 		}
-		if len(invs) == 0 {
-			return sh.rows, sh.flush()
-		}
-		names, err := s.customers(ctx, invs)
-		if err != nil {
-			return sh.rows, err
-		}
-		for _, inv := range invs {
-			cus := names[inv.CustomerID]
-			name, email := "", ""
-			if snap := inv.CustomerSnapshot; snap != nil {
-				name, email = snap.Name, snap.Email
-			} else if cus != nil {
-				name, email = cus.Name, cus.Email
-			}
-			c := inv.Currency
-			err := sh.row([]string{
-				inv.ID, deref(inv.Number), inv.CustomerID, text(name), text(email), string(inv.Status),
-				string(billing.StandingOf(inv, now)), c,
-				amount(inv.Subtotal, c), amount(inv.TotalDiscount, c), amount(inv.TotalTax, c), amount(inv.Total, c),
-				amount(inv.AmountDue, c), amount(inv.AmountPaid, c), amount(billing.AmountRemaining(inv), c),
-				amount(inv.StartingBalance, c), sh.date(&inv.CreatedAt), sh.date(inv.FinalizedAt), sh.date(inv.DueDate),
-				sh.date(inv.PaidAt), sh.date(inv.VoidedAt), sh.date(inv.MarkedUncollectibleAt),
-			})
-			if err != nil {
-				return sh.rows, err
-			}
-		}
-		if err := sh.flush(); err != nil {
-			return sh.rows, err
-		}
-		last = invs[len(invs)-1].ID
+		names, err = s.customers(ctx, invs)
+		return invs, err
 	}
+	return stream(sh, read, func(inv *ent.Invoice) string { return inv.ID }, func(inv *ent.Invoice) []string {
+		name, email := "", ""
+		if snap := inv.CustomerSnapshot; snap != nil {
+			name, email = snap.Name, snap.Email
+		} else if cus := names[inv.CustomerID]; cus != nil {
+			name, email = cus.Name, cus.Email
+		}
+		c := inv.Currency
+		return []string{
+			inv.ID, deref(inv.Number), inv.CustomerID, text(name), text(email), string(inv.Status),
+			string(billing.StandingOf(inv, now)), c,
+			amount(inv.Subtotal, c), amount(inv.TotalDiscount, c), amount(inv.TotalTax, c), amount(inv.Total, c),
+			amount(inv.AmountDue, c), amount(inv.AmountPaid, c), amount(billing.AmountRemaining(inv), c),
+			amount(inv.StartingBalance, c), sh.date(&inv.CreatedAt), sh.date(inv.FinalizedAt), sh.date(inv.DueDate),
+			sh.date(inv.PaidAt), sh.date(inv.VoidedAt), sh.date(inv.MarkedUncollectibleAt),
+		}
+	})
 }
 
 // customers reads the customers of invs, by id.
@@ -202,36 +214,25 @@ func (s *Service) Customers(ctx context.Context, w io.Writer, o Options) (int, e
 	if err != nil {
 		return 0, err
 	}
-	last := ""
-	for {
-		cs, err := s.db.Customer.Query().Where(customer.IDGT(last)).Order(customer.ByID()).Limit(batch).All(ctx)
+	read := func(after string) ([]*ent.Customer, error) {
+		cs, err := s.db.Customer.Query().Where(customer.IDGT(after)).Order(customer.ByID()).Limit(batch).All(ctx)
 		if err != nil {
-			return sh.rows, fmt.Errorf("read customers: %w", err)
+			return nil, fmt.Errorf("read customers: %w", err)
 		}
-		if len(cs) == 0 {
-			return sh.rows, sh.flush()
-		}
-		for _, c := range cs {
-			country := ""
-			if c.Address != nil {
-				country = c.Address.Country
-			}
-			balance := ""
-			if c.Currency != "" {
-				balance = amount(c.Balance, c.Currency)
-			} else {
-				balance = strconv.FormatInt(c.Balance, 10)
-			}
-			if err := sh.row([]string{c.ID, text(c.Name), text(c.Email), text(c.Phone), c.Currency, balance, string(c.TaxExempt),
-				c.InvoicePrefix, country, sh.date(&c.CreatedAt), sh.date(c.DeletedAt)}); err != nil {
-				return sh.rows, err
-			}
-		}
-		if err := sh.flush(); err != nil {
-			return sh.rows, err
-		}
-		last = cs[len(cs)-1].ID
+		return cs, nil
 	}
+	return stream(sh, read, func(c *ent.Customer) string { return c.ID }, func(c *ent.Customer) []string {
+		country := ""
+		if c.Address != nil {
+			country = c.Address.Country
+		}
+		balance := strconv.FormatInt(c.Balance, 10)
+		if c.Currency != "" {
+			balance = amount(c.Balance, c.Currency)
+		}
+		return []string{c.ID, text(c.Name), text(c.Email), text(c.Phone), c.Currency, balance, string(c.TaxExempt),
+			c.InvoicePrefix, country, sh.date(&c.CreatedAt), sh.date(c.DeletedAt)}
+	})
 }
 
 // Payments writes every payment, oldest first.
@@ -241,27 +242,18 @@ func (s *Service) Payments(ctx context.Context, w io.Writer, o Options) (int, er
 	if err != nil {
 		return 0, err
 	}
-	last := ""
-	for {
-		ps, err := s.db.Payment.Query().Where(payment.IDGT(last)).Order(payment.ByID()).Limit(batch).All(ctx)
+	read := func(after string) ([]*ent.Payment, error) {
+		ps, err := s.db.Payment.Query().Where(payment.IDGT(after)).Order(payment.ByID()).Limit(batch).All(ctx)
 		if err != nil {
-			return sh.rows, fmt.Errorf("read payments: %w", err)
+			return nil, fmt.Errorf("read payments: %w", err)
 		}
-		if len(ps) == 0 {
-			return sh.rows, sh.flush()
-		}
-		for _, p := range ps {
-			if err := sh.row([]string{p.ID, p.InvoiceID, p.CustomerID, string(p.Status), string(p.MethodType), p.OutOfBandMethod, text(p.Reference),
-				p.Currency, amount(p.Amount, p.Currency), amount(p.AmountRefunded, p.Currency), p.FailureCode, string(p.Source),
-				sh.date(&p.CreatedAt), sh.date(p.SucceededAt), sh.date(p.FailedAt)}); err != nil {
-				return sh.rows, err
-			}
-		}
-		if err := sh.flush(); err != nil {
-			return sh.rows, err
-		}
-		last = ps[len(ps)-1].ID
+		return ps, nil
 	}
+	return stream(sh, read, func(p *ent.Payment) string { return p.ID }, func(p *ent.Payment) []string {
+		return []string{p.ID, p.InvoiceID, p.CustomerID, string(p.Status), string(p.MethodType), p.OutOfBandMethod, text(p.Reference),
+			p.Currency, amount(p.Amount, p.Currency), amount(p.AmountRefunded, p.Currency), p.FailureCode, string(p.Source),
+			sh.date(&p.CreatedAt), sh.date(p.SucceededAt), sh.date(p.FailedAt)}
+	})
 }
 
 // CreditNotes writes every credit note, oldest first.
@@ -271,28 +263,19 @@ func (s *Service) CreditNotes(ctx context.Context, w io.Writer, o Options) (int,
 	if err != nil {
 		return 0, err
 	}
-	last := ""
-	for {
-		cns, err := s.db.CreditNote.Query().Where(creditnote.IDGT(last)).Order(creditnote.ByID()).Limit(batch).All(ctx)
+	read := func(after string) ([]*ent.CreditNote, error) {
+		cns, err := s.db.CreditNote.Query().Where(creditnote.IDGT(after)).Order(creditnote.ByID()).Limit(batch).All(ctx)
 		if err != nil {
-			return sh.rows, fmt.Errorf("read credit notes: %w", err)
+			return nil, fmt.Errorf("read credit notes: %w", err)
 		}
-		if len(cns) == 0 {
-			return sh.rows, sh.flush()
-		}
-		for _, cn := range cns {
-			c := cn.Currency
-			if err := sh.row([]string{cn.ID, cn.Number, cn.InvoiceID, cn.CustomerID, string(cn.Status), string(cn.Type), reason(cn),
-				c, amount(cn.Subtotal, c), amount(cn.TotalTax, c), amount(cn.Total, c), amount(cn.RefundAmount, c),
-				amount(cn.CreditAmount, c), amount(cn.OutOfBandAmount, c), sh.date(&cn.CreatedAt), sh.date(cn.VoidedAt)}); err != nil {
-				return sh.rows, err
-			}
-		}
-		if err := sh.flush(); err != nil {
-			return sh.rows, err
-		}
-		last = cns[len(cns)-1].ID
+		return cns, nil
 	}
+	return stream(sh, read, func(cn *ent.CreditNote) string { return cn.ID }, func(cn *ent.CreditNote) []string {
+		c := cn.Currency
+		return []string{cn.ID, cn.Number, cn.InvoiceID, cn.CustomerID, string(cn.Status), string(cn.Type), reason(cn),
+			c, amount(cn.Subtotal, c), amount(cn.TotalTax, c), amount(cn.Total, c), amount(cn.RefundAmount, c),
+			amount(cn.CreditAmount, c), amount(cn.OutOfBandAmount, c), sh.date(&cn.CreatedAt), sh.date(cn.VoidedAt)}
+	})
 }
 
 func deref(s *string) string {

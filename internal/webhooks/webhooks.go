@@ -315,14 +315,17 @@ func (s *Service) Test(ctx context.Context, id string) (*ent.WebhookDelivery, er
 	if _, err := s.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	return s.queue(ctx, s.db, id, "", PingEvent)
+	return s.queue(ctx, id, "", PingEvent)
 }
 
 // Resend queues event again to an endpoint, whether or not it subscribes
 // to its type (a merchant replaying what their receiver missed).
 func (s *Service) Resend(ctx context.Context, eventID, endpointID string) (*ent.WebhookDelivery, error) {
 	if _, err := s.Get(ctx, endpointID); err != nil {
-		return nil, usererr.At(usererr.From(err)[0], "endpoint")
+		if ue := usererr.From(err); len(ue) == 1 {
+			return nil, usererr.New(ue[0].Code, ue[0].Message, "endpoint")
+		}
+		return nil, err
 	}
 	ev, err := s.db.Event.Get(ctx, eventID)
 	if ent.IsNotFound(err) {
@@ -331,12 +334,12 @@ func (s *Service) Resend(ctx context.Context, eventID, endpointID string) (*ent.
 	if err != nil {
 		return nil, fmt.Errorf("load event: %w", err)
 	}
-	return s.queue(ctx, s.db, endpointID, ev.ID, ev.Type)
+	return s.queue(ctx, endpointID, ev.ID, ev.Type)
 }
 
 // queue writes a delivery due now.
-func (s *Service) queue(ctx context.Context, db *ent.Client, endpointID, eventID, eventType string) (*ent.WebhookDelivery, error) {
-	d, err := db.WebhookDelivery.Create().SetEndpointID(endpointID).SetEventID(eventID).SetEventType(eventType).
+func (s *Service) queue(ctx context.Context, endpointID, eventID, eventType string) (*ent.WebhookDelivery, error) {
+	d, err := s.db.WebhookDelivery.Create().SetEndpointID(endpointID).SetEventID(eventID).SetEventType(eventType).
 		SetNextAttemptAt(clock.Base(ctx).Now().UTC()).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("queue delivery: %w", err)
