@@ -16,13 +16,7 @@ import (
 
 // InvoiceCollectionSettings are the settings inv lives under.
 func (s *Service) InvoiceCollectionSettings(ctx context.Context, inv *ent.Invoice) (collection.Settings, error) {
-	var out collection.Settings
-	err := s.run(ctx, func(tx *ent.Tx) error {
-		var err error
-		out, err = s.collectionSettings(ctx, tx, inv, nil)
-		return err
-	})
-	return out, err
+	return s.collectionSettings(ctx, nil, inv, nil)
 }
 
 // CustomerCollectionSettings are the settings cus's invoices live under,

@@ -16,8 +16,9 @@ import (
 
 // collectionSettings resolves the settings inv lives under: Remit's
 // defaults, the account's, its customer's, its own. The customer's
-// overrides are read in tx (one column of one row) unless cus, the
-// customer as the caller already read it, is given.
+// overrides are read in tx (one column of one row; outside a transaction
+// when tx is nil) unless cus, the customer as the caller already read
+// it, is given, or the invoice was read with them (withCustomerSettings).
 func (s *Service) collectionSettings(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, cus *ent.Customer) (collection.Settings, error) {
 	acct, err := s.accounts.Get(ctx)
 	if err != nil {
@@ -32,7 +33,11 @@ func (s *Service) collectionSettings(ctx context.Context, tx *ent.Tx, inv *ent.I
 			return collection.Settings{}, err
 		}
 	default:
-		if own, err = customerCollectionSettings(ctx, tx, inv.CustomerID); err != nil {
+		customers := s.db.Customer
+		if tx != nil {
+			customers = tx.Customer
+		}
+		if own, err = customerCollectionSettings(ctx, customers, inv.CustomerID); err != nil {
 			return collection.Settings{}, err
 		}
 	}
@@ -40,11 +45,11 @@ func (s *Service) collectionSettings(ctx context.Context, tx *ent.Tx, inv *ent.I
 }
 
 // customerCollectionSettings reads a customer's overrides alone.
-func customerCollectionSettings(ctx context.Context, tx *ent.Tx, customerID string) (*values.CollectionSettings, error) {
+func customerCollectionSettings(ctx context.Context, customers *ent.CustomerClient, customerID string) (*values.CollectionSettings, error) {
 	var rows []struct {
 		Settings []byte `json:"collection_settings"`
 	}
-	err := tx.Customer.Query().Where(customer.ID(customerID)).
+	err := customers.Query().Where(customer.ID(customerID)).
 		Modify(func(s *sql.Selector) { s.Select(s.C(customer.FieldCollectionSettings)) }).
 		Scan(ctx, &rows)
 	if err != nil {
