@@ -70,6 +70,14 @@ type Account struct {
 	PaymentMethodTypes []string `json:"payment_method_types,omitempty"`
 	// How to pay by bank transfer (IBAN, BIC, reference), printed on invoices and the hosted page.
 	BankTransferInstructions string `json:"bank_transfer_instructions,omitempty"`
+	// IBAN customers pay transfers to (check digits verified), printed with the creditor references and in the EPC QR code.
+	BankIban string `json:"bank_iban,omitempty"`
+	// BIC of that account's bank (ISO 9362).
+	BankBic string `json:"bank_bic,omitempty"`
+	// Beneficiary name of that account; empty is the legal name, else the name.
+	BankAccountName string `json:"bank_account_name,omitempty"`
+	// Pay each newly finalized invoice from the customer's cash balance (money received by transfer and not yet applied).
+	CashBalanceAutoApply bool `json:"cash_balance_auto_apply,omitempty"`
 	// Brand colour, #rrggbb; empty is Remit's default.
 	BrandColor string `json:"brand_color,omitempty"`
 	// Accent colour, #rrggbb; empty is Remit's default.
@@ -86,11 +94,11 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case account.FieldAddress, account.FieldDefaultCustomFields, account.FieldPaymentMethodTypes, account.FieldCollectionSettings:
 			values[i] = new([]byte)
-		case account.FieldAutoSend:
+		case account.FieldAutoSend, account.FieldCashBalanceAutoApply:
 			values[i] = new(sql.NullBool)
 		case account.FieldDefaultDaysUntilDue:
 			values[i] = new(sql.NullInt64)
-		case account.FieldID, account.FieldName, account.FieldLegalName, account.FieldEmail, account.FieldPhone, account.FieldCountry, account.FieldSiren, account.FieldSiret, account.FieldVatNumber, account.FieldDefaultCurrency, account.FieldNumberingScheme, account.FieldInvoicePrefix, account.FieldDefaultFooter, account.FieldDefaultMemo, account.FieldPageSize, account.FieldLatePaymentPenalty, account.FieldRecoveryIndemnity, account.FieldEarlyPaymentDiscount, account.FieldBankTransferInstructions, account.FieldBrandColor, account.FieldAccentColor:
+		case account.FieldID, account.FieldName, account.FieldLegalName, account.FieldEmail, account.FieldPhone, account.FieldCountry, account.FieldSiren, account.FieldSiret, account.FieldVatNumber, account.FieldDefaultCurrency, account.FieldNumberingScheme, account.FieldInvoicePrefix, account.FieldDefaultFooter, account.FieldDefaultMemo, account.FieldPageSize, account.FieldLatePaymentPenalty, account.FieldRecoveryIndemnity, account.FieldEarlyPaymentDiscount, account.FieldBankTransferInstructions, account.FieldBankIban, account.FieldBankBic, account.FieldBankAccountName, account.FieldBrandColor, account.FieldAccentColor:
 			values[i] = new(sql.NullString)
 		case account.FieldCreatedAt, account.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -271,6 +279,30 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.BankTransferInstructions = value.String
 			}
+		case account.FieldBankIban:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field bank_iban", values[i])
+			} else if value.Valid {
+				_m.BankIban = value.String
+			}
+		case account.FieldBankBic:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field bank_bic", values[i])
+			} else if value.Valid {
+				_m.BankBic = value.String
+			}
+		case account.FieldBankAccountName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field bank_account_name", values[i])
+			} else if value.Valid {
+				_m.BankAccountName = value.String
+			}
+		case account.FieldCashBalanceAutoApply:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field cash_balance_auto_apply", values[i])
+			} else if value.Valid {
+				_m.CashBalanceAutoApply = value.Bool
+			}
 		case account.FieldBrandColor:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field brand_color", values[i])
@@ -401,6 +433,18 @@ func (_m *Account) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("bank_transfer_instructions=")
 	builder.WriteString(_m.BankTransferInstructions)
+	builder.WriteString(", ")
+	builder.WriteString("bank_iban=")
+	builder.WriteString(_m.BankIban)
+	builder.WriteString(", ")
+	builder.WriteString("bank_bic=")
+	builder.WriteString(_m.BankBic)
+	builder.WriteString(", ")
+	builder.WriteString("bank_account_name=")
+	builder.WriteString(_m.BankAccountName)
+	builder.WriteString(", ")
+	builder.WriteString("cash_balance_auto_apply=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CashBalanceAutoApply))
 	builder.WriteString(", ")
 	builder.WriteString("brand_color=")
 	builder.WriteString(_m.BrandColor)

@@ -334,6 +334,62 @@ func (_c *AccountCreate) SetNillableBankTransferInstructions(v *string) *Account
 	return _c
 }
 
+// SetBankIban sets the "bank_iban" field.
+func (_c *AccountCreate) SetBankIban(v string) *AccountCreate {
+	_c.mutation.SetBankIban(v)
+	return _c
+}
+
+// SetNillableBankIban sets the "bank_iban" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableBankIban(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetBankIban(*v)
+	}
+	return _c
+}
+
+// SetBankBic sets the "bank_bic" field.
+func (_c *AccountCreate) SetBankBic(v string) *AccountCreate {
+	_c.mutation.SetBankBic(v)
+	return _c
+}
+
+// SetNillableBankBic sets the "bank_bic" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableBankBic(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetBankBic(*v)
+	}
+	return _c
+}
+
+// SetBankAccountName sets the "bank_account_name" field.
+func (_c *AccountCreate) SetBankAccountName(v string) *AccountCreate {
+	_c.mutation.SetBankAccountName(v)
+	return _c
+}
+
+// SetNillableBankAccountName sets the "bank_account_name" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableBankAccountName(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetBankAccountName(*v)
+	}
+	return _c
+}
+
+// SetCashBalanceAutoApply sets the "cash_balance_auto_apply" field.
+func (_c *AccountCreate) SetCashBalanceAutoApply(v bool) *AccountCreate {
+	_c.mutation.SetCashBalanceAutoApply(v)
+	return _c
+}
+
+// SetNillableCashBalanceAutoApply sets the "cash_balance_auto_apply" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableCashBalanceAutoApply(v *bool) *AccountCreate {
+	if v != nil {
+		_c.SetCashBalanceAutoApply(*v)
+	}
+	return _c
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (_c *AccountCreate) SetBrandColor(v string) *AccountCreate {
 	_c.mutation.SetBrandColor(v)
@@ -487,6 +543,22 @@ func (_c *AccountCreate) defaults() error {
 		v := account.DefaultBankTransferInstructions
 		_c.mutation.SetBankTransferInstructions(v)
 	}
+	if _, ok := _c.mutation.BankIban(); !ok {
+		v := account.DefaultBankIban
+		_c.mutation.SetBankIban(v)
+	}
+	if _, ok := _c.mutation.BankBic(); !ok {
+		v := account.DefaultBankBic
+		_c.mutation.SetBankBic(v)
+	}
+	if _, ok := _c.mutation.BankAccountName(); !ok {
+		v := account.DefaultBankAccountName
+		_c.mutation.SetBankAccountName(v)
+	}
+	if _, ok := _c.mutation.CashBalanceAutoApply(); !ok {
+		v := account.DefaultCashBalanceAutoApply
+		_c.mutation.SetCashBalanceAutoApply(v)
+	}
 	if _, ok := _c.mutation.BrandColor(); !ok {
 		v := account.DefaultBrandColor
 		_c.mutation.SetBrandColor(v)
@@ -630,6 +702,23 @@ func (_c *AccountCreate) check() error {
 		if err := account.BankTransferInstructionsValidator(v); err != nil {
 			return &ValidationError{Name: "bank_transfer_instructions", err: fmt.Errorf(`ent: validator failed for field "Account.bank_transfer_instructions": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.BankIban(); !ok {
+		return &ValidationError{Name: "bank_iban", err: errors.New(`ent: missing required field "Account.bank_iban"`)}
+	}
+	if _, ok := _c.mutation.BankBic(); !ok {
+		return &ValidationError{Name: "bank_bic", err: errors.New(`ent: missing required field "Account.bank_bic"`)}
+	}
+	if _, ok := _c.mutation.BankAccountName(); !ok {
+		return &ValidationError{Name: "bank_account_name", err: errors.New(`ent: missing required field "Account.bank_account_name"`)}
+	}
+	if v, ok := _c.mutation.BankAccountName(); ok {
+		if err := account.BankAccountNameValidator(v); err != nil {
+			return &ValidationError{Name: "bank_account_name", err: fmt.Errorf(`ent: validator failed for field "Account.bank_account_name": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CashBalanceAutoApply(); !ok {
+		return &ValidationError{Name: "cash_balance_auto_apply", err: errors.New(`ent: missing required field "Account.cash_balance_auto_apply"`)}
 	}
 	if _, ok := _c.mutation.BrandColor(); !ok {
 		return &ValidationError{Name: "brand_color", err: errors.New(`ent: missing required field "Account.brand_color"`)}
@@ -777,6 +866,22 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.BankTransferInstructions(); ok {
 		_spec.SetField(account.FieldBankTransferInstructions, field.TypeString, value)
 		_node.BankTransferInstructions = value
+	}
+	if value, ok := _c.mutation.BankIban(); ok {
+		_spec.SetField(account.FieldBankIban, field.TypeString, value)
+		_node.BankIban = value
+	}
+	if value, ok := _c.mutation.BankBic(); ok {
+		_spec.SetField(account.FieldBankBic, field.TypeString, value)
+		_node.BankBic = value
+	}
+	if value, ok := _c.mutation.BankAccountName(); ok {
+		_spec.SetField(account.FieldBankAccountName, field.TypeString, value)
+		_node.BankAccountName = value
+	}
+	if value, ok := _c.mutation.CashBalanceAutoApply(); ok {
+		_spec.SetField(account.FieldCashBalanceAutoApply, field.TypeBool, value)
+		_node.CashBalanceAutoApply = value
 	}
 	if value, ok := _c.mutation.BrandColor(); ok {
 		_spec.SetField(account.FieldBrandColor, field.TypeString, value)
@@ -1151,6 +1256,54 @@ func (u *AccountUpsert) SetBankTransferInstructions(v string) *AccountUpsert {
 // UpdateBankTransferInstructions sets the "bank_transfer_instructions" field to the value that was provided on create.
 func (u *AccountUpsert) UpdateBankTransferInstructions() *AccountUpsert {
 	u.SetExcluded(account.FieldBankTransferInstructions)
+	return u
+}
+
+// SetBankIban sets the "bank_iban" field.
+func (u *AccountUpsert) SetBankIban(v string) *AccountUpsert {
+	u.Set(account.FieldBankIban, v)
+	return u
+}
+
+// UpdateBankIban sets the "bank_iban" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateBankIban() *AccountUpsert {
+	u.SetExcluded(account.FieldBankIban)
+	return u
+}
+
+// SetBankBic sets the "bank_bic" field.
+func (u *AccountUpsert) SetBankBic(v string) *AccountUpsert {
+	u.Set(account.FieldBankBic, v)
+	return u
+}
+
+// UpdateBankBic sets the "bank_bic" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateBankBic() *AccountUpsert {
+	u.SetExcluded(account.FieldBankBic)
+	return u
+}
+
+// SetBankAccountName sets the "bank_account_name" field.
+func (u *AccountUpsert) SetBankAccountName(v string) *AccountUpsert {
+	u.Set(account.FieldBankAccountName, v)
+	return u
+}
+
+// UpdateBankAccountName sets the "bank_account_name" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateBankAccountName() *AccountUpsert {
+	u.SetExcluded(account.FieldBankAccountName)
+	return u
+}
+
+// SetCashBalanceAutoApply sets the "cash_balance_auto_apply" field.
+func (u *AccountUpsert) SetCashBalanceAutoApply(v bool) *AccountUpsert {
+	u.Set(account.FieldCashBalanceAutoApply, v)
+	return u
+}
+
+// UpdateCashBalanceAutoApply sets the "cash_balance_auto_apply" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateCashBalanceAutoApply() *AccountUpsert {
+	u.SetExcluded(account.FieldCashBalanceAutoApply)
 	return u
 }
 
@@ -1608,6 +1761,62 @@ func (u *AccountUpsertOne) SetBankTransferInstructions(v string) *AccountUpsertO
 func (u *AccountUpsertOne) UpdateBankTransferInstructions() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateBankTransferInstructions()
+	})
+}
+
+// SetBankIban sets the "bank_iban" field.
+func (u *AccountUpsertOne) SetBankIban(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetBankIban(v)
+	})
+}
+
+// UpdateBankIban sets the "bank_iban" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateBankIban() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateBankIban()
+	})
+}
+
+// SetBankBic sets the "bank_bic" field.
+func (u *AccountUpsertOne) SetBankBic(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetBankBic(v)
+	})
+}
+
+// UpdateBankBic sets the "bank_bic" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateBankBic() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateBankBic()
+	})
+}
+
+// SetBankAccountName sets the "bank_account_name" field.
+func (u *AccountUpsertOne) SetBankAccountName(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetBankAccountName(v)
+	})
+}
+
+// UpdateBankAccountName sets the "bank_account_name" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateBankAccountName() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateBankAccountName()
+	})
+}
+
+// SetCashBalanceAutoApply sets the "cash_balance_auto_apply" field.
+func (u *AccountUpsertOne) SetCashBalanceAutoApply(v bool) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetCashBalanceAutoApply(v)
+	})
+}
+
+// UpdateCashBalanceAutoApply sets the "cash_balance_auto_apply" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateCashBalanceAutoApply() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateCashBalanceAutoApply()
 	})
 }
 
@@ -2239,6 +2448,62 @@ func (u *AccountUpsertBulk) SetBankTransferInstructions(v string) *AccountUpsert
 func (u *AccountUpsertBulk) UpdateBankTransferInstructions() *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateBankTransferInstructions()
+	})
+}
+
+// SetBankIban sets the "bank_iban" field.
+func (u *AccountUpsertBulk) SetBankIban(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetBankIban(v)
+	})
+}
+
+// UpdateBankIban sets the "bank_iban" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateBankIban() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateBankIban()
+	})
+}
+
+// SetBankBic sets the "bank_bic" field.
+func (u *AccountUpsertBulk) SetBankBic(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetBankBic(v)
+	})
+}
+
+// UpdateBankBic sets the "bank_bic" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateBankBic() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateBankBic()
+	})
+}
+
+// SetBankAccountName sets the "bank_account_name" field.
+func (u *AccountUpsertBulk) SetBankAccountName(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetBankAccountName(v)
+	})
+}
+
+// UpdateBankAccountName sets the "bank_account_name" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateBankAccountName() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateBankAccountName()
+	})
+}
+
+// SetCashBalanceAutoApply sets the "cash_balance_auto_apply" field.
+func (u *AccountUpsertBulk) SetCashBalanceAutoApply(v bool) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetCashBalanceAutoApply(v)
+	})
+}
+
+// UpdateCashBalanceAutoApply sets the "cash_balance_auto_apply" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateCashBalanceAutoApply() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateCashBalanceAutoApply()
 	})
 }
 

@@ -388,6 +388,62 @@ func (_u *AccountUpdate) SetNillableBankTransferInstructions(v *string) *Account
 	return _u
 }
 
+// SetBankIban sets the "bank_iban" field.
+func (_u *AccountUpdate) SetBankIban(v string) *AccountUpdate {
+	_u.mutation.SetBankIban(v)
+	return _u
+}
+
+// SetNillableBankIban sets the "bank_iban" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableBankIban(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetBankIban(*v)
+	}
+	return _u
+}
+
+// SetBankBic sets the "bank_bic" field.
+func (_u *AccountUpdate) SetBankBic(v string) *AccountUpdate {
+	_u.mutation.SetBankBic(v)
+	return _u
+}
+
+// SetNillableBankBic sets the "bank_bic" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableBankBic(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetBankBic(*v)
+	}
+	return _u
+}
+
+// SetBankAccountName sets the "bank_account_name" field.
+func (_u *AccountUpdate) SetBankAccountName(v string) *AccountUpdate {
+	_u.mutation.SetBankAccountName(v)
+	return _u
+}
+
+// SetNillableBankAccountName sets the "bank_account_name" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableBankAccountName(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetBankAccountName(*v)
+	}
+	return _u
+}
+
+// SetCashBalanceAutoApply sets the "cash_balance_auto_apply" field.
+func (_u *AccountUpdate) SetCashBalanceAutoApply(v bool) *AccountUpdate {
+	_u.mutation.SetCashBalanceAutoApply(v)
+	return _u
+}
+
+// SetNillableCashBalanceAutoApply sets the "cash_balance_auto_apply" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableCashBalanceAutoApply(v *bool) *AccountUpdate {
+	if v != nil {
+		_u.SetCashBalanceAutoApply(*v)
+	}
+	return _u
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (_u *AccountUpdate) SetBrandColor(v string) *AccountUpdate {
 	_u.mutation.SetBrandColor(v)
@@ -527,6 +583,11 @@ func (_u *AccountUpdate) check() error {
 			return &ValidationError{Name: "bank_transfer_instructions", err: fmt.Errorf(`ent: validator failed for field "Account.bank_transfer_instructions": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.BankAccountName(); ok {
+		if err := account.BankAccountNameValidator(v); err != nil {
+			return &ValidationError{Name: "bank_account_name", err: fmt.Errorf(`ent: validator failed for field "Account.bank_account_name": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -641,6 +702,18 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.BankTransferInstructions(); ok {
 		_spec.SetField(account.FieldBankTransferInstructions, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.BankIban(); ok {
+		_spec.SetField(account.FieldBankIban, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.BankBic(); ok {
+		_spec.SetField(account.FieldBankBic, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.BankAccountName(); ok {
+		_spec.SetField(account.FieldBankAccountName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.CashBalanceAutoApply(); ok {
+		_spec.SetField(account.FieldCashBalanceAutoApply, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.BrandColor(); ok {
 		_spec.SetField(account.FieldBrandColor, field.TypeString, value)
@@ -1033,6 +1106,62 @@ func (_u *AccountUpdateOne) SetNillableBankTransferInstructions(v *string) *Acco
 	return _u
 }
 
+// SetBankIban sets the "bank_iban" field.
+func (_u *AccountUpdateOne) SetBankIban(v string) *AccountUpdateOne {
+	_u.mutation.SetBankIban(v)
+	return _u
+}
+
+// SetNillableBankIban sets the "bank_iban" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableBankIban(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetBankIban(*v)
+	}
+	return _u
+}
+
+// SetBankBic sets the "bank_bic" field.
+func (_u *AccountUpdateOne) SetBankBic(v string) *AccountUpdateOne {
+	_u.mutation.SetBankBic(v)
+	return _u
+}
+
+// SetNillableBankBic sets the "bank_bic" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableBankBic(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetBankBic(*v)
+	}
+	return _u
+}
+
+// SetBankAccountName sets the "bank_account_name" field.
+func (_u *AccountUpdateOne) SetBankAccountName(v string) *AccountUpdateOne {
+	_u.mutation.SetBankAccountName(v)
+	return _u
+}
+
+// SetNillableBankAccountName sets the "bank_account_name" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableBankAccountName(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetBankAccountName(*v)
+	}
+	return _u
+}
+
+// SetCashBalanceAutoApply sets the "cash_balance_auto_apply" field.
+func (_u *AccountUpdateOne) SetCashBalanceAutoApply(v bool) *AccountUpdateOne {
+	_u.mutation.SetCashBalanceAutoApply(v)
+	return _u
+}
+
+// SetNillableCashBalanceAutoApply sets the "cash_balance_auto_apply" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableCashBalanceAutoApply(v *bool) *AccountUpdateOne {
+	if v != nil {
+		_u.SetCashBalanceAutoApply(*v)
+	}
+	return _u
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (_u *AccountUpdateOne) SetBrandColor(v string) *AccountUpdateOne {
 	_u.mutation.SetBrandColor(v)
@@ -1185,6 +1314,11 @@ func (_u *AccountUpdateOne) check() error {
 			return &ValidationError{Name: "bank_transfer_instructions", err: fmt.Errorf(`ent: validator failed for field "Account.bank_transfer_instructions": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.BankAccountName(); ok {
+		if err := account.BankAccountNameValidator(v); err != nil {
+			return &ValidationError{Name: "bank_account_name", err: fmt.Errorf(`ent: validator failed for field "Account.bank_account_name": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1316,6 +1450,18 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if value, ok := _u.mutation.BankTransferInstructions(); ok {
 		_spec.SetField(account.FieldBankTransferInstructions, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.BankIban(); ok {
+		_spec.SetField(account.FieldBankIban, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.BankBic(); ok {
+		_spec.SetField(account.FieldBankBic, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.BankAccountName(); ok {
+		_spec.SetField(account.FieldBankAccountName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.CashBalanceAutoApply(); ok {
+		_spec.SetField(account.FieldCashBalanceAutoApply, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.BrandColor(); ok {
 		_spec.SetField(account.FieldBrandColor, field.TypeString, value)

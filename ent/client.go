@@ -18,7 +18,9 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/banktransfer"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -60,8 +62,12 @@ type Client struct {
 	Account *AccountClient
 	// BalanceTransaction is the client for interacting with the BalanceTransaction builders.
 	BalanceTransaction *BalanceTransactionClient
+	// BankTransfer is the client for interacting with the BankTransfer builders.
+	BankTransfer *BankTransferClient
 	// BrandImage is the client for interacting with the BrandImage builders.
 	BrandImage *BrandImageClient
+	// CashBalanceTransaction is the client for interacting with the CashBalanceTransaction builders.
+	CashBalanceTransaction *CashBalanceTransactionClient
 	// CreditNote is the client for interacting with the CreditNote builders.
 	CreditNote *CreditNoteClient
 	// CreditNoteLine is the client for interacting with the CreditNoteLine builders.
@@ -128,7 +134,9 @@ func (c *Client) init() {
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.Account = NewAccountClient(c.config)
 	c.BalanceTransaction = NewBalanceTransactionClient(c.config)
+	c.BankTransfer = NewBankTransferClient(c.config)
 	c.BrandImage = NewBrandImageClient(c.config)
+	c.CashBalanceTransaction = NewCashBalanceTransactionClient(c.config)
 	c.CreditNote = NewCreditNoteClient(c.config)
 	c.CreditNoteLine = NewCreditNoteLineClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
@@ -245,38 +253,40 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:                ctx,
-		config:             cfg,
-		APIKey:             NewAPIKeyClient(cfg),
-		Account:            NewAccountClient(cfg),
-		BalanceTransaction: NewBalanceTransactionClient(cfg),
-		BrandImage:         NewBrandImageClient(cfg),
-		CreditNote:         NewCreditNoteClient(cfg),
-		CreditNoteLine:     NewCreditNoteLineClient(cfg),
-		Customer:           NewCustomerClient(cfg),
-		CustomerTerm:       NewCustomerTermClient(cfg),
-		EmailMessage:       NewEmailMessageClient(cfg),
-		Event:              NewEventClient(cfg),
-		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
-		Invoice:            NewInvoiceClient(cfg),
-		InvoiceLine:        NewInvoiceLineClient(cfg),
-		InvoiceTransition:  NewInvoiceTransitionClient(cfg),
-		Payment:            NewPaymentClient(cfg),
-		PaymentMethod:      NewPaymentMethodClient(cfg),
-		PortalConfig:       NewPortalConfigClient(cfg),
-		PortalLink:         NewPortalLinkClient(cfg),
-		PortalLoginCode:    NewPortalLoginCodeClient(cfg),
-		PortalSession:      NewPortalSessionClient(cfg),
-		Price:              NewPriceClient(cfg),
-		Product:            NewProductClient(cfg),
-		RateLimit:          NewRateLimitClient(cfg),
-		Refund:             NewRefundClient(cfg),
-		Sequence:           NewSequenceClient(cfg),
-		ServerSecret:       NewServerSecretClient(cfg),
-		TaxRate:            NewTaxRateClient(cfg),
-		TestClock:          NewTestClockClient(cfg),
-		WebhookDelivery:    NewWebhookDeliveryClient(cfg),
-		WebhookEndpoint:    NewWebhookEndpointClient(cfg),
+		ctx:                    ctx,
+		config:                 cfg,
+		APIKey:                 NewAPIKeyClient(cfg),
+		Account:                NewAccountClient(cfg),
+		BalanceTransaction:     NewBalanceTransactionClient(cfg),
+		BankTransfer:           NewBankTransferClient(cfg),
+		BrandImage:             NewBrandImageClient(cfg),
+		CashBalanceTransaction: NewCashBalanceTransactionClient(cfg),
+		CreditNote:             NewCreditNoteClient(cfg),
+		CreditNoteLine:         NewCreditNoteLineClient(cfg),
+		Customer:               NewCustomerClient(cfg),
+		CustomerTerm:           NewCustomerTermClient(cfg),
+		EmailMessage:           NewEmailMessageClient(cfg),
+		Event:                  NewEventClient(cfg),
+		IdempotencyKey:         NewIdempotencyKeyClient(cfg),
+		Invoice:                NewInvoiceClient(cfg),
+		InvoiceLine:            NewInvoiceLineClient(cfg),
+		InvoiceTransition:      NewInvoiceTransitionClient(cfg),
+		Payment:                NewPaymentClient(cfg),
+		PaymentMethod:          NewPaymentMethodClient(cfg),
+		PortalConfig:           NewPortalConfigClient(cfg),
+		PortalLink:             NewPortalLinkClient(cfg),
+		PortalLoginCode:        NewPortalLoginCodeClient(cfg),
+		PortalSession:          NewPortalSessionClient(cfg),
+		Price:                  NewPriceClient(cfg),
+		Product:                NewProductClient(cfg),
+		RateLimit:              NewRateLimitClient(cfg),
+		Refund:                 NewRefundClient(cfg),
+		Sequence:               NewSequenceClient(cfg),
+		ServerSecret:           NewServerSecretClient(cfg),
+		TaxRate:                NewTaxRateClient(cfg),
+		TestClock:              NewTestClockClient(cfg),
+		WebhookDelivery:        NewWebhookDeliveryClient(cfg),
+		WebhookEndpoint:        NewWebhookEndpointClient(cfg),
 	}, nil
 }
 
@@ -294,38 +304,40 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:                ctx,
-		config:             cfg,
-		APIKey:             NewAPIKeyClient(cfg),
-		Account:            NewAccountClient(cfg),
-		BalanceTransaction: NewBalanceTransactionClient(cfg),
-		BrandImage:         NewBrandImageClient(cfg),
-		CreditNote:         NewCreditNoteClient(cfg),
-		CreditNoteLine:     NewCreditNoteLineClient(cfg),
-		Customer:           NewCustomerClient(cfg),
-		CustomerTerm:       NewCustomerTermClient(cfg),
-		EmailMessage:       NewEmailMessageClient(cfg),
-		Event:              NewEventClient(cfg),
-		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
-		Invoice:            NewInvoiceClient(cfg),
-		InvoiceLine:        NewInvoiceLineClient(cfg),
-		InvoiceTransition:  NewInvoiceTransitionClient(cfg),
-		Payment:            NewPaymentClient(cfg),
-		PaymentMethod:      NewPaymentMethodClient(cfg),
-		PortalConfig:       NewPortalConfigClient(cfg),
-		PortalLink:         NewPortalLinkClient(cfg),
-		PortalLoginCode:    NewPortalLoginCodeClient(cfg),
-		PortalSession:      NewPortalSessionClient(cfg),
-		Price:              NewPriceClient(cfg),
-		Product:            NewProductClient(cfg),
-		RateLimit:          NewRateLimitClient(cfg),
-		Refund:             NewRefundClient(cfg),
-		Sequence:           NewSequenceClient(cfg),
-		ServerSecret:       NewServerSecretClient(cfg),
-		TaxRate:            NewTaxRateClient(cfg),
-		TestClock:          NewTestClockClient(cfg),
-		WebhookDelivery:    NewWebhookDeliveryClient(cfg),
-		WebhookEndpoint:    NewWebhookEndpointClient(cfg),
+		ctx:                    ctx,
+		config:                 cfg,
+		APIKey:                 NewAPIKeyClient(cfg),
+		Account:                NewAccountClient(cfg),
+		BalanceTransaction:     NewBalanceTransactionClient(cfg),
+		BankTransfer:           NewBankTransferClient(cfg),
+		BrandImage:             NewBrandImageClient(cfg),
+		CashBalanceTransaction: NewCashBalanceTransactionClient(cfg),
+		CreditNote:             NewCreditNoteClient(cfg),
+		CreditNoteLine:         NewCreditNoteLineClient(cfg),
+		Customer:               NewCustomerClient(cfg),
+		CustomerTerm:           NewCustomerTermClient(cfg),
+		EmailMessage:           NewEmailMessageClient(cfg),
+		Event:                  NewEventClient(cfg),
+		IdempotencyKey:         NewIdempotencyKeyClient(cfg),
+		Invoice:                NewInvoiceClient(cfg),
+		InvoiceLine:            NewInvoiceLineClient(cfg),
+		InvoiceTransition:      NewInvoiceTransitionClient(cfg),
+		Payment:                NewPaymentClient(cfg),
+		PaymentMethod:          NewPaymentMethodClient(cfg),
+		PortalConfig:           NewPortalConfigClient(cfg),
+		PortalLink:             NewPortalLinkClient(cfg),
+		PortalLoginCode:        NewPortalLoginCodeClient(cfg),
+		PortalSession:          NewPortalSessionClient(cfg),
+		Price:                  NewPriceClient(cfg),
+		Product:                NewProductClient(cfg),
+		RateLimit:              NewRateLimitClient(cfg),
+		Refund:                 NewRefundClient(cfg),
+		Sequence:               NewSequenceClient(cfg),
+		ServerSecret:           NewServerSecretClient(cfg),
+		TaxRate:                NewTaxRateClient(cfg),
+		TestClock:              NewTestClockClient(cfg),
+		WebhookDelivery:        NewWebhookDeliveryClient(cfg),
+		WebhookEndpoint:        NewWebhookEndpointClient(cfg),
 	}, nil
 }
 
@@ -355,12 +367,13 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.CreditNote,
-		c.CreditNoteLine, c.Customer, c.CustomerTerm, c.EmailMessage, c.Event,
-		c.IdempotencyKey, c.Invoice, c.InvoiceLine, c.InvoiceTransition, c.Payment,
-		c.PaymentMethod, c.PortalConfig, c.PortalLink, c.PortalLoginCode,
-		c.PortalSession, c.Price, c.Product, c.RateLimit, c.Refund, c.Sequence,
-		c.ServerSecret, c.TaxRate, c.TestClock, c.WebhookDelivery, c.WebhookEndpoint,
+		c.APIKey, c.Account, c.BalanceTransaction, c.BankTransfer, c.BrandImage,
+		c.CashBalanceTransaction, c.CreditNote, c.CreditNoteLine, c.Customer,
+		c.CustomerTerm, c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice,
+		c.InvoiceLine, c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig,
+		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price, c.Product,
+		c.RateLimit, c.Refund, c.Sequence, c.ServerSecret, c.TaxRate, c.TestClock,
+		c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -370,12 +383,13 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Account, c.BalanceTransaction, c.BrandImage, c.CreditNote,
-		c.CreditNoteLine, c.Customer, c.CustomerTerm, c.EmailMessage, c.Event,
-		c.IdempotencyKey, c.Invoice, c.InvoiceLine, c.InvoiceTransition, c.Payment,
-		c.PaymentMethod, c.PortalConfig, c.PortalLink, c.PortalLoginCode,
-		c.PortalSession, c.Price, c.Product, c.RateLimit, c.Refund, c.Sequence,
-		c.ServerSecret, c.TaxRate, c.TestClock, c.WebhookDelivery, c.WebhookEndpoint,
+		c.APIKey, c.Account, c.BalanceTransaction, c.BankTransfer, c.BrandImage,
+		c.CashBalanceTransaction, c.CreditNote, c.CreditNoteLine, c.Customer,
+		c.CustomerTerm, c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice,
+		c.InvoiceLine, c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig,
+		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price, c.Product,
+		c.RateLimit, c.Refund, c.Sequence, c.ServerSecret, c.TaxRate, c.TestClock,
+		c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -390,8 +404,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Account.mutate(ctx, m)
 	case *BalanceTransactionMutation:
 		return c.BalanceTransaction.mutate(ctx, m)
+	case *BankTransferMutation:
+		return c.BankTransfer.mutate(ctx, m)
 	case *BrandImageMutation:
 		return c.BrandImage.mutate(ctx, m)
+	case *CashBalanceTransactionMutation:
+		return c.CashBalanceTransaction.mutate(ctx, m)
 	case *CreditNoteMutation:
 		return c.CreditNote.mutate(ctx, m)
 	case *CreditNoteLineMutation:
@@ -931,6 +949,172 @@ func (c *BalanceTransactionClient) mutate(ctx context.Context, m *BalanceTransac
 	}
 }
 
+// BankTransferClient is a client for the BankTransfer schema.
+type BankTransferClient struct {
+	config
+}
+
+// NewBankTransferClient returns a client for the BankTransfer from the given config.
+func NewBankTransferClient(c config) *BankTransferClient {
+	return &BankTransferClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `banktransfer.Hooks(f(g(h())))`.
+func (c *BankTransferClient) Use(hooks ...Hook) {
+	c.hooks.BankTransfer = append(c.hooks.BankTransfer, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `banktransfer.Intercept(f(g(h())))`.
+func (c *BankTransferClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BankTransfer = append(c.inters.BankTransfer, interceptors...)
+}
+
+// Create returns a builder for creating a BankTransfer entity.
+func (c *BankTransferClient) Create() *BankTransferCreate {
+	mutation := newBankTransferMutation(c.config, OpCreate)
+	return &BankTransferCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BankTransfer entities.
+func (c *BankTransferClient) CreateBulk(builders ...*BankTransferCreate) *BankTransferCreateBulk {
+	return &BankTransferCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BankTransferClient) MapCreateBulk(slice any, setFunc func(*BankTransferCreate, int)) *BankTransferCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BankTransferCreateBulk{err: fmt.Errorf("calling to BankTransferClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BankTransferCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BankTransferCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BankTransfer.
+func (c *BankTransferClient) Update() *BankTransferUpdate {
+	mutation := newBankTransferMutation(c.config, OpUpdate)
+	return &BankTransferUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BankTransferClient) UpdateOne(_m *BankTransfer) *BankTransferUpdateOne {
+	mutation := newBankTransferMutation(c.config, OpUpdateOne, withBankTransfer(_m))
+	return &BankTransferUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BankTransferClient) UpdateOneID(id string) *BankTransferUpdateOne {
+	mutation := newBankTransferMutation(c.config, OpUpdateOne, withBankTransferID(id))
+	return &BankTransferUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BankTransfer.
+func (c *BankTransferClient) Delete() *BankTransferDelete {
+	mutation := newBankTransferMutation(c.config, OpDelete)
+	return &BankTransferDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BankTransferClient) DeleteOne(_m *BankTransfer) *BankTransferDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BankTransferClient) DeleteOneID(id string) *BankTransferDeleteOne {
+	builder := c.Delete().Where(banktransfer.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BankTransferDeleteOne{builder}
+}
+
+// Query returns a query builder for BankTransfer.
+func (c *BankTransferClient) Query() *BankTransferQuery {
+	return &BankTransferQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBankTransfer},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BankTransfer entity by its id.
+func (c *BankTransferClient) Get(ctx context.Context, id string) (*BankTransfer, error) {
+	return c.Query().Where(banktransfer.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BankTransferClient) GetX(ctx context.Context, id string) *BankTransfer {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a BankTransfer.
+func (c *BankTransferClient) QueryAccount(_m *BankTransfer) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(banktransfer.Table, banktransfer.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, banktransfer.AccountTable, banktransfer.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCustomer queries the customer edge of a BankTransfer.
+func (c *BankTransferClient) QueryCustomer(_m *BankTransfer) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(banktransfer.Table, banktransfer.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, banktransfer.CustomerTable, banktransfer.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *BankTransferClient) Hooks() []Hook {
+	hooks := c.hooks.BankTransfer
+	return append(hooks[:len(hooks):len(hooks)], banktransfer.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *BankTransferClient) Interceptors() []Interceptor {
+	return c.inters.BankTransfer
+}
+
+func (c *BankTransferClient) mutate(ctx context.Context, m *BankTransferMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BankTransferCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BankTransferUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BankTransferUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BankTransferDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BankTransfer mutation op: %q", m.Op())
+	}
+}
+
 // BrandImageClient is a client for the BrandImage schema.
 type BrandImageClient struct {
 	config
@@ -1078,6 +1262,172 @@ func (c *BrandImageClient) mutate(ctx context.Context, m *BrandImageMutation) (V
 		return (&BrandImageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown BrandImage mutation op: %q", m.Op())
+	}
+}
+
+// CashBalanceTransactionClient is a client for the CashBalanceTransaction schema.
+type CashBalanceTransactionClient struct {
+	config
+}
+
+// NewCashBalanceTransactionClient returns a client for the CashBalanceTransaction from the given config.
+func NewCashBalanceTransactionClient(c config) *CashBalanceTransactionClient {
+	return &CashBalanceTransactionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cashbalancetransaction.Hooks(f(g(h())))`.
+func (c *CashBalanceTransactionClient) Use(hooks ...Hook) {
+	c.hooks.CashBalanceTransaction = append(c.hooks.CashBalanceTransaction, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cashbalancetransaction.Intercept(f(g(h())))`.
+func (c *CashBalanceTransactionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CashBalanceTransaction = append(c.inters.CashBalanceTransaction, interceptors...)
+}
+
+// Create returns a builder for creating a CashBalanceTransaction entity.
+func (c *CashBalanceTransactionClient) Create() *CashBalanceTransactionCreate {
+	mutation := newCashBalanceTransactionMutation(c.config, OpCreate)
+	return &CashBalanceTransactionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CashBalanceTransaction entities.
+func (c *CashBalanceTransactionClient) CreateBulk(builders ...*CashBalanceTransactionCreate) *CashBalanceTransactionCreateBulk {
+	return &CashBalanceTransactionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CashBalanceTransactionClient) MapCreateBulk(slice any, setFunc func(*CashBalanceTransactionCreate, int)) *CashBalanceTransactionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CashBalanceTransactionCreateBulk{err: fmt.Errorf("calling to CashBalanceTransactionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CashBalanceTransactionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CashBalanceTransactionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CashBalanceTransaction.
+func (c *CashBalanceTransactionClient) Update() *CashBalanceTransactionUpdate {
+	mutation := newCashBalanceTransactionMutation(c.config, OpUpdate)
+	return &CashBalanceTransactionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CashBalanceTransactionClient) UpdateOne(_m *CashBalanceTransaction) *CashBalanceTransactionUpdateOne {
+	mutation := newCashBalanceTransactionMutation(c.config, OpUpdateOne, withCashBalanceTransaction(_m))
+	return &CashBalanceTransactionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CashBalanceTransactionClient) UpdateOneID(id string) *CashBalanceTransactionUpdateOne {
+	mutation := newCashBalanceTransactionMutation(c.config, OpUpdateOne, withCashBalanceTransactionID(id))
+	return &CashBalanceTransactionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CashBalanceTransaction.
+func (c *CashBalanceTransactionClient) Delete() *CashBalanceTransactionDelete {
+	mutation := newCashBalanceTransactionMutation(c.config, OpDelete)
+	return &CashBalanceTransactionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CashBalanceTransactionClient) DeleteOne(_m *CashBalanceTransaction) *CashBalanceTransactionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CashBalanceTransactionClient) DeleteOneID(id string) *CashBalanceTransactionDeleteOne {
+	builder := c.Delete().Where(cashbalancetransaction.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CashBalanceTransactionDeleteOne{builder}
+}
+
+// Query returns a query builder for CashBalanceTransaction.
+func (c *CashBalanceTransactionClient) Query() *CashBalanceTransactionQuery {
+	return &CashBalanceTransactionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCashBalanceTransaction},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CashBalanceTransaction entity by its id.
+func (c *CashBalanceTransactionClient) Get(ctx context.Context, id string) (*CashBalanceTransaction, error) {
+	return c.Query().Where(cashbalancetransaction.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CashBalanceTransactionClient) GetX(ctx context.Context, id string) *CashBalanceTransaction {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a CashBalanceTransaction.
+func (c *CashBalanceTransactionClient) QueryAccount(_m *CashBalanceTransaction) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cashbalancetransaction.Table, cashbalancetransaction.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cashbalancetransaction.AccountTable, cashbalancetransaction.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCustomer queries the customer edge of a CashBalanceTransaction.
+func (c *CashBalanceTransactionClient) QueryCustomer(_m *CashBalanceTransaction) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cashbalancetransaction.Table, cashbalancetransaction.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cashbalancetransaction.CustomerTable, cashbalancetransaction.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CashBalanceTransactionClient) Hooks() []Hook {
+	hooks := c.hooks.CashBalanceTransaction
+	return append(hooks[:len(hooks):len(hooks)], cashbalancetransaction.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CashBalanceTransactionClient) Interceptors() []Interceptor {
+	return c.inters.CashBalanceTransaction
+}
+
+func (c *CashBalanceTransactionClient) mutate(ctx context.Context, m *CashBalanceTransactionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CashBalanceTransactionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CashBalanceTransactionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CashBalanceTransactionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CashBalanceTransactionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CashBalanceTransaction mutation op: %q", m.Op())
 	}
 }
 
@@ -5496,20 +5846,20 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, BalanceTransaction, BrandImage, CreditNote, CreditNoteLine,
-		Customer, CustomerTerm, EmailMessage, Event, IdempotencyKey, Invoice,
-		InvoiceLine, InvoiceTransition, Payment, PaymentMethod, PortalConfig,
-		PortalLink, PortalLoginCode, PortalSession, Price, Product, RateLimit, Refund,
-		Sequence, ServerSecret, TaxRate, TestClock, WebhookDelivery,
-		WebhookEndpoint []ent.Hook
+		APIKey, Account, BalanceTransaction, BankTransfer, BrandImage,
+		CashBalanceTransaction, CreditNote, CreditNoteLine, Customer, CustomerTerm,
+		EmailMessage, Event, IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition,
+		Payment, PaymentMethod, PortalConfig, PortalLink, PortalLoginCode,
+		PortalSession, Price, Product, RateLimit, Refund, Sequence, ServerSecret,
+		TaxRate, TestClock, WebhookDelivery, WebhookEndpoint []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, BalanceTransaction, BrandImage, CreditNote, CreditNoteLine,
-		Customer, CustomerTerm, EmailMessage, Event, IdempotencyKey, Invoice,
-		InvoiceLine, InvoiceTransition, Payment, PaymentMethod, PortalConfig,
-		PortalLink, PortalLoginCode, PortalSession, Price, Product, RateLimit, Refund,
-		Sequence, ServerSecret, TaxRate, TestClock, WebhookDelivery,
-		WebhookEndpoint []ent.Interceptor
+		APIKey, Account, BalanceTransaction, BankTransfer, BrandImage,
+		CashBalanceTransaction, CreditNote, CreditNoteLine, Customer, CustomerTerm,
+		EmailMessage, Event, IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition,
+		Payment, PaymentMethod, PortalConfig, PortalLink, PortalLoginCode,
+		PortalSession, Price, Product, RateLimit, Refund, Sequence, ServerSecret,
+		TaxRate, TestClock, WebhookDelivery, WebhookEndpoint []ent.Interceptor
 	}
 )
 

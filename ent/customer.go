@@ -58,6 +58,10 @@ type Customer struct {
 	InvoicePrefix string `json:"invoice_prefix,omitempty"`
 	// Credit balance in minor units: negative is credit owed to the customer, positive is owed by the customer.
 	Balance int64 `json:"balance,omitempty"`
+	// Money received by transfer and held for the customer, in minor units of its currency (never negative).
+	CashBalance int64 `json:"cash_balance,omitempty"`
+	// Body of the customer's ISO 11649 creditor reference for payments on account ("C" and 12 characters of its id), set at creation.
+	TransferReference string `json:"transfer_reference,omitempty"`
 	// Free key/value pairs.
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// Overrides of the account's invoice template.
@@ -154,9 +158,9 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case customer.FieldAddress, customer.FieldShipping, customer.FieldPreferredLocales, customer.FieldTaxIds, customer.FieldMetadata, customer.FieldInvoiceSettings, customer.FieldCollectionSettings:
 			values[i] = new([]byte)
-		case customer.FieldBalance:
+		case customer.FieldBalance, customer.FieldCashBalance:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldTaxExempt, customer.FieldTaxExemptionReason, customer.FieldTaxExemptionCode, customer.FieldInvoicePrefix, customer.FieldDefaultPaymentMethodID, customer.FieldTestClockID:
+		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldTaxExempt, customer.FieldTaxExemptionReason, customer.FieldTaxExemptionCode, customer.FieldInvoicePrefix, customer.FieldTransferReference, customer.FieldDefaultPaymentMethodID, customer.FieldTestClockID:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
@@ -296,6 +300,18 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field balance", values[i])
 			} else if value.Valid {
 				_m.Balance = value.Int64
+			}
+		case customer.FieldCashBalance:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field cash_balance", values[i])
+			} else if value.Valid {
+				_m.CashBalance = value.Int64
+			}
+		case customer.FieldTransferReference:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field transfer_reference", values[i])
+			} else if value.Valid {
+				_m.TransferReference = value.String
 			}
 		case customer.FieldMetadata:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -456,6 +472,12 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("balance=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Balance))
+	builder.WriteString(", ")
+	builder.WriteString("cash_balance=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CashBalance))
+	builder.WriteString(", ")
+	builder.WriteString("transfer_reference=")
+	builder.WriteString(_m.TransferReference)
 	builder.WriteString(", ")
 	builder.WriteString("metadata=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Metadata))

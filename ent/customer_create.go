@@ -210,6 +210,34 @@ func (_c *CustomerCreate) SetNillableBalance(v *int64) *CustomerCreate {
 	return _c
 }
 
+// SetCashBalance sets the "cash_balance" field.
+func (_c *CustomerCreate) SetCashBalance(v int64) *CustomerCreate {
+	_c.mutation.SetCashBalance(v)
+	return _c
+}
+
+// SetNillableCashBalance sets the "cash_balance" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableCashBalance(v *int64) *CustomerCreate {
+	if v != nil {
+		_c.SetCashBalance(*v)
+	}
+	return _c
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (_c *CustomerCreate) SetTransferReference(v string) *CustomerCreate {
+	_c.mutation.SetTransferReference(v)
+	return _c
+}
+
+// SetNillableTransferReference sets the "transfer_reference" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableTransferReference(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetTransferReference(*v)
+	}
+	return _c
+}
+
 // SetMetadata sets the "metadata" field.
 func (_c *CustomerCreate) SetMetadata(v map[string]string) *CustomerCreate {
 	_c.mutation.SetMetadata(v)
@@ -422,6 +450,14 @@ func (_c *CustomerCreate) defaults() error {
 		v := customer.DefaultBalance
 		_c.mutation.SetBalance(v)
 	}
+	if _, ok := _c.mutation.CashBalance(); !ok {
+		v := customer.DefaultCashBalance
+		_c.mutation.SetCashBalance(v)
+	}
+	if _, ok := _c.mutation.TransferReference(); !ok {
+		v := customer.DefaultTransferReference
+		_c.mutation.SetTransferReference(v)
+	}
 	return nil
 }
 
@@ -513,6 +549,12 @@ func (_c *CustomerCreate) check() error {
 	}
 	if _, ok := _c.mutation.Balance(); !ok {
 		return &ValidationError{Name: "balance", err: errors.New(`ent: missing required field "Customer.balance"`)}
+	}
+	if _, ok := _c.mutation.CashBalance(); !ok {
+		return &ValidationError{Name: "cash_balance", err: errors.New(`ent: missing required field "Customer.cash_balance"`)}
+	}
+	if _, ok := _c.mutation.TransferReference(); !ok {
+		return &ValidationError{Name: "transfer_reference", err: errors.New(`ent: missing required field "Customer.transfer_reference"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := customer.IDValidator(v); err != nil {
@@ -625,6 +667,14 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Balance(); ok {
 		_spec.SetField(customer.FieldBalance, field.TypeInt64, value)
 		_node.Balance = value
+	}
+	if value, ok := _c.mutation.CashBalance(); ok {
+		_spec.SetField(customer.FieldCashBalance, field.TypeInt64, value)
+		_node.CashBalance = value
+	}
+	if value, ok := _c.mutation.TransferReference(); ok {
+		_spec.SetField(customer.FieldTransferReference, field.TypeString, value)
+		_node.TransferReference = value
 	}
 	if value, ok := _c.mutation.Metadata(); ok {
 		_spec.SetField(customer.FieldMetadata, field.TypeJSON, value)
@@ -990,6 +1040,36 @@ func (u *CustomerUpsert) UpdateBalance() *CustomerUpsert {
 // AddBalance adds v to the "balance" field.
 func (u *CustomerUpsert) AddBalance(v int64) *CustomerUpsert {
 	u.Add(customer.FieldBalance, v)
+	return u
+}
+
+// SetCashBalance sets the "cash_balance" field.
+func (u *CustomerUpsert) SetCashBalance(v int64) *CustomerUpsert {
+	u.Set(customer.FieldCashBalance, v)
+	return u
+}
+
+// UpdateCashBalance sets the "cash_balance" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateCashBalance() *CustomerUpsert {
+	u.SetExcluded(customer.FieldCashBalance)
+	return u
+}
+
+// AddCashBalance adds v to the "cash_balance" field.
+func (u *CustomerUpsert) AddCashBalance(v int64) *CustomerUpsert {
+	u.Add(customer.FieldCashBalance, v)
+	return u
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (u *CustomerUpsert) SetTransferReference(v string) *CustomerUpsert {
+	u.Set(customer.FieldTransferReference, v)
+	return u
+}
+
+// UpdateTransferReference sets the "transfer_reference" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateTransferReference() *CustomerUpsert {
+	u.SetExcluded(customer.FieldTransferReference)
 	return u
 }
 
@@ -1385,6 +1465,41 @@ func (u *CustomerUpsertOne) AddBalance(v int64) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdateBalance() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateBalance()
+	})
+}
+
+// SetCashBalance sets the "cash_balance" field.
+func (u *CustomerUpsertOne) SetCashBalance(v int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetCashBalance(v)
+	})
+}
+
+// AddCashBalance adds v to the "cash_balance" field.
+func (u *CustomerUpsertOne) AddCashBalance(v int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddCashBalance(v)
+	})
+}
+
+// UpdateCashBalance sets the "cash_balance" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateCashBalance() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateCashBalance()
+	})
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (u *CustomerUpsertOne) SetTransferReference(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetTransferReference(v)
+	})
+}
+
+// UpdateTransferReference sets the "transfer_reference" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateTransferReference() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateTransferReference()
 	})
 }
 
@@ -1962,6 +2077,41 @@ func (u *CustomerUpsertBulk) AddBalance(v int64) *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) UpdateBalance() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateBalance()
+	})
+}
+
+// SetCashBalance sets the "cash_balance" field.
+func (u *CustomerUpsertBulk) SetCashBalance(v int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetCashBalance(v)
+	})
+}
+
+// AddCashBalance adds v to the "cash_balance" field.
+func (u *CustomerUpsertBulk) AddCashBalance(v int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddCashBalance(v)
+	})
+}
+
+// UpdateCashBalance sets the "cash_balance" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateCashBalance() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateCashBalance()
+	})
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (u *CustomerUpsertBulk) SetTransferReference(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetTransferReference(v)
+	})
+}
+
+// UpdateTransferReference sets the "transfer_reference" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateTransferReference() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateTransferReference()
 	})
 }
 

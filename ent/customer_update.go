@@ -256,6 +256,41 @@ func (_u *CustomerUpdate) AddBalance(v int64) *CustomerUpdate {
 	return _u
 }
 
+// SetCashBalance sets the "cash_balance" field.
+func (_u *CustomerUpdate) SetCashBalance(v int64) *CustomerUpdate {
+	_u.mutation.ResetCashBalance()
+	_u.mutation.SetCashBalance(v)
+	return _u
+}
+
+// SetNillableCashBalance sets the "cash_balance" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableCashBalance(v *int64) *CustomerUpdate {
+	if v != nil {
+		_u.SetCashBalance(*v)
+	}
+	return _u
+}
+
+// AddCashBalance adds value to the "cash_balance" field.
+func (_u *CustomerUpdate) AddCashBalance(v int64) *CustomerUpdate {
+	_u.mutation.AddCashBalance(v)
+	return _u
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (_u *CustomerUpdate) SetTransferReference(v string) *CustomerUpdate {
+	_u.mutation.SetTransferReference(v)
+	return _u
+}
+
+// SetNillableTransferReference sets the "transfer_reference" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableTransferReference(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetTransferReference(*v)
+	}
+	return _u
+}
+
 // SetMetadata sets the "metadata" field.
 func (_u *CustomerUpdate) SetMetadata(v map[string]string) *CustomerUpdate {
 	_u.mutation.SetMetadata(v)
@@ -646,6 +681,15 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedBalance(); ok {
 		_spec.AddField(customer.FieldBalance, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.CashBalance(); ok {
+		_spec.SetField(customer.FieldCashBalance, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCashBalance(); ok {
+		_spec.AddField(customer.FieldCashBalance, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.TransferReference(); ok {
+		_spec.SetField(customer.FieldTransferReference, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Metadata(); ok {
 		_spec.SetField(customer.FieldMetadata, field.TypeJSON, value)
@@ -1103,6 +1147,41 @@ func (_u *CustomerUpdateOne) AddBalance(v int64) *CustomerUpdateOne {
 	return _u
 }
 
+// SetCashBalance sets the "cash_balance" field.
+func (_u *CustomerUpdateOne) SetCashBalance(v int64) *CustomerUpdateOne {
+	_u.mutation.ResetCashBalance()
+	_u.mutation.SetCashBalance(v)
+	return _u
+}
+
+// SetNillableCashBalance sets the "cash_balance" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableCashBalance(v *int64) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetCashBalance(*v)
+	}
+	return _u
+}
+
+// AddCashBalance adds value to the "cash_balance" field.
+func (_u *CustomerUpdateOne) AddCashBalance(v int64) *CustomerUpdateOne {
+	_u.mutation.AddCashBalance(v)
+	return _u
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (_u *CustomerUpdateOne) SetTransferReference(v string) *CustomerUpdateOne {
+	_u.mutation.SetTransferReference(v)
+	return _u
+}
+
+// SetNillableTransferReference sets the "transfer_reference" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableTransferReference(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetTransferReference(*v)
+	}
+	return _u
+}
+
 // SetMetadata sets the "metadata" field.
 func (_u *CustomerUpdateOne) SetMetadata(v map[string]string) *CustomerUpdateOne {
 	_u.mutation.SetMetadata(v)
@@ -1523,6 +1602,15 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.AddedBalance(); ok {
 		_spec.AddField(customer.FieldBalance, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.CashBalance(); ok {
+		_spec.SetField(customer.FieldCashBalance, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCashBalance(); ok {
+		_spec.AddField(customer.FieldCashBalance, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.TransferReference(); ok {
+		_spec.SetField(customer.FieldTransferReference, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Metadata(); ok {
 		_spec.SetField(customer.FieldMetadata, field.TypeJSON, value)

@@ -15,7 +15,9 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/banktransfer"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -102,36 +104,38 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:             apikey.ValidColumn,
-			account.Table:            account.ValidColumn,
-			balancetransaction.Table: balancetransaction.ValidColumn,
-			brandimage.Table:         brandimage.ValidColumn,
-			creditnote.Table:         creditnote.ValidColumn,
-			creditnoteline.Table:     creditnoteline.ValidColumn,
-			customer.Table:           customer.ValidColumn,
-			customerterm.Table:       customerterm.ValidColumn,
-			emailmessage.Table:       emailmessage.ValidColumn,
-			event.Table:              event.ValidColumn,
-			idempotencykey.Table:     idempotencykey.ValidColumn,
-			invoice.Table:            invoice.ValidColumn,
-			invoiceline.Table:        invoiceline.ValidColumn,
-			invoicetransition.Table:  invoicetransition.ValidColumn,
-			payment.Table:            payment.ValidColumn,
-			paymentmethod.Table:      paymentmethod.ValidColumn,
-			portalconfig.Table:       portalconfig.ValidColumn,
-			portallink.Table:         portallink.ValidColumn,
-			portallogincode.Table:    portallogincode.ValidColumn,
-			portalsession.Table:      portalsession.ValidColumn,
-			price.Table:              price.ValidColumn,
-			product.Table:            product.ValidColumn,
-			ratelimit.Table:          ratelimit.ValidColumn,
-			refund.Table:             refund.ValidColumn,
-			sequence.Table:           sequence.ValidColumn,
-			serversecret.Table:       serversecret.ValidColumn,
-			taxrate.Table:            taxrate.ValidColumn,
-			testclock.Table:          testclock.ValidColumn,
-			webhookdelivery.Table:    webhookdelivery.ValidColumn,
-			webhookendpoint.Table:    webhookendpoint.ValidColumn,
+			apikey.Table:                 apikey.ValidColumn,
+			account.Table:                account.ValidColumn,
+			balancetransaction.Table:     balancetransaction.ValidColumn,
+			banktransfer.Table:           banktransfer.ValidColumn,
+			brandimage.Table:             brandimage.ValidColumn,
+			cashbalancetransaction.Table: cashbalancetransaction.ValidColumn,
+			creditnote.Table:             creditnote.ValidColumn,
+			creditnoteline.Table:         creditnoteline.ValidColumn,
+			customer.Table:               customer.ValidColumn,
+			customerterm.Table:           customerterm.ValidColumn,
+			emailmessage.Table:           emailmessage.ValidColumn,
+			event.Table:                  event.ValidColumn,
+			idempotencykey.Table:         idempotencykey.ValidColumn,
+			invoice.Table:                invoice.ValidColumn,
+			invoiceline.Table:            invoiceline.ValidColumn,
+			invoicetransition.Table:      invoicetransition.ValidColumn,
+			payment.Table:                payment.ValidColumn,
+			paymentmethod.Table:          paymentmethod.ValidColumn,
+			portalconfig.Table:           portalconfig.ValidColumn,
+			portallink.Table:             portallink.ValidColumn,
+			portallogincode.Table:        portallogincode.ValidColumn,
+			portalsession.Table:          portalsession.ValidColumn,
+			price.Table:                  price.ValidColumn,
+			product.Table:                product.ValidColumn,
+			ratelimit.Table:              ratelimit.ValidColumn,
+			refund.Table:                 refund.ValidColumn,
+			sequence.Table:               sequence.ValidColumn,
+			serversecret.Table:           serversecret.ValidColumn,
+			taxrate.Table:                taxrate.ValidColumn,
+			testclock.Table:              testclock.ValidColumn,
+			webhookdelivery.Table:        webhookdelivery.ValidColumn,
+			webhookendpoint.Table:        webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -286,6 +286,26 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, account.FieldBankTransferInstructions)
 				fieldSeen[account.FieldBankTransferInstructions] = struct{}{}
 			}
+		case "bankIban":
+			if _, ok := fieldSeen[account.FieldBankIban]; !ok {
+				selectedFields = append(selectedFields, account.FieldBankIban)
+				fieldSeen[account.FieldBankIban] = struct{}{}
+			}
+		case "bankBic":
+			if _, ok := fieldSeen[account.FieldBankBic]; !ok {
+				selectedFields = append(selectedFields, account.FieldBankBic)
+				fieldSeen[account.FieldBankBic] = struct{}{}
+			}
+		case "bankAccountName":
+			if _, ok := fieldSeen[account.FieldBankAccountName]; !ok {
+				selectedFields = append(selectedFields, account.FieldBankAccountName)
+				fieldSeen[account.FieldBankAccountName] = struct{}{}
+			}
+		case "cashBalanceAutoApply":
+			if _, ok := fieldSeen[account.FieldCashBalanceAutoApply]; !ok {
+				selectedFields = append(selectedFields, account.FieldCashBalanceAutoApply)
+				fieldSeen[account.FieldCashBalanceAutoApply] = struct{}{}
+			}
 		case "brandColor":
 			if _, ok := fieldSeen[account.FieldBrandColor]; !ok {
 				selectedFields = append(selectedFields, account.FieldBrandColor)
@@ -1076,6 +1096,16 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, customer.FieldBalance)
 				fieldSeen[customer.FieldBalance] = struct{}{}
 			}
+		case "cashBalance":
+			if _, ok := fieldSeen[customer.FieldCashBalance]; !ok {
+				selectedFields = append(selectedFields, customer.FieldCashBalance)
+				fieldSeen[customer.FieldCashBalance] = struct{}{}
+			}
+		case "transferReference":
+			if _, ok := fieldSeen[customer.FieldTransferReference]; !ok {
+				selectedFields = append(selectedFields, customer.FieldTransferReference)
+				fieldSeen[customer.FieldTransferReference] = struct{}{}
+			}
 		case "metadata":
 			if _, ok := fieldSeen[customer.FieldMetadata]; !ok {
 				selectedFields = append(selectedFields, customer.FieldMetadata)
@@ -1626,6 +1656,11 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[invoice.FieldNumber]; !ok {
 				selectedFields = append(selectedFields, invoice.FieldNumber)
 				fieldSeen[invoice.FieldNumber] = struct{}{}
+			}
+		case "transferReference":
+			if _, ok := fieldSeen[invoice.FieldTransferReference]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldTransferReference)
+				fieldSeen[invoice.FieldTransferReference] = struct{}{}
 			}
 		case "status":
 			if _, ok := fieldSeen[invoice.FieldStatus]; !ok {
@@ -2342,6 +2377,11 @@ func (_q *PaymentQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[payment.FieldAmount]; !ok {
 				selectedFields = append(selectedFields, payment.FieldAmount)
 				fieldSeen[payment.FieldAmount] = struct{}{}
+			}
+		case "bankTransferID":
+			if _, ok := fieldSeen[payment.FieldBankTransferID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldBankTransferID)
+				fieldSeen[payment.FieldBankTransferID] = struct{}{}
 			}
 		case "currency":
 			if _, ok := fieldSeen[payment.FieldCurrency]; !ok {

@@ -35,6 +35,8 @@ type Invoice struct {
 	CustomerID string `json:"customer_id,omitempty"`
 	// Number holds the value of the "number" field.
 	Number *string `json:"number,omitempty"`
+	// Body of the invoice's ISO 11649 creditor reference, derived from its number at finalization.
+	TransferReference *string `json:"transfer_reference,omitempty"`
 	// Status holds the value of the "status" field.
 	Status invoice.Status `json:"status,omitempty"`
 	// Currency holds the value of the "currency" field.
@@ -273,7 +275,7 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid, invoice.FieldAmountPending, invoice.FieldPrePaymentCreditNotesAmount, invoice.FieldPostPaymentCreditNotesAmount, invoice.FieldReminderCount, invoice.FieldAttemptCount:
 			values[i] = new(sql.NullInt64)
-		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken, invoice.FieldTestClockID:
+		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldTransferReference, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken, invoice.FieldTestClockID:
 			values[i] = new(sql.NullString)
 		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt, invoice.FieldOverdueAt, invoice.FieldHostedTokenExpiresAt, invoice.FieldNextCollectionAt, invoice.FieldLastReminderAt, invoice.FieldNextPaymentAttemptAt, invoice.FieldRetryStartedAt, invoice.FieldScheduledPaymentAt:
 			values[i] = new(sql.NullTime)
@@ -334,6 +336,13 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Number = new(string)
 				*_m.Number = value.String
+			}
+		case invoice.FieldTransferReference:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field transfer_reference", values[i])
+			} else if value.Valid {
+				_m.TransferReference = new(string)
+				*_m.TransferReference = value.String
 			}
 		case invoice.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -784,6 +793,11 @@ func (_m *Invoice) String() string {
 	builder.WriteString(", ")
 	if v := _m.Number; v != nil {
 		builder.WriteString("number=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.TransferReference; v != nil {
+		builder.WriteString("transfer_reference=")
 		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")

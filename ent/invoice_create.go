@@ -76,6 +76,20 @@ func (_c *InvoiceCreate) SetNillableNumber(v *string) *InvoiceCreate {
 	return _c
 }
 
+// SetTransferReference sets the "transfer_reference" field.
+func (_c *InvoiceCreate) SetTransferReference(v string) *InvoiceCreate {
+	_c.mutation.SetTransferReference(v)
+	return _c
+}
+
+// SetNillableTransferReference sets the "transfer_reference" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableTransferReference(v *string) *InvoiceCreate {
+	if v != nil {
+		_c.SetTransferReference(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *InvoiceCreate) SetStatus(v invoice.Status) *InvoiceCreate {
 	_c.mutation.SetStatus(v)
@@ -1066,6 +1080,10 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 		_spec.SetField(invoice.FieldNumber, field.TypeString, value)
 		_node.Number = &value
 	}
+	if value, ok := _c.mutation.TransferReference(); ok {
+		_spec.SetField(invoice.FieldTransferReference, field.TypeString, value)
+		_node.TransferReference = &value
+	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(invoice.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
@@ -1492,6 +1510,24 @@ func (u *InvoiceUpsert) UpdateNumber() *InvoiceUpsert {
 // ClearNumber clears the value of the "number" field.
 func (u *InvoiceUpsert) ClearNumber() *InvoiceUpsert {
 	u.SetNull(invoice.FieldNumber)
+	return u
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (u *InvoiceUpsert) SetTransferReference(v string) *InvoiceUpsert {
+	u.Set(invoice.FieldTransferReference, v)
+	return u
+}
+
+// UpdateTransferReference sets the "transfer_reference" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateTransferReference() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldTransferReference)
+	return u
+}
+
+// ClearTransferReference clears the value of the "transfer_reference" field.
+func (u *InvoiceUpsert) ClearTransferReference() *InvoiceUpsert {
+	u.SetNull(invoice.FieldTransferReference)
 	return u
 }
 
@@ -2442,6 +2478,27 @@ func (u *InvoiceUpsertOne) UpdateNumber() *InvoiceUpsertOne {
 func (u *InvoiceUpsertOne) ClearNumber() *InvoiceUpsertOne {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearNumber()
+	})
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (u *InvoiceUpsertOne) SetTransferReference(v string) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetTransferReference(v)
+	})
+}
+
+// UpdateTransferReference sets the "transfer_reference" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateTransferReference() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateTransferReference()
+	})
+}
+
+// ClearTransferReference clears the value of the "transfer_reference" field.
+func (u *InvoiceUpsertOne) ClearTransferReference() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearTransferReference()
 	})
 }
 
@@ -3700,6 +3757,27 @@ func (u *InvoiceUpsertBulk) UpdateNumber() *InvoiceUpsertBulk {
 func (u *InvoiceUpsertBulk) ClearNumber() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearNumber()
+	})
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (u *InvoiceUpsertBulk) SetTransferReference(v string) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetTransferReference(v)
+	})
+}
+
+// UpdateTransferReference sets the "transfer_reference" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateTransferReference() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateTransferReference()
+	})
+}
+
+// ClearTransferReference clears the value of the "transfer_reference" field.
+func (u *InvoiceUpsertBulk) ClearTransferReference() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearTransferReference()
 	})
 }
 

@@ -70,6 +70,26 @@ func (_u *InvoiceUpdate) ClearNumber() *InvoiceUpdate {
 	return _u
 }
 
+// SetTransferReference sets the "transfer_reference" field.
+func (_u *InvoiceUpdate) SetTransferReference(v string) *InvoiceUpdate {
+	_u.mutation.SetTransferReference(v)
+	return _u
+}
+
+// SetNillableTransferReference sets the "transfer_reference" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableTransferReference(v *string) *InvoiceUpdate {
+	if v != nil {
+		_u.SetTransferReference(*v)
+	}
+	return _u
+}
+
+// ClearTransferReference clears the value of the "transfer_reference" field.
+func (_u *InvoiceUpdate) ClearTransferReference() *InvoiceUpdate {
+	_u.mutation.ClearTransferReference()
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *InvoiceUpdate) SetStatus(v invoice.Status) *InvoiceUpdate {
 	_u.mutation.SetStatus(v)
@@ -1258,6 +1278,12 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.NumberCleared() {
 		_spec.ClearField(invoice.FieldNumber, field.TypeString)
 	}
+	if value, ok := _u.mutation.TransferReference(); ok {
+		_spec.SetField(invoice.FieldTransferReference, field.TypeString, value)
+	}
+	if _u.mutation.TransferReferenceCleared() {
+		_spec.ClearField(invoice.FieldTransferReference, field.TypeString)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(invoice.FieldStatus, field.TypeEnum, value)
 	}
@@ -1891,6 +1917,26 @@ func (_u *InvoiceUpdateOne) SetNillableNumber(v *string) *InvoiceUpdateOne {
 // ClearNumber clears the value of the "number" field.
 func (_u *InvoiceUpdateOne) ClearNumber() *InvoiceUpdateOne {
 	_u.mutation.ClearNumber()
+	return _u
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (_u *InvoiceUpdateOne) SetTransferReference(v string) *InvoiceUpdateOne {
+	_u.mutation.SetTransferReference(v)
+	return _u
+}
+
+// SetNillableTransferReference sets the "transfer_reference" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableTransferReference(v *string) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetTransferReference(*v)
+	}
+	return _u
+}
+
+// ClearTransferReference clears the value of the "transfer_reference" field.
+func (_u *InvoiceUpdateOne) ClearTransferReference() *InvoiceUpdateOne {
+	_u.mutation.ClearTransferReference()
 	return _u
 }
 
@@ -3111,6 +3157,12 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if _u.mutation.NumberCleared() {
 		_spec.ClearField(invoice.FieldNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.TransferReference(); ok {
+		_spec.SetField(invoice.FieldTransferReference, field.TypeString, value)
+	}
+	if _u.mutation.TransferReferenceCleared() {
+		_spec.ClearField(invoice.FieldTransferReference, field.TypeString)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(invoice.FieldStatus, field.TypeEnum, value)

@@ -39,9 +39,37 @@ func (e *BalanceTransactionEdges) LoadedCreditNote(v *CreditNote) {
 
 // LoadedAccount sets the account edge to v and marks it loaded, as eager
 // loading does (nil: loaded, and there is none).
+func (e *BankTransferEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedCustomer sets the customer edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *BankTransferEdges) LoadedCustomer(v *Customer) {
+	e.Customer = v
+	e.loadedTypes[1] = true
+}
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
 func (e *BrandImageEdges) LoadedAccount(v *Account) {
 	e.Account = v
 	e.loadedTypes[0] = true
+}
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *CashBalanceTransactionEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedCustomer sets the customer edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *CashBalanceTransactionEdges) LoadedCustomer(v *Customer) {
+	e.Customer = v
+	e.loadedTypes[1] = true
 }
 
 // LoadedAccount sets the account edge to v and marks it loaded, as eager

@@ -4,6 +4,31 @@ package ent
 
 import "github.com/remitbilling/remit/internal/money"
 
+// AmountMoney is amount in the BankTransfer's currency.
+func (_m *BankTransfer) AmountMoney() *money.Money {
+	return money.New(_m.Amount, _m.Currency)
+}
+
+// AmountAppliedMoney is amount_applied in the BankTransfer's currency.
+func (_m *BankTransfer) AmountAppliedMoney() *money.Money {
+	return money.New(_m.AmountApplied, _m.Currency)
+}
+
+// AmountToCashBalanceMoney is amount_to_cash_balance in the BankTransfer's currency.
+func (_m *BankTransfer) AmountToCashBalanceMoney() *money.Money {
+	return money.New(_m.AmountToCashBalance, _m.Currency)
+}
+
+// AmountMoney is amount in the CashBalanceTransaction's currency.
+func (_m *CashBalanceTransaction) AmountMoney() *money.Money {
+	return money.New(_m.Amount, _m.Currency)
+}
+
+// EndingBalanceMoney is ending_balance in the CashBalanceTransaction's currency.
+func (_m *CashBalanceTransaction) EndingBalanceMoney() *money.Money {
+	return money.New(_m.EndingBalance, _m.Currency)
+}
+
 // SubtotalMoney is subtotal in the CreditNote's currency.
 func (_m *CreditNote) SubtotalMoney() *money.Money {
 	return money.New(_m.Subtotal, _m.Currency)

@@ -15,7 +15,9 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/banktransfer"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -56,36 +58,38 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPIKey             = "APIKey"
-	TypeAccount            = "Account"
-	TypeBalanceTransaction = "BalanceTransaction"
-	TypeBrandImage         = "BrandImage"
-	TypeCreditNote         = "CreditNote"
-	TypeCreditNoteLine     = "CreditNoteLine"
-	TypeCustomer           = "Customer"
-	TypeCustomerTerm       = "CustomerTerm"
-	TypeEmailMessage       = "EmailMessage"
-	TypeEvent              = "Event"
-	TypeIdempotencyKey     = "IdempotencyKey"
-	TypeInvoice            = "Invoice"
-	TypeInvoiceLine        = "InvoiceLine"
-	TypeInvoiceTransition  = "InvoiceTransition"
-	TypePayment            = "Payment"
-	TypePaymentMethod      = "PaymentMethod"
-	TypePortalConfig       = "PortalConfig"
-	TypePortalLink         = "PortalLink"
-	TypePortalLoginCode    = "PortalLoginCode"
-	TypePortalSession      = "PortalSession"
-	TypePrice              = "Price"
-	TypeProduct            = "Product"
-	TypeRateLimit          = "RateLimit"
-	TypeRefund             = "Refund"
-	TypeSequence           = "Sequence"
-	TypeServerSecret       = "ServerSecret"
-	TypeTaxRate            = "TaxRate"
-	TypeTestClock          = "TestClock"
-	TypeWebhookDelivery    = "WebhookDelivery"
-	TypeWebhookEndpoint    = "WebhookEndpoint"
+	TypeAPIKey                 = "APIKey"
+	TypeAccount                = "Account"
+	TypeBalanceTransaction     = "BalanceTransaction"
+	TypeBankTransfer           = "BankTransfer"
+	TypeBrandImage             = "BrandImage"
+	TypeCashBalanceTransaction = "CashBalanceTransaction"
+	TypeCreditNote             = "CreditNote"
+	TypeCreditNoteLine         = "CreditNoteLine"
+	TypeCustomer               = "Customer"
+	TypeCustomerTerm           = "CustomerTerm"
+	TypeEmailMessage           = "EmailMessage"
+	TypeEvent                  = "Event"
+	TypeIdempotencyKey         = "IdempotencyKey"
+	TypeInvoice                = "Invoice"
+	TypeInvoiceLine            = "InvoiceLine"
+	TypeInvoiceTransition      = "InvoiceTransition"
+	TypePayment                = "Payment"
+	TypePaymentMethod          = "PaymentMethod"
+	TypePortalConfig           = "PortalConfig"
+	TypePortalLink             = "PortalLink"
+	TypePortalLoginCode        = "PortalLoginCode"
+	TypePortalSession          = "PortalSession"
+	TypePrice                  = "Price"
+	TypeProduct                = "Product"
+	TypeRateLimit              = "RateLimit"
+	TypeRefund                 = "Refund"
+	TypeSequence               = "Sequence"
+	TypeServerSecret           = "ServerSecret"
+	TypeTaxRate                = "TaxRate"
+	TypeTestClock              = "TestClock"
+	TypeWebhookDelivery        = "WebhookDelivery"
+	TypeWebhookEndpoint        = "WebhookEndpoint"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -981,6 +985,10 @@ type AccountMutation struct {
 	payment_method_types        *[]string
 	appendpayment_method_types  []string
 	bank_transfer_instructions  *string
+	bank_iban                   *string
+	bank_bic                    *string
+	bank_account_name           *string
+	cash_balance_auto_apply     *bool
 	brand_color                 *string
 	accent_color                *string
 	collection_settings         **values.CollectionSettings
@@ -2085,6 +2093,150 @@ func (m *AccountMutation) ResetBankTransferInstructions() {
 	m.bank_transfer_instructions = nil
 }
 
+// SetBankIban sets the "bank_iban" field.
+func (m *AccountMutation) SetBankIban(s string) {
+	m.bank_iban = &s
+}
+
+// BankIban returns the value of the "bank_iban" field in the mutation.
+func (m *AccountMutation) BankIban() (r string, exists bool) {
+	v := m.bank_iban
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBankIban returns the old "bank_iban" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldBankIban(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBankIban is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBankIban requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBankIban: %w", err)
+	}
+	return oldValue.BankIban, nil
+}
+
+// ResetBankIban resets all changes to the "bank_iban" field.
+func (m *AccountMutation) ResetBankIban() {
+	m.bank_iban = nil
+}
+
+// SetBankBic sets the "bank_bic" field.
+func (m *AccountMutation) SetBankBic(s string) {
+	m.bank_bic = &s
+}
+
+// BankBic returns the value of the "bank_bic" field in the mutation.
+func (m *AccountMutation) BankBic() (r string, exists bool) {
+	v := m.bank_bic
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBankBic returns the old "bank_bic" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldBankBic(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBankBic is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBankBic requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBankBic: %w", err)
+	}
+	return oldValue.BankBic, nil
+}
+
+// ResetBankBic resets all changes to the "bank_bic" field.
+func (m *AccountMutation) ResetBankBic() {
+	m.bank_bic = nil
+}
+
+// SetBankAccountName sets the "bank_account_name" field.
+func (m *AccountMutation) SetBankAccountName(s string) {
+	m.bank_account_name = &s
+}
+
+// BankAccountName returns the value of the "bank_account_name" field in the mutation.
+func (m *AccountMutation) BankAccountName() (r string, exists bool) {
+	v := m.bank_account_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBankAccountName returns the old "bank_account_name" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldBankAccountName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBankAccountName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBankAccountName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBankAccountName: %w", err)
+	}
+	return oldValue.BankAccountName, nil
+}
+
+// ResetBankAccountName resets all changes to the "bank_account_name" field.
+func (m *AccountMutation) ResetBankAccountName() {
+	m.bank_account_name = nil
+}
+
+// SetCashBalanceAutoApply sets the "cash_balance_auto_apply" field.
+func (m *AccountMutation) SetCashBalanceAutoApply(b bool) {
+	m.cash_balance_auto_apply = &b
+}
+
+// CashBalanceAutoApply returns the value of the "cash_balance_auto_apply" field in the mutation.
+func (m *AccountMutation) CashBalanceAutoApply() (r bool, exists bool) {
+	v := m.cash_balance_auto_apply
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCashBalanceAutoApply returns the old "cash_balance_auto_apply" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldCashBalanceAutoApply(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCashBalanceAutoApply is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCashBalanceAutoApply requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCashBalanceAutoApply: %w", err)
+	}
+	return oldValue.CashBalanceAutoApply, nil
+}
+
+// ResetCashBalanceAutoApply resets all changes to the "cash_balance_auto_apply" field.
+func (m *AccountMutation) ResetCashBalanceAutoApply() {
+	m.cash_balance_auto_apply = nil
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (m *AccountMutation) SetBrandColor(s string) {
 	m.brand_color = &s
@@ -2240,7 +2392,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 28)
+	fields := make([]string, 0, 32)
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -2316,6 +2468,18 @@ func (m *AccountMutation) Fields() []string {
 	if m.bank_transfer_instructions != nil {
 		fields = append(fields, account.FieldBankTransferInstructions)
 	}
+	if m.bank_iban != nil {
+		fields = append(fields, account.FieldBankIban)
+	}
+	if m.bank_bic != nil {
+		fields = append(fields, account.FieldBankBic)
+	}
+	if m.bank_account_name != nil {
+		fields = append(fields, account.FieldBankAccountName)
+	}
+	if m.cash_balance_auto_apply != nil {
+		fields = append(fields, account.FieldCashBalanceAutoApply)
+	}
 	if m.brand_color != nil {
 		fields = append(fields, account.FieldBrandColor)
 	}
@@ -2383,6 +2547,14 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.PaymentMethodTypes()
 	case account.FieldBankTransferInstructions:
 		return m.BankTransferInstructions()
+	case account.FieldBankIban:
+		return m.BankIban()
+	case account.FieldBankBic:
+		return m.BankBic()
+	case account.FieldBankAccountName:
+		return m.BankAccountName()
+	case account.FieldCashBalanceAutoApply:
+		return m.CashBalanceAutoApply()
 	case account.FieldBrandColor:
 		return m.BrandColor()
 	case account.FieldAccentColor:
@@ -2448,6 +2620,14 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldPaymentMethodTypes(ctx)
 	case account.FieldBankTransferInstructions:
 		return m.OldBankTransferInstructions(ctx)
+	case account.FieldBankIban:
+		return m.OldBankIban(ctx)
+	case account.FieldBankBic:
+		return m.OldBankBic(ctx)
+	case account.FieldBankAccountName:
+		return m.OldBankAccountName(ctx)
+	case account.FieldCashBalanceAutoApply:
+		return m.OldCashBalanceAutoApply(ctx)
 	case account.FieldBrandColor:
 		return m.OldBrandColor(ctx)
 	case account.FieldAccentColor:
@@ -2638,6 +2818,34 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetBankTransferInstructions(v)
 		return nil
+	case account.FieldBankIban:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBankIban(v)
+		return nil
+	case account.FieldBankBic:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBankBic(v)
+		return nil
+	case account.FieldBankAccountName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBankAccountName(v)
+		return nil
+	case account.FieldCashBalanceAutoApply:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCashBalanceAutoApply(v)
+		return nil
 	case account.FieldBrandColor:
 		v, ok := value.(string)
 		if !ok {
@@ -2824,6 +3032,18 @@ func (m *AccountMutation) ResetField(name string) error {
 		return nil
 	case account.FieldBankTransferInstructions:
 		m.ResetBankTransferInstructions()
+		return nil
+	case account.FieldBankIban:
+		m.ResetBankIban()
+		return nil
+	case account.FieldBankBic:
+		m.ResetBankBic()
+		return nil
+	case account.FieldBankAccountName:
+		m.ResetBankAccountName()
+		return nil
+	case account.FieldCashBalanceAutoApply:
+		m.ResetCashBalanceAutoApply()
 		return nil
 	case account.FieldBrandColor:
 		m.ResetBrandColor()
@@ -4114,6 +4334,1680 @@ func (m *BalanceTransactionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown BalanceTransaction edge %s", name)
 }
 
+// BankTransferMutation represents an operation that mutates the BankTransfer nodes in the graph.
+type BankTransferMutation struct {
+	config
+	op                        Op
+	typ                       string
+	id                        *string
+	created_at                *time.Time
+	updated_at                *time.Time
+	mode                      *viewer.Mode
+	entry_key                 *string
+	entry_reference           *string
+	amount                    *int64
+	addamount                 *int64
+	currency                  *string
+	booked_at                 *time.Time
+	counterparty_name         *string
+	counterparty_iban         *string
+	remittance                *string
+	source                    *banktransfer.Source
+	status                    *banktransfer.Status
+	matched_by                *banktransfer.MatchedBy
+	amount_applied            *int64
+	addamount_applied         *int64
+	amount_to_cash_balance    *int64
+	addamount_to_cash_balance *int64
+	unmatched_reason          *string
+	note                      *string
+	settled_at                *time.Time
+	clearedFields             map[string]struct{}
+	account                   *string
+	clearedaccount            bool
+	customer                  *string
+	clearedcustomer           bool
+	done                      bool
+	oldValue                  func(context.Context) (*BankTransfer, error)
+	predicates                []predicate.BankTransfer
+}
+
+var _ ent.Mutation = (*BankTransferMutation)(nil)
+
+// banktransferOption allows management of the mutation configuration using functional options.
+type banktransferOption func(*BankTransferMutation)
+
+// newBankTransferMutation creates new mutation for the BankTransfer entity.
+func newBankTransferMutation(c config, op Op, opts ...banktransferOption) *BankTransferMutation {
+	m := &BankTransferMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBankTransfer,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBankTransferID sets the ID field of the mutation.
+func withBankTransferID(id string) banktransferOption {
+	return func(m *BankTransferMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *BankTransfer
+		)
+		m.oldValue = func(ctx context.Context) (*BankTransfer, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().BankTransfer.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBankTransfer sets the old BankTransfer of the mutation.
+func withBankTransfer(node *BankTransfer) banktransferOption {
+	return func(m *BankTransferMutation) {
+		m.oldValue = func(context.Context) (*BankTransfer, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BankTransferMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BankTransferMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of BankTransfer entities.
+func (m *BankTransferMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BankTransferMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BankTransferMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().BankTransfer.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *BankTransferMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *BankTransferMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *BankTransferMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *BankTransferMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *BankTransferMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *BankTransferMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *BankTransferMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *BankTransferMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *BankTransferMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *BankTransferMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *BankTransferMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *BankTransferMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetEntryKey sets the "entry_key" field.
+func (m *BankTransferMutation) SetEntryKey(s string) {
+	m.entry_key = &s
+}
+
+// EntryKey returns the value of the "entry_key" field in the mutation.
+func (m *BankTransferMutation) EntryKey() (r string, exists bool) {
+	v := m.entry_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntryKey returns the old "entry_key" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldEntryKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntryKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntryKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntryKey: %w", err)
+	}
+	return oldValue.EntryKey, nil
+}
+
+// ResetEntryKey resets all changes to the "entry_key" field.
+func (m *BankTransferMutation) ResetEntryKey() {
+	m.entry_key = nil
+}
+
+// SetEntryReference sets the "entry_reference" field.
+func (m *BankTransferMutation) SetEntryReference(s string) {
+	m.entry_reference = &s
+}
+
+// EntryReference returns the value of the "entry_reference" field in the mutation.
+func (m *BankTransferMutation) EntryReference() (r string, exists bool) {
+	v := m.entry_reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntryReference returns the old "entry_reference" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldEntryReference(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntryReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntryReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntryReference: %w", err)
+	}
+	return oldValue.EntryReference, nil
+}
+
+// ResetEntryReference resets all changes to the "entry_reference" field.
+func (m *BankTransferMutation) ResetEntryReference() {
+	m.entry_reference = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *BankTransferMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *BankTransferMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *BankTransferMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *BankTransferMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *BankTransferMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *BankTransferMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *BankTransferMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *BankTransferMutation) ResetCurrency() {
+	m.currency = nil
+}
+
+// SetBookedAt sets the "booked_at" field.
+func (m *BankTransferMutation) SetBookedAt(t time.Time) {
+	m.booked_at = &t
+}
+
+// BookedAt returns the value of the "booked_at" field in the mutation.
+func (m *BankTransferMutation) BookedAt() (r time.Time, exists bool) {
+	v := m.booked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBookedAt returns the old "booked_at" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldBookedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBookedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBookedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBookedAt: %w", err)
+	}
+	return oldValue.BookedAt, nil
+}
+
+// ResetBookedAt resets all changes to the "booked_at" field.
+func (m *BankTransferMutation) ResetBookedAt() {
+	m.booked_at = nil
+}
+
+// SetCounterpartyName sets the "counterparty_name" field.
+func (m *BankTransferMutation) SetCounterpartyName(s string) {
+	m.counterparty_name = &s
+}
+
+// CounterpartyName returns the value of the "counterparty_name" field in the mutation.
+func (m *BankTransferMutation) CounterpartyName() (r string, exists bool) {
+	v := m.counterparty_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCounterpartyName returns the old "counterparty_name" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldCounterpartyName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCounterpartyName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCounterpartyName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCounterpartyName: %w", err)
+	}
+	return oldValue.CounterpartyName, nil
+}
+
+// ResetCounterpartyName resets all changes to the "counterparty_name" field.
+func (m *BankTransferMutation) ResetCounterpartyName() {
+	m.counterparty_name = nil
+}
+
+// SetCounterpartyIban sets the "counterparty_iban" field.
+func (m *BankTransferMutation) SetCounterpartyIban(s string) {
+	m.counterparty_iban = &s
+}
+
+// CounterpartyIban returns the value of the "counterparty_iban" field in the mutation.
+func (m *BankTransferMutation) CounterpartyIban() (r string, exists bool) {
+	v := m.counterparty_iban
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCounterpartyIban returns the old "counterparty_iban" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldCounterpartyIban(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCounterpartyIban is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCounterpartyIban requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCounterpartyIban: %w", err)
+	}
+	return oldValue.CounterpartyIban, nil
+}
+
+// ResetCounterpartyIban resets all changes to the "counterparty_iban" field.
+func (m *BankTransferMutation) ResetCounterpartyIban() {
+	m.counterparty_iban = nil
+}
+
+// SetRemittance sets the "remittance" field.
+func (m *BankTransferMutation) SetRemittance(s string) {
+	m.remittance = &s
+}
+
+// Remittance returns the value of the "remittance" field in the mutation.
+func (m *BankTransferMutation) Remittance() (r string, exists bool) {
+	v := m.remittance
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemittance returns the old "remittance" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldRemittance(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemittance is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemittance requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemittance: %w", err)
+	}
+	return oldValue.Remittance, nil
+}
+
+// ResetRemittance resets all changes to the "remittance" field.
+func (m *BankTransferMutation) ResetRemittance() {
+	m.remittance = nil
+}
+
+// SetSource sets the "source" field.
+func (m *BankTransferMutation) SetSource(b banktransfer.Source) {
+	m.source = &b
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *BankTransferMutation) Source() (r banktransfer.Source, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldSource(ctx context.Context) (v banktransfer.Source, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *BankTransferMutation) ResetSource() {
+	m.source = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *BankTransferMutation) SetStatus(b banktransfer.Status) {
+	m.status = &b
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *BankTransferMutation) Status() (r banktransfer.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldStatus(ctx context.Context) (v banktransfer.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *BankTransferMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetMatchedBy sets the "matched_by" field.
+func (m *BankTransferMutation) SetMatchedBy(bb banktransfer.MatchedBy) {
+	m.matched_by = &bb
+}
+
+// MatchedBy returns the value of the "matched_by" field in the mutation.
+func (m *BankTransferMutation) MatchedBy() (r banktransfer.MatchedBy, exists bool) {
+	v := m.matched_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMatchedBy returns the old "matched_by" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldMatchedBy(ctx context.Context) (v *banktransfer.MatchedBy, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMatchedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMatchedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMatchedBy: %w", err)
+	}
+	return oldValue.MatchedBy, nil
+}
+
+// ClearMatchedBy clears the value of the "matched_by" field.
+func (m *BankTransferMutation) ClearMatchedBy() {
+	m.matched_by = nil
+	m.clearedFields[banktransfer.FieldMatchedBy] = struct{}{}
+}
+
+// MatchedByCleared returns if the "matched_by" field was cleared in this mutation.
+func (m *BankTransferMutation) MatchedByCleared() bool {
+	_, ok := m.clearedFields[banktransfer.FieldMatchedBy]
+	return ok
+}
+
+// ResetMatchedBy resets all changes to the "matched_by" field.
+func (m *BankTransferMutation) ResetMatchedBy() {
+	m.matched_by = nil
+	delete(m.clearedFields, banktransfer.FieldMatchedBy)
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *BankTransferMutation) SetCustomerID(s string) {
+	m.customer = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *BankTransferMutation) CustomerID() (r string, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldCustomerID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ClearCustomerID clears the value of the "customer_id" field.
+func (m *BankTransferMutation) ClearCustomerID() {
+	m.customer = nil
+	m.clearedFields[banktransfer.FieldCustomerID] = struct{}{}
+}
+
+// CustomerIDCleared returns if the "customer_id" field was cleared in this mutation.
+func (m *BankTransferMutation) CustomerIDCleared() bool {
+	_, ok := m.clearedFields[banktransfer.FieldCustomerID]
+	return ok
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *BankTransferMutation) ResetCustomerID() {
+	m.customer = nil
+	delete(m.clearedFields, banktransfer.FieldCustomerID)
+}
+
+// SetAmountApplied sets the "amount_applied" field.
+func (m *BankTransferMutation) SetAmountApplied(i int64) {
+	m.amount_applied = &i
+	m.addamount_applied = nil
+}
+
+// AmountApplied returns the value of the "amount_applied" field in the mutation.
+func (m *BankTransferMutation) AmountApplied() (r int64, exists bool) {
+	v := m.amount_applied
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountApplied returns the old "amount_applied" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldAmountApplied(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountApplied is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountApplied requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountApplied: %w", err)
+	}
+	return oldValue.AmountApplied, nil
+}
+
+// AddAmountApplied adds i to the "amount_applied" field.
+func (m *BankTransferMutation) AddAmountApplied(i int64) {
+	if m.addamount_applied != nil {
+		*m.addamount_applied += i
+	} else {
+		m.addamount_applied = &i
+	}
+}
+
+// AddedAmountApplied returns the value that was added to the "amount_applied" field in this mutation.
+func (m *BankTransferMutation) AddedAmountApplied() (r int64, exists bool) {
+	v := m.addamount_applied
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountApplied resets all changes to the "amount_applied" field.
+func (m *BankTransferMutation) ResetAmountApplied() {
+	m.amount_applied = nil
+	m.addamount_applied = nil
+}
+
+// SetAmountToCashBalance sets the "amount_to_cash_balance" field.
+func (m *BankTransferMutation) SetAmountToCashBalance(i int64) {
+	m.amount_to_cash_balance = &i
+	m.addamount_to_cash_balance = nil
+}
+
+// AmountToCashBalance returns the value of the "amount_to_cash_balance" field in the mutation.
+func (m *BankTransferMutation) AmountToCashBalance() (r int64, exists bool) {
+	v := m.amount_to_cash_balance
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountToCashBalance returns the old "amount_to_cash_balance" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldAmountToCashBalance(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountToCashBalance is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountToCashBalance requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountToCashBalance: %w", err)
+	}
+	return oldValue.AmountToCashBalance, nil
+}
+
+// AddAmountToCashBalance adds i to the "amount_to_cash_balance" field.
+func (m *BankTransferMutation) AddAmountToCashBalance(i int64) {
+	if m.addamount_to_cash_balance != nil {
+		*m.addamount_to_cash_balance += i
+	} else {
+		m.addamount_to_cash_balance = &i
+	}
+}
+
+// AddedAmountToCashBalance returns the value that was added to the "amount_to_cash_balance" field in this mutation.
+func (m *BankTransferMutation) AddedAmountToCashBalance() (r int64, exists bool) {
+	v := m.addamount_to_cash_balance
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountToCashBalance resets all changes to the "amount_to_cash_balance" field.
+func (m *BankTransferMutation) ResetAmountToCashBalance() {
+	m.amount_to_cash_balance = nil
+	m.addamount_to_cash_balance = nil
+}
+
+// SetUnmatchedReason sets the "unmatched_reason" field.
+func (m *BankTransferMutation) SetUnmatchedReason(s string) {
+	m.unmatched_reason = &s
+}
+
+// UnmatchedReason returns the value of the "unmatched_reason" field in the mutation.
+func (m *BankTransferMutation) UnmatchedReason() (r string, exists bool) {
+	v := m.unmatched_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnmatchedReason returns the old "unmatched_reason" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldUnmatchedReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnmatchedReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnmatchedReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnmatchedReason: %w", err)
+	}
+	return oldValue.UnmatchedReason, nil
+}
+
+// ResetUnmatchedReason resets all changes to the "unmatched_reason" field.
+func (m *BankTransferMutation) ResetUnmatchedReason() {
+	m.unmatched_reason = nil
+}
+
+// SetNote sets the "note" field.
+func (m *BankTransferMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *BankTransferMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *BankTransferMutation) ResetNote() {
+	m.note = nil
+}
+
+// SetSettledAt sets the "settled_at" field.
+func (m *BankTransferMutation) SetSettledAt(t time.Time) {
+	m.settled_at = &t
+}
+
+// SettledAt returns the value of the "settled_at" field in the mutation.
+func (m *BankTransferMutation) SettledAt() (r time.Time, exists bool) {
+	v := m.settled_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSettledAt returns the old "settled_at" field's value of the BankTransfer entity.
+// If the BankTransfer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankTransferMutation) OldSettledAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSettledAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSettledAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSettledAt: %w", err)
+	}
+	return oldValue.SettledAt, nil
+}
+
+// ClearSettledAt clears the value of the "settled_at" field.
+func (m *BankTransferMutation) ClearSettledAt() {
+	m.settled_at = nil
+	m.clearedFields[banktransfer.FieldSettledAt] = struct{}{}
+}
+
+// SettledAtCleared returns if the "settled_at" field was cleared in this mutation.
+func (m *BankTransferMutation) SettledAtCleared() bool {
+	_, ok := m.clearedFields[banktransfer.FieldSettledAt]
+	return ok
+}
+
+// ResetSettledAt resets all changes to the "settled_at" field.
+func (m *BankTransferMutation) ResetSettledAt() {
+	m.settled_at = nil
+	delete(m.clearedFields, banktransfer.FieldSettledAt)
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *BankTransferMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[banktransfer.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *BankTransferMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *BankTransferMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *BankTransferMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *BankTransferMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[banktransfer.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *BankTransferMutation) CustomerCleared() bool {
+	return m.CustomerIDCleared() || m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *BankTransferMutation) CustomerIDs() (ids []string) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *BankTransferMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// Where appends a list predicates to the BankTransferMutation builder.
+func (m *BankTransferMutation) Where(ps ...predicate.BankTransfer) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BankTransferMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BankTransferMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.BankTransfer, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BankTransferMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BankTransferMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (BankTransfer).
+func (m *BankTransferMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BankTransferMutation) Fields() []string {
+	fields := make([]string, 0, 21)
+	if m.created_at != nil {
+		fields = append(fields, banktransfer.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, banktransfer.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, banktransfer.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, banktransfer.FieldMode)
+	}
+	if m.entry_key != nil {
+		fields = append(fields, banktransfer.FieldEntryKey)
+	}
+	if m.entry_reference != nil {
+		fields = append(fields, banktransfer.FieldEntryReference)
+	}
+	if m.amount != nil {
+		fields = append(fields, banktransfer.FieldAmount)
+	}
+	if m.currency != nil {
+		fields = append(fields, banktransfer.FieldCurrency)
+	}
+	if m.booked_at != nil {
+		fields = append(fields, banktransfer.FieldBookedAt)
+	}
+	if m.counterparty_name != nil {
+		fields = append(fields, banktransfer.FieldCounterpartyName)
+	}
+	if m.counterparty_iban != nil {
+		fields = append(fields, banktransfer.FieldCounterpartyIban)
+	}
+	if m.remittance != nil {
+		fields = append(fields, banktransfer.FieldRemittance)
+	}
+	if m.source != nil {
+		fields = append(fields, banktransfer.FieldSource)
+	}
+	if m.status != nil {
+		fields = append(fields, banktransfer.FieldStatus)
+	}
+	if m.matched_by != nil {
+		fields = append(fields, banktransfer.FieldMatchedBy)
+	}
+	if m.customer != nil {
+		fields = append(fields, banktransfer.FieldCustomerID)
+	}
+	if m.amount_applied != nil {
+		fields = append(fields, banktransfer.FieldAmountApplied)
+	}
+	if m.amount_to_cash_balance != nil {
+		fields = append(fields, banktransfer.FieldAmountToCashBalance)
+	}
+	if m.unmatched_reason != nil {
+		fields = append(fields, banktransfer.FieldUnmatchedReason)
+	}
+	if m.note != nil {
+		fields = append(fields, banktransfer.FieldNote)
+	}
+	if m.settled_at != nil {
+		fields = append(fields, banktransfer.FieldSettledAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BankTransferMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case banktransfer.FieldCreatedAt:
+		return m.CreatedAt()
+	case banktransfer.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case banktransfer.FieldAccountID:
+		return m.AccountID()
+	case banktransfer.FieldMode:
+		return m.Mode()
+	case banktransfer.FieldEntryKey:
+		return m.EntryKey()
+	case banktransfer.FieldEntryReference:
+		return m.EntryReference()
+	case banktransfer.FieldAmount:
+		return m.Amount()
+	case banktransfer.FieldCurrency:
+		return m.Currency()
+	case banktransfer.FieldBookedAt:
+		return m.BookedAt()
+	case banktransfer.FieldCounterpartyName:
+		return m.CounterpartyName()
+	case banktransfer.FieldCounterpartyIban:
+		return m.CounterpartyIban()
+	case banktransfer.FieldRemittance:
+		return m.Remittance()
+	case banktransfer.FieldSource:
+		return m.Source()
+	case banktransfer.FieldStatus:
+		return m.Status()
+	case banktransfer.FieldMatchedBy:
+		return m.MatchedBy()
+	case banktransfer.FieldCustomerID:
+		return m.CustomerID()
+	case banktransfer.FieldAmountApplied:
+		return m.AmountApplied()
+	case banktransfer.FieldAmountToCashBalance:
+		return m.AmountToCashBalance()
+	case banktransfer.FieldUnmatchedReason:
+		return m.UnmatchedReason()
+	case banktransfer.FieldNote:
+		return m.Note()
+	case banktransfer.FieldSettledAt:
+		return m.SettledAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BankTransferMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case banktransfer.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case banktransfer.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case banktransfer.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case banktransfer.FieldMode:
+		return m.OldMode(ctx)
+	case banktransfer.FieldEntryKey:
+		return m.OldEntryKey(ctx)
+	case banktransfer.FieldEntryReference:
+		return m.OldEntryReference(ctx)
+	case banktransfer.FieldAmount:
+		return m.OldAmount(ctx)
+	case banktransfer.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case banktransfer.FieldBookedAt:
+		return m.OldBookedAt(ctx)
+	case banktransfer.FieldCounterpartyName:
+		return m.OldCounterpartyName(ctx)
+	case banktransfer.FieldCounterpartyIban:
+		return m.OldCounterpartyIban(ctx)
+	case banktransfer.FieldRemittance:
+		return m.OldRemittance(ctx)
+	case banktransfer.FieldSource:
+		return m.OldSource(ctx)
+	case banktransfer.FieldStatus:
+		return m.OldStatus(ctx)
+	case banktransfer.FieldMatchedBy:
+		return m.OldMatchedBy(ctx)
+	case banktransfer.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case banktransfer.FieldAmountApplied:
+		return m.OldAmountApplied(ctx)
+	case banktransfer.FieldAmountToCashBalance:
+		return m.OldAmountToCashBalance(ctx)
+	case banktransfer.FieldUnmatchedReason:
+		return m.OldUnmatchedReason(ctx)
+	case banktransfer.FieldNote:
+		return m.OldNote(ctx)
+	case banktransfer.FieldSettledAt:
+		return m.OldSettledAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown BankTransfer field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BankTransferMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case banktransfer.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case banktransfer.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case banktransfer.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case banktransfer.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case banktransfer.FieldEntryKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntryKey(v)
+		return nil
+	case banktransfer.FieldEntryReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntryReference(v)
+		return nil
+	case banktransfer.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case banktransfer.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case banktransfer.FieldBookedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBookedAt(v)
+		return nil
+	case banktransfer.FieldCounterpartyName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCounterpartyName(v)
+		return nil
+	case banktransfer.FieldCounterpartyIban:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCounterpartyIban(v)
+		return nil
+	case banktransfer.FieldRemittance:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemittance(v)
+		return nil
+	case banktransfer.FieldSource:
+		v, ok := value.(banktransfer.Source)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case banktransfer.FieldStatus:
+		v, ok := value.(banktransfer.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case banktransfer.FieldMatchedBy:
+		v, ok := value.(banktransfer.MatchedBy)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMatchedBy(v)
+		return nil
+	case banktransfer.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case banktransfer.FieldAmountApplied:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountApplied(v)
+		return nil
+	case banktransfer.FieldAmountToCashBalance:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountToCashBalance(v)
+		return nil
+	case banktransfer.FieldUnmatchedReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnmatchedReason(v)
+		return nil
+	case banktransfer.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case banktransfer.FieldSettledAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSettledAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BankTransfer field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BankTransferMutation) AddedFields() []string {
+	var fields []string
+	if m.addamount != nil {
+		fields = append(fields, banktransfer.FieldAmount)
+	}
+	if m.addamount_applied != nil {
+		fields = append(fields, banktransfer.FieldAmountApplied)
+	}
+	if m.addamount_to_cash_balance != nil {
+		fields = append(fields, banktransfer.FieldAmountToCashBalance)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BankTransferMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case banktransfer.FieldAmount:
+		return m.AddedAmount()
+	case banktransfer.FieldAmountApplied:
+		return m.AddedAmountApplied()
+	case banktransfer.FieldAmountToCashBalance:
+		return m.AddedAmountToCashBalance()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BankTransferMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case banktransfer.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case banktransfer.FieldAmountApplied:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountApplied(v)
+		return nil
+	case banktransfer.FieldAmountToCashBalance:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountToCashBalance(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BankTransfer numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BankTransferMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(banktransfer.FieldMatchedBy) {
+		fields = append(fields, banktransfer.FieldMatchedBy)
+	}
+	if m.FieldCleared(banktransfer.FieldCustomerID) {
+		fields = append(fields, banktransfer.FieldCustomerID)
+	}
+	if m.FieldCleared(banktransfer.FieldSettledAt) {
+		fields = append(fields, banktransfer.FieldSettledAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BankTransferMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BankTransferMutation) ClearField(name string) error {
+	switch name {
+	case banktransfer.FieldMatchedBy:
+		m.ClearMatchedBy()
+		return nil
+	case banktransfer.FieldCustomerID:
+		m.ClearCustomerID()
+		return nil
+	case banktransfer.FieldSettledAt:
+		m.ClearSettledAt()
+		return nil
+	}
+	return fmt.Errorf("unknown BankTransfer nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BankTransferMutation) ResetField(name string) error {
+	switch name {
+	case banktransfer.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case banktransfer.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case banktransfer.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case banktransfer.FieldMode:
+		m.ResetMode()
+		return nil
+	case banktransfer.FieldEntryKey:
+		m.ResetEntryKey()
+		return nil
+	case banktransfer.FieldEntryReference:
+		m.ResetEntryReference()
+		return nil
+	case banktransfer.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case banktransfer.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case banktransfer.FieldBookedAt:
+		m.ResetBookedAt()
+		return nil
+	case banktransfer.FieldCounterpartyName:
+		m.ResetCounterpartyName()
+		return nil
+	case banktransfer.FieldCounterpartyIban:
+		m.ResetCounterpartyIban()
+		return nil
+	case banktransfer.FieldRemittance:
+		m.ResetRemittance()
+		return nil
+	case banktransfer.FieldSource:
+		m.ResetSource()
+		return nil
+	case banktransfer.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case banktransfer.FieldMatchedBy:
+		m.ResetMatchedBy()
+		return nil
+	case banktransfer.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case banktransfer.FieldAmountApplied:
+		m.ResetAmountApplied()
+		return nil
+	case banktransfer.FieldAmountToCashBalance:
+		m.ResetAmountToCashBalance()
+		return nil
+	case banktransfer.FieldUnmatchedReason:
+		m.ResetUnmatchedReason()
+		return nil
+	case banktransfer.FieldNote:
+		m.ResetNote()
+		return nil
+	case banktransfer.FieldSettledAt:
+		m.ResetSettledAt()
+		return nil
+	}
+	return fmt.Errorf("unknown BankTransfer field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BankTransferMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.account != nil {
+		edges = append(edges, banktransfer.EdgeAccount)
+	}
+	if m.customer != nil {
+		edges = append(edges, banktransfer.EdgeCustomer)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BankTransferMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case banktransfer.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case banktransfer.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BankTransferMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BankTransferMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BankTransferMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedaccount {
+		edges = append(edges, banktransfer.EdgeAccount)
+	}
+	if m.clearedcustomer {
+		edges = append(edges, banktransfer.EdgeCustomer)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BankTransferMutation) EdgeCleared(name string) bool {
+	switch name {
+	case banktransfer.EdgeAccount:
+		return m.clearedaccount
+	case banktransfer.EdgeCustomer:
+		return m.clearedcustomer
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BankTransferMutation) ClearEdge(name string) error {
+	switch name {
+	case banktransfer.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case banktransfer.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown BankTransfer unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BankTransferMutation) ResetEdge(name string) error {
+	switch name {
+	case banktransfer.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case banktransfer.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown BankTransfer edge %s", name)
+}
+
 // BrandImageMutation represents an operation that mutates the BrandImage nodes in the graph.
 type BrandImageMutation struct {
 	config
@@ -4999,6 +6893,1215 @@ func (m *BrandImageMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown BrandImage edge %s", name)
+}
+
+// CashBalanceTransactionMutation represents an operation that mutates the CashBalanceTransaction nodes in the graph.
+type CashBalanceTransactionMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *string
+	created_at        *time.Time
+	updated_at        *time.Time
+	mode              *viewer.Mode
+	_type             *cashbalancetransaction.Type
+	amount            *int64
+	addamount         *int64
+	currency          *string
+	ending_balance    *int64
+	addending_balance *int64
+	bank_transfer_id  *string
+	invoice_id        *string
+	payment_id        *string
+	reference         *string
+	clearedFields     map[string]struct{}
+	account           *string
+	clearedaccount    bool
+	customer          *string
+	clearedcustomer   bool
+	done              bool
+	oldValue          func(context.Context) (*CashBalanceTransaction, error)
+	predicates        []predicate.CashBalanceTransaction
+}
+
+var _ ent.Mutation = (*CashBalanceTransactionMutation)(nil)
+
+// cashbalancetransactionOption allows management of the mutation configuration using functional options.
+type cashbalancetransactionOption func(*CashBalanceTransactionMutation)
+
+// newCashBalanceTransactionMutation creates new mutation for the CashBalanceTransaction entity.
+func newCashBalanceTransactionMutation(c config, op Op, opts ...cashbalancetransactionOption) *CashBalanceTransactionMutation {
+	m := &CashBalanceTransactionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCashBalanceTransaction,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCashBalanceTransactionID sets the ID field of the mutation.
+func withCashBalanceTransactionID(id string) cashbalancetransactionOption {
+	return func(m *CashBalanceTransactionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CashBalanceTransaction
+		)
+		m.oldValue = func(ctx context.Context) (*CashBalanceTransaction, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CashBalanceTransaction.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCashBalanceTransaction sets the old CashBalanceTransaction of the mutation.
+func withCashBalanceTransaction(node *CashBalanceTransaction) cashbalancetransactionOption {
+	return func(m *CashBalanceTransactionMutation) {
+		m.oldValue = func(context.Context) (*CashBalanceTransaction, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CashBalanceTransactionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CashBalanceTransactionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CashBalanceTransaction entities.
+func (m *CashBalanceTransactionMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CashBalanceTransactionMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CashBalanceTransactionMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CashBalanceTransaction.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CashBalanceTransactionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CashBalanceTransactionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CashBalanceTransactionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CashBalanceTransactionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CashBalanceTransactionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CashBalanceTransactionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *CashBalanceTransactionMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *CashBalanceTransactionMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *CashBalanceTransactionMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *CashBalanceTransactionMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *CashBalanceTransactionMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *CashBalanceTransactionMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *CashBalanceTransactionMutation) SetCustomerID(s string) {
+	m.customer = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *CashBalanceTransactionMutation) CustomerID() (r string, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *CashBalanceTransactionMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
+// SetType sets the "type" field.
+func (m *CashBalanceTransactionMutation) SetType(c cashbalancetransaction.Type) {
+	m._type = &c
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *CashBalanceTransactionMutation) GetType() (r cashbalancetransaction.Type, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldType(ctx context.Context) (v cashbalancetransaction.Type, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *CashBalanceTransactionMutation) ResetType() {
+	m._type = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *CashBalanceTransactionMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *CashBalanceTransactionMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *CashBalanceTransactionMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *CashBalanceTransactionMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *CashBalanceTransactionMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *CashBalanceTransactionMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *CashBalanceTransactionMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *CashBalanceTransactionMutation) ResetCurrency() {
+	m.currency = nil
+}
+
+// SetEndingBalance sets the "ending_balance" field.
+func (m *CashBalanceTransactionMutation) SetEndingBalance(i int64) {
+	m.ending_balance = &i
+	m.addending_balance = nil
+}
+
+// EndingBalance returns the value of the "ending_balance" field in the mutation.
+func (m *CashBalanceTransactionMutation) EndingBalance() (r int64, exists bool) {
+	v := m.ending_balance
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndingBalance returns the old "ending_balance" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldEndingBalance(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndingBalance is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndingBalance requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndingBalance: %w", err)
+	}
+	return oldValue.EndingBalance, nil
+}
+
+// AddEndingBalance adds i to the "ending_balance" field.
+func (m *CashBalanceTransactionMutation) AddEndingBalance(i int64) {
+	if m.addending_balance != nil {
+		*m.addending_balance += i
+	} else {
+		m.addending_balance = &i
+	}
+}
+
+// AddedEndingBalance returns the value that was added to the "ending_balance" field in this mutation.
+func (m *CashBalanceTransactionMutation) AddedEndingBalance() (r int64, exists bool) {
+	v := m.addending_balance
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEndingBalance resets all changes to the "ending_balance" field.
+func (m *CashBalanceTransactionMutation) ResetEndingBalance() {
+	m.ending_balance = nil
+	m.addending_balance = nil
+}
+
+// SetBankTransferID sets the "bank_transfer_id" field.
+func (m *CashBalanceTransactionMutation) SetBankTransferID(s string) {
+	m.bank_transfer_id = &s
+}
+
+// BankTransferID returns the value of the "bank_transfer_id" field in the mutation.
+func (m *CashBalanceTransactionMutation) BankTransferID() (r string, exists bool) {
+	v := m.bank_transfer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBankTransferID returns the old "bank_transfer_id" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldBankTransferID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBankTransferID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBankTransferID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBankTransferID: %w", err)
+	}
+	return oldValue.BankTransferID, nil
+}
+
+// ClearBankTransferID clears the value of the "bank_transfer_id" field.
+func (m *CashBalanceTransactionMutation) ClearBankTransferID() {
+	m.bank_transfer_id = nil
+	m.clearedFields[cashbalancetransaction.FieldBankTransferID] = struct{}{}
+}
+
+// BankTransferIDCleared returns if the "bank_transfer_id" field was cleared in this mutation.
+func (m *CashBalanceTransactionMutation) BankTransferIDCleared() bool {
+	_, ok := m.clearedFields[cashbalancetransaction.FieldBankTransferID]
+	return ok
+}
+
+// ResetBankTransferID resets all changes to the "bank_transfer_id" field.
+func (m *CashBalanceTransactionMutation) ResetBankTransferID() {
+	m.bank_transfer_id = nil
+	delete(m.clearedFields, cashbalancetransaction.FieldBankTransferID)
+}
+
+// SetInvoiceID sets the "invoice_id" field.
+func (m *CashBalanceTransactionMutation) SetInvoiceID(s string) {
+	m.invoice_id = &s
+}
+
+// InvoiceID returns the value of the "invoice_id" field in the mutation.
+func (m *CashBalanceTransactionMutation) InvoiceID() (r string, exists bool) {
+	v := m.invoice_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvoiceID returns the old "invoice_id" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldInvoiceID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvoiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvoiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvoiceID: %w", err)
+	}
+	return oldValue.InvoiceID, nil
+}
+
+// ClearInvoiceID clears the value of the "invoice_id" field.
+func (m *CashBalanceTransactionMutation) ClearInvoiceID() {
+	m.invoice_id = nil
+	m.clearedFields[cashbalancetransaction.FieldInvoiceID] = struct{}{}
+}
+
+// InvoiceIDCleared returns if the "invoice_id" field was cleared in this mutation.
+func (m *CashBalanceTransactionMutation) InvoiceIDCleared() bool {
+	_, ok := m.clearedFields[cashbalancetransaction.FieldInvoiceID]
+	return ok
+}
+
+// ResetInvoiceID resets all changes to the "invoice_id" field.
+func (m *CashBalanceTransactionMutation) ResetInvoiceID() {
+	m.invoice_id = nil
+	delete(m.clearedFields, cashbalancetransaction.FieldInvoiceID)
+}
+
+// SetPaymentID sets the "payment_id" field.
+func (m *CashBalanceTransactionMutation) SetPaymentID(s string) {
+	m.payment_id = &s
+}
+
+// PaymentID returns the value of the "payment_id" field in the mutation.
+func (m *CashBalanceTransactionMutation) PaymentID() (r string, exists bool) {
+	v := m.payment_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentID returns the old "payment_id" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldPaymentID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentID: %w", err)
+	}
+	return oldValue.PaymentID, nil
+}
+
+// ClearPaymentID clears the value of the "payment_id" field.
+func (m *CashBalanceTransactionMutation) ClearPaymentID() {
+	m.payment_id = nil
+	m.clearedFields[cashbalancetransaction.FieldPaymentID] = struct{}{}
+}
+
+// PaymentIDCleared returns if the "payment_id" field was cleared in this mutation.
+func (m *CashBalanceTransactionMutation) PaymentIDCleared() bool {
+	_, ok := m.clearedFields[cashbalancetransaction.FieldPaymentID]
+	return ok
+}
+
+// ResetPaymentID resets all changes to the "payment_id" field.
+func (m *CashBalanceTransactionMutation) ResetPaymentID() {
+	m.payment_id = nil
+	delete(m.clearedFields, cashbalancetransaction.FieldPaymentID)
+}
+
+// SetReference sets the "reference" field.
+func (m *CashBalanceTransactionMutation) SetReference(s string) {
+	m.reference = &s
+}
+
+// Reference returns the value of the "reference" field in the mutation.
+func (m *CashBalanceTransactionMutation) Reference() (r string, exists bool) {
+	v := m.reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReference returns the old "reference" field's value of the CashBalanceTransaction entity.
+// If the CashBalanceTransaction object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CashBalanceTransactionMutation) OldReference(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReference: %w", err)
+	}
+	return oldValue.Reference, nil
+}
+
+// ResetReference resets all changes to the "reference" field.
+func (m *CashBalanceTransactionMutation) ResetReference() {
+	m.reference = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *CashBalanceTransactionMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[cashbalancetransaction.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *CashBalanceTransactionMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *CashBalanceTransactionMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *CashBalanceTransactionMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *CashBalanceTransactionMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[cashbalancetransaction.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *CashBalanceTransactionMutation) CustomerCleared() bool {
+	return m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *CashBalanceTransactionMutation) CustomerIDs() (ids []string) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *CashBalanceTransactionMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// Where appends a list predicates to the CashBalanceTransactionMutation builder.
+func (m *CashBalanceTransactionMutation) Where(ps ...predicate.CashBalanceTransaction) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CashBalanceTransactionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CashBalanceTransactionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CashBalanceTransaction, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CashBalanceTransactionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CashBalanceTransactionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CashBalanceTransaction).
+func (m *CashBalanceTransactionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CashBalanceTransactionMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, cashbalancetransaction.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cashbalancetransaction.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, cashbalancetransaction.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, cashbalancetransaction.FieldMode)
+	}
+	if m.customer != nil {
+		fields = append(fields, cashbalancetransaction.FieldCustomerID)
+	}
+	if m._type != nil {
+		fields = append(fields, cashbalancetransaction.FieldType)
+	}
+	if m.amount != nil {
+		fields = append(fields, cashbalancetransaction.FieldAmount)
+	}
+	if m.currency != nil {
+		fields = append(fields, cashbalancetransaction.FieldCurrency)
+	}
+	if m.ending_balance != nil {
+		fields = append(fields, cashbalancetransaction.FieldEndingBalance)
+	}
+	if m.bank_transfer_id != nil {
+		fields = append(fields, cashbalancetransaction.FieldBankTransferID)
+	}
+	if m.invoice_id != nil {
+		fields = append(fields, cashbalancetransaction.FieldInvoiceID)
+	}
+	if m.payment_id != nil {
+		fields = append(fields, cashbalancetransaction.FieldPaymentID)
+	}
+	if m.reference != nil {
+		fields = append(fields, cashbalancetransaction.FieldReference)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CashBalanceTransactionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cashbalancetransaction.FieldCreatedAt:
+		return m.CreatedAt()
+	case cashbalancetransaction.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cashbalancetransaction.FieldAccountID:
+		return m.AccountID()
+	case cashbalancetransaction.FieldMode:
+		return m.Mode()
+	case cashbalancetransaction.FieldCustomerID:
+		return m.CustomerID()
+	case cashbalancetransaction.FieldType:
+		return m.GetType()
+	case cashbalancetransaction.FieldAmount:
+		return m.Amount()
+	case cashbalancetransaction.FieldCurrency:
+		return m.Currency()
+	case cashbalancetransaction.FieldEndingBalance:
+		return m.EndingBalance()
+	case cashbalancetransaction.FieldBankTransferID:
+		return m.BankTransferID()
+	case cashbalancetransaction.FieldInvoiceID:
+		return m.InvoiceID()
+	case cashbalancetransaction.FieldPaymentID:
+		return m.PaymentID()
+	case cashbalancetransaction.FieldReference:
+		return m.Reference()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CashBalanceTransactionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cashbalancetransaction.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cashbalancetransaction.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cashbalancetransaction.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case cashbalancetransaction.FieldMode:
+		return m.OldMode(ctx)
+	case cashbalancetransaction.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case cashbalancetransaction.FieldType:
+		return m.OldType(ctx)
+	case cashbalancetransaction.FieldAmount:
+		return m.OldAmount(ctx)
+	case cashbalancetransaction.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case cashbalancetransaction.FieldEndingBalance:
+		return m.OldEndingBalance(ctx)
+	case cashbalancetransaction.FieldBankTransferID:
+		return m.OldBankTransferID(ctx)
+	case cashbalancetransaction.FieldInvoiceID:
+		return m.OldInvoiceID(ctx)
+	case cashbalancetransaction.FieldPaymentID:
+		return m.OldPaymentID(ctx)
+	case cashbalancetransaction.FieldReference:
+		return m.OldReference(ctx)
+	}
+	return nil, fmt.Errorf("unknown CashBalanceTransaction field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CashBalanceTransactionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cashbalancetransaction.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cashbalancetransaction.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cashbalancetransaction.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case cashbalancetransaction.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case cashbalancetransaction.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case cashbalancetransaction.FieldType:
+		v, ok := value.(cashbalancetransaction.Type)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case cashbalancetransaction.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case cashbalancetransaction.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case cashbalancetransaction.FieldEndingBalance:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndingBalance(v)
+		return nil
+	case cashbalancetransaction.FieldBankTransferID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBankTransferID(v)
+		return nil
+	case cashbalancetransaction.FieldInvoiceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvoiceID(v)
+		return nil
+	case cashbalancetransaction.FieldPaymentID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentID(v)
+		return nil
+	case cashbalancetransaction.FieldReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReference(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CashBalanceTransaction field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CashBalanceTransactionMutation) AddedFields() []string {
+	var fields []string
+	if m.addamount != nil {
+		fields = append(fields, cashbalancetransaction.FieldAmount)
+	}
+	if m.addending_balance != nil {
+		fields = append(fields, cashbalancetransaction.FieldEndingBalance)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CashBalanceTransactionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case cashbalancetransaction.FieldAmount:
+		return m.AddedAmount()
+	case cashbalancetransaction.FieldEndingBalance:
+		return m.AddedEndingBalance()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CashBalanceTransactionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case cashbalancetransaction.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case cashbalancetransaction.FieldEndingBalance:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEndingBalance(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CashBalanceTransaction numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CashBalanceTransactionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(cashbalancetransaction.FieldBankTransferID) {
+		fields = append(fields, cashbalancetransaction.FieldBankTransferID)
+	}
+	if m.FieldCleared(cashbalancetransaction.FieldInvoiceID) {
+		fields = append(fields, cashbalancetransaction.FieldInvoiceID)
+	}
+	if m.FieldCleared(cashbalancetransaction.FieldPaymentID) {
+		fields = append(fields, cashbalancetransaction.FieldPaymentID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CashBalanceTransactionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CashBalanceTransactionMutation) ClearField(name string) error {
+	switch name {
+	case cashbalancetransaction.FieldBankTransferID:
+		m.ClearBankTransferID()
+		return nil
+	case cashbalancetransaction.FieldInvoiceID:
+		m.ClearInvoiceID()
+		return nil
+	case cashbalancetransaction.FieldPaymentID:
+		m.ClearPaymentID()
+		return nil
+	}
+	return fmt.Errorf("unknown CashBalanceTransaction nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CashBalanceTransactionMutation) ResetField(name string) error {
+	switch name {
+	case cashbalancetransaction.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cashbalancetransaction.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cashbalancetransaction.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case cashbalancetransaction.FieldMode:
+		m.ResetMode()
+		return nil
+	case cashbalancetransaction.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case cashbalancetransaction.FieldType:
+		m.ResetType()
+		return nil
+	case cashbalancetransaction.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case cashbalancetransaction.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case cashbalancetransaction.FieldEndingBalance:
+		m.ResetEndingBalance()
+		return nil
+	case cashbalancetransaction.FieldBankTransferID:
+		m.ResetBankTransferID()
+		return nil
+	case cashbalancetransaction.FieldInvoiceID:
+		m.ResetInvoiceID()
+		return nil
+	case cashbalancetransaction.FieldPaymentID:
+		m.ResetPaymentID()
+		return nil
+	case cashbalancetransaction.FieldReference:
+		m.ResetReference()
+		return nil
+	}
+	return fmt.Errorf("unknown CashBalanceTransaction field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CashBalanceTransactionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.account != nil {
+		edges = append(edges, cashbalancetransaction.EdgeAccount)
+	}
+	if m.customer != nil {
+		edges = append(edges, cashbalancetransaction.EdgeCustomer)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CashBalanceTransactionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cashbalancetransaction.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	case cashbalancetransaction.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CashBalanceTransactionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CashBalanceTransactionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CashBalanceTransactionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedaccount {
+		edges = append(edges, cashbalancetransaction.EdgeAccount)
+	}
+	if m.clearedcustomer {
+		edges = append(edges, cashbalancetransaction.EdgeCustomer)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CashBalanceTransactionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cashbalancetransaction.EdgeAccount:
+		return m.clearedaccount
+	case cashbalancetransaction.EdgeCustomer:
+		return m.clearedcustomer
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CashBalanceTransactionMutation) ClearEdge(name string) error {
+	switch name {
+	case cashbalancetransaction.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	case cashbalancetransaction.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown CashBalanceTransaction unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CashBalanceTransactionMutation) ResetEdge(name string) error {
+	switch name {
+	case cashbalancetransaction.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	case cashbalancetransaction.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown CashBalanceTransaction edge %s", name)
 }
 
 // CreditNoteMutation represents an operation that mutates the CreditNote nodes in the graph.
@@ -8926,6 +12029,9 @@ type CustomerMutation struct {
 	invoice_prefix              *string
 	balance                     *int64
 	addbalance                  *int64
+	cash_balance                *int64
+	addcash_balance             *int64
+	transfer_reference          *string
 	metadata                    *map[string]string
 	invoice_settings            *values.InvoiceSettings
 	default_payment_method_id   *string
@@ -9808,6 +12914,98 @@ func (m *CustomerMutation) ResetBalance() {
 	m.addbalance = nil
 }
 
+// SetCashBalance sets the "cash_balance" field.
+func (m *CustomerMutation) SetCashBalance(i int64) {
+	m.cash_balance = &i
+	m.addcash_balance = nil
+}
+
+// CashBalance returns the value of the "cash_balance" field in the mutation.
+func (m *CustomerMutation) CashBalance() (r int64, exists bool) {
+	v := m.cash_balance
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCashBalance returns the old "cash_balance" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldCashBalance(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCashBalance is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCashBalance requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCashBalance: %w", err)
+	}
+	return oldValue.CashBalance, nil
+}
+
+// AddCashBalance adds i to the "cash_balance" field.
+func (m *CustomerMutation) AddCashBalance(i int64) {
+	if m.addcash_balance != nil {
+		*m.addcash_balance += i
+	} else {
+		m.addcash_balance = &i
+	}
+}
+
+// AddedCashBalance returns the value that was added to the "cash_balance" field in this mutation.
+func (m *CustomerMutation) AddedCashBalance() (r int64, exists bool) {
+	v := m.addcash_balance
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCashBalance resets all changes to the "cash_balance" field.
+func (m *CustomerMutation) ResetCashBalance() {
+	m.cash_balance = nil
+	m.addcash_balance = nil
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (m *CustomerMutation) SetTransferReference(s string) {
+	m.transfer_reference = &s
+}
+
+// TransferReference returns the value of the "transfer_reference" field in the mutation.
+func (m *CustomerMutation) TransferReference() (r string, exists bool) {
+	v := m.transfer_reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransferReference returns the old "transfer_reference" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldTransferReference(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransferReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransferReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransferReference: %w", err)
+	}
+	return oldValue.TransferReference, nil
+}
+
+// ResetTransferReference resets all changes to the "transfer_reference" field.
+func (m *CustomerMutation) ResetTransferReference() {
+	m.transfer_reference = nil
+}
+
 // SetMetadata sets the "metadata" field.
 func (m *CustomerMutation) SetMetadata(value map[string]string) {
 	m.metadata = &value
@@ -10379,7 +13577,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -10433,6 +13631,12 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.balance != nil {
 		fields = append(fields, customer.FieldBalance)
+	}
+	if m.cash_balance != nil {
+		fields = append(fields, customer.FieldCashBalance)
+	}
+	if m.transfer_reference != nil {
+		fields = append(fields, customer.FieldTransferReference)
 	}
 	if m.metadata != nil {
 		fields = append(fields, customer.FieldMetadata)
@@ -10496,6 +13700,10 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.InvoicePrefix()
 	case customer.FieldBalance:
 		return m.Balance()
+	case customer.FieldCashBalance:
+		return m.CashBalance()
+	case customer.FieldTransferReference:
+		return m.TransferReference()
 	case customer.FieldMetadata:
 		return m.Metadata()
 	case customer.FieldInvoiceSettings:
@@ -10553,6 +13761,10 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldInvoicePrefix(ctx)
 	case customer.FieldBalance:
 		return m.OldBalance(ctx)
+	case customer.FieldCashBalance:
+		return m.OldCashBalance(ctx)
+	case customer.FieldTransferReference:
+		return m.OldTransferReference(ctx)
 	case customer.FieldMetadata:
 		return m.OldMetadata(ctx)
 	case customer.FieldInvoiceSettings:
@@ -10700,6 +13912,20 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetBalance(v)
 		return nil
+	case customer.FieldCashBalance:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCashBalance(v)
+		return nil
+	case customer.FieldTransferReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransferReference(v)
+		return nil
 	case customer.FieldMetadata:
 		v, ok := value.(map[string]string)
 		if !ok {
@@ -10753,6 +13979,9 @@ func (m *CustomerMutation) AddedFields() []string {
 	if m.addbalance != nil {
 		fields = append(fields, customer.FieldBalance)
 	}
+	if m.addcash_balance != nil {
+		fields = append(fields, customer.FieldCashBalance)
+	}
 	return fields
 }
 
@@ -10763,6 +13992,8 @@ func (m *CustomerMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case customer.FieldBalance:
 		return m.AddedBalance()
+	case customer.FieldCashBalance:
+		return m.AddedCashBalance()
 	}
 	return nil, false
 }
@@ -10778,6 +14009,13 @@ func (m *CustomerMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddBalance(v)
+		return nil
+	case customer.FieldCashBalance:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCashBalance(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Customer numeric field %s", name)
@@ -10922,6 +14160,12 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldBalance:
 		m.ResetBalance()
+		return nil
+	case customer.FieldCashBalance:
+		m.ResetCashBalance()
+		return nil
+	case customer.FieldTransferReference:
+		m.ResetTransferReference()
 		return nil
 	case customer.FieldMetadata:
 		m.ResetMetadata()
@@ -15844,6 +19088,7 @@ type InvoiceMutation struct {
 	updated_at                          *time.Time
 	mode                                *viewer.Mode
 	number                              *string
+	transfer_reference                  *string
 	status                              *invoice.Status
 	currency                            *string
 	collection_method                   *invoice.CollectionMethod
@@ -16276,6 +19521,55 @@ func (m *InvoiceMutation) NumberCleared() bool {
 func (m *InvoiceMutation) ResetNumber() {
 	m.number = nil
 	delete(m.clearedFields, invoice.FieldNumber)
+}
+
+// SetTransferReference sets the "transfer_reference" field.
+func (m *InvoiceMutation) SetTransferReference(s string) {
+	m.transfer_reference = &s
+}
+
+// TransferReference returns the value of the "transfer_reference" field in the mutation.
+func (m *InvoiceMutation) TransferReference() (r string, exists bool) {
+	v := m.transfer_reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransferReference returns the old "transfer_reference" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldTransferReference(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransferReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransferReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransferReference: %w", err)
+	}
+	return oldValue.TransferReference, nil
+}
+
+// ClearTransferReference clears the value of the "transfer_reference" field.
+func (m *InvoiceMutation) ClearTransferReference() {
+	m.transfer_reference = nil
+	m.clearedFields[invoice.FieldTransferReference] = struct{}{}
+}
+
+// TransferReferenceCleared returns if the "transfer_reference" field was cleared in this mutation.
+func (m *InvoiceMutation) TransferReferenceCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldTransferReference]
+	return ok
+}
+
+// ResetTransferReference resets all changes to the "transfer_reference" field.
+func (m *InvoiceMutation) ResetTransferReference() {
+	m.transfer_reference = nil
+	delete(m.clearedFields, invoice.FieldTransferReference)
 }
 
 // SetStatus sets the "status" field.
@@ -19371,7 +22665,7 @@ func (m *InvoiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvoiceMutation) Fields() []string {
-	fields := make([]string, 0, 57)
+	fields := make([]string, 0, 58)
 	if m.created_at != nil {
 		fields = append(fields, invoice.FieldCreatedAt)
 	}
@@ -19389,6 +22683,9 @@ func (m *InvoiceMutation) Fields() []string {
 	}
 	if m.number != nil {
 		fields = append(fields, invoice.FieldNumber)
+	}
+	if m.transfer_reference != nil {
+		fields = append(fields, invoice.FieldTransferReference)
 	}
 	if m.status != nil {
 		fields = append(fields, invoice.FieldStatus)
@@ -19563,6 +22860,8 @@ func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
 		return m.CustomerID()
 	case invoice.FieldNumber:
 		return m.Number()
+	case invoice.FieldTransferReference:
+		return m.TransferReference()
 	case invoice.FieldStatus:
 		return m.Status()
 	case invoice.FieldCurrency:
@@ -19686,6 +22985,8 @@ func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldCustomerID(ctx)
 	case invoice.FieldNumber:
 		return m.OldNumber(ctx)
+	case invoice.FieldTransferReference:
+		return m.OldTransferReference(ctx)
 	case invoice.FieldStatus:
 		return m.OldStatus(ctx)
 	case invoice.FieldCurrency:
@@ -19838,6 +23139,13 @@ func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetNumber(v)
+		return nil
+	case invoice.FieldTransferReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransferReference(v)
 		return nil
 	case invoice.FieldStatus:
 		v, ok := value.(invoice.Status)
@@ -20424,6 +23732,9 @@ func (m *InvoiceMutation) ClearedFields() []string {
 	if m.FieldCleared(invoice.FieldNumber) {
 		fields = append(fields, invoice.FieldNumber)
 	}
+	if m.FieldCleared(invoice.FieldTransferReference) {
+		fields = append(fields, invoice.FieldTransferReference)
+	}
 	if m.FieldCleared(invoice.FieldDaysUntilDue) {
 		fields = append(fields, invoice.FieldDaysUntilDue)
 	}
@@ -20536,6 +23847,9 @@ func (m *InvoiceMutation) ClearField(name string) error {
 	switch name {
 	case invoice.FieldNumber:
 		m.ClearNumber()
+		return nil
+	case invoice.FieldTransferReference:
+		m.ClearTransferReference()
 		return nil
 	case invoice.FieldDaysUntilDue:
 		m.ClearDaysUntilDue()
@@ -20658,6 +23972,9 @@ func (m *InvoiceMutation) ResetField(name string) error {
 		return nil
 	case invoice.FieldNumber:
 		m.ResetNumber()
+		return nil
+	case invoice.FieldTransferReference:
+		m.ResetTransferReference()
 		return nil
 	case invoice.FieldStatus:
 		m.ResetStatus()
@@ -23890,6 +27207,7 @@ type PaymentMutation struct {
 	method_type              *payment.MethodType
 	amount                   *int64
 	addamount                *int64
+	bank_transfer_id         *string
 	currency                 *string
 	status                   *payment.Status
 	failure_code             *string
@@ -24381,6 +27699,55 @@ func (m *PaymentMutation) AddedAmount() (r int64, exists bool) {
 func (m *PaymentMutation) ResetAmount() {
 	m.amount = nil
 	m.addamount = nil
+}
+
+// SetBankTransferID sets the "bank_transfer_id" field.
+func (m *PaymentMutation) SetBankTransferID(s string) {
+	m.bank_transfer_id = &s
+}
+
+// BankTransferID returns the value of the "bank_transfer_id" field in the mutation.
+func (m *PaymentMutation) BankTransferID() (r string, exists bool) {
+	v := m.bank_transfer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBankTransferID returns the old "bank_transfer_id" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldBankTransferID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBankTransferID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBankTransferID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBankTransferID: %w", err)
+	}
+	return oldValue.BankTransferID, nil
+}
+
+// ClearBankTransferID clears the value of the "bank_transfer_id" field.
+func (m *PaymentMutation) ClearBankTransferID() {
+	m.bank_transfer_id = nil
+	m.clearedFields[payment.FieldBankTransferID] = struct{}{}
+}
+
+// BankTransferIDCleared returns if the "bank_transfer_id" field was cleared in this mutation.
+func (m *PaymentMutation) BankTransferIDCleared() bool {
+	_, ok := m.clearedFields[payment.FieldBankTransferID]
+	return ok
+}
+
+// ResetBankTransferID resets all changes to the "bank_transfer_id" field.
+func (m *PaymentMutation) ResetBankTransferID() {
+	m.bank_transfer_id = nil
+	delete(m.clearedFields, payment.FieldBankTransferID)
 }
 
 // SetCurrency sets the "currency" field.
@@ -25197,7 +28564,7 @@ func (m *PaymentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PaymentMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, payment.FieldCreatedAt)
 	}
@@ -25224,6 +28591,9 @@ func (m *PaymentMutation) Fields() []string {
 	}
 	if m.amount != nil {
 		fields = append(fields, payment.FieldAmount)
+	}
+	if m.bank_transfer_id != nil {
+		fields = append(fields, payment.FieldBankTransferID)
 	}
 	if m.currency != nil {
 		fields = append(fields, payment.FieldCurrency)
@@ -25296,6 +28666,8 @@ func (m *PaymentMutation) Field(name string) (ent.Value, bool) {
 		return m.MethodType()
 	case payment.FieldAmount:
 		return m.Amount()
+	case payment.FieldBankTransferID:
+		return m.BankTransferID()
 	case payment.FieldCurrency:
 		return m.Currency()
 	case payment.FieldStatus:
@@ -25353,6 +28725,8 @@ func (m *PaymentMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldMethodType(ctx)
 	case payment.FieldAmount:
 		return m.OldAmount(ctx)
+	case payment.FieldBankTransferID:
+		return m.OldBankTransferID(ctx)
 	case payment.FieldCurrency:
 		return m.OldCurrency(ctx)
 	case payment.FieldStatus:
@@ -25454,6 +28828,13 @@ func (m *PaymentMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAmount(v)
+		return nil
+	case payment.FieldBankTransferID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBankTransferID(v)
 		return nil
 	case payment.FieldCurrency:
 		v, ok := value.(string)
@@ -25632,6 +29013,9 @@ func (m *PaymentMutation) ClearedFields() []string {
 	if m.FieldCleared(payment.FieldPaymentMethodID) {
 		fields = append(fields, payment.FieldPaymentMethodID)
 	}
+	if m.FieldCleared(payment.FieldBankTransferID) {
+		fields = append(fields, payment.FieldBankTransferID)
+	}
 	if m.FieldCleared(payment.FieldIdempotencyKey) {
 		fields = append(fields, payment.FieldIdempotencyKey)
 	}
@@ -25663,6 +29047,9 @@ func (m *PaymentMutation) ClearField(name string) error {
 	switch name {
 	case payment.FieldPaymentMethodID:
 		m.ClearPaymentMethodID()
+		return nil
+	case payment.FieldBankTransferID:
+		m.ClearBankTransferID()
 		return nil
 	case payment.FieldIdempotencyKey:
 		m.ClearIdempotencyKey()
@@ -25713,6 +29100,9 @@ func (m *PaymentMutation) ResetField(name string) error {
 		return nil
 	case payment.FieldAmount:
 		m.ResetAmount()
+		return nil
+	case payment.FieldBankTransferID:
+		m.ResetBankTransferID()
 		return nil
 	case payment.FieldCurrency:
 		m.ResetCurrency()

@@ -40,6 +40,8 @@ type Payment struct {
 	MethodType payment.MethodType `json:"method_type,omitempty"`
 	// Amount holds the value of the "amount" field.
 	Amount int64 `json:"amount,omitempty"`
+	// The bank transfer (or the cash balance it funded) this payment came from.
+	BankTransferID *string `json:"bank_transfer_id,omitempty"`
 	// Currency holds the value of the "currency" field.
 	Currency string `json:"currency,omitempty"`
 	// Status holds the value of the "status" field.
@@ -142,7 +144,7 @@ func (*Payment) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case payment.FieldAmount, payment.FieldAmountRefunded, payment.FieldAmountRefundPending:
 			values[i] = new(sql.NullInt64)
-		case payment.FieldID, payment.FieldAccountID, payment.FieldMode, payment.FieldInvoiceID, payment.FieldCustomerID, payment.FieldPaymentMethodID, payment.FieldMethodType, payment.FieldCurrency, payment.FieldStatus, payment.FieldFailureCode, payment.FieldFailureMessage, payment.FieldProcessorReference, payment.FieldIdempotencyKey, payment.FieldSource, payment.FieldTestClockID, payment.FieldOutOfBandMethod, payment.FieldReference:
+		case payment.FieldID, payment.FieldAccountID, payment.FieldMode, payment.FieldInvoiceID, payment.FieldCustomerID, payment.FieldPaymentMethodID, payment.FieldMethodType, payment.FieldBankTransferID, payment.FieldCurrency, payment.FieldStatus, payment.FieldFailureCode, payment.FieldFailureMessage, payment.FieldProcessorReference, payment.FieldIdempotencyKey, payment.FieldSource, payment.FieldTestClockID, payment.FieldOutOfBandMethod, payment.FieldReference:
 			values[i] = new(sql.NullString)
 		case payment.FieldCreatedAt, payment.FieldUpdatedAt, payment.FieldSettlesAt, payment.FieldSucceededAt, payment.FieldFailedAt:
 			values[i] = new(sql.NullTime)
@@ -221,6 +223,13 @@ func (_m *Payment) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field amount", values[i])
 			} else if value.Valid {
 				_m.Amount = value.Int64
+			}
+		case payment.FieldBankTransferID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field bank_transfer_id", values[i])
+			} else if value.Valid {
+				_m.BankTransferID = new(string)
+				*_m.BankTransferID = value.String
 			}
 		case payment.FieldCurrency:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -401,6 +410,11 @@ func (_m *Payment) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("amount=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Amount))
+	builder.WriteString(", ")
+	if v := _m.BankTransferID; v != nil {
+		builder.WriteString("bank_transfer_id=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("currency=")
 	builder.WriteString(_m.Currency)

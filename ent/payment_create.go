@@ -90,6 +90,20 @@ func (_c *PaymentCreate) SetAmount(v int64) *PaymentCreate {
 	return _c
 }
 
+// SetBankTransferID sets the "bank_transfer_id" field.
+func (_c *PaymentCreate) SetBankTransferID(v string) *PaymentCreate {
+	_c.mutation.SetBankTransferID(v)
+	return _c
+}
+
+// SetNillableBankTransferID sets the "bank_transfer_id" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableBankTransferID(v *string) *PaymentCreate {
+	if v != nil {
+		_c.SetBankTransferID(*v)
+	}
+	return _c
+}
+
 // SetCurrency sets the "currency" field.
 func (_c *PaymentCreate) SetCurrency(v string) *PaymentCreate {
 	_c.mutation.SetCurrency(v)
@@ -556,6 +570,10 @@ func (_c *PaymentCreate) createSpec() (*Payment, *sqlgraph.CreateSpec) {
 		_spec.SetField(payment.FieldAmount, field.TypeInt64, value)
 		_node.Amount = value
 	}
+	if value, ok := _c.mutation.BankTransferID(); ok {
+		_spec.SetField(payment.FieldBankTransferID, field.TypeString, value)
+		_node.BankTransferID = &value
+	}
 	if value, ok := _c.mutation.Currency(); ok {
 		_spec.SetField(payment.FieldCurrency, field.TypeString, value)
 		_node.Currency = value
@@ -925,6 +943,9 @@ func (u *PaymentUpsertOne) UpdateNewValues() *PaymentUpsertOne {
 		}
 		if _, exists := u.create.mutation.Amount(); exists {
 			s.SetIgnore(payment.FieldAmount)
+		}
+		if _, exists := u.create.mutation.BankTransferID(); exists {
+			s.SetIgnore(payment.FieldBankTransferID)
 		}
 		if _, exists := u.create.mutation.Currency(); exists {
 			s.SetIgnore(payment.FieldCurrency)
@@ -1356,6 +1377,9 @@ func (u *PaymentUpsertBulk) UpdateNewValues() *PaymentUpsertBulk {
 			}
 			if _, exists := b.mutation.Amount(); exists {
 				s.SetIgnore(payment.FieldAmount)
+			}
+			if _, exists := b.mutation.BankTransferID(); exists {
+				s.SetIgnore(payment.FieldBankTransferID)
 			}
 			if _, exists := b.mutation.Currency(); exists {
 				s.SetIgnore(payment.FieldCurrency)

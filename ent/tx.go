@@ -20,8 +20,12 @@ type Tx struct {
 	Account *AccountClient
 	// BalanceTransaction is the client for interacting with the BalanceTransaction builders.
 	BalanceTransaction *BalanceTransactionClient
+	// BankTransfer is the client for interacting with the BankTransfer builders.
+	BankTransfer *BankTransferClient
 	// BrandImage is the client for interacting with the BrandImage builders.
 	BrandImage *BrandImageClient
+	// CashBalanceTransaction is the client for interacting with the CashBalanceTransaction builders.
+	CashBalanceTransaction *CashBalanceTransactionClient
 	// CreditNote is the client for interacting with the CreditNote builders.
 	CreditNote *CreditNoteClient
 	// CreditNoteLine is the client for interacting with the CreditNoteLine builders.
@@ -208,7 +212,9 @@ func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
 	tx.BalanceTransaction = NewBalanceTransactionClient(tx.config)
+	tx.BankTransfer = NewBankTransferClient(tx.config)
 	tx.BrandImage = NewBrandImageClient(tx.config)
+	tx.CashBalanceTransaction = NewCashBalanceTransactionClient(tx.config)
 	tx.CreditNote = NewCreditNoteClient(tx.config)
 	tx.CreditNoteLine = NewCreditNoteLineClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)

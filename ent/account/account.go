@@ -66,6 +66,14 @@ const (
 	FieldPaymentMethodTypes = "payment_method_types"
 	// FieldBankTransferInstructions holds the string denoting the bank_transfer_instructions field in the database.
 	FieldBankTransferInstructions = "bank_transfer_instructions"
+	// FieldBankIban holds the string denoting the bank_iban field in the database.
+	FieldBankIban = "bank_iban"
+	// FieldBankBic holds the string denoting the bank_bic field in the database.
+	FieldBankBic = "bank_bic"
+	// FieldBankAccountName holds the string denoting the bank_account_name field in the database.
+	FieldBankAccountName = "bank_account_name"
+	// FieldCashBalanceAutoApply holds the string denoting the cash_balance_auto_apply field in the database.
+	FieldCashBalanceAutoApply = "cash_balance_auto_apply"
 	// FieldBrandColor holds the string denoting the brand_color field in the database.
 	FieldBrandColor = "brand_color"
 	// FieldAccentColor holds the string denoting the accent_color field in the database.
@@ -104,6 +112,10 @@ var Columns = []string{
 	FieldAutoSend,
 	FieldPaymentMethodTypes,
 	FieldBankTransferInstructions,
+	FieldBankIban,
+	FieldBankBic,
+	FieldBankAccountName,
+	FieldCashBalanceAutoApply,
 	FieldBrandColor,
 	FieldAccentColor,
 	FieldCollectionSettings,
@@ -183,6 +195,16 @@ var (
 	DefaultBankTransferInstructions string
 	// BankTransferInstructionsValidator is a validator for the "bank_transfer_instructions" field. It is called by the builders before save.
 	BankTransferInstructionsValidator func(string) error
+	// DefaultBankIban holds the default value on creation for the "bank_iban" field.
+	DefaultBankIban string
+	// DefaultBankBic holds the default value on creation for the "bank_bic" field.
+	DefaultBankBic string
+	// DefaultBankAccountName holds the default value on creation for the "bank_account_name" field.
+	DefaultBankAccountName string
+	// BankAccountNameValidator is a validator for the "bank_account_name" field. It is called by the builders before save.
+	BankAccountNameValidator func(string) error
+	// DefaultCashBalanceAutoApply holds the default value on creation for the "cash_balance_auto_apply" field.
+	DefaultCashBalanceAutoApply bool
 	// DefaultBrandColor holds the default value on creation for the "brand_color" field.
 	DefaultBrandColor string
 	// DefaultAccentColor holds the default value on creation for the "accent_color" field.
@@ -359,6 +381,26 @@ func ByAutoSend(opts ...sql.OrderTermOption) OrderOption {
 // ByBankTransferInstructions orders the results by the bank_transfer_instructions field.
 func ByBankTransferInstructions(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBankTransferInstructions, opts...).ToFunc()
+}
+
+// ByBankIban orders the results by the bank_iban field.
+func ByBankIban(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBankIban, opts...).ToFunc()
+}
+
+// ByBankBic orders the results by the bank_bic field.
+func ByBankBic(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBankBic, opts...).ToFunc()
+}
+
+// ByBankAccountName orders the results by the bank_account_name field.
+func ByBankAccountName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBankAccountName, opts...).ToFunc()
+}
+
+// ByCashBalanceAutoApply orders the results by the cash_balance_auto_apply field.
+func ByCashBalanceAutoApply(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCashBalanceAutoApply, opts...).ToFunc()
 }
 
 // ByBrandColor orders the results by the brand_color field.

@@ -164,6 +164,26 @@ func BankTransferInstructions(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldBankTransferInstructions, v))
 }
 
+// BankIban applies equality check predicate on the "bank_iban" field. It's identical to BankIbanEQ.
+func BankIban(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldBankIban, v))
+}
+
+// BankBic applies equality check predicate on the "bank_bic" field. It's identical to BankBicEQ.
+func BankBic(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldBankBic, v))
+}
+
+// BankAccountName applies equality check predicate on the "bank_account_name" field. It's identical to BankAccountNameEQ.
+func BankAccountName(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldBankAccountName, v))
+}
+
+// CashBalanceAutoApply applies equality check predicate on the "cash_balance_auto_apply" field. It's identical to CashBalanceAutoApplyEQ.
+func CashBalanceAutoApply(v bool) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldCashBalanceAutoApply, v))
+}
+
 // BrandColor applies equality check predicate on the "brand_color" field. It's identical to BrandColorEQ.
 func BrandColor(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldBrandColor, v))
@@ -1412,6 +1432,211 @@ func BankTransferInstructionsEqualFold(v string) predicate.Account {
 // BankTransferInstructionsContainsFold applies the ContainsFold predicate on the "bank_transfer_instructions" field.
 func BankTransferInstructionsContainsFold(v string) predicate.Account {
 	return predicate.Account(sql.FieldContainsFold(FieldBankTransferInstructions, v))
+}
+
+// BankIbanEQ applies the EQ predicate on the "bank_iban" field.
+func BankIbanEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldBankIban, v))
+}
+
+// BankIbanNEQ applies the NEQ predicate on the "bank_iban" field.
+func BankIbanNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldBankIban, v))
+}
+
+// BankIbanIn applies the In predicate on the "bank_iban" field.
+func BankIbanIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldBankIban, vs...))
+}
+
+// BankIbanNotIn applies the NotIn predicate on the "bank_iban" field.
+func BankIbanNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldBankIban, vs...))
+}
+
+// BankIbanGT applies the GT predicate on the "bank_iban" field.
+func BankIbanGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldBankIban, v))
+}
+
+// BankIbanGTE applies the GTE predicate on the "bank_iban" field.
+func BankIbanGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldBankIban, v))
+}
+
+// BankIbanLT applies the LT predicate on the "bank_iban" field.
+func BankIbanLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldBankIban, v))
+}
+
+// BankIbanLTE applies the LTE predicate on the "bank_iban" field.
+func BankIbanLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldBankIban, v))
+}
+
+// BankIbanContains applies the Contains predicate on the "bank_iban" field.
+func BankIbanContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldBankIban, v))
+}
+
+// BankIbanHasPrefix applies the HasPrefix predicate on the "bank_iban" field.
+func BankIbanHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldBankIban, v))
+}
+
+// BankIbanHasSuffix applies the HasSuffix predicate on the "bank_iban" field.
+func BankIbanHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldBankIban, v))
+}
+
+// BankIbanEqualFold applies the EqualFold predicate on the "bank_iban" field.
+func BankIbanEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldBankIban, v))
+}
+
+// BankIbanContainsFold applies the ContainsFold predicate on the "bank_iban" field.
+func BankIbanContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldBankIban, v))
+}
+
+// BankBicEQ applies the EQ predicate on the "bank_bic" field.
+func BankBicEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldBankBic, v))
+}
+
+// BankBicNEQ applies the NEQ predicate on the "bank_bic" field.
+func BankBicNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldBankBic, v))
+}
+
+// BankBicIn applies the In predicate on the "bank_bic" field.
+func BankBicIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldBankBic, vs...))
+}
+
+// BankBicNotIn applies the NotIn predicate on the "bank_bic" field.
+func BankBicNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldBankBic, vs...))
+}
+
+// BankBicGT applies the GT predicate on the "bank_bic" field.
+func BankBicGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldBankBic, v))
+}
+
+// BankBicGTE applies the GTE predicate on the "bank_bic" field.
+func BankBicGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldBankBic, v))
+}
+
+// BankBicLT applies the LT predicate on the "bank_bic" field.
+func BankBicLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldBankBic, v))
+}
+
+// BankBicLTE applies the LTE predicate on the "bank_bic" field.
+func BankBicLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldBankBic, v))
+}
+
+// BankBicContains applies the Contains predicate on the "bank_bic" field.
+func BankBicContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldBankBic, v))
+}
+
+// BankBicHasPrefix applies the HasPrefix predicate on the "bank_bic" field.
+func BankBicHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldBankBic, v))
+}
+
+// BankBicHasSuffix applies the HasSuffix predicate on the "bank_bic" field.
+func BankBicHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldBankBic, v))
+}
+
+// BankBicEqualFold applies the EqualFold predicate on the "bank_bic" field.
+func BankBicEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldBankBic, v))
+}
+
+// BankBicContainsFold applies the ContainsFold predicate on the "bank_bic" field.
+func BankBicContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldBankBic, v))
+}
+
+// BankAccountNameEQ applies the EQ predicate on the "bank_account_name" field.
+func BankAccountNameEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldBankAccountName, v))
+}
+
+// BankAccountNameNEQ applies the NEQ predicate on the "bank_account_name" field.
+func BankAccountNameNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldBankAccountName, v))
+}
+
+// BankAccountNameIn applies the In predicate on the "bank_account_name" field.
+func BankAccountNameIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldBankAccountName, vs...))
+}
+
+// BankAccountNameNotIn applies the NotIn predicate on the "bank_account_name" field.
+func BankAccountNameNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldBankAccountName, vs...))
+}
+
+// BankAccountNameGT applies the GT predicate on the "bank_account_name" field.
+func BankAccountNameGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldBankAccountName, v))
+}
+
+// BankAccountNameGTE applies the GTE predicate on the "bank_account_name" field.
+func BankAccountNameGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldBankAccountName, v))
+}
+
+// BankAccountNameLT applies the LT predicate on the "bank_account_name" field.
+func BankAccountNameLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldBankAccountName, v))
+}
+
+// BankAccountNameLTE applies the LTE predicate on the "bank_account_name" field.
+func BankAccountNameLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldBankAccountName, v))
+}
+
+// BankAccountNameContains applies the Contains predicate on the "bank_account_name" field.
+func BankAccountNameContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldBankAccountName, v))
+}
+
+// BankAccountNameHasPrefix applies the HasPrefix predicate on the "bank_account_name" field.
+func BankAccountNameHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldBankAccountName, v))
+}
+
+// BankAccountNameHasSuffix applies the HasSuffix predicate on the "bank_account_name" field.
+func BankAccountNameHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldBankAccountName, v))
+}
+
+// BankAccountNameEqualFold applies the EqualFold predicate on the "bank_account_name" field.
+func BankAccountNameEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldBankAccountName, v))
+}
+
+// BankAccountNameContainsFold applies the ContainsFold predicate on the "bank_account_name" field.
+func BankAccountNameContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldBankAccountName, v))
+}
+
+// CashBalanceAutoApplyEQ applies the EQ predicate on the "cash_balance_auto_apply" field.
+func CashBalanceAutoApplyEQ(v bool) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldCashBalanceAutoApply, v))
+}
+
+// CashBalanceAutoApplyNEQ applies the NEQ predicate on the "cash_balance_auto_apply" field.
+func CashBalanceAutoApplyNEQ(v bool) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldCashBalanceAutoApply, v))
 }
 
 // BrandColorEQ applies the EQ predicate on the "brand_color" field.

@@ -55,6 +55,10 @@ const (
 	FieldInvoicePrefix = "invoice_prefix"
 	// FieldBalance holds the string denoting the balance field in the database.
 	FieldBalance = "balance"
+	// FieldCashBalance holds the string denoting the cash_balance field in the database.
+	FieldCashBalance = "cash_balance"
+	// FieldTransferReference holds the string denoting the transfer_reference field in the database.
+	FieldTransferReference = "transfer_reference"
 	// FieldMetadata holds the string denoting the metadata field in the database.
 	FieldMetadata = "metadata"
 	// FieldInvoiceSettings holds the string denoting the invoice_settings field in the database.
@@ -137,6 +141,8 @@ var Columns = []string{
 	FieldTaxIds,
 	FieldInvoicePrefix,
 	FieldBalance,
+	FieldCashBalance,
+	FieldTransferReference,
 	FieldMetadata,
 	FieldInvoiceSettings,
 	FieldDefaultPaymentMethodID,
@@ -161,7 +167,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/remitbilling/remit/ent/runtime"
 var (
-	Hooks  [4]ent.Hook
+	Hooks  [5]ent.Hook
 	Policy ent.Policy
 	// AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
 	AccountIDValidator func(string) error
@@ -193,6 +199,10 @@ var (
 	InvoicePrefixValidator func(string) error
 	// DefaultBalance holds the default value on creation for the "balance" field.
 	DefaultBalance int64
+	// DefaultCashBalance holds the default value on creation for the "cash_balance" field.
+	DefaultCashBalance int64
+	// DefaultTransferReference holds the default value on creation for the "transfer_reference" field.
+	DefaultTransferReference string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -310,6 +320,16 @@ func ByInvoicePrefix(opts ...sql.OrderTermOption) OrderOption {
 // ByBalance orders the results by the balance field.
 func ByBalance(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBalance, opts...).ToFunc()
+}
+
+// ByCashBalance orders the results by the cash_balance field.
+func ByCashBalance(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCashBalance, opts...).ToFunc()
+}
+
+// ByTransferReference orders the results by the transfer_reference field.
+func ByTransferReference(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTransferReference, opts...).ToFunc()
 }
 
 // ByDefaultPaymentMethodID orders the results by the default_payment_method_id field.

@@ -126,6 +126,16 @@ func Balance(v int64) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldBalance, v))
 }
 
+// CashBalance applies equality check predicate on the "cash_balance" field. It's identical to CashBalanceEQ.
+func CashBalance(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldCashBalance, v))
+}
+
+// TransferReference applies equality check predicate on the "transfer_reference" field. It's identical to TransferReferenceEQ.
+func TransferReference(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldTransferReference, v))
+}
+
 // DefaultPaymentMethodID applies equality check predicate on the "default_payment_method_id" field. It's identical to DefaultPaymentMethodIDEQ.
 func DefaultPaymentMethodID(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldDefaultPaymentMethodID, v))
@@ -934,6 +944,111 @@ func BalanceLT(v int64) predicate.Customer {
 // BalanceLTE applies the LTE predicate on the "balance" field.
 func BalanceLTE(v int64) predicate.Customer {
 	return predicate.Customer(sql.FieldLTE(FieldBalance, v))
+}
+
+// CashBalanceEQ applies the EQ predicate on the "cash_balance" field.
+func CashBalanceEQ(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldCashBalance, v))
+}
+
+// CashBalanceNEQ applies the NEQ predicate on the "cash_balance" field.
+func CashBalanceNEQ(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldCashBalance, v))
+}
+
+// CashBalanceIn applies the In predicate on the "cash_balance" field.
+func CashBalanceIn(vs ...int64) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldCashBalance, vs...))
+}
+
+// CashBalanceNotIn applies the NotIn predicate on the "cash_balance" field.
+func CashBalanceNotIn(vs ...int64) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldCashBalance, vs...))
+}
+
+// CashBalanceGT applies the GT predicate on the "cash_balance" field.
+func CashBalanceGT(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldCashBalance, v))
+}
+
+// CashBalanceGTE applies the GTE predicate on the "cash_balance" field.
+func CashBalanceGTE(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldCashBalance, v))
+}
+
+// CashBalanceLT applies the LT predicate on the "cash_balance" field.
+func CashBalanceLT(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldCashBalance, v))
+}
+
+// CashBalanceLTE applies the LTE predicate on the "cash_balance" field.
+func CashBalanceLTE(v int64) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldCashBalance, v))
+}
+
+// TransferReferenceEQ applies the EQ predicate on the "transfer_reference" field.
+func TransferReferenceEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldTransferReference, v))
+}
+
+// TransferReferenceNEQ applies the NEQ predicate on the "transfer_reference" field.
+func TransferReferenceNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldTransferReference, v))
+}
+
+// TransferReferenceIn applies the In predicate on the "transfer_reference" field.
+func TransferReferenceIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldTransferReference, vs...))
+}
+
+// TransferReferenceNotIn applies the NotIn predicate on the "transfer_reference" field.
+func TransferReferenceNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldTransferReference, vs...))
+}
+
+// TransferReferenceGT applies the GT predicate on the "transfer_reference" field.
+func TransferReferenceGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldTransferReference, v))
+}
+
+// TransferReferenceGTE applies the GTE predicate on the "transfer_reference" field.
+func TransferReferenceGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldTransferReference, v))
+}
+
+// TransferReferenceLT applies the LT predicate on the "transfer_reference" field.
+func TransferReferenceLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldTransferReference, v))
+}
+
+// TransferReferenceLTE applies the LTE predicate on the "transfer_reference" field.
+func TransferReferenceLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldTransferReference, v))
+}
+
+// TransferReferenceContains applies the Contains predicate on the "transfer_reference" field.
+func TransferReferenceContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldTransferReference, v))
+}
+
+// TransferReferenceHasPrefix applies the HasPrefix predicate on the "transfer_reference" field.
+func TransferReferenceHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldTransferReference, v))
+}
+
+// TransferReferenceHasSuffix applies the HasSuffix predicate on the "transfer_reference" field.
+func TransferReferenceHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldTransferReference, v))
+}
+
+// TransferReferenceEqualFold applies the EqualFold predicate on the "transfer_reference" field.
+func TransferReferenceEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldTransferReference, v))
+}
+
+// TransferReferenceContainsFold applies the ContainsFold predicate on the "transfer_reference" field.
+func TransferReferenceContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldTransferReference, v))
 }
 
 // MetadataIsNil applies the IsNil predicate on the "metadata" field.

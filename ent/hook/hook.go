@@ -45,6 +45,18 @@ func (f BalanceTransactionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BalanceTransactionMutation", m)
 }
 
+// The BankTransferFunc type is an adapter to allow the use of ordinary
+// function as BankTransfer mutator.
+type BankTransferFunc func(context.Context, *ent.BankTransferMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BankTransferFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BankTransferMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BankTransferMutation", m)
+}
+
 // The BrandImageFunc type is an adapter to allow the use of ordinary
 // function as BrandImage mutator.
 type BrandImageFunc func(context.Context, *ent.BrandImageMutation) (ent.Value, error)
@@ -55,6 +67,18 @@ func (f BrandImageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BrandImageMutation", m)
+}
+
+// The CashBalanceTransactionFunc type is an adapter to allow the use of ordinary
+// function as CashBalanceTransaction mutator.
+type CashBalanceTransactionFunc func(context.Context, *ent.CashBalanceTransactionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CashBalanceTransactionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CashBalanceTransactionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CashBalanceTransactionMutation", m)
 }
 
 // The CreditNoteFunc type is an adapter to allow the use of ordinary

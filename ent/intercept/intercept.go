@@ -11,7 +11,9 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/banktransfer"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -178,6 +180,33 @@ func (f TraverseBalanceTransaction) Traverse(ctx context.Context, q ent.Query) e
 	return fmt.Errorf("unexpected query type %T. expect *ent.BalanceTransactionQuery", q)
 }
 
+// The BankTransferFunc type is an adapter to allow the use of ordinary function as a Querier.
+type BankTransferFunc func(context.Context, *ent.BankTransferQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f BankTransferFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.BankTransferQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.BankTransferQuery", q)
+}
+
+// The TraverseBankTransfer type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseBankTransfer func(context.Context, *ent.BankTransferQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseBankTransfer) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseBankTransfer) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BankTransferQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.BankTransferQuery", q)
+}
+
 // The BrandImageFunc type is an adapter to allow the use of ordinary function as a Querier.
 type BrandImageFunc func(context.Context, *ent.BrandImageQuery) (ent.Value, error)
 
@@ -203,6 +232,33 @@ func (f TraverseBrandImage) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.BrandImageQuery", q)
+}
+
+// The CashBalanceTransactionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CashBalanceTransactionFunc func(context.Context, *ent.CashBalanceTransactionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CashBalanceTransactionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CashBalanceTransactionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CashBalanceTransactionQuery", q)
+}
+
+// The TraverseCashBalanceTransaction type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCashBalanceTransaction func(context.Context, *ent.CashBalanceTransactionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCashBalanceTransaction) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCashBalanceTransaction) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CashBalanceTransactionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CashBalanceTransactionQuery", q)
 }
 
 // The CreditNoteFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -916,8 +972,12 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
 	case *ent.BalanceTransactionQuery:
 		return &query[*ent.BalanceTransactionQuery, predicate.BalanceTransaction, balancetransaction.OrderOption]{typ: ent.TypeBalanceTransaction, tq: q}, nil
+	case *ent.BankTransferQuery:
+		return &query[*ent.BankTransferQuery, predicate.BankTransfer, banktransfer.OrderOption]{typ: ent.TypeBankTransfer, tq: q}, nil
 	case *ent.BrandImageQuery:
 		return &query[*ent.BrandImageQuery, predicate.BrandImage, brandimage.OrderOption]{typ: ent.TypeBrandImage, tq: q}, nil
+	case *ent.CashBalanceTransactionQuery:
+		return &query[*ent.CashBalanceTransactionQuery, predicate.CashBalanceTransaction, cashbalancetransaction.OrderOption]{typ: ent.TypeCashBalanceTransaction, tq: q}, nil
 	case *ent.CreditNoteQuery:
 		return &query[*ent.CreditNoteQuery, predicate.CreditNote, creditnote.OrderOption]{typ: ent.TypeCreditNote, tq: q}, nil
 	case *ent.CreditNoteLineQuery:

@@ -31,6 +31,8 @@ const (
 	FieldCustomerID = "customer_id"
 	// FieldNumber holds the string denoting the number field in the database.
 	FieldNumber = "number"
+	// FieldTransferReference holds the string denoting the transfer_reference field in the database.
+	FieldTransferReference = "transfer_reference"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldCurrency holds the string denoting the currency field in the database.
@@ -219,6 +221,7 @@ var Columns = []string{
 	FieldMode,
 	FieldCustomerID,
 	FieldNumber,
+	FieldTransferReference,
 	FieldStatus,
 	FieldCurrency,
 	FieldCollectionMethod,
@@ -435,6 +438,11 @@ func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
 // ByNumber orders the results by the number field.
 func ByNumber(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNumber, opts...).ToFunc()
+}
+
+// ByTransferReference orders the results by the transfer_reference field.
+func ByTransferReference(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTransferReference, opts...).ToFunc()
 }
 
 // ByStatus orders the results by the status field.

@@ -91,6 +91,11 @@ func Number(v string) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldNumber, v))
 }
 
+// TransferReference applies equality check predicate on the "transfer_reference" field. It's identical to TransferReferenceEQ.
+func TransferReference(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldTransferReference, v))
+}
+
 // Currency applies equality check predicate on the "currency" field. It's identical to CurrencyEQ.
 func Currency(v string) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldCurrency, v))
@@ -584,6 +589,81 @@ func NumberEqualFold(v string) predicate.Invoice {
 // NumberContainsFold applies the ContainsFold predicate on the "number" field.
 func NumberContainsFold(v string) predicate.Invoice {
 	return predicate.Invoice(sql.FieldContainsFold(FieldNumber, v))
+}
+
+// TransferReferenceEQ applies the EQ predicate on the "transfer_reference" field.
+func TransferReferenceEQ(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldTransferReference, v))
+}
+
+// TransferReferenceNEQ applies the NEQ predicate on the "transfer_reference" field.
+func TransferReferenceNEQ(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldTransferReference, v))
+}
+
+// TransferReferenceIn applies the In predicate on the "transfer_reference" field.
+func TransferReferenceIn(vs ...string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldTransferReference, vs...))
+}
+
+// TransferReferenceNotIn applies the NotIn predicate on the "transfer_reference" field.
+func TransferReferenceNotIn(vs ...string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldTransferReference, vs...))
+}
+
+// TransferReferenceGT applies the GT predicate on the "transfer_reference" field.
+func TransferReferenceGT(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldTransferReference, v))
+}
+
+// TransferReferenceGTE applies the GTE predicate on the "transfer_reference" field.
+func TransferReferenceGTE(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldTransferReference, v))
+}
+
+// TransferReferenceLT applies the LT predicate on the "transfer_reference" field.
+func TransferReferenceLT(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldTransferReference, v))
+}
+
+// TransferReferenceLTE applies the LTE predicate on the "transfer_reference" field.
+func TransferReferenceLTE(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldTransferReference, v))
+}
+
+// TransferReferenceContains applies the Contains predicate on the "transfer_reference" field.
+func TransferReferenceContains(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldContains(FieldTransferReference, v))
+}
+
+// TransferReferenceHasPrefix applies the HasPrefix predicate on the "transfer_reference" field.
+func TransferReferenceHasPrefix(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldHasPrefix(FieldTransferReference, v))
+}
+
+// TransferReferenceHasSuffix applies the HasSuffix predicate on the "transfer_reference" field.
+func TransferReferenceHasSuffix(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldHasSuffix(FieldTransferReference, v))
+}
+
+// TransferReferenceIsNil applies the IsNil predicate on the "transfer_reference" field.
+func TransferReferenceIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldTransferReference))
+}
+
+// TransferReferenceNotNil applies the NotNil predicate on the "transfer_reference" field.
+func TransferReferenceNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldTransferReference))
+}
+
+// TransferReferenceEqualFold applies the EqualFold predicate on the "transfer_reference" field.
+func TransferReferenceEqualFold(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEqualFold(FieldTransferReference, v))
+}
+
+// TransferReferenceContainsFold applies the ContainsFold predicate on the "transfer_reference" field.
+func TransferReferenceContainsFold(v string) predicate.Invoice {
+	return predicate.Invoice(sql.FieldContainsFold(FieldTransferReference, v))
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.

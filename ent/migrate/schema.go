@@ -76,6 +76,10 @@ var (
 		{Name: "auto_send", Type: field.TypeBool, Default: false},
 		{Name: "payment_method_types", Type: field.TypeJSON, Nullable: true},
 		{Name: "bank_transfer_instructions", Type: field.TypeString, Size: 1000, Default: ""},
+		{Name: "bank_iban", Type: field.TypeString, Default: ""},
+		{Name: "bank_bic", Type: field.TypeString, Default: ""},
+		{Name: "bank_account_name", Type: field.TypeString, Size: 70, Default: ""},
+		{Name: "cash_balance_auto_apply", Type: field.TypeBool, Default: false},
 		{Name: "brand_color", Type: field.TypeString, Default: ""},
 		{Name: "accent_color", Type: field.TypeString, Default: ""},
 		{Name: "collection_settings", Type: field.TypeJSON, Nullable: true},
@@ -141,6 +145,68 @@ var (
 			},
 		},
 	}
+	// BankTransfersColumns holds the columns for the "bank_transfers" table.
+	BankTransfersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "entry_key", Type: field.TypeString},
+		{Name: "entry_reference", Type: field.TypeString, Default: ""},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "currency", Type: field.TypeString},
+		{Name: "booked_at", Type: field.TypeTime},
+		{Name: "counterparty_name", Type: field.TypeString, Default: ""},
+		{Name: "counterparty_iban", Type: field.TypeString, Default: ""},
+		{Name: "remittance", Type: field.TypeString, Default: ""},
+		{Name: "source", Type: field.TypeEnum, Enums: []string{"CAMT_053", "CAMT_054", "CSV", "TEST"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"UNMATCHED", "MATCHED", "IGNORED"}, Default: "UNMATCHED"},
+		{Name: "matched_by", Type: field.TypeEnum, Nullable: true, Enums: []string{"REFERENCE", "INVOICE_NUMBER", "CUSTOMER_REFERENCE", "SENDER_AMOUNT", "AMOUNT_SET", "MANUAL"}},
+		{Name: "amount_applied", Type: field.TypeInt64, Default: 0},
+		{Name: "amount_to_cash_balance", Type: field.TypeInt64, Default: 0},
+		{Name: "unmatched_reason", Type: field.TypeString, Default: ""},
+		{Name: "note", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "settled_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+		{Name: "customer_id", Type: field.TypeString, Nullable: true, Size: 64},
+	}
+	// BankTransfersTable holds the schema information for the "bank_transfers" table.
+	BankTransfersTable = &schema.Table{
+		Name:       "bank_transfers",
+		Columns:    BankTransfersColumns,
+		PrimaryKey: []*schema.Column{BankTransfersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "bank_transfers_accounts_account",
+				Columns:    []*schema.Column{BankTransfersColumns[20]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "bank_transfers_customers_customer",
+				Columns:    []*schema.Column{BankTransfersColumns[21]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "banktransfer_account_id_mode_entry_key",
+				Unique:  true,
+				Columns: []*schema.Column{BankTransfersColumns[20], BankTransfersColumns[3], BankTransfersColumns[4]},
+			},
+			{
+				Name:    "banktransfer_account_id_mode_status_booked_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{BankTransfersColumns[20], BankTransfersColumns[3], BankTransfersColumns[13], BankTransfersColumns[8], BankTransfersColumns[0]},
+			},
+			{
+				Name:    "banktransfer_account_id_mode_counterparty_iban_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{BankTransfersColumns[20], BankTransfersColumns[3], BankTransfersColumns[10], BankTransfersColumns[21]},
+			},
+		},
+	}
 	// BrandImagesColumns holds the columns for the "brand_images" table.
 	BrandImagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -172,6 +238,50 @@ var (
 				Name:    "brandimage_account_id_kind",
 				Unique:  true,
 				Columns: []*schema.Column{BrandImagesColumns[9], BrandImagesColumns[3]},
+			},
+		},
+	}
+	// CashBalanceTransactionsColumns holds the columns for the "cash_balance_transactions" table.
+	CashBalanceTransactionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"FUNDED", "APPLIED_TO_PAYMENT", "REFUNDED"}},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "currency", Type: field.TypeString},
+		{Name: "ending_balance", Type: field.TypeInt64},
+		{Name: "bank_transfer_id", Type: field.TypeString, Nullable: true},
+		{Name: "invoice_id", Type: field.TypeString, Nullable: true},
+		{Name: "payment_id", Type: field.TypeString, Nullable: true},
+		{Name: "reference", Type: field.TypeString, Size: 140, Default: ""},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+		{Name: "customer_id", Type: field.TypeString, Size: 64},
+	}
+	// CashBalanceTransactionsTable holds the schema information for the "cash_balance_transactions" table.
+	CashBalanceTransactionsTable = &schema.Table{
+		Name:       "cash_balance_transactions",
+		Columns:    CashBalanceTransactionsColumns,
+		PrimaryKey: []*schema.Column{CashBalanceTransactionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "cash_balance_transactions_accounts_account",
+				Columns:    []*schema.Column{CashBalanceTransactionsColumns[12]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "cash_balance_transactions_customers_customer",
+				Columns:    []*schema.Column{CashBalanceTransactionsColumns[13]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cashbalancetransaction_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{CashBalanceTransactionsColumns[13], CashBalanceTransactionsColumns[1]},
 			},
 		},
 	}
@@ -332,6 +442,8 @@ var (
 		{Name: "tax_ids", Type: field.TypeJSON, Nullable: true},
 		{Name: "invoice_prefix", Type: field.TypeString},
 		{Name: "balance", Type: field.TypeInt64, Default: 0},
+		{Name: "cash_balance", Type: field.TypeInt64, Default: 0},
+		{Name: "transfer_reference", Type: field.TypeString, Default: ""},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
 		{Name: "invoice_settings", Type: field.TypeJSON, Nullable: true},
 		{Name: "default_payment_method_id", Type: field.TypeString, Nullable: true},
@@ -348,7 +460,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_accounts_account",
-				Columns:    []*schema.Column{CustomersColumns[24]},
+				Columns:    []*schema.Column{CustomersColumns[26]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -357,22 +469,27 @@ var (
 			{
 				Name:    "customer_account_id_mode_invoice_prefix",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[24], CustomersColumns[3], CustomersColumns[16]},
+				Columns: []*schema.Column{CustomersColumns[26], CustomersColumns[3], CustomersColumns[16]},
+			},
+			{
+				Name:    "customer_account_id_mode_transfer_reference",
+				Unique:  false,
+				Columns: []*schema.Column{CustomersColumns[26], CustomersColumns[3], CustomersColumns[19]},
 			},
 			{
 				Name:    "customer_test_clock_id",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[23]},
+				Columns: []*schema.Column{CustomersColumns[25]},
 			},
 			{
 				Name:    "customer_account_id_mode_email",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[24], CustomersColumns[3], CustomersColumns[4]},
+				Columns: []*schema.Column{CustomersColumns[26], CustomersColumns[3], CustomersColumns[4]},
 			},
 			{
 				Name:    "customer_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[24], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[21]},
+				Columns: []*schema.Column{CustomersColumns[26], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[23]},
 			},
 			{
 				Name:    "customer_name_trigrams",
@@ -599,6 +716,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
 		{Name: "number", Type: field.TypeString, Nullable: true},
+		{Name: "transfer_reference", Type: field.TypeString, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "OPEN", "PAID", "UNCOLLECTIBLE", "VOID"}, Default: "DRAFT"},
 		{Name: "currency", Type: field.TypeString},
 		{Name: "collection_method", Type: field.TypeEnum, Enums: []string{"SEND_INVOICE", "CHARGE_AUTOMATICALLY"}, Default: "SEND_INVOICE"},
@@ -661,19 +779,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_customers_invoices",
-				Columns:    []*schema.Column{InvoicesColumns[55]},
+				Columns:    []*schema.Column{InvoicesColumns[56]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_accounts_account",
-				Columns:    []*schema.Column{InvoicesColumns[56]},
+				Columns:    []*schema.Column{InvoicesColumns[57]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_invoices_revisions",
-				Columns:    []*schema.Column{InvoicesColumns[57]},
+				Columns:    []*schema.Column{InvoicesColumns[58]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -682,37 +800,42 @@ var (
 			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[4]},
+				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[4]},
+			},
+			{
+				Name:    "invoice_account_id_mode_transfer_reference",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[5]},
 			},
 			{
 				Name:    "invoice_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[5], InvoicesColumns[0], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[6], InvoicesColumns[0], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[9], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[10], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[19], InvoicesColumns[0], InvoicesColumns[5], InvoicesColumns[9], InvoicesColumns[6]},
+				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[20], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_awaiting_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -720,7 +843,7 @@ var (
 			{
 				Name:    "invoice_awaiting_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -728,12 +851,12 @@ var (
 			{
 				Name:    "invoice_status_overdue_at_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[5], InvoicesColumns[34], InvoicesColumns[9]},
+				Columns: []*schema.Column{InvoicesColumns[6], InvoicesColumns[35], InvoicesColumns[10]},
 			},
 			{
 				Name:    "invoice_collection_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[46], InvoicesColumns[47]},
+				Columns: []*schema.Column{InvoicesColumns[47], InvoicesColumns[48]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "next_collection_at IS NOT NULL",
 				},
@@ -741,27 +864,27 @@ var (
 			{
 				Name:    "invoice_customer_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[55], InvoicesColumns[1], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[1], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[55], InvoicesColumns[4], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[4], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[55], InvoicesColumns[5], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[6], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[55], InvoicesColumns[9], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[10], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[55], InvoicesColumns[19], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[20], InvoicesColumns[0]},
 			},
 		},
 	}
@@ -872,6 +995,7 @@ var (
 		{Name: "customer_id", Type: field.TypeString},
 		{Name: "method_type", Type: field.TypeEnum, Enums: []string{"CARD", "SEPA_DEBIT", "ACH_DEBIT", "OUT_OF_BAND"}},
 		{Name: "amount", Type: field.TypeInt64},
+		{Name: "bank_transfer_id", Type: field.TypeString, Nullable: true},
 		{Name: "currency", Type: field.TypeString},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PROCESSING", "SUCCEEDED", "FAILED", "REQUIRES_ACTION", "CANCELED"}, Default: "PROCESSING"},
 		{Name: "failure_code", Type: field.TypeString, Default: ""},
@@ -899,19 +1023,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "payments_accounts_account",
-				Columns:    []*schema.Column{PaymentsColumns[22]},
+				Columns:    []*schema.Column{PaymentsColumns[23]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "payments_invoices_invoice",
-				Columns:    []*schema.Column{PaymentsColumns[23]},
+				Columns:    []*schema.Column{PaymentsColumns[24]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "payments_payment_methods_payment_method",
-				Columns:    []*schema.Column{PaymentsColumns[24]},
+				Columns:    []*schema.Column{PaymentsColumns[25]},
 				RefColumns: []*schema.Column{PaymentMethodsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -920,17 +1044,17 @@ var (
 			{
 				Name:    "payment_invoice_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{PaymentsColumns[23], PaymentsColumns[1]},
+				Columns: []*schema.Column{PaymentsColumns[24], PaymentsColumns[1]},
 			},
 			{
 				Name:    "payment_account_id_mode_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{PaymentsColumns[22], PaymentsColumns[3], PaymentsColumns[12]},
+				Columns: []*schema.Column{PaymentsColumns[23], PaymentsColumns[3], PaymentsColumns[13]},
 			},
 			{
 				Name:    "payment_status_settles_at",
 				Unique:  false,
-				Columns: []*schema.Column{PaymentsColumns[8], PaymentsColumns[15]},
+				Columns: []*schema.Column{PaymentsColumns[9], PaymentsColumns[16]},
 			},
 			{
 				Name:    "payment_customer_id_created_at",
@@ -1540,7 +1664,9 @@ var (
 		APIKeysTable,
 		AccountsTable,
 		BalanceTransactionsTable,
+		BankTransfersTable,
 		BrandImagesTable,
+		CashBalanceTransactionsTable,
 		CreditNotesTable,
 		CreditNoteLinesTable,
 		CustomersTable,
@@ -1578,7 +1704,11 @@ func init() {
 	BalanceTransactionsTable.ForeignKeys[1].RefTable = InvoicesTable
 	BalanceTransactionsTable.ForeignKeys[2].RefTable = CreditNotesTable
 	BalanceTransactionsTable.ForeignKeys[3].RefTable = CustomersTable
+	BankTransfersTable.ForeignKeys[0].RefTable = AccountsTable
+	BankTransfersTable.ForeignKeys[1].RefTable = CustomersTable
 	BrandImagesTable.ForeignKeys[0].RefTable = AccountsTable
+	CashBalanceTransactionsTable.ForeignKeys[0].RefTable = AccountsTable
+	CashBalanceTransactionsTable.ForeignKeys[1].RefTable = CustomersTable
 	CreditNotesTable.ForeignKeys[0].RefTable = AccountsTable
 	CreditNotesTable.ForeignKeys[1].RefTable = InvoicesTable
 	CreditNotesTable.ForeignKeys[2].RefTable = CustomersTable

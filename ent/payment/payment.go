@@ -37,6 +37,8 @@ const (
 	FieldMethodType = "method_type"
 	// FieldAmount holds the string denoting the amount field in the database.
 	FieldAmount = "amount"
+	// FieldBankTransferID holds the string denoting the bank_transfer_id field in the database.
+	FieldBankTransferID = "bank_transfer_id"
 	// FieldCurrency holds the string denoting the currency field in the database.
 	FieldCurrency = "currency"
 	// FieldStatus holds the string denoting the status field in the database.
@@ -119,6 +121,7 @@ var Columns = []string{
 	FieldPaymentMethodID,
 	FieldMethodType,
 	FieldAmount,
+	FieldBankTransferID,
 	FieldCurrency,
 	FieldStatus,
 	FieldFailureCode,
@@ -318,6 +321,11 @@ func ByMethodType(opts ...sql.OrderTermOption) OrderOption {
 // ByAmount orders the results by the amount field.
 func ByAmount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAmount, opts...).ToFunc()
+}
+
+// ByBankTransferID orders the results by the bank_transfer_id field.
+func ByBankTransferID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBankTransferID, opts...).ToFunc()
 }
 
 // ByCurrency orders the results by the currency field.

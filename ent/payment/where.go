@@ -101,6 +101,11 @@ func Amount(v int64) predicate.Payment {
 	return predicate.Payment(sql.FieldEQ(FieldAmount, v))
 }
 
+// BankTransferID applies equality check predicate on the "bank_transfer_id" field. It's identical to BankTransferIDEQ.
+func BankTransferID(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldBankTransferID, v))
+}
+
 // Currency applies equality check predicate on the "currency" field. It's identical to CurrencyEQ.
 func Currency(v string) predicate.Payment {
 	return predicate.Payment(sql.FieldEQ(FieldCurrency, v))
@@ -604,6 +609,81 @@ func AmountLT(v int64) predicate.Payment {
 // AmountLTE applies the LTE predicate on the "amount" field.
 func AmountLTE(v int64) predicate.Payment {
 	return predicate.Payment(sql.FieldLTE(FieldAmount, v))
+}
+
+// BankTransferIDEQ applies the EQ predicate on the "bank_transfer_id" field.
+func BankTransferIDEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldBankTransferID, v))
+}
+
+// BankTransferIDNEQ applies the NEQ predicate on the "bank_transfer_id" field.
+func BankTransferIDNEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldBankTransferID, v))
+}
+
+// BankTransferIDIn applies the In predicate on the "bank_transfer_id" field.
+func BankTransferIDIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldBankTransferID, vs...))
+}
+
+// BankTransferIDNotIn applies the NotIn predicate on the "bank_transfer_id" field.
+func BankTransferIDNotIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldBankTransferID, vs...))
+}
+
+// BankTransferIDGT applies the GT predicate on the "bank_transfer_id" field.
+func BankTransferIDGT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldBankTransferID, v))
+}
+
+// BankTransferIDGTE applies the GTE predicate on the "bank_transfer_id" field.
+func BankTransferIDGTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldBankTransferID, v))
+}
+
+// BankTransferIDLT applies the LT predicate on the "bank_transfer_id" field.
+func BankTransferIDLT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldBankTransferID, v))
+}
+
+// BankTransferIDLTE applies the LTE predicate on the "bank_transfer_id" field.
+func BankTransferIDLTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldBankTransferID, v))
+}
+
+// BankTransferIDContains applies the Contains predicate on the "bank_transfer_id" field.
+func BankTransferIDContains(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContains(FieldBankTransferID, v))
+}
+
+// BankTransferIDHasPrefix applies the HasPrefix predicate on the "bank_transfer_id" field.
+func BankTransferIDHasPrefix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasPrefix(FieldBankTransferID, v))
+}
+
+// BankTransferIDHasSuffix applies the HasSuffix predicate on the "bank_transfer_id" field.
+func BankTransferIDHasSuffix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasSuffix(FieldBankTransferID, v))
+}
+
+// BankTransferIDIsNil applies the IsNil predicate on the "bank_transfer_id" field.
+func BankTransferIDIsNil() predicate.Payment {
+	return predicate.Payment(sql.FieldIsNull(FieldBankTransferID))
+}
+
+// BankTransferIDNotNil applies the NotNil predicate on the "bank_transfer_id" field.
+func BankTransferIDNotNil() predicate.Payment {
+	return predicate.Payment(sql.FieldNotNull(FieldBankTransferID))
+}
+
+// BankTransferIDEqualFold applies the EqualFold predicate on the "bank_transfer_id" field.
+func BankTransferIDEqualFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEqualFold(FieldBankTransferID, v))
+}
+
+// BankTransferIDContainsFold applies the ContainsFold predicate on the "bank_transfer_id" field.
+func BankTransferIDContainsFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContainsFold(FieldBankTransferID, v))
 }
 
 // CurrencyEQ applies the EQ predicate on the "currency" field.

@@ -15,8 +15,14 @@ type Account func(*sql.Selector)
 // BalanceTransaction is the predicate function for balancetransaction builders.
 type BalanceTransaction func(*sql.Selector)
 
+// BankTransfer is the predicate function for banktransfer builders.
+type BankTransfer func(*sql.Selector)
+
 // BrandImage is the predicate function for brandimage builders.
 type BrandImage func(*sql.Selector)
+
+// CashBalanceTransaction is the predicate function for cashbalancetransaction builders.
+type CashBalanceTransaction func(*sql.Selector)
 
 // CreditNote is the predicate function for creditnote builders.
 type CreditNote func(*sql.Selector)

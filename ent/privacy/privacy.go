@@ -182,6 +182,30 @@ func (f BalanceTransactionMutationRuleFunc) EvalMutation(ctx context.Context, m 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BalanceTransactionMutation", m)
 }
 
+// The BankTransferQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type BankTransferQueryRuleFunc func(context.Context, *ent.BankTransferQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f BankTransferQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BankTransferQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.BankTransferQuery", q)
+}
+
+// The BankTransferMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type BankTransferMutationRuleFunc func(context.Context, *ent.BankTransferMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f BankTransferMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.BankTransferMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BankTransferMutation", m)
+}
+
 // The BrandImageQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type BrandImageQueryRuleFunc func(context.Context, *ent.BrandImageQuery) error
@@ -204,6 +228,30 @@ func (f BrandImageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BrandImageMutation", m)
+}
+
+// The CashBalanceTransactionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CashBalanceTransactionQueryRuleFunc func(context.Context, *ent.CashBalanceTransactionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CashBalanceTransactionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CashBalanceTransactionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CashBalanceTransactionQuery", q)
+}
+
+// The CashBalanceTransactionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CashBalanceTransactionMutationRuleFunc func(context.Context, *ent.CashBalanceTransactionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CashBalanceTransactionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CashBalanceTransactionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CashBalanceTransactionMutation", m)
 }
 
 // The CreditNoteQueryRuleFunc type is an adapter to allow the use of ordinary

@@ -8,7 +8,9 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/banktransfer"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -221,12 +223,30 @@ func init() {
 	account.DefaultBankTransferInstructions = accountDescBankTransferInstructions.Default.(string)
 	// account.BankTransferInstructionsValidator is a validator for the "bank_transfer_instructions" field. It is called by the builders before save.
 	account.BankTransferInstructionsValidator = accountDescBankTransferInstructions.Validators[0].(func(string) error)
+	// accountDescBankIban is the schema descriptor for bank_iban field.
+	accountDescBankIban := accountFields[23].Descriptor()
+	// account.DefaultBankIban holds the default value on creation for the bank_iban field.
+	account.DefaultBankIban = accountDescBankIban.Default.(string)
+	// accountDescBankBic is the schema descriptor for bank_bic field.
+	accountDescBankBic := accountFields[24].Descriptor()
+	// account.DefaultBankBic holds the default value on creation for the bank_bic field.
+	account.DefaultBankBic = accountDescBankBic.Default.(string)
+	// accountDescBankAccountName is the schema descriptor for bank_account_name field.
+	accountDescBankAccountName := accountFields[25].Descriptor()
+	// account.DefaultBankAccountName holds the default value on creation for the bank_account_name field.
+	account.DefaultBankAccountName = accountDescBankAccountName.Default.(string)
+	// account.BankAccountNameValidator is a validator for the "bank_account_name" field. It is called by the builders before save.
+	account.BankAccountNameValidator = accountDescBankAccountName.Validators[0].(func(string) error)
+	// accountDescCashBalanceAutoApply is the schema descriptor for cash_balance_auto_apply field.
+	accountDescCashBalanceAutoApply := accountFields[26].Descriptor()
+	// account.DefaultCashBalanceAutoApply holds the default value on creation for the cash_balance_auto_apply field.
+	account.DefaultCashBalanceAutoApply = accountDescCashBalanceAutoApply.Default.(bool)
 	// accountDescBrandColor is the schema descriptor for brand_color field.
-	accountDescBrandColor := accountFields[23].Descriptor()
+	accountDescBrandColor := accountFields[27].Descriptor()
 	// account.DefaultBrandColor holds the default value on creation for the brand_color field.
 	account.DefaultBrandColor = accountDescBrandColor.Default.(string)
 	// accountDescAccentColor is the schema descriptor for accent_color field.
-	accountDescAccentColor := accountFields[24].Descriptor()
+	accountDescAccentColor := accountFields[28].Descriptor()
 	// account.DefaultAccentColor holds the default value on creation for the accent_color field.
 	account.DefaultAccentColor = accountDescAccentColor.Default.(string)
 	// accountDescID is the schema descriptor for id field.
@@ -297,6 +317,84 @@ func init() {
 			return nil
 		}
 	}()
+	banktransferMixin := schema.BankTransfer{}.Mixin()
+	banktransfer.Policy = privacy.NewPolicies(banktransferMixin[2], schema.BankTransfer{})
+	banktransfer.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := banktransfer.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	banktransferMixinHooks0 := banktransferMixin[0].Hooks()
+	banktransferMixinHooks1 := banktransferMixin[1].Hooks()
+
+	banktransfer.Hooks[1] = banktransferMixinHooks0[0]
+
+	banktransfer.Hooks[2] = banktransferMixinHooks1[0]
+	banktransferMixinFields0 := banktransferMixin[0].Fields()
+	_ = banktransferMixinFields0
+	banktransferMixinFields2 := banktransferMixin[2].Fields()
+	_ = banktransferMixinFields2
+	banktransferFields := schema.BankTransfer{}.Fields()
+	_ = banktransferFields
+	// banktransferDescAccountID is the schema descriptor for account_id field.
+	banktransferDescAccountID := banktransferMixinFields2[0].Descriptor()
+	// banktransfer.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	banktransfer.AccountIDValidator = banktransferDescAccountID.Validators[0].(func(string) error)
+	// banktransferDescEntryReference is the schema descriptor for entry_reference field.
+	banktransferDescEntryReference := banktransferFields[1].Descriptor()
+	// banktransfer.DefaultEntryReference holds the default value on creation for the entry_reference field.
+	banktransfer.DefaultEntryReference = banktransferDescEntryReference.Default.(string)
+	// banktransferDescCounterpartyName is the schema descriptor for counterparty_name field.
+	banktransferDescCounterpartyName := banktransferFields[5].Descriptor()
+	// banktransfer.DefaultCounterpartyName holds the default value on creation for the counterparty_name field.
+	banktransfer.DefaultCounterpartyName = banktransferDescCounterpartyName.Default.(string)
+	// banktransferDescCounterpartyIban is the schema descriptor for counterparty_iban field.
+	banktransferDescCounterpartyIban := banktransferFields[6].Descriptor()
+	// banktransfer.DefaultCounterpartyIban holds the default value on creation for the counterparty_iban field.
+	banktransfer.DefaultCounterpartyIban = banktransferDescCounterpartyIban.Default.(string)
+	// banktransferDescRemittance is the schema descriptor for remittance field.
+	banktransferDescRemittance := banktransferFields[7].Descriptor()
+	// banktransfer.DefaultRemittance holds the default value on creation for the remittance field.
+	banktransfer.DefaultRemittance = banktransferDescRemittance.Default.(string)
+	// banktransferDescAmountApplied is the schema descriptor for amount_applied field.
+	banktransferDescAmountApplied := banktransferFields[12].Descriptor()
+	// banktransfer.DefaultAmountApplied holds the default value on creation for the amount_applied field.
+	banktransfer.DefaultAmountApplied = banktransferDescAmountApplied.Default.(int64)
+	// banktransferDescAmountToCashBalance is the schema descriptor for amount_to_cash_balance field.
+	banktransferDescAmountToCashBalance := banktransferFields[13].Descriptor()
+	// banktransfer.DefaultAmountToCashBalance holds the default value on creation for the amount_to_cash_balance field.
+	banktransfer.DefaultAmountToCashBalance = banktransferDescAmountToCashBalance.Default.(int64)
+	// banktransferDescUnmatchedReason is the schema descriptor for unmatched_reason field.
+	banktransferDescUnmatchedReason := banktransferFields[14].Descriptor()
+	// banktransfer.DefaultUnmatchedReason holds the default value on creation for the unmatched_reason field.
+	banktransfer.DefaultUnmatchedReason = banktransferDescUnmatchedReason.Default.(string)
+	// banktransferDescNote is the schema descriptor for note field.
+	banktransferDescNote := banktransferFields[15].Descriptor()
+	// banktransfer.DefaultNote holds the default value on creation for the note field.
+	banktransfer.DefaultNote = banktransferDescNote.Default.(string)
+	// banktransfer.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	banktransfer.NoteValidator = banktransferDescNote.Validators[0].(func(string) error)
+	// banktransferDescID is the schema descriptor for id field.
+	banktransferDescID := banktransferMixinFields0[0].Descriptor()
+	// banktransfer.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	banktransfer.IDValidator = func() func(string) error {
+		validators := banktransferDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	brandimageMixin := schema.BrandImage{}.Mixin()
 	brandimage.Policy = privacy.NewPolicies(schema.BrandImage{})
 	brandimage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -326,6 +424,56 @@ func init() {
 	// brandimage.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	brandimage.IDValidator = func() func(string) error {
 		validators := brandimageDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	cashbalancetransactionMixin := schema.CashBalanceTransaction{}.Mixin()
+	cashbalancetransaction.Policy = privacy.NewPolicies(cashbalancetransactionMixin[2], schema.CashBalanceTransaction{})
+	cashbalancetransaction.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cashbalancetransaction.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cashbalancetransactionMixinHooks0 := cashbalancetransactionMixin[0].Hooks()
+	cashbalancetransactionMixinHooks1 := cashbalancetransactionMixin[1].Hooks()
+
+	cashbalancetransaction.Hooks[1] = cashbalancetransactionMixinHooks0[0]
+
+	cashbalancetransaction.Hooks[2] = cashbalancetransactionMixinHooks1[0]
+	cashbalancetransactionMixinFields0 := cashbalancetransactionMixin[0].Fields()
+	_ = cashbalancetransactionMixinFields0
+	cashbalancetransactionMixinFields2 := cashbalancetransactionMixin[2].Fields()
+	_ = cashbalancetransactionMixinFields2
+	cashbalancetransactionFields := schema.CashBalanceTransaction{}.Fields()
+	_ = cashbalancetransactionFields
+	// cashbalancetransactionDescAccountID is the schema descriptor for account_id field.
+	cashbalancetransactionDescAccountID := cashbalancetransactionMixinFields2[0].Descriptor()
+	// cashbalancetransaction.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	cashbalancetransaction.AccountIDValidator = cashbalancetransactionDescAccountID.Validators[0].(func(string) error)
+	// cashbalancetransactionDescReference is the schema descriptor for reference field.
+	cashbalancetransactionDescReference := cashbalancetransactionFields[8].Descriptor()
+	// cashbalancetransaction.DefaultReference holds the default value on creation for the reference field.
+	cashbalancetransaction.DefaultReference = cashbalancetransactionDescReference.Default.(string)
+	// cashbalancetransaction.ReferenceValidator is a validator for the "reference" field. It is called by the builders before save.
+	cashbalancetransaction.ReferenceValidator = cashbalancetransactionDescReference.Validators[0].(func(string) error)
+	// cashbalancetransactionDescID is the schema descriptor for id field.
+	cashbalancetransactionDescID := cashbalancetransactionMixinFields0[0].Descriptor()
+	// cashbalancetransaction.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	cashbalancetransaction.IDValidator = func() func(string) error {
+		validators := cashbalancetransactionDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -510,6 +658,8 @@ func init() {
 	customer.Hooks[2] = customerMixinHooks1[0]
 
 	customer.Hooks[3] = customerHooks[0]
+
+	customer.Hooks[4] = customerHooks[1]
 	customerMixinFields0 := customerMixin[0].Fields()
 	_ = customerMixinFields0
 	customerMixinFields2 := customerMixin[2].Fields()
@@ -566,6 +716,14 @@ func init() {
 	customerDescBalance := customerFields[13].Descriptor()
 	// customer.DefaultBalance holds the default value on creation for the balance field.
 	customer.DefaultBalance = customerDescBalance.Default.(int64)
+	// customerDescCashBalance is the schema descriptor for cash_balance field.
+	customerDescCashBalance := customerFields[14].Descriptor()
+	// customer.DefaultCashBalance holds the default value on creation for the cash_balance field.
+	customer.DefaultCashBalance = customerDescCashBalance.Default.(int64)
+	// customerDescTransferReference is the schema descriptor for transfer_reference field.
+	customerDescTransferReference := customerFields[15].Descriptor()
+	// customer.DefaultTransferReference holds the default value on creation for the transfer_reference field.
+	customer.DefaultTransferReference = customerDescTransferReference.Default.(string)
 	// customerDescID is the schema descriptor for id field.
 	customerDescID := customerMixinFields0[0].Descriptor()
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -899,67 +1057,67 @@ func init() {
 	// invoice.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
 	invoice.AccountIDValidator = invoiceDescAccountID.Validators[0].(func(string) error)
 	// invoiceDescMemo is the schema descriptor for memo field.
-	invoiceDescMemo := invoiceFields[7].Descriptor()
+	invoiceDescMemo := invoiceFields[8].Descriptor()
 	// invoice.DefaultMemo holds the default value on creation for the memo field.
 	invoice.DefaultMemo = invoiceDescMemo.Default.(string)
 	// invoiceDescFooter is the schema descriptor for footer field.
-	invoiceDescFooter := invoiceFields[8].Descriptor()
+	invoiceDescFooter := invoiceFields[9].Descriptor()
 	// invoice.DefaultFooter holds the default value on creation for the footer field.
 	invoice.DefaultFooter = invoiceDescFooter.Default.(string)
 	// invoiceDescSubtotal is the schema descriptor for subtotal field.
-	invoiceDescSubtotal := invoiceFields[12].Descriptor()
+	invoiceDescSubtotal := invoiceFields[13].Descriptor()
 	// invoice.DefaultSubtotal holds the default value on creation for the subtotal field.
 	invoice.DefaultSubtotal = invoiceDescSubtotal.Default.(int64)
 	// invoiceDescTotalDiscount is the schema descriptor for total_discount field.
-	invoiceDescTotalDiscount := invoiceFields[13].Descriptor()
+	invoiceDescTotalDiscount := invoiceFields[14].Descriptor()
 	// invoice.DefaultTotalDiscount holds the default value on creation for the total_discount field.
 	invoice.DefaultTotalDiscount = invoiceDescTotalDiscount.Default.(int64)
 	// invoiceDescTotalTax is the schema descriptor for total_tax field.
-	invoiceDescTotalTax := invoiceFields[14].Descriptor()
+	invoiceDescTotalTax := invoiceFields[15].Descriptor()
 	// invoice.DefaultTotalTax holds the default value on creation for the total_tax field.
 	invoice.DefaultTotalTax = invoiceDescTotalTax.Default.(int64)
 	// invoiceDescTotalExcludingTax is the schema descriptor for total_excluding_tax field.
-	invoiceDescTotalExcludingTax := invoiceFields[15].Descriptor()
+	invoiceDescTotalExcludingTax := invoiceFields[16].Descriptor()
 	// invoice.DefaultTotalExcludingTax holds the default value on creation for the total_excluding_tax field.
 	invoice.DefaultTotalExcludingTax = invoiceDescTotalExcludingTax.Default.(int64)
 	// invoiceDescTotal is the schema descriptor for total field.
-	invoiceDescTotal := invoiceFields[16].Descriptor()
+	invoiceDescTotal := invoiceFields[17].Descriptor()
 	// invoice.DefaultTotal holds the default value on creation for the total field.
 	invoice.DefaultTotal = invoiceDescTotal.Default.(int64)
 	// invoiceDescStartingBalance is the schema descriptor for starting_balance field.
-	invoiceDescStartingBalance := invoiceFields[17].Descriptor()
+	invoiceDescStartingBalance := invoiceFields[18].Descriptor()
 	// invoice.DefaultStartingBalance holds the default value on creation for the starting_balance field.
 	invoice.DefaultStartingBalance = invoiceDescStartingBalance.Default.(int64)
 	// invoiceDescAppliedBalance is the schema descriptor for applied_balance field.
-	invoiceDescAppliedBalance := invoiceFields[18].Descriptor()
+	invoiceDescAppliedBalance := invoiceFields[19].Descriptor()
 	// invoice.DefaultAppliedBalance holds the default value on creation for the applied_balance field.
 	invoice.DefaultAppliedBalance = invoiceDescAppliedBalance.Default.(int64)
 	// invoiceDescAmountDue is the schema descriptor for amount_due field.
-	invoiceDescAmountDue := invoiceFields[20].Descriptor()
+	invoiceDescAmountDue := invoiceFields[21].Descriptor()
 	// invoice.DefaultAmountDue holds the default value on creation for the amount_due field.
 	invoice.DefaultAmountDue = invoiceDescAmountDue.Default.(int64)
 	// invoiceDescAmountPaid is the schema descriptor for amount_paid field.
-	invoiceDescAmountPaid := invoiceFields[21].Descriptor()
+	invoiceDescAmountPaid := invoiceFields[22].Descriptor()
 	// invoice.DefaultAmountPaid holds the default value on creation for the amount_paid field.
 	invoice.DefaultAmountPaid = invoiceDescAmountPaid.Default.(int64)
 	// invoiceDescAmountPending is the schema descriptor for amount_pending field.
-	invoiceDescAmountPending := invoiceFields[40].Descriptor()
+	invoiceDescAmountPending := invoiceFields[41].Descriptor()
 	// invoice.DefaultAmountPending holds the default value on creation for the amount_pending field.
 	invoice.DefaultAmountPending = invoiceDescAmountPending.Default.(int64)
 	// invoiceDescPrePaymentCreditNotesAmount is the schema descriptor for pre_payment_credit_notes_amount field.
-	invoiceDescPrePaymentCreditNotesAmount := invoiceFields[41].Descriptor()
+	invoiceDescPrePaymentCreditNotesAmount := invoiceFields[42].Descriptor()
 	// invoice.DefaultPrePaymentCreditNotesAmount holds the default value on creation for the pre_payment_credit_notes_amount field.
 	invoice.DefaultPrePaymentCreditNotesAmount = invoiceDescPrePaymentCreditNotesAmount.Default.(int64)
 	// invoiceDescPostPaymentCreditNotesAmount is the schema descriptor for post_payment_credit_notes_amount field.
-	invoiceDescPostPaymentCreditNotesAmount := invoiceFields[42].Descriptor()
+	invoiceDescPostPaymentCreditNotesAmount := invoiceFields[43].Descriptor()
 	// invoice.DefaultPostPaymentCreditNotesAmount holds the default value on creation for the post_payment_credit_notes_amount field.
 	invoice.DefaultPostPaymentCreditNotesAmount = invoiceDescPostPaymentCreditNotesAmount.Default.(int64)
 	// invoiceDescReminderCount is the schema descriptor for reminder_count field.
-	invoiceDescReminderCount := invoiceFields[47].Descriptor()
+	invoiceDescReminderCount := invoiceFields[48].Descriptor()
 	// invoice.DefaultReminderCount holds the default value on creation for the reminder_count field.
 	invoice.DefaultReminderCount = invoiceDescReminderCount.Default.(int)
 	// invoiceDescAttemptCount is the schema descriptor for attempt_count field.
-	invoiceDescAttemptCount := invoiceFields[49].Descriptor()
+	invoiceDescAttemptCount := invoiceFields[50].Descriptor()
 	// invoice.DefaultAttemptCount holds the default value on creation for the attempt_count field.
 	invoice.DefaultAttemptCount = invoiceDescAttemptCount.Default.(int)
 	// invoiceDescID is the schema descriptor for id field.
@@ -1123,31 +1281,31 @@ func init() {
 	// payment.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
 	payment.AccountIDValidator = paymentDescAccountID.Validators[0].(func(string) error)
 	// paymentDescFailureCode is the schema descriptor for failure_code field.
-	paymentDescFailureCode := paymentFields[7].Descriptor()
+	paymentDescFailureCode := paymentFields[8].Descriptor()
 	// payment.DefaultFailureCode holds the default value on creation for the failure_code field.
 	payment.DefaultFailureCode = paymentDescFailureCode.Default.(string)
 	// paymentDescFailureMessage is the schema descriptor for failure_message field.
-	paymentDescFailureMessage := paymentFields[8].Descriptor()
+	paymentDescFailureMessage := paymentFields[9].Descriptor()
 	// payment.DefaultFailureMessage holds the default value on creation for the failure_message field.
 	payment.DefaultFailureMessage = paymentDescFailureMessage.Default.(string)
 	// paymentDescProcessorReference is the schema descriptor for processor_reference field.
-	paymentDescProcessorReference := paymentFields[9].Descriptor()
+	paymentDescProcessorReference := paymentFields[10].Descriptor()
 	// payment.DefaultProcessorReference holds the default value on creation for the processor_reference field.
 	payment.DefaultProcessorReference = paymentDescProcessorReference.Default.(string)
 	// paymentDescAmountRefunded is the schema descriptor for amount_refunded field.
-	paymentDescAmountRefunded := paymentFields[16].Descriptor()
+	paymentDescAmountRefunded := paymentFields[17].Descriptor()
 	// payment.DefaultAmountRefunded holds the default value on creation for the amount_refunded field.
 	payment.DefaultAmountRefunded = paymentDescAmountRefunded.Default.(int64)
 	// paymentDescAmountRefundPending is the schema descriptor for amount_refund_pending field.
-	paymentDescAmountRefundPending := paymentFields[17].Descriptor()
+	paymentDescAmountRefundPending := paymentFields[18].Descriptor()
 	// payment.DefaultAmountRefundPending holds the default value on creation for the amount_refund_pending field.
 	payment.DefaultAmountRefundPending = paymentDescAmountRefundPending.Default.(int64)
 	// paymentDescOutOfBandMethod is the schema descriptor for out_of_band_method field.
-	paymentDescOutOfBandMethod := paymentFields[18].Descriptor()
+	paymentDescOutOfBandMethod := paymentFields[19].Descriptor()
 	// payment.DefaultOutOfBandMethod holds the default value on creation for the out_of_band_method field.
 	payment.DefaultOutOfBandMethod = paymentDescOutOfBandMethod.Default.(string)
 	// paymentDescReference is the schema descriptor for reference field.
-	paymentDescReference := paymentFields[19].Descriptor()
+	paymentDescReference := paymentFields[20].Descriptor()
 	// payment.DefaultReference holds the default value on creation for the reference field.
 	payment.DefaultReference = paymentDescReference.Default.(string)
 	// paymentDescID is the schema descriptor for id field.

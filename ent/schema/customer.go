@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"context"
+	"strings"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -10,6 +13,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	gen "github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/ent/hook"
 	"github.com/remitbilling/remit/internal/values"
 )
 
@@ -36,6 +41,8 @@ func (Customer) Fields() []ent.Field {
 		field.JSON("tax_ids", []values.TaxID{}).Optional().Comment("Tax identifiers."),
 		field.String("invoice_prefix").NotEmpty().Comment("Prefix of this customer's invoice numbers with per-customer numbering."),
 		field.Int64("balance").Default(0).Comment("Credit balance in minor units: negative is credit owed to the customer, positive is owed by the customer."),
+		field.Int64("cash_balance").Default(0).Comment("Money received by transfer and held for the customer, in minor units of its currency (never negative)."),
+		field.String("transfer_reference").Default("").Comment("Body of the customer's ISO 11649 creditor reference for payments on account (\"C\" and 12 characters of its id), set at creation."),
 		field.JSON("metadata", map[string]string{}).Optional().Comment("Free key/value pairs."),
 		field.JSON("invoice_settings", values.InvoiceSettings{}).Optional().Comment("Overrides of the account's invoice template."),
 		field.String("default_payment_method_id").Optional().Nillable().Comment("Payment method charged by default."),
@@ -67,6 +74,7 @@ func (Customer) Indexes() []ent.Index {
 	trigrams := []schema.Annotation{entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"}), entsql.OpClass("gin_trgm_ops")}
 	return []ent.Index{
 		index.Fields("account_id", "mode", "invoice_prefix").Unique(),
+		index.Fields("account_id", "mode", "transfer_reference"),
 		index.Fields("test_clock_id"),
 		index.Fields("account_id", "mode", "email"),
 		// The list in its order (created_at, then id), so a page reads it
@@ -80,7 +88,24 @@ func (Customer) Indexes() []ent.Index {
 }
 
 func (Customer) Hooks() []ent.Hook {
-	return []ent.Hook{customerTermsHook}
+	return []ent.Hook{customerTermsHook, customerTransferReferenceHook}
+}
+
+// customerTransferReferenceHook gives a new customer its creditor
+// reference body: "C" and the last 12 characters of its id (60 random
+// bits, upper-cased), so migration 0020 could give existing customers the
+// same in SQL. Bank clients often upper-case what is typed.
+func customerTransferReferenceHook(next ent.Mutator) ent.Mutator {
+	return hook.CustomerFunc(func(ctx context.Context, m *gen.CustomerMutation) (ent.Value, error) {
+		if id, ok := m.ID(); ok && m.Op().Is(ent.OpCreate) {
+			if _, set := m.Field("transfer_reference"); !set && len(id) > 12 {
+				if err := m.SetField("transfer_reference", "C"+strings.ToUpper(id[len(id)-12:])); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
 }
 
 func (Customer) Annotations() []schema.Annotation {

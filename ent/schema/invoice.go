@@ -28,6 +28,8 @@ func (Invoice) Fields() []ent.Field {
 		field.String("customer_id").Immutable(),
 		field.String("number").Optional().Nillable().
 			Annotations(entgql.OrderField("NUMBER")),
+		field.String("transfer_reference").Optional().Nillable().
+			Comment("Body of the invoice's ISO 11649 creditor reference, derived from its number at finalization."),
 		field.Enum("status").NamedValues("Draft", "DRAFT", "Open", "OPEN", "Paid", "PAID", "Uncollectible", "UNCOLLECTIBLE", "Void", "VOID").Default("DRAFT").
 			Annotations(entgql.OrderField("STATUS")),
 		field.String("currency"),
@@ -142,6 +144,7 @@ const awaitingPayment = "status IN ('OPEN', 'UNCOLLECTIBLE')"
 func (Invoice) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id", "mode", "number").Unique(),
+		index.Fields("account_id", "mode", "transfer_reference"),
 		// The merchant list, one index per ordering. Each is the list in its
 		// order (entgql orders by the field, then id), so a page reads its
 		// index from the start (or from the cursor) and stops once it has

@@ -76,6 +76,7 @@ func (Payment) Fields() []ent.Field {
 		// no payment method, SUCCEEDED when written.
 		field.Enum("method_type").NamedValues("Card", "CARD", "SEPADebit", "SEPA_DEBIT", "ACHDebit", "ACH_DEBIT", "OutOfBand", "OUT_OF_BAND").Immutable(),
 		field.Int64("amount").Immutable(),
+		field.String("bank_transfer_id").Optional().Nillable().Immutable().Comment("The bank transfer (or the cash balance it funded) this payment came from."),
 		field.String("currency").Immutable(),
 		field.Enum("status").NamedValues(
 			"Processing", "PROCESSING", "Succeeded", "SUCCEEDED", "Failed", "FAILED",

@@ -18,17 +18,24 @@ var ErrReference = errors.New("not a valid RF creditor reference")
 // in all, "RF" and two check digits included.
 const maxBody = 21
 
-// Reference returns the ISO 11649 creditor reference ("RF18INV00042") for
-// body: its letters and digits, upper-cased, anything else dropped. A body
-// longer than the standard allows is replaced by a digest of itself, so
-// every invoice number still has a stable reference.
-func Reference(body string) string {
-	b := alnum(body)
+// Reference returns the ISO 11649 creditor reference ("RF97INV0042") of
+// s (an invoice number, a customer's code): "RF", check digits, Body(s).
+func Reference(s string) string {
+	b := Body(s)
+	return "RF" + checkDigits(b) + b
+}
+
+// Body is what a creditor reference of s carries: its letters and digits,
+// upper-cased, anything else dropped; when longer than the standard
+// allows, a digest of those, so every invoice number still has a stable
+// reference. Body(Body(s)) == Body(s).
+func Body(s string) string {
+	b := alnum(s)
 	if len(b) > maxBody {
 		sum := sha256.Sum256([]byte(b))
 		b = "H" + base36(sum[:])[:maxBody-1]
 	}
-	return "RF" + checkDigits(b) + b
+	return b
 }
 
 // ParseReference checks s (spaces allowed, any case) and returns it in its

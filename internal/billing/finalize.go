@@ -15,6 +15,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/sequence"
+	"github.com/remitbilling/remit/internal/banking"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/dbtx"
@@ -146,7 +147,7 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		if err != nil {
 			return err
 		}
-		u.SetNumber(number)
+		u.SetNumber(number).SetTransferReference(banking.Body(number))
 		u.SetHostedToken(newHostedToken()).SetHostedTokenExpiresAt(hostedExpiry(now, dueDate(u)))
 		u.SetIssuerSnapshot(issuerOf(acct)).SetCustomerSnapshot(buyerOf(cus)).SetTerms(termsOf(acct, cus))
 
