@@ -113,3 +113,67 @@ func base36(b []byte) string {
 	}
 	return string(out)
 }
+
+// ScanReferences returns the valid creditor references in free text (a
+// transfer's remittance information), in electronic form, each once, in
+// order of appearance. A reference may be written in one piece or in
+// groups separated by spaces ("RF18 5390 0754 7034"), in any case; it
+// must start and end at a word boundary. Where the groups that follow
+// could belong to it or not, the longest run that passes the check
+// digits wins: a wrong reference passes them one time in 97.
+func ScanReferences(text string) []string {
+	type word struct {
+		s     string
+		space bool // only whitespace separates it from the next word
+	}
+	var words []word
+	up := strings.ToUpper(text)
+	for i := 0; i < len(up); {
+		if !isAlnum(up[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(up) && isAlnum(up[j]) {
+			j++
+		}
+		k := j
+		for k < len(up) && (up[k] == ' ' || up[k] == '\t') {
+			k++
+		}
+		words = append(words, word{s: up[i:j], space: k > j && k < len(up) && isAlnum(up[k])})
+		i = j
+	}
+	var out []string
+	seen := map[string]bool{}
+	for i := 0; i < len(words); i++ {
+		w := words[i].s
+		if len(w) < 4 || w[:2] != "RF" || !digits(w[2:4]) {
+			continue
+		}
+		cand, best, used := w, "", 0
+		for n := 0; ; n++ {
+			if len(cand) > 4+maxBody {
+				break
+			}
+			if ref, _, err := ParseReference(cand); err == nil {
+				best, used = ref, n
+			}
+			if !words[i+n].space || i+n+1 >= len(words) {
+				break
+			}
+			cand += words[i+n+1].s
+		}
+		if best == "" {
+			continue
+		}
+		if !seen[best] {
+			seen[best] = true
+			out = append(out, best)
+		}
+		i += used
+	}
+	return out
+}
+
+func isAlnum(c byte) bool { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') }
