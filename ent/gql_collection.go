@@ -10,6 +10,8 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/banktransfer"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -551,6 +553,318 @@ func newBalanceTransactionPaginateArgs(rv map[string]any) *balancetransactionPag
 		case *BalanceTransactionOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithBalanceTransactionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *BankTransferQuery) CollectFields(ctx context.Context, satisfies ...string) (*BankTransferQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *BankTransferQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(banktransfer.Columns))
+		selectedFields = []string{banktransfer.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[banktransfer.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldCreatedAt)
+				fieldSeen[banktransfer.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[banktransfer.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldUpdatedAt)
+				fieldSeen[banktransfer.FieldUpdatedAt] = struct{}{}
+			}
+		case "entryKey":
+			if _, ok := fieldSeen[banktransfer.FieldEntryKey]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldEntryKey)
+				fieldSeen[banktransfer.FieldEntryKey] = struct{}{}
+			}
+		case "entryReference":
+			if _, ok := fieldSeen[banktransfer.FieldEntryReference]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldEntryReference)
+				fieldSeen[banktransfer.FieldEntryReference] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[banktransfer.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldAmount)
+				fieldSeen[banktransfer.FieldAmount] = struct{}{}
+			}
+		case "currency":
+			if _, ok := fieldSeen[banktransfer.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldCurrency)
+				fieldSeen[banktransfer.FieldCurrency] = struct{}{}
+			}
+		case "bookedAt":
+			if _, ok := fieldSeen[banktransfer.FieldBookedAt]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldBookedAt)
+				fieldSeen[banktransfer.FieldBookedAt] = struct{}{}
+			}
+		case "counterpartyName":
+			if _, ok := fieldSeen[banktransfer.FieldCounterpartyName]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldCounterpartyName)
+				fieldSeen[banktransfer.FieldCounterpartyName] = struct{}{}
+			}
+		case "counterpartyIban":
+			if _, ok := fieldSeen[banktransfer.FieldCounterpartyIban]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldCounterpartyIban)
+				fieldSeen[banktransfer.FieldCounterpartyIban] = struct{}{}
+			}
+		case "remittance":
+			if _, ok := fieldSeen[banktransfer.FieldRemittance]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldRemittance)
+				fieldSeen[banktransfer.FieldRemittance] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[banktransfer.FieldSource]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldSource)
+				fieldSeen[banktransfer.FieldSource] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[banktransfer.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldStatus)
+				fieldSeen[banktransfer.FieldStatus] = struct{}{}
+			}
+		case "matchedBy":
+			if _, ok := fieldSeen[banktransfer.FieldMatchedBy]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldMatchedBy)
+				fieldSeen[banktransfer.FieldMatchedBy] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[banktransfer.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldCustomerID)
+				fieldSeen[banktransfer.FieldCustomerID] = struct{}{}
+			}
+		case "amountApplied":
+			if _, ok := fieldSeen[banktransfer.FieldAmountApplied]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldAmountApplied)
+				fieldSeen[banktransfer.FieldAmountApplied] = struct{}{}
+			}
+		case "amountToCashBalance":
+			if _, ok := fieldSeen[banktransfer.FieldAmountToCashBalance]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldAmountToCashBalance)
+				fieldSeen[banktransfer.FieldAmountToCashBalance] = struct{}{}
+			}
+		case "unmatchedReason":
+			if _, ok := fieldSeen[banktransfer.FieldUnmatchedReason]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldUnmatchedReason)
+				fieldSeen[banktransfer.FieldUnmatchedReason] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[banktransfer.FieldNote]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldNote)
+				fieldSeen[banktransfer.FieldNote] = struct{}{}
+			}
+		case "settledAt":
+			if _, ok := fieldSeen[banktransfer.FieldSettledAt]; !ok {
+				selectedFields = append(selectedFields, banktransfer.FieldSettledAt)
+				fieldSeen[banktransfer.FieldSettledAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type banktransferPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []BankTransferPaginateOption
+}
+
+func newBankTransferPaginateArgs(rv map[string]any) *banktransferPaginateArgs {
+	args := &banktransferPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &BankTransferOrder{Field: &BankTransferOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithBankTransferOrder(order))
+			}
+		case *BankTransferOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithBankTransferOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CashBalanceTransactionQuery) CollectFields(ctx context.Context, satisfies ...string) (*CashBalanceTransactionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CashBalanceTransactionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(cashbalancetransaction.Columns))
+		selectedFields = []string{cashbalancetransaction.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldCreatedAt)
+				fieldSeen[cashbalancetransaction.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldUpdatedAt)
+				fieldSeen[cashbalancetransaction.FieldUpdatedAt] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldCustomerID)
+				fieldSeen[cashbalancetransaction.FieldCustomerID] = struct{}{}
+			}
+		case "type":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldType]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldType)
+				fieldSeen[cashbalancetransaction.FieldType] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldAmount)
+				fieldSeen[cashbalancetransaction.FieldAmount] = struct{}{}
+			}
+		case "currency":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldCurrency)
+				fieldSeen[cashbalancetransaction.FieldCurrency] = struct{}{}
+			}
+		case "endingBalance":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldEndingBalance]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldEndingBalance)
+				fieldSeen[cashbalancetransaction.FieldEndingBalance] = struct{}{}
+			}
+		case "bankTransferID":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldBankTransferID]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldBankTransferID)
+				fieldSeen[cashbalancetransaction.FieldBankTransferID] = struct{}{}
+			}
+		case "invoiceID":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldInvoiceID]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldInvoiceID)
+				fieldSeen[cashbalancetransaction.FieldInvoiceID] = struct{}{}
+			}
+		case "paymentID":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldPaymentID]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldPaymentID)
+				fieldSeen[cashbalancetransaction.FieldPaymentID] = struct{}{}
+			}
+		case "reference":
+			if _, ok := fieldSeen[cashbalancetransaction.FieldReference]; !ok {
+				selectedFields = append(selectedFields, cashbalancetransaction.FieldReference)
+				fieldSeen[cashbalancetransaction.FieldReference] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type cashbalancetransactionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CashBalanceTransactionPaginateOption
+}
+
+func newCashBalanceTransactionPaginateArgs(rv map[string]any) *cashbalancetransactionPaginateArgs {
+	args := &cashbalancetransactionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CashBalanceTransactionOrder{Field: &CashBalanceTransactionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCashBalanceTransactionOrder(order))
+			}
+		case *CashBalanceTransactionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCashBalanceTransactionOrder(v))
 			}
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/banktransfer"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -50,6 +52,16 @@ var balancetransactionImplementors = []string{"BalanceTransaction", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*BalanceTransaction) IsNode() {}
+
+var banktransferImplementors = []string{"BankTransfer", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*BankTransfer) IsNode() {}
+
+var cashbalancetransactionImplementors = []string{"CashBalanceTransaction", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CashBalanceTransaction) IsNode() {}
 
 var creditnoteImplementors = []string{"CreditNote", "Node"}
 
@@ -217,6 +229,24 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(balancetransaction.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, balancetransactionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case banktransfer.Table:
+		query := c.BankTransfer.Query().
+			Where(banktransfer.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, banktransferImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case cashbalancetransaction.Table:
+		query := c.CashBalanceTransaction.Query().
+			Where(cashbalancetransaction.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, cashbalancetransactionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -483,6 +513,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.BalanceTransaction.Query().
 			Where(balancetransaction.IDIn(ids...))
 		query, err := query.CollectFields(ctx, balancetransactionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case banktransfer.Table:
+		query := c.BankTransfer.Query().
+			Where(banktransfer.IDIn(ids...))
+		query, err := query.CollectFields(ctx, banktransferImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case cashbalancetransaction.Table:
+		query := c.CashBalanceTransaction.Query().
+			Where(cashbalancetransaction.IDIn(ids...))
+		query, err := query.CollectFields(ctx, cashbalancetransactionImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,8 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/banktransfer"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -1000,6 +1002,598 @@ func (_m *BalanceTransaction) ToEdge(order *BalanceTransactionOrder) *BalanceTra
 		order = DefaultBalanceTransactionOrder
 	}
 	return &BalanceTransactionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// BankTransferEdge is the edge representation of BankTransfer.
+type BankTransferEdge struct {
+	Node   *BankTransfer `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// BankTransferConnection is the connection containing edges to BankTransfer.
+type BankTransferConnection struct {
+	Edges      []*BankTransferEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *BankTransferConnection) build(nodes []*BankTransfer, pager *banktransferPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *BankTransfer
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *BankTransfer {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *BankTransfer {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*BankTransferEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &BankTransferEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// BankTransferPaginateOption enables pagination customization.
+type BankTransferPaginateOption func(*banktransferPager) error
+
+// WithBankTransferOrder configures pagination ordering.
+func WithBankTransferOrder(order *BankTransferOrder) BankTransferPaginateOption {
+	if order == nil {
+		order = DefaultBankTransferOrder
+	}
+	o := *order
+	return func(pager *banktransferPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultBankTransferOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithBankTransferFilter configures pagination filter.
+func WithBankTransferFilter(filter func(*BankTransferQuery) (*BankTransferQuery, error)) BankTransferPaginateOption {
+	return func(pager *banktransferPager) error {
+		if filter == nil {
+			return errors.New("BankTransferQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type banktransferPager struct {
+	reverse bool
+	order   *BankTransferOrder
+	filter  func(*BankTransferQuery) (*BankTransferQuery, error)
+}
+
+func newBankTransferPager(opts []BankTransferPaginateOption, reverse bool) (*banktransferPager, error) {
+	pager := &banktransferPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultBankTransferOrder
+	}
+	return pager, nil
+}
+
+func (p *banktransferPager) applyFilter(query *BankTransferQuery) (*BankTransferQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *banktransferPager) toCursor(_m *BankTransfer) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *banktransferPager) applyCursors(query *BankTransferQuery, after, before *Cursor) (*BankTransferQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultBankTransferOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *banktransferPager) applyOrder(query *BankTransferQuery) *BankTransferQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultBankTransferOrder.Field {
+		query = query.Order(DefaultBankTransferOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *banktransferPager) orderExpr(query *BankTransferQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultBankTransferOrder.Field {
+			b.Comma().Ident(DefaultBankTransferOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to BankTransfer.
+func (_m *BankTransferQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...BankTransferPaginateOption,
+) (*BankTransferConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newBankTransferPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &BankTransferConnection{Edges: []*BankTransferEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// BankTransferOrderFieldCreatedAt orders BankTransfer by created_at.
+	BankTransferOrderFieldCreatedAt = &BankTransferOrderField{
+		Value: func(_m *BankTransfer) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: banktransfer.FieldCreatedAt,
+		toTerm: banktransfer.ByCreatedAt,
+		toCursor: func(_m *BankTransfer) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f BankTransferOrderField) String() string {
+	var str string
+	switch f.column {
+	case BankTransferOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f BankTransferOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *BankTransferOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("BankTransferOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *BankTransferOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid BankTransferOrderField", str)
+	}
+	return nil
+}
+
+// BankTransferOrderField defines the ordering field of BankTransfer.
+type BankTransferOrderField struct {
+	// Value extracts the ordering value from the given BankTransfer.
+	Value    func(*BankTransfer) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) banktransfer.OrderOption
+	toCursor func(*BankTransfer) Cursor
+}
+
+// BankTransferOrder defines the ordering of BankTransfer.
+type BankTransferOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *BankTransferOrderField `json:"field"`
+}
+
+// DefaultBankTransferOrder is the default ordering of BankTransfer.
+var DefaultBankTransferOrder = &BankTransferOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &BankTransferOrderField{
+		Value: func(_m *BankTransfer) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: banktransfer.FieldID,
+		toTerm: banktransfer.ByID,
+		toCursor: func(_m *BankTransfer) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts BankTransfer into BankTransferEdge.
+func (_m *BankTransfer) ToEdge(order *BankTransferOrder) *BankTransferEdge {
+	if order == nil {
+		order = DefaultBankTransferOrder
+	}
+	return &BankTransferEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CashBalanceTransactionEdge is the edge representation of CashBalanceTransaction.
+type CashBalanceTransactionEdge struct {
+	Node   *CashBalanceTransaction `json:"node"`
+	Cursor Cursor                  `json:"cursor"`
+}
+
+// CashBalanceTransactionConnection is the connection containing edges to CashBalanceTransaction.
+type CashBalanceTransactionConnection struct {
+	Edges      []*CashBalanceTransactionEdge `json:"edges"`
+	PageInfo   PageInfo                      `json:"pageInfo"`
+	TotalCount int                           `json:"totalCount"`
+}
+
+func (c *CashBalanceTransactionConnection) build(nodes []*CashBalanceTransaction, pager *cashbalancetransactionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CashBalanceTransaction
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CashBalanceTransaction {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CashBalanceTransaction {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CashBalanceTransactionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CashBalanceTransactionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CashBalanceTransactionPaginateOption enables pagination customization.
+type CashBalanceTransactionPaginateOption func(*cashbalancetransactionPager) error
+
+// WithCashBalanceTransactionOrder configures pagination ordering.
+func WithCashBalanceTransactionOrder(order *CashBalanceTransactionOrder) CashBalanceTransactionPaginateOption {
+	if order == nil {
+		order = DefaultCashBalanceTransactionOrder
+	}
+	o := *order
+	return func(pager *cashbalancetransactionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultCashBalanceTransactionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithCashBalanceTransactionFilter configures pagination filter.
+func WithCashBalanceTransactionFilter(filter func(*CashBalanceTransactionQuery) (*CashBalanceTransactionQuery, error)) CashBalanceTransactionPaginateOption {
+	return func(pager *cashbalancetransactionPager) error {
+		if filter == nil {
+			return errors.New("CashBalanceTransactionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type cashbalancetransactionPager struct {
+	reverse bool
+	order   *CashBalanceTransactionOrder
+	filter  func(*CashBalanceTransactionQuery) (*CashBalanceTransactionQuery, error)
+}
+
+func newCashBalanceTransactionPager(opts []CashBalanceTransactionPaginateOption, reverse bool) (*cashbalancetransactionPager, error) {
+	pager := &cashbalancetransactionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultCashBalanceTransactionOrder
+	}
+	return pager, nil
+}
+
+func (p *cashbalancetransactionPager) applyFilter(query *CashBalanceTransactionQuery) (*CashBalanceTransactionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *cashbalancetransactionPager) toCursor(_m *CashBalanceTransaction) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *cashbalancetransactionPager) applyCursors(query *CashBalanceTransactionQuery, after, before *Cursor) (*CashBalanceTransactionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCashBalanceTransactionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *cashbalancetransactionPager) applyOrder(query *CashBalanceTransactionQuery) *CashBalanceTransactionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultCashBalanceTransactionOrder.Field {
+		query = query.Order(DefaultCashBalanceTransactionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *cashbalancetransactionPager) orderExpr(query *CashBalanceTransactionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultCashBalanceTransactionOrder.Field {
+			b.Comma().Ident(DefaultCashBalanceTransactionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CashBalanceTransaction.
+func (_m *CashBalanceTransactionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CashBalanceTransactionPaginateOption,
+) (*CashBalanceTransactionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCashBalanceTransactionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CashBalanceTransactionConnection{Edges: []*CashBalanceTransactionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CashBalanceTransactionOrderFieldCreatedAt orders CashBalanceTransaction by created_at.
+	CashBalanceTransactionOrderFieldCreatedAt = &CashBalanceTransactionOrderField{
+		Value: func(_m *CashBalanceTransaction) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: cashbalancetransaction.FieldCreatedAt,
+		toTerm: cashbalancetransaction.ByCreatedAt,
+		toCursor: func(_m *CashBalanceTransaction) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CashBalanceTransactionOrderField) String() string {
+	var str string
+	switch f.column {
+	case CashBalanceTransactionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CashBalanceTransactionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CashBalanceTransactionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CashBalanceTransactionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CashBalanceTransactionOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid CashBalanceTransactionOrderField", str)
+	}
+	return nil
+}
+
+// CashBalanceTransactionOrderField defines the ordering field of CashBalanceTransaction.
+type CashBalanceTransactionOrderField struct {
+	// Value extracts the ordering value from the given CashBalanceTransaction.
+	Value    func(*CashBalanceTransaction) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) cashbalancetransaction.OrderOption
+	toCursor func(*CashBalanceTransaction) Cursor
+}
+
+// CashBalanceTransactionOrder defines the ordering of CashBalanceTransaction.
+type CashBalanceTransactionOrder struct {
+	Direction OrderDirection                    `json:"direction"`
+	Field     *CashBalanceTransactionOrderField `json:"field"`
+}
+
+// DefaultCashBalanceTransactionOrder is the default ordering of CashBalanceTransaction.
+var DefaultCashBalanceTransactionOrder = &CashBalanceTransactionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CashBalanceTransactionOrderField{
+		Value: func(_m *CashBalanceTransaction) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: cashbalancetransaction.FieldID,
+		toTerm: cashbalancetransaction.ByID,
+		toCursor: func(_m *CashBalanceTransaction) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CashBalanceTransaction into CashBalanceTransactionEdge.
+func (_m *CashBalanceTransaction) ToEdge(order *CashBalanceTransactionOrder) *CashBalanceTransactionEdge {
+	if order == nil {
+		order = DefaultCashBalanceTransactionOrder
+	}
+	return &CashBalanceTransactionEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

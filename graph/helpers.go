@@ -10,6 +10,7 @@ import (
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/banktransfer"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -83,6 +84,7 @@ var nodeTypes = map[string]string{
 	"clock": testclock.Table,
 	"we":    webhookendpoint.Table,
 	"whd":   webhookdelivery.Table,
+	"btr":   banktransfer.Table,
 }
 
 // node resolves a global id through the same privacy rules as every other
@@ -169,4 +171,13 @@ func payPayload(inv *ent.Invoice, p *ent.Payment, err error) (*model.InvoicePayP
 		return &model.InvoicePayPayload{UserErrors: ue}, nil
 	}
 	return &model.InvoicePayPayload{Invoice: inv, Payment: p, UserErrors: ue}, err
+}
+
+// bankTransferPayload maps a bank transfer mutation's outcome.
+func bankTransferPayload(t *ent.BankTransfer, err error) (*model.BankTransferPayload, error) {
+	ue, err := userErrors(err, "input")
+	if len(ue) > 0 {
+		t = nil
+	}
+	return &model.BankTransferPayload{BankTransfer: t, UserErrors: ue}, err
 }

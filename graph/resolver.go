@@ -8,6 +8,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/internal/accounts"
+	"github.com/remitbilling/remit/internal/banktransfers"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/customers"
@@ -35,6 +36,8 @@ type Resolver struct {
 	Webhooks *webhooks.Service
 	// Events follows the event log for subscriptions.
 	Stream *eventstream.Hub
+	// BankTransfers receives, matches and settles bank transfers.
+	BankTransfers *banktransfers.Service
 	// Exports writes CSV exports and signs their download links.
 	Exports *exports.Service
 	// PublicURL is the server's address as clients reach it, for links.

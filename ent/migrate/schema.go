@@ -196,9 +196,14 @@ var (
 				Columns: []*schema.Column{BankTransfersColumns[20], BankTransfersColumns[3], BankTransfersColumns[4]},
 			},
 			{
-				Name:    "banktransfer_account_id_mode_status_booked_at_id",
+				Name:    "banktransfer_account_id_mode_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{BankTransfersColumns[20], BankTransfersColumns[3], BankTransfersColumns[13], BankTransfersColumns[8], BankTransfersColumns[0]},
+				Columns: []*schema.Column{BankTransfersColumns[20], BankTransfersColumns[3], BankTransfersColumns[1], BankTransfersColumns[0]},
+			},
+			{
+				Name:    "banktransfer_account_id_mode_status_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{BankTransfersColumns[20], BankTransfersColumns[3], BankTransfersColumns[13], BankTransfersColumns[1], BankTransfersColumns[0]},
 			},
 			{
 				Name:    "banktransfer_account_id_mode_counterparty_iban_customer_id",

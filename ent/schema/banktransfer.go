@@ -56,15 +56,16 @@ func (BankTransfer) Edges() []ent.Edge {
 func (BankTransfer) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id", "mode", "entry_key").Unique(),
-		// The list, newest booking first, by status.
-		index.Fields("account_id", "mode", "status", "booked_at", "id"),
+		// The list, newest first, and by status (the unmatched ones).
+		index.Fields("account_id", "mode", "created_at", "id"),
+		index.Fields("account_id", "mode", "status", "created_at", "id"),
 		// Whom an account number sent money for before (the sender rule).
 		index.Fields("account_id", "mode", "counterparty_iban", "customer_id"),
 	}
 }
 
 func (BankTransfer) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }
 
 // CashBalanceTransaction is one entry of a customer's cash balance: money
@@ -102,5 +103,5 @@ func (CashBalanceTransaction) Indexes() []ent.Index {
 }
 
 func (CashBalanceTransaction) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }

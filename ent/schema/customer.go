@@ -98,7 +98,8 @@ func (Customer) Hooks() []ent.Hook {
 func customerTransferReferenceHook(next ent.Mutator) ent.Mutator {
 	return hook.CustomerFunc(func(ctx context.Context, m *gen.CustomerMutation) (ent.Value, error) {
 		if id, ok := m.ID(); ok && m.Op().Is(ent.OpCreate) {
-			if _, set := m.Field("transfer_reference"); !set && len(id) > 12 {
+			// Defaults are applied before hooks run: unset reads as "".
+			if v, _ := m.Field("transfer_reference"); v == "" && len(id) > 12 {
 				if err := m.SetField("transfer_reference", "C"+strings.ToUpper(id[len(id)-12:])); err != nil {
 					return nil, err
 				}

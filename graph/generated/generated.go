@@ -19,7 +19,9 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/banktransfer"
 	"github.com/remitbilling/remit/ent/brandimage"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -51,7 +53,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Account() AccountResolver
 	BalanceTransaction() BalanceTransactionResolver
+	BankTransfer() BankTransferResolver
 	BrandImage() BrandImageResolver
+	CashBalanceTransaction() CashBalanceTransactionResolver
 	CreditNote() CreditNoteResolver
 	CreditNoteLine() CreditNoteLineResolver
 	CreditNotePreview() CreditNotePreviewResolver
@@ -166,6 +170,64 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	BankStatementImport struct {
+		Debits     func(childComplexity int) int
+		Duplicates func(childComplexity int) int
+		Entries    func(childComplexity int) int
+		Matched    func(childComplexity int) int
+		Transfers  func(childComplexity int) int
+		Unmatched  func(childComplexity int) int
+	}
+
+	BankStatementImportPayload struct {
+		Result     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	BankTransfer struct {
+		AmountAppliedMoney       func(childComplexity int) int
+		AmountMoney              func(childComplexity int) int
+		AmountToCashBalanceMoney func(childComplexity int) int
+		BookedAt                 func(childComplexity int) int
+		Candidates               func(childComplexity int) int
+		CounterpartyIban         func(childComplexity int) int
+		CounterpartyName         func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		Customer                 func(childComplexity int) int
+		EntryReference           func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		MatchedBy                func(childComplexity int) int
+		Note                     func(childComplexity int) int
+		Payments                 func(childComplexity int) int
+		Remittance               func(childComplexity int) int
+		SettledAt                func(childComplexity int) int
+		Source                   func(childComplexity int) int
+		Status                   func(childComplexity int) int
+		UnmatchedReason          func(childComplexity int) int
+	}
+
+	BankTransferCandidate struct {
+		Amount     func(childComplexity int) int
+		Invoice    func(childComplexity int) int
+		Suggestion func(childComplexity int) int
+	}
+
+	BankTransferConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BankTransferEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BankTransferPayload struct {
+		BankTransfer func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	BrandImage struct {
 		ContentType func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
@@ -173,6 +235,22 @@ type ComplexityRoot struct {
 		Height      func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Width       func(childComplexity int) int
+	}
+
+	CashBalanceTransaction struct {
+		AmountMoney        func(childComplexity int) int
+		BankTransfer       func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		EndingBalanceMoney func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Invoice            func(childComplexity int) int
+		Reference          func(childComplexity int) int
+		Type               func(childComplexity int) int
+	}
+
+	CashBalanceTransactionPayload struct {
+		CashBalanceTransaction func(childComplexity int) int
+		UserErrors             func(childComplexity int) int
 	}
 
 	CollectionEmails struct {
@@ -281,32 +359,34 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		Address              func(childComplexity int) int
-		Balance              func(childComplexity int) int
-		BalanceTransactions  func(childComplexity int, first int, after *entgql.Cursor[string]) int
-		CollectionSettings   func(childComplexity int) int
-		CreatedAt            func(childComplexity int) int
-		Currency             func(childComplexity int) int
-		CurrencyLocked       func(childComplexity int) int
-		DefaultPaymentMethod func(childComplexity int) int
-		DeletedAt            func(childComplexity int) int
-		Description          func(childComplexity int) int
-		Email                func(childComplexity int) int
-		ID                   func(childComplexity int) int
-		InvoicePrefix        func(childComplexity int) int
-		InvoiceSettings      func(childComplexity int) int
-		Invoices             func(childComplexity int, first int, after *entgql.Cursor[string]) int
-		Metadata             func(childComplexity int) int
-		Name                 func(childComplexity int) int
-		PaymentMethods       func(childComplexity int) int
-		Phone                func(childComplexity int) int
-		PreferredLocales     func(childComplexity int) int
-		Shipping             func(childComplexity int) int
-		TaxExempt            func(childComplexity int) int
-		TaxExemptionCode     func(childComplexity int) int
-		TaxExemptionReason   func(childComplexity int) int
-		TaxIds               func(childComplexity int) int
-		TestClock            func(childComplexity int) int
+		Address                 func(childComplexity int) int
+		Balance                 func(childComplexity int) int
+		BalanceTransactions     func(childComplexity int, first int, after *entgql.Cursor[string]) int
+		CashBalance             func(childComplexity int) int
+		CashBalanceTransactions func(childComplexity int) int
+		CollectionSettings      func(childComplexity int) int
+		CreatedAt               func(childComplexity int) int
+		Currency                func(childComplexity int) int
+		CurrencyLocked          func(childComplexity int) int
+		DefaultPaymentMethod    func(childComplexity int) int
+		DeletedAt               func(childComplexity int) int
+		Description             func(childComplexity int) int
+		Email                   func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		InvoicePrefix           func(childComplexity int) int
+		InvoiceSettings         func(childComplexity int) int
+		Invoices                func(childComplexity int, first int, after *entgql.Cursor[string]) int
+		Metadata                func(childComplexity int) int
+		Name                    func(childComplexity int) int
+		PaymentMethods          func(childComplexity int) int
+		Phone                   func(childComplexity int) int
+		PreferredLocales        func(childComplexity int) int
+		Shipping                func(childComplexity int) int
+		TaxExempt               func(childComplexity int) int
+		TaxExemptionCode        func(childComplexity int) int
+		TaxExemptionReason      func(childComplexity int) int
+		TaxIds                  func(childComplexity int) int
+		TestClock               func(childComplexity int) int
 	}
 
 	CustomerBalanceAdjustPayload struct {
@@ -581,10 +661,15 @@ type ComplexityRoot struct {
 		AccountImageSet                 func(childComplexity int, input model.AccountImageSetInput) int
 		AccountPaymentSettingsUpdate    func(childComplexity int, input model.AccountPaymentSettingsInput) int
 		AccountUpdate                   func(childComplexity int, input model.AccountUpdateInput) int
+		BankStatementImport             func(childComplexity int, input model.BankStatementImportInput) int
+		BankTransferApply               func(childComplexity int, input model.BankTransferApplyInput) int
+		BankTransferIgnore              func(childComplexity int, input model.BankTransferIgnoreInput) int
 		CreditNoteCreate                func(childComplexity int, input model.CreditNoteCreateInput) int
 		CreditNoteUpdate                func(childComplexity int, input model.CreditNoteUpdateInput) int
 		CreditNoteVoid                  func(childComplexity int, input model.CreditNoteVoidInput) int
 		CustomerBalanceAdjust           func(childComplexity int, input model.CustomerBalanceAdjustInput) int
+		CustomerCashBalanceApply        func(childComplexity int, input model.CustomerCashBalanceApplyInput) int
+		CustomerCashBalanceRefund       func(childComplexity int, input model.CustomerCashBalanceRefundInput) int
 		CustomerCreate                  func(childComplexity int, input model.CustomerCreateInput) int
 		CustomerDelete                  func(childComplexity int, input model.CustomerDeleteInput) int
 		CustomerSetDefaultPaymentMethod func(childComplexity int, input model.CustomerSetDefaultPaymentMethodInput) int
@@ -620,6 +705,7 @@ type ComplexityRoot struct {
 		ProductUpdate                   func(childComplexity int, input model.ProductUpdateInput) int
 		TaxRateCreate                   func(childComplexity int, input model.TaxRateCreateInput) int
 		TaxRateUpdate                   func(childComplexity int, input model.TaxRateUpdateInput) int
+		TestBankTransferReceive         func(childComplexity int, input model.TestBankTransferReceiveInput) int
 		TestClockAdvance                func(childComplexity int, input model.TestClockAdvanceInput) int
 		TestClockCreate                 func(childComplexity int, input model.TestClockCreateInput) int
 		TestClockDelete                 func(childComplexity int, input model.TestClockDeleteInput) int
@@ -796,6 +882,8 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys             func(childComplexity int) int
 		Account             func(childComplexity int) int
+		BankTransfer        func(childComplexity int, id string) int
+		BankTransfers       func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.BankTransferFilter) int
 		CreditNote          func(childComplexity int, id string) int
 		CreditNotePreview   func(childComplexity int, input model.CreditNoteCreateInput) int
 		CreditNotes         func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.CreditNoteFilter) int
@@ -1021,8 +1109,19 @@ type BalanceTransactionResolver interface {
 	Amount(ctx context.Context, obj *ent.BalanceTransaction) (*money.Money, error)
 	EndingBalance(ctx context.Context, obj *ent.BalanceTransaction) (*money.Money, error)
 }
+type BankTransferResolver interface {
+	Customer(ctx context.Context, obj *ent.BankTransfer) (*ent.Customer, error)
+
+	Payments(ctx context.Context, obj *ent.BankTransfer) ([]*ent.Payment, error)
+
+	Candidates(ctx context.Context, obj *ent.BankTransfer) ([]*model.BankTransferCandidate, error)
+}
 type BrandImageResolver interface {
 	DataURL(ctx context.Context, obj *ent.BrandImage) (string, error)
+}
+type CashBalanceTransactionResolver interface {
+	BankTransfer(ctx context.Context, obj *ent.CashBalanceTransaction) (*ent.BankTransfer, error)
+	Invoice(ctx context.Context, obj *ent.CashBalanceTransaction) (*ent.Invoice, error)
 }
 type CreditNoteResolver interface {
 	Lines(ctx context.Context, obj *ent.CreditNote) ([]*ent.CreditNoteLine, error)
@@ -1051,6 +1150,8 @@ type CustomerResolver interface {
 
 	Invoices(ctx context.Context, obj *ent.Customer, first int, after *entgql.Cursor[string]) (*ent.InvoiceConnection, error)
 	BalanceTransactions(ctx context.Context, obj *ent.Customer, first int, after *entgql.Cursor[string]) (*ent.BalanceTransactionConnection, error)
+	CashBalance(ctx context.Context, obj *ent.Customer) (*money.Money, error)
+	CashBalanceTransactions(ctx context.Context, obj *ent.Customer) ([]*ent.CashBalanceTransaction, error)
 	CollectionSettings(ctx context.Context, obj *ent.Customer) (*values.CollectionSettings, error)
 	TestClock(ctx context.Context, obj *ent.Customer) (*ent.TestClock, error)
 	PaymentMethods(ctx context.Context, obj *ent.Customer) ([]*ent.PaymentMethod, error)
@@ -1144,6 +1245,12 @@ type MutationResolver interface {
 	InvoiceDuplicate(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceHostedLinkRenew(ctx context.Context, input model.InvoiceIDInput) (*model.InvoicePayload, error)
 	InvoiceDelete(ctx context.Context, input model.InvoiceIDInput) (*model.InvoiceDeletePayload, error)
+	BankStatementImport(ctx context.Context, input model.BankStatementImportInput) (*model.BankStatementImportPayload, error)
+	BankTransferApply(ctx context.Context, input model.BankTransferApplyInput) (*model.BankTransferPayload, error)
+	BankTransferIgnore(ctx context.Context, input model.BankTransferIgnoreInput) (*model.BankTransferPayload, error)
+	TestBankTransferReceive(ctx context.Context, input model.TestBankTransferReceiveInput) (*model.BankTransferPayload, error)
+	CustomerCashBalanceApply(ctx context.Context, input model.CustomerCashBalanceApplyInput) (*model.InvoicePayload, error)
+	CustomerCashBalanceRefund(ctx context.Context, input model.CustomerCashBalanceRefundInput) (*model.CashBalanceTransactionPayload, error)
 	AccountCollectionSettingsUpdate(ctx context.Context, input model.AccountCollectionSettingsUpdateInput) (*model.AccountCollectionSettingsUpdatePayload, error)
 	InvoiceCollectionSettingsUpdate(ctx context.Context, input model.InvoiceCollectionSettingsUpdateInput) (*model.InvoicePayload, error)
 	TestClockCreate(ctx context.Context, input model.TestClockCreateInput) (*model.TestClockPayload, error)
@@ -1204,6 +1311,8 @@ type QueryResolver interface {
 	Invoices(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.InvoiceFilter, orderBy *ent.InvoiceOrder) (*ent.InvoiceConnection, error)
 	Products(ctx context.Context, first int, after *entgql.Cursor[string], active *bool) (*ent.ProductConnection, error)
 	TaxRates(ctx context.Context, first int, after *entgql.Cursor[string], active *bool) (*ent.TaxRateConnection, error)
+	BankTransfer(ctx context.Context, id string) (*ent.BankTransfer, error)
+	BankTransfers(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.BankTransferFilter) (*ent.BankTransferConnection, error)
 	TestClocks(ctx context.Context) ([]*ent.TestClock, error)
 	CreditNote(ctx context.Context, id string) (*ent.CreditNote, error)
 	CreditNotes(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.CreditNoteFilter) (*ent.CreditNoteConnection, error)
@@ -1628,6 +1737,235 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BalanceTransactionEdge.Node(childComplexity), true
 
+	case "BankStatementImport.debits":
+		if e.ComplexityRoot.BankStatementImport.Debits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankStatementImport.Debits(childComplexity), true
+	case "BankStatementImport.duplicates":
+		if e.ComplexityRoot.BankStatementImport.Duplicates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankStatementImport.Duplicates(childComplexity), true
+	case "BankStatementImport.entries":
+		if e.ComplexityRoot.BankStatementImport.Entries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankStatementImport.Entries(childComplexity), true
+	case "BankStatementImport.matched":
+		if e.ComplexityRoot.BankStatementImport.Matched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankStatementImport.Matched(childComplexity), true
+	case "BankStatementImport.transfers":
+		if e.ComplexityRoot.BankStatementImport.Transfers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankStatementImport.Transfers(childComplexity), true
+	case "BankStatementImport.unmatched":
+		if e.ComplexityRoot.BankStatementImport.Unmatched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankStatementImport.Unmatched(childComplexity), true
+
+	case "BankStatementImportPayload.result":
+		if e.ComplexityRoot.BankStatementImportPayload.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankStatementImportPayload.Result(childComplexity), true
+	case "BankStatementImportPayload.userErrors":
+		if e.ComplexityRoot.BankStatementImportPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankStatementImportPayload.UserErrors(childComplexity), true
+
+	case "BankTransfer.amountApplied":
+		if e.ComplexityRoot.BankTransfer.AmountAppliedMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.AmountAppliedMoney(childComplexity), true
+	case "BankTransfer.amount":
+		if e.ComplexityRoot.BankTransfer.AmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.AmountMoney(childComplexity), true
+	case "BankTransfer.amountToCashBalance":
+		if e.ComplexityRoot.BankTransfer.AmountToCashBalanceMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.AmountToCashBalanceMoney(childComplexity), true
+	case "BankTransfer.bookedAt":
+		if e.ComplexityRoot.BankTransfer.BookedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.BookedAt(childComplexity), true
+	case "BankTransfer.candidates":
+		if e.ComplexityRoot.BankTransfer.Candidates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.Candidates(childComplexity), true
+	case "BankTransfer.counterpartyIban":
+		if e.ComplexityRoot.BankTransfer.CounterpartyIban == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.CounterpartyIban(childComplexity), true
+	case "BankTransfer.counterpartyName":
+		if e.ComplexityRoot.BankTransfer.CounterpartyName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.CounterpartyName(childComplexity), true
+	case "BankTransfer.createdAt":
+		if e.ComplexityRoot.BankTransfer.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.CreatedAt(childComplexity), true
+	case "BankTransfer.customer":
+		if e.ComplexityRoot.BankTransfer.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.Customer(childComplexity), true
+	case "BankTransfer.entryReference":
+		if e.ComplexityRoot.BankTransfer.EntryReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.EntryReference(childComplexity), true
+	case "BankTransfer.id":
+		if e.ComplexityRoot.BankTransfer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.ID(childComplexity), true
+	case "BankTransfer.matchedBy":
+		if e.ComplexityRoot.BankTransfer.MatchedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.MatchedBy(childComplexity), true
+	case "BankTransfer.note":
+		if e.ComplexityRoot.BankTransfer.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.Note(childComplexity), true
+	case "BankTransfer.payments":
+		if e.ComplexityRoot.BankTransfer.Payments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.Payments(childComplexity), true
+	case "BankTransfer.remittance":
+		if e.ComplexityRoot.BankTransfer.Remittance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.Remittance(childComplexity), true
+	case "BankTransfer.settledAt":
+		if e.ComplexityRoot.BankTransfer.SettledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.SettledAt(childComplexity), true
+	case "BankTransfer.source":
+		if e.ComplexityRoot.BankTransfer.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.Source(childComplexity), true
+	case "BankTransfer.status":
+		if e.ComplexityRoot.BankTransfer.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.Status(childComplexity), true
+	case "BankTransfer.unmatchedReason":
+		if e.ComplexityRoot.BankTransfer.UnmatchedReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransfer.UnmatchedReason(childComplexity), true
+
+	case "BankTransferCandidate.amount":
+		if e.ComplexityRoot.BankTransferCandidate.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferCandidate.Amount(childComplexity), true
+	case "BankTransferCandidate.invoice":
+		if e.ComplexityRoot.BankTransferCandidate.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferCandidate.Invoice(childComplexity), true
+	case "BankTransferCandidate.suggestion":
+		if e.ComplexityRoot.BankTransferCandidate.Suggestion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferCandidate.Suggestion(childComplexity), true
+
+	case "BankTransferConnection.edges":
+		if e.ComplexityRoot.BankTransferConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferConnection.Edges(childComplexity), true
+	case "BankTransferConnection.pageInfo":
+		if e.ComplexityRoot.BankTransferConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferConnection.PageInfo(childComplexity), true
+	case "BankTransferConnection.totalCount":
+		if e.ComplexityRoot.BankTransferConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferConnection.TotalCount(childComplexity), true
+
+	case "BankTransferEdge.cursor":
+		if e.ComplexityRoot.BankTransferEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferEdge.Cursor(childComplexity), true
+	case "BankTransferEdge.node":
+		if e.ComplexityRoot.BankTransferEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferEdge.Node(childComplexity), true
+
+	case "BankTransferPayload.bankTransfer":
+		if e.ComplexityRoot.BankTransferPayload.BankTransfer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferPayload.BankTransfer(childComplexity), true
+	case "BankTransferPayload.userErrors":
+		if e.ComplexityRoot.BankTransferPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BankTransferPayload.UserErrors(childComplexity), true
+
 	case "BrandImage.contentType":
 		if e.ComplexityRoot.BrandImage.ContentType == nil {
 			break
@@ -1664,6 +2002,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BrandImage.Width(childComplexity), true
+
+	case "CashBalanceTransaction.amount":
+		if e.ComplexityRoot.CashBalanceTransaction.AmountMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CashBalanceTransaction.AmountMoney(childComplexity), true
+	case "CashBalanceTransaction.bankTransfer":
+		if e.ComplexityRoot.CashBalanceTransaction.BankTransfer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CashBalanceTransaction.BankTransfer(childComplexity), true
+	case "CashBalanceTransaction.createdAt":
+		if e.ComplexityRoot.CashBalanceTransaction.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CashBalanceTransaction.CreatedAt(childComplexity), true
+	case "CashBalanceTransaction.endingBalance":
+		if e.ComplexityRoot.CashBalanceTransaction.EndingBalanceMoney == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CashBalanceTransaction.EndingBalanceMoney(childComplexity), true
+	case "CashBalanceTransaction.id":
+		if e.ComplexityRoot.CashBalanceTransaction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CashBalanceTransaction.ID(childComplexity), true
+	case "CashBalanceTransaction.invoice":
+		if e.ComplexityRoot.CashBalanceTransaction.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CashBalanceTransaction.Invoice(childComplexity), true
+	case "CashBalanceTransaction.reference":
+		if e.ComplexityRoot.CashBalanceTransaction.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CashBalanceTransaction.Reference(childComplexity), true
+	case "CashBalanceTransaction.type":
+		if e.ComplexityRoot.CashBalanceTransaction.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CashBalanceTransaction.Type(childComplexity), true
+
+	case "CashBalanceTransactionPayload.cashBalanceTransaction":
+		if e.ComplexityRoot.CashBalanceTransactionPayload.CashBalanceTransaction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CashBalanceTransactionPayload.CashBalanceTransaction(childComplexity), true
+	case "CashBalanceTransactionPayload.userErrors":
+		if e.ComplexityRoot.CashBalanceTransactionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CashBalanceTransactionPayload.UserErrors(childComplexity), true
 
 	case "CollectionEmails.actionRequired":
 		if e.ComplexityRoot.CollectionEmails.ActionRequired == nil {
@@ -2148,6 +2548,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.BalanceTransactions(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string])), true
+	case "Customer.cashBalance":
+		if e.ComplexityRoot.Customer.CashBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CashBalance(childComplexity), true
+	case "Customer.cashBalanceTransactions":
+		if e.ComplexityRoot.Customer.CashBalanceTransactions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CashBalanceTransactions(childComplexity), true
 	case "Customer.collectionSettings":
 		if e.ComplexityRoot.Customer.CollectionSettings == nil {
 			break
@@ -3455,6 +3867,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AccountUpdate(childComplexity, args["input"].(model.AccountUpdateInput)), true
+	case "Mutation.bankStatementImport":
+		if e.ComplexityRoot.Mutation.BankStatementImport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_bankStatementImport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BankStatementImport(childComplexity, args["input"].(model.BankStatementImportInput)), true
+	case "Mutation.bankTransferApply":
+		if e.ComplexityRoot.Mutation.BankTransferApply == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_bankTransferApply_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BankTransferApply(childComplexity, args["input"].(model.BankTransferApplyInput)), true
+	case "Mutation.bankTransferIgnore":
+		if e.ComplexityRoot.Mutation.BankTransferIgnore == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_bankTransferIgnore_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BankTransferIgnore(childComplexity, args["input"].(model.BankTransferIgnoreInput)), true
 	case "Mutation.creditNoteCreate":
 		if e.ComplexityRoot.Mutation.CreditNoteCreate == nil {
 			break
@@ -3499,6 +3944,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CustomerBalanceAdjust(childComplexity, args["input"].(model.CustomerBalanceAdjustInput)), true
+	case "Mutation.customerCashBalanceApply":
+		if e.ComplexityRoot.Mutation.CustomerCashBalanceApply == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerCashBalanceApply_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerCashBalanceApply(childComplexity, args["input"].(model.CustomerCashBalanceApplyInput)), true
+	case "Mutation.customerCashBalanceRefund":
+		if e.ComplexityRoot.Mutation.CustomerCashBalanceRefund == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_customerCashBalanceRefund_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CustomerCashBalanceRefund(childComplexity, args["input"].(model.CustomerCashBalanceRefundInput)), true
 	case "Mutation.customerCreate":
 		if e.ComplexityRoot.Mutation.CustomerCreate == nil {
 			break
@@ -3884,6 +4351,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TaxRateUpdate(childComplexity, args["input"].(model.TaxRateUpdateInput)), true
+	case "Mutation.testBankTransferReceive":
+		if e.ComplexityRoot.Mutation.TestBankTransferReceive == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testBankTransferReceive_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestBankTransferReceive(childComplexity, args["input"].(model.TestBankTransferReceiveInput)), true
 	case "Mutation.testClockAdvance":
 		if e.ComplexityRoot.Mutation.TestClockAdvance == nil {
 			break
@@ -4623,6 +5101,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Account(childComplexity), true
+	case "Query.bankTransfer":
+		if e.ComplexityRoot.Query.BankTransfer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_bankTransfer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BankTransfer(childComplexity, args["id"].(string)), true
+	case "Query.bankTransfers":
+		if e.ComplexityRoot.Query.BankTransfers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_bankTransfers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BankTransfers(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string]), args["filter"].(*model.BankTransferFilter)), true
 	case "Query.creditNote":
 		if e.ComplexityRoot.Query.CreditNote == nil {
 			break
@@ -5559,6 +6059,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAccountPaymentSettingsInput,
 		ec.unmarshalInputAccountUpdateInput,
 		ec.unmarshalInputAddressInput,
+		ec.unmarshalInputBankStatementImportInput,
+		ec.unmarshalInputBankTransferAllocationInput,
+		ec.unmarshalInputBankTransferApplyInput,
+		ec.unmarshalInputBankTransferFilter,
+		ec.unmarshalInputBankTransferIgnoreInput,
 		ec.unmarshalInputCardInput,
 		ec.unmarshalInputCollectionEmailsInput,
 		ec.unmarshalInputCollectionSettingsInput,
@@ -5569,6 +6074,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreditNoteVoidInput,
 		ec.unmarshalInputCustomFieldInput,
 		ec.unmarshalInputCustomerBalanceAdjustInput,
+		ec.unmarshalInputCustomerCashBalanceApplyInput,
+		ec.unmarshalInputCustomerCashBalanceRefundInput,
 		ec.unmarshalInputCustomerCreateInput,
 		ec.unmarshalInputCustomerDeleteInput,
 		ec.unmarshalInputCustomerFilter,
@@ -5614,6 +6121,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputTaxIDInput,
 		ec.unmarshalInputTaxRateCreateInput,
 		ec.unmarshalInputTaxRateUpdateInput,
+		ec.unmarshalInputTestBankTransferReceiveInput,
 		ec.unmarshalInputTestClockAdvanceInput,
 		ec.unmarshalInputTestClockCreateInput,
 		ec.unmarshalInputTestClockDeleteInput,
@@ -5928,6 +6436,340 @@ type AccountUpdatePayload {
   white page) reads poorly on; pages and emails then print dark text on it.
   """
   warnings: [UserError!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/banktransfer.graphql", Input: `"""
+Money received by bank transfer: one credit entry of a bank statement the
+merchant imported (bankStatementImport), or a transfer simulated in test
+mode (testBankTransferReceive). Each entry is kept once, however many
+statements carry it, and matched automatically, in this order: the
+invoice's creditor reference (RF…) or number in the remittance
+information; the customer's own reference (its invoices by amount, else
+all of it to its cash balance); an exact amount on one open invoice, then a
+set of up to five open invoices adding up exactly (fewest, then oldest),
+of the customer the sender's account paid for before. A match records
+payments on the invoices (partial payments leave the invoice open with the
+rest; a plan's installments are paid in due order) and puts what is left
+on the customer's cash balance. What cannot be matched waits as UNMATCHED,
+with candidates, for bankTransferApply or bankTransferIgnore.
+"""
+type BankTransfer implements Node {
+  "Opaque global identifier (btr_…)."
+  id: ID!
+  "What was received."
+  amount: Money!
+  "When the bank booked it."
+  bookedAt: Time!
+  "Who sent it, as the bank tells it."
+  counterpartyName: String!
+  "The sender's IBAN, when the bank gives it."
+  counterpartyIban: String!
+  "The remittance information: structured reference and free text."
+  remittance: String!
+  "The bank's reference of the entry (AcctSvcrRef), when given."
+  entryReference: String!
+  "Where it came from."
+  source: BankTransferSource!
+  "Where it stands."
+  status: BankTransferStatus!
+  "Which rule matched it; null while unmatched or when ignored."
+  matchedBy: BankTransferMatchRule
+  "The customer who sent it, once known."
+  customer: Customer
+  "What it paid on invoices."
+  amountApplied: Money!
+  "What it left on the customer's cash balance."
+  amountToCashBalance: Money!
+  "The payments it made, oldest first."
+  payments: [Payment!]!
+  "Why automatic matching left it: no_match, invoice_void, invoice_paid, currency_mismatch or ambiguous; empty otherwise."
+  unmatchedReason: String!
+  "Suggestions for settling an UNMATCHED transfer (at most 5); empty otherwise."
+  candidates: [BankTransferCandidate!]!
+  "Why it was ignored or settled by hand."
+  note: String!
+  "When it was matched or ignored."
+  settledAt: Time
+  "When Remit received it."
+  createdAt: Time!
+}
+
+"Where a bank transfer came from."
+enum BankTransferSource {
+  "An imported camt.053 bank statement."
+  CAMT_053
+  "An imported camt.054 debit/credit notification."
+  CAMT_054
+  "An imported CSV statement."
+  CSV
+  "Simulated in test mode."
+  TEST
+}
+
+"Where a bank transfer stands."
+enum BankTransferStatus {
+  "Waiting for the merchant: see candidates."
+  UNMATCHED
+  "Paid invoices and/or funded the customer's cash balance."
+  MATCHED
+  "Set aside by the merchant (not a payment, or sent back outside Remit)."
+  IGNORED
+}
+
+"How a bank transfer was matched."
+enum BankTransferMatchRule {
+  "The invoice's creditor reference (RF…) in the remittance information."
+  REFERENCE
+  "The invoice's number in the remittance information."
+  INVOICE_NUMBER
+  "The customer's creditor reference."
+  CUSTOMER_REFERENCE
+  "An exact amount on one open invoice of the customer the sender's account paid for before."
+  SENDER_AMOUNT
+  "Open invoices of that customer adding up exactly."
+  AMOUNT_SET
+  "Settled by hand (bankTransferApply)."
+  MANUAL
+}
+
+"What to do with an unmatched transfer."
+enum BankTransferSuggestion {
+  "Apply it to the invoice (bankTransferApply)."
+  APPLY
+  "Send it back: the invoice was voided or already paid, or the currency differs."
+  REFUND
+  "Keep it on the customer's cash balance (bankTransferApply with the customer and no allocations)."
+  CASH_BALANCE
+}
+
+"A suggestion for an unmatched transfer."
+type BankTransferCandidate {
+  "The invoice it may be for."
+  invoice: Invoice!
+  "What it could pay on the invoice (or what to refund)."
+  amount: Money!
+  "What to do."
+  suggestion: BankTransferSuggestion!
+}
+
+"Which bank transfers."
+input BankTransferFilter {
+  "Any of these statuses."
+  status: [BankTransferStatus!]
+  "Sent by this customer."
+  customer: ID
+}
+
+"A page of bank transfers."
+type BankTransferConnection {
+  "Transfers of this page with their cursors."
+  edges: [BankTransferEdge!]!
+  "Where the page sits."
+  pageInfo: PageInfo!
+  "How many transfers match the filter."
+  totalCount: Int!
+}
+
+"A bank transfer and its cursor."
+type BankTransferEdge {
+  "The transfer."
+  node: BankTransfer!
+  "Cursor to continue after it."
+  cursor: Cursor!
+}
+
+"Formats of bank statements."
+enum BankStatementFormat {
+  "ISO 20022 camt.053 (BkToCstmrStmt), versions 001.02 to 001.08."
+  CAMT_053
+  "ISO 20022 camt.054 (BkToCstmrDbtCdtNtfctn)."
+  CAMT_054
+  "CSV with a header row: date, amount, currency, reference, counterparty, and optionally iban and id."
+  CSV
+}
+
+"""
+Input of bankStatementImport. Importing a statement again, or one that
+overlaps it, never applies an entry twice.
+"""
+input BankStatementImportInput {
+  "The statement's format."
+  format: BankStatementFormat!
+  "The file's content, as text (XML or CSV). A GraphQL request is at most 1 MB: post larger statements (up to 32 MB) to /bank-statements?format=… instead."
+  content: String!
+}
+
+"What an import did."
+type BankStatementImport {
+  "Entries in the statement (one per transaction of a batched entry)."
+  entries: Int!
+  "Debit entries, skipped."
+  debits: Int!
+  "Credit entries imported before, skipped."
+  duplicates: Int!
+  "New transfers matched automatically."
+  matched: Int!
+  "New transfers left unmatched."
+  unmatched: Int!
+  "The new transfers, in statement order."
+  transfers: [BankTransfer!]!
+}
+
+"Result of bankStatementImport."
+type BankStatementImportPayload {
+  "What was imported; null when the statement was refused."
+  result: BankStatementImport
+  "Why nothing was imported, if so."
+  userErrors: [UserError!]!
+}
+
+"One invoice a transfer settled by hand pays."
+input BankTransferAllocationInput {
+  "The invoice (same currency as the transfer, open or uncollectible)."
+  invoice: ID!
+  "Amount in major units, at most what the invoice still awaits."
+  amount: Decimal!
+}
+
+"Input of bankTransferApply."
+input BankTransferApplyInput {
+  "An UNMATCHED transfer."
+  transfer: ID!
+  "What it pays; all invoices of one customer. May be empty: all to the customer's cash balance."
+  allocations: [BankTransferAllocationInput!]! = []
+  "The customer whose cash balance takes what the allocations leave; defaults to the invoices' customer."
+  customer: ID
+  "Why, for the record."
+  note: String
+}
+
+"Input of bankTransferIgnore."
+input BankTransferIgnoreInput {
+  "An UNMATCHED transfer."
+  transfer: ID!
+  "Why (e.g. refunded by hand, not a customer payment)."
+  note: String
+}
+
+"Input of testBankTransferReceive (test mode only)."
+input TestBankTransferReceiveInput {
+  "Send it with this customer's own creditor reference."
+  customer: ID
+  "Send it with this reference (an invoice's RF reference or number)."
+  reference: String
+  "Amount in major units."
+  amount: Decimal!
+  "ISO 4217 currency."
+  currency: String!
+  "More remittance text."
+  remittance: String
+  "The sender's name."
+  counterpartyName: String
+  "The sender's IBAN."
+  counterpartyIban: String
+}
+
+"Result of a bank transfer mutation."
+type BankTransferPayload {
+  "The transfer as it is now."
+  bankTransfer: BankTransfer
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"""
+A movement of a customer's cash balance: money received by transfer and
+held for the customer until it pays an invoice or is sent back.
+"""
+type CashBalanceTransaction {
+  "Opaque identifier (ccsbtxn_…)."
+  id: ID!
+  "What moved it."
+  type: CashBalanceTransactionType!
+  "Signed: positive adds to the balance."
+  amount: Money!
+  "The balance after it."
+  endingBalance: Money!
+  "The transfer that funded it (FUNDED)."
+  bankTransfer: BankTransfer
+  "The invoice it paid (APPLIED_TO_PAYMENT)."
+  invoice: Invoice
+  "The bank reference of a refund (REFUNDED)."
+  reference: String!
+  "When."
+  createdAt: Time!
+}
+
+"What moved a cash balance."
+enum CashBalanceTransactionType {
+  "A transfer left money for the customer."
+  FUNDED
+  "It paid (part of) an invoice."
+  APPLIED_TO_PAYMENT
+  "It was sent back to the customer outside Remit."
+  REFUNDED
+}
+
+extend type Customer {
+  "Money received by transfer and held for the customer (never negative), in its currency."
+  cashBalance: Money
+  "The latest movements of the cash balance, newest first (at most 100)."
+  cashBalanceTransactions: [CashBalanceTransaction!]!
+}
+
+"Input of customerCashBalanceApply."
+input CustomerCashBalanceApplyInput {
+  "An open or uncollectible invoice; its customer's cash balance pays it."
+  invoice: ID!
+  "Amount in major units; omitted applies as much as the balance and the invoice allow."
+  amount: Decimal
+}
+
+"Input of customerCashBalanceRefund."
+input CustomerCashBalanceRefundInput {
+  "The customer."
+  customer: ID!
+  "Amount in major units, at most the cash balance."
+  amount: Decimal!
+  "The bank reference of the transfer that sent it back."
+  reference: String
+}
+
+"Result of customerCashBalanceRefund."
+type CashBalanceTransactionPayload {
+  "The movement recorded."
+  cashBalanceTransaction: CashBalanceTransaction
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "A bank transfer by id."
+  bankTransfer("Transfer id." id: ID!): BankTransfer
+  "Bank transfers, newest first (in the order Remit received them)."
+  bankTransfers(
+    "Page size, 1–100 (20 when omitted)."
+    first: Int! = 20
+    "Cursor to continue after."
+    after: Cursor
+    "Which transfers."
+    filter: BankTransferFilter
+  ): BankTransferConnection!
+}
+
+extend type Mutation {
+  "Import a bank statement: every new credit entry becomes a bank transfer, matched automatically where it can be."
+  bankStatementImport("What to import." input: BankStatementImportInput!): BankStatementImportPayload!
+  "Settle an unmatched transfer by hand: pay invoices with it and put the rest on the customer's cash balance."
+  bankTransferApply("What to do; see the input type." input: BankTransferApplyInput!): BankTransferPayload!
+  "Set an unmatched transfer aside."
+  bankTransferIgnore("What to do; see the input type." input: BankTransferIgnoreInput!): BankTransferPayload!
+  "Simulate an incoming transfer in test mode, matched like an imported one."
+  testBankTransferReceive("What to simulate." input: TestBankTransferReceiveInput!): BankTransferPayload!
+  "Pay an invoice from its customer's cash balance."
+  customerCashBalanceApply("What to do; see the input type." input: CustomerCashBalanceApplyInput!): InvoicePayload!
+  "Record that part of a customer's cash balance was sent back to them."
+  customerCashBalanceRefund("What to do; see the input type." input: CustomerCashBalanceRefundInput!): CashBalanceTransactionPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/base.graphql", Input: `"""
@@ -9604,6 +10446,122 @@ func (ec *executionContext) childFields_BalanceTransactionEdge(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type BalanceTransactionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_BankStatementImport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entries":
+		return ec.fieldContext_BankStatementImport_entries(ctx, field)
+	case "debits":
+		return ec.fieldContext_BankStatementImport_debits(ctx, field)
+	case "duplicates":
+		return ec.fieldContext_BankStatementImport_duplicates(ctx, field)
+	case "matched":
+		return ec.fieldContext_BankStatementImport_matched(ctx, field)
+	case "unmatched":
+		return ec.fieldContext_BankStatementImport_unmatched(ctx, field)
+	case "transfers":
+		return ec.fieldContext_BankStatementImport_transfers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BankStatementImport", field.Name)
+}
+
+func (ec *executionContext) childFields_BankStatementImportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "result":
+		return ec.fieldContext_BankStatementImportPayload_result(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_BankStatementImportPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BankStatementImportPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_BankTransfer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BankTransfer_id(ctx, field)
+	case "amount":
+		return ec.fieldContext_BankTransfer_amount(ctx, field)
+	case "bookedAt":
+		return ec.fieldContext_BankTransfer_bookedAt(ctx, field)
+	case "counterpartyName":
+		return ec.fieldContext_BankTransfer_counterpartyName(ctx, field)
+	case "counterpartyIban":
+		return ec.fieldContext_BankTransfer_counterpartyIban(ctx, field)
+	case "remittance":
+		return ec.fieldContext_BankTransfer_remittance(ctx, field)
+	case "entryReference":
+		return ec.fieldContext_BankTransfer_entryReference(ctx, field)
+	case "source":
+		return ec.fieldContext_BankTransfer_source(ctx, field)
+	case "status":
+		return ec.fieldContext_BankTransfer_status(ctx, field)
+	case "matchedBy":
+		return ec.fieldContext_BankTransfer_matchedBy(ctx, field)
+	case "customer":
+		return ec.fieldContext_BankTransfer_customer(ctx, field)
+	case "amountApplied":
+		return ec.fieldContext_BankTransfer_amountApplied(ctx, field)
+	case "amountToCashBalance":
+		return ec.fieldContext_BankTransfer_amountToCashBalance(ctx, field)
+	case "payments":
+		return ec.fieldContext_BankTransfer_payments(ctx, field)
+	case "unmatchedReason":
+		return ec.fieldContext_BankTransfer_unmatchedReason(ctx, field)
+	case "candidates":
+		return ec.fieldContext_BankTransfer_candidates(ctx, field)
+	case "note":
+		return ec.fieldContext_BankTransfer_note(ctx, field)
+	case "settledAt":
+		return ec.fieldContext_BankTransfer_settledAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_BankTransfer_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BankTransfer", field.Name)
+}
+
+func (ec *executionContext) childFields_BankTransferCandidate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoice":
+		return ec.fieldContext_BankTransferCandidate_invoice(ctx, field)
+	case "amount":
+		return ec.fieldContext_BankTransferCandidate_amount(ctx, field)
+	case "suggestion":
+		return ec.fieldContext_BankTransferCandidate_suggestion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BankTransferCandidate", field.Name)
+}
+
+func (ec *executionContext) childFields_BankTransferConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BankTransferConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BankTransferConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BankTransferConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BankTransferConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BankTransferEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_BankTransferEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_BankTransferEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BankTransferEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BankTransferPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bankTransfer":
+		return ec.fieldContext_BankTransferPayload_bankTransfer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_BankTransferPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BankTransferPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_BrandImage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -9620,6 +10578,38 @@ func (ec *executionContext) childFields_BrandImage(ctx context.Context, field gr
 		return ec.fieldContext_BrandImage_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BrandImage", field.Name)
+}
+
+func (ec *executionContext) childFields_CashBalanceTransaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CashBalanceTransaction_id(ctx, field)
+	case "type":
+		return ec.fieldContext_CashBalanceTransaction_type(ctx, field)
+	case "amount":
+		return ec.fieldContext_CashBalanceTransaction_amount(ctx, field)
+	case "endingBalance":
+		return ec.fieldContext_CashBalanceTransaction_endingBalance(ctx, field)
+	case "bankTransfer":
+		return ec.fieldContext_CashBalanceTransaction_bankTransfer(ctx, field)
+	case "invoice":
+		return ec.fieldContext_CashBalanceTransaction_invoice(ctx, field)
+	case "reference":
+		return ec.fieldContext_CashBalanceTransaction_reference(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CashBalanceTransaction_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CashBalanceTransaction", field.Name)
+}
+
+func (ec *executionContext) childFields_CashBalanceTransactionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cashBalanceTransaction":
+		return ec.fieldContext_CashBalanceTransactionPayload_cashBalanceTransaction(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CashBalanceTransactionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CashBalanceTransactionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CollectionEmails(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9878,6 +10868,10 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_invoices(ctx, field)
 	case "balanceTransactions":
 		return ec.fieldContext_Customer_balanceTransactions(ctx, field)
+	case "cashBalance":
+		return ec.fieldContext_Customer_cashBalance(ctx, field)
+	case "cashBalanceTransactions":
+		return ec.fieldContext_Customer_cashBalanceTransactions(ctx, field)
 	case "collectionSettings":
 		return ec.fieldContext_Customer_collectionSettings(ctx, field)
 	case "testClock":
@@ -11360,6 +12354,48 @@ func (ec *executionContext) field_Mutation_accountUpdate_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_bankStatementImport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BankStatementImportInput, error) {
+			return ec.unmarshalNBankStatementImportInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankStatementImportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_bankTransferApply_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BankTransferApplyInput, error) {
+			return ec.unmarshalNBankTransferApplyInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferApplyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_bankTransferIgnore_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BankTransferIgnoreInput, error) {
+			return ec.unmarshalNBankTransferIgnoreInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferIgnoreInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_creditNoteCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11408,6 +12444,34 @@ func (ec *executionContext) field_Mutation_customerBalanceAdjust_args(ctx contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CustomerBalanceAdjustInput, error) {
 			return ec.unmarshalNCustomerBalanceAdjustInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerBalanceAdjustInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_customerCashBalanceApply_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerCashBalanceApplyInput, error) {
+			return ec.unmarshalNCustomerCashBalanceApplyInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerCashBalanceApplyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_customerCashBalanceRefund_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerCashBalanceRefundInput, error) {
+			return ec.unmarshalNCustomerCashBalanceRefundInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerCashBalanceRefundInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11906,6 +12970,20 @@ func (ec *executionContext) field_Mutation_taxRateUpdate_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_testBankTransferReceive_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TestBankTransferReceiveInput, error) {
+			return ec.unmarshalNTestBankTransferReceiveInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestBankTransferReceiveInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_testClockAdvance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12029,6 +13107,50 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_bankTransfer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_bankTransfers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.BankTransferFilter, error) {
+			return ec.unmarshalOBankTransferFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -14038,6 +15160,1001 @@ func (ec *executionContext) fieldContext_BalanceTransactionEdge_cursor(_ context
 	return graphql.NewScalarFieldContext("BalanceTransactionEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
 }
 
+func (ec *executionContext) _BankStatementImport_entries(ctx context.Context, field graphql.CollectedField, obj *model.BankStatementImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankStatementImport_entries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankStatementImport_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankStatementImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BankStatementImport_debits(ctx context.Context, field graphql.CollectedField, obj *model.BankStatementImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankStatementImport_debits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Debits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankStatementImport_debits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankStatementImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BankStatementImport_duplicates(ctx context.Context, field graphql.CollectedField, obj *model.BankStatementImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankStatementImport_duplicates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duplicates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankStatementImport_duplicates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankStatementImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BankStatementImport_matched(ctx context.Context, field graphql.CollectedField, obj *model.BankStatementImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankStatementImport_matched(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matched, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankStatementImport_matched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankStatementImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BankStatementImport_unmatched(ctx context.Context, field graphql.CollectedField, obj *model.BankStatementImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankStatementImport_unmatched(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unmatched, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankStatementImport_unmatched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankStatementImport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BankStatementImport_transfers(ctx context.Context, field graphql.CollectedField, obj *model.BankStatementImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankStatementImport_transfers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transfers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.BankTransfer) graphql.Marshaler {
+			return ec.marshalNBankTransfer2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankStatementImport_transfers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankStatementImport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransfer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankStatementImportPayload_result(ctx context.Context, field graphql.CollectedField, obj *model.BankStatementImportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankStatementImportPayload_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BankStatementImport) graphql.Marshaler {
+			return ec.marshalOBankStatementImport2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankStatementImport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BankStatementImportPayload_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankStatementImportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankStatementImport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankStatementImportPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.BankStatementImportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankStatementImportPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankStatementImportPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankStatementImportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransfer_id(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_amount(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransfer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransfer_bookedAt(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_bookedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BookedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_bookedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_counterpartyName(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_counterpartyName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CounterpartyName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_counterpartyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_counterpartyIban(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_counterpartyIban(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CounterpartyIban, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_counterpartyIban(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_remittance(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_remittance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remittance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_remittance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_entryReference(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_entryReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntryReference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_entryReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_source(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v banktransfer.Source) graphql.Marshaler {
+			return ec.marshalNBankTransferSource2githubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type BankTransferSource does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_status(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v banktransfer.Status) graphql.Marshaler {
+			return ec.marshalNBankTransferStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type BankTransferStatus does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_matchedBy(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_matchedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MatchedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *banktransfer.MatchedBy) graphql.Marshaler {
+			return ec.marshalOBankTransferMatchRule2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐMatchedBy(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_matchedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type BankTransferMatchRule does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_customer(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BankTransfer().Customer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalOCustomer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransfer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransfer_amountApplied(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_amountApplied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountAppliedMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_amountApplied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransfer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransfer_amountToCashBalance(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_amountToCashBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountToCashBalanceMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_amountToCashBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransfer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransfer_payments(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_payments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BankTransfer().Payments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPaymentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_payments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransfer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransfer_unmatchedReason(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_unmatchedReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnmatchedReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_unmatchedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_candidates(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_candidates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BankTransfer().Candidates(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BankTransferCandidate) graphql.Marshaler {
+			return ec.marshalNBankTransferCandidate2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferCandidateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_candidates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransfer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransferCandidate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransfer_note(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_settledAt(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_settledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SettledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_settledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransfer_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransfer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransfer_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransfer_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransfer", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransferCandidate_invoice(ctx context.Context, field graphql.CollectedField, obj *model.BankTransferCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferCandidate_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invoice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferCandidate_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransferCandidate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransferCandidate_amount(ctx context.Context, field graphql.CollectedField, obj *model.BankTransferCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferCandidate_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferCandidate_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransferCandidate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransferCandidate_suggestion(ctx context.Context, field graphql.CollectedField, obj *model.BankTransferCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferCandidate_suggestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suggestion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.BankTransferSuggestion) graphql.Marshaler {
+			return ec.marshalNBankTransferSuggestion2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferSuggestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferCandidate_suggestion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransferCandidate", field, false, false, errors.New("field of type BankTransferSuggestion does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransferConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransferConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.BankTransferEdge) graphql.Marshaler {
+			return ec.marshalNBankTransferEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransferEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransferConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransferEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransferConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransferConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransferConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransferConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransferConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransferConnection", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransferEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransferEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BankTransfer) graphql.Marshaler {
+			return ec.marshalNBankTransfer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransfer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransferEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransfer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransferEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.BankTransferEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BankTransferEdge", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _BankTransferPayload_bankTransfer(ctx context.Context, field graphql.CollectedField, obj *model.BankTransferPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferPayload_bankTransfer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BankTransfer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BankTransfer) graphql.Marshaler {
+			return ec.marshalOBankTransfer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransfer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferPayload_bankTransfer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransferPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransfer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BankTransferPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.BankTransferPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BankTransferPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BankTransferPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BankTransferPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BrandImage_kind(ctx context.Context, field graphql.CollectedField, obj *ent.BrandImage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14174,6 +16291,290 @@ func (ec *executionContext) _BrandImage_createdAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_BrandImage_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BrandImage", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CashBalanceTransaction_id(ctx context.Context, field graphql.CollectedField, obj *ent.CashBalanceTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CashBalanceTransaction_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CashBalanceTransaction_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CashBalanceTransaction", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CashBalanceTransaction_type(ctx context.Context, field graphql.CollectedField, obj *ent.CashBalanceTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CashBalanceTransaction_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v cashbalancetransaction.Type) graphql.Marshaler {
+			return ec.marshalNCashBalanceTransactionType2githubᚗcomᚋremitbillingᚋremitᚋentᚋcashbalancetransactionᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CashBalanceTransaction_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CashBalanceTransaction", field, false, false, errors.New("field of type CashBalanceTransactionType does not have child fields"))
+}
+
+func (ec *executionContext) _CashBalanceTransaction_amount(ctx context.Context, field graphql.CollectedField, obj *ent.CashBalanceTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CashBalanceTransaction_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CashBalanceTransaction_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CashBalanceTransaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CashBalanceTransaction_endingBalance(ctx context.Context, field graphql.CollectedField, obj *ent.CashBalanceTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CashBalanceTransaction_endingBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndingBalanceMoney(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CashBalanceTransaction_endingBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CashBalanceTransaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CashBalanceTransaction_bankTransfer(ctx context.Context, field graphql.CollectedField, obj *ent.CashBalanceTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CashBalanceTransaction_bankTransfer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CashBalanceTransaction().BankTransfer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BankTransfer) graphql.Marshaler {
+			return ec.marshalOBankTransfer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransfer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CashBalanceTransaction_bankTransfer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CashBalanceTransaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransfer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CashBalanceTransaction_invoice(ctx context.Context, field graphql.CollectedField, obj *ent.CashBalanceTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CashBalanceTransaction_invoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CashBalanceTransaction().Invoice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
+			return ec.marshalOInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐInvoice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CashBalanceTransaction_invoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CashBalanceTransaction",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CashBalanceTransaction_reference(ctx context.Context, field graphql.CollectedField, obj *ent.CashBalanceTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CashBalanceTransaction_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CashBalanceTransaction_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CashBalanceTransaction", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CashBalanceTransaction_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CashBalanceTransaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CashBalanceTransaction_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CashBalanceTransaction_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CashBalanceTransaction", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CashBalanceTransactionPayload_cashBalanceTransaction(ctx context.Context, field graphql.CollectedField, obj *model.CashBalanceTransactionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CashBalanceTransactionPayload_cashBalanceTransaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CashBalanceTransaction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CashBalanceTransaction) graphql.Marshaler {
+			return ec.marshalOCashBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCashBalanceTransaction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CashBalanceTransactionPayload_cashBalanceTransaction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CashBalanceTransactionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CashBalanceTransaction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CashBalanceTransactionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CashBalanceTransactionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CashBalanceTransactionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CashBalanceTransactionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CashBalanceTransactionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CollectionEmails_reminder(ctx context.Context, field graphql.CollectedField, obj *values.CollectionEmails) (ret graphql.Marshaler) {
@@ -16868,6 +19269,70 @@ func (ec *executionContext) fieldContext_Customer_balanceTransactions(ctx contex
 	if fc.Args, err = ec.field_Customer_balanceTransactions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_cashBalance(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_cashBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().CashBalance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_cashBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_cashBalanceTransactions(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_cashBalanceTransactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().CashBalanceTransactions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CashBalanceTransaction) graphql.Marshaler {
+			return ec.marshalNCashBalanceTransaction2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCashBalanceTransactionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_cashBalanceTransactions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CashBalanceTransaction(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -23020,6 +25485,270 @@ func (ec *executionContext) fieldContext_Mutation_invoiceDelete(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_bankStatementImport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_bankStatementImport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BankStatementImport(ctx, fc.Args["input"].(model.BankStatementImportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BankStatementImportPayload) graphql.Marshaler {
+			return ec.marshalNBankStatementImportPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankStatementImportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_bankStatementImport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankStatementImportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_bankStatementImport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_bankTransferApply(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_bankTransferApply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BankTransferApply(ctx, fc.Args["input"].(model.BankTransferApplyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BankTransferPayload) graphql.Marshaler {
+			return ec.marshalNBankTransferPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_bankTransferApply(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransferPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_bankTransferApply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_bankTransferIgnore(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_bankTransferIgnore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BankTransferIgnore(ctx, fc.Args["input"].(model.BankTransferIgnoreInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BankTransferPayload) graphql.Marshaler {
+			return ec.marshalNBankTransferPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_bankTransferIgnore(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransferPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_bankTransferIgnore_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_testBankTransferReceive(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testBankTransferReceive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestBankTransferReceive(ctx, fc.Args["input"].(model.TestBankTransferReceiveInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BankTransferPayload) graphql.Marshaler {
+			return ec.marshalNBankTransferPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testBankTransferReceive(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransferPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testBankTransferReceive_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_customerCashBalanceApply(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_customerCashBalanceApply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CustomerCashBalanceApply(ctx, fc.Args["input"].(model.CustomerCashBalanceApplyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoicePayload) graphql.Marshaler {
+			return ec.marshalNInvoicePayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_customerCashBalanceApply(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoicePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_customerCashBalanceApply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_customerCashBalanceRefund(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_customerCashBalanceRefund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CustomerCashBalanceRefund(ctx, fc.Args["input"].(model.CustomerCashBalanceRefundInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CashBalanceTransactionPayload) graphql.Marshaler {
+			return ec.marshalNCashBalanceTransactionPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCashBalanceTransactionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_customerCashBalanceRefund(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CashBalanceTransactionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_customerCashBalanceRefund_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_accountCollectionSettingsUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27231,6 +29960,94 @@ func (ec *executionContext) fieldContext_Query_taxRates(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_taxRates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_bankTransfer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_bankTransfer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BankTransfer(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BankTransfer) graphql.Marshaler {
+			return ec.marshalOBankTransfer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransfer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_bankTransfer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransfer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_bankTransfer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_bankTransfers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_bankTransfers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BankTransfers(ctx, fc.Args["first"].(int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["filter"].(*model.BankTransferFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BankTransferConnection) graphql.Marshaler {
+			return ec.marshalNBankTransferConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransferConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_bankTransfers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BankTransferConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_bankTransfers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -32184,6 +35001,209 @@ func (ec *executionContext) unmarshalInputAddressInput(ctx context.Context, obj 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputBankStatementImportInput(ctx context.Context, obj any) (model.BankStatementImportInput, error) {
+	var it model.BankStatementImportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"format", "content"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "format":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("format"))
+			data, err := ec.unmarshalNBankStatementFormat2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankStatementFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Format = data
+		case "content":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Content = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputBankTransferAllocationInput(ctx context.Context, obj any) (model.BankTransferAllocationInput, error) {
+	var it model.BankTransferAllocationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"invoice", "amount"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "invoice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoice"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Invoice = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNDecimal2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputBankTransferApplyInput(ctx context.Context, obj any) (model.BankTransferApplyInput, error) {
+	var it model.BankTransferApplyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["allocations"]; !present {
+		asMap["allocations"] = []any{}
+	}
+
+	fieldsInOrder := [...]string{"transfer", "allocations", "customer", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "transfer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transfer"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Transfer = data
+		case "allocations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocations"))
+			data, err := ec.unmarshalNBankTransferAllocationInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferAllocationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Allocations = data
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputBankTransferFilter(ctx context.Context, obj any) (model.BankTransferFilter, error) {
+	var it model.BankTransferFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"status", "customer"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOBankTransferStatus2ᚕgithubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputBankTransferIgnoreInput(ctx context.Context, obj any) (model.BankTransferIgnoreInput, error) {
+	var it model.BankTransferIgnoreInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"transfer", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "transfer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transfer"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Transfer = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCardInput(ctx context.Context, obj any) (model.CardInput, error) {
 	var it model.CardInput
 	if obj == nil {
@@ -32724,6 +35744,87 @@ func (ec *executionContext) unmarshalInputCustomerBalanceAdjustInput(ctx context
 				return it, err
 			}
 			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerCashBalanceApplyInput(ctx context.Context, obj any) (model.CustomerCashBalanceApplyInput, error) {
+	var it model.CustomerCashBalanceApplyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"invoice", "amount"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "invoice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoice"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Invoice = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCustomerCashBalanceRefundInput(ctx context.Context, obj any) (model.CustomerCashBalanceRefundInput, error) {
+	var it model.CustomerCashBalanceRefundInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customer", "amount", "reference"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNDecimal2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
 		}
 	}
 	return it, nil
@@ -35235,6 +38336,78 @@ func (ec *executionContext) unmarshalInputTaxRateUpdateInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputTestBankTransferReceiveInput(ctx context.Context, obj any) (model.TestBankTransferReceiveInput, error) {
+	var it model.TestBankTransferReceiveInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customer", "reference", "amount", "currency", "remittance", "counterpartyName", "counterpartyIban"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNDecimal2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "remittance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remittance"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Remittance = data
+		case "counterpartyName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("counterpartyName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CounterpartyName = data
+		case "counterpartyIban":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("counterpartyIban"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CounterpartyIban = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputTestClockAdvanceInput(ctx context.Context, obj any) (model.TestClockAdvanceInput, error) {
 	var it model.TestClockAdvanceInput
 	if obj == nil {
@@ -35564,6 +38737,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._CreditNote(ctx, sel, obj)
+	case *ent.BankTransfer:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._BankTransfer(ctx, sel, obj)
 	case *ent.BalanceTransaction:
 		if obj == nil {
 			return graphql.Null
@@ -36425,6 +39603,521 @@ func (ec *executionContext) _BalanceTransactionEdge(ctx context.Context, sel ast
 	return out
 }
 
+var bankStatementImportImplementors = []string{"BankStatementImport"}
+
+func (ec *executionContext) _BankStatementImport(ctx context.Context, sel ast.SelectionSet, obj *model.BankStatementImport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bankStatementImportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BankStatementImport")
+		case "entries":
+			out.Values[i] = ec._BankStatementImport_entries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "debits":
+			out.Values[i] = ec._BankStatementImport_debits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "duplicates":
+			out.Values[i] = ec._BankStatementImport_duplicates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "matched":
+			out.Values[i] = ec._BankStatementImport_matched(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unmatched":
+			out.Values[i] = ec._BankStatementImport_unmatched(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transfers":
+			out.Values[i] = ec._BankStatementImport_transfers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var bankStatementImportPayloadImplementors = []string{"BankStatementImportPayload"}
+
+func (ec *executionContext) _BankStatementImportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BankStatementImportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bankStatementImportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BankStatementImportPayload")
+		case "result":
+			out.Values[i] = ec._BankStatementImportPayload_result(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._BankStatementImportPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var bankTransferImplementors = []string{"BankTransfer", "Node"}
+
+func (ec *executionContext) _BankTransfer(ctx context.Context, sel ast.SelectionSet, obj *ent.BankTransfer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bankTransferImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BankTransfer")
+		case "id":
+			out.Values[i] = ec._BankTransfer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._BankTransfer_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bookedAt":
+			out.Values[i] = ec._BankTransfer_bookedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "counterpartyName":
+			out.Values[i] = ec._BankTransfer_counterpartyName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "counterpartyIban":
+			out.Values[i] = ec._BankTransfer_counterpartyIban(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "remittance":
+			out.Values[i] = ec._BankTransfer_remittance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entryReference":
+			out.Values[i] = ec._BankTransfer_entryReference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._BankTransfer_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._BankTransfer_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "matchedBy":
+			out.Values[i] = ec._BankTransfer_matchedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customer":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BankTransfer_customer(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "amountApplied":
+			out.Values[i] = ec._BankTransfer_amountApplied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amountToCashBalance":
+			out.Values[i] = ec._BankTransfer_amountToCashBalance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "payments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BankTransfer_payments(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "unmatchedReason":
+			out.Values[i] = ec._BankTransfer_unmatchedReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "candidates":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._BankTransfer_candidates(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "note":
+			out.Values[i] = ec._BankTransfer_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "settledAt":
+			out.Values[i] = ec._BankTransfer_settledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._BankTransfer_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var bankTransferCandidateImplementors = []string{"BankTransferCandidate"}
+
+func (ec *executionContext) _BankTransferCandidate(ctx context.Context, sel ast.SelectionSet, obj *model.BankTransferCandidate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bankTransferCandidateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BankTransferCandidate")
+		case "invoice":
+			out.Values[i] = ec._BankTransferCandidate_invoice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._BankTransferCandidate_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suggestion":
+			out.Values[i] = ec._BankTransferCandidate_suggestion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var bankTransferConnectionImplementors = []string{"BankTransferConnection"}
+
+func (ec *executionContext) _BankTransferConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.BankTransferConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bankTransferConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BankTransferConnection")
+		case "edges":
+			out.Values[i] = ec._BankTransferConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BankTransferConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BankTransferConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var bankTransferEdgeImplementors = []string{"BankTransferEdge"}
+
+func (ec *executionContext) _BankTransferEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.BankTransferEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bankTransferEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BankTransferEdge")
+		case "node":
+			out.Values[i] = ec._BankTransferEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._BankTransferEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var bankTransferPayloadImplementors = []string{"BankTransferPayload"}
+
+func (ec *executionContext) _BankTransferPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BankTransferPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bankTransferPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BankTransferPayload")
+		case "bankTransfer":
+			out.Values[i] = ec._BankTransferPayload_bankTransfer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._BankTransferPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var brandImageImplementors = []string{"BrandImage"}
 
 func (ec *executionContext) _BrandImage(ctx context.Context, sel ast.SelectionSet, obj *ent.BrandImage) graphql.Marshaler {
@@ -36499,6 +40192,188 @@ func (ec *executionContext) _BrandImage(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._BrandImage_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var cashBalanceTransactionImplementors = []string{"CashBalanceTransaction"}
+
+func (ec *executionContext) _CashBalanceTransaction(ctx context.Context, sel ast.SelectionSet, obj *ent.CashBalanceTransaction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cashBalanceTransactionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CashBalanceTransaction")
+		case "id":
+			out.Values[i] = ec._CashBalanceTransaction_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._CashBalanceTransaction_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._CashBalanceTransaction_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endingBalance":
+			out.Values[i] = ec._CashBalanceTransaction_endingBalance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bankTransfer":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CashBalanceTransaction_bankTransfer(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "invoice":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CashBalanceTransaction_invoice(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reference":
+			out.Values[i] = ec._CashBalanceTransaction_reference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._CashBalanceTransaction_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var cashBalanceTransactionPayloadImplementors = []string{"CashBalanceTransactionPayload"}
+
+func (ec *executionContext) _CashBalanceTransactionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CashBalanceTransactionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cashBalanceTransactionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CashBalanceTransactionPayload")
+		case "cashBalanceTransaction":
+			out.Values[i] = ec._CashBalanceTransactionPayload_cashBalanceTransaction(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CashBalanceTransactionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -37881,6 +41756,82 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 					}
 				}()
 				res = ec._Customer_balanceTransactions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "cashBalance":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Customer_cashBalance(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "cashBalanceTransactions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Customer_cashBalanceTransactions(ctx, field, obj)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -41489,6 +45440,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "bankStatementImport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_bankStatementImport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bankTransferApply":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_bankTransferApply(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bankTransferIgnore":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_bankTransferIgnore(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testBankTransferReceive":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testBankTransferReceive(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerCashBalanceApply":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_customerCashBalanceApply(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerCashBalanceRefund":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_customerCashBalanceRefund(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "accountCollectionSettingsUpdate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_accountCollectionSettingsUpdate(ctx, field)
@@ -43491,6 +47484,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_taxRates(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "bankTransfer":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_bankTransfer(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "bankTransfers":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_bankTransfers(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -45903,6 +49940,188 @@ func (ec *executionContext) marshalNBalanceTransactionType2githubᚗcomᚋremitb
 	return v
 }
 
+func (ec *executionContext) unmarshalNBankStatementFormat2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankStatementFormat(ctx context.Context, v any) (model.BankStatementFormat, error) {
+	var res model.BankStatementFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBankStatementFormat2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankStatementFormat(ctx context.Context, sel ast.SelectionSet, v model.BankStatementFormat) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNBankStatementImportInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankStatementImportInput(ctx context.Context, v any) (model.BankStatementImportInput, error) {
+	res, err := ec.unmarshalInputBankStatementImportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBankStatementImportPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankStatementImportPayload(ctx context.Context, sel ast.SelectionSet, v *model.BankStatementImportPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BankStatementImportPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBankTransfer2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransferᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.BankTransfer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBankTransfer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransfer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBankTransfer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransfer(ctx context.Context, sel ast.SelectionSet, v *ent.BankTransfer) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BankTransfer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBankTransferAllocationInput2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferAllocationInputᚄ(ctx context.Context, v any) ([]*model.BankTransferAllocationInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.BankTransferAllocationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBankTransferAllocationInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferAllocationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNBankTransferAllocationInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferAllocationInput(ctx context.Context, v any) (*model.BankTransferAllocationInput, error) {
+	res, err := ec.unmarshalInputBankTransferAllocationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNBankTransferApplyInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferApplyInput(ctx context.Context, v any) (model.BankTransferApplyInput, error) {
+	res, err := ec.unmarshalInputBankTransferApplyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBankTransferCandidate2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferCandidateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BankTransferCandidate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBankTransferCandidate2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferCandidate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBankTransferCandidate2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferCandidate(ctx context.Context, sel ast.SelectionSet, v *model.BankTransferCandidate) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BankTransferCandidate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBankTransferConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransferConnection(ctx context.Context, sel ast.SelectionSet, v *ent.BankTransferConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BankTransferConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBankTransferEdge2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransferEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.BankTransferEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBankTransferEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransferEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBankTransferEdge2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransferEdge(ctx context.Context, sel ast.SelectionSet, v *ent.BankTransferEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BankTransferEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBankTransferIgnoreInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferIgnoreInput(ctx context.Context, v any) (model.BankTransferIgnoreInput, error) {
+	res, err := ec.unmarshalInputBankTransferIgnoreInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBankTransferPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferPayload(ctx context.Context, sel ast.SelectionSet, v *model.BankTransferPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._BankTransferPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBankTransferSource2githubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐSource(ctx context.Context, v any) (banktransfer.Source, error) {
+	var res banktransfer.Source
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBankTransferSource2githubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐSource(ctx context.Context, sel ast.SelectionSet, v banktransfer.Source) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNBankTransferStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐStatus(ctx context.Context, v any) (banktransfer.Status, error) {
+	var res banktransfer.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBankTransferStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐStatus(ctx context.Context, sel ast.SelectionSet, v banktransfer.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNBankTransferSuggestion2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferSuggestion(ctx context.Context, v any) (model.BankTransferSuggestion, error) {
+	var res model.BankTransferSuggestion
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBankTransferSuggestion2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferSuggestion(ctx context.Context, sel ast.SelectionSet, v model.BankTransferSuggestion) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -45948,6 +50167,52 @@ func (ec *executionContext) unmarshalNBrandImageKind2githubᚗcomᚋremitbilling
 }
 
 func (ec *executionContext) marshalNBrandImageKind2githubᚗcomᚋremitbillingᚋremitᚋentᚋbrandimageᚐKind(ctx context.Context, sel ast.SelectionSet, v brandimage.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCashBalanceTransaction2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCashBalanceTransactionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CashBalanceTransaction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCashBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCashBalanceTransaction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCashBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCashBalanceTransaction(ctx context.Context, sel ast.SelectionSet, v *ent.CashBalanceTransaction) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CashBalanceTransaction(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCashBalanceTransactionPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCashBalanceTransactionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CashBalanceTransactionPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CashBalanceTransactionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCashBalanceTransactionType2githubᚗcomᚋremitbillingᚋremitᚋentᚋcashbalancetransactionᚐType(ctx context.Context, v any) (cashbalancetransaction.Type, error) {
+	var res cashbalancetransaction.Type
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCashBalanceTransactionType2githubᚗcomᚋremitbillingᚋremitᚋentᚋcashbalancetransactionᚐType(ctx context.Context, sel ast.SelectionSet, v cashbalancetransaction.Type) graphql.Marshaler {
 	return v
 }
 
@@ -46212,6 +50477,16 @@ func (ec *executionContext) marshalNCustomerBalanceAdjustPayload2ᚖgithubᚗcom
 		return graphql.Null
 	}
 	return ec._CustomerBalanceAdjustPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerCashBalanceApplyInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerCashBalanceApplyInput(ctx context.Context, v any) (model.CustomerCashBalanceApplyInput, error) {
+	res, err := ec.unmarshalInputCustomerCashBalanceApplyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCustomerCashBalanceRefundInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerCashBalanceRefundInput(ctx context.Context, v any) (model.CustomerCashBalanceRefundInput, error) {
+	res, err := ec.unmarshalInputCustomerCashBalanceRefundInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCustomerConnection2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerConnection) graphql.Marshaler {
@@ -47812,6 +52087,11 @@ func (ec *executionContext) marshalNTaxRateUpdatePayload2ᚖgithubᚗcomᚋremit
 	return ec._TaxRateUpdatePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTestBankTransferReceiveInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐTestBankTransferReceiveInput(ctx context.Context, v any) (model.TestBankTransferReceiveInput, error) {
+	res, err := ec.unmarshalInputTestBankTransferReceiveInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNTestClock2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐTestClockᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TestClock) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -48295,6 +52575,80 @@ func (ec *executionContext) marshalOBalanceTransaction2ᚖgithubᚗcomᚋremitbi
 	return ec._BalanceTransaction(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOBankStatementImport2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankStatementImport(ctx context.Context, sel ast.SelectionSet, v *model.BankStatementImport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BankStatementImport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOBankTransfer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBankTransfer(ctx context.Context, sel ast.SelectionSet, v *ent.BankTransfer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BankTransfer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOBankTransferFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐBankTransferFilter(ctx context.Context, v any) (*model.BankTransferFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputBankTransferFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOBankTransferMatchRule2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐMatchedBy(ctx context.Context, v any) (*banktransfer.MatchedBy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(banktransfer.MatchedBy)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBankTransferMatchRule2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐMatchedBy(ctx context.Context, sel ast.SelectionSet, v *banktransfer.MatchedBy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOBankTransferStatus2ᚕgithubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐStatusᚄ(ctx context.Context, v any) ([]banktransfer.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]banktransfer.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBankTransferStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOBankTransferStatus2ᚕgithubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []banktransfer.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBankTransferStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋbanktransferᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -48338,6 +52692,13 @@ func (ec *executionContext) unmarshalOCardInput2ᚖgithubᚗcomᚋremitbilling�
 	}
 	res, err := ec.unmarshalInputCardInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCashBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCashBalanceTransaction(ctx context.Context, sel ast.SelectionSet, v *ent.CashBalanceTransaction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CashBalanceTransaction(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCollectionEmailsInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCollectionEmailsInput(ctx context.Context, v any) (*model.CollectionEmailsInput, error) {

@@ -11,11 +11,13 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/banktransfer"
 	"github.com/remitbilling/remit/ent/brandimage"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/refund"
+	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
 )
@@ -148,6 +150,93 @@ type AddressInput struct {
 	Country *string `json:"country,omitempty"`
 }
 
+// What an import did.
+type BankStatementImport struct {
+	// Entries in the statement (one per transaction of a batched entry).
+	Entries int `json:"entries"`
+	// Debit entries, skipped.
+	Debits int `json:"debits"`
+	// Credit entries imported before, skipped.
+	Duplicates int `json:"duplicates"`
+	// New transfers matched automatically.
+	Matched int `json:"matched"`
+	// New transfers left unmatched.
+	Unmatched int `json:"unmatched"`
+	// The new transfers, in statement order.
+	Transfers []*ent.BankTransfer `json:"transfers"`
+}
+
+// Input of bankStatementImport. Importing a statement again, or one that
+// overlaps it, never applies an entry twice.
+type BankStatementImportInput struct {
+	// The statement's format.
+	Format BankStatementFormat `json:"format"`
+	// The file's content, as text (XML or CSV). A GraphQL request is at most 1 MB: post larger statements (up to 32 MB) to /bank-statements?format=… instead.
+	Content string `json:"content"`
+}
+
+// Result of bankStatementImport.
+type BankStatementImportPayload struct {
+	// What was imported; null when the statement was refused.
+	Result *BankStatementImport `json:"result,omitempty"`
+	// Why nothing was imported, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// One invoice a transfer settled by hand pays.
+type BankTransferAllocationInput struct {
+	// The invoice (same currency as the transfer, open or uncollectible).
+	Invoice string `json:"invoice"`
+	// Amount in major units, at most what the invoice still awaits.
+	Amount string `json:"amount"`
+}
+
+// Input of bankTransferApply.
+type BankTransferApplyInput struct {
+	// An UNMATCHED transfer.
+	Transfer string `json:"transfer"`
+	// What it pays; all invoices of one customer. May be empty: all to the customer's cash balance.
+	Allocations []*BankTransferAllocationInput `json:"allocations"`
+	// The customer whose cash balance takes what the allocations leave; defaults to the invoices' customer.
+	Customer *string `json:"customer,omitempty"`
+	// Why, for the record.
+	Note *string `json:"note,omitempty"`
+}
+
+// A suggestion for an unmatched transfer.
+type BankTransferCandidate struct {
+	// The invoice it may be for.
+	Invoice *ent.Invoice `json:"invoice"`
+	// What it could pay on the invoice (or what to refund).
+	Amount *money.Money `json:"amount"`
+	// What to do.
+	Suggestion BankTransferSuggestion `json:"suggestion"`
+}
+
+// Which bank transfers.
+type BankTransferFilter struct {
+	// Any of these statuses.
+	Status []banktransfer.Status `json:"status,omitempty"`
+	// Sent by this customer.
+	Customer *string `json:"customer,omitempty"`
+}
+
+// Input of bankTransferIgnore.
+type BankTransferIgnoreInput struct {
+	// An UNMATCHED transfer.
+	Transfer string `json:"transfer"`
+	// Why (e.g. refunded by hand, not a customer payment).
+	Note *string `json:"note,omitempty"`
+}
+
+// Result of a bank transfer mutation.
+type BankTransferPayload struct {
+	// The transfer as it is now.
+	BankTransfer *ent.BankTransfer `json:"bankTransfer,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
 // Card details, tokenized at once; the number is never stored.
 type CardInput struct {
 	// Card number; spaces allowed. In test mode use Stripe's test numbers, e.g. 4242 4242 4242 4242.
@@ -158,6 +247,14 @@ type CardInput struct {
 	ExpYear int `json:"expYear"`
 	// Security code.
 	Cvc string `json:"cvc"`
+}
+
+// Result of customerCashBalanceRefund.
+type CashBalanceTransactionPayload struct {
+	// The movement recorded.
+	CashBalanceTransaction *ent.CashBalanceTransaction `json:"cashBalanceTransaction,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
 // Emails to switch on or off.
@@ -302,6 +399,24 @@ type CustomerBalanceAdjustPayload struct {
 	Customer *ent.Customer `json:"customer,omitempty"`
 	// Why nothing changed, if so.
 	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of customerCashBalanceApply.
+type CustomerCashBalanceApplyInput struct {
+	// An open or uncollectible invoice; its customer's cash balance pays it.
+	Invoice string `json:"invoice"`
+	// Amount in major units; omitted applies as much as the balance and the invoice allow.
+	Amount *string `json:"amount,omitempty"`
+}
+
+// Input of customerCashBalanceRefund.
+type CustomerCashBalanceRefundInput struct {
+	// The customer.
+	Customer string `json:"customer"`
+	// Amount in major units, at most the cash balance.
+	Amount string `json:"amount"`
+	// The bank reference of the transfer that sent it back.
+	Reference *string `json:"reference,omitempty"`
 }
 
 // Input of customerCreate.
@@ -1072,6 +1187,24 @@ type TaxRateUpdatePayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
+// Input of testBankTransferReceive (test mode only).
+type TestBankTransferReceiveInput struct {
+	// Send it with this customer's own creditor reference.
+	Customer *string `json:"customer,omitempty"`
+	// Send it with this reference (an invoice's RF reference or number).
+	Reference *string `json:"reference,omitempty"`
+	// Amount in major units.
+	Amount string `json:"amount"`
+	// ISO 4217 currency.
+	Currency string `json:"currency"`
+	// More remittance text.
+	Remittance *string `json:"remittance,omitempty"`
+	// The sender's name.
+	CounterpartyName *string `json:"counterpartyName,omitempty"`
+	// The sender's IBAN.
+	CounterpartyIban *string `json:"counterpartyIban,omitempty"`
+}
+
 // Input of testClockAdvance.
 type TestClockAdvanceInput struct {
 	// The clock.
@@ -1174,6 +1307,128 @@ type WebhookEndpointUpdateInput struct {
 	Description *string `json:"description,omitempty"`
 	// Stop (true) or resume (false) deliveries.
 	Disabled *bool `json:"disabled,omitempty"`
+}
+
+// Formats of bank statements.
+type BankStatementFormat string
+
+const (
+	// ISO 20022 camt.053 (BkToCstmrStmt), versions 001.02 to 001.08.
+	BankStatementFormatCamt053 BankStatementFormat = "CAMT_053"
+	// ISO 20022 camt.054 (BkToCstmrDbtCdtNtfctn).
+	BankStatementFormatCamt054 BankStatementFormat = "CAMT_054"
+	// CSV with a header row: date, amount, currency, reference, counterparty, and optionally iban and id.
+	BankStatementFormatCSV BankStatementFormat = "CSV"
+)
+
+var AllBankStatementFormat = []BankStatementFormat{
+	BankStatementFormatCamt053,
+	BankStatementFormatCamt054,
+	BankStatementFormatCSV,
+}
+
+func (e BankStatementFormat) IsValid() bool {
+	switch e {
+	case BankStatementFormatCamt053, BankStatementFormatCamt054, BankStatementFormatCSV:
+		return true
+	}
+	return false
+}
+
+func (e BankStatementFormat) String() string {
+	return string(e)
+}
+
+func (e *BankStatementFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BankStatementFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BankStatementFormat", str)
+	}
+	return nil
+}
+
+func (e BankStatementFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BankStatementFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BankStatementFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What to do with an unmatched transfer.
+type BankTransferSuggestion string
+
+const (
+	// Apply it to the invoice (bankTransferApply).
+	BankTransferSuggestionApply BankTransferSuggestion = "APPLY"
+	// Send it back: the invoice was voided or already paid, or the currency differs.
+	BankTransferSuggestionRefund BankTransferSuggestion = "REFUND"
+	// Keep it on the customer's cash balance (bankTransferApply with the customer and no allocations).
+	BankTransferSuggestionCashBalance BankTransferSuggestion = "CASH_BALANCE"
+)
+
+var AllBankTransferSuggestion = []BankTransferSuggestion{
+	BankTransferSuggestionApply,
+	BankTransferSuggestionRefund,
+	BankTransferSuggestionCashBalance,
+}
+
+func (e BankTransferSuggestion) IsValid() bool {
+	switch e {
+	case BankTransferSuggestionApply, BankTransferSuggestionRefund, BankTransferSuggestionCashBalance:
+		return true
+	}
+	return false
+}
+
+func (e BankTransferSuggestion) String() string {
+	return string(e)
+}
+
+func (e *BankTransferSuggestion) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BankTransferSuggestion(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BankTransferSuggestion", str)
+	}
+	return nil
+}
+
+func (e BankTransferSuggestion) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BankTransferSuggestion) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BankTransferSuggestion) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Kinds of actor.

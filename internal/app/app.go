@@ -24,6 +24,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/internal/accounts"
+	"github.com/remitbilling/remit/internal/banktransfers"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/catalog"
 	"github.com/remitbilling/remit/internal/clock"
@@ -162,7 +163,9 @@ type App struct {
 	// Events follows the event log for the APIs' subscriptions.
 	Events *eventstream.Hub
 	// Exports writes the account's lists as CSV.
-	Exports *exports.Service
+	// BankTransfers receives and matches money sent by transfer.
+	BankTransfers *banktransfers.Service
+	Exports       *exports.Service
 	// Worker delivers email, settles payments, marks invoices overdue and
 	// chases payment (reminders, retries, scheduled payments);
 	// the caller runs it (the server does not: tests drive their own).
@@ -235,6 +238,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	if a.Events, err = eventstream.New(eventstream.Config{DB: cfg.DB, Logger: cfg.Logger}); err != nil {
+		return nil, err
+	}
+	if a.BankTransfers, err = banktransfers.New(banktransfers.Config{DB: cfg.DB, Dialect: cfg.Dialect, Billing: a.Billing}); err != nil {
 		return nil, err
 	}
 	if a.Exports, err = exports.New(cfg.DB, secrets.Derive(root, "export links")); err != nil {

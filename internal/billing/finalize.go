@@ -87,7 +87,7 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		cus, err := customers.Read(ctx, tx, s.dialect, inv.CustomerID)
 		mayWrite := func(total int64) bool {
 			return cus.Balance != 0 || cus.Currency == "" || inv.FromInvoiceID != nil ||
-				(total > 0 && total < money.MinimumCharge(inv.Currency))
+				(total > 0 && total < money.MinimumCharge(inv.Currency)) || autoCash(acct, cus)
 		}
 		locked := false
 		if err == nil && dbtx.Locking(s.dialect) && mayWrite(inv.Total) {
@@ -241,6 +241,12 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		if out, err = transition(ctx, tx, inv, u, steps...); err != nil {
 			return err
 		}
+		if !paid && autoCash(acct, cus) && cus.Currency == out.Currency {
+			if out, err = s.payFromCash(ctx, tx, out, cus, min(cus.CashBalance, AmountAvailable(out))); err != nil {
+				return err
+			}
+			paid = out.Status == invoice.StatusPaid
+		}
 		send := templateOf(acct, cus).autoSend
 		if opts.Send != nil {
 			send = *opts.Send
@@ -259,6 +265,12 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		return out, nil
 	}
 	return s.chargeAtFinalization(ctx, out)
+}
+
+// autoCash says whether finalizing pays the invoice from the customer's
+// cash balance: the account asks for it and there is some.
+func autoCash(acct *ent.Account, cus *ent.Customer) bool {
+	return acct.CashBalanceAutoApply && cus.CashBalance > 0
 }
 
 // hasLinesColumn is the extra column withHasLines selects.

@@ -41,6 +41,9 @@ type RecordPaymentInput struct {
 type outside struct {
 	method, reference, note string
 	paidAt                  *time.Time
+	// source is where the money came from inside Remit: a bank transfer
+	// (bank_transfer_id), or the customer's cash balance it funded.
+	source transferSource
 }
 
 // checkOutside checks what every payment recorded outside Remit says: how
@@ -83,6 +86,9 @@ func (o outside) at(ctx context.Context, inv *ent.Invoice) (time.Time, error) {
 // describe reads as "by bank transfer, reference VIR-42".
 func (o outside) describe() string {
 	why := "by " + strings.ReplaceAll(o.method, "_", " ")
+	if o.source.cashBalance {
+		why = "from the customer's cash balance"
+	}
 	if o.reference != "" {
 		why += ", reference " + o.reference
 	}
@@ -189,6 +195,7 @@ func (s *Service) recordOutside(ctx context.Context, tx *ent.Tx, inv *ent.Invoic
 			SetAmount(amount).SetCurrency(inv.Currency).
 			SetStatus(payment.StatusSucceeded).SetSucceededAt(paidAt).
 			SetOutOfBandMethod(o.method).SetReference(o.reference).
+			SetNillableBankTransferID(o.source.transferID()).
 			Save(ctx)
 		if err != nil {
 			return nil, nil, fmt.Errorf("record payment: %w", err)

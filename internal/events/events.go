@@ -55,6 +55,14 @@ const (
 	CreditNoteCreated            Type = "credit_note.created"
 	CreditNoteUpdated            Type = "credit_note.updated"
 	CreditNoteVoided             Type = "credit_note.voided"
+	// A bank transfer arrives (imported or simulated), is matched (to
+	// invoices, the customer's cash balance or both) or set aside.
+	BankTransferReceived Type = "bank_transfer.received"
+	BankTransferMatched  Type = "bank_transfer.matched"
+	BankTransferIgnored  Type = "bank_transfer.ignored"
+	// A customer's cash balance moved: funded by a transfer, applied to a
+	// payment, refunded.
+	CashBalanceTransactionCreated Type = "customer_cash_balance_transaction.created"
 )
 
 // Types lists every event type, for filters and documentation.
@@ -68,6 +76,7 @@ var Types = []Type{
 	PaymentMethodAttached, PaymentMethodDetached, PaymentMethodExpiring,
 	EmailSent, EmailFailed,
 	CreditNoteCreated, CreditNoteUpdated, CreditNoteVoided,
+	BankTransferReceived, BankTransferMatched, BankTransferIgnored, CashBalanceTransactionCreated,
 }
 
 // Known reports whether t is one of Types.

@@ -106,6 +106,7 @@ type CustomerData struct {
 	Phone                string     `json:"phone"`
 	Currency             string     `json:"currency"`
 	Balance              int64      `json:"balance"`
+	CashBalance          int64      `json:"cash_balance"`
 	PreferredLocales     []string   `json:"preferred_locales"`
 	InvoicePrefix        string     `json:"invoice_prefix"`
 	DefaultPaymentMethod *string    `json:"default_payment_method"`
@@ -178,6 +179,47 @@ type CreditNoteData struct {
 	Livemode          bool       `json:"livemode"`
 }
 
+// BankTransferData is the snapshot of a bank transfer (object type
+// "bank_transfer").
+type BankTransferData struct {
+	ID                  string     `json:"id"`
+	Amount              int64      `json:"amount"`
+	Currency            string     `json:"currency"`
+	BookedAt            time.Time  `json:"booked_at"`
+	CounterpartyName    string     `json:"counterparty_name"`
+	CounterpartyIBAN    string     `json:"counterparty_iban"`
+	Remittance          string     `json:"remittance"`
+	EntryReference      string     `json:"entry_reference"`
+	Source              string     `json:"source"`
+	Status              string     `json:"status"`
+	MatchedBy           *string    `json:"matched_by"`
+	Customer            *string    `json:"customer"`
+	AmountApplied       int64      `json:"amount_applied"`
+	AmountToCashBalance int64      `json:"amount_to_cash_balance"`
+	UnmatchedReason     string     `json:"unmatched_reason"`
+	Note                string     `json:"note"`
+	SettledAt           *time.Time `json:"settled_at"`
+	CreatedAt           time.Time  `json:"created_at"`
+	Livemode            bool       `json:"livemode"`
+}
+
+// CashBalanceTransactionData is the snapshot of a movement of a
+// customer's cash balance (object type "cash_balance_transaction").
+type CashBalanceTransactionData struct {
+	ID            string    `json:"id"`
+	Customer      string    `json:"customer"`
+	Type          string    `json:"type"`
+	Amount        int64     `json:"amount"`
+	Currency      string    `json:"currency"`
+	EndingBalance int64     `json:"ending_balance"`
+	BankTransfer  *string   `json:"bank_transfer"`
+	Invoice       *string   `json:"invoice"`
+	Payment       *string   `json:"payment"`
+	Reference     string    `json:"reference"`
+	CreatedAt     time.Time `json:"created_at"`
+	Livemode      bool      `json:"livemode"`
+}
+
 // SnapshotOf returns the snapshot of obj.
 func SnapshotOf(obj any) (Snapshot, error) {
 	switch o := obj.(type) {
@@ -210,7 +252,7 @@ func SnapshotOf(obj any) (Snapshot, error) {
 		}}, nil
 	case *ent.Customer:
 		return Snapshot{o.AccountID, o.Mode, "customer", o.ID, CustomerData{
-			ID: o.ID, Name: o.Name, Email: o.Email, Phone: o.Phone, Currency: o.Currency, Balance: o.Balance,
+			ID: o.ID, Name: o.Name, Email: o.Email, Phone: o.Phone, Currency: o.Currency, Balance: o.Balance, CashBalance: o.CashBalance,
 			PreferredLocales: orEmptyList(o.PreferredLocales), InvoicePrefix: o.InvoicePrefix,
 			DefaultPaymentMethod: o.DefaultPaymentMethodID, Metadata: orEmpty(o.Metadata),
 			DeletedAt: utc(o.DeletedAt), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
@@ -239,6 +281,21 @@ func SnapshotOf(obj any) (Snapshot, error) {
 			RefundAmount: o.RefundAmount, CreditAmount: o.CreditAmount, OutOfBandAmount: o.OutOfBandAmount,
 			Memo: o.Memo, Metadata: orEmpty(o.Metadata), VoidedAt: utc(o.VoidedAt),
 			CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
+		}}, nil
+	case *ent.BankTransfer:
+		return Snapshot{o.AccountID, o.Mode, "bank_transfer", o.ID, BankTransferData{
+			ID: o.ID, Amount: o.Amount, Currency: o.Currency, BookedAt: o.BookedAt.UTC(),
+			CounterpartyName: o.CounterpartyName, CounterpartyIBAN: o.CounterpartyIban, Remittance: o.Remittance,
+			EntryReference: o.EntryReference, Source: string(o.Source), Status: string(o.Status), MatchedBy: enumString(o.MatchedBy),
+			Customer: o.CustomerID, AmountApplied: o.AmountApplied, AmountToCashBalance: o.AmountToCashBalance,
+			UnmatchedReason: o.UnmatchedReason, Note: o.Note, SettledAt: utc(o.SettledAt),
+			CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
+		}}, nil
+	case *ent.CashBalanceTransaction:
+		return Snapshot{o.AccountID, o.Mode, "cash_balance_transaction", o.ID, CashBalanceTransactionData{
+			ID: o.ID, Customer: o.CustomerID, Type: string(o.Type), Amount: o.Amount, Currency: o.Currency,
+			EndingBalance: o.EndingBalance, BankTransfer: o.BankTransferID, Invoice: o.InvoiceID, Payment: o.PaymentID,
+			Reference: o.Reference, CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
 		}}, nil
 	}
 	return Snapshot{}, fmt.Errorf("events: no snapshot for %T", obj)

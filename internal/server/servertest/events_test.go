@@ -124,6 +124,12 @@ func TestEventsOfEveryChange(t *testing.T) {
 		e.Mutate("creditNoteUpdate", `mutation($id: ID!) { creditNoteUpdate(input: {id: $id, memo: "Geste"}) { creditNote { id } userErrors { code } } }`, map[string]any{"id": cn})
 		e.Mutate("creditNoteVoid", `mutation($id: ID!) { creditNoteVoid(input: {id: $id}) { creditNote { id } userErrors { code } } }`, map[string]any{"id": cn})
 
+		// Bank transfers: one on the customer's reference (matched, the
+		// money kept on its cash balance), one nobody can place (ignored).
+		e.Mutate("testBankTransferReceive", `mutation($c: ID!) { testBankTransferReceive(input: {customer: $c, amount: "15.00", currency: "EUR"}) { bankTransfer { id } userErrors { code } } }`, map[string]any{"c": cus})
+		stray := apitest.Str(t, e.Mutate("testBankTransferReceive", `mutation { testBankTransferReceive(input: {amount: "3.00", currency: "EUR", remittance: "?"}) { bankTransfer { id } userErrors { code } } }`, nil), "bankTransfer", "id")
+		e.Mutate("bankTransferIgnore", `mutation($id: ID!) { bankTransferIgnore(input: {transfer: $id, note: "not ours"}) { bankTransfer { id } userErrors { code } } }`, map[string]any{"id": stray})
+
 		// Delivery: the first send goes out, then the server refuses every
 		// recipient for good.
 		for tick() > 0 {

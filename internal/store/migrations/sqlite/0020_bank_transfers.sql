@@ -19,8 +19,10 @@ ALTER TABLE `payments` ADD COLUMN `bank_transfer_id` text NULL;
 CREATE TABLE `bank_transfers` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `entry_key` text NOT NULL, `entry_reference` text NOT NULL DEFAULT (''), `amount` integer NOT NULL, `currency` text NOT NULL, `booked_at` datetime NOT NULL, `counterparty_name` text NOT NULL DEFAULT (''), `counterparty_iban` text NOT NULL DEFAULT (''), `remittance` text NOT NULL DEFAULT (''), `source` text NOT NULL, `status` text NOT NULL DEFAULT ('UNMATCHED'), `matched_by` text NULL, `amount_applied` integer NOT NULL DEFAULT (0), `amount_to_cash_balance` integer NOT NULL DEFAULT (0), `unmatched_reason` text NOT NULL DEFAULT (''), `note` text NOT NULL DEFAULT (''), `settled_at` datetime NULL, `account_id` text NOT NULL, `customer_id` text NULL, PRIMARY KEY (`id`), CONSTRAINT `bank_transfers_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION, CONSTRAINT `bank_transfers_customers_customer` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`) ON DELETE SET NULL);
 -- create index "banktransfer_account_id_mode_entry_key" to table: "bank_transfers"
 CREATE UNIQUE INDEX `banktransfer_account_id_mode_entry_key` ON `bank_transfers` (`account_id`, `mode`, `entry_key`);
--- create index "banktransfer_account_id_mode_status_booked_at_id" to table: "bank_transfers"
-CREATE INDEX `banktransfer_account_id_mode_status_booked_at_id` ON `bank_transfers` (`account_id`, `mode`, `status`, `booked_at`, `id`);
+-- create index "banktransfer_account_id_mode_created_at_id" to table: "bank_transfers"
+CREATE INDEX `banktransfer_account_id_mode_created_at_id` ON `bank_transfers` (`account_id`, `mode`, `created_at`, `id`);
+-- create index "banktransfer_account_id_mode_status_created_at_id" to table: "bank_transfers"
+CREATE INDEX `banktransfer_account_id_mode_status_created_at_id` ON `bank_transfers` (`account_id`, `mode`, `status`, `created_at`, `id`);
 -- create index "banktransfer_account_id_mode_counterparty_iban_customer_id" to table: "bank_transfers"
 CREATE INDEX `banktransfer_account_id_mode_counterparty_iban_customer_id` ON `bank_transfers` (`account_id`, `mode`, `counterparty_iban`, `customer_id`);
 -- create "cash_balance_transactions" table
