@@ -197,7 +197,7 @@ func TestBankTransfers(t *testing.T) {
 
 		// Refused: a malformed statement, an unknown format.
 		for what, in := range map[string]map[string]any{
-			"not XML":    {"format": "CAMT_053", "content": "<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy=\"EUR\">abc</Amt>"},
+			"not XML":   {"format": "CAMT_053", "content": "<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy=\"EUR\">abc</Amt>"},
 			"empty CSV": {"format": "CSV", "content": "nothing,here\n1,2\n"},
 		} {
 			pl := e.MutateErr("bankStatementImport", importMutation, map[string]any{"in": in})
