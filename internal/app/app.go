@@ -38,6 +38,7 @@ import (
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/ratelimit"
+	"github.com/remitbilling/remit/internal/receivables"
 	"github.com/remitbilling/remit/internal/rowcache"
 	"github.com/remitbilling/remit/internal/secrets"
 	"github.com/remitbilling/remit/internal/store"
@@ -163,6 +164,8 @@ type App struct {
 	Events *eventstream.Hub
 	// Exports writes the account's lists as CSV.
 	Exports *exports.Service
+	// Receivables reads the aging report and customer statements.
+	Receivables *receivables.Service
 	// Worker delivers email, settles payments, marks invoices overdue and
 	// chases payment (reminders, retries, scheduled payments);
 	// the caller runs it (the server does not: tests drive their own).
@@ -238,6 +241,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	if a.Exports, err = exports.New(cfg.DB, secrets.Derive(root, "export links")); err != nil {
+		return nil, err
+	}
+	if a.Receivables, err = receivables.New(receivables.Config{DB: cfg.DB}); err != nil {
 		return nil, err
 	}
 	owner := workerOwner()

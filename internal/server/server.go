@@ -127,18 +127,19 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		limits:   a.Limits,
 	}
 	resolver := &graph.Resolver{
-		Methods:   a.Methods,
-		Portal:    a.Portal,
-		DB:        db,
-		Accounts:  a.Accounts,
-		Customers: a.Customers,
-		Catalog:   a.Catalog,
-		Billing:   a.Billing,
-		Clocks:    a.TestClocks,
-		Webhooks:  a.Webhooks,
-		Stream:    a.Events,
-		Exports:   a.Exports,
-		PublicURL: a.Mailing.PublicURL,
+		Methods:     a.Methods,
+		Portal:      a.Portal,
+		DB:          db,
+		Accounts:    a.Accounts,
+		Customers:   a.Customers,
+		Catalog:     a.Catalog,
+		Billing:     a.Billing,
+		Clocks:      a.TestClocks,
+		Webhooks:    a.Webhooks,
+		Stream:      a.Events,
+		Exports:     a.Exports,
+		Receivables: a.Receivables,
+		PublicURL:   a.Mailing.PublicURL,
 	}
 	api := newGraphQL(resolver, logger)
 	var post http.Handler = api
