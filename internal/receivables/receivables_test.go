@@ -234,8 +234,8 @@ func TestAging(t *testing.T) {
 		l := newLedger(t, st)
 		alice, bob := l.customer("Alice SARL", "EUR"), l.customer("Bob Inc", "USD")
 		past := day0.Add(-days(200))
-		l.invoice(alice, "EUR", 1000, past, day0.Add(days(5)))            // not due
-		l.invoice(alice, "EUR", 2000, past, day0.Add(-days(3)))           // 1–30
+		l.invoice(alice, "EUR", 1000, past, day0.Add(days(5)))              // not due
+		l.invoice(alice, "EUR", 2000, past, day0.Add(-days(3)))             // 1–30
 		partial := l.invoice(alice, "EUR", 3000, past, day0.Add(-days(45))) // 31–60, 1000 paid
 		l.pay(partial, 1000, day0.Add(-days(10)))
 		l.invoice(alice, "EUR", 4000, past, day0.Add(-days(75)))  // 61–90

@@ -17,7 +17,9 @@ import (
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/ent/refund"
+	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
+	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/usererr"
 )
 
@@ -391,4 +393,39 @@ func (s *Service) overdue(ctx context.Context, c *ent.Customer, to time.Time) ([
 		return cmp.Or(a.DueDate.Compare(b.DueDate), cmp.Compare(a.Number, b.Number))
 	})
 	return out, asOf, nil
+}
+
+// StatementPDF renders the statement in as a PDF/A document in the
+// account's branding and the customer's language (its invoices'), with
+// the name a download gives it.
+func (s *Service) StatementPDF(ctx context.Context, in StatementInput) ([]byte, string, error) {
+	st, err := s.Statement(ctx, in)
+	if err != nil {
+		return nil, "", err
+	}
+	head, err := billing.CustomerLetterhead(ctx, s.db, st.Customer.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	doc := document.Statement{
+		From: st.From, To: st.To, IssuedAt: clock.Now(ctx), Currency: st.Currency, Locale: head.Locale, PageSize: head.PageSize,
+		Seller: head.Seller, Buyer: head.Buyer, Branding: head.Branding,
+		Opening: st.Opening, Closing: st.Closing, OverdueAt: st.OverdueAt, OverdueTotal: st.OverdueTotal,
+	}
+	if doc.Currency == "" {
+		doc.Currency = "EUR" // never invoiced: every amount is zero
+	}
+	for _, m := range st.Movements {
+		doc.Lines = append(doc.Lines, document.StatementLine{At: m.At, Kind: string(m.Kind), Number: m.Number, Description: m.Description,
+			Debit: m.Debit, Credit: m.Credit, Balance: m.Balance})
+	}
+	for _, o := range st.Overdue {
+		doc.Overdue = append(doc.Overdue, document.StatementOverdue{Number: o.Number, DueDate: o.DueDate, DaysPastDue: o.DaysPastDue, Overdue: o.Overdue})
+	}
+	pdf, err := document.RenderStatement(ctx, doc)
+	if err != nil {
+		return nil, "", fmt.Errorf("render statement pdf: %w", err)
+	}
+	name := fmt.Sprintf("statement-%s-%s.pdf", st.From.Format("20060102"), st.To.Add(-time.Nanosecond).Format("20060102"))
+	return pdf, name, nil
 }

@@ -176,6 +176,10 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		h := s.exportCSV(name, write)
 		mux.Handle("GET /exports/"+name+".csv", signedOr(a.Exports, name, h, authenticate(s.Accounts, s.limits, logger, h)))
 	}
+	aging := http.HandlerFunc(s.agingCSV)
+	mux.Handle("GET /exports/aging.csv", signedOr(a.Exports, "aging", aging, authenticate(s.Accounts, s.limits, logger, aging)))
+	statement := s.limitPDFs(http.HandlerFunc(s.statementPDF))
+	mux.Handle("GET /customers/{id}/statement.pdf", signedStatement(a.Exports, statement, authenticate(s.Accounts, s.limits, logger, statement)))
 	mux.HandleFunc("GET /dev/mail", s.devMail)
 	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)
