@@ -23,7 +23,7 @@ func (r *queryResolver) ReceivablesAging(ctx context.Context, input model.Receiv
 	if ue, err := userErrors(err, "input"); len(ue) > 0 || err != nil {
 		return &model.ReceivablesAging{Currencies: []*model.AgingCurrency{}, UserErrors: ue}, err
 	}
-	out := agingReport(rep)
+	out := model.NewReceivablesAging(rep)
 	out.UserErrors = []*usererr.Error{}
 	return out, nil
 }
@@ -34,7 +34,7 @@ func (r *queryResolver) CustomerStatement(ctx context.Context, input model.Custo
 	if ue, err := userErrors(err, "input"); len(ue) > 0 || err != nil {
 		return &model.CustomerStatement{Movements: []*model.StatementMovement{}, Overdue: []*model.StatementOverdueInvoice{}, UserErrors: ue}, err
 	}
-	out := customerStatement(st)
+	out := model.NewCustomerStatement(st)
 	q := url.Values{"from": {st.From.Format(time.RFC3339)}, "to": {st.To.Format(time.RFC3339)}}
 	link, _, err := r.Exports.SignedPath(ctx, exports.StatementLink(st.Customer.ID), "/customers/"+url.PathEscape(st.Customer.ID)+"/statement.pdf", q)
 	if err != nil {

@@ -194,7 +194,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.Handle("POST /i/{token}/schedule/cancel", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedUnschedule))))
 	deps := portalhttp.Deps{
 		DB: db, Portal: a.Portal, Billing: a.Billing, Methods: a.Methods, Customers: a.Customers,
-		Accounts: a.Accounts, Payer: a.Payer, Logger: logger, Events: a.Events,
+		Accounts: a.Accounts, Payer: a.Payer, Logger: logger, Events: a.Events, Receivables: a.Receivables,
 	}
 	// The portal: its GraphQL API and web UI, signed in by the portal's
 	// own sessions (never by API keys).
@@ -203,6 +203,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.Handle("/portal/", web)
 	mux.Handle("GET /portal/{slug}/invoices/{id}/pdf", s.limitPDFs(web))
 	mux.Handle("GET /portal/{slug}/credit_notes/{id}/pdf", s.limitPDFs(web))
+	mux.Handle("GET /portal/{slug}/statement.pdf", s.limitPDFs(web))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
