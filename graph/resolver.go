@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/internal/exports"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/portal"
+	"github.com/remitbilling/remit/internal/receivables"
 	"github.com/remitbilling/remit/internal/testclocks"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/webhooks"
@@ -40,6 +41,8 @@ type Resolver struct {
 	BankTransfers *banktransfers.Service
 	// Exports writes CSV exports and signs their download links.
 	Exports *exports.Service
+	// Receivables reads the aging report and customer statements.
+	Receivables *receivables.Service
 	// PublicURL is the server's address as clients reach it, for links.
 	PublicURL string
 }

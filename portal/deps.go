@@ -11,6 +11,7 @@ import (
 	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/portal"
+	"github.com/remitbilling/remit/internal/receivables"
 )
 
 // Deps are the domain services the portal's API and UI share with the
@@ -27,6 +28,8 @@ type Deps struct {
 	// can do about it.
 	Payer  *payer.Service
 	Logger *slog.Logger
+	// Receivables reads the customer's statement.
+	Receivables *receivables.Service
 	// Events follows the event log for subscriptions.
 	Events *eventstream.Hub
 }

@@ -148,6 +148,29 @@ type ComplexityRoot struct {
 		State      func(childComplexity int) int
 	}
 
+	AgingAmounts struct {
+		Days1To30   func(childComplexity int) int
+		Days31To60  func(childComplexity int) int
+		Days61To90  func(childComplexity int) int
+		Days91To120 func(childComplexity int) int
+		NotDue      func(childComplexity int) int
+		Over120     func(childComplexity int) int
+		PastDue     func(childComplexity int) int
+		Total       func(childComplexity int) int
+	}
+
+	AgingCurrency struct {
+		Currency  func(childComplexity int) int
+		Customers func(childComplexity int) int
+		Totals    func(childComplexity int) int
+	}
+
+	AgingCustomer struct {
+		Amounts    func(childComplexity int) int
+		CustomerID func(childComplexity int) int
+		Name       func(childComplexity int) int
+	}
+
 	BalanceTransaction struct {
 		Amount        func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
@@ -424,6 +447,23 @@ type ComplexityRoot struct {
 		Footer       func(childComplexity int) int
 		Memo         func(childComplexity int) int
 		PageSize     func(childComplexity int) int
+	}
+
+	CustomerStatement struct {
+		ClosingBalance func(childComplexity int) int
+		Currency       func(childComplexity int) int
+		CustomerID     func(childComplexity int) int
+		From           func(childComplexity int) int
+		Movements      func(childComplexity int) int
+		OpeningBalance func(childComplexity int) int
+		Overdue        func(childComplexity int) int
+		OverdueAt      func(childComplexity int) int
+		OverdueTotal   func(childComplexity int) int
+		PDFURL         func(childComplexity int) int
+		To             func(childComplexity int) int
+		TotalCredit    func(childComplexity int) int
+		TotalDebit     func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
 	}
 
 	CustomerUpdatePayload struct {
@@ -888,6 +928,7 @@ type ComplexityRoot struct {
 		CreditNotePreview   func(childComplexity int, input model.CreditNoteCreateInput) int
 		CreditNotes         func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.CreditNoteFilter) int
 		Customer            func(childComplexity int, id string) int
+		CustomerStatement   func(childComplexity int, input model.CustomerStatementInput) int
 		Customers           func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.CustomerFilter, orderBy *ent.CustomerOrder) int
 		Emails              func(childComplexity int, first int, after *entgql.Cursor[string]) int
 		Events              func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.EventFilter) int
@@ -899,10 +940,17 @@ type ComplexityRoot struct {
 		Payments            func(childComplexity int, first int, after *entgql.Cursor[string], invoice *string) int
 		PortalSettings      func(childComplexity int) int
 		Products            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
+		ReceivablesAging    func(childComplexity int, input model.ReceivablesAgingInput) int
 		TaxRates            func(childComplexity int, first int, after *entgql.Cursor[string], active *bool) int
 		TestClocks          func(childComplexity int) int
 		WebhookDeliveries   func(childComplexity int, endpoint *string, event *string, status *webhookdelivery.Status) int
 		WebhookEndpoints    func(childComplexity int) int
+	}
+
+	ReceivablesAging struct {
+		AsOf       func(childComplexity int) int
+		Currencies func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Refund struct {
@@ -949,6 +997,26 @@ type ComplexityRoot struct {
 		Address func(childComplexity int) int
 		Name    func(childComplexity int) int
 		Phone   func(childComplexity int) int
+	}
+
+	StatementMovement struct {
+		At          func(childComplexity int) int
+		Balance     func(childComplexity int) int
+		Credit      func(childComplexity int) int
+		Debit       func(childComplexity int) int
+		Description func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Number      func(childComplexity int) int
+		ObjectID    func(childComplexity int) int
+	}
+
+	StatementOverdueInvoice struct {
+		AmountOverdue   func(childComplexity int) int
+		AmountRemaining func(childComplexity int) int
+		DaysPastDue     func(childComplexity int) int
+		DueDate         func(childComplexity int) int
+		InvoiceID       func(childComplexity int) int
+		Number          func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -1322,6 +1390,8 @@ type QueryResolver interface {
 	Events(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.EventFilter) (*ent.EventConnection, error)
 	Payments(ctx context.Context, first int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error)
 	PortalSettings(ctx context.Context) (*ent.PortalConfig, error)
+	ReceivablesAging(ctx context.Context, input model.ReceivablesAgingInput) (*model.ReceivablesAging, error)
+	CustomerStatement(ctx context.Context, input model.CustomerStatementInput) (*model.CustomerStatement, error)
 	WebhookEndpoints(ctx context.Context) ([]*ent.WebhookEndpoint, error)
 	WebhookDeliveries(ctx context.Context, endpoint *string, event *string, status *webhookdelivery.Status) ([]*ent.WebhookDelivery, error)
 }
@@ -1655,6 +1725,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Address.State(childComplexity), true
+
+	case "AgingAmounts.days1To30":
+		if e.ComplexityRoot.AgingAmounts.Days1To30 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingAmounts.Days1To30(childComplexity), true
+	case "AgingAmounts.days31To60":
+		if e.ComplexityRoot.AgingAmounts.Days31To60 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingAmounts.Days31To60(childComplexity), true
+	case "AgingAmounts.days61To90":
+		if e.ComplexityRoot.AgingAmounts.Days61To90 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingAmounts.Days61To90(childComplexity), true
+	case "AgingAmounts.days91To120":
+		if e.ComplexityRoot.AgingAmounts.Days91To120 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingAmounts.Days91To120(childComplexity), true
+	case "AgingAmounts.notDue":
+		if e.ComplexityRoot.AgingAmounts.NotDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingAmounts.NotDue(childComplexity), true
+	case "AgingAmounts.over120":
+		if e.ComplexityRoot.AgingAmounts.Over120 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingAmounts.Over120(childComplexity), true
+	case "AgingAmounts.pastDue":
+		if e.ComplexityRoot.AgingAmounts.PastDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingAmounts.PastDue(childComplexity), true
+	case "AgingAmounts.total":
+		if e.ComplexityRoot.AgingAmounts.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingAmounts.Total(childComplexity), true
+
+	case "AgingCurrency.currency":
+		if e.ComplexityRoot.AgingCurrency.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingCurrency.Currency(childComplexity), true
+	case "AgingCurrency.customers":
+		if e.ComplexityRoot.AgingCurrency.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingCurrency.Customers(childComplexity), true
+	case "AgingCurrency.totals":
+		if e.ComplexityRoot.AgingCurrency.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingCurrency.Totals(childComplexity), true
+
+	case "AgingCustomer.amounts":
+		if e.ComplexityRoot.AgingCustomer.Amounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingCustomer.Amounts(childComplexity), true
+	case "AgingCustomer.customerId":
+		if e.ComplexityRoot.AgingCustomer.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingCustomer.CustomerID(childComplexity), true
+	case "AgingCustomer.name":
+		if e.ComplexityRoot.AgingCustomer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgingCustomer.Name(childComplexity), true
 
 	case "BalanceTransaction.amount":
 		if e.ComplexityRoot.BalanceTransaction.Amount == nil {
@@ -2823,6 +2980,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerInvoiceSettings.PageSize(childComplexity), true
+
+	case "CustomerStatement.closingBalance":
+		if e.ComplexityRoot.CustomerStatement.ClosingBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.ClosingBalance(childComplexity), true
+	case "CustomerStatement.currency":
+		if e.ComplexityRoot.CustomerStatement.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.Currency(childComplexity), true
+	case "CustomerStatement.customerId":
+		if e.ComplexityRoot.CustomerStatement.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.CustomerID(childComplexity), true
+	case "CustomerStatement.from":
+		if e.ComplexityRoot.CustomerStatement.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.From(childComplexity), true
+	case "CustomerStatement.movements":
+		if e.ComplexityRoot.CustomerStatement.Movements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.Movements(childComplexity), true
+	case "CustomerStatement.openingBalance":
+		if e.ComplexityRoot.CustomerStatement.OpeningBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.OpeningBalance(childComplexity), true
+	case "CustomerStatement.overdue":
+		if e.ComplexityRoot.CustomerStatement.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.Overdue(childComplexity), true
+	case "CustomerStatement.overdueAt":
+		if e.ComplexityRoot.CustomerStatement.OverdueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.OverdueAt(childComplexity), true
+	case "CustomerStatement.overdueTotal":
+		if e.ComplexityRoot.CustomerStatement.OverdueTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.OverdueTotal(childComplexity), true
+	case "CustomerStatement.pdfUrl":
+		if e.ComplexityRoot.CustomerStatement.PDFURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.PDFURL(childComplexity), true
+	case "CustomerStatement.to":
+		if e.ComplexityRoot.CustomerStatement.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.To(childComplexity), true
+	case "CustomerStatement.totalCredit":
+		if e.ComplexityRoot.CustomerStatement.TotalCredit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.TotalCredit(childComplexity), true
+	case "CustomerStatement.totalDebit":
+		if e.ComplexityRoot.CustomerStatement.TotalDebit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.TotalDebit(childComplexity), true
+	case "CustomerStatement.userErrors":
+		if e.ComplexityRoot.CustomerStatement.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.UserErrors(childComplexity), true
 
 	case "CustomerUpdatePayload.customer":
 		if e.ComplexityRoot.CustomerUpdatePayload.Customer == nil {
@@ -5167,6 +5409,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Customer(childComplexity, args["id"].(string)), true
+	case "Query.customerStatement":
+		if e.ComplexityRoot.Query.CustomerStatement == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customerStatement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomerStatement(childComplexity, args["input"].(model.CustomerStatementInput)), true
 	case "Query.customers":
 		if e.ComplexityRoot.Query.Customers == nil {
 			break
@@ -5284,6 +5537,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["first"].(int), args["after"].(*entgql.Cursor[string]), args["active"].(*bool)), true
+	case "Query.receivablesAging":
+		if e.ComplexityRoot.Query.ReceivablesAging == nil {
+			break
+		}
+
+		args, err := ec.field_Query_receivablesAging_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReceivablesAging(childComplexity, args["input"].(model.ReceivablesAgingInput)), true
 	case "Query.taxRates":
 		if e.ComplexityRoot.Query.TaxRates == nil {
 			break
@@ -5318,6 +5582,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.WebhookEndpoints(childComplexity), true
+
+	case "ReceivablesAging.asOf":
+		if e.ComplexityRoot.ReceivablesAging.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceivablesAging.AsOf(childComplexity), true
+	case "ReceivablesAging.currencies":
+		if e.ComplexityRoot.ReceivablesAging.Currencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceivablesAging.Currencies(childComplexity), true
+	case "ReceivablesAging.userErrors":
+		if e.ComplexityRoot.ReceivablesAging.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceivablesAging.UserErrors(childComplexity), true
 
 	case "Refund.amount":
 		if e.ComplexityRoot.Refund.AmountMoney == nil {
@@ -5509,6 +5792,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipping.Phone(childComplexity), true
+
+	case "StatementMovement.at":
+		if e.ComplexityRoot.StatementMovement.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.At(childComplexity), true
+	case "StatementMovement.balance":
+		if e.ComplexityRoot.StatementMovement.Balance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Balance(childComplexity), true
+	case "StatementMovement.credit":
+		if e.ComplexityRoot.StatementMovement.Credit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Credit(childComplexity), true
+	case "StatementMovement.debit":
+		if e.ComplexityRoot.StatementMovement.Debit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Debit(childComplexity), true
+	case "StatementMovement.description":
+		if e.ComplexityRoot.StatementMovement.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Description(childComplexity), true
+	case "StatementMovement.kind":
+		if e.ComplexityRoot.StatementMovement.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Kind(childComplexity), true
+	case "StatementMovement.number":
+		if e.ComplexityRoot.StatementMovement.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Number(childComplexity), true
+	case "StatementMovement.objectId":
+		if e.ComplexityRoot.StatementMovement.ObjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.ObjectID(childComplexity), true
+
+	case "StatementOverdueInvoice.amountOverdue":
+		if e.ComplexityRoot.StatementOverdueInvoice.AmountOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.AmountOverdue(childComplexity), true
+	case "StatementOverdueInvoice.amountRemaining":
+		if e.ComplexityRoot.StatementOverdueInvoice.AmountRemaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.AmountRemaining(childComplexity), true
+	case "StatementOverdueInvoice.daysPastDue":
+		if e.ComplexityRoot.StatementOverdueInvoice.DaysPastDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.DaysPastDue(childComplexity), true
+	case "StatementOverdueInvoice.dueDate":
+		if e.ComplexityRoot.StatementOverdueInvoice.DueDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.DueDate(childComplexity), true
+	case "StatementOverdueInvoice.invoiceId":
+		if e.ComplexityRoot.StatementOverdueInvoice.InvoiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.InvoiceID(childComplexity), true
+	case "StatementOverdueInvoice.number":
+		if e.ComplexityRoot.StatementOverdueInvoice.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.Number(childComplexity), true
 
 	case "Subscription.events":
 		if e.ComplexityRoot.Subscription.Events == nil {
@@ -6083,6 +6452,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCustomerInvoiceSettingsInput,
 		ec.unmarshalInputCustomerOrder,
 		ec.unmarshalInputCustomerSetDefaultPaymentMethodInput,
+		ec.unmarshalInputCustomerStatementInput,
 		ec.unmarshalInputCustomerUpdateInput,
 		ec.unmarshalInputDiscountInput,
 		ec.unmarshalInputEventFilter,
@@ -6114,6 +6484,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputPriceUpdateInput,
 		ec.unmarshalInputProductCreateInput,
 		ec.unmarshalInputProductUpdateInput,
+		ec.unmarshalInputReceivablesAgingInput,
 		ec.unmarshalInputReminderSettingsInput,
 		ec.unmarshalInputRetrySettingsInput,
 		ec.unmarshalInputSEPADebitInput,
@@ -9860,6 +10231,181 @@ extend type Mutation {
   portalSessionCreate("What to do; see the input type." input: PortalSessionCreateInput!): PortalSessionCreatePayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/receivables.graphql", Input: `"Input of receivablesAging."
+input ReceivablesAgingInput {
+  "The instant the report is as of, read from the history (default now). Never in the future."
+  asOf: Time
+  "Only amounts in this ISO 4217 currency."
+  currency: String
+  "Only this customer's amounts."
+  customer: ID
+}
+
+"""
+Amounts owed, by how long they have been past due: whole days in UTC from
+the due date (each installment's for a payment plan) to the report's instant.
+"""
+type AgingAmounts {
+  "Not yet due (or no due date: charged automatically)."
+  notDue: Money!
+  "1 to 30 days past due."
+  days1To30: Money!
+  "31 to 60 days past due."
+  days31To60: Money!
+  "61 to 90 days past due."
+  days61To90: Money!
+  "91 to 120 days past due."
+  days91To120: Money!
+  "More than 120 days past due."
+  over120: Money!
+  "Everything past due (all but notDue)."
+  pastDue: Money!
+  "Everything owed."
+  total: Money!
+}
+
+"What one customer owes in one currency, by age."
+type AgingCustomer {
+  "The customer."
+  customerId: ID!
+  "The customer's name."
+  name: String!
+  "What it owes, by age."
+  amounts: AgingAmounts!
+}
+
+"One currency of the aging report."
+type AgingCurrency {
+  "ISO 4217 currency code."
+  currency: String!
+  "The customers owing in this currency, by name."
+  customers: [AgingCustomer!]!
+  "The currency's totals."
+  totals: AgingAmounts!
+}
+
+"""
+The aging report: what remains to pay on invoices awaiting payment (open;
+paid, voided and uncollectible invoices leave it the instant they did), per
+currency and customer, by age. Also as CSV: /exports/aging.csv.
+"""
+type ReceivablesAging {
+  "The instant the report is as of."
+  asOf: Time
+  "One section per currency, by code."
+  currencies: [AgingCurrency!]!
+  "Why there is no report, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of customerStatement."
+input CustomerStatementInput {
+  "The customer."
+  customer: ID!
+  "Start of the period (included)."
+  from: Time!
+  "End of the period (excluded)."
+  to: Time!
+}
+
+"What a statement line records."
+enum StatementMovementKind {
+  "An invoice issued: its total is owed."
+  INVOICE
+  "An invoice voided: its total is no longer owed."
+  INVOICE_VOIDED
+  "A credit note issued."
+  CREDIT_NOTE
+  "A credit note voided: its total is owed again."
+  CREDIT_NOTE_VOIDED
+  "A payment that succeeded (or money recorded as received)."
+  PAYMENT
+  "A refund that succeeded: money given back."
+  REFUND
+  "A manual adjustment of the customer's credit balance."
+  BALANCE_ADJUSTMENT
+}
+
+"One line of a customer statement."
+type StatementMovement {
+  "When it happened."
+  at: Time!
+  "What it is."
+  kind: StatementMovementKind!
+  "The invoice, credit note, payment, refund or balance transaction."
+  objectId: ID!
+  "The invoice's or credit note's number (for a payment or refund, its invoice's)."
+  number: String!
+  "A payment's reference, an adjustment's reason."
+  description: String!
+  "What the customer owes more (zero if none)."
+  debit: Money!
+  "What it owes less (zero if none)."
+  credit: Money!
+  "The balance after this line."
+  balance: Money!
+}
+
+"An invoice past due at the end of a statement."
+type StatementOverdueInvoice {
+  "The invoice."
+  invoiceId: ID!
+  "Its number."
+  number: String!
+  "The earliest due date passed with money owed (an installment's for a plan)."
+  dueDate: Time!
+  "Whole days in UTC since that due date."
+  daysPastDue: Int!
+  "What remained to pay."
+  amountRemaining: Money!
+  "The part of it past due."
+  amountOverdue: Money!
+}
+
+"""
+A customer's statement of account over a period, in its currency: the
+opening balance, every invoice, credit note, payment, refund and balance
+adjustment, the closing balance (what it owes; negative when in credit) and
+what is overdue at the end.
+"""
+type CustomerStatement {
+  "The customer."
+  customerId: ID
+  "The customer's currency."
+  currency: String
+  "Start of the period (included)."
+  from: Time
+  "End of the period (excluded)."
+  to: Time
+  "The balance at from."
+  openingBalance: Money
+  "The balance at to."
+  closingBalance: Money
+  "Sum of the debits of the period."
+  totalDebit: Money
+  "Sum of the credits of the period."
+  totalCredit: Money
+  "The period's movements, oldest first, with the running balance."
+  movements: [StatementMovement!]!
+  "When overdue is judged: to, or now if to is later."
+  overdueAt: Time
+  "Invoices past due then."
+  overdue: [StatementOverdueInvoice!]!
+  "What is past due then."
+  overdueTotal: Money
+  "The statement as PDF: a link that works without the API key for ten minutes."
+  pdfUrl: String
+  "Why there is no statement, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "The aging report of receivables, now or as of a past instant."
+  receivablesAging("Which report; see the input type." input: ReceivablesAgingInput!): ReceivablesAging!
+  "A customer's statement of account over a period."
+  customerStatement("Which statement; see the input type." input: CustomerStatementInput!): CustomerStatement!
+}
+`, BuiltIn: false},
 	{Name: "../schema/refund.graphql", Input: `"""
 Why a refund is made (Stripe's reasons).
 """
@@ -10400,6 +10946,52 @@ func (ec *executionContext) childFields_Address(ctx context.Context, field graph
 		return ec.fieldContext_Address_country(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Address", field.Name)
+}
+
+func (ec *executionContext) childFields_AgingAmounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "notDue":
+		return ec.fieldContext_AgingAmounts_notDue(ctx, field)
+	case "days1To30":
+		return ec.fieldContext_AgingAmounts_days1To30(ctx, field)
+	case "days31To60":
+		return ec.fieldContext_AgingAmounts_days31To60(ctx, field)
+	case "days61To90":
+		return ec.fieldContext_AgingAmounts_days61To90(ctx, field)
+	case "days91To120":
+		return ec.fieldContext_AgingAmounts_days91To120(ctx, field)
+	case "over120":
+		return ec.fieldContext_AgingAmounts_over120(ctx, field)
+	case "pastDue":
+		return ec.fieldContext_AgingAmounts_pastDue(ctx, field)
+	case "total":
+		return ec.fieldContext_AgingAmounts_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgingAmounts", field.Name)
+}
+
+func (ec *executionContext) childFields_AgingCurrency(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_AgingCurrency_currency(ctx, field)
+	case "customers":
+		return ec.fieldContext_AgingCurrency_customers(ctx, field)
+	case "totals":
+		return ec.fieldContext_AgingCurrency_totals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgingCurrency", field.Name)
+}
+
+func (ec *executionContext) childFields_AgingCustomer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customerId":
+		return ec.fieldContext_AgingCustomer_customerId(ctx, field)
+	case "name":
+		return ec.fieldContext_AgingCustomer_name(ctx, field)
+	case "amounts":
+		return ec.fieldContext_AgingCustomer_amounts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgingCustomer", field.Name)
 }
 
 func (ec *executionContext) childFields_BalanceTransaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10956,6 +11548,40 @@ func (ec *executionContext) childFields_CustomerInvoiceSettings(ctx context.Cont
 		return ec.fieldContext_CustomerInvoiceSettings_autoSend(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerInvoiceSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerStatement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customerId":
+		return ec.fieldContext_CustomerStatement_customerId(ctx, field)
+	case "currency":
+		return ec.fieldContext_CustomerStatement_currency(ctx, field)
+	case "from":
+		return ec.fieldContext_CustomerStatement_from(ctx, field)
+	case "to":
+		return ec.fieldContext_CustomerStatement_to(ctx, field)
+	case "openingBalance":
+		return ec.fieldContext_CustomerStatement_openingBalance(ctx, field)
+	case "closingBalance":
+		return ec.fieldContext_CustomerStatement_closingBalance(ctx, field)
+	case "totalDebit":
+		return ec.fieldContext_CustomerStatement_totalDebit(ctx, field)
+	case "totalCredit":
+		return ec.fieldContext_CustomerStatement_totalCredit(ctx, field)
+	case "movements":
+		return ec.fieldContext_CustomerStatement_movements(ctx, field)
+	case "overdueAt":
+		return ec.fieldContext_CustomerStatement_overdueAt(ctx, field)
+	case "overdue":
+		return ec.fieldContext_CustomerStatement_overdue(ctx, field)
+	case "overdueTotal":
+		return ec.fieldContext_CustomerStatement_overdueTotal(ctx, field)
+	case "pdfUrl":
+		return ec.fieldContext_CustomerStatement_pdfUrl(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerStatement_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerStatement", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomerUpdatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11742,6 +12368,18 @@ func (ec *executionContext) childFields_ProductUpdatePayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type ProductUpdatePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ReceivablesAging(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asOf":
+		return ec.fieldContext_ReceivablesAging_asOf(ctx, field)
+	case "currencies":
+		return ec.fieldContext_ReceivablesAging_currencies(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReceivablesAging_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReceivablesAging", field.Name)
+}
+
 func (ec *executionContext) childFields_Refund(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -11832,6 +12470,46 @@ func (ec *executionContext) childFields_Shipping(ctx context.Context, field grap
 		return ec.fieldContext_Shipping_address(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shipping", field.Name)
+}
+
+func (ec *executionContext) childFields_StatementMovement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_StatementMovement_at(ctx, field)
+	case "kind":
+		return ec.fieldContext_StatementMovement_kind(ctx, field)
+	case "objectId":
+		return ec.fieldContext_StatementMovement_objectId(ctx, field)
+	case "number":
+		return ec.fieldContext_StatementMovement_number(ctx, field)
+	case "description":
+		return ec.fieldContext_StatementMovement_description(ctx, field)
+	case "debit":
+		return ec.fieldContext_StatementMovement_debit(ctx, field)
+	case "credit":
+		return ec.fieldContext_StatementMovement_credit(ctx, field)
+	case "balance":
+		return ec.fieldContext_StatementMovement_balance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatementMovement", field.Name)
+}
+
+func (ec *executionContext) childFields_StatementOverdueInvoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoiceId":
+		return ec.fieldContext_StatementOverdueInvoice_invoiceId(ctx, field)
+	case "number":
+		return ec.fieldContext_StatementOverdueInvoice_number(ctx, field)
+	case "dueDate":
+		return ec.fieldContext_StatementOverdueInvoice_dueDate(ctx, field)
+	case "daysPastDue":
+		return ec.fieldContext_StatementOverdueInvoice_daysPastDue(ctx, field)
+	case "amountRemaining":
+		return ec.fieldContext_StatementOverdueInvoice_amountRemaining(ctx, field)
+	case "amountOverdue":
+		return ec.fieldContext_StatementOverdueInvoice_amountOverdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatementOverdueInvoice", field.Name)
 }
 
 func (ec *executionContext) childFields_TaxAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13212,6 +13890,20 @@ func (ec *executionContext) field_Query_creditNotes_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_customerStatement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CustomerStatementInput, error) {
+			return ec.unmarshalNCustomerStatementInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerStatementInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_customer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13467,6 +14159,20 @@ func (ec *executionContext) field_Query_products_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["active"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_receivablesAging_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReceivablesAgingInput, error) {
+			return ec.unmarshalNReceivablesAgingInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐReceivablesAgingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -14796,6 +15502,427 @@ func (ec *executionContext) _Address_country(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Address_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AgingAmounts_notDue(ctx context.Context, field graphql.CollectedField, obj *model.AgingAmounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingAmounts_notDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingAmounts_notDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingAmounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingAmounts_days1To30(ctx context.Context, field graphql.CollectedField, obj *model.AgingAmounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingAmounts_days1To30(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days1To30, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingAmounts_days1To30(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingAmounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingAmounts_days31To60(ctx context.Context, field graphql.CollectedField, obj *model.AgingAmounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingAmounts_days31To60(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days31To60, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingAmounts_days31To60(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingAmounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingAmounts_days61To90(ctx context.Context, field graphql.CollectedField, obj *model.AgingAmounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingAmounts_days61To90(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days61To90, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingAmounts_days61To90(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingAmounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingAmounts_days91To120(ctx context.Context, field graphql.CollectedField, obj *model.AgingAmounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingAmounts_days91To120(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days91To120, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingAmounts_days91To120(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingAmounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingAmounts_over120(ctx context.Context, field graphql.CollectedField, obj *model.AgingAmounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingAmounts_over120(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Over120, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingAmounts_over120(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingAmounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingAmounts_pastDue(ctx context.Context, field graphql.CollectedField, obj *model.AgingAmounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingAmounts_pastDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PastDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingAmounts_pastDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingAmounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingAmounts_total(ctx context.Context, field graphql.CollectedField, obj *model.AgingAmounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingAmounts_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingAmounts_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingAmounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingCurrency_currency(ctx context.Context, field graphql.CollectedField, obj *model.AgingCurrency) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingCurrency_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingCurrency_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingCurrency", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AgingCurrency_customers(ctx context.Context, field graphql.CollectedField, obj *model.AgingCurrency) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingCurrency_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AgingCustomer) graphql.Marshaler {
+			return ec.marshalNAgingCustomer2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingCustomerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingCurrency_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingCurrency",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgingCustomer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingCurrency_totals(ctx context.Context, field graphql.CollectedField, obj *model.AgingCurrency) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingCurrency_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgingAmounts) graphql.Marshaler {
+			return ec.marshalNAgingAmounts2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingAmounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingCurrency_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingCurrency",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgingAmounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AgingCustomer_customerId(ctx context.Context, field graphql.CollectedField, obj *model.AgingCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingCustomer_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingCustomer_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingCustomer", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _AgingCustomer_name(ctx context.Context, field graphql.CollectedField, obj *model.AgingCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingCustomer_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingCustomer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgingCustomer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AgingCustomer_amounts(ctx context.Context, field graphql.CollectedField, obj *model.AgingCustomer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgingCustomer_amounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AgingAmounts) graphql.Marshaler {
+			return ec.marshalNAgingAmounts2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingAmounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgingCustomer_amounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AgingCustomer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgingAmounts(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _BalanceTransaction_id(ctx context.Context, field graphql.CollectedField, obj *ent.BalanceTransaction) (ret graphql.Marshaler) {
@@ -19999,6 +21126,400 @@ func (ec *executionContext) _CustomerInvoiceSettings_autoSend(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_CustomerInvoiceSettings_autoSend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerInvoiceSettings", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_customerId(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_currency(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_from(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_to(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_openingBalance(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_openingBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpeningBalance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_openingBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_closingBalance(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_closingBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosingBalance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_closingBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_totalDebit(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_totalDebit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalDebit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_totalDebit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_totalCredit(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_totalCredit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCredit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_totalCredit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_movements(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_movements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Movements, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StatementMovement) graphql.Marshaler {
+			return ec.marshalNStatementMovement2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_movements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatementMovement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_overdueAt(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_overdueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_overdueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_overdue(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StatementOverdueInvoice) graphql.Marshaler {
+			return ec.marshalNStatementOverdueInvoice2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementOverdueInvoiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatementOverdueInvoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_overdueTotal(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_overdueTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_overdueTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_pdfUrl(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_pdfUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PDFURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_pdfUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CustomerUpdatePayload_customer(ctx context.Context, field graphql.CollectedField, obj *model.CustomerUpdatePayload) (ret graphql.Marshaler) {
@@ -30426,6 +31947,94 @@ func (ec *executionContext) fieldContext_Query_portalSettings(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_receivablesAging(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_receivablesAging(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReceivablesAging(ctx, fc.Args["input"].(model.ReceivablesAgingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReceivablesAging) graphql.Marshaler {
+			return ec.marshalNReceivablesAging2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐReceivablesAging(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_receivablesAging(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReceivablesAging(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_receivablesAging_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customerStatement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customerStatement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomerStatement(ctx, fc.Args["input"].(model.CustomerStatementInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerStatement) graphql.Marshaler {
+			return ec.marshalNCustomerStatement2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerStatement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customerStatement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerStatement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customerStatement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_webhookEndpoints(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30573,6 +32182,93 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReceivablesAging_asOf(ctx context.Context, field graphql.CollectedField, obj *model.ReceivablesAging) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceivablesAging_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReceivablesAging_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceivablesAging", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ReceivablesAging_currencies(ctx context.Context, field graphql.CollectedField, obj *model.ReceivablesAging) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceivablesAging_currencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currencies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AgingCurrency) graphql.Marshaler {
+			return ec.marshalNAgingCurrency2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingCurrencyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReceivablesAging_currencies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReceivablesAging",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgingCurrency(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReceivablesAging_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ReceivablesAging) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceivablesAging_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReceivablesAging_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReceivablesAging",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -31349,6 +33045,373 @@ func (ec *executionContext) fieldContext_Shipping_address(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Address(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementMovement_at(ctx context.Context, field graphql.CollectedField, obj *model.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementMovement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _StatementMovement_kind(ctx context.Context, field graphql.CollectedField, obj *model.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.StatementMovementKind) graphql.Marshaler {
+			return ec.marshalNStatementMovementKind2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovementKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementMovement", field, false, false, errors.New("field of type StatementMovementKind does not have child fields"))
+}
+
+func (ec *executionContext) _StatementMovement_objectId(ctx context.Context, field graphql.CollectedField, obj *model.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementMovement", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _StatementMovement_number(ctx context.Context, field graphql.CollectedField, obj *model.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementMovement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatementMovement_description(ctx context.Context, field graphql.CollectedField, obj *model.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementMovement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatementMovement_debit(ctx context.Context, field graphql.CollectedField, obj *model.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_debit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Debit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_debit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementMovement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementMovement_credit(ctx context.Context, field graphql.CollectedField, obj *model.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_credit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Credit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_credit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementMovement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementMovement_balance(ctx context.Context, field graphql.CollectedField, obj *model.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_balance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Balance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_balance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementMovement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_invoiceId(ctx context.Context, field graphql.CollectedField, obj *model.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_invoiceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvoiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_invoiceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementOverdueInvoice", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_number(ctx context.Context, field graphql.CollectedField, obj *model.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementOverdueInvoice", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_dueDate(ctx context.Context, field graphql.CollectedField, obj *model.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_dueDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_dueDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementOverdueInvoice", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_daysPastDue(ctx context.Context, field graphql.CollectedField, obj *model.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_daysPastDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysPastDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_daysPastDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementOverdueInvoice", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_amountRemaining(ctx context.Context, field graphql.CollectedField, obj *model.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_amountRemaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountRemaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_amountRemaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementOverdueInvoice",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_amountOverdue(ctx context.Context, field graphql.CollectedField, obj *model.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_amountOverdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountOverdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_amountOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementOverdueInvoice",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
 		},
 	}
 	return fc, nil
@@ -36240,6 +38303,50 @@ func (ec *executionContext) unmarshalInputCustomerSetDefaultPaymentMethodInput(c
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCustomerStatementInput(ctx context.Context, obj any) (model.CustomerStatementInput, error) {
+	var it model.CustomerStatementInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customer", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCustomerUpdateInput(ctx context.Context, obj any) (model.CustomerUpdateInput, error) {
 	var it model.CustomerUpdateInput
 	if obj == nil {
@@ -37895,6 +40002,50 @@ func (ec *executionContext) unmarshalInputProductUpdateInput(ctx context.Context
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputReceivablesAgingInput(ctx context.Context, obj any) (model.ReceivablesAgingInput, error) {
+	var it model.ReceivablesAgingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"asOf", "currency", "customer"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "asOf":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("asOf"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AsOf = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputReminderSettingsInput(ctx context.Context, obj any) (model.ReminderSettingsInput, error) {
 	var it model.ReminderSettingsInput
 	if obj == nil {
@@ -39284,6 +41435,175 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 		case "country":
 			out.Values[i] = ec._Address_country(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var agingAmountsImplementors = []string{"AgingAmounts"}
+
+func (ec *executionContext) _AgingAmounts(ctx context.Context, sel ast.SelectionSet, obj *model.AgingAmounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agingAmountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgingAmounts")
+		case "notDue":
+			out.Values[i] = ec._AgingAmounts_notDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days1To30":
+			out.Values[i] = ec._AgingAmounts_days1To30(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days31To60":
+			out.Values[i] = ec._AgingAmounts_days31To60(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days61To90":
+			out.Values[i] = ec._AgingAmounts_days61To90(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days91To120":
+			out.Values[i] = ec._AgingAmounts_days91To120(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "over120":
+			out.Values[i] = ec._AgingAmounts_over120(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pastDue":
+			out.Values[i] = ec._AgingAmounts_pastDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._AgingAmounts_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var agingCurrencyImplementors = []string{"AgingCurrency"}
+
+func (ec *executionContext) _AgingCurrency(ctx context.Context, sel ast.SelectionSet, obj *model.AgingCurrency) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agingCurrencyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgingCurrency")
+		case "currency":
+			out.Values[i] = ec._AgingCurrency_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customers":
+			out.Values[i] = ec._AgingCurrency_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._AgingCurrency_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var agingCustomerImplementors = []string{"AgingCustomer"}
+
+func (ec *executionContext) _AgingCustomer(ctx context.Context, sel ast.SelectionSet, obj *model.AgingCustomer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agingCustomerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgingCustomer")
+		case "customerId":
+			out.Values[i] = ec._AgingCustomer_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AgingCustomer_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amounts":
+			out.Values[i] = ec._AgingCustomer_amounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -42370,6 +44690,109 @@ func (ec *executionContext) _CustomerInvoiceSettings(ctx context.Context, sel as
 			out.Values[i] = ec._CustomerInvoiceSettings_autoSend(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var customerStatementImplementors = []string{"CustomerStatement"}
+
+func (ec *executionContext) _CustomerStatement(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerStatement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerStatementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerStatement")
+		case "customerId":
+			out.Values[i] = ec._CustomerStatement_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._CustomerStatement_currency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._CustomerStatement_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._CustomerStatement_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "openingBalance":
+			out.Values[i] = ec._CustomerStatement_openingBalance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "closingBalance":
+			out.Values[i] = ec._CustomerStatement_closingBalance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "totalDebit":
+			out.Values[i] = ec._CustomerStatement_totalDebit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "totalCredit":
+			out.Values[i] = ec._CustomerStatement_totalCredit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "movements":
+			out.Values[i] = ec._CustomerStatement_movements(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdueAt":
+			out.Values[i] = ec._CustomerStatement_overdueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._CustomerStatement_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdueTotal":
+			out.Values[i] = ec._CustomerStatement_overdueTotal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pdfUrl":
+			out.Values[i] = ec._CustomerStatement_pdfUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerStatement_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -47738,6 +50161,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "receivablesAging":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_receivablesAging(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "customerStatement":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_customerStatement(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "webhookEndpoints":
 			field := field
 
@@ -47795,6 +50262,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var receivablesAgingImplementors = []string{"ReceivablesAging"}
+
+func (ec *executionContext) _ReceivablesAging(ctx context.Context, sel ast.SelectionSet, obj *model.ReceivablesAging) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, receivablesAgingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReceivablesAging")
+		case "asOf":
+			out.Values[i] = ec._ReceivablesAging_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currencies":
+			out.Values[i] = ec._ReceivablesAging_currencies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ReceivablesAging_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -48278,6 +50793,142 @@ func (ec *executionContext) _Shipping(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "address":
 			out.Values[i] = ec._Shipping_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statementMovementImplementors = []string{"StatementMovement"}
+
+func (ec *executionContext) _StatementMovement(ctx context.Context, sel ast.SelectionSet, obj *model.StatementMovement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statementMovementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatementMovement")
+		case "at":
+			out.Values[i] = ec._StatementMovement_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._StatementMovement_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectId":
+			out.Values[i] = ec._StatementMovement_objectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._StatementMovement_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._StatementMovement_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "debit":
+			out.Values[i] = ec._StatementMovement_debit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "credit":
+			out.Values[i] = ec._StatementMovement_credit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "balance":
+			out.Values[i] = ec._StatementMovement_balance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statementOverdueInvoiceImplementors = []string{"StatementOverdueInvoice"}
+
+func (ec *executionContext) _StatementOverdueInvoice(ctx context.Context, sel ast.SelectionSet, obj *model.StatementOverdueInvoice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statementOverdueInvoiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatementOverdueInvoice")
+		case "invoiceId":
+			out.Values[i] = ec._StatementOverdueInvoice_invoiceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._StatementOverdueInvoice_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueDate":
+			out.Values[i] = ec._StatementOverdueInvoice_dueDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysPastDue":
+			out.Values[i] = ec._StatementOverdueInvoice_daysPastDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountRemaining":
+			out.Values[i] = ec._StatementOverdueInvoice_amountRemaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountOverdue":
+			out.Values[i] = ec._StatementOverdueInvoice_amountOverdue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -49884,6 +52535,68 @@ func (ec *executionContext) unmarshalNAddressInput2ᚖgithubᚗcomᚋremitbillin
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAgingAmounts2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingAmounts(ctx context.Context, sel ast.SelectionSet, v *model.AgingAmounts) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AgingAmounts(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAgingCurrency2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingCurrencyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgingCurrency) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgingCurrency2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingCurrency(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgingCurrency2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingCurrency(ctx context.Context, sel ast.SelectionSet, v *model.AgingCurrency) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AgingCurrency(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAgingCustomer2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgingCustomer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgingCustomer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingCustomer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgingCustomer2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAgingCustomer(ctx context.Context, sel ast.SelectionSet, v *model.AgingCustomer) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AgingCustomer(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBalanceTransaction2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐBalanceTransaction(ctx context.Context, sel ast.SelectionSet, v *ent.BalanceTransaction) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -50582,6 +53295,21 @@ func (ec *executionContext) marshalNCustomerOrderField2ᚖgithubᚗcomᚋremitbi
 
 func (ec *executionContext) unmarshalNCustomerSetDefaultPaymentMethodInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerSetDefaultPaymentMethodInput(ctx context.Context, v any) (model.CustomerSetDefaultPaymentMethodInput, error) {
 	res, err := ec.unmarshalInputCustomerSetDefaultPaymentMethodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerStatement2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerStatement(ctx context.Context, sel ast.SelectionSet, v *model.CustomerStatement) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerStatement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerStatementInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerStatementInput(ctx context.Context, v any) (model.CustomerStatementInput, error) {
+	res, err := ec.unmarshalInputCustomerStatementInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -51767,6 +54495,21 @@ func (ec *executionContext) marshalNProductUpdatePayload2ᚖgithubᚗcomᚋremit
 	return ec._ProductUpdatePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNReceivablesAging2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐReceivablesAging(ctx context.Context, sel ast.SelectionSet, v *model.ReceivablesAging) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ReceivablesAging(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReceivablesAgingInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐReceivablesAgingInput(ctx context.Context, v any) (model.ReceivablesAgingInput, error) {
+	res, err := ec.unmarshalInputReceivablesAgingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRefund2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefundᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Refund) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -51887,6 +54630,68 @@ func (ec *executionContext) marshalNRetryWindow2ᚖstring(ctx context.Context, s
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNStatementMovement2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StatementMovement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatementMovement2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatementMovement2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovement(ctx context.Context, sel ast.SelectionSet, v *model.StatementMovement) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StatementMovement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStatementMovementKind2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovementKind(ctx context.Context, v any) (model.StatementMovementKind, error) {
+	var res model.StatementMovementKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatementMovementKind2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovementKind(ctx context.Context, sel ast.SelectionSet, v model.StatementMovementKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNStatementOverdueInvoice2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementOverdueInvoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StatementOverdueInvoice) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatementOverdueInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementOverdueInvoice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatementOverdueInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementOverdueInvoice(ctx context.Context, sel ast.SelectionSet, v *model.StatementOverdueInvoice) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StatementOverdueInvoice(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

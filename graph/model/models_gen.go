@@ -150,6 +150,47 @@ type AddressInput struct {
 	Country *string `json:"country,omitempty"`
 }
 
+// Amounts owed, by how long they have been past due: whole days in UTC from
+// the due date (each installment's for a payment plan) to the report's instant.
+type AgingAmounts struct {
+	// Not yet due (or no due date: charged automatically).
+	NotDue *money.Money `json:"notDue"`
+	// 1 to 30 days past due.
+	Days1To30 *money.Money `json:"days1To30"`
+	// 31 to 60 days past due.
+	Days31To60 *money.Money `json:"days31To60"`
+	// 61 to 90 days past due.
+	Days61To90 *money.Money `json:"days61To90"`
+	// 91 to 120 days past due.
+	Days91To120 *money.Money `json:"days91To120"`
+	// More than 120 days past due.
+	Over120 *money.Money `json:"over120"`
+	// Everything past due (all but notDue).
+	PastDue *money.Money `json:"pastDue"`
+	// Everything owed.
+	Total *money.Money `json:"total"`
+}
+
+// One currency of the aging report.
+type AgingCurrency struct {
+	// ISO 4217 currency code.
+	Currency string `json:"currency"`
+	// The customers owing in this currency, by name.
+	Customers []*AgingCustomer `json:"customers"`
+	// The currency's totals.
+	Totals *AgingAmounts `json:"totals"`
+}
+
+// What one customer owes in one currency, by age.
+type AgingCustomer struct {
+	// The customer.
+	CustomerID string `json:"customerId"`
+	// The customer's name.
+	Name string `json:"name"`
+	// What it owes, by age.
+	Amounts *AgingAmounts `json:"amounts"`
+}
+
 // What an import did.
 type BankStatementImport struct {
 	// Entries in the statement (one per transaction of a batched entry).
@@ -533,6 +574,51 @@ type CustomerSetDefaultPaymentMethodInput struct {
 	Customer string `json:"customer"`
 	// One of the customer's payment methods.
 	PaymentMethod string `json:"paymentMethod"`
+}
+
+// A customer's statement of account over a period, in its currency: the
+// opening balance, every invoice, credit note, payment, refund and balance
+// adjustment, the closing balance (what it owes; negative when in credit) and
+// what is overdue at the end.
+type CustomerStatement struct {
+	// The customer.
+	CustomerID *string `json:"customerId,omitempty"`
+	// The customer's currency.
+	Currency *string `json:"currency,omitempty"`
+	// Start of the period (included).
+	From *time.Time `json:"from,omitempty"`
+	// End of the period (excluded).
+	To *time.Time `json:"to,omitempty"`
+	// The balance at from.
+	OpeningBalance *money.Money `json:"openingBalance,omitempty"`
+	// The balance at to.
+	ClosingBalance *money.Money `json:"closingBalance,omitempty"`
+	// Sum of the debits of the period.
+	TotalDebit *money.Money `json:"totalDebit,omitempty"`
+	// Sum of the credits of the period.
+	TotalCredit *money.Money `json:"totalCredit,omitempty"`
+	// The period's movements, oldest first, with the running balance.
+	Movements []*StatementMovement `json:"movements"`
+	// When overdue is judged: to, or now if to is later.
+	OverdueAt *time.Time `json:"overdueAt,omitempty"`
+	// Invoices past due then.
+	Overdue []*StatementOverdueInvoice `json:"overdue"`
+	// What is past due then.
+	OverdueTotal *money.Money `json:"overdueTotal,omitempty"`
+	// The statement as PDF: a link that works without the API key for ten minutes.
+	PDFURL *string `json:"pdfUrl,omitempty"`
+	// Why there is no statement, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of customerStatement.
+type CustomerStatementInput struct {
+	// The customer.
+	Customer string `json:"customer"`
+	// Start of the period (included).
+	From time.Time `json:"from"`
+	// End of the period (excluded).
+	To time.Time `json:"to"`
 }
 
 // Input of customerUpdate.
@@ -1063,6 +1149,28 @@ type ProductUpdatePayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
+// The aging report: what remains to pay on invoices awaiting payment (open;
+// paid, voided and uncollectible invoices leave it the instant they did), per
+// currency and customer, by age. Also as CSV: /exports/aging.csv.
+type ReceivablesAging struct {
+	// The instant the report is as of.
+	AsOf *time.Time `json:"asOf,omitempty"`
+	// One section per currency, by code.
+	Currencies []*AgingCurrency `json:"currencies"`
+	// Why there is no report, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of receivablesAging.
+type ReceivablesAgingInput struct {
+	// The instant the report is as of, read from the history (default now). Never in the future.
+	AsOf *time.Time `json:"asOf,omitempty"`
+	// Only amounts in this ISO 4217 currency.
+	Currency *string `json:"currency,omitempty"`
+	// Only this customer's amounts.
+	Customer *string `json:"customer,omitempty"`
+}
+
 // Reminders to change.
 type ReminderSettingsInput struct {
 	// Whether reminders are sent.
@@ -1107,6 +1215,42 @@ type ShippingInput struct {
 	Phone *string `json:"phone,omitempty"`
 	// Delivery address.
 	Address *AddressInput `json:"address"`
+}
+
+// One line of a customer statement.
+type StatementMovement struct {
+	// When it happened.
+	At time.Time `json:"at"`
+	// What it is.
+	Kind StatementMovementKind `json:"kind"`
+	// The invoice, credit note, payment, refund or balance transaction.
+	ObjectID string `json:"objectId"`
+	// The invoice's or credit note's number (for a payment or refund, its invoice's).
+	Number string `json:"number"`
+	// A payment's reference, an adjustment's reason.
+	Description string `json:"description"`
+	// What the customer owes more (zero if none).
+	Debit *money.Money `json:"debit"`
+	// What it owes less (zero if none).
+	Credit *money.Money `json:"credit"`
+	// The balance after this line.
+	Balance *money.Money `json:"balance"`
+}
+
+// An invoice past due at the end of a statement.
+type StatementOverdueInvoice struct {
+	// The invoice.
+	InvoiceID string `json:"invoiceId"`
+	// Its number.
+	Number string `json:"number"`
+	// The earliest due date passed with money owed (an installment's for a plan).
+	DueDate time.Time `json:"dueDate"`
+	// Whole days in UTC since that due date.
+	DaysPastDue int `json:"daysPastDue"`
+	// What remained to pay.
+	AmountRemaining *money.Money `json:"amountRemaining"`
+	// The part of it past due.
+	AmountOverdue *money.Money `json:"amountOverdue"`
 }
 
 // Live updates, over Server-Sent Events: POST the subscription to /graphql
@@ -1557,6 +1701,79 @@ func (e *ExportKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ExportKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a statement line records.
+type StatementMovementKind string
+
+const (
+	// An invoice issued: its total is owed.
+	StatementMovementKindInvoice StatementMovementKind = "INVOICE"
+	// An invoice voided: its total is no longer owed.
+	StatementMovementKindInvoiceVoided StatementMovementKind = "INVOICE_VOIDED"
+	// A credit note issued.
+	StatementMovementKindCreditNote StatementMovementKind = "CREDIT_NOTE"
+	// A credit note voided: its total is owed again.
+	StatementMovementKindCreditNoteVoided StatementMovementKind = "CREDIT_NOTE_VOIDED"
+	// A payment that succeeded (or money recorded as received).
+	StatementMovementKindPayment StatementMovementKind = "PAYMENT"
+	// A refund that succeeded: money given back.
+	StatementMovementKindRefund StatementMovementKind = "REFUND"
+	// A manual adjustment of the customer's credit balance.
+	StatementMovementKindBalanceAdjustment StatementMovementKind = "BALANCE_ADJUSTMENT"
+)
+
+var AllStatementMovementKind = []StatementMovementKind{
+	StatementMovementKindInvoice,
+	StatementMovementKindInvoiceVoided,
+	StatementMovementKindCreditNote,
+	StatementMovementKindCreditNoteVoided,
+	StatementMovementKindPayment,
+	StatementMovementKindRefund,
+	StatementMovementKindBalanceAdjustment,
+}
+
+func (e StatementMovementKind) IsValid() bool {
+	switch e {
+	case StatementMovementKindInvoice, StatementMovementKindInvoiceVoided, StatementMovementKindCreditNote, StatementMovementKindCreditNoteVoided, StatementMovementKindPayment, StatementMovementKindRefund, StatementMovementKindBalanceAdjustment:
+		return true
+	}
+	return false
+}
+
+func (e StatementMovementKind) String() string {
+	return string(e)
+}
+
+func (e *StatementMovementKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StatementMovementKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StatementMovementKind", str)
+	}
+	return nil
+}
+
+func (e StatementMovementKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StatementMovementKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StatementMovementKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -39,6 +39,7 @@ import (
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/ratelimit"
+	"github.com/remitbilling/remit/internal/receivables"
 	"github.com/remitbilling/remit/internal/rowcache"
 	"github.com/remitbilling/remit/internal/secrets"
 	"github.com/remitbilling/remit/internal/store"
@@ -166,6 +167,8 @@ type App struct {
 	// BankTransfers receives and matches money sent by transfer.
 	BankTransfers *banktransfers.Service
 	Exports       *exports.Service
+	// Receivables reads the aging report and customer statements.
+	Receivables *receivables.Service
 	// Worker delivers email, settles payments, marks invoices overdue and
 	// chases payment (reminders, retries, scheduled payments);
 	// the caller runs it (the server does not: tests drive their own).
@@ -244,6 +247,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	if a.Exports, err = exports.New(cfg.DB, secrets.Derive(root, "export links")); err != nil {
+		return nil, err
+	}
+	if a.Receivables, err = receivables.New(receivables.Config{DB: cfg.DB}); err != nil {
 		return nil, err
 	}
 	owner := workerOwner()

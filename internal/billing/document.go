@@ -412,3 +412,44 @@ func taxIDLabel(typ string) string {
 	}
 	return strings.ToUpper(strings.ReplaceAll(typ, "_", " "))
 }
+
+// Letterhead is what a document addressed to a customer rather than
+// about one invoice (a statement of account) prints at its head: the
+// account's identity and branding as they are now, the customer's
+// identity, and the language and page size its invoices would print in.
+type Letterhead struct {
+	Seller, Buyer document.Party
+	Locale        string
+	PageSize      string
+	Branding      document.Branding
+}
+
+// CustomerLetterhead assembles customer id's letterhead from db, under
+// the viewer's privacy rules (a portal customer reads its own).
+func CustomerLetterhead(ctx context.Context, db *ent.Client, id string) (Letterhead, error) {
+	cus, err := db.Customer.Query().Where(customer.ID(id)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return Letterhead{}, usererr.New(usererr.NotFound, "no such customer", "customer")
+	}
+	if err != nil {
+		return Letterhead{}, fmt.Errorf("load customer: %w", err)
+	}
+	v, _ := viewer.FromContext(ctx)
+	acct, err := db.Account.Get(ctx, v.AccountID)
+	if err != nil {
+		return Letterhead{}, fmt.Errorf("load account: %w", err)
+	}
+	seller, buyer := issuerOf(acct), buyerOf(cus)
+	brand := document.Branding{BrandColor: acct.BrandColor, AccentColor: acct.AccentColor}
+	logo, err := db.BrandImage.Query().Where(brandimage.KindEQ(brandimage.KindLogo)).Only(ctx)
+	switch {
+	case err == nil:
+		brand.Logo, brand.LogoMIME = logo.Data, logo.ContentType
+	case !ent.IsNotFound(err):
+		return Letterhead{}, fmt.Errorf("load logo: %w", err)
+	}
+	return Letterhead{
+		Seller: partyOf(seller), Buyer: partyOf(buyer), Locale: documentLocale(buyer, seller),
+		PageSize: termsOf(acct, cus).PageSize, Branding: brand,
+	}, nil
+}

@@ -213,3 +213,7 @@ func PastDue(inv *ent.Invoice, now time.Time) bool {
 
 // AmountRemaining is what is left to pay on an invoice.
 func AmountRemaining(inv *ent.Invoice) int64 { return inv.AmountDue - inv.AmountPaid }
+
+// AwaitingPayment is awaitingPayment for queries outside billing that
+// read the same partial indexes (the receivables aging report).
+func AwaitingPayment() predicate.Invoice { return awaitingPayment() }

@@ -51,6 +51,9 @@ type view struct {
 	LogoSVG  template.HTML
 	LogoPath string
 
+	// Statement is a customer statement's table (statement.go).
+	Statement statementTable
+
 	// Fields used by pageCSS and the PDF metadata, not by the template.
 	pageSize    string
 	brand       rgb

@@ -25,6 +25,7 @@ import (
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/receivables"
 )
 
 // batch is how many rows one read brings.
@@ -290,4 +291,36 @@ func reason(cn *ent.CreditNote) string {
 		return ""
 	}
 	return string(*cn.Reason)
+}
+
+// Aging writes the aging report rep: a row per currency and customer,
+// then each currency's total (customer_id empty, customer_name TOTAL).
+func (s *Service) Aging(ctx context.Context, w io.Writer, rep receivables.Report, o Options) (int, error) {
+	head := []string{"as_of", "currency", "customer_id", "customer_name"}
+	for b := range receivables.Buckets {
+		head = append(head, b.String())
+	}
+	sh, err := newSheet(w, o, append(head, "past_due", "total"))
+	if err != nil {
+		return 0, err
+	}
+	asOf := sh.date(&rep.AsOf)
+	row := func(cur, id, name string, a receivables.Amounts) error {
+		cells := []string{asOf, cur, id, text(name)}
+		for _, v := range a {
+			cells = append(cells, amount(v, cur))
+		}
+		return sh.row(append(cells, amount(a.PastDue(), cur), amount(a.Total(), cur)))
+	}
+	for _, c := range rep.Currencies {
+		for _, r := range c.Customers {
+			if err := row(c.Currency, r.CustomerID, r.CustomerName, r.Amounts); err != nil {
+				return sh.rows, err
+			}
+		}
+		if err := row(c.Currency, "", "TOTAL", c.Totals); err != nil {
+			return sh.rows, err
+		}
+	}
+	return sh.rows, sh.flush()
 }

@@ -32,6 +32,18 @@ var ErrBadLink = errors.New("exports: the download link is invalid or has expire
 // the viewer's account and mode, working for LinkTTL: a browser app
 // downloads it without the API key (exportCreate hands it out).
 func (s *Service) SignedLink(ctx context.Context, name string, q url.Values) (string, time.Time, error) {
+	return s.SignedPath(ctx, name, "/exports/"+name+".csv", q)
+}
+
+// StatementLink names the signed link of customer id's statement PDF
+// (SignedPath, VerifyLink): a link signed for one customer never opens
+// another's.
+func StatementLink(customerID string) string { return "statement:" + customerID }
+
+// SignedPath is SignedLink for any download at path (a customer
+// statement's PDF), signed as name: the handler at path verifies it with
+// VerifyLink under the same name.
+func (s *Service) SignedPath(ctx context.Context, name, path string, q url.Values) (string, time.Time, error) {
 	v, ok := viewer.FromContext(ctx)
 	if !ok || len(s.key) == 0 {
 		return "", time.Time{}, errors.New("exports: signed links need a viewer and a key")
@@ -43,7 +55,7 @@ func (s *Service) SignedLink(ctx context.Context, name string, q url.Values) (st
 	q.Set(paramExpires, strconv.FormatInt(exp.Unix(), 10))
 	q.Del(paramSignature)
 	q.Set(paramSignature, s.sign(name, q))
-	return "/exports/" + name + ".csv?" + q.Encode(), exp, nil
+	return path + "?" + q.Encode(), exp, nil
 }
 
 // Signed reports whether q carries a signature.

@@ -25,14 +25,9 @@ import (
 func (s *Server) exportCSV(name string, write func(ctx context.Context, w io.Writer, q url.Values, o exports.Options) (int, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		o := exports.Options{Location: time.UTC, BOM: q.Get("bom") == "1" || q.Get("bom") == "true"}
-		if tz := q.Get("timezone"); tz != "" {
-			loc, err := time.LoadLocation(tz)
-			if err != nil || strings.Contains(tz, "..") {
-				writeError(w, r, http.StatusBadRequest, "INVALID", fmt.Sprintf("timezone: %q is not an IANA time zone (e.g. Europe/Paris)", tz))
-				return
-			}
-			o.Location = loc
+		o, ok := exportOptions(w, r, q)
+		if !ok {
+			return
 		}
 		if name == "invoices" {
 			if _, err := invoiceFilter(q); err != nil {
@@ -40,17 +35,37 @@ func (s *Server) exportCSV(name string, write func(ctx context.Context, w io.Wri
 				return
 			}
 		}
-		h := w.Header()
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, name, clock.Now(r.Context()).Format("2006-01-02")))
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Content-Type-Options", "nosniff")
+		csvHeaders(w, r, name)
 		if _, err := write(r.Context(), w, q, o); err != nil {
 			// The status is sent: the client sees a truncated file; the
 			// log says why.
 			s.Logger.ErrorContext(r.Context(), "export", "export", name, "request_id", RequestID(r.Context()), "error", err)
 		}
 	}
+}
+
+// exportOptions reads the `timezone` and `bom` parameters every export
+// takes; a bad one is answered with a 400 (ok false).
+func exportOptions(w http.ResponseWriter, r *http.Request, q url.Values) (exports.Options, bool) {
+	o := exports.Options{Location: time.UTC, BOM: q.Get("bom") == "1" || q.Get("bom") == "true"}
+	if tz := q.Get("timezone"); tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil || strings.Contains(tz, "..") {
+			writeError(w, r, http.StatusBadRequest, "INVALID", fmt.Sprintf("timezone: %q is not an IANA time zone (e.g. Europe/Paris)", tz))
+			return o, false
+		}
+		o.Location = loc
+	}
+	return o, true
+}
+
+// csvHeaders starts the answer of export name.
+func csvHeaders(w http.ResponseWriter, r *http.Request, name string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, name, clock.Now(r.Context()).Format("2006-01-02")))
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
 }
 
 // invoiceFilter reads the invoices list's filter from query parameters

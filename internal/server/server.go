@@ -139,6 +139,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		Stream:        a.Events,
 		Exports:       a.Exports,
 		BankTransfers: a.BankTransfers,
+		Receivables:   a.Receivables,
 		PublicURL:     a.Mailing.PublicURL,
 	}
 	api := newGraphQL(resolver, logger)
@@ -176,6 +177,10 @@ func NewFromConfig(cfg Config) (*Server, error) {
 		h := s.exportCSV(name, write)
 		mux.Handle("GET /exports/"+name+".csv", signedOr(a.Exports, name, h, authenticate(s.Accounts, s.limits, logger, h)))
 	}
+	aging := http.HandlerFunc(s.agingCSV)
+	mux.Handle("GET /exports/aging.csv", signedOr(a.Exports, "aging", aging, authenticate(s.Accounts, s.limits, logger, aging)))
+	statement := s.limitPDFs(http.HandlerFunc(s.statementPDF))
+	mux.Handle("GET /customers/{id}/statement.pdf", signedStatement(a.Exports, statement, authenticate(s.Accounts, s.limits, logger, statement)))
 	mux.HandleFunc("GET /dev/mail", s.devMail)
 	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)
@@ -190,7 +195,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.Handle("POST /i/{token}/schedule/cancel", csrf.Handler(limitBody(64<<10, http.HandlerFunc(s.hostedUnschedule))))
 	deps := portalhttp.Deps{
 		DB: db, Portal: a.Portal, Billing: a.Billing, Methods: a.Methods, Customers: a.Customers,
-		Accounts: a.Accounts, Payer: a.Payer, Logger: logger, Events: a.Events,
+		Accounts: a.Accounts, Payer: a.Payer, Logger: logger, Events: a.Events, Receivables: a.Receivables,
 	}
 	// The portal: its GraphQL API and web UI, signed in by the portal's
 	// own sessions (never by API keys).
@@ -199,6 +204,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.Handle("/portal/", web)
 	mux.Handle("GET /portal/{slug}/invoices/{id}/pdf", s.limitPDFs(web))
 	mux.Handle("GET /portal/{slug}/credit_notes/{id}/pdf", s.limitPDFs(web))
+	mux.Handle("GET /portal/{slug}/statement.pdf", s.limitPDFs(web))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))

@@ -94,6 +94,7 @@ func NewHandler(d portal.Deps) http.Handler {
 	mux.HandleFunc("GET /portal/{slug}/invoices/{id}", h.private(always, h.invoice))
 	mux.HandleFunc("GET /portal/{slug}/invoices/{id}/pdf", h.private(always, h.invoicePDF))
 	mux.HandleFunc("GET /portal/{slug}/credit_notes/{id}/pdf", h.private(always, h.creditNotePDF))
+	mux.HandleFunc("GET /portal/{slug}/statement.pdf", h.private(always, h.statementPDF))
 	mux.HandleFunc("POST /portal/{slug}/invoices/{id}/pay", h.private(pay, h.pay))
 	mux.HandleFunc("POST /portal/{slug}/invoices/{id}/confirm", h.private(pay, h.confirm))
 	mux.HandleFunc("POST /portal/{slug}/invoices/{id}/schedule", h.private(pay, h.schedule))

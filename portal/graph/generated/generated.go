@@ -124,6 +124,23 @@ type ComplexityRoot struct {
 		TaxIds           func(childComplexity int) int
 	}
 
+	CustomerStatement struct {
+		ClosingBalance func(childComplexity int) int
+		Currency       func(childComplexity int) int
+		CustomerID     func(childComplexity int) int
+		From           func(childComplexity int) int
+		Movements      func(childComplexity int) int
+		OpeningBalance func(childComplexity int) int
+		Overdue        func(childComplexity int) int
+		OverdueAt      func(childComplexity int) int
+		OverdueTotal   func(childComplexity int) int
+		PDFURL         func(childComplexity int) int
+		To             func(childComplexity int) int
+		TotalCredit    func(childComplexity int) int
+		TotalDebit     func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
 	CustomerSummary struct {
 		Current func(childComplexity int) int
 		Email   func(childComplexity int) int
@@ -327,6 +344,7 @@ type ComplexityRoot struct {
 		PaymentMethods func(childComplexity int) int
 		Payments       func(childComplexity int, first int, after *entgql.Cursor[string]) int
 		Portal         func(childComplexity int) int
+		Statement      func(childComplexity int, from time.Time, to time.Time) int
 	}
 
 	Refund struct {
@@ -347,6 +365,26 @@ type ComplexityRoot struct {
 		Address func(childComplexity int) int
 		Name    func(childComplexity int) int
 		Phone   func(childComplexity int) int
+	}
+
+	StatementMovement struct {
+		At          func(childComplexity int) int
+		Balance     func(childComplexity int) int
+		Credit      func(childComplexity int) int
+		Debit       func(childComplexity int) int
+		Description func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Number      func(childComplexity int) int
+		ObjectID    func(childComplexity int) int
+	}
+
+	StatementOverdueInvoice struct {
+		AmountOverdue   func(childComplexity int) int
+		AmountRemaining func(childComplexity int) int
+		DaysPastDue     func(childComplexity int) int
+		DueDate         func(childComplexity int) int
+		InvoiceID       func(childComplexity int) int
+		Number          func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -468,6 +506,7 @@ type QueryResolver interface {
 	PaymentMethods(ctx context.Context) ([]*ent.PaymentMethod, error)
 	Payments(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.PaymentConnection, error)
 	CreditNotes(ctx context.Context, first int, after *entgql.Cursor[string]) (*ent.CreditNoteConnection, error)
+	Statement(ctx context.Context, from time.Time, to time.Time) (*model1.CustomerStatement, error)
 }
 type ScheduledPaymentResolver interface {
 	Date(ctx context.Context, obj *values.ScheduledPayment) (string, error)
@@ -760,6 +799,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.TaxIds(childComplexity), true
+
+	case "CustomerStatement.closingBalance":
+		if e.ComplexityRoot.CustomerStatement.ClosingBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.ClosingBalance(childComplexity), true
+	case "CustomerStatement.currency":
+		if e.ComplexityRoot.CustomerStatement.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.Currency(childComplexity), true
+	case "CustomerStatement.customerId":
+		if e.ComplexityRoot.CustomerStatement.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.CustomerID(childComplexity), true
+	case "CustomerStatement.from":
+		if e.ComplexityRoot.CustomerStatement.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.From(childComplexity), true
+	case "CustomerStatement.movements":
+		if e.ComplexityRoot.CustomerStatement.Movements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.Movements(childComplexity), true
+	case "CustomerStatement.openingBalance":
+		if e.ComplexityRoot.CustomerStatement.OpeningBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.OpeningBalance(childComplexity), true
+	case "CustomerStatement.overdue":
+		if e.ComplexityRoot.CustomerStatement.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.Overdue(childComplexity), true
+	case "CustomerStatement.overdueAt":
+		if e.ComplexityRoot.CustomerStatement.OverdueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.OverdueAt(childComplexity), true
+	case "CustomerStatement.overdueTotal":
+		if e.ComplexityRoot.CustomerStatement.OverdueTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.OverdueTotal(childComplexity), true
+	case "CustomerStatement.pdfUrl":
+		if e.ComplexityRoot.CustomerStatement.PDFURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.PDFURL(childComplexity), true
+	case "CustomerStatement.to":
+		if e.ComplexityRoot.CustomerStatement.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.To(childComplexity), true
+	case "CustomerStatement.totalCredit":
+		if e.ComplexityRoot.CustomerStatement.TotalCredit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.TotalCredit(childComplexity), true
+	case "CustomerStatement.totalDebit":
+		if e.ComplexityRoot.CustomerStatement.TotalDebit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.TotalDebit(childComplexity), true
+	case "CustomerStatement.userErrors":
+		if e.ComplexityRoot.CustomerStatement.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerStatement.UserErrors(childComplexity), true
 
 	case "CustomerSummary.current":
 		if e.ComplexityRoot.CustomerSummary.Current == nil {
@@ -1663,6 +1787,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Portal(childComplexity), true
+	case "Query.statement":
+		if e.ComplexityRoot.Query.Statement == nil {
+			break
+		}
+
+		args, err := ec.field_Query_statement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Statement(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
 
 	case "Refund.amount":
 		if e.ComplexityRoot.Refund.AmountMoney == nil {
@@ -1732,6 +1867,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipping.Phone(childComplexity), true
+
+	case "StatementMovement.at":
+		if e.ComplexityRoot.StatementMovement.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.At(childComplexity), true
+	case "StatementMovement.balance":
+		if e.ComplexityRoot.StatementMovement.Balance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Balance(childComplexity), true
+	case "StatementMovement.credit":
+		if e.ComplexityRoot.StatementMovement.Credit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Credit(childComplexity), true
+	case "StatementMovement.debit":
+		if e.ComplexityRoot.StatementMovement.Debit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Debit(childComplexity), true
+	case "StatementMovement.description":
+		if e.ComplexityRoot.StatementMovement.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Description(childComplexity), true
+	case "StatementMovement.kind":
+		if e.ComplexityRoot.StatementMovement.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Kind(childComplexity), true
+	case "StatementMovement.number":
+		if e.ComplexityRoot.StatementMovement.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.Number(childComplexity), true
+	case "StatementMovement.objectId":
+		if e.ComplexityRoot.StatementMovement.ObjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementMovement.ObjectID(childComplexity), true
+
+	case "StatementOverdueInvoice.amountOverdue":
+		if e.ComplexityRoot.StatementOverdueInvoice.AmountOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.AmountOverdue(childComplexity), true
+	case "StatementOverdueInvoice.amountRemaining":
+		if e.ComplexityRoot.StatementOverdueInvoice.AmountRemaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.AmountRemaining(childComplexity), true
+	case "StatementOverdueInvoice.daysPastDue":
+		if e.ComplexityRoot.StatementOverdueInvoice.DaysPastDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.DaysPastDue(childComplexity), true
+	case "StatementOverdueInvoice.dueDate":
+		if e.ComplexityRoot.StatementOverdueInvoice.DueDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.DueDate(childComplexity), true
+	case "StatementOverdueInvoice.invoiceId":
+		if e.ComplexityRoot.StatementOverdueInvoice.InvoiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.InvoiceID(childComplexity), true
+	case "StatementOverdueInvoice.number":
+		if e.ComplexityRoot.StatementOverdueInvoice.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatementOverdueInvoice.Number(childComplexity), true
 
 	case "Subscription.invoiceUpdated":
 		if e.ComplexityRoot.Subscription.InvoiceUpdated == nil {
@@ -3049,6 +3270,101 @@ extend type Mutation {
   invoiceCancelScheduledPayment("What to do; see the input type." input: InvoiceCancelScheduledPaymentInput!): InvoiceCancelScheduledPaymentPayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/statement.graphql", Input: `"What a statement line records."
+enum StatementMovementKind {
+  "An invoice issued: its total is owed."
+  INVOICE
+  "An invoice voided: its total is no longer owed."
+  INVOICE_VOIDED
+  "A credit note issued."
+  CREDIT_NOTE
+  "A credit note voided: its total is owed again."
+  CREDIT_NOTE_VOIDED
+  "A payment that succeeded."
+  PAYMENT
+  "A refund that succeeded: money given back."
+  REFUND
+  "An adjustment of your credit balance."
+  BALANCE_ADJUSTMENT
+}
+
+"One line of your statement."
+type StatementMovement {
+  "When it happened."
+  at: Time!
+  "What it is."
+  kind: StatementMovementKind!
+  "The invoice, credit note, payment, refund or balance transaction."
+  objectId: ID!
+  "The invoice's or credit note's number (for a payment or refund, its invoice's)."
+  number: String!
+  "A payment's reference, an adjustment's reason."
+  description: String!
+  "What you owe more (zero if none)."
+  debit: Money!
+  "What you owe less (zero if none)."
+  credit: Money!
+  "The balance after this line."
+  balance: Money!
+}
+
+"An invoice past due at the end of the statement."
+type StatementOverdueInvoice {
+  "The invoice."
+  invoiceId: ID!
+  "Its number."
+  number: String!
+  "The earliest due date passed with money owed."
+  dueDate: Time!
+  "Whole days since that due date."
+  daysPastDue: Int!
+  "What remained to pay."
+  amountRemaining: Money!
+  "The part of it past due."
+  amountOverdue: Money!
+}
+
+"""
+Your statement of account over a period: the opening balance, every
+invoice, credit note, payment, refund and balance adjustment, the closing
+balance (negative when you are in credit) and what is overdue at the end.
+"""
+type CustomerStatement {
+  "You."
+  customerId: ID
+  "Your currency."
+  currency: String
+  "Start of the period (included)."
+  from: Time
+  "End of the period (excluded)."
+  to: Time
+  "The balance at from."
+  openingBalance: Money
+  "The balance at to."
+  closingBalance: Money
+  "Sum of the debits of the period."
+  totalDebit: Money
+  "Sum of the credits of the period."
+  totalCredit: Money
+  "The period's movements, oldest first, with the running balance."
+  movements: [StatementMovement!]!
+  "When overdue is judged: to, or now if to is later."
+  overdueAt: Time
+  "Invoices past due then."
+  overdue: [StatementOverdueInvoice!]!
+  "What is past due then."
+  overdueTotal: Money
+  "Path of the statement's PDF in the portal, fetched with the session cookie."
+  pdfUrl: String
+  "Why there is no statement, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "Your statement of account from from (included) to to (excluded)."
+  statement("Start of the period." from: Time!, "End of the period (excluded)." to: Time!): CustomerStatement!
+}
+`, BuiltIn: false},
 	{Name: "../schema/subscription.graphql", Input: `"""
 Live updates, over Server-Sent Events: POST the subscription to
 /portal/graphql with ` + "`" + `Accept: text/event-stream` + "`" + ` (graphql-sse's distinct
@@ -3193,6 +3509,40 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_creditBalance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerStatement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customerId":
+		return ec.fieldContext_CustomerStatement_customerId(ctx, field)
+	case "currency":
+		return ec.fieldContext_CustomerStatement_currency(ctx, field)
+	case "from":
+		return ec.fieldContext_CustomerStatement_from(ctx, field)
+	case "to":
+		return ec.fieldContext_CustomerStatement_to(ctx, field)
+	case "openingBalance":
+		return ec.fieldContext_CustomerStatement_openingBalance(ctx, field)
+	case "closingBalance":
+		return ec.fieldContext_CustomerStatement_closingBalance(ctx, field)
+	case "totalDebit":
+		return ec.fieldContext_CustomerStatement_totalDebit(ctx, field)
+	case "totalCredit":
+		return ec.fieldContext_CustomerStatement_totalCredit(ctx, field)
+	case "movements":
+		return ec.fieldContext_CustomerStatement_movements(ctx, field)
+	case "overdueAt":
+		return ec.fieldContext_CustomerStatement_overdueAt(ctx, field)
+	case "overdue":
+		return ec.fieldContext_CustomerStatement_overdue(ctx, field)
+	case "overdueTotal":
+		return ec.fieldContext_CustomerStatement_overdueTotal(ctx, field)
+	case "pdfUrl":
+		return ec.fieldContext_CustomerStatement_pdfUrl(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomerStatement_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerStatement", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomerSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3589,6 +3939,46 @@ func (ec *executionContext) childFields_Shipping(ctx context.Context, field grap
 		return ec.fieldContext_Shipping_address(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shipping", field.Name)
+}
+
+func (ec *executionContext) childFields_StatementMovement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_StatementMovement_at(ctx, field)
+	case "kind":
+		return ec.fieldContext_StatementMovement_kind(ctx, field)
+	case "objectId":
+		return ec.fieldContext_StatementMovement_objectId(ctx, field)
+	case "number":
+		return ec.fieldContext_StatementMovement_number(ctx, field)
+	case "description":
+		return ec.fieldContext_StatementMovement_description(ctx, field)
+	case "debit":
+		return ec.fieldContext_StatementMovement_debit(ctx, field)
+	case "credit":
+		return ec.fieldContext_StatementMovement_credit(ctx, field)
+	case "balance":
+		return ec.fieldContext_StatementMovement_balance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatementMovement", field.Name)
+}
+
+func (ec *executionContext) childFields_StatementOverdueInvoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoiceId":
+		return ec.fieldContext_StatementOverdueInvoice_invoiceId(ctx, field)
+	case "number":
+		return ec.fieldContext_StatementOverdueInvoice_number(ctx, field)
+	case "dueDate":
+		return ec.fieldContext_StatementOverdueInvoice_dueDate(ctx, field)
+	case "daysPastDue":
+		return ec.fieldContext_StatementOverdueInvoice_daysPastDue(ctx, field)
+	case "amountRemaining":
+		return ec.fieldContext_StatementOverdueInvoice_amountRemaining(ctx, field)
+	case "amountOverdue":
+		return ec.fieldContext_StatementOverdueInvoice_amountOverdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatementOverdueInvoice", field.Name)
 }
 
 func (ec *executionContext) childFields_TaxAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4020,6 +4410,28 @@ func (ec *executionContext) field_Query_payments_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_statement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
 	return args, nil
 }
 
@@ -5238,6 +5650,400 @@ func (ec *executionContext) fieldContext_Customer_creditBalance(_ context.Contex
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_customerId(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_currency(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_from(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_to(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_openingBalance(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_openingBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpeningBalance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_openingBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_closingBalance(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_closingBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosingBalance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_closingBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_totalDebit(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_totalDebit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalDebit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_totalDebit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_totalCredit(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_totalCredit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCredit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_totalCredit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_movements(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_movements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Movements, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model1.StatementMovement) graphql.Marshaler {
+			return ec.marshalNStatementMovement2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_movements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatementMovement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_overdueAt(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_overdueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_overdueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_overdue(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model1.StatementOverdueInvoice) graphql.Marshaler {
+			return ec.marshalNStatementOverdueInvoice2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementOverdueInvoiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatementOverdueInvoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_overdueTotal(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_overdueTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_overdueTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerStatement_pdfUrl(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_pdfUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PDFURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_pdfUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerStatement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerStatement_userErrors(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerStatement_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerStatement_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerStatement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9079,6 +9885,50 @@ func (ec *executionContext) fieldContext_Query_creditNotes(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_statement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_statement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Statement(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model1.CustomerStatement) graphql.Marshaler {
+			return ec.marshalNCustomerStatement2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerStatement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_statement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerStatement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_statement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9439,6 +10289,373 @@ func (ec *executionContext) fieldContext_Shipping_address(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Address(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementMovement_at(ctx context.Context, field graphql.CollectedField, obj *model1.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementMovement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _StatementMovement_kind(ctx context.Context, field graphql.CollectedField, obj *model1.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model1.StatementMovementKind) graphql.Marshaler {
+			return ec.marshalNStatementMovementKind2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovementKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementMovement", field, false, false, errors.New("field of type StatementMovementKind does not have child fields"))
+}
+
+func (ec *executionContext) _StatementMovement_objectId(ctx context.Context, field graphql.CollectedField, obj *model1.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_objectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_objectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementMovement", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _StatementMovement_number(ctx context.Context, field graphql.CollectedField, obj *model1.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementMovement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatementMovement_description(ctx context.Context, field graphql.CollectedField, obj *model1.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementMovement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatementMovement_debit(ctx context.Context, field graphql.CollectedField, obj *model1.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_debit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Debit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_debit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementMovement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementMovement_credit(ctx context.Context, field graphql.CollectedField, obj *model1.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_credit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Credit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_credit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementMovement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementMovement_balance(ctx context.Context, field graphql.CollectedField, obj *model1.StatementMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementMovement_balance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Balance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementMovement_balance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementMovement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_invoiceId(ctx context.Context, field graphql.CollectedField, obj *model1.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_invoiceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvoiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_invoiceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementOverdueInvoice", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_number(ctx context.Context, field graphql.CollectedField, obj *model1.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementOverdueInvoice", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_dueDate(ctx context.Context, field graphql.CollectedField, obj *model1.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_dueDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_dueDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementOverdueInvoice", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_daysPastDue(ctx context.Context, field graphql.CollectedField, obj *model1.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_daysPastDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysPastDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_daysPastDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatementOverdueInvoice", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_amountRemaining(ctx context.Context, field graphql.CollectedField, obj *model1.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_amountRemaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountRemaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_amountRemaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementOverdueInvoice",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatementOverdueInvoice_amountOverdue(ctx context.Context, field graphql.CollectedField, obj *model1.StatementOverdueInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatementOverdueInvoice_amountOverdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountOverdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatementOverdueInvoice_amountOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatementOverdueInvoice",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12192,6 +13409,109 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var customerStatementImplementors = []string{"CustomerStatement"}
+
+func (ec *executionContext) _CustomerStatement(ctx context.Context, sel ast.SelectionSet, obj *model1.CustomerStatement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerStatementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerStatement")
+		case "customerId":
+			out.Values[i] = ec._CustomerStatement_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._CustomerStatement_currency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._CustomerStatement_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._CustomerStatement_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "openingBalance":
+			out.Values[i] = ec._CustomerStatement_openingBalance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "closingBalance":
+			out.Values[i] = ec._CustomerStatement_closingBalance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "totalDebit":
+			out.Values[i] = ec._CustomerStatement_totalDebit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "totalCredit":
+			out.Values[i] = ec._CustomerStatement_totalCredit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "movements":
+			out.Values[i] = ec._CustomerStatement_movements(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdueAt":
+			out.Values[i] = ec._CustomerStatement_overdueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._CustomerStatement_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdueTotal":
+			out.Values[i] = ec._CustomerStatement_overdueTotal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pdfUrl":
+			out.Values[i] = ec._CustomerStatement_pdfUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomerStatement_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var customerSummaryImplementors = []string{"CustomerSummary"}
 
 func (ec *executionContext) _CustomerSummary(ctx context.Context, sel ast.SelectionSet, obj *ent.Customer) graphql.Marshaler {
@@ -14697,6 +16017,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "statement":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_statement(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -14961,6 +16303,142 @@ func (ec *executionContext) _Shipping(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "address":
 			out.Values[i] = ec._Shipping_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statementMovementImplementors = []string{"StatementMovement"}
+
+func (ec *executionContext) _StatementMovement(ctx context.Context, sel ast.SelectionSet, obj *model1.StatementMovement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statementMovementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatementMovement")
+		case "at":
+			out.Values[i] = ec._StatementMovement_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._StatementMovement_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectId":
+			out.Values[i] = ec._StatementMovement_objectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._StatementMovement_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._StatementMovement_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "debit":
+			out.Values[i] = ec._StatementMovement_debit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "credit":
+			out.Values[i] = ec._StatementMovement_credit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "balance":
+			out.Values[i] = ec._StatementMovement_balance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var statementOverdueInvoiceImplementors = []string{"StatementOverdueInvoice"}
+
+func (ec *executionContext) _StatementOverdueInvoice(ctx context.Context, sel ast.SelectionSet, obj *model1.StatementOverdueInvoice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statementOverdueInvoiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatementOverdueInvoice")
+		case "invoiceId":
+			out.Values[i] = ec._StatementOverdueInvoice_invoiceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._StatementOverdueInvoice_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueDate":
+			out.Values[i] = ec._StatementOverdueInvoice_dueDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysPastDue":
+			out.Values[i] = ec._StatementOverdueInvoice_daysPastDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountRemaining":
+			out.Values[i] = ec._StatementOverdueInvoice_amountRemaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountOverdue":
+			out.Values[i] = ec._StatementOverdueInvoice_amountOverdue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15729,6 +17207,16 @@ func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋremitbillingᚋre
 	return ec._Customer(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCustomerStatement2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerStatement(ctx context.Context, sel ast.SelectionSet, v *model1.CustomerStatement) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerStatement(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCustomerSummary2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Customer) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -16261,6 +17749,68 @@ func (ec *executionContext) unmarshalNRefundStatus2githubᚗcomᚋremitbilling�
 
 func (ec *executionContext) marshalNRefundStatus2githubᚗcomᚋremitbillingᚋremitᚋentᚋrefundᚐStatus(ctx context.Context, sel ast.SelectionSet, v refund.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNStatementMovement2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model1.StatementMovement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatementMovement2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatementMovement2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovement(ctx context.Context, sel ast.SelectionSet, v *model1.StatementMovement) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StatementMovement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStatementMovementKind2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovementKind(ctx context.Context, v any) (model1.StatementMovementKind, error) {
+	var res model1.StatementMovementKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatementMovementKind2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementMovementKind(ctx context.Context, sel ast.SelectionSet, v model1.StatementMovementKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNStatementOverdueInvoice2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementOverdueInvoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model1.StatementOverdueInvoice) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatementOverdueInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementOverdueInvoice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatementOverdueInvoice2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐStatementOverdueInvoice(ctx context.Context, sel ast.SelectionSet, v *model1.StatementOverdueInvoice) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StatementOverdueInvoice(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
