@@ -11,6 +11,7 @@ import (
 	"github.com/remitbilling/remit/ent/apikey"
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/banktransfer"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/customer"
@@ -64,27 +65,28 @@ func orNil[T any](v *T, err error) (*T, error) {
 // type implementing Node needs its entry, or node(id:) answers null for
 // it: TestNodeTypesCoverEveryNode checks none is missing.
 var nodeTypes = map[string]string{
-	"acct":  account.Table,
-	"key":   apikey.Table,
-	"cus":   customer.Table,
-	"cbtxn": balancetransaction.Table,
-	"prod":  product.Table,
-	"price": price.Table,
-	"txr":   taxrate.Table,
-	"in":    invoice.Table,
-	"il":    invoiceline.Table,
-	"ivt":   invoicetransition.Table,
-	"evt":   event.Table,
-	"pm":    paymentmethod.Table,
-	"py":    payment.Table,
-	"re":    refund.Table,
-	"em":    emailmessage.Table,
-	"cn":    creditnote.Table,
-	"cnl":   creditnoteline.Table,
-	"clock": testclock.Table,
-	"we":    webhookendpoint.Table,
-	"whd":   webhookdelivery.Table,
-	"btr":   banktransfer.Table,
+	"acct":    account.Table,
+	"key":     apikey.Table,
+	"cus":     customer.Table,
+	"cbtxn":   balancetransaction.Table,
+	"prod":    product.Table,
+	"price":   price.Table,
+	"txr":     taxrate.Table,
+	"in":      invoice.Table,
+	"il":      invoiceline.Table,
+	"ivt":     invoicetransition.Table,
+	"evt":     event.Table,
+	"pm":      paymentmethod.Table,
+	"py":      payment.Table,
+	"re":      refund.Table,
+	"em":      emailmessage.Table,
+	"cn":      creditnote.Table,
+	"cnl":     creditnoteline.Table,
+	"clock":   testclock.Table,
+	"we":      webhookendpoint.Table,
+	"whd":     webhookdelivery.Table,
+	"btr":     banktransfer.Table,
+	"ccsbtxn": cashbalancetransaction.Table,
 }
 
 // node resolves a global id through the same privacy rules as every other

@@ -7052,7 +7052,7 @@ type BankTransferPayload {
 A movement of a customer's cash balance: money received by transfer and
 held for the customer until it pays an invoice or is sent back.
 """
-type CashBalanceTransaction {
+type CashBalanceTransaction implements Node {
   "Opaque identifier (ccsbtxn_…)."
   id: ID!
   "What moved it."
@@ -40888,6 +40888,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._CreditNote(ctx, sel, obj)
+	case *ent.CashBalanceTransaction:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CashBalanceTransaction(ctx, sel, obj)
 	case *ent.BankTransfer:
 		if obj == nil {
 			return graphql.Null
@@ -42534,7 +42539,7 @@ func (ec *executionContext) _BrandImage(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
-var cashBalanceTransactionImplementors = []string{"CashBalanceTransaction"}
+var cashBalanceTransactionImplementors = []string{"CashBalanceTransaction", "Node"}
 
 func (ec *executionContext) _CashBalanceTransaction(ctx context.Context, sel ast.SelectionSet, obj *ent.CashBalanceTransaction) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cashBalanceTransactionImplementors)
