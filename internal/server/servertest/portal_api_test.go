@@ -564,11 +564,12 @@ func TestPortalAPIIsolation(t *testing.T) {
 				}
 				fields, _ := tm["fields"].([]any)
 				for _, f := range fields {
-					// Descriptions of what is billed are the customer's; the
-					// customer's own description is the merchant's note.
+					// Descriptions of what is billed are the customer's, as is a
+					// statement line's wording; the customer's own description
+					// is the merchant's note.
 					n := f.(map[string]any)["name"].(string)
 					forbidden := slices.Contains([]string{"metadata", "history", "internalNote", "notes"}, n) ||
-						n == "description" && tm["name"] != "InvoiceLine" && tm["name"] != "Installment" && tm["name"] != "CreditNoteLine" ||
+						n == "description" && tm["name"] != "InvoiceLine" && tm["name"] != "Installment" && tm["name"] != "CreditNoteLine" && tm["name"] != "StatementMovement" ||
 						(n == "node" || n == "nodes") && (tm["name"] == "Query" || tm["name"] == "Mutation")
 					if forbidden {
 						t.Errorf("portal schema has %s.%s", tm["name"], n)
