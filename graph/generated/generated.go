@@ -10324,6 +10324,12 @@ enum StatementMovementKind {
   REFUND
   "A manual adjustment of the customer's credit balance."
   BALANCE_ADJUSTMENT
+  "Money received by transfer beyond what it paid, held on the customer's cash balance."
+  CASH_BALANCE_FUNDED
+  "Cash balance used for a payment (it offsets the payment's line)."
+  CASH_BALANCE_APPLIED
+  "Cash balance sent back to the customer."
+  CASH_BALANCE_REFUNDED
 }
 
 "One line of a customer statement."

@@ -1724,6 +1724,12 @@ const (
 	StatementMovementKindRefund StatementMovementKind = "REFUND"
 	// A manual adjustment of the customer's credit balance.
 	StatementMovementKindBalanceAdjustment StatementMovementKind = "BALANCE_ADJUSTMENT"
+	// Money received by transfer beyond what it paid, held on the customer's cash balance.
+	StatementMovementKindCashBalanceFunded StatementMovementKind = "CASH_BALANCE_FUNDED"
+	// Cash balance used for a payment (it offsets the payment's line).
+	StatementMovementKindCashBalanceApplied StatementMovementKind = "CASH_BALANCE_APPLIED"
+	// Cash balance sent back to the customer.
+	StatementMovementKindCashBalanceRefunded StatementMovementKind = "CASH_BALANCE_REFUNDED"
 )
 
 var AllStatementMovementKind = []StatementMovementKind{
@@ -1734,11 +1740,14 @@ var AllStatementMovementKind = []StatementMovementKind{
 	StatementMovementKindPayment,
 	StatementMovementKindRefund,
 	StatementMovementKindBalanceAdjustment,
+	StatementMovementKindCashBalanceFunded,
+	StatementMovementKindCashBalanceApplied,
+	StatementMovementKindCashBalanceRefunded,
 }
 
 func (e StatementMovementKind) IsValid() bool {
 	switch e {
-	case StatementMovementKindInvoice, StatementMovementKindInvoiceVoided, StatementMovementKindCreditNote, StatementMovementKindCreditNoteVoided, StatementMovementKindPayment, StatementMovementKindRefund, StatementMovementKindBalanceAdjustment:
+	case StatementMovementKindInvoice, StatementMovementKindInvoiceVoided, StatementMovementKindCreditNote, StatementMovementKindCreditNoteVoided, StatementMovementKindPayment, StatementMovementKindRefund, StatementMovementKindBalanceAdjustment, StatementMovementKindCashBalanceFunded, StatementMovementKindCashBalanceApplied, StatementMovementKindCashBalanceRefunded:
 		return true
 	}
 	return false

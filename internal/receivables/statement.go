@@ -11,6 +11,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/balancetransaction"
+	"github.com/remitbilling/remit/ent/cashbalancetransaction"
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
@@ -42,6 +43,14 @@ const (
 	MovementRefund MovementKind = "REFUND"
 	// A manual adjustment of the customer's credit balance.
 	MovementBalanceAdjustment MovementKind = "BALANCE_ADJUSTMENT"
+	// Money received by transfer beyond what it paid, held on the
+	// customer's cash balance.
+	MovementCashReceived MovementKind = "CASH_BALANCE_FUNDED"
+	// Cash balance used for a payment: it offsets that payment's line,
+	// the money having been counted when it was received.
+	MovementCashApplied MovementKind = "CASH_BALANCE_APPLIED"
+	// Cash balance sent back to the customer.
+	MovementCashRefunded MovementKind = "CASH_BALANCE_REFUNDED"
 )
 
 // Movement is one line of a statement: a debit (the customer owes more)
@@ -185,6 +194,25 @@ func builtinSources(db *ent.Client) []Source {
 			return out, nil
 		}),
 		SourceFunc(func(ctx context.Context, c *ent.Customer, currency string, from, to time.Time) ([]Movement, error) {
+			cts, err := db.CashBalanceTransaction.Query().Where(cashbalancetransaction.CustomerID(c.ID), cashbalancetransaction.Currency(currency),
+				func(s *sql.Selector) { s.Where(within(s.C(cashbalancetransaction.FieldCreatedAt), from, to)) }).All(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("read cash balance transactions: %w", err)
+			}
+			out := make([]Movement, 0, len(cts))
+			for _, ct := range cts {
+				// Positive adds to the money held for the customer: a credit.
+				m := Movement{At: ct.CreatedAt, Kind: cashKinds[ct.Type], ObjectID: ct.ID, Description: ct.Reference}
+				if ct.Amount >= 0 {
+					m.Credit = ct.Amount
+				} else {
+					m.Debit = -ct.Amount
+				}
+				out = append(out, m)
+			}
+			return out, nil
+		}),
+		SourceFunc(func(ctx context.Context, c *ent.Customer, currency string, from, to time.Time) ([]Movement, error) {
 			bts, err := db.BalanceTransaction.Query().Where(balancetransaction.CustomerID(c.ID), balancetransaction.Currency(currency),
 				balancetransaction.TypeEQ(balancetransaction.TypeAdjustment),
 				func(s *sql.Selector) { s.Where(within(s.C(balancetransaction.FieldCreatedAt), from, to)) }).All(ctx)
@@ -239,7 +267,15 @@ func deref(s *string) string {
 // what settles it.
 var kindOrder = map[MovementKind]int{
 	MovementInvoice: 0, MovementCreditNoteVoided: 1, MovementBalanceAdjustment: 2,
-	MovementCreditNote: 3, MovementPayment: 4, MovementRefund: 5, MovementInvoiceVoided: 6,
+	MovementCreditNote: 3, MovementCashReceived: 4, MovementPayment: 5, MovementCashApplied: 6, MovementRefund: 7,
+	MovementCashRefunded: 8, MovementInvoiceVoided: 9,
+}
+
+// cashKinds are the statement lines of the cash balance ledger's entries.
+var cashKinds = map[cashbalancetransaction.Type]MovementKind{
+	cashbalancetransaction.TypeFunded:           MovementCashReceived,
+	cashbalancetransaction.TypeAppliedToPayment: MovementCashApplied,
+	cashbalancetransaction.TypeRefunded:         MovementCashRefunded,
 }
 
 // StatementInput selects a statement: the customer's movements at or

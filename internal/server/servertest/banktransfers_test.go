@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/remitbilling/remit/internal/apitest"
 	"github.com/remitbilling/remit/internal/banking"
@@ -249,6 +250,20 @@ func TestBankTransfers(t *testing.T) {
 			cashBalanceTransaction { type amount { minorUnits } endingBalance { minorUnits } } userErrors { code } } }`, map[string]any{"id": ada})
 		if row := refund["cashBalanceTransaction"].(map[string]any); row["type"] != "REFUNDED" || minor(t, row, "amount") != "-5000" || minor(t, row, "endingBalance") != "0" {
 			t.Errorf("refund: %v", row)
+		}
+		// Her statement: owed 1,550.00, paid 1,550.00 with 50.00 held then
+		// sent back; nothing is owed either way.
+		st := e.Query(`query($in: CustomerStatementInput!) { customerStatement(input: $in) {
+			closingBalance { minorUnits } movements { kind debit { minorUnits } credit { minorUnits } } userErrors { code } } }`,
+			map[string]any{"in": map[string]any{"customer": ada, "from": e.Clock.Now().AddDate(0, -1, 0).Format(time.RFC3339), "to": e.Clock.Now().Add(time.Hour).Format(time.RFC3339)}})
+		kinds := map[string]string{}
+		for _, m := range apitest.Get(t, st, "customerStatement", "movements").([]any) {
+			mm := m.(map[string]any)
+			kinds[mm["kind"].(string)] = minor(t, mm, "debit") + "/" + minor(t, mm, "credit")
+		}
+		if got := apitest.Str(t, st, "customerStatement", "closingBalance", "minorUnits"); got != "0" ||
+			kinds["CASH_BALANCE_FUNDED"] != "0/5000" || kinds["CASH_BALANCE_REFUNDED"] != "5000/0" {
+			t.Errorf("statement: closing %s, movements %v", got, kinds)
 		}
 		over := e.MutateErr("customerCashBalanceRefund", `mutation($id: ID!) { customerCashBalanceRefund(input: {customer: $id, amount: "0.01"}) { userErrors { code field } } }`, map[string]any{"id": ada})
 		if apitest.Str(t, over, "userErrors", 0, "code") != "AMOUNT_EXCEEDS_REMAINING" {

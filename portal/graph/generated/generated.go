@@ -3286,6 +3286,12 @@ enum StatementMovementKind {
   REFUND
   "An adjustment of your credit balance."
   BALANCE_ADJUSTMENT
+  "Money you sent beyond what it paid, held for you."
+  CASH_BALANCE_FUNDED
+  "Money held for you used for a payment (it offsets the payment's line)."
+  CASH_BALANCE_APPLIED
+  "Money held for you sent back to you."
+  CASH_BALANCE_REFUNDED
 }
 
 "One line of your statement."
