@@ -181,6 +181,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.Handle("GET /exports/aging.csv", signedOr(a.Exports, "aging", aging, authenticate(s.Accounts, s.limits, logger, aging)))
 	statement := s.limitPDFs(http.HandlerFunc(s.statementPDF))
 	mux.Handle("GET /customers/{id}/statement.pdf", signedStatement(a.Exports, statement, authenticate(s.Accounts, s.limits, logger, statement)))
+	mux.Handle("POST /bank-statements", authenticate(s.Accounts, s.limits, logger, limitBody(maxStatementBody, http.HandlerFunc(s.bankStatementImport))))
 	mux.HandleFunc("GET /dev/mail", s.devMail)
 	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)
