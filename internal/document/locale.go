@@ -70,6 +70,9 @@ type labels struct {
 	AmountDueNoDate   string
 	PaymentTerms      string
 	PaymentDetails    string
+	// Bank transfer details: the labels, colon included, and the line
+	// under the EPC QR code.
+	BankIBAN, BankBIC, BankBeneficiary, BankReference, BankQR string
 	LegalNotices      string
 	ReverseCharge     string
 	ReverseChargeNote string
@@ -181,6 +184,11 @@ var (
 			AmountDueNoDate:   "%[1]s à régler",
 			PaymentTerms:      "Conditions de paiement",
 			PaymentDetails:    "Modalités de paiement",
+			BankIBAN:          "IBAN :",
+			BankBIC:           "BIC :",
+			BankBeneficiary:   "Bénéficiaire :",
+			BankReference:     "Référence à indiquer :",
+			BankQR:            "Scannez ce code avec votre application bancaire pour préremplir le virement.",
 			LegalNotices:      "Mentions légales",
 			ReverseCharge:     "Autoliquidation – art. 196 directive 2006/112/CE",
 			ReverseChargeNote: "TVA due par le preneur (autoliquidation).",
@@ -305,6 +313,11 @@ var (
 			AmountDueNoDate:   "%[1]s due",
 			PaymentTerms:      "Payment terms",
 			PaymentDetails:    "How to pay",
+			BankIBAN:          "IBAN:",
+			BankBIC:           "BIC:",
+			BankBeneficiary:   "Beneficiary:",
+			BankReference:     "Reference to quote:",
+			BankQR:            "Scan this code with your banking app to fill in the transfer.",
 			LegalNotices:      "Legal notices",
 			ReverseCharge:     "Reverse charge – Article 196 of Directive 2006/112/EC",
 			ReverseChargeNote: "VAT to be accounted for by the customer.",
