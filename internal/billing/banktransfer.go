@@ -2,12 +2,14 @@ package billing
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/banking"
 	"github.com/remitbilling/remit/internal/document"
+	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/internal/values"
 )
 
@@ -77,4 +79,21 @@ func BankTransferOf(acct *ent.Account, inv *ent.Invoice, now time.Time) *documen
 		out.QRCode = qr
 	}
 	return out
+}
+
+// transferText is b as the plain-text lines emails print, in lang; ""
+// when b is nil.
+func transferText(b *document.BankTransfer, lang string) string {
+	if b == nil {
+		return ""
+	}
+	t := words.T(lang)
+	lines := []string{t["BankTransfer"] + ":", t["Beneficiary"] + ": " + b.Beneficiary, "IBAN: " + b.IBAN}
+	if b.BIC != "" {
+		lines = append(lines, "BIC: "+b.BIC)
+	}
+	if b.Reference != "" {
+		lines = append(lines, t["TransferReference"]+": "+b.Reference)
+	}
+	return strings.Join(lines, "\n")
 }

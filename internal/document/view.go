@@ -49,8 +49,8 @@ type view struct {
 	// QR code (SVG made by internal/banking: numbers only).
 	Bank   []kv
 	BankQR template.HTML
-	Legal               []string
-	Footer              template.HTML
+	Legal  []string
+	Footer template.HTML
 
 	LogoSVG  template.HTML
 	LogoPath string
