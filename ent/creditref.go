@@ -18,7 +18,11 @@ func (_m *Invoice) CreditorReference() *string {
 }
 
 // CreditorReference is the customer's ISO 11649 creditor reference for
-// payments on account, in electronic form.
+// payments on account, in electronic form; "" while the customer has no
+// reference body ("RF04", the reference of nothing, would match no one).
 func (_m *Customer) CreditorReference() string {
+	if _m.TransferReference == "" {
+		return ""
+	}
 	return banking.Reference(_m.TransferReference)
 }
