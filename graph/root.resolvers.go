@@ -37,6 +37,8 @@ func (r *mutationResolver) AccountUpdate(ctx context.Context, input model.Accoun
 		PageSize:            input.PageSize, LatePaymentPenalty: input.LatePaymentPenalty,
 		RecoveryIndemnity: input.RecoveryIndemnity, EarlyPaymentDiscount: input.EarlyPaymentDiscount,
 		AutoSend: input.AutoSend, BrandColor: input.BrandColor, AccentColor: input.AccentColor,
+		BankIBAN: input.BankIban, BankBIC: input.BankBic, BankAccountName: input.BankAccountName,
+		CashBalanceAutoApply: input.CashBalanceAutoApply,
 	})
 	ue, err := userErrors(err, "input")
 	out := &model.AccountUpdatePayload{Account: a, UserErrors: ue, Warnings: []*usererr.Error{}}

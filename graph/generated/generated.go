@@ -98,8 +98,12 @@ type ComplexityRoot struct {
 		AccentColor              func(childComplexity int) int
 		Address                  func(childComplexity int) int
 		AutoSend                 func(childComplexity int) int
+		BankAccountName          func(childComplexity int) int
+		BankBic                  func(childComplexity int) int
+		BankIban                 func(childComplexity int) int
 		BankTransferInstructions func(childComplexity int) int
 		BrandColor               func(childComplexity int) int
+		CashBalanceAutoApply     func(childComplexity int) int
 		CollectionSettings       func(childComplexity int) int
 		Country                  func(childComplexity int) int
 		CreatedAt                func(childComplexity int) int
@@ -389,6 +393,7 @@ type ComplexityRoot struct {
 		CashBalanceTransactions func(childComplexity int) int
 		CollectionSettings      func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
+		CreditorReference       func(childComplexity int) int
 		Currency                func(childComplexity int) int
 		CurrencyLocked          func(childComplexity int) int
 		DefaultPaymentMethod    func(childComplexity int) int
@@ -569,6 +574,7 @@ type ComplexityRoot struct {
 		CollectionSettings                func(childComplexity int) int
 		CreatedAt                         func(childComplexity int) int
 		CreditNotes                       func(childComplexity int) int
+		CreditorReference                 func(childComplexity int) int
 		Currency                          func(childComplexity int) int
 		CustomFields                      func(childComplexity int) int
 		Customer                          func(childComplexity int) int
@@ -1488,6 +1494,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.AutoSend(childComplexity), true
+	case "Account.bankAccountName":
+		if e.ComplexityRoot.Account.BankAccountName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.BankAccountName(childComplexity), true
+	case "Account.bankBic":
+		if e.ComplexityRoot.Account.BankBic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.BankBic(childComplexity), true
+	case "Account.bankIban":
+		if e.ComplexityRoot.Account.BankIban == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.BankIban(childComplexity), true
 	case "Account.bankTransferInstructions":
 		if e.ComplexityRoot.Account.BankTransferInstructions == nil {
 			break
@@ -1500,6 +1524,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.BrandColor(childComplexity), true
+	case "Account.cashBalanceAutoApply":
+		if e.ComplexityRoot.Account.CashBalanceAutoApply == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.CashBalanceAutoApply(childComplexity), true
 	case "Account.collectionSettings":
 		if e.ComplexityRoot.Account.CollectionSettings == nil {
 			break
@@ -2729,6 +2759,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.CreatedAt(childComplexity), true
+	case "Customer.transferReference":
+		if e.ComplexityRoot.Customer.CreditorReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CreditorReference(childComplexity), true
 	case "Customer.currency":
 		if e.ComplexityRoot.Customer.Currency == nil {
 			break
@@ -3474,6 +3510,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.CreditNotes(childComplexity), true
+	case "Invoice.transferReference":
+		if e.ComplexityRoot.Invoice.CreditorReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.CreditorReference(childComplexity), true
 	case "Invoice.currency":
 		if e.ComplexityRoot.Invoice.Currency == nil {
 			break
@@ -6640,6 +6682,14 @@ type Account implements Node {
   earlyPaymentDiscount: String!
   "Whether invoices are emailed to the customer when finalized (invoiceFinalize's send overrides it)."
   autoSend: Boolean!
+  "IBAN customers pay transfers into (electronic form); printed on invoices, with the EPC QR code for EUR. Empty when not set."
+  bankIban: String!
+  "BIC of the bank holding bankIban; empty when not set."
+  bankBic: String!
+  "Beneficiary name printed with the IBAN; empty prints the legal name (else the name)."
+  bankAccountName: String!
+  "Whether money a customer sent beyond what it owed (its cash balance) pays its next invoices automatically."
+  cashBalanceAutoApply: Boolean!
   "Brand colour (#rrggbb) of documents, pages and emails; empty is Remit's default."
   brandColor: String!
   "Accent colour (#rrggbb); empty is Remit's default."
@@ -6787,6 +6837,14 @@ input AccountUpdateInput {
   earlyPaymentDiscount: String
   "Email invoices when they are finalized."
   autoSend: Boolean
+  "IBAN for bank transfers, spaces allowed (country, length and check digits verified); empty removes it. Invoices keep the details they were finalized with."
+  bankIban: String
+  "BIC (ISO 9362, 8 or 11 characters); empty removes it."
+  bankBic: String
+  "Beneficiary name printed with the IBAN (at most 70 characters, the EPC QR code's limit); empty prints the legal name."
+  bankAccountName: String
+  "Apply customers' cash balances to their next invoices automatically."
+  cashBalanceAutoApply: Boolean
   "Brand colour, #rgb or #rrggbb; empty resets to the default."
   brandColor: String
   "Accent colour, #rgb or #rrggbb; empty resets to the default."
@@ -8517,6 +8575,8 @@ type Customer implements Node {
   taxIds: [TaxID!]!
   "Prefix of this customer's invoice numbers under per-customer numbering."
   invoicePrefix: String!
+  "The customer's own ISO 11649 creditor reference (\"RF…\", electronic form) for transfers not meant for one invoice (payments on account)."
+  transferReference: String!
   "Credit balance: negative is credit owed to the customer, positive is owed by the customer. Applied to the next finalized invoice. Null until the customer has a currency."
   balance: Money
   "Free key/value pairs."
@@ -9156,6 +9216,12 @@ type Invoice implements Node {
   id: ID!
   "The invoice number, assigned at finalization (null on drafts)."
   number: String
+  """
+  The ISO 11649 structured creditor reference ("RF…", electronic form) the
+  customer quotes when paying by bank transfer, derived from the number at
+  finalization (null on drafts). Print it grouped by four.
+  """
+  transferReference: String
   "Lifecycle status."
   status: InvoiceStatus!
   "What can be done to the invoice in its status; clients need not re-implement the rules."
@@ -10892,6 +10958,14 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_earlyPaymentDiscount(ctx, field)
 	case "autoSend":
 		return ec.fieldContext_Account_autoSend(ctx, field)
+	case "bankIban":
+		return ec.fieldContext_Account_bankIban(ctx, field)
+	case "bankBic":
+		return ec.fieldContext_Account_bankBic(ctx, field)
+	case "bankAccountName":
+		return ec.fieldContext_Account_bankAccountName(ctx, field)
+	case "cashBalanceAutoApply":
+		return ec.fieldContext_Account_cashBalanceAutoApply(ctx, field)
 	case "brandColor":
 		return ec.fieldContext_Account_brandColor(ctx, field)
 	case "accentColor":
@@ -11452,6 +11526,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_taxIds(ctx, field)
 	case "invoicePrefix":
 		return ec.fieldContext_Customer_invoicePrefix(ctx, field)
+	case "transferReference":
+		return ec.fieldContext_Customer_transferReference(ctx, field)
 	case "balance":
 		return ec.fieldContext_Customer_balance(ctx, field)
 	case "metadata":
@@ -11772,6 +11848,8 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_id(ctx, field)
 	case "number":
 		return ec.fieldContext_Invoice_number(ctx, field)
+	case "transferReference":
+		return ec.fieldContext_Invoice_transferReference(ctx, field)
 	case "status":
 		return ec.fieldContext_Invoice_status(ctx, field)
 	case "availableActions":
@@ -14975,6 +15053,98 @@ func (ec *executionContext) _Account_autoSend(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Account_autoSend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Account_bankIban(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_bankIban(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BankIban, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_bankIban(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_bankBic(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_bankBic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BankBic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_bankBic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_bankAccountName(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_bankAccountName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BankAccountName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_bankAccountName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_cashBalanceAutoApply(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_cashBalanceAutoApply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CashBalanceAutoApply, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_cashBalanceAutoApply(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
@@ -20185,6 +20355,29 @@ func (ec *executionContext) fieldContext_Customer_invoicePrefix(_ context.Contex
 	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Customer_transferReference(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_transferReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditorReference(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_transferReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Customer_balance(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22876,6 +23069,29 @@ func (ec *executionContext) _Invoice_number(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Invoice_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_transferReference(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_transferReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditorReference(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_transferReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Invoice_status(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
@@ -36832,7 +37048,7 @@ func (ec *executionContext) unmarshalInputAccountUpdateInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "legalName", "email", "phone", "address", "country", "siren", "siret", "vatNumber", "defaultCurrency", "numberingScheme", "invoicePrefix", "defaultDaysUntilDue", "defaultFooter", "defaultMemo", "defaultCustomFields", "pageSize", "latePaymentPenalty", "recoveryIndemnity", "earlyPaymentDiscount", "autoSend", "brandColor", "accentColor"}
+	fieldsInOrder := [...]string{"name", "legalName", "email", "phone", "address", "country", "siren", "siret", "vatNumber", "defaultCurrency", "numberingScheme", "invoicePrefix", "defaultDaysUntilDue", "defaultFooter", "defaultMemo", "defaultCustomFields", "pageSize", "latePaymentPenalty", "recoveryIndemnity", "earlyPaymentDiscount", "autoSend", "bankIban", "bankBic", "bankAccountName", "cashBalanceAutoApply", "brandColor", "accentColor"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36986,6 +37202,34 @@ func (ec *executionContext) unmarshalInputAccountUpdateInput(ctx context.Context
 				return it, err
 			}
 			it.AutoSend = data
+		case "bankIban":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bankIban"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BankIban = data
+		case "bankBic":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bankBic"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BankBic = data
+		case "bankAccountName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bankAccountName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BankAccountName = data
+		case "cashBalanceAutoApply":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cashBalanceAutoApply"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CashBalanceAutoApply = data
 		case "brandColor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("brandColor"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -41117,6 +41361,26 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "bankIban":
+			out.Values[i] = ec._Account_bankIban(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bankBic":
+			out.Values[i] = ec._Account_bankBic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bankAccountName":
+			out.Values[i] = ec._Account_bankAccountName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cashBalanceAutoApply":
+			out.Values[i] = ec._Account_cashBalanceAutoApply(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "brandColor":
 			out.Values[i] = ec._Account_brandColor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -43981,6 +44245,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "transferReference":
+			out.Values[i] = ec._Customer_transferReference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "balance":
 			field := field
 
@@ -45666,6 +45935,11 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "number":
 			out.Values[i] = ec._Invoice_number(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transferReference":
+			out.Values[i] = ec._Invoice_transferReference(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

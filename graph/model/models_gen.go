@@ -116,6 +116,14 @@ type AccountUpdateInput struct {
 	EarlyPaymentDiscount *string `json:"earlyPaymentDiscount,omitempty"`
 	// Email invoices when they are finalized.
 	AutoSend *bool `json:"autoSend,omitempty"`
+	// IBAN for bank transfers, spaces allowed (country, length and check digits verified); empty removes it. Invoices keep the details they were finalized with.
+	BankIban *string `json:"bankIban,omitempty"`
+	// BIC (ISO 9362, 8 or 11 characters); empty removes it.
+	BankBic *string `json:"bankBic,omitempty"`
+	// Beneficiary name printed with the IBAN (at most 70 characters, the EPC QR code's limit); empty prints the legal name.
+	BankAccountName *string `json:"bankAccountName,omitempty"`
+	// Apply customers' cash balances to their next invoices automatically.
+	CashBalanceAutoApply *bool `json:"cashBalanceAutoApply,omitempty"`
 	// Brand colour, #rgb or #rrggbb; empty resets to the default.
 	BrandColor *string `json:"brandColor,omitempty"`
 	// Accent colour, #rgb or #rrggbb; empty resets to the default.

@@ -17,6 +17,7 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/account"
 	"github.com/remitbilling/remit/ent/apikey"
+	"github.com/remitbilling/remit/internal/banking"
 	"github.com/remitbilling/remit/internal/branding"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/money"
@@ -161,6 +162,12 @@ type Settings struct {
 	// Branding.
 	BrandColor  *string
 	AccentColor *string
+	// Bank details printed on invoices ("" removes one), and whether cash
+	// balances pay the next invoices.
+	BankIBAN             *string
+	BankBIC              *string
+	BankAccountName      *string
+	CashBalanceAutoApply *bool
 }
 
 // Update changes the viewer's account. Numbering changes apply to invoices
@@ -267,6 +274,7 @@ func (s *Service) Update(ctx context.Context, in Settings) (*ent.Account, error)
 		}
 		*c.p = norm
 	}
+	errs = append(errs, bankDetails(&in)...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -275,6 +283,10 @@ func (s *Service) Update(ctx context.Context, in Settings) (*ent.Account, error)
 		return nil, errors.New("no viewer")
 	}
 	u := s.db.Account.UpdateOneID(v.AccountID).
+		SetNillableBankIban(in.BankIBAN).
+		SetNillableBankBic(in.BankBIC).
+		SetNillableBankAccountName(in.BankAccountName).
+		SetNillableCashBalanceAutoApply(in.CashBalanceAutoApply).
 		SetNillablePageSize(in.PageSize).
 		SetNillableLatePaymentPenalty(in.LatePaymentPenalty).
 		SetNillableRecoveryIndemnity(in.RecoveryIndemnity).
@@ -410,4 +422,40 @@ func (s *Service) shouldTouch(id string, now time.Time) bool {
 // Keys lists the viewer's keys for its mode.
 func (s *Service) Keys(ctx context.Context) ([]*ent.APIKey, error) {
 	return s.db.APIKey.Query().Order(ent.Asc(apikey.FieldCreatedAt)).All(ctx)
+}
+
+// maxBeneficiary is the longest beneficiary name the EPC QR code carries.
+const maxBeneficiary = 70
+
+// bankDetails checks and normalizes the bank details of in: the IBAN and
+// BIC to their electronic form, so that every document prints them from
+// one spelling.
+func bankDetails(in *Settings) usererr.List {
+	var errs usererr.List
+	if p := in.BankIBAN; p != nil && strings.TrimSpace(*p) != "" {
+		iban, err := banking.ParseIBAN(*p)
+		if err != nil {
+			errs = append(errs, usererr.New(usererr.InvalidBankAccount, err.Error(), "bankIban"))
+		}
+		*p = iban
+	} else if p != nil {
+		*p = ""
+	}
+	if p := in.BankBIC; p != nil && strings.TrimSpace(*p) != "" {
+		bic, err := banking.ParseBIC(*p)
+		if err != nil {
+			errs = append(errs, usererr.New(usererr.InvalidBankAccount, err.Error(), "bankBic"))
+		}
+		*p = bic
+	} else if p != nil {
+		*p = ""
+	}
+	if p := in.BankAccountName; p != nil {
+		// One line: it is one element of the QR code's payload.
+		*p = strings.Join(strings.Fields(*p), " ")
+		if len([]rune(*p)) > maxBeneficiary {
+			errs = append(errs, usererr.Newf(usererr.LimitExceeded, []string{"bankAccountName"}, "bankAccountName is at most %d characters", maxBeneficiary))
+		}
+	}
+	return errs
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/remitbilling/remit/ent"
+	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/collection"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/money"
@@ -127,7 +128,16 @@ func (s *Service) enqueueReminder(ctx context.Context, tx *ent.Tx, inv *ent.Invo
 	}
 	text := fmt.Sprintf(w["reminder.body"], m.buyer.Name, line, money.Format(AmountRemaining(inv), inv.Currency, m.lang),
 		words.Date(*due, m.lang), m.link, m.seller.Name)
-	_, err := s.outbox.Enqueue(ctx, tx, m.message("invoice_reminder", inv, s.mailing.From, subject, text))
+	acct, err := tx.Account.Get(ctx, inv.AccountID)
+	if err != nil {
+		return fmt.Errorf("load account: %w", err)
+	}
+	if transfer := transferText(BankTransferOf(acct, inv, clock.Now(ctx)), m.lang); transfer != "" {
+		// Before the signature: the reminder asks for money, this is how.
+		sig := "\n\n" + m.seller.Name + "\n"
+		text = strings.TrimSuffix(text, sig) + "\n\n" + transfer + sig
+	}
+	_, err = s.outbox.Enqueue(ctx, tx, m.message("invoice_reminder", inv, s.mailing.From, subject, text))
 	return err
 }
 

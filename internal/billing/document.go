@@ -164,6 +164,7 @@ func documentFrom(ctx context.Context, db *ent.Client, id string) (*ent.Invoice,
 	if slices.Contains(AcceptedMethodTypes(acct, inv), "BANK_TRANSFER") {
 		doc.PaymentInstructions = acct.BankTransferInstructions
 	}
+	doc.BankTransfer = BankTransferOf(acct, inv, clock.Now(ctx))
 	if len(inv.AmountsDue) > 0 {
 		doc.PaymentTerms = scheduleText(inv, doc.Locale, clock.Now(ctx))
 	} else if inv.DaysUntilDue != nil && *inv.DaysUntilDue > 0 {
@@ -311,6 +312,7 @@ func termsOf(acct *ent.Account, cus *ent.Customer) values.InvoiceTerms {
 		LatePaymentPenalty:   acct.LatePaymentPenalty,
 		RecoveryIndemnity:    acct.RecoveryIndemnity,
 		EarlyPaymentDiscount: acct.EarlyPaymentDiscount,
+		Bank:                 bankAccountOf(acct),
 	}
 	if p := cus.InvoiceSettings.PageSize; p != nil {
 		t.PageSize = *p

@@ -301,6 +301,7 @@ var emailHTML = htmltemplate.Must(htmltemplate.New("email").Parse(`<!doctype htm
 <p style="font-size:1.2em;font-weight:600;color:{{.Brand}}">{{.Seller}}</p>
 <p>{{.Hello}}</p>
 <p>{{.Body}}</p>
+{{range $i, $l := .Transfer}}{{if $i}}<br>{{else}}<p>{{end}}{{$l}}{{end}}{{if .Transfer}}</p>{{end}}
 {{if .Link}}<p><a href="{{.Link}}" style="display:inline-block;padding:.6em 1em;background:{{.Brand}};color:{{.OnBrand}};border-radius:6px;text-decoration:none">{{.LinkLabel}}</a></p>{{end}}
 <p>{{.Attached}}</p>
 <p>{{.Thanks}}<br>{{.Seller}}</p>
@@ -329,16 +330,28 @@ func composeInvoiceEmail(inv *ent.Invoice, doc document.Invoice, m Mailing) *Ema
 		body += " " + replaces
 	}
 	text := hello + "\n\n" + body + "\n\n"
+	var transfer string
+	if doc.AmountDue > 0 {
+		transfer = transferText(doc.BankTransfer, lang)
+	}
+	if transfer != "" {
+		text += transfer + "\n\n"
+	}
 	if link != "" {
 		text += w["link"] + "\n" + link + "\n\n"
 	}
 	text += w["attached"] + "\n\n" + w["thanks"] + "\n" + doc.Seller.Name + "\n"
+	var transferLines []string
+	if transfer != "" {
+		transferLines = strings.Split(transfer, "\n")
+	}
 	brand := document.BrandColors(doc.Branding)
 	var html bytes.Buffer
 	_ = emailHTML.Execute(&html, map[string]any{
 		"Brand": htmltemplate.CSS(brand.Brand), "OnBrand": htmltemplate.CSS(brand.OnBrand),
 		"Lang": lang, "Hello": hello, "Body": body, "Link": link, "LinkLabel": strings.TrimSuffix(strings.TrimSuffix(w["link"], ":"), " :"),
 		"Attached": w["attached"], "Thanks": w["thanks"], "Seller": doc.Seller.Name,
+		"Transfer": transferLines,
 	})
 	return &EmailPreview{Subject: subject, Text: text, HTML: html.String()}
 }

@@ -30,58 +30,61 @@ type lang struct {
 // labels is the translation table. A struct (not a map) so that a language
 // missing a label does not compile.
 type labels struct {
-	Invoice           string
-	Draft             string
-	DraftNotice       string
-	Void              string
-	Continued         string
-	Page              string
-	Number            string
-	IssueDate         string
-	DueDate           string
-	SupplyDate        string
-	Replaces          string
-	From              string
-	BillTo            string
-	DeliverTo         string
-	SIREN             string
-	SIRET             string
-	VATNumber         string
-	Email             string
-	Phone             string
-	Description       string
-	Quantity          string
-	UnitPrice         string
-	Tax               string
-	Amount            string
-	Period            string
-	Subtotal          string
-	Discount          string
-	TotalExclTax      string
-	TotalTax          string
-	Total             string
-	AmountPaid        string
-	AmountDue         string
-	TaxSummary        string
-	TaxRate           string
-	TaxableAmount     string
-	TaxAmount         string
-	AmountDueBy       string // "%[1]s due %[2]s": amount, date
-	AmountDueNoDate   string
-	PaymentTerms      string
-	PaymentDetails    string
-	LegalNotices      string
-	ReverseCharge     string
-	ReverseChargeNote string
-	Exemption         string
-	NatureGoods       string
-	NatureServices    string
-	NatureMixed       string
-	NatureLabel       string
-	VATOnDebits       string
-	Penalty           string // "%[1]s": rate, "%[2]s": indemnity
-	NoEarlyDiscount   string
-	DefaultIndemnity  string
+	Invoice         string
+	Draft           string
+	DraftNotice     string
+	Void            string
+	Continued       string
+	Page            string
+	Number          string
+	IssueDate       string
+	DueDate         string
+	SupplyDate      string
+	Replaces        string
+	From            string
+	BillTo          string
+	DeliverTo       string
+	SIREN           string
+	SIRET           string
+	VATNumber       string
+	Email           string
+	Phone           string
+	Description     string
+	Quantity        string
+	UnitPrice       string
+	Tax             string
+	Amount          string
+	Period          string
+	Subtotal        string
+	Discount        string
+	TotalExclTax    string
+	TotalTax        string
+	Total           string
+	AmountPaid      string
+	AmountDue       string
+	TaxSummary      string
+	TaxRate         string
+	TaxableAmount   string
+	TaxAmount       string
+	AmountDueBy     string // "%[1]s due %[2]s": amount, date
+	AmountDueNoDate string
+	PaymentTerms    string
+	PaymentDetails  string
+	// Bank transfer details: the labels, colon included, and the line
+	// under the EPC QR code.
+	BankIBAN, BankBIC, BankBeneficiary, BankReference, BankQR string
+	LegalNotices                                              string
+	ReverseCharge                                             string
+	ReverseChargeNote                                         string
+	Exemption                                                 string
+	NatureGoods                                               string
+	NatureServices                                            string
+	NatureMixed                                               string
+	NatureLabel                                               string
+	VATOnDebits                                               string
+	Penalty                                                   string // "%[1]s": rate, "%[2]s": indemnity
+	NoEarlyDiscount                                           string
+	DefaultIndemnity                                          string
 
 	// VAT categories (EN 16931): the breakdown's label of each category
 	// but S, and the mention each prints under the totals.
@@ -181,6 +184,11 @@ var (
 			AmountDueNoDate:   "%[1]s à régler",
 			PaymentTerms:      "Conditions de paiement",
 			PaymentDetails:    "Modalités de paiement",
+			BankIBAN:          "IBAN :",
+			BankBIC:           "BIC :",
+			BankBeneficiary:   "Bénéficiaire :",
+			BankReference:     "Référence à indiquer :",
+			BankQR:            "Scannez ce code avec votre application bancaire pour préremplir le virement.",
 			LegalNotices:      "Mentions légales",
 			ReverseCharge:     "Autoliquidation – art. 196 directive 2006/112/CE",
 			ReverseChargeNote: "TVA due par le preneur (autoliquidation).",
@@ -305,6 +313,11 @@ var (
 			AmountDueNoDate:   "%[1]s due",
 			PaymentTerms:      "Payment terms",
 			PaymentDetails:    "How to pay",
+			BankIBAN:          "IBAN:",
+			BankBIC:           "BIC:",
+			BankBeneficiary:   "Beneficiary:",
+			BankReference:     "Reference to quote:",
+			BankQR:            "Scan this code with your banking app to fill in the transfer.",
 			LegalNotices:      "Legal notices",
 			ReverseCharge:     "Reverse charge – Article 196 of Directive 2006/112/EC",
 			ReverseChargeNote: "VAT to be accounted for by the customer.",

@@ -117,6 +117,9 @@ type Invoice struct {
 	// PaymentInstructions tells how to pay: bank details (IBAN, BIC), a
 	// payment link, a reference to quote.
 	PaymentInstructions string
+	// BankTransfer, when set, prints the account to pay into, the
+	// reference to quote and the EPC QR code with PaymentInstructions.
+	BankTransfer *BankTransfer
 	// LatePaymentPenalty is the late-payment penalty rate as text, e.g.
 	// "trois fois le taux d'intérêt légal" or "10 % per year". When set,
 	// the penalty sentence required by French law (C. com. L441-10) is
@@ -296,3 +299,23 @@ const (
 	PageSizeA4     = "A4"
 	PageSizeLetter = "LETTER"
 )
+
+// BankTransfer is how to pay an invoice by bank transfer, as every surface
+// prints it (the PDF, the hosted page, the portal, the emails): strings
+// already in their printed form, so that none formats them again.
+type BankTransfer struct {
+	// IBAN is grouped by four ("FR76 3000 …").
+	IBAN string
+	// BIC is empty when unknown.
+	BIC string
+	// Beneficiary is the account holder's name.
+	Beneficiary string
+	// Reference is the invoice's ISO 11649 creditor reference grouped by
+	// four ("RF97 INV0 042"); empty for a draft.
+	Reference string
+	// QRCode is the EPC QR code ("SEPA credit transfer") as an SVG
+	// element, made by internal/banking from the data above and the
+	// amount owed; empty when there is none (not EUR, nothing owed).
+	// Pages embed it as is.
+	QRCode string
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/remitbilling/remit/internal/banking"
 	"github.com/remitbilling/remit/internal/testtool"
 	"image"
 	"image/color"
@@ -648,4 +649,84 @@ func testJPEG(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+func TestBankTransfer(t *testing.T) {
+	code := func(name, ref string) string {
+		qr, err := banking.EPCQRCode(banking.CreditTransfer{Name: name, IBAN: "FR7630006000011234567890189",
+			BIC: "AGRIFRPP", Amount: 120000, Currency: "EUR", Reference: banking.Reference(ref)}, "32mm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return qr
+	}
+	bank := BankTransfer{IBAN: "FR76 3000 6000 0112 3456 7890 189", BIC: "AGRIFRPP", Beneficiary: "Atelier Remit SAS",
+		Reference: "RF97 INV0 042", QRCode: code("Atelier Remit SAS", "INV0042")}
+	for _, lang := range []string{"fr", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			inv := sampleInvoice(lang)
+			inv.BankTransfer = &bank
+			pdf := render(t, inv)
+			got := text(t, pdf)
+			assertContains(t, got, "FR76 3000 6000 0112 3456 7890 189", "AGRIFRPP", "Atelier Remit SAS", "RF97 INV0 042", inv.PaymentInstructions)
+			runTool(t, pdf, "qpdf", "--check", "{}")
+			// The code is drawn: another payload of the same length (so
+			// the same symbol size and page layout) changes pixels all
+			// over a square of the printed size, and only there.
+			other := bank
+			other.QRCode = code("Zzzzzzz Yyyyy QQQ", "ZZZ9999")
+			inv.BankTransfer = &other
+			box := inkDifference(t, rasterize(t, pdf), rasterize(t, render(t, inv)))
+			const side = 32.0 / 25.4 * 150 // 32mm at 150 dpi, quiet zone included
+			if w, h := float64(box.Dx()), float64(box.Dy()); w < side*0.7 || h < side*0.7 || w > side || h > side {
+				t.Errorf("the codes differ over %v, want inside %.0f px a side", box, side)
+			}
+		})
+	}
+	// A credit note prints no payment details.
+	inv := sampleInvoice("en")
+	inv.BankTransfer = &bank
+	inv.CreditNote = &CreditNote{InvoiceNumber: "F-1"}
+	assertLacks(t, text(t, render(t, inv)), "RF97 INV0 042")
+}
+
+// rasterize renders the first page of pdf at 150 dpi, in grey.
+func rasterize(t *testing.T, pdf []byte) *image.Gray {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "page")
+	runTool(t, pdf, "pdftoppm", "-r", "150", "-png", "-singlefile", "{}", out)
+	f, err := os.Open(out + ".png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := image.NewGray(img.Bounds())
+	for y := g.Rect.Min.Y; y < g.Rect.Max.Y; y++ {
+		for x := g.Rect.Min.X; x < g.Rect.Max.X; x++ {
+			g.Set(x, y, img.At(x, y))
+		}
+	}
+	return g
+}
+
+// inkDifference is the bounding box of the pixels that differ between a
+// and b.
+func inkDifference(t *testing.T, a, b *image.Gray) image.Rectangle {
+	t.Helper()
+	var box image.Rectangle
+	for y := b.Rect.Min.Y; y < b.Rect.Max.Y; y++ {
+		for x := b.Rect.Min.X; x < b.Rect.Max.X; x++ {
+			if d := int(a.GrayAt(x, y).Y) - int(b.GrayAt(x, y).Y); d > 128 || d < -128 {
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if box.Empty() {
+		t.Fatal("nothing was drawn")
+	}
+	return box
 }

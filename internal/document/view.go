@@ -45,8 +45,12 @@ type view struct {
 
 	PaymentTerms        template.HTML
 	PaymentInstructions template.HTML
-	Legal               []string
-	Footer              template.HTML
+	// Bank is the bank transfer details, label and value; BankQR the EPC
+	// QR code (SVG made by internal/banking: numbers only).
+	Bank   []kv
+	BankQR template.HTML
+	Legal  []string
+	Footer template.HTML
 
 	LogoSVG  template.HTML
 	LogoPath string
@@ -324,6 +328,14 @@ func buildView(inv *Invoice) (*view, error) {
 	// Payment.
 	v.PaymentTerms = multiline(inv.PaymentTerms)
 	v.PaymentInstructions = multiline(inv.PaymentInstructions)
+	if b := inv.BankTransfer; b != nil && cn == nil {
+		for _, r := range []kv{{l.BankBeneficiary, b.Beneficiary}, {l.BankIBAN, b.IBAN}, {l.BankBIC, b.BIC}, {l.BankReference, b.Reference}} {
+			if r.V != "" {
+				v.Bank = append(v.Bank, r)
+			}
+		}
+		v.BankQR = template.HTML(b.QRCode)
+	}
 	if rate := strings.TrimSpace(inv.LatePaymentPenalty); rate != "" {
 		indemnity := strings.TrimSpace(inv.RecoveryIndemnity)
 		if indemnity == "" || isDefaultIndemnity(indemnity) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,8 +133,14 @@ type Invoice struct {
 	Confirm      *Confirm
 	Pay          *PayForm
 	BankTransfer string
-	Void         bool
-	Replaced     *Replacement
+	// Transfer is the account to pay into and the reference to quote
+	// while money is owed and transfers are accepted (billing's one view
+	// of them); TransferQR its EPC QR code, markup made by
+	// internal/banking.
+	Transfer   *document.BankTransfer
+	TransferQR template.HTML
+	Void       bool
+	Replaced   *Replacement
 	// CreditNotes correcting the invoice, oldest first; Credited is what
 	// they took off the amount due ("" when nothing).
 	CreditNotes []CreditNote
@@ -280,6 +287,11 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 	}
 	accepted := billing.AcceptedMethodTypes(o.Account, inv)
 	v.BankTransfer = BankTransfer(o.Account, inv)
+	if billing.AmountRemaining(inv) > 0 {
+		if v.Transfer = billing.BankTransferOf(o.Account, inv, clock.Now(ctx)); v.Transfer != nil {
+			v.TransferQR = template.HTML(v.Transfer.QRCode) // numbers only: see banking.QRCodeSVG
+		}
+	}
 	if err := s.scheduled(ctx, who, inv, v, o); err != nil {
 		return nil, err
 	}

@@ -126,6 +126,19 @@ type InvoiceTerms struct {
 	LatePaymentPenalty   string `json:"latePaymentPenalty,omitempty"`
 	RecoveryIndemnity    string `json:"recoveryIndemnity,omitempty"`
 	EarlyPaymentDiscount string `json:"earlyPaymentDiscount,omitempty"`
+	// Bank is the account the customer was told to pay into: a transfer
+	// the customer prepared from the invoice must still reach the
+	// merchant after the account's details change. Nil when the account
+	// had no IBAN, and on invoices finalized before it was kept.
+	Bank *BankAccount `json:"bank,omitempty"`
+}
+
+// BankAccount is where transfers are paid: an IBAN and a BIC in their
+// electronic form, and the beneficiary's name.
+type BankAccount struct {
+	IBAN        string `json:"iban"`
+	BIC         string `json:"bic,omitempty"`
+	Beneficiary string `json:"beneficiary"`
 }
 
 // Installment is one amount of a payment plan: due a number of days after

@@ -13,6 +13,7 @@ import (
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/ent/paymentmethod"
+	"github.com/remitbilling/remit/internal/banking"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/document"
@@ -81,6 +82,14 @@ func (h *handler) invoices(q *req) {
 		rows = append(rows, r)
 	}
 	v := map[string]any{"Rows": rows, "Active": "invoices", "Page": strconv.Itoa(page)}
+	// The customer's own creditor reference, for money sent without an
+	// invoice to quote (payments on account).
+	cus, err := h.d.DB.Customer.Get(q.ctx, q.customerID())
+	if err != nil {
+		h.fail(q.w, q.r, q, "load customer", err)
+		return
+	}
+	v["CustomerReference"] = banking.Printed(cus.CreditorReference())
 	if page > 1 {
 		v["PrevURL"] = q.base + "/invoices?page=" + strconv.Itoa(page-1)
 	}

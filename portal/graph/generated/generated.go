@@ -111,17 +111,18 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		Address          func(childComplexity int) int
-		Balance          func(childComplexity int) int
-		CreditBalance    func(childComplexity int) int
-		Currency         func(childComplexity int) int
-		Email            func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Name             func(childComplexity int) int
-		Phone            func(childComplexity int) int
-		PreferredLocales func(childComplexity int) int
-		Shipping         func(childComplexity int) int
-		TaxIds           func(childComplexity int) int
+		Address           func(childComplexity int) int
+		Balance           func(childComplexity int) int
+		CreditBalance     func(childComplexity int) int
+		CreditorReference func(childComplexity int) int
+		Currency          func(childComplexity int) int
+		Email             func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Name              func(childComplexity int) int
+		Phone             func(childComplexity int) int
+		PreferredLocales  func(childComplexity int) int
+		Shipping          func(childComplexity int) int
+		TaxIds            func(childComplexity int) int
 	}
 
 	CustomerStatement struct {
@@ -163,6 +164,7 @@ type ComplexityRoot struct {
 		BankTransferInstructions func(childComplexity int) int
 		CanSchedulePayment       func(childComplexity int) int
 		CreditNotes              func(childComplexity int) int
+		CreditorReference        func(childComplexity int) int
 		Currency                 func(childComplexity int) int
 		DueDate                  func(childComplexity int) int
 		HostedInvoiceURL         func(childComplexity int) int
@@ -751,6 +753,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.CreditBalance(childComplexity), true
+	case "Customer.transferReference":
+		if e.ComplexityRoot.Customer.CreditorReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.CreditorReference(childComplexity), true
 	case "Customer.currency":
 		if e.ComplexityRoot.Customer.Currency == nil {
 			break
@@ -977,6 +985,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.CreditNotes(childComplexity), true
+	case "Invoice.transferReference":
+		if e.ComplexityRoot.Invoice.CreditorReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.CreditorReference(childComplexity), true
 	case "Invoice.currency":
 		if e.ComplexityRoot.Invoice.Currency == nil {
 			break
@@ -2601,6 +2615,8 @@ type Customer {
   balance: Money
   "Credit available to the customer (zero when none), applied to the next invoices. Null while the customer has no currency."
   creditBalance: Money
+  "The customer's own creditor reference (ISO 11649 \"RF…\", electronic form) to quote on bank transfers not meant for one invoice (payments on account)."
+  transferReference: String!
 }
 
 """
@@ -2663,6 +2679,8 @@ type Invoice {
   id: ID!
   "The invoice number."
   number: String!
+  "The structured creditor reference (ISO 11649 \"RF…\", electronic form) to quote when paying this invoice by bank transfer; null for invoices issued before references existed."
+  transferReference: String
   "Lifecycle status."
   status: InvoiceStatus!
   "Status as people read it: partially paid, overdue…"
@@ -3513,6 +3531,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_balance(ctx, field)
 	case "creditBalance":
 		return ec.fieldContext_Customer_creditBalance(ctx, field)
+	case "transferReference":
+		return ec.fieldContext_Customer_transferReference(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -3587,6 +3607,8 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_id(ctx, field)
 	case "number":
 		return ec.fieldContext_Invoice_number(ctx, field)
+	case "transferReference":
+		return ec.fieldContext_Invoice_transferReference(ctx, field)
 	case "status":
 		return ec.fieldContext_Invoice_status(ctx, field)
 	case "standing":
@@ -5661,6 +5683,29 @@ func (ec *executionContext) fieldContext_Customer_creditBalance(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_transferReference(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_transferReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditorReference(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_transferReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _CustomerStatement_customerId(ctx context.Context, field graphql.CollectedField, obj *model1.CustomerStatement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6324,6 +6369,29 @@ func (ec *executionContext) _Invoice_number(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Invoice_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_transferReference(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_transferReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditorReference(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_transferReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, true, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Invoice_status(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
@@ -13394,6 +13462,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "transferReference":
+			out.Values[i] = ec._Customer_transferReference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13781,6 +13854,11 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 		case "number":
 			out.Values[i] = ec._Invoice_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transferReference":
+			out.Values[i] = ec._Invoice_transferReference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
