@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"github.com/remitbilling/remit/internal/banking"
 	"strings"
 
 	"github.com/remitbilling/remit/internal/validate"
@@ -75,23 +76,6 @@ func brand(d string) string {
 	return "unknown"
 }
 
-// ibanLengths is the IBAN registry length per country: every SEPA country
-// plus the other common IBAN countries, so a foreign IBAN gets "wrong
-// length" rather than "unknown country" when it is merely mistyped.
-var ibanLengths = map[string]int{
-	"AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16,
-	"BG": 22, "BH": 22, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28,
-	"CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24,
-	"FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18,
-	"GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23,
-	"IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32,
-	"LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22,
-	"MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24,
-	"PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24,
-	"SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
-	"TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-}
-
 // sepaCountries can be debited through SEPA Direct Debit: the EU, the EEA
 // and the non-EU scheme members. A valid IBAN elsewhere is not debitable.
 var sepaCountries = map[string]bool{
@@ -113,62 +97,15 @@ var bankCodeSpan = map[string][2]int{
 	"IE": {0, 4}, "PT": {0, 4}, "FI": {0, 3}, "PL": {0, 8},
 }
 
-// ValidateIBAN checks an IBAN's country, length and ISO 7064 mod-97 check
-// digits, and returns it uppercased without spaces. Errors wrap
-// ErrInvalidIBAN.
+// ValidateIBAN checks an IBAN (banking.ParseIBAN: country, length, ISO
+// 7064 mod-97 check digits; dashes are forgiven as well as spaces) and
+// returns it uppercased without separators. Errors wrap ErrInvalidIBAN.
 func ValidateIBAN(iban string) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(iban); i++ {
-		c := iban[i]
-		switch {
-		case c == ' ' || c == '-':
-		case c >= 'a' && c <= 'z':
-			b.WriteByte(c - 'a' + 'A')
-		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-			b.WriteByte(c)
-		default:
-			return "", inputErr("iban", ErrInvalidIBAN, "contains characters other than letters and digits")
-		}
-	}
-	s := b.String()
-	if len(s) < 5 {
-		return "", inputErr("iban", ErrInvalidIBAN, "too short")
-	}
-	want, ok := ibanLengths[s[:2]]
-	if !ok {
-		return "", inputErr("iban", ErrInvalidIBAN, "unknown country code "+s[:2])
-	}
-	if len(s) != want {
-		return "", inputErr("iban", ErrInvalidIBAN, "wrong length for "+s[:2])
-	}
-	if s[2] < '0' || s[2] > '9' || s[3] < '0' || s[3] > '9' {
-		return "", inputErr("iban", ErrInvalidIBAN, "check digits must be numeric")
-	}
-	// 00, 01 and 99 can satisfy mod 97 but are never issued: the algorithm
-	// only yields 02..98.
-	if cd := s[2:4]; cd == "00" || cd == "01" || cd == "99" {
-		return "", inputErr("iban", ErrInvalidIBAN, "impossible check digits")
-	}
-	if mod97(s[4:]+s[:4]) != 1 {
-		return "", inputErr("iban", ErrInvalidIBAN, "check digits do not match")
+	s, err := banking.ParseIBAN(strings.ReplaceAll(iban, "-", " "))
+	if err != nil {
+		return "", inputErr("iban", ErrInvalidIBAN, strings.TrimPrefix(err.Error(), banking.ErrIBAN.Error()+": "))
 	}
 	return s, nil
-}
-
-// mod97 computes the ISO 7064 remainder digit by digit, with letters
-// expanded to 10..35, so no big integers are needed.
-func mod97(s string) int {
-	r := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' {
-			v := int(c-'A') + 10
-			r = (r*100 + v) % 97
-		} else {
-			r = (r*10 + int(c-'0')) % 97
-		}
-	}
-	return r
 }
 
 // ValidateRouting checks a US ABA routing number: nine digits, a Federal

@@ -2,6 +2,7 @@ package payments
 
 import (
 	"errors"
+	"math/big"
 	"strconv"
 	"testing"
 )
@@ -9,7 +10,17 @@ import (
 // makeIBAN builds a valid IBAN for any country and BBAN, so tests do not
 // depend on remembered real-world examples.
 func makeIBAN(country, bban string) string {
-	cd := 98 - mod97(bban+country+"00")
+	// Letters count as 10–35 (ISO 7064), read as one big number.
+	var digits string
+	for _, c := range bban + country + "00" {
+		if c >= 'A' {
+			digits += strconv.Itoa(int(c-'A') + 10)
+			continue
+		}
+		digits += string(c)
+	}
+	n, _ := new(big.Int).SetString(digits, 10)
+	cd := 98 - int(new(big.Int).Mod(n, big.NewInt(97)).Int64())
 	return country + strconv.Itoa(cd/10) + strconv.Itoa(cd%10) + bban
 }
 

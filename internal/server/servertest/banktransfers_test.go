@@ -98,7 +98,7 @@ func TestBankTransfers(t *testing.T) {
 		setA := p.open(bob, "EUR", "70.00", map[string]any{"daysUntilDue": 5})
 		setB := p.open(bob, "EUR", "45.50", map[string]any{"daysUntilDue": 6})
 		setC := p.open(bob, "EUR", "30.00", map[string]any{"daysUntilDue": 7})
-		adaRef := banking.Reference("C" + strings.ToUpper(ada[len(ada)-12:]))
+		adaRef := apitest.Str(t, e.Query(`query($id: ID!) { customer(id: $id) { transferReference } }`, map[string]any{"id": ada}), "customer", "transferReference")
 		if _, _, err := banking.ParseReference(adaRef); err != nil {
 			t.Fatalf("customer reference %q: %v", adaRef, err)
 		}
@@ -245,14 +245,44 @@ func TestBankTransfers(t *testing.T) {
 			t.Errorf("unmatched left: %v", left)
 		}
 
-		// Ada's 50.00 goes back to her.
-		refund := e.Mutate("customerCashBalanceRefund", `mutation($id: ID!) { customerCashBalanceRefund(input: {customer: $id, amount: "50.00", reference: "VIR-BACK-1"}) {
+		// Two overlapping statements imported at once: the entry they share
+		// is kept and applied once (Bob has no open invoice: all three go
+		// to his cash balance).
+		bobRef := apitest.Str(t, e.Query(`query($id: ID!) { customer(id: $id) { transferReference } }`, map[string]any{"id": bob}), "customer", "transferReference")
+		x := camt053([][]camtTx{{{ref: "T8", amount: "1.00", currency: "EUR", ustrd: bobRef}}, {{ref: "T9", amount: "2.00", currency: "EUR", ustrd: bobRef}}})
+		y := camt053([][]camtTx{{{ref: "T9", amount: "2.00", currency: "EUR", ustrd: bobRef}}, {{ref: "T10", amount: "4.00", currency: "EUR", ustrd: bobRef}}})
+		var overlap sync.WaitGroup
+		for _, doc := range []string{x, y} {
+			overlap.Add(1)
+			go func() {
+				defer overlap.Done()
+				pl := e.MutateErr("bankStatementImport", importMutation, map[string]any{"in": map[string]any{"format": "CAMT_053", "content": doc}})
+				if r, _ := pl["result"].(map[string]any); r == nil || r["entries"] != float64(2) {
+					t.Errorf("overlapping import: %v", pl)
+				}
+			}()
+		}
+		overlap.Wait()
+		if got := apitest.Str(t, e.Query(`query($id: ID!) { customer(id: $id) { cashBalance { minorUnits } } }`, map[string]any{"id": bob}), "customer", "cashBalance", "minorUnits"); got != "700" {
+			t.Errorf("Bob's cash balance after overlapping imports %s, want 700", got)
+		}
+
+		// The account pays new invoices from the cash balance: Ada's next
+		// invoice of 30.00 is paid at finalization from her 50.00.
+		e.Mutate("accountUpdate", `mutation { accountUpdate(input: {cashBalanceAutoApply: true}) { account { cashBalanceAutoApply } userErrors { code } } }`, nil)
+		next := p.open(ada, "EUR", "30.00", nil)
+		if inv := p.invoice(next); inv["status"] != "PAID" || apitest.Str(t, inv, "payments", 0, "methodType") != "OUT_OF_BAND" {
+			t.Errorf("invoice finalized with a cash balance: %v", inv)
+		}
+
+		// The 20.00 left goes back to her.
+		refund := e.Mutate("customerCashBalanceRefund", `mutation($id: ID!) { customerCashBalanceRefund(input: {customer: $id, amount: "20.00", reference: "VIR-BACK-1"}) {
 			cashBalanceTransaction { type amount { minorUnits } endingBalance { minorUnits } } userErrors { code } } }`, map[string]any{"id": ada})
-		if row := refund["cashBalanceTransaction"].(map[string]any); row["type"] != "REFUNDED" || minor(t, row, "amount") != "-5000" || minor(t, row, "endingBalance") != "0" {
+		if row := refund["cashBalanceTransaction"].(map[string]any); row["type"] != "REFUNDED" || minor(t, row, "amount") != "-2000" || minor(t, row, "endingBalance") != "0" {
 			t.Errorf("refund: %v", row)
 		}
-		// Her statement: owed 1,550.00, paid 1,550.00 with 50.00 held then
-		// sent back; nothing is owed either way.
+		// Her statement: owed 1,580.00, paid 1,580.00, 50.00 held, 30.00
+		// of it applied and 20.00 sent back; nothing is owed either way.
 		st := e.Query(`query($in: CustomerStatementInput!) { customerStatement(input: $in) {
 			closingBalance { minorUnits } movements { kind debit { minorUnits } credit { minorUnits } } userErrors { code } } }`,
 			map[string]any{"in": map[string]any{"customer": ada, "from": e.Clock.Now().AddDate(0, -1, 0).Format(time.RFC3339), "to": e.Clock.Now().Add(time.Hour).Format(time.RFC3339)}})
@@ -262,7 +292,7 @@ func TestBankTransfers(t *testing.T) {
 			kinds[mm["kind"].(string)] = minor(t, mm, "debit") + "/" + minor(t, mm, "credit")
 		}
 		if got := apitest.Str(t, st, "customerStatement", "closingBalance", "minorUnits"); got != "0" ||
-			kinds["CASH_BALANCE_FUNDED"] != "0/5000" || kinds["CASH_BALANCE_REFUNDED"] != "5000/0" {
+			kinds["CASH_BALANCE_FUNDED"] != "0/5000" || kinds["CASH_BALANCE_APPLIED"] != "3000/0" || kinds["CASH_BALANCE_REFUNDED"] != "2000/0" {
 			t.Errorf("statement: closing %s, movements %v", got, kinds)
 		}
 		over := e.MutateErr("customerCashBalanceRefund", `mutation($id: ID!) { customerCashBalanceRefund(input: {customer: $id, amount: "0.01"}) { userErrors { code field } } }`, map[string]any{"id": ada})
