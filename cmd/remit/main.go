@@ -54,6 +54,10 @@ commands:
                                           follow the account's events as they happen (REMIT_API_KEY,
                                           default API http://localhost:8080), print them and forward
                                           them signed to a local URL, for development
+  bank import [--format CAMT_053|CAMT_054|CSV] [--api URL] [--key KEY] FILE
+                                          import a bank statement (camt.053, camt.054 or CSV; the
+                                          format is read from the file when not given): each new
+                                          credit is matched to invoices (REMIT_API_KEY)
 
 environment:
   REMIT_ADDR          listen address (default :8080)
@@ -125,6 +129,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return schemaCmd(args[1:], stdout)
 	case "webhook":
 		return webhookCmd(ctx, args[1:], stdout)
+	case "bank":
+		return bankCmd(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

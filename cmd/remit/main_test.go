@@ -190,6 +190,31 @@ func TestCLI(t *testing.T) {
 				t.Fatalf("customerCreate: %d %v", status, res)
 			}
 
+			// A bank statement imported from the command line: the
+			// transfer carries the customer's reference, so it is matched
+			// (to the customer's cash balance); importing it again changes
+			// nothing; a statement that cannot be read is refused.
+			cusID := res["data"].(map[string]any)["customerCreate"].(map[string]any)["customer"].(map[string]any)["id"].(string)
+			_, res = srv.graphql(t, key, `{ customer(id: "`+cusID+`") { transferReference } }`)
+			ref := res["data"].(map[string]any)["customer"].(map[string]any)["transferReference"].(string)
+			statement := filepath.Join(t.TempDir(), "statement.csv")
+			if err := os.WriteFile(statement, []byte("date,amount,currency,reference,counterparty,id\n2026-11-30,120.00,EUR,"+ref+",Jenny Rosen,BANK-1\n2026-11-30,-3.50,EUR,fees,Bank,BANK-2\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			bankEnv := append(env, "REMIT_API_KEY="+key)
+			if out, errOut, code := cli(t, bankEnv, "bank", "import", "--api", srv.url, statement); code != 0 || !strings.Contains(out, "1 new transfers matched, 0 unmatched; 0 imported before; 1 debits skipped") || !strings.Contains(out, "by customer_reference") {
+				t.Fatalf("bank import: code %d, stdout %q, stderr %q", code, out, errOut)
+			}
+			if out, _, code := cli(t, bankEnv, "bank", "import", "--api", srv.url, statement); code != 0 || !strings.Contains(out, "1 imported before") {
+				t.Fatalf("bank import again: code %d, stdout %q", code, out)
+			}
+			if err := os.WriteFile(statement, []byte("nothing,useful\n1,2\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, errOut, code := cli(t, bankEnv, "bank", "import", "--api", srv.url, statement); code != 1 || !strings.Contains(errOut, "refused") {
+				t.Fatalf("bank import of a bad file: code %d, stderr %q", code, errOut)
+			}
+
 			// A live key prints only itself and sees none of the test data.
 			out, _, code := cli(t, env, "apikey", "create", "--mode", "live")
 			live := strings.TrimSpace(out)
