@@ -157,6 +157,21 @@ func collectionSettingsOf(in *model.CollectionSettingsInput) *values.CollectionS
 var exportNames = map[model.ExportKind]string{
 	model.ExportKindInvoices: "invoices", model.ExportKindCustomers: "customers",
 	model.ExportKindPayments: "payments", model.ExportKindCreditNotes: "credit-notes",
+	model.ExportKindAging: "aging",
+}
+
+// agingParams writes receivablesAging's input as /exports/aging.csv's
+// query parameters.
+func agingParams(q url.Values, in *model.ReceivablesAgingInput) {
+	if in.AsOf != nil {
+		q.Set("as_of", in.AsOf.UTC().Format(time.RFC3339))
+	}
+	if in.Currency != nil {
+		q.Set("currency", *in.Currency)
+	}
+	if in.Customer != nil {
+		q.Set("customer", *in.Customer)
+	}
 }
 
 // exportFilter writes the invoices list's filter as the export's query

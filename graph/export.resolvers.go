@@ -30,6 +30,9 @@ func (r *mutationResolver) ExportCreate(ctx context.Context, input model.ExportC
 	if f := input.Filter; f != nil && input.Kind == model.ExportKindInvoices {
 		exportFilter(q, f)
 	}
+	if a := input.Aging; a != nil && input.Kind == model.ExportKindAging {
+		agingParams(q, a)
+	}
 	link, exp, err := r.Exports.SignedLink(ctx, exportNames[input.Kind], q)
 	if err != nil {
 		return nil, err

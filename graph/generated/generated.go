@@ -9177,6 +9177,8 @@ enum ExportKind {
   PAYMENTS
   "Credit notes (/exports/credit-notes.csv)."
   CREDIT_NOTES
+  "The aging report (/exports/aging.csv), with receivablesAging's input."
+  AGING
 }
 
 "Input of exportCreate."
@@ -9185,6 +9187,8 @@ input ExportCreateInput {
   kind: ExportKind!
   "For INVOICES: which ones (the invoices list's filter)."
   filter: InvoiceFilter
+  "For AGING: as of when, which currency, which customer."
+  aging: ReceivablesAgingInput
   "IANA time zone of the date columns, e.g. Europe/Paris (default UTC)."
   timezone: String
   "Start the file with a UTF-8 byte-order mark, for spreadsheet programs."
@@ -38777,7 +38781,7 @@ func (ec *executionContext) unmarshalInputExportCreateInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "filter", "timezone", "bom"}
+	fieldsInOrder := [...]string{"kind", "filter", "aging", "timezone", "bom"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38798,6 +38802,13 @@ func (ec *executionContext) unmarshalInputExportCreateInput(ctx context.Context,
 				return it, err
 			}
 			it.Filter = data
+		case "aging":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aging"))
+			data, err := ec.unmarshalOReceivablesAgingInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐReceivablesAgingInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aging = data
 		case "timezone":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timezone"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -56494,6 +56505,14 @@ func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋremitbillingᚋrem
 		return graphql.Null
 	}
 	return ec._Product(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReceivablesAgingInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐReceivablesAgingInput(ctx context.Context, v any) (*model.ReceivablesAgingInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReceivablesAgingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalORefund2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐRefund(ctx context.Context, sel ast.SelectionSet, v *ent.Refund) graphql.Marshaler {

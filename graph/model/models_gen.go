@@ -689,6 +689,8 @@ type ExportCreateInput struct {
 	Kind ExportKind `json:"kind"`
 	// For INVOICES: which ones (the invoices list's filter).
 	Filter *InvoiceFilter `json:"filter,omitempty"`
+	// For AGING: as of when, which currency, which customer.
+	Aging *ReceivablesAgingInput `json:"aging,omitempty"`
 	// IANA time zone of the date columns, e.g. Europe/Paris (default UTC).
 	Timezone *string `json:"timezone,omitempty"`
 	// Start the file with a UTF-8 byte-order mark, for spreadsheet programs.
@@ -1662,6 +1664,8 @@ const (
 	ExportKindPayments ExportKind = "PAYMENTS"
 	// Credit notes (/exports/credit-notes.csv).
 	ExportKindCreditNotes ExportKind = "CREDIT_NOTES"
+	// The aging report (/exports/aging.csv), with receivablesAging's input.
+	ExportKindAging ExportKind = "AGING"
 )
 
 var AllExportKind = []ExportKind{
@@ -1669,11 +1673,12 @@ var AllExportKind = []ExportKind{
 	ExportKindCustomers,
 	ExportKindPayments,
 	ExportKindCreditNotes,
+	ExportKindAging,
 }
 
 func (e ExportKind) IsValid() bool {
 	switch e {
-	case ExportKindInvoices, ExportKindCustomers, ExportKindPayments, ExportKindCreditNotes:
+	case ExportKindInvoices, ExportKindCustomers, ExportKindPayments, ExportKindCreditNotes, ExportKindAging:
 		return true
 	}
 	return false

@@ -467,6 +467,12 @@ func TestPortalAPIIsolation(t *testing.T) {
 			if len(edges) != 1 || apitest.Str(t, edges[0], "node", "id") != tc.inv || apitest.Get(t, data, "invoices", "totalCount").(float64) != 1 {
 				t.Errorf("%s: invoices = %v, want only %s", tc.name, data["invoices"], tc.inv)
 			}
+			// The statement is the session's customer's, with its one invoice.
+			st := apitest.Get(t, tc.cl.query(`query($from: Time!, $to: Time!) { statement(from: $from, to: $to) { customerId movements { kind } userErrors { code } } }`,
+				map[string]any{"from": e.Clock.Now().AddDate(-1, 0, 0), "to": e.Clock.Now().Add(time.Hour)}), "statement")
+			if ms := st.(map[string]any)["movements"].([]any); apitest.Str(t, st, "customerId") != tc.cus || len(ms) != 1 || apitest.Str(t, ms[0], "kind") != "INVOICE" {
+				t.Errorf("%s: statement = %v, want %s's one invoice", tc.name, st, tc.cus)
+			}
 		}
 
 		// invoice(id:) of anything not A's own issued invoice is null.

@@ -77,6 +77,17 @@ func TestReceivables(t *testing.T) {
 		if code != http.StatusOK || len(rows) != 2 || rows[0]["customer_id"] != cus || rows[0]["total"] != "55.00" || rows[1]["customer_name"] != "TOTAL" {
 			t.Fatalf("aging.csv %d %v", code, rows)
 		}
+		// A browser app gets the same file by a signed link, without the key.
+		signed := e.Mutate("exportCreate", `mutation($c: String!) { exportCreate(input: {kind: AGING, aging: {currency: $c}}) { url userErrors { code } } }`, map[string]any{"c": "EUR"})
+		res, err = http.Get(e.URL + strings.TrimPrefix(apitest.Str(t, signed, "url"), "http://localhost:8080"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		byLink, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || string(byLink) != body {
+			t.Errorf("aging.csv by signed link: %d %q, want the same file as by key", res.StatusCode, byLink)
+		}
 		if code, _, _ := getCSV(t, e, e.Key, "/exports/aging.csv?as_of=yesterday"); code != http.StatusBadRequest {
 			t.Errorf("bad as_of: %d", code)
 		}
