@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -43,6 +44,7 @@ func TestPagesSignedIn(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("invoices: %d %s", r.Status, r.Body)
 	}
+	r0 := r
 	for h, want := range map[string]string{
 		"Content-Security-Policy": "default-src 'none'", "X-Frame-Options": "DENY",
 		"Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
@@ -61,6 +63,14 @@ func TestPagesSignedIn(t *testing.T) {
 	mustContain(t, "open invoice", r.Body, "Website redesign", "Pay €1,200.00", "Visa ending in 4242")
 	if r := c.get(f.base + "/invoices/" + f.open1 + "/pdf"); r.Status != http.StatusOK || !strings.HasPrefix(r.Body, "%PDF") {
 		t.Errorf("pdf: %d %.20q", r.Status, r.Body)
+	}
+	// The list links to the statement of account, a PDF of this customer's.
+	link := regexp.MustCompile(`<p class="help" id="statements">[^<]*<a href="([^"]+)">`).FindStringSubmatch(r0.Body)
+	if link == nil {
+		t.Fatalf("invoice list has no statement link:\n%s", r0.Body)
+	}
+	if r := c.get(f.e.URL + html.UnescapeString(link[1])); r.Status != http.StatusOK || !strings.HasPrefix(r.Body, "%PDF") {
+		t.Errorf("statement pdf: %d %.40q", r.Status, r.Body)
 	}
 	r = c.get(f.base + "/brand.css")
 	mustContain(t, "brand.css", r.Body, "--brand:#5b21b6")

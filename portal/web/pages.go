@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"github.com/remitbilling/remit/internal/clock"
 	"net/http"
 	"net/url"
 	"slices"
@@ -90,6 +91,13 @@ func (h *handler) invoices(q *req) {
 		return
 	}
 	v["CustomerReference"] = banking.Printed(cus.CreditorReference())
+	// Statements of account: this month so far, and the last twelve months.
+	today := clock.Now(q.ctx).UTC()
+	month := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	statement := func(from time.Time) string {
+		return q.base + "/statement.pdf?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {today.Format(time.RFC3339)}}.Encode()
+	}
+	v["StatementMonthURL"], v["StatementYearURL"] = statement(month), statement(month.AddDate(-1, 0, 0))
 	if page > 1 {
 		v["PrevURL"] = q.base + "/invoices?page=" + strconv.Itoa(page-1)
 	}
