@@ -53,49 +53,53 @@ func (s *Service) Candidates(ctx context.Context, t *ent.BankTransfer) ([]Candid
 		}
 	}
 	db := s.db
-	err := func() error {
-		named, _, err := s.namedInvoices(ctx, db, t.Remittance, referenceBodies(t.Remittance))
+	named, _, err := s.namedInvoices(ctx, db, t.Remittance, referenceBodies(t.Remittance))
+	if err != nil {
+		return nil, err
+	}
+	for _, inv := range named {
+		switch {
+		case inv.Currency != t.Currency || inv.Status == invoice.StatusVoid:
+			add(inv, t.Amount, SuggestRefund)
+		case billing.AmountAvailable(inv) <= 0:
+			add(inv, t.Amount, SuggestCashBalance)
+			add(inv, t.Amount, SuggestRefund)
+		default:
+			add(inv, min(t.Amount, billing.AmountAvailable(inv)), SuggestApply)
+		}
+	}
+	sender, err := s.sender(ctx, db, t)
+	if err != nil {
+		return nil, err
+	}
+	if sender != "" {
+		open, err := openInvoices(ctx, db, sender, t.Currency, maxCandidates)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, inv := range named {
-			switch {
-			case inv.Currency != t.Currency || inv.Status == invoice.StatusVoid:
-				add(inv, t.Amount, SuggestRefund)
-			case billing.AmountAvailable(inv) <= 0:
-				add(inv, t.Amount, SuggestCashBalance)
-				add(inv, t.Amount, SuggestRefund)
-			default:
-				add(inv, min(t.Amount, billing.AmountAvailable(inv)), SuggestApply)
-			}
+		for _, inv := range open {
+			add(inv, min(t.Amount, billing.AmountAvailable(inv)), SuggestApply)
 		}
-		if sender, err := s.sender(ctx, db, t); err != nil {
-			return err
-		} else if sender != "" {
-			open, err := openInvoices(ctx, db, sender, t.Currency, maxCandidates)
-			if err != nil {
-				return err
-			}
-			for _, inv := range open {
-				add(inv, min(t.Amount, billing.AmountAvailable(inv)), SuggestApply)
-			}
-		}
-		exact, err := db.Invoice.Query().
-			Where(invoice.StatusIn(invoice.StatusOpen, invoice.StatusUncollectible), invoice.Currency(t.Currency),
-				func(s *sql.Selector) {
-					s.Where(sql.P(func(b *sql.Builder) {
-						b.Ident(s.C(invoice.FieldAmountDue)).WriteString(" - ").Ident(s.C(invoice.FieldAmountPaid)).
-							WriteString(" - ").Ident(s.C(invoice.FieldAmountPending)).WriteOp(sql.OpEQ).Arg(t.Amount)
-					}))
-				}).
-			Order(invoice.ByDueDate(), invoice.ByID()).Limit(maxCandidates).All(ctx)
-		if err != nil {
-			return fmt.Errorf("invoices awaiting the amount: %w", err)
-		}
-		for _, inv := range exact {
-			add(inv, t.Amount, SuggestApply)
-		}
-		return nil
-	}()
-	return out, err
+	}
+	exact, err := db.Invoice.Query().
+		Where(invoice.StatusIn(invoice.StatusOpen, invoice.StatusUncollectible), invoice.Currency(t.Currency), awaiting(t.Amount)).
+		Order(invoice.ByDueDate(), invoice.ByID()).Limit(maxCandidates).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("invoices awaiting the amount: %w", err)
+	}
+	for _, inv := range exact {
+		add(inv, t.Amount, SuggestApply)
+	}
+	return out, nil
+}
+
+// awaiting selects invoices whose available amount (what remains less
+// what is in flight, billing.AmountAvailable) is amount.
+func awaiting(amount int64) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.Ident(s.C(invoice.FieldAmountDue)).WriteString(" - ").Ident(s.C(invoice.FieldAmountPaid)).
+				WriteString(" - ").Ident(s.C(invoice.FieldAmountPending)).WriteOp(sql.OpEQ).Arg(amount)
+		}))
+	}
 }

@@ -92,11 +92,11 @@ func (s *Service) match(ctx context.Context, db *ent.Client, t *ent.BankTransfer
 			return matching{rule: banktransfer.MatchedByCustomerReference, customerID: cus.ID}, nil
 		}
 	}
-	if sender, err := s.sender(ctx, db, t); err != nil || sender == "" {
+	sender, err := s.sender(ctx, db, t)
+	if err != nil || sender == "" {
 		return matching{reason: NoMatch}, err
-	} else {
-		return s.byAmount(ctx, db, t, sender)
 	}
+	return s.byAmount(ctx, db, t, sender)
 }
 
 // referenceBodies are the bodies of the creditor references in text.
