@@ -49,7 +49,7 @@ const importSeedVersion = 1
 // an invoice, some more than it (the rest to the cash balance).
 //
 // It runs through banktransfers.Service.Import in-process: a statement of
-// 10,000 entries is ~10 MB, beyond the GraphQL body limit (1 MB), so the
+// 10,000 entries is ~4 MB here, beyond the GraphQL body limit (1 MB), so the
 // API's bankStatementImport takes smaller ones; what is measured is the
 // parse and the matching, each entry in its own transaction as Import does.
 //
