@@ -233,6 +233,18 @@ func TestBankTransfers(t *testing.T) {
 			t.Errorf("applying a matched transfer again: %v", again)
 		}
 
+		// Bob's account is known now: 33.00 from it pays the two invoices
+		// that add up to it (no one invoice awaits it).
+		eleven := p.open(bob, "EUR", "11.00", map[string]any{"daysUntilDue": 3})
+		p.open(bob, "EUR", "15.00", map[string]any{"daysUntilDue": 4})
+		twentyTwo := p.open(bob, "EUR", "22.00", map[string]any{"daysUntilDue": 5})
+		set := e.Mutate("testBankTransferReceive", `mutation($iban: String!) { testBankTransferReceive(input: {amount: "33.00", currency: "EUR", counterpartyIban: $iban, counterpartyName: "Bob"}) {
+			bankTransfer { status matchedBy payments { invoice { id } amount { minorUnits } } } userErrors { code } } }`, map[string]any{"iban": bobIBAN})
+		if tr := set["bankTransfer"].(map[string]any); tr["matchedBy"] != "AMOUNT_SET" || len(tr["payments"].([]any)) != 2 ||
+			p.invoice(eleven)["status"] != "PAID" || p.invoice(twentyTwo)["status"] != "PAID" {
+			t.Errorf("set of invoices by amount: %v", tr)
+		}
+
 		// Bob's cash balance pays the rest of his last invoice; the voided
 		// invoice's transfer is set aside.
 		applied := e.Mutate("customerCashBalanceApply", `mutation($id: ID!) { customerCashBalanceApply(input: {invoice: $id}) { invoice { id status } userErrors { code } } }`, map[string]any{"id": setC})
