@@ -94,7 +94,18 @@ func (c Credit) remittance() string {
 // nothing: fresh is false and the transfer is the one kept) and matches it
 // in the same transaction, so a transfer is never matched twice, even by
 // two imports of overlapping statements at once.
-func (s *Service) Receive(ctx context.Context, c Credit) (t *ent.BankTransfer, fresh bool, err error) {
+func (s *Service) Receive(ctx context.Context, c Credit) (*ent.BankTransfer, bool, error) {
+	t, fresh, err := s.receive(ctx, c)
+	if len(usererr.From(err)) > 0 && dbtx.FromContext(ctx) == nil {
+		// Matching reads invoices before settling locks them: a payment
+		// made in between can leave an invoice less to take than planned.
+		// Matched again on what is there now, it settles or waits.
+		t, fresh, err = s.receive(ctx, c)
+	}
+	return t, fresh, err
+}
+
+func (s *Service) receive(ctx context.Context, c Credit) (t *ent.BankTransfer, fresh bool, err error) {
 	err = dbtx.RunContext(ctx, s.db, func(ctx context.Context, tx *ent.Tx) error {
 		if t, err = tx.BankTransfer.Query().Where(banktransfer.EntryKey(c.Key)).Only(ctx); err == nil {
 			return nil
