@@ -21,7 +21,7 @@ import (
 //go:embed pages/*.html
 var pageFiles embed.FS
 
-var pages = template.Must(webpage.New("pages").ParseFS(pageFiles, "pages/*.html"))
+var pages = template.Must(template.Must(webpage.New("pages").Parse(payer.Templates)).ParseFS(pageFiles, "pages/*.html"))
 
 // notFoundPage answers every hosted link that opens nothing — unknown,
 // expired, or a draft's — identically, so a link reveals nothing.

@@ -39,7 +39,7 @@ var pages = func() map[string]*template.Template {
 	}
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {
-		out[name] = template.Must(webpage.New("layout.html").Funcs(funcs).
+		out[name] = template.Must(template.Must(webpage.New("layout.html").Funcs(funcs).Parse(payer.Templates)).
 			ParseFS(assets, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return out
