@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/remitbilling/remit/internal/banktransfers"
 	"io"
 	"net/http"
 	"net/url"
@@ -52,16 +54,7 @@ func bankCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer res.Body.Close()
 	var out struct {
-		Entries, Debits, Duplicates, Matched, Unmatched int
-		Transfers                                      []struct {
-			ID              string  `json:"id"`
-			EntryReference  string  `json:"entry_reference"`
-			Amount          int64   `json:"amount"`
-			Currency        string  `json:"currency"`
-			Status          string  `json:"status"`
-			MatchedBy       *string `json:"matched_by"`
-			UnmatchedReason string  `json:"unmatched_reason"`
-		}
+		banktransfers.Summary
 		UserErrors []struct {
 			Field   []string `json:"field"`
 			Code    string   `json:"code"`

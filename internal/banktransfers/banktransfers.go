@@ -9,12 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"entgo.io/ent/dialect"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/banktransfer"
+	"github.com/remitbilling/remit/internal/banking"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/dbtx"
@@ -66,20 +66,10 @@ func New(cfg Config) (*Service, error) {
 }
 
 // Credit is money that arrived on the merchant's account, as the bank's
-// statement tells it.
+// statement tells it (a credit entry), and where Remit got it from.
 type Credit struct {
-	// Key identifies the entry across statements: the bank's reference,
-	// else a digest of the entry.
-	Key               string
-	BankReference     string
-	Amount            int64
-	Currency          string
-	BookedAt          time.Time
-	CounterpartyName  string
-	CounterpartyIBAN  string
-	Remittance        string
-	CreditorReference string
-	Source            banktransfer.Source
+	banking.Entry
+	Source banktransfer.Source
 }
 
 // remittance is everything the payer wrote, structured reference first.

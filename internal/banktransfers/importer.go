@@ -53,11 +53,7 @@ func (s *Service) Import(ctx context.Context, format banking.Format, r io.Reader
 			res.Debits++
 			continue
 		}
-		t, fresh, err := s.Receive(ctx, Credit{
-			Key: e.Key, BankReference: e.BankReference, Amount: e.Amount, Currency: e.Currency, BookedAt: e.BookedAt,
-			CounterpartyName: e.CounterpartyName, CounterpartyIBAN: e.CounterpartyIBAN,
-			Remittance: e.Remittance, CreditorReference: e.CreditorReference, Source: source,
-		})
+		t, fresh, err := s.Receive(ctx, Credit{Entry: e, Source: source})
 		switch {
 		case err != nil:
 			return res, err
@@ -78,4 +74,42 @@ var sources = map[banking.Format]banktransfer.Source{
 	banking.CAMT053: banktransfer.SourceCAMT053,
 	banking.CAMT054: banktransfer.SourceCAMT054,
 	banking.CSV:     banktransfer.SourceCSV,
+}
+
+// Summary is an import's outcome as JSON: what POST /bank-statements
+// answers and `remit bank import` prints.
+type Summary struct {
+	Entries    int               `json:"entries"`
+	Debits     int               `json:"debits"`
+	Duplicates int               `json:"duplicates"`
+	Matched    int               `json:"matched"`
+	Unmatched  int               `json:"unmatched"`
+	Transfers  []SummaryTransfer `json:"transfers"`
+}
+
+// SummaryTransfer is a new transfer in a Summary.
+type SummaryTransfer struct {
+	ID              string  `json:"id"`
+	EntryReference  string  `json:"entry_reference"`
+	Amount          int64   `json:"amount"`
+	Currency        string  `json:"currency"`
+	Status          string  `json:"status"`
+	MatchedBy       *string `json:"matched_by"`
+	Customer        *string `json:"customer"`
+	UnmatchedReason string  `json:"unmatched_reason"`
+}
+
+// Summary is r as JSON.
+func (r ImportResult) Summary() Summary {
+	out := Summary{r.Entries, r.Debits, r.Duplicates, r.Matched, r.Unmatched, make([]SummaryTransfer, 0, len(r.Transfers))}
+	for _, t := range r.Transfers {
+		st := SummaryTransfer{ID: t.ID, EntryReference: t.EntryReference, Amount: t.Amount, Currency: t.Currency,
+			Status: string(t.Status), Customer: t.CustomerID, UnmatchedReason: t.UnmatchedReason}
+		if t.MatchedBy != nil {
+			m := string(*t.MatchedBy)
+			st.MatchedBy = &m
+		}
+		out.Transfers = append(out.Transfers, st)
+	}
+	return out
 }

@@ -66,10 +66,9 @@ func (s *Service) ReceiveTest(ctx context.Context, in TestTransfer) (*ent.BankTr
 		return nil, err
 	}
 	now := clock.Now(ctx)
-	t, _, err := s.Receive(ctx, Credit{
-		Key: ids.New("test", now), Amount: amount, Currency: currency, BookedAt: now,
+	t, _, err := s.Receive(ctx, Credit{Source: banktransfer.SourceTest, Entry: banking.Entry{
+		Key: ids.New("test", now), Credit: true, Amount: amount, Currency: currency, BookedAt: now,
 		CounterpartyName: in.CounterpartyName, CounterpartyIBAN: iban, Remittance: remittance,
-		Source: banktransfer.SourceTest,
-	})
+	}})
 	return t, err
 }

@@ -10,18 +10,6 @@ import (
 	"github.com/remitbilling/remit/internal/usererr"
 )
 
-// importedTransfer is a transfer as the import's JSON answer lists it.
-type importedTransfer struct {
-	ID              string  `json:"id"`
-	EntryReference  string  `json:"entry_reference"`
-	Amount          int64   `json:"amount"`
-	Currency        string  `json:"currency"`
-	Status          string  `json:"status"`
-	MatchedBy       *string `json:"matched_by"`
-	Customer        *string `json:"customer"`
-	UnmatchedReason string  `json:"unmatched_reason"`
-}
-
 // bankStatementImport imports a statement posted as the request body
 // (API key; `format` CAMT_053, CAMT_054 or CSV), for statements beyond
 // what a GraphQL request carries, and for `remit bank import`. It answers
@@ -45,25 +33,8 @@ func (s *Server) bankStatementImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
 		return
 	}
-	out := struct {
-		Entries    int                `json:"entries"`
-		Debits     int                `json:"debits"`
-		Duplicates int                `json:"duplicates"`
-		Matched    int                `json:"matched"`
-		Unmatched  int                `json:"unmatched"`
-		Transfers  []importedTransfer `json:"transfers"`
-	}{res.Entries, res.Debits, res.Duplicates, res.Matched, res.Unmatched, make([]importedTransfer, 0, len(res.Transfers))}
-	for _, t := range res.Transfers {
-		it := importedTransfer{ID: t.ID, EntryReference: t.EntryReference, Amount: t.Amount, Currency: t.Currency,
-			Status: string(t.Status), Customer: t.CustomerID, UnmatchedReason: t.UnmatchedReason}
-		if t.MatchedBy != nil {
-			m := string(*t.MatchedBy)
-			it.MatchedBy = &m
-		}
-		out.Transfers = append(out.Transfers, it)
-	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(out)
+	_ = json.NewEncoder(w).Encode(res.Summary())
 }
 
 // maxStatementBody bounds a posted statement (a larger one is a 413).
