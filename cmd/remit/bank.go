@@ -2,17 +2,17 @@ package main
 
 import (
 	"bytes"
-
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/remitbilling/remit/internal/banktransfers"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/remitbilling/remit/internal/banktransfers"
 )
 
 // bankCmd is `remit bank import FILE`: the statement goes to the server's
