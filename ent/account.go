@@ -78,6 +78,20 @@ type Account struct {
 	BankAccountName string `json:"bank_account_name,omitempty"`
 	// Pay each newly finalized invoice from the customer's cash balance (money received by transfer and not yet applied).
 	CashBalanceAutoApply bool `json:"cash_balance_auto_apply,omitempty"`
+	// Legal form printed on invoices (SAS, SARL, GmbH…; C. com. R123-237).
+	LegalForm string `json:"legal_form,omitempty"`
+	// Share capital as printed ("10 000 €"), for companies that have one.
+	ShareCapital string `json:"share_capital,omitempty"`
+	// Trade register entry as printed ("RCS Paris 123 456 789").
+	Registration string `json:"registration,omitempty"`
+	// The seller opted to pay VAT on debits (option pour le paiement de la taxe d'après les débits), printed and sent as such.
+	VatOnDebits bool `json:"vat_on_debits,omitempty"`
+	// What invoices sell by default: goods, services or both (the French mention, EN 16931 BT-23 in France).
+	OperationCategory *account.OperationCategory `json:"operation_category,omitempty"`
+	// Refuse to finalize an invoice that misses a mention the e-invoicing rules make mandatory.
+	EinvoiceStrict bool `json:"einvoice_strict,omitempty"`
+	// Name of the custom field carrying the buyer's purchase order reference (EN 16931 BT-13).
+	PurchaseOrderField string `json:"purchase_order_field,omitempty"`
 	// Brand colour, #rrggbb; empty is Remit's default.
 	BrandColor string `json:"brand_color,omitempty"`
 	// Accent colour, #rrggbb; empty is Remit's default.
@@ -94,11 +108,11 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case account.FieldAddress, account.FieldDefaultCustomFields, account.FieldPaymentMethodTypes, account.FieldCollectionSettings:
 			values[i] = new([]byte)
-		case account.FieldAutoSend, account.FieldCashBalanceAutoApply:
+		case account.FieldAutoSend, account.FieldCashBalanceAutoApply, account.FieldVatOnDebits, account.FieldEinvoiceStrict:
 			values[i] = new(sql.NullBool)
 		case account.FieldDefaultDaysUntilDue:
 			values[i] = new(sql.NullInt64)
-		case account.FieldID, account.FieldName, account.FieldLegalName, account.FieldEmail, account.FieldPhone, account.FieldCountry, account.FieldSiren, account.FieldSiret, account.FieldVatNumber, account.FieldDefaultCurrency, account.FieldNumberingScheme, account.FieldInvoicePrefix, account.FieldDefaultFooter, account.FieldDefaultMemo, account.FieldPageSize, account.FieldLatePaymentPenalty, account.FieldRecoveryIndemnity, account.FieldEarlyPaymentDiscount, account.FieldBankTransferInstructions, account.FieldBankIban, account.FieldBankBic, account.FieldBankAccountName, account.FieldBrandColor, account.FieldAccentColor:
+		case account.FieldID, account.FieldName, account.FieldLegalName, account.FieldEmail, account.FieldPhone, account.FieldCountry, account.FieldSiren, account.FieldSiret, account.FieldVatNumber, account.FieldDefaultCurrency, account.FieldNumberingScheme, account.FieldInvoicePrefix, account.FieldDefaultFooter, account.FieldDefaultMemo, account.FieldPageSize, account.FieldLatePaymentPenalty, account.FieldRecoveryIndemnity, account.FieldEarlyPaymentDiscount, account.FieldBankTransferInstructions, account.FieldBankIban, account.FieldBankBic, account.FieldBankAccountName, account.FieldLegalForm, account.FieldShareCapital, account.FieldRegistration, account.FieldOperationCategory, account.FieldPurchaseOrderField, account.FieldBrandColor, account.FieldAccentColor:
 			values[i] = new(sql.NullString)
 		case account.FieldCreatedAt, account.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -303,6 +317,49 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CashBalanceAutoApply = value.Bool
 			}
+		case account.FieldLegalForm:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field legal_form", values[i])
+			} else if value.Valid {
+				_m.LegalForm = value.String
+			}
+		case account.FieldShareCapital:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field share_capital", values[i])
+			} else if value.Valid {
+				_m.ShareCapital = value.String
+			}
+		case account.FieldRegistration:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field registration", values[i])
+			} else if value.Valid {
+				_m.Registration = value.String
+			}
+		case account.FieldVatOnDebits:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field vat_on_debits", values[i])
+			} else if value.Valid {
+				_m.VatOnDebits = value.Bool
+			}
+		case account.FieldOperationCategory:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field operation_category", values[i])
+			} else if value.Valid {
+				_m.OperationCategory = new(account.OperationCategory)
+				*_m.OperationCategory = account.OperationCategory(value.String)
+			}
+		case account.FieldEinvoiceStrict:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field einvoice_strict", values[i])
+			} else if value.Valid {
+				_m.EinvoiceStrict = value.Bool
+			}
+		case account.FieldPurchaseOrderField:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field purchase_order_field", values[i])
+			} else if value.Valid {
+				_m.PurchaseOrderField = value.String
+			}
 		case account.FieldBrandColor:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field brand_color", values[i])
@@ -445,6 +502,29 @@ func (_m *Account) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("cash_balance_auto_apply=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CashBalanceAutoApply))
+	builder.WriteString(", ")
+	builder.WriteString("legal_form=")
+	builder.WriteString(_m.LegalForm)
+	builder.WriteString(", ")
+	builder.WriteString("share_capital=")
+	builder.WriteString(_m.ShareCapital)
+	builder.WriteString(", ")
+	builder.WriteString("registration=")
+	builder.WriteString(_m.Registration)
+	builder.WriteString(", ")
+	builder.WriteString("vat_on_debits=")
+	builder.WriteString(fmt.Sprintf("%v", _m.VatOnDebits))
+	builder.WriteString(", ")
+	if v := _m.OperationCategory; v != nil {
+		builder.WriteString("operation_category=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("einvoice_strict=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EinvoiceStrict))
+	builder.WriteString(", ")
+	builder.WriteString("purchase_order_field=")
+	builder.WriteString(_m.PurchaseOrderField)
 	builder.WriteString(", ")
 	builder.WriteString("brand_color=")
 	builder.WriteString(_m.BrandColor)

@@ -390,6 +390,104 @@ func (_c *AccountCreate) SetNillableCashBalanceAutoApply(v *bool) *AccountCreate
 	return _c
 }
 
+// SetLegalForm sets the "legal_form" field.
+func (_c *AccountCreate) SetLegalForm(v string) *AccountCreate {
+	_c.mutation.SetLegalForm(v)
+	return _c
+}
+
+// SetNillableLegalForm sets the "legal_form" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableLegalForm(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetLegalForm(*v)
+	}
+	return _c
+}
+
+// SetShareCapital sets the "share_capital" field.
+func (_c *AccountCreate) SetShareCapital(v string) *AccountCreate {
+	_c.mutation.SetShareCapital(v)
+	return _c
+}
+
+// SetNillableShareCapital sets the "share_capital" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableShareCapital(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetShareCapital(*v)
+	}
+	return _c
+}
+
+// SetRegistration sets the "registration" field.
+func (_c *AccountCreate) SetRegistration(v string) *AccountCreate {
+	_c.mutation.SetRegistration(v)
+	return _c
+}
+
+// SetNillableRegistration sets the "registration" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableRegistration(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetRegistration(*v)
+	}
+	return _c
+}
+
+// SetVatOnDebits sets the "vat_on_debits" field.
+func (_c *AccountCreate) SetVatOnDebits(v bool) *AccountCreate {
+	_c.mutation.SetVatOnDebits(v)
+	return _c
+}
+
+// SetNillableVatOnDebits sets the "vat_on_debits" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableVatOnDebits(v *bool) *AccountCreate {
+	if v != nil {
+		_c.SetVatOnDebits(*v)
+	}
+	return _c
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (_c *AccountCreate) SetOperationCategory(v account.OperationCategory) *AccountCreate {
+	_c.mutation.SetOperationCategory(v)
+	return _c
+}
+
+// SetNillableOperationCategory sets the "operation_category" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableOperationCategory(v *account.OperationCategory) *AccountCreate {
+	if v != nil {
+		_c.SetOperationCategory(*v)
+	}
+	return _c
+}
+
+// SetEinvoiceStrict sets the "einvoice_strict" field.
+func (_c *AccountCreate) SetEinvoiceStrict(v bool) *AccountCreate {
+	_c.mutation.SetEinvoiceStrict(v)
+	return _c
+}
+
+// SetNillableEinvoiceStrict sets the "einvoice_strict" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableEinvoiceStrict(v *bool) *AccountCreate {
+	if v != nil {
+		_c.SetEinvoiceStrict(*v)
+	}
+	return _c
+}
+
+// SetPurchaseOrderField sets the "purchase_order_field" field.
+func (_c *AccountCreate) SetPurchaseOrderField(v string) *AccountCreate {
+	_c.mutation.SetPurchaseOrderField(v)
+	return _c
+}
+
+// SetNillablePurchaseOrderField sets the "purchase_order_field" field if the given value is not nil.
+func (_c *AccountCreate) SetNillablePurchaseOrderField(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetPurchaseOrderField(*v)
+	}
+	return _c
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (_c *AccountCreate) SetBrandColor(v string) *AccountCreate {
 	_c.mutation.SetBrandColor(v)
@@ -559,6 +657,30 @@ func (_c *AccountCreate) defaults() error {
 		v := account.DefaultCashBalanceAutoApply
 		_c.mutation.SetCashBalanceAutoApply(v)
 	}
+	if _, ok := _c.mutation.LegalForm(); !ok {
+		v := account.DefaultLegalForm
+		_c.mutation.SetLegalForm(v)
+	}
+	if _, ok := _c.mutation.ShareCapital(); !ok {
+		v := account.DefaultShareCapital
+		_c.mutation.SetShareCapital(v)
+	}
+	if _, ok := _c.mutation.Registration(); !ok {
+		v := account.DefaultRegistration
+		_c.mutation.SetRegistration(v)
+	}
+	if _, ok := _c.mutation.VatOnDebits(); !ok {
+		v := account.DefaultVatOnDebits
+		_c.mutation.SetVatOnDebits(v)
+	}
+	if _, ok := _c.mutation.EinvoiceStrict(); !ok {
+		v := account.DefaultEinvoiceStrict
+		_c.mutation.SetEinvoiceStrict(v)
+	}
+	if _, ok := _c.mutation.PurchaseOrderField(); !ok {
+		v := account.DefaultPurchaseOrderField
+		_c.mutation.SetPurchaseOrderField(v)
+	}
 	if _, ok := _c.mutation.BrandColor(); !ok {
 		v := account.DefaultBrandColor
 		_c.mutation.SetBrandColor(v)
@@ -719,6 +841,49 @@ func (_c *AccountCreate) check() error {
 	}
 	if _, ok := _c.mutation.CashBalanceAutoApply(); !ok {
 		return &ValidationError{Name: "cash_balance_auto_apply", err: errors.New(`ent: missing required field "Account.cash_balance_auto_apply"`)}
+	}
+	if _, ok := _c.mutation.LegalForm(); !ok {
+		return &ValidationError{Name: "legal_form", err: errors.New(`ent: missing required field "Account.legal_form"`)}
+	}
+	if v, ok := _c.mutation.LegalForm(); ok {
+		if err := account.LegalFormValidator(v); err != nil {
+			return &ValidationError{Name: "legal_form", err: fmt.Errorf(`ent: validator failed for field "Account.legal_form": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ShareCapital(); !ok {
+		return &ValidationError{Name: "share_capital", err: errors.New(`ent: missing required field "Account.share_capital"`)}
+	}
+	if v, ok := _c.mutation.ShareCapital(); ok {
+		if err := account.ShareCapitalValidator(v); err != nil {
+			return &ValidationError{Name: "share_capital", err: fmt.Errorf(`ent: validator failed for field "Account.share_capital": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Registration(); !ok {
+		return &ValidationError{Name: "registration", err: errors.New(`ent: missing required field "Account.registration"`)}
+	}
+	if v, ok := _c.mutation.Registration(); ok {
+		if err := account.RegistrationValidator(v); err != nil {
+			return &ValidationError{Name: "registration", err: fmt.Errorf(`ent: validator failed for field "Account.registration": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.VatOnDebits(); !ok {
+		return &ValidationError{Name: "vat_on_debits", err: errors.New(`ent: missing required field "Account.vat_on_debits"`)}
+	}
+	if v, ok := _c.mutation.OperationCategory(); ok {
+		if err := account.OperationCategoryValidator(v); err != nil {
+			return &ValidationError{Name: "operation_category", err: fmt.Errorf(`ent: validator failed for field "Account.operation_category": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.EinvoiceStrict(); !ok {
+		return &ValidationError{Name: "einvoice_strict", err: errors.New(`ent: missing required field "Account.einvoice_strict"`)}
+	}
+	if _, ok := _c.mutation.PurchaseOrderField(); !ok {
+		return &ValidationError{Name: "purchase_order_field", err: errors.New(`ent: missing required field "Account.purchase_order_field"`)}
+	}
+	if v, ok := _c.mutation.PurchaseOrderField(); ok {
+		if err := account.PurchaseOrderFieldValidator(v); err != nil {
+			return &ValidationError{Name: "purchase_order_field", err: fmt.Errorf(`ent: validator failed for field "Account.purchase_order_field": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.BrandColor(); !ok {
 		return &ValidationError{Name: "brand_color", err: errors.New(`ent: missing required field "Account.brand_color"`)}
@@ -882,6 +1047,34 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CashBalanceAutoApply(); ok {
 		_spec.SetField(account.FieldCashBalanceAutoApply, field.TypeBool, value)
 		_node.CashBalanceAutoApply = value
+	}
+	if value, ok := _c.mutation.LegalForm(); ok {
+		_spec.SetField(account.FieldLegalForm, field.TypeString, value)
+		_node.LegalForm = value
+	}
+	if value, ok := _c.mutation.ShareCapital(); ok {
+		_spec.SetField(account.FieldShareCapital, field.TypeString, value)
+		_node.ShareCapital = value
+	}
+	if value, ok := _c.mutation.Registration(); ok {
+		_spec.SetField(account.FieldRegistration, field.TypeString, value)
+		_node.Registration = value
+	}
+	if value, ok := _c.mutation.VatOnDebits(); ok {
+		_spec.SetField(account.FieldVatOnDebits, field.TypeBool, value)
+		_node.VatOnDebits = value
+	}
+	if value, ok := _c.mutation.OperationCategory(); ok {
+		_spec.SetField(account.FieldOperationCategory, field.TypeEnum, value)
+		_node.OperationCategory = &value
+	}
+	if value, ok := _c.mutation.EinvoiceStrict(); ok {
+		_spec.SetField(account.FieldEinvoiceStrict, field.TypeBool, value)
+		_node.EinvoiceStrict = value
+	}
+	if value, ok := _c.mutation.PurchaseOrderField(); ok {
+		_spec.SetField(account.FieldPurchaseOrderField, field.TypeString, value)
+		_node.PurchaseOrderField = value
 	}
 	if value, ok := _c.mutation.BrandColor(); ok {
 		_spec.SetField(account.FieldBrandColor, field.TypeString, value)
@@ -1304,6 +1497,96 @@ func (u *AccountUpsert) SetCashBalanceAutoApply(v bool) *AccountUpsert {
 // UpdateCashBalanceAutoApply sets the "cash_balance_auto_apply" field to the value that was provided on create.
 func (u *AccountUpsert) UpdateCashBalanceAutoApply() *AccountUpsert {
 	u.SetExcluded(account.FieldCashBalanceAutoApply)
+	return u
+}
+
+// SetLegalForm sets the "legal_form" field.
+func (u *AccountUpsert) SetLegalForm(v string) *AccountUpsert {
+	u.Set(account.FieldLegalForm, v)
+	return u
+}
+
+// UpdateLegalForm sets the "legal_form" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateLegalForm() *AccountUpsert {
+	u.SetExcluded(account.FieldLegalForm)
+	return u
+}
+
+// SetShareCapital sets the "share_capital" field.
+func (u *AccountUpsert) SetShareCapital(v string) *AccountUpsert {
+	u.Set(account.FieldShareCapital, v)
+	return u
+}
+
+// UpdateShareCapital sets the "share_capital" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateShareCapital() *AccountUpsert {
+	u.SetExcluded(account.FieldShareCapital)
+	return u
+}
+
+// SetRegistration sets the "registration" field.
+func (u *AccountUpsert) SetRegistration(v string) *AccountUpsert {
+	u.Set(account.FieldRegistration, v)
+	return u
+}
+
+// UpdateRegistration sets the "registration" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateRegistration() *AccountUpsert {
+	u.SetExcluded(account.FieldRegistration)
+	return u
+}
+
+// SetVatOnDebits sets the "vat_on_debits" field.
+func (u *AccountUpsert) SetVatOnDebits(v bool) *AccountUpsert {
+	u.Set(account.FieldVatOnDebits, v)
+	return u
+}
+
+// UpdateVatOnDebits sets the "vat_on_debits" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateVatOnDebits() *AccountUpsert {
+	u.SetExcluded(account.FieldVatOnDebits)
+	return u
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (u *AccountUpsert) SetOperationCategory(v account.OperationCategory) *AccountUpsert {
+	u.Set(account.FieldOperationCategory, v)
+	return u
+}
+
+// UpdateOperationCategory sets the "operation_category" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateOperationCategory() *AccountUpsert {
+	u.SetExcluded(account.FieldOperationCategory)
+	return u
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (u *AccountUpsert) ClearOperationCategory() *AccountUpsert {
+	u.SetNull(account.FieldOperationCategory)
+	return u
+}
+
+// SetEinvoiceStrict sets the "einvoice_strict" field.
+func (u *AccountUpsert) SetEinvoiceStrict(v bool) *AccountUpsert {
+	u.Set(account.FieldEinvoiceStrict, v)
+	return u
+}
+
+// UpdateEinvoiceStrict sets the "einvoice_strict" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateEinvoiceStrict() *AccountUpsert {
+	u.SetExcluded(account.FieldEinvoiceStrict)
+	return u
+}
+
+// SetPurchaseOrderField sets the "purchase_order_field" field.
+func (u *AccountUpsert) SetPurchaseOrderField(v string) *AccountUpsert {
+	u.Set(account.FieldPurchaseOrderField, v)
+	return u
+}
+
+// UpdatePurchaseOrderField sets the "purchase_order_field" field to the value that was provided on create.
+func (u *AccountUpsert) UpdatePurchaseOrderField() *AccountUpsert {
+	u.SetExcluded(account.FieldPurchaseOrderField)
 	return u
 }
 
@@ -1817,6 +2100,111 @@ func (u *AccountUpsertOne) SetCashBalanceAutoApply(v bool) *AccountUpsertOne {
 func (u *AccountUpsertOne) UpdateCashBalanceAutoApply() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateCashBalanceAutoApply()
+	})
+}
+
+// SetLegalForm sets the "legal_form" field.
+func (u *AccountUpsertOne) SetLegalForm(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetLegalForm(v)
+	})
+}
+
+// UpdateLegalForm sets the "legal_form" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateLegalForm() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateLegalForm()
+	})
+}
+
+// SetShareCapital sets the "share_capital" field.
+func (u *AccountUpsertOne) SetShareCapital(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetShareCapital(v)
+	})
+}
+
+// UpdateShareCapital sets the "share_capital" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateShareCapital() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateShareCapital()
+	})
+}
+
+// SetRegistration sets the "registration" field.
+func (u *AccountUpsertOne) SetRegistration(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetRegistration(v)
+	})
+}
+
+// UpdateRegistration sets the "registration" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateRegistration() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateRegistration()
+	})
+}
+
+// SetVatOnDebits sets the "vat_on_debits" field.
+func (u *AccountUpsertOne) SetVatOnDebits(v bool) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetVatOnDebits(v)
+	})
+}
+
+// UpdateVatOnDebits sets the "vat_on_debits" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateVatOnDebits() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateVatOnDebits()
+	})
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (u *AccountUpsertOne) SetOperationCategory(v account.OperationCategory) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetOperationCategory(v)
+	})
+}
+
+// UpdateOperationCategory sets the "operation_category" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateOperationCategory() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateOperationCategory()
+	})
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (u *AccountUpsertOne) ClearOperationCategory() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearOperationCategory()
+	})
+}
+
+// SetEinvoiceStrict sets the "einvoice_strict" field.
+func (u *AccountUpsertOne) SetEinvoiceStrict(v bool) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetEinvoiceStrict(v)
+	})
+}
+
+// UpdateEinvoiceStrict sets the "einvoice_strict" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateEinvoiceStrict() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateEinvoiceStrict()
+	})
+}
+
+// SetPurchaseOrderField sets the "purchase_order_field" field.
+func (u *AccountUpsertOne) SetPurchaseOrderField(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetPurchaseOrderField(v)
+	})
+}
+
+// UpdatePurchaseOrderField sets the "purchase_order_field" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdatePurchaseOrderField() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdatePurchaseOrderField()
 	})
 }
 
@@ -2504,6 +2892,111 @@ func (u *AccountUpsertBulk) SetCashBalanceAutoApply(v bool) *AccountUpsertBulk {
 func (u *AccountUpsertBulk) UpdateCashBalanceAutoApply() *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateCashBalanceAutoApply()
+	})
+}
+
+// SetLegalForm sets the "legal_form" field.
+func (u *AccountUpsertBulk) SetLegalForm(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetLegalForm(v)
+	})
+}
+
+// UpdateLegalForm sets the "legal_form" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateLegalForm() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateLegalForm()
+	})
+}
+
+// SetShareCapital sets the "share_capital" field.
+func (u *AccountUpsertBulk) SetShareCapital(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetShareCapital(v)
+	})
+}
+
+// UpdateShareCapital sets the "share_capital" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateShareCapital() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateShareCapital()
+	})
+}
+
+// SetRegistration sets the "registration" field.
+func (u *AccountUpsertBulk) SetRegistration(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetRegistration(v)
+	})
+}
+
+// UpdateRegistration sets the "registration" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateRegistration() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateRegistration()
+	})
+}
+
+// SetVatOnDebits sets the "vat_on_debits" field.
+func (u *AccountUpsertBulk) SetVatOnDebits(v bool) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetVatOnDebits(v)
+	})
+}
+
+// UpdateVatOnDebits sets the "vat_on_debits" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateVatOnDebits() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateVatOnDebits()
+	})
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (u *AccountUpsertBulk) SetOperationCategory(v account.OperationCategory) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetOperationCategory(v)
+	})
+}
+
+// UpdateOperationCategory sets the "operation_category" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateOperationCategory() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateOperationCategory()
+	})
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (u *AccountUpsertBulk) ClearOperationCategory() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearOperationCategory()
+	})
+}
+
+// SetEinvoiceStrict sets the "einvoice_strict" field.
+func (u *AccountUpsertBulk) SetEinvoiceStrict(v bool) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetEinvoiceStrict(v)
+	})
+}
+
+// UpdateEinvoiceStrict sets the "einvoice_strict" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateEinvoiceStrict() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateEinvoiceStrict()
+	})
+}
+
+// SetPurchaseOrderField sets the "purchase_order_field" field.
+func (u *AccountUpsertBulk) SetPurchaseOrderField(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetPurchaseOrderField(v)
+	})
+}
+
+// UpdatePurchaseOrderField sets the "purchase_order_field" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdatePurchaseOrderField() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdatePurchaseOrderField()
 	})
 }
 

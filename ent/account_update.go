@@ -444,6 +444,110 @@ func (_u *AccountUpdate) SetNillableCashBalanceAutoApply(v *bool) *AccountUpdate
 	return _u
 }
 
+// SetLegalForm sets the "legal_form" field.
+func (_u *AccountUpdate) SetLegalForm(v string) *AccountUpdate {
+	_u.mutation.SetLegalForm(v)
+	return _u
+}
+
+// SetNillableLegalForm sets the "legal_form" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableLegalForm(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetLegalForm(*v)
+	}
+	return _u
+}
+
+// SetShareCapital sets the "share_capital" field.
+func (_u *AccountUpdate) SetShareCapital(v string) *AccountUpdate {
+	_u.mutation.SetShareCapital(v)
+	return _u
+}
+
+// SetNillableShareCapital sets the "share_capital" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableShareCapital(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetShareCapital(*v)
+	}
+	return _u
+}
+
+// SetRegistration sets the "registration" field.
+func (_u *AccountUpdate) SetRegistration(v string) *AccountUpdate {
+	_u.mutation.SetRegistration(v)
+	return _u
+}
+
+// SetNillableRegistration sets the "registration" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableRegistration(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetRegistration(*v)
+	}
+	return _u
+}
+
+// SetVatOnDebits sets the "vat_on_debits" field.
+func (_u *AccountUpdate) SetVatOnDebits(v bool) *AccountUpdate {
+	_u.mutation.SetVatOnDebits(v)
+	return _u
+}
+
+// SetNillableVatOnDebits sets the "vat_on_debits" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableVatOnDebits(v *bool) *AccountUpdate {
+	if v != nil {
+		_u.SetVatOnDebits(*v)
+	}
+	return _u
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (_u *AccountUpdate) SetOperationCategory(v account.OperationCategory) *AccountUpdate {
+	_u.mutation.SetOperationCategory(v)
+	return _u
+}
+
+// SetNillableOperationCategory sets the "operation_category" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableOperationCategory(v *account.OperationCategory) *AccountUpdate {
+	if v != nil {
+		_u.SetOperationCategory(*v)
+	}
+	return _u
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (_u *AccountUpdate) ClearOperationCategory() *AccountUpdate {
+	_u.mutation.ClearOperationCategory()
+	return _u
+}
+
+// SetEinvoiceStrict sets the "einvoice_strict" field.
+func (_u *AccountUpdate) SetEinvoiceStrict(v bool) *AccountUpdate {
+	_u.mutation.SetEinvoiceStrict(v)
+	return _u
+}
+
+// SetNillableEinvoiceStrict sets the "einvoice_strict" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableEinvoiceStrict(v *bool) *AccountUpdate {
+	if v != nil {
+		_u.SetEinvoiceStrict(*v)
+	}
+	return _u
+}
+
+// SetPurchaseOrderField sets the "purchase_order_field" field.
+func (_u *AccountUpdate) SetPurchaseOrderField(v string) *AccountUpdate {
+	_u.mutation.SetPurchaseOrderField(v)
+	return _u
+}
+
+// SetNillablePurchaseOrderField sets the "purchase_order_field" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillablePurchaseOrderField(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetPurchaseOrderField(*v)
+	}
+	return _u
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (_u *AccountUpdate) SetBrandColor(v string) *AccountUpdate {
 	_u.mutation.SetBrandColor(v)
@@ -588,6 +692,31 @@ func (_u *AccountUpdate) check() error {
 			return &ValidationError{Name: "bank_account_name", err: fmt.Errorf(`ent: validator failed for field "Account.bank_account_name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LegalForm(); ok {
+		if err := account.LegalFormValidator(v); err != nil {
+			return &ValidationError{Name: "legal_form", err: fmt.Errorf(`ent: validator failed for field "Account.legal_form": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ShareCapital(); ok {
+		if err := account.ShareCapitalValidator(v); err != nil {
+			return &ValidationError{Name: "share_capital", err: fmt.Errorf(`ent: validator failed for field "Account.share_capital": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Registration(); ok {
+		if err := account.RegistrationValidator(v); err != nil {
+			return &ValidationError{Name: "registration", err: fmt.Errorf(`ent: validator failed for field "Account.registration": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.OperationCategory(); ok {
+		if err := account.OperationCategoryValidator(v); err != nil {
+			return &ValidationError{Name: "operation_category", err: fmt.Errorf(`ent: validator failed for field "Account.operation_category": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PurchaseOrderField(); ok {
+		if err := account.PurchaseOrderFieldValidator(v); err != nil {
+			return &ValidationError{Name: "purchase_order_field", err: fmt.Errorf(`ent: validator failed for field "Account.purchase_order_field": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -714,6 +843,30 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.CashBalanceAutoApply(); ok {
 		_spec.SetField(account.FieldCashBalanceAutoApply, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.LegalForm(); ok {
+		_spec.SetField(account.FieldLegalForm, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ShareCapital(); ok {
+		_spec.SetField(account.FieldShareCapital, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Registration(); ok {
+		_spec.SetField(account.FieldRegistration, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.VatOnDebits(); ok {
+		_spec.SetField(account.FieldVatOnDebits, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.OperationCategory(); ok {
+		_spec.SetField(account.FieldOperationCategory, field.TypeEnum, value)
+	}
+	if _u.mutation.OperationCategoryCleared() {
+		_spec.ClearField(account.FieldOperationCategory, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.EinvoiceStrict(); ok {
+		_spec.SetField(account.FieldEinvoiceStrict, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PurchaseOrderField(); ok {
+		_spec.SetField(account.FieldPurchaseOrderField, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.BrandColor(); ok {
 		_spec.SetField(account.FieldBrandColor, field.TypeString, value)
@@ -1162,6 +1315,110 @@ func (_u *AccountUpdateOne) SetNillableCashBalanceAutoApply(v *bool) *AccountUpd
 	return _u
 }
 
+// SetLegalForm sets the "legal_form" field.
+func (_u *AccountUpdateOne) SetLegalForm(v string) *AccountUpdateOne {
+	_u.mutation.SetLegalForm(v)
+	return _u
+}
+
+// SetNillableLegalForm sets the "legal_form" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableLegalForm(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetLegalForm(*v)
+	}
+	return _u
+}
+
+// SetShareCapital sets the "share_capital" field.
+func (_u *AccountUpdateOne) SetShareCapital(v string) *AccountUpdateOne {
+	_u.mutation.SetShareCapital(v)
+	return _u
+}
+
+// SetNillableShareCapital sets the "share_capital" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableShareCapital(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetShareCapital(*v)
+	}
+	return _u
+}
+
+// SetRegistration sets the "registration" field.
+func (_u *AccountUpdateOne) SetRegistration(v string) *AccountUpdateOne {
+	_u.mutation.SetRegistration(v)
+	return _u
+}
+
+// SetNillableRegistration sets the "registration" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableRegistration(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetRegistration(*v)
+	}
+	return _u
+}
+
+// SetVatOnDebits sets the "vat_on_debits" field.
+func (_u *AccountUpdateOne) SetVatOnDebits(v bool) *AccountUpdateOne {
+	_u.mutation.SetVatOnDebits(v)
+	return _u
+}
+
+// SetNillableVatOnDebits sets the "vat_on_debits" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableVatOnDebits(v *bool) *AccountUpdateOne {
+	if v != nil {
+		_u.SetVatOnDebits(*v)
+	}
+	return _u
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (_u *AccountUpdateOne) SetOperationCategory(v account.OperationCategory) *AccountUpdateOne {
+	_u.mutation.SetOperationCategory(v)
+	return _u
+}
+
+// SetNillableOperationCategory sets the "operation_category" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableOperationCategory(v *account.OperationCategory) *AccountUpdateOne {
+	if v != nil {
+		_u.SetOperationCategory(*v)
+	}
+	return _u
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (_u *AccountUpdateOne) ClearOperationCategory() *AccountUpdateOne {
+	_u.mutation.ClearOperationCategory()
+	return _u
+}
+
+// SetEinvoiceStrict sets the "einvoice_strict" field.
+func (_u *AccountUpdateOne) SetEinvoiceStrict(v bool) *AccountUpdateOne {
+	_u.mutation.SetEinvoiceStrict(v)
+	return _u
+}
+
+// SetNillableEinvoiceStrict sets the "einvoice_strict" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableEinvoiceStrict(v *bool) *AccountUpdateOne {
+	if v != nil {
+		_u.SetEinvoiceStrict(*v)
+	}
+	return _u
+}
+
+// SetPurchaseOrderField sets the "purchase_order_field" field.
+func (_u *AccountUpdateOne) SetPurchaseOrderField(v string) *AccountUpdateOne {
+	_u.mutation.SetPurchaseOrderField(v)
+	return _u
+}
+
+// SetNillablePurchaseOrderField sets the "purchase_order_field" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillablePurchaseOrderField(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetPurchaseOrderField(*v)
+	}
+	return _u
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (_u *AccountUpdateOne) SetBrandColor(v string) *AccountUpdateOne {
 	_u.mutation.SetBrandColor(v)
@@ -1319,6 +1576,31 @@ func (_u *AccountUpdateOne) check() error {
 			return &ValidationError{Name: "bank_account_name", err: fmt.Errorf(`ent: validator failed for field "Account.bank_account_name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LegalForm(); ok {
+		if err := account.LegalFormValidator(v); err != nil {
+			return &ValidationError{Name: "legal_form", err: fmt.Errorf(`ent: validator failed for field "Account.legal_form": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ShareCapital(); ok {
+		if err := account.ShareCapitalValidator(v); err != nil {
+			return &ValidationError{Name: "share_capital", err: fmt.Errorf(`ent: validator failed for field "Account.share_capital": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Registration(); ok {
+		if err := account.RegistrationValidator(v); err != nil {
+			return &ValidationError{Name: "registration", err: fmt.Errorf(`ent: validator failed for field "Account.registration": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.OperationCategory(); ok {
+		if err := account.OperationCategoryValidator(v); err != nil {
+			return &ValidationError{Name: "operation_category", err: fmt.Errorf(`ent: validator failed for field "Account.operation_category": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PurchaseOrderField(); ok {
+		if err := account.PurchaseOrderFieldValidator(v); err != nil {
+			return &ValidationError{Name: "purchase_order_field", err: fmt.Errorf(`ent: validator failed for field "Account.purchase_order_field": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1462,6 +1744,30 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if value, ok := _u.mutation.CashBalanceAutoApply(); ok {
 		_spec.SetField(account.FieldCashBalanceAutoApply, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.LegalForm(); ok {
+		_spec.SetField(account.FieldLegalForm, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ShareCapital(); ok {
+		_spec.SetField(account.FieldShareCapital, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Registration(); ok {
+		_spec.SetField(account.FieldRegistration, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.VatOnDebits(); ok {
+		_spec.SetField(account.FieldVatOnDebits, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.OperationCategory(); ok {
+		_spec.SetField(account.FieldOperationCategory, field.TypeEnum, value)
+	}
+	if _u.mutation.OperationCategoryCleared() {
+		_spec.ClearField(account.FieldOperationCategory, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.EinvoiceStrict(); ok {
+		_spec.SetField(account.FieldEinvoiceStrict, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PurchaseOrderField(); ok {
+		_spec.SetField(account.FieldPurchaseOrderField, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.BrandColor(); ok {
 		_spec.SetField(account.FieldBrandColor, field.TypeString, value)

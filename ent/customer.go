@@ -46,6 +46,8 @@ type Customer struct {
 	PreferredLocales []string `json:"preferred_locales,omitempty"`
 	// ISO 4217 currency; locked once set, invoiced or given a balance.
 	Currency string `json:"currency,omitempty"`
+	// A business or a private person; unset reads as a business when the customer has a tax id.
+	EntityType *customer.EntityType `json:"entity_type,omitempty"`
 	// Tax status.
 	TaxExempt customer.TaxExempt `json:"tax_exempt,omitempty"`
 	// Why the customer's invoices carry no VAT (EN 16931 BT-120), e.g. the article of law.
@@ -160,7 +162,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case customer.FieldBalance, customer.FieldCashBalance:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldTaxExempt, customer.FieldTaxExemptionReason, customer.FieldTaxExemptionCode, customer.FieldInvoicePrefix, customer.FieldTransferReference, customer.FieldDefaultPaymentMethodID, customer.FieldTestClockID:
+		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldEntityType, customer.FieldTaxExempt, customer.FieldTaxExemptionReason, customer.FieldTaxExemptionCode, customer.FieldInvoicePrefix, customer.FieldTransferReference, customer.FieldDefaultPaymentMethodID, customer.FieldTestClockID:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
@@ -262,6 +264,13 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field currency", values[i])
 			} else if value.Valid {
 				_m.Currency = value.String
+			}
+		case customer.FieldEntityType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field entity_type", values[i])
+			} else if value.Valid {
+				_m.EntityType = new(customer.EntityType)
+				*_m.EntityType = customer.EntityType(value.String)
 			}
 		case customer.FieldTaxExempt:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -454,6 +463,11 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("currency=")
 	builder.WriteString(_m.Currency)
+	builder.WriteString(", ")
+	if v := _m.EntityType; v != nil {
+		builder.WriteString("entity_type=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("tax_exempt=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TaxExempt))

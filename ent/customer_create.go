@@ -142,6 +142,20 @@ func (_c *CustomerCreate) SetNillableCurrency(v *string) *CustomerCreate {
 	return _c
 }
 
+// SetEntityType sets the "entity_type" field.
+func (_c *CustomerCreate) SetEntityType(v customer.EntityType) *CustomerCreate {
+	_c.mutation.SetEntityType(v)
+	return _c
+}
+
+// SetNillableEntityType sets the "entity_type" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableEntityType(v *customer.EntityType) *CustomerCreate {
+	if v != nil {
+		_c.SetEntityType(*v)
+	}
+	return _c
+}
+
 // SetTaxExempt sets the "tax_exempt" field.
 func (_c *CustomerCreate) SetTaxExempt(v customer.TaxExempt) *CustomerCreate {
 	_c.mutation.SetTaxExempt(v)
@@ -520,6 +534,11 @@ func (_c *CustomerCreate) check() error {
 	if _, ok := _c.mutation.Currency(); !ok {
 		return &ValidationError{Name: "currency", err: errors.New(`ent: missing required field "Customer.currency"`)}
 	}
+	if v, ok := _c.mutation.EntityType(); ok {
+		if err := customer.EntityTypeValidator(v); err != nil {
+			return &ValidationError{Name: "entity_type", err: fmt.Errorf(`ent: validator failed for field "Customer.entity_type": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.TaxExempt(); !ok {
 		return &ValidationError{Name: "tax_exempt", err: errors.New(`ent: missing required field "Customer.tax_exempt"`)}
 	}
@@ -643,6 +662,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Currency(); ok {
 		_spec.SetField(customer.FieldCurrency, field.TypeString, value)
 		_node.Currency = value
+	}
+	if value, ok := _c.mutation.EntityType(); ok {
+		_spec.SetField(customer.FieldEntityType, field.TypeEnum, value)
+		_node.EntityType = &value
 	}
 	if value, ok := _c.mutation.TaxExempt(); ok {
 		_spec.SetField(customer.FieldTaxExempt, field.TypeEnum, value)
@@ -956,6 +979,24 @@ func (u *CustomerUpsert) SetCurrency(v string) *CustomerUpsert {
 // UpdateCurrency sets the "currency" field to the value that was provided on create.
 func (u *CustomerUpsert) UpdateCurrency() *CustomerUpsert {
 	u.SetExcluded(customer.FieldCurrency)
+	return u
+}
+
+// SetEntityType sets the "entity_type" field.
+func (u *CustomerUpsert) SetEntityType(v customer.EntityType) *CustomerUpsert {
+	u.Set(customer.FieldEntityType, v)
+	return u
+}
+
+// UpdateEntityType sets the "entity_type" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateEntityType() *CustomerUpsert {
+	u.SetExcluded(customer.FieldEntityType)
+	return u
+}
+
+// ClearEntityType clears the value of the "entity_type" field.
+func (u *CustomerUpsert) ClearEntityType() *CustomerUpsert {
+	u.SetNull(customer.FieldEntityType)
 	return u
 }
 
@@ -1367,6 +1408,27 @@ func (u *CustomerUpsertOne) SetCurrency(v string) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdateCurrency() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateCurrency()
+	})
+}
+
+// SetEntityType sets the "entity_type" field.
+func (u *CustomerUpsertOne) SetEntityType(v customer.EntityType) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetEntityType(v)
+	})
+}
+
+// UpdateEntityType sets the "entity_type" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateEntityType() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateEntityType()
+	})
+}
+
+// ClearEntityType clears the value of the "entity_type" field.
+func (u *CustomerUpsertOne) ClearEntityType() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearEntityType()
 	})
 }
 
@@ -1979,6 +2041,27 @@ func (u *CustomerUpsertBulk) SetCurrency(v string) *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) UpdateCurrency() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateCurrency()
+	})
+}
+
+// SetEntityType sets the "entity_type" field.
+func (u *CustomerUpsertBulk) SetEntityType(v customer.EntityType) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetEntityType(v)
+	})
+}
+
+// UpdateEntityType sets the "entity_type" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateEntityType() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateEntityType()
+	})
+}
+
+// ClearEntityType clears the value of the "entity_type" field.
+func (u *CustomerUpsertBulk) ClearEntityType() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearEntityType()
 	})
 }
 

@@ -161,6 +161,26 @@ func (_u *CustomerUpdate) SetNillableCurrency(v *string) *CustomerUpdate {
 	return _u
 }
 
+// SetEntityType sets the "entity_type" field.
+func (_u *CustomerUpdate) SetEntityType(v customer.EntityType) *CustomerUpdate {
+	_u.mutation.SetEntityType(v)
+	return _u
+}
+
+// SetNillableEntityType sets the "entity_type" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableEntityType(v *customer.EntityType) *CustomerUpdate {
+	if v != nil {
+		_u.SetEntityType(*v)
+	}
+	return _u
+}
+
+// ClearEntityType clears the value of the "entity_type" field.
+func (_u *CustomerUpdate) ClearEntityType() *CustomerUpdate {
+	_u.mutation.ClearEntityType()
+	return _u
+}
+
 // SetTaxExempt sets the "tax_exempt" field.
 func (_u *CustomerUpdate) SetTaxExempt(v customer.TaxExempt) *CustomerUpdate {
 	_u.mutation.SetTaxExempt(v)
@@ -573,6 +593,11 @@ func (_u *CustomerUpdate) check() error {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Customer.description": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.EntityType(); ok {
+		if err := customer.EntityTypeValidator(v); err != nil {
+			return &ValidationError{Name: "entity_type", err: fmt.Errorf(`ent: validator failed for field "Customer.entity_type": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.TaxExempt(); ok {
 		if err := customer.TaxExemptValidator(v); err != nil {
 			return &ValidationError{Name: "tax_exempt", err: fmt.Errorf(`ent: validator failed for field "Customer.tax_exempt": %w`, err)}
@@ -652,6 +677,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Currency(); ok {
 		_spec.SetField(customer.FieldCurrency, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EntityType(); ok {
+		_spec.SetField(customer.FieldEntityType, field.TypeEnum, value)
+	}
+	if _u.mutation.EntityTypeCleared() {
+		_spec.ClearField(customer.FieldEntityType, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.TaxExempt(); ok {
 		_spec.SetField(customer.FieldTaxExempt, field.TypeEnum, value)
@@ -1049,6 +1080,26 @@ func (_u *CustomerUpdateOne) SetNillableCurrency(v *string) *CustomerUpdateOne {
 	if v != nil {
 		_u.SetCurrency(*v)
 	}
+	return _u
+}
+
+// SetEntityType sets the "entity_type" field.
+func (_u *CustomerUpdateOne) SetEntityType(v customer.EntityType) *CustomerUpdateOne {
+	_u.mutation.SetEntityType(v)
+	return _u
+}
+
+// SetNillableEntityType sets the "entity_type" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableEntityType(v *customer.EntityType) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetEntityType(*v)
+	}
+	return _u
+}
+
+// ClearEntityType clears the value of the "entity_type" field.
+func (_u *CustomerUpdateOne) ClearEntityType() *CustomerUpdateOne {
+	_u.mutation.ClearEntityType()
 	return _u
 }
 
@@ -1477,6 +1528,11 @@ func (_u *CustomerUpdateOne) check() error {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Customer.description": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.EntityType(); ok {
+		if err := customer.EntityTypeValidator(v); err != nil {
+			return &ValidationError{Name: "entity_type", err: fmt.Errorf(`ent: validator failed for field "Customer.entity_type": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.TaxExempt(); ok {
 		if err := customer.TaxExemptValidator(v); err != nil {
 			return &ValidationError{Name: "tax_exempt", err: fmt.Errorf(`ent: validator failed for field "Customer.tax_exempt": %w`, err)}
@@ -1573,6 +1629,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.Currency(); ok {
 		_spec.SetField(customer.FieldCurrency, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EntityType(); ok {
+		_spec.SetField(customer.FieldEntityType, field.TypeEnum, value)
+	}
+	if _u.mutation.EntityTypeCleared() {
+		_spec.ClearField(customer.FieldEntityType, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.TaxExempt(); ok {
 		_spec.SetField(customer.FieldTaxExempt, field.TypeEnum, value)

@@ -308,6 +308,41 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, account.FieldCashBalanceAutoApply)
 				fieldSeen[account.FieldCashBalanceAutoApply] = struct{}{}
 			}
+		case "legalForm":
+			if _, ok := fieldSeen[account.FieldLegalForm]; !ok {
+				selectedFields = append(selectedFields, account.FieldLegalForm)
+				fieldSeen[account.FieldLegalForm] = struct{}{}
+			}
+		case "shareCapital":
+			if _, ok := fieldSeen[account.FieldShareCapital]; !ok {
+				selectedFields = append(selectedFields, account.FieldShareCapital)
+				fieldSeen[account.FieldShareCapital] = struct{}{}
+			}
+		case "registration":
+			if _, ok := fieldSeen[account.FieldRegistration]; !ok {
+				selectedFields = append(selectedFields, account.FieldRegistration)
+				fieldSeen[account.FieldRegistration] = struct{}{}
+			}
+		case "vatOnDebits":
+			if _, ok := fieldSeen[account.FieldVatOnDebits]; !ok {
+				selectedFields = append(selectedFields, account.FieldVatOnDebits)
+				fieldSeen[account.FieldVatOnDebits] = struct{}{}
+			}
+		case "operationCategory":
+			if _, ok := fieldSeen[account.FieldOperationCategory]; !ok {
+				selectedFields = append(selectedFields, account.FieldOperationCategory)
+				fieldSeen[account.FieldOperationCategory] = struct{}{}
+			}
+		case "einvoiceStrict":
+			if _, ok := fieldSeen[account.FieldEinvoiceStrict]; !ok {
+				selectedFields = append(selectedFields, account.FieldEinvoiceStrict)
+				fieldSeen[account.FieldEinvoiceStrict] = struct{}{}
+			}
+		case "purchaseOrderField":
+			if _, ok := fieldSeen[account.FieldPurchaseOrderField]; !ok {
+				selectedFields = append(selectedFields, account.FieldPurchaseOrderField)
+				fieldSeen[account.FieldPurchaseOrderField] = struct{}{}
+			}
 		case "brandColor":
 			if _, ok := fieldSeen[account.FieldBrandColor]; !ok {
 				selectedFields = append(selectedFields, account.FieldBrandColor)
@@ -1380,6 +1415,11 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, customer.FieldCurrency)
 				fieldSeen[customer.FieldCurrency] = struct{}{}
 			}
+		case "entityType":
+			if _, ok := fieldSeen[customer.FieldEntityType]; !ok {
+				selectedFields = append(selectedFields, customer.FieldEntityType)
+				fieldSeen[customer.FieldEntityType] = struct{}{}
+			}
 		case "taxExempt":
 			if _, ok := fieldSeen[customer.FieldTaxExempt]; !ok {
 				selectedFields = append(selectedFields, customer.FieldTaxExempt)
@@ -2005,6 +2045,26 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[invoice.FieldMemo]; !ok {
 				selectedFields = append(selectedFields, invoice.FieldMemo)
 				fieldSeen[invoice.FieldMemo] = struct{}{}
+			}
+		case "operationCategory":
+			if _, ok := fieldSeen[invoice.FieldOperationCategory]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldOperationCategory)
+				fieldSeen[invoice.FieldOperationCategory] = struct{}{}
+			}
+		case "supplyDate":
+			if _, ok := fieldSeen[invoice.FieldSupplyDate]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldSupplyDate)
+				fieldSeen[invoice.FieldSupplyDate] = struct{}{}
+			}
+		case "servicePeriodStart":
+			if _, ok := fieldSeen[invoice.FieldServicePeriodStart]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldServicePeriodStart)
+				fieldSeen[invoice.FieldServicePeriodStart] = struct{}{}
+			}
+		case "servicePeriodEnd":
+			if _, ok := fieldSeen[invoice.FieldServicePeriodEnd]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldServicePeriodEnd)
+				fieldSeen[invoice.FieldServicePeriodEnd] = struct{}{}
 			}
 		case "footer":
 			if _, ok := fieldSeen[invoice.FieldFooter]; !ok {

@@ -49,6 +49,14 @@ type Invoice struct {
 	DueDate *time.Time `json:"due_date,omitempty"`
 	// Memo holds the value of the "memo" field.
 	Memo string `json:"memo,omitempty"`
+	// Goods, services or both; empty takes the account's.
+	OperationCategory *invoice.OperationCategory `json:"operation_category,omitempty"`
+	// Date of delivery or of the service's completion (EN 16931 BT-72).
+	SupplyDate *time.Time `json:"supply_date,omitempty"`
+	// Start of the period invoiced (BT-73).
+	ServicePeriodStart *time.Time `json:"service_period_start,omitempty"`
+	// End of the period invoiced (BT-74).
+	ServicePeriodEnd *time.Time `json:"service_period_end,omitempty"`
 	// Footer holds the value of the "footer" field.
 	Footer string `json:"footer,omitempty"`
 	// CustomFields holds the value of the "custom_fields" field.
@@ -275,9 +283,9 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case invoice.FieldDaysUntilDue, invoice.FieldSubtotal, invoice.FieldTotalDiscount, invoice.FieldTotalTax, invoice.FieldTotalExcludingTax, invoice.FieldTotal, invoice.FieldStartingBalance, invoice.FieldAppliedBalance, invoice.FieldEndingBalance, invoice.FieldAmountDue, invoice.FieldAmountPaid, invoice.FieldAmountPending, invoice.FieldPrePaymentCreditNotesAmount, invoice.FieldPostPaymentCreditNotesAmount, invoice.FieldReminderCount, invoice.FieldAttemptCount:
 			values[i] = new(sql.NullInt64)
-		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldTransferReference, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken, invoice.FieldTestClockID:
+		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldTransferReference, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldOperationCategory, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken, invoice.FieldTestClockID:
 			values[i] = new(sql.NullString)
-		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt, invoice.FieldOverdueAt, invoice.FieldHostedTokenExpiresAt, invoice.FieldNextCollectionAt, invoice.FieldLastReminderAt, invoice.FieldNextPaymentAttemptAt, invoice.FieldRetryStartedAt, invoice.FieldScheduledPaymentAt:
+		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldSupplyDate, invoice.FieldServicePeriodStart, invoice.FieldServicePeriodEnd, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt, invoice.FieldOverdueAt, invoice.FieldHostedTokenExpiresAt, invoice.FieldNextCollectionAt, invoice.FieldLastReminderAt, invoice.FieldNextPaymentAttemptAt, invoice.FieldRetryStartedAt, invoice.FieldScheduledPaymentAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -381,6 +389,34 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field memo", values[i])
 			} else if value.Valid {
 				_m.Memo = value.String
+			}
+		case invoice.FieldOperationCategory:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field operation_category", values[i])
+			} else if value.Valid {
+				_m.OperationCategory = new(invoice.OperationCategory)
+				*_m.OperationCategory = invoice.OperationCategory(value.String)
+			}
+		case invoice.FieldSupplyDate:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field supply_date", values[i])
+			} else if value.Valid {
+				_m.SupplyDate = new(time.Time)
+				*_m.SupplyDate = value.Time
+			}
+		case invoice.FieldServicePeriodStart:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field service_period_start", values[i])
+			} else if value.Valid {
+				_m.ServicePeriodStart = new(time.Time)
+				*_m.ServicePeriodStart = value.Time
+			}
+		case invoice.FieldServicePeriodEnd:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field service_period_end", values[i])
+			} else if value.Valid {
+				_m.ServicePeriodEnd = new(time.Time)
+				*_m.ServicePeriodEnd = value.Time
 			}
 		case invoice.FieldFooter:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -822,6 +858,26 @@ func (_m *Invoice) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("memo=")
 	builder.WriteString(_m.Memo)
+	builder.WriteString(", ")
+	if v := _m.OperationCategory; v != nil {
+		builder.WriteString("operation_category=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.SupplyDate; v != nil {
+		builder.WriteString("supply_date=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ServicePeriodStart; v != nil {
+		builder.WriteString("service_period_start=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ServicePeriodEnd; v != nil {
+		builder.WriteString("service_period_end=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("footer=")
 	builder.WriteString(_m.Footer)

@@ -166,6 +166,62 @@ func (_c *InvoiceCreate) SetNillableMemo(v *string) *InvoiceCreate {
 	return _c
 }
 
+// SetOperationCategory sets the "operation_category" field.
+func (_c *InvoiceCreate) SetOperationCategory(v invoice.OperationCategory) *InvoiceCreate {
+	_c.mutation.SetOperationCategory(v)
+	return _c
+}
+
+// SetNillableOperationCategory sets the "operation_category" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableOperationCategory(v *invoice.OperationCategory) *InvoiceCreate {
+	if v != nil {
+		_c.SetOperationCategory(*v)
+	}
+	return _c
+}
+
+// SetSupplyDate sets the "supply_date" field.
+func (_c *InvoiceCreate) SetSupplyDate(v time.Time) *InvoiceCreate {
+	_c.mutation.SetSupplyDate(v)
+	return _c
+}
+
+// SetNillableSupplyDate sets the "supply_date" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableSupplyDate(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetSupplyDate(*v)
+	}
+	return _c
+}
+
+// SetServicePeriodStart sets the "service_period_start" field.
+func (_c *InvoiceCreate) SetServicePeriodStart(v time.Time) *InvoiceCreate {
+	_c.mutation.SetServicePeriodStart(v)
+	return _c
+}
+
+// SetNillableServicePeriodStart sets the "service_period_start" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableServicePeriodStart(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetServicePeriodStart(*v)
+	}
+	return _c
+}
+
+// SetServicePeriodEnd sets the "service_period_end" field.
+func (_c *InvoiceCreate) SetServicePeriodEnd(v time.Time) *InvoiceCreate {
+	_c.mutation.SetServicePeriodEnd(v)
+	return _c
+}
+
+// SetNillableServicePeriodEnd sets the "service_period_end" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableServicePeriodEnd(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetServicePeriodEnd(*v)
+	}
+	return _c
+}
+
 // SetFooter sets the "footer" field.
 func (_c *InvoiceCreate) SetFooter(v string) *InvoiceCreate {
 	_c.mutation.SetFooter(v)
@@ -972,6 +1028,11 @@ func (_c *InvoiceCreate) check() error {
 	if _, ok := _c.mutation.Memo(); !ok {
 		return &ValidationError{Name: "memo", err: errors.New(`ent: missing required field "Invoice.memo"`)}
 	}
+	if v, ok := _c.mutation.OperationCategory(); ok {
+		if err := invoice.OperationCategoryValidator(v); err != nil {
+			return &ValidationError{Name: "operation_category", err: fmt.Errorf(`ent: validator failed for field "Invoice.operation_category": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Footer(); !ok {
 		return &ValidationError{Name: "footer", err: errors.New(`ent: missing required field "Invoice.footer"`)}
 	}
@@ -1107,6 +1168,22 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Memo(); ok {
 		_spec.SetField(invoice.FieldMemo, field.TypeString, value)
 		_node.Memo = value
+	}
+	if value, ok := _c.mutation.OperationCategory(); ok {
+		_spec.SetField(invoice.FieldOperationCategory, field.TypeEnum, value)
+		_node.OperationCategory = &value
+	}
+	if value, ok := _c.mutation.SupplyDate(); ok {
+		_spec.SetField(invoice.FieldSupplyDate, field.TypeTime, value)
+		_node.SupplyDate = &value
+	}
+	if value, ok := _c.mutation.ServicePeriodStart(); ok {
+		_spec.SetField(invoice.FieldServicePeriodStart, field.TypeTime, value)
+		_node.ServicePeriodStart = &value
+	}
+	if value, ok := _c.mutation.ServicePeriodEnd(); ok {
+		_spec.SetField(invoice.FieldServicePeriodEnd, field.TypeTime, value)
+		_node.ServicePeriodEnd = &value
 	}
 	if value, ok := _c.mutation.Footer(); ok {
 		_spec.SetField(invoice.FieldFooter, field.TypeString, value)
@@ -1618,6 +1695,78 @@ func (u *InvoiceUpsert) SetMemo(v string) *InvoiceUpsert {
 // UpdateMemo sets the "memo" field to the value that was provided on create.
 func (u *InvoiceUpsert) UpdateMemo() *InvoiceUpsert {
 	u.SetExcluded(invoice.FieldMemo)
+	return u
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (u *InvoiceUpsert) SetOperationCategory(v invoice.OperationCategory) *InvoiceUpsert {
+	u.Set(invoice.FieldOperationCategory, v)
+	return u
+}
+
+// UpdateOperationCategory sets the "operation_category" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateOperationCategory() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldOperationCategory)
+	return u
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (u *InvoiceUpsert) ClearOperationCategory() *InvoiceUpsert {
+	u.SetNull(invoice.FieldOperationCategory)
+	return u
+}
+
+// SetSupplyDate sets the "supply_date" field.
+func (u *InvoiceUpsert) SetSupplyDate(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldSupplyDate, v)
+	return u
+}
+
+// UpdateSupplyDate sets the "supply_date" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateSupplyDate() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldSupplyDate)
+	return u
+}
+
+// ClearSupplyDate clears the value of the "supply_date" field.
+func (u *InvoiceUpsert) ClearSupplyDate() *InvoiceUpsert {
+	u.SetNull(invoice.FieldSupplyDate)
+	return u
+}
+
+// SetServicePeriodStart sets the "service_period_start" field.
+func (u *InvoiceUpsert) SetServicePeriodStart(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldServicePeriodStart, v)
+	return u
+}
+
+// UpdateServicePeriodStart sets the "service_period_start" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateServicePeriodStart() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldServicePeriodStart)
+	return u
+}
+
+// ClearServicePeriodStart clears the value of the "service_period_start" field.
+func (u *InvoiceUpsert) ClearServicePeriodStart() *InvoiceUpsert {
+	u.SetNull(invoice.FieldServicePeriodStart)
+	return u
+}
+
+// SetServicePeriodEnd sets the "service_period_end" field.
+func (u *InvoiceUpsert) SetServicePeriodEnd(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldServicePeriodEnd, v)
+	return u
+}
+
+// UpdateServicePeriodEnd sets the "service_period_end" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateServicePeriodEnd() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldServicePeriodEnd)
+	return u
+}
+
+// ClearServicePeriodEnd clears the value of the "service_period_end" field.
+func (u *InvoiceUpsert) ClearServicePeriodEnd() *InvoiceUpsert {
+	u.SetNull(invoice.FieldServicePeriodEnd)
 	return u
 }
 
@@ -2604,6 +2753,90 @@ func (u *InvoiceUpsertOne) SetMemo(v string) *InvoiceUpsertOne {
 func (u *InvoiceUpsertOne) UpdateMemo() *InvoiceUpsertOne {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.UpdateMemo()
+	})
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (u *InvoiceUpsertOne) SetOperationCategory(v invoice.OperationCategory) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetOperationCategory(v)
+	})
+}
+
+// UpdateOperationCategory sets the "operation_category" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateOperationCategory() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateOperationCategory()
+	})
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (u *InvoiceUpsertOne) ClearOperationCategory() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearOperationCategory()
+	})
+}
+
+// SetSupplyDate sets the "supply_date" field.
+func (u *InvoiceUpsertOne) SetSupplyDate(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetSupplyDate(v)
+	})
+}
+
+// UpdateSupplyDate sets the "supply_date" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateSupplyDate() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateSupplyDate()
+	})
+}
+
+// ClearSupplyDate clears the value of the "supply_date" field.
+func (u *InvoiceUpsertOne) ClearSupplyDate() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearSupplyDate()
+	})
+}
+
+// SetServicePeriodStart sets the "service_period_start" field.
+func (u *InvoiceUpsertOne) SetServicePeriodStart(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetServicePeriodStart(v)
+	})
+}
+
+// UpdateServicePeriodStart sets the "service_period_start" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateServicePeriodStart() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateServicePeriodStart()
+	})
+}
+
+// ClearServicePeriodStart clears the value of the "service_period_start" field.
+func (u *InvoiceUpsertOne) ClearServicePeriodStart() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearServicePeriodStart()
+	})
+}
+
+// SetServicePeriodEnd sets the "service_period_end" field.
+func (u *InvoiceUpsertOne) SetServicePeriodEnd(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetServicePeriodEnd(v)
+	})
+}
+
+// UpdateServicePeriodEnd sets the "service_period_end" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateServicePeriodEnd() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateServicePeriodEnd()
+	})
+}
+
+// ClearServicePeriodEnd clears the value of the "service_period_end" field.
+func (u *InvoiceUpsertOne) ClearServicePeriodEnd() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearServicePeriodEnd()
 	})
 }
 
@@ -3883,6 +4116,90 @@ func (u *InvoiceUpsertBulk) SetMemo(v string) *InvoiceUpsertBulk {
 func (u *InvoiceUpsertBulk) UpdateMemo() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.UpdateMemo()
+	})
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (u *InvoiceUpsertBulk) SetOperationCategory(v invoice.OperationCategory) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetOperationCategory(v)
+	})
+}
+
+// UpdateOperationCategory sets the "operation_category" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateOperationCategory() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateOperationCategory()
+	})
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (u *InvoiceUpsertBulk) ClearOperationCategory() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearOperationCategory()
+	})
+}
+
+// SetSupplyDate sets the "supply_date" field.
+func (u *InvoiceUpsertBulk) SetSupplyDate(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetSupplyDate(v)
+	})
+}
+
+// UpdateSupplyDate sets the "supply_date" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateSupplyDate() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateSupplyDate()
+	})
+}
+
+// ClearSupplyDate clears the value of the "supply_date" field.
+func (u *InvoiceUpsertBulk) ClearSupplyDate() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearSupplyDate()
+	})
+}
+
+// SetServicePeriodStart sets the "service_period_start" field.
+func (u *InvoiceUpsertBulk) SetServicePeriodStart(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetServicePeriodStart(v)
+	})
+}
+
+// UpdateServicePeriodStart sets the "service_period_start" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateServicePeriodStart() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateServicePeriodStart()
+	})
+}
+
+// ClearServicePeriodStart clears the value of the "service_period_start" field.
+func (u *InvoiceUpsertBulk) ClearServicePeriodStart() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearServicePeriodStart()
+	})
+}
+
+// SetServicePeriodEnd sets the "service_period_end" field.
+func (u *InvoiceUpsertBulk) SetServicePeriodEnd(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetServicePeriodEnd(v)
+	})
+}
+
+// UpdateServicePeriodEnd sets the "service_period_end" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateServicePeriodEnd() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateServicePeriodEnd()
+	})
+}
+
+// ClearServicePeriodEnd clears the value of the "service_period_end" field.
+func (u *InvoiceUpsertBulk) ClearServicePeriodEnd() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearServicePeriodEnd()
 	})
 }
 

@@ -193,6 +193,86 @@ func (_u *InvoiceUpdate) SetNillableMemo(v *string) *InvoiceUpdate {
 	return _u
 }
 
+// SetOperationCategory sets the "operation_category" field.
+func (_u *InvoiceUpdate) SetOperationCategory(v invoice.OperationCategory) *InvoiceUpdate {
+	_u.mutation.SetOperationCategory(v)
+	return _u
+}
+
+// SetNillableOperationCategory sets the "operation_category" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableOperationCategory(v *invoice.OperationCategory) *InvoiceUpdate {
+	if v != nil {
+		_u.SetOperationCategory(*v)
+	}
+	return _u
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (_u *InvoiceUpdate) ClearOperationCategory() *InvoiceUpdate {
+	_u.mutation.ClearOperationCategory()
+	return _u
+}
+
+// SetSupplyDate sets the "supply_date" field.
+func (_u *InvoiceUpdate) SetSupplyDate(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetSupplyDate(v)
+	return _u
+}
+
+// SetNillableSupplyDate sets the "supply_date" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableSupplyDate(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetSupplyDate(*v)
+	}
+	return _u
+}
+
+// ClearSupplyDate clears the value of the "supply_date" field.
+func (_u *InvoiceUpdate) ClearSupplyDate() *InvoiceUpdate {
+	_u.mutation.ClearSupplyDate()
+	return _u
+}
+
+// SetServicePeriodStart sets the "service_period_start" field.
+func (_u *InvoiceUpdate) SetServicePeriodStart(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetServicePeriodStart(v)
+	return _u
+}
+
+// SetNillableServicePeriodStart sets the "service_period_start" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableServicePeriodStart(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetServicePeriodStart(*v)
+	}
+	return _u
+}
+
+// ClearServicePeriodStart clears the value of the "service_period_start" field.
+func (_u *InvoiceUpdate) ClearServicePeriodStart() *InvoiceUpdate {
+	_u.mutation.ClearServicePeriodStart()
+	return _u
+}
+
+// SetServicePeriodEnd sets the "service_period_end" field.
+func (_u *InvoiceUpdate) SetServicePeriodEnd(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetServicePeriodEnd(v)
+	return _u
+}
+
+// SetNillableServicePeriodEnd sets the "service_period_end" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableServicePeriodEnd(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetServicePeriodEnd(*v)
+	}
+	return _u
+}
+
+// ClearServicePeriodEnd clears the value of the "service_period_end" field.
+func (_u *InvoiceUpdate) ClearServicePeriodEnd() *InvoiceUpdate {
+	_u.mutation.ClearServicePeriodEnd()
+	return _u
+}
+
 // SetFooter sets the "footer" field.
 func (_u *InvoiceUpdate) SetFooter(v string) *InvoiceUpdate {
 	_u.mutation.SetFooter(v)
@@ -1242,6 +1322,11 @@ func (_u *InvoiceUpdate) check() error {
 			return &ValidationError{Name: "collection_method", err: fmt.Errorf(`ent: validator failed for field "Invoice.collection_method": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.OperationCategory(); ok {
+		if err := invoice.OperationCategoryValidator(v); err != nil {
+			return &ValidationError{Name: "operation_category", err: fmt.Errorf(`ent: validator failed for field "Invoice.operation_category": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Invoice.account"`)
 	}
@@ -1310,6 +1395,30 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Memo(); ok {
 		_spec.SetField(invoice.FieldMemo, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.OperationCategory(); ok {
+		_spec.SetField(invoice.FieldOperationCategory, field.TypeEnum, value)
+	}
+	if _u.mutation.OperationCategoryCleared() {
+		_spec.ClearField(invoice.FieldOperationCategory, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.SupplyDate(); ok {
+		_spec.SetField(invoice.FieldSupplyDate, field.TypeTime, value)
+	}
+	if _u.mutation.SupplyDateCleared() {
+		_spec.ClearField(invoice.FieldSupplyDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ServicePeriodStart(); ok {
+		_spec.SetField(invoice.FieldServicePeriodStart, field.TypeTime, value)
+	}
+	if _u.mutation.ServicePeriodStartCleared() {
+		_spec.ClearField(invoice.FieldServicePeriodStart, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ServicePeriodEnd(); ok {
+		_spec.SetField(invoice.FieldServicePeriodEnd, field.TypeTime, value)
+	}
+	if _u.mutation.ServicePeriodEndCleared() {
+		_spec.ClearField(invoice.FieldServicePeriodEnd, field.TypeTime)
 	}
 	if value, ok := _u.mutation.Footer(); ok {
 		_spec.SetField(invoice.FieldFooter, field.TypeString, value)
@@ -2040,6 +2149,86 @@ func (_u *InvoiceUpdateOne) SetNillableMemo(v *string) *InvoiceUpdateOne {
 	if v != nil {
 		_u.SetMemo(*v)
 	}
+	return _u
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (_u *InvoiceUpdateOne) SetOperationCategory(v invoice.OperationCategory) *InvoiceUpdateOne {
+	_u.mutation.SetOperationCategory(v)
+	return _u
+}
+
+// SetNillableOperationCategory sets the "operation_category" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableOperationCategory(v *invoice.OperationCategory) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetOperationCategory(*v)
+	}
+	return _u
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (_u *InvoiceUpdateOne) ClearOperationCategory() *InvoiceUpdateOne {
+	_u.mutation.ClearOperationCategory()
+	return _u
+}
+
+// SetSupplyDate sets the "supply_date" field.
+func (_u *InvoiceUpdateOne) SetSupplyDate(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetSupplyDate(v)
+	return _u
+}
+
+// SetNillableSupplyDate sets the "supply_date" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableSupplyDate(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetSupplyDate(*v)
+	}
+	return _u
+}
+
+// ClearSupplyDate clears the value of the "supply_date" field.
+func (_u *InvoiceUpdateOne) ClearSupplyDate() *InvoiceUpdateOne {
+	_u.mutation.ClearSupplyDate()
+	return _u
+}
+
+// SetServicePeriodStart sets the "service_period_start" field.
+func (_u *InvoiceUpdateOne) SetServicePeriodStart(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetServicePeriodStart(v)
+	return _u
+}
+
+// SetNillableServicePeriodStart sets the "service_period_start" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableServicePeriodStart(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetServicePeriodStart(*v)
+	}
+	return _u
+}
+
+// ClearServicePeriodStart clears the value of the "service_period_start" field.
+func (_u *InvoiceUpdateOne) ClearServicePeriodStart() *InvoiceUpdateOne {
+	_u.mutation.ClearServicePeriodStart()
+	return _u
+}
+
+// SetServicePeriodEnd sets the "service_period_end" field.
+func (_u *InvoiceUpdateOne) SetServicePeriodEnd(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetServicePeriodEnd(v)
+	return _u
+}
+
+// SetNillableServicePeriodEnd sets the "service_period_end" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableServicePeriodEnd(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetServicePeriodEnd(*v)
+	}
+	return _u
+}
+
+// ClearServicePeriodEnd clears the value of the "service_period_end" field.
+func (_u *InvoiceUpdateOne) ClearServicePeriodEnd() *InvoiceUpdateOne {
+	_u.mutation.ClearServicePeriodEnd()
 	return _u
 }
 
@@ -3105,6 +3294,11 @@ func (_u *InvoiceUpdateOne) check() error {
 			return &ValidationError{Name: "collection_method", err: fmt.Errorf(`ent: validator failed for field "Invoice.collection_method": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.OperationCategory(); ok {
+		if err := invoice.OperationCategoryValidator(v); err != nil {
+			return &ValidationError{Name: "operation_category", err: fmt.Errorf(`ent: validator failed for field "Invoice.operation_category": %w`, err)}
+		}
+	}
 	if _u.mutation.AccountCleared() && len(_u.mutation.AccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Invoice.account"`)
 	}
@@ -3190,6 +3384,30 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if value, ok := _u.mutation.Memo(); ok {
 		_spec.SetField(invoice.FieldMemo, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.OperationCategory(); ok {
+		_spec.SetField(invoice.FieldOperationCategory, field.TypeEnum, value)
+	}
+	if _u.mutation.OperationCategoryCleared() {
+		_spec.ClearField(invoice.FieldOperationCategory, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.SupplyDate(); ok {
+		_spec.SetField(invoice.FieldSupplyDate, field.TypeTime, value)
+	}
+	if _u.mutation.SupplyDateCleared() {
+		_spec.ClearField(invoice.FieldSupplyDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ServicePeriodStart(); ok {
+		_spec.SetField(invoice.FieldServicePeriodStart, field.TypeTime, value)
+	}
+	if _u.mutation.ServicePeriodStartCleared() {
+		_spec.ClearField(invoice.FieldServicePeriodStart, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ServicePeriodEnd(); ok {
+		_spec.SetField(invoice.FieldServicePeriodEnd, field.TypeTime, value)
+	}
+	if _u.mutation.ServicePeriodEndCleared() {
+		_spec.ClearField(invoice.FieldServicePeriodEnd, field.TypeTime)
 	}
 	if value, ok := _u.mutation.Footer(); ok {
 		_spec.SetField(invoice.FieldFooter, field.TypeString, value)

@@ -989,6 +989,13 @@ type AccountMutation struct {
 	bank_bic                    *string
 	bank_account_name           *string
 	cash_balance_auto_apply     *bool
+	legal_form                  *string
+	share_capital               *string
+	registration                *string
+	vat_on_debits               *bool
+	operation_category          *account.OperationCategory
+	einvoice_strict             *bool
+	purchase_order_field        *string
 	brand_color                 *string
 	accent_color                *string
 	collection_settings         **values.CollectionSettings
@@ -2237,6 +2244,271 @@ func (m *AccountMutation) ResetCashBalanceAutoApply() {
 	m.cash_balance_auto_apply = nil
 }
 
+// SetLegalForm sets the "legal_form" field.
+func (m *AccountMutation) SetLegalForm(s string) {
+	m.legal_form = &s
+}
+
+// LegalForm returns the value of the "legal_form" field in the mutation.
+func (m *AccountMutation) LegalForm() (r string, exists bool) {
+	v := m.legal_form
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLegalForm returns the old "legal_form" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldLegalForm(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLegalForm is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLegalForm requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLegalForm: %w", err)
+	}
+	return oldValue.LegalForm, nil
+}
+
+// ResetLegalForm resets all changes to the "legal_form" field.
+func (m *AccountMutation) ResetLegalForm() {
+	m.legal_form = nil
+}
+
+// SetShareCapital sets the "share_capital" field.
+func (m *AccountMutation) SetShareCapital(s string) {
+	m.share_capital = &s
+}
+
+// ShareCapital returns the value of the "share_capital" field in the mutation.
+func (m *AccountMutation) ShareCapital() (r string, exists bool) {
+	v := m.share_capital
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShareCapital returns the old "share_capital" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldShareCapital(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShareCapital is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShareCapital requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShareCapital: %w", err)
+	}
+	return oldValue.ShareCapital, nil
+}
+
+// ResetShareCapital resets all changes to the "share_capital" field.
+func (m *AccountMutation) ResetShareCapital() {
+	m.share_capital = nil
+}
+
+// SetRegistration sets the "registration" field.
+func (m *AccountMutation) SetRegistration(s string) {
+	m.registration = &s
+}
+
+// Registration returns the value of the "registration" field in the mutation.
+func (m *AccountMutation) Registration() (r string, exists bool) {
+	v := m.registration
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegistration returns the old "registration" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldRegistration(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegistration is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegistration requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegistration: %w", err)
+	}
+	return oldValue.Registration, nil
+}
+
+// ResetRegistration resets all changes to the "registration" field.
+func (m *AccountMutation) ResetRegistration() {
+	m.registration = nil
+}
+
+// SetVatOnDebits sets the "vat_on_debits" field.
+func (m *AccountMutation) SetVatOnDebits(b bool) {
+	m.vat_on_debits = &b
+}
+
+// VatOnDebits returns the value of the "vat_on_debits" field in the mutation.
+func (m *AccountMutation) VatOnDebits() (r bool, exists bool) {
+	v := m.vat_on_debits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVatOnDebits returns the old "vat_on_debits" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldVatOnDebits(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVatOnDebits is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVatOnDebits requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVatOnDebits: %w", err)
+	}
+	return oldValue.VatOnDebits, nil
+}
+
+// ResetVatOnDebits resets all changes to the "vat_on_debits" field.
+func (m *AccountMutation) ResetVatOnDebits() {
+	m.vat_on_debits = nil
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (m *AccountMutation) SetOperationCategory(ac account.OperationCategory) {
+	m.operation_category = &ac
+}
+
+// OperationCategory returns the value of the "operation_category" field in the mutation.
+func (m *AccountMutation) OperationCategory() (r account.OperationCategory, exists bool) {
+	v := m.operation_category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOperationCategory returns the old "operation_category" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldOperationCategory(ctx context.Context) (v *account.OperationCategory, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOperationCategory is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOperationCategory requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOperationCategory: %w", err)
+	}
+	return oldValue.OperationCategory, nil
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (m *AccountMutation) ClearOperationCategory() {
+	m.operation_category = nil
+	m.clearedFields[account.FieldOperationCategory] = struct{}{}
+}
+
+// OperationCategoryCleared returns if the "operation_category" field was cleared in this mutation.
+func (m *AccountMutation) OperationCategoryCleared() bool {
+	_, ok := m.clearedFields[account.FieldOperationCategory]
+	return ok
+}
+
+// ResetOperationCategory resets all changes to the "operation_category" field.
+func (m *AccountMutation) ResetOperationCategory() {
+	m.operation_category = nil
+	delete(m.clearedFields, account.FieldOperationCategory)
+}
+
+// SetEinvoiceStrict sets the "einvoice_strict" field.
+func (m *AccountMutation) SetEinvoiceStrict(b bool) {
+	m.einvoice_strict = &b
+}
+
+// EinvoiceStrict returns the value of the "einvoice_strict" field in the mutation.
+func (m *AccountMutation) EinvoiceStrict() (r bool, exists bool) {
+	v := m.einvoice_strict
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEinvoiceStrict returns the old "einvoice_strict" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldEinvoiceStrict(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEinvoiceStrict is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEinvoiceStrict requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEinvoiceStrict: %w", err)
+	}
+	return oldValue.EinvoiceStrict, nil
+}
+
+// ResetEinvoiceStrict resets all changes to the "einvoice_strict" field.
+func (m *AccountMutation) ResetEinvoiceStrict() {
+	m.einvoice_strict = nil
+}
+
+// SetPurchaseOrderField sets the "purchase_order_field" field.
+func (m *AccountMutation) SetPurchaseOrderField(s string) {
+	m.purchase_order_field = &s
+}
+
+// PurchaseOrderField returns the value of the "purchase_order_field" field in the mutation.
+func (m *AccountMutation) PurchaseOrderField() (r string, exists bool) {
+	v := m.purchase_order_field
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPurchaseOrderField returns the old "purchase_order_field" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldPurchaseOrderField(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPurchaseOrderField is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPurchaseOrderField requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPurchaseOrderField: %w", err)
+	}
+	return oldValue.PurchaseOrderField, nil
+}
+
+// ResetPurchaseOrderField resets all changes to the "purchase_order_field" field.
+func (m *AccountMutation) ResetPurchaseOrderField() {
+	m.purchase_order_field = nil
+}
+
 // SetBrandColor sets the "brand_color" field.
 func (m *AccountMutation) SetBrandColor(s string) {
 	m.brand_color = &s
@@ -2392,7 +2664,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 32)
+	fields := make([]string, 0, 39)
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -2480,6 +2752,27 @@ func (m *AccountMutation) Fields() []string {
 	if m.cash_balance_auto_apply != nil {
 		fields = append(fields, account.FieldCashBalanceAutoApply)
 	}
+	if m.legal_form != nil {
+		fields = append(fields, account.FieldLegalForm)
+	}
+	if m.share_capital != nil {
+		fields = append(fields, account.FieldShareCapital)
+	}
+	if m.registration != nil {
+		fields = append(fields, account.FieldRegistration)
+	}
+	if m.vat_on_debits != nil {
+		fields = append(fields, account.FieldVatOnDebits)
+	}
+	if m.operation_category != nil {
+		fields = append(fields, account.FieldOperationCategory)
+	}
+	if m.einvoice_strict != nil {
+		fields = append(fields, account.FieldEinvoiceStrict)
+	}
+	if m.purchase_order_field != nil {
+		fields = append(fields, account.FieldPurchaseOrderField)
+	}
 	if m.brand_color != nil {
 		fields = append(fields, account.FieldBrandColor)
 	}
@@ -2555,6 +2848,20 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.BankAccountName()
 	case account.FieldCashBalanceAutoApply:
 		return m.CashBalanceAutoApply()
+	case account.FieldLegalForm:
+		return m.LegalForm()
+	case account.FieldShareCapital:
+		return m.ShareCapital()
+	case account.FieldRegistration:
+		return m.Registration()
+	case account.FieldVatOnDebits:
+		return m.VatOnDebits()
+	case account.FieldOperationCategory:
+		return m.OperationCategory()
+	case account.FieldEinvoiceStrict:
+		return m.EinvoiceStrict()
+	case account.FieldPurchaseOrderField:
+		return m.PurchaseOrderField()
 	case account.FieldBrandColor:
 		return m.BrandColor()
 	case account.FieldAccentColor:
@@ -2628,6 +2935,20 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBankAccountName(ctx)
 	case account.FieldCashBalanceAutoApply:
 		return m.OldCashBalanceAutoApply(ctx)
+	case account.FieldLegalForm:
+		return m.OldLegalForm(ctx)
+	case account.FieldShareCapital:
+		return m.OldShareCapital(ctx)
+	case account.FieldRegistration:
+		return m.OldRegistration(ctx)
+	case account.FieldVatOnDebits:
+		return m.OldVatOnDebits(ctx)
+	case account.FieldOperationCategory:
+		return m.OldOperationCategory(ctx)
+	case account.FieldEinvoiceStrict:
+		return m.OldEinvoiceStrict(ctx)
+	case account.FieldPurchaseOrderField:
+		return m.OldPurchaseOrderField(ctx)
 	case account.FieldBrandColor:
 		return m.OldBrandColor(ctx)
 	case account.FieldAccentColor:
@@ -2846,6 +3167,55 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCashBalanceAutoApply(v)
 		return nil
+	case account.FieldLegalForm:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLegalForm(v)
+		return nil
+	case account.FieldShareCapital:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShareCapital(v)
+		return nil
+	case account.FieldRegistration:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegistration(v)
+		return nil
+	case account.FieldVatOnDebits:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVatOnDebits(v)
+		return nil
+	case account.FieldOperationCategory:
+		v, ok := value.(account.OperationCategory)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOperationCategory(v)
+		return nil
+	case account.FieldEinvoiceStrict:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEinvoiceStrict(v)
+		return nil
+	case account.FieldPurchaseOrderField:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPurchaseOrderField(v)
+		return nil
 	case account.FieldBrandColor:
 		v, ok := value.(string)
 		if !ok {
@@ -2921,6 +3291,9 @@ func (m *AccountMutation) ClearedFields() []string {
 	if m.FieldCleared(account.FieldPaymentMethodTypes) {
 		fields = append(fields, account.FieldPaymentMethodTypes)
 	}
+	if m.FieldCleared(account.FieldOperationCategory) {
+		fields = append(fields, account.FieldOperationCategory)
+	}
 	if m.FieldCleared(account.FieldCollectionSettings) {
 		fields = append(fields, account.FieldCollectionSettings)
 	}
@@ -2946,6 +3319,9 @@ func (m *AccountMutation) ClearField(name string) error {
 		return nil
 	case account.FieldPaymentMethodTypes:
 		m.ClearPaymentMethodTypes()
+		return nil
+	case account.FieldOperationCategory:
+		m.ClearOperationCategory()
 		return nil
 	case account.FieldCollectionSettings:
 		m.ClearCollectionSettings()
@@ -3044,6 +3420,27 @@ func (m *AccountMutation) ResetField(name string) error {
 		return nil
 	case account.FieldCashBalanceAutoApply:
 		m.ResetCashBalanceAutoApply()
+		return nil
+	case account.FieldLegalForm:
+		m.ResetLegalForm()
+		return nil
+	case account.FieldShareCapital:
+		m.ResetShareCapital()
+		return nil
+	case account.FieldRegistration:
+		m.ResetRegistration()
+		return nil
+	case account.FieldVatOnDebits:
+		m.ResetVatOnDebits()
+		return nil
+	case account.FieldOperationCategory:
+		m.ResetOperationCategory()
+		return nil
+	case account.FieldEinvoiceStrict:
+		m.ResetEinvoiceStrict()
+		return nil
+	case account.FieldPurchaseOrderField:
+		m.ResetPurchaseOrderField()
 		return nil
 	case account.FieldBrandColor:
 		m.ResetBrandColor()
@@ -12021,6 +12418,7 @@ type CustomerMutation struct {
 	preferred_locales           *[]string
 	appendpreferred_locales     []string
 	currency                    *string
+	entity_type                 *customer.EntityType
 	tax_exempt                  *customer.TaxExempt
 	tax_exemption_reason        *string
 	tax_exemption_code          *string
@@ -12647,6 +13045,55 @@ func (m *CustomerMutation) OldCurrency(ctx context.Context) (v string, err error
 // ResetCurrency resets all changes to the "currency" field.
 func (m *CustomerMutation) ResetCurrency() {
 	m.currency = nil
+}
+
+// SetEntityType sets the "entity_type" field.
+func (m *CustomerMutation) SetEntityType(ct customer.EntityType) {
+	m.entity_type = &ct
+}
+
+// EntityType returns the value of the "entity_type" field in the mutation.
+func (m *CustomerMutation) EntityType() (r customer.EntityType, exists bool) {
+	v := m.entity_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntityType returns the old "entity_type" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldEntityType(ctx context.Context) (v *customer.EntityType, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntityType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntityType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntityType: %w", err)
+	}
+	return oldValue.EntityType, nil
+}
+
+// ClearEntityType clears the value of the "entity_type" field.
+func (m *CustomerMutation) ClearEntityType() {
+	m.entity_type = nil
+	m.clearedFields[customer.FieldEntityType] = struct{}{}
+}
+
+// EntityTypeCleared returns if the "entity_type" field was cleared in this mutation.
+func (m *CustomerMutation) EntityTypeCleared() bool {
+	_, ok := m.clearedFields[customer.FieldEntityType]
+	return ok
+}
+
+// ResetEntityType resets all changes to the "entity_type" field.
+func (m *CustomerMutation) ResetEntityType() {
+	m.entity_type = nil
+	delete(m.clearedFields, customer.FieldEntityType)
 }
 
 // SetTaxExempt sets the "tax_exempt" field.
@@ -13577,7 +14024,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 26)
+	fields := make([]string, 0, 27)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -13613,6 +14060,9 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.currency != nil {
 		fields = append(fields, customer.FieldCurrency)
+	}
+	if m.entity_type != nil {
+		fields = append(fields, customer.FieldEntityType)
 	}
 	if m.tax_exempt != nil {
 		fields = append(fields, customer.FieldTaxExempt)
@@ -13688,6 +14138,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.PreferredLocales()
 	case customer.FieldCurrency:
 		return m.Currency()
+	case customer.FieldEntityType:
+		return m.EntityType()
 	case customer.FieldTaxExempt:
 		return m.TaxExempt()
 	case customer.FieldTaxExemptionReason:
@@ -13749,6 +14201,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPreferredLocales(ctx)
 	case customer.FieldCurrency:
 		return m.OldCurrency(ctx)
+	case customer.FieldEntityType:
+		return m.OldEntityType(ctx)
 	case customer.FieldTaxExempt:
 		return m.OldTaxExempt(ctx)
 	case customer.FieldTaxExemptionReason:
@@ -13869,6 +14323,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCurrency(v)
+		return nil
+	case customer.FieldEntityType:
+		v, ok := value.(customer.EntityType)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntityType(v)
 		return nil
 	case customer.FieldTaxExempt:
 		v, ok := value.(customer.TaxExempt)
@@ -14034,6 +14495,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldPreferredLocales) {
 		fields = append(fields, customer.FieldPreferredLocales)
 	}
+	if m.FieldCleared(customer.FieldEntityType) {
+		fields = append(fields, customer.FieldEntityType)
+	}
 	if m.FieldCleared(customer.FieldTaxIds) {
 		fields = append(fields, customer.FieldTaxIds)
 	}
@@ -14077,6 +14541,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldPreferredLocales:
 		m.ClearPreferredLocales()
+		return nil
+	case customer.FieldEntityType:
+		m.ClearEntityType()
 		return nil
 	case customer.FieldTaxIds:
 		m.ClearTaxIds()
@@ -14142,6 +14609,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldCurrency:
 		m.ResetCurrency()
+		return nil
+	case customer.FieldEntityType:
+		m.ResetEntityType()
 		return nil
 	case customer.FieldTaxExempt:
 		m.ResetTaxExempt()
@@ -19096,6 +19566,10 @@ type InvoiceMutation struct {
 	adddays_until_due                   *int
 	due_date                            *time.Time
 	memo                                *string
+	operation_category                  *invoice.OperationCategory
+	supply_date                         *time.Time
+	service_period_start                *time.Time
+	service_period_end                  *time.Time
 	footer                              *string
 	custom_fields                       *[]values.CustomField
 	appendcustom_fields                 []values.CustomField
@@ -19833,6 +20307,202 @@ func (m *InvoiceMutation) OldMemo(ctx context.Context) (v string, err error) {
 // ResetMemo resets all changes to the "memo" field.
 func (m *InvoiceMutation) ResetMemo() {
 	m.memo = nil
+}
+
+// SetOperationCategory sets the "operation_category" field.
+func (m *InvoiceMutation) SetOperationCategory(ic invoice.OperationCategory) {
+	m.operation_category = &ic
+}
+
+// OperationCategory returns the value of the "operation_category" field in the mutation.
+func (m *InvoiceMutation) OperationCategory() (r invoice.OperationCategory, exists bool) {
+	v := m.operation_category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOperationCategory returns the old "operation_category" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldOperationCategory(ctx context.Context) (v *invoice.OperationCategory, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOperationCategory is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOperationCategory requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOperationCategory: %w", err)
+	}
+	return oldValue.OperationCategory, nil
+}
+
+// ClearOperationCategory clears the value of the "operation_category" field.
+func (m *InvoiceMutation) ClearOperationCategory() {
+	m.operation_category = nil
+	m.clearedFields[invoice.FieldOperationCategory] = struct{}{}
+}
+
+// OperationCategoryCleared returns if the "operation_category" field was cleared in this mutation.
+func (m *InvoiceMutation) OperationCategoryCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldOperationCategory]
+	return ok
+}
+
+// ResetOperationCategory resets all changes to the "operation_category" field.
+func (m *InvoiceMutation) ResetOperationCategory() {
+	m.operation_category = nil
+	delete(m.clearedFields, invoice.FieldOperationCategory)
+}
+
+// SetSupplyDate sets the "supply_date" field.
+func (m *InvoiceMutation) SetSupplyDate(t time.Time) {
+	m.supply_date = &t
+}
+
+// SupplyDate returns the value of the "supply_date" field in the mutation.
+func (m *InvoiceMutation) SupplyDate() (r time.Time, exists bool) {
+	v := m.supply_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSupplyDate returns the old "supply_date" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldSupplyDate(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSupplyDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSupplyDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSupplyDate: %w", err)
+	}
+	return oldValue.SupplyDate, nil
+}
+
+// ClearSupplyDate clears the value of the "supply_date" field.
+func (m *InvoiceMutation) ClearSupplyDate() {
+	m.supply_date = nil
+	m.clearedFields[invoice.FieldSupplyDate] = struct{}{}
+}
+
+// SupplyDateCleared returns if the "supply_date" field was cleared in this mutation.
+func (m *InvoiceMutation) SupplyDateCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldSupplyDate]
+	return ok
+}
+
+// ResetSupplyDate resets all changes to the "supply_date" field.
+func (m *InvoiceMutation) ResetSupplyDate() {
+	m.supply_date = nil
+	delete(m.clearedFields, invoice.FieldSupplyDate)
+}
+
+// SetServicePeriodStart sets the "service_period_start" field.
+func (m *InvoiceMutation) SetServicePeriodStart(t time.Time) {
+	m.service_period_start = &t
+}
+
+// ServicePeriodStart returns the value of the "service_period_start" field in the mutation.
+func (m *InvoiceMutation) ServicePeriodStart() (r time.Time, exists bool) {
+	v := m.service_period_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServicePeriodStart returns the old "service_period_start" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldServicePeriodStart(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServicePeriodStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServicePeriodStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServicePeriodStart: %w", err)
+	}
+	return oldValue.ServicePeriodStart, nil
+}
+
+// ClearServicePeriodStart clears the value of the "service_period_start" field.
+func (m *InvoiceMutation) ClearServicePeriodStart() {
+	m.service_period_start = nil
+	m.clearedFields[invoice.FieldServicePeriodStart] = struct{}{}
+}
+
+// ServicePeriodStartCleared returns if the "service_period_start" field was cleared in this mutation.
+func (m *InvoiceMutation) ServicePeriodStartCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldServicePeriodStart]
+	return ok
+}
+
+// ResetServicePeriodStart resets all changes to the "service_period_start" field.
+func (m *InvoiceMutation) ResetServicePeriodStart() {
+	m.service_period_start = nil
+	delete(m.clearedFields, invoice.FieldServicePeriodStart)
+}
+
+// SetServicePeriodEnd sets the "service_period_end" field.
+func (m *InvoiceMutation) SetServicePeriodEnd(t time.Time) {
+	m.service_period_end = &t
+}
+
+// ServicePeriodEnd returns the value of the "service_period_end" field in the mutation.
+func (m *InvoiceMutation) ServicePeriodEnd() (r time.Time, exists bool) {
+	v := m.service_period_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServicePeriodEnd returns the old "service_period_end" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldServicePeriodEnd(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServicePeriodEnd is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServicePeriodEnd requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServicePeriodEnd: %w", err)
+	}
+	return oldValue.ServicePeriodEnd, nil
+}
+
+// ClearServicePeriodEnd clears the value of the "service_period_end" field.
+func (m *InvoiceMutation) ClearServicePeriodEnd() {
+	m.service_period_end = nil
+	m.clearedFields[invoice.FieldServicePeriodEnd] = struct{}{}
+}
+
+// ServicePeriodEndCleared returns if the "service_period_end" field was cleared in this mutation.
+func (m *InvoiceMutation) ServicePeriodEndCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldServicePeriodEnd]
+	return ok
+}
+
+// ResetServicePeriodEnd resets all changes to the "service_period_end" field.
+func (m *InvoiceMutation) ResetServicePeriodEnd() {
+	m.service_period_end = nil
+	delete(m.clearedFields, invoice.FieldServicePeriodEnd)
 }
 
 // SetFooter sets the "footer" field.
@@ -22665,7 +23335,7 @@ func (m *InvoiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvoiceMutation) Fields() []string {
-	fields := make([]string, 0, 58)
+	fields := make([]string, 0, 62)
 	if m.created_at != nil {
 		fields = append(fields, invoice.FieldCreatedAt)
 	}
@@ -22704,6 +23374,18 @@ func (m *InvoiceMutation) Fields() []string {
 	}
 	if m.memo != nil {
 		fields = append(fields, invoice.FieldMemo)
+	}
+	if m.operation_category != nil {
+		fields = append(fields, invoice.FieldOperationCategory)
+	}
+	if m.supply_date != nil {
+		fields = append(fields, invoice.FieldSupplyDate)
+	}
+	if m.service_period_start != nil {
+		fields = append(fields, invoice.FieldServicePeriodStart)
+	}
+	if m.service_period_end != nil {
+		fields = append(fields, invoice.FieldServicePeriodEnd)
 	}
 	if m.footer != nil {
 		fields = append(fields, invoice.FieldFooter)
@@ -22874,6 +23556,14 @@ func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
 		return m.DueDate()
 	case invoice.FieldMemo:
 		return m.Memo()
+	case invoice.FieldOperationCategory:
+		return m.OperationCategory()
+	case invoice.FieldSupplyDate:
+		return m.SupplyDate()
+	case invoice.FieldServicePeriodStart:
+		return m.ServicePeriodStart()
+	case invoice.FieldServicePeriodEnd:
+		return m.ServicePeriodEnd()
 	case invoice.FieldFooter:
 		return m.Footer()
 	case invoice.FieldCustomFields:
@@ -22999,6 +23689,14 @@ func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldDueDate(ctx)
 	case invoice.FieldMemo:
 		return m.OldMemo(ctx)
+	case invoice.FieldOperationCategory:
+		return m.OldOperationCategory(ctx)
+	case invoice.FieldSupplyDate:
+		return m.OldSupplyDate(ctx)
+	case invoice.FieldServicePeriodStart:
+		return m.OldServicePeriodStart(ctx)
+	case invoice.FieldServicePeriodEnd:
+		return m.OldServicePeriodEnd(ctx)
 	case invoice.FieldFooter:
 		return m.OldFooter(ctx)
 	case invoice.FieldCustomFields:
@@ -23188,6 +23886,34 @@ func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetMemo(v)
+		return nil
+	case invoice.FieldOperationCategory:
+		v, ok := value.(invoice.OperationCategory)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOperationCategory(v)
+		return nil
+	case invoice.FieldSupplyDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSupplyDate(v)
+		return nil
+	case invoice.FieldServicePeriodStart:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServicePeriodStart(v)
+		return nil
+	case invoice.FieldServicePeriodEnd:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServicePeriodEnd(v)
 		return nil
 	case invoice.FieldFooter:
 		v, ok := value.(string)
@@ -23741,6 +24467,18 @@ func (m *InvoiceMutation) ClearedFields() []string {
 	if m.FieldCleared(invoice.FieldDueDate) {
 		fields = append(fields, invoice.FieldDueDate)
 	}
+	if m.FieldCleared(invoice.FieldOperationCategory) {
+		fields = append(fields, invoice.FieldOperationCategory)
+	}
+	if m.FieldCleared(invoice.FieldSupplyDate) {
+		fields = append(fields, invoice.FieldSupplyDate)
+	}
+	if m.FieldCleared(invoice.FieldServicePeriodStart) {
+		fields = append(fields, invoice.FieldServicePeriodStart)
+	}
+	if m.FieldCleared(invoice.FieldServicePeriodEnd) {
+		fields = append(fields, invoice.FieldServicePeriodEnd)
+	}
 	if m.FieldCleared(invoice.FieldCustomFields) {
 		fields = append(fields, invoice.FieldCustomFields)
 	}
@@ -23856,6 +24594,18 @@ func (m *InvoiceMutation) ClearField(name string) error {
 		return nil
 	case invoice.FieldDueDate:
 		m.ClearDueDate()
+		return nil
+	case invoice.FieldOperationCategory:
+		m.ClearOperationCategory()
+		return nil
+	case invoice.FieldSupplyDate:
+		m.ClearSupplyDate()
+		return nil
+	case invoice.FieldServicePeriodStart:
+		m.ClearServicePeriodStart()
+		return nil
+	case invoice.FieldServicePeriodEnd:
+		m.ClearServicePeriodEnd()
 		return nil
 	case invoice.FieldCustomFields:
 		m.ClearCustomFields()
@@ -23993,6 +24743,18 @@ func (m *InvoiceMutation) ResetField(name string) error {
 		return nil
 	case invoice.FieldMemo:
 		m.ResetMemo()
+		return nil
+	case invoice.FieldOperationCategory:
+		m.ResetOperationCategory()
+		return nil
+	case invoice.FieldSupplyDate:
+		m.ResetSupplyDate()
+		return nil
+	case invoice.FieldServicePeriodStart:
+		m.ResetServicePeriodStart()
+		return nil
+	case invoice.FieldServicePeriodEnd:
+		m.ResetServicePeriodEnd()
 		return nil
 	case invoice.FieldFooter:
 		m.ResetFooter()

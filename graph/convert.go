@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"github.com/remitbilling/remit/ent/account"
+	"github.com/remitbilling/remit/ent/invoice"
 	"net/url"
 	"strconv"
 	"strings"
@@ -37,7 +39,7 @@ func customerInput(in *model.CustomerInput) customers.Input {
 		Email: in.Email, Name: in.Name, Phone: in.Phone, Description: in.Description,
 		Address:          addressOf(in.Address),
 		PreferredLocales: in.PreferredLocales, SetLocales: in.PreferredLocales != nil,
-		Currency: in.Currency, TaxExempt: in.TaxExempt,
+		Currency: in.Currency, TaxExempt: in.TaxExempt, EntityType: in.EntityType,
 		TaxExemptionReason: in.TaxExemptionReason, TaxExemptionCode: in.TaxExemptionCode,
 		SetTaxIDs: in.TaxIds != nil, InvoicePrefix: in.InvoicePrefix, Metadata: in.Metadata,
 	}
@@ -199,5 +201,18 @@ func exportFilter(q url.Values, f *model.InvoiceFilter) {
 	}
 	if f.PastDue != nil {
 		q.Set("past_due", strconv.FormatBool(*f.PastDue))
+	}
+}
+
+// supplyInput fills what an invoice sells and when into in.
+func supplyInput(in *billing.DraftInput, category *account.OperationCategory, supply *time.Time, period *model.ServicePeriodInput) {
+	if category != nil {
+		c := invoice.OperationCategory(*category)
+		in.OperationCategory = &c
+	}
+	in.SetSupply = supply != nil || period != nil
+	in.SupplyDate = supply
+	if period != nil {
+		in.ServicePeriod = &billing.Period{Start: period.Start, End: period.End}
 	}
 }

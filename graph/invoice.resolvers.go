@@ -39,6 +39,14 @@ func (r *invoiceResolver) PastDue(ctx context.Context, obj *ent.Invoice) (bool, 
 	return billing.PastDue(obj, r.Billing.Now(ctx, obj)), nil
 }
 
+// ServicePeriod is the resolver for the servicePeriod field.
+func (r *invoiceResolver) ServicePeriod(ctx context.Context, obj *ent.Invoice) (*model.ServicePeriod, error) {
+	if obj.ServicePeriodStart == nil || obj.ServicePeriodEnd == nil {
+		return nil, nil
+	}
+	return &model.ServicePeriod{Start: *obj.ServicePeriodStart, End: *obj.ServicePeriodEnd}, nil
+}
+
 // Taxes is the resolver for the taxes field.
 func (r *invoiceResolver) Taxes(ctx context.Context, obj *ent.Invoice) ([]*model.TaxAmount, error) {
 	return model.TaxAmounts(obj.Taxes, obj.Currency), nil

@@ -39,6 +39,9 @@ func (r *mutationResolver) AccountUpdate(ctx context.Context, input model.Accoun
 		AutoSend: input.AutoSend, BrandColor: input.BrandColor, AccentColor: input.AccentColor,
 		BankIBAN: input.BankIban, BankBIC: input.BankBic, BankAccountName: input.BankAccountName,
 		CashBalanceAutoApply: input.CashBalanceAutoApply,
+		LegalForm:            input.LegalForm, ShareCapital: input.ShareCapital, Registration: input.Registration,
+		VATOnDebits: input.VatOnDebits, OperationCategory: input.OperationCategory,
+		EInvoiceStrict: input.EinvoiceStrict, PurchaseOrderField: input.PurchaseOrderField,
 	})
 	ue, err := userErrors(err, "input")
 	out := &model.AccountUpdatePayload{Account: a, UserErrors: ue, Warnings: []*usererr.Error{}}
@@ -201,7 +204,7 @@ func (r *mutationResolver) TaxRateUpdate(ctx context.Context, input model.TaxRat
 
 // InvoiceCreate is the resolver for the invoiceCreate field.
 func (r *mutationResolver) InvoiceCreate(ctx context.Context, input model.InvoiceCreateInput) (*model.InvoicePayload, error) {
-	inv, err := r.Billing.Create(ctx, billing.DraftInput{
+	in := billing.DraftInput{
 		CustomerID: input.Customer, Currency: input.Currency, CollectionMethod: input.CollectionMethod,
 		DaysUntilDue: input.DaysUntilDue, DueDate: input.DueDate, Memo: input.Memo, Footer: input.Footer,
 		CustomFields: customFields(input.CustomFields), SetCustomFields: input.CustomFields != nil,
@@ -211,13 +214,15 @@ func (r *mutationResolver) InvoiceCreate(ctx context.Context, input model.Invoic
 		Lines:      linesInput(input.Lines),
 		AmountsDue: installmentsInput(input.AmountsDue), SetAmountsDue: input.AmountsDue != nil,
 		PaymentMethodTypes: input.PaymentMethodTypes, SetPaymentMethodTypes: input.PaymentMethodTypes != nil,
-	})
+	}
+	supplyInput(&in, input.OperationCategory, input.SupplyDate, input.ServicePeriod)
+	inv, err := r.Billing.Create(ctx, in)
 	return invoicePayload(inv, err)
 }
 
 // InvoiceUpdate is the resolver for the invoiceUpdate field.
 func (r *mutationResolver) InvoiceUpdate(ctx context.Context, input model.InvoiceUpdateInput) (*model.InvoicePayload, error) {
-	inv, err := r.Billing.Update(ctx, input.ID, billing.DraftInput{
+	in := billing.DraftInput{
 		Currency: input.Currency, CollectionMethod: input.CollectionMethod,
 		DaysUntilDue: input.DaysUntilDue, DueDate: input.DueDate, Memo: input.Memo, Footer: input.Footer,
 		CustomFields: customFields(input.CustomFields), SetCustomFields: input.CustomFields != nil,
@@ -226,7 +231,9 @@ func (r *mutationResolver) InvoiceUpdate(ctx context.Context, input model.Invoic
 		Discounts: discountsInput(input.Discounts), SetDiscounts: input.Discounts != nil,
 		AmountsDue: installmentsInput(input.AmountsDue), SetAmountsDue: input.AmountsDue != nil,
 		PaymentMethodTypes: input.PaymentMethodTypes, SetPaymentMethodTypes: input.PaymentMethodTypes != nil,
-	})
+	}
+	supplyInput(&in, input.OperationCategory, input.SupplyDate, input.ServicePeriod)
+	inv, err := r.Billing.Update(ctx, input.ID, in)
 	return invoicePayload(inv, err)
 }
 

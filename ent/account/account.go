@@ -74,6 +74,20 @@ const (
 	FieldBankAccountName = "bank_account_name"
 	// FieldCashBalanceAutoApply holds the string denoting the cash_balance_auto_apply field in the database.
 	FieldCashBalanceAutoApply = "cash_balance_auto_apply"
+	// FieldLegalForm holds the string denoting the legal_form field in the database.
+	FieldLegalForm = "legal_form"
+	// FieldShareCapital holds the string denoting the share_capital field in the database.
+	FieldShareCapital = "share_capital"
+	// FieldRegistration holds the string denoting the registration field in the database.
+	FieldRegistration = "registration"
+	// FieldVatOnDebits holds the string denoting the vat_on_debits field in the database.
+	FieldVatOnDebits = "vat_on_debits"
+	// FieldOperationCategory holds the string denoting the operation_category field in the database.
+	FieldOperationCategory = "operation_category"
+	// FieldEinvoiceStrict holds the string denoting the einvoice_strict field in the database.
+	FieldEinvoiceStrict = "einvoice_strict"
+	// FieldPurchaseOrderField holds the string denoting the purchase_order_field field in the database.
+	FieldPurchaseOrderField = "purchase_order_field"
 	// FieldBrandColor holds the string denoting the brand_color field in the database.
 	FieldBrandColor = "brand_color"
 	// FieldAccentColor holds the string denoting the accent_color field in the database.
@@ -116,6 +130,13 @@ var Columns = []string{
 	FieldBankBic,
 	FieldBankAccountName,
 	FieldCashBalanceAutoApply,
+	FieldLegalForm,
+	FieldShareCapital,
+	FieldRegistration,
+	FieldVatOnDebits,
+	FieldOperationCategory,
+	FieldEinvoiceStrict,
+	FieldPurchaseOrderField,
 	FieldBrandColor,
 	FieldAccentColor,
 	FieldCollectionSettings,
@@ -205,6 +226,26 @@ var (
 	BankAccountNameValidator func(string) error
 	// DefaultCashBalanceAutoApply holds the default value on creation for the "cash_balance_auto_apply" field.
 	DefaultCashBalanceAutoApply bool
+	// DefaultLegalForm holds the default value on creation for the "legal_form" field.
+	DefaultLegalForm string
+	// LegalFormValidator is a validator for the "legal_form" field. It is called by the builders before save.
+	LegalFormValidator func(string) error
+	// DefaultShareCapital holds the default value on creation for the "share_capital" field.
+	DefaultShareCapital string
+	// ShareCapitalValidator is a validator for the "share_capital" field. It is called by the builders before save.
+	ShareCapitalValidator func(string) error
+	// DefaultRegistration holds the default value on creation for the "registration" field.
+	DefaultRegistration string
+	// RegistrationValidator is a validator for the "registration" field. It is called by the builders before save.
+	RegistrationValidator func(string) error
+	// DefaultVatOnDebits holds the default value on creation for the "vat_on_debits" field.
+	DefaultVatOnDebits bool
+	// DefaultEinvoiceStrict holds the default value on creation for the "einvoice_strict" field.
+	DefaultEinvoiceStrict bool
+	// DefaultPurchaseOrderField holds the default value on creation for the "purchase_order_field" field.
+	DefaultPurchaseOrderField string
+	// PurchaseOrderFieldValidator is a validator for the "purchase_order_field" field. It is called by the builders before save.
+	PurchaseOrderFieldValidator func(string) error
 	// DefaultBrandColor holds the default value on creation for the "brand_color" field.
 	DefaultBrandColor string
 	// DefaultAccentColor holds the default value on creation for the "accent_color" field.
@@ -262,6 +303,30 @@ func PageSizeValidator(ps PageSize) error {
 		return nil
 	default:
 		return fmt.Errorf("account: invalid enum value for page_size field: %q", ps)
+	}
+}
+
+// OperationCategory defines the type for the "operation_category" enum field.
+type OperationCategory string
+
+// OperationCategory values.
+const (
+	OperationCategoryGoods    OperationCategory = "GOODS"
+	OperationCategoryServices OperationCategory = "SERVICES"
+	OperationCategoryMixed    OperationCategory = "MIXED"
+)
+
+func (oc OperationCategory) String() string {
+	return string(oc)
+}
+
+// OperationCategoryValidator is a validator for the "operation_category" field enum values. It is called by the builders before save.
+func OperationCategoryValidator(oc OperationCategory) error {
+	switch oc {
+	case OperationCategoryGoods, OperationCategoryServices, OperationCategoryMixed:
+		return nil
+	default:
+		return fmt.Errorf("account: invalid enum value for operation_category field: %q", oc)
 	}
 }
 
@@ -403,6 +468,41 @@ func ByCashBalanceAutoApply(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCashBalanceAutoApply, opts...).ToFunc()
 }
 
+// ByLegalForm orders the results by the legal_form field.
+func ByLegalForm(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLegalForm, opts...).ToFunc()
+}
+
+// ByShareCapital orders the results by the share_capital field.
+func ByShareCapital(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldShareCapital, opts...).ToFunc()
+}
+
+// ByRegistration orders the results by the registration field.
+func ByRegistration(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRegistration, opts...).ToFunc()
+}
+
+// ByVatOnDebits orders the results by the vat_on_debits field.
+func ByVatOnDebits(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVatOnDebits, opts...).ToFunc()
+}
+
+// ByOperationCategory orders the results by the operation_category field.
+func ByOperationCategory(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOperationCategory, opts...).ToFunc()
+}
+
+// ByEinvoiceStrict orders the results by the einvoice_strict field.
+func ByEinvoiceStrict(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEinvoiceStrict, opts...).ToFunc()
+}
+
+// ByPurchaseOrderField orders the results by the purchase_order_field field.
+func ByPurchaseOrderField(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPurchaseOrderField, opts...).ToFunc()
+}
+
 // ByBrandColor orders the results by the brand_color field.
 func ByBrandColor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBrandColor, opts...).ToFunc()
@@ -445,6 +545,24 @@ func (e *PageSize) UnmarshalGQL(val interface{}) error {
 	*e = PageSize(str)
 	if err := PageSizeValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid PageSize", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e OperationCategory) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *OperationCategory) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = OperationCategory(str)
+	if err := OperationCategoryValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid OperationCategory", str)
 	}
 	return nil
 }

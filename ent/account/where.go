@@ -184,6 +184,36 @@ func CashBalanceAutoApply(v bool) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldCashBalanceAutoApply, v))
 }
 
+// LegalForm applies equality check predicate on the "legal_form" field. It's identical to LegalFormEQ.
+func LegalForm(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldLegalForm, v))
+}
+
+// ShareCapital applies equality check predicate on the "share_capital" field. It's identical to ShareCapitalEQ.
+func ShareCapital(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldShareCapital, v))
+}
+
+// Registration applies equality check predicate on the "registration" field. It's identical to RegistrationEQ.
+func Registration(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldRegistration, v))
+}
+
+// VatOnDebits applies equality check predicate on the "vat_on_debits" field. It's identical to VatOnDebitsEQ.
+func VatOnDebits(v bool) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldVatOnDebits, v))
+}
+
+// EinvoiceStrict applies equality check predicate on the "einvoice_strict" field. It's identical to EinvoiceStrictEQ.
+func EinvoiceStrict(v bool) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldEinvoiceStrict, v))
+}
+
+// PurchaseOrderField applies equality check predicate on the "purchase_order_field" field. It's identical to PurchaseOrderFieldEQ.
+func PurchaseOrderField(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldPurchaseOrderField, v))
+}
+
 // BrandColor applies equality check predicate on the "brand_color" field. It's identical to BrandColorEQ.
 func BrandColor(v string) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldBrandColor, v))
@@ -1637,6 +1667,316 @@ func CashBalanceAutoApplyEQ(v bool) predicate.Account {
 // CashBalanceAutoApplyNEQ applies the NEQ predicate on the "cash_balance_auto_apply" field.
 func CashBalanceAutoApplyNEQ(v bool) predicate.Account {
 	return predicate.Account(sql.FieldNEQ(FieldCashBalanceAutoApply, v))
+}
+
+// LegalFormEQ applies the EQ predicate on the "legal_form" field.
+func LegalFormEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldLegalForm, v))
+}
+
+// LegalFormNEQ applies the NEQ predicate on the "legal_form" field.
+func LegalFormNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldLegalForm, v))
+}
+
+// LegalFormIn applies the In predicate on the "legal_form" field.
+func LegalFormIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldLegalForm, vs...))
+}
+
+// LegalFormNotIn applies the NotIn predicate on the "legal_form" field.
+func LegalFormNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldLegalForm, vs...))
+}
+
+// LegalFormGT applies the GT predicate on the "legal_form" field.
+func LegalFormGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldLegalForm, v))
+}
+
+// LegalFormGTE applies the GTE predicate on the "legal_form" field.
+func LegalFormGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldLegalForm, v))
+}
+
+// LegalFormLT applies the LT predicate on the "legal_form" field.
+func LegalFormLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldLegalForm, v))
+}
+
+// LegalFormLTE applies the LTE predicate on the "legal_form" field.
+func LegalFormLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldLegalForm, v))
+}
+
+// LegalFormContains applies the Contains predicate on the "legal_form" field.
+func LegalFormContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldLegalForm, v))
+}
+
+// LegalFormHasPrefix applies the HasPrefix predicate on the "legal_form" field.
+func LegalFormHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldLegalForm, v))
+}
+
+// LegalFormHasSuffix applies the HasSuffix predicate on the "legal_form" field.
+func LegalFormHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldLegalForm, v))
+}
+
+// LegalFormEqualFold applies the EqualFold predicate on the "legal_form" field.
+func LegalFormEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldLegalForm, v))
+}
+
+// LegalFormContainsFold applies the ContainsFold predicate on the "legal_form" field.
+func LegalFormContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldLegalForm, v))
+}
+
+// ShareCapitalEQ applies the EQ predicate on the "share_capital" field.
+func ShareCapitalEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldShareCapital, v))
+}
+
+// ShareCapitalNEQ applies the NEQ predicate on the "share_capital" field.
+func ShareCapitalNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldShareCapital, v))
+}
+
+// ShareCapitalIn applies the In predicate on the "share_capital" field.
+func ShareCapitalIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldShareCapital, vs...))
+}
+
+// ShareCapitalNotIn applies the NotIn predicate on the "share_capital" field.
+func ShareCapitalNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldShareCapital, vs...))
+}
+
+// ShareCapitalGT applies the GT predicate on the "share_capital" field.
+func ShareCapitalGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldShareCapital, v))
+}
+
+// ShareCapitalGTE applies the GTE predicate on the "share_capital" field.
+func ShareCapitalGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldShareCapital, v))
+}
+
+// ShareCapitalLT applies the LT predicate on the "share_capital" field.
+func ShareCapitalLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldShareCapital, v))
+}
+
+// ShareCapitalLTE applies the LTE predicate on the "share_capital" field.
+func ShareCapitalLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldShareCapital, v))
+}
+
+// ShareCapitalContains applies the Contains predicate on the "share_capital" field.
+func ShareCapitalContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldShareCapital, v))
+}
+
+// ShareCapitalHasPrefix applies the HasPrefix predicate on the "share_capital" field.
+func ShareCapitalHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldShareCapital, v))
+}
+
+// ShareCapitalHasSuffix applies the HasSuffix predicate on the "share_capital" field.
+func ShareCapitalHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldShareCapital, v))
+}
+
+// ShareCapitalEqualFold applies the EqualFold predicate on the "share_capital" field.
+func ShareCapitalEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldShareCapital, v))
+}
+
+// ShareCapitalContainsFold applies the ContainsFold predicate on the "share_capital" field.
+func ShareCapitalContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldShareCapital, v))
+}
+
+// RegistrationEQ applies the EQ predicate on the "registration" field.
+func RegistrationEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldRegistration, v))
+}
+
+// RegistrationNEQ applies the NEQ predicate on the "registration" field.
+func RegistrationNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldRegistration, v))
+}
+
+// RegistrationIn applies the In predicate on the "registration" field.
+func RegistrationIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldRegistration, vs...))
+}
+
+// RegistrationNotIn applies the NotIn predicate on the "registration" field.
+func RegistrationNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldRegistration, vs...))
+}
+
+// RegistrationGT applies the GT predicate on the "registration" field.
+func RegistrationGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldRegistration, v))
+}
+
+// RegistrationGTE applies the GTE predicate on the "registration" field.
+func RegistrationGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldRegistration, v))
+}
+
+// RegistrationLT applies the LT predicate on the "registration" field.
+func RegistrationLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldRegistration, v))
+}
+
+// RegistrationLTE applies the LTE predicate on the "registration" field.
+func RegistrationLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldRegistration, v))
+}
+
+// RegistrationContains applies the Contains predicate on the "registration" field.
+func RegistrationContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldRegistration, v))
+}
+
+// RegistrationHasPrefix applies the HasPrefix predicate on the "registration" field.
+func RegistrationHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldRegistration, v))
+}
+
+// RegistrationHasSuffix applies the HasSuffix predicate on the "registration" field.
+func RegistrationHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldRegistration, v))
+}
+
+// RegistrationEqualFold applies the EqualFold predicate on the "registration" field.
+func RegistrationEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldRegistration, v))
+}
+
+// RegistrationContainsFold applies the ContainsFold predicate on the "registration" field.
+func RegistrationContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldRegistration, v))
+}
+
+// VatOnDebitsEQ applies the EQ predicate on the "vat_on_debits" field.
+func VatOnDebitsEQ(v bool) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldVatOnDebits, v))
+}
+
+// VatOnDebitsNEQ applies the NEQ predicate on the "vat_on_debits" field.
+func VatOnDebitsNEQ(v bool) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldVatOnDebits, v))
+}
+
+// OperationCategoryEQ applies the EQ predicate on the "operation_category" field.
+func OperationCategoryEQ(v OperationCategory) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldOperationCategory, v))
+}
+
+// OperationCategoryNEQ applies the NEQ predicate on the "operation_category" field.
+func OperationCategoryNEQ(v OperationCategory) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldOperationCategory, v))
+}
+
+// OperationCategoryIn applies the In predicate on the "operation_category" field.
+func OperationCategoryIn(vs ...OperationCategory) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldOperationCategory, vs...))
+}
+
+// OperationCategoryNotIn applies the NotIn predicate on the "operation_category" field.
+func OperationCategoryNotIn(vs ...OperationCategory) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldOperationCategory, vs...))
+}
+
+// OperationCategoryIsNil applies the IsNil predicate on the "operation_category" field.
+func OperationCategoryIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldOperationCategory))
+}
+
+// OperationCategoryNotNil applies the NotNil predicate on the "operation_category" field.
+func OperationCategoryNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldOperationCategory))
+}
+
+// EinvoiceStrictEQ applies the EQ predicate on the "einvoice_strict" field.
+func EinvoiceStrictEQ(v bool) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldEinvoiceStrict, v))
+}
+
+// EinvoiceStrictNEQ applies the NEQ predicate on the "einvoice_strict" field.
+func EinvoiceStrictNEQ(v bool) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldEinvoiceStrict, v))
+}
+
+// PurchaseOrderFieldEQ applies the EQ predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldPurchaseOrderField, v))
+}
+
+// PurchaseOrderFieldNEQ applies the NEQ predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldPurchaseOrderField, v))
+}
+
+// PurchaseOrderFieldIn applies the In predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldPurchaseOrderField, vs...))
+}
+
+// PurchaseOrderFieldNotIn applies the NotIn predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldPurchaseOrderField, vs...))
+}
+
+// PurchaseOrderFieldGT applies the GT predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldPurchaseOrderField, v))
+}
+
+// PurchaseOrderFieldGTE applies the GTE predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldPurchaseOrderField, v))
+}
+
+// PurchaseOrderFieldLT applies the LT predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldPurchaseOrderField, v))
+}
+
+// PurchaseOrderFieldLTE applies the LTE predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldPurchaseOrderField, v))
+}
+
+// PurchaseOrderFieldContains applies the Contains predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldPurchaseOrderField, v))
+}
+
+// PurchaseOrderFieldHasPrefix applies the HasPrefix predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldPurchaseOrderField, v))
+}
+
+// PurchaseOrderFieldHasSuffix applies the HasSuffix predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldPurchaseOrderField, v))
+}
+
+// PurchaseOrderFieldEqualFold applies the EqualFold predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldPurchaseOrderField, v))
+}
+
+// PurchaseOrderFieldContainsFold applies the ContainsFold predicate on the "purchase_order_field" field.
+func PurchaseOrderFieldContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldPurchaseOrderField, v))
 }
 
 // BrandColorEQ applies the EQ predicate on the "brand_color" field.

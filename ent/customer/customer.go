@@ -43,6 +43,8 @@ const (
 	FieldPreferredLocales = "preferred_locales"
 	// FieldCurrency holds the string denoting the currency field in the database.
 	FieldCurrency = "currency"
+	// FieldEntityType holds the string denoting the entity_type field in the database.
+	FieldEntityType = "entity_type"
 	// FieldTaxExempt holds the string denoting the tax_exempt field in the database.
 	FieldTaxExempt = "tax_exempt"
 	// FieldTaxExemptionReason holds the string denoting the tax_exemption_reason field in the database.
@@ -135,6 +137,7 @@ var Columns = []string{
 	FieldShipping,
 	FieldPreferredLocales,
 	FieldCurrency,
+	FieldEntityType,
 	FieldTaxExempt,
 	FieldTaxExemptionReason,
 	FieldTaxExemptionCode,
@@ -217,6 +220,29 @@ func ModeValidator(m viewer.Mode) error {
 	}
 }
 
+// EntityType defines the type for the "entity_type" enum field.
+type EntityType string
+
+// EntityType values.
+const (
+	EntityTypeIndividual EntityType = "INDIVIDUAL"
+	EntityTypeBusiness   EntityType = "BUSINESS"
+)
+
+func (et EntityType) String() string {
+	return string(et)
+}
+
+// EntityTypeValidator is a validator for the "entity_type" field enum values. It is called by the builders before save.
+func EntityTypeValidator(et EntityType) error {
+	switch et {
+	case EntityTypeIndividual, EntityTypeBusiness:
+		return nil
+	default:
+		return fmt.Errorf("customer: invalid enum value for entity_type field: %q", et)
+	}
+}
+
 // TaxExempt defines the type for the "tax_exempt" enum field.
 type TaxExempt string
 
@@ -295,6 +321,11 @@ func ByDescription(opts ...sql.OrderTermOption) OrderOption {
 // ByCurrency orders the results by the currency field.
 func ByCurrency(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCurrency, opts...).ToFunc()
+}
+
+// ByEntityType orders the results by the entity_type field.
+func ByEntityType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEntityType, opts...).ToFunc()
 }
 
 // ByTaxExempt orders the results by the tax_exempt field.
@@ -451,6 +482,24 @@ var (
 	// viewer.Mode must implement graphql.Unmarshaler.
 	_ graphql.Unmarshaler = (*viewer.Mode)(nil)
 )
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e EntityType) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *EntityType) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = EntityType(str)
+	if err := EntityTypeValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid EntityType", str)
+	}
+	return nil
+}
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e TaxExempt) MarshalGQL(w io.Writer) {

@@ -681,6 +681,36 @@ func CurrencyContainsFold(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldContainsFold(FieldCurrency, v))
 }
 
+// EntityTypeEQ applies the EQ predicate on the "entity_type" field.
+func EntityTypeEQ(v EntityType) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldEntityType, v))
+}
+
+// EntityTypeNEQ applies the NEQ predicate on the "entity_type" field.
+func EntityTypeNEQ(v EntityType) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldEntityType, v))
+}
+
+// EntityTypeIn applies the In predicate on the "entity_type" field.
+func EntityTypeIn(vs ...EntityType) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldEntityType, vs...))
+}
+
+// EntityTypeNotIn applies the NotIn predicate on the "entity_type" field.
+func EntityTypeNotIn(vs ...EntityType) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldEntityType, vs...))
+}
+
+// EntityTypeIsNil applies the IsNil predicate on the "entity_type" field.
+func EntityTypeIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldEntityType))
+}
+
+// EntityTypeNotNil applies the NotNil predicate on the "entity_type" field.
+func EntityTypeNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldEntityType))
+}
+
 // TaxExemptEQ applies the EQ predicate on the "tax_exempt" field.
 func TaxExemptEQ(v TaxExempt) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldTaxExempt, v))

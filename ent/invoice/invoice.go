@@ -45,6 +45,14 @@ const (
 	FieldDueDate = "due_date"
 	// FieldMemo holds the string denoting the memo field in the database.
 	FieldMemo = "memo"
+	// FieldOperationCategory holds the string denoting the operation_category field in the database.
+	FieldOperationCategory = "operation_category"
+	// FieldSupplyDate holds the string denoting the supply_date field in the database.
+	FieldSupplyDate = "supply_date"
+	// FieldServicePeriodStart holds the string denoting the service_period_start field in the database.
+	FieldServicePeriodStart = "service_period_start"
+	// FieldServicePeriodEnd holds the string denoting the service_period_end field in the database.
+	FieldServicePeriodEnd = "service_period_end"
 	// FieldFooter holds the string denoting the footer field in the database.
 	FieldFooter = "footer"
 	// FieldCustomFields holds the string denoting the custom_fields field in the database.
@@ -228,6 +236,10 @@ var Columns = []string{
 	FieldDaysUntilDue,
 	FieldDueDate,
 	FieldMemo,
+	FieldOperationCategory,
+	FieldSupplyDate,
+	FieldServicePeriodStart,
+	FieldServicePeriodEnd,
 	FieldFooter,
 	FieldCustomFields,
 	FieldMetadata,
@@ -402,6 +414,30 @@ func CollectionMethodValidator(cm CollectionMethod) error {
 	}
 }
 
+// OperationCategory defines the type for the "operation_category" enum field.
+type OperationCategory string
+
+// OperationCategory values.
+const (
+	OperationCategoryGoods    OperationCategory = "GOODS"
+	OperationCategoryServices OperationCategory = "SERVICES"
+	OperationCategoryMixed    OperationCategory = "MIXED"
+)
+
+func (oc OperationCategory) String() string {
+	return string(oc)
+}
+
+// OperationCategoryValidator is a validator for the "operation_category" field enum values. It is called by the builders before save.
+func OperationCategoryValidator(oc OperationCategory) error {
+	switch oc {
+	case OperationCategoryGoods, OperationCategoryServices, OperationCategoryMixed:
+		return nil
+	default:
+		return fmt.Errorf("invoice: invalid enum value for operation_category field: %q", oc)
+	}
+}
+
 // OrderOption defines the ordering options for the Invoice queries.
 type OrderOption func(*sql.Selector)
 
@@ -473,6 +509,26 @@ func ByDueDate(opts ...sql.OrderTermOption) OrderOption {
 // ByMemo orders the results by the memo field.
 func ByMemo(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMemo, opts...).ToFunc()
+}
+
+// ByOperationCategory orders the results by the operation_category field.
+func ByOperationCategory(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOperationCategory, opts...).ToFunc()
+}
+
+// BySupplyDate orders the results by the supply_date field.
+func BySupplyDate(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSupplyDate, opts...).ToFunc()
+}
+
+// ByServicePeriodStart orders the results by the service_period_start field.
+func ByServicePeriodStart(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldServicePeriodStart, opts...).ToFunc()
+}
+
+// ByServicePeriodEnd orders the results by the service_period_end field.
+func ByServicePeriodEnd(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldServicePeriodEnd, opts...).ToFunc()
 }
 
 // ByFooter orders the results by the footer field.
@@ -842,6 +898,24 @@ func (e *CollectionMethod) UnmarshalGQL(val interface{}) error {
 	*e = CollectionMethod(str)
 	if err := CollectionMethodValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid CollectionMethod", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e OperationCategory) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *OperationCategory) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = OperationCategory(str)
+	if err := OperationCategoryValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid OperationCategory", str)
 	}
 	return nil
 }

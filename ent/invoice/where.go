@@ -116,6 +116,21 @@ func Memo(v string) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldMemo, v))
 }
 
+// SupplyDate applies equality check predicate on the "supply_date" field. It's identical to SupplyDateEQ.
+func SupplyDate(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldSupplyDate, v))
+}
+
+// ServicePeriodStart applies equality check predicate on the "service_period_start" field. It's identical to ServicePeriodStartEQ.
+func ServicePeriodStart(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldServicePeriodStart, v))
+}
+
+// ServicePeriodEnd applies equality check predicate on the "service_period_end" field. It's identical to ServicePeriodEndEQ.
+func ServicePeriodEnd(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldServicePeriodEnd, v))
+}
+
 // Footer applies equality check predicate on the "footer" field. It's identical to FooterEQ.
 func Footer(v string) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldFooter, v))
@@ -934,6 +949,186 @@ func MemoEqualFold(v string) predicate.Invoice {
 // MemoContainsFold applies the ContainsFold predicate on the "memo" field.
 func MemoContainsFold(v string) predicate.Invoice {
 	return predicate.Invoice(sql.FieldContainsFold(FieldMemo, v))
+}
+
+// OperationCategoryEQ applies the EQ predicate on the "operation_category" field.
+func OperationCategoryEQ(v OperationCategory) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldOperationCategory, v))
+}
+
+// OperationCategoryNEQ applies the NEQ predicate on the "operation_category" field.
+func OperationCategoryNEQ(v OperationCategory) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldOperationCategory, v))
+}
+
+// OperationCategoryIn applies the In predicate on the "operation_category" field.
+func OperationCategoryIn(vs ...OperationCategory) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldOperationCategory, vs...))
+}
+
+// OperationCategoryNotIn applies the NotIn predicate on the "operation_category" field.
+func OperationCategoryNotIn(vs ...OperationCategory) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldOperationCategory, vs...))
+}
+
+// OperationCategoryIsNil applies the IsNil predicate on the "operation_category" field.
+func OperationCategoryIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldOperationCategory))
+}
+
+// OperationCategoryNotNil applies the NotNil predicate on the "operation_category" field.
+func OperationCategoryNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldOperationCategory))
+}
+
+// SupplyDateEQ applies the EQ predicate on the "supply_date" field.
+func SupplyDateEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldSupplyDate, v))
+}
+
+// SupplyDateNEQ applies the NEQ predicate on the "supply_date" field.
+func SupplyDateNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldSupplyDate, v))
+}
+
+// SupplyDateIn applies the In predicate on the "supply_date" field.
+func SupplyDateIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldSupplyDate, vs...))
+}
+
+// SupplyDateNotIn applies the NotIn predicate on the "supply_date" field.
+func SupplyDateNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldSupplyDate, vs...))
+}
+
+// SupplyDateGT applies the GT predicate on the "supply_date" field.
+func SupplyDateGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldSupplyDate, v))
+}
+
+// SupplyDateGTE applies the GTE predicate on the "supply_date" field.
+func SupplyDateGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldSupplyDate, v))
+}
+
+// SupplyDateLT applies the LT predicate on the "supply_date" field.
+func SupplyDateLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldSupplyDate, v))
+}
+
+// SupplyDateLTE applies the LTE predicate on the "supply_date" field.
+func SupplyDateLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldSupplyDate, v))
+}
+
+// SupplyDateIsNil applies the IsNil predicate on the "supply_date" field.
+func SupplyDateIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldSupplyDate))
+}
+
+// SupplyDateNotNil applies the NotNil predicate on the "supply_date" field.
+func SupplyDateNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldSupplyDate))
+}
+
+// ServicePeriodStartEQ applies the EQ predicate on the "service_period_start" field.
+func ServicePeriodStartEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldServicePeriodStart, v))
+}
+
+// ServicePeriodStartNEQ applies the NEQ predicate on the "service_period_start" field.
+func ServicePeriodStartNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldServicePeriodStart, v))
+}
+
+// ServicePeriodStartIn applies the In predicate on the "service_period_start" field.
+func ServicePeriodStartIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldServicePeriodStart, vs...))
+}
+
+// ServicePeriodStartNotIn applies the NotIn predicate on the "service_period_start" field.
+func ServicePeriodStartNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldServicePeriodStart, vs...))
+}
+
+// ServicePeriodStartGT applies the GT predicate on the "service_period_start" field.
+func ServicePeriodStartGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldServicePeriodStart, v))
+}
+
+// ServicePeriodStartGTE applies the GTE predicate on the "service_period_start" field.
+func ServicePeriodStartGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldServicePeriodStart, v))
+}
+
+// ServicePeriodStartLT applies the LT predicate on the "service_period_start" field.
+func ServicePeriodStartLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldServicePeriodStart, v))
+}
+
+// ServicePeriodStartLTE applies the LTE predicate on the "service_period_start" field.
+func ServicePeriodStartLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldServicePeriodStart, v))
+}
+
+// ServicePeriodStartIsNil applies the IsNil predicate on the "service_period_start" field.
+func ServicePeriodStartIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldServicePeriodStart))
+}
+
+// ServicePeriodStartNotNil applies the NotNil predicate on the "service_period_start" field.
+func ServicePeriodStartNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldServicePeriodStart))
+}
+
+// ServicePeriodEndEQ applies the EQ predicate on the "service_period_end" field.
+func ServicePeriodEndEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldServicePeriodEnd, v))
+}
+
+// ServicePeriodEndNEQ applies the NEQ predicate on the "service_period_end" field.
+func ServicePeriodEndNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldServicePeriodEnd, v))
+}
+
+// ServicePeriodEndIn applies the In predicate on the "service_period_end" field.
+func ServicePeriodEndIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldServicePeriodEnd, vs...))
+}
+
+// ServicePeriodEndNotIn applies the NotIn predicate on the "service_period_end" field.
+func ServicePeriodEndNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldServicePeriodEnd, vs...))
+}
+
+// ServicePeriodEndGT applies the GT predicate on the "service_period_end" field.
+func ServicePeriodEndGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldServicePeriodEnd, v))
+}
+
+// ServicePeriodEndGTE applies the GTE predicate on the "service_period_end" field.
+func ServicePeriodEndGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldServicePeriodEnd, v))
+}
+
+// ServicePeriodEndLT applies the LT predicate on the "service_period_end" field.
+func ServicePeriodEndLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldServicePeriodEnd, v))
+}
+
+// ServicePeriodEndLTE applies the LTE predicate on the "service_period_end" field.
+func ServicePeriodEndLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldServicePeriodEnd, v))
+}
+
+// ServicePeriodEndIsNil applies the IsNil predicate on the "service_period_end" field.
+func ServicePeriodEndIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldServicePeriodEnd))
+}
+
+// ServicePeriodEndNotNil applies the NotNil predicate on the "service_period_end" field.
+func ServicePeriodEndNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldServicePeriodEnd))
 }
 
 // FooterEQ applies the EQ predicate on the "footer" field.

@@ -80,6 +80,13 @@ var (
 		{Name: "bank_bic", Type: field.TypeString, Default: ""},
 		{Name: "bank_account_name", Type: field.TypeString, Size: 70, Default: ""},
 		{Name: "cash_balance_auto_apply", Type: field.TypeBool, Default: false},
+		{Name: "legal_form", Type: field.TypeString, Size: 60, Default: ""},
+		{Name: "share_capital", Type: field.TypeString, Size: 60, Default: ""},
+		{Name: "registration", Type: field.TypeString, Size: 120, Default: ""},
+		{Name: "vat_on_debits", Type: field.TypeBool, Default: false},
+		{Name: "operation_category", Type: field.TypeEnum, Nullable: true, Enums: []string{"GOODS", "SERVICES", "MIXED"}},
+		{Name: "einvoice_strict", Type: field.TypeBool, Default: true},
+		{Name: "purchase_order_field", Type: field.TypeString, Size: 40, Default: ""},
 		{Name: "brand_color", Type: field.TypeString, Default: ""},
 		{Name: "accent_color", Type: field.TypeString, Default: ""},
 		{Name: "collection_settings", Type: field.TypeJSON, Nullable: true},
@@ -441,6 +448,7 @@ var (
 		{Name: "shipping", Type: field.TypeJSON, Nullable: true},
 		{Name: "preferred_locales", Type: field.TypeJSON, Nullable: true},
 		{Name: "currency", Type: field.TypeString, Default: ""},
+		{Name: "entity_type", Type: field.TypeEnum, Nullable: true, Enums: []string{"INDIVIDUAL", "BUSINESS"}},
 		{Name: "tax_exempt", Type: field.TypeEnum, Enums: []string{"NONE", "EXEMPT", "REVERSE"}, Default: "NONE"},
 		{Name: "tax_exemption_reason", Type: field.TypeString, Size: 300, Default: ""},
 		{Name: "tax_exemption_code", Type: field.TypeString, Default: ""},
@@ -465,7 +473,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_accounts_account",
-				Columns:    []*schema.Column{CustomersColumns[26]},
+				Columns:    []*schema.Column{CustomersColumns[27]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -474,27 +482,27 @@ var (
 			{
 				Name:    "customer_account_id_mode_invoice_prefix",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[26], CustomersColumns[3], CustomersColumns[16]},
+				Columns: []*schema.Column{CustomersColumns[27], CustomersColumns[3], CustomersColumns[17]},
 			},
 			{
 				Name:    "customer_account_id_mode_transfer_reference",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[26], CustomersColumns[3], CustomersColumns[19]},
+				Columns: []*schema.Column{CustomersColumns[27], CustomersColumns[3], CustomersColumns[20]},
 			},
 			{
 				Name:    "customer_test_clock_id",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[25]},
+				Columns: []*schema.Column{CustomersColumns[26]},
 			},
 			{
 				Name:    "customer_account_id_mode_email",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[26], CustomersColumns[3], CustomersColumns[4]},
+				Columns: []*schema.Column{CustomersColumns[27], CustomersColumns[3], CustomersColumns[4]},
 			},
 			{
 				Name:    "customer_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[26], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[23]},
+				Columns: []*schema.Column{CustomersColumns[27], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[24]},
 			},
 			{
 				Name:    "customer_name_trigrams",
@@ -728,6 +736,10 @@ var (
 		{Name: "days_until_due", Type: field.TypeInt, Nullable: true},
 		{Name: "due_date", Type: field.TypeTime, Nullable: true},
 		{Name: "memo", Type: field.TypeString, Default: ""},
+		{Name: "operation_category", Type: field.TypeEnum, Nullable: true, Enums: []string{"GOODS", "SERVICES", "MIXED"}},
+		{Name: "supply_date", Type: field.TypeTime, Nullable: true},
+		{Name: "service_period_start", Type: field.TypeTime, Nullable: true},
+		{Name: "service_period_end", Type: field.TypeTime, Nullable: true},
 		{Name: "footer", Type: field.TypeString, Default: ""},
 		{Name: "custom_fields", Type: field.TypeJSON, Nullable: true},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
@@ -784,19 +796,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_customers_invoices",
-				Columns:    []*schema.Column{InvoicesColumns[56]},
+				Columns:    []*schema.Column{InvoicesColumns[60]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_accounts_account",
-				Columns:    []*schema.Column{InvoicesColumns[57]},
+				Columns:    []*schema.Column{InvoicesColumns[61]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_invoices_revisions",
-				Columns:    []*schema.Column{InvoicesColumns[58]},
+				Columns:    []*schema.Column{InvoicesColumns[62]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -805,42 +817,42 @@ var (
 			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
-				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[4]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[4]},
 			},
 			{
 				Name:    "invoice_account_id_mode_transfer_reference",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[5]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[5]},
 			},
 			{
 				Name:    "invoice_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[6], InvoicesColumns[0], InvoicesColumns[10], InvoicesColumns[7]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[6], InvoicesColumns[0], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[10], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[7]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[10], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[20], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[24], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_awaiting_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[10]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -848,7 +860,7 @@ var (
 			{
 				Name:    "invoice_awaiting_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[57], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[10]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -856,12 +868,12 @@ var (
 			{
 				Name:    "invoice_status_overdue_at_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[6], InvoicesColumns[35], InvoicesColumns[10]},
+				Columns: []*schema.Column{InvoicesColumns[6], InvoicesColumns[39], InvoicesColumns[10]},
 			},
 			{
 				Name:    "invoice_collection_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[47], InvoicesColumns[48]},
+				Columns: []*schema.Column{InvoicesColumns[51], InvoicesColumns[52]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "next_collection_at IS NOT NULL",
 				},
@@ -869,27 +881,27 @@ var (
 			{
 				Name:    "invoice_customer_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[1], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[60], InvoicesColumns[1], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[4], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[60], InvoicesColumns[4], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[6], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[60], InvoicesColumns[6], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[10], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[60], InvoicesColumns[10], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[56], InvoicesColumns[20], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[60], InvoicesColumns[24], InvoicesColumns[0]},
 			},
 		},
 	}

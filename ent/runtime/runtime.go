@@ -241,12 +241,44 @@ func init() {
 	accountDescCashBalanceAutoApply := accountFields[26].Descriptor()
 	// account.DefaultCashBalanceAutoApply holds the default value on creation for the cash_balance_auto_apply field.
 	account.DefaultCashBalanceAutoApply = accountDescCashBalanceAutoApply.Default.(bool)
+	// accountDescLegalForm is the schema descriptor for legal_form field.
+	accountDescLegalForm := accountFields[27].Descriptor()
+	// account.DefaultLegalForm holds the default value on creation for the legal_form field.
+	account.DefaultLegalForm = accountDescLegalForm.Default.(string)
+	// account.LegalFormValidator is a validator for the "legal_form" field. It is called by the builders before save.
+	account.LegalFormValidator = accountDescLegalForm.Validators[0].(func(string) error)
+	// accountDescShareCapital is the schema descriptor for share_capital field.
+	accountDescShareCapital := accountFields[28].Descriptor()
+	// account.DefaultShareCapital holds the default value on creation for the share_capital field.
+	account.DefaultShareCapital = accountDescShareCapital.Default.(string)
+	// account.ShareCapitalValidator is a validator for the "share_capital" field. It is called by the builders before save.
+	account.ShareCapitalValidator = accountDescShareCapital.Validators[0].(func(string) error)
+	// accountDescRegistration is the schema descriptor for registration field.
+	accountDescRegistration := accountFields[29].Descriptor()
+	// account.DefaultRegistration holds the default value on creation for the registration field.
+	account.DefaultRegistration = accountDescRegistration.Default.(string)
+	// account.RegistrationValidator is a validator for the "registration" field. It is called by the builders before save.
+	account.RegistrationValidator = accountDescRegistration.Validators[0].(func(string) error)
+	// accountDescVatOnDebits is the schema descriptor for vat_on_debits field.
+	accountDescVatOnDebits := accountFields[30].Descriptor()
+	// account.DefaultVatOnDebits holds the default value on creation for the vat_on_debits field.
+	account.DefaultVatOnDebits = accountDescVatOnDebits.Default.(bool)
+	// accountDescEinvoiceStrict is the schema descriptor for einvoice_strict field.
+	accountDescEinvoiceStrict := accountFields[32].Descriptor()
+	// account.DefaultEinvoiceStrict holds the default value on creation for the einvoice_strict field.
+	account.DefaultEinvoiceStrict = accountDescEinvoiceStrict.Default.(bool)
+	// accountDescPurchaseOrderField is the schema descriptor for purchase_order_field field.
+	accountDescPurchaseOrderField := accountFields[33].Descriptor()
+	// account.DefaultPurchaseOrderField holds the default value on creation for the purchase_order_field field.
+	account.DefaultPurchaseOrderField = accountDescPurchaseOrderField.Default.(string)
+	// account.PurchaseOrderFieldValidator is a validator for the "purchase_order_field" field. It is called by the builders before save.
+	account.PurchaseOrderFieldValidator = accountDescPurchaseOrderField.Validators[0].(func(string) error)
 	// accountDescBrandColor is the schema descriptor for brand_color field.
-	accountDescBrandColor := accountFields[27].Descriptor()
+	accountDescBrandColor := accountFields[34].Descriptor()
 	// account.DefaultBrandColor holds the default value on creation for the brand_color field.
 	account.DefaultBrandColor = accountDescBrandColor.Default.(string)
 	// accountDescAccentColor is the schema descriptor for accent_color field.
-	accountDescAccentColor := accountFields[28].Descriptor()
+	accountDescAccentColor := accountFields[35].Descriptor()
 	// account.DefaultAccentColor holds the default value on creation for the accent_color field.
 	account.DefaultAccentColor = accountDescAccentColor.Default.(string)
 	// accountDescID is the schema descriptor for id field.
@@ -699,29 +731,29 @@ func init() {
 	// customer.DefaultCurrency holds the default value on creation for the currency field.
 	customer.DefaultCurrency = customerDescCurrency.Default.(string)
 	// customerDescTaxExemptionReason is the schema descriptor for tax_exemption_reason field.
-	customerDescTaxExemptionReason := customerFields[9].Descriptor()
+	customerDescTaxExemptionReason := customerFields[10].Descriptor()
 	// customer.DefaultTaxExemptionReason holds the default value on creation for the tax_exemption_reason field.
 	customer.DefaultTaxExemptionReason = customerDescTaxExemptionReason.Default.(string)
 	// customer.TaxExemptionReasonValidator is a validator for the "tax_exemption_reason" field. It is called by the builders before save.
 	customer.TaxExemptionReasonValidator = customerDescTaxExemptionReason.Validators[0].(func(string) error)
 	// customerDescTaxExemptionCode is the schema descriptor for tax_exemption_code field.
-	customerDescTaxExemptionCode := customerFields[10].Descriptor()
+	customerDescTaxExemptionCode := customerFields[11].Descriptor()
 	// customer.DefaultTaxExemptionCode holds the default value on creation for the tax_exemption_code field.
 	customer.DefaultTaxExemptionCode = customerDescTaxExemptionCode.Default.(string)
 	// customerDescInvoicePrefix is the schema descriptor for invoice_prefix field.
-	customerDescInvoicePrefix := customerFields[12].Descriptor()
+	customerDescInvoicePrefix := customerFields[13].Descriptor()
 	// customer.InvoicePrefixValidator is a validator for the "invoice_prefix" field. It is called by the builders before save.
 	customer.InvoicePrefixValidator = customerDescInvoicePrefix.Validators[0].(func(string) error)
 	// customerDescBalance is the schema descriptor for balance field.
-	customerDescBalance := customerFields[13].Descriptor()
+	customerDescBalance := customerFields[14].Descriptor()
 	// customer.DefaultBalance holds the default value on creation for the balance field.
 	customer.DefaultBalance = customerDescBalance.Default.(int64)
 	// customerDescCashBalance is the schema descriptor for cash_balance field.
-	customerDescCashBalance := customerFields[14].Descriptor()
+	customerDescCashBalance := customerFields[15].Descriptor()
 	// customer.DefaultCashBalance holds the default value on creation for the cash_balance field.
 	customer.DefaultCashBalance = customerDescCashBalance.Default.(int64)
 	// customerDescTransferReference is the schema descriptor for transfer_reference field.
-	customerDescTransferReference := customerFields[15].Descriptor()
+	customerDescTransferReference := customerFields[16].Descriptor()
 	// customer.DefaultTransferReference holds the default value on creation for the transfer_reference field.
 	customer.DefaultTransferReference = customerDescTransferReference.Default.(string)
 	// customerDescID is the schema descriptor for id field.
@@ -1061,63 +1093,63 @@ func init() {
 	// invoice.DefaultMemo holds the default value on creation for the memo field.
 	invoice.DefaultMemo = invoiceDescMemo.Default.(string)
 	// invoiceDescFooter is the schema descriptor for footer field.
-	invoiceDescFooter := invoiceFields[9].Descriptor()
+	invoiceDescFooter := invoiceFields[13].Descriptor()
 	// invoice.DefaultFooter holds the default value on creation for the footer field.
 	invoice.DefaultFooter = invoiceDescFooter.Default.(string)
 	// invoiceDescSubtotal is the schema descriptor for subtotal field.
-	invoiceDescSubtotal := invoiceFields[13].Descriptor()
+	invoiceDescSubtotal := invoiceFields[17].Descriptor()
 	// invoice.DefaultSubtotal holds the default value on creation for the subtotal field.
 	invoice.DefaultSubtotal = invoiceDescSubtotal.Default.(int64)
 	// invoiceDescTotalDiscount is the schema descriptor for total_discount field.
-	invoiceDescTotalDiscount := invoiceFields[14].Descriptor()
+	invoiceDescTotalDiscount := invoiceFields[18].Descriptor()
 	// invoice.DefaultTotalDiscount holds the default value on creation for the total_discount field.
 	invoice.DefaultTotalDiscount = invoiceDescTotalDiscount.Default.(int64)
 	// invoiceDescTotalTax is the schema descriptor for total_tax field.
-	invoiceDescTotalTax := invoiceFields[15].Descriptor()
+	invoiceDescTotalTax := invoiceFields[19].Descriptor()
 	// invoice.DefaultTotalTax holds the default value on creation for the total_tax field.
 	invoice.DefaultTotalTax = invoiceDescTotalTax.Default.(int64)
 	// invoiceDescTotalExcludingTax is the schema descriptor for total_excluding_tax field.
-	invoiceDescTotalExcludingTax := invoiceFields[16].Descriptor()
+	invoiceDescTotalExcludingTax := invoiceFields[20].Descriptor()
 	// invoice.DefaultTotalExcludingTax holds the default value on creation for the total_excluding_tax field.
 	invoice.DefaultTotalExcludingTax = invoiceDescTotalExcludingTax.Default.(int64)
 	// invoiceDescTotal is the schema descriptor for total field.
-	invoiceDescTotal := invoiceFields[17].Descriptor()
+	invoiceDescTotal := invoiceFields[21].Descriptor()
 	// invoice.DefaultTotal holds the default value on creation for the total field.
 	invoice.DefaultTotal = invoiceDescTotal.Default.(int64)
 	// invoiceDescStartingBalance is the schema descriptor for starting_balance field.
-	invoiceDescStartingBalance := invoiceFields[18].Descriptor()
+	invoiceDescStartingBalance := invoiceFields[22].Descriptor()
 	// invoice.DefaultStartingBalance holds the default value on creation for the starting_balance field.
 	invoice.DefaultStartingBalance = invoiceDescStartingBalance.Default.(int64)
 	// invoiceDescAppliedBalance is the schema descriptor for applied_balance field.
-	invoiceDescAppliedBalance := invoiceFields[19].Descriptor()
+	invoiceDescAppliedBalance := invoiceFields[23].Descriptor()
 	// invoice.DefaultAppliedBalance holds the default value on creation for the applied_balance field.
 	invoice.DefaultAppliedBalance = invoiceDescAppliedBalance.Default.(int64)
 	// invoiceDescAmountDue is the schema descriptor for amount_due field.
-	invoiceDescAmountDue := invoiceFields[21].Descriptor()
+	invoiceDescAmountDue := invoiceFields[25].Descriptor()
 	// invoice.DefaultAmountDue holds the default value on creation for the amount_due field.
 	invoice.DefaultAmountDue = invoiceDescAmountDue.Default.(int64)
 	// invoiceDescAmountPaid is the schema descriptor for amount_paid field.
-	invoiceDescAmountPaid := invoiceFields[22].Descriptor()
+	invoiceDescAmountPaid := invoiceFields[26].Descriptor()
 	// invoice.DefaultAmountPaid holds the default value on creation for the amount_paid field.
 	invoice.DefaultAmountPaid = invoiceDescAmountPaid.Default.(int64)
 	// invoiceDescAmountPending is the schema descriptor for amount_pending field.
-	invoiceDescAmountPending := invoiceFields[41].Descriptor()
+	invoiceDescAmountPending := invoiceFields[45].Descriptor()
 	// invoice.DefaultAmountPending holds the default value on creation for the amount_pending field.
 	invoice.DefaultAmountPending = invoiceDescAmountPending.Default.(int64)
 	// invoiceDescPrePaymentCreditNotesAmount is the schema descriptor for pre_payment_credit_notes_amount field.
-	invoiceDescPrePaymentCreditNotesAmount := invoiceFields[42].Descriptor()
+	invoiceDescPrePaymentCreditNotesAmount := invoiceFields[46].Descriptor()
 	// invoice.DefaultPrePaymentCreditNotesAmount holds the default value on creation for the pre_payment_credit_notes_amount field.
 	invoice.DefaultPrePaymentCreditNotesAmount = invoiceDescPrePaymentCreditNotesAmount.Default.(int64)
 	// invoiceDescPostPaymentCreditNotesAmount is the schema descriptor for post_payment_credit_notes_amount field.
-	invoiceDescPostPaymentCreditNotesAmount := invoiceFields[43].Descriptor()
+	invoiceDescPostPaymentCreditNotesAmount := invoiceFields[47].Descriptor()
 	// invoice.DefaultPostPaymentCreditNotesAmount holds the default value on creation for the post_payment_credit_notes_amount field.
 	invoice.DefaultPostPaymentCreditNotesAmount = invoiceDescPostPaymentCreditNotesAmount.Default.(int64)
 	// invoiceDescReminderCount is the schema descriptor for reminder_count field.
-	invoiceDescReminderCount := invoiceFields[48].Descriptor()
+	invoiceDescReminderCount := invoiceFields[52].Descriptor()
 	// invoice.DefaultReminderCount holds the default value on creation for the reminder_count field.
 	invoice.DefaultReminderCount = invoiceDescReminderCount.Default.(int)
 	// invoiceDescAttemptCount is the schema descriptor for attempt_count field.
-	invoiceDescAttemptCount := invoiceFields[50].Descriptor()
+	invoiceDescAttemptCount := invoiceFields[54].Descriptor()
 	// invoice.DefaultAttemptCount holds the default value on creation for the attempt_count field.
 	invoice.DefaultAttemptCount = invoiceDescAttemptCount.Default.(int)
 	// invoiceDescID is the schema descriptor for id field.

@@ -35,6 +35,8 @@ func (Customer) Fields() []ent.Field {
 		field.JSON("shipping", &values.Shipping{}).Optional().Comment("Shipping details."),
 		field.Strings("preferred_locales").Optional().Comment("BCP 47 language tags, most preferred first."),
 		field.String("currency").Default("").Comment("ISO 4217 currency; locked once set, invoiced or given a balance."),
+		field.Enum("entity_type").NamedValues("Individual", "INDIVIDUAL", "Business", "BUSINESS").Optional().Nillable().
+			Comment("A business or a private person; unset reads as a business when the customer has a tax id."),
 		field.Enum("tax_exempt").NamedValues("None", "NONE", "Exempt", "EXEMPT", "Reverse", "REVERSE").Default("NONE").Comment("Tax status."),
 		field.String("tax_exemption_reason").Default("").MaxRuneLen(300).Comment("Why the customer's invoices carry no VAT (EN 16931 BT-120), e.g. the article of law."),
 		field.String("tax_exemption_code").Default("").Comment("VATEX code of the exemption (EN 16931 BT-121), e.g. VATEX-EU-132-1I."),

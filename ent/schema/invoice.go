@@ -38,6 +38,11 @@ func (Invoice) Fields() []ent.Field {
 		field.Time("due_date").Optional().Nillable().
 			Annotations(entgql.OrderField("DUE_DATE")),
 		field.String("memo").Default(""),
+		field.Enum("operation_category").NamedValues("Goods", "GOODS", "Services", "SERVICES", "Mixed", "MIXED").Optional().Nillable().
+			Comment("Goods, services or both; empty takes the account's."),
+		field.Time("supply_date").Optional().Nillable().Comment("Date of delivery or of the service's completion (EN 16931 BT-72)."),
+		field.Time("service_period_start").Optional().Nillable().Comment("Start of the period invoiced (BT-73)."),
+		field.Time("service_period_end").Optional().Nillable().Comment("End of the period invoiced (BT-74)."),
 		field.String("footer").Default(""),
 		field.JSON("custom_fields", []values.CustomField{}).Optional(),
 		field.JSON("metadata", map[string]string{}).Optional(),

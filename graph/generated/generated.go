@@ -113,23 +113,30 @@ type ComplexityRoot struct {
 		DefaultFooter            func(childComplexity int) int
 		DefaultMemo              func(childComplexity int) int
 		EarlyPaymentDiscount     func(childComplexity int) int
+		EinvoiceStrict           func(childComplexity int) int
 		Email                    func(childComplexity int) int
 		ID                       func(childComplexity int) int
 		Icon                     func(childComplexity int) int
 		InvoicePrefix            func(childComplexity int) int
 		LatePaymentPenalty       func(childComplexity int) int
+		LegalForm                func(childComplexity int) int
 		LegalName                func(childComplexity int) int
 		Logo                     func(childComplexity int) int
 		Mode                     func(childComplexity int) int
 		Name                     func(childComplexity int) int
 		NumberingScheme          func(childComplexity int) int
+		OperationCategory        func(childComplexity int) int
 		PageSize                 func(childComplexity int) int
 		PaymentMethodTypes       func(childComplexity int) int
 		Phone                    func(childComplexity int) int
+		PurchaseOrderField       func(childComplexity int) int
 		RecoveryIndemnity        func(childComplexity int) int
+		Registration             func(childComplexity int) int
+		ShareCapital             func(childComplexity int) int
 		Siren                    func(childComplexity int) int
 		Siret                    func(childComplexity int) int
 		VatNumber                func(childComplexity int) int
+		VatOnDebits              func(childComplexity int) int
 	}
 
 	AccountCollectionSettingsUpdatePayload struct {
@@ -400,6 +407,7 @@ type ComplexityRoot struct {
 		DeletedAt               func(childComplexity int) int
 		Description             func(childComplexity int) int
 		Email                   func(childComplexity int) int
+		EntityType              func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		InvoicePrefix           func(childComplexity int) int
 		InvoiceSettings         func(childComplexity int) int
@@ -601,6 +609,7 @@ type ComplexityRoot struct {
 		Metadata                          func(childComplexity int) int
 		NextPaymentAttemptAt              func(childComplexity int) int
 		Number                            func(childComplexity int) int
+		OperationCategory                 func(childComplexity int) int
 		OutOfBandPayment                  func(childComplexity int) int
 		PDFURL                            func(childComplexity int) int
 		PaidAt                            func(childComplexity int) int
@@ -610,10 +619,12 @@ type ComplexityRoot struct {
 		PrePaymentCreditNotesAmountMoney  func(childComplexity int) int
 		ReminderCount                     func(childComplexity int) int
 		ScheduledPayment                  func(childComplexity int) int
+		ServicePeriod                     func(childComplexity int) int
 		Standing                          func(childComplexity int) int
 		StartingBalanceMoney              func(childComplexity int) int
 		Status                            func(childComplexity int) int
 		SubtotalMoney                     func(childComplexity int) int
+		SupplyDate                        func(childComplexity int) int
 		Taxes                             func(childComplexity int) int
 		TestClock                         func(childComplexity int) int
 		TotalDiscountMoney                func(childComplexity int) int
@@ -670,6 +681,12 @@ type ComplexityRoot struct {
 	InvoicePayload struct {
 		Invoice    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	InvoicePreflight struct {
+		Missing func(childComplexity int) int
+		Ready   func(childComplexity int) int
+		Strict  func(childComplexity int) int
 	}
 
 	InvoiceRecordPaymentPayload struct {
@@ -939,6 +956,7 @@ type ComplexityRoot struct {
 		Emails              func(childComplexity int, first int, after *entgql.Cursor[string]) int
 		Events              func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.EventFilter) int
 		Invoice             func(childComplexity int, id string) int
+		InvoicePreflight    func(childComplexity int, id string) int
 		InvoicePreviewEmail func(childComplexity int, id string) int
 		Invoices            func(childComplexity int, first int, after *entgql.Cursor[string], filter *model.InvoiceFilter, orderBy *ent.InvoiceOrder) int
 		Node                func(childComplexity int, id string) int
@@ -997,6 +1015,11 @@ type ComplexityRoot struct {
 		PaymentMethod func(childComplexity int) int
 		ScheduledAt   func(childComplexity int) int
 		Source        func(childComplexity int) int
+	}
+
+	ServicePeriod struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
 	}
 
 	Shipping struct {
@@ -1252,6 +1275,8 @@ type InvoiceResolver interface {
 
 	PastDue(ctx context.Context, obj *ent.Invoice) (bool, error)
 
+	ServicePeriod(ctx context.Context, obj *ent.Invoice) (*model.ServicePeriod, error)
+
 	Taxes(ctx context.Context, obj *ent.Invoice) ([]*model.TaxAmount, error)
 
 	AmountRemaining(ctx context.Context, obj *ent.Invoice) (*money.Money, error)
@@ -1396,6 +1421,7 @@ type QueryResolver interface {
 	Events(ctx context.Context, first int, after *entgql.Cursor[string], filter *model.EventFilter) (*ent.EventConnection, error)
 	Payments(ctx context.Context, first int, after *entgql.Cursor[string], invoice *string) (*ent.PaymentConnection, error)
 	PortalSettings(ctx context.Context) (*ent.PortalConfig, error)
+	InvoicePreflight(ctx context.Context, id string) (*model.InvoicePreflight, error)
 	ReceivablesAging(ctx context.Context, input model.ReceivablesAgingInput) (*model.ReceivablesAging, error)
 	CustomerStatement(ctx context.Context, input model.CustomerStatementInput) (*model.CustomerStatement, error)
 	WebhookEndpoints(ctx context.Context) ([]*ent.WebhookEndpoint, error)
@@ -1584,6 +1610,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.EarlyPaymentDiscount(childComplexity), true
+	case "Account.einvoiceStrict":
+		if e.ComplexityRoot.Account.EinvoiceStrict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.EinvoiceStrict(childComplexity), true
 	case "Account.email":
 		if e.ComplexityRoot.Account.Email == nil {
 			break
@@ -1614,6 +1646,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.LatePaymentPenalty(childComplexity), true
+	case "Account.legalForm":
+		if e.ComplexityRoot.Account.LegalForm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.LegalForm(childComplexity), true
 	case "Account.legalName":
 		if e.ComplexityRoot.Account.LegalName == nil {
 			break
@@ -1644,6 +1682,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.NumberingScheme(childComplexity), true
+	case "Account.operationCategory":
+		if e.ComplexityRoot.Account.OperationCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.OperationCategory(childComplexity), true
 	case "Account.pageSize":
 		if e.ComplexityRoot.Account.PageSize == nil {
 			break
@@ -1662,12 +1706,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Phone(childComplexity), true
+	case "Account.purchaseOrderField":
+		if e.ComplexityRoot.Account.PurchaseOrderField == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.PurchaseOrderField(childComplexity), true
 	case "Account.recoveryIndemnity":
 		if e.ComplexityRoot.Account.RecoveryIndemnity == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.RecoveryIndemnity(childComplexity), true
+	case "Account.registration":
+		if e.ComplexityRoot.Account.Registration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Registration(childComplexity), true
+	case "Account.shareCapital":
+		if e.ComplexityRoot.Account.ShareCapital == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.ShareCapital(childComplexity), true
 	case "Account.siren":
 		if e.ComplexityRoot.Account.Siren == nil {
 			break
@@ -1686,6 +1748,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.VatNumber(childComplexity), true
+	case "Account.vatOnDebits":
+		if e.ComplexityRoot.Account.VatOnDebits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.VatOnDebits(childComplexity), true
 
 	case "AccountCollectionSettingsUpdatePayload.collectionSettings":
 		if e.ComplexityRoot.AccountCollectionSettingsUpdatePayload.CollectionSettings == nil {
@@ -2801,6 +2869,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Email(childComplexity), true
+	case "Customer.entityType":
+		if e.ComplexityRoot.Customer.EntityType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.EntityType(childComplexity), true
 	case "Customer.id":
 		if e.ComplexityRoot.Customer.ID == nil {
 			break
@@ -3672,6 +3746,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Number(childComplexity), true
+	case "Invoice.operationCategory":
+		if e.ComplexityRoot.Invoice.OperationCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.OperationCategory(childComplexity), true
 	case "Invoice.outOfBandPayment":
 		if e.ComplexityRoot.Invoice.OutOfBandPayment == nil {
 			break
@@ -3726,6 +3806,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.ScheduledPayment(childComplexity), true
+	case "Invoice.servicePeriod":
+		if e.ComplexityRoot.Invoice.ServicePeriod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.ServicePeriod(childComplexity), true
 	case "Invoice.standing":
 		if e.ComplexityRoot.Invoice.Standing == nil {
 			break
@@ -3750,6 +3836,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.SubtotalMoney(childComplexity), true
+	case "Invoice.supplyDate":
+		if e.ComplexityRoot.Invoice.SupplyDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.SupplyDate(childComplexity), true
 	case "Invoice.taxes":
 		if e.ComplexityRoot.Invoice.Taxes == nil {
 			break
@@ -3984,6 +4076,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InvoicePayload.UserErrors(childComplexity), true
+
+	case "InvoicePreflight.missing":
+		if e.ComplexityRoot.InvoicePreflight.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoicePreflight.Missing(childComplexity), true
+	case "InvoicePreflight.ready":
+		if e.ComplexityRoot.InvoicePreflight.Ready == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoicePreflight.Ready(childComplexity), true
+	case "InvoicePreflight.strict":
+		if e.ComplexityRoot.InvoicePreflight.Strict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoicePreflight.Strict(childComplexity), true
 
 	case "InvoiceRecordPaymentPayload.invoice":
 		if e.ComplexityRoot.InvoiceRecordPaymentPayload.Invoice == nil {
@@ -5507,6 +5618,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Invoice(childComplexity, args["id"].(string)), true
+	case "Query.invoicePreflight":
+		if e.ComplexityRoot.Query.InvoicePreflight == nil {
+			break
+		}
+
+		args, err := ec.field_Query_invoicePreflight_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.InvoicePreflight(childComplexity, args["id"].(string)), true
 	case "Query.invoicePreviewEmail":
 		if e.ComplexityRoot.Query.InvoicePreviewEmail == nil {
 			break
@@ -5815,6 +5937,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ScheduledPayment.Source(childComplexity), true
+
+	case "ServicePeriod.end":
+		if e.ComplexityRoot.ServicePeriod.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServicePeriod.End(childComplexity), true
+	case "ServicePeriod.start":
+		if e.ComplexityRoot.ServicePeriod.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServicePeriod.Start(childComplexity), true
 
 	case "Shipping.address":
 		if e.ComplexityRoot.Shipping.Address == nil {
@@ -6530,6 +6665,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputReminderSettingsInput,
 		ec.unmarshalInputRetrySettingsInput,
 		ec.unmarshalInputSEPADebitInput,
+		ec.unmarshalInputServicePeriodInput,
 		ec.unmarshalInputShippingInput,
 		ec.unmarshalInputTaxIDInput,
 		ec.unmarshalInputTaxRateCreateInput,
@@ -6690,6 +6826,20 @@ type Account implements Node {
   bankAccountName: String!
   "Whether money a customer sent beyond what it owed (its cash balance) pays its next invoices automatically."
   cashBalanceAutoApply: Boolean!
+  "Legal form printed on invoices (SAS, SARL, GmbH…)."
+  legalForm: String!
+  "Share capital as printed, e.g. \"10 000 €\"."
+  shareCapital: String!
+  "Trade register entry as printed, e.g. \"RCS Paris 123 456 789\"."
+  registration: String!
+  "The seller pays VAT on debits (a French option printed on invoices)."
+  vatOnDebits: Boolean!
+  "What invoices sell unless they say: GOODS, SERVICES or MIXED; null when unset."
+  operationCategory: OperationCategory
+  "Finalizing refuses an invoice missing a mention the e-invoicing rules make mandatory (see invoicePreflight)."
+  einvoiceStrict: Boolean!
+  "The custom field whose value is the buyer's purchase order reference (EN 16931 BT-13); empty for none."
+  purchaseOrderField: String!
   "Brand colour (#rrggbb) of documents, pages and emails; empty is Remit's default."
   brandColor: String!
   "Accent colour (#rrggbb); empty is Remit's default."
@@ -6845,6 +6995,20 @@ input AccountUpdateInput {
   bankAccountName: String
   "Apply customers' cash balances to their next invoices automatically."
   cashBalanceAutoApply: Boolean
+  "Legal form (at most 60 characters)."
+  legalForm: String
+  "Share capital as printed (at most 60 characters)."
+  shareCapital: String
+  "Trade register entry as printed (at most 120 characters)."
+  registration: String
+  "The seller pays VAT on debits."
+  vatOnDebits: Boolean
+  "What invoices sell unless they say."
+  operationCategory: OperationCategory
+  "Refuse to finalize invoices missing a mandatory mention (default true)."
+  einvoiceStrict: Boolean
+  "The custom field carrying the purchase order reference; empty for none."
+  purchaseOrderField: String
   "Brand colour, #rgb or #rrggbb; empty resets to the default."
   brandColor: String
   "Accent colour, #rgb or #rrggbb; empty resets to the default."
@@ -6865,6 +7029,16 @@ type AccountUpdatePayload {
   white page) reads poorly on; pages and emails then print dark text on it.
   """
   warnings: [UserError!]!
+}
+
+"What an invoice sells: the French mention of the operation's category (EN 16931 BT-23 in France)."
+enum OperationCategory {
+  "Deliveries of goods."
+  GOODS
+  "Services."
+  SERVICES
+  "Both."
+  MIXED
 }
 `, BuiltIn: false},
 	{Name: "../schema/banktransfer.graphql", Input: `"""
@@ -8567,6 +8741,8 @@ type Customer implements Node {
   currencyLocked: Boolean!
   "Tax status: NONE, EXEMPT, or REVERSE (reverse charge). Finalizing turns the VAT of an EXEMPT or REVERSE customer's invoice into category E or AE at 0 %."
   taxExempt: TaxExempt!
+  "A business or a private person; null reads as a business when the customer has a tax id."
+  entityType: CustomerEntityType
   "Why an EXEMPT or REVERSE customer pays no VAT (EN 16931 BT-120), printed in its invoices' VAT breakdown."
   taxExemptionReason: String!
   "VATEX code of the exemption (BT-121): of category E for EXEMPT (e.g. VATEX-EU-132-1I), AE for REVERSE (default VATEX-EU-AE)."
@@ -8760,6 +8936,8 @@ input CustomerInput {
   currency: String
   "Tax status."
   taxExempt: TaxExempt
+  "A business or a private person (the French e-invoicing rules ask a French business buyer's SIREN)."
+  entityType: CustomerEntityType
   "Why the customer pays no VAT (up to 300 characters), e.g. \"Exonération, art. 261-4-4° du CGI\"."
   taxExemptionReason: String
   "VATEX code of the exemption (CEF list), of the category of taxExempt (E for EXEMPT, AE for REVERSE); empty clears it."
@@ -8898,6 +9076,14 @@ type CustomerBalanceAdjustPayload {
   customer: Customer
   "Why nothing changed, if so."
   userErrors: [UserError!]!
+}
+
+"Whether a customer is a business or a private person."
+enum CustomerEntityType {
+  "A private person."
+  INDIVIDUAL
+  "A company or a sole trader."
+  BUSINESS
 }
 `, BuiltIn: false},
 	{Name: "../schema/email.graphql", Input: `"""
@@ -9244,6 +9430,12 @@ type Invoice implements Node {
   pastDue: Boolean!
   "Note to the customer printed on the invoice; editable while open."
   memo: String!
+  "What the invoice sells: GOODS, SERVICES or MIXED; null takes the account's (frozen at finalization)."
+  operationCategory: OperationCategory
+  "Date of delivery or of the service's completion (EN 16931 BT-72)."
+  supplyDate: Time
+  "The period invoiced (EN 16931 BG-14)."
+  servicePeriod: ServicePeriod
   "Footer printed on the invoice."
   footer: String!
   "Name/value pairs printed on the invoice (at most 4)."
@@ -9666,6 +9858,12 @@ input InvoiceLineInput {
 Input of invoiceCreate.
 """
 input InvoiceCreateInput {
+  "What the invoice sells; omitted takes the account's."
+  operationCategory: OperationCategory
+  "Date of delivery or of the service's completion. With servicePeriod, replaces both (null clears)."
+  supplyDate: Time
+  "The period invoiced, both ends included."
+  servicePeriod: ServicePeriodInput
   "The customer to bill."
   customer: ID!
   "ISO 4217 currency; defaults to the customer's, then the account's."
@@ -9710,6 +9908,12 @@ type InvoicePayload {
 Input of invoiceUpdate. On an open invoice only memo and metadata may be given.
 """
 input InvoiceUpdateInput {
+  "What the invoice sells; omitted takes the account's."
+  operationCategory: OperationCategory
+  "Date of delivery or of the service's completion. With servicePeriod, replaces both (null clears)."
+  supplyDate: Time
+  "The period invoiced, both ends included."
+  servicePeriod: ServicePeriodInput
   "The invoice."
   id: ID!
   "Must equal the draft's currency (fixed at creation)."
@@ -9798,6 +10002,22 @@ type InvoiceDeletePayload {
   deletedId: ID
   "Why nothing was deleted, if so."
   userErrors: [UserError!]!
+}
+
+"A period of service."
+type ServicePeriod {
+  "First day."
+  start: Time!
+  "Last day."
+  end: Time!
+}
+
+"A period of service."
+input ServicePeriodInput {
+  "First day."
+  start: Time!
+  "Last day (not before start)."
+  end: Time!
 }
 `, BuiltIn: false},
 	{Name: "../schema/payment.graphql", Input: `"""
@@ -10299,6 +10519,32 @@ extend type Mutation {
   portalSettingsUpdate("What to do; see the input type." input: PortalSettingsInput!): PortalSettingsPayload!
   "Make a one-click, single-use portal login link for one customer (for a \"manage billing\" button in your app)."
   portalSessionCreate("What to do; see the input type." input: PortalSessionCreateInput!): PortalSessionCreatePayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/preflight.graphql", Input: `extend enum UserErrorCode {
+  "The invoice, its seller (the account) or its buyer lacks a mention the e-invoicing rules make mandatory; the field names it (account.siren, customer.taxIds, operationCategory…)."
+  MANDATORY_MENTION_MISSING
+}
+
+"What the e-invoicing rules still miss for an invoice to be finalized."
+type InvoicePreflight {
+  "Nothing is missing: finalizing will not be refused for a mention."
+  ready: Boolean!
+  "Each missing mention, with the field to fill and why (code MANDATORY_MENTION_MISSING)."
+  missing: [UserError!]!
+  "Whether finalizing refuses while something is missing (the account's einvoiceStrict)."
+  strict: Boolean!
+}
+
+extend type Query {
+  """
+  The mandatory mentions an invoice lacks before it can be finalized: for a
+  French seller its SIREN, address and VAT number, the operation category,
+  and a French business buyer's SIREN (EN 16931 and the French BR-FR
+  rules). Finalizing refuses with the same errors unless the account turned
+  einvoiceStrict off.
+  """
+  invoicePreflight("The invoice (a draft, usually)." id: ID!): InvoicePreflight
 }
 `, BuiltIn: false},
 	{Name: "../schema/receivables.graphql", Input: `"Input of receivablesAging."
@@ -10970,6 +11216,20 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_bankAccountName(ctx, field)
 	case "cashBalanceAutoApply":
 		return ec.fieldContext_Account_cashBalanceAutoApply(ctx, field)
+	case "legalForm":
+		return ec.fieldContext_Account_legalForm(ctx, field)
+	case "shareCapital":
+		return ec.fieldContext_Account_shareCapital(ctx, field)
+	case "registration":
+		return ec.fieldContext_Account_registration(ctx, field)
+	case "vatOnDebits":
+		return ec.fieldContext_Account_vatOnDebits(ctx, field)
+	case "operationCategory":
+		return ec.fieldContext_Account_operationCategory(ctx, field)
+	case "einvoiceStrict":
+		return ec.fieldContext_Account_einvoiceStrict(ctx, field)
+	case "purchaseOrderField":
+		return ec.fieldContext_Account_purchaseOrderField(ctx, field)
 	case "brandColor":
 		return ec.fieldContext_Account_brandColor(ctx, field)
 	case "accentColor":
@@ -11522,6 +11782,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_currencyLocked(ctx, field)
 	case "taxExempt":
 		return ec.fieldContext_Customer_taxExempt(ctx, field)
+	case "entityType":
+		return ec.fieldContext_Customer_entityType(ctx, field)
 	case "taxExemptionReason":
 		return ec.fieldContext_Customer_taxExemptionReason(ctx, field)
 	case "taxExemptionCode":
@@ -11872,6 +12134,12 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_pastDue(ctx, field)
 	case "memo":
 		return ec.fieldContext_Invoice_memo(ctx, field)
+	case "operationCategory":
+		return ec.fieldContext_Invoice_operationCategory(ctx, field)
+	case "supplyDate":
+		return ec.fieldContext_Invoice_supplyDate(ctx, field)
+	case "servicePeriod":
+		return ec.fieldContext_Invoice_servicePeriod(ctx, field)
 	case "footer":
 		return ec.fieldContext_Invoice_footer(ctx, field)
 	case "customFields":
@@ -12070,6 +12338,18 @@ func (ec *executionContext) childFields_InvoicePayload(ctx context.Context, fiel
 		return ec.fieldContext_InvoicePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InvoicePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoicePreflight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ready":
+		return ec.fieldContext_InvoicePreflight_ready(ctx, field)
+	case "missing":
+		return ec.fieldContext_InvoicePreflight_missing(ctx, field)
+	case "strict":
+		return ec.fieldContext_InvoicePreflight_strict(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoicePreflight", field.Name)
 }
 
 func (ec *executionContext) childFields_InvoiceRecordPaymentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12546,6 +12826,16 @@ func (ec *executionContext) childFields_ScheduledPayment(ctx context.Context, fi
 		return ec.fieldContext_ScheduledPayment_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScheduledPayment", field.Name)
+}
+
+func (ec *executionContext) childFields_ServicePeriod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_ServicePeriod_start(ctx, field)
+	case "end":
+		return ec.fieldContext_ServicePeriod_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServicePeriod", field.Name)
 }
 
 func (ec *executionContext) childFields_Shipping(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14096,6 +14386,20 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_invoicePreflight_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_invoicePreviewEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15150,6 +15454,167 @@ func (ec *executionContext) _Account_cashBalanceAutoApply(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_Account_cashBalanceAutoApply(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Account_legalForm(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_legalForm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LegalForm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_legalForm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_shareCapital(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_shareCapital(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShareCapital, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_shareCapital(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_registration(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Account_vatOnDebits(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_vatOnDebits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VatOnDebits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_vatOnDebits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Account_operationCategory(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_operationCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OperationCategory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *account.OperationCategory) graphql.Marshaler {
+			return ec.marshalOOperationCategory2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐOperationCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_operationCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type OperationCategory does not have child fields"))
+}
+
+func (ec *executionContext) _Account_einvoiceStrict(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_einvoiceStrict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EinvoiceStrict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_einvoiceStrict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Account_purchaseOrderField(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_purchaseOrderField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PurchaseOrderField, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_purchaseOrderField(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Account_brandColor(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
@@ -20258,6 +20723,29 @@ func (ec *executionContext) fieldContext_Customer_taxExempt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type TaxExempt does not have child fields"))
 }
 
+func (ec *executionContext) _Customer_entityType(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_entityType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *customer.EntityType) graphql.Marshaler {
+			return ec.marshalOCustomerEntityType2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcustomerᚐEntityType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_entityType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type CustomerEntityType does not have child fields"))
+}
+
 func (ec *executionContext) _Customer_taxExemptionReason(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23314,6 +23802,84 @@ func (ec *executionContext) fieldContext_Invoice_memo(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Invoice_operationCategory(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_operationCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OperationCategory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *invoice.OperationCategory) graphql.Marshaler {
+			return ec.marshalOOperationCategory2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐOperationCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_operationCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type OperationCategory does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_supplyDate(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_supplyDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SupplyDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_supplyDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Invoice_servicePeriod(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_servicePeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().ServicePeriod(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServicePeriod) graphql.Marshaler {
+			return ec.marshalOServicePeriod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐServicePeriod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_servicePeriod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServicePeriod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Invoice_footer(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25620,6 +26186,84 @@ func (ec *executionContext) fieldContext_InvoicePayload_userErrors(_ context.Con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _InvoicePreflight_ready(ctx context.Context, field graphql.CollectedField, obj *model.InvoicePreflight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoicePreflight_ready(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ready, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoicePreflight_ready(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvoicePreflight", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _InvoicePreflight_missing(ctx context.Context, field graphql.CollectedField, obj *model.InvoicePreflight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoicePreflight_missing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoicePreflight_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoicePreflight",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoicePreflight_strict(ctx context.Context, field graphql.CollectedField, obj *model.InvoicePreflight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoicePreflight_strict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoicePreflight_strict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvoicePreflight", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _InvoiceRecordPaymentPayload_invoice(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceRecordPaymentPayload) (ret graphql.Marshaler) {
@@ -32173,6 +32817,50 @@ func (ec *executionContext) fieldContext_Query_portalSettings(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_invoicePreflight(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_invoicePreflight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().InvoicePreflight(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InvoicePreflight) graphql.Marshaler {
+			return ec.marshalOInvoicePreflight2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePreflight(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_invoicePreflight(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvoicePreflight(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_invoicePreflight_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_receivablesAging(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33196,6 +33884,52 @@ func (ec *executionContext) _ScheduledPayment_source(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_ScheduledPayment_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScheduledPayment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ServicePeriod_start(ctx context.Context, field graphql.CollectedField, obj *model.ServicePeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServicePeriod_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServicePeriod_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServicePeriod", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ServicePeriod_end(ctx context.Context, field graphql.CollectedField, obj *model.ServicePeriod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServicePeriod_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServicePeriod_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServicePeriod", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _Shipping_name(ctx context.Context, field graphql.CollectedField, obj *values.Shipping) (ret graphql.Marshaler) {
@@ -37052,7 +37786,7 @@ func (ec *executionContext) unmarshalInputAccountUpdateInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "legalName", "email", "phone", "address", "country", "siren", "siret", "vatNumber", "defaultCurrency", "numberingScheme", "invoicePrefix", "defaultDaysUntilDue", "defaultFooter", "defaultMemo", "defaultCustomFields", "pageSize", "latePaymentPenalty", "recoveryIndemnity", "earlyPaymentDiscount", "autoSend", "bankIban", "bankBic", "bankAccountName", "cashBalanceAutoApply", "brandColor", "accentColor"}
+	fieldsInOrder := [...]string{"name", "legalName", "email", "phone", "address", "country", "siren", "siret", "vatNumber", "defaultCurrency", "numberingScheme", "invoicePrefix", "defaultDaysUntilDue", "defaultFooter", "defaultMemo", "defaultCustomFields", "pageSize", "latePaymentPenalty", "recoveryIndemnity", "earlyPaymentDiscount", "autoSend", "bankIban", "bankBic", "bankAccountName", "cashBalanceAutoApply", "legalForm", "shareCapital", "registration", "vatOnDebits", "operationCategory", "einvoiceStrict", "purchaseOrderField", "brandColor", "accentColor"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37234,6 +37968,55 @@ func (ec *executionContext) unmarshalInputAccountUpdateInput(ctx context.Context
 				return it, err
 			}
 			it.CashBalanceAutoApply = data
+		case "legalForm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legalForm"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LegalForm = data
+		case "shareCapital":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shareCapital"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShareCapital = data
+		case "registration":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registration"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Registration = data
+		case "vatOnDebits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vatOnDebits"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VatOnDebits = data
+		case "operationCategory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operationCategory"))
+			data, err := ec.unmarshalOOperationCategory2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐOperationCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OperationCategory = data
+		case "einvoiceStrict":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("einvoiceStrict"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EinvoiceStrict = data
+		case "purchaseOrderField":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purchaseOrderField"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PurchaseOrderField = data
 		case "brandColor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("brandColor"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -38290,7 +39073,7 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "name", "phone", "description", "address", "shipping", "preferredLocales", "currency", "taxExempt", "taxExemptionReason", "taxExemptionCode", "taxIds", "invoicePrefix", "metadata", "invoiceSettings", "collectionSettings"}
+	fieldsInOrder := [...]string{"email", "name", "phone", "description", "address", "shipping", "preferredLocales", "currency", "taxExempt", "entityType", "taxExemptionReason", "taxExemptionCode", "taxIds", "invoicePrefix", "metadata", "invoiceSettings", "collectionSettings"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38360,6 +39143,13 @@ func (ec *executionContext) unmarshalInputCustomerInput(ctx context.Context, obj
 				return it, err
 			}
 			it.TaxExempt = data
+		case "entityType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entityType"))
+			data, err := ec.unmarshalOCustomerEntityType2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcustomerᚐEntityType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EntityType = data
 		case "taxExemptionReason":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxExemptionReason"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -38927,13 +39717,34 @@ func (ec *executionContext) unmarshalInputInvoiceCreateInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customer", "currency", "collectionMethod", "daysUntilDue", "dueDate", "memo", "footer", "customFields", "amountsDue", "paymentMethodTypes", "metadata", "defaultTaxRates", "discounts", "lines"}
+	fieldsInOrder := [...]string{"operationCategory", "supplyDate", "servicePeriod", "customer", "currency", "collectionMethod", "daysUntilDue", "dueDate", "memo", "footer", "customFields", "amountsDue", "paymentMethodTypes", "metadata", "defaultTaxRates", "discounts", "lines"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "operationCategory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operationCategory"))
+			data, err := ec.unmarshalOOperationCategory2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐOperationCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OperationCategory = data
+		case "supplyDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("supplyDate"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SupplyDate = data
+		case "servicePeriod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("servicePeriod"))
+			data, err := ec.unmarshalOServicePeriodInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐServicePeriodInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServicePeriod = data
 		case "customer":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -39664,13 +40475,34 @@ func (ec *executionContext) unmarshalInputInvoiceUpdateInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "currency", "collectionMethod", "daysUntilDue", "dueDate", "memo", "footer", "customFields", "amountsDue", "paymentMethodTypes", "metadata", "defaultTaxRates", "discounts"}
+	fieldsInOrder := [...]string{"operationCategory", "supplyDate", "servicePeriod", "id", "currency", "collectionMethod", "daysUntilDue", "dueDate", "memo", "footer", "customFields", "amountsDue", "paymentMethodTypes", "metadata", "defaultTaxRates", "discounts"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "operationCategory":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operationCategory"))
+			data, err := ec.unmarshalOOperationCategory2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐOperationCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OperationCategory = data
+		case "supplyDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("supplyDate"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SupplyDate = data
+		case "servicePeriod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("servicePeriod"))
+			data, err := ec.unmarshalOServicePeriodInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐServicePeriodInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServicePeriod = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
 			data, err := ec.unmarshalNID2string(ctx, v)
@@ -40455,6 +41287,43 @@ func (ec *executionContext) unmarshalInputSEPADebitInput(ctx context.Context, ob
 				return it, err
 			}
 			it.AccountHolder = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputServicePeriodInput(ctx context.Context, obj any) (model.ServicePeriodInput, error) {
+	var it model.ServicePeriodInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"start", "end"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "start":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("start"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Start = data
+		case "end":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("end"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.End = data
 		}
 	}
 	return it, nil
@@ -41389,6 +42258,41 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "cashBalanceAutoApply":
 			out.Values[i] = ec._Account_cashBalanceAutoApply(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "legalForm":
+			out.Values[i] = ec._Account_legalForm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shareCapital":
+			out.Values[i] = ec._Account_shareCapital(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "registration":
+			out.Values[i] = ec._Account_registration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vatOnDebits":
+			out.Values[i] = ec._Account_vatOnDebits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operationCategory":
+			out.Values[i] = ec._Account_operationCategory(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "einvoiceStrict":
+			out.Values[i] = ec._Account_einvoiceStrict(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "purchaseOrderField":
+			out.Values[i] = ec._Account_purchaseOrderField(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -44236,6 +45140,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "entityType":
+			out.Values[i] = ec._Customer_entityType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "taxExemptionReason":
 			out.Values[i] = ec._Customer_taxExemptionReason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -46098,6 +47007,54 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "operationCategory":
+			out.Values[i] = ec._Invoice_operationCategory(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "supplyDate":
+			out.Values[i] = ec._Invoice_supplyDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "servicePeriod":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_servicePeriod(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "footer":
 			out.Values[i] = ec._Invoice_footer(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -47652,6 +48609,54 @@ func (ec *executionContext) _InvoicePayload(ctx context.Context, sel ast.Selecti
 			out.Values[i] = ec._InvoicePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var invoicePreflightImplementors = []string{"InvoicePreflight"}
+
+func (ec *executionContext) _InvoicePreflight(ctx context.Context, sel ast.SelectionSet, obj *model.InvoicePreflight) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, invoicePreflightImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InvoicePreflight")
+		case "ready":
+			out.Values[i] = ec._InvoicePreflight_ready(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missing":
+			out.Values[i] = ec._InvoicePreflight_missing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "strict":
+			out.Values[i] = ec._InvoicePreflight_strict(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -50457,6 +51462,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "invoicePreflight":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_invoicePreflight(ctx, field)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "receivablesAging":
 			field := field
 
@@ -51043,6 +52070,49 @@ func (ec *executionContext) _ScheduledPayment(ctx context.Context, sel ast.Selec
 			out.Values[i] = ec._ScheduledPayment_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var servicePeriodImplementors = []string{"ServicePeriod"}
+
+func (ec *executionContext) _ServicePeriod(ctx context.Context, sel ast.SelectionSet, obj *model.ServicePeriod) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, servicePeriodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServicePeriod")
+		case "start":
+			out.Values[i] = ec._ServicePeriod_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._ServicePeriod_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -56007,6 +57077,22 @@ func (ec *executionContext) marshalOCustomer2ᚖgithubᚗcomᚋremitbillingᚋre
 	return ec._Customer(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOCustomerEntityType2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcustomerᚐEntityType(ctx context.Context, v any) (*customer.EntityType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(customer.EntityType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerEntityType2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋcustomerᚐEntityType(ctx context.Context, sel ast.SelectionSet, v *customer.EntityType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOCustomerFilter2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCustomerFilter(ctx context.Context, v any) (*model.CustomerFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -56270,6 +57356,13 @@ func (ec *executionContext) unmarshalOInvoiceOrder2ᚖgithubᚗcomᚋremitbillin
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOInvoicePreflight2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐInvoicePreflight(ctx context.Context, sel ast.SelectionSet, v *model.InvoicePreflight) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._InvoicePreflight(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOInvoiceStanding2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -56400,6 +57493,38 @@ func (ec *executionContext) unmarshalONumberingScheme2ᚖgithubᚗcomᚋremitbil
 }
 
 func (ec *executionContext) marshalONumberingScheme2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐNumberingScheme(ctx context.Context, sel ast.SelectionSet, v *account.NumberingScheme) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOOperationCategory2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐOperationCategory(ctx context.Context, v any) (*account.OperationCategory, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(account.OperationCategory)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOperationCategory2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋaccountᚐOperationCategory(ctx context.Context, sel ast.SelectionSet, v *account.OperationCategory) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOOperationCategory2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐOperationCategory(ctx context.Context, v any) (*invoice.OperationCategory, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(invoice.OperationCategory)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOperationCategory2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚋinvoiceᚐOperationCategory(ctx context.Context, sel ast.SelectionSet, v *invoice.OperationCategory) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -56621,6 +57746,21 @@ func (ec *executionContext) marshalOScheduledPayment2ᚖgithubᚗcomᚋremitbill
 		return graphql.Null
 	}
 	return ec._ScheduledPayment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOServicePeriod2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐServicePeriod(ctx context.Context, sel ast.SelectionSet, v *model.ServicePeriod) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ServicePeriod(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOServicePeriodInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐServicePeriodInput(ctx context.Context, v any) (*model.ServicePeriodInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputServicePeriodInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOShipping2ᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋvaluesᚐShipping(ctx context.Context, sel ast.SelectionSet, v *values.Shipping) graphql.Marshaler {

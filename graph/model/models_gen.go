@@ -124,6 +124,20 @@ type AccountUpdateInput struct {
 	BankAccountName *string `json:"bankAccountName,omitempty"`
 	// Apply customers' cash balances to their next invoices automatically.
 	CashBalanceAutoApply *bool `json:"cashBalanceAutoApply,omitempty"`
+	// Legal form (at most 60 characters).
+	LegalForm *string `json:"legalForm,omitempty"`
+	// Share capital as printed (at most 60 characters).
+	ShareCapital *string `json:"shareCapital,omitempty"`
+	// Trade register entry as printed (at most 120 characters).
+	Registration *string `json:"registration,omitempty"`
+	// The seller pays VAT on debits.
+	VatOnDebits *bool `json:"vatOnDebits,omitempty"`
+	// What invoices sell unless they say.
+	OperationCategory *account.OperationCategory `json:"operationCategory,omitempty"`
+	// Refuse to finalize invoices missing a mandatory mention (default true).
+	EinvoiceStrict *bool `json:"einvoiceStrict,omitempty"`
+	// The custom field carrying the purchase order reference; empty for none.
+	PurchaseOrderField *string `json:"purchaseOrderField,omitempty"`
 	// Brand colour, #rgb or #rrggbb; empty resets to the default.
 	BrandColor *string `json:"brandColor,omitempty"`
 	// Accent colour, #rgb or #rrggbb; empty resets to the default.
@@ -543,6 +557,8 @@ type CustomerInput struct {
 	Currency *string `json:"currency,omitempty"`
 	// Tax status.
 	TaxExempt *customer.TaxExempt `json:"taxExempt,omitempty"`
+	// A business or a private person (the French e-invoicing rules ask a French business buyer's SIREN).
+	EntityType *customer.EntityType `json:"entityType,omitempty"`
 	// Why the customer pays no VAT (up to 300 characters), e.g. "Exonération, art. 261-4-4° du CGI".
 	TaxExemptionReason *string `json:"taxExemptionReason,omitempty"`
 	// VATEX code of the exemption (CEF list), of the category of taxExempt (E for EXEMPT, AE for REVERSE); empty clears it.
@@ -729,6 +745,12 @@ type InvoiceCollectionSettingsUpdateInput struct {
 
 // Input of invoiceCreate.
 type InvoiceCreateInput struct {
+	// What the invoice sells; omitted takes the account's.
+	OperationCategory *account.OperationCategory `json:"operationCategory,omitempty"`
+	// Date of delivery or of the service's completion. With servicePeriod, replaces both (null clears).
+	SupplyDate *time.Time `json:"supplyDate,omitempty"`
+	// The period invoiced, both ends included.
+	ServicePeriod *ServicePeriodInput `json:"servicePeriod,omitempty"`
 	// The customer to bill.
 	Customer string `json:"customer"`
 	// ISO 4217 currency; defaults to the customer's, then the account's.
@@ -899,6 +921,16 @@ type InvoicePayload struct {
 	UserErrors []*usererr.Error `json:"userErrors"`
 }
 
+// What the e-invoicing rules still miss for an invoice to be finalized.
+type InvoicePreflight struct {
+	// Nothing is missing: finalizing will not be refused for a mention.
+	Ready bool `json:"ready"`
+	// Each missing mention, with the field to fill and why (code MANDATORY_MENTION_MISSING).
+	Missing []*usererr.Error `json:"missing"`
+	// Whether finalizing refuses while something is missing (the account's einvoiceStrict).
+	Strict bool `json:"strict"`
+}
+
 // Input of invoiceRecordPayment: money received outside Remit, of any amount
 // up to what remains.
 type InvoiceRecordPaymentInput struct {
@@ -946,6 +978,12 @@ type InvoiceSendPayload struct {
 
 // Input of invoiceUpdate. On an open invoice only memo and metadata may be given.
 type InvoiceUpdateInput struct {
+	// What the invoice sells; omitted takes the account's.
+	OperationCategory *account.OperationCategory `json:"operationCategory,omitempty"`
+	// Date of delivery or of the service's completion. With servicePeriod, replaces both (null clears).
+	SupplyDate *time.Time `json:"supplyDate,omitempty"`
+	// The period invoiced, both ends included.
+	ServicePeriod *ServicePeriodInput `json:"servicePeriod,omitempty"`
 	// The invoice.
 	ID string `json:"id"`
 	// Must equal the draft's currency (fixed at creation).
@@ -1215,6 +1253,22 @@ type SEPADebitInput struct {
 	Iban string `json:"iban"`
 	// Account holder.
 	AccountHolder string `json:"accountHolder"`
+}
+
+// A period of service.
+type ServicePeriod struct {
+	// First day.
+	Start time.Time `json:"start"`
+	// Last day.
+	End time.Time `json:"end"`
+}
+
+// A period of service.
+type ServicePeriodInput struct {
+	// First day.
+	Start time.Time `json:"start"`
+	// Last day (not before start).
+	End time.Time `json:"end"`
 }
 
 // Shipping details to set.

@@ -168,6 +168,14 @@ type Settings struct {
 	BankBIC              *string
 	BankAccountName      *string
 	CashBalanceAutoApply *bool
+	// French mentions and e-invoicing.
+	LegalForm          *string
+	ShareCapital       *string
+	Registration       *string
+	VATOnDebits        *bool
+	OperationCategory  *account.OperationCategory
+	EInvoiceStrict     *bool
+	PurchaseOrderField *string
 }
 
 // Update changes the viewer's account. Numbering changes apply to invoices
@@ -187,6 +195,16 @@ func (s *Service) Update(ctx context.Context, in Settings) (*ent.Account, error)
 	}
 	if in.Name != nil && len([]rune(*in.Name)) > 256 {
 		errs = append(errs, usererr.New(usererr.LimitExceeded, "name is at most 256 characters", "name"))
+	}
+	for _, f := range []struct {
+		p     *string
+		field string
+		max   int
+	}{{in.LegalForm, "legalForm", 60}, {in.ShareCapital, "shareCapital", 60}, {in.Registration, "registration", 120}, {in.PurchaseOrderField, "purchaseOrderField", 40}} {
+		trim(f.p)
+		if f.p != nil && len([]rune(*f.p)) > f.max {
+			errs = append(errs, usererr.Newf(usererr.LimitExceeded, []string{f.field}, "%s is at most %d characters", f.field, f.max))
+		}
 	}
 	if in.LegalName != nil && len([]rune(*in.LegalName)) > 256 {
 		errs = append(errs, usererr.New(usererr.LimitExceeded, "legalName is at most 256 characters", "legalName"))
@@ -287,6 +305,9 @@ func (s *Service) Update(ctx context.Context, in Settings) (*ent.Account, error)
 		SetNillableBankBic(in.BankBIC).
 		SetNillableBankAccountName(in.BankAccountName).
 		SetNillableCashBalanceAutoApply(in.CashBalanceAutoApply).
+		SetNillableLegalForm(in.LegalForm).SetNillableShareCapital(in.ShareCapital).SetNillableRegistration(in.Registration).
+		SetNillableVatOnDebits(in.VATOnDebits).SetNillableOperationCategory(in.OperationCategory).
+		SetNillableEinvoiceStrict(in.EInvoiceStrict).SetNillablePurchaseOrderField(in.PurchaseOrderField).
 		SetNillablePageSize(in.PageSize).
 		SetNillableLatePaymentPenalty(in.LatePaymentPenalty).
 		SetNillableRecoveryIndemnity(in.RecoveryIndemnity).

@@ -107,6 +107,16 @@ func documentFrom(ctx context.Context, db *ent.Client, id string) (*ent.Invoice,
 		LatePaymentPenalty:   terms.LatePaymentPenalty,
 		RecoveryIndemnity:    terms.RecoveryIndemnity,
 		EarlyPaymentDiscount: terms.EarlyPaymentDiscount,
+		VATOnDebits:          terms.VATOnDebits,
+	}
+	switch {
+	case inv.OperationCategory != nil:
+		doc.OperationNature = string(*inv.OperationCategory)
+	case acct.OperationCategory != nil && inv.Status == invoice.StatusDraft:
+		doc.OperationNature = string(*acct.OperationCategory)
+	}
+	if inv.SupplyDate != nil {
+		doc.SupplyDate = *inv.SupplyDate
 	}
 	if inv.FromInvoiceID != nil {
 		orig, err := db.Invoice.Query().Where(invoice.ID(*inv.FromInvoiceID)).Select(invoice.FieldNumber).Only(ctx)
@@ -313,11 +323,12 @@ func termsOf(acct *ent.Account, cus *ent.Customer) values.InvoiceTerms {
 		RecoveryIndemnity:    acct.RecoveryIndemnity,
 		EarlyPaymentDiscount: acct.EarlyPaymentDiscount,
 		Bank:                 bankAccountOf(acct),
+		VATOnDebits:          acct.VatOnDebits,
 	}
 	if p := cus.InvoiceSettings.PageSize; p != nil {
 		t.PageSize = *p
 	}
-	if acct.Country == "FR" || acct.Address.Country == "FR" {
+	if frenchSeller(acct) {
 		if t.LatePaymentPenalty == "" {
 			t.LatePaymentPenalty = frLatePenalty
 		}
@@ -384,6 +395,7 @@ func partyOf(p *values.Party) document.Party {
 	out := document.Party{
 		Name: p.Name, LegalName: p.LegalName, Email: p.Email, Phone: p.Phone,
 		SIREN: p.SIREN, SIRET: p.SIRET, VATNumber: p.VATNumber,
+		LegalForm: p.LegalForm, ShareCapital: p.ShareCapital, Registration: p.Registration,
 	}
 	if a := p.Address; a != nil {
 		for _, l := range []string{a.Line1, a.Line2, strings.TrimSpace(a.PostalCode + " " + a.City), a.State} {

@@ -79,7 +79,16 @@ type DraftInput struct {
 	// invoice; an empty list with the flag accepts the account's again.
 	PaymentMethodTypes    []string
 	SetPaymentMethodTypes bool
+	// What the invoice sells and when (the French mentions, EN 16931
+	// BT-23 in France, BT-72, BG-14); SetSupply with nil values clears.
+	OperationCategory *invoice.OperationCategory
+	SupplyDate        *time.Time
+	ServicePeriod     *Period
+	SetSupply         bool
 }
+
+// Period is the service period an invoice covers, both ends included.
+type Period struct{ Start, End time.Time }
 
 // refs holds the prices and tax rates an input names, loaded in one query
 // each.
@@ -341,6 +350,10 @@ type header struct {
 	discounts        []values.Discount
 	amountsDue       []values.Installment
 	methodTypes      []string
+	operation        *invoice.OperationCategory
+	supplyDate       *time.Time
+	periodStart      *time.Time
+	periodEnd        *time.Time
 }
 
 func headerOf(inv *ent.Invoice, rateIDs []string) header {
@@ -351,6 +364,10 @@ func headerOf(inv *ent.Invoice, rateIDs []string) header {
 		dueDate:          inv.DueDate,
 		memo:             inv.Memo,
 		footer:           inv.Footer,
+		operation:        inv.OperationCategory,
+		supplyDate:       inv.SupplyDate,
+		periodStart:      inv.ServicePeriodStart,
+		periodEnd:        inv.ServicePeriodEnd,
 		customFields:     inv.CustomFields,
 		metadata:         inv.Metadata,
 		defaultRateIDs:   rateIDs,
@@ -390,6 +407,23 @@ func applyHeader(ctx context.Context, errs *usererr.List, h header, in DraftInpu
 			field = "daysUntilDue"
 		}
 		*errs = append(*errs, usererr.New(usererr.Invalid, "charge_automatically invoices have no due date: they are charged at finalization", field))
+	}
+	if in.OperationCategory != nil {
+		h.operation = in.OperationCategory
+	}
+	if in.SetSupply {
+		h.supplyDate, h.periodStart, h.periodEnd = nil, nil, nil
+		if in.SupplyDate != nil {
+			d := in.SupplyDate.UTC()
+			h.supplyDate = &d
+		}
+		if p := in.ServicePeriod; p != nil {
+			if p.End.Before(p.Start) {
+				*errs = append(*errs, usererr.New(usererr.Invalid, "the service period ends before it starts", "servicePeriod", "end"))
+			}
+			start, end := p.Start.UTC(), p.End.UTC()
+			h.periodStart, h.periodEnd = &start, &end
+		}
 	}
 	if in.Memo != nil {
 		h.memo = strings.TrimSpace(*in.Memo)
@@ -574,6 +608,10 @@ func newDraft(tx *ent.Tx, cus *ent.Customer, h header, result computed) *ent.Inv
 		SetNillableDueDate(h.dueDate).
 		SetMemo(h.memo).
 		SetFooter(h.footer).
+		SetNillableOperationCategory(h.operation).
+		SetNillableSupplyDate(h.supplyDate).
+		SetNillableServicePeriodStart(h.periodStart).
+		SetNillableServicePeriodEnd(h.periodEnd).
 		SetCustomFields(h.customFields).
 		SetMetadata(orEmpty(h.metadata)).
 		SetDiscounts(h.discounts).
@@ -685,7 +723,7 @@ func withLines(inv *ent.Invoice, cus *ent.Customer, saved []*ent.InvoiceLine, li
 func (s *Service) Update(ctx context.Context, id string, in DraftInput) (*ent.Invoice, error) {
 	memoOnly := in.Currency == nil && in.CollectionMethod == nil && in.DaysUntilDue == nil && in.DueDate == nil &&
 		in.Footer == nil && !in.SetCustomFields && !in.SetDefaultTaxRates && !in.SetDiscounts &&
-		!in.SetAmountsDue && !in.SetPaymentMethodTypes
+		!in.SetAmountsDue && !in.SetPaymentMethodTypes && in.OperationCategory == nil && !in.SetSupply
 	action := ActionEdit
 	if memoOnly {
 		action = ActionEditMemo
@@ -823,6 +861,7 @@ func (s *Service) save(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st *dr
 		u.SetCollectionMethod(h.collectionMethod).
 			SetMemo(h.memo).
 			SetFooter(h.footer).
+			SetNillableOperationCategory(h.operation).
 			SetCustomFields(h.customFields).
 			SetMetadata(orEmpty(h.metadata)).
 			SetDiscounts(h.discounts).
@@ -830,6 +869,9 @@ func (s *Service) save(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st *dr
 			SetPaymentMethodTypes(h.methodTypes).
 			ClearDefaultTaxRates().
 			AddDefaultTaxRateIDs(h.defaultRateIDs...)
+		setOrClear(h.supplyDate, u.SetSupplyDate, u.ClearSupplyDate)
+		setOrClear(h.periodStart, u.SetServicePeriodStart, u.ClearServicePeriodStart)
+		setOrClear(h.periodEnd, u.SetServicePeriodEnd, u.ClearServicePeriodEnd)
 		if h.daysUntilDue != nil {
 			u.SetDaysUntilDue(*h.daysUntilDue)
 		} else {
@@ -866,4 +908,13 @@ func (s *Service) save(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, st *dr
 		}
 	}
 	return out, events.Record(ctx, tx, events.InvoiceUpdated, out)
+}
+
+// setOrClear sets an optional column to *v, or clears it when v is nil.
+func setOrClear[T any, U any](v *T, set func(T) U, clear func() U) {
+	if v != nil {
+		set(*v)
+	} else {
+		clear()
+	}
 }

@@ -101,6 +101,11 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 			return usererr.Newf(usererr.CurrencyMismatch, []string{"currency"},
 				"the customer is billed in %s; this draft is in %s", cus.Currency, inv.Currency)
 		}
+		if acct.EinvoiceStrict {
+			if err := mandatoryMentions(acct, cus, inv).Err(); err != nil {
+				return err
+			}
+		}
 		var original *ent.Invoice
 		if inv.FromInvoiceID != nil {
 			original, err = s.load(ctx, tx, *inv.FromInvoiceID, ActionVoid)
@@ -150,6 +155,9 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		u.SetNumber(number).SetTransferReference(banking.Body(number))
 		u.SetHostedToken(newHostedToken()).SetHostedTokenExpiresAt(hostedExpiry(now, dueDate(u)))
 		u.SetIssuerSnapshot(issuerOf(acct)).SetCustomerSnapshot(buyerOf(cus)).SetTerms(termsOf(acct, cus))
+		if inv.OperationCategory == nil && acct.OperationCategory != nil {
+			u.SetOperationCategory(invoice.OperationCategory(*acct.OperationCategory))
+		}
 
 		// A revision replaces its original, which is voided first so the
 		// balance it used goes back to the customer and on to the revision.
@@ -396,6 +404,7 @@ func issuerOf(a *ent.Account) *values.Party {
 	p := &values.Party{
 		Name: a.Name, LegalName: a.LegalName, Email: a.Email, Phone: a.Phone,
 		SIREN: a.Siren, SIRET: a.Siret, VATNumber: a.VatNumber,
+		LegalForm: a.LegalForm, ShareCapital: a.ShareCapital, Registration: a.Registration,
 	}
 	if !a.Address.IsZero() {
 		addr := a.Address

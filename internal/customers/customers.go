@@ -104,6 +104,9 @@ type Input struct {
 	SetLocales       bool
 	Currency         *string
 	TaxExempt        *customer.TaxExempt
+	// EntityType says whether the customer is a business (the French
+	// e-invoicing rules then ask for its SIREN) or a private person.
+	EntityType *customer.EntityType
 	// TaxExemptionReason and TaxExemptionCode (a VATEX code) say why an
 	// EXEMPT or REVERSE customer's invoices carry no VAT; they are
 	// printed in the VAT breakdown of its invoices.
@@ -318,6 +321,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*Created, error) {
 		if in.TaxExempt != nil {
 			c.SetTaxExempt(*in.TaxExempt)
 		}
+		c.SetNillableEntityType(in.EntityType)
 		if in.TaxExemptionReason != nil {
 			c.SetTaxExemptionReason(*in.TaxExemptionReason)
 		}
@@ -486,6 +490,9 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (*ent.Custome
 		}
 		if in.TaxExempt != nil {
 			u.SetTaxExempt(*in.TaxExempt)
+		}
+		if in.EntityType != nil {
+			u.SetEntityType(*in.EntityType)
 		}
 		if in.TaxExemptionReason != nil {
 			u.SetTaxExemptionReason(*in.TaxExemptionReason)

@@ -82,9 +82,11 @@ type labels struct {
 	NatureMixed                                               string
 	NatureLabel                                               string
 	VATOnDebits                                               string
-	Penalty                                                   string // "%[1]s": rate, "%[2]s": indemnity
-	NoEarlyDiscount                                           string
-	DefaultIndemnity                                          string
+	// ShareCapital follows the legal name and form: " au capital de %s".
+	ShareCapital     string
+	Penalty          string // "%[1]s": rate, "%[2]s": indemnity
+	NoEarlyDiscount  string
+	DefaultIndemnity string
 
 	// VAT categories (EN 16931): the breakdown's label of each category
 	// but S, and the mention each prints under the totals.
@@ -198,6 +200,7 @@ var (
 			NatureServices:    "Prestation de services",
 			NatureMixed:       "Livraison de biens et prestation de services",
 			VATOnDebits:       "Option pour le paiement de la taxe d'après les débits",
+			ShareCapital:      " au capital de %s",
 			Penalty: "En cas de retard de paiement, des pénalités au taux de %[1]s sont exigibles " +
 				"dès le jour suivant la date d'échéance, ainsi qu'une indemnité forfaitaire pour frais " +
 				"de recouvrement de %[2]s (art. L441-10 et D441-5 du Code de commerce).",
@@ -327,6 +330,7 @@ var (
 			NatureServices:    "Supply of services",
 			NatureMixed:       "Supply of goods and services",
 			VATOnDebits:       "VAT paid on debits (option pour le paiement de la taxe d'après les débits)",
+			ShareCapital:      ", share capital %s",
 			Penalty: "Late payment: penalties at %[1]s are due from the day after the due date, " +
 				"plus a fixed indemnity for recovery costs of %[2]s (French Commercial Code, " +
 				"art. L441-10 and D441-5).",

@@ -194,6 +194,12 @@ type Party struct {
 	VATNumber string
 	// TaxIDs are other identifiers, printed as "Label: Value".
 	TaxIDs []TaxID
+	// LegalForm, ShareCapital and Registration are a company's legal
+	// form, share capital and trade register entry as printed ("SAS",
+	// "10 000 €", "RCS Paris 123 456 789"), repeated in the legal line.
+	LegalForm    string
+	ShareCapital string
+	Registration string
 }
 
 // TaxID is an identifier with its printed label, e.g. {"GB VAT", "GB123…"}.

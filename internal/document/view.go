@@ -469,7 +469,16 @@ func partyLines(lg *lang, p *Party) partyView {
 func legalLine(lg *lang, p *Party) string {
 	parts := []string{}
 	if n := firstNonEmpty(p.LegalName, p.Name); n != "" {
+		if f := strings.TrimSpace(p.LegalForm); f != "" {
+			n += " " + f
+		}
+		if c := strings.TrimSpace(p.ShareCapital); c != "" {
+			n += fmt.Sprintf(lg.l.ShareCapital, c)
+		}
 		parts = append(parts, n)
+	}
+	if r := strings.TrimSpace(p.Registration); r != "" {
+		parts = append(parts, r)
 	}
 	if p.SIREN != "" {
 		parts = append(parts, lg.l.SIREN+" "+p.SIREN)

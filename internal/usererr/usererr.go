@@ -110,6 +110,16 @@ const (
 	SchedulingDisabled Code = "SCHEDULING_DISABLED"
 )
 
+// E-invoicing codes.
+const (
+	// MandatoryMentionMissing: the invoice, its seller or its buyer lacks
+	// a mention the e-invoicing rules make mandatory (invoicePreflight).
+	MandatoryMentionMissing Code = "MANDATORY_MENTION_MISSING"
+)
+
+// EInvoiceCodes are e-invoicing's codes, part of Codes.
+var EInvoiceCodes = []Code{MandatoryMentionMissing}
+
 // CollectionCodes are collection's codes, part of Codes.
 var CollectionCodes = []Code{ScheduledAfterDueDate, SchedulingDisabled}
 
@@ -135,7 +145,9 @@ var Codes = []Code{
 	TaxIDRequired, InvalidCursor,
 }
 
-func init() { Codes = append(append(Codes, CreditNoteCodes...), CollectionCodes...) }
+func init() {
+	Codes = append(append(append(Codes, CreditNoteCodes...), CollectionCodes...), EInvoiceCodes...)
+}
 
 // MarshalGQL writes the code as a GraphQL enum value.
 func (c Code) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(c))) }

@@ -55,6 +55,11 @@ type Party struct {
 	SIREN              string   `json:"siren,omitempty"`
 	SIRET              string   `json:"siret,omitempty"`
 	VATNumber          string   `json:"vatNumber,omitempty"`
+	// A company's legal form, share capital and trade register entry, as
+	// the seller prints them (C. com. R123-237).
+	LegalForm    string `json:"legalForm,omitempty"`
+	ShareCapital string `json:"shareCapital,omitempty"`
+	Registration string `json:"registration,omitempty"`
 }
 
 // CustomField is a name/value pair printed on the invoice.
@@ -131,6 +136,8 @@ type InvoiceTerms struct {
 	// merchant after the account's details change. Nil when the account
 	// had no IBAN, and on invoices finalized before it was kept.
 	Bank *BankAccount `json:"bank,omitempty"`
+	// VATOnDebits is the seller's option to pay VAT on debits.
+	VATOnDebits bool `json:"vatOnDebits,omitempty"`
 }
 
 // BankAccount is where transfers are paid: an IBAN and a BIC in their

@@ -13,11 +13,12 @@ func TestSnapshotsFrozenAtFinalization(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, c *client) {
 		c.accountUpdate(map[string]any{
-			"legalName": "Acme Société par actions simplifiée",
-			"email":     "facturation@acme.example",
-			"address":   map[string]any{"line1": "1 place de la Bourse", "city": "Lyon", "postalCode": "69002", "country": "FR"},
-			"siren":     "732829320",
-			"vatNumber": "FR44732829320",
+			"legalName":         "Acme Société par actions simplifiée",
+			"email":             "facturation@acme.example",
+			"address":           map[string]any{"line1": "1 place de la Bourse", "city": "Lyon", "postalCode": "69002", "country": "FR"},
+			"siren":             "732829320",
+			"vatNumber":         "FR44732829320",
+			"operationCategory": "SERVICES",
 		})
 		cus := c.newCustomer("Jenny Rosen", "jenny@example.com",
 			"phone", "+33612345678",

@@ -36,7 +36,7 @@ func (c *client) vatRate(input map[string]any) (string, map[string]any) {
 // sellerWithVAT gives the account a French identity and VAT number.
 func (c *client) sellerWithVAT() {
 	c.t.Helper()
-	p := c.accountUpdate(map[string]any{"legalName": "Acme SAS", "siren": "732829320", "vatNumber": "FR44732829320",
+	p := c.accountUpdate(map[string]any{"legalName": "Acme SAS", "siren": "732829320", "vatNumber": "FR44732829320", "operationCategory": "SERVICES",
 		"address": map[string]any{"line1": "1 rue de la Paix", "postalCode": "75002", "city": "Paris", "country": "FR"}})
 	if ue := p["userErrors"].([]any); len(ue) > 0 {
 		c.t.Fatalf("accountUpdate: %v", ue)

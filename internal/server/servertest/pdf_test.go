@@ -57,7 +57,7 @@ func getPDF(t *testing.T, e *apitest.Env, path, key string) (int, http.Header, [
 func TestInvoicePDF(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t, "sqlite3")
-	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {legalName: "Acme SAS", siren: "732829320", vatNumber: "FR44732829320", address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"}}) { account { id } userErrors { code } } }`, nil)
+	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {operationCategory: SERVICES, legalName: "Acme SAS", siren: "732829320", vatNumber: "FR44732829320", address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"}}) { account { id } userErrors { code } } }`, nil)
 	cus := apitest.Str(t, e.Mutate("customerCreate", `mutation { customerCreate(input: {customer: {name: "Jenny Rosen", email: "jenny@example.com", preferredLocales: ["fr"]}}) { customer { id } warnings { code } userErrors { code } } }`, nil), "customer", "id")
 	inv := e.Mutate("invoiceCreate", `mutation($c: ID!) { invoiceCreate(input: {customer: $c, currency: "USD", daysUntilDue: 30, customFields: [{name: "Numéro de bon de commande", value: "12345"}], lines: [{description: "Accès Premium 1 an", unitAmount: "5000", quantity: "1"}]}) { invoice { id pdfUrl } userErrors { code message } } }`,
 		map[string]any{"c": cus})

@@ -23,7 +23,7 @@ func TestInvoiceSend(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.Options{STARTTLS: true})
 	tick := mailWorker(t, e, srv, mail.WithTLSConfig(srv.TLSConfig()))
 
-	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {name: "Acme", legalName: "Acme SAS", email: "billing@acme.fr", address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"}}) { account { id } userErrors { code } } }`, nil)
+	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {operationCategory: SERVICES, siren: "732829320", vatNumber: "FR44732829320", name: "Acme", legalName: "Acme SAS", email: "billing@acme.fr", address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"}}) { account { id } userErrors { code } } }`, nil)
 	cus := apitest.Str(t, e.Mutate("customerCreate", `mutation { customerCreate(input: {customer: {name: "Jenny Rosen", email: "jenny@example.com", preferredLocales: ["fr"]}}) { customer { id } warnings { code } userErrors { code } } }`, nil), "customer", "id")
 	id := apitest.Str(t, e.Mutate("invoiceCreate", `mutation($c: ID!) { invoiceCreate(input: {customer: $c, currency: "EUR", daysUntilDue: 30, lines: [{description: "Accès Premium 1 an", unitAmount: "5000"}]}) { invoice { id } userErrors { code } } }`, map[string]any{"c": cus}), "invoice", "id")
 

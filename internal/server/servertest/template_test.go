@@ -116,7 +116,7 @@ func TestInvoiceTemplate(t *testing.T) {
 	t.Parallel()
 	e := apitest.Start(t, "sqlite3")
 	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {
-		name: "Acme", legalName: "Acme SAS", country: "FR",
+		name: "Acme", legalName: "Acme SAS", country: "FR", siren: "732829320", vatNumber: "FR44732829320", operationCategory: SERVICES,
 		address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"},
 		defaultMemo: "Merci !", defaultFooter: "Acme SAS au capital de 10 000 €",
 		defaultCustomFields: [{name: "Contrat", value: "C-42"}], defaultDaysUntilDue: 45, pageSize: LETTER,
@@ -185,7 +185,7 @@ func TestFinalizeAndSend(t *testing.T) {
 	e := apitest.Start(t, "sqlite3")
 	srv := mailtest.Start(t, mailtest.Options{})
 	tick := mailWorker(t, e, srv)
-	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {name: "Acme", legalName: "Acme SAS", country: "FR", autoSend: true,
+	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {operationCategory: SERVICES, siren: "732829320", vatNumber: "FR44732829320", name: "Acme", legalName: "Acme SAS", country: "FR", autoSend: true,
 		address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"}}) { account { id } userErrors { code } } }`, nil)
 	withEmail := apitest.Str(t, e.Mutate("customerCreate", `mutation { customerCreate(input: {customer: {name: "Jenny Rosen", email: "jenny@example.com", preferredLocales: ["en"]}}) { customer { id } warnings { code } userErrors { code } } }`, nil), "customer", "id")
 	noEmail := apitest.Str(t, e.Mutate("customerCreate", `mutation { customerCreate(input: {customer: {name: "Sans Email"}}) { customer { id } warnings { code } userErrors { code } } }`, nil), "customer", "id")
