@@ -31,8 +31,8 @@ func sample() Document {
 			Name: "Client & Fils SARL", SIREN: "987654321", VATID: "FR44987654321", Email: "compta@client.example",
 			Address: Address{Lines: []string{"2 avenue Foch", "Bât. B"}, City: "Lyon", PostCode: "69006", Country: "FR"},
 		},
-		PaymentTerms: "Paiement à 30 jours",
-		Payment:      []PaymentMeans{{Code: MeansSEPACreditTransfer, IBAN: "FR7630006000011234567890189", BIC: "AGRIFRPP", AccountName: "Remit"}},
+		PaymentTerms:   "Paiement à 30 jours",
+		Payment:        []PaymentMeans{{Code: MeansSEPACreditTransfer, IBAN: "FR7630006000011234567890189", BIC: "AGRIFRPP", AccountName: "Remit"}},
 		RemittanceInfo: "RF18F20260042",
 		Notes: []Note{
 			{SubjectPenalty, "Tout retard de paiement engendre une pénalité calculée sur la base de trois fois le taux d'intérêt légal."},
