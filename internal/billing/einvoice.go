@@ -63,7 +63,9 @@ func (s *Service) EInvoice(ctx context.Context, id string) (einvoice.Document, e
 	if err != nil {
 		return einvoice.Document{}, fmt.Errorf("load account: %w", err)
 	}
-	if slices.Contains(AcceptedMethodTypes(acct, inv), "CARD") {
+	// EN 16931 allows one payment means code per document (CII-SR-467,
+	// UBL-SR-47): the transfer details when there are, else the card.
+	if len(e.Payment) == 0 && slices.Contains(AcceptedMethodTypes(acct, inv), "CARD") {
 		e.Payment = append(e.Payment, einvoice.PaymentMeans{Code: einvoice.MeansBankCard})
 	}
 	delivery(&e, inv.CustomerSnapshot)
@@ -343,4 +345,3 @@ func paymentNotes(doc document.Invoice) []einvoice.Note {
 		{Subject: einvoice.SubjectDiscount, Text: early},
 	}
 }
-

@@ -75,6 +75,9 @@ func (d Document) Check() error {
 		add("BR-16", "the document has no line")
 	}
 	for _, m := range d.Payment {
+		if m.Code != d.Payment[0].Code {
+			add("CII-SR-467", "every payment means has the same code (BT-81)")
+		}
 		if (m.Code == MeansCreditTransfer || m.Code == MeansSEPACreditTransfer) && m.IBAN == "" {
 			add("BR-61", "a credit transfer names the account to pay into (BT-84)")
 		}
