@@ -10,6 +10,7 @@ import (
 	"github.com/remitbilling/remit/ent/creditnote"
 	"github.com/remitbilling/remit/ent/creditnoteline"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/einvoice"
 	"github.com/remitbilling/remit/internal/money"
@@ -125,11 +126,26 @@ func (s *Service) CreditNoteEInvoice(ctx context.Context, id string) (einvoice.D
 		e.Notes = append(e.Notes, einvoice.Note{Text: cn.Memo})
 	}
 	delivery(&e, inv.CustomerSnapshot)
+	// A line credited keeps the service period of the invoice line it
+	// credits (an intra-community supply needs one, BR-IC-11).
+	invLines, err := s.db.InvoiceLine.Query().Where(invoiceline.InvoiceID(inv.ID)).All(ctx)
+	if err != nil {
+		return einvoice.Document{}, fmt.Errorf("load invoice lines: %w", err)
+	}
+	periods := map[string]*einvoice.Period{}
+	for _, l := range invLines {
+		if l.PeriodStart != nil && l.PeriodEnd != nil {
+			periods[l.ID] = &einvoice.Period{Start: *l.PeriodStart, End: *l.PeriodEnd}
+		}
+	}
 	var lines []eLine
 	for _, l := range cn.Edges.Lines {
 		// A credit by amount has no quantity: one unit of what it credits.
-		lines = append(lines, eLine{name: l.Description, quantity: l.Quantity, unit: l.UnitAmount, net: l.Amount,
-			share: l.DiscountAmount, taxes: l.TaxAmounts})
+		el := eLine{name: l.Description, quantity: l.Quantity, unit: l.UnitAmount, net: l.Amount, share: l.DiscountAmount, taxes: l.TaxAmounts}
+		if l.InvoiceLineID != nil {
+			el.period = periods[*l.InvoiceLineID]
+		}
+		lines = append(lines, el)
 	}
 	if err := fill(&e, lines, cn.Taxes, doc.Locale, cn.TotalExcludingTax, cn.TotalTax, cn.Total); err != nil {
 		return einvoice.Document{}, err
