@@ -26,7 +26,7 @@ test: test-tools client-deps
 # PDFs back, Chromium drives the portal. Installed with apt when missing and
 # allowed (root); otherwise the tests that need them fail and say so, unless
 # REMIT_SKIP_TOOL_TESTS=1 (internal/testtool).
-TEST_TOOLS := pdftotext:poppler-utils pdfimages:poppler-utils qpdf:qpdf chromium:chromium
+TEST_TOOLS := pdftotext:poppler-utils pdfimages:poppler-utils qpdf:qpdf chromium:chromium xmllint:libxml2-utils /usr/share/java/Saxon-HE.jar:libsaxonhe-java java:default-jre-headless
 
 ## client-deps: the JavaScript client test's packages, from its lockfile
 client-deps:
@@ -39,7 +39,7 @@ test-tools:
 	for t in $(TEST_TOOLS); do \
 	  cmd=$${t%%:*}; pkg=$${t#*:}; \
 	  if [ $$cmd = chromium ] && [ -n "$$CHROME_PATH" ]; then continue; fi; \
-	  command -v $$cmd >/dev/null 2>&1 && continue; \
+	  command -v $$cmd >/dev/null 2>&1 && continue; [ -e $$cmd ] && continue; \
 	  case " $$missing " in *" $$pkg "*) ;; *) missing="$$missing $$pkg";; esac; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \

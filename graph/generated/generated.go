@@ -308,6 +308,7 @@ type ComplexityRoot struct {
 		CreditAmountMoney      func(childComplexity int) int
 		Currency               func(childComplexity int) int
 		Customer               func(childComplexity int) int
+		Einvoice               func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		Invoice                func(childComplexity int) int
 		Lines                  func(childComplexity int) int
@@ -490,6 +491,11 @@ type ComplexityRoot struct {
 		Percent        func(childComplexity int) int
 	}
 
+	EInvoiceLinks struct {
+		CiiURL func(childComplexity int) int
+		UblURL func(childComplexity int) int
+	}
+
 	EmailMessage struct {
 		Attempts      func(childComplexity int) int
 		Cc            func(childComplexity int) int
@@ -592,6 +598,7 @@ type ComplexityRoot struct {
 		Discounts                         func(childComplexity int) int
 		DueDate                           func(childComplexity int) int
 		DuplicatedFrom                    func(childComplexity int) int
+		Einvoice                          func(childComplexity int) int
 		Emails                            func(childComplexity int) int
 		EndingBalanceMoney                func(childComplexity int) int
 		FinalizedAt                       func(childComplexity int) int
@@ -1228,6 +1235,8 @@ type CreditNoteResolver interface {
 	Refunds(ctx context.Context, obj *ent.CreditNote) ([]*ent.Refund, error)
 
 	PDFURL(ctx context.Context, obj *ent.CreditNote) (string, error)
+
+	Einvoice(ctx context.Context, obj *ent.CreditNote) (*model.EInvoiceLinks, error)
 }
 type CreditNoteLineResolver interface {
 	Quantity(ctx context.Context, obj *ent.CreditNoteLine) (*string, error)
@@ -1297,6 +1306,7 @@ type InvoiceResolver interface {
 	TestClock(ctx context.Context, obj *ent.Invoice) (*ent.TestClock, error)
 	CreditNotes(ctx context.Context, obj *ent.Invoice) ([]*ent.CreditNote, error)
 
+	Einvoice(ctx context.Context, obj *ent.Invoice) (*model.EInvoiceLinks, error)
 	Emails(ctx context.Context, obj *ent.Invoice) ([]*ent.EmailMessage, error)
 	AmountsDue(ctx context.Context, obj *ent.Invoice) ([]*billing.Installment, error)
 	Standing(ctx context.Context, obj *ent.Invoice) (string, error)
@@ -2406,6 +2416,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreditNote.Customer(childComplexity), true
+	case "CreditNote.einvoice":
+		if e.ComplexityRoot.CreditNote.Einvoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Einvoice(childComplexity), true
 	case "CreditNote.id":
 		if e.ComplexityRoot.CreditNote.ID == nil {
 			break
@@ -3208,6 +3224,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Discount.Percent(childComplexity), true
 
+	case "EInvoiceLinks.ciiUrl":
+		if e.ComplexityRoot.EInvoiceLinks.CiiURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EInvoiceLinks.CiiURL(childComplexity), true
+	case "EInvoiceLinks.ublUrl":
+		if e.ComplexityRoot.EInvoiceLinks.UblURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EInvoiceLinks.UblURL(childComplexity), true
+
 	case "EmailMessage.attempts":
 		if e.ComplexityRoot.EmailMessage.Attempts == nil {
 			break
@@ -3644,6 +3673,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.DuplicatedFrom(childComplexity), true
+	case "Invoice.einvoice":
+		if e.ComplexityRoot.Invoice.Einvoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Einvoice(childComplexity), true
 	case "Invoice.emails":
 		if e.ComplexityRoot.Invoice.Emails == nil {
 			break
@@ -9086,6 +9121,24 @@ enum CustomerEntityType {
   BUSINESS
 }
 `, BuiltIn: false},
+	{Name: "../schema/einvoice.graphql", Input: `"Paths of a document's EN 16931 e-invoice on this server (GET them with the API key), built from what finalization froze: the same bytes whenever downloaded."
+type EInvoiceLinks {
+  "UN/CEFACT CII D16B, the Factur-X EN 16931 profile (the XML a Factur-X PDF embeds); null on drafts."
+  ciiUrl: String
+  "UBL 2.1 following PEPPOL BIS Billing 3.0 (Invoice, or CreditNote for a credit note); null on drafts."
+  ublUrl: String
+}
+
+extend type Invoice {
+  "The invoice as an EN 16931 e-invoice (type 380, or 384 for a revision naming the invoice it replaces)."
+  einvoice: EInvoiceLinks!
+}
+
+extend type CreditNote {
+  "The credit note as an EN 16931 e-invoice (type 381, naming the invoice it credits)."
+  einvoice: EInvoiceLinks!
+}
+`, BuiltIn: false},
 	{Name: "../schema/email.graphql", Input: `"""
 An email sent (or to be sent) through the durable outbox.
 """
@@ -11636,6 +11689,8 @@ func (ec *executionContext) childFields_CreditNote(ctx context.Context, field gr
 		return ec.fieldContext_CreditNote_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_CreditNote_updatedAt(ctx, field)
+	case "einvoice":
+		return ec.fieldContext_CreditNote_einvoice(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreditNote", field.Name)
 }
@@ -11954,6 +12009,16 @@ func (ec *executionContext) childFields_Discount(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Discount", field.Name)
 }
 
+func (ec *executionContext) childFields_EInvoiceLinks(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ciiUrl":
+		return ec.fieldContext_EInvoiceLinks_ciiUrl(ctx, field)
+	case "ublUrl":
+		return ec.fieldContext_EInvoiceLinks_ublUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EInvoiceLinks", field.Name)
+}
+
 func (ec *executionContext) childFields_EmailMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -12228,6 +12293,8 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_prePaymentCreditNotesAmount(ctx, field)
 	case "postPaymentCreditNotesAmount":
 		return ec.fieldContext_Invoice_postPaymentCreditNotesAmount(ctx, field)
+	case "einvoice":
+		return ec.fieldContext_Invoice_einvoice(ctx, field)
 	case "emails":
 		return ec.fieldContext_Invoice_emails(ctx, field)
 	case "amountsDue":
@@ -19362,6 +19429,38 @@ func (ec *executionContext) fieldContext_CreditNote_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("CreditNote", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _CreditNote_einvoice(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditNote_einvoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditNote().Einvoice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EInvoiceLinks) graphql.Marshaler {
+			return ec.marshalNEInvoiceLinks2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐEInvoiceLinks(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditNote_einvoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditNote",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EInvoiceLinks(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreditNoteConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNoteConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22346,6 +22445,52 @@ func (ec *executionContext) fieldContext_Discount_name(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Discount", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _EInvoiceLinks_ciiUrl(ctx context.Context, field graphql.CollectedField, obj *model.EInvoiceLinks) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EInvoiceLinks_ciiUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CiiURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EInvoiceLinks_ciiUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EInvoiceLinks", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _EInvoiceLinks_ublUrl(ctx context.Context, field graphql.CollectedField, obj *model.EInvoiceLinks) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EInvoiceLinks_ublUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UblURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EInvoiceLinks_ublUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EInvoiceLinks", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _EmailMessage_id(ctx context.Context, field graphql.CollectedField, obj *ent.EmailMessage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25157,6 +25302,38 @@ func (ec *executionContext) fieldContext_Invoice_postPaymentCreditNotesAmount(_ 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Invoice_einvoice(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_einvoice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Invoice().Einvoice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EInvoiceLinks) graphql.Marshaler {
+			return ec.marshalNEInvoiceLinks2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐEInvoiceLinks(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_einvoice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Invoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EInvoiceLinks(ctx, field)
 		},
 	}
 	return fc, nil
@@ -44367,6 +44544,44 @@ func (ec *executionContext) _CreditNote(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "einvoice":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._CreditNote_einvoice(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -46139,6 +46354,49 @@ func (ec *executionContext) _Discount(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var eInvoiceLinksImplementors = []string{"EInvoiceLinks"}
+
+func (ec *executionContext) _EInvoiceLinks(ctx context.Context, sel ast.SelectionSet, obj *model.EInvoiceLinks) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eInvoiceLinksImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EInvoiceLinks")
+		case "ciiUrl":
+			out.Values[i] = ec._EInvoiceLinks_ciiUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ublUrl":
+			out.Values[i] = ec._EInvoiceLinks_ublUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var emailMessageImplementors = []string{"EmailMessage", "Node"}
 
 func (ec *executionContext) _EmailMessage(ctx context.Context, sel ast.SelectionSet, obj *ent.EmailMessage) graphql.Marshaler {
@@ -47869,6 +48127,44 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "einvoice":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Invoice_einvoice(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "emails":
 			field := field
 
@@ -54733,6 +55029,16 @@ func (ec *executionContext) marshalNDiscount2ᚕgithubᚗcomᚋremitbillingᚋre
 func (ec *executionContext) unmarshalNDiscountInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐDiscountInput(ctx context.Context, v any) (*model.DiscountInput, error) {
 	res, err := ec.unmarshalInputDiscountInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEInvoiceLinks2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐEInvoiceLinks(ctx context.Context, sel ast.SelectionSet, v *model.EInvoiceLinks) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._EInvoiceLinks(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEmailMessage2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐEmailMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.EmailMessage) graphql.Marshaler {

@@ -671,6 +671,14 @@ type DiscountInput struct {
 	Name *string `json:"name,omitempty"`
 }
 
+// Paths of a document's EN 16931 e-invoice on this server (GET them with the API key), built from what finalization froze: the same bytes whenever downloaded.
+type EInvoiceLinks struct {
+	// UN/CEFACT CII D16B, the Factur-X EN 16931 profile (the XML a Factur-X PDF embeds); null on drafts.
+	CiiURL *string `json:"ciiUrl,omitempty"`
+	// UBL 2.1 following PEPPOL BIS Billing 3.0 (Invoice, or CreditNote for a credit note); null on drafts.
+	UblURL *string `json:"ublUrl,omitempty"`
+}
+
 // Who caused an event.
 type EventActor struct {
 	// The kind of actor.

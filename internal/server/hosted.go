@@ -110,6 +110,7 @@ func (s *Server) hostedView(ctx context.Context, r *http.Request, inv *ent.Invoi
 	}
 	view := map[string]any{
 		"Lang": v.Lang, "T": words.T(v.Lang), "I": v, "PDFURL": "/i/" + r.PathValue("token") + "/pdf",
+		"EInvoiceURL": "/i/" + r.PathValue("token") + "/einvoice.xml",
 		// Validated "#rrggbb" values (document.BrandColors).
 		"Brand": template.CSS(v.Colors.Brand), "OnBrand": template.CSS(v.Colors.OnBrand),
 	}

@@ -159,6 +159,8 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.Handle("/graphql", cors(cfg.CORSOrigins, streaming(byMethod(post, get, api))))
 	mux.Handle("GET /invoices/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.invoicePDF)))
 	mux.Handle("GET /credit_notes/{id}/pdf", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.creditNotePDF)))
+	mux.Handle("GET /invoices/{id}/einvoice.xml", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.invoiceEInvoice)))
+	mux.Handle("GET /credit_notes/{id}/einvoice.xml", authenticate(s.Accounts, s.limits, logger, http.HandlerFunc(s.creditNoteEInvoice)))
 	for name, write := range map[string]func(context.Context, io.Writer, url.Values, exports.Options) (int, error){
 		"invoices": func(ctx context.Context, w io.Writer, q url.Values, o exports.Options) (int, error) {
 			f, _ := invoiceFilter(q) // checked by exportCSV
@@ -186,6 +188,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)
 	mux.HandleFunc("GET /i/{token}/pdf", s.hostedPDF)
+	mux.HandleFunc("GET /i/{token}/einvoice.xml", s.hostedEInvoice)
 	mux.HandleFunc("GET /i/{token}/credit_notes/{id}/pdf", s.hostedCreditNotePDF)
 	// The payment forms post from the page itself: cross-site posts are
 	// refused (Sec-Fetch-Site / Origin checks).
