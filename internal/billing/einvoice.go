@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/internal/money"
 	"github.com/remitbilling/remit/internal/totals"
 	"github.com/remitbilling/remit/internal/usererr"
+	"github.com/remitbilling/remit/internal/validate"
 	"github.com/remitbilling/remit/internal/values"
 	"github.com/remitbilling/remit/internal/viewer"
 	"github.com/shopspring/decimal"
@@ -70,6 +71,7 @@ func (s *Service) EInvoice(ctx context.Context, id string) (einvoice.Document, e
 		e.Payment = append(e.Payment, einvoice.PaymentMeans{Code: einvoice.MeansBankCard})
 	}
 	delivery(&e, inv.CustomerSnapshot)
+	frenchMentions(&e, acct, inv)
 
 	var lines []eLine
 	for _, l := range inv.Edges.Lines {
@@ -292,16 +294,14 @@ func eParty(p *values.Party) einvoice.Party {
 		out.Name, out.TradingName = p.LegalName, p.Name
 	}
 	for _, t := range p.TaxIDs {
-		switch {
-		case t.Type == "fr_siren" && out.SIREN == "":
-			out.SIREN = t.Value
-		case t.Type == "fr_siret" && out.SIRET == "":
+		if t.Type == validate.TaxIDFRSIRET && out.SIRET == "" {
 			out.SIRET = t.Value
 		}
 	}
-	if out.SIREN == "" && len(out.SIRET) == 14 {
-		out.SIREN = out.SIRET[:9]
+	if out.SIREN == "" {
+		out.SIREN = SIRENOf(append(slices.Clone(p.TaxIDs), values.TaxID{Type: validate.TaxIDFRSIRET, Value: out.SIRET}))
 	}
+	out.LegalInfo = legalInfo(p)
 	if a := p.Address; a != nil {
 		out.Address = eAddress(*a)
 	}
@@ -320,6 +320,45 @@ func eAddress(a values.Address) einvoice.Address {
 
 // delivery is the buyer's shipping address frozen at finalization, as
 // the deliver-to party (BG-13, BG-15).
+// frenchMentions adds what the invoice says of its operation (BT-23, the
+// delivery date BT-72, the invoicing period BG-14) and the buyer's
+// purchase order (BT-13, from the custom field the account names).
+func frenchMentions(e *einvoice.Document, acct *ent.Account, inv *ent.Invoice) {
+	if c := inv.OperationCategory; c != nil {
+		e.OperationCategory = map[invoice.OperationCategory]string{
+			invoice.OperationCategoryGoods: "B1", invoice.OperationCategoryServices: "S1", invoice.OperationCategoryMixed: "M1",
+		}[*c]
+	}
+	if d := inv.SupplyDate; d != nil {
+		if e.Delivery == nil {
+			e.Delivery = &einvoice.Delivery{}
+		}
+		e.Delivery.Date = *d
+	}
+	if inv.ServicePeriodStart != nil && inv.ServicePeriodEnd != nil {
+		e.Period = &einvoice.Period{Start: *inv.ServicePeriodStart, End: *inv.ServicePeriodEnd}
+	}
+	if name := acct.PurchaseOrderField; name != "" {
+		for _, f := range inv.CustomFields {
+			if strings.EqualFold(f.Name, name) {
+				e.PurchaseOrder = f.Value
+			}
+		}
+	}
+}
+
+// legalInfo is a company's legal form, share capital and trade register
+// entry as one text (BT-33), as the PDF's legal line prints them.
+func legalInfo(p *values.Party) string {
+	var parts []string
+	for _, v := range []string{p.LegalForm, p.ShareCapital, p.Registration} {
+		if v = strings.TrimSpace(v); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 func delivery(e *einvoice.Document, buyer *values.Party) {
 	if s := buyer.Shipping; s != nil && !s.Address.IsZero() {
 		a := eAddress(s.Address)
