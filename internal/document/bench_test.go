@@ -10,11 +10,14 @@ import (
 
 // BenchmarkRenderOnePage renders the one-page sample invoice, without and
 // with branding (a 600×200 PNG logo with a transparent background,
-// colours). Run with -cpu 1 for the per-core
-// figure; pages/s is reported. The runtime is set up as the server sets
-// it (internal/tuning).
+// colours), and as a Factur-X e-invoice (the plain one with a 65 kB CII
+// embedded, testdata/factur-x-en16931.xml: larger than Remit's, so an
+// upper bound of the cost of the XML and XMP). Run with -cpu 1 for the
+// per-core figure; pages/s is reported. The runtime is set up as the
+// server sets it (internal/tuning).
 func BenchmarkRenderOnePage(b *testing.B) {
 	b.Run("plain", func(b *testing.B) { benchmarkOnePage(b, sampleInvoice("fr")) })
+	b.Run("facturx", func(b *testing.B) { benchmarkOnePage(b, facturXInvoice(b)) })
 	b.Run("branded", func(b *testing.B) {
 		inv := sampleInvoice("fr")
 		inv.Branding = Branding{Logo: alphaLogo(b), LogoMIME: "image/png", BrandColor: "#2e7d32", AccentColor: "#f4c542"}
