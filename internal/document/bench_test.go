@@ -61,3 +61,36 @@ func BenchmarkRender250Lines(b *testing.B) {
 	}
 	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "ms/op")
 }
+
+// BenchmarkFacturXOverhead renders the one-page sample invoice plain and
+// as a Factur-X e-invoice (65 kB of CII) alternately in the same loop, so
+// that both see the same machine load, and reports each one's pages/s and
+// what the XML and XMP add (overhead-%, the bound is 15). One op
+// is one render of each.
+func BenchmarkFacturXOverhead(b *testing.B) {
+	tuning.Apply()
+	ctx := context.Background()
+	plain, fx := sampleInvoice("fr"), facturXInvoice(b)
+	for _, inv := range []Invoice{plain, fx} { // warm the renderer
+		if _, err := Render(ctx, inv); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var tPlain, tFX time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		if _, err := Render(ctx, plain); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if _, err := Render(ctx, fx); err != nil {
+			b.Fatal(err)
+		}
+		tPlain, tFX = tPlain+mid.Sub(start), tFX+time.Since(mid)
+	}
+	b.ReportMetric(float64(b.N)/tPlain.Seconds(), "plain-pages/s")
+	b.ReportMetric(float64(b.N)/tFX.Seconds(), "facturx-pages/s")
+	b.ReportMetric(100*(tFX.Seconds()/tPlain.Seconds()-1), "overhead-%")
+}
