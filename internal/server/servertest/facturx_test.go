@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"github.com/remitbilling/remit/internal/apitest"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/mail/mailtest"
+	"github.com/remitbilling/remit/internal/testtool"
 )
 
 // facturXStub stands for the CII generator behind billing.FacturXFunc: it
@@ -122,6 +125,7 @@ func TestFacturXInIssuedPDFs(t *testing.T) {
 	}
 	wantXML("API invoice PDF", pdf)
 	wantCalls("invoice " + number + " (2 lines)")
+	validateFacturX(t, pdf)
 	hosted := apitest.Str(t, fin, "invoice", "hostedInvoiceUrl")
 	hosted = hosted[strings.Index(hosted, "/i/"):]
 	status, _, pdf = getPDF(t, e, hosted+"/pdf", "")
@@ -153,4 +157,19 @@ func TestFacturXInIssuedPDFs(t *testing.T) {
 	_, _, pdf = getPDF(t, e, hosted+"/credit_notes/"+cnID+"/pdf", "")
 	wantXML("hosted credit note PDF", pdf)
 	wantCalls("credit note "+cn+" of "+number+" (1 lines)", "credit note "+cn+" of "+number+" (1 lines)")
+}
+
+// validateFacturX runs the shared validator's validate-facturx.sh on pdf
+// (the container, the XMP and the embedded XML's rules).
+func validateFacturX(t *testing.T, pdf []byte) {
+	t.Helper()
+	dir := testtool.EInvoiceValidator(t, "../../..")
+	f := filepath.Join(t.TempDir(), "invoice.pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(dir, "validate-facturx.sh"), f).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "RESULT: PASS") {
+		t.Errorf("validate-facturx.sh: %v\n%s", err, out)
+	}
 }
