@@ -27,7 +27,8 @@ type FacturXFunc func(ctx context.Context, db *ent.Client, doc IssuedDocument) (
 
 // IssuedDocument is the document a FacturXFunc gives the XML of, loaded
 // as its PDF is assembled: an invoice with its lines (and their tax
-// rates), or a credit note with its lines and the invoice it corrects.
+// rates), or a credit note with its lines and the invoice it corrects
+// (that invoice's edges not loaded).
 type IssuedDocument struct {
 	// Invoice is the invoice, or the invoice CreditNote corrects.
 	Invoice *ent.Invoice
