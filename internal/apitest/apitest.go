@@ -18,6 +18,7 @@ import (
 
 	"github.com/remitbilling/remit/internal/accounts"
 	"github.com/remitbilling/remit/internal/app"
+	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/server"
@@ -57,7 +58,7 @@ func (e *Env) SecondProcess(opts Options) *app.App {
 	e.T.Cleanup(func() { st.Close() })
 	a, err := app.New(ctx, app.Config{
 		DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: e.Clock, Logger: e.logger, Mailing: app.DefaultMailing,
-		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval,
+		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval, FacturX: opts.FacturX,
 	})
 	if err != nil {
 		e.T.Fatalf("apitest: second process: %v", err)
@@ -88,6 +89,8 @@ type Options struct {
 	Log io.Writer
 	// CORSOrigins is server.Config.CORSOrigins.
 	CORSOrigins []string
+	// FacturX is app.Config.FacturX: the XML issued PDFs embed.
+	FacturX billing.FacturXFunc
 }
 
 // StartWith is Start with options.
@@ -116,7 +119,7 @@ func StartWith(t testing.TB, dialect string, opts Options) *Env {
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logTo...), nil))
 	a, err := app.New(ctx, app.Config{
 		DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: clk, Logger: logger, Mailing: app.DefaultMailing,
-		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval,
+		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval, FacturX: opts.FacturX,
 	})
 	if err != nil {
 		t.Fatalf("apitest: %v", err)

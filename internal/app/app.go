@@ -91,6 +91,10 @@ type Config struct {
 	// WebhookClients send webhooks; zero uses webhooks.Client (public
 	// addresses only in live mode).
 	WebhookClients WebhookClients
+	// FacturX gives the CII XML embedded in every issued invoice's and
+	// credit note's PDF (billing.Config.FacturX); nil leaves them plain
+	// PDF/A-3b.
+	FacturX billing.FacturXFunc
 }
 
 // WebhookClients are the HTTP clients of each mode's webhooks.
@@ -214,7 +218,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Outbox = outbox.NewQueue(outbox.QueueConfig{Wake: wake.Wake})
 	a.Billing, err = billing.New(billing.Config{
 		DB: cfg.DB, Dialect: cfg.Dialect, Processors: procs, Mailing: cfg.Mailing, Outbox: a.Outbox,
-		Accounts: a.Accounts, Changes: cfg.Changes,
+		Accounts: a.Accounts, Changes: cfg.Changes, FacturX: cfg.FacturX,
 	})
 	if err != nil {
 		return nil, err

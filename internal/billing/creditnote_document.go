@@ -27,25 +27,33 @@ import (
 // froze, the corrected invoice's number and date, the reason, the lines,
 // the tax breakdown, and how the total was settled.
 func (s *Service) CreditNoteDocument(ctx context.Context, id string) (document.Invoice, error) {
+	_, _, doc, err := s.creditNoteDocumentOf(ctx, id)
+	return doc, err
+}
+
+// creditNoteDocumentOf loads credit note id, with its lines, and the
+// invoice it corrects, and assembles its document.
+func (s *Service) creditNoteDocumentOf(ctx context.Context, id string) (*ent.Invoice, *ent.CreditNote, document.Invoice, error) {
 	cn, err := s.db.CreditNote.Query().Where(creditnote.ID(id)).
 		WithLines(func(q *ent.CreditNoteLineQuery) { q.Order(ent.Asc(creditnoteline.FieldPosition)) }).
 		Only(ctx)
 	if ent.IsNotFound(err) {
-		return document.Invoice{}, usererr.New(usererr.NotFound, "no such credit note", "id")
+		return nil, nil, document.Invoice{}, usererr.New(usererr.NotFound, "no such credit note", "id")
 	}
 	if err != nil {
-		return document.Invoice{}, fmt.Errorf("load credit note: %w", err)
+		return nil, nil, document.Invoice{}, fmt.Errorf("load credit note: %w", err)
 	}
 	inv, err := s.db.Invoice.Query().Where(invoice.ID(cn.InvoiceID)).Only(ctx)
 	if err != nil {
-		return document.Invoice{}, fmt.Errorf("load invoice: %w", err)
+		return nil, nil, document.Invoice{}, fmt.Errorf("load invoice: %w", err)
 	}
 	v, _ := viewer.FromContext(ctx)
 	acct, err := s.db.Account.Get(ctx, v.AccountID)
 	if err != nil {
-		return document.Invoice{}, fmt.Errorf("load account: %w", err)
+		return nil, nil, document.Invoice{}, fmt.Errorf("load account: %w", err)
 	}
-	return creditNoteDocument(ctx, s.db, acct, inv, cn)
+	doc, err := creditNoteDocument(ctx, s.db, acct, inv, cn)
+	return inv, cn, doc, err
 }
 
 // creditNoteDocument is the document of cn (its lines loaded), a credit
@@ -168,9 +176,9 @@ func (s *Service) emailCreditNote(ctx context.Context, tx *ent.Tx, acct *ent.Acc
 	if err != nil {
 		return err
 	}
-	pdf, err := document.Render(ctx, doc)
+	pdf, err := s.renderCreditNote(ctx, tx.Client(), inv, cn, doc)
 	if err != nil {
-		return fmt.Errorf("render credit note pdf: %w", err)
+		return err
 	}
 	msg := composeCreditNoteEmail(ctx, inv, cn, doc, s.mailing)
 	msg.To = []string{to}

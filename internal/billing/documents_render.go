@@ -29,11 +29,11 @@ const (
 func (s *Service) RenderDocument(ctx context.Context, ref values.DocumentRef) (mail.Attachment, error) {
 	switch ref.Kind {
 	case DocumentInvoice:
-		_, doc, err := s.document(ctx, ref.ID)
+		inv, doc, err := s.document(ctx, ref.ID)
 		if err != nil {
 			return mail.Attachment{}, err
 		}
-		return invoiceAttachment(ctx, doc)
+		return s.invoiceAttachment(ctx, s.db, inv, doc)
 	case DocumentReceipt:
 		rc, err := s.receipt(ctx, ref.ID)
 		if err != nil {
@@ -48,11 +48,12 @@ func (s *Service) RenderDocument(ctx context.Context, ref values.DocumentRef) (m
 	return mail.Attachment{}, fmt.Errorf("no document of kind %q", ref.Kind)
 }
 
-// invoiceAttachment is doc's PDF as an email attaches it.
-func invoiceAttachment(ctx context.Context, doc document.Invoice) (mail.Attachment, error) {
-	pdf, err := document.Render(ctx, doc)
+// invoiceAttachment is the PDF of inv (read through db), whose document
+// is doc, as an email attaches it.
+func (s *Service) invoiceAttachment(ctx context.Context, db *ent.Client, inv *ent.Invoice, doc document.Invoice) (mail.Attachment, error) {
+	pdf, err := s.renderInvoice(ctx, db, inv, doc)
 	if err != nil {
-		return mail.Attachment{}, fmt.Errorf("render invoice pdf: %w", err)
+		return mail.Attachment{}, err
 	}
 	return mail.Attachment{Name: doc.Number + ".pdf", ContentType: "application/pdf", Data: pdf}, nil
 }

@@ -149,7 +149,7 @@ func (s *Service) Send(ctx context.Context, id string, in SendInput) (*ent.Invoi
 	}
 	in.To = append(in.To, prior...)
 	// Rendering is slow and needs no lock: do it before the transaction.
-	msg, recipients, err := composeSend(ctx, inv, doc, in, s.mailing, true)
+	msg, recipients, err := s.composeSend(ctx, s.db, inv, doc, in, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -186,7 +186,7 @@ func (s *Service) sendIssued(ctx context.Context, tx *ent.Tx, id string, in Send
 		return err
 	}
 	in.To = append(in.To, prior...)
-	msg, recipients, err := composeSend(ctx, inv, doc, in, s.mailing, required)
+	msg, recipients, err := s.composeSend(ctx, tx.Client(), inv, doc, in, required)
 	if err != nil || len(recipients) == 0 {
 		return err
 	}
@@ -218,10 +218,12 @@ func sendable(inv *ent.Invoice) error {
 	return usererr.New(usererr.InvalidTransition, "cannot send "+verb, "id")
 }
 
-// composeSend renders the invoice and writes its email: the invoice email,
-// or for a revision the "invoice updated" email. With no recipient at all
-// it fails when required and returns no recipients otherwise.
-func composeSend(ctx context.Context, inv *ent.Invoice, doc document.Invoice, in SendInput, m Mailing, required bool) (outbox.Message, []string, error) {
+// composeSend renders the invoice (read through db) and writes its
+// email: the invoice email, or for a revision the "invoice updated"
+// email. With no recipient at all it fails when required and returns no
+// recipients otherwise.
+func (s *Service) composeSend(ctx context.Context, db *ent.Client, inv *ent.Invoice, doc document.Invoice, in SendInput, required bool) (outbox.Message, []string, error) {
+	m := s.mailing
 	customer := ""
 	if inv.CustomerSnapshot != nil {
 		customer = inv.CustomerSnapshot.Email
@@ -233,7 +235,7 @@ func composeSend(ctx context.Context, inv *ent.Invoice, doc document.Invoice, in
 		}
 		return outbox.Message{}, nil, usererr.New(usererr.Required, "the customer has no email: give recipients in to", "to")
 	}
-	pdf, err := invoiceAttachment(ctx, doc)
+	pdf, err := s.invoiceAttachment(ctx, db, inv, doc)
 	if err != nil {
 		return outbox.Message{}, nil, err
 	}

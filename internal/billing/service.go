@@ -51,6 +51,10 @@ type Config struct {
 	// Changes is the store's signal that tax rates (among others) changed:
 	// the service keeps each account's rates in memory until then.
 	Changes rowcache.Versioner
+	// FacturX, optional, gives the CII XML that makes the PDF of every
+	// issued invoice and credit note a Factur-X e-invoice (see
+	// FacturXFunc). Nil leaves them plain PDF/A-3b.
+	FacturX FacturXFunc
 }
 
 // AccountSource returns the account of the viewer in ctx.
@@ -99,6 +103,8 @@ type Service struct {
 	accounts AccountSource
 	// rates keeps each account's tax rates, by account and mode.
 	rates *rowcache.Cache[string, map[string]*ent.TaxRate]
+	// facturX gives issued PDFs their e-invoice (Config.FacturX).
+	facturX FacturXFunc
 }
 
 // New returns a Service built from cfg.
@@ -107,7 +113,8 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	return &Service{db: cfg.DB, dialect: cfg.Dialect, procs: cfg.Processors, mailing: cfg.Mailing, outbox: cfg.Outbox, accounts: cfg.Accounts,
-		rates: rowcache.New[string, map[string]*ent.TaxRate](cfg.Changes),
+		rates:   rowcache.New[string, map[string]*ent.TaxRate](cfg.Changes),
+		facturX: cfg.FacturX,
 	}, nil
 }
 

@@ -141,6 +141,12 @@ type Invoice struct {
 	// credit note's, the totals are what it credits, and DueDate,
 	// AmountPaid, AmountDue and the payment texts are not printed.
 	CreditNote *CreditNote
+
+	// EInvoice, set on an issued invoice or credit note, makes the PDF a
+	// Factur-X e-invoice: its CII XML is embedded as factur-x.xml and
+	// declared in the XMP (see Attachment). Nil renders a plain PDF/A-3b;
+	// a draft with an EInvoice is refused, a preview being no invoice.
+	EInvoice *Attachment
 }
 
 // CreditNote is what a credit note prints besides an invoice's fields:

@@ -65,6 +65,7 @@ func Render(ctx context.Context, inv Invoice) ([]byte, error) {
 
 // Render returns inv as a PDF/A-3b document: fonts embedded and subset,
 // sRGB output intent, XMP metadata with pdfaid part 3 / conformance B.
+// With inv.EInvoice it is also a Factur-X e-invoice (facturx.go).
 // The output is a pure function of inv: the PDF dates come from
 // inv.CreationDate (or IssueDate), never from the clock, so the same
 // Invoice renders to the same bytes.
@@ -96,6 +97,9 @@ func (r *Renderer) render(ctx context.Context, inv Invoice, strict bool) ([]byte
 	}
 	v, err := buildView(&inv)
 	if err != nil {
+		return nil, err
+	}
+	if v.facturX, err = checkAttachment(inv.EInvoice, v.Draft); err != nil {
 		return nil, err
 	}
 	if v.logoErr != nil {
@@ -210,6 +214,9 @@ func (r *Renderer) layout(v *view, body string, total int, created time.Time) (_
 	fe.Doc.Format = pdfdoc.Format{PDFA: &pdfdoc.PDFAConf{Part: 3, Level: pdfdoc.PDFALevelB}}
 	if _, err := fe.Doc.LoadSRGBColorprofile(); err != nil {
 		return nil, fmt.Errorf("document: colour profile: %w", err)
+	}
+	if v.facturX != nil {
+		v.facturX.attach(fe.Doc, created)
 	}
 	d, err := bagme.NewWithFrontend(fe, csshtml.NewCSSParser()) // no UA style sheet, see invoice.css
 	if err != nil {

@@ -69,6 +69,8 @@ type view struct {
 	author      string
 	logo        []byte // raster logo, see setLogo
 	logoErr     error  // why setLogo refused the logo
+	// facturX is the e-invoice to embed (Invoice.EInvoice, checked).
+	facturX *facturX
 }
 
 func (v *view) hasLogo() bool { return v.logo != nil || v.LogoSVG != "" }

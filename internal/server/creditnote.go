@@ -35,13 +35,16 @@ func (s *Server) writeCreditNotePDF(w http.ResponseWriter, r *http.Request, id, 
 	ctx := r.Context()
 	notFound := func() { writeError(w, r, http.StatusNotFound, "NOT_FOUND", "no such credit note") }
 	cn, err := s.billing.GetCreditNote(ctx, id)
-	var doc document.Invoice
+	var (
+		pdf []byte
+		doc document.Invoice
+	)
 	if err == nil && invoiceID != "" && cn.InvoiceID != invoiceID {
 		notFound()
 		return
 	}
 	if err == nil {
-		doc, err = s.billing.CreditNoteDocument(ctx, id)
+		pdf, doc, err = s.billing.CreditNotePDF(ctx, id)
 	}
 	if ue := usererr.From(err); len(ue) > 0 && ue[0].Code == usererr.NotFound {
 		notFound()
@@ -49,12 +52,6 @@ func (s *Server) writeCreditNotePDF(w http.ResponseWriter, r *http.Request, id, 
 	}
 	if err != nil {
 		s.Logger.ErrorContext(ctx, "credit note pdf", "request_id", RequestID(ctx), "error", err)
-		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
-		return
-	}
-	pdf, err := document.Render(ctx, doc)
-	if err != nil {
-		s.Logger.ErrorContext(ctx, "render credit note pdf", "request_id", RequestID(ctx), "error", err)
 		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
 		return
 	}

@@ -71,19 +71,13 @@ func (s *Server) hostedPDF(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writePDF(w http.ResponseWriter, r *http.Request, id string) {
-	doc, err := s.billing.Document(r.Context(), id)
+	pdf, doc, err := s.billing.InvoicePDF(r.Context(), id)
 	if ue := usererr.From(err); len(ue) > 0 && ue[0].Code == usererr.NotFound {
 		writeError(w, r, http.StatusNotFound, "NOT_FOUND", "no such invoice")
 		return
 	}
 	if err != nil {
 		s.Logger.ErrorContext(r.Context(), "invoice pdf", "request_id", RequestID(r.Context()), "error", err)
-		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
-		return
-	}
-	pdf, err := document.Render(r.Context(), doc)
-	if err != nil {
-		s.Logger.ErrorContext(r.Context(), "render invoice pdf", "request_id", RequestID(r.Context()), "error", err)
 		writeError(w, r, http.StatusInternalServerError, "INTERNAL", "internal error")
 		return
 	}

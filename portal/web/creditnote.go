@@ -10,18 +10,13 @@ import (
 // creditNotePDF downloads one of the customer's credit notes (the data
 // layer finds only the customer's own).
 func (h *handler) creditNotePDF(q *req) {
-	doc, err := h.d.Billing.CreditNoteDocument(q.ctx, q.r.PathValue("id"))
+	pdf, doc, err := h.d.Billing.CreditNotePDF(q.ctx, q.r.PathValue("id"))
 	if slices.Contains(usererrCodes(err), string(usererr.NotFound)) {
 		h.notFound(q.w, q.r, q)
 		return
 	}
 	if err != nil {
-		h.fail(q.w, q.r, q, "credit note document", err)
-		return
-	}
-	pdf, err := document.Render(q.ctx, doc)
-	if err != nil {
-		h.fail(q.w, q.r, q, "render credit note pdf", err)
+		h.fail(q.w, q.r, q, "credit note pdf", err)
 		return
 	}
 	document.WritePDF(q.w, pdf, doc.Number, true)

@@ -140,22 +140,17 @@ func (h *handler) invoice(q *req) {
 }
 
 func (h *handler) invoicePDF(q *req) {
-	doc, err := h.d.Billing.Document(q.ctx, q.r.PathValue("id"))
+	pdf, doc, err := h.d.Billing.InvoicePDF(q.ctx, q.r.PathValue("id"))
 	if slices.Contains(usererrCodes(err), string(usererr.NotFound)) {
 		h.notFound(q.w, q.r, q)
 		return
 	}
 	if err != nil {
-		h.fail(q.w, q.r, q, "invoice document", err)
+		h.fail(q.w, q.r, q, "invoice pdf", err)
 		return
 	}
 	if doc.Draft || doc.Number == "" {
-		h.notFound(q.w, q.r, q) // drafts are hidden anyway: never print one
-		return
-	}
-	pdf, err := document.Render(q.ctx, doc)
-	if err != nil {
-		h.fail(q.w, q.r, q, "render invoice pdf", err)
+		h.notFound(q.w, q.r, q) // drafts are hidden anyway: never serve one
 		return
 	}
 	document.WritePDF(q.w, pdf, doc.Number, true)
