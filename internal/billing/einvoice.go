@@ -27,7 +27,13 @@ import (
 // totals), through the same document the PDF prints, so the XML and the
 // PDF say the same. A draft has none.
 func (s *Service) EInvoice(ctx context.Context, id string) (einvoice.Document, error) {
-	inv, doc, err := s.document(ctx, id)
+	return eInvoiceFrom(ctx, s.db, id)
+}
+
+// eInvoiceFrom is EInvoice read through db (a transaction's client while
+// the invoice is being issued).
+func eInvoiceFrom(ctx context.Context, db *ent.Client, id string) (einvoice.Document, error) {
+	inv, doc, err := documentFrom(ctx, db, id)
 	if err != nil {
 		return einvoice.Document{}, err
 	}
@@ -41,7 +47,7 @@ func (s *Service) EInvoice(ctx context.Context, id string) (einvoice.Document, e
 		Notes:        paymentNotes(doc),
 	}
 	if doc.Replaces != "" {
-		orig, err := s.db.Invoice.Query().Where(invoice.ID(*inv.FromInvoiceID)).Select(invoice.FieldFinalizedAt).Only(ctx)
+		orig, err := db.Invoice.Query().Where(invoice.ID(*inv.FromInvoiceID)).Select(invoice.FieldFinalizedAt).Only(ctx)
 		if err != nil {
 			return einvoice.Document{}, fmt.Errorf("load revised invoice: %w", err)
 		}
@@ -61,7 +67,7 @@ func (s *Service) EInvoice(ctx context.Context, id string) (einvoice.Document, e
 		})
 	}
 	v, _ := viewer.FromContext(ctx)
-	acct, err := s.db.Account.Get(ctx, v.AccountID)
+	acct, err := db.Account.Get(ctx, v.AccountID)
 	if err != nil {
 		return einvoice.Document{}, fmt.Errorf("load account: %w", err)
 	}
@@ -97,7 +103,12 @@ func (s *Service) EInvoice(ctx context.Context, id string) (einvoice.Document, e
 // seller and buyer its invoice froze, its lines and taxes, and the
 // invoice it credits (BG-3).
 func (s *Service) CreditNoteEInvoice(ctx context.Context, id string) (einvoice.Document, error) {
-	cn, err := s.db.CreditNote.Query().Where(creditnote.ID(id)).
+	return creditNoteEInvoiceFrom(ctx, s.db, id)
+}
+
+// creditNoteEInvoiceFrom is CreditNoteEInvoice read through db.
+func creditNoteEInvoiceFrom(ctx context.Context, db *ent.Client, id string) (einvoice.Document, error) {
+	cn, err := db.CreditNote.Query().Where(creditnote.ID(id)).
 		WithLines(func(q *ent.CreditNoteLineQuery) { q.Order(ent.Asc(creditnoteline.FieldPosition)) }).
 		Only(ctx)
 	if ent.IsNotFound(err) {
@@ -106,16 +117,16 @@ func (s *Service) CreditNoteEInvoice(ctx context.Context, id string) (einvoice.D
 	if err != nil {
 		return einvoice.Document{}, fmt.Errorf("load credit note: %w", err)
 	}
-	inv, err := s.db.Invoice.Query().Where(invoice.ID(cn.InvoiceID)).Only(ctx)
+	inv, err := db.Invoice.Query().Where(invoice.ID(cn.InvoiceID)).Only(ctx)
 	if err != nil {
 		return einvoice.Document{}, fmt.Errorf("load invoice: %w", err)
 	}
 	v, _ := viewer.FromContext(ctx)
-	acct, err := s.db.Account.Get(ctx, v.AccountID)
+	acct, err := db.Account.Get(ctx, v.AccountID)
 	if err != nil {
 		return einvoice.Document{}, fmt.Errorf("load account: %w", err)
 	}
-	doc, err := creditNoteDocument(ctx, s.db, acct, inv, cn)
+	doc, err := creditNoteDocument(ctx, db, acct, inv, cn)
 	if err != nil {
 		return einvoice.Document{}, err
 	}
@@ -130,7 +141,7 @@ func (s *Service) CreditNoteEInvoice(ctx context.Context, id string) (einvoice.D
 	delivery(&e, inv.CustomerSnapshot)
 	// A line credited keeps the service period of the invoice line it
 	// credits (an intra-community supply needs one, BR-IC-11).
-	invLines, err := s.db.InvoiceLine.Query().Where(invoiceline.InvoiceID(inv.ID)).All(ctx)
+	invLines, err := db.InvoiceLine.Query().Where(invoiceline.InvoiceID(inv.ID)).All(ctx)
 	if err != nil {
 		return einvoice.Document{}, fmt.Errorf("load invoice lines: %w", err)
 	}

@@ -3,9 +3,12 @@ package billing
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/internal/document"
+	"github.com/remitbilling/remit/internal/einvoice"
+	"github.com/remitbilling/remit/internal/usererr"
 )
 
 // FacturXFunc returns the e-invoice that the PDF of an issued invoice or
@@ -34,6 +37,28 @@ type IssuedDocument struct {
 	Invoice *ent.Invoice
 	// CreditNote is nil for an invoice.
 	CreditNote *ent.CreditNote
+}
+
+// facturXML is the FacturXFunc a Service uses unless its Config names
+// another: the document's CII, built from what it froze when issued. A
+// document EN 16931 cannot express (see einvoice.Document.Check) stays a
+// plain PDF, said in the log: its customer still gets the invoice.
+func facturXML(ctx context.Context, db *ent.Client, doc IssuedDocument) ([]byte, error) {
+	var e einvoice.Document
+	var err error
+	if doc.CreditNote != nil {
+		e, err = creditNoteEInvoiceFrom(ctx, db, doc.CreditNote.ID)
+	} else {
+		e, err = eInvoiceFrom(ctx, db, doc.Invoice.ID)
+	}
+	if ue := usererr.From(err); len(ue) > 0 {
+		slog.WarnContext(ctx, "e-invoice: the PDF is issued without its XML", "invoice", doc.Invoice.ID, "reason", ue[0].Message)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return einvoice.CII(e)
 }
 
 // FacturXProfile is the Factur-X conformance level of the XML a

@@ -51,9 +51,9 @@ type Config struct {
 	// Changes is the store's signal that tax rates (among others) changed:
 	// the service keeps each account's rates in memory until then.
 	Changes rowcache.Versioner
-	// FacturX, optional, gives the CII XML that makes the PDF of every
+	// FacturX, optional, replaces the CII XML that makes the PDF of every
 	// issued invoice and credit note a Factur-X e-invoice (see
-	// FacturXFunc). Nil leaves them plain PDF/A-3b.
+	// FacturXFunc); nil is Remit's own, built from what each froze.
 	FacturX FacturXFunc
 }
 
@@ -112,10 +112,14 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Service{db: cfg.DB, dialect: cfg.Dialect, procs: cfg.Processors, mailing: cfg.Mailing, outbox: cfg.Outbox, accounts: cfg.Accounts,
+	svc := &Service{db: cfg.DB, dialect: cfg.Dialect, procs: cfg.Processors, mailing: cfg.Mailing, outbox: cfg.Outbox, accounts: cfg.Accounts,
 		rates:   rowcache.New[string, map[string]*ent.TaxRate](cfg.Changes),
 		facturX: cfg.FacturX,
-	}, nil
+	}
+	if svc.facturX == nil {
+		svc.facturX = facturXML
+	}
+	return svc, nil
 }
 
 func (s *Service) run(ctx context.Context, fn func(tx *ent.Tx) error) error {
