@@ -37,6 +37,18 @@ func eInvoiceFrom(ctx context.Context, db *ent.Client, id string) (einvoice.Docu
 	if err != nil {
 		return einvoice.Document{}, err
 	}
+	v, _ := viewer.FromContext(ctx)
+	acct, err := db.Account.Get(ctx, v.AccountID)
+	if err != nil {
+		return einvoice.Document{}, fmt.Errorf("load account: %w", err)
+	}
+	return eInvoiceOf(ctx, db, acct, inv, doc)
+}
+
+// eInvoiceOf is the e-invoice of inv (read through db with its lines and
+// their tax rates) whose printed document is doc: what the PDF prints,
+// said in EN 16931's terms.
+func eInvoiceOf(ctx context.Context, db *ent.Client, acct *ent.Account, inv *ent.Invoice, doc document.Invoice) (einvoice.Document, error) {
 	if inv.Status == invoice.StatusDraft || inv.IssuerSnapshot == nil || inv.CustomerSnapshot == nil {
 		return einvoice.Document{}, usererr.New(usererr.InvalidTransition, "a draft has no e-invoice: finalize it first", "id")
 	}
@@ -65,11 +77,6 @@ func eInvoiceFrom(ctx context.Context, db *ent.Client, id string) (einvoice.Docu
 		e.Payment = append(e.Payment, einvoice.PaymentMeans{
 			Code: einvoice.MeansSEPACreditTransfer, IBAN: strings.ReplaceAll(b.IBAN, " ", ""), BIC: b.BIC, AccountName: b.Beneficiary,
 		})
-	}
-	v, _ := viewer.FromContext(ctx)
-	acct, err := db.Account.Get(ctx, v.AccountID)
-	if err != nil {
-		return einvoice.Document{}, fmt.Errorf("load account: %w", err)
 	}
 	// EN 16931 allows one payment means code per document (CII-SR-467,
 	// UBL-SR-47): the transfer details when there are, else the card.
@@ -138,6 +145,14 @@ func creditNoteEInvoiceFrom(ctx context.Context, db *ent.Client, id string) (ein
 	if cn.Memo != "" {
 		e.Notes = append(e.Notes, einvoice.Note{Text: cn.Memo})
 	}
+	// What the invoice sold and the payment mentions it carried hold for
+	// its credit note too (BR-FR-08, BR-FR-05).
+	if c := inv.OperationCategory; c != nil {
+		e.OperationCategory = operationCodes[*c]
+	}
+	mentions := doc
+	mentions.LatePaymentPenalty, mentions.RecoveryIndemnity, mentions.EarlyPaymentDiscount = inv.Terms.LatePaymentPenalty, inv.Terms.RecoveryIndemnity, inv.Terms.EarlyPaymentDiscount
+	e.Notes = append(e.Notes, paymentNotes(mentions)...)
 	delivery(&e, inv.CustomerSnapshot)
 	// A line credited keeps the service period of the invoice line it
 	// credits (an intra-community supply needs one, BR-IC-11).
@@ -336,9 +351,7 @@ func eAddress(a values.Address) einvoice.Address {
 // purchase order (BT-13, from the custom field the account names).
 func frenchMentions(e *einvoice.Document, acct *ent.Account, inv *ent.Invoice) {
 	if c := inv.OperationCategory; c != nil {
-		e.OperationCategory = map[invoice.OperationCategory]string{
-			invoice.OperationCategoryGoods: "B1", invoice.OperationCategoryServices: "S1", invoice.OperationCategoryMixed: "M1",
-		}[*c]
+		e.OperationCategory = operationCodes[*c]
 	}
 	if d := inv.SupplyDate; d != nil {
 		if e.Delivery == nil {
@@ -356,6 +369,13 @@ func frenchMentions(e *einvoice.Document, acct *ent.Account, inv *ent.Invoice) {
 			}
 		}
 	}
+}
+
+// operationCodes are the French billing frames (BT-23) of what an
+// invoice sells, for an invoice to be paid (B1 goods, S1 services, M1
+// both).
+var operationCodes = map[invoice.OperationCategory]string{
+	invoice.OperationCategoryGoods: "B1", invoice.OperationCategoryServices: "S1", invoice.OperationCategoryMixed: "M1",
 }
 
 // legalInfo is a company's legal form, share capital and trade register

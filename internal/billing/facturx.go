@@ -39,20 +39,25 @@ type IssuedDocument struct {
 	CreditNote *ent.CreditNote
 }
 
-// facturXML is the FacturXFunc a Service uses unless its Config names
-// another: the document's CII, built from what it froze when issued. A
+// ownFacturX is the CII a PDF embeds unless Config.FacturX names another
+// source: the document's e-invoice, built from what it froze when issued
+// and from the document being printed (nothing is read twice). A
 // document EN 16931 cannot express (see einvoice.Document.Check) stays a
 // plain PDF, said in the log: its customer still gets the invoice.
-func facturXML(ctx context.Context, db *ent.Client, doc IssuedDocument) ([]byte, error) {
+func (s *Service) ownFacturX(ctx context.Context, db *ent.Client, src IssuedDocument, doc document.Invoice) ([]byte, error) {
 	var e einvoice.Document
 	var err error
-	if doc.CreditNote != nil {
-		e, err = creditNoteEInvoiceFrom(ctx, db, doc.CreditNote.ID)
+	if src.CreditNote != nil {
+		e, err = creditNoteEInvoiceFrom(ctx, db, src.CreditNote.ID)
 	} else {
-		e, err = eInvoiceFrom(ctx, db, doc.Invoice.ID)
+		var acct *ent.Account
+		if acct, err = s.accounts.Get(ctx); err != nil {
+			return nil, fmt.Errorf("load account: %w", err)
+		}
+		e, err = eInvoiceOf(ctx, db, acct, src.Invoice, doc)
 	}
 	if ue := usererr.From(err); len(ue) > 0 {
-		slog.WarnContext(ctx, "e-invoice: the PDF is issued without its XML", "invoice", doc.Invoice.ID, "reason", ue[0].Message)
+		slog.WarnContext(ctx, "e-invoice: the PDF is issued without its XML", "invoice", src.Invoice.ID, "reason", ue[0].Message)
 		return nil, nil
 	}
 	if err != nil {
@@ -68,10 +73,16 @@ const FacturXProfile = "EN 16931"
 // withFacturX adds to doc, the document of src, the e-invoice its PDF
 // embeds: none for a draft, or without a FacturXFunc.
 func (s *Service) withFacturX(ctx context.Context, db *ent.Client, src IssuedDocument, doc *document.Invoice) error {
-	if s.facturX == nil || doc.Draft || doc.Number == "" {
+	if doc.Draft || doc.Number == "" {
 		return nil
 	}
-	xml, err := s.facturX(ctx, db, src)
+	var xml []byte
+	var err error
+	if s.facturX != nil {
+		xml, err = s.facturX(ctx, db, src)
+	} else {
+		xml, err = s.ownFacturX(ctx, db, src, *doc)
+	}
 	if err != nil {
 		return fmt.Errorf("factur-x xml of %s: %w", doc.Number, err)
 	}

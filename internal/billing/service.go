@@ -116,9 +116,6 @@ func New(cfg Config) (*Service, error) {
 		rates:   rowcache.New[string, map[string]*ent.TaxRate](cfg.Changes),
 		facturX: cfg.FacturX,
 	}
-	if svc.facturX == nil {
-		svc.facturX = facturXML
-	}
 	return svc, nil
 }
 

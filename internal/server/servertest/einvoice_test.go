@@ -41,7 +41,8 @@ func TestEInvoiceConformance(t *testing.T) {
 
 	_, deKey := e.NewAccount("Muster", viewer.Test)
 	fr, de := &seller{url: e.URL, key: e.Key}, &seller{url: e.URL, key: deKey}
-	fr.must(`mutation { accountUpdate(input: {name: "Acme", legalName: "Acme SAS", email: "billing@acme.fr", siren: "732829320", siret: "73282932000074",
+	fr.must(`mutation { accountUpdate(input: {operationCategory: SERVICES, legalForm: "SAS", shareCapital: "10 000 €", registration: "RCS Paris 732 829 320",
+  name: "Acme", legalName: "Acme SAS", email: "billing@acme.fr", siren: "732829320", siret: "73282932000074",
   vatNumber: "FR44732829320", address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"}, bankIban: "FR7630006000011234567890189", bankBic: "AGRIFRPP"}) { userErrors { field message } } }`)
 	de.must(`mutation { accountUpdate(input: {name: "Muster", legalName: "Muster GmbH", email: "rechnung@muster.de", vatNumber: "DE136695976",
   address: {line1: "Hauptstraße 1", postalCode: "10115", city: "Berlin", country: "DE"}}) { userErrors { field message } } }`)
@@ -95,6 +96,7 @@ func TestEInvoiceConformance(t *testing.T) {
 	dir := t.TempDir()
 	frDir := filepath.Join(dir, "fr")
 	allDir := filepath.Join(dir, "all")
+	pdfDir := t.TempDir()
 	for _, d := range []string{frDir, allDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -152,6 +154,13 @@ func TestEInvoiceConformance(t *testing.T) {
 				}
 				kinds.Add(1)
 				save(s, "/invoices/"+inv.id+"/einvoice.xml", fmt.Sprintf("inv-%d", i), b.frfr)
+				if i%350 == 0 { // a sample of the PDFs, for the Factur-X container
+					if pdf, err := s.getPDF("/invoices/" + inv.id + "/pdf"); err != nil {
+						fail("pdf %d: %v", i, err)
+					} else if err := os.WriteFile(filepath.Join(pdfDir, fmt.Sprintf("inv-%d.pdf", i)), pdf, 0o644); err != nil {
+						fail("%v", err)
+					}
+				}
 				switch {
 				case i%7 == 3: // a revision replaces the invoice (type 384)
 					rev, err := s.revise(inv.id)
@@ -205,21 +214,52 @@ func TestEInvoiceConformance(t *testing.T) {
 		t.Errorf("validate.sh found %d fatal findings (exit %v)", fatal, err)
 	}
 
-	// The French rules, reported only: what fails names what Remit lacks.
+	// The PDFs customers receive carry the same CII as Factur-X: the
+	// container, its XMP and the embedded XML pass validate-facturx.sh.
+	pdfs, _ := filepath.Glob(filepath.Join(pdfDir, "*.pdf"))
+	if len(pdfs) == 0 {
+		t.Error("no PDF sampled")
+	}
+	for _, pdf := range pdfs {
+		if out, err := exec.Command(filepath.Join(validator, "validate-facturx.sh"), pdf).CombinedOutput(); err != nil {
+			t.Errorf("validate-facturx.sh %s: %v\n%.3000s", filepath.Base(pdf), err, out)
+		}
+	}
+	t.Logf("Factur-X container: %d sampled PDFs pass validate-facturx.sh", len(pdfs))
+
+	// The French rules (FNFE BR-FR) on French-to-French documents: the
+	// Factur-X CII, which French platforms take, passes them; PEPPOL's UBL
+	// is reported only, since BR-FR reads the billing frame (BT-23) from
+	// the ProfileID that PEPPOL BIS fixes to its own.
 	out, _ = exec.Command(filepath.Join(validator, "validate.sh"), frDir, "--fr", "--json").Output()
 	var fr2 validation
 	if err := json.Unmarshal(out, &fr2); err != nil {
 		t.Fatalf("validate.sh --fr: %v: %.2000s", err, out)
 	}
-	counts := map[string]int{}
+	ubl := map[string]int{}
+	ciiFiles, ciiFatal := 0, 0
 	for _, f := range fr2.Files {
+		cii := strings.HasSuffix(f.File, "-cii.xml")
+		if cii {
+			ciiFiles++
+		}
 		for _, x := range f.Findings {
-			if x.Flag != "warning" {
-				counts[x.ID]++
+			switch {
+			case x.Flag == "warning":
+			case cii:
+				ciiFatal++
+				if ciiFatal <= 20 {
+					t.Errorf("BR-FR %s: %s %s: %s", filepath.Base(f.File), x.ID, x.Location, x.Text)
+				}
+			default:
+				ubl[x.ID]++
 			}
 		}
 	}
-	t.Logf("BR-FR (--fr) on %d French-to-French files, fatal findings per rule (not failing yet): %v", len(fr2.Files), counts)
+	if ciiFiles == 0 {
+		t.Error("no French-to-French CII file was checked against BR-FR")
+	}
+	t.Logf("BR-FR (--fr): %d French-to-French CII files, %d fatal findings; on their UBL (reported only): %v", ciiFiles, ciiFatal, ubl)
 }
 
 // einvoiceValidator is the validator folder: REMIT_EINVOICE_DIR, else
@@ -342,6 +382,22 @@ func (s *seller) get(path string) ([]byte, error) {
 	}
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/xml") || !strings.Contains(res.Header.Get("Content-Disposition"), ".xml") {
 		return nil, fmt.Errorf("GET %s: Content-Type %q, Content-Disposition %q", path, ct, res.Header.Get("Content-Disposition"))
+	}
+	return body, nil
+}
+
+// getPDF downloads a PDF with the seller's key.
+func (s *seller) getPDF(path string) ([]byte, error) {
+	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+s.key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !bytes.HasPrefix(body, []byte("%PDF")) {
+		return nil, fmt.Errorf("GET %s: %d %.200s", path, res.StatusCode, body)
 	}
 	return body, nil
 }

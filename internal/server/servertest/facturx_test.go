@@ -88,7 +88,7 @@ func TestFacturXInIssuedPDFs(t *testing.T) {
 		}
 	}
 
-	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {name: "Acme", legalName: "Acme SAS", email: "billing@acme.fr", siren: "732829320", vatNumber: "FR44732829320",
+	e.Mutate("accountUpdate", `mutation { accountUpdate(input: {operationCategory: SERVICES, name: "Acme", legalName: "Acme SAS", email: "billing@acme.fr", siren: "732829320", vatNumber: "FR44732829320",
   address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"}}) { account { id } userErrors { code } } }`, nil)
 	rate := apitest.Str(t, e.Mutate("taxRateCreate", `mutation { taxRateCreate(input: {displayName: "TVA", percentage: "20", inclusive: false}) { taxRate { id } userErrors { code } } }`, nil), "taxRate", "id")
 	cus := apitest.Str(t, e.Mutate("customerCreate", `mutation($in: CustomerInput!) { customerCreate(input: {customer: $in}) { customer { id } warnings { code } userErrors { code } } }`,
