@@ -121,7 +121,7 @@ func startAPIOn(tb testing.TB, st *store.Store, customers int) *apiEnv {
 		map[string]any{"in": map[string]any{
 			"legalName": "Acme Industries SAS", "email": "billing@acme.example", "phone": "+33 1 23 45 67 89",
 			"address": map[string]any{"line1": "12 rue de la Paix", "city": "Paris", "postalCode": "75002", "country": "FR"},
-			"siren":   "732829320", "vatNumber": "FR44732829320",
+			"siren":   "732829320", "vatNumber": "FR44732829320", "operationCategory": "SERVICES",
 		}}, &acctRes)
 	if len(acctRes.AccountUpdate.UserErrors) > 0 {
 		tb.Fatalf("accountUpdate: %+v", acctRes.AccountUpdate.UserErrors)

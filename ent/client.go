@@ -41,6 +41,7 @@ import (
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/refund"
+	"github.com/remitbilling/remit/ent/rendereddocument"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -108,6 +109,8 @@ type Client struct {
 	RateLimit *RateLimitClient
 	// Refund is the client for interacting with the Refund builders.
 	Refund *RefundClient
+	// RenderedDocument is the client for interacting with the RenderedDocument builders.
+	RenderedDocument *RenderedDocumentClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
 	// ServerSecret is the client for interacting with the ServerSecret builders.
@@ -157,6 +160,7 @@ func (c *Client) init() {
 	c.Product = NewProductClient(c.config)
 	c.RateLimit = NewRateLimitClient(c.config)
 	c.Refund = NewRefundClient(c.config)
+	c.RenderedDocument = NewRenderedDocumentClient(c.config)
 	c.Sequence = NewSequenceClient(c.config)
 	c.ServerSecret = NewServerSecretClient(c.config)
 	c.TaxRate = NewTaxRateClient(c.config)
@@ -281,6 +285,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Product:                NewProductClient(cfg),
 		RateLimit:              NewRateLimitClient(cfg),
 		Refund:                 NewRefundClient(cfg),
+		RenderedDocument:       NewRenderedDocumentClient(cfg),
 		Sequence:               NewSequenceClient(cfg),
 		ServerSecret:           NewServerSecretClient(cfg),
 		TaxRate:                NewTaxRateClient(cfg),
@@ -332,6 +337,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Product:                NewProductClient(cfg),
 		RateLimit:              NewRateLimitClient(cfg),
 		Refund:                 NewRefundClient(cfg),
+		RenderedDocument:       NewRenderedDocumentClient(cfg),
 		Sequence:               NewSequenceClient(cfg),
 		ServerSecret:           NewServerSecretClient(cfg),
 		TaxRate:                NewTaxRateClient(cfg),
@@ -372,8 +378,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.CustomerTerm, c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice,
 		c.InvoiceLine, c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig,
 		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price, c.Product,
-		c.RateLimit, c.Refund, c.Sequence, c.ServerSecret, c.TaxRate, c.TestClock,
-		c.WebhookDelivery, c.WebhookEndpoint,
+		c.RateLimit, c.Refund, c.RenderedDocument, c.Sequence, c.ServerSecret,
+		c.TaxRate, c.TestClock, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -388,8 +394,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.CustomerTerm, c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice,
 		c.InvoiceLine, c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig,
 		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price, c.Product,
-		c.RateLimit, c.Refund, c.Sequence, c.ServerSecret, c.TaxRate, c.TestClock,
-		c.WebhookDelivery, c.WebhookEndpoint,
+		c.RateLimit, c.Refund, c.RenderedDocument, c.Sequence, c.ServerSecret,
+		c.TaxRate, c.TestClock, c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -450,6 +456,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.RateLimit.mutate(ctx, m)
 	case *RefundMutation:
 		return c.Refund.mutate(ctx, m)
+	case *RenderedDocumentMutation:
+		return c.RenderedDocument.mutate(ctx, m)
 	case *SequenceMutation:
 		return c.Sequence.mutate(ctx, m)
 	case *ServerSecretMutation:
@@ -4895,6 +4903,156 @@ func (c *RefundClient) mutate(ctx context.Context, m *RefundMutation) (Value, er
 	}
 }
 
+// RenderedDocumentClient is a client for the RenderedDocument schema.
+type RenderedDocumentClient struct {
+	config
+}
+
+// NewRenderedDocumentClient returns a client for the RenderedDocument from the given config.
+func NewRenderedDocumentClient(c config) *RenderedDocumentClient {
+	return &RenderedDocumentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `rendereddocument.Hooks(f(g(h())))`.
+func (c *RenderedDocumentClient) Use(hooks ...Hook) {
+	c.hooks.RenderedDocument = append(c.hooks.RenderedDocument, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `rendereddocument.Intercept(f(g(h())))`.
+func (c *RenderedDocumentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RenderedDocument = append(c.inters.RenderedDocument, interceptors...)
+}
+
+// Create returns a builder for creating a RenderedDocument entity.
+func (c *RenderedDocumentClient) Create() *RenderedDocumentCreate {
+	mutation := newRenderedDocumentMutation(c.config, OpCreate)
+	return &RenderedDocumentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RenderedDocument entities.
+func (c *RenderedDocumentClient) CreateBulk(builders ...*RenderedDocumentCreate) *RenderedDocumentCreateBulk {
+	return &RenderedDocumentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RenderedDocumentClient) MapCreateBulk(slice any, setFunc func(*RenderedDocumentCreate, int)) *RenderedDocumentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RenderedDocumentCreateBulk{err: fmt.Errorf("calling to RenderedDocumentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RenderedDocumentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RenderedDocumentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RenderedDocument.
+func (c *RenderedDocumentClient) Update() *RenderedDocumentUpdate {
+	mutation := newRenderedDocumentMutation(c.config, OpUpdate)
+	return &RenderedDocumentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RenderedDocumentClient) UpdateOne(_m *RenderedDocument) *RenderedDocumentUpdateOne {
+	mutation := newRenderedDocumentMutation(c.config, OpUpdateOne, withRenderedDocument(_m))
+	return &RenderedDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RenderedDocumentClient) UpdateOneID(id string) *RenderedDocumentUpdateOne {
+	mutation := newRenderedDocumentMutation(c.config, OpUpdateOne, withRenderedDocumentID(id))
+	return &RenderedDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RenderedDocument.
+func (c *RenderedDocumentClient) Delete() *RenderedDocumentDelete {
+	mutation := newRenderedDocumentMutation(c.config, OpDelete)
+	return &RenderedDocumentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RenderedDocumentClient) DeleteOne(_m *RenderedDocument) *RenderedDocumentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RenderedDocumentClient) DeleteOneID(id string) *RenderedDocumentDeleteOne {
+	builder := c.Delete().Where(rendereddocument.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RenderedDocumentDeleteOne{builder}
+}
+
+// Query returns a query builder for RenderedDocument.
+func (c *RenderedDocumentClient) Query() *RenderedDocumentQuery {
+	return &RenderedDocumentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRenderedDocument},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RenderedDocument entity by its id.
+func (c *RenderedDocumentClient) Get(ctx context.Context, id string) (*RenderedDocument, error) {
+	return c.Query().Where(rendereddocument.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RenderedDocumentClient) GetX(ctx context.Context, id string) *RenderedDocument {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a RenderedDocument.
+func (c *RenderedDocumentClient) QueryAccount(_m *RenderedDocument) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(rendereddocument.Table, rendereddocument.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, rendereddocument.AccountTable, rendereddocument.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RenderedDocumentClient) Hooks() []Hook {
+	hooks := c.hooks.RenderedDocument
+	return append(hooks[:len(hooks):len(hooks)], rendereddocument.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RenderedDocumentClient) Interceptors() []Interceptor {
+	return c.inters.RenderedDocument
+}
+
+func (c *RenderedDocumentClient) mutate(ctx context.Context, m *RenderedDocumentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RenderedDocumentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RenderedDocumentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RenderedDocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RenderedDocumentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RenderedDocument mutation op: %q", m.Op())
+	}
+}
+
 // SequenceClient is a client for the Sequence schema.
 type SequenceClient struct {
 	config
@@ -5850,16 +6008,17 @@ type (
 		CashBalanceTransaction, CreditNote, CreditNoteLine, Customer, CustomerTerm,
 		EmailMessage, Event, IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition,
 		Payment, PaymentMethod, PortalConfig, PortalLink, PortalLoginCode,
-		PortalSession, Price, Product, RateLimit, Refund, Sequence, ServerSecret,
-		TaxRate, TestClock, WebhookDelivery, WebhookEndpoint []ent.Hook
+		PortalSession, Price, Product, RateLimit, Refund, RenderedDocument, Sequence,
+		ServerSecret, TaxRate, TestClock, WebhookDelivery, WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, BalanceTransaction, BankTransfer, BrandImage,
 		CashBalanceTransaction, CreditNote, CreditNoteLine, Customer, CustomerTerm,
 		EmailMessage, Event, IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition,
 		Payment, PaymentMethod, PortalConfig, PortalLink, PortalLoginCode,
-		PortalSession, Price, Product, RateLimit, Refund, Sequence, ServerSecret,
-		TaxRate, TestClock, WebhookDelivery, WebhookEndpoint []ent.Interceptor
+		PortalSession, Price, Product, RateLimit, Refund, RenderedDocument, Sequence,
+		ServerSecret, TaxRate, TestClock, WebhookDelivery,
+		WebhookEndpoint []ent.Interceptor
 	}
 )
 

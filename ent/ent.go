@@ -38,6 +38,7 @@ import (
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/refund"
+	"github.com/remitbilling/remit/ent/rendereddocument"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -130,6 +131,7 @@ func checkColumn(t, c string) error {
 			product.Table:                product.ValidColumn,
 			ratelimit.Table:              ratelimit.ValidColumn,
 			refund.Table:                 refund.ValidColumn,
+			rendereddocument.Table:       rendereddocument.ValidColumn,
 			sequence.Table:               sequence.ValidColumn,
 			serversecret.Table:           serversecret.ValidColumn,
 			taxrate.Table:                taxrate.ValidColumn,

@@ -585,6 +585,13 @@ func (e *RefundEdges) LoadedInvoice(v *Invoice) {
 
 // LoadedAccount sets the account edge to v and marks it loaded, as eager
 // loading does (nil: loaded, and there is none).
+func (e *RenderedDocumentEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
 func (e *SequenceEdges) LoadedAccount(v *Account) {
 	e.Account = v
 	e.loadedTypes[0] = true

@@ -39,6 +39,7 @@ import (
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/refund"
+	"github.com/remitbilling/remit/ent/rendereddocument"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -84,6 +85,7 @@ const (
 	TypeProduct                = "Product"
 	TypeRateLimit              = "RateLimit"
 	TypeRefund                 = "Refund"
+	TypeRenderedDocument       = "RenderedDocument"
 	TypeSequence               = "Sequence"
 	TypeServerSecret           = "ServerSecret"
 	TypeTaxRate                = "TaxRate"
@@ -38956,6 +38958,824 @@ func (m *RefundMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Refund edge %s", name)
+}
+
+// RenderedDocumentMutation represents an operation that mutates the RenderedDocument nodes in the graph.
+type RenderedDocumentMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	created_at     *time.Time
+	updated_at     *time.Time
+	mode           *viewer.Mode
+	customer_id    *string
+	document_id    *string
+	version        *string
+	number         *string
+	pdf            *[]byte
+	clearedFields  map[string]struct{}
+	account        *string
+	clearedaccount bool
+	done           bool
+	oldValue       func(context.Context) (*RenderedDocument, error)
+	predicates     []predicate.RenderedDocument
+}
+
+var _ ent.Mutation = (*RenderedDocumentMutation)(nil)
+
+// rendereddocumentOption allows management of the mutation configuration using functional options.
+type rendereddocumentOption func(*RenderedDocumentMutation)
+
+// newRenderedDocumentMutation creates new mutation for the RenderedDocument entity.
+func newRenderedDocumentMutation(c config, op Op, opts ...rendereddocumentOption) *RenderedDocumentMutation {
+	m := &RenderedDocumentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRenderedDocument,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRenderedDocumentID sets the ID field of the mutation.
+func withRenderedDocumentID(id string) rendereddocumentOption {
+	return func(m *RenderedDocumentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RenderedDocument
+		)
+		m.oldValue = func(ctx context.Context) (*RenderedDocument, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RenderedDocument.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRenderedDocument sets the old RenderedDocument of the mutation.
+func withRenderedDocument(node *RenderedDocument) rendereddocumentOption {
+	return func(m *RenderedDocumentMutation) {
+		m.oldValue = func(context.Context) (*RenderedDocument, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RenderedDocumentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RenderedDocumentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RenderedDocument entities.
+func (m *RenderedDocumentMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RenderedDocumentMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RenderedDocumentMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RenderedDocument.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RenderedDocumentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RenderedDocumentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the RenderedDocument entity.
+// If the RenderedDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RenderedDocumentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RenderedDocumentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *RenderedDocumentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *RenderedDocumentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the RenderedDocument entity.
+// If the RenderedDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RenderedDocumentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *RenderedDocumentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *RenderedDocumentMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *RenderedDocumentMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the RenderedDocument entity.
+// If the RenderedDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RenderedDocumentMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *RenderedDocumentMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *RenderedDocumentMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *RenderedDocumentMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the RenderedDocument entity.
+// If the RenderedDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RenderedDocumentMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *RenderedDocumentMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *RenderedDocumentMutation) SetCustomerID(s string) {
+	m.customer_id = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *RenderedDocumentMutation) CustomerID() (r string, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the RenderedDocument entity.
+// If the RenderedDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RenderedDocumentMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *RenderedDocumentMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetDocumentID sets the "document_id" field.
+func (m *RenderedDocumentMutation) SetDocumentID(s string) {
+	m.document_id = &s
+}
+
+// DocumentID returns the value of the "document_id" field in the mutation.
+func (m *RenderedDocumentMutation) DocumentID() (r string, exists bool) {
+	v := m.document_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDocumentID returns the old "document_id" field's value of the RenderedDocument entity.
+// If the RenderedDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RenderedDocumentMutation) OldDocumentID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDocumentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDocumentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDocumentID: %w", err)
+	}
+	return oldValue.DocumentID, nil
+}
+
+// ResetDocumentID resets all changes to the "document_id" field.
+func (m *RenderedDocumentMutation) ResetDocumentID() {
+	m.document_id = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *RenderedDocumentMutation) SetVersion(s string) {
+	m.version = &s
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *RenderedDocumentMutation) Version() (r string, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the RenderedDocument entity.
+// If the RenderedDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RenderedDocumentMutation) OldVersion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *RenderedDocumentMutation) ResetVersion() {
+	m.version = nil
+}
+
+// SetNumber sets the "number" field.
+func (m *RenderedDocumentMutation) SetNumber(s string) {
+	m.number = &s
+}
+
+// Number returns the value of the "number" field in the mutation.
+func (m *RenderedDocumentMutation) Number() (r string, exists bool) {
+	v := m.number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNumber returns the old "number" field's value of the RenderedDocument entity.
+// If the RenderedDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RenderedDocumentMutation) OldNumber(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNumber: %w", err)
+	}
+	return oldValue.Number, nil
+}
+
+// ResetNumber resets all changes to the "number" field.
+func (m *RenderedDocumentMutation) ResetNumber() {
+	m.number = nil
+}
+
+// SetPdf sets the "pdf" field.
+func (m *RenderedDocumentMutation) SetPdf(b []byte) {
+	m.pdf = &b
+}
+
+// Pdf returns the value of the "pdf" field in the mutation.
+func (m *RenderedDocumentMutation) Pdf() (r []byte, exists bool) {
+	v := m.pdf
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPdf returns the old "pdf" field's value of the RenderedDocument entity.
+// If the RenderedDocument object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RenderedDocumentMutation) OldPdf(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPdf is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPdf requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPdf: %w", err)
+	}
+	return oldValue.Pdf, nil
+}
+
+// ResetPdf resets all changes to the "pdf" field.
+func (m *RenderedDocumentMutation) ResetPdf() {
+	m.pdf = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *RenderedDocumentMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[rendereddocument.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *RenderedDocumentMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *RenderedDocumentMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *RenderedDocumentMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the RenderedDocumentMutation builder.
+func (m *RenderedDocumentMutation) Where(ps ...predicate.RenderedDocument) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RenderedDocumentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RenderedDocumentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RenderedDocument, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RenderedDocumentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RenderedDocumentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RenderedDocument).
+func (m *RenderedDocumentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RenderedDocumentMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, rendereddocument.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, rendereddocument.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, rendereddocument.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, rendereddocument.FieldMode)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, rendereddocument.FieldCustomerID)
+	}
+	if m.document_id != nil {
+		fields = append(fields, rendereddocument.FieldDocumentID)
+	}
+	if m.version != nil {
+		fields = append(fields, rendereddocument.FieldVersion)
+	}
+	if m.number != nil {
+		fields = append(fields, rendereddocument.FieldNumber)
+	}
+	if m.pdf != nil {
+		fields = append(fields, rendereddocument.FieldPdf)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RenderedDocumentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case rendereddocument.FieldCreatedAt:
+		return m.CreatedAt()
+	case rendereddocument.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case rendereddocument.FieldAccountID:
+		return m.AccountID()
+	case rendereddocument.FieldMode:
+		return m.Mode()
+	case rendereddocument.FieldCustomerID:
+		return m.CustomerID()
+	case rendereddocument.FieldDocumentID:
+		return m.DocumentID()
+	case rendereddocument.FieldVersion:
+		return m.Version()
+	case rendereddocument.FieldNumber:
+		return m.Number()
+	case rendereddocument.FieldPdf:
+		return m.Pdf()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RenderedDocumentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case rendereddocument.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case rendereddocument.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case rendereddocument.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case rendereddocument.FieldMode:
+		return m.OldMode(ctx)
+	case rendereddocument.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case rendereddocument.FieldDocumentID:
+		return m.OldDocumentID(ctx)
+	case rendereddocument.FieldVersion:
+		return m.OldVersion(ctx)
+	case rendereddocument.FieldNumber:
+		return m.OldNumber(ctx)
+	case rendereddocument.FieldPdf:
+		return m.OldPdf(ctx)
+	}
+	return nil, fmt.Errorf("unknown RenderedDocument field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RenderedDocumentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case rendereddocument.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case rendereddocument.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case rendereddocument.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case rendereddocument.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case rendereddocument.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case rendereddocument.FieldDocumentID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDocumentID(v)
+		return nil
+	case rendereddocument.FieldVersion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case rendereddocument.FieldNumber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNumber(v)
+		return nil
+	case rendereddocument.FieldPdf:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPdf(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RenderedDocument field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RenderedDocumentMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RenderedDocumentMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RenderedDocumentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown RenderedDocument numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RenderedDocumentMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RenderedDocumentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RenderedDocumentMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RenderedDocument nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RenderedDocumentMutation) ResetField(name string) error {
+	switch name {
+	case rendereddocument.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case rendereddocument.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case rendereddocument.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case rendereddocument.FieldMode:
+		m.ResetMode()
+		return nil
+	case rendereddocument.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case rendereddocument.FieldDocumentID:
+		m.ResetDocumentID()
+		return nil
+	case rendereddocument.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case rendereddocument.FieldNumber:
+		m.ResetNumber()
+		return nil
+	case rendereddocument.FieldPdf:
+		m.ResetPdf()
+		return nil
+	}
+	return fmt.Errorf("unknown RenderedDocument field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RenderedDocumentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.account != nil {
+		edges = append(edges, rendereddocument.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RenderedDocumentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case rendereddocument.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RenderedDocumentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RenderedDocumentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RenderedDocumentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedaccount {
+		edges = append(edges, rendereddocument.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RenderedDocumentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case rendereddocument.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RenderedDocumentMutation) ClearEdge(name string) error {
+	switch name {
+	case rendereddocument.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown RenderedDocument unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RenderedDocumentMutation) ResetEdge(name string) error {
+	switch name {
+	case rendereddocument.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown RenderedDocument edge %s", name)
 }
 
 // SequenceMutation represents an operation that mutates the Sequence nodes in the graph.

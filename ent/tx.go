@@ -66,6 +66,8 @@ type Tx struct {
 	RateLimit *RateLimitClient
 	// Refund is the client for interacting with the Refund builders.
 	Refund *RefundClient
+	// RenderedDocument is the client for interacting with the RenderedDocument builders.
+	RenderedDocument *RenderedDocumentClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
 	// ServerSecret is the client for interacting with the ServerSecret builders.
@@ -235,6 +237,7 @@ func (tx *Tx) init() {
 	tx.Product = NewProductClient(tx.config)
 	tx.RateLimit = NewRateLimitClient(tx.config)
 	tx.Refund = NewRefundClient(tx.config)
+	tx.RenderedDocument = NewRenderedDocumentClient(tx.config)
 	tx.Sequence = NewSequenceClient(tx.config)
 	tx.ServerSecret = NewServerSecretClient(tx.config)
 	tx.TaxRate = NewTaxRateClient(tx.config)

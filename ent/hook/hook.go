@@ -321,6 +321,18 @@ func (f RefundFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RefundMutation", m)
 }
 
+// The RenderedDocumentFunc type is an adapter to allow the use of ordinary
+// function as RenderedDocument mutator.
+type RenderedDocumentFunc func(context.Context, *ent.RenderedDocumentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RenderedDocumentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RenderedDocumentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RenderedDocumentMutation", m)
+}
+
 // The SequenceFunc type is an adapter to allow the use of ordinary
 // function as Sequence mutator.
 type SequenceFunc func(context.Context, *ent.SequenceMutation) (ent.Value, error)

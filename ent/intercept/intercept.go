@@ -35,6 +35,7 @@ import (
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/refund"
+	"github.com/remitbilling/remit/ent/rendereddocument"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
 	"github.com/remitbilling/remit/ent/taxrate"
@@ -801,6 +802,33 @@ func (f TraverseRefund) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RefundQuery", q)
 }
 
+// The RenderedDocumentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RenderedDocumentFunc func(context.Context, *ent.RenderedDocumentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RenderedDocumentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RenderedDocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RenderedDocumentQuery", q)
+}
+
+// The TraverseRenderedDocument type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRenderedDocument func(context.Context, *ent.RenderedDocumentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRenderedDocument) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRenderedDocument) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RenderedDocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RenderedDocumentQuery", q)
+}
+
 // The SequenceFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SequenceFunc func(context.Context, *ent.SequenceQuery) (ent.Value, error)
 
@@ -1018,6 +1046,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RateLimitQuery, predicate.RateLimit, ratelimit.OrderOption]{typ: ent.TypeRateLimit, tq: q}, nil
 	case *ent.RefundQuery:
 		return &query[*ent.RefundQuery, predicate.Refund, refund.OrderOption]{typ: ent.TypeRefund, tq: q}, nil
+	case *ent.RenderedDocumentQuery:
+		return &query[*ent.RenderedDocumentQuery, predicate.RenderedDocument, rendereddocument.OrderOption]{typ: ent.TypeRenderedDocument, tq: q}, nil
 	case *ent.SequenceQuery:
 		return &query[*ent.SequenceQuery, predicate.Sequence, sequence.OrderOption]{typ: ent.TypeSequence, tq: q}, nil
 	case *ent.ServerSecretQuery:

@@ -1429,6 +1429,40 @@ var (
 			},
 		},
 	}
+	// RenderedDocumentsColumns holds the columns for the "rendered_documents" table.
+	RenderedDocumentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "document_id", Type: field.TypeString},
+		{Name: "version", Type: field.TypeString},
+		{Name: "number", Type: field.TypeString},
+		{Name: "pdf", Type: field.TypeBytes, Size: 67108864},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// RenderedDocumentsTable holds the schema information for the "rendered_documents" table.
+	RenderedDocumentsTable = &schema.Table{
+		Name:       "rendered_documents",
+		Columns:    RenderedDocumentsColumns,
+		PrimaryKey: []*schema.Column{RenderedDocumentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "rendered_documents_accounts_account",
+				Columns:    []*schema.Column{RenderedDocumentsColumns[9]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "rendereddocument_document_id",
+				Unique:  true,
+				Columns: []*schema.Column{RenderedDocumentsColumns[5]},
+			},
+		},
+	}
 	// SequencesColumns holds the columns for the "sequences" table.
 	SequencesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -1704,6 +1738,7 @@ var (
 		ProductsTable,
 		RateLimitsTable,
 		RefundsTable,
+		RenderedDocumentsTable,
 		SequencesTable,
 		ServerSecretsTable,
 		TaxRatesTable,
@@ -1761,6 +1796,7 @@ func init() {
 	RefundsTable.ForeignKeys[0].RefTable = AccountsTable
 	RefundsTable.ForeignKeys[1].RefTable = PaymentsTable
 	RefundsTable.ForeignKeys[2].RefTable = InvoicesTable
+	RenderedDocumentsTable.ForeignKeys[0].RefTable = AccountsTable
 	SequencesTable.ForeignKeys[0].RefTable = AccountsTable
 	TaxRatesTable.ForeignKeys[0].RefTable = AccountsTable
 	TestClocksTable.ForeignKeys[0].RefTable = AccountsTable

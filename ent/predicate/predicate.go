@@ -84,6 +84,9 @@ type RateLimit func(*sql.Selector)
 // Refund is the predicate function for refund builders.
 type Refund func(*sql.Selector)
 
+// RenderedDocument is the predicate function for rendereddocument builders.
+type RenderedDocument func(*sql.Selector)
+
 // Sequence is the predicate function for sequence builders.
 type Sequence func(*sql.Selector)
 

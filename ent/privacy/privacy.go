@@ -734,6 +734,30 @@ func (f RefundMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RefundMutation", m)
 }
 
+// The RenderedDocumentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RenderedDocumentQueryRuleFunc func(context.Context, *ent.RenderedDocumentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RenderedDocumentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RenderedDocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RenderedDocumentQuery", q)
+}
+
+// The RenderedDocumentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RenderedDocumentMutationRuleFunc func(context.Context, *ent.RenderedDocumentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RenderedDocumentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RenderedDocumentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RenderedDocumentMutation", m)
+}
+
 // The SequenceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SequenceQueryRuleFunc func(context.Context, *ent.SequenceQuery) error

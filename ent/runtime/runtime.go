@@ -31,6 +31,7 @@ import (
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/refund"
+	"github.com/remitbilling/remit/ent/rendereddocument"
 	"github.com/remitbilling/remit/ent/schema"
 	"github.com/remitbilling/remit/ent/sequence"
 	"github.com/remitbilling/remit/ent/serversecret"
@@ -1850,6 +1851,54 @@ func init() {
 	// refund.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	refund.IDValidator = func() func(string) error {
 		validators := refundDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	rendereddocumentMixin := schema.RenderedDocument{}.Mixin()
+	rendereddocument.Policy = privacy.NewPolicies(rendereddocumentMixin[2], schema.RenderedDocument{})
+	rendereddocument.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := rendereddocument.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	rendereddocumentMixinHooks0 := rendereddocumentMixin[0].Hooks()
+	rendereddocumentMixinHooks1 := rendereddocumentMixin[1].Hooks()
+
+	rendereddocument.Hooks[1] = rendereddocumentMixinHooks0[0]
+
+	rendereddocument.Hooks[2] = rendereddocumentMixinHooks1[0]
+	rendereddocumentMixinFields0 := rendereddocumentMixin[0].Fields()
+	_ = rendereddocumentMixinFields0
+	rendereddocumentMixinFields2 := rendereddocumentMixin[2].Fields()
+	_ = rendereddocumentMixinFields2
+	rendereddocumentFields := schema.RenderedDocument{}.Fields()
+	_ = rendereddocumentFields
+	// rendereddocumentDescAccountID is the schema descriptor for account_id field.
+	rendereddocumentDescAccountID := rendereddocumentMixinFields2[0].Descriptor()
+	// rendereddocument.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	rendereddocument.AccountIDValidator = rendereddocumentDescAccountID.Validators[0].(func(string) error)
+	// rendereddocumentDescPdf is the schema descriptor for pdf field.
+	rendereddocumentDescPdf := rendereddocumentFields[4].Descriptor()
+	// rendereddocument.PdfValidator is a validator for the "pdf" field. It is called by the builders before save.
+	rendereddocument.PdfValidator = rendereddocumentDescPdf.Validators[0].(func([]byte) error)
+	// rendereddocumentDescID is the schema descriptor for id field.
+	rendereddocumentDescID := rendereddocumentMixinFields0[0].Descriptor()
+	// rendereddocument.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	rendereddocument.IDValidator = func() func(string) error {
+		validators := rendereddocumentDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -124,21 +124,33 @@ func (s *Service) renderCreditNote(ctx context.Context, db *ent.Client, inv *ent
 // PDF goes through here or through the email attachment, so every issued
 // PDF carries its XML.
 func (s *Service) InvoicePDF(ctx context.Context, id string) ([]byte, document.Invoice, error) {
-	inv, doc, err := s.document(ctx, id)
+	version, customerID, err := s.invoicePDFVersion(ctx, id)
 	if err != nil {
 		return nil, document.Invoice{}, err
 	}
-	pdf, err := s.renderInvoice(ctx, s.db, inv, doc)
-	return pdf, doc, err
+	return s.storedPDF(ctx, id, customerID, version, func() ([]byte, document.Invoice, error) {
+		inv, doc, err := s.document(ctx, id)
+		if err != nil {
+			return nil, document.Invoice{}, err
+		}
+		pdf, err := s.renderInvoice(ctx, s.db, inv, doc)
+		return pdf, doc, err
+	})
 }
 
 // CreditNotePDF renders credit note id's PDF, a Factur-X e-invoice
 // (Config.FacturX), with the document it prints.
 func (s *Service) CreditNotePDF(ctx context.Context, id string) ([]byte, document.Invoice, error) {
-	inv, cn, doc, err := s.creditNoteDocumentOf(ctx, id)
+	version, customerID, err := s.creditNotePDFVersion(ctx, id)
 	if err != nil {
 		return nil, document.Invoice{}, err
 	}
-	pdf, err := s.renderCreditNote(ctx, s.db, inv, cn, doc)
-	return pdf, doc, err
+	return s.storedPDF(ctx, id, customerID, version, func() ([]byte, document.Invoice, error) {
+		inv, cn, doc, err := s.creditNoteDocumentOf(ctx, id)
+		if err != nil {
+			return nil, document.Invoice{}, err
+		}
+		pdf, err := s.renderCreditNote(ctx, s.db, inv, cn, doc)
+		return pdf, doc, err
+	})
 }
