@@ -132,6 +132,13 @@ var cardExpiringWords = map[string]map[string]string{
 		"hosted":  "réglez votre facture en cours avec une nouvelle carte ici :\n%s\n",
 		"none":    "transmettez une nouvelle carte à %s.\n",
 	},
+	"de": {
+		"subject": "Ihre Karte %s läuft Ende %s ab",
+		"body":    "Guten Tag %s,\n\nIhre Karte %s, mit der %s Ihre Rechnungen bezahlt, läuft Ende %s ab. Damit Ihre nächsten Zahlungen gelingen, ",
+		"portal":  "hinterlegen Sie bitte in Ihrem Kundenportal eine neue Karte:\n%s\n",
+		"hosted":  "bezahlen Sie bitte Ihre offene Rechnung hier mit einer neuen Karte:\n%s\n",
+		"none":    "senden Sie bitte %s eine neue Karte.\n",
+	},
 }
 
 // notifyExpiring marks pm as notified, if no one did meanwhile and its

@@ -55,6 +55,23 @@ var collectionWords = map[string]map[string]string{
 		"scheduled.notice.body":    "Bonjour %s,\n\nComme vous l'avez programmé, %s sera débité le %s pour la facture %s, avec %s.\n\nVous pouvez le modifier ou l'annuler ici :\n%s\n\n%s\n",
 		"remaining":                "le montant restant",
 	},
+	"de": {
+		"reminder.before.subject":  "Erinnerung: Rechnung %s von %s ist am %s fällig",
+		"reminder.on.subject":      "Erinnerung: Rechnung %s von %s ist heute fällig",
+		"reminder.after.subject":   "Zahlungserinnerung: Rechnung %s von %s war am %s fällig",
+		"reminder.body":            "Guten Tag %s,\n\n%s\n\nOffener Betrag: %s\nFälligkeitsdatum: %s\n\nRechnung ansehen und bezahlen:\n%s\n\n%s\n",
+		"reminder.before":          "wir erinnern Sie daran, dass die Rechnung %s in %d Tagen fällig ist.",
+		"reminder.on":              "wir erinnern Sie daran, dass die Rechnung %s heute fällig ist.",
+		"reminder.after":           "die Rechnung %s ist seit %d Tagen überfällig. Falls Sie bereits bezahlt haben, betrachten Sie diese Nachricht bitte als gegenstandslos.",
+		"reminder.installment":     "die Rate %d der Rechnung %s (%s) ist am %s fällig.",
+		"action.subject":           "Bestätigen Sie Ihre Zahlung der Rechnung %s von %s",
+		"action.body":              "Guten Tag %s,\n\nIhre Bank bittet Sie, die Zahlung von %s für die Rechnung %s zu bestätigen. Bis dahin wird nichts abgebucht.\n\nHier bestätigen:\n%s\n\n%s\n",
+		"scheduled.subject":        "Zahlung der Rechnung %s von %s geplant",
+		"scheduled.body":           "Guten Tag %s,\n\nIhre Zahlung von %s für die Rechnung %s ist für den %s geplant, mit %s.\n\nBis dahin können Sie sie hier ändern oder stornieren:\n%s\n\n%s\n",
+		"scheduled.notice.subject": "Ihre Zahlung der Rechnung %s von %s erfolgt in %d Tagen",
+		"scheduled.notice.body":    "Guten Tag %s,\n\nwie von Ihnen geplant, wird %s am %s für die Rechnung %s abgebucht, mit %s.\n\nSie können die Zahlung hier ändern oder stornieren:\n%s\n\n%s\n",
+		"remaining":                "der offene Betrag",
+	},
 }
 
 // customerMail is what every collection email of inv needs: who it goes

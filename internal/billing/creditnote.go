@@ -21,6 +21,7 @@ import (
 	"github.com/remitbilling/remit/internal/events"
 	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
 	"github.com/remitbilling/remit/internal/values"
@@ -548,11 +549,10 @@ func (s *Service) creditBalance(ctx context.Context, tx *ent.Tx, inv *ent.Invoic
 
 // lumpDescription names the line of a credit by amount alone.
 func lumpDescription(lang, number string) string {
-	if lang == "fr" {
-		return "Avoir sur la facture " + number
-	}
-	return "Credit on invoice " + number
+	return lumpWords[words.Lang(lang)] + number
 }
+
+var lumpWords = map[string]string{"en": "Credit on invoice ", "fr": "Avoir sur la facture ", "de": "Gutschrift zur Rechnung "}
 
 // taxesOf turns values' tax amounts into a credit's stored form (a copy).
 func taxesOf(in []values.TaxAmount) []values.TaxAmount {

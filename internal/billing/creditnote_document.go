@@ -137,6 +137,16 @@ var creditNoteWords = map[string]map[string]string{
 		"link":     "Consulter la facture et ses avoirs :",
 		"attached": "L'avoir est joint en PDF.", "thanks": "Merci de votre confiance.",
 	},
+	"de": {
+		"subject": "Gutschrift %s von %s", "hello": "Guten Tag %s,",
+		"body":     "anbei erhalten Sie die Gutschrift %s von %s über %s, die die Rechnung %s korrigiert.",
+		"pre":      "%s wurden vom offenen Betrag der Rechnung %s abgezogen.",
+		"refund":   "%s werden auf Ihr Zahlungsmittel erstattet.",
+		"credit":   "%s wurden Ihrem Kundenkonto gutgeschrieben und werden von Ihrer nächsten Rechnung abgezogen.",
+		"oob":      "%s wurden Ihnen auf anderem Weg erstattet.",
+		"link":     "Rechnung und Gutschriften ansehen:",
+		"attached": "Die Gutschrift ist als PDF beigefügt.", "thanks": "Vielen Dank für Ihren Auftrag.",
+	},
 }
 
 var creditNoteHTML = htmltemplate.Must(htmltemplate.New("credit_note").Parse(`<!doctype html>

@@ -15,7 +15,9 @@ import (
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/document"
+	"github.com/remitbilling/remit/internal/locales"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/internal/totals"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/values"
@@ -178,25 +180,24 @@ func documentFrom(ctx context.Context, db *ent.Client, id string) (*ent.Invoice,
 	if len(inv.AmountsDue) > 0 {
 		doc.PaymentTerms = scheduleText(inv, doc.Locale, clock.Now(ctx))
 	} else if inv.DaysUntilDue != nil && *inv.DaysUntilDue > 0 {
-		if strings.HasPrefix(doc.Locale, "fr") {
-			doc.PaymentTerms = fmt.Sprintf("Paiement à %d jours", *inv.DaysUntilDue)
-		} else {
-			doc.PaymentTerms = fmt.Sprintf("Payment due within %d days", *inv.DaysUntilDue)
-		}
+		doc.PaymentTerms = fmt.Sprintf(termsWords[words.Lang(doc.Locale)].within, *inv.DaysUntilDue)
 	}
 	return inv, doc, nil
+}
+
+// termsWords are the payment terms the PDF prints, per language.
+var termsWords = map[string]struct{ within, head, paid, part, late, name string }{
+	"en": {"Payment due within %d days", "Payment schedule:", "paid", "partly paid", "overdue", "Installment %d"},
+	"fr": {"Paiement à %d jours", "Échéancier :", "réglée", "réglée en partie", "en retard", "Échéance %d"},
+	"de": {"Zahlbar innerhalb von %d Tagen", "Zahlungsplan:", "bezahlt", "teilweise bezahlt", "überfällig", "Rate %d"},
 }
 
 // scheduleText prints a payment plan as payment terms: each installment,
 // its due date and what is paid of it.
 func scheduleText(inv *ent.Invoice, locale string, now time.Time) string {
-	fr := strings.HasPrefix(locale, "fr")
-	lang, layout := "en", "Jan 2, 2006"
-	head, paid, part, late, name := "Payment schedule:", "paid", "partly paid", "overdue", "Installment %d"
-	if fr {
-		lang, layout = "fr", "02/01/2006"
-		head, paid, part, late, name = "Échéancier :", "réglée", "réglée en partie", "en retard", "Échéance %d"
-	}
+	lang := words.Lang(locale)
+	w := termsWords[lang]
+	head, paid, part, late, name := w.head, w.paid, w.part, w.late, w.name
 	lines := []string{head}
 	for i, it := range Installments(inv, now) {
 		d := it.Description
@@ -205,7 +206,7 @@ func scheduleText(inv *ent.Invoice, locale string, now time.Time) string {
 		}
 		l := "– " + d + " : " + money.Format(it.Amount, inv.Currency, lang)
 		if it.DueDate != nil {
-			l += " — " + it.DueDate.Format(layout)
+			l += " — " + words.Date(*it.DueDate, lang)
 		}
 		switch it.Status {
 		case InstallmentPaid:
@@ -372,9 +373,13 @@ func templateOf(acct *ent.Account, cus *ent.Customer) template {
 	return t
 }
 
-// documentLocale prints in the buyer's preferred language, else in the
-// seller's country's.
+// documentLocale prints in the buyer's first preferred language Remit
+// writes (the one the hosted page and the portal pick too), else in their
+// first preference (English), else in the seller's country's.
 func documentLocale(buyer, seller *values.Party) string {
+	if l, ok := locales.Preferred(buyer.Locales); ok {
+		return l
+	}
 	if len(buyer.Locales) > 0 {
 		return buyer.Locales[0]
 	}

@@ -58,7 +58,7 @@ func (s *Service) invoiceAttachment(ctx context.Context, db *ent.Client, inv *en
 	return mail.Attachment{Name: doc.Number + ".pdf", ContentType: "application/pdf", Data: pdf}, nil
 }
 
-var receiptFileName = map[string]string{"en": "receipt-", "fr": "recu-"}
+var receiptFileName = map[string]string{"en": "receipt-", "fr": "recu-", "de": "zahlungsbestaetigung-"}
 
 // receipt assembles the receipt of the succeeded payment id.
 //

@@ -14,6 +14,7 @@ import (
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/einvoice"
 	"github.com/remitbilling/remit/internal/money"
+	"github.com/remitbilling/remit/internal/payer/words"
 	"github.com/remitbilling/remit/internal/totals"
 	"github.com/remitbilling/remit/internal/usererr"
 	"github.com/remitbilling/remit/internal/validate"
@@ -304,12 +305,9 @@ func orZeroPct(s string) string {
 	return s
 }
 
-func discountWord(locale string) string {
-	if strings.HasPrefix(locale, "fr") {
-		return "Remise"
-	}
-	return "Discount"
-}
+var discountWords = map[string]string{"en": "Discount", "fr": "Remise", "de": "Rabatt"}
+
+func discountWord(locale string) string { return discountWords[words.Lang(locale)] }
 
 // eParty is a frozen party as EN 16931 names it: the legal name, the
 // trading name when it differs, the structured address and identifiers.
@@ -409,13 +407,26 @@ func paymentNotes(doc document.Invoice) []einvoice.Note {
 		indemnity = frRecoveryIndemnity
 	}
 	early := strings.TrimSpace(doc.EarlyPaymentDiscount)
-	if strings.HasPrefix(doc.Locale, "fr") {
+	switch words.Lang(doc.Locale) {
+	case "fr":
 		if early == "" {
 			early = "Pas d'escompte pour paiement anticipé."
 		}
 		return []einvoice.Note{
 			{Subject: einvoice.SubjectPenalty, Text: "Tout retard de paiement entraîne des pénalités au taux de " + rate + "."},
 			{Subject: einvoice.SubjectRecovery, Text: "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : " + indemnity + "."},
+			{Subject: einvoice.SubjectDiscount, Text: early},
+		}
+	case "de":
+		if strings.EqualFold(rate, frLatePenalty) {
+			rate = "das Dreifache des französischen gesetzlichen Zinssatzes"
+		}
+		if early == "" {
+			early = "Kein Skonto bei vorzeitiger Zahlung."
+		}
+		return []einvoice.Note{
+			{Subject: einvoice.SubjectPenalty, Text: "Bei Zahlungsverzug werden Verzugszinsen fällig (Zinssatz: " + rate + ")."},
+			{Subject: einvoice.SubjectRecovery, Text: "Pauschale für Beitreibungskosten bei Zahlungsverzug: " + indemnity + "."},
 			{Subject: einvoice.SubjectDiscount, Text: early},
 		}
 	}

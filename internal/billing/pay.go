@@ -706,6 +706,7 @@ func describePayment(p *ent.Payment, currency string) string {
 var paymentFailedWords = map[string]map[string]string{
 	"en": {"subject": "Payment failed for invoice %s from %s", "body": "Hello %s,\n\nYour payment of %s for invoice %s did not go through: %s. Nothing was charged.\n\nYou can pay with another method here:\n%s\n\n%s\n"},
 	"fr": {"subject": "Échec du paiement de la facture %s de %s", "body": "Bonjour %s,\n\nVotre paiement de %s pour la facture %s n'a pas abouti : %s. Aucun montant n'a été débité.\n\nVous pouvez payer avec un autre moyen ici :\n%s\n\n%s\n"},
+	"de": {"subject": "Zahlung der Rechnung %s von %s fehlgeschlagen", "body": "Guten Tag %s,\n\nIhre Zahlung von %s für die Rechnung %s ist fehlgeschlagen: %s. Es wurde nichts abgebucht.\n\nSie können hier mit einem anderen Zahlungsmittel bezahlen:\n%s\n\n%s\n"},
 }
 
 // enqueuePaymentFailed emails the customer that a payment failed, in the

@@ -25,6 +25,13 @@ var receiptWords = map[string]map[string]string{
 		"paid":      "La facture est désormais intégralement réglée.",
 		"link":      "Consulter la facture en ligne :\n%s\n",
 	},
+	"de": {
+		"subject":   "Bestätigung Ihrer Zahlung von %s an %s",
+		"body":      "Guten Tag %s,\n\n%s hat Ihre Zahlung von %s per %s für die Rechnung %s erhalten. Vielen Dank.\n\n%s\n\nDie Rechnung und die Zahlungsbestätigung sind als PDF beigefügt.\n",
+		"remaining": "Auf diese Rechnung sind noch %s offen.",
+		"paid":      "Die Rechnung ist nun vollständig bezahlt.",
+		"link":      "Rechnung online ansehen:\n%s\n",
+	},
 }
 
 // enqueueReceipt queues the receipt of the succeeded payment p of inv

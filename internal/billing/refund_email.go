@@ -24,6 +24,11 @@ var refundWords = map[string]map[string]string{
 		"body":    "Bonjour %s,\n\n%s vous a remboursé %s pour la facture %s %s.\n\nUn remboursement peut mettre 5 à 10 jours ouvrés à apparaître sur votre relevé.\n\n%s\n",
 		"card":    "sur votre carte se terminant par %s", "bank": "sur votre compte bancaire se terminant par %s", "method": "sur le moyen de paiement utilisé",
 	},
+	"de": {
+		"subject": "Erstattung von %s durch %s",
+		"body":    "Guten Tag %s,\n\n%s hat Ihnen %s für die Rechnung %s %s erstattet.\n\nEs kann 5 bis 10 Werktage dauern, bis die Erstattung auf Ihrem Kontoauszug erscheint.\n\n%s\n",
+		"card":    "auf Ihre Karte mit der Endung %s", "bank": "auf Ihr Bankkonto mit der Endung %s", "method": "auf das verwendete Zahlungsmittel",
+	},
 }
 
 // enqueueRefunded emails the customer that a refund succeeded, in the

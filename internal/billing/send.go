@@ -73,7 +73,7 @@ func (s *Service) PreviewEmail(ctx context.Context, id string) (*EmailPreview, e
 }
 
 // numberPlaceholder stands for a draft's number in a preview.
-var numberPlaceholder = map[string]string{"en": "[number on finalization]", "fr": "[numéro à la finalisation]"}
+var numberPlaceholder = map[string]string{"en": "[number on finalization]", "fr": "[numéro à la finalisation]", "de": "[Nummer bei Ausstellung]"}
 
 // priorRecipients are those who received the invoices a revision
 // replaces: the "invoice updated" email goes to them too, so whoever got
@@ -295,6 +295,9 @@ var emailWords = map[string]map[string]string{
 	"fr": {"updatedSubject": "Facture %s de %s mise à jour", "replaces": "Elle annule et remplace la facture %s.",
 		"subject": "Facture %s de %s", "hello": "Bonjour %s,", "body": "Voici la facture %s de %s d'un montant de %s, à régler avant le %s.",
 		"nodue": "Voici la facture %s de %s d'un montant de %s.", "link": "Consulter et télécharger la facture :", "attached": "La facture est jointe en PDF.", "thanks": "Merci de votre confiance."},
+	"de": {"updatedSubject": "Korrigierte Rechnung %s von %s", "replaces": "Sie ersetzt die stornierte Rechnung %s.",
+		"subject": "Rechnung %s von %s", "hello": "Guten Tag %s,", "body": "anbei erhalten Sie die Rechnung %s von %s über %s, zahlbar bis %s.",
+		"nodue": "anbei erhalten Sie die Rechnung %s von %s über %s.", "link": "Rechnung ansehen und herunterladen:", "attached": "Die Rechnung ist als PDF beigefügt.", "thanks": "Vielen Dank für Ihren Auftrag."},
 }
 
 var emailHTML = htmltemplate.Must(htmltemplate.New("email").Parse(`<!doctype html>

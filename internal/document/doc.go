@@ -40,14 +40,15 @@
 // # Locale
 //
 // Invoice.Locale is a BCP 47 tag; its base language selects French ("fr",
-// "fr-FR", "fr-CA"…) or English (everything else). Labels, dates, numbers
-// and amounts follow it:
+// "fr-FR", "fr-CA"…), German ("de", "de-DE", "de-AT", "de-CH"…) or English
+// (everything else), as internal/locales decides for every surface.
+// Labels, dates, numbers and amounts follow it:
 //
-//	          fr                        en
-//	date      21/11/2026                Nov 21, 2026
-//	amount    5 000,00 $US              $5,000.00      (internal/money.Format)
-//	quantity  1 234,5                   1,234.5
-//	rate      20 %                      20%
+//	          fr                 de                en
+//	date      21/11/2026         21.11.2026        Nov 21, 2026
+//	amount    5 000,00 $US       5.000,00 $        $5,000.00      (internal/money.Format)
+//	quantity  1 234,5            1.234,5           1,234.5
+//	rate      20 %               20 %              20%
 //
 // French grouping uses U+202F and the space before "%" and currency
 // symbols U+202F/U+00A0 (CLDR), which text extraction shows as spaces.

@@ -10,7 +10,8 @@ import (
 func TestResolveLang(t *testing.T) {
 	tests := map[string]string{
 		"fr": "fr", "fr-FR": "fr", "fr_CA": "fr", "FR": "fr", "fr-u-nu-latn": "fr",
-		"en": "en", "en-GB": "en", "de": "en", "": "en", "not a tag!": "en", "frx": "en",
+		"de": "de", "de-DE": "de", "de-AT": "de", "de-CH": "de", "de_at": "de",
+		"en": "en", "en-GB": "en", "es": "en", "": "en", "not a tag!": "en", "frx": "en",
 	}
 	for tag, want := range tests {
 		if got := resolveLang(tag).code; got != want {
@@ -34,6 +35,8 @@ func TestLocaleFormats(t *testing.T) {
 		{langEN, "1234.50", "1,234.5", "5.5", "5.5%", "Nov 21, 2026"},
 		{langEN, "999", "999", "20.00", "20%", "Nov 21, 2026"},
 		{langEN, "1000", "1,000", "100", "100%", "Nov 21, 2026"},
+		{langDE, "1234.56", "1.234,56", "19", "19\u00a0%", "21.11.2026"},
+		{langDE, "-1000000", "-1.000.000", "5.5", "5,5\u00a0%", "21.11.2026"},
 	}
 	for _, tt := range tests {
 		d, err := money.ParseDecimal(tt.number)
@@ -65,6 +68,7 @@ func TestCountry(t *testing.T) {
 		{langFR, "FR", "France"}, {langEN, "FR", "France"},
 		{langFR, "us", "États-Unis"}, {langEN, "US", "United States"},
 		{langFR, "DE", "Allemagne"}, {langEN, "DE", "Germany"},
+		{langDE, "DE", "Deutschland"}, {langDE, "FR", "Frankreich"}, {langDE, "AT", "Österreich"},
 		{langEN, "Narnia", "Narnia"}, {langEN, "ZZ", "ZZ"}, {langEN, "", ""},
 	}
 	for _, tt := range tests {
@@ -85,6 +89,8 @@ func TestUnitAmount(t *testing.T) {
 		{"0.0125", "USD", langEN, "$0.0125"},
 		{"0.0125", "EUR", langFR, "0,0125\u00a0€"},
 		{"12.5", "JPY", langEN, "¥12.5"},
+		{"1234.56", "EUR", langDE, "1.234,56\u00a0€"},
+		{"0.0125", "EUR", langDE, "0,0125\u00a0€"},
 		{"1.2345678901234", "EUR", langEN, "€1.2345678901234"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,8 @@ import (
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
+
+	"github.com/remitbilling/remit/internal/locales"
 )
 
 // lang is a supported document language.
@@ -397,22 +399,149 @@ var (
 			ReceiptNotInvoice: "This receipt acknowledges a payment of invoice %s; it is not an invoice.",
 		},
 	}
+	// German follows DIN 5008 for dates and numbers ("31.12.2026",
+	// "1.234,5", "19 %") and the wording of German invoices (UStG § 14).
+	langDE = &lang{
+		code:       "de",
+		dateLayout: "02.01.2006",
+		decimalSep: ",",
+		groupSep:   ".",
+		percentSep: "\u00a0",
+		colon:      ": ",
+		regions:    display.German.Regions(),
+		l: labels{
+			Invoice:           "Rechnung",
+			Draft:             "ENTWURF",
+			DraftNotice:       "Vorschau: Dieses Dokument ist keine Rechnung",
+			Void:              "STORNIERT",
+			Continued:         "Fortsetzung",
+			Page:              "Seite",
+			Number:            "Rechnungsnummer",
+			IssueDate:         "Rechnungsdatum",
+			DueDate:           "Fälligkeitsdatum",
+			SupplyDate:        "Leistungsdatum",
+			Replaces:          "Ersetzt Rechnung",
+			From:              "Rechnungssteller",
+			BillTo:            "Rechnungsempfänger",
+			DeliverTo:         "Lieferanschrift",
+			SIREN:             "SIREN",
+			SIRET:             "SIRET",
+			VATNumber:         "USt-IdNr.",
+			Email:             "E-Mail",
+			Phone:             "Tel.",
+			Description:       "Beschreibung",
+			Quantity:          "Menge",
+			UnitPrice:         "Einzelpreis",
+			Tax:               "MwSt.",
+			Amount:            "Betrag",
+			Period:            "Zeitraum",
+			Subtotal:          "Zwischensumme",
+			Discount:          "Rabatt",
+			TotalExclTax:      "Gesamtbetrag netto",
+			TotalTax:          "MwSt. gesamt",
+			Total:             "Gesamtbetrag",
+			AmountPaid:        "Bereits bezahlt",
+			AmountDue:         "Offener Betrag",
+			TaxSummary:        "MwSt.-Aufstellung",
+			TaxRate:           "Satz",
+			TaxableAmount:     "Nettobetrag",
+			TaxAmount:         "MwSt.",
+			AmountDueBy:       "%[1]s zahlbar bis %[2]s",
+			AmountDueNoDate:   "%[1]s zahlbar",
+			PaymentTerms:      "Zahlungsbedingungen",
+			PaymentDetails:    "Zahlungsinformationen",
+			BankIBAN:          "IBAN:",
+			BankBIC:           "BIC:",
+			BankBeneficiary:   "Empfänger:",
+			BankReference:     "Verwendungszweck:",
+			BankQR:            "Scannen Sie diesen Code mit Ihrer Banking-App, um die Überweisung auszufüllen.",
+			LegalNotices:      "Rechtliche Hinweise",
+			ReverseCharge:     "Steuerschuldnerschaft des Leistungsempfängers – Art. 196 der Richtlinie 2006/112/EG",
+			ReverseChargeNote: "Die Umsatzsteuer schuldet der Leistungsempfänger (Reverse Charge).",
+			Exemption:         "Steuerbefreiung",
+			NatureLabel:       "Art der Umsätze",
+			NatureGoods:       "Lieferung von Waren",
+			NatureServices:    "Erbringung von Dienstleistungen",
+			NatureMixed:       "Lieferung von Waren und Erbringung von Dienstleistungen",
+			VATOnDebits:       "Besteuerung nach vereinbarten Entgelten (option pour le paiement de la taxe d'après les débits)",
+			ShareCapital:      ", Kapital %s",
+			Penalty: "Bei Zahlungsverzug sind ab dem Tag nach dem Fälligkeitsdatum Verzugszinsen (Zinssatz: %[1]s) " +
+				"sowie eine Pauschale für Beitreibungskosten von %[2]s fällig (Art. L441-10 und D441-5 " +
+				"des französischen Handelsgesetzbuchs).",
+			NoEarlyDiscount:  "Kein Skonto bei vorzeitiger Zahlung.",
+			DefaultIndemnity: "40\u00a0€",
+
+			CatZero:               "Nullsatz",
+			CatExempt:             "Steuerfrei",
+			CatReverse:            "Steuerschuldnerschaft des Leistungsempfängers",
+			CatIntraCommunity:     "Innergemeinschaftliche Lieferung",
+			CatExport:             "Ausfuhr aus der EU",
+			CatOutOfScope:         "Nicht steuerbar",
+			MentionIntraCommunity: "Steuerfreie innergemeinschaftliche Lieferung – Art. 138 der Richtlinie 2006/112/EG",
+			MentionExport:         "Steuerfreie Ausfuhrlieferung aus der Europäischen Union – Art. 146 der Richtlinie 2006/112/EG",
+			MentionOutOfScope:     "Nicht steuerbarer Umsatz: außerhalb des Anwendungsbereichs der Umsatzsteuer",
+			ExemptionCode:         "Code %s",
+			CatShort: map[string]string{
+				"Z": "Nullsatz", "E": "steuerfrei", "AE": "Reverse Charge", "K": "steuerfrei", "G": "steuerfrei", "O": "nicht steuerbar",
+			},
+
+			PaidBy:     "%[1]s bezahlt am %[2]s per %[3]s",
+			PaidOn:     "%[1]s bezahlt am %[2]s",
+			PaidNoDate: "%[1]s bezahlt",
+			Methods: map[string]string{
+				"CARD": "Karte", "SEPA_DEBIT": "SEPA-Lastschrift", "ACH_DEBIT": "ACH-Lastschrift",
+				"bank_transfer": "Überweisung", "check": "Scheck", "cash": "Barzahlung", "card": "Karte",
+				"direct_debit": "Lastschrift", "other": "ein anderes Zahlungsmittel", "balance": "Kundenguthaben",
+			},
+			RecordedBySeller: "%s, vom Verkäufer erfasst",
+			Reference:        "Ref. %s",
+			And:              " und ",
+			InstallmentDueBy: "%[3]s: %[1]s zahlbar bis %[2]s",
+			InstallmentN:     "Rate %[1]d von %[2]d",
+			LegalRate:        "das Dreifache des französischen gesetzlichen Zinssatzes",
+			CreditNote:       "Gutschrift",
+			CreditNoteNumber: "Gutschriftsnummer",
+			CreditNoteVoid:   "STORNIERT",
+			CorrectsInvoice:  "Korrigiert Rechnung",
+			InvoiceDate:      "Rechnungsdatum",
+			Reason:           "Grund",
+			Reasons: map[string]string{
+				ReasonDuplicate:             "Doppelte Berechnung",
+				ReasonFraudulent:            "Betrügerische Belastung",
+				ReasonOrderChange:           "Änderung der Bestellung",
+				ReasonProductUnsatisfactory: "Ware oder Leistung mangelhaft",
+			},
+			CreditHeadline:  "%[1]s gutgeschrieben auf Rechnung %[2]s",
+			CreditTotal:     "Gutschrift gesamt",
+			CreditDeducted:  "Von der Rechnung abgezogen",
+			CreditRefunded:  "Auf das Zahlungsmittel erstattet",
+			CreditToBalance: "Ihrem Kundenkonto gutgeschrieben",
+			CreditOutOfBand: "Auf anderem Weg erstattet",
+			CreditNotesRow:  "Gutschriften",
+
+			Receipt:           "Zahlungsbestätigung",
+			ReceiptNumber:     "Belegnummer",
+			DatePaid:          "Zahlungsdatum",
+			PaymentMethod:     "Zahlungsart",
+			ReceiptAmount:     "Gezahlter Betrag",
+			ReceiptInvoiceDue: "Rechnungsbetrag",
+			PaidToDate:        "Bisher bezahlt",
+			AmountRemaining:   "Restbetrag",
+			PaidInFull:        "Die Rechnung %s ist vollständig bezahlt.",
+			ReceiptNotInvoice: "Diese Zahlungsbestätigung belegt eine Zahlung auf die Rechnung %s; sie ist keine Rechnung.",
+		},
+	}
 )
 
-// resolveLang maps a BCP 47 tag to a supported language: the base language
-// of "fr", "fr-FR", "fr_CA"… is French; everything else, including an empty
-// or malformed tag, is English.
+// resolveLang maps a BCP 47 tag to a document language the way every other
+// surface does (locales.Lang): "de-AT" is German, "fr_CA" French,
+// everything else, including an empty or malformed tag, English.
 func resolveLang(tag string) *lang {
-	tag = strings.TrimSpace(strings.ReplaceAll(tag, "_", "-"))
-	if tag == "" {
-		return langEN
-	}
-	t, err := language.Parse(tag)
-	if err != nil {
-		return langEN
-	}
-	if base, _ := t.Base(); base.String() == "fr" {
+	switch locales.Lang(tag) {
+	case "fr":
 		return langFR
+	case "de":
+		return langDE
 	}
 	return langEN
 }

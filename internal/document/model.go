@@ -41,9 +41,9 @@ type Invoice struct {
 
 	// Currency is an ISO 4217 code, any letter case.
 	Currency string
-	// Locale is a BCP 47 tag ("fr", "fr-FR", "en-US"). Its base language
-	// picks labels, date and number formats: "fr" or "en"; anything else
-	// falls back to "en".
+	// Locale is a BCP 47 tag ("fr", "fr-FR", "de-AT", "en-US"). Its base
+	// language picks labels, date and number formats: "fr", "de" or "en";
+	// anything else falls back to "en".
 	Locale string
 	// PageSize is "A4" (default when empty) or "LETTER", any letter case.
 	PageSize string

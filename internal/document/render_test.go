@@ -130,7 +130,6 @@ func TestRenderMentions(t *testing.T) {
 		"Numéro de bon de commande 12345", "Merci pour votre confiance.",
 		"Dupont & Fils SAS au capital de 10 000 € – RCS Paris 732 829 320",
 		"Paiement à 30 jours", "IBAN FR76 3000 6000 0112 3456 7890 189 – BIC AGRIFRPP",
-		"Page 1/1",
 	}
 	tests := []struct {
 		locale       string
@@ -154,7 +153,7 @@ func TestRenderMentions(t *testing.T) {
 			"Conditions de paiement", "Modalités de paiement",
 			"En cas de retard de paiement, des pénalités au taux de trois fois le taux d'intérêt légal sont exigibles dès le jour suivant la date d'échéance",
 			"indemnité forfaitaire pour frais de recouvrement de 40 €",
-			"Pas d'escompte pour paiement anticipé.",
+			"Pas d'escompte pour paiement anticipé.", "Page 1/1",
 		},
 		unwant: []string{"Invoice", "Amount due", "BROUILLON", "Autoliquidation", "Exonération", "(suite)"},
 	}, {
@@ -178,10 +177,35 @@ func TestRenderMentions(t *testing.T) {
 			// printed in French inside the English sentence).
 			"Late payment: penalties at three times the French legal interest rate are due from the day after the due date",
 			"fixed indemnity for recovery costs of €40",
-			"No discount for early payment.",
+			"No discount for early payment.", "Page 1/1",
 		},
 		unwant: []string{"Facture", "Montant dû", "DRAFT", "Reverse charge", "VAT exemption", "(continued)",
 			"trois fois le taux d'intérêt légal", "40 €"},
+	}, {
+		// German: DIN 5008 dates and numbers, the wording of a German
+		// invoice, the French legal mentions in German.
+		locale: "de-DE",
+		want: []string{
+			"Rechnung", "Rechnungsnummer MYBUSINE-0001",
+			"Rechnungsdatum 21.11.2026", "Fälligkeitsdatum 21.12.2026",
+			"Art der Umsätze Erbringung von Dienstleistungen",
+			"Rechnungssteller", "Rechnungsempfänger", "Frankreich",
+			"SIREN: 732829320", "SIRET: 73282932000074",
+			"USt-IdNr.: FR44732829320", "USt-IdNr.: FR83552100554",
+			"Beschreibung", "Menge", "Einzelpreis", "Betrag",
+			"5.000,00 $", "0,0125 $", "1.200", "15,00 $", "21.11.2026 – 20.11.2027",
+			"MwSt.-Aufstellung", "Satz", "Nettobetrag",
+			"TVA 20 % 5.015,00 $ 1.003,00 $",
+			"Gesamtbetrag netto 5.015,00 $", "MwSt. gesamt 1.003,00 $", "Gesamtbetrag 6.018,00 $",
+			"Bereits bezahlt -18,00 $", "Offener Betrag 6.000,00 $",
+			"6.000,00 $ zahlbar bis 21.12.2026",
+			"Zahlungsbedingungen", "Zahlungsinformationen",
+			"Verzugszinsen (Zinssatz: das Dreifache des französischen gesetzlichen Zinssatzes)",
+			"Pauschale für Beitreibungskosten von 40 €",
+			"Kein Skonto bei vorzeitiger Zahlung.", "Seite 1/1",
+		},
+		unwant: []string{"Invoice", "Facture", "Montant dû", "Amount due", "ENTWURF", "Steuerschuldnerschaft",
+			"trois fois le taux d'intérêt légal", "Nov 21, 2026"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.locale, func(t *testing.T) {

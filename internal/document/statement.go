@@ -80,6 +80,18 @@ var statementWords = map[string]map[string]string{
 		"credit_balance": "Solde créditeur en votre faveur : %s.",
 		"legal":          "Ce relevé récapitule votre compte ; il n'est pas une facture.",
 	},
+	"de": {
+		"title": "Kontoauszug", "period": "Zeitraum", "issued": "Erstellt am", "customer": "Kunde",
+		"date": "Datum", "what": "Vorgang", "debit": "Soll", "credit": "Haben", "balance": "Saldo",
+		"opening": "Saldo am %s", "closing": "Saldo am %s", "headline": "Kontoauszug vom %s bis %s",
+		"INVOICE": "Rechnung %s", "INVOICE_VOIDED": "Stornierung der Rechnung %s", "CREDIT_NOTE": "Gutschrift %s",
+		"CREDIT_NOTE_VOIDED": "Stornierung der Gutschrift %s", "PAYMENT": "Zahlung, Rechnung %s", "REFUND": "Erstattung, Rechnung %s",
+		"BALANCE_ADJUSTMENT": "Saldokorrektur", "CASH_BALANCE_FUNDED": "Überweisung erhalten, noch nicht zugeordnet",
+		"CASH_BALANCE_APPLIED": "Überweisung einer Zahlung zugeordnet", "CASH_BALANCE_REFUNDED": "Überweisung zurückerstattet", "overdue": "Überfällig am %s: %s",
+		"overdueLine": "Rechnung %s fällig am %s (%d Tage): %s", "nothingOverdue": "Keine Rechnung am %s überfällig.",
+		"credit_balance": "Guthaben zu Ihren Gunsten: %s.",
+		"legal":          "Dieser Kontoauszug fasst Ihr Konto zusammen; er ist keine Rechnung.",
+	},
 	"en": {
 		"title": "Statement of account", "period": "Period", "issued": "Issued", "customer": "Customer",
 		"date": "Date", "what": "Description", "debit": "Debit", "credit": "Credit", "balance": "Balance",

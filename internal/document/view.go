@@ -538,7 +538,7 @@ var fineFormatters sync.Map // lang code → *currency.Formatter
 
 // fineFormatter formats amounts with up to money.MaxUnitDecimals decimals
 // beyond the currency's own, trailing zeros trimmed down to the currency's
-// digits. Only "fr" and "en" reach it, so the cache stays tiny.
+// digits. Only the document languages reach it, so the cache stays tiny.
 func fineFormatter(code string) *currency.Formatter {
 	if f, ok := fineFormatters.Load(code); ok {
 		return f.(*currency.Formatter)

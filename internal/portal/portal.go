@@ -24,6 +24,7 @@ import (
 	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/dbtx"
+	"github.com/remitbilling/remit/internal/locales"
 	"github.com/remitbilling/remit/internal/mail"
 	"github.com/remitbilling/remit/internal/outbox"
 	"github.com/remitbilling/remit/internal/portalauth"
@@ -289,11 +290,12 @@ func (s *Service) StartLogin(p *Portal, email, clientIP string) error {
 	if err != nil {
 		return fmt.Errorf("load account: %w", err)
 	}
-	to, lang := email, "en"
+	to, lang := email, locales.Langs[0]
 	if len(customers) > 0 {
 		to = customers[0].Email
-		if ls := customers[0].PreferredLocales; len(ls) > 0 && strings.HasPrefix(ls[0], "fr") {
-			lang = "fr"
+		// The code reads in the language of the customer's documents.
+		if l, ok := locales.Preferred(customers[0].PreferredLocales); ok {
+			lang = locales.Lang(l)
 		}
 	}
 	w := codeWords[lang]
@@ -347,6 +349,7 @@ func (s *Service) StartLogin(p *Portal, email, clientIP string) error {
 var codeWords = map[string][2]string{
 	"en": {"%s is your %s billing code", "Your code to sign in to the %[2]s billing portal is:\n\n    %[1]s\n\nIt works once, for 10 minutes. If you did not ask for it, ignore this email.\n"},
 	"fr": {"%s est votre code d'accès %s", "Votre code pour accéder à l'espace de facturation %[2]s :\n\n    %[1]s\n\nIl est valable une fois, pendant 10 minutes. Si vous ne l'avez pas demandé, ignorez cet e-mail.\n"},
+	"de": {"%s ist Ihr Zugangscode für %s", "Ihr Code für die Anmeldung im Rechnungsportal von %[2]s lautet:\n\n    %[1]s\n\nEr gilt einmalig für 10 Minuten. Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese E-Mail.\n"},
 }
 
 // Session is a signed-in customer: the session row and its token.

@@ -94,6 +94,17 @@ func TestPagesSignedIn(t *testing.T) {
 	f.e.Mutate("customerUpdate", `mutation($id: ID!) { customerUpdate(input: {id: $id, customer: {preferredLocales: ["fr-FR"]}}) { customer { id } userErrors { field code } } }`, map[string]any{"id": f.jenny})
 	r = c.do(http.MethodGet, f.base+"/invoices/"+f.plan, nil, map[string]string{"Accept-Language": "en-US,en;q=0.9"})
 	mustContain(t, "French customer, English browser", r.Body, `lang="fr"`, "Échéancier", "À régler maintenant : 2\u202f000,00\u00a0€")
+	// A German customer (de-DE) reads German, with German dates and
+	// amounts, in a French browser.
+	f.e.Mutate("customerUpdate", `mutation($id: ID!) { customerUpdate(input: {id: $id, customer: {preferredLocales: ["de-DE"]}}) { customer { id } userErrors { field code } } }`, map[string]any{"id": f.jenny})
+	r = c.do(http.MethodGet, f.base+"/invoices/"+f.plan, nil, french)
+	mustContain(t, "German customer, French browser", r.Body, `lang="de"`, "Zahlungsplan", "Jetzt fällig: 2.000,00\u00a0€", "PDF herunterladen")
+	mustNotContain(t, "German customer", r.Body, "Échéancier", "Payment schedule")
+	if !regexp.MustCompile(`\d{2}\.\d{2}\.\d{4}`).MatchString(r.Body) {
+		t.Errorf("German invoice page has no German date:\n%s", r.Body)
+	}
+	r = c.do(http.MethodGet, f.base+"/invoices", nil, french)
+	mustContain(t, "German list", r.Body, `lang="de"`, "Rechnungen", "Teilweise bezahlt", "1.200,00\u00a0€")
 }
 
 // TestCrossSitePostRefused: a form another site submits is refused, for

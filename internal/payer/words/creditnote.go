@@ -13,6 +13,11 @@ var creditNoteWords = map[string]map[string]string{
 		"reason_DUPLICATE": "Facturation en double", "reason_FRAUDULENT": "Opération frauduleuse",
 		"reason_ORDER_CHANGE": "Modification de la commande", "reason_PRODUCT_UNSATISFACTORY": "Produit ou service non satisfaisant",
 	},
+	"de": {
+		"CreditNotes": "Gutschriften", "CreditNote": "Gutschrift", "CreditNoteVoid": "Storniert", "CreditNotePDF": "PDF",
+		"reason_DUPLICATE": "Doppelte Berechnung", "reason_FRAUDULENT": "Betrügerische Belastung",
+		"reason_ORDER_CHANGE": "Änderung der Bestellung", "reason_PRODUCT_UNSATISFACTORY": "Ware oder Leistung mangelhaft",
+	},
 }
 
 func init() {

@@ -55,6 +55,20 @@ var byLang = map[string]messages{
 			"authentication_timeout":          "il n'a pas été confirmé à temps",
 		},
 	},
+	"de": {
+		succeeded:  "Vielen Dank: Ihre Zahlung von %s ist eingegangen.",
+		failed:     "Ihre Zahlung ist fehlgeschlagen: %s. Es wurde nichts abgebucht; versuchen Sie es mit einer anderen Karte.",
+		processing: "Ihre Zahlung von %s wird bearbeitet.",
+		action:     "Ihre Bank bittet Sie, diese Zahlung zu bestätigen.",
+		reasons: map[string]string{
+			"":                                "die Karte wurde abgelehnt",
+			payments.CodeExpiredCard:          "die Karte ist abgelaufen",
+			payments.CodeIncorrectCVC:         "die Prüfnummer ist falsch",
+			payments.CodeProcessingError:      "der Zahlungsdienst war nicht erreichbar",
+			payments.CodeAuthenticationFailed: "Ihre Bank hat sie nicht bestätigt",
+			"authentication_timeout":          "sie wurde nicht rechtzeitig bestätigt",
+		},
+	},
 }
 
 // Reason says why attempt p failed, in lang ("" unless it failed or was
@@ -83,7 +97,7 @@ func of(lang string) messages {
 
 // Outcome returns the sentence telling the payer how attempt p ended and
 // how to show it; amount is p's amount formatted for the payer. A language
-// other than fr reads English.
+// Remit does not write reads English.
 func Outcome(p *ent.Payment, lang, amount string) (string, Kind) {
 	m := of(lang)
 	switch p.Status {

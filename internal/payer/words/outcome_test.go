@@ -19,7 +19,9 @@ func TestOutcome(t *testing.T) {
 	}{
 		{"en", payment.StatusSucceeded, "", "", "Thank you: your payment of €12.00 was received.", KindOK},
 		{"fr", payment.StatusSucceeded, "", "", "Merci : votre paiement de €12.00 a bien été reçu.", KindOK},
-		{"de", payment.StatusProcessing, "", "", "Your payment of €12.00 is being processed.", KindOK},
+		{"es", payment.StatusProcessing, "", "", "Your payment of €12.00 is being processed.", KindOK},
+		{"de-AT", payment.StatusProcessing, "", "", "Ihre Zahlung von €12.00 wird bearbeitet.", KindOK},
+		{"de", payment.StatusFailed, "incorrect_cvc", "", "Ihre Zahlung ist fehlgeschlagen: die Prüfnummer ist falsch. Es wurde nichts abgebucht; versuchen Sie es mit einer anderen Karte.", KindError},
 		{"fr", payment.StatusRequiresAction, "", "", "Votre banque vous demande de confirmer ce paiement.", KindAction},
 		{"en", payment.StatusFailed, "card_declined", "Your card has insufficient funds.", "Your payment did not go through: the card was declined. Nothing was charged; try another card.", KindError},
 		{"fr", payment.StatusFailed, "expired_card", "Your card has expired.", "Votre paiement n'a pas abouti : la carte a expiré. Rien n'a été débité ; essayez une autre carte.", KindError},

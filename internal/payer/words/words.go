@@ -1,5 +1,5 @@
 // Package words is what the pages and emails a payer reads say, in the
-// payer's language (en, fr): one label table for the hosted invoice page,
+// payer's language (en, fr, de): one label table for the hosted invoice page,
 // the portal and the payer's emails, so that a status reads the same
 // wherever the payer meets it; one date format per language; the language
 // a payer gets; and how a payment attempt ended (outcome.go).
@@ -15,33 +15,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/remitbilling/remit/internal/locales"
 	"github.com/remitbilling/remit/internal/money"
 )
 
-// Langs are the payer's languages; the first is the fallback.
-var Langs = []string{"en", "fr"}
+// Langs are the payer's languages, the documents' (internal/locales); the
+// first is the fallback.
+var Langs = locales.Langs
 
-// Lang maps a language tag ("fr-CA", "FR", "de") to a supported language,
-// English when it is none of them.
-func Lang(tag string) string {
-	if l, ok := supported(tag); ok {
-		return l
-	}
-	return Langs[0]
-}
+// Lang maps a language tag ("fr-CA", "FR", "de-AT", "es") to a supported
+// language, English when it is none of them.
+func Lang(tag string) string { return locales.Lang(tag) }
 
-// supported is the language of Langs tag names (its primary subtag,
-// "fr" in "fr-CA" or "fr_FR"), if any.
-func supported(tag string) (string, bool) {
-	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-	base, _, _ = strings.Cut(base, "_")
-	for _, l := range Langs {
-		if base == l {
-			return l, true
-		}
-	}
-	return "", false
-}
+func supported(tag string) (string, bool) { return locales.Supported(tag) }
 
 // Choose picks the language of a page: the customer's preferred locales
 // first (the language of their PDFs and emails), in their order, then the
@@ -90,11 +76,10 @@ func FromHeader(header string) string {
 // Date writes a calendar date the one way lang writes it, in pages and
 // emails alike.
 func Date(t time.Time, lang string) string {
-	if Lang(lang) == "fr" {
-		return t.Format("02/01/2006")
-	}
-	return t.Format("Jan 2, 2006")
+	return t.Format(dateLayouts[Lang(lang)])
 }
+
+var dateLayouts = map[string]string{"en": "Jan 2, 2006", "fr": "02/01/2006", "de": "02.01.2006"}
 
 // Money writes an amount for lang (internal/money decides how).
 func Money(minor int64, currency, lang string) string {
@@ -242,5 +227,63 @@ var table = map[string]map[string]string{
 		"err_INVALID_PHONE": "Saisissez un numéro de téléphone valide, ex. +33 1 23 45 67 89.", "err_INVALID_COUNTRY": "Saisissez le pays en code à 2 lettres, ex. FR.",
 		"err_PAYMENT_METHOD_NOT_ACCEPTED": "Cette facture ne peut pas être réglée par carte.", "err_NOT_FOUND": "Cet élément n'existe plus.",
 		"err_OTHER": "Cela n'a pas fonctionné. Vérifiez votre saisie et réessayez.",
+	},
+	"de": {
+		"Portal": "Rechnungsportal", "SkipToContent": "Zum Inhalt springen", "MainNav": "Bereiche des Portals",
+		"SignInTitle": "Anmelden", "SignInIntro": "Geben Sie die E-Mail-Adresse ein, an die Ihre Rechnungen gesendet werden. Wir senden Ihnen einen Anmeldecode.",
+		"Email": "E-Mail-Adresse", "SendCode": "Code per E-Mail senden",
+		"CodeTitle": "Prüfen Sie Ihre E-Mails", "CodeSent": "Wenn %s die Adresse eines Kundenkontos ist, haben wir soeben einen 6-stelligen Code dorthin gesendet. Er gilt einmalig für 10 Minuten.",
+		"Code": "6-stelliger Code", "Verify": "Anmelden", "OtherEmail": "Andere E-Mail-Adresse verwenden",
+		"WrongCode":    "Dieser Code ist ungültig oder abgelaufen. Prüfen Sie ihn und versuchen Sie es erneut, oder fordern Sie einen neuen Code an.",
+		"InvalidEmail": "Geben Sie eine gültige E-Mail-Adresse ein.", "LinkInvalid": "Dieser Anmeldelink ist nicht mehr gültig. Geben Sie Ihre E-Mail-Adresse ein, um einen Code zu erhalten.",
+		"Reauth": "Melden Sie sich zu Ihrer Sicherheit erneut an, um Ihre Zahlungsmittel zu ändern.", "SignedOut": "Sie sind abgemeldet.",
+		"Invoices": "Rechnungen", "PaymentMethods": "Zahlungsmittel", "BillingDetails": "Rechnungsdaten", "PaymentHistory": "Zahlungsverlauf",
+		"SignOut": "Abmelden", "SignedInAs": "Angemeldet als %s",
+		"Number": "Nummer", "IssueDate": "Ausgestellt", "DueDate": "Fällig", "Amount": "Betrag", "Status": "Status", "Remaining": "Offen",
+		"NoInvoices": "Sie haben noch keine Rechnungen.", "Previous": "Vorherige Seite", "Next": "Nächste Seite", "PageOf": "Seite %s",
+		"OPEN": "Offen", "PAID": "Bezahlt", "OVERDUE": "Überfällig", "PARTIALLY_PAID": "Teilweise bezahlt", "VOID": "Storniert", "UNCOLLECTIBLE": "Offen",
+		"PENDING": "Zahlung in Bearbeitung", "RETRYING": "Zahlung wird erneut versucht", "SCHEDULED": "Zahlung geplant",
+		"ScheduleTitle": "An einem Datum bezahlen", "ScheduleIntro": "Wählen Sie den Tag Ihrer Zahlung: Der Betrag wird an diesem Tag automatisch abgebucht.",
+		"ScheduleDate": "Zahlungsdatum", "ScheduleButton": "Zahlung planen", "RescheduleButton": "Änderungen speichern",
+		"OnTimeBy": "Zahlbar bis %s: Eine spätere Zahlung ist verspätet.", "ScheduledFor": "Zahlung geplant für den %s",
+		"ScheduledDone": "Ihre Zahlung ist für den %s geplant.", "ScheduledLate": "Dieses Datum liegt nach dem Fälligkeitsdatum (%s): Ihre Zahlung wird verspätet sein.",
+		"ScheduleCanceled": "Ihre geplante Zahlung wurde storniert.", "DueThatDay": "Der an diesem Tag fällige Betrag (heute %s)",
+		"ChangeSchedule": "Ändern", "CancelSchedule": "Geplante Zahlung stornieren",
+		"CardSavedToSchedule":     "Die Karte wird in Ihrem Konto gespeichert und an diesem Tag belastet.",
+		"err_SCHEDULING_DISABLED": "Dieser Verkäufer bietet keine geplanten Zahlungen an.", "err_SCHEDULE_DATE": "Wählen Sie ein Datum zwischen morgen und in einem Jahr.",
+		"Invoice": "Rechnung", "BilledTo": "Rechnungsempfänger", "Download": "PDF herunterladen", "Lines": "Rechnungspositionen", "Description": "Beschreibung",
+		"Subtotal": "Zwischensumme", "Discount": "Rabatt", "Tax": "MwSt.", "Total": "Gesamtbetrag", "Paid": "Bezahlt", "AmountDue": "Offener Betrag",
+		"Voided": "Diese Rechnung wurde storniert: Es ist nichts zu zahlen.", "Schedule": "Zahlungsplan", "Installment": "Rate",
+		"Payments": "Zahlungen", "PayTitle": "Diese Rechnung bezahlen", "PayWith": "Bezahlen mit", "SavedCard": "%s mit Endung %s",
+		"NewCard": "Eine neue Karte", "CardNumber": "Kartennummer", "Expiry": "Ablaufdatum (MM/JJ)", "CVC": "Prüfnummer (CVC)",
+		"PayButton": "%s bezahlen", "DueNow": "Jetzt fällig: %s", "BackToInvoices": "Alle Rechnungen",
+		"PayAction": "Bestätigen Sie Ihre Zahlung", "ConfirmAmount": "Ihre Bank bittet Sie, die Zahlung von %s zu bestätigen.",
+		"BankTransfer": "Per Überweisung bezahlen", "Beneficiary": "Empfänger", "TransferReference": "Verwendungszweck",
+		"ScanToPay": "Scannen Sie den Code mit Ihrer Banking-App, um die Überweisung auszufüllen.", "YourTransferReference": "Ihr Verwendungszweck für Überweisungen ohne Rechnung",
+		"StatementOfAccount": "Kontoauszug", "ThisMonth": "diesen Monat", "LastTwelveMonths": "die letzten 12 Monate",
+		"Replaced": "Diese Rechnung wurde durch die Rechnung %s ersetzt.", "SeeReplacement": "Neue Rechnung ansehen",
+		"OUTSIDE": "Erfasst von %s", "ReferenceOf": "Referenz %s",
+		"PaidOn": "Bezahlt am %s", "PaidVia": "Bezahlt am %s — %s", "RecordedBySeller": "%s, vom Verkäufer erfasst", "balance": "Kundenguthaben",
+		"bank_transfer": "Überweisung", "check": "Scheck", "cash": "Barzahlung", "card": "Karte", "direct_debit": "Lastschrift", "other": "Anderes Zahlungsmittel",
+		"Approve": "Zahlung bestätigen", "Decline": "Zahlung abbrechen",
+		"Default": "Standard", "MakeDefault": "Als Standard festlegen", "Remove": "Entfernen", "AddCard": "Karte hinzufügen", "SetAsDefault": "Als mein Standard-Zahlungsmittel festlegen",
+		"SaveCard": "Karte speichern", "NoMethods": "Sie haben keine gespeicherten Zahlungsmittel.", "Expires": "Gültig bis %s",
+		"PMAdded": "Ihre Karte wurde gespeichert.", "PMRemoved": "Das Zahlungsmittel wurde entfernt.", "PMDefaulted": "Ihr Standard-Zahlungsmittel wurde geändert.",
+		"SavedMethods": "Gespeicherte Zahlungsmittel",
+		"Name":         "Name", "Phone": "Telefon", "Address": "Rechnungsadresse", "Line1": "Adresszeile 1", "Line2": "Adresszeile 2 (optional)",
+		"City": "Ort", "PostalCode": "Postleitzahl", "State": "Bundesland oder Region (optional)", "Country": "Land (2-stelliger Code, z. B. DE)",
+		"EmailFixed": "Mit Ihrer E-Mail-Adresse melden Sie sich an: Um sie zu ändern, wenden Sie sich an %s.", "Save": "Speichern", "Saved": "Ihre Rechnungsdaten wurden gespeichert.",
+		"Date": "Datum", "Method": "Zahlungsart", "NoPayments": "Noch keine Zahlungen.",
+		"SUCCEEDED": "Erfolgreich", "FAILED": "Fehlgeschlagen", "PROCESSING": "In Bearbeitung", "REQUIRES_ACTION": "Bestätigung ausstehend", "CANCELED": "Abgebrochen",
+		"CARD": "Karte", "SEPA_DEBIT": "SEPA-Lastschrift", "ACH_DEBIT": "ACH-Lastschrift", "OUT_OF_BAND": "Extern",
+		"RefundTo": "Erstattung auf %s", "REFUND_PENDING": "Erstattung in Bearbeitung", "REFUND_SUCCEEDED": "Erstattet", "REFUND_FAILED": "Erstattung fehlgeschlagen",
+		"Forbidden": "Diese Funktion ist nicht verfügbar.", "ForbiddenHelp": "Wenden Sie sich an %s, wenn Sie sie benötigen.",
+		"NotFoundTitle": "Nicht gefunden", "NotFound": "Diese Seite existiert nicht, oder Sie haben keinen Zugriff darauf.",
+		"Error":                   "Bei uns ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut.",
+		"err_INVALID_CARD_NUMBER": "Die Kartennummer ist ungültig.", "err_EXPIRED_CARD": "Die Karte ist abgelaufen.",
+		"err_INVALID_CARD": "Prüfen Sie das Ablaufdatum und die Prüfnummer.", "err_AMOUNT_EXCEEDS_REMAINING": "Eine Zahlung ist bereits in Bearbeitung.",
+		"err_INVALID_PHONE": "Geben Sie eine gültige Telefonnummer ein, z. B. +49 30 12345678.", "err_INVALID_COUNTRY": "Geben Sie das Land als 2-stelligen Code ein, z. B. DE.",
+		"err_PAYMENT_METHOD_NOT_ACCEPTED": "Diese Rechnung kann nicht per Karte bezahlt werden.", "err_NOT_FOUND": "Dieses Element existiert nicht mehr.",
+		"err_OTHER": "Das hat nicht funktioniert. Prüfen Sie Ihre Eingaben und versuchen Sie es erneut.",
 	},
 }

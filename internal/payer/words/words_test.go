@@ -29,8 +29,11 @@ func TestFromHeader(t *testing.T) {
 		"":                        "en",
 		"fr-FR,fr;q=0.9,en;q=0.8": "fr",
 		"en-US,en;q=0.9,fr;q=0.8": "en",
-		"de-DE,de;q=0.9":          "en",
-		"de-DE,fr;q=0.5,en;q=0.4": "fr",
+		"de-DE,de;q=0.9":          "de",
+		"de-DE,fr;q=0.5,en;q=0.4": "de",
+		"es-ES,fr;q=0.5,en;q=0.4": "fr",
+		"it-IT,it;q=0.9":          "en",
+		"de-CH;q=0.8, en;q=0.9":   "en",
 		"en;q=0.2, fr-CA":         "fr",
 		"fr;q=0, en;q=0.1":        "en",
 		"FR":                      "fr",
@@ -49,12 +52,15 @@ func TestChoose(t *testing.T) {
 	}{
 		{[]string{"fr"}, "en-US,en;q=0.9", "fr"},        // the customer's locale comes first
 		{[]string{"en-GB"}, "fr-FR", "en"},              // English is a choice too
-		{[]string{"de", "fr-CA"}, "en", "fr"},           // the first supported one
+		{[]string{"es", "fr-CA"}, "en", "fr"},           // the first supported one
+		{[]string{"it", "de-AT", "fr"}, "en", "de"},     // German is one of them
+		{[]string{"de-CH"}, "fr-FR", "de"},              // Swiss German reads German
 		{[]string{"fr_FR"}, "", "fr"},                   // POSIX spelling
 		{[]string{"FR-fr"}, "en", "fr"},                 // any case
 		{[]string{"frr"}, "en", "en"},                   // North Frisian is not French
-		{[]string{"de"}, "fr-FR,fr;q=0.9", "fr"},        // none supported: the browser's
-		{nil, "de-DE", "en"},                            // nothing supported: English
+		{[]string{"es"}, "fr-FR,fr;q=0.9", "fr"},        // none supported: the browser's
+		{nil, "de-DE", "de"},                            // the browser's German
+		{nil, "it-IT", "en"},                            // nothing supported: English
 		{[]string{"es-419"}, "en;q=0.5,fr;q=0.6", "fr"}, // the browser's weights
 		{[]string{"fr"}, "*;q=0", "fr"},                 // a refusal in the header does not matter
 	}
@@ -67,7 +73,7 @@ func TestChoose(t *testing.T) {
 
 func TestDateAndMoney(t *testing.T) {
 	d := time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)
-	for lang, want := range map[string]string{"en": "Mar 4, 2026", "fr": "04/03/2026", "de": "Mar 4, 2026", "fr-CA": "04/03/2026"} {
+	for lang, want := range map[string]string{"en": "Mar 4, 2026", "fr": "04/03/2026", "de": "04.03.2026", "de-AT": "04.03.2026", "es": "Mar 4, 2026", "fr-CA": "04/03/2026"} {
 		if got := Date(d, lang); got != want {
 			t.Errorf("Date(%s) = %q, want %q", lang, got, want)
 		}
@@ -78,6 +84,9 @@ func TestDateAndMoney(t *testing.T) {
 	}
 	if got := Label("fr", "DueNow", "x"); got != "À régler maintenant : x" {
 		t.Errorf("fr DueNow: %q", got)
+	}
+	if got := Label("de-DE", "DueNow", Money(123456, "EUR", "de-DE")); got != "Jetzt fällig: 1.234,56\u00a0€" {
+		t.Errorf("de DueNow: %q", got)
 	}
 }
 
@@ -94,9 +103,25 @@ func TestReasonOf(t *testing.T) {
 		{"card_declined", "fr", "la carte a été refusée"},
 		{"generic_decline", "fr", "la carte a été refusée"},
 		{"expired_card", "en", "the card has expired"},
+		{"expired_card", "de-DE", "die Karte ist abgelaufen"},
 	} {
 		if got := ReasonOf(tt.code, tt.lang); got != tt.want {
 			t.Errorf("ReasonOf(%s, %s) = %q, want %q", tt.code, tt.lang, got, tt.want)
+		}
+	}
+}
+
+// Every language says every outcome and every failure reason English says.
+func TestOutcomesComplete(t *testing.T) {
+	for _, l := range Langs {
+		m, ok := byLang[l]
+		if !ok || m.succeeded == "" || m.failed == "" || m.processing == "" || m.action == "" {
+			t.Errorf("%s lacks an outcome", l)
+		}
+		for code := range byLang["en"].reasons {
+			if m.reasons[code] == "" {
+				t.Errorf("%s lacks the reason %q", l, code)
+			}
 		}
 	}
 }
