@@ -80,7 +80,12 @@ func eInvoiceOf(ctx context.Context, db *ent.Client, acct *ent.Account, inv *ent
 		})
 	}
 	// EN 16931 allows one payment means code per document (CII-SR-467,
-	// UBL-SR-47): the transfer details when there are, else the card.
+	// UBL-SR-47): the direct debit an automatic charge is made under, else
+	// the transfer details when there are, else the card.
+	if dd := inv.Terms.DirectDebit; dd != nil {
+		e.Payment = []einvoice.PaymentMeans{{Code: einvoice.MeansSEPADirectDebit}}
+		e.MandateReference = dd.MandateReference
+	}
 	if len(e.Payment) == 0 && slices.Contains(AcceptedMethodTypes(acct, inv), "CARD") {
 		e.Payment = append(e.Payment, einvoice.PaymentMeans{Code: einvoice.MeansBankCard})
 	}

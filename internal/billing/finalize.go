@@ -12,6 +12,7 @@ import (
 	"github.com/remitbilling/remit/ent/balancetransaction"
 	"github.com/remitbilling/remit/ent/customer"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/ent/paymentmethod"
 	"github.com/remitbilling/remit/ent/invoiceline"
 	"github.com/remitbilling/remit/ent/payment"
 	"github.com/remitbilling/remit/ent/sequence"
@@ -154,7 +155,11 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		}
 		u.SetNumber(number).SetTransferReference(banking.Body(number))
 		u.SetHostedToken(newHostedToken()).SetHostedTokenExpiresAt(hostedExpiry(now, dueDate(u)))
-		u.SetIssuerSnapshot(issuerOf(acct)).SetCustomerSnapshot(buyerOf(cus)).SetTerms(termsOf(acct, cus))
+		terms := termsOf(acct, cus)
+		if terms.DirectDebit, err = directDebitOf(ctx, tx, inv, cus); err != nil {
+			return err
+		}
+		u.SetIssuerSnapshot(issuerOf(acct)).SetCustomerSnapshot(buyerOf(cus)).SetTerms(terms)
 		if inv.OperationCategory == nil && acct.OperationCategory != nil {
 			u.SetOperationCategory(invoice.OperationCategory(*acct.OperationCategory))
 		}
@@ -273,6 +278,26 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		return out, nil
 	}
 	return s.chargeAtFinalization(ctx, out)
+}
+
+// directDebitOf is the SEPA mandate an automatically charged invoice is
+// to be debited under: its customer's default method when that is a SEPA
+// debit (read only then), nil otherwise.
+func directDebitOf(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, cus *ent.Customer) (*values.DirectDebit, error) {
+	if inv.CollectionMethod != invoice.CollectionMethodChargeAutomatically || cus.DefaultPaymentMethodID == nil {
+		return nil, nil
+	}
+	pm, err := tx.PaymentMethod.Get(ctx, *cus.DefaultPaymentMethodID)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load default payment method: %w", err)
+	}
+	if pm.Type != paymentmethod.TypeSEPADebit || pm.DetachedAt != nil {
+		return nil, nil
+	}
+	return &values.DirectDebit{MandateReference: pm.MandateReference, Last4: pm.Last4}, nil
 }
 
 // autoCash says whether finalizing pays the invoice from the customer's

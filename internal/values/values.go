@@ -138,6 +138,16 @@ type InvoiceTerms struct {
 	Bank *BankAccount `json:"bank,omitempty"`
 	// VATOnDebits is the seller's option to pay VAT on debits.
 	VATOnDebits bool `json:"vatOnDebits,omitempty"`
+	// DirectDebit is the SEPA mandate an automatically charged invoice
+	// was to be debited under, as it stood when issued.
+	DirectDebit *DirectDebit `json:"directDebit,omitempty"`
+}
+
+// DirectDebit is a SEPA direct-debit mandate an invoice is collected
+// under (EN 16931 BG-19).
+type DirectDebit struct {
+	MandateReference string `json:"mandateReference"`
+	Last4            string `json:"last4,omitempty"`
 }
 
 // BankAccount is where transfers are paid: an IBAN and a BIC in their

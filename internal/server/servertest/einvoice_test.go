@@ -187,6 +187,30 @@ func TestEInvoiceConformance(t *testing.T) {
 	if t.Failed() {
 		return
 	}
+	// Automatic charges by SEPA direct debit: the mandate the invoice is
+	// collected under is its payment means (59, BT-89).
+	debtor := apitest.Str(t, fr.must(`mutation { customerCreate(input: {customer: {name: "Prélevé SARL", email: "compta@preleve.fr", preferredLocales: ["fr"],
+  address: {line1: "3 rue Neuve", postalCode: "33000", city: "Bordeaux", country: "FR"}, taxIds: [{type: "fr_siren", value: "552100554"}]}}) { customer { id } userErrors { field message } } }`),
+		"customerCreate", "customer", "id")
+	fr.must(`mutation($c: ID!) { paymentMethodAttach(input: {customer: $c, setDefault: true, sepaDebit: {iban: "FR7630006000011234567890189", accountHolder: "Prélevé SARL"}}) { paymentMethod { id } userErrors { field message } } }`, "c", debtor)
+	for i := range 4 {
+		d := fr.must(`mutation($c: ID!, $r: ID!) { invoiceCreate(input: {customer: $c, currency: "EUR", collectionMethod: CHARGE_AUTOMATICALLY,
+  lines: [{description: "Abonnement", unitAmount: "120", taxRates: [$r]}]}) { invoice { id } userErrors { field message } } }`, "c", debtor, "r", fr.rates["S20"])
+		id := apitest.Str(t, d, "invoiceCreate", "invoice", "id")
+		fr.must(`mutation($id: ID!) { invoiceFinalize(input: {id: $id}) { invoice { id } userErrors { field message } } }`, "id", id)
+		if !save(fr, "/invoices/"+id+"/einvoice.xml", fmt.Sprintf("debit-%d", i), true) {
+			break
+		}
+		if i == 0 {
+			cii, err := fr.get("/invoices/" + id + "/einvoice.xml?syntax=cii")
+			if err != nil || !strings.Contains(string(cii), "<ram:TypeCode>59</ram:TypeCode>") || !strings.Contains(string(cii), "<ram:DirectDebitMandateID>") {
+				t.Errorf("a direct-debited invoice's CII does not name its mandate: %v\n%.3000s", err, cii)
+			}
+		}
+	}
+	for _, f := range failures {
+		t.Error(f)
+	}
 	generated := time.Since(start)
 
 	// A draft has no e-invoice.
