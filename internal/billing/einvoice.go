@@ -400,6 +400,21 @@ func delivery(e *einvoice.Document, buyer *values.Party) {
 	}
 }
 
+// paymentNoteWords are the payment mentions' wording per language:
+// penalty and recovery take the rate and the indemnity; legalRate says,
+// outside French, what the French legal default rate is.
+var paymentNoteWords = map[string]struct{ penalty, recovery, noDiscount, legalRate string }{
+	"fr": {"Tout retard de paiement entraîne des pénalités au taux de %s.",
+		"Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : %s.",
+		"Pas d'escompte pour paiement anticipé.", ""},
+	"de": {"Bei Zahlungsverzug werden Verzugszinsen fällig (Zinssatz: %s).",
+		"Pauschale für Beitreibungskosten bei Zahlungsverzug: %s.",
+		"Kein Skonto bei vorzeitiger Zahlung.", "das Dreifache des französischen gesetzlichen Zinssatzes"},
+	"en": {"Late payment incurs penalties at %s.",
+		"Fixed compensation for recovery costs in case of late payment: %s.",
+		"No discount for early payment.", "three times the French legal interest rate"},
+}
+
 // paymentNotes are the French payment mentions the PDF prints, one note
 // each with its subject code (BR-FR-05: PMD, PMT, AAB).
 func paymentNotes(doc document.Invoice) []einvoice.Note {
@@ -411,39 +426,20 @@ func paymentNotes(doc document.Invoice) []einvoice.Note {
 	if indemnity == "" {
 		indemnity = frRecoveryIndemnity
 	}
+	w, ok := paymentNoteWords[words.Lang(doc.Locale)]
+	if !ok {
+		w = paymentNoteWords["en"]
+	}
+	if w.legalRate != "" && strings.EqualFold(rate, frLatePenalty) {
+		rate = w.legalRate
+	}
 	early := strings.TrimSpace(doc.EarlyPaymentDiscount)
-	switch words.Lang(doc.Locale) {
-	case "fr":
-		if early == "" {
-			early = "Pas d'escompte pour paiement anticipé."
-		}
-		return []einvoice.Note{
-			{Subject: einvoice.SubjectPenalty, Text: "Tout retard de paiement entraîne des pénalités au taux de " + rate + "."},
-			{Subject: einvoice.SubjectRecovery, Text: "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : " + indemnity + "."},
-			{Subject: einvoice.SubjectDiscount, Text: early},
-		}
-	case "de":
-		if strings.EqualFold(rate, frLatePenalty) {
-			rate = "das Dreifache des französischen gesetzlichen Zinssatzes"
-		}
-		if early == "" {
-			early = "Kein Skonto bei vorzeitiger Zahlung."
-		}
-		return []einvoice.Note{
-			{Subject: einvoice.SubjectPenalty, Text: "Bei Zahlungsverzug werden Verzugszinsen fällig (Zinssatz: " + rate + ")."},
-			{Subject: einvoice.SubjectRecovery, Text: "Pauschale für Beitreibungskosten bei Zahlungsverzug: " + indemnity + "."},
-			{Subject: einvoice.SubjectDiscount, Text: early},
-		}
-	}
-	if strings.EqualFold(rate, frLatePenalty) {
-		rate = "three times the French legal interest rate"
-	}
 	if early == "" {
-		early = "No discount for early payment."
+		early = w.noDiscount
 	}
 	return []einvoice.Note{
-		{Subject: einvoice.SubjectPenalty, Text: "Late payment incurs penalties at " + rate + "."},
-		{Subject: einvoice.SubjectRecovery, Text: "Fixed compensation for recovery costs in case of late payment: " + indemnity + "."},
+		{Subject: einvoice.SubjectPenalty, Text: fmt.Sprintf(w.penalty, rate)},
+		{Subject: einvoice.SubjectRecovery, Text: fmt.Sprintf(w.recovery, indemnity)},
 		{Subject: einvoice.SubjectDiscount, Text: early},
 	}
 }

@@ -392,38 +392,41 @@ func (s *seller) rate(in map[string]any) string {
 	return d["taxRateCreate"].(map[string]any)["taxRate"].(map[string]any)["id"].(string)
 }
 
-func (s *seller) get(path string) ([]byte, error) {
+// fetch downloads path with the seller's key: the body of a 200.
+func (s *seller) fetch(path string) ([]byte, http.Header, error) {
 	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
 	req.Header.Set("Authorization", "Bearer "+s.key)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %d %s", path, res.StatusCode, body)
+		return nil, nil, fmt.Errorf("GET %s: %d %.200s", path, res.StatusCode, body)
 	}
-	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/xml") || !strings.Contains(res.Header.Get("Content-Disposition"), ".xml") {
-		return nil, fmt.Errorf("GET %s: Content-Type %q, Content-Disposition %q", path, ct, res.Header.Get("Content-Disposition"))
+	return body, res.Header, nil
+}
+
+// get downloads an e-invoice XML.
+func (s *seller) get(path string) ([]byte, error) {
+	body, h, err := s.fetch(path)
+	if err != nil {
+		return nil, err
+	}
+	if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/xml") || !strings.Contains(h.Get("Content-Disposition"), ".xml") {
+		return nil, fmt.Errorf("GET %s: Content-Type %q, Content-Disposition %q", path, ct, h.Get("Content-Disposition"))
 	}
 	return body, nil
 }
 
-// getPDF downloads a PDF with the seller's key.
+// getPDF downloads a PDF.
 func (s *seller) getPDF(path string) ([]byte, error) {
-	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
-	req.Header.Set("Authorization", "Bearer "+s.key)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
+	body, _, err := s.fetch(path)
+	if err == nil && !bytes.HasPrefix(body, []byte("%PDF")) {
+		err = fmt.Errorf("GET %s: not a PDF: %.80q", path, body)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK || !bytes.HasPrefix(body, []byte("%PDF")) {
-		return nil, fmt.Errorf("GET %s: %d %.200s", path, res.StatusCode, body)
-	}
-	return body, nil
+	return body, err
 }
 
 type issued struct {
