@@ -156,6 +156,7 @@ func creditNoteEInvoiceFrom(ctx context.Context, db *ent.Client, id string) (ein
 	if c := inv.OperationCategory; c != nil {
 		e.OperationCategory = operationCodes[*c]
 	}
+	e.VATOnDebits = inv.Terms.VATOnDebits
 	mentions := doc
 	mentions.LatePaymentPenalty, mentions.RecoveryIndemnity, mentions.EarlyPaymentDiscount = inv.Terms.LatePaymentPenalty, inv.Terms.RecoveryIndemnity, inv.Terms.EarlyPaymentDiscount
 	e.Notes = append(e.Notes, paymentNotes(mentions)...)
@@ -356,6 +357,7 @@ func frenchMentions(e *einvoice.Document, acct *ent.Account, inv *ent.Invoice) {
 	if c := inv.OperationCategory; c != nil {
 		e.OperationCategory = operationCodes[*c]
 	}
+	e.VATOnDebits = inv.Terms.VATOnDebits
 	if d := inv.SupplyDate; d != nil {
 		if e.Delivery == nil {
 			e.Delivery = &einvoice.Delivery{}

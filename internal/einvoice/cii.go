@@ -117,6 +117,9 @@ func CII(d Document) ([]byte, error) {
 		w.leaf("ram:BasisAmount", w.amt(v.Taxable))
 		w.leaf("ram:CategoryCode", v.Category)
 		w.leaf("ram:ExemptionReasonCode", v.ExemptionCode)
+		if d.VATOnDebits {
+			w.leaf("ram:DueDateTypeCode", "5")
+		}
 		if v.Category != "O" {
 			w.leaf("ram:RateApplicablePercent", decimalText(orZero(v.Rate)))
 		}

@@ -224,3 +224,26 @@ func TestBusinessTerms(t *testing.T) {
 		}
 	}
 }
+
+// TestVATOnDebits: the seller's option to pay VAT on debits is the VAT
+// point date code (BT-8) in both syntaxes, and absent without it.
+func TestVATOnDebits(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		d := sample()
+		d.VATOnDebits = on
+		cii, err := CII(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ubl, err := UBL(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(cii), "<ram:DueDateTypeCode>5</ram:DueDateTypeCode>"); got != on {
+			t.Errorf("VAT on debits %v: CII has BT-8 code 5: %v", on, got)
+		}
+		if got := strings.Contains(string(ubl), "<cbc:DescriptionCode>3</cbc:DescriptionCode>"); got != on {
+			t.Errorf("VAT on debits %v: UBL has BT-8 code 3: %v", on, got)
+		}
+	}
+}

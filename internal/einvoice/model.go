@@ -53,6 +53,9 @@ type Document struct {
 	// goods, S1 services, M1 both); empty when unknown. Only CII carries
 	// it: in PEPPOL UBL the profile ID is PEPPOL's.
 	OperationCategory string
+	// VATOnDebits is the seller's option to pay VAT on debits: VAT is due
+	// at the invoice date (BT-8, code 5 in CII, 3 in UBL), not when paid.
+	VATOnDebits bool
 
 	Seller Party
 	Buyer  Party

@@ -42,8 +42,11 @@ func UBL(d Document) ([]byte, error) {
 	}
 	w.leaf("cbc:DocumentCurrencyCode", d.Currency)
 	w.leaf("cbc:BuyerReference", d.BuyerReference)
-	if p := d.Period; p != nil {
-		w.ublPeriod(*p)
+	switch {
+	case d.Period != nil:
+		w.ublPeriod(*d.Period, d.VATOnDebits)
+	case d.VATOnDebits:
+		w.ublPeriod(Period{}, true)
 	}
 	if d.PurchaseOrder != "" {
 		w.open("cac:OrderReference")
@@ -168,7 +171,7 @@ func UBL(d Document) ([]byte, error) {
 		w.leaf(qtyTag, decimalText(l.Quantity), "unitCode", unitCode(l))
 		w.leaf("cbc:LineExtensionAmount", w.amt(l.NetAmount), "currencyID", d.Currency)
 		if l.Period != nil {
-			w.ublPeriod(*l.Period)
+			w.ublPeriod(*l.Period, false)
 		}
 		for _, a := range l.Allowances {
 			w.ublAllowance(a, false)
@@ -199,13 +202,18 @@ func (w *writer) taxScheme() {
 	w.close("cac:TaxScheme")
 }
 
-func (w *writer) ublPeriod(p Period) {
+// ublPeriod writes an invoicing or line period; vatOnDebits adds, on the
+// invoice's, that VAT is due at the invoice date (BT-8).
+func (w *writer) ublPeriod(p Period, vatOnDebits bool) {
 	w.open("cac:InvoicePeriod")
 	if !p.Start.IsZero() {
 		w.leaf("cbc:StartDate", ublDate(p.Start))
 	}
 	if !p.End.IsZero() {
 		w.leaf("cbc:EndDate", ublDate(p.End))
+	}
+	if vatOnDebits {
+		w.leaf("cbc:DescriptionCode", "3")
 	}
 	w.close("cac:InvoicePeriod")
 }

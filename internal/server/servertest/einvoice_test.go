@@ -41,7 +41,7 @@ func TestEInvoiceConformance(t *testing.T) {
 
 	_, deKey := e.NewAccount("Muster", viewer.Test)
 	fr, de := &seller{url: e.URL, key: e.Key}, &seller{url: e.URL, key: deKey}
-	fr.must(`mutation { accountUpdate(input: {operationCategory: SERVICES, legalForm: "SAS", shareCapital: "10 000 €", registration: "RCS Paris 732 829 320",
+	fr.must(`mutation { accountUpdate(input: {operationCategory: SERVICES, vatOnDebits: true, legalForm: "SAS", shareCapital: "10 000 €", registration: "RCS Paris 732 829 320",
   name: "Acme", legalName: "Acme SAS", email: "billing@acme.fr", siren: "732829320", siret: "73282932000074",
   vatNumber: "FR44732829320", address: {line1: "1 rue de la Paix", postalCode: "75002", city: "Paris", country: "FR"}, bankIban: "FR7630006000011234567890189", bankBic: "AGRIFRPP"}) { userErrors { field message } } }`)
 	de.must(`mutation { accountUpdate(input: {name: "Muster", legalName: "Muster GmbH", email: "rechnung@muster.de", vatNumber: "DE136695976",
