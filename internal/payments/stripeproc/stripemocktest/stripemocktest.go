@@ -58,10 +58,14 @@ func goTool() string {
 	return "go"
 }
 
-// Main runs the tests and removes the built binary afterwards. Use it from
+// Main runs the tests, then stops the Shared server and removes the built
+// binary. Use it from
 // TestMain: func TestMain(m *testing.M) { stripemocktest.Main(m) }.
 func Main(m *testing.M) {
 	code := m.Run()
+	if sharedStop != nil {
+		sharedStop()
+	}
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
@@ -74,26 +78,62 @@ func Main(m *testing.M) {
 // does not come up.
 func Start(t testing.TB) string {
 	t.Helper()
+	url, stop, err := start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return url
+}
+
+var (
+	sharedMu   sync.Mutex
+	sharedURL  string
+	sharedStop func()
+)
+
+// Shared is Start for a server shared by every test of the binary: stripe-mock
+// keeps no state, so sharing it loses nothing and saves a start per test.
+// Main stops it; a package using Shared must use Main in its TestMain, or
+// the server outlives the tests.
+func Shared(t testing.TB) string {
+	t.Helper()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if sharedURL == "" {
+		url, stop, err := start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sharedURL, sharedStop = url, stop
+	}
+	return sharedURL
+}
+
+func start() (url string, stop func(), err error) {
 	bin, err := binary()
 	if err != nil {
-		t.Fatalf("stripemocktest: cannot build stripe-mock (is the module cache populated? try `go mod download`): %v", err)
+		return "", nil, fmt.Errorf("stripemocktest: cannot build stripe-mock (is the module cache populated? try `go mod download`): %v", err)
 	}
 	// Port 0 lets the kernel pick a free port with no race between picking
 	// and binding; stripe-mock prints the address it got.
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0")
+	// stripe-mock also serves HTTPS, on a fixed port unless told otherwise;
+	// port 0 there too, so parallel test binaries never collide.
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
+	dieWithParent(cmd)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatalf("stripemocktest: %v", err)
+		return "", nil, fmt.Errorf("stripemocktest: %v", err)
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("stripemocktest: start stripe-mock: %v", err)
+		return "", nil, fmt.Errorf("stripemocktest: start stripe-mock: %v", err)
 	}
-	t.Cleanup(func() {
+	stop = func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-	})
+	}
 
 	const marker = "Listening for HTTP at address: "
 	addr := make(chan string, 1)
@@ -110,9 +150,9 @@ func Start(t testing.TB) string {
 	}()
 	select {
 	case a := <-addr:
-		return "http://" + strings.TrimSpace(a)
+		return "http://" + strings.TrimSpace(a), stop, nil
 	case <-time.After(30 * time.Second):
-		t.Fatalf("stripemocktest: stripe-mock did not start within 30s; stderr:\n%s", stderr.String())
-		return ""
+		stop()
+		return "", nil, fmt.Errorf("stripemocktest: stripe-mock did not start within 30s; stderr:\n%s", stderr.String())
 	}
 }

@@ -8,7 +8,12 @@ import (
 func TestMain(m *testing.M) { Main(m) }
 
 func TestStart(t *testing.T) {
-	url := Start(t)
+	for _, url := range []string{Start(t), Shared(t), Shared(t)} {
+		get(t, url)
+	}
+}
+
+func get(t *testing.T, url string) {
 	req, _ := http.NewRequest(http.MethodGet, url+"/v1/balance", nil)
 	req.Header.Set("Authorization", "Bearer sk_test_123")
 	resp, err := http.DefaultClient.Do(req)
