@@ -302,3 +302,12 @@ func TestChargeRequiresAction(t *testing.T) {
 		t.Fatalf("NextAction = %+v, %v", a, err)
 	}
 }
+
+func TestNotInProcess(t *testing.T) {
+	// Charging inside a database transaction that may roll back would move
+	// real money without a record.
+	var p payments.Processor = New(Config{SecretKey: "sk_test_123"})
+	if _, ok := p.(payments.InProcess); ok {
+		t.Fatal("the Stripe processor must not charge in process")
+	}
+}
