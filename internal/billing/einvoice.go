@@ -328,9 +328,7 @@ func eParty(p *values.Party) einvoice.Party {
 			out.SIRET = t.Value
 		}
 	}
-	if out.SIREN == "" {
-		out.SIREN = SIRENOf(append(slices.Clone(p.TaxIDs), values.TaxID{Type: validate.TaxIDFRSIRET, Value: out.SIRET}))
-	}
+	out.SIREN = SIRENOf(out.SIREN, out.SIRET, p.TaxIDs)
 	out.LegalInfo = legalInfo(p)
 	if a := p.Address; a != nil {
 		out.Address = eAddress(*a)

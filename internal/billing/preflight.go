@@ -64,7 +64,7 @@ func mandatoryMentions(acct *ent.Account, cus *ent.Customer, inv *ent.Invoice) u
 	if inv.OperationCategory == nil && acct.OperationCategory == nil {
 		missing("say whether the invoice sells goods, services or both: set its operationCategory, or the account's", "operationCategory")
 	}
-	if frenchBusiness(cus) && SIRENOf(cus.TaxIds) == "" {
+	if frenchBusiness(cus) && SIRENOf("", "", cus.TaxIds) == "" {
 		missing("a French business buyer's SIREN is mandatory: add the customer's fr_siren (or its SIRET or French VAT number) to taxIds, or say it is an INDIVIDUAL", "customer", "taxIds")
 	}
 	return out
@@ -87,24 +87,28 @@ func frenchBusiness(cus *ent.Customer) bool {
 	return len(cus.TaxIds) > 0
 }
 
-// SIRENOf is the SIREN a French company's tax ids give: its own, or the
-// first nine digits of its SIRET, or the last nine of its French VAT
-// number (FR, two check characters, the SIREN); "" when none.
-func SIRENOf(ids []values.TaxID) string {
-	var fromSIRET, fromVAT string
+// SIRENOf is a French company's SIREN: siren when known, else the first
+// nine digits of its SIRET (siret, or a fr_siret tax id), else the last
+// nine of its French VAT number (FR, two check characters, the SIREN); ""
+// when none.
+func SIRENOf(siren, siret string, ids []values.TaxID) string {
+	if siren != "" {
+		return siren
+	}
+	var fromVAT string
 	for _, t := range ids {
 		v := strings.ReplaceAll(t.Value, " ", "")
 		switch {
 		case t.Type == validate.TaxIDFRSIREN:
 			return v
-		case t.Type == validate.TaxIDFRSIRET && len(v) == 14:
-			fromSIRET = v[:9]
+		case t.Type == validate.TaxIDFRSIRET && siret == "":
+			siret = v
 		case t.Type == validate.TaxIDEUVAT && len(v) == 13 && strings.HasPrefix(strings.ToUpper(v), "FR"):
 			fromVAT = v[4:]
 		}
 	}
-	if fromSIRET != "" {
-		return fromSIRET
+	if len(siret) == 14 {
+		return siret[:9]
 	}
 	return fromVAT
 }
