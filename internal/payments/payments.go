@@ -278,6 +278,10 @@ type InProcess interface {
 	ChargesInProcess()
 }
 
+// MessageDeclined is what a payer is told of a declined card when the
+// processor gives nothing safer to show: every processor says it alike.
+const MessageDeclined = "Your card was declined."
+
 // Errors returned by processors. Input errors arrive wrapped in an
 // *InputError naming the field, so match them with errors.Is.
 var (

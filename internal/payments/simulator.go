@@ -55,7 +55,7 @@ type outcome struct {
 var (
 	succeeded = outcome{status: StatusSucceeded}
 
-	msgDeclined = "Your card was declined."
+	msgDeclined = MessageDeclined
 	msgBankNSF  = "The bank account has insufficient funds."
 )
 

@@ -65,9 +65,9 @@ var knownDeclines = map[string]bool{
 }
 
 // Messages safe to show the payer, by Remit failure code, for when Stripe
-// sent none. The simulator uses the same wording.
+// sent none; a decline reads as the simulator's (payments.MessageDeclined).
 const (
-	msgDeclined = "Your card was declined."
+	msgDeclined = payments.MessageDeclined
 	msgCanceled = "The payment was canceled before it completed."
 	msgFailed   = "The payment could not be completed."
 )
