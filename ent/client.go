@@ -38,6 +38,8 @@ import (
 	"github.com/remitbilling/remit/ent/portallogincode"
 	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/price"
+	"github.com/remitbilling/remit/ent/processorconnection"
+	"github.com/remitbilling/remit/ent/processorevent"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/refund"
@@ -103,6 +105,10 @@ type Client struct {
 	PortalSession *PortalSessionClient
 	// Price is the client for interacting with the Price builders.
 	Price *PriceClient
+	// ProcessorConnection is the client for interacting with the ProcessorConnection builders.
+	ProcessorConnection *ProcessorConnectionClient
+	// ProcessorEvent is the client for interacting with the ProcessorEvent builders.
+	ProcessorEvent *ProcessorEventClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// RateLimit is the client for interacting with the RateLimit builders.
@@ -157,6 +163,8 @@ func (c *Client) init() {
 	c.PortalLoginCode = NewPortalLoginCodeClient(c.config)
 	c.PortalSession = NewPortalSessionClient(c.config)
 	c.Price = NewPriceClient(c.config)
+	c.ProcessorConnection = NewProcessorConnectionClient(c.config)
+	c.ProcessorEvent = NewProcessorEventClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.RateLimit = NewRateLimitClient(c.config)
 	c.Refund = NewRefundClient(c.config)
@@ -282,6 +290,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		PortalLoginCode:        NewPortalLoginCodeClient(cfg),
 		PortalSession:          NewPortalSessionClient(cfg),
 		Price:                  NewPriceClient(cfg),
+		ProcessorConnection:    NewProcessorConnectionClient(cfg),
+		ProcessorEvent:         NewProcessorEventClient(cfg),
 		Product:                NewProductClient(cfg),
 		RateLimit:              NewRateLimitClient(cfg),
 		Refund:                 NewRefundClient(cfg),
@@ -334,6 +344,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		PortalLoginCode:        NewPortalLoginCodeClient(cfg),
 		PortalSession:          NewPortalSessionClient(cfg),
 		Price:                  NewPriceClient(cfg),
+		ProcessorConnection:    NewProcessorConnectionClient(cfg),
+		ProcessorEvent:         NewProcessorEventClient(cfg),
 		Product:                NewProductClient(cfg),
 		RateLimit:              NewRateLimitClient(cfg),
 		Refund:                 NewRefundClient(cfg),
@@ -377,9 +389,10 @@ func (c *Client) Use(hooks ...Hook) {
 		c.CashBalanceTransaction, c.CreditNote, c.CreditNoteLine, c.Customer,
 		c.CustomerTerm, c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice,
 		c.InvoiceLine, c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig,
-		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price, c.Product,
-		c.RateLimit, c.Refund, c.RenderedDocument, c.Sequence, c.ServerSecret,
-		c.TaxRate, c.TestClock, c.WebhookDelivery, c.WebhookEndpoint,
+		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price,
+		c.ProcessorConnection, c.ProcessorEvent, c.Product, c.RateLimit, c.Refund,
+		c.RenderedDocument, c.Sequence, c.ServerSecret, c.TaxRate, c.TestClock,
+		c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -393,9 +406,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.CashBalanceTransaction, c.CreditNote, c.CreditNoteLine, c.Customer,
 		c.CustomerTerm, c.EmailMessage, c.Event, c.IdempotencyKey, c.Invoice,
 		c.InvoiceLine, c.InvoiceTransition, c.Payment, c.PaymentMethod, c.PortalConfig,
-		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price, c.Product,
-		c.RateLimit, c.Refund, c.RenderedDocument, c.Sequence, c.ServerSecret,
-		c.TaxRate, c.TestClock, c.WebhookDelivery, c.WebhookEndpoint,
+		c.PortalLink, c.PortalLoginCode, c.PortalSession, c.Price,
+		c.ProcessorConnection, c.ProcessorEvent, c.Product, c.RateLimit, c.Refund,
+		c.RenderedDocument, c.Sequence, c.ServerSecret, c.TaxRate, c.TestClock,
+		c.WebhookDelivery, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -450,6 +464,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PortalSession.mutate(ctx, m)
 	case *PriceMutation:
 		return c.Price.mutate(ctx, m)
+	case *ProcessorConnectionMutation:
+		return c.ProcessorConnection.mutate(ctx, m)
+	case *ProcessorEventMutation:
+		return c.ProcessorEvent.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
 	case *RateLimitMutation:
@@ -4421,6 +4439,306 @@ func (c *PriceClient) mutate(ctx context.Context, m *PriceMutation) (Value, erro
 	}
 }
 
+// ProcessorConnectionClient is a client for the ProcessorConnection schema.
+type ProcessorConnectionClient struct {
+	config
+}
+
+// NewProcessorConnectionClient returns a client for the ProcessorConnection from the given config.
+func NewProcessorConnectionClient(c config) *ProcessorConnectionClient {
+	return &ProcessorConnectionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `processorconnection.Hooks(f(g(h())))`.
+func (c *ProcessorConnectionClient) Use(hooks ...Hook) {
+	c.hooks.ProcessorConnection = append(c.hooks.ProcessorConnection, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `processorconnection.Intercept(f(g(h())))`.
+func (c *ProcessorConnectionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProcessorConnection = append(c.inters.ProcessorConnection, interceptors...)
+}
+
+// Create returns a builder for creating a ProcessorConnection entity.
+func (c *ProcessorConnectionClient) Create() *ProcessorConnectionCreate {
+	mutation := newProcessorConnectionMutation(c.config, OpCreate)
+	return &ProcessorConnectionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProcessorConnection entities.
+func (c *ProcessorConnectionClient) CreateBulk(builders ...*ProcessorConnectionCreate) *ProcessorConnectionCreateBulk {
+	return &ProcessorConnectionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProcessorConnectionClient) MapCreateBulk(slice any, setFunc func(*ProcessorConnectionCreate, int)) *ProcessorConnectionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProcessorConnectionCreateBulk{err: fmt.Errorf("calling to ProcessorConnectionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProcessorConnectionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProcessorConnectionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProcessorConnection.
+func (c *ProcessorConnectionClient) Update() *ProcessorConnectionUpdate {
+	mutation := newProcessorConnectionMutation(c.config, OpUpdate)
+	return &ProcessorConnectionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProcessorConnectionClient) UpdateOne(_m *ProcessorConnection) *ProcessorConnectionUpdateOne {
+	mutation := newProcessorConnectionMutation(c.config, OpUpdateOne, withProcessorConnection(_m))
+	return &ProcessorConnectionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProcessorConnectionClient) UpdateOneID(id string) *ProcessorConnectionUpdateOne {
+	mutation := newProcessorConnectionMutation(c.config, OpUpdateOne, withProcessorConnectionID(id))
+	return &ProcessorConnectionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProcessorConnection.
+func (c *ProcessorConnectionClient) Delete() *ProcessorConnectionDelete {
+	mutation := newProcessorConnectionMutation(c.config, OpDelete)
+	return &ProcessorConnectionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProcessorConnectionClient) DeleteOne(_m *ProcessorConnection) *ProcessorConnectionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProcessorConnectionClient) DeleteOneID(id string) *ProcessorConnectionDeleteOne {
+	builder := c.Delete().Where(processorconnection.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProcessorConnectionDeleteOne{builder}
+}
+
+// Query returns a query builder for ProcessorConnection.
+func (c *ProcessorConnectionClient) Query() *ProcessorConnectionQuery {
+	return &ProcessorConnectionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProcessorConnection},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProcessorConnection entity by its id.
+func (c *ProcessorConnectionClient) Get(ctx context.Context, id string) (*ProcessorConnection, error) {
+	return c.Query().Where(processorconnection.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProcessorConnectionClient) GetX(ctx context.Context, id string) *ProcessorConnection {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a ProcessorConnection.
+func (c *ProcessorConnectionClient) QueryAccount(_m *ProcessorConnection) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(processorconnection.Table, processorconnection.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, processorconnection.AccountTable, processorconnection.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ProcessorConnectionClient) Hooks() []Hook {
+	hooks := c.hooks.ProcessorConnection
+	return append(hooks[:len(hooks):len(hooks)], processorconnection.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProcessorConnectionClient) Interceptors() []Interceptor {
+	return c.inters.ProcessorConnection
+}
+
+func (c *ProcessorConnectionClient) mutate(ctx context.Context, m *ProcessorConnectionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProcessorConnectionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProcessorConnectionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProcessorConnectionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProcessorConnectionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProcessorConnection mutation op: %q", m.Op())
+	}
+}
+
+// ProcessorEventClient is a client for the ProcessorEvent schema.
+type ProcessorEventClient struct {
+	config
+}
+
+// NewProcessorEventClient returns a client for the ProcessorEvent from the given config.
+func NewProcessorEventClient(c config) *ProcessorEventClient {
+	return &ProcessorEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `processorevent.Hooks(f(g(h())))`.
+func (c *ProcessorEventClient) Use(hooks ...Hook) {
+	c.hooks.ProcessorEvent = append(c.hooks.ProcessorEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `processorevent.Intercept(f(g(h())))`.
+func (c *ProcessorEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProcessorEvent = append(c.inters.ProcessorEvent, interceptors...)
+}
+
+// Create returns a builder for creating a ProcessorEvent entity.
+func (c *ProcessorEventClient) Create() *ProcessorEventCreate {
+	mutation := newProcessorEventMutation(c.config, OpCreate)
+	return &ProcessorEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProcessorEvent entities.
+func (c *ProcessorEventClient) CreateBulk(builders ...*ProcessorEventCreate) *ProcessorEventCreateBulk {
+	return &ProcessorEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProcessorEventClient) MapCreateBulk(slice any, setFunc func(*ProcessorEventCreate, int)) *ProcessorEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProcessorEventCreateBulk{err: fmt.Errorf("calling to ProcessorEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProcessorEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProcessorEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProcessorEvent.
+func (c *ProcessorEventClient) Update() *ProcessorEventUpdate {
+	mutation := newProcessorEventMutation(c.config, OpUpdate)
+	return &ProcessorEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProcessorEventClient) UpdateOne(_m *ProcessorEvent) *ProcessorEventUpdateOne {
+	mutation := newProcessorEventMutation(c.config, OpUpdateOne, withProcessorEvent(_m))
+	return &ProcessorEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProcessorEventClient) UpdateOneID(id string) *ProcessorEventUpdateOne {
+	mutation := newProcessorEventMutation(c.config, OpUpdateOne, withProcessorEventID(id))
+	return &ProcessorEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProcessorEvent.
+func (c *ProcessorEventClient) Delete() *ProcessorEventDelete {
+	mutation := newProcessorEventMutation(c.config, OpDelete)
+	return &ProcessorEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProcessorEventClient) DeleteOne(_m *ProcessorEvent) *ProcessorEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProcessorEventClient) DeleteOneID(id string) *ProcessorEventDeleteOne {
+	builder := c.Delete().Where(processorevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProcessorEventDeleteOne{builder}
+}
+
+// Query returns a query builder for ProcessorEvent.
+func (c *ProcessorEventClient) Query() *ProcessorEventQuery {
+	return &ProcessorEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProcessorEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProcessorEvent entity by its id.
+func (c *ProcessorEventClient) Get(ctx context.Context, id string) (*ProcessorEvent, error) {
+	return c.Query().Where(processorevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProcessorEventClient) GetX(ctx context.Context, id string) *ProcessorEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a ProcessorEvent.
+func (c *ProcessorEventClient) QueryAccount(_m *ProcessorEvent) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(processorevent.Table, processorevent.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, processorevent.AccountTable, processorevent.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ProcessorEventClient) Hooks() []Hook {
+	hooks := c.hooks.ProcessorEvent
+	return append(hooks[:len(hooks):len(hooks)], processorevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProcessorEventClient) Interceptors() []Interceptor {
+	return c.inters.ProcessorEvent
+}
+
+func (c *ProcessorEventClient) mutate(ctx context.Context, m *ProcessorEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProcessorEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProcessorEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProcessorEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProcessorEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProcessorEvent mutation op: %q", m.Op())
+	}
+}
+
 // ProductClient is a client for the Product schema.
 type ProductClient struct {
 	config
@@ -6008,17 +6326,18 @@ type (
 		CashBalanceTransaction, CreditNote, CreditNoteLine, Customer, CustomerTerm,
 		EmailMessage, Event, IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition,
 		Payment, PaymentMethod, PortalConfig, PortalLink, PortalLoginCode,
-		PortalSession, Price, Product, RateLimit, Refund, RenderedDocument, Sequence,
-		ServerSecret, TaxRate, TestClock, WebhookDelivery, WebhookEndpoint []ent.Hook
+		PortalSession, Price, ProcessorConnection, ProcessorEvent, Product, RateLimit,
+		Refund, RenderedDocument, Sequence, ServerSecret, TaxRate, TestClock,
+		WebhookDelivery, WebhookEndpoint []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, BalanceTransaction, BankTransfer, BrandImage,
 		CashBalanceTransaction, CreditNote, CreditNoteLine, Customer, CustomerTerm,
 		EmailMessage, Event, IdempotencyKey, Invoice, InvoiceLine, InvoiceTransition,
 		Payment, PaymentMethod, PortalConfig, PortalLink, PortalLoginCode,
-		PortalSession, Price, Product, RateLimit, Refund, RenderedDocument, Sequence,
-		ServerSecret, TaxRate, TestClock, WebhookDelivery,
-		WebhookEndpoint []ent.Interceptor
+		PortalSession, Price, ProcessorConnection, ProcessorEvent, Product, RateLimit,
+		Refund, RenderedDocument, Sequence, ServerSecret, TaxRate, TestClock,
+		WebhookDelivery, WebhookEndpoint []ent.Interceptor
 	}
 )
 

@@ -68,6 +68,10 @@ type Customer struct {
 	Metadata map[string]string `json:"metadata,omitempty"`
 	// Overrides of the account's invoice template.
 	InvoiceSettings values.InvoiceSettings `json:"invoice_settings,omitempty"`
+	// The customer's id at the connected processor (Stripe's cus_…), created when a method is first saved there.
+	ProcessorCustomerRef string `json:"-"`
+	// The processor connection processor_customer_ref belongs to: a new connection starts a new processor customer.
+	ProcessorConnectionID string `json:"processor_connection_id,omitempty"`
 	// Payment method charged by default.
 	DefaultPaymentMethodID *string `json:"default_payment_method_id,omitempty"`
 	// Set when deleted while invoices still reference it.
@@ -162,7 +166,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case customer.FieldBalance, customer.FieldCashBalance:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldEntityType, customer.FieldTaxExempt, customer.FieldTaxExemptionReason, customer.FieldTaxExemptionCode, customer.FieldInvoicePrefix, customer.FieldTransferReference, customer.FieldDefaultPaymentMethodID, customer.FieldTestClockID:
+		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldEntityType, customer.FieldTaxExempt, customer.FieldTaxExemptionReason, customer.FieldTaxExemptionCode, customer.FieldInvoicePrefix, customer.FieldTransferReference, customer.FieldProcessorCustomerRef, customer.FieldProcessorConnectionID, customer.FieldDefaultPaymentMethodID, customer.FieldTestClockID:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
@@ -338,6 +342,18 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field invoice_settings: %w", err)
 				}
 			}
+		case customer.FieldProcessorCustomerRef:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field processor_customer_ref", values[i])
+			} else if value.Valid {
+				_m.ProcessorCustomerRef = value.String
+			}
+		case customer.FieldProcessorConnectionID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field processor_connection_id", values[i])
+			} else if value.Valid {
+				_m.ProcessorConnectionID = value.String
+			}
 		case customer.FieldDefaultPaymentMethodID:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field default_payment_method_id", values[i])
@@ -498,6 +514,11 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("invoice_settings=")
 	builder.WriteString(fmt.Sprintf("%v", _m.InvoiceSettings))
+	builder.WriteString(", ")
+	builder.WriteString("processor_customer_ref=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("processor_connection_id=")
+	builder.WriteString(_m.ProcessorConnectionID)
 	builder.WriteString(", ")
 	if v := _m.DefaultPaymentMethodID; v != nil {
 		builder.WriteString("default_payment_method_id=")

@@ -272,6 +272,34 @@ func (_c *CustomerCreate) SetNillableInvoiceSettings(v *values.InvoiceSettings) 
 	return _c
 }
 
+// SetProcessorCustomerRef sets the "processor_customer_ref" field.
+func (_c *CustomerCreate) SetProcessorCustomerRef(v string) *CustomerCreate {
+	_c.mutation.SetProcessorCustomerRef(v)
+	return _c
+}
+
+// SetNillableProcessorCustomerRef sets the "processor_customer_ref" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableProcessorCustomerRef(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetProcessorCustomerRef(*v)
+	}
+	return _c
+}
+
+// SetProcessorConnectionID sets the "processor_connection_id" field.
+func (_c *CustomerCreate) SetProcessorConnectionID(v string) *CustomerCreate {
+	_c.mutation.SetProcessorConnectionID(v)
+	return _c
+}
+
+// SetNillableProcessorConnectionID sets the "processor_connection_id" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableProcessorConnectionID(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetProcessorConnectionID(*v)
+	}
+	return _c
+}
+
 // SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
 func (_c *CustomerCreate) SetDefaultPaymentMethodID(v string) *CustomerCreate {
 	_c.mutation.SetDefaultPaymentMethodID(v)
@@ -472,6 +500,14 @@ func (_c *CustomerCreate) defaults() error {
 		v := customer.DefaultTransferReference
 		_c.mutation.SetTransferReference(v)
 	}
+	if _, ok := _c.mutation.ProcessorCustomerRef(); !ok {
+		v := customer.DefaultProcessorCustomerRef
+		_c.mutation.SetProcessorCustomerRef(v)
+	}
+	if _, ok := _c.mutation.ProcessorConnectionID(); !ok {
+		v := customer.DefaultProcessorConnectionID
+		_c.mutation.SetProcessorConnectionID(v)
+	}
 	return nil
 }
 
@@ -574,6 +610,12 @@ func (_c *CustomerCreate) check() error {
 	}
 	if _, ok := _c.mutation.TransferReference(); !ok {
 		return &ValidationError{Name: "transfer_reference", err: errors.New(`ent: missing required field "Customer.transfer_reference"`)}
+	}
+	if _, ok := _c.mutation.ProcessorCustomerRef(); !ok {
+		return &ValidationError{Name: "processor_customer_ref", err: errors.New(`ent: missing required field "Customer.processor_customer_ref"`)}
+	}
+	if _, ok := _c.mutation.ProcessorConnectionID(); !ok {
+		return &ValidationError{Name: "processor_connection_id", err: errors.New(`ent: missing required field "Customer.processor_connection_id"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := customer.IDValidator(v); err != nil {
@@ -706,6 +748,14 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.InvoiceSettings(); ok {
 		_spec.SetField(customer.FieldInvoiceSettings, field.TypeJSON, value)
 		_node.InvoiceSettings = value
+	}
+	if value, ok := _c.mutation.ProcessorCustomerRef(); ok {
+		_spec.SetField(customer.FieldProcessorCustomerRef, field.TypeString, value)
+		_node.ProcessorCustomerRef = value
+	}
+	if value, ok := _c.mutation.ProcessorConnectionID(); ok {
+		_spec.SetField(customer.FieldProcessorConnectionID, field.TypeString, value)
+		_node.ProcessorConnectionID = value
 	}
 	if value, ok := _c.mutation.DefaultPaymentMethodID(); ok {
 		_spec.SetField(customer.FieldDefaultPaymentMethodID, field.TypeString, value)
@@ -1147,6 +1197,30 @@ func (u *CustomerUpsert) UpdateInvoiceSettings() *CustomerUpsert {
 // ClearInvoiceSettings clears the value of the "invoice_settings" field.
 func (u *CustomerUpsert) ClearInvoiceSettings() *CustomerUpsert {
 	u.SetNull(customer.FieldInvoiceSettings)
+	return u
+}
+
+// SetProcessorCustomerRef sets the "processor_customer_ref" field.
+func (u *CustomerUpsert) SetProcessorCustomerRef(v string) *CustomerUpsert {
+	u.Set(customer.FieldProcessorCustomerRef, v)
+	return u
+}
+
+// UpdateProcessorCustomerRef sets the "processor_customer_ref" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateProcessorCustomerRef() *CustomerUpsert {
+	u.SetExcluded(customer.FieldProcessorCustomerRef)
+	return u
+}
+
+// SetProcessorConnectionID sets the "processor_connection_id" field.
+func (u *CustomerUpsert) SetProcessorConnectionID(v string) *CustomerUpsert {
+	u.Set(customer.FieldProcessorConnectionID, v)
+	return u
+}
+
+// UpdateProcessorConnectionID sets the "processor_connection_id" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateProcessorConnectionID() *CustomerUpsert {
+	u.SetExcluded(customer.FieldProcessorConnectionID)
 	return u
 }
 
@@ -1604,6 +1678,34 @@ func (u *CustomerUpsertOne) UpdateInvoiceSettings() *CustomerUpsertOne {
 func (u *CustomerUpsertOne) ClearInvoiceSettings() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearInvoiceSettings()
+	})
+}
+
+// SetProcessorCustomerRef sets the "processor_customer_ref" field.
+func (u *CustomerUpsertOne) SetProcessorCustomerRef(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetProcessorCustomerRef(v)
+	})
+}
+
+// UpdateProcessorCustomerRef sets the "processor_customer_ref" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateProcessorCustomerRef() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateProcessorCustomerRef()
+	})
+}
+
+// SetProcessorConnectionID sets the "processor_connection_id" field.
+func (u *CustomerUpsertOne) SetProcessorConnectionID(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetProcessorConnectionID(v)
+	})
+}
+
+// UpdateProcessorConnectionID sets the "processor_connection_id" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateProcessorConnectionID() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateProcessorConnectionID()
 	})
 }
 
@@ -2237,6 +2339,34 @@ func (u *CustomerUpsertBulk) UpdateInvoiceSettings() *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) ClearInvoiceSettings() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearInvoiceSettings()
+	})
+}
+
+// SetProcessorCustomerRef sets the "processor_customer_ref" field.
+func (u *CustomerUpsertBulk) SetProcessorCustomerRef(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetProcessorCustomerRef(v)
+	})
+}
+
+// UpdateProcessorCustomerRef sets the "processor_customer_ref" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateProcessorCustomerRef() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateProcessorCustomerRef()
+	})
+}
+
+// SetProcessorConnectionID sets the "processor_connection_id" field.
+func (u *CustomerUpsertBulk) SetProcessorConnectionID(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetProcessorConnectionID(v)
+	})
+}
+
+// UpdateProcessorConnectionID sets the "processor_connection_id" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateProcessorConnectionID() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateProcessorConnectionID()
 	})
 }
 

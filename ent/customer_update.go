@@ -343,6 +343,34 @@ func (_u *CustomerUpdate) ClearInvoiceSettings() *CustomerUpdate {
 	return _u
 }
 
+// SetProcessorCustomerRef sets the "processor_customer_ref" field.
+func (_u *CustomerUpdate) SetProcessorCustomerRef(v string) *CustomerUpdate {
+	_u.mutation.SetProcessorCustomerRef(v)
+	return _u
+}
+
+// SetNillableProcessorCustomerRef sets the "processor_customer_ref" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableProcessorCustomerRef(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetProcessorCustomerRef(*v)
+	}
+	return _u
+}
+
+// SetProcessorConnectionID sets the "processor_connection_id" field.
+func (_u *CustomerUpdate) SetProcessorConnectionID(v string) *CustomerUpdate {
+	_u.mutation.SetProcessorConnectionID(v)
+	return _u
+}
+
+// SetNillableProcessorConnectionID sets the "processor_connection_id" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableProcessorConnectionID(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetProcessorConnectionID(*v)
+	}
+	return _u
+}
+
 // SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
 func (_u *CustomerUpdate) SetDefaultPaymentMethodID(v string) *CustomerUpdate {
 	_u.mutation.SetDefaultPaymentMethodID(v)
@@ -733,6 +761,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.InvoiceSettingsCleared() {
 		_spec.ClearField(customer.FieldInvoiceSettings, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ProcessorCustomerRef(); ok {
+		_spec.SetField(customer.FieldProcessorCustomerRef, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProcessorConnectionID(); ok {
+		_spec.SetField(customer.FieldProcessorConnectionID, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.DefaultPaymentMethodID(); ok {
 		_spec.SetField(customer.FieldDefaultPaymentMethodID, field.TypeString, value)
@@ -1265,6 +1299,34 @@ func (_u *CustomerUpdateOne) ClearInvoiceSettings() *CustomerUpdateOne {
 	return _u
 }
 
+// SetProcessorCustomerRef sets the "processor_customer_ref" field.
+func (_u *CustomerUpdateOne) SetProcessorCustomerRef(v string) *CustomerUpdateOne {
+	_u.mutation.SetProcessorCustomerRef(v)
+	return _u
+}
+
+// SetNillableProcessorCustomerRef sets the "processor_customer_ref" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableProcessorCustomerRef(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetProcessorCustomerRef(*v)
+	}
+	return _u
+}
+
+// SetProcessorConnectionID sets the "processor_connection_id" field.
+func (_u *CustomerUpdateOne) SetProcessorConnectionID(v string) *CustomerUpdateOne {
+	_u.mutation.SetProcessorConnectionID(v)
+	return _u
+}
+
+// SetNillableProcessorConnectionID sets the "processor_connection_id" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableProcessorConnectionID(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetProcessorConnectionID(*v)
+	}
+	return _u
+}
+
 // SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
 func (_u *CustomerUpdateOne) SetDefaultPaymentMethodID(v string) *CustomerUpdateOne {
 	_u.mutation.SetDefaultPaymentMethodID(v)
@@ -1685,6 +1747,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.InvoiceSettingsCleared() {
 		_spec.ClearField(customer.FieldInvoiceSettings, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ProcessorCustomerRef(); ok {
+		_spec.SetField(customer.FieldProcessorCustomerRef, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProcessorConnectionID(); ok {
+		_spec.SetField(customer.FieldProcessorConnectionID, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.DefaultPaymentMethodID(); ok {
 		_spec.SetField(customer.FieldDefaultPaymentMethodID, field.TypeString, value)

@@ -35,6 +35,8 @@ import (
 	"github.com/remitbilling/remit/ent/portallogincode"
 	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/price"
+	"github.com/remitbilling/remit/ent/processorconnection"
+	"github.com/remitbilling/remit/ent/processorevent"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/refund"
@@ -128,6 +130,8 @@ func checkColumn(t, c string) error {
 			portallogincode.Table:        portallogincode.ValidColumn,
 			portalsession.Table:          portalsession.ValidColumn,
 			price.Table:                  price.ValidColumn,
+			processorconnection.Table:    processorconnection.ValidColumn,
+			processorevent.Table:         processorevent.ValidColumn,
 			product.Table:                product.ValidColumn,
 			ratelimit.Table:              ratelimit.ValidColumn,
 			refund.Table:                 refund.ValidColumn,

@@ -1470,6 +1470,11 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, customer.FieldInvoiceSettings)
 				fieldSeen[customer.FieldInvoiceSettings] = struct{}{}
 			}
+		case "processorConnectionID":
+			if _, ok := fieldSeen[customer.FieldProcessorConnectionID]; !ok {
+				selectedFields = append(selectedFields, customer.FieldProcessorConnectionID)
+				fieldSeen[customer.FieldProcessorConnectionID] = struct{}{}
+			}
 		case "defaultPaymentMethodID":
 			if _, ok := fieldSeen[customer.FieldDefaultPaymentMethodID]; !ok {
 				selectedFields = append(selectedFields, customer.FieldDefaultPaymentMethodID)
@@ -2181,6 +2186,11 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, invoice.FieldMarkedUncollectibleAt)
 				fieldSeen[invoice.FieldMarkedUncollectibleAt] = struct{}{}
 			}
+		case "disputedAt":
+			if _, ok := fieldSeen[invoice.FieldDisputedAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldDisputedAt)
+				fieldSeen[invoice.FieldDisputedAt] = struct{}{}
+			}
 		case "overdueAt":
 			if _, ok := fieldSeen[invoice.FieldOverdueAt]; !ok {
 				selectedFields = append(selectedFields, invoice.FieldOverdueAt)
@@ -2826,6 +2836,26 @@ func (_q *PaymentQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[payment.FieldReference]; !ok {
 				selectedFields = append(selectedFields, payment.FieldReference)
 				fieldSeen[payment.FieldReference] = struct{}{}
+			}
+		case "disputedAt":
+			if _, ok := fieldSeen[payment.FieldDisputedAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldDisputedAt)
+				fieldSeen[payment.FieldDisputedAt] = struct{}{}
+			}
+		case "disputeReference":
+			if _, ok := fieldSeen[payment.FieldDisputeReference]; !ok {
+				selectedFields = append(selectedFields, payment.FieldDisputeReference)
+				fieldSeen[payment.FieldDisputeReference] = struct{}{}
+			}
+		case "disputeReason":
+			if _, ok := fieldSeen[payment.FieldDisputeReason]; !ok {
+				selectedFields = append(selectedFields, payment.FieldDisputeReason)
+				fieldSeen[payment.FieldDisputeReason] = struct{}{}
+			}
+		case "disputeStatus":
+			if _, ok := fieldSeen[payment.FieldDisputeStatus]; !ok {
+				selectedFields = append(selectedFields, payment.FieldDisputeStatus)
+				fieldSeen[payment.FieldDisputeStatus] = struct{}{}
 			}
 		case "id":
 		case "__typename":

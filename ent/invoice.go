@@ -103,6 +103,8 @@ type Invoice struct {
 	VoidedAt *time.Time `json:"voided_at,omitempty"`
 	// MarkedUncollectibleAt holds the value of the "marked_uncollectible_at" field.
 	MarkedUncollectibleAt *time.Time `json:"marked_uncollectible_at,omitempty"`
+	// When the payer's bank first disputed a payment of the invoice (a chargeback).
+	DisputedAt *time.Time `json:"disputed_at,omitempty"`
 	// When the scheduler first saw the invoice past due and unpaid (and recorded invoice.overdue).
 	OverdueAt *time.Time `json:"overdue_at,omitempty"`
 	// OutOfBandPayment holds the value of the "out_of_band_payment" field.
@@ -285,7 +287,7 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case invoice.FieldID, invoice.FieldAccountID, invoice.FieldMode, invoice.FieldCustomerID, invoice.FieldNumber, invoice.FieldTransferReference, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldCollectionMethod, invoice.FieldMemo, invoice.FieldOperationCategory, invoice.FieldFooter, invoice.FieldFromInvoiceID, invoice.FieldLatestRevisionID, invoice.FieldDuplicatedFromID, invoice.FieldHostedToken, invoice.FieldTestClockID:
 			values[i] = new(sql.NullString)
-		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldSupplyDate, invoice.FieldServicePeriodStart, invoice.FieldServicePeriodEnd, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt, invoice.FieldOverdueAt, invoice.FieldHostedTokenExpiresAt, invoice.FieldNextCollectionAt, invoice.FieldLastReminderAt, invoice.FieldNextPaymentAttemptAt, invoice.FieldRetryStartedAt, invoice.FieldScheduledPaymentAt:
+		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueDate, invoice.FieldSupplyDate, invoice.FieldServicePeriodStart, invoice.FieldServicePeriodEnd, invoice.FieldFinalizedAt, invoice.FieldPaidAt, invoice.FieldVoidedAt, invoice.FieldMarkedUncollectibleAt, invoice.FieldDisputedAt, invoice.FieldOverdueAt, invoice.FieldHostedTokenExpiresAt, invoice.FieldNextCollectionAt, invoice.FieldLastReminderAt, invoice.FieldNextPaymentAttemptAt, invoice.FieldRetryStartedAt, invoice.FieldScheduledPaymentAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -576,6 +578,13 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.MarkedUncollectibleAt = new(time.Time)
 				*_m.MarkedUncollectibleAt = value.Time
+			}
+		case invoice.FieldDisputedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field disputed_at", values[i])
+			} else if value.Valid {
+				_m.DisputedAt = new(time.Time)
+				*_m.DisputedAt = value.Time
 			}
 		case invoice.FieldOverdueAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -955,6 +964,11 @@ func (_m *Invoice) String() string {
 	builder.WriteString(", ")
 	if v := _m.MarkedUncollectibleAt; v != nil {
 		builder.WriteString("marked_uncollectible_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.DisputedAt; v != nil {
+		builder.WriteString("disputed_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

@@ -488,6 +488,20 @@ func (_c *InvoiceCreate) SetNillableMarkedUncollectibleAt(v *time.Time) *Invoice
 	return _c
 }
 
+// SetDisputedAt sets the "disputed_at" field.
+func (_c *InvoiceCreate) SetDisputedAt(v time.Time) *InvoiceCreate {
+	_c.mutation.SetDisputedAt(v)
+	return _c
+}
+
+// SetNillableDisputedAt sets the "disputed_at" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableDisputedAt(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetDisputedAt(*v)
+	}
+	return _c
+}
+
 // SetOverdueAt sets the "overdue_at" field.
 func (_c *InvoiceCreate) SetOverdueAt(v time.Time) *InvoiceCreate {
 	_c.mutation.SetOverdueAt(v)
@@ -1276,6 +1290,10 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.MarkedUncollectibleAt(); ok {
 		_spec.SetField(invoice.FieldMarkedUncollectibleAt, field.TypeTime, value)
 		_node.MarkedUncollectibleAt = &value
+	}
+	if value, ok := _c.mutation.DisputedAt(); ok {
+		_spec.SetField(invoice.FieldDisputedAt, field.TypeTime, value)
+		_node.DisputedAt = &value
 	}
 	if value, ok := _c.mutation.OverdueAt(); ok {
 		_spec.SetField(invoice.FieldOverdueAt, field.TypeTime, value)
@@ -2181,6 +2199,24 @@ func (u *InvoiceUpsert) UpdateMarkedUncollectibleAt() *InvoiceUpsert {
 // ClearMarkedUncollectibleAt clears the value of the "marked_uncollectible_at" field.
 func (u *InvoiceUpsert) ClearMarkedUncollectibleAt() *InvoiceUpsert {
 	u.SetNull(invoice.FieldMarkedUncollectibleAt)
+	return u
+}
+
+// SetDisputedAt sets the "disputed_at" field.
+func (u *InvoiceUpsert) SetDisputedAt(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldDisputedAt, v)
+	return u
+}
+
+// UpdateDisputedAt sets the "disputed_at" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateDisputedAt() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldDisputedAt)
+	return u
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (u *InvoiceUpsert) ClearDisputedAt() *InvoiceUpsert {
+	u.SetNull(invoice.FieldDisputedAt)
 	return u
 }
 
@@ -3320,6 +3356,27 @@ func (u *InvoiceUpsertOne) UpdateMarkedUncollectibleAt() *InvoiceUpsertOne {
 func (u *InvoiceUpsertOne) ClearMarkedUncollectibleAt() *InvoiceUpsertOne {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearMarkedUncollectibleAt()
+	})
+}
+
+// SetDisputedAt sets the "disputed_at" field.
+func (u *InvoiceUpsertOne) SetDisputedAt(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetDisputedAt(v)
+	})
+}
+
+// UpdateDisputedAt sets the "disputed_at" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateDisputedAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateDisputedAt()
+	})
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (u *InvoiceUpsertOne) ClearDisputedAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearDisputedAt()
 	})
 }
 
@@ -4683,6 +4740,27 @@ func (u *InvoiceUpsertBulk) UpdateMarkedUncollectibleAt() *InvoiceUpsertBulk {
 func (u *InvoiceUpsertBulk) ClearMarkedUncollectibleAt() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.ClearMarkedUncollectibleAt()
+	})
+}
+
+// SetDisputedAt sets the "disputed_at" field.
+func (u *InvoiceUpsertBulk) SetDisputedAt(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetDisputedAt(v)
+	})
+}
+
+// UpdateDisputedAt sets the "disputed_at" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateDisputedAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateDisputedAt()
+	})
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (u *InvoiceUpsertBulk) ClearDisputedAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearDisputedAt()
 	})
 }
 

@@ -705,6 +705,26 @@ func (_u *InvoiceUpdate) ClearMarkedUncollectibleAt() *InvoiceUpdate {
 	return _u
 }
 
+// SetDisputedAt sets the "disputed_at" field.
+func (_u *InvoiceUpdate) SetDisputedAt(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetDisputedAt(v)
+	return _u
+}
+
+// SetNillableDisputedAt sets the "disputed_at" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableDisputedAt(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetDisputedAt(*v)
+	}
+	return _u
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (_u *InvoiceUpdate) ClearDisputedAt() *InvoiceUpdate {
+	_u.mutation.ClearDisputedAt()
+	return _u
+}
+
 // SetOverdueAt sets the "overdue_at" field.
 func (_u *InvoiceUpdate) SetOverdueAt(v time.Time) *InvoiceUpdate {
 	_u.mutation.SetOverdueAt(v)
@@ -1572,6 +1592,12 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.MarkedUncollectibleAtCleared() {
 		_spec.ClearField(invoice.FieldMarkedUncollectibleAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DisputedAt(); ok {
+		_spec.SetField(invoice.FieldDisputedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DisputedAtCleared() {
+		_spec.ClearField(invoice.FieldDisputedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.OverdueAt(); ok {
 		_spec.SetField(invoice.FieldOverdueAt, field.TypeTime, value)
@@ -2664,6 +2690,26 @@ func (_u *InvoiceUpdateOne) ClearMarkedUncollectibleAt() *InvoiceUpdateOne {
 	return _u
 }
 
+// SetDisputedAt sets the "disputed_at" field.
+func (_u *InvoiceUpdateOne) SetDisputedAt(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetDisputedAt(v)
+	return _u
+}
+
+// SetNillableDisputedAt sets the "disputed_at" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableDisputedAt(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetDisputedAt(*v)
+	}
+	return _u
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (_u *InvoiceUpdateOne) ClearDisputedAt() *InvoiceUpdateOne {
+	_u.mutation.ClearDisputedAt()
+	return _u
+}
+
 // SetOverdueAt sets the "overdue_at" field.
 func (_u *InvoiceUpdateOne) SetOverdueAt(v time.Time) *InvoiceUpdateOne {
 	_u.mutation.SetOverdueAt(v)
@@ -3561,6 +3607,12 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if _u.mutation.MarkedUncollectibleAtCleared() {
 		_spec.ClearField(invoice.FieldMarkedUncollectibleAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DisputedAt(); ok {
+		_spec.SetField(invoice.FieldDisputedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DisputedAtCleared() {
+		_spec.ClearField(invoice.FieldDisputedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.OverdueAt(); ok {
 		_spec.SetField(invoice.FieldOverdueAt, field.TypeTime, value)

@@ -538,6 +538,20 @@ func (e *PriceEdges) LoadedProduct(v *Product) {
 
 // LoadedAccount sets the account edge to v and marks it loaded, as eager
 // loading does (nil: loaded, and there is none).
+func (e *ProcessorConnectionEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
+func (e *ProcessorEventEdges) LoadedAccount(v *Account) {
+	e.Account = v
+	e.loadedTypes[0] = true
+}
+
+// LoadedAccount sets the account edge to v and marks it loaded, as eager
+// loading does (nil: loaded, and there is none).
 func (e *ProductEdges) LoadedAccount(v *Account) {
 	e.Account = v
 	e.loadedTypes[0] = true

@@ -36,6 +36,8 @@ import (
 	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/ent/price"
+	"github.com/remitbilling/remit/ent/processorconnection"
+	"github.com/remitbilling/remit/ent/processorevent"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/refund"
@@ -82,6 +84,8 @@ const (
 	TypePortalLoginCode        = "PortalLoginCode"
 	TypePortalSession          = "PortalSession"
 	TypePrice                  = "Price"
+	TypeProcessorConnection    = "ProcessorConnection"
+	TypeProcessorEvent         = "ProcessorEvent"
 	TypeProduct                = "Product"
 	TypeRateLimit              = "RateLimit"
 	TypeRefund                 = "Refund"
@@ -12434,6 +12438,8 @@ type CustomerMutation struct {
 	transfer_reference          *string
 	metadata                    *map[string]string
 	invoice_settings            *values.InvoiceSettings
+	processor_customer_ref      *string
+	processor_connection_id     *string
 	default_payment_method_id   *string
 	deleted_at                  *time.Time
 	collection_settings         **values.CollectionSettings
@@ -13553,6 +13559,78 @@ func (m *CustomerMutation) ResetInvoiceSettings() {
 	delete(m.clearedFields, customer.FieldInvoiceSettings)
 }
 
+// SetProcessorCustomerRef sets the "processor_customer_ref" field.
+func (m *CustomerMutation) SetProcessorCustomerRef(s string) {
+	m.processor_customer_ref = &s
+}
+
+// ProcessorCustomerRef returns the value of the "processor_customer_ref" field in the mutation.
+func (m *CustomerMutation) ProcessorCustomerRef() (r string, exists bool) {
+	v := m.processor_customer_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessorCustomerRef returns the old "processor_customer_ref" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldProcessorCustomerRef(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessorCustomerRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessorCustomerRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessorCustomerRef: %w", err)
+	}
+	return oldValue.ProcessorCustomerRef, nil
+}
+
+// ResetProcessorCustomerRef resets all changes to the "processor_customer_ref" field.
+func (m *CustomerMutation) ResetProcessorCustomerRef() {
+	m.processor_customer_ref = nil
+}
+
+// SetProcessorConnectionID sets the "processor_connection_id" field.
+func (m *CustomerMutation) SetProcessorConnectionID(s string) {
+	m.processor_connection_id = &s
+}
+
+// ProcessorConnectionID returns the value of the "processor_connection_id" field in the mutation.
+func (m *CustomerMutation) ProcessorConnectionID() (r string, exists bool) {
+	v := m.processor_connection_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessorConnectionID returns the old "processor_connection_id" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldProcessorConnectionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessorConnectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessorConnectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessorConnectionID: %w", err)
+	}
+	return oldValue.ProcessorConnectionID, nil
+}
+
+// ResetProcessorConnectionID resets all changes to the "processor_connection_id" field.
+func (m *CustomerMutation) ResetProcessorConnectionID() {
+	m.processor_connection_id = nil
+}
+
 // SetDefaultPaymentMethodID sets the "default_payment_method_id" field.
 func (m *CustomerMutation) SetDefaultPaymentMethodID(s string) {
 	m.default_payment_method_id = &s
@@ -14026,7 +14104,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 27)
+	fields := make([]string, 0, 29)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -14096,6 +14174,12 @@ func (m *CustomerMutation) Fields() []string {
 	if m.invoice_settings != nil {
 		fields = append(fields, customer.FieldInvoiceSettings)
 	}
+	if m.processor_customer_ref != nil {
+		fields = append(fields, customer.FieldProcessorCustomerRef)
+	}
+	if m.processor_connection_id != nil {
+		fields = append(fields, customer.FieldProcessorConnectionID)
+	}
 	if m.default_payment_method_id != nil {
 		fields = append(fields, customer.FieldDefaultPaymentMethodID)
 	}
@@ -14162,6 +14246,10 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.Metadata()
 	case customer.FieldInvoiceSettings:
 		return m.InvoiceSettings()
+	case customer.FieldProcessorCustomerRef:
+		return m.ProcessorCustomerRef()
+	case customer.FieldProcessorConnectionID:
+		return m.ProcessorConnectionID()
 	case customer.FieldDefaultPaymentMethodID:
 		return m.DefaultPaymentMethodID()
 	case customer.FieldDeletedAt:
@@ -14225,6 +14313,10 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldMetadata(ctx)
 	case customer.FieldInvoiceSettings:
 		return m.OldInvoiceSettings(ctx)
+	case customer.FieldProcessorCustomerRef:
+		return m.OldProcessorCustomerRef(ctx)
+	case customer.FieldProcessorConnectionID:
+		return m.OldProcessorConnectionID(ctx)
 	case customer.FieldDefaultPaymentMethodID:
 		return m.OldDefaultPaymentMethodID(ctx)
 	case customer.FieldDeletedAt:
@@ -14402,6 +14494,20 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetInvoiceSettings(v)
+		return nil
+	case customer.FieldProcessorCustomerRef:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessorCustomerRef(v)
+		return nil
+	case customer.FieldProcessorConnectionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessorConnectionID(v)
 		return nil
 	case customer.FieldDefaultPaymentMethodID:
 		v, ok := value.(string)
@@ -14644,6 +14750,12 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldInvoiceSettings:
 		m.ResetInvoiceSettings()
+		return nil
+	case customer.FieldProcessorCustomerRef:
+		m.ResetProcessorCustomerRef()
+		return nil
+	case customer.FieldProcessorConnectionID:
+		m.ResetProcessorConnectionID()
 		return nil
 	case customer.FieldDefaultPaymentMethodID:
 		m.ResetDefaultPaymentMethodID()
@@ -19608,6 +19720,7 @@ type InvoiceMutation struct {
 	paid_at                             *time.Time
 	voided_at                           *time.Time
 	marked_uncollectible_at             *time.Time
+	disputed_at                         *time.Time
 	overdue_at                          *time.Time
 	out_of_band_payment                 **values.OutOfBandPayment
 	latest_revision_id                  *string
@@ -21753,6 +21866,55 @@ func (m *InvoiceMutation) ResetMarkedUncollectibleAt() {
 	delete(m.clearedFields, invoice.FieldMarkedUncollectibleAt)
 }
 
+// SetDisputedAt sets the "disputed_at" field.
+func (m *InvoiceMutation) SetDisputedAt(t time.Time) {
+	m.disputed_at = &t
+}
+
+// DisputedAt returns the value of the "disputed_at" field in the mutation.
+func (m *InvoiceMutation) DisputedAt() (r time.Time, exists bool) {
+	v := m.disputed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisputedAt returns the old "disputed_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldDisputedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisputedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisputedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisputedAt: %w", err)
+	}
+	return oldValue.DisputedAt, nil
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (m *InvoiceMutation) ClearDisputedAt() {
+	m.disputed_at = nil
+	m.clearedFields[invoice.FieldDisputedAt] = struct{}{}
+}
+
+// DisputedAtCleared returns if the "disputed_at" field was cleared in this mutation.
+func (m *InvoiceMutation) DisputedAtCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldDisputedAt]
+	return ok
+}
+
+// ResetDisputedAt resets all changes to the "disputed_at" field.
+func (m *InvoiceMutation) ResetDisputedAt() {
+	m.disputed_at = nil
+	delete(m.clearedFields, invoice.FieldDisputedAt)
+}
+
 // SetOverdueAt sets the "overdue_at" field.
 func (m *InvoiceMutation) SetOverdueAt(t time.Time) {
 	m.overdue_at = &t
@@ -23337,7 +23499,7 @@ func (m *InvoiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvoiceMutation) Fields() []string {
-	fields := make([]string, 0, 62)
+	fields := make([]string, 0, 63)
 	if m.created_at != nil {
 		fields = append(fields, invoice.FieldCreatedAt)
 	}
@@ -23457,6 +23619,9 @@ func (m *InvoiceMutation) Fields() []string {
 	}
 	if m.marked_uncollectible_at != nil {
 		fields = append(fields, invoice.FieldMarkedUncollectibleAt)
+	}
+	if m.disputed_at != nil {
+		fields = append(fields, invoice.FieldDisputedAt)
 	}
 	if m.overdue_at != nil {
 		fields = append(fields, invoice.FieldOverdueAt)
@@ -23612,6 +23777,8 @@ func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
 		return m.VoidedAt()
 	case invoice.FieldMarkedUncollectibleAt:
 		return m.MarkedUncollectibleAt()
+	case invoice.FieldDisputedAt:
+		return m.DisputedAt()
 	case invoice.FieldOverdueAt:
 		return m.OverdueAt()
 	case invoice.FieldOutOfBandPayment:
@@ -23745,6 +23912,8 @@ func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldVoidedAt(ctx)
 	case invoice.FieldMarkedUncollectibleAt:
 		return m.OldMarkedUncollectibleAt(ctx)
+	case invoice.FieldDisputedAt:
+		return m.OldDisputedAt(ctx)
 	case invoice.FieldOverdueAt:
 		return m.OldOverdueAt(ctx)
 	case invoice.FieldOutOfBandPayment:
@@ -24077,6 +24246,13 @@ func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetMarkedUncollectibleAt(v)
+		return nil
+	case invoice.FieldDisputedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisputedAt(v)
 		return nil
 	case invoice.FieldOverdueAt:
 		v, ok := value.(time.Time)
@@ -24520,6 +24696,9 @@ func (m *InvoiceMutation) ClearedFields() []string {
 	if m.FieldCleared(invoice.FieldMarkedUncollectibleAt) {
 		fields = append(fields, invoice.FieldMarkedUncollectibleAt)
 	}
+	if m.FieldCleared(invoice.FieldDisputedAt) {
+		fields = append(fields, invoice.FieldDisputedAt)
+	}
 	if m.FieldCleared(invoice.FieldOverdueAt) {
 		fields = append(fields, invoice.FieldOverdueAt)
 	}
@@ -24647,6 +24826,9 @@ func (m *InvoiceMutation) ClearField(name string) error {
 		return nil
 	case invoice.FieldMarkedUncollectibleAt:
 		m.ClearMarkedUncollectibleAt()
+		return nil
+	case invoice.FieldDisputedAt:
+		m.ClearDisputedAt()
 		return nil
 	case invoice.FieldOverdueAt:
 		m.ClearOverdueAt()
@@ -24826,6 +25008,9 @@ func (m *InvoiceMutation) ResetField(name string) error {
 		return nil
 	case invoice.FieldMarkedUncollectibleAt:
 		m.ResetMarkedUncollectibleAt()
+		return nil
+	case invoice.FieldDisputedAt:
+		m.ResetDisputedAt()
 		return nil
 	case invoice.FieldOverdueAt:
 		m.ResetOverdueAt()
@@ -27989,6 +28174,10 @@ type PaymentMutation struct {
 	addamount_refund_pending *int64
 	out_of_band_method       *string
 	reference                *string
+	disputed_at              *time.Time
+	dispute_reference        *string
+	dispute_reason           *string
+	dispute_status           *string
 	clearedFields            map[string]struct{}
 	account                  *string
 	clearedaccount           bool
@@ -29159,6 +29348,163 @@ func (m *PaymentMutation) ResetReference() {
 	m.reference = nil
 }
 
+// SetDisputedAt sets the "disputed_at" field.
+func (m *PaymentMutation) SetDisputedAt(t time.Time) {
+	m.disputed_at = &t
+}
+
+// DisputedAt returns the value of the "disputed_at" field in the mutation.
+func (m *PaymentMutation) DisputedAt() (r time.Time, exists bool) {
+	v := m.disputed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisputedAt returns the old "disputed_at" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldDisputedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisputedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisputedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisputedAt: %w", err)
+	}
+	return oldValue.DisputedAt, nil
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (m *PaymentMutation) ClearDisputedAt() {
+	m.disputed_at = nil
+	m.clearedFields[payment.FieldDisputedAt] = struct{}{}
+}
+
+// DisputedAtCleared returns if the "disputed_at" field was cleared in this mutation.
+func (m *PaymentMutation) DisputedAtCleared() bool {
+	_, ok := m.clearedFields[payment.FieldDisputedAt]
+	return ok
+}
+
+// ResetDisputedAt resets all changes to the "disputed_at" field.
+func (m *PaymentMutation) ResetDisputedAt() {
+	m.disputed_at = nil
+	delete(m.clearedFields, payment.FieldDisputedAt)
+}
+
+// SetDisputeReference sets the "dispute_reference" field.
+func (m *PaymentMutation) SetDisputeReference(s string) {
+	m.dispute_reference = &s
+}
+
+// DisputeReference returns the value of the "dispute_reference" field in the mutation.
+func (m *PaymentMutation) DisputeReference() (r string, exists bool) {
+	v := m.dispute_reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisputeReference returns the old "dispute_reference" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldDisputeReference(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisputeReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisputeReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisputeReference: %w", err)
+	}
+	return oldValue.DisputeReference, nil
+}
+
+// ResetDisputeReference resets all changes to the "dispute_reference" field.
+func (m *PaymentMutation) ResetDisputeReference() {
+	m.dispute_reference = nil
+}
+
+// SetDisputeReason sets the "dispute_reason" field.
+func (m *PaymentMutation) SetDisputeReason(s string) {
+	m.dispute_reason = &s
+}
+
+// DisputeReason returns the value of the "dispute_reason" field in the mutation.
+func (m *PaymentMutation) DisputeReason() (r string, exists bool) {
+	v := m.dispute_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisputeReason returns the old "dispute_reason" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldDisputeReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisputeReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisputeReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisputeReason: %w", err)
+	}
+	return oldValue.DisputeReason, nil
+}
+
+// ResetDisputeReason resets all changes to the "dispute_reason" field.
+func (m *PaymentMutation) ResetDisputeReason() {
+	m.dispute_reason = nil
+}
+
+// SetDisputeStatus sets the "dispute_status" field.
+func (m *PaymentMutation) SetDisputeStatus(s string) {
+	m.dispute_status = &s
+}
+
+// DisputeStatus returns the value of the "dispute_status" field in the mutation.
+func (m *PaymentMutation) DisputeStatus() (r string, exists bool) {
+	v := m.dispute_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisputeStatus returns the old "dispute_status" field's value of the Payment entity.
+// If the Payment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentMutation) OldDisputeStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisputeStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisputeStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisputeStatus: %w", err)
+	}
+	return oldValue.DisputeStatus, nil
+}
+
+// ResetDisputeStatus resets all changes to the "dispute_status" field.
+func (m *PaymentMutation) ResetDisputeStatus() {
+	m.dispute_status = nil
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *PaymentMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -29328,7 +29674,7 @@ func (m *PaymentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PaymentMutation) Fields() []string {
-	fields := make([]string, 0, 25)
+	fields := make([]string, 0, 29)
 	if m.created_at != nil {
 		fields = append(fields, payment.FieldCreatedAt)
 	}
@@ -29404,6 +29750,18 @@ func (m *PaymentMutation) Fields() []string {
 	if m.reference != nil {
 		fields = append(fields, payment.FieldReference)
 	}
+	if m.disputed_at != nil {
+		fields = append(fields, payment.FieldDisputedAt)
+	}
+	if m.dispute_reference != nil {
+		fields = append(fields, payment.FieldDisputeReference)
+	}
+	if m.dispute_reason != nil {
+		fields = append(fields, payment.FieldDisputeReason)
+	}
+	if m.dispute_status != nil {
+		fields = append(fields, payment.FieldDisputeStatus)
+	}
 	return fields
 }
 
@@ -29462,6 +29820,14 @@ func (m *PaymentMutation) Field(name string) (ent.Value, bool) {
 		return m.OutOfBandMethod()
 	case payment.FieldReference:
 		return m.Reference()
+	case payment.FieldDisputedAt:
+		return m.DisputedAt()
+	case payment.FieldDisputeReference:
+		return m.DisputeReference()
+	case payment.FieldDisputeReason:
+		return m.DisputeReason()
+	case payment.FieldDisputeStatus:
+		return m.DisputeStatus()
 	}
 	return nil, false
 }
@@ -29521,6 +29887,14 @@ func (m *PaymentMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldOutOfBandMethod(ctx)
 	case payment.FieldReference:
 		return m.OldReference(ctx)
+	case payment.FieldDisputedAt:
+		return m.OldDisputedAt(ctx)
+	case payment.FieldDisputeReference:
+		return m.OldDisputeReference(ctx)
+	case payment.FieldDisputeReason:
+		return m.OldDisputeReason(ctx)
+	case payment.FieldDisputeStatus:
+		return m.OldDisputeStatus(ctx)
 	}
 	return nil, fmt.Errorf("unknown Payment field %s", name)
 }
@@ -29705,6 +30079,34 @@ func (m *PaymentMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetReference(v)
 		return nil
+	case payment.FieldDisputedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisputedAt(v)
+		return nil
+	case payment.FieldDisputeReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisputeReference(v)
+		return nil
+	case payment.FieldDisputeReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisputeReason(v)
+		return nil
+	case payment.FieldDisputeStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisputeStatus(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Payment field %s", name)
 }
@@ -29795,6 +30197,9 @@ func (m *PaymentMutation) ClearedFields() []string {
 	if m.FieldCleared(payment.FieldFailedAt) {
 		fields = append(fields, payment.FieldFailedAt)
 	}
+	if m.FieldCleared(payment.FieldDisputedAt) {
+		fields = append(fields, payment.FieldDisputedAt)
+	}
 	return fields
 }
 
@@ -29829,6 +30234,9 @@ func (m *PaymentMutation) ClearField(name string) error {
 		return nil
 	case payment.FieldFailedAt:
 		m.ClearFailedAt()
+		return nil
+	case payment.FieldDisputedAt:
+		m.ClearDisputedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Payment nullable field %s", name)
@@ -29912,6 +30320,18 @@ func (m *PaymentMutation) ResetField(name string) error {
 		return nil
 	case payment.FieldReference:
 		m.ResetReference()
+		return nil
+	case payment.FieldDisputedAt:
+		m.ResetDisputedAt()
+		return nil
+	case payment.FieldDisputeReference:
+		m.ResetDisputeReference()
+		return nil
+	case payment.FieldDisputeReason:
+		m.ResetDisputeReason()
+		return nil
+	case payment.FieldDisputeStatus:
+		m.ResetDisputeStatus()
 		return nil
 	}
 	return fmt.Errorf("unknown Payment field %s", name)
@@ -35954,6 +36374,1718 @@ func (m *PriceMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Price edge %s", name)
+}
+
+// ProcessorConnectionMutation represents an operation that mutates the ProcessorConnection nodes in the graph.
+type ProcessorConnectionMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *string
+	created_at            *time.Time
+	updated_at            *time.Time
+	mode                  *viewer.Mode
+	provider              *processorconnection.Provider
+	secret_key_sealed     *[]byte
+	secret_key_last4      *string
+	publishable_key       *string
+	webhook_secret_sealed *[]byte
+	webhook_endpoint_ref  *string
+	clearedFields         map[string]struct{}
+	account               *string
+	clearedaccount        bool
+	done                  bool
+	oldValue              func(context.Context) (*ProcessorConnection, error)
+	predicates            []predicate.ProcessorConnection
+}
+
+var _ ent.Mutation = (*ProcessorConnectionMutation)(nil)
+
+// processorconnectionOption allows management of the mutation configuration using functional options.
+type processorconnectionOption func(*ProcessorConnectionMutation)
+
+// newProcessorConnectionMutation creates new mutation for the ProcessorConnection entity.
+func newProcessorConnectionMutation(c config, op Op, opts ...processorconnectionOption) *ProcessorConnectionMutation {
+	m := &ProcessorConnectionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProcessorConnection,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProcessorConnectionID sets the ID field of the mutation.
+func withProcessorConnectionID(id string) processorconnectionOption {
+	return func(m *ProcessorConnectionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProcessorConnection
+		)
+		m.oldValue = func(ctx context.Context) (*ProcessorConnection, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProcessorConnection.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProcessorConnection sets the old ProcessorConnection of the mutation.
+func withProcessorConnection(node *ProcessorConnection) processorconnectionOption {
+	return func(m *ProcessorConnectionMutation) {
+		m.oldValue = func(context.Context) (*ProcessorConnection, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProcessorConnectionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProcessorConnectionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ProcessorConnection entities.
+func (m *ProcessorConnectionMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProcessorConnectionMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProcessorConnectionMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProcessorConnection.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ProcessorConnectionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ProcessorConnectionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ProcessorConnectionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ProcessorConnectionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ProcessorConnectionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ProcessorConnectionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *ProcessorConnectionMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *ProcessorConnectionMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *ProcessorConnectionMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *ProcessorConnectionMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *ProcessorConnectionMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *ProcessorConnectionMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetProvider sets the "provider" field.
+func (m *ProcessorConnectionMutation) SetProvider(pr processorconnection.Provider) {
+	m.provider = &pr
+}
+
+// Provider returns the value of the "provider" field in the mutation.
+func (m *ProcessorConnectionMutation) Provider() (r processorconnection.Provider, exists bool) {
+	v := m.provider
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvider returns the old "provider" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldProvider(ctx context.Context) (v processorconnection.Provider, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvider requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvider: %w", err)
+	}
+	return oldValue.Provider, nil
+}
+
+// ResetProvider resets all changes to the "provider" field.
+func (m *ProcessorConnectionMutation) ResetProvider() {
+	m.provider = nil
+}
+
+// SetSecretKeySealed sets the "secret_key_sealed" field.
+func (m *ProcessorConnectionMutation) SetSecretKeySealed(b []byte) {
+	m.secret_key_sealed = &b
+}
+
+// SecretKeySealed returns the value of the "secret_key_sealed" field in the mutation.
+func (m *ProcessorConnectionMutation) SecretKeySealed() (r []byte, exists bool) {
+	v := m.secret_key_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecretKeySealed returns the old "secret_key_sealed" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldSecretKeySealed(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecretKeySealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecretKeySealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecretKeySealed: %w", err)
+	}
+	return oldValue.SecretKeySealed, nil
+}
+
+// ResetSecretKeySealed resets all changes to the "secret_key_sealed" field.
+func (m *ProcessorConnectionMutation) ResetSecretKeySealed() {
+	m.secret_key_sealed = nil
+}
+
+// SetSecretKeyLast4 sets the "secret_key_last4" field.
+func (m *ProcessorConnectionMutation) SetSecretKeyLast4(s string) {
+	m.secret_key_last4 = &s
+}
+
+// SecretKeyLast4 returns the value of the "secret_key_last4" field in the mutation.
+func (m *ProcessorConnectionMutation) SecretKeyLast4() (r string, exists bool) {
+	v := m.secret_key_last4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecretKeyLast4 returns the old "secret_key_last4" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldSecretKeyLast4(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecretKeyLast4 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecretKeyLast4 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecretKeyLast4: %w", err)
+	}
+	return oldValue.SecretKeyLast4, nil
+}
+
+// ResetSecretKeyLast4 resets all changes to the "secret_key_last4" field.
+func (m *ProcessorConnectionMutation) ResetSecretKeyLast4() {
+	m.secret_key_last4 = nil
+}
+
+// SetPublishableKey sets the "publishable_key" field.
+func (m *ProcessorConnectionMutation) SetPublishableKey(s string) {
+	m.publishable_key = &s
+}
+
+// PublishableKey returns the value of the "publishable_key" field in the mutation.
+func (m *ProcessorConnectionMutation) PublishableKey() (r string, exists bool) {
+	v := m.publishable_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublishableKey returns the old "publishable_key" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldPublishableKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublishableKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublishableKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublishableKey: %w", err)
+	}
+	return oldValue.PublishableKey, nil
+}
+
+// ResetPublishableKey resets all changes to the "publishable_key" field.
+func (m *ProcessorConnectionMutation) ResetPublishableKey() {
+	m.publishable_key = nil
+}
+
+// SetWebhookSecretSealed sets the "webhook_secret_sealed" field.
+func (m *ProcessorConnectionMutation) SetWebhookSecretSealed(b []byte) {
+	m.webhook_secret_sealed = &b
+}
+
+// WebhookSecretSealed returns the value of the "webhook_secret_sealed" field in the mutation.
+func (m *ProcessorConnectionMutation) WebhookSecretSealed() (r []byte, exists bool) {
+	v := m.webhook_secret_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWebhookSecretSealed returns the old "webhook_secret_sealed" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldWebhookSecretSealed(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWebhookSecretSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWebhookSecretSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWebhookSecretSealed: %w", err)
+	}
+	return oldValue.WebhookSecretSealed, nil
+}
+
+// ClearWebhookSecretSealed clears the value of the "webhook_secret_sealed" field.
+func (m *ProcessorConnectionMutation) ClearWebhookSecretSealed() {
+	m.webhook_secret_sealed = nil
+	m.clearedFields[processorconnection.FieldWebhookSecretSealed] = struct{}{}
+}
+
+// WebhookSecretSealedCleared returns if the "webhook_secret_sealed" field was cleared in this mutation.
+func (m *ProcessorConnectionMutation) WebhookSecretSealedCleared() bool {
+	_, ok := m.clearedFields[processorconnection.FieldWebhookSecretSealed]
+	return ok
+}
+
+// ResetWebhookSecretSealed resets all changes to the "webhook_secret_sealed" field.
+func (m *ProcessorConnectionMutation) ResetWebhookSecretSealed() {
+	m.webhook_secret_sealed = nil
+	delete(m.clearedFields, processorconnection.FieldWebhookSecretSealed)
+}
+
+// SetWebhookEndpointRef sets the "webhook_endpoint_ref" field.
+func (m *ProcessorConnectionMutation) SetWebhookEndpointRef(s string) {
+	m.webhook_endpoint_ref = &s
+}
+
+// WebhookEndpointRef returns the value of the "webhook_endpoint_ref" field in the mutation.
+func (m *ProcessorConnectionMutation) WebhookEndpointRef() (r string, exists bool) {
+	v := m.webhook_endpoint_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWebhookEndpointRef returns the old "webhook_endpoint_ref" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldWebhookEndpointRef(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWebhookEndpointRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWebhookEndpointRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWebhookEndpointRef: %w", err)
+	}
+	return oldValue.WebhookEndpointRef, nil
+}
+
+// ResetWebhookEndpointRef resets all changes to the "webhook_endpoint_ref" field.
+func (m *ProcessorConnectionMutation) ResetWebhookEndpointRef() {
+	m.webhook_endpoint_ref = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *ProcessorConnectionMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[processorconnection.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *ProcessorConnectionMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *ProcessorConnectionMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *ProcessorConnectionMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the ProcessorConnectionMutation builder.
+func (m *ProcessorConnectionMutation) Where(ps ...predicate.ProcessorConnection) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProcessorConnectionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProcessorConnectionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProcessorConnection, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProcessorConnectionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProcessorConnectionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProcessorConnection).
+func (m *ProcessorConnectionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProcessorConnectionMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, processorconnection.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, processorconnection.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, processorconnection.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, processorconnection.FieldMode)
+	}
+	if m.provider != nil {
+		fields = append(fields, processorconnection.FieldProvider)
+	}
+	if m.secret_key_sealed != nil {
+		fields = append(fields, processorconnection.FieldSecretKeySealed)
+	}
+	if m.secret_key_last4 != nil {
+		fields = append(fields, processorconnection.FieldSecretKeyLast4)
+	}
+	if m.publishable_key != nil {
+		fields = append(fields, processorconnection.FieldPublishableKey)
+	}
+	if m.webhook_secret_sealed != nil {
+		fields = append(fields, processorconnection.FieldWebhookSecretSealed)
+	}
+	if m.webhook_endpoint_ref != nil {
+		fields = append(fields, processorconnection.FieldWebhookEndpointRef)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProcessorConnectionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case processorconnection.FieldCreatedAt:
+		return m.CreatedAt()
+	case processorconnection.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case processorconnection.FieldAccountID:
+		return m.AccountID()
+	case processorconnection.FieldMode:
+		return m.Mode()
+	case processorconnection.FieldProvider:
+		return m.Provider()
+	case processorconnection.FieldSecretKeySealed:
+		return m.SecretKeySealed()
+	case processorconnection.FieldSecretKeyLast4:
+		return m.SecretKeyLast4()
+	case processorconnection.FieldPublishableKey:
+		return m.PublishableKey()
+	case processorconnection.FieldWebhookSecretSealed:
+		return m.WebhookSecretSealed()
+	case processorconnection.FieldWebhookEndpointRef:
+		return m.WebhookEndpointRef()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProcessorConnectionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case processorconnection.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case processorconnection.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case processorconnection.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case processorconnection.FieldMode:
+		return m.OldMode(ctx)
+	case processorconnection.FieldProvider:
+		return m.OldProvider(ctx)
+	case processorconnection.FieldSecretKeySealed:
+		return m.OldSecretKeySealed(ctx)
+	case processorconnection.FieldSecretKeyLast4:
+		return m.OldSecretKeyLast4(ctx)
+	case processorconnection.FieldPublishableKey:
+		return m.OldPublishableKey(ctx)
+	case processorconnection.FieldWebhookSecretSealed:
+		return m.OldWebhookSecretSealed(ctx)
+	case processorconnection.FieldWebhookEndpointRef:
+		return m.OldWebhookEndpointRef(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProcessorConnection field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProcessorConnectionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case processorconnection.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case processorconnection.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case processorconnection.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case processorconnection.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case processorconnection.FieldProvider:
+		v, ok := value.(processorconnection.Provider)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvider(v)
+		return nil
+	case processorconnection.FieldSecretKeySealed:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecretKeySealed(v)
+		return nil
+	case processorconnection.FieldSecretKeyLast4:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecretKeyLast4(v)
+		return nil
+	case processorconnection.FieldPublishableKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublishableKey(v)
+		return nil
+	case processorconnection.FieldWebhookSecretSealed:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWebhookSecretSealed(v)
+		return nil
+	case processorconnection.FieldWebhookEndpointRef:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWebhookEndpointRef(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessorConnection field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProcessorConnectionMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProcessorConnectionMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProcessorConnectionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ProcessorConnection numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProcessorConnectionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(processorconnection.FieldWebhookSecretSealed) {
+		fields = append(fields, processorconnection.FieldWebhookSecretSealed)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProcessorConnectionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProcessorConnectionMutation) ClearField(name string) error {
+	switch name {
+	case processorconnection.FieldWebhookSecretSealed:
+		m.ClearWebhookSecretSealed()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessorConnection nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProcessorConnectionMutation) ResetField(name string) error {
+	switch name {
+	case processorconnection.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case processorconnection.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case processorconnection.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case processorconnection.FieldMode:
+		m.ResetMode()
+		return nil
+	case processorconnection.FieldProvider:
+		m.ResetProvider()
+		return nil
+	case processorconnection.FieldSecretKeySealed:
+		m.ResetSecretKeySealed()
+		return nil
+	case processorconnection.FieldSecretKeyLast4:
+		m.ResetSecretKeyLast4()
+		return nil
+	case processorconnection.FieldPublishableKey:
+		m.ResetPublishableKey()
+		return nil
+	case processorconnection.FieldWebhookSecretSealed:
+		m.ResetWebhookSecretSealed()
+		return nil
+	case processorconnection.FieldWebhookEndpointRef:
+		m.ResetWebhookEndpointRef()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessorConnection field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProcessorConnectionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.account != nil {
+		edges = append(edges, processorconnection.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProcessorConnectionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case processorconnection.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProcessorConnectionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProcessorConnectionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProcessorConnectionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedaccount {
+		edges = append(edges, processorconnection.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProcessorConnectionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case processorconnection.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProcessorConnectionMutation) ClearEdge(name string) error {
+	switch name {
+	case processorconnection.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessorConnection unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProcessorConnectionMutation) ResetEdge(name string) error {
+	switch name {
+	case processorconnection.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessorConnection edge %s", name)
+}
+
+// ProcessorEventMutation represents an operation that mutates the ProcessorEvent nodes in the graph.
+type ProcessorEventMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	created_at     *time.Time
+	updated_at     *time.Time
+	mode           *viewer.Mode
+	provider       *processorevent.Provider
+	external_id    *string
+	_type          *string
+	object_ref     *string
+	outcome        *string
+	clearedFields  map[string]struct{}
+	account        *string
+	clearedaccount bool
+	done           bool
+	oldValue       func(context.Context) (*ProcessorEvent, error)
+	predicates     []predicate.ProcessorEvent
+}
+
+var _ ent.Mutation = (*ProcessorEventMutation)(nil)
+
+// processoreventOption allows management of the mutation configuration using functional options.
+type processoreventOption func(*ProcessorEventMutation)
+
+// newProcessorEventMutation creates new mutation for the ProcessorEvent entity.
+func newProcessorEventMutation(c config, op Op, opts ...processoreventOption) *ProcessorEventMutation {
+	m := &ProcessorEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProcessorEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProcessorEventID sets the ID field of the mutation.
+func withProcessorEventID(id string) processoreventOption {
+	return func(m *ProcessorEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProcessorEvent
+		)
+		m.oldValue = func(ctx context.Context) (*ProcessorEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProcessorEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProcessorEvent sets the old ProcessorEvent of the mutation.
+func withProcessorEvent(node *ProcessorEvent) processoreventOption {
+	return func(m *ProcessorEventMutation) {
+		m.oldValue = func(context.Context) (*ProcessorEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProcessorEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProcessorEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ProcessorEvent entities.
+func (m *ProcessorEventMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProcessorEventMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProcessorEventMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProcessorEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ProcessorEventMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ProcessorEventMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ProcessorEvent entity.
+// If the ProcessorEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorEventMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ProcessorEventMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ProcessorEventMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ProcessorEventMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ProcessorEvent entity.
+// If the ProcessorEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorEventMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ProcessorEventMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *ProcessorEventMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *ProcessorEventMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the ProcessorEvent entity.
+// If the ProcessorEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorEventMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *ProcessorEventMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *ProcessorEventMutation) SetMode(v viewer.Mode) {
+	m.mode = &v
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *ProcessorEventMutation) Mode() (r viewer.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the ProcessorEvent entity.
+// If the ProcessorEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorEventMutation) OldMode(ctx context.Context) (v viewer.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *ProcessorEventMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetProvider sets the "provider" field.
+func (m *ProcessorEventMutation) SetProvider(pr processorevent.Provider) {
+	m.provider = &pr
+}
+
+// Provider returns the value of the "provider" field in the mutation.
+func (m *ProcessorEventMutation) Provider() (r processorevent.Provider, exists bool) {
+	v := m.provider
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvider returns the old "provider" field's value of the ProcessorEvent entity.
+// If the ProcessorEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorEventMutation) OldProvider(ctx context.Context) (v processorevent.Provider, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvider requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvider: %w", err)
+	}
+	return oldValue.Provider, nil
+}
+
+// ResetProvider resets all changes to the "provider" field.
+func (m *ProcessorEventMutation) ResetProvider() {
+	m.provider = nil
+}
+
+// SetExternalID sets the "external_id" field.
+func (m *ProcessorEventMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *ProcessorEventMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the ProcessorEvent entity.
+// If the ProcessorEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorEventMutation) OldExternalID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *ProcessorEventMutation) ResetExternalID() {
+	m.external_id = nil
+}
+
+// SetType sets the "type" field.
+func (m *ProcessorEventMutation) SetType(s string) {
+	m._type = &s
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *ProcessorEventMutation) GetType() (r string, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the ProcessorEvent entity.
+// If the ProcessorEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorEventMutation) OldType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *ProcessorEventMutation) ResetType() {
+	m._type = nil
+}
+
+// SetObjectRef sets the "object_ref" field.
+func (m *ProcessorEventMutation) SetObjectRef(s string) {
+	m.object_ref = &s
+}
+
+// ObjectRef returns the value of the "object_ref" field in the mutation.
+func (m *ProcessorEventMutation) ObjectRef() (r string, exists bool) {
+	v := m.object_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldObjectRef returns the old "object_ref" field's value of the ProcessorEvent entity.
+// If the ProcessorEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorEventMutation) OldObjectRef(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldObjectRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldObjectRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldObjectRef: %w", err)
+	}
+	return oldValue.ObjectRef, nil
+}
+
+// ResetObjectRef resets all changes to the "object_ref" field.
+func (m *ProcessorEventMutation) ResetObjectRef() {
+	m.object_ref = nil
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *ProcessorEventMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *ProcessorEventMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the ProcessorEvent entity.
+// If the ProcessorEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorEventMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *ProcessorEventMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *ProcessorEventMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[processorevent.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *ProcessorEventMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *ProcessorEventMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *ProcessorEventMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the ProcessorEventMutation builder.
+func (m *ProcessorEventMutation) Where(ps ...predicate.ProcessorEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProcessorEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProcessorEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProcessorEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProcessorEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProcessorEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProcessorEvent).
+func (m *ProcessorEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProcessorEventMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, processorevent.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, processorevent.FieldUpdatedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, processorevent.FieldAccountID)
+	}
+	if m.mode != nil {
+		fields = append(fields, processorevent.FieldMode)
+	}
+	if m.provider != nil {
+		fields = append(fields, processorevent.FieldProvider)
+	}
+	if m.external_id != nil {
+		fields = append(fields, processorevent.FieldExternalID)
+	}
+	if m._type != nil {
+		fields = append(fields, processorevent.FieldType)
+	}
+	if m.object_ref != nil {
+		fields = append(fields, processorevent.FieldObjectRef)
+	}
+	if m.outcome != nil {
+		fields = append(fields, processorevent.FieldOutcome)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProcessorEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case processorevent.FieldCreatedAt:
+		return m.CreatedAt()
+	case processorevent.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case processorevent.FieldAccountID:
+		return m.AccountID()
+	case processorevent.FieldMode:
+		return m.Mode()
+	case processorevent.FieldProvider:
+		return m.Provider()
+	case processorevent.FieldExternalID:
+		return m.ExternalID()
+	case processorevent.FieldType:
+		return m.GetType()
+	case processorevent.FieldObjectRef:
+		return m.ObjectRef()
+	case processorevent.FieldOutcome:
+		return m.Outcome()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProcessorEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case processorevent.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case processorevent.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case processorevent.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case processorevent.FieldMode:
+		return m.OldMode(ctx)
+	case processorevent.FieldProvider:
+		return m.OldProvider(ctx)
+	case processorevent.FieldExternalID:
+		return m.OldExternalID(ctx)
+	case processorevent.FieldType:
+		return m.OldType(ctx)
+	case processorevent.FieldObjectRef:
+		return m.OldObjectRef(ctx)
+	case processorevent.FieldOutcome:
+		return m.OldOutcome(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProcessorEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProcessorEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case processorevent.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case processorevent.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case processorevent.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case processorevent.FieldMode:
+		v, ok := value.(viewer.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case processorevent.FieldProvider:
+		v, ok := value.(processorevent.Provider)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvider(v)
+		return nil
+	case processorevent.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
+		return nil
+	case processorevent.FieldType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case processorevent.FieldObjectRef:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetObjectRef(v)
+		return nil
+	case processorevent.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessorEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProcessorEventMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProcessorEventMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProcessorEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ProcessorEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProcessorEventMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProcessorEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProcessorEventMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ProcessorEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProcessorEventMutation) ResetField(name string) error {
+	switch name {
+	case processorevent.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case processorevent.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case processorevent.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case processorevent.FieldMode:
+		m.ResetMode()
+		return nil
+	case processorevent.FieldProvider:
+		m.ResetProvider()
+		return nil
+	case processorevent.FieldExternalID:
+		m.ResetExternalID()
+		return nil
+	case processorevent.FieldType:
+		m.ResetType()
+		return nil
+	case processorevent.FieldObjectRef:
+		m.ResetObjectRef()
+		return nil
+	case processorevent.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessorEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProcessorEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.account != nil {
+		edges = append(edges, processorevent.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProcessorEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case processorevent.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProcessorEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProcessorEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProcessorEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedaccount {
+		edges = append(edges, processorevent.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProcessorEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case processorevent.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProcessorEventMutation) ClearEdge(name string) error {
+	switch name {
+	case processorevent.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessorEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProcessorEventMutation) ResetEdge(name string) error {
+	switch name {
+	case processorevent.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown ProcessorEvent edge %s", name)
 }
 
 // ProductMutation represents an operation that mutates the Product nodes in the graph.

@@ -72,6 +72,14 @@ type Payment struct {
 	OutOfBandMethod string `json:"out_of_band_method,omitempty"`
 	// The merchant's reference of money recorded outside Remit (transfer reference, check number).
 	Reference string `json:"reference,omitempty"`
+	// When the payer's bank opened a dispute (chargeback) on the payment.
+	DisputedAt *time.Time `json:"disputed_at,omitempty"`
+	// The processor's id of the dispute (dp_…).
+	DisputeReference string `json:"dispute_reference,omitempty"`
+	// The processor's dispute reason (fraudulent, product_not_received, …).
+	DisputeReason string `json:"dispute_reason,omitempty"`
+	// The processor's dispute status (needs_response, under_review, won, lost, …).
+	DisputeStatus string `json:"dispute_status,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PaymentQuery when eager-loading is set.
 	Edges        PaymentEdges `json:"edges"`
@@ -144,9 +152,9 @@ func (*Payment) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case payment.FieldAmount, payment.FieldAmountRefunded, payment.FieldAmountRefundPending:
 			values[i] = new(sql.NullInt64)
-		case payment.FieldID, payment.FieldAccountID, payment.FieldMode, payment.FieldInvoiceID, payment.FieldCustomerID, payment.FieldPaymentMethodID, payment.FieldMethodType, payment.FieldBankTransferID, payment.FieldCurrency, payment.FieldStatus, payment.FieldFailureCode, payment.FieldFailureMessage, payment.FieldProcessorReference, payment.FieldIdempotencyKey, payment.FieldSource, payment.FieldTestClockID, payment.FieldOutOfBandMethod, payment.FieldReference:
+		case payment.FieldID, payment.FieldAccountID, payment.FieldMode, payment.FieldInvoiceID, payment.FieldCustomerID, payment.FieldPaymentMethodID, payment.FieldMethodType, payment.FieldBankTransferID, payment.FieldCurrency, payment.FieldStatus, payment.FieldFailureCode, payment.FieldFailureMessage, payment.FieldProcessorReference, payment.FieldIdempotencyKey, payment.FieldSource, payment.FieldTestClockID, payment.FieldOutOfBandMethod, payment.FieldReference, payment.FieldDisputeReference, payment.FieldDisputeReason, payment.FieldDisputeStatus:
 			values[i] = new(sql.NullString)
-		case payment.FieldCreatedAt, payment.FieldUpdatedAt, payment.FieldSettlesAt, payment.FieldSucceededAt, payment.FieldFailedAt:
+		case payment.FieldCreatedAt, payment.FieldUpdatedAt, payment.FieldSettlesAt, payment.FieldSucceededAt, payment.FieldFailedAt, payment.FieldDisputedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -326,6 +334,31 @@ func (_m *Payment) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Reference = value.String
 			}
+		case payment.FieldDisputedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field disputed_at", values[i])
+			} else if value.Valid {
+				_m.DisputedAt = new(time.Time)
+				*_m.DisputedAt = value.Time
+			}
+		case payment.FieldDisputeReference:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field dispute_reference", values[i])
+			} else if value.Valid {
+				_m.DisputeReference = value.String
+			}
+		case payment.FieldDisputeReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field dispute_reason", values[i])
+			} else if value.Valid {
+				_m.DisputeReason = value.String
+			}
+		case payment.FieldDisputeStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field dispute_status", values[i])
+			} else if value.Valid {
+				_m.DisputeStatus = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -467,6 +500,20 @@ func (_m *Payment) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("reference=")
 	builder.WriteString(_m.Reference)
+	builder.WriteString(", ")
+	if v := _m.DisputedAt; v != nil {
+		builder.WriteString("disputed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("dispute_reference=")
+	builder.WriteString(_m.DisputeReference)
+	builder.WriteString(", ")
+	builder.WriteString("dispute_reason=")
+	builder.WriteString(_m.DisputeReason)
+	builder.WriteString(", ")
+	builder.WriteString("dispute_status=")
+	builder.WriteString(_m.DisputeStatus)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -306,6 +306,62 @@ func (_c *PaymentCreate) SetNillableReference(v *string) *PaymentCreate {
 	return _c
 }
 
+// SetDisputedAt sets the "disputed_at" field.
+func (_c *PaymentCreate) SetDisputedAt(v time.Time) *PaymentCreate {
+	_c.mutation.SetDisputedAt(v)
+	return _c
+}
+
+// SetNillableDisputedAt sets the "disputed_at" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableDisputedAt(v *time.Time) *PaymentCreate {
+	if v != nil {
+		_c.SetDisputedAt(*v)
+	}
+	return _c
+}
+
+// SetDisputeReference sets the "dispute_reference" field.
+func (_c *PaymentCreate) SetDisputeReference(v string) *PaymentCreate {
+	_c.mutation.SetDisputeReference(v)
+	return _c
+}
+
+// SetNillableDisputeReference sets the "dispute_reference" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableDisputeReference(v *string) *PaymentCreate {
+	if v != nil {
+		_c.SetDisputeReference(*v)
+	}
+	return _c
+}
+
+// SetDisputeReason sets the "dispute_reason" field.
+func (_c *PaymentCreate) SetDisputeReason(v string) *PaymentCreate {
+	_c.mutation.SetDisputeReason(v)
+	return _c
+}
+
+// SetNillableDisputeReason sets the "dispute_reason" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableDisputeReason(v *string) *PaymentCreate {
+	if v != nil {
+		_c.SetDisputeReason(*v)
+	}
+	return _c
+}
+
+// SetDisputeStatus sets the "dispute_status" field.
+func (_c *PaymentCreate) SetDisputeStatus(v string) *PaymentCreate {
+	_c.mutation.SetDisputeStatus(v)
+	return _c
+}
+
+// SetNillableDisputeStatus sets the "dispute_status" field if the given value is not nil.
+func (_c *PaymentCreate) SetNillableDisputeStatus(v *string) *PaymentCreate {
+	if v != nil {
+		_c.SetDisputeStatus(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *PaymentCreate) SetID(v string) *PaymentCreate {
 	_c.mutation.SetID(v)
@@ -415,6 +471,18 @@ func (_c *PaymentCreate) defaults() error {
 		v := payment.DefaultReference
 		_c.mutation.SetReference(v)
 	}
+	if _, ok := _c.mutation.DisputeReference(); !ok {
+		v := payment.DefaultDisputeReference
+		_c.mutation.SetDisputeReference(v)
+	}
+	if _, ok := _c.mutation.DisputeReason(); !ok {
+		v := payment.DefaultDisputeReason
+		_c.mutation.SetDisputeReason(v)
+	}
+	if _, ok := _c.mutation.DisputeStatus(); !ok {
+		v := payment.DefaultDisputeStatus
+		_c.mutation.SetDisputeStatus(v)
+	}
 	return nil
 }
 
@@ -498,6 +566,15 @@ func (_c *PaymentCreate) check() error {
 	}
 	if _, ok := _c.mutation.Reference(); !ok {
 		return &ValidationError{Name: "reference", err: errors.New(`ent: missing required field "Payment.reference"`)}
+	}
+	if _, ok := _c.mutation.DisputeReference(); !ok {
+		return &ValidationError{Name: "dispute_reference", err: errors.New(`ent: missing required field "Payment.dispute_reference"`)}
+	}
+	if _, ok := _c.mutation.DisputeReason(); !ok {
+		return &ValidationError{Name: "dispute_reason", err: errors.New(`ent: missing required field "Payment.dispute_reason"`)}
+	}
+	if _, ok := _c.mutation.DisputeStatus(); !ok {
+		return &ValidationError{Name: "dispute_status", err: errors.New(`ent: missing required field "Payment.dispute_status"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := payment.IDValidator(v); err != nil {
@@ -633,6 +710,22 @@ func (_c *PaymentCreate) createSpec() (*Payment, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Reference(); ok {
 		_spec.SetField(payment.FieldReference, field.TypeString, value)
 		_node.Reference = value
+	}
+	if value, ok := _c.mutation.DisputedAt(); ok {
+		_spec.SetField(payment.FieldDisputedAt, field.TypeTime, value)
+		_node.DisputedAt = &value
+	}
+	if value, ok := _c.mutation.DisputeReference(); ok {
+		_spec.SetField(payment.FieldDisputeReference, field.TypeString, value)
+		_node.DisputeReference = value
+	}
+	if value, ok := _c.mutation.DisputeReason(); ok {
+		_spec.SetField(payment.FieldDisputeReason, field.TypeString, value)
+		_node.DisputeReason = value
+	}
+	if value, ok := _c.mutation.DisputeStatus(); ok {
+		_spec.SetField(payment.FieldDisputeStatus, field.TypeString, value)
+		_node.DisputeStatus = value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -903,6 +996,60 @@ func (u *PaymentUpsert) AddAmountRefundPending(v int64) *PaymentUpsert {
 	return u
 }
 
+// SetDisputedAt sets the "disputed_at" field.
+func (u *PaymentUpsert) SetDisputedAt(v time.Time) *PaymentUpsert {
+	u.Set(payment.FieldDisputedAt, v)
+	return u
+}
+
+// UpdateDisputedAt sets the "disputed_at" field to the value that was provided on create.
+func (u *PaymentUpsert) UpdateDisputedAt() *PaymentUpsert {
+	u.SetExcluded(payment.FieldDisputedAt)
+	return u
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (u *PaymentUpsert) ClearDisputedAt() *PaymentUpsert {
+	u.SetNull(payment.FieldDisputedAt)
+	return u
+}
+
+// SetDisputeReference sets the "dispute_reference" field.
+func (u *PaymentUpsert) SetDisputeReference(v string) *PaymentUpsert {
+	u.Set(payment.FieldDisputeReference, v)
+	return u
+}
+
+// UpdateDisputeReference sets the "dispute_reference" field to the value that was provided on create.
+func (u *PaymentUpsert) UpdateDisputeReference() *PaymentUpsert {
+	u.SetExcluded(payment.FieldDisputeReference)
+	return u
+}
+
+// SetDisputeReason sets the "dispute_reason" field.
+func (u *PaymentUpsert) SetDisputeReason(v string) *PaymentUpsert {
+	u.Set(payment.FieldDisputeReason, v)
+	return u
+}
+
+// UpdateDisputeReason sets the "dispute_reason" field to the value that was provided on create.
+func (u *PaymentUpsert) UpdateDisputeReason() *PaymentUpsert {
+	u.SetExcluded(payment.FieldDisputeReason)
+	return u
+}
+
+// SetDisputeStatus sets the "dispute_status" field.
+func (u *PaymentUpsert) SetDisputeStatus(v string) *PaymentUpsert {
+	u.Set(payment.FieldDisputeStatus, v)
+	return u
+}
+
+// UpdateDisputeStatus sets the "dispute_status" field to the value that was provided on create.
+func (u *PaymentUpsert) UpdateDisputeStatus() *PaymentUpsert {
+	u.SetExcluded(payment.FieldDisputeStatus)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1168,6 +1315,69 @@ func (u *PaymentUpsertOne) AddAmountRefundPending(v int64) *PaymentUpsertOne {
 func (u *PaymentUpsertOne) UpdateAmountRefundPending() *PaymentUpsertOne {
 	return u.Update(func(s *PaymentUpsert) {
 		s.UpdateAmountRefundPending()
+	})
+}
+
+// SetDisputedAt sets the "disputed_at" field.
+func (u *PaymentUpsertOne) SetDisputedAt(v time.Time) *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetDisputedAt(v)
+	})
+}
+
+// UpdateDisputedAt sets the "disputed_at" field to the value that was provided on create.
+func (u *PaymentUpsertOne) UpdateDisputedAt() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateDisputedAt()
+	})
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (u *PaymentUpsertOne) ClearDisputedAt() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.ClearDisputedAt()
+	})
+}
+
+// SetDisputeReference sets the "dispute_reference" field.
+func (u *PaymentUpsertOne) SetDisputeReference(v string) *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetDisputeReference(v)
+	})
+}
+
+// UpdateDisputeReference sets the "dispute_reference" field to the value that was provided on create.
+func (u *PaymentUpsertOne) UpdateDisputeReference() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateDisputeReference()
+	})
+}
+
+// SetDisputeReason sets the "dispute_reason" field.
+func (u *PaymentUpsertOne) SetDisputeReason(v string) *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetDisputeReason(v)
+	})
+}
+
+// UpdateDisputeReason sets the "dispute_reason" field to the value that was provided on create.
+func (u *PaymentUpsertOne) UpdateDisputeReason() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateDisputeReason()
+	})
+}
+
+// SetDisputeStatus sets the "dispute_status" field.
+func (u *PaymentUpsertOne) SetDisputeStatus(v string) *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetDisputeStatus(v)
+	})
+}
+
+// UpdateDisputeStatus sets the "dispute_status" field to the value that was provided on create.
+func (u *PaymentUpsertOne) UpdateDisputeStatus() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateDisputeStatus()
 	})
 }
 
@@ -1603,6 +1813,69 @@ func (u *PaymentUpsertBulk) AddAmountRefundPending(v int64) *PaymentUpsertBulk {
 func (u *PaymentUpsertBulk) UpdateAmountRefundPending() *PaymentUpsertBulk {
 	return u.Update(func(s *PaymentUpsert) {
 		s.UpdateAmountRefundPending()
+	})
+}
+
+// SetDisputedAt sets the "disputed_at" field.
+func (u *PaymentUpsertBulk) SetDisputedAt(v time.Time) *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetDisputedAt(v)
+	})
+}
+
+// UpdateDisputedAt sets the "disputed_at" field to the value that was provided on create.
+func (u *PaymentUpsertBulk) UpdateDisputedAt() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateDisputedAt()
+	})
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (u *PaymentUpsertBulk) ClearDisputedAt() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.ClearDisputedAt()
+	})
+}
+
+// SetDisputeReference sets the "dispute_reference" field.
+func (u *PaymentUpsertBulk) SetDisputeReference(v string) *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetDisputeReference(v)
+	})
+}
+
+// UpdateDisputeReference sets the "dispute_reference" field to the value that was provided on create.
+func (u *PaymentUpsertBulk) UpdateDisputeReference() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateDisputeReference()
+	})
+}
+
+// SetDisputeReason sets the "dispute_reason" field.
+func (u *PaymentUpsertBulk) SetDisputeReason(v string) *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetDisputeReason(v)
+	})
+}
+
+// UpdateDisputeReason sets the "dispute_reason" field to the value that was provided on create.
+func (u *PaymentUpsertBulk) UpdateDisputeReason() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateDisputeReason()
+	})
+}
+
+// SetDisputeStatus sets the "dispute_status" field.
+func (u *PaymentUpsertBulk) SetDisputeStatus(v string) *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetDisputeStatus(v)
+	})
+}
+
+// UpdateDisputeStatus sets the "dispute_status" field to the value that was provided on create.
+func (u *PaymentUpsertBulk) UpdateDisputeStatus() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateDisputeStatus()
 	})
 }
 

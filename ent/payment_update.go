@@ -202,6 +202,68 @@ func (_u *PaymentUpdate) AddAmountRefundPending(v int64) *PaymentUpdate {
 	return _u
 }
 
+// SetDisputedAt sets the "disputed_at" field.
+func (_u *PaymentUpdate) SetDisputedAt(v time.Time) *PaymentUpdate {
+	_u.mutation.SetDisputedAt(v)
+	return _u
+}
+
+// SetNillableDisputedAt sets the "disputed_at" field if the given value is not nil.
+func (_u *PaymentUpdate) SetNillableDisputedAt(v *time.Time) *PaymentUpdate {
+	if v != nil {
+		_u.SetDisputedAt(*v)
+	}
+	return _u
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (_u *PaymentUpdate) ClearDisputedAt() *PaymentUpdate {
+	_u.mutation.ClearDisputedAt()
+	return _u
+}
+
+// SetDisputeReference sets the "dispute_reference" field.
+func (_u *PaymentUpdate) SetDisputeReference(v string) *PaymentUpdate {
+	_u.mutation.SetDisputeReference(v)
+	return _u
+}
+
+// SetNillableDisputeReference sets the "dispute_reference" field if the given value is not nil.
+func (_u *PaymentUpdate) SetNillableDisputeReference(v *string) *PaymentUpdate {
+	if v != nil {
+		_u.SetDisputeReference(*v)
+	}
+	return _u
+}
+
+// SetDisputeReason sets the "dispute_reason" field.
+func (_u *PaymentUpdate) SetDisputeReason(v string) *PaymentUpdate {
+	_u.mutation.SetDisputeReason(v)
+	return _u
+}
+
+// SetNillableDisputeReason sets the "dispute_reason" field if the given value is not nil.
+func (_u *PaymentUpdate) SetNillableDisputeReason(v *string) *PaymentUpdate {
+	if v != nil {
+		_u.SetDisputeReason(*v)
+	}
+	return _u
+}
+
+// SetDisputeStatus sets the "dispute_status" field.
+func (_u *PaymentUpdate) SetDisputeStatus(v string) *PaymentUpdate {
+	_u.mutation.SetDisputeStatus(v)
+	return _u
+}
+
+// SetNillableDisputeStatus sets the "dispute_status" field if the given value is not nil.
+func (_u *PaymentUpdate) SetNillableDisputeStatus(v *string) *PaymentUpdate {
+	if v != nil {
+		_u.SetDisputeStatus(*v)
+	}
+	return _u
+}
+
 // AddRefundIDs adds the "refunds" edge to the Refund entity by IDs.
 func (_u *PaymentUpdate) AddRefundIDs(ids ...string) *PaymentUpdate {
 	_u.mutation.AddRefundIDs(ids...)
@@ -357,6 +419,21 @@ func (_u *PaymentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedAmountRefundPending(); ok {
 		_spec.AddField(payment.FieldAmountRefundPending, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.DisputedAt(); ok {
+		_spec.SetField(payment.FieldDisputedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DisputedAtCleared() {
+		_spec.ClearField(payment.FieldDisputedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DisputeReference(); ok {
+		_spec.SetField(payment.FieldDisputeReference, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DisputeReason(); ok {
+		_spec.SetField(payment.FieldDisputeReason, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DisputeStatus(); ok {
+		_spec.SetField(payment.FieldDisputeStatus, field.TypeString, value)
 	}
 	if _u.mutation.RefundsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -597,6 +674,68 @@ func (_u *PaymentUpdateOne) AddAmountRefundPending(v int64) *PaymentUpdateOne {
 	return _u
 }
 
+// SetDisputedAt sets the "disputed_at" field.
+func (_u *PaymentUpdateOne) SetDisputedAt(v time.Time) *PaymentUpdateOne {
+	_u.mutation.SetDisputedAt(v)
+	return _u
+}
+
+// SetNillableDisputedAt sets the "disputed_at" field if the given value is not nil.
+func (_u *PaymentUpdateOne) SetNillableDisputedAt(v *time.Time) *PaymentUpdateOne {
+	if v != nil {
+		_u.SetDisputedAt(*v)
+	}
+	return _u
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (_u *PaymentUpdateOne) ClearDisputedAt() *PaymentUpdateOne {
+	_u.mutation.ClearDisputedAt()
+	return _u
+}
+
+// SetDisputeReference sets the "dispute_reference" field.
+func (_u *PaymentUpdateOne) SetDisputeReference(v string) *PaymentUpdateOne {
+	_u.mutation.SetDisputeReference(v)
+	return _u
+}
+
+// SetNillableDisputeReference sets the "dispute_reference" field if the given value is not nil.
+func (_u *PaymentUpdateOne) SetNillableDisputeReference(v *string) *PaymentUpdateOne {
+	if v != nil {
+		_u.SetDisputeReference(*v)
+	}
+	return _u
+}
+
+// SetDisputeReason sets the "dispute_reason" field.
+func (_u *PaymentUpdateOne) SetDisputeReason(v string) *PaymentUpdateOne {
+	_u.mutation.SetDisputeReason(v)
+	return _u
+}
+
+// SetNillableDisputeReason sets the "dispute_reason" field if the given value is not nil.
+func (_u *PaymentUpdateOne) SetNillableDisputeReason(v *string) *PaymentUpdateOne {
+	if v != nil {
+		_u.SetDisputeReason(*v)
+	}
+	return _u
+}
+
+// SetDisputeStatus sets the "dispute_status" field.
+func (_u *PaymentUpdateOne) SetDisputeStatus(v string) *PaymentUpdateOne {
+	_u.mutation.SetDisputeStatus(v)
+	return _u
+}
+
+// SetNillableDisputeStatus sets the "dispute_status" field if the given value is not nil.
+func (_u *PaymentUpdateOne) SetNillableDisputeStatus(v *string) *PaymentUpdateOne {
+	if v != nil {
+		_u.SetDisputeStatus(*v)
+	}
+	return _u
+}
+
 // AddRefundIDs adds the "refunds" edge to the Refund entity by IDs.
 func (_u *PaymentUpdateOne) AddRefundIDs(ids ...string) *PaymentUpdateOne {
 	_u.mutation.AddRefundIDs(ids...)
@@ -782,6 +921,21 @@ func (_u *PaymentUpdateOne) sqlSave(ctx context.Context) (_node *Payment, err er
 	}
 	if value, ok := _u.mutation.AddedAmountRefundPending(); ok {
 		_spec.AddField(payment.FieldAmountRefundPending, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.DisputedAt(); ok {
+		_spec.SetField(payment.FieldDisputedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DisputedAtCleared() {
+		_spec.ClearField(payment.FieldDisputedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DisputeReference(); ok {
+		_spec.SetField(payment.FieldDisputeReference, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DisputeReason(); ok {
+		_spec.SetField(payment.FieldDisputeReason, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DisputeStatus(); ok {
+		_spec.SetField(payment.FieldDisputeStatus, field.TypeString, value)
 	}
 	if _u.mutation.RefundsCleared() {
 		edge := &sqlgraph.EdgeSpec{

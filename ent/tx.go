@@ -60,6 +60,10 @@ type Tx struct {
 	PortalSession *PortalSessionClient
 	// Price is the client for interacting with the Price builders.
 	Price *PriceClient
+	// ProcessorConnection is the client for interacting with the ProcessorConnection builders.
+	ProcessorConnection *ProcessorConnectionClient
+	// ProcessorEvent is the client for interacting with the ProcessorEvent builders.
+	ProcessorEvent *ProcessorEventClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// RateLimit is the client for interacting with the RateLimit builders.
@@ -234,6 +238,8 @@ func (tx *Tx) init() {
 	tx.PortalLoginCode = NewPortalLoginCodeClient(tx.config)
 	tx.PortalSession = NewPortalSessionClient(tx.config)
 	tx.Price = NewPriceClient(tx.config)
+	tx.ProcessorConnection = NewProcessorConnectionClient(tx.config)
+	tx.ProcessorEvent = NewProcessorEventClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.RateLimit = NewRateLimitClient(tx.config)
 	tx.Refund = NewRefundClient(tx.config)

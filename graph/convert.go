@@ -11,7 +11,9 @@ import (
 	"github.com/remitbilling/remit/graph/model"
 	"github.com/remitbilling/remit/internal/billing"
 	"github.com/remitbilling/remit/internal/customers"
+	"github.com/remitbilling/remit/internal/processors"
 	"github.com/remitbilling/remit/internal/values"
+	"github.com/remitbilling/remit/internal/viewer"
 )
 
 func str(p *string) string {
@@ -215,4 +217,23 @@ func supplyInput(in *billing.DraftInput, category *account.OperationCategory, su
 	if period != nil {
 		in.ServicePeriod = &billing.Period{Start: period.Start, End: period.End}
 	}
+}
+
+// paymentProcessorOf shows a processor connection.
+func paymentProcessorOf(c *processors.Connection) *model.PaymentProcessor {
+	row := c.Row
+	out := &model.PaymentProcessor{
+		Provider:          model.PaymentProvider(row.Provider),
+		Livemode:          row.Mode == viewer.Live,
+		SecretKeyLast4:    row.SecretKeyLast4,
+		PublishableKey:    row.PublishableKey,
+		WebhookEvents:     c.WebhookEvents,
+		WebhookReady:      len(row.WebhookSecretSealed) > 0,
+		WebhookRegistered: row.WebhookEndpointRef != "",
+		ConnectedAt:       row.CreatedAt,
+	}
+	if c.WebhookURL != "" {
+		out.WebhookURL = &c.WebhookURL
+	}
+	return out
 }

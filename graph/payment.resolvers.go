@@ -95,6 +95,7 @@ func (r *mutationResolver) PaymentMethodAttach(ctx context.Context, input model.
 	if d := input.AchDebit; d != nil {
 		in.ACH = &payments.ACHInput{RoutingNumber: d.RoutingNumber, AccountNumber: d.AccountNumber, AccountHolder: d.AccountHolder, AccountType: str(d.AccountType)}
 	}
+	in.Collected = str(input.ProcessorPaymentMethod)
 	pm, err := r.Methods.Attach(ctx, in)
 	ue, err := userErrors(err, "input")
 	return &model.PaymentMethodPayload{PaymentMethod: pm, UserErrors: ue}, err
@@ -116,7 +117,7 @@ func (r *mutationResolver) CustomerSetDefaultPaymentMethod(ctx context.Context, 
 
 // InvoicePay is the resolver for the invoicePay field.
 func (r *mutationResolver) InvoicePay(ctx context.Context, input model.InvoicePayInput) (*model.InvoicePayPayload, error) {
-	in := billing.PayInput{InvoiceID: input.ID, PaymentMethodID: str(input.PaymentMethod)}
+	in := billing.PayInput{InvoiceID: input.ID, PaymentMethodID: str(input.PaymentMethod), Collected: str(input.ProcessorPaymentMethod)}
 	// Keys are namespaced by who pays (api:, hosted:, portal:…), so one
 	// payer's keys can never replay another's payment.
 	if key, ok := idempotency.KeyFromContext(ctx); ok {
@@ -192,6 +193,15 @@ func (r *paymentResolver) OutOfBandMethod(ctx context.Context, obj *ent.Payment)
 		return nil, nil
 	}
 	return &obj.OutOfBandMethod, nil
+}
+
+// NextActionClientSecret is the resolver for the nextActionClientSecret field.
+func (r *paymentResolver) NextActionClientSecret(ctx context.Context, obj *ent.Payment) (*string, error) {
+	secret, err := r.Billing.ActionSecret(ctx, obj)
+	if secret == "" || err != nil {
+		return nil, err
+	}
+	return &secret, nil
 }
 
 // Type is the resolver for the type field.

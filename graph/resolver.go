@@ -16,6 +16,7 @@ import (
 	"github.com/remitbilling/remit/internal/exports"
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/portal"
+	"github.com/remitbilling/remit/internal/processors"
 	"github.com/remitbilling/remit/internal/receivables"
 	"github.com/remitbilling/remit/internal/testclocks"
 	"github.com/remitbilling/remit/internal/usererr"
@@ -30,7 +31,9 @@ type Resolver struct {
 	Catalog   *catalog.Service
 	Billing   *billing.Service
 	Methods   *paymentmethods.Service
-	Portal    *portal.Service
+	// Processors connects accounts' payment processors.
+	Processors *processors.Service
+	Portal     *portal.Service
 	// TestClocks runs test clocks.
 	Clocks *testclocks.Service
 	// Webhooks manages webhook endpoints.

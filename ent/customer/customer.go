@@ -65,6 +65,10 @@ const (
 	FieldMetadata = "metadata"
 	// FieldInvoiceSettings holds the string denoting the invoice_settings field in the database.
 	FieldInvoiceSettings = "invoice_settings"
+	// FieldProcessorCustomerRef holds the string denoting the processor_customer_ref field in the database.
+	FieldProcessorCustomerRef = "processor_customer_ref"
+	// FieldProcessorConnectionID holds the string denoting the processor_connection_id field in the database.
+	FieldProcessorConnectionID = "processor_connection_id"
 	// FieldDefaultPaymentMethodID holds the string denoting the default_payment_method_id field in the database.
 	FieldDefaultPaymentMethodID = "default_payment_method_id"
 	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
@@ -148,6 +152,8 @@ var Columns = []string{
 	FieldTransferReference,
 	FieldMetadata,
 	FieldInvoiceSettings,
+	FieldProcessorCustomerRef,
+	FieldProcessorConnectionID,
 	FieldDefaultPaymentMethodID,
 	FieldDeletedAt,
 	FieldCollectionSettings,
@@ -206,6 +212,10 @@ var (
 	DefaultCashBalance int64
 	// DefaultTransferReference holds the default value on creation for the "transfer_reference" field.
 	DefaultTransferReference string
+	// DefaultProcessorCustomerRef holds the default value on creation for the "processor_customer_ref" field.
+	DefaultProcessorCustomerRef string
+	// DefaultProcessorConnectionID holds the default value on creation for the "processor_connection_id" field.
+	DefaultProcessorConnectionID string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -361,6 +371,16 @@ func ByCashBalance(opts ...sql.OrderTermOption) OrderOption {
 // ByTransferReference orders the results by the transfer_reference field.
 func ByTransferReference(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTransferReference, opts...).ToFunc()
+}
+
+// ByProcessorCustomerRef orders the results by the processor_customer_ref field.
+func ByProcessorCustomerRef(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProcessorCustomerRef, opts...).ToFunc()
+}
+
+// ByProcessorConnectionID orders the results by the processor_connection_id field.
+func ByProcessorConnectionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProcessorConnectionID, opts...).ToFunc()
 }
 
 // ByDefaultPaymentMethodID orders the results by the default_payment_method_id field.

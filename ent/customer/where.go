@@ -136,6 +136,16 @@ func TransferReference(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldTransferReference, v))
 }
 
+// ProcessorCustomerRef applies equality check predicate on the "processor_customer_ref" field. It's identical to ProcessorCustomerRefEQ.
+func ProcessorCustomerRef(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorConnectionID applies equality check predicate on the "processor_connection_id" field. It's identical to ProcessorConnectionIDEQ.
+func ProcessorConnectionID(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldProcessorConnectionID, v))
+}
+
 // DefaultPaymentMethodID applies equality check predicate on the "default_payment_method_id" field. It's identical to DefaultPaymentMethodIDEQ.
 func DefaultPaymentMethodID(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldDefaultPaymentMethodID, v))
@@ -1099,6 +1109,136 @@ func InvoiceSettingsIsNil() predicate.Customer {
 // InvoiceSettingsNotNil applies the NotNil predicate on the "invoice_settings" field.
 func InvoiceSettingsNotNil() predicate.Customer {
 	return predicate.Customer(sql.FieldNotNull(FieldInvoiceSettings))
+}
+
+// ProcessorCustomerRefEQ applies the EQ predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorCustomerRefNEQ applies the NEQ predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorCustomerRefIn applies the In predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldProcessorCustomerRef, vs...))
+}
+
+// ProcessorCustomerRefNotIn applies the NotIn predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldProcessorCustomerRef, vs...))
+}
+
+// ProcessorCustomerRefGT applies the GT predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorCustomerRefGTE applies the GTE predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorCustomerRefLT applies the LT predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorCustomerRefLTE applies the LTE predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorCustomerRefContains applies the Contains predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorCustomerRefHasPrefix applies the HasPrefix predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorCustomerRefHasSuffix applies the HasSuffix predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorCustomerRefEqualFold applies the EqualFold predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorCustomerRefContainsFold applies the ContainsFold predicate on the "processor_customer_ref" field.
+func ProcessorCustomerRefContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldProcessorCustomerRef, v))
+}
+
+// ProcessorConnectionIDEQ applies the EQ predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldProcessorConnectionID, v))
+}
+
+// ProcessorConnectionIDNEQ applies the NEQ predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldProcessorConnectionID, v))
+}
+
+// ProcessorConnectionIDIn applies the In predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldProcessorConnectionID, vs...))
+}
+
+// ProcessorConnectionIDNotIn applies the NotIn predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldProcessorConnectionID, vs...))
+}
+
+// ProcessorConnectionIDGT applies the GT predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldProcessorConnectionID, v))
+}
+
+// ProcessorConnectionIDGTE applies the GTE predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldProcessorConnectionID, v))
+}
+
+// ProcessorConnectionIDLT applies the LT predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldProcessorConnectionID, v))
+}
+
+// ProcessorConnectionIDLTE applies the LTE predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldProcessorConnectionID, v))
+}
+
+// ProcessorConnectionIDContains applies the Contains predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldProcessorConnectionID, v))
+}
+
+// ProcessorConnectionIDHasPrefix applies the HasPrefix predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldProcessorConnectionID, v))
+}
+
+// ProcessorConnectionIDHasSuffix applies the HasSuffix predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldProcessorConnectionID, v))
+}
+
+// ProcessorConnectionIDEqualFold applies the EqualFold predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldProcessorConnectionID, v))
+}
+
+// ProcessorConnectionIDContainsFold applies the ContainsFold predicate on the "processor_connection_id" field.
+func ProcessorConnectionIDContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldProcessorConnectionID, v))
 }
 
 // DefaultPaymentMethodIDEQ applies the EQ predicate on the "default_payment_method_id" field.

@@ -285,6 +285,30 @@ func (f PriceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PriceMutation", m)
 }
 
+// The ProcessorConnectionFunc type is an adapter to allow the use of ordinary
+// function as ProcessorConnection mutator.
+type ProcessorConnectionFunc func(context.Context, *ent.ProcessorConnectionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProcessorConnectionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProcessorConnectionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProcessorConnectionMutation", m)
+}
+
+// The ProcessorEventFunc type is an adapter to allow the use of ordinary
+// function as ProcessorEvent mutator.
+type ProcessorEventFunc func(context.Context, *ent.ProcessorEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProcessorEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProcessorEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProcessorEventMutation", m)
+}
+
 // The ProductFunc type is an adapter to allow the use of ordinary
 // function as Product mutator.
 type ProductFunc func(context.Context, *ent.ProductMutation) (ent.Value, error)

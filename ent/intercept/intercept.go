@@ -32,6 +32,8 @@ import (
 	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/predicate"
 	"github.com/remitbilling/remit/ent/price"
+	"github.com/remitbilling/remit/ent/processorconnection"
+	"github.com/remitbilling/remit/ent/processorevent"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/refund"
@@ -721,6 +723,60 @@ func (f TraversePrice) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PriceQuery", q)
 }
 
+// The ProcessorConnectionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProcessorConnectionFunc func(context.Context, *ent.ProcessorConnectionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProcessorConnectionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProcessorConnectionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProcessorConnectionQuery", q)
+}
+
+// The TraverseProcessorConnection type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProcessorConnection func(context.Context, *ent.ProcessorConnectionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProcessorConnection) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProcessorConnection) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProcessorConnectionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProcessorConnectionQuery", q)
+}
+
+// The ProcessorEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProcessorEventFunc func(context.Context, *ent.ProcessorEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProcessorEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProcessorEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProcessorEventQuery", q)
+}
+
+// The TraverseProcessorEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProcessorEvent func(context.Context, *ent.ProcessorEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProcessorEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProcessorEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProcessorEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProcessorEventQuery", q)
+}
+
 // The ProductFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ProductFunc func(context.Context, *ent.ProductQuery) (ent.Value, error)
 
@@ -1040,6 +1096,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PortalSessionQuery, predicate.PortalSession, portalsession.OrderOption]{typ: ent.TypePortalSession, tq: q}, nil
 	case *ent.PriceQuery:
 		return &query[*ent.PriceQuery, predicate.Price, price.OrderOption]{typ: ent.TypePrice, tq: q}, nil
+	case *ent.ProcessorConnectionQuery:
+		return &query[*ent.ProcessorConnectionQuery, predicate.ProcessorConnection, processorconnection.OrderOption]{typ: ent.TypeProcessorConnection, tq: q}, nil
+	case *ent.ProcessorEventQuery:
+		return &query[*ent.ProcessorEventQuery, predicate.ProcessorEvent, processorevent.OrderOption]{typ: ent.TypeProcessorEvent, tq: q}, nil
 	case *ent.ProductQuery:
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
 	case *ent.RateLimitQuery:

@@ -99,6 +99,8 @@ const (
 	FieldVoidedAt = "voided_at"
 	// FieldMarkedUncollectibleAt holds the string denoting the marked_uncollectible_at field in the database.
 	FieldMarkedUncollectibleAt = "marked_uncollectible_at"
+	// FieldDisputedAt holds the string denoting the disputed_at field in the database.
+	FieldDisputedAt = "disputed_at"
 	// FieldOverdueAt holds the string denoting the overdue_at field in the database.
 	FieldOverdueAt = "overdue_at"
 	// FieldOutOfBandPayment holds the string denoting the out_of_band_payment field in the database.
@@ -263,6 +265,7 @@ var Columns = []string{
 	FieldPaidAt,
 	FieldVoidedAt,
 	FieldMarkedUncollectibleAt,
+	FieldDisputedAt,
 	FieldOverdueAt,
 	FieldOutOfBandPayment,
 	FieldFromInvoiceID,
@@ -604,6 +607,11 @@ func ByVoidedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByMarkedUncollectibleAt orders the results by the marked_uncollectible_at field.
 func ByMarkedUncollectibleAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMarkedUncollectibleAt, opts...).ToFunc()
+}
+
+// ByDisputedAt orders the results by the disputed_at field.
+func ByDisputedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisputedAt, opts...).ToFunc()
 }
 
 // ByOverdueAt orders the results by the overdue_at field.

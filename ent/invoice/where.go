@@ -206,6 +206,11 @@ func MarkedUncollectibleAt(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldMarkedUncollectibleAt, v))
 }
 
+// DisputedAt applies equality check predicate on the "disputed_at" field. It's identical to DisputedAtEQ.
+func DisputedAt(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldDisputedAt, v))
+}
+
 // OverdueAt applies equality check predicate on the "overdue_at" field. It's identical to OverdueAtEQ.
 func OverdueAt(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldOverdueAt, v))
@@ -1884,6 +1889,56 @@ func MarkedUncollectibleAtIsNil() predicate.Invoice {
 // MarkedUncollectibleAtNotNil applies the NotNil predicate on the "marked_uncollectible_at" field.
 func MarkedUncollectibleAtNotNil() predicate.Invoice {
 	return predicate.Invoice(sql.FieldNotNull(FieldMarkedUncollectibleAt))
+}
+
+// DisputedAtEQ applies the EQ predicate on the "disputed_at" field.
+func DisputedAtEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldDisputedAt, v))
+}
+
+// DisputedAtNEQ applies the NEQ predicate on the "disputed_at" field.
+func DisputedAtNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldDisputedAt, v))
+}
+
+// DisputedAtIn applies the In predicate on the "disputed_at" field.
+func DisputedAtIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldDisputedAt, vs...))
+}
+
+// DisputedAtNotIn applies the NotIn predicate on the "disputed_at" field.
+func DisputedAtNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldDisputedAt, vs...))
+}
+
+// DisputedAtGT applies the GT predicate on the "disputed_at" field.
+func DisputedAtGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldDisputedAt, v))
+}
+
+// DisputedAtGTE applies the GTE predicate on the "disputed_at" field.
+func DisputedAtGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldDisputedAt, v))
+}
+
+// DisputedAtLT applies the LT predicate on the "disputed_at" field.
+func DisputedAtLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldDisputedAt, v))
+}
+
+// DisputedAtLTE applies the LTE predicate on the "disputed_at" field.
+func DisputedAtLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldDisputedAt, v))
+}
+
+// DisputedAtIsNil applies the IsNil predicate on the "disputed_at" field.
+func DisputedAtIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldDisputedAt))
+}
+
+// DisputedAtNotNil applies the NotNil predicate on the "disputed_at" field.
+func DisputedAtNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldDisputedAt))
 }
 
 // OverdueAtEQ applies the EQ predicate on the "overdue_at" field.

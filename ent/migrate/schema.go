@@ -459,6 +459,8 @@ var (
 		{Name: "transfer_reference", Type: field.TypeString, Default: ""},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
 		{Name: "invoice_settings", Type: field.TypeJSON, Nullable: true},
+		{Name: "processor_customer_ref", Type: field.TypeString, Default: ""},
+		{Name: "processor_connection_id", Type: field.TypeString, Default: ""},
 		{Name: "default_payment_method_id", Type: field.TypeString, Nullable: true},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "collection_settings", Type: field.TypeJSON, Nullable: true},
@@ -473,7 +475,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_accounts_account",
-				Columns:    []*schema.Column{CustomersColumns[27]},
+				Columns:    []*schema.Column{CustomersColumns[29]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -482,27 +484,27 @@ var (
 			{
 				Name:    "customer_account_id_mode_invoice_prefix",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[27], CustomersColumns[3], CustomersColumns[17]},
+				Columns: []*schema.Column{CustomersColumns[29], CustomersColumns[3], CustomersColumns[17]},
 			},
 			{
 				Name:    "customer_account_id_mode_transfer_reference",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[27], CustomersColumns[3], CustomersColumns[20]},
+				Columns: []*schema.Column{CustomersColumns[29], CustomersColumns[3], CustomersColumns[20]},
 			},
 			{
 				Name:    "customer_test_clock_id",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[26]},
+				Columns: []*schema.Column{CustomersColumns[28]},
 			},
 			{
 				Name:    "customer_account_id_mode_email",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[27], CustomersColumns[3], CustomersColumns[4]},
+				Columns: []*schema.Column{CustomersColumns[29], CustomersColumns[3], CustomersColumns[4]},
 			},
 			{
 				Name:    "customer_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[27], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[24]},
+				Columns: []*schema.Column{CustomersColumns[29], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[26]},
 			},
 			{
 				Name:    "customer_name_trigrams",
@@ -763,6 +765,7 @@ var (
 		{Name: "paid_at", Type: field.TypeTime, Nullable: true},
 		{Name: "voided_at", Type: field.TypeTime, Nullable: true},
 		{Name: "marked_uncollectible_at", Type: field.TypeTime, Nullable: true},
+		{Name: "disputed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "overdue_at", Type: field.TypeTime, Nullable: true},
 		{Name: "out_of_band_payment", Type: field.TypeJSON, Nullable: true},
 		{Name: "latest_revision_id", Type: field.TypeString, Nullable: true},
@@ -796,19 +799,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_customers_invoices",
-				Columns:    []*schema.Column{InvoicesColumns[60]},
+				Columns:    []*schema.Column{InvoicesColumns[61]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_accounts_account",
-				Columns:    []*schema.Column{InvoicesColumns[61]},
+				Columns:    []*schema.Column{InvoicesColumns[62]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_invoices_revisions",
-				Columns:    []*schema.Column{InvoicesColumns[62]},
+				Columns:    []*schema.Column{InvoicesColumns[63]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -817,42 +820,42 @@ var (
 			{
 				Name:    "invoice_account_id_mode_number",
 				Unique:  true,
-				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[4]},
+				Columns: []*schema.Column{InvoicesColumns[62], InvoicesColumns[3], InvoicesColumns[4]},
 			},
 			{
 				Name:    "invoice_account_id_mode_transfer_reference",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[5]},
+				Columns: []*schema.Column{InvoicesColumns[62], InvoicesColumns[3], InvoicesColumns[5]},
 			},
 			{
 				Name:    "invoice_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
+				Columns: []*schema.Column{InvoicesColumns[62], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
+				Columns: []*schema.Column{InvoicesColumns[62], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[6], InvoicesColumns[0], InvoicesColumns[10], InvoicesColumns[7]},
+				Columns: []*schema.Column{InvoicesColumns[62], InvoicesColumns[3], InvoicesColumns[6], InvoicesColumns[0], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[10], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[7]},
+				Columns: []*schema.Column{InvoicesColumns[62], InvoicesColumns[3], InvoicesColumns[10], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_list_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[24], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
+				Columns: []*schema.Column{InvoicesColumns[62], InvoicesColumns[3], InvoicesColumns[24], InvoicesColumns[0], InvoicesColumns[6], InvoicesColumns[10], InvoicesColumns[7]},
 			},
 			{
 				Name:    "invoice_awaiting_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[10]},
+				Columns: []*schema.Column{InvoicesColumns[62], InvoicesColumns[3], InvoicesColumns[1], InvoicesColumns[0], InvoicesColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -860,7 +863,7 @@ var (
 			{
 				Name:    "invoice_awaiting_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[10]},
+				Columns: []*schema.Column{InvoicesColumns[62], InvoicesColumns[3], InvoicesColumns[4], InvoicesColumns[0], InvoicesColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('OPEN', 'UNCOLLECTIBLE')",
 				},
@@ -868,12 +871,12 @@ var (
 			{
 				Name:    "invoice_status_overdue_at_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[6], InvoicesColumns[39], InvoicesColumns[10]},
+				Columns: []*schema.Column{InvoicesColumns[6], InvoicesColumns[40], InvoicesColumns[10]},
 			},
 			{
 				Name:    "invoice_collection_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[51], InvoicesColumns[52]},
+				Columns: []*schema.Column{InvoicesColumns[52], InvoicesColumns[53]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "next_collection_at IS NOT NULL",
 				},
@@ -881,27 +884,27 @@ var (
 			{
 				Name:    "invoice_customer_created",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[60], InvoicesColumns[1], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[1], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_number",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[60], InvoicesColumns[4], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[4], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[60], InvoicesColumns[6], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[6], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_due",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[60], InvoicesColumns[10], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[10], InvoicesColumns[0]},
 			},
 			{
 				Name:    "invoice_customer_total",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[60], InvoicesColumns[24], InvoicesColumns[0]},
+				Columns: []*schema.Column{InvoicesColumns[61], InvoicesColumns[24], InvoicesColumns[0]},
 			},
 		},
 	}
@@ -1028,6 +1031,10 @@ var (
 		{Name: "amount_refund_pending", Type: field.TypeInt64, Default: 0},
 		{Name: "out_of_band_method", Type: field.TypeString, Default: ""},
 		{Name: "reference", Type: field.TypeString, Default: ""},
+		{Name: "disputed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "dispute_reference", Type: field.TypeString, Default: ""},
+		{Name: "dispute_reason", Type: field.TypeString, Default: ""},
+		{Name: "dispute_status", Type: field.TypeString, Default: ""},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 		{Name: "invoice_id", Type: field.TypeString, Size: 64},
 		{Name: "payment_method_id", Type: field.TypeString, Nullable: true, Size: 64},
@@ -1040,19 +1047,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "payments_accounts_account",
-				Columns:    []*schema.Column{PaymentsColumns[23]},
+				Columns:    []*schema.Column{PaymentsColumns[27]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "payments_invoices_invoice",
-				Columns:    []*schema.Column{PaymentsColumns[24]},
+				Columns:    []*schema.Column{PaymentsColumns[28]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "payments_payment_methods_payment_method",
-				Columns:    []*schema.Column{PaymentsColumns[25]},
+				Columns:    []*schema.Column{PaymentsColumns[29]},
 				RefColumns: []*schema.Column{PaymentMethodsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1061,12 +1068,12 @@ var (
 			{
 				Name:    "payment_invoice_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{PaymentsColumns[24], PaymentsColumns[1]},
+				Columns: []*schema.Column{PaymentsColumns[28], PaymentsColumns[1]},
 			},
 			{
 				Name:    "payment_account_id_mode_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{PaymentsColumns[23], PaymentsColumns[3], PaymentsColumns[13]},
+				Columns: []*schema.Column{PaymentsColumns[27], PaymentsColumns[3], PaymentsColumns[13]},
 			},
 			{
 				Name:    "payment_status_settles_at",
@@ -1077,6 +1084,11 @@ var (
 				Name:    "payment_customer_id_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{PaymentsColumns[4], PaymentsColumns[1]},
+			},
+			{
+				Name:    "payment_account_id_mode_processor_reference",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentsColumns[27], PaymentsColumns[3], PaymentsColumns[12]},
 			},
 		},
 	}
@@ -1299,6 +1311,75 @@ var (
 			},
 		},
 	}
+	// ProcessorConnectionsColumns holds the columns for the "processor_connections" table.
+	ProcessorConnectionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "provider", Type: field.TypeEnum, Enums: []string{"STRIPE"}},
+		{Name: "secret_key_sealed", Type: field.TypeBytes},
+		{Name: "secret_key_last4", Type: field.TypeString},
+		{Name: "publishable_key", Type: field.TypeString, Default: ""},
+		{Name: "webhook_secret_sealed", Type: field.TypeBytes, Nullable: true},
+		{Name: "webhook_endpoint_ref", Type: field.TypeString, Default: ""},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// ProcessorConnectionsTable holds the schema information for the "processor_connections" table.
+	ProcessorConnectionsTable = &schema.Table{
+		Name:       "processor_connections",
+		Columns:    ProcessorConnectionsColumns,
+		PrimaryKey: []*schema.Column{ProcessorConnectionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "processor_connections_accounts_account",
+				Columns:    []*schema.Column{ProcessorConnectionsColumns[10]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "processorconnection_account_id_mode",
+				Unique:  true,
+				Columns: []*schema.Column{ProcessorConnectionsColumns[10], ProcessorConnectionsColumns[3]},
+			},
+		},
+	}
+	// ProcessorEventsColumns holds the columns for the "processor_events" table.
+	ProcessorEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"test", "live"}},
+		{Name: "provider", Type: field.TypeEnum, Enums: []string{"STRIPE"}},
+		{Name: "external_id", Type: field.TypeString},
+		{Name: "type", Type: field.TypeString},
+		{Name: "object_ref", Type: field.TypeString, Default: ""},
+		{Name: "outcome", Type: field.TypeString, Default: ""},
+		{Name: "account_id", Type: field.TypeString, Size: 64},
+	}
+	// ProcessorEventsTable holds the schema information for the "processor_events" table.
+	ProcessorEventsTable = &schema.Table{
+		Name:       "processor_events",
+		Columns:    ProcessorEventsColumns,
+		PrimaryKey: []*schema.Column{ProcessorEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "processor_events_accounts_account",
+				Columns:    []*schema.Column{ProcessorEventsColumns[9]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "processorevent_account_id_mode_provider_external_id",
+				Unique:  true,
+				Columns: []*schema.Column{ProcessorEventsColumns[9], ProcessorEventsColumns[3], ProcessorEventsColumns[4], ProcessorEventsColumns[5]},
+			},
+		},
+	}
 	// ProductsColumns holds the columns for the "products" table.
 	ProductsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -1426,6 +1507,11 @@ var (
 				Name:    "refund_status_settles_at",
 				Unique:  false,
 				Columns: []*schema.Column{RefundsColumns[8], RefundsColumns[14]},
+			},
+			{
+				Name:    "refund_account_id_mode_processor_reference",
+				Unique:  false,
+				Columns: []*schema.Column{RefundsColumns[17], RefundsColumns[3], RefundsColumns[11]},
 			},
 		},
 	}
@@ -1735,6 +1821,8 @@ var (
 		PortalLoginCodesTable,
 		PortalSessionsTable,
 		PricesTable,
+		ProcessorConnectionsTable,
+		ProcessorEventsTable,
 		ProductsTable,
 		RateLimitsTable,
 		RefundsTable,
@@ -1792,6 +1880,8 @@ func init() {
 	PortalSessionsTable.ForeignKeys[0].RefTable = AccountsTable
 	PricesTable.ForeignKeys[0].RefTable = AccountsTable
 	PricesTable.ForeignKeys[1].RefTable = ProductsTable
+	ProcessorConnectionsTable.ForeignKeys[0].RefTable = AccountsTable
+	ProcessorEventsTable.ForeignKeys[0].RefTable = AccountsTable
 	ProductsTable.ForeignKeys[0].RefTable = AccountsTable
 	RefundsTable.ForeignKeys[0].RefTable = AccountsTable
 	RefundsTable.ForeignKeys[1].RefTable = PaymentsTable

@@ -69,6 +69,14 @@ const (
 	FieldOutOfBandMethod = "out_of_band_method"
 	// FieldReference holds the string denoting the reference field in the database.
 	FieldReference = "reference"
+	// FieldDisputedAt holds the string denoting the disputed_at field in the database.
+	FieldDisputedAt = "disputed_at"
+	// FieldDisputeReference holds the string denoting the dispute_reference field in the database.
+	FieldDisputeReference = "dispute_reference"
+	// FieldDisputeReason holds the string denoting the dispute_reason field in the database.
+	FieldDisputeReason = "dispute_reason"
+	// FieldDisputeStatus holds the string denoting the dispute_status field in the database.
+	FieldDisputeStatus = "dispute_status"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeInvoice holds the string denoting the invoice edge name in mutations.
@@ -137,6 +145,10 @@ var Columns = []string{
 	FieldAmountRefundPending,
 	FieldOutOfBandMethod,
 	FieldReference,
+	FieldDisputedAt,
+	FieldDisputeReference,
+	FieldDisputeReason,
+	FieldDisputeStatus,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -173,6 +185,12 @@ var (
 	DefaultOutOfBandMethod string
 	// DefaultReference holds the default value on creation for the "reference" field.
 	DefaultReference string
+	// DefaultDisputeReference holds the default value on creation for the "dispute_reference" field.
+	DefaultDisputeReference string
+	// DefaultDisputeReason holds the default value on creation for the "dispute_reason" field.
+	DefaultDisputeReason string
+	// DefaultDisputeStatus holds the default value on creation for the "dispute_status" field.
+	DefaultDisputeStatus string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -401,6 +419,26 @@ func ByOutOfBandMethod(opts ...sql.OrderTermOption) OrderOption {
 // ByReference orders the results by the reference field.
 func ByReference(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReference, opts...).ToFunc()
+}
+
+// ByDisputedAt orders the results by the disputed_at field.
+func ByDisputedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisputedAt, opts...).ToFunc()
+}
+
+// ByDisputeReference orders the results by the dispute_reference field.
+func ByDisputeReference(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisputeReference, opts...).ToFunc()
+}
+
+// ByDisputeReason orders the results by the dispute_reason field.
+func ByDisputeReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisputeReason, opts...).ToFunc()
+}
+
+// ByDisputeStatus orders the results by the dispute_status field.
+func ByDisputeStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisputeStatus, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

@@ -171,6 +171,26 @@ func Reference(v string) predicate.Payment {
 	return predicate.Payment(sql.FieldEQ(FieldReference, v))
 }
 
+// DisputedAt applies equality check predicate on the "disputed_at" field. It's identical to DisputedAtEQ.
+func DisputedAt(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldDisputedAt, v))
+}
+
+// DisputeReference applies equality check predicate on the "dispute_reference" field. It's identical to DisputeReferenceEQ.
+func DisputeReference(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldDisputeReference, v))
+}
+
+// DisputeReason applies equality check predicate on the "dispute_reason" field. It's identical to DisputeReasonEQ.
+func DisputeReason(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldDisputeReason, v))
+}
+
+// DisputeStatus applies equality check predicate on the "dispute_status" field. It's identical to DisputeStatusEQ.
+func DisputeStatus(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldDisputeStatus, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Payment {
 	return predicate.Payment(sql.FieldEQ(FieldCreatedAt, v))
@@ -1494,6 +1514,251 @@ func ReferenceEqualFold(v string) predicate.Payment {
 // ReferenceContainsFold applies the ContainsFold predicate on the "reference" field.
 func ReferenceContainsFold(v string) predicate.Payment {
 	return predicate.Payment(sql.FieldContainsFold(FieldReference, v))
+}
+
+// DisputedAtEQ applies the EQ predicate on the "disputed_at" field.
+func DisputedAtEQ(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldDisputedAt, v))
+}
+
+// DisputedAtNEQ applies the NEQ predicate on the "disputed_at" field.
+func DisputedAtNEQ(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldDisputedAt, v))
+}
+
+// DisputedAtIn applies the In predicate on the "disputed_at" field.
+func DisputedAtIn(vs ...time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldDisputedAt, vs...))
+}
+
+// DisputedAtNotIn applies the NotIn predicate on the "disputed_at" field.
+func DisputedAtNotIn(vs ...time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldDisputedAt, vs...))
+}
+
+// DisputedAtGT applies the GT predicate on the "disputed_at" field.
+func DisputedAtGT(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldDisputedAt, v))
+}
+
+// DisputedAtGTE applies the GTE predicate on the "disputed_at" field.
+func DisputedAtGTE(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldDisputedAt, v))
+}
+
+// DisputedAtLT applies the LT predicate on the "disputed_at" field.
+func DisputedAtLT(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldDisputedAt, v))
+}
+
+// DisputedAtLTE applies the LTE predicate on the "disputed_at" field.
+func DisputedAtLTE(v time.Time) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldDisputedAt, v))
+}
+
+// DisputedAtIsNil applies the IsNil predicate on the "disputed_at" field.
+func DisputedAtIsNil() predicate.Payment {
+	return predicate.Payment(sql.FieldIsNull(FieldDisputedAt))
+}
+
+// DisputedAtNotNil applies the NotNil predicate on the "disputed_at" field.
+func DisputedAtNotNil() predicate.Payment {
+	return predicate.Payment(sql.FieldNotNull(FieldDisputedAt))
+}
+
+// DisputeReferenceEQ applies the EQ predicate on the "dispute_reference" field.
+func DisputeReferenceEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldDisputeReference, v))
+}
+
+// DisputeReferenceNEQ applies the NEQ predicate on the "dispute_reference" field.
+func DisputeReferenceNEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldDisputeReference, v))
+}
+
+// DisputeReferenceIn applies the In predicate on the "dispute_reference" field.
+func DisputeReferenceIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldDisputeReference, vs...))
+}
+
+// DisputeReferenceNotIn applies the NotIn predicate on the "dispute_reference" field.
+func DisputeReferenceNotIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldDisputeReference, vs...))
+}
+
+// DisputeReferenceGT applies the GT predicate on the "dispute_reference" field.
+func DisputeReferenceGT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldDisputeReference, v))
+}
+
+// DisputeReferenceGTE applies the GTE predicate on the "dispute_reference" field.
+func DisputeReferenceGTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldDisputeReference, v))
+}
+
+// DisputeReferenceLT applies the LT predicate on the "dispute_reference" field.
+func DisputeReferenceLT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldDisputeReference, v))
+}
+
+// DisputeReferenceLTE applies the LTE predicate on the "dispute_reference" field.
+func DisputeReferenceLTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldDisputeReference, v))
+}
+
+// DisputeReferenceContains applies the Contains predicate on the "dispute_reference" field.
+func DisputeReferenceContains(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContains(FieldDisputeReference, v))
+}
+
+// DisputeReferenceHasPrefix applies the HasPrefix predicate on the "dispute_reference" field.
+func DisputeReferenceHasPrefix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasPrefix(FieldDisputeReference, v))
+}
+
+// DisputeReferenceHasSuffix applies the HasSuffix predicate on the "dispute_reference" field.
+func DisputeReferenceHasSuffix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasSuffix(FieldDisputeReference, v))
+}
+
+// DisputeReferenceEqualFold applies the EqualFold predicate on the "dispute_reference" field.
+func DisputeReferenceEqualFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEqualFold(FieldDisputeReference, v))
+}
+
+// DisputeReferenceContainsFold applies the ContainsFold predicate on the "dispute_reference" field.
+func DisputeReferenceContainsFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContainsFold(FieldDisputeReference, v))
+}
+
+// DisputeReasonEQ applies the EQ predicate on the "dispute_reason" field.
+func DisputeReasonEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldDisputeReason, v))
+}
+
+// DisputeReasonNEQ applies the NEQ predicate on the "dispute_reason" field.
+func DisputeReasonNEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldDisputeReason, v))
+}
+
+// DisputeReasonIn applies the In predicate on the "dispute_reason" field.
+func DisputeReasonIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldDisputeReason, vs...))
+}
+
+// DisputeReasonNotIn applies the NotIn predicate on the "dispute_reason" field.
+func DisputeReasonNotIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldDisputeReason, vs...))
+}
+
+// DisputeReasonGT applies the GT predicate on the "dispute_reason" field.
+func DisputeReasonGT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldDisputeReason, v))
+}
+
+// DisputeReasonGTE applies the GTE predicate on the "dispute_reason" field.
+func DisputeReasonGTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldDisputeReason, v))
+}
+
+// DisputeReasonLT applies the LT predicate on the "dispute_reason" field.
+func DisputeReasonLT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldDisputeReason, v))
+}
+
+// DisputeReasonLTE applies the LTE predicate on the "dispute_reason" field.
+func DisputeReasonLTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldDisputeReason, v))
+}
+
+// DisputeReasonContains applies the Contains predicate on the "dispute_reason" field.
+func DisputeReasonContains(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContains(FieldDisputeReason, v))
+}
+
+// DisputeReasonHasPrefix applies the HasPrefix predicate on the "dispute_reason" field.
+func DisputeReasonHasPrefix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasPrefix(FieldDisputeReason, v))
+}
+
+// DisputeReasonHasSuffix applies the HasSuffix predicate on the "dispute_reason" field.
+func DisputeReasonHasSuffix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasSuffix(FieldDisputeReason, v))
+}
+
+// DisputeReasonEqualFold applies the EqualFold predicate on the "dispute_reason" field.
+func DisputeReasonEqualFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEqualFold(FieldDisputeReason, v))
+}
+
+// DisputeReasonContainsFold applies the ContainsFold predicate on the "dispute_reason" field.
+func DisputeReasonContainsFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContainsFold(FieldDisputeReason, v))
+}
+
+// DisputeStatusEQ applies the EQ predicate on the "dispute_status" field.
+func DisputeStatusEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEQ(FieldDisputeStatus, v))
+}
+
+// DisputeStatusNEQ applies the NEQ predicate on the "dispute_status" field.
+func DisputeStatusNEQ(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldNEQ(FieldDisputeStatus, v))
+}
+
+// DisputeStatusIn applies the In predicate on the "dispute_status" field.
+func DisputeStatusIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldIn(FieldDisputeStatus, vs...))
+}
+
+// DisputeStatusNotIn applies the NotIn predicate on the "dispute_status" field.
+func DisputeStatusNotIn(vs ...string) predicate.Payment {
+	return predicate.Payment(sql.FieldNotIn(FieldDisputeStatus, vs...))
+}
+
+// DisputeStatusGT applies the GT predicate on the "dispute_status" field.
+func DisputeStatusGT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGT(FieldDisputeStatus, v))
+}
+
+// DisputeStatusGTE applies the GTE predicate on the "dispute_status" field.
+func DisputeStatusGTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldGTE(FieldDisputeStatus, v))
+}
+
+// DisputeStatusLT applies the LT predicate on the "dispute_status" field.
+func DisputeStatusLT(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLT(FieldDisputeStatus, v))
+}
+
+// DisputeStatusLTE applies the LTE predicate on the "dispute_status" field.
+func DisputeStatusLTE(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldLTE(FieldDisputeStatus, v))
+}
+
+// DisputeStatusContains applies the Contains predicate on the "dispute_status" field.
+func DisputeStatusContains(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContains(FieldDisputeStatus, v))
+}
+
+// DisputeStatusHasPrefix applies the HasPrefix predicate on the "dispute_status" field.
+func DisputeStatusHasPrefix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasPrefix(FieldDisputeStatus, v))
+}
+
+// DisputeStatusHasSuffix applies the HasSuffix predicate on the "dispute_status" field.
+func DisputeStatusHasSuffix(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldHasSuffix(FieldDisputeStatus, v))
+}
+
+// DisputeStatusEqualFold applies the EqualFold predicate on the "dispute_status" field.
+func DisputeStatusEqualFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldEqualFold(FieldDisputeStatus, v))
+}
+
+// DisputeStatusContainsFold applies the ContainsFold predicate on the "dispute_status" field.
+func DisputeStatusContainsFold(v string) predicate.Payment {
+	return predicate.Payment(sql.FieldContainsFold(FieldDisputeStatus, v))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

@@ -75,6 +75,12 @@ type PortalSession func(*sql.Selector)
 // Price is the predicate function for price builders.
 type Price func(*sql.Selector)
 
+// ProcessorConnection is the predicate function for processorconnection builders.
+type ProcessorConnection func(*sql.Selector)
+
+// ProcessorEvent is the predicate function for processorevent builders.
+type ProcessorEvent func(*sql.Selector)
+
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
 

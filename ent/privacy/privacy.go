@@ -662,6 +662,54 @@ func (f PriceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation)
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PriceMutation", m)
 }
 
+// The ProcessorConnectionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProcessorConnectionQueryRuleFunc func(context.Context, *ent.ProcessorConnectionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProcessorConnectionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProcessorConnectionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProcessorConnectionQuery", q)
+}
+
+// The ProcessorConnectionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProcessorConnectionMutationRuleFunc func(context.Context, *ent.ProcessorConnectionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProcessorConnectionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProcessorConnectionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProcessorConnectionMutation", m)
+}
+
+// The ProcessorEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProcessorEventQueryRuleFunc func(context.Context, *ent.ProcessorEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProcessorEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProcessorEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProcessorEventQuery", q)
+}
+
+// The ProcessorEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProcessorEventMutationRuleFunc func(context.Context, *ent.ProcessorEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProcessorEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProcessorEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProcessorEventMutation", m)
+}
+
 // The ProductQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ProductQueryRuleFunc func(context.Context, *ent.ProductQuery) error

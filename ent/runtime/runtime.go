@@ -28,6 +28,8 @@ import (
 	"github.com/remitbilling/remit/ent/portallogincode"
 	"github.com/remitbilling/remit/ent/portalsession"
 	"github.com/remitbilling/remit/ent/price"
+	"github.com/remitbilling/remit/ent/processorconnection"
+	"github.com/remitbilling/remit/ent/processorevent"
 	"github.com/remitbilling/remit/ent/product"
 	"github.com/remitbilling/remit/ent/ratelimit"
 	"github.com/remitbilling/remit/ent/refund"
@@ -757,6 +759,14 @@ func init() {
 	customerDescTransferReference := customerFields[16].Descriptor()
 	// customer.DefaultTransferReference holds the default value on creation for the transfer_reference field.
 	customer.DefaultTransferReference = customerDescTransferReference.Default.(string)
+	// customerDescProcessorCustomerRef is the schema descriptor for processor_customer_ref field.
+	customerDescProcessorCustomerRef := customerFields[19].Descriptor()
+	// customer.DefaultProcessorCustomerRef holds the default value on creation for the processor_customer_ref field.
+	customer.DefaultProcessorCustomerRef = customerDescProcessorCustomerRef.Default.(string)
+	// customerDescProcessorConnectionID is the schema descriptor for processor_connection_id field.
+	customerDescProcessorConnectionID := customerFields[20].Descriptor()
+	// customer.DefaultProcessorConnectionID holds the default value on creation for the processor_connection_id field.
+	customer.DefaultProcessorConnectionID = customerDescProcessorConnectionID.Default.(string)
 	// customerDescID is the schema descriptor for id field.
 	customerDescID := customerMixinFields0[0].Descriptor()
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -1134,23 +1144,23 @@ func init() {
 	// invoice.DefaultAmountPaid holds the default value on creation for the amount_paid field.
 	invoice.DefaultAmountPaid = invoiceDescAmountPaid.Default.(int64)
 	// invoiceDescAmountPending is the schema descriptor for amount_pending field.
-	invoiceDescAmountPending := invoiceFields[45].Descriptor()
+	invoiceDescAmountPending := invoiceFields[46].Descriptor()
 	// invoice.DefaultAmountPending holds the default value on creation for the amount_pending field.
 	invoice.DefaultAmountPending = invoiceDescAmountPending.Default.(int64)
 	// invoiceDescPrePaymentCreditNotesAmount is the schema descriptor for pre_payment_credit_notes_amount field.
-	invoiceDescPrePaymentCreditNotesAmount := invoiceFields[46].Descriptor()
+	invoiceDescPrePaymentCreditNotesAmount := invoiceFields[47].Descriptor()
 	// invoice.DefaultPrePaymentCreditNotesAmount holds the default value on creation for the pre_payment_credit_notes_amount field.
 	invoice.DefaultPrePaymentCreditNotesAmount = invoiceDescPrePaymentCreditNotesAmount.Default.(int64)
 	// invoiceDescPostPaymentCreditNotesAmount is the schema descriptor for post_payment_credit_notes_amount field.
-	invoiceDescPostPaymentCreditNotesAmount := invoiceFields[47].Descriptor()
+	invoiceDescPostPaymentCreditNotesAmount := invoiceFields[48].Descriptor()
 	// invoice.DefaultPostPaymentCreditNotesAmount holds the default value on creation for the post_payment_credit_notes_amount field.
 	invoice.DefaultPostPaymentCreditNotesAmount = invoiceDescPostPaymentCreditNotesAmount.Default.(int64)
 	// invoiceDescReminderCount is the schema descriptor for reminder_count field.
-	invoiceDescReminderCount := invoiceFields[52].Descriptor()
+	invoiceDescReminderCount := invoiceFields[53].Descriptor()
 	// invoice.DefaultReminderCount holds the default value on creation for the reminder_count field.
 	invoice.DefaultReminderCount = invoiceDescReminderCount.Default.(int)
 	// invoiceDescAttemptCount is the schema descriptor for attempt_count field.
-	invoiceDescAttemptCount := invoiceFields[54].Descriptor()
+	invoiceDescAttemptCount := invoiceFields[55].Descriptor()
 	// invoice.DefaultAttemptCount holds the default value on creation for the attempt_count field.
 	invoice.DefaultAttemptCount = invoiceDescAttemptCount.Default.(int)
 	// invoiceDescID is the schema descriptor for id field.
@@ -1341,6 +1351,18 @@ func init() {
 	paymentDescReference := paymentFields[20].Descriptor()
 	// payment.DefaultReference holds the default value on creation for the reference field.
 	payment.DefaultReference = paymentDescReference.Default.(string)
+	// paymentDescDisputeReference is the schema descriptor for dispute_reference field.
+	paymentDescDisputeReference := paymentFields[22].Descriptor()
+	// payment.DefaultDisputeReference holds the default value on creation for the dispute_reference field.
+	payment.DefaultDisputeReference = paymentDescDisputeReference.Default.(string)
+	// paymentDescDisputeReason is the schema descriptor for dispute_reason field.
+	paymentDescDisputeReason := paymentFields[23].Descriptor()
+	// payment.DefaultDisputeReason holds the default value on creation for the dispute_reason field.
+	payment.DefaultDisputeReason = paymentDescDisputeReason.Default.(string)
+	// paymentDescDisputeStatus is the schema descriptor for dispute_status field.
+	paymentDescDisputeStatus := paymentFields[24].Descriptor()
+	// payment.DefaultDisputeStatus holds the default value on creation for the dispute_status field.
+	payment.DefaultDisputeStatus = paymentDescDisputeStatus.Default.(string)
 	// paymentDescID is the schema descriptor for id field.
 	paymentDescID := paymentMixinFields0[0].Descriptor()
 	// payment.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -1684,6 +1706,110 @@ func init() {
 	// price.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	price.IDValidator = func() func(string) error {
 		validators := priceDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	processorconnectionMixin := schema.ProcessorConnection{}.Mixin()
+	processorconnection.Policy = privacy.NewPolicies(processorconnectionMixin[2], schema.ProcessorConnection{})
+	processorconnection.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := processorconnection.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	processorconnectionMixinHooks0 := processorconnectionMixin[0].Hooks()
+	processorconnectionMixinHooks1 := processorconnectionMixin[1].Hooks()
+
+	processorconnection.Hooks[1] = processorconnectionMixinHooks0[0]
+
+	processorconnection.Hooks[2] = processorconnectionMixinHooks1[0]
+	processorconnectionMixinFields0 := processorconnectionMixin[0].Fields()
+	_ = processorconnectionMixinFields0
+	processorconnectionMixinFields2 := processorconnectionMixin[2].Fields()
+	_ = processorconnectionMixinFields2
+	processorconnectionFields := schema.ProcessorConnection{}.Fields()
+	_ = processorconnectionFields
+	// processorconnectionDescAccountID is the schema descriptor for account_id field.
+	processorconnectionDescAccountID := processorconnectionMixinFields2[0].Descriptor()
+	// processorconnection.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	processorconnection.AccountIDValidator = processorconnectionDescAccountID.Validators[0].(func(string) error)
+	// processorconnectionDescPublishableKey is the schema descriptor for publishable_key field.
+	processorconnectionDescPublishableKey := processorconnectionFields[3].Descriptor()
+	// processorconnection.DefaultPublishableKey holds the default value on creation for the publishable_key field.
+	processorconnection.DefaultPublishableKey = processorconnectionDescPublishableKey.Default.(string)
+	// processorconnectionDescWebhookEndpointRef is the schema descriptor for webhook_endpoint_ref field.
+	processorconnectionDescWebhookEndpointRef := processorconnectionFields[5].Descriptor()
+	// processorconnection.DefaultWebhookEndpointRef holds the default value on creation for the webhook_endpoint_ref field.
+	processorconnection.DefaultWebhookEndpointRef = processorconnectionDescWebhookEndpointRef.Default.(string)
+	// processorconnectionDescID is the schema descriptor for id field.
+	processorconnectionDescID := processorconnectionMixinFields0[0].Descriptor()
+	// processorconnection.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	processorconnection.IDValidator = func() func(string) error {
+		validators := processorconnectionDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	processoreventMixin := schema.ProcessorEvent{}.Mixin()
+	processorevent.Policy = privacy.NewPolicies(processoreventMixin[2], schema.ProcessorEvent{})
+	processorevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := processorevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	processoreventMixinHooks0 := processoreventMixin[0].Hooks()
+	processoreventMixinHooks1 := processoreventMixin[1].Hooks()
+
+	processorevent.Hooks[1] = processoreventMixinHooks0[0]
+
+	processorevent.Hooks[2] = processoreventMixinHooks1[0]
+	processoreventMixinFields0 := processoreventMixin[0].Fields()
+	_ = processoreventMixinFields0
+	processoreventMixinFields2 := processoreventMixin[2].Fields()
+	_ = processoreventMixinFields2
+	processoreventFields := schema.ProcessorEvent{}.Fields()
+	_ = processoreventFields
+	// processoreventDescAccountID is the schema descriptor for account_id field.
+	processoreventDescAccountID := processoreventMixinFields2[0].Descriptor()
+	// processorevent.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	processorevent.AccountIDValidator = processoreventDescAccountID.Validators[0].(func(string) error)
+	// processoreventDescObjectRef is the schema descriptor for object_ref field.
+	processoreventDescObjectRef := processoreventFields[3].Descriptor()
+	// processorevent.DefaultObjectRef holds the default value on creation for the object_ref field.
+	processorevent.DefaultObjectRef = processoreventDescObjectRef.Default.(string)
+	// processoreventDescOutcome is the schema descriptor for outcome field.
+	processoreventDescOutcome := processoreventFields[4].Descriptor()
+	// processorevent.DefaultOutcome holds the default value on creation for the outcome field.
+	processorevent.DefaultOutcome = processoreventDescOutcome.Default.(string)
+	// processoreventDescID is the schema descriptor for id field.
+	processoreventDescID := processoreventMixinFields0[0].Descriptor()
+	// processorevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	processorevent.IDValidator = func() func(string) error {
+		validators := processoreventDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -47,6 +47,8 @@ func (Customer) Fields() []ent.Field {
 		field.String("transfer_reference").Default("").Comment("Body of the customer's ISO 11649 creditor reference for payments on account (\"C\" and 12 characters of its id), set at creation."),
 		field.JSON("metadata", map[string]string{}).Optional().Comment("Free key/value pairs."),
 		field.JSON("invoice_settings", values.InvoiceSettings{}).Optional().Comment("Overrides of the account's invoice template."),
+		field.String("processor_customer_ref").Default("").Sensitive().Comment("The customer's id at the connected processor (Stripe's cus_…), created when a method is first saved there."),
+		field.String("processor_connection_id").Default("").Comment("The processor connection processor_customer_ref belongs to: a new connection starts a new processor customer."),
 		field.String("default_payment_method_id").Optional().Nillable().Comment("Payment method charged by default."),
 		field.Time("deleted_at").Optional().Nillable().Comment("Set when deleted while invoices still reference it."),
 		field.JSON("collection_settings", &values.CollectionSettings{}).Optional().Comment("Overrides of the account's collection settings."),

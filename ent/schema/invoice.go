@@ -71,6 +71,7 @@ func (Invoice) Fields() []ent.Field {
 		field.Time("paid_at").Optional().Nillable(),
 		field.Time("voided_at").Optional().Nillable(),
 		field.Time("marked_uncollectible_at").Optional().Nillable(),
+		field.Time("disputed_at").Optional().Nillable().Comment("When the payer's bank first disputed a payment of the invoice (a chargeback)."),
 		field.Time("overdue_at").Optional().Nillable().
 			Comment("When the scheduler first saw the invoice past due and unpaid (and recorded invoice.overdue)."),
 		field.JSON("out_of_band_payment", &values.OutOfBandPayment{}).Optional(),

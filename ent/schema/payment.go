@@ -100,6 +100,12 @@ func (Payment) Fields() []ent.Field {
 			Comment("How money recorded outside Remit came: bank_transfer, check, cash, card, direct_debit or other."),
 		field.String("reference").Default("").Immutable().
 			Comment("The merchant's reference of money recorded outside Remit (transfer reference, check number)."),
+		// A chargeback the payer's bank opened (Stripe's charge.dispute.*):
+		// the money is held by the processor until the dispute is decided.
+		field.Time("disputed_at").Optional().Nillable().Comment("When the payer's bank opened a dispute (chargeback) on the payment."),
+		field.String("dispute_reference").Default("").Comment("The processor's id of the dispute (dp_…)."),
+		field.String("dispute_reason").Default("").Comment("The processor's dispute reason (fraudulent, product_not_received, …)."),
+		field.String("dispute_status").Default("").Comment("The processor's dispute status (needs_response, under_review, won, lost, …)."),
 	}
 }
 
@@ -117,6 +123,8 @@ func (Payment) Indexes() []ent.Index {
 		index.Fields("account_id", "mode", "idempotency_key").Unique(),
 		index.Fields("status", "settles_at"),
 		index.Fields("customer_id", "created_at"),
+		// A processor's webhook names the charge it is about.
+		index.Fields("account_id", "mode", "processor_reference"),
 	}
 }
 

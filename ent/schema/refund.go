@@ -60,6 +60,8 @@ func (Refund) Indexes() []ent.Index {
 		index.Fields("customer_id", "created_at"),
 		index.Fields("account_id", "mode", "idempotency_key").Unique(),
 		index.Fields("status", "settles_at"),
+		// A processor's webhook names the refund it is about.
+		index.Fields("account_id", "mode", "processor_reference"),
 	}
 }
 

@@ -128,6 +128,7 @@ type ComplexityRoot struct {
 		OperationCategory        func(childComplexity int) int
 		PageSize                 func(childComplexity int) int
 		PaymentMethodTypes       func(childComplexity int) int
+		PaymentProcessor         func(childComplexity int) int
 		Phone                    func(childComplexity int) int
 		PurchaseOrderField       func(childComplexity int) int
 		RecoveryIndemnity        func(childComplexity int) int
@@ -142,6 +143,16 @@ type ComplexityRoot struct {
 	AccountCollectionSettingsUpdatePayload struct {
 		CollectionSettings func(childComplexity int) int
 		UserErrors         func(childComplexity int) int
+	}
+
+	AccountProcessorConnectPayload struct {
+		PaymentProcessor func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	AccountProcessorDisconnectPayload struct {
+		PaymentProcessor func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
 	}
 
 	AccountUpdatePayload struct {
@@ -596,6 +607,7 @@ type ComplexityRoot struct {
 		DaysUntilDue                      func(childComplexity int) int
 		DefaultTaxRates                   func(childComplexity int) int
 		Discounts                         func(childComplexity int) int
+		DisputedAt                        func(childComplexity int) int
 		DueDate                           func(childComplexity int) int
 		DuplicatedFrom                    func(childComplexity int) int
 		Einvoice                          func(childComplexity int) int
@@ -730,6 +742,8 @@ type ComplexityRoot struct {
 		AccountImageRemove              func(childComplexity int, input model.AccountImageRemoveInput) int
 		AccountImageSet                 func(childComplexity int, input model.AccountImageSetInput) int
 		AccountPaymentSettingsUpdate    func(childComplexity int, input model.AccountPaymentSettingsInput) int
+		AccountProcessorConnect         func(childComplexity int, input model.AccountProcessorConnectInput) int
+		AccountProcessorDisconnect      func(childComplexity int, input model.AccountProcessorDisconnectInput) int
 		AccountUpdate                   func(childComplexity int, input model.AccountUpdateInput) int
 		BankStatementImport             func(childComplexity int, input model.BankStatementImportInput) int
 		BankTransferApply               func(childComplexity int, input model.BankTransferApplyInput) int
@@ -818,24 +832,28 @@ type ComplexityRoot struct {
 	}
 
 	Payment struct {
-		Amount              func(childComplexity int) int
-		AmountRefundedMoney func(childComplexity int) int
-		CreatedAt           func(childComplexity int) int
-		FailedAt            func(childComplexity int) int
-		FailureCode         func(childComplexity int) int
-		FailureMessage      func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		Invoice             func(childComplexity int) int
-		MethodType          func(childComplexity int) int
-		OutOfBandMethod     func(childComplexity int) int
-		PaymentMethod       func(childComplexity int) int
-		ProcessorReference  func(childComplexity int) int
-		Reference           func(childComplexity int) int
-		Refunds             func(childComplexity int) int
-		SettlesAt           func(childComplexity int) int
-		Source              func(childComplexity int) int
-		Status              func(childComplexity int) int
-		SucceededAt         func(childComplexity int) int
+		Amount                 func(childComplexity int) int
+		AmountRefundedMoney    func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		DisputeReason          func(childComplexity int) int
+		DisputeStatus          func(childComplexity int) int
+		DisputedAt             func(childComplexity int) int
+		FailedAt               func(childComplexity int) int
+		FailureCode            func(childComplexity int) int
+		FailureMessage         func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Invoice                func(childComplexity int) int
+		MethodType             func(childComplexity int) int
+		NextActionClientSecret func(childComplexity int) int
+		OutOfBandMethod        func(childComplexity int) int
+		PaymentMethod          func(childComplexity int) int
+		ProcessorReference     func(childComplexity int) int
+		Reference              func(childComplexity int) int
+		Refunds                func(childComplexity int) int
+		SettlesAt              func(childComplexity int) int
+		Source                 func(childComplexity int) int
+		Status                 func(childComplexity int) int
+		SucceededAt            func(childComplexity int) int
 	}
 
 	PaymentConnection struct {
@@ -868,6 +886,18 @@ type ComplexityRoot struct {
 	PaymentMethodPayload struct {
 		PaymentMethod func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
+	}
+
+	PaymentProcessor struct {
+		ConnectedAt       func(childComplexity int) int
+		Livemode          func(childComplexity int) int
+		Provider          func(childComplexity int) int
+		PublishableKey    func(childComplexity int) int
+		SecretKeyLast4    func(childComplexity int) int
+		WebhookEvents     func(childComplexity int) int
+		WebhookReady      func(childComplexity int) int
+		WebhookRegistered func(childComplexity int) int
+		WebhookURL        func(childComplexity int) int
 	}
 
 	PaymentRefundPayload struct {
@@ -1208,6 +1238,8 @@ type AccountResolver interface {
 	Mode(ctx context.Context, obj *ent.Account) (viewer.Mode, error)
 
 	CollectionSettings(ctx context.Context, obj *ent.Account) (*values.CollectionSettings, error)
+
+	PaymentProcessor(ctx context.Context, obj *ent.Account) (*model.PaymentProcessor, error)
 }
 type BalanceTransactionResolver interface {
 	Amount(ctx context.Context, obj *ent.BalanceTransaction) (*money.Money, error)
@@ -1379,6 +1411,8 @@ type MutationResolver interface {
 	AccountPaymentSettingsUpdate(ctx context.Context, input model.AccountPaymentSettingsInput) (*model.AccountUpdatePayload, error)
 	PortalSettingsUpdate(ctx context.Context, input model.PortalSettingsInput) (*model.PortalSettingsPayload, error)
 	PortalSessionCreate(ctx context.Context, input model.PortalSessionCreateInput) (*model.PortalSessionCreatePayload, error)
+	AccountProcessorConnect(ctx context.Context, input model.AccountProcessorConnectInput) (*model.AccountProcessorConnectPayload, error)
+	AccountProcessorDisconnect(ctx context.Context, input model.AccountProcessorDisconnectInput) (*model.AccountProcessorDisconnectPayload, error)
 	PaymentRefund(ctx context.Context, input model.PaymentRefundInput) (*model.PaymentRefundPayload, error)
 	WebhookEndpointCreate(ctx context.Context, input model.WebhookEndpointCreateInput) (*model.WebhookEndpointPayload, error)
 	WebhookEndpointUpdate(ctx context.Context, input model.WebhookEndpointUpdateInput) (*model.WebhookEndpointPayload, error)
@@ -1398,6 +1432,8 @@ type PaymentResolver interface {
 	PaymentMethod(ctx context.Context, obj *ent.Payment) (*ent.PaymentMethod, error)
 
 	OutOfBandMethod(ctx context.Context, obj *ent.Payment) (*string, error)
+
+	NextActionClientSecret(ctx context.Context, obj *ent.Payment) (*string, error)
 
 	Refunds(ctx context.Context, obj *ent.Payment) ([]*ent.Refund, error)
 }
@@ -1710,6 +1746,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.PaymentMethodTypes(childComplexity), true
+	case "Account.paymentProcessor":
+		if e.ComplexityRoot.Account.PaymentProcessor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.PaymentProcessor(childComplexity), true
 	case "Account.phone":
 		if e.ComplexityRoot.Account.Phone == nil {
 			break
@@ -1777,6 +1819,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountCollectionSettingsUpdatePayload.UserErrors(childComplexity), true
+
+	case "AccountProcessorConnectPayload.paymentProcessor":
+		if e.ComplexityRoot.AccountProcessorConnectPayload.PaymentProcessor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProcessorConnectPayload.PaymentProcessor(childComplexity), true
+	case "AccountProcessorConnectPayload.userErrors":
+		if e.ComplexityRoot.AccountProcessorConnectPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProcessorConnectPayload.UserErrors(childComplexity), true
+
+	case "AccountProcessorDisconnectPayload.paymentProcessor":
+		if e.ComplexityRoot.AccountProcessorDisconnectPayload.PaymentProcessor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProcessorDisconnectPayload.PaymentProcessor(childComplexity), true
+	case "AccountProcessorDisconnectPayload.userErrors":
+		if e.ComplexityRoot.AccountProcessorDisconnectPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProcessorDisconnectPayload.UserErrors(childComplexity), true
 
 	case "AccountUpdatePayload.account":
 		if e.ComplexityRoot.AccountUpdatePayload.Account == nil {
@@ -3661,6 +3729,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Discounts(childComplexity), true
+	case "Invoice.disputedAt":
+		if e.ComplexityRoot.Invoice.DisputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.DisputedAt(childComplexity), true
 	case "Invoice.dueDate":
 		if e.ComplexityRoot.Invoice.DueDate == nil {
 			break
@@ -4286,6 +4360,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AccountPaymentSettingsUpdate(childComplexity, args["input"].(model.AccountPaymentSettingsInput)), true
+	case "Mutation.accountProcessorConnect":
+		if e.ComplexityRoot.Mutation.AccountProcessorConnect == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_accountProcessorConnect_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AccountProcessorConnect(childComplexity, args["input"].(model.AccountProcessorConnectInput)), true
+	case "Mutation.accountProcessorDisconnect":
+		if e.ComplexityRoot.Mutation.AccountProcessorDisconnect == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_accountProcessorDisconnect_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AccountProcessorDisconnect(childComplexity, args["input"].(model.AccountProcessorDisconnectInput)), true
 	case "Mutation.accountUpdate":
 		if e.ComplexityRoot.Mutation.AccountUpdate == nil {
 			break
@@ -5034,6 +5130,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.CreatedAt(childComplexity), true
+	case "Payment.disputeReason":
+		if e.ComplexityRoot.Payment.DisputeReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.DisputeReason(childComplexity), true
+	case "Payment.disputeStatus":
+		if e.ComplexityRoot.Payment.DisputeStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.DisputeStatus(childComplexity), true
+	case "Payment.disputedAt":
+		if e.ComplexityRoot.Payment.DisputedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.DisputedAt(childComplexity), true
 	case "Payment.failedAt":
 		if e.ComplexityRoot.Payment.FailedAt == nil {
 			break
@@ -5070,6 +5184,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.MethodType(childComplexity), true
+	case "Payment.nextActionClientSecret":
+		if e.ComplexityRoot.Payment.NextActionClientSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.NextActionClientSecret(childComplexity), true
 	case "Payment.outOfBandMethod":
 		if e.ComplexityRoot.Payment.OutOfBandMethod == nil {
 			break
@@ -5248,6 +5368,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PaymentMethodPayload.UserErrors(childComplexity), true
+
+	case "PaymentProcessor.connectedAt":
+		if e.ComplexityRoot.PaymentProcessor.ConnectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentProcessor.ConnectedAt(childComplexity), true
+	case "PaymentProcessor.livemode":
+		if e.ComplexityRoot.PaymentProcessor.Livemode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentProcessor.Livemode(childComplexity), true
+	case "PaymentProcessor.provider":
+		if e.ComplexityRoot.PaymentProcessor.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentProcessor.Provider(childComplexity), true
+	case "PaymentProcessor.publishableKey":
+		if e.ComplexityRoot.PaymentProcessor.PublishableKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentProcessor.PublishableKey(childComplexity), true
+	case "PaymentProcessor.secretKeyLast4":
+		if e.ComplexityRoot.PaymentProcessor.SecretKeyLast4 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentProcessor.SecretKeyLast4(childComplexity), true
+	case "PaymentProcessor.webhookEvents":
+		if e.ComplexityRoot.PaymentProcessor.WebhookEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentProcessor.WebhookEvents(childComplexity), true
+	case "PaymentProcessor.webhookReady":
+		if e.ComplexityRoot.PaymentProcessor.WebhookReady == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentProcessor.WebhookReady(childComplexity), true
+	case "PaymentProcessor.webhookRegistered":
+		if e.ComplexityRoot.PaymentProcessor.WebhookRegistered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentProcessor.WebhookRegistered(childComplexity), true
+	case "PaymentProcessor.webhookUrl":
+		if e.ComplexityRoot.PaymentProcessor.WebhookURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentProcessor.WebhookURL(childComplexity), true
 
 	case "PaymentRefundPayload.payment":
 		if e.ComplexityRoot.PaymentRefundPayload.Payment == nil {
@@ -6638,6 +6813,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputAccountImageRemoveInput,
 		ec.unmarshalInputAccountImageSetInput,
 		ec.unmarshalInputAccountPaymentSettingsInput,
+		ec.unmarshalInputAccountProcessorConnectInput,
+		ec.unmarshalInputAccountProcessorDisconnectInput,
 		ec.unmarshalInputAccountUpdateInput,
 		ec.unmarshalInputAddressInput,
 		ec.unmarshalInputBankStatementImportInput,
@@ -9298,6 +9475,7 @@ invoice.marked_uncollectible, invoice.overdue (the due date passed
 unpaid; the status stays OPEN), invoice.reminder_sent (a reminder was
 queued), invoice.will_be_due (a reminder before the due date went),
 payment.succeeded (also money recorded outside Remit), payment.failed,
+payment.disputed (the payer's bank opened a chargeback),
 payment.scheduled and payment.schedule_canceled (the customer scheduled
 or canceled a payment; the object is the invoice), refund.created (reserved, sent to the
 processor), refund.succeeded, refund.failed (also a refund that had
@@ -9537,6 +9715,8 @@ type Invoice implements Node {
   voidedAt: Time
   "When it was marked uncollectible."
   markedUncollectibleAt: Time
+  "When the payer's bank first disputed one of its payments (a chargeback): see the payments' disputeStatus. Null without a dispute."
+  disputedAt: Time
   "The payment recorded outside Remit, when marked paid that way."
   outOfBandPayment: OutOfBandPayment
   "The invoice this draft revises (its finalization voids that one)."
@@ -10188,6 +10368,18 @@ type Payment implements Node {
   outOfBandMethod: String
   "For money recorded outside Remit: the merchant's reference (transfer reference, check number); empty otherwise."
   reference: String!
+  "When the payer's bank opened a dispute (chargeback) on it; the processor holds the money until it is decided."
+  disputedAt: Time
+  "The processor's dispute reason (fraudulent, product_not_received, …); empty without a dispute."
+  disputeReason: String!
+  "The processor's dispute status (needs_response, under_review, won, lost, …); empty without a dispute."
+  disputeStatus: String!
+  """
+  For a payment awaiting its payer (REQUIRES_ACTION) through Stripe: the
+  PaymentIntent's client secret, for Stripe.js's handleNextAction (3-D
+  Secure) in the payer's browser; then call paymentConfirm. Null otherwise.
+  """
+  nextActionClientSecret: String
 }
 
 """
@@ -10329,11 +10521,17 @@ input ACHDebitInput {
 }
 
 """
-Input of paymentMethodAttach: exactly one of card, sepaDebit and achDebit.
+Input of paymentMethodAttach: exactly one of card, sepaDebit, achDebit
+and processorPaymentMethod. With a connected Stripe account, card and bank
+details never go through Remit: collect them with Stripe's Payment Element
+and give processorPaymentMethod (raw details are refused with
+RAW_PAYMENT_DETAILS_REFUSED).
 """
 input PaymentMethodAttachInput {
   "The customer."
   customer: ID!
+  "A Stripe PaymentMethod id (pm_…) collected by Stripe.js: attached to the customer's Stripe customer (created on first use), then saved."
+  processorPaymentMethod: String
   "A card."
   card: CardInput
   "A SEPA Direct Debit mandate."
@@ -10380,6 +10578,8 @@ input InvoicePayInput {
   id: ID!
   "One of the customer's payment methods; omitted charges the default."
   paymentMethod: ID
+  "Pay once with a Stripe PaymentMethod id (pm_…) collected by Stripe.js and not saved (a connected Stripe account only); not with paymentMethod."
+  processorPaymentMethod: String
   "Amount in major units for a partial payment; omitted pays the next installment of a plan, or all that remains."
   amount: Decimal
 }
@@ -10598,6 +10798,115 @@ extend type Query {
   einvoiceStrict off.
   """
   invoicePreflight("The invoice (a draft, usually)." id: ID!): InvoicePreflight
+}
+`, BuiltIn: false},
+	{Name: "../schema/processor.graphql", Input: `extend enum UserErrorCode {
+  "Stripe refused the secret key (wrong, revoked, malformed), or a restricted key lacks a permission Remit needs."
+  INVALID_PROCESSOR_KEY
+  "A live key in test mode or a test key in live mode: each mode connects its own keys."
+  PROCESSOR_KEY_MODE_MISMATCH
+  "Disconnecting now would strand payments or refunds the processor has not finished; try once they have settled."
+  PROCESSOR_IN_USE
+  "Card or bank details were sent to Remit while a connected processor collects them with its own form (Stripe's Payment Element): give the PaymentMethod id it collected instead."
+  RAW_PAYMENT_DETAILS_REFUSED
+  "The processor knows no such payment method, or it belongs to another customer."
+  INVALID_PROCESSOR_PAYMENT_METHOD
+}
+
+"Payment processors Remit can connect."
+enum PaymentProvider {
+  "Stripe: cards (with 3-D Secure), SEPA Direct Debit and ACH Direct Debit, through the merchant's own Stripe account."
+  STRIPE
+}
+
+"""
+The payment processor connected to the account in the API key's mode.
+Without one, test mode uses Remit's simulator (Stripe's test card numbers)
+and live mode refuses payments (PROCESSOR_UNAVAILABLE).
+"""
+type PaymentProcessor {
+  "The provider."
+  provider: PaymentProvider!
+  "Whether it moves real money (a live key)."
+  livemode: Boolean!
+  "The last four characters of the secret key; the key itself is stored encrypted and never returned."
+  secretKeyLast4: String!
+  "The publishable key the payment pages load Stripe.js with."
+  publishableKey: String!
+  """
+  Where Stripe must post events: a webhook endpoint at this URL, enabled
+  for webhookEvents, signed with the secret Remit holds. Null when the
+  server's public URL (REMIT_PUBLIC_URL) is not set.
+  """
+  webhookUrl: String
+  "The event types the webhook endpoint must be enabled for."
+  webhookEvents: [String!]!
+  """
+  Whether Remit holds the endpoint's signing secret: it registered the
+  endpoint itself, or was given its secret. While false, asynchronous
+  outcomes (debits, 3-D Secure, refunds, disputes) are only learnt by the
+  worker asking Stripe, more slowly: register the endpoint and connect
+  again with webhookSigningSecret.
+  """
+  webhookReady: Boolean!
+  "Whether Remit registered the webhook endpoint itself (and deletes it on disconnect)."
+  webhookRegistered: Boolean!
+  "When it was connected."
+  connectedAt: Time!
+}
+
+extend type Account {
+  "The payment processor connected in the API key's mode, or null (test mode then uses the simulator)."
+  paymentProcessor: PaymentProcessor
+}
+
+"""
+Input of accountProcessorConnect: connects Stripe in the API key's mode,
+replacing the mode's previous connection. Use a live key (sk_live_… or a
+restricted rk_live_…) with a live API key, a test key with a test API key.
+"""
+input AccountProcessorConnectInput {
+  "STRIPE."
+  provider: PaymentProvider!
+  "The secret key (sk_…) or a restricted key (rk_…) with write access to PaymentIntents, SetupIntents, Customers, PaymentMethods, Refunds and Webhook Endpoints, and read access to Balance. Checked with Stripe, then stored encrypted."
+  secretKey: String!
+  "The publishable key (pk_…) the payment pages load Stripe.js with."
+  publishableKey: String!
+  """
+  The signing secret (whsec_…) of a webhook endpoint you registered at
+  webhookUrl. Omitted: Remit registers the endpoint itself when the server
+  knows its public URL and the key may manage webhooks.
+  """
+  webhookSigningSecret: String
+}
+
+"Result of accountProcessorConnect."
+type AccountProcessorConnectPayload {
+  "The connection, as it now stands."
+  paymentProcessor: PaymentProcessor
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of accountProcessorDisconnect."
+input AccountProcessorDisconnectInput {
+  "STRIPE."
+  provider: PaymentProvider!
+}
+
+"Result of accountProcessorDisconnect."
+type AccountProcessorDisconnectPayload {
+  "The connection that was removed."
+  paymentProcessor: PaymentProcessor
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Connect Stripe to the account in the API key's mode: payments, saved methods and refunds then go through it."
+  accountProcessorConnect("What to do; see the input type." input: AccountProcessorConnectInput!): AccountProcessorConnectPayload!
+  "Disconnect the mode's payment processor (refused while payments or refunds are in flight): live mode refuses payments again, test mode returns to the simulator. Saved methods stay listed but were the processor's: collect them again after connecting another account."
+  accountProcessorDisconnect("What to do; see the input type." input: AccountProcessorDisconnectInput!): AccountProcessorDisconnectPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/receivables.graphql", Input: `"Input of receivablesAging."
@@ -11301,6 +11610,8 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_paymentMethodTypes(ctx, field)
 	case "bankTransferInstructions":
 		return ec.fieldContext_Account_bankTransferInstructions(ctx, field)
+	case "paymentProcessor":
+		return ec.fieldContext_Account_paymentProcessor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
@@ -11313,6 +11624,26 @@ func (ec *executionContext) childFields_AccountCollectionSettingsUpdatePayload(c
 		return ec.fieldContext_AccountCollectionSettingsUpdatePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountCollectionSettingsUpdatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountProcessorConnectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "paymentProcessor":
+		return ec.fieldContext_AccountProcessorConnectPayload_paymentProcessor(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AccountProcessorConnectPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountProcessorConnectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountProcessorDisconnectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "paymentProcessor":
+		return ec.fieldContext_AccountProcessorDisconnectPayload_paymentProcessor(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AccountProcessorDisconnectPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountProcessorDisconnectPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AccountUpdatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12253,6 +12584,8 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_voidedAt(ctx, field)
 	case "markedUncollectibleAt":
 		return ec.fieldContext_Invoice_markedUncollectibleAt(ctx, field)
+	case "disputedAt":
+		return ec.fieldContext_Invoice_disputedAt(ctx, field)
 	case "outOfBandPayment":
 		return ec.fieldContext_Invoice_outOfBandPayment(ctx, field)
 	case "fromInvoice":
@@ -12573,6 +12906,14 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 		return ec.fieldContext_Payment_outOfBandMethod(ctx, field)
 	case "reference":
 		return ec.fieldContext_Payment_reference(ctx, field)
+	case "disputedAt":
+		return ec.fieldContext_Payment_disputedAt(ctx, field)
+	case "disputeReason":
+		return ec.fieldContext_Payment_disputeReason(ctx, field)
+	case "disputeStatus":
+		return ec.fieldContext_Payment_disputeStatus(ctx, field)
+	case "nextActionClientSecret":
+		return ec.fieldContext_Payment_nextActionClientSecret(ctx, field)
 	case "amountRefunded":
 		return ec.fieldContext_Payment_amountRefunded(ctx, field)
 	case "refunds":
@@ -12643,6 +12984,30 @@ func (ec *executionContext) childFields_PaymentMethodPayload(ctx context.Context
 		return ec.fieldContext_PaymentMethodPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PaymentMethodPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentProcessor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "provider":
+		return ec.fieldContext_PaymentProcessor_provider(ctx, field)
+	case "livemode":
+		return ec.fieldContext_PaymentProcessor_livemode(ctx, field)
+	case "secretKeyLast4":
+		return ec.fieldContext_PaymentProcessor_secretKeyLast4(ctx, field)
+	case "publishableKey":
+		return ec.fieldContext_PaymentProcessor_publishableKey(ctx, field)
+	case "webhookUrl":
+		return ec.fieldContext_PaymentProcessor_webhookUrl(ctx, field)
+	case "webhookEvents":
+		return ec.fieldContext_PaymentProcessor_webhookEvents(ctx, field)
+	case "webhookReady":
+		return ec.fieldContext_PaymentProcessor_webhookReady(ctx, field)
+	case "webhookRegistered":
+		return ec.fieldContext_PaymentProcessor_webhookRegistered(ctx, field)
+	case "connectedAt":
+		return ec.fieldContext_PaymentProcessor_connectedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentProcessor", field.Name)
 }
 
 func (ec *executionContext) childFields_PaymentRefundPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13455,6 +13820,34 @@ func (ec *executionContext) field_Mutation_accountPaymentSettingsUpdate_args(ctx
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.AccountPaymentSettingsInput, error) {
 			return ec.unmarshalNAccountPaymentSettingsInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountPaymentSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_accountProcessorConnect_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AccountProcessorConnectInput, error) {
+			return ec.unmarshalNAccountProcessorConnectInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountProcessorConnectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_accountProcessorDisconnect_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AccountProcessorDisconnectInput, error) {
+			return ec.unmarshalNAccountProcessorDisconnectInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountProcessorDisconnectInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -15918,6 +16311,38 @@ func (ec *executionContext) fieldContext_Account_bankTransferInstructions(_ cont
 	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Account_paymentProcessor(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_paymentProcessor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().PaymentProcessor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentProcessor) graphql.Marshaler {
+			return ec.marshalOPaymentProcessor2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentProcessor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_paymentProcessor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentProcessor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AccountCollectionSettingsUpdatePayload_collectionSettings(ctx context.Context, field graphql.CollectedField, obj *model.AccountCollectionSettingsUpdatePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15972,6 +16397,134 @@ func (ec *executionContext) _AccountCollectionSettingsUpdatePayload_userErrors(c
 func (ec *executionContext) fieldContext_AccountCollectionSettingsUpdatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "AccountCollectionSettingsUpdatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProcessorConnectPayload_paymentProcessor(ctx context.Context, field graphql.CollectedField, obj *model.AccountProcessorConnectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProcessorConnectPayload_paymentProcessor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentProcessor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentProcessor) graphql.Marshaler {
+			return ec.marshalOPaymentProcessor2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentProcessor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProcessorConnectPayload_paymentProcessor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProcessorConnectPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentProcessor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProcessorConnectPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AccountProcessorConnectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProcessorConnectPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProcessorConnectPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProcessorConnectPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProcessorDisconnectPayload_paymentProcessor(ctx context.Context, field graphql.CollectedField, obj *model.AccountProcessorDisconnectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProcessorDisconnectPayload_paymentProcessor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaymentProcessor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentProcessor) graphql.Marshaler {
+			return ec.marshalOPaymentProcessor2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentProcessor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProcessorDisconnectPayload_paymentProcessor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProcessorDisconnectPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentProcessor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProcessorDisconnectPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.AccountProcessorDisconnectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProcessorDisconnectPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProcessorDisconnectPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProcessorDisconnectPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -24739,6 +25292,29 @@ func (ec *executionContext) fieldContext_Invoice_markedUncollectibleAt(_ context
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Invoice_disputedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Invoice_disputedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Invoice_disputedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Invoice_outOfBandPayment(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29153,6 +29729,94 @@ func (ec *executionContext) fieldContext_Mutation_portalSessionCreate(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_accountProcessorConnect(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_accountProcessorConnect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AccountProcessorConnect(ctx, fc.Args["input"].(model.AccountProcessorConnectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountProcessorConnectPayload) graphql.Marshaler {
+			return ec.marshalNAccountProcessorConnectPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountProcessorConnectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_accountProcessorConnect(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProcessorConnectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_accountProcessorConnect_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_accountProcessorDisconnect(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_accountProcessorDisconnect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AccountProcessorDisconnect(ctx, fc.Args["input"].(model.AccountProcessorDisconnectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountProcessorDisconnectPayload) graphql.Marshaler {
+			return ec.marshalNAccountProcessorDisconnectPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountProcessorDisconnectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_accountProcessorDisconnect(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProcessorDisconnectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_accountProcessorDisconnect_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_paymentRefund(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30389,6 +31053,98 @@ func (ec *executionContext) fieldContext_Payment_reference(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Payment_disputedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_disputedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisputedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_disputedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_disputeReason(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_disputeReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisputeReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_disputeReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_disputeStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_disputeStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisputeStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_disputeStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_nextActionClientSecret(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_nextActionClientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().NextActionClientSecret(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_nextActionClientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Payment_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30956,6 +31712,213 @@ func (ec *executionContext) fieldContext_PaymentMethodPayload_userErrors(_ conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PaymentProcessor_provider(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentProcessor_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentProvider) graphql.Marshaler {
+			return ec.marshalNPaymentProvider2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentProcessor_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type PaymentProvider does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentProcessor_livemode(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentProcessor_livemode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Livemode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentProcessor_livemode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentProcessor_secretKeyLast4(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentProcessor_secretKeyLast4(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SecretKeyLast4, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentProcessor_secretKeyLast4(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentProcessor_publishableKey(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentProcessor_publishableKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishableKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentProcessor_publishableKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentProcessor_webhookUrl(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentProcessor_webhookUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentProcessor_webhookUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentProcessor_webhookEvents(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentProcessor_webhookEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookEvents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentProcessor_webhookEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentProcessor_webhookReady(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentProcessor_webhookReady(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookReady, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentProcessor_webhookReady(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentProcessor_webhookRegistered(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentProcessor_webhookRegistered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebhookRegistered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentProcessor_webhookRegistered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentProcessor_connectedAt(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentProcessor_connectedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConnectedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentProcessor_connectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _PaymentRefundPayload_refund(ctx context.Context, field graphql.CollectedField, obj *model.PaymentRefundPayload) (ret graphql.Marshaler) {
@@ -37952,6 +38915,87 @@ func (ec *executionContext) unmarshalInputAccountPaymentSettingsInput(ctx contex
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputAccountProcessorConnectInput(ctx context.Context, obj any) (model.AccountProcessorConnectInput, error) {
+	var it model.AccountProcessorConnectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"provider", "secretKey", "publishableKey", "webhookSigningSecret"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalNPaymentProvider2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentProvider(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Provider = data
+		case "secretKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secretKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SecretKey = data
+		case "publishableKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publishableKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublishableKey = data
+		case "webhookSigningSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("webhookSigningSecret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WebhookSigningSecret = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAccountProcessorDisconnectInput(ctx context.Context, obj any) (model.AccountProcessorDisconnectInput, error) {
+	var it model.AccountProcessorDisconnectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"provider"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalNPaymentProvider2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentProvider(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Provider = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAccountUpdateInput(ctx context.Context, obj any) (model.AccountUpdateInput, error) {
 	var it model.AccountUpdateInput
 	if obj == nil {
@@ -40506,7 +41550,7 @@ func (ec *executionContext) unmarshalInputInvoicePayInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "paymentMethod", "amount"}
+	fieldsInOrder := [...]string{"id", "paymentMethod", "processorPaymentMethod", "amount"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40527,6 +41571,13 @@ func (ec *executionContext) unmarshalInputInvoicePayInput(ctx context.Context, o
 				return it, err
 			}
 			it.PaymentMethod = data
+		case "processorPaymentMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorPaymentMethod"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorPaymentMethod = data
 		case "amount":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
 			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
@@ -40824,7 +41875,7 @@ func (ec *executionContext) unmarshalInputPaymentMethodAttachInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"customer", "card", "sepaDebit", "achDebit", "setDefault"}
+	fieldsInOrder := [...]string{"customer", "processorPaymentMethod", "card", "sepaDebit", "achDebit", "setDefault"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40838,6 +41889,13 @@ func (ec *executionContext) unmarshalInputPaymentMethodAttachInput(ctx context.C
 				return it, err
 			}
 			it.Customer = data
+		case "processorPaymentMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorPaymentMethod"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorPaymentMethod = data
 		case "card":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("card"))
 			data, err := ec.unmarshalOCardInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐCardInput(ctx, v)
@@ -42650,6 +43708,44 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "paymentProcessor":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Account_paymentProcessor(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -42690,6 +43786,92 @@ func (ec *executionContext) _AccountCollectionSettingsUpdatePayload(ctx context.
 			}
 		case "userErrors":
 			out.Values[i] = ec._AccountCollectionSettingsUpdatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var accountProcessorConnectPayloadImplementors = []string{"AccountProcessorConnectPayload"}
+
+func (ec *executionContext) _AccountProcessorConnectPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AccountProcessorConnectPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountProcessorConnectPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountProcessorConnectPayload")
+		case "paymentProcessor":
+			out.Values[i] = ec._AccountProcessorConnectPayload_paymentProcessor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AccountProcessorConnectPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var accountProcessorDisconnectPayloadImplementors = []string{"AccountProcessorDisconnectPayload"}
+
+func (ec *executionContext) _AccountProcessorDisconnectPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AccountProcessorDisconnectPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountProcessorDisconnectPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountProcessorDisconnectPayload")
+		case "paymentProcessor":
+			out.Values[i] = ec._AccountProcessorDisconnectPayload_paymentProcessor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AccountProcessorDisconnectPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -47631,6 +48813,11 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "disputedAt":
+			out.Values[i] = ec._Invoice_disputedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "outOfBandPayment":
 			out.Values[i] = ec._Invoice_outOfBandPayment(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -49635,6 +50822,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "accountProcessorConnect":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_accountProcessorConnect(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accountProcessorDisconnect":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_accountProcessorDisconnect(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "paymentRefund":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_paymentRefund(ctx, field)
@@ -50204,6 +51405,59 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "disputedAt":
+			out.Values[i] = ec._Payment_disputedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "disputeReason":
+			out.Values[i] = ec._Payment_disputeReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "disputeStatus":
+			out.Values[i] = ec._Payment_disputeStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextActionClientSecret":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Payment_nextActionClientSecret(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "amountRefunded":
 			out.Values[i] = ec._Payment_amountRefunded(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -50542,6 +51796,84 @@ func (ec *executionContext) _PaymentMethodPayload(ctx context.Context, sel ast.S
 			}
 		case "userErrors":
 			out.Values[i] = ec._PaymentMethodPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var paymentProcessorImplementors = []string{"PaymentProcessor"}
+
+func (ec *executionContext) _PaymentProcessor(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentProcessor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentProcessorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentProcessor")
+		case "provider":
+			out.Values[i] = ec._PaymentProcessor_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "livemode":
+			out.Values[i] = ec._PaymentProcessor_livemode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secretKeyLast4":
+			out.Values[i] = ec._PaymentProcessor_secretKeyLast4(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishableKey":
+			out.Values[i] = ec._PaymentProcessor_publishableKey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "webhookUrl":
+			out.Values[i] = ec._PaymentProcessor_webhookUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "webhookEvents":
+			out.Values[i] = ec._PaymentProcessor_webhookEvents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "webhookReady":
+			out.Values[i] = ec._PaymentProcessor_webhookReady(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "webhookRegistered":
+			out.Values[i] = ec._PaymentProcessor_webhookRegistered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connectedAt":
+			out.Values[i] = ec._PaymentProcessor_connectedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -54173,6 +55505,36 @@ func (ec *executionContext) unmarshalNAccountPaymentSettingsInput2githubᚗcom�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAccountProcessorConnectInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountProcessorConnectInput(ctx context.Context, v any) (model.AccountProcessorConnectInput, error) {
+	res, err := ec.unmarshalInputAccountProcessorConnectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountProcessorConnectPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountProcessorConnectPayload(ctx context.Context, sel ast.SelectionSet, v *model.AccountProcessorConnectPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AccountProcessorConnectPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAccountProcessorDisconnectInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountProcessorDisconnectInput(ctx context.Context, v any) (model.AccountProcessorDisconnectInput, error) {
+	res, err := ec.unmarshalInputAccountProcessorDisconnectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountProcessorDisconnectPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountProcessorDisconnectPayload(ctx context.Context, sel ast.SelectionSet, v *model.AccountProcessorDisconnectPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._AccountProcessorDisconnectPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAccountUpdateInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐAccountUpdateInput(ctx context.Context, v any) (model.AccountUpdateInput, error) {
 	res, err := ec.unmarshalInputAccountUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -55958,6 +57320,16 @@ func (ec *executionContext) marshalNPaymentMethodType2ᚕstringᚄ(ctx context.C
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNPaymentProvider2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentProvider(ctx context.Context, v any) (model.PaymentProvider, error) {
+	var res model.PaymentProvider
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentProvider2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentProvider(ctx context.Context, sel ast.SelectionSet, v model.PaymentProvider) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNPaymentRefundInput2githubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentRefundInput(ctx context.Context, v any) (model.PaymentRefundInput, error) {
@@ -57915,6 +59287,13 @@ func (ec *executionContext) marshalOPaymentMethodType2ᚕstringᚄ(ctx context.C
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOPaymentProcessor2ᚖgithubᚗcomᚋremitbillingᚋremitᚋgraphᚋmodelᚐPaymentProcessor(ctx context.Context, sel ast.SelectionSet, v *model.PaymentProcessor) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PaymentProcessor(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPortalSettings2ᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐPortalConfig(ctx context.Context, sel ast.SelectionSet, v *ent.PortalConfig) graphql.Marshaler {

@@ -72,6 +72,44 @@ type AccountPaymentSettingsInput struct {
 	BankTransferInstructions *string `json:"bankTransferInstructions,omitempty"`
 }
 
+// Input of accountProcessorConnect: connects Stripe in the API key's mode,
+// replacing the mode's previous connection. Use a live key (sk_live_… or a
+// restricted rk_live_…) with a live API key, a test key with a test API key.
+type AccountProcessorConnectInput struct {
+	// STRIPE.
+	Provider PaymentProvider `json:"provider"`
+	// The secret key (sk_…) or a restricted key (rk_…) with write access to PaymentIntents, SetupIntents, Customers, PaymentMethods, Refunds and Webhook Endpoints, and read access to Balance. Checked with Stripe, then stored encrypted.
+	SecretKey string `json:"secretKey"`
+	// The publishable key (pk_…) the payment pages load Stripe.js with.
+	PublishableKey string `json:"publishableKey"`
+	// The signing secret (whsec_…) of a webhook endpoint you registered at
+	// webhookUrl. Omitted: Remit registers the endpoint itself when the server
+	// knows its public URL and the key may manage webhooks.
+	WebhookSigningSecret *string `json:"webhookSigningSecret,omitempty"`
+}
+
+// Result of accountProcessorConnect.
+type AccountProcessorConnectPayload struct {
+	// The connection, as it now stands.
+	PaymentProcessor *PaymentProcessor `json:"paymentProcessor,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// Input of accountProcessorDisconnect.
+type AccountProcessorDisconnectInput struct {
+	// STRIPE.
+	Provider PaymentProvider `json:"provider"`
+}
+
+// Result of accountProcessorDisconnect.
+type AccountProcessorDisconnectPayload struct {
+	// The connection that was removed.
+	PaymentProcessor *PaymentProcessor `json:"paymentProcessor,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
 // Account settings to change; omitted fields stay as they are.
 type AccountUpdateInput struct {
 	// Trading name.
@@ -906,6 +944,8 @@ type InvoicePayInput struct {
 	ID string `json:"id"`
 	// One of the customer's payment methods; omitted charges the default.
 	PaymentMethod *string `json:"paymentMethod,omitempty"`
+	// Pay once with a Stripe PaymentMethod id (pm_…) collected by Stripe.js and not saved (a connected Stripe account only); not with paymentMethod.
+	ProcessorPaymentMethod *string `json:"processorPaymentMethod,omitempty"`
 	// Amount in major units for a partial payment; omitted pays the next installment of a plan, or all that remains.
 	Amount *string `json:"amount,omitempty"`
 }
@@ -1028,10 +1068,16 @@ type PaymentConfirmInput struct {
 	Authenticated bool `json:"authenticated"`
 }
 
-// Input of paymentMethodAttach: exactly one of card, sepaDebit and achDebit.
+// Input of paymentMethodAttach: exactly one of card, sepaDebit, achDebit
+// and processorPaymentMethod. With a connected Stripe account, card and bank
+// details never go through Remit: collect them with Stripe's Payment Element
+// and give processorPaymentMethod (raw details are refused with
+// RAW_PAYMENT_DETAILS_REFUSED).
 type PaymentMethodAttachInput struct {
 	// The customer.
 	Customer string `json:"customer"`
+	// A Stripe PaymentMethod id (pm_…) collected by Stripe.js: attached to the customer's Stripe customer (created on first use), then saved.
+	ProcessorPaymentMethod *string `json:"processorPaymentMethod,omitempty"`
 	// A card.
 	Card *CardInput `json:"card,omitempty"`
 	// A SEPA Direct Debit mandate.
@@ -1054,6 +1100,36 @@ type PaymentMethodPayload struct {
 	PaymentMethod *ent.PaymentMethod `json:"paymentMethod,omitempty"`
 	// Why nothing changed, if so.
 	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
+// The payment processor connected to the account in the API key's mode.
+// Without one, test mode uses Remit's simulator (Stripe's test card numbers)
+// and live mode refuses payments (PROCESSOR_UNAVAILABLE).
+type PaymentProcessor struct {
+	// The provider.
+	Provider PaymentProvider `json:"provider"`
+	// Whether it moves real money (a live key).
+	Livemode bool `json:"livemode"`
+	// The last four characters of the secret key; the key itself is stored encrypted and never returned.
+	SecretKeyLast4 string `json:"secretKeyLast4"`
+	// The publishable key the payment pages load Stripe.js with.
+	PublishableKey string `json:"publishableKey"`
+	// Where Stripe must post events: a webhook endpoint at this URL, enabled
+	// for webhookEvents, signed with the secret Remit holds. Null when the
+	// server's public URL (REMIT_PUBLIC_URL) is not set.
+	WebhookURL *string `json:"webhookUrl,omitempty"`
+	// The event types the webhook endpoint must be enabled for.
+	WebhookEvents []string `json:"webhookEvents"`
+	// Whether Remit holds the endpoint's signing secret: it registered the
+	// endpoint itself, or was given its secret. While false, asynchronous
+	// outcomes (debits, 3-D Secure, refunds, disputes) are only learnt by the
+	// worker asking Stripe, more slowly: register the endpoint and connect
+	// again with webhookSigningSecret.
+	WebhookReady bool `json:"webhookReady"`
+	// Whether Remit registered the webhook endpoint itself (and deletes it on disconnect).
+	WebhookRegistered bool `json:"webhookRegistered"`
+	// When it was connected.
+	ConnectedAt time.Time `json:"connectedAt"`
 }
 
 // Input of paymentRefund. Send an Idempotency-Key header: it is required.
@@ -1776,6 +1852,61 @@ func (e *ExportKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ExportKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Payment processors Remit can connect.
+type PaymentProvider string
+
+const (
+	// Stripe: cards (with 3-D Secure), SEPA Direct Debit and ACH Direct Debit, through the merchant's own Stripe account.
+	PaymentProviderStripe PaymentProvider = "STRIPE"
+)
+
+var AllPaymentProvider = []PaymentProvider{
+	PaymentProviderStripe,
+}
+
+func (e PaymentProvider) IsValid() bool {
+	switch e {
+	case PaymentProviderStripe:
+		return true
+	}
+	return false
+}
+
+func (e PaymentProvider) String() string {
+	return string(e)
+}
+
+func (e *PaymentProvider) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentProvider(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentProvider", str)
+	}
+	return nil
+}
+
+func (e PaymentProvider) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentProvider) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentProvider) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -38,13 +38,13 @@ import (
 	"github.com/remitbilling/remit/internal/paymentmethods"
 	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/portal"
+	"github.com/remitbilling/remit/internal/processors"
 	"github.com/remitbilling/remit/internal/ratelimit"
 	"github.com/remitbilling/remit/internal/receivables"
 	"github.com/remitbilling/remit/internal/rowcache"
 	"github.com/remitbilling/remit/internal/secrets"
 	"github.com/remitbilling/remit/internal/store"
 	"github.com/remitbilling/remit/internal/testclocks"
-	"github.com/remitbilling/remit/internal/viewer"
 	"github.com/remitbilling/remit/internal/webhooks"
 	"github.com/remitbilling/remit/internal/worker"
 )
@@ -75,8 +75,12 @@ type Config struct {
 	Logger  *slog.Logger
 	// Mailing is where emails come from and what their links point to.
 	Mailing billing.Mailing
-	// Processors charges payments; nil uses DefaultProcessors.
-	Processors billing.Processors
+	// Processors charges payments; nil uses each account's connected
+	// processor (Stripe), else the simulator in test mode and nothing in
+	// live mode.
+	Processors payments.Lookup
+	// Stripe reaches Stripe's API: zero is https://api.stripe.com.
+	Stripe StripeOptions
 	// Sender delivers email; nil leaves it queued, readable at /dev/mail
 	// and through the API.
 	Sender mail.Sender
@@ -95,6 +99,14 @@ type Config struct {
 	// credit note's PDF (billing.Config.FacturX); nil leaves them plain
 	// PDF/A-3b.
 	FacturX billing.FacturXFunc
+}
+
+// StripeOptions reach Stripe's API.
+type StripeOptions struct {
+	// URL overrides https://api.stripe.com (stripe-mock in tests).
+	URL string
+	// HTTPClient carries timeouts; nil is a 30-second client.
+	HTTPClient *http.Client
 }
 
 // WebhookClients are the HTTP clients of each mode's webhooks.
@@ -148,7 +160,9 @@ type App struct {
 	Catalog   *catalog.Service
 	Billing   *billing.Service
 	Methods   *paymentmethods.Service
-	Portal    *portal.Service
+	// Processors are the accounts' payment processors.
+	Processors *processors.Service
+	Portal     *portal.Service
 	// Payer is the payer's side, shared by the hosted page and the
 	// portal's pages and API.
 	Payer *payer.Service
@@ -193,10 +207,6 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		root = make([]byte, 32)
 		_, _ = rand.Read(root)
 	}
-	procs := cfg.Processors
-	if procs == nil {
-		procs = DefaultProcessors(cfg.Clock, root)
-	}
 	a := &App{
 		DB: cfg.DB, Dialect: cfg.Dialect, Clock: cfg.Clock, Logger: cfg.Logger, Mailing: cfg.Mailing,
 		Accounts:    accounts.NewCached(cfg.DB, cfg.Changes),
@@ -208,7 +218,19 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if a.Catalog, err = catalog.New(catalog.Config{DB: cfg.DB}); err != nil {
 		return nil, err
 	}
-	if a.Methods, err = paymentmethods.New(paymentmethods.Config{DB: cfg.DB, Processors: paymentmethods.Processors(procs)}); err != nil {
+	a.Processors, err = processors.New(processors.Config{
+		DB: cfg.DB, Changes: cfg.Changes, Root: root,
+		Simulator: payments.NewSimulator(cfg.Clock, secrets.Derive(root, "card fingerprints")),
+		StripeURL: cfg.Stripe.URL, HTTPClient: cfg.Stripe.HTTPClient, PublicURL: cfg.Mailing.PublicURL,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var procs payments.Lookup = a.Processors
+	if cfg.Processors != nil {
+		procs = cfg.Processors
+	}
+	if a.Methods, err = paymentmethods.New(paymentmethods.Config{DB: cfg.DB, Processors: procs}); err != nil {
 		return nil, err
 	}
 	if a.Limits, err = ratelimit.New(ratelimit.Config{DB: cfg.DB, Dialect: cfg.Dialect}); err != nil {
@@ -290,17 +312,4 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		worker.JobFunc{JobName: "planner statistics", Run: store.OptimizeJob(cfg.DB, cfg.Dialect)},
 	)
 	return a, nil
-}
-
-// DefaultProcessors serves test mode with the simulator, keyed by a
-// server secret so card fingerprints are stable across restarts and
-// processes, and refuses live payments.
-func DefaultProcessors(clk clock.Clock, root []byte) billing.Processors {
-	sim := payments.NewSimulator(clk, secrets.Derive(root, "card fingerprints"))
-	return func(m viewer.Mode) payments.Processor {
-		if m == viewer.Test {
-			return sim
-		}
-		return payments.Refusing{}
-	}
 }

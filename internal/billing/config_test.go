@@ -19,7 +19,7 @@ func TestConfig(t *testing.T) {
 	valid := func() billing.Config {
 		return billing.Config{
 			DB: &ent.Client{}, Dialect: "sqlite3",
-			Processors: func(viewer.Mode) payments.Processor { return payments.Refusing{} },
+			Processors: payments.ByMode(func(viewer.Mode) payments.Processor { return payments.Refusing{} }),
 			Mailing:    billing.Mailing{From: "invoices@example.com", PublicURL: "https://billing.example.com"},
 			Outbox:     outbox.NewQueue(outbox.QueueConfig{}),
 			Accounts:   accounts.New(&ent.Client{}),

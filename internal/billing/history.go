@@ -30,6 +30,7 @@ const (
 	HistorySend               HistoryAction = "send"
 	HistoryPayment            HistoryAction = "payment"
 	HistoryPaymentFailed      HistoryAction = "payment_failed"
+	HistoryPaymentDisputed    HistoryAction = "payment_disputed"
 	HistoryMarkPaid           HistoryAction = "mark_paid"
 	HistoryRecordPayment      HistoryAction = "record_payment"
 	HistoryVoid               HistoryAction = "void"

@@ -71,9 +71,6 @@ func AcceptedMethodTypes(acct *ent.Account, inv *ent.Invoice) []string {
 	return out
 }
 
-// Processors picks the processor of a mode.
-type Processors func(viewer.Mode) payments.Processor
-
 // PayInput is a payment attempt on an invoice.
 type PayInput struct {
 	InvoiceID string
@@ -82,6 +79,9 @@ type PayInput struct {
 	PaymentMethodID string
 	// Card pays once with a card that is not saved (hosted page).
 	Card *payments.CardInput
+	// Collected pays once with a method the processor's own form
+	// collected (Stripe's PaymentMethod id), not saved for later.
+	Collected string
 	// Amount in minor units; nil pays PayableNow: the next installment of
 	// a plan, or everything that remains.
 	Amount *int64
@@ -115,7 +115,10 @@ func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Paym
 		return nil, nil, usererr.New(usererr.IdempotencyKeyRequired, "payments need an Idempotency-Key header, so that a retry never charges twice")
 	}
 	v, _ := viewer.FromContext(ctx)
-	proc := s.processor(v.Mode)
+	proc, err := s.processor(ctx, v.AccountID, v.Mode)
+	if err != nil {
+		return nil, nil, err
+	}
 	a, err := s.attempt(ctx, proc, in)
 	if err != nil {
 		return s.replay(ctx, in, err)
@@ -123,13 +126,7 @@ func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Paym
 	if a.charged {
 		return a.inv, a.payment, nil
 	}
-	res, err := proc.Charge(ctx, payments.ChargeRequest{
-		Method:         payments.Method{Type: payments.MethodType(a.method.Type), Token: a.method.Token},
-		Amount:         a.payment.Amount,
-		Currency:       a.payment.Currency,
-		IdempotencyKey: a.payment.ID,
-		OffSession:     in.Source == payment.SourceAutomatic || in.Source == payment.SourceScheduled,
-	})
+	res, err := proc.Charge(ctx, chargeRequest(a.payment.ID, a.payment.InvoiceID, a.method, a.payment.Amount, a.payment.Currency, orSource(in.Source)))
 	if err != nil {
 		if !definitive(err) {
 			// Unknown outcome (timeout, network): the payment stays
@@ -140,6 +137,22 @@ func (s *Service) Pay(ctx context.Context, in PayInput) (*ent.Invoice, *ent.Paym
 		res = payments.ChargeResult{Status: payments.StatusFailed, FailureCode: payments.CodeProcessingError, FailureMessage: err.Error()}
 	}
 	return s.applyResult(ctx, a.payment, res)
+}
+
+// chargeRequest asks to charge payment id of invoice invoiceID with pm.
+// The payment's id is the idempotency key, so every retry of one payment
+// (after a timeout, from the settlement job) is the same charge to the
+// processor, and it travels in the metadata so a webhook finds the
+// payment even when its reference was never stored.
+func chargeRequest(id, invoiceID string, pm *ent.PaymentMethod, amount int64, currency string, source payment.Source) payments.ChargeRequest {
+	return payments.ChargeRequest{
+		Method:         payments.Method{Type: payments.MethodType(pm.Type), Token: pm.Token},
+		Amount:         amount,
+		Currency:       currency,
+		IdempotencyKey: id,
+		OffSession:     source == payment.SourceAutomatic || source == payment.SourceScheduled,
+		Metadata:       map[string]string{payments.MetadataPaymentID: id, payments.MetadataInvoiceID: invoiceID},
+	}
 }
 
 // paymentIDPrefix is the prefix of payment ids (the schema's IDMixin): an
@@ -175,7 +188,21 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 		return a, fmt.Errorf("load account: %w", err)
 	}
 	var card *payments.Method
-	if in.Card != nil {
+	switch {
+	case in.Collected != "":
+		// Before the transaction, as tokenization: a network call. No
+		// customer is named, so a method saved on any customer's behalf
+		// is refused: one payment takes only a method collected for it.
+		c, ok := proc.(payments.Collecting)
+		if !ok {
+			return a, usererr.New(usererr.Invalid, "processorPaymentMethod is for an account whose payment processor collects details itself (a connected Stripe account)", "processorPaymentMethod")
+		}
+		m, err := c.Collected(ctx, payments.Customer{}, in.Collected, false)
+		if err != nil {
+			return a, paymentmethods.UserError(err)
+		}
+		card = &m
+	case in.Card != nil:
 		// Before the transaction: a real processor's tokenization is a
 		// network call.
 		m, err := proc.Tokenize(ctx, *in.Card)
@@ -262,13 +289,7 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 			return u.Exec(ctx)
 		}
 		id, _ := pc.Mutation().ID()
-		res, err := proc.Charge(ctx, payments.ChargeRequest{
-			Method:         payments.Method{Type: payments.MethodType(pm.Type), Token: pm.Token},
-			Amount:         amount,
-			Currency:       inv.Currency,
-			IdempotencyKey: id,
-			OffSession:     in.Source == payment.SourceAutomatic || in.Source == payment.SourceScheduled,
-		})
+		res, err := proc.Charge(ctx, chargeRequest(id, inv.ID, pm, amount, inv.Currency, orSource(in.Source)))
 		if err != nil {
 			if definitive(err) {
 				res = payments.ChargeResult{Status: payments.StatusFailed, FailureCode: payments.CodeProcessingError, FailureMessage: err.Error()}
@@ -373,11 +394,13 @@ func debitCurrency(t paymentmethod.Type) string {
 	return ""
 }
 
-func (s *Service) processor(m viewer.Mode) payments.Processor {
-	if p := s.procs(m); p != nil {
-		return p
+// processor is the one serving accountID in mode.
+func (s *Service) processor(ctx context.Context, accountID string, m viewer.Mode) (payments.Processor, error) {
+	p, err := s.procs.For(ctx, accountID, m)
+	if err != nil {
+		return nil, fmt.Errorf("find payment processor: %w", err)
 	}
-	return payments.Refusing{}
+	return p, nil
 }
 
 // methodFor resolves the payment method of an attempt on inv, in tx: the
@@ -386,11 +409,16 @@ func (s *Service) processor(m viewer.Mode) payments.Processor {
 // keeps its details.
 func methodFor(ctx context.Context, tx *ent.Tx, inv *ent.Invoice, in PayInput, card *payments.Method) (*ent.PaymentMethod, error) {
 	if card != nil {
-		return tx.PaymentMethod.Create().
-			SetCustomerID(inv.CustomerID).SetType(paymentmethod.TypeCard).SetToken(card.Token).
+		c := tx.PaymentMethod.Create().
+			SetCustomerID(inv.CustomerID).SetType(paymentmethod.Type(card.Type)).SetToken(card.Token).
 			SetBrand(card.Brand).SetLast4(card.Last4).SetExpMonth(card.ExpMonth).SetExpYear(card.ExpYear).
-			SetFingerprint(card.Fingerprint).SetDetachedAt(clock.Now(ctx)).
-			Save(ctx)
+			SetFingerprint(card.Fingerprint).SetBankCode(card.BankCode).SetCountry(card.Country).
+			SetDetachedAt(clock.Now(ctx))
+		if card.Type.Delayed() {
+			// The processor's form collected the debit's mandate.
+			c.SetMandateReference(card.MandateReference).SetMandateAcceptedAt(clock.Now(ctx))
+		}
+		return c.Save(ctx)
 	}
 	q := tx.PaymentMethod.Query().Where(paymentmethod.CustomerID(inv.CustomerID), paymentmethod.DetachedAtIsNil())
 	if in.PaymentMethodID != "" {
@@ -610,8 +638,11 @@ func (s *Service) Confirm(ctx context.Context, paymentID string, authenticated b
 	if p.Status != payment.StatusRequiresAction {
 		return nil, nil, usererr.Newf(usererr.InvalidTransition, []string{"id"}, "the payment is %s, not awaiting authentication", strings.ToLower(string(p.Status)))
 	}
-	v, _ := viewer.FromContext(ctx)
-	res, err := s.processor(v.Mode).Confirm(ctx, p.ProcessorReference, authenticated)
+	proc, err := s.processor(ctx, p.AccountID, p.Mode)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := proc.Confirm(ctx, p.ProcessorReference, authenticated)
 	if err != nil {
 		return nil, nil, fmt.Errorf("confirm payment: %w", err)
 	}
@@ -775,8 +806,13 @@ func (s *Service) SettleDue(ctx context.Context, testClockID string, limit int) 
 	n := 0
 	for _, p := range stale {
 		vctx := viewer.NewContext(ctx, viewer.System(p.AccountID, p.Mode, "worker"))
-		res := payments.ChargeResult{Status: payments.StatusCanceled, FailureCode: "authentication_timeout",
-			FailureMessage: "the customer did not complete authentication in time"}
+		res, ok, err := s.giveUp(vctx, p)
+		if err != nil {
+			return n, err
+		}
+		if !ok {
+			continue
+		}
 		if _, _, err := s.applyResult(vctx, p, res); err != nil {
 			return n, err
 		}
@@ -784,7 +820,10 @@ func (s *Service) SettleDue(ctx context.Context, testClockID string, limit int) 
 	}
 	for _, p := range due {
 		vctx := viewer.NewContext(ctx, viewer.System(p.AccountID, p.Mode, "worker"))
-		proc := s.processor(p.Mode)
+		proc, err := s.processor(vctx, p.AccountID, p.Mode)
+		if err != nil {
+			return n, err
+		}
 		var res payments.ChargeResult
 		if p.ProcessorReference != "" {
 			res, err = proc.Settle(vctx, p.ProcessorReference)
@@ -793,19 +832,23 @@ func (s *Service) SettleDue(ctx context.Context, testClockID string, limit int) 
 			if perr != nil {
 				return n, fmt.Errorf("load payment method: %w", perr)
 			}
-			res, err = proc.Charge(vctx, payments.ChargeRequest{
-				Method: payments.Method{Type: payments.MethodType(pm.Type), Token: pm.Token},
-				Amount: p.Amount, Currency: p.Currency, IdempotencyKey: p.ID,
-			})
+			res, err = proc.Charge(vctx, chargeRequest(p.ID, p.InvoiceID, pm, p.Amount, p.Currency, p.Source))
 		}
 		if err != nil {
 			if definitive(err) {
 				res = payments.ChargeResult{Status: payments.StatusFailed, FailureCode: payments.CodeProcessingError, FailureMessage: err.Error()}
 			} else {
-				continue // still unknown; try on the next run
+				// Still unknown: ask again later, not on every run.
+				if err := s.reconcileLater(vctx, p, payments.ChargeResult{}, now); err != nil {
+					return n, err
+				}
+				continue
 			}
 		}
 		if res.Status == payments.StatusProcessing {
+			if err := s.reconcileLater(vctx, p, res, now); err != nil {
+				return n, err
+			}
 			continue
 		}
 		if _, _, err := s.applyResult(vctx, p, res); err != nil {
@@ -814,4 +857,65 @@ func (s *Service) SettleDue(ctx context.Context, testClockID string, limit int) 
 		n++
 	}
 	return n, nil
+}
+
+// giveUp is the outcome of a payment that waited too long for its payer's
+// authentication: canceled, and canceled at the processor too when it can
+// be, so that a challenge completed later takes no money. A charge that
+// went through meanwhile is recorded as it stands. ok is false when the
+// processor could not be asked: the next run tries again.
+func (s *Service) giveUp(ctx context.Context, p *ent.Payment) (res payments.ChargeResult, ok bool, err error) {
+	res = payments.ChargeResult{Status: payments.StatusCanceled, FailureCode: "authentication_timeout",
+		FailureMessage: "the customer did not complete authentication in time"}
+	proc, err := s.processor(ctx, p.AccountID, p.Mode)
+	if err != nil {
+		return res, false, err
+	}
+	c, can := proc.(payments.Canceler)
+	if !can || p.ProcessorReference == "" {
+		return res, true, nil
+	}
+	now, err := c.Cancel(ctx, p.ProcessorReference)
+	switch {
+	case err != nil && !definitive(err):
+		return res, false, nil
+	case err == nil && (now.Status == payments.StatusSucceeded || now.Status == payments.StatusProcessing):
+		return now, true, nil
+	}
+	return res, true, nil
+}
+
+// Bounds of the wait between two questions to a processor about a payment
+// still PROCESSING (or a refund still pending) that it gave no settlement
+// date for (a real provider's
+// debit, or a charge whose answer was lost): its webhook normally tells
+// first, and this is the reconciliation if it never does.
+const (
+	minReconcileWait = time.Minute
+	maxReconcileWait = 6 * time.Hour
+)
+
+// reconcileWait is how long to wait before asking again about something
+// created at created: half its age, within the bounds above.
+func reconcileWait(created, now time.Time) time.Duration {
+	return min(max(now.Sub(created)/2, minReconcileWait), maxReconcileWait)
+}
+
+// reconcileLater sets when the settlement job next asks about p, still in
+// flight: when res says it settles, else after half the payment's age
+// (a minute for a new one, at most six hours for one days old), so a
+// lost webhook is caught early and a week-long debit costs few calls.
+func (s *Service) reconcileLater(ctx context.Context, p *ent.Payment, res payments.ChargeResult, now time.Time) error {
+	next := res.SettlesAt
+	if next.IsZero() {
+		next = now.Add(reconcileWait(p.CreatedAt, now))
+	}
+	u := s.db.Payment.Update().Where(payment.ID(p.ID), payment.StatusEQ(payment.StatusProcessing)).SetSettlesAt(next)
+	if res.Reference != "" && p.ProcessorReference == "" {
+		u.SetProcessorReference(res.Reference)
+	}
+	if err := u.Exec(ctx); err != nil {
+		return fmt.Errorf("schedule reconciliation: %w", err)
+	}
+	return nil
 }

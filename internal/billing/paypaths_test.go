@@ -82,7 +82,7 @@ func TestPayInProcessAndOverNetwork(t *testing.T) {
 			DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: clk,
 			Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Mailing:    billing.Mailing{From: "invoices@remit.test", PublicURL: "http://remit.test"},
-			Processors: func(viewer.Mode) payments.Processor { return proc },
+			Processors: payments.ByMode(func(viewer.Mode) payments.Processor { return proc }),
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -110,11 +110,15 @@ func (s *Service) reserveRefunds(ctx context.Context, req RefundRequest, all boo
 		return nil, errors.New("billing: a refund's Idempotency-Key needs its payment")
 	}
 	v, _ := viewer.FromContext(ctx)
-	if _, refusing := s.processor(v.Mode).(payments.Refusing); refusing {
+	proc, err := s.processor(ctx, v.AccountID, v.Mode)
+	if err != nil {
+		return nil, err
+	}
+	if _, refusing := proc.(payments.Refusing); refusing {
 		return nil, usererr.New(usererr.ProcessorUnavailable, "no payment processor is configured for live mode; use test mode or configure a provider")
 	}
 	var out []*ent.Refund
-	err := dbtx.RunContext(ctx, s.db, func(ctx context.Context, tx *ent.Tx) error {
+	err = dbtx.RunContext(ctx, s.db, func(ctx context.Context, tx *ent.Tx) error {
 		q := tx.Payment.Query().Where(payment.InvoiceID(req.InvoiceID))
 		if req.PaymentID != "" {
 			q.Where(payment.ID(req.PaymentID))
@@ -276,8 +280,13 @@ func (s *Service) sendRefund(ctx context.Context, r *ent.Refund) (*ent.Refund, e
 	if r.Reason != nil {
 		reason = strings.ToLower(string(*r.Reason))
 	}
-	res, err := s.processor(r.Mode).Refund(ctx, payments.RefundRequest{
+	proc, err := s.processor(ctx, r.AccountID, r.Mode)
+	if err != nil {
+		return nil, err
+	}
+	res, err := proc.Refund(ctx, payments.RefundRequest{
 		Charge: p.ProcessorReference, Amount: r.Amount, Currency: r.Currency, IdempotencyKey: r.ID, Reason: reason,
+		Metadata: map[string]string{payments.MetadataRefundID: r.ID, payments.MetadataPaymentID: p.ID, payments.MetadataInvoiceID: r.InvoiceID},
 	})
 	if err != nil {
 		if !definitive(err) {

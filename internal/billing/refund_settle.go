@@ -50,7 +50,11 @@ func (s *Service) SettleRefunds(ctx context.Context, limit int) (int, error) {
 			}
 			continue
 		}
-		res, err := s.processor(r.Mode).SettleRefund(vctx, r.ProcessorReference)
+		proc, err := s.processor(vctx, r.AccountID, r.Mode)
+		if err != nil {
+			return n, err
+		}
+		res, err := proc.SettleRefund(vctx, r.ProcessorReference)
 		if err != nil {
 			if !definitive(err) {
 				continue // unknown; try on the next run
@@ -58,6 +62,11 @@ func (s *Service) SettleRefunds(ctx context.Context, limit int) (int, error) {
 			// The processor does not know the refund as recorded: it
 			// cannot settle, so it fails and its amount is released.
 			res = payments.RefundResult{Status: payments.RefundFailed, FailureCode: payments.CodeProcessingError, FailureMessage: err.Error()}
+		}
+		if res.Status == payments.RefundPending && res.SettlesAt.IsZero() {
+			// No date given (a real provider): ask again later, not on
+			// every run; its webhook normally tells first.
+			res.SettlesAt = now.Add(reconcileWait(r.CreatedAt, now))
 		}
 		if string(res.Status) == string(r.Status) && !res.SettlesAt.IsZero() && r.SettlesAt != nil && res.SettlesAt.Equal(*r.SettlesAt) {
 			continue // nothing new before its time

@@ -15,6 +15,7 @@ import (
 	"github.com/remitbilling/remit/ent/invoice"
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/outbox"
+	"github.com/remitbilling/remit/internal/payments"
 	"github.com/remitbilling/remit/internal/rowcache"
 	"github.com/remitbilling/remit/internal/usererr"
 )
@@ -40,7 +41,7 @@ type Config struct {
 	Dialect string
 	// Processors charges payments; a mode without a processor refuses them
 	// (payments.Refusing).
-	Processors Processors
+	Processors payments.Lookup
 	// Mailing is where invoice and payment emails come from and link to.
 	Mailing Mailing
 	// Outbox queues those emails and wakes their deliverer on commit.
@@ -96,7 +97,7 @@ func (c Config) Validate() error {
 type Service struct {
 	db      *ent.Client
 	dialect string
-	procs   Processors
+	procs   payments.Lookup
 	mailing Mailing
 	outbox  *outbox.Queue
 	// accounts reads the caller's account.

@@ -41,20 +41,22 @@ const (
 	PaymentScheduleCanceled      Type = "payment.schedule_canceled"
 	PaymentSucceeded             Type = "payment.succeeded"
 	PaymentFailed                Type = "payment.failed"
-	RefundCreated                Type = "refund.created"
-	RefundSucceeded              Type = "refund.succeeded"
-	RefundFailed                 Type = "refund.failed"
-	CustomerCreated              Type = "customer.created"
-	CustomerUpdated              Type = "customer.updated"
-	CustomerDeleted              Type = "customer.deleted"
-	PaymentMethodAttached        Type = "payment_method.attached"
-	PaymentMethodDetached        Type = "payment_method.detached"
-	PaymentMethodExpiring        Type = "payment_method.expiring"
-	EmailSent                    Type = "email.sent"
-	EmailFailed                  Type = "email.failed"
-	CreditNoteCreated            Type = "credit_note.created"
-	CreditNoteUpdated            Type = "credit_note.updated"
-	CreditNoteVoided             Type = "credit_note.voided"
+	// The payer's bank opened a dispute (a chargeback) on a payment.
+	PaymentDisputed       Type = "payment.disputed"
+	RefundCreated         Type = "refund.created"
+	RefundSucceeded       Type = "refund.succeeded"
+	RefundFailed          Type = "refund.failed"
+	CustomerCreated       Type = "customer.created"
+	CustomerUpdated       Type = "customer.updated"
+	CustomerDeleted       Type = "customer.deleted"
+	PaymentMethodAttached Type = "payment_method.attached"
+	PaymentMethodDetached Type = "payment_method.detached"
+	PaymentMethodExpiring Type = "payment_method.expiring"
+	EmailSent             Type = "email.sent"
+	EmailFailed           Type = "email.failed"
+	CreditNoteCreated     Type = "credit_note.created"
+	CreditNoteUpdated     Type = "credit_note.updated"
+	CreditNoteVoided      Type = "credit_note.voided"
 	// A bank transfer arrives (imported or simulated), is matched (to
 	// invoices, the customer's cash balance or both) or set aside.
 	BankTransferReceived Type = "bank_transfer.received"
@@ -70,7 +72,7 @@ var Types = []Type{
 	InvoiceCreated, InvoiceUpdated, InvoiceDeleted, InvoiceFinalized, InvoiceSent, InvoicePaid,
 	InvoicePaymentFailed, InvoicePaymentActionRequired, InvoiceVoided, InvoiceMarkedUncollectible, InvoiceOverdue,
 	InvoiceReminderSent, InvoiceWillBeDue,
-	PaymentSucceeded, PaymentFailed, PaymentScheduled, PaymentScheduleCanceled,
+	PaymentSucceeded, PaymentFailed, PaymentDisputed, PaymentScheduled, PaymentScheduleCanceled,
 	RefundCreated, RefundSucceeded, RefundFailed,
 	CustomerCreated, CustomerUpdated, CustomerDeleted,
 	PaymentMethodAttached, PaymentMethodDetached, PaymentMethodExpiring,

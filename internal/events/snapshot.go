@@ -77,6 +77,11 @@ type PaymentData struct {
 	// Remit (method_type OUT_OF_BAND); empty otherwise.
 	OutOfBandMethod string `json:"out_of_band_method"`
 	Reference       string `json:"reference"`
+	// DisputedAt, DisputeReason and DisputeStatus describe a chargeback
+	// the payer's bank opened; null and empty otherwise.
+	DisputedAt    *time.Time `json:"disputed_at"`
+	DisputeReason string     `json:"dispute_reason"`
+	DisputeStatus string     `json:"dispute_status"`
 }
 
 // RefundData is the snapshot of a refund (object type "refund").
@@ -241,6 +246,7 @@ func SnapshotOf(obj any) (Snapshot, error) {
 			Status: string(o.Status), FailureCode: o.FailureCode,
 			SucceededAt: utc(o.SucceededAt), FailedAt: utc(o.FailedAt), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
 			AmountRefunded: o.AmountRefunded, OutOfBandMethod: o.OutOfBandMethod, Reference: o.Reference,
+			DisputedAt: utc(o.DisputedAt), DisputeReason: o.DisputeReason, DisputeStatus: o.DisputeStatus,
 		}}, nil
 	case *ent.Refund:
 		reason := enumString(o.Reason)

@@ -22,21 +22,18 @@ import (
 	"github.com/remitbilling/remit/internal/viewer"
 )
 
-// Processors picks the processor serving a mode: the simulator in test
-// mode, the configured provider (or a refusing one) in live mode.
-type Processors func(viewer.Mode) payments.Processor
-
 // Service manages payment methods.
 type Service struct {
 	db    *ent.Client
-	procs Processors
+	procs payments.Lookup
 }
 
 // Config is what a Service needs.
 type Config struct {
 	DB *ent.Client
-	// Processors tokenizes cards and debit mandates.
-	Processors Processors
+	// Processors tokenize cards and debit mandates, or take those their
+	// own form collected, for each account and mode.
+	Processors payments.Lookup
 }
 
 // Validate reports a missing dependency.
@@ -55,12 +52,17 @@ func New(cfg Config) (*Service, error) {
 	return &Service{db: cfg.DB, procs: cfg.Processors}, nil
 }
 
-// AttachInput is one way to pay, exactly one of Card, SEPA and ACH.
+// AttachInput is one way to pay, exactly one of Card, SEPA, ACH and
+// Collected.
 type AttachInput struct {
 	CustomerID string
 	Card       *payments.CardInput
 	SEPA       *payments.SEPAInput
 	ACH        *payments.ACHInput
+	// Collected is a method the processor's own form collected (Stripe's
+	// PaymentMethod id, pm_…): the only way in when the processor
+	// collects details itself (payments.Collecting).
+	Collected string
 	// SetDefault makes it the customer's default; a customer's first
 	// method becomes the default anyway, unless NeverDefault.
 	SetDefault bool
@@ -83,8 +85,11 @@ func (s *Service) Attach(ctx context.Context, in AttachInput) (*ent.PaymentMetho
 	if in.ACH != nil {
 		raw, n = *in.ACH, n+1
 	}
+	if in.Collected != "" {
+		n++
+	}
 	if n != 1 {
-		return nil, usererr.New(usererr.Invalid, "give exactly one of card, sepaDebit and achDebit", "card")
+		return nil, usererr.New(usererr.Invalid, "give exactly one of card, sepaDebit, achDebit and processorPaymentMethod", "card")
 	}
 	cus, err := s.db.Customer.Query().Where(customer.ID(in.CustomerID), customer.DeletedAtIsNil()).Only(ctx)
 	if ent.IsNotFound(err) {
@@ -93,8 +98,16 @@ func (s *Service) Attach(ctx context.Context, in AttachInput) (*ent.PaymentMetho
 	if err != nil {
 		return nil, fmt.Errorf("load customer: %w", err)
 	}
-	v, _ := viewer.FromContext(ctx)
-	m, err := s.procs(v.Mode).Tokenize(ctx, raw)
+	proc, err := s.processor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var m payments.Method
+	if in.Collected != "" {
+		m, err = collected(ctx, proc, cus, in.Collected, true)
+	} else {
+		m, err = proc.Tokenize(ctx, raw)
+	}
 	if err != nil {
 		return nil, UserError(err)
 	}
@@ -110,7 +123,8 @@ func (s *Service) Attach(ctx context.Context, in AttachInput) (*ent.PaymentMetho
 			SetFingerprint(m.Fingerprint).
 			SetBankCode(m.BankCode).SetCountry(m.Country)
 		if m.Type.Delayed() {
-			// Saving a debit method is the customer accepting its mandate.
+			// Saving a debit method is the customer accepting its mandate
+			// (the processor's form shows its text when it collects it).
 			holder := ""
 			if in.SEPA != nil {
 				holder = in.SEPA.AccountHolder
@@ -142,6 +156,74 @@ func (s *Service) Attach(ctx context.Context, in AttachInput) (*ent.PaymentMetho
 		return nil, err
 	}
 	return out.Unwrap(), nil
+}
+
+// processor is the one serving the viewer's account and mode.
+func (s *Service) processor(ctx context.Context) (payments.Processor, error) {
+	v, _ := viewer.FromContext(ctx)
+	proc, err := s.procs.For(ctx, v.AccountID, v.Mode)
+	if err != nil {
+		return nil, fmt.Errorf("find payment processor: %w", err)
+	}
+	return proc, nil
+}
+
+// collected asks proc for what to store of a method its own form
+// collected for cus: attached to cus when save, else for one payment.
+func collected(ctx context.Context, proc payments.Processor, cus *ent.Customer, token string, save bool) (payments.Method, error) {
+	c, ok := proc.(payments.Collecting)
+	if !ok {
+		return payments.Method{}, usererr.New(usererr.Invalid, "processorPaymentMethod is for an account whose payment processor collects details itself (a connected Stripe account); give card, sepaDebit or achDebit", "processorPaymentMethod")
+	}
+	return c.Collected(ctx, payments.Customer{ID: cus.ID, Name: cus.Name, Email: cus.Email}, token, save)
+}
+
+// Collected is what to store of a method the processor's own form
+// collected for one payment of customerID (the hosted page's, never
+// saved for later).
+func (s *Service) Collected(ctx context.Context, customerID, token string) (payments.Method, error) {
+	proc, err := s.processor(ctx)
+	if err != nil {
+		return payments.Method{}, err
+	}
+	m, err := collected(ctx, proc, &ent.Customer{ID: customerID}, token, false)
+	if err != nil {
+		return payments.Method{}, UserError(err)
+	}
+	return m, nil
+}
+
+// Setup is what a payer's browser needs to save a method with the
+// processor's own form: its publishable key and the session's client
+// secret.
+type Setup struct {
+	PublishableKey, ClientSecret string
+}
+
+// SetupSession starts saving a method of one of types for a customer,
+// with a processor that collects details itself; nil when the processor
+// takes details through Remit (the simulator), whose forms need none.
+func (s *Service) SetupSession(ctx context.Context, customerID string, types []payments.MethodType) (*Setup, error) {
+	proc, err := s.processor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, ok := proc.(payments.Collecting)
+	if !ok {
+		return nil, nil
+	}
+	cus, err := s.db.Customer.Query().Where(customer.ID(customerID), customer.DeletedAtIsNil()).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, usererr.New(usererr.NotFound, "no such customer", "customer")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load customer: %w", err)
+	}
+	secret, err := c.SetupSession(ctx, payments.Customer{ID: cus.ID, Name: cus.Name, Email: cus.Email}, types)
+	if err != nil {
+		return nil, UserError(err)
+	}
+	return &Setup{PublishableKey: c.PublishableKey(), ClientSecret: secret}, nil
 }
 
 // Detach removes a method from its customer. The row stays, marked, for
@@ -280,6 +362,12 @@ func UserError(err error) error {
 		return usererr.New(usererr.Required, err.Error(), field, "accountHolder")
 	case errors.Is(err, payments.ErrLiveModeUnavailable):
 		return usererr.New(usererr.ProcessorUnavailable, err.Error())
+	case errors.Is(err, payments.ErrUnavailable):
+		return usererr.New(usererr.ProcessorUnavailable, "the payment processor could not be reached; nothing was saved or charged, try again")
+	case errors.Is(err, payments.ErrCollectedByProvider):
+		return usererr.New(usererr.RawPaymentDetailsRefused, "card and bank details are collected by the payment processor's own form, never sent to Remit: give the payment method it collected (processorPaymentMethod)", field)
+	case errors.Is(err, payments.ErrInvalidToken):
+		return usererr.New(usererr.InvalidProcessorPaymentMethod, "the payment processor knows no such payment method for this customer", "processorPaymentMethod")
 	case errors.Is(err, payments.ErrUnsupported):
 		return usererr.New(usererr.Invalid, err.Error(), field)
 	}

@@ -26,6 +26,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/remitbilling/remit/internal/viewer"
 )
 
 // Clock reports the current instant. It has the same method set as
@@ -137,6 +139,11 @@ type ChargeRequest struct {
 	// OffSession marks charges made without the customer present (automatic
 	// invoice collection, dunning retries).
 	OffSession bool
+	// Description and Metadata travel with the charge to a real provider
+	// (its dashboard, its webhooks): Remit's payment and invoice ids, so
+	// an outcome can be matched even when its reference was never stored.
+	Description string
+	Metadata    map[string]string
 }
 
 // ChargeResult is the outcome of a charge attempt.
@@ -212,6 +219,8 @@ type RefundRequest struct {
 	// Reason is Stripe's: duplicate, fraudulent, requested_by_customer,
 	// or empty.
 	Reason string
+	// Metadata travels with the refund to a real provider, as for charges.
+	Metadata map[string]string
 }
 
 // RefundStatus is where a refund stands: pending (bank debits refund
@@ -266,6 +275,50 @@ type Processor interface {
 	SettleRefund(ctx context.Context, reference string) (RefundResult, error)
 }
 
+// Customer is who a saved method belongs to, as a processor that keeps
+// its own customers needs to know them.
+type Customer struct {
+	ID, Name, Email string
+}
+
+// Collecting is implemented by a processor that collects payment details
+// itself, in the payer's browser (Stripe's Payment Element), so card and
+// bank details never reach Remit: its Tokenize refuses them
+// (ErrCollectedByProvider), and the methods it collected are turned into
+// storable Methods by their token.
+type Collecting interface {
+	Processor
+	// PublishableKey is what the payer's browser loads the provider's form
+	// with.
+	PublishableKey() string
+	// SetupSession starts saving a method of one of types for customer,
+	// and returns the client secret the provider's form confirms.
+	SetupSession(ctx context.Context, customer Customer, types []MethodType) (string, error)
+	// Collected returns what Remit stores of a method the provider's form
+	// collected: attached to customer for later charges when save, else
+	// for one payment (and refused if it is another customer's).
+	Collected(ctx context.Context, customer Customer, token string, save bool) (Method, error)
+	// ActionSecret is what the payer's browser needs to finish a charge
+	// that REQUIRES_ACTION (3-D Secure, a bank redirect).
+	ActionSecret(ctx context.Context, reference string) (string, error)
+}
+
+// Metadata keys Remit gives a real provider's charges and refunds: its own
+// ids, by which a provider's later notice finds the row.
+const (
+	MetadataPaymentID = "remit_payment_id"
+	MetadataRefundID  = "remit_refund_id"
+	MetadataInvoiceID = "remit_invoice_id"
+)
+
+// Canceler is implemented by a processor whose charges awaiting the payer
+// can be canceled, so that a payment Remit gives up on (authentication
+// never completed) cannot take money later. Cancel returns the charge's
+// state afterwards: it may have succeeded meanwhile.
+type Canceler interface {
+	Cancel(ctx context.Context, reference string) (ChargeResult, error)
+}
+
 // InProcess is implemented by a processor whose Charge answers at once
 // from this process, with no network and no real money (the Simulator).
 // Its caller may charge inside the database transaction that records the
@@ -308,6 +361,14 @@ var (
 	// ErrIdempotencyConflict means an idempotency key was reused with a
 	// different request, which Stripe also rejects.
 	ErrIdempotencyConflict = errors.New("payments: idempotency key reused with different parameters")
+	// ErrCollectedByProvider means raw card or bank details were given to
+	// a processor that collects them itself, in the payer's browser
+	// (Stripe's Payment Element): give the method it collected instead.
+	ErrCollectedByProvider = errors.New("payments: raw card or bank details are not accepted; the processor's own form collects them")
+	// ErrUnavailable means the processor could not be reached, timed out
+	// or failed on its side: the outcome of the call is unknown, and a
+	// charge that gets it stays PROCESSING until it is reconciled.
+	ErrUnavailable = errors.New("payments: the payment processor is unavailable; the outcome is unknown")
 	// ErrLiveModeUnavailable is returned by Refusing.
 	ErrLiveModeUnavailable = errors.New("payments: live mode is unavailable because no payment provider is configured; use test mode or configure a provider")
 )
@@ -366,4 +427,24 @@ func (Refusing) Refund(context.Context, RefundRequest) (RefundResult, error) {
 
 func (Refusing) SettleRefund(context.Context, string) (RefundResult, error) {
 	return RefundResult{}, ErrLiveModeUnavailable
+}
+
+// Lookup finds the processor serving an account in a mode: the one the
+// account connected, or the mode's default (the simulator in test,
+// Refusing in live). An error means the lookup itself failed (the
+// database); a missing processor is Refusing, never nil.
+type Lookup interface {
+	For(ctx context.Context, accountID string, mode viewer.Mode) (Processor, error)
+}
+
+// ByMode is a Lookup serving every account of a mode with one processor,
+// for tools and tests; a nil answer is Refusing.
+type ByMode func(viewer.Mode) Processor
+
+// For returns f(mode).
+func (f ByMode) For(_ context.Context, _ string, mode viewer.Mode) (Processor, error) {
+	if p := f(mode); p != nil {
+		return p, nil
+	}
+	return Refusing{}, nil
 }

@@ -5,9 +5,12 @@ package secrets
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 
 	"entgo.io/ent/dialect/sql"
@@ -53,4 +56,47 @@ func Derive(root []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, root)
 	m.Write([]byte("remit key derivation\x00" + purpose))
 	return m.Sum(nil)
+}
+
+// ErrUnsealable means sealed data was altered, sealed with another key or
+// bound to other context: it is never returned as plaintext.
+var ErrUnsealable = errors.New("secrets: sealed data cannot be opened with this key and context")
+
+// Seal encrypts plaintext with key (32 bytes, from Derive) in AES-256-GCM
+// under a random nonce, binding it to context: data sealed for one
+// account cannot be opened as another's.
+func Seal(key, plaintext []byte, context string) ([]byte, error) {
+	aead, err := gcm(key)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	return aead.Seal(nonce, nonce, plaintext, []byte(context)), nil
+}
+
+// Open reverses Seal with the same key and context.
+func Open(key, sealed []byte, context string) ([]byte, error) {
+	aead, err := gcm(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(sealed) < aead.NonceSize() {
+		return nil, ErrUnsealable
+	}
+	out, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(context))
+	if err != nil {
+		return nil, ErrUnsealable
+	}
+	return out, nil
+}
+
+func gcm(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	return cipher.NewGCM(block)
 }

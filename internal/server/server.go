@@ -33,6 +33,7 @@ import (
 	"github.com/remitbilling/remit/internal/gqlkit"
 	"github.com/remitbilling/remit/internal/idempotency"
 	"github.com/remitbilling/remit/internal/portal"
+	"github.com/remitbilling/remit/internal/processors"
 	"github.com/remitbilling/remit/internal/ratelimit"
 	"github.com/remitbilling/remit/internal/server/graphiql"
 	"github.com/remitbilling/remit/internal/store"
@@ -128,6 +129,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	}
 	resolver := &graph.Resolver{
 		Methods:       a.Methods,
+		Processors:    a.Processors,
 		Portal:        a.Portal,
 		DB:            db,
 		Accounts:      a.Accounts,
@@ -184,6 +186,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	statement := s.limitPDFs(http.HandlerFunc(s.statementPDF))
 	mux.Handle("GET /customers/{id}/statement.pdf", signedStatement(a.Exports, statement, authenticate(s.Accounts, s.limits, logger, statement)))
 	mux.Handle("POST /bank-statements", authenticate(s.Accounts, s.limits, logger, limitBody(maxStatementBody, http.HandlerFunc(s.bankStatementImport))))
+	mux.Handle("POST "+processors.WebhookPath("{account}"), http.HandlerFunc(s.stripeWebhook))
 	mux.HandleFunc("GET /dev/mail", s.devMail)
 	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)

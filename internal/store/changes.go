@@ -43,7 +43,7 @@ type Changes interface {
 }
 
 // cachedTables are the ent types whose rows processes cache.
-var cachedTables = map[string]bool{ent.TypeAPIKey: true, ent.TypeAccount: true, ent.TypeTaxRate: true, ent.TypeWebhookEndpoint: true}
+var cachedTables = map[string]bool{ent.TypeAPIKey: true, ent.TypeAccount: true, ent.TypeTaxRate: true, ent.TypeWebhookEndpoint: true, ent.TypeProcessorConnection: true}
 
 // changesChannel is the PostgreSQL notification channel.
 const changesChannel = "remit_cached_rows"
@@ -79,10 +79,11 @@ func onlyStamps(m ent.Mutation) bool {
 	if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
 		return false
 	}
-	if m.Op().Is(ent.OpCreate) && m.Type() != ent.TypeTaxRate && m.Type() != ent.TypeWebhookEndpoint {
+	if m.Op().Is(ent.OpCreate) && m.Type() != ent.TypeTaxRate && m.Type() != ent.TypeWebhookEndpoint && m.Type() != ent.TypeProcessorConnection {
 		// A new key or account is in no cache yet; a new tax rate joins
-		// its account's rates, which are kept whole, and a new webhook
-		// endpoint makes its account's events wanted.
+		// its account's rates, which are kept whole, a new webhook
+		// endpoint makes its account's events wanted, and a new processor
+		// connection replaces the mode's default (kept as "none").
 		return true
 	}
 	for _, f := range m.Fields() {

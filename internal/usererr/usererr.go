@@ -117,6 +117,29 @@ const (
 	MandatoryMentionMissing Code = "MANDATORY_MENTION_MISSING"
 )
 
+// Payment processor codes.
+const (
+	// InvalidProcessorKey: the processor refused the key (wrong, revoked,
+	// malformed) or the key lacks a permission Remit needs.
+	InvalidProcessorKey Code = "INVALID_PROCESSOR_KEY"
+	// ProcessorKeyModeMismatch: a live key given in test mode, or the
+	// other way round.
+	ProcessorKeyModeMismatch Code = "PROCESSOR_KEY_MODE_MISMATCH"
+	// ProcessorInUse: disconnecting would orphan payments or refunds the
+	// processor has not finished.
+	ProcessorInUse Code = "PROCESSOR_IN_USE"
+	// RawPaymentDetailsRefused: card or bank details sent to Remit where
+	// the processor's own form must collect them (Stripe's Payment
+	// Element); give the processor's payment method id instead.
+	RawPaymentDetailsRefused Code = "RAW_PAYMENT_DETAILS_REFUSED"
+	// InvalidProcessorPaymentMethod: the processor knows no such payment
+	// method, or it is another customer's.
+	InvalidProcessorPaymentMethod Code = "INVALID_PROCESSOR_PAYMENT_METHOD"
+)
+
+// ProcessorCodes are the payment processors' codes, part of Codes.
+var ProcessorCodes = []Code{InvalidProcessorKey, ProcessorKeyModeMismatch, ProcessorInUse, RawPaymentDetailsRefused, InvalidProcessorPaymentMethod}
+
 // EInvoiceCodes are e-invoicing's codes, part of Codes.
 var EInvoiceCodes = []Code{MandatoryMentionMissing}
 
@@ -146,7 +169,7 @@ var Codes = []Code{
 }
 
 func init() {
-	Codes = append(append(append(Codes, CreditNoteCodes...), CollectionCodes...), EInvoiceCodes...)
+	Codes = append(append(append(append(Codes, CreditNoteCodes...), CollectionCodes...), EInvoiceCodes...), ProcessorCodes...)
 }
 
 // MarshalGQL writes the code as a GraphQL enum value.

@@ -38,7 +38,7 @@ var (
 	// A charge that gets it must stay PROCESSING and be reconciled later
 	// (Settle, or the webhook); retrying with the same idempotency key is
 	// safe.
-	ErrUnavailable = errors.New("stripeproc: Stripe is unavailable; the outcome is unknown")
+	ErrUnavailable = fmt.Errorf("stripeproc: Stripe is unavailable: %w", payments.ErrUnavailable)
 	// ErrInvalidKey means Stripe rejected the secret key (401): wrong,
 	// revoked or expired.
 	ErrInvalidKey = errors.New("stripeproc: Stripe rejected the secret key")
@@ -47,7 +47,7 @@ var (
 	ErrRestrictedKey = errors.New("stripeproc: the Stripe key is not allowed to make this call")
 	// ErrRawDetails is returned by Tokenize: live card and bank details
 	// must be collected by Stripe.js, never sent to Remit.
-	ErrRawDetails = fmt.Errorf("%w: raw card or bank details are not accepted in live mode; collect them with Stripe's Payment Element and attach the PaymentMethod id", payments.ErrInvalidRequest)
+	ErrRawDetails = fmt.Errorf("%w: collect them with Stripe's Payment Element and give the PaymentMethod id (pm_…)", payments.ErrCollectedByProvider)
 )
 
 // Config configures a Processor.
@@ -78,7 +78,10 @@ type Processor struct {
 	sc  *stripe.Client
 }
 
-var _ payments.Processor = (*Processor)(nil)
+var (
+	_ payments.Processor = (*Processor)(nil)
+	_ payments.Canceler  = (*Processor)(nil)
+)
 
 // New returns a Processor for one Stripe account and mode.
 func New(cfg Config) *Processor {
@@ -246,6 +249,12 @@ func (p *Processor) Charge(ctx context.Context, req payments.ChargeRequest) (pay
 	if req.OffSession {
 		params.OffSession = stripe.Bool(true)
 	}
+	if req.Description != "" {
+		params.Description = stripe.String(req.Description)
+	}
+	for k, v := range req.Metadata {
+		params.AddMetadata(k, v)
+	}
 	params.SetIdempotencyKey(req.IdempotencyKey)
 	pi, err := p.sc.V1PaymentIntents.Create(ctx, params)
 	if err != nil {
@@ -358,6 +367,9 @@ func (p *Processor) Refund(ctx context.Context, req payments.RefundRequest) (pay
 	if req.Reason != "" {
 		params.Reason = stripe.String(req.Reason)
 	}
+	for k, v := range req.Metadata {
+		params.AddMetadata(k, v)
+	}
 	params.SetIdempotencyKey(req.IdempotencyKey)
 	r, err := p.sc.V1Refunds.Create(ctx, params)
 	if err != nil {
@@ -381,13 +393,19 @@ func (p *Processor) SettleRefund(ctx context.Context, reference string) (payment
 }
 
 func refundResult(r *stripe.Refund) payments.RefundResult {
-	res := payments.RefundResult{Reference: r.ID}
-	switch r.Status {
+	return RefundResult(r.ID, string(r.Status), string(r.FailureReason))
+}
+
+// RefundResult maps a Stripe refund's status and failure_reason (from the
+// API or a webhook) onto Remit's.
+func RefundResult(id, status, failureReason string) payments.RefundResult {
+	res := payments.RefundResult{Reference: id}
+	switch stripe.RefundStatus(status) {
 	case stripe.RefundStatusSucceeded:
 		res.Status = payments.RefundSucceeded
 	case stripe.RefundStatusFailed, stripe.RefundStatusCanceled:
 		res.Status = payments.RefundFailed
-		res.FailureCode = string(r.FailureReason)
+		res.FailureCode = failureReason
 		if res.FailureCode == "" {
 			res.FailureCode = "unknown"
 		}

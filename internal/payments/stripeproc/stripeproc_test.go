@@ -87,7 +87,7 @@ func TestAttachMethod(t *testing.T) {
 func TestTokenizeRefusesRawDetails(t *testing.T) {
 	p, rec := newProc(t, "sk_test_123")
 	_, err := p.Tokenize(context.Background(), payments.CardInput{Number: "4242424242424242", ExpMonth: 12, ExpYear: 2030, CVC: "123"})
-	if !errors.Is(err, ErrRawDetails) || !errors.Is(err, payments.ErrInvalidRequest) {
+	if !errors.Is(err, ErrRawDetails) || !errors.Is(err, payments.ErrCollectedByProvider) {
 		t.Fatalf("err = %v", err)
 	}
 	if len(rec.reqs) != 0 {

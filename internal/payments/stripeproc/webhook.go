@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/remitbilling/remit/internal/payments"
 )
 
 // Tolerance is how far a Stripe-Signature timestamp may be from now. Stripe
@@ -60,6 +62,13 @@ type Event struct {
 	ChargeID        string
 	RefundID        string
 	DisputeID       string
+	// RemitID is the Remit payment (payment_intent.*) or refund
+	// (refund.updated) the object was made for, from its metadata: it
+	// finds the row even when the processor's answer was lost before its
+	// reference was stored.
+	RemitID string
+	// Refunds are the refunds a charge.refunded event lists.
+	Refunds []EventRefund
 
 	// Status is the object's own status as Stripe spells it
 	// (succeeded, processing, requires_payment_method, pending,
@@ -76,9 +85,17 @@ type Event struct {
 	FailureMessage string
 	DisputeReason  string
 
+	DisputeStatus string
+
 	Amount         int64 // minor units of Currency
 	AmountRefunded int64 // charge.refunded: the charge's total refunded so far
 	Currency       string
+}
+
+// EventRefund is one refund of a charge.refunded event.
+type EventRefund struct {
+	ID, RemitID, Status, FailureCode string
+	Amount                           int64
 }
 
 // ParseEvent verifies the Stripe-Signature header of a webhook request
@@ -187,17 +204,21 @@ type rawEvent struct {
 }
 
 type rawObject struct {
-	ID               string     `json:"id"`
-	Object           string     `json:"object"`
-	Status           string     `json:"status"`
-	Amount           int64      `json:"amount"`
-	AmountRefunded   int64      `json:"amount_refunded"`
-	Currency         string     `json:"currency"`
-	PaymentIntent    expandable `json:"payment_intent"`
-	Charge           expandable `json:"charge"`
-	LatestCharge     expandable `json:"latest_charge"`
-	FailureReason    string     `json:"failure_reason"`
-	Reason           string     `json:"reason"`
+	ID             string            `json:"id"`
+	Object         string            `json:"object"`
+	Status         string            `json:"status"`
+	Amount         int64             `json:"amount"`
+	AmountRefunded int64             `json:"amount_refunded"`
+	Currency       string            `json:"currency"`
+	PaymentIntent  expandable        `json:"payment_intent"`
+	Charge         expandable        `json:"charge"`
+	LatestCharge   expandable        `json:"latest_charge"`
+	FailureReason  string            `json:"failure_reason"`
+	Reason         string            `json:"reason"`
+	Metadata       map[string]string `json:"metadata"`
+	Refunds        *struct {
+		Data []rawObject `json:"data"`
+	} `json:"refunds"`
 	LastPaymentError *struct {
 		Code        string `json:"code"`
 		DeclineCode string `json:"decline_code"`
@@ -229,7 +250,7 @@ func decodeEvent(payload []byte) (Event, error) {
 	ev.Status, ev.Amount, ev.Currency = obj.Status, obj.Amount, strings.ToUpper(obj.Currency)
 	switch {
 	case strings.HasPrefix(raw.Type, "payment_intent."):
-		ev.PaymentIntentID, ev.ChargeID = obj.ID, string(obj.LatestCharge)
+		ev.PaymentIntentID, ev.ChargeID, ev.RemitID = obj.ID, string(obj.LatestCharge), obj.Metadata[payments.MetadataPaymentID]
 		var code, decline, msg string
 		if e := obj.LastPaymentError; e != nil {
 			code, decline, msg = e.Code, e.DeclineCode, e.Message
@@ -239,12 +260,17 @@ func decodeEvent(payload []byte) (Event, error) {
 		ev.FailureCode, ev.DeclineCode, ev.FailureMessage = res.FailureCode, res.DeclineCode, res.FailureMessage
 	case raw.Type == EventChargeRefunded:
 		ev.ChargeID, ev.PaymentIntentID, ev.AmountRefunded = obj.ID, string(obj.PaymentIntent), obj.AmountRefunded
+		if obj.Refunds != nil {
+			for _, r := range obj.Refunds.Data {
+				ev.Refunds = append(ev.Refunds, EventRefund{ID: r.ID, RemitID: r.Metadata[payments.MetadataRefundID], Status: r.Status, FailureCode: r.FailureReason, Amount: r.Amount})
+			}
+		}
 	case raw.Type == EventRefundUpdated:
-		ev.RefundID, ev.ChargeID, ev.PaymentIntentID = obj.ID, string(obj.Charge), string(obj.PaymentIntent)
+		ev.RefundID, ev.ChargeID, ev.PaymentIntentID, ev.RemitID = obj.ID, string(obj.Charge), string(obj.PaymentIntent), obj.Metadata[payments.MetadataRefundID]
 		ev.FailureCode = obj.FailureReason
 	case raw.Type == EventChargeDisputeCreated:
 		ev.DisputeID, ev.ChargeID, ev.PaymentIntentID = obj.ID, string(obj.Charge), string(obj.PaymentIntent)
-		ev.DisputeReason = obj.Reason
+		ev.DisputeReason, ev.DisputeStatus = obj.Reason, obj.Status
 	}
 	return ev, nil
 }

@@ -3,6 +3,7 @@ package stripeproc
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -75,8 +76,8 @@ func TestParseEventDecode(t *testing.T) {
 		want Event
 	}{
 		{"succeeded", EventPaymentIntentSucceeded,
-			`{"id":"pi_1","object":"payment_intent","status":"succeeded","amount":1000,"currency":"eur","latest_charge":"ch_1"}`,
-			Event{PaymentIntentID: "pi_1", ChargeID: "ch_1", Status: "succeeded", PaymentStatus: "SUCCEEDED", Amount: 1000, Currency: "EUR"}},
+			`{"id":"pi_1","object":"payment_intent","status":"succeeded","amount":1000,"currency":"eur","latest_charge":"ch_1","metadata":{"remit_payment_id":"py_1"}}`,
+			Event{PaymentIntentID: "pi_1", ChargeID: "ch_1", RemitID: "py_1", Status: "succeeded", PaymentStatus: "SUCCEEDED", Amount: 1000, Currency: "EUR"}},
 		{"expanded latest charge", EventPaymentIntentProcessing,
 			`{"id":"pi_1","object":"payment_intent","status":"processing","amount":500,"currency":"eur","latest_charge":{"id":"ch_9","object":"charge"}}`,
 			Event{PaymentIntentID: "pi_1", ChargeID: "ch_9", Status: "processing", PaymentStatus: "PROCESSING", Amount: 500, Currency: "EUR"}},
@@ -98,8 +99,10 @@ func TestParseEventDecode(t *testing.T) {
 			Event{PaymentIntentID: "pi_5", Status: "canceled", PaymentStatus: "FAILED", Amount: 100, Currency: "EUR",
 				FailureCode: "card_declined", DeclineCode: "generic_decline", FailureMessage: msgCanceled}},
 		{"charge refunded", EventChargeRefunded,
-			`{"id":"ch_1","object":"charge","status":"succeeded","amount":1000,"amount_refunded":400,"currency":"eur","payment_intent":"pi_1"}`,
-			Event{ChargeID: "ch_1", PaymentIntentID: "pi_1", Status: "succeeded", Amount: 1000, AmountRefunded: 400, Currency: "EUR"}},
+			`{"id":"ch_1","object":"charge","status":"succeeded","amount":1000,"amount_refunded":400,"currency":"eur","payment_intent":"pi_1",
+			  "refunds":{"object":"list","data":[{"id":"re_1","object":"refund","status":"succeeded","amount":400,"metadata":{"remit_refund_id":"rf_1"}}]}}`,
+			Event{ChargeID: "ch_1", PaymentIntentID: "pi_1", Status: "succeeded", Amount: 1000, AmountRefunded: 400, Currency: "EUR",
+				Refunds: []EventRefund{{ID: "re_1", RemitID: "rf_1", Status: "succeeded", Amount: 400}}}},
 		{"refund failed", EventRefundUpdated,
 			`{"id":"re_1","object":"refund","status":"failed","amount":400,"currency":"eur","charge":"ch_1","payment_intent":"pi_1","failure_reason":"expired_or_canceled_card"}`,
 			Event{RefundID: "re_1", ChargeID: "ch_1", PaymentIntentID: "pi_1", Status: "failed", Amount: 400, Currency: "EUR",
@@ -107,7 +110,7 @@ func TestParseEventDecode(t *testing.T) {
 		{"dispute", EventChargeDisputeCreated,
 			`{"id":"dp_1","object":"dispute","status":"needs_response","amount":1000,"currency":"eur","charge":"ch_1","payment_intent":"pi_1","reason":"fraudulent"}`,
 			Event{DisputeID: "dp_1", ChargeID: "ch_1", PaymentIntentID: "pi_1", Status: "needs_response", Amount: 1000, Currency: "EUR",
-				DisputeReason: "fraudulent"}},
+				DisputeReason: "fraudulent", DisputeStatus: "needs_response"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,7 +121,7 @@ func TestParseEventDecode(t *testing.T) {
 			}
 			want := tc.want
 			want.ID, want.Type, want.Created, want.Known = "evt_1", tc.typ, t0, true
-			if ev != want {
+			if !reflect.DeepEqual(ev, want) {
 				t.Fatalf("event\n got %+v\nwant %+v", ev, want)
 			}
 		})
