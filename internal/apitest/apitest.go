@@ -58,7 +58,7 @@ func (e *Env) SecondProcess(opts Options) *app.App {
 	e.T.Cleanup(func() { st.Close() })
 	a, err := app.New(ctx, app.Config{
 		DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: e.Clock, Logger: e.logger, Mailing: app.DefaultMailing,
-		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval, FacturX: opts.FacturX,
+		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval, FacturX: opts.FacturX, Stripe: opts.Stripe,
 	})
 	if err != nil {
 		e.T.Fatalf("apitest: second process: %v", err)
@@ -91,6 +91,8 @@ type Options struct {
 	CORSOrigins []string
 	// FacturX is app.Config.FacturX: the XML issued PDFs embed.
 	FacturX billing.FacturXFunc
+	// Stripe is app.Config.Stripe: where Stripe's API is (stripe-mock).
+	Stripe app.StripeOptions
 }
 
 // StartWith is Start with options.
@@ -119,7 +121,7 @@ func StartWith(t testing.TB, dialect string, opts Options) *Env {
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logTo...), nil))
 	a, err := app.New(ctx, app.Config{
 		DB: st.Client, Dialect: st.Dialect, Changes: st.Changes, Clock: clk, Logger: logger, Mailing: app.DefaultMailing,
-		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval, FacturX: opts.FacturX,
+		Sender: opts.Sender, WorkerInterval: opts.WorkerInterval, FacturX: opts.FacturX, Stripe: opts.Stripe,
 	})
 	if err != nil {
 		t.Fatalf("apitest: %v", err)
