@@ -17,8 +17,8 @@ import (
 
 	"github.com/remitbilling/remit/ent/processorconnection"
 	"github.com/remitbilling/remit/internal/apitest"
-	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/app"
+	"github.com/remitbilling/remit/internal/clock"
 	"github.com/remitbilling/remit/internal/payments/stripeproc/stripemocktest"
 	"github.com/remitbilling/remit/internal/store/storetest"
 	"github.com/remitbilling/remit/internal/viewer"
@@ -372,10 +372,10 @@ func TestStripeLivePayments(t *testing.T) {
 			bad := stripeEvent("payment_intent.payment_failed", true, piObject(pi, 10000, "eur", "requires_payment_method", nil))
 			payload, _ := json.Marshal(bad)
 			for name, sig := range map[string]string{
-				"unsigned":    "",
+				"unsigned":     "",
 				"wrong secret": stripeSignature(payload, "whsec_other", s.e.Clock.Now()),
-				"stale":       stripeSignature(payload, stripeWhsec, s.e.Clock.Now().Add(-10*time.Minute)),
-				"tampered":    stripeSignature(append(payload[:len(payload)-1:len(payload)-1], ' ', '}'), stripeWhsec, s.e.Clock.Now()),
+				"stale":        stripeSignature(payload, stripeWhsec, s.e.Clock.Now().Add(-10*time.Minute)),
+				"tampered":     stripeSignature(append(payload[:len(payload)-1:len(payload)-1], ' ', '}'), stripeWhsec, s.e.Clock.Now()),
 			} {
 				if code, _ := l.webhookRaw(s.e.Account, payload, sig); code != http.StatusBadRequest {
 					t.Errorf("%s webhook: status %d, want 400", name, code)
@@ -500,5 +500,103 @@ func TestStripeLostAnswers(t *testing.T) {
 	}
 	if got := l.payment(p2["id"].(string)); got["status"] != "SUCCEEDED" {
 		t.Fatalf("reconciled debit = %v", got)
+	}
+}
+
+func cardError(declineCode, pi string) string {
+	b, _ := json.Marshal(map[string]any{"error": map[string]any{
+		"type": "card_error", "code": "card_declined", "decline_code": declineCode, "message": "Your card was declined.",
+		"payment_intent": map[string]any{"id": pi, "object": "payment_intent", "status": "requires_payment_method"},
+	}})
+	return string(b)
+}
+
+// TestStripeDeclinesRefundsAndTimeouts: Stripe's declines drive the retry
+// rules as the simulator's do; automatic charges are off-session;
+// refunds go through the Refunds API with the refund's id as the
+// idempotency key and settle by webhook; a payment whose payer never
+// authenticates is canceled at Stripe too.
+func TestStripeDeclinesRefundsAndTimeouts(t *testing.T) {
+	s := startStripe(t, storetest.Dialects()[0])
+	l := s.live()
+	l.connected("live", stripeWhsec)
+	cus := l.customer("Ada Lovelace", "ada@example.com", "EUR")
+	pm := apitest.Str(t, l.attach(cus, map[string]any{"processorPaymentMethod": "pm_card_visa"}), "paymentMethod", "id")
+	const invFields = `query($id: ID!) { invoice(id: $id) { status standing attemptCount nextPaymentAttemptAt payments { id status failureCode processorReference source } } }`
+	auto := func(decline string) map[string]any {
+		t.Helper()
+		s.stripe.On(http.MethodPost, "/v1/payment_intents", stripemocktest.Decision{Status: http.StatusPaymentRequired, Body: cardError(decline, "pi_declined_"+decline)}, 1)
+		id := l.open(cus, "EUR", "80.00", map[string]any{"collectionMethod": "CHARGE_AUTOMATICALLY"})
+		req := s.stripe.Requests(http.MethodPost, "/v1/payment_intents")
+		if last := req[len(req)-1]; last.Form.Get("off_session") != "true" {
+			t.Fatalf("an automatic charge was not off-session: %+v", last)
+		}
+		return l.query(invFields, map[string]any{"id": id})["invoice"].(map[string]any)
+	}
+	soft := auto("insufficient_funds")
+	if p := apitest.Get(t, soft, "payments", 0).(map[string]any); p["status"] != "FAILED" || p["failureCode"] != "card_declined" || p["processorReference"] != "pi_declined_insufficient_funds" {
+		t.Fatalf("soft decline payment = %v", p)
+	}
+	if soft["standing"] != "RETRYING" || soft["nextPaymentAttemptAt"] == nil {
+		t.Fatalf("a soft decline is retried: %v", soft)
+	}
+	hard := auto("lost_card")
+	if hard["nextPaymentAttemptAt"] != nil {
+		t.Fatalf("a hard decline (lost card) is never retried on the same card: %v", hard)
+	}
+
+	// A refund, pending at Stripe, settled by its webhook.
+	inv := l.open(cus, "EUR", "50.00", nil)
+	s.stripe.On(http.MethodPost, "/v1/payment_intents", stripemocktest.Decision{Set: map[string]any{"status": "succeeded", "last_payment_error": nil}}, 1)
+	paid := l.payOK(inv, "", pm)["payment"].(map[string]any)
+	if paid["status"] != "SUCCEEDED" {
+		t.Fatalf("payment = %v", paid)
+	}
+	s.stripe.On(http.MethodPost, "/v1/refunds", stripemocktest.Decision{Set: map[string]any{"status": "pending"}}, 1)
+	rf := l.refundOK(paid["id"].(string), "20.00")["refund"].(map[string]any)
+	sent := s.stripe.Requests(http.MethodPost, "/v1/refunds")
+	if rf["status"] != "PENDING" || len(sent) != 1 || sent[0].IdempotencyKey != rf["id"] || sent[0].Form.Get("payment_intent") != paid["processorReference"] ||
+		sent[0].Form.Get("amount") != "2000" || sent[0].Form.Get("metadata[remit_refund_id]") != rf["id"] {
+		t.Fatalf("refund = %v, request %+v", rf, sent)
+	}
+	re := rf["processorReference"].(string)
+	done := stripeEvent("refund.updated", true, map[string]any{"id": re, "object": "refund", "status": "succeeded", "amount": 2000, "currency": "eur",
+		"payment_intent": paid["processorReference"], "metadata": map[string]any{"remit_refund_id": rf["id"]}})
+	if code, body := l.webhook(s.e.Account, stripeWhsec, done); code != 200 || !strings.Contains(body, `"applied"`) {
+		t.Fatalf("refund webhook = %d %s", code, body)
+	}
+	after := l.payT.payment(paid["id"].(string))
+	if r := apitest.Get(t, after, "refunds", 0).(map[string]any); r["status"] != "SUCCEEDED" || minor(t, after, "amountRefunded") != "2000" {
+		t.Fatalf("after the refund webhook: %v", after)
+	}
+	// charge.refunded lists the same refund: nothing more happens.
+	listed := stripeEvent("charge.refunded", true, map[string]any{"id": "ch_1", "object": "charge", "status": "succeeded", "amount": 5000, "amount_refunded": 2000,
+		"currency": "eur", "payment_intent": paid["processorReference"],
+		"refunds": map[string]any{"object": "list", "data": []any{map[string]any{"id": re, "object": "refund", "status": "succeeded", "amount": 2000}}}})
+	if code, body := l.webhook(s.e.Account, stripeWhsec, listed); code != 200 || !strings.Contains(body, `"unchanged"`) {
+		t.Fatalf("charge.refunded = %d %s", code, body)
+	}
+	if again := l.payT.payment(paid["id"].(string)); canon(t, again) != canon(t, after) {
+		t.Fatalf("charge.refunded changed the payment: %v", again)
+	}
+
+	// A payer who never completes 3-D Secure: after an hour the payment
+	// is canceled, at Stripe too, and its amount released.
+	inv3 := l.open(cus, "EUR", "15.00", nil)
+	s.stripe.On(http.MethodPost, "/v1/payment_intents", stripemocktest.Decision{Set: map[string]any{"status": "requires_action", "last_payment_error": nil,
+		"next_action": map[string]any{"type": "use_stripe_sdk"}}}, 1)
+	waiting := l.payOK(inv3, "", pm)["payment"].(map[string]any)
+	pi := waiting["processorReference"].(string)
+	s.stripe.On(http.MethodGet, "/v1/payment_intents/"+pi, stripemocktest.Decision{Set: map[string]any{"status": "requires_action", "last_payment_error": nil}}, 0)
+	s.stripe.On(http.MethodPost, "/v1/payment_intents/"+pi+"/cancel", stripemocktest.Decision{Set: map[string]any{"status": "canceled", "last_payment_error": nil}}, 0)
+	s.e.Clock.Advance(61 * time.Minute)
+	if _, err := s.e.App.Billing.SettleDue(clock.WithContext(context.Background(), s.e.Clock), "", 10); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.stripe.Requests(http.MethodPost, "/v1/payment_intents/"+pi+"/cancel")) != 1 {
+		t.Fatal("the abandoned PaymentIntent was not canceled at Stripe")
+	}
+	if got := l.payment(waiting["id"].(string)); got["status"] != "CANCELED" || minor(t, got, "invoice", "amountPending") != "0" {
+		t.Fatalf("abandoned payment = %v", got)
 	}
 }
