@@ -245,7 +245,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Payer = payer.New(payer.Deps{DB: cfg.DB, Billing: a.Billing, Methods: a.Methods, Customers: a.Customers})
+	a.Payer = payer.New(payer.Deps{DB: cfg.DB, Billing: a.Billing, Methods: a.Methods, Customers: a.Customers, Processors: procs})
 	a.Portal, err = portal.New(portal.Config{
 		DB: cfg.DB, Dialect: cfg.Dialect, Clock: cfg.Clock,
 		CodeKey: secrets.Derive(root, "portal login codes"), TokenKey: secrets.Derive(root, "portal session tokens"),

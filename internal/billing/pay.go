@@ -59,7 +59,7 @@ func AcceptedMethodTypes(acct *ent.Account, inv *ent.Invoice) []string {
 	if len(allowed) == 0 {
 		allowed = DefaultMethodTypes
 	}
-	if len(inv.PaymentMethodTypes) == 0 {
+	if inv == nil || len(inv.PaymentMethodTypes) == 0 {
 		return allowed
 	}
 	var out []string

@@ -32,6 +32,10 @@ type Deps struct {
 	Billing   *billing.Service
 	Methods   *paymentmethods.Service
 	Customers *customers.Service
+	// Processors tell whether the account's processor collects details
+	// with its own form (Stripe's Payment Element), which the pages then
+	// show instead of Remit's card fields.
+	Processors payments.Lookup
 }
 
 // Service answers for payers. It holds no state of its own: each surface
@@ -200,6 +204,9 @@ type PayRequest struct {
 	// Card pays with a card given now. Neither: the customer's default.
 	PaymentMethodID string
 	Card            *payments.CardInput
+	// Collected is a method the processor's own form collected in the
+	// payer's browser (Stripe's PaymentMethod id), to pay with once.
+	Collected string
 	// All pays all that remains; otherwise a plan's next installment (or
 	// all that remains without a plan).
 	All bool
@@ -215,19 +222,25 @@ func (s *Service) Pay(ctx context.Context, who Payer, in PayRequest) (*ent.Invoi
 	if err != nil {
 		return nil, nil, err
 	}
-	if in.Card != nil && in.PaymentMethodID != "" {
-		return nil, nil, usererr.New(usererr.Invalid, "give either paymentMethod or card, not both", "card")
+	given := 0
+	for _, set := range []bool{in.Card != nil, in.PaymentMethodID != "", in.Collected != ""} {
+		if set {
+			given++
+		}
+	}
+	if given > 1 {
+		return nil, nil, usererr.New(usererr.Invalid, "give one of paymentMethod, card and processorPaymentMethod", "card")
 	}
 	source := payment.SourcePortal
 	if who.Surface == Hosted {
 		source = payment.SourceHostedPage
 		in.PaymentMethodID = "" // a link holder never charges the customer's saved cards
-		if in.Card == nil {
+		if in.Card == nil && in.Collected == "" {
 			in.Card = &payments.CardInput{}
 		}
 	}
 	return s.d.Billing.Pay(ctx, billing.PayInput{
-		InvoiceID: in.InvoiceID, PaymentMethodID: in.PaymentMethodID, Card: in.Card,
+		InvoiceID: in.InvoiceID, PaymentMethodID: in.PaymentMethodID, Card: in.Card, Collected: in.Collected,
 		All: in.All, IdempotencyKey: key, Source: source,
 	})
 }
@@ -254,6 +267,34 @@ func (s *Service) AddCard(ctx context.Context, who Payer, card *payments.CardInp
 		return nil, err
 	}
 	return s.d.Methods.Attach(ctx, paymentmethods.AttachInput{CustomerID: who.CustomerID(), Card: card, SetDefault: setDefault})
+}
+
+// AddCollected saves for the signed-in customer a method the processor's
+// own form collected (a SetupIntent Stripe.js confirmed: MethodSetup).
+func (s *Service) AddCollected(ctx context.Context, who Payer, token string, setDefault bool) (*ent.PaymentMethod, error) {
+	if err := s.cardChange(ctx, who); err != nil {
+		return nil, err
+	}
+	return s.d.Methods.Attach(ctx, paymentmethods.AttachInput{CustomerID: who.CustomerID(), Collected: token, SetDefault: setDefault})
+}
+
+// MethodSetup starts saving a method with the processor's own form for
+// the signed-in customer of acct's portal (a card, or a debit mandate the
+// form collects, as the account accepts): nil when the processor takes
+// details through Remit's own form.
+func (s *Service) MethodSetup(ctx context.Context, who Payer, acct *ent.Account) (*Collect, error) {
+	if err := s.cardChange(ctx, who); err != nil {
+		return nil, err
+	}
+	var types []payments.MethodType
+	for _, t := range billing.AcceptedMethodTypes(acct, nil) {
+		types = append(types, payments.MethodType(t))
+	}
+	setup, err := s.d.Methods.SetupSession(ctx, who.CustomerID(), types)
+	if err != nil || setup == nil {
+		return nil, err
+	}
+	return &Collect{PublishableKey: setup.PublishableKey, ClientSecret: setup.ClientSecret, Intent: IntentSetup}, nil
 }
 
 // SetDefault makes one of the customer's methods the one charged by

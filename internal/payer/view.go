@@ -22,6 +22,8 @@ import (
 	"github.com/remitbilling/remit/internal/document"
 	"github.com/remitbilling/remit/internal/ids"
 	"github.com/remitbilling/remit/internal/payer/words"
+	"github.com/remitbilling/remit/internal/payments"
+	"github.com/remitbilling/remit/internal/viewer"
 )
 
 // Badge is a status as the payer reads it: its words and a class for its
@@ -54,7 +56,41 @@ type Notice struct{ Text, Class string }
 
 // Confirm is the 3-D Secure confirmation awaited on a payment: the
 // payment, the sentence naming its amount, and where the answer goes.
-type Confirm struct{ PaymentID, Text, URL string }
+// Collect is set when the processor runs the challenge in the payer's
+// browser (Stripe.js): the page starts it, then posts the form.
+type Confirm struct {
+	PaymentID, Text, URL string
+	Collect              *Collect
+}
+
+// Intents of the processor's own form.
+const (
+	// IntentPayment collects a method to pay with now: the form posts
+	// the processor's method id (payment_method) in place of card fields.
+	IntentPayment = "payment"
+	// IntentSetup saves a method: the form confirms ClientSecret's setup
+	// session, then posts the method id.
+	IntentSetup = "setup"
+	// IntentAction finishes a payment awaiting the payer (3-D Secure)
+	// with ClientSecret, then posts the confirm form.
+	IntentAction = "action"
+)
+
+// Collect is the processor's own form, shown in place of Remit's card
+// fields when the processor collects details itself (Stripe's Payment
+// Element): card numbers then go from the payer's browser to the
+// processor only, and the page posts back the method id it returns.
+type Collect struct {
+	PublishableKey string
+	Intent         string
+	// ClientSecret is the setup or payment session the form confirms
+	// (IntentSetup, IntentAction).
+	ClientSecret string
+	// Amount (minor units) and Currency (lower case) are what the form
+	// says it pays (IntentPayment).
+	Amount   int64
+	Currency string
+}
 
 // Card is a saved card the pay form offers; the default comes first.
 type Card struct {
@@ -69,6 +105,9 @@ type PayForm struct {
 	// submit pays once.
 	Key   string
 	Cards []Card
+	// Collect replaces the card fields when the processor collects
+	// details itself.
+	Collect *Collect
 }
 
 // Scheduled is the payment the customer scheduled, as the payer reads it:
@@ -309,6 +348,9 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 		v.DueNow = ""
 		if url := who.invoiceURL(inv.ID); url != "" {
 			v.Confirm = &Confirm{PaymentID: awaiting.ID, Text: fmt.Sprintf(t["ConfirmAmount"], f(awaiting.Amount)), URL: url + "/confirm"}
+			if v.Confirm.Collect, err = s.actionForm(ctx, awaiting); err != nil {
+				return nil, err
+			}
 		}
 		return v, nil
 	}
@@ -323,6 +365,11 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 		return v, nil
 	}
 	v.Pay = &PayForm{URL: url + "/pay", Label: fmt.Sprintf(t["PayButton"], f(due)), Key: ids.New("pk", now)}
+	if c, err := s.collector(ctx); err != nil {
+		return nil, err
+	} else if c != nil {
+		v.Pay.Collect = &Collect{PublishableKey: c.PublishableKey(), Intent: IntentPayment, Amount: due, Currency: strings.ToLower(inv.Currency)}
+	}
 	if who.Surface == Portal {
 		v.Pay.Cards, err = s.cards(ctx, who, lang)
 		if err != nil {
@@ -330,6 +377,41 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 		}
 	}
 	return v, nil
+}
+
+// collector is the viewer's processor when it collects details with its
+// own form, else nil.
+func (s *Service) collector(ctx context.Context) (payments.Collecting, error) {
+	if s.d.Processors == nil {
+		return nil, nil
+	}
+	v, _ := viewer.FromContext(ctx)
+	proc, err := s.d.Processors.For(ctx, v.AccountID, v.Mode)
+	if err != nil {
+		return nil, err
+	}
+	c, _ := proc.(payments.Collecting)
+	return c, nil
+}
+
+// actionForm is how the payer's browser finishes p with the processor's
+// own script, or nil when Remit's page asks (the simulator's challenge).
+func (s *Service) actionForm(ctx context.Context, p *ent.Payment) (*Collect, error) {
+	c, err := s.collector(ctx)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	secret, err := s.d.Billing.ActionSecret(ctx, p)
+	if err != nil || secret == "" {
+		return nil, err
+	}
+	return &Collect{PublishableKey: c.PublishableKey(), Intent: IntentAction, ClientSecret: secret}, nil
+}
+
+// UsesProcessorForm reports whether a view shows the processor's own
+// form, so the page admits its script (ContentSecurityPolicy).
+func (v *Invoice) UsesProcessorForm() bool {
+	return (v.Pay != nil && v.Pay.Collect != nil) || (v.Confirm != nil && v.Confirm.Collect != nil)
 }
 
 // replacement points a revised invoice to the invoice that replaced it,

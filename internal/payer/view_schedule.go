@@ -65,13 +65,20 @@ func (s *Service) scheduleForm(ctx context.Context, who Payer, inv *ent.Invoice,
 	if err != nil || !ok {
 		return err
 	}
+	// A new card typed into Remit's own fields, only where Remit's
+	// processor takes them: a processor with its own form saves methods
+	// through it (the portal's payment methods).
+	collects, err := s.collector(ctx)
+	if err != nil {
+		return err
+	}
 	t := words.T(v.Lang)
 	now := s.d.Billing.Now(ctx, inv)
 	first, last := ScheduleRange(now)
 	form := &ScheduleForm{
 		URL: url + "/schedule", Label: t["ScheduleButton"],
 		Min: first.Format(DateLayout), Max: last.Format(DateLayout),
-		NewCard: slices.Contains(accepted, "CARD") && (who.Surface == Hosted || who.Allows(FeatureMethods)),
+		NewCard: collects == nil && slices.Contains(accepted, "CARD") && (who.Surface == Hosted || who.Allows(FeatureMethods)),
 	}
 	if by := OnTimeBy(inv); by != nil {
 		form.OnTime = fmt.Sprintf(t["OnTimeBy"], words.Date(*by, v.Lang))

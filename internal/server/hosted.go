@@ -32,6 +32,11 @@ func notFoundPage(w http.ResponseWriter) {
 	_ = pages.ExecuteTemplate(w, "notfound.html", nil)
 }
 
+// hostedPolicy is the hosted page's Content-Security-Policy: no script
+// at all, unless it shows the processor's own form
+// (payer.ContentSecurityPolicy).
+const hostedPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'"
+
 // hostedInvoice serves the customer-facing page of an issued invoice at
 // /i/{token}: no login, the unguessable token is the credential.
 func (s *Server) hostedInvoice(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +54,7 @@ func (s *Server) hostedInvoice(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'")
+	w.Header().Set("Content-Security-Policy", payer.ContentSecurityPolicy(hostedPolicy, view["I"].(*payer.Invoice).UsesProcessorForm()))
 	if err := pages.ExecuteTemplate(w, "invoice.html", view); err != nil {
 		s.Logger.ErrorContext(r.Context(), "hosted page template", "error", err)
 	}
@@ -115,6 +120,15 @@ func (s *Server) hostedView(ctx context.Context, r *http.Request, inv *ent.Invoi
 	return view, nil
 }
 
+// processorScript serves the payer pages' glue to the processor's own
+// form (payer.ProcessorScript).
+func processorScript(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(payer.ProcessorScript)
+}
+
 // payer is the payer layer the application built.
 func (s *Server) payer() *payer.Service { return s.App.Payer }
 
@@ -146,9 +160,13 @@ func (s *Server) hostedPay(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/i/"+token, http.StatusSeeOther)
 		return
 	}
-	_, p, err := s.payer().Pay(ctx, payer.HostedPayer(token), payer.PayRequest{
-		InvoiceID: inv.ID, Key: r.PostFormValue("key"), Card: payer.CardForm(r),
-	})
+	in := payer.PayRequest{InvoiceID: inv.ID, Key: r.PostFormValue("key")}
+	if pm := r.PostFormValue("payment_method"); pm != "" {
+		in.Collected = pm // from the processor's own form: no card field came
+	} else {
+		in.Card = payer.CardForm(r)
+	}
+	_, p, err := s.payer().Pay(ctx, payer.HostedPayer(token), in)
 	if ue := usererr.From(err); len(ue) > 0 {
 		http.Redirect(w, r, "/i/"+token+"?error="+url.QueryEscape(string(ue[0].Code)), http.StatusSeeOther)
 		return
@@ -161,7 +179,9 @@ func (s *Server) hostedPay(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/i/"+token+"?payment="+url.QueryEscape(p.ID), http.StatusSeeOther)
 }
 
-// hostedConfirm answers the simulated 3-D Secure challenge.
+// hostedConfirm answers the 3-D Secure challenge: the simulated one's
+// buttons, or the processor's, which its script ran before posting (the
+// outcome is then the processor's, asked by billing).
 func (s *Server) hostedConfirm(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	inv, ctx, ok := s.hostedTarget(w, r, token)

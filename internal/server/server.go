@@ -32,6 +32,7 @@ import (
 	"github.com/remitbilling/remit/internal/exports"
 	"github.com/remitbilling/remit/internal/gqlkit"
 	"github.com/remitbilling/remit/internal/idempotency"
+	"github.com/remitbilling/remit/internal/payer"
 	"github.com/remitbilling/remit/internal/portal"
 	"github.com/remitbilling/remit/internal/processors"
 	"github.com/remitbilling/remit/internal/ratelimit"
@@ -189,6 +190,7 @@ func NewFromConfig(cfg Config) (*Server, error) {
 	mux.Handle("POST "+processors.WebhookPath("{account}"), http.HandlerFunc(s.stripeWebhook))
 	mux.HandleFunc("GET /dev/mail", s.devMail)
 	mux.HandleFunc("GET /dev/mail/{id}", s.devMail)
+	mux.HandleFunc("GET "+payer.ProcessorScriptPath, processorScript)
 	mux.HandleFunc("GET /i/{token}", s.hostedInvoice)
 	mux.HandleFunc("GET /i/{token}/pdf", s.hostedPDF)
 	mux.HandleFunc("GET /i/{token}/einvoice.xml", s.hostedEInvoice)
