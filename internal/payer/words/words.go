@@ -171,6 +171,9 @@ var table = map[string]map[string]string{
 		"err_INVALID_CARD": "Check the expiry date and the security code.", "err_AMOUNT_EXCEEDS_REMAINING": "A payment is already in progress.",
 		"err_INVALID_PHONE": "Enter a valid phone number, e.g. +33 1 23 45 67 89.", "err_INVALID_COUNTRY": "Enter a country as a 2-letter code, e.g. FR.",
 		"err_PAYMENT_METHOD_NOT_ACCEPTED": "This invoice cannot be paid by card.", "err_NOT_FOUND": "This item does not exist any more.",
+		"err_PROCESSOR_UNAVAILABLE": "Payments cannot be taken right now. Nothing was charged: try again in a few minutes.",
+		"err_RAW_PAYMENT_DETAILS_REFUSED": "Enter your card in the secure payment form (it needs JavaScript).",
+		"err_INVALID_PROCESSOR_PAYMENT_METHOD": "This card could not be used. Enter it again, or use another one.",
 		"err_OTHER": "That did not work. Check what you entered and try again.",
 	},
 	"fr": {
@@ -232,6 +235,9 @@ var table = map[string]map[string]string{
 		"err_INVALID_CARD": "Vérifiez la date d'expiration et le cryptogramme.", "err_AMOUNT_EXCEEDS_REMAINING": "Un paiement est déjà en cours.",
 		"err_INVALID_PHONE": "Saisissez un numéro de téléphone valide, ex. +33 1 23 45 67 89.", "err_INVALID_COUNTRY": "Saisissez le pays en code à 2 lettres, ex. FR.",
 		"err_PAYMENT_METHOD_NOT_ACCEPTED": "Cette facture ne peut pas être réglée par carte.", "err_NOT_FOUND": "Cet élément n'existe plus.",
+		"err_PROCESSOR_UNAVAILABLE": "Les paiements ne peuvent pas être reçus pour le moment. Rien n'a été débité : réessayez dans quelques minutes.",
+		"err_RAW_PAYMENT_DETAILS_REFUSED": "Saisissez votre carte dans le formulaire de paiement sécurisé (il a besoin de JavaScript).",
+		"err_INVALID_PROCESSOR_PAYMENT_METHOD": "Cette carte n'a pas pu être utilisée. Saisissez-la à nouveau ou utilisez-en une autre.",
 		"err_OTHER": "Cela n'a pas fonctionné. Vérifiez votre saisie et réessayez.",
 	},
 	"de": {
@@ -293,6 +299,9 @@ var table = map[string]map[string]string{
 		"err_INVALID_CARD": "Prüfen Sie das Ablaufdatum und die Prüfnummer.", "err_AMOUNT_EXCEEDS_REMAINING": "Eine Zahlung ist bereits in Bearbeitung.",
 		"err_INVALID_PHONE": "Geben Sie eine gültige Telefonnummer ein, z. B. +49 30 12345678.", "err_INVALID_COUNTRY": "Geben Sie das Land als 2-stelligen Code ein, z. B. DE.",
 		"err_PAYMENT_METHOD_NOT_ACCEPTED": "Diese Rechnung kann nicht per Karte bezahlt werden.", "err_NOT_FOUND": "Dieses Element existiert nicht mehr.",
+		"err_PROCESSOR_UNAVAILABLE": "Zahlungen können gerade nicht angenommen werden. Es wurde nichts abgebucht: Versuchen Sie es in einigen Minuten erneut.",
+		"err_RAW_PAYMENT_DETAILS_REFUSED": "Geben Sie Ihre Karte im sicheren Zahlungsformular ein (es benötigt JavaScript).",
+		"err_INVALID_PROCESSOR_PAYMENT_METHOD": "Diese Karte konnte nicht verwendet werden. Geben Sie sie erneut ein oder verwenden Sie eine andere.",
 		"err_OTHER": "Das hat nicht funktioniert. Prüfen Sie Ihre Eingaben und versuchen Sie es erneut.",
 	},
 }
