@@ -49,10 +49,13 @@ type InvoiceData struct {
 	// attempts were made.
 	NextPaymentAttemptAt *time.Time `json:"next_payment_attempt_at"`
 	AttemptCount         int        `json:"attempt_count"`
-	Revises              *string    `json:"revises"`
-	Metadata             any        `json:"metadata"`
-	CreatedAt            time.Time  `json:"created_at"`
-	Livemode             bool       `json:"livemode"`
+	// DisputedAt is when the payer's bank first disputed a payment of
+	// the invoice; null without a dispute.
+	DisputedAt *time.Time `json:"disputed_at"`
+	Revises    *string    `json:"revises"`
+	Metadata   any        `json:"metadata"`
+	CreatedAt  time.Time  `json:"created_at"`
+	Livemode   bool       `json:"livemode"`
 }
 
 // PaymentData is the snapshot of a payment (object type "payment").
@@ -236,7 +239,7 @@ func SnapshotOf(obj any) (Snapshot, error) {
 			AmountDue: o.AmountDue, AmountPaid: o.AmountPaid, AmountRemaining: o.AmountDue - o.AmountPaid,
 			DueDate: utc(o.DueDate), FinalizedAt: utc(o.FinalizedAt), PaidAt: utc(o.PaidAt), VoidedAt: utc(o.VoidedAt),
 			MarkedUncollectibleAt: utc(o.MarkedUncollectibleAt), OverdueAt: utc(o.OverdueAt),
-			NextPaymentAttemptAt: utc(o.NextPaymentAttemptAt), AttemptCount: o.AttemptCount,
+			NextPaymentAttemptAt: utc(o.NextPaymentAttemptAt), AttemptCount: o.AttemptCount, DisputedAt: utc(o.DisputedAt),
 			Revises: o.FromInvoiceID, Metadata: orEmpty(o.Metadata), CreatedAt: o.CreatedAt.UTC(), Livemode: o.Mode == viewer.Live,
 		}}, nil
 	case *ent.Payment:

@@ -66,6 +66,10 @@ var knownDeclines = map[string]bool{
 
 // Messages safe to show the payer, by Remit failure code, for when Stripe
 // sent none; a decline reads as the simulator's (payments.MessageDeclined).
+// CodeCanceled is the failure code of a PaymentIntent canceled before it
+// completed.
+const CodeCanceled = "canceled"
+
 const (
 	msgDeclined = payments.MessageDeclined
 	msgCanceled = "The payment was canceled before it completed."
@@ -106,6 +110,10 @@ func resultFromStatus(status, code, declineCode, message string) payments.Charge
 		// Remit never creates manual-capture intents; treat an authorized
 		// one as not yet done rather than as money received.
 		return payments.ChargeResult{Status: payments.StatusProcessing}
+	case "canceled":
+		// Canceled (from Stripe's dashboard, or by Remit for a payer who
+		// never authenticated): no decline, nothing the card did.
+		return payments.ChargeResult{Status: payments.StatusCanceled, FailureCode: CodeCanceled, FailureMessage: msgCanceled}
 	}
 	// requires_payment_method (a decline), canceled, or a status Stripe
 	// adds later: the charge did not happen.
@@ -114,8 +122,6 @@ func resultFromStatus(status, code, declineCode, message string) payments.Charge
 	res.FailureMessage = message
 	if res.FailureMessage == "" {
 		switch {
-		case status == "canceled" && code == "":
-			res.FailureMessage = msgCanceled
 		case res.FailureCode == payments.CodeCardDeclined:
 			res.FailureMessage = msgDeclined
 		default:
