@@ -111,6 +111,8 @@ func TestEventsOfEveryChange(t *testing.T) {
 		quiet := p.customer("No Mail", "", "EUR")
 		_, refunded := p.paidBy(quiet, "EUR", "9.00", p.card(quiet, cardRefundFails))
 		refund := apitest.Str(t, p.refundOK(refunded, "3.00"), "refund", "id")
+		disputedInv := p.open(quiet, "EUR", "4.00", nil)
+		disputed := apitest.Str(t, p.payOK(disputedInv, "", p.card(quiet, cardOK)), "payment", "processorReference")
 		p.payOK(paid, "40.00", card)
 		p.payOK(paid, "", card)
 
@@ -150,6 +152,13 @@ func TestEventsOfEveryChange(t *testing.T) {
 		}
 		if _, err := e.Server.Billing().CancelScheduledPayment(as, reminded); err != nil {
 			t.Fatalf("cancel schedule: %v", err)
+		}
+		// The payer's bank disputes a payment, as a processor reports it
+		// (Stripe's charge.dispute.created; the webhook is tested in
+		// stripe_test.go).
+		if out, err := e.Server.Billing().ApplyProcessorEvent(as, billing.ProcessorEvent{ID: "evt_dispute_1", Type: "charge.dispute.created",
+			Dispute: &billing.DisputeOutcome{ChargeReference: disputed, Reference: "dp_1", Reason: "fraudulent", Status: "needs_response"}}); err != nil || out != billing.OutcomeApplied {
+			t.Fatalf("dispute: %s, %v", out, err)
 		}
 
 		// The scheduler: two days on, the last invoice is past due.
@@ -272,8 +281,8 @@ func TestEventsOfEveryChange(t *testing.T) {
 
 		// Filters, node, isolation.
 		only := listEvents(t, e, e.Key, map[string]any{"types": []string{"invoice.paid", "invoice.voided"}})
-		if len(only) != 3 { // paid, refunded, voided
-			t.Errorf("filtered by type: %d events, want 3", len(only))
+		if len(only) != 4 { // paid, refunded, disputed, voided
+			t.Errorf("filtered by type: %d events, want 4", len(only))
 		}
 		byObject := listEvents(t, e, e.Key, map[string]any{"objectId": voided})
 		if len(byObject) != 3 { // created, finalized, voided

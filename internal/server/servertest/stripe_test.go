@@ -475,6 +475,22 @@ func TestStripeLostAnswers(t *testing.T) {
 		t.Fatalf("after reconciliation: %v", got)
 	}
 
+	// Stripe failing on its side (a 500) is no decline either: the
+	// payment stays PROCESSING with its amount held, until Stripe answers.
+	inv500 := l.open(cus, "EUR", "12.00", nil)
+	s.stripe.On(http.MethodPost, "/v1/payment_intents", stripemocktest.Decision{Status: http.StatusInternalServerError,
+		Body: stripemocktest.StripeError("api_error", "", "An unknown error occurred")}, 1)
+	p500 := l.payOK(inv500, "", pm)["payment"].(map[string]any)
+	if p500["status"] != "PROCESSING" || p500["failureCode"] != "" {
+		t.Fatalf("payment after Stripe's 500 = %v", p500)
+	}
+	s.e.Clock.Advance(2 * time.Minute)
+	s.stripe.On(http.MethodPost, "/v1/payment_intents", stripemocktest.Decision{Set: map[string]any{"status": "succeeded", "last_payment_error": nil}}, 1)
+	settle()
+	if got := l.payment(p500["id"].(string)); got["status"] != "SUCCEEDED" {
+		t.Fatalf("after Stripe came back: %v", got)
+	}
+
 	// A debit Stripe keeps processing, whose webhook never comes: the
 	// worker asks, then waits longer each time.
 	inv2 := l.open(cus, "EUR", "30.00", nil)
