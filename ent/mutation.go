@@ -36388,6 +36388,7 @@ type ProcessorConnectionMutation struct {
 	provider              *processorconnection.Provider
 	secret_key_sealed     *[]byte
 	secret_key_last4      *string
+	processor_account_ref *string
 	publishable_key       *string
 	webhook_secret_sealed *[]byte
 	webhook_endpoint_ref  *string
@@ -36755,6 +36756,42 @@ func (m *ProcessorConnectionMutation) ResetSecretKeyLast4() {
 	m.secret_key_last4 = nil
 }
 
+// SetProcessorAccountRef sets the "processor_account_ref" field.
+func (m *ProcessorConnectionMutation) SetProcessorAccountRef(s string) {
+	m.processor_account_ref = &s
+}
+
+// ProcessorAccountRef returns the value of the "processor_account_ref" field in the mutation.
+func (m *ProcessorConnectionMutation) ProcessorAccountRef() (r string, exists bool) {
+	v := m.processor_account_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessorAccountRef returns the old "processor_account_ref" field's value of the ProcessorConnection entity.
+// If the ProcessorConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProcessorConnectionMutation) OldProcessorAccountRef(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessorAccountRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessorAccountRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessorAccountRef: %w", err)
+	}
+	return oldValue.ProcessorAccountRef, nil
+}
+
+// ResetProcessorAccountRef resets all changes to the "processor_account_ref" field.
+func (m *ProcessorConnectionMutation) ResetProcessorAccountRef() {
+	m.processor_account_ref = nil
+}
+
 // SetPublishableKey sets the "publishable_key" field.
 func (m *ProcessorConnectionMutation) SetPublishableKey(s string) {
 	m.publishable_key = &s
@@ -36937,7 +36974,7 @@ func (m *ProcessorConnectionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProcessorConnectionMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, processorconnection.FieldCreatedAt)
 	}
@@ -36958,6 +36995,9 @@ func (m *ProcessorConnectionMutation) Fields() []string {
 	}
 	if m.secret_key_last4 != nil {
 		fields = append(fields, processorconnection.FieldSecretKeyLast4)
+	}
+	if m.processor_account_ref != nil {
+		fields = append(fields, processorconnection.FieldProcessorAccountRef)
 	}
 	if m.publishable_key != nil {
 		fields = append(fields, processorconnection.FieldPublishableKey)
@@ -36990,6 +37030,8 @@ func (m *ProcessorConnectionMutation) Field(name string) (ent.Value, bool) {
 		return m.SecretKeySealed()
 	case processorconnection.FieldSecretKeyLast4:
 		return m.SecretKeyLast4()
+	case processorconnection.FieldProcessorAccountRef:
+		return m.ProcessorAccountRef()
 	case processorconnection.FieldPublishableKey:
 		return m.PublishableKey()
 	case processorconnection.FieldWebhookSecretSealed:
@@ -37019,6 +37061,8 @@ func (m *ProcessorConnectionMutation) OldField(ctx context.Context, name string)
 		return m.OldSecretKeySealed(ctx)
 	case processorconnection.FieldSecretKeyLast4:
 		return m.OldSecretKeyLast4(ctx)
+	case processorconnection.FieldProcessorAccountRef:
+		return m.OldProcessorAccountRef(ctx)
 	case processorconnection.FieldPublishableKey:
 		return m.OldPublishableKey(ctx)
 	case processorconnection.FieldWebhookSecretSealed:
@@ -37082,6 +37126,13 @@ func (m *ProcessorConnectionMutation) SetField(name string, value ent.Value) err
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSecretKeyLast4(v)
+		return nil
+	case processorconnection.FieldProcessorAccountRef:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessorAccountRef(v)
 		return nil
 	case processorconnection.FieldPublishableKey:
 		v, ok := value.(string)
@@ -37182,6 +37233,9 @@ func (m *ProcessorConnectionMutation) ResetField(name string) error {
 		return nil
 	case processorconnection.FieldSecretKeyLast4:
 		m.ResetSecretKeyLast4()
+		return nil
+	case processorconnection.FieldProcessorAccountRef:
+		m.ResetProcessorAccountRef()
 		return nil
 	case processorconnection.FieldPublishableKey:
 		m.ResetPublishableKey()

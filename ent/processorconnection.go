@@ -34,6 +34,8 @@ type ProcessorConnection struct {
 	SecretKeySealed []byte `json:"-"`
 	// Last four characters of the secret key, to tell keys apart.
 	SecretKeyLast4 string `json:"secret_key_last4,omitempty"`
+	// The Stripe account the key belongs to (acct_…), when the key may read it: a new key of the same account may replace this one while payments are in flight.
+	ProcessorAccountRef string `json:"processor_account_ref,omitempty"`
 	// Publishable key (pk_…) the payer's browser loads Stripe.js with.
 	PublishableKey string `json:"publishable_key,omitempty"`
 	// The webhook signing secret (whsec_…), sealed; empty until one is registered or given.
@@ -73,7 +75,7 @@ func (*ProcessorConnection) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case processorconnection.FieldSecretKeySealed, processorconnection.FieldWebhookSecretSealed:
 			values[i] = new([]byte)
-		case processorconnection.FieldID, processorconnection.FieldAccountID, processorconnection.FieldMode, processorconnection.FieldProvider, processorconnection.FieldSecretKeyLast4, processorconnection.FieldPublishableKey, processorconnection.FieldWebhookEndpointRef:
+		case processorconnection.FieldID, processorconnection.FieldAccountID, processorconnection.FieldMode, processorconnection.FieldProvider, processorconnection.FieldSecretKeyLast4, processorconnection.FieldProcessorAccountRef, processorconnection.FieldPublishableKey, processorconnection.FieldWebhookEndpointRef:
 			values[i] = new(sql.NullString)
 		case processorconnection.FieldCreatedAt, processorconnection.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -139,6 +141,12 @@ func (_m *ProcessorConnection) assignValues(columns []string, values []any) erro
 				return fmt.Errorf("unexpected type %T for field secret_key_last4", values[i])
 			} else if value.Valid {
 				_m.SecretKeyLast4 = value.String
+			}
+		case processorconnection.FieldProcessorAccountRef:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field processor_account_ref", values[i])
+			} else if value.Valid {
+				_m.ProcessorAccountRef = value.String
 			}
 		case processorconnection.FieldPublishableKey:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -218,6 +226,9 @@ func (_m *ProcessorConnection) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("secret_key_last4=")
 	builder.WriteString(_m.SecretKeyLast4)
+	builder.WriteString(", ")
+	builder.WriteString("processor_account_ref=")
+	builder.WriteString(_m.ProcessorAccountRef)
 	builder.WriteString(", ")
 	builder.WriteString("publishable_key=")
 	builder.WriteString(_m.PublishableKey)

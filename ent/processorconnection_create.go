@@ -67,6 +67,20 @@ func (_c *ProcessorConnectionCreate) SetSecretKeyLast4(v string) *ProcessorConne
 	return _c
 }
 
+// SetProcessorAccountRef sets the "processor_account_ref" field.
+func (_c *ProcessorConnectionCreate) SetProcessorAccountRef(v string) *ProcessorConnectionCreate {
+	_c.mutation.SetProcessorAccountRef(v)
+	return _c
+}
+
+// SetNillableProcessorAccountRef sets the "processor_account_ref" field if the given value is not nil.
+func (_c *ProcessorConnectionCreate) SetNillableProcessorAccountRef(v *string) *ProcessorConnectionCreate {
+	if v != nil {
+		_c.SetProcessorAccountRef(*v)
+	}
+	return _c
+}
+
 // SetPublishableKey sets the "publishable_key" field.
 func (_c *ProcessorConnectionCreate) SetPublishableKey(v string) *ProcessorConnectionCreate {
 	_c.mutation.SetPublishableKey(v)
@@ -149,6 +163,10 @@ func (_c *ProcessorConnectionCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *ProcessorConnectionCreate) defaults() error {
+	if _, ok := _c.mutation.ProcessorAccountRef(); !ok {
+		v := processorconnection.DefaultProcessorAccountRef
+		_c.mutation.SetProcessorAccountRef(v)
+	}
 	if _, ok := _c.mutation.PublishableKey(); !ok {
 		v := processorconnection.DefaultPublishableKey
 		_c.mutation.SetPublishableKey(v)
@@ -197,6 +215,9 @@ func (_c *ProcessorConnectionCreate) check() error {
 	}
 	if _, ok := _c.mutation.SecretKeyLast4(); !ok {
 		return &ValidationError{Name: "secret_key_last4", err: errors.New(`ent: missing required field "ProcessorConnection.secret_key_last4"`)}
+	}
+	if _, ok := _c.mutation.ProcessorAccountRef(); !ok {
+		return &ValidationError{Name: "processor_account_ref", err: errors.New(`ent: missing required field "ProcessorConnection.processor_account_ref"`)}
 	}
 	if _, ok := _c.mutation.PublishableKey(); !ok {
 		return &ValidationError{Name: "publishable_key", err: errors.New(`ent: missing required field "ProcessorConnection.publishable_key"`)}
@@ -271,6 +292,10 @@ func (_c *ProcessorConnectionCreate) createSpec() (*ProcessorConnection, *sqlgra
 	if value, ok := _c.mutation.SecretKeyLast4(); ok {
 		_spec.SetField(processorconnection.FieldSecretKeyLast4, field.TypeString, value)
 		_node.SecretKeyLast4 = value
+	}
+	if value, ok := _c.mutation.ProcessorAccountRef(); ok {
+		_spec.SetField(processorconnection.FieldProcessorAccountRef, field.TypeString, value)
+		_node.ProcessorAccountRef = value
 	}
 	if value, ok := _c.mutation.PublishableKey(); ok {
 		_spec.SetField(processorconnection.FieldPublishableKey, field.TypeString, value)
@@ -386,6 +411,18 @@ func (u *ProcessorConnectionUpsert) SetSecretKeyLast4(v string) *ProcessorConnec
 // UpdateSecretKeyLast4 sets the "secret_key_last4" field to the value that was provided on create.
 func (u *ProcessorConnectionUpsert) UpdateSecretKeyLast4() *ProcessorConnectionUpsert {
 	u.SetExcluded(processorconnection.FieldSecretKeyLast4)
+	return u
+}
+
+// SetProcessorAccountRef sets the "processor_account_ref" field.
+func (u *ProcessorConnectionUpsert) SetProcessorAccountRef(v string) *ProcessorConnectionUpsert {
+	u.Set(processorconnection.FieldProcessorAccountRef, v)
+	return u
+}
+
+// UpdateProcessorAccountRef sets the "processor_account_ref" field to the value that was provided on create.
+func (u *ProcessorConnectionUpsert) UpdateProcessorAccountRef() *ProcessorConnectionUpsert {
+	u.SetExcluded(processorconnection.FieldProcessorAccountRef)
 	return u
 }
 
@@ -530,6 +567,20 @@ func (u *ProcessorConnectionUpsertOne) SetSecretKeyLast4(v string) *ProcessorCon
 func (u *ProcessorConnectionUpsertOne) UpdateSecretKeyLast4() *ProcessorConnectionUpsertOne {
 	return u.Update(func(s *ProcessorConnectionUpsert) {
 		s.UpdateSecretKeyLast4()
+	})
+}
+
+// SetProcessorAccountRef sets the "processor_account_ref" field.
+func (u *ProcessorConnectionUpsertOne) SetProcessorAccountRef(v string) *ProcessorConnectionUpsertOne {
+	return u.Update(func(s *ProcessorConnectionUpsert) {
+		s.SetProcessorAccountRef(v)
+	})
+}
+
+// UpdateProcessorAccountRef sets the "processor_account_ref" field to the value that was provided on create.
+func (u *ProcessorConnectionUpsertOne) UpdateProcessorAccountRef() *ProcessorConnectionUpsertOne {
+	return u.Update(func(s *ProcessorConnectionUpsert) {
+		s.UpdateProcessorAccountRef()
 	})
 }
 
@@ -848,6 +899,20 @@ func (u *ProcessorConnectionUpsertBulk) SetSecretKeyLast4(v string) *ProcessorCo
 func (u *ProcessorConnectionUpsertBulk) UpdateSecretKeyLast4() *ProcessorConnectionUpsertBulk {
 	return u.Update(func(s *ProcessorConnectionUpsert) {
 		s.UpdateSecretKeyLast4()
+	})
+}
+
+// SetProcessorAccountRef sets the "processor_account_ref" field.
+func (u *ProcessorConnectionUpsertBulk) SetProcessorAccountRef(v string) *ProcessorConnectionUpsertBulk {
+	return u.Update(func(s *ProcessorConnectionUpsert) {
+		s.SetProcessorAccountRef(v)
+	})
+}
+
+// UpdateProcessorAccountRef sets the "processor_account_ref" field to the value that was provided on create.
+func (u *ProcessorConnectionUpsertBulk) UpdateProcessorAccountRef() *ProcessorConnectionUpsertBulk {
+	return u.Update(func(s *ProcessorConnectionUpsert) {
+		s.UpdateProcessorAccountRef()
 	})
 }
 

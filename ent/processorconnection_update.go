@@ -63,6 +63,20 @@ func (_u *ProcessorConnectionUpdate) SetNillableSecretKeyLast4(v *string) *Proce
 	return _u
 }
 
+// SetProcessorAccountRef sets the "processor_account_ref" field.
+func (_u *ProcessorConnectionUpdate) SetProcessorAccountRef(v string) *ProcessorConnectionUpdate {
+	_u.mutation.SetProcessorAccountRef(v)
+	return _u
+}
+
+// SetNillableProcessorAccountRef sets the "processor_account_ref" field if the given value is not nil.
+func (_u *ProcessorConnectionUpdate) SetNillableProcessorAccountRef(v *string) *ProcessorConnectionUpdate {
+	if v != nil {
+		_u.SetProcessorAccountRef(*v)
+	}
+	return _u
+}
+
 // SetPublishableKey sets the "publishable_key" field.
 func (_u *ProcessorConnectionUpdate) SetPublishableKey(v string) *ProcessorConnectionUpdate {
 	_u.mutation.SetPublishableKey(v)
@@ -170,6 +184,9 @@ func (_u *ProcessorConnectionUpdate) sqlSave(ctx context.Context) (_node int, er
 	if value, ok := _u.mutation.SecretKeyLast4(); ok {
 		_spec.SetField(processorconnection.FieldSecretKeyLast4, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.ProcessorAccountRef(); ok {
+		_spec.SetField(processorconnection.FieldProcessorAccountRef, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.PublishableKey(); ok {
 		_spec.SetField(processorconnection.FieldPublishableKey, field.TypeString, value)
 	}
@@ -234,6 +251,20 @@ func (_u *ProcessorConnectionUpdateOne) SetSecretKeyLast4(v string) *ProcessorCo
 func (_u *ProcessorConnectionUpdateOne) SetNillableSecretKeyLast4(v *string) *ProcessorConnectionUpdateOne {
 	if v != nil {
 		_u.SetSecretKeyLast4(*v)
+	}
+	return _u
+}
+
+// SetProcessorAccountRef sets the "processor_account_ref" field.
+func (_u *ProcessorConnectionUpdateOne) SetProcessorAccountRef(v string) *ProcessorConnectionUpdateOne {
+	_u.mutation.SetProcessorAccountRef(v)
+	return _u
+}
+
+// SetNillableProcessorAccountRef sets the "processor_account_ref" field if the given value is not nil.
+func (_u *ProcessorConnectionUpdateOne) SetNillableProcessorAccountRef(v *string) *ProcessorConnectionUpdateOne {
+	if v != nil {
+		_u.SetProcessorAccountRef(*v)
 	}
 	return _u
 }
@@ -374,6 +405,9 @@ func (_u *ProcessorConnectionUpdateOne) sqlSave(ctx context.Context) (_node *Pro
 	}
 	if value, ok := _u.mutation.SecretKeyLast4(); ok {
 		_spec.SetField(processorconnection.FieldSecretKeyLast4, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProcessorAccountRef(); ok {
+		_spec.SetField(processorconnection.FieldProcessorAccountRef, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.PublishableKey(); ok {
 		_spec.SetField(processorconnection.FieldPublishableKey, field.TypeString, value)

@@ -235,5 +235,8 @@ func paymentProcessorOf(c *processors.Connection) *model.PaymentProcessor {
 	if c.WebhookURL != "" {
 		out.WebhookURL = &c.WebhookURL
 	}
+	if row.ProcessorAccountRef != "" {
+		out.AccountID = &row.ProcessorAccountRef
+	}
 	return out
 }

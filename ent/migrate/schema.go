@@ -1320,6 +1320,7 @@ var (
 		{Name: "provider", Type: field.TypeEnum, Enums: []string{"STRIPE"}},
 		{Name: "secret_key_sealed", Type: field.TypeBytes},
 		{Name: "secret_key_last4", Type: field.TypeString},
+		{Name: "processor_account_ref", Type: field.TypeString, Default: ""},
 		{Name: "publishable_key", Type: field.TypeString, Default: ""},
 		{Name: "webhook_secret_sealed", Type: field.TypeBytes, Nullable: true},
 		{Name: "webhook_endpoint_ref", Type: field.TypeString, Default: ""},
@@ -1333,7 +1334,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "processor_connections_accounts_account",
-				Columns:    []*schema.Column{ProcessorConnectionsColumns[10]},
+				Columns:    []*schema.Column{ProcessorConnectionsColumns[11]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1342,7 +1343,7 @@ var (
 			{
 				Name:    "processorconnection_account_id_mode",
 				Unique:  true,
-				Columns: []*schema.Column{ProcessorConnectionsColumns[10], ProcessorConnectionsColumns[3]},
+				Columns: []*schema.Column{ProcessorConnectionsColumns[11], ProcessorConnectionsColumns[3]},
 			},
 		},
 	}

@@ -33,6 +33,8 @@ const (
 	FieldSecretKeySealed = "secret_key_sealed"
 	// FieldSecretKeyLast4 holds the string denoting the secret_key_last4 field in the database.
 	FieldSecretKeyLast4 = "secret_key_last4"
+	// FieldProcessorAccountRef holds the string denoting the processor_account_ref field in the database.
+	FieldProcessorAccountRef = "processor_account_ref"
 	// FieldPublishableKey holds the string denoting the publishable_key field in the database.
 	FieldPublishableKey = "publishable_key"
 	// FieldWebhookSecretSealed holds the string denoting the webhook_secret_sealed field in the database.
@@ -62,6 +64,7 @@ var Columns = []string{
 	FieldProvider,
 	FieldSecretKeySealed,
 	FieldSecretKeyLast4,
+	FieldProcessorAccountRef,
 	FieldPublishableKey,
 	FieldWebhookSecretSealed,
 	FieldWebhookEndpointRef,
@@ -87,6 +90,8 @@ var (
 	Policy ent.Policy
 	// AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
 	AccountIDValidator func(string) error
+	// DefaultProcessorAccountRef holds the default value on creation for the "processor_account_ref" field.
+	DefaultProcessorAccountRef string
 	// DefaultPublishableKey holds the default value on creation for the "publishable_key" field.
 	DefaultPublishableKey string
 	// DefaultWebhookEndpointRef holds the default value on creation for the "webhook_endpoint_ref" field.
@@ -163,6 +168,11 @@ func ByProvider(opts ...sql.OrderTermOption) OrderOption {
 // BySecretKeyLast4 orders the results by the secret_key_last4 field.
 func BySecretKeyLast4(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSecretKeyLast4, opts...).ToFunc()
+}
+
+// ByProcessorAccountRef orders the results by the processor_account_ref field.
+func ByProcessorAccountRef(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProcessorAccountRef, opts...).ToFunc()
 }
 
 // ByPublishableKey orders the results by the publishable_key field.

@@ -91,6 +91,11 @@ func SecretKeyLast4(v string) predicate.ProcessorConnection {
 	return predicate.ProcessorConnection(sql.FieldEQ(FieldSecretKeyLast4, v))
 }
 
+// ProcessorAccountRef applies equality check predicate on the "processor_account_ref" field. It's identical to ProcessorAccountRefEQ.
+func ProcessorAccountRef(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldEQ(FieldProcessorAccountRef, v))
+}
+
 // PublishableKey applies equality check predicate on the "publishable_key" field. It's identical to PublishableKeyEQ.
 func PublishableKey(v string) predicate.ProcessorConnection {
 	return predicate.ProcessorConnection(sql.FieldEQ(FieldPublishableKey, v))
@@ -404,6 +409,71 @@ func SecretKeyLast4EqualFold(v string) predicate.ProcessorConnection {
 // SecretKeyLast4ContainsFold applies the ContainsFold predicate on the "secret_key_last4" field.
 func SecretKeyLast4ContainsFold(v string) predicate.ProcessorConnection {
 	return predicate.ProcessorConnection(sql.FieldContainsFold(FieldSecretKeyLast4, v))
+}
+
+// ProcessorAccountRefEQ applies the EQ predicate on the "processor_account_ref" field.
+func ProcessorAccountRefEQ(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldEQ(FieldProcessorAccountRef, v))
+}
+
+// ProcessorAccountRefNEQ applies the NEQ predicate on the "processor_account_ref" field.
+func ProcessorAccountRefNEQ(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldNEQ(FieldProcessorAccountRef, v))
+}
+
+// ProcessorAccountRefIn applies the In predicate on the "processor_account_ref" field.
+func ProcessorAccountRefIn(vs ...string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldIn(FieldProcessorAccountRef, vs...))
+}
+
+// ProcessorAccountRefNotIn applies the NotIn predicate on the "processor_account_ref" field.
+func ProcessorAccountRefNotIn(vs ...string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldNotIn(FieldProcessorAccountRef, vs...))
+}
+
+// ProcessorAccountRefGT applies the GT predicate on the "processor_account_ref" field.
+func ProcessorAccountRefGT(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldGT(FieldProcessorAccountRef, v))
+}
+
+// ProcessorAccountRefGTE applies the GTE predicate on the "processor_account_ref" field.
+func ProcessorAccountRefGTE(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldGTE(FieldProcessorAccountRef, v))
+}
+
+// ProcessorAccountRefLT applies the LT predicate on the "processor_account_ref" field.
+func ProcessorAccountRefLT(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldLT(FieldProcessorAccountRef, v))
+}
+
+// ProcessorAccountRefLTE applies the LTE predicate on the "processor_account_ref" field.
+func ProcessorAccountRefLTE(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldLTE(FieldProcessorAccountRef, v))
+}
+
+// ProcessorAccountRefContains applies the Contains predicate on the "processor_account_ref" field.
+func ProcessorAccountRefContains(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldContains(FieldProcessorAccountRef, v))
+}
+
+// ProcessorAccountRefHasPrefix applies the HasPrefix predicate on the "processor_account_ref" field.
+func ProcessorAccountRefHasPrefix(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldHasPrefix(FieldProcessorAccountRef, v))
+}
+
+// ProcessorAccountRefHasSuffix applies the HasSuffix predicate on the "processor_account_ref" field.
+func ProcessorAccountRefHasSuffix(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldHasSuffix(FieldProcessorAccountRef, v))
+}
+
+// ProcessorAccountRefEqualFold applies the EqualFold predicate on the "processor_account_ref" field.
+func ProcessorAccountRefEqualFold(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldEqualFold(FieldProcessorAccountRef, v))
+}
+
+// ProcessorAccountRefContainsFold applies the ContainsFold predicate on the "processor_account_ref" field.
+func ProcessorAccountRefContainsFold(v string) predicate.ProcessorConnection {
+	return predicate.ProcessorConnection(sql.FieldContainsFold(FieldProcessorAccountRef, v))
 }
 
 // PublishableKeyEQ applies the EQ predicate on the "publishable_key" field.

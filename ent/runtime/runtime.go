@@ -1745,12 +1745,16 @@ func init() {
 	processorconnectionDescAccountID := processorconnectionMixinFields2[0].Descriptor()
 	// processorconnection.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
 	processorconnection.AccountIDValidator = processorconnectionDescAccountID.Validators[0].(func(string) error)
+	// processorconnectionDescProcessorAccountRef is the schema descriptor for processor_account_ref field.
+	processorconnectionDescProcessorAccountRef := processorconnectionFields[3].Descriptor()
+	// processorconnection.DefaultProcessorAccountRef holds the default value on creation for the processor_account_ref field.
+	processorconnection.DefaultProcessorAccountRef = processorconnectionDescProcessorAccountRef.Default.(string)
 	// processorconnectionDescPublishableKey is the schema descriptor for publishable_key field.
-	processorconnectionDescPublishableKey := processorconnectionFields[3].Descriptor()
+	processorconnectionDescPublishableKey := processorconnectionFields[4].Descriptor()
 	// processorconnection.DefaultPublishableKey holds the default value on creation for the publishable_key field.
 	processorconnection.DefaultPublishableKey = processorconnectionDescPublishableKey.Default.(string)
 	// processorconnectionDescWebhookEndpointRef is the schema descriptor for webhook_endpoint_ref field.
-	processorconnectionDescWebhookEndpointRef := processorconnectionFields[5].Descriptor()
+	processorconnectionDescWebhookEndpointRef := processorconnectionFields[6].Descriptor()
 	// processorconnection.DefaultWebhookEndpointRef holds the default value on creation for the webhook_endpoint_ref field.
 	processorconnection.DefaultWebhookEndpointRef = processorconnectionDescWebhookEndpointRef.Default.(string)
 	// processorconnectionDescID is the schema descriptor for id field.

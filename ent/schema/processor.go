@@ -24,6 +24,7 @@ func (ProcessorConnection) Fields() []ent.Field {
 		field.Enum("provider").NamedValues("Stripe", "STRIPE").Immutable(),
 		field.Bytes("secret_key_sealed").Sensitive().Comment("The secret key, sealed (AES-256-GCM)."),
 		field.String("secret_key_last4").Comment("Last four characters of the secret key, to tell keys apart."),
+		field.String("processor_account_ref").Default("").Comment("The Stripe account the key belongs to (acct_…), when the key may read it: a new key of the same account may replace this one while payments are in flight."),
 		field.String("publishable_key").Default("").Comment("Publishable key (pk_…) the payer's browser loads Stripe.js with."),
 		field.Bytes("webhook_secret_sealed").Optional().Sensitive().Comment("The webhook signing secret (whsec_…), sealed; empty until one is registered or given."),
 		field.String("webhook_endpoint_ref").Default("").Comment("Stripe's id of the webhook endpoint Remit registered (we_…), deleted on disconnect."),

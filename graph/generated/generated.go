@@ -889,6 +889,7 @@ type ComplexityRoot struct {
 	}
 
 	PaymentProcessor struct {
+		AccountID         func(childComplexity int) int
 		ConnectedAt       func(childComplexity int) int
 		Livemode          func(childComplexity int) int
 		Provider          func(childComplexity int) int
@@ -5369,6 +5370,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PaymentMethodPayload.UserErrors(childComplexity), true
 
+	case "PaymentProcessor.accountId":
+		if e.ComplexityRoot.PaymentProcessor.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentProcessor.AccountID(childComplexity), true
 	case "PaymentProcessor.connectedAt":
 		if e.ComplexityRoot.PaymentProcessor.ConnectedAt == nil {
 			break
@@ -10851,6 +10858,8 @@ type PaymentProcessor {
   webhookReady: Boolean!
   "Whether Remit registered the webhook endpoint itself (and deletes it on disconnect)."
   webhookRegistered: Boolean!
+  "The Stripe account the key opens (acct_…), when the key may read it; a key of the same account may replace this one while payments are in flight."
+  accountId: String
   "When it was connected."
   connectedAt: Time!
 }
@@ -10880,7 +10889,11 @@ input AccountProcessorConnectInput {
   webhookSigningSecret: String
 }
 
-"Result of accountProcessorConnect."
+"""
+Result of accountProcessorConnect. Replacing a connection while payments
+or refunds are in flight is refused (PROCESSOR_IN_USE) unless the new key
+opens the same Stripe account (a rolled key).
+"""
 type AccountProcessorConnectPayload {
   "The connection, as it now stands."
   paymentProcessor: PaymentProcessor
@@ -13004,6 +13017,8 @@ func (ec *executionContext) childFields_PaymentProcessor(ctx context.Context, fi
 		return ec.fieldContext_PaymentProcessor_webhookReady(ctx, field)
 	case "webhookRegistered":
 		return ec.fieldContext_PaymentProcessor_webhookRegistered(ctx, field)
+	case "accountId":
+		return ec.fieldContext_PaymentProcessor_accountId(ctx, field)
 	case "connectedAt":
 		return ec.fieldContext_PaymentProcessor_connectedAt(ctx, field)
 	}
@@ -31896,6 +31911,29 @@ func (ec *executionContext) _PaymentProcessor_webhookRegistered(ctx context.Cont
 }
 func (ec *executionContext) fieldContext_PaymentProcessor_webhookRegistered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentProcessor_accountId(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentProcessor_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentProcessor_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentProcessor", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _PaymentProcessor_connectedAt(ctx context.Context, field graphql.CollectedField, obj *model.PaymentProcessor) (ret graphql.Marshaler) {
@@ -51870,6 +51908,11 @@ func (ec *executionContext) _PaymentProcessor(ctx context.Context, sel ast.Selec
 		case "webhookRegistered":
 			out.Values[i] = ec._PaymentProcessor_webhookRegistered(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accountId":
+			out.Values[i] = ec._PaymentProcessor_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "connectedAt":

@@ -88,7 +88,9 @@ type AccountProcessorConnectInput struct {
 	WebhookSigningSecret *string `json:"webhookSigningSecret,omitempty"`
 }
 
-// Result of accountProcessorConnect.
+// Result of accountProcessorConnect. Replacing a connection while payments
+// or refunds are in flight is refused (PROCESSOR_IN_USE) unless the new key
+// opens the same Stripe account (a rolled key).
 type AccountProcessorConnectPayload struct {
 	// The connection, as it now stands.
 	PaymentProcessor *PaymentProcessor `json:"paymentProcessor,omitempty"`
@@ -1128,6 +1130,8 @@ type PaymentProcessor struct {
 	WebhookReady bool `json:"webhookReady"`
 	// Whether Remit registered the webhook endpoint itself (and deletes it on disconnect).
 	WebhookRegistered bool `json:"webhookRegistered"`
+	// The Stripe account the key opens (acct_…), when the key may read it; a key of the same account may replace this one while payments are in flight.
+	AccountID *string `json:"accountId,omitempty"`
 	// When it was connected.
 	ConnectedAt time.Time `json:"connectedAt"`
 }

@@ -228,6 +228,13 @@ func (s *Service) Connect(ctx context.Context, in ConnectInput) (*Connection, er
 	if _, err := proc.VerifyKey(ctx); err != nil {
 		return nil, keyError(err)
 	}
+	// Which Stripe account the key opens, so that a new key of the same
+	// account (a rolled key) may replace the old one while payments are in
+	// flight; a restricted key may not tell.
+	stripeAccount, err := proc.AccountID(ctx)
+	if err != nil && !errors.Is(err, stripeproc.ErrRestrictedKey) {
+		return nil, keyError(err)
+	}
 	webhookSecret, endpointRef := in.WebhookSecret, ""
 	if webhookSecret == "" && s.cfg.PublicURL != "" {
 		id, secret, err := proc.RegisterWebhook(ctx, s.WebhookURL(v.AccountID))
@@ -259,6 +266,12 @@ func (s *Service) Connect(ctx context.Context, in ConnectInput) (*Connection, er
 			return fmt.Errorf("load connection: %w", err)
 		}
 		if previous != nil {
+			sameAccount := previous.ProcessorAccountRef != "" && previous.ProcessorAccountRef == stripeAccount
+			if !sameAccount {
+				if err := noneInFlight(ctx, tx, "payments or refunds are still in flight at the connected Stripe account; connect a key of that same account, or wait until they have settled"); err != nil {
+					return err
+				}
+			}
 			if err := tx.ProcessorConnection.DeleteOne(previous).Exec(ctx); err != nil {
 				return fmt.Errorf("replace connection: %w", err)
 			}
@@ -266,7 +279,7 @@ func (s *Service) Connect(ctx context.Context, in ConnectInput) (*Connection, er
 		row, err = tx.ProcessorConnection.Create().
 			SetAccountID(v.AccountID).SetMode(v.Mode).
 			SetProvider(processorconnection.ProviderStripe).
-			SetSecretKeySealed(sealedKey).SetSecretKeyLast4(last4(in.SecretKey)).
+			SetSecretKeySealed(sealedKey).SetSecretKeyLast4(last4(in.SecretKey)).SetProcessorAccountRef(stripeAccount).
 			SetPublishableKey(in.PublishableKey).
 			SetWebhookSecretSealed(sealedWebhook).SetWebhookEndpointRef(endpointRef).
 			Save(ctx)
@@ -319,20 +332,8 @@ func (s *Service) Disconnect(ctx context.Context) (*ent.ProcessorConnection, err
 		if err != nil {
 			return fmt.Errorf("load connection: %w", err)
 		}
-		inFlight, err := tx.Payment.Query().Where(
-			payment.StatusIn(payment.StatusProcessing, payment.StatusRequiresAction),
-			payment.MethodTypeNEQ(payment.MethodTypeOutOfBand),
-		).Exist(ctx)
-		if err != nil {
-			return fmt.Errorf("find payments in flight: %w", err)
-		}
-		if !inFlight {
-			if inFlight, err = tx.Refund.Query().Where(refund.StatusEQ(refund.StatusPending)).Exist(ctx); err != nil {
-				return fmt.Errorf("find refunds in flight: %w", err)
-			}
-		}
-		if inFlight {
-			return usererr.New(usererr.ProcessorInUse, "payments or refunds are still in flight at the processor; disconnect once they have settled", "provider")
+		if err := noneInFlight(ctx, tx, "payments or refunds are still in flight at the processor; disconnect once they have settled"); err != nil {
+			return err
 		}
 		if err := tx.ProcessorConnection.DeleteOne(row).Exec(ctx); err != nil {
 			return fmt.Errorf("delete connection: %w", err)
@@ -347,6 +348,28 @@ func (s *Service) Disconnect(ctx context.Context) (*ent.ProcessorConnection, err
 		s.forgetWebhook(ctx, gone)
 	}
 	return gone.Unwrap(), nil
+}
+
+// noneInFlight refuses (PROCESSOR_IN_USE, with why) while the viewer's
+// mode has payments or refunds only the connected processor can settle:
+// another would not know them, and they would fail with money moved.
+func noneInFlight(ctx context.Context, tx *ent.Tx, why string) error {
+	inFlight, err := tx.Payment.Query().Where(
+		payment.StatusIn(payment.StatusProcessing, payment.StatusRequiresAction),
+		payment.MethodTypeNEQ(payment.MethodTypeOutOfBand),
+	).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("find payments in flight: %w", err)
+	}
+	if !inFlight {
+		if inFlight, err = tx.Refund.Query().Where(refund.StatusEQ(refund.StatusPending)).Exist(ctx); err != nil {
+			return fmt.Errorf("find refunds in flight: %w", err)
+		}
+	}
+	if inFlight {
+		return usererr.New(usererr.ProcessorInUse, why, "provider")
+	}
+	return nil
 }
 
 func checkInput(in ConnectInput, mode viewer.Mode) error {

@@ -145,3 +145,13 @@ func (p *Processor) Cancel(ctx context.Context, reference string) (payments.Char
 func isMissing(err error) bool {
 	return errors.Is(err, payments.ErrInvalidReference)
 }
+
+// AccountID is the id (acct_…) of the Stripe account the key belongs to.
+// A restricted key without permission to read it gets ErrRestrictedKey.
+func (p *Processor) AccountID(ctx context.Context) (string, error) {
+	a, err := p.sc.V1Accounts.Retrieve(ctx, &stripe.AccountRetrieveParams{})
+	if err != nil {
+		return "", classify(err)
+	}
+	return a.ID, nil
+}

@@ -36,7 +36,7 @@ const (
 		paymentProcessor { provider livemode secretKeyLast4 publishableKey webhookUrl webhookEvents webhookReady webhookRegistered connectedAt }
 		userErrors { field code message } } }`
 	stripeDisconnect = `mutation { accountProcessorDisconnect(input: {provider: STRIPE}) { paymentProcessor { secretKeyLast4 } userErrors { field code message } } }`
-	stripeProcessor  = `{ account { paymentProcessor { provider livemode secretKeyLast4 webhookReady } } }`
+	stripeProcessor  = `{ account { paymentProcessor { provider livemode secretKeyLast4 webhookReady accountId } } }`
 	stripePayment    = `query($id: ID!) { node(id: $id) { ... on Payment { id status failureCode processorReference disputedAt disputeReason disputeStatus nextActionClientSecret
 		invoice { id status disputedAt amountPaid { minorUnits } amountPending { minorUnits } } } } }`
 	stripeWhsec = "whsec_test_remit_0123456789"
@@ -52,6 +52,9 @@ func startStripe(t *testing.T, dialect string) *stripeEnv {
 	t.Helper()
 	tr := stripemocktest.NewTransport(stripemocktest.Start(t))
 	e := apitest.StartWith(t, dialect, apitest.Options{Stripe: app.StripeOptions{HTTPClient: &http.Client{Transport: tr, Timeout: 10 * time.Second}, URL: "http://stripe.invalid"}})
+	// stripe-mock makes up a new id on every answer; one Stripe account
+	// has one.
+	tr.On(http.MethodGet, "/v1/account", stripemocktest.Decision{Set: map[string]any{"id": "acct_remit_test"}}, 0)
 	return &stripeEnv{payT: newPayT(t, e), stripe: tr}
 }
 
@@ -414,6 +417,17 @@ func TestStripeLivePayments(t *testing.T) {
 				t.Fatalf("debit = %v", debit)
 			}
 			l.refused("disconnect in flight", l.payload("accountProcessorDisconnect", stripeDisconnect, nil, ""), "PROCESSOR_IN_USE")
+			// Nor replaced by a key of another Stripe account, which would
+			// not know the debit; a rolled key of the same account may.
+			rolled := map[string]any{"provider": "STRIPE", "secretKey": "sk_live_51Remit0000000000000000roll", "publishableKey": "pk_live_51Remit00000000000000", "webhookSigningSecret": stripeWhsec}
+			s.stripe.On(http.MethodGet, "/v1/account", stripemocktest.Decision{Set: map[string]any{"id": "acct_someone_else"}}, 1)
+			l.refused("another Stripe account in flight", l.connect(rolled), "PROCESSOR_IN_USE")
+			if got := l.processor(); got.(map[string]any)["secretKeyLast4"] != "abcd" {
+				t.Fatalf("the refused key replaced the connection: %v", got)
+			}
+			if ue := l.connect(rolled)["userErrors"].([]any); len(ue) > 0 {
+				t.Fatalf("a rolled key of the same account: %v", ue)
+			}
 			failed := stripeEvent("payment_intent.payment_failed", true, piObject(debit["processorReference"].(string), 4000, "eur", "requires_payment_method",
 				map[string]any{"last_payment_error": map[string]any{"code": "insufficient_funds", "message": "The account has insufficient funds."}}))
 			if code, body := l.webhook(s.e.Account, stripeWhsec, failed); code != 200 || !strings.Contains(body, `"applied"`) {

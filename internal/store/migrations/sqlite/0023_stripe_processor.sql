@@ -15,7 +15,7 @@ CREATE INDEX `payment_account_id_mode_processor_reference` ON `payments` (`accou
 -- create index "refund_account_id_mode_processor_reference" to table: "refunds"
 CREATE INDEX `refund_account_id_mode_processor_reference` ON `refunds` (`account_id`, `mode`, `processor_reference`);
 -- create "processor_connections" table
-CREATE TABLE `processor_connections` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `provider` text NOT NULL, `secret_key_sealed` blob NOT NULL, `secret_key_last4` text NOT NULL, `publishable_key` text NOT NULL DEFAULT (''), `webhook_secret_sealed` blob NULL, `webhook_endpoint_ref` text NOT NULL DEFAULT (''), `account_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `processor_connections_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
+CREATE TABLE `processor_connections` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `mode` text NOT NULL, `provider` text NOT NULL, `secret_key_sealed` blob NOT NULL, `secret_key_last4` text NOT NULL, `processor_account_ref` text NOT NULL DEFAULT (''), `publishable_key` text NOT NULL DEFAULT (''), `webhook_secret_sealed` blob NULL, `webhook_endpoint_ref` text NOT NULL DEFAULT (''), `account_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `processor_connections_accounts_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
 -- create index "processorconnection_account_id_mode" to table: "processor_connections"
 CREATE UNIQUE INDEX `processorconnection_account_id_mode` ON `processor_connections` (`account_id`, `mode`);
 -- create "processor_events" table
