@@ -3216,7 +3216,7 @@ off answer FEATURE_DISABLED.
 type PortalFeatures {
   "billingDetailsUpdate is allowed."
   updateBillingDetails: Boolean!
-  "paymentMethodAdd, paymentMethodSetDefault and paymentMethodRemove are allowed."
+  "paymentMethodSetup, paymentMethodAdd, paymentMethodSetDefault and paymentMethodRemove are allowed."
   managePaymentMethods: Boolean!
   "invoicePay is allowed."
   payInvoices: Boolean!

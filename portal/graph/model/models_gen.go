@@ -211,7 +211,7 @@ type Portal struct {
 type PortalFeatures struct {
 	// billingDetailsUpdate is allowed.
 	UpdateBillingDetails bool `json:"updateBillingDetails"`
-	// paymentMethodAdd, paymentMethodSetDefault and paymentMethodRemove are allowed.
+	// paymentMethodSetup, paymentMethodAdd, paymentMethodSetDefault and paymentMethodRemove are allowed.
 	ManagePaymentMethods bool `json:"managePaymentMethods"`
 	// invoicePay is allowed.
 	PayInvoices bool `json:"payInvoices"`
