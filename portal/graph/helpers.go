@@ -38,6 +38,9 @@ var Codes = []usererr.Code{
 	usererr.InvalidTransition, usererr.InvalidAmount, usererr.AmountExceedsRemaining,
 	usererr.IdempotencyKeyRequired, CodeIdempotencyKeyInvalid, usererr.PaymentMethodNotAccepted,
 	usererr.CurrencyMismatch, usererr.InvalidString, usererr.SchedulingDisabled, usererr.ScheduledAfterDueDate,
+	// Of the processor codes, those a payer can meet: the merchant's own
+	// (keys, connecting) never come from a portal action.
+	usererr.RawPaymentDetailsRefused, usererr.InvalidProcessorPaymentMethod,
 }
 
 var knownCodes = func() map[usererr.Code]bool {

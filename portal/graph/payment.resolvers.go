@@ -60,6 +60,15 @@ func (r *paymentResolver) FailureMessage(ctx context.Context, obj *ent.Payment) 
 	return words.Reason(obj, "en"), nil
 }
 
+// NextActionClientSecret is the resolver for the nextActionClientSecret field.
+func (r *paymentResolver) NextActionClientSecret(ctx context.Context, obj *ent.Payment) (*string, error) {
+	secret, err := r.Billing.ActionSecret(ctx, obj)
+	if secret == "" || err != nil {
+		return nil, err
+	}
+	return &secret, nil
+}
+
 // Refunds is the resolver for the refunds field.
 func (r *paymentResolver) Refunds(ctx context.Context, obj *ent.Payment) ([]*ent.Refund, error) {
 	return billing.PaymentRefunds(ctx, obj)

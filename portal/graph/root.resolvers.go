@@ -141,10 +141,42 @@ func (r *mutationResolver) PaymentMethodAdd(ctx context.Context, input model.Pay
 	if err != nil {
 		return nil, err
 	}
-	c := input.Card
-	pm, err := r.Payer.AddCard(ctx, who, &payments.CardInput{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.Cvc},
-		input.SetDefault != nil && *input.SetDefault)
-	return methodPayload(pm, err, "input")
+	setDefault := input.SetDefault != nil && *input.SetDefault
+	c, collected := input.Card, str(input.ProcessorPaymentMethod)
+	// A refusal points at what was given: the card, or the method Stripe
+	// collected.
+	switch {
+	case (c == nil) == (collected == ""):
+		return methodPayload(nil, usererr.New(usererr.Invalid, "give exactly one of card and processorPaymentMethod", "input"), "input")
+	case collected != "":
+		pm, err := r.Payer.AddCollected(ctx, who, collected, setDefault)
+		return methodPayload(pm, err, "input", "processorPaymentMethod")
+	}
+	pm, err := r.Payer.AddCard(ctx, who, &payments.CardInput{Number: c.Number, ExpMonth: c.ExpMonth, ExpYear: c.ExpYear, CVC: c.Cvc}, setDefault)
+	return methodPayload(pm, err, "input", "card")
+}
+
+// PaymentMethodSetup is the resolver for the paymentMethodSetup field.
+func (r *mutationResolver) PaymentMethodSetup(ctx context.Context) (*model.PaymentMethodSetupPayload, error) {
+	who, err := r.who(ctx)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := r.account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	setup, err := r.Payer.MethodSetup(ctx, who, acct)
+	ue, err := userErrors(err)
+	if len(ue) > 0 || err != nil {
+		// The mutation has no input for an error to point into.
+		return &model.PaymentMethodSetupPayload{UserErrors: onField(ue)}, err
+	}
+	out := &model.PaymentMethodSetupPayload{UserErrors: ue}
+	if setup != nil { // nil: the simulator, which takes Remit's own card fields
+		out.PublishableKey, out.ClientSecret = &setup.PublishableKey, &setup.ClientSecret
+	}
+	return out, nil
 }
 
 // PaymentMethodSetDefault is the resolver for the paymentMethodSetDefault field.
@@ -174,7 +206,8 @@ func (r *mutationResolver) InvoicePay(ctx context.Context, input model.InvoicePa
 		return nil, err
 	}
 	in := payer.PayRequest{
-		InvoiceID: input.ID, PaymentMethodID: str(input.PaymentMethod), Key: idempotencyKey(ctx),
+		InvoiceID: input.ID, PaymentMethodID: str(input.PaymentMethod), Collected: str(input.ProcessorPaymentMethod),
+		Key: idempotencyKey(ctx),
 		// The portal pays everything that remains unless asked for the
 		// next installment only.
 		All: input.Installment == nil || !*input.Installment,

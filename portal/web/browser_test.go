@@ -25,10 +25,11 @@ type chrome struct {
 	shots string
 }
 
-// startChrome starts Chromium for t, stopped when t ends. Screenshots go
+// startChrome starts Chromium for t, stopped when t ends, with flags
+// added to its command line (stripemocktest.StripeJS's). Screenshots go
 // to $REMIT_ARTIFACTS_DIR/portal, else test-artifacts/portal at the
 // repository root.
-func startChrome(t *testing.T) *chrome {
+func startChrome(t *testing.T, flags ...map[string]any) *chrome {
 	t.Helper()
 	bin := testtool.Chromium(t)
 	c := &chrome{t: t, shots: testtool.ArtifactsDir(t, filepath.Join("..", ".."), "portal")}
@@ -45,6 +46,11 @@ func startChrome(t *testing.T) *chrome {
 		chromedp.WindowSize(1280, 900),
 		chromedp.Flag("lang", "en-US"),
 	)
+	for _, fl := range flags {
+		for k, v := range fl {
+			opts = append(opts, chromedp.Flag(k, v))
+		}
+	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	bctx, cancelCtx := chromedp.NewContext(actx)

@@ -55,7 +55,8 @@ var stylesheet = func() []byte {
 
 // contentSecurityPolicy allows the portal's own stylesheets and the logo
 // (a data: URL), forms posting to the portal, and nothing else: no script
-// at all.
+// at all. A page showing the processor's own form (Stripe's Payment
+// Element) widens it by exactly what Stripe.js needs (render).
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // maxForm caps the size of a form post.
@@ -238,8 +239,13 @@ func (h *handler) view(q *req, title string, data map[string]any) map[string]any
 	return v
 }
 
+// render writes a page. A view with ProcessorForm set shows the
+// processor's own form: the layout loads its scripts, and the policy
+// admits them on that page only.
 func (h *handler) render(q *req, status int, name string, v map[string]any) {
 	w := q.w
+	withForm, _ := v["ProcessorForm"].(bool)
+	w.Header().Set("Content-Security-Policy", payer.ContentSecurityPolicy(contentSecurityPolicy, withForm))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

@@ -357,7 +357,7 @@ func TestPayOutcomes(t *testing.T) {
 	mustContain(t, "declined", pay("4000000000000002").Body, "declined", ">Open<")
 	mustContain(t, "bad number", pay("4242424242424241").Body, "card number is not valid")
 	r := pay("4000002500003155")
-	mustContain(t, "3-D Secure", r.Body, "confirm this payment", `id="approve"`)
+	mustContain(t, "3-D Secure", r.Body, "confirm this payment", `name="outcome" value="approve"`)
 	pid := regexp.MustCompile(`name="payment" value="([^"]+)"`).FindStringSubmatch(r.Body)
 	if pid == nil {
 		t.Fatal("no confirmation form")

@@ -135,7 +135,7 @@ func (h *handler) invoice(q *req) {
 		h.fail(q.w, q.r, q, "invoice view", err)
 		return
 	}
-	data := map[string]any{"I": v, "Active": "invoices", "PDFURL": q.base + "/invoices/" + inv.ID + "/pdf"}
+	data := map[string]any{"I": v, "Active": "invoices", "PDFURL": q.base + "/invoices/" + inv.ID + "/pdf", "ProcessorForm": v.UsesProcessorForm()}
 	h.render(q, http.StatusOK, "invoice", h.view(q, q.t["Invoice"]+" "+v.Number, data))
 }
 
@@ -167,10 +167,13 @@ func (h *handler) pay(q *req) {
 		q.redirect(back)
 		return
 	}
-	in := payer.PayRequest{InvoiceID: inv.ID, Key: key}
+	// payment_method is what the processor's own form collected (Stripe's
+	// PaymentMethod id): no card field came with it. The payer layer
+	// refuses a post naming a saved method too.
+	in := payer.PayRequest{InvoiceID: inv.ID, Key: key, Collected: q.r.PostFormValue("payment_method")}
 	if m := q.r.PostFormValue("method"); m != "" && m != "new" {
 		in.PaymentMethodID = m
-	} else {
+	} else if in.Collected == "" {
 		in.Card = payer.CardForm(q.r)
 	}
 	_, p, err := h.payer.Pay(q.ctx, q.who(), in)
@@ -185,7 +188,9 @@ func (h *handler) pay(q *req) {
 	q.redirect(back + "?payment=" + url.QueryEscape(p.ID) + "#outcome")
 }
 
-// confirm answers the (simulated) 3-D Secure challenge of a payment.
+// confirm answers the 3-D Secure challenge of a payment: the simulated
+// one's buttons, or the processor's, which its script ran before posting
+// (billing then asks the processor how it ended).
 func (h *handler) confirm(q *req) {
 	inv, ok := h.ownInvoice(q)
 	if !ok {
@@ -303,6 +308,23 @@ func (h *handler) methods(q *req) {
 	if code := q.r.URL.Query().Get("error"); code != "" {
 		v["Error"] = words.Error(q.lang, code)
 	}
+	// With a processor collecting details itself, a card is added through
+	// its form, confirming a setup session started for this page; without
+	// one, through Remit's card fields.
+	setup, err := h.payer.MethodSetup(q.ctx, q.who(), q.acct)
+	switch {
+	case errors.Is(err, iportal.ErrReauthenticate):
+		// No session can start on a stale login: the page asks for a new
+		// one instead of a form that would only send the customer there.
+		v["Reauth"] = true
+	case len(usererr.From(err)) > 0:
+		v["SetupError"] = words.Error(q.lang, usererrCodes(err)[0])
+	case err != nil:
+		h.fail(q.w, q.r, q, "payment method setup", err)
+		return
+	case setup != nil:
+		v["Setup"], v["ProcessorForm"] = setup, true
+	}
 	h.render(q, http.StatusOK, "methods", h.view(q, q.t["PaymentMethods"], v))
 }
 
@@ -325,7 +347,15 @@ func (h *handler) methodOutcome(q *req, done string, err error) {
 }
 
 func (h *handler) addMethod(q *req) {
-	_, err := h.payer.AddCard(q.ctx, q.who(), payer.CardForm(q.r), q.r.PostFormValue("default") != "")
+	setDefault := q.r.PostFormValue("default") != ""
+	var err error
+	if pm := q.r.PostFormValue("payment_method"); pm != "" {
+		// The processor's form confirmed the setup session: Stripe's
+		// PaymentMethod id, and no card field.
+		_, err = h.payer.AddCollected(q.ctx, q.who(), pm, setDefault)
+	} else {
+		_, err = h.payer.AddCard(q.ctx, q.who(), payer.CardForm(q.r), setDefault)
+	}
 	h.methodOutcome(q, "added", err)
 }
 

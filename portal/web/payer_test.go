@@ -61,7 +61,7 @@ func TestThreeDSecureOnAPlan(t *testing.T) {
 	}
 	for _, path := range []string{r.Location, "/portal/" + f.slug + "/invoices/" + f.plan} {
 		body := b.Get(path).Body
-		mustContain(t, "awaiting confirmation", body, `id="confirm"`, "confirm the payment of €2,000.00", `id="approve"`)
+		mustContain(t, "awaiting confirmation", body, `id="confirm"`, "confirm the payment of €2,000.00", `name="outcome" value="approve"`)
 		mustNotContain(t, "awaiting confirmation", body, `id="pay"`, "Pay €", "Due now")
 	}
 	done := b.Post(page+"/confirm", apitest.Form{"payment": b.Get(page).Input("payment"), "outcome": "approve"})

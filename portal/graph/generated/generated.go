@@ -247,6 +247,7 @@ type ComplexityRoot struct {
 		PaymentMethodAdd              func(childComplexity int, input model.PaymentMethodAddInput) int
 		PaymentMethodRemove           func(childComplexity int, input model.PaymentMethodRemoveInput) int
 		PaymentMethodSetDefault       func(childComplexity int, input model.PaymentMethodSetDefaultInput) int
+		PaymentMethodSetup            func(childComplexity int) int
 		PortalLoginStart              func(childComplexity int, input model.PortalLoginStartInput) int
 		PortalLoginVerify             func(childComplexity int, input model.PortalLoginVerifyInput) int
 		PortalSessionRedeem           func(childComplexity int, input model.PortalSessionRedeemInput) int
@@ -268,18 +269,19 @@ type ComplexityRoot struct {
 	}
 
 	Payment struct {
-		Amount              func(childComplexity int) int
-		AmountRefundedMoney func(childComplexity int) int
-		Brand               func(childComplexity int) int
-		CreatedAt           func(childComplexity int) int
-		FailureCode         func(childComplexity int) int
-		FailureMessage      func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		Invoice             func(childComplexity int) int
-		Last4               func(childComplexity int) int
-		MethodType          func(childComplexity int) int
-		Refunds             func(childComplexity int) int
-		Status              func(childComplexity int) int
+		Amount                 func(childComplexity int) int
+		AmountRefundedMoney    func(childComplexity int) int
+		Brand                  func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		FailureCode            func(childComplexity int) int
+		FailureMessage         func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Invoice                func(childComplexity int) int
+		Last4                  func(childComplexity int) int
+		MethodType             func(childComplexity int) int
+		NextActionClientSecret func(childComplexity int) int
+		Refunds                func(childComplexity int) int
+		Status                 func(childComplexity int) int
 	}
 
 	PaymentConnection struct {
@@ -307,6 +309,12 @@ type ComplexityRoot struct {
 	PaymentMethodPayload struct {
 		PaymentMethod func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
+	}
+
+	PaymentMethodSetupPayload struct {
+		ClientSecret   func(childComplexity int) int
+		PublishableKey func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
 	}
 
 	Portal struct {
@@ -473,6 +481,7 @@ type MutationResolver interface {
 	CustomerSwitch(ctx context.Context, input model.CustomerSwitchInput) (*model.PortalSessionPayload, error)
 	BillingDetailsUpdate(ctx context.Context, input model.BillingDetailsInput) (*model.BillingDetailsUpdatePayload, error)
 	PaymentMethodAdd(ctx context.Context, input model.PaymentMethodAddInput) (*model.PaymentMethodPayload, error)
+	PaymentMethodSetup(ctx context.Context) (*model.PaymentMethodSetupPayload, error)
 	PaymentMethodSetDefault(ctx context.Context, input model.PaymentMethodSetDefaultInput) (*model.PaymentMethodPayload, error)
 	PaymentMethodRemove(ctx context.Context, input model.PaymentMethodRemoveInput) (*model.PaymentMethodPayload, error)
 	InvoicePay(ctx context.Context, input model.InvoicePayInput) (*model.InvoicePayPayload, error)
@@ -491,6 +500,8 @@ type PaymentResolver interface {
 	Last4(ctx context.Context, obj *ent.Payment) (string, error)
 
 	FailureMessage(ctx context.Context, obj *ent.Payment) (string, error)
+
+	NextActionClientSecret(ctx context.Context, obj *ent.Payment) (*string, error)
 
 	Refunds(ctx context.Context, obj *ent.Payment) ([]*ent.Refund, error)
 }
@@ -1375,6 +1386,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PaymentMethodSetDefault(childComplexity, args["input"].(model.PaymentMethodSetDefaultInput)), true
+	case "Mutation.paymentMethodSetup":
+		if e.ComplexityRoot.Mutation.PaymentMethodSetup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.PaymentMethodSetup(childComplexity), true
 	case "Mutation.portalLoginStart":
 		if e.ComplexityRoot.Mutation.PortalLoginStart == nil {
 			break
@@ -1525,6 +1542,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.MethodType(childComplexity), true
+	case "Payment.nextActionClientSecret":
+		if e.ComplexityRoot.Payment.NextActionClientSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.NextActionClientSecret(childComplexity), true
 	case "Payment.refunds":
 		if e.ComplexityRoot.Payment.Refunds == nil {
 			break
@@ -1631,6 +1654,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PaymentMethodPayload.UserErrors(childComplexity), true
+
+	case "PaymentMethodSetupPayload.clientSecret":
+		if e.ComplexityRoot.PaymentMethodSetupPayload.ClientSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethodSetupPayload.ClientSecret(childComplexity), true
+	case "PaymentMethodSetupPayload.publishableKey":
+		if e.ComplexityRoot.PaymentMethodSetupPayload.PublishableKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethodSetupPayload.PublishableKey(childComplexity), true
+	case "PaymentMethodSetupPayload.userErrors":
+		if e.ComplexityRoot.PaymentMethodSetupPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentMethodSetupPayload.UserErrors(childComplexity), true
 
 	case "Portal.accentColor":
 		if e.ComplexityRoot.Portal.AccentColor == nil {
@@ -2394,6 +2436,10 @@ enum UserErrorCode {
   SCHEDULING_DISABLED
   "A warning, not an error: the payment is scheduled after the date it is due by (the due date, or the next installment's), so it will be late."
   SCHEDULED_AFTER_DUE_DATE
+  "Card details were sent to Remit while the merchant's Stripe account collects them with its own form (Stripe's Payment Element): give the PaymentMethod id it collected (processorPaymentMethod) instead."
+  RAW_PAYMENT_DETAILS_REFUSED
+  "Stripe knows no such payment method, or it belongs to someone else."
+  INVALID_PROCESSOR_PAYMENT_METHOD
 }
 
 """
@@ -2981,6 +3027,14 @@ type Payment {
   failureMessage: String!
   "When it was attempted."
   createdAt: Time!
+  """
+  While the payment is REQUIRES_ACTION with a connected Stripe account:
+  the PaymentIntent's client secret, for Stripe.js's handleNextAction to
+  run the bank's challenge (3-D Secure) in the payer's browser; Stripe
+  then tells Remit how it ended. Null otherwise, and with Remit's
+  simulator, whose challenge is the portal's own page.
+  """
+  nextActionClientSecret: String
   "What refunds gave back."
   amountRefunded: Money!
   "Refunds of this payment, oldest first."
@@ -3050,13 +3104,35 @@ input CardInput {
 }
 
 """
-Input of paymentMethodAdd.
+Input of paymentMethodAdd: exactly one of card and processorPaymentMethod.
+With a connected Stripe account, card details never reach Remit (card is
+refused with RAW_PAYMENT_DETAILS_REFUSED): Stripe's Payment Element
+collects them with paymentMethodSetup's client secret, and
+processorPaymentMethod names what it collected.
 """
 input PaymentMethodAddInput {
-  "The card to save."
-  card: CardInput!
+  "The card to save, typed into Remit's own fields (Remit's simulator, in test mode)."
+  card: CardInput
+  "The PaymentMethod id (pm_…) Stripe.js returned on confirming paymentMethodSetup's SetupIntent."
+  processorPaymentMethod: String
   "Make it the default (a first method always is)."
   setDefault: Boolean
+}
+
+"""
+Result of paymentMethodSetup: what Stripe.js needs to collect a method to
+save (stripe.elements({clientSecret}), then stripe.confirmSetup). Both
+fields are null when the merchant's processor takes card details through
+Remit's own fields (Remit's simulator in test mode, or live mode without
+a connected processor): use paymentMethodAdd with card then.
+"""
+type PaymentMethodSetupPayload {
+  "The publishable key (pk_…) to load Stripe.js with; null without a connected Stripe account."
+  publishableKey: String
+  "The SetupIntent's client secret, for one method; null without a connected Stripe account."
+  clientSecret: String
+  "Why nothing was started, if so."
+  userErrors: [UserError!]!
 }
 
 """
@@ -3094,8 +3170,10 @@ input InvoicePayInput {
   id: ID!
   "A saved payment method; omitted (and no card) charges the default one."
   paymentMethod: ID
-  "A card to pay with once, without saving it."
+  "A card to pay with once, without saving it (refused with RAW_PAYMENT_DETAILS_REFUSED when Stripe is connected)."
   card: CardInput
+  "A PaymentMethod id (pm_…) Stripe.js collected for this payment (stripe.createPaymentMethod), with a connected Stripe account; not saved. Give at most one of paymentMethod, card and processorPaymentMethod."
+  processorPaymentMethod: String
   "For a payment plan: pay only the next installment (default: everything that remains)."
   installment: Boolean
 }
@@ -3138,7 +3216,7 @@ off answer FEATURE_DISABLED.
 type PortalFeatures {
   "billingDetailsUpdate is allowed."
   updateBillingDetails: Boolean!
-  "paymentMethodAdd, paymentMethodSetDefault and paymentMethodRemove are allowed."
+  "paymentMethodSetup, paymentMethodAdd, paymentMethodSetDefault and paymentMethodRemove are allowed."
   managePaymentMethods: Boolean!
   "invoicePay is allowed."
   payInvoices: Boolean!
@@ -3201,8 +3279,18 @@ type Mutation {
   customerSwitch("What to do; see the input type." input: CustomerSwitchInput!): PortalSessionPayload!
   "Update billing details (never the email). FEATURE_DISABLED when the merchant does not allow it."
   billingDetailsUpdate("What to do; see the input type." input: BillingDetailsInput!): BillingDetailsUpdatePayload!
-  "Save a card. Needs a login under 10 minutes old (else REAUTHENTICATE)."
+  "Save a card, or a method Stripe's Payment Element collected (see paymentMethodSetup). Needs a login under 10 minutes old (else REAUTHENTICATE)."
   paymentMethodAdd("What to do; see the input type." input: PaymentMethodAddInput!): PaymentMethodPayload!
+  """
+  Start saving a method with Stripe's Payment Element when the merchant
+  connected Stripe: a SetupIntent for the customer, whose client secret
+  Stripe.js confirms before paymentMethodAdd(processorPaymentMethod:).
+  Null fields when the merchant's processor takes card details through
+  Remit's own fields (the simulator): use paymentMethodAdd(card:) then.
+  Needs what paymentMethodAdd needs: the feature on (else
+  FEATURE_DISABLED) and a login under 10 minutes old (else REAUTHENTICATE).
+  """
+  paymentMethodSetup: PaymentMethodSetupPayload!
   "Make a saved method the default. Needs a login under 10 minutes old (else REAUTHENTICATE)."
   paymentMethodSetDefault("What to do; see the input type." input: PaymentMethodSetDefaultInput!): PaymentMethodPayload!
   "Remove a saved method. Needs a login under 10 minutes old (else REAUTHENTICATE)."
@@ -3811,6 +3899,8 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 		return ec.fieldContext_Payment_failureMessage(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Payment_createdAt(ctx, field)
+	case "nextActionClientSecret":
+		return ec.fieldContext_Payment_nextActionClientSecret(ctx, field)
 	case "amountRefunded":
 		return ec.fieldContext_Payment_amountRefunded(ctx, field)
 	case "refunds":
@@ -3871,6 +3961,18 @@ func (ec *executionContext) childFields_PaymentMethodPayload(ctx context.Context
 		return ec.fieldContext_PaymentMethodPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PaymentMethodPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentMethodSetupPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "publishableKey":
+		return ec.fieldContext_PaymentMethodSetupPayload_publishableKey(ctx, field)
+	case "clientSecret":
+		return ec.fieldContext_PaymentMethodSetupPayload_clientSecret(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PaymentMethodSetupPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentMethodSetupPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Portal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8136,6 +8238,38 @@ func (ec *executionContext) fieldContext_Mutation_paymentMethodAdd(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_paymentMethodSetup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_paymentMethodSetup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().PaymentMethodSetup(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentMethodSetupPayload) graphql.Marshaler {
+			return ec.marshalNPaymentMethodSetupPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐPaymentMethodSetupPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_paymentMethodSetup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentMethodSetupPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_paymentMethodSetDefault(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8797,6 +8931,29 @@ func (ec *executionContext) fieldContext_Payment_createdAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Payment_nextActionClientSecret(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_nextActionClientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().NextActionClientSecret(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_nextActionClientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Payment_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9241,6 +9398,84 @@ func (ec *executionContext) _PaymentMethodPayload_userErrors(ctx context.Context
 func (ec *executionContext) fieldContext_PaymentMethodPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "PaymentMethodPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentMethodSetupPayload_publishableKey(ctx context.Context, field graphql.CollectedField, obj *model.PaymentMethodSetupPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethodSetupPayload_publishableKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishableKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethodSetupPayload_publishableKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethodSetupPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethodSetupPayload_clientSecret(ctx context.Context, field graphql.CollectedField, obj *model.PaymentMethodSetupPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethodSetupPayload_clientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientSecret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethodSetupPayload_clientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentMethodSetupPayload", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PaymentMethodSetupPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PaymentMethodSetupPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentMethodSetupPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*usererr.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋinternalᚋusererrᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentMethodSetupPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentMethodSetupPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -12418,7 +12653,7 @@ func (ec *executionContext) unmarshalInputInvoicePayInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "paymentMethod", "card", "installment"}
+	fieldsInOrder := [...]string{"id", "paymentMethod", "card", "processorPaymentMethod", "installment"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12446,6 +12681,13 @@ func (ec *executionContext) unmarshalInputInvoicePayInput(ctx context.Context, o
 				return it, err
 			}
 			it.Card = data
+		case "processorPaymentMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorPaymentMethod"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorPaymentMethod = data
 		case "installment":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("installment"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -12513,7 +12755,7 @@ func (ec *executionContext) unmarshalInputPaymentMethodAddInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"card", "setDefault"}
+	fieldsInOrder := [...]string{"card", "processorPaymentMethod", "setDefault"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12522,11 +12764,18 @@ func (ec *executionContext) unmarshalInputPaymentMethodAddInput(ctx context.Cont
 		switch k {
 		case "card":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("card"))
-			data, err := ec.unmarshalNCardInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐCardInput(ctx, v)
+			data, err := ec.unmarshalOCardInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐCardInput(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Card = data
+		case "processorPaymentMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processorPaymentMethod"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessorPaymentMethod = data
 		case "setDefault":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("setDefault"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -14901,6 +15150,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "paymentMethodSetup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_paymentMethodSetup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "paymentMethodSetDefault":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_paymentMethodSetDefault(ctx, field)
@@ -15356,6 +15612,44 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nextActionClientSecret":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Payment_nextActionClientSecret(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "amountRefunded":
 			out.Values[i] = ec._Payment_amountRefunded(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15669,6 +15963,54 @@ func (ec *executionContext) _PaymentMethodPayload(ctx context.Context, sel ast.S
 			}
 		case "userErrors":
 			out.Values[i] = ec._PaymentMethodPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var paymentMethodSetupPayloadImplementors = []string{"PaymentMethodSetupPayload"}
+
+func (ec *executionContext) _PaymentMethodSetupPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentMethodSetupPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentMethodSetupPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentMethodSetupPayload")
+		case "publishableKey":
+			out.Values[i] = ec._PaymentMethodSetupPayload_publishableKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientSecret":
+			out.Values[i] = ec._PaymentMethodSetupPayload_clientSecret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PaymentMethodSetupPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17168,11 +17510,6 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalNCardInput2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐCardInput(ctx context.Context, v any) (*model.CardInput, error) {
-	res, err := ec.unmarshalInputCardInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
 func (ec *executionContext) marshalNCreditNote2ᚕᚖgithubᚗcomᚋremitbillingᚋremitᚋentᚐCreditNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditNote) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17716,6 +18053,16 @@ func (ec *executionContext) unmarshalNPaymentMethodRemoveInput2githubᚗcomᚋre
 func (ec *executionContext) unmarshalNPaymentMethodSetDefaultInput2githubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐPaymentMethodSetDefaultInput(ctx context.Context, v any) (model.PaymentMethodSetDefaultInput, error) {
 	res, err := ec.unmarshalInputPaymentMethodSetDefaultInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentMethodSetupPayload2ᚖgithubᚗcomᚋremitbillingᚋremitᚋportalᚋgraphᚋmodelᚐPaymentMethodSetupPayload(ctx context.Context, sel ast.SelectionSet, v *model.PaymentMethodSetupPayload) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PaymentMethodSetupPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPaymentMethodType2string(ctx context.Context, v any) (string, error) {

@@ -90,8 +90,10 @@ type InvoicePayInput struct {
 	ID string `json:"id"`
 	// A saved payment method; omitted (and no card) charges the default one.
 	PaymentMethod *string `json:"paymentMethod,omitempty"`
-	// A card to pay with once, without saving it.
+	// A card to pay with once, without saving it (refused with RAW_PAYMENT_DETAILS_REFUSED when Stripe is connected).
 	Card *CardInput `json:"card,omitempty"`
+	// A PaymentMethod id (pm_…) Stripe.js collected for this payment (stripe.createPaymentMethod), with a connected Stripe account; not saved. Give at most one of paymentMethod, card and processorPaymentMethod.
+	ProcessorPaymentMethod *string `json:"processorPaymentMethod,omitempty"`
 	// For a payment plan: pay only the next installment (default: everything that remains).
 	Installment *bool `json:"installment,omitempty"`
 }
@@ -140,10 +142,16 @@ type LogoutPayload struct {
 type Mutation struct {
 }
 
-// Input of paymentMethodAdd.
+// Input of paymentMethodAdd: exactly one of card and processorPaymentMethod.
+// With a connected Stripe account, card details never reach Remit (card is
+// refused with RAW_PAYMENT_DETAILS_REFUSED): Stripe's Payment Element
+// collects them with paymentMethodSetup's client secret, and
+// processorPaymentMethod names what it collected.
 type PaymentMethodAddInput struct {
-	// The card to save.
-	Card *CardInput `json:"card"`
+	// The card to save, typed into Remit's own fields (Remit's simulator, in test mode).
+	Card *CardInput `json:"card,omitempty"`
+	// The PaymentMethod id (pm_…) Stripe.js returned on confirming paymentMethodSetup's SetupIntent.
+	ProcessorPaymentMethod *string `json:"processorPaymentMethod,omitempty"`
 	// Make it the default (a first method always is).
 	SetDefault *bool `json:"setDefault,omitempty"`
 }
@@ -168,6 +176,20 @@ type PaymentMethodSetDefaultInput struct {
 	ID string `json:"id"`
 }
 
+// Result of paymentMethodSetup: what Stripe.js needs to collect a method to
+// save (stripe.elements({clientSecret}), then stripe.confirmSetup). Both
+// fields are null when the merchant's processor takes card details through
+// Remit's own fields (Remit's simulator in test mode, or live mode without
+// a connected processor): use paymentMethodAdd with card then.
+type PaymentMethodSetupPayload struct {
+	// The publishable key (pk_…) to load Stripe.js with; null without a connected Stripe account.
+	PublishableKey *string `json:"publishableKey,omitempty"`
+	// The SetupIntent's client secret, for one method; null without a connected Stripe account.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+	// Why nothing was started, if so.
+	UserErrors []*usererr.Error `json:"userErrors"`
+}
+
 // The merchant's portal as customers see it.
 type Portal struct {
 	// The merchant's trading name.
@@ -189,7 +211,7 @@ type Portal struct {
 type PortalFeatures struct {
 	// billingDetailsUpdate is allowed.
 	UpdateBillingDetails bool `json:"updateBillingDetails"`
-	// paymentMethodAdd, paymentMethodSetDefault and paymentMethodRemove are allowed.
+	// paymentMethodSetup, paymentMethodAdd, paymentMethodSetDefault and paymentMethodRemove are allowed.
 	ManagePaymentMethods bool `json:"managePaymentMethods"`
 	// invoicePay is allowed.
 	PayInvoices bool `json:"payInvoices"`
