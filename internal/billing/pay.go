@@ -193,13 +193,9 @@ func (s *Service) attempt(ctx context.Context, proc payments.Processor, in PayIn
 		// Before the transaction, as tokenization: a network call. No
 		// customer is named, so a method saved on any customer's behalf
 		// is refused: one payment takes only a method collected for it.
-		c, ok := proc.(payments.Collecting)
-		if !ok {
-			return a, usererr.New(usererr.Invalid, "processorPaymentMethod is for an account whose payment processor collects details itself (a connected Stripe account)", "processorPaymentMethod")
-		}
-		m, err := c.Collected(ctx, payments.Customer{}, in.Collected, false)
+		m, err := paymentmethods.Collected(ctx, proc, payments.Customer{}, in.Collected, false)
 		if err != nil {
-			return a, paymentmethods.UserError(err)
+			return a, err
 		}
 		card = &m
 	case in.Card != nil:

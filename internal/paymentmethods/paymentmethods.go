@@ -104,7 +104,7 @@ func (s *Service) Attach(ctx context.Context, in AttachInput) (*ent.PaymentMetho
 	}
 	var m payments.Method
 	if in.Collected != "" {
-		m, err = collected(ctx, proc, cus, in.Collected, true)
+		m, err = Collected(ctx, proc, payments.Customer{ID: cus.ID, Name: cus.Name, Email: cus.Email}, in.Collected, true)
 	} else {
 		m, err = proc.Tokenize(ctx, raw)
 	}
@@ -168,25 +168,16 @@ func (s *Service) processor(ctx context.Context) (payments.Processor, error) {
 	return proc, nil
 }
 
-// collected asks proc for what to store of a method its own form
-// collected for cus: attached to cus when save, else for one payment.
-func collected(ctx context.Context, proc payments.Processor, cus *ent.Customer, token string, save bool) (payments.Method, error) {
+// Collected asks proc for what to store of a method its own form
+// collected for cus: attached to cus when save, else for one payment
+// (cus may then be zero: a method saved on anyone's behalf is refused).
+// Refusals are the API's user errors.
+func Collected(ctx context.Context, proc payments.Processor, cus payments.Customer, token string, save bool) (payments.Method, error) {
 	c, ok := proc.(payments.Collecting)
 	if !ok {
-		return payments.Method{}, usererr.New(usererr.Invalid, "processorPaymentMethod is for an account whose payment processor collects details itself (a connected Stripe account); give card, sepaDebit or achDebit", "processorPaymentMethod")
+		return payments.Method{}, usererr.New(usererr.Invalid, "processorPaymentMethod is for an account whose payment processor collects details itself (a connected Stripe account); give card details instead", "processorPaymentMethod")
 	}
-	return c.Collected(ctx, payments.Customer{ID: cus.ID, Name: cus.Name, Email: cus.Email}, token, save)
-}
-
-// Collected is what to store of a method the processor's own form
-// collected for one payment of customerID (the hosted page's, never
-// saved for later).
-func (s *Service) Collected(ctx context.Context, customerID, token string) (payments.Method, error) {
-	proc, err := s.processor(ctx)
-	if err != nil {
-		return payments.Method{}, err
-	}
-	m, err := collected(ctx, proc, &ent.Customer{ID: customerID}, token, false)
+	m, err := c.Collected(ctx, cus, token, save)
 	if err != nil {
 		return payments.Method{}, UserError(err)
 	}
