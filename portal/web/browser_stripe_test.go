@@ -34,18 +34,7 @@ func TestBrowserStripe(t *testing.T) {
 		})
 	}
 
-	c.run("sign in",
-		chromedp.Navigate(base),
-		chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), "jenny@example.com"),
-		chromedp.Click(chromedp.ID("send-code")),
-		chromedp.WaitVisible(chromedp.ID("code")),
-	)
-	c.run("verify",
-		chromedp.SendKeys(chromedp.ID("code"), loginCode(t, f.e, "jenny@example.com")),
-		chromedp.Click(chromedp.ID("verify")),
-		chromedp.WaitVisible(chromedp.CSS("table.list")),
-	)
+	c.signIn(base, f.e, "jenny@example.com")
 
 	c.run("open invoice",
 		chromedp.Click(chromedp.CSS("#inv-"+f.open+" a")),

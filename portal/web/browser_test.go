@@ -31,39 +31,25 @@ type chrome struct {
 // repository root.
 func startChrome(t *testing.T, flags ...map[string]any) *chrome {
 	t.Helper()
-	bin := testtool.Chromium(t)
-	c := &chrome{t: t, shots: testtool.ArtifactsDir(t, filepath.Join("..", ".."), "portal")}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-		chromedp.Flag("lang", "en-US"),
+	return &chrome{t: t, ctx: testtool.Browser(t, 60*time.Second, flags...), shots: testtool.ArtifactsDir(t, filepath.Join("..", ".."), "portal")}
+}
+
+// signIn signs in at the portal's base as email, with the code the
+// server emailed (read from e's outbox), and waits for the invoices.
+func (c *chrome) signIn(base string, e *apitest.Env, email string) {
+	c.t.Helper()
+	c.run("sign in",
+		chromedp.Navigate(base),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.Click(chromedp.ID("send-code")),
+		chromedp.WaitVisible(chromedp.ID("code")),
 	)
-	for _, fl := range flags {
-		for k, v := range fl {
-			opts = append(opts, chromedp.Flag(k, v))
-		}
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(cancelCtx)
-	// The first run starts the browser, for the life of bctx: no timeout
-	// there (it would stop the browser); the story's steps get one.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium (%s): %v", bin, err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	t.Cleanup(cancel)
-	c.ctx = ctx
-	return c
+	c.run("verify",
+		chromedp.SendKeys(chromedp.ID("code"), loginCode(c.t, e, email)),
+		chromedp.Click(chromedp.ID("verify")),
+		chromedp.WaitVisible(chromedp.CSS("table.list")),
+	)
 }
 
 func (c *chrome) run(step string, actions ...chromedp.Action[chromedp.Void]) {

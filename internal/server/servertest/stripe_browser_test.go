@@ -1,7 +1,6 @@
 package servertest_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,7 +23,7 @@ import (
 // challenge Stripe asks for before the invoice is paid. No card field of
 // Remit's is on the page.
 func TestStripeHostedPageInBrowser(t *testing.T) {
-	bin := testtool.Chromium(t)
+	testtool.Chromium(t) // before anything starts: a missing browser says so first
 	s := startStripe(t, storetest.Dialects()[0])
 	l := s.live()
 	l.connected("live", stripeWhsec)
@@ -52,21 +51,7 @@ func TestStripeHostedPageInBrowser(t *testing.T) {
 		t.Fatalf("the hosted page serves card fields, or not the processor's form:\n%s", body)
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()))
-	for k, v := range stripemocktest.StripeJS(t) {
-		opts = append(opts, chromedp.Flag(k, v))
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(cancelCtx)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium (%s): %v", bin, err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	t.Cleanup(cancel)
+	ctx := testtool.Browser(t, 60*time.Second, stripemocktest.StripeJS(t))
 	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, actions...); err != nil {

@@ -441,17 +441,25 @@ func TestStripeLivePayments(t *testing.T) {
 	}
 }
 
+// startLiveStripe is a server with Stripe connected in live mode (s, and
+// l driving it with a live key) and a customer whose saved card is pm.
+func startLiveStripe(t *testing.T) (s, l *stripeEnv, cus, pm string) {
+	t.Helper()
+	s = startStripe(t, storetest.Dialects()[0])
+	l = s.live()
+	l.connected("live", stripeWhsec)
+	cus = l.customer("Ada Lovelace", "ada@example.com", "EUR")
+	pm = apitest.Str(t, l.attach(cus, map[string]any{"processorPaymentMethod": "pm_card_visa"}), "paymentMethod", "id")
+	return s, l, cus, pm
+}
+
 // TestStripeLostAnswers: a charge whose answer never came back stays
 // PROCESSING, and the worker asks Stripe again with the same idempotency
 // key (the payment's id), so the retry is the same PaymentIntent and the
 // customer is charged once; a payment still processing is asked about
 // less and less often.
 func TestStripeLostAnswers(t *testing.T) {
-	s := startStripe(t, storetest.Dialects()[0])
-	l := s.live()
-	l.connected("live", stripeWhsec)
-	cus := l.customer("Ada Lovelace", "ada@example.com", "EUR")
-	pm := apitest.Str(t, l.attach(cus, map[string]any{"processorPaymentMethod": "pm_card_visa"}), "paymentMethod", "id")
+	s, l, cus, pm := startLiveStripe(t)
 	inv := l.open(cus, "EUR", "25.00", nil)
 
 	s.stripe.On(http.MethodPost, "/v1/payment_intents", stripemocktest.Decision{LoseAnswer: true}, 1)
@@ -547,11 +555,7 @@ func cardError(declineCode, pi string) string {
 // idempotency key and settle by webhook; a payment whose payer never
 // authenticates is canceled at Stripe too.
 func TestStripeDeclinesRefundsAndTimeouts(t *testing.T) {
-	s := startStripe(t, storetest.Dialects()[0])
-	l := s.live()
-	l.connected("live", stripeWhsec)
-	cus := l.customer("Ada Lovelace", "ada@example.com", "EUR")
-	pm := apitest.Str(t, l.attach(cus, map[string]any{"processorPaymentMethod": "pm_card_visa"}), "paymentMethod", "id")
+	s, l, cus, pm := startLiveStripe(t)
 	const invFields = `query($id: ID!) { invoice(id: $id) { status standing attemptCount nextPaymentAttemptAt payments { id status failureCode processorReference source } } }`
 	auto := func(decline string) map[string]any {
 		t.Helper()
