@@ -50,12 +50,7 @@ func TestBrowserStripe(t *testing.T) {
 	}
 
 	// A new card; Stripe asks for 3-D Secure, then says it succeeded.
-	f.stripe.On(http.MethodPost, "/v1/payment_intents", stripemocktest.Decision{Set: map[string]any{
-		"status": "requires_action", "next_action": map[string]any{"type": "use_stripe_sdk"}, "last_payment_error": nil}}, 1)
-	f.stripe.On(http.MethodGet, "/v1/payment_intents/", stripemocktest.Decision{Set: map[string]any{"status": "succeeded", "last_payment_error": nil}}, 0)
-	// The first GET (rendering the challenge) still awaits the payer.
-	f.stripe.On(http.MethodGet, "/v1/payment_intents/", stripemocktest.Decision{Set: map[string]any{
-		"status": "requires_action", "next_action": map[string]any{"type": "use_stripe_sdk"}, "last_payment_error": nil}}, 1)
+	f.stripe.ChallengeThenSucceed()
 	c.run("pay with a new card",
 		next("pm_card_mastercard"),
 		chromedp.Click(chromedp.ID("pay-new-card")),

@@ -23,32 +23,14 @@ import (
 // fetched again with the pasted key; the key is not left in the browser's
 // storage.
 func TestGraphiQLOffline(t *testing.T) {
-	bin := testtool.Chromium(t)
 	e := apitest.Start(t, storetest.Dialects()[0])
 	base := strings.Replace(e.URL, "127.0.0.1", "localhost", 1)
 	shots := testtool.ArtifactsDir(t, filepath.Join("..", "..", ".."), "graphiql")
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelCtx := chromedp.NewContext(actx)
-	t.Cleanup(cancelCtx)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium (%s): %v", bin, err)
-	}
+	ctx := testtool.Browser(t, 60*time.Second)
 	var mu sync.Mutex
 	var requests []string
-	if err := chromedp.Listen(bctx, func(ev any) {
+	if err := chromedp.Listen(ctx, func(ev any) {
 		if r, ok := ev.(*network.EventRequestWillBeSent); ok {
 			mu.Lock()
 			requests = append(requests, r.Request.URL)
@@ -57,8 +39,6 @@ func TestGraphiQLOffline(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	t.Cleanup(cancel)
 	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, actions...); err != nil {

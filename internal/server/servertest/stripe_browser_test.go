@@ -73,12 +73,7 @@ func TestStripeHostedPageInBrowser(t *testing.T) {
 	}
 
 	// Stripe asks for 3-D Secure, then says it succeeded.
-	s.stripe.On(http.MethodPost, "/v1/payment_intents", stripemocktest.Decision{Set: map[string]any{
-		"status": "requires_action", "next_action": map[string]any{"type": "use_stripe_sdk"}, "last_payment_error": nil}}, 1)
-	s.stripe.On(http.MethodGet, "/v1/payment_intents/", stripemocktest.Decision{Set: map[string]any{"status": "succeeded", "last_payment_error": nil}}, 0)
-	// The first GET (rendering the challenge) still awaits the payer.
-	s.stripe.On(http.MethodGet, "/v1/payment_intents/", stripemocktest.Decision{Set: map[string]any{
-		"status": "requires_action", "next_action": map[string]any{"type": "use_stripe_sdk"}, "last_payment_error": nil}}, 1)
+	s.stripe.ChallengeThenSucceed()
 
 	run("pay", chromedp.Click(chromedp.ID("pay")), chromedp.WaitVisible(chromedp.ID("settled")))
 	c := calls()

@@ -177,3 +177,14 @@ func StripeError(typ, code, message string) string {
 	b, _ := json.Marshal(map[string]any{"error": map[string]any{"type": typ, "code": code, "message": message}})
 	return string(b)
 }
+
+// ChallengeThenSucceed makes the next PaymentIntent ask for 3-D Secure,
+// as Stripe does for a card that needs it: the first read of it (the
+// page rendering the challenge) still awaits the payer, every later one
+// finds it succeeded (the payer passed the challenge).
+func (t *Transport) ChallengeThenSucceed() {
+	awaiting := Decision{Set: map[string]any{"status": "requires_action", "next_action": map[string]any{"type": "use_stripe_sdk"}, "last_payment_error": nil}}
+	t.On(http.MethodPost, "/v1/payment_intents", awaiting, 1)
+	t.On(http.MethodGet, "/v1/payment_intents/", Decision{Set: map[string]any{"status": "succeeded", "last_payment_error": nil}}, 0)
+	t.On(http.MethodGet, "/v1/payment_intents/", awaiting, 1)
+}
