@@ -239,9 +239,10 @@ func (s *Service) Connect(ctx context.Context, in ConnectInput) (*Connection, er
 	if webhookSecret == "" && s.cfg.PublicURL != "" {
 		id, secret, err := proc.RegisterWebhook(ctx, s.WebhookURL(v.AccountID))
 		switch {
-		case errors.Is(err, stripeproc.ErrRestrictedKey):
-			// A restricted key may not manage webhooks: connected all the
-			// same, and the merchant registers the endpoint.
+		case errors.Is(err, stripeproc.ErrRestrictedKey), errors.Is(err, payments.ErrInvalidRequest):
+			// A restricted key may not manage webhooks, and Stripe refuses
+			// a URL it cannot use (live mode wants https): connected all
+			// the same, and the merchant registers the endpoint.
 		case err != nil:
 			return nil, keyError(err)
 		default:

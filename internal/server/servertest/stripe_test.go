@@ -233,6 +233,19 @@ func TestStripeConnect(t *testing.T) {
 		}
 	})
 
+	t.Run("a URL Stripe refuses leaves the endpoint to the merchant", func(t *testing.T) {
+		s.stripe.Reset()
+		s.stripe.On(http.MethodPost, "/v1/webhook_endpoints", stripemocktest.Decision{Status: http.StatusBadRequest,
+			Body: stripemocktest.StripeError("invalid_request_error", "url_invalid", "Invalid URL: URL must be publicly accessible.")}, 1)
+		pl := s.connect(good())
+		if ue := pl["userErrors"].([]any); len(ue) > 0 {
+			t.Fatalf("connect: %v", ue)
+		}
+		if p := pl["paymentProcessor"].(map[string]any); p["webhookReady"] != false || p["webhookRegistered"] != false || p["webhookUrl"] == nil {
+			t.Fatalf("processor = %v", p)
+		}
+	})
+
 	t.Run("card details never reach Remit; Stripe's PaymentMethod ids do", func(t *testing.T) {
 		s.stripe.Reset()
 		cus := s.customer("Ada Lovelace", "ada@example.com", "EUR")
