@@ -50,11 +50,16 @@ type RefundOutcome struct {
 	Result              payments.RefundResult
 }
 
-// DisputeOutcome is a dispute opened on the charge ChargeReference
-// (Stripe's PaymentIntent).
+// DisputeOutcome is a dispute on the charge ChargeReference (Stripe's
+// PaymentIntent) as it now stands: opened, or its status changed
+// (needs_response, under_review, won, lost…).
 type DisputeOutcome struct {
 	ChargeReference, Reference, Reason, Status string
 }
+
+// disputeEnded reads a dispute's closing statuses as the payer's bank
+// decided: the merchant keeps the money, or it went back to the payer.
+var disputeEnded = map[string]string{"won": "won, the money stays with the merchant", "lost": "lost, the money went back to the payer", "warning_closed": "no chargeback"}
 
 // What ApplyProcessorEvent did, as the processor event log keeps it.
 const (
@@ -208,18 +213,36 @@ func (s *Service) applyDispute(ctx context.Context, tx *ent.Tx, d *DisputeOutcom
 	if p == nil {
 		return OutcomeUnknownObject, nil
 	}
-	if p.DisputeReference == d.Reference {
+	opened := p.DisputeReference != d.Reference
+	if !opened && p.DisputeStatus == d.Status {
 		return OutcomeUnchanged, nil
 	}
 	now := clock.Now(ctx)
-	p, err = tx.Payment.UpdateOne(p).
-		SetDisputedAt(now).SetDisputeReference(d.Reference).SetDisputeReason(d.Reason).SetDisputeStatus(d.Status).
-		Save(ctx)
-	if err != nil {
+	pu := tx.Payment.UpdateOne(p).SetDisputeStatus(d.Status)
+	event := events.PaymentDisputeUpdated
+	if opened {
+		// A dispute Remit first hears of (its opening, or a later event
+		// that came first): recorded as opened, with its status now.
+		pu.SetDisputedAt(now).SetDisputeReference(d.Reference).SetDisputeReason(d.Reason)
+		event = events.PaymentDisputed
+	}
+	if p, err = pu.Save(ctx); err != nil {
 		return "", fmt.Errorf("record dispute: %w", err)
 	}
-	if err := events.Record(ctx, tx, events.PaymentDisputed, p); err != nil {
+	if err := events.Record(ctx, tx, event, p); err != nil {
 		return "", err
+	}
+	if !opened {
+		ended, ok := disputeEnded[d.Status]
+		if !ok {
+			return OutcomeApplied, nil // a step of the bank's process: the event tells
+		}
+		inv, err := tx.Invoice.Query().Where(invoice.ID(p.InvoiceID)).Only(ctx)
+		if err != nil {
+			return "", fmt.Errorf("load invoice: %w", err)
+		}
+		return OutcomeApplied, note(ctx, tx, inv, step{HistoryPaymentDisputed, "", events.InvoiceUpdated,
+			"dispute of " + describePayment(p, p.Currency) + " closed: " + ended})
 	}
 	inv, err := tx.Invoice.Query().Where(invoice.ID(p.InvoiceID)).Only(ctx)
 	if err != nil {

@@ -41,8 +41,10 @@ const (
 	PaymentScheduleCanceled      Type = "payment.schedule_canceled"
 	PaymentSucceeded             Type = "payment.succeeded"
 	PaymentFailed                Type = "payment.failed"
-	// The payer's bank opened a dispute (a chargeback) on a payment.
+	// The payer's bank opened a dispute (a chargeback) on a payment; its
+	// status changed since (evidence under review, won, lost).
 	PaymentDisputed       Type = "payment.disputed"
+	PaymentDisputeUpdated Type = "payment.dispute_updated"
 	RefundCreated         Type = "refund.created"
 	RefundSucceeded       Type = "refund.succeeded"
 	RefundFailed          Type = "refund.failed"
@@ -72,7 +74,7 @@ var Types = []Type{
 	InvoiceCreated, InvoiceUpdated, InvoiceDeleted, InvoiceFinalized, InvoiceSent, InvoicePaid,
 	InvoicePaymentFailed, InvoicePaymentActionRequired, InvoiceVoided, InvoiceMarkedUncollectible, InvoiceOverdue,
 	InvoiceReminderSent, InvoiceWillBeDue,
-	PaymentSucceeded, PaymentFailed, PaymentDisputed, PaymentScheduled, PaymentScheduleCanceled,
+	PaymentSucceeded, PaymentFailed, PaymentDisputed, PaymentDisputeUpdated, PaymentScheduled, PaymentScheduleCanceled,
 	RefundCreated, RefundSucceeded, RefundFailed,
 	CustomerCreated, CustomerUpdated, CustomerDeleted,
 	PaymentMethodAttached, PaymentMethodDetached, PaymentMethodExpiring,

@@ -73,7 +73,7 @@ func billingEvent(ev stripeproc.Event) billing.ProcessorEvent {
 		for _, r := range ev.Refunds {
 			out.Refunds = append(out.Refunds, billing.RefundOutcome{Reference: r.ID, RefundID: r.RemitID, Result: stripeproc.RefundResult(r.ID, r.Status, r.FailureCode)})
 		}
-	case stripeproc.EventChargeDisputeCreated:
+	case stripeproc.EventChargeDisputeCreated, stripeproc.EventChargeDisputeUpdated, stripeproc.EventChargeDisputeClosed:
 		out.ObjectRef = ev.DisputeID
 		out.Dispute = &billing.DisputeOutcome{ChargeReference: ev.PaymentIntentID, Reference: ev.DisputeID, Reason: ev.DisputeReason, Status: ev.DisputeStatus}
 	}

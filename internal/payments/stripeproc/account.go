@@ -16,7 +16,7 @@ import (
 var WebhookEvents = []string{
 	EventPaymentIntentSucceeded, EventPaymentIntentPaymentFailed, EventPaymentIntentProcessing,
 	EventPaymentIntentRequiresAction, EventPaymentIntentCanceled,
-	EventChargeRefunded, EventRefundUpdated, EventChargeDisputeCreated,
+	EventChargeRefunded, EventRefundUpdated, EventChargeDisputeCreated, EventChargeDisputeUpdated, EventChargeDisputeClosed,
 }
 
 // RegisterWebhook creates a webhook endpoint at url for WebhookEvents and

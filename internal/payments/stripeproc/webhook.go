@@ -41,14 +41,16 @@ const (
 	EventChargeRefunded              = "charge.refunded"
 	EventRefundUpdated               = "refund.updated"
 	EventChargeDisputeCreated        = "charge.dispute.created"
+	EventChargeDisputeUpdated        = "charge.dispute.updated"
+	EventChargeDisputeClosed         = "charge.dispute.closed"
 )
 
 // Event is the part of a Stripe event Remit acts on. Which ids are set
 // depends on the object: a payment_intent.* event fills PaymentIntentID
 // (and ChargeID when the latest charge is known); charge.refunded fills
 // ChargeID and PaymentIntentID; refund.updated fills RefundID, ChargeID
-// and PaymentIntentID; charge.dispute.created fills DisputeID, ChargeID
-// and PaymentIntentID.
+// and PaymentIntentID; charge.dispute.* fills DisputeID, ChargeID and
+// PaymentIntentID.
 type Event struct {
 	ID       string
 	Type     string
@@ -238,7 +240,7 @@ func decodeEvent(payload []byte) (Event, error) {
 	switch raw.Type {
 	case EventPaymentIntentSucceeded, EventPaymentIntentPaymentFailed, EventPaymentIntentProcessing,
 		EventPaymentIntentRequiresAction, EventPaymentIntentCanceled,
-		EventChargeRefunded, EventRefundUpdated, EventChargeDisputeCreated:
+		EventChargeRefunded, EventRefundUpdated, EventChargeDisputeCreated, EventChargeDisputeUpdated, EventChargeDisputeClosed:
 	default:
 		return ev, nil
 	}
@@ -268,7 +270,7 @@ func decodeEvent(payload []byte) (Event, error) {
 	case raw.Type == EventRefundUpdated:
 		ev.RefundID, ev.ChargeID, ev.PaymentIntentID, ev.RemitID = obj.ID, string(obj.Charge), string(obj.PaymentIntent), obj.Metadata[payments.MetadataRefundID]
 		ev.FailureCode = obj.FailureReason
-	case raw.Type == EventChargeDisputeCreated:
+	case raw.Type == EventChargeDisputeCreated || raw.Type == EventChargeDisputeUpdated || raw.Type == EventChargeDisputeClosed:
 		ev.DisputeID, ev.ChargeID, ev.PaymentIntentID = obj.ID, string(obj.Charge), string(obj.PaymentIntent)
 		ev.DisputeReason, ev.DisputeStatus = obj.Reason, obj.Status
 	}

@@ -160,6 +160,10 @@ func TestEventsOfEveryChange(t *testing.T) {
 			Dispute: &billing.DisputeOutcome{ChargeReference: disputed, Reference: "dp_1", Reason: "fraudulent", Status: "needs_response"}}); err != nil || out != billing.OutcomeApplied {
 			t.Fatalf("dispute: %s, %v", out, err)
 		}
+		if out, err := e.Server.Billing().ApplyProcessorEvent(as, billing.ProcessorEvent{ID: "evt_dispute_2", Type: "charge.dispute.closed",
+			Dispute: &billing.DisputeOutcome{ChargeReference: disputed, Reference: "dp_1", Reason: "fraudulent", Status: "won"}}); err != nil || out != billing.OutcomeApplied {
+			t.Fatalf("dispute won: %s, %v", out, err)
+		}
 
 		// The scheduler: two days on, the last invoice is past due.
 		e.Clock.Advance(48 * time.Hour)

@@ -382,6 +382,29 @@ func TestStripeLivePayments(t *testing.T) {
 			if n := apitest.Get(t, l.query(`{ events(first: 5, filter: {types: ["payment.disputed"]}) { totalCount } }`, nil), "events", "totalCount"); n != float64(1) {
 				t.Fatalf("payment.disputed events = %v", n)
 			}
+			// The bank decides: lost. The payment says so, the merchant is
+			// told, and the invoice's history reads it.
+			lost := stripeEvent("charge.dispute.closed", true, map[string]any{"id": "dp_1", "object": "dispute", "amount": 10000, "currency": "eur",
+				"charge": "ch_1", "payment_intent": pi, "reason": "fraudulent", "status": "lost"})
+			if code, body := l.webhook(s.e.Account, stripeWhsec, lost); code != 200 || !strings.Contains(body, `"applied"`) {
+				t.Fatalf("dispute closed webhook = %d %s", code, body)
+			}
+			if got := l.payment(pay["id"].(string)); got["disputeStatus"] != "lost" || got["disputedAt"] != disputed["disputedAt"] {
+				t.Fatalf("closed dispute = %v", got)
+			}
+			var notes []string
+			for _, h := range apitest.Get(t, l.invoice(inv), "history").([]any) {
+				if h := h.(map[string]any); h["action"] == "payment_disputed" {
+					notes = append(notes, fmt.Sprint(h["note"]))
+				}
+			}
+			if len(notes) != 2 || !strings.Contains(notes[0], "disputed by the payer's bank: fraudulent") ||
+				!strings.Contains(notes[1], "closed: lost, the money went back to the payer") {
+				t.Errorf("history of the dispute: %q", notes)
+			}
+			if n := apitest.Get(t, l.query(`{ events(first: 5, filter: {types: ["payment.dispute_updated"]}) { totalCount } }`, nil), "events", "totalCount"); n != float64(1) {
+				t.Fatalf("payment.dispute_updated events = %v", n)
+			}
 
 			// Requests that are not Stripe's change nothing.
 			before := l.invoice(inv)
