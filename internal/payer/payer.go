@@ -278,6 +278,14 @@ func (s *Service) AddCollected(ctx context.Context, who Payer, token string, set
 	return s.d.Methods.Attach(ctx, paymentmethods.AttachInput{CustomerID: who.CustomerID(), Collected: token, SetDefault: setDefault})
 }
 
+// CollectsDetails reports whether the viewer's processor collects card
+// and bank details with its own form (then methods are saved through
+// MethodSetup), without starting anything at the processor.
+func (s *Service) CollectsDetails(ctx context.Context) (bool, error) {
+	c, err := s.collector(ctx)
+	return c != nil, err
+}
+
 // MethodSetup starts saving a method with the processor's own form for
 // the signed-in customer of acct's portal (a card, or a debit mandate the
 // form collects, as the account accepts): nil when the processor takes

@@ -75,6 +75,8 @@ func TestBrowserStripe(t *testing.T) {
 	f.stripe.Reset()
 	c.run("payment methods",
 		chromedp.Click(chromedp.CSS(`nav.tabs a[href$="/payment-methods"]`)),
+		chromedp.WaitVisible(chromedp.ID("add-method")),
+		chromedp.Click(chromedp.ID("add-method")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-fake-stripe-element="mounted"]`)),
 		c.shot("stripe-03-add-card"),
 	)

@@ -309,8 +309,19 @@ func (h *handler) methods(q *req) {
 		v["Error"] = words.Error(q.lang, code)
 	}
 	// With a processor collecting details itself, a card is added through
-	// its form, confirming a setup session started for this page; without
-	// one, through Remit's card fields.
+	// its form, confirming a setup session started when the customer asks
+	// to add one (?add=1): a session per page view would pile up unused
+	// at the processor. Without one, through Remit's card fields.
+	collects, err := h.payer.CollectsDetails(q.ctx)
+	if err != nil {
+		h.fail(q.w, q.r, q, "payment method setup", err)
+		return
+	}
+	if collects && q.r.URL.Query().Get("add") == "" {
+		v["AddURL"] = q.base + "/payment-methods?add=1#add-title"
+		h.render(q, http.StatusOK, "methods", h.view(q, q.t["PaymentMethods"], v))
+		return
+	}
 	setup, err := h.payer.MethodSetup(q.ctx, q.who(), q.acct)
 	switch {
 	case errors.Is(err, iportal.ErrReauthenticate):

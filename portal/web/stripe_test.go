@@ -113,7 +113,15 @@ func TestStripePages(t *testing.T) {
 		t.Errorf("%d forms taken over by Stripe.js", n)
 	}
 
-	methods := c.get(f.base + "/payment-methods")
+	// The methods page starts nothing at Stripe until the customer asks
+	// to add one.
+	plain := c.get(f.base + "/payment-methods")
+	withoutScript(t, "payment methods", plain)
+	mustContain(t, "payment methods", plain.Body, `id="add-method"`, "?add=1")
+	if si := f.stripe.Requests(http.MethodPost, "/v1/setup_intents"); len(si) != 0 {
+		t.Fatalf("a SetupIntent per page view: %+v", si)
+	}
+	methods := c.get(f.base + "/payment-methods?add=1")
 	withProcessorForm(t, "payment methods", methods, "setup")
 	m := clientSecretRE.FindStringSubmatch(methods.Body)
 	if m == nil || !strings.Contains(m[1], "_secret_") {
