@@ -202,7 +202,7 @@ func TestSerialDriverContext(t *testing.T) {
 
 func TestWithPlanCacheMode(t *testing.T) {
 	for in, want := range map[string]string{
-		"postgres://u@h/db":                                 "force_custom_plan",
+		"postgres://u@h/db": "force_custom_plan",
 		"postgres://u@h/db?sslmode=disable&search_path=t_1": "force_custom_plan",
 		"postgres://u@h/db?plan_cache_mode=auto":            "auto",
 	} {
