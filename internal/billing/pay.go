@@ -642,6 +642,11 @@ func (s *Service) Confirm(ctx context.Context, paymentID string, authenticated b
 	if err != nil {
 		return nil, nil, fmt.Errorf("confirm payment: %w", err)
 	}
+	if res.Status == payments.StatusRequiresAction {
+		// Still awaiting the payer (a processor whose challenge runs in
+		// the payer's browser, asked before it ended): nothing happened.
+		return s.current(ctx, p.ID, nil)
+	}
 	return s.applyResult(ctx, p, res)
 }
 

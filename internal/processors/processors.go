@@ -409,6 +409,8 @@ func keyError(err error) error {
 		return usererr.New(usererr.InvalidProcessorKey, "Stripe refused this secret key: check that it is current and copied whole", "secretKey")
 	case errors.Is(err, stripeproc.ErrRestrictedKey):
 		return usererr.New(usererr.InvalidProcessorKey, "this restricted key lacks a permission Remit needs (balance read, PaymentIntents, SetupIntents, Customers, PaymentMethods and Refunds write)", "secretKey")
+	case errors.Is(err, payments.ErrInvalidRequest):
+		return usererr.New(usererr.InvalidProcessorKey, "Stripe refused a request made with this key: check that it belongs to an active account", "secretKey")
 	case errors.Is(err, payments.ErrUnavailable):
 		return usererr.New(usererr.ProcessorUnavailable, "Stripe could not be reached to check the key; nothing was changed, try again")
 	}

@@ -349,6 +349,16 @@ func TestStripeLivePayments(t *testing.T) {
 			if got := l.payment(pay["id"].(string)); !strings.Contains(fmt.Sprint(got["nextActionClientSecret"]), "_secret_") {
 				t.Fatalf("nextActionClientSecret = %v", got["nextActionClientSecret"])
 			}
+			// Asking before the payer finished changes nothing, and tells
+			// the merchant nothing twice.
+			actionEvents := func() any {
+				return apitest.Get(t, l.query(`{ events(first: 5, filter: {types: ["invoice.payment_action_required"]}) { totalCount } }`, nil), "events", "totalCount")
+			}
+			asked := actionEvents()
+			early := l.payload("paymentConfirm", payConfirmMutation, map[string]any{"in": map[string]any{"id": pay["id"], "authenticated": true}}, "")
+			if apitest.Get(t, early, "payment", "status") != "REQUIRES_ACTION" || actionEvents() != asked || asked != float64(1) {
+				t.Fatalf("an early confirm: %v, action events %v then %v", early["payment"], asked, actionEvents())
+			}
 
 			// Stripe tells: succeeded. The invoice is paid, once.
 			ok := stripeEvent("payment_intent.succeeded", true, piObject(pi, 10000, "eur", "succeeded", nil))
