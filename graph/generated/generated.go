@@ -9483,6 +9483,7 @@ unpaid; the status stays OPEN), invoice.reminder_sent (a reminder was
 queued), invoice.will_be_due (a reminder before the due date went),
 payment.succeeded (also money recorded outside Remit), payment.failed,
 payment.disputed (the payer's bank opened a chargeback),
+payment.dispute_updated (its status changed: under review, won, lost),
 payment.scheduled and payment.schedule_canceled (the customer scheduled
 or canceled a payment; the object is the invoice), refund.created (reserved, sent to the
 processor), refund.succeeded, refund.failed (also a refund that had
