@@ -232,21 +232,17 @@ func (s *Service) applyDispute(ctx context.Context, tx *ent.Tx, d *DisputeOutcom
 	if err := events.Record(ctx, tx, event, p); err != nil {
 		return "", err
 	}
-	if !opened {
-		ended, ok := disputeEnded[d.Status]
-		if !ok {
-			return OutcomeApplied, nil // a step of the bank's process: the event tells
-		}
-		inv, err := tx.Invoice.Query().Where(invoice.ID(p.InvoiceID)).Only(ctx)
-		if err != nil {
-			return "", fmt.Errorf("load invoice: %w", err)
-		}
-		return OutcomeApplied, note(ctx, tx, inv, step{HistoryPaymentDisputed, "", events.InvoiceUpdated,
-			"dispute of " + describePayment(p, p.Currency) + " closed: " + ended})
+	ended, closed := disputeEnded[d.Status]
+	if !opened && !closed {
+		return OutcomeApplied, nil // a step of the bank's process: the event tells
 	}
 	inv, err := tx.Invoice.Query().Where(invoice.ID(p.InvoiceID)).Only(ctx)
 	if err != nil {
 		return "", fmt.Errorf("load invoice: %w", err)
+	}
+	if !opened {
+		return OutcomeApplied, note(ctx, tx, inv, step{HistoryPaymentDisputed, "", events.InvoiceUpdated,
+			"dispute of " + describePayment(p, p.Currency) + " closed: " + ended})
 	}
 	text := describePayment(p, p.Currency) + " disputed by the payer's bank"
 	if d.Reason != "" {
@@ -257,8 +253,7 @@ func (s *Service) applyDispute(ctx context.Context, tx *ent.Tx, d *DisputeOutcom
 	if inv.DisputedAt == nil {
 		u.SetDisputedAt(now)
 	}
-	_, err = transition(ctx, tx, inv, u, step{HistoryPaymentDisputed, "", events.InvoiceUpdated, text})
-	if err != nil {
+	if _, err = transition(ctx, tx, inv, u, step{HistoryPaymentDisputed, "", events.InvoiceUpdated, text}); err != nil {
 		return "", err
 	}
 	return OutcomeApplied, nil

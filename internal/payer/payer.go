@@ -343,6 +343,16 @@ func (s *Service) UpdateBilling(ctx context.Context, who Payer, in customers.Inp
 	return s.d.Customers.Update(ctx, who.CustomerID(), in)
 }
 
+// NewMethodForm reads the new method a pay or add-card form posted: the
+// processor's own form posts what it collected (payment_method, Stripe's
+// PaymentMethod id) and no card field; Remit's form posts the card.
+func NewMethodForm(r *http.Request) (card *payments.CardInput, collected string) {
+	if pm := r.PostFormValue("payment_method"); pm != "" {
+		return nil, pm
+	}
+	return CardForm(r), ""
+}
+
 // CardForm reads the card fields of a pay or add-card form: number,
 // expiry "MM/YY" and cvc.
 func CardForm(r *http.Request) *payments.CardInput {

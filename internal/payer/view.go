@@ -337,6 +337,12 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 	if !canPay {
 		return v, nil
 	}
+	// Whether the processor's own form takes the place of Remit's card
+	// fields, in every form below.
+	collects, err := s.collector(ctx)
+	if err != nil {
+		return nil, err
+	}
 	due := billing.PayableNow(inv)
 	if len(inv.AmountsDue) > 0 && due > 0 {
 		v.DueNow = fmt.Sprintf(t["DueNow"], f(due))
@@ -348,13 +354,13 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 		v.DueNow = ""
 		if url := who.invoiceURL(inv.ID); url != "" {
 			v.Confirm = &Confirm{PaymentID: awaiting.ID, Text: fmt.Sprintf(t["ConfirmAmount"], f(awaiting.Amount)), URL: url + "/confirm"}
-			if v.Confirm.Collect, err = s.actionForm(ctx, awaiting); err != nil {
+			if v.Confirm.Collect, err = s.actionForm(ctx, collects, awaiting); err != nil {
 				return nil, err
 			}
 		}
 		return v, nil
 	}
-	if err := s.scheduleForm(ctx, who, inv, v, accepted); err != nil {
+	if err := s.scheduleForm(ctx, who, inv, v, accepted, collects != nil); err != nil {
 		return nil, err
 	}
 	if due <= 0 || !slices.Contains(accepted, "CARD") {
@@ -365,10 +371,8 @@ func (s *Service) View(ctx context.Context, who Payer, inv *ent.Invoice, o ViewO
 		return v, nil
 	}
 	v.Pay = &PayForm{URL: url + "/pay", Label: fmt.Sprintf(t["PayButton"], f(due)), Key: ids.New("pk", now)}
-	if c, err := s.collector(ctx); err != nil {
-		return nil, err
-	} else if c != nil {
-		v.Pay.Collect = &Collect{PublishableKey: c.PublishableKey(), Intent: IntentPayment, Amount: due, Currency: strings.ToLower(inv.Currency)}
+	if collects != nil {
+		v.Pay.Collect = &Collect{PublishableKey: collects.PublishableKey(), Intent: IntentPayment, Amount: due, Currency: strings.ToLower(inv.Currency)}
 	}
 	if who.Surface == Portal {
 		v.Pay.Cards, err = s.cards(ctx, who, lang)
@@ -395,11 +399,11 @@ func (s *Service) collector(ctx context.Context) (payments.Collecting, error) {
 }
 
 // actionForm is how the payer's browser finishes p with the processor's
-// own script, or nil when Remit's page asks (the simulator's challenge).
-func (s *Service) actionForm(ctx context.Context, p *ent.Payment) (*Collect, error) {
-	c, err := s.collector(ctx)
-	if err != nil || c == nil {
-		return nil, err
+// own script (c), or nil when Remit's page asks (the simulator's
+// challenge, c nil).
+func (s *Service) actionForm(ctx context.Context, c payments.Collecting, p *ent.Payment) (*Collect, error) {
+	if c == nil {
+		return nil, nil
 	}
 	secret, err := s.d.Billing.ActionSecret(ctx, p)
 	if err != nil || secret == "" {

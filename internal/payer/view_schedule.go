@@ -56,7 +56,7 @@ func (s *Service) scheduled(ctx context.Context, who Payer, inv *ent.Invoice, v 
 // changes the one scheduled) when the payer may schedule one and has a
 // way to pay it: a saved method the invoice accepts (portal; on the
 // hosted page, only the one already scheduled), or a new card.
-func (s *Service) scheduleForm(ctx context.Context, who Payer, inv *ent.Invoice, v *Invoice, accepted []string) error {
+func (s *Service) scheduleForm(ctx context.Context, who Payer, inv *ent.Invoice, v *Invoice, accepted []string, processorForm bool) error {
 	url := who.invoiceURL(inv.ID)
 	if url == "" {
 		return nil
@@ -65,20 +65,16 @@ func (s *Service) scheduleForm(ctx context.Context, who Payer, inv *ent.Invoice,
 	if err != nil || !ok {
 		return err
 	}
-	// A new card typed into Remit's own fields, only where Remit's
-	// processor takes them: a processor with its own form saves methods
-	// through it (the portal's payment methods).
-	collects, err := s.collector(ctx)
-	if err != nil {
-		return err
-	}
 	t := words.T(v.Lang)
 	now := s.d.Billing.Now(ctx, inv)
 	first, last := ScheduleRange(now)
 	form := &ScheduleForm{
 		URL: url + "/schedule", Label: t["ScheduleButton"],
 		Min: first.Format(DateLayout), Max: last.Format(DateLayout),
-		NewCard: collects == nil && slices.Contains(accepted, "CARD") && (who.Surface == Hosted || who.Allows(FeatureMethods)),
+		// A new card in Remit's own fields, only where Remit's processor
+		// takes them: one with its own form saves methods through it (the
+		// portal's payment methods).
+		NewCard: !processorForm && slices.Contains(accepted, "CARD") && (who.Surface == Hosted || who.Allows(FeatureMethods)),
 	}
 	if by := OnTimeBy(inv); by != nil {
 		form.OnTime = fmt.Sprintf(t["OnTimeBy"], words.Date(*by, v.Lang))

@@ -161,11 +161,7 @@ func (s *Server) hostedPay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := payer.PayRequest{InvoiceID: inv.ID, Key: r.PostFormValue("key")}
-	if pm := r.PostFormValue("payment_method"); pm != "" {
-		in.Collected = pm // from the processor's own form: no card field came
-	} else {
-		in.Card = payer.CardForm(r)
-	}
+	in.Card, in.Collected = payer.NewMethodForm(r)
 	_, p, err := s.payer().Pay(ctx, payer.HostedPayer(token), in)
 	if ue := usererr.From(err); len(ue) > 0 {
 		http.Redirect(w, r, "/i/"+token+"?error="+url.QueryEscape(string(ue[0].Code)), http.StatusSeeOther)

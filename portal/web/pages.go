@@ -167,14 +167,14 @@ func (h *handler) pay(q *req) {
 		q.redirect(back)
 		return
 	}
-	// payment_method is what the processor's own form collected (Stripe's
-	// PaymentMethod id): no card field came with it. The payer layer
-	// refuses a post naming a saved method too.
-	in := payer.PayRequest{InvoiceID: inv.ID, Key: key, Collected: q.r.PostFormValue("payment_method")}
+	// A saved method, or a new one (the processor form's or Remit's card
+	// fields); the payer layer refuses a post naming more than one.
+	in := payer.PayRequest{InvoiceID: inv.ID, Key: key}
 	if m := q.r.PostFormValue("method"); m != "" && m != "new" {
 		in.PaymentMethodID = m
-	} else if in.Collected == "" {
-		in.Card = payer.CardForm(q.r)
+		in.Collected = q.r.PostFormValue("payment_method")
+	} else {
+		in.Card, in.Collected = payer.NewMethodForm(q.r)
 	}
 	_, p, err := h.payer.Pay(q.ctx, q.who(), in)
 	if codes := usererrCodes(err); len(codes) > 0 {
@@ -360,12 +360,11 @@ func (h *handler) methodOutcome(q *req, done string, err error) {
 func (h *handler) addMethod(q *req) {
 	setDefault := q.r.PostFormValue("default") != ""
 	var err error
-	if pm := q.r.PostFormValue("payment_method"); pm != "" {
-		// The processor's form confirmed the setup session: Stripe's
-		// PaymentMethod id, and no card field.
-		_, err = h.payer.AddCollected(q.ctx, q.who(), pm, setDefault)
+	if card, collected := payer.NewMethodForm(q.r); collected != "" {
+		// The processor's form confirmed the setup session.
+		_, err = h.payer.AddCollected(q.ctx, q.who(), collected, setDefault)
 	} else {
-		_, err = h.payer.AddCard(q.ctx, q.who(), payer.CardForm(q.r), setDefault)
+		_, err = h.payer.AddCard(q.ctx, q.who(), card, setDefault)
 	}
 	h.methodOutcome(q, "added", err)
 }
