@@ -298,15 +298,13 @@ func (s *Service) Connect(ctx context.Context, in ConnectInput) (*Connection, er
 	if previous != nil && previous.WebhookEndpointRef != "" && previous.WebhookEndpointRef != endpointRef {
 		s.forgetWebhook(ctx, previous)
 	}
-	return s.view(row.Unwrap()), nil
+	return s.View(row.Unwrap()), nil
 }
 
-func (s *Service) view(row *ent.ProcessorConnection) *Connection {
+// View is how the API shows a connection.
+func (s *Service) View(row *ent.ProcessorConnection) *Connection {
 	return &Connection{Row: row, WebhookURL: s.WebhookURL(row.AccountID), WebhookEvents: stripeproc.WebhookEvents}
 }
-
-// View is how the API shows an existing connection.
-func (s *Service) View(row *ent.ProcessorConnection) *Connection { return s.view(row) }
 
 // forgetWebhook deletes the webhook endpoint Remit registered for a
 // connection that is gone. Best effort: a leftover endpoint only posts

@@ -110,7 +110,8 @@ func (s *Stripe) customerRef(ctx context.Context, c payments.Customer) (string, 
 	return ref, nil
 }
 
-// webhookSecret is the connection's signing secret ("" when none is set).
+// webhookSecrets are the account's webhook signing secrets, by mode, of
+// the connections that have one.
 func (s *Service) webhookSecrets(ctx context.Context, accountID string) (map[viewer.Mode]string, error) {
 	out := map[viewer.Mode]string{}
 	for _, m := range []viewer.Mode{viewer.Live, viewer.Test} {
