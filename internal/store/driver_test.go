@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"net/url"
 	"testing"
 	"time"
 
@@ -197,25 +196,5 @@ func TestSerialDriverContext(t *testing.T) {
 	}
 	if _, err := drv.BeginTx(wctx, nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("queued BeginTx = %v, want deadline exceeded", err)
-	}
-}
-
-func TestWithPlanCacheMode(t *testing.T) {
-	for in, want := range map[string]string{
-		"postgres://u@h/db": "force_custom_plan",
-		"postgres://u@h/db?sslmode=disable&search_path=t_1": "force_custom_plan",
-		"postgres://u@h/db?plan_cache_mode=auto":            "auto",
-	} {
-		u, err := url.Parse(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := withPlanCacheMode(u)
-		if got := out.Query().Get("plan_cache_mode"); got != want {
-			t.Errorf("%s: plan_cache_mode = %q, want %q", in, got, want)
-		}
-		if in2, _ := url.Parse(in); out.Query().Get("search_path") != in2.Query().Get("search_path") || u.String() != in {
-			t.Errorf("%s: other parameters or the input changed: %s", in, out)
-		}
 	}
 }
