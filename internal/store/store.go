@@ -175,7 +175,7 @@ func openPostgres(ctx context.Context, rawURL string, onQuery queryObserver) (*S
 	// statistics are stale: a custom plan made from the statistics of an
 	// empty table scans it too. Hence the README's advice: keep autovacuum
 	// on, and ANALYZE after a bulk load.
-	db, err := sql.Open("pgx", u.String())
+	db, err := sql.Open("pgx", rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
