@@ -80,6 +80,8 @@ type Customer struct {
 	CollectionSettings *values.CollectionSettings `json:"collection_settings,omitempty"`
 	// Test clock the customer lives on (test mode only; set at creation).
 	TestClockID *string `json:"test_clock_id,omitempty"`
+	// Moves with every change of the row (customerRevisionHook): a reader that kept the row can tell whether it is still current from this column alone.
+	Revision int64 `json:"revision,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerQuery when eager-loading is set.
 	Edges        CustomerEdges `json:"edges"`
@@ -164,7 +166,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case customer.FieldAddress, customer.FieldShipping, customer.FieldPreferredLocales, customer.FieldTaxIds, customer.FieldMetadata, customer.FieldInvoiceSettings, customer.FieldCollectionSettings:
 			values[i] = new([]byte)
-		case customer.FieldBalance, customer.FieldCashBalance:
+		case customer.FieldBalance, customer.FieldCashBalance, customer.FieldRevision:
 			values[i] = new(sql.NullInt64)
 		case customer.FieldID, customer.FieldAccountID, customer.FieldMode, customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldDescription, customer.FieldCurrency, customer.FieldEntityType, customer.FieldTaxExempt, customer.FieldTaxExemptionReason, customer.FieldTaxExemptionCode, customer.FieldInvoicePrefix, customer.FieldTransferReference, customer.FieldProcessorCustomerRef, customer.FieldProcessorConnectionID, customer.FieldDefaultPaymentMethodID, customer.FieldTestClockID:
 			values[i] = new(sql.NullString)
@@ -383,6 +385,12 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				_m.TestClockID = new(string)
 				*_m.TestClockID = value.String
 			}
+		case customer.FieldRevision:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field revision", values[i])
+			} else if value.Valid {
+				_m.Revision = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -537,6 +545,9 @@ func (_m *Customer) String() string {
 		builder.WriteString("test_clock_id=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("revision=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Revision))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -348,6 +348,20 @@ func (_c *CustomerCreate) SetNillableTestClockID(v *string) *CustomerCreate {
 	return _c
 }
 
+// SetRevision sets the "revision" field.
+func (_c *CustomerCreate) SetRevision(v int64) *CustomerCreate {
+	_c.mutation.SetRevision(v)
+	return _c
+}
+
+// SetNillableRevision sets the "revision" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableRevision(v *int64) *CustomerCreate {
+	if v != nil {
+		_c.SetRevision(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CustomerCreate) SetID(v string) *CustomerCreate {
 	_c.mutation.SetID(v)
@@ -508,6 +522,10 @@ func (_c *CustomerCreate) defaults() error {
 		v := customer.DefaultProcessorConnectionID
 		_c.mutation.SetProcessorConnectionID(v)
 	}
+	if _, ok := _c.mutation.Revision(); !ok {
+		v := customer.DefaultRevision
+		_c.mutation.SetRevision(v)
+	}
 	return nil
 }
 
@@ -616,6 +634,9 @@ func (_c *CustomerCreate) check() error {
 	}
 	if _, ok := _c.mutation.ProcessorConnectionID(); !ok {
 		return &ValidationError{Name: "processor_connection_id", err: errors.New(`ent: missing required field "Customer.processor_connection_id"`)}
+	}
+	if _, ok := _c.mutation.Revision(); !ok {
+		return &ValidationError{Name: "revision", err: errors.New(`ent: missing required field "Customer.revision"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := customer.IDValidator(v); err != nil {
@@ -772,6 +793,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TestClockID(); ok {
 		_spec.SetField(customer.FieldTestClockID, field.TypeString, value)
 		_node.TestClockID = &value
+	}
+	if value, ok := _c.mutation.Revision(); ok {
+		_spec.SetField(customer.FieldRevision, field.TypeInt64, value)
+		_node.Revision = value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1278,6 +1303,24 @@ func (u *CustomerUpsert) ClearCollectionSettings() *CustomerUpsert {
 	return u
 }
 
+// SetRevision sets the "revision" field.
+func (u *CustomerUpsert) SetRevision(v int64) *CustomerUpsert {
+	u.Set(customer.FieldRevision, v)
+	return u
+}
+
+// UpdateRevision sets the "revision" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateRevision() *CustomerUpsert {
+	u.SetExcluded(customer.FieldRevision)
+	return u
+}
+
+// AddRevision adds v to the "revision" field.
+func (u *CustomerUpsert) AddRevision(v int64) *CustomerUpsert {
+	u.Add(customer.FieldRevision, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1769,6 +1812,27 @@ func (u *CustomerUpsertOne) UpdateCollectionSettings() *CustomerUpsertOne {
 func (u *CustomerUpsertOne) ClearCollectionSettings() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearCollectionSettings()
+	})
+}
+
+// SetRevision sets the "revision" field.
+func (u *CustomerUpsertOne) SetRevision(v int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetRevision(v)
+	})
+}
+
+// AddRevision adds v to the "revision" field.
+func (u *CustomerUpsertOne) AddRevision(v int64) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddRevision(v)
+	})
+}
+
+// UpdateRevision sets the "revision" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateRevision() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateRevision()
 	})
 }
 
@@ -2430,6 +2494,27 @@ func (u *CustomerUpsertBulk) UpdateCollectionSettings() *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) ClearCollectionSettings() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearCollectionSettings()
+	})
+}
+
+// SetRevision sets the "revision" field.
+func (u *CustomerUpsertBulk) SetRevision(v int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetRevision(v)
+	})
+}
+
+// AddRevision adds v to the "revision" field.
+func (u *CustomerUpsertBulk) AddRevision(v int64) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddRevision(v)
+	})
+}
+
+// UpdateRevision sets the "revision" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateRevision() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateRevision()
 	})
 }
 

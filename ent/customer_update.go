@@ -423,6 +423,27 @@ func (_u *CustomerUpdate) ClearCollectionSettings() *CustomerUpdate {
 	return _u
 }
 
+// SetRevision sets the "revision" field.
+func (_u *CustomerUpdate) SetRevision(v int64) *CustomerUpdate {
+	_u.mutation.ResetRevision()
+	_u.mutation.SetRevision(v)
+	return _u
+}
+
+// SetNillableRevision sets the "revision" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableRevision(v *int64) *CustomerUpdate {
+	if v != nil {
+		_u.SetRevision(*v)
+	}
+	return _u
+}
+
+// AddRevision adds value to the "revision" field.
+func (_u *CustomerUpdate) AddRevision(v int64) *CustomerUpdate {
+	_u.mutation.AddRevision(v)
+	return _u
+}
+
 // AddInvoiceIDs adds the "invoices" edge to the Invoice entity by IDs.
 func (_u *CustomerUpdate) AddInvoiceIDs(ids ...string) *CustomerUpdate {
 	_u.mutation.AddInvoiceIDs(ids...)
@@ -788,6 +809,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.TestClockIDCleared() {
 		_spec.ClearField(customer.FieldTestClockID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Revision(); ok {
+		_spec.SetField(customer.FieldRevision, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRevision(); ok {
+		_spec.AddField(customer.FieldRevision, field.TypeInt64, value)
 	}
 	if _u.mutation.InvoicesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1379,6 +1406,27 @@ func (_u *CustomerUpdateOne) ClearCollectionSettings() *CustomerUpdateOne {
 	return _u
 }
 
+// SetRevision sets the "revision" field.
+func (_u *CustomerUpdateOne) SetRevision(v int64) *CustomerUpdateOne {
+	_u.mutation.ResetRevision()
+	_u.mutation.SetRevision(v)
+	return _u
+}
+
+// SetNillableRevision sets the "revision" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableRevision(v *int64) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetRevision(*v)
+	}
+	return _u
+}
+
+// AddRevision adds value to the "revision" field.
+func (_u *CustomerUpdateOne) AddRevision(v int64) *CustomerUpdateOne {
+	_u.mutation.AddRevision(v)
+	return _u
+}
+
 // AddInvoiceIDs adds the "invoices" edge to the Invoice entity by IDs.
 func (_u *CustomerUpdateOne) AddInvoiceIDs(ids ...string) *CustomerUpdateOne {
 	_u.mutation.AddInvoiceIDs(ids...)
@@ -1774,6 +1822,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.TestClockIDCleared() {
 		_spec.ClearField(customer.FieldTestClockID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Revision(); ok {
+		_spec.SetField(customer.FieldRevision, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRevision(); ok {
+		_spec.AddField(customer.FieldRevision, field.TypeInt64, value)
 	}
 	if _u.mutation.InvoicesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -12444,6 +12444,8 @@ type CustomerMutation struct {
 	deleted_at                  *time.Time
 	collection_settings         **values.CollectionSettings
 	test_clock_id               *string
+	revision                    *int64
+	addrevision                 *int64
 	clearedFields               map[string]struct{}
 	account                     *string
 	clearedaccount              bool
@@ -13827,6 +13829,62 @@ func (m *CustomerMutation) ResetTestClockID() {
 	delete(m.clearedFields, customer.FieldTestClockID)
 }
 
+// SetRevision sets the "revision" field.
+func (m *CustomerMutation) SetRevision(i int64) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *CustomerMutation) Revision() (r int64, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldRevision(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *CustomerMutation) AddRevision(i int64) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *CustomerMutation) AddedRevision() (r int64, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *CustomerMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *CustomerMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -14104,7 +14162,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 29)
+	fields := make([]string, 0, 30)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -14192,6 +14250,9 @@ func (m *CustomerMutation) Fields() []string {
 	if m.test_clock_id != nil {
 		fields = append(fields, customer.FieldTestClockID)
 	}
+	if m.revision != nil {
+		fields = append(fields, customer.FieldRevision)
+	}
 	return fields
 }
 
@@ -14258,6 +14319,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.CollectionSettings()
 	case customer.FieldTestClockID:
 		return m.TestClockID()
+	case customer.FieldRevision:
+		return m.Revision()
 	}
 	return nil, false
 }
@@ -14325,6 +14388,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCollectionSettings(ctx)
 	case customer.FieldTestClockID:
 		return m.OldTestClockID(ctx)
+	case customer.FieldRevision:
+		return m.OldRevision(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -14537,6 +14602,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTestClockID(v)
 		return nil
+	case customer.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
 }
@@ -14551,6 +14623,9 @@ func (m *CustomerMutation) AddedFields() []string {
 	if m.addcash_balance != nil {
 		fields = append(fields, customer.FieldCashBalance)
 	}
+	if m.addrevision != nil {
+		fields = append(fields, customer.FieldRevision)
+	}
 	return fields
 }
 
@@ -14563,6 +14638,8 @@ func (m *CustomerMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedBalance()
 	case customer.FieldCashBalance:
 		return m.AddedCashBalance()
+	case customer.FieldRevision:
+		return m.AddedRevision()
 	}
 	return nil, false
 }
@@ -14585,6 +14662,13 @@ func (m *CustomerMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddCashBalance(v)
+		return nil
+	case customer.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Customer numeric field %s", name)
@@ -14768,6 +14852,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldTestClockID:
 		m.ResetTestClockID()
+		return nil
+	case customer.FieldRevision:
+		m.ResetRevision()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)

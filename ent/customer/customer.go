@@ -77,6 +77,8 @@ const (
 	FieldCollectionSettings = "collection_settings"
 	// FieldTestClockID holds the string denoting the test_clock_id field in the database.
 	FieldTestClockID = "test_clock_id"
+	// FieldRevision holds the string denoting the revision field in the database.
+	FieldRevision = "revision"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// EdgeInvoices holds the string denoting the invoices edge name in mutations.
@@ -158,6 +160,7 @@ var Columns = []string{
 	FieldDeletedAt,
 	FieldCollectionSettings,
 	FieldTestClockID,
+	FieldRevision,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -176,7 +179,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/remitbilling/remit/ent/runtime"
 var (
-	Hooks  [5]ent.Hook
+	Hooks  [6]ent.Hook
 	Policy ent.Policy
 	// AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
 	AccountIDValidator func(string) error
@@ -216,6 +219,8 @@ var (
 	DefaultProcessorCustomerRef string
 	// DefaultProcessorConnectionID holds the default value on creation for the "processor_connection_id" field.
 	DefaultProcessorConnectionID string
+	// DefaultRevision holds the default value on creation for the "revision" field.
+	DefaultRevision int64
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -396,6 +401,11 @@ func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByTestClockID orders the results by the test_clock_id field.
 func ByTestClockID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTestClockID, opts...).ToFunc()
+}
+
+// ByRevision orders the results by the revision field.
+func ByRevision(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRevision, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

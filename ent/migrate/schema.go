@@ -465,6 +465,7 @@ var (
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "collection_settings", Type: field.TypeJSON, Nullable: true},
 		{Name: "test_clock_id", Type: field.TypeString, Nullable: true},
+		{Name: "revision", Type: field.TypeInt64, Default: 0},
 		{Name: "account_id", Type: field.TypeString, Size: 64},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
@@ -475,7 +476,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_accounts_account",
-				Columns:    []*schema.Column{CustomersColumns[29]},
+				Columns:    []*schema.Column{CustomersColumns[30]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -484,12 +485,12 @@ var (
 			{
 				Name:    "customer_account_id_mode_invoice_prefix",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[29], CustomersColumns[3], CustomersColumns[17]},
+				Columns: []*schema.Column{CustomersColumns[30], CustomersColumns[3], CustomersColumns[17]},
 			},
 			{
 				Name:    "customer_account_id_mode_transfer_reference",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[29], CustomersColumns[3], CustomersColumns[20]},
+				Columns: []*schema.Column{CustomersColumns[30], CustomersColumns[3], CustomersColumns[20]},
 			},
 			{
 				Name:    "customer_test_clock_id",
@@ -499,12 +500,12 @@ var (
 			{
 				Name:    "customer_account_id_mode_email",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[29], CustomersColumns[3], CustomersColumns[4]},
+				Columns: []*schema.Column{CustomersColumns[30], CustomersColumns[3], CustomersColumns[4]},
 			},
 			{
 				Name:    "customer_list_order",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[29], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[26]},
+				Columns: []*schema.Column{CustomersColumns[30], CustomersColumns[3], CustomersColumns[1], CustomersColumns[0], CustomersColumns[26]},
 			},
 			{
 				Name:    "customer_name_trigrams",

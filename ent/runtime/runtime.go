@@ -695,6 +695,8 @@ func init() {
 	customer.Hooks[3] = customerHooks[0]
 
 	customer.Hooks[4] = customerHooks[1]
+
+	customer.Hooks[5] = customerHooks[2]
 	customerMixinFields0 := customerMixin[0].Fields()
 	_ = customerMixinFields0
 	customerMixinFields2 := customerMixin[2].Fields()
@@ -767,6 +769,10 @@ func init() {
 	customerDescProcessorConnectionID := customerFields[20].Descriptor()
 	// customer.DefaultProcessorConnectionID holds the default value on creation for the processor_connection_id field.
 	customer.DefaultProcessorConnectionID = customerDescProcessorConnectionID.Default.(string)
+	// customerDescRevision is the schema descriptor for revision field.
+	customerDescRevision := customerFields[25].Descriptor()
+	// customer.DefaultRevision holds the default value on creation for the revision field.
+	customer.DefaultRevision = customerDescRevision.Default.(int64)
 	// customerDescID is the schema descriptor for id field.
 	customerDescID := customerMixinFields0[0].Descriptor()
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.

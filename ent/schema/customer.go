@@ -53,6 +53,8 @@ func (Customer) Fields() []ent.Field {
 		field.Time("deleted_at").Optional().Nillable().Comment("Set when deleted while invoices still reference it."),
 		field.JSON("collection_settings", &values.CollectionSettings{}).Optional().Comment("Overrides of the account's collection settings."),
 		field.String("test_clock_id").Optional().Nillable().Immutable().Comment("Test clock the customer lives on (test mode only; set at creation)."),
+		field.Int64("revision").Default(0).Annotations(entgql.Skip()).
+			Comment("Moves with every change of the row (customerRevisionHook): a reader that kept the row can tell whether it is still current from this column alone."),
 	}
 }
 
@@ -92,7 +94,22 @@ func (Customer) Indexes() []ent.Index {
 }
 
 func (Customer) Hooks() []ent.Hook {
-	return []ent.Hook{customerTermsHook, customerTransferReferenceHook}
+	return []ent.Hook{customerTermsHook, customerTransferReferenceHook, customerRevisionHook}
+}
+
+// customerRevisionHook moves the revision with every update, whoever
+// makes it and whatever it changes: billing keeps customers it read and
+// trusts a kept one only while its revision is the row's (see
+// customers.Known).
+func customerRevisionHook(next ent.Mutator) ent.Mutator {
+	return hook.CustomerFunc(func(ctx context.Context, m *gen.CustomerMutation) (ent.Value, error) {
+		if m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
+			if err := m.AddField("revision", int64(1)); err != nil {
+				return nil, err
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
 }
 
 // customerTransferReferenceHook gives a new customer its creditor

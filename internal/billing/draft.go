@@ -539,6 +539,7 @@ func (s *Service) prepareDraft(ctx context.Context, in DraftInput) (*preparedDra
 	if err != nil {
 		return nil, fmt.Errorf("load customer: %w", err)
 	}
+	s.knownCustomers.Keep(cus) // read outside any write: committed data
 	var errs usererr.List
 	tpl := templateOf(acct, cus)
 	h := header{

@@ -69,7 +69,7 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 	}
 	var out *ent.Invoice
 	err = s.run(ctx, func(tx *ent.Tx) error {
-		inv, err := s.loadFields(ctx, tx, id, ActionFinalize, withHasLines)
+		inv, err := s.loadFields(ctx, tx, id, ActionFinalize, withFinalizeFacts)
 		if err != nil {
 			return err
 		}
@@ -84,8 +84,9 @@ func (s *Service) FinalizeWith(ctx context.Context, id string, opts FinalizeOpti
 		// balance applied, a too-small amount carried to it, a revised
 		// invoice's balance given back, its currency set): invoices
 		// finalized for one customer otherwise go side by side on
-		// PostgreSQL. Then it is read again, locked.
-		cus, err := customers.Read(ctx, tx, s.dialect, inv.CustomerID)
+		// PostgreSQL. Then it is read again, locked. Unlocked, it is the
+		// customer the draft was written for while its row is unchanged.
+		cus, err := s.knownCustomers.ReadAt(ctx, tx, s.dialect, inv.CustomerID, customerRevision(inv))
 		mayWrite := func(total int64) bool {
 			return cus.Balance != 0 || cus.Currency == "" || inv.FromInvoiceID != nil ||
 				(total > 0 && total < money.MinimumCharge(inv.Currency)) || autoCash(acct, cus)
@@ -306,20 +307,46 @@ func autoCash(acct *ent.Account, cus *ent.Customer) bool {
 	return acct.CashBalanceAutoApply && cus.CashBalance > 0
 }
 
-// hasLinesColumn is the extra column withHasLines selects.
-const hasLinesColumn = "has_lines"
+// The extra columns withFinalizeFacts selects.
+const (
+	hasLinesColumn         = "has_lines"
+	customerRevisionColumn = "customer_revision"
+)
 
-// withHasLines makes an invoice read say whether the invoice has lines, in
-// the same statement (finalization refuses an empty invoice).
-func withHasLines(s *sql.Selector) {
+// withFinalizeFacts makes the read of the invoice to finalize also say, in
+// the same statement, whether it has lines (finalization refuses an empty
+// invoice) and its customer's revision (NULL once the customer is
+// deleted), so that the customer kept since the draft is not read again
+// while its row is unchanged.
+func withFinalizeFacts(s *sql.Selector) {
 	lines := sql.Table(invoiceline.Table)
 	s.AppendSelectExprAs(
 		sql.Exists(sql.Select(lines.C(invoiceline.FieldID)).From(lines).
 			Where(sql.ColumnsEQ(lines.C(invoiceline.FieldInvoiceID), s.C(invoice.FieldID)))),
 		hasLinesColumn)
+	customers := sql.Table(customer.Table)
+	s.AppendSelectExprAs(
+		sql.Select(customers.C(customer.FieldRevision)).From(customers).
+			Where(sql.And(
+				sql.ColumnsEQ(customers.C(customer.FieldID), s.C(invoice.FieldCustomerID)),
+				sql.IsNull(customers.C(customer.FieldDeletedAt)))),
+		customerRevisionColumn)
 }
 
-// hasLines reads what withHasLines selected (a boolean on PostgreSQL, an
+// customerRevision reads what withFinalizeFacts selected: nil when the
+// customer is deleted or the column was not selected.
+func customerRevision(inv *ent.Invoice) *int64 {
+	v, err := inv.Value(customerRevisionColumn)
+	if err != nil {
+		return nil
+	}
+	if r, ok := v.(int64); ok {
+		return &r
+	}
+	return nil
+}
+
+// hasLines reads what withFinalizeFacts selected (a boolean on PostgreSQL, an
 // integer on SQLite).
 func hasLines(inv *ent.Invoice) bool {
 	v, err := inv.Value(hasLinesColumn)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/remitbilling/remit/ent"
 	"github.com/remitbilling/remit/ent/invoice"
+	"github.com/remitbilling/remit/internal/customers"
 	"github.com/remitbilling/remit/internal/dbtx"
 	"github.com/remitbilling/remit/internal/outbox"
 	"github.com/remitbilling/remit/internal/payments"
@@ -104,6 +105,9 @@ type Service struct {
 	accounts AccountSource
 	// rates keeps each account's tax rates, by account and mode.
 	rates *rowcache.Cache[string, map[string]*ent.TaxRate]
+	// knownCustomers keeps the customers new drafts were written for, so
+	// that finalizing one while its customer is unchanged reads no customer.
+	knownCustomers *customers.Known
 	// facturX gives issued PDFs their e-invoice (Config.FacturX).
 	facturX FacturXFunc
 }
@@ -114,8 +118,9 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	svc := &Service{db: cfg.DB, dialect: cfg.Dialect, procs: cfg.Processors, mailing: cfg.Mailing, outbox: cfg.Outbox, accounts: cfg.Accounts,
-		rates:   rowcache.New[string, map[string]*ent.TaxRate](cfg.Changes),
-		facturX: cfg.FacturX,
+		rates:          rowcache.New[string, map[string]*ent.TaxRate](cfg.Changes),
+		knownCustomers: customers.NewKnown(),
+		facturX:        cfg.FacturX,
 	}
 	return svc, nil
 }

@@ -36,7 +36,7 @@ const (
 // once a minute is not counted.
 func TestWriteStatementCount(t *testing.T) {
 	t.Parallel()
-	budgets := map[string]int{"create": 5, "update": 4, "finalize": 6, "send": 8, "pay": 8}
+	budgets := map[string]int{"create": 5, "update": 4, "finalize": 5, "send": 8, "pay": 8}
 	eachCounted(t, func(t *testing.T, c *client, log *statementLog, d string) {
 		vat := c.taxRate("TVA", "20", false)
 		cus := c.newCustomer("Client", "client@example.com")
@@ -95,8 +95,8 @@ func TestWriteStatementCount(t *testing.T) {
 				t.Errorf("%s: %d statements, want at most %d", step, got[step], budgets[step])
 			}
 		}
-		if cf := got["create"] + got["finalize"]; cf > 11 {
-			t.Errorf("create+finalize: %d statements, want at most 11", cf)
+		if cf := got["create"] + got["finalize"]; cf > 10 {
+			t.Errorf("create+finalize: %d statements, want at most 10", cf)
 		}
 	})
 }
