@@ -102,7 +102,7 @@ func (h *Hub) Subscribe(ctx context.Context, keep func(*ent.Event) bool) <-chan 
 // empty), and, for a portal customer, about their own invoices only.
 func ForViewer(v viewer.Viewer, types []string) func(*ent.Event) bool {
 	return func(ev *ent.Event) bool {
-		if ev.AccountID != v.AccountID || ev.Mode != v.Mode {
+		if !v.Sees(ev.AccountID, ev.Mode) {
 			return false
 		}
 		if len(types) > 0 && !contains(types, ev.Type) {

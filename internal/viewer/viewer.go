@@ -110,6 +110,14 @@ func (v Viewer) WithoutCustomer() Viewer {
 	return v
 }
 
+// Sees reports whether a row of accountID and mode is v's, as the data
+// layer's privacy rules scope a read: for rows already in memory (a
+// stream of events, kept customers). A portal customer's confinement
+// depends on the row and is the caller's to check.
+func (v Viewer) Sees(accountID string, mode Mode) bool {
+	return v.AccountID == accountID && v.Mode == mode
+}
+
 // Bypass returns ctx past the data layer's privacy rules: what runs with
 // it reads and writes every account's rows, so say why in reason (it is
 // for the reader of the call; nothing records it). Use it for work that
